@@ -1,0 +1,257 @@
+"""The constraint families of model.md, one function each, the formula in its docstring.
+
+Notation: served[d,t] = V[d,t] + b[d,t-1] - b[d,t] - u[d,t];
+theta[d,n,t] = sum of x into n + (served[d,t] if n is d's origin).
+Each function collects sparse terms over the index tables and adds one row per index where the
+family's variables exist; constants (volumes, initial staff and stock) move to the right-hand side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from model.lp.rows import NO_VAR, RowBlock, Terms, VarGrid, add_rows, labels_over_periods, period_grid, position, shifted
+from model.network import IndexSets
+
+
+@dataclass
+class Context:
+    """What every family reads: the model, its index sets, variables, and per-demand grids (D x T)."""
+
+    lp: pyo.ConcreteModel
+    sets: IndexSets
+    v: dict[str, VarGrid]
+    volume: np.ndarray  # the volume parameters V[d,t]
+    backlog: np.ndarray  # b[d,t], None where the demand has no backlog
+    unmet: np.ndarray  # u[d,t], None where the demand has no unmet allowance
+
+    @property
+    def T(self) -> int:
+        return self.sets.period_count
+
+    @classmethod
+    def create(cls, lp: pyo.ConcreteModel, sets: IndexSets, v: dict[str, VarGrid]) -> Context:
+        demands = sets.demands
+        volume = np.array([[lp.volume[d, p] for p in sets.periods] for d in demands.demand], dtype=object)
+        volume = volume.reshape(len(demands), sets.period_count)
+        return cls(lp, sets, v, volume, _per_demand(v["b"], demands), _per_demand(v["u"], demands))
+
+    def add_served(self, terms: Terms, rows: np.ndarray, coef: np.ndarray) -> np.ndarray:
+        """Add coef * (b[t-1] - b[t] - u[t]) to the given (D x T) rows; return coef * V to move right."""
+        terms.add(rows, shifted(self.backlog), coef)
+        terms.add(rows, self.backlog, -coef)
+        terms.add(rows, self.unmet, -coef)
+        return coef * self.volume
+
+    def demand_rows(self, mask: np.ndarray) -> np.ndarray:
+        """Row ids i * T + t for the demands in `mask` (D,), -1 for the others."""
+        rows = np.full((len(mask), self.T), -1)
+        rows[mask] = period_grid(int(mask.sum()), self.T)
+        return rows
+
+
+def _per_demand(grid: VarGrid, demands: pd.DataFrame) -> np.ndarray:
+    full = np.full((len(demands), grid.grid.shape[1]), NO_VAR, dtype=object)
+    full[position(demands, ["demand"], grid.rows)] = grid.grid
+    return full
+
+
+def _node_rows(ctx: Context, table: pd.DataFrame, node_column: str) -> np.ndarray:
+    """For each row of `table`, the (d, n) balance row ids over periods (row of demand_nodes * T + t)."""
+    at = position(ctx.sets.demand_nodes, ["demand", "node"], table, ["demand", node_column])
+    return at[:, None] * ctx.T + np.arange(ctx.T)[None, :]
+
+
+def _origin_rows(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """The balance rows of each demand's origin (D x T), and each demand's origin row position."""
+    origins = ctx.sets.demands[["demand", "origin"]]
+    at = position(ctx.sets.demand_nodes, ["demand", "node"], origins, ["demand", "origin"])
+    return at[:, None] * ctx.T + np.arange(ctx.T)[None, :], at
+
+
+def _balance_labels(ctx: Context, family: str) -> pd.DataFrame:
+    return labels_over_periods(ctx.sets.demand_nodes[["demand", "node"]], ctx.sets.periods, family)
+
+
+def add_pass_through(ctx: Context) -> RowBlock:
+    """theta[d,n,t] = sum_a out of n x[d,a,t] + z[d,n,t]   (model.md, constraint 1)."""
+    sets, v = ctx.sets, ctx.v
+    terms = Terms(len(sets.demand_nodes) * ctx.T)
+    terms.add(_node_rows(ctx, sets.demand_arcs, "target"), v["x"].grid, 1.0)
+    terms.add(_node_rows(ctx, sets.demand_arcs, "source"), v["x"].grid, -1.0)
+    terms.add(_node_rows(ctx, sets.sinks, "node"), v["z"].grid, -1.0)
+    origin_rows, _ = _origin_rows(ctx)
+    constant = ctx.add_served(terms, origin_rows, np.ones((len(sets.demands), 1), dtype=object))
+    rhs = np.zeros(terms.row_count, dtype=object)
+    rhs[origin_rows.ravel()] = -constant.ravel()
+    return add_rows(ctx.lp, "pass_through", terms, _balance_labels(ctx, "pass_through"), equal=rhs)
+
+
+def add_work_balance(ctx: Context) -> RowBlock:
+    """sum_m y[d,n,m,t] (+ k[d,n,t-1]) = theta[d,n,t] (+ k[d,n,t]), k[d,n,0] = initial   (constraint 2)."""
+    sets, v = ctx.sets, ctx.v
+    terms = Terms(len(sets.demand_nodes) * ctx.T)
+    terms.add(_node_rows(ctx, sets.demand_modes, "node"), v["y"].grid, 1.0)
+    terms.add(_node_rows(ctx, sets.demand_arcs, "target"), v["x"].grid, -1.0)
+    stock_rows = _node_rows(ctx, sets.stocks, "node")
+    terms.add(stock_rows, shifted(v["k"].grid), 1.0)
+    terms.add(stock_rows, v["k"].grid, -1.0)
+    origin_rows, _ = _origin_rows(ctx)
+    constant = ctx.add_served(terms, origin_rows, -np.ones((len(sets.demands), 1), dtype=object))
+    rhs = np.zeros(terms.row_count, dtype=object)
+    rhs[origin_rows.ravel()] = -constant.ravel()
+    rhs[stock_rows[:, 0]] -= sets.stocks.initial.to_numpy()
+    return add_rows(ctx.lp, "work_balance", terms, _balance_labels(ctx, "work_balance"), equal=rhs)
+
+
+def _staff_labels(ctx: Context, family: str) -> pd.DataFrame:
+    return labels_over_periods(ctx.sets.staff[["node", "role"]], ctx.sets.periods, family)
+
+
+def add_labour_capacity(ctx: Context) -> RowBlock:
+    """sum_d h[n,r] y[d,n,r,t] <= rho[n] (H[r] s[n,r,t] + o[n,r,t])   (constraint 3, first part)."""
+    sets, v, staff = ctx.sets, ctx.v, ctx.sets.staff
+    staffed = sets.demand_modes[sets.demand_modes.role.notna()]
+    at = position(staff, ["node", "role"], staffed, ["node", "mode"])
+    terms = Terms(len(staff) * ctx.T)
+    rows = at[:, None] * ctx.T + np.arange(ctx.T)[None, :]
+    terms.add(rows, v["y"].grid[staffed.index.to_numpy()], staffed.hours_per_unit.to_numpy()[:, None])
+    # Only positions some demand can load get a row: elsewhere staff is bounded by min and max alone.
+    loaded = np.zeros(len(staff), dtype=bool)
+    loaded[np.unique(at)] = True
+    rows = np.where(loaded[:, None], period_grid(len(staff), ctx.T), -1)
+    rho = staff.max_utilisation.to_numpy()[:, None]
+    terms.add(rows, v["s"].grid, -rho * staff.hours_per_fte.to_numpy()[:, None])
+    terms.add(rows, v["o"].grid, -rho)
+    return add_rows(ctx.lp, "labour_capacity", terms, _staff_labels(ctx, "labour_capacity"), upper=0.0)
+
+
+def add_overtime_limit(ctx: Context) -> RowBlock:
+    """o[n,r,t] <= OT[r] s[n,r,t]   (constraint 3, second part)."""
+    staff, v = ctx.sets.staff, ctx.v
+    terms = Terms(len(staff) * ctx.T)
+    rows = np.where(v["o"].exists, period_grid(len(staff), ctx.T), -1)
+    terms.add(rows, v["o"].grid, 1.0)
+    terms.add(rows, v["s"].grid, -staff.overtime_max.to_numpy()[:, None])
+    return add_rows(ctx.lp, "overtime_limit", terms, _staff_labels(ctx, "overtime_limit"), upper=0.0)
+
+
+def add_staff_balance(ctx: Context) -> RowBlock:
+    """s[n,r,t] = s[n,r,t-1] + hire[n,r,t] - fire[n,r,t], s[n,r,0] = initial where set   (constraint 4).
+
+    min <= s <= max are the bounds of s (mutable parameters).
+    """
+    staff, v, lp = ctx.sets.staff, ctx.v, ctx.lp
+    terms = Terms(len(staff) * ctx.T)
+    rows = np.where(v["hire"].exists, period_grid(len(staff), ctx.T), -1)
+    terms.add(rows, v["s"].grid, 1.0)
+    terms.add(rows, shifted(v["s"].grid), -1.0)
+    terms.add(rows, v["hire"].grid, -1.0)
+    terms.add(rows, v["fire"].grid, 1.0)
+    rhs = np.zeros((len(staff), ctx.T), dtype=object)
+    for i, (node, role) in enumerate(zip(staff.node, staff.role)):
+        if (node, role) in lp.staff_initial:
+            rhs[i, 0] = lp.staff_initial[node, role]
+    return add_rows(lp, "staff_balance", terms, _staff_labels(ctx, "staff_balance"), equal=rhs.ravel())
+
+
+def add_node_capacity(ctx: Context) -> RowBlock:
+    """sum_d sum_m y[d,n,m,t] <= cap[n]   (constraint 5, nodes with a capacity)."""
+    sets, lp = ctx.sets, ctx.lp
+    capped = sets.nodes[np.isfinite(sets.nodes.capacity)].reset_index(drop=True)
+    at = position(capped, ["node"], sets.demand_modes)
+    terms = Terms(len(capped) * ctx.T)
+    terms.add(np.where(at[:, None] >= 0, at[:, None] * ctx.T + np.arange(ctx.T), -1), ctx.v["y"].grid, 1.0)
+    bound = np.repeat([lp.node_capacity[n] for n in capped.node], ctx.T)
+    labels = labels_over_periods(capped[["node"]], sets.periods, "node_capacity_limit")
+    return add_rows(lp, "node_capacity_limit", terms, labels, upper=bound)
+
+
+def add_arc_capacity(ctx: Context) -> RowBlock:
+    """sum_d x[d,a,t] <= cap[a]   (constraint 5, arcs with a capacity)."""
+    sets, lp = ctx.sets, ctx.lp
+    capped = sets.arcs[np.isfinite(sets.arcs.capacity)].reset_index(drop=True)
+    at = position(capped, ["arc"], sets.demand_arcs)
+    terms = Terms(len(capped) * ctx.T)
+    terms.add(np.where(at[:, None] >= 0, at[:, None] * ctx.T + np.arange(ctx.T), -1), ctx.v["x"].grid, 1.0)
+    bound = np.repeat([lp.arc_capacity[a] for a in capped.arc], ctx.T)
+    labels = labels_over_periods(capped[["arc"]], sets.periods, "arc_capacity_limit")
+    return add_rows(lp, "arc_capacity_limit", terms, labels, upper=bound)
+
+
+def _demand_labels(ctx: Context, family: str) -> pd.DataFrame:
+    return labels_over_periods(ctx.sets.demands[["demand"]], ctx.sets.periods, family)
+
+
+def _target_rows(ctx: Context, column: str) -> tuple[np.ndarray, np.ndarray, Terms]:
+    """Rows (D x T, -1 where the demand has no such target), its row ids by demand, fresh terms."""
+    has_target = ctx.sets.demands[column].notna().to_numpy()
+    rows = np.where(has_target[:, None], period_grid(len(has_target), ctx.T), -1)
+    return rows, has_target, Terms(len(has_target) * ctx.T)
+
+
+def _mode_rows(ctx: Context, rows_by_demand: np.ndarray, table: pd.DataFrame) -> np.ndarray:
+    return rows_by_demand[position(ctx.sets.demands, ["demand"], table)]
+
+
+def add_quality_targets(ctx: Context) -> RowBlock:
+    """sum_{n,m} (1 - q[n,m]) y[d,n,m,t] <= (1 - Q[d]) served[d,t]   (constraint 6)."""
+    sets, lp = ctx.sets, ctx.lp
+    rows, has_target, terms = _target_rows(ctx, "min_quality")
+    modes = sets.demand_modes
+    terms.add(_mode_rows(ctx, rows, modes), ctx.v["y"].grid, (1.0 - modes.quality.to_numpy())[:, None])
+    allowance = np.array([1 - lp.min_quality[d] if ok else 0.0 for d, ok in zip(sets.demands.demand, has_target)],
+                         dtype=object)[:, None]
+    constant = ctx.add_served(terms, rows, -allowance)
+    return add_rows(lp, "quality_target", terms, _demand_labels(ctx, "quality_target"),
+                    upper=-constant.ravel())
+
+
+def add_response_time_targets(ctx: Context) -> RowBlock:
+    """sum_a l[a] x + sum_{n,m} (p[n,m] + w[n]) y + L b[d,t] <= T[d] served[d,t]   (constraint 7).
+
+    At a storable node orders may be filled from stock, so the node adds (p[n] + w[n]) theta[d,n,t]
+    with its own processing time instead of its modes' terms.
+    """
+    sets, lp, v = ctx.sets, ctx.lp, ctx.v
+    rows, has_target, terms = _target_rows(ctx, "max_response_time")
+    arcs, modes, nodes = sets.demand_arcs, sets.demand_modes, sets.demand_nodes
+    terms.add(_mode_rows(ctx, rows, arcs), v["x"].grid, arcs.lead_time.to_numpy()[:, None])
+    flowing = ~modes.storable.to_numpy()
+    terms.add(_mode_rows(ctx, rows, modes)[flowing], v["y"].grid[flowing],
+              (modes.processing_time + modes.wait_time).to_numpy()[flowing, None])
+    # Storable nodes: (p + w) times the orders arriving, i.e. the arcs into the node...
+    node_time = dict(zip(zip(nodes.demand, nodes.node), nodes.node_time))
+    into_storable = arcs.merge(nodes[nodes.storable], left_on=["demand", "target"], right_on=["demand", "node"])
+    inflow = position(arcs, ["demand", "arc"], into_storable)
+    terms.add(_mode_rows(ctx, rows, into_storable), v["x"].grid[inflow], into_storable.node_time.to_numpy()[:, None])
+    terms.add(rows, ctx.backlog, sets.period_length)
+    # ... and served itself where the origin stores; then -T[d] served, with volumes moved right.
+    storable = dict(zip(zip(nodes.demand, nodes.node), nodes.storable))
+    origin_time = np.array([node_time[(d, o)] if storable[(d, o)] else 0.0
+                            for d, o in zip(sets.demands.demand, sets.demands.origin)])
+    coef = np.array([origin_time[i] - lp.max_response_time[d] if ok else 0.0
+                     for i, (d, ok) in enumerate(zip(sets.demands.demand, has_target))], dtype=object)[:, None]
+    constant = ctx.add_served(terms, rows, coef)
+    return add_rows(lp, "response_time_target", terms, _demand_labels(ctx, "response_time_target"),
+                    upper=-constant.ravel())
+
+
+def add_end_of_horizon(ctx: Context) -> list[RowBlock]:
+    """b[d,last] <= final_backlog[d];  k[d,n,last] >= final_min[d,n]   (constraint 8)."""
+    sets, lp, v = ctx.sets, ctx.lp, ctx.v
+    last = sets.periods[-1:]
+    backlog = Terms(len(sets.demands))
+    backlog.add(np.arange(len(sets.demands)), ctx.backlog[:, -1], 1.0)
+    stock = Terms(len(sets.stocks))
+    stock.add(np.arange(len(sets.stocks)), v["k"].grid[:, -1], 1.0)
+    return [
+        add_rows(lp, "final_backlog", backlog, labels_over_periods(sets.demands[["demand"]], last, "final_backlog"),
+                 upper=sets.demands.final_backlog.to_numpy()),
+        add_rows(lp, "final_stock", stock, labels_over_periods(sets.stocks[["demand", "node"]], last, "final_stock"),
+                 lower=sets.stocks.final_min.to_numpy()),
+    ]

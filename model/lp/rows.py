@@ -1,0 +1,141 @@
+"""Building blocks of the formulation: variable grids, sparse terms, and rows made from them.
+
+A constraint family is written as a set of terms (row, variable, coefficient), assembled with numpy
+over the index tables, then turned into one Pyomo `LinearExpression` per row: the fast construction
+path (see ../shared/docs/pyomo-highs-notes.md), with no per-element rule walking Pyomo sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
+
+NO_VAR = None
+
+
+@dataclass
+class VarGrid:
+    """One variable family: a Pyomo Var, its index table and its variables as a (rows, periods) grid.
+
+    `grid[i, t]` is the variable for row i of `rows` in period t, or None where it does not exist.
+    """
+
+    name: str
+    var: pyo.Var
+    rows: pd.DataFrame
+    grid: np.ndarray
+
+    @property
+    def exists(self) -> np.ndarray:
+        return self.grid != NO_VAR
+
+
+@dataclass
+class Terms:
+    """Sparse terms of a family of rows, collected from several sources before assembly."""
+
+    row_count: int
+    rows: list[np.ndarray] = field(default_factory=list)
+    variables: list[np.ndarray] = field(default_factory=list)
+    coefs: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, rows: np.ndarray, variables: np.ndarray, coefs: object) -> None:
+        """Add terms; arrays broadcast together, and terms whose variable does not exist are dropped."""
+        rows, variables, coefs = np.broadcast_arrays(np.asarray(rows), np.asarray(variables, dtype=object),
+                                                     np.asarray(coefs, dtype=object))
+        keep = (variables != NO_VAR) & (rows >= 0)
+        self.rows.append(rows[keep].ravel())
+        self.variables.append(variables[keep].ravel())
+        self.coefs.append(coefs[keep].ravel())
+
+    def assemble(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Terms sorted by row, and the start of each row's run (CSR-style `indptr`)."""
+        rows = np.concatenate(self.rows) if self.rows else np.zeros(0, dtype=int)
+        variables = np.concatenate(self.variables) if self.variables else np.zeros(0, dtype=object)
+        coefs = np.concatenate(self.coefs) if self.coefs else np.zeros(0, dtype=object)
+        order = np.argsort(rows, kind="stable")
+        indptr = np.searchsorted(rows[order], np.arange(self.row_count + 1))
+        return indptr, variables[order], coefs[order]
+
+
+@dataclass
+class RowBlock:
+    """One constraint family as built: its Pyomo component and a label per row (period, subject)."""
+
+    name: str
+    constraint: pyo.Constraint
+    labels: pd.DataFrame  # columns: period, subject, plus the family's own keys
+
+
+def add_rows(
+    lp: pyo.ConcreteModel,
+    name: str,
+    terms: Terms,
+    labels: pd.DataFrame,
+    *,
+    lower: object = None,
+    upper: object = None,
+    equal: object = None,
+) -> RowBlock:
+    """Add `sum(terms of row) == equal`, or `lower <= sum(terms of row) <= upper`, for each row.
+
+    Bounds broadcast to one per row: numbers, Pyomo expressions of mutable parameters, or None
+    for no bound. Rows without any term are dropped: they constrain nothing.
+    """
+    indptr, variables, coefs = terms.assemble()
+    kept = np.flatnonzero(np.diff(indptr) > 0)
+
+    def per_row(bound: object) -> np.ndarray:
+        return np.broadcast_to(np.asarray(bound, dtype=object), (terms.row_count,))
+
+    is_equality = equal is not None
+    lower, upper = (per_row(equal), per_row(equal)) if is_equality else (per_row(lower), per_row(upper))
+
+    def expression(i: int) -> LinearExpression:
+        a, b = indptr[i], indptr[i + 1]
+        return LinearExpression(linear_coefs=coefs[a:b].tolist(), linear_vars=variables[a:b].tolist())
+
+    def rule(_: pyo.ConcreteModel, j: int) -> object:
+        i = kept[j]
+        if is_equality:
+            return expression(i) == lower[i]
+        return (lower[i], expression(i), upper[i])
+
+    constraint = pyo.Constraint(range(len(kept)), rule=rule)
+    lp.add_component(name, constraint)
+    return RowBlock(name, constraint, labels.iloc[kept].reset_index(drop=True))
+
+
+def period_grid(row_count: int, period_count: int) -> np.ndarray:
+    """Row ids of a family with one row per (index row, period): i * T + t."""
+    return np.arange(row_count)[:, None] * period_count + np.arange(period_count)[None, :]
+
+
+def position(table: pd.DataFrame, keys: list[str], lookup: pd.DataFrame, lookup_keys: list[str] | None = None) -> np.ndarray:
+    """For each row of `lookup`, the position of the matching row of `table` (-1 where none)."""
+    index = pd.MultiIndex.from_frame(table[keys])
+    wanted = pd.MultiIndex.from_frame(lookup[lookup_keys or keys].set_axis(keys, axis=1))
+    return index.get_indexer(wanted)
+
+
+def shifted(grid: np.ndarray, by: int = 1) -> np.ndarray:
+    """The grid one period earlier: column t holds period t-1's variable (None in the first)."""
+    out = np.full(grid.shape, NO_VAR, dtype=object)
+    out[:, by:] = grid[:, :-by]
+    return out
+
+
+def labels_over_periods(keys: pd.DataFrame, periods: list[str], family: str) -> pd.DataFrame:
+    """One label per (key row, period), in row-id order i * T + t, with a readable subject."""
+    repeated = keys.loc[keys.index.repeat(len(periods))].reset_index(drop=True)
+    repeated.insert(0, "period", np.tile(periods, len(keys)))
+    subject = pd.Series("", index=repeated.index)
+    for column in keys.columns:
+        subject = subject + np.where(subject == "", "", " ") + column + "=" + repeated[column].astype(str)
+    repeated["subject"] = subject
+    repeated.insert(0, "family", family)
+    return repeated

@@ -1,0 +1,206 @@
+"""The value chain as a graph, and the sparse index sets the LP is built over.
+
+Scenario -> networkx DiGraph -> for each demand, the nodes and arcs on some origin -> sink path that
+respects its stages -> long tables (pandas) with one row per place a variable may exist. Every
+later step (LP, checks, results) works from these tables, so variables exist only where a demand
+can flow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from model.scenario.schema import Scenario
+
+
+def demand_subgraph(
+    graph: nx.DiGraph,
+    stage_of: Callable[[str], str | None],
+    origin: str,
+    sinks: Iterable[str],
+    stages: list[str] | None,
+) -> nx.DiGraph:
+    """The nodes and arcs a demand may use: those on some origin -> sink path.
+
+    With `stages`, only nodes of those stages and arcs from one listed stage to the next are allowed.
+    The graph is acyclic, so "reachable from the origin and reaching a sink" is exactly "on a path".
+    """
+    allowed = graph
+    if stages is not None:
+        step = {a: b for a, b in zip(stages, stages[1:])}
+        edges = [(u, v) for u, v in graph.edges if step.get(stage_of(u)) == stage_of(v)]
+        allowed = nx.DiGraph(edges)
+        allowed.add_nodes_from([origin, *sinks])
+    if origin not in allowed:
+        return nx.DiGraph()
+    forward = nx.descendants(allowed, origin) | {origin}
+    sinks = [s for s in sinks if s in forward]
+    backward = set(sinks).union(*(nx.ancestors(allowed, s) for s in sinks)) if sinks else set()
+    on_path = forward & backward
+    sub = nx.DiGraph(allowed.subgraph(on_path))
+    return sub
+
+
+def build_graph(scenario: Scenario) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    for name, node in scenario.nodes.items():
+        graph.add_node(name, stage=node.stage)
+    for arc in scenario.arcs:
+        graph.add_edge(arc.source, arc.target, key=arc.key)
+    return graph
+
+
+@dataclass(frozen=True)
+class IndexSets:
+    """Long tables, one row per place a variable may exist (before expanding over periods).
+
+    demand_arcs  demand, arc, source, target, lead_time              -> x[d,a,t]
+    demand_modes demand, node, mode, role, hours_per_unit, quality,
+                 processing_time, wait_time, unit_cost, storable     -> y[d,n,m,t]
+    demand_nodes demand, node, is_origin, is_sink, storable,
+                 node_time (processing + wait, for storable nodes)   -> balances per (d,n,t)
+    sinks        demand, node                                        -> z[d,n,t]
+    stocks       demand, node, holding_cost, initial, final_min      -> k[d,n,t]
+    staff        node, role, hours_per_fte, max_utilisation, ...     -> s, o, hire, fire [n,r,t]
+    demands      demand, origin, min_quality, max_response_time, backlog, unmet, costs (one row each)
+    nodes, arcs  one row per node and per arc of the scenario, with capacities (inf: unlimited)
+
+    Cost figures sit in these tables too, so the LP's parameters and the result tables read the same
+    numbers.
+    """
+
+    periods: list[str]
+    period_length: float
+    demand_arcs: pd.DataFrame
+    demand_modes: pd.DataFrame
+    demand_nodes: pd.DataFrame
+    sinks: pd.DataFrame
+    stocks: pd.DataFrame
+    staff: pd.DataFrame
+    demands: pd.DataFrame
+    volumes: np.ndarray  # (demands, periods)
+    nodes: pd.DataFrame  # node, stage, capacity
+    arcs: pd.DataFrame  # arc, source, target, cost, lead_time, capacity
+
+    @property
+    def period_count(self) -> int:
+        return len(self.periods)
+
+
+def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None) -> IndexSets:
+    graph = graph if graph is not None else build_graph(scenario)
+    subgraphs = {name: demand_subgraph(graph, lambda n: scenario.nodes[n].stage, d.origin, d.sinks, d.stages)
+                 for name, d in scenario.demands.items()}
+    demand_nodes = _demand_nodes(scenario, subgraphs)
+    return IndexSets(
+        periods=scenario.periods,
+        period_length=scenario.scenario.period_length,
+        demand_arcs=_demand_arcs(scenario, subgraphs),
+        demand_modes=_demand_modes(scenario, demand_nodes),
+        demand_nodes=demand_nodes,
+        sinks=demand_nodes.loc[demand_nodes.is_sink, ["demand", "node"]].reset_index(drop=True),
+        stocks=_stocks(scenario, demand_nodes),
+        staff=_staff(scenario),
+        demands=_demands(scenario),
+        volumes=np.array([d.volumes(len(scenario.periods)) for d in scenario.demands.values()], dtype=float)
+        .reshape(len(scenario.demands), len(scenario.periods)),
+        nodes=pd.DataFrame(
+            [(n, node.stage, node.capacity if node.capacity is not None else np.inf)
+             for n, node in scenario.nodes.items()], columns=["node", "stage", "capacity"]),
+        arcs=pd.DataFrame(
+            [(a.key, a.source, a.target, a.cost, a.lead_time, a.capacity if a.capacity is not None else np.inf)
+             for a in scenario.arcs], columns=["arc", "source", "target", "cost", "lead_time", "capacity"]),
+    )
+
+
+def _demand_arcs(scenario: Scenario, subgraphs: dict[str, nx.DiGraph]) -> pd.DataFrame:
+    lead = {a.key: a.lead_time for a in scenario.arcs}
+    rows = [(d, f"{u}->{v}", u, v) for d, sub in subgraphs.items() for u, v in sub.edges]
+    frame = pd.DataFrame(rows, columns=["demand", "arc", "source", "target"])
+    frame["lead_time"] = frame.arc.map(lead).astype(float)
+    return frame
+
+
+def _demand_nodes(scenario: Scenario, subgraphs: dict[str, nx.DiGraph]) -> pd.DataFrame:
+    rows = []
+    for d, sub in subgraphs.items():
+        demand = scenario.demands[d]
+        for n in sub.nodes:
+            node = scenario.nodes[n]
+            rows.append((d, n, node.stage, n == demand.origin, n in demand.sinks, node.stock is not None,
+                         node.processing_time + node.wait_time))
+    return pd.DataFrame(rows, columns=["demand", "node", "stage", "is_origin", "is_sink", "storable", "node_time"])
+
+
+def modes_of(scenario: Scenario, name: str) -> list[dict]:
+    """A node's modes: one per role in its `work` (inheriting the node's figures), or the node itself."""
+    node = scenario.nodes[name]
+    if not node.work:
+        return [dict(mode=name, role=None, hours_per_unit=0.0, quality=node.quality,
+                     processing_time=node.processing_time, unit_cost=node.unit_cost)]
+    return [dict(mode=role, role=role, hours_per_unit=w.hours_per_unit,
+                 quality=w.quality if w.quality is not None else node.quality,
+                 processing_time=w.processing_time if w.processing_time is not None else node.processing_time,
+                 unit_cost=w.unit_cost if w.unit_cost is not None else node.unit_cost)
+            for role, w in node.work.items()]
+
+
+def _demand_modes(scenario: Scenario, demand_nodes: pd.DataFrame) -> pd.DataFrame:
+    modes = pd.DataFrame([dict(node=n, wait_time=scenario.nodes[n].wait_time, **m)
+                          for n in scenario.nodes for m in modes_of(scenario, n)])
+    frame = demand_nodes[["demand", "node", "stage", "storable"]].merge(modes, on="node", how="inner", sort=False)
+    return frame[["demand", "node", "stage", "mode", "role", "hours_per_unit", "quality",
+                  "processing_time", "wait_time", "unit_cost", "storable"]]
+
+
+def stock_amount(value: float | dict[str, float], demand: str, users: list[str]) -> float:
+    """A stock figure for one demand: a mapping's entry, or the single number of a one-demand node."""
+    if isinstance(value, dict):
+        return float(value.get(demand, 0.0))
+    return float(value) if users == [demand] else 0.0
+
+
+def _stocks(scenario: Scenario, demand_nodes: pd.DataFrame) -> pd.DataFrame:
+    stored = demand_nodes.loc[demand_nodes.storable, ["demand", "node"]]
+    users = stored.groupby("node").demand.apply(list).to_dict()
+    rows = []
+    for d, n in stored.itertuples(index=False):
+        stock = scenario.nodes[n].stock
+        rows.append((d, n, stock.holding_cost, stock_amount(stock.initial, d, users[n]),
+                     stock_amount(stock.final_min, d, users[n])))
+    return pd.DataFrame(rows, columns=["demand", "node", "holding_cost", "initial", "final_min"])
+
+
+def _staff(scenario: Scenario) -> pd.DataFrame:
+    rows = []
+    for n, node in scenario.nodes.items():
+        for role in node.work:
+            bounds = node.staff.get(role)
+            spec = scenario.roles[role]
+            overtime = spec.overtime.max_hours_per_fte if spec.overtime else 0.0
+            rows.append((n, node.stage, role, spec.hours_per_fte, node.max_utilisation, overtime,
+                         bounds.min if bounds else 0.0,
+                         bounds.max if bounds and bounds.max is not None else np.inf,
+                         bounds.initial if bounds and bounds.initial is not None else np.nan,
+                         spec.cost_per_fte, spec.overtime.cost_per_hour if spec.overtime else 0.0,
+                         spec.hire_cost, spec.layoff_cost))
+    return pd.DataFrame(rows, columns=["node", "stage", "role", "hours_per_fte", "max_utilisation",
+                                       "overtime_max", "min", "max", "initial",
+                                       "cost_per_fte", "overtime_cost", "hire_cost", "layoff_cost"])
+
+
+def _demands(scenario: Scenario) -> pd.DataFrame:
+    rows = [(name, d.origin, d.min_quality if d.min_quality is not None else np.nan,
+             d.max_response_time if d.max_response_time is not None else np.nan,
+             d.backlog_cost is not None, d.final_backlog, d.unmet_penalty is not None,
+             d.backlog_cost or 0.0, d.unmet_penalty or 0.0)
+            for name, d in scenario.demands.items()]
+    return pd.DataFrame(rows, columns=["demand", "origin", "min_quality", "max_response_time",
+                                       "backlog", "final_backlog", "unmet", "backlog_cost", "unmet_penalty"])

@@ -1,0 +1,89 @@
+"""One call from a validated scenario to checked result tables: the library's main entry point.
+
+validated scenario -> graph and index sets -> Pyomo model -> HiGHS -> independent check -> tables.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from model.check import check_objective, check_solution
+from model.lp import build
+from model.network import index_sets
+from model.results import allocate_costs, build_tables, unallocated_cost
+from model.scenario.schema import Scenario
+from model.solution import evaluate
+from model.solve import SolveOptions, Status, solve
+
+
+@dataclass
+class Outcome:
+    """What a solve produced. `tables` is empty unless a checked solution exists."""
+
+    scenario: Scenario
+    status: Status
+    message: str
+    objective: float | None = None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    solver: dict[str, object] = field(default_factory=dict)
+    unallocated_cost: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "optimal"
+
+    @property
+    def currency(self) -> str:
+        return self.scenario.currency
+
+
+def solve_options(scenario: Scenario, **overrides: object) -> tuple[SolveOptions, bool]:
+    """Solver options from the scenario's `solver:` section, with any non-None override applied."""
+    settings = scenario.solver
+    options = SolveOptions(time_limit=settings.time_limit, mip_gap=settings.mip_gap, threads=settings.threads,
+                           algorithm=settings.algorithm)
+    integer_staff = overrides.pop("integer_staff", None)
+    options = replace(options, **{k: v for k, v in overrides.items() if v is not None})
+    return options, settings.integer_staff if integer_staff is None else bool(integer_staff)
+
+
+def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_staff: bool | None = None) -> Outcome:
+    """Solve the scenario; the status says how it went (never raises for infeasible or failed solves)."""
+    default_options, integer = solve_options(scenario, integer_staff=integer_staff)
+    options = options or default_options
+    timings: dict[str, float] = {}
+
+    start = time.perf_counter()
+    sets = index_sets(scenario)
+    timings["index_sets"] = time.perf_counter() - start
+    start = time.perf_counter()
+    model = build(sets, name=scenario.name, integer_staff=integer)
+    timings["build"] = time.perf_counter() - start
+
+    solution = solve(model, options)
+    timings.update(solution.timings)
+    outcome = Outcome(scenario, solution.status, solution.message, solution.objective, timings=timings,
+                      solver=solution.solver)
+    if not solution.has_values:
+        return outcome
+
+    start = time.perf_counter()
+    ev = evaluate(sets, solution.values, {name: grid.rows for name, grid in model.variables.items()})
+    outcome.violations = check_solution(ev, integer) + check_objective(ev, solution.objective)
+    timings["check"] = time.perf_counter() - start
+    if outcome.violations:
+        outcome.status = "error"
+        outcome.message = (f"the solver's answer failed {len(outcome.violations)} independent checks and is not "
+                           f"reported; first: {outcome.violations[0]}")
+        return outcome
+
+    start = time.perf_counter()
+    outcome.tables = build_tables(model, solution, ev, scenario.currency)
+    outcome.unallocated_cost = unallocated_cost(ev, allocate_costs(ev))
+    timings["tables"] = time.perf_counter() - start
+    return outcome

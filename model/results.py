@@ -1,0 +1,211 @@
+"""Solution -> the six tidy tables of model.md, with KPIs recomputed from the solution values.
+
+Columns are stable; units depend on the scenario's currency and time unit and are given by
+`column_units`, written beside the tables (summary.json, Parquet metadata) and in the README.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from model.lp import LinearModel
+from model.solution import COST_TABLE, Evaluated, group_sum
+from model.solve import Solution
+
+TABLES = ("staffing", "work", "flows", "demand_kpis", "costs", "constraints")
+
+UNITS: dict[str, dict[str, str]] = {
+    "staffing": {"fte": "FTE", "hires": "FTE", "layoffs": "FTE", "overtime_hours": "hour", "hours_used": "hour",
+                 "hours_available": "hour", "utilisation": "share of staffed hours", "cost": "{currency}"},
+    "work": {"units": "unit", "hours": "hour", "quality": "share done right", "cost": "{currency}"},
+    "flows": {"units": "unit", "cost": "{currency}", "lead_time": "{time_unit} per unit"},
+    "demand_kpis": {"volume": "unit", "served": "unit", "backlog": "unit", "unmet": "unit",
+                    "quality": "share done right", "min_quality": "share done right",
+                    "response_time": "{time_unit}", "max_response_time": "{time_unit}",
+                    "cost_to_serve": "{currency}", "cost_per_unit": "{currency} per unit",
+                    "marginal_cost": "{currency} per unit"},
+    "costs": {"amount": "{currency}"},
+    "constraints": {"activity": "row's own unit", "lower": "row's own unit", "upper": "row's own unit",
+                    "slack": "row's own unit", "dual": "{currency} per unit of the row"},
+}
+
+
+def column_units(currency: str, time_unit: str) -> dict[str, dict[str, str]]:
+    return {table: {column: unit.format(currency=currency, time_unit=time_unit) for column, unit in units.items()}
+            for table, units in UNITS.items()}
+
+
+def _long(keys: pd.DataFrame, periods: list[str], **columns: np.ndarray) -> pd.DataFrame:
+    """One row per (key row, period): `period` first, then the keys, then each (rows x T) column."""
+    T = len(periods)
+    frame = keys.loc[keys.index.repeat(T)].reset_index(drop=True)
+    frame.insert(0, "period", np.tile(np.asarray(periods, dtype=object), len(keys)))
+    for name, grid in columns.items():
+        frame[name] = np.asarray(grid, dtype=float).reshape(-1) if np.ndim(grid) else grid
+    return frame
+
+
+def build_tables(model: LinearModel, solution: Solution, ev: Evaluated, currency: str) -> dict[str, pd.DataFrame]:
+    sets, v, P = ev.sets, ev.values, ev.sets.periods
+    staff = sets.staff
+    staff_cost = ev.costs["labour"] + ev.costs["overtime"] + ev.costs["hiring"] + ev.costs["layoffs"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        utilisation = np.where(ev.hours_available > 0, ev.hours_used / ev.hours_available, np.nan)
+    staffing = _long(staff[["node", "stage", "role"]], P, fte=v["s"], hires=v["hire"], layoffs=v["fire"],
+                     overtime_hours=v["o"], hours_used=ev.hours_used, hours_available=ev.hours_available,
+                     utilisation=utilisation, cost=staff_cost)
+
+    modes = sets.demand_modes
+    work = _long(modes[["demand", "node", "stage", "mode"]], P, units=v["y"],
+                 hours=modes.hours_per_unit.to_numpy()[:, None] * v["y"],
+                 quality=np.repeat(modes.quality.to_numpy()[:, None], len(P), axis=1), cost=ev.costs["processing"])
+
+    arcs = sets.demand_arcs.rename(columns={"source": "from", "target": "to"})
+    flows = _long(arcs[["demand", "arc", "from", "to"]], P, units=v["x"], cost=ev.costs["handoffs"],
+                  lead_time=np.repeat(arcs.lead_time.to_numpy()[:, None], len(P), axis=1))
+
+    tables = {
+        "staffing": staffing,
+        "work": work,
+        "flows": flows,
+        "demand_kpis": _demand_kpis(model, solution, ev),
+        "costs": _costs_table(ev),
+        "constraints": _constraints_table(model, solution),
+    }
+    for name in ("staffing", "work", "flows", "demand_kpis", "costs"):
+        tables[name]["currency"] = currency
+    return tables
+
+
+def _demand_kpis(model: LinearModel, solution: Solution, ev: Evaluated) -> pd.DataFrame:
+    sets, P = ev.sets, ev.sets.periods
+    demands = sets.demands
+    T = len(P)
+    cost_to_serve = allocate_costs(ev)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_unit = np.where(ev.served > 0, cost_to_serve / ev.served, np.nan)
+    kpis = _long(demands[["demand"]], P, volume=ev.volume, served=ev.served, backlog=ev.backlog, unmet=ev.unmet,
+                 quality=ev.quality, min_quality=np.repeat(demands.min_quality.to_numpy()[:, None], T, axis=1),
+                 response_time=ev.response_time,
+                 max_response_time=np.repeat(demands.max_response_time.to_numpy()[:, None], T, axis=1),
+                 cost_to_serve=cost_to_serve, cost_per_unit=per_unit, marginal_cost=marginal_costs(model, solution))
+    tolerance = 1e-6
+    kpis["quality_met"] = kpis.min_quality.isna() | (kpis.quality >= kpis.min_quality - tolerance) | (kpis.served <= 0)
+    kpis["response_time_met"] = (kpis.max_response_time.isna() | (kpis.served <= 0)
+                                 | (kpis.response_time <= kpis.max_response_time * (1 + tolerance)))
+    return kpis
+
+
+def allocate_costs(ev: Evaluated) -> np.ndarray:
+    """Cost caused by each demand in each period (demands x T), in currency.
+
+    Processing, hand-offs, holding, backlog and unmet penalties go to the demand that incurred them;
+    the staff cost of a node, role and period (labour, overtime, hiring, layoffs) is shared among
+    demands in proportion to the hours each used there. Staff cost where no demand used any hours
+    (a node held at its staff minimum) is not allocated: see `unallocated_cost`.
+    """
+    sets = ev.sets
+    demands, modes = sets.demands, sets.demand_modes
+    demand_index = pd.Index(demands.demand)
+    of = {name: demand_index.get_indexer(table.demand) for name, table in
+          (("modes", modes), ("arcs", sets.demand_arcs), ("stocks", sets.stocks))}
+    direct = (group_sum(of["modes"], ev.costs["processing"], len(demands))
+              + group_sum(of["arcs"], ev.costs["handoffs"], len(demands))
+              + group_sum(of["stocks"], ev.costs["holding"], len(demands))
+              + ev.costs["backlog"] + ev.costs["unmet"])
+    staff_cost = ev.costs["labour"] + ev.costs["overtime"] + ev.costs["hiring"] + ev.costs["layoffs"]
+    staffed = modes.role.notna().to_numpy()
+    position = pd.MultiIndex.from_frame(sets.staff[["node", "role"]]).get_indexer(
+        pd.MultiIndex.from_frame(modes[["node", "mode"]].set_axis(["node", "role"], axis=1)))
+    position = np.where(staffed, position, -1)
+    hours = modes.hours_per_unit.to_numpy()[:, None] * ev.values["y"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(position[:, None] >= 0, hours / ev.hours_used[np.maximum(position, 0)], 0.0)
+    share = np.nan_to_num(share, nan=0.0, posinf=0.0)
+    allocated = share * staff_cost[np.maximum(position, 0)]
+    return direct + group_sum(of["modes"], allocated, len(demands))
+
+
+def unallocated_cost(ev: Evaluated, allocated: np.ndarray) -> float:
+    return ev.total_cost - float(allocated.sum())
+
+
+def marginal_costs(model: LinearModel, solution: Solution) -> np.ndarray:
+    """d(total cost) / d(volume[d,t]) in currency per unit, from the duals of every row V enters.
+
+    V enters four rows: the origin's pass-through (right side -V) and work balance (+V), the
+    quality target ((1 - Q) V) and the response-time target ((T - origin time) V). HiGHS's row dual
+    is the change in cost per unit of right-hand side. NaN without duals (MILP, or not optimal).
+    """
+    sets = model.sets
+    demands = sets.demands
+    T = sets.period_count
+    out = np.zeros((len(demands), T))
+    if not solution.rows or np.isnan(solution.rows["pass_through"].dual).all() and len(solution.rows["pass_through"].dual):
+        return np.full((len(demands), T), np.nan)
+    lp = model.lp
+    demand_row = {d: i for i, d in enumerate(demands.demand)}
+    period_col = {p: t for t, p in enumerate(sets.periods)}
+    origin = dict(zip(demands.demand, demands.origin))
+    nodes = sets.demand_nodes
+    origin_time = {d: t for d, n, t, s in zip(nodes.demand, nodes.node, nodes.node_time, nodes.storable)
+                   if s and origin[d] == n}
+
+    def add(block: str, weight: callable, at_origin: bool = False) -> None:
+        labels, dual = model.blocks[block].labels, solution.rows[block].dual
+        for j, (d, p) in enumerate(zip(labels.demand, labels.period)):
+            if at_origin and labels.node.iloc[j] != origin[d]:
+                continue
+            out[demand_row[d], period_col[p]] += dual[j] * weight(d)
+
+    add("pass_through", lambda d: -1.0, at_origin=True)
+    add("work_balance", lambda d: 1.0, at_origin=True)
+    add("quality_target", lambda d: 1.0 - float(lp.min_quality[d].value))
+    add("response_time_target", lambda d: float(lp.max_response_time[d].value) - origin_time.get(d, 0.0))
+    return out
+
+
+def _costs_table(ev: Evaluated) -> pd.DataFrame:
+    """Cost per period, stage, node and category. Hand-offs count at the receiving node; backlog and
+    unmet penalties at the demand's origin, where the waiting order sits."""
+    sets = ev.sets
+    origin = sets.demands.rename(columns={"origin": "node"})[["node"]]
+    owner = {"staff": sets.staff[["node"]], "demand_modes": sets.demand_modes[["node"]],
+             "demand_arcs": sets.demand_arcs.rename(columns={"target": "node"})[["node"]],
+             "stocks": sets.stocks[["node"]], "demands": origin}
+    parts = []
+    for category, (_, table) in COST_TABLE.items():
+        amounts = ev.costs[category]
+        if not amounts.size:
+            continue
+        part = _long(owner[table].reset_index(drop=True), sets.periods, amount=amounts)
+        part["category"] = category
+        parts.append(part)
+    stage = dict(zip(sets.nodes.node, sets.nodes.stage))
+    frame = pd.concat(parts, ignore_index=True)
+    frame["stage"] = frame.node.map(stage)
+    grouped = frame.groupby(["period", "stage", "node", "category"], sort=False, as_index=False).amount.sum()
+    order = {p: i for i, p in enumerate(sets.periods)}
+    grouped = grouped.sort_values(["period", "stage", "node", "category"], key=lambda c: c.map(order) if c.name == "period" else c)
+    return grouped[grouped.amount != 0].reset_index(drop=True)[["period", "stage", "node", "category", "amount"]]
+
+
+def _constraints_table(model: LinearModel, solution: Solution) -> pd.DataFrame:
+    parts = []
+    for name, block in model.blocks.items():
+        if name not in solution.rows or not len(block.labels):
+            continue
+        rows = solution.rows[name]
+        labels = block.labels
+        frame = pd.DataFrame({
+            "constraint": name + "[" + labels.subject.str.replace(" ", ",") + "," + labels.period + "]",
+            "family": name, "period": labels.period, "subject": labels.subject,
+            "activity": rows.activity, "lower": rows.lower, "upper": rows.upper, "dual": rows.dual,
+        })
+        slack = np.minimum(rows.activity - rows.lower, rows.upper - rows.activity)
+        frame["slack"] = np.where(rows.lower == rows.upper, 0.0, slack)
+        frame["binding"] = np.abs(frame.slack) <= 1e-6 * (1 + np.abs(rows.activity))
+        parts.append(frame)
+    columns = ["constraint", "family", "period", "subject", "activity", "lower", "upper", "slack", "dual", "binding"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)

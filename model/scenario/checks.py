@@ -1,0 +1,278 @@
+"""Cross-checks of a scenario: names that must exist, bounds that must agree, a graph that must work.
+
+They run on the raw YAML data, beside schema validation, so that a file with a bad number and a
+misspelt node gets both reported at once. Each check skips what is too malformed to judge: the
+schema reports that part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import networkx as nx
+
+from model.errors import Problem
+from model.network import demand_subgraph
+from model.scenario.loader import SourceMap, closest
+
+
+def _mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _names(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+class Raw:
+    """Typed-enough access to the raw sections the checks need."""
+
+    def __init__(self, data: dict) -> None:
+        self.stages = _names(data.get("stages"))
+        self.roles = _mapping(data.get("roles"))
+        self.nodes = _mapping(data.get("nodes"))
+        self.demands = _mapping(data.get("demands"))
+        arcs = data.get("arcs")
+        self.arcs = [a for a in arcs if isinstance(a, dict)] if isinstance(arcs, list) else []
+        self.arc_index = [i for i, a in enumerate(arcs) if isinstance(a, dict)] if isinstance(arcs, list) else []
+        meta = _mapping(data.get("scenario"))
+        periods = meta.get("periods", 1)
+        self.period_count = (
+            periods if isinstance(periods, int) and not isinstance(periods, bool) else
+            len(periods) if isinstance(periods, list) else None
+        )
+
+    def stage_of(self, node: str) -> str | None:
+        stage = _mapping(self.nodes.get(node)).get("stage")
+        return stage if stage in self.stages else None
+
+    def valid_arcs(self) -> Iterator[tuple[int, str, str]]:
+        """(position in `arcs`, from, to) for arcs whose both ends are known nodes."""
+        for index, arc in zip(self.arc_index, self.arcs):
+            source, target = arc.get("from"), arc.get("to")
+            if source in self.nodes and target in self.nodes:
+                yield index, source, target
+
+
+Check = Callable[[Raw, SourceMap], Iterator[Problem]]
+
+
+def check_stage_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for i, stage in enumerate(raw.stages):
+        if stage in seen:
+            yield src.problem(("stages", i), f"stage '{stage}' is listed twice", "Each stage appears once, in order.")
+        seen.add(stage)
+    for name, node in raw.nodes.items():
+        stage = _mapping(node).get("stage")
+        if isinstance(stage, str) and stage not in raw.stages:
+            yield src.problem(("nodes", name, "stage"), f"unknown stage '{stage}'", closest(stage, raw.stages))
+
+
+def check_role_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    for name, node in raw.nodes.items():
+        work = _mapping(_mapping(node).get("work"))
+        for role in work:
+            if role not in raw.roles:
+                yield src.problem(("nodes", name, "work", role), f"unknown role '{role}'",
+                                  closest(role, raw.roles), at_key=True)
+        for role in _mapping(_mapping(node).get("staff")):
+            if role not in work:
+                hint = (f"Staff bounds are for roles in this node's `work`: {', '.join(work) or 'none'}. "
+                        + (closest(role, work) if work else ""))
+                yield src.problem(("nodes", name, "staff", role), f"role '{role}' is not in the node's work",
+                                  hint.strip(), at_key=True)
+
+
+def check_staff_bounds(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    for name, node in raw.nodes.items():
+        for role, staff in _mapping(_mapping(node).get("staff")).items():
+            staff = _mapping(staff)
+            low = _number(staff.get("min", 0)) or 0.0
+            high = _number(staff.get("max"))
+            initial = _number(staff.get("initial"))
+            path = ("nodes", name, "staff", role)
+            if high is not None and low > high:
+                yield src.problem((*path, "min"), f"min {low:g} is above max {high:g}", "Staff min must be <= max.")
+            if initial is not None and (initial < low or (high is not None and initial > high)):
+                bounds = f"[{low:g}, {high:g}]" if high is not None else f"[{low:g}, unlimited)"
+                yield src.problem((*path, "initial"), f"initial {initial:g} is outside the staff bounds {bounds}",
+                                  "The staff before the first period must lie within min and max.")
+
+
+def check_arc_ends(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    seen: dict[tuple[str, str], int] = {}
+    for index, arc in zip(raw.arc_index, raw.arcs):
+        for end in ("from", "to"):
+            name = arc.get(end)
+            if isinstance(name, str) and name not in raw.nodes:
+                yield src.problem(("arcs", index, end), f"unknown node '{name}'", closest(name, raw.nodes))
+    for index, source, target in raw.valid_arcs():
+        if (source, target) in seen:
+            yield src.problem(("arcs", index), f"arc {source} -> {target} is defined twice (first at arcs[{seen[source, target]}])",
+                              "Give each hand-off one arc.")
+        seen.setdefault((source, target), index)
+        s_stage, t_stage = raw.stage_of(source), raw.stage_of(target)
+        if s_stage and t_stage and raw.stages.index(t_stage) < raw.stages.index(s_stage):
+            yield src.problem(("arcs", index, "to"), f"arc {source} -> {target} goes back from stage "
+                              f"'{s_stage}' to the earlier stage '{t_stage}'",
+                              f"Arcs follow the stage order: {' -> '.join(raw.stages)}.")
+
+
+def check_cycles(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    graph = nx.DiGraph()
+    first_arc: dict[tuple[str, str], int] = {}
+    for index, source, target in raw.valid_arcs():
+        graph.add_edge(source, target)
+        first_arc.setdefault((source, target), index)
+    for cycle_nodes in nx.simple_cycles(graph):
+        ring = " -> ".join([*cycle_nodes, cycle_nodes[0]])
+        index = first_arc[(cycle_nodes[-1], cycle_nodes[0])]
+        yield src.problem(("arcs", index), f"the hand-off graph has a cycle: {ring}",
+                          "Work must not return to a node it has passed; remove one of these arcs.")
+        return  # one named cycle is enough to act on; more follow once it is broken
+
+
+def check_demand_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    for name, demand in raw.demands.items():
+        demand = _mapping(demand)
+        origin = demand.get("origin")
+        if isinstance(origin, str) and origin not in raw.nodes:
+            yield src.problem(("demands", name, "origin"), f"unknown node '{origin}'", closest(origin, raw.nodes))
+        for i, sink in enumerate(_names(demand.get("sinks"))):
+            if sink not in raw.nodes:
+                yield src.problem(("demands", name, "sinks", i), f"unknown node '{sink}'", closest(sink, raw.nodes))
+        stages = _names(demand.get("stages"))
+        for i, stage in enumerate(stages):
+            if stage not in raw.stages:
+                yield src.problem(("demands", name, "stages", i), f"unknown stage '{stage}'", closest(stage, raw.stages))
+        known = [raw.stages.index(s) for s in stages if s in raw.stages]
+        if known != sorted(set(known)):
+            yield src.problem(("demands", name, "stages"), "stages must be distinct and in the chain's order",
+                              f"The chain's order: {' -> '.join(raw.stages)}.")
+
+
+def check_volumes(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    if raw.period_count is None:
+        return
+    for name, demand in raw.demands.items():
+        volume = _mapping(demand).get("volume")
+        if isinstance(volume, list) and len(volume) != raw.period_count:
+            yield src.problem(("demands", name, "volume"),
+                              f"{len(volume)} volumes given for {raw.period_count} periods",
+                              "Give one volume per period, or a single number that repeats.")
+
+
+def check_stock_keys(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    for name, node in raw.nodes.items():
+        stock = _mapping(_mapping(node).get("stock"))
+        for key in ("initial", "final_min"):
+            for demand in _mapping(stock.get(key)):
+                if demand not in raw.demands:
+                    yield src.problem(("nodes", name, "stock", key, demand), f"unknown demand '{demand}'",
+                                      closest(demand, raw.demands), at_key=True)
+
+
+def check_stock_users(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """A single-number stock figure is allowed only where exactly one demand can use the node."""
+    stocked = {n: _mapping(node).get("stock") for n, node in raw.nodes.items() if isinstance(_mapping(node).get("stock"), dict)}
+    if not stocked:
+        return
+    users = _users_by_node(raw)
+    for name, stock in stocked.items():
+        for key in ("initial", "final_min"):
+            amount = _number(stock.get(key))
+            if amount and len(users.get(name, [])) != 1:
+                who = ", ".join(sorted(users.get(name, []))) or "no demand"
+                yield src.problem(("nodes", name, "stock", key), f"a single number ({amount:g}) needs exactly one "
+                                  f"demand using the node; {who} can use it",
+                                  "Give a mapping {demand: units} instead.")
+
+
+def _users_by_node(raw: Raw) -> dict[str, list[str]]:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(raw.nodes)
+    graph.add_edges_from((s, t) for _, s, t in raw.valid_arcs())
+    users: dict[str, list[str]] = {}
+    for name, demand in raw.demands.items():
+        demand = _mapping(demand)
+        origin, sinks, stages = demand.get("origin"), _names(demand.get("sinks")), demand.get("stages")
+        if origin not in raw.nodes or (stages is not None and not _names(stages)):
+            continue
+        sub = demand_subgraph(graph, raw.stage_of, origin, [s for s in sinks if s in raw.nodes],
+                              _names(stages) if stages is not None else None)
+        for node in sub.nodes:
+            users.setdefault(node, []).append(name)
+    return users
+
+
+def check_paths(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """Each demand's sinks must be reachable from its origin, through its stages when it lists them."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(raw.nodes)
+    graph.add_edges_from((s, t) for _, s, t in raw.valid_arcs())
+    for name, demand in raw.demands.items():
+        demand = _mapping(demand)
+        origin, sinks = demand.get("origin"), _names(demand.get("sinks"))
+        if origin not in raw.nodes or not sinks or any(s not in raw.nodes for s in sinks):
+            continue
+        stages = demand.get("stages")
+        if isinstance(stages, list):
+            if all(isinstance(s, str) and s in raw.stages for s in stages) and stages:
+                yield from _check_staged_path(raw, src, graph, name, origin, sinks, stages)
+            continue
+        reachable = nx.descendants(graph, origin) | {origin}
+        for i, sink in enumerate(sinks):
+            if sink not in reachable:
+                yield src.problem(("demands", name, "sinks", i), f"sink '{sink}' cannot be reached from origin '{origin}'",
+                                  "Add an arc on the way, or remove this sink.")
+
+
+def _check_staged_path(raw: Raw, src: SourceMap, graph: nx.DiGraph, name: str, origin: str,
+                       sinks: list[str], stages: list[str]) -> Iterator[Problem]:
+    path = ("demands", name)
+    if raw.stage_of(origin) != stages[0]:
+        yield src.problem((*path, "origin"), f"origin '{origin}' is in stage '{raw.stage_of(origin)}', "
+                          f"not in the demand's first stage '{stages[0]}'")
+        return
+    for i, sink in enumerate(sinks):
+        if raw.stage_of(sink) != stages[-1]:
+            yield src.problem((*path, "sinks", i), f"sink '{sink}' is in stage '{raw.stage_of(sink)}', "
+                              f"not in the demand's last stage '{stages[-1]}'")
+    frontier = {origin}
+    for previous, stage in zip(stages, stages[1:]):
+        frontier = {t for s in frontier for t in graph.successors(s) if raw.stage_of(t) == stage}
+        if not frontier:
+            yield src.problem((*path, "stages"), f"the path breaks at stage '{stage}': no arc leads from the "
+                              f"nodes this demand reaches in '{previous}' into '{stage}'",
+                              "Add an arc between those stages, or change the demand's stages.")
+            return
+    for i, sink in enumerate(sinks):
+        if raw.stage_of(sink) == stages[-1] and sink not in frontier:
+            yield src.problem((*path, "sinks", i), f"sink '{sink}' cannot be reached from origin '{origin}' "
+                              f"through stages {' -> '.join(stages)}",
+                              f"Reachable in '{stages[-1]}': {', '.join(sorted(frontier))}.")
+
+
+CHECKS: list[Check] = [
+    check_stage_names,
+    check_role_names,
+    check_staff_bounds,
+    check_arc_ends,
+    check_cycles,
+    check_demand_names,
+    check_volumes,
+    check_stock_keys,
+    check_paths,
+    check_stock_users,
+]
+
+
+def cross_check(data: dict, source: SourceMap) -> list[Problem]:
+    raw = Raw(data)
+    return [problem for check in CHECKS for problem in check(raw, source)]

@@ -1,0 +1,258 @@
+"""Read a scenario YAML file into a validated Scenario, every problem located by file, line and field."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from model.errors import Problem, ScenarioError
+from model.scenario.schema import Scenario
+
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass
+class SourceMap:
+    """Where each field of a YAML document stands: path -> (line, column), both 1-based."""
+
+    file: str
+    keys: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    values: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: FieldPath, at_key: bool = False) -> tuple[int | None, int | None]:
+        """The position of a field's value (or its key); for a missing field, its nearest parent."""
+        for end in range(len(path), -1, -1):
+            prefix = path[:end]
+            table = self.keys if (at_key and end == len(path)) else self.values
+            if prefix in table:
+                return table[prefix]
+            if prefix in self.keys:
+                return self.keys[prefix]
+        return None, None
+
+    def problem(self, path: FieldPath, message: str, hint: str = "", at_key: bool = False) -> Problem:
+        line, column = self.locate(path, at_key)
+        return Problem(self.file, line, column, dotted(path), message, hint)
+
+
+def dotted(path: FieldPath) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else p for p in path).replace(".[", "[")
+
+
+def closest(name: str, candidates: typing.Iterable[str]) -> str:
+    """'Did you mean ...?' for an unknown name, or the list of what is allowed when nothing is close."""
+    options = sorted(str(c) for c in candidates)
+    match = difflib.get_close_matches(str(name), options, n=1, cutoff=0.6)
+    if match:
+        return f"Did you mean '{match[0]}'?"
+    shown = ", ".join(options[:12]) + (", ..." if len(options) > 12 else "")
+    return f"Allowed: {shown}." if options else ""
+
+
+def read_yaml(path: Path) -> tuple[Any, SourceMap]:
+    """Parse YAML into plain Python data and a map of where each field stands."""
+    text = path.read_text(encoding="utf-8")
+    return parse_yaml(text, str(path))
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
+    yaml = YAML(typ="rt")
+    source = SourceMap(file)
+    try:
+        tree = yaml.load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        message = f"not valid YAML: {error.problem or error.context}"
+        raise ScenarioError([Problem(file, line, column, "", message)]) from None
+    return _plain(tree, (), source), source
+
+
+def _plain(node: Any, path: FieldPath, source: SourceMap) -> Any:
+    """Convert ruamel's commented containers and scalar subclasses to plain Python, noting positions."""
+    if isinstance(node, CommentedMap):
+        result = {}
+        for key in node:
+            child = (*path, str(key))
+            kl, kc = node.lc.key(key)
+            vl, vc = node.lc.value(key)
+            source.keys[child] = (kl + 1, kc + 1)
+            source.values[child] = (vl + 1, vc + 1)
+            result[str(key) if not isinstance(key, (int, float)) else key] = _plain(node[key], child, source)
+        return result
+    if isinstance(node, CommentedSeq):
+        result = []
+        for index, item in enumerate(node):
+            line, column = node.lc.item(index)
+            source.values[(*path, index)] = (line + 1, column + 1)
+            result.append(_plain(item, (*path, index), source))
+        return result
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario file; raise ScenarioError listing every problem found."""
+    scenario, _ = load_scenario_with_source(path)
+    return scenario
+
+
+def load_scenario_with_source(path: str | Path) -> tuple[Scenario, SourceMap]:
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError([Problem(str(path), None, None, "", "no such file")])
+    data, source = read_yaml(path)
+    return validate_data(data, source), source
+
+
+def validate_data(data: Any, source: SourceMap) -> Scenario:
+    """Schema validation and cross-checks together, so one pass reports every problem of a file."""
+    from model.scenario.checks import cross_check  # checks needs the loader's helpers
+
+    if not isinstance(data, dict):
+        raise ScenarioError([source.problem((), "a scenario is a mapping of sections (scenario, stages, nodes, ...)")])
+    problems: list[Problem] = []
+    scenario = None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as error:
+        problems.extend(_schema_problems(error, data, source))
+    problems.extend(cross_check(data, source))
+    if problems or scenario is None:
+        raise ScenarioError(_unique(problems))
+    return scenario
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen: dict[tuple[str, str], Problem] = {}
+    for problem in problems:
+        seen.setdefault((problem.path, problem.message), problem)
+    return list(seen.values())
+
+
+def _schema_problems(error: ValidationError, data: Any, source: SourceMap) -> list[Problem]:
+    """One problem per bad field; the alternatives of a union are merged into one message."""
+    grouped: dict[FieldPath, list[dict]] = {}
+    for item in error.errors():
+        grouped.setdefault(_data_path(item["loc"], data), []).append(item)
+    return [_describe(path, items, source) for path, items in grouped.items()]
+
+
+def _data_path(loc: tuple, data: Any) -> FieldPath:
+    """Drop pydantic's union-branch tags from an error location, keeping the path through the data."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and part.isidentifier():
+            path.append(part)  # a missing field
+            node = None
+    return tuple(path)
+
+
+def _describe(path: FieldPath, items: list[dict], source: SourceMap) -> Problem:
+    kinds = {item["type"] for item in items}
+    value = items[0].get("input")
+    if "extra_forbidden" in kinds:
+        allowed = _allowed_fields(path[:-1])
+        return source.problem(path, f"unknown field '{path[-1]}'", closest(str(path[-1]), allowed), at_key=True)
+    if "missing" in kinds:
+        return source.problem(path, "required field is missing", _field_doc(path))
+    messages = list(dict.fromkeys(_plain_message(item) for item in items))
+    message = f"{_show(value)} is not allowed: " + "; or ".join(messages)
+    return source.problem(path, message, _field_doc(path))
+
+
+def _plain_message(item: dict) -> str:
+    text = item["msg"]
+    return text[0].lower() + text[1:] if text else text
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _schema_model_at(path: FieldPath) -> type[BaseModel] | None:
+    """The pydantic model that describes the mapping at `path` (for listing its fields)."""
+    current: Any = Scenario
+    for part in path:
+        current = _unwrap_model(current)
+        if current is None:
+            return None
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = current.model_fields.get(part) or next(
+                (f for f in current.model_fields.values() if f.alias == part), None
+            )
+            if info is None:
+                return None
+            current = info.annotation
+        else:
+            current = _container_item(current)
+    return _unwrap_model(current)
+
+
+def _unwrap_model(annotation: Any) -> Any:
+    """Strip Optional/Annotated/unions down to the pydantic model or container they hold."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap_model(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _unwrap_model(arg)
+            if isinstance(found, type) and issubclass(found, BaseModel):
+                return found
+            if typing.get_origin(found) in (dict, list):
+                return found
+        return None
+    return annotation
+
+
+def _container_item(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin is dict:
+        return typing.get_args(annotation)[1]
+    if origin is list:
+        return typing.get_args(annotation)[0]
+    return None
+
+
+def _allowed_fields(path: FieldPath) -> list[str]:
+    model = _schema_model_at(path)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return []
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _field_doc(path: FieldPath) -> str:
+    """The field's own reference text, which says what is allowed and its unit."""
+    if not path:
+        return ""
+    model = _schema_model_at(path[:-1])
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        for name, info in model.model_fields.items():
+            if path[-1] in (name, info.alias) and info.description:
+                return f"{path[-1]}: {info.description}"
+    return ""

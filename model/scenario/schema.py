@@ -1,0 +1,210 @@
+"""The scenario format as typed, frozen pydantic models (the YAML layout of model.md).
+
+Every model forbids unknown keys; each field's docstring is its reference entry (unit, default).
+Checks that need more than one field (names that must exist, graph structure) live in checks.py.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Share = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+"""A fraction in (0, 1]: quality levels, utilisation caps."""
+Name = Annotated[str, Field(min_length=1)]
+
+TIME_UNITS = ("minute", "hour", "day", "week")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True, populate_by_name=True
+    )
+
+
+class Meta(Strict):
+    name: Name
+    """Scenario name; used in run folder names."""
+    currency: Annotated[str, Field(min_length=1, max_length=8)]
+    """Currency of every cost figure (e.g. EUR)."""
+    time_unit: Literal["minute", "hour", "day", "week"] = "hour"
+    """Unit of every time figure (processing, wait, lead and response times, hours per unit)."""
+    period_length: Positive
+    """Length of one planning period in time units (730 h = a month). A backlogged unit waits this long."""
+    periods: Annotated[int, Field(ge=1)] | list[Name] = 1
+    """Number of periods, or their labels in order. Default 1."""
+
+    @field_validator("periods", mode="before")
+    @classmethod
+    def _labels_as_text(cls, value: object) -> object:
+        # YAML reads `2027-01-31` as a date and `1` as a number; period labels are text.
+        if isinstance(value, list):
+            return [v if isinstance(v, str) else str(v) for v in value]
+        return value
+
+    @property
+    def period_labels(self) -> list[str]:
+        if isinstance(self.periods, int):
+            return [f"P{i + 1}" for i in range(self.periods)]
+        return list(self.periods)
+
+
+class Overtime(Strict):
+    max_hours_per_fte: NonNegative = 0.0
+    """Most overtime hours one FTE may work per period."""
+    cost_per_hour: NonNegative = 0.0
+    """Cost of one overtime hour (currency)."""
+
+
+class Role(Strict):
+    cost_per_fte: NonNegative
+    """Cost of one FTE for one period (currency)."""
+    hours_per_fte: Positive
+    """Productive hours one FTE gives per period (hours)."""
+    hire_cost: NonNegative = 0.0
+    """Cost of hiring one FTE (currency)."""
+    layoff_cost: NonNegative = 0.0
+    """Cost of laying off one FTE (currency)."""
+    overtime: Overtime | None = None
+    """Overtime allowed; none when absent."""
+
+
+class Work(Strict):
+    hours_per_unit: Positive
+    """Hours of this role one unit takes at this node (hours)."""
+    quality: Share | None = None
+    """Share of units done right in this mode; inherits the node's quality."""
+    processing_time: NonNegative | None = None
+    """Time one unit spends in processing (time units); inherits the node's."""
+    unit_cost: NonNegative | None = None
+    """Cost per unit besides labour, e.g. materials (currency); inherits the node's."""
+
+
+class Staff(Strict):
+    min: NonNegative = 0.0
+    """Fewest FTE in any period."""
+    max: NonNegative | None = None
+    """Most FTE in any period; unlimited when absent."""
+    initial: NonNegative | None = None
+    """FTE before the first period; when absent the first period's staff is chosen freely."""
+
+
+PerDemand = NonNegative | dict[Name, NonNegative]
+
+
+class Stock(Strict):
+    holding_cost: NonNegative = 0.0
+    """Cost of holding one unit for one period (currency)."""
+    initial: PerDemand = 0.0
+    """Units in stock before the first period: {demand: units}, or one number if one demand can use the node."""
+    final_min: PerDemand = 0.0
+    """Fewest units left in stock at the end: {demand: units}, or one number if one demand can use the node."""
+
+
+class Node(Strict):
+    stage: Name
+    """Stage the node belongs to (one of `stages`)."""
+    unit_cost: NonNegative = 0.0
+    """Cost per unit processed (currency)."""
+    processing_time: NonNegative = 0.0
+    """Time one unit spends in processing (time units)."""
+    wait_time: NonNegative = 0.0
+    """Planned queue wait per unit (time units)."""
+    max_utilisation: Share = 1.0
+    """Share of staffed hours that may be loaded."""
+    quality: Share = 1.0
+    """Share of units done right."""
+    capacity: NonNegative | None = None
+    """Most units processed per period; unlimited when absent."""
+    work: dict[Name, Work] = Field(default_factory=dict)
+    """Roles that can do the work, by role name; none: a bought-in service paid per unit."""
+    staff: dict[Name, Staff] = Field(default_factory=dict)
+    """Staff bounds per role of `work`."""
+    stock: Stock | None = None
+    """Work may be done ahead and held in stock (per demand)."""
+
+
+class Arc(Strict):
+    source: Name = Field(alias="from")
+    """Node handing the work over."""
+    target: Name = Field(alias="to")
+    """Node receiving it."""
+    cost: NonNegative = 0.0
+    """Cost per unit handed over (currency)."""
+    lead_time: NonNegative = 0.0
+    """Time per unit in transit (time units)."""
+    capacity: NonNegative | None = None
+    """Most units per period; unlimited when absent."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}->{self.target}"
+
+
+class Demand(Strict):
+    origin: Name
+    """Node where the demand enters."""
+    sinks: Annotated[list[Name], Field(min_length=1)]
+    """Nodes where it can be fulfilled."""
+    stages: Annotated[list[Name], Field(min_length=1)] | None = None
+    """The exact stages its path visits, in order; any path when absent."""
+    volume: NonNegative | Annotated[list[NonNegative], Field(min_length=1)]
+    """Units per period; a single number repeats."""
+    min_quality: Share | None = None
+    """Least average share of units done right end to end; no target when absent."""
+    max_response_time: Positive | None = None
+    """Most average time from order to fulfilment (time units); no target when absent."""
+    backlog_cost: NonNegative | None = None
+    """Cost per unit carried to the next period; backlog not allowed when absent."""
+    final_backlog: NonNegative = 0.0
+    """Most units left in backlog at the end of the horizon."""
+    unmet_penalty: NonNegative | None = None
+    """Cost per unit not served; when absent the demand must be met in full."""
+
+    def volumes(self, periods: int) -> list[float]:
+        return list(self.volume) if isinstance(self.volume, list) else [self.volume] * periods
+
+
+class Solver(Strict):
+    time_limit: Positive | None = None
+    """Seconds the solver may run; no limit when absent."""
+    mip_gap: NonNegative = 1e-4
+    """Relative optimality gap at which an integer solve stops."""
+    integer_staff: bool = False
+    """FTE are whole numbers (the model becomes a MILP)."""
+    threads: Annotated[int, Field(ge=1)] | None = None
+    """Solver threads; HiGHS's choice when absent."""
+    algorithm: Literal["auto", "simplex", "ipm"] = "auto"
+    """LP algorithm: auto picks dual simplex for small models and interior point for large ones."""
+
+
+class Scenario(Strict):
+    scenario: Meta
+    """Name, currency, units and periods."""
+    stages: Annotated[list[Name], Field(min_length=1)]
+    """Stages of the value chain, in order."""
+    roles: dict[Name, Role] = Field(default_factory=dict)
+    """Kinds of worker, by name."""
+    nodes: Annotated[dict[Name, Node], Field(min_length=1)]
+    """Teams, sites, vendors and channels, by name."""
+    arcs: list[Arc] = Field(default_factory=list)
+    """Hand-offs between nodes."""
+    demands: Annotated[dict[Name, Demand], Field(min_length=1)]
+    """Customer segments or request types, by name."""
+    solver: Solver = Field(default_factory=Solver)
+    """Solver settings; the command line can override each."""
+
+    @property
+    def periods(self) -> list[str]:
+        return self.scenario.period_labels
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def currency(self) -> str:
+        return self.scenario.currency

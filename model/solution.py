@@ -1,0 +1,153 @@
+"""What a solution means, recomputed from its values and the scenario's own figures.
+
+Nothing here reads Pyomo's constraints: served volumes, arrivals, hours, defects, response times
+and costs are rebuilt with numpy from the index tables, so the independent check (check.py) and
+the KPIs of the result tables (results.py) do not take the model's word for anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from model.network import IndexSets
+from model.lp.objective import COST_TERMS
+
+
+def _position(table: pd.DataFrame, keys: list[str], lookup: pd.DataFrame, lookup_keys: list[str]) -> np.ndarray:
+    index = pd.MultiIndex.from_frame(table[keys])
+    return index.get_indexer(pd.MultiIndex.from_frame(lookup[lookup_keys].set_axis(keys, axis=1)))
+
+
+def group_sum(target_rows: np.ndarray, values: np.ndarray, row_count: int) -> np.ndarray:
+    """out[r] = sum of values[i] with target_rows[i] == r; values are (items, T); rows < 0 are skipped."""
+    out = np.zeros((row_count, values.shape[1]))
+    keep = target_rows >= 0
+    np.add.at(out, target_rows[keep], values[keep])
+    return out
+
+
+def previous(grid: np.ndarray, first: np.ndarray | float = 0.0) -> np.ndarray:
+    """Each period's predecessor value; `first` stands before the first period."""
+    out = np.empty_like(grid)
+    out[:, 1:] = grid[:, :-1]
+    out[:, 0] = first
+    return out
+
+
+@dataclass
+class Evaluated:
+    """Derived quantities of a solution, each aligned with an index table and periods (rows x T)."""
+
+    sets: IndexSets
+    values: dict[str, np.ndarray]  # the variables, 0 where a variable does not exist
+    volume: np.ndarray  # demands x T
+    backlog: np.ndarray
+    unmet: np.ndarray
+    served: np.ndarray
+    arrivals: np.ndarray  # demand_nodes x T: theta
+    outflow: np.ndarray
+    processed: np.ndarray  # sum over modes of y
+    fulfilled: np.ndarray  # z, 0 at non-sinks
+    stock: np.ndarray  # k, 0 at non-storable
+    stock_before: np.ndarray  # k[t-1], initial stock in the first period
+    hours_used: np.ndarray  # staff x T
+    hours_available: np.ndarray  # rho (H s + o)
+    node_units: np.ndarray  # nodes x T
+    arc_units: np.ndarray  # arcs x T
+    defects: np.ndarray  # demands x T: sum (1 - q) y
+    time_spent: np.ndarray  # demands x T: the response-time numerator
+    costs: dict[str, np.ndarray]  # category -> amounts aligned with that category's table
+
+    @property
+    def quality(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.served > 0, 1.0 - self.defects / self.served, np.nan)
+
+    @property
+    def response_time(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.served > 0, self.time_spent / self.served, np.nan)
+
+    @property
+    def total_cost(self) -> float:
+        return float(sum(amounts.sum() for amounts in self.costs.values()))
+
+
+COST_TABLE = {
+    "labour": ("s", "staff"), "overtime": ("o", "staff"), "hiring": ("hire", "staff"),
+    "layoffs": ("fire", "staff"), "processing": ("y", "demand_modes"), "handoffs": ("x", "demand_arcs"),
+    "holding": ("k", "stocks"), "backlog": ("b", "demands"), "unmet": ("u", "demands"),
+}
+"""Each cost category: the variable it prices and the table its amounts align with."""
+assert list(COST_TABLE) == list(COST_TERMS), "the costs table must report every term of the objective"
+
+
+def _per_demand(values: np.ndarray, rows: pd.DataFrame, demands: pd.DataFrame, T: int) -> np.ndarray:
+    full = np.zeros((len(demands), T))
+    full[_position(demands, ["demand"], rows, ["demand"])] = values
+    return full
+
+
+def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], variable_rows: dict[str, pd.DataFrame]) -> Evaluated:
+    """Recompute every derived quantity from variable values (grids of rows x T, NaN where none)."""
+    T = sets.period_count
+    v = {name: np.nan_to_num(grid, nan=0.0) for name, grid in raw_values.items()}
+    demands, dn, modes, arcs, staff = sets.demands, sets.demand_nodes, sets.demand_modes, sets.demand_arcs, sets.staff
+    backlog = _per_demand(v["b"], variable_rows["b"], demands, T)
+    unmet = _per_demand(v["u"], variable_rows["u"], demands, T)
+    served = sets.volumes + previous(backlog) - backlog - unmet
+
+    into = _position(dn, ["demand", "node"], arcs, ["demand", "target"])
+    out_of = _position(dn, ["demand", "node"], arcs, ["demand", "source"])
+    origin = _position(dn, ["demand", "node"], demands, ["demand", "origin"])
+    arrivals = group_sum(into, v["x"], len(dn)) + group_sum(origin, served, len(dn))
+    outflow = group_sum(out_of, v["x"], len(dn))
+    processed = group_sum(_position(dn, ["demand", "node"], modes, ["demand", "node"]), v["y"], len(dn))
+    fulfilled = group_sum(_position(dn, ["demand", "node"], sets.sinks, ["demand", "node"]), v["z"], len(dn))
+    stock_at = _position(dn, ["demand", "node"], sets.stocks, ["demand", "node"])
+    stock = group_sum(stock_at, v["k"], len(dn))
+    stock_before = group_sum(stock_at, previous(v["k"], sets.stocks.initial.to_numpy()), len(dn))
+
+    staffed = modes.role.notna().to_numpy()
+    position_of_mode = np.where(staffed, _position(staff, ["node", "role"], modes, ["node", "mode"]), -1)
+    hours_used = group_sum(position_of_mode, modes.hours_per_unit.to_numpy()[:, None] * v["y"], len(staff))
+    rho = staff.max_utilisation.to_numpy()[:, None]
+    hours_available = rho * (staff.hours_per_fte.to_numpy()[:, None] * v["s"] + v["o"])
+
+    node_units = group_sum(_position(sets.nodes, ["node"], modes, ["node"]), v["y"], len(sets.nodes))
+    arc_units = group_sum(_position(sets.arcs, ["arc"], arcs, ["arc"]), v["x"], len(sets.arcs))
+
+    demand_of = {name: _position(demands, ["demand"], table, ["demand"]) for name, table in
+                 (("modes", modes), ("arcs", arcs), ("nodes", dn))}
+    defects = group_sum(demand_of["modes"], (1.0 - modes.quality.to_numpy())[:, None] * v["y"], len(demands))
+    flowing = ~modes.storable.to_numpy()
+    mode_time = np.where(flowing, (modes.processing_time + modes.wait_time).to_numpy(), 0.0)
+    node_time = np.where(dn.storable.to_numpy(), dn.node_time.to_numpy(), 0.0)
+    time_spent = (group_sum(demand_of["arcs"], arcs.lead_time.to_numpy()[:, None] * v["x"], len(demands))
+                  + group_sum(demand_of["modes"], mode_time[:, None] * v["y"], len(demands))
+                  + group_sum(demand_of["nodes"], node_time[:, None] * arrivals, len(demands))
+                  + sets.period_length * backlog)
+
+    costs = _costs(sets, v, variable_rows)
+    return Evaluated(sets, v, sets.volumes, backlog, unmet, served, arrivals, outflow, processed, fulfilled,
+                     stock, stock_before, hours_used, hours_available, node_units, arc_units, defects,
+                     time_spent, costs)
+
+
+def _costs(sets: IndexSets, v: dict[str, np.ndarray], rows: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """Each category's amounts, aligned with the category's table (staff, demand_modes, ... x T)."""
+    staff, demands = sets.staff, sets.demands
+    per_staff = {"labour": "cost_per_fte", "overtime": "overtime_cost", "hiring": "hire_cost", "layoffs": "layoff_cost"}
+    costs = {category: staff[price].to_numpy()[:, None] * v[COST_TABLE[category][0]]
+             for category, price in per_staff.items()}
+    costs["processing"] = sets.demand_modes.unit_cost.to_numpy()[:, None] * v["y"]
+    arc_cost = sets.demand_arcs.arc.map(dict(zip(sets.arcs.arc, sets.arcs.cost))).to_numpy()
+    costs["handoffs"] = arc_cost[:, None] * v["x"]
+    costs["holding"] = sets.stocks.holding_cost.to_numpy()[:, None] * v["k"]
+    T = sets.period_count
+    costs["backlog"] = demands.backlog_cost.to_numpy()[:, None] * _per_demand(v["b"], rows["b"], demands, T)
+    costs["unmet"] = demands.unmet_penalty.to_numpy()[:, None] * _per_demand(v["u"], rows["u"], demands, T)
+    return {category: costs[category] for category in COST_TABLE}
