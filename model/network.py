@@ -20,6 +20,15 @@ if TYPE_CHECKING:
     from model.scenario.schema import Scenario
 
 
+def allowed_graph(graph: nx.DiGraph, stage_of: Callable[[str], str | None], stages: list[str] | None) -> nx.DiGraph:
+    """The hand-offs a demand with these `stages` may use: from one listed stage to the next."""
+    if stages is None:
+        return graph
+    step = dict(zip(stages, stages[1:]))
+    allowed = nx.DiGraph((u, v) for u, v in graph.edges if step.get(stage_of(u)) == stage_of(v))
+    return allowed
+
+
 def demand_subgraph(
     graph: nx.DiGraph,
     stage_of: Callable[[str], str | None],
@@ -32,20 +41,41 @@ def demand_subgraph(
     With `stages`, only nodes of those stages and arcs from one listed stage to the next are allowed.
     The graph is acyclic, so "reachable from the origin and reaching a sink" is exactly "on a path".
     """
-    allowed = graph
-    if stages is not None:
-        step = {a: b for a, b in zip(stages, stages[1:])}
-        edges = [(u, v) for u, v in graph.edges if step.get(stage_of(u)) == stage_of(v)]
-        allowed = nx.DiGraph(edges)
-        allowed.add_nodes_from([origin, *sinks])
+    return paths_in(allowed_graph(graph, stage_of, stages), origin, sinks)
+
+
+def paths_in(allowed: nx.DiGraph, origin: str, sinks: Iterable[str]) -> nx.DiGraph:
+    """The subgraph of `allowed` on some origin -> sink path (the origin alone if no sink is reached)."""
     if origin not in allowed:
-        return nx.DiGraph()
+        return nx.DiGraph([(origin, s) for s in sinks if s == origin]) if origin in sinks else _lone(origin)
     forward = nx.descendants(allowed, origin) | {origin}
-    sinks = [s for s in sinks if s in forward]
-    backward = set(sinks).union(*(nx.ancestors(allowed, s) for s in sinks)) if sinks else set()
-    on_path = forward & backward
-    sub = nx.DiGraph(allowed.subgraph(on_path))
-    return sub
+    reached = [s for s in sinks if s in forward]
+    backward = set(reached).union(*(nx.ancestors(allowed, s) for s in reached))
+    return nx.DiGraph(allowed.subgraph(forward & backward))
+
+
+def _lone(node: str) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    graph.add_node(node)
+    return graph
+
+
+class PathFinder:
+    """demand_subgraph for many demands: demands sharing stages, origin and sinks share the work."""
+
+    def __init__(self, graph: nx.DiGraph, stage_of: Callable[[str], str | None]) -> None:
+        self.graph, self.stage_of = graph, stage_of
+        self._allowed: dict[tuple[str, ...] | None, nx.DiGraph] = {}
+        self._found: dict[tuple, tuple[list[str], list[tuple[str, str]]]] = {}
+
+    def nodes_and_arcs(self, origin: str, sinks: list[str], stages: list[str] | None) -> tuple[list[str], list[tuple[str, str]]]:
+        key = (tuple(stages) if stages is not None else None, origin, tuple(sinks))
+        if key not in self._found:
+            if key[0] not in self._allowed:
+                self._allowed[key[0]] = allowed_graph(self.graph, self.stage_of, stages)
+            sub = paths_in(self._allowed[key[0]], origin, sinks)
+            self._found[key] = (list(sub.nodes), list(sub.edges))
+        return self._found[key]
 
 
 def build_graph(scenario: Scenario) -> nx.DiGraph:
@@ -96,8 +126,9 @@ class IndexSets:
 
 def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None) -> IndexSets:
     graph = graph if graph is not None else build_graph(scenario)
-    subgraphs = {name: demand_subgraph(graph, lambda n: scenario.nodes[n].stage, d.origin, d.sinks, d.stages)
-                 for name, d in scenario.demands.items()}
+    stage_of = {n: node.stage for n, node in scenario.nodes.items()}.get
+    finder = PathFinder(graph, stage_of)
+    subgraphs = {name: finder.nodes_and_arcs(d.origin, d.sinks, d.stages) for name, d in scenario.demands.items()}
     demand_nodes = _demand_nodes(scenario, subgraphs)
     return IndexSets(
         periods=scenario.periods,
@@ -120,23 +151,33 @@ def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None) -> IndexSets
     )
 
 
-def _demand_arcs(scenario: Scenario, subgraphs: dict[str, nx.DiGraph]) -> pd.DataFrame:
+Usable = dict[str, tuple[list[str], list[tuple[str, str]]]]
+"""Per demand: the nodes and arcs it may use."""
+
+
+def _demand_arcs(scenario: Scenario, subgraphs: Usable) -> pd.DataFrame:
     lead = {a.key: a.lead_time for a in scenario.arcs}
-    rows = [(d, f"{u}->{v}", u, v) for d, sub in subgraphs.items() for u, v in sub.edges]
+    rows = [(d, f"{u}->{v}", u, v) for d, (_, arcs) in subgraphs.items() for u, v in arcs]
     frame = pd.DataFrame(rows, columns=["demand", "arc", "source", "target"])
     frame["lead_time"] = frame.arc.map(lead).astype(float)
     return frame
 
 
-def _demand_nodes(scenario: Scenario, subgraphs: dict[str, nx.DiGraph]) -> pd.DataFrame:
+def _demand_nodes(scenario: Scenario, subgraphs: Usable) -> pd.DataFrame:
     rows = []
-    for d, sub in subgraphs.items():
+    for d, (nodes, _) in subgraphs.items():
         demand = scenario.demands[d]
-        for n in sub.nodes:
+        for n in nodes:
             node = scenario.nodes[n]
-            rows.append((d, n, node.stage, n == demand.origin, n in demand.sinks, node.stock is not None,
+            rows.append((d, n, node.stage, n == demand.origin, n in demand.sinks, stocks_for(node, d),
                          node.processing_time + node.wait_time))
     return pd.DataFrame(rows, columns=["demand", "node", "stage", "is_origin", "is_sink", "storable", "node_time"])
+
+
+def stocks_for(node: object, demand: str) -> bool:
+    """Whether `demand` may be made ahead and held at `node`."""
+    stock = node.stock
+    return stock is not None and (stock.demands is None or demand in stock.demands)
 
 
 def modes_of(scenario: Scenario, name: str) -> list[dict]:

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from model.lp import LinearModel
-from model.solution import COST_TABLE, Evaluated, group_sum
+from model.solution import COST_TABLE, Evaluated, group_sum, previous
 from model.solve import Solution
 
-TABLES = ("staffing", "work", "flows", "demand_kpis", "costs", "constraints")
+TABLES = ("staffing", "work", "flows", "demand_kpis", "costs", "constraints", "stock")
 
 UNITS: dict[str, dict[str, str]] = {
     "staffing": {"fte": "FTE", "hires": "FTE", "layoffs": "FTE", "overtime_hours": "hour", "hours_used": "hour",
@@ -26,6 +26,8 @@ UNITS: dict[str, dict[str, str]] = {
                     "cost_to_serve": "{currency}", "cost_per_unit": "{currency} per unit",
                     "marginal_cost": "{currency} per unit"},
     "costs": {"amount": "{currency}"},
+    "stock": {"opening": "unit", "produced": "unit", "shipped": "unit", "closing": "unit",
+              "holding_cost": "{currency}"},
     "constraints": {"activity": "row's own unit", "lower": "row's own unit", "upper": "row's own unit",
                     "slack": "row's own unit", "dual": "{currency} per unit of the row"},
 }
@@ -72,10 +74,24 @@ def build_tables(model: LinearModel, solution: Solution, ev: Evaluated, currency
         "demand_kpis": _demand_kpis(model, solution, ev),
         "costs": _costs_table(ev),
         "constraints": _constraints_table(model, solution),
+        "stock": _stock_table(ev),
     }
-    for name in ("staffing", "work", "flows", "demand_kpis", "costs"):
+    for name in ("staffing", "work", "flows", "demand_kpis", "costs", "stock"):
         tables[name]["currency"] = currency
     return tables
+
+
+def _stock_table(ev: Evaluated) -> pd.DataFrame:
+    """Per storable node and demand: stock at the start, units produced, orders shipped, stock at the end."""
+    sets = ev.sets
+    stocks = sets.stocks
+    at = pd.MultiIndex.from_frame(sets.demand_nodes[["demand", "node"]]).get_indexer(
+        pd.MultiIndex.from_frame(stocks[["demand", "node"]]))
+    closing = ev.values["k"]
+    stage = stocks.node.map(dict(zip(sets.nodes.node, sets.nodes.stage)))
+    return _long(stocks[["demand", "node"]].assign(stage=stage), sets.periods,
+                 opening=previous(closing, stocks.initial.to_numpy()), produced=ev.processed[at],
+                 shipped=ev.arrivals[at], closing=closing, holding_cost=ev.costs["holding"])
 
 
 def _demand_kpis(model: LinearModel, solution: Solution, ev: Evaluated) -> pd.DataFrame:

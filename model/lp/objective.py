@@ -17,12 +17,18 @@ from model.lp.rows import NO_VAR, VarGrid
 
 
 def priced_sum(price: pyo.Param, keys: list, grid: np.ndarray) -> object:
-    """sum_i price[keys[i]] * sum_t grid[i, t], grouping rows that share a price."""
-    groups: dict = {}
-    for key, row in zip(keys, grid):
-        groups.setdefault(key, []).extend(v for v in row if v is not NO_VAR)
-    return sum(price[key] * LinearExpression(linear_coefs=[1.0] * len(vs), linear_vars=vs)
-               for key, vs in groups.items() if vs)
+    """sum_k price[k] * (sum of the variables in rows whose key is k), over all periods."""
+    codes, unique = pd.factorize(pd.Series(keys, dtype=object)) if keys else (np.zeros(0, int), [])
+    codes = np.repeat(codes, grid.shape[1])
+    variables = grid.ravel()
+    exists = variables != NO_VAR
+    codes, variables = codes[exists], variables[exists]
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(len(unique) + 1))
+    variables = variables[order]
+    return sum(price[unique[k]] * LinearExpression(linear_coefs=[1.0] * int(starts[k + 1] - starts[k]),
+                                                   linear_vars=variables[starts[k]:starts[k + 1]].tolist())
+               for k in range(len(unique)) if starts[k + 1] > starts[k])
 
 
 def _column(table: pd.DataFrame, *columns: str) -> list:

@@ -13,7 +13,7 @@ from typing import Any
 import networkx as nx
 
 from model.errors import Problem
-from model.network import demand_subgraph
+from model.network import PathFinder
 from model.scenario.loader import SourceMap, closest
 
 
@@ -23,6 +23,10 @@ def _mapping(value: Any) -> dict:
 
 def _names(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _number(value: Any) -> float | None:
@@ -164,13 +168,17 @@ def check_volumes(raw: Raw, src: SourceMap) -> Iterator[Problem]:
         volume = _mapping(demand).get("volume")
         if isinstance(volume, list) and len(volume) != raw.period_count:
             yield src.problem(("demands", name, "volume"),
-                              f"{len(volume)} volumes given for {raw.period_count} periods",
+                              f"{_count(len(volume), 'volume')} given for {_count(raw.period_count, 'period')}",
                               "Give one volume per period, or a single number that repeats.")
 
 
 def check_stock_keys(raw: Raw, src: SourceMap) -> Iterator[Problem]:
     for name, node in raw.nodes.items():
         stock = _mapping(_mapping(node).get("stock"))
+        for i, demand in enumerate(_names(stock.get("demands"))):
+            if demand not in raw.demands:
+                yield src.problem(("nodes", name, "stock", "demands", i), f"unknown demand '{demand}'",
+                                  closest(demand, raw.demands))
         for key in ("initial", "final_min"):
             for demand in _mapping(stock.get(key)):
                 if demand not in raw.demands:
@@ -185,10 +193,12 @@ def check_stock_users(raw: Raw, src: SourceMap) -> Iterator[Problem]:
         return
     users = _users_by_node(raw)
     for name, stock in stocked.items():
+        listed = stock.get("demands")
+        stockers = [d for d in users.get(name, []) if not isinstance(listed, list) or d in listed]
         for key in ("initial", "final_min"):
             amount = _number(stock.get(key))
-            if amount and len(users.get(name, [])) != 1:
-                who = ", ".join(sorted(users.get(name, []))) or "no demand"
+            if amount and len(stockers) != 1:
+                who = ", ".join(sorted(stockers)) or "no demand"
                 yield src.problem(("nodes", name, "stock", key), f"a single number ({amount:g}) needs exactly one "
                                   f"demand using the node; {who} can use it",
                                   "Give a mapping {demand: units} instead.")
@@ -199,14 +209,15 @@ def _users_by_node(raw: Raw) -> dict[str, list[str]]:
     graph.add_nodes_from(raw.nodes)
     graph.add_edges_from((s, t) for _, s, t in raw.valid_arcs())
     users: dict[str, list[str]] = {}
+    finder = PathFinder(graph, raw.stage_of)
     for name, demand in raw.demands.items():
         demand = _mapping(demand)
         origin, sinks, stages = demand.get("origin"), _names(demand.get("sinks")), demand.get("stages")
         if origin not in raw.nodes or (stages is not None and not _names(stages)):
             continue
-        sub = demand_subgraph(graph, raw.stage_of, origin, [s for s in sinks if s in raw.nodes],
-                              _names(stages) if stages is not None else None)
-        for node in sub.nodes:
+        nodes, _ = finder.nodes_and_arcs(origin, [s for s in sinks if s in raw.nodes],
+                                         _names(stages) if stages is not None else None)
+        for node in nodes:
             users.setdefault(node, []).append(name)
     return users
 

@@ -29,15 +29,17 @@ class SourceMap:
     values: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
 
     def locate(self, path: FieldPath, at_key: bool = False) -> tuple[int | None, int | None]:
-        """The position of a field's value (or its key); for a missing field, its nearest parent."""
-        for end in range(len(path), -1, -1):
-            prefix = path[:end]
-            table = self.keys if (at_key and end == len(path)) else self.values
-            if prefix in table:
-                return table[prefix]
-            if prefix in self.keys:
-                return self.keys[prefix]
-        return None, None
+        """The position of a field's value (or its key); for a missing field, its parent's key."""
+        if path in (self.keys if at_key else self.values):
+            return (self.keys if at_key else self.values)[path]
+        for end in range(len(path) - 1 if path else 0, -1, -1):
+            parent = path[:end]
+            # A parent mapping is found at its key: its value position is its first child's line.
+            if parent in self.keys:
+                return self.keys[parent]
+            if parent in self.values:
+                return self.values[parent]
+        return 1, 1  # the document itself
 
     def problem(self, path: FieldPath, message: str, hint: str = "", at_key: bool = False) -> Problem:
         line, column = self.locate(path, at_key)
@@ -152,7 +154,10 @@ def _schema_problems(error: ValidationError, data: Any, source: SourceMap) -> li
     grouped: dict[FieldPath, list[dict]] = {}
     for item in error.errors():
         grouped.setdefault(_data_path(item["loc"], data), []).append(item)
-    return [_describe(path, items, source) for path, items in grouped.items()]
+    # A number-or-list field given a list with a bad item fails both ways; the item's own problem
+    # says what is wrong, so the field-level "should be a number" is dropped.
+    inner = {path[:end] for path in grouped for end in range(len(path))}
+    return [_describe(path, items, source) for path, items in grouped.items() if path not in inner]
 
 
 def _data_path(loc: tuple, data: Any) -> FieldPath:

@@ -96,6 +96,8 @@ PerDemand = NonNegative | dict[Name, NonNegative]
 
 
 class Stock(Strict):
+    demands: list[Name] | None = None
+    """Demands that may be made ahead and held here (beyond model.md); every demand passing the node when absent."""
     holding_cost: NonNegative = 0.0
     """Cost of holding one unit for one period (currency)."""
     initial: PerDemand = 0.0

@@ -1,0 +1,5 @@
+"""`python -m model` is the `e2eopt` command."""
+
+from model.cli import main
+
+main()

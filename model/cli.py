@@ -1,0 +1,158 @@
+"""The command line: parses arguments, prints, and maps outcomes to exit codes. No modelling here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from model.errors import ScenarioError
+from model.generate import Size, generate, write_scenario
+from model.lp import build
+from model.network import index_sets
+from model.optimise import Outcome, optimise, solve_options
+from model.runs import write_run
+from model.scenario import Scenario, load_scenario
+
+EXIT = {"optimal": 0, "error": 1, "bad_input": 2, "infeasible": 3, "unbounded": 4, "time_limit": 5}
+"""Exit codes: 0 optimal, 1 solver error or failed check, 2 bad input, 3 infeasible, 4 unbounded, 5 time limit."""
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="End-to-end process cost optimiser: cheapest staffing and routing that meets quality and "
+                       "response-time targets.")
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 132)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+
+
+def _load(path: Path) -> Scenario:
+    try:
+        return load_scenario(path)
+    except ScenarioError as error:
+        err.print(str(error), markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
+
+
+@app.command()
+def validate(file: ScenarioFile) -> None:
+    """Check a scenario file; print every problem (exit 2) or a one-screen summary of what it holds."""
+    scenario = _load(file)
+    sets = index_sets(scenario)
+    model = build(sets, name=scenario.name, integer_staff=scenario.solver.integer_staff)
+    out.print(f"[bold]{file}[/bold] is valid: scenario [bold]{scenario.name}[/bold], "
+              f"currency {scenario.currency}, time unit {scenario.scenario.time_unit}, "
+              f"{len(scenario.periods)} period(s) of {scenario.scenario.period_length:g} {scenario.scenario.time_unit}s "
+              f"({', '.join(scenario.periods[:6])}{', ...' if len(scenario.periods) > 6 else ''})")
+    stages = Table("stage", "nodes", "of which staffed", "roles used", title="Value chain", title_justify="left")
+    for stage in scenario.stages:
+        nodes = [n for n in scenario.nodes.values() if n.stage == stage]
+        roles = sorted({r for n in nodes for r in n.work})
+        stages.add_row(stage, str(len(nodes)), str(sum(bool(n.work) for n in nodes)), ", ".join(roles)[:60])
+    out.print(stages)
+    out.print(f"{len(scenario.roles)} roles, {len(scenario.arcs)} arcs, {len(scenario.demands)} demands")
+    size = Table("family", "variables", title="LP it will build", title_justify="left")
+    for name, grid in model.variables.items():
+        size.add_row(name, f"{int(grid.exists.sum()):,}")
+    rows = sum(len(block.constraint) for block in model.blocks.values())
+    out.print(size)
+    kind = "MILP (integer staff)" if scenario.solver.integer_staff else "LP"
+    variables = sum(int(grid.exists.sum()) for grid in model.variables.values())
+    out.print(f"{kind}: {variables:,} variables, {rows:,} constraints")
+
+
+@app.command()
+def solve(
+    file: ScenarioFile,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder that receives the run folder.")] = Path("runs"),
+    time_limit: Annotated[Optional[float], typer.Option(help="Solver time limit in seconds.")] = None,
+    mip_gap: Annotated[Optional[float], typer.Option(help="Relative MIP gap (integer staffing).")] = None,
+    threads: Annotated[Optional[int], typer.Option(help="Solver threads.")] = None,
+    integer_staff: Annotated[Optional[bool], typer.Option("--integer-staff/--no-integer-staff",
+                                                          help="Whole FTE (a MILP); default: the scenario's.")] = None,
+    algorithm: Annotated[Optional[str], typer.Option(help="auto, simplex or ipm.")] = None,
+) -> None:
+    """Solve a scenario, write its run folder, and print the plan's cost and service levels."""
+    scenario = _load(file)
+    if algorithm not in (None, "auto", "simplex", "ipm"):
+        err.print(f"--algorithm: '{algorithm}' is not allowed; use auto, simplex or ipm")
+        raise typer.Exit(EXIT["bad_input"])
+    options, integer = solve_options(scenario, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                                     algorithm=algorithm, integer_staff=integer_staff)
+    with err.status(f"Solving {scenario.name} with HiGHS ..."):
+        outcome = optimise(scenario, options, integer_staff=integer)
+    folder = write_run(outcome, file, out_dir, command=["e2eopt", *sys.argv[1:]])
+    report(outcome)
+    out.print(f"Run folder: [bold]{folder}[/bold]")
+    raise typer.Exit(EXIT.get(outcome.status, EXIT["error"]))
+
+
+def report(outcome: Outcome) -> None:
+    """Status, total cost, cost by stage, and each demand's quality and response time against target."""
+    scenario, currency = outcome.scenario, outcome.currency
+    time_unit = scenario.scenario.time_unit
+    colour = "green" if outcome.ok else "red"
+    out.print(f"Status: [bold {colour}]{outcome.status}[/bold {colour}] ({outcome.message})")
+    for violation in outcome.violations[:10]:
+        out.print(f"  failed check: {violation}", markup=False)
+    if not outcome.tables:
+        return
+    costs = outcome.tables["costs"]
+    total = costs.amount.sum()
+    out.print(f"Total cost: [bold]{total:,.2f} {currency}[/bold] over {len(scenario.periods)} period(s)")
+    by_stage = Table("stage", f"cost ({currency})", "share", title="Cost by stage", title_justify="left")
+    stage_costs = costs.groupby("stage").amount.sum()
+    for stage in scenario.stages:
+        amount = float(stage_costs.get(stage, 0.0))
+        by_stage.add_row(stage, f"{amount:,.2f}", f"{amount / total:.1%}" if total else "-")
+    out.print(by_stage)
+    out.print(_demand_table(outcome.tables["demand_kpis"], currency, time_unit))
+    seconds = sum(outcome.timings.values())
+    out.print(f"Solved in {seconds:.2f} s (HiGHS {outcome.timings.get('solve', 0):.2f} s, "
+              f"{outcome.solver.get('columns', 0):,} variables, {outcome.solver.get('rows', 0):,} constraints)")
+
+
+def _demand_table(kpis: pd.DataFrame, currency: str, time_unit: str, limit: int = 30) -> Table:
+    table = Table("period", "demand", "served", "quality", "min", "response", "max", "cost/unit", "met",
+                  title=f"Demands against their targets (served in units, response in {time_unit}s, "
+                        f"cost per unit in {currency})", title_justify="left")
+    for row in kpis.head(limit).itertuples():
+        met = row.quality_met and row.response_time_met
+        table.add_row(str(row.period), str(row.demand), f"{row.served:,.1f}", _share(row.quality),
+                      _share(row.min_quality), _figure(row.response_time), _figure(row.max_response_time),
+                      _figure(row.cost_per_unit), "yes" if met else "[red]NO[/red]")
+    if len(kpis) > limit:
+        table.caption = f"first {limit} of {len(kpis)} rows; all in demand_kpis.csv"
+    return table
+
+
+def _share(value: float) -> str:
+    return "-" if pd.isna(value) else f"{value:.2%}"
+
+
+def _figure(value: float) -> str:
+    return "-" if pd.isna(value) else f"{value:,.2f}"
+
+
+@app.command(name="generate")
+def generate_command(
+    nodes_per_stage: Annotated[int, typer.Option(min=1, help="Nodes in each of the six stages.")] = 4,
+    demands: Annotated[int, typer.Option(min=1, help="Number of demands.")] = 20,
+    periods: Annotated[int, typer.Option(min=1, help="Number of periods.")] = 1,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same file.")] = 0,
+    out_file: Annotated[Path, typer.Option("--out", help="YAML file to write.")] = Path("synthetic.yaml"),
+) -> None:
+    """Write a valid synthetic scenario of a chosen size, for tests and for measuring scale."""
+    data = generate(Size(nodes_per_stage, demands, periods, seed))
+    write_scenario(data, out_file)
+    out.print(f"Wrote {out_file}: {len(data['nodes'])} nodes, {len(data['arcs'])} arcs, "
+              f"{len(data['demands'])} demands, {periods} period(s)")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,141 @@
+"""Run folders: everything a solve produced, written atomically, enough to reproduce it.
+
+runs/<UTC timestamp>-<scenario name>/
+  scenario.yaml       the scenario file exactly as solved
+  summary.json        status, objective, currency, units, solver and package versions, timings, input SHA-256
+  <table>.csv         each result table (see results.TABLES), full precision
+  <table>.parquet     the same, with the column units in the schema metadata
+
+The folder is filled under a temporary name and renamed into place at the end, so an error or an
+interrupt leaves no half-written run behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from model.optimise import Outcome
+from model.results import TABLES, column_units
+
+PACKAGES = ("e2e-optimiser", "pyomo", "highspy", "pandas", "numpy", "networkx", "pydantic", "pyarrow", "ruamel.yaml")
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def summary_of(outcome: Outcome, scenario_text: bytes, source: str, command: list[str] | None) -> dict:
+    """The run's summary.json: what was solved, how, and what came out, with units."""
+    scenario = outcome.scenario
+    tables = outcome.tables
+    summary: dict = {
+        "scenario": scenario.name,
+        "status": outcome.status,
+        "message": outcome.message,
+        "objective": outcome.objective,
+        "currency": scenario.currency,
+        "time_unit": scenario.scenario.time_unit,
+        "periods": scenario.periods,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "input": {"file": source, "sha256": sha256(scenario_text)},
+        "command": command if command is not None else sys.argv,
+        "solver": outcome.solver,
+        "timings_s": {phase: round(seconds, 6) for phase, seconds in outcome.timings.items()},
+        "packages": package_versions(),
+        "violations": outcome.violations,
+    }
+    if "costs" in tables:
+        costs = tables["costs"]
+        summary["total_cost"] = float(costs.amount.sum())
+        summary["cost_by_stage"] = costs.groupby("stage", sort=False).amount.sum().to_dict()
+        summary["cost_by_category"] = costs.groupby("category", sort=False).amount.sum().to_dict()
+        summary["unallocated_cost"] = outcome.unallocated_cost
+    summary["units"] = column_units(scenario.currency, scenario.scenario.time_unit)
+    summary["tables"] = sorted(tables)
+    return summary
+
+
+def new_run_folder_name(scenario_name: str, now: datetime | None = None) -> str:
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in scenario_name)
+    return f"{stamp}-{safe}"
+
+
+def write_run(outcome: Outcome, scenario_file: str | Path, out_dir: str | Path = "runs",
+              command: list[str] | None = None) -> Path:
+    """Write the run folder for an outcome (any status) and return its final path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    scenario_text = Path(scenario_file).read_bytes()
+    summary = summary_of(outcome, scenario_text, str(scenario_file), command)
+    units = summary["units"]
+    staging = Path(tempfile.mkdtemp(prefix=".incomplete-", dir=out_dir))
+    try:
+        (staging / "scenario.yaml").write_bytes(scenario_text)
+        for name in TABLES:
+            if name in outcome.tables:
+                _write_table(outcome.tables[name], staging / name, units.get(name, {}))
+        (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default) + "\n")
+        return _move_into_place(staging, out_dir, new_run_folder_name(outcome.scenario.name))
+    except BaseException:  # an interrupt too: never leave a half-written run
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _json_default(value: object) -> object:
+    if hasattr(value, "item"):
+        return value.item()  # numpy scalars
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def _write_table(frame: pd.DataFrame, stem: Path, units: dict[str, str]) -> None:
+    frame.to_csv(stem.with_suffix(".csv"), index=False)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    metadata_ = dict(table.schema.metadata or {})
+    metadata_[b"units"] = json.dumps(units).encode()
+    pq.write_table(table.replace_schema_metadata(metadata_), stem.with_suffix(".parquet"))
+
+
+def _move_into_place(staging: Path, out_dir: Path, name: str) -> Path:
+    """Rename the finished folder to its final name; a second run in the same second gets a suffix."""
+    os.chmod(staging, 0o755)  # mkdtemp makes it private; a run folder is for its users
+    for attempt in range(1, 1000):
+        target = out_dir / (name if attempt == 1 else f"{name}-{attempt}")
+        try:
+            os.rename(staging, target)  # atomic; fails if target exists and is not empty
+            return target
+        except OSError:
+            if not target.exists():
+                raise
+    raise FileExistsError(f"no free run folder name for {name} in {out_dir}")
+
+
+def read_run(folder: str | Path) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """A run folder's summary and tables (from Parquet), as written."""
+    folder = Path(folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in summary.get("tables", [])}
+    return summary, tables

@@ -1,0 +1,149 @@
+"""`e2eopt solve` end to end: a real process, a real run folder, tables read back and reconciled."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APPLIANCE = ROOT / "data" / "appliance-co.yaml"
+TABLES = ["staffing", "work", "flows", "demand_kpis", "costs", "constraints", "stock"]
+
+
+def e2eopt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def appliance_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path]:
+    work = tmp_path_factory.mktemp("solve")
+    result = e2eopt("solve", str(APPLIANCE), "--out", str(work / "runs"), cwd=work)
+    folders = list((work / "runs").iterdir())
+    assert len(folders) == 1, (result.stdout, result.stderr)
+    return result, folders[0]
+
+
+def test_appliance_co_is_optimal_and_says_so(appliance_run):
+    result, folder = appliance_run
+    assert result.returncode == 0, result.stderr
+    assert "Status: optimal" in result.stdout
+    assert "Total cost:" in result.stdout and "EUR" in result.stdout
+    assert str(folder) in result.stdout.replace("\n", "")
+    for stage in ["market", "rnd", "sales", "manufacturing", "delivery", "service"]:
+        assert stage in result.stdout
+
+
+def test_run_folder_holds_scenario_summary_and_every_table(appliance_run):
+    _, folder = appliance_run
+    assert folder.name.endswith("-appliance-co")
+    assert (folder / "scenario.yaml").read_bytes() == APPLIANCE.read_bytes()
+    for name in TABLES:
+        csv = pd.read_csv(folder / f"{name}.csv")
+        parquet = pd.read_parquet(folder / f"{name}.parquet")
+        assert len(csv) == len(parquet) > 0, name
+        assert list(csv.columns) == list(parquet.columns)
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".incomplete")]
+
+
+def test_summary_records_status_units_versions_and_input_hash(appliance_run):
+    import hashlib
+
+    _, folder = appliance_run
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["status"] == "optimal"
+    assert summary["currency"] == "EUR" and summary["time_unit"] == "hour"
+    assert summary["input"]["sha256"] == hashlib.sha256(APPLIANCE.read_bytes()).hexdigest()
+    assert {"pyomo", "highspy", "pandas", "python"} <= set(summary["packages"])
+    assert {"build", "handoff_compile", "solve", "tables"} <= set(summary["timings_s"])
+    assert summary["units"]["costs"]["amount"] == "EUR"
+    assert summary["units"]["demand_kpis"]["response_time"] == "hour"
+
+
+def test_tables_read_back_reconcile_to_the_objective(appliance_run):
+    _, folder = appliance_run
+    summary = json.loads((folder / "summary.json").read_text())
+    costs = pd.read_parquet(folder / "costs.parquet")
+    assert costs.amount.sum() == pytest.approx(summary["objective"], rel=1e-6)
+    # The same money seen three ways: by category, per staffing/work/flow row, and per demand.
+    staffing, work, flows = (pd.read_csv(folder / f"{n}.csv") for n in ("staffing", "work", "flows"))
+    holding = pd.read_csv(folder / "stock.csv").holding_cost.sum()
+    kpis = pd.read_csv(folder / "demand_kpis.csv")
+    by_rows = staffing.cost.sum() + work.cost.sum() + flows.cost.sum() + holding
+    backlog_and_unmet = costs[costs.category.isin(["backlog", "unmet"])].amount.sum()
+    assert by_rows + backlog_and_unmet == pytest.approx(summary["objective"], rel=1e-6)
+    assert kpis.cost_to_serve.sum() + summary["unallocated_cost"] == pytest.approx(summary["objective"], rel=1e-6)
+
+
+def test_every_demand_meets_its_targets(appliance_run):
+    _, folder = appliance_run
+    kpis = pd.read_csv(folder / "demand_kpis.csv")
+    with_quality = kpis.dropna(subset=["min_quality"])
+    assert (with_quality.quality >= with_quality.min_quality - 1e-6).all()
+    with_time = kpis.dropna(subset=["max_response_time"])
+    assert (with_time.response_time <= with_time.max_response_time * (1 + 1e-6)).all()
+    assert kpis.quality_met.all() and kpis.response_time_met.all()
+    # every unit of volume is served, backlogged or unmet
+    previous = kpis.groupby("demand").backlog.shift(fill_value=0.0)
+    assert (kpis.volume + previous - kpis.served - kpis.backlog - kpis.unmet).abs().max() < 1e-6
+
+
+def test_infeasible_scenario_writes_its_folder_and_exits_non_zero(tmp_path):
+    text = (ROOT / "data" / "tiny.yaml").read_text().replace("min_quality: 0.95", "min_quality: 0.99")
+    scenario = tmp_path / "impossible.yaml"
+    scenario.write_text(text)  # 0.99 is above the best mode's 0.98: no routing can reach it
+    result = e2eopt("solve", str(scenario), "--out", str(tmp_path / "runs"), cwd=tmp_path)
+    assert result.returncode == 3, result.stdout
+    assert "infeasible" in result.stdout
+    (folder,) = (tmp_path / "runs").iterdir()
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["status"] == "infeasible"
+    assert (folder / "scenario.yaml").read_text() == text
+    assert not list(folder.glob("*.csv"))
+
+
+def test_bad_scenario_exits_2_and_writes_nothing(tmp_path):
+    text = (ROOT / "data" / "tiny.yaml").read_text().replace("stage: market", "stage: markt")
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text(text)
+    result = e2eopt("solve", str(scenario), "--out", str(tmp_path / "runs"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "bad.yaml:" in result.stderr and "Did you mean 'market'?" in result.stderr
+    assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").iterdir())
+
+
+def test_integer_staff_flag_gives_whole_fte(tmp_path):
+    result = e2eopt("solve", str(ROOT / "data" / "tiny.yaml"), "--integer-staff", "--out", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (folder,) = tmp_path.iterdir()
+    staffing = pd.read_csv(folder / "staffing.csv")
+    # tiny: 400 in-house repairs x 1.5 h = 600 h need 4.29 FTE of 140 h; whole FTE: 5
+    assert staffing.fte.tolist() == [5.0]
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["solver"]["mip"] is True
+
+
+def test_validate_prints_summary_or_every_problem(tmp_path):
+    good = e2eopt("validate", str(APPLIANCE), cwd=tmp_path)
+    assert good.returncode == 0, good.stderr
+    assert "is valid" in good.stdout and "variables" in good.stdout and "constraints" in good.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((ROOT / "data" / "tiny.yaml").read_text()
+                   .replace("stage: market", "stage: markt").replace("capacity: 800", "capacity: -800"))
+    result = e2eopt("validate", str(bad), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "2 problems" in result.stderr
+    assert "nodes.call_centre.stage" in result.stderr and "nodes.vendor.capacity" in result.stderr
+
+
+def test_generate_writes_a_valid_scenario(tmp_path):
+    out = tmp_path / "g.yaml"
+    result = e2eopt("generate", "--nodes-per-stage", "3", "--demands", "12", "--periods", "2", "--seed", "4",
+                    "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert e2eopt("validate", str(out), cwd=tmp_path).returncode == 0

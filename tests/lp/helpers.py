@@ -1,0 +1,360 @@
+"""Shared helpers of tests/lp: build a scenario from YAML text (or a dict), solve it, and check the
+invariants of model.md on the result tables.
+
+The invariant checker works only from the result tables and the scenario's own figures (read from the
+validated Scenario, not from the model's index tables), so it does not take the model's word for
+anything it recomputes: served volumes, flow conservation, hours, quality, response time, costs.
+
+Imported by the test modules as `from helpers import ...`: pytest's default import mode puts this
+folder (tests/lp, which has no __init__.py) on sys.path.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+
+from model.optimise import Outcome, optimise
+from model.scenario import load_scenario, parse_yaml, validate_data
+from model.scenario.schema import Scenario
+
+REL = 1e-6
+TABLES = ("staffing", "work", "flows", "demand_kpis", "costs", "constraints")
+
+
+def tol(*magnitudes: float) -> float:
+    """Absolute tolerance for a comparison of figures of the given size (relative 1e-6, floor 1e-6)."""
+    return REL * (1.0 + max((abs(m) for m in magnitudes if m is not None and not math.isnan(m)), default=0.0))
+
+
+WORK_AROUND_NO_ROLES_BUG = True
+"""optimise() raises TypeError (np.isnan on the empty staff table's object column, model/lp/variables.py)
+for a scenario where no node has `work`. test_families.test_scenario_without_roles_solves shows it.
+While that bug stands, the helpers add one unconnected node with a free role to such scenarios, so that
+the other tests still check their figures: the node is on no demand's path, costs 0 and changes no
+optimum. Set to False once the bug is fixed."""
+
+IDLE_NODE = "_idle_team"
+
+
+def _work_around(data: dict) -> dict:
+    if not WORK_AROUND_NO_ROLES_BUG or any(isinstance(n, dict) and n.get("work") for n in data["nodes"].values()):
+        return data
+    data = dict(data)
+    data["roles"] = {**(data.get("roles") or {}), "_idle_role": {"cost_per_fte": 0, "hours_per_fte": 1}}
+    data["nodes"] = {**data["nodes"], IDLE_NODE: {"stage": data["stages"][0],
+                                                  "work": {"_idle_role": {"hours_per_unit": 1}}}}
+    return data
+
+
+def scenario_from_text(text: str, tmp_path: Path | None = None, name: str = "case.yaml",
+                       work_around: bool = True) -> Scenario:
+    """A validated scenario from YAML text; through a file in tmp_path when given (load_scenario)."""
+    text = textwrap.dedent(text)
+    if tmp_path is not None:
+        data, _ = parse_yaml(text, name)
+        if work_around and _work_around(data) is not data:
+            text = json.dumps(_work_around(data))
+        path = Path(tmp_path) / name
+        path.write_text(text, encoding="utf-8")
+        return load_scenario(path)
+    data, source = parse_yaml(text, name)
+    if work_around and _work_around(data) is not data:
+        data, source = parse_yaml(json.dumps(_work_around(data)), name)
+    return validate_data(data, source)
+
+
+def scenario_from_data(data: dict) -> Scenario:
+    """A validated scenario from a plain dict (JSON text is YAML, so it goes through the same parser)."""
+    return scenario_from_text(json.dumps(data))
+
+
+def solve(scenario: Scenario, expect: str | None = "optimal", integer_staff: bool | None = None) -> Outcome:
+    """optimise(); assert the expected status; on an optimum, check every invariant of model.md."""
+    outcome = optimise(scenario, integer_staff=integer_staff)
+    if expect is not None:
+        assert outcome.status == expect, f"{outcome.status}: {outcome.message} {outcome.violations}"
+    if outcome.status == "optimal":
+        integer = scenario.solver.integer_staff if integer_staff is None else integer_staff
+        check_invariants(outcome, scenario, integer_staff=integer)
+    return outcome
+
+
+def solve_text(text: str, tmp_path: Path | None = None, expect: str | None = "optimal",
+               integer_staff: bool | None = None) -> Outcome:
+    return solve(scenario_from_text(text, tmp_path), expect=expect, integer_staff=integer_staff)
+
+
+def solve_data(data: dict, expect: str | None = "optimal", integer_staff: bool | None = None) -> Outcome:
+    return solve(scenario_from_data(data), expect=expect, integer_staff=integer_staff)
+
+
+# --- reading the tables ---------------------------------------------------------------------------
+
+def value(table: pd.DataFrame, column: str, **keys: object) -> float:
+    """The single value of `column` in the row matching all keys (e.g. period="P1", arc="a->b")."""
+    rows = table
+    for key, wanted in keys.items():
+        rows = rows[rows[key] == wanted]
+    assert len(rows) == 1, f"{len(rows)} rows match {keys}"
+    return float(rows[column].iloc[0])
+
+
+def total(table: pd.DataFrame, column: str, **keys: object) -> float:
+    """The sum of `column` over the rows matching all keys (0 when none)."""
+    rows = table
+    for key, wanted in keys.items():
+        rows = rows[rows[key] == wanted]
+    return float(rows[column].sum())
+
+
+def flow(outcome: Outcome, source: str, target: str, period: str = "P1", demand: str | None = None) -> float:
+    keys = dict(period=period, arc=f"{source}->{target}")
+    if demand is not None:
+        keys["demand"] = demand
+    return total(outcome.tables["flows"], "units", **keys)
+
+
+def units(outcome: Outcome, node: str, period: str = "P1", mode: str | None = None, demand: str | None = None) -> float:
+    keys = dict(period=period, node=node)
+    if mode is not None:
+        keys["mode"] = mode
+    if demand is not None:
+        keys["demand"] = demand
+    return total(outcome.tables["work"], "units", **keys)
+
+
+def kpi(outcome: Outcome, column: str, demand: str, period: str = "P1") -> float:
+    return value(outcome.tables["demand_kpis"], column, demand=demand, period=period)
+
+
+def staff(outcome: Outcome, column: str, node: str, role: str, period: str = "P1") -> float:
+    return value(outcome.tables["staffing"], column, node=node, role=role, period=period)
+
+
+def binding(outcome: Outcome, family: str, subject_part: str, period: str = "P1") -> bool:
+    rows = outcome.tables["constraints"]
+    rows = rows[(rows.family == family) & (rows.period == period) & rows.subject.str.contains(subject_part, regex=False)]
+    assert len(rows) == 1, f"{len(rows)} {family} rows for {subject_part} in {period}"
+    return bool(rows.binding.iloc[0])
+
+
+# --- the scenario's own figures -------------------------------------------------------------------
+
+def mode_figures(scenario: Scenario, node: str, mode: str) -> dict:
+    """quality, processing_time, unit_cost, hours_per_unit of a mode, with model.md's inheritance."""
+    n = scenario.nodes[node]
+    if not n.work:
+        assert mode == node, f"node {node} has no work, so its only mode is itself, not {mode}"
+        return dict(quality=n.quality, processing_time=n.processing_time, unit_cost=n.unit_cost, hours_per_unit=0.0)
+    w = n.work[mode]
+    return dict(quality=w.quality if w.quality is not None else n.quality,
+                processing_time=w.processing_time if w.processing_time is not None else n.processing_time,
+                unit_cost=w.unit_cost if w.unit_cost is not None else n.unit_cost,
+                hours_per_unit=w.hours_per_unit)
+
+
+# --- invariants -----------------------------------------------------------------------------------
+
+def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool = False) -> None:
+    """Every invariant of model.md that the result tables allow to recompute; raises AssertionError."""
+    tables = outcome.tables
+    assert set(TABLES) <= set(tables), f"missing tables: {set(TABLES) - set(tables)}"
+    periods = scenario.periods
+    T = len(periods)
+    objective = outcome.objective
+    assert objective is not None and math.isfinite(objective)
+    work, flows, kpis, staffing, costs = (tables[n] for n in ("work", "flows", "demand_kpis", "staffing", "costs"))
+    for name in ("work", "flows", "staffing"):
+        column = {"work": "units", "flows": "units", "staffing": "fte"}[name]
+        assert (tables[name][column] >= -tol(0)).all(), f"negative {column} in {name}"
+
+    # 1. the costs table sums to the objective
+    assert math.isclose(costs.amount.sum(), objective, rel_tol=REL, abs_tol=1e-6), \
+        f"costs table sums to {costs.amount.sum()} but the objective is {objective}"
+
+    # 2. every unit of volume is served, backlogged or unmet; no backlog or unmet where not allowed
+    assert len(kpis) == len(scenario.demands) * T
+    served: dict[tuple[str, str], float] = {}
+    backlog: dict[tuple[str, str], float] = {}
+    unmet: dict[tuple[str, str], float] = {}
+    for d, demand in scenario.demands.items():
+        volumes = demand.volumes(T)
+        before = 0.0
+        for t, p in enumerate(periods):
+            row = kpis[(kpis.demand == d) & (kpis.period == p)]
+            assert len(row) == 1, f"demand_kpis has {len(row)} rows for {d} {p}"
+            r = row.iloc[0]
+            assert math.isclose(r.volume, volumes[t], abs_tol=tol(volumes[t])), f"volume of {d} {p}"
+            for column in ("served", "backlog", "unmet"):
+                assert r[column] >= -tol(volumes[t]), f"{column} of {d} {p} is negative: {r[column]}"
+            assert math.isclose(volumes[t] + before, r.served + r.backlog + r.unmet, abs_tol=tol(volumes[t], before)), \
+                f"{d} {p}: volume {volumes[t]} + backlog before {before} != served {r.served} + backlog " \
+                f"{r.backlog} + unmet {r.unmet}"
+            if demand.backlog_cost is None:
+                assert abs(r.backlog) <= tol(volumes[t]), f"{d} {p}: backlog {r.backlog} where not allowed"
+            if demand.unmet_penalty is None:
+                assert abs(r.unmet) <= tol(volumes[t]), f"{d} {p}: unmet {r.unmet} where not allowed"
+            if t == T - 1:
+                assert r.backlog <= demand.final_backlog + tol(volumes[t]), f"{d}: final backlog {r.backlog}"
+            served[d, p], backlog[d, p], unmet[d, p] = r.served, r.backlog, r.unmet
+            before = r.backlog
+
+    # 3. flow conservation from the tables: orders arriving at a node (theta) leave along arcs or are
+    #    fulfilled at a sink; at a non-storable node its modes process exactly theta
+    into: dict[tuple, float] = defaultdict(float)
+    out_of: dict[tuple, float] = defaultdict(float)
+    for d, source, target, p, u in zip(flows.demand, flows["from"], flows["to"], flows.period, flows.units):
+        into[d, target, p] += u
+        out_of[d, source, p] += u
+    processed: dict[tuple, float] = defaultdict(float)
+    for r in work.itertuples(index=False):
+        processed[r.demand, r.node, r.period] += r.units
+    for d, demand in scenario.demands.items():
+        for p in periods:
+            nodes = {n for (dd, n, pp) in list(into) + list(out_of) + list(processed) if dd == d and pp == p}
+            nodes.add(demand.origin)
+            fulfilled = 0.0
+            for n in nodes:
+                theta = into[d, n, p] + (served[d, p] if n == demand.origin else 0.0)
+                leaving = out_of[d, n, p]
+                scale = tol(theta, leaving)
+                if n in demand.sinks:
+                    assert leaving <= theta + scale, f"{d} {n} {p}: {leaving} leave but {theta} arrive"
+                    fulfilled += theta - leaving
+                else:
+                    assert math.isclose(theta, leaving, abs_tol=scale), f"{d} {n} {p}: {theta} arrive, {leaving} leave"
+                if scenario.nodes[n].stock is None:
+                    assert math.isclose(processed[d, n, p], theta, abs_tol=scale), \
+                        f"{d} {n} {p}: {processed[d, n, p]} processed but {theta} arrive"
+            assert math.isclose(fulfilled, served[d, p], abs_tol=tol(served[d, p])), \
+                f"{d} {p}: {fulfilled} fulfilled at sinks but {served[d, p]} served"
+
+    # 4. no flow above capacity (arcs: shared by all demands; nodes: all modes and demands)
+    for arc in scenario.arcs:
+        if arc.capacity is None:
+            continue
+        for p in periods:
+            used = total(flows, "units", period=p, arc=arc.key)
+            assert used <= arc.capacity + tol(arc.capacity), f"arc {arc.key} {p}: {used} > capacity {arc.capacity}"
+    for n, node in scenario.nodes.items():
+        if node.capacity is None:
+            continue
+        for p in periods:
+            used = total(work, "units", period=p, node=n)
+            assert used <= node.capacity + tol(node.capacity), f"node {n} {p}: {used} > capacity {node.capacity}"
+
+    # 5. quality and response time recomputed from the work and flow tables, and their targets met
+    defects: dict[tuple, float] = defaultdict(float)
+    time_spent: dict[tuple, float] = defaultdict(float)
+    for r in work.itertuples(index=False):
+        figures = mode_figures(scenario, r.node, r.mode)
+        assert math.isclose(r.quality, figures["quality"], abs_tol=1e-12), f"quality of {r.node}/{r.mode}"
+        defects[r.demand, r.period] += (1.0 - figures["quality"]) * r.units
+        if scenario.nodes[r.node].stock is None:
+            time_spent[r.demand, r.period] += (figures["processing_time"] + scenario.nodes[r.node].wait_time) * r.units
+    arc_of = {a.key: a for a in scenario.arcs}
+    for r in flows.itertuples(index=False):
+        time_spent[r.demand, r.period] += arc_of[r.arc].lead_time * r.units
+    for d, demand in scenario.demands.items():
+        for p in periods:
+            storable = {n for (dd, n, pp) in processed if dd == d and pp == p and scenario.nodes[n].stock is not None}
+            for n in storable:
+                node = scenario.nodes[n]
+                theta = into[d, n, p] + (served[d, p] if n == demand.origin else 0.0)
+                time_spent[d, p] += (node.processing_time + node.wait_time) * theta
+            time_spent[d, p] += scenario.scenario.period_length * backlog[d, p]
+            s = served[d, p]
+            if s <= 1e-9:
+                continue
+            quality = 1.0 - defects[d, p] / s
+            response = time_spent[d, p] / s
+            assert math.isclose(kpi_row(kpis, d, p).quality, quality, abs_tol=1e-6), f"{d} {p} quality"
+            assert math.isclose(kpi_row(kpis, d, p).response_time, response, rel_tol=1e-6, abs_tol=1e-6), \
+                f"{d} {p}: response time {kpi_row(kpis, d, p).response_time} but recomputed {response}"
+            if demand.min_quality is not None:
+                assert quality >= demand.min_quality - 1e-6, f"{d} {p}: quality {quality} < {demand.min_quality}"
+                assert bool(kpi_row(kpis, d, p).quality_met)
+            if demand.max_response_time is not None:
+                assert response <= demand.max_response_time + tol(demand.max_response_time), \
+                    f"{d} {p}: response time {response} > {demand.max_response_time}"
+                assert bool(kpi_row(kpis, d, p).response_time_met)
+
+    # 6. staffing: hours used, available, overtime limit, staff bounds and balance
+    hours: dict[tuple, float] = defaultdict(float)
+    for r in work.itertuples(index=False):
+        if scenario.nodes[r.node].work:
+            hours[r.node, r.mode, r.period] += mode_figures(scenario, r.node, r.mode)["hours_per_unit"] * r.units
+    for n, node in scenario.nodes.items():
+        for role in node.work:
+            spec = scenario.roles[role]
+            bounds = node.staff.get(role)
+            lo = bounds.min if bounds else 0.0
+            hi = bounds.max if bounds and bounds.max is not None else math.inf
+            initial = bounds.initial if bounds else None
+            previous = initial
+            for t, p in enumerate(periods):
+                r = kpi_like(staffing, node=n, role=role, period=p)
+                scale = tol(r.fte, r.hours_used)
+                assert math.isclose(r.hours_used, hours[n, role, p], abs_tol=tol(hours[n, role, p])), f"hours {n}/{role} {p}"
+                available = node.max_utilisation * (spec.hours_per_fte * r.fte + r.overtime_hours)
+                assert math.isclose(r.hours_available, available, abs_tol=tol(available)), f"available {n}/{role} {p}"
+                assert r.hours_used <= available + tol(available), f"labour {n}/{role} {p}: {r.hours_used} > {available}"
+                ot = spec.overtime.max_hours_per_fte if spec.overtime else 0.0
+                assert r.overtime_hours <= ot * r.fte + scale, f"overtime {n}/{role} {p}"
+                assert lo - scale <= r.fte <= hi + scale, f"staff bounds {n}/{role} {p}: {r.fte} not in [{lo}, {hi}]"
+                if integer_staff:
+                    assert abs(r.fte - round(r.fte)) <= 1e-6, f"{n}/{role} {p}: {r.fte} FTE is not whole"
+                if previous is not None:
+                    assert math.isclose(r.fte - previous, r.hires - r.layoffs, abs_tol=scale), f"staff balance {n}/{role} {p}"
+                previous = r.fte
+
+    # 7. the objective recomputed from the tables and the scenario's prices, category by category
+    recomputed: dict[str, float] = defaultdict(float)
+    for r in staffing.itertuples(index=False):
+        spec = scenario.roles[r.role]
+        recomputed["labour"] += spec.cost_per_fte * r.fte
+        recomputed["overtime"] += (spec.overtime.cost_per_hour if spec.overtime else 0.0) * r.overtime_hours
+        recomputed["hiring"] += spec.hire_cost * r.hires
+        recomputed["layoffs"] += spec.layoff_cost * r.layoffs
+    for r in work.itertuples(index=False):
+        recomputed["processing"] += mode_figures(scenario, r.node, r.mode)["unit_cost"] * r.units
+    for r in flows.itertuples(index=False):
+        recomputed["handoffs"] += arc_of[r.arc].cost * r.units
+    for (d, p), b in backlog.items():
+        recomputed["backlog"] += (scenario.demands[d].backlog_cost or 0.0) * b
+    for (d, p), u in unmet.items():
+        recomputed["unmet"] += (scenario.demands[d].unmet_penalty or 0.0) * u
+    holding = costs[costs.category == "holding"]
+    assert all(scenario.nodes[n].stock is not None for n in holding.node), "holding cost at a node without stock"
+    assert (holding.amount >= -1e-9).all()
+    recomputed["holding"] = float(holding.amount.sum())
+    for category, amount in recomputed.items():
+        reported = float(costs.loc[costs.category == category, "amount"].sum())
+        assert math.isclose(reported, amount, rel_tol=REL, abs_tol=1e-6), \
+            f"costs table: {category} {reported} but the tables and prices give {amount}"
+    assert math.isclose(sum(recomputed.values()), objective, rel_tol=REL, abs_tol=1e-6), \
+        f"objective {objective} but the tables and prices give {sum(recomputed.values())}"
+
+
+def kpi_row(kpis: pd.DataFrame, demand: str, period: str) -> pd.Series:
+    return kpis[(kpis.demand == demand) & (kpis.period == period)].iloc[0]
+
+
+def kpi_like(table: pd.DataFrame, **keys: object) -> pd.Series:
+    rows = table
+    for key, wanted in keys.items():
+        rows = rows[rows[key] == wanted]
+    assert len(rows) == 1, f"{len(rows)} rows match {keys}"
+    return rows.iloc[0]
+
+
+def assert_no_tables(outcome: Outcome) -> None:
+    """A solve without a checked solution reports no tables (or only empty ones)."""
+    assert all(len(table) == 0 for table in outcome.tables.values()), \
+        f"tables reported for status {outcome.status}: {[n for n, t in outcome.tables.items() if len(t)]}"

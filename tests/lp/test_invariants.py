@@ -1,0 +1,168 @@
+"""Invariants of model.md on the shipped scenario and a busier one, and marginal costs against finite
+differences of re-solved scenarios.
+
+helpers.check_invariants runs inside every solve of this folder; these tests add scenarios where many
+families interact (several demands sharing nodes, per-demand stock, targets, backlog and unmet).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+import test_families as fam
+import test_multi_period as multi
+from helpers import check_invariants, kpi, scenario_from_text, solve, solve_data, solve_text
+from model.scenario import load_scenario, parse_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_tiny_scenario_file():
+    # data/tiny.yaml: 600 units to the vendor (the quality target caps its share at 0.6), 400 in-house:
+    # 600 * 50 + 600 * 2 + 400 * 1.5 / 140 * 5200 = 53485.714285714...
+    scenario = load_scenario(ROOT / "data" / "tiny.yaml")
+    out = solve(scenario)
+    assert out.objective == pytest.approx(600 * 52 + 400 * 1.5 / 140 * 5200, rel=1e-9)
+    assert kpi(out, "quality", "repairs") == pytest.approx(0.95)
+
+
+BUSY = """
+scenario: {name: busy, currency: EUR, time_unit: hour, period_length: 160, periods: [Jan, Feb, Mar, Apr]}
+stages: [market, sales, make, deliver]
+roles:
+  rep: {cost_per_fte: 4000, hours_per_fte: 150, hire_cost: 1500, layoff_cost: 2500,
+        overtime: {max_hours_per_fte: 15, cost_per_hour: 40}}
+  tech: {cost_per_fte: 5000, hours_per_fte: 140, hire_cost: 2000, layoff_cost: 3000,
+         overtime: {max_hours_per_fte: 20, cost_per_hour: 50}}
+  junior: {cost_per_fte: 3000, hours_per_fte: 140}
+nodes:
+  web: {stage: market}
+  shop: {stage: market}
+  sales_team:
+    stage: sales
+    wait_time: 2
+    max_utilisation: 0.9
+    work: {rep: {hours_per_unit: 0.5, processing_time: 1}}
+    staff: {rep: {min: 1, initial: 3}}
+  reseller: {stage: sales, unit_cost: 15, quality: 0.97, processing_time: 8, capacity: 400}
+  plant:
+    stage: make
+    processing_time: 4
+    wait_time: 2
+    work:
+      tech: {hours_per_unit: 2, quality: 0.99, processing_time: 6}
+      junior: {hours_per_unit: 3, quality: 0.94, processing_time: 9}
+    staff: {tech: {max: 12, initial: 8}, junior: {max: 6}}
+    stock: {holding_cost: 4, initial: {retail: 30, trade: 0}, final_min: {retail: 10}}
+  contract: {stage: make, unit_cost: 95, quality: 0.96, processing_time: 30, capacity: 250}
+  courier: {stage: deliver, unit_cost: 6, processing_time: 24}
+  van: {stage: deliver, unit_cost: 3, quality: 0.995, processing_time: 48, capacity: 500}
+arcs:
+  - {from: web, to: sales_team, cost: 1, lead_time: 1}
+  - {from: web, to: reseller, cost: 2, lead_time: 2}
+  - {from: shop, to: sales_team, lead_time: 1}
+  - {from: sales_team, to: plant, lead_time: 4}
+  - {from: sales_team, to: contract, cost: 3, lead_time: 12, capacity: 200}
+  - {from: reseller, to: plant, cost: 1, lead_time: 8}
+  - {from: reseller, to: contract, cost: 3, lead_time: 12}
+  - {from: plant, to: courier, cost: 2, lead_time: 2}
+  - {from: plant, to: van, cost: 1, lead_time: 6, capacity: 600}
+  - {from: contract, to: courier, cost: 2, lead_time: 2}
+demands:
+  retail:
+    origin: web
+    sinks: [courier, van]
+    stages: [market, sales, make, deliver]
+    volume: [300, 420, 520, 260]
+    min_quality: 0.93
+    max_response_time: 140
+    backlog_cost: 35
+  trade:
+    origin: shop
+    sinks: [courier]
+    volume: 150
+    min_quality: 0.95
+    max_response_time: 120
+    unmet_penalty: 400
+"""
+
+
+def test_busy_scenario_holds_every_invariant():
+    out = solve_text(BUSY)
+    tables = out.tables
+    assert len(tables["demand_kpis"]) == 8
+    # both storable-node demands keep their own stock; the final stock of retail is at least 10
+    assert (tables["staffing"].utilisation.dropna() <= 1 + 1e-6).all()
+    # the integer version holds the same invariants (checked in solve) and costs at least as much
+    whole = solve_text(BUSY, integer_staff=True)
+    assert whole.objective >= out.objective - 1e-6 * abs(out.objective)
+
+
+def test_invariants_through_a_file(tmp_path):
+    # The same scenario loaded from a file gives the same optimum as parsed from text.
+    text_outcome = solve_text(BUSY)
+    file_outcome = solve_text(BUSY, tmp_path)
+    assert file_outcome.objective == pytest.approx(text_outcome.objective, rel=1e-9)
+
+
+# --- marginal cost = finite difference of the objective ------------------------------------------------
+
+def volume_changed(text: str, demand: str, period: int, delta: float):
+    data, _ = parse_yaml(fam.head() + text if not text.lstrip().startswith("scenario") else text, "case.yaml")
+    data = copy.deepcopy(data)
+    meta = data["scenario"]
+    count = meta.get("periods", 1)
+    count = count if isinstance(count, int) else len(count)
+    volume = data["demands"][demand]["volume"]
+    volume = list(volume) if isinstance(volume, list) else [volume] * count
+    volume[period] += delta
+    data["demands"][demand]["volume"] = volume
+    return scenario_from_text(json.dumps(data))
+
+
+CASES = [
+    # (name, scenario text, demand, periods to probe)
+    ("quality_split", fam.QUALITY.replace("{prep}", "0.98"), "d", [0]),     # 2300 / 90 per unit
+    ("capacities", fam.CAPACITY, "d", [0]),                                 # the dear vendor: 40
+    ("utilisation", fam.UTILISATION, "d", [0]),                              # 4000 / 128 * 2 = 62.5
+    ("overtime", fam.OVERTIME.replace("{rho}", "1"), "d", [0]),             # vendor 60
+    ("response_time", fam.RESPONSE, "d", [0]),                              # 2150 / 130
+    ("roles", fam.ROLES, "d", [0]),                                         # 26250 / 300 = 87.5
+    ("tiny", fam.TINY, "repairs", [0]),                                     # 53.4857...
+    ("staff_min_idle", fam.staff_bounds_case(5000, "{min: 3}", 20, 100), "d", [0]),  # idle hours: 0
+    ("unmet", fam.UNMET, "d", [0]),                                         # the penalty: 30
+    ("backlog_time", fam.BACKLOG.replace("{target}", ", max_response_time: 30"), "d", [0, 1]),
+    ("stock", fam.STOCK, "d", [0, 1, 2]),
+    ("three_periods", multi.YAML, "d", [0, 1, 2]),
+]
+
+
+@pytest.mark.parametrize("name, text, demand, periods", CASES, ids=[c[0] for c in CASES])
+def test_marginal_cost_is_the_finite_difference(name, text, demand, periods):
+    base = solve_text(text)
+    for t in periods:
+        label = base.scenario.periods[t]
+        up = solve(volume_changed(text, demand, t, +1.0)).objective - base.objective
+        down = base.objective - solve(volume_changed(text, demand, t, -1.0)).objective
+        # the same slope on both sides: the basis does not change within +-1 unit
+        assert up == pytest.approx(down, rel=1e-6, abs=1e-6), f"{name} {label}: kink at the volume ({down}, {up})"
+        assert kpi(base, "marginal_cost", demand, label) == pytest.approx(up, rel=1e-6, abs=1e-6), \
+            f"{name} {label}: marginal_cost {kpi(base, 'marginal_cost', demand, label)} vs finite difference {up}"
+
+
+def test_marginal_cost_hand_values():
+    # Hand values of three of the slopes above: the dear vendor (40), the quality mix 2300/90 (each extra
+    # unit is split 7/9 good at 30 and 2/9 poor at 10), and regular labour 4000 / (160 * 0.8) * 2 = 62.5.
+    assert kpi(solve_text(fam.CAPACITY), "marginal_cost", "d") == pytest.approx(40)
+    assert kpi(solve_text(fam.QUALITY.replace("{prep}", "0.98")), "marginal_cost", "d") == pytest.approx(2300 / 90)
+    assert kpi(solve_text(fam.UTILISATION), "marginal_cost", "d") == pytest.approx(62.5)
+
+
+def test_marginal_cost_is_missing_for_integer_staff():
+    # A MILP has no duals: marginal_cost is NaN, and the invariants still hold.
+    out = solve_text(fam.TINY, integer_staff=True)
+    assert out.tables["demand_kpis"].marginal_cost.isna().all()

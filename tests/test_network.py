@@ -1,0 +1,43 @@
+"""Index sets: variables exist only on some origin -> sink path that respects a demand's stages."""
+
+from __future__ import annotations
+
+import textwrap
+
+from model.network import index_sets
+from model.scenario import parse_yaml, validate_data
+
+CHAIN = textwrap.dedent("""
+    scenario: {name: paths, currency: EUR, period_length: 730}
+    stages: [market, sales, service]
+    nodes:
+      shop: {stage: market}
+      sales_team: {stage: sales}
+      dead_end: {stage: sales}
+      service_team: {stage: service}
+      orphan: {stage: service}
+    arcs:
+      - {from: shop, to: sales_team}
+      - {from: shop, to: dead_end}
+      - {from: sales_team, to: service_team}
+      - {from: shop, to: service_team}
+    demands:
+      direct: {origin: shop, sinks: [service_team], stages: [market, service], volume: 1}
+      via_sales: {origin: shop, sinks: [service_team], stages: [market, sales, service], volume: 1}
+      any_path: {origin: shop, sinks: [service_team], volume: 1}
+""")
+
+
+def arcs_of(sets, demand):
+    return sorted(sets.demand_arcs[sets.demand_arcs.demand == demand].arc)
+
+
+def test_stages_limit_a_demand_to_arcs_between_consecutive_listed_stages():
+    sets = index_sets(validate_data(*parse_yaml(CHAIN, "paths.yaml")))
+    assert arcs_of(sets, "direct") == ["shop->service_team"]
+    assert arcs_of(sets, "via_sales") == ["sales_team->service_team", "shop->sales_team"]
+    # Without stages every path counts, but a dead end (no way on to a sink) carries no variable.
+    assert arcs_of(sets, "any_path") == ["sales_team->service_team", "shop->sales_team", "shop->service_team"]
+    nodes = sets.demand_nodes
+    assert "dead_end" not in set(nodes.node) and "orphan" not in set(nodes.node)
+    assert sorted(nodes[nodes.demand == "direct"].node) == ["service_team", "shop"]
