@@ -124,6 +124,14 @@ class IndexSets:
         return len(self.periods)
 
 
+def _frame(rows: list[tuple], columns: dict[str, str]) -> pd.DataFrame:
+    """A table with fixed column types, so an empty one behaves like a full one."""
+    return pd.DataFrame(rows, columns=list(columns)).astype(columns)
+
+
+TEXT, NUMBER, FLAG = "object", "float64", "bool"
+
+
 def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None) -> IndexSets:
     graph = graph if graph is not None else build_graph(scenario)
     stage_of = {n: node.stage for n, node in scenario.nodes.items()}.get
@@ -142,12 +150,11 @@ def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None) -> IndexSets
         demands=_demands(scenario),
         volumes=np.array([d.volumes(len(scenario.periods)) for d in scenario.demands.values()], dtype=float)
         .reshape(len(scenario.demands), len(scenario.periods)),
-        nodes=pd.DataFrame(
-            [(n, node.stage, node.capacity if node.capacity is not None else np.inf)
-             for n, node in scenario.nodes.items()], columns=["node", "stage", "capacity"]),
-        arcs=pd.DataFrame(
-            [(a.key, a.source, a.target, a.cost, a.lead_time, a.capacity if a.capacity is not None else np.inf)
-             for a in scenario.arcs], columns=["arc", "source", "target", "cost", "lead_time", "capacity"]),
+        nodes=_frame([(n, node.stage, node.capacity if node.capacity is not None else np.inf)
+                      for n, node in scenario.nodes.items()], {"node": TEXT, "stage": TEXT, "capacity": NUMBER}),
+        arcs=_frame([(a.key, a.source, a.target, a.cost, a.lead_time, a.capacity if a.capacity is not None else np.inf)
+                     for a in scenario.arcs], {"arc": TEXT, "source": TEXT, "target": TEXT, "cost": NUMBER,
+                                               "lead_time": NUMBER, "capacity": NUMBER}),
     )
 
 
@@ -158,7 +165,7 @@ Usable = dict[str, tuple[list[str], list[tuple[str, str]]]]
 def _demand_arcs(scenario: Scenario, subgraphs: Usable) -> pd.DataFrame:
     lead = {a.key: a.lead_time for a in scenario.arcs}
     rows = [(d, f"{u}->{v}", u, v) for d, (_, arcs) in subgraphs.items() for u, v in arcs]
-    frame = pd.DataFrame(rows, columns=["demand", "arc", "source", "target"])
+    frame = _frame(rows, {"demand": TEXT, "arc": TEXT, "source": TEXT, "target": TEXT})
     frame["lead_time"] = frame.arc.map(lead).astype(float)
     return frame
 
@@ -171,7 +178,8 @@ def _demand_nodes(scenario: Scenario, subgraphs: Usable) -> pd.DataFrame:
             node = scenario.nodes[n]
             rows.append((d, n, node.stage, n == demand.origin, n in demand.sinks, stocks_for(node, d),
                          node.processing_time + node.wait_time))
-    return pd.DataFrame(rows, columns=["demand", "node", "stage", "is_origin", "is_sink", "storable", "node_time"])
+    return _frame(rows, {"demand": TEXT, "node": TEXT, "stage": TEXT, "is_origin": FLAG, "is_sink": FLAG,
+                         "storable": FLAG, "node_time": NUMBER})
 
 
 def stocks_for(node: object, demand: str) -> bool:
@@ -216,7 +224,7 @@ def _stocks(scenario: Scenario, demand_nodes: pd.DataFrame) -> pd.DataFrame:
         stock = scenario.nodes[n].stock
         rows.append((d, n, stock.holding_cost, stock_amount(stock.initial, d, users[n]),
                      stock_amount(stock.final_min, d, users[n])))
-    return pd.DataFrame(rows, columns=["demand", "node", "holding_cost", "initial", "final_min"])
+    return _frame(rows, {"demand": TEXT, "node": TEXT, "holding_cost": NUMBER, "initial": NUMBER, "final_min": NUMBER})
 
 
 def _staff(scenario: Scenario) -> pd.DataFrame:
@@ -232,9 +240,10 @@ def _staff(scenario: Scenario) -> pd.DataFrame:
                          bounds.initial if bounds and bounds.initial is not None else np.nan,
                          spec.cost_per_fte, spec.overtime.cost_per_hour if spec.overtime else 0.0,
                          spec.hire_cost, spec.layoff_cost))
-    return pd.DataFrame(rows, columns=["node", "stage", "role", "hours_per_fte", "max_utilisation",
-                                       "overtime_max", "min", "max", "initial",
-                                       "cost_per_fte", "overtime_cost", "hire_cost", "layoff_cost"])
+    return _frame(rows, {"node": TEXT, "stage": TEXT, "role": TEXT, "hours_per_fte": NUMBER,
+                         "max_utilisation": NUMBER, "overtime_max": NUMBER, "min": NUMBER, "max": NUMBER,
+                         "initial": NUMBER, "cost_per_fte": NUMBER, "overtime_cost": NUMBER, "hire_cost": NUMBER,
+                         "layoff_cost": NUMBER})
 
 
 def _demands(scenario: Scenario) -> pd.DataFrame:
@@ -243,5 +252,6 @@ def _demands(scenario: Scenario) -> pd.DataFrame:
              d.backlog_cost is not None, d.final_backlog, d.unmet_penalty is not None,
              d.backlog_cost or 0.0, d.unmet_penalty or 0.0)
             for name, d in scenario.demands.items()]
-    return pd.DataFrame(rows, columns=["demand", "origin", "min_quality", "max_response_time",
-                                       "backlog", "final_backlog", "unmet", "backlog_cost", "unmet_penalty"])
+    return _frame(rows, {"demand": TEXT, "origin": TEXT, "min_quality": NUMBER, "max_response_time": NUMBER,
+                         "backlog": FLAG, "final_backlog": NUMBER, "unmet": FLAG, "backlog_cost": NUMBER,
+                         "unmet_penalty": NUMBER})

@@ -77,9 +77,10 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
     outcome.violations = check_solution(ev, integer) + check_objective(ev, solution.objective)
     timings["check"] = time.perf_counter() - start
     if outcome.violations:
-        outcome.status = "error"
-        outcome.message = (f"the solver's answer failed {len(outcome.violations)} independent checks and is not "
-                           f"reported; first: {outcome.violations[0]}")
+        # An optimal answer that fails is an error; a time-limited incumbent stays "time_limit".
+        outcome.status = "error" if outcome.status == "optimal" else outcome.status
+        outcome.message = (f"{outcome.message}; the solver's answer failed {len(outcome.violations)} independent "
+                           f"checks and is not reported; first: {outcome.violations[0]}")
         return outcome
 
     start = time.perf_counter()

@@ -136,10 +136,11 @@ def allocate_costs(ev: Evaluated) -> np.ndarray:
         pd.MultiIndex.from_frame(modes[["node", "mode"]].set_axis(["node", "role"], axis=1)))
     position = np.where(staffed, position, -1)
     hours = modes.hours_per_unit.to_numpy()[:, None] * ev.values["y"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(position[:, None] >= 0, hours / ev.hours_used[np.maximum(position, 0)], 0.0)
-    share = np.nan_to_num(share, nan=0.0, posinf=0.0)
-    allocated = share * staff_cost[np.maximum(position, 0)]
+    allocated = np.zeros_like(hours)
+    rows = np.flatnonzero(position >= 0)
+    used = ev.hours_used[position[rows]]
+    share = np.divide(hours[rows], used, out=np.zeros_like(used), where=used > 0)
+    allocated[rows] = share * staff_cost[position[rows]]
     return direct + group_sum(of["modes"], allocated, len(demands))
 
 
@@ -156,29 +157,30 @@ def marginal_costs(model: LinearModel, solution: Solution) -> np.ndarray:
     """
     sets = model.sets
     demands = sets.demands
-    T = sets.period_count
-    out = np.zeros((len(demands), T))
-    if not solution.rows or np.isnan(solution.rows["pass_through"].dual).all() and len(solution.rows["pass_through"].dual):
-        return np.full((len(demands), T), np.nan)
-    lp = model.lp
-    demand_row = {d: i for i, d in enumerate(demands.demand)}
-    period_col = {p: t for t, p in enumerate(sets.periods)}
-    origin = dict(zip(demands.demand, demands.origin))
+    shape = (len(demands), sets.period_count)
+    if not solution.rows or np.isnan(solution.rows["pass_through"].dual).any():
+        return np.full(shape, np.nan)
     nodes = sets.demand_nodes
-    origin_time = {d: t for d, n, t, s in zip(nodes.demand, nodes.node, nodes.node_time, nodes.storable)
-                   if s and origin[d] == n}
-
-    def add(block: str, weight: callable, at_origin: bool = False) -> None:
+    storable_origin = nodes[nodes.storable & nodes.is_origin]
+    origin_time = pd.Series(storable_origin.node_time.to_numpy(), index=storable_origin.demand)
+    per_demand = {
+        "pass_through": np.full(len(demands), -1.0),
+        "work_balance": np.full(len(demands), 1.0),
+        "quality_target": 1.0 - np.array([model.lp.min_quality[d].value if d in model.lp.min_quality else 1.0
+                                          for d in demands.demand], dtype=float),
+        "response_time_target": np.array([model.lp.max_response_time[d].value if d in model.lp.max_response_time
+                                          else 0.0 for d in demands.demand], dtype=float)
+                                - origin_time.reindex(demands.demand).fillna(0.0).to_numpy(),
+    }
+    demand_index, period_index = pd.Index(demands.demand), pd.Index(sets.periods)
+    origin = demands.origin.to_numpy()
+    out = np.zeros(shape)
+    for block, weight in per_demand.items():
         labels, dual = model.blocks[block].labels, solution.rows[block].dual
-        for j, (d, p) in enumerate(zip(labels.demand, labels.period)):
-            if at_origin and labels.node.iloc[j] != origin[d]:
-                continue
-            out[demand_row[d], period_col[p]] += dual[j] * weight(d)
-
-    add("pass_through", lambda d: -1.0, at_origin=True)
-    add("work_balance", lambda d: 1.0, at_origin=True)
-    add("quality_target", lambda d: 1.0 - float(lp.min_quality[d].value))
-    add("response_time_target", lambda d: float(lp.max_response_time[d].value) - origin_time.get(d, 0.0))
+        d = demand_index.get_indexer(labels.demand)
+        t = period_index.get_indexer(labels.period)
+        rows = labels.node.to_numpy() == origin[d] if "node" in labels else np.ones(len(labels), dtype=bool)
+        np.add.at(out, (d[rows], t[rows]), dual[rows] * weight[d[rows]])
     return out
 
 

@@ -15,7 +15,7 @@ import pytest
 
 import test_families as fam
 import test_multi_period as multi
-from helpers import check_invariants, kpi, scenario_from_text, solve, solve_data, solve_text
+from helpers import kpi, scenario_from_text, solve, solve_text
 from model.scenario import load_scenario, parse_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,31 +91,24 @@ demands:
 """
 
 
-def test_busy_scenario_holds_every_invariant():
-    out = solve_text(BUSY)
+def test_busy_scenario_holds_every_invariant(tmp_path):
+    # Loaded from a file; every invariant is checked inside solve_text.
+    out = solve_text(BUSY, tmp_path)
     tables = out.tables
     assert len(tables["demand_kpis"]) == 8
-    # both storable-node demands keep their own stock; the final stock of retail is at least 10
     assert (tables["staffing"].utilisation.dropna() <= 1 + 1e-6).all()
-    # the integer version holds the same invariants (checked in solve) and costs at least as much
+    # the integer version holds the same invariants (whole FTE included) and costs at least as much
     whole = solve_text(BUSY, integer_staff=True)
     assert whole.objective >= out.objective - 1e-6 * abs(out.objective)
-
-
-def test_invariants_through_a_file(tmp_path):
-    # The same scenario loaded from a file gives the same optimum as parsed from text.
-    text_outcome = solve_text(BUSY)
-    file_outcome = solve_text(BUSY, tmp_path)
-    assert file_outcome.objective == pytest.approx(text_outcome.objective, rel=1e-9)
 
 
 # --- marginal cost = finite difference of the objective ------------------------------------------------
 
 def volume_changed(text: str, demand: str, period: int, delta: float):
-    data, _ = parse_yaml(fam.head() + text if not text.lstrip().startswith("scenario") else text, "case.yaml")
+    """The scenario with `delta` more units of `demand` in the given period (0-based)."""
+    data, _ = parse_yaml(text, "case.yaml")
     data = copy.deepcopy(data)
-    meta = data["scenario"]
-    count = meta.get("periods", 1)
+    count = data["scenario"].get("periods", 1)
     count = count if isinstance(count, int) else len(count)
     volume = data["demands"][demand]["volume"]
     volume = list(volume) if isinstance(volume, list) else [volume] * count
@@ -125,24 +118,27 @@ def volume_changed(text: str, demand: str, period: int, delta: float):
 
 
 CASES = [
-    # (name, scenario text, demand, periods to probe)
-    ("quality_split", fam.QUALITY.replace("{prep}", "0.98"), "d", [0]),     # 2300 / 90 per unit
-    ("capacities", fam.CAPACITY, "d", [0]),                                 # the dear vendor: 40
-    ("utilisation", fam.UTILISATION, "d", [0]),                              # 4000 / 128 * 2 = 62.5
-    ("overtime", fam.OVERTIME.replace("{rho}", "1"), "d", [0]),             # vendor 60
-    ("response_time", fam.RESPONSE, "d", [0]),                              # 2150 / 130
-    ("roles", fam.ROLES, "d", [0]),                                         # 26250 / 300 = 87.5
-    ("tiny", fam.TINY, "repairs", [0]),                                     # 53.4857...
-    ("staff_min_idle", fam.staff_bounds_case(5000, "{min: 3}", 20, 100), "d", [0]),  # idle hours: 0
-    ("unmet", fam.UNMET, "d", [0]),                                         # the penalty: 30
-    ("backlog_time", fam.BACKLOG.replace("{target}", ", max_response_time: 30"), "d", [0, 1]),
-    ("stock", fam.STOCK, "d", [0, 1, 2]),
-    ("three_periods", multi.YAML, "d", [0, 1, 2]),
+    # (name, scenario text, demand, periods to probe, hand value of the first probe or None)
+    # each extra unit is split 7/9 good (30) and 2/9 poor (10): 2300 / 90
+    ("quality_split", fam.QUALITY.replace("{prep}", "0.98"), "d", [0], 2300 / 90),
+    ("capacities", fam.CAPACITY, "d", [0], 40),  # the dear vendor
+    ("utilisation", fam.UTILISATION, "d", [0], 62.5),  # 4000 / (160 * 0.8) * 2
+    # served units only carry the quality allowance; unmet (penalty 25) stays 0 at this slope
+    ("quality_unmet", fam.QUALITY_UNMET.replace("{penalty}", "25"), "d", [0], 1900 / 90),
+    ("response_time", fam.RESPONSE, "d", [0], 2150 / 130),  # the fast/slow mix 10/13, 3/13
+    ("tiny", fam.TINY, "repairs", [0], 0.6 * 52 + 0.4 * 1.5 / 140 * 5200),  # vendor/in-house mix
+    ("staff_min_idle", fam.staff_bounds_case(5000, "{min: 3}", 20, 100), "d", [0], 0),  # idle hours
+    ("unmet", fam.UNMET, "d", [0], 30),  # the penalty
+    ("backlog_time", fam.BACKLOG.replace("{target}", ", max_response_time: 30"), "d", [0, 1], None),
+    # P2 of the stock case: one more unit needs one more made in P1 (10 + 2 holding)
+    ("stock", fam.STOCK, "d", [1], 12),
+    ("storable_origin", fam.STORABLE_ORIGIN, "d", [0], 1500 / 90),  # the fast/slow mix 7/9, 2/9
+    ("three_periods", multi.YAML, "d", [0, 1, 2], None),
 ]
 
 
-@pytest.mark.parametrize("name, text, demand, periods", CASES, ids=[c[0] for c in CASES])
-def test_marginal_cost_is_the_finite_difference(name, text, demand, periods):
+@pytest.mark.parametrize("name, text, demand, periods, hand", CASES, ids=[c[0] for c in CASES])
+def test_marginal_cost_is_the_finite_difference(name, text, demand, periods, hand):
     base = solve_text(text)
     for t in periods:
         label = base.scenario.periods[t]
@@ -150,19 +146,32 @@ def test_marginal_cost_is_the_finite_difference(name, text, demand, periods):
         down = base.objective - solve(volume_changed(text, demand, t, -1.0)).objective
         # the same slope on both sides: the basis does not change within +-1 unit
         assert up == pytest.approx(down, rel=1e-6, abs=1e-6), f"{name} {label}: kink at the volume ({down}, {up})"
+        if hand is not None and t == periods[0]:
+            assert up == pytest.approx(hand, rel=1e-6, abs=1e-6), f"{name} {label}: slope {up}, by hand {hand}"
         assert kpi(base, "marginal_cost", demand, label) == pytest.approx(up, rel=1e-6, abs=1e-6), \
             f"{name} {label}: marginal_cost {kpi(base, 'marginal_cost', demand, label)} vs finite difference {up}"
-
-
-def test_marginal_cost_hand_values():
-    # Hand values of three of the slopes above: the dear vendor (40), the quality mix 2300/90 (each extra
-    # unit is split 7/9 good at 30 and 2/9 poor at 10), and regular labour 4000 / (160 * 0.8) * 2 = 62.5.
-    assert kpi(solve_text(fam.CAPACITY), "marginal_cost", "d") == pytest.approx(40)
-    assert kpi(solve_text(fam.QUALITY.replace("{prep}", "0.98")), "marginal_cost", "d") == pytest.approx(2300 / 90)
-    assert kpi(solve_text(fam.UTILISATION), "marginal_cost", "d") == pytest.approx(62.5)
 
 
 def test_marginal_cost_is_missing_for_integer_staff():
     # A MILP has no duals: marginal_cost is NaN, and the invariants still hold.
     out = solve_text(fam.TINY, integer_staff=True)
     assert out.tables["demand_kpis"].marginal_cost.isna().all()
+
+
+@pytest.mark.parametrize("table, column, row, delta", [
+    ("costs", "amount", 0, 1.0),  # costs no longer sum to the objective
+    ("demand_kpis", "served", 0, -5.0),  # volume not accounted for
+    ("flows", "units", 1, 10.0),  # flow not conserved
+    ("work", "units", 2, -10.0),  # processed != arriving
+    ("staffing", "fte", 0, -0.5),  # hours used above hours available
+    ("demand_kpis", "quality", 0, 0.01),  # quality not recomputed from the work table
+])
+def test_the_invariant_checker_catches_a_corrupted_table(table, column, row, delta):
+    # The checker itself is tested: one number changed in a correct solution must fail it.
+    from helpers import check_invariants
+    scenario = load_scenario(ROOT / "data" / "tiny.yaml")
+    out = solve(scenario)
+    out.tables = {name: frame.copy() for name, frame in out.tables.items()}
+    out.tables[table].loc[row, column] += delta
+    with pytest.raises(AssertionError):
+        check_invariants(out, scenario)

@@ -1,0 +1,40 @@
+"""Outcomes are returned, not raised; the public API does what the README says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import model
+from model.generate import Size, generate, write_scenario
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_public_api_as_in_the_readme(tmp_path):
+    scenario = model.load_scenario(DATA / "tiny.yaml")
+    outcome = model.optimise(scenario)
+    assert (outcome.status, outcome.currency) == ("optimal", "EUR")
+    # tiny, by hand: vendor 600 x (50 + 2) + service team 400 x 1.5 h / 140 h x 5,200 EUR
+    assert outcome.objective == pytest.approx(600 * 52 + 400 * 1.5 / 140 * 5200, rel=1e-9)
+    folder = model.write_run(outcome, DATA / "tiny.yaml", tmp_path)
+    summary, tables = model.read_run(folder)
+    assert summary["status"] == "optimal" and set(tables) >= {"costs", "demand_kpis"}
+
+
+def test_solver_options_override_the_scenario(tmp_path):
+    scenario = model.load_scenario(DATA / "tiny.yaml")
+    outcome = model.optimise(scenario, model.SolveOptions(algorithm="ipm"), integer_staff=True)
+    assert outcome.solver["mip"] is True
+    assert outcome.tables["staffing"].fte.tolist() == [5.0]  # 4.29 FTE rounded up to whole people
+
+
+def test_a_time_limit_is_a_status_not_an_exception(tmp_path):
+    path = tmp_path / "mid.yaml"
+    write_scenario(generate(Size(6, 250, 2, 3)), path)
+    # 1 ms is far below what this 18,000-variable model needs (about 0.4 s): HiGHS stops with no solution.
+    outcome = model.optimise(model.load_scenario(path), model.SolveOptions(time_limit=0.001))
+    assert outcome.status == "time_limit"
+    assert "Time limit" in outcome.message
+    assert outcome.tables == {}
