@@ -159,28 +159,30 @@ def add_staff_balance(ctx: Context) -> RowBlock:
     return add_rows(lp, "staff_balance", terms, _staff_labels(ctx, "staff_balance"), equal=rhs.ravel())
 
 
+def _capacity_rows(ctx: Context, name: str, owners: pd.DataFrame, key: str, users: pd.DataFrame,
+                   grid: np.ndarray, capacity: pyo.Param) -> RowBlock:
+    """sum of the variables in `grid` whose row of `users` has owner k <= capacity[k], per period."""
+    capped = owners[np.isfinite(owners.capacity)].reset_index(drop=True)
+    at = position(capped, [key], users)
+    terms = Terms(len(capped) * ctx.T)
+    terms.add(np.where(at[:, None] >= 0, at[:, None] * ctx.T + np.arange(ctx.T), -1), grid, 1.0)
+    bound = np.repeat([capacity[k] for k in capped[key]], ctx.T)
+    labels = labels_over_periods(capped[[key]], ctx.sets.periods, name)
+    return add_rows(ctx.lp, name, terms, labels, upper=bound)
+
+
 def add_node_capacity(ctx: Context) -> RowBlock:
     """sum_d sum_m y[d,n,m,t] <= cap[n]   (constraint 5, nodes with a capacity)."""
-    sets, lp = ctx.sets, ctx.lp
-    capped = sets.nodes[np.isfinite(sets.nodes.capacity)].reset_index(drop=True)
-    at = position(capped, ["node"], sets.demand_modes)
-    terms = Terms(len(capped) * ctx.T)
-    terms.add(np.where(at[:, None] >= 0, at[:, None] * ctx.T + np.arange(ctx.T), -1), ctx.v["y"].grid, 1.0)
-    bound = np.repeat([lp.node_capacity[n] for n in capped.node], ctx.T)
-    labels = labels_over_periods(capped[["node"]], sets.periods, "node_capacity_limit")
-    return add_rows(lp, "node_capacity_limit", terms, labels, upper=bound)
+    sets = ctx.sets
+    return _capacity_rows(ctx, "node_capacity_limit", sets.nodes, "node", sets.demand_modes, ctx.v["y"].grid,
+                          ctx.lp.node_capacity)
 
 
 def add_arc_capacity(ctx: Context) -> RowBlock:
     """sum_d x[d,a,t] <= cap[a]   (constraint 5, arcs with a capacity)."""
-    sets, lp = ctx.sets, ctx.lp
-    capped = sets.arcs[np.isfinite(sets.arcs.capacity)].reset_index(drop=True)
-    at = position(capped, ["arc"], sets.demand_arcs)
-    terms = Terms(len(capped) * ctx.T)
-    terms.add(np.where(at[:, None] >= 0, at[:, None] * ctx.T + np.arange(ctx.T), -1), ctx.v["x"].grid, 1.0)
-    bound = np.repeat([lp.arc_capacity[a] for a in capped.arc], ctx.T)
-    labels = labels_over_periods(capped[["arc"]], sets.periods, "arc_capacity_limit")
-    return add_rows(lp, "arc_capacity_limit", terms, labels, upper=bound)
+    sets = ctx.sets
+    return _capacity_rows(ctx, "arc_capacity_limit", sets.arcs, "arc", sets.demand_arcs, ctx.v["x"].grid,
+                          ctx.lp.arc_capacity)
 
 
 def _demand_labels(ctx: Context, family: str) -> pd.DataFrame:

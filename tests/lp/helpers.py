@@ -32,40 +32,14 @@ def tol(*magnitudes: float) -> float:
     return REL * (1.0 + max((abs(m) for m in magnitudes if m is not None and not math.isnan(m)), default=0.0))
 
 
-WORK_AROUND_NO_ROLES_BUG = True
-"""optimise() raises TypeError (np.isnan on the empty staff table's object column, model/lp/variables.py)
-for a scenario where no node has `work`. test_families.test_scenario_without_roles_solves shows it.
-While that bug stands, the helpers add one unconnected node with a free role to such scenarios, so that
-the other tests still check their figures: the node is on no demand's path, costs 0 and changes no
-optimum. Set to False once the bug is fixed."""
-
-IDLE_NODE = "_idle_team"
-
-
-def _work_around(data: dict) -> dict:
-    if not WORK_AROUND_NO_ROLES_BUG or any(isinstance(n, dict) and n.get("work") for n in data["nodes"].values()):
-        return data
-    data = dict(data)
-    data["roles"] = {**(data.get("roles") or {}), "_idle_role": {"cost_per_fte": 0, "hours_per_fte": 1}}
-    data["nodes"] = {**data["nodes"], IDLE_NODE: {"stage": data["stages"][0],
-                                                  "work": {"_idle_role": {"hours_per_unit": 1}}}}
-    return data
-
-
-def scenario_from_text(text: str, tmp_path: Path | None = None, name: str = "case.yaml",
-                       work_around: bool = True) -> Scenario:
+def scenario_from_text(text: str, tmp_path: Path | None = None, name: str = "case.yaml") -> Scenario:
     """A validated scenario from YAML text; through a file in tmp_path when given (load_scenario)."""
     text = textwrap.dedent(text)
     if tmp_path is not None:
-        data, _ = parse_yaml(text, name)
-        if work_around and _work_around(data) is not data:
-            text = json.dumps(_work_around(data))
         path = Path(tmp_path) / name
         path.write_text(text, encoding="utf-8")
         return load_scenario(path)
     data, source = parse_yaml(text, name)
-    if work_around and _work_around(data) is not data:
-        data, source = parse_yaml(json.dumps(_work_around(data)), name)
     return validate_data(data, source)
 
 

@@ -76,9 +76,9 @@ demands:
 
 
 def test_scenario_without_roles_solves():
-    # The same routing case as above, exactly as written (no `roles`, no node with `work`), without the
-    # helpers' work-around: optimise must return the optimum 650, not raise.
-    scenario = scenario_from_text(ROUTING, work_around=False)
+    # Regression: a scenario where no node has `work` (empty staff table) once made optimise raise
+    # TypeError (np.isnan on an object column in model/lp/variables.py). It must return the optimum.
+    scenario = scenario_from_text(ROUTING)
     out = optimise(scenario)
     assert out.status == "optimal", out.message
     assert out.objective == approx(650)
