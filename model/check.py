@@ -61,10 +61,6 @@ def check_solution(ev: Evaluated, integer_staff: bool = False) -> list[str]:
     allowed_time = np.where(np.isnan(max_time), np.inf, max_time * ev.served)
     found += _violations("response-time target", demand_labels, ev.time_spent - allowed_time, ev.time_spent, P)
 
-    no_backlog = ~demands.backlog.to_numpy()
-    found += _violations("backlog not allowed", demand_labels, np.where(no_backlog[:, None], ev.backlog, 0.0), ev.backlog, P)
-    no_unmet = ~demands.unmet.to_numpy()
-    found += _violations("demand met in full", demand_labels, np.where(no_unmet[:, None], ev.unmet, 0.0), ev.unmet, P)
     final_backlog = (ev.backlog[:, -1] - demands.final_backlog.to_numpy())[:, None]
     found += _violations("final backlog", demand_labels, final_backlog, ev.backlog[:, -1:], P[-1:])
     final_stock = (sets.stocks.final_min.to_numpy() - v["k"][:, -1])[:, None] if len(sets.stocks) else np.zeros((0, 1))

@@ -84,9 +84,13 @@ def solve(
         raise typer.Exit(EXIT["bad_input"])
     options, integer = solve_options(scenario, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                                      algorithm=algorithm, integer_staff=integer_staff)
-    with err.status(f"Solving {scenario.name} with HiGHS ..."):
-        outcome = optimise(scenario, options, integer_staff=integer)
-    folder = write_run(outcome, file, out_dir, command=["e2eopt", *sys.argv[1:]])
+    try:
+        with err.status(f"Solving {scenario.name} with HiGHS ..."):
+            outcome = optimise(scenario, options, integer_staff=integer)
+        folder = write_run(outcome, file, out_dir, command=["e2eopt", *sys.argv[1:]])
+    except KeyboardInterrupt:
+        err.print("Interrupted: no run folder was written.")
+        raise typer.Exit(130) from None
     report(outcome)
     out.print(f"Run folder: [bold]{folder}[/bold]")
     raise typer.Exit(EXIT.get(outcome.status, EXIT["error"]))

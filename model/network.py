@@ -124,6 +124,16 @@ class IndexSets:
         return len(self.periods)
 
 
+def position(table: pd.DataFrame, keys: list[str], lookup: pd.DataFrame, lookup_keys: list[str] | None = None) -> np.ndarray:
+    """For each row of `lookup`, the position of the row of `table` with the same keys (-1 where none).
+
+    `lookup_keys` names the matching columns of `lookup` when they differ from `keys`.
+    """
+    index = pd.MultiIndex.from_frame(table[keys])
+    wanted = pd.MultiIndex.from_frame(lookup[lookup_keys or keys].set_axis(keys, axis=1))
+    return index.get_indexer(wanted)
+
+
 def _frame(rows: list[tuple], columns: dict[str, str]) -> pd.DataFrame:
     """A table with fixed column types, so an empty one behaves like a full one."""
     return pd.DataFrame(rows, columns=list(columns)).astype(columns)

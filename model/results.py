@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from model.lp import LinearModel
+from model.network import position
 from model.solution import COST_TABLE, Evaluated, group_sum, previous
 from model.solve import Solution
 
@@ -85,8 +86,7 @@ def _stock_table(ev: Evaluated) -> pd.DataFrame:
     """Per storable node and demand: stock at the start, units produced, orders shipped, stock at the end."""
     sets = ev.sets
     stocks = sets.stocks
-    at = pd.MultiIndex.from_frame(sets.demand_nodes[["demand", "node"]]).get_indexer(
-        pd.MultiIndex.from_frame(stocks[["demand", "node"]]))
+    at = position(sets.demand_nodes, ["demand", "node"], stocks)
     closing = ev.values["k"]
     stage = stocks.node.map(dict(zip(sets.nodes.node, sets.nodes.stage)))
     return _long(stocks[["demand", "node"]].assign(stage=stage), sets.periods,
@@ -132,15 +132,13 @@ def allocate_costs(ev: Evaluated) -> np.ndarray:
               + ev.costs["backlog"] + ev.costs["unmet"])
     staff_cost = ev.costs["labour"] + ev.costs["overtime"] + ev.costs["hiring"] + ev.costs["layoffs"]
     staffed = modes.role.notna().to_numpy()
-    position = pd.MultiIndex.from_frame(sets.staff[["node", "role"]]).get_indexer(
-        pd.MultiIndex.from_frame(modes[["node", "mode"]].set_axis(["node", "role"], axis=1)))
-    position = np.where(staffed, position, -1)
+    at = np.where(staffed, position(sets.staff, ["node", "role"], modes, ["node", "mode"]), -1)
     hours = modes.hours_per_unit.to_numpy()[:, None] * ev.values["y"]
     allocated = np.zeros_like(hours)
-    rows = np.flatnonzero(position >= 0)
-    used = ev.hours_used[position[rows]]
+    rows = np.flatnonzero(at >= 0)
+    used = ev.hours_used[at[rows]]
     share = np.divide(hours[rows], used, out=np.zeros_like(used), where=used > 0)
-    allocated[rows] = share * staff_cost[position[rows]]
+    allocated[rows] = share * staff_cost[at[rows]]
     return direct + group_sum(of["modes"], allocated, len(demands))
 
 

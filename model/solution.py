@@ -12,13 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.network import IndexSets
+from model.network import IndexSets, position
 from model.lp.objective import COST_TERMS
-
-
-def _position(table: pd.DataFrame, keys: list[str], lookup: pd.DataFrame, lookup_keys: list[str]) -> np.ndarray:
-    index = pd.MultiIndex.from_frame(table[keys])
-    return index.get_indexer(pd.MultiIndex.from_frame(lookup[lookup_keys].set_axis(keys, axis=1)))
 
 
 def group_sum(target_rows: np.ndarray, values: np.ndarray, row_count: int) -> np.ndarray:
@@ -87,7 +82,7 @@ assert list(COST_TABLE) == list(COST_TERMS), "the costs table must report every 
 
 def _per_demand(values: np.ndarray, rows: pd.DataFrame, demands: pd.DataFrame, T: int) -> np.ndarray:
     full = np.zeros((len(demands), T))
-    full[_position(demands, ["demand"], rows, ["demand"])] = values
+    full[position(demands, ["demand"], rows, ["demand"])] = values
     return full
 
 
@@ -100,27 +95,27 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], variable_rows: 
     unmet = _per_demand(v["u"], variable_rows["u"], demands, T)
     served = sets.volumes + previous(backlog) - backlog - unmet
 
-    into = _position(dn, ["demand", "node"], arcs, ["demand", "target"])
-    out_of = _position(dn, ["demand", "node"], arcs, ["demand", "source"])
-    origin = _position(dn, ["demand", "node"], demands, ["demand", "origin"])
+    into = position(dn, ["demand", "node"], arcs, ["demand", "target"])
+    out_of = position(dn, ["demand", "node"], arcs, ["demand", "source"])
+    origin = position(dn, ["demand", "node"], demands, ["demand", "origin"])
     arrivals = group_sum(into, v["x"], len(dn)) + group_sum(origin, served, len(dn))
     outflow = group_sum(out_of, v["x"], len(dn))
-    processed = group_sum(_position(dn, ["demand", "node"], modes, ["demand", "node"]), v["y"], len(dn))
-    fulfilled = group_sum(_position(dn, ["demand", "node"], sets.sinks, ["demand", "node"]), v["z"], len(dn))
-    stock_at = _position(dn, ["demand", "node"], sets.stocks, ["demand", "node"])
+    processed = group_sum(position(dn, ["demand", "node"], modes, ["demand", "node"]), v["y"], len(dn))
+    fulfilled = group_sum(position(dn, ["demand", "node"], sets.sinks, ["demand", "node"]), v["z"], len(dn))
+    stock_at = position(dn, ["demand", "node"], sets.stocks, ["demand", "node"])
     stock = group_sum(stock_at, v["k"], len(dn))
     stock_before = group_sum(stock_at, previous(v["k"], sets.stocks.initial.to_numpy()), len(dn))
 
     staffed = modes.role.notna().to_numpy()
-    position_of_mode = np.where(staffed, _position(staff, ["node", "role"], modes, ["node", "mode"]), -1)
+    position_of_mode = np.where(staffed, position(staff, ["node", "role"], modes, ["node", "mode"]), -1)
     hours_used = group_sum(position_of_mode, modes.hours_per_unit.to_numpy()[:, None] * v["y"], len(staff))
     rho = staff.max_utilisation.to_numpy()[:, None]
     hours_available = rho * (staff.hours_per_fte.to_numpy()[:, None] * v["s"] + v["o"])
 
-    node_units = group_sum(_position(sets.nodes, ["node"], modes, ["node"]), v["y"], len(sets.nodes))
-    arc_units = group_sum(_position(sets.arcs, ["arc"], arcs, ["arc"]), v["x"], len(sets.arcs))
+    node_units = group_sum(position(sets.nodes, ["node"], modes, ["node"]), v["y"], len(sets.nodes))
+    arc_units = group_sum(position(sets.arcs, ["arc"], arcs, ["arc"]), v["x"], len(sets.arcs))
 
-    demand_of = {name: _position(demands, ["demand"], table, ["demand"]) for name, table in
+    demand_of = {name: position(demands, ["demand"], table, ["demand"]) for name, table in
                  (("modes", modes), ("arcs", arcs), ("nodes", dn))}
     defects = group_sum(demand_of["modes"], (1.0 - modes.quality.to_numpy())[:, None] * v["y"], len(demands))
     flowing = ~modes.storable.to_numpy()

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from model.lp.rows import NO_VAR, RowBlock, Terms, VarGrid, add_rows, labels_over_periods, period_grid, position, shifted
-from model.network import IndexSets
+from model.lp.rows import NO_VAR, RowBlock, Terms, VarGrid, add_rows, labels_over_periods, period_grid, shifted
+from model.network import IndexSets, position
 
 
 @dataclass

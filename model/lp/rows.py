@@ -115,13 +115,6 @@ def period_grid(row_count: int, period_count: int) -> np.ndarray:
     return np.arange(row_count)[:, None] * period_count + np.arange(period_count)[None, :]
 
 
-def position(table: pd.DataFrame, keys: list[str], lookup: pd.DataFrame, lookup_keys: list[str] | None = None) -> np.ndarray:
-    """For each row of `lookup`, the position of the matching row of `table` (-1 where none)."""
-    index = pd.MultiIndex.from_frame(table[keys])
-    wanted = pd.MultiIndex.from_frame(lookup[lookup_keys or keys].set_axis(keys, axis=1))
-    return index.get_indexer(wanted)
-
-
 def shifted(grid: np.ndarray, by: int = 1) -> np.ndarray:
     """The grid one period earlier: column t holds period t-1's variable (None in the first)."""
     out = np.full(grid.shape, NO_VAR, dtype=object)
