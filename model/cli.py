@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import pandas as pd
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -15,9 +16,9 @@ from model.errors import ScenarioError
 from model.generate import Size, generate, write_scenario
 from model.lp import build
 from model.network import index_sets
-from model.optimise import Outcome, optimise, solve_options
+from model.optimise import Outcome, optimise, optimise_options
 from model.runs import write_run
-from model.scenario import Scenario, load_scenario
+from model.scenario import Scenario, read_scenario
 
 EXIT = {"optimal": 0, "error": 1, "bad_input": 2, "infeasible": 3, "unbounded": 4, "time_limit": 5}
 """Exit codes: 0 optimal, 1 solver error or failed check, 2 bad input, 3 infeasible, 4 unbounded, 5 time limit."""
@@ -31,9 +32,10 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 
 
-def _load(path: Path) -> Scenario:
+def _load(path: Path) -> tuple[Scenario, bytes]:
     try:
-        return load_scenario(path)
+        scenario, _, raw = read_scenario(path)
+        return scenario, raw
     except ScenarioError as error:
         err.print(str(error), markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None
@@ -42,7 +44,7 @@ def _load(path: Path) -> Scenario:
 @app.command()
 def validate(file: ScenarioFile) -> None:
     """Check a scenario file; print every problem (exit 2) or a one-screen summary of what it holds."""
-    scenario = _load(file)
+    scenario, _ = _load(file)
     sets = index_sets(scenario)
     model = build(sets, name=scenario.name, integer_staff=scenario.solver.integer_staff)
     out.print(f"[bold]{file}[/bold] is valid: scenario [bold]{scenario.name}[/bold], "
@@ -78,16 +80,19 @@ def solve(
     algorithm: Annotated[Optional[str], typer.Option(help="auto, simplex or ipm.")] = None,
 ) -> None:
     """Solve a scenario, write its run folder, and print the plan's cost and service levels."""
-    scenario = _load(file)
-    if algorithm not in (None, "auto", "simplex", "ipm"):
-        err.print(f"--algorithm: '{algorithm}' is not allowed; use auto, simplex or ipm")
-        raise typer.Exit(EXIT["bad_input"])
-    options, integer = solve_options(scenario, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                                     algorithm=algorithm, integer_staff=integer_staff)
+    scenario, raw = _load(file)
+    try:
+        options, integer = optimise_options(scenario, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                                         algorithm=algorithm, integer_staff=integer_staff)
+    except ValidationError as error:
+        for problem in error.errors():
+            err.print(f"--{str(problem['loc'][0]).replace('_', '-')}: {problem['input']!r} is not allowed: "
+                      f"{problem['msg'][0].lower()}{problem['msg'][1:]}", markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
     try:
         with err.status(f"Solving {scenario.name} with HiGHS ..."):
             outcome = optimise(scenario, options, integer_staff=integer)
-        folder = write_run(outcome, file, out_dir, command=["e2eopt", *sys.argv[1:]])
+        folder = write_run(outcome, file, out_dir, command=["e2eopt", *sys.argv[1:]], scenario_bytes=raw)
     except KeyboardInterrupt:
         err.print("Interrupted: no run folder was written.")
         raise typer.Exit(130) from None

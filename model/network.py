@@ -29,25 +29,13 @@ def allowed_graph(graph: nx.DiGraph, stage_of: Callable[[str], str | None], stag
     return allowed
 
 
-def demand_subgraph(
-    graph: nx.DiGraph,
-    stage_of: Callable[[str], str | None],
-    origin: str,
-    sinks: Iterable[str],
-    stages: list[str] | None,
-) -> nx.DiGraph:
-    """The nodes and arcs a demand may use: those on some origin -> sink path.
+def paths_in(allowed: nx.DiGraph, origin: str, sinks: Iterable[str]) -> nx.DiGraph:
+    """The nodes and arcs a demand may use: those on some origin -> sink path of `allowed`.
 
-    With `stages`, only nodes of those stages and arcs from one listed stage to the next are allowed.
     The graph is acyclic, so "reachable from the origin and reaching a sink" is exactly "on a path".
     """
-    return paths_in(allowed_graph(graph, stage_of, stages), origin, sinks)
-
-
-def paths_in(allowed: nx.DiGraph, origin: str, sinks: Iterable[str]) -> nx.DiGraph:
-    """The subgraph of `allowed` on some origin -> sink path (the origin alone if no sink is reached)."""
     if origin not in allowed:
-        return nx.DiGraph([(origin, s) for s in sinks if s == origin]) if origin in sinks else _lone(origin)
+        return _lone(origin)  # no usable arc: the origin alone (which may itself be a sink)
     forward = nx.descendants(allowed, origin) | {origin}
     reached = [s for s in sinks if s in forward]
     backward = set(reached).union(*(nx.ancestors(allowed, s) for s in reached))
@@ -61,7 +49,7 @@ def _lone(node: str) -> nx.DiGraph:
 
 
 class PathFinder:
-    """demand_subgraph for many demands: demands sharing stages, origin and sinks share the work."""
+    """Each demand's usable nodes and arcs; demands sharing stages, origin and sinks share the work."""
 
     def __init__(self, graph: nx.DiGraph, stage_of: Callable[[str], str | None]) -> None:
         self.graph, self.stage_of = graph, stage_of

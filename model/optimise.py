@@ -6,15 +6,15 @@ validated scenario -> graph and index sets -> Pyomo model -> HiGHS -> independen
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
 from model.check import check_objective, check_solution
 from model.lp import build
 from model.network import index_sets
-from model.results import allocate_costs, build_tables, unallocated_cost
-from model.scenario.schema import Scenario
+from model.results import build_tables, unallocated_cost
+from model.scenario.schema import Scenario, Solver
 from model.solution import evaluate
 from model.solve import SolveOptions, Status, solve
 
@@ -31,6 +31,7 @@ class Outcome:
     violations: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     solver: dict[str, object] = field(default_factory=dict)
+    options: dict[str, object] = field(default_factory=dict)  # the solver settings used, after overrides
     unallocated_cost: float = 0.0
 
     @property
@@ -42,19 +43,19 @@ class Outcome:
         return self.scenario.currency
 
 
-def solve_options(scenario: Scenario, **overrides: object) -> tuple[SolveOptions, bool]:
-    """Solver options from the scenario's `solver:` section, with any non-None override applied."""
-    settings = scenario.solver
+def optimise_options(scenario: Scenario, **overrides: object) -> tuple[SolveOptions, bool]:
+    """Solver options from the scenario's `solver:` section with each non-None override applied,
+    validated by the same schema (pydantic.ValidationError for a value the scenario could not hold)."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    settings = Solver.model_validate({**scenario.solver.model_dump(), **given})
     options = SolveOptions(time_limit=settings.time_limit, mip_gap=settings.mip_gap, threads=settings.threads,
                            algorithm=settings.algorithm)
-    integer_staff = overrides.pop("integer_staff", None)
-    options = replace(options, **{k: v for k, v in overrides.items() if v is not None})
-    return options, settings.integer_staff if integer_staff is None else bool(integer_staff)
+    return options, settings.integer_staff
 
 
 def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_staff: bool | None = None) -> Outcome:
     """Solve the scenario; the status says how it went (never raises for infeasible or failed solves)."""
-    default_options, integer = solve_options(scenario, integer_staff=integer_staff)
+    default_options, integer = optimise_options(scenario, integer_staff=integer_staff)
     options = options or default_options
     timings: dict[str, float] = {}
 
@@ -68,7 +69,7 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
     solution = solve(model, options)
     timings.update(solution.timings)
     outcome = Outcome(scenario, solution.status, solution.message, solution.objective, timings=timings,
-                      solver=solution.solver)
+                      solver=solution.solver, options={**asdict(options), "integer_staff": integer})
     if not solution.has_values:
         return outcome
 
@@ -85,6 +86,6 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
 
     start = time.perf_counter()
     outcome.tables = build_tables(model, solution, ev, scenario.currency)
-    outcome.unallocated_cost = unallocated_cost(ev, allocate_costs(ev))
+    outcome.unallocated_cost = unallocated_cost(ev, outcome.tables["demand_kpis"])
     timings["tables"] = time.perf_counter() - start
     return outcome

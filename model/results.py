@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from model.check import RELATIVE_TOLERANCE
 from model.lp import LinearModel
 from model.network import position
 from model.solution import COST_TABLE, Evaluated, group_sum, previous
@@ -52,12 +53,11 @@ def _long(keys: pd.DataFrame, periods: list[str], **columns: np.ndarray) -> pd.D
 def build_tables(model: LinearModel, solution: Solution, ev: Evaluated, currency: str) -> dict[str, pd.DataFrame]:
     sets, v, P = ev.sets, ev.values, ev.sets.periods
     staff = sets.staff
-    staff_cost = ev.costs["labour"] + ev.costs["overtime"] + ev.costs["hiring"] + ev.costs["layoffs"]
     with np.errstate(invalid="ignore", divide="ignore"):
         utilisation = np.where(ev.hours_available > 0, ev.hours_used / ev.hours_available, np.nan)
     staffing = _long(staff[["node", "stage", "role"]], P, fte=v["s"], hires=v["hire"], layoffs=v["fire"],
                      overtime_hours=v["o"], hours_used=ev.hours_used, hours_available=ev.hours_available,
-                     utilisation=utilisation, cost=staff_cost)
+                     utilisation=utilisation, cost=ev.staff_cost)
 
     modes = sets.demand_modes
     work = _long(modes[["demand", "node", "stage", "mode"]], P, units=v["y"],
@@ -106,7 +106,7 @@ def _demand_kpis(model: LinearModel, solution: Solution, ev: Evaluated) -> pd.Da
                  response_time=ev.response_time,
                  max_response_time=np.repeat(demands.max_response_time.to_numpy()[:, None], T, axis=1),
                  cost_to_serve=cost_to_serve, cost_per_unit=per_unit, marginal_cost=marginal_costs(model, solution))
-    tolerance = 1e-6
+    tolerance = RELATIVE_TOLERANCE
     kpis["quality_met"] = kpis.min_quality.isna() | (kpis.quality >= kpis.min_quality - tolerance) | (kpis.served <= 0)
     kpis["response_time_met"] = (kpis.max_response_time.isna() | (kpis.served <= 0)
                                  | (kpis.response_time <= kpis.max_response_time * (1 + tolerance)))
@@ -130,20 +130,20 @@ def allocate_costs(ev: Evaluated) -> np.ndarray:
               + group_sum(of["arcs"], ev.costs["handoffs"], len(demands))
               + group_sum(of["stocks"], ev.costs["holding"], len(demands))
               + ev.costs["backlog"] + ev.costs["unmet"])
-    staff_cost = ev.costs["labour"] + ev.costs["overtime"] + ev.costs["hiring"] + ev.costs["layoffs"]
-    staffed = modes.role.notna().to_numpy()
-    at = np.where(staffed, position(sets.staff, ["node", "role"], modes, ["node", "mode"]), -1)
-    hours = modes.hours_per_unit.to_numpy()[:, None] * ev.values["y"]
-    allocated = np.zeros_like(hours)
+    at = ev.staff_of_mode
+    allocated = np.zeros_like(ev.mode_hours)
     rows = np.flatnonzero(at >= 0)
     used = ev.hours_used[at[rows]]
-    share = np.divide(hours[rows], used, out=np.zeros_like(used), where=used > 0)
-    allocated[rows] = share * staff_cost[at[rows]]
+    share = np.divide(ev.mode_hours[rows], used, out=np.zeros_like(used), where=used > 0)
+    allocated[rows] = share * ev.staff_cost[at[rows]]
     return direct + group_sum(of["modes"], allocated, len(demands))
 
 
-def unallocated_cost(ev: Evaluated, allocated: np.ndarray) -> float:
-    return ev.total_cost - float(allocated.sum())
+def unallocated_cost(ev: Evaluated, kpis: pd.DataFrame) -> float:
+    """Cost no demand caused (staff paid where no demand used an hour); 0 within round-off."""
+    total = ev.total_cost
+    left = total - float(kpis.cost_to_serve.sum())
+    return 0.0 if abs(left) <= RELATIVE_TOLERANCE * (1.0 + abs(total)) else left
 
 
 def marginal_costs(model: LinearModel, solution: Solution) -> np.ndarray:

@@ -63,6 +63,7 @@ def summary_of(outcome: Outcome, scenario_text: bytes, source: str, command: lis
         "input": {"file": source, "sha256": sha256(scenario_text)},
         "command": command if command is not None else sys.argv,
         "solver": outcome.solver,
+        "solver_options": outcome.options,
         "timings_s": {phase: round(seconds, 6) for phase, seconds in outcome.timings.items()},
         "packages": package_versions(),
         "violations": outcome.violations,
@@ -85,11 +86,15 @@ def new_run_folder_name(scenario_name: str, now: datetime | None = None) -> str:
 
 
 def write_run(outcome: Outcome, scenario_file: str | Path, out_dir: str | Path = "runs",
-              command: list[str] | None = None) -> Path:
-    """Write the run folder for an outcome (any status) and return its final path."""
+              command: list[str] | None = None, scenario_bytes: bytes | None = None) -> Path:
+    """Write the run folder for an outcome (any status) and return its final path.
+
+    `scenario_bytes` are the bytes that were validated and solved (the file is read again when not
+    given, which is right only if it has not changed since).
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    scenario_text = Path(scenario_file).read_bytes()
+    scenario_text = scenario_bytes if scenario_bytes is not None else Path(scenario_file).read_bytes()
     summary = summary_of(outcome, scenario_text, str(scenario_file), command)
     units = summary["units"]
     staging = Path(tempfile.mkdtemp(prefix=".incomplete-", dir=out_dir))

@@ -48,6 +48,8 @@ class Evaluated:
     fulfilled: np.ndarray  # z, 0 at non-sinks
     stock: np.ndarray  # k, 0 at non-storable
     stock_before: np.ndarray  # k[t-1], initial stock in the first period
+    staff_of_mode: np.ndarray  # per demand_modes row: its staff row, -1 for a bought-in mode
+    mode_hours: np.ndarray  # demand_modes x T: h y
     hours_used: np.ndarray  # staff x T
     hours_available: np.ndarray  # rho (H s + o)
     node_units: np.ndarray  # nodes x T
@@ -65,6 +67,11 @@ class Evaluated:
     def response_time(self) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(self.served > 0, self.time_spent / self.served, np.nan)
+
+    @property
+    def staff_cost(self) -> np.ndarray:
+        """Labour, overtime, hiring and layoffs per staff row and period."""
+        return self.costs["labour"] + self.costs["overtime"] + self.costs["hiring"] + self.costs["layoffs"]
 
     @property
     def total_cost(self) -> float:
@@ -107,8 +114,9 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], variable_rows: 
     stock_before = group_sum(stock_at, previous(v["k"], sets.stocks.initial.to_numpy()), len(dn))
 
     staffed = modes.role.notna().to_numpy()
-    position_of_mode = np.where(staffed, position(staff, ["node", "role"], modes, ["node", "mode"]), -1)
-    hours_used = group_sum(position_of_mode, modes.hours_per_unit.to_numpy()[:, None] * v["y"], len(staff))
+    staff_of_mode = np.where(staffed, position(staff, ["node", "role"], modes, ["node", "mode"]), -1)
+    mode_hours = modes.hours_per_unit.to_numpy()[:, None] * v["y"]
+    hours_used = group_sum(staff_of_mode, mode_hours, len(staff))
     rho = staff.max_utilisation.to_numpy()[:, None]
     hours_available = rho * (staff.hours_per_fte.to_numpy()[:, None] * v["s"] + v["o"])
 
@@ -128,8 +136,8 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], variable_rows: 
 
     costs = _costs(sets, v, variable_rows)
     return Evaluated(sets, v, sets.volumes, backlog, unmet, served, arrivals, outflow, processed, fulfilled,
-                     stock, stock_before, hours_used, hours_available, node_units, arc_units, defects,
-                     time_spent, costs)
+                     stock, stock_before, staff_of_mode, mode_hours, hours_used, hours_available, node_units,
+                     arc_units, defects, time_spent, costs)
 
 
 def _costs(sets: IndexSets, v: dict[str, np.ndarray], rows: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse  # noqa: F401  Pyomo imports it lazily inside the first handoff; pay that here, untimed
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from model.errors import SolveError
 from model.lp import LinearModel
 
 Status = Literal["optimal", "infeasible", "unbounded", "time_limit", "error"]
@@ -119,22 +120,27 @@ def _highs_lp(form: StandardForm) -> highspy.HighsLp:
     return lp
 
 
+def _set(highs: highspy.Highs, name: str, value: object) -> None:
+    if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+        raise SolveError(f"HiGHS refused the option {name} = {value!r}")
+
+
 def _configure(highs: highspy.Highs, options: SolveOptions, columns: int, is_mip: bool) -> str:
-    highs.setOptionValue("output_flag", options.log_file is not None)
+    _set(highs, "output_flag", options.log_file is not None)
     if options.log_file:
-        highs.setOptionValue("log_to_console", False)
-        highs.setOptionValue("log_file", options.log_file)
+        _set(highs, "log_to_console", False)
+        _set(highs, "log_file", options.log_file)
     if options.time_limit is not None:
-        highs.setOptionValue("time_limit", float(options.time_limit))
+        _set(highs, "time_limit", float(options.time_limit))
     if options.threads is not None:
-        highs.setOptionValue("threads", int(options.threads))
-    highs.setOptionValue("mip_rel_gap", float(options.mip_gap))
+        _set(highs, "threads", int(options.threads))
+    _set(highs, "mip_rel_gap", float(options.mip_gap))
     if is_mip:
         return "branch-and-cut"
     algorithm = options.algorithm
     if algorithm == "auto":
         algorithm = "ipm" if columns >= IPM_FROM_COLUMNS else "simplex"
-    highs.setOptionValue("solver", algorithm)
+    _set(highs, "solver", algorithm)
     return "interior point + crossover" if algorithm == "ipm" else "dual simplex"
 
 
@@ -157,7 +163,10 @@ def solve(model: LinearModel, options: SolveOptions = SolveOptions()) -> Solutio
     start = time.perf_counter()
     highs = highspy.Highs()
     is_mip = bool(form.integer.any())
-    algorithm = _configure(highs, options, len(form.columns), is_mip)
+    try:
+        algorithm = _configure(highs, options, len(form.columns), is_mip)
+    except SolveError as error:
+        return Solution("error", str(error), timings=timings)
     if form.columns:
         highs.passModel(_highs_lp(form))
     timings["handoff_pass"] = time.perf_counter() - start
@@ -223,7 +232,8 @@ def _extract(model: LinearModel, form: StandardForm, highs: highspy.Highs, solut
         lower, upper = np.full(count, -np.inf), np.full(count, np.inf)
         for j, data in enumerate(block.constraint.values()):
             i = row_of.get(id(data))
-            if i is None:
+            if i is None:  # Pyomo dropped a row with no variable left: it binds nothing
+                dual[j] = 0.0 if row_dual is not None else np.nan
                 continue
             activity[j], lower[j], upper[j] = row_value[i], form.row_lower[i], form.row_upper[i]
             if row_dual is not None:

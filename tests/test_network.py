@@ -41,3 +41,26 @@ def test_stages_limit_a_demand_to_arcs_between_consecutive_listed_stages():
     nodes = sets.demand_nodes
     assert "dead_end" not in set(nodes.node) and "orphan" not in set(nodes.node)
     assert sorted(nodes[nodes.demand == "direct"].node) == ["service_team", "shop"]
+
+
+ORIGIN_IS_SINK = textwrap.dedent("""
+    scenario: {name: self, currency: EUR, period_length: 730}
+    stages: [a, b]
+    nodes:
+      src: {stage: a, unit_cost: 3}
+      b1: {stage: b}
+    arcs:
+      - {from: src, to: b1}
+    demands:
+      local: {origin: src, sinks: [src], stages: [a], volume: 10}
+""")
+
+
+def test_a_demand_fulfilled_at_its_origin_uses_no_arc():
+    from model.optimise import optimise
+
+    scenario = validate_data(*parse_yaml(ORIGIN_IS_SINK, "self.yaml"))
+    sets = index_sets(scenario)
+    assert arcs_of(sets, "local") == []
+    outcome = optimise(scenario)
+    assert outcome.status == "optimal" and outcome.objective == 30.0  # 10 units x 3 EUR at src

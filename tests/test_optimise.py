@@ -38,3 +38,12 @@ def test_a_time_limit_is_a_status_not_an_exception(tmp_path):
     assert outcome.status == "time_limit"
     assert "Time limit" in outcome.message
     assert outcome.tables == {}
+
+
+def test_field_wise_options_keep_the_scenarios_other_settings():
+    text = (DATA / "tiny.yaml").read_text() + "\nsolver: {mip_gap: 0.01, integer_staff: true}\n"
+    from model.scenario import parse_yaml, validate_data
+
+    scenario = validate_data(*parse_yaml(text, "tiny.yaml"))
+    options, integer = model.optimise_options(scenario, time_limit=60)
+    assert (options.time_limit, options.mip_gap, integer) == (60, 0.01, True)

@@ -47,12 +47,6 @@ class Context:
         terms.add(rows, self.unmet, -coef)
         return coef * self.volume
 
-    def demand_rows(self, mask: np.ndarray) -> np.ndarray:
-        """Row ids i * T + t for the demands in `mask` (D,), -1 for the others."""
-        rows = np.full((len(mask), self.T), -1)
-        rows[mask] = period_grid(int(mask.sum()), self.T)
-        return rows
-
 
 def _per_demand(grid: VarGrid, demands: pd.DataFrame) -> np.ndarray:
     full = np.full((len(demands), grid.grid.shape[1]), NO_VAR, dtype=object)
@@ -119,7 +113,8 @@ def add_labour_capacity(ctx: Context) -> RowBlock:
     at = position(staff, ["node", "role"], staffed, ["node", "mode"])
     terms = Terms(len(staff) * ctx.T)
     rows = at[:, None] * ctx.T + np.arange(ctx.T)[None, :]
-    terms.add(rows, v["y"].grid[staffed.index.to_numpy()], staffed.hours_per_unit.to_numpy()[:, None])
+    staffed_rows = np.flatnonzero(sets.demand_modes.role.notna().to_numpy())
+    terms.add(rows, v["y"].grid[staffed_rows], staffed.hours_per_unit.to_numpy()[:, None])
     # Only positions some demand can load get a row: elsewhere staff is bounded by min and max alone.
     loaded = np.zeros(len(staff), dtype=bool)
     loaded[np.unique(at)] = True

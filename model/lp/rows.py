@@ -44,10 +44,14 @@ class Terms:
     coefs: list[np.ndarray] = field(default_factory=list)
 
     def add(self, rows: np.ndarray, variables: np.ndarray, coefs: object) -> None:
-        """Add terms; arrays broadcast together, and terms whose variable does not exist are dropped."""
+        """Add terms; arrays broadcast together. Terms without a variable or row, or with a numeric
+        coefficient of 0, are dropped: a row with nothing left constrains nothing and is not built."""
+        numeric = np.asarray(coefs).dtype != object
         rows, variables, coefs = np.broadcast_arrays(np.asarray(rows), np.asarray(variables, dtype=object),
                                                      np.asarray(coefs, dtype=object))
         keep = (variables != NO_VAR) & (rows >= 0)
+        if numeric:
+            keep &= coefs.astype(float) != 0.0
         self.rows.append(rows[keep].ravel())
         self.variables.append(variables[keep].ravel())
         self.coefs.append(coefs[keep].ravel())

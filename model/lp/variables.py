@@ -15,38 +15,51 @@ from model.lp.rows import NO_VAR, VarGrid
 from model.network import IndexSets
 
 
-def _param(lp: pyo.ConcreteModel, name: str, values: dict) -> None:
-    lp.add_component(name, pyo.Param(list(values), initialize=values, mutable=True, within=pyo.Any))
-
-
-def add_parameters(lp: pyo.ConcreteModel, sets: IndexSets) -> None:
+def parameter_values(sets: IndexSets) -> dict[str, dict]:
+    """Every mutable parameter's values, keyed as the parameter is indexed."""
     demands, staff = sets.demands, sets.staff
     modes = sets.demand_modes.drop_duplicates(["node", "mode"])
     roles = staff.drop_duplicates("role").set_index("role")
-    _param(lp, "volume", {(d, p): float(v) for d, row in zip(demands.demand, sets.volumes)
-                          for p, v in zip(sets.periods, row)})
-    _param(lp, "cost_per_fte", roles.cost_per_fte.to_dict())
-    _param(lp, "overtime_cost", roles.overtime_cost.to_dict())
-    _param(lp, "hire_cost", roles.hire_cost.to_dict())
-    _param(lp, "layoff_cost", roles.layoff_cost.to_dict())
-    _param(lp, "unit_cost", dict(zip(zip(modes["node"], modes["mode"]), modes["unit_cost"])))
-    _param(lp, "arc_cost", dict(zip(sets.arcs.arc, sets.arcs.cost)))
-    _param(lp, "holding_cost", dict(zip(sets.stocks.node, sets.stocks.holding_cost)))
-    _param(lp, "backlog_cost", dict(zip(demands.demand, demands.backlog_cost)))
-    _param(lp, "unmet_penalty", dict(zip(demands.demand, demands.unmet_penalty)))
     with_quality = demands.dropna(subset=["min_quality"])
-    _param(lp, "min_quality", dict(zip(with_quality.demand, with_quality.min_quality)))
     with_time = demands.dropna(subset=["max_response_time"])
-    _param(lp, "max_response_time", dict(zip(with_time.demand, with_time.max_response_time)))
     finite_nodes = sets.nodes[np.isfinite(sets.nodes.capacity)]
-    _param(lp, "node_capacity", dict(zip(finite_nodes.node, finite_nodes.capacity)))
     finite_arcs = sets.arcs[np.isfinite(sets.arcs.capacity)]
-    _param(lp, "arc_capacity", dict(zip(finite_arcs.arc, finite_arcs.capacity)))
     positions = list(zip(staff.node, staff.role))
-    _param(lp, "staff_min", dict(zip(positions, staff["min"])))
-    _param(lp, "staff_max", dict(zip(positions, staff["max"])))  # inf reads as "no bound"
     with_initial = staff.dropna(subset=["initial"])
-    _param(lp, "staff_initial", dict(zip(zip(with_initial.node, with_initial.role), with_initial.initial)))
+    return {
+        "volume": {(d, p): float(v) for d, row in zip(demands.demand, sets.volumes) for p, v in zip(sets.periods, row)},
+        "cost_per_fte": roles.cost_per_fte.to_dict(),
+        "overtime_cost": roles.overtime_cost.to_dict(),
+        "hire_cost": roles.hire_cost.to_dict(),
+        "layoff_cost": roles.layoff_cost.to_dict(),
+        "unit_cost": dict(zip(zip(modes["node"], modes["mode"]), modes["unit_cost"])),
+        "arc_cost": dict(zip(sets.arcs.arc, sets.arcs.cost)),
+        "holding_cost": dict(zip(sets.stocks.node, sets.stocks.holding_cost)),
+        "backlog_cost": dict(zip(demands.demand, demands.backlog_cost)),
+        "unmet_penalty": dict(zip(demands.demand, demands.unmet_penalty)),
+        "min_quality": dict(zip(with_quality.demand, with_quality.min_quality)),
+        "max_response_time": dict(zip(with_time.demand, with_time.max_response_time)),
+        "node_capacity": dict(zip(finite_nodes.node, finite_nodes.capacity)),
+        "arc_capacity": dict(zip(finite_arcs.arc, finite_arcs.capacity)),
+        "staff_min": dict(zip(positions, staff["min"])),
+        "staff_max": dict(zip(positions, staff["max"])),  # inf reads as "no bound"
+        "staff_initial": dict(zip(zip(with_initial.node, with_initial.role), with_initial.initial)),
+    }
+
+
+def add_parameters(lp: pyo.ConcreteModel, sets: IndexSets) -> None:
+    for name, values in parameter_values(sets).items():
+        lp.add_component(name, pyo.Param(list(values), initialize=values, mutable=True, within=pyo.Any))
+
+
+def update_parameters(lp: pyo.ConcreteModel, sets: IndexSets) -> None:
+    """Set every mutable parameter from `sets`; ValueError if an index changed (that needs a rebuild)."""
+    for name, values in parameter_values(sets).items():
+        component = lp.component(name)
+        if set(values) != set(component.keys()):
+            changed = sorted(map(str, set(values) ^ set(component.keys())))[:3]
+            raise ValueError(f"'{name}' is indexed differently ({', '.join(changed)}): rebuild the model")
+        component.store_values(values)
 
 
 def _grid(

@@ -55,11 +55,14 @@ class Raw:
         stage = _mapping(self.nodes.get(node)).get("stage")
         return stage if stage in self.stages else None
 
+    def is_node(self, name: Any) -> bool:
+        return isinstance(name, str) and name in self.nodes
+
     def valid_arcs(self) -> Iterator[tuple[int, str, str]]:
         """(position in `arcs`, from, to) for arcs whose both ends are known nodes."""
         for index, arc in zip(self.arc_index, self.arcs):
             source, target = arc.get("from"), arc.get("to")
-            if source in self.nodes and target in self.nodes:
+            if self.is_node(source) and self.is_node(target):
                 yield index, source, target
 
 
@@ -193,6 +196,7 @@ def check_stock_users(raw: Raw, src: SourceMap) -> Iterator[Problem]:
         return
     users = _users_by_node(raw)
     for name, stock in stocked.items():
+        yield from _stock_demands_that_never_pass(raw, src, name, stock, users.get(name, []))
         listed = stock.get("demands")
         stockers = [d for d in users.get(name, []) if not isinstance(listed, list) or d in listed]
         for key in ("initial", "final_min"):
@@ -204,6 +208,21 @@ def check_stock_users(raw: Raw, src: SourceMap) -> Iterator[Problem]:
                                   "Give a mapping {demand: units} instead.")
 
 
+def _stock_demands_that_never_pass(raw: Raw, src: SourceMap, node: str, stock: dict,
+                                   users: list[str]) -> Iterator[Problem]:
+    """Stock named for a demand that cannot reach the node would be silently ignored: refuse it."""
+    hint = f"Demands that can use '{node}': {', '.join(sorted(users)) or 'none'}."
+    for i, demand in enumerate(_names(stock.get("demands"))):
+        if demand in raw.demands and demand not in users:
+            yield src.problem(("nodes", node, "stock", "demands", i),
+                              f"demand '{demand}' never passes node '{node}'", hint)
+    for key in ("initial", "final_min"):
+        for demand in _mapping(stock.get(key)):
+            if demand in raw.demands and demand not in users:
+                yield src.problem(("nodes", node, "stock", key, demand),
+                                  f"demand '{demand}' never passes node '{node}'", hint, at_key=True)
+
+
 def _users_by_node(raw: Raw) -> dict[str, list[str]]:
     graph = nx.DiGraph()
     graph.add_nodes_from(raw.nodes)
@@ -213,7 +232,7 @@ def _users_by_node(raw: Raw) -> dict[str, list[str]]:
     for name, demand in raw.demands.items():
         demand = _mapping(demand)
         origin, sinks, stages = demand.get("origin"), _names(demand.get("sinks")), demand.get("stages")
-        if origin not in raw.nodes or (stages is not None and not _names(stages)):
+        if not raw.is_node(origin) or (stages is not None and not _names(stages)):
             continue
         nodes, _ = finder.nodes_and_arcs(origin, [s for s in sinks if s in raw.nodes],
                                          _names(stages) if stages is not None else None)
@@ -230,7 +249,7 @@ def check_paths(raw: Raw, src: SourceMap) -> Iterator[Problem]:
     for name, demand in raw.demands.items():
         demand = _mapping(demand)
         origin, sinks = demand.get("origin"), _names(demand.get("sinks"))
-        if origin not in raw.nodes or not sinks or any(s not in raw.nodes for s in sinks):
+        if not raw.is_node(origin) or not sinks or any(s not in raw.nodes for s in sinks):
             continue
         stages = demand.get("stages")
         if isinstance(stages, list):

@@ -60,10 +60,15 @@ def closest(name: str, candidates: typing.Iterable[str]) -> str:
     return f"Allowed: {shown}." if options else ""
 
 
-def read_yaml(path: Path) -> tuple[Any, SourceMap]:
-    """Parse YAML into plain Python data and a map of where each field stands."""
-    text = path.read_text(encoding="utf-8")
-    return parse_yaml(text, str(path))
+def decode(data: bytes, file: str) -> str:
+    """The file's text; a file that is not UTF-8 is a located problem, not a traceback."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise ScenarioError([Problem(file, line, column, "", f"the file is not UTF-8 text (byte {data[error.start]:#04x})",
+                                     "Save the scenario as UTF-8.")]) from None
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
@@ -86,10 +91,12 @@ def _plain(node: Any, path: FieldPath, source: SourceMap) -> Any:
         result = {}
         for key in node:
             child = (*path, str(key))
-            kl, kc = node.lc.key(key)
-            vl, vc = node.lc.value(key)
-            source.keys[child] = (kl + 1, kc + 1)
-            source.values[child] = (vl + 1, vc + 1)
+            if key in node.lc.data:
+                kl, kc = node.lc.key(key)
+                vl, vc = node.lc.value(key)
+                source.keys[child] = (kl + 1, kc + 1)
+                source.values[child] = (vl + 1, vc + 1)
+            # else: a key merged in from an anchor (`<<: *base`); it is located at its parent
             result[str(key) if not isinstance(key, (int, float)) else key] = _plain(node[key], child, source)
         return result
     if isinstance(node, CommentedSeq):
@@ -117,11 +124,18 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def load_scenario_with_source(path: str | Path) -> tuple[Scenario, SourceMap]:
+    scenario, source, _ = read_scenario(path)
+    return scenario, source
+
+
+def read_scenario(path: str | Path) -> tuple[Scenario, SourceMap, bytes]:
+    """Load and validate; also return the exact bytes validated, so a run keeps what it solved."""
     path = Path(path)
     if not path.is_file():
         raise ScenarioError([Problem(str(path), None, None, "", "no such file")])
-    data, source = read_yaml(path)
-    return validate_data(data, source), source
+    raw = path.read_bytes()
+    data, source = parse_yaml(decode(raw, str(path)), str(path))
+    return validate_data(data, source), source, raw
 
 
 def validate_data(data: Any, source: SourceMap) -> Scenario:

@@ -34,7 +34,7 @@ class Meta(Strict):
     """Unit of every time figure (processing, wait, lead and response times, hours per unit)."""
     period_length: Positive
     """Length of one planning period in time units (730 h = a month). A backlogged unit waits this long."""
-    periods: Annotated[int, Field(ge=1)] | list[Name] = 1
+    periods: Annotated[int, Field(ge=1)] | Annotated[list[Name], Field(min_length=1)] = 1
     """Number of periods, or their labels in order. Default 1."""
 
     @field_validator("periods", mode="before")
@@ -43,6 +43,15 @@ class Meta(Strict):
         # YAML reads `2027-01-31` as a date and `1` as a number; period labels are text.
         if isinstance(value, list):
             return [v if isinstance(v, str) else str(v) for v in value]
+        return value
+
+    @field_validator("periods")
+    @classmethod
+    def _distinct_labels(cls, value: object) -> object:
+        if isinstance(value, list):
+            repeated = sorted({label for label in value if value.count(label) > 1})
+            if repeated:
+                raise ValueError(f"period labels must be distinct; repeated: {', '.join(repeated)}")
         return value
 
     @property

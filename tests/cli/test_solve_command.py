@@ -77,7 +77,9 @@ def test_tables_read_back_reconcile_to_the_objective(appliance_run):
     by_rows = staffing.cost.sum() + work.cost.sum() + flows.cost.sum() + holding
     backlog_and_unmet = costs[costs.category.isin(["backlog", "unmet"])].amount.sum()
     assert by_rows + backlog_and_unmet == pytest.approx(summary["objective"], rel=1e-6)
-    assert kpis.cost_to_serve.sum() + summary["unallocated_cost"] == pytest.approx(summary["objective"], rel=1e-6)
+    idle = staffing[staffing.hours_used <= 1e-9].cost.sum()  # staff paid where no hour was used
+    assert summary["unallocated_cost"] == pytest.approx(idle, rel=1e-9)
+    assert kpis.cost_to_serve.sum() + idle == pytest.approx(summary["objective"], rel=1e-6)
 
 
 def test_every_demand_meets_its_targets(appliance_run):
@@ -126,6 +128,7 @@ def test_integer_staff_flag_gives_whole_fte(tmp_path):
     assert staffing.fte.tolist() == [5.0]
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["solver"]["mip"] is True
+    assert summary["solver_options"]["integer_staff"] is True  # the flag, not the scenario's false
 
 
 def test_validate_prints_summary_or_every_problem(tmp_path):
@@ -147,3 +150,17 @@ def test_generate_writes_a_valid_scenario(tmp_path):
                     "--out", str(out), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert e2eopt("validate", str(out), cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--time-limit", "-5", "--time-limit: -5.0 is not allowed"),
+    ("--threads", "0", "--threads: 0 is not allowed"),
+    ("--mip-gap", "-1", "--mip-gap: -1.0 is not allowed"),
+    ("--algorithm", "fast", "--algorithm: 'fast' is not allowed"),
+])
+def test_bad_solver_options_exit_2_and_write_nothing(tmp_path, option, value, message):
+    result = e2eopt("solve", str(ROOT / "data" / "tiny.yaml"), option, value, "--out", str(tmp_path / "runs"),
+                    cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not (tmp_path / "runs").exists()

@@ -135,6 +135,12 @@ def mode_figures(scenario: Scenario, node: str, mode: str) -> dict:
 
 # --- invariants -----------------------------------------------------------------------------------
 
+def stocks(scenario, node: str, demand: str) -> bool:
+    """Whether `demand` may be held in stock at `node` (model.md; `stock.demands` narrows it)."""
+    stock = scenario.nodes[node].stock
+    return stock is not None and (stock.demands is None or demand in stock.demands)
+
+
 def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool = False) -> None:
     """Every invariant of model.md that the result tables allow to recompute; raises AssertionError."""
     tables = outcome.tables
@@ -203,7 +209,7 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
                     fulfilled += theta - leaving
                 else:
                     assert math.isclose(theta, leaving, abs_tol=scale), f"{d} {n} {p}: {theta} arrive, {leaving} leave"
-                if scenario.nodes[n].stock is None:
+                if not stocks(scenario, n, d):
                     assert math.isclose(processed[d, n, p], theta, abs_tol=scale), \
                         f"{d} {n} {p}: {processed[d, n, p]} processed but {theta} arrive"
             assert math.isclose(fulfilled, served[d, p], abs_tol=tol(served[d, p])), \
@@ -230,14 +236,14 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
         figures = mode_figures(scenario, r.node, r.mode)
         assert math.isclose(r.quality, figures["quality"], abs_tol=1e-12), f"quality of {r.node}/{r.mode}"
         defects[r.demand, r.period] += (1.0 - figures["quality"]) * r.units
-        if scenario.nodes[r.node].stock is None:
+        if not stocks(scenario, r.node, r.demand):
             time_spent[r.demand, r.period] += (figures["processing_time"] + scenario.nodes[r.node].wait_time) * r.units
     arc_of = {a.key: a for a in scenario.arcs}
     for r in flows.itertuples(index=False):
         time_spent[r.demand, r.period] += arc_of[r.arc].lead_time * r.units
     for d, demand in scenario.demands.items():
         for p in periods:
-            storable = {n for (dd, n, pp) in processed if dd == d and pp == p and scenario.nodes[n].stock is not None}
+            storable = {n for (dd, n, pp) in processed if dd == d and pp == p and stocks(scenario, n, d)}
             for n in storable:
                 node = scenario.nodes[n]
                 theta = into[d, n, p] + (served[d, p] if n == demand.origin else 0.0)

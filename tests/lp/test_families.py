@@ -802,3 +802,36 @@ def test_demand_stages_restrict_the_path():
     assert out.objective == approx(40)
     assert flow(out, "src", "out", demand="direct") == approx(10)
     assert flow(out, "src", "cheap", demand="free") == approx(10)
+
+
+MAKE_TO_ORDER = head() + """
+stages: [a, b]
+roles:
+  worker: {cost_per_fte: 1000, hours_per_fte: 100}
+nodes:
+  src: {stage: a}
+  plant:
+    stage: b
+    processing_time: 1
+    work:
+      worker: {hours_per_unit: 1, processing_time: 20}
+    stock: {demands: [mts], holding_cost: 1}
+arcs:
+  - {from: src, to: plant}
+demands:
+  mts: {origin: src, sinks: [plant], volume: 10, max_response_time: {mts_target}}
+  mto: {origin: src, sinks: [plant], volume: 10, max_response_time: {mto_target}}
+"""
+
+
+def test_stock_demands_limits_who_is_timed_as_filled_from_stock():
+    # mts may be held at plant: its orders take the node's own processing time, 1 h. mto may not: its
+    # units take the worker's 20 h. Both need 10 units x 1 h = 20 h of work: 0.2 FTE x 1000 = 200.
+    out = solve_text(MAKE_TO_ORDER.replace("{mts_target}", "50").replace("{mto_target}", "50"))
+    assert out.objective == approx(200)
+    assert kpi(out, "response_time", "mts") == approx(1)
+    assert kpi(out, "response_time", "mto") == approx(20)
+    # A 10 h promise is kept for the stocked demand but cannot be for the make-to-order one.
+    assert solve_text(MAKE_TO_ORDER.replace("{mts_target}", "10").replace("{mto_target}", "50")).objective == approx(200)
+    assert_no_tables(solve_text(MAKE_TO_ORDER.replace("{mts_target}", "50").replace("{mto_target}", "10"),
+                                expect="infeasible"))

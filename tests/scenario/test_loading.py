@@ -297,3 +297,24 @@ def test_single_number_stock_on_a_one_demand_node(tmp_path):
     scenario = load_scenario(write(tmp_path, text))
     stock = scenario.nodes["team"].stock
     assert (stock.holding_cost, stock.initial, stock.final_min) == (2, 50, 10)
+
+
+def test_keys_merged_from_an_anchor_are_validated_and_located(tmp_path):
+    text = TINY.read_text().replace("  vendor:\n    stage: service", "  vendor: &vendor\n    stage: service")
+    text = text.replace("arcs:", "  vendor_b:\n    <<: *vendor\n    unit_cost: -60\narcs:")
+    path = tmp_path / "merge.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    (problem,) = caught.value.problems
+    assert problem.path == "nodes.vendor_b.unit_cost"
+    assert problem.line == text.splitlines().index("    unit_cost: -60") + 1
+
+
+def test_a_file_that_is_not_utf8_is_a_located_problem(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(TINY.read_bytes().replace(b"name: tiny", b"name: t\xe9ny"))
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    (problem,) = caught.value.problems
+    assert "not UTF-8" in problem.message and (problem.line, problem.column) == (3, 10)

@@ -1,0 +1,80 @@
+"""Result tables mean what the README says: allocations and marginal costs worked out by hand."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from model import load_scenario, optimise
+from model.scenario import parse_yaml, validate_data
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_cost_to_serve_of_a_single_demand_is_all_the_cost():
+    # tiny: one demand uses every node, and every staff hour is its own: nothing is left unallocated.
+    outcome = optimise(load_scenario(DATA / "tiny.yaml"))
+    kpis = outcome.tables["demand_kpis"]
+    vendor, team = 600 * (50 + 2), 400 * 1.5 / 140 * 5200
+    assert kpis.cost_to_serve.iloc[0] == pytest.approx(vendor + team, rel=1e-9)
+    assert kpis.cost_per_unit.iloc[0] == pytest.approx((vendor + team) / 1000, rel=1e-9)
+    assert outcome.unallocated_cost == pytest.approx(0.0, abs=1e-6)
+
+
+def test_staff_cost_is_shared_by_hours_and_idle_staff_is_unallocated():
+    text = textwrap.dedent("""
+        scenario: {name: share, currency: EUR, period_length: 730}
+        stages: [a, b]
+        roles:
+          agent: {cost_per_fte: 1000, hours_per_fte: 100}
+        nodes:
+          desk: {stage: a}
+          team:
+            stage: b
+            work: {agent: {hours_per_unit: 1}}
+          idle_team:
+            stage: b
+            work: {agent: {hours_per_unit: 1}}
+            staff: {agent: {min: 2}}
+        arcs:
+          - {from: desk, to: team}
+        demands:
+          short: {origin: desk, sinks: [team], volume: 100}
+          long: {origin: desk, sinks: [team], volume: 300}
+    """)
+    outcome = optimise(validate_data(*parse_yaml(text, "share.yaml")))
+    # team: 400 h = 4 FTE = 4,000 EUR, shared 100 h : 300 h; idle_team: 2 FTE held at its minimum,
+    # 2,000 EUR that no demand used.
+    cost = outcome.tables["demand_kpis"].set_index("demand").cost_to_serve
+    assert cost["short"] == pytest.approx(1000) and cost["long"] == pytest.approx(3000)
+    assert outcome.unallocated_cost == pytest.approx(2000)
+    assert outcome.objective == pytest.approx(6000)
+
+
+def test_unallocated_cost_of_the_example_is_its_idle_staff_cost():
+    outcome = optimise(load_scenario(DATA / "appliance-co.yaml"))
+    staffing = outcome.tables["staffing"]
+    idle = staffing[staffing.hours_used <= 1e-9].cost.sum()  # staff paid in a period where no hour was used
+    assert idle > 0
+    assert outcome.unallocated_cost == pytest.approx(idle, rel=1e-9)
+
+
+def test_marginal_cost_where_a_target_row_has_no_variable_left():
+    # Every node does perfect work, so the quality row has nothing in it; one more unit costs the arc
+    # (1) and the node (3): 4 EUR.
+    text = textwrap.dedent("""
+        scenario: {name: perfect, currency: EUR, period_length: 730}
+        stages: [a, b]
+        nodes:
+          src: {stage: a}
+          b1: {stage: b, unit_cost: 3}
+        arcs:
+          - {from: src, to: b1, cost: 1}
+        demands:
+          d: {origin: src, sinks: [b1], volume: 10, min_quality: 0.9, max_response_time: 5}
+    """)
+    outcome = optimise(validate_data(*parse_yaml(text, "perfect.yaml")))
+    assert outcome.objective == pytest.approx(40)
+    assert outcome.tables["demand_kpis"].marginal_cost.iloc[0] == pytest.approx(4.0)
