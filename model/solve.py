@@ -14,6 +14,7 @@ from typing import Literal
 
 import highspy
 import numpy as np
+import pandas as pd
 import scipy.sparse  # noqa: F401  Pyomo imports it lazily inside the first handoff; pay that here, untimed
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
@@ -208,6 +209,15 @@ def _status(highs: highspy.Highs) -> tuple[Status, str]:
     return status, f"HiGHS: {text}"
 
 
+def _ids(objects: list | np.ndarray) -> np.ndarray:
+    return np.fromiter((id(o) for o in objects), dtype=np.int64, count=len(objects))
+
+
+def _id_index(objects: list) -> pd.Index:
+    """Positions of Pyomo objects by identity, for vectorised look-ups."""
+    return pd.Index(_ids(objects))
+
+
 def _extract(model: LinearModel, form: StandardForm, highs: highspy.Highs, solution: Solution, with_duals: bool) -> None:
     result = highs.getSolution()
     col_value = np.asarray(result.col_value, dtype=float)
@@ -215,27 +225,27 @@ def _extract(model: LinearModel, form: StandardForm, highs: highspy.Highs, solut
     row_dual = np.asarray(result.row_dual, dtype=float) if with_duals and result.dual_valid else None
     solution.objective = float(highs.getInfo().objective_function_value)
 
-    column_of = {id(v): j for j, v in enumerate(form.columns)}
+    # Each array gets one trailing entry for "not in the compiled form": get_indexer's -1 picks it.
+    col_value = np.append(col_value, np.nan)
+    columns = _id_index(form.columns)
     for name, grid in model.variables.items():
+        variables = grid.grid[grid.exists]
+        j = columns.get_indexer(_ids(variables))
+        found = col_value[j]
+        # A variable in no row and no cost term never reached HiGHS: it sits at its lower bound.
+        for k in np.flatnonzero(j < 0):
+            found[k] = variables[k].lb or 0.0
+        found[np.abs(found) < ZERO] = 0.0  # solver round-off, not a decision; no "-0.00" in tables
         values = np.full(grid.grid.shape, np.nan)
-        for index, var in zip(zip(*np.nonzero(grid.exists)), grid.grid[grid.exists]):
-            j = column_of.get(id(var))
-            # A variable in no row and no cost term never reached HiGHS: it sits at its lower bound.
-            values[index] = col_value[j] if j is not None else (var.lb or 0.0)
-        values[np.abs(values) < ZERO] = 0.0  # solver round-off, not a decision; no "-0.00" in tables
+        values[grid.exists] = found
         solution.values[name] = values
 
-    row_of = {id(r.constraint): i for i, r in enumerate(form.rows)}
+    # A row Pyomo dropped had no variable left: no activity to report, and it binds nothing (dual 0).
+    row_value, lower, upper = (np.append(a, pad) for a, pad in
+                               ((row_value, np.nan), (form.row_lower, -np.inf), (form.row_upper, np.inf)))
+    row_dual = np.append(row_dual, 0.0) if row_dual is not None else None
+    rows = _id_index([r.constraint for r in form.rows])
     for name, block in model.blocks.items():
-        count = len(block.constraint)
-        activity, dual = np.full(count, np.nan), np.full(count, np.nan)
-        lower, upper = np.full(count, -np.inf), np.full(count, np.inf)
-        for j, data in enumerate(block.constraint.values()):
-            i = row_of.get(id(data))
-            if i is None:  # Pyomo dropped a row with no variable left: it binds nothing
-                dual[j] = 0.0 if row_dual is not None else np.nan
-                continue
-            activity[j], lower[j], upper[j] = row_value[i], form.row_lower[i], form.row_upper[i]
-            if row_dual is not None:
-                dual[j] = row_dual[i]
-        solution.rows[name] = RowValues(activity, lower, upper, dual)
+        i = rows.get_indexer(_ids(list(block.constraint.values())))
+        activity, dual = row_value[i], row_dual[i] if row_dual is not None else np.full(len(i), np.nan)
+        solution.rows[name] = RowValues(activity, lower[i], upper[i], dual)
