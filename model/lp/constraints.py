@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from model.lp.rows import NO_VAR, RowBlock, Terms, VarGrid, add_rows, labels_over_periods, period_grid, shifted
+from model.lp.rows import (NO_VAR, RowBlock, Terms, VarGrid, add_rows, labels_over_periods, period_grid, period_rows,
+                           shifted)
 from model.network import IndexSets, position
 
 
@@ -56,15 +57,12 @@ def _per_demand(grid: VarGrid, demands: pd.DataFrame) -> np.ndarray:
 
 def _node_rows(ctx: Context, table: pd.DataFrame, node_column: str) -> np.ndarray:
     """For each row of `table`, the (d, n) balance row ids over periods (row of demand_nodes * T + t)."""
-    at = position(ctx.sets.demand_nodes, ["demand", "node"], table, ["demand", node_column])
-    return at[:, None] * ctx.T + np.arange(ctx.T)[None, :]
+    return period_rows(position(ctx.sets.demand_nodes, ["demand", "node"], table, ["demand", node_column]), ctx.T)
 
 
-def _origin_rows(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
-    """The balance rows of each demand's origin (D x T), and each demand's origin row position."""
-    origins = ctx.sets.demands[["demand", "origin"]]
-    at = position(ctx.sets.demand_nodes, ["demand", "node"], origins, ["demand", "origin"])
-    return at[:, None] * ctx.T + np.arange(ctx.T)[None, :], at
+def _origin_rows(ctx: Context) -> np.ndarray:
+    """The balance rows of each demand's origin (D x T)."""
+    return _node_rows(ctx, ctx.sets.demands, "origin")
 
 
 def _balance_labels(ctx: Context, family: str) -> pd.DataFrame:
@@ -78,7 +76,7 @@ def add_pass_through(ctx: Context) -> RowBlock:
     terms.add(_node_rows(ctx, sets.demand_arcs, "target"), v["x"].grid, 1.0)
     terms.add(_node_rows(ctx, sets.demand_arcs, "source"), v["x"].grid, -1.0)
     terms.add(_node_rows(ctx, sets.sinks, "node"), v["z"].grid, -1.0)
-    origin_rows, _ = _origin_rows(ctx)
+    origin_rows = _origin_rows(ctx)
     constant = ctx.add_served(terms, origin_rows, np.ones((len(sets.demands), 1), dtype=object))
     rhs = np.zeros(terms.row_count, dtype=object)
     rhs[origin_rows.ravel()] = -constant.ravel()
@@ -94,7 +92,7 @@ def add_work_balance(ctx: Context) -> RowBlock:
     stock_rows = _node_rows(ctx, sets.stocks, "node")
     terms.add(stock_rows, shifted(v["k"].grid), 1.0)
     terms.add(stock_rows, v["k"].grid, -1.0)
-    origin_rows, _ = _origin_rows(ctx)
+    origin_rows = _origin_rows(ctx)
     constant = ctx.add_served(terms, origin_rows, -np.ones((len(sets.demands), 1), dtype=object))
     rhs = np.zeros(terms.row_count, dtype=object)
     rhs[origin_rows.ravel()] = -constant.ravel()
@@ -112,9 +110,8 @@ def add_labour_capacity(ctx: Context) -> RowBlock:
     staffed = sets.demand_modes[sets.demand_modes.role.notna()]
     at = position(staff, ["node", "role"], staffed, ["node", "mode"])
     terms = Terms(len(staff) * ctx.T)
-    rows = at[:, None] * ctx.T + np.arange(ctx.T)[None, :]
     staffed_rows = np.flatnonzero(sets.demand_modes.role.notna().to_numpy())
-    terms.add(rows, v["y"].grid[staffed_rows], staffed.hours_per_unit.to_numpy()[:, None])
+    terms.add(period_rows(at, ctx.T), v["y"].grid[staffed_rows], staffed.hours_per_unit.to_numpy()[:, None])
     # Only positions some demand can load get a row: elsewhere staff is bounded by min and max alone.
     loaded = np.zeros(len(staff), dtype=bool)
     loaded[np.unique(at)] = True
@@ -160,7 +157,7 @@ def _capacity_rows(ctx: Context, name: str, owners: pd.DataFrame, key: str, user
     capped = owners[np.isfinite(owners.capacity)].reset_index(drop=True)
     at = position(capped, [key], users)
     terms = Terms(len(capped) * ctx.T)
-    terms.add(np.where(at[:, None] >= 0, at[:, None] * ctx.T + np.arange(ctx.T), -1), grid, 1.0)
+    terms.add(period_rows(at, ctx.T), grid, 1.0)
     bound = np.repeat([capacity[k] for k in capped[key]], ctx.T)
     labels = labels_over_periods(capped[[key]], ctx.sets.periods, name)
     return add_rows(ctx.lp, name, terms, labels, upper=bound)
@@ -191,7 +188,8 @@ def _target_rows(ctx: Context, column: str) -> tuple[np.ndarray, np.ndarray, Ter
     return rows, has_target, Terms(len(has_target) * ctx.T)
 
 
-def _mode_rows(ctx: Context, rows_by_demand: np.ndarray, table: pd.DataFrame) -> np.ndarray:
+def _by_demand(ctx: Context, rows_by_demand: np.ndarray, table: pd.DataFrame) -> np.ndarray:
+    """For each row of `table`, the (D x T) row ids of its demand."""
     return rows_by_demand[position(ctx.sets.demands, ["demand"], table)]
 
 
@@ -200,7 +198,7 @@ def add_quality_targets(ctx: Context) -> RowBlock:
     sets, lp = ctx.sets, ctx.lp
     rows, has_target, terms = _target_rows(ctx, "min_quality")
     modes = sets.demand_modes
-    terms.add(_mode_rows(ctx, rows, modes), ctx.v["y"].grid, (1.0 - modes.quality.to_numpy())[:, None])
+    terms.add(_by_demand(ctx, rows, modes), ctx.v["y"].grid, (1.0 - modes.quality.to_numpy())[:, None])
     allowance = np.array([1 - lp.min_quality[d] if ok else 0.0 for d, ok in zip(sets.demands.demand, has_target)],
                          dtype=object)[:, None]
     constant = ctx.add_served(terms, rows, -allowance)
@@ -217,20 +215,18 @@ def add_response_time_targets(ctx: Context) -> RowBlock:
     sets, lp, v = ctx.sets, ctx.lp, ctx.v
     rows, has_target, terms = _target_rows(ctx, "max_response_time")
     arcs, modes, nodes = sets.demand_arcs, sets.demand_modes, sets.demand_nodes
-    terms.add(_mode_rows(ctx, rows, arcs), v["x"].grid, arcs.lead_time.to_numpy()[:, None])
+    terms.add(_by_demand(ctx, rows, arcs), v["x"].grid, arcs.lead_time.to_numpy()[:, None])
     flowing = ~modes.storable.to_numpy()
-    terms.add(_mode_rows(ctx, rows, modes)[flowing], v["y"].grid[flowing],
+    terms.add(_by_demand(ctx, rows, modes)[flowing], v["y"].grid[flowing],
               (modes.processing_time + modes.wait_time).to_numpy()[flowing, None])
     # Storable nodes: (p + w) times the orders arriving, i.e. the arcs into the node...
-    node_time = dict(zip(zip(nodes.demand, nodes.node), nodes.node_time))
     into_storable = arcs.merge(nodes[nodes.storable], left_on=["demand", "target"], right_on=["demand", "node"])
     inflow = position(arcs, ["demand", "arc"], into_storable)
-    terms.add(_mode_rows(ctx, rows, into_storable), v["x"].grid[inflow], into_storable.node_time.to_numpy()[:, None])
+    terms.add(_by_demand(ctx, rows, into_storable), v["x"].grid[inflow], into_storable.node_time.to_numpy()[:, None])
     terms.add(rows, ctx.backlog, sets.period_length)
     # ... and served itself where the origin stores; then -T[d] served, with volumes moved right.
-    storable = dict(zip(zip(nodes.demand, nodes.node), nodes.storable))
-    origin_time = np.array([node_time[(d, o)] if storable[(d, o)] else 0.0
-                            for d, o in zip(sets.demands.demand, sets.demands.origin)])
+    origin = nodes.iloc[position(nodes, ["demand", "node"], sets.demands, ["demand", "origin"])]
+    origin_time = np.where(origin.storable, origin.node_time, 0.0)
     coef = np.array([origin_time[i] - lp.max_response_time[d] if ok else 0.0
                      for i, (d, ok) in enumerate(zip(sets.demands.demand, has_target))], dtype=object)[:, None]
     constant = ctx.add_served(terms, rows, coef)

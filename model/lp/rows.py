@@ -114,9 +114,16 @@ def add_rows(
     return RowBlock(name, constraint, labels.iloc[kept].reset_index(drop=True))
 
 
+def period_rows(at: np.ndarray, period_count: int) -> np.ndarray:
+    """Row ids i * T + t of a family with one row per (index row, period), for index rows `at`
+    (one line of ids per entry; -1 throughout where `at` is -1, i.e. no such row)."""
+    at = np.asarray(at)[:, None]
+    return np.where(at >= 0, at * period_count + np.arange(period_count)[None, :], -1)
+
+
 def period_grid(row_count: int, period_count: int) -> np.ndarray:
-    """Row ids of a family with one row per (index row, period): i * T + t."""
-    return np.arange(row_count)[:, None] * period_count + np.arange(period_count)[None, :]
+    """Row ids of every index row over every period."""
+    return period_rows(np.arange(row_count), period_count)
 
 
 def shifted(grid: np.ndarray, by: int = 1) -> np.ndarray:
