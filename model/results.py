@@ -1,4 +1,4 @@
-"""Solution -> the six tidy tables of model.md, with KPIs recomputed from the solution values.
+"""Solution -> the tables of model.md (and a stock table), with KPIs recomputed from the solution values.
 
 Columns are stable; units depend on the scenario's currency and time unit and are given by
 `column_units`, written beside the tables (summary.json, Parquet metadata) and in the README.
@@ -61,7 +61,7 @@ def build_tables(model: LinearModel, solution: Solution, ev: Evaluated, currency
 
     modes = sets.demand_modes
     work = _long(modes[["demand", "node", "stage", "mode"]], P, units=v["y"],
-                 hours=modes.hours_per_unit.to_numpy()[:, None] * v["y"],
+                 hours=ev.mode_hours,
                  quality=np.repeat(modes.quality.to_numpy()[:, None], len(P), axis=1), cost=ev.costs["processing"])
 
     arcs = sets.demand_arcs.rename(columns={"source": "from", "target": "to"})
