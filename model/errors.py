@@ -40,5 +40,9 @@ class ScenarioError(E2EError):
         super().__init__("\n".join([header, *(str(p) for p in self.problems)]))
 
 
+class InfeasibleRow(E2EError):
+    """A constraint row with no variable left whose bounds exclude zero: infeasible as written."""
+
+
 class SolveError(E2EError):
     """The solver could not be run at all (not: the problem was infeasible; that is a status)."""

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from model.check import check_objective, check_solution
+from model.errors import InfeasibleRow
 from model.lp import build
 from model.network import index_sets
 from model.results import build_tables, unallocated_cost
@@ -63,7 +64,10 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
     sets = index_sets(scenario)
     timings["index_sets"] = time.perf_counter() - start
     start = time.perf_counter()
-    model = build(sets, name=scenario.name, integer_staff=integer)
+    try:
+        model = build(sets, name=scenario.name, integer_staff=integer)
+    except InfeasibleRow as reason:
+        return Outcome(scenario, "infeasible", str(reason), timings=timings)
     timings["build"] = time.perf_counter() - start
 
     solution = solve(model, options)

@@ -134,6 +134,8 @@ def _configure(highs: highspy.Highs, options: SolveOptions, columns: int, is_mip
     if options.time_limit is not None:
         _set(highs, "time_limit", float(options.time_limit))
     if options.threads is not None:
+        # HiGHS keeps one thread pool per process; a different size needs it started afresh.
+        highspy.Highs.resetGlobalScheduler(True)
         _set(highs, "threads", int(options.threads))
     _set(highs, "mip_rel_gap", float(options.mip_gap))
     if is_mip:

@@ -58,32 +58,41 @@ def build(sets: IndexSets, name: str = "value_chain", integer_staff: bool = Fals
     return LinearModel(lp, sets, v, {b.name: b for b in blocks}, integer_staff)
 
 
-def structure(sets: IndexSets) -> tuple:
-    """What decides which variables and rows exist; a re-solve may change anything else.
+FIXED_FIGURES = {
+    "demand_arcs": ["demand", "arc", "lead_time"],
+    "demand_modes": ["demand", "node", "mode", "hours_per_unit", "quality", "processing_time", "wait_time"],
+    "demand_nodes": ["demand", "node", "storable", "node_time"],
+    "sinks": ["demand", "node"],
+    "stocks": ["demand", "node", "initial", "final_min"],
+    "staff": ["node", "role", "hours_per_fte", "max_utilisation", "overtime_max"],
+    "demands": ["demand", "origin", "backlog", "unmet", "final_backlog"],
+    "nodes": ["node"],
+    "arcs": ["arc"],
+}
+"""Everything the model holds as a plain number or as its shape: the index tables' keys and every
+figure that is not a mutable parameter. A re-solve may change only the parameters."""
 
-    The index tables' keys, which staff positions start from `initial` or have overtime, and which
-    demands have backlog, unmet allowance, and quality and response-time targets.
-    """
-    staff, demands = sets.staff, sets.demands
-    return (
-        tuple(sets.periods),
-        *(tuple(map(tuple, table[keys].to_numpy().tolist())) for table, keys in (
-            (sets.demand_arcs, ["demand", "arc"]), (sets.demand_modes, ["demand", "node", "mode"]),
-            (sets.demand_nodes, ["demand", "node", "storable"]), (sets.sinks, ["demand", "node"]),
-            (sets.stocks, ["demand", "node"]), (sets.nodes, ["node"]), (sets.arcs, ["arc"]))),
-        tuple(zip(staff.node, staff.role, staff.initial.notna(), staff.overtime_max > 0)),
-        tuple(zip(demands.demand, demands.backlog, demands.unmet, demands.min_quality.notna(),
-                  demands.max_response_time.notna(), np.isfinite(demands.final_backlog))),
-        tuple(np.isfinite(sets.nodes.capacity)), tuple(np.isfinite(sets.arcs.capacity)),
-    )
+
+def structure(sets: IndexSets) -> tuple:
+    """What a re-solve must leave unchanged: FIXED_FIGURES, the periods and period length, and
+    which optional parts exist (initial staff, targets, finite capacities)."""
+    tables = tuple(tuple(map(tuple, getattr(sets, table)[columns].to_numpy().tolist()))
+                   for table, columns in FIXED_FIGURES.items())
+    present = (tuple(sets.staff.initial.notna()), tuple(sets.demands.min_quality.notna()),
+               tuple(sets.demands.max_response_time.notna()), tuple(np.isfinite(sets.nodes.capacity)),
+               tuple(np.isfinite(sets.arcs.capacity)))
+    return (tuple(sets.periods), sets.period_length, *tables, *present)
 
 
 def update(model: LinearModel, sets: IndexSets) -> LinearModel:
-    """The same Pyomo model with the figures of `sets` (a what-if of the same structure), for a
-    re-solve without rebuilding. ValueError where the structure differs: build a new model then."""
+    """The same Pyomo model with the figures of `sets` (a what-if that changes only mutable
+    parameters), for a re-solve without rebuilding. ValueError otherwise: build a new model then.
+
+    The Pyomo model is changed in place: the LinearModel passed in shares it and is stale afterwards.
+    """
     if structure(sets) != structure(model.sets):
-        raise ValueError("the scenario's structure changed (paths, modes, periods, targets present, "
-                         "staff with initial or overtime, finite capacities): build the model again")
+        raise ValueError("the what-if changes more than the mutable parameters (volumes, costs, targets, "
+                         "capacities, staff bounds): build the model again")
     update_parameters(model.lp, sets)
     return replace(model, sets=sets)
 

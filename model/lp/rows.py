@@ -14,6 +14,8 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
+from model.errors import InfeasibleRow
+
 NO_VAR = None
 
 
@@ -90,6 +92,8 @@ def add_rows(
     Bounds broadcast to one per row: numbers, Pyomo expressions of mutable parameters, or None
     for no bound. Rows without any term are dropped: they constrain nothing.
     """
+    if lower is not None and upper is not None:
+        raise ValueError("ranged rows are not supported: give lower or upper, or equal")
     indptr, variables, coefs = terms.assemble()
     kept = np.flatnonzero(np.diff(indptr) > 0)
 
@@ -98,6 +102,7 @@ def add_rows(
 
     is_equality = equal is not None
     lower, upper = (per_row(equal), per_row(equal)) if is_equality else (per_row(lower), per_row(upper))
+    _refuse_infeasible_empty_rows(name, np.flatnonzero(np.diff(indptr) == 0), lower, upper, labels)
 
     def expression(i: int) -> LinearExpression:
         a, b = indptr[i], indptr[i + 1]
@@ -112,6 +117,20 @@ def add_rows(
     constraint = pyo.Constraint(range(len(kept)), rule=rule)
     lp.add_component(name, constraint)
     return RowBlock(name, constraint, labels.iloc[kept].reset_index(drop=True))
+
+
+def _refuse_infeasible_empty_rows(name: str, empty: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                                  labels: pd.DataFrame) -> None:
+    """A row whose terms all dropped out reads 0 within its bounds; if the bounds exclude 0, the
+    scenario is infeasible as written, whatever the solver does."""
+    for i in empty:
+        low = pyo.value(lower[i]) if lower[i] is not None else -np.inf
+        high = pyo.value(upper[i]) if upper[i] is not None else np.inf
+        if low > 1e-9 * (1 + abs(low)) or high < -1e-9 * (1 + abs(high)):
+            label = labels.iloc[i]
+            need = f"at least {low:g}" if low > 0 else f"at most {high:g}"
+            raise InfeasibleRow(f"{name} {label.subject} {label.period} cannot hold: no decision enters it, "
+                                f"so it stays 0, and it needs {need}")
 
 
 def period_rows(at: np.ndarray, period_count: int) -> np.ndarray:

@@ -196,9 +196,9 @@ def check_stock_users(raw: Raw, src: SourceMap) -> Iterator[Problem]:
         return
     users = _users_by_node(raw)
     for name, stock in stocked.items():
-        yield from _stock_demands_that_never_pass(raw, src, name, stock, users.get(name, []))
         listed = stock.get("demands")
         stockers = [d for d in users.get(name, []) if not isinstance(listed, list) or d in listed]
+        yield from _stock_demands_that_never_pass(raw, src, name, stock, users.get(name, []), stockers)
         for key in ("initial", "final_min"):
             amount = _number(stock.get(key))
             if amount and len(stockers) != 1:
@@ -208,9 +208,9 @@ def check_stock_users(raw: Raw, src: SourceMap) -> Iterator[Problem]:
                                   "Give a mapping {demand: units} instead.")
 
 
-def _stock_demands_that_never_pass(raw: Raw, src: SourceMap, node: str, stock: dict,
-                                   users: list[str]) -> Iterator[Problem]:
-    """Stock named for a demand that cannot reach the node would be silently ignored: refuse it."""
+def _stock_demands_that_never_pass(raw: Raw, src: SourceMap, node: str, stock: dict, users: list[str],
+                                   stockers: list[str]) -> Iterator[Problem]:
+    """Stock named for a demand that cannot be stocked at the node would be silently ignored: refuse it."""
     hint = f"Demands that can use '{node}': {', '.join(sorted(users)) or 'none'}."
     for i, demand in enumerate(_names(stock.get("demands"))):
         if demand in raw.demands and demand not in users:
@@ -221,6 +221,11 @@ def _stock_demands_that_never_pass(raw: Raw, src: SourceMap, node: str, stock: d
             if demand in raw.demands and demand not in users:
                 yield src.problem(("nodes", node, "stock", key, demand),
                                   f"demand '{demand}' never passes node '{node}'", hint, at_key=True)
+            elif demand in raw.demands and demand not in stockers:
+                yield src.problem(("nodes", node, "stock", key, demand),
+                                  f"demand '{demand}' is not in this node's stock.demands",
+                                  f"Stock here is kept for: {', '.join(sorted(stockers)) or 'no demand'}.",
+                                  at_key=True)
 
 
 def _users_by_node(raw: Raw) -> dict[str, list[str]]:

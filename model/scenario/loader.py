@@ -91,7 +91,7 @@ def _plain(node: Any, path: FieldPath, source: SourceMap) -> Any:
         result = {}
         for key in node:
             child = (*path, str(key))
-            if key in node.lc.data:
+            if node.lc.data and key in node.lc.data:
                 kl, kc = node.lc.key(key)
                 vl, vc = node.lc.value(key)
                 source.keys[child] = (kl + 1, kc + 1)

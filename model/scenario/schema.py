@@ -42,7 +42,7 @@ class Meta(Strict):
     def _labels_as_text(cls, value: object) -> object:
         # YAML reads `2027-01-31` as a date and `1` as a number; period labels are text.
         if isinstance(value, list):
-            return [v if isinstance(v, str) else str(v) for v in value]
+            return [v if isinstance(v, str) or v is None else str(v) for v in value]
         return value
 
     @field_validator("periods")

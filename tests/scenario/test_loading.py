@@ -318,3 +318,17 @@ def test_a_file_that_is_not_utf8_is_a_located_problem(tmp_path):
         load_scenario(path)
     (problem,) = caught.value.problems
     assert "not UTF-8" in problem.message and (problem.line, problem.column) == (3, 10)
+
+
+def test_a_mapping_made_only_of_a_merge_key_loads(tmp_path):
+    path = write(tmp_path, """
+        scenario: {name: m, currency: EUR, period_length: 730}
+        stages: [market, service]
+        nodes:
+          call_centre: &centre {stage: market}
+          other_centre:
+            <<: *centre
+        demands:
+          d: {origin: call_centre, sinks: [call_centre], volume: 1}
+    """)
+    assert load_scenario(path).nodes["other_centre"].stage == "market"
