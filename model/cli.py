@@ -19,6 +19,7 @@ from model.network import index_sets
 from model.optimise import Outcome, optimise, optimise_options
 from model.runs import write_run
 from model.scenario import Scenario, read_scenario
+from model.scenario.loader import SourceMap
 
 EXIT = {"optimal": 0, "error": 1, "bad_input": 2, "infeasible": 3, "unbounded": 4, "time_limit": 5}
 """Exit codes: 0 optimal, 1 solver error or failed check, 2 bad input, 3 infeasible, 4 unbounded, 5 time limit."""
@@ -32,10 +33,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 
 
-def _load(path: Path) -> tuple[Scenario, bytes]:
+def _load(path: Path) -> tuple[Scenario, SourceMap, bytes]:
     try:
-        scenario, _, raw = read_scenario(path)
-        return scenario, raw
+        return read_scenario(path)
     except ScenarioError as error:
         err.print(str(error), markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None
@@ -44,7 +44,7 @@ def _load(path: Path) -> tuple[Scenario, bytes]:
 @app.command()
 def validate(file: ScenarioFile) -> None:
     """Check a scenario file; print every problem (exit 2) or a one-screen summary of what it holds."""
-    scenario, _ = _load(file)
+    scenario, _, _ = _load(file)
     sets = index_sets(scenario)
     model = build(sets, name=scenario.name, integer_staff=scenario.solver.integer_staff)
     out.print(f"[bold]{file}[/bold] is valid: scenario [bold]{scenario.name}[/bold], "
@@ -80,7 +80,7 @@ def solve(
     algorithm: Annotated[Optional[str], typer.Option(help="auto, simplex or ipm.")] = None,
 ) -> None:
     """Solve a scenario, write its run folder, and print the plan's cost and service levels."""
-    scenario, raw = _load(file)
+    scenario, source, raw = _load(file)
     try:
         options, integer = optimise_options(scenario, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                                          algorithm=algorithm, integer_staff=integer_staff)
@@ -91,7 +91,7 @@ def solve(
         raise typer.Exit(EXIT["bad_input"]) from None
     try:
         with err.status(f"Solving {scenario.name} with HiGHS ..."):
-            outcome = optimise(scenario, options, integer_staff=integer)
+            outcome = optimise(scenario, options, integer_staff=integer, source=source)
         folder = write_run(outcome, file, out_dir, command=["e2eopt", *sys.argv[1:]], scenario_bytes=raw)
     except KeyboardInterrupt:
         err.print("Interrupted: no run folder was written.")
@@ -109,6 +109,8 @@ def report(outcome: Outcome) -> None:
     out.print(f"Status: [bold {colour}]{outcome.status}[/bold {colour}] ({outcome.message})")
     for violation in outcome.violations[:10]:
         out.print(f"  failed check: {violation}", markup=False)
+    if outcome.diagnosis is not None and len(outcome.diagnosis):
+        _print_diagnosis(outcome.diagnosis)
     if not outcome.tables:
         return
     costs = outcome.tables["costs"]
@@ -124,6 +126,20 @@ def report(outcome: Outcome) -> None:
     seconds = sum(outcome.timings.values())
     out.print(f"Solved in {seconds:.2f} s (HiGHS {outcome.timings.get('solve', 0):.2f} s, "
               f"{outcome.solver.get('columns', 0):,} variables, {outcome.solver.get('rows', 0):,} constraints)")
+
+
+def _print_diagnosis(diagnosis: pd.DataFrame, limit: int = 15) -> None:
+    relaxations = diagnosis[diagnosis.kind == "relaxation"]
+    conflicts = diagnosis[diagnosis.kind == "conflict"]
+    if len(relaxations):
+        out.print("What would make it feasible (the smallest relaxation, weighted by solver.relaxation_weights):")
+        for sentence in relaxations.sentence.head(limit):
+            out.print(f"  - {sentence}", markup=False)
+    if len(conflicts):
+        out.print("What conflicts (an irreducible infeasible set, from HiGHS):")
+        for sentence in conflicts.sentence.head(limit):
+            out.print(f"  - {sentence}", markup=False)
+    out.print("All of it is in the run folder's diagnosis.csv.")
 
 
 def _demand_table(kpis: pd.DataFrame, currency: str, time_unit: str, limit: int = 30) -> Table:

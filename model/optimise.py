@@ -12,9 +12,12 @@ import pandas as pd
 
 from model.check import check_objective, check_solution
 from model.errors import InfeasibleRow
+from model.explain.diagnose import COLUMNS as DIAGNOSIS_COLUMNS
+from model.explain.diagnose import diagnose
 from model.lp import build
 from model.network import index_sets
 from model.results import build_tables, unallocated_cost
+from model.scenario.loader import SourceMap
 from model.scenario.schema import Scenario, Solver
 from model.solution import evaluate
 from model.solve import SolveOptions, Status, solve
@@ -34,6 +37,7 @@ class Outcome:
     solver: dict[str, object] = field(default_factory=dict)
     options: dict[str, object] = field(default_factory=dict)  # the solver settings used, after overrides
     unallocated_cost: float = 0.0
+    diagnosis: pd.DataFrame | None = None  # for an infeasible scenario: what would make it feasible
 
     @property
     def ok(self) -> bool:
@@ -54,8 +58,13 @@ def optimise_options(scenario: Scenario, **overrides: object) -> tuple[SolveOpti
     return options, settings.integer_staff
 
 
-def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_staff: bool | None = None) -> Outcome:
-    """Solve the scenario; the status says how it went (never raises for infeasible or failed solves)."""
+def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_staff: bool | None = None,
+             source: SourceMap | None = None) -> Outcome:
+    """Solve the scenario; the status says how it went (never raises for infeasible or failed solves).
+
+    An infeasible scenario is diagnosed (`Outcome.diagnosis`); `source` (from `read_scenario`) lets
+    the diagnosis name the YAML line of each field.
+    """
     default_options, integer = optimise_options(scenario, integer_staff=integer_staff)
     options = options or default_options
     timings: dict[str, float] = {}
@@ -67,13 +76,18 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
     try:
         model = build(sets, name=scenario.name, integer_staff=integer)
     except InfeasibleRow as reason:
-        return Outcome(scenario, "infeasible", str(reason), timings=timings)
+        diagnosis = pd.DataFrame([{"kind": "conflict", "sentence": f"{reason}."}], columns=DIAGNOSIS_COLUMNS)
+        return Outcome(scenario, "infeasible", str(reason), timings=timings, diagnosis=diagnosis)
     timings["build"] = time.perf_counter() - start
 
     solution = solve(model, options)
     timings.update(solution.timings)
     outcome = Outcome(scenario, solution.status, solution.message, solution.objective, timings=timings,
                       solver=solution.solver, options={**asdict(options), "integer_staff": integer})
+    if solution.status == "infeasible":
+        start = time.perf_counter()
+        outcome.diagnosis = diagnose(model, scenario, source)
+        timings["diagnosis"] = time.perf_counter() - start
     if not solution.has_values:
         return outcome
 

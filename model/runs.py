@@ -68,6 +68,8 @@ def summary_of(outcome: Outcome, scenario_text: bytes, source: str, command: lis
         "packages": package_versions(),
         "violations": outcome.violations,
     }
+    if outcome.diagnosis is not None:
+        summary["diagnosis"] = outcome.diagnosis.sentence.tolist()
     if "costs" in tables:
         costs = tables["costs"]
         summary["total_cost"] = float(costs.amount.sum())
@@ -103,6 +105,8 @@ def write_run(outcome: Outcome, scenario_file: str | Path, out_dir: str | Path =
         for name in TABLES:
             if name in outcome.tables:
                 _write_table(outcome.tables[name], staging / name, units.get(name, {}))
+        if outcome.diagnosis is not None:
+            outcome.diagnosis.to_csv(staging / "diagnosis.csv", index=False)
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default) + "\n")
         return _move_into_place(staging, out_dir, new_run_folder_name(outcome.scenario.name))
     except BaseException:  # an interrupt too: never leave a half-written run

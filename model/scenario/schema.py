@@ -179,6 +179,29 @@ class Demand(Strict):
         return list(self.volume) if isinstance(self.volume, list) else [self.volume] * periods
 
 
+class RelaxationWeights(Strict):
+    """How much one relaxation weighs against another when an infeasible scenario is diagnosed.
+
+    Each relaxation is measured relative to its figure (serving 10% less volume, a 10% later response
+    target, 10% more capacity, ...) and multiplied by its family's weight; the smallest total wins.
+    """
+
+    demand: Positive = 10.0
+    """Weight of serving less than the volume (per share of the volume not served)."""
+    quality: Positive = 1.0
+    """Weight of a lower quality target (per share of the target)."""
+    response_time: Positive = 1.0
+    """Weight of a longer response-time target (per share of the target)."""
+    node_capacity: Positive = 1.0
+    """Weight of more node capacity (per share of the capacity)."""
+    arc_capacity: Positive = 1.0
+    """Weight of more arc capacity (per share of the capacity)."""
+    staff_max: Positive = 1.0
+    """Weight of more staff than the maximum (per share of the maximum)."""
+    end_of_horizon: Positive = 1.0
+    """Weight of more final backlog or less final stock (per share of the figure or the volume)."""
+
+
 class Solver(Strict):
     time_limit: Positive | None = None
     """Seconds the solver may run; no limit when absent."""
@@ -190,6 +213,8 @@ class Solver(Strict):
     """Solver threads; HiGHS's choice when absent."""
     algorithm: Literal["auto", "simplex", "ipm"] = "auto"
     """LP algorithm: auto picks dual simplex for small models and interior point for large ones."""
+    relaxation_weights: RelaxationWeights = Field(default_factory=RelaxationWeights)
+    """When a scenario is infeasible: how the diagnosis weighs relaxing each family."""
 
 
 class Scenario(Strict):

@@ -106,7 +106,8 @@ def test_infeasible_scenario_writes_its_folder_and_exits_non_zero(tmp_path):
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["status"] == "infeasible"
     assert (folder / "scenario.yaml").read_text() == text
-    assert not list(folder.glob("*.csv"))
+    assert [p.name for p in folder.glob("*.csv")] == ["diagnosis.csv"]  # no result tables
+    assert "demands.repairs.min_quality" in result.stdout  # what would make it feasible
 
 
 def test_bad_scenario_exits_2_and_writes_nothing(tmp_path):

@@ -1,0 +1,397 @@
+"""Why a scenario is infeasible, and the smallest relaxation that would make it feasible.
+
+The built LP is taken as HiGHS would receive it (its standard form) and made elastic: every row a
+planner can relax gets a slack column, each staff maximum becomes a row with a slack, and every
+demand that must be met in full may leave volume unserved. The slacks alone are minimised, each
+measured relative to the figure it relaxes and weighted per family (`solver.relaxation_weights`),
+so the answer is the smallest relaxation in business terms. Each non-zero slack is reported as the
+scenario field it relaxes, its line in the YAML, and the value that would work.
+Separately, HiGHS's IIS names a set of rows and bounds that cannot hold together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from model.lp import LinearModel
+from model.scenario.loader import SourceMap, dotted
+from model.scenario.schema import Scenario
+from model.solve import StandardForm, _highs_lp, _id_index, _ids, to_standard_form
+
+COLUMNS = ["kind", "family", "field", "line", "period", "subject", "current", "relaxed_to", "unit", "sentence"]
+
+RELAXABLE_ROWS = {  # constraint block -> (weight family, direction of its bound)
+    "quality_target": ("quality", "upper"),
+    "response_time_target": ("response_time", "upper"),
+    "node_capacity_limit": ("node_capacity", "upper"),
+    "arc_capacity_limit": ("arc_capacity", "upper"),
+    "final_backlog": ("end_of_horizon", "upper"),
+    "final_stock": ("end_of_horizon", "lower"),
+}
+SLACK_TOLERANCE = 1e-7
+
+
+@dataclass
+class Slack:
+    """One elastic column: what it relaxes and the figure its size is measured against."""
+
+    family: str  # a block name, "staff_max" or "demand"
+    index: int  # row of the block, staff row, or demand row
+    period: int
+    scale: float  # the relaxation's size is slack / scale
+
+
+@dataclass
+class Elastic:
+    matrix: sp.csc_matrix
+    cost: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    slacks: list[Slack]
+
+
+def diagnose(model: LinearModel, scenario: Scenario, source: SourceMap | None = None) -> pd.DataFrame:
+    """The diagnosis of an infeasible model: relaxations that make it feasible, then an IIS."""
+    form = to_standard_form(model)
+    elastic = _elastic(model, form, scenario)
+    values, status = _solve_elastic(form, elastic)
+    if status != highspy.HighsModelStatus.kOptimal:
+        rows = [_row("relaxation", "", "", None, "", "", np.nan, np.nan, "",
+                     "No relaxation of targets, capacities, staff maxima, served volume or end-of-horizon "
+                     "conditions makes this scenario feasible: check staff minima and initial figures.")]
+    else:
+        rows = _relaxations(model, scenario, source, form, elastic, values)
+    rows += _conflicts(model, form, scenario, source)
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"line": "Int64"})
+
+
+# --- the elastic LP ----------------------------------------------------------------------------------
+
+def _block_rows(model: LinearModel, form: StandardForm) -> dict[str, np.ndarray]:
+    """For each constraint block, the position of each of its rows in the standard form (-1: dropped)."""
+    rows = _id_index([r.constraint for r in form.rows])
+    return {name: rows.get_indexer(_ids(list(block.constraint.values()))) for name, block in model.blocks.items()}
+
+
+def _volumes(model: LinearModel) -> np.ndarray:
+    return np.array([[model.lp.volume[d, p].value for p in model.sets.periods] for d in model.sets.demands.demand])
+
+
+def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elastic:
+    weights = scenario.solver.relaxation_weights.model_dump()
+    sets, lp = model.sets, model.lp
+    period_of = {p: t for t, p in enumerate(sets.periods)}
+    demand_of = {d: i for i, d in enumerate(sets.demands.demand)}
+    volume = _volumes(model)
+    block_rows = _block_rows(model, form)
+    m, n = len(form.rows), len(form.columns)
+    entries: list[tuple[int, int, float]] = []  # (row, slack column, coefficient)
+    slacks: list[Slack] = []
+    costs: list[float] = []
+
+    def add_slack(slack: Slack, weight: float, coefficients: list[tuple[int, float]]) -> None:
+        column = len(slacks)
+        slacks.append(slack)
+        costs.append(weight / max(slack.scale, 1e-9))
+        entries.extend((row, column, coefficient) for row, coefficient in coefficients)
+
+    for block, (family, direction) in RELAXABLE_ROWS.items():
+        labels = model.blocks[block].labels
+        for j, row in enumerate(block_rows[block]):
+            if row < 0:
+                continue
+            t = period_of[labels.period.iloc[j]]
+            scale = _row_scale(block, labels.iloc[j], t, volume, demand_of, lp, sets)
+            add_slack(Slack(block, j, t, scale), weights[family], [(row, -1.0 if direction == "upper" else 1.0)])
+
+    col_upper = form.col_upper.copy()
+    staff_rows = []
+    s_grid = model.variables["s"]
+    columns = _id_index(form.columns)
+    for (i, t), var in zip(zip(*np.nonzero(s_grid.exists)), s_grid.grid[s_grid.exists]):
+        j = columns.get_indexer(_ids([var]))[0]
+        if j < 0 or not np.isfinite(col_upper[j]):
+            continue
+        staff_rows.append((j, col_upper[j]))
+        col_upper[j] = np.inf
+        add_slack(Slack("staff_max", int(i), int(t), max(staff_rows[-1][1], 1.0)), weights["staff_max"],
+                  [(m + len(staff_rows) - 1, -1.0)])
+
+    # Unserved volume: a column like the unmet variable u, entering every row V enters, with V's
+    # coefficients there (origin pass-through -1, origin work balance +1, quality 1 - Q, response T - time).
+    for d, demand in enumerate(sets.demands.itertuples()):
+        if demand.unmet:
+            continue
+        for t in range(sets.period_count):
+            coefficients = _volume_coefficients(model, block_rows, d, t)
+            add_slack(Slack("demand", d, t, max(volume[d, t], 1.0)), weights["demand"], coefficients)
+
+    k = len(slacks)
+    rows_, cols_, vals_ = zip(*entries) if entries else ((), (), ())
+    slack_block = sp.csc_matrix((vals_, (rows_, cols_)), shape=(m + len(staff_rows), k))
+    staff_block = sp.csc_matrix(([1.0] * len(staff_rows), (range(len(staff_rows)), [j for j, _ in staff_rows])),
+                                shape=(len(staff_rows), n))
+    matrix = sp.hstack([sp.vstack([form.matrix, staff_block]), slack_block]).tocsc()
+    return Elastic(
+        matrix=matrix,
+        cost=np.concatenate([np.zeros(n), np.array(costs)]),
+        col_lower=np.concatenate([form.col_lower, np.zeros(k)]),
+        col_upper=np.concatenate([col_upper, np.full(k, np.inf)]),
+        row_lower=np.concatenate([form.row_lower, np.full(len(staff_rows), -np.inf)]),
+        row_upper=np.concatenate([form.row_upper, [upper for _, upper in staff_rows]]),
+        slacks=slacks,
+    )
+
+
+def _row_scale(block: str, label: pd.Series, t: int, volume: np.ndarray, demand_of: dict, lp, sets) -> float:
+    """The figure a slack on this row is measured against, in the row's own unit."""
+    if block == "quality_target":
+        return volume[demand_of[label.demand], t]  # defect units per unit of served volume: a quality share
+    if block == "response_time_target":
+        return volume[demand_of[label.demand], t] * lp.max_response_time[label.demand].value
+    if block == "node_capacity_limit":
+        return lp.node_capacity[label.node].value
+    if block == "arc_capacity_limit":
+        return lp.arc_capacity[label.arc].value
+    if block == "final_backlog":
+        return max(float(sets.demands.set_index("demand").final_backlog[label.demand]),
+                   volume[demand_of[label.demand], t])
+    final_min = sets.stocks.set_index(["demand", "node"]).final_min[(label.demand, label.node)]
+    return float(final_min)
+
+
+def _volume_coefficients(model: LinearModel, block_rows: dict[str, np.ndarray], d: int, t: int) -> list[tuple[int, float]]:
+    """Where V[d,t] enters, and its coefficient on the right-hand side there."""
+    sets, lp = model.sets, model.lp
+    demand, origin = sets.demands.demand.iloc[d], sets.demands.origin.iloc[d]
+    period = sets.periods[t]
+    found = []
+    for block, weight in (("pass_through", -1.0), ("work_balance", 1.0)):
+        labels = model.blocks[block].labels
+        hit = np.flatnonzero((labels.demand == demand).to_numpy() & (labels.node == origin).to_numpy()
+                             & (labels.period == period).to_numpy())
+        found += [(block_rows[block][j], weight) for j in hit if block_rows[block][j] >= 0]
+    nodes = sets.demand_nodes
+    at_origin = nodes[(nodes.demand == demand) & (nodes.node == origin)]
+    origin_time = float(at_origin.node_time.iloc[0]) if bool(at_origin.storable.iloc[0]) else 0.0
+    targets = (("quality_target", lambda: 1.0 - lp.min_quality[demand].value, demand in lp.min_quality),
+               ("response_time_target", lambda: lp.max_response_time[demand].value - origin_time,
+                demand in lp.max_response_time))
+    for block, weight, exists in targets:
+        if not exists:
+            continue
+        labels = model.blocks[block].labels
+        hit = np.flatnonzero((labels.demand == demand).to_numpy() & (labels.period == period).to_numpy())
+        found += [(block_rows[block][j], weight()) for j in hit if block_rows[block][j] >= 0]
+    return found
+
+
+def _solve_elastic(form: StandardForm, elastic: Elastic) -> tuple[np.ndarray, object]:
+    stretched = StandardForm(
+        columns=[None] * elastic.matrix.shape[1], rows=[None] * elastic.matrix.shape[0], cost=elastic.cost,
+        offset=0.0, matrix=elastic.matrix, col_lower=elastic.col_lower, col_upper=elastic.col_upper,
+        row_lower=elastic.row_lower, row_upper=elastic.row_upper,
+        integer=np.zeros(elastic.matrix.shape[1], dtype=bool))
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.passModel(_highs_lp(stretched))
+    highs.run()
+    status = highs.getModelStatus()
+    values = np.asarray(highs.getSolution().col_value) if status == highspy.HighsModelStatus.kOptimal else np.zeros(0)
+    return values, status
+
+
+# --- reporting ---------------------------------------------------------------------------------------
+
+def _row(kind, family, field, line, period, subject, current, relaxed_to, unit, sentence) -> dict:
+    return dict(zip(COLUMNS, (kind, family, field, line, period, subject, current, relaxed_to, unit, sentence)))
+
+
+def _relaxations(model: LinearModel, scenario: Scenario, source: SourceMap | None, form: StandardForm,
+                 elastic: Elastic, values: np.ndarray) -> list[dict]:
+    n = len(form.columns)
+    served = _served(model, form, elastic, values)
+    found = []
+    for slack, amount in zip(elastic.slacks, values[n:]):
+        if amount > SLACK_TOLERANCE * max(1.0, slack.scale):
+            found.append(_describe(model, scenario, source, slack, float(amount), served))
+    return sorted(found, key=lambda r: (str(r["field"]), str(r["period"])))
+
+
+def _served(model: LinearModel, form: StandardForm, elastic: Elastic, values: np.ndarray) -> np.ndarray:
+    """Volume served per demand and period in the elastic solution (volume less backlog, unmet, unserved)."""
+    sets = model.sets
+    served = _volumes(model).astype(float)
+    columns = _id_index(form.columns)
+    for name, sign in (("b", -1.0), ("u", -1.0)):
+        grid = model.variables[name]
+        if not grid.exists.any():
+            continue
+        at = columns.get_indexer(_ids(grid.grid[grid.exists]))
+        amounts = np.zeros(grid.grid.shape)
+        amounts[grid.exists] = np.where(at >= 0, values[np.maximum(at, 0)], 0.0)
+        rows = pd.Index(sets.demands.demand).get_indexer(grid.rows.demand)
+        served[rows] += sign * amounts
+        if name == "b":
+            served[rows, 1:] += amounts[:, :-1]  # backlog carried in from the period before
+    for slack, amount in zip(elastic.slacks, values[len(form.columns):]):
+        if slack.family == "demand":
+            served[slack.index, slack.period] -= amount
+    return served
+
+
+def _line(source: SourceMap | None, path: tuple) -> int | None:
+    return source.locate(path)[0] if source is not None else None
+
+
+def _describe(model: LinearModel, scenario: Scenario, source: SourceMap | None, slack: Slack, amount: float,
+              served: np.ndarray) -> dict:
+    sets, lp = model.sets, model.lp
+    period = sets.periods[slack.period]
+    time_unit = {"minute": "min", "hour": "h", "day": "days", "week": "weeks"}[scenario.scenario.time_unit]
+    if slack.family == "staff_max":
+        node, role = sets.staff.node.iloc[slack.index], sets.staff.role.iloc[slack.index]
+        path = ("nodes", node, "staff", role, "max")
+        current = lp.staff_max[node, role].value
+        relaxed = current + amount
+        sentence = f"{node} needs {relaxed:,.2f} {role} FTE in {period}, more than its maximum of {current:g}"
+        return _row("relaxation", "staff maximum", dotted(path), _line(source, path), period,
+                    f"node={node} role={role}", current, relaxed, "FTE", _sentence(path, source, sentence))
+    if slack.family == "demand":
+        demand = sets.demands.demand.iloc[slack.index]
+        path = ("demands", demand, "volume")
+        volume = lp.volume[demand, period].value
+        sentence = (f"{amount:,.2f} of {volume:,.2f} units of {demand} in {period} cannot be served; "
+                    f"{volume - amount:,.2f} can")
+        return _row("relaxation", "demand served", dotted(path), _line(source, path), period, f"demand={demand}",
+                    volume, volume - amount, "units", _sentence(path, source, sentence))
+    label = model.blocks[slack.family].labels.iloc[slack.index]
+    return _describe_row(model, scenario, source, slack, label, amount, served, period, time_unit)
+
+
+def _describe_row(model, scenario, source, slack, label, amount, served, period, time_unit) -> dict:
+    sets, lp = model.sets, model.lp
+    family = slack.family
+    if family in ("quality_target", "response_time_target"):
+        demand = label.demand
+        d = sets.demands.demand.tolist().index(demand)
+        volume_served = max(served[d, slack.period], 1e-12)
+        if family == "quality_target":
+            path, current = ("demands", demand, "min_quality"), lp.min_quality[demand].value
+            relaxed = current - amount / volume_served
+            sentence = f"{demand} can reach {relaxed:.2%} quality in {period}, not the {current:.2%} asked"
+            unit = "share done right"
+        else:
+            path, current = ("demands", demand, "max_response_time"), lp.max_response_time[demand].value
+            relaxed = current + amount / volume_served
+            sentence = f"{current:g} {time_unit} cannot be met for {demand} in {period}; {relaxed:,.2f} {time_unit} can"
+            unit = scenario.scenario.time_unit
+        return _row("relaxation", family.replace("_", " "), dotted(path), _line(source, path), period,
+                    label.subject, current, relaxed, unit, _sentence(path, source, sentence))
+    if family in ("node_capacity_limit", "arc_capacity_limit"):
+        if family == "node_capacity_limit":
+            path, current, what = ("nodes", label.node, "capacity"), lp.node_capacity[label.node].value, label.node
+        else:
+            index = [a.key for a in scenario.arcs].index(label.arc)
+            path, current, what = ("arcs", index, "capacity"), lp.arc_capacity[label.arc].value, f"arc {label.arc}"
+        relaxed = current + amount
+        sentence = f"{what} needs a capacity of {relaxed:,.2f} units in {period}, not {current:g}"
+        return _row("relaxation", family.replace("_limit", "").replace("_", " "), dotted(path), _line(source, path),
+                    period, label.subject, current, relaxed, "units per period", _sentence(path, source, sentence))
+    if family == "final_backlog":
+        demand = label.demand
+        path = ("demands", demand, "final_backlog")
+        current = float(sets.demands.set_index("demand").final_backlog[demand])
+        relaxed = current + amount
+        sentence = f"{demand} ends the horizon with {relaxed:,.2f} units in backlog, not at most {current:g}"
+        return _row("relaxation", "final backlog", dotted(path), _line(source, path), period, label.subject,
+                    current, relaxed, "units", _sentence(path, source, sentence))
+    demand, node = label.demand, label.node
+    path = ("nodes", node, "stock", "final_min")
+    current = float(sets.stocks.set_index(["demand", "node"]).final_min[(demand, node)])
+    relaxed = current - amount
+    sentence = f"{node} can end with {relaxed:,.2f} units of {demand} in stock, not the {current:g} asked"
+    return _row("relaxation", "final stock", dotted(path), _line(source, path), period, label.subject,
+                current, relaxed, "units", _sentence(path, source, sentence))
+
+
+def _sentence(path: tuple, source: SourceMap | None, text: str) -> str:
+    line = _line(source, path)
+    return f"{dotted(path)}" + (f" (line {line})" if line else "") + f": {text}."
+
+
+# --- the irreducible infeasible set ------------------------------------------------------------------
+
+IIS_EXACT_UP_TO_ROWS = 20_000
+"""Up to this many rows HiGHS reduces the infeasible set to an irreducible one (seconds); above it,
+only a quick infeasible set is asked for: reduction took 338 s at 100k columns (pyomo-highs-notes)."""
+
+
+def _conflicts(model: LinearModel, form: StandardForm, scenario: Scenario, source: SourceMap | None) -> list[dict]:
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("solver", "simplex")  # an interior-point infeasible solve cannot give an IIS
+    if len(form.rows) <= IIS_EXACT_UP_TO_ROWS:
+        highs.setOptionValue("iis_strategy", 4)
+    highs.passModel(_highs_lp(form))
+    highs.run()
+    status, iis = highs.getIis()
+    if status != highspy.HighsStatus.kOk or not iis.valid_:
+        return []
+    where = {}
+    for name, rows in _block_rows(model, form).items():
+        for j, row in enumerate(rows):
+            if row >= 0:
+                where[row] = (name, j)
+    found = []
+    for row in iis.row_index_:
+        name, j = where.get(row, ("", -1))
+        if j < 0:
+            continue
+        label = model.blocks[name].labels.iloc[j]
+        field = _field_of_row(model, scenario, name, label)
+        line = _line(source, tuple(field.replace("[", ".").replace("]", "").split("."))) if field else None
+        text = f"{name.replace('_', ' ')} for {label.subject} in {label.period}"
+        found.append(_row("conflict", name, field, line, label.period, label.subject, np.nan, np.nan, "",
+                          f"In the conflicting set: {text}" + (f" ({field}, line {line})" if line else "") + "."))
+    staff_columns = _id_index(form.columns).get_indexer(_ids(model.variables["s"].grid[model.variables["s"].exists]))
+    staff_at = dict(zip(staff_columns, zip(*np.nonzero(model.variables["s"].exists))))
+    for column in iis.col_index_:
+        if column in staff_at:
+            i, t = staff_at[column]
+            node, role = model.sets.staff.node.iloc[i], model.sets.staff.role.iloc[i]
+            path = ("nodes", node, "staff", role)
+            found.append(_row("conflict", "staff bounds", dotted(path), _line(source, path), model.sets.periods[t],
+                              f"node={node} role={role}", np.nan, np.nan, "FTE",
+                              f"In the conflicting set: the staff bounds of {role} at {node} in "
+                              f"{model.sets.periods[t]} ({'.'.join(path)}, line {_line(source, path)})."))
+    return found
+
+
+def _field_of_row(model: LinearModel, scenario: Scenario, name: str, label: pd.Series) -> str:
+    """The scenario field a row's bound comes from, where there is one."""
+    if name == "quality_target":
+        return f"demands.{label.demand}.min_quality"
+    if name == "response_time_target":
+        return f"demands.{label.demand}.max_response_time"
+    if name == "node_capacity_limit":
+        return f"nodes.{label.node}.capacity"
+    if name == "arc_capacity_limit":
+        return f"arcs[{[a.key for a in scenario.arcs].index(label.arc)}].capacity"
+    if name == "final_backlog":
+        return f"demands.{label.demand}.final_backlog"
+    if name == "final_stock":
+        return f"nodes.{label.node}.stock.final_min"
+    if name in ("pass_through", "work_balance") and label.node == dict(zip(model.sets.demands.demand,
+                                                                              model.sets.demands.origin))[label.demand]:
+        return f"demands.{label.demand}.volume"
+    if name in ("labour_capacity", "overtime_limit", "staff_balance"):
+        return f"nodes.{label.node}.staff.{label.role}"
+    return ""

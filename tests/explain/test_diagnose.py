@@ -1,0 +1,163 @@
+"""Infeasible scenarios are diagnosed: the smallest relaxation of each relaxable family, worked out
+by hand, named by field and YAML line; and a conflicting set from HiGHS."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from model.optimise import optimise
+from model.scenario import parse_yaml, validate_data
+
+TINY = (Path(__file__).resolve().parents[2] / "data" / "tiny.yaml").read_text()
+
+
+def diagnosed(text: str):
+    text = textwrap.dedent(text)
+    data, source = parse_yaml(text, "case.yaml")
+    outcome = optimise(validate_data(data, source), source=source)
+    assert outcome.status == "infeasible", outcome.message
+    relaxations = outcome.diagnosis[outcome.diagnosis.kind == "relaxation"].reset_index(drop=True)
+    return text, relaxations, outcome.diagnosis
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+def only(relaxations, field: str):
+    assert relaxations.field.tolist() == [field], relaxations.sentence.tolist()
+    return relaxations.iloc[0]
+
+
+def test_quality_target_relaxes_to_the_best_mode():
+    # The team does 98% right, the vendor 93%: 99% cannot be had; 98% can (all to the team).
+    text, relaxations, _ = diagnosed(TINY.replace("min_quality: 0.95", "min_quality: 0.99"))
+    row = only(relaxations, "demands.repairs.min_quality")
+    assert row.relaxed_to == pytest.approx(0.98) and row.current == pytest.approx(0.99)
+    assert row.line == line_of(text, "min_quality: 0.99")
+    assert "98.00% quality" in row.sentence and f"(line {row.line})" in row.sentence
+
+
+def test_response_time_target_relaxes_to_the_fastest_path():
+    # The team takes 2 h processing + 6 h wait = 8 h; the vendor 4 h lead + 30 h: 5 h cannot be met.
+    text, relaxations, _ = diagnosed(TINY.replace("max_response_time: 24", "max_response_time: 5"))
+    row = only(relaxations, "demands.repairs.max_response_time")
+    assert row.relaxed_to == pytest.approx(8.0)
+    assert row.line == line_of(text, "max_response_time: 5")
+    assert "5 h cannot be met" in row.sentence and "8.00 h can" in row.sentence
+
+
+VENDOR_ONLY = """
+    scenario: {name: vendor, currency: EUR, period_length: 730}
+    stages: [a, b]
+    nodes:
+      src: {stage: a}
+      vendor: {stage: b, unit_cost: 10, capacity: 800}
+    arcs:
+      - {from: src, to: vendor}
+    demands:
+      d: {origin: src, sinks: [vendor], volume: 1000}
+"""
+
+
+def test_node_capacity_rather_than_unserved_volume():
+    # 200 units short: +200 capacity is 25% of 800 (weight 1: 0.25); leaving 200 of 1000 unserved is
+    # 20% (weight 10: 2.0). The capacity is relaxed to 1000.
+    text, relaxations, _ = diagnosed(VENDOR_ONLY)
+    row = only(relaxations, "nodes.vendor.capacity")
+    assert (row.current, row.relaxed_to) == (pytest.approx(800), pytest.approx(1000))
+    assert row.line == line_of(text, "capacity: 800")
+
+
+def test_weights_are_configurable_and_unserved_volume_is_reported():
+    # With demand weighing 0.1, leaving 200 of 1000 unserved costs 0.02 against 0.25 for capacity.
+    text, relaxations, _ = diagnosed(VENDOR_ONLY + "    solver: {relaxation_weights: {demand: 0.1}}\n")
+    row = only(relaxations, "demands.d.volume")
+    assert (row.current, row.relaxed_to) == (pytest.approx(1000), pytest.approx(800))
+    assert "200.00 of 1,000.00 units of d in P1 cannot be served" in row.sentence
+
+
+def test_arc_capacity_relaxes_to_the_volume():
+    text, relaxations, _ = diagnosed(VENDOR_ONLY.replace("capacity: 800}", "capacity: 5000}")
+                                     .replace("- {from: src, to: vendor}", "- {from: src, to: vendor, capacity: 600}"))
+    row = only(relaxations, "arcs[0].capacity")
+    assert (row.current, row.relaxed_to) == (pytest.approx(600), pytest.approx(1000))
+    assert row.line == line_of(text, "capacity: 600")
+
+
+def test_staff_maximum_relaxes_to_the_fte_the_work_needs():
+    # 1000 repairs x 1.5 h = 1500 h = 10.714 FTE of 140 h; the maximum is 5 (+114%, weight 1: 1.14)
+    # against leaving 533 of 1000 unserved (53%, weight 10: 5.3).
+    text, relaxations, _ = diagnosed("""
+        scenario: {name: staff, currency: EUR, period_length: 730}
+        stages: [a, b]
+        roles:
+          technician: {cost_per_fte: 5200, hours_per_fte: 140}
+        nodes:
+          src: {stage: a}
+          team:
+            stage: b
+            work: {technician: {hours_per_unit: 1.5}}
+            staff:
+              technician: {max: 5}
+        arcs:
+          - {from: src, to: team}
+        demands:
+          d: {origin: src, sinks: [team], volume: 1000}
+    """)
+    row = only(relaxations, "nodes.team.staff.technician.max")
+    assert row.relaxed_to == pytest.approx(1500 / 140)
+    assert row.line == line_of(text, "technician: {max: 5}")
+
+
+def test_final_backlog_relaxes_rather_than_capacity():
+    # 200 units cannot be served in the one period: carrying them as final backlog is 200 / 1000 of
+    # the volume (0.2) against +25% capacity (0.25).
+    text, relaxations, _ = diagnosed(VENDOR_ONLY.replace("volume: 1000}", "volume: 1000, backlog_cost: 1}"))
+    row = only(relaxations, "demands.d.final_backlog")
+    assert (row.current, row.relaxed_to) == (pytest.approx(0), pytest.approx(200))
+
+
+def test_final_stock_relaxes_rather_than_capacity():
+    # 50 units to serve and 200 to leave in stock need 250 from a plant that makes 100: lowering the
+    # final stock by 150 is 75% of it; raising the capacity by 150 is 150%. Final stock goes to 50.
+    text, relaxations, _ = diagnosed("""
+        scenario: {name: stock, currency: EUR, period_length: 730}
+        stages: [a, b]
+        nodes:
+          src: {stage: a}
+          plant: {stage: b, capacity: 100, stock: {final_min: 200}}
+        arcs:
+          - {from: src, to: plant}
+        demands:
+          d: {origin: src, sinks: [plant], volume: 50}
+    """)
+    row = only(relaxations, "nodes.plant.stock.final_min")
+    assert (row.current, row.relaxed_to) == (pytest.approx(200), pytest.approx(50))
+
+
+def test_the_conflicting_set_names_the_fields_involved():
+    _, _, diagnosis = diagnosed(TINY.replace("min_quality: 0.95", "min_quality: 0.99"))
+    conflicts = diagnosis[diagnosis.kind == "conflict"]
+    assert {"demands.repairs.min_quality", "demands.repairs.volume"} <= set(conflicts.field)
+    assert not conflicts.field.str.contains("capacity").any()  # the vendor's capacity plays no part
+
+
+def test_the_cli_writes_diagnosis_csv_and_prints_it(tmp_path):
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    scenario = tmp_path / "impossible.yaml"
+    scenario.write_text(TINY.replace("max_response_time: 24", "max_response_time: 5"))
+    result = subprocess.run([sys.executable, "-m", "model", "solve", str(scenario), "--out", str(tmp_path / "runs")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3
+    assert "5 h cannot be met for repairs in P1; 8.00 h can" in result.stdout
+    (folder,) = (tmp_path / "runs").iterdir()
+    table = pd.read_csv(folder / "diagnosis.csv")
+    assert table[table.kind == "relaxation"].field.tolist() == ["demands.repairs.max_response_time"]
