@@ -248,8 +248,8 @@ def _demands(scenario: Scenario) -> pd.DataFrame:
     rows = [(name, d.origin, d.min_quality if d.min_quality is not None else np.nan,
              d.max_response_time if d.max_response_time is not None else np.nan,
              d.backlog_cost is not None, d.final_backlog, d.unmet_penalty is not None,
-             d.backlog_cost or 0.0, d.unmet_penalty or 0.0)
+             d.backlog_cost or 0.0, d.unmet_penalty or 0.0, d.price if d.price is not None else np.nan)
             for name, d in scenario.demands.items()]
     return _frame(rows, {"demand": TEXT, "origin": TEXT, "min_quality": NUMBER, "max_response_time": NUMBER,
                          "backlog": FLAG, "final_backlog": NUMBER, "unmet": FLAG, "backlog_cost": NUMBER,
-                         "unmet_penalty": NUMBER})
+                         "unmet_penalty": NUMBER, "price": NUMBER})

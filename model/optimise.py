@@ -104,6 +104,6 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
 
     start = time.perf_counter()
     outcome.tables = build_tables(model, solution, ev, scenario.currency)
-    outcome.unallocated_cost = unallocated_cost(ev, outcome.tables["demand_kpis"])
+    outcome.unallocated_cost = unallocated_cost(outcome.tables)
     timings["tables"] = time.perf_counter() - start
     return outcome

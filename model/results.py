@@ -10,12 +10,14 @@ import numpy as np
 import pandas as pd
 
 from model.check import RELATIVE_TOLERANCE
+from model.explain.cost_to_serve import COMPONENTS, UNALLOCATED, cost_to_serve_table, transfer_prices
 from model.lp import LinearModel
 from model.network import position
 from model.solution import COST_TABLE, Evaluated, group_sum, previous
 from model.solve import Solution
 
-TABLES = ("staffing", "work", "flows", "demand_kpis", "costs", "constraints", "stock")
+TABLES = ("staffing", "work", "flows", "demand_kpis", "costs", "constraints", "stock", "cost_to_serve",
+          "transfer_prices")
 
 UNITS: dict[str, dict[str, str]] = {
     "staffing": {"fte": "FTE", "hires": "FTE", "layoffs": "FTE", "overtime_hours": "hour", "hours_used": "hour",
@@ -30,6 +32,10 @@ UNITS: dict[str, dict[str, str]] = {
     "costs": {"amount": "{currency}"},
     "stock": {"opening": "unit", "produced": "unit", "shipped": "unit", "closing": "unit",
               "holding_cost": "{currency}"},
+    "cost_to_serve": {**{c: "{currency}" for c in COMPONENTS}, "cost_to_serve": "{currency}", "served": "unit",
+                      "cost_per_unit": "{currency} per unit", "marginal_cost": "{currency} per unit",
+                      "price": "{currency} per unit", "revenue": "{currency}", "margin": "{currency}"},
+    "transfer_prices": {"transfer_price": "{currency} per unit"},
     "constraints": {"activity": "row's own unit", "lower": "row's own unit", "upper": "row's own unit",
                     "slack": "row's own unit", "dual": "{currency} per unit of the row"},
 }
@@ -68,14 +74,18 @@ def build_tables(model: LinearModel, solution: Solution, ev: Evaluated, currency
     flows = _long(arcs[["demand", "arc", "from", "to"]], P, units=v["x"], cost=ev.costs["handoffs"],
                   lead_time=np.repeat(arcs.lead_time.to_numpy()[:, None], len(P), axis=1))
 
+    marginal = marginal_costs(model, solution)
+    serving = cost_to_serve_table(ev, marginal, sets.demands.price.to_numpy(), currency)
     tables = {
         "staffing": staffing,
         "work": work,
         "flows": flows,
-        "demand_kpis": _demand_kpis(model, solution, ev),
+        "demand_kpis": _demand_kpis(ev, serving, marginal),
         "costs": _costs_table(ev),
         "constraints": _constraints_table(model, solution),
         "stock": _stock_table(ev),
+        "cost_to_serve": serving,
+        "transfer_prices": transfer_prices(sets, model.blocks, solution.rows, currency),
     }
     for name in ("staffing", "work", "flows", "demand_kpis", "costs", "stock"):
         tables[name]["currency"] = currency
@@ -94,18 +104,18 @@ def _stock_table(ev: Evaluated) -> pd.DataFrame:
                  shipped=ev.arrivals[at], closing=closing, holding_cost=ev.costs["holding"])
 
 
-def _demand_kpis(model: LinearModel, solution: Solution, ev: Evaluated) -> pd.DataFrame:
+def _demand_kpis(ev: Evaluated, serving: pd.DataFrame, marginal: np.ndarray) -> pd.DataFrame:
     sets, P = ev.sets, ev.sets.periods
     demands = sets.demands
     T = len(P)
-    cost_to_serve = allocate_costs(ev)
+    cost_to_serve = serving[serving.demand != UNALLOCATED].cost_to_serve.to_numpy().reshape(len(demands), T)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_unit = np.where(ev.served > 0, cost_to_serve / ev.served, np.nan)
     kpis = _long(demands[["demand"]], P, volume=ev.volume, served=ev.served, backlog=ev.backlog, unmet=ev.unmet,
                  quality=ev.quality, min_quality=np.repeat(demands.min_quality.to_numpy()[:, None], T, axis=1),
                  response_time=ev.response_time,
                  max_response_time=np.repeat(demands.max_response_time.to_numpy()[:, None], T, axis=1),
-                 cost_to_serve=cost_to_serve, cost_per_unit=per_unit, marginal_cost=marginal_costs(model, solution))
+                 cost_to_serve=cost_to_serve, cost_per_unit=per_unit, marginal_cost=marginal)
     tolerance = RELATIVE_TOLERANCE
     kpis["quality_met"] = kpis.min_quality.isna() | (kpis.quality >= kpis.min_quality - tolerance) | (kpis.served <= 0)
     kpis["response_time_met"] = (kpis.max_response_time.isna() | (kpis.served <= 0)
@@ -113,35 +123,10 @@ def _demand_kpis(model: LinearModel, solution: Solution, ev: Evaluated) -> pd.Da
     return kpis
 
 
-def allocate_costs(ev: Evaluated) -> np.ndarray:
-    """Cost caused by each demand in each period (demands x T), in currency.
-
-    Processing, hand-offs, holding, backlog and unmet penalties go to the demand that incurred them;
-    the staff cost of a node, role and period (labour, overtime, hiring, layoffs) is shared among
-    demands in proportion to the hours each used there. Staff cost where no demand used any hours
-    (a node held at its staff minimum) is not allocated: see `unallocated_cost`.
-    """
-    sets = ev.sets
-    demands, modes = sets.demands, sets.demand_modes
-    demand_index = pd.Index(demands.demand)
-    of = {name: demand_index.get_indexer(table.demand) for name, table in
-          (("modes", modes), ("arcs", sets.demand_arcs), ("stocks", sets.stocks))}
-    direct = (group_sum(of["modes"], ev.costs["processing"], len(demands))
-              + group_sum(of["arcs"], ev.costs["handoffs"], len(demands))
-              + group_sum(of["stocks"], ev.costs["holding"], len(demands))
-              + ev.costs["backlog"] + ev.costs["unmet"])
-    at = ev.staff_of_mode
-    allocated = np.zeros_like(ev.mode_hours)
-    rows = np.flatnonzero(at >= 0)
-    used = ev.hours_used[at[rows]]
-    share = np.divide(ev.mode_hours[rows], used, out=np.zeros_like(used), where=used > 0)
-    allocated[rows] = share * ev.staff_cost[at[rows]]
-    return direct + group_sum(of["modes"], allocated, len(demands))
-
-
-def unallocated_cost(ev: Evaluated, kpis: pd.DataFrame) -> float:
-    """Cost no demand caused (staff paid where no demand used an hour); 0 within float round-off."""
-    left = ev.total_cost - float(kpis.cost_to_serve.sum())
+def unallocated_cost(tables: dict[str, pd.DataFrame]) -> float:
+    """Cost no demand caused (staff at nodes no demand ever loaded); 0 within float round-off."""
+    serving = tables["cost_to_serve"]
+    left = float(serving[serving.demand == UNALLOCATED].cost_to_serve.sum())
     return 0.0 if abs(left) < 1e-6 else left  # a millionth of a currency unit: far below a cent
 
 

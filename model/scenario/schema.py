@@ -174,6 +174,8 @@ class Demand(Strict):
     """Most units left in backlog at the end of the horizon."""
     unmet_penalty: NonNegative | None = None
     """Cost per unit not served; when absent the demand must be met in full."""
+    price: NonNegative | None = None
+    """Price the customer pays per unit served (currency); the cost_to_serve table shows the margin."""
 
     def volumes(self, periods: int) -> list[float]:
         return list(self.volume) if isinstance(self.volume, list) else [self.volume] * periods

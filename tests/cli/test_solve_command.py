@@ -12,7 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 APPLIANCE = ROOT / "data" / "appliance-co.yaml"
-TABLES = ["staffing", "work", "flows", "demand_kpis", "costs", "constraints", "stock"]
+TABLES = ["staffing", "work", "flows", "demand_kpis", "costs", "constraints", "stock", "cost_to_serve",
+          "transfer_prices"]
 
 
 def e2eopt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -77,9 +78,13 @@ def test_tables_read_back_reconcile_to_the_objective(appliance_run):
     by_rows = staffing.cost.sum() + work.cost.sum() + flows.cost.sum() + holding
     backlog_and_unmet = costs[costs.category.isin(["backlog", "unmet"])].amount.sum()
     assert by_rows + backlog_and_unmet == pytest.approx(summary["objective"], rel=1e-6)
-    idle = staffing[staffing.hours_used <= 1e-9].cost.sum()  # staff paid where no hour was used
-    assert summary["unallocated_cost"] == pytest.approx(idle, rel=1e-9)
+    # Unallocated: staff cost at positions no demand used in any period (here none: 0).
+    never_used = staffing.groupby(["node", "role"]).hours_used.transform("sum") <= 1e-9
+    idle = staffing[never_used].cost.sum()
+    assert summary["unallocated_cost"] == pytest.approx(idle, abs=1e-6)
     assert kpis.cost_to_serve.sum() + idle == pytest.approx(summary["objective"], rel=1e-6)
+    serving = pd.read_csv(folder / "cost_to_serve.csv")
+    assert serving.cost_to_serve.sum() == pytest.approx(summary["objective"], rel=1e-9)
 
 
 def test_every_demand_meets_its_targets(appliance_run):
