@@ -154,9 +154,12 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
         column = {"work": "units", "flows": "units", "staffing": "fte"}[name]
         assert (tables[name][column] >= -tol(0)).all(), f"negative {column} in {name}"
 
-    # 1. the costs table sums to the objective
+    # 1. the costs table sums to the objective, and so does the cost-to-serve allocation
     assert math.isclose(costs.amount.sum(), objective, rel_tol=REL, abs_tol=1e-6), \
         f"costs table sums to {costs.amount.sum()} but the objective is {objective}"
+    serving = tables["cost_to_serve"].cost_to_serve.sum()
+    assert math.isclose(serving, objective, rel_tol=1e-6, abs_tol=1e-6), \
+        f"cost_to_serve sums to {serving} but the objective is {objective}"
 
     # 2. every unit of volume is served, backlogged or unmet; no backlog or unmet where not allowed
     assert len(kpis) == len(scenario.demands) * T
