@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from model.lp import LinearModel
+from model.network import position
 from model.scenario.loader import SourceMap, dotted
 from model.scenario.schema import Scenario
 from model.solve import StandardForm, _highs_lp, _id_index, _ids, to_standard_form
@@ -102,13 +103,16 @@ def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elas
         costs.append(weight / max(slack.scale, 1e-9))
         entries.extend((row, column, coefficient) for row, coefficient in coefficients)
 
+    final_backlog = dict(zip(sets.demands.demand, sets.demands.final_backlog))
+    final_min = dict(zip(zip(sets.stocks.demand, sets.stocks.node), sets.stocks.final_min))
     for block, (family, direction) in RELAXABLE_ROWS.items():
         labels = model.blocks[block].labels
-        for j, row in enumerate(block_rows[block]):
+        for j, (row, label) in enumerate(zip(block_rows[block], labels.itertuples())):
             if row < 0:
                 continue
-            t = period_of[labels.period.iloc[j]]
-            scale = _row_scale(block, labels.iloc[j], t, volume, demand_of, lp, sets)
+            t = period_of[label.period]
+            scale = _row_scale(block, label, volume[demand_of[label.demand], t] if "demand" in labels else 0.0,
+                               lp, final_backlog, final_min)
             add_slack(Slack(block, j, t, scale), weights[family], [(row, -1.0 if direction == "upper" else 1.0)])
 
     col_upper = form.col_upper.copy()
@@ -126,11 +130,12 @@ def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elas
 
     # Unserved volume: a column like the unmet variable u, entering every row V enters, with V's
     # coefficients there (origin pass-through -1, origin work balance +1, quality 1 - Q, response T - time).
+    entering = _volume_rows(model, block_rows)
     for d, demand in enumerate(sets.demands.itertuples()):
         if demand.unmet:
             continue
         for t in range(sets.period_count):
-            coefficients = _volume_coefficients(model, block_rows, d, t)
+            coefficients = [(row[d, t], weight[d]) for row, weight in entering if row[d, t] >= 0]
             add_slack(Slack("demand", d, t, max(volume[d, t], 1.0)), weights["demand"], coefficients)
 
     k = len(slacks)
@@ -150,46 +155,44 @@ def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elas
     )
 
 
-def _row_scale(block: str, label: pd.Series, t: int, volume: np.ndarray, demand_of: dict, lp, sets) -> float:
+def _row_scale(block: str, label: object, volume: float, lp: object, final_backlog: dict, final_min: dict) -> float:
     """The figure a slack on this row is measured against, in the row's own unit."""
     if block == "quality_target":
-        return volume[demand_of[label.demand], t]  # defect units per unit of served volume: a quality share
+        return volume  # defect units per unit of volume: a share of quality
     if block == "response_time_target":
-        return volume[demand_of[label.demand], t] * lp.max_response_time[label.demand].value
+        return volume * lp.max_response_time[label.demand].value
     if block == "node_capacity_limit":
         return lp.node_capacity[label.node].value
     if block == "arc_capacity_limit":
         return lp.arc_capacity[label.arc].value
     if block == "final_backlog":
-        return max(float(sets.demands.set_index("demand").final_backlog[label.demand]),
-                   volume[demand_of[label.demand], t])
-    final_min = sets.stocks.set_index(["demand", "node"]).final_min[(label.demand, label.node)]
-    return float(final_min)
+        return max(final_backlog[label.demand], volume)
+    return final_min[(label.demand, label.node)]
 
 
-def _volume_coefficients(model: LinearModel, block_rows: dict[str, np.ndarray], d: int, t: int) -> list[tuple[int, float]]:
-    """Where V[d,t] enters, and its coefficient on the right-hand side there."""
+def _volume_rows(model: LinearModel, block_rows: dict[str, np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Where V[d,t] enters: per block, the standard-form row of each (d, t) (-1: none) and V's
+    coefficient on that row's right-hand side, per demand."""
     sets, lp = model.sets, model.lp
-    demand, origin = sets.demands.demand.iloc[d], sets.demands.origin.iloc[d]
-    period = sets.periods[t]
-    found = []
-    for block, weight in (("pass_through", -1.0), ("work_balance", 1.0)):
-        labels = model.blocks[block].labels
-        hit = np.flatnonzero((labels.demand == demand).to_numpy() & (labels.node == origin).to_numpy()
-                             & (labels.period == period).to_numpy())
-        found += [(block_rows[block][j], weight) for j in hit if block_rows[block][j] >= 0]
+    demands = sets.demands
+    D, T = len(demands), sets.period_count
+    keys = pd.DataFrame({"demand": np.repeat(demands.demand.to_numpy(), T),
+                         "node": np.repeat(demands.origin.to_numpy(), T),
+                         "period": np.tile(np.asarray(sets.periods, dtype=object), D)})
     nodes = sets.demand_nodes
-    at_origin = nodes[(nodes.demand == demand) & (nodes.node == origin)]
-    origin_time = float(at_origin.node_time.iloc[0]) if bool(at_origin.storable.iloc[0]) else 0.0
-    targets = (("quality_target", lambda: 1.0 - lp.min_quality[demand].value, demand in lp.min_quality),
-               ("response_time_target", lambda: lp.max_response_time[demand].value - origin_time,
-                demand in lp.max_response_time))
-    for block, weight, exists in targets:
-        if not exists:
-            continue
-        labels = model.blocks[block].labels
-        hit = np.flatnonzero((labels.demand == demand).to_numpy() & (labels.period == period).to_numpy())
-        found += [(block_rows[block][j], weight()) for j in hit if block_rows[block][j] >= 0]
+    origin = nodes.iloc[position(nodes, ["demand", "node"], demands, ["demand", "origin"])]
+    origin_time = np.where(origin.storable, origin.node_time, 0.0)
+    quality = np.array([1.0 - lp.min_quality[d].value if d in lp.min_quality else 0.0 for d in demands.demand])
+    response = np.array([lp.max_response_time[d].value if d in lp.max_response_time else 0.0
+                         for d in demands.demand]) - origin_time
+    found = []
+    for block, key, weight in (("pass_through", ["demand", "node", "period"], np.full(D, -1.0)),
+                               ("work_balance", ["demand", "node", "period"], np.full(D, 1.0)),
+                               ("quality_target", ["demand", "period"], quality),
+                               ("response_time_target", ["demand", "period"], response)):
+        j = position(model.blocks[block].labels, key, keys)
+        rows = np.where(j >= 0, block_rows[block][np.maximum(j, 0)] if len(block_rows[block]) else -1, -1)
+        found.append((rows.reshape(D, T), weight))
     return found
 
 
@@ -351,12 +354,13 @@ def _conflicts(model: LinearModel, form: StandardForm, scenario: Scenario, sourc
             if row >= 0:
                 where[row] = (name, j)
     found = []
+    origins = dict(zip(model.sets.demands.demand, model.sets.demands.origin))
     for row in iis.row_index_:
         name, j = where.get(row, ("", -1))
         if j < 0:
             continue
         label = model.blocks[name].labels.iloc[j]
-        field = _field_of_row(model, scenario, name, label)
+        field = _field_of_row(model, scenario, name, label, origins)
         line = _line(source, tuple(field.replace("[", ".").replace("]", "").split("."))) if field else None
         text = f"{name.replace('_', ' ')} for {label.subject} in {label.period}"
         found.append(_row("conflict", name, field, line, label.period, label.subject, np.nan, np.nan, "",
@@ -375,7 +379,7 @@ def _conflicts(model: LinearModel, form: StandardForm, scenario: Scenario, sourc
     return found
 
 
-def _field_of_row(model: LinearModel, scenario: Scenario, name: str, label: pd.Series) -> str:
+def _field_of_row(model: LinearModel, scenario: Scenario, name: str, label: pd.Series, origins: dict) -> str:
     """The scenario field a row's bound comes from, where there is one."""
     if name == "quality_target":
         return f"demands.{label.demand}.min_quality"
@@ -389,8 +393,7 @@ def _field_of_row(model: LinearModel, scenario: Scenario, name: str, label: pd.S
         return f"demands.{label.demand}.final_backlog"
     if name == "final_stock":
         return f"nodes.{label.node}.stock.final_min"
-    if name in ("pass_through", "work_balance") and label.node == dict(zip(model.sets.demands.demand,
-                                                                              model.sets.demands.origin))[label.demand]:
+    if name in ("pass_through", "work_balance") and label.node == origins[label.demand]:
         return f"demands.{label.demand}.volume"
     if name in ("labour_capacity", "overtime_limit", "staff_balance"):
         return f"nodes.{label.node}.staff.{label.role}"
