@@ -123,6 +123,7 @@ def report(outcome: Outcome) -> None:
         by_stage.add_row(stage, f"{amount:,.2f}", f"{amount / total:.1%}" if total else "-")
     out.print(by_stage)
     out.print(_demand_table(outcome.tables["demand_kpis"], currency, time_unit))
+    _print_sensitivity(outcome.tables.get("sensitivity"))
     seconds = sum(outcome.timings.values())
     out.print(f"Solved in {seconds:.2f} s (HiGHS {outcome.timings.get('solve', 0):.2f} s, "
               f"{outcome.solver.get('columns', 0):,} variables, {outcome.solver.get('rows', 0):,} constraints)")
@@ -140,6 +141,16 @@ def _print_diagnosis(diagnosis: pd.DataFrame, limit: int = 15) -> None:
         for sentence in conflicts.sentence.head(limit):
             out.print(f"  - {sentence}", markup=False)
     out.print("All of it is in the run folder's diagnosis.csv.")
+
+
+def _print_sensitivity(table: pd.DataFrame | None, limit: int = 10) -> None:
+    if table is None or not len(table):
+        return
+    basis = table.basis.iloc[0]
+    out.print(f"What binds, and what it is worth (top {min(limit, len(table))} of {len(table)}; "
+              f"all in sensitivity.csv{'; ' + basis if basis != 'LP' else ''}):")
+    for sentence in table.sentence.head(limit):
+        out.print(f"  - {sentence}", markup=False)
 
 
 def _demand_table(kpis: pd.DataFrame, currency: str, time_unit: str, limit: int = 30) -> Table:

@@ -14,6 +14,7 @@ from model.check import check_objective, check_solution
 from model.errors import InfeasibleRow
 from model.explain.diagnose import COLUMNS as DIAGNOSIS_COLUMNS
 from model.explain.diagnose import diagnose
+from model.explain.sensitivity import sensitivity_table
 from model.lp import build
 from model.network import index_sets
 from model.results import build_tables, unallocated_cost
@@ -106,4 +107,8 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
     outcome.tables = build_tables(model, solution, ev, scenario.currency)
     outcome.unallocated_cost = unallocated_cost(outcome.tables)
     timings["tables"] = time.perf_counter() - start
+    if outcome.status == "optimal":
+        start = time.perf_counter()
+        outcome.tables["sensitivity"] = sensitivity_table(model, solution, scenario)  # a MILP's: integers fixed
+        timings["sensitivity"] = time.perf_counter() - start
     return outcome

@@ -17,7 +17,7 @@ from model.solution import COST_TABLE, Evaluated, group_sum, previous
 from model.solve import Solution
 
 TABLES = ("staffing", "work", "flows", "demand_kpis", "costs", "constraints", "stock", "cost_to_serve",
-          "transfer_prices")
+          "transfer_prices", "sensitivity")
 
 UNITS: dict[str, dict[str, str]] = {
     "staffing": {"fte": "FTE", "hires": "FTE", "layoffs": "FTE", "overtime_hours": "hour", "hours_used": "hour",
@@ -36,6 +36,9 @@ UNITS: dict[str, dict[str, str]] = {
                       "cost_per_unit": "{currency} per unit", "marginal_cost": "{currency} per unit",
                       "price": "{currency} per unit", "revenue": "{currency}", "margin": "{currency}"},
     "transfer_prices": {"transfer_price": "{currency} per unit"},
+    "sensitivity": {"value": "the field's unit (column unit)", "shadow_price": "{currency} per unit_step of the field",
+                    "valid_from": "the field's unit", "valid_to": "the field's unit",
+                    "cost_at_from": "{currency}", "cost_at_to": "{currency}"},
     "constraints": {"activity": "row's own unit", "lower": "row's own unit", "upper": "row's own unit",
                     "slack": "row's own unit", "dual": "{currency} per unit of the row"},
 }

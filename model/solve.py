@@ -52,6 +52,55 @@ class RowValues:
     dual: np.ndarray
 
 
+BASIS_STATUS = ("lower", "basic", "upper", "zero", "nonbasic")
+"""Names of HiGHS's basis status codes 0..4 (`HighsBasisStatus`); -1 marks a row or variable that never
+reached HiGHS."""
+NOT_IN_LP = -1
+
+
+@dataclass
+class RowRanging:
+    """Per constraint block, HiGHS's right-hand-side ranging, aligned with `Solution.rows[block]`.
+
+    Figures are in the row's own terms as HiGHS received it (StandardForm's row_lower/row_upper,
+    which for this model's rows are the Pyomo constraint's bounds, never flipped).
+    For a row at its bound (nonbasic): `lower`..`upper` is the range of that bound's value over which
+    the row's dual holds (the optimal basis stays optimal), and `cost_at_lower`/`cost_at_upper` the
+    total cost at each end. For a basic row (dual 0): the range of the bound over which 0 holds, from
+    the activity outwards (<= row: [activity, inf); >= row: (-inf, activity]; an equality row: the
+    bound itself), at unchanged cost. NaN where the row never reached HiGHS (Pyomo dropped it).
+    """
+
+    lower: np.ndarray
+    upper: np.ndarray
+    cost_at_lower: np.ndarray
+    cost_at_upper: np.ndarray
+    status: np.ndarray  # int8 codes of BASIS_STATUS, NOT_IN_LP where the row never reached HiGHS
+
+
+@dataclass
+class ColumnRanging:
+    """Per variable family, (rows, T) grids like `Solution.values`, NaN where no variable or where
+    the variable never reached HiGHS (fixed, or in no row and no cost term).
+
+    Cost ranging: `cost_lower`..`cost_upper` is the range of the variable's cost coefficient over
+    which the solution stays optimal, `cost_at_cost_lower/upper` the total cost at each end.
+    Bound ranging, for a variable at a bound (nonbasic): `bound_lower`..`bound_upper` is the range of
+    that active bound's value over which its reduced cost holds, `cost_at_bound_lower/upper` the
+    total cost at each end; NaN for a basic variable (no active bound).
+    """
+
+    cost_lower: np.ndarray
+    cost_upper: np.ndarray
+    cost_at_cost_lower: np.ndarray
+    cost_at_cost_upper: np.ndarray
+    bound_lower: np.ndarray
+    bound_upper: np.ndarray
+    cost_at_bound_lower: np.ndarray
+    cost_at_bound_upper: np.ndarray
+    status: np.ndarray  # int8 codes of BASIS_STATUS, NOT_IN_LP where no variable reached HiGHS
+
+
 @dataclass
 class Solution:
     status: Status
@@ -61,6 +110,11 @@ class Solution:
     rows: dict[str, RowValues] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     solver: dict[str, object] = field(default_factory=dict)
+    # Optimal LPs only (empty otherwise): reduced costs (family -> (rows, T), like `values`), and
+    # HiGHS's ranging per constraint block (like `rows`) and per variable family (like `values`).
+    reduced_costs: dict[str, np.ndarray] = field(default_factory=dict)
+    ranging: dict[str, RowRanging] = field(default_factory=dict)
+    column_ranging: dict[str, ColumnRanging] = field(default_factory=dict)
 
     @property
     def has_values(self) -> bool:
@@ -235,8 +289,9 @@ def _extract(model: LinearModel, form: StandardForm, highs: highspy.Highs, solut
         j = columns.get_indexer(_ids(variables))
         found = col_value[j]
         # A variable in no row and no cost term never reached HiGHS: it sits at its lower bound.
+        # A fixed variable (see model.explain.sensitivity.fixed_integer_lp) became a constant: its value.
         for k in np.flatnonzero(j < 0):
-            found[k] = variables[k].lb or 0.0
+            found[k] = variables[k].value if variables[k].fixed else (variables[k].lb or 0.0)
         found[np.abs(found) < ZERO] = 0.0  # solver round-off, not a decision; no "-0.00" in tables
         values = np.full(grid.grid.shape, np.nan)
         values[grid.exists] = found
@@ -251,3 +306,73 @@ def _extract(model: LinearModel, form: StandardForm, highs: highspy.Highs, solut
         i = rows.get_indexer(_ids(list(block.constraint.values())))
         activity, dual = row_value[i], row_dual[i] if row_dual is not None else np.full(len(i), np.nan)
         solution.rows[name] = RowValues(activity, lower[i], upper[i], dual)
+
+    if row_dual is not None:
+        _extract_ranging(model, form, highs, result, columns, rows, solution)
+
+
+def _extract_ranging(model: LinearModel, form: StandardForm, highs: highspy.Highs, result: object,
+                     columns: pd.Index, rows: pd.Index, solution: Solution) -> None:
+    """Reduced costs and HiGHS's ranging, mapped back like values and duals (NaN where none).
+
+    Ranging needs a simplex basis (dual simplex, or interior point with crossover); without one the
+    dictionaries stay empty.
+    """
+    exists = {name: grid.exists for name, grid in model.variables.items()}  # an object comparison: once
+    at = {name: columns.get_indexer(_ids(grid.grid[exists[name]])) for name, grid in model.variables.items()}
+    col_dual = np.append(np.asarray(result.col_dual, dtype=float), np.nan)
+    for name in model.variables:
+        solution.reduced_costs[name] = _on_grid(exists[name], col_dual[at[name]])
+    if not form.columns:
+        return
+    status, ranging = highs.getRanging()
+    basis = highs.getBasis()
+    if status != highspy.HighsStatus.kOk or not ranging.valid or not basis.valid:
+        return
+    n, m = len(form.columns), len(form.rows)
+    col_status = np.fromiter((s.value for s in basis.col_status), dtype=np.int8, count=n)
+    row_status = np.fromiter((s.value for s in basis.row_status), dtype=np.int8, count=m)
+
+    def arr(values: object) -> np.ndarray:
+        return np.asarray(values, dtype=float)
+
+    # Rows: HiGHS's figures hold for rows at a bound; a basic row's dual 0 holds from its activity
+    # outwards, whatever HiGHS reports for it.
+    lower, upper = arr(ranging.row_bound_dn.value_), arr(ranging.row_bound_up.value_)
+    at_lower, at_upper = arr(ranging.row_bound_dn.objective_), arr(ranging.row_bound_up.objective_)
+    basic = row_status == int(highspy.HighsBasisStatus.kBasic)
+    if basic.any():
+        activity = arr(result.row_value)
+        equality = form.row_lower == form.row_upper
+        low = np.where(equality, form.row_lower, np.where(np.isfinite(form.row_lower), -np.inf, activity))
+        high = np.where(equality, form.row_upper, np.where(np.isfinite(form.row_upper), np.inf, activity))
+        lower[basic], upper[basic] = low[basic], high[basic]
+        at_lower[basic] = at_upper[basic] = solution.objective
+    pad = [np.append(a, np.nan) for a in (lower, upper, at_lower, at_upper)]
+    status_pad = np.append(row_status, NOT_IN_LP).astype(np.int8)
+    for name, block in model.blocks.items():
+        i = rows.get_indexer(_ids(list(block.constraint.values())))
+        solution.ranging[name] = RowRanging(*(a[i] for a in pad), status=status_pad[i])
+
+    # Columns: cost ranging as HiGHS reports it; bound ranging only for variables at a bound.
+    bound = [arr(ranging.col_bound_dn.value_), arr(ranging.col_bound_up.value_),
+             arr(ranging.col_bound_dn.objective_), arr(ranging.col_bound_up.objective_)]
+    col_basic = col_status == int(highspy.HighsBasisStatus.kBasic)
+    for a in bound:
+        a[col_basic] = np.nan
+    figures = [np.append(a, np.nan) for a in (
+        arr(ranging.col_cost_dn.value_), arr(ranging.col_cost_up.value_),
+        arr(ranging.col_cost_dn.objective_), arr(ranging.col_cost_up.objective_), *bound)]
+    status_pad = np.append(col_status, NOT_IN_LP).astype(np.int8)
+    for name in model.variables:
+        j, where = at[name], exists[name]
+        codes = np.full(where.shape, NOT_IN_LP, dtype=np.int8)
+        codes[where] = status_pad[j]
+        solution.column_ranging[name] = ColumnRanging(*(_on_grid(where, a[j]) for a in figures), status=codes)
+
+
+def _on_grid(exists: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Figures of a family's existing variables on its (rows, T) grid (`exists`), NaN elsewhere."""
+    values = np.full(exists.shape, np.nan)
+    values[exists] = found
+    return values
