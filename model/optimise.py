@@ -87,7 +87,7 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
                       solver=solution.solver, options={**asdict(options), "integer_staff": integer})
     if solution.status == "infeasible":
         start = time.perf_counter()
-        outcome.diagnosis = diagnose(model, scenario, source)
+        outcome.diagnosis = diagnose(model, scenario, source, options)
         timings["diagnosis"] = time.perf_counter() - start
     if not solution.has_values:
         return outcome

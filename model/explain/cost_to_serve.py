@@ -7,6 +7,8 @@ Rules, per node, role and period (n, r, t) of staff and per demand d:
 - idle: the paid hours not used at (n, r, t), in proportion to the demands' hours there, or, in a
   period where nobody used them, to the demands' hours at (n, r) over the whole horizon;
 - hiring and layoffs: in proportion to each demand's hours at (n, r) over the whole horizon;
+- the cost of a role no demand ever used, at a node where other roles were used: to the node's
+  demands, in proportion to their hours at the node over the horizon;
 - what no demand used at all (staff held at a minimum at a node no demand ever loaded) stays
   `unallocated`, one row per period, so the `cost_to_serve` column sums exactly to the total cost.
 """
@@ -63,8 +65,16 @@ def allocate(ev: Evaluated) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray
         "idle": np.where(nobody_now, horizon_share, share_now),
         "hiring": np.broadcast_to(horizon_share, hours.shape), "layoffs": np.broadcast_to(horizon_share, hours.shape),
     }
+    # A role no demand ever used at a node others did use: its cost goes to the node's demands by hours.
+    node_of_staff, nodes = pd.factorize(staff.node)
+    orphan = ev.hours_used.sum(axis=1) <= 0
+    node_hours = group_sum(node_of_staff, ev.hours_used.sum(axis=1)[:, None], len(nodes))[:, 0]
+    node_of_row = node_of_staff[at[rows]]
+    node_share = _share(hours.sum(axis=1), node_hours[node_of_row])[:, None]
     for name, amounts in staff_costs.items():
         allocated[name] = group_sum(demand_of_mode[rows], by_rule[name] * amounts[at[rows]], D)
+        orphaned = group_sum(node_of_staff[orphan], amounts[orphan], len(nodes))
+        allocated[name] += group_sum(demand_of_mode[rows], node_share * orphaned[node_of_row], D)
         unallocated[name] = amounts.sum(axis=0) - allocated[name].sum(axis=0)
     # Float dust (1e-12 of a cent) is not cost: no "-0.00" or "4.9e-12" in finance's tables.
     for table in (allocated, unallocated):

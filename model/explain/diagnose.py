@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+
 import highspy
 import numpy as np
 import pandas as pd
@@ -22,7 +24,7 @@ from model.lp import LinearModel
 from model.network import position
 from model.scenario.loader import SourceMap, dotted
 from model.scenario.schema import Scenario
-from model.solve import StandardForm, _highs_lp, _id_index, _ids, to_standard_form
+from model.solve import SolveOptions, StandardForm, _highs_lp, _id_index, _ids, to_standard_form
 
 COLUMNS = ["kind", "family", "field", "line", "period", "subject", "current", "relaxed_to", "unit", "sentence"]
 
@@ -45,6 +47,8 @@ class Slack:
     index: int  # row of the block, staff row, or demand row
     period: int
     scale: float  # the relaxation's size is slack / scale
+    field: tuple  # the scenario field it relaxes: slacks of one field in several periods share one price
+    weight: float
 
 
 @dataclass
@@ -56,20 +60,27 @@ class Elastic:
     row_lower: np.ndarray
     row_upper: np.ndarray
     slacks: list[Slack]
+    integer: np.ndarray
 
 
-def diagnose(model: LinearModel, scenario: Scenario, source: SourceMap | None = None) -> pd.DataFrame:
-    """The diagnosis of an infeasible model: relaxations that make it feasible, then an IIS."""
+def diagnose(model: LinearModel, scenario: Scenario, source: SourceMap | None = None,
+             options: SolveOptions = SolveOptions()) -> pd.DataFrame:
+    """The diagnosis of an infeasible model: relaxations that make it feasible, then an IIS.
+
+    A field that applies to every period (a capacity, a target, a staff maximum) is charged once, for
+    its largest relaxation over the periods. With integer staff the elastic model keeps them whole,
+    so a relaxation it reports is one whole-FTE staffing can meet.
+    """
     form = to_standard_form(model)
     elastic = _elastic(model, form, scenario)
-    values, status = _solve_elastic(form, elastic)
+    values, status = _solve_elastic(form, elastic, options)
     if status != highspy.HighsModelStatus.kOptimal:
         rows = [_row("relaxation", "", "", None, "", "", np.nan, np.nan, "",
                      "No relaxation of targets, capacities, staff maxima, served volume or end-of-horizon "
                      "conditions makes this scenario feasible: check staff minima and initial figures.")]
     else:
         rows = _relaxations(model, scenario, source, form, elastic, values)
-    rows += _conflicts(model, form, scenario, source)
+    rows += _conflicts(model, form, scenario, source, options)
     return pd.DataFrame(rows, columns=COLUMNS).astype({"line": "Int64"})
 
 
@@ -95,12 +106,10 @@ def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elas
     m, n = len(form.rows), len(form.columns)
     entries: list[tuple[int, int, float]] = []  # (row, slack column, coefficient)
     slacks: list[Slack] = []
-    costs: list[float] = []
 
-    def add_slack(slack: Slack, weight: float, coefficients: list[tuple[int, float]]) -> None:
+    def add_slack(slack: Slack, coefficients: list[tuple[int, float]]) -> None:
         column = len(slacks)
         slacks.append(slack)
-        costs.append(weight / max(slack.scale, 1e-9))
         entries.extend((row, column, coefficient) for row, coefficient in coefficients)
 
     final_backlog = dict(zip(sets.demands.demand, sets.demands.final_backlog))
@@ -113,7 +122,9 @@ def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elas
             t = period_of[label.period]
             scale = _row_scale(block, label, volume[demand_of[label.demand], t] if "demand" in labels else 0.0,
                                lp, final_backlog, final_min)
-            add_slack(Slack(block, j, t, scale), weights[family], [(row, -1.0 if direction == "upper" else 1.0)])
+            field = (block, *(getattr(label, key) for key in ("demand", "node", "arc") if key in labels))
+            add_slack(Slack(block, j, t, max(scale, 1.0 if "capacity" in block else 1e-9), field, weights[family]),
+                      [(row, -1.0 if direction == "upper" else 1.0)])
 
     col_upper = form.col_upper.copy()
     staff_rows = []
@@ -125,8 +136,8 @@ def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elas
             continue
         staff_rows.append((j, col_upper[j]))
         col_upper[j] = np.inf
-        add_slack(Slack("staff_max", int(i), int(t), max(staff_rows[-1][1], 1.0)), weights["staff_max"],
-                  [(m + len(staff_rows) - 1, -1.0)])
+        add_slack(Slack("staff_max", int(i), int(t), max(staff_rows[-1][1], 1.0), ("staff_max", int(i)),
+                        weights["staff_max"]), [(m + len(staff_rows) - 1, -1.0)])
 
     # Unserved volume: a column like the unmet variable u, entering every row V enters, with V's
     # coefficients there (origin pass-through -1, origin work balance +1, quality 1 - Q, response T - time).
@@ -136,22 +147,31 @@ def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elas
             continue
         for t in range(sets.period_count):
             coefficients = [(row[d, t], weight[d]) for row, weight in entering if row[d, t] >= 0]
-            add_slack(Slack("demand", d, t, max(volume[d, t], 1.0)), weights["demand"], coefficients)
+            add_slack(Slack("demand", d, t, max(volume[d, t], 1.0), ("demand", d, t), weights["demand"]), coefficients)
 
-    k = len(slacks)
+    # Columns: the model's n, then k slacks, then one z per field (cost: its weight). Rows: the
+    # model's m, the staff maxima turned into rows, then one link per slack: slack / scale - z_field <= 0.
+    k, s_rows = len(slacks), len(staff_rows)
+    fields = {slack.field: None for slack in slacks}
+    field_of = {f: i for i, f in enumerate(fields)}
+    g = len(field_of)
     rows_, cols_, vals_ = zip(*entries) if entries else ((), (), ())
-    slack_block = sp.csc_matrix((vals_, (rows_, cols_)), shape=(m + len(staff_rows), k))
-    staff_block = sp.csc_matrix(([1.0] * len(staff_rows), (range(len(staff_rows)), [j for j, _ in staff_rows])),
-                                shape=(len(staff_rows), n))
-    matrix = sp.hstack([sp.vstack([form.matrix, staff_block]), slack_block]).tocsc()
+    slack_block = sp.csc_matrix((vals_, (rows_, cols_)), shape=(m + s_rows, k))
+    staff_block = sp.csc_matrix(([1.0] * s_rows, (range(s_rows), [j for j, _ in staff_rows])), shape=(s_rows, n))
+    links = sp.hstack([sp.csc_matrix((k, n)), sp.diags([1.0 / slack.scale for slack in slacks]),
+                       sp.csc_matrix(([-1.0] * k, (range(k), [field_of[slack.field] for slack in slacks])),
+                                     shape=(k, g))])
+    model_rows = sp.hstack([sp.vstack([form.matrix, staff_block]), slack_block, sp.csc_matrix((m + s_rows, g))])
+    field_weight = {slack.field: slack.weight for slack in slacks}
     return Elastic(
-        matrix=matrix,
-        cost=np.concatenate([np.zeros(n), np.array(costs)]),
-        col_lower=np.concatenate([form.col_lower, np.zeros(k)]),
-        col_upper=np.concatenate([col_upper, np.full(k, np.inf)]),
-        row_lower=np.concatenate([form.row_lower, np.full(len(staff_rows), -np.inf)]),
-        row_upper=np.concatenate([form.row_upper, [upper for _, upper in staff_rows]]),
+        matrix=sp.vstack([model_rows, links]).tocsc(),
+        cost=np.concatenate([np.zeros(n + k), [field_weight[f] for f in field_of]]),
+        col_lower=np.concatenate([form.col_lower, np.zeros(k + g)]),
+        col_upper=np.concatenate([col_upper, np.full(k + g, np.inf)]),
+        row_lower=np.concatenate([form.row_lower, np.full(s_rows + k, -np.inf)]),
+        row_upper=np.concatenate([form.row_upper, [upper for _, upper in staff_rows], np.zeros(k)]),
         slacks=slacks,
+        integer=np.concatenate([form.integer, np.zeros(k + g, dtype=bool)]),
     )
 
 
@@ -196,18 +216,29 @@ def _volume_rows(model: LinearModel, block_rows: dict[str, np.ndarray]) -> list[
     return found
 
 
-def _solve_elastic(form: StandardForm, elastic: Elastic) -> tuple[np.ndarray, object]:
+def _limited_highs(options: SolveOptions) -> highspy.Highs:
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    if options.time_limit is not None:
+        highs.setOptionValue("time_limit", float(options.time_limit))
+    if options.threads is not None:
+        highs.setOptionValue("threads", int(options.threads))
+    return highs
+
+
+def _solve_elastic(form: StandardForm, elastic: Elastic, options: SolveOptions) -> tuple[np.ndarray, object]:
     stretched = StandardForm(
         columns=[None] * elastic.matrix.shape[1], rows=[None] * elastic.matrix.shape[0], cost=elastic.cost,
         offset=0.0, matrix=elastic.matrix, col_lower=elastic.col_lower, col_upper=elastic.col_upper,
-        row_lower=elastic.row_lower, row_upper=elastic.row_upper,
-        integer=np.zeros(elastic.matrix.shape[1], dtype=bool))
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+        row_lower=elastic.row_lower, row_upper=elastic.row_upper, integer=elastic.integer)
+    highs = _limited_highs(options)
     highs.passModel(_highs_lp(stretched))
     highs.run()
     status = highs.getModelStatus()
-    values = np.asarray(highs.getSolution().col_value) if status == highspy.HighsModelStatus.kOptimal else np.zeros(0)
+    found = status == highspy.HighsModelStatus.kOptimal or (
+        status == highspy.HighsModelStatus.kTimeLimit and highs.getInfo().primal_solution_status == 2)
+    values = np.asarray(highs.getSolution().col_value) if found else np.zeros(0)
+    status = highspy.HighsModelStatus.kOptimal if found else status
     return values, status
 
 
@@ -222,10 +253,11 @@ def _relaxations(model: LinearModel, scenario: Scenario, source: SourceMap | Non
     n = len(form.columns)
     served = _served(model, form, elastic, values)
     found = []
-    for slack, amount in zip(elastic.slacks, values[n:]):
+    for slack, amount in zip(elastic.slacks, values[n:n + len(elastic.slacks)]):
         if amount > SLACK_TOLERANCE * max(1.0, slack.scale):
-            found.append(_describe(model, scenario, source, slack, float(amount), served))
-    return sorted(found, key=lambda r: (str(r["field"]), str(r["period"])))
+            row = _describe(model, scenario, source, slack, float(amount), served)
+            found.append((-slack.weight * amount / slack.scale, row))  # the largest relaxations first
+    return [row for _, row in sorted(found, key=lambda item: item[0])]
 
 
 def _served(model: LinearModel, form: StandardForm, elastic: Elastic, values: np.ndarray) -> np.ndarray:
@@ -244,10 +276,19 @@ def _served(model: LinearModel, form: StandardForm, elastic: Elastic, values: np
         served[rows] += sign * amounts
         if name == "b":
             served[rows, 1:] += amounts[:, :-1]  # backlog carried in from the period before
-    for slack, amount in zip(elastic.slacks, values[len(form.columns):]):
+    for slack, amount in zip(elastic.slacks, values[len(form.columns):len(form.columns) + len(elastic.slacks)]):
         if slack.family == "demand":
             served[slack.index, slack.period] -= amount
     return served
+
+
+def _up(value: float, digits: int = 2) -> float:
+    """Rounded outward (up), so that the printed figure, applied as printed, still works."""
+    return math.ceil(value * 10**digits - 1e-9) / 10**digits
+
+
+def _down(value: float, digits: int = 2) -> float:
+    return math.floor(value * 10**digits + 1e-9) / 10**digits
 
 
 def _line(source: SourceMap | None, path: tuple) -> int | None:
@@ -264,15 +305,16 @@ def _describe(model: LinearModel, scenario: Scenario, source: SourceMap | None, 
         path = ("nodes", node, "staff", role, "max")
         current = lp.staff_max[node, role].value
         relaxed = current + amount
-        sentence = f"{node} needs {relaxed:,.2f} {role} FTE in {period}, more than its maximum of {current:g}"
+        sentence = f"{node} needs {_up(relaxed):,.2f} {role} FTE in {period}, more than its maximum of {current:g}"
         return _row("relaxation", "staff maximum", dotted(path), _line(source, path), period,
                     f"node={node} role={role}", current, relaxed, "FTE", _sentence(path, source, sentence))
     if slack.family == "demand":
         demand = sets.demands.demand.iloc[slack.index]
-        path = ("demands", demand, "volume")
+        listed = isinstance(scenario.demands[demand].volume, list)
+        path = ("demands", demand, "volume", slack.period) if listed else ("demands", demand, "volume")
         volume = lp.volume[demand, period].value
-        sentence = (f"{amount:,.2f} of {volume:,.2f} units of {demand} in {period} cannot be served; "
-                    f"{volume - amount:,.2f} can")
+        sentence = (f"{_up(amount):,.2f} of {volume:,.2f} units of {demand} in {period} cannot be served; "
+                    f"{_down(volume - amount):,.2f} can")
         return _row("relaxation", "demand served", dotted(path), _line(source, path), period, f"demand={demand}",
                     volume, volume - amount, "units", _sentence(path, source, sentence))
     label = model.blocks[slack.family].labels.iloc[slack.index]
@@ -289,12 +331,13 @@ def _describe_row(model, scenario, source, slack, label, amount, served, period,
         if family == "quality_target":
             path, current = ("demands", demand, "min_quality"), lp.min_quality[demand].value
             relaxed = current - amount / volume_served
-            sentence = f"{demand} can reach {relaxed:.2%} quality in {period}, not the {current:.2%} asked"
+            sentence = f"{demand} can reach {_down(relaxed * 100):.2f}% quality in {period}, not the {current:.2%} asked"
             unit = "share done right"
         else:
             path, current = ("demands", demand, "max_response_time"), lp.max_response_time[demand].value
             relaxed = current + amount / volume_served
-            sentence = f"{current:g} {time_unit} cannot be met for {demand} in {period}; {relaxed:,.2f} {time_unit} can"
+            sentence = (f"{current:g} {time_unit} cannot be met for {demand} in {period}; "
+                        f"{_up(relaxed):,.2f} {time_unit} can")
             unit = scenario.scenario.time_unit
         return _row("relaxation", family.replace("_", " "), dotted(path), _line(source, path), period,
                     label.subject, current, relaxed, unit, _sentence(path, source, sentence))
@@ -305,7 +348,7 @@ def _describe_row(model, scenario, source, slack, label, amount, served, period,
             index = [a.key for a in scenario.arcs].index(label.arc)
             path, current, what = ("arcs", index, "capacity"), lp.arc_capacity[label.arc].value, f"arc {label.arc}"
         relaxed = current + amount
-        sentence = f"{what} needs a capacity of {relaxed:,.2f} units in {period}, not {current:g}"
+        sentence = f"{what} needs a capacity of {_up(relaxed):,.2f} units in {period}, not {current:g}"
         return _row("relaxation", family.replace("_limit", "").replace("_", " "), dotted(path), _line(source, path),
                     period, label.subject, current, relaxed, "units per period", _sentence(path, source, sentence))
     if family == "final_backlog":
@@ -313,14 +356,15 @@ def _describe_row(model, scenario, source, slack, label, amount, served, period,
         path = ("demands", demand, "final_backlog")
         current = float(sets.demands.set_index("demand").final_backlog[demand])
         relaxed = current + amount
-        sentence = f"{demand} ends the horizon with {relaxed:,.2f} units in backlog, not at most {current:g}"
+        sentence = f"{demand} ends the horizon with {_up(relaxed):,.2f} units in backlog, not at most {current:g}"
         return _row("relaxation", "final backlog", dotted(path), _line(source, path), period, label.subject,
                     current, relaxed, "units", _sentence(path, source, sentence))
     demand, node = label.demand, label.node
-    path = ("nodes", node, "stock", "final_min")
+    per_demand = isinstance(scenario.nodes[node].stock.final_min, dict)
+    path = ("nodes", node, "stock", "final_min", demand) if per_demand else ("nodes", node, "stock", "final_min")
     current = float(sets.stocks.set_index(["demand", "node"]).final_min[(demand, node)])
     relaxed = current - amount
-    sentence = f"{node} can end with {relaxed:,.2f} units of {demand} in stock, not the {current:g} asked"
+    sentence = f"{node} can end with {_down(relaxed):,.2f} units of {demand} in stock, not the {current:g} asked"
     return _row("relaxation", "final stock", dotted(path), _line(source, path), period, label.subject,
                 current, relaxed, "units", _sentence(path, source, sentence))
 
@@ -332,17 +376,18 @@ def _sentence(path: tuple, source: SourceMap | None, text: str) -> str:
 
 # --- the irreducible infeasible set ------------------------------------------------------------------
 
-IIS_EXACT_UP_TO_ROWS = 20_000
-"""Up to this many rows HiGHS reduces the infeasible set to an irreducible one (seconds); above it,
-only a quick infeasible set is asked for: reduction took 338 s at 100k columns (pyomo-highs-notes)."""
+IIS_UP_TO_ROWS = 2_000
+"""The irreducible infeasible set is computed up to this many rows only: HiGHS's reduction took 51 s
+at 8,000 rows and 338 s at 100k columns, and its quick set came back empty on larger models here."""
 
 
-def _conflicts(model: LinearModel, form: StandardForm, scenario: Scenario, source: SourceMap | None) -> list[dict]:
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+def _conflicts(model: LinearModel, form: StandardForm, scenario: Scenario, source: SourceMap | None,
+               options: SolveOptions) -> list[dict]:
+    if len(form.rows) > IIS_UP_TO_ROWS:
+        return []
+    highs = _limited_highs(options)
     highs.setOptionValue("solver", "simplex")  # an interior-point infeasible solve cannot give an IIS
-    if len(form.rows) <= IIS_EXACT_UP_TO_ROWS:
-        highs.setOptionValue("iis_strategy", 4)
+    highs.setOptionValue("iis_strategy", 4)
     highs.passModel(_highs_lp(form))
     highs.run()
     status, iis = highs.getIis()
@@ -361,7 +406,8 @@ def _conflicts(model: LinearModel, form: StandardForm, scenario: Scenario, sourc
             continue
         label = model.blocks[name].labels.iloc[j]
         field = _field_of_row(model, scenario, name, label, origins)
-        line = _line(source, tuple(field.replace("[", ".").replace("]", "").split("."))) if field else None
+        path = tuple(int(p) if p.isdigit() else p for p in field.replace("[", ".").replace("]", "").split("."))
+        line = _line(source, path) if field else None
         text = f"{name.replace('_', ' ')} for {label.subject} in {label.period}"
         found.append(_row("conflict", name, field, line, label.period, label.subject, np.nan, np.nan, "",
                           f"In the conflicting set: {text}" + (f" ({field}, line {line})" if line else "") + "."))

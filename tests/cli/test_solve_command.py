@@ -78,8 +78,8 @@ def test_tables_read_back_reconcile_to_the_objective(appliance_run):
     by_rows = staffing.cost.sum() + work.cost.sum() + flows.cost.sum() + holding
     backlog_and_unmet = costs[costs.category.isin(["backlog", "unmet"])].amount.sum()
     assert by_rows + backlog_and_unmet == pytest.approx(summary["objective"], rel=1e-6)
-    # Unallocated: staff cost at positions no demand used in any period (here none: 0).
-    never_used = staffing.groupby(["node", "role"]).hours_used.transform("sum") <= 1e-9
+    # Unallocated: staff cost at nodes no demand used in any period (here none: 0).
+    never_used = staffing.groupby("node").hours_used.transform("sum") <= 1e-9
     idle = staffing[never_used].cost.sum()
     assert summary["unallocated_cost"] == pytest.approx(idle, abs=1e-6)
     assert kpis.cost_to_serve.sum() + idle == pytest.approx(summary["objective"], rel=1e-6)

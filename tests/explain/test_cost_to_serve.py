@@ -77,6 +77,24 @@ def test_staff_no_demand_ever_used_stays_unallocated():
     assert rows.loc[("(unallocated)", "P1"), "idle"] == pytest.approx(1000)
 
 
+def test_a_role_nobody_used_at_a_used_node_goes_to_the_nodes_demands():
+    # A second role at team, held at 1 FTE (2,000 EUR a month) but with 100 EUR of materials a unit
+    # never worth using: its 4,000 EUR go to team's demands by their hours at the node over the
+    # horizon (early 100 h : late 300 h), 500 : 1,500 a month, not to unallocated. 5,050 + 4,000.
+    text = textwrap.dedent(SHIFTS).replace("roles:\n", "roles:\n  senior: {cost_per_fte: 2000, hours_per_fte: 100}\n")
+    text = text.replace("work: {agent: {hours_per_unit: 1}}",
+                        "work: {agent: {hours_per_unit: 1}, senior: {hours_per_unit: 1, unit_cost: 100}}")
+    text = text.replace("staff: {agent: {initial: 2, min: 2}}", "staff: {agent: {initial: 2, min: 2}, senior: {min: 1}}")
+    outcome = solve(text)
+    assert outcome.objective == pytest.approx(9050)
+    rows = rows_of(outcome)
+    assert outcome.unallocated_cost == pytest.approx(0)
+    assert rows.loc[("early", "P1"), "idle"] == pytest.approx(1000 + 500)  # its agent idle + senior share
+    assert rows.loc[("late", "P1"), "idle"] == pytest.approx(1500)
+    assert rows.loc[("early", "P2"), "idle"] == pytest.approx(500)
+    assert rows.loc[("late", "P2"), "idle"] == pytest.approx(1500)
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_the_table_reconciles_to_the_total_cost(tmp_path, seed):
     path = tmp_path / "g.yaml"
@@ -84,6 +102,11 @@ def test_the_table_reconciles_to_the_total_cost(tmp_path, seed):
     outcome = optimise(load_scenario(path))
     table = outcome.tables["cost_to_serve"]
     assert table.cost_to_serve.sum() == pytest.approx(outcome.objective, rel=1e-9)
+    # What stays unallocated is the staff cost at nodes no demand ever used, read off the staffing table.
+    staffing = outcome.tables["staffing"]
+    idle_nodes = staffing.groupby("node").hours_used.transform("sum") <= 1e-9
+    assert table[table.demand == "(unallocated)"].cost_to_serve.sum() == pytest.approx(
+        staffing[idle_nodes].cost.sum(), abs=1e-6)
     components = table.drop(columns=["period", "demand", "cost_to_serve", "served", "cost_per_unit",
                                      "marginal_cost", "price", "revenue", "margin", "currency"])
     assert (components.sum(axis=1) - table.cost_to_serve).abs().max() < 1e-6

@@ -161,3 +161,49 @@ def test_the_cli_writes_diagnosis_csv_and_prints_it(tmp_path):
     (folder,) = (tmp_path / "runs").iterdir()
     table = pd.read_csv(folder / "diagnosis.csv")
     assert table[table.kind == "relaxation"].field.tolist() == ["demands.repairs.max_response_time"]
+
+
+TEAM_ONLY = """
+    scenario: {name: staff, currency: EUR, period_length: 730}
+    stages: [a, b]
+    roles:
+      technician: {cost_per_fte: 5200, hours_per_fte: 140}
+    nodes:
+      src: {stage: a}
+      team:
+        stage: b
+        work: {technician: {hours_per_unit: 1.5}}
+        staff:
+          technician: {max: 3}
+    arcs:
+      - {from: src, to: team}
+    demands:
+      d: {origin: src, sinks: [team], volume: 400}
+    solver: {integer_staff: true}
+"""
+
+
+def test_with_integer_staff_the_relaxation_is_in_whole_fte_and_works():
+    # 400 x 1.5 h = 600 h = 4.29 FTE of 140 h: with whole FTE the maximum must become 5, not 4.29.
+    text, relaxations, _ = diagnosed(TEAM_ONLY)
+    row = only(relaxations, "nodes.team.staff.technician.max")
+    assert row.relaxed_to == pytest.approx(5)
+    fixed = validate_data(*parse_yaml(textwrap.dedent(text).replace("{max: 3}", "{max: 5}"), "fixed.yaml"))
+    assert optimise(fixed).status == "optimal"
+
+
+def test_a_field_for_every_period_is_charged_once():
+    # Three months 100 units short each at a 900-unit vendor: capacity +100 is 11% once (0.11),
+    # against carrying 300 units of final backlog, 30% of the last month's volume (0.30).
+    text = VENDOR_ONLY.replace("currency: EUR, period_length: 730}", "currency: EUR, period_length: 730, periods: 3}")
+    text = text.replace("capacity: 800", "capacity: 900").replace("volume: 1000}", "volume: 1000, backlog_cost: 1}")
+    _, relaxations, _ = diagnosed(text)
+    assert set(relaxations.field) == {"nodes.vendor.capacity"}
+    assert relaxations.relaxed_to.tolist() == pytest.approx([1000, 1000, 1000])
+
+
+def test_printed_figures_are_rounded_outward_so_they_still_work():
+    # 1500 h / 140 h = 10.714... FTE: printed as 10.72, which works, not 10.71, which does not.
+    _, relaxations, _ = diagnosed(TEAM_ONLY.replace("volume: 400", "volume: 1000")
+                                  .replace("    solver: {integer_staff: true}\n", ""))
+    assert "needs 10.72 technician FTE" in relaxations.sentence.iloc[0]

@@ -157,9 +157,14 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
     # 1. the costs table sums to the objective, and so does the cost-to-serve allocation
     assert math.isclose(costs.amount.sum(), objective, rel_tol=REL, abs_tol=1e-6), \
         f"costs table sums to {costs.amount.sum()} but the objective is {objective}"
-    serving = tables["cost_to_serve"].cost_to_serve.sum()
-    assert math.isclose(serving, objective, rel_tol=1e-6, abs_tol=1e-6), \
-        f"cost_to_serve sums to {serving} but the objective is {objective}"
+    serving = tables["cost_to_serve"]
+    assert math.isclose(serving.cost_to_serve.sum(), objective, rel_tol=1e-6, abs_tol=1e-6), \
+        f"cost_to_serve sums to {serving.cost_to_serve.sum()} but the objective is {objective}"
+    # ... and what it leaves unallocated is exactly the staff cost at nodes no demand ever used
+    idle_nodes = staffing.groupby("node").hours_used.transform("sum") <= 1e-9
+    unallocated = serving[serving.demand == "(unallocated)"].cost_to_serve.sum()
+    assert math.isclose(unallocated, staffing[idle_nodes].cost.sum(), rel_tol=1e-6, abs_tol=1e-6), \
+        f"unallocated {unallocated} but staff at never-used nodes cost {staffing[idle_nodes].cost.sum()}"
 
     # 2. every unit of volume is served, backlogged or unmet; no backlog or unmet where not allowed
     assert len(kpis) == len(scenario.demands) * T
