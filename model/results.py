@@ -22,8 +22,10 @@ TABLES = ("staffing", "work", "flows", "demand_kpis", "costs", "constraints", "s
 UNITS: dict[str, dict[str, str]] = {
     "staffing": {"fte": "FTE", "hires": "FTE", "layoffs": "FTE", "overtime_hours": "hour", "hours_used": "hour",
                  "hours_available": "hour", "utilisation": "share of staffed hours", "cost": "{currency}"},
-    "work": {"units": "unit", "hours": "hour", "quality": "share done right", "cost": "{currency}"},
-    "flows": {"units": "unit", "cost": "{currency}", "lead_time": "{time_unit} per unit"},
+    "work": {"units": "unit", "hours": "hour", "quality": "share done right", "cost": "{currency}",
+             "unit_cost_from": "{currency} per unit", "unit_cost_to": "{currency} per unit"},
+    "flows": {"units": "unit", "cost": "{currency}", "lead_time": "{time_unit} per unit",
+              "cost_from": "{currency} per unit", "cost_to": "{currency} per unit"},
     "demand_kpis": {"volume": "unit", "served": "unit", "backlog": "unit", "unmet": "unit",
                     "quality": "share done right", "min_quality": "share done right",
                     "response_time": "{time_unit}", "max_response_time": "{time_unit}",
@@ -69,13 +71,17 @@ def build_tables(model: LinearModel, solution: Solution, ev: Evaluated, currency
                      utilisation=utilisation, cost=ev.staff_cost)
 
     modes = sets.demand_modes
+    y_from, y_to = _cost_range(solution, "y")
     work = _long(modes[["demand", "node", "stage", "mode"]], P, units=v["y"],
                  hours=ev.mode_hours,
-                 quality=np.repeat(modes.quality.to_numpy()[:, None], len(P), axis=1), cost=ev.costs["processing"])
+                 quality=np.repeat(modes.quality.to_numpy()[:, None], len(P), axis=1), cost=ev.costs["processing"],
+                 unit_cost_from=y_from, unit_cost_to=y_to)
 
     arcs = sets.demand_arcs.rename(columns={"source": "from", "target": "to"})
+    x_from, x_to = _cost_range(solution, "x")
     flows = _long(arcs[["demand", "arc", "from", "to"]], P, units=v["x"], cost=ev.costs["handoffs"],
-                  lead_time=np.repeat(arcs.lead_time.to_numpy()[:, None], len(P), axis=1))
+                  lead_time=np.repeat(arcs.lead_time.to_numpy()[:, None], len(P), axis=1),
+                  cost_from=x_from, cost_to=x_to)
 
     marginal = marginal_costs(model, solution)
     serving = cost_to_serve_table(ev, marginal, sets.demands.price.to_numpy(), currency)
@@ -93,6 +99,16 @@ def build_tables(model: LinearModel, solution: Solution, ev: Evaluated, currency
     for name in ("staffing", "work", "flows", "demand_kpis", "costs", "stock"):
         tables[name]["currency"] = currency
     return tables
+
+
+def _cost_range(solution: Solution, family: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per variable, the range of its cost per unit over which the plan stays optimal (HiGHS's cost
+    ranging for this variable alone); NaN without ranging (a MILP, or not optimal)."""
+    ranging = solution.column_ranging.get(family)
+    if ranging is None:
+        shape = solution.values[family].shape
+        return np.full(shape, np.nan), np.full(shape, np.nan)
+    return ranging.cost_lower, ranging.cost_upper
 
 
 def _stock_table(ev: Evaluated) -> pd.DataFrame:

@@ -79,3 +79,18 @@ def test_marginal_cost_where_a_target_row_has_no_variable_left():
     outcome = optimise(validate_data(*parse_yaml(text, "perfect.yaml")))
     assert outcome.objective == pytest.approx(40)
     assert outcome.tables["demand_kpis"].marginal_cost.iloc[0] == pytest.approx(4.0)
+
+
+def test_cost_ranges_say_how_far_a_unit_cost_can_move_before_the_plan_changes():
+    # tiny: the vendor costs 50 + 2 per repair, the team 1.5 h x 5,200 / 140 = 55.71. The vendor keeps its
+    # 600 repairs until its unit cost reaches 55.71 - 2 = 53.71 (its arc: 2 + 3.71 = 5.71); the team
+    # keeps the 400 quality forces on it whatever they cost, and would take all of them once its unit
+    # cost fell by 3.71.
+    outcome = optimise(load_scenario(DATA / "tiny.yaml"))
+    team = 1.5 / 140 * 5200
+    work = outcome.tables["work"].set_index("mode")
+    assert work.loc["vendor", "unit_cost_to"] == pytest.approx(team - 2)
+    assert work.loc["technician", "unit_cost_from"] == pytest.approx(-(team - 52))
+    assert work.loc["technician", "unit_cost_to"] == float("inf")
+    flows = outcome.tables["flows"].set_index("to")
+    assert flows.loc["vendor", "cost_to"] == pytest.approx(team - 50)
