@@ -88,29 +88,34 @@ def test_arc_capacity_relaxes_to_the_volume():
     assert row.line == line_of(text, "capacity: 600")
 
 
+TEAM_ONLY = """
+    scenario: {name: staff, currency: EUR, period_length: 730}
+    stages: [a, b]
+    roles:
+      technician: {cost_per_fte: 5200, hours_per_fte: 140}
+    nodes:
+      src: {stage: a}
+      team:
+        stage: b
+        work: {technician: {hours_per_unit: 1.5}}
+        staff:
+          technician: {max: 3}
+    arcs:
+      - {from: src, to: team}
+    demands:
+      d: {origin: src, sinks: [team], volume: 400}
+    solver: {integer_staff: true}
+"""
+
+
 def test_staff_maximum_relaxes_to_the_fte_the_work_needs():
-    # 1000 repairs x 1.5 h = 1500 h = 10.714 FTE of 140 h; the maximum is 5 (+114%, weight 1: 1.14)
-    # against leaving 533 of 1000 unserved (53%, weight 10: 5.3).
-    text, relaxations, _ = diagnosed("""
-        scenario: {name: staff, currency: EUR, period_length: 730}
-        stages: [a, b]
-        roles:
-          technician: {cost_per_fte: 5200, hours_per_fte: 140}
-        nodes:
-          src: {stage: a}
-          team:
-            stage: b
-            work: {technician: {hours_per_unit: 1.5}}
-            staff:
-              technician: {max: 5}
-        arcs:
-          - {from: src, to: team}
-        demands:
-          d: {origin: src, sinks: [team], volume: 1000}
-    """)
+    # 1000 repairs x 1.5 h = 1500 h = 10.714 FTE of 140 h; the maximum is 3 (+257%, weight 1: 2.57)
+    # against leaving 720 of 1000 unserved (72%, weight 10: 7.2).
+    text, relaxations, _ = diagnosed(TEAM_ONLY.replace("volume: 400", "volume: 1000")
+                                     .replace("    solver: {integer_staff: true}\n", ""))
     row = only(relaxations, "nodes.team.staff.technician.max")
     assert row.relaxed_to == pytest.approx(1500 / 140)
-    assert row.line == line_of(text, "technician: {max: 5}")
+    assert row.line == line_of(text, "technician: {max: 3}")
 
 
 def test_final_backlog_relaxes_rather_than_capacity():
@@ -163,24 +168,6 @@ def test_the_cli_writes_diagnosis_csv_and_prints_it(tmp_path):
     assert table[table.kind == "relaxation"].field.tolist() == ["demands.repairs.max_response_time"]
 
 
-TEAM_ONLY = """
-    scenario: {name: staff, currency: EUR, period_length: 730}
-    stages: [a, b]
-    roles:
-      technician: {cost_per_fte: 5200, hours_per_fte: 140}
-    nodes:
-      src: {stage: a}
-      team:
-        stage: b
-        work: {technician: {hours_per_unit: 1.5}}
-        staff:
-          technician: {max: 3}
-    arcs:
-      - {from: src, to: team}
-    demands:
-      d: {origin: src, sinks: [team], volume: 400}
-    solver: {integer_staff: true}
-"""
 
 
 def test_with_integer_staff_the_relaxation_is_in_whole_fte_and_works():
