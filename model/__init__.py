@@ -13,8 +13,8 @@ The public API, for scripts and notebooks:
 from model.errors import E2EError, Problem, ScenarioError
 from model.optimise import Outcome, optimise, optimise_options
 from model.runs import read_run, write_run
-from model.scenario import Scenario, load_scenario
+from model.scenario import Scenario, load_scenario, read_scenario
 from model.solve import SolveOptions
 
 __all__ = ["E2EError", "Outcome", "Problem", "Scenario", "ScenarioError", "SolveOptions", "load_scenario",
-           "optimise", "optimise_options", "read_run", "write_run"]
+           "optimise", "optimise_options", "read_run", "read_scenario", "write_run"]
