@@ -11,7 +11,7 @@ import pandas as pd
 
 from model.check import RELATIVE_TOLERANCE
 from model.explain.cost_to_serve import COMPONENTS, UNALLOCATED, cost_to_serve_table, transfer_prices
-from model.lp import LinearModel
+from model.lp import LinearModel, volume_weights
 from model.network import position
 from model.solution import COST_TABLE, Evaluated, group_sum, previous
 from model.solve import Solution
@@ -161,18 +161,7 @@ def marginal_costs(model: LinearModel, solution: Solution) -> np.ndarray:
     shape = (len(demands), sets.period_count)
     if not solution.rows or np.isnan(solution.rows["pass_through"].dual).any():
         return np.full(shape, np.nan)
-    nodes = sets.demand_nodes
-    storable_origin = nodes[nodes.storable & nodes.is_origin]
-    origin_time = pd.Series(storable_origin.node_time.to_numpy(), index=storable_origin.demand)
-    per_demand = {
-        "pass_through": np.full(len(demands), -1.0),
-        "work_balance": np.full(len(demands), 1.0),
-        "quality_target": 1.0 - np.array([model.lp.min_quality[d].value if d in model.lp.min_quality else 1.0
-                                          for d in demands.demand], dtype=float),
-        "response_time_target": np.array([model.lp.max_response_time[d].value if d in model.lp.max_response_time
-                                          else 0.0 for d in demands.demand], dtype=float)
-                                - origin_time.reindex(demands.demand).fillna(0.0).to_numpy(),
-    }
+    per_demand = volume_weights(model)
     demand_index, period_index = pd.Index(demands.demand), pd.Index(sets.periods)
     origin = demands.origin.to_numpy()
     out = np.zeros(shape)

@@ -152,7 +152,7 @@ def to_standard_form(model: LinearModel) -> StandardForm:
     return StandardForm(columns, rows, cost, offset, repn.A.tocsc(), lower, upper, row_lower, row_upper, integer)
 
 
-def _highs_lp(form: StandardForm) -> highspy.HighsLp:
+def highs_lp(form: StandardForm) -> highspy.HighsLp:
     lp = highspy.HighsLp()
     lp.num_col_ = len(form.columns)
     lp.num_row_ = len(form.rows)
@@ -225,7 +225,7 @@ def solve(model: LinearModel, options: SolveOptions = SolveOptions()) -> Solutio
     except SolveError as error:
         return Solution("error", str(error), timings=timings)
     if form.columns:
-        highs.passModel(_highs_lp(form))
+        highs.passModel(highs_lp(form))
     timings["handoff_pass"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -265,13 +265,13 @@ def _status(highs: highspy.Highs) -> tuple[Status, str]:
     return status, f"HiGHS: {text}"
 
 
-def _ids(objects: list | np.ndarray) -> np.ndarray:
+def object_ids(objects: list | np.ndarray) -> np.ndarray:
     return np.fromiter((id(o) for o in objects), dtype=np.int64, count=len(objects))
 
 
-def _id_index(objects: list) -> pd.Index:
+def id_index(objects: list) -> pd.Index:
     """Positions of Pyomo objects by identity, for vectorised look-ups."""
-    return pd.Index(_ids(objects))
+    return pd.Index(object_ids(objects))
 
 
 def _extract(model: LinearModel, form: StandardForm, highs: highspy.Highs, solution: Solution, with_duals: bool) -> None:
@@ -283,10 +283,10 @@ def _extract(model: LinearModel, form: StandardForm, highs: highspy.Highs, solut
 
     # Each array gets one trailing entry for "not in the compiled form": get_indexer's -1 picks it.
     col_value = np.append(col_value, np.nan)
-    columns = _id_index(form.columns)
+    columns = id_index(form.columns)
     for name, grid in model.variables.items():
         variables = grid.grid[grid.exists]
-        j = columns.get_indexer(_ids(variables))
+        j = columns.get_indexer(object_ids(variables))
         found = col_value[j]
         # A variable in no row and no cost term never reached HiGHS: it sits at its lower bound.
         # A fixed variable (see model.explain.sensitivity.fixed_integer_lp) became a constant: its value.
@@ -301,9 +301,9 @@ def _extract(model: LinearModel, form: StandardForm, highs: highspy.Highs, solut
     row_value, lower, upper = (np.append(a, pad) for a, pad in
                                ((row_value, np.nan), (form.row_lower, -np.inf), (form.row_upper, np.inf)))
     row_dual = np.append(row_dual, 0.0) if row_dual is not None else None
-    rows = _id_index([r.constraint for r in form.rows])
+    rows = id_index([r.constraint for r in form.rows])
     for name, block in model.blocks.items():
-        i = rows.get_indexer(_ids(list(block.constraint.values())))
+        i = rows.get_indexer(object_ids(list(block.constraint.values())))
         activity, dual = row_value[i], row_dual[i] if row_dual is not None else np.full(len(i), np.nan)
         solution.rows[name] = RowValues(activity, lower[i], upper[i], dual)
 
@@ -319,7 +319,7 @@ def _extract_ranging(model: LinearModel, form: StandardForm, highs: highspy.High
     dictionaries stay empty.
     """
     exists = {name: grid.exists for name, grid in model.variables.items()}  # an object comparison: once
-    at = {name: columns.get_indexer(_ids(grid.grid[exists[name]])) for name, grid in model.variables.items()}
+    at = {name: columns.get_indexer(object_ids(grid.grid[exists[name]])) for name, grid in model.variables.items()}
     col_dual = np.append(np.asarray(result.col_dual, dtype=float), np.nan)
     for name in model.variables:
         solution.reduced_costs[name] = _on_grid(exists[name], col_dual[at[name]])
@@ -351,7 +351,7 @@ def _extract_ranging(model: LinearModel, form: StandardForm, highs: highspy.High
     pad = [np.append(a, np.nan) for a in (lower, upper, at_lower, at_upper)]
     status_pad = np.append(row_status, NOT_IN_LP).astype(np.int8)
     for name, block in model.blocks.items():
-        i = rows.get_indexer(_ids(list(block.constraint.values())))
+        i = rows.get_indexer(object_ids(list(block.constraint.values())))
         solution.ranging[name] = RowRanging(*(a[i] for a in pad), status=status_pad[i])
 
     # Columns: cost ranging as HiGHS reports it; bound ranging only for variables at a bound.

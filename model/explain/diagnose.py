@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from model.lp import LinearModel
+from model.lp import LinearModel, volume_weights
 from model.network import position
 from model.scenario.loader import SourceMap, dotted
 from model.scenario.schema import Scenario
-from model.solve import SolveOptions, StandardForm, _highs_lp, _id_index, _ids, to_standard_form
+from model.solve import SolveOptions, StandardForm, highs_lp, id_index, object_ids, to_standard_form
 
 COLUMNS = ["kind", "family", "field", "line", "period", "subject", "current", "relaxed_to", "unit", "sentence"]
 
@@ -88,12 +88,8 @@ def diagnose(model: LinearModel, scenario: Scenario, source: SourceMap | None = 
 
 def _block_rows(model: LinearModel, form: StandardForm) -> dict[str, np.ndarray]:
     """For each constraint block, the position of each of its rows in the standard form (-1: dropped)."""
-    rows = _id_index([r.constraint for r in form.rows])
-    return {name: rows.get_indexer(_ids(list(block.constraint.values()))) for name, block in model.blocks.items()}
-
-
-def _volumes(model: LinearModel) -> np.ndarray:
-    return np.array([[model.lp.volume[d, p].value for p in model.sets.periods] for d in model.sets.demands.demand])
+    rows = id_index([r.constraint for r in form.rows])
+    return {name: rows.get_indexer(object_ids(list(block.constraint.values()))) for name, block in model.blocks.items()}
 
 
 def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elastic:
@@ -101,7 +97,7 @@ def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elas
     sets, lp = model.sets, model.lp
     period_of = {p: t for t, p in enumerate(sets.periods)}
     demand_of = {d: i for i, d in enumerate(sets.demands.demand)}
-    volume = _volumes(model)
+    volume = model.sets.volumes
     block_rows = _block_rows(model, form)
     m, n = len(form.rows), len(form.columns)
     entries: list[tuple[int, int, float]] = []  # (row, slack column, coefficient)
@@ -129,9 +125,9 @@ def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elas
     col_upper = form.col_upper.copy()
     staff_rows = []
     s_grid = model.variables["s"]
-    columns = _id_index(form.columns)
+    columns = id_index(form.columns)
     for (i, t), var in zip(zip(*np.nonzero(s_grid.exists)), s_grid.grid[s_grid.exists]):
-        j = columns.get_indexer(_ids([var]))[0]
+        j = columns.get_indexer(object_ids([var]))[0]
         if j < 0 or not np.isfinite(col_upper[j]):
             continue
         staff_rows.append((j, col_upper[j]))
@@ -193,23 +189,17 @@ def _row_scale(block: str, label: object, volume: float, lp: object, final_backl
 def _volume_rows(model: LinearModel, block_rows: dict[str, np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
     """Where V[d,t] enters: per block, the standard-form row of each (d, t) (-1: none) and V's
     coefficient on that row's right-hand side, per demand."""
-    sets, lp = model.sets, model.lp
+    sets = model.sets
     demands = sets.demands
     D, T = len(demands), sets.period_count
     keys = pd.DataFrame({"demand": np.repeat(demands.demand.to_numpy(), T),
                          "node": np.repeat(demands.origin.to_numpy(), T),
                          "period": np.tile(np.asarray(sets.periods, dtype=object), D)})
-    nodes = sets.demand_nodes
-    origin = nodes.iloc[position(nodes, ["demand", "node"], demands, ["demand", "origin"])]
-    origin_time = np.where(origin.storable, origin.node_time, 0.0)
-    quality = np.array([1.0 - lp.min_quality[d].value if d in lp.min_quality else 0.0 for d in demands.demand])
-    response = np.array([lp.max_response_time[d].value if d in lp.max_response_time else 0.0
-                         for d in demands.demand]) - origin_time
+    weights = volume_weights(model)
     found = []
-    for block, key, weight in (("pass_through", ["demand", "node", "period"], np.full(D, -1.0)),
-                               ("work_balance", ["demand", "node", "period"], np.full(D, 1.0)),
-                               ("quality_target", ["demand", "period"], quality),
-                               ("response_time_target", ["demand", "period"], response)):
+    for block, key in (("pass_through", ["demand", "node", "period"]), ("work_balance", ["demand", "node", "period"]),
+                       ("quality_target", ["demand", "period"]), ("response_time_target", ["demand", "period"])):
+        weight = weights[block]
         j = position(model.blocks[block].labels, key, keys)
         rows = np.where(j >= 0, block_rows[block][np.maximum(j, 0)] if len(block_rows[block]) else -1, -1)
         found.append((rows.reshape(D, T), weight))
@@ -232,7 +222,7 @@ def _solve_elastic(form: StandardForm, elastic: Elastic, options: SolveOptions) 
         offset=0.0, matrix=elastic.matrix, col_lower=elastic.col_lower, col_upper=elastic.col_upper,
         row_lower=elastic.row_lower, row_upper=elastic.row_upper, integer=elastic.integer)
     highs = _limited_highs(options)
-    highs.passModel(_highs_lp(stretched))
+    highs.passModel(highs_lp(stretched))
     highs.run()
     status = highs.getModelStatus()
     found = status == highspy.HighsModelStatus.kOptimal or (
@@ -263,13 +253,13 @@ def _relaxations(model: LinearModel, scenario: Scenario, source: SourceMap | Non
 def _served(model: LinearModel, form: StandardForm, elastic: Elastic, values: np.ndarray) -> np.ndarray:
     """Volume served per demand and period in the elastic solution (volume less backlog, unmet, unserved)."""
     sets = model.sets
-    served = _volumes(model).astype(float)
-    columns = _id_index(form.columns)
+    served = model.sets.volumes.astype(float)
+    columns = id_index(form.columns)
     for name, sign in (("b", -1.0), ("u", -1.0)):
         grid = model.variables[name]
         if not grid.exists.any():
             continue
-        at = columns.get_indexer(_ids(grid.grid[grid.exists]))
+        at = columns.get_indexer(object_ids(grid.grid[grid.exists]))
         amounts = np.zeros(grid.grid.shape)
         amounts[grid.exists] = np.where(at >= 0, values[np.maximum(at, 0)], 0.0)
         rows = pd.Index(sets.demands.demand).get_indexer(grid.rows.demand)
@@ -388,7 +378,7 @@ def _conflicts(model: LinearModel, form: StandardForm, scenario: Scenario, sourc
     highs = _limited_highs(options)
     highs.setOptionValue("solver", "simplex")  # an interior-point infeasible solve cannot give an IIS
     highs.setOptionValue("iis_strategy", 4)
-    highs.passModel(_highs_lp(form))
+    highs.passModel(highs_lp(form))
     highs.run()
     status, iis = highs.getIis()
     if status != highspy.HighsStatus.kOk or not iis.valid_:
@@ -411,7 +401,7 @@ def _conflicts(model: LinearModel, form: StandardForm, scenario: Scenario, sourc
         text = f"{name.replace('_', ' ')} for {label.subject} in {label.period}"
         found.append(_row("conflict", name, field, line, label.period, label.subject, np.nan, np.nan, "",
                           f"In the conflicting set: {text}" + (f" ({field}, line {line})" if line else "") + "."))
-    staff_columns = _id_index(form.columns).get_indexer(_ids(model.variables["s"].grid[model.variables["s"].exists]))
+    staff_columns = id_index(form.columns).get_indexer(object_ids(model.variables["s"].grid[model.variables["s"].exists]))
     staff_at = dict(zip(staff_columns, zip(*np.nonzero(model.variables["s"].exists))))
     for column in iis.col_index_:
         if column in staff_at:

@@ -45,9 +45,9 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from model.lp import LinearModel
+from model.lp import LinearModel, volume_weights
 from model.scenario.schema import Scenario
-from model.solve import (BASIS_STATUS, NOT_IN_LP, RowRanging, Solution, SolveOptions, _id_index, _ids, solve,
+from model.solve import (BASIS_STATUS, NOT_IN_LP, RowRanging, Solution, SolveOptions, id_index, object_ids, solve,
                          to_standard_form)
 
 COLUMNS = ["basis", "family", "period", "subject", "field", "value", "shadow_price", "currency", "unit",
@@ -396,18 +396,7 @@ class _Figures:
         sets, lp = self.sets, self.model.lp
         demands = sets.demands
         D, T = len(demands), sets.period_count
-        nodes = sets.demand_nodes
-        storable_origin = nodes[nodes.storable & nodes.is_origin]
-        origin_time = pd.Series(storable_origin.node_time.to_numpy(), index=storable_origin.demand)
-        weights = {
-            "pass_through": np.full(D, -1.0),
-            "work_balance": np.full(D, 1.0),
-            "quality_target": 1.0 - np.array([lp.min_quality[d].value if d in lp.min_quality else 1.0
-                                              for d in demands.demand], dtype=float),
-            "response_time_target": np.array([lp.max_response_time[d].value if d in lp.max_response_time else 0.0
-                                              for d in demands.demand], dtype=float)
-            - origin_time.reindex(demands.demand).fillna(0.0).to_numpy(),
-        }
+        weights = volume_weights(self.model)
         origin = demands.origin.to_numpy()
         entries = []  # (block, row in block, direction k, coefficient)
         for block, weight in weights.items():
@@ -527,19 +516,19 @@ class _RatioTest:
         n, m = len(form.columns), len(form.rows)
         if not m or not n:
             return
-        columns = _id_index(form.columns)
-        self.row_position = _id_index([r.constraint for r in form.rows])
+        columns = id_index(form.columns)
+        self.row_position = id_index([r.constraint for r in form.rows])
         status = np.full(n + m, NOT_IN_LP, dtype=np.int8)
         value = np.zeros(n + m)
         for name, grid in model.variables.items():
             if name not in solution.column_ranging:
                 return
-            j = columns.get_indexer(_ids(grid.grid[grid.exists]))
+            j = columns.get_indexer(object_ids(grid.grid[grid.exists]))
             ok = j >= 0
             status[j[ok]] = solution.column_ranging[name].status[grid.exists][ok]
             value[j[ok]] = solution.values[name][grid.exists][ok]
         for name, block in model.blocks.items():
-            i = self.row_position.get_indexer(_ids(list(block.constraint.values())))
+            i = self.row_position.get_indexer(object_ids(list(block.constraint.values())))
             ok = i >= 0
             status[n + i[ok]] = solution.ranging[name].status[ok]
             value[n + i[ok]] = solution.rows[name].activity[ok]
@@ -570,7 +559,7 @@ class _RatioTest:
         out = np.full((count, 2), np.nan)
         if not self.ready:
             return out
-        positions = {block: self.row_position.get_indexer(_ids(list(self.model.blocks[block].constraint.values())))
+        positions = {block: self.row_position.get_indexer(object_ids(list(self.model.blocks[block].constraint.values())))
                      for block in {e[0] for e in entries}}
         by_direction: dict[int, list[tuple[int, float]]] = {}
         for block, i, k, coefficient in entries:

@@ -23,7 +23,7 @@ from model.lp.constraints import (
 from model.lp.objective import COST_TERMS, add_objective
 from model.lp.rows import RowBlock, VarGrid
 from model.lp.variables import add_parameters, add_variables, update_parameters
-from model.network import IndexSets
+from model.network import IndexSets, position
 
 
 @dataclass
@@ -73,6 +73,26 @@ FIXED_FIGURES = {
 figure that is not a mutable parameter. A re-solve may change only the parameters."""
 
 
+def volume_weights(model: LinearModel) -> dict[str, np.ndarray]:
+    """Where a volume V[d,t] enters the LP, and its coefficient on that row's right-hand side, per
+    demand (D,): -1 in its origin's pass-through, +1 in its origin's work balance, 1 - Q[d] in its
+    quality target, T[d] - the origin's own time (a storable origin) in its response-time target
+    (0 where the demand has no such row). Marginal costs, the diagnosis and sensitivity read V's
+    effect off these."""
+    sets, lp = model.sets, model.lp
+    demands, nodes = sets.demands, sets.demand_nodes
+    origin = nodes.iloc[position(nodes, ["demand", "node"], demands, ["demand", "origin"])]
+    origin_time = np.where(origin.storable, origin.node_time, 0.0)
+    return {
+        "pass_through": np.full(len(demands), -1.0),
+        "work_balance": np.full(len(demands), 1.0),
+        "quality_target": np.array([1.0 - lp.min_quality[d].value if d in lp.min_quality else 0.0
+                                    for d in demands.demand]),
+        "response_time_target": np.array([lp.max_response_time[d].value - t if d in lp.max_response_time else 0.0
+                                          for d, t in zip(demands.demand, origin_time)]),
+    }
+
+
 def structure(sets: IndexSets) -> tuple:
     """What a re-solve must leave unchanged: FIXED_FIGURES, the periods and period length, and
     which optional parts exist (initial staff, targets, finite capacities)."""
@@ -97,4 +117,4 @@ def update(model: LinearModel, sets: IndexSets) -> LinearModel:
     return replace(model, sets=sets)
 
 
-__all__ = ["COST_TERMS", "LinearModel", "build", "update"]
+__all__ = ["COST_TERMS", "LinearModel", "build", "update", "volume_weights"]
