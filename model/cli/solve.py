@@ -1,4 +1,4 @@
-"""The command line: parses arguments, prints, and maps outcomes to exit codes. No modelling here."""
+"""`validate`, `solve` and `generate`: one scenario at a time."""
 
 from __future__ import annotations
 
@@ -9,42 +9,20 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 
-from model.errors import ScenarioError
+from model.cli.common import EXIT, ScenarioFile, app, err, load, out
 from model.generate import Size, generate, write_scenario
 from model.lp import build
 from model.network import index_sets
 from model.optimise import Outcome, optimise, optimise_options
 from model.runs import write_run
-from model.scenario import Scenario, read_scenario
-from model.scenario.loader import SourceMap
-
-EXIT = {"optimal": 0, "error": 1, "bad_input": 2, "infeasible": 3, "unbounded": 4, "time_limit": 5}
-"""Exit codes: 0 optimal, 1 solver error or failed check, 2 bad input, 3 infeasible, 4 unbounded, 5 time limit."""
-
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="End-to-end process cost optimiser: cheapest staffing and routing that meets quality and "
-                       "response-time targets.")
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 132)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
-
-
-def _load(path: Path) -> tuple[Scenario, SourceMap, bytes]:
-    try:
-        return read_scenario(path)
-    except ScenarioError as error:
-        err.print(str(error), markup=False)
-        raise typer.Exit(EXIT["bad_input"]) from None
 
 
 @app.command()
 def validate(file: ScenarioFile) -> None:
     """Check a scenario file; print every problem (exit 2) or a one-screen summary of what it holds."""
-    scenario, _, _ = _load(file)
+    scenario, _, _ = load(file)
     sets = index_sets(scenario)
     model = build(sets, name=scenario.name, integer_staff=scenario.solver.integer_staff)
     out.print(f"[bold]{file}[/bold] is valid: scenario [bold]{scenario.name}[/bold], "
@@ -80,7 +58,7 @@ def solve(
     algorithm: Annotated[Optional[str], typer.Option(help="auto, simplex or ipm.")] = None,
 ) -> None:
     """Solve a scenario, write its run folder, and print the plan's cost and service levels."""
-    scenario, source, raw = _load(file)
+    scenario, source, raw = load(file)
     try:
         options, integer = optimise_options(scenario, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                                          algorithm=algorithm, integer_staff=integer_staff)
@@ -188,7 +166,3 @@ def generate_command(
     write_scenario(data, out_file)
     out.print(f"Wrote {out_file}: {len(data['nodes'])} nodes, {len(data['arcs'])} arcs, "
               f"{len(data['demands'])} demands, {periods} period(s)")
-
-
-def main() -> None:
-    app()
