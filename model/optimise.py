@@ -15,13 +15,13 @@ from model.errors import InfeasibleRow
 from model.explain.diagnose import COLUMNS as DIAGNOSIS_COLUMNS
 from model.explain.diagnose import diagnose
 from model.explain.sensitivity import sensitivity_table
-from model.lp import build
+from model.lp import LinearModel, build
 from model.network import index_sets
 from model.results import build_tables, unallocated_cost
 from model.scenario.loader import SourceMap
 from model.scenario.schema import Scenario, Solver
 from model.solution import evaluate
-from model.solve import SolveOptions, Status, solve
+from model.solve import Solution, SolveOptions, Status, solve
 
 
 @dataclass
@@ -60,11 +60,12 @@ def optimise_options(scenario: Scenario, **overrides: object) -> tuple[SolveOpti
 
 
 def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_staff: bool | None = None,
-             source: SourceMap | None = None) -> Outcome:
+             source: SourceMap | None = None, sensitivity: bool = True) -> Outcome:
     """Solve the scenario; the status says how it went (never raises for infeasible or failed solves).
 
     An infeasible scenario is diagnosed (`Outcome.diagnosis`); `source` (from `read_scenario`) lets
-    the diagnosis name the YAML line of each field.
+    the diagnosis name the YAML line of each field. `sensitivity=False` skips the sensitivity table
+    (its extra solve with integers fixed, for a MILP, and its ranging work).
     """
     default_options, integer = optimise_options(scenario, integer_staff=integer_staff)
     options = options or default_options
@@ -77,12 +78,23 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
     try:
         model = build(sets, name=scenario.name, integer_staff=integer)
     except InfeasibleRow as reason:
-        diagnosis = pd.DataFrame([{"kind": "conflict", "sentence": f"{reason}."}], columns=DIAGNOSIS_COLUMNS)
-        return Outcome(scenario, "infeasible", str(reason), timings=timings, diagnosis=diagnosis)
+        return infeasible_at_build(scenario, reason, timings)
     timings["build"] = time.perf_counter() - start
-
     solution = solve(model, options)
-    timings.update(solution.timings)
+    return outcome_of(scenario, model, solution, options, timings, source, sensitivity)
+
+
+def infeasible_at_build(scenario: Scenario, reason: InfeasibleRow, timings: dict[str, float]) -> Outcome:
+    """A row that no plan can meet, found while building (an empty row whose bounds exclude 0)."""
+    diagnosis = pd.DataFrame([{"kind": "conflict", "sentence": f"{reason}."}], columns=DIAGNOSIS_COLUMNS)
+    return Outcome(scenario, "infeasible", str(reason), timings=timings, diagnosis=diagnosis)
+
+
+def outcome_of(scenario: Scenario, model: LinearModel, solution: Solution, options: SolveOptions,
+               timings: dict[str, float], source: SourceMap | None = None, sensitivity: bool = True) -> Outcome:
+    """A solve's Outcome: diagnosis when infeasible; else the independent check, then the tables."""
+    timings = {**timings, **solution.timings}
+    integer = model.integer_staff
     outcome = Outcome(scenario, solution.status, solution.message, solution.objective, timings=timings,
                       solver=solution.solver, options={**asdict(options), "integer_staff": integer})
     if solution.status == "infeasible":
@@ -93,7 +105,7 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
         return outcome
 
     start = time.perf_counter()
-    ev = evaluate(sets, solution.values, {name: grid.rows for name, grid in model.variables.items()})
+    ev = evaluate(model.sets, solution.values, {name: grid.rows for name, grid in model.variables.items()})
     outcome.violations = check_solution(ev, integer) + check_objective(ev, solution.objective)
     timings["check"] = time.perf_counter() - start
     if outcome.violations:
@@ -107,7 +119,7 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
     outcome.tables = build_tables(model, solution, ev, scenario.currency)
     outcome.unallocated_cost = unallocated_cost(outcome.tables)
     timings["tables"] = time.perf_counter() - start
-    if outcome.status == "optimal":
+    if sensitivity and outcome.status == "optimal":
         start = time.perf_counter()
         outcome.tables["sensitivity"] = sensitivity_table(model, solution, scenario)  # a MILP's: integers fixed
         timings["sensitivity"] = time.perf_counter() - start

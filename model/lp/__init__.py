@@ -35,6 +35,7 @@ class LinearModel:
     variables: dict[str, VarGrid]
     blocks: dict[str, RowBlock]
     integer_staff: bool
+    shape: tuple = ()  # `structure(sets)`: what a re-solve must leave unchanged
 
 
 def build(sets: IndexSets, name: str = "value_chain", integer_staff: bool = False) -> LinearModel:
@@ -55,7 +56,7 @@ def build(sets: IndexSets, name: str = "value_chain", integer_staff: bool = Fals
         *add_end_of_horizon(ctx),  # 8
     ]
     add_objective(lp, v)
-    return LinearModel(lp, sets, v, {b.name: b for b in blocks}, integer_staff)
+    return LinearModel(lp, sets, v, {b.name: b for b in blocks}, integer_staff, structure(sets))
 
 
 FIXED_FIGURES = {
@@ -110,7 +111,7 @@ def update(model: LinearModel, sets: IndexSets) -> LinearModel:
 
     The Pyomo model is changed in place: the LinearModel passed in shares it and is stale afterwards.
     """
-    if structure(sets) != structure(model.sets):
+    if structure(sets) != model.shape:
         raise ValueError("the what-if changes more than the mutable parameters (volumes, costs, targets, "
                          "capacities, staff bounds): build the model again")
     update_parameters(model.lp, sets)
