@@ -14,7 +14,9 @@ from model.errors import E2EError, Problem, ScenarioError
 from model.optimise import Outcome, optimise, optimise_options
 from model.runs import read_run, write_run
 from model.scenario import Scenario, load_scenario, read_scenario
+from model.scenario.overrides import Change, Override, apply_overrides, resolve
 from model.solve import SolveOptions
 
-__all__ = ["E2EError", "Outcome", "Problem", "Scenario", "ScenarioError", "SolveOptions", "load_scenario",
-           "optimise", "optimise_options", "read_run", "read_scenario", "write_run"]
+__all__ = ["Change", "E2EError", "Outcome", "Override", "Problem", "Scenario", "ScenarioError", "SolveOptions",
+           "apply_overrides", "load_scenario", "optimise", "optimise_options", "read_run", "read_scenario", "resolve",
+           "write_run"]

@@ -65,7 +65,7 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
 
     An infeasible scenario is diagnosed (`Outcome.diagnosis`); `source` (from `read_scenario`) lets
     the diagnosis name the YAML line of each field. `sensitivity=False` skips the sensitivity table
-    (its extra solve with integers fixed, for a MILP, and its ranging work).
+    and HiGHS's ranging (then the cost-range columns of the work and flows tables are empty).
     """
     default_options, integer = optimise_options(scenario, integer_staff=integer_staff)
     options = options or default_options
@@ -80,7 +80,7 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
     except InfeasibleRow as reason:
         return infeasible_at_build(scenario, reason, timings)
     timings["build"] = time.perf_counter() - start
-    solution = solve(model, options)
+    solution = solve(model, options, ranging=sensitivity)
     return outcome_of(scenario, model, solution, options, timings, source, sensitivity)
 
 

@@ -1,10 +1,12 @@
 """Run folders: everything a solve produced, written atomically, enough to reproduce it.
 
 runs/<UTC timestamp>-<scenario name>/
-  scenario.yaml       the scenario file exactly as solved
+  scenario.yaml       the scenario file exactly as solved (resolved, when overrides were applied)
   summary.json        status, objective, currency, units, solver and package versions, timings, input SHA-256
   <table>.csv         each result table (see results.TABLES), full precision
   <table>.parquet     the same, with the column units in the schema metadata
+  overrides.yaml      with overrides: the input files' SHA-256 and every field changed (old, new, by what)
+  inputs/             with overrides: each input file as read, in its folder layout, so extends still works
 
 The folder is filled under a temporary name and renamed into place at the end, so an error or an
 interrupt leaves no half-written run behind.
@@ -21,14 +23,18 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ruamel.yaml import YAML
+
 from model.optimise import Outcome
 from model.results import TABLES, column_units
+from model.scenario.overrides import Change
 
 PACKAGES = ("e2e-optimiser", "pyomo", "highspy", "pandas", "numpy", "networkx", "pydantic", "pyarrow", "ruamel.yaml")
 
@@ -88,30 +94,85 @@ def new_run_folder_name(scenario_name: str, now: datetime | None = None) -> str:
 
 
 def write_run(outcome: Outcome, scenario_file: str | Path, out_dir: str | Path = "runs",
-              command: list[str] | None = None, scenario_bytes: bytes | None = None) -> Path:
+              command: list[str] | None = None, scenario_bytes: bytes | None = None,
+              changes: Sequence[Change] = (), inputs: dict[str, bytes] | None = None,
+              folder_name: str | None = None) -> Path:
     """Write the run folder for an outcome (any status) and return its final path.
 
     `scenario_bytes` are the bytes that were validated and solved (the file is read again when not
-    given, which is right only if it has not changed since).
+    given, which is right only if it has not changed since); for an overridden scenario, the
+    resolved YAML (overrides.Resolved.text), with its `changes` and `inputs` (file name -> bytes,
+    names relative to the first file's folder). They go to overrides.yaml and inputs/ when there are
+    changes or more than one input file. `folder_name` replaces `<timestamp>-<scenario>` (a sweep's
+    `0001`); unlike a generated name it is never altered, so FileExistsError if it is taken.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     scenario_text = scenario_bytes if scenario_bytes is not None else Path(scenario_file).read_bytes()
     summary = summary_of(outcome, scenario_text, str(scenario_file), command)
+    overridden = bool(changes) or len(inputs or {}) > 1
+    if overridden:
+        summary["overrides"] = overrides_applied(changes)
     units = summary["units"]
     staging = Path(tempfile.mkdtemp(prefix=".incomplete-", dir=out_dir))
     try:
         (staging / "scenario.yaml").write_bytes(scenario_text)
+        if overridden:
+            _write_overrides(staging, changes, inputs or {})
         for name in TABLES:
             if name in outcome.tables:
                 _write_table(outcome.tables[name], staging / name, units.get(name, {}))
         if outcome.diagnosis is not None:
             outcome.diagnosis.to_csv(staging / "diagnosis.csv", index=False)
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default) + "\n")
+        if folder_name is not None:
+            return _move_to_fixed_name(staging, out_dir, folder_name)
         return _move_into_place(staging, out_dir, new_run_folder_name(outcome.scenario.name))
     except BaseException:  # an interrupt too: never leave a half-written run
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def overrides_applied(changes: Sequence[Change]) -> list[dict]:
+    """summary.json's `overrides`: each override (pattern, value, origin) and how many fields it changed."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for change in changes:
+        key = (change.override, str(change.value), change.origin)
+        counts[key] = counts.get(key, 0) + 1
+    return [{"override": pattern, "value": value, "origin": origin, "fields_changed": count}
+            for (pattern, value, origin), count in counts.items()]
+
+
+def _write_overrides(folder: Path, changes: Sequence[Change], inputs: dict[str, bytes]) -> None:
+    """overrides.yaml (inputs with SHA-256, every change) and inputs/ (each input file's bytes)."""
+    for name, data in inputs.items():
+        relative = Path(name)
+        if relative.is_absolute() or ".." in relative.parts:
+            raise ValueError(f"input file name {name!r} must be relative and inside the run folder")
+        target = folder / "inputs" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    record = {
+        "inputs": [{"file": name, "sha256": sha256(data)} for name, data in inputs.items()],
+        "changes": [{"path": c.path, "old": _plain(c.old), "new": _plain(c.new), "override": c.override,
+                     "value": _plain(c.value), "origin": c.origin} for c in changes],
+    }
+    yaml = YAML(typ="rt")  # keeps the order above: inputs first, each change's path first
+    yaml.default_flow_style = None
+    yaml.width = 120
+    with (folder / "overrides.yaml").open("w", encoding="utf-8") as stream:
+        stream.write("# What turned the input files (inputs/) into scenario.yaml: each field changed, by which\n"
+                     "# override (pattern, value, and where it was written). new: null means removed.\n")
+        yaml.dump(record, stream)
+
+
+def _plain(value: object) -> object:
+    """Plain YAML values: containers copied as built-in types, anything unusual as text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value if value is None or isinstance(value, (bool, int, float, str)) else str(value)
 
 
 def _json_default(value: object) -> object:
@@ -120,12 +181,26 @@ def _json_default(value: object) -> object:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
-def _write_table(frame: pd.DataFrame, stem: Path, units: dict[str, str]) -> None:
+def write_table(frame: pd.DataFrame, stem: Path, units: dict[str, str]) -> None:
+    """`stem`.csv at full precision and `stem`.parquet with the column units in its metadata."""
     frame.to_csv(stem.with_suffix(".csv"), index=False)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     metadata_ = dict(table.schema.metadata or {})
     metadata_[b"units"] = json.dumps(units).encode()
     pq.write_table(table.replace_schema_metadata(metadata_), stem.with_suffix(".parquet"))
+
+
+_write_table = write_table  # write_run looks it up by this name (tests interrupt it there)
+
+
+def _move_to_fixed_name(staging: Path, out_dir: Path, name: str) -> Path:
+    os.chmod(staging, 0o755)
+    target = out_dir / name
+    if target.exists():
+        raise FileExistsError(f"run folder {target} exists already")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(staging, target)
+    return target
 
 
 def _move_into_place(staging: Path, out_dir: Path, name: str) -> Path:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 
 from model.errors import ScenarioError
-from model.scenario import Scenario, read_scenario
+from model.scenario import Scenario
 from model.scenario.loader import SourceMap
+from model.scenario.overrides import Resolved, resolve
 
 EXIT = {"optimal": 0, "error": 1, "bad_input": 2, "infeasible": 3, "unbounded": 4, "time_limit": 5}
 """Exit codes: 0 optimal, 1 solver error or failed check, 2 bad input, 3 infeasible, 4 unbounded, 5 time limit."""
@@ -22,13 +24,28 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 132)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file, or an override file (extends:).",
+                                              show_default=False)]
+SetOption = Annotated[Optional[list[str]], typer.Option(
+    "--set", metavar="PATH=VALUE", show_default=False,
+    help="Override a number, after the file's own overrides; repeatable. PATH may hold wildcards "
+         "(roles.*.cost_per_fte); VALUE is a number, or a change: *1.2, /2, +5, -3, +5%, -3%.")]
+RemoveOption = Annotated[Optional[list[str]], typer.Option(
+    "--remove", metavar="PATH", show_default=False,
+    help="Remove nodes.NAME (with its arcs), arcs.FROM->TO or demands.NAME; repeatable.")]
 
 
-def load(path: Path) -> tuple[Scenario, SourceMap, bytes]:
-    """The validated scenario, or every problem printed and exit 2."""
+def load(path: Path, assignments: Sequence[str] = (),
+         removals: Sequence[str] = ()) -> tuple[Scenario, SourceMap, bytes]:
+    """The validated scenario (its overrides applied), or every problem printed and exit 2."""
+    resolved = load_resolved(path, assignments, removals)
+    return resolved.scenario, resolved.source, resolved.text
+
+
+def load_resolved(path: Path, assignments: Sequence[str] = (), removals: Sequence[str] = ()) -> Resolved:
+    """The scenario resolved through `extends` and the command line's overrides; or exit 2 saying why."""
     try:
-        return read_scenario(path)
+        return resolve(path, assignments or (), removals or ())
     except ScenarioError as error:
         err.print(str(error), markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None

@@ -11,18 +11,22 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from model.cli.common import EXIT, ScenarioFile, app, err, load, out
+from model.cli.common import EXIT, RemoveOption, ScenarioFile, SetOption, app, err, load_resolved, out
 from model.generate import Size, generate, write_scenario
 from model.lp import build
 from model.network import index_sets
 from model.optimise import Outcome, optimise, optimise_options
-from model.runs import write_run
+from model.runs import overrides_applied, write_run
 
 
 @app.command()
-def validate(file: ScenarioFile) -> None:
+def validate(file: ScenarioFile, assignments: SetOption = None, removals: RemoveOption = None) -> None:
     """Check a scenario file; print every problem (exit 2) or a one-screen summary of what it holds."""
-    scenario, _, _ = load(file)
+    resolved = load_resolved(file, assignments or (), removals or ())
+    scenario = resolved.scenario
+    for entry in overrides_applied(resolved.changes):
+        out.print(f"Override {entry['override']}: {entry['value']} ({entry['origin']}) changed "
+                  f"{entry['fields_changed']} field(s)", markup=False)
     sets = index_sets(scenario)
     model = build(sets, name=scenario.name, integer_staff=scenario.solver.integer_staff)
     out.print(f"[bold]{file}[/bold] is valid: scenario [bold]{scenario.name}[/bold], "
@@ -56,9 +60,12 @@ def solve(
     integer_staff: Annotated[Optional[bool], typer.Option("--integer-staff/--no-integer-staff",
                                                           help="Whole FTE (a MILP); default: the scenario's.")] = None,
     algorithm: Annotated[Optional[str], typer.Option(help="auto, simplex or ipm.")] = None,
+    assignments: SetOption = None,
+    removals: RemoveOption = None,
 ) -> None:
     """Solve a scenario, write its run folder, and print the plan's cost and service levels."""
-    scenario, source, raw = load(file)
+    resolved = load_resolved(file, assignments or (), removals or ())
+    scenario, source = resolved.scenario, resolved.source
     try:
         options, integer = optimise_options(scenario, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                                          algorithm=algorithm, integer_staff=integer_staff)
@@ -70,7 +77,8 @@ def solve(
     try:
         with err.status(f"Solving {scenario.name} with HiGHS ..."):
             outcome = optimise(scenario, options, integer_staff=integer, source=source)
-        folder = write_run(outcome, file, out_dir, command=["e2eopt", *sys.argv[1:]], scenario_bytes=raw)
+        folder = write_run(outcome, file, out_dir, command=["e2eopt", *sys.argv[1:]], scenario_bytes=resolved.text,
+                           changes=resolved.changes, inputs=resolved.inputs)
     except KeyboardInterrupt:
         err.print("Interrupted: no run folder was written.")
         raise typer.Exit(130) from None

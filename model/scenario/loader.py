@@ -129,12 +129,20 @@ def load_scenario_with_source(path: str | Path) -> tuple[Scenario, SourceMap]:
 
 
 def read_scenario(path: str | Path) -> tuple[Scenario, SourceMap, bytes]:
-    """Load and validate; also return the exact bytes validated, so a run keeps what it solved."""
+    """Load and validate; also return the exact bytes validated, so a run keeps what it solved.
+
+    An override file (`extends:`) is resolved; its bytes are then the resolved scenario as YAML.
+    """
     path = Path(path)
     if not path.is_file():
         raise ScenarioError([Problem(str(path), None, None, "", "no such file")])
     raw = path.read_bytes()
     data, source = parse_yaml(decode(raw, str(path)), str(path))
+    if isinstance(data, dict) and "extends" in data:
+        from model.scenario.overrides import resolve  # overrides builds on this module
+
+        resolved = resolve(path)
+        return resolved.scenario, resolved.source, resolved.text
     return validate_data(data, source), source, raw
 
 

@@ -50,7 +50,7 @@ class Resolver:
         except InfeasibleRow as reason:
             return infeasible_at_build(base, reason, timings)  # every variant is then built afresh
         timings["build"] = time.perf_counter() - start
-        solution = solve(model, self.options)
+        solution = solve(model, self.options, ranging=self.sensitivity)
         self._model, self._warm_start = model, solution.warm_start
         return outcome_of(base, model, solution, self.options, timings, sensitivity=self.sensitivity)
 
@@ -67,7 +67,7 @@ class Resolver:
             outcome.solver["re_solve"] = False
             return outcome
         timings["update"] = time.perf_counter() - start
-        solution = solve(model, self.options, warm_start=self._warm_start)
+        solution = solve(model, self.options, warm_start=self._warm_start, ranging=self.sensitivity)
         outcome = outcome_of(scenario, model, solution, self.options, timings, sensitivity=self.sensitivity)
         outcome.solver["re_solve"] = True
         return outcome

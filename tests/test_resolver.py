@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from model import optimise
-from model.resolve import Resolver
+from model.resolver import Resolver
 from model.scenario import parse_yaml, validate_data
 from model.scenario.loader import SourceMap
 

@@ -1,0 +1,114 @@
+"""`sweep`: every combination of a grid of overrides, solved into one sweep folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import pandas as pd
+import typer
+from pydantic import ValidationError
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from model.cli.common import EXIT, app, err, out
+from model.errors import Problem, ScenarioError
+from model.sweep import (Plan, SweepResult, axes_of, default_workers, finished_points, new_sweep_folder, plan_sweep,
+                         read_plan, read_sweep_file, run_sweep)
+
+
+@app.command()
+def sweep(
+    file: Annotated[Optional[Path], typer.Argument(
+        help="Base scenario (with --grid), or a sweep file (base: and grid:).", show_default=False)] = None,
+    grid: Annotated[Optional[list[str]], typer.Option(
+        help="PATH=VALUES, e.g. 'demands.*.volume=*0.8:*1.4:0.1' or 'roles.x.cost_per_fte=*1,*1.1'; repeatable: "
+             "every combination is solved.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder that receives the sweep folder.")] = Path("runs"),
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes; default: the number of cores.")] = 0,
+    engine: Annotated[str, typer.Option(help="process (local worker processes) or dask (an existing cluster).")] = "process",
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
+    resume: Annotated[Optional[Path], typer.Option(help="A sweep folder to finish: its finished points are kept.")] = None,
+    time_limit: Annotated[Optional[float], typer.Option(help="Solver time limit per point, in seconds.")] = None,
+    threads: Annotated[Optional[int], typer.Option(help="Solver threads per worker.")] = None,
+    sensitivity: Annotated[bool, typer.Option(help="Also write each point's sensitivity table (slower).")] = False,
+) -> None:
+    """Solve every combination of the grid: a points table, and each point's run folder.
+
+    Each worker builds the model once and re-solves it for each point from the base's basis, so
+    results do not depend on the engine or the number of workers. Infeasible or failed points are
+    recorded with their reason; an interrupted sweep keeps its finished points (--resume FOLDER).
+    """
+    if engine not in ("process", "dask"):
+        err.print(f"--engine: '{engine}' is not allowed: process or dask")
+        raise typer.Exit(EXIT["bad_input"])
+    try:
+        plan, folder = _plan(file, grid or [], out_dir, resume, sensitivity, time_limit=time_limit, threads=threads)
+    except ScenarioError as error:
+        err.print(str(error), markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
+    except ValidationError as error:
+        for problem in error.errors():
+            err.print(f"--{str(problem['loc'][0]).replace('_', '-')}: {problem['input']!r} is not allowed: "
+                      f"{problem['msg']}", markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
+    total = len(plan.points)
+    err.print(f"Sweep of {plan.scenario['name']}: {total} point(s) over {len(plan.axes)} axis/axes -> {folder}")
+    try:
+        result = _run(plan, folder, workers or default_workers(), engine, scheduler)
+    except KeyboardInterrupt:
+        err.print(f"Interrupted: finished points are kept in {folder}; go on with "
+                  f"`e2eopt sweep --resume {folder}`.")
+        raise typer.Exit(130) from None
+    except RuntimeError as error:
+        err.print(str(error))
+        raise typer.Exit(EXIT["bad_input"]) from None
+    _report(result, plan)
+
+
+def _plan(file: Path | None, grid: list[str], out_dir: Path, resume: Path | None, sensitivity: bool,
+          **solver: object) -> tuple[Plan, Path]:
+    if resume is not None:
+        if file is not None or grid:
+            raise ScenarioError([Problem(str(resume), None, None, "", "--resume takes the sweep folder only",
+                                         "The folder holds its base and grid; give no FILE or --grid.")])
+        return read_plan(resume), resume
+    if file is None:
+        raise ScenarioError([Problem("sweep", None, None, "", "give a scenario FILE with --grid, a sweep file, "
+                                                              "or --resume FOLDER")])
+    if grid:
+        axes = axes_of(grid)
+    else:
+        file, axes = read_sweep_file(file)
+    plan = plan_sweep(file, axes, sensitivity, **solver)
+    return plan, new_sweep_folder(plan, out_dir)
+
+
+def _run(plan: Plan, folder: Path, workers: int, engine: str, scheduler: str | None) -> SweepResult:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("elapsed"),
+               TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=False) as progress:
+        task = progress.add_task("points", total=len(plan.points))
+        progress.update(task, completed=len(finished_points(folder)))
+
+        def advance(number: int, status: str) -> None:
+            progress.advance(task)
+
+        return run_sweep(plan, folder, workers, engine, scheduler, on_point=advance)  # type: ignore[arg-type]
+
+
+def _report(result: SweepResult, plan: Plan) -> None:
+    points, currency = result.points, plan.scenario["currency"]
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(result.statuses.items()))
+    out.print(f"Points: {len(points)} ({counts}); solved now: {result.solved}")
+    table = Table("point", *[a.path for a in plan.axes], "status", f"total cost ({currency})",
+                  title="Points (all in points.csv)", title_justify="left")
+    for record in points.head(40).to_dict("records"):
+        cost = record.get("total_cost")
+        table.add_row(str(record["point"]), *[str(record[a.path]) for a in plan.axes], str(record["status"]),
+                      "-" if cost is None or pd.isna(cost) else f"{cost:,.2f}")
+    out.print(table)
+    failed = points[points.status != "optimal"]
+    for row in failed.head(10).itertuples(index=False):
+        out.print(f"  point {row.point}: {row.status}: {str(row.message)[:200]}", markup=False)
+    out.print(f"Sweep folder: [bold]{result.folder}[/bold]")

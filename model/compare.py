@@ -1,0 +1,621 @@
+"""Two run folders side by side: what changed in the inputs, and what it did to cost, staff and service.
+
+`compare(run_a, run_b)` reads both folders (scenario.yaml, summary.json, the result tables) and
+returns a `Comparison` of long tables, one row per key, every number in the unit `UNITS` gives:
+
+  inputs       every scenario field that differs (path, old, new); arcs are keyed FROM->TO, not by
+               their position in the list, so reordering arcs is no change
+  totals       cost by stage and category over the horizon, A, B and the change
+  bridge       per stage, the change in cost split exactly into volume, rate, mix and routing
+               effects (docs/model.md, "Comparing two runs")
+  staffing     FTE and staff cost per node, role and period
+  routing      the biggest shifts of work (demand at node and mode) and hand-offs (demand on arc)
+  demand_kpis  each demand's volume, service, quality, response time and cost per period
+
+A run without result tables (infeasible, failed) is compared on its inputs only; `notes` says so.
+Runs in different currencies or time units are refused: their figures do not add up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from model.errors import E2EError, ScenarioError
+from model.explain.cost_to_serve import UNALLOCATED
+from model.network import modes_of
+from model.runs import read_run
+from model.scenario import Scenario, parse_yaml, validate_data
+from model.scenario.loader import decode
+from model.solution import COST_TABLE
+
+TOTAL = "(total)"
+"""Stage label of the bridge's last row: the sum of the stage rows."""
+
+ABSENT = ""
+"""What `inputs.old` / `inputs.new` hold for a field that one scenario does not have."""
+
+MARKER = "comparison.json"
+"""The file that makes a folder a comparison folder (and so one `write_comparison` may replace)."""
+
+TABLE_NAMES = ("inputs", "totals", "bridge", "staffing", "routing", "demand_kpis")
+
+RESULTS_NEEDED = ("costs", "staffing", "work", "flows", "stock", "demand_kpis", "cost_to_serve")
+
+_MONEY = "{currency}"
+UNITS: dict[str, dict[str, str]] = {
+    "inputs": {"delta": "the field's unit (new - old; numbers only)"},
+    "totals": {"cost_a": _MONEY, "cost_b": _MONEY, "change": _MONEY},
+    "bridge": {name: _MONEY for name in ("cost_a", "cost_b", "change", "volume", "rate", "mix", "routing")},
+    "staffing": {"fte_a": "FTE", "fte_b": "FTE", "fte_change": "FTE",
+                 "cost_a": _MONEY, "cost_b": _MONEY, "cost_change": _MONEY},
+    "routing": {"units_a": "unit", "units_b": "unit", "change": "unit"},
+    "demand_kpis": {
+        **{f"{k}_{s}": "unit" for k in ("volume", "served") for s in ("a", "b", "change")},
+        **{f"quality_{s}": "share done right" for s in ("a", "b", "change")},
+        **{f"response_time_{s}": "{time_unit}" for s in ("a", "b", "change")},
+        **{f"cost_to_serve_{s}": _MONEY for s in ("a", "b", "change")},
+        **{f"cost_per_unit_{s}": "{currency} per unit" for s in ("a", "b", "change")},
+    },
+}
+"""Unit of every numeric column of every comparison table; `{currency}` and `{time_unit}` are the runs'."""
+
+COLUMNS: dict[str, list[str]] = {
+    "inputs": ["path", "change", "old", "new", "delta"],
+    "totals": ["stage", "category", "cost_a", "cost_b", "change", "currency"],
+    "bridge": ["stage", "cost_a", "cost_b", "change", "volume", "rate", "mix", "routing", "currency"],
+    "staffing": ["stage", "node", "role", "period", "fte_a", "fte_b", "fte_change", "cost_a", "cost_b",
+                 "cost_change", "currency"],
+    "routing": ["demand", "kind", "where", "stage", "units_a", "units_b", "change"],
+    "demand_kpis": ["demand", "period", *UNITS["demand_kpis"], "currency"],
+}
+
+
+class CompareError(E2EError):
+    """A folder is not a run folder, or two runs cannot be compared (different currency or time unit)."""
+
+
+@dataclass
+class Run:
+    """One run folder as the comparison needs it."""
+
+    folder: Path
+    summary: dict
+    tables: dict[str, pd.DataFrame]
+    tree: Any  # scenario.yaml as plain Python (dicts, lists, scalars)
+    scenario: Scenario
+
+    @property
+    def status(self) -> str:
+        return str(self.summary.get("status", "unknown"))
+
+    @property
+    def has_results(self) -> bool:
+        return all(name in self.tables for name in RESULTS_NEEDED)
+
+
+@dataclass
+class Comparison:
+    """Run B against run A: every table is B's figure, A's, and B - A."""
+
+    run_a: Path
+    run_b: Path
+    status_a: str
+    status_b: str
+    currency: str
+    time_unit: str
+    inputs: pd.DataFrame
+    totals: pd.DataFrame
+    bridge: pd.DataFrame
+    staffing: pd.DataFrame
+    routing: pd.DataFrame
+    demand_kpis: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_results(self) -> bool:
+        return len(self.bridge) > 0
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in TABLE_NAMES}
+
+    def units(self) -> dict[str, dict[str, str]]:
+        """UNITS with this comparison's currency and time unit filled in."""
+        return {table: {c: u.format(currency=self.currency, time_unit=self.time_unit) for c, u in units.items()}
+                for table, units in UNITS.items()}
+
+
+# ---- reading ---------------------------------------------------------------------------------------
+
+def load_run(folder: str | Path) -> Run:
+    """A run folder's summary, tables and scenario; CompareError when the folder is not a run."""
+    folder = Path(folder)
+    missing = [name for name in ("summary.json", "scenario.yaml") if not (folder / name).is_file()]
+    if not folder.is_dir() or missing:
+        what = "does not exist" if not folder.exists() else (
+            "is not a folder" if not folder.is_dir() else f"has no {' and no '.join(missing)}")
+        raise CompareError(f"{folder} is not a run folder: it {what}. A run folder is what `e2eopt solve` "
+                           "writes (runs/<timestamp>-<scenario>/).")
+    try:
+        summary, tables = read_run(folder)
+        raw = (folder / "scenario.yaml").read_bytes()
+        tree, source = parse_yaml(decode(raw, str(folder / "scenario.yaml")), str(folder / "scenario.yaml"))
+        scenario = validate_data(tree, source)
+    except ScenarioError as error:
+        raise CompareError(f"{folder} is not a usable run folder: its scenario.yaml is not valid:\n{error}") from None
+    except (OSError, ValueError) as error:
+        raise CompareError(f"{folder} is not a usable run folder: {error}") from None
+    return Run(folder, summary, tables, tree, scenario)
+
+
+# ---- the comparison ---------------------------------------------------------------------------------
+
+def compare(run_a: str | Path, run_b: str | Path, top: int | None = 20) -> Comparison:
+    """Run B against run A. `top`: how many routing shifts to keep, the largest first (None: all)."""
+    a, b = load_run(run_a), load_run(run_b)
+    currency, time_unit = _common_units(a, b)
+    notes = _status_notes(a, b)
+    inputs = diff_inputs(a.tree, b.tree)
+    frames: dict[str, pd.DataFrame] = {name: pd.DataFrame(columns=COLUMNS[name]) for name in TABLE_NAMES[1:]}
+    if a.has_results and b.has_results:
+        frames = {
+            "totals": cost_totals(a, b),
+            "bridge": cost_bridge(a, b, notes),
+            "staffing": staffing_change(a, b),
+            "routing": routing_shifts(a, b, top),
+            "demand_kpis": demand_kpi_change(a, b),
+        }
+        for frame in frames.values():
+            if "currency" in frame.columns:
+                frame["currency"] = currency
+    return Comparison(a.folder, b.folder, a.status, b.status, currency, str(time_unit), inputs,
+                      notes=notes, **frames)
+
+
+def _common_units(a: Run, b: Run) -> tuple[str, str]:
+    """The currency and time unit both runs share; CompareError when they differ."""
+    for key, what in (("currency", "currencies"), ("time_unit", "time units")):
+        if a.summary.get(key) != b.summary.get(key):
+            raise CompareError(f"cannot compare runs in different {what}: {a.folder} is in {a.summary.get(key)}, "
+                               f"{b.folder} in {b.summary.get(key)}. Convert one scenario and solve it again.")
+    return str(a.summary.get("currency")), str(a.summary.get("time_unit"))
+
+
+def _status_notes(a: Run, b: Run) -> list[str]:
+    notes = []
+    for label, run in (("A", a), ("B", b)):
+        if not run.has_results:
+            notes.append(f"Run {label} ({run.folder.name}) has no result tables (status {run.status}): "
+                         "only the inputs are compared.")
+    if a.has_results and b.has_results and a.scenario.periods != b.scenario.periods:
+        notes.append("The runs have different periods: costs and volumes are compared over each run's horizon.")
+    return notes
+
+
+# ---- inputs -----------------------------------------------------------------------------------------
+
+def diff_inputs(old: Any, new: Any) -> pd.DataFrame:
+    """Every field that differs between two parsed scenario files: path, change, old, new, delta.
+
+    Mappings are compared key by key; a list of mappings with `from` and `to` (the arcs) by
+    FROM->TO; any other list is one value. A field present on one side only is one row (`added` or
+    `removed`) holding the whole sub-tree, so a new demand is one line, not ten.
+    """
+    rows: list[tuple[str, str, Any, Any]] = []
+    _diff(old, new, "", rows)
+    frame = pd.DataFrame(rows, columns=["path", "change", "old", "new"], dtype=object)  # 2 stays 2, not 2.0
+    frame["delta"] = [_delta(o, n) for o, n in zip(frame.old, frame.new)]
+    frame["old"] = [ABSENT if c == "added" else _text(v) for c, v in zip(frame.change, frame.old)]
+    frame["new"] = [ABSENT if c == "removed" else _text(v) for c, v in zip(frame.change, frame.new)]
+    return frame[COLUMNS["inputs"]]
+
+
+def _diff(old: Any, new: Any, path: str, rows: list) -> None:
+    if isinstance(old, dict) and isinstance(new, dict):
+        _diff_mappings(old, new, path, rows, lambda key: f"{path}.{key}" if path else str(key))
+    elif _is_table(old) and _is_table(new):
+        _diff_mappings(_keyed(old), _keyed(new), path, rows, lambda key: f"{path}[{key}]")
+    elif old != new or isinstance(old, bool) != isinstance(new, bool):  # 1 -> true is a change; 5 -> 5.0 is not
+        rows.append((path, "changed", old, new))
+
+
+def _diff_mappings(old: dict, new: dict, path: str, rows: list, child) -> None:
+    for key in [*old, *(k for k in new if k not in old)]:
+        if key not in new:
+            rows.append((child(key), "removed", old[key], None))
+        elif key not in old:
+            rows.append((child(key), "added", None, new[key]))
+        else:
+            _diff(old[key], new[key], child(key), rows)
+
+
+def _is_table(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
+
+
+def _keyed(items: list[dict]) -> dict[str, dict]:
+    """List items by FROM->TO (arcs), or by position for other lists of mappings."""
+    keyed: dict[str, dict] = {}
+    for index, item in enumerate(items):
+        key = f"{item['from']}->{item['to']}" if "from" in item and "to" in item else str(index)
+        keyed[key if key not in keyed else f"{key}#{index}"] = item
+    return keyed
+
+
+def _delta(old: Any, new: Any) -> float:
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (old, new))
+    return float(new) - float(old) if numbers else np.nan
+
+
+def _text(value: Any) -> str:
+    """A field's value as YAML flow text, so a CSV cell reads like the scenario file."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_text(v) for v in value) + "]"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# ---- costs and the bridge -----------------------------------------------------------------------------
+
+def _stage_order(a: Run, b: Run) -> list[str]:
+    return list(dict.fromkeys([*b.scenario.stages, *a.scenario.stages]))
+
+
+def cost_totals(a: Run, b: Run) -> pd.DataFrame:
+    """Cost by stage and category over the horizon (rows non-zero in either run), A, B and B - A."""
+    def by(run: Run) -> pd.Series:
+        return run.tables["costs"].groupby(["stage", "category"]).amount.sum()
+
+    frame = pd.concat({"cost_a": by(a), "cost_b": by(b)}, axis=1).fillna(0.0).reset_index()
+    frame["change"] = frame.cost_b - frame.cost_a
+    stage_rank = {s: i for i, s in enumerate(_stage_order(a, b))}
+    category_rank = {c: i for i, c in enumerate(COST_TABLE)}
+    frame = frame.sort_values(["stage", "category"], key=lambda c: c.map(stage_rank if c.name == "stage"
+                                                                          else category_rank))
+    frame["currency"] = ""
+    return frame.reset_index(drop=True)[COLUMNS["totals"]]
+
+
+def stage_costs(run: Run) -> pd.Series:
+    """Total cost per stage over the horizon (currency)."""
+    return run.tables["costs"].groupby("stage").amount.sum()
+
+
+def cost_bridge(a: Run, b: Run, notes: list[str] | None = None) -> pd.DataFrame:
+    """Per stage: C_A, C_B, their change, and its split into volume, rate, mix and routing effects.
+
+    volume  = C_A,s (V_B / V_A - 1): the cost had every demand grown at the overall rate;
+    rate    = sum over B's cost items of (p_B - p_A) q_B: B's plan repriced at A's prices;
+    mix     = sum_d CTS_A[d,s] (r_d - r): demands growing faster or slower than the total;
+    routing = the rest: where the work went and how it was staffed (and unallocated cost).
+    The last row, stage `(total)`, sums the stages. The four effects add up to the change exactly
+    (routing is defined as the rest), so the bridge reconciles to the cent by construction.
+    """
+    notes = notes if notes is not None else []
+    stages = _stage_order(a, b)
+    cost_a = stage_costs(a).reindex(stages, fill_value=0.0)
+    cost_b = stage_costs(b).reindex(stages, fill_value=0.0)
+    volume_a, volume_b = demand_volumes(a), demand_volumes(b)
+    total_a, total_b = float(volume_a.sum()), float(volume_b.sum())
+    growth = total_b / total_a if total_a > 0 else np.nan
+    if not total_a > 0:
+        notes.append("Run A has no demand volume: the volume and mix effects are 0 and fall to routing.")
+    frame = pd.DataFrame({"stage": stages, "cost_a": cost_a.to_numpy(), "cost_b": cost_b.to_numpy()})
+    frame["change"] = frame.cost_b - frame.cost_a
+    frame["volume"] = frame.cost_a * (growth - 1.0) if total_a > 0 else 0.0
+    frame["rate"] = rate_effect(a, b, notes).reindex(stages, fill_value=0.0).to_numpy()
+    frame["mix"] = mix_effect(a, volume_a, volume_b, growth).reindex(stages, fill_value=0.0).to_numpy()
+    for effect in ("volume", "rate", "mix"):
+        frame[effect] = _no_dust(frame[effect])
+    frame["routing"] = _no_dust(frame.change - frame.volume - frame.rate - frame.mix)
+    total = frame.drop(columns="stage").sum().to_frame().T.assign(stage=TOTAL)
+    frame = pd.concat([frame, total], ignore_index=True)
+    frame["currency"] = ""
+    return frame[COLUMNS["bridge"]]
+
+
+def _no_dust(amounts: pd.Series) -> pd.Series:
+    """Float round-off (below a millionth of a currency unit) is not cost: no "-0.00" in a bridge."""
+    return amounts.where(amounts.abs() >= 1e-6, 0.0)
+
+
+def demand_volumes(run: Run) -> pd.Series:
+    """Each demand's volume over the horizon (units), from demand_kpis."""
+    return run.tables["demand_kpis"].groupby("demand", sort=False).volume.sum()
+
+
+def mix_effect(a: Run, volume_a: pd.Series, volume_b: pd.Series, growth: float) -> pd.Series:
+    """Per stage: sum_d CTS_A[d,s] (r_d - r), r_d = V_B[d] / V_A[d] (0 for a demand B no longer has).
+
+    A demand with no volume in A (new in B, or 0 before) has no growth rate: its cost is routing.
+    """
+    if not np.isfinite(growth):
+        return pd.Series(dtype=float)
+    serving = cost_to_serve_by_stage(a)
+    ratio = volume_b.reindex(volume_a.index, fill_value=0.0) / volume_a.where(volume_a > 0)
+    excess = serving.demand.map(ratio - growth).fillna(0.0)
+    return (serving.cost * excess).groupby(serving.stage).sum()
+
+
+# ---- the rate effect: B's plan at A's prices -------------------------------------------------------
+
+_STAFF_ITEMS = {"labour": "fte", "overtime": "overtime_hours", "hiring": "hires", "layoffs": "layoffs"}
+"""Cost category -> staffing column holding its quantity (FTE, hours, FTE, FTE)."""
+
+
+def prices(scenario: Scenario) -> pd.DataFrame:
+    """Every price of a scenario as (category, key, mode, price): per FTE, per overtime hour, per hire
+    and layoff (key = role), per unit processed (key = node, mode), per unit handed over (key = arc
+    FROM->TO), per unit held (key = node), per unit backlogged or unmet (key = demand). A price that
+    does not exist (no overtime section, backlog or unmet not allowed) has no row."""
+    rows: list[tuple[str, str, str, float]] = []
+    for name, role in scenario.roles.items():
+        rows += [("labour", name, "", role.cost_per_fte), ("hiring", name, "", role.hire_cost),
+                 ("layoffs", name, "", role.layoff_cost)]
+        if role.overtime is not None:
+            rows.append(("overtime", name, "", role.overtime.cost_per_hour))
+    for name, node in scenario.nodes.items():
+        rows += [("processing", name, mode["mode"], mode["unit_cost"]) for mode in modes_of(scenario, name)]
+        if node.stock is not None:
+            rows.append(("holding", name, "", node.stock.holding_cost))
+    rows += [("handoffs", arc.key, "", arc.cost) for arc in scenario.arcs]
+    for name, demand in scenario.demands.items():
+        rows += [(category, name, "", price) for category, price in
+                 (("backlog", demand.backlog_cost), ("unmet", demand.unmet_penalty)) if price is not None]
+    return pd.DataFrame(rows, columns=["category", "key", "mode", "price"])
+
+
+def cost_items(run: Run) -> pd.DataFrame:
+    """The run's priced quantities as (stage, category, key, mode, quantity), from its tables."""
+    tables, scenario = run.tables, run.scenario
+    stage_of = {name: node.stage for name, node in scenario.nodes.items()}
+    staffing = tables["staffing"]
+    parts = [staffing[["stage", "role"]].rename(columns={"role": "key"})
+             .assign(category=category, mode="", quantity=staffing[column].to_numpy())
+             for category, column in _STAFF_ITEMS.items()]
+    work = tables["work"]
+    parts.append(work[["stage", "node", "mode"]].rename(columns={"node": "key"})
+                 .assign(category="processing", quantity=work.units.to_numpy()))
+    flows = tables["flows"]
+    parts.append(pd.DataFrame({"stage": flows["to"].map(stage_of), "key": flows.arc, "mode": "",
+                               "category": "handoffs", "quantity": flows.units}))
+    stock = tables["stock"]
+    parts.append(pd.DataFrame({"stage": stock.stage, "key": stock.node, "mode": "", "category": "holding",
+                               "quantity": stock.closing}))
+    kpis = tables["demand_kpis"]
+    origin_stage = kpis.demand.map({d: stage_of[spec.origin] for d, spec in scenario.demands.items()})
+    for category, column in (("backlog", "backlog"), ("unmet", "unmet")):
+        parts.append(pd.DataFrame({"stage": origin_stage, "key": kpis.demand, "mode": "", "category": category,
+                                   "quantity": kpis[column]}))
+    items = pd.concat(parts, ignore_index=True)
+    return items[items.quantity != 0]
+
+
+def rate_effect(a: Run, b: Run, notes: list[str] | None = None) -> pd.Series:
+    """Per stage: sum over B's cost items of (p_B - p_A) q_B (currency).
+
+    An item A had no price for (a new role, node, arc or demand; overtime, backlog or unmet that A
+    did not allow) counts as unchanged: its cost is a change of plan, so it falls to routing.
+    Repricing B's items at B's prices must give B's costs table; a note says when it does not.
+    """
+    keys = ["category", "key", "mode"]
+    items = cost_items(b).merge(prices(b.scenario), on=keys, how="left")
+    items = items.merge(prices(a.scenario).rename(columns={"price": "price_a"}), on=keys, how="left")
+    items["price_a"] = items.price_a.fillna(items.price)
+    repriced = (items.price * items.quantity).groupby(items.stage).sum()
+    costs = stage_costs(b).reindex(repriced.index.union(stage_costs(b).index), fill_value=0.0)
+    gap = (repriced.reindex(costs.index, fill_value=0.0) - costs).abs()
+    if notes is not None and (items.price.isna().any() or (gap > 1e-6 * (1.0 + costs.abs())).any()):
+        notes.append(f"Run B's tables do not reprice exactly with its scenario.yaml (largest gap "
+                     f"{gap.max():,.2f} in stage {gap.idxmax()}): the rate effect is approximate, routing takes "
+                     "the rest.")
+    return ((items.price - items.price_a) * items.quantity).groupby(items.stage).sum()
+
+
+# ---- cost-to-serve by stage (run A), for the mix effect -------------------------------------------
+
+def _share(part: pd.Series | np.ndarray, whole: pd.Series | np.ndarray) -> np.ndarray:
+    part, whole = np.asarray(part, dtype=float), np.asarray(whole, dtype=float)
+    return np.divide(part, whole, out=np.zeros_like(part), where=whole > 0)
+
+
+def cost_to_serve_by_stage(run: Run) -> pd.DataFrame:
+    """Cost allocated to each demand in each stage over the horizon: (demand, stage, cost).
+
+    The cost_to_serve table is per demand and period, summed over stages; the mix effect needs it
+    per stage. This applies the same rules (model/explain/cost_to_serve.py) to the run's tables,
+    per node, and sums by stage; over the stages it gives the table's cost_to_serve per demand.
+    Staff cost no demand caused (the `(unallocated)` row) is left out.
+    """
+    tables, scenario = run.tables, run.scenario
+    stage_of = pd.Series({name: node.stage for name, node in scenario.nodes.items()})
+    flows, stock = tables["flows"], tables["stock"]
+    serving = tables["cost_to_serve"]
+    serving = serving[serving.demand != UNALLOCATED]
+    origin = pd.Series({d: spec.origin for d, spec in scenario.demands.items()})
+    staff = staff_cost_by_demand(run)
+    parts = [
+        tables["work"][["demand", "stage", "cost"]],
+        pd.DataFrame({"demand": flows.demand, "stage": flows["to"].map(stage_of), "cost": flows.cost}),
+        pd.DataFrame({"demand": stock.demand, "stage": stock.stage, "cost": stock.holding_cost}),
+        pd.DataFrame({"demand": serving.demand, "stage": serving.demand.map(origin).map(stage_of),
+                      "cost": serving.backlog + serving.unmet}),
+        pd.DataFrame({"demand": staff.demand, "stage": staff.node.map(stage_of), "cost": staff.cost}),
+    ]
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.groupby(["demand", "stage"], sort=False, as_index=False).cost.sum()
+
+
+def _staff_costs(run: Run) -> pd.DataFrame:
+    """The staffing table with each row's cost split by allocation rule (currency):
+    `by_now` (used labour and overtime, and idle cost in a period someone worked: shared by that
+    period's hours), `by_horizon` (idle cost in a period nobody worked, hiring, layoffs: shared by
+    the horizon's hours) and `total`."""
+    roles = run.scenario.roles
+    rate = pd.DataFrame({
+        "role": list(roles),
+        "cost_per_fte": [r.cost_per_fte for r in roles.values()],
+        "overtime_cost": [r.overtime.cost_per_hour if r.overtime else 0.0 for r in roles.values()],
+        "hire_cost": [r.hire_cost for r in roles.values()],
+        "layoff_cost": [r.layoff_cost for r in roles.values()],
+        "hours_per_fte": [r.hours_per_fte for r in roles.values()],
+    })
+    staff = run.tables["staffing"].merge(rate, on="role", how="left")
+    paid_cost = staff.fte * staff.cost_per_fte + staff.overtime_hours * staff.overtime_cost
+    moves = staff.hires * staff.hire_cost + staff.layoffs * staff.layoff_cost
+    used = np.minimum(_share(staff.hours_used, staff.hours_per_fte * staff.fte + staff.overtime_hours), 1.0)
+    busy = staff.hours_used.to_numpy() > 0
+    idle = paid_cost * (1.0 - used)
+    staff["by_now"] = paid_cost * used + np.where(busy, idle, 0.0)
+    staff["by_horizon"] = np.where(busy, 0.0, idle) + moves
+    staff["total"] = paid_cost + moves
+    return staff
+
+
+def staff_cost_by_demand(run: Run) -> pd.DataFrame:
+    """Staff cost allocated to (demand, node) over the horizon, by the cost-to-serve rules (currency)."""
+    staff = _staff_costs(run)
+    work = run.tables["work"].rename(columns={"mode": "role"})
+    rows = work.merge(staff[["period", "node", "role", "hours_used", "by_now"]], on=["period", "node", "role"])
+    rows["now"] = rows.by_now * _share(rows.hours, rows.hours_used)
+    per_role = rows.groupby(["demand", "node", "role"], as_index=False).agg(now=("now", "sum"), hours=("hours", "sum"))
+    role_totals = staff.groupby(["node", "role"], as_index=False).agg(
+        role_hours=("hours_used", "sum"), by_horizon=("by_horizon", "sum"), total=("total", "sum"))
+    per_role = per_role.merge(role_totals, on=["node", "role"])
+    per_role["cost"] = per_role.now + per_role.by_horizon * _share(per_role.hours, per_role.role_hours)
+    # A role nobody used at a node where others worked: its whole cost goes to the node's demands by hours.
+    orphaned = role_totals[role_totals.role_hours <= 0].groupby("node").total.sum()
+    node_hours = role_totals.groupby("node").role_hours.sum()
+    per_node = per_role.groupby(["demand", "node"], as_index=False).agg(cost=("cost", "sum"), hours=("hours", "sum"))
+    share = _share(per_node.hours, per_node.node.map(node_hours).fillna(0.0))
+    per_node["cost"] += per_node.node.map(orphaned).fillna(0.0).to_numpy() * share
+    return per_node[["demand", "node", "cost"]]
+
+
+# ---- staffing, routing, service -------------------------------------------------------------------------
+
+def _side_by_side(frame_a: pd.DataFrame, frame_b: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
+    """Outer join on keys: B's rows in B's order, then rows only A has; `<value>_a`, `<value>_b`
+    (NaN on the side that lacks the row: the caller says whether that means 0)."""
+    left = frame_b[keys + values].assign(_at_b=np.arange(len(frame_b)))
+    right = frame_a[keys + values].assign(_at_a=np.arange(len(frame_a)))
+    merged = left.merge(right, on=keys, how="outer", suffixes=("_b", "_a"))  # pandas sorts an outer join
+    merged = merged.sort_values(["_at_b", "_at_a"], na_position="last", kind="stable")
+    return merged.drop(columns=["_at_b", "_at_a"]).reset_index(drop=True)
+
+
+def staffing_change(a: Run, b: Run) -> pd.DataFrame:
+    """FTE and staff cost per node, role and period: A, B and B - A (a role a run lacks has 0 FTE)."""
+    keys = ["node", "role", "period"]
+    frame = _side_by_side(a.tables["staffing"], b.tables["staffing"], keys, ["fte", "cost"])
+    stage_of = {**{n: x.stage for n, x in a.scenario.nodes.items()}, **{n: x.stage for n, x in b.scenario.nodes.items()}}
+    frame["stage"] = frame.node.map(stage_of)
+    for value in ("fte", "cost"):
+        frame[[f"{value}_a", f"{value}_b"]] = frame[[f"{value}_a", f"{value}_b"]].fillna(0.0)
+        frame[f"{value}_change"] = frame[f"{value}_b"] - frame[f"{value}_a"]
+    frame["currency"] = ""
+    return frame[COLUMNS["staffing"]]
+
+
+def _placements(run: Run) -> pd.DataFrame:
+    """Units of each demand per node and mode (work) and per arc (hand-offs), over the horizon."""
+    work = run.tables["work"].groupby(["demand", "stage", "node", "mode"], sort=False, as_index=False).units.sum()
+    where = np.where(work.node == work["mode"], work.node, work.node + " (" + work["mode"] + ")")
+    work = pd.DataFrame({"demand": work.demand, "kind": "work", "where": where, "stage": work.stage,
+                         "units": work.units})
+    stage_of = {name: node.stage for name, node in run.scenario.nodes.items()}
+    flows = run.tables["flows"].groupby(["demand", "arc", "to"], sort=False, as_index=False).units.sum()
+    flows = pd.DataFrame({"demand": flows.demand, "kind": "hand-off", "where": flows.arc,
+                          "stage": flows["to"].map(stage_of), "units": flows.units})
+    return pd.concat([work, flows], ignore_index=True)
+
+
+def routing_shifts(a: Run, b: Run, top: int | None = 20) -> pd.DataFrame:
+    """The largest changes in where each demand's units are worked or handed over (horizon totals).
+
+    `where` is `node (mode)` for work done by a role, the node for bought-in work, FROM->TO for a
+    hand-off. Sorted by the size of the change; `top` keeps that many (None: every change).
+    """
+    frame = _side_by_side(_placements(a), _placements(b), ["demand", "kind", "where"], ["units", "stage"])
+    frame["stage"] = frame.stage_b.fillna(frame.stage_a)
+    frame[["units_a", "units_b"]] = frame[["units_a", "units_b"]].fillna(0.0)
+    frame["change"] = frame.units_b - frame.units_a
+    scale = 1e-6 * (1.0 + frame[["units_a", "units_b"]].abs().max(axis=1))
+    frame = frame[frame.change.abs() > scale]
+    frame = frame.reindex(frame.change.abs().sort_values(ascending=False, kind="stable").index)
+    if top is not None:
+        frame = frame.head(top)
+    return frame.reset_index(drop=True)[COLUMNS["routing"]]
+
+
+_KPIS = ["volume", "served", "quality", "response_time", "cost_to_serve", "cost_per_unit"]
+
+
+def demand_kpi_change(a: Run, b: Run) -> pd.DataFrame:
+    """Each demand's KPIs per period, A, B and B - A; a demand only one run has is empty on the other side."""
+    frame = _side_by_side(a.tables["demand_kpis"], b.tables["demand_kpis"], ["demand", "period"], _KPIS)
+    for kpi in _KPIS:
+        frame[f"{kpi}_change"] = frame[f"{kpi}_b"] - frame[f"{kpi}_a"]
+    frame["currency"] = ""
+    return frame[COLUMNS["demand_kpis"]]
+
+
+# ---- writing --------------------------------------------------------------------------------------------
+
+def default_folder(run_a: str | Path, run_b: str | Path) -> Path:
+    """`<RUN_B>/compare-<RUN_A folder name>/`: the comparison lives with the run it explains."""
+    return Path(run_b) / f"compare-{Path(run_a).resolve().name}"
+
+
+def write_comparison(comparison: Comparison, folder: str | Path) -> Path:
+    """Write each table as CSV (full precision) and comparison.json (runs, units, notes) into `folder`.
+
+    Written into a temporary folder beside it and renamed into place, so a reader never sees a
+    half-written comparison. An existing comparison folder is replaced; any other non-empty folder
+    is refused (CompareError), so a mistyped --out never deletes someone's files.
+    """
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or (any(folder.iterdir()) and not (folder / MARKER).is_file())):
+        raise CompareError(f"{folder} exists and is not a comparison folder: choose another --out.")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".incomplete-compare-", dir=folder.parent))
+    try:
+        for name, frame in comparison.tables().items():
+            frame.to_csv(staging / f"{name}.csv", index=False)
+        (staging / MARKER).write_text(json.dumps(_description(comparison), indent=2) + "\n")
+        os.chmod(staging, 0o755)
+        _replace(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return folder
+
+
+def _description(comparison: Comparison) -> dict:
+    return {"run_a": str(comparison.run_a), "run_b": str(comparison.run_b), "status_a": comparison.status_a,
+            "status_b": comparison.status_b, "currency": comparison.currency, "time_unit": comparison.time_unit,
+            "notes": comparison.notes, "tables": list(TABLE_NAMES), "units": comparison.units()}
+
+
+def _replace(staging: Path, folder: Path) -> None:
+    """Rename staging to folder; an old comparison there is moved aside first and then deleted."""
+    old = None
+    if folder.exists():
+        old = Path(tempfile.mkdtemp(prefix=".replaced-compare-", dir=folder.parent))
+        os.rename(folder, old / folder.name)
+    os.rename(staging, folder)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

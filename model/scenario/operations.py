@@ -1,0 +1,111 @@
+"""The value of an override: a number that replaces a field, or a relative change of it.
+
+Grammar (the same in a `set:` file and after `--set path=`):
+
+    12   =12   12.5   1e3      set the field to this number
+    *1.2                       multiply by 1.2
+    /4                         divide by 4
+    +5   -3                    add 5, subtract 3 (in the field's own unit)
+    +5%  -3%                   raise or lower by 5 or 3 percent of the current value
+
+A leading sign always means a change: `-3` subtracts 3, it never sets -3 (no scenario figure may be
+negative). The number after an operator is unsigned. A relative change of a per-period list (a
+volume) or of a mapping of numbers (stock by demand) changes every entry; a plain number replaces
+the whole field. Arithmetic is decimal, so 3400 * 1.05 is 3570 exactly, as worked out by hand;
+a whole result of a whole-number field stays a whole number.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+GRAMMAR = ("Allowed: a number (12, =12, 12.5) that replaces the value, or a change of it: "
+           "*1.2, /4, +5, -3, +5%, -3%. In YAML, quote changes that start with '*': \"*1.2\".")
+
+_NUMBER = r"(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"  # unsigned: the sign is the operator
+_OPERATION = re.compile(rf"(?P<op>[=*/+-]?)\s*(?P<number>{_NUMBER})\s*(?P<percent>%?)")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A parsed override value: what to do to a field's number."""
+
+    op: str  # "=", "*", "/", "+", "-"
+    operand: Decimal
+    percent: bool
+    absolute: float | int | None  # the number to set, for "="
+
+    @property
+    def relative(self) -> bool:
+        return self.op != "="
+
+    def apply(self, old: Any) -> Any:
+        """The field's new value; `old` is a number, or a list or mapping of numbers."""
+        if not self.relative:
+            return self.absolute
+        if isinstance(old, list):
+            return [self._change(v) for v in old]
+        if isinstance(old, dict):
+            return {k: self._change(v) for k, v in old.items()}
+        return self._change(old)
+
+    def _change(self, old: int | float) -> int | float:
+        if isinstance(old, float) and not math.isfinite(old):
+            return old  # left for validation to refuse
+        value = Decimal(repr(old)) if isinstance(old, float) else Decimal(old)
+        if self.op == "*":
+            new = value * self.operand
+        elif self.op == "/":
+            new = value / self.operand
+        elif self.percent:
+            sign = 1 if self.op == "+" else -1
+            new = value * (1 + sign * self.operand / 100)
+        else:
+            new = value + self.operand if self.op == "+" else value - self.operand
+        return int(new) if isinstance(old, int) and new == new.to_integral_value() else float(new)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_numeric(value: Any) -> bool:
+    """A field an override can change: a number, or a non-empty list or mapping of numbers."""
+    if is_number(value):
+        return True
+    items = value if isinstance(value, list) else value.values() if isinstance(value, dict) else None
+    return items is not None and len(items) > 0 and all(is_number(v) for v in items)
+
+
+def parse_value(value: Any) -> Operation:
+    """The operation an override value stands for; ValueError saying what is wrong otherwise."""
+    if is_number(value):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a finite number")
+        return Operation("=", Decimal(repr(value)), False, value)
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a number or a change of one")
+    match = _OPERATION.fullmatch(value.strip())
+    if match is None:
+        raise ValueError(f"'{value}' is not a number or a change of one")
+    op, number, percent = match.group("op") or "=", match.group("number"), bool(match.group("percent"))
+    if percent and op not in "+-":
+        raise ValueError(f"'{value}': a percentage is a change, written +{number}% or -{number}%")
+    try:
+        operand = Decimal(number.replace("_", ""))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimal numbers
+        raise ValueError(f"'{value}' is not a number or a change of one") from None
+    if op == "/" and operand == 0:
+        raise ValueError(f"'{value}' divides by zero")
+    absolute = _literal(number) if op == "=" else None
+    return Operation(op, operand, percent, absolute)
+
+
+def _literal(text: str) -> int | float:
+    """A number as written: whole-number text is an int (a count of periods must stay one)."""
+    text = text.replace("_", "")
+    return int(text) if text.isdigit() else float(text)

@@ -1,0 +1,492 @@
+"""What-if overrides: change numbers, remove nodes, arcs or demands, without copying the scenario.
+
+An override file names its base and says what differs:
+
+    extends: appliance-co.yaml          # relative to this file, inside this file's folder tree
+    set:
+      roles.technician.cost_per_fte: "+5%"
+      demands.*.max_response_time: "*1.2"
+    remove: [nodes.partner_north]
+
+and the command line adds `--set 'path=value'` (applied after the file's). Paths and wildcards are
+described in fieldpaths.py, values in operations.py. Removals run before the `set:` entries of the
+same file (a `set:` on a removed node is an error, not a silent no-op): demands first, then nodes
+(with their arcs, and dropped from demands' sinks), then arcs.
+
+`apply_overrides` works on already parsed data, so a sweep can apply many variants to one parse;
+it copies only the containers on the paths it changes and shares the rest with its input, which it
+never modifies. `resolve` reads a file (and its chain of `extends`), applies everything, validates,
+and returns what a run folder needs to reproduce the result.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from model.errors import Problem, ScenarioError
+from model.scenario.fieldpaths import (ABSENT, Match, arc_key, expand, has_wildcard, segments_of, unmatched_hint,
+                                       unmatched_message)
+from model.scenario.loader import FieldPath, SourceMap, _field_doc, closest, decode, parse_yaml, validate_data
+from model.scenario.located import OverriddenSource, split_origin
+from model.scenario.operations import GRAMMAR, is_numeric, parse_value
+from model.scenario.schema import Scenario
+
+EXTENDS_FIELDS = ("extends", "set", "remove")
+REMOVABLE = ("demands", "nodes", "arcs")  # also the order removals run in
+
+
+@dataclass(frozen=True)
+class Override:
+    """One `path: value` entry: a field path (wildcards allowed) and a number or a change of it."""
+
+    path: str
+    value: str | float | int
+    origin: str  # where it was written: "whatif.yaml:7", or "--set"
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One `remove:` entry: nodes.NAME, arcs.FROM->TO or demands.NAME (wildcards allowed)."""
+
+    path: str
+    origin: str = "remove"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One concrete field an override changed (new is None: removed), kept for the run folder."""
+
+    path: str  # concrete, no wildcard; arcs as arcs.FROM->TO
+    old: object  # None when the field was absent
+    new: object  # None when it was removed
+    override: str  # the pattern that caused it
+    origin: str = ""  # where that pattern was written
+    value: object = ""  # the override's value as written ("+5%", 12), or "removed"
+
+
+@dataclass
+class Resolved:
+    """A scenario file resolved through its `extends` chain and overrides, validated."""
+
+    scenario: Scenario
+    source: SourceMap
+    text: bytes  # the input bytes when nothing was overridden; else the resolved scenario as YAML
+    changes: list[Change]
+    inputs: dict[str, bytes] = field(default_factory=dict)  # each file read, by path relative to the first
+
+
+def parse_assignment(text: str, origin: str = "--set") -> Override:
+    """`path=value` from the command line; the value is checked now, so a typo fails before any work."""
+    path, equals, value = text.partition("=")
+    if not equals or not path.strip():
+        raise ScenarioError([_problem(origin, "", f"'{text}' is not path=value",
+                                      "For example: --set 'roles.technician.cost_per_fte=*1.05'.")])
+    try:
+        operation = parse_value(value.strip())
+    except ValueError as error:
+        raise ScenarioError([_problem(origin, path.strip(), str(error), GRAMMAR)]) from None
+    return Override(path.strip(), operation.absolute if not operation.relative else value.strip(), origin)
+
+
+def apply_overrides(data: dict, overrides: Sequence[Override], removals: Sequence[str | Removal] = (),
+                    source: SourceMap | None = None) -> tuple[dict, list[Change]]:
+    """The data with removals, then overrides, applied in order; and every field changed.
+
+    `data` is not modified; the result shares its unchanged parts. Every problem is reported at
+    once (ScenarioError), located at the override that caused it; `source` (the base file's) adds
+    where a demand left without a path is defined. Whether the new values are valid (a negative
+    cost after "-3") is for validate_data to say.
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(source.file if source else "", 1, 1, "", "a scenario is a mapping of sections")])
+    draft = _Draft(data)
+    changes: list[Change] = []
+    problems: list[Problem] = []
+    entries = [r if isinstance(r, Removal) else Removal(str(r)) for r in removals]
+    for removal in sorted(entries, key=lambda r: _kind_order(r.path)):
+        problems.extend(_remove(draft, removal, changes, source))
+    for override in overrides:
+        problems.extend(_override(draft, override, changes))
+    if problems:
+        raise ScenarioError(problems)
+    return draft.root, changes
+
+
+class _Draft:
+    """Copy-on-write data: each container on a changed path is copied once; the input stays as it was."""
+
+    def __init__(self, data: dict) -> None:
+        self.root = dict(data)
+        self._own: dict[int, Any] = {id(self.root): self.root}  # holding them keeps their ids unique
+
+    def container(self, path: FieldPath) -> Any:
+        """The container at `path`, owned by the draft; absent sections (the schema's) are created."""
+        node = self.root
+        for key in path:
+            if isinstance(node, dict) and node.get(key) is None:
+                node[key] = self._adopt({})
+            child = node[key]
+            if id(child) not in self._own:
+                child = self._adopt(dict(child) if isinstance(child, dict) else list(child))
+                node[key] = child
+            node = child
+        return node
+
+    def set(self, path: FieldPath, value: Any) -> None:
+        self.container(path[:-1])[path[-1]] = value
+
+    def _adopt(self, container: Any) -> Any:
+        self._own[id(container)] = container
+        return container
+
+
+def _kind_order(path: str) -> int:
+    kind = segments_of(path)[0]
+    return REMOVABLE.index(kind) if kind in REMOVABLE else len(REMOVABLE)
+
+
+def _problem(origin: str, path: str, message: str, hint: str = "") -> Problem:
+    file, line = split_origin(origin)
+    return Problem(file, line, None, path, message, hint)
+
+
+def _override(draft: _Draft, override: Override, changes: list[Change]) -> list[Problem]:
+    """Apply one override to every field it matches; or say why it cannot be."""
+    try:
+        operation = parse_value(override.value)
+    except ValueError as error:
+        return [_problem(override.origin, override.path, str(error), GRAMMAR)]
+    segments = segments_of(override.path)
+    if not all(segments):
+        return [_problem(override.origin, override.path, f"'{override.path}' is not a field path",
+                         "A field path is names joined by dots, e.g. roles.technician.cost_per_fte.")]
+    matches, failure = expand(draft.root, segments)
+    if failure is not None:
+        return [_problem(override.origin, override.path, unmatched_message(segments, failure),
+                         unmatched_hint(draft.root, segments, failure))]
+    targets: list[Match] = []
+    refused: list[Match] = []
+    for match in matches:
+        fits = (match.value is ABSENT and not operation.relative) or is_numeric(match.value)
+        (targets if fits else refused).append(match)
+    if refused and (not targets or not has_wildcard(override.path)):
+        return [_refusal(override, refused[0], len(matches))]
+    for match in targets:
+        old = None if match.value is ABSENT else match.value
+        new = operation.apply(old)
+        draft.set(match.path, new)
+        changes.append(Change(match.dotted, old, new, override.path, override.origin, override.value))
+    return []
+
+
+def _refusal(override: Override, match: Match, count: int) -> Problem:
+    """Why a matched field cannot take this value: it has none to change, or it is not a number."""
+    several = f"none of the {count} fields it matches has a number to change; " if count > 1 else ""
+    if match.value is ABSENT:
+        doc = _field_doc(match.path)
+        return _problem(override.origin, override.path,
+                        f"{several}'{match.dotted}' has no value to change: it is not given",
+                        f"{doc + ' ' if doc else ''}Set a number instead, e.g. '{match.dotted}=100'.")
+    return _problem(override.origin, override.path, f"{several}'{match.dotted}' holds {_kind(match.value)}, "
+                    "not a number", "Overrides change numbers: costs, times, capacities, volumes, targets, "
+                    "staff bounds; a list or mapping only when it holds numbers.")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true/false)"
+    if isinstance(value, str):
+        return f"the text '{value}'"
+    return "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else repr(value)
+
+
+def _remove(draft: _Draft, removal: Removal, changes: list[Change], source: SourceMap | None) -> list[Problem]:
+    """Remove what one `remove:` entry matches, and what depends on it; or say why it cannot be."""
+    segments = segments_of(removal.path)
+    if len(segments) != 2 or segments[0] not in REMOVABLE or not segments[1]:
+        return [_problem(removal.origin, removal.path, f"cannot remove '{removal.path}'",
+                         "remove takes nodes.NAME, arcs.FROM->TO or demands.NAME; NAME may hold wildcards (*).")]
+    matches, failure = expand(draft.root, segments)
+    if failure is not None:
+        return [_problem(removal.origin, removal.path, unmatched_message(segments, failure),
+                         unmatched_hint(draft.root, segments, failure))]
+    names = [m.shown[1] for m in matches]
+    if segments[0] == "demands":
+        _remove_demands(draft, names, removal, changes)
+        return []
+    if segments[0] == "arcs":
+        _drop_arcs(draft, lambda arc: arc_key(arc) in names, removal, changes)
+        return []
+    return _remove_nodes(draft, names, removal, changes, source)
+
+
+def _removed(path: str, old: Any, removal: Removal) -> Change:
+    return Change(path, old, None, removal.path, removal.origin, "removed")
+
+
+def _cascaded(path: str, old: Any, new: Any, removal: Removal) -> Change:
+    return Change(path, old, new, removal.path, removal.origin, "removed")
+
+
+def _remove_demands(draft: _Draft, names: list[str], removal: Removal, changes: list[Change]) -> None:
+    """Remove demands, and their names from stock settings, which may list demands."""
+    demands = draft.container(("demands",))
+    for name in names:
+        changes.append(_removed(f"demands.{name}", demands.pop(name), removal))
+    gone = set(names)
+    for node, body in list(_section(draft.root, "nodes").items()):
+        stock = body.get("stock") if isinstance(body, dict) else None
+        if not isinstance(stock, dict):
+            continue
+        for key in ("demands", "initial", "final_min"):
+            old = stock.get(key)
+            if isinstance(old, list) and any(d in gone for d in old if isinstance(d, str)):
+                new: Any = [d for d in old if d not in gone]
+            elif isinstance(old, dict) and gone.intersection(old):
+                new = {d: v for d, v in old.items() if d not in gone}
+            else:
+                continue
+            draft.set(("nodes", node, "stock", key), new)
+            changes.append(_cascaded(f"nodes.{node}.stock.{key}", old, new, removal))
+
+
+def _drop_arcs(draft: _Draft, doomed: Any, removal: Removal, changes: list[Change]) -> None:
+    arcs = draft.root.get("arcs")
+    if not isinstance(arcs, list):
+        return
+    kept = [arc for arc in arcs if not (isinstance(arc, dict) and doomed(arc))]
+    if len(kept) == len(arcs):
+        return
+    changes.extend(_removed(f"arcs.{arc_key(arc)}", arc, removal) for arc in arcs
+                   if isinstance(arc, dict) and doomed(arc))
+    draft.set(("arcs",), kept)
+
+
+def _remove_nodes(draft: _Draft, names: list[str], removal: Removal, changes: list[Change],
+                  source: SourceMap | None) -> list[Problem]:
+    """Remove nodes with their arcs; drop them from demands' sinks. A demand left without a path is an error."""
+    nodes = draft.container(("nodes",))
+    for name in names:
+        changes.append(_removed(f"nodes.{name}", nodes.pop(name), removal))
+    gone = set(names)
+    _drop_arcs(draft, lambda arc: arc.get("from") in gone or arc.get("to") in gone, removal, changes)
+    problems = []
+    for name, demand in list(_section(draft.root, "demands").items()):
+        if not isinstance(demand, dict):
+            continue
+        origin, sinks = demand.get("origin"), demand.get("sinks")
+        if isinstance(origin, str) and origin in gone:
+            problems.append(_pathless(name, f"its origin '{origin}' was removed", removal, source))
+            continue
+        if not isinstance(sinks, list) or not any(s in gone for s in sinks if isinstance(s, str)):
+            continue
+        kept = [s for s in sinks if not (isinstance(s, str) and s in gone)]
+        if not kept:
+            reason = (f"its last sink, '{sinks[0]}', was removed" if len(sinks) == 1
+                      else f"all its sinks ({', '.join(sinks)}) were removed")
+            problems.append(_pathless(name, reason, removal, source))
+            continue
+        draft.set(("demands", name, "sinks"), kept)
+        changes.append(_cascaded(f"demands.{name}.sinks", sinks, kept, removal))
+    return problems
+
+
+def _section(data: dict, name: str) -> dict:
+    value = data.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _pathless(demand: str, reason: str, removal: Removal, source: SourceMap | None) -> Problem:
+    where = ""
+    if source is not None:
+        line, _ = source.locate(("demands", demand), at_key=True)
+        where = f", defined at {source.file}:{line}"
+    return _problem(removal.origin, removal.path, f"demand '{demand}' is left without a path: {reason}",
+                    f"Keep the node, or remove the demand too (remove: demands.{demand}{where}).")
+
+
+# ---- files: extends chains ------------------------------------------------------------------
+
+
+@dataclass
+class _File:
+    """One file of an extends chain, parsed; an override file has overrides, the base has none."""
+
+    path: Path
+    shown: str  # as the user would find it: relative to where they named the first file
+    raw: bytes
+    data: Any
+    source: SourceMap
+    overrides: list[Override] = field(default_factory=list)
+    removals: list[Removal] = field(default_factory=list)
+
+
+def resolve(path: str | Path, assignments: Sequence[str] = (), removals: Sequence[str] = ()) -> Resolved:
+    """Read a scenario or override file, apply its chain and the command line's, and validate.
+
+    `assignments` are `path=value` texts (`--set`), applied after the files'; `removals` are paths
+    (`--remove`). A validation problem at a changed field names the override that changed it.
+    """
+    cli = _assignments(assignments)
+    files = _chain(Path(path))
+    base = files[-1]
+    data, changes = base.data, []
+    layers = [(f.overrides, f.removals) for f in reversed(files[:-1])]
+    layers.append((cli, [Removal(r, "--remove") for r in removals]))
+    if isinstance(data, dict):
+        for overrides, removed in layers:
+            if overrides or removed:
+                data, more = apply_overrides(data, overrides, removed, base.source)
+                changes.extend(more)
+    source = OverriddenSource(base.source, base.data, data, changes) if changes else base.source
+    scenario = validate_data(data, source)
+    chain = files[0].shown + "".join(f" (extends {f.shown})" for f in files[1:])
+    text = base.raw if not changes else resolved_yaml(data, chain, layers)
+    return Resolved(scenario, source, text, changes, _inputs(files))
+
+
+def _assignments(assignments: Sequence[str]) -> list[Override]:
+    overrides, problems = [], []
+    for text in assignments:
+        try:
+            overrides.append(parse_assignment(text))
+        except ScenarioError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise ScenarioError(problems)
+    return overrides
+
+
+def _inputs(files: list[_File]) -> dict[str, bytes]:
+    """Each file's bytes by its path relative to the first file's folder, where `extends` finds them."""
+    top = files[0].path.resolve().parent
+    inputs = {}
+    for f in files:
+        try:
+            name = f.path.resolve().relative_to(top).as_posix()
+        except ValueError:  # pragma: no cover - the chain is confined to the first file's tree
+            name = f.path.name
+        inputs[name] = f.raw
+    return inputs
+
+
+def _chain(path: Path) -> list[_File]:
+    """The file and the files it extends, first to last; the last is a complete scenario."""
+    files: list[_File] = []
+    current, shown = path, str(path)
+    while True:
+        raw, data, source = _read(current, shown)
+        if not (isinstance(data, dict) and "extends" in data):
+            files.append(_File(current, shown, raw, data, source))
+            return files
+        overrides, removals = _layer(data, source, raw)
+        files.append(_File(current, shown, raw, data, source, overrides, removals))
+        current, shown = _base_of(current, shown, data["extends"], source)
+        if current.resolve() in [f.path.resolve() for f in files]:
+            ring = " -> ".join([*(f.shown for f in files), shown])
+            raise ScenarioError([source.problem(("extends",), f"the extends chain makes a cycle: {ring}",
+                                                "The last file of a chain is a complete scenario without extends.")])
+
+
+def _read(path: Path, shown: str) -> tuple[bytes, Any, SourceMap]:
+    if not path.is_file():
+        raise ScenarioError([Problem(shown, None, None, "", "no such file")])
+    raw = path.read_bytes()
+    try:
+        data, source = parse_yaml(decode(raw, shown), shown)
+    except ScenarioError as error:
+        if any("undefined alias" in p.message for p in error.problems):
+            raise ScenarioError([Problem(p.file, p.line, p.column, p.path, p.message,
+                                         "An unquoted '*' starts a YAML alias: quote a change, e.g. \"*1.2\".")
+                                 for p in error.problems]) from None
+        raise
+    return raw, data, source
+
+
+def _base_of(current: Path, shown: str, extends: Any, source: SourceMap) -> tuple[Path, str]:
+    """The file `extends` names, which must lie in the extending file's folder or below it."""
+    if not isinstance(extends, str) or not extends.strip():
+        raise ScenarioError([source.problem(("extends",), f"{extends!r} is not a file name",
+                                            "extends names the base scenario file, relative to this file.")])
+    folder = current.parent
+    target = folder / extends
+    if not target.resolve().is_relative_to(folder.resolve()):
+        raise ScenarioError([source.problem(("extends",), f"'{extends}' is outside this file's folder",
+                                            f"extends names a file in this file's folder ({folder}) or below it.")])
+    target_shown = extends if os.path.isabs(extends) else os.path.normpath(
+        os.path.join(os.path.dirname(shown), extends))
+    if not target.is_file():
+        raise ScenarioError([source.problem(("extends",), f"no such file: {target_shown}")])
+    return target, target_shown
+
+
+def _layer(data: dict, source: SourceMap, raw: bytes) -> tuple[list[Override], list[Removal]]:
+    """The `set:` and `remove:` entries of an override file, each with its file and line."""
+    allowed = f"Such a file holds only {', '.join(EXTENDS_FIELDS)}."
+    problems = [source.problem((key,), f"unknown field '{key}' in a file that extends another",
+                               f"{allowed} {closest(str(key), EXTENDS_FIELDS)}", at_key=True)
+                for key in data if key not in EXTENDS_FIELDS]
+    sets, remove = data.get("set") or {}, data.get("remove") or []
+    if not isinstance(sets, dict):
+        problems.append(source.problem(("set",), "set is a mapping of field path: value",
+                                       "For example: set: {roles.technician.cost_per_fte: \"+5%\"}"))
+        sets = {}
+    if not isinstance(remove, list) or not all(isinstance(r, str) for r in remove):
+        problems.append(source.problem(("remove",), "remove is a list of paths",
+                                       "For example: remove: [nodes.partner_north, arcs.a->b, demands.x]"))
+        remove = []
+    if problems:
+        raise ScenarioError(problems)
+    lines = decode(raw, source.file).splitlines()
+    overrides = [Override(str(key), _as_written(value, ("set", key), source, lines), _at(source, ("set", key), True))
+                 for key, value in sets.items()]
+    removals = [Removal(path, _at(source, ("remove", i))) for i, path in enumerate(remove)]
+    return overrides, removals
+
+
+def _at(source: SourceMap, path: tuple, at_key: bool = False) -> str:
+    line, _ = source.locate(path, at_key)
+    return f"{source.file}:{line}"
+
+
+def _as_written(value: Any, path: tuple, source: SourceMap, lines: list[str]) -> Any:
+    """YAML reads `+5` as 5 and `-3` as -3; a sign written in the file means a change, as on the command line."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or path not in source.values:
+        return value
+    line, column = source.values[path]
+    sign = lines[line - 1][column - 1: column] if line <= len(lines) else ""
+    return f"{sign}{abs(value)!r}" if sign in ("+", "-") else value
+
+
+# ---- the resolved scenario as YAML ----------------------------------------------------------
+
+
+def resolved_yaml(data: dict, chain: str, layers: Sequence[tuple[Sequence[Override], Sequence[Removal]]]) -> bytes:
+    """The resolved scenario as a complete YAML file, headed by the files and overrides it came from."""
+    entries = []
+    for overrides, removals in layers:  # in the order applied: each layer's removals, then its values
+        entries += [(f"remove {r.path}", r.origin) for r in sorted(removals, key=lambda r: _kind_order(r.path))]
+        entries += [(f"{o.path}: {o.value}", o.origin) for o in overrides]
+    header = [f"Resolved by e2eopt from {chain} with these overrides:",
+              *(f"  {what}   ({origin})" for what, origin in entries[:40]),
+              *([f"  ... and {len(entries) - 40} more"] if len(entries) > 40 else []),
+              "A complete scenario: `e2eopt solve` on this file solves the same problem again."]
+    return scenario_yaml(data, header)
+
+
+def scenario_yaml(data: dict, header: Sequence[str] = ()) -> bytes:
+    """Plain scenario data as a readable YAML file (keys in their order), each header line a comment."""
+    yaml = YAML(typ="rt")
+    yaml.default_flow_style = None  # short mappings and lists inline, the rest in block style
+    yaml.width = 120
+    stream = io.StringIO()
+    stream.write("".join(f"# {line}\n" for line in header))
+    yaml.dump(data, stream)
+    return stream.getvalue().encode("utf-8")

@@ -1,0 +1,453 @@
+"""Sweeps: every combination of a grid of overrides, solved into one sweep folder.
+
+runs/<UTC timestamp>-<scenario>-sweep/
+  sweep.json          the plan: base file and its SHA-256, the grid, every point's values, solver settings
+  base.yaml           the base scenario as resolved (a sweep resumes from this, not from the original file)
+  points/0001/ ...    each point's run folder (model.runs), written atomically when the point ends
+  points.csv/.parquet one row per point: its grid values, status, total cost, cost by stage, FTE by
+                      role, each demand's served volume, quality, response time and whether it met both
+
+Each worker (a process, or a Dask worker) solves the base once and then every point it is given as
+a re-solve from the base's basis (model.resolver), so a point's answer does not depend on the
+engine, the number of workers or the order the points ran in. A point that fails is recorded
+with its reason; an interrupted sweep keeps every finished point, and a resumed one skips them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import multiprocessing
+import pandas as pd
+
+from model.errors import Problem, ScenarioError
+from model.optimise import optimise_options
+from model.resolver import Resolver
+from model.runs import new_run_folder_name, write_run, write_table
+from model.scenario.loader import SourceMap, parse_yaml, validate_data
+from model.scenario.operations import GRAMMAR, parse_value
+from model.scenario.overrides import Override, apply_overrides, resolve, scenario_yaml
+from model.solve import SolveOptions
+
+Engine = Literal["process", "dask"]
+POINTS = "points"
+PLAN = "sweep.json"
+BASE = "base.yaml"
+_RANGE = re.compile(r"^(?P<op>[=*/+-]?)(?P<start>[^:]+?)(?P<pct>%?):(?P<op2>[=*/+-]?)(?P<stop>[^:]+?)(?P<pct2>%?):(?P<step>[^:]+)$")
+
+
+# --- the grid ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Axis:
+    """One `--grid path=values` entry: a field path (wildcards allowed) and the values it takes in turn."""
+
+    path: str
+    values: tuple[str, ...]
+
+
+def parse_axis(text: str, origin: str = "--grid") -> Axis:
+    """`path=v1,v2,...` or `path=START:STOP:STEP` (STOP included), where the values are override values:
+    `demands.*.volume=*0.8:*1.4:0.1` is *0.8, *0.9, ..., *1.4; `roles.x.cost_per_fte=*1,*1.1`."""
+    path, equals, spec = text.partition("=")
+    path, spec = path.strip(), spec.strip()
+    if not equals or not path or not spec:
+        raise _grid_error(origin, path, f"'{text}' is not path=values",
+                          "For example: --grid 'demands.*.volume=*0.8:*1.4:0.1' or --grid 'roles.x.cost_per_fte=*1,*1.1'.")
+    return Axis(path, axis_values(spec, origin, path))
+
+
+def axis_values(spec: str | Sequence[object], origin: str, path: str) -> tuple[str, ...]:
+    """The values of one axis: a list, a comma list, or a START:STOP:STEP range of override values."""
+    if isinstance(spec, (list, tuple)):
+        values = [str(v).strip() for v in spec]
+    elif ":" in str(spec):
+        values = _range(str(spec).strip(), origin, path)
+    else:
+        values = [v.strip() for v in str(spec).split(",")]
+    for value in values:
+        try:
+            parse_value(value)
+        except ValueError as error:
+            raise _grid_error(origin, path, str(error), GRAMMAR) from None
+    if not values or len(set(values)) != len(values):
+        raise _grid_error(origin, path, f"the values {values} are empty or repeat one", "Give each value once.")
+    return tuple(values)
+
+
+def _range(spec: str, origin: str, path: str) -> list[str]:
+    match = _RANGE.match(spec)
+    hint = "A range is START:STOP:STEP with STOP included and one operator for both ends: *0.8:*1.4:0.1, 100:200:25."
+    if not match or match["op"] != match["op2"] or match["pct"] != match["pct2"]:
+        raise _grid_error(origin, path, f"'{spec}' is not a range", hint)
+    try:
+        start, stop, step = (Decimal(match[k]) for k in ("start", "stop", "step"))
+    except ArithmeticError:
+        raise _grid_error(origin, path, f"'{spec}' is not a range of numbers", hint) from None
+    if step <= 0 or stop < start:
+        raise _grid_error(origin, path, f"'{spec}' needs STOP >= START and a positive STEP", hint)
+    count = int((stop - start) / step) + 1  # Decimal: 0.8 to 1.4 by 0.1 is exactly 7 values
+    if count > 10_000:
+        raise _grid_error(origin, path, f"'{spec}' has {count:,} values", "A sweep axis holds at most 10,000.")
+    return [f"{match['op']}{_plain(start + i * step)}{match['pct']}" for i in range(count)]
+
+
+def _plain(number: Decimal) -> str:
+    text = format(number.normalize(), "f")
+    return text
+
+
+def _grid_error(origin: str, path: str, message: str, hint: str) -> ScenarioError:
+    return ScenarioError([Problem(origin, None, None, path, message, hint)])
+
+
+def read_sweep_file(path: str | Path) -> tuple[Path, list[Axis]]:
+    """A sweep YAML: `base: FILE` (relative to the sweep file) and `grid: {path: values}`."""
+    path = Path(path)
+    data, source = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    problems = []
+    if not isinstance(data, dict) or set(data) - {"base", "grid"} or "base" not in data or "grid" not in data:
+        problems.append(source.problem((), "a sweep file has exactly `base: FILE` and `grid: {path: values}`",
+                                       f"Found: {', '.join(map(str, data)) if isinstance(data, dict) else type(data).__name__}."))
+    elif not isinstance(data["grid"], dict) or not data["grid"]:
+        problems.append(source.problem(("grid",), "grid is a mapping of field paths to values"))
+    if problems:
+        raise ScenarioError(problems)
+    axes = []
+    for key, spec in data["grid"].items():
+        line, _ = source.locate(("grid", key), at_key=True)
+        axes.append(Axis(str(key), axis_values(spec, f"{path}:{line}", str(key))))
+    return (path.parent / str(data["base"])), axes
+
+
+# --- the plan -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Point:
+    number: int  # 1-based, in grid order
+    values: tuple[str, ...]  # one per axis
+
+    @property
+    def name(self) -> str:
+        return f"{self.number:04d}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a sweep solves: a resolved base, the grid and its points, and how to solve them."""
+
+    base_file: str
+    base_text: bytes
+    axes: tuple[Axis, ...]
+    options: dict[str, Any]  # SolveOptions fields and integer_staff
+    sensitivity: bool
+    scenario: dict[str, str]  # the base's name, currency and time unit
+
+    @property
+    def points(self) -> list[Point]:
+        combos = itertools.product(*(axis.values for axis in self.axes))
+        return [Point(i + 1, values) for i, values in enumerate(combos)]
+
+    @property
+    def key(self) -> str:
+        """Identifies the base and the settings: a worker's Resolver serves every point of one key."""
+        digest = hashlib.sha256(self.base_text)
+        digest.update(json.dumps([self.options, self.sensitivity], sort_keys=True).encode())
+        return digest.hexdigest()
+
+    def to_json(self) -> dict:
+        return {"base_file": self.base_file, "base_sha256": hashlib.sha256(self.base_text).hexdigest(),
+                "scenario": self.scenario,
+                "axes": [{"path": a.path, "values": list(a.values)} for a in self.axes],
+                "options": self.options, "sensitivity": self.sensitivity,
+                "points": [{"point": p.number, **dict(zip([a.path for a in self.axes], p.values))}
+                           for p in self.points]}
+
+
+def plan_sweep(base_file: str | Path, axes: Sequence[Axis], sensitivity: bool = False, **solver: object) -> Plan:
+    """Resolve the base (an `extends` file too), and settle the solver options every point uses;
+    `solver` holds overrides of the scenario's `solver:` section (time_limit, threads, ...)."""
+    if not axes:
+        raise _grid_error("--grid", "", "a sweep needs at least one --grid", "For example: --grid 'demands.*.volume=*0.9,*1.1'.")
+    repeated = sorted({a.path for a in axes if [b.path for b in axes].count(a.path) > 1})
+    if repeated:
+        raise _grid_error("--grid", repeated[0], "the same path is on two axes", "Give each path one --grid.")
+    resolved = resolve(base_file)
+    _check_paths(resolved.text, str(base_file), axes)
+    options, integer = optimise_options(resolved.scenario, **solver)
+    meta = resolved.scenario.scenario
+    return Plan(str(base_file), resolved.text, tuple(axes), {**asdict(options), "integer_staff": integer}, sensitivity,
+                {"name": meta.name, "currency": meta.currency, "time_unit": meta.time_unit})
+
+
+def _check_paths(base_text: bytes, base_file: str, axes: Sequence[Axis]) -> None:
+    """Every axis's path matches a field of the base (its first value applied), before any work starts:
+    a typo is one error naming the closest paths, not a sweep of failed points."""
+    data, source = parse_yaml(base_text.decode("utf-8"), base_file)
+    apply_overrides(data, [Override(axis.path, axis.values[0], "--grid") for axis in axes], source=source)
+
+
+# --- one point, in a worker -----------------------------------------------------------------------
+
+@dataclass
+class _Base:
+    data: dict
+    source: SourceMap
+    resolver: Resolver
+
+
+_WORKER = threading.local()  # a Dask worker may run tasks in threads: one Resolver per thread
+
+
+def _base_for(plan: Plan) -> _Base:
+    cache: dict[str, _Base] = getattr(_WORKER, "bases", None) or {}
+    _WORKER.bases = cache
+    if plan.key not in cache:
+        data, source = parse_yaml(plan.base_text.decode("utf-8"), plan.base_file)
+        scenario = validate_data(data, source)
+        options = {k: v for k, v in plan.options.items() if k != "integer_staff"}
+        resolver = Resolver(scenario, SolveOptions(**options), plan.options["integer_staff"], plan.sensitivity)
+        cache.clear()  # one sweep at a time: free the last one's model
+        cache[plan.key] = _Base(data, source, resolver)
+    return cache[plan.key]
+
+
+def solve_point(plan: Plan, point: Point, folder: str) -> str:
+    """Solve one point and write its run folder `folder/points/NNNN`; returns its status."""
+    base = _base_for(plan)
+    overrides = [Override(axis.path, value, f"grid point {point.name}") for axis, value in zip(plan.axes, point.values)]
+    target = Path(folder) / POINTS
+    try:
+        data, changes = apply_overrides(base.data, overrides, source=base.source)
+        scenario = validate_data(data, base.source)
+    except ScenarioError as error:
+        _write_failed(target, point, "bad_input", str(error))
+        return "bad_input"
+    header = [f"Sweep point {point.name} of {plan.base_file}:",
+              *(f"  {o.path}: {o.value}" for o in overrides)]
+    outcome = base.resolver.solve(scenario)
+    write_run(outcome, plan.base_file, target, command=["e2eopt", "sweep", f"point {point.name}"],
+              scenario_bytes=scenario_yaml(data, header), changes=changes, folder_name=point.name)
+    return outcome.status
+
+
+def _write_failed(target: Path, point: Point, status: str, message: str) -> None:
+    """A point that never reached the solver: a folder with its summary only, written atomically."""
+    target.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".incomplete-", dir=target))
+    summary = {"status": status, "message": message, "tables": []}
+    (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    os.chmod(staging, 0o755)
+    os.rename(staging, target / point.name)
+
+
+def _safe_point(plan: Plan, point: Point, folder: str) -> tuple[int, str]:
+    """`solve_point`, but an unexpected error is recorded as the point's outcome, never raised."""
+    try:
+        return point.number, solve_point(plan, point, folder)
+    except Exception as error:  # noqa: BLE001  the sweep goes on; the reason is kept
+        if not (Path(folder) / POINTS / point.name).exists():
+            _write_failed(Path(folder) / POINTS, point, "error", f"{type(error).__name__}: {error}")
+        return point.number, "error"
+
+
+# --- running a sweep --------------------------------------------------------------------------------
+
+@dataclass
+class SweepResult:
+    folder: Path
+    points: pd.DataFrame
+    solved: int  # points solved in this call (the others were finished before a resume)
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+def new_sweep_folder(plan: Plan, out_dir: str | Path = "runs") -> Path:
+    """Create the sweep folder with its plan and base; points are added as they finish."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = new_run_folder_name(plan.scenario["name"]) + "-sweep"
+    for attempt in itertools.count(1):
+        folder = out_dir / (stem if attempt == 1 else f"{stem}-{attempt}")
+        try:
+            folder.mkdir()
+            break
+        except FileExistsError:
+            continue
+    (folder / BASE).write_bytes(plan.base_text)
+    _write_atomic(folder / PLAN, json.dumps(plan.to_json(), indent=2).encode() + b"\n")
+    return folder
+
+
+def read_plan(folder: str | Path) -> Plan:
+    """The plan of an existing sweep folder, for --resume: the base as it was, not as the file is now."""
+    folder = Path(folder)
+    if not (folder / PLAN).is_file() or not (folder / BASE).is_file():
+        raise ScenarioError([Problem(str(folder), None, None, "", "not a sweep folder (no sweep.json and base.yaml)")])
+    saved = json.loads((folder / PLAN).read_text())
+    axes = tuple(Axis(a["path"], tuple(a["values"])) for a in saved["axes"])
+    return Plan(saved["base_file"], (folder / BASE).read_bytes(), axes, saved["options"], saved["sensitivity"],
+                saved["scenario"])
+
+
+def finished_points(folder: Path) -> set[int]:
+    """Points whose folder is complete (renamed into place); unfinished staging folders are removed."""
+    points = folder / POINTS
+    if not points.is_dir():
+        return set()
+    for staging in points.glob(".incomplete-*"):
+        shutil.rmtree(staging, ignore_errors=True)
+    return {int(p.name) for p in points.iterdir() if p.name.isdigit() and (p / "summary.json").is_file()}
+
+
+def run_sweep(plan: Plan, folder: str | Path, workers: int = 1, engine: Engine = "process",
+              scheduler: str | None = None, on_point: Callable[[int, str], None] | None = None) -> SweepResult:
+    """Solve every point of `plan` not yet finished in `folder`, then write the points table.
+
+    `workers` processes (1: in this process), or `engine="dask"` on the cluster at `scheduler`.
+    `on_point(number, status)` is called as each point ends (progress). KeyboardInterrupt stops the
+    sweep; finished points stay, and `run_sweep` on the same folder goes on from there.
+    """
+    folder = Path(folder)
+    done = finished_points(folder)
+    todo = [p for p in plan.points if p.number not in done]
+    notify = on_point or (lambda number, status: None)
+    if engine == "dask":
+        _run_dask(plan, todo, folder, scheduler, notify)
+    elif workers <= 1:
+        for point in todo:
+            notify(*_safe_point(plan, point, str(folder)))
+    else:
+        _run_processes(plan, todo, folder, workers, notify)
+    points = points_table(plan, folder)
+    write_points(points, folder, plan)
+    return SweepResult(folder, points, len(todo), points.status.value_counts().to_dict())
+
+
+def _run_processes(plan: Plan, todo: list[Point], folder: Path, workers: int,
+                   notify: Callable[[int, str], None]) -> None:
+    # spawn: a fresh interpreter per worker, never a fork of a process that may hold solver threads
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: set[Future] = {pool.submit(_safe_point, plan, point, str(folder)) for point in todo}
+        try:
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    notify(*future.result())
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+
+
+def _run_dask(plan: Plan, todo: list[Point], folder: Path, scheduler: str | None,
+              notify: Callable[[int, str], None]) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise RuntimeError("the dask engine needs the 'dask' extra: pip install -e '.[dask]'") from None
+    if not scheduler:
+        raise RuntimeError("the dask engine needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+    with Client(scheduler) as client:
+        shared = client.scatter(plan, broadcast=True)  # the base travels once per worker, not per point
+        futures = [client.submit(_safe_point, shared, point, str(folder), pure=False, key=f"point-{point.name}-{plan.key[:12]}")
+                   for point in todo]
+        try:
+            for future in as_completed(futures):
+                notify(*future.result())
+        except BaseException:
+            client.cancel(futures)
+            raise
+
+
+# --- the points table -------------------------------------------------------------------------------
+
+def points_table(plan: Plan, folder: Path) -> pd.DataFrame:
+    """One row per finished point, in point order, read back from the point folders (so a resumed
+    sweep's table is built the same way as a straight one)."""
+    rows = [_point_row(plan, point, folder / POINTS / point.name) for point in plan.points
+            if (folder / POINTS / point.name / "summary.json").is_file()]
+    return pd.DataFrame(rows)
+
+
+def _point_row(plan: Plan, point: Point, where: Path) -> dict[str, object]:
+    summary = json.loads((where / "summary.json").read_text())
+    row: dict[str, object] = {"point": point.number}
+    row.update(zip((a.path for a in plan.axes), point.values))
+    row.update(status=summary["status"], message=summary.get("message", ""),
+               total_cost=summary.get("total_cost", float("nan")))
+    for stage, amount in summary.get("cost_by_stage", {}).items():
+        row[f"cost.{stage}"] = amount
+    if "staffing" in summary.get("tables", []):
+        staffing = pd.read_parquet(where / "staffing.parquet", columns=["period", "role", "fte"])
+        per_role = staffing.groupby("role", sort=True).fte.sum() / staffing.period.nunique()
+        row.update({f"fte.{role}": fte for role, fte in per_role.items()})
+    if "demand_kpis" in summary.get("tables", []):
+        row.update(_demand_columns(pd.read_parquet(where / "demand_kpis.parquet")))
+    return row
+
+
+def _demand_columns(kpis: pd.DataFrame) -> dict[str, object]:
+    """Per demand over the periods: units served, and served-weighted quality and response time."""
+    served = kpis.groupby("demand", sort=False).served.sum()
+    weight = kpis.served.where(kpis.served > 0, 0.0)
+    columns: dict[str, object] = {}
+    for name in ("quality", "response_time"):
+        weighted = (kpis[name] * weight).groupby(kpis.demand, sort=False).sum()
+        columns[name] = weighted / served.where(served > 0)
+    met = (kpis.quality_met & kpis.response_time_met).groupby(kpis.demand, sort=False).all()
+    row: dict[str, object] = {}
+    for demand in served.index:
+        row[f"served.{demand}"] = served[demand]
+        row[f"quality.{demand}"] = columns["quality"][demand]
+        row[f"response_time.{demand}"] = columns["response_time"][demand]
+        row[f"met.{demand}"] = bool(met[demand])
+    return row
+
+
+def points_units(points: pd.DataFrame, currency: str, time_unit: str) -> dict[str, str]:
+    prefix_units = {"cost.": currency, "fte.": "FTE (mean over periods)", "served.": "unit (sum over periods)",
+                    "quality.": "share done right (served-weighted)", "response_time.": f"{time_unit} (served-weighted)",
+                    "met.": "both targets met in every period"}
+    units = {"total_cost": currency}
+    for column in points.columns:
+        for prefix, unit in prefix_units.items():
+            if column.startswith(prefix):
+                units[column] = unit
+    return units
+
+
+def write_points(points: pd.DataFrame, folder: Path, plan: Plan) -> None:
+    units = points_units(points, plan.scenario["currency"], plan.scenario["time_unit"])
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".points-") as staging:
+        write_table(points, Path(staging) / "points", units)
+        for suffix in (".csv", ".parquet"):
+            os.replace(Path(staging) / f"points{suffix}", folder / f"points{suffix}")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}-", delete=False) as handle:
+        handle.write(data)
+    os.replace(handle.name, path)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def axes_of(texts: Iterable[str]) -> list[Axis]:
+    return [parse_axis(text) for text in texts]

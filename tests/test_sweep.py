@@ -1,0 +1,132 @@
+"""Sweeps: the grid grammar, points equal to separate solves, engines that agree, failures kept, resume."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from model import optimise
+from model.errors import ScenarioError
+from model.runs import read_run
+from model.scenario.overrides import resolve
+from model.sweep import Axis, finished_points, new_sweep_folder, parse_axis, plan_sweep, read_plan, run_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+APPLIANCE = ROOT / "data" / "appliance-co.yaml"
+GRID = [Axis("demands.*.volume", ("*0.9", "*1.1")), Axis("roles.technician.cost_per_fte", ("*1", "*1.1"))]
+
+
+# --- the grid grammar ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, values", [
+    ("demands.*.volume=*0.8:*1.4:0.1", ("*0.8", "*0.9", "*1", "*1.1", "*1.2", "*1.3", "*1.4")),
+    ("roles.technician.cost_per_fte=*1,*1.1", ("*1", "*1.1")),
+    ("nodes.plant_a.capacity=100:200:50", ("100", "150", "200")),
+    ("roles.*.cost_per_fte=+0%:+10%:5", ("+0%", "+5%", "+10%")),
+    ("demands.a.max_response_time=-3", ("-3",)),
+])
+def test_grid_values(text, values):
+    axis = parse_axis(text)
+    assert axis.path == text.split("=")[0] and axis.values == values
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("demands.*.volume", "is not path=values"),
+    ("demands.*.volume=*0.8:+1.4:0.1", "is not a range"),
+    ("demands.*.volume=1.4:0.8:0.1", "STOP >= START"),
+    ("demands.*.volume=1:2:0", "positive STEP"),
+    ("demands.*.volume=*1,*1", "repeat"),
+    ("demands.*.volume=twice", "twice"),
+])
+def test_bad_grids_are_refused_with_the_reason(text, fragment):
+    with pytest.raises(ScenarioError) as error:
+        parse_axis(text)
+    assert fragment in str(error.value) and "--grid" in str(error.value)
+
+
+# --- solving ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory) -> tuple:
+    plan = plan_sweep(APPLIANCE, GRID)
+    folder = new_sweep_folder(plan, tmp_path_factory.mktemp("serial"))
+    return plan, run_sweep(plan, folder, workers=1)
+
+
+def test_every_point_equals_a_separate_solve(serial):
+    plan, result = serial
+    assert list(result.points.point) == [1, 2, 3, 4] and set(result.points.status) == {"optimal"}
+    for row in result.points.itertuples(index=False):
+        volume, wage = row[1], row[2]
+        # The separate solve: the command line's own path (--set), built and solved from scratch.
+        separate = resolve(APPLIANCE, [f"demands.*.volume={volume}", f"roles.technician.cost_per_fte={wage}"])
+        cold = optimise(separate.scenario, sensitivity=False)
+        assert row.total_cost == pytest.approx(cold.objective, rel=1e-7)
+        summary, tables = read_run(result.folder / "points" / f"{row.point:04d}")
+        assert summary["objective"] == pytest.approx(cold.objective, rel=1e-7)
+        assert tables["costs"].amount.sum() == pytest.approx(row.total_cost, rel=1e-9)
+
+
+def test_points_table_holds_costs_by_stage_fte_by_role_and_demand_kpis(serial):
+    _, result = serial
+    points = result.points
+    stages = [c for c in points.columns if c.startswith("cost.")]
+    assert len(stages) == 6
+    assert (points[stages].sum(axis=1) - points.total_cost).abs().max() < 1e-6
+    assert "fte.technician" in points.columns and "served.retail_orders" in points.columns
+    # Volume x1.1 (points 3, 4) serves 1.1 x what volume x0.9 (points 1, 2) serves: all demand is met.
+    assert points.loc[2, "served.retail_orders"] == pytest.approx(points.loc[0, "served.retail_orders"] * 1.1 / 0.9)
+    # A dearer technician cannot make the plan cheaper.
+    assert points.loc[1, "total_cost"] >= points.loc[0, "total_cost"]
+    saved = pd.read_parquet(result.folder / "points.parquet")
+    pd.testing.assert_frame_equal(saved, points)
+
+
+def test_engines_and_worker_counts_give_identical_tables(serial, tmp_path):
+    plan, result = serial
+    folder = new_sweep_folder(plan, tmp_path / "pool")
+    pooled = run_sweep(plan, folder, workers=2)
+    pd.testing.assert_frame_equal(pooled.points, result.points, check_exact=True)
+    for point in ("0001", "0004"):
+        for table in ("flows", "staffing"):
+            a = pd.read_parquet(result.folder / "points" / point / f"{table}.parquet")
+            b = pd.read_parquet(folder / "points" / point / f"{table}.parquet")
+            pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_a_dask_local_cluster_gives_the_same_tables(serial, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    plan, result = serial
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        folder = new_sweep_folder(plan, tmp_path / "dask")
+        on_dask = run_sweep(plan, folder, engine="dask", scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(on_dask.points, result.points, check_exact=True)
+
+
+def test_infeasible_and_bad_points_are_recorded_and_the_sweep_goes_on(tmp_path):
+    axes = [Axis("demands.*.max_response_time", ("*1", "=1", "-100000"))]
+    plan = plan_sweep(APPLIANCE, axes)
+    result = run_sweep(plan, new_sweep_folder(plan, tmp_path), workers=1)
+    assert list(result.points.status) == ["optimal", "infeasible", "bad_input"]
+    assert "max_response_time" in result.points.message[2]  # the field a negative time broke
+    summary, _ = read_run(result.folder / "points" / "0002")
+    assert summary["diagnosis"]  # the infeasible point says what would make it feasible
+
+
+def test_a_resumed_sweep_solves_only_what_is_missing(serial, tmp_path):
+    plan, result = serial
+    folder = tmp_path / "copy"
+    shutil.copytree(result.folder, folder)
+    shutil.rmtree(folder / "points" / "0002")
+    shutil.rmtree(folder / "points" / "0004")
+    (folder / "points" / ".incomplete-abc").mkdir()  # what a killed worker leaves behind
+    (folder / "points.csv").unlink()
+    again = run_sweep(read_plan(folder), folder, workers=1)
+    assert again.solved == 2
+    assert finished_points(folder) == {1, 2, 3, 4}
+    assert not list((folder / "points").glob(".incomplete-*"))
+    pd.testing.assert_frame_equal(again.points, result.points, check_exact=True)
