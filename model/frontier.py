@@ -19,8 +19,7 @@ of tightening it (lowering it) by one time unit. Both are >= 0 for a binding tar
 Infeasible points are kept, with their status and NaN costs; the series goes on.
 
 The points are solved on one Pyomo model whose target parameters are set for each point, warm-started
-from the previous optimal basis (`_Sweep`, like model.resolver.Resolver, but keeping each point's
-model and solution, which the basis range needs).
+from the previous optimal basis (model.resolver.Resolver with `follow=True`).
 """
 
 from __future__ import annotations
@@ -30,8 +29,7 @@ import math
 import shutil
 import sys
 import tempfile
-import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from importlib import metadata
@@ -43,15 +41,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from model.errors import InfeasibleRow
-from model.explain.sensitivity import _RatioTest
-from model.lp import LinearModel, build, update
-from model.network import IndexSets, index_sets
-from model.optimise import Outcome, infeasible_at_build, optimise_options, outcome_of
-from model.runs import _move_into_place, new_run_folder_name, package_versions, sha256
+from model.explain.sensitivity import RatioTest
+from model.lp import LinearModel
+from model.resolver import Resolver, Solved
+from model.runs import move_into_place, new_run_folder_name, package_versions, sha256
 from model.scenario.loader import closest
 from model.scenario.schema import Scenario
-from model.solve import Solution, SolveOptions, WarmStart, solve
+from model.solve import Solution, SolveOptions
 
 Target = Literal["min_quality", "max_response_time"]
 FIELDS: tuple[str, ...] = get_args(Target)
@@ -208,44 +204,6 @@ def variant(scenario: Scenario, field: str, demands: Sequence[str], value: float
 FAMILY = {"min_quality": "quality_target", "max_response_time": "response_time_target"}
 
 
-class _Sweep:
-    """Solves the points of one frontier on one Pyomo model, each warm-started from the last optimal
-    basis, and keeps each point's model and solution: the basis range needs them, and an Outcome
-    does not carry them. A point that changes more than the model's parameters (the whole-chain
-    variant adding a target a demand did not have) is built afresh, and later points re-use that model.
-    """
-
-    def __init__(self, scenario: Scenario, options: SolveOptions | None, integer_staff: bool | None) -> None:
-        default_options, self.integer_staff = optimise_options(scenario, integer_staff=integer_staff)
-        self.options = options or default_options
-        self.model: LinearModel | None = None
-        self.warm_start: WarmStart | None = None
-
-    def solve(self, scenario: Scenario) -> tuple[Outcome, LinearModel | None, Solution | None]:
-        start = time.perf_counter()
-        sets = index_sets(scenario)
-        try:
-            model = self._model_for(sets, scenario.name)
-        except InfeasibleRow as reason:
-            return infeasible_at_build(scenario, reason, {}), None, None
-        timings = {"model": time.perf_counter() - start}  # index sets, and update or build
-        solution = solve(model, self.options, warm_start=self.warm_start, ranging=True)  # basis statuses
-        self.warm_start = solution.warm_start or self.warm_start
-        outcome = outcome_of(scenario, model, solution, self.options, timings, sensitivity=False)
-        return outcome, model, solution
-
-    def _model_for(self, sets: IndexSets, name: str) -> LinearModel:
-        if self.model is not None:
-            try:
-                self.model = update(self.model, sets)
-                return self.model
-            except ValueError:
-                pass  # changes more than parameters: build
-        self.model = None
-        self.model = build(sets, name=name, integer_staff=self.integer_staff)
-        return self.model
-
-
 def marginal_cost(model: LinearModel, solution: Solution, kpis: pd.DataFrame, field: str,
                   demands: Sequence[str]) -> float:
     """Cost of one step of the target in business terms (ORIENTATION x STEP x d cost / d field), from
@@ -306,7 +264,7 @@ def basis_range(model: LinearModel, solution: Solution, field: str, demands: Seq
         return DOMAIN[field]
     sign = -1.0 if field == "min_quality" else 1.0
     entries = [(block, int(i), 0, sign * float(volume[i])) for i in moving]
-    low, high = _RatioTest(model, solution).ranges(entries, 1)[0]
+    low, high = RatioTest(model, solution).ranges(entries, 1)[0]
     return _clip(value + low, value, DOMAIN[field][0]), _clip(value + high, value, DOMAIN[field][1], upper=True)
 
 
@@ -319,9 +277,20 @@ def _clip(end: float, value: float, bound: float, upper: bool = False) -> float:
     return min(end, bound) if upper else max(end, bound)
 
 
-def _point(solved: tuple[Outcome, LinearModel | None, Solution | None], field: str, demands: Sequence[str],
-           value: float) -> dict[str, object]:
-    outcome, model, solution = solved
+def _solve_series(variants: Sequence[Scenario], options: SolveOptions | None,
+                  integer_staff: bool | None) -> Iterator[Solved]:
+    """Each point warm-started from the one before, keeping its model and solution: the basis range
+    needs them (the basis statuses come with HiGHS's ranging)."""
+    if not variants:
+        return
+    resolver = Resolver(variants[0], options, integer_staff, sensitivity=False, follow=True, ranging=True)
+    yield resolver.base
+    for variant in variants[1:]:
+        yield resolver.solve_in_full(variant)
+
+
+def _point(solved: Solved, field: str, demands: Sequence[str], value: float) -> dict[str, object]:
+    outcome, model, solution = solved.outcome, solved.model, solved.solution
     row: dict[str, object] = {"target": value, "status": outcome.status, "total_cost": math.nan,
                               "marginal_cost": math.nan, "basis_from": math.nan, "basis_to": math.nan,
                               "backlog": math.nan, "unmet": math.nan}
@@ -351,8 +320,7 @@ def frontier(scenario: Scenario, field: Target, values: Sequence[float], demands
     names = varied_demands(scenario, field, demands)
     targets = check_values(field, values)
     variants = [variant(scenario, field, names, v) for v in targets]  # every value checked before solving
-    sweep = _Sweep(scenario, options, integer_staff)
-    points = pd.DataFrame([_point(sweep.solve(v), field, names, t) for v, t in zip(variants, targets, strict=True)])
+    points = pd.DataFrame([_point(solved, field, names, t) for solved, t in zip(_solve_series(variants, options, integer_staff), targets, strict=True)])
     table = cross_check(points, field)
     table.insert(0, "field", field)
     table.insert(1, "demands", "all" if demands is None else ",".join(names))
@@ -466,7 +434,7 @@ def write_frontier(table: pd.DataFrame, scenario: Scenario, scenario_bytes: byte
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default) + "\n")
         if plot:
             plot_frontier(table, staging / "frontier", scenario.name)
-        return _move_into_place(staging, out_dir, new_run_folder_name(f"{scenario.name}-frontier-{field}"))
+        return move_into_place(staging, out_dir, new_run_folder_name(f"{scenario.name}-frontier-{field}"))
     except BaseException:  # an interrupt too: never leave a half-written folder
         shutil.rmtree(staging, ignore_errors=True)
         raise

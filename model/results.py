@@ -13,7 +13,7 @@ from model.check import RELATIVE_TOLERANCE
 from model.explain.cost_to_serve import COMPONENTS, UNALLOCATED, cost_to_serve_table, transfer_prices
 from model.lp import LinearModel, volume_weights
 from model.network import position
-from model.solution import COST_TABLE, Evaluated, group_sum, previous
+from model.solution import COST_TABLE, Evaluated, previous
 from model.solve import Solution
 
 TABLES = ("staffing", "work", "flows", "demand_kpis", "costs", "constraints", "stock", "cost_to_serve",

@@ -121,13 +121,13 @@ def write_run(outcome: Outcome, scenario_file: str | Path, out_dir: str | Path =
             _write_overrides(staging, changes, inputs or {})
         for name in TABLES:
             if name in outcome.tables:
-                _write_table(outcome.tables[name], staging / name, units.get(name, {}))
+                write_table(outcome.tables[name], staging / name, units.get(name, {}))
         if outcome.diagnosis is not None:
             outcome.diagnosis.to_csv(staging / "diagnosis.csv", index=False)
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default) + "\n")
         if folder_name is not None:
             return _move_to_fixed_name(staging, out_dir, folder_name)
-        return _move_into_place(staging, out_dir, new_run_folder_name(outcome.scenario.name))
+        return move_into_place(staging, out_dir, new_run_folder_name(outcome.scenario.name))
     except BaseException:  # an interrupt too: never leave a half-written run
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -190,7 +190,6 @@ def write_table(frame: pd.DataFrame, stem: Path, units: dict[str, str]) -> None:
     pq.write_table(table.replace_schema_metadata(metadata_), stem.with_suffix(".parquet"))
 
 
-_write_table = write_table  # write_run looks it up by this name (tests interrupt it there)
 
 
 def _move_to_fixed_name(staging: Path, out_dir: Path, name: str) -> Path:
@@ -203,7 +202,7 @@ def _move_to_fixed_name(staging: Path, out_dir: Path, name: str) -> Path:
     return target
 
 
-def _move_into_place(staging: Path, out_dir: Path, name: str) -> Path:
+def move_into_place(staging: Path, out_dir: Path, name: str) -> Path:
     """Rename the finished folder to its final name; a second run in the same second gets a suffix."""
     os.chmod(staging, 0o755)  # mkdtemp makes it private; a run folder is for its users
     for attempt in range(1, 1000):

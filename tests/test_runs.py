@@ -46,8 +46,8 @@ def test_an_interrupt_while_writing_leaves_nothing(tmp_path, outcome, monkeypatc
             raise KeyboardInterrupt
         return original(frame, stem, units)
 
-    original = runs_module._write_table
-    monkeypatch.setattr(runs_module, "_write_table", interrupted)
+    original = runs_module.write_table
+    monkeypatch.setattr(runs_module, "write_table", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_run(outcome, TINY, tmp_path)
     assert list(tmp_path.iterdir()) == []

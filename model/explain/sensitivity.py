@@ -393,7 +393,7 @@ class _Figures:
     def volume(self) -> _Field | None:
         """V[d,t]: -1 in the origin's pass-through, +1 in its work balance, (1 - Q) in the quality row,
         (T - origin time) in the response-time row (as model.results.marginal_costs)."""
-        sets, lp = self.sets, self.model.lp
+        sets = self.sets
         demands = sets.demands
         D, T = len(demands), sets.period_count
         weights = volume_weights(self.model)
@@ -413,7 +413,7 @@ class _Figures:
         # Ranges only where there is a price to report.
         priced = np.abs(shadow) > RELATIVE_ZERO * max(1.0, abs(self.solution.objective))
         entries = [e for e in entries if priced[e[2]]]
-        theta = _RatioTest(self.model, self.solution).ranges(entries, D * T) if entries else np.full((D * T, 2), np.nan)
+        theta = RatioTest(self.model, self.solution).ranges(entries, D * T) if entries else np.full((D * T, 2), np.nan)
         value = sets.volumes.reshape(-1).astype(float)
         demand = np.repeat(demands.demand.to_numpy(dtype=object), T)
         period = np.tile(np.asarray(sets.periods, dtype=object), D)
@@ -497,7 +497,7 @@ class _SparseLU:
         return {self.inverse_c[j]: v for j, v in z.items() if v != 0.0}
 
 
-class _RatioTest:
+class RatioTest:
     """The range of theta over which the optimal basis stays feasible when several right-hand sides
     move together by theta * coefficient: the ratio test of parametric right-hand-side analysis.
 

@@ -389,7 +389,7 @@ def test_volume_prices_match_finite_differences_on_the_example():
 def test_the_volume_ratio_test_agrees_with_highs_ranging_row_by_row():
     # The several-row ratio test behind volume ranges, given one row at a time, must give HiGHS's own
     # right-hand-side ranging for that row: every row with a price in the example.
-    from model.explain.sensitivity import _RatioTest
+    from model.explain.sensitivity import RatioTest
 
     scenario = validate_data(*parse_yaml(APPLIANCE.read_text(), "appliance-co.yaml"))
     model = build(index_sets(scenario))
@@ -402,7 +402,7 @@ def test_the_volume_ratio_test_agrees_with_highs_ranging_row_by_row():
             entries.append((name, int(i), len(expected), 1.0))
             expected.append((rhs, ranging.lower[i], ranging.upper[i]))
     assert len(expected) > 100
-    theta = _RatioTest(model, solution).ranges(entries, len(expected))
+    theta = RatioTest(model, solution).ranges(entries, len(expected))
     rhs, lower, upper = np.array(expected).T
     np.testing.assert_allclose(rhs + theta[:, 0], lower, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(rhs + theta[:, 1], upper, rtol=1e-6, atol=1e-6)
