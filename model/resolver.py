@@ -42,6 +42,9 @@ class Resolver:
     `sensitivity` adds each solve's sensitivity table; `ranging` keeps HiGHS's ranging and basis
     statuses (default: with sensitivity). With integer staffing there is no basis to start from:
     variants still skip the rebuild, and HiGHS solves each MILP afresh.
+
+    A re-solve changes the kept Pyomo model in place: a `Solved.model` holds its variant's figures
+    only until the next `solve`. Not thread-safe: one Resolver per thread.
     """
 
     def __init__(self, base: Scenario, options: SolveOptions | None = None, integer_staff: bool | None = None,

@@ -209,18 +209,20 @@ class _Base:
     resolver: Resolver
 
 
-_WORKER = threading.local()  # a Dask worker may run tasks in threads: one Resolver per thread
+_WORKER = threading.local()
+"""A Resolver's Pyomo model is changed by each solve, so threads cannot share one: a Dask worker with
+several threads holds a model per thread (run Dask workers with --nthreads 1 to hold one)."""
 
 
 def _base_for(plan: Plan) -> _Base:
     cache: dict[str, _Base] = getattr(_WORKER, "bases", None) or {}
     _WORKER.bases = cache
     if plan.key not in cache:
+        cache.clear()  # one sweep at a time: free the last one's model before building this one's
         data, source = parse_yaml(plan.base_text.decode("utf-8"), plan.base_file)
         scenario = validate_data(data, source)
         options = {k: v for k, v in plan.options.items() if k != "integer_staff"}
         resolver = Resolver(scenario, SolveOptions(**options), plan.options["integer_staff"], plan.sensitivity)
-        cache.clear()  # one sweep at a time: free the last one's model
         cache[plan.key] = _Base(data, source, resolver)
     return cache[plan.key]
 
@@ -272,6 +274,8 @@ class SweepResult:
     points: pd.DataFrame
     solved: int  # points solved in this call (the others were finished before a resume)
     statuses: dict[str, int] = field(default_factory=dict)
+    missing: list[int] = field(default_factory=list)  # points with no record: their worker died
+    failures: list[str] = field(default_factory=list)  # why, as the engine reported it
 
 
 def new_sweep_folder(plan: Plan, out_dir: str | Path = "runs") -> Path:
@@ -303,13 +307,17 @@ def read_plan(folder: str | Path) -> Plan:
 
 
 def finished_points(folder: Path) -> set[int]:
-    """Points whose folder is complete (renamed into place); unfinished staging folders are removed."""
+    """Points whose folder is complete (renamed into place)."""
     points = folder / POINTS
     if not points.is_dir():
         return set()
-    for staging in points.glob(".incomplete-*"):
-        shutil.rmtree(staging, ignore_errors=True)
     return {int(p.name) for p in points.iterdir() if p.name.isdigit() and (p / "summary.json").is_file()}
+
+
+def _remove_staging(folder: Path) -> None:
+    """What a killed sweep left half-written: staging folders that will never be renamed into place."""
+    for staging in (folder / POINTS).glob(".incomplete-*"):
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def run_sweep(plan: Plan, folder: str | Path, workers: int = 1, engine: Engine = "process",
@@ -321,40 +329,62 @@ def run_sweep(plan: Plan, folder: str | Path, workers: int = 1, engine: Engine =
     sweep; finished points stay, and `run_sweep` on the same folder goes on from there.
     """
     folder = Path(folder)
+    _remove_staging(folder)
     done = finished_points(folder)
     todo = [p for p in plan.points if p.number not in done]
     notify = on_point or (lambda number, status: None)
+    failures: list[str] = []
     if engine == "dask":
-        _run_dask(plan, todo, folder, scheduler, notify)
+        failures = _run_dask(plan, todo, folder, scheduler, notify)
     elif workers <= 1:
         for point in todo:
             notify(*_safe_point(plan, point, str(folder)))
     else:
-        _run_processes(plan, todo, folder, workers, notify)
+        failures = _run_processes(plan, todo, folder, workers, notify)
     points = points_table(plan, folder)
     write_points(points, folder, plan)
-    return SweepResult(folder, points, len(todo), points.status.value_counts().to_dict())
+    missing = sorted({p.number for p in todo} - finished_points(folder))
+    return SweepResult(folder, points, len(todo) - len(missing), points.status.value_counts().to_dict(),
+                       missing, failures)
 
 
 def _run_processes(plan: Plan, todo: list[Point], folder: Path, workers: int,
-                   notify: Callable[[int, str], None]) -> None:
+                   notify: Callable[[int, str], None]) -> list[str]:
+    """Points in worker processes. A worker that dies (out of memory, a crash in the solver) breaks
+    the pool: its points and those still queued get no record, are reported, and a resume retries them."""
     # spawn: a fresh interpreter per worker, never a fork of a process that may hold solver threads
     context = multiprocessing.get_context("spawn")
+    failures: list[str] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: set[Future] = {pool.submit(_safe_point, plan, point, str(folder)) for point in todo}
         try:
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    notify(*future.result())
+                    try:
+                        notify(*future.result())
+                    except Exception as error:  # noqa: BLE001  the worker, not the point, failed
+                        failures.append(f"{type(error).__name__}: {error}")
         except BaseException:
             for future in pending:
                 future.cancel()
             raise
+        finally:
+            if failures:  # a broken pool: no worker may go on writing once we return
+                _stop_workers(pool)
+    return sorted(set(failures))
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=10)
 
 
 def _run_dask(plan: Plan, todo: list[Point], folder: Path, scheduler: str | None,
-              notify: Callable[[int, str], None]) -> None:
+              notify: Callable[[int, str], None]) -> list[str]:
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -363,14 +393,19 @@ def _run_dask(plan: Plan, todo: list[Point], folder: Path, scheduler: str | None
         raise RuntimeError("the dask engine needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
     with Client(scheduler) as client:
         shared = client.scatter(plan, broadcast=True)  # the base travels once per worker, not per point
-        futures = [client.submit(_safe_point, shared, point, str(folder), pure=False, key=f"point-{point.name}-{plan.key[:12]}")
-                   for point in todo]
+        # pure=False: a fresh task key per submission, never another sweep's result for the same point
+        futures = [client.submit(_safe_point, shared, point, str(folder), pure=False) for point in todo]
+        failures: list[str] = []
         try:
             for future in as_completed(futures):
-                notify(*future.result())
+                try:
+                    notify(*future.result())
+                except Exception as error:  # noqa: BLE001  a killed worker: the point has no record
+                    failures.append(f"{type(error).__name__}: {error}")
         except BaseException:
             client.cancel(futures)
             raise
+    return sorted(set(failures))
 
 
 # --- the points table -------------------------------------------------------------------------------

@@ -130,3 +130,36 @@ def test_a_resumed_sweep_solves_only_what_is_missing(serial, tmp_path):
     assert finished_points(folder) == {1, 2, 3, 4}
     assert not list((folder / "points").glob(".incomplete-*"))
     pd.testing.assert_frame_equal(again.points, result.points, check_exact=True)
+
+
+def test_a_worker_that_dies_leaves_its_points_to_resume(tmp_path):
+    """A worker killed outright (as by the out-of-memory killer) breaks the pool: the sweep still
+    returns, names the points left without a record, and a resume solves exactly those."""
+    import multiprocessing
+    import os
+    import signal
+    import threading
+    import time
+
+    plan = plan_sweep(APPLIANCE, [Axis("demands.*.volume", tuple(f"*{1 + i / 100:g}" for i in range(10)))])
+    folder = new_sweep_folder(plan, tmp_path)
+
+    def kill_a_worker_after_the_first_point() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            children = multiprocessing.active_children()
+            if children and finished_points(folder):
+                os.kill(children[0].pid, signal.SIGKILL)
+                return
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=kill_a_worker_after_the_first_point)
+    killer.start()
+    broken = run_sweep(plan, folder, workers=2)
+    killer.join()
+    assert broken.missing, "the kill came too late to break the pool"
+    assert any("BrokenProcessPool" in f for f in broken.failures)
+    assert set(broken.missing).isdisjoint(finished_points(folder))
+    resumed = run_sweep(read_plan(folder), folder, workers=1)
+    assert resumed.missing == [] and resumed.solved == len(broken.missing)
+    assert list(resumed.points.point) == list(range(1, 11)) and set(resumed.points.status) == {"optimal"}

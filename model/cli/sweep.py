@@ -112,3 +112,9 @@ def _report(result: SweepResult, plan: Plan) -> None:
     for row in failed.head(10).itertuples(index=False):
         out.print(f"  point {row.point}: {row.status}: {str(row.message)[:200]}", markup=False)
     out.print(f"Sweep folder: [bold]{result.folder}[/bold]")
+    if result.missing:
+        shown = ", ".join(f"{n:04d}" for n in result.missing[:20]) + (", ..." if len(result.missing) > 20 else "")
+        err.print(f"{len(result.missing)} point(s) were not solved because a worker died "
+                  f"({'; '.join(result.failures)[:300]}): {shown}. `e2eopt sweep --resume {result.folder}` "
+                  f"retries them.", markup=False)
+        raise typer.Exit(EXIT["error"])
