@@ -48,7 +48,7 @@ MARKER = "comparison.json"
 
 TABLE_NAMES = ("inputs", "totals", "bridge", "staffing", "routing", "demand_kpis")
 
-RESULTS_NEEDED = ("costs", "staffing", "work", "flows", "stock", "demand_kpis", "cost_to_serve")
+RESULTS_NEEDED = ("costs", "staffing", "work", "flows", "stock", "demand_kpis", "cost_to_serve", "cost_to_serve_by_stage")
 
 _MONEY = "{currency}"
 UNITS: dict[str, dict[str, str]] = {
@@ -427,82 +427,13 @@ def rate_effect(a: Run, b: Run, notes: list[str] | None = None) -> pd.Series:
 
 # ---- cost-to-serve by stage (run A), for the mix effect -------------------------------------------
 
-def _share(part: pd.Series | np.ndarray, whole: pd.Series | np.ndarray) -> np.ndarray:
-    part, whole = np.asarray(part, dtype=float), np.asarray(whole, dtype=float)
-    return np.divide(part, whole, out=np.zeros_like(part), where=whole > 0)
-
-
 def cost_to_serve_by_stage(run: Run) -> pd.DataFrame:
-    """Cost allocated to each demand in each stage over the horizon: (demand, stage, cost).
-
-    The cost_to_serve table is per demand and period, summed over stages; the mix effect needs it
-    per stage. This applies the same rules (model/explain/cost_to_serve.py) to the run's tables,
-    per node, and sums by stage; over the stages it gives the table's cost_to_serve per demand.
-    Staff cost no demand caused (the `(unallocated)` row) is left out.
-    """
-    tables, scenario = run.tables, run.scenario
-    stage_of = pd.Series({name: node.stage for name, node in scenario.nodes.items()})
-    flows, stock = tables["flows"], tables["stock"]
-    serving = tables["cost_to_serve"]
-    serving = serving[serving.demand != UNALLOCATED]
-    origin = pd.Series({d: spec.origin for d, spec in scenario.demands.items()})
-    staff = staff_cost_by_demand(run)
-    parts = [
-        tables["work"][["demand", "stage", "cost"]],
-        pd.DataFrame({"demand": flows.demand, "stage": flows["to"].map(stage_of), "cost": flows.cost}),
-        pd.DataFrame({"demand": stock.demand, "stage": stock.stage, "cost": stock.holding_cost}),
-        pd.DataFrame({"demand": serving.demand, "stage": serving.demand.map(origin).map(stage_of),
-                      "cost": serving.backlog + serving.unmet}),
-        pd.DataFrame({"demand": staff.demand, "stage": staff.node.map(stage_of), "cost": staff.cost}),
-    ]
-    frame = pd.concat(parts, ignore_index=True)
-    return frame.groupby(["demand", "stage"], sort=False, as_index=False).cost.sum()
-
-
-def _staff_costs(run: Run) -> pd.DataFrame:
-    """The staffing table with each row's cost split by allocation rule (currency):
-    `by_now` (used labour and overtime, and idle cost in a period someone worked: shared by that
-    period's hours), `by_horizon` (idle cost in a period nobody worked, hiring, layoffs: shared by
-    the horizon's hours) and `total`."""
-    roles = run.scenario.roles
-    rate = pd.DataFrame({
-        "role": list(roles),
-        "cost_per_fte": [r.cost_per_fte for r in roles.values()],
-        "overtime_cost": [r.overtime.cost_per_hour if r.overtime else 0.0 for r in roles.values()],
-        "hire_cost": [r.hire_cost for r in roles.values()],
-        "layoff_cost": [r.layoff_cost for r in roles.values()],
-        "hours_per_fte": [r.hours_per_fte for r in roles.values()],
-    })
-    staff = run.tables["staffing"].merge(rate, on="role", how="left")
-    paid_cost = staff.fte * staff.cost_per_fte + staff.overtime_hours * staff.overtime_cost
-    moves = staff.hires * staff.hire_cost + staff.layoffs * staff.layoff_cost
-    used = np.minimum(_share(staff.hours_used, staff.hours_per_fte * staff.fte + staff.overtime_hours), 1.0)
-    busy = staff.hours_used.to_numpy() > 0
-    idle = paid_cost * (1.0 - used)
-    staff["by_now"] = paid_cost * used + np.where(busy, idle, 0.0)
-    staff["by_horizon"] = np.where(busy, 0.0, idle) + moves
-    staff["total"] = paid_cost + moves
-    return staff
-
-
-def staff_cost_by_demand(run: Run) -> pd.DataFrame:
-    """Staff cost allocated to (demand, node) over the horizon, by the cost-to-serve rules (currency)."""
-    staff = _staff_costs(run)
-    work = run.tables["work"].rename(columns={"mode": "role"})
-    rows = work.merge(staff[["period", "node", "role", "hours_used", "by_now"]], on=["period", "node", "role"])
-    rows["now"] = rows.by_now * _share(rows.hours, rows.hours_used)
-    per_role = rows.groupby(["demand", "node", "role"], as_index=False).agg(now=("now", "sum"), hours=("hours", "sum"))
-    role_totals = staff.groupby(["node", "role"], as_index=False).agg(
-        role_hours=("hours_used", "sum"), by_horizon=("by_horizon", "sum"), total=("total", "sum"))
-    per_role = per_role.merge(role_totals, on=["node", "role"])
-    per_role["cost"] = per_role.now + per_role.by_horizon * _share(per_role.hours, per_role.role_hours)
-    # A role nobody used at a node where others worked: its whole cost goes to the node's demands by hours.
-    orphaned = role_totals[role_totals.role_hours <= 0].groupby("node").total.sum()
-    node_hours = role_totals.groupby("node").role_hours.sum()
-    per_node = per_role.groupby(["demand", "node"], as_index=False).agg(cost=("cost", "sum"), hours=("hours", "sum"))
-    share = _share(per_node.hours, per_node.node.map(node_hours).fillna(0.0))
-    per_node["cost"] += per_node.node.map(orphaned).fillna(0.0).to_numpy() * share
-    return per_node[["demand", "node", "cost"]]
+    """Cost allocated to each demand in each stage over the horizon: (demand, stage, cost), from the
+    run's cost_to_serve_by_stage table. Staff cost no demand caused (`(unallocated)`) is left out."""
+    table = run.tables["cost_to_serve_by_stage"]
+    table = table[table.demand != UNALLOCATED]
+    return (table.groupby(["demand", "stage"], sort=False, as_index=False).cost_to_serve.sum()
+            .rename(columns={"cost_to_serve": "cost"}))
 
 
 # ---- staffing, routing, service -------------------------------------------------------------------------

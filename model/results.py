@@ -10,14 +10,15 @@ import numpy as np
 import pandas as pd
 
 from model.check import RELATIVE_TOLERANCE
-from model.explain.cost_to_serve import COMPONENTS, UNALLOCATED, cost_to_serve_table, transfer_prices
+from model.explain.cost_to_serve import (COMPONENTS, UNALLOCATED, cost_to_serve_by_stage_table, cost_to_serve_table,
+                                         transfer_prices)
 from model.lp import LinearModel, volume_weights
 from model.network import position
 from model.solution import COST_TABLE, Evaluated, previous
 from model.solve import Solution
 
 TABLES = ("staffing", "work", "flows", "demand_kpis", "costs", "constraints", "stock", "cost_to_serve",
-          "transfer_prices", "sensitivity")
+          "cost_to_serve_by_stage", "transfer_prices", "sensitivity")
 
 UNITS: dict[str, dict[str, str]] = {
     "staffing": {"fte": "FTE", "hires": "FTE", "layoffs": "FTE", "overtime_hours": "hour", "hours_used": "hour",
@@ -37,6 +38,7 @@ UNITS: dict[str, dict[str, str]] = {
     "cost_to_serve": {**{c: "{currency}" for c in COMPONENTS}, "cost_to_serve": "{currency}", "served": "unit",
                       "cost_per_unit": "{currency} per unit", "marginal_cost": "{currency} per unit",
                       "price": "{currency} per unit", "revenue": "{currency}", "margin": "{currency}"},
+    "cost_to_serve_by_stage": {**{c: "{currency}" for c in COMPONENTS}, "cost_to_serve": "{currency}"},
     "transfer_prices": {"transfer_price": "{currency} per unit"},
     "sensitivity": {"value": "the field's unit (column unit)", "shadow_price": "{currency} per unit_step of the field",
                     "valid_from": "the field's unit", "valid_to": "the field's unit",
@@ -94,6 +96,7 @@ def build_tables(model: LinearModel, solution: Solution, ev: Evaluated, currency
         "constraints": _constraints_table(model, solution),
         "stock": _stock_table(ev),
         "cost_to_serve": serving,
+        "cost_to_serve_by_stage": cost_to_serve_by_stage_table(ev, currency),
         "transfer_prices": transfer_prices(sets, model.blocks, solution.rows, currency),
     }
     for name in ("staffing", "work", "flows", "demand_kpis", "costs", "stock"):

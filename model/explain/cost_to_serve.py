@@ -31,19 +31,53 @@ def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
 
 def allocate(ev: Evaluated) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Per component: the amount allocated to each demand (D x T), and what stayed unallocated (T,)."""
+    stages, allocated, unallocated = _allocate(ev)
+    D, S, T = len(ev.sets.demands), len(stages), ev.sets.period_count
+    return ({name: _no_dust(allocated[name].reshape(D, S, T).sum(axis=1)) for name in COMPONENTS},
+            {name: _no_dust(unallocated[name].sum(axis=0)) for name in COMPONENTS})
+
+
+def allocate_by_stage(ev: Evaluated) -> tuple[pd.Index, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """`allocate` per stage of the node where each cost arose: the stages, then per component the
+    amount allocated to each (demand, stage) ((D x S, T), row d x S + s) and what stayed unallocated
+    per stage (S x T). A hand-off's cost arises at its target's stage; backlog and unmet penalties at
+    the demand's origin's."""
+    stages, allocated, unallocated = _allocate(ev)
+    return stages, {n: _no_dust(a) for n, a in allocated.items()}, {n: _no_dust(a) for n, a in unallocated.items()}
+
+
+def _no_dust(amounts: np.ndarray) -> np.ndarray:
+    """Float dust (1e-12 of a cent) is not cost: no "-0.00" or "4.9e-12" in finance's tables."""
+    return np.where(np.abs(amounts) < 1e-9, 0.0, amounts)
+
+
+def _allocate(ev: Evaluated) -> tuple[pd.Index, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The allocation rules (module docstring), to (demand, stage) rows d x S + s, and per stage what no
+    demand used; float dust not yet removed."""
     sets = ev.sets
     demands, modes, staff = sets.demands, sets.demand_modes, sets.staff
     D, T = len(demands), sets.period_count
+    stages = pd.Index(pd.unique(sets.nodes.stage))
+    S = len(stages)
+    stage_of_node = pd.Series(stages.get_indexer(sets.nodes.stage), index=sets.nodes.node)
     demand_index = pd.Index(demands.demand)
     demand_of_mode = demand_index.get_indexer(modes.demand)
+
+    def at(demand_rows: np.ndarray, nodes: pd.Series) -> np.ndarray:
+        """(demand, stage) row of each item: its demand's row, the stage of its node."""
+        return demand_rows * S + stage_of_node.reindex(nodes).to_numpy()
+
+    origin_rows = at(np.arange(D), demands.origin)
     allocated = {
-        "processing": group_sum(demand_of_mode, ev.costs["processing"], D),
-        "handoffs": group_sum(demand_index.get_indexer(sets.demand_arcs.demand), ev.costs["handoffs"], D),
-        "holding": group_sum(demand_index.get_indexer(sets.stocks.demand), ev.costs["holding"], D),
-        "backlog": ev.costs["backlog"],
-        "unmet": ev.costs["unmet"],
+        "processing": group_sum(at(demand_of_mode, modes.node), ev.costs["processing"], D * S),
+        "handoffs": group_sum(at(demand_index.get_indexer(sets.demand_arcs.demand), sets.demand_arcs.target),
+                              ev.costs["handoffs"], D * S),
+        "holding": group_sum(at(demand_index.get_indexer(sets.stocks.demand), sets.stocks.node),
+                             ev.costs["holding"], D * S),
+        "backlog": group_sum(origin_rows, ev.costs["backlog"], D * S),
+        "unmet": group_sum(origin_rows, ev.costs["unmet"], D * S),
     }
-    unallocated = {name: np.zeros(T) for name in COMPONENTS}
+    unallocated = {name: np.zeros((S, T)) for name in COMPONENTS}
 
     paid_hours = staff.hours_per_fte.to_numpy()[:, None] * ev.values["s"] + ev.values["o"]
     used = np.minimum(_share(ev.hours_used, paid_hours), 1.0)
@@ -54,12 +88,12 @@ def allocate(ev: Evaluated) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray
         "hiring": ev.costs["hiring"],
         "layoffs": ev.costs["layoffs"],
     }
-    at = ev.staff_of_mode  # staff row of each mode row, -1 for bought-in modes
-    rows = np.flatnonzero(at >= 0)
+    of_mode = ev.staff_of_mode  # staff row of each mode row, -1 for bought-in modes
+    rows = np.flatnonzero(of_mode >= 0)
     hours = ev.mode_hours[rows]
-    share_now = _share(hours, ev.hours_used[at[rows]])  # of (n, r, t)
-    horizon_share = _share(hours.sum(axis=1), ev.hours_used[at[rows]].sum(axis=1))[:, None]  # of (n, r)
-    nobody_now = ev.hours_used[at[rows]] <= 0
+    share_now = _share(hours, ev.hours_used[of_mode[rows]])  # of (n, r, t)
+    horizon_share = _share(hours.sum(axis=1), ev.hours_used[of_mode[rows]].sum(axis=1))[:, None]  # of (n, r)
+    nobody_now = ev.hours_used[of_mode[rows]] <= 0
     by_rule = {
         "labour": share_now, "overtime": share_now,
         "idle": np.where(nobody_now, horizon_share, share_now),
@@ -67,20 +101,19 @@ def allocate(ev: Evaluated) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray
     }
     # A role no demand ever used at a node others did use: its cost goes to the node's demands by hours.
     node_of_staff, nodes = pd.factorize(staff.node)
+    stage_of_staff = stage_of_node.reindex(staff.node).to_numpy()
     orphan = ev.hours_used.sum(axis=1) <= 0
     node_hours = group_sum(node_of_staff, ev.hours_used.sum(axis=1)[:, None], len(nodes))[:, 0]
-    node_of_row = node_of_staff[at[rows]]
+    node_of_row = node_of_staff[of_mode[rows]]
     node_share = _share(hours.sum(axis=1), node_hours[node_of_row])[:, None]
+    target = demand_of_mode[rows] * S + stage_of_staff[of_mode[rows]]
     for name, amounts in staff_costs.items():
-        allocated[name] = group_sum(demand_of_mode[rows], by_rule[name] * amounts[at[rows]], D)
+        allocated[name] = group_sum(target, by_rule[name] * amounts[of_mode[rows]], D * S)
         orphaned = group_sum(node_of_staff[orphan], amounts[orphan], len(nodes))
-        allocated[name] += group_sum(demand_of_mode[rows], node_share * orphaned[node_of_row], D)
-        unallocated[name] = amounts.sum(axis=0) - allocated[name].sum(axis=0)
-    # Float dust (1e-12 of a cent) is not cost: no "-0.00" or "4.9e-12" in finance's tables.
-    for table in (allocated, unallocated):
-        for name, amounts in table.items():
-            table[name] = np.where(np.abs(amounts) < 1e-9, 0.0, amounts)
-    return {name: allocated[name] for name in COMPONENTS}, unallocated
+        allocated[name] += group_sum(target, node_share * orphaned[node_of_row], D * S)
+        unallocated[name] = (group_sum(stage_of_staff, amounts, S)
+                             - allocated[name].reshape(D, S, T).sum(axis=0))
+    return stages, allocated, unallocated
 
 
 def cost_to_serve_table(ev: Evaluated, marginal_cost: np.ndarray, prices: np.ndarray, currency: str) -> pd.DataFrame:
@@ -105,6 +138,27 @@ def cost_to_serve_table(ev: Evaluated, marginal_cost: np.ndarray, prices: np.nda
     table = pd.concat([frame, rest], ignore_index=True)
     table["currency"] = currency
     return table
+
+
+def cost_to_serve_by_stage_table(ev: Evaluated, currency: str) -> pd.DataFrame:
+    """`cost_to_serve` split by the stage where each cost arose: one row per period, demand and stage
+    with any cost, and an `(unallocated)` row per period and stage that has some; the
+    `cost_to_serve` column sums to the total cost as the table's does."""
+    sets = ev.sets
+    stages, allocated, unallocated = allocate_by_stage(ev)
+    D, S, T = len(sets.demands), len(stages), sets.period_count
+    keys = pd.DataFrame({"period": np.tile(sets.periods, D * S),
+                         "demand": np.repeat(sets.demands.demand.to_numpy(), S * T),
+                         "stage": np.tile(np.repeat(stages.to_numpy(), T), D)})
+    rest = pd.DataFrame({"period": np.tile(sets.periods, S), "demand": UNALLOCATED,
+                         "stage": np.repeat(stages.to_numpy(), T)})
+    frame = pd.concat([keys.assign(**{name: allocated[name].reshape(-1) for name in COMPONENTS}),
+                       rest.assign(**{name: unallocated[name].reshape(-1) for name in COMPONENTS})],
+                      ignore_index=True)
+    frame["cost_to_serve"] = frame[COMPONENTS].sum(axis=1)
+    frame = frame[(frame[COMPONENTS] != 0).any(axis=1)].reset_index(drop=True)
+    frame["currency"] = currency
+    return frame
 
 
 def transfer_prices(model_sets, blocks: dict, rows: dict, currency: str) -> pd.DataFrame:

@@ -165,6 +165,15 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
     unallocated = serving[serving.demand == "(unallocated)"].cost_to_serve.sum()
     assert math.isclose(unallocated, staffing[idle_nodes].cost.sum(), rel_tol=1e-6, abs_tol=1e-6), \
         f"unallocated {unallocated} but staff at never-used nodes cost {staffing[idle_nodes].cost.sum()}"
+    # ... and split by stage it gives each (period, demand)'s cost to serve and each stage's cost
+    by_stage = tables["cost_to_serve_by_stage"]
+    summed = by_stage.groupby(["period", "demand"]).cost_to_serve.sum()
+    whole = serving.set_index(["period", "demand"]).cost_to_serve
+    gap = (summed.reindex(whole.index, fill_value=0.0) - whole).abs().max()
+    assert gap <= 1e-6 * (1 + abs(objective)), f"cost_to_serve_by_stage misses cost_to_serve by {gap}"
+    stage_gap = by_stage.groupby("stage").cost_to_serve.sum().sub(costs.groupby("stage").amount.sum(),
+                                                                    fill_value=0.0).abs().max()
+    assert stage_gap <= 1e-6 * (1 + abs(objective)), f"cost_to_serve_by_stage misses the stage costs by {stage_gap}"
 
     # 2. every unit of volume is served, backlogged or unmet; no backlog or unmet where not allowed
     assert len(kpis) == len(scenario.demands) * T
