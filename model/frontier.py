@@ -32,19 +32,17 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from importlib import metadata
 from pathlib import Path
 from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from model.explain.sensitivity import RatioTest
 from model.lp import LinearModel
 from model.resolver import Resolver, Solved
-from model.runs import move_into_place, new_run_folder_name, package_versions, sha256
+from model.runs import (json_default, move_into_place, new_run_folder_name, package_version, package_versions, sha256,
+                        write_table)
 from model.scenario.loader import closest
 from model.scenario.schema import Scenario
 from model.solve import Solution, SolveOptions
@@ -428,10 +426,9 @@ def write_frontier(table: pd.DataFrame, scenario: Scenario, scenario_bytes: byte
     staging = Path(tempfile.mkdtemp(prefix=".incomplete-", dir=out_dir))
     try:
         (staging / "scenario.yaml").write_bytes(scenario_bytes)
-        table.to_csv(staging / "frontier.csv", index=False)
-        _write_parquet(table, staging / "frontier.parquet", units)
+        write_table(table, staging / "frontier", units)
         summary = frontier_summary(table, scenario, scenario_bytes, source, command)
-        (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default) + "\n")
+        (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=json_default) + "\n")
         if plot:
             plot_frontier(table, staging / "frontier", scenario.name)
         return move_into_place(staging, out_dir, new_run_folder_name(f"{scenario.name}-frontier-{field}"))
@@ -460,31 +457,9 @@ def frontier_summary(table: pd.DataFrame, scenario: Scenario, scenario_bytes: by
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "input": {"file": source, "sha256": sha256(scenario_bytes)},
         "command": command if command is not None else sys.argv,
-        "packages": {**package_versions(), "matplotlib": _version("matplotlib")},
+        "packages": {**package_versions(), "matplotlib": package_version("matplotlib")},
         "units": {"frontier": table.attrs["units"]},
     }
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def _json_default(value: object) -> object:
-    if value is pd.NA:
-        return None
-    if hasattr(value, "item"):
-        return value.item()  # numpy scalars
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")
-
-
-def _write_parquet(frame: pd.DataFrame, path: Path, units: dict[str, str]) -> None:
-    """Parquet with the column units in the schema metadata (`units`), as the run tables have them."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    metadata = {**(table.schema.metadata or {}), b"units": json.dumps(units).encode()}
-    pq.write_table(table.replace_schema_metadata(metadata), path)
 
 
 # --- the picture -----------------------------------------------------------------------------------

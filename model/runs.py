@@ -21,15 +21,14 @@ import platform
 import shutil
 import sys
 import tempfile
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import metadata
-from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-
 from ruamel.yaml import YAML
 
 from model.optimise import Outcome
@@ -39,14 +38,15 @@ from model.scenario.overrides import Change
 PACKAGES = ("e2e-optimiser", "pyomo", "highspy", "pandas", "numpy", "networkx", "pydantic", "pyarrow", "ruamel.yaml")
 
 
+def package_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+    return {"python": platform.python_version(), **{name: package_version(name) for name in PACKAGES}}
 
 
 def sha256(data: bytes) -> str:
@@ -124,7 +124,7 @@ def write_run(outcome: Outcome, scenario_file: str | Path, out_dir: str | Path =
                 write_table(outcome.tables[name], staging / name, units.get(name, {}))
         if outcome.diagnosis is not None:
             outcome.diagnosis.to_csv(staging / "diagnosis.csv", index=False)
-        (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default) + "\n")
+        (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=json_default) + "\n")
         if folder_name is not None:
             return _move_to_fixed_name(staging, out_dir, folder_name)
         return move_into_place(staging, out_dir, new_run_folder_name(outcome.scenario.name))
@@ -175,7 +175,10 @@ def _plain(value: object) -> object:
     return value if value is None or isinstance(value, (bool, int, float, str)) else str(value)
 
 
-def _json_default(value: object) -> object:
+def json_default(value: object) -> object:
+    """What `json.dumps` cannot write itself: numpy scalars, and pandas' missing value (as null)."""
+    if value is pd.NA:
+        return None
     if hasattr(value, "item"):
         return value.item()  # numpy scalars
     raise TypeError(f"cannot write {type(value).__name__} to JSON")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -30,7 +31,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-import multiprocessing
 import pandas as pd
 
 from model.errors import Problem, ScenarioError
@@ -273,9 +273,13 @@ class SweepResult:
     folder: Path
     points: pd.DataFrame
     solved: int  # points solved in this call (the others were finished before a resume)
-    statuses: dict[str, int] = field(default_factory=dict)
     missing: list[int] = field(default_factory=list)  # points with no record: their worker died
     failures: list[str] = field(default_factory=list)  # why, as the engine reported it
+
+    @property
+    def statuses(self) -> dict[str, int]:
+        """How many points ended in each status."""
+        return self.points.status.value_counts().to_dict() if len(self.points) else {}
 
 
 def new_sweep_folder(plan: Plan, out_dir: str | Path = "runs") -> Path:
@@ -344,8 +348,7 @@ def run_sweep(plan: Plan, folder: str | Path, workers: int = 1, engine: Engine =
     points = points_table(plan, folder)
     write_points(points, folder, plan)
     missing = sorted({p.number for p in todo} - finished_points(folder))
-    return SweepResult(folder, points, len(todo) - len(missing), points.status.value_counts().to_dict(),
-                       missing, failures)
+    return SweepResult(folder, points, len(todo) - len(missing), missing, failures)
 
 
 def _run_processes(plan: Plan, todo: list[Point], folder: Path, workers: int,
@@ -436,21 +439,19 @@ def _point_row(plan: Plan, point: Point, where: Path) -> dict[str, object]:
 
 
 def _demand_columns(kpis: pd.DataFrame) -> dict[str, object]:
-    """Per demand over the periods: units served, and served-weighted quality and response time."""
-    served = kpis.groupby("demand", sort=False).served.sum()
+    """Per demand over the periods: units served, served-weighted quality and response time, and
+    whether both targets were met in every period; as `served.<demand>`, `quality.<demand>`, ..."""
+    by_demand = kpis.demand
     weight = kpis.served.where(kpis.served > 0, 0.0)
-    columns: dict[str, object] = {}
-    for name in ("quality", "response_time"):
-        weighted = (kpis[name] * weight).groupby(kpis.demand, sort=False).sum()
-        columns[name] = weighted / served.where(served > 0)
-    met = (kpis.quality_met & kpis.response_time_met).groupby(kpis.demand, sort=False).all()
-    row: dict[str, object] = {}
-    for demand in served.index:
-        row[f"served.{demand}"] = served[demand]
-        row[f"quality.{demand}"] = columns["quality"][demand]
-        row[f"response_time.{demand}"] = columns["response_time"][demand]
-        row[f"met.{demand}"] = bool(met[demand])
-    return row
+    served = kpis.served.groupby(by_demand, sort=False).sum()
+    per_demand = pd.DataFrame({
+        "served": served,
+        **{name: (kpis[name] * weight).groupby(by_demand, sort=False).sum() / served.where(served > 0)
+           for name in ("quality", "response_time")},
+        "met": (kpis.quality_met & kpis.response_time_met).groupby(by_demand, sort=False).all(),
+    })
+    names = [f"{column}.{demand}" for demand in per_demand.index for column in per_demand.columns]
+    return dict(zip(names, per_demand.astype(object).to_numpy().ravel()))
 
 
 def points_units(points: pd.DataFrame, currency: str, time_unit: str) -> dict[str, str]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from model.errors import ScenarioError
@@ -49,3 +50,12 @@ def load_resolved(path: Path, assignments: Sequence[str] = (), removals: Sequenc
     except ScenarioError as error:
         err.print(str(error), markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None
+
+
+def refuse_options(error: ValidationError) -> NoReturn:
+    """Solver options the scenario's `solver:` schema refused: each named as its option, then exit 2."""
+    for problem in error.errors():
+        message = problem["msg"]
+        err.print(f"--{str(problem['loc'][0]).replace('_', '-')}: {problem['input']!r} is not allowed: "
+                  f"{message[:1].lower()}{message[1:]}", markup=False)
+    raise typer.Exit(EXIT["bad_input"]) from None

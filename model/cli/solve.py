@@ -11,7 +11,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from model.cli.common import EXIT, RemoveOption, ScenarioFile, SetOption, app, err, load_resolved, out
+from model.cli.common import EXIT, RemoveOption, ScenarioFile, SetOption, app, err, load_resolved, out, refuse_options
 from model.generate import Size, generate, write_scenario
 from model.lp import build
 from model.network import index_sets
@@ -70,10 +70,7 @@ def solve(
         options, integer = optimise_options(scenario, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                                          algorithm=algorithm, integer_staff=integer_staff)
     except ValidationError as error:
-        for problem in error.errors():
-            err.print(f"--{str(problem['loc'][0]).replace('_', '-')}: {problem['input']!r} is not allowed: "
-                      f"{problem['msg'][0].lower()}{problem['msg'][1:]}", markup=False)
-        raise typer.Exit(EXIT["bad_input"]) from None
+        refuse_options(error)
     try:
         with err.status(f"Solving {scenario.name} with HiGHS ..."):
             outcome = optimise(scenario, options, integer_staff=integer, source=source)

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from model.cli.common import EXIT, app, err, out
+from model.cli.common import EXIT, app, err, out, refuse_options
 from model.errors import Problem, ScenarioError
 from model.sweep import (Plan, SweepResult, axes_of, default_workers, finished_points, new_sweep_folder, plan_sweep,
                          read_plan, read_sweep_file, run_sweep)
@@ -48,10 +48,7 @@ def sweep(
         err.print(str(error), markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None
     except ValidationError as error:
-        for problem in error.errors():
-            err.print(f"--{str(problem['loc'][0]).replace('_', '-')}: {problem['input']!r} is not allowed: "
-                      f"{problem['msg']}", markup=False)
-        raise typer.Exit(EXIT["bad_input"]) from None
+        refuse_options(error)
     total = len(plan.points)
     err.print(f"Sweep of {plan.scenario['name']}: {total} point(s) over {len(plan.axes)} axis/axes -> {folder}")
     try:
