@@ -24,7 +24,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -102,12 +102,7 @@ def _range(spec: str, origin: str, path: str) -> list[str]:
     count = int((stop - start) / step) + 1  # Decimal: 0.8 to 1.4 by 0.1 is exactly 7 values
     if count > 10_000:
         raise _grid_error(origin, path, f"'{spec}' has {count:,} values", "A sweep axis holds at most 10,000.")
-    return [f"{match['op']}{_plain(start + i * step)}{match['pct']}" for i in range(count)]
-
-
-def _plain(number: Decimal) -> str:
-    text = format(number.normalize(), "f")
-    return text
+    return [f"{match['op']}{format((start + i * step).normalize(), 'f')}{match['pct']}" for i in range(count)]
 
 
 def _grid_error(origin: str, path: str, message: str, hint: str) -> ScenarioError:
@@ -186,18 +181,14 @@ def plan_sweep(base_file: str | Path, axes: Sequence[Axis], sensitivity: bool = 
     if repeated:
         raise _grid_error("--grid", repeated[0], "the same path is on two axes", "Give each path one --grid.")
     resolved = resolve(base_file)
-    _check_paths(resolved.text, str(base_file), axes)
+    # Every axis's path must match a field of the base before any work starts: a typo is one error
+    # naming the closest paths, not a sweep of failed points.
+    apply_overrides(resolved.data, [Override(axis.path, axis.values[0], "--grid") for axis in axes],
+                    source=resolved.source)
     options, integer = optimise_options(resolved.scenario, **solver)
     meta = resolved.scenario.scenario
     return Plan(str(base_file), resolved.text, tuple(axes), {**asdict(options), "integer_staff": integer}, sensitivity,
                 {"name": meta.name, "currency": meta.currency, "time_unit": meta.time_unit})
-
-
-def _check_paths(base_text: bytes, base_file: str, axes: Sequence[Axis]) -> None:
-    """Every axis's path matches a field of the base (its first value applied), before any work starts:
-    a typo is one error naming the closest paths, not a sweep of failed points."""
-    data, source = parse_yaml(base_text.decode("utf-8"), base_file)
-    apply_overrides(data, [Override(axis.path, axis.values[0], "--grid") for axis in axes], source=source)
 
 
 # --- one point, in a worker -----------------------------------------------------------------------
@@ -482,7 +473,3 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-
-
-def axes_of(texts: Iterable[str]) -> list[Axis]:
-    return [parse_axis(text) for text in texts]

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from model.cli.common import EXIT, app, err, out, refuse_options
 from model.errors import Problem, ScenarioError
-from model.sweep import (Plan, SweepResult, axes_of, default_workers, finished_points, new_sweep_folder, plan_sweep,
+from model.sweep import (Plan, SweepResult, default_workers, finished_points, new_sweep_folder, parse_axis, plan_sweep,
                          read_plan, read_sweep_file, run_sweep)
 
 
@@ -74,7 +74,7 @@ def _plan(file: Path | None, grid: list[str], out_dir: Path, resume: Path | None
         raise ScenarioError([Problem("sweep", None, None, "", "give a scenario FILE with --grid, a sweep file, "
                                                               "or --resume FOLDER")])
     if grid:
-        axes = axes_of(grid)
+        axes = [parse_axis(text) for text in grid]
     else:
         file, axes = read_sweep_file(file)
     plan = plan_sweep(file, axes, sensitivity, **solver)

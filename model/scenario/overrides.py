@@ -80,6 +80,7 @@ class Resolved:
     text: bytes  # the input bytes when nothing was overridden; else the resolved scenario as YAML
     changes: list[Change]
     inputs: dict[str, bytes] = field(default_factory=dict)  # each file read, by path relative to the first
+    data: dict = field(default_factory=dict)  # the resolved scenario as plain data, as validated
 
 
 def parse_assignment(text: str, origin: str = "--set") -> Override:
@@ -349,7 +350,7 @@ def resolve(path: str | Path, assignments: Sequence[str] = (), removals: Sequenc
     scenario = validate_data(data, source)
     chain = files[0].shown + "".join(f" (extends {f.shown})" for f in files[1:])
     text = base.raw if not changes else resolved_yaml(data, chain, layers)
-    return Resolved(scenario, source, text, changes, _inputs(files))
+    return Resolved(scenario, source, text, changes, _inputs(files), data)
 
 
 def _assignments(assignments: Sequence[str]) -> list[Override]:
