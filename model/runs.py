@@ -126,7 +126,7 @@ def write_run(outcome: Outcome, scenario_file: str | Path, out_dir: str | Path =
             outcome.diagnosis.to_csv(staging / "diagnosis.csv", index=False)
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=json_default) + "\n")
         if folder_name is not None:
-            return _move_to_fixed_name(staging, out_dir, folder_name)
+            return move_to_fixed_name(staging, out_dir, folder_name)
         return move_into_place(staging, out_dir, new_run_folder_name(outcome.scenario.name))
     except BaseException:  # an interrupt too: never leave a half-written run
         shutil.rmtree(staging, ignore_errors=True)
@@ -193,9 +193,8 @@ def write_table(frame: pd.DataFrame, stem: Path, units: dict[str, str]) -> None:
     pq.write_table(table.replace_schema_metadata(metadata_), stem.with_suffix(".parquet"))
 
 
-
-
-def _move_to_fixed_name(staging: Path, out_dir: Path, name: str) -> Path:
+def move_to_fixed_name(staging: Path, out_dir: Path, name: str) -> Path:
+    """Rename the finished folder to exactly `name` (a sweep's point); FileExistsError if it is taken."""
     os.chmod(staging, 0o755)
     target = out_dir / name
     if target.exists():

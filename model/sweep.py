@@ -36,7 +36,7 @@ import pandas as pd
 from model.errors import Problem, ScenarioError
 from model.optimise import optimise_options
 from model.resolver import Resolver
-from model.runs import new_run_folder_name, write_run, write_table
+from model.runs import move_to_fixed_name, new_run_folder_name, write_run, write_table
 from model.scenario.loader import SourceMap, parse_yaml, validate_data
 from model.scenario.operations import GRAMMAR, parse_value
 from model.scenario.overrides import Override, apply_overrides, resolve, scenario_yaml
@@ -243,8 +243,7 @@ def _write_failed(target: Path, point: Point, status: str, message: str) -> None
     staging = Path(tempfile.mkdtemp(prefix=".incomplete-", dir=target))
     summary = {"status": status, "message": message, "tables": []}
     (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    os.chmod(staging, 0o755)
-    os.rename(staging, target / point.name)
+    move_to_fixed_name(staging, target, point.name)
 
 
 def _safe_point(plan: Plan, point: Point, folder: str) -> tuple[int, str]:
