@@ -34,6 +34,7 @@ from model.explain.cost_to_serve import UNALLOCATED
 from model.network import modes_of
 from model.runs import read_run
 from model.scenario import Scenario, parse_yaml, validate_data
+from model.scenario.fieldpaths import arc_key
 from model.scenario.loader import decode
 from model.solution import COST_TABLE
 
@@ -245,7 +246,7 @@ def _keyed(items: list[dict]) -> dict[str, dict]:
     """List items by FROM->TO (arcs), or by position for other lists of mappings."""
     keyed: dict[str, dict] = {}
     for index, item in enumerate(items):
-        key = f"{item['from']}->{item['to']}" if "from" in item and "to" in item else str(index)
+        key = arc_key(item) if "from" in item and "to" in item else str(index)
         keyed[key if key not in keyed else f"{key}#{index}"] = item
     return keyed
 
