@@ -231,18 +231,18 @@ _STATUS: dict[object, Status] = {
 }
 
 
-def solve(model: LinearModel, options: SolveOptions = SolveOptions(), form: StandardForm | None = None,
-          warm_start: WarmStart | None = None, ranging: bool = True) -> Solution:
+def solve(model: LinearModel, options: SolveOptions = SolveOptions(), warm_start: WarmStart | None = None,
+          ranging: bool = True) -> Solution:
     """Hand the model to HiGHS and return its outcome, values and duals mapped back to the model.
 
-    `form` is the model's standard form when the caller has compiled it already. `warm_start` is an
-    earlier solve's basis for a model of the same shape (see `WarmStart.fits`): an LP then starts
-    dual simplex from it instead of solving from scratch. The solution keeps its own basis for that.
+    `warm_start` is an earlier solve's basis for a model of the same shape (see `WarmStart.fits`): an
+    LP then starts dual simplex from it instead of solving from scratch. The solution keeps its own
+    basis for that.
     `ranging=False` skips HiGHS's ranging (0.4 s at 100k columns), which only explanations use.
     """
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    form = form or to_standard_form(model)
+    form = to_standard_form(model)
     timings["handoff_compile"] = time.perf_counter() - start
 
     start = time.perf_counter()
