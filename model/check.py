@@ -7,8 +7,10 @@ Each violation names its family, its subject and by how much it fails.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from model.solution import Evaluated
+from model.network import position
+from model.solution import Evaluated, group_sum
 
 RELATIVE_TOLERANCE = 1e-6
 """A row passes when it fails by at most this share of its magnitude (1 + |left| + |right|): HiGHS's
@@ -61,12 +63,34 @@ def check_solution(ev: Evaluated, integer_staff: bool = False) -> list[str]:
     allowed_time = np.where(np.isnan(max_time), np.inf, max_time * ev.served)
     found += _violations("response-time target", demand_labels, ev.time_spent - allowed_time, ev.time_spent, P)
 
+    found += _check_queues(ev)
+
     final_backlog = (ev.backlog[:, -1] - demands.final_backlog.to_numpy())[:, None]
     found += _violations("final backlog", demand_labels, final_backlog, ev.backlog[:, -1:], P[-1:])
     final_stock = (sets.stocks.final_min.to_numpy() - v["k"][:, -1])[:, None] if len(sets.stocks) else np.zeros((0, 1))
     stock_labels = (sets.stocks.demand + "@" + sets.stocks.node).tolist()
     found += _violations("final stock", stock_labels, final_stock, final_stock * 0, P[-1:])
     return found
+
+
+def _check_queues(ev: Evaluated) -> list[str]:
+    """Each unit at a queued node queues in one lane; the lanes' hours on duty are staffed hours."""
+    sets, v, P = ev.sets, ev.values, ev.sets.periods
+    if not len(sets.queues):
+        return []
+    dn = sets.demand_nodes
+    queued = dn.node.isin(sets.queues.node).to_numpy()
+    in_lanes = group_sum(position(dn, ["demand", "node"], sets.demand_lanes), v["q"], len(dn))
+    labels = (dn.demand + "@" + dn.node).tolist()
+    split = np.where(queued[:, None], np.abs(in_lanes - ev.processed), 0.0)
+    found = _violations("lane split", labels, split, ev.processed, P)
+    nodes = sets.queues.node.drop_duplicates().reset_index(drop=True)
+    node_of = pd.Index(nodes)
+    duty = group_sum(node_of.get_indexer(sets.queues.node), v["a"], len(nodes))
+    staff = sets.staff
+    staffed = group_sum(node_of.get_indexer(staff.node), staff.hours_per_fte.to_numpy()[:, None] * v["s"] + v["o"],
+                        len(nodes))
+    return found + _violations("queue duty", nodes.tolist(), duty - staffed, staffed, P)
 
 
 def check_objective(ev: Evaluated, objective: float) -> list[str]:

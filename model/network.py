@@ -16,6 +16,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from model.scenario.schema import HOURS_PER_TIME_UNIT
+
 if TYPE_CHECKING:
     from model.scenario.schema import Scenario
 
@@ -89,6 +91,9 @@ class IndexSets:
     staff        node, role, hours_per_fte, max_utilisation, ...     -> s, o, hire, fire [n,r,t]
     demands      demand, origin, min_quality, max_response_time, backlog, unmet, costs (one row each)
     nodes, arcs  one row per node and per arc of the scenario, with capacities (inf: unlimited)
+    queues       node, lane, open_hours, peak_factor, handle_time, service_level, within,
+                 average_wait (hours; NaN: no such target)         -> a[n,l,t], queue rows
+    demand_lanes demand, node, lane: every lane of a queued node a demand may use -> q[d,n,l,t]
 
     Cost figures sit in these tables too, so the LP's parameters and the result tables read the same
     numbers.
@@ -106,6 +111,9 @@ class IndexSets:
     volumes: np.ndarray  # (demands, periods)
     nodes: pd.DataFrame  # node, stage, capacity
     arcs: pd.DataFrame  # arc, source, target, cost, lead_time, capacity
+    queues: pd.DataFrame
+    demand_lanes: pd.DataFrame
+    hours_per_time_unit: float = 1.0
 
     @property
     def period_count(self) -> int:
@@ -136,6 +144,7 @@ def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None) -> IndexSets
     finder = PathFinder(graph, stage_of)
     subgraphs = {name: finder.nodes_and_arcs(d.origin, d.sinks, d.stages) for name, d in scenario.demands.items()}
     demand_nodes = _demand_nodes(scenario, subgraphs)
+    queues = _queues(scenario)
     return IndexSets(
         periods=scenario.periods,
         period_length=scenario.scenario.period_length,
@@ -153,7 +162,35 @@ def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None) -> IndexSets
         arcs=_frame([(a.key, a.source, a.target, a.cost, a.lead_time, a.capacity if a.capacity is not None else np.inf)
                      for a in scenario.arcs], {"arc": TEXT, "source": TEXT, "target": TEXT, "cost": NUMBER,
                                                "lead_time": NUMBER, "capacity": NUMBER}),
+        queues=queues,
+        demand_lanes=demand_nodes[["demand", "node"]].merge(queues[["node", "lane"]], on="node", sort=False),
+        hours_per_time_unit=HOURS_PER_TIME_UNIT[scenario.scenario.time_unit],
     )
+
+
+def _queues(scenario: Scenario) -> pd.DataFrame:
+    """One row per lane of each queued node; targets in hours, NaN where the lane has no such target.
+
+    The handle time is the node's longest hours per unit: with several roles the pool's mix is not
+    known before solving, and a longer handle time at the same load in Erlangs never needs fewer
+    agents, so the staffing stays safe (exact when the roles share one handle time).
+    """
+    hours = HOURS_PER_TIME_UNIT[scenario.scenario.time_unit]
+    rows = []
+    for n, node in scenario.nodes.items():
+        if node.queue is None:
+            continue
+        handle_time = max(w.hours_per_unit for w in node.work.values())
+        for lane, target in node.queue.lane_targets():
+            rows.append((n, lane, node.queue.open_hours, node.queue.peak_factor, handle_time,
+                         _or_nan(target.service_level), _or_nan(target.within, hours),
+                         _or_nan(target.average_wait, hours)))
+    return _frame(rows, {"node": TEXT, "lane": TEXT, "open_hours": NUMBER, "peak_factor": NUMBER,
+                         "handle_time": NUMBER, "service_level": NUMBER, "within": NUMBER, "average_wait": NUMBER})
+
+
+def _or_nan(value: float | None, scale: float = 1.0) -> float:
+    return value * scale if value is not None else np.nan
 
 
 Usable = dict[str, tuple[list[str], list[tuple[str, str]]]]

@@ -17,6 +17,7 @@ from model.explain.diagnose import diagnose
 from model.explain.sensitivity import sensitivity_table
 from model.lp import LinearModel, build
 from model.network import index_sets
+from model.queues import QueueRun, queue_routing_table, queues_table, solve_queues
 from model.results import build_tables, unallocated_cost
 from model.scenario.loader import SourceMap
 from model.scenario.schema import Scenario, Solver
@@ -80,6 +81,9 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
     except InfeasibleRow as reason:
         return infeasible_at_build(scenario, reason, timings)
     timings["build"] = time.perf_counter() - start
+    if len(sets.queues):
+        queues = solve_queues(model, options, ranging=sensitivity, cap=scenario.solver.queue_iterations)
+        return outcome_of(scenario, model, queues.solution, options, timings, source, sensitivity, queues)
     solution = solve(model, options, ranging=sensitivity)
     return outcome_of(scenario, model, solution, options, timings, source, sensitivity)
 
@@ -91,12 +95,16 @@ def infeasible_at_build(scenario: Scenario, reason: InfeasibleRow, timings: dict
 
 
 def outcome_of(scenario: Scenario, model: LinearModel, solution: Solution, options: SolveOptions,
-               timings: dict[str, float], source: SourceMap | None = None, sensitivity: bool = True) -> Outcome:
-    """A solve's Outcome: diagnosis when infeasible; else the independent check, then the tables."""
+               timings: dict[str, float], source: SourceMap | None = None, sensitivity: bool = True,
+               queues: QueueRun | None = None) -> Outcome:
+    """A solve's Outcome: diagnosis when infeasible; else the independent check, then the tables.
+    `queues`: the tangent iterations that produced `solution`, for a scenario with queues."""
     timings = {**timings, **solution.timings}
     integer = model.integer_staff
     outcome = Outcome(scenario, solution.status, solution.message, solution.objective, timings=timings,
                       solver=solution.solver, options={**asdict(options), "integer_staff": integer})
+    if queues is not None:
+        _note_queue_iterations(outcome, queues)
     if solution.status == "infeasible":
         start = time.perf_counter()
         outcome.diagnosis = diagnose(model, scenario, source, options)
@@ -105,7 +113,8 @@ def outcome_of(scenario: Scenario, model: LinearModel, solution: Solution, optio
         return outcome
 
     start = time.perf_counter()
-    ev = evaluate(model.sets, solution.values, {name: grid.rows for name, grid in model.variables.items()})
+    lane_wait = queues.plan.wait / model.sets.hours_per_time_unit if queues is not None and queues.plan else None
+    ev = evaluate(model.sets, solution.values, {name: grid.rows for name, grid in model.variables.items()}, lane_wait)
     outcome.violations = check_solution(ev, integer) + check_objective(ev, solution.objective)
     timings["check"] = time.perf_counter() - start
     if outcome.violations:
@@ -117,6 +126,10 @@ def outcome_of(scenario: Scenario, model: LinearModel, solution: Solution, optio
 
     start = time.perf_counter()
     outcome.tables = build_tables(model, solution, ev, scenario.currency)
+    if queues is not None:
+        outcome.tables["queues"] = queues_table(ev, queues.plan)
+        outcome.tables["queue_routing"] = queue_routing_table(ev, queues.plan)
+        outcome.tables["queue_iterations"] = queues.log
     outcome.unallocated_cost = unallocated_cost(outcome.tables)
     timings["tables"] = time.perf_counter() - start
     if sensitivity and outcome.status == "optimal":
@@ -124,3 +137,15 @@ def outcome_of(scenario: Scenario, model: LinearModel, solution: Solution, optio
         outcome.tables["sensitivity"] = sensitivity_table(model, solution, scenario)  # a MILP's: integers fixed
         timings["sensitivity"] = time.perf_counter() - start
     return outcome
+
+
+def _note_queue_iterations(outcome: Outcome, queues: QueueRun) -> None:
+    """The iterations in the solver record and timings; a plan that did not converge says so."""
+    log = queues.log
+    outcome.solver.update(queue_iterations=queues.iterations, queue_converged=queues.converged,
+                          simplex_iterations=int(log.simplex_iterations.fillna(0).sum()))
+    outcome.timings.update(queues.timings)  # each phase summed over the iterations
+    if outcome.status == "optimal" and not queues.converged:
+        outcome.message += (f"; queue staffing still moved after {queues.iterations} tangent iterations "
+                            f"(solver.queue_iterations): the plan meets every queue target but may cost more "
+                            f"than needed")

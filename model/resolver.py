@@ -4,7 +4,8 @@ A what-if that changes only the model's mutable parameters (volumes, costs, targ
 staff bounds: see `model.lp.update`) is solved by setting those parameters on the built Pyomo
 model, compiling its standard form again and starting HiGHS's dual simplex from an optimal basis.
 Anything else (a removed node, a new quality figure, other periods) is built and solved from
-scratch.
+scratch, and so is every scenario with queues (its tangent iterations set the model's queue
+parameters themselves: model/queues.py).
 
 Which basis a variant starts from is a choice:
 - the base's (the default, for sweeps): a variant's answer then does not depend on which variants
@@ -23,6 +24,7 @@ from model.errors import InfeasibleRow
 from model.lp import LinearModel, build, update
 from model.network import IndexSets, index_sets
 from model.optimise import Outcome, infeasible_at_build, optimise_options, outcome_of
+from model.queues import solve_queues
 from model.scenario.schema import Scenario
 from model.solve import Solution, SolveOptions, WarmStart, solve
 
@@ -79,6 +81,12 @@ class Resolver:
             except InfeasibleRow as reason:
                 return Solved(infeasible_at_build(scenario, reason, timings), None, None)
         timings["update" if re_solve else "build"] = time.perf_counter() - start
+        if len(sets.queues):  # tangent iterations on a model of its own (`update` refuses queues)
+            queues = solve_queues(model, self.options, ranging=self.ranging, cap=scenario.solver.queue_iterations)
+            outcome = outcome_of(scenario, model, queues.solution, self.options, timings,
+                                 sensitivity=self.sensitivity, queues=queues)
+            outcome.solver["re_solve"] = False
+            return Solved(outcome, model, queues.solution)
         solution = solve(model, self.options, warm_start=self._warm_start if re_solve else None, ranging=self.ranging)
         if self._solving_base or self.follow:  # what later variants start from
             self._model = model

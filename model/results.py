@@ -14,11 +14,13 @@ from model.explain.cost_to_serve import (COMPONENTS, UNALLOCATED, cost_to_serve_
                                          transfer_prices)
 from model.lp import LinearModel, volume_weights
 from model.network import position
+from model.queues import LOG_UNITS, QUEUE_UNITS, ROUTING_UNITS
 from model.solution import COST_TABLE, Evaluated, previous
 from model.solve import Solution
 
 TABLES = ("staffing", "work", "flows", "demand_kpis", "costs", "constraints", "stock", "cost_to_serve",
-          "cost_to_serve_by_stage", "transfer_prices", "sensitivity")
+          "cost_to_serve_by_stage", "transfer_prices", "sensitivity", "queues", "queue_routing",
+          "queue_iterations")
 
 UNITS: dict[str, dict[str, str]] = {
     "staffing": {"fte": "FTE", "hires": "FTE", "layoffs": "FTE", "overtime_hours": "hour", "hours_used": "hour",
@@ -43,6 +45,9 @@ UNITS: dict[str, dict[str, str]] = {
     "sensitivity": {"value": "the field's unit (column unit)", "shadow_price": "{currency} per unit_step of the field",
                     "valid_from": "the field's unit", "valid_to": "the field's unit",
                     "cost_at_from": "{currency}", "cost_at_to": "{currency}"},
+    "queues": QUEUE_UNITS,
+    "queue_routing": ROUTING_UNITS,
+    "queue_iterations": {k: v for k, v in LOG_UNITS.items() if k != "status"},
     "constraints": {"activity": "row's own unit", "lower": "row's own unit", "upper": "row's own unit",
                     "slack": "row's own unit", "dual": "{currency} per unit of the row"},
 }

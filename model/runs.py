@@ -74,6 +74,11 @@ def summary_of(outcome: Outcome, scenario_text: bytes, source: str, command: lis
         "packages": package_versions(),
         "violations": outcome.violations,
     }
+    if "queues" in tables:
+        queues = tables["queues"]
+        summary["queues"] = {"iterations": outcome.solver.get("queue_iterations"),
+                             "converged": outcome.solver.get("queue_converged"),
+                             "lane_periods": len(queues), "targets_missed": int((~queues.met).sum())}
     if outcome.diagnosis is not None:
         summary["diagnosis"] = outcome.diagnosis.sentence.tolist()
     if "costs" in tables:

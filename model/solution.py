@@ -93,8 +93,12 @@ def _per_demand(values: np.ndarray, rows: pd.DataFrame, demands: pd.DataFrame, T
     return full
 
 
-def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], variable_rows: dict[str, pd.DataFrame]) -> Evaluated:
-    """Recompute every derived quantity from variable values (grids of rows x T, NaN where none)."""
+def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], variable_rows: dict[str, pd.DataFrame],
+             lane_wait: np.ndarray | None = None) -> Evaluated:
+    """Recompute every derived quantity from variable values (grids of rows x T, NaN where none).
+
+    `lane_wait` (queues x T, time units) is the wait a unit adds to its response time in each lane of
+    a queued node, as the queue iterations planned it (model/queues.py)."""
     T = sets.period_count
     v = {name: np.nan_to_num(grid, nan=0.0) for name, grid in raw_values.items()}
     demands, dn, modes, arcs, staff = sets.demands, sets.demand_nodes, sets.demand_modes, sets.demand_arcs, sets.staff
@@ -133,6 +137,10 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], variable_rows: 
                   + group_sum(demand_of["modes"], mode_time[:, None] * v["y"], len(demands))
                   + group_sum(demand_of["nodes"], node_time[:, None] * arrivals, len(demands))
                   + sets.period_length * backlog)
+    if len(sets.queues):
+        lane_of = position(sets.queues, ["node", "lane"], sets.demand_lanes)
+        waited = lane_wait[lane_of] * v["q"]
+        time_spent += group_sum(position(demands, ["demand"], sets.demand_lanes), waited, len(demands))
 
     costs = _costs(sets, v, variable_rows)
     return Evaluated(sets, v, sets.volumes, backlog, unmet, served, arrivals, outflow, processed, fulfilled,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from model.scenario.schema import Arc, Demand, Meta, Node, Overtime, RelaxationWeights, Role, Solver, Staff, Stock, Work
+from model.scenario.schema import (Arc, Demand, Lane, Meta, Node, Overtime, Queue, QueueTarget, RelaxationWeights, Role,
+                                   Solver, Staff, Stock, Work)
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -15,6 +16,7 @@ README = (ROOT / "README.md").read_text()
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("scenario", Meta), ("roles.<role>", Role), ("roles.<role>.overtime", Overtime), ("nodes.<node>", Node),
     ("nodes.<node>.work.<role>", Work), ("nodes.<node>.staff.<role>", Staff), ("nodes.<node>.stock", Stock),
+    ("nodes.<node>.queue", Queue), ("nodes.<node>.queue.target", QueueTarget), ("nodes.<node>.queue.lanes[]", Lane),
     ("arcs[]", Arc), ("demands.<demand>", Demand), ("solver", Solver),
     ("solver.relaxation_weights", RelaxationWeights),
 ]

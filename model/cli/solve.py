@@ -106,6 +106,7 @@ def report(outcome: Outcome) -> None:
         by_stage.add_row(stage, f"{amount:,.2f}", f"{amount / total:.1%}" if total else "-")
     out.print(by_stage)
     out.print(_demand_table(outcome.tables["demand_kpis"], currency, time_unit))
+    _print_queues(outcome, time_unit)
     _print_sensitivity(outcome.tables.get("sensitivity"))
     seconds = sum(outcome.timings.values())
     out.print(f"Solved in {seconds:.2f} s (HiGHS {outcome.timings.get('solve', 0):.2f} s, "
@@ -124,6 +125,32 @@ def _print_diagnosis(diagnosis: pd.DataFrame, limit: int = 15) -> None:
         for sentence in conflicts.sentence.head(limit):
             out.print(f"  - {sentence}", markup=False)
     out.print("All of it is in the run folder's diagnosis.csv.")
+
+
+def _print_queues(outcome: Outcome, time_unit: str, limit: int = 12) -> None:
+    """The tangent iterations' course, each lane's service as staffed, and a warning per target missed."""
+    if "queues" not in outcome.tables:
+        return
+    log, queues = outcome.tables["queue_iterations"], outcome.tables["queues"]
+    iterations = log[log.iteration > 0]
+    course = " -> ".join(f"{cost:,.2f}" for cost in iterations.cost)
+    converged = "converged" if outcome.solver.get("queue_converged") else "[red]did not converge[/red]"
+    out.print(f"Queue staffing {converged} in {len(iterations)} tangent iteration(s); cost ({outcome.currency}): "
+              f"{course}")
+    table = Table("period", "node", "lane", "target", "load (Erlang)", "agents", "service level", "avg wait", "met",
+                  title=f"Queues as staffed (exact Erlang C; waits in {time_unit}s)", title_justify="left")
+    for row in queues.head(limit).itertuples():
+        table.add_row(str(row.period), str(row.node), str(row.lane), str(row.target), f"{row.load:,.2f}",
+                      f"{row.agents:,.2f}", _share(row.service_level), _figure(row.average_wait),
+                      "yes" if row.met else "[red]NO[/red]")
+    if len(queues) > limit:
+        table.caption = f"first {limit} of {len(queues)} rows; all in queues.csv"
+    out.print(table)
+    for row in queues[~queues.met].itertuples():
+        err.print(f"[yellow]Warning:[/yellow] queue {row.node}/{row.lane} in {row.period} misses its target "
+                  f"({row.target}): service level {_share(row.service_level)}, average wait "
+                  f"{_figure(row.average_wait)} {time_unit}s, counted in response times as "
+                  f"{_figure(row.wait_counted)}", markup=True)
 
 
 def _print_sensitivity(table: pd.DataFrame | None, limit: int = 10) -> None:

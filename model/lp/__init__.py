@@ -14,15 +14,19 @@ from model.lp.constraints import (
     add_labour_capacity,
     add_node_capacity,
     add_overtime_limit,
+    add_lane_split,
     add_pass_through,
     add_quality_targets,
+    add_queue_average_wait,
+    add_queue_duty,
+    add_queue_service_level,
     add_response_time_targets,
     add_staff_balance,
     add_work_balance,
 )
 from model.lp.objective import COST_TERMS, add_objective
 from model.lp.rows import RowBlock, VarGrid
-from model.lp.variables import add_parameters, add_variables, update_parameters
+from model.lp.variables import add_parameters, add_queue_parameters, add_variables, update_parameters
 from model.network import IndexSets, position
 
 
@@ -41,6 +45,7 @@ class LinearModel:
 def build(sets: IndexSets, name: str = "value_chain", integer_staff: bool = False) -> LinearModel:
     lp = pyo.ConcreteModel(name=name)
     add_parameters(lp, sets)
+    add_queue_parameters(lp, sets)
     v = add_variables(lp, sets, integer_staff)
     ctx = Context.create(lp, sets, v)
     blocks = [
@@ -54,6 +59,10 @@ def build(sets: IndexSets, name: str = "value_chain", integer_staff: bool = Fals
         add_quality_targets(ctx),  # 6
         add_response_time_targets(ctx),  # 7
         *add_end_of_horizon(ctx),  # 8
+        add_lane_split(ctx),  # 9
+        add_queue_service_level(ctx),  # 10
+        add_queue_average_wait(ctx),  # 10
+        add_queue_duty(ctx),  # 11
     ]
     add_objective(lp, v)
     return LinearModel(lp, sets, v, {b.name: b for b in blocks}, integer_staff, structure(sets))
@@ -69,6 +78,8 @@ FIXED_FIGURES = {
     "demands": ["demand", "origin", "backlog", "unmet", "final_backlog"],
     "nodes": ["node"],
     "arcs": ["arc"],
+    "queues": ["node", "lane", "open_hours", "peak_factor", "handle_time", "service_level", "within", "average_wait"],
+    "demand_lanes": ["demand", "node", "lane"],
 }
 """Everything the model holds as a plain number or as its shape: the index tables' keys and every
 figure that is not a mutable parameter. A re-solve may change only the parameters."""
@@ -111,6 +122,8 @@ def update(model: LinearModel, sets: IndexSets) -> LinearModel:
 
     The Pyomo model is changed in place: the LinearModel passed in shares it and is stale afterwards.
     """
+    if len(sets.queues):
+        raise ValueError("a scenario with queues is solved by tangent iterations (model.queues): build it again")
     if structure(sets) != model.shape:
         raise ValueError("the what-if changes more than the mutable parameters (volumes, costs, targets, "
                          "capacities, staff bounds): build the model again")

@@ -207,7 +207,8 @@ def add_quality_targets(ctx: Context) -> RowBlock:
 
 
 def add_response_time_targets(ctx: Context) -> RowBlock:
-    """sum_a l[a] x + sum_{n,m} (p[n,m] + w[n]) y + L b[d,t] <= T[d] served[d,t]   (constraint 7).
+    """sum_a l[a] x + sum_{n,m} (p[n,m] + w[n]) y + sum_{n,l} w[n,l,t] q[d,n,l,t] + L b[d,t]
+    <= T[d] served[d,t]   (constraint 7; at a queued node w[n] = 0 and its lanes' waits count).
 
     At a storable node orders may be filled from stock, so the node adds (p[n] + w[n]) theta[d,n,t]
     with its own processing time instead of its modes' terms.
@@ -224,6 +225,9 @@ def add_response_time_targets(ctx: Context) -> RowBlock:
     inflow = position(arcs, ["demand", "arc"], into_storable)
     terms.add(_by_demand(ctx, rows, into_storable), v["x"].grid[inflow], into_storable.node_time.to_numpy()[:, None])
     terms.add(rows, ctx.backlog, sets.period_length)
+    # A queued node's wait is its lane's: the unit waits in the lane it is routed to.
+    lanes = sets.demand_lanes
+    terms.add(_by_demand(ctx, rows, lanes), v["q"].grid, _lane_parameter(ctx, "lane_wait", lanes))
     # ... and served itself where the origin stores; then -T[d] served, with volumes moved right.
     origin = nodes.iloc[position(nodes, ["demand", "node"], sets.demands, ["demand", "origin"])]
     origin_time = np.where(origin.storable, origin.node_time, 0.0)
@@ -248,3 +252,65 @@ def add_end_of_horizon(ctx: Context) -> list[RowBlock]:
         add_rows(lp, "final_stock", stock, labels_over_periods(sets.stocks[["demand", "node"]], last, "final_stock"),
                  lower=sets.stocks.final_min.to_numpy()),
     ]
+
+
+def _lane_parameter(ctx: Context, name: str, table: pd.DataFrame) -> np.ndarray:
+    """A queue parameter per row of `table` (with node and lane columns) and period: Pyomo objects."""
+    component = ctx.lp.component(name)
+    return np.array([[component[n, lane, p] for p in ctx.sets.periods] for n, lane in zip(table.node, table.lane)],
+                    dtype=object).reshape(len(table), ctx.T)
+
+
+def _lane_labels(ctx: Context, family: str) -> pd.DataFrame:
+    return labels_over_periods(ctx.sets.queues[["node", "lane"]], ctx.sets.periods, family)
+
+
+def add_lane_split(ctx: Context) -> RowBlock:
+    """sum_l q[d,n,l,t] = sum_m y[d,n,m,t] at a queued node: each unit queues in one lane   (constraint 9)."""
+    sets, v = ctx.sets, ctx.v
+    terms = Terms(len(sets.demand_nodes) * ctx.T)
+    terms.add(_node_rows(ctx, sets.demand_lanes, "node"), v["q"].grid, 1.0)
+    queued = sets.demand_modes.node.isin(sets.queues.node).to_numpy()
+    terms.add(_node_rows(ctx, sets.demand_modes[queued], "node"), v["y"].grid[queued], -1.0)
+    return add_rows(ctx.lp, "lane_split", terms, _balance_labels(ctx, "lane_split"), equal=0.0)
+
+
+def _queue_requirement(ctx: Context, family: str, has_target: np.ndarray, slope: str, intercept: str) -> RowBlock:
+    """a[n,l,t] - slope[n,l,t] sum_d q[d,n,l,t] >= intercept[n,l,t] for the lanes `has_target`."""
+    sets, v, queues = ctx.sets, ctx.v, ctx.sets.queues
+    rows = np.where(has_target[:, None], period_grid(len(queues), ctx.T), -1)
+    terms = Terms(len(queues) * ctx.T)
+    terms.add(rows, v["a"].grid, 1.0)
+    lane_of = position(queues, ["node", "lane"], sets.demand_lanes)
+    terms.add(rows[lane_of], v["q"].grid, -_lane_parameter(ctx, slope, sets.demand_lanes))
+    return add_rows(ctx.lp, family, terms, _lane_labels(ctx, family),
+                    lower=_lane_parameter(ctx, intercept, queues).ravel())
+
+
+def add_queue_service_level(ctx: Context) -> RowBlock:
+    """a[n,l,t] >= open[n] (g(A0) + g'(A0) (A - A0)), A = peak[n] h[n] sum_d q[d,n,l,t] / open[n]:
+    the tangent at the load A0 of the agents a service-level target needs   (constraint 10).
+
+    Written a - gamma sum_d q >= beta, gamma = g'(A0) peak h (hours per unit), beta = open (g(A0) - g'(A0) A0)."""
+    has_target = ctx.sets.queues.service_level.notna().to_numpy()
+    return _queue_requirement(ctx, "queue_service_level", has_target, "service_level_slope",
+                              "service_level_intercept")
+
+
+def add_queue_average_wait(ctx: Context) -> RowBlock:
+    """The same tangent for the agents that keep the lane's average wait at or below w[n,l,t], the
+    wait its units add to response times   (constraint 10, every lane)."""
+    every_lane = np.ones(len(ctx.sets.queues), dtype=bool)
+    return _queue_requirement(ctx, "queue_average_wait", every_lane, "wait_slope", "wait_intercept")
+
+
+def add_queue_duty(ctx: Context) -> RowBlock:
+    """sum_l a[n,l,t] <= sum_r (H[r] s[n,r,t] + o[n,r,t]): the lanes share the staff on duty   (constraint 11)."""
+    sets, v, staff = ctx.sets, ctx.v, ctx.sets.staff
+    nodes = sets.queues[["node"]].drop_duplicates().reset_index(drop=True)
+    terms = Terms(len(nodes) * ctx.T)
+    terms.add(period_rows(position(nodes, ["node"], sets.queues), ctx.T), v["a"].grid, 1.0)
+    at = period_rows(position(nodes, ["node"], staff), ctx.T)
+    terms.add(at, v["s"].grid, -staff.hours_per_fte.to_numpy()[:, None])
+    terms.add(at, v["o"].grid, -1.0)
+    return add_rows(ctx.lp, "queue_duty", terms, labels_over_periods(nodes, sets.periods, "queue_duty"), upper=0.0)

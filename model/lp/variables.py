@@ -52,6 +52,23 @@ def add_parameters(lp: pyo.ConcreteModel, sets: IndexSets) -> None:
         lp.add_component(name, pyo.Param(list(values), initialize=values, mutable=True, within=pyo.Any))
 
 
+QUEUE_PARAMETERS = ("service_level_slope", "service_level_intercept", "wait_slope", "wait_intercept", "lane_wait")
+"""Per (node, lane, period), set by the queue iterations (model/queues.py), not by a what-if: each
+requirement's tangent, a[n,l,t] >= slope * (units in the lane) + intercept (hours per unit, hours),
+and the wait per unit each unit in the lane adds to its response time (time units)."""
+
+
+def add_queue_parameters(lp: pyo.ConcreteModel, sets: IndexSets) -> None:
+    """The queue tangents, at the start: agents on duty >= the load in Erlangs, no wait."""
+    queues, periods = sets.queues, sets.periods
+    index = [(n, lane, p) for n, lane in zip(queues.node, queues.lane) for p in periods]
+    start = np.repeat((queues.peak_factor * queues.handle_time).to_numpy(), len(periods))
+    values = {"service_level_slope": start, "wait_slope": start}
+    for name in QUEUE_PARAMETERS:
+        initial = dict(zip(index, values.get(name, np.zeros(len(index)))))
+        lp.add_component(name, pyo.Param(index, initialize=initial, mutable=True, within=pyo.Reals))
+
+
 def update_parameters(lp: pyo.ConcreteModel, sets: IndexSets) -> None:
     """Set every mutable parameter from `sets`; ValueError if an index changed (that needs a rebuild)."""
     for name, values in parameter_values(sets).items():
@@ -83,7 +100,8 @@ def _grid(
 
 
 def add_variables(lp: pyo.ConcreteModel, sets: IndexSets, integer_staff: bool) -> dict[str, VarGrid]:
-    """x, y, z (flows), s, o, hire, fire (staffing), k (stock), b (backlog), u (unmet) of model.md."""
+    """x, y, z (flows), s, o, hire, fire (staffing), k (stock), b (backlog), u (unmet) of model.md;
+    q (units of a demand in a queue's lane) and a (hours on duty in a lane) where nodes have queues."""
     periods, T = sets.periods, sets.period_count
     staff = sets.staff
     first_is_free = np.isnan(staff["initial"].to_numpy())
@@ -108,4 +126,6 @@ def add_variables(lp: pyo.ConcreteModel, sets: IndexSets, integer_staff: bool) -
         "k": _grid(lp, "k", sets.stocks, ["demand", "node"], periods),
         "b": _grid(lp, "b", backlog, ["demand"], periods),
         "u": _grid(lp, "u", unmet, ["demand"], periods),
+        "q": _grid(lp, "q", sets.demand_lanes, ["demand", "node", "lane"], periods),
+        "a": _grid(lp, "a", sets.queues, ["node", "lane"], periods),
     }

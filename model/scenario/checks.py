@@ -15,6 +15,7 @@ import networkx as nx
 from model.errors import Problem
 from model.network import PathFinder
 from model.scenario.loader import SourceMap, closest
+from model.scenario.schema import HOURS_PER_TIME_UNIT
 
 
 def _mapping(value: Any) -> dict:
@@ -44,12 +45,18 @@ class Raw:
         arcs = data.get("arcs")
         self.arcs = [a for a in arcs if isinstance(a, dict)] if isinstance(arcs, list) else []
         self.arc_index = [i for i, a in enumerate(arcs) if isinstance(a, dict)] if isinstance(arcs, list) else []
-        meta = _mapping(data.get("scenario"))
+        meta = self.meta = _mapping(data.get("scenario"))
         periods = meta.get("periods", 1)
         self.period_count = (
             periods if isinstance(periods, int) and not isinstance(periods, bool) else
             len(periods) if isinstance(periods, list) else None
         )
+
+    def period_hours(self) -> float | None:
+        """One period in hours, where `period_length` and `time_unit` are readable."""
+        length = _number(self.meta.get("period_length"))
+        hours = HOURS_PER_TIME_UNIT.get(self.meta.get("time_unit", "hour"))
+        return length * hours if length is not None and hours is not None else None
 
     def stage_of(self, node: str) -> str | None:
         stage = _mapping(self.nodes.get(node)).get("stage")
@@ -110,6 +117,30 @@ def check_staff_bounds(raw: Raw, src: SourceMap) -> Iterator[Problem]:
                 bounds = f"[{low:g}, {high:g}]" if high is not None else f"[{low:g}, unlimited)"
                 yield src.problem((*path, "initial"), f"initial {initial:g} is outside the staff bounds {bounds}",
                                   "The staff before the first period must lie within min and max.")
+
+
+def check_queues(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """A queue sizes staff, so its node needs `work`; its wait replaces `wait_time`; it cannot hold
+    stock (orders filled from stock do not queue); and it cannot be open longer than a period."""
+    period_hours = raw.period_hours()
+    for name, node in raw.nodes.items():
+        node = _mapping(node)
+        if "queue" not in node:
+            continue
+        path = ("nodes", name, "queue")
+        if not _mapping(node.get("work")):
+            yield src.problem(path, "a queue needs staff to size, but the node has no `work`",
+                              "Give the node `work` (the roles that serve the queue), or remove `queue`.", at_key=True)
+        if "wait_time" in node:
+            yield src.problem(("nodes", name, "wait_time"), "a queued node's wait comes from its queue",
+                              "Remove wait_time: the queue's target sets the wait.", at_key=True)
+        if "stock" in node:
+            yield src.problem(path, "a node with `stock` cannot have a queue",
+                              "Orders filled from stock do not queue: remove `stock` or `queue`.", at_key=True)
+        open_hours = _number(_mapping(node.get("queue")).get("open_hours"))
+        if open_hours is not None and period_hours is not None and open_hours > period_hours:
+            yield src.problem((*path, "open_hours"), f"open_hours {open_hours:g} is longer than a period "
+                              f"({period_hours:g} hours)", "A queue is open at most the whole period.")
 
 
 def check_arc_ends(raw: Raw, src: SourceMap) -> Iterator[Problem]:
@@ -298,6 +329,7 @@ CHECKS: list[Check] = [
     check_stage_names,
     check_role_names,
     check_staff_bounds,
+    check_queues,
     check_arc_ends,
     check_cycles,
     check_demand_names,

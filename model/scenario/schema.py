@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -17,6 +17,8 @@ Share = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1)]
 
 TIME_UNITS = ("minute", "hour", "day", "week")
+HOURS_PER_TIME_UNIT = {"minute": 1 / 60, "hour": 1.0, "day": 24.0, "week": 168.0}
+"""Hours in one time unit: queue handle times are hours per unit, queue targets are in time units."""
 
 
 class Strict(BaseModel):
@@ -115,6 +117,61 @@ class Stock(Strict):
     """Fewest units left in stock at the end: {demand: units}, or one number if one demand can use the node."""
 
 
+class QueueTarget(Strict):
+    """What a queue must achieve: a service level within a time, an average wait, or both."""
+
+    service_level: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] | None = None
+    """Least share of arrivals answered within `within` (e.g. 0.8); needs `within`."""
+    within: Positive | None = None
+    """Time within which `service_level` of arrivals must be answered (time units)."""
+    average_wait: Positive | None = None
+    """Most average wait in the queue (time units)."""
+
+    @model_validator(mode="after")
+    def _complete(self) -> QueueTarget:
+        if (self.service_level is None) != (self.within is None):
+            raise ValueError("a service-level target needs both service_level and within")
+        if self.service_level is None and self.average_wait is None:
+            raise ValueError("give service_level with within, or average_wait, or both")
+        return self
+
+
+class Lane(Strict):
+    name: Name
+    """Lane name, e.g. express."""
+    target: QueueTarget
+    """What this lane's queue must achieve."""
+
+
+class Queue(Strict):
+    """Staffing follows the queue: the agents on duty must meet the target at the load routed here."""
+
+    model: Literal["erlang_c"] = "erlang_c"
+    """Queueing model: erlang_c (M/M/N: Poisson arrivals, exponential handle times, one pool per lane)."""
+    open_hours: Positive
+    """Hours per period the queue is served (hours); agents on duty = FTE x hours_per_fte / open_hours."""
+    peak_factor: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 1.0
+    """Peak-interval arrival rate / average rate; staffing is sized for the peak."""
+    target: QueueTarget | None = None
+    """The queue's target; give this or `lanes`."""
+    lanes: Annotated[list[Lane], Field(min_length=1)] | None = None
+    """Priority lanes, each its own pool with its own target; give this or `target`."""
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Queue:
+        if (self.target is None) == (self.lanes is None):
+            raise ValueError("give either target or lanes")
+        names = [lane.name for lane in self.lanes or []]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"lane names must be distinct; repeated: {', '.join(repeated)}")
+        return self
+
+    def lane_targets(self) -> list[tuple[str, QueueTarget]]:
+        """(lane name, target) per lane; a queue with one `target` has one lane, `main`."""
+        return [("main", self.target)] if self.target is not None else [(lane.name, lane.target) for lane in self.lanes]
+
+
 class Node(Strict):
     stage: Name
     """Stage the node belongs to (one of `stages`)."""
@@ -136,6 +193,8 @@ class Node(Strict):
     """Staff bounds per role of `work`."""
     stock: Stock | None = None
     """Work may be done ahead and held in stock (per demand)."""
+    queue: Queue | None = None
+    """Size staff to an Erlang C queue (beyond model.md); the queue's wait replaces `wait_time`."""
 
 
 class Arc(Strict):
@@ -215,6 +274,8 @@ class Solver(Strict):
     """Solver threads; HiGHS's choice when absent."""
     algorithm: Literal["auto", "simplex", "ipm"] = "auto"
     """LP algorithm: auto picks dual simplex for small models and interior point for large ones."""
+    queue_iterations: Annotated[int, Field(ge=1)] = 20
+    """Most tangent iterations when nodes have queues; the run reports whether staffing converged."""
     relaxation_weights: RelaxationWeights = Field(default_factory=RelaxationWeights)
     """When a scenario is infeasible: how the diagnosis weighs relaxing each family."""
 

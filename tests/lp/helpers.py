@@ -258,6 +258,10 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
     arc_of = {a.key: a for a in scenario.arcs}
     for r in flows.itertuples(index=False):
         time_spent[r.demand, r.period] += arc_of[r.arc].lead_time * r.units
+    if "queue_routing" in tables:  # a queued node's wait: the lane's, counted per unit routed to it
+        check_queue_routing(tables, scenario)
+        for r in tables["queue_routing"].itertuples(index=False):
+            time_spent[r.demand, r.period] += r.wait_counted * r.units
     for d, demand in scenario.demands.items():
         for p in periods:
             storable = {n for (dd, n, pp) in processed if dd == d and pp == p and stocks(scenario, n, d)}
@@ -355,3 +359,23 @@ def assert_no_tables(outcome: Outcome) -> None:
     """A solve without a checked solution reports no tables (or only empty ones)."""
     assert all(len(table) == 0 for table in outcome.tables.values()), \
         f"tables reported for status {outcome.status}: {[n for n, t in outcome.tables.items() if len(t)]}"
+
+
+def check_queue_routing(tables: dict[str, pd.DataFrame], scenario: Scenario) -> None:
+    """Each unit worked at a queued node sits in one lane; the lanes' units add up in `queues`; each
+    lane's counted wait is the same in both tables, and at least its exact average wait."""
+    routing, queues, work = tables["queue_routing"], tables["queues"], tables["work"]
+    worked = work[work.node.isin(routing.node.unique())].groupby(["period", "demand", "node"]).units.sum()
+    laned = routing.groupby(["period", "demand", "node"]).units.sum()
+    gap = worked.sub(laned, fill_value=0.0).abs()
+    assert (gap <= 1e-6 * (1 + worked.reindex(gap.index, fill_value=0.0).abs())).all(), f"lane split: {gap.max()}"
+    per_lane = routing.groupby(["period", "node", "lane"]).units.sum()
+    lanes = queues.set_index(["period", "node", "lane"])
+    assert ((per_lane - lanes.units.reindex(per_lane.index)).abs() <= 1e-6 * (1 + per_lane)).all()
+    counted = routing.set_index(["period", "node", "lane"]).wait_counted
+    assert (counted - lanes.wait_counted.reindex(counted.index)).abs().max() <= 1e-9
+    busy = lanes[lanes.units > 0]
+    assert (busy.average_wait <= busy.wait_counted * (1 + 1e-6) + 1e-9).all(), "a lane waits longer than counted"
+    for n, node in scenario.nodes.items():
+        if node.queue is not None:
+            assert node.wait_time == 0.0

@@ -1,0 +1,247 @@
+"""Queues inside the LP (model/queues.py): staffing meets Erlang C targets, checked by hand, against a
+published worked example, and against a brute-force search over the routing.
+
+The Erlang C figures themselves are tested against published tables in test_queueing.py; here the
+tests check that the LP's tangent iterations staff and route as the exact formula says they must.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize
+
+from model import queueing
+from model.generate import Size, generate
+from model.optimise import optimise
+from model.resolver import Resolver
+from model.scenario import load_scenario
+
+sys.path.insert(0, str(Path(__file__).parent / "lp"))
+from helpers import scenario_from_data, scenario_from_text, solve  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+# The worked example of the CRAN package ErlangC 0.1.0 and callcentrehelper.com's "Erlang C formula
+# made simple" (test_queueing.py quotes them): 100 calls in 30 minutes, 180 s handle time, 80 % of
+# calls answered within 20 s. Here: 200 calls an hour over 200 open hours, 3 minutes = 0.05 h each.
+DESK = """
+scenario: {name: desk, currency: EUR, time_unit: minute, period_length: 43800}
+stages: [service]
+roles:
+  agent: {cost_per_fte: 4000, hours_per_fte: HOURS}
+nodes:
+  desk:
+    stage: service
+    work: {agent: {hours_per_unit: 0.05}}
+    queue:
+      open_hours: 200
+      target: {service_level: 0.8, within: 0.3333333333333333}
+demands:
+  calls: {origin: desk, sinks: [desk], volume: 40000}
+"""
+
+
+def desk(hours_per_fte: float = 200) -> str:
+    return DESK.replace("HOURS", str(hours_per_fte))
+
+
+def test_whole_agents_match_the_published_worked_example():
+    # With hours_per_fte = open_hours one FTE is one agent on duty. Published: 14 agents are the
+    # fewest that answer 80 % within 20 s (13 give 79.56 %); with 14 the service level is 88.835 %,
+    # the probability of waiting 0.1741319 and the average wait 7.8359 s.
+    outcome = solve(scenario_from_text(desk()), integer_staff=True)
+    assert outcome.tables["staffing"].fte.tolist() == [14.0]
+    assert outcome.objective == pytest.approx(14 * 4000, rel=1e-12)
+    row = outcome.tables["queues"].iloc[0]
+    assert row.load == pytest.approx(10.0, rel=1e-12)
+    assert row.agents == pytest.approx(14.0, rel=1e-12)
+    assert round(row.service_level, 5) == 0.88835
+    assert round(row.probability_of_waiting, 7) == 0.1741319
+    assert round(row.average_wait * 60, 4) == 7.8359  # minutes -> seconds
+    assert bool(row.met)
+
+
+def test_fractional_staff_meet_the_target_exactly():
+    # FTE are continuous: the plan staffs exactly the agents at which 80 % within 20 s holds,
+    # 13.04 agents on duty (between the published 13 and 14), i.e. 13.04 x 200 h / 160 h of FTE.
+    outcome = solve(scenario_from_text(desk(hours_per_fte=160)))
+    fte = outcome.tables["staffing"].fte.iloc[0]
+    agents = fte * 160 / 200
+    assert 13 < agents < 14
+    assert float(queueing.service_level(agents, 10.0, 0.05, 20 / 3600)) == pytest.approx(0.8, abs=1e-7)
+    assert float(queueing.service_level(agents - 1e-3, 10.0, 0.05, 20 / 3600)) < 0.8
+    assert outcome.objective == pytest.approx(fte * 4000, rel=1e-12)
+    log = outcome.tables["queue_iterations"]
+    assert outcome.solver["queue_converged"] and outcome.solver["queue_iterations"] == len(log) - 1 <= 3
+
+
+def test_peak_factor_scales_the_load():
+    # 30 % more calls in the peak interval: the queue is sized for 13 Erlangs, not 10.
+    outcome = solve(scenario_from_text(desk().replace("open_hours: 200", "open_hours: 200\n      peak_factor: 1.3")))
+    row = outcome.tables["queues"].iloc[0]
+    assert row.arrival_rate == pytest.approx(260.0, rel=1e-12)
+    assert row.load == pytest.approx(13.0, rel=1e-12)
+    needed = float(queueing.required_agents(13.0, 0.05, service_level=0.8, within=20 / 3600))
+    assert row.agents == pytest.approx(needed, rel=1e-7)
+
+
+AVERAGE_WAIT_DESK = desk(160).replace("target: {service_level: 0.8, within: 0.3333333333333333}",
+                                      "target: {average_wait: 0.5}")
+
+
+def test_average_wait_target_and_the_wait_in_response_times():
+    # An average-wait target of 30 s: the staffing keeps the wait there, and each call counts 0.5 min
+    # of waiting in its response time (no processing time here, so response time = 0.5 min).
+    outcome = solve(scenario_from_text(AVERAGE_WAIT_DESK))
+    row = outcome.tables["queues"].iloc[0]
+    assert row.average_wait == pytest.approx(0.5, rel=1e-6)
+    assert row.wait_counted == 0.5
+    assert outcome.tables["demand_kpis"].response_time.iloc[0] == pytest.approx(0.5, rel=1e-9)
+
+
+# Two lanes on one desk: premium calls must average at most 1 minute of waiting, others 10 minutes.
+# The express lane promises an average wait of 0.5 min, the standard one 5 min.
+LANES = """
+scenario: {name: lanes, currency: EUR, time_unit: minute, period_length: 43800}
+stages: [service]
+roles:
+  agent: {cost_per_fte: 4000, hours_per_fte: 200}
+nodes:
+  desk:
+    stage: service
+    work: {agent: {hours_per_unit: 0.1}}
+    queue:
+      open_hours: 200
+      lanes:
+        - {name: express, target: {average_wait: 0.5}}
+        - {name: standard, target: {average_wait: 5}}
+demands:
+  premium: {origin: desk, sinks: [desk], volume: 6000, max_response_time: 1}
+  others: {origin: desk, sinks: [desk], volume: 14000, max_response_time: 10}
+"""
+
+
+def brute_force_lanes() -> float:
+    """Fewest agents over every split: a share f of premium and g of others in express. Premium's
+    counted wait f 0.5 + (1 - f) 5 must stay <= 1; each lane's agents are its exact requirement."""
+    hours, open_hours = 0.1, 200.0
+
+    def agents(split: np.ndarray) -> float:
+        f, g = np.clip(split, 0.0, 1.0)
+        if f * 0.5 + (1 - f) * 5.0 > 1.0 + 1e-12:
+            return np.inf
+        express = (f * 6000 + g * 14000) / open_hours * hours
+        standard = ((1 - f) * 6000 + (1 - g) * 14000) / open_hours * hours
+        needed = 0.0
+        for load, wait in ((express, 0.5 / 60), (standard, 5 / 60)):
+            if load > 0:
+                needed += float(queueing.required_agents(load, hours, average_wait=wait))
+        return needed
+
+    grid = [(f, g) for f in np.linspace(8 / 9, 1, 41) for g in np.linspace(0, 1, 101)]
+    best = min(grid, key=lambda split: agents(np.array(split)))
+    refined = minimize(agents, np.array(best), method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-12})
+    return min(agents(np.array(best)), float(refined.fun))
+
+
+def test_lanes_route_as_a_brute_force_search_over_the_split_does():
+    outcome = solve(scenario_from_text(LANES))
+    fewest = brute_force_lanes()  # agents; one FTE is one agent on duty here
+    assert outcome.objective == pytest.approx(fewest * 4000, rel=1e-6)
+    routing = outcome.tables["queue_routing"].set_index(["demand", "lane"]).units
+    # premium needs f >= 8/9 of its calls in express to average 1 minute; the rest wait 5 minutes
+    assert routing["premium", "express"] >= 6000 * 8 / 9 - 1e-6
+    kpis = outcome.tables["demand_kpis"].set_index("demand")
+    assert kpis.response_time["premium"] <= 1 + 1e-9
+    assert outcome.tables["queues"].met.all()
+
+
+def test_a_lane_or_node_left_without_load_is_closed_and_costs_nothing():
+    # The vendor (1 EUR a call) is cheaper than agents (4,000 EUR / 160 h x 0.05 h = 1.25 EUR of labour
+    # a call before any queueing), so the desk's queue gets nothing:
+    # it closes, keeps no staff and the cost is the vendor's alone.
+    text = scenario_from_text("""
+        scenario: {name: closed, currency: EUR, time_unit: minute, period_length: 43800}
+        stages: [entry, service]
+        roles:
+          agent: {cost_per_fte: 4000, hours_per_fte: 160}
+        nodes:
+          line: {stage: entry}
+          desk:
+            stage: service
+            work: {agent: {hours_per_unit: 0.05}}
+            queue: {open_hours: 200, target: {service_level: 0.8, within: 0.5}}
+          vendor: {stage: service, unit_cost: 1, capacity: 100000}
+        arcs:
+          - {from: line, to: desk}
+          - {from: line, to: vendor}
+        demands:
+          calls: {origin: line, sinks: [desk, vendor], volume: 40000}
+        """)
+    outcome = solve(text)
+    assert outcome.objective == pytest.approx(40000 * 1, rel=1e-9)
+    assert outcome.tables["staffing"].fte.iloc[0] == pytest.approx(0.0, abs=1e-9)
+    assert outcome.tables["queues"].units.iloc[0] == 0.0
+
+
+def test_mixed_roles_stay_safe_with_the_longest_handle_time():
+    # Seniors take 0.05 h a call, juniors 0.08 h: the LP sizes the pool for 0.08 h, and the
+    # queues table, with the actual mix, shows the target met (at or above 80 %).
+    text = desk(160).replace("work: {agent: {hours_per_unit: 0.05}}",
+                             "work: {agent: {hours_per_unit: 0.05}, junior: {hours_per_unit: 0.08}}")
+    text = text.replace("roles:\n", "roles:\n  junior: {cost_per_fte: 2000, hours_per_fte: 160}\n")
+    outcome = solve(scenario_from_text(text))
+    row = outcome.tables["queues"].iloc[0]
+    work = outcome.tables["work"]
+    assert row.handle_time == pytest.approx(work.hours.sum() / work.units.sum(), rel=1e-9)
+    assert 0.05 <= row.handle_time <= 0.08 and row.met and row.service_level >= 0.8 - 1e-7
+
+
+def test_the_cost_never_rises_from_one_iteration_to_the_next():
+    for scenario in (load_scenario(DATA / "contact-centre.yaml"), queued_generated()):
+        outcome = optimise(scenario, sensitivity=False)
+        assert outcome.status == "optimal", outcome.message
+        costs = outcome.tables["queue_iterations"].cost.to_numpy()[1:]
+        assert len(costs) >= 2
+        assert np.all(np.diff(costs) <= 1e-9 * costs[:-1]), costs
+        assert outcome.tables["queues"].met.all()
+        assert outcome.solver["queue_converged"]
+
+
+def queued_generated() -> object:
+    """A small generated chain with a queue (its old wait as the average-wait target) at every team."""
+    data = generate(Size(3, 30, 2, 5))
+    hours = {"minute": 1 / 60, "hour": 1, "day": 24, "week": 168}[data["scenario"].get("time_unit", "hour")]
+    for node in data["nodes"].values():
+        if node.get("work") and "stock" not in node:
+            wait = node.pop("wait_time", 0.0)
+            target = {"average_wait": wait} if wait > 0 else {"service_level": 0.8, "within": 1.0}
+            node["queue"] = {"open_hours": 0.5 * data["scenario"]["period_length"] * hours, "peak_factor": 1.2,
+                             "target": target}
+    return scenario_from_data(data)
+
+
+def test_an_iteration_cap_keeps_a_safe_plan_and_says_so():
+    text = load_scenario(DATA / "contact-centre.yaml")
+    capped = text.model_copy(update={"solver": text.solver.model_copy(update={"queue_iterations": 1})})
+    outcome = optimise(capped, sensitivity=False)
+    assert outcome.status == "optimal" and not outcome.solver["queue_converged"]
+    assert "did not converge" in outcome.message or "still moved" in outcome.message
+    assert outcome.tables["queues"].met.all()
+    full = optimise(text, sensitivity=False)
+    assert outcome.objective >= full.objective - 1e-6
+
+
+def test_a_sweep_point_with_queues_is_solved_as_optimise_does():
+    base = load_scenario(DATA / "contact-centre.yaml")
+    resolver = Resolver(base, sensitivity=False)
+    assert resolver.base_outcome.objective == pytest.approx(optimise(base, sensitivity=False).objective, rel=1e-9)
+    roles = {**base.roles, "agent": base.roles["agent"].model_copy(update={"cost_per_fte": 3800.0})}
+    dearer = base.model_copy(update={"roles": roles})
+    again = resolver.solve(dearer)
+    assert again.solver["re_solve"] is False and again.solver["queue_converged"]
+    assert again.objective == pytest.approx(optimise(dearer, sensitivity=False).objective, rel=1e-9)
