@@ -4,8 +4,8 @@ The agents a queue needs, g(A), grow concavely with its load A in Erlangs, so th
 load A0 lies above g: a[n,l,t] >= open (g(A0) + g'(A0) (A - A0)) is safe at every load and exact
 at A0. Each iteration solves the LP with every lane's tangent at its last load, then moves the
 tangents to the new loads. The last solution stays feasible for the next LP (its staff meets the
-new tangent at its own load, which is g there), so the cost never rises; it stops when the agents
-on duty stop changing.
+new tangent at its own load, which is g there), so the cost never rises. It stops when no lane's
+load moved from its tangent point: the next LP would be the same, so staffing has stopped changing.
 
 Per lane and period the plan also holds the wait each unit adds to its demand's response time: a
 lane with an `average_wait` target waits that long at most; a service-level-only lane gets the
@@ -28,9 +28,10 @@ from model.queueing import average_wait, erlang_c, required_agents, requirement_
 from model.solution import Evaluated, group_sum
 from model.solve import Solution, SolveOptions, solve
 
-CONVERGED_AGENTS = 1e-4
-"""Staffing has stopped changing when no lane's agents on duty moved by more than this share of
-them (or of one agent, for lanes under one agent) since the last iteration."""
+CONVERGED_LOAD = 1e-4
+"""The iterations stop when no lane's load moved from its tangent point by more than this share of
+it (or of one Erlang, for lanes under one): the next LP would be the same one, so staffing has
+stopped changing."""
 
 CLOSED_UNITS = 1e-6
 """A lane with fewer units than this in a period carries no load: it is closed from then on."""
@@ -70,11 +71,6 @@ def erlangs(sets: IndexSets, units: np.ndarray) -> np.ndarray:
     """Peak load in Erlangs: A = units / open hours x peak factor x handle time."""
     q = sets.queues
     return units * (q.peak_factor * q.handle_time / q.open_hours).to_numpy()[:, None]
-
-
-def agents_on_duty(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarray:
-    """Agents on duty per lane and period: a[n,l,t] / open hours."""
-    return np.nan_to_num(values["a"], nan=0.0) / sets.queues.open_hours.to_numpy()[:, None]
 
 
 def _targets(sets: IndexSets, T: int) -> dict[str, np.ndarray]:
@@ -156,22 +152,22 @@ def _close_lanes(model: LinearModel, closed: np.ndarray) -> None:
         variable.setub(0.0)
 
 
-def _changed(before: np.ndarray, after: np.ndarray) -> float:
-    """Largest change in agents on duty, relative to the agents (or one agent, below one)."""
-    if before.size == 0:
+def _moved(plan: QueuePlan, load: np.ndarray) -> float:
+    """Largest move of a lane's load from its tangent point, relative to the load (or one Erlang)."""
+    if load.size == 0:
         return 0.0
-    return float(np.max(np.abs(after - before) / np.maximum(1.0, np.abs(before))))
+    return float(np.max(np.abs(load - plan.load) / np.maximum(1.0, plan.load)))
 
 
 def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True, cap: int = 20) -> QueueRun:
     """Solve a model with queues by tangent iterations (see the module docstring)."""
     sets, log, timings = model.sets, [], {}
 
-    def record(iteration: int, solution: Solution, changed: float, plan: QueuePlan | None, seconds: float) -> None:
+    def record(iteration: int, solution: Solution, moved: float, plan: QueuePlan | None, seconds: float) -> None:
         for phase, spent in solution.timings.items():
             timings[phase] = timings.get(phase, 0.0) + spent
         log.append({"iteration": iteration, "status": solution.status, "cost": solution.objective,
-                    "agents_changed": changed, "lanes_closed": int(plan.closed.sum()) if plan else 0,
+                    "load_moved": moved, "lanes_closed": int(plan.closed.sum()) if plan else 0,
                     "simplex_iterations": solution.solver.get("simplex_iterations"), "seconds": seconds})
 
     start = time.perf_counter()
@@ -179,8 +175,7 @@ def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True
     record(0, solution, np.nan, None, time.perf_counter() - start)
     if solution.status != "optimal":
         return QueueRun(solution, None, _log(log), False, timings)
-    plan = start_plan(sets, lane_units(sets, solution.values))
-    agents, converged = None, False
+    plan, converged = start_plan(sets, lane_units(sets, solution.values)), False
     for iteration in range(1, cap + 1):
         start = time.perf_counter()
         set_tangents(model, plan)
@@ -188,21 +183,20 @@ def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True
         if solution.status != "optimal":
             record(iteration, solution, np.nan, plan, time.perf_counter() - start)
             break
-        now = agents_on_duty(sets, solution.values)
-        changed = _changed(agents, now) if agents is not None else np.nan
-        record(iteration, solution, changed, plan, time.perf_counter() - start)
-        if agents is not None and changed <= CONVERGED_AGENTS:
-            converged = True
+        units = lane_units(sets, solution.values)
+        moved = _moved(plan, np.where(plan.closed, 0.0, erlangs(sets, units)))
+        converged = moved <= CONVERGED_LOAD and not np.any(~plan.closed & (units < CLOSED_UNITS) & (plan.load > 0))
+        record(iteration, solution, moved, plan, time.perf_counter() - start)
+        if converged:
             break
-        agents = now
-        if iteration < cap:
-            plan = next_plan(sets, plan, lane_units(sets, solution.values))
+        if iteration < cap:  # else `plan` stays the one the last solution was solved with
+            plan = next_plan(sets, plan, units)
     timings["queue_tangents"] = sum(row["seconds"] for row in log) - sum(timings.values())
     return QueueRun(solution, plan, _log(log), converged, timings)
 
 
 LOG_UNITS = {"iteration": "count (0: start, queues relaxed to agents >= load)", "status": "text",
-             "cost": "{currency}", "agents_changed": "share of the lane's agents (largest over lanes and periods)",
+             "cost": "{currency}", "load_moved": "share of the lane's load at its tangent point (largest over lanes and periods)",
              "lanes_closed": "lane-periods", "simplex_iterations": "count", "seconds": "s"}
 
 
@@ -210,7 +204,7 @@ def _log(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(LOG_UNITS))
 
 
-__all__ = ["QueuePlan", "QueueRun", "solve_queues", "lane_units", "erlangs", "agents_on_duty"]
+__all__ = ["QueuePlan", "QueueRun", "solve_queues", "lane_units", "erlangs"]
 
 
 ROUTING_UNITS = {"units": "unit", "wait_counted": "{time_unit} per unit"}
