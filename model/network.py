@@ -172,8 +172,8 @@ def _queues(scenario: Scenario) -> pd.DataFrame:
     """One row per lane of each queued node; targets in hours, NaN where the lane has no such target.
 
     The handle time is the node's longest hours per unit: with several roles the pool's mix is not
-    known before solving, and a longer handle time at the same load in Erlangs never needs fewer
-    agents, so the staffing stays safe (exact when the roles share one handle time).
+    known before solving, and a longer handle time never needs fewer agents, so the staffing stays
+    safe (exact when the roles share one handle time). See model.lp constraint 10 for the load.
     """
     hours = HOURS_PER_TIME_UNIT[scenario.scenario.time_unit]
     rows = []

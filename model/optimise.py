@@ -142,8 +142,11 @@ def outcome_of(scenario: Scenario, model: LinearModel, solution: Solution, optio
 def _note_queue_iterations(outcome: Outcome, queues: QueueRun) -> None:
     """The iterations in the solver record and timings; a plan that did not converge says so."""
     log = queues.log
+    algorithms = list(dict.fromkeys(log.algorithm.dropna()))  # in order of first use
     outcome.solver.update(queue_iterations=queues.iterations, queue_converged=queues.converged,
-                          simplex_iterations=int(log.simplex_iterations.fillna(0).sum()))
+                          algorithm=", then ".join(algorithms),
+                          simplex_iterations=int(log.simplex_iterations.fillna(0).sum()),
+                          ipm_iterations=int(log.ipm_iterations.fillna(0).sum()))
     outcome.timings.update(queues.timings)  # each phase summed over the iterations
     if outcome.status == "optimal" and not queues.converged:
         outcome.message += (f"; queue staffing still moved after {queues.iterations} tangent iterations "

@@ -68,9 +68,24 @@ def lane_units(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def erlangs(sets: IndexSets, units: np.ndarray) -> np.ndarray:
-    """Peak load in Erlangs: A = units / open hours x peak factor x handle time."""
+    """Peak load in Erlangs: A = units / open hours x peak factor x handle time (`units` in handle
+    times h[n], as `lane_load` gives them)."""
     q = sets.queues
     return units * (q.peak_factor * q.handle_time / q.open_hours).to_numpy()[:, None]
+
+
+def lane_load(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarray:
+    """The load the LP sees in each lane (queues x T), in units of the node's handle time h[n]: a
+    node's only lane, its hours worked / h[n]; a lane of several, its units (model.lp, constraint 10)."""
+    q = sets.queues
+    load = lane_units(sets, values)
+    alone = (q.groupby("node").lane.transform("count") == 1).to_numpy()
+    modes = sets.demand_modes
+    at = position(q[alone].reset_index(drop=True), ["node"], modes)
+    hours = group_sum(at, modes.hours_per_unit.to_numpy()[:, None] * np.nan_to_num(values["y"], nan=0.0),
+                      int(alone.sum()))
+    load[alone] = hours / q.handle_time.to_numpy()[alone, None]
+    return load
 
 
 def _targets(sets: IndexSets, T: int) -> dict[str, np.ndarray]:
@@ -168,14 +183,16 @@ def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True
             timings[phase] = timings.get(phase, 0.0) + spent
         log.append({"iteration": iteration, "status": solution.status, "cost": solution.objective,
                     "load_moved": moved, "lanes_closed": int(plan.closed.sum()) if plan else 0,
-                    "simplex_iterations": solution.solver.get("simplex_iterations"), "seconds": seconds})
+                    "algorithm": solution.solver.get("algorithm"),
+                    "simplex_iterations": solution.solver.get("simplex_iterations"),
+                    "ipm_iterations": solution.solver.get("ipm_iterations"), "seconds": seconds})
 
     start = time.perf_counter()
     solution = solve(model, options, ranging=False)
     record(0, solution, np.nan, None, time.perf_counter() - start)
     if solution.status != "optimal":
         return QueueRun(solution, None, _log(log), False, timings)
-    plan, converged = start_plan(sets, lane_units(sets, solution.values)), False
+    plan, converged = start_plan(sets, lane_load(sets, solution.values)), False
     for iteration in range(1, cap + 1):
         start = time.perf_counter()
         set_tangents(model, plan)
@@ -183,7 +200,7 @@ def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True
         if solution.status != "optimal":
             record(iteration, solution, np.nan, plan, time.perf_counter() - start)
             break
-        units = lane_units(sets, solution.values)
+        units = lane_load(sets, solution.values)
         moved = _moved(plan, np.where(plan.closed, 0.0, erlangs(sets, units)))
         converged = moved <= CONVERGED_LOAD and not np.any(~plan.closed & (units < CLOSED_UNITS) & (plan.load > 0))
         record(iteration, solution, moved, plan, time.perf_counter() - start)
@@ -197,14 +214,15 @@ def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True
 
 LOG_UNITS = {"iteration": "count (0: start, queues relaxed to agents >= load)", "status": "text",
              "cost": "{currency}", "load_moved": "share of the lane's load at its tangent point (largest over lanes and periods)",
-             "lanes_closed": "lane-periods", "simplex_iterations": "count", "seconds": "s"}
+             "lanes_closed": "lane-periods", "algorithm": "text", "simplex_iterations": "count",
+             "ipm_iterations": "count", "seconds": "s"}
 
 
 def _log(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(LOG_UNITS))
 
 
-__all__ = ["QueuePlan", "QueueRun", "solve_queues", "lane_units", "erlangs"]
+__all__ = ["QueuePlan", "QueueRun", "solve_queues", "lane_units", "lane_load", "erlangs"]
 
 
 ROUTING_UNITS = {"units": "unit", "wait_counted": "{time_unit} per unit"}

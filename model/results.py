@@ -47,7 +47,7 @@ UNITS: dict[str, dict[str, str]] = {
                     "cost_at_from": "{currency}", "cost_at_to": "{currency}"},
     "queues": QUEUE_UNITS,
     "queue_routing": ROUTING_UNITS,
-    "queue_iterations": {k: v for k, v in LOG_UNITS.items() if k != "status"},
+    "queue_iterations": {k: v for k, v in LOG_UNITS.items() if k not in ("status", "algorithm")},
     "constraints": {"activity": "row's own unit", "lower": "row's own unit", "upper": "row's own unit",
                     "slack": "row's own unit", "dual": "{currency} per unit of the row"},
 }

@@ -188,17 +188,21 @@ def test_a_lane_or_node_left_without_load_is_closed_and_costs_nothing():
     assert outcome.tables["queues"].units.iloc[0] == 0.0
 
 
-def test_mixed_roles_stay_safe_with_the_longest_handle_time():
-    # Seniors take 0.05 h a call, juniors 0.08 h: the LP sizes the pool for 0.08 h, and the
-    # queues table, with the actual mix, shows the target met (at or above 80 %).
+def test_mixed_roles_count_their_own_hours_and_size_safely():
+    # Agents take 0.05 h a call, juniors 0.08 h but cost 3,500 EUR: per call 1.25 EUR against 1.75, so
+    # agents take every call. The desk's load is its hours worked (10 Erlangs, exact); the target's
+    # shape is taken at the longest handle time, 0.08 h, which never needs fewer agents: safe, at
+    # the cost of 80 % within 20 s being beaten.
     text = desk(160).replace("work: {agent: {hours_per_unit: 0.05}}",
                              "work: {agent: {hours_per_unit: 0.05}, junior: {hours_per_unit: 0.08}}")
-    text = text.replace("roles:\n", "roles:\n  junior: {cost_per_fte: 2000, hours_per_fte: 160}\n")
+    text = text.replace("roles:\n", "roles:\n  junior: {cost_per_fte: 3500, hours_per_fte: 160}\n")
     outcome = solve(scenario_from_text(text))
     row = outcome.tables["queues"].iloc[0]
-    work = outcome.tables["work"]
-    assert row.handle_time == pytest.approx(work.hours.sum() / work.units.sum(), rel=1e-9)
-    assert 0.05 <= row.handle_time <= 0.08 and row.met and row.service_level >= 0.8 - 1e-7
+    assert (row.handle_time, row.load) == (pytest.approx(0.05, rel=1e-9), pytest.approx(10.0, rel=1e-9))
+    sized = float(queueing.required_agents(10.0, 0.08, service_level=0.8, within=20 / 3600))
+    exact = float(queueing.required_agents(10.0, 0.05, service_level=0.8, within=20 / 3600))
+    assert row.agents == pytest.approx(sized, rel=1e-7) and sized > exact
+    assert row.met and row.service_level > 0.8
 
 
 def test_the_cost_never_rises_from_one_iteration_to_the_next():

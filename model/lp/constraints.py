@@ -276,13 +276,23 @@ def add_lane_split(ctx: Context) -> RowBlock:
 
 
 def _queue_requirement(ctx: Context, family: str, has_target: np.ndarray, slope: str, intercept: str) -> RowBlock:
-    """a[n,l,t] - slope[n,l,t] sum_d q[d,n,l,t] >= intercept[n,l,t] for the lanes `has_target`."""
+    """a[n,l,t] - slope[n,l,t] (units in the lane, in handle times h[n]) >= intercept[n,l,t] for the
+    lanes `has_target`. A node's only lane takes all its work, so its load is exact: the hours
+    worked, sum_{d,m} (h[n,m] / h[n]) y[d,n,m,t]; lanes share a node's work in a mix the LP does not
+    see, so their load is sum_d q[d,n,l,t] at the node's longest handle time h[n] (safe)."""
     sets, v, queues = ctx.sets, ctx.v, ctx.sets.queues
     rows = np.where(has_target[:, None], period_grid(len(queues), ctx.T), -1)
     terms = Terms(len(queues) * ctx.T)
     terms.add(rows, v["a"].grid, 1.0)
-    lane_of = position(queues, ["node", "lane"], sets.demand_lanes)
-    terms.add(rows[lane_of], v["q"].grid, -_lane_parameter(ctx, slope, sets.demand_lanes))
+    alone = queues.groupby("node").lane.transform("count").to_numpy() == 1
+    laned = sets.demand_lanes.node.isin(queues.node[~alone]).to_numpy()
+    lanes = sets.demand_lanes[laned]
+    terms.add(rows[position(queues, ["node", "lane"], lanes)], v["q"].grid[laned], -_lane_parameter(ctx, slope, lanes))
+    worked = sets.demand_modes.node.isin(queues.node[alone]).to_numpy()
+    modes = sets.demand_modes[worked].merge(queues[["node", "lane", "handle_time"]], on="node", how="left")
+    share = (modes.hours_per_unit / modes.handle_time).to_numpy()[:, None]
+    terms.add(rows[position(queues, ["node", "lane"], modes)], v["y"].grid[worked],
+              -_lane_parameter(ctx, slope, modes) * share)
     return add_rows(ctx.lp, family, terms, _lane_labels(ctx, family),
                     lower=_lane_parameter(ctx, intercept, queues).ravel())
 
