@@ -148,6 +148,10 @@ def _note_queue_iterations(outcome: Outcome, queues: QueueRun) -> None:
                           simplex_iterations=int(log.simplex_iterations.fillna(0).sum()),
                           ipm_iterations=int(log.ipm_iterations.fillna(0).sum()))
     outcome.timings.update(queues.timings)  # each phase summed over the iterations
+    if outcome.status != "optimal" and len(log) > 1:
+        outcome.message += (f" at queue tangent iteration {int(log.iteration.iloc[-1])}: with every queue relaxed "
+                            f"to agents >= load the scenario was {log.status.iloc[0]}, so it is the queue targets, "
+                            f"with the tangents at the loads reached, that cannot be met")
     if outcome.status == "optimal" and not queues.converged:
         outcome.message += (f"; queue staffing still moved after {queues.iterations} tangent iterations "
                             f"(solver.queue_iterations): the plan meets every queue target but may cost more "
