@@ -7,10 +7,9 @@ Each violation names its family, its subject and by how much it fails.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from model.network import position
-from model.solution import Evaluated, group_sum
+from model.solution import Evaluated, duty_hours, group_sum
 
 RELATIVE_TOLERANCE = 1e-6
 """A row passes when it fails by at most this share of its magnitude (1 + |left| + |right|): HiGHS's
@@ -84,13 +83,9 @@ def _check_queues(ev: Evaluated) -> list[str]:
     labels = (dn.demand + "@" + dn.node).tolist()
     split = np.where(queued[:, None], np.abs(in_lanes - ev.processed), 0.0)
     found = _violations("lane split", labels, split, ev.processed, P)
-    nodes = sets.queues.node.drop_duplicates().reset_index(drop=True)
-    node_of = pd.Index(nodes)
-    duty = group_sum(node_of.get_indexer(sets.queues.node), v["a"], len(nodes))
-    staff = sets.staff
-    staffed = group_sum(node_of.get_indexer(staff.node), staff.hours_per_fte.to_numpy()[:, None] * v["s"] + v["o"],
-                        len(nodes))
-    return found + _violations("queue duty", nodes.tolist(), duty - staffed, staffed, P)
+    nodes, on_duty = duty_hours(sets, v)
+    assigned = group_sum(nodes.get_indexer(sets.queues.node), v["a"], len(nodes))
+    return found + _violations("queue duty", nodes.tolist(), assigned - on_duty, on_duty, P)
 
 
 def check_objective(ev: Evaluated, objective: float) -> list[str]:

@@ -82,15 +82,20 @@ COLUMNS = ["field", "demands", "target", "status", "total_cost", "marginal_cost"
            "currency"]
 """`dual_check`: `equal` (a neighbour lies inside the basis range and its slope equals the marginal
 cost; any other neighbour's slope bounds it), `between` (no neighbour inside the range; the marginal
-cost lies between the one-sided slopes), `backlog/unmet` (no test applies: see below), `no
-neighbours`, `mismatch`; empty for a point without an optimum. `dual_consistent` is True for `equal`
+cost lies between the one-sided slopes), `backlog/unmet` (no test applies: see below), `queues` (no test applies:
+see below), `no neighbours`, `mismatch`; empty for a point without an optimum. `dual_consistent` is True for `equal`
 and `between`, False for `mismatch`, empty otherwise.
 
 `backlog`, `unmet`: units of the varied demands carried to a later period and not served, summed
 over the periods. The target scales those units too ((1 - Q) served, T served, with served = volume
 + backlog in - backlog out - unmet), so where a point or its neighbour has any, the cost need not be
 a convex function of the target between them (a demand dropped as unmet below some response time
-makes the cost jump), and a slope to that neighbour is not compared."""
+makes the cost jump), and a slope to that neighbour is not compared.
+
+`queues` (the check's value): the scenario has queues. Each point is the last LP of its tangent
+iterations, whose cost need not be convex in the target (the queues' staffing is concave in their
+loads), and whose basis range is that LP's, not the point's: no slope is compared and the range is
+left empty; the marginal cost is that of the last LP, exact to first order at the point."""
 
 PER_STEP = {"min_quality": "{currency} per percentage point", "max_response_time": "{currency} per {time_unit}"}
 MEANING = {"min_quality": "cost of raising min_quality by one point",
@@ -292,8 +297,10 @@ def _point(solved: Solved, field: str, demands: Sequence[str], value: float) -> 
     row: dict[str, object] = {"target": value, "status": outcome.status, "total_cost": math.nan,
                               "marginal_cost": math.nan, "basis_from": math.nan, "basis_to": math.nan,
                               "backlog": math.nan, "unmet": math.nan}
+    queued = model is not None and len(model.sets.queues) > 0
+    row["queues"] = queued
     if outcome.status == "optimal" and outcome.tables and model is not None and solution is not None:
-        low, high = basis_range(model, solution, field, demands, value)
+        low, high = (math.nan, math.nan) if queued else basis_range(model, solution, field, demands, value)
         kpis = outcome.tables["demand_kpis"]
         marginal = marginal_cost(model, solution, kpis, field, demands)
         kpis = kpis[kpis.demand.isin(list(demands))]
@@ -365,6 +372,8 @@ def _check(table: pd.DataFrame, i: int, field: str) -> tuple[str, bool | None]:
     m = table.marginal_cost.iat[i]
     if math.isnan(m):
         return "", None
+    if "queues" in table and bool(table.queues.iat[i]):
+        return "queues", None
     if not _convex_at(table, i):
         return "backlog/unmet", None
     equal_applied, ok, skipped = False, True, False

@@ -171,9 +171,9 @@ def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None) -> IndexSets
 def _queues(scenario: Scenario) -> pd.DataFrame:
     """One row per lane of each queued node; targets in hours, NaN where the lane has no such target.
 
-    The handle time is the node's longest hours per unit: with several roles the pool's mix is not
-    known before solving, and a longer handle time never needs fewer agents, so the staffing stays
-    safe (exact when the roles share one handle time). See model.lp constraint 10 for the load.
+    The handle time is the node's longest hours per unit: all agents on duty share one queue, so
+    any of them may take any unit, and a longer handle time never needs fewer agents. The staffing
+    is then safe whoever answers, and exact when the roles share one handle time.
     """
     hours = HOURS_PER_TIME_UNIT[scenario.scenario.time_unit]
     rows = []
@@ -275,10 +275,30 @@ def _staff(scenario: Scenario) -> pd.DataFrame:
                          bounds.initial if bounds and bounds.initial is not None else np.nan,
                          spec.cost_per_fte, spec.overtime.cost_per_hour if spec.overtime else 0.0,
                          spec.hire_cost, spec.layoff_cost))
-    return _frame(rows, {"node": TEXT, "stage": TEXT, "role": TEXT, "hours_per_fte": NUMBER,
-                         "max_utilisation": NUMBER, "overtime_max": NUMBER, "min": NUMBER, "max": NUMBER,
-                         "initial": NUMBER, "cost_per_fte": NUMBER, "overtime_cost": NUMBER, "hire_cost": NUMBER,
-                         "layoff_cost": NUMBER})
+    frame = _frame(rows, {"node": TEXT, "stage": TEXT, "role": TEXT, "hours_per_fte": NUMBER,
+                          "max_utilisation": NUMBER, "overtime_max": NUMBER, "min": NUMBER, "max": NUMBER,
+                          "initial": NUMBER, "cost_per_fte": NUMBER, "overtime_cost": NUMBER, "hire_cost": NUMBER,
+                          "layoff_cost": NUMBER})
+    return _with_duty(frame, scenario)
+
+
+def _with_duty(staff: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """The hours on duty at a queued node's queue that one FTE (`duty_per_fte`) and one overtime hour
+    (`duty_per_overtime_hour`) give; 0 elsewhere.
+
+    One person is on duty at most the queue's open hours: an FTE gives min(H, open) hours, and
+    overtime only what fits under open (o <= OT s, so a share (open - H) / OT of each overtime hour
+    keeps H s + that share of o <= open s)."""
+    open_hours = staff.node.map({n: node.queue.open_hours for n, node in scenario.nodes.items()
+                                 if node.queue is not None}).to_numpy(dtype=float)
+    queued = ~np.isnan(open_hours)
+    hours, overtime = staff.hours_per_fte.to_numpy(), staff.overtime_max.to_numpy()
+    room = np.clip(np.nan_to_num(open_hours) - hours, 0.0, None)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        overtime_share = np.where(overtime > 0, np.minimum(1.0, room / overtime), 0.0)
+    staff["duty_per_fte"] = np.where(queued, np.minimum(hours, np.nan_to_num(open_hours)), 0.0)
+    staff["duty_per_overtime_hour"] = np.where(queued, overtime_share, 0.0)
+    return staff
 
 
 def _demands(scenario: Scenario) -> pd.DataFrame:

@@ -140,19 +140,21 @@ def outcome_of(scenario: Scenario, model: LinearModel, solution: Solution, optio
 
 
 def _note_queue_iterations(outcome: Outcome, queues: QueueRun) -> None:
-    """The iterations in the solver record and timings; a plan that did not converge says so."""
+    """The iterations in the solver record and timings; a plan from iterations that stopped early says so."""
     log = queues.log
     algorithms = list(dict.fromkeys(log.algorithm.dropna()))  # in order of first use
     outcome.solver.update(queue_iterations=queues.iterations, queue_converged=queues.converged,
-                          algorithm=", then ".join(algorithms),
+                          queue_stopped=queues.stopped, algorithm=", then ".join(algorithms),
                           simplex_iterations=int(log.simplex_iterations.fillna(0).sum()),
                           ipm_iterations=int(log.ipm_iterations.fillna(0).sum()))
     outcome.timings.update(queues.timings)  # each phase summed over the iterations
-    if outcome.status != "optimal" and len(log) > 1:
-        outcome.message += (f" at queue tangent iteration {int(log.iteration.iloc[-1])}: with every queue relaxed "
-                            f"to agents >= load the scenario was {log.status.iloc[0]}, so it is the queue targets, "
-                            f"with the tangents at the loads reached, that cannot be met")
-    if outcome.status == "optimal" and not queues.converged:
-        outcome.message += (f"; queue staffing still moved after {queues.iterations} tangent iterations "
-                            f"(solver.queue_iterations): the plan meets every queue target but may cost more "
-                            f"than needed")
+    if queues.stopped == "start":
+        outcome.message += " (in the start solve, every queue relaxed to agents >= load)"
+    elif queues.plan is None:
+        outcome.message += (f" at queue tangent iteration {queues.iterations}: with every queue relaxed to agents "
+                            f">= load the scenario was {log.status.iloc[0]}, so it is the queue targets, with the "
+                            f"tangents at the loads reached, that could not be met")
+    elif not queues.converged:
+        outcome.message += (f"; queue staffing still moved when the iterations stopped ({queues.stopped}, after "
+                            f"{queues.iterations}): the plan, the cheapest iterate, meets every queue target but "
+                            f"may cost more than needed")

@@ -17,7 +17,8 @@ bounds of the waits the staffing gives.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ import pandas as pd
 from model.lp import LinearModel
 from model.network import IndexSets, position
 from model.queueing import average_wait, erlang_c, required_agents, requirement_tangent, service_level
-from model.solution import Evaluated, group_sum
+from model.solution import Evaluated, duty_hours, group_sum
 from model.solve import Solution, SolveOptions, solve
 
 CONVERGED_LOAD = 1e-4
@@ -36,7 +37,6 @@ stopped changing."""
 CLOSED_UNITS = 1e-6
 """A lane with fewer units than this in a period carries no load: it is closed from then on."""
 
-
 @dataclass(frozen=True)
 class QueuePlan:
     """Per lane (row of `sets.queues`) and period: where the tangents touch and the wait counted."""
@@ -46,20 +46,30 @@ class QueuePlan:
     closed: np.ndarray  # bool: the lane carries no units (its q fixed at 0)
 
 
+Stop = Literal["converged", "iteration cap", "time limit", "infeasible", "start"]
+
+
 @dataclass
 class QueueRun:
-    """What the iterations produced: the final solution, the plan it was solved with, and the log."""
+    """What the iterations produced: the plan reported (the cheapest iterate that met every queue
+    target), the plan it was solved with, the log, and why the iterations stopped."""
 
     solution: Solution
     plan: QueuePlan | None
     log: pd.DataFrame
-    converged: bool
+    stopped: Stop
     timings: dict[str, float]  # each solve phase (handoff, solve, extract) summed over the iterations
+
+    @property
+    def converged(self) -> bool:
+        return self.stopped == "converged"
 
     @property
     def iterations(self) -> int:
         return int((self.log.iteration > 0).sum())
 
+
+# --- loads and waits --------------------------------------------------------------------------------
 
 def lane_units(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarray:
     """Units routed into each lane per period (queues x T)."""
@@ -68,57 +78,70 @@ def lane_units(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def erlangs(sets: IndexSets, units: np.ndarray) -> np.ndarray:
-    """Peak load in Erlangs: A = units / open hours x peak factor x handle time (`units` in handle
-    times h[n], as `lane_load` gives them)."""
+    """Peak load in Erlangs: A = units / open hours x peak factor x handle time."""
     q = sets.queues
     return units * (q.peak_factor * q.handle_time / q.open_hours).to_numpy()[:, None]
 
 
-def lane_load(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarray:
-    """The load the LP sees in each lane (queues x T), in units of the node's handle time h[n]: a
-    node's only lane, its hours worked / h[n]; a lane of several, its units (model.lp, constraint 10)."""
-    q = sets.queues
-    load = lane_units(sets, values)
-    alone = (q.groupby("node").lane.transform("count") == 1).to_numpy()
-    modes = sets.demand_modes
-    at = position(q[alone].reset_index(drop=True), ["node"], modes)
-    hours = group_sum(at, modes.hours_per_unit.to_numpy()[:, None] * np.nan_to_num(values["y"], nan=0.0),
-                      int(alone.sum()))
-    load[alone] = hours / q.handle_time.to_numpy()[alone, None]
-    return load
+def potential_units(sets: IndexSets) -> np.ndarray:
+    """The most units each lane could receive per period: the volume of every demand that can use
+    its node (queues x T)."""
+    demand_of = position(sets.demands, ["demand"], sets.demand_lanes)
+    at = position(sets.queues, ["node", "lane"], sets.demand_lanes)
+    return group_sum(at, sets.volumes[demand_of], len(sets.queues))
 
 
-def _targets(sets: IndexSets, T: int) -> dict[str, np.ndarray]:
-    q = sets.queues
-    return {name: np.repeat(q[name].to_numpy()[:, None], T, axis=1)
-            for name in ("handle_time", "service_level", "within", "average_wait")}
+def _per_period(sets: IndexSets, column: str) -> np.ndarray:
+    """A column of the queues table repeated over the periods (queues x T)."""
+    return np.repeat(sets.queues[column].to_numpy()[:, None], sets.period_count, axis=1)
 
 
 def implied_wait(sets: IndexSets, load: np.ndarray) -> np.ndarray:
     """The average wait (hours) at exactly the agents a lane's service-level target needs at `load`;
     NaN for lanes without one, 0 where the load is 0."""
-    t = _targets(sets, load.shape[1])
+    level, within, handle = (_per_period(sets, c) for c in ("service_level", "within", "handle_time"))
     wait = np.full(load.shape, np.nan)
-    has = ~np.isnan(t["service_level"]) & (load > 0)
+    has = ~np.isnan(level) & (load > 0)
     if has.any():
-        needed = required_agents(load[has], t["handle_time"][has], service_level=t["service_level"][has],
-                                 within=t["within"][has])
-        wait[has] = average_wait(needed, load[has], t["handle_time"][has])
-    wait[~np.isnan(t["service_level"]) & (load <= 0)] = 0.0
+        needed = required_agents(load[has], handle[has], service_level=level[has], within=within[has])
+        wait[has] = average_wait(needed, load[has], handle[has])
+    wait[~np.isnan(level) & (load <= 0)] = 0.0
     return wait
 
 
+def _counted_wait(sets: IndexSets, load: np.ndarray) -> np.ndarray:
+    """The wait a lane counts at `load`: its average-wait target, else the one its service level implies."""
+    target = _per_period(sets, "average_wait")
+    return np.where(np.isnan(target), implied_wait(sets, load), target)
+
+
+# --- the plan: where the tangents touch ----------------------------------------------------------------
+
+def start_waits(sets: IndexSets) -> np.ndarray:
+    """The waits (hours) the start solve counts: the average-wait targets, and for service-level
+    lanes the wait implied at the most units they could receive (the least such a lane can count,
+    as the implied wait falls with the load), so the start asks no more than the iterations will."""
+    return np.nan_to_num(_counted_wait(sets, erlangs(sets, potential_units(sets))))
+
+
 def start_plan(sets: IndexSets, units: np.ndarray) -> QueuePlan:
-    """Tangents at the loads of the start solve (queues relaxed to agents >= load), each node's
-    load split evenly over its lanes (the start cannot tell them apart); nodes without load close."""
+    """Tangents at the loads of the start solve, each node's load split evenly over its lanes: the
+    start prices every lane alike, so how it splits a node's units between lanes says little, and
+    an even split lets the iterations try every lane. A node without load closes."""
     q = sets.queues
     node_units = pd.DataFrame(units).groupby(q.node.to_numpy()).transform("sum").to_numpy()
     lanes = q.groupby("node").lane.transform("count").to_numpy()[:, None]
-    load = erlangs(sets, node_units / lanes)
     closed = node_units < CLOSED_UNITS
-    average = np.repeat(q.average_wait.to_numpy()[:, None], load.shape[1], axis=1)
-    wait = np.where(np.isnan(average), implied_wait(sets, load), average)
-    return QueuePlan(np.where(closed, 0.0, load), np.where(closed, 0.0, wait), closed)
+    load = np.where(closed, 0.0, erlangs(sets, node_units / lanes))
+    return QueuePlan(load, np.where(closed, 0.0, _counted_wait(sets, load)), closed)
+
+
+def as_routed(sets: IndexSets, units: np.ndarray) -> QueuePlan:
+    """Tangents at the lanes' own loads in the start solve, the lanes it left empty closed: the
+    second try when the even split's tangents are infeasible (a fixed part that does not fit)."""
+    closed = units < CLOSED_UNITS
+    load = np.where(closed, 0.0, erlangs(sets, units))
+    return QueuePlan(load, np.where(closed, 0.0, _counted_wait(sets, load)), closed)
 
 
 def next_plan(sets: IndexSets, plan: QueuePlan, units: np.ndarray) -> QueuePlan:
@@ -126,45 +149,9 @@ def next_plan(sets: IndexSets, plan: QueuePlan, units: np.ndarray) -> QueuePlan:
     service-level-only lane's wait moves to the one its target implies, if that is lower."""
     closed = plan.closed | (units < CLOSED_UNITS)
     load = np.where(closed, 0.0, erlangs(sets, units))
-    implied = implied_wait(sets, load)
-    wait = np.where(np.isnan(sets.queues.average_wait.to_numpy())[:, None],
-                    np.fmin(plan.wait, np.where(closed, np.inf, implied)), plan.wait)
+    implied = np.where(closed, np.inf, implied_wait(sets, load))
+    wait = np.where(np.isnan(_per_period(sets, "average_wait")), np.fmin(plan.wait, implied), plan.wait)
     return QueuePlan(load, np.where(closed, 0.0, wait), closed)
-
-
-def set_tangents(model: LinearModel, plan: QueuePlan) -> None:
-    """Write the plan into the model's queue parameters and close the closed lanes' q."""
-    sets, lp = model.sets, model.lp
-    q, T = sets.queues, sets.period_count
-    t = _targets(sets, T)
-    open_hours = np.repeat(q.open_hours.to_numpy()[:, None], T, axis=1)
-    to_hours_per_unit = (q.peak_factor * q.handle_time).to_numpy()[:, None] * np.ones((1, T))
-    live = ~plan.closed & (plan.load > 0)
-
-    def tangent(**target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        has = live & ~np.isnan(next(iter(target.values())))
-        value, slope = np.zeros(plan.load.shape), np.ones(plan.load.shape)
-        if has.any():
-            value[has], slope[has] = requirement_tangent(plan.load[has], t["handle_time"][has],
-                                                         **{k: v[has] for k, v in target.items()})
-        return slope * to_hours_per_unit, np.where(live, open_hours * (value - slope * plan.load), 0.0)
-
-    sl_slope, sl_intercept = tangent(service_level=t["service_level"], within=t["within"])
-    wait_slope, wait_intercept = tangent(average_wait=np.where(live, plan.wait, np.nan))
-    figures = {"service_level_slope": sl_slope, "service_level_intercept": sl_intercept,
-               "wait_slope": wait_slope, "wait_intercept": wait_intercept,
-               "lane_wait": plan.wait / sets.hours_per_time_unit}
-    keys = [(n, lane, p) for n, lane in zip(q.node, q.lane) for p in sets.periods]
-    for name, values in figures.items():
-        lp.component(name).store_values(dict(zip(keys, values.ravel().tolist())))
-    _close_lanes(model, plan.closed)
-
-
-def _close_lanes(model: LinearModel, closed: np.ndarray) -> None:
-    grid = model.variables["q"].grid
-    lane_of = position(model.sets.queues, ["node", "lane"], model.sets.demand_lanes)
-    for variable in grid[closed[lane_of] & model.variables["q"].exists]:
-        variable.setub(0.0)
 
 
 def _moved(plan: QueuePlan, load: np.ndarray) -> float:
@@ -174,56 +161,154 @@ def _moved(plan: QueuePlan, load: np.ndarray) -> float:
     return float(np.max(np.abs(load - plan.load) / np.maximum(1.0, plan.load)))
 
 
-def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True, cap: int = 20) -> QueueRun:
-    """Solve a model with queues by tangent iterations (see the module docstring)."""
-    sets, log, timings = model.sets, [], {}
+# --- the model's queue parameters ---------------------------------------------------------------------
 
-    def record(iteration: int, solution: Solution, moved: float, plan: QueuePlan | None, seconds: float) -> None:
+def set_start(model: LinearModel) -> None:
+    """Every lane relaxed to agents >= load (the tangent of N = A), waiting `start_waits`."""
+    sets = model.sets
+    unit_hours = _per_period(sets, "peak_factor") * _per_period(sets, "handle_time")
+    zero = np.zeros(unit_hours.shape)
+    _store(model, {"service_level_slope": unit_hours, "service_level_intercept": zero, "wait_slope": unit_hours,
+                   "wait_intercept": zero, "lane_wait": start_waits(sets) / sets.hours_per_time_unit})
+
+
+def set_tangents(model: LinearModel, plan: QueuePlan) -> None:
+    """Write the plan into the model's queue parameters and close the closed lanes' q."""
+    sets = model.sets
+    handle, open_hours = _per_period(sets, "handle_time"), _per_period(sets, "open_hours")
+    unit_hours = _per_period(sets, "peak_factor") * handle
+    live = ~plan.closed & (plan.load > 0)
+
+    def tangent(**target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        has = live & ~np.isnan(next(iter(target.values())))
+        value, slope = np.zeros(plan.load.shape), np.ones(plan.load.shape)
+        if has.any():
+            value[has], slope[has] = requirement_tangent(plan.load[has], handle[has],
+                                                         **{k: v[has] for k, v in target.items()})
+        return slope * unit_hours, np.where(live, open_hours * (value - slope * plan.load), 0.0)
+
+    sl_slope, sl_intercept = tangent(service_level=_per_period(sets, "service_level"),
+                                     within=_per_period(sets, "within"))
+    wait_slope, wait_intercept = tangent(average_wait=np.where(live, plan.wait, np.nan))
+    _store(model, {"service_level_slope": sl_slope, "service_level_intercept": sl_intercept,
+                   "wait_slope": wait_slope, "wait_intercept": wait_intercept,
+                   "lane_wait": plan.wait / sets.hours_per_time_unit})
+    q = model.variables["q"]
+    lane_of = position(sets.queues, ["node", "lane"], sets.demand_lanes)
+    for variable, shut in zip(q.grid[q.exists], plan.closed[lane_of][q.exists]):
+        variable.setub(0.0 if shut else None)
+
+
+def _store(model: LinearModel, figures: dict[str, np.ndarray]) -> None:
+    q = model.sets.queues
+    keys = [(n, lane, p) for n, lane in zip(q.node, q.lane) for p in model.sets.periods]
+    for name, values in figures.items():
+        model.lp.component(name).store_values(dict(zip(keys, values.ravel().tolist())))
+
+
+# --- the iterations ----------------------------------------------------------------------------------
+
+class _Iterations:
+    """The log, the summed timings, the time budget and the cheapest iterate that met every target."""
+
+    def __init__(self, options: SolveOptions) -> None:
+        self.options, self.rows, self.timings = options, [], {}
+        self.started = time.perf_counter()
+        self.best: tuple[Solution, QueuePlan] | None = None
+
+    def options_left(self) -> SolveOptions | None:
+        """The solver options with the time left of `time_limit` (over all the solves); None when spent."""
+        if self.options.time_limit is None:
+            return self.options
+        left = self.options.time_limit - (time.perf_counter() - self.started)
+        return replace(self.options, time_limit=left) if left > 0 else None
+
+    def record(self, iteration: int, solution: Solution, plan: QueuePlan | None, moved: float, since: float) -> None:
         for phase, spent in solution.timings.items():
-            timings[phase] = timings.get(phase, 0.0) + spent
-        log.append({"iteration": iteration, "status": solution.status, "cost": solution.objective,
-                    "load_moved": moved, "lanes_closed": int(plan.closed.sum()) if plan else 0,
-                    "algorithm": solution.solver.get("algorithm"),
-                    "simplex_iterations": solution.solver.get("simplex_iterations"),
-                    "ipm_iterations": solution.solver.get("ipm_iterations"), "seconds": seconds})
+            self.timings[phase] = self.timings.get(phase, 0.0) + spent
+        self.rows.append({"iteration": iteration, "status": solution.status, "cost": solution.objective,
+                          "load_moved": moved, "lanes_closed": int(plan.closed.sum()) if plan else 0,
+                          "algorithm": solution.solver.get("algorithm"),
+                          "simplex_iterations": solution.solver.get("simplex_iterations"),
+                          "ipm_iterations": solution.solver.get("ipm_iterations"),
+                          "seconds": time.perf_counter() - since})
+        if iteration > 0 and solution.has_values and (self.best is None or solution.objective < self.best[0].objective):
+            self.best = (solution, plan)
 
-    start = time.perf_counter()
-    solution = solve(model, options, ranging=False)
-    record(0, solution, np.nan, None, time.perf_counter() - start)
-    if solution.status != "optimal":
-        return QueueRun(solution, None, _log(log), False, timings)
-    plan, converged = start_plan(sets, lane_load(sets, solution.values)), False
+    def run(self, solution: Solution, plan: QueuePlan | None, stopped: Stop) -> QueueRun:
+        log = pd.DataFrame(self.rows, columns=list(LOG_UNITS))
+        self.timings["queue_tangents"] = float(log.seconds.sum()) - sum(self.timings.values())
+        return QueueRun(solution, plan, log, stopped, self.timings)
+
+
+def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True, cap: int = 20) -> QueueRun:
+    """Solve a model with queues by tangent iterations (see the module docstring).
+
+    `options.time_limit` bounds all the solves together. The plan reported is the cheapest iterate
+    that met every queue target; when the iterations stop early (iteration cap, time limit) it is
+    still safe, and the run says so. If the first iteration is infeasible, it is tried once more
+    with the tangents where the start routed the units (`as_routed`)."""
+    sets, work = model.sets, _Iterations(options)
+    since = time.perf_counter()
+    set_start(model)
+    start = solve(model, options, ranging=False)
+    work.record(0, start, None, np.nan, since)
+    if start.status != "optimal":  # the start is not a plan: it does not meet the queue targets
+        return work.run(Solution(start.status, start.message, timings=start.timings, solver=start.solver), None,
+                        "start")
+    routed = lane_units(sets, start.values)
+    plan = start_plan(sets, routed)
+    solution, stopped, basis = start, "iteration cap", start.warm_start
     for iteration in range(1, cap + 1):
-        start = time.perf_counter()
+        left = work.options_left()
+        if left is None:
+            stopped = "time limit"
+            break
+        since = time.perf_counter()
         set_tangents(model, plan)
-        solution = solve(model, options, warm_start=solution.warm_start, ranging=ranging)
+        solution = solve(model, left, warm_start=basis, ranging=False)
+        basis = solution.warm_start or basis
+        if solution.status == "infeasible" and iteration == 1:
+            work.record(iteration, solution, plan, np.nan, since)
+            plan = as_routed(sets, routed)
+            continue
+        units = lane_units(sets, solution.values) if solution.has_values else None
+        moved = _moved(plan, np.where(plan.closed, 0.0, erlangs(sets, units))) if units is not None else np.nan
+        work.record(iteration, solution, plan, moved, since)
         if solution.status != "optimal":
-            record(iteration, solution, np.nan, plan, time.perf_counter() - start)
+            stopped = "time limit" if solution.status == "time_limit" else "infeasible"
             break
-        units = lane_load(sets, solution.values)
-        moved = _moved(plan, np.where(plan.closed, 0.0, erlangs(sets, units)))
-        converged = moved <= CONVERGED_LOAD and not np.any(~plan.closed & (units < CLOSED_UNITS) & (plan.load > 0))
-        record(iteration, solution, moved, plan, time.perf_counter() - start)
-        if converged:
+        if moved <= CONVERGED_LOAD and not np.any(~plan.closed & (units < CLOSED_UNITS) & (plan.load > 0)):
+            stopped = "converged"
             break
-        if iteration < cap:  # else `plan` stays the one the last solution was solved with
+        if iteration < cap:
             plan = next_plan(sets, plan, units)
-    timings["queue_tangents"] = sum(row["seconds"] for row in log) - sum(timings.values())
-    return QueueRun(solution, plan, _log(log), converged, timings)
+    if work.best is None:  # no iteration gave a plan: report the status, without values
+        status = solution.status if solution is not start else "time_limit"
+        return work.run(Solution(status, solution.message, timings=solution.timings, solver=solution.solver), None,
+                        stopped)
+    solution, plan = work.best
+    set_tangents(model, plan)  # the model holds the reported plan's LP, for sensitivity
+    left = work.options_left()
+    if stopped == "time limit":
+        solution = replace(solution, status="time_limit", message=f"{solution.message}; the time limit ran out "
+                           "during the queue iterations")
+    elif ranging and solution.status == "optimal" and left is not None and not model.integer_staff:
+        since = time.perf_counter()
+        solution = solve(model, left, warm_start=solution.warm_start, ranging=True)  # the same LP, ranged
+        work.record(-1, solution, plan, 0.0, since)
+    return work.run(solution, plan, stopped)
 
 
-LOG_UNITS = {"iteration": "count (0: start, queues relaxed to agents >= load)", "status": "text",
-             "cost": "{currency}", "load_moved": "share of the lane's load at its tangent point (largest over lanes and periods)",
+LOG_UNITS = {"iteration": "count (0: the start, each queue relaxed to agents >= load; -1: the reported plan "
+                          "solved again for HiGHS's ranging)",
+             "status": "text", "cost": "{currency}",
+             "load_moved": "share of the lane's load at its tangent point (largest over lanes and periods)",
              "lanes_closed": "lane-periods", "algorithm": "text", "simplex_iterations": "count",
              "ipm_iterations": "count", "seconds": "s"}
 
 
-def _log(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(LOG_UNITS))
-
-
-__all__ = ["QueuePlan", "QueueRun", "solve_queues", "lane_units", "lane_load", "erlangs"]
-
+# --- the tables --------------------------------------------------------------------------------------
 
 ROUTING_UNITS = {"units": "unit", "wait_counted": "{time_unit} per unit"}
 
@@ -239,48 +324,43 @@ MET_TOLERANCE = 1e-6
 
 
 def queues_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
-    """Per lane and period, the queue as staffed, by the exact Erlang C formula (model.queueing).
+    """Per lane and period, the queue as staffed, by the exact Erlang C formula (model.queueing), at
+    the peak arrival rate and the node's handle time (its longest hours per unit: whoever answers).
 
-    The handle time is the node's actual mix, hours worked / units worked; the agents are the node's
-    staff on duty (FTE x hours per FTE + overtime, over open hours), split over its lanes as the plan
-    splits them (a[n,l,t]).
+    The agents are the node's staff on duty (model.solution.duty_hours, over open hours), split over
+    its lanes as the plan splits them (a[n,l,t]).
     """
-    sets, values = ev.sets, ev.values
+    sets = ev.sets
     q, T = sets.queues, sets.period_count
-    units = lane_units(sets, values)
-    nodes = pd.Index(q.node.drop_duplicates())
-    hours = group_sum(nodes.get_indexer(sets.demand_modes.node), ev.mode_hours, len(nodes))[nodes.get_indexer(q.node)]
-    worked = ev.node_units[position(sets.nodes, ["node"], q)]
+    units = lane_units(sets, ev.values)
+    handle, within = _per_period(sets, "handle_time"), _per_period(sets, "within")
     with np.errstate(invalid="ignore", divide="ignore"):
-        handle = np.where(worked > 0, hours / worked, q.handle_time.to_numpy()[:, None])
-        rate = units / q.open_hours.to_numpy()[:, None] * q.peak_factor.to_numpy()[:, None]
+        rate = units / _per_period(sets, "open_hours") * _per_period(sets, "peak_factor")
         load = rate * handle
-        agents = _serving_agents(sets, values)
-        C = erlang_c(agents, load)
+        agents = _serving_agents(ev)
+        probability = erlang_c(agents, load)
         wait = average_wait(agents, load, handle) / sets.hours_per_time_unit
-        within = q.within.to_numpy()[:, None] * np.ones((1, T))
         achieved = np.where(np.isnan(within), np.nan, service_level(agents, load, handle, np.nan_to_num(within)))
         utilisation = np.where(agents > 0, load / agents, np.nan)
     to_unit = 1.0 / sets.hours_per_time_unit
-    sl_target = q.service_level.to_numpy()[:, None] * np.ones((1, T))
-    wait_target = q.average_wait.to_numpy()[:, None] * to_unit * np.ones((1, T))
+    level_target, wait_target = _per_period(sets, "service_level"), _per_period(sets, "average_wait") * to_unit
     counted = plan.wait * to_unit
     slack = 1 + MET_TOLERANCE
-    met = ((np.isnan(sl_target) | (achieved >= sl_target - MET_TOLERANCE))
+    met = ((np.isnan(level_target) | (achieved >= level_target - MET_TOLERANCE))
            & (np.isnan(wait_target) | (wait <= wait_target * slack)) & (wait <= counted * slack + 1e-12))
-    met |= units <= 0
+    busy = units > 0
     stage = q.node.map(dict(zip(sets.nodes.node, sets.nodes.stage)))
     keys = q[["node", "lane"]].assign(stage=stage, target=[_target_text(row, sets) for row in q.itertuples()])
     frame = keys.loc[keys.index.repeat(T)].reset_index(drop=True)
     frame.insert(0, "period", np.tile(np.asarray(sets.periods, dtype=object), len(q)))
     columns = dict(units=units, arrival_rate=rate, handle_time=handle, load=load, agents=agents,
-                   utilisation=utilisation, probability_of_waiting=np.where(units > 0, C, 0.0),
-                   average_wait=np.where(units > 0, wait, 0.0), service_level=np.where(units > 0, achieved, np.nan),
-                   service_level_target=sl_target, within=within * to_unit, average_wait_target=wait_target,
+                   utilisation=utilisation, probability_of_waiting=np.where(busy, probability, 0.0),
+                   average_wait=np.where(busy, wait, 0.0), service_level=np.where(busy, achieved, np.nan),
+                   service_level_target=level_target, within=within * to_unit, average_wait_target=wait_target,
                    wait_counted=counted)
     for name, grid in columns.items():
         frame[name] = np.asarray(grid, dtype=float).reshape(-1)
-    frame["met"] = met.reshape(-1)
+    frame["met"] = (met | ~busy).reshape(-1)
     return frame
 
 
@@ -297,19 +377,17 @@ def queue_routing_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
     return frame
 
 
-def _serving_agents(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarray:
+def _serving_agents(ev: Evaluated) -> np.ndarray:
     """The node's staff on duty over its lanes, in the plan's proportions (a[n,l,t]); every lane
-    of a node serves with some of its staff, so spare staffed hours go to the lanes too."""
-    q, staff = sets.queues, sets.staff
-    node_of = pd.Index(q.node.drop_duplicates())
-    on_duty = group_sum(node_of.get_indexer(staff.node), staff.hours_per_fte.to_numpy()[:, None]
-                        * np.nan_to_num(values["s"]) + np.nan_to_num(values["o"]), len(node_of))
-    assigned = np.nan_to_num(values["a"], nan=0.0)
-    per_node = group_sum(node_of.get_indexer(q.node), assigned, len(node_of))
-    lane_node = node_of.get_indexer(q.node)
+    of a node serves with some of its staff, so spare hours on duty go to the lanes too."""
+    sets, q = ev.sets, ev.sets.queues
+    nodes, on_duty = duty_hours(sets, ev.values)
+    lane_node = nodes.get_indexer(q.node)
+    assigned = ev.values["a"]
+    per_node = group_sum(lane_node, assigned, len(nodes))[lane_node]
     lanes = q.groupby("node").lane.transform("count").to_numpy()[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(per_node[lane_node] > 0, assigned / per_node[lane_node], 1.0 / lanes)
+        share = np.where(per_node > 0, assigned / per_node, 1.0 / lanes)
     return share * on_duty[lane_node] / q.open_hours.to_numpy()[:, None]
 
 
@@ -321,3 +399,6 @@ def _target_text(row: object, sets: IndexSets) -> str:
     if not np.isnan(row.average_wait):
         parts.append(f"average wait <= {row.average_wait * to_unit:g}")
     return " and ".join(parts)
+
+
+__all__ = ["QueuePlan", "QueueRun", "queue_routing_table", "queues_table", "solve_queues"]

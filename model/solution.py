@@ -162,3 +162,13 @@ def _costs(sets: IndexSets, v: dict[str, np.ndarray], rows: dict[str, pd.DataFra
     costs["backlog"] = demands.backlog_cost.to_numpy()[:, None] * _per_demand(v["b"], rows["b"], demands, T)
     costs["unmet"] = demands.unmet_penalty.to_numpy()[:, None] * _per_demand(v["u"], rows["u"], demands, T)
     return {category: costs[category] for category in COST_TABLE}
+
+
+def duty_hours(sets: IndexSets, values: dict[str, np.ndarray]) -> tuple[pd.Index, np.ndarray]:
+    """Hours on duty at each queued node per period: sum_r D[n,r] s + E[n,r] o (model.lp, constraint
+    11), as (the queued nodes, nodes x T)."""
+    nodes = pd.Index(sets.queues.node.drop_duplicates())
+    staff = sets.staff
+    hours = (staff.duty_per_fte.to_numpy()[:, None] * np.nan_to_num(values["s"], nan=0.0)
+             + staff.duty_per_overtime_hour.to_numpy()[:, None] * np.nan_to_num(values["o"], nan=0.0))
+    return nodes, group_sum(nodes.get_indexer(staff.node), hours, len(nodes))

@@ -276,23 +276,13 @@ def add_lane_split(ctx: Context) -> RowBlock:
 
 
 def _queue_requirement(ctx: Context, family: str, has_target: np.ndarray, slope: str, intercept: str) -> RowBlock:
-    """a[n,l,t] - slope[n,l,t] (units in the lane, in handle times h[n]) >= intercept[n,l,t] for the
-    lanes `has_target`. A node's only lane takes all its work, so its load is exact: the hours
-    worked, sum_{d,m} (h[n,m] / h[n]) y[d,n,m,t]; lanes share a node's work in a mix the LP does not
-    see, so their load is sum_d q[d,n,l,t] at the node's longest handle time h[n] (safe)."""
+    """a[n,l,t] - slope[n,l,t] sum_d q[d,n,l,t] >= intercept[n,l,t] for the lanes `has_target`."""
     sets, v, queues = ctx.sets, ctx.v, ctx.sets.queues
     rows = np.where(has_target[:, None], period_grid(len(queues), ctx.T), -1)
     terms = Terms(len(queues) * ctx.T)
     terms.add(rows, v["a"].grid, 1.0)
-    alone = queues.groupby("node").lane.transform("count").to_numpy() == 1
-    laned = sets.demand_lanes.node.isin(queues.node[~alone]).to_numpy()
-    lanes = sets.demand_lanes[laned]
-    terms.add(rows[position(queues, ["node", "lane"], lanes)], v["q"].grid[laned], -_lane_parameter(ctx, slope, lanes))
-    worked = sets.demand_modes.node.isin(queues.node[alone]).to_numpy()
-    modes = sets.demand_modes[worked].merge(queues[["node", "lane", "handle_time"]], on="node", how="left")
-    share = (modes.hours_per_unit / modes.handle_time).to_numpy()[:, None]
-    terms.add(rows[position(queues, ["node", "lane"], modes)], v["y"].grid[worked],
-              -_lane_parameter(ctx, slope, modes) * share)
+    lane_of = position(queues, ["node", "lane"], sets.demand_lanes)
+    terms.add(rows[lane_of], v["q"].grid, -_lane_parameter(ctx, slope, sets.demand_lanes))
     return add_rows(ctx.lp, family, terms, _lane_labels(ctx, family),
                     lower=_lane_parameter(ctx, intercept, queues).ravel())
 
@@ -315,12 +305,14 @@ def add_queue_average_wait(ctx: Context) -> RowBlock:
 
 
 def add_queue_duty(ctx: Context) -> RowBlock:
-    """sum_l a[n,l,t] <= sum_r (H[r] s[n,r,t] + o[n,r,t]): the lanes share the staff on duty   (constraint 11)."""
+    """sum_l a[n,l,t] <= sum_r (D[n,r] s[n,r,t] + E[n,r] o[n,r,t]): the lanes share the staff on duty,
+    D = min(H[r], open[n]) and E = min(1, (open[n] - H[r]) / OT[r]) (0 when H >= open), so that no
+    one counts for more than the queue's open hours   (constraint 11)."""
     sets, v, staff = ctx.sets, ctx.v, ctx.sets.staff
     nodes = sets.queues[["node"]].drop_duplicates().reset_index(drop=True)
     terms = Terms(len(nodes) * ctx.T)
     terms.add(period_rows(position(nodes, ["node"], sets.queues), ctx.T), v["a"].grid, 1.0)
     at = period_rows(position(nodes, ["node"], staff), ctx.T)
-    terms.add(at, v["s"].grid, -staff.hours_per_fte.to_numpy()[:, None])
-    terms.add(at, v["o"].grid, -1.0)
+    terms.add(at, v["s"].grid, -staff.duty_per_fte.to_numpy()[:, None])
+    terms.add(at, v["o"].grid, -staff.duty_per_overtime_hour.to_numpy()[:, None])
     return add_rows(ctx.lp, "queue_duty", terms, labels_over_periods(nodes, sets.periods, "queue_duty"), upper=0.0)
