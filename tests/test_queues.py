@@ -309,3 +309,16 @@ def test_a_time_limit_spent_in_the_start_reports_no_plan():
     scenario = queued_generated()
     outcome = optimise(scenario, SolveOptions(time_limit=0.001), integer_staff=True)
     assert outcome.status == "time_limit" and outcome.tables == {}
+
+
+def test_lane_targets_are_addressed_by_lane_name():
+    from model.scenario import parse_yaml, validate_data
+    from model.scenario.overrides import Override, apply_overrides
+
+    path = DATA / "contact-centre.yaml"
+    data, source = parse_yaml(path.read_text(), str(path))
+    changed, changes = apply_overrides(data, [Override("nodes.field_team.queue.lanes.standard.target.average_wait",
+                                                       "=240", "--set")])
+    assert [c.path for c in changes] == ["nodes.field_team.queue.lanes.standard.target.average_wait"]
+    lanes = validate_data(changed, source).nodes["field_team"].queue.lanes
+    assert [(lane.name, lane.target.average_wait) for lane in lanes] == [("express", None), ("standard", 240.0)]

@@ -2,7 +2,8 @@
 
 A pattern is a dotted path; each segment is a name or a wildcard (`*` matches any run of characters
 within one segment, so `repairs_*` and `*->partner_south` work). Mappings are addressed by key;
-the one list of mappings, `arcs`, by each arc's key `FROM->TO`. Other lists (volumes, sinks) are
+the lists of mappings by a key: `arcs` by each arc's `FROM->TO`, a queue's `lanes` by each lane's
+name (`nodes.field_team.queue.lanes.express.target.average_wait`). Other lists (volumes, sinks) are
 leaves. Matching walks the data segment by segment, so its cost is that of the parts it visits,
 not of the whole scenario, and an unmatched segment is known exactly, for a useful suggestion.
 """
@@ -80,6 +81,10 @@ def children(node: Any, path: FieldPath) -> Iterator[tuple[str | int, str, Any]]
         for index, arc in enumerate(node):
             if isinstance(arc, dict):
                 yield index, arc_key(arc), arc
+    elif isinstance(node, list) and len(path) == 4 and path[0] == "nodes" and path[2:] == ("queue", "lanes"):
+        for index, lane in enumerate(node):
+            if isinstance(lane, dict):
+                yield index, str(lane.get("name")), lane
 
 
 def _child(node: Any, path: FieldPath, name: str) -> tuple[str | int, Any] | None:
