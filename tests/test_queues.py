@@ -322,3 +322,16 @@ def test_lane_targets_are_addressed_by_lane_name():
     assert [c.path for c in changes] == ["nodes.field_team.queue.lanes.standard.target.average_wait"]
     lanes = validate_data(changed, source).nodes["field_team"].queue.lanes
     assert [(lane.name, lane.target.average_wait) for lane in lanes] == [("express", None), ("standard", 240.0)]
+
+
+def test_removing_a_queue_gives_back_a_plain_node():
+    # Without its queue the desk is staffed for its hours worked alone: 40,000 calls x 0.05 h over
+    # 160 h an FTE = 12.5 FTE, against 13.04 agents x 200 h / 160 h = 16.3 with the queue.
+    from model.scenario import parse_yaml, validate_data
+    from model.scenario.overrides import Removal, apply_overrides
+
+    data, source = parse_yaml(desk(160), "desk.yaml")
+    changed, changes = apply_overrides(data, [], [Removal("nodes.*.queue", "--remove")])
+    assert [c.path for c in changes] == ["nodes.desk.queue"]
+    outcome = solve(validate_data(changed, source))
+    assert outcome.objective == pytest.approx(12.5 * 4000, rel=1e-9) and "queues" not in outcome.tables

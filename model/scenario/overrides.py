@@ -53,7 +53,7 @@ class Override:
 
 @dataclass(frozen=True)
 class Removal:
-    """One `remove:` entry: nodes.NAME, arcs.FROM->TO or demands.NAME (wildcards allowed)."""
+    """One `remove:` entry: nodes.NAME, arcs.FROM->TO, demands.NAME or nodes.NAME.queue (wildcards allowed)."""
 
     path: str
     origin: str = "remove"
@@ -211,9 +211,12 @@ def _kind(value: Any) -> str:
 def _remove(draft: _Draft, removal: Removal, changes: list[Change], source: SourceMap | None) -> list[Problem]:
     """Remove what one `remove:` entry matches, and what depends on it; or say why it cannot be."""
     segments = segments_of(removal.path)
+    if len(segments) == 3 and segments[0] == "nodes" and segments[2] == "queue" and segments[1]:
+        return _remove_queues(draft, segments, removal, changes)
     if len(segments) != 2 or segments[0] not in REMOVABLE or not segments[1]:
         return [_problem(removal.origin, removal.path, f"cannot remove '{removal.path}'",
-                         "remove takes nodes.NAME, arcs.FROM->TO or demands.NAME; NAME may hold wildcards (*).")]
+                         "remove takes nodes.NAME, arcs.FROM->TO, demands.NAME or nodes.NAME.queue; NAME may hold "
+                         "wildcards (*).")]
     matches, failure = expand(draft.root, segments)
     if failure is not None:
         return [_problem(removal.origin, removal.path, unmatched_message(segments, failure),
@@ -226,6 +229,23 @@ def _remove(draft: _Draft, removal: Removal, changes: list[Change], source: Sour
         _drop_arcs(draft, lambda arc: arc_key(arc) in names, removal, changes)
         return []
     return _remove_nodes(draft, names, removal, changes, source)
+
+
+def _remove_queues(draft: _Draft, segments: list[str], removal: Removal, changes: list[Change]) -> list[Problem]:
+    """Remove nodes' queues: their staff then follow from their hours alone, and their wait is
+    `wait_time` again (0 unless set)."""
+    matches, failure = expand(draft.root, segments)
+    if failure is not None:
+        return [_problem(removal.origin, removal.path, unmatched_message(segments, failure),
+                         unmatched_hint(draft.root, segments, failure))]
+    present = [m for m in matches if m.value is not ABSENT]
+    if not present:
+        return [_problem(removal.origin, removal.path, f"no queue to remove at '{removal.path}'",
+                         "remove nodes.NAME.queue takes nodes that have a queue.")]
+    for match in present:
+        node = match.shown[1]
+        changes.append(_removed(f"nodes.{node}.queue", draft.container(("nodes", node)).pop("queue"), removal))
+    return []
 
 
 def _removed(path: str, old: Any, removal: Removal) -> Change:
