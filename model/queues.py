@@ -232,13 +232,17 @@ class _Iterations:
                           "simplex_iterations": solution.solver.get("simplex_iterations"),
                           "ipm_iterations": solution.solver.get("ipm_iterations"),
                           "seconds": time.perf_counter() - since})
-        if iteration > 0 and solution.has_values and (self.best is None or solution.objective < self.best[0].objective):
-            self.best = (solution, plan)
+        if iteration > 0 and solution.has_values and (self.best is None or not _dearer(solution, self.best[0])):
+            self.best = (solution, plan)  # on a tie the later iterate: its tangents are nearer its loads
 
     def run(self, solution: Solution, plan: QueuePlan | None, stopped: Stop) -> QueueRun:
         log = pd.DataFrame(self.rows, columns=list(LOG_UNITS))
         self.timings["queue_tangents"] = float(log.seconds.sum()) - sum(self.timings.values())
         return QueueRun(solution, plan, log, stopped, self.timings)
+
+
+def _dearer(solution: Solution, than: Solution) -> bool:
+    return solution.objective > than.objective + 1e-9 * (1.0 + abs(than.objective))
 
 
 def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True, cap: int = 20) -> QueueRun:
