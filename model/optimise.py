@@ -82,8 +82,7 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
         return infeasible_at_build(scenario, reason, timings)
     timings["build"] = time.perf_counter() - start
     if len(sets.queues):
-        queues = solve_queues(model, options, ranging=sensitivity, cap=scenario.solver.queue_iterations)
-        return outcome_of(scenario, model, queues.solution, options, timings, source, sensitivity, queues)
+        return outcome_with_queues(scenario, model, options, timings, source, sensitivity)[0]
     solution = solve(model, options, ranging=sensitivity)
     return outcome_of(scenario, model, solution, options, timings, source, sensitivity)
 
@@ -92,6 +91,16 @@ def infeasible_at_build(scenario: Scenario, reason: InfeasibleRow, timings: dict
     """A row that no plan can meet, found while building (an empty row whose bounds exclude 0)."""
     diagnosis = pd.DataFrame([{"kind": "conflict", "sentence": f"{reason}."}], columns=DIAGNOSIS_COLUMNS)
     return Outcome(scenario, "infeasible", str(reason), timings=timings, diagnosis=diagnosis)
+
+
+def outcome_with_queues(scenario: Scenario, model: LinearModel, options: SolveOptions, timings: dict[str, float],
+                        source: SourceMap | None = None, sensitivity: bool = True,
+                        ranging: bool | None = None) -> tuple[Outcome, Solution]:
+    """A model with queues solved by tangent iterations (model/queues.py), and its Outcome; with the
+    solution reported. `ranging` (default: with sensitivity) keeps HiGHS's ranging."""
+    queues = solve_queues(model, options, ranging=sensitivity if ranging is None else ranging,
+                          cap=scenario.solver.queue_iterations)
+    return outcome_of(scenario, model, queues.solution, options, timings, source, sensitivity, queues), queues.solution
 
 
 def outcome_of(scenario: Scenario, model: LinearModel, solution: Solution, options: SolveOptions,
@@ -150,10 +159,12 @@ def _note_queue_iterations(outcome: Outcome, queues: QueueRun) -> None:
     outcome.timings.update(queues.timings)  # each phase summed over the iterations
     if queues.stopped == "start":
         outcome.message += " (in the start solve, every queue relaxed to agents >= load)"
-    elif queues.plan is None:
+    elif queues.plan is None and queues.stopped == "infeasible":
         outcome.message += (f" at queue tangent iteration {queues.iterations}: with every queue relaxed to agents "
                             f">= load the scenario was {log.status.iloc[0]}, so it is the queue targets, with the "
                             f"tangents at the loads reached, that could not be met")
+    elif queues.plan is None:
+        outcome.message += "; the time limit ran out before a queue iteration gave a plan"
     elif not queues.converged:
         outcome.message += (f"; queue staffing still moved when the iterations stopped ({queues.stopped}, after "
                             f"{queues.iterations}): the plan, the cheapest iterate, meets every queue target but "

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from model.errors import InfeasibleRow
 from model.lp import LinearModel, build, update
 from model.network import IndexSets, index_sets
-from model.optimise import Outcome, infeasible_at_build, optimise_options, outcome_of
-from model.queues import solve_queues
+from model.optimise import Outcome, infeasible_at_build, optimise_options, outcome_of, outcome_with_queues
 from model.scenario.schema import Scenario
 from model.solve import Solution, SolveOptions, WarmStart, solve
 
@@ -82,11 +81,10 @@ class Resolver:
                 return Solved(infeasible_at_build(scenario, reason, timings), None, None)
         timings["update" if re_solve else "build"] = time.perf_counter() - start
         if len(sets.queues):  # tangent iterations on a model of its own (`update` refuses queues)
-            queues = solve_queues(model, self.options, ranging=self.ranging, cap=scenario.solver.queue_iterations)
-            outcome = outcome_of(scenario, model, queues.solution, self.options, timings,
-                                 sensitivity=self.sensitivity, queues=queues)
+            outcome, solution = outcome_with_queues(scenario, model, self.options, timings,
+                                                    sensitivity=self.sensitivity, ranging=self.ranging)
             outcome.solver["re_solve"] = False
-            return Solved(outcome, model, queues.solution)
+            return Solved(outcome, model, solution)
         solution = solve(model, self.options, warm_start=self._warm_start if re_solve else None, ranging=self.ranging)
         if self._solving_base or self.follow:  # what later variants start from
             self._model = model
