@@ -425,6 +425,10 @@ def _point_row(plan: Plan, point: Point, where: Path) -> dict[str, object]:
         row.update({f"fte.{role}": fte for role, fte in per_role.items()})
     if "demand_kpis" in summary.get("tables", []):
         row.update(_demand_columns(pd.read_parquet(where / "demand_kpis.parquet")))
+    if "queues" in summary:  # a scenario with queues: how its tangent iterations ended
+        queues = summary["queues"]
+        row.update({"queues.iterations": queues["iterations"], "queues.converged": queues["converged"],
+                    "queues.targets_missed": queues["targets_missed"]})
     return row
 
 
@@ -448,7 +452,8 @@ def points_units(points: pd.DataFrame, currency: str, time_unit: str) -> dict[st
     prefix_units = {"cost.": currency, "fte.": "FTE (mean over periods)", "served.": "unit (sum over periods)",
                     "quality.": "share done right (served-weighted)", "response_time.": f"{time_unit} (served-weighted)",
                     "met.": "both targets met in every period"}
-    units = {"total_cost": currency}
+    units = {"total_cost": currency, "queues.iterations": "count (tangent iterations)",
+             "queues.converged": "true/false", "queues.targets_missed": "lane-periods"}
     for column in points.columns:
         for prefix, unit in prefix_units.items():
             if column.startswith(prefix):

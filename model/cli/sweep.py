@@ -25,7 +25,7 @@ def sweep(
         help="PATH=VALUES, e.g. 'demands.*.volume=*0.8:*1.4:0.1' or 'roles.x.cost_per_fte=*1,*1.1'; repeatable: "
              "every combination is solved.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder that receives the sweep folder.")] = Path("runs"),
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes; default: the number of cores.")] = 0,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Worker processes; default: the number of cores.")] = None,
     engine: Annotated[str, typer.Option(help="process (local worker processes) or dask (an existing cluster).")] = "process",
     scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
     resume: Annotated[Optional[Path], typer.Option(help="A sweep folder to finish: its finished points are kept.")] = None,
