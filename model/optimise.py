@@ -52,11 +52,14 @@ class Outcome:
 
 def optimise_options(scenario: Scenario, **overrides: object) -> tuple[SolveOptions, bool]:
     """Solver options from the scenario's `solver:` section with each non-None override applied,
-    validated by the same schema (pydantic.ValidationError for a value the scenario could not hold)."""
+    validated by the same schema (pydantic.ValidationError for a value the scenario could not hold).
+    `highs_options` overrides are added to the scenario's HiGHS options."""
     given = {key: value for key, value in overrides.items() if value is not None}
+    if "highs_options" in given:  # added to the scenario's, not instead of them
+        given["highs_options"] = {**scenario.solver.highs_options, **given["highs_options"]}
     settings = Solver.model_validate({**scenario.solver.model_dump(), **given})
     options = SolveOptions(time_limit=settings.time_limit, mip_gap=settings.mip_gap, threads=settings.threads,
-                           algorithm=settings.algorithm)
+                           algorithm=settings.algorithm, highs_options=dict(settings.highs_options))
     return options, settings.integer_staff
 
 

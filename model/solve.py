@@ -40,6 +40,7 @@ class SolveOptions:
     threads: int | None = None
     algorithm: Literal["auto", "simplex", "ipm"] = "auto"
     log_file: str | None = None
+    highs_options: dict[str, bool | int | float | str] = field(default_factory=dict)  # checked: model.highs_options
 
 
 @dataclass
@@ -209,6 +210,15 @@ def _configure(highs: highspy.Highs, options: SolveOptions, columns: int, is_mip
         highspy.Highs.resetGlobalScheduler(True)
         _set(highs, "threads", int(options.threads))
     _set(highs, "mip_rel_gap", float(options.mip_gap))
+    label = _choose_algorithm(highs, options, columns, is_mip, warm)
+    for name, value in options.highs_options.items():  # the user's word is last
+        _set(highs, name, value)
+    if options.highs_options:
+        label += " with " + ", ".join(f"{name}={value}" for name, value in options.highs_options.items())
+    return label
+
+
+def _choose_algorithm(highs: highspy.Highs, options: SolveOptions, columns: int, is_mip: bool, warm: bool) -> str:
     if is_mip:
         return "branch-and-cut"
     algorithm = options.algorithm
@@ -271,7 +281,9 @@ def solve(model: LinearModel, options: SolveOptions = SolveOptions(), warm_start
     solver = {"name": "HiGHS", "version": highs.version(), "algorithm": algorithm, "mip": is_mip,
               "columns": len(form.columns), "rows": len(form.rows), "nonzeros": int(form.matrix.nnz),
               "simplex_iterations": int(info.simplex_iteration_count),
-              "ipm_iterations": int(info.ipm_iteration_count)}
+              "ipm_iterations": int(info.ipm_iteration_count),
+              "crossover_iterations": int(info.crossover_iteration_count),
+              "pdlp_iterations": int(info.pdlp_iteration_count)}
     if is_mip:
         solver.update(mip_gap=float(info.mip_gap), mip_nodes=int(info.mip_node_count))
     solution = Solution(status, message, timings=timings, solver=solver)

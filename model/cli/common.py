@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from model.errors import ScenarioError
+from model.highs_options import parse_assignment
 from model.scenario import Scenario
 from model.scenario.loader import SourceMap
 from model.scenario.overrides import Resolved, resolve
@@ -33,7 +34,11 @@ SetOption = Annotated[Optional[list[str]], typer.Option(
          "(roles.*.cost_per_fte); VALUE is a number, or a change: *1.2, /2, +5, -3, +5%, -3%.")]
 RemoveOption = Annotated[Optional[list[str]], typer.Option(
     "--remove", metavar="PATH", show_default=False,
-    help="Remove nodes.NAME (with its arcs), arcs.FROM->TO or demands.NAME; repeatable.")]
+    help="Remove nodes.NAME (with its arcs), arcs.FROM->TO, demands.NAME or nodes.NAME.queue; repeatable.")]
+SolverOption = Annotated[Optional[list[str]], typer.Option(
+    "--solver-option", metavar="KEY=VALUE", show_default=False,
+    help="A HiGHS option passed through, e.g. presolve=off or simplex_strategy=4; repeatable; checked against "
+         "HiGHS, added to the scenario's solver.highs_options.")]
 
 
 def load(path: Path, assignments: Sequence[str] = (),
@@ -55,7 +60,22 @@ def load_resolved(path: Path, assignments: Sequence[str] = (), removals: Sequenc
 def refuse_options(error: ValidationError) -> NoReturn:
     """Solver options the scenario's `solver:` schema refused: each named as its option, then exit 2."""
     for problem in error.errors():
-        message = problem["msg"]
-        err.print(f"--{str(problem['loc'][0]).replace('_', '-')}: {problem['input']!r} is not allowed: "
+        message = problem["msg"].removeprefix("Value error, ")
+        field = str(problem["loc"][0])
+        if field == "highs_options":  # HiGHS's own word on a --solver-option (or the file's highs_options)
+            err.print(f"--solver-option: {message}", markup=False)
+            continue
+        err.print(f"--{field.replace('_', '-')}: {problem['input']!r} is not allowed: "
                   f"{message[:1].lower()}{message[1:]}", markup=False)
     raise typer.Exit(EXIT["bad_input"]) from None
+
+
+def highs_options(assignments: Sequence[str] | None) -> dict[str, str] | None:
+    """The --solver-option KEY=VALUE pairs as a mapping (checked later, against HiGHS); or exit 2."""
+    if not assignments:
+        return None
+    try:
+        return dict(parse_assignment(text) for text in assignments)
+    except ValueError as error:
+        err.print(str(error), markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None

@@ -11,7 +11,8 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from model.cli.common import EXIT, RemoveOption, ScenarioFile, SetOption, app, err, load_resolved, out, refuse_options
+from model.cli.common import (EXIT, RemoveOption, ScenarioFile, SetOption, SolverOption, app, err, highs_options,
+                              load_resolved, out, refuse_options)
 from model.generate import Size, generate, write_scenario
 from model.lp import build
 from model.network import index_sets
@@ -60,15 +61,17 @@ def solve(
     integer_staff: Annotated[Optional[bool], typer.Option("--integer-staff/--no-integer-staff",
                                                           help="Whole FTE (a MILP); default: the scenario's.")] = None,
     algorithm: Annotated[Optional[str], typer.Option(help="auto, simplex or ipm.")] = None,
+    solver_option: SolverOption = None,
     assignments: SetOption = None,
     removals: RemoveOption = None,
 ) -> None:
     """Solve a scenario, write its run folder, and print the plan's cost and service levels."""
+    passed = highs_options(solver_option)
     resolved = load_resolved(file, assignments or (), removals or ())
     scenario, source = resolved.scenario, resolved.source
     try:
         options, integer = optimise_options(scenario, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                                         algorithm=algorithm, integer_staff=integer_staff)
+                                         algorithm=algorithm, integer_staff=integer_staff, highs_options=passed)
     except ValidationError as error:
         refuse_options(error)
     try:

@@ -278,6 +278,15 @@ class Solver(Strict):
     """Most tangent iterations when nodes have queues; the run reports whether staffing converged."""
     relaxation_weights: RelaxationWeights = Field(default_factory=RelaxationWeights)
     """When a scenario is infeasible: how the diagnosis weighs relaxing each family."""
+    highs_options: dict[Name, bool | int | float | str] = Field(default_factory=dict)
+    """HiGHS options passed through as given (e.g. presolve: off); they override the settings above."""
+
+    @field_validator("highs_options")
+    @classmethod
+    def _known_to_highs(cls, value: dict) -> dict:
+        from model.highs_options import checked  # HiGHS itself says what it takes
+
+        return {name: checked(name, option) for name, option in value.items()}
 
 
 class Scenario(Strict):

@@ -163,6 +163,9 @@ def test_generate_writes_a_valid_scenario(tmp_path):
     ("--threads", "0", "--threads: 0 is not allowed"),
     ("--mip-gap", "-1", "--mip-gap: -1.0 is not allowed"),
     ("--algorithm", "fast", "--algorithm: 'fast' is not allowed"),
+    ("--solver-option", "presolv=off", "--solver-option: HiGHS has no option 'presolv'; did you mean presolve"),
+    ("--solver-option", "simplex_strategy=99", "--solver-option: HiGHS refuses simplex_strategy = 99"),
+    ("--solver-option", "presolve", "--solver-option takes KEY=VALUE"),
 ])
 def test_bad_solver_options_exit_2_and_write_nothing(tmp_path, option, value, message):
     result = e2eopt("solve", str(ROOT / "data" / "tiny.yaml"), option, value, "--out", str(tmp_path / "runs"),
@@ -170,3 +173,15 @@ def test_bad_solver_options_exit_2_and_write_nothing(tmp_path, option, value, me
     assert result.returncode == 2
     assert message in result.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_solver_options_reach_highs_and_the_run_records_them(tmp_path):
+    result = e2eopt("solve", str(ROOT / "data" / "tiny.yaml"), "--solver-option", "presolve=off",
+                    "--solver-option", "simplex_strategy=4", "--out", str(tmp_path / "runs"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (folder,) = (tmp_path / "runs").iterdir()
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["solver_options"]["highs_options"] == {"presolve": "off", "simplex_strategy": 4}
+    assert summary["solver"]["algorithm"].endswith("with presolve=off, simplex_strategy=4")
+    assert summary["objective"] == pytest.approx(600 * 52 + 400 * 1.5 / 140 * 5200, rel=1e-9)
+    assert {"simplex_iterations", "ipm_iterations", "crossover_iterations", "pdlp_iterations"} <= set(summary["solver"])
