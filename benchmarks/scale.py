@@ -1,0 +1,162 @@
+"""Scale ladder: every phase of a solve, and peak memory, from ~10,000 to ~1,000,000 variables.
+
+    .venv/bin/python benchmarks/scale.py                        # the ladder below, one run per size
+    .venv/bin/python benchmarks/scale.py --sizes 6:300:1 22:3000:1 --repeats 3
+    .venv/bin/python benchmarks/scale.py --floor                # also the direct-highspy floor (benchmarks/floor.py)
+
+Sizes are generated scenarios (`model.generate`, seed 1), NODES_PER_STAGE:DEMANDS:PERIODS:
+
+    single period: 6:300:1 (~11k variables), 10:900:1 (~28k), 22:3000:1 (~100k), 40:9000:1 (~300k),
+                   70:30000:1 (~1.0M)
+    three periods: 8:300:3 (~35k), 15:1000:3 (~115k), 30:3000:3 (~333k), 55:10000:3 (~1.03M)
+
+Each size runs in a fresh process (so its peak memory is its own: `ru_maxrss`), which writes the
+scenario as YAML and then times, as a user's `e2eopt solve` would run them:
+- `load`: read and validate the YAML (`model.scenario.read_scenario`);
+- `index_sets`, `build` (the Pyomo model), `handoff_compile` (Pyomo's standard form),
+  `handoff_pass` (HighsLp + passModel), `solve` (HiGHS's own), `extract` (values and duals back),
+  `check` and `tables` (the independent check and result tables): `model.optimise`'s timings,
+  with sensitivity off;
+- `write`: the run folder (CSV and Parquet, `model.write_run`).
+With `--floor`, a second process per size builds the same LP directly as sparse matrices
+(benchmarks/floor.py) and times assemble, pass, solve and extract, with its own peak memory.
+
+Prints one table and writes benchmarks/out/scale.csv: variables, constraints, nonzeros, each phase
+in seconds, peak memory in MiB, and the ratios the scale issue sets targets for: everything except
+HiGHS's own solve against the solve, and (with --floor) end to end and peak memory against the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "out"
+LADDER = ["6:300:1", "10:900:1", "22:3000:1", "40:9000:1", "70:30000:1",
+          "8:300:3", "15:1000:3", "30:3000:3", "55:10000:3"]
+PHASES = ["load", "index_sets", "build", "handoff_compile", "handoff_pass", "solve", "extract", "check", "tables",
+          "write"]
+FLOOR_PHASES = ["assemble", "pass", "solve", "extract"]
+
+
+def child_front_end(size: str, folder: str) -> dict:
+    """One solve through the package, timed per phase (runs in its own process)."""
+    import resource
+
+    sys.path.insert(0, str(ROOT))
+    from model.generate import Size, generate, write_scenario
+    from model.optimise import optimise
+    from model.runs import write_run
+    from model.scenario.loader import read_scenario
+
+    nodes, demands, periods = (int(x) for x in size.split(":"))
+    path = Path(folder) / f"scale-{size.replace(':', '-')}.yaml"
+    write_scenario(generate(Size(nodes, demands, periods, 1)), path)
+    start = time.perf_counter()
+    scenario = read_scenario(path)[0]
+    load = time.perf_counter() - start
+    outcome = optimise(scenario, sensitivity=False)
+    start = time.perf_counter()
+    write_run(outcome, path, Path(folder) / "runs", command=["benchmarks/scale.py", size])
+    write = time.perf_counter() - start
+    row = {"size": size, "status": outcome.status, "objective": outcome.objective,
+           "variables": outcome.solver.get("columns"), "constraints": outcome.solver.get("rows"),
+           "nonzeros": outcome.solver.get("nonzeros"), "algorithm": outcome.solver.get("algorithm"),
+           "load": load, "write": write, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    row.update({phase: outcome.timings.get(phase) for phase in PHASES if phase not in row})
+    return row
+
+
+def child_floor(size: str, folder: str) -> dict:
+    """The same LP built directly as sparse matrices (benchmarks/floor.py), in its own process."""
+    import resource
+
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from floor import build_direct, solve_direct  # noqa: PLC0415  (benchmarks/floor.py)
+
+    from model.generate import Size, generate, write_scenario
+    from model.network import index_sets
+    from model.scenario.loader import read_scenario
+
+    nodes, demands, periods = (int(x) for x in size.split(":"))
+    path = Path(folder) / f"floor-{size.replace(':', '-')}.yaml"
+    write_scenario(generate(Size(nodes, demands, periods, 1)), path)
+    sets = index_sets(read_scenario(path)[0])
+    start = time.perf_counter()
+    lp = build_direct(sets)
+    assemble = time.perf_counter() - start
+    result = solve_direct(lp)
+    timings = {"assemble": assemble, **{k: result["timings"][k] for k in ("pass", "solve", "extract")}}
+    return {"size": size, "floor_objective": result["objective"],
+            **{f"floor_{k}": v for k, v in timings.items()},
+            "floor_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run_child(kind: str, size: str, folder: str) -> dict:
+    result = subprocess.run([sys.executable, __file__, "--child", kind, size, folder], capture_output=True,
+                            text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{kind} {size} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def summarise(rows: list[dict], floor: bool) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    medians = frame.groupby("size", sort=False).median(numeric_only=True).reset_index()
+    medians["end_to_end"] = medians[PHASES].sum(axis=1)
+    medians["not_solve"] = medians.end_to_end - medians.solve
+    medians["not_solve_per_solve"] = medians.not_solve / medians.solve
+    if floor:
+        medians["floor_end_to_end"] = medians[[f"floor_{p}" for p in FLOOR_PHASES]].sum(axis=1)
+        medians["end_to_end_per_floor"] = medians.end_to_end / medians.floor_end_to_end
+        medians["peak_per_floor"] = medians.peak_mib / medians.floor_peak_mib
+    return medians
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=LADDER, help="NODES_PER_STAGE:DEMANDS:PERIODS, each")
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--floor", action="store_true", help="also time benchmarks/floor.py's direct build")
+    parser.add_argument("--out", default="scale.csv")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, size, folder = args.child
+        print(json.dumps(child_front_end(size, folder) if kind == "front" else child_floor(size, folder)))
+        return
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="scale-") as folder:
+        for size in args.sizes:
+            for repeat in range(args.repeats):
+                row = run_child("front", size, folder)
+                if args.floor:
+                    row.update({k: v for k, v in run_child("floor", size, folder).items() if k != "size"})
+                row["repeat"] = repeat + 1
+                rows.append(row)
+                print(f"{size} #{repeat + 1}: {row['variables']:,} variables, {row['status']}, "
+                      + ", ".join(f"{p} {row[p]:.2f}" for p in PHASES) + f" s; peak {row['peak_mib']:,.0f} MiB"
+                      + (f"; floor {sum(row[f'floor_{p}'] for p in FLOOR_PHASES):.2f} s, "
+                         f"{row['floor_peak_mib']:,.0f} MiB" if args.floor else ""), flush=True)
+    medians = summarise(rows, args.floor)
+    OUT.mkdir(parents=True, exist_ok=True)
+    pd.concat([pd.DataFrame(rows), medians.assign(repeat="median")], ignore_index=True).to_csv(OUT / args.out,
+                                                                                                index=False)
+    shown = ["size", "variables", "constraints", "nonzeros", *PHASES, "peak_mib", "not_solve_per_solve"]
+    if args.floor:
+        shown += ["floor_end_to_end", "end_to_end_per_floor", "peak_per_floor"]
+    print(medians[shown].to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
+    print(f"written: {OUT / args.out}")
+
+
+if __name__ == "__main__":
+    main()
