@@ -59,14 +59,11 @@ and the wait per unit each unit in the lane adds to its response time (time unit
 
 
 def add_queue_parameters(lp: pyo.ConcreteModel, sets: IndexSets) -> None:
-    """The queue tangents, at the start: agents on duty >= the load in Erlangs, no wait."""
+    """The queue parameters, 0 until model/queues.py sets them (`set_start`, then `set_tangents`)."""
     queues, periods = sets.queues, sets.periods
     index = [(n, lane, p) for n, lane in zip(queues.node, queues.lane) for p in periods]
-    start = np.repeat((queues.peak_factor * queues.handle_time).to_numpy(), len(periods))
-    values = {"service_level_slope": start, "wait_slope": start}
     for name in QUEUE_PARAMETERS:
-        initial = dict(zip(index, values.get(name, np.zeros(len(index)))))
-        lp.add_component(name, pyo.Param(index, initialize=initial, mutable=True, within=pyo.Reals))
+        lp.add_component(name, pyo.Param(index, initialize=0.0, mutable=True, within=pyo.Reals))
 
 
 def update_parameters(lp: pyo.ConcreteModel, sets: IndexSets) -> None:
