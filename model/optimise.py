@@ -1,6 +1,7 @@
 """One call from a validated scenario to checked result tables: the library's main entry point.
 
-validated scenario -> graph and index sets -> Pyomo model -> HiGHS -> independent check -> tables.
+validated scenario -> graph and index sets -> LP (assembled as a matrix, or the Pyomo model where
+queues need its parameters) -> HiGHS -> independent check -> tables.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from model.explain.diagnose import COLUMNS as DIAGNOSIS_COLUMNS
 from model.explain.diagnose import diagnose
 from model.explain.sensitivity import sensitivity_table
 from model.lp import LinearModel, build
-from model.network import index_sets
+from model.lp.matrix import build_matrix
+from model.network import IndexSets, index_sets
 from model.queues import QueueRun, queue_routing_table, queues_table, solve_queues
 from model.results import build_tables, unallocated_cost
 from model.scenario.loader import SourceMap
@@ -80,7 +82,7 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
     timings["index_sets"] = time.perf_counter() - start
     start = time.perf_counter()
     try:
-        model = build(sets, name=scenario.name, integer_staff=integer)
+        model = build_lp(sets, name=scenario.name, integer_staff=integer)
     except InfeasibleRow as reason:
         return infeasible_at_build(scenario, reason, timings)
     timings["build"] = time.perf_counter() - start
@@ -88,6 +90,15 @@ def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_st
         return outcome_with_queues(scenario, model, options, timings, source, sensitivity)[0]
     solution = solve(model, options, ranging=sensitivity)
     return outcome_of(scenario, model, solution, options, timings, source, sensitivity)
+
+
+def build_lp(sets: IndexSets, name: str, integer_staff: bool) -> LinearModel:
+    """The LP assembled directly as a matrix (model/lp/matrix.py: the same LP, ~15x faster to build
+    than the Pyomo model and its compiled form at 100k variables; docs/performance.md); with queues,
+    the Pyomo model, whose tangent parameters the queue iterations set."""
+    if len(sets.queues):
+        return build(sets, name=name, integer_staff=integer_staff)
+    return build_matrix(sets, name=name, integer_staff=integer_staff)
 
 
 def infeasible_at_build(scenario: Scenario, reason: InfeasibleRow, timings: dict[str, float]) -> Outcome:

@@ -1,9 +1,10 @@
 """Solve a built LinearModel with HiGHS; the outcome is a status to act on, never an exception.
 
-The handoff uses Pyomo's standard-form compiler (one sparse matrix for the whole model) and one
-`Highs.passModel` call: measured ~4x faster than Pyomo's persistent interface on 100k-variable
-models (../shared/docs/pyomo-highs-notes.md). Values, duals and row activities come back as numpy
-arrays aligned with the model's variable grids and constraint blocks.
+The handoff is one sparse matrix for the whole model (`LinearModel.standard_form`: Pyomo's
+standard-form compiler, or the matrix assembled directly) and one `Highs.passModel` call: measured
+~4x faster than Pyomo's persistent interface on 100k-variable models
+(../shared/docs/pyomo-highs-notes.md). Values, duals and row activities come back as numpy arrays
+aligned with the model's variable grids and constraint blocks, through the form's maps.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from typing import Literal
 
 import highspy
 import numpy as np
-import pandas as pd
 import scipy.sparse  # noqa: F401  Pyomo imports it lazily inside the first handoff; pay that here, untimed
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from model.errors import SolveError
 from model.lp import LinearModel
+from model.lp.form import StandardForm, highs_lp
 
 Status = Literal["optimal", "infeasible", "unbounded", "time_limit", "error"]
 
@@ -104,18 +104,15 @@ class ColumnRanging:
 
 @dataclass(frozen=True)
 class WarmStart:
-    """An optimal basis and the columns and rows (Pyomo objects, by identity) it refers to."""
+    """An optimal basis and the shape of the LP it belongs to (`StandardForm.signature`)."""
 
     basis: highspy.HighsBasis
-    columns: np.ndarray
-    rows: np.ndarray
+    signature: np.ndarray
 
     def fits(self, form: StandardForm) -> bool:
         """The form has the same columns and rows in the same order (the same model with new figures,
         where no coefficient turned zero and dropped a row or column)."""
-        return (len(form.columns) == len(self.columns) and len(form.rows) == len(self.rows)
-                and np.array_equal(object_ids(form.columns), self.columns)
-                and np.array_equal(object_ids([r.constraint for r in form.rows]), self.rows))
+        return np.array_equal(form.signature(), self.signature)
 
 
 @dataclass
@@ -133,64 +130,11 @@ class Solution:
     ranging: dict[str, RowRanging] = field(default_factory=dict)
     column_ranging: dict[str, ColumnRanging] = field(default_factory=dict)
     warm_start: WarmStart | None = None  # an optimal LP's basis, to start a nearby re-solve from
+    form: StandardForm | None = None  # the LP as solved (sensitivity reads its basis against it)
 
     @property
     def has_values(self) -> bool:
         return bool(self.values)
-
-
-@dataclass
-class StandardForm:
-    """The LP as HiGHS receives it, with the maps back to Pyomo's variables and rows."""
-
-    columns: list
-    rows: list
-    cost: np.ndarray
-    offset: float
-    matrix: object  # scipy CSC
-    col_lower: np.ndarray
-    col_upper: np.ndarray
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    integer: np.ndarray
-
-
-def to_standard_form(model: LinearModel) -> StandardForm:
-    repn = LinearStandardFormCompiler().write(model.lp, mixed_form=True)
-    columns, rows = repn.columns, repn.rows
-    cost = np.asarray(repn.c.toarray()).ravel() if repn.c.shape[0] else np.zeros(len(columns))
-    lower = np.array([v.lb if v.lb is not None else -np.inf for v in columns], dtype=float)
-    upper = np.array([v.ub if v.ub is not None else np.inf for v in columns], dtype=float)
-    integer = np.array([v.is_integer() for v in columns], dtype=bool)
-    sense = np.array([r.bound_type for r in rows], dtype=int)  # -1: >=, 0: ==, 1: <=
-    rhs = np.asarray(repn.rhs, dtype=float)
-    row_lower = np.where(sense <= 0, rhs, -np.inf)
-    row_upper = np.where(sense >= 0, rhs, np.inf)
-    offset = float(np.asarray(repn.c_offset).ravel()[0]) if np.size(repn.c_offset) else 0.0
-    return StandardForm(columns, rows, cost, offset, repn.A.tocsc(), lower, upper, row_lower, row_upper, integer)
-
-
-def highs_lp(form: StandardForm) -> highspy.HighsLp:
-    lp = highspy.HighsLp()
-    lp.num_col_ = len(form.columns)
-    lp.num_row_ = len(form.rows)
-    lp.col_cost_ = form.cost
-    lp.offset_ = form.offset
-    lp.col_lower_ = form.col_lower
-    lp.col_upper_ = form.col_upper
-    lp.row_lower_ = form.row_lower
-    lp.row_upper_ = form.row_upper
-    matrix = form.matrix
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_ = lp.num_col_
-    lp.a_matrix_.num_row_ = lp.num_row_
-    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
-    lp.a_matrix_.value_ = matrix.data.astype(float)
-    if form.integer.any():
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                           for i in form.integer]
-    return lp
 
 
 def _set(highs: highspy.Highs, name: str, value: object) -> None:
@@ -250,27 +194,34 @@ def solve(model: LinearModel, options: SolveOptions = SolveOptions(), warm_start
     basis for that.
     `ranging=False` skips HiGHS's ranging (0.4 s at 100k columns), which only explanations use.
     """
-    timings: dict[str, float] = {}
     start = time.perf_counter()
-    form = to_standard_form(model)
-    timings["handoff_compile"] = time.perf_counter() - start
+    form = model.standard_form()
+    timings = {"handoff_compile": time.perf_counter() - start}
+    return solve_form(model, form, options, warm_start, ranging, timings)
 
+
+def solve_form(model: LinearModel, form: StandardForm, options: SolveOptions = SolveOptions(),
+               warm_start: WarmStart | None = None, ranging: bool = True,
+               timings: dict[str, float] | None = None) -> Solution:
+    """`solve` for a given form of the model's LP (e.g. one with its integers fixed)."""
+    timings = dict(timings or {})
     start = time.perf_counter()
     highs = highspy.Highs()
     is_mip = bool(form.integer.any())
-    warm = warm_start is not None and not is_mip and bool(form.columns) and warm_start.fits(form)
+    has_columns = form.num_col > 0
+    warm = warm_start is not None and not is_mip and has_columns and warm_start.fits(form)
     try:
-        algorithm = _configure(highs, options, len(form.columns), is_mip, warm)
+        algorithm = _configure(highs, options, form.num_col, is_mip, warm)
     except SolveError as error:
         return Solution("error", str(error), timings=timings)
-    if form.columns:
+    if has_columns:
         highs.passModel(highs_lp(form))
         if warm:
             highs.setBasis(warm_start.basis)
     timings["handoff_pass"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    if form.columns:
+    if has_columns:
         highs.run()
         status, message = _status(highs)
     else:
@@ -279,18 +230,17 @@ def solve(model: LinearModel, options: SolveOptions = SolveOptions(), warm_start
 
     info = highs.getInfo()
     solver = {"name": "HiGHS", "version": highs.version(), "algorithm": algorithm, "mip": is_mip,
-              "columns": len(form.columns), "rows": len(form.rows), "nonzeros": int(form.matrix.nnz),
+              "columns": form.num_col, "rows": form.num_row, "nonzeros": int(form.matrix.nnz),
               "simplex_iterations": int(info.simplex_iteration_count),
               "ipm_iterations": int(info.ipm_iteration_count),
               "crossover_iterations": int(info.crossover_iteration_count),
               "pdlp_iterations": int(info.pdlp_iteration_count)}
     if is_mip:
         solver.update(mip_gap=float(info.mip_gap), mip_nodes=int(info.mip_node_count))
-    solution = Solution(status, message, timings=timings, solver=solver)
-    if status == "optimal" and not is_mip and form.columns:
-        basis = highs.getBasis()
-        solution.warm_start = WarmStart(basis, object_ids(form.columns), object_ids([r.constraint for r in form.rows]))
-    has_primal = info.primal_solution_status == 2 or (status == "optimal" and not form.columns)
+    solution = Solution(status, message, timings=timings, solver=solver, form=form)
+    if status == "optimal" and not is_mip and has_columns:
+        solution.warm_start = WarmStart(highs.getBasis(), form.signature())
+    has_primal = info.primal_solution_status == 2 or (status == "optimal" and not has_columns)
     if has_primal and status in ("optimal", "time_limit"):
         start = time.perf_counter()
         _extract(model, form, highs, solution, with_duals=(status == "optimal" and not is_mip), ranging=ranging)
@@ -311,15 +261,6 @@ def _status(highs: highspy.Highs) -> tuple[Status, str]:
     return status, f"HiGHS: {text}"
 
 
-def object_ids(objects: list | np.ndarray) -> np.ndarray:
-    return np.fromiter((id(o) for o in objects), dtype=np.int64, count=len(objects))
-
-
-def id_index(objects: list) -> pd.Index:
-    """Positions of Pyomo objects by identity, for vectorised look-ups."""
-    return pd.Index(object_ids(objects))
-
-
 def _extract(model: LinearModel, form: StandardForm, highs: highspy.Highs, solution: Solution, with_duals: bool,
              ranging: bool = True) -> None:
     result = highs.getSolution()
@@ -328,55 +269,48 @@ def _extract(model: LinearModel, form: StandardForm, highs: highspy.Highs, solut
     row_dual = np.asarray(result.row_dual, dtype=float) if with_duals and result.dual_valid else None
     solution.objective = float(highs.getInfo().objective_function_value)
 
-    # Each array gets one trailing entry for "not in the compiled form": get_indexer's -1 picks it.
+    # Each array gets one trailing entry for "not in the LP": a position of -1 picks it.
     col_value = np.append(col_value, np.nan)
-    columns = id_index(form.columns)
     for name, grid in model.variables.items():
-        variables = grid.grid[grid.exists]
-        j = columns.get_indexer(object_ids(variables))
-        found = col_value[j]
-        # A variable in no row and no cost term never reached HiGHS: it sits at its lower bound.
-        # A fixed variable (see model.explain.sensitivity.fixed_integer_lp) became a constant: its value.
-        for k in np.flatnonzero(j < 0):
-            found[k] = variables[k].value if variables[k].fixed else (variables[k].lb or 0.0)
+        at = form.column_at[name]
+        # A variable in no row and no cost term never reached HiGHS: it sits at its lower bound;
+        # a fixed one (see model.explain.sensitivity.fixed_integer_lp) became a constant: its value.
+        found = np.where(at >= 0, col_value[at], form.absent_value[name])
         found[np.abs(found) < ZERO] = 0.0  # solver round-off, not a decision; no "-0.00" in tables
-        values = np.full(grid.grid.shape, np.nan)
-        values[grid.exists] = found
-        solution.values[name] = values
+        solution.values[name] = _on_grid(grid.exists, found)
 
-    # A row Pyomo dropped had no variable left: no activity to report, and it binds nothing (dual 0).
+    # A row dropped for having no variable left: no activity to report, and it binds nothing (dual 0).
     row_value, lower, upper = (np.append(a, pad) for a, pad in
                                ((row_value, np.nan), (form.row_lower, -np.inf), (form.row_upper, np.inf)))
     row_dual = np.append(row_dual, 0.0) if row_dual is not None else None
-    rows = id_index([r.constraint for r in form.rows])
-    for name, block in model.blocks.items():
-        i = rows.get_indexer(object_ids(list(block.constraint.values())))
+    for name in model.blocks:
+        i = form.row_at[name]
         activity, dual = row_value[i], row_dual[i] if row_dual is not None else np.full(len(i), np.nan)
         solution.rows[name] = RowValues(activity, lower[i], upper[i], dual)
 
     if row_dual is not None:
-        _extract_ranging(model, form, highs, result, columns, rows, solution, ranging)
+        _extract_ranging(model, form, highs, result, solution, ranging)
 
 
 def _extract_ranging(model: LinearModel, form: StandardForm, highs: highspy.Highs, result: object,
-                     columns: pd.Index, rows: pd.Index, solution: Solution, ranging: bool = True) -> None:
+                     solution: Solution, ranging: bool = True) -> None:
     """Reduced costs and HiGHS's ranging, mapped back like values and duals (NaN where none).
 
     Ranging needs a simplex basis (dual simplex, or interior point with crossover); without one the
     dictionaries stay empty.
     """
-    exists = {name: grid.exists for name, grid in model.variables.items()}  # an object comparison: once
-    at = {name: columns.get_indexer(object_ids(grid.grid[exists[name]])) for name, grid in model.variables.items()}
+    exists = {name: grid.exists for name, grid in model.variables.items()}
+    at = form.column_at
     col_dual = np.append(np.asarray(result.col_dual, dtype=float), np.nan)
     for name in model.variables:
         solution.reduced_costs[name] = _on_grid(exists[name], col_dual[at[name]])
-    if not form.columns or not ranging:
+    if not form.num_col or not ranging:
         return
     status, ranging = highs.getRanging()
     basis = highs.getBasis()
     if status != highspy.HighsStatus.kOk or not ranging.valid or not basis.valid:
         return
-    n, m = len(form.columns), len(form.rows)
+    n, m = form.num_col, form.num_row
     col_status = np.fromiter((s.value for s in basis.col_status), dtype=np.int8, count=n)
     row_status = np.fromiter((s.value for s in basis.row_status), dtype=np.int8, count=m)
 
@@ -397,8 +331,8 @@ def _extract_ranging(model: LinearModel, form: StandardForm, highs: highspy.High
         at_lower[basic] = at_upper[basic] = solution.objective
     pad = [np.append(a, np.nan) for a in (lower, upper, at_lower, at_upper)]
     status_pad = np.append(row_status, NOT_IN_LP).astype(np.int8)
-    for name, block in model.blocks.items():
-        i = rows.get_indexer(object_ids(list(block.constraint.values())))
+    for name in model.blocks:
+        i = form.row_at[name]
         solution.ranging[name] = RowRanging(*(a[i] for a in pad), status=status_pad[i])
 
     # Columns: cost ranging as HiGHS reports it; bound ranging only for variables at a bound.

@@ -20,11 +20,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from model.lp import LinearModel, volume_weights
+from model.lp import LinearModel, build, volume_weights
+from model.lp.form import StandardForm, highs_lp
 from model.network import position
 from model.scenario.loader import SourceMap, dotted
 from model.scenario.schema import Scenario
-from model.solve import SolveOptions, StandardForm, highs_lp, id_index, object_ids, to_standard_form
+from model.solve import SolveOptions
 
 COLUMNS = ["kind", "family", "field", "line", "period", "subject", "current", "relaxed_to", "unit", "sentence"]
 
@@ -71,7 +72,9 @@ def diagnose(model: LinearModel, scenario: Scenario, source: SourceMap | None = 
     its largest relaxation over the periods. With integer staff the elastic model keeps them whole,
     so a relaxation it reports is one whole-FTE staffing can meet.
     """
-    form = to_standard_form(model)
+    if model.lp is None:  # assembled as a matrix: the diagnosis reads the Pyomo model's parameters
+        model = build(model.sets, integer_staff=model.integer_staff)
+    form = model.standard_form()
     elastic = _elastic(model, form, scenario)
     values, status = _solve_elastic(form, elastic, options)
     if status != highspy.HighsModelStatus.kOptimal:
@@ -88,8 +91,7 @@ def diagnose(model: LinearModel, scenario: Scenario, source: SourceMap | None = 
 
 def _block_rows(model: LinearModel, form: StandardForm) -> dict[str, np.ndarray]:
     """For each constraint block, the position of each of its rows in the standard form (-1: dropped)."""
-    rows = id_index([r.constraint for r in form.rows])
-    return {name: rows.get_indexer(object_ids(list(block.constraint.values()))) for name, block in model.blocks.items()}
+    return form.row_at
 
 
 def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elastic:
@@ -99,7 +101,7 @@ def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elas
     demand_of = {d: i for i, d in enumerate(sets.demands.demand)}
     volume = model.sets.volumes
     block_rows = _block_rows(model, form)
-    m, n = len(form.rows), len(form.columns)
+    m, n = form.num_row, form.num_col
     entries: list[tuple[int, int, float]] = []  # (row, slack column, coefficient)
     slacks: list[Slack] = []
 
@@ -125,9 +127,7 @@ def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elas
     col_upper = form.col_upper.copy()
     staff_rows = []
     s_grid = model.variables["s"]
-    columns = id_index(form.columns)
-    for (i, t), var in zip(zip(*np.nonzero(s_grid.exists)), s_grid.grid[s_grid.exists]):
-        j = columns.get_indexer(object_ids([var]))[0]
+    for (i, t), j in zip(zip(*np.nonzero(s_grid.exists)), form.column_at["s"]):
         if j < 0 or not np.isfinite(col_upper[j]):
             continue
         staff_rows.append((j, col_upper[j]))
@@ -218,9 +218,9 @@ def _limited_highs(options: SolveOptions) -> highspy.Highs:
 
 def _solve_elastic(form: StandardForm, elastic: Elastic, options: SolveOptions) -> tuple[np.ndarray, object]:
     stretched = StandardForm(
-        columns=[None] * elastic.matrix.shape[1], rows=[None] * elastic.matrix.shape[0], cost=elastic.cost,
-        offset=0.0, matrix=elastic.matrix, col_lower=elastic.col_lower, col_upper=elastic.col_upper,
-        row_lower=elastic.row_lower, row_upper=elastic.row_upper, integer=elastic.integer)
+        cost=elastic.cost, offset=0.0, matrix=elastic.matrix, col_lower=elastic.col_lower,
+        col_upper=elastic.col_upper, row_lower=elastic.row_lower, row_upper=elastic.row_upper,
+        integer=elastic.integer, column_at={}, absent_value={}, row_at={})
     highs = _limited_highs(options)
     highs.passModel(highs_lp(stretched))
     highs.run()
@@ -240,7 +240,7 @@ def _row(kind, family, field, line, period, subject, current, relaxed_to, unit, 
 
 def _relaxations(model: LinearModel, scenario: Scenario, source: SourceMap | None, form: StandardForm,
                  elastic: Elastic, values: np.ndarray) -> list[dict]:
-    n = len(form.columns)
+    n = form.num_col
     served = _served(model, form, elastic, values)
     found = []
     for slack, amount in zip(elastic.slacks, values[n:n + len(elastic.slacks)]):
@@ -254,19 +254,18 @@ def _served(model: LinearModel, form: StandardForm, elastic: Elastic, values: np
     """Volume served per demand and period in the elastic solution (volume less backlog, unmet, unserved)."""
     sets = model.sets
     served = model.sets.volumes.astype(float)
-    columns = id_index(form.columns)
     for name, sign in (("b", -1.0), ("u", -1.0)):
         grid = model.variables[name]
         if not grid.exists.any():
             continue
-        at = columns.get_indexer(object_ids(grid.grid[grid.exists]))
-        amounts = np.zeros(grid.grid.shape)
+        at = form.column_at[name]
+        amounts = np.zeros(grid.exists.shape)
         amounts[grid.exists] = np.where(at >= 0, values[np.maximum(at, 0)], 0.0)
         rows = pd.Index(sets.demands.demand).get_indexer(grid.rows.demand)
         served[rows] += sign * amounts
         if name == "b":
             served[rows, 1:] += amounts[:, :-1]  # backlog carried in from the period before
-    for slack, amount in zip(elastic.slacks, values[len(form.columns):len(form.columns) + len(elastic.slacks)]):
+    for slack, amount in zip(elastic.slacks, values[form.num_col:form.num_col + len(elastic.slacks)]):
         if slack.family == "demand":
             served[slack.index, slack.period] -= amount
     return served
@@ -373,7 +372,7 @@ at 8,000 rows and 338 s at 100k columns, and its quick set came back empty on la
 
 def _conflicts(model: LinearModel, form: StandardForm, scenario: Scenario, source: SourceMap | None,
                options: SolveOptions) -> list[dict]:
-    if len(form.rows) > IIS_UP_TO_ROWS:
+    if form.num_row > IIS_UP_TO_ROWS:
         return []
     highs = _limited_highs(options)
     highs.setOptionValue("solver", "simplex")  # an interior-point infeasible solve cannot give an IIS
@@ -401,7 +400,7 @@ def _conflicts(model: LinearModel, form: StandardForm, scenario: Scenario, sourc
         text = f"{name.replace('_', ' ')} for {label.subject} in {label.period}"
         found.append(_row("conflict", name, field, line, label.period, label.subject, np.nan, np.nan, "",
                           f"In the conflicting set: {text}" + (f" ({field}, line {line})" if line else "") + "."))
-    staff_columns = id_index(form.columns).get_indexer(object_ids(model.variables["s"].grid[model.variables["s"].exists]))
+    staff_columns = form.column_at["s"]
     staff_at = dict(zip(staff_columns, zip(*np.nonzero(model.variables["s"].exists))))
     for column in iis.col_index_:
         if column in staff_at:

@@ -35,9 +35,7 @@ For a MILP the duals are those of the LP with the integer variables fixed at the
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,8 +45,7 @@ import scipy.sparse.linalg as spla
 
 from model.lp import LinearModel, volume_weights
 from model.scenario.schema import Scenario
-from model.solve import (BASIS_STATUS, NOT_IN_LP, RowRanging, Solution, SolveOptions, id_index, object_ids, solve,
-                         to_standard_form)
+from model.solve import BASIS_STATUS, NOT_IN_LP, RowRanging, Solution, SolveOptions, solve_form
 
 COLUMNS = ["basis", "family", "period", "subject", "field", "value", "shadow_price", "currency", "unit",
            "unit_step", "valid_from", "valid_to", "cost_at_from", "cost_at_to", "sentence"]
@@ -69,36 +66,21 @@ TIME_ABBREVIATION = {"minute": "min", "hour": "h", "day": "days", "week": "weeks
 
 # --- MILP: the LP with integers fixed --------------------------------------------------------------
 
-@contextlib.contextmanager
-def integers_fixed(model: LinearModel, values: dict[str, np.ndarray]) -> Iterator[int]:
-    """Fix every integer variable at its value in `values` (rounded) for the duration; yields how many."""
-    fixed = []
-    try:
-        for name, grid in model.variables.items():
-            variables = grid.grid[grid.exists]
-            if not len(variables) or not any(v.is_integer() for v in variables):
-                continue
-            for var, value in zip(variables, values[name][grid.exists]):
-                if var.is_integer() and not var.fixed:
-                    var.fix(float(round(value)))
-                    fixed.append(var)
-        yield len(fixed)
-    finally:
-        for var in fixed:
-            var.unfix()
-
-
 def fixed_integer_lp(model: LinearModel, solution: Solution, options: SolveOptions = SolveOptions()) -> Solution:
     """The LP left when the integer variables (staff, with `integer_staff`) are fixed at their values in
-    the MILP `solution`: same cost, with duals and ranging. The model is left as it was (unfixed).
+    the MILP `solution`: same cost, with duals and ranging.
 
     `solver['fixed_integers']` of the result counts the variables fixed.
     """
-    if not solution.has_values:
+    if not solution.has_values or solution.form is None:
         raise ValueError(f"the solution has no values to fix ({solution.status}: {solution.message})")
-    with integers_fixed(model, solution.values) as count:
-        fixed = solve(model, options)
-    fixed.solver["fixed_integers"] = count
+    form = solution.form
+    column_values = np.zeros(form.num_col)
+    for name, grid in model.variables.items():
+        at = form.column_at[name]
+        column_values[at[at >= 0]] = solution.values[name][grid.exists][at >= 0]
+    fixed = solve_form(model, form.with_integers_fixed(column_values), options)
+    fixed.solver["fixed_integers"] = int(form.integer.sum())
     return fixed
 
 
@@ -509,26 +491,22 @@ class RatioTest:
     def __init__(self, model: LinearModel, solution: Solution) -> None:
         self.model = model
         self.ready = False
-        fixed = (integers_fixed(model, solution.values) if solution.solver.get("fixed_integers")
-                 else contextlib.nullcontext())
-        with fixed:
-            form = to_standard_form(model)
-        n, m = len(form.columns), len(form.rows)
+        form = solution.form  # the LP as solved (a MILP's: with its integers fixed)
+        n, m = (form.num_col, form.num_row) if form is not None else (0, 0)
         if not m or not n:
             return
-        columns = id_index(form.columns)
-        self.row_position = id_index([r.constraint for r in form.rows])
+        self.row_at = form.row_at
         status = np.full(n + m, NOT_IN_LP, dtype=np.int8)
         value = np.zeros(n + m)
         for name, grid in model.variables.items():
             if name not in solution.column_ranging:
                 return
-            j = columns.get_indexer(object_ids(grid.grid[grid.exists]))
+            j = form.column_at[name]
             ok = j >= 0
             status[j[ok]] = solution.column_ranging[name].status[grid.exists][ok]
             value[j[ok]] = solution.values[name][grid.exists][ok]
-        for name, block in model.blocks.items():
-            i = self.row_position.get_indexer(object_ids(list(block.constraint.values())))
+        for name in model.blocks:
+            i = form.row_at[name]
             ok = i >= 0
             status[n + i[ok]] = solution.ranging[name].status[ok]
             value[n + i[ok]] = solution.rows[name].activity[ok]
@@ -559,8 +537,7 @@ class RatioTest:
         out = np.full((count, 2), np.nan)
         if not self.ready:
             return out
-        positions = {block: self.row_position.get_indexer(object_ids(list(self.model.blocks[block].constraint.values())))
-                     for block in {e[0] for e in entries}}
+        positions = self.row_at
         by_direction: dict[int, list[tuple[int, float]]] = {}
         for block, i, k, coefficient in entries:
             row = positions[block][i]

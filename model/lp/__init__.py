@@ -24,6 +24,7 @@ from model.lp.constraints import (
     add_staff_balance,
     add_work_balance,
 )
+from model.lp.form import StandardForm, compile_pyomo
 from model.lp.objective import COST_TERMS, add_objective
 from model.lp.rows import RowBlock, VarGrid
 from model.lp.variables import add_parameters, add_queue_parameters, add_variables, update_parameters
@@ -32,14 +33,24 @@ from model.network import IndexSets, position
 
 @dataclass
 class LinearModel:
-    """The Pyomo model `lp` with its variable grids and constraint blocks, aligned to the index sets."""
+    """The LP's variable grids and constraint blocks, aligned to the index sets, and the LP itself:
+    the Pyomo model `lp` (from `build`), or, from `model.lp.matrix.build_matrix`, its standard form
+    `form` assembled directly (then `lp` is None)."""
 
-    lp: pyo.ConcreteModel
+    lp: pyo.ConcreteModel | None
     sets: IndexSets
     variables: dict[str, VarGrid]
     blocks: dict[str, RowBlock]
     integer_staff: bool
     shape: tuple = ()  # `structure(sets)`: what a re-solve must leave unchanged
+    form: StandardForm | None = None
+
+    def standard_form(self) -> StandardForm:
+        """The LP as HiGHS receives it: compiled from the Pyomo model (its current parameter values),
+        or the one assembled directly."""
+        if self.lp is None:
+            return self.form
+        return compile_pyomo(self.lp, self.variables, self.blocks)
 
 
 def build(sets: IndexSets, name: str = "value_chain", integer_staff: bool = False) -> LinearModel:
@@ -91,17 +102,16 @@ def volume_weights(model: LinearModel) -> dict[str, np.ndarray]:
     quality target, T[d] - the origin's own time (a storable origin) in its response-time target
     (0 where the demand has no such row). Marginal costs, the diagnosis and sensitivity read V's
     effect off these."""
-    sets, lp = model.sets, model.lp
-    demands, nodes = sets.demands, sets.demand_nodes
+    demands, nodes = model.sets.demands, model.sets.demand_nodes
     origin = nodes.iloc[position(nodes, ["demand", "node"], demands, ["demand", "origin"])]
     origin_time = np.where(origin.storable, origin.node_time, 0.0)
+    quality = demands.min_quality.to_numpy(dtype=float)
+    response = demands.max_response_time.to_numpy(dtype=float)
     return {
         "pass_through": np.full(len(demands), -1.0),
         "work_balance": np.full(len(demands), 1.0),
-        "quality_target": np.array([1.0 - lp.min_quality[d].value if d in lp.min_quality else 0.0
-                                    for d in demands.demand]),
-        "response_time_target": np.array([lp.max_response_time[d].value - t if d in lp.max_response_time else 0.0
-                                          for d, t in zip(demands.demand, origin_time)]),
+        "quality_target": np.where(np.isnan(quality), 0.0, 1.0 - quality),
+        "response_time_target": np.where(np.isnan(response), 0.0, response - origin_time),
     }
 
 
@@ -131,4 +141,4 @@ def update(model: LinearModel, sets: IndexSets) -> LinearModel:
     return replace(model, sets=sets)
 
 
-__all__ = ["COST_TERMS", "LinearModel", "build", "update", "volume_weights"]
+__all__ = ["COST_TERMS", "LinearModel", "StandardForm", "build", "update", "volume_weights"]

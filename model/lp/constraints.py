@@ -65,8 +65,33 @@ def _origin_rows(ctx: Context) -> np.ndarray:
     return _node_rows(ctx, ctx.sets.demands, "origin")
 
 
-def _balance_labels(ctx: Context, family: str) -> pd.DataFrame:
-    return labels_over_periods(ctx.sets.demand_nodes[["demand", "node"]], ctx.sets.periods, family)
+def row_labels(sets: IndexSets, family: str, ids: np.ndarray | None = None) -> pd.DataFrame:
+    """A label for every row id of a family (index row x period), before rows left without terms drop,
+    or for the row ids `ids` only: the period and a readable subject, plus the keys of the index table
+    the family runs over."""
+    def capped(table: str, key: str) -> pd.DataFrame:
+        owners = getattr(sets, table)
+        return owners.loc[np.isfinite(owners.capacity), [key]].reset_index(drop=True)
+
+    balance = ("demand_nodes", ["demand", "node"])
+    staff = ("staff", ["node", "role"])
+    lanes = ("queues", ["node", "lane"])
+    keys = {
+        "pass_through": balance, "work_balance": balance, "lane_split": balance,
+        "labour_capacity": staff, "overtime_limit": staff, "staff_balance": staff,
+        "quality_target": ("demands", ["demand"]), "response_time_target": ("demands", ["demand"]),
+        "final_backlog": ("demands", ["demand"]), "final_stock": ("stocks", ["demand", "node"]),
+        "queue_service_level": lanes, "queue_average_wait": lanes,
+    }
+    if family in keys:
+        table, columns = keys[family]
+        index = getattr(sets, table)[columns]
+    elif family == "queue_duty":
+        index = sets.queues[["node"]].drop_duplicates().reset_index(drop=True)
+    else:
+        index = capped(*{"node_capacity_limit": ("nodes", "node"), "arc_capacity_limit": ("arcs", "arc")}[family])
+    periods = sets.periods[-1:] if family.startswith("final_") else sets.periods
+    return labels_over_periods(index, periods, family, ids)
 
 
 def add_pass_through(ctx: Context) -> RowBlock:
@@ -80,7 +105,7 @@ def add_pass_through(ctx: Context) -> RowBlock:
     constant = ctx.add_served(terms, origin_rows, np.ones((len(sets.demands), 1), dtype=object))
     rhs = np.zeros(terms.row_count, dtype=object)
     rhs[origin_rows.ravel()] = -constant.ravel()
-    return add_rows(ctx.lp, "pass_through", terms, _balance_labels(ctx, "pass_through"), equal=rhs)
+    return add_rows(ctx.lp, "pass_through", terms, row_labels(sets, "pass_through"), equal=rhs)
 
 
 def add_work_balance(ctx: Context) -> RowBlock:
@@ -97,11 +122,7 @@ def add_work_balance(ctx: Context) -> RowBlock:
     rhs = np.zeros(terms.row_count, dtype=object)
     rhs[origin_rows.ravel()] = -constant.ravel()
     rhs[stock_rows[:, 0]] -= sets.stocks.initial.to_numpy()
-    return add_rows(ctx.lp, "work_balance", terms, _balance_labels(ctx, "work_balance"), equal=rhs)
-
-
-def _staff_labels(ctx: Context, family: str) -> pd.DataFrame:
-    return labels_over_periods(ctx.sets.staff[["node", "role"]], ctx.sets.periods, family)
+    return add_rows(ctx.lp, "work_balance", terms, row_labels(sets, "work_balance"), equal=rhs)
 
 
 def add_labour_capacity(ctx: Context) -> RowBlock:
@@ -119,7 +140,7 @@ def add_labour_capacity(ctx: Context) -> RowBlock:
     rho = staff.max_utilisation.to_numpy()[:, None]
     terms.add(rows, v["s"].grid, -rho * staff.hours_per_fte.to_numpy()[:, None])
     terms.add(rows, v["o"].grid, -rho)
-    return add_rows(ctx.lp, "labour_capacity", terms, _staff_labels(ctx, "labour_capacity"), upper=0.0)
+    return add_rows(ctx.lp, "labour_capacity", terms, row_labels(ctx.sets, "labour_capacity"), upper=0.0)
 
 
 def add_overtime_limit(ctx: Context) -> RowBlock:
@@ -129,7 +150,7 @@ def add_overtime_limit(ctx: Context) -> RowBlock:
     rows = np.where(v["o"].exists, period_grid(len(staff), ctx.T), -1)
     terms.add(rows, v["o"].grid, 1.0)
     terms.add(rows, v["s"].grid, -staff.overtime_max.to_numpy()[:, None])
-    return add_rows(ctx.lp, "overtime_limit", terms, _staff_labels(ctx, "overtime_limit"), upper=0.0)
+    return add_rows(ctx.lp, "overtime_limit", terms, row_labels(ctx.sets, "overtime_limit"), upper=0.0)
 
 
 def add_staff_balance(ctx: Context) -> RowBlock:
@@ -148,7 +169,7 @@ def add_staff_balance(ctx: Context) -> RowBlock:
     for i, (node, role) in enumerate(zip(staff.node, staff.role)):
         if (node, role) in lp.staff_initial:
             rhs[i, 0] = lp.staff_initial[node, role]
-    return add_rows(lp, "staff_balance", terms, _staff_labels(ctx, "staff_balance"), equal=rhs.ravel())
+    return add_rows(lp, "staff_balance", terms, row_labels(ctx.sets, "staff_balance"), equal=rhs.ravel())
 
 
 def _capacity_rows(ctx: Context, name: str, owners: pd.DataFrame, key: str, users: pd.DataFrame,
@@ -159,8 +180,7 @@ def _capacity_rows(ctx: Context, name: str, owners: pd.DataFrame, key: str, user
     terms = Terms(len(capped) * ctx.T)
     terms.add(period_rows(at, ctx.T), grid, 1.0)
     bound = np.repeat([capacity[k] for k in capped[key]], ctx.T)
-    labels = labels_over_periods(capped[[key]], ctx.sets.periods, name)
-    return add_rows(ctx.lp, name, terms, labels, upper=bound)
+    return add_rows(ctx.lp, name, terms, row_labels(ctx.sets, name), upper=bound)
 
 
 def add_node_capacity(ctx: Context) -> RowBlock:
@@ -175,10 +195,6 @@ def add_arc_capacity(ctx: Context) -> RowBlock:
     sets = ctx.sets
     return _capacity_rows(ctx, "arc_capacity_limit", sets.arcs, "arc", sets.demand_arcs, ctx.v["x"].grid,
                           ctx.lp.arc_capacity)
-
-
-def _demand_labels(ctx: Context, family: str) -> pd.DataFrame:
-    return labels_over_periods(ctx.sets.demands[["demand"]], ctx.sets.periods, family)
 
 
 def _target_rows(ctx: Context, column: str) -> tuple[np.ndarray, np.ndarray, Terms]:
@@ -202,7 +218,7 @@ def add_quality_targets(ctx: Context) -> RowBlock:
     allowance = np.array([1 - lp.min_quality[d] if ok else 0.0 for d, ok in zip(sets.demands.demand, has_target)],
                          dtype=object)[:, None]
     constant = ctx.add_served(terms, rows, -allowance)
-    return add_rows(lp, "quality_target", terms, _demand_labels(ctx, "quality_target"),
+    return add_rows(lp, "quality_target", terms, row_labels(sets, "quality_target"),
                     upper=-constant.ravel())
 
 
@@ -234,22 +250,21 @@ def add_response_time_targets(ctx: Context) -> RowBlock:
     coef = np.array([origin_time[i] - lp.max_response_time[d] if ok else 0.0
                      for i, (d, ok) in enumerate(zip(sets.demands.demand, has_target))], dtype=object)[:, None]
     constant = ctx.add_served(terms, rows, coef)
-    return add_rows(lp, "response_time_target", terms, _demand_labels(ctx, "response_time_target"),
+    return add_rows(lp, "response_time_target", terms, row_labels(sets, "response_time_target"),
                     upper=-constant.ravel())
 
 
 def add_end_of_horizon(ctx: Context) -> list[RowBlock]:
     """b[d,last] <= final_backlog[d];  k[d,n,last] >= final_min[d,n]   (constraint 8)."""
     sets, lp, v = ctx.sets, ctx.lp, ctx.v
-    last = sets.periods[-1:]
     backlog = Terms(len(sets.demands))
     backlog.add(np.arange(len(sets.demands)), ctx.backlog[:, -1], 1.0)
     stock = Terms(len(sets.stocks))
     stock.add(np.arange(len(sets.stocks)), v["k"].grid[:, -1], 1.0)
     return [
-        add_rows(lp, "final_backlog", backlog, labels_over_periods(sets.demands[["demand"]], last, "final_backlog"),
+        add_rows(lp, "final_backlog", backlog, row_labels(sets, "final_backlog"),
                  upper=sets.demands.final_backlog.to_numpy()),
-        add_rows(lp, "final_stock", stock, labels_over_periods(sets.stocks[["demand", "node"]], last, "final_stock"),
+        add_rows(lp, "final_stock", stock, row_labels(sets, "final_stock"),
                  lower=sets.stocks.final_min.to_numpy()),
     ]
 
@@ -261,10 +276,6 @@ def _lane_parameter(ctx: Context, name: str, table: pd.DataFrame) -> np.ndarray:
                     dtype=object).reshape(len(table), ctx.T)
 
 
-def _lane_labels(ctx: Context, family: str) -> pd.DataFrame:
-    return labels_over_periods(ctx.sets.queues[["node", "lane"]], ctx.sets.periods, family)
-
-
 def add_lane_split(ctx: Context) -> RowBlock:
     """sum_l q[d,n,l,t] = sum_m y[d,n,m,t] at a queued node: each unit queues in one lane   (constraint 9)."""
     sets, v = ctx.sets, ctx.v
@@ -272,7 +283,7 @@ def add_lane_split(ctx: Context) -> RowBlock:
     terms.add(_node_rows(ctx, sets.demand_lanes, "node"), v["q"].grid, 1.0)
     queued = sets.demand_modes.node.isin(sets.queues.node).to_numpy()
     terms.add(_node_rows(ctx, sets.demand_modes[queued], "node"), v["y"].grid[queued], -1.0)
-    return add_rows(ctx.lp, "lane_split", terms, _balance_labels(ctx, "lane_split"), equal=0.0)
+    return add_rows(ctx.lp, "lane_split", terms, row_labels(sets, "lane_split"), equal=0.0)
 
 
 def _queue_requirement(ctx: Context, family: str, has_target: np.ndarray, slope: str, intercept: str) -> RowBlock:
@@ -283,7 +294,7 @@ def _queue_requirement(ctx: Context, family: str, has_target: np.ndarray, slope:
     terms.add(rows, v["a"].grid, 1.0)
     lane_of = position(queues, ["node", "lane"], sets.demand_lanes)
     terms.add(rows[lane_of], v["q"].grid, -_lane_parameter(ctx, slope, sets.demand_lanes))
-    return add_rows(ctx.lp, family, terms, _lane_labels(ctx, family),
+    return add_rows(ctx.lp, family, terms, row_labels(ctx.sets, family),
                     lower=_lane_parameter(ctx, intercept, queues).ravel())
 
 
@@ -315,4 +326,4 @@ def add_queue_duty(ctx: Context) -> RowBlock:
     at = period_rows(position(nodes, ["node"], staff), ctx.T)
     terms.add(at, v["s"].grid, -staff.duty_per_fte.to_numpy()[:, None])
     terms.add(at, v["o"].grid, -staff.duty_per_overtime_hour.to_numpy()[:, None])
-    return add_rows(ctx.lp, "queue_duty", terms, labels_over_periods(nodes, sets.periods, "queue_duty"), upper=0.0)
+    return add_rows(ctx.lp, "queue_duty", terms, row_labels(sets, "queue_duty"), upper=0.0)

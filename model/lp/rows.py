@@ -21,19 +21,22 @@ NO_VAR = None
 
 @dataclass
 class VarGrid:
-    """One variable family: a Pyomo Var, its index table and its variables as a (rows, periods) grid.
+    """One variable family: its index table, where its variables exist on the (rows, periods) grid,
+    and, in a Pyomo model, the Pyomo Var with its variables on that grid.
 
-    `grid[i, t]` is the variable for row i of `rows` in period t, or None where it does not exist.
+    `grid[i, t]` is the variable for row i of `rows` in period t, or None where it does not exist;
+    a model assembled as a matrix (model/lp/matrix.py) has no Pyomo objects: `var` and `grid` are None.
     """
 
     name: str
-    var: pyo.Var
+    var: pyo.Var | None
     rows: pd.DataFrame
-    grid: np.ndarray
+    grid: np.ndarray | None
+    exists: np.ndarray = None  # (rows, periods) bool; from `grid` when not given
 
-    @property
-    def exists(self) -> np.ndarray:
-        return self.grid != NO_VAR
+    def __post_init__(self) -> None:
+        if self.exists is None:
+            self.exists = self.grid != NO_VAR
 
 
 @dataclass
@@ -70,10 +73,11 @@ class Terms:
 
 @dataclass
 class RowBlock:
-    """One constraint family as built: its Pyomo component and a label per row (period, subject)."""
+    """One constraint family as built: a label per row (period, subject), and its Pyomo component in
+    a Pyomo model (None in a model assembled as a matrix)."""
 
     name: str
-    constraint: pyo.Constraint
+    constraint: pyo.Constraint | None
     labels: pd.DataFrame  # columns: period, subject, plus the family's own keys
 
 
@@ -102,7 +106,7 @@ def add_rows(
 
     is_equality = equal is not None
     lower, upper = (per_row(equal), per_row(equal)) if is_equality else (per_row(lower), per_row(upper))
-    _refuse_infeasible_empty_rows(name, np.flatnonzero(np.diff(indptr) == 0), lower, upper, labels)
+    refuse_infeasible_empty_rows(name, np.flatnonzero(np.diff(indptr) == 0), lower, upper, labels)
 
     def expression(i: int) -> LinearExpression:
         a, b = indptr[i], indptr[i + 1]
@@ -119,7 +123,7 @@ def add_rows(
     return RowBlock(name, constraint, labels.iloc[kept].reset_index(drop=True))
 
 
-def _refuse_infeasible_empty_rows(name: str, empty: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+def refuse_infeasible_empty_rows(name: str, empty: np.ndarray, lower: np.ndarray, upper: np.ndarray,
                                   labels: pd.DataFrame) -> None:
     """A row whose terms all dropped out reads 0 within its bounds; if the bounds exclude 0, the
     scenario is infeasible as written, whatever the solver does."""
@@ -152,10 +156,14 @@ def shifted(grid: np.ndarray, by: int = 1) -> np.ndarray:
     return out
 
 
-def labels_over_periods(keys: pd.DataFrame, periods: list[str], family: str) -> pd.DataFrame:
-    """One label per (key row, period), in row-id order i * T + t, with a readable subject."""
-    repeated = keys.loc[keys.index.repeat(len(periods))].reset_index(drop=True)
-    repeated.insert(0, "period", np.tile(periods, len(keys)))
+def labels_over_periods(keys: pd.DataFrame, periods: list[str], family: str,
+                        ids: np.ndarray | None = None) -> pd.DataFrame:
+    """One label per (key row, period), in row-id order i * T + t, with a readable subject; only for
+    the row ids `ids` when given (the rows kept), in that order."""
+    T = len(periods)
+    ids = np.arange(len(keys) * T) if ids is None else np.asarray(ids, dtype=np.int64)
+    repeated = keys.iloc[ids // T].reset_index(drop=True)
+    repeated.insert(0, "period", np.asarray(periods)[ids % T])
     subject = pd.Series("", index=repeated.index)
     for column in keys.columns:
         subject = subject + np.where(subject == "", "", " ") + column + "=" + repeated[column].astype(str)
