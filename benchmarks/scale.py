@@ -13,13 +13,16 @@ Sizes are generated scenarios (`model.generate`, seed 1), NODES_PER_STAGE:DEMAND
 Each size runs in a fresh process (so its peak memory is its own: `ru_maxrss`), which writes the
 scenario as YAML and then times, as a user's `e2eopt solve` would run them:
 - `load`: read and validate the YAML (`model.scenario.read_scenario`);
-- `index_sets`, `build` (the Pyomo model), `handoff_compile` (Pyomo's standard form),
+- `index_sets`, `build` (the LP: assembled as a matrix, model/lp/matrix.py), `handoff_compile`
+  (nothing left to compile for the matrix build; Pyomo's standard form for the Pyomo model),
   `handoff_pass` (HighsLp + passModel), `solve` (HiGHS's own), `extract` (values and duals back),
   `check` and `tables` (the independent check and result tables): `model.optimise`'s timings,
   with sensitivity off;
 - `write`: the run folder (CSV and Parquet, `model.write_run`).
 With `--floor`, a second process per size builds the same LP directly as sparse matrices
 (benchmarks/floor.py) and times assemble, pass, solve and extract, with its own peak memory.
+With `--pyomo`, a third process builds the Pyomo model of the same LP and compiles its standard form
+(the path `model.optimise` takes for scenarios with queues), with its own peak memory.
 
 Prints one table and writes benchmarks/out/scale.csv: variables, constraints, nonzeros, each phase
 in seconds, peak memory in MiB, and the ratios the scale issue sets targets for: everything except
@@ -81,7 +84,7 @@ def child_floor(size: str, folder: str) -> dict:
 
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from floor import build_direct, solve_direct  # noqa: PLC0415  (benchmarks/floor.py)
+    from floor import assemble, solve_direct  # noqa: PLC0415  (benchmarks/floor.py)
 
     from model.generate import Size, generate, write_scenario
     from model.network import index_sets
@@ -91,14 +94,39 @@ def child_floor(size: str, folder: str) -> dict:
     path = Path(folder) / f"floor-{size.replace(':', '-')}.yaml"
     write_scenario(generate(Size(nodes, demands, periods, 1)), path)
     sets = index_sets(read_scenario(path)[0])
-    start = time.perf_counter()
-    lp = build_direct(sets)
-    assemble = time.perf_counter() - start
-    result = solve_direct(lp)
-    timings = {"assemble": assemble, **{k: result["timings"][k] for k in ("pass", "solve", "extract")}}
+    form, seconds = assemble(sets)
+    result = solve_direct(form, assembled_in=seconds)
+    timings = {"assemble": seconds, **{k: result["timings"][k] for k in ("pass", "solve", "extract")}}
     return {"size": size, "floor_objective": result["objective"],
             **{f"floor_{k}": v for k, v in timings.items()},
             "floor_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def child_pyomo(size: str, folder: str) -> dict:
+    """The Pyomo model of the same LP built and compiled to its standard form (what `model.optimise`
+    did before the matrix build, and still does for scenarios with queues), in its own process."""
+    import resource
+
+    sys.path.insert(0, str(ROOT))
+    from model.generate import Size, generate, write_scenario
+    from model.lp import build
+    from model.network import index_sets
+    from model.scenario.loader import read_scenario
+
+    nodes, demands, periods = (int(x) for x in size.split(":"))
+    path = Path(folder) / f"pyomo-{size.replace(':', '-')}.yaml"
+    write_scenario(generate(Size(nodes, demands, periods, 1)), path)
+    sets = index_sets(read_scenario(path)[0])
+    start = time.perf_counter()
+    model = build(sets)
+    built = time.perf_counter()
+    model.standard_form()
+    compiled = time.perf_counter()
+    return {"size": size, "pyomo_build": built - start, "pyomo_compile": compiled - built,
+            "pyomo_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+CHILDREN = {"front": child_front_end, "floor": child_floor, "pyomo": child_pyomo}
 
 
 def run_child(kind: str, size: str, folder: str) -> dict:
@@ -127,20 +155,22 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=LADDER, help="NODES_PER_STAGE:DEMANDS:PERIODS, each")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--floor", action="store_true", help="also time benchmarks/floor.py's direct build")
+    parser.add_argument("--pyomo", action="store_true", help="also time building and compiling the Pyomo model")
     parser.add_argument("--out", default="scale.csv")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, size, folder = args.child
-        print(json.dumps(child_front_end(size, folder) if kind == "front" else child_floor(size, folder)))
+        print(json.dumps(CHILDREN[kind](size, folder)))
         return
     rows = []
     with tempfile.TemporaryDirectory(prefix="scale-") as folder:
         for size in args.sizes:
             for repeat in range(args.repeats):
                 row = run_child("front", size, folder)
-                if args.floor:
-                    row.update({k: v for k, v in run_child("floor", size, folder).items() if k != "size"})
+                for kind in ("floor", "pyomo"):
+                    if getattr(args, kind):
+                        row.update({k: v for k, v in run_child(kind, size, folder).items() if k != "size"})
                 row["repeat"] = repeat + 1
                 rows.append(row)
                 print(f"{size} #{repeat + 1}: {row['variables']:,} variables, {row['status']}, "
@@ -154,6 +184,8 @@ def main() -> None:
     shown = ["size", "variables", "constraints", "nonzeros", *PHASES, "peak_mib", "not_solve_per_solve"]
     if args.floor:
         shown += ["floor_end_to_end", "end_to_end_per_floor", "peak_per_floor"]
+    if args.pyomo:
+        shown += ["pyomo_build", "pyomo_compile", "pyomo_peak_mib"]
     print(medians[shown].to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
     print(f"written: {OUT / args.out}")
 

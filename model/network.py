@@ -138,13 +138,21 @@ def _frame(rows: list[tuple], columns: dict[str, str]) -> pd.DataFrame:
 TEXT, NUMBER, FLAG = "object", "float64", "bool"
 
 
-def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None) -> IndexSets:
+def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None, drop_redundant_targets: bool = True) -> IndexSets:
+    """The index tables of `scenario`. `drop_redundant_targets` leaves out the target rows no plan can
+    bind (see `_targets_that_can_bind`); keep them to range a target over values where they would."""
     graph = graph if graph is not None else build_graph(scenario)
     stage_of = {n: node.stage for n, node in scenario.nodes.items()}.get
     finder = PathFinder(graph, stage_of)
     subgraphs = {name: finder.nodes_and_arcs(d.origin, d.sinks, d.stages) for name, d in scenario.demands.items()}
     demand_nodes = _demand_nodes(scenario, subgraphs)
     queues = _queues(scenario)
+    demands = _demands(scenario)
+    if drop_redundant_targets:
+        demands["quality_row"], demands["response_row"] = _targets_that_can_bind(scenario, subgraphs, demand_nodes,
+                                                                                   demands, set(queues.node))
+    else:
+        demands["quality_row"], demands["response_row"] = demands.min_quality.notna(), demands.max_response_time.notna()
     return IndexSets(
         periods=scenario.periods,
         period_length=scenario.scenario.period_length,
@@ -154,7 +162,7 @@ def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None) -> IndexSets
         sinks=demand_nodes.loc[demand_nodes.is_sink, ["demand", "node"]].reset_index(drop=True),
         stocks=_stocks(scenario, demand_nodes),
         staff=_staff(scenario),
-        demands=_demands(scenario),
+        demands=demands,
         volumes=np.array([d.volumes(len(scenario.periods)) for d in scenario.demands.values()], dtype=float)
         .reshape(len(scenario.demands), len(scenario.periods)),
         nodes=_frame([(n, node.stage, node.capacity if node.capacity is not None else np.inf)
@@ -187,6 +195,54 @@ def _queues(scenario: Scenario) -> pd.DataFrame:
                          _or_nan(target.average_wait, hours)))
     return _frame(rows, {"node": TEXT, "lane": TEXT, "open_hours": NUMBER, "peak_factor": NUMBER,
                          "handle_time": NUMBER, "service_level": NUMBER, "within": NUMBER, "average_wait": NUMBER})
+
+
+def _targets_that_can_bind(scenario: Scenario, subgraphs: Usable, demand_nodes: pd.DataFrame,
+                           demands: pd.DataFrame, queued: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Which demands need their quality and response-time rows: those with a target that some plan
+    could miss. The rest are implied by the flow balances, so leaving them out is the same model.
+
+    Without stock, flows follow paths from the origin: every unit served crosses one path of the
+    demand's (acyclic) subgraph. So sum (1 - q) y <= Dq served and sum l x + sum (p + w) y <= Dt served,
+    where Dq and Dt are the subgraph's longest paths in (1 - the node's worst quality) and in lead
+    time plus the node's slowest processing and wait. A target with Dq < 1 - Q (Dt < T) cannot
+    bind (at equality the worst path meets it exactly and its row may carry a price: it stays). Kept whenever that argument does not hold: a demand that may stock (output made ahead), a
+    cycle, backlog (its L b term, response time only) or a queued node (lane waits, response time only).
+    """
+    quality_row = demands.min_quality.notna().to_numpy().copy()
+    response_row = demands.max_response_time.notna().to_numpy().copy()
+    stocking = set(demand_nodes.demand[demand_nodes.storable])
+    longest: dict[int, tuple[float, float, bool]] = {}  # subgraph (shared by demands) -> Dq, Dt, queued
+    for i, (name, demand) in enumerate(scenario.demands.items()):
+        if name in stocking or not (quality_row[i] or response_row[i]):
+            continue
+        nodes, arcs = subgraphs[name]
+        if id(arcs) not in longest:
+            longest[id(arcs)] = (*_longest_paths(scenario, nodes, arcs), bool(queued.intersection(nodes)))
+        worst_quality, slowest, has_queue = longest[id(arcs)]
+        if quality_row[i] and worst_quality <= 1.0 - demand.min_quality - 1e-9:
+            quality_row[i] = False
+        if (response_row[i] and demand.backlog_cost is None and not has_queue
+                and slowest <= demand.max_response_time - 1e-9 * (1.0 + demand.max_response_time)):
+            response_row[i] = False
+    return quality_row, response_row
+
+
+def _longest_paths(scenario: Scenario, nodes: list[str], arcs: list[tuple[str, str]]) -> tuple[float, float]:
+    """The longest path of a subgraph in (1 - worst quality) and in time (inf for both with a cycle)."""
+    graph = nx.DiGraph(arcs)
+    graph.add_nodes_from(nodes)
+    if not nx.is_directed_acyclic_graph(graph):
+        return np.inf, np.inf
+    lead = {(a.source, a.target): a.lead_time for a in scenario.arcs}
+    quality, time = {}, {}
+    for n in nx.topological_sort(graph):
+        modes = modes_of(scenario, n)
+        before = list(graph.predecessors(n))
+        quality[n] = max(1.0 - m["quality"] for m in modes) + max((quality[p] for p in before), default=0.0)
+        time[n] = (max(m["processing_time"] for m in modes) + scenario.nodes[n].wait_time
+                   + max((time[p] + lead[p, n] for p in before), default=0.0))
+    return max(quality.values(), default=0.0), max(time.values(), default=0.0)
 
 
 def _or_nan(value: float | None, scale: float = 1.0) -> float:

@@ -44,6 +44,10 @@ class Resolver:
     statuses (default: with sensitivity). With integer staffing there is no basis to start from:
     variants still skip the rebuild, and HiGHS solves each MILP afresh.
 
+    Every target row is built, even those no plan can bind (network.index_sets leaves them out for a
+    single solve): a variant that changes a target then stays a re-solve, and a basis range over a
+    target's values sees the row it would bind at.
+
     A re-solve changes the kept Pyomo model in place: a `Solved.model` holds its variant's figures
     only until the next `solve`. Not thread-safe: one Resolver per thread.
     """
@@ -69,7 +73,7 @@ class Resolver:
 
     def solve_in_full(self, scenario: Scenario) -> Solved:
         start = time.perf_counter()
-        sets = index_sets(scenario)
+        sets = index_sets(scenario, drop_redundant_targets=False)
         timings = {"index_sets": time.perf_counter() - start}
         start = time.perf_counter()
         model = self._updated(sets)

@@ -54,12 +54,35 @@ def test_staff_cost_is_shared_by_hours_and_idle_staff_is_unallocated():
 
 
 def test_unallocated_cost_is_the_staff_cost_no_demand_ever_used():
-    outcome = optimise(load_scenario(DATA / "appliance-co.yaml"))
-    staffing = outcome.tables["staffing"]
-    idle_in_a_period = staffing[staffing.hours_used <= 1e-9].cost.sum()  # e.g. north juniors in March
-    never_used = staffing.groupby("node").hours_used.transform("sum") <= 1e-9
-    assert idle_in_a_period > 0  # ... charged to the demands that used them in other months
-    assert outcome.unallocated_cost == pytest.approx(staffing[never_used].cost.sum(), abs=1e-6)
+    text = textwrap.dedent("""
+        scenario: {name: idle, currency: EUR, period_length: 730, periods: 2}
+        stages: [a, b]
+        roles:
+          agent: {cost_per_fte: 1000, hours_per_fte: 100}
+        nodes:
+          desk: {stage: a}
+          team:
+            stage: b
+            work: {agent: {hours_per_unit: 1}}
+            staff: {agent: {min: 2}}
+          idle_team:
+            stage: b
+            work: {agent: {hours_per_unit: 1}}
+            staff: {agent: {min: 1}}
+        arcs:
+          - {from: desk, to: team}
+        demands:
+          d: {origin: desk, sinks: [team], volume: [300, 0]}
+    """)
+    outcome = optimise(validate_data(*parse_yaml(text, "idle.yaml")))
+    # team: 3 FTE in P1 (300 h), its minimum of 2 FTE idle in P2: 5,000 EUR, all charged to d, the
+    # only demand that ever used the team; idle_team: 1 FTE in each period, 2,000 EUR no demand used.
+    staffing = outcome.tables["staffing"].set_index(["node", "period"])
+    assert staffing.loc[("team", "P2"), "hours_used"] == 0 and staffing.loc[("team", "P2"), "cost"] == 2000
+    cost = outcome.tables["demand_kpis"].groupby("demand").cost_to_serve.sum()
+    assert cost["d"] == pytest.approx(5000)
+    assert outcome.unallocated_cost == pytest.approx(2000)
+    assert outcome.objective == pytest.approx(7000)
 
 
 def test_marginal_cost_where_a_target_row_has_no_variable_left():

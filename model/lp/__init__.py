@@ -86,7 +86,7 @@ FIXED_FIGURES = {
     "sinks": ["demand", "node"],
     "stocks": ["demand", "node", "initial", "final_min"],
     "staff": ["node", "role", "hours_per_fte", "max_utilisation", "overtime_max"],
-    "demands": ["demand", "origin", "backlog", "unmet", "final_backlog"],
+    "demands": ["demand", "origin", "backlog", "unmet", "final_backlog", "quality_row", "response_row"],
     "nodes": ["node"],
     "arcs": ["arc"],
     "queues": ["node", "lane", "open_hours", "peak_factor", "handle_time", "service_level", "within", "average_wait"],

@@ -197,9 +197,14 @@ def add_arc_capacity(ctx: Context) -> RowBlock:
                           ctx.lp.arc_capacity)
 
 
+TARGET_ROW = {"min_quality": "quality_row", "max_response_time": "response_row"}
+"""The column of the index sets' demands that says whether a target's row is built (network.py
+leaves out the rows no plan can bind)."""
+
+
 def _target_rows(ctx: Context, column: str) -> tuple[np.ndarray, np.ndarray, Terms]:
     """Rows (D x T, -1 where the demand has no such target), its row ids by demand, fresh terms."""
-    has_target = ctx.sets.demands[column].notna().to_numpy()
+    has_target = ctx.sets.demands[TARGET_ROW[column]].to_numpy(dtype=bool)
     rows = np.where(has_target[:, None], period_grid(len(has_target), ctx.T), -1)
     return rows, has_target, Terms(len(has_target) * ctx.T)
 

@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from model.lp import LinearModel
-from model.lp.constraints import row_labels
+from model.lp.constraints import TARGET_ROW, row_labels
 from model.lp.form import StandardForm
 from model.lp.rows import RowBlock, VarGrid, period_grid, period_rows, refuse_infeasible_empty_rows
 from model.network import IndexSets, position
@@ -140,9 +140,9 @@ class _Context:
         return rows_by_demand[position(self.sets.demands, ["demand"], table)]
 
     def target_rows(self, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(D x T) rows of a per-demand target (-1 where the demand has none), which have one, its figure."""
+        """(D x T) rows of a per-demand target (-1 where the demand has no row), which have one, its figure."""
         figure = self.sets.demands[column].to_numpy(dtype=float)
-        has_target = ~np.isnan(figure)
+        has_target = self.sets.demands[TARGET_ROW[column]].to_numpy(dtype=bool)
         return np.where(has_target[:, None], period_grid(len(figure), self.T), -1), has_target, figure
 
 
