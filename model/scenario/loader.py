@@ -1,11 +1,16 @@
-"""Read a scenario YAML file into a validated Scenario, every problem located by file, line and field."""
+"""Read a scenario YAML file into a validated Scenario, every problem located by file, line and field.
+
+A file is read by libyaml with ruamel's YAML 1.2 rules (model/scenario/fastyaml.py): the same
+data as ruamel's round-trip parser, thirty times faster. What that reading might get differently is
+read by the round-trip parser instead, exactly as before. Positions of fields, which only the round-trip
+parser gives, are found only when a problem has to be located (see SourceMap).
+"""
 
 from __future__ import annotations
 
 import difflib
 import types
 import typing
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,30 +20,64 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from model.errors import Problem, ScenarioError
+from model.scenario.fastyaml import NotPlain, collector_paused, fast_plain
 from model.scenario.schema import Scenario
 
 FieldPath = tuple[str | int, ...]
+Positions = dict[FieldPath, tuple[int, int]]
 
 
-@dataclass
 class SourceMap:
-    """Where each field of a YAML document stands: path -> (line, column), both 1-based."""
+    """Where each field of a YAML document stands: path -> (line, column), both 1-based.
 
-    file: str
-    keys: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
-    values: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    Made by `parse_yaml`, it holds the file's text and runs the round-trip parse that finds the
+    positions the first time `keys`, `values`, `locate` or `problem` is used: a valid file never
+    needs them, and finding them costs thirty times the reading. Should the round-trip parser
+    refuse a text libyaml read, its refusal (what reading the file gave before) is raised then.
+    Made with explicit `keys` and `values` (or none), it holds just those.
+    """
+
+    def __init__(self, file: str, keys: Positions | None = None, values: Positions | None = None,
+                 *, text: str | None = None) -> None:
+        self.file = file
+        self._text = text if keys is None and values is None else None
+        self._found: tuple[Positions, Positions] | None = None
+        if self._text is None:
+            self._found = ({} if keys is None else keys, {} if values is None else values)
+
+    def __repr__(self) -> str:  # never reads the positions
+        return f"{type(self).__name__}({self.file!r})"
+
+    @property
+    def keys(self) -> Positions:
+        """Position of each mapping key."""
+        return self._positions()[0]
+
+    @property
+    def values(self) -> Positions:
+        """Position of each value (and of each list item)."""
+        return self._positions()[1]
+
+    def _positions(self) -> tuple[Positions, Positions]:
+        if self._found is None:
+            keys: Positions = {}
+            values: Positions = {}
+            _plain(_round_trip(self._text or "", self.file), (), keys, values)
+            self._found, self._text = (keys, values), None
+        return self._found
 
     def locate(self, path: FieldPath, at_key: bool = False) -> tuple[int | None, int | None]:
         """The position of a field's value (or its key); for a missing field, its parent's key."""
-        if path in (self.keys if at_key else self.values):
-            return (self.keys if at_key else self.values)[path]
+        keys, values = self.keys, self.values
+        if path in (keys if at_key else values):
+            return (keys if at_key else values)[path]
         for end in range(len(path) - 1 if path else 0, -1, -1):
             parent = path[:end]
             # A parent mapping is found at its key: its value position is its first child's line.
-            if parent in self.keys:
-                return self.keys[parent]
-            if parent in self.values:
-                return self.values[parent]
+            if parent in keys:
+                return keys[parent]
+            if parent in values:
+                return values[parent]
         return 1, 1  # the document itself
 
     def problem(self, path: FieldPath, message: str, hint: str = "", at_key: bool = False) -> Problem:
@@ -72,20 +111,31 @@ def decode(data: bytes, file: str) -> str:
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
-    yaml = YAML(typ="rt")
-    source = SourceMap(file)
+    """The document as plain Python data, and where its fields stand (found when first needed)."""
     try:
-        tree = yaml.load(text)
+        return fast_plain(text), SourceMap(file, text=text)
+    except NotPlain:
+        pass
+    keys: Positions = {}
+    values: Positions = {}
+    data = _plain(_round_trip(text, file), (), keys, values)
+    return data, SourceMap(file, keys, values)
+
+
+def _round_trip(text: str, file: str) -> Any:
+    """ruamel's round-trip tree of the text, which knows every position; bad YAML is a located problem."""
+    try:
+        with collector_paused():
+            return YAML(typ="rt").load(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         message = f"not valid YAML: {error.problem or error.context}"
         raise ScenarioError([Problem(file, line, column, "", message)]) from None
-    return _plain(tree, (), source), source
 
 
-def _plain(node: Any, path: FieldPath, source: SourceMap) -> Any:
+def _plain(node: Any, path: FieldPath, keys: Positions, values: Positions) -> Any:
     """Convert ruamel's commented containers and scalar subclasses to plain Python, noting positions."""
     if isinstance(node, CommentedMap):
         result = {}
@@ -94,17 +144,17 @@ def _plain(node: Any, path: FieldPath, source: SourceMap) -> Any:
             if node.lc.data and key in node.lc.data:
                 kl, kc = node.lc.key(key)
                 vl, vc = node.lc.value(key)
-                source.keys[child] = (kl + 1, kc + 1)
-                source.values[child] = (vl + 1, vc + 1)
+                keys[child] = (kl + 1, kc + 1)
+                values[child] = (vl + 1, vc + 1)
             # else: a key merged in from an anchor (`<<: *base`); it is located at its parent
-            result[str(key) if not isinstance(key, (int, float)) else key] = _plain(node[key], child, source)
+            result[str(key) if not isinstance(key, (int, float)) else key] = _plain(node[key], child, keys, values)
         return result
     if isinstance(node, CommentedSeq):
         result = []
         for index, item in enumerate(node):
             line, column = node.lc.item(index)
-            source.values[(*path, index)] = (line + 1, column + 1)
-            result.append(_plain(item, (*path, index), source))
+            values[(*path, index)] = (line + 1, column + 1)
+            result.append(_plain(item, (*path, index), keys, values))
         return result
     if isinstance(node, bool):
         return bool(node)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from model.errors import Problem
 from model.scenario.fieldpaths import arc_key, segments_of
-from model.scenario.loader import FieldPath, SourceMap, dotted
+from model.scenario.loader import FieldPath, Positions, SourceMap, dotted
 
 if TYPE_CHECKING:
     from model.scenario.overrides import Change
@@ -28,7 +28,7 @@ class OverriddenSource(SourceMap):
     """A SourceMap for data made from a base file and overrides (see the module's docstring)."""
 
     def __init__(self, base: SourceMap, base_data: Any, data: Any, changes: Sequence[Change]) -> None:
-        super().__init__(base.file, base.keys, base.values)
+        super().__init__(base.file)
         self.base = base
         base_index: dict[str, int] = {}
         for index, arc in enumerate(_arcs(base_data)):
@@ -42,6 +42,16 @@ class OverriddenSource(SourceMap):
             if path is not None and change.new is not None:
                 self._changed[path] = change  # a later override of the same field wins
         self._removals = list(dict.fromkeys((c.override, c.origin) for c in changes if c.new is None))
+
+    @property
+    def keys(self) -> Positions:
+        """The base file's positions, found when first asked for (reading them is slow)."""
+        return self.base.keys
+
+    @property
+    def values(self) -> Positions:
+        """The base file's positions, found when first asked for."""
+        return self.base.values
 
     def _data_path(self, shown: str) -> FieldPath | None:
         segments = segments_of(shown)
