@@ -14,9 +14,8 @@ from rich.table import Table
 from model.cli.common import (EXIT, RemoveOption, ScenarioFile, SetOption, SolverOption, app, err, highs_options,
                               load_resolved, out, refuse_options)
 from model.generate import Size, generate, write_scenario
-from model.lp import build
 from model.network import index_sets
-from model.optimise import Outcome, optimise, optimise_options
+from model.optimise import Outcome, build_lp, optimise, optimise_options
 from model.runs import overrides_applied, write_run
 
 
@@ -29,7 +28,7 @@ def validate(file: ScenarioFile, assignments: SetOption = None, removals: Remove
         out.print(f"Override {entry['override']}: {entry['value']} ({entry['origin']}) changed "
                   f"{entry['fields_changed']} field(s)", markup=False)
     sets = index_sets(scenario)
-    model = build(sets, name=scenario.name, integer_staff=scenario.solver.integer_staff)
+    model = build_lp(sets, name=scenario.name, integer_staff=scenario.solver.integer_staff)
     out.print(f"[bold]{file}[/bold] is valid: scenario [bold]{scenario.name}[/bold], "
               f"currency {scenario.currency}, time unit {scenario.scenario.time_unit}, "
               f"{len(scenario.periods)} period(s) of {scenario.scenario.period_length:g} {scenario.scenario.time_unit}s "
@@ -44,7 +43,7 @@ def validate(file: ScenarioFile, assignments: SetOption = None, removals: Remove
     size = Table("family", "variables", title="LP it will build", title_justify="left")
     for name, grid in model.variables.items():
         size.add_row(name, f"{int(grid.exists.sum()):,}")
-    rows = sum(len(block.constraint) for block in model.blocks.values())
+    rows = sum(len(block.labels) for block in model.blocks.values())
     out.print(size)
     kind = "MILP (integer staff)" if scenario.solver.integer_staff else "LP"
     variables = sum(int(grid.exists.sum()) for grid in model.variables.values())
