@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:  # run as a script: the project's `model` package
 from model.lp.form import StandardForm, highs_lp  # noqa: E402
 from model.lp.matrix import build_matrix  # noqa: E402
 from model.network import IndexSets  # noqa: E402
-from model.solve import IPM_FROM_COLUMNS  # noqa: E402
+from model.solve import default_algorithm  # noqa: E402
 
 MIP_GAP = 1e-4
 """model.solve.SolveOptions' default `mip_gap`."""
@@ -59,7 +59,7 @@ def _set(highs: highspy.Highs, name: str, value: object) -> None:
 
 
 def solve_direct(lp: StandardForm, algorithm: str = "auto", threads: int | None = None,
-                 time_limit: float | None = None, assembled_in: float = float("nan")) -> dict:
+                 time_limit: float | None = None, assembled_in: float = float("nan"), periods: int = 1) -> dict:
     """Hand the LP to HiGHS with model/solve.py's settings, solve, and read the solution back.
 
     Returns status, objective, timings (assemble, pass, solve, extract: seconds), the LP's size, the
@@ -81,7 +81,7 @@ def solve_direct(lp: StandardForm, algorithm: str = "auto", threads: int | None 
     if is_mip:
         label = "branch-and-cut"
     else:
-        label = ("simplex" if lp.num_col < IPM_FROM_COLUMNS else "ipm") if algorithm == "auto" else algorithm
+        label = default_algorithm(lp.num_col, periods) if algorithm == "auto" else algorithm
         _set(highs, "solver", label)
     model = highs_lp(lp)
     highs.passModel(model)
@@ -135,7 +135,7 @@ def main() -> None:
     sets = index_sets(scenario)
     index = time.perf_counter() - start
     form, seconds = assemble(sets, integer_staff=args.integer_staff)
-    result = solve_direct(form, algorithm=args.algorithm, assembled_in=seconds)
+    result = solve_direct(form, algorithm=args.algorithm, assembled_in=seconds, periods=sets.period_count)
     t = result["timings"]
     print(f"{args.scenario}: {result['columns']:,} columns, {result['rows']:,} rows, {result['nonzeros']:,} "
           f"nonzeros, {result['algorithm']}")

@@ -95,7 +95,7 @@ def child_floor(size: str, folder: str) -> dict:
     write_scenario(generate(Size(nodes, demands, periods, 1)), path)
     sets = index_sets(read_scenario(path)[0])
     form, seconds = assemble(sets)
-    result = solve_direct(form, assembled_in=seconds)
+    result = solve_direct(form, assembled_in=seconds, periods=sets.period_count)
     timings = {"assemble": seconds, **{k: result["timings"][k] for k in ("pass", "solve", "extract")}}
     return {"size": size, "floor_objective": result["objective"],
             **{f"floor_{k}": v for k, v in timings.items()},

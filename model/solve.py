@@ -23,10 +23,19 @@ from model.lp.form import StandardForm, highs_lp
 
 Status = Literal["optimal", "infeasible", "unbounded", "time_limit", "error"]
 
-IPM_FROM_COLUMNS = 50_000
-"""`algorithm: auto` switches from dual simplex to interior point (with crossover, so duals and a
-basis remain) at this many columns: dual simplex took 10.5 s against 2.4 s for ipm at 100k columns
-on this kind of model (shared/docs/pyomo-highs-notes.md)."""
+IPM_FROM_COLUMNS = 30_000
+"""`algorithm: auto` switches a multi-period LP from dual simplex to interior point (with crossover,
+so duals and a basis remain) at this many columns; a single-period LP stays with dual simplex.
+Measured with benchmarks/solvers.py (docs/performance.md): with one period dual simplex took 2.0 s
+against 6.4 s for interior point at 100k columns and 15.0 s against 36.4 s at 302k; with three
+periods, where staff and backlog link the periods, interior point took 1.9 s against 2.8 s at 35k
+columns, 12.0 s against 54.2 s at 115k and 84 s against 183 s at 333k."""
+
+
+def default_algorithm(columns: int, periods: int, warm: bool = False) -> Literal["simplex", "ipm"]:
+    """`algorithm: auto`: dual simplex for a warm start (a few hundred iterations from a nearby
+    basis), for one period and for small LPs; interior point with crossover for large multi-period LPs."""
+    return "simplex" if warm or periods == 1 or columns < IPM_FROM_COLUMNS else "ipm"
 
 
 ZERO = 1e-9
@@ -142,7 +151,8 @@ def _set(highs: highspy.Highs, name: str, value: object) -> None:
         raise SolveError(f"HiGHS refused the option {name} = {value!r}")
 
 
-def _configure(highs: highspy.Highs, options: SolveOptions, columns: int, is_mip: bool, warm: bool = False) -> str:
+def _configure(highs: highspy.Highs, options: SolveOptions, columns: int, periods: int, is_mip: bool,
+               warm: bool = False) -> str:
     _set(highs, "output_flag", options.log_file is not None)
     if options.log_file:
         _set(highs, "log_to_console", False)
@@ -154,7 +164,7 @@ def _configure(highs: highspy.Highs, options: SolveOptions, columns: int, is_mip
         highspy.Highs.resetGlobalScheduler(True)
         _set(highs, "threads", int(options.threads))
     _set(highs, "mip_rel_gap", float(options.mip_gap))
-    label = _choose_algorithm(highs, options, columns, is_mip, warm)
+    label = _choose_algorithm(highs, options, columns, periods, is_mip, warm)
     for name, value in options.highs_options.items():  # the user's word is last
         _set(highs, name, value)
     if options.highs_options:
@@ -162,14 +172,13 @@ def _configure(highs: highspy.Highs, options: SolveOptions, columns: int, is_mip
     return label
 
 
-def _choose_algorithm(highs: highspy.Highs, options: SolveOptions, columns: int, is_mip: bool, warm: bool) -> str:
+def _choose_algorithm(highs: highspy.Highs, options: SolveOptions, columns: int, periods: int, is_mip: bool,
+                      warm: bool) -> str:
     if is_mip:
         return "branch-and-cut"
     algorithm = options.algorithm
     if algorithm == "auto":
-        # From a basis that was optimal for nearby figures, dual simplex needs a few hundred
-        # iterations where interior point would start over (0.4-0.6 s against 7 s at 100k columns).
-        algorithm = "simplex" if warm or columns < IPM_FROM_COLUMNS else "ipm"
+        algorithm = default_algorithm(columns, periods, warm)
     _set(highs, "solver", algorithm)
     if algorithm == "ipm":
         return "interior point + crossover"
@@ -211,7 +220,7 @@ def solve_form(model: LinearModel, form: StandardForm, options: SolveOptions = S
     has_columns = form.num_col > 0
     warm = warm_start is not None and not is_mip and has_columns and warm_start.fits(form)
     try:
-        algorithm = _configure(highs, options, form.num_col, is_mip, warm)
+        algorithm = _configure(highs, options, form.num_col, model.sets.period_count, is_mip, warm)
     except SolveError as error:
         return Solution("error", str(error), timings=timings)
     if has_columns:
