@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/scale.py                        # the ladder below, one run per size
     .venv/bin/python benchmarks/scale.py --sizes 6:300:1 22:3000:1 --repeats 3
     .venv/bin/python benchmarks/scale.py --floor                # also the direct-highspy floor (benchmarks/floor.py)
+    .venv/bin/python benchmarks/scale.py --sizes 167:200000:1 --time-limit 1800 --out scale-large.csv
 
 Sizes are generated scenarios (`model.generate`, seed 1), NODES_PER_STAGE:DEMANDS:PERIODS:
 
@@ -10,8 +11,8 @@ Sizes are generated scenarios (`model.generate`, seed 1), NODES_PER_STAGE:DEMAND
                    70:30000:1 (~1.0M)
     three periods: 8:300:3 (~35k), 15:1000:3 (~115k), 30:3000:3 (~333k), 55:10000:3 (~1.03M)
 
-Each size runs in a fresh process (so its peak memory is its own: `ru_maxrss`), which writes the
-scenario as YAML and then times, as a user's `e2eopt solve` would run them:
+The parent writes each size's scenario as YAML once; each measurement then runs in a fresh process
+(so its peak memory is its own: `ru_maxrss`), which times, as a user's `e2eopt solve` would run them:
 - `load`: read and validate the YAML (`model.scenario.read_scenario`);
 - `index_sets`, `build` (the LP: assembled as a matrix, model/lp/matrix.py), `handoff_compile`
   (nothing left to compile for the matrix build; Pyomo's standard form for the Pyomo model),
@@ -50,23 +51,35 @@ PHASES = ["load", "index_sets", "build", "handoff_compile", "handoff_pass", "sol
 FLOOR_PHASES = ["assemble", "pass", "solve", "extract"]
 
 
-def child_front_end(size: str, folder: str) -> dict:
+def scenario_file(size: str, folder: str) -> Path:
+    """Where the parent wrote the size's generated scenario (the children only read it, so that
+    generating it counts in no child's time or peak memory)."""
+    return Path(folder) / f"scale-{size.replace(':', '-')}.yaml"
+
+
+def write_size(size: str, folder: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    from model.generate import Size, generate, write_scenario
+
+    nodes, demands, periods = (int(x) for x in size.split(":"))
+    write_scenario(generate(Size(nodes, demands, periods, 1)), scenario_file(size, folder))
+
+
+def child_front_end(size: str, folder: str, time_limit: float | None = None) -> dict:
     """One solve through the package, timed per phase (runs in its own process)."""
     import resource
 
     sys.path.insert(0, str(ROOT))
-    from model.generate import Size, generate, write_scenario
-    from model.optimise import optimise
+    from model.optimise import optimise, optimise_options
     from model.runs import write_run
     from model.scenario.loader import read_scenario
 
-    nodes, demands, periods = (int(x) for x in size.split(":"))
-    path = Path(folder) / f"scale-{size.replace(':', '-')}.yaml"
-    write_scenario(generate(Size(nodes, demands, periods, 1)), path)
+    path = scenario_file(size, folder)
     start = time.perf_counter()
     scenario = read_scenario(path)[0]
     load = time.perf_counter() - start
-    outcome = optimise(scenario, sensitivity=False)
+    options, _ = optimise_options(scenario, time_limit=time_limit)
+    outcome = optimise(scenario, options, sensitivity=False)
     start = time.perf_counter()
     write_run(outcome, path, Path(folder) / "runs", command=["benchmarks/scale.py", size])
     write = time.perf_counter() - start
@@ -86,14 +99,10 @@ def child_floor(size: str, folder: str) -> dict:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from floor import assemble, solve_direct  # noqa: PLC0415  (benchmarks/floor.py)
 
-    from model.generate import Size, generate, write_scenario
     from model.network import index_sets
     from model.scenario.loader import read_scenario
 
-    nodes, demands, periods = (int(x) for x in size.split(":"))
-    path = Path(folder) / f"floor-{size.replace(':', '-')}.yaml"
-    write_scenario(generate(Size(nodes, demands, periods, 1)), path)
-    sets = index_sets(read_scenario(path)[0])
+    sets = index_sets(read_scenario(scenario_file(size, folder))[0])
     form, seconds = assemble(sets)
     result = solve_direct(form, assembled_in=seconds, periods=sets.period_count)
     timings = {"assemble": seconds, **{k: result["timings"][k] for k in ("pass", "solve", "extract")}}
@@ -108,15 +117,11 @@ def child_pyomo(size: str, folder: str) -> dict:
     import resource
 
     sys.path.insert(0, str(ROOT))
-    from model.generate import Size, generate, write_scenario
     from model.lp import build
     from model.network import index_sets
     from model.scenario.loader import read_scenario
 
-    nodes, demands, periods = (int(x) for x in size.split(":"))
-    path = Path(folder) / f"pyomo-{size.replace(':', '-')}.yaml"
-    write_scenario(generate(Size(nodes, demands, periods, 1)), path)
-    sets = index_sets(read_scenario(path)[0])
+    sets = index_sets(read_scenario(scenario_file(size, folder))[0])
     start = time.perf_counter()
     model = build(sets)
     built = time.perf_counter()
@@ -129,8 +134,9 @@ def child_pyomo(size: str, folder: str) -> dict:
 CHILDREN = {"front": child_front_end, "floor": child_floor, "pyomo": child_pyomo}
 
 
-def run_child(kind: str, size: str, folder: str) -> dict:
-    result = subprocess.run([sys.executable, __file__, "--child", kind, size, folder], capture_output=True,
+def run_child(kind: str, size: str, folder: str, time_limit: float | None = None) -> dict:
+    limit = [] if time_limit is None else [str(time_limit)]
+    result = subprocess.run([sys.executable, __file__, "--child", kind, size, folder, *limit], capture_output=True,
                             text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{kind} {size} failed:\n{result.stderr[-3000:]}")
@@ -157,24 +163,28 @@ def main() -> None:
     parser.add_argument("--floor", action="store_true", help="also time benchmarks/floor.py's direct build")
     parser.add_argument("--pyomo", action="store_true", help="also time building and compiling the Pyomo model")
     parser.add_argument("--out", default="scale.csv")
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--time-limit", type=float, help="HiGHS's time limit in seconds, for the front end's solve")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        kind, size, folder = args.child
-        print(json.dumps(CHILDREN[kind](size, folder)))
+        kind, size, folder, *limit = args.child
+        extra = {"time_limit": float(limit[0])} if limit else {}
+        print(json.dumps(CHILDREN[kind](size, folder, **extra)))
         return
     rows = []
     with tempfile.TemporaryDirectory(prefix="scale-") as folder:
         for size in args.sizes:
+            write_size(size, folder)
             for repeat in range(args.repeats):
-                row = run_child("front", size, folder)
+                row = run_child("front", size, folder, args.time_limit)
                 for kind in ("floor", "pyomo"):
                     if getattr(args, kind):
                         row.update({k: v for k, v in run_child(kind, size, folder).items() if k != "size"})
                 row["repeat"] = repeat + 1
                 rows.append(row)
-                print(f"{size} #{repeat + 1}: {row['variables']:,} variables, {row['status']}, "
-                      + ", ".join(f"{p} {row[p]:.2f}" for p in PHASES) + f" s; peak {row['peak_mib']:,.0f} MiB"
+                print(f"{size} #{repeat + 1}: {row['variables'] or 0:,} variables, {row['status']}, "
+                      + ", ".join(f"{p} {row[p]:.2f}" for p in PHASES if row.get(p) is not None)
+                      + f" s; peak {row['peak_mib']:,.0f} MiB"
                       + (f"; floor {sum(row[f'floor_{p}'] for p in FLOOR_PHASES):.2f} s, "
                          f"{row['floor_peak_mib']:,.0f} MiB" if args.floor else ""), flush=True)
     medians = summarise(rows, args.floor)
