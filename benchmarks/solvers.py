@@ -13,7 +13,7 @@ the same HighsLp via `passModel`, and one timed `Highs.run()`. Configurations (C
 
 - `dual`: solver=simplex, simplex_strategy=1 (dual simplex), presolve on (model/solve.py below 50k columns);
 - `ipm_xover`: solver=ipm, run_crossover=on (model/solve.py's default from 50,000 columns when this was
-  written; since then from 30,000 columns with more than one period: `model.solve.default_algorithm`);
+  written; since then from 25,000 columns with more than one period: `model.solve.default_algorithm`);
 - `ipm`: solver=ipm, run_crossover=off (no basis afterwards: no ranging); `ipm_nopre` the same with
   presolve off (without a basis, postsolve can leave wrong duals: status Unknown on multi-period LPs);
 - `pdlp`: solver=pdlp (cuPDLP-C on the CPU), and `hipdlp`: solver=hipdlp (HiGHS's own PDLP), where the
@@ -43,7 +43,6 @@ invocation are kept, so sizes and configurations can be measured in separate inv
 from __future__ import annotations
 
 import argparse
-from importlib import metadata
 import json
 import multiprocessing
 import os
@@ -51,6 +50,7 @@ import platform
 import statistics
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
 
 import highspy
@@ -60,8 +60,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: the project's `model` package
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.floor import assemble  # noqa: E402
-from model.lp.form import highs_lp  # noqa: E402
+from benchmarks.floor import assemble
+from model.lp.form import highs_lp
 
 BRIEF_IPM_FROM_COLUMNS = 50_000
 """The default this benchmark was written to judge (model/solve.py before these measurements): dual simplex

@@ -41,7 +41,14 @@ def paths_in(allowed: nx.DiGraph, origin: str, sinks: Iterable[str]) -> nx.DiGra
     forward = nx.descendants(allowed, origin) | {origin}
     reached = [s for s in sinks if s in forward]
     backward = set(reached).union(*(nx.ancestors(allowed, s) for s in reached))
-    return nx.DiGraph(allowed.subgraph(forward & backward))
+    on_path = forward & backward
+    # In the allowed graph's own order: a subgraph view would follow the set's, which changes with
+    # Python's string hashing from one process to the next, and with it the LP's column order (and,
+    # where the optimum is not unique, which optimal plan HiGHS returns).
+    sub = nx.DiGraph()
+    sub.add_nodes_from(n for n in allowed if n in on_path)
+    sub.add_edges_from((u, v) for u, v in allowed.edges if u in on_path and v in on_path)
+    return sub
 
 
 def _lone(node: str) -> nx.DiGraph:
@@ -145,7 +152,8 @@ def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None, drop_redunda
     stage_of = {n: node.stage for n, node in scenario.nodes.items()}.get
     finder = PathFinder(graph, stage_of)
     subgraphs = {name: finder.nodes_and_arcs(d.origin, d.sinks, d.stages) for name, d in scenario.demands.items()}
-    demand_nodes = _demand_nodes(scenario, subgraphs)
+    by_demand, distinct = _shared(subgraphs)
+    demand_nodes = _demand_nodes(scenario, by_demand, distinct)
     queues = _queues(scenario)
     demands = _demands(scenario)
     if drop_redundant_targets:
@@ -156,7 +164,7 @@ def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None, drop_redunda
     return IndexSets(
         periods=scenario.periods,
         period_length=scenario.scenario.period_length,
-        demand_arcs=_demand_arcs(scenario, subgraphs),
+        demand_arcs=_demand_arcs(scenario, by_demand, distinct),
         demand_modes=_demand_modes(scenario, demand_nodes),
         demand_nodes=demand_nodes,
         sinks=demand_nodes.loc[demand_nodes.is_sink, ["demand", "node"]].reset_index(drop=True),
@@ -253,23 +261,52 @@ Usable = dict[str, tuple[list[str], list[tuple[str, str]]]]
 """Per demand: the nodes and arcs it may use."""
 
 
-def _demand_arcs(scenario: Scenario, subgraphs: Usable) -> pd.DataFrame:
+def _shared(subgraphs: Usable) -> tuple[pd.DataFrame, list[tuple[list[str], list[tuple[str, str]]]]]:
+    """Each demand's subgraph number, and each distinct subgraph once: demands sharing origin, sinks
+    and stages share one subgraph object (PathFinder), so the tables below are built per subgraph
+    and joined to the demands, with no work per demand and node."""
+    number: dict[int, int] = {}
+    distinct: list[tuple[list[str], list[tuple[str, str]]]] = []
+    codes = []
+    for usable in subgraphs.values():
+        if id(usable) not in number:
+            number[id(usable)] = len(distinct)
+            distinct.append(usable)
+        codes.append(number[id(usable)])
+    return pd.DataFrame({"demand": list(subgraphs), "subgraph": codes}), distinct
+
+
+def _per_demand(by_demand: pd.DataFrame, rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """Rows given per subgraph (its number first), repeated for each demand that uses the subgraph, in
+    the demands' order and each subgraph's own order."""
+    per_subgraph = pd.DataFrame(rows, columns=["subgraph", *columns])
+    return by_demand.merge(per_subgraph, on="subgraph", how="inner", sort=False).drop(columns="subgraph")
+
+
+def _demand_arcs(scenario: Scenario, by_demand: pd.DataFrame,
+                 distinct: list[tuple[list[str], list[tuple[str, str]]]]) -> pd.DataFrame:
     lead = {a.key: a.lead_time for a in scenario.arcs}
-    rows = [(d, f"{u}->{v}", u, v) for d, (_, arcs) in subgraphs.items() for u, v in arcs]
-    frame = _frame(rows, {"demand": TEXT, "arc": TEXT, "source": TEXT, "target": TEXT})
+    rows = [(k, f"{u}->{v}", u, v) for k, (_, arcs) in enumerate(distinct) for u, v in arcs]
+    frame = _per_demand(by_demand, rows, ["arc", "source", "target"])
+    frame = frame.astype({"demand": TEXT, "arc": TEXT, "source": TEXT, "target": TEXT})
     frame["lead_time"] = frame.arc.map(lead).astype(float)
     return frame
 
 
-def _demand_nodes(scenario: Scenario, subgraphs: Usable) -> pd.DataFrame:
-    rows = []
-    for d, (nodes, _) in subgraphs.items():
-        demand = scenario.demands[d]
-        for n in nodes:
-            node = scenario.nodes[n]
-            rows.append((d, n, node.stage, n == demand.origin, n in demand.sinks, stocks_for(node, d),
-                         node.processing_time + node.wait_time))
-    return _frame(rows, {"demand": TEXT, "node": TEXT, "stage": TEXT, "is_origin": FLAG, "is_sink": FLAG,
+def _demand_nodes(scenario: Scenario, by_demand: pd.DataFrame,
+                  distinct: list[tuple[list[str], list[tuple[str, str]]]]) -> pd.DataFrame:
+    frame = _per_demand(by_demand, [(k, n) for k, (nodes, _) in enumerate(distinct) for n in nodes], ["node"])
+    demands, nodes = scenario.demands, scenario.nodes
+    frame["stage"] = frame.node.map({n: node.stage for n, node in nodes.items()})
+    frame["is_origin"] = frame.node.to_numpy() == frame.demand.map({d: x.origin for d, x in demands.items()}).to_numpy()
+    pair = pd.MultiIndex.from_frame(frame[["demand", "node"]])
+    frame["is_sink"] = pair.isin([(d, s) for d, x in demands.items() for s in x.sinks])
+    stocked_for_all = {n for n, node in nodes.items() if node.stock is not None and node.stock.demands is None}
+    stocked_for_some = [(d, n) for n, node in nodes.items() if node.stock is not None and node.stock.demands
+                        for d in node.stock.demands]
+    frame["storable"] = frame.node.isin(stocked_for_all).to_numpy() | pair.isin(stocked_for_some)
+    frame["node_time"] = frame.node.map({n: node.processing_time + node.wait_time for n, node in nodes.items()})
+    return frame.astype({"demand": TEXT, "node": TEXT, "stage": TEXT, "is_origin": FLAG, "is_sink": FLAG,
                          "storable": FLAG, "node_time": NUMBER})
 
 

@@ -23,13 +23,14 @@ from model.lp.form import StandardForm, highs_lp
 
 Status = Literal["optimal", "infeasible", "unbounded", "time_limit", "error"]
 
-IPM_FROM_COLUMNS = 30_000
+IPM_FROM_COLUMNS = 25_000
 """`algorithm: auto` switches a multi-period LP from dual simplex to interior point (with crossover,
 so duals and a basis remain) at this many columns; a single-period LP stays with dual simplex.
-Measured with benchmarks/solvers.py (docs/performance.md): with one period dual simplex took 2.0 s
-against 6.4 s for interior point at 100k columns and 15.0 s against 36.4 s at 302k; with three
-periods, where staff and backlog link the periods, interior point took 1.9 s against 2.8 s at 35k
-columns, 12.0 s against 54.2 s at 115k and 84 s against 183 s at 333k."""
+Measured with benchmarks/solvers.py (docs/performance.md): with one period dual simplex took 1.6 s
+against 5.6 s for interior point at 100k columns, 12.1 s against 34.3 s at 302k and 66 s against
+332 s at 1M; with three periods, where staff and backlog link the periods, dual simplex took 0.69 s against 0.76 s at 20k
+columns, and interior point 1.5 s against 2.1 s at 29k, 1.8 s against 3.2 s at 35k, 12.4 s against
+49.3 s at 115k and 81 s against 153 s at 333k."""
 
 
 def default_algorithm(columns: int, periods: int, warm: bool = False) -> Literal["simplex", "ipm"]:

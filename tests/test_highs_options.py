@@ -61,8 +61,9 @@ def test_command_line_options_add_to_the_scenarios():
 
 
 def test_the_default_algorithm_follows_the_measurements():
-    # docs/performance.md: one period, dual simplex at every size measured (2.0 s against 6.4 s for
-    # interior point at 100k columns); three periods, interior point from 35k columns (1.9 s against 2.8 s).
+    # docs/performance.md: one period, dual simplex at every size measured (1.6 s against 5.6 s for
+    # interior point at 100k columns); three periods, dual simplex at 20k columns (0.69 s against 0.76 s),
+    # interior point from 29k (1.5 s against 2.1 s).
     from model.solve import IPM_FROM_COLUMNS, default_algorithm
 
     assert default_algorithm(1_000_000, periods=1) == "simplex"

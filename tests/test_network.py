@@ -64,3 +64,22 @@ def test_a_demand_fulfilled_at_its_origin_uses_no_arc():
     assert arcs_of(sets, "local") == []
     outcome = optimise(scenario)
     assert outcome.status == "optimal" and outcome.objective == 30.0  # 10 units x 3 EUR at src
+
+
+def test_index_sets_keep_their_order_whatever_the_string_hashing(tmp_path):
+    # The row order of the index tables is the LP's column order; it must not follow Python's
+    # per-process string hashing (set order), or two runs of one scenario could return different
+    # optimal plans where the optimum is not unique.
+    import subprocess
+    import sys
+
+    from model.generate import Size, generate, write_scenario
+
+    path = tmp_path / "generated.yaml"
+    write_scenario(generate(Size(4, 40, 1, 1)), path)
+    script = ("import sys; from model.scenario import load_scenario; from model.network import index_sets; "
+              f"s = index_sets(load_scenario({str(path)!r})); "
+              "print(list(s.demand_nodes.node), list(s.demand_arcs.arc))")
+    orders = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                             env={"PYTHONHASHSEED": seed, "PATH": ""}, cwd=".").stdout for seed in ("1", "2", "3")}
+    assert len(orders) == 1 and len(next(iter(orders))) > 100
