@@ -221,12 +221,14 @@ def _targets_that_can_bind(scenario: Scenario, subgraphs: Usable, demand_nodes: 
     response_row = demands.max_response_time.notna().to_numpy().copy()
     stocking = set(demand_nodes.demand[demand_nodes.storable])
     longest: dict[int, tuple[float, float, bool]] = {}  # subgraph (shared by demands) -> Dq, Dt, queued
+    weights: PathWeights | None = None  # made once, when a first demand needs it
     for i, (name, demand) in enumerate(scenario.demands.items()):
         if name in stocking or not (quality_row[i] or response_row[i]):
             continue
         nodes, arcs = subgraphs[name]
         if id(arcs) not in longest:
-            longest[id(arcs)] = (*_longest_paths(scenario, nodes, arcs), bool(queued.intersection(nodes)))
+            weights = weights or _path_weights(scenario)
+            longest[id(arcs)] = (*_longest_paths(weights, nodes, arcs), bool(queued.intersection(nodes)))
         worst_quality, slowest, has_queue = longest[id(arcs)]
         if quality_row[i] and worst_quality <= 1.0 - demand.min_quality - 1e-9:
             quality_row[i] = False
@@ -236,20 +238,29 @@ def _targets_that_can_bind(scenario: Scenario, subgraphs: Usable, demand_nodes: 
     return quality_row, response_row
 
 
-def _longest_paths(scenario: Scenario, nodes: list[str], arcs: list[tuple[str, str]]) -> tuple[float, float]:
+PathWeights = tuple[dict[str, float], dict[str, float], dict[tuple[str, str], float]]
+"""Per node its worst (1 - quality) and its slowest processing plus wait; per arc its lead time."""
+
+
+def _path_weights(scenario: Scenario) -> PathWeights:
+    modes = {n: modes_of(scenario, n) for n in scenario.nodes}
+    worst = {n: max(1.0 - m["quality"] for m in found) for n, found in modes.items()}
+    slowest = {n: max(m["processing_time"] for m in found) + scenario.nodes[n].wait_time for n, found in modes.items()}
+    return worst, slowest, {(a.source, a.target): a.lead_time for a in scenario.arcs}
+
+
+def _longest_paths(weights: PathWeights, nodes: list[str], arcs: list[tuple[str, str]]) -> tuple[float, float]:
     """The longest path of a subgraph in (1 - worst quality) and in time (inf for both with a cycle)."""
     graph = nx.DiGraph(arcs)
     graph.add_nodes_from(nodes)
     if not nx.is_directed_acyclic_graph(graph):
         return np.inf, np.inf
-    lead = {(a.source, a.target): a.lead_time for a in scenario.arcs}
+    worst, slowest, lead = weights
     quality, time = {}, {}
     for n in nx.topological_sort(graph):
-        modes = modes_of(scenario, n)
         before = list(graph.predecessors(n))
-        quality[n] = max(1.0 - m["quality"] for m in modes) + max((quality[p] for p in before), default=0.0)
-        time[n] = (max(m["processing_time"] for m in modes) + scenario.nodes[n].wait_time
-                   + max((time[p] + lead[p, n] for p in before), default=0.0))
+        quality[n] = worst[n] + max((quality[p] for p in before), default=0.0)
+        time[n] = slowest[n] + max((time[p] + lead[p, n] for p in before), default=0.0)
     return max(quality.values(), default=0.0), max(time.values(), default=0.0)
 
 
