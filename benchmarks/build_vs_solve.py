@@ -36,15 +36,28 @@ def measure(size: Size, repeats: int) -> dict:
         outcome = optimise(scenario)
         assert outcome.status == "optimal", outcome.message
         t = outcome.timings
-        runs.append({"index_sets": t["index_sets"], "build": t["build"],
-                     "handoff": t["handoff_compile"] + t["handoff_pass"], "solve": t["solve"],
-                     "check+tables": t.get("check", 0) + t.get("tables", 0) + t.get("extract", 0)})
+        runs.append(
+            {
+                "index_sets": t["index_sets"],
+                "build": t["build"],
+                "handoff": t["handoff_compile"] + t["handoff_pass"],
+                "solve": t["solve"],
+                "check+tables": t.get("check", 0) + t.get("tables", 0) + t.get("extract", 0),
+            }
+        )
     median = {phase: statistics.median(r[phase] for r in runs) for phase in runs[0]}
     ratios = [(r["build"] + r["handoff"]) / r["solve"] for r in runs]
-    return {"size": f"{size.nodes_per_stage}:{size.demands}:{size.periods}",
-            "variables": outcome.solver["columns"], "constraints": outcome.solver["rows"],
-            "nonzeros": outcome.solver["nonzeros"], "algorithm": outcome.solver["algorithm"], "load": load,
-            **median, "front_over_solve": statistics.median(ratios), "repeats": repeats}
+    return {
+        "size": f"{size.nodes_per_stage}:{size.demands}:{size.periods}",
+        "variables": outcome.solver["columns"],
+        "constraints": outcome.solver["rows"],
+        "nonzeros": outcome.solver["nonzeros"],
+        "algorithm": outcome.solver["algorithm"],
+        "load": load,
+        **median,
+        "front_over_solve": statistics.median(ratios),
+        "repeats": repeats,
+    }
 
 
 def main() -> None:
@@ -53,15 +66,19 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     rows = []
-    print(f"{'size':>12} {'vars':>9} {'rows':>8} {'load s':>7} {'index s':>8} {'build s':>8} {'handoff s':>9} "
-          f"{'solve s':>8} {'(build+handoff)/solve':>22}")
+    print(
+        f"{'size':>12} {'vars':>9} {'rows':>8} {'load s':>7} {'index s':>8} {'build s':>8} {'handoff s':>9} "
+        f"{'solve s':>8} {'(build+handoff)/solve':>22}"
+    )
     for text in args.sizes:
         n, d, t = (int(x) for x in text.split(":"))
         row = measure(Size(n, d, t, seed=0), args.repeats)
         rows.append(row)
-        print(f"{row['size']:>12} {row['variables']:>9,} {row['constraints']:>8,} {row['load']:>7.2f} "
-              f"{row['index_sets']:>8.3f} {row['build']:>8.3f} {row['handoff']:>9.3f} {row['solve']:>8.3f} "
-              f"{row['front_over_solve']:>22.2f}")
+        print(
+            f"{row['size']:>12} {row['variables']:>9,} {row['constraints']:>8,} {row['load']:>7.2f} "
+            f"{row['index_sets']:>8.3f} {row['build']:>8.3f} {row['handoff']:>9.3f} {row['solve']:>8.3f} "
+            f"{row['front_over_solve']:>22.2f}"
+        )
     out = Path(__file__).parent / "out"
     out.mkdir(exist_ok=True)
     pd.DataFrame(rows).to_csv(out / "build_vs_solve.csv", index=False)

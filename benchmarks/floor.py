@@ -58,8 +58,14 @@ def _set(highs: highspy.Highs, name: str, value: object) -> None:
         raise ValueError(f"HiGHS refused the option {name} = {value!r}")
 
 
-def solve_direct(lp: StandardForm, algorithm: str = "auto", threads: int | None = None,
-                 time_limit: float | None = None, assembled_in: float = float("nan"), periods: int = 1) -> dict:
+def solve_direct(
+    lp: StandardForm,
+    algorithm: str = "auto",
+    threads: int | None = None,
+    time_limit: float | None = None,
+    assembled_in: float = float("nan"),
+    periods: int = 1,
+) -> dict:
     """Hand the LP to HiGHS with model/solve.py's settings, solve, and read the solution back.
 
     Returns status, objective, timings (assemble, pass, solve, extract: seconds), the LP's size, the
@@ -92,11 +98,20 @@ def solve_direct(lp: StandardForm, algorithm: str = "auto", threads: int | None 
     model_status = highs.getModelStatus()
     timings["solve"] = time.perf_counter() - start
     info = highs.getInfo()
-    out = {"status": STATUS.get(model_status, "error"), "message": highs.modelStatusToString(model_status),
-           "objective": None, "timings": timings, "columns": lp.num_col, "rows": lp.num_row,
-           "nonzeros": int(lp.matrix.nnz), "algorithm": label, "mip": is_mip,
-           "simplex_iterations": int(info.simplex_iteration_count), "ipm_iterations": int(info.ipm_iteration_count),
-           "crossover_iterations": int(info.crossover_iteration_count)}
+    out = {
+        "status": STATUS.get(model_status, "error"),
+        "message": highs.modelStatusToString(model_status),
+        "objective": None,
+        "timings": timings,
+        "columns": lp.num_col,
+        "rows": lp.num_row,
+        "nonzeros": int(lp.matrix.nnz),
+        "algorithm": label,
+        "mip": is_mip,
+        "simplex_iterations": int(info.simplex_iteration_count),
+        "ipm_iterations": int(info.ipm_iteration_count),
+        "crossover_iterations": int(info.crossover_iteration_count),
+    }
     if info.primal_solution_status != 2:
         return out
 
@@ -137,12 +152,16 @@ def main() -> None:
     form, seconds = assemble(sets, integer_staff=args.integer_staff)
     result = solve_direct(form, algorithm=args.algorithm, assembled_in=seconds, periods=sets.period_count)
     t = result["timings"]
-    print(f"{args.scenario}: {result['columns']:,} columns, {result['rows']:,} rows, {result['nonzeros']:,} "
-          f"nonzeros, {result['algorithm']}")
+    print(
+        f"{args.scenario}: {result['columns']:,} columns, {result['rows']:,} rows, {result['nonzeros']:,} "
+        f"nonzeros, {result['algorithm']}"
+    )
     print(f"load {load:.3f} s, index sets {index:.3f} s (not part of the floor)")
-    print("floor: " + ", ".join(f"{phase} {t[phase]:.3f} s" for phase in ("assemble", "pass", "solve", "extract")
-                                if phase in t)
-          + f"; assemble + pass + extract {t['assemble'] + t['pass'] + t.get('extract', 0.0):.3f} s")
+    print(
+        "floor: "
+        + ", ".join(f"{phase} {t[phase]:.3f} s" for phase in ("assemble", "pass", "solve", "extract") if phase in t)
+        + f"; assemble + pass + extract {t['assemble'] + t['pass'] + t.get('extract', 0.0):.3f} s"
+    )
     objective = f"{result['objective']:.6f}" if result["objective"] is not None else "none"
     print(f"status {result['status']}, objective {objective}")
 

@@ -79,8 +79,10 @@ def queue_for(stage: str, wait: float, k: int) -> dict:
     """The queue of the k-th queued node (see the module docstring)."""
     queue: dict = {"open_hours": OPEN_HOURS[stage], "peak_factor": PEAK_FACTOR[stage]}
     if k % 4 == 3:
-        queue["lanes"] = [{"name": "express", "target": {"service_level": 0.8, "within": wait / 2}},
-                          {"name": "standard", "target": {"average_wait": wait}}]
+        queue["lanes"] = [
+            {"name": "express", "target": {"service_level": 0.8, "within": wait / 2}},
+            {"name": "standard", "target": {"average_wait": wait}},
+        ]
     elif k % 3 == 0:
         queue["target"] = {"average_wait": wait}
     elif k % 3 == 1:
@@ -103,20 +105,33 @@ def with_queues(data: dict) -> tuple[dict, dict]:
         node["queue"] = queue_for(node["stage"], float(node.pop("wait_time")), k)
         lanes += len(node["queue"].get("lanes", [None]))
         k += 1
-    return queued, {"nodes": len(data["nodes"]), "queued_nodes": k, "lanes": lanes,
-                    "stock_nodes_not_queued": skipped, "demands": len(data["demands"])}
+    return queued, {
+        "nodes": len(data["nodes"]),
+        "queued_nodes": k,
+        "lanes": lanes,
+        "stock_nodes_not_queued": skipped,
+        "demands": len(data["demands"]),
+    }
 
 
 def run(kind: str, scenario: object, repeat: int) -> tuple[dict, object]:
     start = time.perf_counter()
     outcome = optimise(scenario, sensitivity=False)
     seconds = time.perf_counter() - start
-    row = {"kind": kind, "repeat": repeat, "status": outcome.status, "seconds": seconds,
-           "objective": outcome.objective, "variables": outcome.solver.get("columns"),
-           "constraints": outcome.solver.get("rows"), "simplex_iterations": outcome.solver.get("simplex_iterations"),
-           "ipm_iterations": outcome.solver.get("ipm_iterations"), "algorithm": outcome.solver.get("algorithm"),
-           "queue_iterations": outcome.solver.get("queue_iterations"),
-           "queue_converged": outcome.solver.get("queue_converged")}
+    row = {
+        "kind": kind,
+        "repeat": repeat,
+        "status": outcome.status,
+        "seconds": seconds,
+        "objective": outcome.objective,
+        "variables": outcome.solver.get("columns"),
+        "constraints": outcome.solver.get("rows"),
+        "simplex_iterations": outcome.solver.get("simplex_iterations"),
+        "ipm_iterations": outcome.solver.get("ipm_iterations"),
+        "algorithm": outcome.solver.get("algorithm"),
+        "queue_iterations": outcome.solver.get("queue_iterations"),
+        "queue_converged": outcome.solver.get("queue_converged"),
+    }
     row.update({f"t_{phase}": spent for phase, spent in outcome.timings.items()})
     if kind == "queued" and outcome.tables:
         table = outcome.tables["queues"]
@@ -148,23 +163,36 @@ def recheck(table: pd.DataFrame, hours_per_time_unit: float, work: pd.DataFrame)
     level = 1 - c * np.exp(-(n - a) * np.nan_to_num(within) / h)
     has_level = t.service_level_target.notna().to_numpy()
     has_wait = t.average_wait_target.notna().to_numpy()
-    met = ((~has_level | (level >= t.service_level_target.to_numpy() - 1e-6))
-           & (~has_wait | (wait <= t.average_wait_target.to_numpy() * (1 + 1e-6))))
+    met = (~has_level | (level >= t.service_level_target.to_numpy() - 1e-6)) & (
+        ~has_wait | (wait <= t.average_wait_target.to_numpy() * (1 + 1e-6))
+    )
     a_mix = a * handle_mix / h
-    needed = required_agents(a_mix, handle_mix, service_level=np.where(has_level, t.service_level_target, np.nan),
-                             within=np.where(has_level, within, np.nan),
-                             average_wait=np.where(has_wait, t.average_wait_target * hours_per_time_unit, np.nan))
-    return {"recheck_level_diff": float(np.max(np.abs(level - t.service_level.to_numpy())[has_level], initial=0.0)),
-            "recheck_wait_diff": float(np.max(np.abs(wait - t.average_wait.to_numpy())
-                                              / np.maximum(1e-9, np.abs(wait)), initial=0.0)),
-            "recheck_missed": int((~met).sum()), "agents_on_duty": float(n.sum()), "agents_needed": float(needed.sum())}
+    needed = required_agents(
+        a_mix,
+        handle_mix,
+        service_level=np.where(has_level, t.service_level_target, np.nan),
+        within=np.where(has_level, within, np.nan),
+        average_wait=np.where(has_wait, t.average_wait_target * hours_per_time_unit, np.nan),
+    )
+    return {
+        "recheck_level_diff": float(np.max(np.abs(level - t.service_level.to_numpy())[has_level], initial=0.0)),
+        "recheck_wait_diff": float(
+            np.max(np.abs(wait - t.average_wait.to_numpy()) / np.maximum(1e-9, np.abs(wait)), initial=0.0)
+        ),
+        "recheck_missed": int((~met).sum()),
+        "agents_on_duty": float(n.sum()),
+        "agents_needed": float(needed.sum()),
+    }
 
 
 def cost_never_rises(log: pd.DataFrame) -> list[str]:
     """From iteration 1 on each cost is at most the previous one (relative COST_TOLERANCE)."""
     costs = log.loc[log.iteration >= 1, "cost"].tolist()
-    return [f"cost rose at iteration {i + 2}: {b:.6f} after {a:.6f}" for i, (a, b) in enumerate(zip(costs, costs[1:]))
-            if b > a + COST_TOLERANCE * max(1.0, abs(a))]
+    return [
+        f"cost rose at iteration {i + 2}: {b:.6f} after {a:.6f}"
+        for i, (a, b) in enumerate(zip(costs, costs[1:]))
+        if b > a + COST_TOLERANCE * max(1.0, abs(a))
+    ]
 
 
 def main() -> None:
@@ -181,11 +209,15 @@ def main() -> None:
     queued_data, counts = with_queues(fixed_data)
     name = fixed_data["scenario"]["name"]
     start = time.perf_counter()
-    scenarios = {"fixed": validate_data(fixed_data, SourceMap(f"{name} (fixed waits)")),
-                 "queued": validate_data(queued_data, SourceMap(f"{name} (queues)"))}
-    print(f"{name}: {counts['nodes']} nodes, {counts['queued_nodes']} queued ({counts['lanes']} lanes), "
-          f"{counts['stock_nodes_not_queued']} stock nodes left unqueued, {counts['demands']} demands, "
-          f"{args.periods} period(s); validated in {time.perf_counter() - start:.2f} s (not timed below)")
+    scenarios = {
+        "fixed": validate_data(fixed_data, SourceMap(f"{name} (fixed waits)")),
+        "queued": validate_data(queued_data, SourceMap(f"{name} (queues)")),
+    }
+    print(
+        f"{name}: {counts['nodes']} nodes, {counts['queued_nodes']} queued ({counts['lanes']} lanes), "
+        f"{counts['stock_nodes_not_queued']} stock nodes left unqueued, {counts['demands']} demands, "
+        f"{args.periods} period(s); validated in {time.perf_counter() - start:.2f} s (not timed below)"
+    )
 
     rows, failures, last = [], [], {}
     for repeat in range(1, args.repeats + 1):
@@ -193,8 +225,11 @@ def main() -> None:
             row, outcome = run(kind, scenarios[kind], repeat)
             rows.append(row)
             last[kind] = outcome
-            line = (f"  repeat {repeat} {kind:6s}: {row['status']}, {row['seconds']:.2f} s, cost {row['objective']:,.2f}"
-                    if row["objective"] is not None else f"  repeat {repeat} {kind:6s}: {row['status']}")
+            line = (
+                f"  repeat {repeat} {kind:6s}: {row['status']}, {row['seconds']:.2f} s, cost {row['objective']:,.2f}"
+                if row["objective"] is not None
+                else f"  repeat {repeat} {kind:6s}: {row['status']}"
+            )
             if kind == "queued":
                 line += f", {row['queue_iterations']} tangent iterations, converged {row['queue_converged']}"
             print(line)
@@ -204,14 +239,20 @@ def main() -> None:
                     print(outcome.diagnosis.to_string(max_colwidth=160))
                 continue
             if kind == "queued":
-                failures += [f"queued repeat {repeat}: {text}" for text in cost_never_rises(outcome.tables["queue_iterations"])]
+                failures += [
+                    f"queued repeat {repeat}: {text}" for text in cost_never_rises(outcome.tables["queue_iterations"])
+                ]
                 if row["recheck_missed"] or max(row["recheck_level_diff"], row["recheck_wait_diff"]) > 1e-6:
-                    failures.append(f"queued repeat {repeat}: the separate Erlang C disagrees with the queues table: "
-                                    f"{row['recheck_missed']} missed, service level differs by up to "
-                                    f"{row['recheck_level_diff']:.2e}, average wait by {row['recheck_wait_diff']:.2e}")
+                    failures.append(
+                        f"queued repeat {repeat}: the separate Erlang C disagrees with the queues table: "
+                        f"{row['recheck_missed']} missed, service level differs by up to "
+                        f"{row['recheck_level_diff']:.2e}, average wait by {row['recheck_wait_diff']:.2e}"
+                    )
                 if row["lane_periods_met"] < row["lane_periods"]:
-                    failures.append(f"queued repeat {repeat}: {row['lane_periods'] - row['lane_periods_met']} "
-                                    f"lane-periods miss their target")
+                    failures.append(
+                        f"queued repeat {repeat}: {row['lane_periods'] - row['lane_periods_met']} "
+                        f"lane-periods miss their target"
+                    )
 
     frame = pd.DataFrame(rows)
     frame.insert(0, "scenario", name)
@@ -236,34 +277,47 @@ def summarise(frame: pd.DataFrame, last: dict, counts: dict, failures: list[str]
     print("\nsummary (medians)")
     print(f"  {'':8s} {'variables':>10s} {'constraints':>12s} {'seconds':>9s} {'cost':>16s}")
     for kind, m in (("fixed", fixed), ("queued", queued)):
-        print(f"  {kind:8s} {int(m.variables):>10,d} {int(m.constraints):>12,d} {m.seconds:>9.2f} {m.objective:>16,.2f}")
+        print(
+            f"  {kind:8s} {int(m.variables):>10,d} {int(m.constraints):>12,d} {m.seconds:>9.2f} {m.objective:>16,.2f}"
+        )
     print(f"  ratio queued / fixed: {ratio:.2f}x (criterion <= {MAX_RATIO:g}x)")
     print(f"  queues cost {queued.objective / fixed.objective - 1:+.2%} against fixed waits")
     outcome = last.get("queued")
     if outcome is not None and outcome.tables:
         log = outcome.tables["queue_iterations"]
         iterations, converged = outcome.solver["queue_iterations"], outcome.solver["queue_converged"]
-        print(f"  tangent iterations: {iterations} (criterion <= {MAX_ITERATIONS}), converged: {converged}; "
-              f"LP solves: {len(log)} (iteration 0: queues relaxed to agents >= load)")
+        print(
+            f"  tangent iterations: {iterations} (criterion <= {MAX_ITERATIONS}), converged: {converged}; "
+            f"LP solves: {len(log)} (iteration 0: queues relaxed to agents >= load)"
+        )
         print(f"  cost per iteration 0..{len(log) - 1}: " + ", ".join(f"{c:,.2f}" for c in log.cost))
         print("\n  queue iterations (last queued run)")
         print("    " + log.to_string(index=False, float_format=lambda x: f"{x:,.6g}").replace("\n", "\n    "))
         table = outcome.tables["queues"]
         loaded = table[table.units > 0]
-        print(f"\n  targets met: {int(table.met.sum())} of {len(table)} lane-periods "
-              f"({table.met.mean():.1%}); loaded lane-periods: {len(loaded)}, met {int(loaded.met.sum())}")
+        print(
+            f"\n  targets met: {int(table.met.sum())} of {len(table)} lane-periods "
+            f"({table.met.mean():.1%}); loaded lane-periods: {len(loaded)}, met {int(loaded.met.sum())}"
+        )
         missed = table[~table.met]
         if len(missed):
             print(missed.to_string(index=False, max_rows=20))
         m = frame[frame.kind == "queued"].iloc[-1]
-        print(f"    separate Erlang C: {int(m.recheck_missed)} missed, service level within {m.recheck_level_diff:.1e}, "
-              f"average wait within {m.recheck_wait_diff:.1e} (relative) of the table")
-        print(f"    agents on duty {m.agents_on_duty:,.1f}; the targets would need {m.agents_needed:,.1f} if each unit "
-              f"took the plan's mix of handle times ({m.agents_on_duty / m.agents_needed - 1:+.1%}: the price of "
-              f"sizing at each node's longest)")
-        lanes = loaded.groupby("lane").agg(lane_periods=("met", "size"), agents=("agents", "sum"),
-                                           utilisation=("utilisation", "median"),
-                                           average_wait=("average_wait", "median"))
+        print(
+            f"    separate Erlang C: {int(m.recheck_missed)} missed, service level within {m.recheck_level_diff:.1e}, "
+            f"average wait within {m.recheck_wait_diff:.1e} (relative) of the table"
+        )
+        print(
+            f"    agents on duty {m.agents_on_duty:,.1f}; the targets would need {m.agents_needed:,.1f} if each unit "
+            f"took the plan's mix of handle times ({m.agents_on_duty / m.agents_needed - 1:+.1%}: the price of "
+            f"sizing at each node's longest)"
+        )
+        lanes = loaded.groupby("lane").agg(
+            lane_periods=("met", "size"),
+            agents=("agents", "sum"),
+            utilisation=("utilisation", "median"),
+            average_wait=("average_wait", "median"),
+        )
         print("    loaded lanes, by lane name (agents summed, utilisation and wait medians):")
         print("    " + lanes.to_string(float_format=lambda x: f"{x:,.3g}").replace("\n", "\n    "))
         if iterations > MAX_ITERATIONS or not converged:

@@ -32,9 +32,15 @@ from model.resolver import Resolver  # noqa: E402
 from model.scenario import parse_yaml, validate_data  # noqa: E402
 from model.scenario.overrides import Override, apply_overrides  # noqa: E402
 
-POINTS = [("demands.*.volume", "*0.9"), ("demands.*.volume", "*1.1"), ("roles.*.cost_per_fte", "*1.05"),
-          ("demands.*.volume", "*1.2"), ("roles.*.cost_per_fte", "*0.95"), ("demands.*.volume", "*0.8"),
-          ("roles.*.cost_per_fte", "*1.1")]
+POINTS = [
+    ("demands.*.volume", "*0.9"),
+    ("demands.*.volume", "*1.1"),
+    ("roles.*.cost_per_fte", "*1.05"),
+    ("demands.*.volume", "*1.2"),
+    ("roles.*.cost_per_fte", "*0.95"),
+    ("demands.*.volume", "*0.8"),
+    ("roles.*.cost_per_fte", "*1.1"),
+]
 
 
 def measure(name: str, text: str, points: int) -> list[dict]:
@@ -56,13 +62,25 @@ def measure(name: str, text: str, points: int) -> list[dict]:
         warm = resolver.solve(scenario)
         warm_seconds = time.perf_counter() - start
         agree = abs(warm.objective - cold.objective) <= 1e-7 * max(1.0, abs(cold.objective))
-        rows.append({"scenario": name, "variables": cold.solver.get("columns"), "point": f"{path}={value}",
-                     "apply_and_validate_s": prepare, "cold_s": cold_seconds, "re_solve_s": warm_seconds,
-                     "cold_highs_s": cold.timings["solve"], "re_solve_highs_s": warm.timings["solve"],
-                     "re_solve_iterations": warm.solver["simplex_iterations"], "re_solve": warm.solver["re_solve"],
-                     "objectives_agree": agree})
-        print(f"  {path}={value}: cold {cold_seconds:.2f} s, re-solve {warm_seconds:.2f} s "
-              f"(HiGHS {warm.timings['solve']:.2f} s, {warm.solver['simplex_iterations']} iterations), agree: {agree}")
+        rows.append(
+            {
+                "scenario": name,
+                "variables": cold.solver.get("columns"),
+                "point": f"{path}={value}",
+                "apply_and_validate_s": prepare,
+                "cold_s": cold_seconds,
+                "re_solve_s": warm_seconds,
+                "cold_highs_s": cold.timings["solve"],
+                "re_solve_highs_s": warm.timings["solve"],
+                "re_solve_iterations": warm.solver["simplex_iterations"],
+                "re_solve": warm.solver["re_solve"],
+                "objectives_agree": agree,
+            }
+        )
+        print(
+            f"  {path}={value}: cold {cold_seconds:.2f} s, re-solve {warm_seconds:.2f} s "
+            f"(HiGHS {warm.timings['solve']:.2f} s, {warm.solver['simplex_iterations']} iterations), agree: {agree}"
+        )
         if not agree:
             raise SystemExit(f"re-solve {warm.objective} differs from cold {cold.objective}")
     return rows
@@ -72,10 +90,12 @@ def summarise(frame: pd.DataFrame) -> None:
     print("\nmedians per scenario (seconds per point)")
     for name, group in frame.groupby("scenario", sort=False):
         cold, warm = statistics.median(group.cold_s), statistics.median(group.re_solve_s)
-        print(f"  {name}: {int(group.variables.iloc[0]):,} variables, cold {cold:.3f} s, re-solve {warm:.3f} s, "
-              f"ratio {cold / warm:.1f}x; apply+validate {statistics.median(group.apply_and_validate_s):.3f} s; "
-              f"HiGHS cold {statistics.median(group.cold_highs_s):.3f} s vs warm "
-              f"{statistics.median(group.re_solve_highs_s):.3f} s")
+        print(
+            f"  {name}: {int(group.variables.iloc[0]):,} variables, cold {cold:.3f} s, re-solve {warm:.3f} s, "
+            f"ratio {cold / warm:.1f}x; apply+validate {statistics.median(group.apply_and_validate_s):.3f} s; "
+            f"HiGHS cold {statistics.median(group.cold_highs_s):.3f} s vs warm "
+            f"{statistics.median(group.re_solve_highs_s):.3f} s"
+        )
 
 
 def main() -> None:

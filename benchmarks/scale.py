@@ -44,10 +44,29 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
-LADDER = ["6:300:1", "10:900:1", "22:3000:1", "40:9000:1", "70:30000:1",
-          "8:300:3", "15:1000:3", "30:3000:3", "55:10000:3"]
-PHASES = ["load", "index_sets", "build", "handoff_compile", "handoff_pass", "solve", "extract", "check", "tables",
-          "write"]
+LADDER = [
+    "6:300:1",
+    "10:900:1",
+    "22:3000:1",
+    "40:9000:1",
+    "70:30000:1",
+    "8:300:3",
+    "15:1000:3",
+    "30:3000:3",
+    "55:10000:3",
+]
+PHASES = [
+    "load",
+    "index_sets",
+    "build",
+    "handoff_compile",
+    "handoff_pass",
+    "solve",
+    "extract",
+    "check",
+    "tables",
+    "write",
+]
 FLOOR_PHASES = ["assemble", "pass", "solve", "extract"]
 
 
@@ -83,10 +102,18 @@ def child_front_end(size: str, folder: str, time_limit: float | None = None) -> 
     start = time.perf_counter()
     write_run(outcome, path, Path(folder) / "runs", command=["benchmarks/scale.py", size])
     write = time.perf_counter() - start
-    row = {"size": size, "status": outcome.status, "objective": outcome.objective,
-           "variables": outcome.solver.get("columns"), "constraints": outcome.solver.get("rows"),
-           "nonzeros": outcome.solver.get("nonzeros"), "algorithm": outcome.solver.get("algorithm"),
-           "load": load, "write": write, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    row = {
+        "size": size,
+        "status": outcome.status,
+        "objective": outcome.objective,
+        "variables": outcome.solver.get("columns"),
+        "constraints": outcome.solver.get("rows"),
+        "nonzeros": outcome.solver.get("nonzeros"),
+        "algorithm": outcome.solver.get("algorithm"),
+        "load": load,
+        "write": write,
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
     row.update({phase: outcome.timings.get(phase) for phase in PHASES if phase not in row})
     return row
 
@@ -106,9 +133,12 @@ def child_floor(size: str, folder: str) -> dict:
     form, seconds = assemble(sets)
     result = solve_direct(form, assembled_in=seconds, periods=sets.period_count)
     timings = {"assemble": seconds, **{k: result["timings"][k] for k in ("pass", "solve", "extract")}}
-    return {"size": size, "floor_objective": result["objective"],
-            **{f"floor_{k}": v for k, v in timings.items()},
-            "floor_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "size": size,
+        "floor_objective": result["objective"],
+        **{f"floor_{k}": v for k, v in timings.items()},
+        "floor_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def child_pyomo(size: str, folder: str) -> dict:
@@ -127,8 +157,12 @@ def child_pyomo(size: str, folder: str) -> dict:
     built = time.perf_counter()
     model.standard_form()
     compiled = time.perf_counter()
-    return {"size": size, "pyomo_build": built - start, "pyomo_compile": compiled - built,
-            "pyomo_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "size": size,
+        "pyomo_build": built - start,
+        "pyomo_compile": compiled - built,
+        "pyomo_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 CHILDREN = {"front": child_front_end, "floor": child_floor, "pyomo": child_pyomo}
@@ -136,8 +170,9 @@ CHILDREN = {"front": child_front_end, "floor": child_floor, "pyomo": child_pyomo
 
 def run_child(kind: str, size: str, folder: str, time_limit: float | None = None) -> dict:
     limit = [] if time_limit is None else [str(time_limit)]
-    result = subprocess.run([sys.executable, __file__, "--child", kind, size, folder, *limit], capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", kind, size, folder, *limit], capture_output=True, text=True, check=False
+    )
     if result.returncode != 0:
         raise RuntimeError(f"{kind} {size} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -182,15 +217,23 @@ def main() -> None:
                         row.update({k: v for k, v in run_child(kind, size, folder).items() if k != "size"})
                 row["repeat"] = repeat + 1
                 rows.append(row)
-                print(f"{size} #{repeat + 1}: {row['variables'] or 0:,} variables, {row['status']}, "
-                      + ", ".join(f"{p} {row[p]:.2f}" for p in PHASES if row.get(p) is not None)
-                      + f" s; peak {row['peak_mib']:,.0f} MiB"
-                      + (f"; floor {sum(row[f'floor_{p}'] for p in FLOOR_PHASES):.2f} s, "
-                         f"{row['floor_peak_mib']:,.0f} MiB" if args.floor else ""), flush=True)
+                print(
+                    f"{size} #{repeat + 1}: {row['variables'] or 0:,} variables, {row['status']}, "
+                    + ", ".join(f"{p} {row[p]:.2f}" for p in PHASES if row.get(p) is not None)
+                    + f" s; peak {row['peak_mib']:,.0f} MiB"
+                    + (
+                        f"; floor {sum(row[f'floor_{p}'] for p in FLOOR_PHASES):.2f} s, "
+                        f"{row['floor_peak_mib']:,.0f} MiB"
+                        if args.floor
+                        else ""
+                    ),
+                    flush=True,
+                )
     medians = summarise(rows, args.floor)
     OUT.mkdir(parents=True, exist_ok=True)
-    pd.concat([pd.DataFrame(rows), medians.assign(repeat="median")], ignore_index=True).to_csv(OUT / args.out,
-                                                                                                index=False)
+    pd.concat([pd.DataFrame(rows), medians.assign(repeat="median")], ignore_index=True).to_csv(
+        OUT / args.out, index=False
+    )
     shown = ["size", "variables", "constraints", "nonzeros", *PHASES, "peak_mib", "not_solve_per_solve"]
     if args.floor:
         shown += ["floor_end_to_end", "end_to_end_per_floor", "peak_per_floor"]

@@ -108,8 +108,12 @@ def build_lp(size: str) -> tuple[highspy.HighsLp, dict]:
     data = generate(Size(nodes, demands, periods, 1))
     scenario = validate_data(*parse_yaml(json.dumps(data), "gen.json"))
     form, seconds = assemble(index_sets(scenario))
-    return highs_lp(form), {"columns": form.num_col, "rows": form.num_row, "nonzeros": int(form.matrix.nnz),
-                            "assemble_s": seconds}
+    return highs_lp(form), {
+        "columns": form.num_col,
+        "rows": form.num_row,
+        "nonzeros": int(form.matrix.nnz),
+        "assemble_s": seconds,
+    }
 
 
 def available(config: dict[str, object]) -> bool:
@@ -132,13 +136,20 @@ def run_once(lp: highspy.HighsLp, config: dict[str, object], time_limit: float) 
     status = highs.modelStatusToString(highs.getModelStatus())
     has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
     return {
-        "seconds": seconds, "cpu_seconds": cpu, "load_before": load, "run_status": str(run_status).split(".")[-1], "status": status,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "load_before": load,
+        "run_status": str(run_status).split(".")[-1],
+        "status": status,
         "objective": float(info.objective_function_value) if has_primal or status == "Optimal" else float("nan"),
-        "simplex_iterations": int(info.simplex_iteration_count), "ipm_iterations": int(info.ipm_iteration_count),
+        "simplex_iterations": int(info.simplex_iteration_count),
+        "ipm_iterations": int(info.ipm_iteration_count),
         "crossover_iterations": int(info.crossover_iteration_count),
         "pdlp_iterations": int(info.pdlp_iteration_count),
-        "basis_valid": bool(highs.getBasis().valid), "dual_valid": bool(highs.getSolution().dual_valid),
-        "primal_status": int(info.primal_solution_status), "dual_status": int(info.dual_solution_status),
+        "basis_valid": bool(highs.getBasis().valid),
+        "dual_valid": bool(highs.getSolution().dual_valid),
+        "primal_status": int(info.primal_solution_status),
+        "dual_status": int(info.dual_solution_status),
         "max_primal_infeasibility": float(info.max_primal_infeasibility),
         "sum_primal_infeasibilities": float(info.sum_primal_infeasibilities),
         "num_primal_infeasibilities": int(info.num_primal_infeasibilities),
@@ -176,21 +187,31 @@ def run_forked(lp: highspy.HighsLp, config: dict[str, object], time_limit: float
     child.join()
     if result is None or "error" in result:
         why = result["error"] if result else f"process ended with exit code {child.exitcode}"
-        return {"seconds": time.perf_counter() - start, "status": "crashed", "objective": float("nan"),
-                "error": why}
+        return {"seconds": time.perf_counter() - start, "status": "crashed", "objective": float("nan"), "error": why}
     return result
 
 
-def measure_size(size: str, configs: list[str], repeats: int, repeat_below: int, time_limit: float,
-                 small_below: int, skipped: set[str], log, persist=None,
-                 known_reference: float = float("nan")) -> tuple[list[dict], dict]:
+def measure_size(
+    size: str,
+    configs: list[str],
+    repeats: int,
+    repeat_below: int,
+    time_limit: float,
+    small_below: int,
+    skipped: set[str],
+    log,
+    persist=None,
+    known_reference: float = float("nan"),
+) -> tuple[list[dict], dict]:
     lp, shape = build_lp(size)
     columns = shape["columns"]
     if columns > repeat_below:
         repeats = 1
     names = [c for c in configs if c not in SMALL_ONLY or columns < small_below]
-    log(f"\n== {size}: {columns:,} columns, {shape['rows']:,} rows, {shape['nonzeros']:,} nonzeros; "
-        f"{repeats} round(s): {', '.join(names)}; load average {os.getloadavg()[0]:.2f}")
+    log(
+        f"\n== {size}: {columns:,} columns, {shape['rows']:,} rows, {shape['nonzeros']:,} nonzeros; "
+        f"{repeats} round(s): {', '.join(names)}; load average {os.getloadavg()[0]:.2f}"
+    )
     runs: list[dict] = []
     timed_out: set[str] = set()
     for round_ in range(repeats):
@@ -198,8 +219,13 @@ def measure_size(size: str, configs: list[str], repeats: int, repeat_below: int,
         for name in names[shift:] + names[:shift]:
             if name in skipped or name in timed_out:
                 continue
-            row = {"size": size, **shape, "config": name, "round": round_ + 1,
-                   **run_forked(lp, CONFIGS[name], time_limit)}
+            row = {
+                "size": size,
+                **shape,
+                "config": name,
+                "round": round_ + 1,
+                **run_forked(lp, CONFIGS[name], time_limit),
+            }
             if row["status"] == "crashed":
                 log(f"  round {round_ + 1} {name:16s} CRASHED after {row['seconds']:.1f} s: {row['error']}")
                 timed_out.add(name)
@@ -208,12 +234,14 @@ def measure_size(size: str, configs: list[str], repeats: int, repeat_below: int,
             runs.append(row)
             if persist:
                 persist(runs)
-            log(f"  round {round_ + 1} {name:16s} {row['seconds']:9.3f} s (cpu {row['cpu_seconds']:8.2f}, load "
+            log(
+                f"  round {round_ + 1} {name:16s} {row['seconds']:9.3f} s (cpu {row['cpu_seconds']:8.2f}, load "
                 f"{row['load_before']:.2f})  {row['status']:>20s}  "
                 f"obj {row['objective']:.10g}  it s/i/x/p {row['simplex_iterations']}/{row['ipm_iterations']}/"
                 f"{row['crossover_iterations']}/{row['pdlp_iterations']}  basis {row['basis_valid']} "
                 f"duals {row['dual_valid']}  max inf p/d {row['max_primal_infeasibility']:.2e}/"
-                f"{row['max_dual_infeasibility']:.2e}")
+                f"{row['max_dual_infeasibility']:.2e}"
+            )
             if row["status"] == "Time limit reached":
                 timed_out.add(name)
     # the reference optimum: median objective of the optimal dual-simplex and ipm+crossover runs
@@ -230,25 +258,46 @@ def summarise(runs: list[dict], skipped_at: dict[tuple[str, str], str]) -> pd.Da
     rows = []
     for (size, config), group in frame.groupby(["size", "config"], sort=False):
         first = group.iloc[0]
-        rows.append({
-            "size": size, "columns": first["columns"], "rows": first["rows"], "nonzeros": first["nonzeros"],
-            "config": config, "options": ", ".join(f"{k}={v}" for k, v in CONFIGS[config].items()),
-            "runs": len(group), "median_s": group["seconds"].median(), "min_s": group["seconds"].min(),
-            "max_s": group["seconds"].max(),
-            "median_cpu_s": group["cpu_seconds"].median(), "max_load_before": group["load_before"].max(), "status": "/".join(sorted(set(group["status"]))),
-            "objective": group["objective"].median(), "reference_objective": first["reference_objective"],
-            "objective_rel_diff": group["objective_rel_diff"].max(),
-            **{k: group[k].median() for k in ("simplex_iterations", "ipm_iterations", "crossover_iterations",
-                                                   "pdlp_iterations")},
-            "basis_valid": bool(group["basis_valid"].fillna(False).all()),
-            "dual_valid": bool(group["dual_valid"].fillna(False).all()),
-            **{k: group[k].max() for k in ("max_primal_infeasibility", "sum_primal_infeasibilities",
-                                           "max_dual_infeasibility", "sum_dual_infeasibilities",
-                                           "max_relative_primal_infeasibility", "max_relative_dual_infeasibility",
-                                           "primal_dual_objective_error")},
-            "threads_option": first["threads_option"],
-            "note": "; ".join(sorted(set(group["error"].dropna()))) if "error" in group else "",
-        })
+        rows.append(
+            {
+                "size": size,
+                "columns": first["columns"],
+                "rows": first["rows"],
+                "nonzeros": first["nonzeros"],
+                "config": config,
+                "options": ", ".join(f"{k}={v}" for k, v in CONFIGS[config].items()),
+                "runs": len(group),
+                "median_s": group["seconds"].median(),
+                "min_s": group["seconds"].min(),
+                "max_s": group["seconds"].max(),
+                "median_cpu_s": group["cpu_seconds"].median(),
+                "max_load_before": group["load_before"].max(),
+                "status": "/".join(sorted(set(group["status"]))),
+                "objective": group["objective"].median(),
+                "reference_objective": first["reference_objective"],
+                "objective_rel_diff": group["objective_rel_diff"].max(),
+                **{
+                    k: group[k].median()
+                    for k in ("simplex_iterations", "ipm_iterations", "crossover_iterations", "pdlp_iterations")
+                },
+                "basis_valid": bool(group["basis_valid"].fillna(False).all()),
+                "dual_valid": bool(group["dual_valid"].fillna(False).all()),
+                **{
+                    k: group[k].max()
+                    for k in (
+                        "max_primal_infeasibility",
+                        "sum_primal_infeasibilities",
+                        "max_dual_infeasibility",
+                        "sum_dual_infeasibilities",
+                        "max_relative_primal_infeasibility",
+                        "max_relative_dual_infeasibility",
+                        "primal_dual_objective_error",
+                    )
+                },
+                "threads_option": first["threads_option"],
+                "note": "; ".join(sorted(set(group["error"].dropna()))) if "error" in group else "",
+            }
+        )
     for (size, config), note in skipped_at.items():
         rows.append({"size": size, "config": config, "runs": 0, "status": "not run", "note": note})
     return pd.DataFrame(rows)
@@ -279,10 +328,17 @@ def merge(path: Path, new: pd.DataFrame) -> pd.DataFrame:
     (a 'not run' row never replaces a measured one)."""
     if path.exists() and not new.empty:
         old = pd.read_csv(path)
-        measured = set(zip(new.loc[new.get("runs", pd.Series(1, index=new.index)) != 0, "size"],
-                           new.loc[new.get("runs", pd.Series(1, index=new.index)) != 0, "config"]))
-        old_measured = set(zip(old["size"], old["config"])) if "runs" not in old else \
-            set(zip(old.loc[old["runs"] != 0, "size"], old.loc[old["runs"] != 0, "config"]))
+        measured = set(
+            zip(
+                new.loc[new.get("runs", pd.Series(1, index=new.index)) != 0, "size"],
+                new.loc[new.get("runs", pd.Series(1, index=new.index)) != 0, "config"],
+            )
+        )
+        old_measured = (
+            set(zip(old["size"], old["config"]))
+            if "runs" not in old
+            else set(zip(old.loc[old["runs"] != 0, "size"], old.loc[old["runs"] != 0, "config"]))
+        )
         keep_new = [(sz, c) in measured or (sz, c) not in old_measured for sz, c in zip(new["size"], new["config"])]
         new = new[keep_new]
         replaced = set(zip(new["size"], new["config"]))
@@ -308,11 +364,27 @@ def print_tables(table: pd.DataFrame, log) -> None:
     log("\nratio to the 50,000-column rule (dual below 50,000 columns, ipm_xover from there):")
     log(ratio[order].to_string(float_format=lambda x: f"{x:.2f}"))
     if ran["project_default"].ne("").any():
-        log("\nthe project's default now (model.solve.default_algorithm): "
-            + ", ".join(f"{s} {d}" for s, d in ran.groupby("size", sort=False)["project_default"].first().items()))
-    cols = ["size", "config", "runs", "median_s", "status", "objective_rel_diff", "simplex_iterations",
-            "ipm_iterations", "crossover_iterations", "pdlp_iterations", "basis_valid", "dual_valid",
-            "max_primal_infeasibility", "max_dual_infeasibility", "note"]
+        log(
+            "\nthe project's default now (model.solve.default_algorithm): "
+            + ", ".join(f"{s} {d}" for s, d in ran.groupby("size", sort=False)["project_default"].first().items())
+        )
+    cols = [
+        "size",
+        "config",
+        "runs",
+        "median_s",
+        "status",
+        "objective_rel_diff",
+        "simplex_iterations",
+        "ipm_iterations",
+        "crossover_iterations",
+        "pdlp_iterations",
+        "basis_valid",
+        "dual_valid",
+        "max_primal_infeasibility",
+        "max_dual_infeasibility",
+        "note",
+    ]
     log("\ndetail:")
     log(table[cols].to_string(index=False, float_format=lambda x: f"{x:.3g}"))
 
@@ -323,8 +395,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="rounds per size up to --repeat-below columns")
     parser.add_argument("--repeat-below", type=int, default=120_000, help="columns; larger sizes run once")
     parser.add_argument("--time-limit", type=float, default=600.0, help="seconds, per run")
-    parser.add_argument("--small-below", type=int, default=BRIEF_IPM_FROM_COLUMNS,
-                        help="columns; the small-only configurations run below this")
+    parser.add_argument(
+        "--small-below",
+        type=int,
+        default=BRIEF_IPM_FROM_COLUMNS,
+        help="columns; the small-only configurations run below this",
+    )
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     parser.add_argument("--no-skip", action="store_true", help="keep running a configuration after a time-out")
     parser.add_argument("--out", default=str(OUT / "solvers.csv"))
@@ -336,9 +412,11 @@ def main() -> None:
     configs = [c for c in args.configs if available(CONFIGS[c])]
     for c in set(args.configs) - set(configs):
         log(f"{c}: this HiGHS build refuses {CONFIGS[c]}; not run")
-    log(f"HiGHS {highspy.Highs().version()}, highspy {metadata.version('highspy')}, threads option 0 "
+    log(
+        f"HiGHS {highspy.Highs().version()}, highspy {metadata.version('highspy')}, threads option 0 "
         f"(automatic), {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
-        f"time limit {args.time_limit:g} s")
+        f"time limit {args.time_limit:g} s"
+    )
 
     out = Path(args.out)
     runs_out = out.with_name(out.stem + "-runs.csv")
@@ -350,11 +428,22 @@ def main() -> None:
     skipped: set[str] = set()
     skipped_at: dict[tuple[str, str], str] = {}
     for size in args.sizes:
+
         def persist(partial: list[dict]) -> None:  # each run as it ends: survives a crash
             merge(runs_out, pd.DataFrame(all_runs + partial)).to_csv(runs_out, index=False)
 
-        runs, meta = measure_size(size, configs, args.repeats, args.repeat_below, args.time_limit,
-                                  args.small_below, skipped, log, persist, known.get(size, float("nan")))
+        runs, meta = measure_size(
+            size,
+            configs,
+            args.repeats,
+            args.repeat_below,
+            args.time_limit,
+            args.small_below,
+            skipped,
+            log,
+            persist,
+            known.get(size, float("nan")),
+        )
         for name in meta["names"]:
             if name in skipped:
                 skipped_at[(size, name)] = "not run: timed out or crashed at a smaller size"

@@ -17,6 +17,21 @@ from model.scenario import Scenario, load_scenario, read_scenario
 from model.scenario.overrides import Change, Override, apply_overrides, resolve
 from model.solve import SolveOptions
 
-__all__ = ["Change", "E2EError", "Outcome", "Override", "Problem", "Scenario", "ScenarioError", "SolveOptions",
-           "apply_overrides", "load_scenario", "optimise", "optimise_options", "read_run", "read_scenario", "resolve",
-           "write_run"]
+__all__ = [
+    "Change",
+    "E2EError",
+    "Outcome",
+    "Override",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "SolveOptions",
+    "apply_overrides",
+    "load_scenario",
+    "optimise",
+    "optimise_options",
+    "read_run",
+    "read_scenario",
+    "resolve",
+    "write_run",
+]

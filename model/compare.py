@@ -49,15 +49,30 @@ MARKER = "comparison.json"
 
 TABLE_NAMES = ("inputs", "totals", "bridge", "staffing", "routing", "demand_kpis")
 
-RESULTS_NEEDED = ("costs", "staffing", "work", "flows", "stock", "demand_kpis", "cost_to_serve", "cost_to_serve_by_stage")
+RESULTS_NEEDED = (
+    "costs",
+    "staffing",
+    "work",
+    "flows",
+    "stock",
+    "demand_kpis",
+    "cost_to_serve",
+    "cost_to_serve_by_stage",
+)
 
 _MONEY = "{currency}"
 UNITS: dict[str, dict[str, str]] = {
     "inputs": {"delta": "the field's unit (new - old; numbers only)"},
     "totals": {"cost_a": _MONEY, "cost_b": _MONEY, "change": _MONEY},
     "bridge": {name: _MONEY for name in ("cost_a", "cost_b", "change", "volume", "rate", "mix", "routing")},
-    "staffing": {"fte_a": "FTE", "fte_b": "FTE", "fte_change": "FTE",
-                 "cost_a": _MONEY, "cost_b": _MONEY, "cost_change": _MONEY},
+    "staffing": {
+        "fte_a": "FTE",
+        "fte_b": "FTE",
+        "fte_change": "FTE",
+        "cost_a": _MONEY,
+        "cost_b": _MONEY,
+        "cost_change": _MONEY,
+    },
     "routing": {"units_a": "unit", "units_b": "unit", "change": "unit"},
     "demand_kpis": {
         **{f"{k}_{s}": "unit" for k in ("volume", "served") for s in ("a", "b", "change")},
@@ -73,8 +88,19 @@ COLUMNS: dict[str, list[str]] = {
     "inputs": ["path", "change", "old", "new", "delta"],
     "totals": ["stage", "category", "cost_a", "cost_b", "change", "currency"],
     "bridge": ["stage", "cost_a", "cost_b", "change", "volume", "rate", "mix", "routing", "currency"],
-    "staffing": ["stage", "node", "role", "period", "fte_a", "fte_b", "fte_change", "cost_a", "cost_b",
-                 "cost_change", "currency"],
+    "staffing": [
+        "stage",
+        "node",
+        "role",
+        "period",
+        "fte_a",
+        "fte_b",
+        "fte_change",
+        "cost_a",
+        "cost_b",
+        "cost_change",
+        "currency",
+    ],
     "routing": ["demand", "kind", "where", "stage", "units_a", "units_b", "change"],
     "demand_kpis": ["demand", "period", *UNITS["demand_kpis"], "currency"],
 }
@@ -130,21 +156,29 @@ class Comparison:
 
     def units(self) -> dict[str, dict[str, str]]:
         """UNITS with this comparison's currency and time unit filled in."""
-        return {table: {c: u.format(currency=self.currency, time_unit=self.time_unit) for c, u in units.items()}
-                for table, units in UNITS.items()}
+        return {
+            table: {c: u.format(currency=self.currency, time_unit=self.time_unit) for c, u in units.items()}
+            for table, units in UNITS.items()
+        }
 
 
 # ---- reading ---------------------------------------------------------------------------------------
+
 
 def load_run(folder: str | Path) -> Run:
     """A run folder's summary, tables and scenario; CompareError when the folder is not a run."""
     folder = Path(folder)
     missing = [name for name in ("summary.json", "scenario.yaml") if not (folder / name).is_file()]
     if not folder.is_dir() or missing:
-        what = "does not exist" if not folder.exists() else (
-            "is not a folder" if not folder.is_dir() else f"has no {' and no '.join(missing)}")
-        raise CompareError(f"{folder} is not a run folder: it {what}. A run folder is what `e2eopt solve` "
-                           "writes (runs/<timestamp>-<scenario>/).")
+        what = (
+            "does not exist"
+            if not folder.exists()
+            else ("is not a folder" if not folder.is_dir() else f"has no {' and no '.join(missing)}")
+        )
+        raise CompareError(
+            f"{folder} is not a run folder: it {what}. A run folder is what `e2eopt solve` "
+            "writes (runs/<timestamp>-<scenario>/)."
+        )
     try:
         summary, tables = read_run(folder)
         raw = (folder / "scenario.yaml").read_bytes()
@@ -158,6 +192,7 @@ def load_run(folder: str | Path) -> Run:
 
 
 # ---- the comparison ---------------------------------------------------------------------------------
+
 
 def compare(run_a: str | Path, run_b: str | Path, top: int | None = 20) -> Comparison:
     """Run B against run A. `top`: how many routing shifts to keep, the largest first (None: all)."""
@@ -177,16 +212,17 @@ def compare(run_a: str | Path, run_b: str | Path, top: int | None = 20) -> Compa
         for frame in frames.values():
             if "currency" in frame.columns:
                 frame["currency"] = currency
-    return Comparison(a.folder, b.folder, a.status, b.status, currency, str(time_unit), inputs,
-                      notes=notes, **frames)
+    return Comparison(a.folder, b.folder, a.status, b.status, currency, str(time_unit), inputs, notes=notes, **frames)
 
 
 def _common_units(a: Run, b: Run) -> tuple[str, str]:
     """The currency and time unit both runs share; CompareError when they differ."""
     for key, what in (("currency", "currencies"), ("time_unit", "time units")):
         if a.summary.get(key) != b.summary.get(key):
-            raise CompareError(f"cannot compare runs in different {what}: {a.folder} is in {a.summary.get(key)}, "
-                               f"{b.folder} in {b.summary.get(key)}. Convert one scenario and solve it again.")
+            raise CompareError(
+                f"cannot compare runs in different {what}: {a.folder} is in {a.summary.get(key)}, "
+                f"{b.folder} in {b.summary.get(key)}. Convert one scenario and solve it again."
+            )
     return str(a.summary.get("currency")), str(a.summary.get("time_unit"))
 
 
@@ -194,14 +230,17 @@ def _status_notes(a: Run, b: Run) -> list[str]:
     notes = []
     for label, run in (("A", a), ("B", b)):
         if not run.has_results:
-            notes.append(f"Run {label} ({run.folder.name}) has no result tables (status {run.status}): "
-                         "only the inputs are compared.")
+            notes.append(
+                f"Run {label} ({run.folder.name}) has no result tables (status {run.status}): "
+                "only the inputs are compared."
+            )
     if a.has_results and b.has_results and a.scenario.periods != b.scenario.periods:
         notes.append("The runs have different periods: costs and volumes are compared over each run's horizon.")
     return notes
 
 
 # ---- inputs -----------------------------------------------------------------------------------------
+
 
 def diff_inputs(old: Any, new: Any) -> pd.DataFrame:
     """Every field that differs between two parsed scenario files: path, change, old, new, delta.
@@ -271,12 +310,14 @@ def _text(value: Any) -> str:
 
 # ---- costs and the bridge -----------------------------------------------------------------------------
 
+
 def _stage_order(a: Run, b: Run) -> list[str]:
     return list(dict.fromkeys([*b.scenario.stages, *a.scenario.stages]))
 
 
 def cost_totals(a: Run, b: Run) -> pd.DataFrame:
     """Cost by stage and category over the horizon (rows non-zero in either run), A, B and B - A."""
+
     def by(run: Run) -> pd.Series:
         return run.tables["costs"].groupby(["stage", "category"]).amount.sum()
 
@@ -284,8 +325,9 @@ def cost_totals(a: Run, b: Run) -> pd.DataFrame:
     frame["change"] = frame.cost_b - frame.cost_a
     stage_rank = {s: i for i, s in enumerate(_stage_order(a, b))}
     category_rank = {c: i for i, c in enumerate(COST_TABLE)}
-    frame = frame.sort_values(["stage", "category"], key=lambda c: c.map(stage_rank if c.name == "stage"
-                                                                          else category_rank))
+    frame = frame.sort_values(
+        ["stage", "category"], key=lambda c: c.map(stage_rank if c.name == "stage" else category_rank)
+    )
     frame["currency"] = ""
     return frame.reset_index(drop=True)[COLUMNS["totals"]]
 
@@ -364,8 +406,11 @@ def prices(scenario: Scenario) -> pd.DataFrame:
     does not exist (no overtime section, backlog or unmet not allowed) has no row."""
     rows: list[tuple[str, str, str, float]] = []
     for name, role in scenario.roles.items():
-        rows += [("labour", name, "", role.cost_per_fte), ("hiring", name, "", role.hire_cost),
-                 ("layoffs", name, "", role.layoff_cost)]
+        rows += [
+            ("labour", name, "", role.cost_per_fte),
+            ("hiring", name, "", role.hire_cost),
+            ("layoffs", name, "", role.layoff_cost),
+        ]
         if role.overtime is not None:
             rows.append(("overtime", name, "", role.overtime.cost_per_hour))
     for name, node in scenario.nodes.items():
@@ -374,8 +419,11 @@ def prices(scenario: Scenario) -> pd.DataFrame:
             rows.append(("holding", name, "", node.stock.holding_cost))
     rows += [("handoffs", arc.key, "", arc.cost) for arc in scenario.arcs]
     for name, demand in scenario.demands.items():
-        rows += [(category, name, "", price) for category, price in
-                 (("backlog", demand.backlog_cost), ("unmet", demand.unmet_penalty)) if price is not None]
+        rows += [
+            (category, name, "", price)
+            for category, price in (("backlog", demand.backlog_cost), ("unmet", demand.unmet_penalty))
+            if price is not None
+        ]
     return pd.DataFrame(rows, columns=["category", "key", "mode", "price"])
 
 
@@ -384,23 +432,44 @@ def cost_items(run: Run) -> pd.DataFrame:
     tables, scenario = run.tables, run.scenario
     stage_of = {name: node.stage for name, node in scenario.nodes.items()}
     staffing = tables["staffing"]
-    parts = [staffing[["stage", "role"]].rename(columns={"role": "key"})
-             .assign(category=category, mode="", quantity=staffing[column].to_numpy())
-             for category, column in _STAFF_ITEMS.items()]
+    parts = [
+        staffing[["stage", "role"]]
+        .rename(columns={"role": "key"})
+        .assign(category=category, mode="", quantity=staffing[column].to_numpy())
+        for category, column in _STAFF_ITEMS.items()
+    ]
     work = tables["work"]
-    parts.append(work[["stage", "node", "mode"]].rename(columns={"node": "key"})
-                 .assign(category="processing", quantity=work.units.to_numpy()))
+    parts.append(
+        work[["stage", "node", "mode"]]
+        .rename(columns={"node": "key"})
+        .assign(category="processing", quantity=work.units.to_numpy())
+    )
     flows = tables["flows"]
-    parts.append(pd.DataFrame({"stage": flows["to"].map(stage_of), "key": flows.arc, "mode": "",
-                               "category": "handoffs", "quantity": flows.units}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "stage": flows["to"].map(stage_of),
+                "key": flows.arc,
+                "mode": "",
+                "category": "handoffs",
+                "quantity": flows.units,
+            }
+        )
+    )
     stock = tables["stock"]
-    parts.append(pd.DataFrame({"stage": stock.stage, "key": stock.node, "mode": "", "category": "holding",
-                               "quantity": stock.closing}))
+    parts.append(
+        pd.DataFrame(
+            {"stage": stock.stage, "key": stock.node, "mode": "", "category": "holding", "quantity": stock.closing}
+        )
+    )
     kpis = tables["demand_kpis"]
     origin_stage = kpis.demand.map({d: stage_of[spec.origin] for d, spec in scenario.demands.items()})
     for category, column in (("backlog", "backlog"), ("unmet", "unmet")):
-        parts.append(pd.DataFrame({"stage": origin_stage, "key": kpis.demand, "mode": "", "category": category,
-                                   "quantity": kpis[column]}))
+        parts.append(
+            pd.DataFrame(
+                {"stage": origin_stage, "key": kpis.demand, "mode": "", "category": category, "quantity": kpis[column]}
+            )
+        )
     items = pd.concat(parts, ignore_index=True)
     return items[items.quantity != 0]
 
@@ -420,24 +489,31 @@ def rate_effect(a: Run, b: Run, notes: list[str] | None = None) -> pd.Series:
     costs = stage_costs(b).reindex(repriced.index.union(stage_costs(b).index), fill_value=0.0)
     gap = (repriced.reindex(costs.index, fill_value=0.0) - costs).abs()
     if notes is not None and (items.price.isna().any() or (gap > 1e-6 * (1.0 + costs.abs())).any()):
-        notes.append(f"Run B's tables do not reprice exactly with its scenario.yaml (largest gap "
-                     f"{gap.max():,.2f} in stage {gap.idxmax()}): the rate effect is approximate, routing takes "
-                     "the rest.")
+        notes.append(
+            f"Run B's tables do not reprice exactly with its scenario.yaml (largest gap "
+            f"{gap.max():,.2f} in stage {gap.idxmax()}): the rate effect is approximate, routing takes "
+            "the rest."
+        )
     return ((items.price - items.price_a) * items.quantity).groupby(items.stage).sum()
 
 
 # ---- cost-to-serve by stage (run A), for the mix effect -------------------------------------------
+
 
 def cost_to_serve_by_stage(run: Run) -> pd.DataFrame:
     """Cost allocated to each demand in each stage over the horizon: (demand, stage, cost), from the
     run's cost_to_serve_by_stage table. Staff cost no demand caused (`(unallocated)`) is left out."""
     table = run.tables["cost_to_serve_by_stage"]
     table = table[table.demand != UNALLOCATED]
-    return (table.groupby(["demand", "stage"], sort=False, as_index=False).cost_to_serve.sum()
-            .rename(columns={"cost_to_serve": "cost"}))
+    return (
+        table.groupby(["demand", "stage"], sort=False, as_index=False)
+        .cost_to_serve.sum()
+        .rename(columns={"cost_to_serve": "cost"})
+    )
 
 
 # ---- staffing, routing, service -------------------------------------------------------------------------
+
 
 def _side_by_side(frame_a: pd.DataFrame, frame_b: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
     """Outer join on keys: B's rows in B's order, then rows only A has; `<value>_a`, `<value>_b`
@@ -453,7 +529,10 @@ def staffing_change(a: Run, b: Run) -> pd.DataFrame:
     """FTE and staff cost per node, role and period: A, B and B - A (a role a run lacks has 0 FTE)."""
     keys = ["node", "role", "period"]
     frame = _side_by_side(a.tables["staffing"], b.tables["staffing"], keys, ["fte", "cost"])
-    stage_of = {**{n: x.stage for n, x in a.scenario.nodes.items()}, **{n: x.stage for n, x in b.scenario.nodes.items()}}
+    stage_of = {
+        **{n: x.stage for n, x in a.scenario.nodes.items()},
+        **{n: x.stage for n, x in b.scenario.nodes.items()},
+    }
     frame["stage"] = frame.node.map(stage_of)
     for value in ("fte", "cost"):
         frame[[f"{value}_a", f"{value}_b"]] = frame[[f"{value}_a", f"{value}_b"]].fillna(0.0)
@@ -466,12 +545,20 @@ def _placements(run: Run) -> pd.DataFrame:
     """Units of each demand per node and mode (work) and per arc (hand-offs), over the horizon."""
     work = run.tables["work"].groupby(["demand", "stage", "node", "mode"], sort=False, as_index=False).units.sum()
     where = np.where(work.node == work["mode"], work.node, work.node + " (" + work["mode"] + ")")
-    work = pd.DataFrame({"demand": work.demand, "kind": "work", "where": where, "stage": work.stage,
-                         "units": work.units})
+    work = pd.DataFrame(
+        {"demand": work.demand, "kind": "work", "where": where, "stage": work.stage, "units": work.units}
+    )
     stage_of = {name: node.stage for name, node in run.scenario.nodes.items()}
     flows = run.tables["flows"].groupby(["demand", "arc", "to"], sort=False, as_index=False).units.sum()
-    flows = pd.DataFrame({"demand": flows.demand, "kind": "hand-off", "where": flows.arc,
-                          "stage": flows["to"].map(stage_of), "units": flows.units})
+    flows = pd.DataFrame(
+        {
+            "demand": flows.demand,
+            "kind": "hand-off",
+            "where": flows.arc,
+            "stage": flows["to"].map(stage_of),
+            "units": flows.units,
+        }
+    )
     return pd.concat([work, flows], ignore_index=True)
 
 
@@ -507,6 +594,7 @@ def demand_kpi_change(a: Run, b: Run) -> pd.DataFrame:
 
 # ---- writing --------------------------------------------------------------------------------------------
 
+
 def default_folder(run_a: str | Path, run_b: str | Path) -> Path:
     """`<RUN_B>/compare-<RUN_A folder name>/`: the comparison lives with the run it explains."""
     return Path(run_b) / f"compare-{Path(run_a).resolve().name}"
@@ -537,9 +625,17 @@ def write_comparison(comparison: Comparison, folder: str | Path) -> Path:
 
 
 def _description(comparison: Comparison) -> dict:
-    return {"run_a": str(comparison.run_a), "run_b": str(comparison.run_b), "status_a": comparison.status_a,
-            "status_b": comparison.status_b, "currency": comparison.currency, "time_unit": comparison.time_unit,
-            "notes": comparison.notes, "tables": list(TABLE_NAMES), "units": comparison.units()}
+    return {
+        "run_a": str(comparison.run_a),
+        "run_b": str(comparison.run_b),
+        "status_a": comparison.status_a,
+        "status_b": comparison.status_b,
+        "currency": comparison.currency,
+        "time_unit": comparison.time_unit,
+        "notes": comparison.notes,
+        "tables": list(TABLE_NAMES),
+        "units": comparison.units(),
+    }
 
 
 def _replace(staging: Path, folder: Path) -> None:

@@ -41,8 +41,15 @@ import pandas as pd
 from model.explain.sensitivity import RatioTest
 from model.lp import LinearModel
 from model.resolver import Resolver, Solved
-from model.runs import (json_default, move_into_place, new_run_folder_name, package_version, package_versions, sha256,
-                        write_table)
+from model.runs import (
+    json_default,
+    move_into_place,
+    new_run_folder_name,
+    package_version,
+    package_versions,
+    sha256,
+    write_table,
+)
 from model.scenario.loader import closest
 from model.scenario.schema import Scenario
 from model.solve import Solution, SolveOptions
@@ -77,9 +84,24 @@ UNITS_ZERO = 1e-6
 RANGE_TOLERANCE = 1e-7
 """A neighbour this close (relative) to an end of a basis range counts as inside it."""
 
-COLUMNS = ["field", "demands", "target", "status", "total_cost", "marginal_cost", "slope_left", "slope_right",
-           "basis_from", "basis_to", "basis_unchanged_to_next", "dual_check", "dual_consistent", "backlog", "unmet",
-           "currency"]
+COLUMNS = [
+    "field",
+    "demands",
+    "target",
+    "status",
+    "total_cost",
+    "marginal_cost",
+    "slope_left",
+    "slope_right",
+    "basis_from",
+    "basis_to",
+    "basis_unchanged_to_next",
+    "dual_check",
+    "dual_consistent",
+    "backlog",
+    "unmet",
+    "currency",
+]
 """`dual_check`: `equal` (a neighbour lies inside the basis range and its slope equals the marginal
 cost; any other neighbour's slope bounds it), `between` (no neighbour inside the range; the marginal
 cost lies between the one-sided slopes), `backlog/unmet` (no test applies: see below), `queues` (no test applies:
@@ -98,14 +120,22 @@ loads), and whose basis range is that LP's, not the point's: no slope is compare
 left empty; the marginal cost is that of the last LP, exact to first order at the point."""
 
 PER_STEP = {"min_quality": "{currency} per percentage point", "max_response_time": "{currency} per {time_unit}"}
-MEANING = {"min_quality": "cost of raising min_quality by one point",
-           "max_response_time": "cost of tightening max_response_time by one {time_unit}"}
+MEANING = {
+    "min_quality": "cost of raising min_quality by one point",
+    "max_response_time": "cost of tightening max_response_time by one {time_unit}",
+}
 TARGET_UNIT = {"min_quality": "share done right", "max_response_time": "{time_unit}"}
 
 UNITS: dict[str, dict[str, str]] = {
-    field: {"target": TARGET_UNIT[field], "total_cost": "{currency}",
-            **{c: f"{PER_STEP[field]} ({MEANING[field]})" for c in ("marginal_cost", "slope_left", "slope_right")},
-            "basis_from": TARGET_UNIT[field], "basis_to": TARGET_UNIT[field], "backlog": "unit", "unmet": "unit"}
+    field: {
+        "target": TARGET_UNIT[field],
+        "total_cost": "{currency}",
+        **{c: f"{PER_STEP[field]} ({MEANING[field]})" for c in ("marginal_cost", "slope_left", "slope_right")},
+        "basis_from": TARGET_UNIT[field],
+        "basis_to": TARGET_UNIT[field],
+        "backlog": "unit",
+        "unmet": "unit",
+    }
     for field in FIELDS
 }
 """Column units per varied field; `frontier_units` fills in the scenario's currency and time unit."""
@@ -117,6 +147,7 @@ def frontier_units(field: str, currency: str, time_unit: str) -> dict[str, str]:
 
 # --- the --vary grammar ----------------------------------------------------------------------------
 
+
 def parse_vary(spec: str) -> tuple[str, list[float]]:
     """`field=start:stop:step` (stop included when the steps reach it) or `field=v1,v2,...`.
 
@@ -125,8 +156,9 @@ def parse_vary(spec: str) -> tuple[str, list[float]]:
     """
     field, sep, values = (part.strip() for part in spec.partition("="))
     if not sep or not values:
-        raise ValueError(f"--vary {spec!r}: expected FIELD=START:STOP:STEP or FIELD=V1,V2,... "
-                         f"(e.g. min_quality=0.90:0.99:0.01)")
+        raise ValueError(
+            f"--vary {spec!r}: expected FIELD=START:STOP:STEP or FIELD=V1,V2,... (e.g. min_quality=0.90:0.99:0.01)"
+        )
     if field not in FIELDS:
         raise ValueError(f"--vary {spec!r}: cannot vary {field!r}. {closest(field, FIELDS)}")
     numbers = _range(spec, values) if ":" in values else [_decimal(spec, v) for v in values.split(",")]
@@ -160,6 +192,7 @@ def _range(spec: str, text: str) -> list[Decimal]:
 
 # --- inputs ----------------------------------------------------------------------------------------
 
+
 def varied_demands(scenario: Scenario, field: str, demands: Sequence[str] | None) -> list[str]:
     """The demands whose `field` the frontier sets: all of them for None (the whole-chain variant,
     which adds the target where a demand has none); otherwise each must exist and already have the
@@ -176,8 +209,10 @@ def varied_demands(scenario: Scenario, field: str, demands: Sequence[str] | None
             problems.append(f"unknown demand {name!r}. {closest(name, scenario.demands)}")
         elif getattr(scenario.demands[name], field) is None:
             having = [d for d, spec in scenario.demands.items() if getattr(spec, field) is not None]
-            problems.append(f"demand {name!r} has no {field} target to vary (demands with one: "
-                            f"{', '.join(having) or 'none'}); vary every demand to set it on all")
+            problems.append(
+                f"demand {name!r} has no {field} target to vary (demands with one: "
+                f"{', '.join(having) or 'none'}); vary every demand to set it on all"
+            )
     if problems:
         raise ValueError("; ".join(problems))
     return list(dict.fromkeys(demands))
@@ -207,8 +242,9 @@ def variant(scenario: Scenario, field: str, demands: Sequence[str], value: float
 FAMILY = {"min_quality": "quality_target", "max_response_time": "response_time_target"}
 
 
-def marginal_cost(model: LinearModel, solution: Solution, kpis: pd.DataFrame, field: str,
-                  demands: Sequence[str]) -> float:
+def marginal_cost(
+    model: LinearModel, solution: Solution, kpis: pd.DataFrame, field: str, demands: Sequence[str]
+) -> float:
     """Cost of one step of the target in business terms (ORIENTATION x STEP x d cost / d field), from
     the duals of the varied demands' target rows in every period.
 
@@ -228,8 +264,9 @@ def marginal_cost(model: LinearModel, solution: Solution, kpis: pd.DataFrame, fi
     return ORIENTATION[field] * STEP[field] * float((sign * dual * served).sum()) + 0.0
 
 
-def _target_rows(model: LinearModel, solution: Solution, kpis: pd.DataFrame, field: str,
-                 demands: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
+def _target_rows(
+    model: LinearModel, solution: Solution, kpis: pd.DataFrame, field: str, demands: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Duals and units served of the varied demands' target rows, or None when there are none."""
     block = FAMILY[field]
     if block not in model.blocks or block not in solution.rows:
@@ -243,8 +280,9 @@ def _target_rows(model: LinearModel, solution: Solution, kpis: pd.DataFrame, fie
     return solution.rows[block].dual[select], served.reindex(keys).to_numpy(dtype=float)
 
 
-def basis_range(model: LinearModel, solution: Solution, field: str, demands: Sequence[str],
-                value: float) -> tuple[float, float]:
+def basis_range(
+    model: LinearModel, solution: Solution, field: str, demands: Sequence[str], value: float
+) -> tuple[float, float]:
     """The target values over which the point's optimal basis stays optimal when the target moves in
     every period and for every varied demand at once: the ratio test of parametric right-hand-side
     analysis (model.explain.sensitivity's), with each row's bound moving by d(bound) / d(field):
@@ -260,8 +298,9 @@ def basis_range(model: LinearModel, solution: Solution, field: str, demands: Seq
         return DOMAIN[field]  # no target row anywhere: nothing to leave
     labels = model.blocks[block].labels
     sets = model.sets
-    volume = sets.volumes[pd.Index(sets.demands.demand).get_indexer(labels.demand),
-                          pd.Index(sets.periods).get_indexer(labels.period)]
+    volume = sets.volumes[
+        pd.Index(sets.demands.demand).get_indexer(labels.demand), pd.Index(sets.periods).get_indexer(labels.period)
+    ]
     moving = np.flatnonzero(labels.demand.isin(list(demands)).to_numpy() & (volume > 0))
     if not len(moving):
         return DOMAIN[field]
@@ -280,8 +319,9 @@ def _clip(end: float, value: float, bound: float, upper: bool = False) -> float:
     return min(end, bound) if upper else max(end, bound)
 
 
-def _solve_series(variants: Sequence[Scenario], options: SolveOptions | None,
-                  integer_staff: bool | None) -> Iterator[Solved]:
+def _solve_series(
+    variants: Sequence[Scenario], options: SolveOptions | None, integer_staff: bool | None
+) -> Iterator[Solved]:
     """Each point warm-started from the one before, keeping its model and solution: the basis range
     needs them (the basis statuses come with HiGHS's ranging)."""
     if not variants:
@@ -294,9 +334,16 @@ def _solve_series(variants: Sequence[Scenario], options: SolveOptions | None,
 
 def _point(solved: Solved, field: str, demands: Sequence[str], value: float) -> dict[str, object]:
     outcome, model, solution = solved.outcome, solved.model, solved.solution
-    row: dict[str, object] = {"target": value, "status": outcome.status, "total_cost": math.nan,
-                              "marginal_cost": math.nan, "basis_from": math.nan, "basis_to": math.nan,
-                              "backlog": math.nan, "unmet": math.nan}
+    row: dict[str, object] = {
+        "target": value,
+        "status": outcome.status,
+        "total_cost": math.nan,
+        "marginal_cost": math.nan,
+        "basis_from": math.nan,
+        "basis_to": math.nan,
+        "backlog": math.nan,
+        "unmet": math.nan,
+    }
     queued = model is not None and len(model.sets.queues) > 0
     row["queues"] = queued
     if outcome.status == "optimal" and outcome.tables and model is not None and solution is not None:
@@ -306,15 +353,28 @@ def _point(solved: Solved, field: str, demands: Sequence[str], value: float) -> 
         kpis = kpis[kpis.demand.isin(list(demands))]
         if abs(marginal) <= ROUND_OFF * max(1.0, abs(outcome.objective)):
             marginal = 0.0  # round-off in the duals
-        row.update(total_cost=float(outcome.objective), marginal_cost=marginal, basis_from=low, basis_to=high,
-                   backlog=float(kpis.backlog.sum()), unmet=float(kpis.unmet.sum()))
+        row.update(
+            total_cost=float(outcome.objective),
+            marginal_cost=marginal,
+            basis_from=low,
+            basis_to=high,
+            backlog=float(kpis.backlog.sum()),
+            unmet=float(kpis.unmet.sum()),
+        )
     return row
 
 
 # --- the series ------------------------------------------------------------------------------------
 
-def frontier(scenario: Scenario, field: Target, values: Sequence[float], demands: Sequence[str] | None = None,
-             options: SolveOptions | None = None, integer_staff: bool | None = None) -> pd.DataFrame:
+
+def frontier(
+    scenario: Scenario,
+    field: Target,
+    values: Sequence[float],
+    demands: Sequence[str] | None = None,
+    options: SolveOptions | None = None,
+    integer_staff: bool | None = None,
+) -> pd.DataFrame:
     """Total cost and marginal cost of `field` at each of `values` (sorted, distinct), for `demands`
     (None: every demand, all set to the same value). One row per point, columns COLUMNS, units in
     `frame.attrs["units"]` (`frontier_units`). ValueError for a field, demand or value it cannot vary.
@@ -325,7 +385,12 @@ def frontier(scenario: Scenario, field: Target, values: Sequence[float], demands
     names = varied_demands(scenario, field, demands)
     targets = check_values(field, values)
     variants = [variant(scenario, field, names, v) for v in targets]  # every value checked before solving
-    points = pd.DataFrame([_point(solved, field, names, t) for solved, t in zip(_solve_series(variants, options, integer_staff), targets, strict=True)])
+    points = pd.DataFrame(
+        [
+            _point(solved, field, names, t)
+            for solved, t in zip(_solve_series(variants, options, integer_staff), targets, strict=True)
+        ]
+    )
     table = cross_check(points, field)
     table.insert(0, "field", field)
     table.insert(1, "demands", "all" if demands is None else ",".join(names))
@@ -424,8 +489,15 @@ FILES = ("frontier.csv", "frontier.parquet", "summary.json", "scenario.yaml")
 PLOTS = ("frontier.png", "frontier.svg")
 
 
-def write_frontier(table: pd.DataFrame, scenario: Scenario, scenario_bytes: bytes, source: str,
-                   out_dir: str | Path = "runs", command: list[str] | None = None, plot: bool = False) -> Path:
+def write_frontier(
+    table: pd.DataFrame,
+    scenario: Scenario,
+    scenario_bytes: bytes,
+    source: str,
+    out_dir: str | Path = "runs",
+    command: list[str] | None = None,
+    plot: bool = False,
+) -> Path:
     """Write `<timestamp>-<scenario>-frontier-<field>/` under `out_dir` (FILES, and PLOTS with `plot`),
     filled under a temporary name and renamed into place, as a run folder is (model.runs)."""
     out_dir = Path(out_dir)
@@ -446,8 +518,9 @@ def write_frontier(table: pd.DataFrame, scenario: Scenario, scenario_bytes: byte
         raise
 
 
-def frontier_summary(table: pd.DataFrame, scenario: Scenario, scenario_bytes: bytes, source: str,
-                     command: list[str] | None) -> dict:
+def frontier_summary(
+    table: pd.DataFrame, scenario: Scenario, scenario_bytes: bytes, source: str, command: list[str] | None
+) -> dict:
     """summary.json: what was varied, over which values, how it went, and the unit of every column."""
     field = str(table.field.iat[0])
     return {
@@ -459,8 +532,11 @@ def frontier_summary(table: pd.DataFrame, scenario: Scenario, scenario_bytes: by
         "values": table.target.tolist(),
         "currency": scenario.currency,
         "time_unit": scenario.scenario.time_unit,
-        "marginal_cost": ("cost of raising min_quality by one percentage point" if field == "min_quality" else
-                          f"cost of tightening max_response_time by one {scenario.scenario.time_unit}"),
+        "marginal_cost": (
+            "cost of raising min_quality by one percentage point"
+            if field == "min_quality"
+            else f"cost of tightening max_response_time by one {scenario.scenario.time_unit}"
+        ),
         "statuses": table.status.value_counts().to_dict(),
         "dual_checks": table.dual_check[table.dual_check != ""].value_counts().to_dict(),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -472,6 +548,7 @@ def frontier_summary(table: pd.DataFrame, scenario: Scenario, scenario_bytes: by
 
 
 # --- the picture -----------------------------------------------------------------------------------
+
 
 def plot_available() -> bool:
     """matplotlib is an optional extra (`pip install -e '.[plot]'`)."""
@@ -505,8 +582,14 @@ def plot_frontier(table: pd.DataFrame, stem: Path, title: str) -> list[Path]:
     figure, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(8, 7), constrained_layout=True)
     top.plot(x[feasible], table.total_cost[feasible], "o-", color="tab:blue", label="total cost")
     if (~feasible).any():
-        top.plot(x[~feasible], np.full((~feasible).sum(), np.nanmin(table.total_cost) if feasible.any() else 0),
-                 "x", color="tab:red", markersize=9, label="no feasible plan")
+        top.plot(
+            x[~feasible],
+            np.full((~feasible).sum(), np.nanmin(table.total_cost) if feasible.any() else 0),
+            "x",
+            color="tab:red",
+            markersize=9,
+            label="no feasible plan",
+        )
     top.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     top.set_ylabel(f"total cost ({units['total_cost']})")
     top.set_title(f"{title}: cost of {field} ({table.demands.iat[0]})")
@@ -515,8 +598,14 @@ def plot_frontier(table: pd.DataFrame, stem: Path, title: str) -> list[Path]:
     bottom.plot(x[feasible], table.marginal_cost[feasible], "o", color="tab:green", label="marginal cost (duals)")
     slopes = table.slope_right.to_numpy(dtype=float)
     for i in np.flatnonzero(np.isfinite(slopes)):
-        bottom.plot(x[i:i + 2], [slopes[i]] * 2, "-", color="tab:orange", alpha=0.8,
-                    label="finite-difference slope" if i == np.flatnonzero(np.isfinite(slopes))[0] else None)
+        bottom.plot(
+            x[i : i + 2],
+            [slopes[i]] * 2,
+            "-",
+            color="tab:orange",
+            alpha=0.8,
+            label="finite-difference slope" if i == np.flatnonzero(np.isfinite(slopes))[0] else None,
+        )
     bottom.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     time_unit = table.attrs["time_unit"]
     bottom.set_ylabel(f"marginal cost\n({PER_STEP[field].format(currency=table.currency.iat[0], time_unit=time_unit)})")

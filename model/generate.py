@@ -18,8 +18,14 @@ import numpy as np
 from ruamel.yaml import YAML
 
 STAGES = ["market", "rnd", "sales", "manufacturing", "delivery", "service"]
-HANDOFFS = [("market", "rnd"), ("market", "sales"), ("rnd", "sales"), ("sales", "manufacturing"),
-            ("manufacturing", "delivery"), ("market", "service")]
+HANDOFFS = [
+    ("market", "rnd"),
+    ("market", "sales"),
+    ("rnd", "sales"),
+    ("sales", "manufacturing"),
+    ("manufacturing", "delivery"),
+    ("market", "service"),
+]
 ROUTES = {
     "product": ["market", "sales", "manufacturing", "delivery"],
     "custom": ["market", "rnd", "sales", "manufacturing", "delivery"],
@@ -77,8 +83,13 @@ def generate(size: Size) -> dict:
         demands[f"{kind}_{i:05d}"] = _demand(rng, kind, region, regions, n, periods, nodes, in_house, arc_lookup)
     _size_vendors(nodes, demands, periods)
     return {
-        "scenario": {"name": f"synthetic-n{n}-d{size.demands}-t{periods}-s{size.seed}", "currency": "EUR",
-                     "time_unit": "hour", "period_length": 730, "periods": periods},
+        "scenario": {
+            "name": f"synthetic-n{n}-d{size.demands}-t{periods}-s{size.seed}",
+            "currency": "EUR",
+            "time_unit": "hour",
+            "period_length": 730,
+            "periods": periods,
+        },
         "stages": STAGES,
         "roles": roles,
         "nodes": nodes,
@@ -88,8 +99,12 @@ def generate(size: Size) -> dict:
 
 
 def _role(rng: np.random.Generator, cost: float, hours: float) -> dict:
-    role = {"cost_per_fte": round(cost * rng.uniform(0.9, 1.1)), "hours_per_fte": hours,
-            "hire_cost": round(cost * 0.6), "layoff_cost": round(cost * 1.0)}
+    role = {
+        "cost_per_fte": round(cost * rng.uniform(0.9, 1.1)),
+        "hours_per_fte": hours,
+        "hire_cost": round(cost * 0.6),
+        "layoff_cost": round(cost * 1.0),
+    }
     if rng.random() < 0.5:
         role["overtime"] = {"max_hours_per_fte": 20, "cost_per_hour": round(cost / hours * 1.5, 2)}
     return role
@@ -102,11 +117,17 @@ def _team(rng: np.random.Generator, stage: str, periods: int) -> dict:
     work = {}
     for k, role in enumerate(chosen):
         slower = 1.0 + 0.35 * k  # the second role is cheaper but slower and a little less careful
-        work[role] = {"hours_per_unit": round(hours * slower * rng.uniform(0.85, 1.15), 3),
-                      "quality": round(float(rng.uniform(q_low, q_high)) - 0.005 * k, 4),
-                      "processing_time": round(processing * slower, 2)}
-    node: dict = {"stage": stage, "wait_time": wait, "max_utilisation": round(float(rng.uniform(0.8, 0.95)), 2),
-                  "work": work}
+        work[role] = {
+            "hours_per_unit": round(hours * slower * rng.uniform(0.85, 1.15), 3),
+            "quality": round(float(rng.uniform(q_low, q_high)) - 0.005 * k, 4),
+            "processing_time": round(processing * slower, 2),
+        }
+    node: dict = {
+        "stage": stage,
+        "wait_time": wait,
+        "max_utilisation": round(float(rng.uniform(0.8, 0.95)), 2),
+        "work": work,
+    }
     if rng.random() < 0.5:
         node["staff"] = {chosen[0]: {"min": 1, "initial": int(rng.integers(1, 6))}}
     if stage == "manufacturing":
@@ -119,9 +140,13 @@ def _team(rng: np.random.Generator, stage: str, periods: int) -> dict:
 def _vendor(rng: np.random.Generator, stage: str) -> dict:
     hours, processing, wait, (q_low, q_high) = STAGE_FIGURES[stage]
     in_house_cost = hours * 5000 / 145
-    return {"stage": stage, "unit_cost": round(in_house_cost * float(rng.uniform(0.8, 1.2)), 2),
-            "quality": round(float(rng.uniform(q_low - 0.02, q_high - 0.01)), 4),
-            "processing_time": round(processing * 1.5, 2), "wait_time": wait}
+    return {
+        "stage": stage,
+        "unit_cost": round(in_house_cost * float(rng.uniform(0.8, 1.2)), 2),
+        "quality": round(float(rng.uniform(q_low - 0.02, q_high - 0.01)), 4),
+        "processing_time": round(processing * 1.5, 2),
+        "wait_time": wait,
+    }
 
 
 def _arcs(rng: np.random.Generator, n: int, regions: int) -> list[dict]:
@@ -132,8 +157,12 @@ def _arcs(rng: np.random.Generator, n: int, regions: int) -> list[dict]:
             if n > 1:
                 targets.add(int(rng.integers(n)))
             for k in sorted(targets):
-                arc = {"from": _node_name(source_stage, j), "to": _node_name(target_stage, k),
-                       "cost": round(float(rng.uniform(0, 5)), 2), "lead_time": round(float(rng.uniform(0, 12)), 1)}
+                arc = {
+                    "from": _node_name(source_stage, j),
+                    "to": _node_name(target_stage, k),
+                    "cost": round(float(rng.uniform(0, 5)), 2),
+                    "lead_time": round(float(rng.uniform(0, 12)), 1),
+                }
                 arcs.append(arc)
     return arcs
 
@@ -146,8 +175,17 @@ def _best_mode(node: dict) -> tuple[float, float]:
     return work["processing_time"] + node["wait_time"], 1.0 - work["quality"]
 
 
-def _demand(rng: np.random.Generator, kind: str, region: int, regions: int, n: int, periods: int,
-            nodes: dict, in_house: dict, arcs: dict) -> dict:
+def _demand(
+    rng: np.random.Generator,
+    kind: str,
+    region: int,
+    regions: int,
+    n: int,
+    periods: int,
+    nodes: dict,
+    in_house: dict,
+    arcs: dict,
+) -> dict:
     route = ROUTES[kind]
     path = [in_house[(stage, region)] for stage in route]
     time = sum(_best_mode(nodes[p])[0] for p in path) + sum(arcs[(a, b)]["lead_time"] for a, b in zip(path, path[1:]))
@@ -157,7 +195,9 @@ def _demand(rng: np.random.Generator, kind: str, region: int, regions: int, n: i
     base = float(rng.uniform(20, 400))
     season = 1.0 + 0.25 * np.sin(np.arange(periods) * 2 * np.pi / max(periods, 4) + rng.uniform(0, 6.3))
     demand: dict = {
-        "origin": path[0], "sinks": sinks, "stages": route,
+        "origin": path[0],
+        "sinks": sinks,
+        "stages": route,
         "volume": [round(float(v), 1) for v in base * season] if periods > 1 else round(base, 1),
         "min_quality": round(max(0.5, 1.0 - defects * float(rng.uniform(1.2, 2.0))), 4),
         "max_response_time": round(time * float(rng.uniform(1.2, 1.8)), 1),

@@ -65,7 +65,9 @@ class PathFinder:
         self._allowed: dict[tuple[str, ...] | None, nx.DiGraph] = {}
         self._found: dict[tuple, tuple[list[str], list[tuple[str, str]]]] = {}
 
-    def nodes_and_arcs(self, origin: str, sinks: list[str], stages: list[str] | None) -> tuple[list[str], list[tuple[str, str]]]:
+    def nodes_and_arcs(
+        self, origin: str, sinks: list[str], stages: list[str] | None
+    ) -> tuple[list[str], list[tuple[str, str]]]:
         key = (tuple(stages) if stages is not None else None, origin, tuple(sinks))
         if key not in self._found:
             if key[0] not in self._allowed:
@@ -127,7 +129,9 @@ class IndexSets:
         return len(self.periods)
 
 
-def position(table: pd.DataFrame, keys: list[str], lookup: pd.DataFrame, lookup_keys: list[str] | None = None) -> np.ndarray:
+def position(
+    table: pd.DataFrame, keys: list[str], lookup: pd.DataFrame, lookup_keys: list[str] | None = None
+) -> np.ndarray:
     """For each row of `lookup`, the position of the row of `table` with the same keys (-1 where none).
 
     `lookup_keys` names the matching columns of `lookup` when they differ from `keys`.
@@ -157,8 +161,9 @@ def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None, drop_redunda
     queues = _queues(scenario)
     demands = _demands(scenario)
     if drop_redundant_targets:
-        demands["quality_row"], demands["response_row"] = _targets_that_can_bind(scenario, subgraphs, demand_nodes,
-                                                                                   demands, set(queues.node))
+        demands["quality_row"], demands["response_row"] = _targets_that_can_bind(
+            scenario, subgraphs, demand_nodes, demands, set(queues.node)
+        )
     else:
         demands["quality_row"], demands["response_row"] = demands.min_quality.notna(), demands.max_response_time.notna()
     return IndexSets(
@@ -171,13 +176,23 @@ def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None, drop_redunda
         stocks=_stocks(scenario, demand_nodes),
         staff=_staff(scenario),
         demands=demands,
-        volumes=np.array([d.volumes(len(scenario.periods)) for d in scenario.demands.values()], dtype=float)
-        .reshape(len(scenario.demands), len(scenario.periods)),
-        nodes=_frame([(n, node.stage, node.capacity if node.capacity is not None else np.inf)
-                      for n, node in scenario.nodes.items()], {"node": TEXT, "stage": TEXT, "capacity": NUMBER}),
-        arcs=_frame([(a.key, a.source, a.target, a.cost, a.lead_time, a.capacity if a.capacity is not None else np.inf)
-                     for a in scenario.arcs], {"arc": TEXT, "source": TEXT, "target": TEXT, "cost": NUMBER,
-                                               "lead_time": NUMBER, "capacity": NUMBER}),
+        volumes=np.array([d.volumes(len(scenario.periods)) for d in scenario.demands.values()], dtype=float).reshape(
+            len(scenario.demands), len(scenario.periods)
+        ),
+        nodes=_frame(
+            [
+                (n, node.stage, node.capacity if node.capacity is not None else np.inf)
+                for n, node in scenario.nodes.items()
+            ],
+            {"node": TEXT, "stage": TEXT, "capacity": NUMBER},
+        ),
+        arcs=_frame(
+            [
+                (a.key, a.source, a.target, a.cost, a.lead_time, a.capacity if a.capacity is not None else np.inf)
+                for a in scenario.arcs
+            ],
+            {"arc": TEXT, "source": TEXT, "target": TEXT, "cost": NUMBER, "lead_time": NUMBER, "capacity": NUMBER},
+        ),
         queues=queues,
         demand_lanes=demand_nodes[["demand", "node"]].merge(queues[["node", "lane"]], on="node", sort=False),
         hours_per_time_unit=HOURS_PER_TIME_UNIT[scenario.scenario.time_unit],
@@ -198,15 +213,36 @@ def _queues(scenario: Scenario) -> pd.DataFrame:
             continue
         handle_time = max(w.hours_per_unit for w in node.work.values())
         for lane, target in node.queue.lane_targets():
-            rows.append((n, lane, node.queue.open_hours, node.queue.peak_factor, handle_time,
-                         _or_nan(target.service_level), _or_nan(target.within, hours),
-                         _or_nan(target.average_wait, hours)))
-    return _frame(rows, {"node": TEXT, "lane": TEXT, "open_hours": NUMBER, "peak_factor": NUMBER,
-                         "handle_time": NUMBER, "service_level": NUMBER, "within": NUMBER, "average_wait": NUMBER})
+            rows.append(
+                (
+                    n,
+                    lane,
+                    node.queue.open_hours,
+                    node.queue.peak_factor,
+                    handle_time,
+                    _or_nan(target.service_level),
+                    _or_nan(target.within, hours),
+                    _or_nan(target.average_wait, hours),
+                )
+            )
+    return _frame(
+        rows,
+        {
+            "node": TEXT,
+            "lane": TEXT,
+            "open_hours": NUMBER,
+            "peak_factor": NUMBER,
+            "handle_time": NUMBER,
+            "service_level": NUMBER,
+            "within": NUMBER,
+            "average_wait": NUMBER,
+        },
+    )
 
 
-def _targets_that_can_bind(scenario: Scenario, subgraphs: Usable, demand_nodes: pd.DataFrame,
-                           demands: pd.DataFrame, queued: set[str]) -> tuple[np.ndarray, np.ndarray]:
+def _targets_that_can_bind(
+    scenario: Scenario, subgraphs: Usable, demand_nodes: pd.DataFrame, demands: pd.DataFrame, queued: set[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """Which demands need their quality and response-time rows: those with a target that some plan
     could miss. The rest are implied by the flow balances, so leaving them out is the same model.
 
@@ -232,8 +268,12 @@ def _targets_that_can_bind(scenario: Scenario, subgraphs: Usable, demand_nodes: 
         worst_quality, slowest, has_queue = longest[id(arcs)]
         if quality_row[i] and worst_quality <= 1.0 - demand.min_quality - 1e-9:
             quality_row[i] = False
-        if (response_row[i] and demand.backlog_cost is None and not has_queue
-                and slowest <= demand.max_response_time - 1e-9 * (1.0 + demand.max_response_time)):
+        if (
+            response_row[i]
+            and demand.backlog_cost is None
+            and not has_queue
+            and slowest <= demand.max_response_time - 1e-9 * (1.0 + demand.max_response_time)
+        ):
             response_row[i] = False
     return quality_row, response_row
 
@@ -294,8 +334,9 @@ def _per_demand(by_demand: pd.DataFrame, rows: list[tuple], columns: list[str]) 
     return by_demand.merge(per_subgraph, on="subgraph", how="inner", sort=False).drop(columns="subgraph")
 
 
-def _demand_arcs(scenario: Scenario, by_demand: pd.DataFrame,
-                 distinct: list[tuple[list[str], list[tuple[str, str]]]]) -> pd.DataFrame:
+def _demand_arcs(
+    scenario: Scenario, by_demand: pd.DataFrame, distinct: list[tuple[list[str], list[tuple[str, str]]]]
+) -> pd.DataFrame:
     lead = {a.key: a.lead_time for a in scenario.arcs}
     rows = [(k, f"{u}->{v}", u, v) for k, (_, arcs) in enumerate(distinct) for u, v in arcs]
     frame = _per_demand(by_demand, rows, ["arc", "source", "target"])
@@ -304,8 +345,9 @@ def _demand_arcs(scenario: Scenario, by_demand: pd.DataFrame,
     return frame
 
 
-def _demand_nodes(scenario: Scenario, by_demand: pd.DataFrame,
-                  distinct: list[tuple[list[str], list[tuple[str, str]]]]) -> pd.DataFrame:
+def _demand_nodes(
+    scenario: Scenario, by_demand: pd.DataFrame, distinct: list[tuple[list[str], list[tuple[str, str]]]]
+) -> pd.DataFrame:
     frame = _per_demand(by_demand, [(k, n) for k, (nodes, _) in enumerate(distinct) for n in nodes], ["node"])
     demands, nodes = scenario.demands, scenario.nodes
     frame["stage"] = frame.node.map({n: node.stage for n, node in nodes.items()})
@@ -313,12 +355,22 @@ def _demand_nodes(scenario: Scenario, by_demand: pd.DataFrame,
     pair = pd.MultiIndex.from_frame(frame[["demand", "node"]])
     frame["is_sink"] = pair.isin([(d, s) for d, x in demands.items() for s in x.sinks])
     stocked_for_all = {n for n, node in nodes.items() if node.stock is not None and node.stock.demands is None}
-    stocked_for_some = [(d, n) for n, node in nodes.items() if node.stock is not None and node.stock.demands
-                        for d in node.stock.demands]
+    stocked_for_some = [
+        (d, n) for n, node in nodes.items() if node.stock is not None and node.stock.demands for d in node.stock.demands
+    ]
     frame["storable"] = frame.node.isin(stocked_for_all).to_numpy() | pair.isin(stocked_for_some)
     frame["node_time"] = frame.node.map({n: node.processing_time + node.wait_time for n, node in nodes.items()})
-    return frame.astype({"demand": TEXT, "node": TEXT, "stage": TEXT, "is_origin": FLAG, "is_sink": FLAG,
-                         "storable": FLAG, "node_time": NUMBER})
+    return frame.astype(
+        {
+            "demand": TEXT,
+            "node": TEXT,
+            "stage": TEXT,
+            "is_origin": FLAG,
+            "is_sink": FLAG,
+            "storable": FLAG,
+            "node_time": NUMBER,
+        }
+    )
 
 
 def stocks_for(node: object, demand: str) -> bool:
@@ -331,21 +383,53 @@ def modes_of(scenario: Scenario, name: str) -> list[dict]:
     """A node's modes: one per role in its `work` (inheriting the node's figures), or the node itself."""
     node = scenario.nodes[name]
     if not node.work:
-        return [dict(mode=name, role=None, hours_per_unit=0.0, quality=node.quality,
-                     processing_time=node.processing_time, unit_cost=node.unit_cost)]
-    return [dict(mode=role, role=role, hours_per_unit=w.hours_per_unit,
-                 quality=w.quality if w.quality is not None else node.quality,
-                 processing_time=w.processing_time if w.processing_time is not None else node.processing_time,
-                 unit_cost=w.unit_cost if w.unit_cost is not None else node.unit_cost)
-            for role, w in node.work.items()]
+        return [
+            dict(
+                mode=name,
+                role=None,
+                hours_per_unit=0.0,
+                quality=node.quality,
+                processing_time=node.processing_time,
+                unit_cost=node.unit_cost,
+            )
+        ]
+    return [
+        dict(
+            mode=role,
+            role=role,
+            hours_per_unit=w.hours_per_unit,
+            quality=w.quality if w.quality is not None else node.quality,
+            processing_time=w.processing_time if w.processing_time is not None else node.processing_time,
+            unit_cost=w.unit_cost if w.unit_cost is not None else node.unit_cost,
+        )
+        for role, w in node.work.items()
+    ]
 
 
 def _demand_modes(scenario: Scenario, demand_nodes: pd.DataFrame) -> pd.DataFrame:
-    modes = pd.DataFrame([dict(node=n, wait_time=scenario.nodes[n].wait_time, **m)
-                          for n in scenario.nodes for m in modes_of(scenario, n)])
+    modes = pd.DataFrame(
+        [
+            dict(node=n, wait_time=scenario.nodes[n].wait_time, **m)
+            for n in scenario.nodes
+            for m in modes_of(scenario, n)
+        ]
+    )
     frame = demand_nodes[["demand", "node", "stage", "storable"]].merge(modes, on="node", how="inner", sort=False)
-    return frame[["demand", "node", "stage", "mode", "role", "hours_per_unit", "quality",
-                  "processing_time", "wait_time", "unit_cost", "storable"]]
+    return frame[
+        [
+            "demand",
+            "node",
+            "stage",
+            "mode",
+            "role",
+            "hours_per_unit",
+            "quality",
+            "processing_time",
+            "wait_time",
+            "unit_cost",
+            "storable",
+        ]
+    ]
 
 
 def stock_amount(value: float | dict[str, float], demand: str, users: list[str]) -> float:
@@ -361,8 +445,15 @@ def _stocks(scenario: Scenario, demand_nodes: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for d, n in stored.itertuples(index=False):
         stock = scenario.nodes[n].stock
-        rows.append((d, n, stock.holding_cost, stock_amount(stock.initial, d, users[n]),
-                     stock_amount(stock.final_min, d, users[n])))
+        rows.append(
+            (
+                d,
+                n,
+                stock.holding_cost,
+                stock_amount(stock.initial, d, users[n]),
+                stock_amount(stock.final_min, d, users[n]),
+            )
+        )
     return _frame(rows, {"demand": TEXT, "node": TEXT, "holding_cost": NUMBER, "initial": NUMBER, "final_min": NUMBER})
 
 
@@ -373,16 +464,41 @@ def _staff(scenario: Scenario) -> pd.DataFrame:
             bounds = node.staff.get(role)
             spec = scenario.roles[role]
             overtime = spec.overtime.max_hours_per_fte if spec.overtime else 0.0
-            rows.append((n, node.stage, role, spec.hours_per_fte, node.max_utilisation, overtime,
-                         bounds.min if bounds else 0.0,
-                         bounds.max if bounds and bounds.max is not None else np.inf,
-                         bounds.initial if bounds and bounds.initial is not None else np.nan,
-                         spec.cost_per_fte, spec.overtime.cost_per_hour if spec.overtime else 0.0,
-                         spec.hire_cost, spec.layoff_cost))
-    frame = _frame(rows, {"node": TEXT, "stage": TEXT, "role": TEXT, "hours_per_fte": NUMBER,
-                          "max_utilisation": NUMBER, "overtime_max": NUMBER, "min": NUMBER, "max": NUMBER,
-                          "initial": NUMBER, "cost_per_fte": NUMBER, "overtime_cost": NUMBER, "hire_cost": NUMBER,
-                          "layoff_cost": NUMBER})
+            rows.append(
+                (
+                    n,
+                    node.stage,
+                    role,
+                    spec.hours_per_fte,
+                    node.max_utilisation,
+                    overtime,
+                    bounds.min if bounds else 0.0,
+                    bounds.max if bounds and bounds.max is not None else np.inf,
+                    bounds.initial if bounds and bounds.initial is not None else np.nan,
+                    spec.cost_per_fte,
+                    spec.overtime.cost_per_hour if spec.overtime else 0.0,
+                    spec.hire_cost,
+                    spec.layoff_cost,
+                )
+            )
+    frame = _frame(
+        rows,
+        {
+            "node": TEXT,
+            "stage": TEXT,
+            "role": TEXT,
+            "hours_per_fte": NUMBER,
+            "max_utilisation": NUMBER,
+            "overtime_max": NUMBER,
+            "min": NUMBER,
+            "max": NUMBER,
+            "initial": NUMBER,
+            "cost_per_fte": NUMBER,
+            "overtime_cost": NUMBER,
+            "hire_cost": NUMBER,
+            "layoff_cost": NUMBER,
+        },
+    )
     return _with_duty(frame, scenario)
 
 
@@ -393,8 +509,9 @@ def _with_duty(staff: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     One person is on duty at most the queue's open hours: an FTE gives min(H, open) hours, and
     overtime only what fits under open (o <= OT s, so a share (open - H) / OT of each overtime hour
     keeps H s + that share of o <= open s)."""
-    open_hours = staff.node.map({n: node.queue.open_hours for n, node in scenario.nodes.items()
-                                 if node.queue is not None}).to_numpy(dtype=float)
+    open_hours = staff.node.map(
+        {n: node.queue.open_hours for n, node in scenario.nodes.items() if node.queue is not None}
+    ).to_numpy(dtype=float)
     queued = ~np.isnan(open_hours)
     hours, overtime = staff.hours_per_fte.to_numpy(), staff.overtime_max.to_numpy()
     room = np.clip(np.nan_to_num(open_hours) - hours, 0.0, None)
@@ -406,11 +523,33 @@ def _with_duty(staff: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
 
 
 def _demands(scenario: Scenario) -> pd.DataFrame:
-    rows = [(name, d.origin, d.min_quality if d.min_quality is not None else np.nan,
-             d.max_response_time if d.max_response_time is not None else np.nan,
-             d.backlog_cost is not None, d.final_backlog, d.unmet_penalty is not None,
-             d.backlog_cost or 0.0, d.unmet_penalty or 0.0, d.price if d.price is not None else np.nan)
-            for name, d in scenario.demands.items()]
-    return _frame(rows, {"demand": TEXT, "origin": TEXT, "min_quality": NUMBER, "max_response_time": NUMBER,
-                         "backlog": FLAG, "final_backlog": NUMBER, "unmet": FLAG, "backlog_cost": NUMBER,
-                         "unmet_penalty": NUMBER, "price": NUMBER})
+    rows = [
+        (
+            name,
+            d.origin,
+            d.min_quality if d.min_quality is not None else np.nan,
+            d.max_response_time if d.max_response_time is not None else np.nan,
+            d.backlog_cost is not None,
+            d.final_backlog,
+            d.unmet_penalty is not None,
+            d.backlog_cost or 0.0,
+            d.unmet_penalty or 0.0,
+            d.price if d.price is not None else np.nan,
+        )
+        for name, d in scenario.demands.items()
+    ]
+    return _frame(
+        rows,
+        {
+            "demand": TEXT,
+            "origin": TEXT,
+            "min_quality": NUMBER,
+            "max_response_time": NUMBER,
+            "backlog": FLAG,
+            "final_backlog": NUMBER,
+            "unmet": FLAG,
+            "backlog_cost": NUMBER,
+            "unmet_penalty": NUMBER,
+            "price": NUMBER,
+        },
+    )

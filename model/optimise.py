@@ -60,13 +60,23 @@ def optimise_options(scenario: Scenario, **overrides: object) -> tuple[SolveOpti
     if "highs_options" in given:  # added to the scenario's, not instead of them
         given["highs_options"] = {**scenario.solver.highs_options, **given["highs_options"]}
     settings = Solver.model_validate({**scenario.solver.model_dump(), **given})
-    options = SolveOptions(time_limit=settings.time_limit, mip_gap=settings.mip_gap, threads=settings.threads,
-                           algorithm=settings.algorithm, highs_options=dict(settings.highs_options))
+    options = SolveOptions(
+        time_limit=settings.time_limit,
+        mip_gap=settings.mip_gap,
+        threads=settings.threads,
+        algorithm=settings.algorithm,
+        highs_options=dict(settings.highs_options),
+    )
     return options, settings.integer_staff
 
 
-def optimise(scenario: Scenario, options: SolveOptions | None = None, integer_staff: bool | None = None,
-             source: SourceMap | None = None, sensitivity: bool = True) -> Outcome:
+def optimise(
+    scenario: Scenario,
+    options: SolveOptions | None = None,
+    integer_staff: bool | None = None,
+    source: SourceMap | None = None,
+    sensitivity: bool = True,
+) -> Outcome:
     """Solve the scenario; the status says how it went (never raises for infeasible or failed solves).
 
     An infeasible scenario is diagnosed (`Outcome.diagnosis`); `source` (from `read_scenario`) lets
@@ -107,25 +117,46 @@ def infeasible_at_build(scenario: Scenario, reason: InfeasibleRow, timings: dict
     return Outcome(scenario, "infeasible", str(reason), timings=timings, diagnosis=diagnosis)
 
 
-def outcome_with_queues(scenario: Scenario, model: LinearModel, options: SolveOptions, timings: dict[str, float],
-                        source: SourceMap | None = None, sensitivity: bool = True,
-                        ranging: bool | None = None) -> tuple[Outcome, Solution]:
+def outcome_with_queues(
+    scenario: Scenario,
+    model: LinearModel,
+    options: SolveOptions,
+    timings: dict[str, float],
+    source: SourceMap | None = None,
+    sensitivity: bool = True,
+    ranging: bool | None = None,
+) -> tuple[Outcome, Solution]:
     """A model with queues solved by tangent iterations (model/queues.py), and its Outcome; with the
     solution reported. `ranging` (default: with sensitivity) keeps HiGHS's ranging."""
-    queues = solve_queues(model, options, ranging=sensitivity if ranging is None else ranging,
-                          cap=scenario.solver.queue_iterations)
+    queues = solve_queues(
+        model, options, ranging=sensitivity if ranging is None else ranging, cap=scenario.solver.queue_iterations
+    )
     return outcome_of(scenario, model, queues.solution, options, timings, source, sensitivity, queues), queues.solution
 
 
-def outcome_of(scenario: Scenario, model: LinearModel, solution: Solution, options: SolveOptions,
-               timings: dict[str, float], source: SourceMap | None = None, sensitivity: bool = True,
-               queues: QueueRun | None = None) -> Outcome:
+def outcome_of(
+    scenario: Scenario,
+    model: LinearModel,
+    solution: Solution,
+    options: SolveOptions,
+    timings: dict[str, float],
+    source: SourceMap | None = None,
+    sensitivity: bool = True,
+    queues: QueueRun | None = None,
+) -> Outcome:
     """A solve's Outcome: diagnosis when infeasible; else the independent check, then the tables.
     `queues`: the tangent iterations that produced `solution`, for a scenario with queues."""
     timings = {**timings, **solution.timings}
     integer = model.integer_staff
-    outcome = Outcome(scenario, solution.status, solution.message, solution.objective, timings=timings,
-                      solver=solution.solver, options={**asdict(options), "integer_staff": integer})
+    outcome = Outcome(
+        scenario,
+        solution.status,
+        solution.message,
+        solution.objective,
+        timings=timings,
+        solver=solution.solver,
+        options={**asdict(options), "integer_staff": integer},
+    )
     if queues is not None:
         _note_queue_iterations(outcome, queues)
     if solution.status == "infeasible":
@@ -143,8 +174,10 @@ def outcome_of(scenario: Scenario, model: LinearModel, solution: Solution, optio
     if outcome.violations:
         # An optimal answer that fails is an error; a time-limited incumbent stays "time_limit".
         outcome.status = "error" if outcome.status == "optimal" else outcome.status
-        outcome.message = (f"{outcome.message}; the solver's answer failed {len(outcome.violations)} independent "
-                           f"checks and is not reported; first: {outcome.violations[0]}")
+        outcome.message = (
+            f"{outcome.message}; the solver's answer failed {len(outcome.violations)} independent "
+            f"checks and is not reported; first: {outcome.violations[0]}"
+        )
         return outcome
 
     start = time.perf_counter()
@@ -166,20 +199,28 @@ def _note_queue_iterations(outcome: Outcome, queues: QueueRun) -> None:
     """The iterations in the solver record and timings; a plan from iterations that stopped early says so."""
     log = queues.log
     algorithms = list(dict.fromkeys(log.algorithm.dropna()))  # in order of first use
-    outcome.solver.update(queue_iterations=queues.iterations, queue_converged=queues.converged,
-                          queue_stopped=queues.stopped, algorithm=", then ".join(algorithms),
-                          simplex_iterations=int(log.simplex_iterations.fillna(0).sum()),
-                          ipm_iterations=int(log.ipm_iterations.fillna(0).sum()))
+    outcome.solver.update(
+        queue_iterations=queues.iterations,
+        queue_converged=queues.converged,
+        queue_stopped=queues.stopped,
+        algorithm=", then ".join(algorithms),
+        simplex_iterations=int(log.simplex_iterations.fillna(0).sum()),
+        ipm_iterations=int(log.ipm_iterations.fillna(0).sum()),
+    )
     outcome.timings.update(queues.timings)  # each phase summed over the iterations
     if queues.stopped == "start":
         outcome.message += " (in the start solve, every queue relaxed to agents >= load)"
     elif queues.plan is None and queues.stopped == "infeasible":
-        outcome.message += (f" at queue tangent iteration {queues.iterations}: with every queue relaxed to agents "
-                            f">= load the scenario was {log.status.iloc[0]}, so it is the queue targets, with the "
-                            f"tangents at the loads reached, that could not be met")
+        outcome.message += (
+            f" at queue tangent iteration {queues.iterations}: with every queue relaxed to agents "
+            f">= load the scenario was {log.status.iloc[0]}, so it is the queue targets, with the "
+            f"tangents at the loads reached, that could not be met"
+        )
     elif queues.plan is None:
         outcome.message += "; the time limit ran out before a queue iteration gave a plan"
     elif not queues.converged:
-        outcome.message += (f"; queue staffing still moved when the iterations stopped ({queues.stopped}, after "
-                            f"{queues.iterations}): the plan, the cheapest iterate, meets every queue target but "
-                            f"may cost more than needed")
+        outcome.message += (
+            f"; queue staffing still moved when the iterations stopped ({queues.stopped}, after "
+            f"{queues.iterations}): the plan, the cheapest iterate, meets every queue target but "
+            f"may cost more than needed"
+        )

@@ -157,11 +157,7 @@ def _stirlerr(n: np.ndarray) -> np.ndarray:
         * (
             1.0 / 360.0
             - inv2
-            * (
-                1.0 / 1260.0
-                - inv2
-                * (1.0 / 1680.0 - inv2 * (1.0 / 1188.0 - inv2 * (691.0 / 360360.0 - inv2 / 156.0)))
-            )
+            * (1.0 / 1260.0 - inv2 * (1.0 / 1680.0 - inv2 * (1.0 / 1188.0 - inv2 * (691.0 / 360360.0 - inv2 / 156.0))))
         )
     )
     return series
@@ -278,9 +274,7 @@ def average_wait(agents: ArrayLike, load: ArrayLike, handle_time: ArrayLike) -> 
     return out
 
 
-def service_level(
-    agents: ArrayLike, load: ArrayLike, handle_time: ArrayLike, within: ArrayLike
-) -> np.ndarray:
+def service_level(agents: ArrayLike, load: ArrayLike, handle_time: ArrayLike, within: ArrayLike) -> np.ndarray:
     """P(wait <= t) = 1 - C exp(-(N - A) t / tau).
 
     0 where N <= A (A > 0); 1 where A == 0.

@@ -37,6 +37,7 @@ stopped changing."""
 CLOSED_UNITS = 1e-6
 """A lane with fewer units than this in a period carries no load: it is closed from then on."""
 
+
 @dataclass(frozen=True)
 class QueuePlan:
     """Per lane (row of `sets.queues`) and period: where the tangents touch and the wait counted."""
@@ -70,6 +71,7 @@ class QueueRun:
 
 
 # --- loads and waits --------------------------------------------------------------------------------
+
 
 def lane_units(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarray:
     """Units routed into each lane per period (queues x T)."""
@@ -117,6 +119,7 @@ def _counted_wait(sets: IndexSets, load: np.ndarray) -> np.ndarray:
 
 # --- the plan: where the tangents touch ----------------------------------------------------------------
 
+
 def start_waits(sets: IndexSets) -> np.ndarray:
     """The waits (hours) the start solve counts: the average-wait targets, and for service-level
     lanes the wait implied at the most units they could receive (the least such a lane can count,
@@ -163,13 +166,22 @@ def _moved(plan: QueuePlan, load: np.ndarray) -> float:
 
 # --- the model's queue parameters ---------------------------------------------------------------------
 
+
 def set_start(model: LinearModel) -> None:
     """Every lane relaxed to agents >= load (the tangent of N = A), waiting `start_waits`."""
     sets = model.sets
     unit_hours = _per_period(sets, "peak_factor") * _per_period(sets, "handle_time")
     zero = np.zeros(unit_hours.shape)
-    _store(model, {"service_level_slope": unit_hours, "service_level_intercept": zero, "wait_slope": unit_hours,
-                   "wait_intercept": zero, "lane_wait": start_waits(sets) / sets.hours_per_time_unit})
+    _store(
+        model,
+        {
+            "service_level_slope": unit_hours,
+            "service_level_intercept": zero,
+            "wait_slope": unit_hours,
+            "wait_intercept": zero,
+            "lane_wait": start_waits(sets) / sets.hours_per_time_unit,
+        },
+    )
 
 
 def set_tangents(model: LinearModel, plan: QueuePlan) -> None:
@@ -183,16 +195,25 @@ def set_tangents(model: LinearModel, plan: QueuePlan) -> None:
         has = live & ~np.isnan(next(iter(target.values())))
         value, slope = np.zeros(plan.load.shape), np.ones(plan.load.shape)
         if has.any():
-            value[has], slope[has] = requirement_tangent(plan.load[has], handle[has],
-                                                         **{k: v[has] for k, v in target.items()})
+            value[has], slope[has] = requirement_tangent(
+                plan.load[has], handle[has], **{k: v[has] for k, v in target.items()}
+            )
         return slope * unit_hours, np.where(live, open_hours * (value - slope * plan.load), 0.0)
 
-    sl_slope, sl_intercept = tangent(service_level=_per_period(sets, "service_level"),
-                                     within=_per_period(sets, "within"))
+    sl_slope, sl_intercept = tangent(
+        service_level=_per_period(sets, "service_level"), within=_per_period(sets, "within")
+    )
     wait_slope, wait_intercept = tangent(average_wait=np.where(live, plan.wait, np.nan))
-    _store(model, {"service_level_slope": sl_slope, "service_level_intercept": sl_intercept,
-                   "wait_slope": wait_slope, "wait_intercept": wait_intercept,
-                   "lane_wait": plan.wait / sets.hours_per_time_unit})
+    _store(
+        model,
+        {
+            "service_level_slope": sl_slope,
+            "service_level_intercept": sl_intercept,
+            "wait_slope": wait_slope,
+            "wait_intercept": wait_intercept,
+            "lane_wait": plan.wait / sets.hours_per_time_unit,
+        },
+    )
     q = model.variables["q"]
     lane_of = position(sets.queues, ["node", "lane"], sets.demand_lanes)
     for variable, shut in zip(q.grid[q.exists], plan.closed[lane_of][q.exists]):
@@ -207,6 +228,7 @@ def _store(model: LinearModel, figures: dict[str, np.ndarray]) -> None:
 
 
 # --- the iterations ----------------------------------------------------------------------------------
+
 
 class _Iterations:
     """The log, the summed timings, the time budget and the cheapest iterate that met every target."""
@@ -226,12 +248,19 @@ class _Iterations:
     def record(self, iteration: int, solution: Solution, plan: QueuePlan | None, moved: float, since: float) -> None:
         for phase, spent in solution.timings.items():
             self.timings[phase] = self.timings.get(phase, 0.0) + spent
-        self.rows.append({"iteration": iteration, "status": solution.status, "cost": solution.objective,
-                          "load_moved": moved, "lanes_closed": int(plan.closed.sum()) if plan else 0,
-                          "algorithm": solution.solver.get("algorithm"),
-                          "simplex_iterations": solution.solver.get("simplex_iterations"),
-                          "ipm_iterations": solution.solver.get("ipm_iterations"),
-                          "seconds": time.perf_counter() - since})
+        self.rows.append(
+            {
+                "iteration": iteration,
+                "status": solution.status,
+                "cost": solution.objective,
+                "load_moved": moved,
+                "lanes_closed": int(plan.closed.sum()) if plan else 0,
+                "algorithm": solution.solver.get("algorithm"),
+                "simplex_iterations": solution.solver.get("simplex_iterations"),
+                "ipm_iterations": solution.solver.get("ipm_iterations"),
+                "seconds": time.perf_counter() - since,
+            }
+        )
         if iteration > 0 and solution.has_values and (self.best is None or not _dearer(solution, self.best[0])):
             self.best = (solution, plan)  # on a tie the later iterate: its tangents are nearer its loads
 
@@ -258,8 +287,9 @@ def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True
     start = solve(model, options, ranging=False)
     work.record(0, start, None, np.nan, since)
     if start.status != "optimal":  # the start is not a plan: it does not meet the queue targets
-        return work.run(Solution(start.status, start.message, timings=start.timings, solver=start.solver), None,
-                        "start")
+        return work.run(
+            Solution(start.status, start.message, timings=start.timings, solver=start.solver), None, "start"
+        )
     routed = lane_units(sets, start.values)
     plan = start_plan(sets, routed)
     solution, stopped, basis = start, "iteration cap", start.warm_start
@@ -289,14 +319,18 @@ def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True
             plan = next_plan(sets, plan, units)
     if work.best is None:  # no iteration gave a plan: report the status, without values
         status = solution.status if solution is not start else "time_limit"
-        return work.run(Solution(status, solution.message, timings=solution.timings, solver=solution.solver), None,
-                        stopped)
+        return work.run(
+            Solution(status, solution.message, timings=solution.timings, solver=solution.solver), None, stopped
+        )
     solution, plan = work.best
     set_tangents(model, plan)  # the model holds the reported plan's LP, for sensitivity
     left = work.options_left()
     if stopped == "time limit":
-        solution = replace(solution, status="time_limit", message=f"{solution.message}; the time limit ran out "
-                           "during the queue iterations")
+        solution = replace(
+            solution,
+            status="time_limit",
+            message=f"{solution.message}; the time limit ran out during the queue iterations",
+        )
     elif ranging and solution.status == "optimal" and left is not None and not model.integer_staff:
         since = time.perf_counter()
         solution = solve(model, left, warm_start=solution.warm_start, ranging=True)  # the same LP, ranged
@@ -304,24 +338,39 @@ def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True
     return work.run(solution, plan, stopped)
 
 
-LOG_UNITS = {"iteration": "count (0: the start, each queue relaxed to agents >= load; -1: the reported plan "
-                          "solved again for HiGHS's ranging)",
-             "status": "text", "cost": "{currency}",
-             "load_moved": "share of the lane's load at its tangent point (largest over lanes and periods)",
-             "lanes_closed": "lane-periods", "algorithm": "text", "simplex_iterations": "count",
-             "ipm_iterations": "count", "seconds": "s"}
+LOG_UNITS = {
+    "iteration": "count (0: the start, each queue relaxed to agents >= load; -1: the reported plan "
+    "solved again for HiGHS's ranging)",
+    "status": "text",
+    "cost": "{currency}",
+    "load_moved": "share of the lane's load at its tangent point (largest over lanes and periods)",
+    "lanes_closed": "lane-periods",
+    "algorithm": "text",
+    "simplex_iterations": "count",
+    "ipm_iterations": "count",
+    "seconds": "s",
+}
 
 
 # --- the tables --------------------------------------------------------------------------------------
 
 ROUTING_UNITS = {"units": "unit", "wait_counted": "{time_unit} per unit"}
 
-QUEUE_UNITS = {"units": "unit", "arrival_rate": "unit per hour (peak)", "handle_time": "hour per unit",
-               "load": "Erlang", "agents": "agents on duty", "utilisation": "share of agents' time",
-               "probability_of_waiting": "share of arrivals", "average_wait": "{time_unit}",
-               "service_level": "share of arrivals answered within `within`",
-               "service_level_target": "share of arrivals", "within": "{time_unit}",
-               "average_wait_target": "{time_unit}", "wait_counted": "{time_unit}"}
+QUEUE_UNITS = {
+    "units": "unit",
+    "arrival_rate": "unit per hour (peak)",
+    "handle_time": "hour per unit",
+    "load": "Erlang",
+    "agents": "agents on duty",
+    "utilisation": "share of agents' time",
+    "probability_of_waiting": "share of arrivals",
+    "average_wait": "{time_unit}",
+    "service_level": "share of arrivals answered within `within`",
+    "service_level_target": "share of arrivals",
+    "within": "{time_unit}",
+    "average_wait_target": "{time_unit}",
+    "wait_counted": "{time_unit}",
+}
 
 MET_TOLERANCE = 1e-6
 """A target counts as met within this share of it (the LP's rows hold to about 1e-9 relative)."""
@@ -350,18 +399,31 @@ def queues_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
     level_target, wait_target = _per_period(sets, "service_level"), _per_period(sets, "average_wait") * to_unit
     counted = plan.wait * to_unit
     slack = 1 + MET_TOLERANCE
-    met = ((np.isnan(level_target) | (achieved >= level_target - MET_TOLERANCE))
-           & (np.isnan(wait_target) | (wait <= wait_target * slack)) & (wait <= counted * slack + 1e-12))
+    met = (
+        (np.isnan(level_target) | (achieved >= level_target - MET_TOLERANCE))
+        & (np.isnan(wait_target) | (wait <= wait_target * slack))
+        & (wait <= counted * slack + 1e-12)
+    )
     busy = units > 0
     stage = q.node.map(dict(zip(sets.nodes.node, sets.nodes.stage)))
     keys = q[["node", "lane"]].assign(stage=stage, target=[_target_text(row, sets) for row in q.itertuples()])
     frame = keys.loc[keys.index.repeat(T)].reset_index(drop=True)
     frame.insert(0, "period", np.tile(np.asarray(sets.periods, dtype=object), len(q)))
-    columns = dict(units=units, arrival_rate=rate, handle_time=handle, load=load, agents=agents,
-                   utilisation=utilisation, probability_of_waiting=np.where(busy, probability, 0.0),
-                   average_wait=np.where(busy, wait, 0.0), service_level=np.where(busy, achieved, np.nan),
-                   service_level_target=level_target, within=within * to_unit, average_wait_target=wait_target,
-                   wait_counted=counted)
+    columns = dict(
+        units=units,
+        arrival_rate=rate,
+        handle_time=handle,
+        load=load,
+        agents=agents,
+        utilisation=utilisation,
+        probability_of_waiting=np.where(busy, probability, 0.0),
+        average_wait=np.where(busy, wait, 0.0),
+        service_level=np.where(busy, achieved, np.nan),
+        service_level_target=level_target,
+        within=within * to_unit,
+        average_wait_target=wait_target,
+        wait_counted=counted,
+    )
     for name, grid in columns.items():
         frame[name] = np.asarray(grid, dtype=float).reshape(-1)
     frame["met"] = (met | ~busy).reshape(-1)

@@ -52,8 +52,15 @@ class Resolver:
     only until the next `solve`. Not thread-safe: one Resolver per thread.
     """
 
-    def __init__(self, base: Scenario, options: SolveOptions | None = None, integer_staff: bool | None = None,
-                 sensitivity: bool = True, follow: bool = False, ranging: bool | None = None) -> None:
+    def __init__(
+        self,
+        base: Scenario,
+        options: SolveOptions | None = None,
+        integer_staff: bool | None = None,
+        sensitivity: bool = True,
+        follow: bool = False,
+        ranging: bool | None = None,
+    ) -> None:
         default_options, self.integer_staff = optimise_options(base, integer_staff=integer_staff)
         self.options = options or default_options
         self.sensitivity = sensitivity
@@ -85,8 +92,9 @@ class Resolver:
                 return Solved(infeasible_at_build(scenario, reason, timings), None, None)
         timings["update" if re_solve else "build"] = time.perf_counter() - start
         if len(sets.queues):  # tangent iterations on a model of its own (`update` refuses queues)
-            outcome, solution = outcome_with_queues(scenario, model, self.options, timings,
-                                                    sensitivity=self.sensitivity, ranging=self.ranging)
+            outcome, solution = outcome_with_queues(
+                scenario, model, self.options, timings, sensitivity=self.sensitivity, ranging=self.ranging
+            )
             outcome.solver["re_solve"] = False
             return Solved(outcome, model, solution)
         solution = solve(model, self.options, warm_start=self._warm_start if re_solve else None, ranging=self.ranging)

@@ -10,52 +10,121 @@ import numpy as np
 import pandas as pd
 
 from model.check import RELATIVE_TOLERANCE
-from model.explain.cost_to_serve import (COMPONENTS, UNALLOCATED, cost_to_serve_by_stage_table, cost_to_serve_table,
-                                         transfer_prices)
+from model.explain.cost_to_serve import (
+    COMPONENTS,
+    UNALLOCATED,
+    cost_to_serve_by_stage_table,
+    cost_to_serve_table,
+    transfer_prices,
+)
 from model.lp import LinearModel, volume_weights
 from model.network import position
 from model.queues import LOG_UNITS, QUEUE_UNITS, ROUTING_UNITS
 from model.solution import COST_TABLE, Evaluated, previous
 from model.solve import Solution
 
-TABLES = ("staffing", "work", "flows", "demand_kpis", "costs", "constraints", "stock", "cost_to_serve",
-          "cost_to_serve_by_stage", "transfer_prices", "sensitivity", "queues", "queue_routing",
-          "queue_iterations")
+TABLES = (
+    "staffing",
+    "work",
+    "flows",
+    "demand_kpis",
+    "costs",
+    "constraints",
+    "stock",
+    "cost_to_serve",
+    "cost_to_serve_by_stage",
+    "transfer_prices",
+    "sensitivity",
+    "queues",
+    "queue_routing",
+    "queue_iterations",
+)
 
 UNITS: dict[str, dict[str, str]] = {
-    "staffing": {"fte": "FTE", "hires": "FTE", "layoffs": "FTE", "overtime_hours": "hour", "hours_used": "hour",
-                 "hours_available": "hour", "utilisation": "share of staffed hours", "cost": "{currency}"},
-    "work": {"units": "unit", "hours": "hour", "quality": "share done right", "cost": "{currency}",
-             "unit_cost_from": "{currency} per unit", "unit_cost_to": "{currency} per unit"},
-    "flows": {"units": "unit", "cost": "{currency}", "lead_time": "{time_unit} per unit",
-              "cost_from": "{currency} per unit", "cost_to": "{currency} per unit"},
-    "demand_kpis": {"volume": "unit", "served": "unit", "backlog": "unit", "unmet": "unit",
-                    "quality": "share done right", "min_quality": "share done right",
-                    "response_time": "{time_unit}", "max_response_time": "{time_unit}",
-                    "cost_to_serve": "{currency}", "cost_per_unit": "{currency} per unit",
-                    "marginal_cost": "{currency} per unit"},
+    "staffing": {
+        "fte": "FTE",
+        "hires": "FTE",
+        "layoffs": "FTE",
+        "overtime_hours": "hour",
+        "hours_used": "hour",
+        "hours_available": "hour",
+        "utilisation": "share of staffed hours",
+        "cost": "{currency}",
+    },
+    "work": {
+        "units": "unit",
+        "hours": "hour",
+        "quality": "share done right",
+        "cost": "{currency}",
+        "unit_cost_from": "{currency} per unit",
+        "unit_cost_to": "{currency} per unit",
+    },
+    "flows": {
+        "units": "unit",
+        "cost": "{currency}",
+        "lead_time": "{time_unit} per unit",
+        "cost_from": "{currency} per unit",
+        "cost_to": "{currency} per unit",
+    },
+    "demand_kpis": {
+        "volume": "unit",
+        "served": "unit",
+        "backlog": "unit",
+        "unmet": "unit",
+        "quality": "share done right",
+        "min_quality": "share done right",
+        "response_time": "{time_unit}",
+        "max_response_time": "{time_unit}",
+        "cost_to_serve": "{currency}",
+        "cost_per_unit": "{currency} per unit",
+        "marginal_cost": "{currency} per unit",
+    },
     "costs": {"amount": "{currency}"},
-    "stock": {"opening": "unit", "produced": "unit", "shipped": "unit", "closing": "unit",
-              "holding_cost": "{currency}"},
-    "cost_to_serve": {**{c: "{currency}" for c in COMPONENTS}, "cost_to_serve": "{currency}", "served": "unit",
-                      "cost_per_unit": "{currency} per unit", "marginal_cost": "{currency} per unit",
-                      "price": "{currency} per unit", "revenue": "{currency}", "margin": "{currency}"},
+    "stock": {
+        "opening": "unit",
+        "produced": "unit",
+        "shipped": "unit",
+        "closing": "unit",
+        "holding_cost": "{currency}",
+    },
+    "cost_to_serve": {
+        **{c: "{currency}" for c in COMPONENTS},
+        "cost_to_serve": "{currency}",
+        "served": "unit",
+        "cost_per_unit": "{currency} per unit",
+        "marginal_cost": "{currency} per unit",
+        "price": "{currency} per unit",
+        "revenue": "{currency}",
+        "margin": "{currency}",
+    },
     "cost_to_serve_by_stage": {**{c: "{currency}" for c in COMPONENTS}, "cost_to_serve": "{currency}"},
     "transfer_prices": {"transfer_price": "{currency} per unit"},
-    "sensitivity": {"value": "the field's unit (column unit)", "shadow_price": "{currency} per unit_step of the field",
-                    "valid_from": "the field's unit", "valid_to": "the field's unit",
-                    "cost_at_from": "{currency}", "cost_at_to": "{currency}"},
+    "sensitivity": {
+        "value": "the field's unit (column unit)",
+        "shadow_price": "{currency} per unit_step of the field",
+        "valid_from": "the field's unit",
+        "valid_to": "the field's unit",
+        "cost_at_from": "{currency}",
+        "cost_at_to": "{currency}",
+    },
     "queues": QUEUE_UNITS,
     "queue_routing": ROUTING_UNITS,
     "queue_iterations": {k: v for k, v in LOG_UNITS.items() if k not in ("status", "algorithm")},
-    "constraints": {"activity": "row's own unit", "lower": "row's own unit", "upper": "row's own unit",
-                    "slack": "row's own unit", "dual": "{currency} per unit of the row"},
+    "constraints": {
+        "activity": "row's own unit",
+        "lower": "row's own unit",
+        "upper": "row's own unit",
+        "slack": "row's own unit",
+        "dual": "{currency} per unit of the row",
+    },
 }
 
 
 def column_units(currency: str, time_unit: str) -> dict[str, dict[str, str]]:
-    return {table: {column: unit.format(currency=currency, time_unit=time_unit) for column, unit in units.items()}
-            for table, units in UNITS.items()}
+    return {
+        table: {column: unit.format(currency=currency, time_unit=time_unit) for column, unit in units.items()}
+        for table, units in UNITS.items()
+    }
 
 
 def _long(keys: pd.DataFrame, periods: list[str], **columns: np.ndarray) -> pd.DataFrame:
@@ -73,22 +142,43 @@ def build_tables(model: LinearModel, solution: Solution, ev: Evaluated, currency
     staff = sets.staff
     with np.errstate(invalid="ignore", divide="ignore"):
         utilisation = np.where(ev.hours_available > 0, ev.hours_used / ev.hours_available, np.nan)
-    staffing = _long(staff[["node", "stage", "role"]], P, fte=v["s"], hires=v["hire"], layoffs=v["fire"],
-                     overtime_hours=v["o"], hours_used=ev.hours_used, hours_available=ev.hours_available,
-                     utilisation=utilisation, cost=ev.staff_cost)
+    staffing = _long(
+        staff[["node", "stage", "role"]],
+        P,
+        fte=v["s"],
+        hires=v["hire"],
+        layoffs=v["fire"],
+        overtime_hours=v["o"],
+        hours_used=ev.hours_used,
+        hours_available=ev.hours_available,
+        utilisation=utilisation,
+        cost=ev.staff_cost,
+    )
 
     modes = sets.demand_modes
     y_from, y_to = _cost_range(solution, "y")
-    work = _long(modes[["demand", "node", "stage", "mode"]], P, units=v["y"],
-                 hours=ev.mode_hours,
-                 quality=np.repeat(modes.quality.to_numpy()[:, None], len(P), axis=1), cost=ev.costs["processing"],
-                 unit_cost_from=y_from, unit_cost_to=y_to)
+    work = _long(
+        modes[["demand", "node", "stage", "mode"]],
+        P,
+        units=v["y"],
+        hours=ev.mode_hours,
+        quality=np.repeat(modes.quality.to_numpy()[:, None], len(P), axis=1),
+        cost=ev.costs["processing"],
+        unit_cost_from=y_from,
+        unit_cost_to=y_to,
+    )
 
     arcs = sets.demand_arcs.rename(columns={"source": "from", "target": "to"})
     x_from, x_to = _cost_range(solution, "x")
-    flows = _long(arcs[["demand", "arc", "from", "to"]], P, units=v["x"], cost=ev.costs["handoffs"],
-                  lead_time=np.repeat(arcs.lead_time.to_numpy()[:, None], len(P), axis=1),
-                  cost_from=x_from, cost_to=x_to)
+    flows = _long(
+        arcs[["demand", "arc", "from", "to"]],
+        P,
+        units=v["x"],
+        cost=ev.costs["handoffs"],
+        lead_time=np.repeat(arcs.lead_time.to_numpy()[:, None], len(P), axis=1),
+        cost_from=x_from,
+        cost_to=x_to,
+    )
 
     marginal = marginal_costs(model, solution)
     serving = cost_to_serve_table(ev, marginal, sets.demands.price.to_numpy(), currency)
@@ -126,9 +216,15 @@ def _stock_table(ev: Evaluated) -> pd.DataFrame:
     at = position(sets.demand_nodes, ["demand", "node"], stocks)
     closing = ev.values["k"]
     stage = stocks.node.map(dict(zip(sets.nodes.node, sets.nodes.stage)))
-    return _long(stocks[["demand", "node"]].assign(stage=stage), sets.periods,
-                 opening=previous(closing, stocks.initial.to_numpy()), produced=ev.processed[at],
-                 shipped=ev.arrivals[at], closing=closing, holding_cost=ev.costs["holding"])
+    return _long(
+        stocks[["demand", "node"]].assign(stage=stage),
+        sets.periods,
+        opening=previous(closing, stocks.initial.to_numpy()),
+        produced=ev.processed[at],
+        shipped=ev.arrivals[at],
+        closing=closing,
+        holding_cost=ev.costs["holding"],
+    )
 
 
 def _demand_kpis(ev: Evaluated, serving: pd.DataFrame, marginal: np.ndarray) -> pd.DataFrame:
@@ -138,15 +234,28 @@ def _demand_kpis(ev: Evaluated, serving: pd.DataFrame, marginal: np.ndarray) -> 
     cost_to_serve = serving[serving.demand != UNALLOCATED].cost_to_serve.to_numpy().reshape(len(demands), T)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_unit = np.where(ev.served > 0, cost_to_serve / ev.served, np.nan)
-    kpis = _long(demands[["demand"]], P, volume=ev.volume, served=ev.served, backlog=ev.backlog, unmet=ev.unmet,
-                 quality=ev.quality, min_quality=np.repeat(demands.min_quality.to_numpy()[:, None], T, axis=1),
-                 response_time=ev.response_time,
-                 max_response_time=np.repeat(demands.max_response_time.to_numpy()[:, None], T, axis=1),
-                 cost_to_serve=cost_to_serve, cost_per_unit=per_unit, marginal_cost=marginal)
+    kpis = _long(
+        demands[["demand"]],
+        P,
+        volume=ev.volume,
+        served=ev.served,
+        backlog=ev.backlog,
+        unmet=ev.unmet,
+        quality=ev.quality,
+        min_quality=np.repeat(demands.min_quality.to_numpy()[:, None], T, axis=1),
+        response_time=ev.response_time,
+        max_response_time=np.repeat(demands.max_response_time.to_numpy()[:, None], T, axis=1),
+        cost_to_serve=cost_to_serve,
+        cost_per_unit=per_unit,
+        marginal_cost=marginal,
+    )
     tolerance = RELATIVE_TOLERANCE
     kpis["quality_met"] = kpis.min_quality.isna() | (kpis.quality >= kpis.min_quality - tolerance) | (kpis.served <= 0)
-    kpis["response_time_met"] = (kpis.max_response_time.isna() | (kpis.served <= 0)
-                                 | (kpis.response_time <= kpis.max_response_time * (1 + tolerance)))
+    kpis["response_time_met"] = (
+        kpis.max_response_time.isna()
+        | (kpis.served <= 0)
+        | (kpis.response_time <= kpis.max_response_time * (1 + tolerance))
+    )
     return kpis
 
 
@@ -187,9 +296,13 @@ def _costs_table(ev: Evaluated) -> pd.DataFrame:
     unmet penalties at the demand's origin, where the waiting order sits."""
     sets = ev.sets
     origin = sets.demands.rename(columns={"origin": "node"})[["node"]]
-    owner = {"staff": sets.staff[["node"]], "demand_modes": sets.demand_modes[["node"]],
-             "demand_arcs": sets.demand_arcs.rename(columns={"target": "node"})[["node"]],
-             "stocks": sets.stocks[["node"]], "demands": origin}
+    owner = {
+        "staff": sets.staff[["node"]],
+        "demand_modes": sets.demand_modes[["node"]],
+        "demand_arcs": sets.demand_arcs.rename(columns={"target": "node"})[["node"]],
+        "stocks": sets.stocks[["node"]],
+        "demands": origin,
+    }
     parts = []
     for category, (_, table) in COST_TABLE.items():
         amounts = ev.costs[category]
@@ -203,7 +316,9 @@ def _costs_table(ev: Evaluated) -> pd.DataFrame:
     frame["stage"] = frame.node.map(stage)
     grouped = frame.groupby(["period", "stage", "node", "category"], sort=False, as_index=False).amount.sum()
     order = {p: i for i, p in enumerate(sets.periods)}
-    grouped = grouped.sort_values(["period", "stage", "node", "category"], key=lambda c: c.map(order) if c.name == "period" else c)
+    grouped = grouped.sort_values(
+        ["period", "stage", "node", "category"], key=lambda c: c.map(order) if c.name == "period" else c
+    )
     return grouped[grouped.amount != 0].reset_index(drop=True)[["period", "stage", "node", "category", "amount"]]
 
 
@@ -214,11 +329,18 @@ def _constraints_table(model: LinearModel, solution: Solution) -> pd.DataFrame:
             continue
         rows = solution.rows[name]
         labels = block.labels
-        frame = pd.DataFrame({
-            "constraint": name + "[" + labels.subject.str.replace(" ", ",") + "," + labels.period + "]",
-            "family": name, "period": labels.period, "subject": labels.subject,
-            "activity": rows.activity, "lower": rows.lower, "upper": rows.upper, "dual": rows.dual,
-        })
+        frame = pd.DataFrame(
+            {
+                "constraint": name + "[" + labels.subject.str.replace(" ", ",") + "," + labels.period + "]",
+                "family": name,
+                "period": labels.period,
+                "subject": labels.subject,
+                "activity": rows.activity,
+                "lower": rows.lower,
+                "upper": rows.upper,
+                "dual": rows.dual,
+            }
+        )
         slack = np.minimum(rows.activity - rows.lower, rows.upper - rows.activity)
         frame["slack"] = np.where(rows.lower == rows.upper, 0.0, slack)
         frame["binding"] = np.abs(frame.slack) <= 1e-6 * (1 + np.abs(rows.activity))

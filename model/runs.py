@@ -76,9 +76,12 @@ def summary_of(outcome: Outcome, scenario_text: bytes, source: str, command: lis
     }
     if "queues" in tables:
         queues = tables["queues"]
-        summary["queues"] = {"iterations": outcome.solver.get("queue_iterations"),
-                             "converged": outcome.solver.get("queue_converged"),
-                             "lane_periods": len(queues), "targets_missed": int((~queues.met).sum())}
+        summary["queues"] = {
+            "iterations": outcome.solver.get("queue_iterations"),
+            "converged": outcome.solver.get("queue_converged"),
+            "lane_periods": len(queues),
+            "targets_missed": int((~queues.met).sum()),
+        }
     if outcome.diagnosis is not None:
         summary["diagnosis"] = outcome.diagnosis.sentence.tolist()
     if "costs" in tables:
@@ -98,10 +101,16 @@ def new_run_folder_name(scenario_name: str, now: datetime | None = None) -> str:
     return f"{stamp}-{safe}"
 
 
-def write_run(outcome: Outcome, scenario_file: str | Path, out_dir: str | Path = "runs",
-              command: list[str] | None = None, scenario_bytes: bytes | None = None,
-              changes: Sequence[Change] = (), inputs: dict[str, bytes] | None = None,
-              folder_name: str | None = None) -> Path:
+def write_run(
+    outcome: Outcome,
+    scenario_file: str | Path,
+    out_dir: str | Path = "runs",
+    command: list[str] | None = None,
+    scenario_bytes: bytes | None = None,
+    changes: Sequence[Change] = (),
+    inputs: dict[str, bytes] | None = None,
+    folder_name: str | None = None,
+) -> Path:
     """Write the run folder for an outcome (any status) and return its final path.
 
     `scenario_bytes` are the bytes that were validated and solved (the file is read again when not
@@ -144,8 +153,10 @@ def overrides_applied(changes: Sequence[Change]) -> list[dict]:
     for change in changes:
         key = (change.override, str(change.value), change.origin)
         counts[key] = counts.get(key, 0) + 1
-    return [{"override": pattern, "value": value, "origin": origin, "fields_changed": count}
-            for (pattern, value, origin), count in counts.items()]
+    return [
+        {"override": pattern, "value": value, "origin": origin, "fields_changed": count}
+        for (pattern, value, origin), count in counts.items()
+    ]
 
 
 def _write_overrides(folder: Path, changes: Sequence[Change], inputs: dict[str, bytes]) -> None:
@@ -159,15 +170,26 @@ def _write_overrides(folder: Path, changes: Sequence[Change], inputs: dict[str, 
         target.write_bytes(data)
     record = {
         "inputs": [{"file": name, "sha256": sha256(data)} for name, data in inputs.items()],
-        "changes": [{"path": c.path, "old": _plain(c.old), "new": _plain(c.new), "override": c.override,
-                     "value": _plain(c.value), "origin": c.origin} for c in changes],
+        "changes": [
+            {
+                "path": c.path,
+                "old": _plain(c.old),
+                "new": _plain(c.new),
+                "override": c.override,
+                "value": _plain(c.value),
+                "origin": c.origin,
+            }
+            for c in changes
+        ],
     }
     yaml = YAML(typ="rt")  # keeps the order above: inputs first, each change's path first
     yaml.default_flow_style = None
     yaml.width = 120
     with (folder / "overrides.yaml").open("w", encoding="utf-8") as stream:
-        stream.write("# What turned the input files (inputs/) into scenario.yaml: each field changed, by which\n"
-                     "# override (pattern, value, and where it was written). new: null means removed.\n")
+        stream.write(
+            "# What turned the input files (inputs/) into scenario.yaml: each field changed, by which\n"
+            "# override (pattern, value, and where it was written). new: null means removed.\n"
+        )
         yaml.dump(record, stream)
 
 

@@ -79,9 +79,15 @@ class Evaluated:
 
 
 COST_TABLE = {
-    "labour": ("s", "staff"), "overtime": ("o", "staff"), "hiring": ("hire", "staff"),
-    "layoffs": ("fire", "staff"), "processing": ("y", "demand_modes"), "handoffs": ("x", "demand_arcs"),
-    "holding": ("k", "stocks"), "backlog": ("b", "demands"), "unmet": ("u", "demands"),
+    "labour": ("s", "staff"),
+    "overtime": ("o", "staff"),
+    "hiring": ("hire", "staff"),
+    "layoffs": ("fire", "staff"),
+    "processing": ("y", "demand_modes"),
+    "handoffs": ("x", "demand_arcs"),
+    "holding": ("k", "stocks"),
+    "backlog": ("b", "demands"),
+    "unmet": ("u", "demands"),
 }
 """Each cost category: the variable it prices and the table its amounts align with."""
 assert list(COST_TABLE) == list(COST_TERMS), "the costs table must report every term of the objective"
@@ -93,8 +99,12 @@ def _per_demand(values: np.ndarray, rows: pd.DataFrame, demands: pd.DataFrame, T
     return full
 
 
-def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], variable_rows: dict[str, pd.DataFrame],
-             lane_wait: np.ndarray | None = None) -> Evaluated:
+def evaluate(
+    sets: IndexSets,
+    raw_values: dict[str, np.ndarray],
+    variable_rows: dict[str, pd.DataFrame],
+    lane_wait: np.ndarray | None = None,
+) -> Evaluated:
     """Recompute every derived quantity from variable values (grids of rows x T, NaN where none).
 
     `lane_wait` (queues x T, time units) is the wait a unit adds to its response time in each lane of
@@ -127,33 +137,58 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], variable_rows: 
     node_units = group_sum(position(sets.nodes, ["node"], modes, ["node"]), v["y"], len(sets.nodes))
     arc_units = group_sum(position(sets.arcs, ["arc"], arcs, ["arc"]), v["x"], len(sets.arcs))
 
-    demand_of = {name: position(demands, ["demand"], table, ["demand"]) for name, table in
-                 (("modes", modes), ("arcs", arcs), ("nodes", dn))}
+    demand_of = {
+        name: position(demands, ["demand"], table, ["demand"])
+        for name, table in (("modes", modes), ("arcs", arcs), ("nodes", dn))
+    }
     defects = group_sum(demand_of["modes"], (1.0 - modes.quality.to_numpy())[:, None] * v["y"], len(demands))
     flowing = ~modes.storable.to_numpy()
     mode_time = np.where(flowing, (modes.processing_time + modes.wait_time).to_numpy(), 0.0)
     node_time = np.where(dn.storable.to_numpy(), dn.node_time.to_numpy(), 0.0)
-    time_spent = (group_sum(demand_of["arcs"], arcs.lead_time.to_numpy()[:, None] * v["x"], len(demands))
-                  + group_sum(demand_of["modes"], mode_time[:, None] * v["y"], len(demands))
-                  + group_sum(demand_of["nodes"], node_time[:, None] * arrivals, len(demands))
-                  + sets.period_length * backlog)
+    time_spent = (
+        group_sum(demand_of["arcs"], arcs.lead_time.to_numpy()[:, None] * v["x"], len(demands))
+        + group_sum(demand_of["modes"], mode_time[:, None] * v["y"], len(demands))
+        + group_sum(demand_of["nodes"], node_time[:, None] * arrivals, len(demands))
+        + sets.period_length * backlog
+    )
     if len(sets.queues):
         lane_of = position(sets.queues, ["node", "lane"], sets.demand_lanes)
         waited = lane_wait[lane_of] * v["q"]
         time_spent += group_sum(position(demands, ["demand"], sets.demand_lanes), waited, len(demands))
 
     costs = _costs(sets, v, variable_rows)
-    return Evaluated(sets, v, sets.volumes, backlog, unmet, served, arrivals, outflow, processed, fulfilled,
-                     stock, stock_before, staff_of_mode, mode_hours, hours_used, hours_available, node_units,
-                     arc_units, defects, time_spent, costs)
+    return Evaluated(
+        sets,
+        v,
+        sets.volumes,
+        backlog,
+        unmet,
+        served,
+        arrivals,
+        outflow,
+        processed,
+        fulfilled,
+        stock,
+        stock_before,
+        staff_of_mode,
+        mode_hours,
+        hours_used,
+        hours_available,
+        node_units,
+        arc_units,
+        defects,
+        time_spent,
+        costs,
+    )
 
 
 def _costs(sets: IndexSets, v: dict[str, np.ndarray], rows: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
     """Each category's amounts, aligned with the category's table (staff, demand_modes, ... x T)."""
     staff, demands = sets.staff, sets.demands
     per_staff = {"labour": "cost_per_fte", "overtime": "overtime_cost", "hiring": "hire_cost", "layoffs": "layoff_cost"}
-    costs = {category: staff[price].to_numpy()[:, None] * v[COST_TABLE[category][0]]
-             for category, price in per_staff.items()}
+    costs = {
+        category: staff[price].to_numpy()[:, None] * v[COST_TABLE[category][0]] for category, price in per_staff.items()
+    }
     costs["processing"] = sets.demand_modes.unit_cost.to_numpy()[:, None] * v["y"]
     arc_cost = sets.demand_arcs.arc.map(dict(zip(sets.arcs.arc, sets.arcs.cost))).to_numpy()
     costs["handoffs"] = arc_cost[:, None] * v["x"]
@@ -169,6 +204,7 @@ def duty_hours(sets: IndexSets, values: dict[str, np.ndarray]) -> tuple[pd.Index
     11), as (the queued nodes, nodes x T)."""
     nodes = pd.Index(sets.queues.node.drop_duplicates())
     staff = sets.staff
-    hours = (staff.duty_per_fte.to_numpy()[:, None] * np.nan_to_num(values["s"], nan=0.0)
-             + staff.duty_per_overtime_hour.to_numpy()[:, None] * np.nan_to_num(values["o"], nan=0.0))
+    hours = staff.duty_per_fte.to_numpy()[:, None] * np.nan_to_num(
+        values["s"], nan=0.0
+    ) + staff.duty_per_overtime_hour.to_numpy()[:, None] * np.nan_to_num(values["o"], nan=0.0)
     return nodes, group_sum(nodes.get_indexer(staff.node), hours, len(nodes))

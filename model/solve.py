@@ -152,8 +152,9 @@ def _set(highs: highspy.Highs, name: str, value: object) -> None:
         raise SolveError(f"HiGHS refused the option {name} = {value!r}")
 
 
-def _configure(highs: highspy.Highs, options: SolveOptions, columns: int, periods: int, is_mip: bool,
-               warm: bool = False) -> str:
+def _configure(
+    highs: highspy.Highs, options: SolveOptions, columns: int, periods: int, is_mip: bool, warm: bool = False
+) -> str:
     _set(highs, "output_flag", options.log_file is not None)
     if options.log_file:
         _set(highs, "log_to_console", False)
@@ -173,8 +174,9 @@ def _configure(highs: highspy.Highs, options: SolveOptions, columns: int, period
     return label
 
 
-def _choose_algorithm(highs: highspy.Highs, options: SolveOptions, columns: int, periods: int, is_mip: bool,
-                      warm: bool) -> str:
+def _choose_algorithm(
+    highs: highspy.Highs, options: SolveOptions, columns: int, periods: int, is_mip: bool, warm: bool
+) -> str:
     if is_mip:
         return "branch-and-cut"
     algorithm = options.algorithm
@@ -195,8 +197,12 @@ _STATUS: dict[object, Status] = {
 }
 
 
-def solve(model: LinearModel, options: SolveOptions = SolveOptions(), warm_start: WarmStart | None = None,
-          ranging: bool = True) -> Solution:
+def solve(
+    model: LinearModel,
+    options: SolveOptions = SolveOptions(),
+    warm_start: WarmStart | None = None,
+    ranging: bool = True,
+) -> Solution:
     """Hand the model to HiGHS and return its outcome, values and duals mapped back to the model.
 
     `warm_start` is an earlier solve's basis for a model of the same shape (see `WarmStart.fits`): an
@@ -210,9 +216,14 @@ def solve(model: LinearModel, options: SolveOptions = SolveOptions(), warm_start
     return solve_form(model, form, options, warm_start, ranging, timings)
 
 
-def solve_form(model: LinearModel, form: StandardForm, options: SolveOptions = SolveOptions(),
-               warm_start: WarmStart | None = None, ranging: bool = True,
-               timings: dict[str, float] | None = None) -> Solution:
+def solve_form(
+    model: LinearModel,
+    form: StandardForm,
+    options: SolveOptions = SolveOptions(),
+    warm_start: WarmStart | None = None,
+    ranging: bool = True,
+    timings: dict[str, float] | None = None,
+) -> Solution:
     """`solve` for a given form of the model's LP (e.g. one with its integers fixed)."""
     timings = dict(timings or {})
     start = time.perf_counter()
@@ -239,12 +250,19 @@ def solve_form(model: LinearModel, form: StandardForm, options: SolveOptions = S
     timings["solve"] = time.perf_counter() - start
 
     info = highs.getInfo()
-    solver = {"name": "HiGHS", "version": highs.version(), "algorithm": algorithm, "mip": is_mip,
-              "columns": form.num_col, "rows": form.num_row, "nonzeros": int(form.matrix.nnz),
-              "simplex_iterations": int(info.simplex_iteration_count),
-              "ipm_iterations": int(info.ipm_iteration_count),
-              "crossover_iterations": int(info.crossover_iteration_count),
-              "pdlp_iterations": int(info.pdlp_iteration_count)}
+    solver = {
+        "name": "HiGHS",
+        "version": highs.version(),
+        "algorithm": algorithm,
+        "mip": is_mip,
+        "columns": form.num_col,
+        "rows": form.num_row,
+        "nonzeros": int(form.matrix.nnz),
+        "simplex_iterations": int(info.simplex_iteration_count),
+        "ipm_iterations": int(info.ipm_iteration_count),
+        "crossover_iterations": int(info.crossover_iteration_count),
+        "pdlp_iterations": int(info.pdlp_iteration_count),
+    }
     if is_mip:
         solver.update(mip_gap=float(info.mip_gap), mip_nodes=int(info.mip_node_count))
     solution = Solution(status, message, timings=timings, solver=solver, form=form)
@@ -271,8 +289,14 @@ def _status(highs: highspy.Highs) -> tuple[Status, str]:
     return status, f"HiGHS: {text}"
 
 
-def _extract(model: LinearModel, form: StandardForm, highs: highspy.Highs, solution: Solution, with_duals: bool,
-             ranging: bool = True) -> None:
+def _extract(
+    model: LinearModel,
+    form: StandardForm,
+    highs: highspy.Highs,
+    solution: Solution,
+    with_duals: bool,
+    ranging: bool = True,
+) -> None:
     result = highs.getSolution()
     col_value = np.asarray(result.col_value, dtype=float)
     row_value = np.asarray(result.row_value, dtype=float)
@@ -290,8 +314,9 @@ def _extract(model: LinearModel, form: StandardForm, highs: highspy.Highs, solut
         solution.values[name] = _on_grid(grid.exists, found)
 
     # A row dropped for having no variable left: no activity to report, and it binds nothing (dual 0).
-    row_value, lower, upper = (np.append(a, pad) for a, pad in
-                               ((row_value, np.nan), (form.row_lower, -np.inf), (form.row_upper, np.inf)))
+    row_value, lower, upper = (
+        np.append(a, pad) for a, pad in ((row_value, np.nan), (form.row_lower, -np.inf), (form.row_upper, np.inf))
+    )
     row_dual = np.append(row_dual, 0.0) if row_dual is not None else None
     for name in model.blocks:
         i = form.row_at[name]
@@ -302,8 +327,14 @@ def _extract(model: LinearModel, form: StandardForm, highs: highspy.Highs, solut
         _extract_ranging(model, form, highs, result, solution, ranging)
 
 
-def _extract_ranging(model: LinearModel, form: StandardForm, highs: highspy.Highs, result: object,
-                     solution: Solution, ranging: bool = True) -> None:
+def _extract_ranging(
+    model: LinearModel,
+    form: StandardForm,
+    highs: highspy.Highs,
+    result: object,
+    solution: Solution,
+    ranging: bool = True,
+) -> None:
     """Reduced costs and HiGHS's ranging, mapped back like values and duals (NaN where none).
 
     Ranging needs a simplex basis (dual simplex, or interior point with crossover); without one the
@@ -346,14 +377,25 @@ def _extract_ranging(model: LinearModel, form: StandardForm, highs: highspy.High
         solution.ranging[name] = RowRanging(*(a[i] for a in pad), status=status_pad[i])
 
     # Columns: cost ranging as HiGHS reports it; bound ranging only for variables at a bound.
-    bound = [arr(ranging.col_bound_dn.value_), arr(ranging.col_bound_up.value_),
-             arr(ranging.col_bound_dn.objective_), arr(ranging.col_bound_up.objective_)]
+    bound = [
+        arr(ranging.col_bound_dn.value_),
+        arr(ranging.col_bound_up.value_),
+        arr(ranging.col_bound_dn.objective_),
+        arr(ranging.col_bound_up.objective_),
+    ]
     col_basic = col_status == int(highspy.HighsBasisStatus.kBasic)
     for a in bound:
         a[col_basic] = np.nan
-    figures = [np.append(a, np.nan) for a in (
-        arr(ranging.col_cost_dn.value_), arr(ranging.col_cost_up.value_),
-        arr(ranging.col_cost_dn.objective_), arr(ranging.col_cost_up.objective_), *bound)]
+    figures = [
+        np.append(a, np.nan)
+        for a in (
+            arr(ranging.col_cost_dn.value_),
+            arr(ranging.col_cost_up.value_),
+            arr(ranging.col_cost_dn.objective_),
+            arr(ranging.col_cost_up.objective_),
+            *bound,
+        )
+    ]
     status_pad = np.append(col_status, NOT_IN_LP).astype(np.int8)
     for name in model.variables:
         j, where = at[name], exists[name]

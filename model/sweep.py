@@ -46,10 +46,13 @@ Engine = Literal["process", "dask"]
 POINTS = "points"
 PLAN = "sweep.json"
 BASE = "base.yaml"
-_RANGE = re.compile(r"^(?P<op>[=*/+-]?)(?P<start>[^:]+?)(?P<pct>%?):(?P<op2>[=*/+-]?)(?P<stop>[^:]+?)(?P<pct2>%?):(?P<step>[^:]+)$")
+_RANGE = re.compile(
+    r"^(?P<op>[=*/+-]?)(?P<start>[^:]+?)(?P<pct>%?):(?P<op2>[=*/+-]?)(?P<stop>[^:]+?)(?P<pct2>%?):(?P<step>[^:]+)$"
+)
 
 
 # --- the grid ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Axis:
@@ -65,8 +68,12 @@ def parse_axis(text: str, origin: str = "--grid") -> Axis:
     path, equals, spec = text.partition("=")
     path, spec = path.strip(), spec.strip()
     if not equals or not path or not spec:
-        raise _grid_error(origin, path, f"'{text}' is not path=values",
-                          "For example: --grid 'demands.*.volume=*0.8:*1.4:0.1' or --grid 'roles.x.cost_per_fte=*1,*1.1'.")
+        raise _grid_error(
+            origin,
+            path,
+            f"'{text}' is not path=values",
+            "For example: --grid 'demands.*.volume=*0.8:*1.4:0.1' or --grid 'roles.x.cost_per_fte=*1,*1.1'.",
+        )
     return Axis(path, axis_values(spec, origin, path))
 
 
@@ -115,8 +122,13 @@ def read_sweep_file(path: str | Path) -> tuple[Path, list[Axis]]:
     data, source = parse_yaml(path.read_text(encoding="utf-8"), str(path))
     problems = []
     if not isinstance(data, dict) or set(data) - {"base", "grid"} or "base" not in data or "grid" not in data:
-        problems.append(source.problem((), "a sweep file has exactly `base: FILE` and `grid: {path: values}`",
-                                       f"Found: {', '.join(map(str, data)) if isinstance(data, dict) else type(data).__name__}."))
+        problems.append(
+            source.problem(
+                (),
+                "a sweep file has exactly `base: FILE` and `grid: {path: values}`",
+                f"Found: {', '.join(map(str, data)) if isinstance(data, dict) else type(data).__name__}.",
+            )
+        )
     elif not isinstance(data["grid"], dict) or not data["grid"]:
         problems.append(source.problem(("grid",), "grid is a mapping of field paths to values"))
     if problems:
@@ -129,6 +141,7 @@ def read_sweep_file(path: str | Path) -> tuple[Path, list[Axis]]:
 
 
 # --- the plan -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Point:
@@ -164,34 +177,47 @@ class Plan:
         return digest.hexdigest()
 
     def to_json(self) -> dict:
-        return {"base_file": self.base_file, "base_sha256": hashlib.sha256(self.base_text).hexdigest(),
-                "scenario": self.scenario,
-                "axes": [{"path": a.path, "values": list(a.values)} for a in self.axes],
-                "options": self.options, "sensitivity": self.sensitivity,
-                "points": [{"point": p.number, **dict(zip([a.path for a in self.axes], p.values))}
-                           for p in self.points]}
+        return {
+            "base_file": self.base_file,
+            "base_sha256": hashlib.sha256(self.base_text).hexdigest(),
+            "scenario": self.scenario,
+            "axes": [{"path": a.path, "values": list(a.values)} for a in self.axes],
+            "options": self.options,
+            "sensitivity": self.sensitivity,
+            "points": [{"point": p.number, **dict(zip([a.path for a in self.axes], p.values))} for p in self.points],
+        }
 
 
 def plan_sweep(base_file: str | Path, axes: Sequence[Axis], sensitivity: bool = False, **solver: object) -> Plan:
     """Resolve the base (an `extends` file too), and settle the solver options every point uses;
     `solver` holds overrides of the scenario's `solver:` section (time_limit, threads, ...)."""
     if not axes:
-        raise _grid_error("--grid", "", "a sweep needs at least one --grid", "For example: --grid 'demands.*.volume=*0.9,*1.1'.")
+        raise _grid_error(
+            "--grid", "", "a sweep needs at least one --grid", "For example: --grid 'demands.*.volume=*0.9,*1.1'."
+        )
     repeated = sorted({a.path for a in axes if [b.path for b in axes].count(a.path) > 1})
     if repeated:
         raise _grid_error("--grid", repeated[0], "the same path is on two axes", "Give each path one --grid.")
     resolved = resolve(base_file)
     # Every axis's path must match a field of the base before any work starts: a typo is one error
     # naming the closest paths, not a sweep of failed points.
-    apply_overrides(resolved.data, [Override(axis.path, axis.values[0], "--grid") for axis in axes],
-                    source=resolved.source)
+    apply_overrides(
+        resolved.data, [Override(axis.path, axis.values[0], "--grid") for axis in axes], source=resolved.source
+    )
     options, integer = optimise_options(resolved.scenario, **solver)
     meta = resolved.scenario.scenario
-    return Plan(str(base_file), resolved.text, tuple(axes), {**asdict(options), "integer_staff": integer}, sensitivity,
-                {"name": meta.name, "currency": meta.currency, "time_unit": meta.time_unit})
+    return Plan(
+        str(base_file),
+        resolved.text,
+        tuple(axes),
+        {**asdict(options), "integer_staff": integer},
+        sensitivity,
+        {"name": meta.name, "currency": meta.currency, "time_unit": meta.time_unit},
+    )
 
 
 # --- one point, in a worker -----------------------------------------------------------------------
+
 
 @dataclass
 class _Base:
@@ -229,11 +255,17 @@ def solve_point(plan: Plan, point: Point, folder: str) -> str:
     except ScenarioError as error:
         _write_failed(target, point, "bad_input", str(error))
         return "bad_input"
-    header = [f"Sweep point {point.name} of {plan.base_file}:",
-              *(f"  {o.path}: {o.value}" for o in overrides)]
+    header = [f"Sweep point {point.name} of {plan.base_file}:", *(f"  {o.path}: {o.value}" for o in overrides)]
     outcome = base.resolver.solve(scenario)
-    write_run(outcome, plan.base_file, target, command=["e2eopt", "sweep", f"point {point.name}"],
-              scenario_bytes=scenario_yaml(data, header), changes=changes, folder_name=point.name)
+    write_run(
+        outcome,
+        plan.base_file,
+        target,
+        command=["e2eopt", "sweep", f"point {point.name}"],
+        scenario_bytes=scenario_yaml(data, header),
+        changes=changes,
+        folder_name=point.name,
+    )
     return outcome.status
 
 
@@ -257,6 +289,7 @@ def _safe_point(plan: Plan, point: Point, folder: str) -> tuple[int, str]:
 
 
 # --- running a sweep --------------------------------------------------------------------------------
+
 
 @dataclass
 class SweepResult:
@@ -296,8 +329,14 @@ def read_plan(folder: str | Path) -> Plan:
         raise ScenarioError([Problem(str(folder), None, None, "", "not a sweep folder (no sweep.json and base.yaml)")])
     saved = json.loads((folder / PLAN).read_text())
     axes = tuple(Axis(a["path"], tuple(a["values"])) for a in saved["axes"])
-    return Plan(saved["base_file"], (folder / BASE).read_bytes(), axes, saved["options"], saved["sensitivity"],
-                saved["scenario"])
+    return Plan(
+        saved["base_file"],
+        (folder / BASE).read_bytes(),
+        axes,
+        saved["options"],
+        saved["sensitivity"],
+        saved["scenario"],
+    )
 
 
 def finished_points(folder: Path) -> set[int]:
@@ -314,8 +353,14 @@ def _remove_staging(folder: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def run_sweep(plan: Plan, folder: str | Path, workers: int = 1, engine: Engine = "process",
-              scheduler: str | None = None, on_point: Callable[[int, str], None] | None = None) -> SweepResult:
+def run_sweep(
+    plan: Plan,
+    folder: str | Path,
+    workers: int = 1,
+    engine: Engine = "process",
+    scheduler: str | None = None,
+    on_point: Callable[[int, str], None] | None = None,
+) -> SweepResult:
     """Solve every point of `plan` not yet finished in `folder`, then write the points table.
 
     `workers` processes (1: in this process), or `engine="dask"` on the cluster at `scheduler`.
@@ -341,8 +386,9 @@ def run_sweep(plan: Plan, folder: str | Path, workers: int = 1, engine: Engine =
     return SweepResult(folder, points, len(todo) - len(missing), missing, failures)
 
 
-def _run_processes(plan: Plan, todo: list[Point], folder: Path, workers: int,
-                   notify: Callable[[int, str], None]) -> list[str]:
+def _run_processes(
+    plan: Plan, todo: list[Point], folder: Path, workers: int, notify: Callable[[int, str], None]
+) -> list[str]:
     """Points in worker processes. A worker that dies (out of memory, a crash in the solver) breaks
     the pool: its points and those still queued get no record, are reported, and a resume retries them."""
     # spawn: a fresh interpreter per worker, never a fork of a process that may hold solver threads
@@ -376,8 +422,9 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=10)
 
 
-def _run_dask(plan: Plan, todo: list[Point], folder: Path, scheduler: str | None,
-              notify: Callable[[int, str], None]) -> list[str]:
+def _run_dask(
+    plan: Plan, todo: list[Point], folder: Path, scheduler: str | None, notify: Callable[[int, str], None]
+) -> list[str]:
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -403,11 +450,15 @@ def _run_dask(plan: Plan, todo: list[Point], folder: Path, scheduler: str | None
 
 # --- the points table -------------------------------------------------------------------------------
 
+
 def points_table(plan: Plan, folder: Path) -> pd.DataFrame:
     """One row per finished point, in point order, read back from the point folders (so a resumed
     sweep's table is built the same way as a straight one)."""
-    rows = [_point_row(plan, point, folder / POINTS / point.name) for point in plan.points
-            if (folder / POINTS / point.name / "summary.json").is_file()]
+    rows = [
+        _point_row(plan, point, folder / POINTS / point.name)
+        for point in plan.points
+        if (folder / POINTS / point.name / "summary.json").is_file()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -415,8 +466,9 @@ def _point_row(plan: Plan, point: Point, where: Path) -> dict[str, object]:
     summary = json.loads((where / "summary.json").read_text())
     row: dict[str, object] = {"point": point.number}
     row.update(zip((a.path for a in plan.axes), point.values))
-    row.update(status=summary["status"], message=summary.get("message", ""),
-               total_cost=summary.get("total_cost", float("nan")))
+    row.update(
+        status=summary["status"], message=summary.get("message", ""), total_cost=summary.get("total_cost", float("nan"))
+    )
     for stage, amount in summary.get("cost_by_stage", {}).items():
         row[f"cost.{stage}"] = amount
     if "staffing" in summary.get("tables", []):
@@ -427,8 +479,13 @@ def _point_row(plan: Plan, point: Point, where: Path) -> dict[str, object]:
         row.update(_demand_columns(pd.read_parquet(where / "demand_kpis.parquet")))
     if "queues" in summary:  # a scenario with queues: how its tangent iterations ended
         queues = summary["queues"]
-        row.update({"queues.iterations": queues["iterations"], "queues.converged": queues["converged"],
-                    "queues.targets_missed": queues["targets_missed"]})
+        row.update(
+            {
+                "queues.iterations": queues["iterations"],
+                "queues.converged": queues["converged"],
+                "queues.targets_missed": queues["targets_missed"],
+            }
+        )
     return row
 
 
@@ -438,22 +495,35 @@ def _demand_columns(kpis: pd.DataFrame) -> dict[str, object]:
     by_demand = kpis.demand
     weight = kpis.served.where(kpis.served > 0, 0.0)
     served = kpis.served.groupby(by_demand, sort=False).sum()
-    per_demand = pd.DataFrame({
-        "served": served,
-        **{name: (kpis[name] * weight).groupby(by_demand, sort=False).sum() / served.where(served > 0)
-           for name in ("quality", "response_time")},
-        "met": (kpis.quality_met & kpis.response_time_met).groupby(by_demand, sort=False).all(),
-    })
+    per_demand = pd.DataFrame(
+        {
+            "served": served,
+            **{
+                name: (kpis[name] * weight).groupby(by_demand, sort=False).sum() / served.where(served > 0)
+                for name in ("quality", "response_time")
+            },
+            "met": (kpis.quality_met & kpis.response_time_met).groupby(by_demand, sort=False).all(),
+        }
+    )
     names = [f"{column}.{demand}" for demand in per_demand.index for column in per_demand.columns]
     return dict(zip(names, per_demand.astype(object).to_numpy().ravel()))
 
 
 def points_units(points: pd.DataFrame, currency: str, time_unit: str) -> dict[str, str]:
-    prefix_units = {"cost.": currency, "fte.": "FTE (mean over periods)", "served.": "unit (sum over periods)",
-                    "quality.": "share done right (served-weighted)", "response_time.": f"{time_unit} (served-weighted)",
-                    "met.": "both targets met in every period"}
-    units = {"total_cost": currency, "queues.iterations": "count (tangent iterations)",
-             "queues.converged": "true/false", "queues.targets_missed": "lane-periods"}
+    prefix_units = {
+        "cost.": currency,
+        "fte.": "FTE (mean over periods)",
+        "served.": "unit (sum over periods)",
+        "quality.": "share done right (served-weighted)",
+        "response_time.": f"{time_unit} (served-weighted)",
+        "met.": "both targets met in every period",
+    }
+    units = {
+        "total_cost": currency,
+        "queues.iterations": "count (tangent iterations)",
+        "queues.converged": "true/false",
+        "queues.targets_missed": "lane-periods",
+    }
     for column in points.columns:
         for prefix, unit in prefix_units.items():
             if column.startswith(prefix):

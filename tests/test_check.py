@@ -129,17 +129,20 @@ def refused(families, family: str, key: dict, period: int, value: float) -> list
     return check_solution(evaluated((sets, solution, rows), change))
 
 
-@pytest.mark.parametrize("family, key, period, value, message", [
-    ("z", {"node": "plant"}, 0, 1e3, "pass-through d@plant P1"),
-    ("hire", {"node": "plant"}, 1, 0.5, "staff balance plant/worker P2"),
-    ("o", {"node": "plant"}, 0, 20.0, "overtime plant/worker P1"),
-    ("s", {"node": "plant"}, 0, 1.5, "staff max plant/worker P1"),
-    ("y", {"node": "plant"}, 0, 160.0, "node capacity plant P1"),
-    ("x", {"arc": "src->plant"}, 0, 250.0, "arc capacity src->plant P1"),
-    ("b", {"demand": "d"}, 0, 50.0, "response-time target d P1"),
-    ("b", {"demand": "d"}, 1, 5.0, "final backlog d P2"),
-    ("k", {"node": "plant"}, 1, 0.0, "final stock d@plant P2"),
-])
+@pytest.mark.parametrize(
+    "family, key, period, value, message",
+    [
+        ("z", {"node": "plant"}, 0, 1e3, "pass-through d@plant P1"),
+        ("hire", {"node": "plant"}, 1, 0.5, "staff balance plant/worker P2"),
+        ("o", {"node": "plant"}, 0, 20.0, "overtime plant/worker P1"),
+        ("s", {"node": "plant"}, 0, 1.5, "staff max plant/worker P1"),
+        ("y", {"node": "plant"}, 0, 160.0, "node capacity plant P1"),
+        ("x", {"arc": "src->plant"}, 0, 250.0, "arc capacity src->plant P1"),
+        ("b", {"demand": "d"}, 0, 50.0, "response-time target d P1"),
+        ("b", {"demand": "d"}, 1, 5.0, "final backlog d P2"),
+        ("k", {"node": "plant"}, 1, 0.0, "final stock d@plant P2"),
+    ],
+)
 def test_each_family_refuses_a_broken_solution(families, family, key, period, value, message):
     assert check_solution(evaluated(families)) == []
     found = refused(families, family, key, period, value)

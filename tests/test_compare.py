@@ -47,11 +47,19 @@ demands:
 {installs}"""
 
 
-def linear(name: str = "linear", wage: float = 5200, repairs: str = "[1000, 800]", installs: str | None = "500",
-           currency: str = "EUR") -> str:
-    line = ("" if installs is None else
-            f"  installs: {{origin: call_centre, sinks: [service_team, vendor], volume: {installs}, "
-            "min_quality: 0.97}\n")
+def linear(
+    name: str = "linear",
+    wage: float = 5200,
+    repairs: str = "[1000, 800]",
+    installs: str | None = "500",
+    currency: str = "EUR",
+) -> str:
+    line = (
+        ""
+        if installs is None
+        else f"  installs: {{origin: call_centre, sinks: [service_team, vendor], volume: {installs}, "
+        "min_quality: 0.97}\n"
+    )
     return LINEAR.format(name=name, wage=wage, repairs=repairs, installs=line, currency=currency)
 
 
@@ -78,6 +86,7 @@ def assert_reconciles(bridge: pd.DataFrame) -> None:
 
 
 # ---- the bridge: hand-worked cases ---------------------------------------------------------------
+
 
 def test_a_wage_rise_with_the_same_plan_is_all_rate(tmp_path):
     a = run_of(linear(), tmp_path, "a")
@@ -148,11 +157,18 @@ def test_a_removed_demand_is_volume_and_mix_and_a_new_one_is_routing(tmp_path):
 
 def test_a_new_node_has_no_old_price_so_its_saving_is_routing_not_rate(tmp_path):
     a = run_of(linear(), tmp_path, "a")
-    cheaper = (linear().replace("  vendor: {", "  cheap_vendor: {stage: service, unit_cost: 40, quality: 0.93}\n  vendor: {")
-               .replace("  - {from: call_centre, to: service_team}",
-                        "  - {from: call_centre, to: service_team}\n  - {from: call_centre, to: cheap_vendor, cost: 2}")
-               .replace("sinks: [service_team, vendor], volume: [1000, 800]",
-                        "sinks: [service_team, vendor, cheap_vendor], volume: [1000, 800]"))
+    cheaper = (
+        linear()
+        .replace("  vendor: {", "  cheap_vendor: {stage: service, unit_cost: 40, quality: 0.93}\n  vendor: {")
+        .replace(
+            "  - {from: call_centre, to: service_team}",
+            "  - {from: call_centre, to: service_team}\n  - {from: call_centre, to: cheap_vendor, cost: 2}",
+        )
+        .replace(
+            "sinks: [service_team, vendor], volume: [1000, 800]",
+            "sinks: [service_team, vendor, cheap_vendor], volume: [1000, 800]",
+        )
+    )
     b = run_of(cheaper, tmp_path, "b")
     service = stage_row(compare(a, b).bridge, "service")
     # Repairs' vendor share (0.6 x 1,800 units) moves to a vendor 10 EUR cheaper: -10,800 EUR, a change of plan.
@@ -163,13 +179,15 @@ def test_a_new_node_has_no_old_price_so_its_saving_is_routing_not_rate(tmp_path)
 
 # ---- a realistic comparison -------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def appliance(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """appliance-co, and a what-if: technicians 5% dearer (4,300 -> 4,515 EUR), repairs_south +20%."""
     work = tmp_path_factory.mktemp("appliance")
     text = (ROOT / "data" / "appliance-co.yaml").read_text()
-    whatif = (text.replace("technician:        {cost_per_fte: 4300", "technician:        {cost_per_fte: 4515")
-              .replace("volume: [1000, 1100, 1250]", "volume: [1200, 1320, 1500]"))
+    whatif = text.replace("technician:        {cost_per_fte: 4300", "technician:        {cost_per_fte: 4515").replace(
+        "volume: [1000, 1100, 1250]", "volume: [1200, 1320, 1500]"
+    )
     assert whatif.count("4515") == 1 and whatif.count("[1200, 1320, 1500]") == 1
     return run_of(text, work, "a"), run_of(whatif, work, "b")
 
@@ -228,6 +246,7 @@ def test_appliance_tables_show_the_what_if(appliance):
 
 # ---- the input diff --------------------------------------------------------------------------------
 
+
 def parsed(text: str):
     return parse_yaml(textwrap.dedent(text), "x.yaml")[0]
 
@@ -258,7 +277,9 @@ def test_input_diff_names_nested_fields_arcs_by_ends_and_whole_added_or_removed_
           installs: {origin: a, sinks: [b], volume: 10}
         """)
     diff = diff_inputs(old, new)
-    rows = {path: (change, o, n) for path, change, o, n in diff[["path", "change", "old", "new"]].itertuples(index=False)}
+    rows = {
+        path: (change, o, n) for path, change, o, n in diff[["path", "change", "old", "new"]].itertuples(index=False)
+    }
     assert rows == {
         "roles.technician.overtime.cost_per_hour": ("changed", "40", "45"),
         "arcs[a->b].cost": ("changed", "2", "2.5"),
@@ -284,6 +305,7 @@ def test_input_diff_of_identical_scenarios_is_empty_and_a_flag_is_not_a_number()
 
 # ---- what cannot be compared, and what is missing ---------------------------------------------------
 
+
 def test_runs_in_different_currencies_are_refused(tmp_path):
     a = run_of(linear(), tmp_path, "a")
     b = run_of(linear(currency="USD"), tmp_path, "b")
@@ -307,7 +329,9 @@ def test_an_infeasible_run_is_compared_on_its_inputs_only(tmp_path):
     comparison = compare(a, b)
     assert not comparison.has_results
     assert comparison.bridge.empty and comparison.totals.empty and comparison.demand_kpis.empty
-    assert comparison.inputs[["path", "old", "new"]].values.tolist() == [["demands.repairs.min_quality", "0.95", "0.99"]]
+    assert comparison.inputs[["path", "old", "new"]].values.tolist() == [
+        ["demands.repairs.min_quality", "0.95", "0.99"]
+    ]
     assert any("Run B" in note and "infeasible" in note and "only the inputs" in note for note in comparison.notes)
 
 
@@ -318,8 +342,8 @@ def test_writing_replaces_an_earlier_comparison_but_never_a_foreign_folder(tmp_p
     folder = write_comparison(comparison, tmp_path / "cmp")
     write_comparison(comparison, folder)  # again: replaced in place
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["comparison.json", "inputs.csv", "totals.csv", "bridge.csv", "staffing.csv", "routing.csv",
-         "demand_kpis.csv"])
+        ["comparison.json", "inputs.csv", "totals.csv", "bridge.csv", "staffing.csv", "routing.csv", "demand_kpis.csv"]
+    )
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".incomplete", ".replaced"))]
     description = json.loads((folder / "comparison.json").read_text())
     assert description["units"]["demand_kpis"]["cost_per_unit_a"] == "EUR per unit"

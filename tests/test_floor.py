@@ -21,6 +21,7 @@ def scenario_of(case):
     if isinstance(case, str):
         return load_scenario(case)
     import json
+
     return validate_data(*parse_yaml(json.dumps(generate(case)), "generated.json"))
 
 
@@ -34,7 +35,8 @@ def test_the_floor_optimum_is_optimises(case):
     assert result["objective"] == pytest.approx(outcome.objective, rel=1e-7)
     assert set(result["timings"]) == {"assemble", "pass", "solve", "extract"} and seconds > 0
     assert (result["columns"], result["rows"], result["nonzeros"]) == tuple(
-        outcome.solver[k] for k in ("columns", "rows", "nonzeros"))
+        outcome.solver[k] for k in ("columns", "rows", "nonzeros")
+    )
     fte = outcome.tables["staffing"].fte.sum()
     assert np.nansum(result["values"]["s"]) == pytest.approx(fte, rel=1e-6, abs=1e-6)
 

@@ -59,6 +59,7 @@ def scenario_of(text: str = ROUTES):
 
 # --- the --vary grammar ------------------------------------------------------------------------------
 
+
 def test_range_includes_its_stop_despite_round_off():
     field, values = parse_vary("min_quality=0.90:0.99:0.01")
     assert field == "min_quality"
@@ -72,15 +73,18 @@ def test_range_and_list_forms():
     assert parse_vary("min_quality=0.9, 0.95,0.99") == ("min_quality", [0.9, 0.95, 0.99])
 
 
-@pytest.mark.parametrize(("spec", "says"), [
-    ("min_qualty=0.9:0.99:0.01", "Did you mean 'min_quality'?"),
-    ("min_quality", "expected FIELD=START:STOP:STEP"),
-    ("min_quality=0.9:0.99", "a range is START:STOP:STEP"),
-    ("min_quality=0.9:0.99:0", "does not lead from 0.9 to 0.99"),
-    ("min_quality=0.9:0.99:-0.01", "does not lead from 0.9 to 0.99"),
-    ("min_quality=0.9,high", "'high' is not a number"),
-    ("max_response_time=1:100000:1", "at most 1,000"),
-])
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        ("min_qualty=0.9:0.99:0.01", "Did you mean 'min_quality'?"),
+        ("min_quality", "expected FIELD=START:STOP:STEP"),
+        ("min_quality=0.9:0.99", "a range is START:STOP:STEP"),
+        ("min_quality=0.9:0.99:0", "does not lead from 0.9 to 0.99"),
+        ("min_quality=0.9:0.99:-0.01", "does not lead from 0.9 to 0.99"),
+        ("min_quality=0.9,high", "'high' is not a number"),
+        ("max_response_time=1:100000:1", "at most 1,000"),
+    ],
+)
 def test_bad_vary_specs_say_what_is_wrong(spec, says):
     with pytest.raises(ValueError) as error:
         parse_vary(spec)
@@ -101,6 +105,7 @@ def test_demands_must_exist_and_have_the_target():
 
 
 # --- hand-checked curves -----------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def quality_curve():
@@ -215,6 +220,7 @@ def test_points_cost_what_a_solve_from_scratch_costs():
 
 # --- a real scenario ---------------------------------------------------------------------------------
 
+
 def test_appliance_co_marginal_costs_match_the_slopes_where_the_basis_holds():
     # Three periods: the target moves three quality rows at once, so the basis range is the joint one.
     scenario = load_scenario(ROOT / "data" / "appliance-co.yaml")
@@ -226,4 +232,5 @@ def test_appliance_co_marginal_costs_match_the_slopes_where_the_basis_holds():
     assert len(held) >= 4
     assert held.marginal_cost.to_numpy() == pytest.approx(held.slope_right.to_numpy(), rel=1e-6)
     assert table.total_cost.iat[5] == pytest.approx(
-        optimise(variant(scenario, "min_quality", ["retail_orders"], table.target.iat[5])).objective, rel=1e-9)
+        optimise(variant(scenario, "min_quality", ["retail_orders"], table.target.iat[5])).objective, rel=1e-9
+    )

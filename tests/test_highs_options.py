@@ -14,20 +14,32 @@ from model.optimise import optimise_options
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-@pytest.mark.parametrize(("name", "text", "value"), [
-    ("presolve", "off", "off"), ("simplex_strategy", "4", 4), ("mip_rel_gap", "0.01", 0.01),
-    ("output_flag", "false", False), ("output_flag", True, True), ("time_limit", 7, 7.0)])
+@pytest.mark.parametrize(
+    ("name", "text", "value"),
+    [
+        ("presolve", "off", "off"),
+        ("simplex_strategy", "4", 4),
+        ("mip_rel_gap", "0.01", 0.01),
+        ("output_flag", "false", False),
+        ("output_flag", True, True),
+        ("time_limit", 7, 7.0),
+    ],
+)
 def test_text_is_read_as_the_option_type(name, text, value):
     assert checked(name, text) == value and type(checked(name, text)) is type(value)
 
 
-@pytest.mark.parametrize(("name", "text", "fragment"), [
-    ("presolv", "off", "no option 'presolv'; did you mean presolve"),
-    ("simplex_strategy", "4.5", "is a whole number"),
-    ("simplex_strategy", "99", "refuses simplex_strategy = 99"),
-    ("presolve", "maybe", "refuses presolve = 'maybe'"),
-    ("mip_rel_gap", "tight", "is a number"),
-    ("output_flag", "perhaps", "is true or false")])
+@pytest.mark.parametrize(
+    ("name", "text", "fragment"),
+    [
+        ("presolv", "off", "no option 'presolv'; did you mean presolve"),
+        ("simplex_strategy", "4.5", "is a whole number"),
+        ("simplex_strategy", "99", "refuses simplex_strategy = 99"),
+        ("presolve", "maybe", "refuses presolve = 'maybe'"),
+        ("mip_rel_gap", "tight", "is a number"),
+        ("output_flag", "perhaps", "is true or false"),
+    ],
+)
 def test_a_bad_option_says_what_is_allowed(name, text, fragment):
     with pytest.raises(ValueError, match=fragment):
         checked(name, text)

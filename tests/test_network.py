@@ -77,9 +77,20 @@ def test_index_sets_keep_their_order_whatever_the_string_hashing(tmp_path):
 
     path = tmp_path / "generated.yaml"
     write_scenario(generate(Size(4, 40, 1, 1)), path)
-    script = ("import sys; from model.scenario import load_scenario; from model.network import index_sets; "
-              f"s = index_sets(load_scenario({str(path)!r})); "
-              "print(list(s.demand_nodes.node), list(s.demand_arcs.arc))")
-    orders = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                             env={"PYTHONHASHSEED": seed, "PATH": ""}, cwd=".").stdout for seed in ("1", "2", "3")}
+    script = (
+        "import sys; from model.scenario import load_scenario; from model.network import index_sets; "
+        f"s = index_sets(load_scenario({str(path)!r})); "
+        "print(list(s.demand_nodes.node), list(s.demand_arcs.arc))"
+    )
+    orders = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+            cwd=".",
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
     assert len(orders) == 1 and len(next(iter(orders))) > 100

@@ -76,9 +76,7 @@ def erlang_b_jagerman(n: float, a: float) -> float:
     (Substitute t = A (1 + y) in Gamma(N + 1, A).)  Numerical quadrature:
     a route independent of scipy.special.gammaincc.
     """
-    val, _ = integrate.quad(
-        lambda y: math.exp(n * math.log1p(y) - a * y), 0.0, math.inf, epsabs=0.0, epsrel=1e-13
-    )
+    val, _ = integrate.quad(lambda y: math.exp(n * math.log1p(y) - a * y), 0.0, math.inf, epsabs=0.0, epsrel=1e-13)
     return 1.0 / (a * val)
 
 

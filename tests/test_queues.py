@@ -92,8 +92,9 @@ def test_peak_factor_scales_the_load():
     assert row.agents == pytest.approx(needed, rel=1e-7)
 
 
-AVERAGE_WAIT_DESK = desk(160).replace("target: {service_level: 0.8, within: 0.3333333333333333}",
-                                      "target: {average_wait: 0.5}")
+AVERAGE_WAIT_DESK = desk(160).replace(
+    "target: {service_level: 0.8, within: 0.3333333333333333}", "target: {average_wait: 0.5}"
+)
 
 
 def test_average_wait_target_and_the_wait_in_response_times():
@@ -195,8 +196,9 @@ def test_mixed_roles_are_sized_at_the_longest_handle_time():
     # Agents take 0.05 h a call, juniors 0.08 h. All on duty share one queue, so whoever answers, the
     # queue is sized at 0.08 h a call: 200 calls an hour are 16 Erlangs, and it gets g(16) at 0.08 h,
     # from the cheaper FTE (juniors: 3,500 EUR against 4,000), who then do the work too.
-    text = desk(160).replace("work: {agent: {hours_per_unit: 0.05}}",
-                             "work: {agent: {hours_per_unit: 0.05}, junior: {hours_per_unit: 0.08}}")
+    text = desk(160).replace(
+        "work: {agent: {hours_per_unit: 0.05}}", "work: {agent: {hours_per_unit: 0.05}, junior: {hours_per_unit: 0.08}}"
+    )
     text = text.replace("roles:\n", "roles:\n  junior: {cost_per_fte: 3500, hours_per_fte: 160}\n")
     outcome = solve(scenario_from_text(text))
     row = outcome.tables["queues"].iloc[0]
@@ -224,8 +226,11 @@ def queued_generated() -> object:
         if node.get("work") and "stock" not in node:
             wait = node.pop("wait_time", 0.0)
             target = {"average_wait": wait} if wait > 0 else {"service_level": 0.8, "within": 1.0}
-            node["queue"] = {"open_hours": 0.5 * data["scenario"]["period_length"] * hours, "peak_factor": 1.2,
-                             "target": target}
+            node["queue"] = {
+                "open_hours": 0.5 * data["scenario"]["period_length"] * hours,
+                "peak_factor": 1.2,
+                "target": target,
+            }
     return scenario_from_data(data)
 
 
@@ -281,8 +286,9 @@ def test_the_start_counts_the_known_waits_so_the_faster_desk_stays_open():
     # Brute force over the share f sent to a (one FTE is one agent on duty here):
     def cost(f: float) -> float:
         a, b = 40000 * f / 200 * 0.05, 40000 * (1 - f) / 200 * 0.05
-        return (4000 * float(queueing.required_agents(a, 0.05, average_wait=5 / 60))
-                + 6000 * float(queueing.required_agents(b, 0.05, average_wait=1 / 60)))
+        return 4000 * float(queueing.required_agents(a, 0.05, average_wait=5 / 60)) + 6000 * float(
+            queueing.required_agents(b, 0.05, average_wait=1 / 60)
+        )
 
     best = min(cost(f) for f in np.linspace(0.0, 0.5, 5001))
     outcome = solve(scenario_from_text(TWO_DESKS))
@@ -294,9 +300,11 @@ def test_an_empty_lane_that_makes_the_first_tangents_infeasible_is_closed():
     # Only premium calls, which must wait 0.5 min on average: all go express. The staff maximum
     # (13.2519 agents) allows exactly that, g(10) = 13.16 at 0.5 min, but not also the fixed part of
     # a tangent for the empty standard lane; the first iteration closes it and solves again.
-    text = LANES.replace("demands:\n  premium: {origin: desk, sinks: [desk], volume: 6000, max_response_time: 1}\n"
-                         "  others: {origin: desk, sinks: [desk], volume: 14000, max_response_time: 10}",
-                         "demands:\n  premium: {origin: desk, sinks: [desk], volume: 20000, max_response_time: 0.5}")
+    text = LANES.replace(
+        "demands:\n  premium: {origin: desk, sinks: [desk], volume: 6000, max_response_time: 1}\n"
+        "  others: {origin: desk, sinks: [desk], volume: 14000, max_response_time: 10}",
+        "demands:\n  premium: {origin: desk, sinks: [desk], volume: 20000, max_response_time: 0.5}",
+    )
     text = text.replace("    queue:", "    staff: {agent: {max: 13.2519}}\n    queue:")
     outcome = solve(scenario_from_text(text))
     needed = float(queueing.required_agents(10.0, 0.1, average_wait=0.5 / 60))
@@ -316,8 +324,9 @@ def test_lane_targets_are_addressed_by_lane_name():
 
     path = DATA / "contact-centre.yaml"
     data, source = parse_yaml(path.read_text(), str(path))
-    changed, changes = apply_overrides(data, [Override("nodes.field_team.queue.lanes.standard.target.average_wait",
-                                                       "=240", "--set")])
+    changed, changes = apply_overrides(
+        data, [Override("nodes.field_team.queue.lanes.standard.target.average_wait", "=240", "--set")]
+    )
     assert [c.path for c in changes] == ["nodes.field_team.queue.lanes.standard.target.average_wait"]
     lanes = validate_data(changed, source).nodes["field_team"].queue.lanes
     assert [(lane.name, lane.target.average_wait) for lane in lanes] == [("express", None), ("standard", 240.0)]

@@ -7,25 +7,51 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from model.scenario.schema import (Arc, Demand, Lane, Meta, Node, Overtime, Queue, QueueTarget, RelaxationWeights, Role,
-                                   Solver, Staff, Stock, Work)
+from model.scenario.schema import (
+    Arc,
+    Demand,
+    Lane,
+    Meta,
+    Node,
+    Overtime,
+    Queue,
+    QueueTarget,
+    RelaxationWeights,
+    Role,
+    Solver,
+    Staff,
+    Stock,
+    Work,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
-    ("scenario", Meta), ("roles.<role>", Role), ("roles.<role>.overtime", Overtime), ("nodes.<node>", Node),
-    ("nodes.<node>.work.<role>", Work), ("nodes.<node>.staff.<role>", Staff), ("nodes.<node>.stock", Stock),
-    ("nodes.<node>.queue", Queue), ("nodes.<node>.queue.target", QueueTarget), ("nodes.<node>.queue.lanes[]", Lane),
-    ("arcs[]", Arc), ("demands.<demand>", Demand), ("solver", Solver),
+    ("scenario", Meta),
+    ("roles.<role>", Role),
+    ("roles.<role>.overtime", Overtime),
+    ("nodes.<node>", Node),
+    ("nodes.<node>.work.<role>", Work),
+    ("nodes.<node>.staff.<role>", Staff),
+    ("nodes.<node>.stock", Stock),
+    ("nodes.<node>.queue", Queue),
+    ("nodes.<node>.queue.target", QueueTarget),
+    ("nodes.<node>.queue.lanes[]", Lane),
+    ("arcs[]", Arc),
+    ("demands.<demand>", Demand),
+    ("solver", Solver),
     ("solver.relaxation_weights", RelaxationWeights),
 ]
 
 
 def test_every_schema_field_has_a_reference_row():
-    missing = [f"{prefix}.{info.alias or name}" for prefix, model in SECTIONS
-               for name, info in model.model_fields.items()
-               if f"`{prefix}.{info.alias or name}`" not in README]
+    missing = [
+        f"{prefix}.{info.alias or name}"
+        for prefix, model in SECTIONS
+        for name, info in model.model_fields.items()
+        if f"`{prefix}.{info.alias or name}`" not in README
+    ]
     assert missing == []
 
 

@@ -30,8 +30,9 @@ def variant(data: dict, change) -> object:
 
 def more_volume(data: dict) -> None:
     for demand in data["demands"].values():
-        demand["volume"] = [v * 1.15 for v in demand["volume"]] if isinstance(demand["volume"], list) \
-            else demand["volume"] * 1.15
+        demand["volume"] = (
+            [v * 1.15 for v in demand["volume"]] if isinstance(demand["volume"], list) else demand["volume"] * 1.15
+        )
 
 
 def dearer_technicians(data: dict) -> None:

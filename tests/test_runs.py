@@ -23,8 +23,9 @@ def test_written_run_reads_back_identically(tmp_path, outcome):
     summary, tables = read_run(folder)
     assert summary["objective"] == pytest.approx(outcome.objective)
     for name, table in outcome.tables.items():
-        pd.testing.assert_frame_equal(tables[name].reset_index(drop=True), table.reset_index(drop=True),
-                                      check_dtype=False)
+        pd.testing.assert_frame_equal(
+            tables[name].reset_index(drop=True), table.reset_index(drop=True), check_dtype=False
+        )
 
 
 def test_parquet_carries_column_units(tmp_path, outcome):

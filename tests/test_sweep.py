@@ -21,26 +21,33 @@ GRID = [Axis("demands.*.volume", ("*0.9", "*1.1")), Axis("roles.technician.cost_
 
 # --- the grid grammar ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, values", [
-    ("demands.*.volume=*0.8:*1.4:0.1", ("*0.8", "*0.9", "*1", "*1.1", "*1.2", "*1.3", "*1.4")),
-    ("roles.technician.cost_per_fte=*1,*1.1", ("*1", "*1.1")),
-    ("nodes.plant_a.capacity=100:200:50", ("100", "150", "200")),
-    ("roles.*.cost_per_fte=+0%:+10%:5", ("+0%", "+5%", "+10%")),
-    ("demands.a.max_response_time=-3", ("-3",)),
-])
+
+@pytest.mark.parametrize(
+    "text, values",
+    [
+        ("demands.*.volume=*0.8:*1.4:0.1", ("*0.8", "*0.9", "*1", "*1.1", "*1.2", "*1.3", "*1.4")),
+        ("roles.technician.cost_per_fte=*1,*1.1", ("*1", "*1.1")),
+        ("nodes.plant_a.capacity=100:200:50", ("100", "150", "200")),
+        ("roles.*.cost_per_fte=+0%:+10%:5", ("+0%", "+5%", "+10%")),
+        ("demands.a.max_response_time=-3", ("-3",)),
+    ],
+)
 def test_grid_values(text, values):
     axis = parse_axis(text)
     assert axis.path == text.split("=")[0] and axis.values == values
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("demands.*.volume", "is not path=values"),
-    ("demands.*.volume=*0.8:+1.4:0.1", "is not a range"),
-    ("demands.*.volume=1.4:0.8:0.1", "STOP >= START"),
-    ("demands.*.volume=1:2:0", "positive STEP"),
-    ("demands.*.volume=*1,*1", "repeat"),
-    ("demands.*.volume=twice", "twice"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("demands.*.volume", "is not path=values"),
+        ("demands.*.volume=*0.8:+1.4:0.1", "is not a range"),
+        ("demands.*.volume=1.4:0.8:0.1", "STOP >= START"),
+        ("demands.*.volume=1:2:0", "positive STEP"),
+        ("demands.*.volume=*1,*1", "repeat"),
+        ("demands.*.volume=twice", "twice"),
+    ],
+)
 def test_bad_grids_are_refused_with_the_reason(text, fragment):
     with pytest.raises(ScenarioError) as error:
         parse_axis(text)
@@ -48,6 +55,7 @@ def test_bad_grids_are_refused_with_the_reason(text, fragment):
 
 
 # --- solving ----------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory) -> tuple:
@@ -99,9 +107,11 @@ def test_engines_and_worker_counts_give_identical_tables(serial, tmp_path):
 
 def test_a_dask_local_cluster_gives_the_same_tables(serial, tmp_path):
     import distributed  # in the test extra: a missing engine is a failure, not a skip
+
     plan, result = serial
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         folder = new_sweep_folder(plan, tmp_path / "dask")
         on_dask = run_sweep(plan, folder, engine="dask", scheduler=cluster.scheduler_address)
     pd.testing.assert_frame_equal(on_dask.points, result.points, check_exact=True)

@@ -42,13 +42,16 @@ def test_a_structural_change_asks_for_a_rebuild():
         update(model, sets_of(TINY.replace("    max_response_time: 24\n", "")))
 
 
-@pytest.mark.parametrize("old, new", [
-    ("volume: 1000", "volume: 900"),
-    ("cost_per_fte: 5200", "cost_per_fte: 5000"),
-    ("unit_cost: 50", "unit_cost: 55"),
-    ("min_quality: 0.95", "min_quality: 0.96"),
-    ("capacity: 800", "capacity: 500"),
-])
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("volume: 1000", "volume: 900"),
+        ("cost_per_fte: 5200", "cost_per_fte: 5000"),
+        ("unit_cost: 50", "unit_cost: 55"),
+        ("min_quality: 0.95", "min_quality: 0.96"),
+        ("capacity: 800", "capacity: 500"),
+    ],
+)
 def test_parameter_what_ifs_re_solve_to_the_rebuilt_optimum(old, new):
     what_if = TINY.replace(old, new)
     assert what_if != TINY
@@ -56,15 +59,18 @@ def test_parameter_what_ifs_re_solve_to_the_rebuilt_optimum(old, new):
     assert updated.objective == pytest.approx(solve(build(sets_of(what_if))).objective, rel=1e-9)
 
 
-@pytest.mark.parametrize("old, new", [
-    ("hours_per_unit: 1.5", "hours_per_unit: 3"),  # labour row coefficient
-    ("quality: 0.98", "quality: 0.97"),  # quality row coefficient
-    ("processing_time: 2}", "processing_time: 3}"),  # response-time row coefficient
-    ("lead_time: 4", "lead_time: 5"),
-    ("wait_time: 6", "wait_time: 7"),
-    ("hours_per_fte: 140", "hours_per_fte: 70"),
-    ("period_length: 730", "period_length: 700"),
-])
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("hours_per_unit: 1.5", "hours_per_unit: 3"),  # labour row coefficient
+        ("quality: 0.98", "quality: 0.97"),  # quality row coefficient
+        ("processing_time: 2}", "processing_time: 3}"),  # response-time row coefficient
+        ("lead_time: 4", "lead_time: 5"),
+        ("wait_time: 6", "wait_time: 7"),
+        ("hours_per_fte: 140", "hours_per_fte: 70"),
+        ("period_length: 730", "period_length: 700"),
+    ],
+)
 def test_what_ifs_on_figures_held_as_plain_numbers_ask_for_a_rebuild(old, new):
     what_if = TINY.replace(old, new)
     assert what_if != TINY

@@ -22,9 +22,15 @@ SHOWN = 30
 def compare_command(
     run_a: RunFolder,
     run_b: RunFolder,
-    out_dir: Annotated[Optional[Path], typer.Option(
-        "--out", help="Folder that receives the CSVs (replaced if it holds an earlier comparison). "
-                      "Default: <RUN_B>/compare-<RUN_A folder name>/.", show_default=False)] = None,
+    out_dir: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--out",
+            help="Folder that receives the CSVs (replaced if it holds an earlier comparison). "
+            "Default: <RUN_B>/compare-<RUN_A folder name>/.",
+            show_default=False,
+        ),
+    ] = None,
     top: Annotated[int, typer.Option(min=1, help="Routing shifts and staffing changes to show and keep.")] = 20,
 ) -> None:
     """Compare run B with run A: changed inputs; cost by stage and category and a bridge of the change
@@ -76,8 +82,9 @@ def _print_inputs(inputs: pd.DataFrame) -> None:
     if not len(inputs):
         out.print("Inputs: the two scenarios are the same.")
         return
-    table = Table("field", "change", "A", "B", title=f"What changed in the inputs ({len(inputs)} field(s))",
-                  title_justify="left")
+    table = Table(
+        "field", "change", "A", "B", title=f"What changed in the inputs ({len(inputs)} field(s))", title_justify="left"
+    )
     for row in inputs.head(SHOWN).itertuples():
         table.add_row(row.path, row.change, row.old or "-", row.new or "-")
     if len(inputs) > SHOWN:
@@ -87,23 +94,40 @@ def _print_inputs(inputs: pd.DataFrame) -> None:
 
 def _print_bridge(bridge: pd.DataFrame, currency: str) -> None:
     columns = ["cost_a", "cost_b", "change", "volume", "rate", "mix", "routing"]
-    table = Table("stage", f"A ({currency})", f"B ({currency})", f"change ({currency})", "volume", "rate", "mix",
-                  "routing", title=f"Cost by stage, and the change split into effects ({currency})",
-                  title_justify="left")
+    table = Table(
+        "stage",
+        f"A ({currency})",
+        f"B ({currency})",
+        f"change ({currency})",
+        "volume",
+        "rate",
+        "mix",
+        "routing",
+        title=f"Cost by stage, and the change split into effects ({currency})",
+        title_justify="left",
+    )
     for row in bridge.itertuples():
         cells = [_money(getattr(row, column)) for column in columns]
         style = "bold" if row.stage == TOTAL else None
         table.add_row(str(row.stage), *cells, style=style)
-    table.caption = ("volume: all demands at the overall growth; rate: B's plan at B's minus A's prices; "
-                     "mix: demands growing faster or slower; routing: the rest (where work went, how it was staffed)")
+    table.caption = (
+        "volume: all demands at the overall growth; rate: B's plan at B's minus A's prices; "
+        "mix: demands growing faster or slower; routing: the rest (where work went, how it was staffed)"
+    )
     out.print(table)
 
 
 def _print_categories(totals: pd.DataFrame, currency: str) -> None:
     by_category = totals.groupby("category")[["cost_a", "cost_b", "change"]].sum()
     by_category = by_category.reindex([c for c in COST_TABLE if c in by_category.index])
-    table = Table("category", f"A ({currency})", f"B ({currency})", f"change ({currency})",
-                  title="Cost by category, all stages (by stage in totals.csv)", title_justify="left")
+    table = Table(
+        "category",
+        f"A ({currency})",
+        f"B ({currency})",
+        f"change ({currency})",
+        title="Cost by category, all stages (by stage in totals.csv)",
+        title_justify="left",
+    )
     for category, row in by_category.iterrows():
         table.add_row(str(category), _money(row.cost_a), _money(row.cost_b), _money(row.change))
     out.print(table)
@@ -115,12 +139,27 @@ def _print_staffing(staffing: pd.DataFrame, currency: str, top: int) -> None:
         out.print("Staffing: the same FTE at every node, role and period.")
         return
     changed = changed.reindex(changed.fte_change.abs().sort_values(ascending=False, kind="stable").index).head(top)
-    table = Table("node", "role", "period", "FTE A", "FTE B", "change (FTE)", f"cost change ({currency})",
-                  title=f"Largest staffing changes (top {len(changed)}; every row in staffing.csv)",
-                  title_justify="left")
+    table = Table(
+        "node",
+        "role",
+        "period",
+        "FTE A",
+        "FTE B",
+        "change (FTE)",
+        f"cost change ({currency})",
+        title=f"Largest staffing changes (top {len(changed)}; every row in staffing.csv)",
+        title_justify="left",
+    )
     for row in changed.itertuples():
-        table.add_row(row.node, row.role, str(row.period), _number(row.fte_a, 2), _number(row.fte_b, 2),
-                      _number(row.fte_change, 2), _money(row.cost_change))
+        table.add_row(
+            row.node,
+            row.role,
+            str(row.period),
+            _number(row.fte_a, 2),
+            _number(row.fte_b, 2),
+            _number(row.fte_change, 2),
+            _money(row.cost_change),
+        )
     out.print(table)
 
 
@@ -128,23 +167,41 @@ def _print_routing(routing: pd.DataFrame) -> None:
     if not len(routing):
         out.print("Routing: every demand is worked and handed over where it was.")
         return
-    table = Table("demand", "kind", "where", "units A", "units B", "change (units)",
-                  title="Biggest routing shifts (units over the horizon)", title_justify="left")
+    table = Table(
+        "demand",
+        "kind",
+        "where",
+        "units A",
+        "units B",
+        "change (units)",
+        title="Biggest routing shifts (units over the horizon)",
+        title_justify="left",
+    )
     for row in routing.itertuples():
-        table.add_row(row.demand, row.kind, row.where, _number(row.units_a), _number(row.units_b),
-                      _number(row.change))
+        table.add_row(row.demand, row.kind, row.where, _number(row.units_a), _number(row.units_b), _number(row.change))
     out.print(table)
 
 
 def _print_kpis(kpis: pd.DataFrame, currency: str, time_unit: str) -> None:
-    table = Table("demand", "period", "served A -> B (units)", "quality A -> B",
-                  f"response A -> B ({time_unit}s)", f"cost/unit A -> B ({currency})",
-                  title="Demands, A -> B", title_justify="left")
+    table = Table(
+        "demand",
+        "period",
+        "served A -> B (units)",
+        "quality A -> B",
+        f"response A -> B ({time_unit}s)",
+        f"cost/unit A -> B ({currency})",
+        title="Demands, A -> B",
+        title_justify="left",
+    )
     for row in kpis.head(SHOWN).itertuples():
-        table.add_row(str(row.demand), str(row.period), f"{_number(row.served_a)} -> {_number(row.served_b)}",
-                      f"{_share(row.quality_a)} -> {_share(row.quality_b)}",
-                      f"{_number(row.response_time_a, 2)} -> {_number(row.response_time_b, 2)}",
-                      f"{_money(row.cost_per_unit_a)} -> {_money(row.cost_per_unit_b)}")
+        table.add_row(
+            str(row.demand),
+            str(row.period),
+            f"{_number(row.served_a)} -> {_number(row.served_b)}",
+            f"{_share(row.quality_a)} -> {_share(row.quality_b)}",
+            f"{_number(row.response_time_a, 2)} -> {_number(row.response_time_b, 2)}",
+            f"{_money(row.cost_per_unit_a)} -> {_money(row.cost_per_unit_b)}",
+        )
     if len(kpis) > SHOWN:
         table.caption = f"first {SHOWN} of {len(kpis)} rows; all in demand_kpis.csv"
     out.print(table)

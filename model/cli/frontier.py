@@ -19,14 +19,22 @@ from model.frontier import frontier, parse_vary, plot_available, shown_target, w
 @app.command(name="frontier")
 def frontier_command(
     file: ScenarioFile,
-    vary: Annotated[str, typer.Option(
-        "--vary", show_default=False,
-        help="FIELD=START:STOP:STEP (stop included) or FIELD=V1,V2,...; FIELD is min_quality or "
-             "max_response_time, e.g. 'min_quality=0.90:0.99:0.01'.")],
-    demand: Annotated[Optional[list[str]], typer.Option(
-        "--demand", help="Demand whose target is varied (repeat for several); it must have that target.")] = None,
-    all_demands: Annotated[bool, typer.Option(
-        "--all-demands", help="Set every demand's target to each value (the whole chain).")] = False,
+    vary: Annotated[
+        str,
+        typer.Option(
+            "--vary",
+            show_default=False,
+            help="FIELD=START:STOP:STEP (stop included) or FIELD=V1,V2,...; FIELD is min_quality or "
+            "max_response_time, e.g. 'min_quality=0.90:0.99:0.01'.",
+        ),
+    ],
+    demand: Annotated[
+        Optional[list[str]],
+        typer.Option("--demand", help="Demand whose target is varied (repeat for several); it must have that target."),
+    ] = None,
+    all_demands: Annotated[
+        bool, typer.Option("--all-demands", help="Set every demand's target to each value (the whole chain).")
+    ] = False,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder that receives the frontier folder.")] = Path("runs"),
     plot: Annotated[bool, typer.Option("--plot", help="Also save frontier.png and frontier.svg (matplotlib).")] = False,
 ) -> None:
@@ -48,8 +56,7 @@ def frontier_command(
                 table = frontier(scenario, field, values, None if all_demands else demand)
         except ValueError as error:
             _bad_input(str(error))
-        folder = write_frontier(table, scenario, raw, str(file), out_dir, command=["e2eopt", *sys.argv[1:]],
-                                plot=plot)
+        folder = write_frontier(table, scenario, raw, str(file), out_dir, command=["e2eopt", *sys.argv[1:]], plot=plot)
     except KeyboardInterrupt:
         err.print("Interrupted: nothing was written.")
         raise typer.Exit(130) from None
@@ -70,20 +77,39 @@ def _table(table: pd.DataFrame, time_unit: str) -> Table:
     quality = field == "min_quality"
     short = TIME_ABBREVIATION[time_unit]
     per = f"{currency}/pt" if quality else f"{currency}/{short}"
-    meaning = (f"{currency} per percentage point: the cost of raising min_quality by one point" if quality else
-               f"{currency} per {time_unit}: the cost of tightening max_response_time by one {time_unit}")
+    meaning = (
+        f"{currency} per percentage point: the cost of raising min_quality by one point"
+        if quality
+        else f"{currency} per {time_unit}: the cost of tightening max_response_time by one {time_unit}"
+    )
     target_unit = "%" if quality else short
-    view = Table(f"target ({target_unit})", "status", f"total cost ({currency})", f"marginal ({per})",
-                 f"left ({per})", f"right ({per})", f"basis ({target_unit})", "check",
-                 title=f"Cost of {field} for {table.demands.iat[0]}", title_justify="left",
-                 caption=f"{per} = {meaning}. Marginal: from the duals; left, right: finite-difference slopes to "
-                         "the neighbouring points; basis: the targets over which the point's optimal basis holds.",
-                 caption_justify="left")
+    view = Table(
+        f"target ({target_unit})",
+        "status",
+        f"total cost ({currency})",
+        f"marginal ({per})",
+        f"left ({per})",
+        f"right ({per})",
+        f"basis ({target_unit})",
+        "check",
+        title=f"Cost of {field} for {table.demands.iat[0]}",
+        title_justify="left",
+        caption=f"{per} = {meaning}. Marginal: from the duals; left, right: finite-difference slopes to "
+        "the neighbouring points; basis: the targets over which the point's optimal basis holds.",
+        caption_justify="left",
+    )
     targets, scale = shown_target(table), 100.0 if quality else 1.0
     for i, row in enumerate(table.itertuples()):
-        view.add_row(f"{targets[i]:g}", row.status, _money(row.total_cost), _money(row.marginal_cost),
-                     _money(row.slope_left), _money(row.slope_right),
-                     _range(row.basis_from * scale, row.basis_to * scale), row.dual_check or "-")
+        view.add_row(
+            f"{targets[i]:g}",
+            row.status,
+            _money(row.total_cost),
+            _money(row.marginal_cost),
+            _money(row.slope_left),
+            _money(row.slope_right),
+            _range(row.basis_from * scale, row.basis_to * scale),
+            row.dual_check or "-",
+        )
     return view
 
 
@@ -102,10 +128,16 @@ def _print_checks(table: pd.DataFrame) -> None:
     checks = table.dual_check[table.dual_check != ""].value_counts()
     if not len(checks):
         return
-    out.print("Marginal cost against the slopes to the neighbours: "
-              + ", ".join(f"{count} {name}" for name, count in checks.items())
-              + " (equal: a neighbour lies where the point's basis holds; between: a kink lies between them"
-              + ("; backlog/unmet: the target also scales backlog or unmet units there, so neither test applies"
-                 if "backlog/unmet" in checks else "") + ").")
+    out.print(
+        "Marginal cost against the slopes to the neighbours: "
+        + ", ".join(f"{count} {name}" for name, count in checks.items())
+        + " (equal: a neighbour lies where the point's basis holds; between: a kink lies between them"
+        + (
+            "; backlog/unmet: the target also scales backlog or unmet units there, so neither test applies"
+            if "backlog/unmet" in checks
+            else ""
+        )
+        + ")."
+    )
     if checks.get("mismatch", 0):
         out.print("[red]A mismatch means a marginal cost the slopes contradict: please report it.[/red]")

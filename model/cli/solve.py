@@ -11,8 +11,19 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from model.cli.common import (EXIT, RemoveOption, ScenarioFile, SetOption, SolverOption, app, err, highs_options,
-                              load_resolved, out, refuse_options)
+from model.cli.common import (
+    EXIT,
+    RemoveOption,
+    ScenarioFile,
+    SetOption,
+    SolverOption,
+    app,
+    err,
+    highs_options,
+    load_resolved,
+    out,
+    refuse_options,
+)
 from model.generate import Size, generate, write_scenario
 from model.network import index_sets
 from model.optimise import Outcome, build_lp, optimise, optimise_options
@@ -25,14 +36,19 @@ def validate(file: ScenarioFile, assignments: SetOption = None, removals: Remove
     resolved = load_resolved(file, assignments or (), removals or ())
     scenario = resolved.scenario
     for entry in overrides_applied(resolved.changes):
-        out.print(f"Override {entry['override']}: {entry['value']} ({entry['origin']}) changed "
-                  f"{entry['fields_changed']} field(s)", markup=False)
+        out.print(
+            f"Override {entry['override']}: {entry['value']} ({entry['origin']}) changed "
+            f"{entry['fields_changed']} field(s)",
+            markup=False,
+        )
     sets = index_sets(scenario)
     model = build_lp(sets, name=scenario.name, integer_staff=scenario.solver.integer_staff)
-    out.print(f"[bold]{file}[/bold] is valid: scenario [bold]{scenario.name}[/bold], "
-              f"currency {scenario.currency}, time unit {scenario.scenario.time_unit}, "
-              f"{len(scenario.periods)} period(s) of {scenario.scenario.period_length:g} {scenario.scenario.time_unit}s "
-              f"({', '.join(scenario.periods[:6])}{', ...' if len(scenario.periods) > 6 else ''})")
+    out.print(
+        f"[bold]{file}[/bold] is valid: scenario [bold]{scenario.name}[/bold], "
+        f"currency {scenario.currency}, time unit {scenario.scenario.time_unit}, "
+        f"{len(scenario.periods)} period(s) of {scenario.scenario.period_length:g} {scenario.scenario.time_unit}s "
+        f"({', '.join(scenario.periods[:6])}{', ...' if len(scenario.periods) > 6 else ''})"
+    )
     stages = Table("stage", "nodes", "of which staffed", "roles used", title="Value chain", title_justify="left")
     for stage in scenario.stages:
         nodes = [n for n in scenario.nodes.values() if n.stage == stage]
@@ -57,8 +73,10 @@ def solve(
     time_limit: Annotated[Optional[float], typer.Option(help="Solver time limit in seconds.")] = None,
     mip_gap: Annotated[Optional[float], typer.Option(help="Relative MIP gap (integer staffing).")] = None,
     threads: Annotated[Optional[int], typer.Option(help="Solver threads.")] = None,
-    integer_staff: Annotated[Optional[bool], typer.Option("--integer-staff/--no-integer-staff",
-                                                          help="Whole FTE (a MILP); default: the scenario's.")] = None,
+    integer_staff: Annotated[
+        Optional[bool],
+        typer.Option("--integer-staff/--no-integer-staff", help="Whole FTE (a MILP); default: the scenario's."),
+    ] = None,
     algorithm: Annotated[Optional[str], typer.Option(help="auto, simplex or ipm.")] = None,
     solver_option: SolverOption = None,
     assignments: SetOption = None,
@@ -69,15 +87,29 @@ def solve(
     resolved = load_resolved(file, assignments or (), removals or ())
     scenario, source = resolved.scenario, resolved.source
     try:
-        options, integer = optimise_options(scenario, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                                         algorithm=algorithm, integer_staff=integer_staff, highs_options=passed)
+        options, integer = optimise_options(
+            scenario,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            threads=threads,
+            algorithm=algorithm,
+            integer_staff=integer_staff,
+            highs_options=passed,
+        )
     except ValidationError as error:
         refuse_options(error)
     try:
         with err.status(f"Solving {scenario.name} with HiGHS ..."):
             outcome = optimise(scenario, options, integer_staff=integer, source=source)
-        folder = write_run(outcome, file, out_dir, command=["e2eopt", *sys.argv[1:]], scenario_bytes=resolved.text,
-                           changes=resolved.changes, inputs=resolved.inputs)
+        folder = write_run(
+            outcome,
+            file,
+            out_dir,
+            command=["e2eopt", *sys.argv[1:]],
+            scenario_bytes=resolved.text,
+            changes=resolved.changes,
+            inputs=resolved.inputs,
+        )
     except KeyboardInterrupt:
         err.print("Interrupted: no run folder was written.")
         raise typer.Exit(130) from None
@@ -111,8 +143,10 @@ def report(outcome: Outcome) -> None:
     _print_queues(outcome, time_unit)
     _print_sensitivity(outcome.tables.get("sensitivity"))
     seconds = sum(outcome.timings.values())
-    out.print(f"Solved in {seconds:.2f} s (HiGHS {outcome.timings.get('solve', 0):.2f} s, "
-              f"{outcome.solver.get('columns', 0):,} variables, {outcome.solver.get('rows', 0):,} constraints)")
+    out.print(
+        f"Solved in {seconds:.2f} s (HiGHS {outcome.timings.get('solve', 0):.2f} s, "
+        f"{outcome.solver.get('columns', 0):,} variables, {outcome.solver.get('rows', 0):,} constraints)"
+    )
 
 
 def _print_diagnosis(diagnosis: pd.DataFrame, limit: int = 15) -> None:
@@ -137,43 +171,86 @@ def _print_queues(outcome: Outcome, time_unit: str, limit: int = 12) -> None:
     iterations = log[log.iteration > 0]
     course = " -> ".join(f"{cost:,.2f}" for cost in iterations.cost)
     converged = "converged" if outcome.solver.get("queue_converged") else "[red]did not converge[/red]"
-    out.print(f"Queue staffing {converged} in {len(iterations)} tangent iteration(s); cost ({outcome.currency}): "
-              f"{course}")
-    table = Table("period", "node", "lane", "target", "load (Erlang)", "agents", "service level", "avg wait", "met",
-                  title=f"Queues as staffed (exact Erlang C; waits in {time_unit}s)", title_justify="left")
+    out.print(
+        f"Queue staffing {converged} in {len(iterations)} tangent iteration(s); cost ({outcome.currency}): {course}"
+    )
+    table = Table(
+        "period",
+        "node",
+        "lane",
+        "target",
+        "load (Erlang)",
+        "agents",
+        "service level",
+        "avg wait",
+        "met",
+        title=f"Queues as staffed (exact Erlang C; waits in {time_unit}s)",
+        title_justify="left",
+    )
     for row in queues.head(limit).itertuples():
-        table.add_row(str(row.period), str(row.node), str(row.lane), str(row.target), f"{row.load:,.2f}",
-                      f"{row.agents:,.2f}", _share(row.service_level), _figure(row.average_wait),
-                      "yes" if row.met else "[red]NO[/red]")
+        table.add_row(
+            str(row.period),
+            str(row.node),
+            str(row.lane),
+            str(row.target),
+            f"{row.load:,.2f}",
+            f"{row.agents:,.2f}",
+            _share(row.service_level),
+            _figure(row.average_wait),
+            "yes" if row.met else "[red]NO[/red]",
+        )
     if len(queues) > limit:
         table.caption = f"first {limit} of {len(queues)} rows; all in queues.csv"
     out.print(table)
     for row in queues[~queues.met].itertuples():
-        err.print(f"[yellow]Warning:[/yellow] queue {row.node}/{row.lane} in {row.period} misses its target "
-                  f"({row.target}): service level {_share(row.service_level)}, average wait "
-                  f"{_figure(row.average_wait)} {time_unit}s, counted in response times as "
-                  f"{_figure(row.wait_counted)}", markup=True)
+        err.print(
+            f"[yellow]Warning:[/yellow] queue {row.node}/{row.lane} in {row.period} misses its target "
+            f"({row.target}): service level {_share(row.service_level)}, average wait "
+            f"{_figure(row.average_wait)} {time_unit}s, counted in response times as "
+            f"{_figure(row.wait_counted)}",
+            markup=True,
+        )
 
 
 def _print_sensitivity(table: pd.DataFrame | None, limit: int = 10) -> None:
     if table is None or not len(table):
         return
     basis = table.basis.iloc[0]
-    out.print(f"What binds, and what it is worth (top {min(limit, len(table))} of {len(table)}; "
-              f"all in sensitivity.csv{'; ' + basis if basis != 'LP' else ''}):")
+    out.print(
+        f"What binds, and what it is worth (top {min(limit, len(table))} of {len(table)}; "
+        f"all in sensitivity.csv{'; ' + basis if basis != 'LP' else ''}):"
+    )
     for sentence in table.sentence.head(limit):
         out.print(f"  - {sentence}", markup=False)
 
 
 def _demand_table(kpis: pd.DataFrame, currency: str, time_unit: str, limit: int = 30) -> Table:
-    table = Table("period", "demand", "served", "quality", "min", "response", "max", "cost/unit", "met",
-                  title=f"Demands against their targets (served in units, response in {time_unit}s, "
-                        f"cost per unit in {currency})", title_justify="left")
+    table = Table(
+        "period",
+        "demand",
+        "served",
+        "quality",
+        "min",
+        "response",
+        "max",
+        "cost/unit",
+        "met",
+        title=f"Demands against their targets (served in units, response in {time_unit}s, cost per unit in {currency})",
+        title_justify="left",
+    )
     for row in kpis.head(limit).itertuples():
         met = row.quality_met and row.response_time_met
-        table.add_row(str(row.period), str(row.demand), f"{row.served:,.1f}", _share(row.quality),
-                      _share(row.min_quality), _figure(row.response_time), _figure(row.max_response_time),
-                      _figure(row.cost_per_unit), "yes" if met else "[red]NO[/red]")
+        table.add_row(
+            str(row.period),
+            str(row.demand),
+            f"{row.served:,.1f}",
+            _share(row.quality),
+            _share(row.min_quality),
+            _figure(row.response_time),
+            _figure(row.max_response_time),
+            _figure(row.cost_per_unit),
+            "yes" if met else "[red]NO[/red]",
+        )
     if len(kpis) > limit:
         table.caption = f"first {limit} of {len(kpis)} rows; all in demand_kpis.csv"
     return table
@@ -198,5 +275,7 @@ def generate_command(
     """Write a valid synthetic scenario of a chosen size, for tests and for measuring scale."""
     data = generate(Size(nodes_per_stage, demands, periods, seed))
     write_scenario(data, out_file)
-    out.print(f"Wrote {out_file}: {len(data['nodes'])} nodes, {len(data['arcs'])} arcs, "
-              f"{len(data['demands'])} demands, {periods} period(s)")
+    out.print(
+        f"Wrote {out_file}: {len(data['nodes'])} nodes, {len(data['arcs'])} arcs, "
+        f"{len(data['demands'])} demands, {periods} period(s)"
+    )

@@ -13,22 +13,44 @@ from rich.table import Table
 
 from model.cli.common import EXIT, app, err, out, refuse_options
 from model.errors import Problem, ScenarioError
-from model.sweep import (Plan, SweepResult, default_workers, finished_points, new_sweep_folder, parse_axis, plan_sweep,
-                         read_plan, read_sweep_file, run_sweep)
+from model.sweep import (
+    Plan,
+    SweepResult,
+    default_workers,
+    finished_points,
+    new_sweep_folder,
+    parse_axis,
+    plan_sweep,
+    read_plan,
+    read_sweep_file,
+    run_sweep,
+)
 
 
 @app.command()
 def sweep(
-    file: Annotated[Optional[Path], typer.Argument(
-        help="Base scenario (with --grid), or a sweep file (base: and grid:).", show_default=False)] = None,
-    grid: Annotated[Optional[list[str]], typer.Option(
-        help="PATH=VALUES, e.g. 'demands.*.volume=*0.8:*1.4:0.1' or 'roles.x.cost_per_fte=*1,*1.1'; repeatable: "
-             "every combination is solved.")] = None,
+    file: Annotated[
+        Optional[Path],
+        typer.Argument(help="Base scenario (with --grid), or a sweep file (base: and grid:).", show_default=False),
+    ] = None,
+    grid: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            help="PATH=VALUES, e.g. 'demands.*.volume=*0.8:*1.4:0.1' or 'roles.x.cost_per_fte=*1,*1.1'; repeatable: "
+            "every combination is solved."
+        ),
+    ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder that receives the sweep folder.")] = Path("runs"),
-    workers: Annotated[Optional[int], typer.Option(min=1, help="Worker processes; default: the number of cores.")] = None,
-    engine: Annotated[str, typer.Option(help="process (local worker processes) or dask (an existing cluster).")] = "process",
+    workers: Annotated[
+        Optional[int], typer.Option(min=1, help="Worker processes; default: the number of cores.")
+    ] = None,
+    engine: Annotated[
+        str, typer.Option(help="process (local worker processes) or dask (an existing cluster).")
+    ] = "process",
     scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
-    resume: Annotated[Optional[Path], typer.Option(help="A sweep folder to finish: its finished points are kept.")] = None,
+    resume: Annotated[
+        Optional[Path], typer.Option(help="A sweep folder to finish: its finished points are kept.")
+    ] = None,
     time_limit: Annotated[Optional[float], typer.Option(help="Solver time limit per point, in seconds.")] = None,
     threads: Annotated[Optional[int], typer.Option(help="Solver threads per worker.")] = None,
     sensitivity: Annotated[bool, typer.Option(help="Also write each point's sensitivity table (slower).")] = False,
@@ -54,8 +76,7 @@ def sweep(
     try:
         result = _run(plan, folder, workers or default_workers(), engine, scheduler)
     except KeyboardInterrupt:
-        err.print(f"Interrupted: finished points are kept in {folder}; go on with "
-                  f"`e2eopt sweep --resume {folder}`.")
+        err.print(f"Interrupted: finished points are kept in {folder}; go on with `e2eopt sweep --resume {folder}`.")
         raise typer.Exit(130) from None
     except RuntimeError as error:
         err.print(str(error))
@@ -63,16 +84,28 @@ def sweep(
     _report(result, plan)
 
 
-def _plan(file: Path | None, grid: list[str], out_dir: Path, resume: Path | None, sensitivity: bool,
-          **solver: object) -> tuple[Plan, Path]:
+def _plan(
+    file: Path | None, grid: list[str], out_dir: Path, resume: Path | None, sensitivity: bool, **solver: object
+) -> tuple[Plan, Path]:
     if resume is not None:
         if file is not None or grid:
-            raise ScenarioError([Problem(str(resume), None, None, "", "--resume takes the sweep folder only",
-                                         "The folder holds its base and grid; give no FILE or --grid.")])
+            raise ScenarioError(
+                [
+                    Problem(
+                        str(resume),
+                        None,
+                        None,
+                        "",
+                        "--resume takes the sweep folder only",
+                        "The folder holds its base and grid; give no FILE or --grid.",
+                    )
+                ]
+            )
         return read_plan(resume), resume
     if file is None:
-        raise ScenarioError([Problem("sweep", None, None, "", "give a scenario FILE with --grid, a sweep file, "
-                                                              "or --resume FOLDER")])
+        raise ScenarioError(
+            [Problem("sweep", None, None, "", "give a scenario FILE with --grid, a sweep file, or --resume FOLDER")]
+        )
     if grid:
         axes = [parse_axis(text) for text in grid]
     else:
@@ -82,8 +115,15 @@ def _plan(file: Path | None, grid: list[str], out_dir: Path, resume: Path | None
 
 
 def _run(plan: Plan, folder: Path, workers: int, engine: str, scheduler: str | None) -> SweepResult:
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("elapsed"),
-               TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("elapsed"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=err, transient=False) as progress:
         task = progress.add_task("points", total=len(plan.points))
         progress.update(task, completed=len(finished_points(folder)))
@@ -98,12 +138,22 @@ def _report(result: SweepResult, plan: Plan) -> None:
     points, currency = result.points, plan.scenario["currency"]
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.statuses.items()))
     out.print(f"Points: {len(points)} ({counts}); solved now: {result.solved}")
-    table = Table("point", *[a.path for a in plan.axes], "status", f"total cost ({currency})",
-                  title="Points (all in points.csv)", title_justify="left")
+    table = Table(
+        "point",
+        *[a.path for a in plan.axes],
+        "status",
+        f"total cost ({currency})",
+        title="Points (all in points.csv)",
+        title_justify="left",
+    )
     for record in points.head(40).to_dict("records"):
         cost = record.get("total_cost")
-        table.add_row(str(record["point"]), *[str(record[a.path]) for a in plan.axes], str(record["status"]),
-                      "-" if cost is None or pd.isna(cost) else f"{cost:,.2f}")
+        table.add_row(
+            str(record["point"]),
+            *[str(record[a.path]) for a in plan.axes],
+            str(record["status"]),
+            "-" if cost is None or pd.isna(cost) else f"{cost:,.2f}",
+        )
     out.print(table)
     failed = points[points.status != "optimal"]
     for row in failed.head(10).itertuples(index=False):
@@ -111,7 +161,10 @@ def _report(result: SweepResult, plan: Plan) -> None:
     out.print(f"Sweep folder: [bold]{result.folder}[/bold]")
     if result.missing:
         shown = ", ".join(f"{n:04d}" for n in result.missing[:20]) + (", ..." if len(result.missing) > 20 else "")
-        err.print(f"{len(result.missing)} point(s) were not solved because a worker died "
-                  f"({'; '.join(result.failures)[:300]}): {shown}. `e2eopt sweep --resume {result.folder}` "
-                  f"retries them.", markup=False)
+        err.print(
+            f"{len(result.missing)} point(s) were not solved because a worker died "
+            f"({'; '.join(result.failures)[:300]}): {shown}. `e2eopt sweep --resume {result.folder}` "
+            f"retries them.",
+            markup=False,
+        )
         raise typer.Exit(EXIT["error"])

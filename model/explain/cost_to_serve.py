@@ -20,8 +20,18 @@ import pandas as pd
 
 from model.solution import Evaluated, group_sum
 
-COMPONENTS = ["processing", "handoffs", "holding", "backlog", "unmet", "labour", "overtime", "idle", "hiring",
-              "layoffs"]
+COMPONENTS = [
+    "processing",
+    "handoffs",
+    "holding",
+    "backlog",
+    "unmet",
+    "labour",
+    "overtime",
+    "idle",
+    "hiring",
+    "layoffs",
+]
 UNALLOCATED = "(unallocated)"
 
 
@@ -33,8 +43,10 @@ def allocate(ev: Evaluated) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray
     """Per component: the amount allocated to each demand (D x T), and what stayed unallocated (T,)."""
     stages, allocated, unallocated = _allocate(ev)
     D, S, T = len(ev.sets.demands), len(stages), ev.sets.period_count
-    return ({name: _no_dust(allocated[name].reshape(D, S, T).sum(axis=1)) for name in COMPONENTS},
-            {name: _no_dust(unallocated[name].sum(axis=0)) for name in COMPONENTS})
+    return (
+        {name: _no_dust(allocated[name].reshape(D, S, T).sum(axis=1)) for name in COMPONENTS},
+        {name: _no_dust(unallocated[name].sum(axis=0)) for name in COMPONENTS},
+    )
 
 
 def allocate_by_stage(ev: Evaluated) -> tuple[pd.Index, dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -70,10 +82,12 @@ def _allocate(ev: Evaluated) -> tuple[pd.Index, dict[str, np.ndarray], dict[str,
     origin_rows = at(np.arange(D), demands.origin)
     allocated = {
         "processing": group_sum(at(demand_of_mode, modes.node), ev.costs["processing"], D * S),
-        "handoffs": group_sum(at(demand_index.get_indexer(sets.demand_arcs.demand), sets.demand_arcs.target),
-                              ev.costs["handoffs"], D * S),
-        "holding": group_sum(at(demand_index.get_indexer(sets.stocks.demand), sets.stocks.node),
-                             ev.costs["holding"], D * S),
+        "handoffs": group_sum(
+            at(demand_index.get_indexer(sets.demand_arcs.demand), sets.demand_arcs.target), ev.costs["handoffs"], D * S
+        ),
+        "holding": group_sum(
+            at(demand_index.get_indexer(sets.stocks.demand), sets.stocks.node), ev.costs["holding"], D * S
+        ),
         "backlog": group_sum(origin_rows, ev.costs["backlog"], D * S),
         "unmet": group_sum(origin_rows, ev.costs["unmet"], D * S),
     }
@@ -95,9 +109,11 @@ def _allocate(ev: Evaluated) -> tuple[pd.Index, dict[str, np.ndarray], dict[str,
     horizon_share = _share(hours.sum(axis=1), ev.hours_used[of_mode[rows]].sum(axis=1))[:, None]  # of (n, r)
     nobody_now = ev.hours_used[of_mode[rows]] <= 0
     by_rule = {
-        "labour": share_now, "overtime": share_now,
+        "labour": share_now,
+        "overtime": share_now,
         "idle": np.where(nobody_now, horizon_share, share_now),
-        "hiring": np.broadcast_to(horizon_share, hours.shape), "layoffs": np.broadcast_to(horizon_share, hours.shape),
+        "hiring": np.broadcast_to(horizon_share, hours.shape),
+        "layoffs": np.broadcast_to(horizon_share, hours.shape),
     }
     # A role no demand ever used at a node others did use: its cost goes to the node's demands by hours.
     node_of_staff, nodes = pd.factorize(staff.node)
@@ -111,8 +127,7 @@ def _allocate(ev: Evaluated) -> tuple[pd.Index, dict[str, np.ndarray], dict[str,
         allocated[name] = group_sum(target, by_rule[name] * amounts[of_mode[rows]], D * S)
         orphaned = group_sum(node_of_staff[orphan], amounts[orphan], len(nodes))
         allocated[name] += group_sum(target, node_share * orphaned[node_of_row], D * S)
-        unallocated[name] = (group_sum(stage_of_staff, amounts, S)
-                             - allocated[name].reshape(D, S, T).sum(axis=0))
+        unallocated[name] = group_sum(stage_of_staff, amounts, S) - allocated[name].reshape(D, S, T).sum(axis=0)
     return stages, allocated, unallocated
 
 
@@ -126,14 +141,16 @@ def cost_to_serve_table(ev: Evaluated, marginal_cost: np.ndarray, prices: np.nda
         frame[name] = allocated[name].reshape(-1)
     frame["cost_to_serve"] = frame[COMPONENTS].sum(axis=1)
     frame["served"] = ev.served.reshape(-1)
-    frame["cost_per_unit"] = np.divide(frame.cost_to_serve, frame.served, out=np.full(len(frame), np.nan),
-                                       where=frame.served > 0)
+    frame["cost_per_unit"] = np.divide(
+        frame.cost_to_serve, frame.served, out=np.full(len(frame), np.nan), where=frame.served > 0
+    )
     frame["marginal_cost"] = marginal_cost.reshape(-1)
     frame["price"] = np.repeat(prices, T)
     frame["revenue"] = frame.price * frame.served
     frame["margin"] = frame.revenue - frame.cost_to_serve
-    rest = pd.DataFrame({"period": sets.periods, "demand": UNALLOCATED,
-                         **{name: unallocated[name] for name in COMPONENTS}})
+    rest = pd.DataFrame(
+        {"period": sets.periods, "demand": UNALLOCATED, **{name: unallocated[name] for name in COMPONENTS}}
+    )
     rest["cost_to_serve"] = rest[COMPONENTS].sum(axis=1)
     table = pd.concat([frame, rest], ignore_index=True)
     table["currency"] = currency
@@ -147,14 +164,23 @@ def cost_to_serve_by_stage_table(ev: Evaluated, currency: str) -> pd.DataFrame:
     sets = ev.sets
     stages, allocated, unallocated = allocate_by_stage(ev)
     D, S, T = len(sets.demands), len(stages), sets.period_count
-    keys = pd.DataFrame({"period": np.tile(sets.periods, D * S),
-                         "demand": np.repeat(sets.demands.demand.to_numpy(), S * T),
-                         "stage": np.tile(np.repeat(stages.to_numpy(), T), D)})
-    rest = pd.DataFrame({"period": np.tile(sets.periods, S), "demand": UNALLOCATED,
-                         "stage": np.repeat(stages.to_numpy(), T)})
-    frame = pd.concat([keys.assign(**{name: allocated[name].reshape(-1) for name in COMPONENTS}),
-                       rest.assign(**{name: unallocated[name].reshape(-1) for name in COMPONENTS})],
-                      ignore_index=True)
+    keys = pd.DataFrame(
+        {
+            "period": np.tile(sets.periods, D * S),
+            "demand": np.repeat(sets.demands.demand.to_numpy(), S * T),
+            "stage": np.tile(np.repeat(stages.to_numpy(), T), D),
+        }
+    )
+    rest = pd.DataFrame(
+        {"period": np.tile(sets.periods, S), "demand": UNALLOCATED, "stage": np.repeat(stages.to_numpy(), T)}
+    )
+    frame = pd.concat(
+        [
+            keys.assign(**{name: allocated[name].reshape(-1) for name in COMPONENTS}),
+            rest.assign(**{name: unallocated[name].reshape(-1) for name in COMPONENTS}),
+        ],
+        ignore_index=True,
+    )
     frame["cost_to_serve"] = frame[COMPONENTS].sum(axis=1)
     frame = frame[(frame[COMPONENTS] != 0).any(axis=1)].reset_index(drop=True)
     frame["currency"] = currency

@@ -64,8 +64,9 @@ class Elastic:
     integer: np.ndarray
 
 
-def diagnose(model: LinearModel, scenario: Scenario, source: SourceMap | None = None,
-             options: SolveOptions = SolveOptions()) -> pd.DataFrame:
+def diagnose(
+    model: LinearModel, scenario: Scenario, source: SourceMap | None = None, options: SolveOptions = SolveOptions()
+) -> pd.DataFrame:
     """The diagnosis of an infeasible model: relaxations that make it feasible, then an IIS.
 
     A field that applies to every period (a capacity, a target, a staff maximum) is charged once, for
@@ -78,9 +79,21 @@ def diagnose(model: LinearModel, scenario: Scenario, source: SourceMap | None = 
     elastic = _elastic(model, form, scenario)
     values, status = _solve_elastic(form, elastic, options)
     if status != highspy.HighsModelStatus.kOptimal:
-        rows = [_row("relaxation", "", "", None, "", "", np.nan, np.nan, "",
-                     "No relaxation of targets, capacities, staff maxima, served volume or end-of-horizon "
-                     "conditions makes this scenario feasible: check staff minima and initial figures.")]
+        rows = [
+            _row(
+                "relaxation",
+                "",
+                "",
+                None,
+                "",
+                "",
+                np.nan,
+                np.nan,
+                "",
+                "No relaxation of targets, capacities, staff maxima, served volume or end-of-horizon "
+                "conditions makes this scenario feasible: check staff minima and initial figures.",
+            )
+        ]
     else:
         rows = _relaxations(model, scenario, source, form, elastic, values)
     rows += _conflicts(model, form, scenario, source, options)
@@ -88,6 +101,7 @@ def diagnose(model: LinearModel, scenario: Scenario, source: SourceMap | None = 
 
 
 # --- the elastic LP ----------------------------------------------------------------------------------
+
 
 def _block_rows(model: LinearModel, form: StandardForm) -> dict[str, np.ndarray]:
     """For each constraint block, the position of each of its rows in the standard form (-1: dropped)."""
@@ -118,11 +132,19 @@ def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elas
             if row < 0:
                 continue
             t = period_of[label.period]
-            scale = _row_scale(block, label, volume[demand_of[label.demand], t] if "demand" in labels else 0.0,
-                               lp, final_backlog, final_min)
+            scale = _row_scale(
+                block,
+                label,
+                volume[demand_of[label.demand], t] if "demand" in labels else 0.0,
+                lp,
+                final_backlog,
+                final_min,
+            )
             field = (block, *(getattr(label, key) for key in ("demand", "node", "arc") if key in labels))
-            add_slack(Slack(block, j, t, max(scale, 1.0 if "capacity" in block else 1e-9), field, weights[family]),
-                      [(row, -1.0 if direction == "upper" else 1.0)])
+            add_slack(
+                Slack(block, j, t, max(scale, 1.0 if "capacity" in block else 1e-9), field, weights[family]),
+                [(row, -1.0 if direction == "upper" else 1.0)],
+            )
 
     col_upper = form.col_upper.copy()
     staff_rows = []
@@ -132,8 +154,12 @@ def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elas
             continue
         staff_rows.append((j, col_upper[j]))
         col_upper[j] = np.inf
-        add_slack(Slack("staff_max", int(i), int(t), max(staff_rows[-1][1], 1.0), ("staff_max", int(i)),
-                        weights["staff_max"]), [(m + len(staff_rows) - 1, -1.0)])
+        add_slack(
+            Slack(
+                "staff_max", int(i), int(t), max(staff_rows[-1][1], 1.0), ("staff_max", int(i)), weights["staff_max"]
+            ),
+            [(m + len(staff_rows) - 1, -1.0)],
+        )
 
     # Unserved volume: a column like the unmet variable u, entering every row V enters, with V's
     # coefficients there (origin pass-through -1, origin work balance +1, quality 1 - Q, response T - time).
@@ -154,9 +180,13 @@ def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elas
     rows_, cols_, vals_ = zip(*entries) if entries else ((), (), ())
     slack_block = sp.csc_matrix((vals_, (rows_, cols_)), shape=(m + s_rows, k))
     staff_block = sp.csc_matrix(([1.0] * s_rows, (range(s_rows), [j for j, _ in staff_rows])), shape=(s_rows, n))
-    links = sp.hstack([sp.csc_matrix((k, n)), sp.diags([1.0 / slack.scale for slack in slacks]),
-                       sp.csc_matrix(([-1.0] * k, (range(k), [field_of[slack.field] for slack in slacks])),
-                                     shape=(k, g))])
+    links = sp.hstack(
+        [
+            sp.csc_matrix((k, n)),
+            sp.diags([1.0 / slack.scale for slack in slacks]),
+            sp.csc_matrix(([-1.0] * k, (range(k), [field_of[slack.field] for slack in slacks])), shape=(k, g)),
+        ]
+    )
     model_rows = sp.hstack([sp.vstack([form.matrix, staff_block]), slack_block, sp.csc_matrix((m + s_rows, g))])
     field_weight = {slack.field: slack.weight for slack in slacks}
     return Elastic(
@@ -192,13 +222,21 @@ def _volume_rows(model: LinearModel, block_rows: dict[str, np.ndarray]) -> list[
     sets = model.sets
     demands = sets.demands
     D, T = len(demands), sets.period_count
-    keys = pd.DataFrame({"demand": np.repeat(demands.demand.to_numpy(), T),
-                         "node": np.repeat(demands.origin.to_numpy(), T),
-                         "period": np.tile(np.asarray(sets.periods, dtype=object), D)})
+    keys = pd.DataFrame(
+        {
+            "demand": np.repeat(demands.demand.to_numpy(), T),
+            "node": np.repeat(demands.origin.to_numpy(), T),
+            "period": np.tile(np.asarray(sets.periods, dtype=object), D),
+        }
+    )
     weights = volume_weights(model)
     found = []
-    for block, key in (("pass_through", ["demand", "node", "period"]), ("work_balance", ["demand", "node", "period"]),
-                       ("quality_target", ["demand", "period"]), ("response_time_target", ["demand", "period"])):
+    for block, key in (
+        ("pass_through", ["demand", "node", "period"]),
+        ("work_balance", ["demand", "node", "period"]),
+        ("quality_target", ["demand", "period"]),
+        ("response_time_target", ["demand", "period"]),
+    ):
         weight = weights[block]
         j = position(model.blocks[block].labels, key, keys)
         rows = np.where(j >= 0, block_rows[block][np.maximum(j, 0)] if len(block_rows[block]) else -1, -1)
@@ -218,15 +256,25 @@ def _limited_highs(options: SolveOptions) -> highspy.Highs:
 
 def _solve_elastic(form: StandardForm, elastic: Elastic, options: SolveOptions) -> tuple[np.ndarray, object]:
     stretched = StandardForm(
-        cost=elastic.cost, offset=0.0, matrix=elastic.matrix, col_lower=elastic.col_lower,
-        col_upper=elastic.col_upper, row_lower=elastic.row_lower, row_upper=elastic.row_upper,
-        integer=elastic.integer, column_at={}, absent_value={}, row_at={})
+        cost=elastic.cost,
+        offset=0.0,
+        matrix=elastic.matrix,
+        col_lower=elastic.col_lower,
+        col_upper=elastic.col_upper,
+        row_lower=elastic.row_lower,
+        row_upper=elastic.row_upper,
+        integer=elastic.integer,
+        column_at={},
+        absent_value={},
+        row_at={},
+    )
     highs = _limited_highs(options)
     highs.passModel(highs_lp(stretched))
     highs.run()
     status = highs.getModelStatus()
     found = status == highspy.HighsModelStatus.kOptimal or (
-        status == highspy.HighsModelStatus.kTimeLimit and highs.getInfo().primal_solution_status == 2)
+        status == highspy.HighsModelStatus.kTimeLimit and highs.getInfo().primal_solution_status == 2
+    )
     values = np.asarray(highs.getSolution().col_value) if found else np.zeros(0)
     status = highspy.HighsModelStatus.kOptimal if found else status
     return values, status
@@ -234,16 +282,23 @@ def _solve_elastic(form: StandardForm, elastic: Elastic, options: SolveOptions) 
 
 # --- reporting ---------------------------------------------------------------------------------------
 
+
 def _row(kind, family, field, line, period, subject, current, relaxed_to, unit, sentence) -> dict:
     return dict(zip(COLUMNS, (kind, family, field, line, period, subject, current, relaxed_to, unit, sentence)))
 
 
-def _relaxations(model: LinearModel, scenario: Scenario, source: SourceMap | None, form: StandardForm,
-                 elastic: Elastic, values: np.ndarray) -> list[dict]:
+def _relaxations(
+    model: LinearModel,
+    scenario: Scenario,
+    source: SourceMap | None,
+    form: StandardForm,
+    elastic: Elastic,
+    values: np.ndarray,
+) -> list[dict]:
     n = form.num_col
     served = _served(model, form, elastic, values)
     found = []
-    for slack, amount in zip(elastic.slacks, values[n:n + len(elastic.slacks)]):
+    for slack, amount in zip(elastic.slacks, values[n : n + len(elastic.slacks)]):
         if amount > SLACK_TOLERANCE * max(1.0, slack.scale):
             row = _describe(model, scenario, source, slack, float(amount), served)
             found.append((-slack.weight * amount / slack.scale, row))  # the largest relaxations first
@@ -265,7 +320,7 @@ def _served(model: LinearModel, form: StandardForm, elastic: Elastic, values: np
         served[rows] += sign * amounts
         if name == "b":
             served[rows, 1:] += amounts[:, :-1]  # backlog carried in from the period before
-    for slack, amount in zip(elastic.slacks, values[form.num_col:form.num_col + len(elastic.slacks)]):
+    for slack, amount in zip(elastic.slacks, values[form.num_col : form.num_col + len(elastic.slacks)]):
         if slack.family == "demand":
             served[slack.index, slack.period] -= amount
     return served
@@ -284,8 +339,9 @@ def _line(source: SourceMap | None, path: tuple) -> int | None:
     return source.locate(path)[0] if source is not None else None
 
 
-def _describe(model: LinearModel, scenario: Scenario, source: SourceMap | None, slack: Slack, amount: float,
-              served: np.ndarray) -> dict:
+def _describe(
+    model: LinearModel, scenario: Scenario, source: SourceMap | None, slack: Slack, amount: float, served: np.ndarray
+) -> dict:
     sets, lp = model.sets, model.lp
     period = sets.periods[slack.period]
     time_unit = {"minute": "min", "hour": "h", "day": "days", "week": "weeks"}[scenario.scenario.time_unit]
@@ -295,17 +351,39 @@ def _describe(model: LinearModel, scenario: Scenario, source: SourceMap | None, 
         current = lp.staff_max[node, role].value
         relaxed = current + amount
         sentence = f"{node} needs {_up(relaxed):,.2f} {role} FTE in {period}, more than its maximum of {current:g}"
-        return _row("relaxation", "staff maximum", dotted(path), _line(source, path), period,
-                    f"node={node} role={role}", current, relaxed, "FTE", _sentence(path, source, sentence))
+        return _row(
+            "relaxation",
+            "staff maximum",
+            dotted(path),
+            _line(source, path),
+            period,
+            f"node={node} role={role}",
+            current,
+            relaxed,
+            "FTE",
+            _sentence(path, source, sentence),
+        )
     if slack.family == "demand":
         demand = sets.demands.demand.iloc[slack.index]
         listed = isinstance(scenario.demands[demand].volume, list)
         path = ("demands", demand, "volume", slack.period) if listed else ("demands", demand, "volume")
         volume = lp.volume[demand, period].value
-        sentence = (f"{_up(amount):,.2f} of {volume:,.2f} units of {demand} in {period} cannot be served; "
-                    f"{_down(volume - amount):,.2f} can")
-        return _row("relaxation", "demand served", dotted(path), _line(source, path), period, f"demand={demand}",
-                    volume, volume - amount, "units", _sentence(path, source, sentence))
+        sentence = (
+            f"{_up(amount):,.2f} of {volume:,.2f} units of {demand} in {period} cannot be served; "
+            f"{_down(volume - amount):,.2f} can"
+        )
+        return _row(
+            "relaxation",
+            "demand served",
+            dotted(path),
+            _line(source, path),
+            period,
+            f"demand={demand}",
+            volume,
+            volume - amount,
+            "units",
+            _sentence(path, source, sentence),
+        )
     label = model.blocks[slack.family].labels.iloc[slack.index]
     return _describe_row(model, scenario, source, slack, label, amount, served, period, time_unit)
 
@@ -320,16 +398,29 @@ def _describe_row(model, scenario, source, slack, label, amount, served, period,
         if family == "quality_target":
             path, current = ("demands", demand, "min_quality"), lp.min_quality[demand].value
             relaxed = current - amount / volume_served
-            sentence = f"{demand} can reach {_down(relaxed * 100):.2f}% quality in {period}, not the {current:.2%} asked"
+            sentence = (
+                f"{demand} can reach {_down(relaxed * 100):.2f}% quality in {period}, not the {current:.2%} asked"
+            )
             unit = "share done right"
         else:
             path, current = ("demands", demand, "max_response_time"), lp.max_response_time[demand].value
             relaxed = current + amount / volume_served
-            sentence = (f"{current:g} {time_unit} cannot be met for {demand} in {period}; "
-                        f"{_up(relaxed):,.2f} {time_unit} can")
+            sentence = (
+                f"{current:g} {time_unit} cannot be met for {demand} in {period}; {_up(relaxed):,.2f} {time_unit} can"
+            )
             unit = scenario.scenario.time_unit
-        return _row("relaxation", family.replace("_", " "), dotted(path), _line(source, path), period,
-                    label.subject, current, relaxed, unit, _sentence(path, source, sentence))
+        return _row(
+            "relaxation",
+            family.replace("_", " "),
+            dotted(path),
+            _line(source, path),
+            period,
+            label.subject,
+            current,
+            relaxed,
+            unit,
+            _sentence(path, source, sentence),
+        )
     if family in ("node_capacity_limit", "arc_capacity_limit"):
         if family == "node_capacity_limit":
             path, current, what = ("nodes", label.node, "capacity"), lp.node_capacity[label.node].value, label.node
@@ -338,24 +429,54 @@ def _describe_row(model, scenario, source, slack, label, amount, served, period,
             path, current, what = ("arcs", index, "capacity"), lp.arc_capacity[label.arc].value, f"arc {label.arc}"
         relaxed = current + amount
         sentence = f"{what} needs a capacity of {_up(relaxed):,.2f} units in {period}, not {current:g}"
-        return _row("relaxation", family.replace("_limit", "").replace("_", " "), dotted(path), _line(source, path),
-                    period, label.subject, current, relaxed, "units per period", _sentence(path, source, sentence))
+        return _row(
+            "relaxation",
+            family.replace("_limit", "").replace("_", " "),
+            dotted(path),
+            _line(source, path),
+            period,
+            label.subject,
+            current,
+            relaxed,
+            "units per period",
+            _sentence(path, source, sentence),
+        )
     if family == "final_backlog":
         demand = label.demand
         path = ("demands", demand, "final_backlog")
         current = float(sets.demands.set_index("demand").final_backlog[demand])
         relaxed = current + amount
         sentence = f"{demand} ends the horizon with {_up(relaxed):,.2f} units in backlog, not at most {current:g}"
-        return _row("relaxation", "final backlog", dotted(path), _line(source, path), period, label.subject,
-                    current, relaxed, "units", _sentence(path, source, sentence))
+        return _row(
+            "relaxation",
+            "final backlog",
+            dotted(path),
+            _line(source, path),
+            period,
+            label.subject,
+            current,
+            relaxed,
+            "units",
+            _sentence(path, source, sentence),
+        )
     demand, node = label.demand, label.node
     per_demand = isinstance(scenario.nodes[node].stock.final_min, dict)
     path = ("nodes", node, "stock", "final_min", demand) if per_demand else ("nodes", node, "stock", "final_min")
     current = float(sets.stocks.set_index(["demand", "node"]).final_min[(demand, node)])
     relaxed = current - amount
     sentence = f"{node} can end with {_down(relaxed):,.2f} units of {demand} in stock, not the {current:g} asked"
-    return _row("relaxation", "final stock", dotted(path), _line(source, path), period, label.subject,
-                current, relaxed, "units", _sentence(path, source, sentence))
+    return _row(
+        "relaxation",
+        "final stock",
+        dotted(path),
+        _line(source, path),
+        period,
+        label.subject,
+        current,
+        relaxed,
+        "units",
+        _sentence(path, source, sentence),
+    )
 
 
 def _sentence(path: tuple, source: SourceMap | None, text: str) -> str:
@@ -370,8 +491,9 @@ IIS_UP_TO_ROWS = 2_000
 at 8,000 rows and 338 s at 100k columns, and its quick set came back empty on larger models here."""
 
 
-def _conflicts(model: LinearModel, form: StandardForm, scenario: Scenario, source: SourceMap | None,
-               options: SolveOptions) -> list[dict]:
+def _conflicts(
+    model: LinearModel, form: StandardForm, scenario: Scenario, source: SourceMap | None, options: SolveOptions
+) -> list[dict]:
     if form.num_row > IIS_UP_TO_ROWS:
         return []
     highs = _limited_highs(options)
@@ -398,8 +520,20 @@ def _conflicts(model: LinearModel, form: StandardForm, scenario: Scenario, sourc
         path = tuple(int(p) if p.isdigit() else p for p in field.replace("[", ".").replace("]", "").split("."))
         line = _line(source, path) if field else None
         text = f"{name.replace('_', ' ')} for {label.subject} in {label.period}"
-        found.append(_row("conflict", name, field, line, label.period, label.subject, np.nan, np.nan, "",
-                          f"In the conflicting set: {text}" + (f" ({field}, line {line})" if line else "") + "."))
+        found.append(
+            _row(
+                "conflict",
+                name,
+                field,
+                line,
+                label.period,
+                label.subject,
+                np.nan,
+                np.nan,
+                "",
+                f"In the conflicting set: {text}" + (f" ({field}, line {line})" if line else "") + ".",
+            )
+        )
     staff_columns = form.column_at["s"]
     staff_at = dict(zip(staff_columns, zip(*np.nonzero(model.variables["s"].exists))))
     for column in iis.col_index_:
@@ -407,10 +541,21 @@ def _conflicts(model: LinearModel, form: StandardForm, scenario: Scenario, sourc
             i, t = staff_at[column]
             node, role = model.sets.staff.node.iloc[i], model.sets.staff.role.iloc[i]
             path = ("nodes", node, "staff", role)
-            found.append(_row("conflict", "staff bounds", dotted(path), _line(source, path), model.sets.periods[t],
-                              f"node={node} role={role}", np.nan, np.nan, "FTE",
-                              f"In the conflicting set: the staff bounds of {role} at {node} in "
-                              f"{model.sets.periods[t]} ({'.'.join(path)}, line {_line(source, path)})."))
+            found.append(
+                _row(
+                    "conflict",
+                    "staff bounds",
+                    dotted(path),
+                    _line(source, path),
+                    model.sets.periods[t],
+                    f"node={node} role={role}",
+                    np.nan,
+                    np.nan,
+                    "FTE",
+                    f"In the conflicting set: the staff bounds of {role} at {node} in "
+                    f"{model.sets.periods[t]} ({'.'.join(path)}, line {_line(source, path)}).",
+                )
+            )
     return found
 
 

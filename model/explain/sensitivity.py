@@ -47,8 +47,23 @@ from model.lp import LinearModel, volume_weights
 from model.scenario.schema import Scenario
 from model.solve import BASIS_STATUS, NOT_IN_LP, RowRanging, Solution, SolveOptions, solve_form
 
-COLUMNS = ["basis", "family", "period", "subject", "field", "value", "shadow_price", "currency", "unit",
-           "unit_step", "valid_from", "valid_to", "cost_at_from", "cost_at_to", "sentence"]
+COLUMNS = [
+    "basis",
+    "family",
+    "period",
+    "subject",
+    "field",
+    "value",
+    "shadow_price",
+    "currency",
+    "unit",
+    "unit_step",
+    "valid_from",
+    "valid_to",
+    "cost_at_from",
+    "cost_at_to",
+    "sentence",
+]
 """`shadow_price`: change in total cost (currency) per `unit` of the field, i.e. per `unit_step` of its
 value as written in the scenario (0.01 for a quality share, whose unit is a percentage point; 1
 otherwise). `value`, `valid_from`, `valid_to` are in the field's own terms (a share for quality);
@@ -65,6 +80,7 @@ TIME_ABBREVIATION = {"minute": "min", "hour": "h", "day": "days", "week": "weeks
 
 
 # --- MILP: the LP with integers fixed --------------------------------------------------------------
+
 
 def fixed_integer_lp(model: LinearModel, solution: Solution, options: SolveOptions = SolveOptions()) -> Solution:
     """The LP left when the integer variables (staff, with `integer_staff`) are fixed at their values in
@@ -85,6 +101,7 @@ def fixed_integer_lp(model: LinearModel, solution: Solution, options: SolveOptio
 
 
 # --- the table -------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Field:
@@ -121,9 +138,18 @@ def sensitivity_table(model: LinearModel, solution: Solution, scenario: Scenario
         return pd.DataFrame(columns=COLUMNS)  # no duals (a MILP's own solution)
     basis = FIXED_BASIS if solution.solver.get("fixed_integers") else LP_BASIS
     figures = _Figures(model, solution, scenario)
-    fields = [figures.capacity("node_capacity_limit"), figures.capacity("arc_capacity_limit"),
-              figures.quality(), figures.response_time(), figures.final_backlog(), figures.final_stock(),
-              figures.staff_initial(), figures.stock_initial(), *figures.staff_bounds(), figures.volume()]
+    fields = [
+        figures.capacity("node_capacity_limit"),
+        figures.capacity("arc_capacity_limit"),
+        figures.quality(),
+        figures.response_time(),
+        figures.final_backlog(),
+        figures.final_stock(),
+        figures.staff_initial(),
+        figures.stock_initial(),
+        *figures.staff_bounds(),
+        figures.volume(),
+    ]
     tolerance = RELATIVE_ZERO * max(1.0, abs(solution.objective))
     parts = [_rows(f, basis, solution.objective, scenario, tolerance) for f in fields if f is not None]
     parts = [p for p in parts if len(p)]
@@ -156,14 +182,29 @@ def _rows(f: _Field, basis: str, objective: float, scenario: Scenario, tolerance
         cost[np.abs(cost) <= tolerance] = 0.0
     price = f.shadow * f.unit_step
     currency = scenario.currency
-    sentences = [_sentence(phrase, price_k * f.direction, currency, lo, hi, f.noun)
-                 for phrase, price_k, lo, hi in zip(f.phrase[keep], price[keep], low[keep], high[keep])]
-    return pd.DataFrame({
-        "basis": basis, "family": f.family, "period": f.period[keep], "subject": f.subject[keep],
-        "field": f.field[keep], "value": f.value[keep], "shadow_price": price[keep], "currency": currency,
-        "unit": f"{currency} {f.unit}", "unit_step": f.unit_step, "valid_from": low[keep], "valid_to": high[keep],
-        "cost_at_from": cost_low[keep], "cost_at_to": cost_high[keep], "sentence": sentences,
-    })
+    sentences = [
+        _sentence(phrase, price_k * f.direction, currency, lo, hi, f.noun)
+        for phrase, price_k, lo, hi in zip(f.phrase[keep], price[keep], low[keep], high[keep])
+    ]
+    return pd.DataFrame(
+        {
+            "basis": basis,
+            "family": f.family,
+            "period": f.period[keep],
+            "subject": f.subject[keep],
+            "field": f.field[keep],
+            "value": f.value[keep],
+            "shadow_price": price[keep],
+            "currency": currency,
+            "unit": f"{currency} {f.unit}",
+            "unit_step": f.unit_step,
+            "valid_from": low[keep],
+            "valid_to": high[keep],
+            "cost_at_from": cost_low[keep],
+            "cost_at_to": cost_high[keep],
+            "sentence": sentences,
+        }
+    )
 
 
 def _number(x: float) -> str:
@@ -210,8 +251,9 @@ class _Figures:
         self.time_unit = scenario.scenario.time_unit
 
     # Rows whose right-hand side is a + slope * field: a range of the rhs maps to a range of the field.
-    def _row_field(self, block: str, select: np.ndarray, slope: np.ndarray, value: np.ndarray,
-                   **field: object) -> _Field | None:
+    def _row_field(
+        self, block: str, select: np.ndarray, slope: np.ndarray, value: np.ndarray, **field: object
+    ) -> _Field | None:
         if block not in self.solution.rows or not select.any():
             return None
         rows = self.solution.rows[block]
@@ -222,13 +264,21 @@ class _Figures:
         labels = self.model.blocks[block].labels
         rhs = np.where(np.isfinite(rows.upper), rows.upper, rows.lower)[select]
         with np.errstate(invalid="ignore", divide="ignore"):
-            ends = np.stack([value + (ranging.lower[select] - rhs) / slope,
-                             value + (ranging.upper[select] - rhs) / slope])
+            ends = np.stack(
+                [value + (ranging.lower[select] - rhs) / slope, value + (ranging.upper[select] - rhs) / slope]
+            )
             shadow = np.where(slope != 0, rows.dual[select] * slope, np.nan)
         ends[:, ranging.status[select] == NOT_IN_LP] = np.nan
-        return _Field(family=block, period=labels.period.to_numpy()[select], subject=labels.subject.to_numpy()[select],
-                      value=value, shadow=shadow, low=np.fmin(ends[0], ends[1]), high=np.fmax(ends[0], ends[1]),
-                      **field)
+        return _Field(
+            family=block,
+            period=labels.period.to_numpy()[select],
+            subject=labels.subject.to_numpy()[select],
+            value=value,
+            shadow=shadow,
+            low=np.fmin(ends[0], ends[1]),
+            high=np.fmax(ends[0], ends[1]),
+            **field,
+        )
 
     def _labels(self, block: str) -> pd.DataFrame:
         return self.model.blocks[block].labels
@@ -249,11 +299,19 @@ class _Figures:
             capacity = self.sets.arcs.set_index("arc").capacity
             where = {a.key: i for i, a in enumerate(self.scenario.arcs)}
             fields = [f"arcs[{where[a]}].capacity" for a in owners]
-            phrases = [f"One more unit of capacity on the hand-off {a.replace('->', ' -> ')} in {p}"
-                       for a, p in zip(owners, labels.period)]
-        return self._row_field(block, select, np.ones(len(labels)), capacity.reindex(owners).to_numpy(dtype=float),
-                               field=np.array(fields, dtype=object), phrase=np.array(phrases, dtype=object),
-                               unit="per unit of capacity")
+            phrases = [
+                f"One more unit of capacity on the hand-off {a.replace('->', ' -> ')} in {p}"
+                for a, p in zip(owners, labels.period)
+            ]
+        return self._row_field(
+            block,
+            select,
+            np.ones(len(labels)),
+            capacity.reindex(owners).to_numpy(dtype=float),
+            field=np.array(fields, dtype=object),
+            phrase=np.array(phrases, dtype=object),
+            unit="per unit of capacity",
+        )
 
     def quality(self) -> _Field | None:
         labels = self._labels("quality_target")
@@ -261,11 +319,23 @@ class _Figures:
         target = self.sets.demands.set_index("demand").min_quality.reindex(labels.demand).to_numpy(dtype=float)
         select = volume > 0  # without volume the target moves no right-hand side
         return self._row_field(
-            "quality_target", select, -volume[select], target[select],
+            "quality_target",
+            select,
+            -volume[select],
+            target[select],
             field=np.array([f"demands.{d}.min_quality" for d in labels.demand[select]], dtype=object),
-            phrase=np.array([f"Raising {possessive(d)} minimum quality by 1 percentage point in {p}"
-                             for d, p in zip(labels.demand[select], labels.period[select])], dtype=object),
-            unit="per percentage point of quality", unit_step=0.01, noun="%", domain=(0.0, 1.0))
+            phrase=np.array(
+                [
+                    f"Raising {possessive(d)} minimum quality by 1 percentage point in {p}"
+                    for d, p in zip(labels.demand[select], labels.period[select])
+                ],
+                dtype=object,
+            ),
+            unit="per percentage point of quality",
+            unit_step=0.01,
+            noun="%",
+            domain=(0.0, 1.0),
+        )
 
     def response_time(self) -> _Field | None:
         labels = self._labels("response_time_target")
@@ -274,21 +344,41 @@ class _Figures:
         select = volume > 0
         unit = self.time_unit
         return self._row_field(
-            "response_time_target", select, volume[select], target[select],
+            "response_time_target",
+            select,
+            volume[select],
+            target[select],
             field=np.array([f"demands.{d}.max_response_time" for d in labels.demand[select]], dtype=object),
-            phrase=np.array([f"Tightening {possessive(d)} response-time target by 1 {unit} in {p}"
-                             for d, p in zip(labels.demand[select], labels.period[select])], dtype=object),
-            unit=f"per {unit} of response time", direction=-1.0, noun=TIME_ABBREVIATION[unit])
+            phrase=np.array(
+                [
+                    f"Tightening {possessive(d)} response-time target by 1 {unit} in {p}"
+                    for d, p in zip(labels.demand[select], labels.period[select])
+                ],
+                dtype=object,
+            ),
+            unit=f"per {unit} of response time",
+            direction=-1.0,
+            noun=TIME_ABBREVIATION[unit],
+        )
 
     def final_backlog(self) -> _Field | None:
         labels = self._labels("final_backlog")
         allowed = self.sets.demands.set_index("demand").final_backlog.reindex(labels.demand).to_numpy(dtype=float)
         return self._row_field(
-            "final_backlog", np.ones(len(labels), dtype=bool), np.ones(len(labels)), allowed,
+            "final_backlog",
+            np.ones(len(labels), dtype=bool),
+            np.ones(len(labels)),
+            allowed,
             field=np.array([f"demands.{d}.final_backlog" for d in labels.demand], dtype=object),
-            phrase=np.array([f"Allowing one more unit of {d} in backlog at the end of {p}"
-                             for d, p in zip(labels.demand, labels.period)], dtype=object),
-            unit="per unit of final backlog")
+            phrase=np.array(
+                [
+                    f"Allowing one more unit of {d} in backlog at the end of {p}"
+                    for d, p in zip(labels.demand, labels.period)
+                ],
+                dtype=object,
+            ),
+            unit="per unit of final backlog",
+        )
 
     def _stock_field(self, node: str, demand: str, name: str) -> str:
         figure = getattr(self.scenario.nodes[node].stock, name)
@@ -299,13 +389,22 @@ class _Figures:
         stocks = self.sets.stocks.set_index(["demand", "node"])
         keys = pd.MultiIndex.from_frame(labels[["demand", "node"]])
         return self._row_field(
-            "final_stock", np.ones(len(labels), dtype=bool), np.ones(len(labels)),
+            "final_stock",
+            np.ones(len(labels), dtype=bool),
+            np.ones(len(labels)),
             stocks.final_min.reindex(keys).to_numpy(dtype=float),
-            field=np.array([self._stock_field(n, d, "final_min") for d, n in zip(labels.demand, labels.node)],
-                           dtype=object),
-            phrase=np.array([f"Requiring one more unit of {d} in stock at {n} at the end of {p}"
-                             for d, n, p in zip(labels.demand, labels.node, labels.period)], dtype=object),
-            unit="per unit of final stock")
+            field=np.array(
+                [self._stock_field(n, d, "final_min") for d, n in zip(labels.demand, labels.node)], dtype=object
+            ),
+            phrase=np.array(
+                [
+                    f"Requiring one more unit of {d} in stock at {n} at the end of {p}"
+                    for d, n, p in zip(labels.demand, labels.node, labels.period)
+                ],
+                dtype=object,
+            ),
+            unit="per unit of final stock",
+        )
 
     def staff_initial(self) -> _Field | None:
         labels = self._labels("staff_balance")
@@ -314,14 +413,27 @@ class _Figures:
         initial = staff.initial.reindex(keys).to_numpy(dtype=float)
         select = (labels.period.to_numpy() == self.sets.periods[0]) & np.isfinite(initial)
         return self._row_field(
-            "staff_balance", select, np.ones(int(select.sum())), initial[select],
-            field=np.array([f"nodes.{n}.staff.{r}.initial" for n, r in zip(labels.node[select], labels.role[select])],
-                           dtype=object),
-            phrase=np.array([f"One more {r} FTE on staff at {n} before {p}" for n, r, p in
-                             zip(labels.node[select], labels.role[select], labels.period[select])], dtype=object),
-            unit="per FTE", noun="FTE",
-            domain=(staff["min"].reindex(keys).to_numpy(dtype=float)[select],
-                    staff["max"].reindex(keys).to_numpy(dtype=float)[select]))
+            "staff_balance",
+            select,
+            np.ones(int(select.sum())),
+            initial[select],
+            field=np.array(
+                [f"nodes.{n}.staff.{r}.initial" for n, r in zip(labels.node[select], labels.role[select])], dtype=object
+            ),
+            phrase=np.array(
+                [
+                    f"One more {r} FTE on staff at {n} before {p}"
+                    for n, r, p in zip(labels.node[select], labels.role[select], labels.period[select])
+                ],
+                dtype=object,
+            ),
+            unit="per FTE",
+            noun="FTE",
+            domain=(
+                staff["min"].reindex(keys).to_numpy(dtype=float)[select],
+                staff["max"].reindex(keys).to_numpy(dtype=float)[select],
+            ),
+        )
 
     def stock_initial(self) -> _Field | None:
         labels = self._labels("work_balance")
@@ -330,12 +442,23 @@ class _Figures:
         initial = stocks.initial.reindex(keys).to_numpy(dtype=float)
         select = (labels.period.to_numpy() == self.sets.periods[0]) & np.isfinite(initial)
         return self._row_field(
-            "work_balance", select, -np.ones(int(select.sum())), initial[select],
-            field=np.array([self._stock_field(n, d, "initial") for d, n in
-                            zip(labels.demand[select], labels.node[select])], dtype=object),
-            phrase=np.array([f"One more unit of {d} in stock at {n} before {p}" for d, n, p in
-                             zip(labels.demand[select], labels.node[select], labels.period[select])], dtype=object),
-            unit="per unit of initial stock")
+            "work_balance",
+            select,
+            -np.ones(int(select.sum())),
+            initial[select],
+            field=np.array(
+                [self._stock_field(n, d, "initial") for d, n in zip(labels.demand[select], labels.node[select])],
+                dtype=object,
+            ),
+            phrase=np.array(
+                [
+                    f"One more unit of {d} in stock at {n} before {p}"
+                    for d, n, p in zip(labels.demand[select], labels.node[select], labels.period[select])
+                ],
+                dtype=object,
+            ),
+            unit="per unit of initial stock",
+        )
 
     def staff_bounds(self) -> list[_Field]:
         """staff max and min: bounds of s, priced by its reduced cost where s sits at them."""
@@ -362,14 +485,25 @@ class _Figures:
             if not at.any():
                 continue
             subject = np.array([f"node={n} role={r}" for n, r in zip(node[at], role[at])], dtype=object)
-            fields.append(_Field(
-                family=f"staff_{name}", period=period[at], subject=subject,
-                field=np.array([f"nodes.{n}.staff.{r}.{name}" for n, r in zip(node[at], role[at])], dtype=object),
-                value=bound[at], shadow=reduced[at], low=ranging.bound_lower[at], high=ranging.bound_upper[at],
-                phrase=np.array([f"One more {r} FTE {text} at {n} in {p}"
-                                 for n, r, p in zip(node[at], role[at], period[at])], dtype=object),
-                unit="per FTE", noun="FTE",
-                domain=(low_bound[at], np.inf) if name == "max" else (0.0, high_bound[at])))
+            fields.append(
+                _Field(
+                    family=f"staff_{name}",
+                    period=period[at],
+                    subject=subject,
+                    field=np.array([f"nodes.{n}.staff.{r}.{name}" for n, r in zip(node[at], role[at])], dtype=object),
+                    value=bound[at],
+                    shadow=reduced[at],
+                    low=ranging.bound_lower[at],
+                    high=ranging.bound_upper[at],
+                    phrase=np.array(
+                        [f"One more {r} FTE {text} at {n} in {p}" for n, r, p in zip(node[at], role[at], period[at])],
+                        dtype=object,
+                    ),
+                    unit="per FTE",
+                    noun="FTE",
+                    domain=(low_bound[at], np.inf) if name == "max" else (0.0, high_bound[at]),
+                )
+            )
         return fields
 
     def volume(self) -> _Field | None:
@@ -401,14 +535,22 @@ class _Figures:
         period = np.tile(np.asarray(sets.periods, dtype=object), D)
         # A volume given per period is a list: its field is that period's entry.
         listed = {d for d, spec in self.scenario.demands.items() if isinstance(spec.volume, list)}
-        field = [f"demands.{d}.volume[{t}]" if d in listed else f"demands.{d}.volume"
-                 for d, t in zip(demand, np.tile(np.arange(T), D))]
+        field = [
+            f"demands.{d}.volume[{t}]" if d in listed else f"demands.{d}.volume"
+            for d, t in zip(demand, np.tile(np.arange(T), D))
+        ]
         return _Field(
-            family="volume", period=period, subject=np.array([f"demand={d}" for d in demand], dtype=object),
-            field=np.array(field, dtype=object), value=value, shadow=shadow,
-            low=value + theta[:, 0], high=value + theta[:, 1],
+            family="volume",
+            period=period,
+            subject=np.array([f"demand={d}" for d in demand], dtype=object),
+            field=np.array(field, dtype=object),
+            value=value,
+            shadow=shadow,
+            low=value + theta[:, 0],
+            high=value + theta[:, 1],
             phrase=np.array([f"One more unit of {d} in {p}" for d, p in zip(demand, period)], dtype=object),
-            unit="per unit of volume")
+            unit="per unit of volume",
+        )
 
 
 class _SparseLU:
@@ -456,8 +598,9 @@ class _SparseLU:
         post.reverse()
         return post
 
-    def _triangular(self, b: dict[int, float], factor: tuple[list, list, list],
-                    diagonal: list[float]) -> dict[int, float]:
+    def _triangular(
+        self, b: dict[int, float], factor: tuple[list, list, list], diagonal: list[float]
+    ) -> dict[int, float]:
         start, index, data = factor
         x = dict(b)
         for j in self._reach(list(b), factor):

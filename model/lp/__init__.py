@@ -118,11 +118,16 @@ def volume_weights(model: LinearModel) -> dict[str, np.ndarray]:
 def structure(sets: IndexSets) -> tuple:
     """What a re-solve must leave unchanged: FIXED_FIGURES, the periods and period length, and
     which optional parts exist (initial staff, targets, finite capacities)."""
-    tables = tuple(tuple(map(tuple, getattr(sets, table)[columns].to_numpy().tolist()))
-                   for table, columns in FIXED_FIGURES.items())
-    present = (tuple(sets.staff.initial.notna()), tuple(sets.demands.min_quality.notna()),
-               tuple(sets.demands.max_response_time.notna()), tuple(np.isfinite(sets.nodes.capacity)),
-               tuple(np.isfinite(sets.arcs.capacity)))
+    tables = tuple(
+        tuple(map(tuple, getattr(sets, table)[columns].to_numpy().tolist())) for table, columns in FIXED_FIGURES.items()
+    )
+    present = (
+        tuple(sets.staff.initial.notna()),
+        tuple(sets.demands.min_quality.notna()),
+        tuple(sets.demands.max_response_time.notna()),
+        tuple(np.isfinite(sets.nodes.capacity)),
+        tuple(np.isfinite(sets.arcs.capacity)),
+    )
     return (tuple(sets.periods), sets.period_length, *tables, *present)
 
 
@@ -135,8 +140,10 @@ def update(model: LinearModel, sets: IndexSets) -> LinearModel:
     if len(sets.queues):
         raise ValueError("a scenario with queues is solved by tangent iterations (model.queues): build it again")
     if structure(sets) != model.shape:
-        raise ValueError("the what-if changes more than the mutable parameters (volumes, costs, targets, "
-                         "capacities, staff bounds): build the model again")
+        raise ValueError(
+            "the what-if changes more than the mutable parameters (volumes, costs, targets, "
+            "capacities, staff bounds): build the model again"
+        )
     update_parameters(model.lp, sets)
     return replace(model, sets=sets)
 

@@ -14,8 +14,17 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from model.lp.rows import (NO_VAR, RowBlock, Terms, VarGrid, add_rows, labels_over_periods, period_grid, period_rows,
-                           shifted)
+from model.lp.rows import (
+    NO_VAR,
+    RowBlock,
+    Terms,
+    VarGrid,
+    add_rows,
+    labels_over_periods,
+    period_grid,
+    period_rows,
+    shifted,
+)
 from model.network import IndexSets, position
 
 
@@ -69,6 +78,7 @@ def row_labels(sets: IndexSets, family: str, ids: np.ndarray | None = None) -> p
     """A label for every row id of a family (index row x period), before rows left without terms drop,
     or for the row ids `ids` only: the period and a readable subject, plus the keys of the index table
     the family runs over."""
+
     def capped(table: str, key: str) -> pd.DataFrame:
         owners = getattr(sets, table)
         return owners.loc[np.isfinite(owners.capacity), [key]].reset_index(drop=True)
@@ -77,11 +87,18 @@ def row_labels(sets: IndexSets, family: str, ids: np.ndarray | None = None) -> p
     staff = ("staff", ["node", "role"])
     lanes = ("queues", ["node", "lane"])
     keys = {
-        "pass_through": balance, "work_balance": balance, "lane_split": balance,
-        "labour_capacity": staff, "overtime_limit": staff, "staff_balance": staff,
-        "quality_target": ("demands", ["demand"]), "response_time_target": ("demands", ["demand"]),
-        "final_backlog": ("demands", ["demand"]), "final_stock": ("stocks", ["demand", "node"]),
-        "queue_service_level": lanes, "queue_average_wait": lanes,
+        "pass_through": balance,
+        "work_balance": balance,
+        "lane_split": balance,
+        "labour_capacity": staff,
+        "overtime_limit": staff,
+        "staff_balance": staff,
+        "quality_target": ("demands", ["demand"]),
+        "response_time_target": ("demands", ["demand"]),
+        "final_backlog": ("demands", ["demand"]),
+        "final_stock": ("stocks", ["demand", "node"]),
+        "queue_service_level": lanes,
+        "queue_average_wait": lanes,
     }
     if family in keys:
         table, columns = keys[family]
@@ -172,8 +189,9 @@ def add_staff_balance(ctx: Context) -> RowBlock:
     return add_rows(lp, "staff_balance", terms, row_labels(ctx.sets, "staff_balance"), equal=rhs.ravel())
 
 
-def _capacity_rows(ctx: Context, name: str, owners: pd.DataFrame, key: str, users: pd.DataFrame,
-                   grid: np.ndarray, capacity: pyo.Param) -> RowBlock:
+def _capacity_rows(
+    ctx: Context, name: str, owners: pd.DataFrame, key: str, users: pd.DataFrame, grid: np.ndarray, capacity: pyo.Param
+) -> RowBlock:
     """sum of the variables in `grid` whose row of `users` has owner k <= capacity[k], per period."""
     capped = owners[np.isfinite(owners.capacity)].reset_index(drop=True)
     at = position(capped, [key], users)
@@ -186,15 +204,17 @@ def _capacity_rows(ctx: Context, name: str, owners: pd.DataFrame, key: str, user
 def add_node_capacity(ctx: Context) -> RowBlock:
     """sum_d sum_m y[d,n,m,t] <= cap[n]   (constraint 5, nodes with a capacity)."""
     sets = ctx.sets
-    return _capacity_rows(ctx, "node_capacity_limit", sets.nodes, "node", sets.demand_modes, ctx.v["y"].grid,
-                          ctx.lp.node_capacity)
+    return _capacity_rows(
+        ctx, "node_capacity_limit", sets.nodes, "node", sets.demand_modes, ctx.v["y"].grid, ctx.lp.node_capacity
+    )
 
 
 def add_arc_capacity(ctx: Context) -> RowBlock:
     """sum_d x[d,a,t] <= cap[a]   (constraint 5, arcs with a capacity)."""
     sets = ctx.sets
-    return _capacity_rows(ctx, "arc_capacity_limit", sets.arcs, "arc", sets.demand_arcs, ctx.v["x"].grid,
-                          ctx.lp.arc_capacity)
+    return _capacity_rows(
+        ctx, "arc_capacity_limit", sets.arcs, "arc", sets.demand_arcs, ctx.v["x"].grid, ctx.lp.arc_capacity
+    )
 
 
 TARGET_ROW = {"min_quality": "quality_row", "max_response_time": "response_row"}
@@ -220,11 +240,11 @@ def add_quality_targets(ctx: Context) -> RowBlock:
     rows, has_target, terms = _target_rows(ctx, "min_quality")
     modes = sets.demand_modes
     terms.add(_by_demand(ctx, rows, modes), ctx.v["y"].grid, (1.0 - modes.quality.to_numpy())[:, None])
-    allowance = np.array([1 - lp.min_quality[d] if ok else 0.0 for d, ok in zip(sets.demands.demand, has_target)],
-                         dtype=object)[:, None]
+    allowance = np.array(
+        [1 - lp.min_quality[d] if ok else 0.0 for d, ok in zip(sets.demands.demand, has_target)], dtype=object
+    )[:, None]
     constant = ctx.add_served(terms, rows, -allowance)
-    return add_rows(lp, "quality_target", terms, row_labels(sets, "quality_target"),
-                    upper=-constant.ravel())
+    return add_rows(lp, "quality_target", terms, row_labels(sets, "quality_target"), upper=-constant.ravel())
 
 
 def add_response_time_targets(ctx: Context) -> RowBlock:
@@ -239,8 +259,11 @@ def add_response_time_targets(ctx: Context) -> RowBlock:
     arcs, modes, nodes = sets.demand_arcs, sets.demand_modes, sets.demand_nodes
     terms.add(_by_demand(ctx, rows, arcs), v["x"].grid, arcs.lead_time.to_numpy()[:, None])
     flowing = ~modes.storable.to_numpy()
-    terms.add(_by_demand(ctx, rows, modes)[flowing], v["y"].grid[flowing],
-              (modes.processing_time + modes.wait_time).to_numpy()[flowing, None])
+    terms.add(
+        _by_demand(ctx, rows, modes)[flowing],
+        v["y"].grid[flowing],
+        (modes.processing_time + modes.wait_time).to_numpy()[flowing, None],
+    )
     # Storable nodes: (p + w) times the orders arriving, i.e. the arcs into the node...
     into_storable = arcs.merge(nodes[nodes.storable], left_on=["demand", "target"], right_on=["demand", "node"])
     inflow = position(arcs, ["demand", "arc"], into_storable)
@@ -252,11 +275,17 @@ def add_response_time_targets(ctx: Context) -> RowBlock:
     # ... and served itself where the origin stores; then -T[d] served, with volumes moved right.
     origin = nodes.iloc[position(nodes, ["demand", "node"], sets.demands, ["demand", "origin"])]
     origin_time = np.where(origin.storable, origin.node_time, 0.0)
-    coef = np.array([origin_time[i] - lp.max_response_time[d] if ok else 0.0
-                     for i, (d, ok) in enumerate(zip(sets.demands.demand, has_target))], dtype=object)[:, None]
+    coef = np.array(
+        [
+            origin_time[i] - lp.max_response_time[d] if ok else 0.0
+            for i, (d, ok) in enumerate(zip(sets.demands.demand, has_target))
+        ],
+        dtype=object,
+    )[:, None]
     constant = ctx.add_served(terms, rows, coef)
-    return add_rows(lp, "response_time_target", terms, row_labels(sets, "response_time_target"),
-                    upper=-constant.ravel())
+    return add_rows(
+        lp, "response_time_target", terms, row_labels(sets, "response_time_target"), upper=-constant.ravel()
+    )
 
 
 def add_end_of_horizon(ctx: Context) -> list[RowBlock]:
@@ -267,18 +296,19 @@ def add_end_of_horizon(ctx: Context) -> list[RowBlock]:
     stock = Terms(len(sets.stocks))
     stock.add(np.arange(len(sets.stocks)), v["k"].grid[:, -1], 1.0)
     return [
-        add_rows(lp, "final_backlog", backlog, row_labels(sets, "final_backlog"),
-                 upper=sets.demands.final_backlog.to_numpy()),
-        add_rows(lp, "final_stock", stock, row_labels(sets, "final_stock"),
-                 lower=sets.stocks.final_min.to_numpy()),
+        add_rows(
+            lp, "final_backlog", backlog, row_labels(sets, "final_backlog"), upper=sets.demands.final_backlog.to_numpy()
+        ),
+        add_rows(lp, "final_stock", stock, row_labels(sets, "final_stock"), lower=sets.stocks.final_min.to_numpy()),
     ]
 
 
 def _lane_parameter(ctx: Context, name: str, table: pd.DataFrame) -> np.ndarray:
     """A queue parameter per row of `table` (with node and lane columns) and period: Pyomo objects."""
     component = ctx.lp.component(name)
-    return np.array([[component[n, lane, p] for p in ctx.sets.periods] for n, lane in zip(table.node, table.lane)],
-                    dtype=object).reshape(len(table), ctx.T)
+    return np.array(
+        [[component[n, lane, p] for p in ctx.sets.periods] for n, lane in zip(table.node, table.lane)], dtype=object
+    ).reshape(len(table), ctx.T)
 
 
 def add_lane_split(ctx: Context) -> RowBlock:
@@ -299,8 +329,9 @@ def _queue_requirement(ctx: Context, family: str, has_target: np.ndarray, slope:
     terms.add(rows, v["a"].grid, 1.0)
     lane_of = position(queues, ["node", "lane"], sets.demand_lanes)
     terms.add(rows[lane_of], v["q"].grid, -_lane_parameter(ctx, slope, sets.demand_lanes))
-    return add_rows(ctx.lp, family, terms, row_labels(ctx.sets, family),
-                    lower=_lane_parameter(ctx, intercept, queues).ravel())
+    return add_rows(
+        ctx.lp, family, terms, row_labels(ctx.sets, family), lower=_lane_parameter(ctx, intercept, queues).ravel()
+    )
 
 
 def add_queue_service_level(ctx: Context) -> RowBlock:
@@ -309,8 +340,7 @@ def add_queue_service_level(ctx: Context) -> RowBlock:
 
     Written a - gamma sum_d q >= beta, gamma = g'(A0) peak h (hours per unit), beta = open (g(A0) - g'(A0) A0)."""
     has_target = ctx.sets.queues.service_level.notna().to_numpy()
-    return _queue_requirement(ctx, "queue_service_level", has_target, "service_level_slope",
-                              "service_level_intercept")
+    return _queue_requirement(ctx, "queue_service_level", has_target, "service_level_slope", "service_level_intercept")
 
 
 def add_queue_average_wait(ctx: Context) -> RowBlock:

@@ -74,11 +74,19 @@ class StandardForm:
             absent[now_fixed] = np.round(values[columns[now_fixed]])
             column_at[name] = np.where(columns >= 0, renumber[np.maximum(columns, 0)], -1)
             absent_value[name] = absent
-        return replace(self, cost=self.cost[keep], offset=self.offset + float(self.cost[fixed] @ at),
-                       matrix=self.matrix[:, keep].tocsc(), col_lower=self.col_lower[keep],
-                       col_upper=self.col_upper[keep], row_lower=self.row_lower - shift,
-                       row_upper=self.row_upper - shift, integer=self.integer[keep],
-                       column_at=column_at, absent_value=absent_value)
+        return replace(
+            self,
+            cost=self.cost[keep],
+            offset=self.offset + float(self.cost[fixed] @ at),
+            matrix=self.matrix[:, keep].tocsc(),
+            col_lower=self.col_lower[keep],
+            col_upper=self.col_upper[keep],
+            row_lower=self.row_lower - shift,
+            row_upper=self.row_upper - shift,
+            integer=self.integer[keep],
+            column_at=column_at,
+            absent_value=absent_value,
+        )
 
 
 def compile_pyomo(lp: pyo.ConcreteModel, variables: dict[str, VarGrid], blocks: dict[str, RowBlock]) -> StandardForm:
@@ -105,9 +113,12 @@ def compile_pyomo(lp: pyo.ConcreteModel, variables: dict[str, VarGrid], blocks: 
             absent[k] = found[k].value if found[k].fixed else (found[k].lb or 0.0)
         column_at[name], absent_value[name] = at, absent
     row_index = _by_identity([r.constraint for r in rows])
-    row_at = {name: row_index.get_indexer(_identities(list(block.constraint.values()))) for name, block in blocks.items()}
-    return StandardForm(cost, offset, repn.A.tocsc(), lower, upper, row_lower, row_upper, integer,
-                        column_at, absent_value, row_at)
+    row_at = {
+        name: row_index.get_indexer(_identities(list(block.constraint.values()))) for name, block in blocks.items()
+    }
+    return StandardForm(
+        cost, offset, repn.A.tocsc(), lower, upper, row_lower, row_upper, integer, column_at, absent_value, row_at
+    )
 
 
 def _identities(objects: list | np.ndarray) -> np.ndarray:

@@ -33,9 +33,19 @@ components in the order it first meets them, walking the objective's cost terms 
 o, hiring, layoffs, processing y, hand-offs x, holding k, backlog b, unmet u) and then the rows (z
 first appears in the pass-through rows); inside a component, row of the index table, then period."""
 
-BLOCKS = ("pass_through", "work_balance", "labour_capacity", "overtime_limit", "staff_balance",
-          "node_capacity_limit", "arc_capacity_limit", "quality_target", "response_time_target",
-          "final_backlog", "final_stock")
+BLOCKS = (
+    "pass_through",
+    "work_balance",
+    "labour_capacity",
+    "overtime_limit",
+    "staff_balance",
+    "node_capacity_limit",
+    "arc_capacity_limit",
+    "quality_target",
+    "response_time_target",
+    "final_backlog",
+    "final_stock",
+)
 """Row families in the order `model.lp.build` declares them."""
 
 QUEUE_BLOCKS = ("lane_split", "queue_service_level", "queue_average_wait", "queue_duty")
@@ -69,8 +79,9 @@ class _Terms:
     def add(self, rows: np.ndarray, cols: np.ndarray, coefs: object) -> None:
         """Arrays broadcast together; terms without a row or column, or with a coefficient of 0, drop
         (as Pyomo's compiler records a variable only at a nonzero coefficient)."""
-        rows, cols, coefs = np.broadcast_arrays(np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64),
-                                                np.asarray(coefs, dtype=float))
+        rows, cols, coefs = np.broadcast_arrays(
+            np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), np.asarray(coefs, dtype=float)
+        )
         keep = (rows >= 0) & (cols >= 0) & (coefs != 0.0)
         self.rows.append(rows[keep])
         self.cols.append(cols[keep])
@@ -105,15 +116,20 @@ def _equal(name: str, terms: _Terms, rhs: np.ndarray) -> _Family:
 
 
 def _at_most(name: str, terms: _Terms, bound: object) -> _Family:
-    return _Family(name, terms, np.full(terms.row_count, -np.inf),
-                   np.broadcast_to(np.asarray(bound, dtype=float), (terms.row_count,)))
+    return _Family(
+        name,
+        terms,
+        np.full(terms.row_count, -np.inf),
+        np.broadcast_to(np.asarray(bound, dtype=float), (terms.row_count,)),
+    )
 
 
 class _Context:
     """What every family reads: the index sets, the column grids, per-demand grids and row helpers."""
 
-    def __init__(self, sets: IndexSets, columns: _Columns, backlog_table: pd.DataFrame,
-                 unmet_table: pd.DataFrame) -> None:
+    def __init__(
+        self, sets: IndexSets, columns: _Columns, backlog_table: pd.DataFrame, unmet_table: pd.DataFrame
+    ) -> None:
         self.sets, self.v, self.T = sets, columns.grids, sets.period_count
         self.backlog = self._per_demand(self.v["b"], backlog_table)
         self.unmet = self._per_demand(self.v["u"], unmet_table)
@@ -146,8 +162,9 @@ class _Context:
         return np.where(has_target[:, None], period_grid(len(figure), self.T), -1), has_target, figure
 
 
-def build_matrix(sets: IndexSets, name: str = "value_chain", integer_staff: bool = False,
-                 labels: bool = True) -> LinearModel:
+def build_matrix(
+    sets: IndexSets, name: str = "value_chain", integer_staff: bool = False, labels: bool = True
+) -> LinearModel:
     """The LinearModel of `model.lp.build(sets, name, integer_staff)` with its LP as a StandardForm and
     no Pyomo model (`lp` is None). Raises InfeasibleRow where `build` does; NotImplementedError for a
     scenario with queues (build those with `model.lp.build`).
@@ -176,13 +193,25 @@ def build_matrix(sets: IndexSets, name: str = "value_chain", integer_staff: bool
     return LinearModel(None, sets, variables, blocks, integer_staff, form=form)
 
 
-def _variables(sets: IndexSets, backlog_table: pd.DataFrame,
-               unmet_table: pd.DataFrame) -> tuple[_Columns, dict[str, VarGrid]]:
+def _variables(
+    sets: IndexSets, backlog_table: pd.DataFrame, unmet_table: pd.DataFrame
+) -> tuple[_Columns, dict[str, VarGrid]]:
     """Every family's column grid, numbered in FAMILIES order, and its VarGrid (model/lp/variables.py's)."""
     T, staff = sets.period_count, sets.staff
-    tables = {"x": sets.demand_arcs, "y": sets.demand_modes, "z": sets.sinks, "s": staff, "o": staff,
-              "hire": staff, "fire": staff, "k": sets.stocks, "b": backlog_table, "u": unmet_table,
-              "q": sets.demand_lanes, "a": sets.queues}
+    tables = {
+        "x": sets.demand_arcs,
+        "y": sets.demand_modes,
+        "z": sets.sinks,
+        "s": staff,
+        "o": staff,
+        "hire": staff,
+        "fire": staff,
+        "k": sets.stocks,
+        "b": backlog_table,
+        "u": unmet_table,
+        "q": sets.demand_lanes,
+        "a": sets.queues,
+    }
     exists = {name: np.ones((len(table), T), dtype=bool) for name, table in tables.items()}
     changes = np.ones((len(staff), T), dtype=bool)
     changes[np.isnan(staff["initial"].to_numpy(dtype=float)), 0] = False  # no `initial`: period 1 is free
@@ -194,8 +223,9 @@ def _variables(sets: IndexSets, backlog_table: pd.DataFrame,
     return columns, variables
 
 
-def _bounds_and_costs(sets: IndexSets, columns: _Columns, backlog_table: pd.DataFrame,
-                      unmet_table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _bounds_and_costs(
+    sets: IndexSets, columns: _Columns, backlog_table: pd.DataFrame, unmet_table: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bounds (all >= 0; min <= s <= max) and each column's price (model/lp/objective.py)."""
     staff, v = sets.staff, columns.grids
     lower, upper = np.zeros(columns.count), np.full(columns.count, np.inf)
@@ -203,9 +233,17 @@ def _bounds_and_costs(sets: IndexSets, columns: _Columns, backlog_table: pd.Data
     lower[s] = np.repeat(np.maximum(staff["min"].to_numpy(dtype=float), 0.0), sets.period_count)
     upper[s] = np.repeat(staff["max"].to_numpy(dtype=float), sets.period_count)  # inf: no bound
     arc_cost = sets.arcs.cost.to_numpy(dtype=float)[position(sets.arcs, ["arc"], sets.demand_arcs)]
-    prices = {"s": staff.cost_per_fte, "o": staff.overtime_cost, "hire": staff.hire_cost,
-              "fire": staff.layoff_cost, "y": sets.demand_modes.unit_cost, "x": arc_cost,
-              "k": sets.stocks.holding_cost, "b": backlog_table.backlog_cost, "u": unmet_table.unmet_penalty}
+    prices = {
+        "s": staff.cost_per_fte,
+        "o": staff.overtime_cost,
+        "hire": staff.hire_cost,
+        "fire": staff.layoff_cost,
+        "y": sets.demand_modes.unit_cost,
+        "x": arc_cost,
+        "k": sets.stocks.holding_cost,
+        "b": backlog_table.backlog_cost,
+        "u": unmet_table.unmet_penalty,
+    }
     cost = np.zeros(columns.count)
     for name, price in prices.items():
         grid = v[name]
@@ -287,8 +325,10 @@ def _staff_balance(ctx: _Context) -> _Family:
 def _capacities(ctx: _Context) -> list[_Family]:
     """sum_d sum_m y[d,n,m,t] <= cap[n];  sum_d x[d,a,t] <= cap[a]   (constraint 5, finite capacities)."""
     sets, families = ctx.sets, []
-    for name, owners, key, users, grid in (("node_capacity_limit", sets.nodes, "node", sets.demand_modes, ctx.v["y"]),
-                                           ("arc_capacity_limit", sets.arcs, "arc", sets.demand_arcs, ctx.v["x"])):
+    for name, owners, key, users, grid in (
+        ("node_capacity_limit", sets.nodes, "node", sets.demand_modes, ctx.v["y"]),
+        ("arc_capacity_limit", sets.arcs, "arc", sets.demand_arcs, ctx.v["x"]),
+    ):
         capped = owners[np.isfinite(owners.capacity.to_numpy(dtype=float))].reset_index(drop=True)
         terms = _Terms(len(capped) * ctx.T)
         terms.add(period_rows(position(capped, [key], users), ctx.T), grid, 1.0)
@@ -316,12 +356,16 @@ def _response_time_target(ctx: _Context) -> _Family:
     terms = _Terms(len(has_target) * ctx.T)
     terms.add(ctx.by_demand(rows, arcs), v["x"], arcs.lead_time.to_numpy(dtype=float)[:, None])
     flowing = ~modes.storable.to_numpy(dtype=bool)
-    terms.add(ctx.by_demand(rows, modes)[flowing], v["y"][flowing],
-              (modes.processing_time + modes.wait_time).to_numpy(dtype=float)[flowing, None])
+    terms.add(
+        ctx.by_demand(rows, modes)[flowing],
+        v["y"][flowing],
+        (modes.processing_time + modes.wait_time).to_numpy(dtype=float)[flowing, None],
+    )
     into_storable = arcs.merge(nodes[nodes.storable], left_on=["demand", "target"], right_on=["demand", "node"])
     inflow = position(arcs, ["demand", "arc"], into_storable)
-    terms.add(ctx.by_demand(rows, into_storable), v["x"][inflow],
-              into_storable.node_time.to_numpy(dtype=float)[:, None])
+    terms.add(
+        ctx.by_demand(rows, into_storable), v["x"][inflow], into_storable.node_time.to_numpy(dtype=float)[:, None]
+    )
     terms.add(rows, ctx.backlog, sets.period_length)
     origin = nodes.iloc[position(nodes, ["demand", "node"], sets.demands, ["demand", "origin"])]
     origin_time = np.where(origin.storable.to_numpy(dtype=bool), origin.node_time.to_numpy(dtype=float), 0.0)
@@ -337,13 +381,23 @@ def _end_of_horizon(ctx: _Context) -> list[_Family]:
     backlog.add(np.arange(len(sets.demands)), ctx.backlog[:, -1], 1.0)
     stock = _Terms(len(sets.stocks))
     stock.add(np.arange(len(sets.stocks)), ctx.v["k"][:, -1], 1.0)
-    return [_at_most("final_backlog", backlog, sets.demands.final_backlog.to_numpy(dtype=float)),
-            _Family("final_stock", stock, sets.stocks.final_min.to_numpy(dtype=float), np.full(len(sets.stocks), np.inf))]
+    return [
+        _at_most("final_backlog", backlog, sets.demands.final_backlog.to_numpy(dtype=float)),
+        _Family("final_stock", stock, sets.stocks.final_min.to_numpy(dtype=float), np.full(len(sets.stocks), np.inf)),
+    ]
 
 
-def _assemble(sets: IndexSets, columns: _Columns, variables: dict[str, VarGrid], families: list[_Family],
-              lower: np.ndarray, upper: np.ndarray, cost: np.ndarray, integer_staff: bool,
-              with_labels: bool) -> tuple[StandardForm, dict[str, RowBlock]]:
+def _assemble(
+    sets: IndexSets,
+    columns: _Columns,
+    variables: dict[str, VarGrid],
+    families: list[_Family],
+    lower: np.ndarray,
+    upper: np.ndarray,
+    cost: np.ndarray,
+    integer_staff: bool,
+    with_labels: bool,
+) -> tuple[StandardForm, dict[str, RowBlock]]:
     """One CSC matrix: each family's rows that kept a term, renumbered in order (model/lp/rows.add_rows);
     then the columns in no row and no cost left out, as Pyomo's compiler leaves them out."""
     all_rows, all_cols, all_coefs, row_lower, row_upper = [], [], [], [], []
@@ -366,8 +420,9 @@ def _assemble(sets: IndexSets, columns: _Columns, variables: dict[str, VarGrid],
     for name in QUEUE_BLOCKS:
         blocks[name] = RowBlock(name, None, row_labels(sets, name, np.zeros(0, dtype=np.int64)))  # no rows
         row_at[name] = np.zeros(0, dtype=np.int64)
-    matrix = sp.csc_matrix((np.concatenate(all_coefs), (np.concatenate(all_rows), np.concatenate(all_cols))),
-                           shape=(offset, columns.count))  # duplicates summed (e.g. x's lead time and node time)
+    matrix = sp.csc_matrix(
+        (np.concatenate(all_coefs), (np.concatenate(all_rows), np.concatenate(all_cols))), shape=(offset, columns.count)
+    )  # duplicates summed (e.g. x's lead time and node time)
     matrix.eliminate_zeros()
 
     used = (np.diff(matrix.indptr) > 0) | (cost != 0.0)
@@ -378,12 +433,24 @@ def _assemble(sets: IndexSets, columns: _Columns, variables: dict[str, VarGrid],
         column_at[name] = renumber[numbers]
         absent_value[name] = np.where(column_at[name] < 0, lower[numbers], 0.0)  # left out: at its lower bound
     if not used.all():
-        matrix = sp.csc_matrix((matrix.data, matrix.indices, matrix.indptr[np.append(used, True)]),
-                               shape=(offset, int(used.sum())))
+        matrix = sp.csc_matrix(
+            (matrix.data, matrix.indices, matrix.indptr[np.append(used, True)]), shape=(offset, int(used.sum()))
+        )
     integer = np.zeros(columns.count, dtype=bool)
     integer[columns.grids["s"].ravel()] = integer_staff
-    form = StandardForm(cost[used], 0.0, matrix, lower[used], upper[used], np.concatenate(row_lower),
-                        np.concatenate(row_upper), integer[used], column_at, absent_value, row_at)
+    form = StandardForm(
+        cost[used],
+        0.0,
+        matrix,
+        lower[used],
+        upper[used],
+        np.concatenate(row_lower),
+        np.concatenate(row_upper),
+        integer[used],
+        column_at,
+        absent_value,
+        row_at,
+    )
     return form, blocks
 
 

@@ -26,9 +26,15 @@ def priced_sum(price: pyo.Param, keys: list, grid: np.ndarray) -> object:
     order = np.argsort(codes, kind="stable")
     starts = np.searchsorted(codes[order], np.arange(len(unique) + 1))
     variables = variables[order]
-    return sum(price[unique[k]] * LinearExpression(linear_coefs=[1.0] * int(starts[k + 1] - starts[k]),
-                                                   linear_vars=variables[starts[k]:starts[k + 1]].tolist())
-               for k in range(len(unique)) if starts[k + 1] > starts[k])
+    return sum(
+        price[unique[k]]
+        * LinearExpression(
+            linear_coefs=[1.0] * int(starts[k + 1] - starts[k]),
+            linear_vars=variables[starts[k] : starts[k + 1]].tolist(),
+        )
+        for k in range(len(unique))
+        if starts[k + 1] > starts[k]
+    )
 
 
 def _column(table: pd.DataFrame, *columns: str) -> list:

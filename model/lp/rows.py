@@ -52,8 +52,9 @@ class Terms:
         """Add terms; arrays broadcast together. Terms without a variable or row, or with a numeric
         coefficient of 0, are dropped: a row with nothing left constrains nothing and is not built."""
         numeric = np.asarray(coefs).dtype != object
-        rows, variables, coefs = np.broadcast_arrays(np.asarray(rows), np.asarray(variables, dtype=object),
-                                                     np.asarray(coefs, dtype=object))
+        rows, variables, coefs = np.broadcast_arrays(
+            np.asarray(rows), np.asarray(variables, dtype=object), np.asarray(coefs, dtype=object)
+        )
         keep = (variables != NO_VAR) & (rows >= 0)
         if numeric:
             keep &= coefs.astype(float) != 0.0
@@ -123,8 +124,9 @@ def add_rows(
     return RowBlock(name, constraint, labels.iloc[kept].reset_index(drop=True))
 
 
-def refuse_infeasible_empty_rows(name: str, empty: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                                  labels: pd.DataFrame) -> None:
+def refuse_infeasible_empty_rows(
+    name: str, empty: np.ndarray, lower: np.ndarray, upper: np.ndarray, labels: pd.DataFrame
+) -> None:
     """A row whose terms all dropped out reads 0 within its bounds; if the bounds exclude 0, the
     scenario is infeasible as written, whatever the solver does."""
     for i in empty:
@@ -133,8 +135,10 @@ def refuse_infeasible_empty_rows(name: str, empty: np.ndarray, lower: np.ndarray
         if low > 1e-9 * (1 + abs(low)) or high < -1e-9 * (1 + abs(high)):
             label = labels.iloc[i]
             need = f"at least {low:g}" if low > 0 else f"at most {high:g}"
-            raise InfeasibleRow(f"{name} {label.subject} {label.period} cannot hold: no decision enters it, "
-                                f"so it stays 0, and it needs {need}")
+            raise InfeasibleRow(
+                f"{name} {label.subject} {label.period} cannot hold: no decision enters it, "
+                f"so it stays 0, and it needs {need}"
+            )
 
 
 def period_rows(at: np.ndarray, period_count: int) -> np.ndarray:
@@ -156,8 +160,9 @@ def shifted(grid: np.ndarray, by: int = 1) -> np.ndarray:
     return out
 
 
-def labels_over_periods(keys: pd.DataFrame, periods: list[str], family: str,
-                        ids: np.ndarray | None = None) -> pd.DataFrame:
+def labels_over_periods(
+    keys: pd.DataFrame, periods: list[str], family: str, ids: np.ndarray | None = None
+) -> pd.DataFrame:
     """One label per (key row, period), in row-id order i * T + t, with a readable subject; only for
     the row ids `ids` when given (the rows kept), in that order."""
     T = len(periods)

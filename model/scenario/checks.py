@@ -50,8 +50,11 @@ class Raw:
         meta = self.meta = _mapping(data.get("scenario"))
         periods = meta.get("periods", 1)
         self.period_count = (
-            periods if isinstance(periods, int) and not isinstance(periods, bool) else
-            len(periods) if isinstance(periods, list) else None
+            periods
+            if isinstance(periods, int) and not isinstance(periods, bool)
+            else len(periods)
+            if isinstance(periods, list)
+            else None
         )
 
     def period_hours(self) -> float | None:
@@ -95,14 +98,20 @@ def check_role_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
         work = _mapping(_mapping(node).get("work"))
         for role in work:
             if role not in raw.roles:
-                yield src.problem(("nodes", name, "work", role), f"unknown role '{role}'",
-                                  closest(role, raw.roles), at_key=True)
+                yield src.problem(
+                    ("nodes", name, "work", role), f"unknown role '{role}'", closest(role, raw.roles), at_key=True
+                )
         for role in _mapping(_mapping(node).get("staff")):
             if role not in work:
-                hint = (f"Staff bounds are for roles in this node's `work`: {', '.join(work) or 'none'}. "
-                        + (closest(role, work) if work else ""))
-                yield src.problem(("nodes", name, "staff", role), f"role '{role}' is not in the node's work",
-                                  hint.strip(), at_key=True)
+                hint = f"Staff bounds are for roles in this node's `work`: {', '.join(work) or 'none'}. " + (
+                    closest(role, work) if work else ""
+                )
+                yield src.problem(
+                    ("nodes", name, "staff", role),
+                    f"role '{role}' is not in the node's work",
+                    hint.strip(),
+                    at_key=True,
+                )
 
 
 def check_staff_bounds(raw: Raw, src: SourceMap) -> Iterator[Problem]:
@@ -117,8 +126,11 @@ def check_staff_bounds(raw: Raw, src: SourceMap) -> Iterator[Problem]:
                 yield src.problem((*path, "min"), f"min {low:g} is above max {high:g}", "Staff min must be <= max.")
             if initial is not None and (initial < low or (high is not None and initial > high)):
                 bounds = f"[{low:g}, {high:g}]" if high is not None else f"[{low:g}, unlimited)"
-                yield src.problem((*path, "initial"), f"initial {initial:g} is outside the staff bounds {bounds}",
-                                  "The staff before the first period must lie within min and max.")
+                yield src.problem(
+                    (*path, "initial"),
+                    f"initial {initial:g} is outside the staff bounds {bounds}",
+                    "The staff before the first period must lie within min and max.",
+                )
 
 
 def check_queues(raw: Raw, src: SourceMap) -> Iterator[Problem]:
@@ -131,18 +143,33 @@ def check_queues(raw: Raw, src: SourceMap) -> Iterator[Problem]:
             continue
         path = ("nodes", name, "queue")
         if not _mapping(node.get("work")):
-            yield src.problem(path, "a queue needs staff to size, but the node has no `work`",
-                              "Give the node `work` (the roles that serve the queue), or remove `queue`.", at_key=True)
+            yield src.problem(
+                path,
+                "a queue needs staff to size, but the node has no `work`",
+                "Give the node `work` (the roles that serve the queue), or remove `queue`.",
+                at_key=True,
+            )
         if "wait_time" in node:
-            yield src.problem(("nodes", name, "wait_time"), "a queued node's wait comes from its queue",
-                              "Remove wait_time: the queue's target sets the wait.", at_key=True)
+            yield src.problem(
+                ("nodes", name, "wait_time"),
+                "a queued node's wait comes from its queue",
+                "Remove wait_time: the queue's target sets the wait.",
+                at_key=True,
+            )
         if "stock" in node:
-            yield src.problem(path, "a node with `stock` cannot have a queue",
-                              "Orders filled from stock do not queue: remove `stock` or `queue`.", at_key=True)
+            yield src.problem(
+                path,
+                "a node with `stock` cannot have a queue",
+                "Orders filled from stock do not queue: remove `stock` or `queue`.",
+                at_key=True,
+            )
         open_hours = _number(_mapping(node.get("queue")).get("open_hours"))
         if open_hours is not None and period_hours is not None and open_hours > period_hours:
-            yield src.problem((*path, "open_hours"), f"open_hours {open_hours:g} is longer than a period "
-                              f"({period_hours:g} hours)", "A queue is open at most the whole period.")
+            yield src.problem(
+                (*path, "open_hours"),
+                f"open_hours {open_hours:g} is longer than a period ({period_hours:g} hours)",
+                "A queue is open at most the whole period.",
+            )
 
 
 def check_arc_ends(raw: Raw, src: SourceMap) -> Iterator[Problem]:
@@ -154,14 +181,19 @@ def check_arc_ends(raw: Raw, src: SourceMap) -> Iterator[Problem]:
                 yield src.problem(("arcs", index, end), f"unknown node '{name}'", closest(name, raw.nodes))
     for index, source, target in raw.valid_arcs():
         if (source, target) in seen:
-            yield src.problem(("arcs", index), f"arc {source} -> {target} is defined twice (first at arcs[{seen[source, target]}])",
-                              "Give each hand-off one arc.")
+            yield src.problem(
+                ("arcs", index),
+                f"arc {source} -> {target} is defined twice (first at arcs[{seen[source, target]}])",
+                "Give each hand-off one arc.",
+            )
         seen.setdefault((source, target), index)
         s_stage, t_stage = raw.stage_of(source), raw.stage_of(target)
         if s_stage and t_stage and raw.stages.index(t_stage) < raw.stages.index(s_stage):
-            yield src.problem(("arcs", index, "to"), f"arc {source} -> {target} goes back from stage "
-                              f"'{s_stage}' to the earlier stage '{t_stage}'",
-                              f"Arcs follow the stage order: {' -> '.join(raw.stages)}.")
+            yield src.problem(
+                ("arcs", index, "to"),
+                f"arc {source} -> {target} goes back from stage '{s_stage}' to the earlier stage '{t_stage}'",
+                f"Arcs follow the stage order: {' -> '.join(raw.stages)}.",
+            )
 
 
 def check_cycles(raw: Raw, src: SourceMap) -> Iterator[Problem]:
@@ -173,8 +205,11 @@ def check_cycles(raw: Raw, src: SourceMap) -> Iterator[Problem]:
     for cycle_nodes in nx.simple_cycles(graph):
         ring = " -> ".join([*cycle_nodes, cycle_nodes[0]])
         index = first_arc[(cycle_nodes[-1], cycle_nodes[0])]
-        yield src.problem(("arcs", index), f"the hand-off graph has a cycle: {ring}",
-                          "Work must not return to a node it has passed; remove one of these arcs.")
+        yield src.problem(
+            ("arcs", index),
+            f"the hand-off graph has a cycle: {ring}",
+            "Work must not return to a node it has passed; remove one of these arcs.",
+        )
         return  # one named cycle is enough to act on; more follow once it is broken
 
 
@@ -190,11 +225,16 @@ def check_demand_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
         stages = _names(demand.get("stages"))
         for i, stage in enumerate(stages):
             if stage not in raw.stages:
-                yield src.problem(("demands", name, "stages", i), f"unknown stage '{stage}'", closest(stage, raw.stages))
+                yield src.problem(
+                    ("demands", name, "stages", i), f"unknown stage '{stage}'", closest(stage, raw.stages)
+                )
         known = [raw.stages.index(s) for s in stages if s in raw.stages]
         if known != sorted(set(known)):
-            yield src.problem(("demands", name, "stages"), "stages must be distinct and in the chain's order",
-                              f"The chain's order: {' -> '.join(raw.stages)}.")
+            yield src.problem(
+                ("demands", name, "stages"),
+                "stages must be distinct and in the chain's order",
+                f"The chain's order: {' -> '.join(raw.stages)}.",
+            )
 
 
 def check_volumes(raw: Raw, src: SourceMap) -> Iterator[Problem]:
@@ -203,9 +243,11 @@ def check_volumes(raw: Raw, src: SourceMap) -> Iterator[Problem]:
     for name, demand in raw.demands.items():
         volume = _mapping(demand).get("volume")
         if isinstance(volume, list) and len(volume) != raw.period_count:
-            yield src.problem(("demands", name, "volume"),
-                              f"{_count(len(volume), 'volume')} given for {_count(raw.period_count, 'period')}",
-                              "Give one volume per period, or a single number that repeats.")
+            yield src.problem(
+                ("demands", name, "volume"),
+                f"{_count(len(volume), 'volume')} given for {_count(raw.period_count, 'period')}",
+                "Give one volume per period, or a single number that repeats.",
+            )
 
 
 def check_stock_keys(raw: Raw, src: SourceMap) -> Iterator[Problem]:
@@ -213,18 +255,25 @@ def check_stock_keys(raw: Raw, src: SourceMap) -> Iterator[Problem]:
         stock = _mapping(_mapping(node).get("stock"))
         for i, demand in enumerate(_names(stock.get("demands"))):
             if demand not in raw.demands:
-                yield src.problem(("nodes", name, "stock", "demands", i), f"unknown demand '{demand}'",
-                                  closest(demand, raw.demands))
+                yield src.problem(
+                    ("nodes", name, "stock", "demands", i), f"unknown demand '{demand}'", closest(demand, raw.demands)
+                )
         for key in ("initial", "final_min"):
             for demand in _mapping(stock.get(key)):
                 if demand not in raw.demands:
-                    yield src.problem(("nodes", name, "stock", key, demand), f"unknown demand '{demand}'",
-                                      closest(demand, raw.demands), at_key=True)
+                    yield src.problem(
+                        ("nodes", name, "stock", key, demand),
+                        f"unknown demand '{demand}'",
+                        closest(demand, raw.demands),
+                        at_key=True,
+                    )
 
 
 def check_stock_users(raw: Raw, src: SourceMap) -> Iterator[Problem]:
     """A single-number stock figure is allowed only where exactly one demand can use the node."""
-    stocked = {n: _mapping(node).get("stock") for n, node in raw.nodes.items() if isinstance(_mapping(node).get("stock"), dict)}
+    stocked = {
+        n: _mapping(node).get("stock") for n, node in raw.nodes.items() if isinstance(_mapping(node).get("stock"), dict)
+    }
     if not stocked:
         return
     users = _users_by_node(raw)
@@ -236,29 +285,39 @@ def check_stock_users(raw: Raw, src: SourceMap) -> Iterator[Problem]:
             amount = _number(stock.get(key))
             if amount and len(stockers) != 1:
                 who = ", ".join(sorted(stockers)) or "no demand"
-                yield src.problem(("nodes", name, "stock", key), f"a single number ({amount:g}) needs exactly one "
-                                  f"demand using the node; {who} can use it",
-                                  "Give a mapping {demand: units} instead.")
+                yield src.problem(
+                    ("nodes", name, "stock", key),
+                    f"a single number ({amount:g}) needs exactly one demand using the node; {who} can use it",
+                    "Give a mapping {demand: units} instead.",
+                )
 
 
-def _stock_demands_that_never_pass(raw: Raw, src: SourceMap, node: str, stock: dict, users: list[str],
-                                   stockers: list[str]) -> Iterator[Problem]:
+def _stock_demands_that_never_pass(
+    raw: Raw, src: SourceMap, node: str, stock: dict, users: list[str], stockers: list[str]
+) -> Iterator[Problem]:
     """Stock named for a demand that cannot be stocked at the node would be silently ignored: refuse it."""
     hint = f"Demands that can use '{node}': {', '.join(sorted(users)) or 'none'}."
     for i, demand in enumerate(_names(stock.get("demands"))):
         if demand in raw.demands and demand not in users:
-            yield src.problem(("nodes", node, "stock", "demands", i),
-                              f"demand '{demand}' never passes node '{node}'", hint)
+            yield src.problem(
+                ("nodes", node, "stock", "demands", i), f"demand '{demand}' never passes node '{node}'", hint
+            )
     for key in ("initial", "final_min"):
         for demand in _mapping(stock.get(key)):
             if demand in raw.demands and demand not in users:
-                yield src.problem(("nodes", node, "stock", key, demand),
-                                  f"demand '{demand}' never passes node '{node}'", hint, at_key=True)
+                yield src.problem(
+                    ("nodes", node, "stock", key, demand),
+                    f"demand '{demand}' never passes node '{node}'",
+                    hint,
+                    at_key=True,
+                )
             elif demand in raw.demands and demand not in stockers:
-                yield src.problem(("nodes", node, "stock", key, demand),
-                                  f"demand '{demand}' is not in this node's stock.demands",
-                                  f"Stock here is kept for: {', '.join(sorted(stockers)) or 'no demand'}.",
-                                  at_key=True)
+                yield src.problem(
+                    ("nodes", node, "stock", key, demand),
+                    f"demand '{demand}' is not in this node's stock.demands",
+                    f"Stock here is kept for: {', '.join(sorted(stockers)) or 'no demand'}.",
+                    at_key=True,
+                )
 
 
 def _users_by_node(raw: Raw) -> dict[str, list[str]]:
@@ -272,8 +331,9 @@ def _users_by_node(raw: Raw) -> dict[str, list[str]]:
         origin, sinks, stages = demand.get("origin"), _names(demand.get("sinks")), demand.get("stages")
         if not raw.is_node(origin) or (stages is not None and not _names(stages)):
             continue
-        nodes, _ = finder.nodes_and_arcs(origin, [s for s in sinks if s in raw.nodes],
-                                         _names(stages) if stages is not None else None)
+        nodes, _ = finder.nodes_and_arcs(
+            origin, [s for s in sinks if s in raw.nodes], _names(stages) if stages is not None else None
+        )
         for node in nodes:
             users.setdefault(node, []).append(name)
     return users
@@ -301,8 +361,11 @@ def check_paths(raw: Raw, src: SourceMap) -> Iterator[Problem]:
             continue
         for i, sink in enumerate(sinks):
             if sink not in reachable(origin):
-                yield src.problem(("demands", name, "sinks", i), f"sink '{sink}' cannot be reached from origin '{origin}'",
-                                  "Add an arc on the way, or remove this sink.")
+                yield src.problem(
+                    ("demands", name, "sinks", i),
+                    f"sink '{sink}' cannot be reached from origin '{origin}'",
+                    "Add an arc on the way, or remove this sink.",
+                )
 
 
 def _walk_stages(raw: Raw, graph: nx.DiGraph, origin: str, stages: tuple[str, ...]) -> tuple[set[str], int | None]:
@@ -316,28 +379,44 @@ def _walk_stages(raw: Raw, graph: nx.DiGraph, origin: str, stages: tuple[str, ..
     return frontier, None
 
 
-def _check_staged_path(raw: Raw, src: SourceMap, walked: tuple[set[str], int | None], name: str, origin: str,
-                       sinks: list[str], stages: list[str]) -> Iterator[Problem]:
+def _check_staged_path(
+    raw: Raw,
+    src: SourceMap,
+    walked: tuple[set[str], int | None],
+    name: str,
+    origin: str,
+    sinks: list[str],
+    stages: list[str],
+) -> Iterator[Problem]:
     path = ("demands", name)
     if raw.stage_of(origin) != stages[0]:
-        yield src.problem((*path, "origin"), f"origin '{origin}' is in stage '{raw.stage_of(origin)}', "
-                          f"not in the demand's first stage '{stages[0]}'")
+        yield src.problem(
+            (*path, "origin"),
+            f"origin '{origin}' is in stage '{raw.stage_of(origin)}', not in the demand's first stage '{stages[0]}'",
+        )
         return
     for i, sink in enumerate(sinks):
         if raw.stage_of(sink) != stages[-1]:
-            yield src.problem((*path, "sinks", i), f"sink '{sink}' is in stage '{raw.stage_of(sink)}', "
-                              f"not in the demand's last stage '{stages[-1]}'")
+            yield src.problem(
+                (*path, "sinks", i),
+                f"sink '{sink}' is in stage '{raw.stage_of(sink)}', not in the demand's last stage '{stages[-1]}'",
+            )
     frontier, broken_at = walked
     if broken_at is not None:
-        yield src.problem((*path, "stages"), f"the path breaks at stage '{stages[broken_at]}': no arc leads from the "
-                          f"nodes this demand reaches in '{stages[broken_at - 1]}' into '{stages[broken_at]}'",
-                          "Add an arc between those stages, or change the demand's stages.")
+        yield src.problem(
+            (*path, "stages"),
+            f"the path breaks at stage '{stages[broken_at]}': no arc leads from the "
+            f"nodes this demand reaches in '{stages[broken_at - 1]}' into '{stages[broken_at]}'",
+            "Add an arc between those stages, or change the demand's stages.",
+        )
         return
     for i, sink in enumerate(sinks):
         if raw.stage_of(sink) == stages[-1] and sink not in frontier:
-            yield src.problem((*path, "sinks", i), f"sink '{sink}' cannot be reached from origin '{origin}' "
-                              f"through stages {' -> '.join(stages)}",
-                              f"Reachable in '{stages[-1]}': {', '.join(sorted(frontier))}.")
+            yield src.problem(
+                (*path, "sinks", i),
+                f"sink '{sink}' cannot be reached from origin '{origin}' through stages {' -> '.join(stages)}",
+                f"Reachable in '{stages[-1]}': {', '.join(sorted(frontier))}.",
+            )
 
 
 CHECKS: list[Check] = [

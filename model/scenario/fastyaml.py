@@ -58,12 +58,12 @@ _ODD_CHARACTER = re.compile("[\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\
 
 def _round_trip_only(text: str) -> bool:
     """Whether the text has what only the round-trip parser reads right (the cheap tests first)."""
-    return bool(_ODD_CHARACTER.search(text)
-                or (("!" in text or "%" in text) and _TAG_OR_DIRECTIVE.search(text)))
+    return bool(_ODD_CHARACTER.search(text) or (("!" in text or "%" in text) and _TAG_OR_DIRECTIVE.search(text)))
 
 
 _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
-    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp"))
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
+)
 _SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 _BASES = {"0b": 2, "0o": 8, "0x": 16}
 _PLAIN_INT_KEY = re.compile(r"[-+]?[1-9][0-9]*\Z")  # the round-trip parser's other int keys are its own type
@@ -117,8 +117,12 @@ def _timestamp(text: str) -> Any:
 
 
 _SCALARS: dict[str, Callable[[str], Any]] = {
-    _STR: str, _INT: _int, _FLOAT: _float, _BOOL: lambda text: text.lower() == "true",
-    _NULL: lambda text: None, _TIMESTAMP: _timestamp,
+    _STR: str,
+    _INT: _int,
+    _FLOAT: _float,
+    _BOOL: lambda text: text.lower() == "true",
+    _NULL: lambda text: None,
+    _TIMESTAMP: _timestamp,
 }
 
 
@@ -218,4 +222,4 @@ class _Builder:
         if self.lines is None:
             self.lines = self.text.splitlines()  # libyaml's line breaks, once `_round_trip_only` passed
         mark = node.start_mark
-        return self.lines[mark.line][mark.column:mark.column + 1] == "&"
+        return self.lines[mark.line][mark.column : mark.column + 1] == "&"

@@ -151,7 +151,7 @@ def suggestions(data: Any, segments: list[str], failure: Failure, budget: int = 
     found: list[str] = []
     names = names_at(failure.parents)
     for name in difflib.get_close_matches(segments[failure.depth], names, n=3, cutoff=0.6):
-        trial = [*segments[: failure.depth], name, *segments[failure.depth + 1:]]
+        trial = [*segments[: failure.depth], name, *segments[failure.depth + 1 :]]
         matches, again = expand(data, trial)
         if again is None:
             found.append(".".join(trial))

@@ -37,8 +37,9 @@ class SourceMap:
     Made with explicit `keys` and `values` (or none), it holds just those.
     """
 
-    def __init__(self, file: str, keys: Positions | None = None, values: Positions | None = None,
-                 *, text: str | None = None) -> None:
+    def __init__(
+        self, file: str, keys: Positions | None = None, values: Positions | None = None, *, text: str | None = None
+    ) -> None:
         self.file = file
         self._text = text if keys is None and values is None else None
         self._found: tuple[Positions, Positions] | None = None
@@ -106,8 +107,18 @@ def decode(data: bytes, file: str) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise ScenarioError([Problem(file, line, column, "", f"the file is not UTF-8 text (byte {data[error.start]:#04x})",
-                                     "Save the scenario as UTF-8.")]) from None
+        raise ScenarioError(
+            [
+                Problem(
+                    file,
+                    line,
+                    column,
+                    "",
+                    f"the file is not UTF-8 text (byte {data[error.start]:#04x})",
+                    "Save the scenario as UTF-8.",
+                )
+            ]
+        ) from None
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:

@@ -83,8 +83,11 @@ class OverriddenSource(SourceMap):
         shown = dotted(self.to_base(path))
         if change is not None:
             file, line = split_origin(change.origin)
-            cause = (f"removing {change.override}" if change.value == "removed"
-                     else f"the override '{change.override}: {change.value}'")
+            cause = (
+                f"removing {change.override}"
+                if change.value == "removed"
+                else f"the override '{change.override}: {change.value}'"
+            )
             note = f"Changed by {cause} ({change.origin}): it was {_short(change.old)}, now {_short(change.new)}."
             return Problem(file, line, None, shown, message, _join(hint, note))
         line, column = self.locate(path, at_key)

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-GRAMMAR = ("Allowed: a number (12, =12, 12.5) that replaces the value, or a change of it: "
-           "*1.2, /4, +5, -3, +5%, -3%. In YAML, quote changes that start with '*': \"*1.2\".")
+GRAMMAR = (
+    "Allowed: a number (12, =12, 12.5) that replaces the value, or a change of it: "
+    "*1.2, /4, +5, -3, +5%, -3%. In YAML, quote changes that start with '*': \"*1.2\"."
+)
 
 _NUMBER = r"(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"  # unsigned: the sign is the operator
 _OPERATION = re.compile(rf"(?P<op>[=*/+-]?)\s*(?P<number>{_NUMBER})\s*(?P<percent>%?)")

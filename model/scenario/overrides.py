@@ -31,8 +31,16 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from model.errors import Problem, ScenarioError
-from model.scenario.fieldpaths import (ABSENT, Match, arc_key, expand, has_wildcard, segments_of, unmatched_hint,
-                                       unmatched_message)
+from model.scenario.fieldpaths import (
+    ABSENT,
+    Match,
+    arc_key,
+    expand,
+    has_wildcard,
+    segments_of,
+    unmatched_hint,
+    unmatched_message,
+)
 from model.scenario.loader import FieldPath, SourceMap, _field_doc, closest, decode, parse_yaml, validate_data
 from model.scenario.located import OverriddenSource, split_origin
 from model.scenario.operations import GRAMMAR, is_numeric, parse_value
@@ -87,8 +95,16 @@ def parse_assignment(text: str, origin: str = "--set") -> Override:
     """`path=value` from the command line; the value is checked now, so a typo fails before any work."""
     path, equals, value = text.partition("=")
     if not equals or not path.strip():
-        raise ScenarioError([_problem(origin, "", f"'{text}' is not path=value",
-                                      "For example: --set 'roles.technician.cost_per_fte=*1.05'.")])
+        raise ScenarioError(
+            [
+                _problem(
+                    origin,
+                    "",
+                    f"'{text}' is not path=value",
+                    "For example: --set 'roles.technician.cost_per_fte=*1.05'.",
+                )
+            ]
+        )
     try:
         operation = parse_value(value.strip())
     except ValueError as error:
@@ -96,8 +112,9 @@ def parse_assignment(text: str, origin: str = "--set") -> Override:
     return Override(path.strip(), operation.absolute if not operation.relative else value.strip(), origin)
 
 
-def apply_overrides(data: dict, overrides: Sequence[Override], removals: Sequence[str | Removal] = (),
-                    source: SourceMap | None = None) -> tuple[dict, list[Change]]:
+def apply_overrides(
+    data: dict, overrides: Sequence[Override], removals: Sequence[str | Removal] = (), source: SourceMap | None = None
+) -> tuple[dict, list[Change]]:
     """The data with removals, then overrides, applied in order; and every field changed.
 
     `data` is not modified; the result shares its unchanged parts. Every problem is reported at
@@ -166,12 +183,24 @@ def _override(draft: _Draft, override: Override, changes: list[Change]) -> list[
         return [_problem(override.origin, override.path, str(error), GRAMMAR)]
     segments = segments_of(override.path)
     if not all(segments):
-        return [_problem(override.origin, override.path, f"'{override.path}' is not a field path",
-                         "A field path is names joined by dots, e.g. roles.technician.cost_per_fte.")]
+        return [
+            _problem(
+                override.origin,
+                override.path,
+                f"'{override.path}' is not a field path",
+                "A field path is names joined by dots, e.g. roles.technician.cost_per_fte.",
+            )
+        ]
     matches, failure = expand(draft.root, segments)
     if failure is not None:
-        return [_problem(override.origin, override.path, unmatched_message(segments, failure),
-                         unmatched_hint(draft.root, segments, failure))]
+        return [
+            _problem(
+                override.origin,
+                override.path,
+                unmatched_message(segments, failure),
+                unmatched_hint(draft.root, segments, failure),
+            )
+        ]
     targets: list[Match] = []
     refused: list[Match] = []
     for match in matches:
@@ -192,12 +221,19 @@ def _refusal(override: Override, match: Match, count: int) -> Problem:
     several = f"none of the {count} fields it matches has a number to change; " if count > 1 else ""
     if match.value is ABSENT:
         doc = _field_doc(match.path)
-        return _problem(override.origin, override.path,
-                        f"{several}'{match.dotted}' has no value to change: it is not given",
-                        f"{doc + ' ' if doc else ''}Set a number instead, e.g. '{match.dotted}=100'.")
-    return _problem(override.origin, override.path, f"{several}'{match.dotted}' holds {_kind(match.value)}, "
-                    "not a number", "Overrides change numbers: costs, times, capacities, volumes, targets, "
-                    "staff bounds; a list or mapping only when it holds numbers.")
+        return _problem(
+            override.origin,
+            override.path,
+            f"{several}'{match.dotted}' has no value to change: it is not given",
+            f"{doc + ' ' if doc else ''}Set a number instead, e.g. '{match.dotted}=100'.",
+        )
+    return _problem(
+        override.origin,
+        override.path,
+        f"{several}'{match.dotted}' holds {_kind(match.value)}, not a number",
+        "Overrides change numbers: costs, times, capacities, volumes, targets, "
+        "staff bounds; a list or mapping only when it holds numbers.",
+    )
 
 
 def _kind(value: Any) -> str:
@@ -214,13 +250,25 @@ def _remove(draft: _Draft, removal: Removal, changes: list[Change], source: Sour
     if len(segments) == 3 and segments[0] == "nodes" and segments[2] == "queue" and segments[1]:
         return _remove_queues(draft, segments, removal, changes)
     if len(segments) != 2 or segments[0] not in REMOVABLE or not segments[1]:
-        return [_problem(removal.origin, removal.path, f"cannot remove '{removal.path}'",
-                         "remove takes nodes.NAME, arcs.FROM->TO, demands.NAME or nodes.NAME.queue; NAME may hold "
-                         "wildcards (*).")]
+        return [
+            _problem(
+                removal.origin,
+                removal.path,
+                f"cannot remove '{removal.path}'",
+                "remove takes nodes.NAME, arcs.FROM->TO, demands.NAME or nodes.NAME.queue; NAME may hold "
+                "wildcards (*).",
+            )
+        ]
     matches, failure = expand(draft.root, segments)
     if failure is not None:
-        return [_problem(removal.origin, removal.path, unmatched_message(segments, failure),
-                         unmatched_hint(draft.root, segments, failure))]
+        return [
+            _problem(
+                removal.origin,
+                removal.path,
+                unmatched_message(segments, failure),
+                unmatched_hint(draft.root, segments, failure),
+            )
+        ]
     names = [m.shown[1] for m in matches]
     if segments[0] == "demands":
         _remove_demands(draft, names, removal, changes)
@@ -236,12 +284,24 @@ def _remove_queues(draft: _Draft, segments: list[str], removal: Removal, changes
     `wait_time` again (0 unless set)."""
     matches, failure = expand(draft.root, segments)
     if failure is not None:
-        return [_problem(removal.origin, removal.path, unmatched_message(segments, failure),
-                         unmatched_hint(draft.root, segments, failure))]
+        return [
+            _problem(
+                removal.origin,
+                removal.path,
+                unmatched_message(segments, failure),
+                unmatched_hint(draft.root, segments, failure),
+            )
+        ]
     present = [m for m in matches if m.value is not ABSENT]
     if not present:
-        return [_problem(removal.origin, removal.path, f"no queue to remove at '{removal.path}'",
-                         "remove nodes.NAME.queue takes nodes that have a queue.")]
+        return [
+            _problem(
+                removal.origin,
+                removal.path,
+                f"no queue to remove at '{removal.path}'",
+                "remove nodes.NAME.queue takes nodes that have a queue.",
+            )
+        ]
     for match in present:
         node = match.shown[1]
         changes.append(_removed(f"nodes.{node}.queue", draft.container(("nodes", node)).pop("queue"), removal))
@@ -285,13 +345,15 @@ def _drop_arcs(draft: _Draft, doomed: Any, removal: Removal, changes: list[Chang
     kept = [arc for arc in arcs if not (isinstance(arc, dict) and doomed(arc))]
     if len(kept) == len(arcs):
         return
-    changes.extend(_removed(f"arcs.{arc_key(arc)}", arc, removal) for arc in arcs
-                   if isinstance(arc, dict) and doomed(arc))
+    changes.extend(
+        _removed(f"arcs.{arc_key(arc)}", arc, removal) for arc in arcs if isinstance(arc, dict) and doomed(arc)
+    )
     draft.set(("arcs",), kept)
 
 
-def _remove_nodes(draft: _Draft, names: list[str], removal: Removal, changes: list[Change],
-                  source: SourceMap | None) -> list[Problem]:
+def _remove_nodes(
+    draft: _Draft, names: list[str], removal: Removal, changes: list[Change], source: SourceMap | None
+) -> list[Problem]:
     """Remove nodes with their arcs; drop them from demands' sinks. A demand left without a path is an error."""
     nodes = draft.container(("nodes",))
     for name in names:
@@ -310,8 +372,11 @@ def _remove_nodes(draft: _Draft, names: list[str], removal: Removal, changes: li
             continue
         kept = [s for s in sinks if not (isinstance(s, str) and s in gone)]
         if not kept:
-            reason = (f"its last sink, '{sinks[0]}', was removed" if len(sinks) == 1
-                      else f"all its sinks ({', '.join(sinks)}) were removed")
+            reason = (
+                f"its last sink, '{sinks[0]}', was removed"
+                if len(sinks) == 1
+                else f"all its sinks ({', '.join(sinks)}) were removed"
+            )
             problems.append(_pathless(name, reason, removal, source))
             continue
         draft.set(("demands", name, "sinks"), kept)
@@ -329,8 +394,12 @@ def _pathless(demand: str, reason: str, removal: Removal, source: SourceMap | No
     if source is not None:
         line, _ = source.locate(("demands", demand), at_key=True)
         where = f", defined at {source.file}:{line}"
-    return _problem(removal.origin, removal.path, f"demand '{demand}' is left without a path: {reason}",
-                    f"Keep the node, or remove the demand too (remove: demands.{demand}{where}).")
+    return _problem(
+        removal.origin,
+        removal.path,
+        f"demand '{demand}' is left without a path: {reason}",
+        f"Keep the node, or remove the demand too (remove: demands.{demand}{where}).",
+    )
 
 
 # ---- files: extends chains ------------------------------------------------------------------
@@ -412,8 +481,15 @@ def _chain(path: Path) -> list[_File]:
         current, shown = _base_of(current, shown, data["extends"], source)
         if current.resolve() in [f.path.resolve() for f in files]:
             ring = " -> ".join([*(f.shown for f in files), shown])
-            raise ScenarioError([source.problem(("extends",), f"the extends chain makes a cycle: {ring}",
-                                                "The last file of a chain is a complete scenario without extends.")])
+            raise ScenarioError(
+                [
+                    source.problem(
+                        ("extends",),
+                        f"the extends chain makes a cycle: {ring}",
+                        "The last file of a chain is a complete scenario without extends.",
+                    )
+                ]
+            )
 
 
 def _read(path: Path, shown: str) -> tuple[bytes, Any, SourceMap]:
@@ -424,9 +500,19 @@ def _read(path: Path, shown: str) -> tuple[bytes, Any, SourceMap]:
         data, source = parse_yaml(decode(raw, shown), shown)
     except ScenarioError as error:
         if any("undefined alias" in p.message for p in error.problems):
-            raise ScenarioError([Problem(p.file, p.line, p.column, p.path, p.message,
-                                         "An unquoted '*' starts a YAML alias: quote a change, e.g. \"*1.2\".")
-                                 for p in error.problems]) from None
+            raise ScenarioError(
+                [
+                    Problem(
+                        p.file,
+                        p.line,
+                        p.column,
+                        p.path,
+                        p.message,
+                        "An unquoted '*' starts a YAML alias: quote a change, e.g. \"*1.2\".",
+                    )
+                    for p in error.problems
+                ]
+            ) from None
         raise
     return raw, data, source
 
@@ -434,15 +520,30 @@ def _read(path: Path, shown: str) -> tuple[bytes, Any, SourceMap]:
 def _base_of(current: Path, shown: str, extends: Any, source: SourceMap) -> tuple[Path, str]:
     """The file `extends` names, which must lie in the extending file's folder or below it."""
     if not isinstance(extends, str) or not extends.strip():
-        raise ScenarioError([source.problem(("extends",), f"{extends!r} is not a file name",
-                                            "extends names the base scenario file, relative to this file.")])
+        raise ScenarioError(
+            [
+                source.problem(
+                    ("extends",),
+                    f"{extends!r} is not a file name",
+                    "extends names the base scenario file, relative to this file.",
+                )
+            ]
+        )
     folder = current.parent
     target = folder / extends
     if not target.resolve().is_relative_to(folder.resolve()):
-        raise ScenarioError([source.problem(("extends",), f"'{extends}' is outside this file's folder",
-                                            f"extends names a file in this file's folder ({folder}) or below it.")])
-    target_shown = extends if os.path.isabs(extends) else os.path.normpath(
-        os.path.join(os.path.dirname(shown), extends))
+        raise ScenarioError(
+            [
+                source.problem(
+                    ("extends",),
+                    f"'{extends}' is outside this file's folder",
+                    f"extends names a file in this file's folder ({folder}) or below it.",
+                )
+            ]
+        )
+    target_shown = (
+        extends if os.path.isabs(extends) else os.path.normpath(os.path.join(os.path.dirname(shown), extends))
+    )
     if not target.is_file():
         raise ScenarioError([source.problem(("extends",), f"no such file: {target_shown}")])
     return target, target_shown
@@ -451,23 +552,42 @@ def _base_of(current: Path, shown: str, extends: Any, source: SourceMap) -> tupl
 def _layer(data: dict, source: SourceMap, raw: bytes) -> tuple[list[Override], list[Removal]]:
     """The `set:` and `remove:` entries of an override file, each with its file and line."""
     allowed = f"Such a file holds only {', '.join(EXTENDS_FIELDS)}."
-    problems = [source.problem((key,), f"unknown field '{key}' in a file that extends another",
-                               f"{allowed} {closest(str(key), EXTENDS_FIELDS)}", at_key=True)
-                for key in data if key not in EXTENDS_FIELDS]
+    problems = [
+        source.problem(
+            (key,),
+            f"unknown field '{key}' in a file that extends another",
+            f"{allowed} {closest(str(key), EXTENDS_FIELDS)}",
+            at_key=True,
+        )
+        for key in data
+        if key not in EXTENDS_FIELDS
+    ]
     sets, remove = data.get("set") or {}, data.get("remove") or []
     if not isinstance(sets, dict):
-        problems.append(source.problem(("set",), "set is a mapping of field path: value",
-                                       "For example: set: {roles.technician.cost_per_fte: \"+5%\"}"))
+        problems.append(
+            source.problem(
+                ("set",),
+                "set is a mapping of field path: value",
+                'For example: set: {roles.technician.cost_per_fte: "+5%"}',
+            )
+        )
         sets = {}
     if not isinstance(remove, list) or not all(isinstance(r, str) for r in remove):
-        problems.append(source.problem(("remove",), "remove is a list of paths",
-                                       "For example: remove: [nodes.partner_north, arcs.a->b, demands.x]"))
+        problems.append(
+            source.problem(
+                ("remove",),
+                "remove is a list of paths",
+                "For example: remove: [nodes.partner_north, arcs.a->b, demands.x]",
+            )
+        )
         remove = []
     if problems:
         raise ScenarioError(problems)
     lines = decode(raw, source.file).splitlines()
-    overrides = [Override(str(key), _as_written(value, ("set", key), source, lines), _at(source, ("set", key), True))
-                 for key, value in sets.items()]
+    overrides = [
+        Override(str(key), _as_written(value, ("set", key), source, lines), _at(source, ("set", key), True))
+        for key, value in sets.items()
+    ]
     removals = [Removal(path, _at(source, ("remove", i))) for i, path in enumerate(remove)]
     return overrides, removals
 
@@ -482,7 +602,7 @@ def _as_written(value: Any, path: tuple, source: SourceMap, lines: list[str]) ->
     if isinstance(value, bool) or not isinstance(value, (int, float)) or path not in source.values:
         return value
     line, column = source.values[path]
-    sign = lines[line - 1][column - 1: column] if line <= len(lines) else ""
+    sign = lines[line - 1][column - 1 : column] if line <= len(lines) else ""
     return f"{sign}{abs(value)!r}" if sign in ("+", "-") else value
 
 
@@ -495,10 +615,12 @@ def resolved_yaml(data: dict, chain: str, layers: Sequence[tuple[Sequence[Overri
     for overrides, removals in layers:  # in the order applied: each layer's removals, then its values
         entries += [(f"remove {r.path}", r.origin) for r in sorted(removals, key=lambda r: _kind_order(r.path))]
         entries += [(f"{o.path}: {o.value}", o.origin) for o in overrides]
-    header = [f"Resolved by e2eopt from {chain} with these overrides:",
-              *(f"  {what}   ({origin})" for what, origin in entries[:40]),
-              *([f"  ... and {len(entries) - 40} more"] if len(entries) > 40 else []),
-              "A complete scenario: `e2eopt solve` on this file solves the same problem again."]
+    header = [
+        f"Resolved by e2eopt from {chain} with these overrides:",
+        *(f"  {what}   ({origin})" for what, origin in entries[:40]),
+        *([f"  ... and {len(entries) - 40} more"] if len(entries) > 40 else []),
+        "A complete scenario: `e2eopt solve` on this file solves the same problem again.",
+    ]
     return scenario_yaml(data, header)
 
 

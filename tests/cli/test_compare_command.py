@@ -16,8 +16,7 @@ CSVS = ["inputs", "totals", "bridge", "staffing", "routing", "demand_kpis"]
 
 
 def e2eopt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +24,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """appliance-co solved, and again with technicians 5% dearer and repairs_south 20% up."""
     work = tmp_path_factory.mktemp("compare")
     whatif = work / "whatif.yaml"
-    whatif.write_text(APPLIANCE.read_text()
-                      .replace("technician:        {cost_per_fte: 4300", "technician:        {cost_per_fte: 4515")
-                      .replace("volume: [1000, 1100, 1250]", "volume: [1200, 1320, 1500]"))
+    whatif.write_text(
+        APPLIANCE.read_text()
+        .replace("technician:        {cost_per_fte: 4300", "technician:        {cost_per_fte: 4515")
+        .replace("volume: [1000, 1100, 1250]", "volume: [1200, 1320, 1500]")
+    )
     folders = []
     for scenario, out in ((APPLIANCE, "runs-a"), (whatif, "runs-b")):
         result = e2eopt("solve", str(scenario), "--out", str(work / out), cwd=work)
@@ -42,9 +43,23 @@ def test_compare_prints_and_writes_tables_that_reconcile_beside_run_b(runs):
     assert result.returncode == 0, result.stderr
     folder = b / f"compare-{a.name}"  # the default --out
     text = " ".join(result.stdout.split())
-    for expected in ("roles.technician.cost_per_fte", "4300", "4515", "demands.repairs_south.volume",
-                     "A (EUR)", "change (EUR)", "volume", "rate", "mix", "routing", "(total)",
-                     "FTE A", "units A", "response A -> B (hours)", str(folder)):
+    for expected in (
+        "roles.technician.cost_per_fte",
+        "4300",
+        "4515",
+        "demands.repairs_south.volume",
+        "A (EUR)",
+        "change (EUR)",
+        "volume",
+        "rate",
+        "mix",
+        "routing",
+        "(total)",
+        "FTE A",
+        "units A",
+        "response A -> B (hours)",
+        str(folder),
+    ):
         assert expected in text, expected
     assert sorted(p.name for p in folder.iterdir()) == sorted([f"{name}.csv" for name in CSVS] + ["comparison.json"])
     tables = {name: pd.read_csv(folder / f"{name}.csv") for name in CSVS}

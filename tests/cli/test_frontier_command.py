@@ -39,8 +39,7 @@ ROUTES = textwrap.dedent("""
 
 
 def e2eopt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def in_process(*args: str) -> Result:
@@ -53,8 +52,18 @@ def quality_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Co
     work = tmp_path_factory.mktemp("frontier")
     scenario = work / "routes.yaml"
     scenario.write_text(ROUTES)
-    result = e2eopt("frontier", str(scenario), "--demand", "d", "--vary", "min_quality=0.90:1.00:0.01",
-                    "--out", str(work / "runs"), "--plot", cwd=work)
+    result = e2eopt(
+        "frontier",
+        str(scenario),
+        "--demand",
+        "d",
+        "--vary",
+        "min_quality=0.90:1.00:0.01",
+        "--out",
+        str(work / "runs"),
+        "--plot",
+        cwd=work,
+    )
     folders = list((work / "runs").iterdir())
     assert len(folders) == 1, (result.stdout, result.stderr)
     return result, folders[0], scenario
@@ -99,8 +108,16 @@ def test_frontier_folder_holds_table_summary_scenario_and_plots(quality_run):
 def test_whole_chain_response_time_without_plot(tmp_path):
     scenario = tmp_path / "routes.yaml"
     scenario.write_text(ROUTES)
-    result = e2eopt("frontier", str(scenario), "--all-demands", "--vary", "max_response_time=5,13,20",
-                    "--out", str(tmp_path / "runs"), cwd=tmp_path)
+    result = e2eopt(
+        "frontier",
+        str(scenario),
+        "--all-demands",
+        "--vary",
+        "max_response_time=5,13,20",
+        "--out",
+        str(tmp_path / "runs"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     (folder,) = (tmp_path / "runs").iterdir()
     assert folder.name.endswith("-routes-frontier-max_response_time")
@@ -112,14 +129,17 @@ def test_whole_chain_response_time_without_plot(tmp_path):
     assert "EUR per hour" in result.stdout
 
 
-@pytest.mark.parametrize(("args", "says"), [
-    (["--demand", "dd", "--vary", "min_quality=0.9:0.95:0.01"], "unknown demand 'dd'. Did you mean 'd'?"),
-    (["--vary", "min_quality=0.9:0.95:0.01"], "give --demand D (one or more) or --all-demands"),
-    (["--demand", "d", "--all-demands", "--vary", "min_quality=0.9"], "not both"),
-    (["--demand", "d", "--vary", "min_qualty=0.9"], "Did you mean 'min_quality'?"),
-    (["--demand", "e", "--vary", "max_response_time=10:20:5"], "demand 'e' has no max_response_time target"),
-    (["--demand", "d", "--vary", "min_quality=0.9,1.5"], "min_quality must be a share in (0, 1]; not 1.5"),
-])
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--demand", "dd", "--vary", "min_quality=0.9:0.95:0.01"], "unknown demand 'dd'. Did you mean 'd'?"),
+        (["--vary", "min_quality=0.9:0.95:0.01"], "give --demand D (one or more) or --all-demands"),
+        (["--demand", "d", "--all-demands", "--vary", "min_quality=0.9"], "not both"),
+        (["--demand", "d", "--vary", "min_qualty=0.9"], "Did you mean 'min_quality'?"),
+        (["--demand", "e", "--vary", "max_response_time=10:20:5"], "demand 'e' has no max_response_time target"),
+        (["--demand", "d", "--vary", "min_quality=0.9,1.5"], "min_quality must be a share in (0, 1]; not 1.5"),
+    ],
+)
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, args, says):
     scenario = tmp_path / "routes.yaml"
     scenario.write_text(ROUTES)
@@ -132,8 +152,17 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, args, says):
 def test_bad_input_from_a_real_process_exits_2(tmp_path):
     scenario = tmp_path / "routes.yaml"
     scenario.write_text(ROUTES)
-    result = e2eopt("frontier", str(scenario), "--demand", "dd", "--vary", "min_quality=0.9", "--out",
-                    str(tmp_path / "runs"), cwd=tmp_path)
+    result = e2eopt(
+        "frontier",
+        str(scenario),
+        "--demand",
+        "dd",
+        "--vary",
+        "min_quality=0.9",
+        "--out",
+        str(tmp_path / "runs"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 2 and "Did you mean 'd'?" in result.stderr
     assert not (tmp_path / "runs").exists()
 
@@ -142,8 +171,17 @@ def test_plot_without_matplotlib_says_how_to_install(tmp_path, monkeypatch):
     monkeypatch.setattr(frontier_cli, "plot_available", lambda: False)  # as if matplotlib were not installed
     scenario = tmp_path / "routes.yaml"
     scenario.write_text(ROUTES)
-    result = in_process("frontier", str(scenario), "--demand", "d", "--vary", "min_quality=0.95", "--plot",
-                        "--out", str(tmp_path / "runs"))
+    result = in_process(
+        "frontier",
+        str(scenario),
+        "--demand",
+        "d",
+        "--vary",
+        "min_quality=0.95",
+        "--plot",
+        "--out",
+        str(tmp_path / "runs"),
+    )
     assert result.exit_code == 2, result.output
     assert "pip install -e '.[plot]'" in result.stderr
     assert not (tmp_path / "runs").exists()

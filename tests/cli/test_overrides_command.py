@@ -24,8 +24,7 @@ BASE, WHATIF = FOLDER / "base.yaml", FOLDER / "whatif.yaml"
 
 
 def e2eopt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def only_folder(runs: Path) -> Path:
@@ -37,8 +36,7 @@ def only_folder(runs: Path) -> Path:
 @pytest.fixture(scope="module")
 def whatif_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path]:
     work = tmp_path_factory.mktemp("whatif")
-    result = e2eopt("solve", str(WHATIF), "--set", "demands.filters.volume=*2", "--out", str(work / "runs"),
-                    cwd=work)
+    result = e2eopt("solve", str(WHATIF), "--set", "demands.filters.volume=*2", "--out", str(work / "runs"), cwd=work)
     assert result.returncode == 0, result.stderr
     return result, only_folder(work / "runs")
 
@@ -54,15 +52,29 @@ def test_overrides_yaml_lists_the_inputs_and_every_change(whatif_run):
     record = YAML(typ="safe").load((folder / "overrides.yaml").read_text())
     assert record["inputs"] == [
         {"file": "whatif.yaml", "sha256": hashlib.sha256(WHATIF.read_bytes()).hexdigest()},
-        {"file": "base.yaml", "sha256": hashlib.sha256(BASE.read_bytes()).hexdigest()}]
+        {"file": "base.yaml", "sha256": hashlib.sha256(BASE.read_bytes()).hexdigest()},
+    ]
     changes = {c["path"]: c for c in record["changes"]}
-    assert list(changes) == ["nodes.partner", "arcs.desk->partner", "demands.filters.sinks",
-                             "roles.technician.cost_per_fte", "demands.repairs.volume", "demands.filters.volume"]
+    assert list(changes) == [
+        "nodes.partner",
+        "arcs.desk->partner",
+        "demands.filters.sinks",
+        "roles.technician.cost_per_fte",
+        "demands.repairs.volume",
+        "demands.filters.volume",
+    ]
     assert changes["roles.technician.cost_per_fte"] == {
-        "path": "roles.technician.cost_per_fte", "old": 3400, "new": 3570, "override": "roles.technician.cost_per_fte",
-        "value": "+5%", "origin": f"{WHATIF}:4"}
+        "path": "roles.technician.cost_per_fte",
+        "old": 3400,
+        "new": 3570,
+        "override": "roles.technician.cost_per_fte",
+        "value": "+5%",
+        "origin": f"{WHATIF}:4",
+    }
     assert (changes["demands.repairs.volume"]["old"], changes["demands.repairs.volume"]["new"]) == (
-        [1000, 1200], [1200, 1440])
+        [1000, 1200],
+        [1200, 1440],
+    )
     assert changes["demands.filters.volume"]["new"] == 600 and changes["demands.filters.volume"]["origin"] == "--set"
     assert changes["nodes.partner"]["new"] is None and changes["demands.filters.sinks"]["new"] == ["team"]
 
@@ -74,7 +86,8 @@ def test_summary_lists_the_overrides_applied(whatif_run):
         {"override": "nodes.partner", "value": "removed", "origin": f"{WHATIF}:7", "fields_changed": 3},
         {"override": "roles.technician.cost_per_fte", "value": "+5%", "origin": f"{WHATIF}:4", "fields_changed": 1},
         {"override": "demands.repairs.volume", "value": "*1.2", "origin": f"{WHATIF}:5", "fields_changed": 1},
-        {"override": "demands.filters.volume", "value": "*2", "origin": "--set", "fields_changed": 1}]
+        {"override": "demands.filters.volume", "value": "*2", "origin": "--set", "fields_changed": 1},
+    ]
     scenario_bytes = (folder / "scenario.yaml").read_bytes()
     assert summary["input"]["sha256"] == hashlib.sha256(scenario_bytes).hexdigest()
 
@@ -105,13 +118,29 @@ def test_without_overrides_the_run_keeps_the_input_bytes(tmp_path):
 
 
 def test_a_bad_set_exits_2_naming_the_option_and_the_closest_path(tmp_path):
-    result = e2eopt("solve", str(WHATIF), "--set", "roles.technican.cost_per_fte=*1.05",
-                    "--set", "nodes.vendor.capacity=lots", "--out", str(tmp_path / "runs"), cwd=tmp_path)
+    result = e2eopt(
+        "solve",
+        str(WHATIF),
+        "--set",
+        "roles.technican.cost_per_fte=*1.05",
+        "--set",
+        "nodes.vendor.capacity=lots",
+        "--out",
+        str(tmp_path / "runs"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
     assert "--set  nodes.vendor.capacity: 'lots' is not a number or a change of one" in result.stderr
     assert not (tmp_path / "runs").exists()
-    result = e2eopt("solve", str(WHATIF), "--set", "roles.technican.cost_per_fte=*1.05",
-                    "--out", str(tmp_path / "runs"), cwd=tmp_path)
+    result = e2eopt(
+        "solve",
+        str(WHATIF),
+        "--set",
+        "roles.technican.cost_per_fte=*1.05",
+        "--out",
+        str(tmp_path / "runs"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
     assert "--set  roles.technican.cost_per_fte: matches nothing" in result.stderr
     assert "Did you mean 'roles.technician.cost_per_fte'" in result.stderr
@@ -119,8 +148,9 @@ def test_a_bad_set_exits_2_naming_the_option_and_the_closest_path(tmp_path):
 
 
 def test_validate_takes_set_and_remove_and_says_what_they_changed(tmp_path):
-    result = e2eopt("validate", str(BASE), "--set", "roles.*.cost_per_fte=+1%", "--remove", "nodes.partner",
-                    cwd=tmp_path)
+    result = e2eopt(
+        "validate", str(BASE), "--set", "roles.*.cost_per_fte=+1%", "--remove", "nodes.partner", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "Override roles.*.cost_per_fte: +1% (--set) changed 2 field(s)" in result.stdout
     assert "Override nodes.partner: removed (--remove) changed 3 field(s)" in result.stdout

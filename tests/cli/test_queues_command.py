@@ -15,13 +15,16 @@ from model import queueing
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTACT = ROOT / "data" / "contact-centre.yaml"
-TIGHTER = ["--set", "nodes.contact_desk.queue.target.service_level=0.9",
-           "--set", "nodes.contact_desk.queue.target.within=0.3333"]
+TIGHTER = [
+    "--set",
+    "nodes.contact_desk.queue.target.service_level=0.9",
+    "--set",
+    "nodes.contact_desk.queue.target.within=0.3333",
+]
 
 
 def e2eopt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def run(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess, Path]:
@@ -84,12 +87,31 @@ def test_a_missed_target_is_a_warning(capsys):
     from model.optimise import Outcome
     from model.scenario import load_scenario
 
-    queues = pd.DataFrame([{"period": "P1", "node": "desk", "lane": "main", "target": "80% within 1", "load": 10.0,
-                            "agents": 12.0, "service_level": 0.7, "average_wait": 0.9, "wait_counted": 0.6,
-                            "met": False}])
+    queues = pd.DataFrame(
+        [
+            {
+                "period": "P1",
+                "node": "desk",
+                "lane": "main",
+                "target": "80% within 1",
+                "load": 10.0,
+                "agents": 12.0,
+                "service_level": 0.7,
+                "average_wait": 0.9,
+                "wait_counted": 0.6,
+                "met": False,
+            }
+        ]
+    )
     log = pd.DataFrame({"iteration": [0, 1], "cost": [1.0, 2.0]})
-    outcome = Outcome(load_scenario(CONTACT), "optimal", "", 2.0, {"queues": queues, "queue_iterations": log},
-                      solver={"queue_converged": True})
+    outcome = Outcome(
+        load_scenario(CONTACT),
+        "optimal",
+        "",
+        2.0,
+        {"queues": queues, "queue_iterations": log},
+        solver={"queue_converged": True},
+    )
     _print_queues(outcome, "minute")
     printed = capsys.readouterr()
     assert "queue desk/main in P1 misses its target (80% within 1)" in printed.err

@@ -12,13 +12,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 APPLIANCE = ROOT / "data" / "appliance-co.yaml"
-TABLES = ["staffing", "work", "flows", "demand_kpis", "costs", "constraints", "stock", "cost_to_serve",
-          "transfer_prices"]
+TABLES = [
+    "staffing",
+    "work",
+    "flows",
+    "demand_kpis",
+    "costs",
+    "constraints",
+    "stock",
+    "cost_to_serve",
+    "transfer_prices",
+]
 
 
 def e2eopt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -142,8 +150,12 @@ def test_validate_prints_summary_or_every_problem(tmp_path):
     assert good.returncode == 0, good.stderr
     assert "is valid" in good.stdout and "variables" in good.stdout and "constraints" in good.stdout
     bad = tmp_path / "bad.yaml"
-    bad.write_text((ROOT / "data" / "tiny.yaml").read_text()
-                   .replace("stage: market", "stage: markt").replace("capacity: 800", "capacity: -800"))
+    bad.write_text(
+        (ROOT / "data" / "tiny.yaml")
+        .read_text()
+        .replace("stage: market", "stage: markt")
+        .replace("capacity: 800", "capacity: -800")
+    )
     result = e2eopt("validate", str(bad), cwd=tmp_path)
     assert result.returncode == 2
     assert "2 problems" in result.stderr
@@ -152,32 +164,57 @@ def test_validate_prints_summary_or_every_problem(tmp_path):
 
 def test_generate_writes_a_valid_scenario(tmp_path):
     out = tmp_path / "g.yaml"
-    result = e2eopt("generate", "--nodes-per-stage", "3", "--demands", "12", "--periods", "2", "--seed", "4",
-                    "--out", str(out), cwd=tmp_path)
+    result = e2eopt(
+        "generate",
+        "--nodes-per-stage",
+        "3",
+        "--demands",
+        "12",
+        "--periods",
+        "2",
+        "--seed",
+        "4",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert e2eopt("validate", str(out), cwd=tmp_path).returncode == 0
 
 
-@pytest.mark.parametrize("option, value, message", [
-    ("--time-limit", "-5", "--time-limit: -5.0 is not allowed"),
-    ("--threads", "0", "--threads: 0 is not allowed"),
-    ("--mip-gap", "-1", "--mip-gap: -1.0 is not allowed"),
-    ("--algorithm", "fast", "--algorithm: 'fast' is not allowed"),
-    ("--solver-option", "presolv=off", "--solver-option: HiGHS has no option 'presolv'; did you mean presolve"),
-    ("--solver-option", "simplex_strategy=99", "--solver-option: HiGHS refuses simplex_strategy = 99"),
-    ("--solver-option", "presolve", "--solver-option takes KEY=VALUE"),
-])
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("--time-limit", "-5", "--time-limit: -5.0 is not allowed"),
+        ("--threads", "0", "--threads: 0 is not allowed"),
+        ("--mip-gap", "-1", "--mip-gap: -1.0 is not allowed"),
+        ("--algorithm", "fast", "--algorithm: 'fast' is not allowed"),
+        ("--solver-option", "presolv=off", "--solver-option: HiGHS has no option 'presolv'; did you mean presolve"),
+        ("--solver-option", "simplex_strategy=99", "--solver-option: HiGHS refuses simplex_strategy = 99"),
+        ("--solver-option", "presolve", "--solver-option takes KEY=VALUE"),
+    ],
+)
 def test_bad_solver_options_exit_2_and_write_nothing(tmp_path, option, value, message):
-    result = e2eopt("solve", str(ROOT / "data" / "tiny.yaml"), option, value, "--out", str(tmp_path / "runs"),
-                    cwd=tmp_path)
+    result = e2eopt(
+        "solve", str(ROOT / "data" / "tiny.yaml"), option, value, "--out", str(tmp_path / "runs"), cwd=tmp_path
+    )
     assert result.returncode == 2
     assert message in result.stderr
     assert not (tmp_path / "runs").exists()
 
 
 def test_solver_options_reach_highs_and_the_run_records_them(tmp_path):
-    result = e2eopt("solve", str(ROOT / "data" / "tiny.yaml"), "--solver-option", "presolve=off",
-                    "--solver-option", "simplex_strategy=4", "--out", str(tmp_path / "runs"), cwd=tmp_path)
+    result = e2eopt(
+        "solve",
+        str(ROOT / "data" / "tiny.yaml"),
+        "--solver-option",
+        "presolve=off",
+        "--solver-option",
+        "simplex_strategy=4",
+        "--out",
+        str(tmp_path / "runs"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     (folder,) = (tmp_path / "runs").iterdir()
     summary = json.loads((folder / "summary.json").read_text())

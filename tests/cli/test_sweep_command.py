@@ -21,8 +21,17 @@ def e2eopt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_a_grid_sweep_writes_every_combination(tmp_path):
     # as the README writes it: without --workers (one per core)
-    result = e2eopt("sweep", str(APPLIANCE), "--grid", "demands.*.volume=*0.9:*1.1:0.1",
-                    "--grid", "roles.technician.cost_per_fte=*1,*1.1", "--out", str(tmp_path), cwd=tmp_path)
+    result = e2eopt(
+        "sweep",
+        str(APPLIANCE),
+        "--grid",
+        "demands.*.volume=*0.9:*1.1:0.1",
+        "--grid",
+        "roles.technician.cost_per_fte=*1,*1.1",
+        "--out",
+        str(tmp_path),
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     [folder] = [p for p in tmp_path.iterdir() if p.name.endswith("-appliance-co-sweep")]
     points = pd.read_csv(folder / "points.csv")
@@ -34,8 +43,9 @@ def test_a_grid_sweep_writes_every_combination(tmp_path):
 
 def test_a_sweep_file_names_its_base_and_grid(tmp_path):
     sweep_file = tmp_path / "sweep.yaml"
-    sweep_file.write_text(f"base: {os.path.relpath(APPLIANCE, tmp_path)}\n"
-                          "grid:\n  demands.*.max_response_time: ['*1', '*1.2']\n")
+    sweep_file.write_text(
+        f"base: {os.path.relpath(APPLIANCE, tmp_path)}\ngrid:\n  demands.*.max_response_time: ['*1', '*1.2']\n"
+    )
     result = e2eopt("sweep", str(sweep_file), "--workers", "1", "--out", str(tmp_path / "runs"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     [folder] = list((tmp_path / "runs").iterdir())
@@ -45,18 +55,39 @@ def test_a_sweep_file_names_its_base_and_grid(tmp_path):
 
 
 def test_a_bad_grid_is_refused_before_any_work(tmp_path):
-    result = e2eopt("sweep", str(APPLIANCE), "--grid", "roles.technicain.cost_per_fte=*1,*1.1", "--workers", "1",
-                    "--out", str(tmp_path), cwd=tmp_path)
+    result = e2eopt(
+        "sweep",
+        str(APPLIANCE),
+        "--grid",
+        "roles.technicain.cost_per_fte=*1,*1.1",
+        "--workers",
+        "1",
+        "--out",
+        str(tmp_path),
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
     assert "technician" in result.stderr  # the closest valid path is named
     assert not any(p.name.endswith("-sweep") and (p / "points").exists() for p in tmp_path.iterdir())
 
 
 def test_a_sweep_killed_half_way_and_resumed_ends_with_every_point_once(tmp_path):
-    command = [sys.executable, "-m", "model", "sweep", str(APPLIANCE), "--grid", "demands.*.volume=*0.8:*1.2:0.05",
-               "--workers", "1", "--out", str(tmp_path)]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    command = [
+        sys.executable,
+        "-m",
+        "model",
+        "sweep",
+        str(APPLIANCE),
+        "--grid",
+        "demands.*.volume=*0.8:*1.2:0.05",
+        "--workers",
+        "1",
+        "--out",
+        str(tmp_path),
+    ]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + 120
     points = None
     while time.monotonic() < deadline:

@@ -82,9 +82,13 @@ def test_a_role_nobody_used_at_a_used_node_goes_to_the_nodes_demands():
     # never worth using: its 4,000 EUR go to team's demands by their hours at the node over the
     # horizon (early 100 h : late 300 h), 500 : 1,500 a month, not to unallocated. 5,050 + 4,000.
     text = textwrap.dedent(SHIFTS).replace("roles:\n", "roles:\n  senior: {cost_per_fte: 2000, hours_per_fte: 100}\n")
-    text = text.replace("work: {agent: {hours_per_unit: 1}}",
-                        "work: {agent: {hours_per_unit: 1}, senior: {hours_per_unit: 1, unit_cost: 100}}")
-    text = text.replace("staff: {agent: {initial: 2, min: 2}}", "staff: {agent: {initial: 2, min: 2}, senior: {min: 1}}")
+    text = text.replace(
+        "work: {agent: {hours_per_unit: 1}}",
+        "work: {agent: {hours_per_unit: 1}, senior: {hours_per_unit: 1, unit_cost: 100}}",
+    )
+    text = text.replace(
+        "staff: {agent: {initial: 2, min: 2}}", "staff: {agent: {initial: 2, min: 2}, senior: {min: 1}}"
+    )
     outcome = solve(text)
     assert outcome.objective == pytest.approx(9050)
     rows = rows_of(outcome)
@@ -106,9 +110,22 @@ def test_the_table_reconciles_to_the_total_cost(tmp_path, seed):
     staffing = outcome.tables["staffing"]
     idle_nodes = staffing.groupby("node").hours_used.transform("sum") <= 1e-9
     assert table[table.demand == "(unallocated)"].cost_to_serve.sum() == pytest.approx(
-        staffing[idle_nodes].cost.sum(), abs=1e-6)
-    components = table.drop(columns=["period", "demand", "cost_to_serve", "served", "cost_per_unit",
-                                     "marginal_cost", "price", "revenue", "margin", "currency"])
+        staffing[idle_nodes].cost.sum(), abs=1e-6
+    )
+    components = table.drop(
+        columns=[
+            "period",
+            "demand",
+            "cost_to_serve",
+            "served",
+            "cost_per_unit",
+            "marginal_cost",
+            "price",
+            "revenue",
+            "margin",
+            "currency",
+        ]
+    )
     assert (components.sum(axis=1) - table.cost_to_serve).abs().max() < 1e-6
 
 

@@ -81,8 +81,11 @@ def test_weights_are_configurable_and_unserved_volume_is_reported():
 
 
 def test_arc_capacity_relaxes_to_the_volume():
-    text, relaxations, _ = diagnosed(VENDOR_ONLY.replace("capacity: 800}", "capacity: 5000}")
-                                     .replace("- {from: src, to: vendor}", "- {from: src, to: vendor, capacity: 600}"))
+    text, relaxations, _ = diagnosed(
+        VENDOR_ONLY.replace("capacity: 800}", "capacity: 5000}").replace(
+            "- {from: src, to: vendor}", "- {from: src, to: vendor, capacity: 600}"
+        )
+    )
     row = only(relaxations, "arcs[0].capacity")
     assert (row.current, row.relaxed_to) == (pytest.approx(600), pytest.approx(1000))
     assert row.line == line_of(text, "capacity: 600")
@@ -111,8 +114,9 @@ TEAM_ONLY = """
 def test_staff_maximum_relaxes_to_the_fte_the_work_needs():
     # 1000 repairs x 1.5 h = 1500 h = 10.714 FTE of 140 h; the maximum is 3 (+257%, weight 1: 2.57)
     # against leaving 720 of 1000 unserved (72%, weight 10: 7.2).
-    text, relaxations, _ = diagnosed(TEAM_ONLY.replace("volume: 400", "volume: 1000")
-                                     .replace("    solver: {integer_staff: true}\n", ""))
+    text, relaxations, _ = diagnosed(
+        TEAM_ONLY.replace("volume: 400", "volume: 1000").replace("    solver: {integer_staff: true}\n", "")
+    )
     row = only(relaxations, "nodes.team.staff.technician.max")
     assert row.relaxed_to == pytest.approx(1500 / 140)
     assert row.line == line_of(text, "technician: {max: 3}")
@@ -159,15 +163,17 @@ def test_the_cli_writes_diagnosis_csv_and_prints_it(tmp_path):
 
     scenario = tmp_path / "impossible.yaml"
     scenario.write_text(TINY.replace("max_response_time: 24", "max_response_time: 5"))
-    result = subprocess.run([sys.executable, "-m", "model", "solve", str(scenario), "--out", str(tmp_path / "runs")],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "model", "solve", str(scenario), "--out", str(tmp_path / "runs")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 3
     assert "5 h cannot be met for repairs in P1; 8.00 h can" in result.stdout
     (folder,) = (tmp_path / "runs").iterdir()
     table = pd.read_csv(folder / "diagnosis.csv")
     assert table[table.kind == "relaxation"].field.tolist() == ["demands.repairs.max_response_time"]
-
-
 
 
 def test_with_integer_staff_the_relaxation_is_in_whole_fte_and_works():
@@ -191,6 +197,7 @@ def test_a_field_for_every_period_is_charged_once():
 
 def test_printed_figures_are_rounded_outward_so_they_still_work():
     # 1500 h / 140 h = 10.714... FTE: printed as 10.72, which works, not 10.71, which does not.
-    _, relaxations, _ = diagnosed(TEAM_ONLY.replace("volume: 400", "volume: 1000")
-                                  .replace("    solver: {integer_staff: true}\n", ""))
+    _, relaxations, _ = diagnosed(
+        TEAM_ONLY.replace("volume: 400", "volume: 1000").replace("    solver: {integer_staff: true}\n", "")
+    )
     assert "needs 10.72 technician FTE" in relaxations.sentence.iloc[0]

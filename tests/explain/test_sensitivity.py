@@ -34,14 +34,26 @@ TINY = {
     "roles": {"technician": {"cost_per_fte": 5200, "hours_per_fte": 140}},
     "nodes": {
         "call_centre": {"stage": "market"},
-        "service_team": {"stage": "service", "wait_time": 6,
-                         "work": {"technician": {"hours_per_unit": 1.5, "quality": 0.98, "processing_time": 2}}},
+        "service_team": {
+            "stage": "service",
+            "wait_time": 6,
+            "work": {"technician": {"hours_per_unit": 1.5, "quality": 0.98, "processing_time": 2}},
+        },
         "vendor": {"stage": "service", "unit_cost": 50, "quality": 0.93, "processing_time": 30, "capacity": 800},
     },
-    "arcs": [{"from": "call_centre", "to": "service_team"},
-             {"from": "call_centre", "to": "vendor", "cost": 2, "lead_time": 4}],
-    "demands": {"repairs": {"origin": "call_centre", "sinks": ["service_team", "vendor"], "volume": 1000,
-                            "min_quality": 0.95, "max_response_time": 24}},
+    "arcs": [
+        {"from": "call_centre", "to": "service_team"},
+        {"from": "call_centre", "to": "vendor", "cost": 2, "lead_time": 4},
+    ],
+    "demands": {
+        "repairs": {
+            "origin": "call_centre",
+            "sinks": ["service_team", "vendor"],
+            "volume": 1000,
+            "min_quality": 0.95,
+            "max_response_time": 24,
+        }
+    },
 }
 
 
@@ -95,8 +107,15 @@ def slope(data: dict, path: str, a: float, b: float, integer_staff: bool | None 
     return (after - before) / (b - a)
 
 
-def assert_price_is_the_slope(data: dict, path: str, row, step: float, outside: tuple[float, float],
-                              outside_slope: float, integer_staff: bool | None = None) -> None:
+def assert_price_is_the_slope(
+    data: dict,
+    path: str,
+    row,
+    step: float,
+    outside: tuple[float, float],
+    outside_slope: float,
+    integer_staff: bool | None = None,
+) -> None:
     """The reported price is the finite-difference slope for a step inside the reported range, and
     `outside` (two field values beyond the range) has the other, hand-worked slope."""
     per_field_unit = row.shadow_price / row.unit_step
@@ -121,6 +140,7 @@ def assert_reads_well(row, price_text: str, verb: str, holds: str) -> None:
 
 
 # --- HiGHS's ranging as stored by model.solve ---------------------------------------------------------
+
 
 def test_solution_carries_highs_ranging_in_the_rows_own_terms():
     _, model, solution = table_of(TINY)
@@ -152,6 +172,7 @@ def test_solution_carries_highs_ranging_in_the_rows_own_terms():
 
 # --- each family against finite differences ---------------------------------------------------------
 
+
 def test_quality_target_price_per_percentage_point():
     table, _, solution = table_of(TINY)
     row = row_of(table, "demands.repairs.min_quality")
@@ -162,8 +183,9 @@ def test_quality_target_price_per_percentage_point():
     # From the response target's cap on the vendor (0.98 - 0.05 x 16/26) to no vendor at all (0.98).
     assert row.valid_from == pytest.approx(0.98 - 0.05 * 16 / 26) and row.valid_to == pytest.approx(0.98)
     assert row.family == "quality_target" and row.basis == LP_BASIS
-    assert row.sentence == ("Raising repairs' minimum quality by 1 percentage point in P1 costs 742.86 EUR "
-                            "(holds from 94.92% to 98%).")
+    assert row.sentence == (
+        "Raising repairs' minimum quality by 1 percentage point in P1 costs 742.86 EUR (holds from 94.92% to 98%)."
+    )
     # Below 94.92% the response target binds instead and quality costs nothing more.
     assert_price_is_the_slope(TINY, "demands.repairs.min_quality", row, 0.005, (0.94, 0.945), 0.0)
 
@@ -204,8 +226,9 @@ def test_response_time_target_price_per_hour():
     assert row.unit == "EUR per hour of response time"
     # From 8 h (all in-house) to 8 + 26 x 0.8 h (then quality and capacity cap the vendor at 80%).
     assert (row.valid_from, row.valid_to) == (pytest.approx(8), pytest.approx(8 + 26 * 0.8))
-    assert row.sentence == ("Tightening repairs' response-time target by 1 hour in P1 costs 142.86 EUR "
-                            "(holds from 8 to 28.8 h).")
+    assert row.sentence == (
+        "Tightening repairs' response-time target by 1 hour in P1 costs 142.86 EUR (holds from 8 to 28.8 h)."
+    )
     assert_price_is_the_slope(data, "demands.repairs.max_response_time", row, 1.0, (30, 31), 0.0)
 
 
@@ -216,14 +239,16 @@ def test_node_capacity_price():
     row = row_of(table, "nodes.vendor.capacity")
     assert row.shadow_price == pytest.approx(-SAVING) and row.unit == "EUR per unit of capacity"
     assert (row.valid_from, row.valid_to) == (pytest.approx(0), pytest.approx(1000))
-    assert row.sentence == ("One more unit of capacity at vendor in P1 would save 3.71 EUR "
-                            "(holds from 0 to 1,000 units).")
+    assert row.sentence == (
+        "One more unit of capacity at vendor in P1 would save 3.71 EUR (holds from 0 to 1,000 units)."
+    )
     assert_price_is_the_slope(data, "nodes.vendor.capacity", row, 10, (1050, 1100), 0.0)
 
 
 def test_arc_capacity_price():
-    data = variant(TINY, **{"demands.repairs.min_quality": None, "demands.repairs.max_response_time": None,
-                            "arcs.1.capacity": 700})
+    data = variant(
+        TINY, **{"demands.repairs.min_quality": None, "demands.repairs.max_response_time": None, "arcs.1.capacity": 700}
+    )
     table, _, _ = table_of(data)
     row = row_of(table, "arcs[1].capacity")
     assert row.shadow_price == pytest.approx(-SAVING) and row.family == "arc_capacity_limit"
@@ -237,8 +262,14 @@ def test_arc_capacity_price():
 
 def test_staff_max_is_priced_by_the_reduced_cost():
     # A dearer vendor (62 EUR): the team is used up to its 5 technicians (466.67 repairs).
-    data = variant(TINY, **{"nodes.vendor.unit_cost": 60, "demands.repairs.min_quality": None,
-                            "nodes.service_team.staff": {"technician": {"max": 5}}})
+    data = variant(
+        TINY,
+        **{
+            "nodes.vendor.unit_cost": 60,
+            "demands.repairs.min_quality": None,
+            "nodes.service_team.staff": {"technician": {"max": 5}},
+        },
+    )
     table, _, solution = table_of(data)
     row = row_of(table, "nodes.service_team.staff.technician.max")
     # One more FTE: 5,200 EUR for 140 / 1.5 repairs that would cost 62 EUR each at the vendor.
@@ -248,16 +279,23 @@ def test_staff_max_is_priced_by_the_reduced_cost():
     # Down to the staff the 24 h target needs (the vendor at most 16/26); up to the whole volume.
     assert row.valid_from == pytest.approx(1000 * (1 - 16 / 26) * 1.5 / 140)
     assert row.valid_to == pytest.approx(1000 * 1.5 / 140)
-    assert row.sentence == ("One more technician FTE allowed at service_team in P1 would save 586.67 EUR "
-                            "(holds from 4.12 to 10.71 FTE).")
+    assert row.sentence == (
+        "One more technician FTE allowed at service_team in P1 would save 586.67 EUR (holds from 4.12 to 10.71 FTE)."
+    )
     assert_price_is_the_slope(data, "nodes.service_team.staff.technician.max", row, 0.5, (11, 12), 0.0)
 
 
 def test_staff_min_costs_what_the_idle_capacity_does():
     # No targets: the vendor is cheaper, yet 3 technicians must be kept.
-    data = variant(TINY, **{"demands.repairs.min_quality": None, "demands.repairs.max_response_time": None,
-                            "nodes.vendor.capacity": None,
-                            "nodes.service_team.staff": {"technician": {"min": 3}}})
+    data = variant(
+        TINY,
+        **{
+            "demands.repairs.min_quality": None,
+            "demands.repairs.max_response_time": None,
+            "nodes.vendor.capacity": None,
+            "nodes.service_team.staff": {"technician": {"min": 3}},
+        },
+    )
     table, _, _ = table_of(data)
     row = row_of(table, "nodes.service_team.staff.technician.min")
     assert row.shadow_price == pytest.approx(5200 - 140 / 1.5 * VENDOR)  # 346.67 EUR per FTE
@@ -268,8 +306,9 @@ def test_staff_min_costs_what_the_idle_capacity_does():
 
 
 def test_initial_staff_saves_the_hiring_cost():
-    data = variant(TINY, **{"roles.technician.hire_cost": 1000,
-                            "nodes.service_team.staff": {"technician": {"initial": 2}}})
+    data = variant(
+        TINY, **{"roles.technician.hire_cost": 1000, "nodes.service_team.staff": {"technician": {"initial": 2}}}
+    )
     table, _, _ = table_of(data)
     row = row_of(table, "nodes.service_team.staff.technician.initial")
     assert row.shadow_price == pytest.approx(-1000)
@@ -279,8 +318,14 @@ def test_initial_staff_saves_the_hiring_cost():
 
 
 def test_initial_and_final_stock():
-    plain = variant(TINY, **{"demands.repairs.min_quality": None, "demands.repairs.max_response_time": None,
-                             "nodes.vendor.capacity": None})
+    plain = variant(
+        TINY,
+        **{
+            "demands.repairs.min_quality": None,
+            "demands.repairs.max_response_time": None,
+            "nodes.vendor.capacity": None,
+        },
+    )
     # 50 repairs in stock at the team before P1 each save a vendor repair; beyond the volume, nothing.
     data = variant(plain, **{"nodes.service_team.stock": {"initial": 50}})
     row = row_of(table_of(data)[0], "nodes.service_team.stock.initial")
@@ -297,6 +342,7 @@ def test_initial_and_final_stock():
 
 
 # --- MILP: the LP with integer staff fixed ------------------------------------------------------------
+
 
 def test_milp_prices_come_from_the_lp_with_staff_fixed():
     # Whole technicians: quality needs 400 in-house repairs, 4.29 FTE, so 5 are paid (466.67 repairs),
@@ -330,6 +376,7 @@ def test_milp_prices_come_from_the_lp_with_staff_fixed():
 
 # --- the table as a whole -------------------------------------------------------------------------------
 
+
 def test_table_columns_order_and_sentences():
     table, _, _ = table_of(TINY)
     assert list(table.columns) == COLUMNS
@@ -348,8 +395,11 @@ def test_interior_point_with_crossover_gives_the_same_prices():
     ipm = sensitivity_table(model, solve(model, SolveOptions(algorithm="ipm")), scenario)
     simplex = sensitivity_table(model, solve(model, SolveOptions(algorithm="simplex")), scenario)
     assert ipm.field.tolist() == simplex.field.tolist() and ipm.sentence.tolist() == simplex.sentence.tolist()
-    np.testing.assert_allclose(ipm[["shadow_price", "valid_from", "valid_to"]].to_numpy(dtype=float),
-                               simplex[["shadow_price", "valid_from", "valid_to"]].to_numpy(dtype=float), rtol=1e-6)
+    np.testing.assert_allclose(
+        ipm[["shadow_price", "valid_from", "valid_to"]].to_numpy(dtype=float),
+        simplex[["shadow_price", "valid_from", "valid_to"]].to_numpy(dtype=float),
+        rtol=1e-6,
+    )
 
 
 def test_no_duals_no_table():

@@ -59,8 +59,9 @@ def solve(scenario: Scenario, expect: str | None = "optimal", integer_staff: boo
     return outcome
 
 
-def solve_text(text: str, tmp_path: Path | None = None, expect: str | None = "optimal",
-               integer_staff: bool | None = None) -> Outcome:
+def solve_text(
+    text: str, tmp_path: Path | None = None, expect: str | None = "optimal", integer_staff: bool | None = None
+) -> Outcome:
     return solve(scenario_from_text(text, tmp_path), expect=expect, integer_staff=integer_staff)
 
 
@@ -69,6 +70,7 @@ def solve_data(data: dict, expect: str | None = "optimal", integer_staff: bool |
 
 
 # --- reading the tables ---------------------------------------------------------------------------
+
 
 def value(table: pd.DataFrame, column: str, **keys: object) -> float:
     """The single value of `column` in the row matching all keys (e.g. period="P1", arc="a->b")."""
@@ -113,12 +115,15 @@ def staff(outcome: Outcome, column: str, node: str, role: str, period: str = "P1
 
 def binding(outcome: Outcome, family: str, subject_part: str, period: str = "P1") -> bool:
     rows = outcome.tables["constraints"]
-    rows = rows[(rows.family == family) & (rows.period == period) & rows.subject.str.contains(subject_part, regex=False)]
+    rows = rows[
+        (rows.family == family) & (rows.period == period) & rows.subject.str.contains(subject_part, regex=False)
+    ]
     assert len(rows) == 1, f"{len(rows)} {family} rows for {subject_part} in {period}"
     return bool(rows.binding.iloc[0])
 
 
 # --- the scenario's own figures -------------------------------------------------------------------
+
 
 def mode_figures(scenario: Scenario, node: str, mode: str) -> dict:
     """quality, processing_time, unit_cost, hours_per_unit of a mode, with model.md's inheritance."""
@@ -127,13 +132,16 @@ def mode_figures(scenario: Scenario, node: str, mode: str) -> dict:
         assert mode == node, f"node {node} has no work, so its only mode is itself, not {mode}"
         return dict(quality=n.quality, processing_time=n.processing_time, unit_cost=n.unit_cost, hours_per_unit=0.0)
     w = n.work[mode]
-    return dict(quality=w.quality if w.quality is not None else n.quality,
-                processing_time=w.processing_time if w.processing_time is not None else n.processing_time,
-                unit_cost=w.unit_cost if w.unit_cost is not None else n.unit_cost,
-                hours_per_unit=w.hours_per_unit)
+    return dict(
+        quality=w.quality if w.quality is not None else n.quality,
+        processing_time=w.processing_time if w.processing_time is not None else n.processing_time,
+        unit_cost=w.unit_cost if w.unit_cost is not None else n.unit_cost,
+        hours_per_unit=w.hours_per_unit,
+    )
 
 
 # --- invariants -----------------------------------------------------------------------------------
+
 
 def stocks(scenario, node: str, demand: str) -> bool:
     """Whether `demand` may be held in stock at `node` (model.md; `stock.demands` narrows it)."""
@@ -155,24 +163,32 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
         assert (tables[name][column] >= -tol(0)).all(), f"negative {column} in {name}"
 
     # 1. the costs table sums to the objective, and so does the cost-to-serve allocation
-    assert math.isclose(costs.amount.sum(), objective, rel_tol=REL, abs_tol=1e-6), \
+    assert math.isclose(costs.amount.sum(), objective, rel_tol=REL, abs_tol=1e-6), (
         f"costs table sums to {costs.amount.sum()} but the objective is {objective}"
+    )
     serving = tables["cost_to_serve"]
-    assert math.isclose(serving.cost_to_serve.sum(), objective, rel_tol=1e-6, abs_tol=1e-6), \
+    assert math.isclose(serving.cost_to_serve.sum(), objective, rel_tol=1e-6, abs_tol=1e-6), (
         f"cost_to_serve sums to {serving.cost_to_serve.sum()} but the objective is {objective}"
+    )
     # ... and what it leaves unallocated is exactly the staff cost at nodes no demand ever used
     idle_nodes = staffing.groupby("node").hours_used.transform("sum") <= 1e-9
     unallocated = serving[serving.demand == "(unallocated)"].cost_to_serve.sum()
-    assert math.isclose(unallocated, staffing[idle_nodes].cost.sum(), rel_tol=1e-6, abs_tol=1e-6), \
+    assert math.isclose(unallocated, staffing[idle_nodes].cost.sum(), rel_tol=1e-6, abs_tol=1e-6), (
         f"unallocated {unallocated} but staff at never-used nodes cost {staffing[idle_nodes].cost.sum()}"
+    )
     # ... and split by stage it gives each (period, demand)'s cost to serve and each stage's cost
     by_stage = tables["cost_to_serve_by_stage"]
     summed = by_stage.groupby(["period", "demand"]).cost_to_serve.sum()
     whole = serving.set_index(["period", "demand"]).cost_to_serve
     gap = (summed.reindex(whole.index, fill_value=0.0) - whole).abs().max()
     assert gap <= 1e-6 * (1 + abs(objective)), f"cost_to_serve_by_stage misses cost_to_serve by {gap}"
-    stage_gap = by_stage.groupby("stage").cost_to_serve.sum().sub(costs.groupby("stage").amount.sum(),
-                                                                    fill_value=0.0).abs().max()
+    stage_gap = (
+        by_stage.groupby("stage")
+        .cost_to_serve.sum()
+        .sub(costs.groupby("stage").amount.sum(), fill_value=0.0)
+        .abs()
+        .max()
+    )
     assert stage_gap <= 1e-6 * (1 + abs(objective)), f"cost_to_serve_by_stage misses the stage costs by {stage_gap}"
 
     # 2. every unit of volume is served, backlogged or unmet; no backlog or unmet where not allowed
@@ -190,9 +206,10 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
             assert math.isclose(r.volume, volumes[t], abs_tol=tol(volumes[t])), f"volume of {d} {p}"
             for column in ("served", "backlog", "unmet"):
                 assert r[column] >= -tol(volumes[t]), f"{column} of {d} {p} is negative: {r[column]}"
-            assert math.isclose(volumes[t] + before, r.served + r.backlog + r.unmet, abs_tol=tol(volumes[t], before)), \
-                f"{d} {p}: volume {volumes[t]} + backlog before {before} != served {r.served} + backlog " \
+            assert math.isclose(volumes[t] + before, r.served + r.backlog + r.unmet, abs_tol=tol(volumes[t], before)), (
+                f"{d} {p}: volume {volumes[t]} + backlog before {before} != served {r.served} + backlog "
                 f"{r.backlog} + unmet {r.unmet}"
+            )
             if demand.backlog_cost is None:
                 assert abs(r.backlog) <= tol(volumes[t]), f"{d} {p}: backlog {r.backlog} where not allowed"
             if demand.unmet_penalty is None:
@@ -227,10 +244,12 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
                 else:
                     assert math.isclose(theta, leaving, abs_tol=scale), f"{d} {n} {p}: {theta} arrive, {leaving} leave"
                 if not stocks(scenario, n, d):
-                    assert math.isclose(processed[d, n, p], theta, abs_tol=scale), \
+                    assert math.isclose(processed[d, n, p], theta, abs_tol=scale), (
                         f"{d} {n} {p}: {processed[d, n, p]} processed but {theta} arrive"
-            assert math.isclose(fulfilled, served[d, p], abs_tol=tol(served[d, p])), \
+                    )
+            assert math.isclose(fulfilled, served[d, p], abs_tol=tol(served[d, p])), (
                 f"{d} {p}: {fulfilled} fulfilled at sinks but {served[d, p]} served"
+            )
 
     # 4. no flow above capacity (arcs: shared by all demands; nodes: all modes and demands)
     for arc in scenario.arcs:
@@ -276,14 +295,16 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
             quality = 1.0 - defects[d, p] / s
             response = time_spent[d, p] / s
             assert math.isclose(kpi_row(kpis, d, p).quality, quality, abs_tol=1e-6), f"{d} {p} quality"
-            assert math.isclose(kpi_row(kpis, d, p).response_time, response, rel_tol=1e-6, abs_tol=1e-6), \
+            assert math.isclose(kpi_row(kpis, d, p).response_time, response, rel_tol=1e-6, abs_tol=1e-6), (
                 f"{d} {p}: response time {kpi_row(kpis, d, p).response_time} but recomputed {response}"
+            )
             if demand.min_quality is not None:
                 assert quality >= demand.min_quality - 1e-6, f"{d} {p}: quality {quality} < {demand.min_quality}"
                 assert bool(kpi_row(kpis, d, p).quality_met)
             if demand.max_response_time is not None:
-                assert response <= demand.max_response_time + tol(demand.max_response_time), \
+                assert response <= demand.max_response_time + tol(demand.max_response_time), (
                     f"{d} {p}: response time {response} > {demand.max_response_time}"
+                )
                 assert bool(kpi_row(kpis, d, p).response_time_met)
 
     # 6. staffing: hours used, available, overtime limit, staff bounds and balance
@@ -302,17 +323,23 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
             for t, p in enumerate(periods):
                 r = kpi_like(staffing, node=n, role=role, period=p)
                 scale = tol(r.fte, r.hours_used)
-                assert math.isclose(r.hours_used, hours[n, role, p], abs_tol=tol(hours[n, role, p])), f"hours {n}/{role} {p}"
+                assert math.isclose(r.hours_used, hours[n, role, p], abs_tol=tol(hours[n, role, p])), (
+                    f"hours {n}/{role} {p}"
+                )
                 available = node.max_utilisation * (spec.hours_per_fte * r.fte + r.overtime_hours)
                 assert math.isclose(r.hours_available, available, abs_tol=tol(available)), f"available {n}/{role} {p}"
-                assert r.hours_used <= available + tol(available), f"labour {n}/{role} {p}: {r.hours_used} > {available}"
+                assert r.hours_used <= available + tol(available), (
+                    f"labour {n}/{role} {p}: {r.hours_used} > {available}"
+                )
                 ot = spec.overtime.max_hours_per_fte if spec.overtime else 0.0
                 assert r.overtime_hours <= ot * r.fte + scale, f"overtime {n}/{role} {p}"
                 assert lo - scale <= r.fte <= hi + scale, f"staff bounds {n}/{role} {p}: {r.fte} not in [{lo}, {hi}]"
                 if integer_staff:
                     assert abs(r.fte - round(r.fte)) <= 1e-6, f"{n}/{role} {p}: {r.fte} FTE is not whole"
                 if previous is not None:
-                    assert math.isclose(r.fte - previous, r.hires - r.layoffs, abs_tol=scale), f"staff balance {n}/{role} {p}"
+                    assert math.isclose(r.fte - previous, r.hires - r.layoffs, abs_tol=scale), (
+                        f"staff balance {n}/{role} {p}"
+                    )
                 previous = r.fte
 
     # 7. the objective recomputed from the tables and the scenario's prices, category by category
@@ -337,10 +364,12 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
     recomputed["holding"] = float(holding.amount.sum())
     for category, amount in recomputed.items():
         reported = float(costs.loc[costs.category == category, "amount"].sum())
-        assert math.isclose(reported, amount, rel_tol=REL, abs_tol=1e-6), \
+        assert math.isclose(reported, amount, rel_tol=REL, abs_tol=1e-6), (
             f"costs table: {category} {reported} but the tables and prices give {amount}"
-    assert math.isclose(sum(recomputed.values()), objective, rel_tol=REL, abs_tol=1e-6), \
+        )
+    assert math.isclose(sum(recomputed.values()), objective, rel_tol=REL, abs_tol=1e-6), (
         f"objective {objective} but the tables and prices give {sum(recomputed.values())}"
+    )
 
 
 def kpi_row(kpis: pd.DataFrame, demand: str, period: str) -> pd.Series:
@@ -357,8 +386,9 @@ def kpi_like(table: pd.DataFrame, **keys: object) -> pd.Series:
 
 def assert_no_tables(outcome: Outcome) -> None:
     """A solve without a checked solution reports no tables (or only empty ones)."""
-    assert all(len(table) == 0 for table in outcome.tables.values()), \
+    assert all(len(table) == 0 for table in outcome.tables.values()), (
         f"tables reported for status {outcome.status}: {[n for n, t in outcome.tables.items() if len(t)]}"
+    )
 
 
 def check_queue_routing(tables: dict[str, pd.DataFrame]) -> None:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import (assert_no_tables, binding, check_invariants, flow, kpi, scenario_from_text, solve_text, staff,
-                     units)
+from helpers import assert_no_tables, binding, check_invariants, flow, kpi, scenario_from_text, solve_text, staff, units
 from model.optimise import optimise
 
 approx = lambda x: pytest.approx(x, rel=1e-6, abs=1e-6)  # noqa: E731
@@ -26,7 +25,9 @@ scenario: {{name: case, currency: EUR, time_unit: hour, period_length: {period_l
 
 # --- 1. pass-through and routing ---------------------------------------------------------------------
 
-ROUTING = head() + """
+ROUTING = (
+    head()
+    + """
 stages: [a, b, c]
 nodes:
   src: {stage: a}
@@ -44,6 +45,7 @@ arcs:
 demands:
   d: {origin: src, sinks: [out], volume: 100}
 """
+)
 
 
 def test_routing_takes_the_cheapest_path(tmp_path):
@@ -59,7 +61,9 @@ def test_routing_takes_the_cheapest_path(tmp_path):
     assert kpi(out, "served", "d") == approx(100)
 
 
-SINK_CHOICE = head() + """
+SINK_CHOICE = (
+    head()
+    + """
 stages: [a, b, c]
 nodes:
   src: {stage: a}
@@ -73,6 +77,7 @@ arcs:
 demands:
   d: {origin: src, sinks: [near, far], volume: 40}
 """
+)
 
 
 def test_scenario_without_roles_solves():
@@ -96,7 +101,9 @@ def test_pass_through_at_an_intermediate_sink():
 
 # --- 2. work split across roles ------------------------------------------------------------------------
 
-ROLES = head() + """
+ROLES = (
+    head()
+    + """
 stages: [a, b]
 roles:
   senior: {cost_per_fte: 7000, hours_per_fte: 140}
@@ -113,6 +120,7 @@ arcs:
 demands:
   d: {origin: src, sinks: [team], volume: 300, min_quality: 0.96}
 """
+)
 
 
 def test_work_split_across_roles_for_quality():
@@ -132,7 +140,9 @@ def test_work_split_across_roles_for_quality():
 
 # --- 3. labour capacity with max_utilisation < 1 ----------------------------------------------------------
 
-UTILISATION = head() + """
+UTILISATION = (
+    head()
+    + """
 stages: [a, b]
 roles:
   tech: {cost_per_fte: 4000, hours_per_fte: 160}
@@ -149,6 +159,7 @@ arcs:
 demands:
   d: {origin: src, sinks: [team, vendor], volume: 100}
 """
+)
 
 
 def test_labour_capacity_with_max_utilisation():
@@ -166,7 +177,9 @@ def test_labour_capacity_with_max_utilisation():
 
 # --- 4. overtime ----------------------------------------------------------------------------------------
 
-OVERTIME = head() + """
+OVERTIME = (
+    head()
+    + """
 stages: [a, b]
 roles:
   tech: {cost_per_fte: 4200, hours_per_fte: 140, overtime: {max_hours_per_fte: 20, cost_per_hour: 40}}
@@ -184,6 +197,7 @@ arcs:
 demands:
   d: {origin: src, sinks: [team, vendor], volume: 900}
 """
+)
 
 
 def test_overtime_limit_binds_at_the_staff_maximum():
@@ -210,7 +224,9 @@ def test_overtime_counts_under_max_utilisation():
     assert staff(out, "hours_available", "team", "tech") == approx(640)
 
 
-OVERTIME_INTEGER = head() + """
+OVERTIME_INTEGER = (
+    head()
+    + """
 stages: [a, b]
 roles:
   tech: {cost_per_fte: 4200, hours_per_fte: 140, overtime: {max_hours_per_fte: 20, cost_per_hour: 40}}
@@ -225,6 +241,7 @@ demands:
   d: {origin: src, sinks: [team], volume: 705}
 solver: {integer_staff: true}
 """
+)
 
 
 def test_overtime_is_cheaper_than_a_whole_extra_fte():
@@ -242,7 +259,9 @@ def test_overtime_is_cheaper_than_a_whole_extra_fte():
 
 # --- 5. staff bounds -----------------------------------------------------------------------------------
 
-STAFF_BOUNDS = head() + """
+STAFF_BOUNDS = (
+    head()
+    + """
 stages: [a, b]
 roles:
   tech: {cost_per_fte: {cost}, hours_per_fte: 140}
@@ -259,11 +278,16 @@ arcs:
 demands:
   d: {origin: src, sinks: [team, vendor], volume: {volume}}
 """
+)
 
 
 def staff_bounds_case(cost, bounds, vendor, volume):
-    return (STAFF_BOUNDS.replace("{cost}", str(cost)).replace("{bounds}", bounds)
-            .replace("{vendor}", str(vendor)).replace("{volume}", str(volume)))
+    return (
+        STAFF_BOUNDS.replace("{cost}", str(cost))
+        .replace("{bounds}", bounds)
+        .replace("{vendor}", str(vendor))
+        .replace("{volume}", str(volume))
+    )
 
 
 def test_staff_min_forces_idle_cost():
@@ -297,7 +321,9 @@ def test_staff_max_forces_routing_to_a_dearer_vendor():
 
 # --- 6. node and arc capacity --------------------------------------------------------------------------
 
-CAPACITY = head() + """
+CAPACITY = (
+    head()
+    + """
 stages: [a, b]
 nodes:
   src: {stage: a}
@@ -311,6 +337,7 @@ arcs:
 demands:
   d: {origin: src, sinks: [cheap, mid, dear], volume: 100}
 """
+)
 
 
 def test_node_and_arc_capacity_bind():
@@ -327,7 +354,9 @@ def test_node_and_arc_capacity_bind():
 
 # --- 7. quality target --------------------------------------------------------------------------------
 
-QUALITY = head() + """
+QUALITY = (
+    head()
+    + """
 stages: [a, b, c]
 nodes:
   src: {stage: a}
@@ -341,15 +370,19 @@ arcs:
 demands:
   d: {origin: src, sinks: [good, poor], volume: 90, min_quality: 0.95}
 """
+)
 
 
-@pytest.mark.parametrize("prep, good, cost", [
-    # prep perfect: 0.01 f + 0.10 (1 - f) <= 0.05  =>  f = 5/9: good 50, poor 40: 1500 + 400 = 1900.
-    (1.0, 50, 1900),
-    # prep 0.98 uses 0.02 of the 0.05 budget (defects add up along the path):
-    # 0.02 + 0.01 f + 0.10 (1 - f) <= 0.05  =>  f = 7/9: good 70, poor 20: 2100 + 200 = 2300.
-    (0.98, 70, 2300),
-])
+@pytest.mark.parametrize(
+    "prep, good, cost",
+    [
+        # prep perfect: 0.01 f + 0.10 (1 - f) <= 0.05  =>  f = 5/9: good 50, poor 40: 1500 + 400 = 1900.
+        (1.0, 50, 1900),
+        # prep 0.98 uses 0.02 of the 0.05 budget (defects add up along the path):
+        # 0.02 + 0.01 f + 0.10 (1 - f) <= 0.05  =>  f = 7/9: good 70, poor 20: 2100 + 200 = 2300.
+        (0.98, 70, 2300),
+    ],
+)
 def test_quality_target_splits_good_and_poor(prep, good, cost):
     out = solve_text(QUALITY.replace("{prep}", str(prep)))
     assert out.objective == approx(cost)
@@ -361,7 +394,9 @@ def test_quality_target_splits_good_and_poor(prep, good, cost):
 
 # --- 8. response-time target --------------------------------------------------------------------------
 
-RESPONSE = head() + """
+RESPONSE = (
+    head()
+    + """
 stages: [a, b]
 nodes:
   src: {stage: a, wait_time: 2}
@@ -373,6 +408,7 @@ arcs:
 demands:
   d: {origin: src, sinks: [fast, slow], volume: 130, max_response_time: 12}
 """
+)
 
 
 def test_response_time_target_with_lead_and_wait_times():
@@ -389,7 +425,9 @@ def test_response_time_target_with_lead_and_wait_times():
 
 # --- 9. stock at a storable node ------------------------------------------------------------------------
 
-STOCK = head(periods=3) + """
+STOCK = (
+    head(periods=3)
+    + """
 stages: [a, b]
 nodes:
   src: {stage: a}
@@ -401,6 +439,7 @@ arcs:
 demands:
   d: {origin: src, sinks: [plant, vendor], volume: [30, 70, 40]}
 """
+)
 
 
 def test_stock_builds_ahead_of_a_peak():
@@ -420,7 +459,9 @@ def test_stock_builds_ahead_of_a_peak():
     assert binding(out, "node_capacity_limit", "node=plant", "P2")
 
 
-STOCK_TIME = head() + """
+STOCK_TIME = (
+    head()
+    + """
 stages: [a, b]
 roles:
   tech: {cost_per_fte: 1000, hours_per_fte: 100}
@@ -437,6 +478,7 @@ arcs:
 demands:
   d: {origin: src, sinks: [plant], volume: 150, max_response_time: 6}
 """
+)
 
 
 def test_storable_node_times_orders_with_its_own_processing_time():
@@ -451,7 +493,9 @@ def test_storable_node_times_orders_with_its_own_processing_time():
 
 # --- 10. backlog and unmet demand ----------------------------------------------------------------------
 
-BACKLOG = head(periods=2, period_length=100) + """
+BACKLOG = (
+    head(periods=2, period_length=100)
+    + """
 stages: [a, b]
 nodes:
   src: {stage: a}
@@ -463,6 +507,7 @@ arcs:
 demands:
   d: {origin: src, sinks: [plant, vendor], volume: [100, 20], backlog_cost: 5{target}}
 """
+)
 
 
 def test_backlog_carries_a_peak():
@@ -491,7 +536,9 @@ def test_backlog_limited_by_response_time():
     assert binding(out, "response_time_target", "demand=d", "P1")
 
 
-UNMET = head() + """
+UNMET = (
+    head()
+    + """
 stages: [a, b]
 nodes:
   src: {stage: a}
@@ -503,6 +550,7 @@ arcs:
 demands:
   d: {origin: src, sinks: [plant, vendor], volume: 100, unmet_penalty: 30, min_quality: 0.9}
 """
+)
 
 
 def test_unmet_penalty_cheaper_than_serving():
@@ -516,7 +564,9 @@ def test_unmet_penalty_cheaper_than_serving():
 
 # --- integer staffing ---------------------------------------------------------------------------------
 
-TINY = head(period_length=730) + """
+TINY = (
+    head(period_length=730)
+    + """
 stages: [market, service]
 roles:
   technician: {cost_per_fte: 5200, hours_per_fte: 140}
@@ -535,6 +585,7 @@ demands:
   repairs: {origin: call_centre, sinks: [service_team, vendor], volume: 1000, min_quality: 0.95,
             max_response_time: 24}
 """
+)
 
 
 def test_integer_staff_rounds_up(tmp_path):
@@ -556,7 +607,9 @@ def test_integer_staff_rounds_up(tmp_path):
 
 # --- infeasible cases -----------------------------------------------------------------------------------
 
-INFEASIBLE_QUALITY = head() + """
+INFEASIBLE_QUALITY = (
+    head()
+    + """
 stages: [a, b]
 nodes:
   src: {stage: a}
@@ -568,8 +621,11 @@ arcs:
 demands:
   d: {origin: src, sinks: [v1, v2], volume: 10, min_quality: 0.99}
 """
+)
 
-INFEASIBLE_CAPACITY = head() + """
+INFEASIBLE_CAPACITY = (
+    head()
+    + """
 stages: [a, b]
 nodes:
   src: {stage: a}
@@ -581,8 +637,11 @@ arcs:
 demands:
   d: {origin: src, sinks: [v1, v2], volume: 100}
 """
+)
 
-INFEASIBLE_TIME = head() + """
+INFEASIBLE_TIME = (
+    head()
+    + """
 stages: [a, b]
 nodes:
   src: {stage: a}
@@ -592,8 +651,11 @@ arcs:
 demands:
   d: {origin: src, sinks: [v1], volume: 10, max_response_time: 10}
 """
+)
 
-INFEASIBLE_STAFF = head() + """
+INFEASIBLE_STAFF = (
+    head()
+    + """
 stages: [a, b]
 roles:
   tech: {cost_per_fte: 1, hours_per_fte: 100}
@@ -605,10 +667,14 @@ arcs:
 demands:
   d: {origin: src, sinks: [team], volume: 201}
 """
+)
 
 
-@pytest.mark.parametrize("text", [INFEASIBLE_QUALITY, INFEASIBLE_CAPACITY, INFEASIBLE_TIME, INFEASIBLE_STAFF],
-                         ids=["quality", "capacity", "response_time", "staff_max"])
+@pytest.mark.parametrize(
+    "text",
+    [INFEASIBLE_QUALITY, INFEASIBLE_CAPACITY, INFEASIBLE_TIME, INFEASIBLE_STAFF],
+    ids=["quality", "capacity", "response_time", "staff_max"],
+)
 def test_infeasible_reports_status_and_no_tables(text):
     # quality: the best mode reaches 0.95 < 0.99; capacity: at most 30 + 50 = 80 < 100 units;
     # response time: every unit takes 1 + 10 = 11 > 10; staff: 2 FTE * 100 h = 200 h < 201 h.
@@ -620,7 +686,9 @@ def test_infeasible_reports_status_and_no_tables(text):
 
 # --- more interactions, each by hand -------------------------------------------------------------------
 
-QUALITY_UNMET = head() + """
+QUALITY_UNMET = (
+    head()
+    + """
 stages: [a, b]
 nodes:
   src: {stage: a}
@@ -632,22 +700,28 @@ arcs:
 demands:
   d: {origin: src, sinks: [good, poor], volume: 90, min_quality: 0.95, unmet_penalty: {penalty}}
 """
+)
 
 
-@pytest.mark.parametrize("penalty, cost, unmet", [
-    # Serving costs the quality mix 5/9 * 30 + 4/9 * 10 = 21.11 per unit (poor alone breaks the target,
-    # and the target is on served units): a penalty of 15 leaves all 90 unmet (1350) ...
-    (15, 1350, 90),
-    # ... a penalty of 25 serves them all at 1900.
-    (25, 1900, 0),
-])
+@pytest.mark.parametrize(
+    "penalty, cost, unmet",
+    [
+        # Serving costs the quality mix 5/9 * 30 + 4/9 * 10 = 21.11 per unit (poor alone breaks the target,
+        # and the target is on served units): a penalty of 15 leaves all 90 unmet (1350) ...
+        (15, 1350, 90),
+        # ... a penalty of 25 serves them all at 1900.
+        (25, 1900, 0),
+    ],
+)
 def test_quality_target_counts_served_units_only(penalty, cost, unmet):
     out = solve_text(QUALITY_UNMET.replace("{penalty}", str(penalty)))
     assert out.objective == approx(cost)
     assert kpi(out, "unmet", "d") == approx(unmet)
 
 
-FIRST_PERIOD_FREE = head(periods=2) + """
+FIRST_PERIOD_FREE = (
+    head(periods=2)
+    + """
 stages: [a, b]
 roles:
   tech: {cost_per_fte: 4200, hours_per_fte: 140, hire_cost: 1000, layoff_cost: 1000}
@@ -661,6 +735,7 @@ arcs:
 demands:
   d: {origin: src, sinks: [team, vendor], volume: [280, 560]}
 """
+)
 
 
 def test_first_period_staff_is_free_without_initial():
@@ -673,7 +748,9 @@ def test_first_period_staff_is_free_without_initial():
     assert staff(out, "hires", "team", "tech", "P2") == approx(2)
 
 
-STOCK_PER_DEMAND = head() + """
+STOCK_PER_DEMAND = (
+    head()
+    + """
 stages: [a, b]
 nodes:
   src: {stage: a}
@@ -684,6 +761,7 @@ demands:
   da: {origin: src, sinks: [plant], volume: 10}
   db: {origin: src, sinks: [plant], volume: 30}
 """
+)
 
 
 def test_stock_is_kept_per_demand():
@@ -695,7 +773,9 @@ def test_stock_is_kept_per_demand():
     assert units(out, "plant", demand="db") == approx(30)
 
 
-SHARED = head() + """
+SHARED = (
+    head()
+    + """
 stages: [a, b, c]
 roles:
   tech: {cost_per_fte: 4200, hours_per_fte: 140}
@@ -718,6 +798,7 @@ demands:
   da: {origin: o1, sinks: [near, far], volume: 100}
   db: {origin: o2, sinks: [near, far], volume: 250}
 """
+)
 
 
 def test_labour_and_arc_capacity_shared_by_demands_from_two_origins():
@@ -731,7 +812,9 @@ def test_labour_and_arc_capacity_shared_by_demands_from_two_origins():
     assert flow(out, "o1", "vendor") + flow(out, "o2", "vendor") == approx(70)
 
 
-STORABLE_ORIGIN = head() + """
+STORABLE_ORIGIN = (
+    head()
+    + """
 stages: [a, b]
 nodes:
   plant: {stage: a, processing_time: 4, wait_time: 1, stock: {holding_cost: 0}}
@@ -743,6 +826,7 @@ arcs:
 demands:
   d: {origin: plant, sinks: [fast, slow], volume: 90, max_response_time: 8}
 """
+)
 
 
 def test_response_time_at_a_storable_origin():
@@ -754,7 +838,9 @@ def test_response_time_at_a_storable_origin():
     assert kpi(out, "response_time", "d") == approx(8)
 
 
-FINAL_BACKLOG = head() + """
+FINAL_BACKLOG = (
+    head()
+    + """
 stages: [a, b]
 nodes:
   src: {stage: a}
@@ -766,6 +852,7 @@ arcs:
 demands:
   d: {origin: src, sinks: [plant, vendor], volume: 100, backlog_cost: 5, final_backlog: 25}
 """
+)
 
 
 def test_final_backlog_allowance():
@@ -777,7 +864,9 @@ def test_final_backlog_allowance():
     assert flow(out, "src", "vendor") == approx(15)
 
 
-STAGED = head() + """
+STAGED = (
+    head()
+    + """
 stages: [a, b, c]
 nodes:
   src: {stage: a}
@@ -794,6 +883,7 @@ demands:
   free: {origin: src, sinks: [out], volume: 10}
   direct: {origin: src, sinks: [out], volume: 10, stages: [a, c]}
 """
+)
 
 
 def test_demand_stages_restrict_the_path():
@@ -804,7 +894,9 @@ def test_demand_stages_restrict_the_path():
     assert flow(out, "src", "cheap", demand="free") == approx(10)
 
 
-MAKE_TO_ORDER = head() + """
+MAKE_TO_ORDER = (
+    head()
+    + """
 stages: [a, b]
 roles:
   worker: {cost_per_fte: 1000, hours_per_fte: 100}
@@ -822,6 +914,7 @@ demands:
   mts: {origin: src, sinks: [plant], volume: 10, max_response_time: {mts_target}}
   mto: {origin: src, sinks: [plant], volume: 10, max_response_time: {mto_target}}
 """
+)
 
 
 def test_stock_demands_limits_who_is_timed_as_filled_from_stock():
@@ -832,6 +925,9 @@ def test_stock_demands_limits_who_is_timed_as_filled_from_stock():
     assert kpi(out, "response_time", "mts") == approx(1)
     assert kpi(out, "response_time", "mto") == approx(20)
     # A 10 h promise is kept for the stocked demand but cannot be for the make-to-order one.
-    assert solve_text(MAKE_TO_ORDER.replace("{mts_target}", "10").replace("{mto_target}", "50")).objective == approx(200)
-    assert_no_tables(solve_text(MAKE_TO_ORDER.replace("{mts_target}", "50").replace("{mto_target}", "10"),
-                                expect="infeasible"))
+    assert solve_text(MAKE_TO_ORDER.replace("{mts_target}", "10").replace("{mto_target}", "50")).objective == approx(
+        200
+    )
+    assert_no_tables(
+        solve_text(MAKE_TO_ORDER.replace("{mts_target}", "50").replace("{mto_target}", "10"), expect="infeasible")
+    )

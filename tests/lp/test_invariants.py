@@ -104,6 +104,7 @@ def test_busy_scenario_holds_every_invariant(tmp_path):
 
 # --- marginal cost = finite difference of the objective ------------------------------------------------
 
+
 def volume_changed(text: str, demand: str, period: int, delta: float):
     """The scenario with `delta` more units of `demand` in the given period (0-based)."""
     data, _ = parse_yaml(text, "case.yaml")
@@ -148,8 +149,9 @@ def test_marginal_cost_is_the_finite_difference(name, text, demand, periods, han
         assert up == pytest.approx(down, rel=1e-6, abs=1e-6), f"{name} {label}: kink at the volume ({down}, {up})"
         if hand is not None and t == periods[0]:
             assert up == pytest.approx(hand, rel=1e-6, abs=1e-6), f"{name} {label}: slope {up}, by hand {hand}"
-        assert kpi(base, "marginal_cost", demand, label) == pytest.approx(up, rel=1e-6, abs=1e-6), \
+        assert kpi(base, "marginal_cost", demand, label) == pytest.approx(up, rel=1e-6, abs=1e-6), (
             f"{name} {label}: marginal_cost {kpi(base, 'marginal_cost', demand, label)} vs finite difference {up}"
+        )
 
 
 def test_marginal_cost_is_missing_for_integer_staff():
@@ -158,17 +160,21 @@ def test_marginal_cost_is_missing_for_integer_staff():
     assert out.tables["demand_kpis"].marginal_cost.isna().all()
 
 
-@pytest.mark.parametrize("table, column, row, delta", [
-    ("costs", "amount", 0, 1.0),  # costs no longer sum to the objective
-    ("demand_kpis", "served", 0, -5.0),  # volume not accounted for
-    ("flows", "units", 1, 10.0),  # flow not conserved
-    ("work", "units", 2, -10.0),  # processed != arriving
-    ("staffing", "fte", 0, -0.5),  # hours used above hours available
-    ("demand_kpis", "quality", 0, 0.01),  # quality not recomputed from the work table
-])
+@pytest.mark.parametrize(
+    "table, column, row, delta",
+    [
+        ("costs", "amount", 0, 1.0),  # costs no longer sum to the objective
+        ("demand_kpis", "served", 0, -5.0),  # volume not accounted for
+        ("flows", "units", 1, 10.0),  # flow not conserved
+        ("work", "units", 2, -10.0),  # processed != arriving
+        ("staffing", "fte", 0, -0.5),  # hours used above hours available
+        ("demand_kpis", "quality", 0, 0.01),  # quality not recomputed from the work table
+    ],
+)
 def test_the_invariant_checker_catches_a_corrupted_table(table, column, row, delta):
     # The checker itself is tested: one number changed in a correct solution must fail it.
     from helpers import check_invariants
+
     scenario = load_scenario(ROOT / "data" / "tiny.yaml")
     out = solve(scenario)
     out.tables = {name: frame.copy() for name, frame in out.tables.items()}

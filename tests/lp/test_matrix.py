@@ -83,9 +83,13 @@ def assert_same_lp(scenario, integer_staff: bool = False):
         assert np.array_equal(ours.row_at[name], theirs.row_at[name]), name
         assert matrix_model.blocks[name].labels.equals(block.labels), name
     # Same figures everywhere (no permutation: the same order).
-    for mine, pyomo in ((ours.cost, theirs.cost), (ours.col_lower, theirs.col_lower),
-                        (ours.col_upper, theirs.col_upper), (ours.row_lower, theirs.row_lower),
-                        (ours.row_upper, theirs.row_upper)):
+    for mine, pyomo in (
+        (ours.cost, theirs.cost),
+        (ours.col_lower, theirs.col_lower),
+        (ours.col_upper, theirs.col_upper),
+        (ours.row_lower, theirs.row_lower),
+        (ours.row_upper, theirs.row_upper),
+    ):
         np.testing.assert_allclose(mine, pyomo, rtol=1e-12, atol=0)
     assert np.array_equal(ours.integer, theirs.integer) and ours.offset == theirs.offset == 0.0
     a, b = ours.matrix.tocsc(), theirs.matrix.tocsc()

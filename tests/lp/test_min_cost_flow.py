@@ -29,8 +29,9 @@ def scenario(stages, nodes, arcs, demands, name="routing"):
     }
 
 
-def flow_network(nodes: dict, arcs: list, origin: str, sinks: list, volume: int,
-                 unmet_penalty: int | None = None) -> nx.DiGraph:
+def flow_network(
+    nodes: dict, arcs: list, origin: str, sinks: list, volume: int, unmet_penalty: int | None = None
+) -> nx.DiGraph:
     g = nx.DiGraph()
     for n, spec in nodes.items():
         attrs = {"weight": spec.get("unit_cost", 0)}
@@ -91,13 +92,13 @@ def test_single_demand_three_sinks_matches_networkx():
 def test_two_demands_share_arc_capacities():
     # 30 + 50 units from the same origin to the same sinks: one commodity of 80 units, the capacities
     # shared. (Each demand alone, 30 or 50, would be cheaper per unit: the sharing is what binds.)
-    demands = {"d1": {"origin": "o", "sinks": SINKS, "volume": 30},
-               "d2": {"origin": "o", "sinks": SINKS, "volume": 50}}
+    demands = {"d1": {"origin": "o", "sinks": SINKS, "volume": 30}, "d2": {"origin": "o", "sinks": SINKS, "volume": 50}}
     out = solve_data(scenario(STAGES, NODES, ARCS, demands))
     expected = nx.min_cost_flow_cost(flow_network(NODES, ARCS, "o", SINKS, 80))
     assert out.objective == pytest.approx(expected, rel=1e-6)
-    separately = (nx.min_cost_flow_cost(flow_network(NODES, ARCS, "o", SINKS, 30))
-                  + nx.min_cost_flow_cost(flow_network(NODES, ARCS, "o", SINKS, 50)))
+    separately = nx.min_cost_flow_cost(flow_network(NODES, ARCS, "o", SINKS, 30)) + nx.min_cost_flow_cost(
+        flow_network(NODES, ARCS, "o", SINKS, 50)
+    )
     assert separately < expected  # the shared capacities really bind in this case
     for arc in ARCS:
         if "capacity" in arc:
@@ -113,14 +114,18 @@ def test_volume_above_max_flow_matches_max_flow_min_cost():
     best = nx.max_flow_min_cost(network, ("o", "in"), SINK)
     cost = nx.cost_of_flow(network, best)
     volume, penalty = int(max_flow) + 25, 1000
-    out = solve_data(scenario(STAGES, NODES, ARCS, {"d1": {"origin": "o", "sinks": SINKS, "volume": volume,
-                                                           "unmet_penalty": penalty}}))
+    out = solve_data(
+        scenario(
+            STAGES, NODES, ARCS, {"d1": {"origin": "o", "sinks": SINKS, "volume": volume, "unmet_penalty": penalty}}
+        )
+    )
     assert out.objective == pytest.approx(cost + penalty * (volume - max_flow), rel=1e-6)
     assert kpi(out, "served", "d1") == pytest.approx(max_flow)
     assert kpi(out, "unmet", "d1") == pytest.approx(25)
 
 
 # --- random layered networks -------------------------------------------------------------------------
+
 
 def random_case(seed: int):
     rng = random.Random(seed)

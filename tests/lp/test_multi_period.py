@@ -22,9 +22,20 @@ PERIODS = ["P1", "P2", "P3"]
 # Plant: storable (holding 1 per unit-period), starts empty, must end with 10 in stock.
 # Vendor: 40 per unit, any amount. Demand 400, 900, 200; backlog 6 per unit-period, none left at the end.
 CASE = {
-    "cost_per_fte": 1000.0, "hours_per_fte": 100.0, "hours_per_unit": 1.0, "overtime_max": 20.0,
-    "overtime_cost": 12.0, "hire_cost": 200.0, "layoff_cost": 100.0, "staff_initial": 4.0, "staff_max": 5.0,
-    "holding_cost": 1.0, "stock_initial": 0.0, "stock_final": 10.0, "vendor_cost": 40.0, "backlog_cost": 6.0,
+    "cost_per_fte": 1000.0,
+    "hours_per_fte": 100.0,
+    "hours_per_unit": 1.0,
+    "overtime_max": 20.0,
+    "overtime_cost": 12.0,
+    "hire_cost": 200.0,
+    "layoff_cost": 100.0,
+    "staff_initial": 4.0,
+    "staff_max": 5.0,
+    "holding_cost": 1.0,
+    "stock_initial": 0.0,
+    "stock_final": 10.0,
+    "vendor_cost": 40.0,
+    "backlog_cost": 6.0,
     "volume": [400.0, 900.0, 200.0],
 }
 
@@ -79,8 +90,15 @@ class SmallLP:
     def solve(self, cost: list[float] | None = None, extra_le: list[tuple[dict, float]] = ()) -> object:
         a_eq, b_eq = self.matrix(self.eq)
         a_ub, b_ub = self.matrix(self.le + list(extra_le))
-        result = linprog(cost if cost is not None else self.cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
-                         bounds=self.bounds, method="highs")
+        result = linprog(
+            cost if cost is not None else self.cost,
+            A_ub=a_ub,
+            b_ub=b_ub,
+            A_eq=a_eq,
+            b_eq=b_eq,
+            bounds=self.bounds,
+            method="highs",
+        )
         assert result.status == 0, result.message
         return result
 
@@ -176,13 +194,33 @@ def test_independent_formulation_agrees_with_the_hand_calculation(reference):
     # The independent linprog formulation finds the same, and each decision is unique on its optimal face.
     lp, result = reference
     assert result.fun == pytest.approx(16700, rel=1e-9)
-    expected = {"sP1": 5, "hireP1": 1, "oP1": 100, "y_plantP1": 600, "kP1": 200, "sP2": 5, "hireP2": 0,
-                "oP2": 100, "y_plantP2": 600, "kP2": 0, "bP1": 0, "bP2": 100, "sP3": 3.1, "fireP3": 1.9,
-                "oP3": 0, "y_plantP3": 310, "kP3": 10, "y_vendorP1": 0, "y_vendorP2": 0, "y_vendorP3": 0}
+    expected = {
+        "sP1": 5,
+        "hireP1": 1,
+        "oP1": 100,
+        "y_plantP1": 600,
+        "kP1": 200,
+        "sP2": 5,
+        "hireP2": 0,
+        "oP2": 100,
+        "y_plantP2": 600,
+        "kP2": 0,
+        "bP1": 0,
+        "bP2": 100,
+        "sP3": 3.1,
+        "fireP3": 1.9,
+        "oP3": 0,
+        "y_plantP3": 310,
+        "kP3": 10,
+        "y_vendorP1": 0,
+        "y_vendorP2": 0,
+        "y_vendorP3": 0,
+    }
     for name, wanted in expected.items():
         low, high = lp.range_on_optimal_face(name, result.fun)
-        assert low == pytest.approx(wanted, abs=1e-4) and high == pytest.approx(wanted, abs=1e-4), \
+        assert low == pytest.approx(wanted, abs=1e-4) and high == pytest.approx(wanted, abs=1e-4), (
             f"{name}: [{low}, {high}] on the optimal face, expected {wanted}"
+        )
 
 
 def test_three_periods_objective(outcome, reference):
@@ -207,16 +245,21 @@ def test_three_periods_decisions(outcome):
     holding = {p: costs[(costs.category == "holding") & (costs.period == p)].amount.sum() for p in PERIODS}
     assert holding == {"P1": a(200), "P2": a(0), "P3": a(10)}  # k = 200, 0, 10 at 1 per unit
     by_category = costs.groupby("category").amount.sum()
-    assert by_category.to_dict() == a({"labour": 13100, "overtime": 2400, "hiring": 200, "layoffs": 190,
-                                       "holding": 210, "backlog": 600})
+    assert by_category.to_dict() == a(
+        {"labour": 13100, "overtime": 2400, "hiring": 200, "layoffs": 190, "holding": 210, "backlog": 600}
+    )
 
 
-@pytest.mark.parametrize("changes", [
-    {"vendor_cost": 14.0},  # the vendor undercuts backlogging (15) and P1 overtime stock (13 < 14: kept)
-    {"staff_max": 7.0, "hire_cost": 900.0},  # hiring dearer than idle capacity is worth
-    {"holding_cost": 5.0},  # stock dearer than backlog
-    {"staff_initial": 6.0, "staff_max": 6.0},  # layoffs early, then rehire or not
-], ids=["cheap_vendor", "dear_hiring", "dear_holding", "overstaffed"])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"vendor_cost": 14.0},  # the vendor undercuts backlogging (15) and P1 overtime stock (13 < 14: kept)
+        {"staff_max": 7.0, "hire_cost": 900.0},  # hiring dearer than idle capacity is worth
+        {"holding_cost": 5.0},  # stock dearer than backlog
+        {"staff_initial": 6.0, "staff_max": 6.0},  # layoffs early, then rehire or not
+    ],
+    ids=["cheap_vendor", "dear_hiring", "dear_holding", "overstaffed"],
+)
 def test_variants_match_the_independent_formulation(changes):
     # The same network with other figures: the model and the independent linprog formulation agree.
     case = {**CASE, **changes}

@@ -36,13 +36,16 @@ def rows(sets, block: str) -> int:
     return len(build_matrix(sets).blocks[block].labels)
 
 
-@pytest.mark.parametrize(("quality", "response", "quality_rows", "response_rows"), [
-    (0.95, 24, 1, 1),  # the shipped figures: both can bind
-    (0.92, 24, 0, 1),  # allowance 0.08 >= 0.07
-    (0.95, 40, 1, 0),  # 40 h >= 34 h
-    (0.93, 34, 1, 1),  # exactly the worst path: the worst path meets it with equality, so it stays
-    (0.9299, 34.01, 0, 0),  # just beyond the worst path: left out
-])
+@pytest.mark.parametrize(
+    ("quality", "response", "quality_rows", "response_rows"),
+    [
+        (0.95, 24, 1, 1),  # the shipped figures: both can bind
+        (0.92, 24, 0, 1),  # allowance 0.08 >= 0.07
+        (0.95, 40, 1, 0),  # 40 h >= 34 h
+        (0.93, 34, 1, 1),  # exactly the worst path: the worst path meets it with equality, so it stays
+        (0.9299, 34.01, 0, 0),  # just beyond the worst path: left out
+    ],
+)
 def test_rows_by_hand_on_tiny(quality, response, quality_rows, response_rows):
     sets = index_sets(tiny(min_quality=quality, max_response_time=response))
     assert (rows(sets, "quality_target"), rows(sets, "response_time_target")) == (quality_rows, response_rows)

@@ -40,6 +40,7 @@ INF = math.inf
 
 # --- the reference LP --------------------------------------------------------------------------------
 
+
 class LinearProgram:
     """Named variables and rows; rows are {column: coefficient} with a lower and an upper bound."""
 
@@ -50,8 +51,7 @@ class LinearProgram:
         self.integer: list[int] = []
         self.rows: list[tuple[str, dict[int, float], float, float]] = []
 
-    def var(self, key: tuple, cost: float = 0.0, lower: float = 0.0, upper: float = INF,
-            integer: bool = False) -> None:
+    def var(self, key: tuple, cost: float = 0.0, lower: float = 0.0, upper: float = INF, integer: bool = False) -> None:
         assert key not in self.columns, key
         self.columns[key] = len(self.cost)
         self.cost.append(cost)
@@ -93,8 +93,16 @@ class LinearProgram:
 
         a_ub, b_ub = matrix(ub, b_ub)
         a_eq, b_eq = matrix(eq, b_eq)
-        result = linprog(np.array(self.cost), A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=self.bounds,
-                         integrality=np.array(self.integer) if any(self.integer) else None, method="highs")
+        result = linprog(
+            np.array(self.cost),
+            A_ub=a_ub,
+            b_ub=b_ub,
+            A_eq=a_eq,
+            b_eq=b_eq,
+            bounds=self.bounds,
+            integrality=np.array(self.integer) if any(self.integer) else None,
+            method="highs",
+        )
         status = {0: "optimal", 2: "infeasible", 3: "unbounded"}.get(result.status, "error")
         return status, (float(result.fun) if status == "optimal" else None)
 
@@ -138,11 +146,17 @@ def modes_of(scenario: Scenario, n: str) -> list[Mode]:
     node = scenario.nodes[n]
     if not node.work:
         return [Mode(n, None, 0.0, node.quality, node.processing_time, node.unit_cost)]
-    return [Mode(r, r, w.hours_per_unit,
-                 node.quality if w.quality is None else w.quality,
-                 node.processing_time if w.processing_time is None else w.processing_time,
-                 node.unit_cost if w.unit_cost is None else w.unit_cost)
-            for r, w in node.work.items()]
+    return [
+        Mode(
+            r,
+            r,
+            w.hours_per_unit,
+            node.quality if w.quality is None else w.quality,
+            node.processing_time if w.processing_time is None else w.processing_time,
+            node.unit_cost if w.unit_cost is None else w.unit_cost,
+        )
+        for r, w in node.work.items()
+    ]
 
 
 def paths(scenario: Scenario, d: str) -> tuple[set[str], list]:
@@ -393,15 +407,18 @@ def reference_lp(scenario: Scenario) -> tuple[str, float | None]:
 
 # --- comparing ---------------------------------------------------------------------------------------
 
+
 def assert_same_optimum(scenario: Scenario) -> tuple[str, float | None]:
     ours_status, ours = reference_lp(scenario)
     outcome = optimise(scenario)
     theirs_status, theirs = outcome.status, outcome.objective
     assert theirs_status == ours_status, (
-        f"{scenario.name}: project {theirs_status} ({outcome.message}) vs reference {ours_status}")
+        f"{scenario.name}: project {theirs_status} ({outcome.message}) vs reference {ours_status}"
+    )
     if ours_status == "optimal":
         assert theirs == pytest.approx(ours, rel=REL), (
-            f"{scenario.name}: project {theirs!r} vs reference {ours!r} (diff {theirs - ours:+.6g})")
+            f"{scenario.name}: project {theirs!r} vs reference {ours!r} (diff {theirs - ours:+.6g})"
+        )
     return ours_status, ours
 
 
@@ -418,10 +435,26 @@ def test_shipped_scenarios(name):
 
 
 SIZES = [
-    Size(1, 3, 1, 0), Size(1, 5, 2, 1), Size(1, 8, 3, 2), Size(2, 3, 3, 3), Size(2, 6, 1, 4),
-    Size(2, 10, 2, 5), Size(2, 14, 3, 6), Size(3, 4, 2, 7), Size(3, 9, 3, 8), Size(3, 12, 1, 9),
-    Size(3, 18, 3, 10), Size(3, 25, 2, 11), Size(4, 5, 3, 12), Size(4, 10, 2, 13), Size(4, 15, 3, 14),
-    Size(4, 20, 1, 15), Size(4, 25, 3, 16), Size(2, 25, 3, 17), Size(1, 20, 3, 18), Size(4, 12, 3, 19),
+    Size(1, 3, 1, 0),
+    Size(1, 5, 2, 1),
+    Size(1, 8, 3, 2),
+    Size(2, 3, 3, 3),
+    Size(2, 6, 1, 4),
+    Size(2, 10, 2, 5),
+    Size(2, 14, 3, 6),
+    Size(3, 4, 2, 7),
+    Size(3, 9, 3, 8),
+    Size(3, 12, 1, 9),
+    Size(3, 18, 3, 10),
+    Size(3, 25, 2, 11),
+    Size(4, 5, 3, 12),
+    Size(4, 10, 2, 13),
+    Size(4, 15, 3, 14),
+    Size(4, 20, 1, 15),
+    Size(4, 25, 3, 16),
+    Size(2, 25, 3, 17),
+    Size(1, 20, 3, 18),
+    Size(4, 12, 3, 19),
 ]
 
 
@@ -432,6 +465,7 @@ def test_generated_scenarios(size, tmp_path):
 
 
 # --- variants that make families bind -----------------------------------------------------------------
+
 
 def best_path_figures(scenario: Scenario, d: str) -> tuple[float, float]:
     """(fewest defects, shortest time) over d's paths, each minimised on its own, with the best mode
@@ -475,6 +509,7 @@ def tight_quality(factor: float):
         for d, dem in data["demands"].items():
             defects, _ = best_path_figures(scenario, d)
             dem["min_quality"] = round(1.0 - defects * factor, 6)
+
     return change
 
 
@@ -483,6 +518,7 @@ def tight_response(factor: float):
         for d, dem in data["demands"].items():
             _, time = best_path_figures(scenario, d)
             dem["max_response_time"] = round(time * factor, 4)
+
     return change
 
 
@@ -491,6 +527,7 @@ def cut_vendors(share: float):
         for node in data["nodes"].values():
             if not node.get("work"):
                 node["capacity"] = round(node["capacity"] * share, 1)
+
     return change
 
 
@@ -503,6 +540,7 @@ def shrink_staff(maximum: float):
                 staff["min"] = min(staff.get("min", 0), maximum)
                 if "initial" in staff:
                     staff["initial"] = min(staff["initial"], maximum)
+
     return change
 
 
@@ -521,9 +559,12 @@ def stock_everywhere(data, scenario):
         users = sorted(d for d in scenario.demands if n in paths(scenario, d)[0])
         stocked = users[::2]
         node["processing_time"] = 5  # the node's own time (pick from stock) differs from its modes'
-        node["stock"] = {"demands": stocked, "holding_cost": 1.5,
-                         "initial": {d: 10 + 5 * j for j, d in enumerate(stocked)},
-                         "final_min": {d: 8 for d in stocked}}
+        node["stock"] = {
+            "demands": stocked,
+            "holding_cost": 1.5,
+            "initial": {d: 10 + 5 * j for j, d in enumerate(stocked)},
+            "final_min": {d: 8 for d in stocked},
+        }
     for arc in data["arcs"]:
         if arc["to"].startswith("manufacturing"):
             arc["capacity"] = 300
@@ -566,4 +607,5 @@ def test_combined_tightening_on_one_scenario(tmp_path):
         tight_quality(1.3)(data, scenario)
         tight_response(1.3)(data, scenario)
         cut_vendors(0.3)(data, scenario)
+
     assert_same_optimum(tightened(Size(3, 10, 3, 31), tmp_path, change))

@@ -63,8 +63,7 @@ def test_bad_file_is_refused(path: Path):
     line = int(expected["line"][0]) if expected["line"] else None
     if field is not None or line is not None:
         matching = [
-            p for p in error.problems
-            if (field is None or p.path == field) and (line is None or p.line == line)
+            p for p in error.problems if (field is None or p.path == field) and (line is None or p.line == line)
         ]
         seen = "\n".join(f"  {p.path or '(top level)'} at line {p.line}: {p.message}" for p in error.problems)
         assert matching, f"no problem at field={field!r} line={line}; problems:\n{seen}"

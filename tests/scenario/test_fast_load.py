@@ -25,8 +25,9 @@ from model.scenario.fastyaml import NotPlain, fast_plain
 from model.scenario.loader import SourceMap, parse_yaml, validate_data
 
 ROOT = Path(__file__).resolve().parents[2]
-YAML_FILES = sorted(p for folder in ("data", "tests") for pattern in ("*.yaml", "*.yml")
-                    for p in (ROOT / folder).rglob(pattern))
+YAML_FILES = sorted(
+    p for folder in ("data", "tests") for pattern in ("*.yaml", "*.yml") for p in (ROOT / folder).rglob(pattern)
+)
 BAD = sorted((ROOT / "tests" / "scenario" / "bad").glob("*.yaml"))
 
 
@@ -99,8 +100,12 @@ def inline_documents() -> list[tuple[str, str]]:
         if path.name == Path(__file__).name:  # this file's own cases are tested one by one
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and ":" in node.value \
-                    and "\n" in node.value:
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and ":" in node.value
+                and "\n" in node.value
+            ):
                 text = textwrap.dedent(node.value)
                 try:
                     if isinstance(round_trip(text)[0], dict):
@@ -131,18 +136,57 @@ def test_a_generated_scenario_reads_fast_and_the_same(tmp_path: Path):
 
 SCALARS = [
     # text, what the round-trip reading gives (YAML 1.2: no yes/on booleans, no 0-octal, no sexagesimal)
-    ("yes", "yes"), ("no", "no"), ("on", "on"), ("off", "off"), ("y", "y"), ("Yes", "Yes"),
-    ("true", True), ("True", True), ("FALSE", False), ("tRue", "tRue"),
-    ("0o17", 15), ("017", 17), ("0x1F", 31), ("0b101", 5), ("1_000", 1000), ("-0", 0), ("+5", 5),
-    ("1:30", "1:30"), ("190:20:30", "190:20:30"), ("-1:30", "-1:30"),
-    ("2026-01-01", datetime.date(2026, 1, 1)), ("2026-1-5", "2026-1-5"),
-    ("2026-01-01 10:00:00", datetime.datetime(2026, 1, 1, 10, 0)), ("'2026-01-01'", "2026-01-01"),
-    (".inf", float("inf")), ("-.inf", float("-inf")), (".Inf", float("inf")),
-    ("~", None), ("null", None), ("Null", None), ("", None), ("''", ""),
-    ("1e3", 1000.0), ("1E3", 1000.0), ("1.", 1.0), (".5", 0.5), ("-0.0", -0.0), ("1_000.5", 1000.5),
-    ("00.5", 0.5), ("12e", "12e"), ("3.14.15", "3.14.15"), ("0X1F", "0X1F"), ("08", 8), ("0o8", "0o8"),
-    ("'0o17'", "0o17"), ('"1e3"', "1e3"), ("50%", "50%"), ("x & y", "x & y"), ('"*1.2"', "*1.2"),
-    ("123456789012345678901234567890", 123456789012345678901234567890), ("1e400", float("inf")),
+    ("yes", "yes"),
+    ("no", "no"),
+    ("on", "on"),
+    ("off", "off"),
+    ("y", "y"),
+    ("Yes", "Yes"),
+    ("true", True),
+    ("True", True),
+    ("FALSE", False),
+    ("tRue", "tRue"),
+    ("0o17", 15),
+    ("017", 17),
+    ("0x1F", 31),
+    ("0b101", 5),
+    ("1_000", 1000),
+    ("-0", 0),
+    ("+5", 5),
+    ("1:30", "1:30"),
+    ("190:20:30", "190:20:30"),
+    ("-1:30", "-1:30"),
+    ("2026-01-01", datetime.date(2026, 1, 1)),
+    ("2026-1-5", "2026-1-5"),
+    ("2026-01-01 10:00:00", datetime.datetime(2026, 1, 1, 10, 0)),
+    ("'2026-01-01'", "2026-01-01"),
+    (".inf", float("inf")),
+    ("-.inf", float("-inf")),
+    (".Inf", float("inf")),
+    ("~", None),
+    ("null", None),
+    ("Null", None),
+    ("", None),
+    ("''", ""),
+    ("1e3", 1000.0),
+    ("1E3", 1000.0),
+    ("1.", 1.0),
+    (".5", 0.5),
+    ("-0.0", -0.0),
+    ("1_000.5", 1000.5),
+    ("00.5", 0.5),
+    ("12e", "12e"),
+    ("3.14.15", "3.14.15"),
+    ("0X1F", "0X1F"),
+    ("08", 8),
+    ("0o8", "0o8"),
+    ("'0o17'", "0o17"),
+    ('"1e3"', "1e3"),
+    ("50%", "50%"),
+    ("x & y", "x & y"),
+    ('"*1.2"', "*1.2"),
+    ("123456789012345678901234567890", 123456789012345678901234567890),
+    ("1e400", float("inf")),
 ]
 
 
@@ -153,15 +197,34 @@ def test_yaml_1_2_scalars_read_the_same(text: str, value: Any):
     assert typed(parse_yaml(document, "case.yaml")[0]["a"]) == typed(value)
 
 
-@pytest.mark.parametrize("text", [".nan", ".NaN", "2026-01-01T10:00:00Z", "2026-01-01 10:00:00 +01:00",
-                                  "2026-13-45", "=", "<<", "0b", "0x_"])
+@pytest.mark.parametrize(
+    "text", [".nan", ".NaN", "2026-01-01T10:00:00Z", "2026-01-01 10:00:00 +01:00", "2026-13-45", "=", "<<", "0b", "0x_"]
+)
 def test_scalars_the_fast_reading_leaves_to_the_round_trip_parser(text: str):
     assert_same_reading(f"a: {text}\n")
 
 
-KEYS = ["1: a\n", "-5: a\n", "+5: a\n", "0: a\n", "01: a\n", "1_0: a\n", "0x1F: a\n", "1.5: a\n",
-        ".inf: a\n", "true: a\n", "no: a\n", "null: a\n", "~: a\nx: 1\n", "2026-01-01: a\n",
-        "2026-01-01 10:00:00: a\n", "'2': a\n", "? [a, b]\n: c\n", "? a\n: b\n? c\n", "=: a\n"]
+KEYS = [
+    "1: a\n",
+    "-5: a\n",
+    "+5: a\n",
+    "0: a\n",
+    "01: a\n",
+    "1_0: a\n",
+    "0x1F: a\n",
+    "1.5: a\n",
+    ".inf: a\n",
+    "true: a\n",
+    "no: a\n",
+    "null: a\n",
+    "~: a\nx: 1\n",
+    "2026-01-01: a\n",
+    "2026-01-01 10:00:00: a\n",
+    "'2': a\n",
+    "? [a, b]\n: c\n",
+    "? a\n: b\n? c\n",
+    "=: a\n",
+]
 
 
 @pytest.mark.parametrize("text", KEYS)
@@ -180,12 +243,12 @@ DOCUMENTS = {
     "literal blocks": ("a: |\n  one\n   two\n\nb: |-\n  x\n\n\nc: |+\n  y\n\n\nd: |2\n    four\n", True),
     "folded blocks": ("a: >\n  folded\n  text\n\n  para\n    more\n  back\n\nb: >-\n  x\n  y\nc: >+\n  z\n\n", True),
     "multi-line plain": ("a: one\n  two\n\n  three\nb: [x\n  y, z]\n", True),
-    "quoted": ('a: "\\u00e9 \\x41 \\N \\_ \\L \\P \\/ \\0 \\e"\nb: \'it\'\'s\'\nc: "x\n  y\n\n  z"\n', True),
+    "quoted": ("a: \"\\u00e9 \\x41 \\N \\_ \\L \\P \\/ \\0 \\e\"\nb: 'it''s'\nc: \"x\n  y\n\n  z\"\n", True),
     "CRLF": ("a: 1\r\nb: |\r\n  x\r\n  y\r\nc: >\r\n  p\r\n  q\r\n", True),
     "CR": ("a: 1\rb: 2\r", True),
-    "flow": ("a: {b:1}\nc: [d:e]\nf: {\"g\":1}\nh: {b, c: 1}\ni: [e: 1]\nj: {k: 1,}\n", True),
+    "flow": ('a: {b:1}\nc: [d:e]\nf: {"g":1}\nh: {b, c: 1}\ni: [e: 1]\nj: {k: 1,}\n', True),
     "comments and urls": ("a: http://x.y/z?q=1#f\nb: a:b\nc: a #b\nd: a#b\ne: 'b'#c\n", True),
-    "unicode": ("naïve: café\nkey: 日本\nemoji: \"😀\"\nsp: x\u00a0y\n", True),
+    "unicode": ('naïve: café\nkey: 日本\nemoji: "😀"\nsp: x\u00a0y\n', True),
     "anchored list": ("s: &s [a, b]\nt: *s\nu: {v: *s}\n", True),
     "anchored scalars": ("a: &i 5\nb: *i\nc: &f 1.5\nd: *f\ne: &s text\nf: *s\ng: &n\nh: *n\n", True),
     "anchored mapping": ("base: &b {x: 1, y: [2]}\nother: *b\nboth: [*b, *b]\n", True),
@@ -229,8 +292,10 @@ def test_documents_read_the_same(name: str):
 # ---- the same errors and the same lines --------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, line", [("a: 1\nb: 2\na: 3\n", 3), ("x: {a: 1, a: 2}\n", 1),
-                                        ("- a: 1\n  b: 2\n  a: 3\n", 3), ("true: 1\n1: 2\n", 2)])
+@pytest.mark.parametrize(
+    "text, line",
+    [("a: 1\nb: 2\na: 3\n", 3), ("x: {a: 1, a: 2}\n", 1), ("- a: 1\n  b: 2\n  a: 3\n", 3), ("true: 1\n1: 2\n", 2)],
+)
 def test_a_duplicate_key_is_refused_at_its_line(text: str, line: int):
     with pytest.raises(NotPlain):
         fast_plain(text)
@@ -289,7 +354,9 @@ def test_a_schema_error_names_the_file_line_and_field_as_before(tmp_path: Path):
     problems = caught.value.problems
     assert problems == eager_problems(path)
     assert [(p.line, p.path) for p in problems] == [
-        (7, "roles.technician.cost_per_fte"), (13, "nodes.team.work.technician.wait_tme")]
+        (7, "roles.technician.cost_per_fte"),
+        (13, "nodes.team.work.technician.wait_tme"),
+    ]
     assert all(p.file == str(path) for p in problems)
 
 

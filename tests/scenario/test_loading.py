@@ -165,8 +165,9 @@ def test_single_volume_repeats(tmp_path):
 
 
 def test_volume_list_is_kept(tmp_path):
-    text = (DEFAULTS.replace("  period_length: 730\n", "  period_length: 730\n  periods: 3\n")
-            .replace("volume: 1000", "volume: [900, 950, 1200]"))
+    text = DEFAULTS.replace("  period_length: 730\n", "  period_length: 730\n  periods: 3\n").replace(
+        "volume: 1000", "volume: [900, 950, 1200]"
+    )
     scenario = load_scenario(write(tmp_path, text))
     assert scenario.demands["repairs"].volumes(3) == [900, 950, 1200]
 
@@ -244,8 +245,13 @@ def test_unknown_field_suggests_the_closest(tmp_path):
 
 
 def test_unknown_field_with_nothing_close_lists_the_allowed(tmp_path):
-    path = write(tmp_path, DEFAULTS.replace("  technician: {cost_per_fte: 5200, hours_per_fte: 140}",
-                                            "  technician: {cost_per_fte: 5200, hours_per_fte: 140, zzz: 1}"))
+    path = write(
+        tmp_path,
+        DEFAULTS.replace(
+            "  technician: {cost_per_fte: 5200, hours_per_fte: 140}",
+            "  technician: {cost_per_fte: 5200, hours_per_fte: 140, zzz: 1}",
+        ),
+    )
     (problem,) = refusal(path).problems
     assert problem.path == "roles.technician.zzz"
     assert "cost_per_fte" in problem.hint and "hours_per_fte" in problem.hint
@@ -321,7 +327,9 @@ def test_a_file_that_is_not_utf8_is_a_located_problem(tmp_path):
 
 
 def test_a_mapping_made_only_of_a_merge_key_loads(tmp_path):
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
         scenario: {name: m, currency: EUR, period_length: 730}
         stages: [market, service]
         nodes:
@@ -330,5 +338,6 @@ def test_a_mapping_made_only_of_a_merge_key_loads(tmp_path):
             <<: *centre
         demands:
           d: {origin: call_centre, sinks: [call_centre], volume: 1}
-    """)
+    """,
+    )
     assert load_scenario(path).nodes["other_centre"].stage == "market"

@@ -59,19 +59,28 @@ def folder(tmp_path: Path) -> Path:
 # ---- operators ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("3600", 3600), ("=3600", 3600), ("3600.5", 3600.5),
-    ("*1.05", 3570),   # 3400 x 1.05
-    ("/4", 850),       # 3400 / 4
-    ("+5", 3405), ("-3", 3397),
-    ("+5%", 3570),     # 3400 + 170
-    ("-3%", 3298),     # 3400 - 102
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("3600", 3600),
+        ("=3600", 3600),
+        ("3600.5", 3600.5),
+        ("*1.05", 3570),  # 3400 x 1.05
+        ("/4", 850),  # 3400 / 4
+        ("+5", 3405),
+        ("-3", 3397),
+        ("+5%", 3570),  # 3400 + 170
+        ("-3%", 3298),  # 3400 - 102
+    ],
+)
 def test_each_operator_on_a_number(base, value, expected):
     data, changes = apply(base, f"roles.technician.cost_per_fte={value}")
     assert data["roles"]["technician"]["cost_per_fte"] == expected
-    assert changes == [Change("roles.technician.cost_per_fte", 3400, expected, "roles.technician.cost_per_fte",
-                              "--set", changes[0].value)]
+    assert changes == [
+        Change(
+            "roles.technician.cost_per_fte", 3400, expected, "roles.technician.cost_per_fte", "--set", changes[0].value
+        )
+    ]
 
 
 def test_arithmetic_is_decimal_as_by_hand(base):
@@ -196,13 +205,16 @@ def test_text_is_not_a_number_to_change(base):
     assert "holds the text 'service', not a number" in problem.message
 
 
-@pytest.mark.parametrize(("pattern", "suggestion"), [
-    ("roles.technican.cost_per_fte", "roles.technician.cost_per_fte"),   # a misspelt name
-    ("nodes.team.capacty", "nodes.team.capacity"),                        # a misspelt (absent) field
-    ("arcs.desk->vendr.cost", "arcs.desk->vendor.cost"),                  # a misspelt arc
-    ("demands.*.max_respons_time", "demands.*.max_response_time"),        # behind a wildcard
-    ("rols.technican.cost_per_fte", "roles.technician.cost_per_fte"),     # two mistakes
-])
+@pytest.mark.parametrize(
+    ("pattern", "suggestion"),
+    [
+        ("roles.technican.cost_per_fte", "roles.technician.cost_per_fte"),  # a misspelt name
+        ("nodes.team.capacty", "nodes.team.capacity"),  # a misspelt (absent) field
+        ("arcs.desk->vendr.cost", "arcs.desk->vendor.cost"),  # a misspelt arc
+        ("demands.*.max_respons_time", "demands.*.max_response_time"),  # behind a wildcard
+        ("rols.technican.cost_per_fte", "roles.technician.cost_per_fte"),  # two mistakes
+    ],
+)
 def test_an_unmatched_pattern_names_the_closest_valid_path(base, pattern, suggestion):
     problem = refusal(base, f"{pattern}=5").problems[0]
     assert problem.file == "--set" and problem.path == pattern
@@ -232,8 +244,11 @@ def test_removing_a_node_removes_its_arcs_and_its_place_in_sinks(base):
     assert list(data["nodes"]) == ["desk", "team", "vendor"]
     assert [(a["from"], a["to"]) for a in data["arcs"]] == [("desk", "team"), ("desk", "vendor")]
     assert data["demands"]["filters"]["sinks"] == ["team"]
-    assert [(c.path, c.new) for c in changes] == [("nodes.partner", None), ("arcs.desk->partner", None),
-                                                  ("demands.filters.sinks", ["team"])]
+    assert [(c.path, c.new) for c in changes] == [
+        ("nodes.partner", None),
+        ("arcs.desk->partner", None),
+        ("demands.filters.sinks", ["team"]),
+    ]
     assert all(c.override == "nodes.partner" and c.value == "removed" for c in changes)
     validate_data(data, parse_yaml(BASE.read_text(), str(BASE))[1])  # still a valid scenario
 
@@ -258,20 +273,23 @@ def test_removal_with_a_wildcard(base):
 def test_a_demand_left_without_sinks_is_named(base):
     error = refusal(base, removals=("nodes.team", "nodes.vendor"))
     assert [p.message for p in error.problems] == [
-        "demand 'repairs' is left without a path: its last sink, 'vendor', was removed"]
+        "demand 'repairs' is left without a path: its last sink, 'vendor', was removed"
+    ]
     assert error.problems[0].path == "nodes.vendor"  # the removal that emptied the list
     data = copy.deepcopy(base)
     data["demands"]["repairs"]["sinks"] = ["vendor", "partner"]
     error = refusal(data, removals=("nodes.*r",))  # both at once
     assert [p.message for p in error.problems] == [
-        "demand 'repairs' is left without a path: all its sinks (vendor, partner) were removed"]
+        "demand 'repairs' is left without a path: all its sinks (vendor, partner) were removed"
+    ]
 
 
 def test_a_demand_whose_origin_is_removed_is_named(base):
     error = refusal(base, removals=("nodes.desk",))
     assert sorted(p.message for p in error.problems) == [
         "demand 'filters' is left without a path: its origin 'desk' was removed",
-        "demand 'repairs' is left without a path: its origin 'desk' was removed"]
+        "demand 'repairs' is left without a path: its origin 'desk' was removed",
+    ]
 
 
 def test_removing_the_demand_too_settles_it(base):
@@ -280,10 +298,14 @@ def test_removing_the_demand_too_settles_it(base):
 
 
 def test_a_demand_cut_off_by_a_removed_arc_is_named_by_validation(folder):
-    path = write(folder, "cut.yaml", """
+    path = write(
+        folder,
+        "cut.yaml",
+        """
         extends: base.yaml
         remove: [arcs.desk->vendor]
-        """)
+        """,
+    )
     with pytest.raises(ScenarioError) as caught:
         resolve(path)
     problem = caught.value.problems[0]
@@ -315,8 +337,13 @@ def apply_overrides_error(data: dict, removal: Removal):
 
 def test_apply_overrides_never_modifies_its_input(base):
     before = copy.deepcopy(base)
-    data, _ = apply(base, "roles.*.cost_per_fte=*2", "demands.repairs.volume=+1", "solver.time_limit=5",
-                    removals=("nodes.partner", "demands.filters"))
+    data, _ = apply(
+        base,
+        "roles.*.cost_per_fte=*2",
+        "demands.repairs.volume=+1",
+        "solver.time_limit=5",
+        removals=("nodes.partner", "demands.filters"),
+    )
     assert base == before
     assert data != before
     assert data["stages"] is base["stages"]  # what did not change is shared, not copied
@@ -352,18 +379,25 @@ def test_a_chain_of_extends_applies_the_deepest_first_then_the_command_line():
     resolved = resolve(FOLDER / "chain.yaml", ["roles.technician.cost_per_fte=*2"])
     assert resolved.scenario.roles["technician"].cost_per_fte == 7200  # (3400 x 1.05 + 30) x 2
     assert [c.origin.rsplit("/", 1)[-1] for c in resolved.changes if c.path == "roles.technician.cost_per_fte"] == [
-        "whatif.yaml:4", "chain.yaml:4", "--set"]
+        "whatif.yaml:4",
+        "chain.yaml:4",
+        "--set",
+    ]
     assert list(resolved.inputs) == ["chain.yaml", "whatif.yaml", "base.yaml"]
 
 
 def test_signed_numbers_in_a_set_file_are_changes(folder):
-    path = write(folder, "signed.yaml", """
+    path = write(
+        folder,
+        "signed.yaml",
+        """
         extends: base.yaml
         set:
           roles.technician.cost_per_fte: +5
           roles.junior.cost_per_fte: -3
           nodes.vendor.capacity: 450
-        """)
+        """,
+    )
     scenario = resolve(path).scenario
     assert scenario.roles["technician"].cost_per_fte == 3405
     assert scenario.roles["junior"].cost_per_fte == 2997
@@ -371,11 +405,15 @@ def test_signed_numbers_in_a_set_file_are_changes(folder):
 
 
 def test_an_unquoted_star_gets_a_hint_to_quote_it(folder):
-    path = write(folder, "star.yaml", """
+    path = write(
+        folder,
+        "star.yaml",
+        """
         extends: base.yaml
         set:
           roles.technician.cost_per_fte: *1.2
-        """)
+        """,
+    )
     with pytest.raises(ScenarioError) as caught:
         resolve(path)
     assert caught.value.problems[0].line == 3
@@ -383,12 +421,16 @@ def test_an_unquoted_star_gets_a_hint_to_quote_it(folder):
 
 
 def test_an_unmatched_path_in_a_file_names_its_file_and_line(folder):
-    path = write(folder, "typo.yaml", """
+    path = write(
+        folder,
+        "typo.yaml",
+        """
         extends: base.yaml
         set:
           demands.filters.volume: "+10%"
           roles.technican.cost_per_fte: "+5%"
-        """)
+        """,
+    )
     with pytest.raises(ScenarioError) as caught:
         resolve(path)
     [problem] = caught.value.problems
@@ -397,10 +439,14 @@ def test_an_unmatched_path_in_a_file_names_its_file_and_line(folder):
 
 
 def test_extends_outside_the_folder_is_refused(folder):
-    path = write(folder, "sub/escape.yaml", """
+    path = write(
+        folder,
+        "sub/escape.yaml",
+        """
         # escapes its folder
         extends: ../base.yaml
-        """)
+        """,
+    )
     with pytest.raises(ScenarioError) as caught:
         resolve(path)
     [problem] = caught.value.problems
@@ -428,10 +474,13 @@ def test_a_base_in_a_subfolder_is_found_relative_to_the_file(folder):
     assert list(resolved.inputs) == ["deep.yaml", "bases/base.yaml"]
 
 
-@pytest.mark.parametrize("files", [
-    {"self.yaml": "extends: self.yaml\n"},
-    {"self.yaml": "extends: other.yaml\n", "other.yaml": "extends: self.yaml\n"},
-])
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"self.yaml": "extends: self.yaml\n"},
+        {"self.yaml": "extends: other.yaml\n", "other.yaml": "extends: self.yaml\n"},
+    ],
+)
 def test_an_extends_cycle_is_refused(folder, files):
     for name, text in files.items():
         write(folder, name, text)
@@ -448,11 +497,15 @@ def test_a_missing_base_is_named(folder):
 
 
 def test_an_override_file_holds_only_extends_set_and_remove(folder):
-    path = write(folder, "mixed.yaml", """
+    path = write(
+        folder,
+        "mixed.yaml",
+        """
         extends: base.yaml
         stages: [market, service]
         remove: nodes.partner
-        """)
+        """,
+    )
     with pytest.raises(ScenarioError) as caught:
         resolve(path)
     messages = {p.line: p.message for p in caught.value.problems}
@@ -463,11 +516,15 @@ def test_an_override_file_holds_only_extends_set_and_remove(folder):
 
 
 def test_a_validation_problem_at_an_overridden_field_names_the_override(folder):
-    path = write(folder, "negative.yaml", """
+    path = write(
+        folder,
+        "negative.yaml",
+        """
         extends: base.yaml
         set:
           roles.technician.cost_per_fte: "-5000"
-        """)
+        """,
+    )
     with pytest.raises(ScenarioError) as caught:
         resolve(path)
     [problem] = caught.value.problems
@@ -485,10 +542,14 @@ def test_a_validation_problem_from_the_command_line_names_the_option():
 
 
 def test_problems_at_fields_nobody_changed_point_at_the_base_file_past_removed_arcs(folder):
-    path = write(folder, "shifted.yaml", """
+    path = write(
+        folder,
+        "shifted.yaml",
+        """
         extends: base.yaml
         remove: [arcs.desk->team]
-        """)
+        """,
+    )
     with pytest.raises(ScenarioError):
         resolve(path)  # the team can no longer be reached
     from model.scenario.located import OverriddenSource
