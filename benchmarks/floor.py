@@ -1,16 +1,14 @@
 """The floor for any Python front end: the LP assembled directly with numpy and scipy from the index
-tables (model/lp/matrix.py), handed to HiGHS with one `passModel` call, solved and read back.
+tables (`model.lp.build`), handed to HiGHS with one `passModel` call, solved and read back.
 
     .venv/bin/python benchmarks/floor.py data/appliance-co.yaml
     .venv/bin/python benchmarks/floor.py SCENARIO.yaml --integer-staff --algorithm ipm
 
-`solve_direct(build_matrix(index_sets(scenario)).form)` times the phases no front end can avoid:
-assemble (index tables -> CSC matrix, no row labels), pass (HighsLp + passModel), solve (`Highs.run`)
-and extract (`getSolution` -> numpy arrays per variable family). tests/lp/test_matrix.py checks that
-the matrix is the Pyomo model's LP entry by entry. `e2eopt solve` does this too, and besides reads
-the YAML, labels rows, checks the answer, builds the tables and writes the run folder.
-
-Queues are not built: a scenario with queues raises NotImplementedError.
+`solve_direct(build(index_sets(scenario)))` times the phases no front end can avoid: assemble (index
+tables -> CSC matrix), pass (HighsLp + passModel on a plain `highspy.Highs`), solve (`Highs.run`) and
+extract (`getSolution` -> numpy arrays per variable family). `e2eopt solve` does this too, and besides
+reads the YAML, checks the answer, builds the tables, the sensitivity table and writes the run folder.
+A scenario with queues is built with its queues relaxed (agents >= load): one LP, not the iterations.
 The module keeps no global state, so a caller can measure its peak memory in a fresh process.
 """
 
@@ -28,20 +26,19 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: the project's `model` package
     sys.path.insert(0, str(ROOT))
 
-from model.lp.form import StandardForm, highs_lp  # noqa: E402
-from model.lp.matrix import build_matrix  # noqa: E402
+from model.lp import LinearModel, build  # noqa: E402
 from model.network import IndexSets  # noqa: E402
-from model.solve import default_algorithm  # noqa: E402
+from model.solve import default_algorithm, highs_lp  # noqa: E402
 
 MIP_GAP = 1e-4
 """model.solve.SolveOptions' default `mip_gap`."""
 
 
-def assemble(sets: IndexSets, integer_staff: bool = False) -> tuple[StandardForm, float]:
+def assemble(sets: IndexSets, integer_staff: bool = False) -> tuple[LinearModel, float]:
     """The LP as HiGHS receives it, and the seconds its assembly took."""
     start = time.perf_counter()
-    form = build_matrix(sets, integer_staff=integer_staff, labels=False).form
-    return form, time.perf_counter() - start
+    model = build(sets, integer_staff=integer_staff)
+    return model, time.perf_counter() - start
 
 
 STATUS = {
@@ -59,7 +56,7 @@ def _set(highs: highspy.Highs, name: str, value: object) -> None:
 
 
 def solve_direct(
-    lp: StandardForm,
+    lp: LinearModel,
     algorithm: str = "auto",
     threads: int | None = None,
     time_limit: float | None = None,
@@ -70,8 +67,7 @@ def solve_direct(
 
     Returns status, objective, timings (assemble, pass, solve, extract: seconds), the LP's size, the
     algorithm, iteration counts, `values` and `reduced_costs` (family -> (rows, T) grid, NaN where
-    no variable; a variable left out for being in no row and no cost sits at its lower bound, reduced
-    cost NaN) and `row_values`, `row_duals` (block -> per kept row), as model.solve._extract gives them.
+    no variable) and `row_values`, `row_duals` (family -> per row built), as model.solve reads them.
     """
     timings = {"assemble": assembled_in}
     start = time.perf_counter()
@@ -123,12 +119,12 @@ def solve_direct(
     col_dual = np.asarray(solution.col_dual, dtype=float)
     out["objective"] = float(info.objective_function_value)
     values, reduced = {}, {}
-    for name, at in lp.column_at.items():  # each family's variables in grid order
-        values[name] = np.where(at >= 0, col_value[at], lp.absent_value[name])
-        reduced[name] = np.where(at >= 0, col_dual[at], np.nan)
+    for name, grid in lp.columns.items():  # each family's variables on its grid
+        values[name] = np.where(grid >= 0, col_value[np.maximum(grid, 0)], np.nan)
+        reduced[name] = np.where(grid >= 0, col_dual[np.maximum(grid, 0)], np.nan)
     out["values"], out["reduced_costs"] = values, reduced
-    out["row_values"] = {name: row_value[at] for name, at in lp.row_at.items()}
-    out["row_duals"] = {name: row_dual[at] for name, at in lp.row_at.items()}
+    out["row_values"] = {name: row_value[block.at] for name, block in lp.blocks.items()}
+    out["row_duals"] = {name: row_dual[block.at] for name, block in lp.blocks.items()}
     timings["extract"] = time.perf_counter() - start
     return out
 
@@ -149,8 +145,8 @@ def main() -> None:
     start = time.perf_counter()
     sets = index_sets(scenario)
     index = time.perf_counter() - start
-    form, seconds = assemble(sets, integer_staff=args.integer_staff)
-    result = solve_direct(form, algorithm=args.algorithm, assembled_in=seconds, periods=sets.period_count)
+    lp, seconds = assemble(sets, integer_staff=args.integer_staff)
+    result = solve_direct(lp, algorithm=args.algorithm, assembled_in=seconds, periods=sets.period_count)
     t = result["timings"]
     print(
         f"{args.scenario}: {result['columns']:,} columns, {result['rows']:,} rows, {result['nonzeros']:,} "

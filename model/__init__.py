@@ -8,14 +8,46 @@ The public API, for scripts and notebooks:
     outcome = model.optimise(scenario)                          # status returned, never raised
     outcome.status, outcome.objective, outcome.tables["costs"]  # pandas DataFrames
     folder = model.write_run(outcome, "data/appliance-co.yaml") # optional: a run folder
+
+`import model` is cheap: each name is imported from its module when first used (PEP 562), so the
+solver machinery (Pyomo, HiGHS, scipy, pandas) loads only with `model.optimise` and the like, and
+`import model.scenario` or the command line's `--help` do not pay for it.
 """
 
-from model.errors import E2EError, Problem, ScenarioError
-from model.optimise import Outcome, optimise, optimise_options
-from model.runs import read_run, write_run
-from model.scenario import Scenario, load_scenario, read_scenario
-from model.scenario.overrides import Change, Override, apply_overrides, resolve
-from model.solve import SolveOptions
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from model.errors import E2EError, Problem, ScenarioError
+    from model.optimise import Outcome, optimise, optimise_options
+    from model.runs import read_run, write_run
+    from model.scenario import Scenario, load_scenario, read_scenario
+    from model.scenario.overrides import Change, Override, apply_overrides, resolve
+    from model.solve import SolveOptions
+
+_MODULES = {
+    "Change": "model.scenario.overrides",
+    "E2EError": "model.errors",
+    "Outcome": "model.optimise",
+    "Override": "model.scenario.overrides",
+    "Problem": "model.errors",
+    "Scenario": "model.scenario",
+    "ScenarioError": "model.errors",
+    "SolveOptions": "model.solve",
+    "apply_overrides": "model.scenario.overrides",
+    "load_scenario": "model.scenario",
+    "optimise": "model.optimise",
+    "optimise_options": "model.optimise",
+    "read_run": "model.runs",
+    "read_scenario": "model.scenario",
+    "resolve": "model.scenario.overrides",
+    "write_run": "model.runs",
+}
+"""Each public name and the module it is imported from on first use."""
 
 __all__ = [
     "Change",
@@ -35,3 +67,31 @@ __all__ = [
     "resolve",
     "write_run",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use and then kept in this module's globals."""
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """This package, keeping a public name that is also a submodule's name (`optimise`) bound to the
+    public object: the import system sets `model.optimise` to the submodule once it is first loaded
+    (`from model.optimise import ...` anywhere), which would hide the function `model.optimise`."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and value.__name__ == f"{__name__}.{name}" and name in _MODULES:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -1,4 +1,4 @@
-"""Check a solution against the scenario's own constraints, without asking Pyomo or HiGHS.
+"""Check a solution against the scenario's own constraints, without asking the LP or HiGHS.
 
 Run after every solve that returns values; a solution that fails any check is not reported.
 Each violation names its family, its subject and by how much it fails.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.network import position
 from model.solution import Evaluated, duty_hours, group_sum
 
 RELATIVE_TOLERANCE = 1e-6
@@ -79,7 +78,7 @@ def _check_queues(ev: Evaluated) -> list[str]:
         return []
     dn = sets.demand_nodes
     queued = dn.node.isin(sets.queues.node).to_numpy()
-    in_lanes = group_sum(position(dn, ["demand", "node"], sets.demand_lanes), v["q"], len(dn))
+    in_lanes = group_sum(sets.position("demand_nodes", ["demand", "node"], "demand_lanes"), v["q"], len(dn))
     labels = (dn.demand + "@" + dn.node).tolist()
     split = np.where(queued[:, None], np.abs(in_lanes - ev.processed), 0.0)
     found = _violations("lane split", labels, split, ev.processed, P)

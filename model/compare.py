@@ -36,7 +36,7 @@ from model.runs import read_run
 from model.scenario import Scenario, parse_yaml, validate_data
 from model.scenario.fieldpaths import arc_key
 from model.scenario.loader import decode
-from model.solution import COST_TABLE
+from model.lp.objective import CATEGORIES
 
 TOTAL = "(total)"
 """Stage label of the bridge's last row: the sum of the stage rows."""
@@ -324,7 +324,7 @@ def cost_totals(a: Run, b: Run) -> pd.DataFrame:
     frame = pd.concat({"cost_a": by(a), "cost_b": by(b)}, axis=1).fillna(0.0).reset_index()
     frame["change"] = frame.cost_b - frame.cost_a
     stage_rank = {s: i for i, s in enumerate(_stage_order(a, b))}
-    category_rank = {c: i for i, c in enumerate(COST_TABLE)}
+    category_rank = {c: i for i, c in enumerate(CATEGORIES)}
     frame = frame.sort_values(
         ["stage", "category"], key=lambda c: c.map(stage_rank if c.name == "stage" else category_rank)
     )

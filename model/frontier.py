@@ -38,7 +38,6 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
-from model.explain.sensitivity import RatioTest
 from model.lp import LinearModel
 from model.resolver import Resolver, Solved
 from model.runs import (
@@ -52,7 +51,8 @@ from model.runs import (
 )
 from model.scenario.loader import closest
 from model.scenario.schema import Scenario
-from model.solve import Solution, SolveOptions
+from model.network import IndexSets
+from model.solve import Solution, SolveOptions, Solver
 
 Target = Literal["min_quality", "max_response_time"]
 FIELDS: tuple[str, ...] = get_args(Target)
@@ -269,9 +269,9 @@ def _target_rows(
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Duals and units served of the varied demands' target rows, or None when there are none."""
     block = FAMILY[field]
-    if block not in model.blocks or block not in solution.rows:
+    if block not in solution.rows:
         return None
-    labels = model.blocks[block].labels  # aligned with solution.rows[block]
+    labels = model.labels(block)  # aligned with solution.rows[block]
     select = labels.demand.isin(list(demands)).to_numpy()
     if not select.any():
         return None
@@ -281,33 +281,49 @@ def _target_rows(
 
 
 def basis_range(
-    model: LinearModel, solution: Solution, field: str, demands: Sequence[str], value: float
+    solver: Solver, model: LinearModel, solution: Solution, field: str, demands: Sequence[str], value: float
 ) -> tuple[float, float]:
     """The target values over which the point's optimal basis stays optimal when the target moves in
     every period and for every varied demand at once: the ratio test of parametric right-hand-side
-    analysis (model.explain.sensitivity's), with each row's bound moving by d(bound) / d(field):
-    -V for quality ((1 - Q) V), V for response time ((T - origin time) V).
+    analysis on the basis `solver` holds (`Solver.bounds_range`), each row's bound moving by
+    d(bound) / d(field): -V for quality ((1 - Q) V), V for response time ((T - origin time) V).
 
     The range is over the right-hand side: exact when the demands' backlog and unmet units (whose
-    coefficients the target scales as well) are not in the basis. NaN without a basis (a MILP).
+    coefficients the target scales as well) are not in the basis. A varied demand whose target row
+    was left out (model/network.py: no plan could bind it) caps the range where it could start to
+    bind. NaN without a basis (a MILP).
     """
     block = FAMILY[field]
     if not solution.ranging:
         return math.nan, math.nan  # no basis
-    if block not in model.blocks:
-        return DOMAIN[field]  # no target row anywhere: nothing to leave
-    labels = model.blocks[block].labels
+    labels = model.labels(block)
     sets = model.sets
     volume = sets.volumes[
         pd.Index(sets.demands.demand).get_indexer(labels.demand), pd.Index(sets.periods).get_indexer(labels.period)
     ]
-    moving = np.flatnonzero(labels.demand.isin(list(demands)).to_numpy() & (volume > 0))
-    if not len(moving):
-        return DOMAIN[field]
-    sign = -1.0 if field == "min_quality" else 1.0
-    entries = [(block, int(i), 0, sign * float(volume[i])) for i in moving]
-    low, high = RatioTest(model, solution).ranges(entries, 1)[0]
-    return _clip(value + low, value, DOMAIN[field][0]), _clip(value + high, value, DOMAIN[field][1], upper=True)
+    moving = labels.demand.isin(list(demands)).to_numpy() & (volume > 0)
+    low, high = -np.inf, np.inf
+    if moving.any():
+        direction = np.zeros(model.num_row)
+        sign = -1.0 if field == "min_quality" else 1.0
+        direction[model.blocks[block].at[moving]] = sign * volume[moving]
+        low, high = solver.bounds_range(direction)
+    low, high = _cap_at_rows_left_out(sets, field, demands, value + low, value + high)
+    return _clip(low, value, DOMAIN[field][0]), _clip(high, value, DOMAIN[field][1], upper=True)
+
+
+def _cap_at_rows_left_out(sets: IndexSets, field: str, demands: Sequence[str], low: float,
+                          high: float) -> tuple[float, float]:
+    """The range cut where a varied demand's target row, left out at this point, could start to bind:
+    quality above 1 - its worst path's defects, response time below its slowest path."""
+    table = sets.demands
+    varied = table.demand.isin(list(demands)).to_numpy()
+    if field == "min_quality":
+        left_out = varied & table.min_quality.notna().to_numpy() & ~table.quality_row.to_numpy(dtype=bool)
+        caps = 1.0 - table.worst_path_defects.to_numpy(dtype=float)[left_out]
+        return low, float(np.min(caps, initial=high))
+    left_out = varied & table.max_response_time.notna().to_numpy() & ~table.response_row.to_numpy(dtype=bool)
+    return float(np.max(table.slowest_path.to_numpy(dtype=float)[left_out], initial=low)), high
 
 
 def _clip(end: float, value: float, bound: float, upper: bool = False) -> float:
@@ -347,7 +363,9 @@ def _point(solved: Solved, field: str, demands: Sequence[str], value: float) -> 
     queued = model is not None and len(model.sets.queues) > 0
     row["queues"] = queued
     if outcome.status == "optimal" and outcome.tables and model is not None and solution is not None:
-        low, high = (math.nan, math.nan) if queued else basis_range(model, solution, field, demands, value)
+        low, high = (
+            (math.nan, math.nan) if queued else basis_range(solved.solver, model, solution, field, demands, value)
+        )
         kpis = outcome.tables["demand_kpis"]
         marginal = marginal_cost(model, solution, kpis, field, demands)
         kpis = kpis[kpis.demand.isin(list(demands))]

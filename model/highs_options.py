@@ -7,8 +7,10 @@ its allowed values, so a mistake is a clear error before any solve, not a failed
 from __future__ import annotations
 
 import difflib
+from typing import TYPE_CHECKING
 
-import highspy
+if TYPE_CHECKING:
+    import highspy
 
 Value = bool | int | float | str
 
@@ -16,6 +18,8 @@ _TRUE, _FALSE = ("true", "on", "yes", "1"), ("false", "off", "no", "0")
 
 
 def _quiet() -> highspy.Highs:
+    import highspy  # here, not at the top: the command line parses KEY=VALUE without loading HiGHS
+
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     return highs
@@ -28,6 +32,8 @@ def option_names() -> list[str]:
 
 def checked(name: str, value: Value) -> Value:
     """The value as HiGHS takes it (text read as the option's type); ValueError saying what is allowed."""
+    import highspy
+
     highs = _quiet()
     status, kind = highs.getOptionType(name)
     if status != highspy.HighsStatus.kOk:
@@ -41,6 +47,8 @@ def checked(name: str, value: Value) -> Value:
 
 
 def _typed(name: str, value: Value, kind: highspy.HighsOptionType) -> Value:
+    import highspy
+
     if kind == highspy.HighsOptionType.kBool:
         text = str(value).strip().lower()
         if isinstance(value, bool) or text in _TRUE + _FALSE:

@@ -8,8 +8,8 @@ can flow.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -60,8 +60,8 @@ def _lone(node: str) -> nx.DiGraph:
 class PathFinder:
     """Each demand's usable nodes and arcs; demands sharing stages, origin and sinks share the work."""
 
-    def __init__(self, graph: nx.DiGraph, stage_of: Callable[[str], str | None]) -> None:
-        self.graph, self.stage_of = graph, stage_of
+    def __init__(self, graph: nx.DiGraph, stage_of: Callable[[str], str | None], network: tuple = ()) -> None:
+        self.graph, self.stage_of, self.network = graph, stage_of, network
         self._allowed: dict[tuple[str, ...] | None, nx.DiGraph] = {}
         self._found: dict[tuple, tuple[list[str], list[tuple[str, str]]]] = {}
 
@@ -90,7 +90,7 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
 class IndexSets:
     """Long tables, one row per place a variable may exist (before expanding over periods).
 
-    demand_arcs  demand, arc, source, target, lead_time              -> x[d,a,t]
+    demand_arcs  demand, arc, source, target, lead_time, cost         -> x[d,a,t]
     demand_modes demand, node, mode, role, hours_per_unit, quality,
                  processing_time, wait_time, unit_cost, storable     -> y[d,n,m,t]
     demand_nodes demand, node, is_origin, is_sink, storable,
@@ -98,14 +98,20 @@ class IndexSets:
     sinks        demand, node                                        -> z[d,n,t]
     stocks       demand, node, holding_cost, initial, final_min      -> k[d,n,t]
     staff        node, role, hours_per_fte, max_utilisation, ...     -> s, o, hire, fire [n,r,t]
-    demands      demand, origin, min_quality, max_response_time, backlog, unmet, costs (one row each)
+    demands      demand, origin, min_quality, max_response_time, backlog, unmet, costs,
+                 quality_row, response_row (whether the target rows are built), and the longest
+                 paths that decide it (worst_path_defects, slowest_path)   -> v, b, u [d,t]
     nodes, arcs  one row per node and per arc of the scenario, with capacities (inf: unlimited)
     queues       node, lane, open_hours, peak_factor, handle_time, service_level, within,
                  average_wait (hours; NaN: no such target)         -> a[n,l,t], queue rows
+    queue_nodes  node: each queued node once                         -> queue duty rows
     demand_lanes demand, node, lane: every lane of a queued node a demand may use -> q[d,n,l,t]
 
-    Cost figures sit in these tables too, so the LP's parameters and the result tables read the same
-    numbers.
+    Cost figures sit in these tables too, so the LP and the result tables read the same numbers.
+
+    `position` answers the structural questions every later step asks (which staff row does each
+    mode row use? which balance row does each arc enter?), once: index sets of the same structure
+    (`index_sets(scenario, like=...)`) share the answers.
     """
 
     periods: list[str]
@@ -121,12 +127,59 @@ class IndexSets:
     nodes: pd.DataFrame  # node, stage, capacity
     arcs: pd.DataFrame  # arc, source, target, cost, lead_time, capacity
     queues: pd.DataFrame
+    queue_nodes: pd.DataFrame
     demand_lanes: pd.DataFrame
     hours_per_time_unit: float = 1.0
+    lookups: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def period_count(self) -> int:
         return len(self.periods)
+
+    def position(self, table: str, keys: Sequence[str], of: str, of_keys: Sequence[str] | None = None) -> np.ndarray:
+        """For each row of the table named `of`, the position of the row of `table` with the same
+        keys (-1 where none); `of_keys` names `of`'s matching columns when they differ from `keys`.
+        Computed once per structure (the answer depends on the tables' keys only)."""
+        key = (table, tuple(keys), of, tuple(of_keys or keys))
+        found = self.lookups.get(key)
+        if found is None:
+            found = position(getattr(self, table), list(keys), getattr(self, of), list(of_keys or keys))
+            found.flags.writeable = False
+            self.lookups[key] = found
+        return found
+
+    def demand_of(self, table: str) -> np.ndarray:
+        """The demands-table row of each row of the table named `table` (which has a demand column)."""
+        return self.position("demands", ["demand"], table)
+
+
+STRUCTURE = {
+    "demand_arcs": ["demand", "arc", "source", "target"],
+    "demand_modes": ["demand", "node", "mode", "role", "storable"],
+    "demand_nodes": ["demand", "node", "is_origin", "is_sink", "storable"],
+    "sinks": ["demand", "node"],
+    "stocks": ["demand", "node"],
+    "staff": ["node", "role"],
+    "demands": ["demand", "origin", "backlog", "unmet"],
+    "nodes": ["node", "stage"],
+    "arcs": ["arc", "source", "target"],
+    "queues": ["node", "lane"],
+    "queue_nodes": ["node"],
+    "demand_lanes": ["demand", "node", "lane"],
+}
+"""The columns of each index table that make its structure: which rows exist and what they are. The
+other columns are figures. Index sets that agree on these (and on the periods) share `lookups`."""
+
+
+def same_structure(one: IndexSets, other: IndexSets) -> bool:
+    """Whether the two have the same tables' keys and periods (figures may differ)."""
+    if one.periods != other.periods:
+        return False
+    for table, columns in STRUCTURE.items():
+        a, b = getattr(one, table), getattr(other, table)
+        if len(a) != len(b) or any(not a[c].equals(b[c]) for c in columns):
+            return False
+    return True
 
 
 def position(
@@ -142,43 +195,60 @@ def position(
 
 
 def _frame(rows: list[tuple], columns: dict[str, str]) -> pd.DataFrame:
-    """A table with fixed column types, so an empty one behaves like a full one."""
-    return pd.DataFrame(rows, columns=list(columns)).astype(columns)
+    """A table with fixed column types, so an empty one behaves like a full one. Text columns are
+    plain Python strings (object), not pandas' Arrow strings: the lookups and merges here are
+    several times faster on them."""
+    values = list(zip(*rows)) if rows else [()] * len(columns)
+    return pd.DataFrame({name: pd.Series(column, dtype=kind) for (name, kind), column in zip(columns.items(), values)})
+
+
+def _column(values: np.ndarray) -> pd.Series | np.ndarray:
+    """A column for a new table: text stays object (pandas 3 would turn an object array into Arrow strings)."""
+    return pd.Series(values, dtype=object) if values.dtype == object else values
 
 
 TEXT, NUMBER, FLAG = "object", "float64", "bool"
 
 
-def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None, drop_redundant_targets: bool = True) -> IndexSets:
-    """The index tables of `scenario`. `drop_redundant_targets` leaves out the target rows no plan can
-    bind (see `_targets_that_can_bind`); keep them to range a target over values where they would."""
-    graph = graph if graph is not None else build_graph(scenario)
-    stage_of = {n: node.stage for n, node in scenario.nodes.items()}.get
-    finder = PathFinder(graph, stage_of)
+def index_sets(scenario: Scenario, like: IndexSets | None = None) -> IndexSets:
+    """The index tables of `scenario`. Target rows no plan can bind are marked not to be built (see
+    `_targets_that_can_bind`).
+
+    `like`: index sets of a scenario of which this one is a variant (a what-if): the paths are not
+    searched again when the network is the same, and when the tables have the same structure
+    (`same_structure`) the two share their structural lookups (`IndexSets.position`)."""
+    periods = scenario.periods
+    stage_of = {n: node.stage for n, node in scenario.nodes.items()}
+    finder = _path_finder(scenario, stage_of, like)
     subgraphs = {name: finder.nodes_and_arcs(d.origin, d.sinks, d.stages) for name, d in scenario.demands.items()}
     by_demand, distinct = _shared(subgraphs)
     demand_nodes = _demand_nodes(scenario, by_demand, distinct)
     queues = _queues(scenario)
     demands = _demands(scenario)
-    if drop_redundant_targets:
-        demands["quality_row"], demands["response_row"] = _targets_that_can_bind(
-            scenario, subgraphs, demand_nodes, demands, set(queues.node)
-        )
-    else:
-        demands["quality_row"], demands["response_row"] = demands.min_quality.notna(), demands.max_response_time.notna()
-    return IndexSets(
-        periods=scenario.periods,
+    quality_row, response_row, worst, slowest = _targets_that_can_bind(
+        scenario, subgraphs, demand_nodes, demands, set(queues.node)
+    )
+    demands["quality_row"], demands["response_row"] = quality_row, response_row
+    demands["worst_path_defects"], demands["slowest_path"] = worst, slowest
+    arcs = _frame(
+        [
+            (a.key, a.source, a.target, a.cost, a.lead_time, a.capacity if a.capacity is not None else np.inf)
+            for a in scenario.arcs
+        ],
+        {"arc": TEXT, "source": TEXT, "target": TEXT, "cost": NUMBER, "lead_time": NUMBER, "capacity": NUMBER},
+    )
+    volumes = np.array([d.volumes(len(periods)) for d in scenario.demands.values()], dtype=float)
+    sets = IndexSets(
+        periods=periods,
         period_length=scenario.scenario.period_length,
-        demand_arcs=_demand_arcs(scenario, by_demand, distinct),
+        demand_arcs=_demand_arcs(arcs, by_demand, distinct),
         demand_modes=_demand_modes(scenario, demand_nodes),
         demand_nodes=demand_nodes,
-        sinks=demand_nodes.loc[demand_nodes.is_sink, ["demand", "node"]].reset_index(drop=True),
+        sinks=demand_nodes.loc[demand_nodes.is_sink.to_numpy(), ["demand", "node"]].reset_index(drop=True),
         stocks=_stocks(scenario, demand_nodes),
         staff=_staff(scenario),
         demands=demands,
-        volumes=np.array([d.volumes(len(scenario.periods)) for d in scenario.demands.values()], dtype=float).reshape(
-            len(scenario.demands), len(scenario.periods)
-        ),
+        volumes=volumes.reshape(len(scenario.demands), len(periods)),
         nodes=_frame(
             [
                 (n, node.stage, node.capacity if node.capacity is not None else np.inf)
@@ -186,17 +256,27 @@ def index_sets(scenario: Scenario, graph: nx.DiGraph | None = None, drop_redunda
             ],
             {"node": TEXT, "stage": TEXT, "capacity": NUMBER},
         ),
-        arcs=_frame(
-            [
-                (a.key, a.source, a.target, a.cost, a.lead_time, a.capacity if a.capacity is not None else np.inf)
-                for a in scenario.arcs
-            ],
-            {"arc": TEXT, "source": TEXT, "target": TEXT, "cost": NUMBER, "lead_time": NUMBER, "capacity": NUMBER},
-        ),
+        arcs=arcs,
         queues=queues,
-        demand_lanes=demand_nodes[["demand", "node"]].merge(queues[["node", "lane"]], on="node", sort=False),
+        queue_nodes=queues[["node"]].drop_duplicates().reset_index(drop=True),
+        demand_lanes=_join(demand_nodes[["demand", "node"]], "node", queues[["node", "lane"]]),
         hours_per_time_unit=HOURS_PER_TIME_UNIT[scenario.scenario.time_unit],
     )
+    sets.lookups["paths"] = finder
+    if like is not None and same_structure(sets, like):
+        sets.lookups.clear()
+        object.__setattr__(sets, "lookups", like.lookups)  # one structure: one set of answers
+    return sets
+
+
+def _path_finder(scenario: Scenario, stage_of: dict[str, str], like: IndexSets | None) -> PathFinder:
+    """A PathFinder over the scenario's network: `like`'s own when the network is the same (nodes,
+    their stages, arcs), so a what-if that changes figures only searches no path again."""
+    network = (tuple(stage_of.items()), tuple(a.key for a in scenario.arcs))
+    found = like.lookups.get("paths") if like is not None else None
+    if isinstance(found, PathFinder) and found.network == network:
+        return found
+    return PathFinder(build_graph(scenario), stage_of.get, network)
 
 
 def _queues(scenario: Scenario) -> pd.DataFrame:
@@ -242,7 +322,7 @@ def _queues(scenario: Scenario) -> pd.DataFrame:
 
 def _targets_that_can_bind(
     scenario: Scenario, subgraphs: Usable, demand_nodes: pd.DataFrame, demands: pd.DataFrame, queued: set[str]
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Which demands need their quality and response-time rows: those with a target that some plan
     could miss. The rest are implied by the flow balances, so leaving them out is the same model.
 
@@ -252,7 +332,10 @@ def _targets_that_can_bind(
     time plus the node's slowest processing and wait. A target with Dq < 1 - Q (Dt < T) cannot
     bind (at equality the worst path meets it exactly and its row may carry a price: it stays). Kept whenever that argument does not hold: a demand that may stock (output made ahead), a
     cycle, backlog (its L b term, response time only) or a queued node (lane waits, response time only).
+
+    Returns the two flags per demand, and Dq and Dt (NaN where not computed: the rows are kept).
     """
+    worst_path, slowest_path = np.full(len(demands), np.nan), np.full(len(demands), np.nan)
     quality_row = demands.min_quality.notna().to_numpy().copy()
     response_row = demands.max_response_time.notna().to_numpy().copy()
     stocking = set(demand_nodes.demand[demand_nodes.storable])
@@ -266,6 +349,9 @@ def _targets_that_can_bind(
             weights = weights or _path_weights(scenario)
             longest[id(arcs)] = (*_longest_paths(weights, nodes, arcs), bool(queued.intersection(nodes)))
         worst_quality, slowest, has_queue = longest[id(arcs)]
+        worst_path[i] = worst_quality
+        if demand.backlog_cost is None and not has_queue:
+            slowest_path[i] = slowest
         if quality_row[i] and worst_quality <= 1.0 - demand.min_quality - 1e-9:
             quality_row[i] = False
         if (
@@ -275,7 +361,7 @@ def _targets_that_can_bind(
             and slowest <= demand.max_response_time - 1e-9 * (1.0 + demand.max_response_time)
         ):
             response_row[i] = False
-    return quality_row, response_row
+    return quality_row, response_row, worst_path, slowest_path
 
 
 PathWeights = tuple[dict[str, float], dict[str, float], dict[tuple[str, str], float]]
@@ -324,24 +410,43 @@ def _shared(subgraphs: Usable) -> tuple[pd.DataFrame, list[tuple[list[str], list
             number[id(usable)] = len(distinct)
             distinct.append(usable)
         codes.append(number[id(usable)])
-    return pd.DataFrame({"demand": list(subgraphs), "subgraph": codes}), distinct
+    return _frame(list(zip(subgraphs, codes)), {"demand": TEXT, "subgraph": "int64"}), distinct
 
 
 def _per_demand(by_demand: pd.DataFrame, rows: list[tuple], columns: list[str]) -> pd.DataFrame:
     """Rows given per subgraph (its number first), repeated for each demand that uses the subgraph, in
     the demands' order and each subgraph's own order."""
-    per_subgraph = pd.DataFrame(rows, columns=["subgraph", *columns])
-    return by_demand.merge(per_subgraph, on="subgraph", how="inner", sort=False).drop(columns="subgraph")
+    per_subgraph = _frame(rows, {"subgraph": "int64", **dict.fromkeys(columns, TEXT)})
+    return _join(by_demand, "subgraph", per_subgraph).drop(columns="subgraph")
+
+
+def _join(left: pd.DataFrame, key: str, right: pd.DataFrame) -> pd.DataFrame:
+    """The inner join of `left` and `right` on `key`: each row of `left` followed by the rows of
+    `right` with its key, in `right`'s order (pandas' merge with sort=False, done with numpy so that
+    text columns stay plain Python strings instead of becoming Arrow strings)."""
+    groups, right_codes = np.unique(right[key].to_numpy(), return_inverse=True)
+    order = np.argsort(right_codes, kind="stable")
+    counts = np.bincount(right_codes, minlength=len(groups))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    left_codes = pd.Index(groups).get_indexer(left[key].to_numpy())
+    counts, starts = np.append(counts, 0), np.append(starts, 0)  # code -1 (no match): no rows
+    repeat = counts[left_codes]
+    first = np.repeat(starts[left_codes], repeat)
+    within = np.arange(int(repeat.sum())) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+    taken = order[first + within]
+    joined = {column: _column(np.repeat(left[column].to_numpy(), repeat)) for column in left.columns}
+    joined.update({column: _column(right[column].to_numpy()[taken]) for column in right.columns if column != key})
+    return pd.DataFrame(joined)
 
 
 def _demand_arcs(
-    scenario: Scenario, by_demand: pd.DataFrame, distinct: list[tuple[list[str], list[tuple[str, str]]]]
+    arcs: pd.DataFrame, by_demand: pd.DataFrame, distinct: list[tuple[list[str], list[tuple[str, str]]]]
 ) -> pd.DataFrame:
-    lead = {a.key: a.lead_time for a in scenario.arcs}
-    rows = [(k, f"{u}->{v}", u, v) for k, (_, arcs) in enumerate(distinct) for u, v in arcs]
+    rows = [(k, f"{u}->{v}", u, v) for k, (_, used) in enumerate(distinct) for u, v in used]
     frame = _per_demand(by_demand, rows, ["arc", "source", "target"])
-    frame = frame.astype({"demand": TEXT, "arc": TEXT, "source": TEXT, "target": TEXT})
-    frame["lead_time"] = frame.arc.map(lead).astype(float)
+    at = position(arcs, ["arc"], frame)
+    frame["lead_time"] = arcs.lead_time.to_numpy()[at]
+    frame["cost"] = arcs.cost.to_numpy()[at]
     return frame
 
 
@@ -360,17 +465,7 @@ def _demand_nodes(
     ]
     frame["storable"] = frame.node.isin(stocked_for_all).to_numpy() | pair.isin(stocked_for_some)
     frame["node_time"] = frame.node.map({n: node.processing_time + node.wait_time for n, node in nodes.items()})
-    return frame.astype(
-        {
-            "demand": TEXT,
-            "node": TEXT,
-            "stage": TEXT,
-            "is_origin": FLAG,
-            "is_sink": FLAG,
-            "storable": FLAG,
-            "node_time": NUMBER,
-        }
-    )
+    return frame.astype({"stage": TEXT, "is_origin": FLAG, "is_sink": FLAG, "storable": FLAG, "node_time": NUMBER})
 
 
 def stocks_for(node: object, demand: str) -> bool:
@@ -407,14 +502,10 @@ def modes_of(scenario: Scenario, name: str) -> list[dict]:
 
 
 def _demand_modes(scenario: Scenario, demand_nodes: pd.DataFrame) -> pd.DataFrame:
-    modes = pd.DataFrame(
-        [
-            dict(node=n, wait_time=scenario.nodes[n].wait_time, **m)
-            for n in scenario.nodes
-            for m in modes_of(scenario, n)
-        ]
-    )
-    frame = demand_nodes[["demand", "node", "stage", "storable"]].merge(modes, on="node", how="inner", sort=False)
+    found = [(n, scenario.nodes[n].wait_time, *m.values()) for n in scenario.nodes for m in modes_of(scenario, n)]
+    modes = _frame(found, {"node": TEXT, "wait_time": NUMBER, "mode": TEXT, "role": TEXT, "hours_per_unit": NUMBER,
+                           "quality": NUMBER, "processing_time": NUMBER, "unit_cost": NUMBER})
+    frame = _join(demand_nodes[["demand", "node", "stage", "storable"]], "node", modes)
     return frame[
         [
             "demand",

@@ -23,11 +23,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from model.lp import LinearModel
-from model.network import IndexSets, position
+from model.lp import LinearModel, QueueTangents, Restructured, build, refigure
+from model.network import IndexSets
 from model.queueing import average_wait, erlang_c, required_agents, requirement_tangent, service_level
 from model.solution import Evaluated, duty_hours, group_sum
-from model.solve import Solution, SolveOptions, solve
+from model.solve import Solution, SolveOptions, Solver, WarmStart
 
 CONVERGED_LOAD = 1e-4
 """The iterations stop when no lane's load moved from its tangent point by more than this share of
@@ -60,6 +60,12 @@ class QueueRun:
     log: pd.DataFrame
     stopped: Stop
     timings: dict[str, float]  # each solve phase (handoff, solve, extract) summed over the iterations
+    start_basis: WarmStart | None = None  # the start solve's basis: a what-if's iterations start from it
+
+    @property
+    def model(self) -> LinearModel | None:
+        """The LP of the plan reported (its queue rows at that plan's tangents)."""
+        return self.solution.model
 
     @property
     def converged(self) -> bool:
@@ -75,7 +81,7 @@ class QueueRun:
 
 def lane_units(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarray:
     """Units routed into each lane per period (queues x T)."""
-    at = position(sets.queues, ["node", "lane"], sets.demand_lanes)
+    at = sets.position("queues", ["node", "lane"], "demand_lanes")
     return group_sum(at, np.nan_to_num(values["q"], nan=0.0), len(sets.queues))
 
 
@@ -88,8 +94,8 @@ def erlangs(sets: IndexSets, units: np.ndarray) -> np.ndarray:
 def potential_units(sets: IndexSets) -> np.ndarray:
     """The most units each lane could receive per period: the volume of every demand that can use
     its node (queues x T)."""
-    demand_of = position(sets.demands, ["demand"], sets.demand_lanes)
-    at = position(sets.queues, ["node", "lane"], sets.demand_lanes)
+    demand_of = sets.demand_of("demand_lanes")
+    at = sets.position("queues", ["node", "lane"], "demand_lanes")
     return group_sum(at, sets.volumes[demand_of], len(sets.queues))
 
 
@@ -167,26 +173,15 @@ def _moved(plan: QueuePlan, load: np.ndarray) -> float:
 # --- the model's queue parameters ---------------------------------------------------------------------
 
 
-def set_start(model: LinearModel) -> None:
+def start_tangents(sets: IndexSets) -> QueueTangents:
     """Every lane relaxed to agents >= load (the tangent of N = A), waiting `start_waits`."""
-    sets = model.sets
-    unit_hours = _per_period(sets, "peak_factor") * _per_period(sets, "handle_time")
-    zero = np.zeros(unit_hours.shape)
-    _store(
-        model,
-        {
-            "service_level_slope": unit_hours,
-            "service_level_intercept": zero,
-            "wait_slope": unit_hours,
-            "wait_intercept": zero,
-            "lane_wait": start_waits(sets) / sets.hours_per_time_unit,
-        },
-    )
+    return QueueTangents.relaxed(sets, start_waits(sets) / sets.hours_per_time_unit)
 
 
-def set_tangents(model: LinearModel, plan: QueuePlan) -> None:
-    """Write the plan into the model's queue parameters and close the closed lanes' q."""
-    sets = model.sets
+def tangents_at(sets: IndexSets, plan: QueuePlan, before: QueueTangents) -> QueueTangents:
+    """The queue rows' figures with every open lane's tangents at the plan's loads; a closed lane's
+    q is bounded at 0 and its coefficients stay as they were (`before`), so closing it changes
+    bounds only."""
     handle, open_hours = _per_period(sets, "handle_time"), _per_period(sets, "open_hours")
     unit_hours = _per_period(sets, "peak_factor") * handle
     live = ~plan.closed & (plan.load > 0)
@@ -204,27 +199,31 @@ def set_tangents(model: LinearModel, plan: QueuePlan) -> None:
         service_level=_per_period(sets, "service_level"), within=_per_period(sets, "within")
     )
     wait_slope, wait_intercept = tangent(average_wait=np.where(live, plan.wait, np.nan))
-    _store(
-        model,
-        {
-            "service_level_slope": sl_slope,
-            "service_level_intercept": sl_intercept,
-            "wait_slope": wait_slope,
-            "wait_intercept": wait_intercept,
-            "lane_wait": plan.wait / sets.hours_per_time_unit,
-        },
+    closed = plan.closed
+    return QueueTangents(
+        service_level_slope=np.where(closed, before.service_level_slope, sl_slope),
+        service_level_intercept=sl_intercept,
+        wait_slope=np.where(closed, before.wait_slope, wait_slope),
+        wait_intercept=wait_intercept,
+        lane_wait=np.where(closed, before.lane_wait, plan.wait / sets.hours_per_time_unit),
+        closed=closed,
     )
-    q = model.variables["q"]
-    lane_of = position(sets.queues, ["node", "lane"], sets.demand_lanes)
-    for variable, shut in zip(q.grid[q.exists], plan.closed[lane_of][q.exists]):
-        variable.setub(0.0 if shut else None)
 
 
-def _store(model: LinearModel, figures: dict[str, np.ndarray]) -> None:
-    q = model.sets.queues
-    keys = [(n, lane, p) for n, lane in zip(q.node, q.lane) for p in model.sets.periods]
-    for name, values in figures.items():
-        model.lp.component(name).store_values(dict(zip(keys, values.ravel().tolist())))
+def fitted(solver: Solver, model: LinearModel, tangents: QueueTangents) -> LinearModel:
+    """The model with the queue rows at `tangents`, held by `solver`: changed in place, or, when a
+    coefficient turns zero or non-zero, built and loaded afresh (same rows and columns)."""
+    try:
+        changed = refigure(model, model.sets, tangents)
+    except Restructured:
+        changed = build(model.sets, tangents, model.integer_staff)
+        solver.load(changed)
+        return changed
+    if solver.model is not None and solver.model.layout is changed.layout:
+        solver.update(changed)
+    else:
+        solver.load(changed)
+    return changed
 
 
 # --- the iterations ----------------------------------------------------------------------------------
@@ -236,7 +235,7 @@ class _Iterations:
     def __init__(self, options: SolveOptions) -> None:
         self.options, self.rows, self.timings = options, [], {}
         self.started = time.perf_counter()
-        self.best: tuple[Solution, QueuePlan] | None = None
+        self.best: tuple[Solution, QueuePlan, QueueTangents] | None = None
 
     def options_left(self) -> SolveOptions | None:
         """The solver options with the time left of `time_limit` (over all the solves); None when spent."""
@@ -245,7 +244,8 @@ class _Iterations:
         left = self.options.time_limit - (time.perf_counter() - self.started)
         return replace(self.options, time_limit=left) if left > 0 else None
 
-    def record(self, iteration: int, solution: Solution, plan: QueuePlan | None, moved: float, since: float) -> None:
+    def record(self, iteration: int, solution: Solution, plan: QueuePlan | None, moved: float, since: float,
+               tangents: QueueTangents | None = None) -> None:
         for phase, spent in solution.timings.items():
             self.timings[phase] = self.timings.get(phase, 0.0) + spent
         self.rows.append(
@@ -262,34 +262,37 @@ class _Iterations:
             }
         )
         if iteration > 0 and solution.has_values and (self.best is None or not _dearer(solution, self.best[0])):
-            self.best = (solution, plan)  # on a tie the later iterate: its tangents are nearer its loads
+            self.best = (solution, plan, tangents)  # on a tie the later iterate: its tangents are nearer its loads
 
-    def run(self, solution: Solution, plan: QueuePlan | None, stopped: Stop) -> QueueRun:
+    def run(self, solution: Solution, plan: QueuePlan | None, stopped: Stop, start: WarmStart | None) -> QueueRun:
         log = pd.DataFrame(self.rows, columns=list(LOG_UNITS))
         self.timings["queue_tangents"] = float(log.seconds.sum()) - sum(self.timings.values())
-        return QueueRun(solution, plan, log, stopped, self.timings)
+        return QueueRun(solution, plan, log, stopped, self.timings, start)
 
 
 def _dearer(solution: Solution, than: Solution) -> bool:
     return solution.objective > than.objective + 1e-9 * (1.0 + abs(than.objective))
 
 
-def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True, cap: int = 20) -> QueueRun:
-    """Solve a model with queues by tangent iterations (see the module docstring).
+def solve_queues(solver: Solver, model: LinearModel, options: SolveOptions, ranging: bool = True, cap: int = 20,
+                 warm_start: WarmStart | None = None) -> QueueRun:
+    """Solve a model with queues by tangent iterations (see the module docstring), on `solver`, which
+    holds `model` or an LP of its layout; each iteration changes the queue rows in place.
 
     `options.time_limit` bounds all the solves together. The plan reported is the cheapest iterate
     that met every queue target; when the iterations stop early (iteration cap, time limit) it is
     still safe, and the run says so. If the first iteration is infeasible, it is tried once more
-    with the tangents where the start routed the units (`as_routed`)."""
+    with the tangents where the start routed the units (`as_routed`). `warm_start`: the basis the
+    start solve begins from (a what-if's: its base's start), else HiGHS starts from scratch."""
     sets, work = model.sets, _Iterations(options)
     since = time.perf_counter()
-    set_start(model)
-    start = solve(model, options, ranging=False)
+    tangents = start_tangents(sets)
+    model = fitted(solver, model, tangents)
+    start = solver.solve(options, warm_start=warm_start, ranging=False)
     work.record(0, start, None, np.nan, since)
     if start.status != "optimal":  # the start is not a plan: it does not meet the queue targets
-        return work.run(
-            Solution(start.status, start.message, timings=start.timings, solver=start.solver), None, "start"
-        )
+        failed = Solution(start.status, start.message, timings=start.timings, solver=start.solver, model=model)
+        return work.run(failed, None, "start", start.warm_start)
     routed = lane_units(sets, start.values)
     plan = start_plan(sets, routed)
     solution, stopped, basis = start, "iteration cap", start.warm_start
@@ -299,8 +302,9 @@ def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True
             stopped = "time limit"
             break
         since = time.perf_counter()
-        set_tangents(model, plan)
-        solution = solve(model, left, warm_start=basis, ranging=False)
+        tangents = tangents_at(sets, plan, tangents)
+        model = fitted(solver, model, tangents)
+        solution = solver.solve(left, warm_start=basis, ranging=False)
         basis = solution.warm_start or basis
         if solution.status == "infeasible" and iteration == 1:
             work.record(iteration, solution, plan, np.nan, since)
@@ -308,7 +312,7 @@ def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True
             continue
         units = lane_units(sets, solution.values) if solution.has_values else None
         moved = _moved(plan, np.where(plan.closed, 0.0, erlangs(sets, units))) if units is not None else np.nan
-        work.record(iteration, solution, plan, moved, since)
+        work.record(iteration, solution, plan, moved, since, tangents)
         if solution.status != "optimal":
             stopped = "time limit" if solution.status == "time_limit" else "infeasible"
             break
@@ -319,11 +323,9 @@ def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True
             plan = next_plan(sets, plan, units)
     if work.best is None:  # no iteration gave a plan: report the status, without values
         status = solution.status if solution is not start else "time_limit"
-        return work.run(
-            Solution(status, solution.message, timings=solution.timings, solver=solution.solver), None, stopped
-        )
-    solution, plan = work.best
-    set_tangents(model, plan)  # the model holds the reported plan's LP, for sensitivity
+        failed = Solution(status, solution.message, timings=solution.timings, solver=solution.solver, model=model)
+        return work.run(failed, None, stopped, start.warm_start)
+    solution, plan, tangents = work.best
     left = work.options_left()
     if stopped == "time limit":
         solution = replace(
@@ -333,9 +335,10 @@ def solve_queues(model: LinearModel, options: SolveOptions, ranging: bool = True
         )
     elif ranging and solution.status == "optimal" and left is not None and not model.integer_staff:
         since = time.perf_counter()
-        solution = solve(model, left, warm_start=solution.warm_start, ranging=True)  # the same LP, ranged
+        fitted(solver, model, tangents)  # the reported plan's LP again, for HiGHS's ranging (no pivots)
+        solution = solver.solve(left, warm_start=solution.warm_start, ranging=True)
         work.record(-1, solution, plan, 0.0, since)
-    return work.run(solution, plan, stopped)
+    return work.run(solution, plan, stopped, start.warm_start)
 
 
 LOG_UNITS = {
@@ -434,7 +437,7 @@ def queue_routing_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
     """Per demand, queued node, lane and period: the units routed into the lane (q) and the wait
     each of them adds to the demand's response time."""
     sets = ev.sets
-    lane_of = position(sets.queues, ["node", "lane"], sets.demand_lanes)
+    lane_of = sets.position("queues", ["node", "lane"], "demand_lanes")
     keys = sets.demand_lanes[["demand", "node", "lane"]].reset_index(drop=True)
     frame = keys.loc[keys.index.repeat(sets.period_count)].reset_index(drop=True)
     frame.insert(0, "period", np.tile(np.asarray(sets.periods, dtype=object), len(keys)))

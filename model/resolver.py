@@ -1,55 +1,84 @@
-"""Fast re-solves: variants of one base scenario solved on one built model, warm-started from a basis.
+"""One pipeline for every solve: a scenario, then its what-ifs, on one LP that HiGHS keeps.
 
-A what-if that changes only the model's mutable parameters (volumes, costs, targets, capacities,
-staff bounds: see `model.lp.update`) is solved by setting those parameters on the built Pyomo
-model, compiling its standard form again and starting HiGHS's dual simplex from an optimal basis.
-Anything else (a removed node, a new quality figure, other periods) is built and solved from
-scratch, and so is every scenario with queues (its tangent iterations set the model's queue
-parameters themselves: model/queues.py).
+    scenario -> index sets -> LP (built; or the kept one with the what-if's figures: refigured)
+             -> HiGHS (loaded; or updated in place) -> solution (from the kept basis)
+             -> Outcome (diagnosis, or the independent check, tables and sensitivity)
+
+`model.optimise` runs it once. A `Resolver` runs it for a base scenario and then for each variant
+given to `solve`. A variant that changes only figures (volumes, costs, wages, targets, capacities,
+staff bounds, prices, penalties, hours, times, qualities) is fitted into the kept LP
+(`model.lp.refigure`): HiGHS gets just the numbers that changed and starts dual simplex from the
+kept optimal basis. Anything that changes the LP's shape (a node or demand removed, other periods, a
+target row that can bind now, a coefficient turned zero) is built afresh; `Outcome.solver["lp"]`
+says which happened and why. A scenario with queues runs its tangent iterations on the same kept
+LP, changing the queue rows in place (model/queues.py).
 
 Which basis a variant starts from is a choice:
-- the base's (the default, for sweeps): a variant's answer then does not depend on which variants
-  were solved before it, so a sweep gives the same tables whatever its order, engine or number of
-  workers; a variant that needs a new model is solved on a model of its own;
+- the base's (the default, for sweeps): every variant is fitted into the base's LP and starts from
+  the base's basis alone, so its answer does not depend on which variants were solved before it; a
+  sweep gives the same tables whatever its order, engine or number of workers. A variant built
+  afresh is solved on a HiGHS model of its own, leaving the base's in place;
 - the last optimal one (`follow=True`, for a parametric series such as a frontier, where each point
-  is close to the one before): the last model built is kept for the points after it.
+  is close to the one before): the last LP solved is kept for the points after it.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from model.errors import InfeasibleRow
-from model.lp import LinearModel, build, update
+from model.lp import LinearModel, Restructured, build, refigure
 from model.network import IndexSets, index_sets
-from model.optimise import Outcome, infeasible_at_build, optimise_options, outcome_of, outcome_with_queues
-from model.scenario.schema import Scenario
-from model.solve import Solution, SolveOptions, WarmStart, solve
+from model.outcome import Deadline, Outcome, infeasible_at_build, outcome_of
+from model.queues import solve_queues
+from model.scenario.loader import SourceMap
+from model.scenario.schema import Scenario, Solver as SolverSettings
+from model.solve import Solution, SolveOptions, Solver, WarmStart
+
+
+def optimise_options(scenario: Scenario, **overrides: object) -> tuple[SolveOptions, bool]:
+    """Solver options from the scenario's `solver:` section with each non-None override applied,
+    validated by the same schema (pydantic.ValidationError for a value the scenario could not hold).
+    `highs_options` overrides are added to the scenario's HiGHS options."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    if "highs_options" in given:  # added to the scenario's, not instead of them
+        given["highs_options"] = {**scenario.solver.highs_options, **given["highs_options"]}
+    settings = SolverSettings.model_validate({**scenario.solver.model_dump(), **given})
+    options = SolveOptions(
+        time_limit=settings.time_limit,
+        mip_gap=settings.mip_gap,
+        threads=settings.threads,
+        algorithm=settings.algorithm,
+        highs_options=dict(settings.highs_options),
+    )
+    return options, settings.integer_staff
 
 
 @dataclass
 class Solved:
-    """A variant's Outcome with the model and solution behind it (None if the build found it infeasible)."""
+    """A scenario's Outcome with the LP and solution behind it (None if the build found it infeasible),
+    and the Solver holding that LP with the solution's basis (until the Resolver's next solve)."""
 
     outcome: Outcome
     model: LinearModel | None
     solution: Solution | None
+    solver: Solver | None
+
+
+BUILT, IN_PLACE = "built", "updated in place"
 
 
 class Resolver:
-    """Solves `base` once (`base_outcome`), then each variant given to `solve` as a re-solve where it can.
+    """Solves `base` once (`base_outcome`), then each variant given to `solve`, in place where it can.
 
     `sensitivity` adds each solve's sensitivity table; `ranging` keeps HiGHS's ranging and basis
-    statuses (default: with sensitivity). With integer staffing there is no basis to start from:
-    variants still skip the rebuild, and HiGHS solves each MILP afresh.
-
-    Every target row is built, even those no plan can bind (network.index_sets leaves them out for a
-    single solve): a variant that changes a target then stays a re-solve, and a basis range over a
-    target's values sees the row it would bind at.
-
-    A re-solve changes the kept Pyomo model in place: a `Solved.model` holds its variant's figures
-    only until the next `solve`. Not thread-safe: one Resolver per thread.
+    statuses (default: with sensitivity). `source` (from `read_scenario`) lets a diagnosis name the
+    YAML line of each field. With integer staffing there is no basis to start from: variants are
+    still updated in place, and HiGHS solves each MILP afresh. Not thread-safe: one Resolver per
+    thread.
     """
 
     def __init__(
@@ -60,57 +89,94 @@ class Resolver:
         sensitivity: bool = True,
         follow: bool = False,
         ranging: bool | None = None,
+        source: SourceMap | None = None,
     ) -> None:
         default_options, self.integer_staff = optimise_options(base, integer_staff=integer_staff)
         self.options = options or default_options
         self.sensitivity = sensitivity
         self.ranging = sensitivity if ranging is None else ranging
         self.follow = follow
-        self._model: LinearModel | None = None
-        self._warm_start: WarmStart | None = None
-        self._solving_base = True
-        self.base = self.solve_in_full(base)
+        self.solver = Solver()  # holds the kept LP (or one of its layout)
+        self._kept: LinearModel | None = None  # what variants are fitted into
+        self._warm: WarmStart | None = None  # and the basis they start from
+        self._queue_start: WarmStart | None = None  # with queues: the kept start solve's basis
+        self.base = self._solve(base, source)
         self.base_outcome = self.base.outcome
-        self._solving_base = False
 
-    def solve(self, scenario: Scenario) -> Outcome:
-        """The variant's Outcome, as `optimise(scenario)` would give it; `solver["re_solve"]` says
-        whether it was a re-solve on a model already built (True) or built afresh (False)."""
-        return self.solve_in_full(scenario).outcome
+    def solve(self, scenario: Scenario, source: SourceMap | None = None) -> Outcome:
+        """The variant's Outcome, as `optimise(scenario)` would give it; `solver["lp"]` says whether
+        its LP was updated in place or built, and why."""
+        return self.solve_in_full(scenario, source).outcome
 
-    def solve_in_full(self, scenario: Scenario) -> Solved:
+    def solve_in_full(self, scenario: Scenario, source: SourceMap | None = None) -> Solved:
+        return self._solve(scenario, source)
+
+    def _solve(self, scenario: Scenario, source: SourceMap | None) -> Solved:
+        deadline = Deadline(self.options.time_limit)
         start = time.perf_counter()
-        sets = index_sets(scenario, drop_redundant_targets=False)
+        sets = index_sets(scenario, like=self._kept.sets if self._kept is not None else None)
         timings = {"index_sets": time.perf_counter() - start}
         start = time.perf_counter()
-        model = self._updated(sets)
-        re_solve = model is not None
-        if model is None:
-            try:
-                model = build(sets, name=scenario.name, integer_staff=self.integer_staff)
-            except InfeasibleRow as reason:
-                return Solved(infeasible_at_build(scenario, reason, timings), None, None)
-        timings["update" if re_solve else "build"] = time.perf_counter() - start
-        if len(sets.queues):  # tangent iterations on a model of its own (`update` refuses queues)
-            outcome, solution = outcome_with_queues(
-                scenario, model, self.options, timings, sensitivity=self.sensitivity, ranging=self.ranging
-            )
-            outcome.solver["re_solve"] = False
-            return Solved(outcome, model, solution)
-        solution = solve(model, self.options, warm_start=self._warm_start if re_solve else None, ranging=self.ranging)
-        if self._solving_base or self.follow:  # what later variants start from
-            self._model = model
-            self._warm_start = solution.warm_start or self._warm_start  # (WarmStart.fits rejects another model's)
-        outcome = outcome_of(scenario, model, solution, self.options, timings, sensitivity=self.sensitivity)
-        outcome.solver["re_solve"] = re_solve
-        return Solved(outcome, model, solution)
-
-    def _updated(self, sets: IndexSets) -> LinearModel | None:
-        """The kept model with the variant's parameters, or None if the variant changes more."""
-        if self._model is None:
-            return None
         try:
-            self._model = update(self._model, sets)
-        except ValueError:
-            return None
-        return self._model
+            model, how = self._model_for(sets)
+        except InfeasibleRow as reason:
+            return Solved(infeasible_at_build(scenario, reason, timings), None, None, None)
+        timings["build" if how != IN_PLACE else "update"] = time.perf_counter() - start
+        solver, passed = self._solver_for(model, how)
+        timings["handoff_pass" if how != IN_PLACE else "update_pass"] = passed
+        options, queues = deadline.options(self.options), None
+        if len(sets.queues):
+            first = self._kept is None
+            queues = solve_queues(solver, model, options, ranging=self.ranging, cap=scenario.solver.queue_iterations,
+                                  warm_start=None if first or how != IN_PLACE else self._queue_start)
+            solution = queues.solution
+            model = queues.model or model
+            if first:
+                self._queue_start = queues.start_basis
+        else:
+            solution = solver.solve(options, warm_start=self._warm, ranging=self.ranging)
+        if (self._kept is None or self.follow) and solution.status == "optimal" and solver is self.solver:
+            self._kept, self._warm = model, solution.warm_start or self._warm
+        outcome = outcome_of(scenario, model, solution, self.options, timings, source, self.sensitivity, queues,
+                             deadline)
+        outcome.solver.update(lp=how, re_solve=how == IN_PLACE)
+        return Solved(outcome, model, solution, solver)
+
+    def _model_for(self, sets: IndexSets) -> tuple[LinearModel, str]:
+        """The variant's LP: the kept one refigured, or built (the reason said)."""
+        if self._kept is None:
+            return build(sets, integer_staff=self.integer_staff), BUILT
+        try:
+            return refigure(self._kept, with_target_rows_of(sets, self._kept.sets)), IN_PLACE
+        except Restructured as why:
+            return build(sets, integer_staff=self.integer_staff), f"rebuilt: {why}"
+
+    def _solver_for(self, model: LinearModel, how: str) -> tuple[Solver, float]:
+        """The Solver to solve `model` on, holding it: the kept one (updated in place, or loaded), or,
+        for a variant built afresh while variants start from the base, one of its own."""
+        if how == IN_PLACE:
+            if self.solver.model is not None and self.solver.model.layout is model.layout:
+                start = time.perf_counter()
+                self.solver.update(model)
+                return self.solver, time.perf_counter() - start
+            return self.solver, self.solver.load(model)
+        if self._kept is None or self.follow:
+            return self.solver, self.solver.load(model)
+        own = Solver()
+        return own, own.load(model)
+
+
+def with_target_rows_of(sets: IndexSets, kept: IndexSets) -> IndexSets:
+    """A variant's index sets building the kept model's target rows, when those include every row the
+    variant needs (a row that cannot bind costs nothing to keep); otherwise as they are."""
+    demands, before = sets.demands, kept.demands
+    if len(demands) != len(before):
+        return sets
+    flags = ("quality_row", "response_row")
+    needed = all(not np.any(demands[f].to_numpy() & ~before[f].to_numpy()) for f in flags)
+    if not needed or all(np.array_equal(demands[f].to_numpy(), before[f].to_numpy()) for f in flags):
+        return sets
+    return replace(sets, demands=demands.assign(**{f: before[f].to_numpy() for f in flags}))
+
+
+__all__ = ["Resolver", "Solved", "optimise_options"]

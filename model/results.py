@@ -17,10 +17,11 @@ from model.explain.cost_to_serve import (
     cost_to_serve_table,
     transfer_prices,
 )
-from model.lp import LinearModel, volume_weights
-from model.network import position
+from model.lp import LinearModel
+from model.lp.objective import COST_TERMS
+from model.lp.variables import BY_NAME
 from model.queues import LOG_UNITS, QUEUE_UNITS, ROUTING_UNITS
-from model.solution import COST_TABLE, Evaluated, previous
+from model.solution import Evaluated, previous
 from model.solve import Solution
 
 TABLES = (
@@ -192,7 +193,7 @@ def build_tables(model: LinearModel, solution: Solution, ev: Evaluated, currency
         "stock": _stock_table(ev),
         "cost_to_serve": serving,
         "cost_to_serve_by_stage": cost_to_serve_by_stage_table(ev, currency),
-        "transfer_prices": transfer_prices(sets, model.blocks, solution.rows, currency),
+        "transfer_prices": transfer_prices(model, solution.rows, currency),
     }
     for name in ("staffing", "work", "flows", "demand_kpis", "costs", "stock"):
         tables[name]["currency"] = currency
@@ -213,7 +214,7 @@ def _stock_table(ev: Evaluated) -> pd.DataFrame:
     """Per storable node and demand: stock at the start, units produced, orders shipped, stock at the end."""
     sets = ev.sets
     stocks = sets.stocks
-    at = position(sets.demand_nodes, ["demand", "node"], stocks)
+    at = sets.position("demand_nodes", ["demand", "node"], "stocks")
     closing = ev.values["k"]
     stage = stocks.node.map(dict(zip(sets.nodes.node, sets.nodes.stage)))
     return _long(
@@ -267,49 +268,28 @@ def unallocated_cost(tables: dict[str, pd.DataFrame]) -> float:
 
 
 def marginal_costs(model: LinearModel, solution: Solution) -> np.ndarray:
-    """d(total cost) / d(volume[d,t]) in currency per unit, from the duals of every row V enters.
-
-    V enters four rows: the origin's pass-through (right side -V) and work balance (+V), the
-    quality target ((1 - Q) V) and the response-time target ((T - origin time) V). HiGHS's row dual
-    is the change in cost per unit of right-hand side. NaN without duals (MILP, or not optimal).
-    """
-    sets = model.sets
-    demands = sets.demands
-    shape = (len(demands), sets.period_count)
-    if not solution.rows or np.isnan(solution.rows["pass_through"].dual).any():
-        return np.full(shape, np.nan)
-    per_demand = volume_weights(model)
-    demand_index, period_index = pd.Index(demands.demand), pd.Index(sets.periods)
-    origin = demands.origin.to_numpy()
-    out = np.zeros(shape)
-    for block, weight in per_demand.items():
-        labels, dual = model.blocks[block].labels, solution.rows[block].dual
-        d = demand_index.get_indexer(labels.demand)
-        t = period_index.get_indexer(labels.period)
-        rows = labels.node.to_numpy() == origin[d] if "node" in labels else np.ones(len(labels), dtype=bool)
-        np.add.at(out, (d[rows], t[rows]), dual[rows] * weight[d[rows]])
-    return out
+    """d(total cost) / d(volume[d,t]) in currency per unit: the reduced cost of the volume column
+    v[d,t], which is fixed at V[d,t] (model.md, Duals). NaN without duals (a MILP, or not optimal)."""
+    found = solution.reduced_costs.get("v")
+    if found is None:
+        return np.full((len(model.sets.demands), model.sets.period_count), np.nan)
+    return np.where(np.abs(found) < 1e-12, 0.0, found)
 
 
 def _costs_table(ev: Evaluated) -> pd.DataFrame:
-    """Cost per period, stage, node and category. Hand-offs count at the receiving node; backlog and
-    unmet penalties at the demand's origin, where the waiting order sits."""
+    """Cost per period, stage, node and category: each cost term (model.lp.objective) at the node it
+    is booked at (hand-offs at the receiving node; backlog and unmet penalties at the demand's
+    origin, where the waiting order sits)."""
     sets = ev.sets
-    origin = sets.demands.rename(columns={"origin": "node"})[["node"]]
-    owner = {
-        "staff": sets.staff[["node"]],
-        "demand_modes": sets.demand_modes[["node"]],
-        "demand_arcs": sets.demand_arcs.rename(columns={"target": "node"})[["node"]],
-        "stocks": sets.stocks[["node"]],
-        "demands": origin,
-    }
     parts = []
-    for category, (_, table) in COST_TABLE.items():
-        amounts = ev.costs[category]
+    for term in COST_TERMS:
+        amounts = ev.costs[term.category]
         if not amounts.size:
             continue
-        part = _long(owner[table].reset_index(drop=True), sets.periods, amount=amounts)
-        part["category"] = category
+        table = getattr(sets, BY_NAME[term.variable].table)
+        owner = pd.DataFrame({"node": pd.Series(table[term.booked_at].to_numpy(), dtype=object)})
+        part = _long(owner, sets.periods, amount=amounts)
+        part["category"] = term.category
         parts.append(part)
     stage = dict(zip(sets.nodes.node, sets.nodes.stage))
     frame = pd.concat(parts, ignore_index=True)
@@ -325,10 +305,10 @@ def _costs_table(ev: Evaluated) -> pd.DataFrame:
 def _constraints_table(model: LinearModel, solution: Solution) -> pd.DataFrame:
     parts = []
     for name, block in model.blocks.items():
-        if name not in solution.rows or not len(block.labels):
+        if name not in solution.rows or not len(block):
             continue
         rows = solution.rows[name]
-        labels = block.labels
+        labels = model.labels(name)
         frame = pd.DataFrame(
             {
                 "constraint": name + "[" + labels.subject.str.replace(" ", ",") + "," + labels.period + "]",

@@ -8,6 +8,10 @@ runs/<UTC timestamp>-<scenario name>/
   overrides.yaml      with overrides: the input files' SHA-256 and every field changed (old, new, by what)
   inputs/             with overrides: each input file as read, in its folder layout, so extends still works
 
+A sweep's point (model/sweep.py) keeps no copy of its scenario: point.yaml names the sweep's
+base.yaml, the point's overrides and the SHA-256 of the scenario they make (`scenario_digest`), and
+`e2eopt solve` on the point's folder (`run_input`) makes that scenario again and checks the digest.
+
 The folder is filled under a temporary name and renamed into place at the end, so an error or an
 interrupt leaves no half-written run behind.
 """
@@ -22,6 +26,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -31,6 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
+from model.errors import Problem, ScenarioError
 from model.optimise import Outcome
 from model.results import TABLES, column_units
 from model.scenario.overrides import Change
@@ -53,7 +59,53 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def summary_of(outcome: Outcome, scenario_text: bytes, source: str, command: list[str] | None) -> dict:
+def scenario_digest(data: dict) -> str:
+    """The SHA-256 of a resolved scenario's data as canonical JSON (keys sorted): what a sweep point
+    records instead of a copy of its scenario, and checks when it is solved again."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return sha256(text.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class PointRecord:
+    """How to make a sweep point's scenario again: the sweep's base.yaml (relative to the point's
+    folder) with its SHA-256, the point's overrides, and the digest of the scenario they make."""
+
+    base: str
+    base_sha256: str
+    set: dict[str, str]
+    scenario_sha256: str
+    what: str  # "appliance-co.yaml, sweep point 0003", for the reader
+
+    def yaml(self) -> bytes:
+        """point.yaml: a comment saying how to solve it again, then the record (JSON is YAML)."""
+        head = (f"# {self.what}: the sweep's base.yaml with these overrides.\n"
+                "# `e2eopt solve` on this folder makes the scenario again, checks scenario_sha256, and solves it.\n")
+        return (head + json.dumps(asdict(self), indent=2) + "\n").encode("utf-8")
+
+
+def run_input(folder: str | Path) -> tuple[Path, list[str], str | None]:
+    """What a run folder was solved from: the scenario file, the overrides to apply to it (`--set`
+    texts), and the digest the resolved scenario must have (None: not recorded). A folder is a run
+    if it holds scenario.yaml, or point.yaml (a sweep point). ScenarioError otherwise."""
+    folder = Path(folder)
+    if (folder / "scenario.yaml").is_file():
+        return folder / "scenario.yaml", [], None
+    if not (folder / "point.yaml").is_file():
+        raise ScenarioError([Problem(str(folder), None, None, "", "not a run folder: it holds no scenario.yaml and "
+                                     "no point.yaml", "Give a scenario file, or a folder `e2eopt solve` or "
+                                     "`e2eopt sweep` wrote.")])
+    record = json.loads("".join(line for line in (folder / "point.yaml").read_text(encoding="utf-8").splitlines(True)
+                                if not line.startswith("#")))
+    base = folder / record["base"]
+    if not base.is_file() or sha256(base.read_bytes()) != record["base_sha256"]:
+        raise ScenarioError([Problem(str(folder / "point.yaml"), None, None, "base", f"the sweep's base {base} is "
+                                     "missing or changed since the point was solved", "Solve the sweep again.")])
+    return base, [f"{path}={value}" for path, value in record["set"].items()], record["scenario_sha256"]
+
+
+def summary_of(outcome: Outcome, scenario_text: bytes | None, source: str, command: list[str] | None,
+               point: PointRecord | None = None) -> dict:
     """The run's summary.json: what was solved, how, and what came out, with units."""
     scenario = outcome.scenario
     tables = outcome.tables
@@ -66,13 +118,15 @@ def summary_of(outcome: Outcome, scenario_text: bytes, source: str, command: lis
         "time_unit": scenario.scenario.time_unit,
         "periods": scenario.periods,
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "input": {"file": source, "sha256": sha256(scenario_text)},
+        "input": {"file": source, "sha256": sha256(scenario_text)} if point is None else
+                 {"file": source, "scenario_sha256": point.scenario_sha256, "point": asdict(point)},
         "command": command if command is not None else sys.argv,
         "solver": outcome.solver,
         "solver_options": outcome.options,
         "timings_s": {phase: round(seconds, 6) for phase, seconds in outcome.timings.items()},
         "packages": package_versions(),
         "violations": outcome.violations,
+        "notes": outcome.notes,
     }
     if "queues" in tables:
         queues = tables["queues"]
@@ -110,6 +164,7 @@ def write_run(
     changes: Sequence[Change] = (),
     inputs: dict[str, bytes] | None = None,
     folder_name: str | None = None,
+    point: PointRecord | None = None,
 ) -> Path:
     """Write the run folder for an outcome (any status) and return its final path.
 
@@ -119,19 +174,26 @@ def write_run(
     names relative to the first file's folder). They go to overrides.yaml and inputs/ when there are
     changes or more than one input file. `folder_name` replaces `<timestamp>-<scenario>` (a sweep's
     `0001`); unlike a generated name it is never altered, so FileExistsError if it is taken.
+    `point`: a sweep point's record, written as point.yaml instead of the scenario and its
+    overrides.yaml (summary.json still counts the fields each override changed).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    scenario_text = scenario_bytes if scenario_bytes is not None else Path(scenario_file).read_bytes()
-    summary = summary_of(outcome, scenario_text, str(scenario_file), command)
+    scenario_text = None
+    if point is None:
+        scenario_text = scenario_bytes if scenario_bytes is not None else Path(scenario_file).read_bytes()
+    summary = summary_of(outcome, scenario_text, str(scenario_file), command, point)
     overridden = bool(changes) or len(inputs or {}) > 1
     if overridden:
         summary["overrides"] = overrides_applied(changes)
     units = summary["units"]
     staging = Path(tempfile.mkdtemp(prefix=".incomplete-", dir=out_dir))
     try:
-        (staging / "scenario.yaml").write_bytes(scenario_text)
-        if overridden:
+        if point is not None:
+            (staging / "point.yaml").write_bytes(point.yaml())
+        else:
+            (staging / "scenario.yaml").write_bytes(scenario_text)
+        if overridden and point is None:
             _write_overrides(staging, changes, inputs or {})
         for name in TABLES:
             if name in outcome.tables:
@@ -213,7 +275,9 @@ def json_default(value: object) -> object:
 
 def write_table(frame: pd.DataFrame, stem: Path, units: dict[str, str]) -> None:
     """`stem`.csv at full precision and `stem`.parquet with the column units in its metadata."""
-    frame.to_csv(stem.with_suffix(".csv"), index=False)
+    from model.table_io import write_csv  # the bytes of frame.to_csv(index=False), faster
+
+    write_csv(frame, stem.with_suffix(".csv"))
     table = pa.Table.from_pandas(frame, preserve_index=False)
     metadata_ = dict(table.schema.metadata or {})
     metadata_[b"units"] = json.dumps(units).encode()

@@ -1,8 +1,9 @@
 """What a solution means, recomputed from its values and the scenario's own figures.
 
-Nothing here reads Pyomo's constraints: served volumes, arrivals, hours, defects, response times
-and costs are rebuilt with numpy from the index tables, so the independent check (check.py) and
-the KPIs of the result tables (results.py) do not take the model's word for anything.
+Nothing here reads the LP's rows: served volumes, arrivals, hours, defects, response times and costs
+are rebuilt with numpy from the index tables and the cost registry's prices, so the independent
+check (check.py) and the KPIs of the result tables (results.py) do not take the model's word for
+anything.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.network import IndexSets, position
 from model.lp.objective import COST_TERMS
+from model.network import IndexSets
 
 
 def group_sum(target_rows: np.ndarray, values: np.ndarray, row_count: int) -> np.ndarray:
@@ -56,7 +57,7 @@ class Evaluated:
     arc_units: np.ndarray  # arcs x T
     defects: np.ndarray  # demands x T: sum (1 - q) y
     time_spent: np.ndarray  # demands x T: the response-time numerator
-    costs: dict[str, np.ndarray]  # category -> amounts aligned with that category's table
+    costs: dict[str, np.ndarray]  # category -> amounts on its variable's grid (model.lp.objective.COST_TERMS)
 
     @property
     def quality(self) -> np.ndarray:
@@ -78,125 +79,61 @@ class Evaluated:
         return float(sum(amounts.sum() for amounts in self.costs.values()))
 
 
-COST_TABLE = {
-    "labour": ("s", "staff"),
-    "overtime": ("o", "staff"),
-    "hiring": ("hire", "staff"),
-    "layoffs": ("fire", "staff"),
-    "processing": ("y", "demand_modes"),
-    "handoffs": ("x", "demand_arcs"),
-    "holding": ("k", "stocks"),
-    "backlog": ("b", "demands"),
-    "unmet": ("u", "demands"),
-}
-"""Each cost category: the variable it prices and the table its amounts align with."""
-assert list(COST_TABLE) == list(COST_TERMS), "the costs table must report every term of the objective"
-
-
-def _per_demand(values: np.ndarray, rows: pd.DataFrame, demands: pd.DataFrame, T: int) -> np.ndarray:
-    full = np.zeros((len(demands), T))
-    full[position(demands, ["demand"], rows, ["demand"])] = values
-    return full
-
-
-def evaluate(
-    sets: IndexSets,
-    raw_values: dict[str, np.ndarray],
-    variable_rows: dict[str, pd.DataFrame],
-    lane_wait: np.ndarray | None = None,
-) -> Evaluated:
-    """Recompute every derived quantity from variable values (grids of rows x T, NaN where none).
+def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.ndarray | None = None) -> Evaluated:
+    """Recompute every derived quantity from variable values (each family's (index rows, periods) grid,
+    NaN where no variable).
 
     `lane_wait` (queues x T, time units) is the wait a unit adds to its response time in each lane of
     a queued node, as the queue iterations planned it (model/queues.py)."""
     T = sets.period_count
     v = {name: np.nan_to_num(grid, nan=0.0) for name, grid in raw_values.items()}
-    demands, dn, modes, arcs, staff = sets.demands, sets.demand_nodes, sets.demand_modes, sets.demand_arcs, sets.staff
-    backlog = _per_demand(v["b"], variable_rows["b"], demands, T)
-    unmet = _per_demand(v["u"], variable_rows["u"], demands, T)
+    dn, modes, arcs, staff = sets.demand_nodes, sets.demand_modes, sets.demand_arcs, sets.staff
+    demand_count = len(sets.demands)
+    backlog, unmet = v["b"], v["u"]
     served = sets.volumes + previous(backlog) - backlog - unmet
 
-    into = position(dn, ["demand", "node"], arcs, ["demand", "target"])
-    out_of = position(dn, ["demand", "node"], arcs, ["demand", "source"])
-    origin = position(dn, ["demand", "node"], demands, ["demand", "origin"])
+    balance = ["demand", "node"]
+    into = sets.position("demand_nodes", balance, "demand_arcs", ["demand", "target"])
+    out_of = sets.position("demand_nodes", balance, "demand_arcs", ["demand", "source"])
+    origin = sets.position("demand_nodes", balance, "demands", ["demand", "origin"])
     arrivals = group_sum(into, v["x"], len(dn)) + group_sum(origin, served, len(dn))
     outflow = group_sum(out_of, v["x"], len(dn))
-    processed = group_sum(position(dn, ["demand", "node"], modes, ["demand", "node"]), v["y"], len(dn))
-    fulfilled = group_sum(position(dn, ["demand", "node"], sets.sinks, ["demand", "node"]), v["z"], len(dn))
-    stock_at = position(dn, ["demand", "node"], sets.stocks, ["demand", "node"])
+    processed = group_sum(sets.position("demand_nodes", balance, "demand_modes"), v["y"], len(dn))
+    fulfilled = group_sum(sets.position("demand_nodes", balance, "sinks"), v["z"], len(dn))
+    stock_at = sets.position("demand_nodes", balance, "stocks")
     stock = group_sum(stock_at, v["k"], len(dn))
     stock_before = group_sum(stock_at, previous(v["k"], sets.stocks.initial.to_numpy()), len(dn))
 
     staffed = modes.role.notna().to_numpy()
-    staff_of_mode = np.where(staffed, position(staff, ["node", "role"], modes, ["node", "mode"]), -1)
+    staff_of_mode = np.where(staffed, sets.position("staff", ["node", "role"], "demand_modes", ["node", "mode"]), -1)
     mode_hours = modes.hours_per_unit.to_numpy()[:, None] * v["y"]
     hours_used = group_sum(staff_of_mode, mode_hours, len(staff))
     rho = staff.max_utilisation.to_numpy()[:, None]
     hours_available = rho * (staff.hours_per_fte.to_numpy()[:, None] * v["s"] + v["o"])
 
-    node_units = group_sum(position(sets.nodes, ["node"], modes, ["node"]), v["y"], len(sets.nodes))
-    arc_units = group_sum(position(sets.arcs, ["arc"], arcs, ["arc"]), v["x"], len(sets.arcs))
+    node_units = group_sum(sets.position("nodes", ["node"], "demand_modes"), v["y"], len(sets.nodes))
+    arc_units = group_sum(sets.position("arcs", ["arc"], "demand_arcs"), v["x"], len(sets.arcs))
 
-    demand_of = {
-        name: position(demands, ["demand"], table, ["demand"])
-        for name, table in (("modes", modes), ("arcs", arcs), ("nodes", dn))
-    }
-    defects = group_sum(demand_of["modes"], (1.0 - modes.quality.to_numpy())[:, None] * v["y"], len(demands))
+    defects = group_sum(sets.demand_of("demand_modes"), (1.0 - modes.quality.to_numpy())[:, None] * v["y"],
+                        demand_count)
     flowing = ~modes.storable.to_numpy()
     mode_time = np.where(flowing, (modes.processing_time + modes.wait_time).to_numpy(), 0.0)
     node_time = np.where(dn.storable.to_numpy(), dn.node_time.to_numpy(), 0.0)
     time_spent = (
-        group_sum(demand_of["arcs"], arcs.lead_time.to_numpy()[:, None] * v["x"], len(demands))
-        + group_sum(demand_of["modes"], mode_time[:, None] * v["y"], len(demands))
-        + group_sum(demand_of["nodes"], node_time[:, None] * arrivals, len(demands))
+        group_sum(sets.demand_of("demand_arcs"), arcs.lead_time.to_numpy()[:, None] * v["x"], demand_count)
+        + group_sum(sets.demand_of("demand_modes"), mode_time[:, None] * v["y"], demand_count)
+        + group_sum(sets.demand_of("demand_nodes"), node_time[:, None] * arrivals, demand_count)
         + sets.period_length * backlog
     )
     if len(sets.queues):
-        lane_of = position(sets.queues, ["node", "lane"], sets.demand_lanes)
+        lane_of = sets.position("queues", ["node", "lane"], "demand_lanes")
         waited = lane_wait[lane_of] * v["q"]
-        time_spent += group_sum(position(demands, ["demand"], sets.demand_lanes), waited, len(demands))
+        time_spent += group_sum(sets.demand_of("demand_lanes"), waited, demand_count)
 
-    costs = _costs(sets, v, variable_rows)
-    return Evaluated(
-        sets,
-        v,
-        sets.volumes,
-        backlog,
-        unmet,
-        served,
-        arrivals,
-        outflow,
-        processed,
-        fulfilled,
-        stock,
-        stock_before,
-        staff_of_mode,
-        mode_hours,
-        hours_used,
-        hours_available,
-        node_units,
-        arc_units,
-        defects,
-        time_spent,
-        costs,
-    )
-
-
-def _costs(sets: IndexSets, v: dict[str, np.ndarray], rows: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
-    """Each category's amounts, aligned with the category's table (staff, demand_modes, ... x T)."""
-    staff, demands = sets.staff, sets.demands
-    per_staff = {"labour": "cost_per_fte", "overtime": "overtime_cost", "hiring": "hire_cost", "layoffs": "layoff_cost"}
-    costs = {
-        category: staff[price].to_numpy()[:, None] * v[COST_TABLE[category][0]] for category, price in per_staff.items()
-    }
-    costs["processing"] = sets.demand_modes.unit_cost.to_numpy()[:, None] * v["y"]
-    arc_cost = sets.demand_arcs.arc.map(dict(zip(sets.arcs.arc, sets.arcs.cost))).to_numpy()
-    costs["handoffs"] = arc_cost[:, None] * v["x"]
-    costs["holding"] = sets.stocks.holding_cost.to_numpy()[:, None] * v["k"]
-    T = sets.period_count
-    costs["backlog"] = demands.backlog_cost.to_numpy()[:, None] * _per_demand(v["b"], rows["b"], demands, T)
-    costs["unmet"] = demands.unmet_penalty.to_numpy()[:, None] * _per_demand(v["u"], rows["u"], demands, T)
-    return {category: costs[category] for category in COST_TABLE}
+    costs = {term.category: term.prices(sets)[:, None] * v[term.variable] for term in COST_TERMS}
+    return Evaluated(sets, v, sets.volumes, backlog, unmet, served, arrivals, outflow, processed, fulfilled, stock,
+                     stock_before, staff_of_mode, mode_hours, hours_used, hours_available, node_units, arc_units,
+                     defects, time_spent, costs)
 
 
 def duty_hours(sets: IndexSets, values: dict[str, np.ndarray]) -> tuple[pd.Index, np.ndarray]:

@@ -1,10 +1,11 @@
-"""Solve a built LinearModel with HiGHS; the outcome is a status to act on, never an exception.
+"""HiGHS holding one LP: loaded once, changed in place for a what-if, solved; the outcome a status.
 
-The handoff is one sparse matrix for the whole model (`LinearModel.standard_form`: Pyomo's
-standard-form compiler, or the matrix assembled directly) and one `Highs.passModel` call: measured
-~4x faster than Pyomo's persistent interface on 100k-variable models
-(../shared/docs/pyomo-highs-notes.md). Values, duals and row activities come back as numpy arrays
-aligned with the model's variable grids and constraint blocks, through the form's maps.
+`Solver` keeps a `highspy` model alive. `load` hands it a LinearModel (model/lp) in one `passModel`;
+`update` gives it another LinearModel of the same layout (`model.lp.refigure`) by pushing only the
+numbers that changed, in bulk (`changeColsCost`, `changeColsBounds`, `changeRowsBounds`, and
+`changeCoeff` per changed coefficient); `solve` runs HiGHS, from a given basis when there is one, and
+reads the answer back through the model's labels: values per variable family on its (index rows,
+periods) grid, activities and duals per constraint family, and, for an optimal LP, HiGHS's ranging.
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ from typing import Literal
 
 import highspy
 import numpy as np
-import scipy.sparse  # noqa: F401  Pyomo imports it lazily inside the first handoff; pay that here, untimed
+import scipy.sparse as sp
 
-from model.errors import SolveError
 from model.lp import LinearModel
-from model.lp.form import StandardForm, highs_lp
 
 Status = Literal["optimal", "infeasible", "unbounded", "time_limit", "error"]
 
@@ -28,9 +27,9 @@ IPM_FROM_COLUMNS = 25_000
 so duals and a basis remain) at this many columns; a single-period LP stays with dual simplex.
 Measured with benchmarks/solvers.py (docs/performance.md): with one period dual simplex took 1.6 s
 against 5.6 s for interior point at 100k columns, 12.1 s against 34.3 s at 302k and 66 s against
-332 s at 1M; with three periods, where staff and backlog link the periods, dual simplex took 0.69 s against 0.76 s at 20k
-columns, and interior point 1.5 s against 2.1 s at 29k, 1.8 s against 3.2 s at 35k, 12.4 s against
-49.3 s at 115k and 81 s against 153 s at 333k."""
+332 s at 1M; with three periods, where staff and backlog link the periods, dual simplex took 0.69 s
+against 0.76 s at 20k columns, and interior point 1.5 s against 2.1 s at 29k, 1.8 s against 3.2 s at
+35k, 12.4 s against 49.3 s at 115k and 81 s against 153 s at 333k."""
 
 
 def default_algorithm(columns: int, periods: int, warm: bool = False) -> Literal["simplex", "ipm"]:
@@ -55,7 +54,7 @@ class SolveOptions:
 
 @dataclass
 class RowValues:
-    """Per constraint block: each row's activity, bounds as solved, and dual (NaN when none)."""
+    """Per constraint family: each row's activity, bounds as solved, and dual (NaN when none)."""
 
     activity: np.ndarray
     lower: np.ndarray
@@ -64,41 +63,39 @@ class RowValues:
 
 
 BASIS_STATUS = ("lower", "basic", "upper", "zero", "nonbasic")
-"""Names of HiGHS's basis status codes 0..4 (`HighsBasisStatus`); -1 marks a row or variable that never
-reached HiGHS."""
+"""Names of HiGHS's basis status codes 0..4 (`HighsBasisStatus`); -1 marks a variable that does not exist."""
 NOT_IN_LP = -1
+BASIC = BASIS_STATUS.index("basic")
 
 
 @dataclass
 class RowRanging:
-    """Per constraint block, HiGHS's right-hand-side ranging, aligned with `Solution.rows[block]`.
+    """Per constraint family, HiGHS's right-hand-side ranging, aligned with `Solution.rows[family]`.
 
-    Figures are in the row's own terms as HiGHS received it (StandardForm's row_lower/row_upper,
-    which for this model's rows are the Pyomo constraint's bounds, never flipped).
     For a row at its bound (nonbasic): `lower`..`upper` is the range of that bound's value over which
     the row's dual holds (the optimal basis stays optimal), and `cost_at_lower`/`cost_at_upper` the
     total cost at each end. For a basic row (dual 0): the range of the bound over which 0 holds, from
     the activity outwards (<= row: [activity, inf); >= row: (-inf, activity]; an equality row: the
-    bound itself), at unchanged cost. NaN where the row never reached HiGHS (Pyomo dropped it).
+    bound itself), at unchanged cost.
     """
 
     lower: np.ndarray
     upper: np.ndarray
     cost_at_lower: np.ndarray
     cost_at_upper: np.ndarray
-    status: np.ndarray  # int8 codes of BASIS_STATUS, NOT_IN_LP where the row never reached HiGHS
+    status: np.ndarray  # int8 codes of BASIS_STATUS
 
 
 @dataclass
 class ColumnRanging:
-    """Per variable family, (rows, T) grids like `Solution.values`, NaN where no variable or where
-    the variable never reached HiGHS (fixed, or in no row and no cost term).
+    """Per variable family, (rows, T) grids like `Solution.values`, NaN where no variable.
 
     Cost ranging: `cost_lower`..`cost_upper` is the range of the variable's cost coefficient over
     which the solution stays optimal, `cost_at_cost_lower/upper` the total cost at each end.
     Bound ranging, for a variable at a bound (nonbasic): `bound_lower`..`bound_upper` is the range of
     that active bound's value over which its reduced cost holds, `cost_at_bound_lower/upper` the
-    total cost at each end; NaN for a basic variable (no active bound).
+    total cost at each end; NaN for a basic variable (no active bound). For the volume column v,
+    fixed at V, that is the range of the volume over which its marginal cost holds.
     """
 
     cost_lower: np.ndarray
@@ -109,20 +106,18 @@ class ColumnRanging:
     bound_upper: np.ndarray
     cost_at_bound_lower: np.ndarray
     cost_at_bound_upper: np.ndarray
-    status: np.ndarray  # int8 codes of BASIS_STATUS, NOT_IN_LP where no variable reached HiGHS
+    status: np.ndarray  # int8 codes of BASIS_STATUS, NOT_IN_LP where no variable
 
 
 @dataclass(frozen=True)
 class WarmStart:
-    """An optimal basis and the shape of the LP it belongs to (`StandardForm.signature`)."""
+    """An optimal basis and the shape of the LP it belongs to."""
 
     basis: highspy.HighsBasis
-    signature: np.ndarray
+    shape: tuple[int, int]
 
-    def fits(self, form: StandardForm) -> bool:
-        """The form has the same columns and rows in the same order (the same model with new figures,
-        where no coefficient turned zero and dropped a row or column)."""
-        return np.array_equal(form.signature(), self.signature)
+    def fits(self, model: LinearModel) -> bool:
+        return self.shape == (model.num_col, model.num_row)
 
 
 @dataclass
@@ -135,26 +130,205 @@ class Solution:
     timings: dict[str, float] = field(default_factory=dict)
     solver: dict[str, object] = field(default_factory=dict)
     # Optimal LPs only (empty otherwise): reduced costs (family -> (rows, T), like `values`), and
-    # HiGHS's ranging per constraint block (like `rows`) and per variable family (like `values`).
+    # HiGHS's ranging per constraint family (like `rows`) and per variable family (like `values`).
     reduced_costs: dict[str, np.ndarray] = field(default_factory=dict)
     ranging: dict[str, RowRanging] = field(default_factory=dict)
     column_ranging: dict[str, ColumnRanging] = field(default_factory=dict)
     warm_start: WarmStart | None = None  # an optimal LP's basis, to start a nearby re-solve from
-    form: StandardForm | None = None  # the LP as solved (sensitivity reads its basis against it)
+    model: LinearModel | None = None  # the LP as solved
 
     @property
     def has_values(self) -> bool:
         return bool(self.values)
 
 
+def new_highs() -> highspy.Highs:
+    """A silent HiGHS instance. highspy's `Highs` wrapper prints HiGHS's banner to stdout when the first
+    one is made, whatever the options; its core class, which this project uses, does not."""
+    core = getattr(getattr(highspy, "_core", None), "_Highs", None)
+    highs = core() if core is not None else highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+def highs_lp(model: LinearModel) -> highspy.HighsLp:
+    """The model as a HighsLp, for one `Highs.passModel` call."""
+    numbers = model.numbers
+    return as_highs_lp(model.matrix, numbers.cost, numbers.col_lower, numbers.col_upper, numbers.row_lower,
+                       numbers.row_upper, model.integer)
+
+
+def as_highs_lp(matrix: sp.csc_matrix, cost: np.ndarray, col_lower: np.ndarray, col_upper: np.ndarray,
+                row_lower: np.ndarray, row_upper: np.ndarray, integer: np.ndarray) -> highspy.HighsLp:
+    """lower <= matrix x <= upper over col_lower <= x <= col_upper, minimise cost x, as a HighsLp."""
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, col_lower, col_upper
+    lp.row_lower_, lp.row_upper_ = row_lower, row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = matrix.shape[1], matrix.shape[0]
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = np.asarray(matrix.data, dtype=float)
+    if integer.any():
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[i] for i in integer.tolist()]
+    return lp
+
+
+class Solver:
+    """One HiGHS model, kept alive: load a LinearModel, update it in place, solve it. Not thread-safe."""
+
+    def __init__(self) -> None:
+        self.highs = new_highs()
+        self.model: LinearModel | None = None
+
+    def load(self, model: LinearModel) -> float:
+        """Hand HiGHS the whole model (one passModel); seconds taken."""
+        start = time.perf_counter()
+        self.highs.clearModel()
+        if model.num_col:
+            self.highs.passModel(highs_lp(model))
+        self.model = model
+        return time.perf_counter() - start
+
+    def update(self, model: LinearModel) -> dict[str, int]:
+        """Give HiGHS `model`, of the layout of the one it holds, by pushing the numbers that differ;
+        how many of each were pushed. ValueError if the layouts differ (load it instead)."""
+        held = self.model
+        if held is None or held.layout is not model.layout:
+            raise ValueError("the model to update to has another layout: load it")
+        old, new = held.numbers, model.numbers
+        changed = {}
+        costs = np.flatnonzero(old.cost != new.cost)
+        if len(costs):
+            self.highs.changeColsCost(len(costs), costs.astype(np.int32), new.cost[costs])
+        columns = np.flatnonzero((old.col_lower != new.col_lower) | (old.col_upper != new.col_upper))
+        if len(columns):
+            self.highs.changeColsBounds(len(columns), columns.astype(np.int32), new.col_lower[columns],
+                                        new.col_upper[columns])
+        rows = np.flatnonzero((old.row_lower != new.row_lower) | (old.row_upper != new.row_upper))
+        if len(rows):
+            self.highs.changeRowsBounds(len(rows), rows.astype(np.int32), new.row_lower[rows], new.row_upper[rows])
+        entries = np.flatnonzero(old.data != new.data)
+        if len(entries):
+            matrix = model.matrix
+            entry_cols = np.repeat(np.arange(model.num_col), np.diff(matrix.indptr))[entries]
+            for row, col, value in zip(matrix.indices[entries].tolist(), entry_cols.tolist(),
+                                       new.data[entries].tolist()):
+                self.highs.changeCoeff(row, col, value)
+        changed.update(costs=len(costs), column_bounds=len(columns), row_bounds=len(rows), coefficients=len(entries))
+        self.model = model
+        return changed
+
+    def solve(self, options: SolveOptions = SolveOptions(), warm_start: WarmStart | None = None,
+              ranging: bool = True) -> Solution:
+        """Run HiGHS on the model it holds, from `warm_start` when it fits (an LP); read the answer back.
+
+        Every solve from a basis starts from that basis alone (`clearSolver` first), so the answer does
+        not depend on what this Solver solved before. `ranging=False` skips HiGHS's ranging (which
+        only the sensitivity table and the cost ranges of the tables use)."""
+        model, highs, timings = self.model, self.highs, {}
+        is_mip = bool(model.integer.any())
+        has_columns = model.num_col > 0
+        warm = warm_start is not None and not is_mip and has_columns and warm_start.fits(model)
+        try:
+            algorithm = _configure(highs, options, model.num_col, model.sets.period_count, is_mip, warm)
+        except ValueError as error:
+            return Solution("error", str(error), timings=timings, model=model)
+        start = time.perf_counter()
+        if has_columns:
+            highs.clearSolver()
+            if warm:
+                highs.setBasis(warm_start.basis)
+            highs.run()
+            status, message = _status(highs)
+        else:
+            status, message = "optimal", "the model has no variables"
+        timings["solve"] = time.perf_counter() - start
+        info = highs.getInfo()
+        solution = Solution(status, message, timings=timings, solver=_record(highs, model, algorithm, is_mip),
+                            model=model)
+        if status == "optimal" and not is_mip and has_columns:
+            solution.warm_start = WarmStart(highs.getBasis(), (model.num_col, model.num_row))
+        has_primal = info.primal_solution_status == 2 or (status == "optimal" and not has_columns)
+        if has_primal and status in ("optimal", "time_limit"):
+            start = time.perf_counter()
+            _extract(model, highs, solution, with_duals=(status == "optimal" and not is_mip and has_columns))
+            if ranging and solution.reduced_costs:
+                _extract_ranging(model, highs, solution)
+            timings["extract"] = time.perf_counter() - start
+        return solution
+
+    def bounds_range(self, direction: np.ndarray) -> tuple[float, float]:
+        """The range of theta over which the optimal basis HiGHS holds stays optimal when every row's
+        bounds move by theta * direction[row]: the ratio test of parametric right-hand-side analysis,
+        with HiGHS's own basis solve (`getBasisSolve`). Valid until the next solve.
+
+        Nonbasic rows sit at their moving bounds, so the basic variables move by d x_B = B^-1 d; the
+        basic columns must stay within their bounds, and the basic rows' activities within theirs
+        (which move too where the direction touches them)."""
+        highs, model = self.highs, self.model
+        direction = np.asarray(direction, dtype=float)
+        basis = highs.getBasis()
+        row_basic = np.fromiter((s.value for s in basis.row_status), dtype=np.int8, count=model.num_row) == BASIC
+        _, basic = highs.getBasicVariables()
+        basic = np.asarray(basic, dtype=np.int64)
+        _, moves = highs.getBasisSolve(np.where(row_basic, 0.0, direction))
+        step = np.zeros(model.num_col)
+        structural = basic >= 0
+        step[basic[structural]] = np.asarray(moves, dtype=float)[structural]
+        result = highs.getSolution()
+        value, activity = np.asarray(result.col_value), np.asarray(result.row_value)
+        numbers = model.numbers
+        columns, rows = np.flatnonzero(step != 0.0), row_basic
+        limits = _within(
+            (-np.inf, np.inf), value[columns], step[columns], 0.0, numbers.col_lower[columns], numbers.col_upper[columns]
+        )
+        return _within(limits, activity[rows], (model.matrix @ step)[rows], direction[rows], numbers.row_lower[rows],
+                       numbers.row_upper[rows])
+
+
+def _within(limits: tuple[float, float], current: np.ndarray, rate: np.ndarray, bound_rate: object,
+            lower: np.ndarray, upper: np.ndarray) -> tuple[float, float]:
+    """Narrow `limits` to the theta with lower + theta b <= current + theta rate <= upper + theta b, where
+    b = `bound_rate` moves the finite bounds."""
+    moving = np.broadcast_to(np.asarray(bound_rate, dtype=float), np.shape(current))
+    low, high = _ratio(*limits, current - lower, rate - np.where(np.isfinite(lower), moving, 0.0))
+    return _ratio(low, high, upper - current, np.where(np.isfinite(upper), moving, 0.0) - rate)
+
+
+def _ratio(low: float, high: float, slack: np.ndarray, rate: np.ndarray) -> tuple[float, float]:
+    """Narrow [low, high] to the theta with slack + theta * rate >= 0 everywhere (slack >= 0 now;
+    round-off below 1e-9 of the figure is taken as 0)."""
+    slack = np.where(slack < 1e-9 * (1.0 + np.abs(slack)), 0.0, slack)
+    rate = np.where(np.abs(rate) > 1e-10, rate, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        high = min(high, float(np.min(np.where(rate < 0, slack / -rate, np.inf), initial=np.inf)))
+        low = max(low, float(np.max(np.where(rate > 0, -slack / rate, -np.inf), initial=-np.inf)))
+    return low, high
+
+
+def solve(model: LinearModel, options: SolveOptions = SolveOptions(), warm_start: WarmStart | None = None,
+          ranging: bool = True) -> Solution:
+    """Load `model` into a fresh HiGHS and solve it (see `Solver.solve`)."""
+    solver = Solver()
+    passed = solver.load(model)
+    solution = solver.solve(options, warm_start, ranging)
+    solution.timings = {"handoff_pass": passed, **solution.timings}
+    return solution
+
+
 def _set(highs: highspy.Highs, name: str, value: object) -> None:
     if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
-        raise SolveError(f"HiGHS refused the option {name} = {value!r}")
+        raise ValueError(f"HiGHS refused the option {name} = {value!r}")
 
 
-def _configure(
-    highs: highspy.Highs, options: SolveOptions, columns: int, periods: int, is_mip: bool, warm: bool = False
-) -> str:
+def _configure(highs: highspy.Highs, options: SolveOptions, columns: int, periods: int, is_mip: bool,
+               warm: bool = False) -> str:
+    """Set HiGHS's options for one solve (all of them each time: a kept instance remembers the last);
+    the algorithm's label."""
+    highs.resetOptions()
     _set(highs, "output_flag", options.log_file is not None)
     if options.log_file:
         _set(highs, "log_to_console", False)
@@ -174,9 +348,8 @@ def _configure(
     return label
 
 
-def _choose_algorithm(
-    highs: highspy.Highs, options: SolveOptions, columns: int, periods: int, is_mip: bool, warm: bool
-) -> str:
+def _choose_algorithm(highs: highspy.Highs, options: SolveOptions, columns: int, periods: int, is_mip: bool,
+                      warm: bool) -> str:
     if is_mip:
         return "branch-and-cut"
     algorithm = options.algorithm
@@ -197,85 +370,6 @@ _STATUS: dict[object, Status] = {
 }
 
 
-def solve(
-    model: LinearModel,
-    options: SolveOptions = SolveOptions(),
-    warm_start: WarmStart | None = None,
-    ranging: bool = True,
-) -> Solution:
-    """Hand the model to HiGHS and return its outcome, values and duals mapped back to the model.
-
-    `warm_start` is an earlier solve's basis for a model of the same shape (see `WarmStart.fits`): an
-    LP then starts dual simplex from it instead of solving from scratch. The solution keeps its own
-    basis for that.
-    `ranging=False` skips HiGHS's ranging (0.4 s at 100k columns), which only explanations use.
-    """
-    start = time.perf_counter()
-    form = model.standard_form()
-    timings = {"handoff_compile": time.perf_counter() - start}
-    return solve_form(model, form, options, warm_start, ranging, timings)
-
-
-def solve_form(
-    model: LinearModel,
-    form: StandardForm,
-    options: SolveOptions = SolveOptions(),
-    warm_start: WarmStart | None = None,
-    ranging: bool = True,
-    timings: dict[str, float] | None = None,
-) -> Solution:
-    """`solve` for a given form of the model's LP (e.g. one with its integers fixed)."""
-    timings = dict(timings or {})
-    start = time.perf_counter()
-    highs = highspy.Highs()
-    is_mip = bool(form.integer.any())
-    has_columns = form.num_col > 0
-    warm = warm_start is not None and not is_mip and has_columns and warm_start.fits(form)
-    try:
-        algorithm = _configure(highs, options, form.num_col, model.sets.period_count, is_mip, warm)
-    except SolveError as error:
-        return Solution("error", str(error), timings=timings)
-    if has_columns:
-        highs.passModel(highs_lp(form))
-        if warm:
-            highs.setBasis(warm_start.basis)
-    timings["handoff_pass"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    if has_columns:
-        highs.run()
-        status, message = _status(highs)
-    else:
-        status, message = "optimal", "the model has no variables"
-    timings["solve"] = time.perf_counter() - start
-
-    info = highs.getInfo()
-    solver = {
-        "name": "HiGHS",
-        "version": highs.version(),
-        "algorithm": algorithm,
-        "mip": is_mip,
-        "columns": form.num_col,
-        "rows": form.num_row,
-        "nonzeros": int(form.matrix.nnz),
-        "simplex_iterations": int(info.simplex_iteration_count),
-        "ipm_iterations": int(info.ipm_iteration_count),
-        "crossover_iterations": int(info.crossover_iteration_count),
-        "pdlp_iterations": int(info.pdlp_iteration_count),
-    }
-    if is_mip:
-        solver.update(mip_gap=float(info.mip_gap), mip_nodes=int(info.mip_node_count))
-    solution = Solution(status, message, timings=timings, solver=solver, form=form)
-    if status == "optimal" and not is_mip and has_columns:
-        solution.warm_start = WarmStart(highs.getBasis(), form.signature())
-    has_primal = info.primal_solution_status == 2 or (status == "optimal" and not has_columns)
-    if has_primal and status in ("optimal", "time_limit"):
-        start = time.perf_counter()
-        _extract(model, form, highs, solution, with_duals=(status == "optimal" and not is_mip), ranging=ranging)
-        timings["extract"] = time.perf_counter() - start
-    return solution
-
-
 def _status(highs: highspy.Highs) -> tuple[Status, str]:
     model_status = highs.getModelStatus()
     if model_status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
@@ -285,73 +379,53 @@ def _status(highs: highspy.Highs) -> tuple[Status, str]:
         highs.run()
         model_status = highs.getModelStatus()
     text = highs.modelStatusToString(model_status)
-    status = _STATUS.get(model_status, "error")
-    return status, f"HiGHS: {text}"
+    return _STATUS.get(model_status, "error"), f"HiGHS: {text}"
 
 
-def _extract(
-    model: LinearModel,
-    form: StandardForm,
-    highs: highspy.Highs,
-    solution: Solution,
-    with_duals: bool,
-    ranging: bool = True,
-) -> None:
+def _record(highs: highspy.Highs, model: LinearModel, algorithm: str, is_mip: bool) -> dict[str, object]:
+    """What summary.json says of the solve: solver, algorithm, size, iterations."""
+    info = highs.getInfo()
+    record: dict[str, object] = {
+        "name": "HiGHS", "version": highs.version(), "algorithm": algorithm, "mip": is_mip,
+        "columns": model.num_col, "rows": model.num_row, "nonzeros": int(model.matrix.nnz),
+        "simplex_iterations": int(info.simplex_iteration_count), "ipm_iterations": int(info.ipm_iteration_count),
+        "crossover_iterations": int(info.crossover_iteration_count),
+        "pdlp_iterations": int(info.pdlp_iteration_count),
+    }
+    if is_mip:
+        record.update(mip_gap=float(info.mip_gap), mip_nodes=int(info.mip_node_count))
+    return record
+
+
+def _extract(model: LinearModel, highs: highspy.Highs, solution: Solution, with_duals: bool) -> None:
     result = highs.getSolution()
+    solution.objective = float(highs.getInfo().objective_function_value) if model.num_col else 0.0
     col_value = np.asarray(result.col_value, dtype=float)
+    for name in model.columns:
+        found = model.read(name, col_value)
+        found[np.abs(found) < ZERO] = 0.0  # solver round-off, not a decision; no "-0.00" in tables
+        solution.values[name] = found
     row_value = np.asarray(result.row_value, dtype=float)
     row_dual = np.asarray(result.row_dual, dtype=float) if with_duals and result.dual_valid else None
-    solution.objective = float(highs.getInfo().objective_function_value)
-
-    # Each array gets one trailing entry for "not in the LP": a position of -1 picks it.
-    col_value = np.append(col_value, np.nan)
-    for name, grid in model.variables.items():
-        at = form.column_at[name]
-        # A variable in no row and no cost term never reached HiGHS: it sits at its lower bound;
-        # a fixed one (see model.explain.sensitivity.fixed_integer_lp) became a constant: its value.
-        found = np.where(at >= 0, col_value[at], form.absent_value[name])
-        found[np.abs(found) < ZERO] = 0.0  # solver round-off, not a decision; no "-0.00" in tables
-        solution.values[name] = _on_grid(grid.exists, found)
-
-    # A row dropped for having no variable left: no activity to report, and it binds nothing (dual 0).
-    row_value, lower, upper = (
-        np.append(a, pad) for a, pad in ((row_value, np.nan), (form.row_lower, -np.inf), (form.row_upper, np.inf))
-    )
-    row_dual = np.append(row_dual, 0.0) if row_dual is not None else None
-    for name in model.blocks:
-        i = form.row_at[name]
-        activity, dual = row_value[i], row_dual[i] if row_dual is not None else np.full(len(i), np.nan)
-        solution.rows[name] = RowValues(activity, lower[i], upper[i], dual)
-
+    numbers = model.numbers
+    for name, block in model.blocks.items():
+        at = block.at
+        dual = row_dual[at] if row_dual is not None else np.full(len(at), np.nan)
+        solution.rows[name] = RowValues(row_value[at] if len(row_value) else np.zeros(len(at)),
+                                        numbers.row_lower[at], numbers.row_upper[at], dual)
     if row_dual is not None:
-        _extract_ranging(model, form, highs, result, solution, ranging)
+        col_dual = np.asarray(result.col_dual, dtype=float)
+        solution.reduced_costs = {name: model.read(name, col_dual) for name in model.columns}
 
 
-def _extract_ranging(
-    model: LinearModel,
-    form: StandardForm,
-    highs: highspy.Highs,
-    result: object,
-    solution: Solution,
-    ranging: bool = True,
-) -> None:
-    """Reduced costs and HiGHS's ranging, mapped back like values and duals (NaN where none).
-
-    Ranging needs a simplex basis (dual simplex, or interior point with crossover); without one the
-    dictionaries stay empty.
-    """
-    exists = {name: grid.exists for name, grid in model.variables.items()}
-    at = form.column_at
-    col_dual = np.append(np.asarray(result.col_dual, dtype=float), np.nan)
-    for name in model.variables:
-        solution.reduced_costs[name] = _on_grid(exists[name], col_dual[at[name]])
-    if not form.num_col or not ranging:
-        return
-    status, ranging = highs.getRanging()
+def _extract_ranging(model: LinearModel, highs: highspy.Highs, solution: Solution) -> None:
+    """HiGHS's ranging, mapped back like values and duals. Ranging needs a simplex basis (dual simplex,
+    or interior point with crossover); without one the dictionaries stay empty."""
+    status, found = highs.getRanging()
     basis = highs.getBasis()
-    if status != highspy.HighsStatus.kOk or not ranging.valid or not basis.valid:
+    if status != highspy.HighsStatus.kOk or not found.valid or not basis.valid:
         return
-    n, m = form.num_col, form.num_row
+    n, m = model.num_col, model.num_row
     col_status = np.fromiter((s.value for s in basis.col_status), dtype=np.int8, count=n)
     row_status = np.fromiter((s.value for s in basis.row_status), dtype=np.int8, count=m)
 
@@ -360,52 +434,28 @@ def _extract_ranging(
 
     # Rows: HiGHS's figures hold for rows at a bound; a basic row's dual 0 holds from its activity
     # outwards, whatever HiGHS reports for it.
-    lower, upper = arr(ranging.row_bound_dn.value_), arr(ranging.row_bound_up.value_)
-    at_lower, at_upper = arr(ranging.row_bound_dn.objective_), arr(ranging.row_bound_up.objective_)
-    basic = row_status == int(highspy.HighsBasisStatus.kBasic)
+    lower, upper = arr(found.row_bound_dn.value_), arr(found.row_bound_up.value_)
+    at_lower, at_upper = arr(found.row_bound_dn.objective_), arr(found.row_bound_up.objective_)
+    basic = row_status == BASIC
     if basic.any():
-        activity = arr(result.row_value)
-        equality = form.row_lower == form.row_upper
-        low = np.where(equality, form.row_lower, np.where(np.isfinite(form.row_lower), -np.inf, activity))
-        high = np.where(equality, form.row_upper, np.where(np.isfinite(form.row_upper), np.inf, activity))
+        numbers = model.numbers
+        activity = arr(highs.getSolution().row_value)
+        equality = numbers.row_lower == numbers.row_upper
+        low = np.where(equality, numbers.row_lower, np.where(np.isfinite(numbers.row_lower), -np.inf, activity))
+        high = np.where(equality, numbers.row_upper, np.where(np.isfinite(numbers.row_upper), np.inf, activity))
         lower[basic], upper[basic] = low[basic], high[basic]
         at_lower[basic] = at_upper[basic] = solution.objective
-    pad = [np.append(a, np.nan) for a in (lower, upper, at_lower, at_upper)]
-    status_pad = np.append(row_status, NOT_IN_LP).astype(np.int8)
-    for name in model.blocks:
-        i = form.row_at[name]
-        solution.ranging[name] = RowRanging(*(a[i] for a in pad), status=status_pad[i])
+    for name, block in model.blocks.items():
+        at = block.at
+        solution.ranging[name] = RowRanging(lower[at], upper[at], at_lower[at], at_upper[at], row_status[at])
 
     # Columns: cost ranging as HiGHS reports it; bound ranging only for variables at a bound.
-    bound = [
-        arr(ranging.col_bound_dn.value_),
-        arr(ranging.col_bound_up.value_),
-        arr(ranging.col_bound_dn.objective_),
-        arr(ranging.col_bound_up.objective_),
-    ]
-    col_basic = col_status == int(highspy.HighsBasisStatus.kBasic)
-    for a in bound:
-        a[col_basic] = np.nan
-    figures = [
-        np.append(a, np.nan)
-        for a in (
-            arr(ranging.col_cost_dn.value_),
-            arr(ranging.col_cost_up.value_),
-            arr(ranging.col_cost_dn.objective_),
-            arr(ranging.col_cost_up.objective_),
-            *bound,
-        )
-    ]
-    status_pad = np.append(col_status, NOT_IN_LP).astype(np.int8)
-    for name in model.variables:
-        j, where = at[name], exists[name]
-        codes = np.full(where.shape, NOT_IN_LP, dtype=np.int8)
-        codes[where] = status_pad[j]
-        solution.column_ranging[name] = ColumnRanging(*(_on_grid(where, a[j]) for a in figures), status=codes)
-
-
-def _on_grid(exists: np.ndarray, found: np.ndarray) -> np.ndarray:
-    """Figures of a family's existing variables on its (rows, T) grid (`exists`), NaN elsewhere."""
-    values = np.full(exists.shape, np.nan)
-    values[exists] = found
-    return values
+    bound = [arr(found.col_bound_dn.value_), arr(found.col_bound_up.value_),
+             arr(found.col_bound_dn.objective_), arr(found.col_bound_up.objective_)]
+    for figures in bound:
+        figures[col_status == BASIC] = np.nan
+    figures = [arr(found.col_cost_dn.value_), arr(found.col_cost_up.value_), arr(found.col_cost_dn.objective_),
+               arr(found.col_cost_up.objective_), *bound]
+    for name in model.columns:
+        codes = model.read(name, col_status.astype(float), absent=NOT_IN_LP).astype(np.int8)
+        solution.column_ranging[name] = ColumnRanging(*(model.read(name, a) for a in figures), status=codes)

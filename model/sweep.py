@@ -3,7 +3,10 @@
 runs/<UTC timestamp>-<scenario>-sweep/
   sweep.json          the plan: base file and its SHA-256, the grid, every point's values, solver settings
   base.yaml           the base scenario as resolved (a sweep resumes from this, not from the original file)
-  points/0001/ ...    each point's run folder (model.runs), written atomically when the point ends
+  points/0001/ ...    each point's run folder (model.runs), written atomically when the point ends: its
+                      tables and summary, and point.yaml (its overrides of base.yaml and the SHA-256 of
+                      the scenario they make) instead of a copy of the scenario: `e2eopt solve
+                      points/0001` solves it again
   points.csv/.parquet one row per point: its grid values, status, total cost, cost by stage, FTE by
                       role, each demand's served volume, quality, response time and whether it met both
 
@@ -36,10 +39,18 @@ import pandas as pd
 from model.errors import Problem, ScenarioError
 from model.optimise import optimise_options
 from model.resolver import Resolver
-from model.runs import move_to_fixed_name, new_run_folder_name, write_run, write_table
+from model.runs import (
+    PointRecord,
+    move_to_fixed_name,
+    new_run_folder_name,
+    scenario_digest,
+    sha256,
+    write_run,
+    write_table,
+)
 from model.scenario.loader import SourceMap, parse_yaml, validate_data
 from model.scenario.operations import GRAMMAR, parse_value
-from model.scenario.overrides import Override, apply_overrides, resolve, scenario_yaml
+from model.scenario.overrides import Override, apply_overrides, resolve
 from model.solve import SolveOptions
 
 Engine = Literal["process", "dask"]
@@ -255,17 +266,11 @@ def solve_point(plan: Plan, point: Point, folder: str) -> str:
     except ScenarioError as error:
         _write_failed(target, point, "bad_input", str(error))
         return "bad_input"
-    header = [f"Sweep point {point.name} of {plan.base_file}:", *(f"  {o.path}: {o.value}" for o in overrides)]
     outcome = base.resolver.solve(scenario)
-    write_run(
-        outcome,
-        plan.base_file,
-        target,
-        command=["e2eopt", "sweep", f"point {point.name}"],
-        scenario_bytes=scenario_yaml(data, header),
-        changes=changes,
-        folder_name=point.name,
-    )
+    record = PointRecord(f"../../{BASE}", sha256(plan.base_text), {o.path: o.value for o in overrides},
+                         scenario_digest(data), f"{plan.base_file}, sweep point {point.name}")
+    write_run(outcome, plan.base_file, target, command=["e2eopt", "sweep", f"point {point.name}"],
+              changes=changes, folder_name=point.name, point=record)
     return outcome.status
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from model.check import check_objective, check_solution
-from model.lp import build
+from model.lp import VARIABLES, build
 from model.network import index_sets
 from model.scenario import load_scenario
 from model.solution import evaluate
@@ -17,13 +17,17 @@ from model.solve import solve
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny.yaml"
 
 
+def index_tables(sets) -> dict:
+    """Each variable family's index table: its values' rows."""
+    return {variable.name: getattr(sets, variable.table) for variable in VARIABLES}
+
+
 @pytest.fixture(scope="module")
 def solved():
     sets = index_sets(load_scenario(TINY))
     model = build(sets)
     solution = solve(model)
-    rows = {name: grid.rows for name, grid in model.variables.items()}
-    return sets, solution, rows
+    return sets, solution, index_tables(sets)
 
 
 def evaluated(solved, change=None):
@@ -31,7 +35,7 @@ def evaluated(solved, change=None):
     values = {name: grid.copy() for name, grid in solution.values.items()}
     if change:
         change(values)
-    return evaluate(sets, values, rows)
+    return evaluate(sets, values)
 
 
 def test_the_optimum_passes(solved):
@@ -108,7 +112,7 @@ def families():
     model = build(sets)
     solution = solve(model)
     assert solution.status == "optimal"
-    return sets, solution, {name: grid.rows for name, grid in model.variables.items()}
+    return sets, solution, index_tables(sets)
 
 
 def row(rows, family: str, **keys: str) -> int:

@@ -28,8 +28,8 @@ def scenario_of(case):
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_the_floor_optimum_is_optimises(case):
     scenario = scenario_of(case)
-    form, seconds = assemble(index_sets(scenario))
-    result = solve_direct(form, assembled_in=seconds)
+    lp, seconds = assemble(index_sets(scenario))
+    result = solve_direct(lp, assembled_in=seconds)
     outcome = optimise(scenario, sensitivity=False)
     assert outcome.status == result["status"] == "optimal", outcome.message
     assert result["objective"] == pytest.approx(outcome.objective, rel=1e-7)

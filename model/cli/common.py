@@ -1,21 +1,28 @@
-"""What every command shares: the Typer app, the consoles, exit codes and scenario loading."""
+"""What every command shares: the Typer app, the consoles, exit codes and scenario loading.
+
+Kept light (typer, rich and the standard library): every command's module imports it, and
+`e2eopt --help` imports every command's module. The scenario package is imported on first load.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
-from model.errors import ScenarioError
+from model.errors import Problem, ScenarioError
 from model.highs_options import parse_assignment
-from model.scenario import Scenario
-from model.scenario.loader import SourceMap
-from model.scenario.overrides import Resolved, resolve
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from model.scenario import Scenario
+    from model.scenario.loader import SourceMap
+    from model.scenario.overrides import Resolved
 
 EXIT = {"optimal": 0, "error": 1, "bad_input": 2, "infeasible": 3, "unbounded": 4, "time_limit": 5}
 """Exit codes: 0 optimal, 1 solver error or failed check, 2 bad input, 3 infeasible, 4 unbounded, 5 time limit."""
@@ -30,7 +37,9 @@ out = Console(highlight=False, width=None if sys.stdout.isatty() else 132)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ScenarioFile = Annotated[
-    Path, typer.Argument(help="Scenario YAML file, or an override file (extends:).", show_default=False)
+    Path,
+    typer.Argument(help="Scenario YAML file, an override file (extends:), or a run folder to solve again.",
+                   show_default=False),
 ]
 SetOption = Annotated[
     Optional[list[str]],
@@ -72,12 +81,34 @@ def load(
 
 
 def load_resolved(path: Path, assignments: Sequence[str] = (), removals: Sequence[str] = ()) -> Resolved:
-    """The scenario resolved through `extends` and the command line's overrides; or exit 2 saying why."""
+    """The scenario resolved through `extends` and the command line's overrides; or exit 2 saying why.
+
+    `path` may be a run folder: the scenario it was solved from (a sweep point's: the sweep's base with
+    the point's overrides, checked against the digest the point recorded), then the command line's."""
+    from model.scenario.overrides import resolve
+
     try:
-        return resolve(path, assignments or (), removals or ())
+        recorded, expected, extra = [], None, list(assignments or ())
+        if path.is_dir():
+            from model.runs import run_input
+
+            path, recorded, expected = run_input(path)
+        resolved = resolve(path, [*recorded, *extra], removals or ())
+        if expected is not None and not extra and not removals:
+            _check_digest(resolved, expected, path)
+        return resolved
     except ScenarioError as error:
         err.print(str(error), markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None
+
+
+def _check_digest(resolved: Resolved, expected: str, base: Path) -> None:
+    from model.runs import scenario_digest
+
+    if scenario_digest(resolved.data) != expected:
+        raise ScenarioError([Problem(str(base), None, None, "", "the sweep point's base and overrides make another "
+                                     "scenario than the one solved (its SHA-256 differs)",
+                                     "Was base.yaml edited? Solve the sweep again.")])
 
 
 def refuse_options(error: ValidationError) -> NoReturn:

@@ -1,17 +1,23 @@
-"""`compare`: two run folders side by side, on screen and as CSV (the figures come from model.compare)."""
+"""`compare`: two run folders side by side, on screen and as CSV (the figures come from model.compare).
+
+model.compare, model.solution and pandas are imported inside the functions that use them, so that
+`e2eopt --help` does not load them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from model.cli.common import EXIT, app, err, out
-from model.compare import TOTAL, CompareError, Comparison, compare, default_folder, write_comparison
-from model.solution import COST_TABLE
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from model.compare import Comparison
 
 RunFolder = Annotated[Path, typer.Argument(help="Run folder written by `e2eopt solve`.", show_default=False)]
 SHOWN = 30
@@ -35,6 +41,8 @@ def compare_command(
 ) -> None:
     """Compare run B with run A: changed inputs; cost by stage and category and a bridge of the change
     into volume, rate, mix and routing; FTE; routing shifts; each demand's KPIs."""
+    from model.compare import CompareError, compare, default_folder, write_comparison
+
     try:
         comparison = compare(run_a, run_b, top=top)
         folder = write_comparison(comparison, out_dir if out_dir is not None else default_folder(run_a, run_b))
@@ -67,14 +75,20 @@ def report(comparison: Comparison, top: int) -> None:
 
 
 def _money(value: float) -> str:
+    import pandas as pd  # loaded with the comparison already; here so that --help does not load it
+
     return "-" if pd.isna(value) else f"{value:,.2f}"
 
 
 def _number(value: float, digits: int = 1) -> str:
+    import pandas as pd
+
     return "-" if pd.isna(value) else f"{value:,.{digits}f}"
 
 
 def _share(value: float) -> str:
+    import pandas as pd
+
     return "-" if pd.isna(value) else f"{value:.2%}"
 
 
@@ -93,6 +107,8 @@ def _print_inputs(inputs: pd.DataFrame) -> None:
 
 
 def _print_bridge(bridge: pd.DataFrame, currency: str) -> None:
+    from model.compare import TOTAL
+
     columns = ["cost_a", "cost_b", "change", "volume", "rate", "mix", "routing"]
     table = Table(
         "stage",
@@ -118,8 +134,10 @@ def _print_bridge(bridge: pd.DataFrame, currency: str) -> None:
 
 
 def _print_categories(totals: pd.DataFrame, currency: str) -> None:
+    from model.lp.objective import CATEGORIES
+
     by_category = totals.groupby("category")[["cost_a", "cost_b", "change"]].sum()
-    by_category = by_category.reindex([c for c in COST_TABLE if c in by_category.index])
+    by_category = by_category.reindex([c for c in CATEGORIES if c in by_category.index])
     table = Table(
         "category",
         f"A ({currency})",

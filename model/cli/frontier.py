@@ -1,19 +1,30 @@
-"""`frontier`: the cost of a quality or response-time target over a series of values (model.frontier)."""
+"""`frontier`: the cost of a quality or response-time target over a series of values (model.frontier).
+
+model.frontier (the optimiser) and pandas are imported inside the functions that use them, so that
+`e2eopt --help` does not load them.
+"""
 
 from __future__ import annotations
 
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from model.cli.common import EXIT, ScenarioFile, app, err, load, out
-from model.explain.sensitivity import TIME_ABBREVIATION
-from model.frontier import frontier, parse_vary, plot_available, shown_target, write_frontier
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def plot_available() -> bool:
+    """model.frontier.plot_available, looked up here (tests replace it) without importing model.frontier at start."""
+    from model.frontier import plot_available as available
+
+    return available()
 
 
 @app.command(name="frontier")
@@ -44,6 +55,8 @@ def frontier_command(
     Exit 0 when every point was solved (infeasible targets are part of a frontier), 1 when a point
     ended in a solver error or a failed check, 2 for bad input (nothing is written).
     """
+    from model.frontier import frontier, parse_vary, write_frontier
+
     if bool(demand) == all_demands:
         _bad_input("give --demand D (one or more) or --all-demands, not both and not neither")
     if plot and not plot_available():
@@ -73,6 +86,9 @@ def _bad_input(message: str) -> NoReturn:
 
 def _table(table: pd.DataFrame, time_unit: str) -> Table:
     """The curve, one row per point; money per step in short units (EUR/pt, EUR/h) the caption spells out."""
+    from model.explain.sensitivity import TIME_ABBREVIATION
+    from model.frontier import shown_target
+
     field, currency = str(table.field.iat[0]), str(table.currency.iat[0])
     quality = field == "min_quality"
     short = TIME_ABBREVIATION[time_unit]
@@ -114,10 +130,14 @@ def _table(table: pd.DataFrame, time_unit: str) -> Table:
 
 
 def _money(value: float) -> str:
+    import pandas as pd  # loaded with the table already; here so that --help does not load it
+
     return "-" if pd.isna(value) else f"{value:,.2f}"
 
 
 def _range(low: float, high: float) -> str:
+    import pandas as pd
+
     if pd.isna(low) or pd.isna(high):
         return "-"
     return f"{low:,.4g} to {high:,.4g}" if math.isfinite(high) else f"{low:,.4g} upwards"

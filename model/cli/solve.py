@@ -1,14 +1,16 @@
-"""`validate`, `solve` and `generate`: one scenario at a time."""
+"""`validate`, `solve` and `generate`: one scenario at a time.
+
+The optimiser, pandas and the generator are imported inside the commands that use them, so that
+`e2eopt --help` and a scenario's own errors come without loading the solver machinery.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import pandas as pd
 import typer
-from pydantic import ValidationError
 from rich.table import Table
 
 from model.cli.common import (
@@ -24,16 +26,22 @@ from model.cli.common import (
     out,
     refuse_options,
 )
-from model.generate import Size, generate, write_scenario
-from model.network import index_sets
-from model.optimise import Outcome, build_lp, optimise, optimise_options
-from model.runs import overrides_applied, write_run
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from model.optimise import Outcome
 
 
 @app.command()
 def validate(file: ScenarioFile, assignments: SetOption = None, removals: RemoveOption = None) -> None:
     """Check a scenario file; print every problem (exit 2) or a one-screen summary of what it holds."""
     resolved = load_resolved(file, assignments or (), removals or ())
+    from model.errors import InfeasibleRow
+    from model.lp import build  # once the input is valid: bad input exits 2 without loading these
+    from model.network import index_sets
+    from model.runs import overrides_applied
+
     scenario = resolved.scenario
     for entry in overrides_applied(resolved.changes):
         out.print(
@@ -41,8 +49,10 @@ def validate(file: ScenarioFile, assignments: SetOption = None, removals: Remove
             f"{entry['fields_changed']} field(s)",
             markup=False,
         )
-    sets = index_sets(scenario)
-    model = build_lp(sets, name=scenario.name, integer_staff=scenario.solver.integer_staff)
+    try:
+        model = build(index_sets(scenario), integer_staff=scenario.solver.integer_staff)
+    except InfeasibleRow as reason:  # valid, but no plan can meet it: `solve` says so (exit 3)
+        model, infeasible = None, str(reason)
     out.print(
         f"[bold]{file}[/bold] is valid: scenario [bold]{scenario.name}[/bold], "
         f"currency {scenario.currency}, time unit {scenario.scenario.time_unit}, "
@@ -56,14 +66,15 @@ def validate(file: ScenarioFile, assignments: SetOption = None, removals: Remove
         stages.add_row(stage, str(len(nodes)), str(sum(bool(n.work) for n in nodes)), ", ".join(roles)[:60])
     out.print(stages)
     out.print(f"{len(scenario.roles)} roles, {len(scenario.arcs)} arcs, {len(scenario.demands)} demands")
+    if model is None:
+        out.print(f"[yellow]No plan can meet it as written:[/yellow] {infeasible}.")
+        return
     size = Table("family", "variables", title="LP it will build", title_justify="left")
-    for name, grid in model.variables.items():
-        size.add_row(name, f"{int(grid.exists.sum()):,}")
-    rows = sum(len(block.labels) for block in model.blocks.values())
+    for name in model.columns:
+        size.add_row(name, f"{int(model.exists(name).sum()):,}")
     out.print(size)
     kind = "MILP (integer staff)" if scenario.solver.integer_staff else "LP"
-    variables = sum(int(grid.exists.sum()) for grid in model.variables.values())
-    out.print(f"{kind}: {variables:,} variables, {rows:,} constraints")
+    out.print(f"{kind}: {model.num_col:,} variables, {model.num_row:,} constraints")
 
 
 @app.command()
@@ -85,6 +96,11 @@ def solve(
     """Solve a scenario, write its run folder, and print the plan's cost and service levels."""
     passed = highs_options(solver_option)
     resolved = load_resolved(file, assignments or (), removals or ())
+    from pydantic import ValidationError  # once the input is valid: bad input exits 2 without loading the optimiser
+
+    from model.optimise import optimise, optimise_options
+    from model.runs import write_run
+
     scenario, source = resolved.scenario, resolved.source
     try:
         options, integer = optimise_options(
@@ -257,10 +273,14 @@ def _demand_table(kpis: pd.DataFrame, currency: str, time_unit: str, limit: int 
 
 
 def _share(value: float) -> str:
+    import pandas as pd  # loaded with the outcome already; here so that --help does not load it
+
     return "-" if pd.isna(value) else f"{value:.2%}"
 
 
 def _figure(value: float) -> str:
+    import pandas as pd
+
     return "-" if pd.isna(value) else f"{value:,.2f}"
 
 
@@ -273,6 +293,8 @@ def generate_command(
     out_file: Annotated[Path, typer.Option("--out", help="YAML file to write.")] = Path("synthetic.yaml"),
 ) -> None:
     """Write a valid synthetic scenario of a chosen size, for tests and for measuring scale."""
+    from model.generate import Size, generate, write_scenario
+
     data = generate(Size(nodes_per_stage, demands, periods, seed))
     write_scenario(data, out_file)
     out.print(

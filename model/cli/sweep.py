@@ -1,30 +1,22 @@
-"""`sweep`: every combination of a grid of overrides, solved into one sweep folder."""
+"""`sweep`: every combination of a grid of overrides, solved into one sweep folder.
+
+model.sweep (the optimiser), pandas, pydantic and rich.progress are imported inside the functions
+that use them, so that `e2eopt --help` does not load them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import pandas as pd
 import typer
-from pydantic import ValidationError
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from model.cli.common import EXIT, app, err, out, refuse_options
 from model.errors import Problem, ScenarioError
-from model.sweep import (
-    Plan,
-    SweepResult,
-    default_workers,
-    finished_points,
-    new_sweep_folder,
-    parse_axis,
-    plan_sweep,
-    read_plan,
-    read_sweep_file,
-    run_sweep,
-)
+
+if TYPE_CHECKING:
+    from model.sweep import Plan, SweepResult
 
 
 @app.command()
@@ -61,6 +53,10 @@ def sweep(
     results do not depend on the engine or the number of workers. Infeasible or failed points are
     recorded with their reason; an interrupted sweep keeps its finished points (--resume FOLDER).
     """
+    from pydantic import ValidationError
+
+    from model.sweep import default_workers
+
     if engine not in ("process", "dask"):
         err.print(f"--engine: '{engine}' is not allowed: process or dask")
         raise typer.Exit(EXIT["bad_input"])
@@ -87,6 +83,8 @@ def sweep(
 def _plan(
     file: Path | None, grid: list[str], out_dir: Path, resume: Path | None, sensitivity: bool, **solver: object
 ) -> tuple[Plan, Path]:
+    from model.sweep import new_sweep_folder, parse_axis, plan_sweep, read_plan, read_sweep_file
+
     if resume is not None:
         if file is not None or grid:
             raise ScenarioError(
@@ -115,6 +113,17 @@ def _plan(
 
 
 def _run(plan: Plan, folder: Path, workers: int, engine: str, scheduler: str | None) -> SweepResult:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from model.sweep import finished_points, run_sweep
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -135,6 +144,8 @@ def _run(plan: Plan, folder: Path, workers: int, engine: str, scheduler: str | N
 
 
 def _report(result: SweepResult, plan: Plan) -> None:
+    import pandas as pd
+
     points, currency = result.points, plan.scenario["currency"]
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.statuses.items()))
     out.print(f"Points: {len(points)} ({counts}); solved now: {result.solved}")

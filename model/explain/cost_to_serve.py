@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from model.lp import LinearModel
 from model.solution import Evaluated, group_sum
 
 COMPONENTS = [
@@ -187,19 +188,18 @@ def cost_to_serve_by_stage_table(ev: Evaluated, currency: str) -> pd.DataFrame:
     return frame
 
 
-def transfer_prices(model_sets, blocks: dict, rows: dict, currency: str) -> pd.DataFrame:
+def transfer_prices(model: LinearModel, rows: dict, currency: str) -> pd.DataFrame:
     """Per demand, node and period: what one more unit arriving at the node would cost to carry to its
     end (currency per unit), from the duals of the node's balances: dual(work) - dual(pass-through).
     The price a supporting unit would charge the customer-facing one. Empty without duals."""
-    labels = blocks["pass_through"].labels
-    work = blocks["work_balance"].labels
     if not rows or np.isnan(rows["pass_through"].dual).all():
         return pd.DataFrame(columns=["period", "demand", "node", "stage", "transfer_price", "currency"])
     keys = ["demand", "node", "period"]
+    labels, work = model.labels("pass_through"), model.labels("work_balance")
     passing = labels[keys].assign(pass_dual=rows["pass_through"].dual)
     working = work[keys].assign(work_dual=rows["work_balance"].dual)
     frame = passing.merge(working, on=keys, how="outer").fillna({"pass_dual": 0.0, "work_dual": 0.0})
     frame["transfer_price"] = frame.work_dual - frame.pass_dual
-    frame["stage"] = frame.node.map(dict(zip(model_sets.nodes.node, model_sets.nodes.stage)))
+    frame["stage"] = frame.node.map(dict(zip(model.sets.nodes.node, model.sets.nodes.stage)))
     frame["currency"] = currency
     return frame[["period", "demand", "node", "stage", "transfer_price", "currency"]]

@@ -1,8 +1,8 @@
 """Why a scenario is infeasible, and the smallest relaxation that would make it feasible.
 
-The built LP is taken as HiGHS would receive it (its standard form) and made elastic: every row a
-planner can relax gets a slack column, each staff maximum becomes a row with a slack, and every
-demand that must be met in full may leave volume unserved. The slacks alone are minimised, each
+The built LP (model/lp) is made elastic: every row of a family the registry marks relaxable gets a
+slack column, each staff maximum becomes a row with a slack, and every demand that must be met in
+full may leave volume unserved (a slack that takes units off its volume column v). The slacks alone are minimised, each
 measured relative to the figure it relaxes and weighted per family (`solver.relaxation_weights`),
 so the answer is the smallest relaxation in business terms. Each non-zero slack is reported as the
 scenario field it relaxes, its line in the YAML, and the value that would work.
@@ -11,32 +11,21 @@ Separately, HiGHS's IIS names a set of rows and bounds that cannot hold together
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import math
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from model.lp import LinearModel, build, volume_weights
-from model.lp.form import StandardForm, highs_lp
-from model.network import position
+from model.lp import FAMILIES, LinearModel
+from model.lp.families import BY_NAME
 from model.scenario.loader import SourceMap, dotted
 from model.scenario.schema import Scenario
-from model.solve import SolveOptions
+from model.solve import SolveOptions, as_highs_lp, highs_lp, new_highs
 
 COLUMNS = ["kind", "family", "field", "line", "period", "subject", "current", "relaxed_to", "unit", "sentence"]
-
-RELAXABLE_ROWS = {  # constraint block -> (weight family, direction of its bound)
-    "quality_target": ("quality", "upper"),
-    "response_time_target": ("response_time", "upper"),
-    "node_capacity_limit": ("node_capacity", "upper"),
-    "arc_capacity_limit": ("arc_capacity", "upper"),
-    "final_backlog": ("end_of_horizon", "upper"),
-    "final_stock": ("end_of_horizon", "lower"),
-}
 SLACK_TOLERANCE = 1e-7
 
 
@@ -44,8 +33,8 @@ SLACK_TOLERANCE = 1e-7
 class Slack:
     """One elastic column: what it relaxes and the figure its size is measured against."""
 
-    family: str  # a block name, "staff_max" or "demand"
-    index: int  # row of the block, staff row, or demand row
+    family: str  # a constraint family, "staff_max" or "demand"
+    index: int  # row of the family's rows built, staff row, or demand row
     period: int
     scale: float  # the relaxation's size is slack / scale
     field: tuple  # the scenario field it relaxes: slacks of one field in several periods share one price
@@ -73,180 +62,105 @@ def diagnose(
     its largest relaxation over the periods. With integer staff the elastic model keeps them whole,
     so a relaxation it reports is one whole-FTE staffing can meet.
     """
-    if model.lp is None:  # assembled as a matrix: the diagnosis reads the Pyomo model's parameters
-        model = build(model.sets, integer_staff=model.integer_staff)
-    form = model.standard_form()
-    elastic = _elastic(model, form, scenario)
-    values, status = _solve_elastic(form, elastic, options)
+    elastic = _elastic(model, scenario)
+    values, status = _solve_elastic(elastic, options)
     if status != highspy.HighsModelStatus.kOptimal:
         rows = [
-            _row(
-                "relaxation",
-                "",
-                "",
-                None,
-                "",
-                "",
-                np.nan,
-                np.nan,
-                "",
-                "No relaxation of targets, capacities, staff maxima, served volume or end-of-horizon "
-                "conditions makes this scenario feasible: check staff minima and initial figures.",
-            )
+            _row("relaxation", "", "", None, "", "", np.nan, np.nan, "",
+                 "No relaxation of targets, capacities, staff maxima, served volume or end-of-horizon "
+                 "conditions makes this scenario feasible: check staff minima and initial figures.")
         ]
     else:
-        rows = _relaxations(model, scenario, source, form, elastic, values)
-    rows += _conflicts(model, form, scenario, source, options)
+        rows = _relaxations(model, scenario, source, elastic, values)
+    rows += _conflicts(model, scenario, source, options)
     return pd.DataFrame(rows, columns=COLUMNS).astype({"line": "Int64"})
 
 
 # --- the elastic LP ----------------------------------------------------------------------------------
 
 
-def _block_rows(model: LinearModel, form: StandardForm) -> dict[str, np.ndarray]:
-    """For each constraint block, the position of each of its rows in the standard form (-1: dropped)."""
-    return form.row_at
-
-
-def _elastic(model: LinearModel, form: StandardForm, scenario: Scenario) -> Elastic:
+def _elastic(model: LinearModel, scenario: Scenario) -> Elastic:
     weights = scenario.solver.relaxation_weights.model_dump()
-    sets, lp = model.sets, model.lp
+    sets, numbers = model.sets, model.numbers
     period_of = {p: t for t, p in enumerate(sets.periods)}
-    demand_of = {d: i for i, d in enumerate(sets.demands.demand)}
-    volume = model.sets.volumes
-    block_rows = _block_rows(model, form)
-    m, n = form.num_row, form.num_col
-    entries: list[tuple[int, int, float]] = []  # (row, slack column, coefficient)
+    m, n = model.num_row, model.num_col
+    entries: list[tuple[np.ndarray, int, np.ndarray]] = []  # (rows, slack column, coefficients)
     slacks: list[Slack] = []
 
-    def add_slack(slack: Slack, coefficients: list[tuple[int, float]]) -> None:
-        column = len(slacks)
+    def add_slack(slack: Slack, rows: np.ndarray, coefficients: np.ndarray) -> None:
+        entries.append((np.asarray(rows, dtype=np.int64), len(slacks), np.asarray(coefficients, dtype=float)))
         slacks.append(slack)
-        entries.extend((row, column, coefficient) for row, coefficient in coefficients)
 
-    final_backlog = dict(zip(sets.demands.demand, sets.demands.final_backlog))
-    final_min = dict(zip(zip(sets.stocks.demand, sets.stocks.node), sets.stocks.final_min))
-    for block, (family, direction) in RELAXABLE_ROWS.items():
-        labels = model.blocks[block].labels
-        for j, (row, label) in enumerate(zip(block_rows[block], labels.itertuples())):
-            if row < 0:
-                continue
-            t = period_of[label.period]
-            scale = _row_scale(
-                block,
-                label,
-                volume[demand_of[label.demand], t] if "demand" in labels else 0.0,
-                lp,
-                final_backlog,
-                final_min,
-            )
-            field = (block, *(getattr(label, key) for key in ("demand", "node", "arc") if key in labels))
-            add_slack(
-                Slack(block, j, t, max(scale, 1.0 if "capacity" in block else 1e-9), field, weights[family]),
-                [(row, -1.0 if direction == "upper" else 1.0)],
-            )
+    # Every row of a relaxable family (model.lp.families: `relax`) gets a slack on its bound.
+    for family in FAMILIES:
+        if family.relax is None or not len(model.blocks[family.name]):
+            continue
+        labels = model.labels(family.name)
+        scale = family.relax.measure(sets, labels)
+        floor = 1.0 if "capacity" in family.name else 1e-9
+        sign = -1.0 if family.relax.bound == "upper" else 1.0
+        for j, (row, label) in enumerate(zip(model.blocks[family.name].at, labels.itertuples(index=False))):
+            field = (family.name, *(getattr(label, key) for key in family.keys))
+            add_slack(Slack(family.name, j, period_of[label.period], max(float(scale[j]), floor), field,
+                            weights[family.relax.weight]), [row], [sign])
 
-    col_upper = form.col_upper.copy()
+    # Staff maxima: each bound becomes a row s - e <= max.
+    col_upper = numbers.col_upper.copy()
     staff_rows = []
-    s_grid = model.variables["s"]
-    for (i, t), j in zip(zip(*np.nonzero(s_grid.exists)), form.column_at["s"]):
-        if j < 0 or not np.isfinite(col_upper[j]):
+    staff = model.columns["s"]
+    for i, t in zip(*np.nonzero(staff >= 0)):
+        j = staff[i, t]
+        if not np.isfinite(col_upper[j]):
             continue
         staff_rows.append((j, col_upper[j]))
         col_upper[j] = np.inf
-        add_slack(
-            Slack(
-                "staff_max", int(i), int(t), max(staff_rows[-1][1], 1.0), ("staff_max", int(i)), weights["staff_max"]
-            ),
-            [(m + len(staff_rows) - 1, -1.0)],
-        )
+        add_slack(Slack("staff_max", int(i), int(t), max(staff_rows[-1][1], 1.0), ("staff_max", int(i)),
+                        weights["staff_max"]), [m + len(staff_rows) - 1], [-1.0])
 
-    # Unserved volume: a column like the unmet variable u, entering every row V enters, with V's
-    # coefficients there (origin pass-through -1, origin work balance +1, quality 1 - Q, response T - time).
-    entering = _volume_rows(model, block_rows)
-    for d, demand in enumerate(sets.demands.itertuples()):
-        if demand.unmet:
+    # Unserved volume: a slack that takes units off v[d,t] (the column fixed at the volume) in every
+    # row v enters, for demands that must be met in full.
+    volume, matrix = model.columns["v"], model.matrix
+    for d, unmet in enumerate(sets.demands.unmet.to_numpy(dtype=bool)):
+        if unmet:
             continue
         for t in range(sets.period_count):
-            coefficients = [(row[d, t], weight[d]) for row, weight in entering if row[d, t] >= 0]
-            add_slack(Slack("demand", d, t, max(volume[d, t], 1.0), ("demand", d, t), weights["demand"]), coefficients)
+            j = volume[d, t]
+            rows = matrix.indices[matrix.indptr[j]:matrix.indptr[j + 1]]
+            coefficients = -matrix.data[matrix.indptr[j]:matrix.indptr[j + 1]]
+            add_slack(Slack("demand", d, t, max(float(sets.volumes[d, t]), 1.0), ("demand", d, t),
+                            weights["demand"]), rows, coefficients)
 
     # Columns: the model's n, then k slacks, then one z per field (cost: its weight). Rows: the
     # model's m, the staff maxima turned into rows, then one link per slack: slack / scale - z_field <= 0.
     k, s_rows = len(slacks), len(staff_rows)
-    fields = {slack.field: None for slack in slacks}
-    field_of = {f: i for i, f in enumerate(fields)}
+    field_of = {f: i for i, f in enumerate(dict.fromkeys(slack.field for slack in slacks))}
     g = len(field_of)
-    rows_, cols_, vals_ = zip(*entries) if entries else ((), (), ())
+    rows_ = np.concatenate([r for r, _, _ in entries]) if entries else np.zeros(0, dtype=np.int64)
+    cols_ = np.concatenate([np.full(len(r), c) for r, c, _ in entries]) if entries else np.zeros(0, dtype=np.int64)
+    vals_ = np.concatenate([v for _, _, v in entries]) if entries else np.zeros(0)
     slack_block = sp.csc_matrix((vals_, (rows_, cols_)), shape=(m + s_rows, k))
     staff_block = sp.csc_matrix(([1.0] * s_rows, (range(s_rows), [j for j, _ in staff_rows])), shape=(s_rows, n))
-    links = sp.hstack(
-        [
-            sp.csc_matrix((k, n)),
-            sp.diags([1.0 / slack.scale for slack in slacks]),
-            sp.csc_matrix(([-1.0] * k, (range(k), [field_of[slack.field] for slack in slacks])), shape=(k, g)),
-        ]
-    )
-    model_rows = sp.hstack([sp.vstack([form.matrix, staff_block]), slack_block, sp.csc_matrix((m + s_rows, g))])
+    links = sp.hstack([
+        sp.csc_matrix((k, n)),
+        sp.diags([1.0 / slack.scale for slack in slacks]),
+        sp.csc_matrix(([-1.0] * k, (range(k), [field_of[slack.field] for slack in slacks])), shape=(k, g)),
+    ])
+    model_rows = sp.hstack([sp.vstack([model.matrix, staff_block]), slack_block, sp.csc_matrix((m + s_rows, g))])
     field_weight = {slack.field: slack.weight for slack in slacks}
     return Elastic(
         matrix=sp.vstack([model_rows, links]).tocsc(),
         cost=np.concatenate([np.zeros(n + k), [field_weight[f] for f in field_of]]),
-        col_lower=np.concatenate([form.col_lower, np.zeros(k + g)]),
+        col_lower=np.concatenate([numbers.col_lower, np.zeros(k + g)]),
         col_upper=np.concatenate([col_upper, np.full(k + g, np.inf)]),
-        row_lower=np.concatenate([form.row_lower, np.full(s_rows + k, -np.inf)]),
-        row_upper=np.concatenate([form.row_upper, [upper for _, upper in staff_rows], np.zeros(k)]),
+        row_lower=np.concatenate([numbers.row_lower, np.full(s_rows + k, -np.inf)]),
+        row_upper=np.concatenate([numbers.row_upper, [upper for _, upper in staff_rows], np.zeros(k)]),
         slacks=slacks,
-        integer=np.concatenate([form.integer, np.zeros(k + g, dtype=bool)]),
+        integer=np.concatenate([model.integer, np.zeros(k + g, dtype=bool)]),
     )
-
-
-def _row_scale(block: str, label: object, volume: float, lp: object, final_backlog: dict, final_min: dict) -> float:
-    """The figure a slack on this row is measured against, in the row's own unit."""
-    if block == "quality_target":
-        return volume  # defect units per unit of volume: a share of quality
-    if block == "response_time_target":
-        return volume * lp.max_response_time[label.demand].value
-    if block == "node_capacity_limit":
-        return lp.node_capacity[label.node].value
-    if block == "arc_capacity_limit":
-        return lp.arc_capacity[label.arc].value
-    if block == "final_backlog":
-        return max(final_backlog[label.demand], volume)
-    return final_min[(label.demand, label.node)]
-
-
-def _volume_rows(model: LinearModel, block_rows: dict[str, np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Where V[d,t] enters: per block, the standard-form row of each (d, t) (-1: none) and V's
-    coefficient on that row's right-hand side, per demand."""
-    sets = model.sets
-    demands = sets.demands
-    D, T = len(demands), sets.period_count
-    keys = pd.DataFrame(
-        {
-            "demand": np.repeat(demands.demand.to_numpy(), T),
-            "node": np.repeat(demands.origin.to_numpy(), T),
-            "period": np.tile(np.asarray(sets.periods, dtype=object), D),
-        }
-    )
-    weights = volume_weights(model)
-    found = []
-    for block, key in (
-        ("pass_through", ["demand", "node", "period"]),
-        ("work_balance", ["demand", "node", "period"]),
-        ("quality_target", ["demand", "period"]),
-        ("response_time_target", ["demand", "period"]),
-    ):
-        weight = weights[block]
-        j = position(model.blocks[block].labels, key, keys)
-        rows = np.where(j >= 0, block_rows[block][np.maximum(j, 0)] if len(block_rows[block]) else -1, -1)
-        found.append((rows.reshape(D, T), weight))
-    return found
 
 
 def _limited_highs(options: SolveOptions) -> highspy.Highs:
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = new_highs()
     if options.time_limit is not None:
         highs.setOptionValue("time_limit", float(options.time_limit))
     if options.threads is not None:
@@ -254,22 +168,10 @@ def _limited_highs(options: SolveOptions) -> highspy.Highs:
     return highs
 
 
-def _solve_elastic(form: StandardForm, elastic: Elastic, options: SolveOptions) -> tuple[np.ndarray, object]:
-    stretched = StandardForm(
-        cost=elastic.cost,
-        offset=0.0,
-        matrix=elastic.matrix,
-        col_lower=elastic.col_lower,
-        col_upper=elastic.col_upper,
-        row_lower=elastic.row_lower,
-        row_upper=elastic.row_upper,
-        integer=elastic.integer,
-        column_at={},
-        absent_value={},
-        row_at={},
-    )
+def _solve_elastic(elastic: Elastic, options: SolveOptions) -> tuple[np.ndarray, object]:
     highs = _limited_highs(options)
-    highs.passModel(highs_lp(stretched))
+    highs.passModel(as_highs_lp(elastic.matrix, elastic.cost, elastic.col_lower, elastic.col_upper,
+                                elastic.row_lower, elastic.row_upper, elastic.integer))
     highs.run()
     status = highs.getModelStatus()
     found = status == highspy.HighsModelStatus.kOptimal or (
@@ -288,15 +190,10 @@ def _row(kind, family, field, line, period, subject, current, relaxed_to, unit, 
 
 
 def _relaxations(
-    model: LinearModel,
-    scenario: Scenario,
-    source: SourceMap | None,
-    form: StandardForm,
-    elastic: Elastic,
-    values: np.ndarray,
+    model: LinearModel, scenario: Scenario, source: SourceMap | None, elastic: Elastic, values: np.ndarray
 ) -> list[dict]:
-    n = form.num_col
-    served = _served(model, form, elastic, values)
+    n = model.num_col
+    served = _served(model, elastic, values)
     found = []
     for slack, amount in zip(elastic.slacks, values[n : n + len(elastic.slacks)]):
         if amount > SLACK_TOLERANCE * max(1.0, slack.scale):
@@ -305,22 +202,12 @@ def _relaxations(
     return [row for _, row in sorted(found, key=lambda item: item[0])]
 
 
-def _served(model: LinearModel, form: StandardForm, elastic: Elastic, values: np.ndarray) -> np.ndarray:
+def _served(model: LinearModel, elastic: Elastic, values: np.ndarray) -> np.ndarray:
     """Volume served per demand and period in the elastic solution (volume less backlog, unmet, unserved)."""
-    sets = model.sets
-    served = model.sets.volumes.astype(float)
-    for name, sign in (("b", -1.0), ("u", -1.0)):
-        grid = model.variables[name]
-        if not grid.exists.any():
-            continue
-        at = form.column_at[name]
-        amounts = np.zeros(grid.exists.shape)
-        amounts[grid.exists] = np.where(at >= 0, values[np.maximum(at, 0)], 0.0)
-        rows = pd.Index(sets.demands.demand).get_indexer(grid.rows.demand)
-        served[rows] += sign * amounts
-        if name == "b":
-            served[rows, 1:] += amounts[:, :-1]  # backlog carried in from the period before
-    for slack, amount in zip(elastic.slacks, values[form.num_col : form.num_col + len(elastic.slacks)]):
+    backlog, unmet = (model.read(name, values, absent=0.0) for name in ("b", "u"))
+    served = model.sets.volumes.astype(float) - backlog - unmet
+    served[:, 1:] += backlog[:, :-1]  # backlog carried in from the period before
+    for slack, amount in zip(elastic.slacks, values[model.num_col : model.num_col + len(elastic.slacks)]):
         if slack.family == "demand":
             served[slack.index, slack.period] -= amount
     return served
@@ -342,13 +229,13 @@ def _line(source: SourceMap | None, path: tuple) -> int | None:
 def _describe(
     model: LinearModel, scenario: Scenario, source: SourceMap | None, slack: Slack, amount: float, served: np.ndarray
 ) -> dict:
-    sets, lp = model.sets, model.lp
+    sets = model.sets
     period = sets.periods[slack.period]
     time_unit = {"minute": "min", "hour": "h", "day": "days", "week": "weeks"}[scenario.scenario.time_unit]
     if slack.family == "staff_max":
         node, role = sets.staff.node.iloc[slack.index], sets.staff.role.iloc[slack.index]
         path = ("nodes", node, "staff", role, "max")
-        current = lp.staff_max[node, role].value
+        current = float(sets.staff["max"].iloc[slack.index])
         relaxed = current + amount
         sentence = f"{node} needs {_up(relaxed):,.2f} {role} FTE in {period}, more than its maximum of {current:g}"
         return _row(
@@ -367,7 +254,7 @@ def _describe(
         demand = sets.demands.demand.iloc[slack.index]
         listed = isinstance(scenario.demands[demand].volume, list)
         path = ("demands", demand, "volume", slack.period) if listed else ("demands", demand, "volume")
-        volume = lp.volume[demand, period].value
+        volume = float(sets.volumes[slack.index, slack.period])
         sentence = (
             f"{_up(amount):,.2f} of {volume:,.2f} units of {demand} in {period} cannot be served; "
             f"{_down(volume - amount):,.2f} can"
@@ -384,26 +271,27 @@ def _describe(
             "units",
             _sentence(path, source, sentence),
         )
-    label = model.blocks[slack.family].labels.iloc[slack.index]
+    label = model.labels(slack.family).iloc[slack.index]
     return _describe_row(model, scenario, source, slack, label, amount, served, period, time_unit)
 
 
 def _describe_row(model, scenario, source, slack, label, amount, served, period, time_unit) -> dict:
-    sets, lp = model.sets, model.lp
+    sets = model.sets
     family = slack.family
     if family in ("quality_target", "response_time_target"):
         demand = label.demand
         d = sets.demands.demand.tolist().index(demand)
         volume_served = max(served[d, slack.period], 1e-12)
         if family == "quality_target":
-            path, current = ("demands", demand, "min_quality"), lp.min_quality[demand].value
+            path, current = ("demands", demand, "min_quality"), _figure(sets.demands, "demand", demand, "min_quality")
             relaxed = current - amount / volume_served
             sentence = (
                 f"{demand} can reach {_down(relaxed * 100):.2f}% quality in {period}, not the {current:.2%} asked"
             )
             unit = "share done right"
         else:
-            path, current = ("demands", demand, "max_response_time"), lp.max_response_time[demand].value
+            path = ("demands", demand, "max_response_time")
+            current = _figure(sets.demands, "demand", demand, "max_response_time")
             relaxed = current + amount / volume_served
             sentence = (
                 f"{current:g} {time_unit} cannot be met for {demand} in {period}; {_up(relaxed):,.2f} {time_unit} can"
@@ -423,10 +311,12 @@ def _describe_row(model, scenario, source, slack, label, amount, served, period,
         )
     if family in ("node_capacity_limit", "arc_capacity_limit"):
         if family == "node_capacity_limit":
-            path, current, what = ("nodes", label.node, "capacity"), lp.node_capacity[label.node].value, label.node
+            path, what = ("nodes", label.node, "capacity"), label.node
+            current = _figure(sets.nodes, "node", label.node, "capacity")
         else:
             index = [a.key for a in scenario.arcs].index(label.arc)
-            path, current, what = ("arcs", index, "capacity"), lp.arc_capacity[label.arc].value, f"arc {label.arc}"
+            path, what = ("arcs", index, "capacity"), f"arc {label.arc}"
+            current = _figure(sets.arcs, "arc", label.arc, "capacity")
         relaxed = current + amount
         sentence = f"{what} needs a capacity of {_up(relaxed):,.2f} units in {period}, not {current:g}"
         return _row(
@@ -479,6 +369,10 @@ def _describe_row(model, scenario, source, slack, label, amount, served, period,
     )
 
 
+def _figure(table: pd.DataFrame, key: str, name: str, column: str) -> float:
+    return float(table[column].to_numpy()[table[key].to_numpy() == name][0])
+
+
 def _sentence(path: tuple, source: SourceMap | None, text: str) -> str:
     line = _line(source, path)
     return f"{dotted(path)}" + (f" (line {line})" if line else "") + f": {text}."
@@ -491,90 +385,70 @@ IIS_UP_TO_ROWS = 2_000
 at 8,000 rows and 338 s at 100k columns, and its quick set came back empty on larger models here."""
 
 
-def _conflicts(
-    model: LinearModel, form: StandardForm, scenario: Scenario, source: SourceMap | None, options: SolveOptions
-) -> list[dict]:
-    if form.num_row > IIS_UP_TO_ROWS:
+def _conflicts(model: LinearModel, scenario: Scenario, source: SourceMap | None, options: SolveOptions) -> list[dict]:
+    """HiGHS's irreducible infeasible set, its rows and bounds named as scenario fields."""
+    if model.num_row > IIS_UP_TO_ROWS:
         return []
     highs = _limited_highs(options)
     highs.setOptionValue("solver", "simplex")  # an interior-point infeasible solve cannot give an IIS
     highs.setOptionValue("iis_strategy", 4)
-    highs.passModel(highs_lp(form))
+    highs.passModel(highs_lp(model))
     highs.run()
     status, iis = highs.getIis()
     if status != highspy.HighsStatus.kOk or not iis.valid_:
         return []
-    where = {}
-    for name, rows in _block_rows(model, form).items():
-        for j, row in enumerate(rows):
-            if row >= 0:
-                where[row] = (name, j)
+    where = {int(row): (name, j) for name, block in model.blocks.items() for j, row in enumerate(block.at)}
     found = []
-    origins = dict(zip(model.sets.demands.demand, model.sets.demands.origin))
     for row in iis.row_index_:
-        name, j = where.get(row, ("", -1))
+        name, j = where.get(int(row), ("", -1))
         if j < 0:
             continue
-        label = model.blocks[name].labels.iloc[j]
-        field = _field_of_row(model, scenario, name, label, origins)
-        path = tuple(int(p) if p.isdigit() else p for p in field.replace("[", ".").replace("]", "").split("."))
-        line = _line(source, path) if field else None
-        text = f"{name.replace('_', ' ')} for {label.subject} in {label.period}"
-        found.append(
-            _row(
-                "conflict",
-                name,
-                field,
-                line,
-                label.period,
-                label.subject,
-                np.nan,
-                np.nan,
-                "",
-                f"In the conflicting set: {text}" + (f" ({field}, line {line})" if line else "") + ".",
-            )
-        )
-    staff_columns = form.column_at["s"]
-    staff_at = dict(zip(staff_columns, zip(*np.nonzero(model.variables["s"].exists))))
+        label = model.labels(name).iloc[j]
+        field = field_of_row(model, scenario, name, label)
+        found.append(_conflict(name, field, _path_line(source, field), label.period, label.subject,
+                               f"{name.replace('_', ' ')} for {label.subject} in {label.period}", ""))
+    columns = {name: dict(zip(grid[grid >= 0].tolist(), zip(*np.nonzero(grid >= 0)))) for name, grid in
+               model.columns.items() if name in ("s", "v")}
     for column in iis.col_index_:
-        if column in staff_at:
-            i, t = staff_at[column]
+        if column in columns["s"]:
+            i, t = columns["s"][column]
             node, role = model.sets.staff.node.iloc[i], model.sets.staff.role.iloc[i]
-            path = ("nodes", node, "staff", role)
-            found.append(
-                _row(
-                    "conflict",
-                    "staff bounds",
-                    dotted(path),
-                    _line(source, path),
-                    model.sets.periods[t],
-                    f"node={node} role={role}",
-                    np.nan,
-                    np.nan,
-                    "FTE",
-                    f"In the conflicting set: the staff bounds of {role} at {node} in "
-                    f"{model.sets.periods[t]} ({'.'.join(path)}, line {_line(source, path)}).",
-                )
-            )
+            field = f"nodes.{node}.staff.{role}"
+            found.append(_conflict("staff bounds", field, _path_line(source, field), model.sets.periods[t],
+                                   f"node={node} role={role}", f"the staff bounds of {role} at {node} in "
+                                   f"{model.sets.periods[t]}", "FTE"))
+        elif column in columns["v"]:
+            d, t = columns["v"][column]
+            demand = model.sets.demands.demand.iloc[d]
+            field = f"demands.{demand}.volume"
+            found.append(_conflict("volume", field, _path_line(source, field), model.sets.periods[t],
+                                   f"demand={demand}", f"the volume of {demand} in {model.sets.periods[t]}",
+                                   "units"))
     return found
 
 
-def _field_of_row(model: LinearModel, scenario: Scenario, name: str, label: pd.Series, origins: dict) -> str:
-    """The scenario field a row's bound comes from, where there is one."""
-    if name == "quality_target":
-        return f"demands.{label.demand}.min_quality"
-    if name == "response_time_target":
-        return f"demands.{label.demand}.max_response_time"
-    if name == "node_capacity_limit":
-        return f"nodes.{label.node}.capacity"
-    if name == "arc_capacity_limit":
-        return f"arcs[{[a.key for a in scenario.arcs].index(label.arc)}].capacity"
-    if name == "final_backlog":
-        return f"demands.{label.demand}.final_backlog"
-    if name == "final_stock":
-        return f"nodes.{label.node}.stock.final_min"
-    if name in ("pass_through", "work_balance") and label.node == origins[label.demand]:
-        return f"demands.{label.demand}.volume"
-    if name in ("labour_capacity", "overtime_limit", "staff_balance"):
-        return f"nodes.{label.node}.staff.{label.role}"
-    return ""
+def _conflict(family: str, field: str, line: int | None, period: str, subject: str, text: str, unit: str) -> dict:
+    return _row("conflict", family, field, line, period, subject, np.nan, np.nan, unit,
+                f"In the conflicting set: {text}" + (f" ({field}, line {line})" if line else "") + ".")
+
+
+def _path_line(source: SourceMap | None, field: str) -> int | None:
+    if not field:
+        return None
+    path = tuple(int(p) if p.isdigit() else p for p in field.replace("[", ".").replace("]", "").split("."))
+    return _line(source, path)
+
+
+def field_of_row(model: LinearModel, scenario: Scenario, name: str, label: pd.Series) -> str:
+    """The scenario field a row's bound comes from, where there is one (the family's `field`, with
+    the row's keys; the origin's balances hold the demand's volume)."""
+    family = BY_NAME[name]
+    if name in ("pass_through", "work_balance"):
+        origin = model.sets.demands.origin.to_numpy()[model.sets.demands.demand.to_numpy() == label.demand][0]
+        return f"demands.{label.demand}.volume" if label.node == origin else ""
+    if family.field is None:
+        return ""
+    keys = {key: getattr(label, key) for key in family.keys}
+    if "arc" in keys:
+        keys["arc_index"] = [a.key for a in scenario.arcs].index(label.arc)
+    return family.field.format(**keys)

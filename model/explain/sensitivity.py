@@ -15,12 +15,12 @@ holds, from HiGHS's ranging (model.solve: `Solution.ranging`, `Solution.column_r
 | staff_balance (first period) | `nodes.<n>.staff.<r>.initial` | initial |
 | work_balance (first period, storable) | `nodes.<n>.stock.initial` | ... - initial |
 | staff_max, staff_min | `nodes.<n>.staff.<r>.max` / `.min` | the bound of s (its reduced cost is the price) |
-| volume | `demands.<d>.volume` (`volume[i]` when given per period) | V enters four rows at once (model.md, "Duals") |
+| volume | `demands.<d>.volume` (`volume[i]` when given per period) | the bound of the column v[d,t] = V[d,t] (its reduced cost is the price) |
 
 A field entering one row maps that row's range linearly (rhs = a + b * field). The volume enters
-several rows together, which HiGHS's one-row ranging cannot answer; its range comes from the same
-ratio test on the optimal basis, with all four right-hand sides moving together (checked against
-HiGHS's ranging row by row in the tests).
+several rows together; it is the column v[d,t] fixed at V[d,t] (model.md), so its price is that
+column's reduced cost and its range HiGHS's ranging of the column's bound: all four rows move
+together, as the volume moves them.
 
 A range is where the optimal basis stays optimal: the price surely holds there, and may go on beyond
 it. A degenerate optimum can give a range that ends at the current value on one side (the price
@@ -36,16 +36,19 @@ For a MILP the duals are those of the LP with the integer variables fixed at the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
-from model.lp import LinearModel, volume_weights
+from model.lp import LinearModel
 from model.scenario.schema import Scenario
-from model.solve import BASIS_STATUS, NOT_IN_LP, RowRanging, Solution, SolveOptions, solve_form
+from model.solve import BASIC, NOT_IN_LP, RowRanging, Solution, SolveOptions, solve
+
+if TYPE_CHECKING:
+    from model.outcome import Deadline
 
 COLUMNS = [
     "basis",
@@ -72,7 +75,6 @@ otherwise). `value`, `valid_from`, `valid_to` are in the field's own terms (a sh
 LP_BASIS = "LP"
 FIXED_BASIS = "LP with integer staff fixed"
 
-BASIC = BASIS_STATUS.index("basic")
 RELATIVE_ZERO = 1e-9
 """A price smaller than this times the total cost (at least 1) is round-off, not a price."""
 
@@ -84,20 +86,23 @@ TIME_ABBREVIATION = {"minute": "min", "hour": "h", "day": "days", "week": "weeks
 
 def fixed_integer_lp(model: LinearModel, solution: Solution, options: SolveOptions = SolveOptions()) -> Solution:
     """The LP left when the integer variables (staff, with `integer_staff`) are fixed at their values in
-    the MILP `solution`: same cost, with duals and ranging.
+    the MILP `solution`, rounded: same cost, with duals and ranging.
 
     `solver['fixed_integers']` of the result counts the variables fixed.
     """
-    if not solution.has_values or solution.form is None:
+    if not solution.has_values:
         raise ValueError(f"the solution has no values to fix ({solution.status}: {solution.message})")
-    form = solution.form
-    column_values = np.zeros(form.num_col)
-    for name, grid in model.variables.items():
-        at = form.column_at[name]
-        column_values[at[at >= 0]] = solution.values[name][grid.exists][at >= 0]
-    fixed = solve_form(model, form.with_integers_fixed(column_values), options)
-    fixed.solver["fixed_integers"] = int(form.integer.sum())
-    return fixed
+    at = np.zeros(model.num_col)
+    for name, grid in model.columns.items():
+        exists = grid >= 0
+        at[grid[exists]] = solution.values[name][exists]
+    fixed = model.integer
+    lower, upper = model.numbers.col_lower.copy(), model.numbers.col_upper.copy()
+    lower[fixed] = upper[fixed] = np.round(at[fixed])
+    numbers = replace(model.numbers, col_lower=lower, col_upper=upper)
+    found = solve(replace(model, numbers=numbers, integer=np.zeros(model.num_col, dtype=bool)), options)
+    found.solver["fixed_integers"] = int(fixed.sum())
+    return found
 
 
 # --- the table -------------------------------------------------------------------------------------
@@ -123,15 +128,22 @@ class _Field:
     domain: tuple[np.ndarray | float, np.ndarray | float] = (0.0, np.inf)
 
 
-def sensitivity_table(model: LinearModel, solution: Solution, scenario: Scenario) -> pd.DataFrame:
+def sensitivity_table(
+    model: LinearModel, solution: Solution, scenario: Scenario, deadline: Deadline | None = None
+) -> pd.DataFrame | None:
     """One row per binding constraint or bound with a non-zero price whose figure comes from the
     scenario, in business words (see the module's docstring); sorted by absolute price.
 
     Pass the solution of an optimal LP, or of a MILP (its integers are then fixed and the LP re-solved
-    here; pass `fixed_integer_lp`'s result to avoid solving twice). Empty without duals.
+    here, within what is left of `deadline`; pass `fixed_integer_lp`'s result to avoid solving twice).
+    Empty without duals; None when the deadline cut it short.
     """
     if solution.solver.get("mip") and solution.status == "optimal" and solution.has_values:
-        solution = fixed_integer_lp(model, solution)
+        options = SolveOptions() if deadline is None else deadline.options(SolveOptions())
+        solution = fixed_integer_lp(model, solution, options)
+        if solution.status == "time_limit":
+            return None
+        model = solution.model
     if solution.status != "optimal" or not solution.rows or solution.objective is None:
         return pd.DataFrame(columns=COLUMNS)
     if np.isnan(np.concatenate([r.dual for r in solution.rows.values()])).all():
@@ -261,7 +273,7 @@ class _Figures:
         if ranging is None:  # no basis to range on: prices without ranges
             nan = np.full(len(rows.dual), np.nan)
             ranging = RowRanging(nan, nan, nan, nan, np.full(len(rows.dual), NOT_IN_LP, dtype=np.int8))
-        labels = self.model.blocks[block].labels
+        labels = self.model.labels(block)
         rhs = np.where(np.isfinite(rows.upper), rows.upper, rows.lower)[select]
         with np.errstate(invalid="ignore", divide="ignore"):
             ends = np.stack(
@@ -281,7 +293,7 @@ class _Figures:
         )
 
     def _labels(self, block: str) -> pd.DataFrame:
-        return self.model.blocks[block].labels
+        return self.model.labels(block)
 
     def _volume(self, demands: pd.Series, periods: pd.Series) -> np.ndarray:
         return self.sets.volumes[self.demands.get_indexer(demands), self.periods.get_indexer(periods)]
@@ -462,11 +474,11 @@ class _Figures:
 
     def staff_bounds(self) -> list[_Field]:
         """staff max and min: bounds of s, priced by its reduced cost where s sits at them."""
-        grid, solution = self.model.variables["s"], self.solution
+        solution = self.solution
         if "s" not in solution.column_ranging:
             return []
         ranging, reduced = solution.column_ranging["s"], solution.reduced_costs["s"]
-        staff, periods = grid.rows, np.asarray(self.sets.periods, dtype=object)
+        staff, periods = self.sets.staff, np.asarray(self.sets.periods, dtype=object)
         T = len(periods)
         value = solution.values["s"]
         node = np.repeat(staff.node.to_numpy(dtype=object)[:, None], T, axis=1)
@@ -507,37 +519,22 @@ class _Figures:
         return fields
 
     def volume(self) -> _Field | None:
-        """V[d,t]: -1 in the origin's pass-through, +1 in its work balance, (1 - Q) in the quality row,
-        (T - origin time) in the response-time row (as model.results.marginal_costs)."""
-        sets = self.sets
-        demands = sets.demands
-        D, T = len(demands), sets.period_count
-        weights = volume_weights(self.model)
-        origin = demands.origin.to_numpy()
-        entries = []  # (block, row in block, direction k, coefficient)
-        for block, weight in weights.items():
-            labels = self.model.blocks[block].labels
-            d = self.demands.get_indexer(labels.demand)
-            t = self.periods.get_indexer(labels.period)
-            rows = labels.node.to_numpy() == origin[d] if "node" in labels else np.ones(len(labels), dtype=bool)
-            rows &= weight[d] != 0
-            for i in np.flatnonzero(rows):
-                entries.append((block, i, d[i] * T + t[i], weight[d[i]]))
-        shadow = np.zeros(D * T)
-        for block, i, k, coefficient in entries:
-            shadow[k] += self.solution.rows[block].dual[i] * coefficient
-        # Ranges only where there is a price to report.
-        priced = np.abs(shadow) > RELATIVE_ZERO * max(1.0, abs(self.solution.objective))
-        entries = [e for e in entries if priced[e[2]]]
-        theta = RatioTest(self.model, self.solution).ranges(entries, D * T) if entries else np.full((D * T, 2), np.nan)
+        """V[d,t]: the column v[d,t] fixed at V[d,t]. Its reduced cost is d cost / d V (the volume
+        enters the origin's balances and the target rows together, model.md, Duals), and HiGHS's
+        ranging of its bound is the range of V over which that holds."""
+        if "v" not in self.solution.column_ranging:
+            return None
+        sets, demands = self.sets, self.sets.demands
+        T = sets.period_count
+        ranging = self.solution.column_ranging["v"]
         value = sets.volumes.reshape(-1).astype(float)
         demand = np.repeat(demands.demand.to_numpy(dtype=object), T)
-        period = np.tile(np.asarray(sets.periods, dtype=object), D)
+        period = np.tile(np.asarray(sets.periods, dtype=object), len(demands))
         # A volume given per period is a list: its field is that period's entry.
         listed = {d for d, spec in self.scenario.demands.items() if isinstance(spec.volume, list)}
         field = [
             f"demands.{d}.volume[{t}]" if d in listed else f"demands.{d}.volume"
-            for d, t in zip(demand, np.tile(np.arange(T), D))
+            for d, t in zip(demand, np.tile(np.arange(T), len(demands)))
         ]
         return _Field(
             family="volume",
@@ -545,170 +542,9 @@ class _Figures:
             subject=np.array([f"demand={d}" for d in demand], dtype=object),
             field=np.array(field, dtype=object),
             value=value,
-            shadow=shadow,
-            low=value + theta[:, 0],
-            high=value + theta[:, 1],
+            shadow=self.solution.reduced_costs["v"].reshape(-1),
+            low=ranging.bound_lower.reshape(-1),
+            high=ranging.bound_upper.reshape(-1),
             phrase=np.array([f"One more unit of {d} in {p}" for d, p in zip(demand, period)], dtype=object),
             unit="per unit of volume",
         )
-
-
-class _SparseLU:
-    """Solves B x = b for sparse b by sparse triangular solves (Gilbert-Peierls: only the entries b
-    reaches are touched). A change of one volume moves few basic variables, so this is much faster
-    than dense solves on large models."""
-
-    def __init__(self, matrix: sp.csc_matrix) -> None:
-        lu = spla.splu(matrix, permc_spec="COLAMD")
-        lower, upper = lu.L.tocsc(), lu.U.tocsc()
-        self.lower = (lower.indptr.tolist(), lower.indices.tolist(), lower.data.tolist())
-        self.upper = (upper.indptr.tolist(), upper.indices.tolist(), upper.data.tolist())
-        self.lower_diagonal = lower.diagonal().tolist()
-        self.upper_diagonal = upper.diagonal().tolist()
-        self.perm_r = lu.perm_r.tolist()
-        inverse = np.empty_like(lu.perm_c)
-        inverse[lu.perm_c] = np.arange(len(lu.perm_c))
-        self.inverse_c = inverse.tolist()
-
-    @staticmethod
-    def _reach(sources: list[int], factor: tuple[list, list, list]) -> list[int]:
-        """The entries a solve from `sources` touches, in topological order (depth-first search)."""
-        start, index, _ = factor
-        seen: set[int] = set()
-        post: list[int] = []
-        for source in sources:
-            if source in seen:
-                continue
-            seen.add(source)
-            stack = [[source, start[source]]]
-            while stack:
-                top = stack[-1]
-                j, k = top
-                end = start[j + 1]
-                while k < end and index[k] in seen:
-                    k += 1
-                if k < end:
-                    top[1] = k + 1
-                    i = index[k]
-                    seen.add(i)
-                    stack.append([i, start[i]])
-                else:
-                    stack.pop()
-                    post.append(j)
-        post.reverse()
-        return post
-
-    def _triangular(
-        self, b: dict[int, float], factor: tuple[list, list, list], diagonal: list[float]
-    ) -> dict[int, float]:
-        start, index, data = factor
-        x = dict(b)
-        for j in self._reach(list(b), factor):
-            xj = x.get(j, 0.0)
-            if xj == 0.0:
-                continue
-            xj /= diagonal[j]
-            x[j] = xj
-            for k in range(start[j], start[j + 1]):
-                i = index[k]
-                if i != j:
-                    x[i] = x.get(i, 0.0) - data[k] * xj
-        return x
-
-    def solve(self, b: dict[int, float]) -> dict[int, float]:
-        """x with B x = b, both as {position: value} (entries absent are 0)."""
-        y = self._triangular({self.perm_r[i]: v for i, v in b.items()}, self.lower, self.lower_diagonal)
-        z = self._triangular(y, self.upper, self.upper_diagonal)
-        return {self.inverse_c[j]: v for j, v in z.items() if v != 0.0}
-
-
-class RatioTest:
-    """The range of theta over which the optimal basis stays feasible when several right-hand sides
-    move together by theta * coefficient: the ratio test of parametric right-hand-side analysis.
-
-    The LP is A x - r = 0 with bounds on x (columns) and r (rows: their activities). Nonbasic entries
-    sit at their bounds; a nonbasic row whose bound moves moves with it; the basic entries follow from
-    B d_B = -N d_N and must stay within their own (possibly moving) bounds.
-    """
-
-    def __init__(self, model: LinearModel, solution: Solution) -> None:
-        self.model = model
-        self.ready = False
-        form = solution.form  # the LP as solved (a MILP's: with its integers fixed)
-        n, m = (form.num_col, form.num_row) if form is not None else (0, 0)
-        if not m or not n:
-            return
-        self.row_at = form.row_at
-        status = np.full(n + m, NOT_IN_LP, dtype=np.int8)
-        value = np.zeros(n + m)
-        for name, grid in model.variables.items():
-            if name not in solution.column_ranging:
-                return
-            j = form.column_at[name]
-            ok = j >= 0
-            status[j[ok]] = solution.column_ranging[name].status[grid.exists][ok]
-            value[j[ok]] = solution.values[name][grid.exists][ok]
-        for name in model.blocks:
-            i = form.row_at[name]
-            ok = i >= 0
-            status[n + i[ok]] = solution.ranging[name].status[ok]
-            value[n + i[ok]] = solution.rows[name].activity[ok]
-        basic = np.flatnonzero(status == BASIC)
-        if (status == NOT_IN_LP).any() or len(basic) != m:
-            return  # not a complete basis of this form
-        matrix = sp.hstack([form.matrix, -sp.identity(m, format="csc")], format="csc")
-        try:
-            self.lu = _SparseLU(matrix[:, basic].tocsc())
-        except RuntimeError:  # singular: not a basis after all
-            return
-        self.n, self.m = n, m
-        self.lower = np.concatenate([form.col_lower, form.row_lower])[basic]
-        self.upper = np.concatenate([form.col_upper, form.row_upper])[basic]
-        values = value[basic]
-        near = 1e-9 * (1 + np.abs(values))
-        self.slack_low = np.maximum(values - self.lower, 0.0)
-        self.slack_high = np.maximum(self.upper - values, 0.0)
-        self.slack_low[self.slack_low < near] = 0.0
-        self.slack_high[self.slack_high < near] = 0.0
-        self.position = np.full(n + m, -1)  # place in the basis, -1 for nonbasic
-        self.position[basic] = np.arange(m)
-        self.ready = True
-
-    def ranges(self, entries: list[tuple[str, int, int, float]], count: int) -> np.ndarray:
-        """(count, 2): the lowest and highest theta of each direction k, made of entries
-        (block, row of the block, k, coefficient of theta in that row's right-hand side)."""
-        out = np.full((count, 2), np.nan)
-        if not self.ready:
-            return out
-        positions = self.row_at
-        by_direction: dict[int, list[tuple[int, float]]] = {}
-        for block, i, k, coefficient in entries:
-            row = positions[block][i]
-            if row >= 0:
-                by_direction.setdefault(k, []).append((int(row), coefficient))
-        for k, moves in by_direction.items():
-            rhs: dict[int, float] = {}  # B d_B = the moves of nonbasic rows (their -e_i columns moved over)
-            moving_basic: dict[int, float] = {}  # basic rows whose bounds move, by place in the basis
-            for row, coefficient in moves:
-                place = int(self.position[self.n + row])
-                target = moving_basic if place >= 0 else rhs
-                key = place if place >= 0 else row
-                target[key] = target.get(key, 0.0) + coefficient
-            change = self.lu.solve(rhs) if rhs else {}
-            places = np.array(sorted(set(change) | set(moving_basic)), dtype=np.int64)
-            if not len(places):
-                out[k] = (-np.inf, np.inf)
-                continue
-            d = np.array([change.get(p, 0.0) for p in places.tolist()])
-            moved = np.array([moving_basic.get(p, 0.0) for p in places.tolist()])
-            low_move = np.where(np.isfinite(self.lower[places]), moved, 0.0)
-            high_move = np.where(np.isfinite(self.upper[places]), moved, 0.0)
-            theta = [-np.inf, np.inf]
-            for slack, rate in ((self.slack_low[places], d - low_move), (self.slack_high[places], high_move - d)):
-                # slack + theta * rate >= 0 for every basic entry
-                rate = np.where(np.abs(rate) > 1e-10, rate, 0.0)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    theta[1] = min(theta[1], np.where(rate < 0, slack / -rate, np.inf).min())
-                    theta[0] = max(theta[0], np.where(rate > 0, -slack / rate, -np.inf).max())
-            out[k] = theta
-        return out

@@ -1,151 +1,222 @@
-"""The Pyomo formulation of model.md. `build` reads as its table of contents."""
+"""The formulation of docs/model.md as one sparse LP: the production path of every solve.
+
+`build` is the table of contents: the variable families (`VARIABLES`, model/lp/variables.py), the
+constraint families 1 to 11 (`FAMILIES`, model/lp/families.py, one short function each with its
+formula), the cost terms (`COST_TERMS`, model/lp/objective.py), assembled into one CSC matrix with
+bounds and costs (model/lp/assemble.py). Rows and columns are labelled by their index table's keys
+and the period (model/lp/labels.py); everything downstream reads a solution through those labels
+(`LinearModel.columns` and `.blocks`), never by position arithmetic.
+
+`refigure` fits a what-if's figures into a model already built (same rows, columns and terms), so
+that a solver holding the model can take just the changed numbers (model/highs.py). The Pyomo model
+of the same formulation (model/lp/pyomo_model.py) is the formulation of record people read and
+extend; the tests compare the two by labels.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
-import pyomo.environ as pyo
+import pandas as pd
+import scipy.sparse as sp
 
-from model.lp.constraints import (
-    Context,
-    add_arc_capacity,
-    add_end_of_horizon,
-    add_labour_capacity,
-    add_node_capacity,
-    add_overtime_limit,
-    add_lane_split,
-    add_pass_through,
-    add_quality_targets,
-    add_queue_average_wait,
-    add_queue_duty,
-    add_queue_service_level,
-    add_response_time_targets,
-    add_staff_balance,
-    add_work_balance,
+from model.lp.assemble import (
+    CONSTANT_FAMILIES,
+    Layout,
+    Numbers,
+    Restructured,
+    concatenate,
+    fit,
+    lay_out,
+    refuse_impossible_rows,
+    rows_with_a_decision,
 )
-from model.lp.form import StandardForm, compile_pyomo
-from model.lp.objective import COST_TERMS, add_objective
-from model.lp.rows import RowBlock, VarGrid
-from model.lp.variables import add_parameters, add_queue_parameters, add_variables, update_parameters
-from model.network import IndexSets, position
+from model.lp.families import BY_NAME as FAMILY
+from model.lp.families import FAMILIES, Context, Family, Rows
+from model.lp.labels import column_labels, row_labels
+from model.lp.objective import COST_TERMS
+from model.lp.tangents import QueueTangents
+from model.lp.variables import BY_NAME as VARIABLE
+from model.lp.variables import VARIABLES
+from model.network import IndexSets
+
+
+@dataclass(frozen=True)
+class RowBlock:
+    """The rows of one family that were built: their positions on the family's grid (index row x
+    period, ascending) and their rows in the LP."""
+
+    family: Family
+    positions: np.ndarray
+    at: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.at)
 
 
 @dataclass
 class LinearModel:
-    """The LP's variable grids and constraint blocks, aligned to the index sets, and the LP itself:
-    the Pyomo model `lp` (from `build`), or, from `model.lp.matrix.build_matrix`, its standard form
-    `form` assembled directly (then `lp` is None)."""
+    """lower <= A x <= upper over col_lower <= x <= col_upper, minimise cost x; with the labels of its
+    columns (`columns`: per variable family, the column of each (index row, period), -1 where none)
+    and rows (`blocks`: per constraint family, the rows built)."""
 
-    lp: pyo.ConcreteModel | None
     sets: IndexSets
-    variables: dict[str, VarGrid]
-    blocks: dict[str, RowBlock]
+    tangents: QueueTangents
     integer_staff: bool
-    shape: tuple = ()  # `structure(sets)`: what a re-solve must leave unchanged
-    form: StandardForm | None = None
+    columns: dict[str, np.ndarray]
+    blocks: dict[str, RowBlock]
+    matrix: sp.csc_matrix
+    numbers: Numbers
+    integer: np.ndarray
+    layout: Layout | None  # None for an LP compiled from the Pyomo model (model/lp/pyomo_model.py)
+    _labels: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
-    def standard_form(self) -> StandardForm:
-        """The LP as HiGHS receives it: compiled from the Pyomo model (its current parameter values),
-        or the one assembled directly."""
-        if self.lp is None:
-            return self.form
-        return compile_pyomo(self.lp, self.variables, self.blocks)
+    @property
+    def num_col(self) -> int:
+        return self.matrix.shape[1]
 
+    @property
+    def num_row(self) -> int:
+        return self.matrix.shape[0]
 
-def build(sets: IndexSets, name: str = "value_chain", integer_staff: bool = False) -> LinearModel:
-    lp = pyo.ConcreteModel(name=name)
-    add_parameters(lp, sets)
-    add_queue_parameters(lp, sets)
-    v = add_variables(lp, sets, integer_staff)
-    ctx = Context.create(lp, sets, v)
-    blocks = [
-        add_pass_through(ctx),  # 1
-        add_work_balance(ctx),  # 2
-        add_labour_capacity(ctx),  # 3
-        add_overtime_limit(ctx),  # 3
-        add_staff_balance(ctx),  # 4
-        add_node_capacity(ctx),  # 5
-        add_arc_capacity(ctx),  # 5
-        add_quality_targets(ctx),  # 6
-        add_response_time_targets(ctx),  # 7
-        *add_end_of_horizon(ctx),  # 8
-        add_lane_split(ctx),  # 9
-        add_queue_service_level(ctx),  # 10
-        add_queue_average_wait(ctx),  # 10
-        add_queue_duty(ctx),  # 11
-    ]
-    add_objective(lp, v)
-    return LinearModel(lp, sets, v, {b.name: b for b in blocks}, integer_staff, structure(sets))
+    def exists(self, variable: str) -> np.ndarray:
+        """Where the family has a variable: (index rows, periods) bool."""
+        return self.columns[variable] >= 0
 
+    def labels(self, family: str) -> pd.DataFrame:
+        """A label per row built of the family, in its rows' order: family, period, subject, keys."""
+        if family not in self._labels:
+            self._labels[family] = row_labels(self.sets, FAMILY[family], self.blocks[family].positions)
+        return self._labels[family]
 
-FIXED_FIGURES = {
-    "demand_arcs": ["demand", "arc", "lead_time"],
-    "demand_modes": ["demand", "node", "mode", "hours_per_unit", "quality", "processing_time", "wait_time"],
-    "demand_nodes": ["demand", "node", "storable", "node_time"],
-    "sinks": ["demand", "node"],
-    "stocks": ["demand", "node", "initial", "final_min"],
-    "staff": ["node", "role", "hours_per_fte", "max_utilisation", "overtime_max"],
-    "demands": ["demand", "origin", "backlog", "unmet", "final_backlog", "quality_row", "response_row"],
-    "nodes": ["node"],
-    "arcs": ["arc"],
-    "queues": ["node", "lane", "open_hours", "peak_factor", "handle_time", "service_level", "within", "average_wait"],
-    "demand_lanes": ["demand", "node", "lane"],
-}
-"""Everything the model holds as a plain number or as its shape: the index tables' keys and every
-figure that is not a mutable parameter. A re-solve may change only the parameters."""
+    def column_labels(self, variable: str) -> pd.DataFrame:
+        """A label per column of the family, in its columns' order: period, subject, keys."""
+        grid = self.columns[variable]
+        return column_labels(self.sets, VARIABLE[variable], np.flatnonzero(grid.ravel() >= 0))
+
+    def read(self, variable: str, per_column: np.ndarray, absent: float = np.nan) -> np.ndarray:
+        """A figure per column (HiGHS's values, duals, ...) on the family's (index rows, periods) grid."""
+        grid = self.columns[variable]
+        return np.where(grid >= 0, np.asarray(per_column)[np.maximum(grid, 0)] if len(per_column) else absent, absent)
+
+    def read_rows(self, family: str, per_row: np.ndarray) -> np.ndarray:
+        """A figure per LP row, for the family's rows built."""
+        return np.asarray(per_row)[self.blocks[family].at]
 
 
-def volume_weights(model: LinearModel) -> dict[str, np.ndarray]:
-    """Where a volume V[d,t] enters the LP, and its coefficient on that row's right-hand side, per
-    demand (D,): -1 in its origin's pass-through, +1 in its origin's work balance, 1 - Q[d] in its
-    quality target, T[d] - the origin's own time (a storable origin) in its response-time target
-    (0 where the demand has no such row). Marginal costs, the diagnosis and sensitivity read V's
-    effect off these."""
-    demands, nodes = model.sets.demands, model.sets.demand_nodes
-    origin = nodes.iloc[position(nodes, ["demand", "node"], demands, ["demand", "origin"])]
-    origin_time = np.where(origin.storable, origin.node_time, 0.0)
-    quality = demands.min_quality.to_numpy(dtype=float)
-    response = demands.max_response_time.to_numpy(dtype=float)
-    return {
-        "pass_through": np.full(len(demands), -1.0),
-        "work_balance": np.full(len(demands), 1.0),
-        "quality_target": np.where(np.isnan(quality), 0.0, 1.0 - quality),
-        "response_time_target": np.where(np.isnan(response), 0.0, response - origin_time),
-    }
+def number_columns(sets: IndexSets) -> dict[str, np.ndarray]:
+    """Each variable family's column numbers: families in VARIABLES order, then index row, then period."""
+    columns, count = {}, 0
+    for variable in VARIABLES:
+        exists = variable.where(sets)
+        grid = np.full(exists.shape, -1, dtype=np.int64)
+        grid[exists] = np.arange(count, count + int(exists.sum()))
+        columns[variable.name], count = grid, count + int(exists.sum())
+    return columns
 
 
-def structure(sets: IndexSets) -> tuple:
-    """What a re-solve must leave unchanged: FIXED_FIGURES, the periods and period length, and
-    which optional parts exist (initial staff, targets, finite capacities)."""
-    tables = tuple(
-        tuple(map(tuple, getattr(sets, table)[columns].to_numpy().tolist())) for table, columns in FIXED_FIGURES.items()
+def family_rows(sets: IndexSets, columns: dict[str, np.ndarray], tangents: QueueTangents) -> dict[str, Rows]:
+    """Every constraint family's terms and bounds (model.md, constraints 1 to 11)."""
+    ctx = Context(sets, columns, tangents)
+    return {family.name: family.build(ctx) for family in FAMILIES}
+
+
+def column_figures(sets: IndexSets, columns: dict[str, np.ndarray], tangents: QueueTangents,
+                   count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each column's cost (COST_TERMS) and bounds (VARIABLES: >= 0 unless a family says otherwise)."""
+    cost, lower, upper = np.zeros(count), np.zeros(count), np.full(count, np.inf)
+    for term in COST_TERMS:
+        grid = columns[term.variable]
+        exists = grid >= 0
+        cost[grid[exists]] = np.broadcast_to(term.prices(sets)[:, None], grid.shape)[exists]
+    for variable in VARIABLES:
+        if variable.bounds is None:
+            continue
+        grid = columns[variable.name]
+        exists = grid >= 0
+        low, high = variable.bounds(sets, tangents)
+        lower[grid[exists]], upper[grid[exists]] = low[exists], high[exists]
+    return cost, lower, upper
+
+
+def _constant_columns(columns: dict[str, np.ndarray], count: int) -> np.ndarray:
+    constant = np.zeros(count, dtype=bool)
+    for name in CONSTANT_FAMILIES:
+        grid = columns[name]
+        constant[grid[grid >= 0]] = True
+    return constant
+
+
+def build(sets: IndexSets, tangents: QueueTangents | None = None, integer_staff: bool = False) -> LinearModel:
+    """The LP of model.md over `sets`; the queue rows at `tangents` (default: every lane relaxed to
+    agents >= load). Raises InfeasibleRow for a row no decision enters whose bounds exclude its value."""
+    tangents = tangents or QueueTangents.relaxed(sets)
+    columns = number_columns(sets)
+    count = max((int(grid.max(initial=-1)) for grid in columns.values()), default=-1) + 1
+    cost, col_lower, col_upper = column_figures(sets, columns, tangents, count)
+    term_rows, term_cols, coefs, row_lower, row_upper, offsets = concatenate(family_rows(sets, columns, tangents))
+    built = rows_with_a_decision(term_rows, term_cols, coefs, _constant_columns(columns, count), len(row_lower))
+    refuse_impossible_rows(term_rows, term_cols, coefs, col_lower, row_lower, row_upper, built, offsets, sets)
+    layout, matrix = lay_out(term_rows, term_cols, coefs, built, count, offsets)
+    integer = np.zeros(count, dtype=bool)
+    if integer_staff:
+        staff = columns["s"]
+        integer[staff[staff >= 0]] = True
+    numbers = Numbers(cost, col_lower, col_upper, row_lower[built], row_upper[built], matrix.data)
+    return LinearModel(sets, tangents, integer_staff, columns, _blocks(layout), matrix, numbers, integer, layout)
+
+
+def _blocks(layout: Layout) -> dict[str, RowBlock]:
+    blocks, ends = {}, [*list(layout.grid_offsets.values())[1:], len(layout.kept)]
+    for family, end in zip(FAMILIES, ends, strict=True):
+        start = layout.grid_offsets[family.name]
+        kept = layout.kept[start:end]
+        positions = np.flatnonzero(kept >= 0)
+        blocks[family.name] = RowBlock(family, positions, kept[positions])
+    return blocks
+
+
+def _same_target_rows(kept: IndexSets, sets: IndexSets) -> None:
+    """Restructured, naming the demands, when the what-if builds target rows the model does not have
+    (network.py leaves out the rows no plan can bind; a tighter target can make one bind)."""
+    if len(kept.demands) != len(sets.demands):
+        return  # other demands: the variables differ, and refigure says so
+    for flag, field in (("quality_row", "min_quality"), ("response_row", "max_response_time")):
+        new = sets.demands[flag].to_numpy(dtype=bool) & ~kept.demands[flag].to_numpy(dtype=bool)
+        if new.any():
+            names = sets.demands.demand.to_numpy()[new]
+            shown = ", ".join(f"demands.{d}.{field}" for d in names[:3]) + (", ..." if len(names) > 3 else "")
+            raise Restructured(f"a target row the LP left out (no plan could bind it) can bind now: {shown}")
+
+
+def refigure(model: LinearModel, sets: IndexSets, tangents: QueueTangents | None = None) -> LinearModel:
+    """`model` with the figures of `sets` (a what-if of the scenario it was built for) and `tangents`:
+    the same rows, columns and terms, new numbers. Restructured when the what-if's LP has another
+    shape (then `build` it); InfeasibleRow as `build`."""
+    tangents = tangents or model.tangents
+    if model.layout is None:
+        raise Restructured("the LP was compiled from the Pyomo model (an extension): it is built again")
+    _same_target_rows(model.sets, sets)
+    columns = number_columns(sets)
+    if columns.keys() != model.columns.keys() or any(
+        not np.array_equal(columns[name] >= 0, model.columns[name] >= 0) for name in columns
+    ):
+        raise Restructured("the what-if has other variables (paths, roles, periods, initial staff or allowances)")
+    count = model.num_col
+    cost, col_lower, col_upper = column_figures(sets, model.columns, tangents, count)
+    term_rows, term_cols, coefs, row_lower, row_upper, offsets = concatenate(
+        family_rows(sets, model.columns, tangents)
     )
-    present = (
-        tuple(sets.staff.initial.notna()),
-        tuple(sets.demands.min_quality.notna()),
-        tuple(sets.demands.max_response_time.notna()),
-        tuple(np.isfinite(sets.nodes.capacity)),
-        tuple(np.isfinite(sets.arcs.capacity)),
-    )
-    return (tuple(sets.periods), sets.period_length, *tables, *present)
+    if len(row_lower) != len(model.layout.kept):
+        raise Restructured("the what-if has other rows")
+    built = rows_with_a_decision(term_rows, term_cols, coefs, _constant_columns(model.columns, count), len(row_lower))
+    refuse_impossible_rows(term_rows, term_cols, coefs, col_lower, row_lower, row_upper, built, offsets, sets)
+    data = fit(model.layout, term_rows, term_cols, coefs, built)
+    matrix = sp.csc_matrix((data, model.matrix.indices, model.matrix.indptr), shape=model.matrix.shape)
+    numbers = Numbers(cost, col_lower, col_upper, row_lower[built], row_upper[built], data)
+    return replace(model, sets=sets, tangents=tangents, matrix=matrix, numbers=numbers, _labels=model._labels)
 
 
-def update(model: LinearModel, sets: IndexSets) -> LinearModel:
-    """The same Pyomo model with the figures of `sets` (a what-if that changes only mutable
-    parameters), for a re-solve without rebuilding. ValueError otherwise: build a new model then.
-
-    The Pyomo model is changed in place: the LinearModel passed in shares it and is stale afterwards.
-    """
-    if len(sets.queues):
-        raise ValueError("a scenario with queues is solved by tangent iterations (model.queues): build it again")
-    if structure(sets) != model.shape:
-        raise ValueError(
-            "the what-if changes more than the mutable parameters (volumes, costs, targets, "
-            "capacities, staff bounds): build the model again"
-        )
-    update_parameters(model.lp, sets)
-    return replace(model, sets=sets)
-
-
-__all__ = ["COST_TERMS", "LinearModel", "StandardForm", "build", "update", "volume_weights"]
+__all__ = ["FAMILIES", "VARIABLES", "COST_TERMS", "LinearModel", "QueueTangents", "Restructured", "RowBlock",
+           "build", "refigure"]

@@ -1,64 +1,48 @@
-"""Cost terms as a registry; the objective is their sum (model.md, objective).
+"""Cost terms as a registry; the objective is their sum (model.md, Objective).
 
-Each term groups its variables by the parameter that prices them, sum_k c[k] * (sum of k's
-variables), so that one mutable parameter per price stays cheap for Pyomo to compile.
+Each term prices one variable family with a column of its index table (currency per unit of the
+variable, the same in every period). The build sets each column's cost from it, the solution's
+costs are recomputed from it (model/solution.py), and the `costs` table reports each category at the
+node named by `booked_at`; so the objective and the table reconcile by construction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
 
-from model.lp.rows import NO_VAR, VarGrid
+from model.lp.variables import BY_NAME
 
-
-def priced_sum(price: pyo.Param, keys: list, grid: np.ndarray) -> object:
-    """sum_k price[k] * (sum of the variables in rows whose key is k), over all periods."""
-    codes, unique = pd.factorize(pd.Series(keys, dtype=object)) if keys else (np.zeros(0, int), [])
-    codes = np.repeat(codes, grid.shape[1])
-    variables = grid.ravel()
-    exists = variables != NO_VAR
-    codes, variables = codes[exists], variables[exists]
-    order = np.argsort(codes, kind="stable")
-    starts = np.searchsorted(codes[order], np.arange(len(unique) + 1))
-    variables = variables[order]
-    return sum(
-        price[unique[k]]
-        * LinearExpression(
-            linear_coefs=[1.0] * int(starts[k + 1] - starts[k]),
-            linear_vars=variables[starts[k] : starts[k + 1]].tolist(),
-        )
-        for k in range(len(unique))
-        if starts[k + 1] > starts[k]
-    )
+if TYPE_CHECKING:
+    from model.network import IndexSets
 
 
-def _column(table: pd.DataFrame, *columns: str) -> list:
-    return list(zip(*(table[c] for c in columns))) if len(columns) > 1 else table[columns[0]].tolist()
+@dataclass(frozen=True)
+class CostTerm:
+    category: str
+    variable: str  # the family it prices
+    price: str  # the column of the family's index table: currency per unit of the variable
+    booked_at: str  # the column of that table naming the node the cost is booked at
+    formula: str
+
+    def prices(self, sets: IndexSets) -> np.ndarray:
+        """The price of each row of the family's index table."""
+        return getattr(sets, BY_NAME[self.variable].table)[self.price].to_numpy(dtype=float)
 
 
-CostTerm = Callable[[pyo.ConcreteModel, dict[str, VarGrid]], object]
+COST_TERMS: tuple[CostTerm, ...] = (
+    CostTerm("labour", "s", "cost_per_fte", "node", "sum C[r] s[n,r,t]"),
+    CostTerm("overtime", "o", "overtime_cost", "node", "sum COT[r] o[n,r,t]"),
+    CostTerm("hiring", "hire", "hire_cost", "node", "sum CH[r] hire[n,r,t]"),
+    CostTerm("layoffs", "fire", "layoff_cost", "node", "sum CF[r] fire[n,r,t]"),
+    CostTerm("processing", "y", "unit_cost", "node", "sum c[n,m] y[d,n,m,t]"),
+    CostTerm("handoffs", "x", "cost", "target", "sum c[a] x[d,a,t] (at the receiving node)"),
+    CostTerm("holding", "k", "holding_cost", "node", "sum hc[n] k[d,n,t]"),
+    CostTerm("backlog", "b", "backlog_cost", "origin", "sum cb[d] b[d,t] (at the demand's origin)"),
+    CostTerm("unmet", "u", "unmet_penalty", "origin", "sum cu[d] u[d,t] (at the demand's origin)"),
+)
+"""In the order the costs table reports them."""
 
-COST_TERMS: dict[str, CostTerm] = {
-    "labour": lambda lp, v: priced_sum(lp.cost_per_fte, _column(v["s"].rows, "role"), v["s"].grid),
-    "overtime": lambda lp, v: priced_sum(lp.overtime_cost, _column(v["o"].rows, "role"), v["o"].grid),
-    "hiring": lambda lp, v: priced_sum(lp.hire_cost, _column(v["hire"].rows, "role"), v["hire"].grid),
-    "layoffs": lambda lp, v: priced_sum(lp.layoff_cost, _column(v["fire"].rows, "role"), v["fire"].grid),
-    "processing": lambda lp, v: priced_sum(lp.unit_cost, _column(v["y"].rows, "node", "mode"), v["y"].grid),
-    "handoffs": lambda lp, v: priced_sum(lp.arc_cost, _column(v["x"].rows, "arc"), v["x"].grid),
-    "holding": lambda lp, v: priced_sum(lp.holding_cost, _column(v["k"].rows, "node"), v["k"].grid),
-    "backlog": lambda lp, v: priced_sum(lp.backlog_cost, _column(v["b"].rows, "demand"), v["b"].grid),
-    "unmet": lambda lp, v: priced_sum(lp.unmet_penalty, _column(v["u"].rows, "demand"), v["u"].grid),
-}
-"""Cost categories in the order the costs table reports them: labour C[r] s, overtime COT[r] o,
-hiring CH[r] hire, layoffs CF[r] fire, processing c[n,m] y, hand-offs c[a] x, holding hc[n] k,
-backlog cb[d] b, unmet cu[d] u."""
-
-
-def add_objective(lp: pyo.ConcreteModel, v: dict[str, VarGrid]) -> None:
-    lp.cost = pyo.Expression(list(COST_TERMS), rule=lambda m, name: COST_TERMS[name](m, v))
-    lp.objective = pyo.Objective(expr=sum(lp.cost[name] for name in COST_TERMS), sense=pyo.minimize)
+CATEGORIES = tuple(term.category for term in COST_TERMS)

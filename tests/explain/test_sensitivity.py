@@ -22,7 +22,7 @@ from model.lp import build
 from model.network import index_sets
 from model.optimise import optimise
 from model.scenario import parse_yaml, validate_data
-from model.solve import BASIS_STATUS, SolveOptions, solve
+from model.solve import BASIS_STATUS, SolveOptions, Solver, solve
 
 TEAM = 1.5 * 5200 / 140  # 55.714 EUR per repair in-house
 VENDOR = 52.0
@@ -144,14 +144,15 @@ def assert_reads_well(row, price_text: str, verb: str, holds: str) -> None:
 
 def test_solution_carries_highs_ranging_in_the_rows_own_terms():
     _, model, solution = table_of(TINY)
-    # Quality row: defects <= (1 - 0.95) x 1,000 = 50; each unit of allowance saves 3.714 / 0.05.
+    # Quality row: defects - (1 - 0.95) v <= 0 with v = 1,000: 50 defects allowed; each unit of
+    # allowance (of the row's bound) saves 3.714 / 0.05.
     quality, ranging = solution.rows["quality_target"], solution.ranging["quality_target"]
-    assert quality.upper[0] == pytest.approx(50)
+    assert quality.upper[0] == 0.0 and quality.activity[0] == pytest.approx(0)
     assert quality.dual[0] == pytest.approx(-SAVING / 0.05)  # -74.2857 EUR per unit of right-hand side
     # Down to 20 defects (vendor share 0) and up to 20 + 0.05 x 615.4 (the response target caps the
-    # vendor at 16/26 of the volume); the cost at either end moves by the dual.
-    assert ranging.lower[0] == pytest.approx(20)
-    assert ranging.upper[0] == pytest.approx(20 + 0.05 * 16 / 26 * 1000)
+    # vendor at 16/26 of the volume), each less the 50 allowed; the cost at either end moves by the dual.
+    assert ranging.lower[0] == pytest.approx(20 - 50)
+    assert ranging.upper[0] == pytest.approx(20 + 0.05 * 16 / 26 * 1000 - 50)
     assert ranging.cost_at_lower[0] == pytest.approx(solution.objective + 30 * SAVING / 0.05)
     assert ranging.cost_at_upper[0] == pytest.approx(solution.objective - (16 / 26 * 1000 - 600) * SAVING)
     assert BASIS_STATUS[ranging.status[0]] == "upper"
@@ -161,8 +162,7 @@ def test_solution_carries_highs_ranging_in_the_rows_own_terms():
     assert BASIS_STATUS[capacity.status[0]] == "basic"
     # Cost ranging: the vendor's unit cost may rise from 50 to 53.714 (52 -> 55.714 with the hand-off)
     # before the team is as cheap; the cost there is 600 units dearer by 3.714 each.
-    y = model.variables["y"].rows
-    vendor = int(np.flatnonzero(y.node.to_numpy() == "vendor")[0])
+    vendor = int(np.flatnonzero(model.sets.demand_modes.node.to_numpy() == "vendor")[0])
     costs = solution.column_ranging["y"]
     assert costs.cost_upper[vendor, 0] == pytest.approx(50 + SAVING)
     assert costs.cost_at_cost_upper[vendor, 0] == pytest.approx(solution.objective + 600 * SAVING)
@@ -356,8 +356,8 @@ def test_milp_prices_come_from_the_lp_with_staff_fixed():
     assert fixed.objective == pytest.approx(milp.objective) == pytest.approx(5 * 5200 + (1000 - 5 * 140 / 1.5) * VENDOR)
     assert fixed.values["s"][0, 0] == pytest.approx(5)  # the fixed value, not its lower bound
     # The model is left as it was: staff free and whole again.
-    s = model.variables["s"].grid[0, 0]
-    assert not s.fixed and s.is_integer()
+    s = model.columns["s"][0, 0]
+    assert model.integer[s] and model.numbers.col_lower[s] == 0 and model.numbers.col_upper[s] == np.inf
 
     table = sensitivity_table(model, fixed, scenario)
     assert set(table.basis) == {FIXED_BASIS}
@@ -436,23 +436,45 @@ def test_volume_prices_match_finite_differences_on_the_example():
         assert change == pytest.approx(row.shadow_price, rel=1e-6), row.sentence
 
 
-def test_the_volume_ratio_test_agrees_with_highs_ranging_row_by_row():
-    # The several-row ratio test behind volume ranges, given one row at a time, must give HiGHS's own
-    # right-hand-side ranging for that row: every row with a price in the example.
-    from model.explain.sensitivity import RatioTest
-
+def test_the_ratio_test_on_several_rows_agrees_with_highs_ranging_row_by_row():
+    # The several-row ratio test (Solver.bounds_range, on HiGHS's own basis solve), given one row at a
+    # time, must give HiGHS's own right-hand-side ranging for that row: every priced row of the example.
     scenario = validate_data(*parse_yaml(APPLIANCE.read_text(), "appliance-co.yaml"))
     model = build(index_sets(scenario))
-    solution = solve(model)
-    entries, expected = [], []
+    solver = Solver()
+    solver.load(model)
+    solution = solver.solve()
+    checked = 0
     for name, rows in solution.rows.items():
         ranging = solution.ranging[name]
         for i in np.flatnonzero((np.abs(rows.dual) > 1e-7) & (ranging.status != BASIS_STATUS.index("basic"))):
             rhs = rows.upper[i] if np.isfinite(rows.upper[i]) else rows.lower[i]
-            entries.append((name, int(i), len(expected), 1.0))
-            expected.append((rhs, ranging.lower[i], ranging.upper[i]))
-    assert len(expected) > 100
-    theta = RatioTest(model, solution).ranges(entries, len(expected))
-    rhs, lower, upper = np.array(expected).T
-    np.testing.assert_allclose(rhs + theta[:, 0], lower, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(rhs + theta[:, 1], upper, rtol=1e-6, atol=1e-6)
+            direction = np.zeros(model.num_row)
+            direction[model.blocks[name].at[i]] = 1.0
+            low, high = solver.bounds_range(direction)
+            assert rhs + low == pytest.approx(ranging.lower[i], rel=1e-6, abs=1e-6), (name, i)
+            assert rhs + high == pytest.approx(ranging.upper[i], rel=1e-6, abs=1e-6), (name, i)
+            checked += 1
+    assert checked > 100
+
+
+def test_the_volume_range_is_the_ratio_test_moving_its_four_rows_together():
+    # The volume's range (HiGHS's ranging of the bound of its column v, fixed at V) is the range of the
+    # four right-hand sides V enters moving together: the ratio test of the same LP with V on the
+    # right (v's column moved to the bounds), worked out on HiGHS's basis solve.
+    scenario = validate_data(*parse_yaml(APPLIANCE.read_text(), "appliance-co.yaml"))
+    model = build(index_sets(scenario))
+    solver = Solver()
+    solver.load(model)
+    solution = solver.solve()
+    ranging, priced = solution.column_ranging["v"], np.abs(solution.reduced_costs["v"]) > 1e-7
+    assert priced.sum() >= 10
+    for d, t in zip(*np.nonzero(priced)):
+        column = model.columns["v"][d, t]
+        entries = slice(model.matrix.indptr[column], model.matrix.indptr[column + 1])
+        direction = np.zeros(model.num_row)
+        direction[model.matrix.indices[entries]] = -model.matrix.data[entries]  # v on the right-hand side
+        low, high = solver.bounds_range(direction)
+        volume = model.sets.volumes[d, t]
+        assert volume + low == pytest.approx(ranging.bound_lower[d, t], rel=1e-6, abs=1e-6)
+        assert volume + high == pytest.approx(ranging.bound_upper[d, t], rel=1e-6, abs=1e-6)

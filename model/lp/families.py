@@ -1,0 +1,376 @@
+"""The constraint families of model.md, one function each with its formula, and their registry.
+
+Notation: served[d,t] = v[d,t] + b[d,t-1] - b[d,t] - u[d,t], where v is the volume column (fixed at
+V[d,t]) and b, u exist only for demands with backlog or unmet allowances;
+theta[d,n,t] = sum of x into n + (served[d,t] if n is d's origin).
+
+Each function collects the family's terms over the index tables and returns them with a lower and
+an upper bound per row of its grid (a row per index row and period, or per index row in the last
+period). Constants (initial staff and stock) move to the bounds. `FAMILIES` lists every family once;
+the build, the row labels, the diagnosis's relaxable rows and the sensitivity's fields iterate it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from model.lp.tangents import QueueTangents
+from model.lp.terms import Terms, only_where, per_period, period_grid, period_rows, shifted
+from model.network import IndexSets, position
+
+
+@dataclass
+class Rows:
+    """One family's terms, and a lower and upper bound per row of its grid (-inf, inf: none)."""
+
+    terms: Terms
+    lower: np.ndarray
+    upper: np.ndarray
+
+
+def equal(terms: Terms, value: object) -> Rows:
+    bound = np.broadcast_to(np.asarray(value, dtype=float), (terms.row_count,))
+    return Rows(terms, bound, bound)
+
+
+def at_most(terms: Terms, value: object) -> Rows:
+    return Rows(terms, np.full(terms.row_count, -np.inf), np.broadcast_to(np.asarray(value, dtype=float),
+                                                                          (terms.row_count,)))
+
+
+def at_least(terms: Terms, value: object) -> Rows:
+    return Rows(terms, np.broadcast_to(np.asarray(value, dtype=float), (terms.row_count,)),
+                np.full(terms.row_count, np.inf))
+
+
+@dataclass
+class Context:
+    """What every family reads: the index sets, each variable family's column numbers (rows x T, -1
+    where none), and the queue rows' figures."""
+
+    sets: IndexSets
+    v: dict[str, np.ndarray]
+    tangents: QueueTangents
+
+    @property
+    def T(self) -> int:
+        return self.sets.period_count
+
+    def balance_rows(self, table: str, node: str) -> np.ndarray:
+        """For each row of `table`, the (demand, node) balance row ids over periods, its node being
+        the column `node` (row of demand_nodes * T + t)."""
+        return period_rows(self.sets.position("demand_nodes", ["demand", "node"], table, ["demand", node]), self.T)
+
+    def demand_rows(self, rows: np.ndarray, table: str) -> np.ndarray:
+        """For each row of `table`, its demand's row ids `rows` (D x T)."""
+        return rows[self.sets.demand_of(table)]
+
+    def add_served(self, terms: Terms, rows: np.ndarray, coef: object) -> None:
+        """Add coef * served[d,t] = coef * (v + b[t-1] - b[t] - u[t]) to the demands' rows (D x T)."""
+        terms.add(rows, self.v["v"], coef)
+        terms.add(rows, shifted(self.v["b"]), coef)
+        terms.add(rows, self.v["b"], -np.asarray(coef))
+        terms.add(rows, self.v["u"], -np.asarray(coef))
+
+
+def pass_through(ctx: Context) -> Rows:
+    """theta[d,n,t] - sum_a out of n x[d,a,t] - z[d,n,t] = 0   (model.md, constraint 1)."""
+    sets, v = ctx.sets, ctx.v
+    terms = Terms(len(sets.demand_nodes) * ctx.T)
+    terms.add(ctx.balance_rows("demand_arcs", "target"), v["x"], 1.0)
+    terms.add(ctx.balance_rows("demand_arcs", "source"), v["x"], -1.0)
+    terms.add(ctx.balance_rows("sinks", "node"), v["z"], -1.0)
+    ctx.add_served(terms, ctx.balance_rows("demands", "origin"), 1.0)
+    return equal(terms, 0.0)
+
+
+def work_balance(ctx: Context) -> Rows:
+    """sum_m y[d,n,m,t] + k[d,n,t-1] - k[d,n,t] - theta[d,n,t] = 0, k[d,n,0] = initial (moved to the
+    right: -initial in the first period); k terms only at storable nodes   (constraint 2)."""
+    sets, v = ctx.sets, ctx.v
+    terms = Terms(len(sets.demand_nodes) * ctx.T)
+    terms.add(ctx.balance_rows("demand_modes", "node"), v["y"], 1.0)
+    terms.add(ctx.balance_rows("demand_arcs", "target"), v["x"], -1.0)
+    stock_rows = ctx.balance_rows("stocks", "node")
+    terms.add(stock_rows, shifted(v["k"]), 1.0)
+    terms.add(stock_rows, v["k"], -1.0)
+    ctx.add_served(terms, ctx.balance_rows("demands", "origin"), -1.0)
+    rhs = np.zeros(terms.row_count)
+    rhs[stock_rows[:, 0]] -= sets.stocks.initial.to_numpy(dtype=float)
+    return equal(terms, rhs)
+
+
+def labour_capacity(ctx: Context) -> Rows:
+    """sum_d h[n,r] y[d,n,r,t] - rho[n] H[r] s[n,r,t] - rho[n] o[n,r,t] <= 0, for the (n, r) some
+    demand can load (elsewhere staff is held by its bounds alone)   (constraint 3)."""
+    sets, v, staff = ctx.sets, ctx.v, ctx.sets.staff
+    modes = sets.demand_modes
+    at = sets.position("staff", ["node", "role"], "demand_modes", ["node", "mode"])
+    staffed = modes.role.notna().to_numpy() & (at >= 0)
+    terms = Terms(len(staff) * ctx.T)
+    terms.add(period_rows(np.where(staffed, at, -1), ctx.T), v["y"],
+              per_period(modes.hours_per_unit, ctx.T))
+    loaded = np.zeros(len(staff), dtype=bool)
+    loaded[at[staffed]] = True
+    rows = only_where(loaded, period_grid(len(staff), ctx.T))
+    rho = staff.max_utilisation.to_numpy(dtype=float)[:, None]
+    terms.add(rows, v["s"], -rho * staff.hours_per_fte.to_numpy(dtype=float)[:, None])
+    terms.add(rows, v["o"], -rho)
+    return at_most(terms, 0.0)
+
+
+def overtime_limit(ctx: Context) -> Rows:
+    """o[n,r,t] - OT[r] s[n,r,t] <= 0   (constraint 3)."""
+    staff, v = ctx.sets.staff, ctx.v
+    terms = Terms(len(staff) * ctx.T)
+    rows = only_where(v["o"] >= 0, period_grid(len(staff), ctx.T))
+    terms.add(rows, v["o"], 1.0)
+    terms.add(rows, v["s"], -staff.overtime_max.to_numpy(dtype=float)[:, None])
+    return at_most(terms, 0.0)
+
+
+def staff_balance(ctx: Context) -> Rows:
+    """s[n,r,t] - s[n,r,t-1] - hire[n,r,t] + fire[n,r,t] = 0, s[n,r,0] = initial (moved to the right:
+    initial in the first period); where hire exists (t >= 2, and t = 1 with `initial`)   (constraint 4)."""
+    staff, v = ctx.sets.staff, ctx.v
+    terms = Terms(len(staff) * ctx.T)
+    rows = only_where(v["hire"] >= 0, period_grid(len(staff), ctx.T))
+    terms.add(rows, v["s"], 1.0)
+    terms.add(rows, shifted(v["s"]), -1.0)
+    terms.add(rows, v["hire"], -1.0)
+    terms.add(rows, v["fire"], 1.0)
+    rhs = np.zeros((len(staff), ctx.T))
+    rhs[:, 0] = np.nan_to_num(staff["initial"].to_numpy(dtype=float), nan=0.0)
+    return equal(terms, rhs.ravel())
+
+
+def _capacity(ctx: Context, owners: str, key: str, users: str, variable: str) -> Rows:
+    """sum of `variable` over the rows of `users` owned by k <= cap[k], per period, for finite caps."""
+    capacity = getattr(ctx.sets, owners).capacity.to_numpy(dtype=float)
+    finite = np.isfinite(capacity)
+    at = ctx.sets.position(owners, [key], users)
+    terms = Terms(len(capacity) * ctx.T)
+    terms.add(period_rows(np.where(finite[at], at, -1), ctx.T), ctx.v[variable], 1.0)
+    return at_most(terms, np.repeat(np.where(finite, capacity, np.inf), ctx.T))
+
+
+def node_capacity_limit(ctx: Context) -> Rows:
+    """sum_d sum_m y[d,n,m,t] <= cap[n], nodes with a capacity   (constraint 5)."""
+    return _capacity(ctx, "nodes", "node", "demand_modes", "y")
+
+
+def arc_capacity_limit(ctx: Context) -> Rows:
+    """sum_d x[d,a,t] <= cap[a], arcs with a capacity   (constraint 5)."""
+    return _capacity(ctx, "arcs", "arc", "demand_arcs", "x")
+
+
+def _target_rows(ctx: Context, flag: str) -> np.ndarray:
+    """(D x T) row ids of a per-demand target, -1 where the demand's row is not built."""
+    demands = ctx.sets.demands
+    return only_where(demands[flag].to_numpy(dtype=bool), period_grid(len(demands), ctx.T))
+
+
+def quality_target(ctx: Context) -> Rows:
+    """sum_{n,m} (1 - q[n,m]) y[d,n,m,t] - (1 - Q[d]) served[d,t] <= 0, demands whose row can bind
+    (model/network.py)   (constraint 6)."""
+    sets = ctx.sets
+    rows = _target_rows(ctx, "quality_row")
+    modes = sets.demand_modes
+    terms = Terms(rows.size)
+    terms.add(ctx.demand_rows(rows, "demand_modes"), ctx.v["y"], per_period(1.0 - modes.quality.to_numpy(), ctx.T))
+    allowance = np.nan_to_num(1.0 - sets.demands.min_quality.to_numpy(dtype=float), nan=0.0)[:, None]
+    ctx.add_served(terms, rows, -allowance)
+    return at_most(terms, 0.0)
+
+
+def response_time_target(ctx: Context) -> Rows:
+    """sum_a l[a] x + sum_{n,m} (p[n,m] + w[n]) y + sum_{n,l} w[n,l,t] q[d,n,l,t] + L b[d,t]
+    - T[d] served[d,t] <= 0, demands whose row can bind   (constraint 7).
+
+    At a storable node orders may be filled from stock, so the node adds (p[n] + w[n]) theta[d,n,t]
+    (its own processing and wait times the orders arriving) instead of its modes' terms. At a queued
+    node w[n] = 0 and the wait of the lane each unit is routed to counts instead.
+    """
+    sets, v = ctx.sets, ctx.v
+    rows = _target_rows(ctx, "response_row")
+    arcs, modes, nodes = sets.demand_arcs, sets.demand_modes, sets.demand_nodes
+    terms = Terms(rows.size)
+    terms.add(ctx.demand_rows(rows, "demand_arcs"), v["x"], per_period(arcs.lead_time, ctx.T))
+    flowing = ~modes.storable.to_numpy(dtype=bool)
+    mode_time = (modes.processing_time + modes.wait_time).to_numpy(dtype=float)
+    terms.add(ctx.demand_rows(rows, "demand_modes"), v["y"], per_period(np.where(flowing, mode_time, 0.0), ctx.T))
+    # Storable nodes: (p + w) times the orders arriving: the arcs into the node, and served at an origin.
+    storable = nodes.storable.to_numpy(dtype=bool)
+    node_time = np.where(storable, nodes.node_time.to_numpy(dtype=float), 0.0)
+    into = sets.position("demand_nodes", ["demand", "node"], "demand_arcs", ["demand", "target"])
+    terms.add(ctx.demand_rows(rows, "demand_arcs"), v["x"], per_period(node_time[into], ctx.T))
+    terms.add(rows, v["b"], sets.period_length)
+    lane = sets.position("queues", ["node", "lane"], "demand_lanes")
+    terms.add(ctx.demand_rows(rows, "demand_lanes"), v["q"], ctx.tangents.lane_wait[lane])
+    origin = sets.position("demand_nodes", ["demand", "node"], "demands", ["demand", "origin"])
+    limit = np.nan_to_num(sets.demands.max_response_time.to_numpy(dtype=float), nan=0.0)
+    ctx.add_served(terms, rows, (node_time[origin] - limit)[:, None])
+    return at_most(terms, 0.0)
+
+
+def final_backlog(ctx: Context) -> Rows:
+    """b[d,last] <= final_backlog[d]   (constraint 8)."""
+    demands = ctx.sets.demands
+    terms = Terms(len(demands))
+    terms.add(np.arange(len(demands)), ctx.v["b"][:, -1], 1.0)
+    return at_most(terms, demands.final_backlog.to_numpy(dtype=float))
+
+
+def final_stock(ctx: Context) -> Rows:
+    """k[d,n,last] >= final_min[d,n]   (constraint 8)."""
+    stocks = ctx.sets.stocks
+    terms = Terms(len(stocks))
+    terms.add(np.arange(len(stocks)), ctx.v["k"][:, -1], 1.0)
+    return at_least(terms, stocks.final_min.to_numpy(dtype=float))
+
+
+def lane_split(ctx: Context) -> Rows:
+    """sum_l q[d,n,l,t] - sum_m y[d,n,m,t] = 0 at a queued node: each unit queues in one lane
+    (constraint 9)."""
+    sets, v = ctx.sets, ctx.v
+    terms = Terms(len(sets.demand_nodes) * ctx.T)
+    terms.add(ctx.balance_rows("demand_lanes", "node"), v["q"], 1.0)
+    queued = sets.demand_modes.node.isin(sets.queue_nodes.node).to_numpy()
+    terms.add(only_where(queued, ctx.balance_rows("demand_modes", "node")), v["y"], -1.0)
+    return equal(terms, 0.0)
+
+
+def _queue_requirement(ctx: Context, lanes: np.ndarray, slope: np.ndarray, intercept: np.ndarray) -> Rows:
+    """a[n,l,t] - slope[n,l,t] sum_d q[d,n,l,t] >= intercept[n,l,t] for the `lanes` that have the target."""
+    sets, v, queues = ctx.sets, ctx.v, ctx.sets.queues
+    rows = only_where(lanes, period_grid(len(queues), ctx.T))
+    terms = Terms(rows.size)
+    terms.add(rows, v["a"], 1.0)
+    lane = sets.position("queues", ["node", "lane"], "demand_lanes")
+    terms.add(rows[lane], v["q"], -slope[lane])
+    return at_least(terms, np.where(rows >= 0, intercept, 0.0).ravel())
+
+
+def queue_service_level(ctx: Context) -> Rows:
+    """a[n,l,t] - gamma[n,l,t] sum_d q[d,n,l,t] >= beta[n,l,t]: the tangent at the load A0 of the agents
+    a service-level target needs, a >= open (g(A0) + g'(A0) (A - A0)) with A = peak h sum_d q / open,
+    so gamma = g'(A0) peak h (hours per unit), beta = open (g(A0) - g'(A0) A0)   (constraint 10)."""
+    queues, tangents = ctx.sets.queues, ctx.tangents
+    lanes = queues.service_level.notna().to_numpy()
+    return _queue_requirement(ctx, lanes, tangents.service_level_slope, tangents.service_level_intercept)
+
+
+def queue_average_wait(ctx: Context) -> Rows:
+    """The same tangent for the agents that keep the lane's average wait at or below w[n,l,t], the
+    wait its units add to response times; every lane   (constraint 10)."""
+    queues, tangents = ctx.sets.queues, ctx.tangents
+    return _queue_requirement(ctx, np.ones(len(queues), dtype=bool), tangents.wait_slope, tangents.wait_intercept)
+
+
+def queue_duty(ctx: Context) -> Rows:
+    """sum_l a[n,l,t] - sum_r (D[n,r] s[n,r,t] + E[n,r] o[n,r,t]) <= 0: the lanes share the staff on
+    duty, D = min(H[r], open[n]) and E = min(1, (open[n] - H[r]) / OT[r]) (0 when H >= open), so that
+    no one counts for more than the queue's open hours   (constraint 11)."""
+    sets, v, staff = ctx.sets, ctx.v, ctx.sets.staff
+    terms = Terms(len(sets.queue_nodes) * ctx.T)
+    terms.add(period_rows(sets.position("queue_nodes", ["node"], "queues"), ctx.T), v["a"], 1.0)
+    at = period_rows(sets.position("queue_nodes", ["node"], "staff"), ctx.T)
+    terms.add(at, v["s"], -staff.duty_per_fte.to_numpy(dtype=float)[:, None])
+    terms.add(at, v["o"], -staff.duty_per_overtime_hour.to_numpy(dtype=float)[:, None])
+    return at_most(terms, 0.0)
+
+
+@dataclass(frozen=True)
+class Relaxable:
+    """How the infeasibility diagnosis may relax a family's rows: its weight in
+    `solver.relaxation_weights`, the bound that gives way, and the figure a relaxation of each row is
+    measured against (so that slack / measure is a share of what the scenario asked)."""
+
+    weight: str
+    bound: str  # "upper" or "lower"
+    measure: Callable[[IndexSets, pd.DataFrame], np.ndarray]  # per row, from the rows' labels
+
+
+def _volume_at(sets: IndexSets, labels: pd.DataFrame) -> np.ndarray:
+    """V[d,t] of each row's demand and period."""
+    demand = pd.Index(sets.demands.demand).get_indexer(labels.demand)
+    return sets.volumes[demand, pd.Index(sets.periods).get_indexer(labels.period)]
+
+
+def _figure_at(table: str, keys: list[str], column: str) -> Callable[[IndexSets, pd.DataFrame], np.ndarray]:
+    def measure(sets: IndexSets, labels: pd.DataFrame) -> np.ndarray:
+        index = getattr(sets, table)
+        return index[column].to_numpy(dtype=float)[position(index, keys, labels)]
+
+    return measure
+
+
+def _defects_allowed(sets: IndexSets, labels: pd.DataFrame) -> np.ndarray:
+    """The volume: a slack of the quality row over it is the share of quality given up."""
+    return _volume_at(sets, labels)
+
+
+def _time_allowed(sets: IndexSets, labels: pd.DataFrame) -> np.ndarray:
+    """V[d,t] T[d]: a slack of the response-time row over it is the share of time added."""
+    return _volume_at(sets, labels) * _figure_at("demands", ["demand"], "max_response_time")(sets, labels)
+
+
+def _final_backlog_measure(sets: IndexSets, labels: pd.DataFrame) -> np.ndarray:
+    return np.maximum(_figure_at("demands", ["demand"], "final_backlog")(sets, labels), _volume_at(sets, labels))
+
+
+@dataclass(frozen=True)
+class Family:
+    """One family of rows: `name[keys..., period]` over the rows of an index table."""
+
+    name: str
+    build: Callable[[Context], Rows]
+    table: str  # the IndexSets table its rows run over
+    keys: tuple[str, ...]
+    number: str  # its constraint number in model.md
+    last_period: bool = False  # one row per index row, in the last period only
+    relax: Relaxable | None = None
+    field: str | None = None  # the scenario field its bound comes from, over the label's keys
+
+    @property
+    def formula(self) -> str:
+        return (self.build.__doc__ or "").strip()
+
+
+DEMAND_NODE = ("demand", "node")
+STAFF = ("node", "role")
+
+FAMILIES: tuple[Family, ...] = (
+    Family("pass_through", pass_through, "demand_nodes", DEMAND_NODE, "1"),
+    Family("work_balance", work_balance, "demand_nodes", DEMAND_NODE, "2"),
+    Family("labour_capacity", labour_capacity, "staff", STAFF, "3", field="nodes.{node}.staff.{role}"),
+    Family("overtime_limit", overtime_limit, "staff", STAFF, "3", field="nodes.{node}.staff.{role}"),
+    Family("staff_balance", staff_balance, "staff", STAFF, "4", field="nodes.{node}.staff.{role}"),
+    Family("node_capacity_limit", node_capacity_limit, "nodes", ("node",), "5",
+           relax=Relaxable("node_capacity", "upper", _figure_at("nodes", ["node"], "capacity")),
+           field="nodes.{node}.capacity"),
+    Family("arc_capacity_limit", arc_capacity_limit, "arcs", ("arc",), "5",
+           relax=Relaxable("arc_capacity", "upper", _figure_at("arcs", ["arc"], "capacity")),
+           field="arcs[{arc_index}].capacity"),
+    Family("quality_target", quality_target, "demands", ("demand",), "6",
+           relax=Relaxable("quality", "upper", _defects_allowed), field="demands.{demand}.min_quality"),
+    Family("response_time_target", response_time_target, "demands", ("demand",), "7",
+           relax=Relaxable("response_time", "upper", _time_allowed), field="demands.{demand}.max_response_time"),
+    Family("final_backlog", final_backlog, "demands", ("demand",), "8", last_period=True,
+           relax=Relaxable("end_of_horizon", "upper", _final_backlog_measure), field="demands.{demand}.final_backlog"),
+    Family("final_stock", final_stock, "stocks", DEMAND_NODE, "8", last_period=True,
+           relax=Relaxable("end_of_horizon", "lower", _figure_at("stocks", ["demand", "node"], "final_min")),
+           field="nodes.{node}.stock.final_min"),
+    Family("lane_split", lane_split, "demand_nodes", DEMAND_NODE, "9"),
+    Family("queue_service_level", queue_service_level, "queues", ("node", "lane"), "10",
+           field="nodes.{node}.queue"),
+    Family("queue_average_wait", queue_average_wait, "queues", ("node", "lane"), "10", field="nodes.{node}.queue"),
+    Family("queue_duty", queue_duty, "queue_nodes", ("node",), "11", field="nodes.{node}.queue"),
+)
+"""Every constraint family, in the order of model.md; rows are numbered in this order."""
+
+BY_NAME = {family.name: family for family in FAMILIES}

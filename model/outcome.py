@@ -1,0 +1,180 @@
+"""From a solve to its Outcome: the diagnosis of an infeasible LP, or the independent check, the
+result tables and the sensitivity table of a solution. Every entry point ends here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, replace
+
+import pandas as pd
+
+from model.check import check_objective, check_solution
+from model.errors import InfeasibleRow
+from model.explain.diagnose import COLUMNS as DIAGNOSIS_COLUMNS
+from model.explain.diagnose import diagnose
+from model.explain.sensitivity import sensitivity_table
+from model.lp import LinearModel
+from model.queues import QueueRun, queue_routing_table, queues_table
+from model.results import build_tables, unallocated_cost
+from model.scenario.loader import SourceMap
+from model.scenario.schema import Scenario
+from model.solution import evaluate
+from model.solve import Solution, SolveOptions, Status
+
+
+@dataclass
+class Outcome:
+    """What a solve produced. `tables` is empty unless a checked solution exists."""
+
+    scenario: Scenario
+    status: Status
+    message: str
+    objective: float | None = None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    solver: dict[str, object] = field(default_factory=dict)
+    options: dict[str, object] = field(default_factory=dict)  # the solver settings used, after overrides
+    unallocated_cost: float = 0.0
+    diagnosis: pd.DataFrame | None = None  # for an infeasible scenario: what would make it feasible
+    notes: list[str] = field(default_factory=list)  # what a reader of the run should know (a step cut short)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "optimal"
+
+    @property
+    def currency(self) -> str:
+        return self.scenario.currency
+
+    def __repr__(self) -> str:
+        cost = "" if self.objective is None else f", objective={self.objective:,.2f} {self.currency}"
+        return (f"Outcome(scenario={self.scenario.name!r}, status={self.status!r}{cost}, "
+                f"tables=[{', '.join(self.tables)}])")
+
+
+class Deadline:
+    """`time_limit` seconds for a whole run, from its start: the solves get what is left of it, and a
+    step that finds it spent is skipped and said to be."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.ends = None if seconds is None else time.perf_counter() + seconds
+
+    def left(self) -> float | None:
+        return None if self.ends is None else max(self.ends - time.perf_counter(), 0.0)
+
+    @property
+    def spent(self) -> bool:
+        return self.ends is not None and time.perf_counter() >= self.ends
+
+    def options(self, options: SolveOptions) -> SolveOptions:
+        """The solver options with the time left as HiGHS's time limit."""
+        return options if self.ends is None else replace(options, time_limit=self.left())
+
+
+def infeasible_at_build(scenario: Scenario, reason: InfeasibleRow, timings: dict[str, float]) -> Outcome:
+    """A row that no plan can meet, found while building (a row no decision enters whose bounds
+    exclude its constant)."""
+    diagnosis = pd.DataFrame([{"kind": "conflict", "sentence": f"{reason}."}], columns=DIAGNOSIS_COLUMNS)
+    return Outcome(scenario, "infeasible", str(reason), timings=timings, diagnosis=diagnosis)
+
+
+def outcome_of(
+    scenario: Scenario,
+    model: LinearModel,
+    solution: Solution,
+    options: SolveOptions,
+    timings: dict[str, float],
+    source: SourceMap | None = None,
+    sensitivity: bool = True,
+    queues: QueueRun | None = None,
+    deadline: Deadline | None = None,
+) -> Outcome:
+    """A solve's Outcome: diagnosis when infeasible; else the independent check, then the tables and,
+    with `sensitivity`, the sensitivity table (skipped, and said so, when the deadline has passed).
+    `queues`: the tangent iterations that produced `solution`, for a scenario with queues."""
+    timings = {**timings, **solution.timings}
+    outcome = Outcome(
+        scenario,
+        solution.status,
+        solution.message,
+        solution.objective,
+        timings=timings,
+        solver=solution.solver,
+        options={**asdict(options), "integer_staff": model.integer_staff},
+    )
+    if queues is not None:
+        _note_queue_iterations(outcome, queues)
+    if solution.status == "infeasible":
+        start = time.perf_counter()
+        outcome.diagnosis = diagnose(model, scenario, source, options)
+        timings["diagnosis"] = time.perf_counter() - start
+    if not solution.has_values:
+        return outcome
+
+    start = time.perf_counter()
+    lane_wait = queues.plan.wait / model.sets.hours_per_time_unit if queues is not None and queues.plan else None
+    ev = evaluate(model.sets, solution.values, lane_wait)
+    outcome.violations = check_solution(ev, model.integer_staff) + check_objective(ev, solution.objective)
+    timings["check"] = time.perf_counter() - start
+    if outcome.violations:
+        # An optimal answer that fails is an error; a time-limited incumbent stays "time_limit".
+        outcome.status = "error" if outcome.status == "optimal" else outcome.status
+        outcome.message = (
+            f"{outcome.message}; the solver's answer failed {len(outcome.violations)} independent "
+            f"checks and is not reported; first: {outcome.violations[0]}"
+        )
+        return outcome
+
+    start = time.perf_counter()
+    outcome.tables = build_tables(model, solution, ev, scenario.currency)
+    if queues is not None:
+        outcome.tables["queues"] = queues_table(ev, queues.plan)
+        outcome.tables["queue_routing"] = queue_routing_table(ev, queues.plan)
+        outcome.tables["queue_iterations"] = queues.log
+    outcome.unallocated_cost = unallocated_cost(outcome.tables)
+    timings["tables"] = time.perf_counter() - start
+    if sensitivity and outcome.status == "optimal":
+        if deadline is not None and deadline.spent:
+            outcome.notes.append("the sensitivity table was skipped: the time limit ran out before it")
+            return outcome
+        start = time.perf_counter()
+        table = sensitivity_table(model, solution, scenario, deadline)  # a MILP's: integers fixed
+        timings["sensitivity"] = time.perf_counter() - start
+        if table is None:
+            outcome.notes.append("the sensitivity table was cut short: the time limit ran out during it")
+        else:
+            outcome.tables["sensitivity"] = table
+    return outcome
+
+
+def _note_queue_iterations(outcome: Outcome, queues: QueueRun) -> None:
+    """The iterations in the solver record and timings; a plan from iterations that stopped early says so."""
+    log = queues.log
+    algorithms = list(dict.fromkeys(log.algorithm.dropna()))  # in order of first use
+    outcome.solver.update(
+        queue_iterations=queues.iterations,
+        queue_converged=queues.converged,
+        queue_stopped=queues.stopped,
+        algorithm=", then ".join(algorithms),
+        simplex_iterations=int(log.simplex_iterations.fillna(0).sum()),
+        ipm_iterations=int(log.ipm_iterations.fillna(0).sum()),
+    )
+    outcome.timings.update(queues.timings)  # each phase summed over the iterations
+    if queues.stopped == "start":
+        outcome.message += " (in the start solve, every queue relaxed to agents >= load)"
+    elif queues.plan is None and queues.stopped == "infeasible":
+        outcome.message += (
+            f" at queue tangent iteration {queues.iterations}: with every queue relaxed to agents "
+            f">= load the scenario was {log.status.iloc[0]}, so it is the queue targets, with the "
+            f"tangents at the loads reached, that could not be met"
+        )
+    elif queues.plan is None:
+        outcome.message += "; the time limit ran out before a queue iteration gave a plan"
+    elif not queues.converged:
+        outcome.message += (
+            f"; queue staffing still moved when the iterations stopped ({queues.stopped}, after "
+            f"{queues.iterations}): the plan, the cheapest iterate, meets every queue target but "
+            f"may cost more than needed"
+        )
