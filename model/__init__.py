@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from model.errors import E2EError, Problem, ScenarioError
-    from model.optimise import Outcome, optimise, optimise_options
+    from model.optimise import Outcome, optimise, optimise_options, write_lp
+    from model.resolver import Resolver
     from model.runs import read_run, write_run
     from model.scenario import Scenario, load_scenario, read_scenario
     from model.scenario.overrides import Change, Override, apply_overrides, resolve
@@ -35,6 +36,7 @@ _MODULES = {
     "Outcome": "model.optimise",
     "Override": "model.scenario.overrides",
     "Problem": "model.errors",
+    "Resolver": "model.resolver",
     "Scenario": "model.scenario",
     "ScenarioError": "model.errors",
     "SolveOptions": "model.solve",
@@ -45,6 +47,7 @@ _MODULES = {
     "read_run": "model.runs",
     "read_scenario": "model.scenario",
     "resolve": "model.scenario.overrides",
+    "write_lp": "model.optimise",
     "write_run": "model.runs",
 }
 """Each public name and the module it is imported from on first use."""
@@ -55,6 +58,7 @@ __all__ = [
     "Outcome",
     "Override",
     "Problem",
+    "Resolver",
     "Scenario",
     "ScenarioError",
     "SolveOptions",
@@ -65,6 +69,7 @@ __all__ = [
     "read_run",
     "read_scenario",
     "resolve",
+    "write_lp",
     "write_run",
 ]
 

@@ -46,3 +46,7 @@ class InfeasibleRow(E2EError):
 
 class SolveError(E2EError):
     """The solver could not be run at all (not: the problem was infeasible; that is a status)."""
+
+
+class ExtensionError(E2EError):
+    """An extension of the Pyomo model (`--extend`, `optimise(extend=...)`) could not be loaded or failed."""

@@ -109,9 +109,11 @@ class IndexSets:
 
     Cost figures sit in these tables too, so the LP and the result tables read the same numbers.
 
-    `position` answers the structural questions every later step asks (which staff row does each
-    mode row use? which balance row does each arc enter?), once: index sets of the same structure
-    (`index_sets(scenario, like=...)`) share the answers.
+    The rows of the large tables (which demand may use which arc, node and mode) are the scenario's
+    structure, its `Skeleton`; the other columns are its figures. `position` answers the structural
+    questions every later step asks (which staff row does each mode row use? which balance row does
+    each arc enter?) once per skeleton: a what-if of the same shape (`index_sets(scenario, like=...)`)
+    shares the skeleton, and with it the answers.
     """
 
     periods: list[str]
@@ -130,11 +132,18 @@ class IndexSets:
     queue_nodes: pd.DataFrame
     demand_lanes: pd.DataFrame
     hours_per_time_unit: float = 1.0
-    lookups: dict = field(default_factory=dict, compare=False, repr=False)
+    skeleton: Skeleton | None = field(default=None, compare=False, repr=False)
 
     @property
     def period_count(self) -> int:
         return len(self.periods)
+
+    @property
+    def lookups(self) -> dict:
+        """Answers that depend on the structure alone, shared by the index sets of one skeleton."""
+        if self.skeleton is None:
+            object.__setattr__(self, "skeleton", Skeleton((), None, {}, {}, {}))
+        return self.skeleton.lookups
 
     def position(self, table: str, keys: Sequence[str], of: str, of_keys: Sequence[str] | None = None) -> np.ndarray:
         """For each row of the table named `of`, the position of the row of `table` with the same
@@ -151,35 +160,6 @@ class IndexSets:
     def demand_of(self, table: str) -> np.ndarray:
         """The demands-table row of each row of the table named `table` (which has a demand column)."""
         return self.position("demands", ["demand"], table)
-
-
-STRUCTURE = {
-    "demand_arcs": ["demand", "arc", "source", "target"],
-    "demand_modes": ["demand", "node", "mode", "role", "storable"],
-    "demand_nodes": ["demand", "node", "is_origin", "is_sink", "storable"],
-    "sinks": ["demand", "node"],
-    "stocks": ["demand", "node"],
-    "staff": ["node", "role"],
-    "demands": ["demand", "origin", "backlog", "unmet"],
-    "nodes": ["node", "stage"],
-    "arcs": ["arc", "source", "target"],
-    "queues": ["node", "lane"],
-    "queue_nodes": ["node"],
-    "demand_lanes": ["demand", "node", "lane"],
-}
-"""The columns of each index table that make its structure: which rows exist and what they are. The
-other columns are figures. Index sets that agree on these (and on the periods) share `lookups`."""
-
-
-def same_structure(one: IndexSets, other: IndexSets) -> bool:
-    """Whether the two have the same tables' keys and periods (figures may differ)."""
-    if one.periods != other.periods:
-        return False
-    for table, columns in STRUCTURE.items():
-        a, b = getattr(one, table), getattr(other, table)
-        if len(a) != len(b) or any(not a[c].equals(b[c]) for c in columns):
-            return False
-    return True
 
 
 def position(
@@ -210,26 +190,84 @@ def _column(values: np.ndarray) -> pd.Series | np.ndarray:
 TEXT, NUMBER, FLAG = "object", "float64", "bool"
 
 
+@dataclass
+class Skeleton:
+    """The structure of a scenario's large index tables: their key columns, made once per shape
+    (`scenario_shape`) and shared by every what-if of that shape, with the structural look-ups."""
+
+    shape: tuple
+    finder: PathFinder | None
+    subgraphs: dict[str, tuple[list[str], list[tuple[str, str]]]]
+    tables: dict[str, pd.DataFrame]  # demand_arcs, demand_nodes, demand_modes, sinks, stocks keys
+    at: dict[str, np.ndarray]  # each table's rows' positions in the scenario's small tables (arcs, modes, nodes)
+    lookups: dict = field(default_factory=dict)
+
+
+def scenario_shape(scenario: Scenario) -> tuple:
+    """What decides the index tables' rows: the periods; each node's stage, roles, stock and lanes; the
+    arcs; each demand's origin, sinks, stages, and whether it may carry backlog or leave units unmet."""
+    nodes = tuple(
+        (n, node.stage, tuple(node.work), None if node.stock is None else tuple(node.stock.demands or ("*",)),
+         None if node.queue is None else tuple(lane for lane, _ in node.queue.lane_targets()))
+        for n, node in scenario.nodes.items()
+    )
+    demands = tuple(
+        (name, d.origin, tuple(d.sinks), None if d.stages is None else tuple(d.stages), d.backlog_cost is not None,
+         d.unmet_penalty is not None)
+        for name, d in scenario.demands.items()
+    )
+    return tuple(scenario.periods), nodes, tuple(a.key for a in scenario.arcs), demands
+
+
 def index_sets(scenario: Scenario, like: IndexSets | None = None) -> IndexSets:
     """The index tables of `scenario`. Target rows no plan can bind are marked not to be built (see
     `_targets_that_can_bind`).
 
-    `like`: index sets of a scenario of which this one is a variant (a what-if): the paths are not
-    searched again when the network is the same, and when the tables have the same structure
-    (`same_structure`) the two share their structural lookups (`IndexSets.position`)."""
-    periods = scenario.periods
+    `like`: index sets of a scenario of which this one is a variant (a what-if). When the two have the
+    same shape (`scenario_shape`), the variant takes `like`'s skeleton and only its figures are read
+    afresh; when only the network is the same, no path is searched again."""
+    shape = scenario_shape(scenario)
+    known = like.skeleton if like is not None else None
+    skeleton = known if known is not None and known.shape == shape else _skeleton(scenario, shape, known)
+    return _with_figures(skeleton, scenario)
+
+
+def _skeleton(scenario: Scenario, shape: tuple, known: Skeleton | None) -> Skeleton:
+    """The structure: each demand's usable subgraph, and the key columns of the tables built from it."""
     stage_of = {n: node.stage for n, node in scenario.nodes.items()}
-    finder = _path_finder(scenario, stage_of, like)
+    finder = _path_finder(scenario, stage_of, known)
     subgraphs = {name: finder.nodes_and_arcs(d.origin, d.sinks, d.stages) for name, d in scenario.demands.items()}
     by_demand, distinct = _shared(subgraphs)
     demand_nodes = _demand_nodes(scenario, by_demand, distinct)
-    queues = _queues(scenario)
-    demands = _demands(scenario)
-    quality_row, response_row, worst, slowest = _targets_that_can_bind(
-        scenario, subgraphs, demand_nodes, demands, set(queues.node)
-    )
-    demands["quality_row"], demands["response_row"] = quality_row, response_row
-    demands["worst_path_defects"], demands["slowest_path"] = worst, slowest
+    demand_arcs = _per_demand(by_demand, [(k, f"{u}->{v}", u, v) for k, (_, used) in enumerate(distinct)
+                                          for u, v in used], ["arc", "source", "target"])
+    modes = _mode_keys(scenario)
+    demand_modes = _join(demand_nodes[["demand", "node", "stage", "storable"]], "node", modes)
+    stocks = demand_nodes.loc[demand_nodes.storable.to_numpy(), ["demand", "node"]].reset_index(drop=True)
+    lanes = _frame([(n, lane) for n, node in scenario.nodes.items() if node.queue is not None
+                    for lane, _ in node.queue.lane_targets()], {"node": TEXT, "lane": TEXT})
+    tables = {
+        "demand_arcs": demand_arcs,
+        "demand_nodes": demand_nodes,
+        "demand_modes": demand_modes[["demand", "node", "stage", "mode", "role", "storable"]],
+        "sinks": demand_nodes.loc[demand_nodes.is_sink.to_numpy(), ["demand", "node"]].reset_index(drop=True),
+        "stocks": stocks,
+        "demand_lanes": _join(demand_nodes[["demand", "node"]], "node", lanes),
+    }
+    node_index = pd.Index(list(scenario.nodes))
+    at = {
+        "demand_arcs": pd.Index([a.key for a in scenario.arcs]).get_indexer(demand_arcs.arc),
+        "demand_modes": pd.MultiIndex.from_frame(modes[["node", "mode"]]).get_indexer(
+            pd.MultiIndex.from_frame(demand_modes[["node", "mode"]])),
+        "demand_nodes": node_index.get_indexer(demand_nodes.node),
+        "stocks": node_index.get_indexer(stocks.node),
+    }
+    return Skeleton(shape, finder, subgraphs, tables, at)
+
+
+def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
+    """The index sets: the skeleton's key columns with the scenario's figures."""
+    periods, keys = scenario.periods, skeleton.tables
     arcs = _frame(
         [
             (a.key, a.source, a.target, a.cost, a.lead_time, a.capacity if a.capacity is not None else np.inf)
@@ -237,15 +275,28 @@ def index_sets(scenario: Scenario, like: IndexSets | None = None) -> IndexSets:
         ],
         {"arc": TEXT, "source": TEXT, "target": TEXT, "cost": NUMBER, "lead_time": NUMBER, "capacity": NUMBER},
     )
+    demand_arcs = _figures(keys["demand_arcs"], arcs[["lead_time", "cost"]], skeleton.at["demand_arcs"])
+    modes = _mode_figures(scenario)
+    demand_modes = _figures(keys["demand_modes"], modes, skeleton.at["demand_modes"])
+    node_time = np.array([node.processing_time + node.wait_time for node in scenario.nodes.values()], dtype=float)
+    demand_nodes = keys["demand_nodes"].assign(node_time=node_time[skeleton.at["demand_nodes"]])
+    queues = _queues(scenario)
+    demands = _demands(scenario)
+    quality_row, response_row, worst, slowest = _targets_that_can_bind(
+        scenario, skeleton.subgraphs, demand_nodes, demands, set(queues.node)
+    )
+    demands["quality_row"], demands["response_row"] = quality_row, response_row
+    demands["worst_path_defects"], demands["slowest_path"] = worst, slowest
     volumes = np.array([d.volumes(len(periods)) for d in scenario.demands.values()], dtype=float)
-    sets = IndexSets(
+    return IndexSets(
         periods=periods,
         period_length=scenario.scenario.period_length,
-        demand_arcs=_demand_arcs(arcs, by_demand, distinct),
-        demand_modes=_demand_modes(scenario, demand_nodes),
+        demand_arcs=demand_arcs[["demand", "arc", "source", "target", "lead_time", "cost"]],
+        demand_modes=demand_modes[["demand", "node", "stage", "mode", "role", "hours_per_unit", "quality",
+                                   "processing_time", "wait_time", "unit_cost", "storable"]],
         demand_nodes=demand_nodes,
-        sinks=demand_nodes.loc[demand_nodes.is_sink.to_numpy(), ["demand", "node"]].reset_index(drop=True),
-        stocks=_stocks(scenario, demand_nodes),
+        sinks=keys["sinks"],
+        stocks=_stocks(scenario, keys["stocks"]),
         staff=_staff(scenario),
         demands=demands,
         volumes=volumes.reshape(len(scenario.demands), len(periods)),
@@ -259,22 +310,24 @@ def index_sets(scenario: Scenario, like: IndexSets | None = None) -> IndexSets:
         arcs=arcs,
         queues=queues,
         queue_nodes=queues[["node"]].drop_duplicates().reset_index(drop=True),
-        demand_lanes=_join(demand_nodes[["demand", "node"]], "node", queues[["node", "lane"]]),
+        demand_lanes=keys["demand_lanes"],
         hours_per_time_unit=HOURS_PER_TIME_UNIT[scenario.scenario.time_unit],
+        skeleton=skeleton,
     )
-    sets.lookups["paths"] = finder
-    if like is not None and same_structure(sets, like):
-        sets.lookups.clear()
-        object.__setattr__(sets, "lookups", like.lookups)  # one structure: one set of answers
-    return sets
 
 
-def _path_finder(scenario: Scenario, stage_of: dict[str, str], like: IndexSets | None) -> PathFinder:
-    """A PathFinder over the scenario's network: `like`'s own when the network is the same (nodes,
-    their stages, arcs), so a what-if that changes figures only searches no path again."""
+def _figures(keys: pd.DataFrame, figures: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
+    """Key columns with the figure columns of the rows `at` of a small table beside them."""
+    return pd.DataFrame({**{c: keys[c] for c in keys.columns},
+                         **{c: figures[c].to_numpy()[at] for c in figures.columns}})
+
+
+def _path_finder(scenario: Scenario, stage_of: dict[str, str], known: Skeleton | None) -> PathFinder:
+    """A PathFinder over the scenario's network: the known skeleton's when the network is the same
+    (nodes, their stages, arcs), so a what-if that changes figures only searches no path again."""
     network = (tuple(stage_of.items()), tuple(a.key for a in scenario.arcs))
-    found = like.lookups.get("paths") if like is not None else None
-    if isinstance(found, PathFinder) and found.network == network:
+    found = known.finder if known is not None else None
+    if found is not None and found.network == network:
         return found
     return PathFinder(build_graph(scenario), stage_of.get, network)
 
@@ -439,33 +492,21 @@ def _join(left: pd.DataFrame, key: str, right: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(joined)
 
 
-def _demand_arcs(
-    arcs: pd.DataFrame, by_demand: pd.DataFrame, distinct: list[tuple[list[str], list[tuple[str, str]]]]
-) -> pd.DataFrame:
-    rows = [(k, f"{u}->{v}", u, v) for k, (_, used) in enumerate(distinct) for u, v in used]
-    frame = _per_demand(by_demand, rows, ["arc", "source", "target"])
-    at = position(arcs, ["arc"], frame)
-    frame["lead_time"] = arcs.lead_time.to_numpy()[at]
-    frame["cost"] = arcs.cost.to_numpy()[at]
-    return frame
-
-
 def _demand_nodes(
     scenario: Scenario, by_demand: pd.DataFrame, distinct: list[tuple[list[str], list[tuple[str, str]]]]
 ) -> pd.DataFrame:
+    """demand, node, stage, is_origin, is_sink, storable: each node each demand may use."""
     frame = _per_demand(by_demand, [(k, n) for k, (nodes, _) in enumerate(distinct) for n in nodes], ["node"])
     demands, nodes = scenario.demands, scenario.nodes
-    frame["stage"] = frame.node.map({n: node.stage for n, node in nodes.items()})
-    frame["is_origin"] = frame.node.to_numpy() == frame.demand.map({d: x.origin for d, x in demands.items()}).to_numpy()
-    pair = pd.MultiIndex.from_frame(frame[["demand", "node"]])
-    frame["is_sink"] = pair.isin([(d, s) for d, x in demands.items() for s in x.sinks])
-    stocked_for_all = {n for n, node in nodes.items() if node.stock is not None and node.stock.demands is None}
-    stocked_for_some = [
-        (d, n) for n, node in nodes.items() if node.stock is not None and node.stock.demands for d in node.stock.demands
-    ]
-    frame["storable"] = frame.node.isin(stocked_for_all).to_numpy() | pair.isin(stocked_for_some)
-    frame["node_time"] = frame.node.map({n: node.processing_time + node.wait_time for n, node in nodes.items()})
-    return frame.astype({"stage": TEXT, "is_origin": FLAG, "is_sink": FLAG, "storable": FLAG, "node_time": NUMBER})
+    stage = {n: node.stage for n, node in nodes.items()}
+    pairs = list(zip(frame.demand.to_numpy(), frame.node.to_numpy()))
+    sinks = {(d, s) for d, x in demands.items() for s in x.sinks}
+    origin = {d: x.origin for d, x in demands.items()}
+    frame["stage"] = pd.Series([stage[n] for _, n in pairs], dtype=object)
+    frame["is_origin"] = np.array([origin[d] == n for d, n in pairs], dtype=bool)
+    frame["is_sink"] = np.array([pair in sinks for pair in pairs], dtype=bool)
+    frame["storable"] = np.array([stocks_for(nodes[n], d) for d, n in pairs], dtype=bool)
+    return frame
 
 
 def stocks_for(node: object, demand: str) -> bool:
@@ -501,28 +542,6 @@ def modes_of(scenario: Scenario, name: str) -> list[dict]:
     ]
 
 
-def _demand_modes(scenario: Scenario, demand_nodes: pd.DataFrame) -> pd.DataFrame:
-    found = [(n, scenario.nodes[n].wait_time, *m.values()) for n in scenario.nodes for m in modes_of(scenario, n)]
-    modes = _frame(found, {"node": TEXT, "wait_time": NUMBER, "mode": TEXT, "role": TEXT, "hours_per_unit": NUMBER,
-                           "quality": NUMBER, "processing_time": NUMBER, "unit_cost": NUMBER})
-    frame = _join(demand_nodes[["demand", "node", "stage", "storable"]], "node", modes)
-    return frame[
-        [
-            "demand",
-            "node",
-            "stage",
-            "mode",
-            "role",
-            "hours_per_unit",
-            "quality",
-            "processing_time",
-            "wait_time",
-            "unit_cost",
-            "storable",
-        ]
-    ]
-
-
 def stock_amount(value: float | dict[str, float], demand: str, users: list[str]) -> float:
     """A stock figure for one demand: a mapping's entry, or the single number of a one-demand node."""
     if isinstance(value, dict):
@@ -530,22 +549,29 @@ def stock_amount(value: float | dict[str, float], demand: str, users: list[str])
     return float(value) if users == [demand] else 0.0
 
 
-def _stocks(scenario: Scenario, demand_nodes: pd.DataFrame) -> pd.DataFrame:
-    stored = demand_nodes.loc[demand_nodes.storable, ["demand", "node"]]
-    users = stored.groupby("node").demand.apply(list).to_dict()
+def _stocks(scenario: Scenario, stored: pd.DataFrame) -> pd.DataFrame:
+    """Each (demand, storable node) with the node's holding cost and the demand's initial and final stock."""
+    users = stored.groupby("node", sort=False).demand.apply(list).to_dict()
     rows = []
-    for d, n in stored.itertuples(index=False):
+    for d, n in zip(stored.demand.to_numpy(), stored.node.to_numpy()):
         stock = scenario.nodes[n].stock
-        rows.append(
-            (
-                d,
-                n,
-                stock.holding_cost,
-                stock_amount(stock.initial, d, users[n]),
-                stock_amount(stock.final_min, d, users[n]),
-            )
-        )
+        rows.append((d, n, stock.holding_cost, stock_amount(stock.initial, d, users[n]),
+                     stock_amount(stock.final_min, d, users[n])))
     return _frame(rows, {"demand": TEXT, "node": TEXT, "holding_cost": NUMBER, "initial": NUMBER, "final_min": NUMBER})
+
+
+def _mode_keys(scenario: Scenario) -> pd.DataFrame:
+    """node, mode, role: every node's modes (model.md: one per role of its work, or the node itself)."""
+    return _frame([(n, m["mode"], m["role"]) for n in scenario.nodes for m in modes_of(scenario, n)],
+                  {"node": TEXT, "mode": TEXT, "role": TEXT})
+
+
+def _mode_figures(scenario: Scenario) -> pd.DataFrame:
+    """hours_per_unit, quality, processing_time, wait_time, unit_cost of every mode, in `_mode_keys`' order."""
+    rows = [(m["hours_per_unit"], m["quality"], m["processing_time"], node.wait_time, m["unit_cost"])
+            for n, node in scenario.nodes.items() for m in modes_of(scenario, n)]
+    return _frame(rows, dict.fromkeys(("hours_per_unit", "quality", "processing_time", "wait_time", "unit_cost"),
+                                      NUMBER))
 
 
 def _staff(scenario: Scenario) -> pd.DataFrame:

@@ -7,11 +7,17 @@ record with the caller's additions (model/lp/pyomo_model.py), solved and checked
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from model.outcome import Outcome
 from model.resolver import Resolver, optimise_options
 from model.scenario.loader import SourceMap
 from model.scenario.schema import Scenario
 from model.solve import SolveOptions
+
+if TYPE_CHECKING:
+    from model.lp.pyomo_model import Extension
 
 
 def optimise(
@@ -20,6 +26,7 @@ def optimise(
     integer_staff: bool | None = None,
     source: SourceMap | None = None,
     sensitivity: bool = True,
+    extend: Extension | None = None,
 ) -> Outcome:
     """Solve the scenario; the status says how it went (never raises for infeasible or failed solves).
 
@@ -27,8 +34,31 @@ def optimise(
     the diagnosis name the YAML line of each field. `sensitivity=False` skips the sensitivity table
     and HiGHS's ranging (then the cost-range columns of the work and flows tables are empty).
     `options.time_limit` bounds the whole solve, sensitivity included.
+
+    `extend(lp, parts)` adds constraints or cost terms (`parts.add_cost`) to the Pyomo model of
+    record before it is solved (model/lp/pyomo_model.py; data/extensions.py has examples); such a
+    solve goes through Pyomo (`outcome.solver["lp"]` says so) and is checked like any other, its
+    added cost terms in `outcome.extension_costs` and in the costs table.
     """
-    return Resolver(scenario, options, integer_staff, sensitivity, source=source).base_outcome
+    return Resolver(scenario, options, integer_staff, sensitivity, source=source, extend=extend).base_outcome
 
 
-__all__ = ["Outcome", "optimise", "optimise_options"]
+def write_lp(scenario: Scenario, path: str | Path, extend: Extension | None = None,
+             integer_staff: bool | None = None) -> Path:
+    """Write the scenario's LP (with `extend` applied) to `path` with Pyomo's own writer and readable
+    names: LP format for `.lp`, MPS for `.mps` (ValueError otherwise), for any other solver to take.
+    A scenario with queues is written with every queue relaxed to agents >= load (the LP of the
+    iterations' start)."""
+    from model.lp.pyomo_model import build_pyomo, extend_pyomo, write_lp as write
+    from model.network import index_sets
+
+    _, integer = optimise_options(scenario, integer_staff=integer_staff)
+    sets = index_sets(scenario)
+    lp = build_pyomo(sets, integer_staff=integer)
+    if extend is not None:
+        extend_pyomo(lp, sets, extend)
+    write(lp, path)
+    return Path(path)
+
+
+__all__ = ["Outcome", "optimise", "optimise_options", "write_lp"]

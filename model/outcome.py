@@ -39,6 +39,7 @@ class Outcome:
     unallocated_cost: float = 0.0
     diagnosis: pd.DataFrame | None = None  # for an infeasible scenario: what would make it feasible
     notes: list[str] = field(default_factory=list)  # what a reader of the run should know (a step cut short)
+    extension_costs: dict[str, float] = field(default_factory=dict)  # cost terms an extension added
 
     @property
     def ok(self) -> bool:
@@ -116,7 +117,9 @@ def outcome_of(
     start = time.perf_counter()
     lane_wait = queues.plan.wait / model.sets.hours_per_time_unit if queues is not None and queues.plan else None
     ev = evaluate(model.sets, solution.values, lane_wait)
-    outcome.violations = check_solution(ev, model.integer_staff) + check_objective(ev, solution.objective)
+    outcome.extension_costs = model.extension_costs(solution.column_values)
+    extended = sum(outcome.extension_costs.values())  # the objective holds the extension's cost terms too
+    outcome.violations = check_solution(ev, model.integer_staff) + check_objective(ev, solution.objective - extended)
     timings["check"] = time.perf_counter() - start
     if outcome.violations:
         # An optimal answer that fails is an error; a time-limited incumbent stays "time_limit".
@@ -128,7 +131,7 @@ def outcome_of(
         return outcome
 
     start = time.perf_counter()
-    outcome.tables = build_tables(model, solution, ev, scenario.currency)
+    outcome.tables = build_tables(model, solution, ev, scenario.currency, outcome.extension_costs)
     if queues is not None:
         outcome.tables["queues"] = queues_table(ev, queues.plan)
         outcome.tables["queue_routing"] = queue_routing_table(ev, queues.plan)

@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from model.lp import LinearModel, QueueTangents, Restructured, build, refigure
+from model.lp import Builder, LinearModel, QueueTangents, Restructured, build, refigure
 from model.network import IndexSets
 from model.queueing import average_wait, erlang_c, required_agents, requirement_tangent, service_level
 from model.solution import Evaluated, duty_hours, group_sum
@@ -210,13 +210,14 @@ def tangents_at(sets: IndexSets, plan: QueuePlan, before: QueueTangents) -> Queu
     )
 
 
-def fitted(solver: Solver, model: LinearModel, tangents: QueueTangents) -> LinearModel:
+def fitted(solver: Solver, model: LinearModel, tangents: QueueTangents, builder: Builder = build) -> LinearModel:
     """The model with the queue rows at `tangents`, held by `solver`: changed in place, or, when a
-    coefficient turns zero or non-zero, built and loaded afresh (same rows and columns)."""
+    coefficient turns zero or non-zero (or the model is an extension's), built by `builder` and
+    loaded afresh (same rows and columns)."""
     try:
         changed = refigure(model, model.sets, tangents)
     except Restructured:
-        changed = build(model.sets, tangents, model.integer_staff)
+        changed = builder(model.sets, tangents, model.integer_staff)
         solver.load(changed)
         return changed
     if solver.model is not None and solver.model.layout is changed.layout:
@@ -275,7 +276,7 @@ def _dearer(solution: Solution, than: Solution) -> bool:
 
 
 def solve_queues(solver: Solver, model: LinearModel, options: SolveOptions, ranging: bool = True, cap: int = 20,
-                 warm_start: WarmStart | None = None) -> QueueRun:
+                 warm_start: WarmStart | None = None, builder: Builder = build) -> QueueRun:
     """Solve a model with queues by tangent iterations (see the module docstring), on `solver`, which
     holds `model` or an LP of its layout; each iteration changes the queue rows in place.
 
@@ -283,11 +284,12 @@ def solve_queues(solver: Solver, model: LinearModel, options: SolveOptions, rang
     that met every queue target; when the iterations stop early (iteration cap, time limit) it is
     still safe, and the run says so. If the first iteration is infeasible, it is tried once more
     with the tangents where the start routed the units (`as_routed`). `warm_start`: the basis the
-    start solve begins from (a what-if's: its base's start), else HiGHS starts from scratch."""
+    start solve begins from (a what-if's: its base's start), else HiGHS starts from scratch.
+    `builder` builds the LP when it cannot be changed in place (an extension's: through Pyomo)."""
     sets, work = model.sets, _Iterations(options)
     since = time.perf_counter()
     tangents = start_tangents(sets)
-    model = fitted(solver, model, tangents)
+    model = fitted(solver, model, tangents, builder)
     start = solver.solve(options, warm_start=warm_start, ranging=False)
     work.record(0, start, None, np.nan, since)
     if start.status != "optimal":  # the start is not a plan: it does not meet the queue targets
@@ -303,7 +305,7 @@ def solve_queues(solver: Solver, model: LinearModel, options: SolveOptions, rang
             break
         since = time.perf_counter()
         tangents = tangents_at(sets, plan, tangents)
-        model = fitted(solver, model, tangents)
+        model = fitted(solver, model, tangents, builder)
         solution = solver.solve(left, warm_start=basis, ranging=False)
         basis = solution.warm_start or basis
         if solution.status == "infeasible" and iteration == 1:
@@ -335,7 +337,7 @@ def solve_queues(solver: Solver, model: LinearModel, options: SolveOptions, rang
         )
     elif ranging and solution.status == "optimal" and left is not None and not model.integer_staff:
         since = time.perf_counter()
-        fitted(solver, model, tangents)  # the reported plan's LP again, for HiGHS's ranging (no pivots)
+        fitted(solver, model, tangents, builder)  # the reported plan's LP again, for HiGHS's ranging (no pivots)
         solution = solver.solve(left, warm_start=solution.warm_start, ranging=True)
         work.record(-1, solution, plan, 0.0, since)
     return work.run(solution, plan, stopped, start.warm_start)

@@ -26,17 +26,21 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from model.errors import InfeasibleRow
-from model.lp import LinearModel, Restructured, build, refigure
+from model.lp import Builder, LinearModel, QueueTangents, Restructured, build, refigure
 from model.network import IndexSets, index_sets
 from model.outcome import Deadline, Outcome, infeasible_at_build, outcome_of
 from model.queues import solve_queues
 from model.scenario.loader import SourceMap
 from model.scenario.schema import Scenario, Solver as SolverSettings
 from model.solve import Solution, SolveOptions, Solver, WarmStart
+
+if TYPE_CHECKING:
+    from model.lp.pyomo_model import Extension
 
 
 def optimise_options(scenario: Scenario, **overrides: object) -> tuple[SolveOptions, bool]:
@@ -69,6 +73,17 @@ class Solved:
 
 
 BUILT, IN_PLACE = "built", "updated in place"
+PYOMO = "built through the Pyomo model of record, with the extension"
+
+
+def _extended(extend: Extension) -> Builder:
+    """A Builder of the Pyomo model of record with `extend` applied (Pyomo is imported only here)."""
+    from model.lp.pyomo_model import build_extended
+
+    def builder(sets: IndexSets, tangents: QueueTangents | None, integer_staff: bool) -> LinearModel:
+        return build_extended(sets, tangents, integer_staff, extend)
+
+    return builder
 
 
 class Resolver:
@@ -76,7 +91,9 @@ class Resolver:
 
     `sensitivity` adds each solve's sensitivity table; `ranging` keeps HiGHS's ranging and basis
     statuses (default: with sensitivity). `source` (from `read_scenario`) lets a diagnosis name the
-    YAML line of each field. With integer staffing there is no basis to start from: variants are
+    YAML line of each field. `extend(lp, parts)` adds to the Pyomo model of record before each solve
+    (model/lp/pyomo_model.py): every LP is then built through Pyomo, none changed in place. With
+    integer staffing there is no basis to start from: variants are
     still updated in place, and HiGHS solves each MILP afresh. Not thread-safe: one Resolver per
     thread.
     """
@@ -90,8 +107,10 @@ class Resolver:
         follow: bool = False,
         ranging: bool | None = None,
         source: SourceMap | None = None,
+        extend: Extension | None = None,
     ) -> None:
         default_options, self.integer_staff = optimise_options(base, integer_staff=integer_staff)
+        self.builder: Builder = build if extend is None else _extended(extend)
         self.options = options or default_options
         self.sensitivity = sensitivity
         self.ranging = sensitivity if ranging is None else ranging
@@ -128,7 +147,8 @@ class Resolver:
         if len(sets.queues):
             first = self._kept is None
             queues = solve_queues(solver, model, options, ranging=self.ranging, cap=scenario.solver.queue_iterations,
-                                  warm_start=None if first or how != IN_PLACE else self._queue_start)
+                                  warm_start=None if first or how != IN_PLACE else self._queue_start,
+                                  builder=self.builder)
             solution = queues.solution
             model = queues.model or model
             if first:
@@ -145,11 +165,12 @@ class Resolver:
     def _model_for(self, sets: IndexSets) -> tuple[LinearModel, str]:
         """The variant's LP: the kept one refigured, or built (the reason said)."""
         if self._kept is None:
-            return build(sets, integer_staff=self.integer_staff), BUILT
+            return self.builder(sets, None, self.integer_staff), BUILT if self.builder is build else PYOMO
         try:
             return refigure(self._kept, with_target_rows_of(sets, self._kept.sets)), IN_PLACE
         except Restructured as why:
-            return build(sets, integer_staff=self.integer_staff), f"rebuilt: {why}"
+            rebuilt = PYOMO if self.builder is not build else f"rebuilt: {why}"
+            return self.builder(sets, None, self.integer_staff), rebuilt
 
     def _solver_for(self, model: LinearModel, how: str) -> tuple[Solver, float]:
         """The Solver to solve `model` on, holding it: the kept one (updated in place, or loaded), or,

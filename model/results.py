@@ -6,6 +6,8 @@ Columns are stable; units depend on the scenario's currency and time unit and ar
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -13,6 +15,7 @@ from model.check import RELATIVE_TOLERANCE
 from model.explain.cost_to_serve import (
     COMPONENTS,
     UNALLOCATED,
+    allocate,
     cost_to_serve_by_stage_table,
     cost_to_serve_table,
     transfer_prices,
@@ -20,6 +23,7 @@ from model.explain.cost_to_serve import (
 from model.lp import LinearModel
 from model.lp.objective import COST_TERMS
 from model.lp.variables import BY_NAME
+from model.network import IndexSets
 from model.queues import LOG_UNITS, QUEUE_UNITS, ROUTING_UNITS
 from model.solution import Evaluated, previous
 from model.solve import Solution
@@ -128,24 +132,45 @@ def column_units(currency: str, time_unit: str) -> dict[str, dict[str, str]]:
     }
 
 
-def _long(keys: pd.DataFrame, periods: list[str], **columns: np.ndarray) -> pd.DataFrame:
+def text(values: object) -> pd.Series:
+    """A text column of a result table (pandas' own string type)."""
+    return pd.Series(np.asarray(values, dtype=object), dtype="str")
+
+
+def _repeated(sets: IndexSets, name: str, keys: Callable[[], pd.DataFrame]) -> dict[str, pd.Series]:
+    """The key columns of a table, each row once per period with `period` first: made once per
+    structure (index sets of what-ifs of one scenario share them, `IndexSets.lookups`)."""
+    found = sets.lookups.get(("result keys", name))
+    if found is None:
+        frame, T = keys(), sets.period_count
+        found = {"period": text(np.tile(np.asarray(sets.periods, dtype=object), len(frame)))}
+        found.update({column: text(np.repeat(frame[column].to_numpy(dtype=object), T)) for column in frame.columns})
+        sets.lookups[("result keys", name)] = found
+    return found
+
+
+def _long(sets: IndexSets, name: str, keys: Callable[[], pd.DataFrame], **columns: np.ndarray) -> pd.DataFrame:
     """One row per (key row, period): `period` first, then the keys, then each (rows x T) column."""
-    T = len(periods)
-    frame = keys.loc[keys.index.repeat(T)].reset_index(drop=True)
-    frame.insert(0, "period", np.tile(np.asarray(periods, dtype=object), len(keys)))
-    for name, grid in columns.items():
-        frame[name] = np.asarray(grid, dtype=float).reshape(-1) if np.ndim(grid) else grid
-    return frame
+    figures = {column: np.asarray(grid, dtype=float).reshape(-1) for column, grid in columns.items()}
+    return pd.DataFrame({**_repeated(sets, name, keys), **figures})
 
 
-def build_tables(model: LinearModel, solution: Solution, ev: Evaluated, currency: str) -> dict[str, pd.DataFrame]:
+EXTENSION = "(extension)"
+"""The costs table's period, stage and node of a cost term an extension added: it belongs to none."""
+
+
+def build_tables(model: LinearModel, solution: Solution, ev: Evaluated, currency: str,
+                 extension_costs: dict[str, float] | None = None) -> dict[str, pd.DataFrame]:
+    """The result tables of a checked solution; the costs table ends with a row per cost term an
+    extension added (period, stage and node `(extension)`), so that it sums to the objective."""
     sets, v, P = ev.sets, ev.values, ev.sets.periods
     staff = sets.staff
     with np.errstate(invalid="ignore", divide="ignore"):
         utilisation = np.where(ev.hours_available > 0, ev.hours_used / ev.hours_available, np.nan)
     staffing = _long(
-        staff[["node", "stage", "role"]],
-        P,
+        sets,
+        "staffing",
+        lambda: staff[["node", "stage", "role"]],
         fte=v["s"],
         hires=v["hire"],
         layoffs=v["fire"],
@@ -159,8 +184,9 @@ def build_tables(model: LinearModel, solution: Solution, ev: Evaluated, currency
     modes = sets.demand_modes
     y_from, y_to = _cost_range(solution, "y")
     work = _long(
-        modes[["demand", "node", "stage", "mode"]],
-        P,
+        sets,
+        "work",
+        lambda: modes[["demand", "node", "stage", "mode"]],
         units=v["y"],
         hours=ev.mode_hours,
         quality=np.repeat(modes.quality.to_numpy()[:, None], len(P), axis=1),
@@ -169,11 +195,12 @@ def build_tables(model: LinearModel, solution: Solution, ev: Evaluated, currency
         unit_cost_to=y_to,
     )
 
-    arcs = sets.demand_arcs.rename(columns={"source": "from", "target": "to"})
+    arcs = sets.demand_arcs
     x_from, x_to = _cost_range(solution, "x")
     flows = _long(
-        arcs[["demand", "arc", "from", "to"]],
-        P,
+        sets,
+        "flows",
+        lambda: arcs[["demand", "arc", "source", "target"]].set_axis(["demand", "arc", "from", "to"], axis=1),
         units=v["x"],
         cost=ev.costs["handoffs"],
         lead_time=np.repeat(arcs.lead_time.to_numpy()[:, None], len(P), axis=1),
@@ -182,17 +209,18 @@ def build_tables(model: LinearModel, solution: Solution, ev: Evaluated, currency
     )
 
     marginal = marginal_costs(model, solution)
-    serving = cost_to_serve_table(ev, marginal, sets.demands.price.to_numpy(), currency)
+    allocation = allocate(ev)
+    serving = cost_to_serve_table(ev, allocation, marginal, sets.demands.price.to_numpy(), currency)
     tables = {
         "staffing": staffing,
         "work": work,
         "flows": flows,
         "demand_kpis": _demand_kpis(ev, serving, marginal),
-        "costs": _costs_table(ev),
+        "costs": _costs_table(ev, extension_costs or {}),
         "constraints": _constraints_table(model, solution),
         "stock": _stock_table(ev),
         "cost_to_serve": serving,
-        "cost_to_serve_by_stage": cost_to_serve_by_stage_table(ev, currency),
+        "cost_to_serve_by_stage": cost_to_serve_by_stage_table(ev, allocation, currency),
         "transfer_prices": transfer_prices(model, solution.rows, currency),
     }
     for name in ("staffing", "work", "flows", "demand_kpis", "costs", "stock"):
@@ -218,8 +246,9 @@ def _stock_table(ev: Evaluated) -> pd.DataFrame:
     closing = ev.values["k"]
     stage = stocks.node.map(dict(zip(sets.nodes.node, sets.nodes.stage)))
     return _long(
-        stocks[["demand", "node"]].assign(stage=stage),
-        sets.periods,
+        sets,
+        "stock",
+        lambda: stocks[["demand", "node"]].assign(stage=stage),
         opening=previous(closing, stocks.initial.to_numpy()),
         produced=ev.processed[at],
         shipped=ev.arrivals[at],
@@ -236,8 +265,9 @@ def _demand_kpis(ev: Evaluated, serving: pd.DataFrame, marginal: np.ndarray) -> 
     with np.errstate(invalid="ignore", divide="ignore"):
         per_unit = np.where(ev.served > 0, cost_to_serve / ev.served, np.nan)
     kpis = _long(
-        demands[["demand"]],
-        P,
+        sets,
+        "demand_kpis",
+        lambda: demands[["demand"]],
         volume=ev.volume,
         served=ev.served,
         backlog=ev.backlog,
@@ -276,30 +306,59 @@ def marginal_costs(model: LinearModel, solution: Solution) -> np.ndarray:
     return np.where(np.abs(found) < 1e-12, 0.0, found)
 
 
-def _costs_table(ev: Evaluated) -> pd.DataFrame:
+def _costs_table(ev: Evaluated, extension_costs: dict[str, float]) -> pd.DataFrame:
     """Cost per period, stage, node and category: each cost term (model.lp.objective) at the node it
     is booked at (hand-offs at the receiving node; backlog and unmet penalties at the demand's
-    origin, where the waiting order sits)."""
-    sets = ev.sets
+    origin, where the waiting order sits), then the extension's cost terms. Zero sums are left out."""
+    groups, codes = _cost_groups(ev.sets)
+    amounts = np.concatenate([ev.costs[term.category].ravel() for term in COST_TERMS])
+    total = np.bincount(codes, weights=amounts, minlength=len(groups["period"]))
+    kept = total != 0
+    frame = pd.DataFrame({**{c: values[kept].reset_index(drop=True) for c, values in groups.items()},
+                          "amount": total[kept]})
+    extra = {name: amount for name, amount in extension_costs.items() if amount != 0}
+    if not extra:
+        return frame
+    rows = pd.DataFrame({"period": text([EXTENSION] * len(extra)), "stage": text([EXTENSION] * len(extra)),
+                         "node": text([EXTENSION] * len(extra)), "category": text(list(extra)),
+                         "amount": list(extra.values())})
+    return pd.concat([frame, rows], ignore_index=True)
+
+
+def _cost_groups(sets: IndexSets) -> tuple[dict[str, pd.Series], np.ndarray]:
+    """The (period, stage, node, category) of the costs table, sorted, and the group of each cost item
+    (every term's items x periods, in COST_TERMS order): made once per structure."""
+    found = sets.lookups.get("cost groups")
+    if found is not None:
+        return found
+    T = sets.period_count
+    stage_of = dict(zip(sets.nodes.node, sets.nodes.stage))
     parts = []
     for term in COST_TERMS:
-        amounts = ev.costs[term.category]
-        if not amounts.size:
-            continue
-        table = getattr(sets, BY_NAME[term.variable].table)
-        owner = pd.DataFrame({"node": pd.Series(table[term.booked_at].to_numpy(), dtype=object)})
-        part = _long(owner, sets.periods, amount=amounts)
-        part["category"] = term.category
-        parts.append(part)
-    stage = dict(zip(sets.nodes.node, sets.nodes.stage))
-    frame = pd.concat(parts, ignore_index=True)
-    frame["stage"] = frame.node.map(stage)
-    grouped = frame.groupby(["period", "stage", "node", "category"], sort=False, as_index=False).amount.sum()
-    order = {p: i for i, p in enumerate(sets.periods)}
-    grouped = grouped.sort_values(
-        ["period", "stage", "node", "category"], key=lambda c: c.map(order) if c.name == "period" else c
-    )
-    return grouped[grouped.amount != 0].reset_index(drop=True)[["period", "stage", "node", "category", "amount"]]
+        node = getattr(sets, BY_NAME[term.variable].table)[term.booked_at].to_numpy(dtype=object)
+        parts.append(pd.DataFrame({"period": np.tile(np.arange(T), len(node)), "node": np.repeat(node, T),
+                                   "category": term.category}))
+    items = pd.concat(parts, ignore_index=True)
+    items["stage"] = items.node.map(stage_of)
+    keys = ["period", "stage", "node", "category"]  # periods in their order, the rest alphabetically
+    unique = items[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
+    codes = pd.MultiIndex.from_frame(unique).get_indexer(pd.MultiIndex.from_frame(items[keys]))
+    groups = {"period": text(np.asarray(sets.periods, dtype=object)[unique.period.to_numpy()]),
+              **{column: text(unique[column]) for column in ("stage", "node", "category")}}
+    sets.lookups["cost groups"] = (groups, codes)
+    return groups, codes
+
+
+def _constraint_keys(model: LinearModel, family: str) -> dict[str, pd.Series]:
+    """The constraints table's text columns of a family's rows: made once per LP layout (refigured
+    models share them)."""
+    def make() -> dict[str, pd.Series]:
+        labels = model.labels(family)
+        names = family + "[" + labels.subject.str.replace(" ", ",") + "," + labels.period + "]"
+        return {"constraint": text(names), "family": text(np.full(len(labels), family, dtype=object)),
+                "period": text(labels.period), "subject": text(labels.subject)}
+
+    return model.cached(("constraint keys", family), make)
 
 
 def _constraints_table(model: LinearModel, solution: Solution) -> pd.DataFrame:
@@ -308,13 +367,10 @@ def _constraints_table(model: LinearModel, solution: Solution) -> pd.DataFrame:
         if name not in solution.rows or not len(block):
             continue
         rows = solution.rows[name]
-        labels = model.labels(name)
+        keys = _constraint_keys(model, name)
         frame = pd.DataFrame(
             {
-                "constraint": name + "[" + labels.subject.str.replace(" ", ",") + "," + labels.period + "]",
-                "family": name,
-                "period": labels.period,
-                "subject": labels.subject,
+                **keys,
                 "activity": rows.activity,
                 "lower": rows.lower,
                 "upper": rows.upper,

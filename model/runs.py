@@ -128,6 +128,8 @@ def summary_of(outcome: Outcome, scenario_text: bytes | None, source: str, comma
         "violations": outcome.violations,
         "notes": outcome.notes,
     }
+    if outcome.extension_costs:
+        summary["extension_costs"] = outcome.extension_costs
     if "queues" in tables:
         queues = tables["queues"]
         summary["queues"] = {

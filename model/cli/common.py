@@ -7,7 +7,7 @@ Kept light (typer, rich and the standard library): every command's module import
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
@@ -109,6 +109,50 @@ def _check_digest(resolved: Resolved, expected: str, base: Path) -> None:
         raise ScenarioError([Problem(str(base), None, None, "", "the sweep point's base and overrides make another "
                                      "scenario than the one solved (its SHA-256 differs)",
                                      "Was base.yaml edited? Solve the sweep again.")])
+
+
+def load_extension(spec: str | None) -> Callable | None:
+    """`--extend PATH.py:FUNCTION` or `--extend MODULE:FUNCTION`: the extension function, wrapped so that
+    what it raises becomes an ExtensionError naming it; or exit 2 saying what is wrong."""
+    if spec is None:
+        return None
+    import importlib
+    import importlib.util
+    import inspect
+
+    from model.errors import ExtensionError
+
+    where, colon, name = spec.rpartition(":")
+    try:
+        if not colon or not where or not name.isidentifier():
+            raise ExtensionError("expected FILE.py:FUNCTION or MODULE:FUNCTION, e.g. data/extensions.py:vendor_fee")
+        if where.endswith(".py"):
+            path = Path(where)
+            if not path.is_file():
+                raise ExtensionError(f"no file {where}")
+            found = importlib.util.spec_from_file_location(f"e2eopt_extension_{path.stem}", path)
+            module = importlib.util.module_from_spec(found)
+            found.loader.exec_module(module)
+        else:
+            module = importlib.import_module(where)
+        function = getattr(module, name, None)
+        if not callable(function):
+            names = [n for n, f in vars(module).items() if inspect.isfunction(f) and f.__module__ == module.__name__]
+            raise ExtensionError(f"{where} has no function {name!r} (it has: {', '.join(names) or 'none'})")
+    except ExtensionError as error:
+        err.print(f"--extend {spec}: {error}", markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
+    except Exception as error:  # noqa: BLE001  the user's module failed to import: say so, no traceback
+        err.print(f"--extend {spec}: importing {where} failed: {type(error).__name__}: {error}", markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
+
+    def extension(lp: object, parts: object) -> None:
+        try:
+            function(lp, parts)
+        except Exception as error:  # the user's code: its failure is bad input, with its reason
+            raise ExtensionError(f"--extend {spec} failed: {type(error).__name__}: {error}") from error
+
+    return extension
 
 
 def refuse_options(error: ValidationError) -> NoReturn:

@@ -22,6 +22,7 @@ from model.cli.common import (
     app,
     err,
     highs_options,
+    load_extension,
     load_resolved,
     out,
     refuse_options,
@@ -92,13 +93,27 @@ def solve(
     solver_option: SolverOption = None,
     assignments: SetOption = None,
     removals: RemoveOption = None,
+    extend: Annotated[Optional[str], typer.Option(
+        "--extend", metavar="FILE.py:FUNCTION",
+        help="Add to the LP before solving: FUNCTION(lp, parts) from a Python file or MODULE:FUNCTION, given the "
+             "Pyomo model of record (docs/model.md); the solve then goes through Pyomo. data/extensions.py has "
+             "examples.")] = None,
+    write_lp: Annotated[Optional[Path], typer.Option(
+        "--write-lp", metavar="FILE",
+        help="Also write the LP with readable names, for any other solver: LP format (.lp) or MPS (.mps).")] = None,
 ) -> None:
     """Solve a scenario, write its run folder, and print the plan's cost and service levels."""
     passed = highs_options(solver_option)
+    if write_lp is not None and write_lp.suffix.lower() not in (".lp", ".mps"):
+        err.print(f"--write-lp {write_lp}: the file must end in .lp (LP format) or .mps (MPS)", markup=False)
+        raise typer.Exit(EXIT["bad_input"])
+    extension = load_extension(extend)
     resolved = load_resolved(file, assignments or (), removals or ())
     from pydantic import ValidationError  # once the input is valid: bad input exits 2 without loading the optimiser
 
+    from model.errors import ExtensionError
     from model.optimise import optimise, optimise_options
+    from model.optimise import write_lp as write_lp_file
     from model.runs import write_run
 
     scenario, source = resolved.scenario, resolved.source
@@ -116,7 +131,10 @@ def solve(
         refuse_options(error)
     try:
         with err.status(f"Solving {scenario.name} with HiGHS ..."):
-            outcome = optimise(scenario, options, integer_staff=integer, source=source)
+            if write_lp is not None:
+                written = write_lp_file(scenario, write_lp, extend=extension, integer_staff=integer)
+                err.print(f"LP written to {written}", markup=False)
+            outcome = optimise(scenario, options, integer_staff=integer, source=source, extend=extension)
         folder = write_run(
             outcome,
             file,
@@ -129,7 +147,14 @@ def solve(
     except KeyboardInterrupt:
         err.print("Interrupted: no run folder was written.")
         raise typer.Exit(130) from None
+    except ExtensionError as error:
+        err.print(f"{error}; nothing was written.", markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
     report(outcome)
+    if extend is not None:
+        added = ", ".join(f"{name} {amount:,.2f} {outcome.currency}" for name, amount in outcome.extension_costs.items())
+        out.print(f"Extension {extend}: the LP was built through the Pyomo model of record"
+                  + (f"; its cost terms: {added}" if added else ""), markup=False)
     out.print(f"Run folder: [bold]{folder}[/bold]")
     raise typer.Exit(EXIT.get(outcome.status, EXIT["error"]))
 

@@ -15,6 +15,8 @@ Rules, per node, role and period (n, r, t) of staff and per demand d:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -40,23 +42,31 @@ def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
     return np.divide(part, whole, out=np.zeros_like(part, dtype=float), where=whole > 0)
 
 
-def allocate(ev: Evaluated) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Per component: the amount allocated to each demand (D x T), and what stayed unallocated (T,)."""
-    stages, allocated, unallocated = _allocate(ev)
-    D, S, T = len(ev.sets.demands), len(stages), ev.sets.period_count
-    return (
-        {name: _no_dust(allocated[name].reshape(D, S, T).sum(axis=1)) for name in COMPONENTS},
-        {name: _no_dust(unallocated[name].sum(axis=0)) for name in COMPONENTS},
-    )
+@dataclass(frozen=True)
+class Allocation:
+    """Every cost allocated by the rules above, per (demand, stage of the node where it arose): per
+    component, the amount of each (demand, stage) row (D x S, T; row d x S + s) and what no demand
+    used, per stage (S x T). Float dust (1e-12 of a cent) is 0."""
+
+    stages: pd.Index
+    allocated: dict[str, np.ndarray]
+    unallocated: dict[str, np.ndarray]
+
+    def per_demand(self, demands: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Per component: the amount allocated to each demand (D x T), and what stayed unallocated (T,)."""
+        S = len(self.stages)
+        return (
+            {n: _no_dust(a.reshape(demands, S, -1).sum(axis=1)) for n, a in self.allocated.items()},
+            {n: _no_dust(a.sum(axis=0)) for n, a in self.unallocated.items()},
+        )
 
 
-def allocate_by_stage(ev: Evaluated) -> tuple[pd.Index, dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """`allocate` per stage of the node where each cost arose: the stages, then per component the
-    amount allocated to each (demand, stage) ((D x S, T), row d x S + s) and what stayed unallocated
-    per stage (S x T). A hand-off's cost arises at its target's stage; backlog and unmet penalties at
-    the demand's origin's."""
+def allocate(ev: Evaluated) -> Allocation:
+    """The allocation rules (module docstring), to (demand, stage) rows. A hand-off's cost arises at its
+    target's stage; backlog and unmet penalties at the demand's origin's."""
     stages, allocated, unallocated = _allocate(ev)
-    return stages, {n: _no_dust(a) for n, a in allocated.items()}, {n: _no_dust(a) for n, a in unallocated.items()}
+    return Allocation(stages, {n: _no_dust(a) for n, a in allocated.items()},
+                      {n: _no_dust(a) for n, a in unallocated.items()})
 
 
 def _no_dust(amounts: np.ndarray) -> np.ndarray:
@@ -132,10 +142,12 @@ def _allocate(ev: Evaluated) -> tuple[pd.Index, dict[str, np.ndarray], dict[str,
     return stages, allocated, unallocated
 
 
-def cost_to_serve_table(ev: Evaluated, marginal_cost: np.ndarray, prices: np.ndarray, currency: str) -> pd.DataFrame:
+def cost_to_serve_table(
+    ev: Evaluated, allocation: Allocation, marginal_cost: np.ndarray, prices: np.ndarray, currency: str
+) -> pd.DataFrame:
     """One row per demand and period, a column per component, and an unallocated row per period."""
     sets = ev.sets
-    allocated, unallocated = allocate(ev)
+    allocated, unallocated = allocation.per_demand(len(sets.demands))
     D, T = len(sets.demands), sets.period_count
     frame = pd.DataFrame({"period": np.tile(sets.periods, D), "demand": np.repeat(sets.demands.demand.to_numpy(), T)})
     for name in COMPONENTS:
@@ -158,12 +170,12 @@ def cost_to_serve_table(ev: Evaluated, marginal_cost: np.ndarray, prices: np.nda
     return table
 
 
-def cost_to_serve_by_stage_table(ev: Evaluated, currency: str) -> pd.DataFrame:
+def cost_to_serve_by_stage_table(ev: Evaluated, allocation: Allocation, currency: str) -> pd.DataFrame:
     """`cost_to_serve` split by the stage where each cost arose: one row per period, demand and stage
     with any cost, and an `(unallocated)` row per period and stage that has some; the
     `cost_to_serve` column sums to the total cost as the table's does."""
     sets = ev.sets
-    stages, allocated, unallocated = allocate_by_stage(ev)
+    stages, allocated, unallocated = allocation.stages, allocation.allocated, allocation.unallocated
     D, S, T = len(sets.demands), len(stages), sets.period_count
     keys = pd.DataFrame(
         {

@@ -15,6 +15,7 @@ extend; the tests compare the two by labels.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -70,7 +71,7 @@ class LinearModel:
     numbers: Numbers
     integer: np.ndarray
     layout: Layout | None  # None for an LP compiled from the Pyomo model (model/lp/pyomo_model.py)
-    _labels: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)  # labels and keys: shared by the refigured models
 
     @property
     def num_col(self) -> int:
@@ -84,11 +85,16 @@ class LinearModel:
         """Where the family has a variable: (index rows, periods) bool."""
         return self.columns[variable] >= 0
 
+    def cached(self, key: object, make: Callable[[], object]) -> object:
+        """What `make` gives, made once per layout: models refigured from this one share it (labels, the
+        result tables' key columns)."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
     def labels(self, family: str) -> pd.DataFrame:
         """A label per row built of the family, in its rows' order: family, period, subject, keys."""
-        if family not in self._labels:
-            self._labels[family] = row_labels(self.sets, FAMILY[family], self.blocks[family].positions)
-        return self._labels[family]
+        return self.cached(family, lambda: row_labels(self.sets, FAMILY[family], self.blocks[family].positions))
 
     def column_labels(self, variable: str) -> pd.DataFrame:
         """A label per column of the family, in its columns' order: period, subject, keys."""
@@ -103,6 +109,11 @@ class LinearModel:
     def read_rows(self, family: str, per_row: np.ndarray) -> np.ndarray:
         """A figure per LP row, for the family's rows built."""
         return np.asarray(per_row)[self.blocks[family].at]
+
+    def extension_costs(self, col_value: np.ndarray) -> dict[str, float]:
+        """The cost terms an extension added to the objective, at a solution (HiGHS's column values):
+        none here; an LP compiled from an extended Pyomo model has them (model/lp/pyomo_model.py)."""
+        return {}
 
 
 def number_columns(sets: IndexSets) -> dict[str, np.ndarray]:
@@ -167,6 +178,11 @@ def build(sets: IndexSets, tangents: QueueTangents | None = None, integer_staff:
     return LinearModel(sets, tangents, integer_staff, columns, _blocks(layout), matrix, numbers, integer, layout)
 
 
+Builder = Callable[[IndexSets, QueueTangents | None, bool], LinearModel]
+"""What builds an LP from index sets, queue tangents and integer staffing: `build`, or an extension's
+(model/lp/pyomo_model.py `build_extended`)."""
+
+
 def _blocks(layout: Layout) -> dict[str, RowBlock]:
     blocks, ends = {}, [*list(layout.grid_offsets.values())[1:], len(layout.kept)]
     for family, end in zip(FAMILIES, ends, strict=True):
@@ -215,8 +231,8 @@ def refigure(model: LinearModel, sets: IndexSets, tangents: QueueTangents | None
     data = fit(model.layout, term_rows, term_cols, coefs, built)
     matrix = sp.csc_matrix((data, model.matrix.indices, model.matrix.indptr), shape=model.matrix.shape)
     numbers = Numbers(cost, col_lower, col_upper, row_lower[built], row_upper[built], data)
-    return replace(model, sets=sets, tangents=tangents, matrix=matrix, numbers=numbers, _labels=model._labels)
+    return replace(model, sets=sets, tangents=tangents, matrix=matrix, numbers=numbers, _cache=model._cache)
 
 
-__all__ = ["FAMILIES", "VARIABLES", "COST_TERMS", "LinearModel", "QueueTangents", "Restructured", "RowBlock",
+__all__ = ["Builder", "FAMILIES", "VARIABLES", "COST_TERMS", "LinearModel", "QueueTangents", "Restructured", "RowBlock",
            "build", "refigure"]
