@@ -32,10 +32,10 @@ import pandas as pd
 from model.errors import E2EError, ScenarioError
 from model.explain.cost_to_serve import UNALLOCATED
 from model.network import modes_of
-from model.runs import read_run
-from model.scenario import Scenario, parse_yaml, validate_data
+from model.runs import read_run, run_input
+from model.scenario.overrides import resolve
+from model.scenario import Scenario
 from model.scenario.fieldpaths import arc_key
-from model.scenario.loader import decode
 from model.lp.objective import CATEGORIES
 
 TOTAL = "(total)"
@@ -168,7 +168,8 @@ class Comparison:
 def load_run(folder: str | Path) -> Run:
     """A run folder's summary, tables and scenario; CompareError when the folder is not a run."""
     folder = Path(folder)
-    missing = [name for name in ("summary.json", "scenario.yaml") if not (folder / name).is_file()]
+    scenario_file = "point.yaml" if (folder / "point.yaml").is_file() else "scenario.yaml"  # a sweep's point
+    missing = [name for name in ("summary.json", scenario_file) if not (folder / name).is_file()]
     if not folder.is_dir() or missing:
         what = (
             "does not exist"
@@ -181,11 +182,11 @@ def load_run(folder: str | Path) -> Run:
         )
     try:
         summary, tables = read_run(folder)
-        raw = (folder / "scenario.yaml").read_bytes()
-        tree, source = parse_yaml(decode(raw, str(folder / "scenario.yaml")), str(folder / "scenario.yaml"))
-        scenario = validate_data(tree, source)
+        path, overrides, _ = run_input(folder)
+        resolved = resolve(path, overrides)
+        tree, scenario = resolved.data, resolved.scenario
     except ScenarioError as error:
-        raise CompareError(f"{folder} is not a usable run folder: its scenario.yaml is not valid:\n{error}") from None
+        raise CompareError(f"{folder} is not a usable run folder: its {scenario_file} is not valid:\n{error}") from None
     except (OSError, ValueError) as error:
         raise CompareError(f"{folder} is not a usable run folder: {error}") from None
     return Run(folder, summary, tables, tree, scenario)

@@ -39,7 +39,7 @@ from ruamel.yaml import YAML
 from model.errors import Problem, ScenarioError
 from model.optimise import Outcome
 from model.results import TABLES, column_units
-from model.scenario.overrides import Change
+from model.scenario.overrides import Change, overrides_applied
 
 PACKAGES = ("e2e-optimiser", "pyomo", "highspy", "pandas", "numpy", "networkx", "pydantic", "pyarrow", "ruamel.yaml")
 
@@ -209,18 +209,6 @@ def write_run(
     except BaseException:  # an interrupt too: never leave a half-written run
         shutil.rmtree(staging, ignore_errors=True)
         raise
-
-
-def overrides_applied(changes: Sequence[Change]) -> list[dict]:
-    """summary.json's `overrides`: each override (pattern, value, origin) and how many fields it changed."""
-    counts: dict[tuple[str, str, str], int] = {}
-    for change in changes:
-        key = (change.override, str(change.value), change.origin)
-        counts[key] = counts.get(key, 0) + 1
-    return [
-        {"override": pattern, "value": value, "origin": origin, "fields_changed": count}
-        for (pattern, value, origin), count in counts.items()
-    ]
 
 
 def _write_overrides(folder: Path, changes: Sequence[Change], inputs: dict[str, bytes]) -> None:

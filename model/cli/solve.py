@@ -32,16 +32,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from model.optimise import Outcome
+    from model.scenario import Scenario
 
 
 @app.command()
 def validate(file: ScenarioFile, assignments: SetOption = None, removals: RemoveOption = None) -> None:
     """Check a scenario file; print every problem (exit 2) or a one-screen summary of what it holds."""
     resolved = load_resolved(file, assignments or (), removals or ())
-    from model.errors import InfeasibleRow
-    from model.lp import build  # once the input is valid: bad input exits 2 without loading these
-    from model.network import index_sets
-    from model.runs import overrides_applied
+    from model.scenario.overrides import overrides_applied
 
     scenario = resolved.scenario
     for entry in overrides_applied(resolved.changes):
@@ -50,10 +48,6 @@ def validate(file: ScenarioFile, assignments: SetOption = None, removals: Remove
             f"{entry['fields_changed']} field(s)",
             markup=False,
         )
-    try:
-        model = build(index_sets(scenario), integer_staff=scenario.solver.integer_staff)
-    except InfeasibleRow as reason:  # valid, but no plan can meet it: `solve` says so (exit 3)
-        model, infeasible = None, str(reason)
     out.print(
         f"[bold]{file}[/bold] is valid: scenario [bold]{scenario.name}[/bold], "
         f"currency {scenario.currency}, time unit {scenario.scenario.time_unit}, "
@@ -67,8 +61,19 @@ def validate(file: ScenarioFile, assignments: SetOption = None, removals: Remove
         stages.add_row(stage, str(len(nodes)), str(sum(bool(n.work) for n in nodes)), ", ".join(roles)[:60])
     out.print(stages)
     out.print(f"{len(scenario.roles)} roles, {len(scenario.arcs)} arcs, {len(scenario.demands)} demands")
-    if model is None:
-        out.print(f"[yellow]No plan can meet it as written:[/yellow] {infeasible}.")
+    _print_lp_size(scenario)
+
+
+def _print_lp_size(scenario: Scenario) -> None:
+    """The LP the solve will build, counted by building it: after the verdict, which needs none of this."""
+    from model.errors import InfeasibleRow
+    from model.lp import build
+    from model.network import index_sets
+
+    try:
+        model = build(index_sets(scenario), integer_staff=scenario.solver.integer_staff)
+    except InfeasibleRow as reason:  # valid, but no plan can meet it: `solve` says so (exit 3)
+        out.print(f"[yellow]No plan can meet it as written:[/yellow] {reason}.")
         return
     size = Table("family", "variables", title="LP it will build", title_justify="left")
     for name in model.columns:

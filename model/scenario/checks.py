@@ -15,7 +15,7 @@ from typing import Any
 import networkx as nx
 
 from model.errors import Problem
-from model.network import PathFinder
+from model.paths import PathFinder
 from model.scenario.loader import SourceMap, closest
 from model.scenario.schema import HOURS_PER_TIME_UNIT
 

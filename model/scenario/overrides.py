@@ -633,3 +633,15 @@ def scenario_yaml(data: dict, header: Sequence[str] = ()) -> bytes:
     stream.write("".join(f"# {line}\n" for line in header))
     yaml.dump(data, stream)
     return stream.getvalue().encode("utf-8")
+
+
+def overrides_applied(changes: Sequence[Change]) -> list[dict]:
+    """summary.json's `overrides`: each override (pattern, value, origin) and how many fields it changed."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for change in changes:
+        key = (change.override, str(change.value), change.origin)
+        counts[key] = counts.get(key, 0) + 1
+    return [
+        {"override": pattern, "value": value, "origin": origin, "fields_changed": count}
+        for (pattern, value, origin), count in counts.items()
+    ]
