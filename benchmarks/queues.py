@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/queues.py                      # 17 nodes per stage (102 nodes), 1000 demands, 1 period
     .venv/bin/python benchmarks/queues.py --periods 3 --out queues-t3.csv
     .venv/bin/python benchmarks/queues.py --nodes-per-stage 17 --demands 2000 --repeats 5
+    .venv/bin/python benchmarks/queues.py --nodes-per-stage 3 --demands 40 --repeats 1   # a quick check that it runs
 
-The issue's acceptance criterion: a 100-node queued scenario converges in <= 10 tangent iterations
-and in <= 5x the time of the same scenario solved once with fixed waits.
+The targets (issue): queued / fixed-wait solve time <= 1.6x (the ratio of the medians); and, from the
+queues issue, a 100-node queued scenario converges in <= 10 tangent iterations.
 
 The scenario (`model.generate`, seed 1 by default): six stages of `--nodes-per-stage` nodes (17 ->
 102 nodes), `--demands` demands (1000: about 36k variables with fixed waits), `--periods` periods;
@@ -30,15 +31,22 @@ manufacturing 6, delivery 4, service 8; handle times are 0.15 to 6 h per unit):
   the in-house path's processing + wait + lead times) stays as feasible as with fixed waits.
 
 The comparison: the same generated data with no `queue` and every node's `wait_time` back (the
-generator's scenario unchanged). Both are validated once (not timed); then `optimise(scenario,
-sensitivity=False)` is timed end to end (index sets, build, hand-off, HiGHS, tangent iterations,
-independent check, tables), `--repeats` runs each, alternating fixed, queued, fixed, queued, ...
+generator's scenario unchanged). Both are validated once (not timed); then, `--repeats` runs each,
+alternating fixed, queued, fixed, queued, ...:
+- in-process: `optimise(scenario)` timed end to end (index sets, build, hand-off, HiGHS, tangent
+  iterations, independent check, tables, and the sensitivity table, on by default as in `e2eopt solve`;
+  `--no-sensitivity` leaves it out); the target is judged on this ratio;
+- the command line (default; `--no-cli` leaves it out): both scenarios written as YAML once, then
+  `e2eopt solve FILE --out DIR` timed as a user runs it, wall seconds from the process's start to its exit
+  (start-up, reading the YAML and writing the run folder included, which both kinds pay alike, so this
+  ratio is the lower one), with HiGHS's own seconds from the run's summary.json.
 Reported: variables and constraints of each model (HiGHS columns and rows), median seconds, the
-ratio queued / fixed, tangent iterations, converged, the cost per iteration (it must never rise
-from iteration 1 on: checked, relative tolerance 1e-9), the share of lane-periods whose target is
-met in the `queues` table (must be all), and the median timings of each phase. Writes
-benchmarks/out/queues.csv (or `--out`; one row per repeat and kind, then one median row per kind); exits with
-status 1 after writing if a check or the acceptance criterion fails. The targets above were chosen
+ratio of the medians queued / fixed (in-process and CLI), tangent iterations, converged, the cost per
+iteration (it must never rise from iteration 1 on: checked, relative tolerance 1e-9), the share of
+lane-periods whose target is met in the `queues` table (must be all), and the median timings of each
+phase. The CLI's objective must equal optimise's (relative 1e-7). Writes benchmarks/out/queues.csv (or
+`--out`; one row per repeat and kind, then one median row per kind); exits with status 1 after writing
+if a check or the acceptance criterion fails. The targets above were chosen
 once, from the generated wait times, and not tuned to pass. Every loaded lane-period is also
 recomputed by a separate Erlang C (scipy's incomplete gamma, not model.queueing) and checked
 against its targets, and the agents on duty are compared with g(A) if every unit took the plan's
@@ -50,7 +58,10 @@ from __future__ import annotations
 
 import argparse
 import copy
+import itertools
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -61,17 +72,18 @@ from scipy import special
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model.generate import Size, generate  # noqa: E402
-from model.optimise import optimise  # noqa: E402
+from benchmarks.cli_runs import E2EOPT, run_cli, run_folder, summary  # noqa: E402
+from model.generate import Size, generate, write_scenario  # noqa: E402
+from model.optimise import Outcome, optimise  # noqa: E402
 from model.queueing import required_agents  # noqa: E402
 from model.scenario import validate_data  # noqa: E402
 from model.scenario.loader import SourceMap  # noqa: E402
-from model.scenario.schema import HOURS_PER_TIME_UNIT  # noqa: E402
+from model.scenario.schema import HOURS_PER_TIME_UNIT, Scenario  # noqa: E402
 
 OPEN_HOURS = {"market": 220, "rnd": 176, "sales": 220, "manufacturing": 352, "delivery": 264, "service": 220}
 PEAK_FACTOR = {"market": 1.3, "rnd": 1.2, "sales": 1.3, "manufacturing": 1.2, "delivery": 1.2, "service": 1.3}
 MAX_ITERATIONS = 10  # the acceptance criterion
-MAX_RATIO = 5.0
+MAX_RATIO = 1.6  # the issue's target for queued / fixed-wait solve time (the queues issue had 5x)
 COST_TOLERANCE = 1e-9
 
 
@@ -114,9 +126,9 @@ def with_queues(data: dict) -> tuple[dict, dict]:
     }
 
 
-def run(kind: str, scenario: object, repeat: int) -> tuple[dict, object]:
+def run(kind: str, scenario: Scenario, repeat: int, sensitivity: bool = True) -> tuple[dict, Outcome]:
     start = time.perf_counter()
-    outcome = optimise(scenario, sensitivity=False)
+    outcome = optimise(scenario, sensitivity=sensitivity)
     seconds = time.perf_counter() - start
     row = {
         "kind": kind,
@@ -190,9 +202,61 @@ def cost_never_rises(log: pd.DataFrame) -> list[str]:
     costs = log.loc[log.iteration >= 1, "cost"].tolist()
     return [
         f"cost rose at iteration {i + 2}: {b:.6f} after {a:.6f}"
-        for i, (a, b) in enumerate(zip(costs, costs[1:]))
+        for i, (a, b) in enumerate(itertools.pairwise(costs))
         if b > a + COST_TOLERANCE * max(1.0, abs(a))
     ]
+
+
+def run_command(scenario: Path, out: Path) -> dict:
+    """`e2eopt solve FILE --out DIR` in a fresh process: wall seconds (start-up included), peak memory,
+    and from its summary.json HiGHS's seconds (summed over the tangent iterations) and the objective."""
+    run = run_cli([E2EOPT, "solve", str(scenario), "--out", str(out)]).check(allowed=(0, 1, 3, 4, 5))
+    result = summary(run_folder(out))
+    shutil.rmtree(out, ignore_errors=True)
+    timings = result.get("timings_s", {})
+    return {
+        "cli_status": result["status"],
+        "cli_objective": result.get("objective"),
+        "cli_wall_s": run.wall_s,
+        "cli_solve_s": timings.get("solve", float("nan")),
+        "cli_phases_s": sum(timings.values()),
+        "cli_peak_mib": run.peak_mib,
+    }
+
+
+def check_run(kind: str, repeat: int, row: dict, outcome: Outcome, failures: list[str]) -> None:
+    """Print the run's line and add what fails its checks to `failures`."""
+    line = (
+        f"  repeat {repeat} {kind:6s}: {row['status']}, {row['seconds']:.2f} s, cost {row['objective']:,.2f}"
+        if row["objective"] is not None
+        else f"  repeat {repeat} {kind:6s}: {row['status']}"
+    )
+    if kind == "queued":
+        line += f", {row['queue_iterations']} tangent iterations, converged {row['queue_converged']}"
+    if "cli_wall_s" in row:
+        line += f"; e2eopt solve {row['cli_wall_s']:.2f} s wall (HiGHS {row['cli_solve_s']:.2f} s)"
+        objective, cli = row["objective"], row["cli_objective"]
+        if objective is not None and (cli is None or abs(cli - objective) > 1e-7 * max(1.0, abs(objective))):
+            failures.append(f"{kind} repeat {repeat}: e2eopt solve's objective {cli!r} differs from {objective!r}")
+    print(line, flush=True)
+    if row["status"] != "optimal":
+        failures.append(f"{kind} repeat {repeat}: {row['status']}: {outcome.message}")
+        if outcome.diagnosis is not None:
+            print(outcome.diagnosis.to_string(max_colwidth=160))
+        return
+    if kind == "queued":
+        failures += [f"queued repeat {repeat}: {text}" for text in cost_never_rises(outcome.tables["queue_iterations"])]
+        if row["recheck_missed"] or max(row["recheck_level_diff"], row["recheck_wait_diff"]) > 1e-6:
+            failures.append(
+                f"queued repeat {repeat}: the separate Erlang C disagrees with the queues table: "
+                f"{row['recheck_missed']} missed, service level differs by up to "
+                f"{row['recheck_level_diff']:.2e}, average wait by {row['recheck_wait_diff']:.2e}"
+            )
+        if row["lane_periods_met"] < row["lane_periods"]:
+            failures.append(
+                f"queued repeat {repeat}: {row['lane_periods'] - row['lane_periods_met']} lane-periods miss "
+                "their target"
+            )
 
 
 def main() -> None:
@@ -202,8 +266,11 @@ def main() -> None:
     parser.add_argument("--periods", type=int, default=1)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each kind (median reported)")
-    parser.add_argument("--out", default="queues.csv", help="file name under benchmarks/out/")
+    parser.add_argument("--out", default="queues.csv", help="file name under benchmarks/out/ (or a path)")
+    parser.add_argument("--no-sensitivity", action="store_true", help="in-process solves without the sensitivity table")
+    parser.add_argument("--no-cli", action="store_true", help="leave out the `e2eopt solve` wall-time measurement")
     args = parser.parse_args()
+    sensitivity = not args.no_sensitivity
 
     fixed_data = generate(Size(args.nodes_per_stage, args.demands, args.periods, seed=args.seed))
     queued_data, counts = with_queues(fixed_data)
@@ -216,43 +283,29 @@ def main() -> None:
     print(
         f"{name}: {counts['nodes']} nodes, {counts['queued_nodes']} queued ({counts['lanes']} lanes), "
         f"{counts['stock_nodes_not_queued']} stock nodes left unqueued, {counts['demands']} demands, "
-        f"{args.periods} period(s); validated in {time.perf_counter() - start:.2f} s (not timed below)"
+        f"{args.periods} period(s); validated in {time.perf_counter() - start:.2f} s (not timed below); "
+        f"sensitivity table {'on' if sensitivity else 'OFF'} in-process"
     )
 
-    rows, failures, last = [], [], {}
-    for repeat in range(1, args.repeats + 1):
-        for kind in ("fixed", "queued"):
-            row, outcome = run(kind, scenarios[kind], repeat)
-            rows.append(row)
-            last[kind] = outcome
-            line = (
-                f"  repeat {repeat} {kind:6s}: {row['status']}, {row['seconds']:.2f} s, cost {row['objective']:,.2f}"
-                if row["objective"] is not None
-                else f"  repeat {repeat} {kind:6s}: {row['status']}"
-            )
-            if kind == "queued":
-                line += f", {row['queue_iterations']} tangent iterations, converged {row['queue_converged']}"
-            print(line)
-            if row["status"] != "optimal":
-                failures.append(f"{kind} repeat {repeat}: {row['status']}: {outcome.message}")
-                if outcome.diagnosis is not None:
-                    print(outcome.diagnosis.to_string(max_colwidth=160))
-                continue
-            if kind == "queued":
-                failures += [
-                    f"queued repeat {repeat}: {text}" for text in cost_never_rises(outcome.tables["queue_iterations"])
-                ]
-                if row["recheck_missed"] or max(row["recheck_level_diff"], row["recheck_wait_diff"]) > 1e-6:
-                    failures.append(
-                        f"queued repeat {repeat}: the separate Erlang C disagrees with the queues table: "
-                        f"{row['recheck_missed']} missed, service level differs by up to "
-                        f"{row['recheck_level_diff']:.2e}, average wait by {row['recheck_wait_diff']:.2e}"
-                    )
-                if row["lane_periods_met"] < row["lane_periods"]:
-                    failures.append(
-                        f"queued repeat {repeat}: {row['lane_periods'] - row['lane_periods_met']} "
-                        f"lane-periods miss their target"
-                    )
+    folder = Path(tempfile.mkdtemp(prefix="queues-"))
+    files = {"fixed": folder / "fixed.yaml", "queued": folder / "queued.yaml"}
+    if not args.no_cli:  # the same data as YAML, for the command line (not timed)
+        write_scenario(fixed_data, files["fixed"])
+        write_scenario(queued_data, files["queued"])
+    rows: list[dict] = []
+    failures: list[str] = []
+    last: dict[str, Outcome] = {}
+    try:
+        for repeat in range(1, args.repeats + 1):
+            for kind in ("fixed", "queued"):
+                row, outcome = run(kind, scenarios[kind], repeat, sensitivity)
+                if not args.no_cli:
+                    row.update(run_command(files[kind], folder / f"runs-{kind}-{repeat}"))
+                rows.append(row)
+                last[kind] = outcome
+                check_run(kind, repeat, row, outcome, failures)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
     frame = pd.DataFrame(rows)
     frame.insert(0, "scenario", name)
@@ -260,12 +313,12 @@ def main() -> None:
         frame[column] = value
     medians = frame.groupby("kind", sort=False).median(numeric_only=True).reset_index()
     medians["repeat"] = "median"
-    out = ROOT / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
+    out = Path(args.out) if "/" in args.out else ROOT / "benchmarks" / "out" / args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
     medians.insert(0, "scenario", name)
-    pd.concat([frame, medians], ignore_index=True).to_csv(out / args.out, index=False)
+    pd.concat([frame, medians], ignore_index=True).to_csv(out, index=False)
     summarise(frame, last, counts, failures)
-    print(f"\nwritten: {out / args.out}")
+    print(f"\nwritten: {out}")
     if failures:
         raise SystemExit("FAILED:\n  " + "\n  ".join(failures))
 
@@ -280,7 +333,16 @@ def summarise(frame: pd.DataFrame, last: dict, counts: dict, failures: list[str]
         print(
             f"  {kind:8s} {int(m.variables):>10,d} {int(m.constraints):>12,d} {m.seconds:>9.2f} {m.objective:>16,.2f}"
         )
-    print(f"  ratio queued / fixed: {ratio:.2f}x (criterion <= {MAX_RATIO:g}x)")
+    print(f"  ratio of the medians queued / fixed, in-process: {ratio:.2f}x (target <= {MAX_RATIO:g}x)")
+    if "cli_wall_s" in median:
+        print(
+            f"  e2eopt solve, wall (start-up included): fixed {fixed.cli_wall_s:.2f} s, "
+            f"queued {queued.cli_wall_s:.2f} s,"
+            f" ratio of the medians {queued.cli_wall_s / fixed.cli_wall_s:.2f}x; HiGHS in it: fixed "
+            f"{fixed.cli_solve_s:.2f} s, queued {queued.cli_solve_s:.2f} s (all iterations), "
+            f"{queued.cli_solve_s / fixed.cli_solve_s:.2f}x; peak {fixed.cli_peak_mib:,.0f} and "
+            f"{queued.cli_peak_mib:,.0f} MiB"
+        )
     print(f"  queues cost {queued.objective / fixed.objective - 1:+.2%} against fixed waits")
     outcome = last.get("queued")
     if outcome is not None and outcome.tables:
@@ -290,7 +352,10 @@ def summarise(frame: pd.DataFrame, last: dict, counts: dict, failures: list[str]
             f"  tangent iterations: {iterations} (criterion <= {MAX_ITERATIONS}), converged: {converged}; "
             f"LP solves: {len(log)} (iteration 0: queues relaxed to agents >= load)"
         )
-        print(f"  cost per iteration 0..{len(log) - 1}: " + ", ".join(f"{c:,.2f}" for c in log.cost))
+        print(
+            "  cost per iteration (-1: the plan's LP solved again for HiGHS's ranging): "
+            + ", ".join(f"{i}: {c:,.2f}" for i, c in zip(log.iteration, log.cost, strict=True))
+        )
         print("\n  queue iterations (last queued run)")
         print("    " + log.to_string(index=False, float_format=lambda x: f"{x:,.6g}").replace("\n", "\n    "))
         table = outcome.tables["queues"]
@@ -323,7 +388,7 @@ def summarise(frame: pd.DataFrame, last: dict, counts: dict, failures: list[str]
         if iterations > MAX_ITERATIONS or not converged:
             failures.append(f"{iterations} tangent iterations (converged {converged}); criterion <= {MAX_ITERATIONS}")
     if ratio > MAX_RATIO:
-        failures.append(f"queued / fixed time {ratio:.2f}x; criterion <= {MAX_RATIO:g}x")
+        failures.append(f"queued / fixed time {ratio:.2f}x; target <= {MAX_RATIO:g}x")
     phases = [c for c in frame.columns if c.startswith("t_")]
     print("\n  median seconds per phase (queued: solve phases summed over the iterations)")
     print(f"    {'phase':20s} {'fixed':>8s} {'queued':>8s}")

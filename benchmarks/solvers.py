@@ -3,15 +3,18 @@
     .venv/bin/python benchmarks/solvers.py                                  # the ladder below
     .venv/bin/python benchmarks/solvers.py --sizes 6:300:1 10:900:1 --repeats 3 --time-limit 600
     .venv/bin/python benchmarks/solvers.py --sizes 70:30000:1 --repeats 1   # adds to solvers.csv
+    .venv/bin/python benchmarks/solvers.py --sizes 4:60:1 --repeats 1 --out /tmp/solvers.csv   # a quick check
 
 Sizes are generated scenarios (`model.generate`, seed 1, as benchmarks/scale.py), NODES_PER_STAGE:DEMANDS:PERIODS:
 6:300:1 (~11k columns), 10:900:1 (~28k), 22:3000:1 (~100k), 40:9000:1 (~300k), 8:300:3 (~35k),
 15:1000:3 (~115k), 30:3000:3 (~333k); 70:30000:1 (~1.0M) on request. Each size's LP is assembled once
-(benchmarks/floor.py's `assemble`, the matrix `e2eopt solve` hands over) and each run gets a fresh
+(benchmarks/floor.py's `assemble`: `model.lp.build`, the LP `e2eopt solve` hands over, as a HighsLp by
+`model.solve.highs_lp`) and each run gets a fresh
 `highspy.Highs` (output off, `time_limit`, HiGHS's default threads: option `threads` = 0, automatic),
 the same HighsLp via `passModel`, and one timed `Highs.run()`. Configurations (CONFIGS):
 
-- `dual`: solver=simplex, simplex_strategy=1 (dual simplex), presolve on (model/solve.py below 50k columns);
+- `dual`: solver=simplex, simplex_strategy=1 (dual simplex), presolve on (`model.solve.default_algorithm`'s
+  choice for one period, for warm starts and below 25,000 columns);
 - `ipm_xover`: solver=ipm, run_crossover=on (model/solve.py's default from 50,000 columns when this was
   written; since then from 25,000 columns with more than one period: `model.solve.default_algorithm`);
 - `ipm`: solver=ipm, run_crossover=off (no basis afterwards: no ranging); `ipm_nopre` the same with
@@ -50,7 +53,9 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from importlib import metadata
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import highspy
@@ -60,8 +65,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: the project's `model` package
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.floor import assemble
-from model.lp.form import highs_lp
+from benchmarks.floor import assemble  # noqa: E402
+from model.solve import highs_lp  # noqa: E402
+
+Log = Callable[[str], None]
 
 BRIEF_IPM_FROM_COLUMNS = 50_000
 """The default this benchmark was written to judge (model/solve.py before these measurements): dual simplex
@@ -163,10 +170,10 @@ def run_once(lp: highspy.HighsLp, config: dict[str, object], time_limit: float) 
     }
 
 
-def _child(conn, lp: highspy.HighsLp, config: dict[str, object], time_limit: float) -> None:
+def _child(conn: Connection, lp: highspy.HighsLp, config: dict[str, object], time_limit: float) -> None:
     try:
         conn.send(run_once(lp, config, time_limit))
-    except BaseException as error:  # noqa: BLE001  reported to the parent, which records it
+    except BaseException as error:  # reported to the parent, which records it
         conn.send({"error": repr(error)})
     conn.close()
 
@@ -199,8 +206,8 @@ def measure_size(
     time_limit: float,
     small_below: int,
     skipped: set[str],
-    log,
-    persist=None,
+    log: Log,
+    persist: Callable[[list[dict]], None] | None = None,
     known_reference: float = float("nan"),
 ) -> tuple[list[dict], dict]:
     lp, shape = build_lp(size)
@@ -347,12 +354,12 @@ def merge(path: Path, new: pd.DataFrame) -> pd.DataFrame:
     if new.empty:
         return new
     columns = new.groupby("size")["columns"].max()
-    order = {s: i for i, s in enumerate(LADDER + ["70:30000:1", "55:10000:3"])}
+    order = {s: i for i, s in enumerate([*LADDER, "70:30000:1", "55:10000:3"])}
     new = new.assign(_c=new["size"].map(columns), _o=new["size"].map(order))
     return new.sort_values(["_c", "_o"], kind="stable").drop(columns=["_c", "_o"])
 
 
-def print_tables(table: pd.DataFrame, log) -> None:
+def print_tables(table: pd.DataFrame, log: Log) -> None:
     ran = table[table["runs"] > 0]
     wide = ran.pivot_table(index=["size", "columns"], columns="config", values="median_s", sort=False)
     wide = wide.sort_index(level="columns")

@@ -3,13 +3,15 @@
     .venv/bin/python benchmarks/table_io.py                      # a generated ~100k-variable scenario
     .venv/bin/python benchmarks/table_io.py --size 22:3000:1 --repeats 5
     .venv/bin/python benchmarks/table_io.py --scenario data/appliance-co.yaml
+    .venv/bin/python benchmarks/table_io.py --size 4:60:1 --repeats 1 --rows 2000 --out /tmp/table_io.csv   # quick
 
 The scenario (by default `e2eopt generate --nodes-per-stage 22 --demands 3000 --periods 1 --seed 1`)
 is solved once; then all its result tables are written to CSV by each writer in turn, alternating,
 `--repeats` times. Prints per table the median seconds of each writer, then the median over the
 repeats of the time to write all tables, and their ratio. Then the same for one synthetic table of
 `--rows` rows (default 100,000) of mixed float, string and bool columns. Every file is checked to be
-byte-identical to pandas' before anything is timed.
+byte-identical to pandas' before anything is timed. Writes benchmarks/out/table_io.csv (or `--out`): per
+table and in total, rows, columns, the median seconds of each writer and their ratio.
 """
 
 from __future__ import annotations
@@ -28,10 +30,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model.generate import Size, generate, write_scenario
-from model.optimise import optimise
-from model.scenario import load_scenario
-from model.table_io import write_csv
+from model.generate import Size, generate, write_scenario  # noqa: E402
+from model.optimise import optimise  # noqa: E402
+from model.scenario import load_scenario  # noqa: E402
+from model.table_io import write_csv  # noqa: E402
 
 Writer = Callable[[pd.DataFrame, Path], None]
 
@@ -105,17 +107,37 @@ def measure(tables: dict[str, pd.DataFrame], repeats: int) -> dict[str, list[dic
     return runs
 
 
-def report(tables: dict[str, pd.DataFrame], runs: dict[str, list[dict[str, float]]]) -> None:
+def report(tables: dict[str, pd.DataFrame], runs: dict[str, list[dict[str, float]]], source: str) -> list[dict]:
+    """Print per table and in total the median seconds of each writer; the same as rows for the CSV."""
+    rows = []
     print(f"{'table':<24}{'rows':>9}{'cols':>6}{'pandas s':>11}{'write_csv s':>13}{'ratio':>8}")
     for table, frame in tables.items():
         old = statistics.median(run[table] for run in runs["pandas"])
         new = statistics.median(run[table] for run in runs["write_csv"])
         print(f"{table:<24}{len(frame):>9,}{frame.shape[1]:>6}{old:>11.4f}{new:>13.4f}{old / new:>8.1f}")
+        rows.append(_row(source, table, len(frame), frame.shape[1], old, new, len(runs["pandas"])))
     old = statistics.median(sum(run.values()) for run in runs["pandas"])
     new = statistics.median(sum(run.values()) for run in runs["write_csv"])
+    columns = sum(frame.shape[1] for frame in tables.values())
+    rows.append(_row(source, "all tables", sum(map(len, tables.values())), columns, old, new, len(runs["pandas"])))
     print(
-        f"{len(tables)} table(s), median of {len(runs['pandas'])}: pandas to_csv {old:.3f} s, write_csv {new:.3f} s, ratio {old / new:.1f}x"
+        f"{len(tables)} table(s), median of {len(runs['pandas'])}: pandas to_csv {old:.3f} s, "
+        f"write_csv {new:.3f} s, ratio {old / new:.1f}x"
     )
+    return rows
+
+
+def _row(source: str, table: str, rows: int, columns: int, old: float, new: float, repeats: int) -> dict:
+    return {
+        "source": source,
+        "table": table,
+        "rows": rows,
+        "columns": columns,
+        "pandas_s": old,
+        "write_csv_s": new,
+        "ratio": old / new,
+        "repeats": repeats,
+    }
 
 
 def main() -> None:
@@ -125,12 +147,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the synthetic mixed table")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "table_io.csv", help="CSV to write")
     args = parser.parse_args()
     tables = result_tables(args.scenario, args.size, args.seed)
-    report(tables, measure(tables, args.repeats))
+    source = str(args.scenario) if args.scenario else f"generated {args.size}"
+    rows = report(tables, measure(tables, args.repeats), source)
     print(f"\nsynthetic mixed table, {args.rows:,} rows:")
     mixed = {"mixed": mixed_table(args.rows, args.seed)}
-    report(mixed, measure(mixed, args.repeats))
+    rows += report(mixed, measure(mixed, args.repeats), f"synthetic {args.rows} rows")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(args.out, index=False)
+    print(f"\nwritten: {args.out}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,12 @@ import pandas as pd
 
 from model.errors import E2EError, ScenarioError
 from model.explain.cost_to_serve import UNALLOCATED
+from model.lp.objective import CATEGORIES
 from model.network import modes_of
 from model.runs import read_run, run_input
-from model.scenario.overrides import resolve
 from model.scenario import Scenario
 from model.scenario.fieldpaths import arc_key
-from model.lp.objective import CATEGORIES
+from model.scenario.overrides import resolve
 
 TOTAL = "(total)"
 """Stage label of the bridge's last row: the sum of the stage rows."""
@@ -243,6 +244,9 @@ def _status_notes(a: Run, b: Run) -> list[str]:
 # ---- inputs -----------------------------------------------------------------------------------------
 
 
+_Row = tuple[str, str, Any, Any]  # path, change, old, new
+
+
 def diff_inputs(old: Any, new: Any) -> pd.DataFrame:
     """Every field that differs between two parsed scenario files: path, change, old, new, delta.
 
@@ -250,7 +254,7 @@ def diff_inputs(old: Any, new: Any) -> pd.DataFrame:
     FROM->TO; any other list is one value. A field present on one side only is one row (`added` or
     `removed`) holding the whole sub-tree, so a new demand is one line, not ten.
     """
-    rows: list[tuple[str, str, Any, Any]] = []
+    rows: list[_Row] = []
     _diff(old, new, "", rows)
     frame = pd.DataFrame(rows, columns=["path", "change", "old", "new"], dtype=object)  # 2 stays 2, not 2.0
     frame["delta"] = [_delta(o, n) for o, n in zip(frame.old, frame.new)]
@@ -259,7 +263,7 @@ def diff_inputs(old: Any, new: Any) -> pd.DataFrame:
     return frame[COLUMNS["inputs"]]
 
 
-def _diff(old: Any, new: Any, path: str, rows: list) -> None:
+def _diff(old: Any, new: Any, path: str, rows: list[_Row]) -> None:
     if isinstance(old, dict) and isinstance(new, dict):
         _diff_mappings(old, new, path, rows, lambda key: f"{path}.{key}" if path else str(key))
     elif _is_table(old) and _is_table(new):
@@ -268,7 +272,7 @@ def _diff(old: Any, new: Any, path: str, rows: list) -> None:
         rows.append((path, "changed", old, new))
 
 
-def _diff_mappings(old: dict, new: dict, path: str, rows: list, child) -> None:
+def _diff_mappings(old: dict, new: dict, path: str, rows: list[_Row], child: Callable[[Any], str]) -> None:
     for key in [*old, *(k for k in new if k not in old)]:
         if key not in new:
             rows.append((child(key), "removed", old[key], None))

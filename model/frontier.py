@@ -33,12 +33,13 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, TypeGuard, get_args
 
 import numpy as np
 import pandas as pd
 
 from model.lp import LinearModel
+from model.network import IndexSets
 from model.resolver import Resolver, Solved
 from model.runs import (
     json_default,
@@ -51,7 +52,6 @@ from model.runs import (
 )
 from model.scenario.loader import closest
 from model.scenario.schema import Scenario
-from model.network import IndexSets
 from model.solve import Solution, SolveOptions, Solver
 
 Target = Literal["min_quality", "max_response_time"]
@@ -148,7 +148,7 @@ def frontier_units(field: str, currency: str, time_unit: str) -> dict[str, str]:
 # --- the --vary grammar ----------------------------------------------------------------------------
 
 
-def parse_vary(spec: str) -> tuple[str, list[float]]:
+def parse_vary(spec: str) -> tuple[Target, list[float]]:
     """`field=start:stop:step` (stop included when the steps reach it) or `field=v1,v2,...`.
 
     Decimal arithmetic, so `min_quality=0.90:0.99:0.01` is exactly 0.90, 0.91, ..., 0.99 (ten points),
@@ -159,12 +159,16 @@ def parse_vary(spec: str) -> tuple[str, list[float]]:
         raise ValueError(
             f"--vary {spec!r}: expected FIELD=START:STOP:STEP or FIELD=V1,V2,... (e.g. min_quality=0.90:0.99:0.01)"
         )
-    if field not in FIELDS:
+    if not _is_target(field):
         raise ValueError(f"--vary {spec!r}: cannot vary {field!r}. {closest(field, FIELDS)}")
     numbers = _range(spec, values) if ":" in values else [_decimal(spec, v) for v in values.split(",")]
     if len(numbers) > MAX_POINTS:
         raise ValueError(f"--vary {spec!r}: {len(numbers):,} points; at most {MAX_POINTS:,}")
     return field, [float(n) for n in numbers]
+
+
+def _is_target(field: str) -> TypeGuard[Target]:
+    return field in FIELDS
 
 
 def _decimal(spec: str, text: str) -> Decimal:
@@ -312,8 +316,9 @@ def basis_range(
     return _clip(low, value, DOMAIN[field][0]), _clip(high, value, DOMAIN[field][1], upper=True)
 
 
-def _cap_at_rows_left_out(sets: IndexSets, field: str, demands: Sequence[str], low: float,
-                          high: float) -> tuple[float, float]:
+def _cap_at_rows_left_out(
+    sets: IndexSets, field: str, demands: Sequence[str], low: float, high: float
+) -> tuple[float, float]:
     """The range cut where a varied demand's target row, left out at this point, could start to bind:
     quality above 1 - its worst path's defects, response time below its slowest path."""
     table = sets.demands
@@ -349,7 +354,7 @@ def _solve_series(
 
 
 def _point(solved: Solved, field: str, demands: Sequence[str], value: float) -> dict[str, object]:
-    outcome, model, solution = solved.outcome, solved.model, solved.solution
+    outcome, model, solution, solver = solved.outcome, solved.model, solved.solution, solved.solver
     row: dict[str, object] = {
         "target": value,
         "status": outcome.status,
@@ -362,17 +367,25 @@ def _point(solved: Solved, field: str, demands: Sequence[str], value: float) -> 
     }
     queued = model is not None and len(model.sets.queues) > 0
     row["queues"] = queued
-    if outcome.status == "optimal" and outcome.tables and model is not None and solution is not None:
-        low, high = (
-            (math.nan, math.nan) if queued else basis_range(solved.solver, model, solution, field, demands, value)
-        )
+    objective = outcome.objective
+    # An optimal outcome with tables has its cost, LP, solution and solver (only a build found
+    # infeasible has none of them).
+    if (
+        outcome.status == "optimal"
+        and outcome.tables
+        and objective is not None
+        and model is not None
+        and solution is not None
+        and solver is not None
+    ):
+        low, high = (math.nan, math.nan) if queued else basis_range(solver, model, solution, field, demands, value)
         kpis = outcome.tables["demand_kpis"]
         marginal = marginal_cost(model, solution, kpis, field, demands)
         kpis = kpis[kpis.demand.isin(list(demands))]
-        if abs(marginal) <= ROUND_OFF * max(1.0, abs(outcome.objective)):
+        if abs(marginal) <= ROUND_OFF * max(1.0, abs(objective)):
             marginal = 0.0  # round-off in the duals
         row.update(
-            total_cost=float(outcome.objective),
+            total_cost=float(objective),
             marginal_cost=marginal,
             basis_from=low,
             basis_to=high,

@@ -10,9 +10,11 @@ that every demand can use, so every generated scenario is feasible.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from ruamel.yaml import YAML
@@ -67,7 +69,8 @@ def generate(size: Size) -> dict:
     n, periods = size.nodes_per_stage, size.periods
     regions = max(1, math.ceil(n / 3))
     roles = {name: _role(rng, cost, hours) for stage in STAGES for name, (cost, hours) in ROLES[stage].items()}
-    nodes, in_house = {}, {}
+    nodes: dict[str, dict] = {}
+    in_house: dict[tuple[str, int], str] = {}
     for stage in STAGES:
         for j in range(n):
             vendor = j >= regions and rng.random() < 0.3
@@ -99,7 +102,7 @@ def generate(size: Size) -> dict:
 
 
 def _role(rng: np.random.Generator, cost: float, hours: float) -> dict:
-    role = {
+    role: dict[str, Any] = {
         "cost_per_fte": round(cost * rng.uniform(0.9, 1.1)),
         "hours_per_fte": hours,
         "hire_cost": round(cost * 0.6),
@@ -188,7 +191,8 @@ def _demand(
 ) -> dict:
     route = ROUTES[kind]
     path = [in_house[(stage, region)] for stage in route]
-    time = sum(_best_mode(nodes[p])[0] for p in path) + sum(arcs[(a, b)]["lead_time"] for a, b in zip(path, path[1:]))
+    lead_times = sum(arcs[(a, b)]["lead_time"] for a, b in itertools.pairwise(path))
+    time = sum(_best_mode(nodes[p])[0] for p in path) + lead_times
     defects = sum(_best_mode(nodes[p])[1] for p in path)
     last = route[-1]
     sinks = [_node_name(last, k) for k in range(n) if k % regions == region]

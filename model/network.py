@@ -8,7 +8,7 @@ can flow.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,11 +16,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from model.paths import PathFinder, build_graph
+from model.paths import PathFinder
 from model.scenario.schema import HOURS_PER_TIME_UNIT
 
 if TYPE_CHECKING:
-    from model.scenario.schema import Scenario
+    from model.scenario.schema import Node, Scenario
 
 
 @dataclass(frozen=True)
@@ -78,9 +78,11 @@ class IndexSets:
     @property
     def lookups(self) -> dict:
         """Answers that depend on the structure alone, shared by the index sets of one skeleton."""
-        if self.skeleton is None:
-            object.__setattr__(self, "skeleton", Skeleton((), None, {}, {}, {}))
-        return self.skeleton.lookups
+        skeleton = self.skeleton
+        if skeleton is None:
+            skeleton = Skeleton((), None, {}, {}, {})
+            object.__setattr__(self, "skeleton", skeleton)
+        return skeleton.lookups
 
     def position(self, table: str, keys: Sequence[str], of: str, of_keys: Sequence[str] | None = None) -> np.ndarray:
         """For each row of the table named `of`, the position of the row of `table` with the same
@@ -144,13 +146,24 @@ def scenario_shape(scenario: Scenario) -> tuple:
     """What decides the index tables' rows: the periods; each node's stage, roles, stock and lanes; the
     arcs; each demand's origin, sinks, stages, and whether it may carry backlog or leave units unmet."""
     nodes = tuple(
-        (n, node.stage, tuple(node.work), None if node.stock is None else tuple(node.stock.demands or ("*",)),
-         None if node.queue is None else tuple(lane for lane, _ in node.queue.lane_targets()))
+        (
+            n,
+            node.stage,
+            tuple(node.work),
+            None if node.stock is None else tuple(node.stock.demands or ("*",)),
+            None if node.queue is None else tuple(lane for lane, _ in node.queue.lane_targets()),
+        )
         for n, node in scenario.nodes.items()
     )
     demands = tuple(
-        (name, d.origin, tuple(d.sinks), None if d.stages is None else tuple(d.stages), d.backlog_cost is not None,
-         d.unmet_penalty is not None)
+        (
+            name,
+            d.origin,
+            tuple(d.sinks),
+            None if d.stages is None else tuple(d.stages),
+            d.backlog_cost is not None,
+            d.unmet_penalty is not None,
+        )
         for name, d in scenario.demands.items()
     )
     return tuple(scenario.periods), nodes, tuple(a.key for a in scenario.arcs), demands
@@ -176,13 +189,23 @@ def _skeleton(scenario: Scenario, shape: tuple, known: Skeleton | None) -> Skele
     subgraphs = {name: finder.nodes_and_arcs(d.origin, d.sinks, d.stages) for name, d in scenario.demands.items()}
     by_demand, distinct = _shared(subgraphs)
     demand_nodes = _demand_nodes(scenario, by_demand, distinct)
-    demand_arcs = _per_demand(by_demand, [(k, f"{u}->{v}", u, v) for k, (_, used) in enumerate(distinct)
-                                          for u, v in used], ["arc", "source", "target"])
+    demand_arcs = _per_demand(
+        by_demand,
+        [(k, f"{u}->{v}", u, v) for k, (_, used) in enumerate(distinct) for u, v in used],
+        ["arc", "source", "target"],
+    )
     modes = _mode_keys(scenario)
     demand_modes = _join(demand_nodes[["demand", "node", "stage", "storable"]], "node", modes)
     stocks = demand_nodes.loc[demand_nodes.storable.to_numpy(), ["demand", "node"]].reset_index(drop=True)
-    lanes = _frame([(n, lane) for n, node in scenario.nodes.items() if node.queue is not None
-                    for lane, _ in node.queue.lane_targets()], {"node": TEXT, "lane": TEXT})
+    lanes = _frame(
+        [
+            (n, lane)
+            for n, node in scenario.nodes.items()
+            if node.queue is not None
+            for lane, _ in node.queue.lane_targets()
+        ],
+        {"node": TEXT, "lane": TEXT},
+    )
     tables = {
         "demand_arcs": demand_arcs,
         "demand_nodes": demand_nodes,
@@ -195,7 +218,8 @@ def _skeleton(scenario: Scenario, shape: tuple, known: Skeleton | None) -> Skele
     at = {
         "demand_arcs": pd.Index([a.key for a in scenario.arcs]).get_indexer(demand_arcs.arc),
         "demand_modes": pd.MultiIndex.from_frame(modes[["node", "mode"]]).get_indexer(
-            pd.MultiIndex.from_frame(demand_modes[["node", "mode"]])),
+            pd.MultiIndex.from_frame(demand_modes[["node", "mode"]])
+        ),
         "demand_nodes": node_index.get_indexer(demand_nodes.node),
         "stocks": node_index.get_indexer(stocks.node),
     }
@@ -229,8 +253,21 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
         periods=periods,
         period_length=scenario.scenario.period_length,
         demand_arcs=demand_arcs[["demand", "arc", "source", "target", "lead_time", "cost"]],
-        demand_modes=demand_modes[["demand", "node", "stage", "mode", "role", "hours_per_unit", "quality",
-                                   "processing_time", "wait_time", "unit_cost", "storable"]],
+        demand_modes=demand_modes[
+            [
+                "demand",
+                "node",
+                "stage",
+                "mode",
+                "role",
+                "hours_per_unit",
+                "quality",
+                "processing_time",
+                "wait_time",
+                "unit_cost",
+                "storable",
+            ]
+        ],
         demand_nodes=demand_nodes,
         sinks=keys["sinks"],
         stocks=_stocks(scenario, keys["stocks"]),
@@ -255,8 +292,9 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
 
 def _figures(keys: pd.DataFrame, figures: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
     """Key columns with the figure columns of the rows `at` of a small table beside them."""
-    return pd.DataFrame({**{c: keys[c] for c in keys.columns},
-                         **{c: figures[c].to_numpy()[at] for c in figures.columns}})
+    return pd.DataFrame(
+        {**{c: keys[c] for c in keys.columns}, **{c: figures[c].to_numpy()[at] for c in figures.columns}}
+    )
 
 
 def _path_finder(scenario: Scenario, stage_of: dict[str, str], known: Skeleton | None) -> PathFinder:
@@ -267,6 +305,16 @@ def _path_finder(scenario: Scenario, stage_of: dict[str, str], known: Skeleton |
     if found is not None and found.network == network:
         return found
     return PathFinder(build_graph(scenario), stage_of.get, network)
+
+
+def build_graph(scenario: Scenario) -> nx.DiGraph:
+    """The scenario's network: its nodes (with their stage) and arcs (with their key)."""
+    graph = nx.DiGraph()
+    for name, node in scenario.nodes.items():
+        graph.add_node(name, stage=node.stage)
+    for arc in scenario.arcs:
+        graph.add_edge(arc.source, arc.target, key=arc.key)
+    return graph
 
 
 def _queues(scenario: Scenario) -> pd.DataFrame:
@@ -320,7 +368,8 @@ def _targets_that_can_bind(
     demand's (acyclic) subgraph. So sum (1 - q) y <= Dq served and sum l x + sum (p + w) y <= Dt served,
     where Dq and Dt are the subgraph's longest paths in (1 - the node's worst quality) and in lead
     time plus the node's slowest processing and wait. A target with Dq < 1 - Q (Dt < T) cannot
-    bind (at equality the worst path meets it exactly and its row may carry a price: it stays). Kept whenever that argument does not hold: a demand that may stock (output made ahead), a
+    bind (at equality the worst path meets it exactly and its row may carry a price: it stays).
+    Kept whenever that argument does not hold: a demand that may stock (output made ahead), a
     cycle, backlog (its L b term, response time only) or a queued node (lane waits, response time only).
 
     Returns the two flags per demand, and Dq and Dt (NaN where not computed: the rows are kept).
@@ -342,10 +391,11 @@ def _targets_that_can_bind(
         worst_path[i] = worst_quality
         if demand.backlog_cost is None and not has_queue:
             slowest_path[i] = slowest
-        if quality_row[i] and worst_quality <= 1.0 - demand.min_quality - 1e-9:
+        if quality_row[i] and demand.min_quality is not None and worst_quality <= 1.0 - demand.min_quality - 1e-9:
             quality_row[i] = False
         if (
             response_row[i]
+            and demand.max_response_time is not None
             and demand.backlog_cost is None
             and not has_queue
             and slowest <= demand.max_response_time - 1e-9 * (1.0 + demand.max_response_time)
@@ -372,7 +422,8 @@ def _longest_paths(weights: PathWeights, nodes: list[str], arcs: list[tuple[str,
     if not nx.is_directed_acyclic_graph(graph):
         return np.inf, np.inf
     worst, slowest, lead = weights
-    quality, time = {}, {}
+    quality: dict[str, float] = {}
+    time: dict[str, float] = {}
     for n in nx.topological_sort(graph):
         before = list(graph.predecessors(n))
         quality[n] = worst[n] + max((quality[p] for p in before), default=0.0)
@@ -446,7 +497,7 @@ def _demand_nodes(
     return frame
 
 
-def stocks_for(node: object, demand: str) -> bool:
+def stocks_for(node: Node, demand: str) -> bool:
     """Whether `demand` may be made ahead and held at `node`."""
     stock = node.stock
     return stock is not None and (stock.demands is None or demand in stock.demands)
@@ -492,23 +543,37 @@ def _stocks(scenario: Scenario, stored: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for d, n in zip(stored.demand.to_numpy(), stored.node.to_numpy()):
         stock = scenario.nodes[n].stock
-        rows.append((d, n, stock.holding_cost, stock_amount(stock.initial, d, users[n]),
-                     stock_amount(stock.final_min, d, users[n])))
+        assert stock is not None  # `stored` holds storable (demand, node) pairs: the node has stock
+        rows.append(
+            (
+                d,
+                n,
+                stock.holding_cost,
+                stock_amount(stock.initial, d, users[n]),
+                stock_amount(stock.final_min, d, users[n]),
+            )
+        )
     return _frame(rows, {"demand": TEXT, "node": TEXT, "holding_cost": NUMBER, "initial": NUMBER, "final_min": NUMBER})
 
 
 def _mode_keys(scenario: Scenario) -> pd.DataFrame:
     """node, mode, role: every node's modes (model.md: one per role of its work, or the node itself)."""
-    return _frame([(n, m["mode"], m["role"]) for n in scenario.nodes for m in modes_of(scenario, n)],
-                  {"node": TEXT, "mode": TEXT, "role": TEXT})
+    return _frame(
+        [(n, m["mode"], m["role"]) for n in scenario.nodes for m in modes_of(scenario, n)],
+        {"node": TEXT, "mode": TEXT, "role": TEXT},
+    )
 
 
 def _mode_figures(scenario: Scenario) -> pd.DataFrame:
     """hours_per_unit, quality, processing_time, wait_time, unit_cost of every mode, in `_mode_keys`' order."""
-    rows = [(m["hours_per_unit"], m["quality"], m["processing_time"], node.wait_time, m["unit_cost"])
-            for n, node in scenario.nodes.items() for m in modes_of(scenario, n)]
-    return _frame(rows, dict.fromkeys(("hours_per_unit", "quality", "processing_time", "wait_time", "unit_cost"),
-                                      NUMBER))
+    rows = [
+        (m["hours_per_unit"], m["quality"], m["processing_time"], node.wait_time, m["unit_cost"])
+        for n, node in scenario.nodes.items()
+        for m in modes_of(scenario, n)
+    ]
+    return _frame(
+        rows, dict.fromkeys(("hours_per_unit", "quality", "processing_time", "wait_time", "unit_cost"), NUMBER)
+    )
 
 
 def _staff(scenario: Scenario) -> pd.DataFrame:

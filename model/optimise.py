@@ -43,13 +43,15 @@ def optimise(
     return Resolver(scenario, options, integer_staff, sensitivity, source=source, extend=extend).base_outcome
 
 
-def write_lp(scenario: Scenario, path: str | Path, extend: Extension | None = None,
-             integer_staff: bool | None = None) -> Path:
+def write_lp(
+    scenario: Scenario, path: str | Path, extend: Extension | None = None, integer_staff: bool | None = None
+) -> Path:
     """Write the scenario's LP (with `extend` applied) to `path` with Pyomo's own writer and readable
     names: LP format for `.lp`, MPS for `.mps` (ValueError otherwise), for any other solver to take.
     A scenario with queues is written with every queue relaxed to agents >= load (the LP of the
     iterations' start)."""
-    from model.lp.pyomo_model import build_pyomo, extend_pyomo, write_lp as write
+    from model.lp.pyomo_model import build_pyomo, extend_pyomo
+    from model.lp.pyomo_model import write_lp as write
     from model.network import index_sets
 
     _, integer = optimise_options(scenario, integer_staff=integer_staff)

@@ -5,7 +5,7 @@ result tables and the sensitivity table of a solution. Every entry point ends he
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
@@ -20,7 +20,7 @@ from model.results import build_tables, unallocated_cost
 from model.scenario.loader import SourceMap
 from model.scenario.schema import Scenario
 from model.solution import evaluate
-from model.solve import Solution, SolveOptions, Status
+from model.solve import Deadline, Solution, SolveOptions, Status  # Deadline: kept importable from here
 
 
 @dataclass
@@ -51,27 +51,9 @@ class Outcome:
 
     def __repr__(self) -> str:
         cost = "" if self.objective is None else f", objective={self.objective:,.2f} {self.currency}"
-        return (f"Outcome(scenario={self.scenario.name!r}, status={self.status!r}{cost}, "
-                f"tables=[{', '.join(self.tables)}])")
-
-
-class Deadline:
-    """`time_limit` seconds for a whole run, from its start: the solves get what is left of it, and a
-    step that finds it spent is skipped and said to be."""
-
-    def __init__(self, seconds: float | None) -> None:
-        self.ends = None if seconds is None else time.perf_counter() + seconds
-
-    def left(self) -> float | None:
-        return None if self.ends is None else max(self.ends - time.perf_counter(), 0.0)
-
-    @property
-    def spent(self) -> bool:
-        return self.ends is not None and time.perf_counter() >= self.ends
-
-    def options(self, options: SolveOptions) -> SolveOptions:
-        """The solver options with the time left as HiGHS's time limit."""
-        return options if self.ends is None else replace(options, time_limit=self.left())
+        return (
+            f"Outcome(scenario={self.scenario.name!r}, status={self.status!r}{cost}, tables=[{', '.join(self.tables)}])"
+        )
 
 
 def infeasible_at_build(scenario: Scenario, reason: InfeasibleRow, timings: dict[str, float]) -> Outcome:
@@ -114,8 +96,13 @@ def outcome_of(
     if not solution.has_values:
         return outcome
 
+    # Set with the values (model.solve._extract); a queue run with values has its plan.
+    assert solution.objective is not None and solution.column_values is not None
+    assert queues is None or queues.plan is not None
+    plan = queues.plan if queues is not None else None
+
     start = time.perf_counter()
-    lane_wait = queues.plan.wait / model.sets.hours_per_time_unit if queues is not None and queues.plan else None
+    lane_wait = plan.wait / model.sets.hours_per_time_unit if plan is not None else None
     ev = evaluate(model.sets, solution.values, lane_wait)
     outcome.extension_costs = model.extension_costs(solution.column_values)
     extended = sum(outcome.extension_costs.values())  # the objective holds the extension's cost terms too
@@ -132,9 +119,9 @@ def outcome_of(
 
     start = time.perf_counter()
     outcome.tables = build_tables(model, solution, ev, scenario.currency, outcome.extension_costs)
-    if queues is not None:
-        outcome.tables["queues"] = queues_table(ev, queues.plan)
-        outcome.tables["queue_routing"] = queue_routing_table(ev, queues.plan)
+    if queues is not None and plan is not None:
+        outcome.tables["queues"] = queues_table(ev, plan)
+        outcome.tables["queue_routing"] = queue_routing_table(ev, plan)
         outcome.tables["queue_iterations"] = queues.log
     outcome.unallocated_cost = unallocated_cost(outcome.tables)
     timings["tables"] = time.perf_counter() - start

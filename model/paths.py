@@ -5,20 +5,17 @@ no table or solver library; model/network.py builds the index tables from these 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
 
 import networkx as nx
-
-if TYPE_CHECKING:
-    from model.scenario.schema import Scenario
 
 
 def allowed_graph(graph: nx.DiGraph, stage_of: Callable[[str], str | None], stages: list[str] | None) -> nx.DiGraph:
     """The hand-offs a demand with these `stages` may use: from one listed stage to the next."""
     if stages is None:
         return graph
-    step = dict(zip(stages, stages[1:]))
+    step: dict[str | None, str] = dict(itertools.pairwise(stages))  # keyed by stage_of(u), which may be None
     allowed = nx.DiGraph((u, v) for u, v in graph.edges if step.get(stage_of(u)) == stage_of(v))
     return allowed
 
@@ -67,12 +64,3 @@ class PathFinder:
             sub = paths_in(self._allowed[key[0]], origin, sinks)
             self._found[key] = (list(sub.nodes), list(sub.edges))
         return self._found[key]
-
-
-def build_graph(scenario: Scenario) -> nx.DiGraph:
-    graph = nx.DiGraph()
-    for name, node in scenario.nodes.items():
-        graph.add_node(name, stage=node.stage)
-    for arc in scenario.arcs:
-        graph.add_edge(arc.source, arc.target, key=arc.key)
-    return graph

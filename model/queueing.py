@@ -99,13 +99,13 @@ from numpy.typing import ArrayLike
 from scipy import special
 
 __all__ = [
-    "erlang_b_integer",
-    "erlang_b",
-    "erlang_c",
     "average_wait",
-    "service_level",
+    "erlang_b",
+    "erlang_b_integer",
+    "erlang_c",
     "required_agents",
     "requirement_tangent",
+    "service_level",
 ]
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -408,12 +408,12 @@ def _targets(
     if (service_level is None) != (within is None):
         raise ValueError("service_level and within must be given together")
 
-    arrays = [load, handle_time]
-    if service_level is not None:
-        arrays += [service_level, within]
+    given_arrays: list[ArrayLike] = [load, handle_time]
+    if service_level is not None and within is not None:  # given together (checked above)
+        given_arrays += [service_level, within]
     if average_wait is not None:
-        arrays += [average_wait]
-    arrays = np.broadcast_arrays(*_as_float(*arrays))
+        given_arrays += [average_wait]
+    arrays = np.broadcast_arrays(*_as_float(*given_arrays))
     shape = arrays[0].shape
     flat = [np.ascontiguousarray(x).ravel() for x in arrays]
     a, tau = flat[0], flat[1]
@@ -447,7 +447,14 @@ def _targets(
     return a, targets, shape
 
 
-def _requirement(load, handle_time, service_level, within, average_wait, want_slope):
+def _requirement(
+    load: ArrayLike,
+    handle_time: ArrayLike,
+    service_level: ArrayLike | None,
+    within: ArrayLike | None,
+    average_wait: ArrayLike | None,
+    want_slope: bool,
+) -> tuple[np.ndarray, np.ndarray]:
     a, targets, shape = _targets(load, handle_time, service_level, within, average_wait)
     if want_slope and np.any(~(a > 0)):
         raise ValueError("requirement_tangent needs load > 0 everywhere")

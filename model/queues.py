@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -234,7 +234,9 @@ class _Iterations:
     """The log, the summed timings, the time budget and the cheapest iterate that met every target."""
 
     def __init__(self, options: SolveOptions) -> None:
-        self.options, self.rows, self.timings = options, [], {}
+        self.options = options
+        self.rows: list[dict[str, object]] = []
+        self.timings: dict[str, float] = {}
         self.started = time.perf_counter()
         self.best: tuple[Solution, QueuePlan, QueueTangents] | None = None
 
@@ -245,8 +247,15 @@ class _Iterations:
         left = self.options.time_limit - (time.perf_counter() - self.started)
         return replace(self.options, time_limit=left) if left > 0 else None
 
-    def record(self, iteration: int, solution: Solution, plan: QueuePlan | None, moved: float, since: float,
-               tangents: QueueTangents | None = None) -> None:
+    def record(
+        self,
+        iteration: int,
+        solution: Solution,
+        plan: QueuePlan | None,
+        moved: float,
+        since: float,
+        tangents: QueueTangents | None = None,
+    ) -> None:
         for phase, spent in solution.timings.items():
             self.timings[phase] = self.timings.get(phase, 0.0) + spent
         self.rows.append(
@@ -262,7 +271,13 @@ class _Iterations:
                 "seconds": time.perf_counter() - since,
             }
         )
-        if iteration > 0 and solution.has_values and (self.best is None or not _dearer(solution, self.best[0])):
+        if (
+            iteration > 0
+            and solution.has_values
+            and plan is not None  # iterations after the start have a plan and its tangents
+            and tangents is not None
+            and (self.best is None or not _dearer(solution, self.best[0]))
+        ):
             self.best = (solution, plan, tangents)  # on a tie the later iterate: its tangents are nearer its loads
 
     def run(self, solution: Solution, plan: QueuePlan | None, stopped: Stop, start: WarmStart | None) -> QueueRun:
@@ -272,11 +287,20 @@ class _Iterations:
 
 
 def _dearer(solution: Solution, than: Solution) -> bool:
-    return solution.objective > than.objective + 1e-9 * (1.0 + abs(than.objective))
+    cost, best = solution.objective, than.objective
+    assert cost is not None and best is not None  # solutions with values have their cost
+    return cost > best + 1e-9 * (1.0 + abs(best))
 
 
-def solve_queues(solver: Solver, model: LinearModel, options: SolveOptions, ranging: bool = True, cap: int = 20,
-                 warm_start: WarmStart | None = None, builder: Builder = build) -> QueueRun:
+def solve_queues(
+    solver: Solver,
+    model: LinearModel,
+    options: SolveOptions,
+    ranging: bool = True,
+    cap: int = 20,
+    warm_start: WarmStart | None = None,
+    builder: Builder = build,
+) -> QueueRun:
     """Solve a model with queues by tangent iterations (see the module docstring), on `solver`, which
     holds `model` or an LP of its layout; each iteration changes the queue rows in place.
 
@@ -297,7 +321,8 @@ def solve_queues(solver: Solver, model: LinearModel, options: SolveOptions, rang
         return work.run(failed, None, "start", start.warm_start)
     routed = lane_units(sets, start.values)
     plan = start_plan(sets, routed)
-    solution, stopped, basis = start, "iteration cap", start.warm_start
+    solution, basis = start, start.warm_start
+    stopped: Stop = "iteration cap"
     for iteration in range(1, cap + 1):
         left = work.options_left()
         if left is None:
@@ -318,6 +343,7 @@ def solve_queues(solver: Solver, model: LinearModel, options: SolveOptions, rang
         if solution.status != "optimal":
             stopped = "time limit" if solution.status == "time_limit" else "infeasible"
             break
+        assert units is not None  # an optimal solve has values
         if moved <= CONVERGED_LOAD and not np.any(~plan.closed & (units < CLOSED_UNITS) & (plan.load > 0)):
             stopped = "converged"
             break
@@ -462,7 +488,7 @@ def _serving_agents(ev: Evaluated) -> np.ndarray:
     return share * on_duty[lane_node] / q.open_hours.to_numpy()[:, None]
 
 
-def _target_text(row: object, sets: IndexSets) -> str:
+def _target_text(row: Any, sets: IndexSets) -> str:  # row: a namedtuple of sets.queues
     to_unit = 1.0 / sets.hours_per_time_unit
     parts = []
     if not np.isnan(row.service_level):

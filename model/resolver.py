@@ -25,6 +25,7 @@ Which basis a variant starts from is a choice:
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -33,11 +34,12 @@ import numpy as np
 from model.errors import InfeasibleRow
 from model.lp import Builder, LinearModel, QueueTangents, Restructured, build, refigure
 from model.network import IndexSets, index_sets
-from model.outcome import Deadline, Outcome, infeasible_at_build, outcome_of
+from model.outcome import Outcome, infeasible_at_build, outcome_of
 from model.queues import solve_queues
 from model.scenario.loader import SourceMap
-from model.scenario.schema import Scenario, Solver as SolverSettings
-from model.solve import Solution, SolveOptions, Solver, WarmStart
+from model.scenario.schema import Scenario
+from model.scenario.schema import Solver as SolverSettings
+from model.solve import Deadline, Solution, SolveOptions, Solver, WarmStart
 
 if TYPE_CHECKING:
     from model.lp.pyomo_model import Extension
@@ -49,7 +51,10 @@ def optimise_options(scenario: Scenario, **overrides: object) -> tuple[SolveOpti
     `highs_options` overrides are added to the scenario's HiGHS options."""
     given = {key: value for key, value in overrides.items() if value is not None}
     if "highs_options" in given:  # added to the scenario's, not instead of them
-        given["highs_options"] = {**scenario.solver.highs_options, **given["highs_options"]}
+        extra = given["highs_options"]
+        if not isinstance(extra, Mapping):
+            raise TypeError(f"highs_options must be a mapping of HiGHS option names to values, not {extra!r}")
+        given["highs_options"] = {**scenario.solver.highs_options, **extra}
     settings = SolverSettings.model_validate({**scenario.solver.model_dump(), **given})
     options = SolveOptions(
         time_limit=settings.time_limit,
@@ -146,9 +151,15 @@ class Resolver:
         options, queues = deadline.options(self.options), None
         if len(sets.queues):
             first = self._kept is None
-            queues = solve_queues(solver, model, options, ranging=self.ranging, cap=scenario.solver.queue_iterations,
-                                  warm_start=None if first or how != IN_PLACE else self._queue_start,
-                                  builder=self.builder)
+            queues = solve_queues(
+                solver,
+                model,
+                options,
+                ranging=self.ranging,
+                cap=scenario.solver.queue_iterations,
+                warm_start=None if first or how != IN_PLACE else self._queue_start,
+                builder=self.builder,
+            )
             solution = queues.solution
             model = queues.model or model
             if first:
@@ -157,8 +168,9 @@ class Resolver:
             solution = solver.solve(options, warm_start=self._warm, ranging=self.ranging)
         if (self._kept is None or self.follow) and solution.status == "optimal" and solver is self.solver:
             self._kept, self._warm = model, solution.warm_start or self._warm
-        outcome = outcome_of(scenario, model, solution, self.options, timings, source, self.sensitivity, queues,
-                             deadline)
+        outcome = outcome_of(
+            scenario, model, solution, self.options, timings, source, self.sensitivity, queues, deadline
+        )
         outcome.solver.update(lp=how, re_solve=how == IN_PLACE)
         return Solved(outcome, model, solution, solver)
 

@@ -159,8 +159,13 @@ EXTENSION = "(extension)"
 """The costs table's period, stage and node of a cost term an extension added: it belongs to none."""
 
 
-def build_tables(model: LinearModel, solution: Solution, ev: Evaluated, currency: str,
-                 extension_costs: dict[str, float] | None = None) -> dict[str, pd.DataFrame]:
+def build_tables(
+    model: LinearModel,
+    solution: Solution,
+    ev: Evaluated,
+    currency: str,
+    extension_costs: dict[str, float] | None = None,
+) -> dict[str, pd.DataFrame]:
     """The result tables of a checked solution; the costs table ends with a row per cost term an
     extension added (period, stage and node `(extension)`), so that it sums to the objective."""
     sets, v, P = ev.sets, ev.values, ev.sets.periods
@@ -314,14 +319,21 @@ def _costs_table(ev: Evaluated, extension_costs: dict[str, float]) -> pd.DataFra
     amounts = np.concatenate([ev.costs[term.category].ravel() for term in COST_TERMS])
     total = np.bincount(codes, weights=amounts, minlength=len(groups["period"]))
     kept = total != 0
-    frame = pd.DataFrame({**{c: values[kept].reset_index(drop=True) for c, values in groups.items()},
-                          "amount": total[kept]})
+    frame = pd.DataFrame(
+        {**{c: values[kept].reset_index(drop=True) for c, values in groups.items()}, "amount": total[kept]}
+    )
     extra = {name: amount for name, amount in extension_costs.items() if amount != 0}
     if not extra:
         return frame
-    rows = pd.DataFrame({"period": text([EXTENSION] * len(extra)), "stage": text([EXTENSION] * len(extra)),
-                         "node": text([EXTENSION] * len(extra)), "category": text(list(extra)),
-                         "amount": list(extra.values())})
+    rows = pd.DataFrame(
+        {
+            "period": text([EXTENSION] * len(extra)),
+            "stage": text([EXTENSION] * len(extra)),
+            "node": text([EXTENSION] * len(extra)),
+            "category": text(list(extra)),
+            "amount": list(extra.values()),
+        }
+    )
     return pd.concat([frame, rows], ignore_index=True)
 
 
@@ -336,15 +348,20 @@ def _cost_groups(sets: IndexSets) -> tuple[dict[str, pd.Series], np.ndarray]:
     parts = []
     for term in COST_TERMS:
         node = getattr(sets, BY_NAME[term.variable].table)[term.booked_at].to_numpy(dtype=object)
-        parts.append(pd.DataFrame({"period": np.tile(np.arange(T), len(node)), "node": np.repeat(node, T),
-                                   "category": term.category}))
+        parts.append(
+            pd.DataFrame(
+                {"period": np.tile(np.arange(T), len(node)), "node": np.repeat(node, T), "category": term.category}
+            )
+        )
     items = pd.concat(parts, ignore_index=True)
     items["stage"] = items.node.map(stage_of)
     keys = ["period", "stage", "node", "category"]  # periods in their order, the rest alphabetically
     unique = items[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
     codes = pd.MultiIndex.from_frame(unique).get_indexer(pd.MultiIndex.from_frame(items[keys]))
-    groups = {"period": text(np.asarray(sets.periods, dtype=object)[unique.period.to_numpy()]),
-              **{column: text(unique[column]) for column in ("stage", "node", "category")}}
+    groups = {
+        "period": text(np.asarray(sets.periods, dtype=object)[unique.period.to_numpy()]),
+        **{column: text(unique[column]) for column in ("stage", "node", "category")},
+    }
     sets.lookups["cost groups"] = (groups, codes)
     return groups, codes
 
@@ -352,11 +369,16 @@ def _cost_groups(sets: IndexSets) -> tuple[dict[str, pd.Series], np.ndarray]:
 def _constraint_keys(model: LinearModel, family: str) -> dict[str, pd.Series]:
     """The constraints table's text columns of a family's rows: made once per LP layout (refigured
     models share them)."""
+
     def make() -> dict[str, pd.Series]:
         labels = model.labels(family)
         names = family + "[" + labels.subject.str.replace(" ", ",") + "," + labels.period + "]"
-        return {"constraint": text(names), "family": text(np.full(len(labels), family, dtype=object)),
-                "period": text(labels.period), "subject": text(labels.subject)}
+        return {
+            "constraint": text(names),
+            "family": text(np.full(len(labels), family, dtype=object)),
+            "period": text(labels.period),
+            "subject": text(labels.subject),
+        }
 
     return model.cached(("constraint keys", family), make)
 

@@ -73,14 +73,16 @@ class PointRecord:
 
     base: str
     base_sha256: str
-    set: dict[str, str]
+    set: dict[str, str | float | int]  # override path -> value: a number, or a change such as '*1.05'
     scenario_sha256: str
     what: str  # "appliance-co.yaml, sweep point 0003", for the reader
 
     def yaml(self) -> bytes:
         """point.yaml: a comment saying how to solve it again, then the record (JSON is YAML)."""
-        head = (f"# {self.what}: the sweep's base.yaml with these overrides.\n"
-                "# `e2eopt solve` on this folder makes the scenario again, checks scenario_sha256, and solves it.\n")
+        head = (
+            f"# {self.what}: the sweep's base.yaml with these overrides.\n"
+            "# `e2eopt solve` on this folder makes the scenario again, checks scenario_sha256, and solves it.\n"
+        )
         return (head + json.dumps(asdict(self), indent=2) + "\n").encode("utf-8")
 
 
@@ -92,23 +94,58 @@ def run_input(folder: str | Path) -> tuple[Path, list[str], str | None]:
     if (folder / "scenario.yaml").is_file():
         return folder / "scenario.yaml", [], None
     if not (folder / "point.yaml").is_file():
-        raise ScenarioError([Problem(str(folder), None, None, "", "not a run folder: it holds no scenario.yaml and "
-                                     "no point.yaml", "Give a scenario file, or a folder `e2eopt solve` or "
-                                     "`e2eopt sweep` wrote.")])
-    record = json.loads("".join(line for line in (folder / "point.yaml").read_text(encoding="utf-8").splitlines(True)
-                                if not line.startswith("#")))
+        raise ScenarioError(
+            [
+                Problem(
+                    str(folder),
+                    None,
+                    None,
+                    "",
+                    "not a run folder: it holds no scenario.yaml and no point.yaml",
+                    "Give a scenario file, or a folder `e2eopt solve` or `e2eopt sweep` wrote.",
+                )
+            ]
+        )
+    record = json.loads(
+        "".join(
+            line
+            for line in (folder / "point.yaml").read_text(encoding="utf-8").splitlines(True)
+            if not line.startswith("#")
+        )
+    )
     base = folder / record["base"]
     if not base.is_file() or sha256(base.read_bytes()) != record["base_sha256"]:
-        raise ScenarioError([Problem(str(folder / "point.yaml"), None, None, "base", f"the sweep's base {base} is "
-                                     "missing or changed since the point was solved", "Solve the sweep again.")])
+        raise ScenarioError(
+            [
+                Problem(
+                    str(folder / "point.yaml"),
+                    None,
+                    None,
+                    "base",
+                    f"the sweep's base {base} is missing or changed since the point was solved",
+                    "Solve the sweep again.",
+                )
+            ]
+        )
     return base, [f"{path}={value}" for path, value in record["set"].items()], record["scenario_sha256"]
 
 
-def summary_of(outcome: Outcome, scenario_text: bytes | None, source: str, command: list[str] | None,
-               point: PointRecord | None = None) -> dict:
+def summary_of(
+    outcome: Outcome,
+    scenario_text: bytes | None,
+    source: str,
+    command: list[str] | None,
+    point: PointRecord | None = None,
+) -> dict:
     """The run's summary.json: what was solved, how, and what came out, with units."""
     scenario = outcome.scenario
     tables = outcome.tables
+    if point is not None:
+        given = {"file": source, "scenario_sha256": point.scenario_sha256, "point": asdict(point)}
+    elif scenario_text is not None:
+        given = {"file": source, "sha256": sha256(scenario_text)}
+    else:
+        raise ValueError("summary_of needs the scenario's bytes, or a sweep point's record")
     summary: dict = {
         "scenario": scenario.name,
         "status": outcome.status,
@@ -118,8 +155,7 @@ def summary_of(outcome: Outcome, scenario_text: bytes | None, source: str, comma
         "time_unit": scenario.scenario.time_unit,
         "periods": scenario.periods,
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "input": {"file": source, "sha256": sha256(scenario_text)} if point is None else
-                 {"file": source, "scenario_sha256": point.scenario_sha256, "point": asdict(point)},
+        "input": given,
         "command": command if command is not None else sys.argv,
         "solver": outcome.solver,
         "solver_options": outcome.options,
@@ -193,7 +229,7 @@ def write_run(
     try:
         if point is not None:
             (staging / "point.yaml").write_bytes(point.yaml())
-        else:
+        elif scenario_text is not None:  # read above whenever there is no point
             (staging / "scenario.yaml").write_bytes(scenario_text)
         if overridden and point is None:
             _write_overrides(staging, changes, inputs or {})

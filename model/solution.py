@@ -85,7 +85,6 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
 
     `lane_wait` (queues x T, time units) is the wait a unit adds to its response time in each lane of
     a queued node, as the queue iterations planned it (model/queues.py)."""
-    T = sets.period_count
     v = {name: np.nan_to_num(grid, nan=0.0) for name, grid in raw_values.items()}
     dn, modes, arcs, staff = sets.demand_nodes, sets.demand_modes, sets.demand_arcs, sets.staff
     demand_count = len(sets.demands)
@@ -114,8 +113,9 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
     node_units = group_sum(sets.position("nodes", ["node"], "demand_modes"), v["y"], len(sets.nodes))
     arc_units = group_sum(sets.position("arcs", ["arc"], "demand_arcs"), v["x"], len(sets.arcs))
 
-    defects = group_sum(sets.demand_of("demand_modes"), (1.0 - modes.quality.to_numpy())[:, None] * v["y"],
-                        demand_count)
+    defects = group_sum(
+        sets.demand_of("demand_modes"), (1.0 - modes.quality.to_numpy())[:, None] * v["y"], demand_count
+    )
     flowing = ~modes.storable.to_numpy()
     mode_time = np.where(flowing, (modes.processing_time + modes.wait_time).to_numpy(), 0.0)
     node_time = np.where(dn.storable.to_numpy(), dn.node_time.to_numpy(), 0.0)
@@ -126,14 +126,36 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
         + sets.period_length * backlog
     )
     if len(sets.queues):
+        if lane_wait is None:
+            raise ValueError("the scenario has queues: give lane_wait, the waits the queue plan counts")
         lane_of = sets.position("queues", ["node", "lane"], "demand_lanes")
         waited = lane_wait[lane_of] * v["q"]
         time_spent += group_sum(sets.demand_of("demand_lanes"), waited, demand_count)
 
     costs = {term.category: term.prices(sets)[:, None] * v[term.variable] for term in COST_TERMS}
-    return Evaluated(sets, v, sets.volumes, backlog, unmet, served, arrivals, outflow, processed, fulfilled, stock,
-                     stock_before, staff_of_mode, mode_hours, hours_used, hours_available, node_units, arc_units,
-                     defects, time_spent, costs)
+    return Evaluated(
+        sets,
+        v,
+        sets.volumes,
+        backlog,
+        unmet,
+        served,
+        arrivals,
+        outflow,
+        processed,
+        fulfilled,
+        stock,
+        stock_before,
+        staff_of_mode,
+        mode_hours,
+        hours_used,
+        hours_available,
+        node_units,
+        arc_units,
+        defects,
+        time_spent,
+        costs,
+    )
 
 
 def duty_hours(sets: IndexSets, values: dict[str, np.ndarray]) -> tuple[pd.Index, np.ndarray]:

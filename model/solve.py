@@ -11,7 +11,7 @@ periods) grid, activities and duals per constraint family, and, for an optimal L
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import highspy
@@ -59,6 +59,25 @@ class SolveOptions:
     algorithm: Literal["auto", "simplex", "ipm"] = "auto"
     log_file: str | None = None
     highs_options: dict[str, bool | int | float | str] = field(default_factory=dict)  # checked: model.highs_options
+
+
+class Deadline:
+    """`time_limit` seconds for a whole run, from its start: the solves get what is left of it, and a
+    step that finds it spent is skipped and said to be."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.ends = None if seconds is None else time.perf_counter() + seconds
+
+    def left(self) -> float | None:
+        return None if self.ends is None else max(self.ends - time.perf_counter(), 0.0)
+
+    @property
+    def spent(self) -> bool:
+        return self.ends is not None and time.perf_counter() >= self.ends
+
+    def options(self, options: SolveOptions) -> SolveOptions:
+        """The solver options with the time left as HiGHS's time limit."""
+        return options if self.ends is None else replace(options, time_limit=self.left())
 
 
 @dataclass
@@ -179,12 +198,26 @@ def new_highs() -> highspy.Highs:
 def highs_lp(model: LinearModel) -> highspy.HighsLp:
     """The model as a HighsLp, for one `Highs.passModel` call."""
     numbers = model.numbers
-    return as_highs_lp(model.matrix, numbers.cost, numbers.col_lower, numbers.col_upper, numbers.row_lower,
-                       numbers.row_upper, model.integer)
+    return as_highs_lp(
+        model.matrix,
+        numbers.cost,
+        numbers.col_lower,
+        numbers.col_upper,
+        numbers.row_lower,
+        numbers.row_upper,
+        model.integer,
+    )
 
 
-def as_highs_lp(matrix: sp.csc_matrix, cost: np.ndarray, col_lower: np.ndarray, col_upper: np.ndarray,
-                row_lower: np.ndarray, row_upper: np.ndarray, integer: np.ndarray) -> highspy.HighsLp:
+def as_highs_lp(
+    matrix: sp.csc_matrix,
+    cost: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    integer: np.ndarray,
+) -> highspy.HighsLp:
     """lower <= matrix x <= upper over col_lower <= x <= col_upper, minimise cost x, as a HighsLp."""
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
@@ -217,6 +250,12 @@ class Solver:
         self.model = model
         return time.perf_counter() - start
 
+    def _held(self) -> LinearModel:
+        """The model HiGHS holds; ValueError before the first `load`."""
+        if self.model is None:
+            raise ValueError("no model loaded: load one first")
+        return self.model
+
     def update(self, model: LinearModel) -> dict[str, int]:
         """Give HiGHS `model`, of the layout of the one it holds, by pushing the numbers that differ;
         how many of each were pushed. ValueError if the layouts differ (load it instead)."""
@@ -224,40 +263,49 @@ class Solver:
         if held is None or model.layout is None or held.layout is not model.layout:
             raise ValueError("the model to update to has another layout: load it")
         old, new = held.numbers, model.numbers
-        changed = {}
+        changed: dict[str, int] = {}
         costs = np.flatnonzero(old.cost != new.cost)
         if len(costs):
             self.highs.changeColsCost(len(costs), costs.astype(np.int32), new.cost[costs])
         columns = np.flatnonzero((old.col_lower != new.col_lower) | (old.col_upper != new.col_upper))
         if len(columns):
-            self.highs.changeColsBounds(len(columns), columns.astype(np.int32), new.col_lower[columns],
-                                        new.col_upper[columns])
+            self.highs.changeColsBounds(
+                len(columns), columns.astype(np.int32), new.col_lower[columns], new.col_upper[columns]
+            )
         rows = np.flatnonzero((old.row_lower != new.row_lower) | (old.row_upper != new.row_upper))
         if len(rows):
-            self.highs.changeRowsBounds(len(rows), rows.astype(np.int32), new.row_lower[rows], new.row_upper[rows])
+            self.highs.changeRowsBounds(  # type: ignore[attr-defined]  # bound at run time; highspy's stub omits it
+                len(rows), rows.astype(np.int32), new.row_lower[rows], new.row_upper[rows]
+            )
         entries = np.flatnonzero(old.data != new.data)
         if len(entries):
             matrix = model.matrix
             entry_cols = np.repeat(np.arange(model.num_col), np.diff(matrix.indptr))[entries]
-            for row, col, value in zip(matrix.indices[entries].tolist(), entry_cols.tolist(),
-                                       new.data[entries].tolist()):
+            for row, col, value in zip(
+                matrix.indices[entries].tolist(), entry_cols.tolist(), new.data[entries].tolist()
+            ):
                 self.highs.changeCoeff(row, col, value)
         changed.update(costs=len(costs), column_bounds=len(columns), row_bounds=len(rows), coefficients=len(entries))
         self.model = model
         return changed
 
-    def solve(self, options: SolveOptions = SolveOptions(), warm_start: WarmStart | None = None,
-              ranging: bool = True) -> Solution:
+    def solve(
+        self, options: SolveOptions = SolveOptions(), warm_start: WarmStart | None = None, ranging: bool = True
+    ) -> Solution:
         """Run HiGHS on the model it holds, from `warm_start` when it fits (an LP); read the answer back.
 
         Every solve from a basis starts from that basis alone (`clearSolver` first), so the answer does
         not depend on what this Solver solved before. `ranging=False` skips HiGHS's ranging (which
         only the sensitivity table and the cost ranges of the tables use)."""
-        model, highs, timings = self.model, self.highs, {}
+        model, highs = self._held(), self.highs
+        timings: dict[str, float] = {}
         is_mip = bool(model.integer.any())
         has_columns = model.num_col > 0
-        warm = warm_start is not None and not is_mip and has_columns and warm_start.fits(model)
-        primal = warm and warm_start.costs_only(model)
+        fitting = (
+            warm_start if warm_start is not None and not is_mip and has_columns and warm_start.fits(model) else None
+        )
+        warm = fitting is not None
+        primal = fitting is not None and fitting.costs_only(model)
         try:
             algorithm = _configure(highs, options, model.num_col, model.sets.period_count, is_mip, warm, primal)
         except ValueError as error:
@@ -265,16 +313,17 @@ class Solver:
         start = time.perf_counter()
         if has_columns:
             highs.clearSolver()
-            if warm:
-                highs.setBasis(warm_start.basis)
+            if fitting is not None:
+                highs.setBasis(fitting.basis)
             highs.run()
             status, message = _status(highs)
         else:
             status, message = "optimal", "the model has no variables"
         timings["solve"] = time.perf_counter() - start
         info = highs.getInfo()
-        solution = Solution(status, message, timings=timings, solver=_record(highs, model, algorithm, is_mip),
-                            model=model)
+        solution = Solution(
+            status, message, timings=timings, solver=_record(highs, model, algorithm, is_mip), model=model
+        )
         if status == "optimal" and not is_mip and has_columns:
             solution.warm_start = WarmStart(highs.getBasis(), (model.num_col, model.num_row), model.numbers)
         has_primal = info.primal_solution_status == 2 or (status == "optimal" and not has_columns)
@@ -294,13 +343,14 @@ class Solver:
         Nonbasic rows sit at their moving bounds, so the basic variables move by d x_B = B^-1 d; the
         basic columns must stay within their bounds, and the basic rows' activities within theirs
         (which move too where the direction touches them)."""
-        highs, model = self.highs, self.model
+        highs, model = self.highs, self._held()
         direction = np.asarray(direction, dtype=float)
         basis = highs.getBasis()
         row_basic = np.fromiter((s.value for s in basis.row_status), dtype=np.int8, count=model.num_row) == BASIC
-        _, basic = highs.getBasicVariables()
-        basic = np.asarray(basic, dtype=np.int64)
-        _, moves = highs.getBasisSolve(np.where(row_basic, 0.0, direction))
+        # Both bound at run time; highspy's stub omits them.
+        _, basic_found = highs.getBasicVariables()  # type: ignore[attr-defined]
+        basic = np.asarray(basic_found, dtype=np.int64)
+        _, moves = highs.getBasisSolve(np.where(row_basic, 0.0, direction))  # type: ignore[attr-defined]
         step = np.zeros(model.num_col)
         structural = basic >= 0
         step[basic[structural]] = np.asarray(moves, dtype=float)[structural]
@@ -308,15 +358,26 @@ class Solver:
         value, activity = np.asarray(result.col_value), np.asarray(result.row_value)
         numbers = model.numbers
         columns, rows = np.flatnonzero(step != 0.0), row_basic
-        limits = _within(
-            (-np.inf, np.inf), value[columns], step[columns], 0.0, numbers.col_lower[columns], numbers.col_upper[columns]
+        bounds = numbers.col_lower[columns], numbers.col_upper[columns]
+        limits = _within((-np.inf, np.inf), value[columns], step[columns], 0.0, *bounds)
+        return _within(
+            limits,
+            activity[rows],
+            (model.matrix @ step)[rows],
+            direction[rows],
+            numbers.row_lower[rows],
+            numbers.row_upper[rows],
         )
-        return _within(limits, activity[rows], (model.matrix @ step)[rows], direction[rows], numbers.row_lower[rows],
-                       numbers.row_upper[rows])
 
 
-def _within(limits: tuple[float, float], current: np.ndarray, rate: np.ndarray, bound_rate: object,
-            lower: np.ndarray, upper: np.ndarray) -> tuple[float, float]:
+def _within(
+    limits: tuple[float, float],
+    current: np.ndarray,
+    rate: np.ndarray,
+    bound_rate: object,
+    lower: np.ndarray,
+    upper: np.ndarray,
+) -> tuple[float, float]:
     """Narrow `limits` to the theta with lower + theta b <= current + theta rate <= upper + theta b, where
     b = `bound_rate` moves the finite bounds."""
     moving = np.broadcast_to(np.asarray(bound_rate, dtype=float), np.shape(current))
@@ -335,8 +396,12 @@ def _ratio(low: float, high: float, slack: np.ndarray, rate: np.ndarray) -> tupl
     return low, high
 
 
-def solve(model: LinearModel, options: SolveOptions = SolveOptions(), warm_start: WarmStart | None = None,
-          ranging: bool = True) -> Solution:
+def solve(
+    model: LinearModel,
+    options: SolveOptions = SolveOptions(),
+    warm_start: WarmStart | None = None,
+    ranging: bool = True,
+) -> Solution:
     """Load `model` into a fresh HiGHS and solve it (see `Solver.solve`)."""
     solver = Solver()
     passed = solver.load(model)
@@ -345,13 +410,20 @@ def solve(model: LinearModel, options: SolveOptions = SolveOptions(), warm_start
     return solution
 
 
-def _set(highs: highspy.Highs, name: str, value: object) -> None:
+def _set(highs: highspy.Highs, name: str, value: bool | float | str) -> None:
     if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
         raise ValueError(f"HiGHS refused the option {name} = {value!r}")
 
 
-def _configure(highs: highspy.Highs, options: SolveOptions, columns: int, periods: int, is_mip: bool,
-               warm: bool = False, primal: bool = False) -> str:
+def _configure(
+    highs: highspy.Highs,
+    options: SolveOptions,
+    columns: int,
+    periods: int,
+    is_mip: bool,
+    warm: bool = False,
+    primal: bool = False,
+) -> str:
     """Set HiGHS's options for one solve (all of them each time: a kept instance remembers the last);
     the algorithm's label."""
     highs.resetOptions()
@@ -374,8 +446,9 @@ def _configure(highs: highspy.Highs, options: SolveOptions, columns: int, period
     return label
 
 
-def _choose_algorithm(highs: highspy.Highs, options: SolveOptions, columns: int, periods: int, is_mip: bool,
-                      warm: bool, primal: bool) -> str:
+def _choose_algorithm(
+    highs: highspy.Highs, options: SolveOptions, columns: int, periods: int, is_mip: bool, warm: bool, primal: bool
+) -> str:
     if is_mip:
         return "branch-and-cut"
     algorithm = options.algorithm
@@ -415,9 +488,15 @@ def _record(highs: highspy.Highs, model: LinearModel, algorithm: str, is_mip: bo
     """What summary.json says of the solve: solver, algorithm, size, iterations."""
     info = highs.getInfo()
     record: dict[str, object] = {
-        "name": "HiGHS", "version": highs.version(), "algorithm": algorithm, "mip": is_mip,
-        "columns": model.num_col, "rows": model.num_row, "nonzeros": int(model.matrix.nnz),
-        "simplex_iterations": int(info.simplex_iteration_count), "ipm_iterations": int(info.ipm_iteration_count),
+        "name": "HiGHS",
+        "version": highs.version(),
+        "algorithm": algorithm,
+        "mip": is_mip,
+        "columns": model.num_col,
+        "rows": model.num_row,
+        "nonzeros": int(model.matrix.nnz),
+        "simplex_iterations": int(info.simplex_iteration_count),
+        "ipm_iterations": int(info.ipm_iteration_count),
         "crossover_iterations": int(info.crossover_iteration_count),
         "pdlp_iterations": int(info.pdlp_iteration_count),
     }
@@ -441,8 +520,9 @@ def _extract(model: LinearModel, highs: highspy.Highs, solution: Solution, with_
     for name, block in model.blocks.items():
         at = block.at
         dual = row_dual[at] if row_dual is not None else np.full(len(at), np.nan)
-        solution.rows[name] = RowValues(row_value[at] if len(row_value) else np.zeros(len(at)),
-                                        numbers.row_lower[at], numbers.row_upper[at], dual)
+        solution.rows[name] = RowValues(
+            row_value[at] if len(row_value) else np.zeros(len(at)), numbers.row_lower[at], numbers.row_upper[at], dual
+        )
     if row_dual is not None:
         col_dual = np.asarray(result.col_dual, dtype=float)
         solution.reduced_costs = {name: model.read(name, col_dual) for name in model.columns}
@@ -480,12 +560,22 @@ def _extract_ranging(model: LinearModel, highs: highspy.Highs, solution: Solutio
         solution.ranging[name] = RowRanging(lower[at], upper[at], at_lower[at], at_upper[at], row_status[at])
 
     # Columns: cost ranging as HiGHS reports it; bound ranging only for variables at a bound.
-    bound = [arr(found.col_bound_dn.value_), arr(found.col_bound_up.value_),
-             arr(found.col_bound_dn.objective_), arr(found.col_bound_up.objective_)]
-    for figures in bound:
-        figures[col_status == BASIC] = np.nan
-    figures = [arr(found.col_cost_dn.value_), arr(found.col_cost_up.value_), arr(found.col_cost_dn.objective_),
-               arr(found.col_cost_up.objective_), *bound]
+    bound = {
+        "bound_lower": arr(found.col_bound_dn.value_),
+        "bound_upper": arr(found.col_bound_up.value_),
+        "cost_at_bound_lower": arr(found.col_bound_dn.objective_),
+        "cost_at_bound_upper": arr(found.col_bound_up.objective_),
+    }
+    for values in bound.values():
+        values[col_status == BASIC] = np.nan
+    figures = {
+        "cost_lower": arr(found.col_cost_dn.value_),
+        "cost_upper": arr(found.col_cost_up.value_),
+        "cost_at_cost_lower": arr(found.col_cost_dn.objective_),
+        "cost_at_cost_upper": arr(found.col_cost_up.objective_),
+        **bound,
+    }
     for name in model.columns:
         codes = model.read(name, col_status.astype(float), absent=NOT_IN_LP).astype(np.int8)
-        solution.column_ranging[name] = ColumnRanging(*(model.read(name, a) for a in figures), status=codes)
+        read = {field: model.read(name, values) for field, values in figures.items()}
+        solution.column_ranging[name] = ColumnRanging(**read, status=codes)

@@ -267,10 +267,22 @@ def solve_point(plan: Plan, point: Point, folder: str) -> str:
         _write_failed(target, point, "bad_input", str(error))
         return "bad_input"
     outcome = base.resolver.solve(scenario)
-    record = PointRecord(f"../../{BASE}", sha256(plan.base_text), {o.path: o.value for o in overrides},
-                         scenario_digest(data), f"{plan.base_file}, sweep point {point.name}")
-    write_run(outcome, plan.base_file, target, command=["e2eopt", "sweep", f"point {point.name}"],
-              changes=changes, folder_name=point.name, point=record)
+    record = PointRecord(
+        f"../../{BASE}",
+        sha256(plan.base_text),
+        {o.path: o.value for o in overrides},
+        scenario_digest(data),
+        f"{plan.base_file}, sweep point {point.name}",
+    )
+    write_run(
+        outcome,
+        plan.base_file,
+        target,
+        command=["e2eopt", "sweep", f"point {point.name}"],
+        changes=changes,
+        folder_name=point.name,
+        point=record,
+    )
     return outcome.status
 
 
@@ -287,7 +299,7 @@ def _safe_point(plan: Plan, point: Point, folder: str) -> tuple[int, str]:
     """`solve_point`, but an unexpected error is recorded as the point's outcome, never raised."""
     try:
         return point.number, solve_point(plan, point, folder)
-    except Exception as error:  # noqa: BLE001  the sweep goes on; the reason is kept
+    except Exception as error:
         if not (Path(folder) / POINTS / point.name).exists():
             _write_failed(Path(folder) / POINTS, point, "error", f"{type(error).__name__}: {error}")
         return point.number, "error"
@@ -407,7 +419,7 @@ def _run_processes(
                 for future in finished:
                     try:
                         notify(*future.result())
-                    except Exception as error:  # noqa: BLE001  the worker, not the point, failed
+                    except Exception as error:
                         failures.append(f"{type(error).__name__}: {error}")
         except BaseException:
             for future in pending:
@@ -445,7 +457,7 @@ def _run_dask(
             for future in as_completed(futures):
                 try:
                     notify(*future.result())
-                except Exception as error:  # noqa: BLE001  a killed worker: the point has no record
+                except Exception as error:
                     failures.append(f"{type(error).__name__}: {error}")
         except BaseException:
             client.cancel(futures)

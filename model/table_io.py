@@ -103,14 +103,14 @@ def csv_body(frame: pd.DataFrame) -> memoryview | None:
     if len(frame) == 0:
         return memoryview(b"")
     columns = []
-    for _label, column in frame.items():  # noqa: PERF102 (a DataFrame: labels may repeat, .values is not this)
+    for _label, column in frame.items():
         cells = column_cells(column)
         if cells is None:
             return None
         columns.append(cells)
     if len(columns) == 1:
         columns = [lone_column(columns[0])]
-    return memoryview(string_buffers(joined_rows(columns))[1])
+    return string_buffers(joined_rows(columns))[1].data  # ndarray.data is memoryview(array)
 
 
 def joined_rows(columns: list[Cells]) -> pa.Array:

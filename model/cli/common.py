@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -38,11 +38,12 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ScenarioFile = Annotated[
     Path,
-    typer.Argument(help="Scenario YAML file, an override file (extends:), or a run folder to solve again.",
-                   show_default=False),
+    typer.Argument(
+        help="Scenario YAML file, an override file (extends:), or a run folder to solve again.", show_default=False
+    ),
 ]
 SetOption = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option(
         "--set",
         metavar="PATH=VALUE",
@@ -52,7 +53,7 @@ SetOption = Annotated[
     ),
 ]
 RemoveOption = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option(
         "--remove",
         metavar="PATH",
@@ -61,7 +62,7 @@ RemoveOption = Annotated[
     ),
 ]
 SolverOption = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option(
         "--solver-option",
         metavar="KEY=VALUE",
@@ -88,7 +89,9 @@ def load_resolved(path: Path, assignments: Sequence[str] = (), removals: Sequenc
     from model.scenario.overrides import resolve
 
     try:
-        recorded, expected, extra = [], None, list(assignments or ())
+        recorded: list[str] = []
+        expected: str | None = None
+        extra = list(assignments or ())
         if path.is_dir():
             from model.runs import run_input
 
@@ -106,9 +109,19 @@ def _check_digest(resolved: Resolved, expected: str, base: Path) -> None:
     from model.runs import scenario_digest
 
     if scenario_digest(resolved.data) != expected:
-        raise ScenarioError([Problem(str(base), None, None, "", "the sweep point's base and overrides make another "
-                                     "scenario than the one solved (its SHA-256 differs)",
-                                     "Was base.yaml edited? Solve the sweep again.")])
+        raise ScenarioError(
+            [
+                Problem(
+                    str(base),
+                    None,
+                    None,
+                    "",
+                    "the sweep point's base and overrides make another "
+                    "scenario than the one solved (its SHA-256 differs)",
+                    "Was base.yaml edited? Solve the sweep again.",
+                )
+            ]
+        )
 
 
 def load_extension(spec: str | None) -> Callable | None:
@@ -131,6 +144,8 @@ def load_extension(spec: str | None) -> Callable | None:
             if not path.is_file():
                 raise ExtensionError(f"no file {where}")
             found = importlib.util.spec_from_file_location(f"e2eopt_extension_{path.stem}", path)
+            if found is None or found.loader is None:  # not for a .py file, but typed so
+                raise ExtensionError(f"{where} cannot be imported as a module")
             module = importlib.util.module_from_spec(found)
             found.loader.exec_module(module)
         else:
@@ -142,7 +157,7 @@ def load_extension(spec: str | None) -> Callable | None:
     except ExtensionError as error:
         err.print(f"--extend {spec}: {error}", markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None
-    except Exception as error:  # noqa: BLE001  the user's module failed to import: say so, no traceback
+    except Exception as error:
         err.print(f"--extend {spec}: importing {where} failed: {type(error).__name__}: {error}", markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None
 

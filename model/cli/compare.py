@@ -7,7 +7,7 @@ model.compare, model.solution and pandas are imported inside the functions that 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -29,7 +29,7 @@ def compare_command(
     run_a: RunFolder,
     run_b: RunFolder,
     out_dir: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(
             "--out",
             help="Folder that receives the CSVs (replaced if it holds an earlier comparison). "

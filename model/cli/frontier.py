@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.table import Table
@@ -40,7 +40,7 @@ def frontier_command(
         ),
     ],
     demand: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--demand", help="Demand whose target is varied (repeat for several); it must have that target."),
     ] = None,
     all_demands: Annotated[

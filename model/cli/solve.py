@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -87,25 +87,35 @@ def _print_lp_size(scenario: Scenario) -> None:
 def solve(
     file: ScenarioFile,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder that receives the run folder.")] = Path("runs"),
-    time_limit: Annotated[Optional[float], typer.Option(help="Solver time limit in seconds.")] = None,
-    mip_gap: Annotated[Optional[float], typer.Option(help="Relative MIP gap (integer staffing).")] = None,
-    threads: Annotated[Optional[int], typer.Option(help="Solver threads.")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Solver time limit in seconds.")] = None,
+    mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap (integer staffing).")] = None,
+    threads: Annotated[int | None, typer.Option(help="Solver threads.")] = None,
     integer_staff: Annotated[
-        Optional[bool],
+        bool | None,
         typer.Option("--integer-staff/--no-integer-staff", help="Whole FTE (a MILP); default: the scenario's."),
     ] = None,
-    algorithm: Annotated[Optional[str], typer.Option(help="auto, simplex or ipm.")] = None,
+    algorithm: Annotated[str | None, typer.Option(help="auto, simplex or ipm.")] = None,
     solver_option: SolverOption = None,
     assignments: SetOption = None,
     removals: RemoveOption = None,
-    extend: Annotated[Optional[str], typer.Option(
-        "--extend", metavar="FILE.py:FUNCTION",
-        help="Add to the LP before solving: FUNCTION(lp, parts) from a Python file or MODULE:FUNCTION, given the "
-             "Pyomo model of record (docs/model.md); the solve then goes through Pyomo. data/extensions.py has "
-             "examples.")] = None,
-    write_lp: Annotated[Optional[Path], typer.Option(
-        "--write-lp", metavar="FILE",
-        help="Also write the LP with readable names, for any other solver: LP format (.lp) or MPS (.mps).")] = None,
+    extend: Annotated[
+        str | None,
+        typer.Option(
+            "--extend",
+            metavar="FILE.py:FUNCTION",
+            help="Add to the LP before solving: FUNCTION(lp, parts) from a Python file or MODULE:FUNCTION, given the "
+            "Pyomo model of record (docs/model.md); the solve then goes through Pyomo. data/extensions.py has "
+            "examples.",
+        ),
+    ] = None,
+    write_lp: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-lp",
+            metavar="FILE",
+            help="Also write the LP with readable names, for any other solver: LP format (.lp) or MPS (.mps).",
+        ),
+    ] = None,
 ) -> None:
     """Solve a scenario, write its run folder, and print the plan's cost and service levels."""
     passed = highs_options(solver_option)
@@ -157,9 +167,13 @@ def solve(
         raise typer.Exit(EXIT["bad_input"]) from None
     report(outcome)
     if extend is not None:
-        added = ", ".join(f"{name} {amount:,.2f} {outcome.currency}" for name, amount in outcome.extension_costs.items())
-        out.print(f"Extension {extend}: the LP was built through the Pyomo model of record"
-                  + (f"; its cost terms: {added}" if added else ""), markup=False)
+        costs = outcome.extension_costs.items()
+        added = ", ".join(f"{name} {amount:,.2f} {outcome.currency}" for name, amount in costs)
+        out.print(
+            f"Extension {extend}: the LP was built through the Pyomo model of record"
+            + (f"; its cost terms: {added}" if added else ""),
+            markup=False,
+        )
     out.print(f"Run folder: [bold]{folder}[/bold]")
     raise typer.Exit(EXIT.get(outcome.status, EXIT["error"]))
 

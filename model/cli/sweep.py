@@ -7,7 +7,7 @@ that use them, so that `e2eopt --help` does not load them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -16,35 +16,31 @@ from model.cli.common import EXIT, app, err, out, refuse_options
 from model.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
-    from model.sweep import Plan, SweepResult
+    from model.sweep import Engine, Plan, SweepResult
 
 
 @app.command()
 def sweep(
     file: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Argument(help="Base scenario (with --grid), or a sweep file (base: and grid:).", show_default=False),
     ] = None,
     grid: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option(
             help="PATH=VALUES, e.g. 'demands.*.volume=*0.8:*1.4:0.1' or 'roles.x.cost_per_fte=*1,*1.1'; repeatable: "
             "every combination is solved."
         ),
     ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder that receives the sweep folder.")] = Path("runs"),
-    workers: Annotated[
-        Optional[int], typer.Option(min=1, help="Worker processes; default: the number of cores.")
-    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes; default: the number of cores.")] = None,
     engine: Annotated[
         str, typer.Option(help="process (local worker processes) or dask (an existing cluster).")
     ] = "process",
-    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
-    resume: Annotated[
-        Optional[Path], typer.Option(help="A sweep folder to finish: its finished points are kept.")
-    ] = None,
-    time_limit: Annotated[Optional[float], typer.Option(help="Solver time limit per point, in seconds.")] = None,
-    threads: Annotated[Optional[int], typer.Option(help="Solver threads per worker.")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
+    resume: Annotated[Path | None, typer.Option(help="A sweep folder to finish: its finished points are kept.")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Solver time limit per point, in seconds.")] = None,
+    threads: Annotated[int | None, typer.Option(help="Solver threads per worker.")] = None,
     sensitivity: Annotated[bool, typer.Option(help="Also write each point's sensitivity table (slower).")] = False,
 ) -> None:
     """Solve every combination of the grid: a points table, and each point's run folder.
@@ -140,7 +136,8 @@ def _run(plan: Plan, folder: Path, workers: int, engine: str, scheduler: str | N
         def advance(number: int, status: str) -> None:
             progress.advance(task)
 
-        return run_sweep(plan, folder, workers, engine, scheduler, on_point=advance)  # type: ignore[arg-type]
+        kind: Engine = "dask" if engine == "dask" else "process"  # as run_sweep reads it: dask, else local
+        return run_sweep(plan, folder, workers, kind, scheduler, on_point=advance)
 
 
 def _report(result: SweepResult, plan: Plan) -> None:

@@ -65,8 +65,9 @@ def allocate(ev: Evaluated) -> Allocation:
     """The allocation rules (module docstring), to (demand, stage) rows. A hand-off's cost arises at its
     target's stage; backlog and unmet penalties at the demand's origin's."""
     stages, allocated, unallocated = _allocate(ev)
-    return Allocation(stages, {n: _no_dust(a) for n, a in allocated.items()},
-                      {n: _no_dust(a) for n, a in unallocated.items()})
+    return Allocation(
+        stages, {n: _no_dust(a) for n, a in allocated.items()}, {n: _no_dust(a) for n, a in unallocated.items()}
+    )
 
 
 def _no_dust(amounts: np.ndarray) -> np.ndarray:

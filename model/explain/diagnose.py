@@ -18,10 +18,11 @@ import highspy
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from model.lp import FAMILIES, LinearModel
 from model.lp.families import BY_NAME
-from model.scenario.loader import SourceMap, dotted
+from model.scenario.loader import FieldPath, SourceMap, dotted
 from model.scenario.schema import Scenario
 from model.solve import SolveOptions, as_highs_lp, highs_lp, new_highs
 
@@ -54,7 +55,7 @@ class Elastic:
 
 
 def diagnose(
-    model: LinearModel, scenario: Scenario, source: SourceMap | None = None, options: SolveOptions = SolveOptions()
+    model: LinearModel, scenario: Scenario, source: SourceMap | None = None, options: SolveOptions | None = None
 ) -> pd.DataFrame:
     """The diagnosis of an infeasible model: relaxations that make it feasible, then an IIS.
 
@@ -62,13 +63,24 @@ def diagnose(
     its largest relaxation over the periods. With integer staff the elastic model keeps them whole,
     so a relaxation it reports is one whole-FTE staffing can meet.
     """
+    options = options or SolveOptions()
     elastic = _elastic(model, scenario)
     values, status = _solve_elastic(elastic, options)
     if status != highspy.HighsModelStatus.kOptimal:
         rows = [
-            _row("relaxation", "", "", None, "", "", np.nan, np.nan, "",
-                 "No relaxation of targets, capacities, staff maxima, served volume or end-of-horizon "
-                 "conditions makes this scenario feasible: check staff minima and initial figures.")
+            _row(
+                "relaxation",
+                "",
+                "",
+                None,
+                "",
+                "",
+                np.nan,
+                np.nan,
+                "",
+                "No relaxation of targets, capacities, staff maxima, served volume or end-of-horizon "
+                "conditions makes this scenario feasible: check staff minima and initial figures.",
+            )
         ]
     else:
         rows = _relaxations(model, scenario, source, elastic, values)
@@ -87,7 +99,7 @@ def _elastic(model: LinearModel, scenario: Scenario) -> Elastic:
     entries: list[tuple[np.ndarray, int, np.ndarray]] = []  # (rows, slack column, coefficients)
     slacks: list[Slack] = []
 
-    def add_slack(slack: Slack, rows: np.ndarray, coefficients: np.ndarray) -> None:
+    def add_slack(slack: Slack, rows: ArrayLike, coefficients: ArrayLike) -> None:
         entries.append((np.asarray(rows, dtype=np.int64), len(slacks), np.asarray(coefficients, dtype=float)))
         slacks.append(slack)
 
@@ -101,8 +113,18 @@ def _elastic(model: LinearModel, scenario: Scenario) -> Elastic:
         sign = -1.0 if family.relax.bound == "upper" else 1.0
         for j, (row, label) in enumerate(zip(model.blocks[family.name].at, labels.itertuples(index=False))):
             field = (family.name, *(getattr(label, key) for key in family.keys))
-            add_slack(Slack(family.name, j, period_of[label.period], max(float(scale[j]), floor), field,
-                            weights[family.relax.weight]), [row], [sign])
+            add_slack(
+                Slack(
+                    family.name,
+                    j,
+                    period_of[label.period],
+                    max(float(scale[j]), floor),
+                    field,
+                    weights[family.relax.weight],
+                ),
+                [row],
+                [sign],
+            )
 
     # Staff maxima: each bound becomes a row s - e <= max.
     col_upper = numbers.col_upper.copy()
@@ -114,8 +136,13 @@ def _elastic(model: LinearModel, scenario: Scenario) -> Elastic:
             continue
         staff_rows.append((j, col_upper[j]))
         col_upper[j] = np.inf
-        add_slack(Slack("staff_max", int(i), int(t), max(staff_rows[-1][1], 1.0), ("staff_max", int(i)),
-                        weights["staff_max"]), [m + len(staff_rows) - 1], [-1.0])
+        add_slack(
+            Slack(
+                "staff_max", int(i), int(t), max(staff_rows[-1][1], 1.0), ("staff_max", int(i)), weights["staff_max"]
+            ),
+            [m + len(staff_rows) - 1],
+            [-1.0],
+        )
 
     # Unserved volume: a slack that takes units off v[d,t] (the column fixed at the volume) in every
     # row v enters, for demands that must be met in full.
@@ -125,10 +152,13 @@ def _elastic(model: LinearModel, scenario: Scenario) -> Elastic:
             continue
         for t in range(sets.period_count):
             j = volume[d, t]
-            rows = matrix.indices[matrix.indptr[j]:matrix.indptr[j + 1]]
-            coefficients = -matrix.data[matrix.indptr[j]:matrix.indptr[j + 1]]
-            add_slack(Slack("demand", d, t, max(float(sets.volumes[d, t]), 1.0), ("demand", d, t),
-                            weights["demand"]), rows, coefficients)
+            rows = matrix.indices[matrix.indptr[j] : matrix.indptr[j + 1]]
+            coefficients = -matrix.data[matrix.indptr[j] : matrix.indptr[j + 1]]
+            add_slack(
+                Slack("demand", d, t, max(float(sets.volumes[d, t]), 1.0), ("demand", d, t), weights["demand"]),
+                rows,
+                coefficients,
+            )
 
     # Columns: the model's n, then k slacks, then one z per field (cost: its weight). Rows: the
     # model's m, the staff maxima turned into rows, then one link per slack: slack / scale - z_field <= 0.
@@ -140,11 +170,13 @@ def _elastic(model: LinearModel, scenario: Scenario) -> Elastic:
     vals_ = np.concatenate([v for _, _, v in entries]) if entries else np.zeros(0)
     slack_block = sp.csc_matrix((vals_, (rows_, cols_)), shape=(m + s_rows, k))
     staff_block = sp.csc_matrix(([1.0] * s_rows, (range(s_rows), [j for j, _ in staff_rows])), shape=(s_rows, n))
-    links = sp.hstack([
-        sp.csc_matrix((k, n)),
-        sp.diags([1.0 / slack.scale for slack in slacks]),
-        sp.csc_matrix(([-1.0] * k, (range(k), [field_of[slack.field] for slack in slacks])), shape=(k, g)),
-    ])
+    links = sp.hstack(
+        [
+            sp.csc_matrix((k, n)),
+            sp.diags([1.0 / slack.scale for slack in slacks]),
+            sp.csc_matrix(([-1.0] * k, (range(k), [field_of[slack.field] for slack in slacks])), shape=(k, g)),
+        ]
+    )
     model_rows = sp.hstack([sp.vstack([model.matrix, staff_block]), slack_block, sp.csc_matrix((m + s_rows, g))])
     field_weight = {slack.field: slack.weight for slack in slacks}
     return Elastic(
@@ -170,8 +202,17 @@ def _limited_highs(options: SolveOptions) -> highspy.Highs:
 
 def _solve_elastic(elastic: Elastic, options: SolveOptions) -> tuple[np.ndarray, object]:
     highs = _limited_highs(options)
-    highs.passModel(as_highs_lp(elastic.matrix, elastic.cost, elastic.col_lower, elastic.col_upper,
-                                elastic.row_lower, elastic.row_upper, elastic.integer))
+    highs.passModel(
+        as_highs_lp(
+            elastic.matrix,
+            elastic.cost,
+            elastic.col_lower,
+            elastic.col_upper,
+            elastic.row_lower,
+            elastic.row_upper,
+            elastic.integer,
+        )
+    )
     highs.run()
     status = highs.getModelStatus()
     found = status == highspy.HighsModelStatus.kOptimal or (
@@ -185,7 +226,18 @@ def _solve_elastic(elastic: Elastic, options: SolveOptions) -> tuple[np.ndarray,
 # --- reporting ---------------------------------------------------------------------------------------
 
 
-def _row(kind, family, field, line, period, subject, current, relaxed_to, unit, sentence) -> dict:
+def _row(
+    kind: str,
+    family: str,
+    field: str,
+    line: int | None,
+    period: str,
+    subject: str,
+    current: float,
+    relaxed_to: float,
+    unit: str,
+    sentence: str,
+) -> dict:
     return dict(zip(COLUMNS, (kind, family, field, line, period, subject, current, relaxed_to, unit, sentence)))
 
 
@@ -232,6 +284,7 @@ def _describe(
     sets = model.sets
     period = sets.periods[slack.period]
     time_unit = {"minute": "min", "hour": "h", "day": "days", "week": "weeks"}[scenario.scenario.time_unit]
+    path: FieldPath
     if slack.family == "staff_max":
         node, role = sets.staff.node.iloc[slack.index], sets.staff.role.iloc[slack.index]
         path = ("nodes", node, "staff", role, "max")
@@ -275,9 +328,20 @@ def _describe(
     return _describe_row(model, scenario, source, slack, label, amount, served, period, time_unit)
 
 
-def _describe_row(model, scenario, source, slack, label, amount, served, period, time_unit) -> dict:
+def _describe_row(
+    model: LinearModel,
+    scenario: Scenario,
+    source: SourceMap | None,
+    slack: Slack,
+    label: pd.Series,
+    amount: float,
+    served: np.ndarray,
+    period: str,
+    time_unit: str,
+) -> dict:
     sets = model.sets
     family = slack.family
+    path: FieldPath
     if family in ("quality_target", "response_time_target"):
         demand = label.demand
         d = sets.demands.demand.tolist().index(demand)
@@ -350,7 +414,9 @@ def _describe_row(model, scenario, source, slack, label, amount, served, period,
             _sentence(path, source, sentence),
         )
     demand, node = label.demand, label.node
-    per_demand = isinstance(scenario.nodes[node].stock.final_min, dict)
+    stock = scenario.nodes[node].stock
+    assert stock is not None  # a final_stock row is at a node that keeps stock
+    per_demand = isinstance(stock.final_min, dict)
     path = ("nodes", node, "stock", "final_min", demand) if per_demand else ("nodes", node, "stock", "final_min")
     current = float(sets.stocks.set_index(["demand", "node"]).final_min[(demand, node)])
     relaxed = current - amount
@@ -405,31 +471,69 @@ def _conflicts(model: LinearModel, scenario: Scenario, source: SourceMap | None,
             continue
         label = model.labels(name).iloc[j]
         field = field_of_row(model, scenario, name, label)
-        found.append(_conflict(name, field, _path_line(source, field), label.period, label.subject,
-                               f"{name.replace('_', ' ')} for {label.subject} in {label.period}", ""))
-    columns = {name: dict(zip(grid[grid >= 0].tolist(), zip(*np.nonzero(grid >= 0)))) for name, grid in
-               model.columns.items() if name in ("s", "v")}
+        found.append(
+            _conflict(
+                name,
+                field,
+                _path_line(source, field),
+                label.period,
+                label.subject,
+                f"{name.replace('_', ' ')} for {label.subject} in {label.period}",
+                "",
+            )
+        )
+    columns = {
+        name: dict(zip(grid[grid >= 0].tolist(), zip(*np.nonzero(grid >= 0))))
+        for name, grid in model.columns.items()
+        if name in ("s", "v")
+    }
     for column in iis.col_index_:
         if column in columns["s"]:
             i, t = columns["s"][column]
             node, role = model.sets.staff.node.iloc[i], model.sets.staff.role.iloc[i]
             field = f"nodes.{node}.staff.{role}"
-            found.append(_conflict("staff bounds", field, _path_line(source, field), model.sets.periods[t],
-                                   f"node={node} role={role}", f"the staff bounds of {role} at {node} in "
-                                   f"{model.sets.periods[t]}", "FTE"))
+            found.append(
+                _conflict(
+                    "staff bounds",
+                    field,
+                    _path_line(source, field),
+                    model.sets.periods[t],
+                    f"node={node} role={role}",
+                    f"the staff bounds of {role} at {node} in {model.sets.periods[t]}",
+                    "FTE",
+                )
+            )
         elif column in columns["v"]:
             d, t = columns["v"][column]
             demand = model.sets.demands.demand.iloc[d]
             field = f"demands.{demand}.volume"
-            found.append(_conflict("volume", field, _path_line(source, field), model.sets.periods[t],
-                                   f"demand={demand}", f"the volume of {demand} in {model.sets.periods[t]}",
-                                   "units"))
+            found.append(
+                _conflict(
+                    "volume",
+                    field,
+                    _path_line(source, field),
+                    model.sets.periods[t],
+                    f"demand={demand}",
+                    f"the volume of {demand} in {model.sets.periods[t]}",
+                    "units",
+                )
+            )
     return found
 
 
 def _conflict(family: str, field: str, line: int | None, period: str, subject: str, text: str, unit: str) -> dict:
-    return _row("conflict", family, field, line, period, subject, np.nan, np.nan, unit,
-                f"In the conflicting set: {text}" + (f" ({field}, line {line})" if line else "") + ".")
+    return _row(
+        "conflict",
+        family,
+        field,
+        line,
+        period,
+        subject,
+        np.nan,
+        np.nan,
+        unit,
+        f"In the conflicting set: {text}" + (f" ({field}, line {line})" if line else "") + ".",
+    )
 
 
 def _path_line(source: SourceMap | None, field: str) -> int | None:

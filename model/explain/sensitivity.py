@@ -15,7 +15,7 @@ holds, from HiGHS's ranging (model.solve: `Solution.ranging`, `Solution.column_r
 | staff_balance (first period) | `nodes.<n>.staff.<r>.initial` | initial |
 | work_balance (first period, storable) | `nodes.<n>.stock.initial` | ... - initial |
 | staff_max, staff_min | `nodes.<n>.staff.<r>.max` / `.min` | the bound of s (its reduced cost is the price) |
-| volume | `demands.<d>.volume` (`volume[i]` when given per period) | the bound of the column v[d,t] = V[d,t] (its reduced cost is the price) |
+| volume | `demands.<d>.volume` (`volume[i]` when given per period) | the bound of the column v[d,t] = V[d,t] |
 
 A field entering one row maps that row's range linearly (rhs = a + b * field). The volume enters
 several rows together; it is the column v[d,t] fixed at V[d,t] (model.md), so its price is that
@@ -37,18 +37,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from model.lp import LinearModel
 from model.scenario.schema import Scenario
-from model.solve import BASIC, NOT_IN_LP, RowRanging, Solution, SolveOptions, solve
-
-if TYPE_CHECKING:
-    from model.outcome import Deadline
+from model.solve import BASIC, NOT_IN_LP, Deadline, RowRanging, Solution, SolveOptions, solve
 
 COLUMNS = [
     "basis",
@@ -84,7 +80,7 @@ TIME_ABBREVIATION = {"minute": "min", "hour": "h", "day": "days", "week": "weeks
 # --- MILP: the LP with integers fixed --------------------------------------------------------------
 
 
-def fixed_integer_lp(model: LinearModel, solution: Solution, options: SolveOptions = SolveOptions()) -> Solution:
+def fixed_integer_lp(model: LinearModel, solution: Solution, options: SolveOptions | None = None) -> Solution:
     """The LP left when the integer variables (staff, with `integer_staff`) are fixed at their values in
     the MILP `solution`, rounded: same cost, with duals and ranging.
 
@@ -100,7 +96,8 @@ def fixed_integer_lp(model: LinearModel, solution: Solution, options: SolveOptio
     lower, upper = model.numbers.col_lower.copy(), model.numbers.col_upper.copy()
     lower[fixed] = upper[fixed] = np.round(at[fixed])
     numbers = replace(model.numbers, col_lower=lower, col_upper=upper)
-    found = solve(replace(model, numbers=numbers, integer=np.zeros(model.num_col, dtype=bool)), options)
+    relaxed = replace(model, numbers=numbers, integer=np.zeros(model.num_col, dtype=bool))
+    found = solve(relaxed, options or SolveOptions())
     found.solver["fixed_integers"] = int(fixed.sum())
     return found
 
@@ -143,7 +140,8 @@ def sensitivity_table(
         solution = fixed_integer_lp(model, solution, options)
         if solution.status == "time_limit":
             return None
-        model = solution.model
+        if solution.model is not None:  # the LP with the integers fixed (Solver.solve always sets it)
+            model = solution.model
     if solution.status != "optimal" or not solution.rows or solution.objective is None:
         return pd.DataFrame(columns=COLUMNS)
     if np.isnan(np.concatenate([r.dual for r in solution.rows.values()])).all():
@@ -264,7 +262,12 @@ class _Figures:
 
     # Rows whose right-hand side is a + slope * field: a range of the rhs maps to a range of the field.
     def _row_field(
-        self, block: str, select: np.ndarray, slope: np.ndarray, value: np.ndarray, **field: object
+        self,
+        block: str,
+        select: np.ndarray,
+        slope: np.ndarray,
+        value: np.ndarray,
+        **field: Any,  # _Field's other fields
     ) -> _Field | None:
         if block not in self.solution.rows or not select.any():
             return None

@@ -15,8 +15,9 @@ extend; the tests compare the two by labels.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,8 @@ from model.lp.tangents import QueueTangents
 from model.lp.variables import BY_NAME as VARIABLE
 from model.lp.variables import VARIABLES
 from model.network import IndexSets
+
+_Made = TypeVar("_Made")
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ class LinearModel:
         """Where the family has a variable: (index rows, periods) bool."""
         return self.columns[variable] >= 0
 
-    def cached(self, key: object, make: Callable[[], object]) -> object:
+    def cached(self, key: Hashable, make: Callable[[], _Made]) -> _Made:
         """What `make` gives, made once per layout: models refigured from this one share it (labels, the
         result tables' key columns)."""
         if key not in self._cache:
@@ -133,8 +136,9 @@ def family_rows(sets: IndexSets, columns: dict[str, np.ndarray], tangents: Queue
     return {family.name: family.build(ctx) for family in FAMILIES}
 
 
-def column_figures(sets: IndexSets, columns: dict[str, np.ndarray], tangents: QueueTangents,
-                   count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def column_figures(
+    sets: IndexSets, columns: dict[str, np.ndarray], tangents: QueueTangents, count: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each column's cost (COST_TERMS) and bounds (VARIABLES: >= 0 unless a family says otherwise)."""
     cost, lower, upper = np.zeros(count), np.zeros(count), np.full(count, np.inf)
     for term in COST_TERMS:
@@ -198,11 +202,11 @@ def _same_target_rows(kept: IndexSets, sets: IndexSets) -> None:
     (network.py leaves out the rows no plan can bind; a tighter target can make one bind)."""
     if len(kept.demands) != len(sets.demands):
         return  # other demands: the variables differ, and refigure says so
-    for flag, field in (("quality_row", "min_quality"), ("response_row", "max_response_time")):
+    for flag, target in (("quality_row", "min_quality"), ("response_row", "max_response_time")):
         new = sets.demands[flag].to_numpy(dtype=bool) & ~kept.demands[flag].to_numpy(dtype=bool)
         if new.any():
             names = sets.demands.demand.to_numpy()[new]
-            shown = ", ".join(f"demands.{d}.{field}" for d in names[:3]) + (", ..." if len(names) > 3 else "")
+            shown = ", ".join(f"demands.{d}.{target}" for d in names[:3]) + (", ..." if len(names) > 3 else "")
             raise Restructured(f"a target row the LP left out (no plan could bind it) can bind now: {shown}")
 
 
@@ -221,9 +225,7 @@ def refigure(model: LinearModel, sets: IndexSets, tangents: QueueTangents | None
         raise Restructured("the what-if has other variables (paths, roles, periods, initial staff or allowances)")
     count = model.num_col
     cost, col_lower, col_upper = column_figures(sets, model.columns, tangents, count)
-    term_rows, term_cols, coefs, row_lower, row_upper, offsets = concatenate(
-        family_rows(sets, model.columns, tangents)
-    )
+    term_rows, term_cols, coefs, row_lower, row_upper, offsets = concatenate(family_rows(sets, model.columns, tangents))
     if len(row_lower) != len(model.layout.kept):
         raise Restructured("the what-if has other rows")
     built = rows_with_a_decision(term_rows, term_cols, coefs, _constant_columns(model.columns, count), len(row_lower))
@@ -234,5 +236,15 @@ def refigure(model: LinearModel, sets: IndexSets, tangents: QueueTangents | None
     return replace(model, sets=sets, tangents=tangents, matrix=matrix, numbers=numbers, _cache=model._cache)
 
 
-__all__ = ["Builder", "FAMILIES", "VARIABLES", "COST_TERMS", "LinearModel", "QueueTangents", "Restructured", "RowBlock",
-           "build", "refigure"]
+__all__ = [
+    "COST_TERMS",
+    "FAMILIES",
+    "VARIABLES",
+    "Builder",
+    "LinearModel",
+    "QueueTangents",
+    "Restructured",
+    "RowBlock",
+    "build",
+    "refigure",
+]

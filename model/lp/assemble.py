@@ -10,13 +10,17 @@ more or less, a term turned zero or non-zero.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
 from model.errors import InfeasibleRow
 from model.lp.families import FAMILIES, Rows
-from model.lp.labels import family_periods, label_subject
+from model.lp.labels import label_subject
+
+if TYPE_CHECKING:
+    from model.network import IndexSets
 
 CONSTANT_FAMILIES = ("v",)
 """Columns fixed at a figure (the volume): a row with no other term holds no decision."""
@@ -51,7 +55,9 @@ class Numbers:
     data: np.ndarray  # the matrix's nonzeros in CSC order
 
 
-def concatenate(rows: dict[str, Rows]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+def concatenate(
+    rows: dict[str, Rows],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
     """Every family's terms and bounds on one grid of rows (families one after another)."""
     term_rows, term_cols, coefs, lower, upper, offsets = [], [], [], [], [], {}
     offset = 0
@@ -65,12 +71,19 @@ def concatenate(rows: dict[str, Rows]) -> tuple[np.ndarray, np.ndarray, np.ndarr
         lower.append(np.asarray(found.lower, dtype=float))
         upper.append(np.asarray(found.upper, dtype=float))
         offset += found.terms.row_count
-    return (np.concatenate(term_rows), np.concatenate(term_cols), np.concatenate(coefs), np.concatenate(lower),
-            np.concatenate(upper), offsets)
+    return (
+        np.concatenate(term_rows),
+        np.concatenate(term_cols),
+        np.concatenate(coefs),
+        np.concatenate(lower),
+        np.concatenate(upper),
+        offsets,
+    )
 
 
-def rows_with_a_decision(term_rows: np.ndarray, term_cols: np.ndarray, coefs: np.ndarray, constant: np.ndarray,
-                         grid_rows: int) -> np.ndarray:
+def rows_with_a_decision(
+    term_rows: np.ndarray, term_cols: np.ndarray, coefs: np.ndarray, constant: np.ndarray, grid_rows: int
+) -> np.ndarray:
     """Per grid row: whether some term with a non-zero coefficient on a column that is not a constant
     enters it. A row without one is not built."""
     has = np.zeros(grid_rows, dtype=bool)
@@ -78,9 +91,17 @@ def rows_with_a_decision(term_rows: np.ndarray, term_cols: np.ndarray, coefs: np
     return has
 
 
-def refuse_impossible_rows(term_rows: np.ndarray, term_cols: np.ndarray, coefs: np.ndarray, values: np.ndarray,
-                           lower: np.ndarray, upper: np.ndarray, built: np.ndarray, offsets: dict,
-                           sets: object) -> None:
+def refuse_impossible_rows(
+    term_rows: np.ndarray,
+    term_cols: np.ndarray,
+    coefs: np.ndarray,
+    values: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    built: np.ndarray,
+    offsets: dict[str, int],
+    sets: IndexSets,
+) -> None:
     """A row no decision enters holds a constant (its fixed columns at their values); if its bounds
     exclude that, the scenario is infeasible as written, whatever the solver does: InfeasibleRow,
     naming the row."""
@@ -92,17 +113,25 @@ def refuse_impossible_rows(term_rows: np.ndarray, term_cols: np.ndarray, coefs: 
     if not bad.any():
         return
     row = int(np.flatnonzero(bad)[0])
-    name = max((f for f in offsets if offsets[f] <= row), key=offsets.get)
+    name = max((f for f in offsets if offsets[f] <= row), key=offsets.__getitem__)
     family = next(f for f in FAMILIES if f.name == name)
     period, subject = label_subject(sets, family, row - offsets[name])
     low, high = lower[row], upper[row]
     need = f"at least {low - constant[row]:g}" if constant[row] < low else f"at most {high - constant[row]:g}"
-    raise InfeasibleRow(f"{name} {subject} {period} cannot hold: no decision enters it, so it holds a constant "
-                        f"(the volume), and it needs {need} more")
+    raise InfeasibleRow(
+        f"{name} {subject} {period} cannot hold: no decision enters it, so it holds a constant "
+        f"(the volume), and it needs {need} more"
+    )
 
 
-def lay_out(term_rows: np.ndarray, term_cols: np.ndarray, coefs: np.ndarray, built: np.ndarray,
-            column_count: int, offsets: dict) -> tuple[Layout, sp.csc_matrix]:
+def lay_out(
+    term_rows: np.ndarray,
+    term_cols: np.ndarray,
+    coefs: np.ndarray,
+    built: np.ndarray,
+    column_count: int,
+    offsets: dict[str, int],
+) -> tuple[Layout, sp.csc_matrix]:
     """Number the built rows and place every non-zero term in a CSC matrix (repeated entries summed)."""
     kept = np.where(built, np.cumsum(built) - 1, -1)
     row_count = int(built.sum())
@@ -123,7 +152,9 @@ def lay_out(term_rows: np.ndarray, term_cols: np.ndarray, coefs: np.ndarray, bui
     return layout, matrix
 
 
-def fit(layout: Layout, term_rows: np.ndarray, term_cols: np.ndarray, coefs: np.ndarray, built: np.ndarray) -> np.ndarray:
+def fit(
+    layout: Layout, term_rows: np.ndarray, term_cols: np.ndarray, coefs: np.ndarray, built: np.ndarray
+) -> np.ndarray:
     """The matrix's data for another LP's terms in `layout`; Restructured if the terms, the rows built,
     or which entries are zero differ."""
     if not (np.array_equal(term_rows, layout.term_rows) and np.array_equal(term_cols, layout.term_cols)):

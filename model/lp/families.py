@@ -38,13 +38,15 @@ def equal(terms: Terms, value: object) -> Rows:
 
 
 def at_most(terms: Terms, value: object) -> Rows:
-    return Rows(terms, np.full(terms.row_count, -np.inf), np.broadcast_to(np.asarray(value, dtype=float),
-                                                                          (terms.row_count,)))
+    return Rows(
+        terms, np.full(terms.row_count, -np.inf), np.broadcast_to(np.asarray(value, dtype=float), (terms.row_count,))
+    )
 
 
 def at_least(terms: Terms, value: object) -> Rows:
-    return Rows(terms, np.broadcast_to(np.asarray(value, dtype=float), (terms.row_count,)),
-                np.full(terms.row_count, np.inf))
+    return Rows(
+        terms, np.broadcast_to(np.asarray(value, dtype=float), (terms.row_count,)), np.full(terms.row_count, np.inf)
+    )
 
 
 @dataclass
@@ -112,8 +114,7 @@ def labour_capacity(ctx: Context) -> Rows:
     at = sets.position("staff", ["node", "role"], "demand_modes", ["node", "mode"])
     staffed = modes.role.notna().to_numpy() & (at >= 0)
     terms = Terms(len(staff) * ctx.T)
-    terms.add(period_rows(np.where(staffed, at, -1), ctx.T), v["y"],
-              per_period(modes.hours_per_unit, ctx.T))
+    terms.add(period_rows(np.where(staffed, at, -1), ctx.T), v["y"], per_period(modes.hours_per_unit, ctx.T))
     loaded = np.zeros(len(staff), dtype=bool)
     loaded[at[staffed]] = True
     rows = only_where(loaded, period_grid(len(staff), ctx.T))
@@ -350,24 +351,64 @@ FAMILIES: tuple[Family, ...] = (
     Family("labour_capacity", labour_capacity, "staff", STAFF, "3", field="nodes.{node}.staff.{role}"),
     Family("overtime_limit", overtime_limit, "staff", STAFF, "3", field="nodes.{node}.staff.{role}"),
     Family("staff_balance", staff_balance, "staff", STAFF, "4", field="nodes.{node}.staff.{role}"),
-    Family("node_capacity_limit", node_capacity_limit, "nodes", ("node",), "5",
-           relax=Relaxable("node_capacity", "upper", _figure_at("nodes", ["node"], "capacity")),
-           field="nodes.{node}.capacity"),
-    Family("arc_capacity_limit", arc_capacity_limit, "arcs", ("arc",), "5",
-           relax=Relaxable("arc_capacity", "upper", _figure_at("arcs", ["arc"], "capacity")),
-           field="arcs[{arc_index}].capacity"),
-    Family("quality_target", quality_target, "demands", ("demand",), "6",
-           relax=Relaxable("quality", "upper", _defects_allowed), field="demands.{demand}.min_quality"),
-    Family("response_time_target", response_time_target, "demands", ("demand",), "7",
-           relax=Relaxable("response_time", "upper", _time_allowed), field="demands.{demand}.max_response_time"),
-    Family("final_backlog", final_backlog, "demands", ("demand",), "8", last_period=True,
-           relax=Relaxable("end_of_horizon", "upper", _final_backlog_measure), field="demands.{demand}.final_backlog"),
-    Family("final_stock", final_stock, "stocks", DEMAND_NODE, "8", last_period=True,
-           relax=Relaxable("end_of_horizon", "lower", _figure_at("stocks", ["demand", "node"], "final_min")),
-           field="nodes.{node}.stock.final_min"),
+    Family(
+        "node_capacity_limit",
+        node_capacity_limit,
+        "nodes",
+        ("node",),
+        "5",
+        relax=Relaxable("node_capacity", "upper", _figure_at("nodes", ["node"], "capacity")),
+        field="nodes.{node}.capacity",
+    ),
+    Family(
+        "arc_capacity_limit",
+        arc_capacity_limit,
+        "arcs",
+        ("arc",),
+        "5",
+        relax=Relaxable("arc_capacity", "upper", _figure_at("arcs", ["arc"], "capacity")),
+        field="arcs[{arc_index}].capacity",
+    ),
+    Family(
+        "quality_target",
+        quality_target,
+        "demands",
+        ("demand",),
+        "6",
+        relax=Relaxable("quality", "upper", _defects_allowed),
+        field="demands.{demand}.min_quality",
+    ),
+    Family(
+        "response_time_target",
+        response_time_target,
+        "demands",
+        ("demand",),
+        "7",
+        relax=Relaxable("response_time", "upper", _time_allowed),
+        field="demands.{demand}.max_response_time",
+    ),
+    Family(
+        "final_backlog",
+        final_backlog,
+        "demands",
+        ("demand",),
+        "8",
+        last_period=True,
+        relax=Relaxable("end_of_horizon", "upper", _final_backlog_measure),
+        field="demands.{demand}.final_backlog",
+    ),
+    Family(
+        "final_stock",
+        final_stock,
+        "stocks",
+        DEMAND_NODE,
+        "8",
+        last_period=True,
+        relax=Relaxable("end_of_horizon", "lower", _figure_at("stocks", ["demand", "node"], "final_min")),
+        field="nodes.{node}.stock.final_min",
+    ),
     Family("lane_split", lane_split, "demand_nodes", DEMAND_NODE, "9"),
-    Family("queue_service_level", queue_service_level, "queues", ("node", "lane"), "10",
-           field="nodes.{node}.queue"),
+    Family("queue_service_level", queue_service_level, "queues", ("node", "lane"), "10", field="nodes.{node}.queue"),
     Family("queue_average_wait", queue_average_wait, "queues", ("node", "lane"), "10", field="nodes.{node}.queue"),
     Family("queue_duty", queue_duty, "queue_nodes", ("node",), "11", field="nodes.{node}.queue"),
 )

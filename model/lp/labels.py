@@ -23,8 +23,14 @@ def family_periods(sets: IndexSets, family: Family) -> list[str]:
     return sets.periods[-1:] if family.last_period else list(sets.periods)
 
 
-def grid_labels(sets: IndexSets, table: str, keys: tuple[str, ...], periods: list[str], positions: np.ndarray,
-                family: str | None = None) -> pd.DataFrame:
+def grid_labels(
+    sets: IndexSets,
+    table: str,
+    keys: tuple[str, ...],
+    periods: list[str],
+    positions: np.ndarray,
+    family: str | None = None,
+) -> pd.DataFrame:
     """Labels of grid positions `i * len(periods) + t`: (family,) period, subject, then the keys."""
     positions = np.asarray(positions, dtype=np.int64)
     count = len(periods)

@@ -49,10 +49,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -83,7 +83,7 @@ Term = tuple[float, VarData | None]
 """One term of a row: coefficient x variable; None where the family has no such variable (e.g. the
 backlog of a demand without one, or stock in the period before the first)."""
 
-Row = RelationalExpression | type[IndexedComponent.Skip]
+Row: TypeAlias = RelationalExpression | type[IndexedComponent.Skip]
 """What a constraint rule returns: its row (variables on the left, a constant on the right), or
 Constraint.Skip where the family builds no row."""
 
@@ -102,8 +102,12 @@ def _records(table: pd.DataFrame, *keys: str) -> dict[Any, Any]:
     return {tuple(getattr(row, key) for key in keys): row for row in table.itertuples(index=False)}
 
 
-def _grouped(pairs: Iterable[tuple[tuple, Any]]) -> defaultdict[tuple, list]:
-    found: defaultdict[tuple, list] = defaultdict(list)
+_Key = TypeVar("_Key", bound=Hashable)
+_Item = TypeVar("_Item")
+
+
+def _grouped(pairs: Iterable[tuple[_Key, _Item]]) -> defaultdict[_Key, list[_Item]]:
+    found: defaultdict[_Key, list[_Item]] = defaultdict(list)
     for key, item in pairs:
         found[key].append(item)
     return found
@@ -705,7 +709,8 @@ class _Positions:
     """The row of each key tuple in each index table, made when first asked for."""
 
     def __init__(self, sets: IndexSets) -> None:
-        self.sets, self.found = sets, {}
+        self.sets = sets
+        self.found: dict[tuple[str, tuple[str, ...]], dict[tuple, int]] = {}
 
     def __call__(self, table: str, keys: tuple[str, ...]) -> dict[tuple, int]:
         if (table, keys) not in self.found:
@@ -790,11 +795,11 @@ def write_lp(lp: pyo.ConcreteModel, path: str | Path) -> None:
 
 __all__ = [
     "CompiledModel",
-    "build_extended",
     "Extension",
     "Parts",
     "Rules",
     "Tables",
+    "build_extended",
     "build_pyomo",
     "extend_pyomo",
     "extension_costs",

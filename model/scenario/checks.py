@@ -8,9 +8,8 @@ schema reports that part.
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 import networkx as nx
 
@@ -67,7 +66,7 @@ class Raw:
         stage = _mapping(self.nodes.get(node)).get("stage")
         return stage if stage in self.stages else None
 
-    def is_node(self, name: Any) -> bool:
+    def is_node(self, name: Any) -> TypeGuard[str]:
         return isinstance(name, str) and name in self.nodes
 
     def valid_arcs(self) -> Iterator[tuple[int, str, str]]:
@@ -88,9 +87,11 @@ def check_stage_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
             yield src.problem(("stages", i), f"stage '{stage}' is listed twice", "Each stage appears once, in order.")
         seen.add(stage)
     for name, node in raw.nodes.items():
-        stage = _mapping(node).get("stage")
-        if isinstance(stage, str) and stage not in raw.stages:
-            yield src.problem(("nodes", name, "stage"), f"unknown stage '{stage}'", closest(stage, raw.stages))
+        node_stage = _mapping(node).get("stage")
+        if isinstance(node_stage, str) and node_stage not in raw.stages:
+            yield src.problem(
+                ("nodes", name, "stage"), f"unknown stage '{node_stage}'", closest(node_stage, raw.stages)
+            )
 
 
 def check_role_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
@@ -272,7 +273,7 @@ def check_stock_keys(raw: Raw, src: SourceMap) -> Iterator[Problem]:
 def check_stock_users(raw: Raw, src: SourceMap) -> Iterator[Problem]:
     """A single-number stock figure is allowed only where exactly one demand can use the node."""
     stocked = {
-        n: _mapping(node).get("stock") for n, node in raw.nodes.items() if isinstance(_mapping(node).get("stock"), dict)
+        n: _mapping(node)["stock"] for n, node in raw.nodes.items() if isinstance(_mapping(node).get("stock"), dict)
     }
     if not stocked:
         return

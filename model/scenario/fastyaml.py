@@ -75,10 +75,11 @@ def _scalar_rules() -> tuple[dict[str, list[tuple[str, re.Pattern]]], list[tuple
     rules: dict[str | None, list[tuple[str, re.Pattern]]] = {}
     for versions, tag, regexp, first in implicit_resolvers:
         if (1, 2) in versions:
-            for char in first or [None]:
+            chars: list[str | None] = list(first) if first else [None]
+            for char in chars:
                 rules.setdefault(char, []).append((tag, re.compile(regexp.pattern, regexp.flags)))
     anywhere = rules.pop(None, [])
-    return {char: found + anywhere for char, found in rules.items()}, anywhere
+    return {char: found + anywhere for char, found in rules.items() if char is not None}, anywhere
 
 
 _RULES, _ANY_RULES = _scalar_rules()
@@ -133,6 +134,7 @@ if CParser is not None:
 
         def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
             if kind is ScalarNode:
+                assert value is not None  # libyaml gives a scalar's text; None only for collections
                 if implicit[0]:
                     for tag, rule in _RULES.get(value[:1], _ANY_RULES):
                         if rule.match(value):

@@ -152,7 +152,7 @@ def suggestions(data: Any, segments: list[str], failure: Failure, budget: int = 
     names = names_at(failure.parents)
     for name in difflib.get_close_matches(segments[failure.depth], names, n=3, cutoff=0.6):
         trial = [*segments[: failure.depth], name, *segments[failure.depth + 1 :]]
-        matches, again = expand(data, trial)
+        _, again = expand(data, trial)
         if again is None:
             found.append(".".join(trial))
         elif budget > 0:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
@@ -161,12 +162,12 @@ def _plain(node: Any, path: FieldPath, keys: Positions, values: Positions) -> An
             result[str(key) if not isinstance(key, (int, float)) else key] = _plain(node[key], child, keys, values)
         return result
     if isinstance(node, CommentedSeq):
-        result = []
+        items = []
         for index, item in enumerate(node):
             line, column = node.lc.item(index)
             values[(*path, index)] = (line + 1, column + 1)
-            result.append(_plain(item, (*path, index), keys, values))
-        return result
+            items.append(_plain(item, (*path, index), keys, values))
+        return items
     if isinstance(node, bool):
         return bool(node)
     if isinstance(node, int):
@@ -234,7 +235,7 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 
 def _schema_problems(error: ValidationError, data: Any, source: SourceMap) -> list[Problem]:
     """One problem per bad field; the alternatives of a union are merged into one message."""
-    grouped: dict[FieldPath, list[dict]] = {}
+    grouped: dict[FieldPath, list[ErrorDetails]] = {}
     for item in error.errors():
         grouped.setdefault(_data_path(item["loc"], data), []).append(item)
     # A number-or-list field given a list with a bad item fails both ways; the item's own problem
@@ -248,10 +249,8 @@ def _data_path(loc: tuple, data: Any) -> FieldPath:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if (isinstance(node, dict) and part in node) or in_list:
             path.append(part)
             node = node[part]
         elif isinstance(node, dict) and isinstance(part, str) and part.isidentifier():
@@ -260,7 +259,7 @@ def _data_path(loc: tuple, data: Any) -> FieldPath:
     return tuple(path)
 
 
-def _describe(path: FieldPath, items: list[dict], source: SourceMap) -> Problem:
+def _describe(path: FieldPath, items: list[ErrorDetails], source: SourceMap) -> Problem:
     kinds = {item["type"] for item in items}
     value = items[0].get("input")
     if "extra_forbidden" in kinds:
@@ -273,7 +272,7 @@ def _describe(path: FieldPath, items: list[dict], source: SourceMap) -> Problem:
     return source.problem(path, message, _field_doc(path))
 
 
-def _plain_message(item: dict) -> str:
+def _plain_message(item: ErrorDetails) -> str:
     text = item["msg"]
     return text[0].lower() + text[1:] if text else text
 
@@ -291,6 +290,8 @@ def _schema_model_at(path: FieldPath) -> type[BaseModel] | None:
         if current is None:
             return None
         if isinstance(current, type) and issubclass(current, BaseModel):
+            if not isinstance(part, str):  # a list index where a mapping is: no such field
+                return None
             info = current.model_fields.get(part) or next(
                 (f for f in current.model_fields.values() if f.alias == part), None
             )

@@ -109,7 +109,8 @@ def parse_assignment(text: str, origin: str = "--set") -> Override:
         operation = parse_value(value.strip())
     except ValueError as error:
         raise ScenarioError([_problem(origin, path.strip(), str(error), GRAMMAR)]) from None
-    return Override(path.strip(), operation.absolute if not operation.relative else value.strip(), origin)
+    absolute = operation.absolute  # a number for "=" (not relative), None for a change
+    return Override(path.strip(), absolute if absolute is not None else value.strip(), origin)
 
 
 def apply_overrides(

@@ -169,7 +169,10 @@ class Queue(Strict):
 
     def lane_targets(self) -> list[tuple[str, QueueTarget]]:
         """(lane name, target) per lane; a queue with one `target` has one lane, `main`."""
-        return [("main", self.target)] if self.target is not None else [(lane.name, lane.target) for lane in self.lanes]
+        if self.target is not None:
+            return [("main", self.target)]
+        assert self.lanes is not None  # _one_form: a queue has a target or lanes
+        return [(lane.name, lane.target) for lane in self.lanes]
 
 
 class Node(Strict):
