@@ -93,10 +93,18 @@ documents where it fails.  Two caveats, both checked there:
 from __future__ import annotations
 
 import math
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special
+
+
+def _special() -> ModuleType:
+    """scipy.special, imported when a queue is first computed (0.1 s of every start-up otherwise)."""
+    from scipy import special
+
+    return special
+
 
 __all__ = [
     "average_wait",
@@ -176,7 +184,7 @@ def _log_poisson_pmf(n: np.ndarray, a: np.ndarray) -> np.ndarray:
     small = n < _LOADER_MIN_N
     if small.any():
         ns, as_ = n[small], a[small]
-        out[small] = ns * np.log(as_) - as_ - special.gammaln(ns + 1.0)
+        out[small] = ns * np.log(as_) - as_ - _special().gammaln(ns + 1.0)
     big = ~small
     if big.any():
         nb, ab = n[big], a[big]
@@ -194,7 +202,7 @@ def _log_q(n: np.ndarray, a: np.ndarray) -> np.ndarray:
     """log Q(N + 1, A), Q = regularised upper incomplete gamma (Poisson CDF)."""
     with np.errstate(divide="ignore"):
         # Q underflows to 0 only for A >> N (unstable, C = 1): -inf is fine.
-        return np.log(special.gammaincc(n + 1.0, a))
+        return np.log(_special().gammaincc(n + 1.0, a))
 
 
 def _log_erlang_b(n: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -386,7 +394,7 @@ def _slope(target: _Target, x: np.ndarray, a: np.ndarray, idx: np.ndarray) -> np
     b = np.exp(log_b)
     d = (n - a) + a * b
     b_a = n / a - 1.0 + b
-    b_n = np.log(a) - special.digamma(n + 1.0) - _dlogq_dn(n, a)
+    b_n = np.log(a) - _special().digamma(n + 1.0) - _dlogq_dn(n, a)
     logc_n = 1.0 / n + b_n - (1.0 + a * b * b_n) / d
     logc_a = b_a - (-1.0 + b + a * b * b_a) / d
     k1 = target.dk(x, idx)

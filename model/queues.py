@@ -331,7 +331,7 @@ def solve_queues(
         since = time.perf_counter()
         tangents = tangents_at(sets, plan, tangents)
         model = fitted(solver, model, tangents, builder)
-        solution = solver.solve(left, warm_start=basis, ranging=False)
+        solution = solver.solve(left, warm_start=basis, ranging=False, carry_on=True)
         basis = solution.warm_start or basis
         if solution.status == "infeasible" and iteration == 1:
             work.record(iteration, solution, plan, np.nan, since)
@@ -364,7 +364,7 @@ def solve_queues(
     elif ranging and solution.status == "optimal" and left is not None and not model.integer_staff:
         since = time.perf_counter()
         fitted(solver, model, tangents, builder)  # the reported plan's LP again, for HiGHS's ranging (no pivots)
-        solution = solver.solve(left, warm_start=solution.warm_start, ranging=True)
+        solution = solver.solve(left, warm_start=solution.warm_start, ranging=True, carry_on=True)
         work.record(-1, solution, plan, 0.0, since)
     return work.run(solution, plan, stopped, start.warm_start)
 

@@ -24,8 +24,10 @@ Which basis a variant starts from is a choice:
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -36,6 +38,7 @@ from model.lp import Builder, LinearModel, QueueTangents, Restructured, build, r
 from model.network import IndexSets, index_sets
 from model.outcome import Outcome, infeasible_at_build, outcome_of
 from model.queues import solve_queues
+from model.results import prepare_tables
 from model.scenario.loader import SourceMap
 from model.scenario.schema import Scenario
 from model.scenario.schema import Solver as SolverSettings
@@ -165,7 +168,8 @@ class Resolver:
             if first:
                 self._queue_start = queues.start_basis
         else:
-            solution = solver.solve(options, warm_start=self._warm, ranging=self.ranging)
+            with _beside(prepare_tables, model):  # HiGHS leaves the interpreter free while it solves
+                solution = solver.solve(options, warm_start=self._warm, ranging=self.ranging)
         if (self._kept is None or self.follow) and solution.status == "optimal" and solver is self.solver:
             self._kept, self._warm = model, solution.warm_start or self._warm
         outcome = outcome_of(
@@ -197,6 +201,24 @@ class Resolver:
             return self.solver, self.solver.load(model)
         own = Solver()
         return own, own.load(model)
+
+
+@contextmanager
+def _beside(work: Callable[[LinearModel], None], model: LinearModel) -> Iterator[None]:
+    """Run `work(model)` in a thread while the body runs (HiGHS's solve, which releases the GIL), and
+    wait for it at the end. It only fills caches: if it fails, the tables make the same again, and
+    fail there with the reason."""
+    thread = threading.Thread(target=_quietly, args=(work, model), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+def _quietly(work: Callable[[LinearModel], None], model: LinearModel) -> None:
+    with suppress(Exception):
+        work(model)
 
 
 def with_target_rows_of(sets: IndexSets, kept: IndexSets) -> IndexSets:

@@ -137,22 +137,47 @@ def text(values: object) -> pd.Series:
     return pd.Series(np.asarray(values, dtype=object), dtype="str")
 
 
-def _repeated(sets: IndexSets, name: str, keys: Callable[[], pd.DataFrame]) -> dict[str, pd.Series]:
+TABLE_KEYS: dict[str, Callable[[IndexSets], pd.DataFrame]] = {
+    "staffing": lambda sets: sets.staff[["node", "stage", "role"]],
+    "work": lambda sets: sets.demand_modes[["demand", "node", "stage", "mode"]],
+    "flows": lambda sets: sets.demand_arcs[["demand", "arc", "source", "target"]].set_axis(
+        ["demand", "arc", "from", "to"], axis=1
+    ),
+    "demand_kpis": lambda sets: sets.demands[["demand"]],
+    "stock": lambda sets: sets.stocks[["demand", "node"]].assign(
+        stage=sets.stocks.node.map(dict(zip(sets.nodes.node, sets.nodes.stage)))
+    ),
+}
+"""The key columns of each table with one row per index row and period (besides `period`)."""
+
+
+def _repeated(sets: IndexSets, name: str) -> dict[str, pd.Series]:
     """The key columns of a table, each row once per period with `period` first: made once per
     structure (index sets of what-ifs of one scenario share them, `IndexSets.lookups`)."""
     found = sets.lookups.get(("result keys", name))
     if found is None:
-        frame, T = keys(), sets.period_count
+        frame, T = TABLE_KEYS[name](sets), sets.period_count
         found = {"period": text(np.tile(np.asarray(sets.periods, dtype=object), len(frame)))}
         found.update({column: text(np.repeat(frame[column].to_numpy(dtype=object), T)) for column in frame.columns})
         sets.lookups[("result keys", name)] = found
     return found
 
 
-def _long(sets: IndexSets, name: str, keys: Callable[[], pd.DataFrame], **columns: np.ndarray) -> pd.DataFrame:
+def _long(sets: IndexSets, name: str, **columns: np.ndarray) -> pd.DataFrame:
     """One row per (key row, period): `period` first, then the keys, then each (rows x T) column."""
     figures = {column: np.asarray(grid, dtype=float).reshape(-1) for column, grid in columns.items()}
-    return pd.DataFrame({**_repeated(sets, name, keys), **figures})
+    return pd.DataFrame({**_repeated(sets, name), **figures})
+
+
+def prepare_tables(model: LinearModel) -> None:
+    """Make what the tables take from the structure alone (key columns, cost groups, row labels), so
+    that it is ready when the solution is: run beside HiGHS's solve, which leaves the interpreter free
+    (model/resolver.py). Cached per structure, so a re-solve finds it all made."""
+    for name in TABLE_KEYS:
+        _repeated(model.sets, name)
+    _cost_groups(model.sets)
+    for family in model.blocks:
+        _constraint_keys(model, family)
 
 
 EXTENSION = "(extension)"
@@ -169,13 +194,11 @@ def build_tables(
     """The result tables of a checked solution; the costs table ends with a row per cost term an
     extension added (period, stage and node `(extension)`), so that it sums to the objective."""
     sets, v, P = ev.sets, ev.values, ev.sets.periods
-    staff = sets.staff
     with np.errstate(invalid="ignore", divide="ignore"):
         utilisation = np.where(ev.hours_available > 0, ev.hours_used / ev.hours_available, np.nan)
     staffing = _long(
         sets,
         "staffing",
-        lambda: staff[["node", "stage", "role"]],
         fte=v["s"],
         hires=v["hire"],
         layoffs=v["fire"],
@@ -191,7 +214,6 @@ def build_tables(
     work = _long(
         sets,
         "work",
-        lambda: modes[["demand", "node", "stage", "mode"]],
         units=v["y"],
         hours=ev.mode_hours,
         quality=np.repeat(modes.quality.to_numpy()[:, None], len(P), axis=1),
@@ -205,7 +227,6 @@ def build_tables(
     flows = _long(
         sets,
         "flows",
-        lambda: arcs[["demand", "arc", "source", "target"]].set_axis(["demand", "arc", "from", "to"], axis=1),
         units=v["x"],
         cost=ev.costs["handoffs"],
         lead_time=np.repeat(arcs.lead_time.to_numpy()[:, None], len(P), axis=1),
@@ -249,11 +270,9 @@ def _stock_table(ev: Evaluated) -> pd.DataFrame:
     stocks = sets.stocks
     at = sets.position("demand_nodes", ["demand", "node"], "stocks")
     closing = ev.values["k"]
-    stage = stocks.node.map(dict(zip(sets.nodes.node, sets.nodes.stage)))
     return _long(
         sets,
         "stock",
-        lambda: stocks[["demand", "node"]].assign(stage=stage),
         opening=previous(closing, stocks.initial.to_numpy()),
         produced=ev.processed[at],
         shipped=ev.arrivals[at],
@@ -272,7 +291,6 @@ def _demand_kpis(ev: Evaluated, serving: pd.DataFrame, marginal: np.ndarray) -> 
     kpis = _long(
         sets,
         "demand_kpis",
-        lambda: demands[["demand"]],
         volume=ev.volume,
         served=ev.served,
         backlog=ev.backlog,
@@ -372,9 +390,11 @@ def _constraint_keys(model: LinearModel, family: str) -> dict[str, pd.Series]:
 
     def make() -> dict[str, pd.Series]:
         labels = model.labels(family)
-        names = family + "[" + labels.subject.str.replace(" ", ",") + "," + labels.period + "]"
+        subject, period = labels.subject.to_numpy(dtype=str), labels.period.to_numpy(dtype=str)
+        inside = np.char.add(np.char.add(np.char.replace(subject, " ", ","), ","), period)
+        names = np.char.add(np.char.add(family + "[", inside), "]")
         return {
-            "constraint": text(names),
+            "constraint": text(names.astype(object)),
             "family": text(np.full(len(labels), family, dtype=object)),
             "period": text(labels.period),
             "subject": text(labels.subject),

@@ -25,6 +25,7 @@ import platform
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -233,9 +234,11 @@ def write_run(
             (staging / "scenario.yaml").write_bytes(scenario_text)
         if overridden and point is None:
             _write_overrides(staging, changes, inputs or {})
+        start = time.perf_counter()
         for name in TABLES:
             if name in outcome.tables:
                 write_table(outcome.tables[name], staging / name, units.get(name, {}))
+        summary["timings_s"]["write_tables"] = round(time.perf_counter() - start, 6)
         if outcome.diagnosis is not None:
             outcome.diagnosis.to_csv(staging / "diagnosis.csv", index=False)
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=json_default) + "\n")

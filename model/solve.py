@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import ClassVar, Literal
 
 import highspy
 import numpy as np
@@ -96,7 +96,74 @@ NOT_IN_LP = -1
 BASIC = BASIS_STATUS.index("basic")
 
 
-@dataclass
+class RangingFigures:
+    """HiGHS's ranging of one solve, each figure turned into an array when first read: highspy gives
+    Python lists, and turning a list of 100,000 floats into an array takes 12 ms, while the tables
+    and the sensitivity table read 6 of the 16 (the costs at the ends of the ranges only on demand).
+
+    For a basic row (dual 0) HiGHS's figures are replaced by the range over which 0 holds: from the
+    activity outwards (<= row: [activity, inf); >= row: (-inf, activity]; an equality row: the bound
+    itself), at unchanged cost. Bound ranging of a basic column is NaN (no active bound)."""
+
+    ROWS: ClassVar[dict[str, str]] = {
+        "lower": "row_bound_dn.value_",
+        "upper": "row_bound_up.value_",
+        "cost_at_lower": "row_bound_dn.objective_",
+        "cost_at_upper": "row_bound_up.objective_",
+    }
+    COLUMNS: ClassVar[dict[str, str]] = {
+        "cost_lower": "col_cost_dn.value_",
+        "cost_upper": "col_cost_up.value_",
+        "cost_at_cost_lower": "col_cost_dn.objective_",
+        "cost_at_cost_upper": "col_cost_up.objective_",
+        "bound_lower": "col_bound_dn.value_",
+        "bound_upper": "col_bound_up.value_",
+        "cost_at_bound_lower": "col_bound_dn.objective_",
+        "cost_at_bound_upper": "col_bound_up.objective_",
+    }
+
+    def __init__(
+        self,
+        found: highspy.HighsRanging,
+        model: LinearModel,
+        row_status: np.ndarray,
+        col_status: np.ndarray,
+        activity: np.ndarray,
+        objective: float,
+    ) -> None:
+        self.found, self.model, self.objective = found, model, objective
+        self.row_status, self.col_status, self.activity = row_status, col_status, activity
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def row(self, field: str) -> np.ndarray:
+        if field not in self.arrays:
+            values = self._list(self.ROWS[field])
+            basic = self.row_status == BASIC
+            if basic.any():
+                numbers = self.model.numbers
+                if field.startswith("cost_at"):
+                    values[basic] = self.objective
+                else:
+                    bound = numbers.row_lower if field == "lower" else numbers.row_upper
+                    equality = numbers.row_lower == numbers.row_upper
+                    away = np.where(np.isfinite(bound), -np.inf if field == "lower" else np.inf, self.activity)
+                    values[basic] = np.where(equality, bound, away)[basic]
+            self.arrays[field] = values
+        return self.arrays[field]
+
+    def column(self, field: str) -> np.ndarray:
+        if field not in self.arrays:
+            values = self._list(self.COLUMNS[field])
+            if "bound" in field:
+                values[self.col_status == BASIC] = np.nan
+            self.arrays[field] = values
+        return self.arrays[field]
+
+    def _list(self, path: str) -> np.ndarray:
+        part, figure = path.split(".")
+        return np.asarray(getattr(getattr(self.found, part), figure), dtype=float)
+
+
 class RowRanging:
     """Per constraint family, HiGHS's right-hand-side ranging, aligned with `Solution.rows[family]`.
 
@@ -104,17 +171,19 @@ class RowRanging:
     the row's dual holds (the optimal basis stays optimal), and `cost_at_lower`/`cost_at_upper` the
     total cost at each end. For a basic row (dual 0): the range of the bound over which 0 holds, from
     the activity outwards (<= row: [activity, inf); >= row: (-inf, activity]; an equality row: the
-    bound itself), at unchanged cost.
+    bound itself), at unchanged cost. `status`: int8 codes of BASIS_STATUS.
     """
 
-    lower: np.ndarray
-    upper: np.ndarray
-    cost_at_lower: np.ndarray
-    cost_at_upper: np.ndarray
-    status: np.ndarray  # int8 codes of BASIS_STATUS
+    def __init__(self, figures: RangingFigures, at: np.ndarray) -> None:
+        self._figures, self._at = figures, at
+        self.status = figures.row_status[at]
+
+    def __getattr__(self, field: str) -> np.ndarray:
+        if field not in RangingFigures.ROWS:
+            raise AttributeError(field)
+        return self._figures.row(field)[self._at]
 
 
-@dataclass
 class ColumnRanging:
     """Per variable family, (rows, T) grids like `Solution.values`, NaN where no variable.
 
@@ -123,18 +192,18 @@ class ColumnRanging:
     Bound ranging, for a variable at a bound (nonbasic): `bound_lower`..`bound_upper` is the range of
     that active bound's value over which its reduced cost holds, `cost_at_bound_lower/upper` the
     total cost at each end; NaN for a basic variable (no active bound). For the volume column v,
-    fixed at V, that is the range of the volume over which its marginal cost holds.
+    fixed at V, that is the range of the volume over which its marginal cost holds. `status`: int8
+    codes of BASIS_STATUS, NOT_IN_LP where no variable.
     """
 
-    cost_lower: np.ndarray
-    cost_upper: np.ndarray
-    cost_at_cost_lower: np.ndarray
-    cost_at_cost_upper: np.ndarray
-    bound_lower: np.ndarray
-    bound_upper: np.ndarray
-    cost_at_bound_lower: np.ndarray
-    cost_at_bound_upper: np.ndarray
-    status: np.ndarray  # int8 codes of BASIS_STATUS, NOT_IN_LP where no variable
+    def __init__(self, figures: RangingFigures, family: str) -> None:
+        self._figures, self._family = figures, family
+        self.status = figures.model.read(family, figures.col_status.astype(float), absent=NOT_IN_LP).astype(np.int8)
+
+    def __getattr__(self, field: str) -> np.ndarray:
+        if field not in RangingFigures.COLUMNS:
+            raise AttributeError(field)
+        return self._figures.model.read(self._family, self._figures.column(field))
 
 
 @dataclass(frozen=True)
@@ -240,6 +309,7 @@ class Solver:
     def __init__(self) -> None:
         self.highs = new_highs()
         self.model: LinearModel | None = None
+        self._own: WarmStart | None = None  # the basis HiGHS holds from its last solve (None after a load)
 
     def load(self, model: LinearModel) -> float:
         """Hand HiGHS the whole model (one passModel); seconds taken."""
@@ -247,7 +317,7 @@ class Solver:
         self.highs.clearModel()
         if model.num_col:
             self.highs.passModel(highs_lp(model))
-        self.model = model
+        self.model, self._own = model, None
         return time.perf_counter() - start
 
     def _held(self) -> LinearModel:
@@ -290,13 +360,20 @@ class Solver:
         return changed
 
     def solve(
-        self, options: SolveOptions = SolveOptions(), warm_start: WarmStart | None = None, ranging: bool = True
+        self,
+        options: SolveOptions = SolveOptions(),
+        warm_start: WarmStart | None = None,
+        ranging: bool = True,
+        carry_on: bool = False,
     ) -> Solution:
         """Run HiGHS on the model it holds, from `warm_start` when it fits (an LP); read the answer back.
 
         Every solve from a basis starts from that basis alone (`clearSolver` first), so the answer does
-        not depend on what this Solver solved before. `ranging=False` skips HiGHS's ranging (which
-        only the sensitivity table and the cost ranges of the tables use)."""
+        not depend on what this Solver solved before. `carry_on`, for a series that goes on from its
+        own last solve (the queue iterations): when `warm_start` is the basis HiGHS holds from its
+        last solve here, HiGHS goes on from its own state (its factorisation too) instead.
+        `ranging=False` skips HiGHS's ranging (which only the sensitivity table and the cost ranges of
+        the tables use)."""
         model, highs = self._held(), self.highs
         timings: dict[str, float] = {}
         is_mip = bool(model.integer.any())
@@ -312,9 +389,10 @@ class Solver:
             return Solution("error", str(error), timings=timings, model=model)
         start = time.perf_counter()
         if has_columns:
-            highs.clearSolver()
-            if fitting is not None:
-                highs.setBasis(fitting.basis)
+            if not (carry_on and fitting is not None and fitting is self._own):
+                highs.clearSolver()
+                if fitting is not None:
+                    highs.setBasis(fitting.basis)
             highs.run()
             status, message = _status(highs)
         else:
@@ -326,6 +404,7 @@ class Solver:
         )
         if status == "optimal" and not is_mip and has_columns:
             solution.warm_start = WarmStart(highs.getBasis(), (model.num_col, model.num_row), model.numbers)
+        self._own = solution.warm_start
         has_primal = info.primal_solution_status == 2 or (status == "optimal" and not has_columns)
         if has_primal and status in ("optimal", "time_limit"):
             start = time.perf_counter()
@@ -529,53 +608,16 @@ def _extract(model: LinearModel, highs: highspy.Highs, solution: Solution, with_
 
 
 def _extract_ranging(model: LinearModel, highs: highspy.Highs, solution: Solution) -> None:
-    """HiGHS's ranging, mapped back like values and duals. Ranging needs a simplex basis (dual simplex,
-    or interior point with crossover); without one the dictionaries stay empty."""
+    """HiGHS's ranging, mapped back like values and duals (each figure read when first asked for).
+    Ranging needs a simplex basis (dual simplex, or interior point with crossover); without one the
+    dictionaries stay empty."""
     status, found = highs.getRanging()
     basis = highs.getBasis()
     if status != highspy.HighsStatus.kOk or not found.valid or not basis.valid:
         return
-    n, m = model.num_col, model.num_row
-    col_status = np.fromiter((s.value for s in basis.col_status), dtype=np.int8, count=n)
-    row_status = np.fromiter((s.value for s in basis.row_status), dtype=np.int8, count=m)
-
-    def arr(values: object) -> np.ndarray:
-        return np.asarray(values, dtype=float)
-
-    # Rows: HiGHS's figures hold for rows at a bound; a basic row's dual 0 holds from its activity
-    # outwards, whatever HiGHS reports for it.
-    lower, upper = arr(found.row_bound_dn.value_), arr(found.row_bound_up.value_)
-    at_lower, at_upper = arr(found.row_bound_dn.objective_), arr(found.row_bound_up.objective_)
-    basic = row_status == BASIC
-    if basic.any():
-        numbers = model.numbers
-        activity = arr(highs.getSolution().row_value)
-        equality = numbers.row_lower == numbers.row_upper
-        low = np.where(equality, numbers.row_lower, np.where(np.isfinite(numbers.row_lower), -np.inf, activity))
-        high = np.where(equality, numbers.row_upper, np.where(np.isfinite(numbers.row_upper), np.inf, activity))
-        lower[basic], upper[basic] = low[basic], high[basic]
-        at_lower[basic] = at_upper[basic] = solution.objective
-    for name, block in model.blocks.items():
-        at = block.at
-        solution.ranging[name] = RowRanging(lower[at], upper[at], at_lower[at], at_upper[at], row_status[at])
-
-    # Columns: cost ranging as HiGHS reports it; bound ranging only for variables at a bound.
-    bound = {
-        "bound_lower": arr(found.col_bound_dn.value_),
-        "bound_upper": arr(found.col_bound_up.value_),
-        "cost_at_bound_lower": arr(found.col_bound_dn.objective_),
-        "cost_at_bound_upper": arr(found.col_bound_up.objective_),
-    }
-    for values in bound.values():
-        values[col_status == BASIC] = np.nan
-    figures = {
-        "cost_lower": arr(found.col_cost_dn.value_),
-        "cost_upper": arr(found.col_cost_up.value_),
-        "cost_at_cost_lower": arr(found.col_cost_dn.objective_),
-        "cost_at_cost_upper": arr(found.col_cost_up.objective_),
-        **bound,
-    }
-    for name in model.columns:
-        codes = model.read(name, col_status.astype(float), absent=NOT_IN_LP).astype(np.int8)
-        read = {field: model.read(name, values) for field, values in figures.items()}
-        solution.column_ranging[name] = ColumnRanging(**read, status=codes)
+    col_status = np.fromiter((s.value for s in basis.col_status), dtype=np.int8, count=model.num_col)
+    row_status = np.fromiter((s.value for s in basis.row_status), dtype=np.int8, count=model.num_row)
+    activity = np.asarray(highs.getSolution().row_value, dtype=float)
+    figures = RangingFigures(found, model, row_status, col_status, activity, float(solution.objective or 0.0))
+    solution.ranging = {name: RowRanging(figures, block.at) for name, block in model.blocks.items()}
+    solution.column_ranging = {name: ColumnRanging(figures, name) for name in model.columns}

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from conftest import TINY_FILE
 
 from model.check import check_objective, check_solution
 from model.lp import VARIABLES, build
@@ -13,8 +12,6 @@ from model.network import index_sets
 from model.scenario import load_scenario
 from model.solution import evaluate
 from model.solve import solve
-
-TINY = Path(__file__).resolve().parents[1] / "data" / "tiny.yaml"
 
 
 def index_tables(sets) -> dict:
@@ -24,14 +21,14 @@ def index_tables(sets) -> dict:
 
 @pytest.fixture(scope="module")
 def solved():
-    sets = index_sets(load_scenario(TINY))
+    sets = index_sets(load_scenario(TINY_FILE))
     model = build(sets)
     solution = solve(model)
     return sets, solution, index_tables(sets)
 
 
 def evaluated(solved, change=None):
-    sets, solution, rows = solved
+    sets, solution, _rows = solved
     values = {name: grid.copy() for name, grid in solution.values.items()}
     if change:
         change(values)

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import APPLIANCE_FILE, TINY_FILE
 
 import model
 from model.compare import TOTAL, CompareError, compare, cost_to_serve_by_stage, diff_inputs, load_run, write_comparison
 from model.scenario import parse_yaml
 
-ROOT = Path(__file__).resolve().parents[1]
 IN_HOUSE = 1.5 * 5200 / 140  # EUR per unit done by the team
 REPAIR = 0.6 * 52 + 0.4 * IN_HOUSE  # EUR per repair in the service stage
 INSTALL = 0.2 * 52 + 0.8 * IN_HOUSE  # EUR per install in the service stage
@@ -181,15 +181,12 @@ def test_a_new_node_has_no_old_price_so_its_saving_is_routing_not_rate(tmp_path)
 
 
 @pytest.fixture(scope="module")
-def appliance(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def appliance(tmp_path_factory: pytest.TempPathFactory, appliance_whatif_text: str) -> tuple[Path, Path]:
     """appliance-co, and a what-if: technicians 5% dearer (4,300 -> 4,515 EUR), repairs_south +20%."""
     work = tmp_path_factory.mktemp("appliance")
-    text = (ROOT / "data" / "appliance-co.yaml").read_text()
-    whatif = text.replace("technician:        {cost_per_fte: 4300", "technician:        {cost_per_fte: 4515").replace(
-        "volume: [1000, 1100, 1250]", "volume: [1200, 1320, 1500]"
-    )
+    whatif = appliance_whatif_text
     assert whatif.count("4515") == 1 and whatif.count("[1200, 1320, 1500]") == 1
-    return run_of(text, work, "a"), run_of(whatif, work, "b")
+    return run_of(APPLIANCE_FILE.read_text(), work, "a"), run_of(whatif, work, "b")
 
 
 def test_appliance_bridge_reconciles_and_prices_technicians(appliance):
@@ -297,7 +294,7 @@ def test_input_diff_names_nested_fields_arcs_by_ends_and_whole_added_or_removed_
 
 
 def test_input_diff_of_identical_scenarios_is_empty_and_a_flag_is_not_a_number():
-    tiny = parsed((ROOT / "data" / "tiny.yaml").read_text())
+    tiny = parsed(TINY_FILE.read_text())
     assert diff_inputs(tiny, tiny).empty
     flagged = diff_inputs({"solver": {"integer_staff": 1}}, {"solver": {"integer_staff": True}})
     assert flagged[["path", "old", "new"]].values.tolist() == [["solver.integer_staff", "1", "true"]]
@@ -309,14 +306,14 @@ def test_input_diff_of_identical_scenarios_is_empty_and_a_flag_is_not_a_number()
 def test_runs_in_different_currencies_are_refused(tmp_path):
     a = run_of(linear(), tmp_path, "a")
     b = run_of(linear(currency="USD"), tmp_path, "b")
-    with pytest.raises(CompareError, match="different currencies.*EUR.*USD"):
+    with pytest.raises(CompareError, match=r"different currencies.*EUR.*USD"):
         compare(a, b)
 
 
 def test_a_folder_that_is_not_a_run_is_refused(tmp_path):
     a = run_of(linear(), tmp_path, "a")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(CompareError, match="not a run folder.*no summary.json"):
+    with pytest.raises(CompareError, match=r"not a run folder.*no summary\.json"):
         compare(a, tmp_path / "empty")
     with pytest.raises(CompareError, match="does not exist"):
         compare(tmp_path / "nowhere", a)

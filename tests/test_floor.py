@@ -7,22 +7,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import generated_scenario
 
 from benchmarks.floor import assemble, solve_direct
-from model.generate import Size, generate
+from model.generate import Size
 from model.network import index_sets
 from model.optimise import optimise
-from model.scenario import load_scenario, parse_yaml, validate_data
+from model.scenario import load_scenario
 
 CASES = ["data/tiny.yaml", "data/appliance-co.yaml", Size(3, 30, 3, 2)]
 
 
 def scenario_of(case):
-    if isinstance(case, str):
-        return load_scenario(case)
-    import json
-
-    return validate_data(*parse_yaml(json.dumps(generate(case)), "generated.json"))
+    return load_scenario(case) if isinstance(case, str) else generated_scenario(case)
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

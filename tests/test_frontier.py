@@ -18,43 +18,15 @@ it can (c2 = 0.25): 1,750 EUR. Base: d at 95% sends c = 0.4 (quality binds befor
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-
 import numpy as np
 import pytest
+from conftest import APPLIANCE_FILE, ROUTES, scenario_from_text
 
 from model.frontier import COLUMNS, check_values, frontier, parse_vary, variant, varied_demands
 from model.optimise import optimise
-from model.scenario import load_scenario, parse_yaml, validate_data
-
-ROOT = Path(__file__).resolve().parents[1]
-
-ROUTES = textwrap.dedent("""
-    scenario: {name: routes, currency: EUR, time_unit: hour, period_length: 100}
-    stages: [order, make]
-    nodes:
-      desk:   {stage: order}
-      cheap:  {stage: make, unit_cost: 10, quality: 0.89, processing_time: 25, capacity: 50}
-      dear:   {stage: make, unit_cost: 20, quality: 0.99, processing_time: 5}
-      cheap2: {stage: make, unit_cost: 5, quality: 0.90, capacity: 50}
-      dear2:  {stage: make, unit_cost: 10, quality: 0.98}
-    arcs:
-      - {from: desk, to: cheap}
-      - {from: desk, to: dear}
-      - {from: desk, to: cheap2}
-      - {from: desk, to: dear2}
-    demands:
-      d: {origin: desk, sinks: [cheap, dear], volume: 100, min_quality: 0.95, max_response_time: 30}
-      e: {origin: desk, sinks: [cheap2, dear2], volume: 200, min_quality: 0.90}
-""")
+from model.scenario import load_scenario
 
 E_COST = 1750.0  # e alone at its own 90% target: 2000 - 1000 x 0.25 (EUR)
-
-
-def scenario_of(text: str = ROUTES):
-    data, source = parse_yaml(text, "routes.yaml")
-    return validate_data(data, source)
 
 
 # --- the --vary grammar ------------------------------------------------------------------------------
@@ -92,10 +64,10 @@ def test_bad_vary_specs_say_what_is_wrong(spec, says):
 
 
 def test_demands_must_exist_and_have_the_target():
-    scenario = scenario_of()
-    with pytest.raises(ValueError, match="unknown demand 'dd'. Did you mean 'd'"):
+    scenario = scenario_from_text(ROUTES)
+    with pytest.raises(ValueError, match=r"unknown demand 'dd'\. Did you mean 'd'"):
         varied_demands(scenario, "min_quality", ["dd"])
-    with pytest.raises(ValueError, match="demand 'e' has no max_response_time target .*demands with one: d"):
+    with pytest.raises(ValueError, match=r"demand 'e' has no max_response_time target .*demands with one: d"):
         varied_demands(scenario, "max_response_time", ["e"])
     assert varied_demands(scenario, "max_response_time", None) == ["d", "e"]  # whole chain: every demand
     with pytest.raises(ValueError, match=r"min_quality must be a share in \(0, 1\]; not 1.2"):
@@ -109,7 +81,9 @@ def test_demands_must_exist_and_have_the_target():
 
 @pytest.fixture(scope="module")
 def quality_curve():
-    return frontier(scenario_of(), "min_quality", parse_vary("min_quality=0.90:1.00:0.01")[1], demands=["d"])
+    return frontier(
+        scenario_from_text(ROUTES), "min_quality", parse_vary("min_quality=0.90:1.00:0.01")[1], demands=["d"]
+    )
 
 
 def test_quality_curve_costs_are_the_hand_figures(quality_curve):
@@ -159,7 +133,7 @@ def test_response_time_curve_by_hand():
     # 5 h each hour more sends 5 units cheap and saves 50 EUR, until 13 h (c = 0.4); then flat.
     # Marginal cost = cost of tightening by one hour: 50 EUR on (5, 13), 0 above 13.
     values = parse_vary("max_response_time=4:16:1")[1]
-    table = frontier(scenario_of(), "max_response_time", values, demands=["d"]).set_index("target")
+    table = frontier(scenario_from_text(ROUTES), "max_response_time", values, demands=["d"]).set_index("target")
     assert table.status.loc[4.0] == "infeasible" and np.isnan(table.total_cost.loc[4.0])
     hand = {t: 2000 - 1000 * min(0.4, (t - 5) / 20) + E_COST for t in range(5, 17)}
     for t, cost in hand.items():
@@ -181,7 +155,7 @@ def test_whole_chain_sets_every_demand_and_adds_the_prices():
     # Both demands at Q: d as above; e sends c2 = min(0.25, (0.98 - Q) / 0.08), so e binds from 96%
     # at 1000 / 0.08 = 12,500 EUR per unit of share = 125 EUR per point; above 98% e cannot go.
     values = parse_vary("min_quality=0.90:0.99:0.01")[1]
-    table = frontier(scenario_of(), "min_quality", values).set_index("target")
+    table = frontier(scenario_from_text(ROUTES), "min_quality", values).set_index("target")
     e_cost = {q: 2000 - 1000 * min(0.25, (0.98 - q) / 0.08) for q in values}
     d_cost = {q: 2000 - 1000 * min(0.5, 10 * (0.99 - q)) for q in values}
     for q in values[:-1]:
@@ -202,7 +176,7 @@ def test_unmet_units_make_the_curve_non_convex_and_are_not_compared():
     # 3,000 EUR at 3 h and at 4 h (flat), then 2,000 at 5 h and 1,950 at 6 h: slopes 0, then 1,000 and
     # 50 EUR per hour. Not convex, so the dual at 4 h (0: nothing served) is not held to the slopes.
     text = ROUTES.replace("max_response_time: 30}", "max_response_time: 30, unmet_penalty: 30}")
-    table = frontier(scenario_of(text), "max_response_time", [3, 4, 5, 6], demands=["d"])
+    table = frontier(scenario_from_text(text), "max_response_time", [3, 4, 5, 6], demands=["d"])
     assert table.total_cost.tolist() == pytest.approx([3000 + E_COST, 3000 + E_COST, 2000 + E_COST, 1950 + E_COST])
     assert table.unmet.tolist() == pytest.approx([100, 100, 0, 0])
     assert table.slope_right.tolist()[:3] == pytest.approx([0, 1000, 50])
@@ -212,7 +186,7 @@ def test_unmet_units_make_the_curve_non_convex_and_are_not_compared():
 
 
 def test_points_cost_what_a_solve_from_scratch_costs():
-    scenario = scenario_of()
+    scenario = scenario_from_text(ROUTES)
     table = frontier(scenario, "min_quality", [0.93, 0.97], demands=["d"])
     for q, cost in zip(table.target, table.total_cost, strict=True):
         assert optimise(variant(scenario, "min_quality", ["d"], q)).objective == pytest.approx(cost, rel=1e-9)
@@ -223,7 +197,7 @@ def test_points_cost_what_a_solve_from_scratch_costs():
 
 def test_appliance_co_marginal_costs_match_the_slopes_where_the_basis_holds():
     # Three periods: the target moves three quality rows at once, so the basis range is the joint one.
-    scenario = load_scenario(ROOT / "data" / "appliance-co.yaml")
+    scenario = load_scenario(APPLIANCE_FILE)
     values = parse_vary("min_quality=0.9645:0.9665:0.0002")[1]
     table = frontier(scenario, "min_quality", values, demands=["retail_orders"])
     assert table.status.eq("optimal").all()

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import DATA
 from pydantic import ValidationError
 
 import model
 from model.highs_options import checked, parse_assignment
 from model.optimise import optimise_options
-
-DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.mark.parametrize(

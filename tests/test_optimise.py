@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import DATA
 
 import model
 from model.generate import Size, generate, write_scenario
-
-DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_public_api_as_in_the_readme(tmp_path):

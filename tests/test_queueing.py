@@ -331,7 +331,7 @@ def test_ceil_of_real_requirement_is_least_integer_staffing():
         g = float(q.required_agents(a, 180.0, service_level=0.8, within=20.0))
         n = math.ceil(g)
 
-        def sl(k: int) -> float:
+        def sl(k: int, a: float = a) -> float:
             return 1 - erlang_c_from_recursion(k, a) * math.exp(-(k - a) * 20 / 180)
 
         assert sl(n) >= 0.8 > sl(n - 1), (a, g)
@@ -398,7 +398,7 @@ def g_on_grid():
 @pytest.mark.parametrize("name", list(TANGENT_TARGETS))
 def test_tangent_value_and_slope_match_finite_difference(name):
     kw = TANGENT_TARGETS[name]
-    a0 = np.array([1e-3] + A0S + [5000.0])
+    a0 = np.array([0.001, *A0S, 5000.0])
     g0, slope = q.requirement_tangent(a0, **kw)
     np.testing.assert_array_equal(g0, q.required_agents(a0, **kw))
     # Five-point central difference of g itself, step 1e-3 A0: truncation

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import CONTACT_CENTRE_FILE, scenario_from_data, scenario_from_text
 from scipy.optimize import minimize
 
 from model import queueing
@@ -22,9 +23,7 @@ from model.scenario import load_scenario
 from model.solve import SolveOptions
 
 sys.path.insert(0, str(Path(__file__).parent / "lp"))
-from helpers import scenario_from_data, scenario_from_text, solve  # noqa: E402
-
-DATA = Path(__file__).resolve().parents[1] / "data"
+from helpers import solve
 
 # The worked example of the CRAN package ErlangC 0.1.0 and callcentrehelper.com's "Erlang C formula
 # made simple" (test_queueing.py quotes them): 100 calls in 30 minutes, 180 s handle time, 80 % of
@@ -209,7 +208,7 @@ def test_mixed_roles_are_sized_at_the_longest_handle_time():
 
 
 def test_the_cost_never_rises_from_one_iteration_to_the_next():
-    for scenario in (load_scenario(DATA / "contact-centre.yaml"), queued_generated()):
+    for scenario in (load_scenario(CONTACT_CENTRE_FILE), queued_generated()):
         outcome = solve(scenario)  # with every invariant of model.md checked on the tables
         costs = outcome.tables["queue_iterations"].cost.to_numpy()[1:]
         assert len(costs) >= 2
@@ -235,7 +234,7 @@ def queued_generated() -> object:
 
 
 def test_an_iteration_cap_keeps_a_safe_plan_and_says_so():
-    text = load_scenario(DATA / "contact-centre.yaml")
+    text = load_scenario(CONTACT_CENTRE_FILE)
     capped = text.model_copy(update={"solver": text.solver.model_copy(update={"queue_iterations": 1})})
     outcome = optimise(capped, sensitivity=False)
     assert outcome.status == "optimal" and not outcome.solver["queue_converged"]
@@ -248,7 +247,7 @@ def test_an_iteration_cap_keeps_a_safe_plan_and_says_so():
 def test_a_sweep_point_with_queues_is_solved_as_optimise_does():
     # The variant's tangent iterations run on the base's LP, changed in place, and end where a solve
     # from scratch ends.
-    base = load_scenario(DATA / "contact-centre.yaml")
+    base = load_scenario(CONTACT_CENTRE_FILE)
     resolver = Resolver(base, sensitivity=False)
     assert resolver.base_outcome.objective == pytest.approx(optimise(base, sensitivity=False).objective, rel=1e-9)
     roles = {**base.roles, "agent": base.roles["agent"].model_copy(update={"cost_per_fte": 3800.0})}
@@ -324,7 +323,7 @@ def test_lane_targets_are_addressed_by_lane_name():
     from model.scenario import parse_yaml, validate_data
     from model.scenario.overrides import Override, apply_overrides
 
-    path = DATA / "contact-centre.yaml"
+    path = CONTACT_CENTRE_FILE
     data, source = parse_yaml(path.read_text(), str(path))
     changed, changes = apply_overrides(
         data, [Override("nodes.field_team.queue.lanes.standard.target.average_wait", "=240", "--set")]

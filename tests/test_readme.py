@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
+from conftest import ROOT
 from pydantic import BaseModel
 
 from model.scenario.schema import (
@@ -24,7 +24,6 @@ from model.scenario.schema import (
     Work,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [

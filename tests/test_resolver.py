@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import APPLIANCE_FILE, scenario_data
 
 from model import optimise
 from model.resolver import Resolver
-from model.scenario import parse_yaml, validate_data
+from model.scenario import validate_data
 from model.scenario.loader import SourceMap
-
-APPLIANCE = Path(__file__).resolve().parents[1] / "data" / "appliance-co.yaml"
 
 
 @pytest.fixture(scope="module")
 def base_data() -> dict:
-    data, _ = parse_yaml(APPLIANCE.read_text(), str(APPLIANCE))
-    return data
+    return scenario_data(APPLIANCE_FILE)
 
 
 def variant(data: dict, change) -> object:
@@ -74,7 +71,10 @@ def test_each_variant_equals_a_solve_from_scratch(resolver, base_data, name):
     # Faster responses make a response-time row bind that no plan could bind before: a new row.
     assert again.solver["re_solve"] is (name != "speed")
     if name == "speed":
-        assert again.solver["lp"].startswith("rebuilt: a target row the LP left out") and "max_response_time" in again.solver["lp"]
+        assert (
+            again.solver["lp"].startswith("rebuilt: a target row the LP left out")
+            and "max_response_time" in again.solver["lp"]
+        )
     assert again.tables["costs"].amount.sum() == pytest.approx(cold.objective, rel=1e-7)
     if name == "wage":  # a dearer wage must cost more: the figures reached the model
         assert again.objective > resolver.base_outcome.objective

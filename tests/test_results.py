@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
+from conftest import DATA
 
 from model import load_scenario, optimise
 from model.scenario import parse_yaml, validate_data
-
-DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_cost_to_serve_of_a_single_demand_is_all_the_cost():

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from conftest import TINY_FILE
 
 from model import load_scenario, optimise, read_run, write_run
 from model import runs as runs_module
 
-TINY = Path(__file__).resolve().parents[1] / "data" / "tiny.yaml"
-
 
 @pytest.fixture(scope="module")
 def outcome():
-    return optimise(load_scenario(TINY))
+    return optimise(load_scenario(TINY_FILE))
 
 
 def test_written_run_reads_back_identically(tmp_path, outcome):
-    folder = write_run(outcome, TINY, tmp_path)
+    folder = write_run(outcome, TINY_FILE, tmp_path)
     summary, tables = read_run(folder)
     assert summary["objective"] == pytest.approx(outcome.objective)
     for name, table in outcome.tables.items():
@@ -33,7 +30,7 @@ def test_parquet_carries_column_units(tmp_path, outcome):
 
     import pyarrow.parquet as pq
 
-    folder = write_run(outcome, TINY, tmp_path)
+    folder = write_run(outcome, TINY_FILE, tmp_path)
     units = json.loads(pq.read_schema(folder / "costs.parquet").metadata[b"units"])
     assert units == {"amount": "EUR"}
 
@@ -50,13 +47,13 @@ def test_an_interrupt_while_writing_leaves_nothing(tmp_path, outcome, monkeypatc
     original = runs_module.write_table
     monkeypatch.setattr(runs_module, "write_table", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        write_run(outcome, TINY, tmp_path)
+        write_run(outcome, TINY_FILE, tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_two_runs_in_the_same_second_get_distinct_folders(tmp_path, outcome, monkeypatch):
     monkeypatch.setattr(runs_module, "new_run_folder_name", lambda name, now=None: f"20270101T000000Z-{name}")
-    first = write_run(outcome, TINY, tmp_path)
-    second = write_run(outcome, TINY, tmp_path)
+    first = write_run(outcome, TINY_FILE, tmp_path)
+    second = write_run(outcome, TINY_FILE, tmp_path)
     assert first != second and first.exists() and second.exists()
     assert second.name == first.name + "-2"

@@ -10,11 +10,10 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SOLVER = ("pyomo", "highspy", "scipy")
 """Never loaded before an LP is built."""
 HEAVY = (*SOLVER, "pandas", "numpy", "networkx", "pyarrow", "matplotlib")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import APPLIANCE_FILE
 
 from model import optimise
 from model.errors import ScenarioError
@@ -14,8 +14,6 @@ from model.runs import read_run
 from model.scenario.overrides import resolve
 from model.sweep import Axis, finished_points, new_sweep_folder, parse_axis, plan_sweep, read_plan, run_sweep
 
-ROOT = Path(__file__).resolve().parents[1]
-APPLIANCE = ROOT / "data" / "appliance-co.yaml"
 GRID = [Axis("demands.*.volume", ("*0.9", "*1.1")), Axis("roles.technician.cost_per_fte", ("*1", "*1.1"))]
 
 
@@ -59,18 +57,18 @@ def test_bad_grids_are_refused_with_the_reason(text, fragment):
 
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory) -> tuple:
-    plan = plan_sweep(APPLIANCE, GRID)
+    plan = plan_sweep(APPLIANCE_FILE, GRID)
     folder = new_sweep_folder(plan, tmp_path_factory.mktemp("serial"))
     return plan, run_sweep(plan, folder, workers=1)
 
 
 def test_every_point_equals_a_separate_solve(serial):
-    plan, result = serial
+    _plan, result = serial
     assert list(result.points.point) == [1, 2, 3, 4] and set(result.points.status) == {"optimal"}
     for row in result.points.itertuples(index=False):
         volume, wage = row[1], row[2]
         # The separate solve: the command line's own path (--set), built and solved from scratch.
-        separate = resolve(APPLIANCE, [f"demands.*.volume={volume}", f"roles.technician.cost_per_fte={wage}"])
+        separate = resolve(APPLIANCE_FILE, [f"demands.*.volume={volume}", f"roles.technician.cost_per_fte={wage}"])
         cold = optimise(separate.scenario, sensitivity=False)
         assert row.total_cost == pytest.approx(cold.objective, rel=1e-7)
         summary, tables = read_run(result.folder / "points" / f"{row.point:04d}")
@@ -119,7 +117,7 @@ def test_a_dask_local_cluster_gives_the_same_tables(serial, tmp_path):
 
 def test_infeasible_and_bad_points_are_recorded_and_the_sweep_goes_on(tmp_path):
     axes = [Axis("demands.*.max_response_time", ("*1", "=1", "-100000"))]
-    plan = plan_sweep(APPLIANCE, axes)
+    plan = plan_sweep(APPLIANCE_FILE, axes)
     result = run_sweep(plan, new_sweep_folder(plan, tmp_path), workers=1)
     assert list(result.points.status) == ["optimal", "infeasible", "bad_input"]
     assert "max_response_time" in result.points.message[2]  # the field a negative time broke
@@ -128,7 +126,7 @@ def test_infeasible_and_bad_points_are_recorded_and_the_sweep_goes_on(tmp_path):
 
 
 def test_a_resumed_sweep_solves_only_what_is_missing(serial, tmp_path):
-    plan, result = serial
+    _plan, result = serial
     folder = tmp_path / "copy"
     shutil.copytree(result.folder, folder)
     shutil.rmtree(folder / "points" / "0002")
@@ -151,7 +149,7 @@ def test_a_worker_that_dies_leaves_its_points_to_resume(tmp_path):
     import threading
     import time
 
-    plan = plan_sweep(APPLIANCE, [Axis("demands.*.volume", tuple(f"*{1 + i / 100:g}" for i in range(10)))])
+    plan = plan_sweep(APPLIANCE_FILE, [Axis("demands.*.volume", tuple(f"*{1 + i / 100:g}" for i in range(10)))])
     folder = new_sweep_folder(plan, tmp_path)
 
     def kill_a_worker_after_the_first_point() -> None:

@@ -10,6 +10,7 @@ from random import Random
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import APPLIANCE_FILE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,8 +18,6 @@ import model
 from model import table_io
 from model.runs import write_table
 from model.table_io import csv_body, finished, float64_cells, write_csv
-
-SCENARIO = Path(__file__).resolve().parents[1] / "data" / "appliance-co.yaml"
 
 AWKWARD_FLOATS = [
     0.0,
@@ -198,7 +197,7 @@ def test_a_compressed_file_name_is_left_to_pandas(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def solved_tables() -> dict[str, pd.DataFrame]:
-    return model.optimise(model.load_scenario(SCENARIO)).tables
+    return model.optimise(model.load_scenario(APPLIANCE_FILE)).tables
 
 
 def test_every_result_table_of_a_solve_matches_pandas(solved_tables: dict[str, pd.DataFrame]) -> None:

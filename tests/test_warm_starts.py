@@ -9,10 +9,10 @@ sensitivity included, and says when a step was cut.
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import APPLIANCE_FILE
 
 from model.optimise import optimise
 from model.outcome import Deadline, outcome_of
@@ -21,8 +21,7 @@ from model.scenario import parse_yaml, validate_data
 from model.scenario.loader import SourceMap
 from model.solve import SolveOptions
 
-ROOT = Path(__file__).resolve().parents[1]
-APPLIANCE = ROOT / "data" / "appliance-co.yaml"
+APPLIANCE = APPLIANCE_FILE
 
 
 def scenario(data: dict, change=None):
@@ -76,8 +75,9 @@ def test_a_deadline_spent_before_the_sensitivity_table_skips_it_and_says_so(data
     outcome = outcome_of(base, solved.model, solved.solution, SolveOptions(), {}, sensitivity=True, deadline=spent)
     assert outcome.status == "optimal" and "sensitivity" not in outcome.tables
     assert outcome.notes == ["the sensitivity table was skipped: the time limit ran out before it"]
-    whole = outcome_of(base, solved.model, solved.solution, SolveOptions(), {}, sensitivity=True,
-                       deadline=Deadline(600.0))
+    whole = outcome_of(
+        base, solved.model, solved.solution, SolveOptions(), {}, sensitivity=True, deadline=Deadline(600.0)
+    )
     assert len(whole.tables["sensitivity"]) and whole.notes == []
 
 

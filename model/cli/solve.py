@@ -7,6 +7,7 @@ The optimiser, pandas and the generator are imported inside the commands that us
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -116,14 +117,20 @@ def solve(
             help="Also write the LP with readable names, for any other solver: LP format (.lp) or MPS (.mps).",
         ),
     ] = None,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(help="Write the sensitivity table and the tables' cost ranges (HiGHS's ranging)."),
+    ] = True,
 ) -> None:
     """Solve a scenario, write its run folder, and print the plan's cost and service levels."""
+    started = time.perf_counter()
     passed = highs_options(solver_option)
     if write_lp is not None and write_lp.suffix.lower() not in (".lp", ".mps"):
         err.print(f"--write-lp {write_lp}: the file must end in .lp (LP format) or .mps (MPS)", markup=False)
         raise typer.Exit(EXIT["bad_input"])
     extension = load_extension(extend)
     resolved = load_resolved(file, assignments or (), removals or ())
+    loaded = time.perf_counter() - started
     from pydantic import ValidationError  # once the input is valid: bad input exits 2 without loading the optimiser
 
     from model.errors import ExtensionError
@@ -149,7 +156,10 @@ def solve(
             if write_lp is not None:
                 written = write_lp_file(scenario, write_lp, extend=extension, integer_staff=integer)
                 err.print(f"LP written to {written}", markup=False)
-            outcome = optimise(scenario, options, integer_staff=integer, source=source, extend=extension)
+            outcome = optimise(
+                scenario, options, integer_staff=integer, source=source, sensitivity=sensitivity, extend=extension
+            )
+        outcome.timings = {"load": loaded, **outcome.timings}
         folder = write_run(
             outcome,
             file,

@@ -44,7 +44,7 @@ import pandas as pd
 
 from model.lp import LinearModel
 from model.scenario.schema import Scenario
-from model.solve import BASIC, NOT_IN_LP, Deadline, RowRanging, Solution, SolveOptions, solve
+from model.solve import BASIC, NOT_IN_LP, Deadline, Solution, SolveOptions, solve
 
 COLUMNS = [
     "basis",
@@ -275,15 +275,15 @@ class _Figures:
         ranging = self.solution.ranging.get(block)
         if ranging is None:  # no basis to range on: prices without ranges
             nan = np.full(len(rows.dual), np.nan)
-            ranging = RowRanging(nan, nan, nan, nan, np.full(len(rows.dual), NOT_IN_LP, dtype=np.int8))
+            low, high, status = nan, nan, np.full(len(rows.dual), NOT_IN_LP, dtype=np.int8)
+        else:
+            low, high, status = ranging.lower, ranging.upper, ranging.status
         labels = self.model.labels(block)
         rhs = np.where(np.isfinite(rows.upper), rows.upper, rows.lower)[select]
         with np.errstate(invalid="ignore", divide="ignore"):
-            ends = np.stack(
-                [value + (ranging.lower[select] - rhs) / slope, value + (ranging.upper[select] - rhs) / slope]
-            )
+            ends = np.stack([value + (low[select] - rhs) / slope, value + (high[select] - rhs) / slope])
             shadow = np.where(slope != 0, rows.dual[select] * slope, np.nan)
-        ends[:, ranging.status[select] == NOT_IN_LP] = np.nan
+        ends[:, status[select] == NOT_IN_LP] = np.nan
         return _Field(
             family=block,
             period=labels.period.to_numpy()[select],

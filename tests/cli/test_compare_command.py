@@ -3,38 +3,28 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import e2eopt
 
-ROOT = Path(__file__).resolve().parents[2]
-APPLIANCE = ROOT / "data" / "appliance-co.yaml"
 CSVS = ["inputs", "totals", "bridge", "staffing", "routing", "demand_kpis"]
 
 
-def e2eopt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
-
-
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    """appliance-co solved, and again with technicians 5% dearer and repairs_south 20% up."""
+def runs(
+    tmp_path_factory: pytest.TempPathFactory, appliance_cli_run: tuple, appliance_whatif_text: str
+) -> tuple[Path, Path, Path]:
+    """appliance-co solved (the session's run), and again with technicians 5% dearer and repairs_south 20% up."""
     work = tmp_path_factory.mktemp("compare")
     whatif = work / "whatif.yaml"
-    whatif.write_text(
-        APPLIANCE.read_text()
-        .replace("technician:        {cost_per_fte: 4300", "technician:        {cost_per_fte: 4515")
-        .replace("volume: [1000, 1100, 1250]", "volume: [1200, 1320, 1500]")
-    )
-    folders = []
-    for scenario, out in ((APPLIANCE, "runs-a"), (whatif, "runs-b")):
-        result = e2eopt("solve", str(scenario), "--out", str(work / out), cwd=work)
-        assert result.returncode == 0, result.stderr
-        folders.append(next((work / out).iterdir()))
-    return work, folders[0], folders[1]
+    whatif.write_text(appliance_whatif_text)
+    base_result, base_folder = appliance_cli_run
+    assert base_result.returncode == 0, base_result.stderr
+    result = e2eopt("solve", str(whatif), "--out", str(work / "runs-b"), cwd=work)
+    assert result.returncode == 0, result.stderr
+    return work, base_folder, next((work / "runs-b").iterdir())
 
 
 def test_compare_prints_and_writes_tables_that_reconcile_beside_run_b(runs):

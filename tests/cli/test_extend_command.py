@@ -5,22 +5,16 @@ on data/tiny.yaml: the vendor costs 50 + 2 = 52 EUR a repair, the team 1.5 h x 5
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import highspy
 import pandas as pd
 import pytest
+from conftest import DATA, ROOT, TINY_FILE, e2eopt
 
-ROOT = Path(__file__).resolve().parents[2]
-TINY = ROOT / "data" / "tiny.yaml"
-EXTENSIONS = ROOT / "data" / "extensions.py"
+TINY = TINY_FILE
+EXTENSIONS = DATA / "extensions.py"
 TEAM = 1.5 * 5200 / 140
-
-
-def e2eopt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def only_run(where: Path) -> Path:
@@ -29,8 +23,9 @@ def only_run(where: Path) -> Path:
 
 
 def test_an_extension_from_a_file_is_solved_through_pyomo_and_checked(tmp_path):
-    result = e2eopt("solve", str(TINY), "--extend", f"{EXTENSIONS}:vendor_at_most_500", "--out", str(tmp_path),
-                    cwd=tmp_path)
+    result = e2eopt(
+        "solve", str(TINY), "--extend", f"{EXTENSIONS}:vendor_at_most_500", "--out", str(tmp_path), cwd=tmp_path
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "built through the Pyomo model of record" in result.stdout
     folder = only_run(tmp_path)
@@ -48,9 +43,20 @@ def test_an_extension_cost_term_is_in_the_objective_and_the_costs_table(tmp_path
     # repairs; the vendor takes the other 533.33 (quality 0.98 - 0.05 x 0.533 >= 0.9, response 8 + 26 x
     # 0.533 <= 24 h, within its capacity of 800), and the fee is 10 x 533.33.
     capped = tmp_path / "tiny.yaml"
-    capped.write_text(TINY.read_text().replace("    wait_time: 6\n", "    wait_time: 6\n    staff: {technician: {max: 5}}\n"))
-    result = e2eopt("solve", str(capped), "--extend", f"{EXTENSIONS}:vendor_fee", "--set",
-                    "demands.repairs.min_quality=0.9", "--out", str(tmp_path), cwd=tmp_path)
+    capped.write_text(
+        TINY.read_text().replace("    wait_time: 6\n", "    wait_time: 6\n    staff: {technician: {max: 5}}\n")
+    )
+    result = e2eopt(
+        "solve",
+        str(capped),
+        "--extend",
+        f"{EXTENSIONS}:vendor_fee",
+        "--set",
+        "demands.repairs.min_quality=0.9",
+        "--out",
+        str(tmp_path),
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     folder = only_run(tmp_path)
     costs = pd.read_csv(folder / "costs.csv")

@@ -5,41 +5,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from click.testing import Result
+from conftest import ROUTES, e2eopt
 from typer.testing import CliRunner
 
 from model.cli import app
 from model.cli import frontier as frontier_cli
-
-ROUTES = textwrap.dedent("""
-    scenario: {name: routes, currency: EUR, time_unit: hour, period_length: 100}
-    stages: [order, make]
-    nodes:
-      desk:   {stage: order}
-      cheap:  {stage: make, unit_cost: 10, quality: 0.89, processing_time: 25, capacity: 50}
-      dear:   {stage: make, unit_cost: 20, quality: 0.99, processing_time: 5}
-      cheap2: {stage: make, unit_cost: 5, quality: 0.90, capacity: 50}
-      dear2:  {stage: make, unit_cost: 10, quality: 0.98}
-    arcs:
-      - {from: desk, to: cheap}
-      - {from: desk, to: dear}
-      - {from: desk, to: cheap2}
-      - {from: desk, to: dear2}
-    demands:
-      d: {origin: desk, sinks: [cheap, dear], volume: 100, min_quality: 0.95, max_response_time: 30}
-      e: {origin: desk, sinks: [cheap2, dear2], volume: 200, min_quality: 0.90}
-""")
-
-
-def e2eopt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def in_process(*args: str) -> Result:

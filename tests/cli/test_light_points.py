@@ -5,20 +5,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import TINY_FILE, e2eopt
 
 from model.compare import compare
 
-ROOT = Path(__file__).resolve().parents[2]
-TINY = ROOT / "data" / "tiny.yaml"
+TINY = TINY_FILE
 TEAM = 1.5 * 5200 / 140  # 55.714 EUR per repair in-house; the vendor costs 52
-
-
-def e2eopt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def total_cost(folder: Path) -> float:
@@ -28,8 +23,17 @@ def total_cost(folder: Path) -> float:
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("light")
-    result = e2eopt("sweep", str(TINY), "--grid", "demands.repairs.volume=1000,1200", "--workers", "1",
-                    "--out", str(where), cwd=where)
+    result = e2eopt(
+        "sweep",
+        str(TINY),
+        "--grid",
+        "demands.repairs.volume=1000,1200",
+        "--workers",
+        "1",
+        "--out",
+        str(where),
+        cwd=where,
+    )
     assert result.returncode == 0, result.stderr
     [folder] = [p for p in where.iterdir() if p.name.endswith("-tiny-sweep")]
     return folder
@@ -38,8 +42,9 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_point_holds_its_overrides_and_digest_not_its_scenario(sweep):
     point = sweep / "points" / "0002"
     assert not (point / "scenario.yaml").exists() and not (point / "overrides.yaml").exists()
-    record = json.loads("".join(line for line in (point / "point.yaml").read_text().splitlines(True)
-                                if not line.startswith("#")))
+    record = json.loads(
+        "".join(line for line in (point / "point.yaml").read_text().splitlines(True) if not line.startswith("#"))
+    )
     assert record["base"] == "../../base.yaml" and record["set"] == {"demands.repairs.volume": "1200"}
     summary = json.loads((point / "summary.json").read_text())
     assert summary["input"]["scenario_sha256"] == record["scenario_sha256"]

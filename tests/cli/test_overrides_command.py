@@ -10,27 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import OVERRIDES_FOLDER, TINY_FILE, e2eopt, only_folder
 from ruamel.yaml import YAML
 
 from model import load_scenario, optimise, resolve, write_run
 
-ROOT = Path(__file__).resolve().parents[2]
-FOLDER = ROOT / "tests" / "scenario" / "overrides"
-BASE, WHATIF = FOLDER / "base.yaml", FOLDER / "whatif.yaml"
-
-
-def e2eopt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
-
-
-def only_folder(runs: Path) -> Path:
-    folders = list(runs.iterdir())
-    assert len(folders) == 1, folders
-    return folders[0]
+BASE, WHATIF = OVERRIDES_FOLDER / "base.yaml", OVERRIDES_FOLDER / "whatif.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +81,7 @@ def test_summary_lists_the_overrides_applied(whatif_run):
 
 
 def test_the_resolved_scenario_reproduces_the_run(whatif_run, tmp_path):
-    first, folder = whatif_run
+    _first, folder = whatif_run
     scenario_yaml = folder / "scenario.yaml"
     assert scenario_yaml.read_text().startswith(f"# Resolved by e2eopt from {WHATIF} (extends {BASE})")
     again = e2eopt("solve", str(scenario_yaml), "--out", str(tmp_path / "runs"), cwd=tmp_path)
@@ -158,9 +146,9 @@ def test_validate_takes_set_and_remove_and_says_what_they_changed(tmp_path):
 
 
 def test_write_run_with_a_fixed_folder_name(tmp_path):
-    outcome = optimise(load_scenario(ROOT / "data" / "tiny.yaml"))
-    folder = write_run(outcome, ROOT / "data" / "tiny.yaml", tmp_path / "points", folder_name="0001")
+    outcome = optimise(load_scenario(TINY_FILE))
+    folder = write_run(outcome, TINY_FILE, tmp_path / "points", folder_name="0001")
     assert folder == tmp_path / "points" / "0001" and (folder / "summary.json").exists()
     with pytest.raises(FileExistsError):
-        write_run(outcome, ROOT / "data" / "tiny.yaml", tmp_path / "points", folder_name="0001")
+        write_run(outcome, TINY_FILE, tmp_path / "points", folder_name="0001")
     assert sorted(p.name for p in (tmp_path / "points").iterdir()) == ["0001"]  # nothing half-written left

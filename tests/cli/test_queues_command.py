@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import CONTACT_CENTRE_FILE, e2eopt
 
 from model import queueing
 
-ROOT = Path(__file__).resolve().parents[2]
-CONTACT = ROOT / "data" / "contact-centre.yaml"
 TIGHTER = [
     "--set",
     "nodes.contact_desk.queue.target.service_level=0.9",
@@ -23,13 +21,9 @@ TIGHTER = [
 ]
 
 
-def e2eopt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
-
-
 def run(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess, Path]:
     out = tmp_path / "runs"
-    result = e2eopt("solve", str(CONTACT), "--out", str(out), *extra, cwd=tmp_path)
+    result = e2eopt("solve", str(CONTACT_CENTRE_FILE), "--out", str(out), *extra, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     (folder,) = [f for f in out.iterdir() if f.is_dir()]
     return result, folder
@@ -105,7 +99,7 @@ def test_a_missed_target_is_a_warning(capsys):
     )
     log = pd.DataFrame({"iteration": [0, 1], "cost": [1.0, 2.0]})
     outcome = Outcome(
-        load_scenario(CONTACT),
+        load_scenario(CONTACT_CENTRE_FILE),
         "optimal",
         "",
         2.0,

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import APPLIANCE_FILE, TINY_FILE, e2eopt
 
-ROOT = Path(__file__).resolve().parents[2]
-APPLIANCE = ROOT / "data" / "appliance-co.yaml"
 TABLES = [
     "staffing",
     "work",
@@ -25,21 +21,8 @@ TABLES = [
 ]
 
 
-def e2eopt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
-
-
-@pytest.fixture(scope="module")
-def appliance_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path]:
-    work = tmp_path_factory.mktemp("solve")
-    result = e2eopt("solve", str(APPLIANCE), "--out", str(work / "runs"), cwd=work)
-    folders = list((work / "runs").iterdir())
-    assert len(folders) == 1, (result.stdout, result.stderr)
-    return result, folders[0]
-
-
-def test_appliance_co_is_optimal_and_says_so(appliance_run):
-    result, folder = appliance_run
+def test_appliance_co_is_optimal_and_says_so(appliance_cli_run):
+    result, folder = appliance_cli_run
     assert result.returncode == 0, result.stderr
     assert "Status: optimal" in result.stdout
     assert "Total cost:" in result.stdout and "EUR" in result.stdout
@@ -48,10 +31,10 @@ def test_appliance_co_is_optimal_and_says_so(appliance_run):
         assert stage in result.stdout
 
 
-def test_run_folder_holds_scenario_summary_and_every_table(appliance_run):
-    _, folder = appliance_run
+def test_run_folder_holds_scenario_summary_and_every_table(appliance_cli_run):
+    _, folder = appliance_cli_run
     assert folder.name.endswith("-appliance-co")
-    assert (folder / "scenario.yaml").read_bytes() == APPLIANCE.read_bytes()
+    assert (folder / "scenario.yaml").read_bytes() == APPLIANCE_FILE.read_bytes()
     for name in TABLES:
         csv = pd.read_csv(folder / f"{name}.csv")
         parquet = pd.read_parquet(folder / f"{name}.parquet")
@@ -60,22 +43,22 @@ def test_run_folder_holds_scenario_summary_and_every_table(appliance_run):
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".incomplete")]
 
 
-def test_summary_records_status_units_versions_and_input_hash(appliance_run):
+def test_summary_records_status_units_versions_and_input_hash(appliance_cli_run):
     import hashlib
 
-    _, folder = appliance_run
+    _, folder = appliance_cli_run
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["status"] == "optimal"
     assert summary["currency"] == "EUR" and summary["time_unit"] == "hour"
-    assert summary["input"]["sha256"] == hashlib.sha256(APPLIANCE.read_bytes()).hexdigest()
+    assert summary["input"]["sha256"] == hashlib.sha256(APPLIANCE_FILE.read_bytes()).hexdigest()
     assert {"pyomo", "highspy", "pandas", "python"} <= set(summary["packages"])
     assert {"build", "handoff_pass", "solve", "tables"} <= set(summary["timings_s"])
     assert summary["units"]["costs"]["amount"] == "EUR"
     assert summary["units"]["demand_kpis"]["response_time"] == "hour"
 
 
-def test_tables_read_back_reconcile_to_the_objective(appliance_run):
-    _, folder = appliance_run
+def test_tables_read_back_reconcile_to_the_objective(appliance_cli_run):
+    _, folder = appliance_cli_run
     summary = json.loads((folder / "summary.json").read_text())
     costs = pd.read_parquet(folder / "costs.parquet")
     assert costs.amount.sum() == pytest.approx(summary["objective"], rel=1e-6)
@@ -95,8 +78,8 @@ def test_tables_read_back_reconcile_to_the_objective(appliance_run):
     assert serving.cost_to_serve.sum() == pytest.approx(summary["objective"], rel=1e-9)
 
 
-def test_every_demand_meets_its_targets(appliance_run):
-    _, folder = appliance_run
+def test_every_demand_meets_its_targets(appliance_cli_run):
+    _, folder = appliance_cli_run
     kpis = pd.read_csv(folder / "demand_kpis.csv")
     with_quality = kpis.dropna(subset=["min_quality"])
     assert (with_quality.quality >= with_quality.min_quality - 1e-6).all()
@@ -109,7 +92,7 @@ def test_every_demand_meets_its_targets(appliance_run):
 
 
 def test_infeasible_scenario_writes_its_folder_and_exits_non_zero(tmp_path):
-    text = (ROOT / "data" / "tiny.yaml").read_text().replace("min_quality: 0.95", "min_quality: 0.99")
+    text = TINY_FILE.read_text().replace("min_quality: 0.95", "min_quality: 0.99")
     scenario = tmp_path / "impossible.yaml"
     scenario.write_text(text)  # 0.99 is above the best mode's 0.98: no routing can reach it
     result = e2eopt("solve", str(scenario), "--out", str(tmp_path / "runs"), cwd=tmp_path)
@@ -124,7 +107,7 @@ def test_infeasible_scenario_writes_its_folder_and_exits_non_zero(tmp_path):
 
 
 def test_bad_scenario_exits_2_and_writes_nothing(tmp_path):
-    text = (ROOT / "data" / "tiny.yaml").read_text().replace("stage: market", "stage: markt")
+    text = TINY_FILE.read_text().replace("stage: market", "stage: markt")
     scenario = tmp_path / "bad.yaml"
     scenario.write_text(text)
     result = e2eopt("solve", str(scenario), "--out", str(tmp_path / "runs"), cwd=tmp_path)
@@ -134,7 +117,7 @@ def test_bad_scenario_exits_2_and_writes_nothing(tmp_path):
 
 
 def test_integer_staff_flag_gives_whole_fte(tmp_path):
-    result = e2eopt("solve", str(ROOT / "data" / "tiny.yaml"), "--integer-staff", "--out", str(tmp_path), cwd=tmp_path)
+    result = e2eopt("solve", str(TINY_FILE), "--integer-staff", "--out", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     (folder,) = tmp_path.iterdir()
     staffing = pd.read_csv(folder / "staffing.csv")
@@ -146,15 +129,12 @@ def test_integer_staff_flag_gives_whole_fte(tmp_path):
 
 
 def test_validate_prints_summary_or_every_problem(tmp_path):
-    good = e2eopt("validate", str(APPLIANCE), cwd=tmp_path)
+    good = e2eopt("validate", str(APPLIANCE_FILE), cwd=tmp_path)
     assert good.returncode == 0, good.stderr
     assert "is valid" in good.stdout and "variables" in good.stdout and "constraints" in good.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        (ROOT / "data" / "tiny.yaml")
-        .read_text()
-        .replace("stage: market", "stage: markt")
-        .replace("capacity: 800", "capacity: -800")
+        TINY_FILE.read_text().replace("stage: market", "stage: markt").replace("capacity: 800", "capacity: -800")
     )
     result = e2eopt("validate", str(bad), cwd=tmp_path)
     assert result.returncode == 2
@@ -195,9 +175,7 @@ def test_generate_writes_a_valid_scenario(tmp_path):
     ],
 )
 def test_bad_solver_options_exit_2_and_write_nothing(tmp_path, option, value, message):
-    result = e2eopt(
-        "solve", str(ROOT / "data" / "tiny.yaml"), option, value, "--out", str(tmp_path / "runs"), cwd=tmp_path
-    )
+    result = e2eopt("solve", str(TINY_FILE), option, value, "--out", str(tmp_path / "runs"), cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
     assert not (tmp_path / "runs").exists()
@@ -206,7 +184,7 @@ def test_bad_solver_options_exit_2_and_write_nothing(tmp_path, option, value, me
 def test_solver_options_reach_highs_and_the_run_records_them(tmp_path):
     result = e2eopt(
         "solve",
-        str(ROOT / "data" / "tiny.yaml"),
+        str(TINY_FILE),
         "--solver-option",
         "presolve=off",
         "--solver-option",

@@ -7,23 +7,16 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
-
-ROOT = Path(__file__).resolve().parents[2]
-APPLIANCE = ROOT / "data" / "appliance-co.yaml"
-
-
-def e2eopt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+from conftest import APPLIANCE_FILE, e2eopt
 
 
 def test_a_grid_sweep_writes_every_combination(tmp_path):
     # as the README writes it: without --workers (one per core)
     result = e2eopt(
         "sweep",
-        str(APPLIANCE),
+        str(APPLIANCE_FILE),
         "--grid",
         "demands.*.volume=*0.9:*1.1:0.1",
         "--grid",
@@ -44,7 +37,7 @@ def test_a_grid_sweep_writes_every_combination(tmp_path):
 def test_a_sweep_file_names_its_base_and_grid(tmp_path):
     sweep_file = tmp_path / "sweep.yaml"
     sweep_file.write_text(
-        f"base: {os.path.relpath(APPLIANCE, tmp_path)}\ngrid:\n  demands.*.max_response_time: ['*1', '*1.2']\n"
+        f"base: {os.path.relpath(APPLIANCE_FILE, tmp_path)}\ngrid:\n  demands.*.max_response_time: ['*1', '*1.2']\n"
     )
     result = e2eopt("sweep", str(sweep_file), "--workers", "1", "--out", str(tmp_path / "runs"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -57,7 +50,7 @@ def test_a_sweep_file_names_its_base_and_grid(tmp_path):
 def test_a_bad_grid_is_refused_before_any_work(tmp_path):
     result = e2eopt(
         "sweep",
-        str(APPLIANCE),
+        str(APPLIANCE_FILE),
         "--grid",
         "roles.technicain.cost_per_fte=*1,*1.1",
         "--workers",
@@ -77,7 +70,7 @@ def test_a_sweep_killed_half_way_and_resumed_ends_with_every_point_once(tmp_path
         "-m",
         "model",
         "sweep",
-        str(APPLIANCE),
+        str(APPLIANCE_FILE),
         "--grid",
         "demands.*.volume=*0.8:*1.2:0.05",
         "--workers",

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
+from conftest import TINY_FILE, scenario_from_text
 
 from model.generate import Size, generate, write_scenario
 from model.optimise import optimise
-from model.scenario import load_scenario, parse_yaml, validate_data
-
-DATA = Path(__file__).resolve().parents[2] / "data"
+from model.scenario import load_scenario
 
 
 def solve(text: str):
-    outcome = optimise(validate_data(*parse_yaml(textwrap.dedent(text), "case.yaml")))
+    outcome = optimise(scenario_from_text(text))
     assert outcome.status == "optimal", outcome.message
     return outcome
 
@@ -133,7 +131,7 @@ def test_transfer_prices_are_the_cost_of_one_more_unit_arriving_at_a_node():
     # tiny: a repair arriving at the team costs 1.5 h x 5,200 / 140 = 55.71 in labour plus 0.02 defects
     # at the quality row's price 74.29 per defect unit (moving one unit from the vendor to the team
     # saves 55.71 - 52 = 3.71 per 0.05 defects): 57.20. At the vendor: 50 + 0.07 x 74.29 = 55.20.
-    outcome = optimise(load_scenario(DATA / "tiny.yaml"))
+    outcome = optimise(load_scenario(TINY_FILE))
     prices = outcome.tables["transfer_prices"].set_index("node").transfer_price
     assert prices["service_team"] == pytest.approx(1.5 / 140 * 5200 + 0.02 * (1.5 / 140 * 5200 - 52) / 0.05)
     assert prices["vendor"] == pytest.approx(50 + 0.07 * (1.5 / 140 * 5200 - 52) / 0.05)

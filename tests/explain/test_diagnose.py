@@ -4,14 +4,12 @@ by hand, named by field and YAML line; and a conflicting set from HiGHS."""
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
+from conftest import ROOT, e2eopt
 
 from model.optimise import optimise
 from model.scenario import parse_yaml, validate_data
-
-TINY = (Path(__file__).resolve().parents[2] / "data" / "tiny.yaml").read_text()
 
 
 def diagnosed(text: str):
@@ -32,18 +30,18 @@ def only(relaxations, field: str):
     return relaxations.iloc[0]
 
 
-def test_quality_target_relaxes_to_the_best_mode():
+def test_quality_target_relaxes_to_the_best_mode(tiny_text):
     # The team does 98% right, the vendor 93%: 99% cannot be had; 98% can (all to the team).
-    text, relaxations, _ = diagnosed(TINY.replace("min_quality: 0.95", "min_quality: 0.99"))
+    text, relaxations, _ = diagnosed(tiny_text.replace("min_quality: 0.95", "min_quality: 0.99"))
     row = only(relaxations, "demands.repairs.min_quality")
     assert row.relaxed_to == pytest.approx(0.98) and row.current == pytest.approx(0.99)
     assert row.line == line_of(text, "min_quality: 0.99")
     assert "98.00% quality" in row.sentence and f"(line {row.line})" in row.sentence
 
 
-def test_response_time_target_relaxes_to_the_fastest_path():
+def test_response_time_target_relaxes_to_the_fastest_path(tiny_text):
     # The team takes 2 h processing + 6 h wait = 8 h; the vendor 4 h lead + 30 h: 5 h cannot be met.
-    text, relaxations, _ = diagnosed(TINY.replace("max_response_time: 24", "max_response_time: 5"))
+    text, relaxations, _ = diagnosed(tiny_text.replace("max_response_time: 24", "max_response_time: 5"))
     row = only(relaxations, "demands.repairs.max_response_time")
     assert row.relaxed_to == pytest.approx(8.0)
     assert row.line == line_of(text, "max_response_time: 5")
@@ -74,7 +72,7 @@ def test_node_capacity_rather_than_unserved_volume():
 
 def test_weights_are_configurable_and_unserved_volume_is_reported():
     # With demand weighing 0.1, leaving 200 of 1000 unserved costs 0.02 against 0.25 for capacity.
-    text, relaxations, _ = diagnosed(VENDOR_ONLY + "    solver: {relaxation_weights: {demand: 0.1}}\n")
+    _text, relaxations, _ = diagnosed(VENDOR_ONLY + "    solver: {relaxation_weights: {demand: 0.1}}\n")
     row = only(relaxations, "demands.d.volume")
     assert (row.current, row.relaxed_to) == (pytest.approx(1000), pytest.approx(800))
     assert "200.00 of 1,000.00 units of d in P1 cannot be served" in row.sentence
@@ -125,7 +123,7 @@ def test_staff_maximum_relaxes_to_the_fte_the_work_needs():
 def test_final_backlog_relaxes_rather_than_capacity():
     # 200 units cannot be served in the one period: carrying them as final backlog is 200 / 1000 of
     # the volume (0.2) against +25% capacity (0.25).
-    text, relaxations, _ = diagnosed(VENDOR_ONLY.replace("volume: 1000}", "volume: 1000, backlog_cost: 1}"))
+    _text, relaxations, _ = diagnosed(VENDOR_ONLY.replace("volume: 1000}", "volume: 1000, backlog_cost: 1}"))
     row = only(relaxations, "demands.d.final_backlog")
     assert (row.current, row.relaxed_to) == (pytest.approx(0), pytest.approx(200))
 
@@ -133,7 +131,7 @@ def test_final_backlog_relaxes_rather_than_capacity():
 def test_final_stock_relaxes_rather_than_capacity():
     # 50 units to serve and 200 to leave in stock need 250 from a plant that makes 100: lowering the
     # final stock by 150 is 75% of it; raising the capacity by 150 is 150%. Final stock goes to 50.
-    text, relaxations, _ = diagnosed("""
+    _text, relaxations, _ = diagnosed("""
         scenario: {name: stock, currency: EUR, period_length: 730}
         stages: [a, b]
         nodes:
@@ -148,27 +146,19 @@ def test_final_stock_relaxes_rather_than_capacity():
     assert (row.current, row.relaxed_to) == (pytest.approx(200), pytest.approx(50))
 
 
-def test_the_conflicting_set_names_the_fields_involved():
-    _, _, diagnosis = diagnosed(TINY.replace("min_quality: 0.95", "min_quality: 0.99"))
+def test_the_conflicting_set_names_the_fields_involved(tiny_text):
+    _, _, diagnosis = diagnosed(tiny_text.replace("min_quality: 0.95", "min_quality: 0.99"))
     conflicts = diagnosis[diagnosis.kind == "conflict"]
     assert {"demands.repairs.min_quality", "demands.repairs.volume"} <= set(conflicts.field)
     assert not conflicts.field.str.contains("capacity").any()  # the vendor's capacity plays no part
 
 
-def test_the_cli_writes_diagnosis_csv_and_prints_it(tmp_path):
-    import subprocess
-    import sys
-
+def test_the_cli_writes_diagnosis_csv_and_prints_it(tmp_path, tiny_text):
     import pandas as pd
 
     scenario = tmp_path / "impossible.yaml"
-    scenario.write_text(TINY.replace("max_response_time: 24", "max_response_time: 5"))
-    result = subprocess.run(
-        [sys.executable, "-m", "model", "solve", str(scenario), "--out", str(tmp_path / "runs")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    scenario.write_text(tiny_text.replace("max_response_time: 24", "max_response_time: 5"))
+    result = e2eopt("solve", str(scenario), "--out", str(tmp_path / "runs"), cwd=ROOT, timeout=120)
     assert result.returncode == 3
     assert "5 h cannot be met for repairs in P1; 8.00 h can" in result.stdout
     (folder,) = (tmp_path / "runs").iterdir()

@@ -11,11 +11,10 @@ vendor units 1,000 v <= 800, cost 1,000 (55.714 - 3.714 v).
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import APPLIANCE_FILE, TINY_FILE, scenario_data, scenario_from_data
 
 from model.explain.sensitivity import COLUMNS, FIXED_BASIS, LP_BASIS, fixed_integer_lp, sensitivity_table
 from model.lp import build
@@ -28,33 +27,7 @@ TEAM = 1.5 * 5200 / 140  # 55.714 EUR per repair in-house
 VENDOR = 52.0
 SAVING = TEAM - VENDOR  # 3.714 EUR per repair sent to the vendor instead
 
-TINY = {
-    "scenario": {"name": "tiny", "currency": "EUR", "time_unit": "hour", "period_length": 730},
-    "stages": ["market", "service"],
-    "roles": {"technician": {"cost_per_fte": 5200, "hours_per_fte": 140}},
-    "nodes": {
-        "call_centre": {"stage": "market"},
-        "service_team": {
-            "stage": "service",
-            "wait_time": 6,
-            "work": {"technician": {"hours_per_unit": 1.5, "quality": 0.98, "processing_time": 2}},
-        },
-        "vendor": {"stage": "service", "unit_cost": 50, "quality": 0.93, "processing_time": 30, "capacity": 800},
-    },
-    "arcs": [
-        {"from": "call_centre", "to": "service_team"},
-        {"from": "call_centre", "to": "vendor", "cost": 2, "lead_time": 4},
-    ],
-    "demands": {
-        "repairs": {
-            "origin": "call_centre",
-            "sinks": ["service_team", "vendor"],
-            "volume": 1000,
-            "min_quality": 0.95,
-            "max_response_time": 24,
-        }
-    },
-}
+TINY = scenario_data(TINY_FILE)  # the base every variant below starts from
 
 
 def variant(base: dict, **changes: object) -> dict:
@@ -74,14 +47,8 @@ def variant(base: dict, **changes: object) -> dict:
     return data
 
 
-def scenario_of(data: dict):
-    # JSON is YAML: the scenario goes through the same parser and validation as a file.
-    parsed, source = parse_yaml(json.dumps(data), "case.yaml")
-    return validate_data(parsed, source)
-
-
 def table_of(data: dict, integer_staff: bool = False):
-    scenario = scenario_of(data)
+    scenario = scenario_from_data(data)
     model = build(index_sets(scenario), integer_staff=integer_staff)
     solution = solve(model)
     assert solution.status == "optimal", solution.message
@@ -89,7 +56,7 @@ def table_of(data: dict, integer_staff: bool = False):
 
 
 def total_cost(data: dict, integer_staff: bool | None = None) -> float:
-    outcome = optimise(scenario_of(data), integer_staff=integer_staff)
+    outcome = optimise(scenario_from_data(data), integer_staff=integer_staff)
     assert outcome.status == "optimal", outcome.message
     return outcome.objective
 
@@ -347,7 +314,7 @@ def test_initial_and_final_stock():
 def test_milp_prices_come_from_the_lp_with_staff_fixed():
     # Whole technicians: quality needs 400 in-house repairs, 4.29 FTE, so 5 are paid (466.67 repairs),
     # and the vendor takes the other 533.33.
-    scenario = scenario_of(TINY)
+    scenario = scenario_from_data(TINY)
     model = build(index_sets(scenario), integer_staff=True)
     milp = solve(model)
     assert milp.solver["mip"] and milp.values["s"][0, 0] == pytest.approx(5)
@@ -390,7 +357,7 @@ def test_table_columns_order_and_sentences():
 
 
 def test_interior_point_with_crossover_gives_the_same_prices():
-    scenario = scenario_of(TINY)
+    scenario = scenario_from_data(TINY)
     model = build(index_sets(scenario))
     ipm = sensitivity_table(model, solve(model, SolveOptions(algorithm="ipm")), scenario)
     simplex = sensitivity_table(model, solve(model, SolveOptions(algorithm="simplex")), scenario)
@@ -404,7 +371,7 @@ def test_interior_point_with_crossover_gives_the_same_prices():
 
 def test_no_duals_no_table():
     # 99% quality is beyond both modes: infeasible, no duals, an empty table with the same columns.
-    bad = scenario_of(variant(TINY, **{"demands.repairs.min_quality": 0.99}))
+    bad = scenario_from_data(variant(TINY, **{"demands.repairs.min_quality": 0.99}))
     model = build(index_sets(bad))
     solution = solve(model)
     assert solution.status == "infeasible" and not solution.ranging
@@ -414,11 +381,9 @@ def test_no_duals_no_table():
 
 # --- a realistic scenario ----------------------------------------------------------------------------
 
-APPLIANCE = Path(__file__).resolve().parents[2] / "data" / "appliance-co.yaml"
-
 
 def test_volume_prices_match_finite_differences_on_the_example():
-    data, source = parse_yaml(APPLIANCE.read_text(), "appliance-co.yaml")
+    data, source = parse_yaml(APPLIANCE_FILE.read_text(), "appliance-co.yaml")
     scenario = validate_data(data, source)
     model = build(index_sets(scenario))
     table = sensitivity_table(model, solve(model), scenario)
@@ -439,7 +404,7 @@ def test_volume_prices_match_finite_differences_on_the_example():
 def test_the_ratio_test_on_several_rows_agrees_with_highs_ranging_row_by_row():
     # The several-row ratio test (Solver.bounds_range, on HiGHS's own basis solve), given one row at a
     # time, must give HiGHS's own right-hand-side ranging for that row: every priced row of the example.
-    scenario = validate_data(*parse_yaml(APPLIANCE.read_text(), "appliance-co.yaml"))
+    scenario = validate_data(*parse_yaml(APPLIANCE_FILE.read_text(), "appliance-co.yaml"))
     model = build(index_sets(scenario))
     solver = Solver()
     solver.load(model)
@@ -462,7 +427,7 @@ def test_the_volume_range_is_the_ratio_test_moving_its_four_rows_together():
     # The volume's range (HiGHS's ranging of the bound of its column v, fixed at V) is the range of the
     # four right-hand sides V enters moving together: the ratio test of the same LP with V on the
     # right (v's column moved to the bounds), worked out on HiGHS's basis solve.
-    scenario = validate_data(*parse_yaml(APPLIANCE.read_text(), "appliance-co.yaml"))
+    scenario = validate_data(*parse_yaml(APPLIANCE_FILE.read_text(), "appliance-co.yaml"))
     model = build(index_sets(scenario))
     solver = Solver()
     solver.load(model)

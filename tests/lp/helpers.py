@@ -1,26 +1,24 @@
-"""Shared helpers of tests/lp: build a scenario from YAML text (or a dict), solve it, and check the
-invariants of model.md on the result tables.
+"""Shared helpers of tests/lp: solve a scenario built from YAML text (or a dict), and check the
+invariants of model.md on the result tables. The scenario builders are tests/conftest.py's, named here too.
 
 The invariant checker works only from the result tables and the scenario's own figures (read from the
 validated Scenario, not from the model's index tables), so it does not take the model's word for
 anything it recomputes: served volumes, flow conservation, hours, quality, response time, costs.
 
 Imported by the test modules as `from helpers import ...`: pytest's default import mode puts this
-folder (tests/lp, which has no __init__.py) on sys.path.
+folder (tests/lp, which has no __init__.py) on sys.path, as it puts tests/ for conftest.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import textwrap
 from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
+from conftest import scenario_from_data, scenario_from_text
 
 from model.optimise import Outcome, optimise
-from model.scenario import load_scenario, parse_yaml, validate_data
 from model.scenario.schema import Scenario
 
 REL = 1e-6
@@ -30,22 +28,6 @@ TABLES = ("staffing", "work", "flows", "demand_kpis", "costs", "constraints")
 def tol(*magnitudes: float) -> float:
     """Absolute tolerance for a comparison of figures of the given size (relative 1e-6, floor 1e-6)."""
     return REL * (1.0 + max((abs(m) for m in magnitudes if m is not None and not math.isnan(m)), default=0.0))
-
-
-def scenario_from_text(text: str, tmp_path: Path | None = None, name: str = "case.yaml") -> Scenario:
-    """A validated scenario from YAML text; through a file in tmp_path when given (load_scenario)."""
-    text = textwrap.dedent(text)
-    if tmp_path is not None:
-        path = Path(tmp_path) / name
-        path.write_text(text, encoding="utf-8")
-        return load_scenario(path)
-    data, source = parse_yaml(text, name)
-    return validate_data(data, source)
-
-
-def scenario_from_data(data: dict) -> Scenario:
-    """A validated scenario from a plain dict (JSON text is YAML, so it goes through the same parser)."""
-    return scenario_from_text(json.dumps(data))
 
 
 def solve(scenario: Scenario, expect: str | None = "optimal", integer_staff: bool | None = None) -> Outcome:
@@ -320,7 +302,7 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
             hi = bounds.max if bounds and bounds.max is not None else math.inf
             initial = bounds.initial if bounds else None
             previous = initial
-            for t, p in enumerate(periods):
+            for p in periods:
                 r = kpi_like(staffing, node=n, role=role, period=p)
                 scale = tol(r.fte, r.hours_used)
                 assert math.isclose(r.hours_used, hours[n, role, p], abs_tol=tol(hours[n, role, p])), (
@@ -354,9 +336,9 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
         recomputed["processing"] += mode_figures(scenario, r.node, r.mode)["unit_cost"] * r.units
     for r in flows.itertuples(index=False):
         recomputed["handoffs"] += arc_of[r.arc].cost * r.units
-    for (d, p), b in backlog.items():
+    for (d, _), b in backlog.items():
         recomputed["backlog"] += (scenario.demands[d].backlog_cost or 0.0) * b
-    for (d, p), u in unmet.items():
+    for (d, _), u in unmet.items():
         recomputed["unmet"] += (scenario.demands[d].unmet_penalty or 0.0) * u
     holding = costs[costs.category == "holding"]
     assert all(scenario.nodes[n].stock is not None for n in holding.node), "holding cost at a node without stock"

@@ -10,8 +10,8 @@ cost_per_fte / (hours_per_fte * max_utilisation) * hours_per_unit.
 from __future__ import annotations
 
 import pytest
-
 from helpers import assert_no_tables, binding, check_invariants, flow, kpi, scenario_from_text, solve_text, staff, units
+
 from model.optimise import optimise
 
 approx = lambda x: pytest.approx(x, rel=1e-6, abs=1e-6)  # noqa: E731

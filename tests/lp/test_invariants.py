@@ -8,23 +8,20 @@ families interact (several demands sharing nodes, per-demand stock, targets, bac
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 
 import pytest
-
 import test_families as fam
 import test_multi_period as multi
-from helpers import kpi, scenario_from_text, solve, solve_text
-from model.scenario import load_scenario, parse_yaml
+from conftest import TINY_FILE, scenario_from_data
+from helpers import kpi, solve, solve_text
 
-ROOT = Path(__file__).resolve().parents[2]
+from model.scenario import load_scenario, parse_yaml
 
 
 def test_tiny_scenario_file():
     # data/tiny.yaml: 600 units to the vendor (the quality target caps its share at 0.6), 400 in-house:
     # 600 * 50 + 600 * 2 + 400 * 1.5 / 140 * 5200 = 53485.714285714...
-    scenario = load_scenario(ROOT / "data" / "tiny.yaml")
+    scenario = load_scenario(TINY_FILE)
     out = solve(scenario)
     assert out.objective == pytest.approx(600 * 52 + 400 * 1.5 / 140 * 5200, rel=1e-9)
     assert kpi(out, "quality", "repairs") == pytest.approx(0.95)
@@ -115,7 +112,7 @@ def volume_changed(text: str, demand: str, period: int, delta: float):
     volume = list(volume) if isinstance(volume, list) else [volume] * count
     volume[period] += delta
     data["demands"][demand]["volume"] = volume
-    return scenario_from_text(json.dumps(data))
+    return scenario_from_data(data)
 
 
 CASES = [
@@ -175,7 +172,7 @@ def test_the_invariant_checker_catches_a_corrupted_table(table, column, row, del
     # The checker itself is tested: one number changed in a correct solution must fail it.
     from helpers import check_invariants
 
-    scenario = load_scenario(ROOT / "data" / "tiny.yaml")
+    scenario = load_scenario(TINY_FILE)
     out = solve(scenario)
     out.tables = {name: frame.copy() for name, frame in out.tables.items()}
     out.tables[table].loc[row, column] += delta

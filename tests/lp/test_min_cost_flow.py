@@ -13,7 +13,6 @@ import random
 
 import networkx as nx
 import pytest
-
 from helpers import flow, kpi, solve_data
 
 SINK = "SINK"
@@ -142,7 +141,7 @@ def random_case(seed: int):
     for i in range(len(layers) - 1):
         for u in layers[i]:
             for v in layers[i + 1]:
-                if v == layers[i + 1][0] and u == layers[i][0] or rng.random() < 0.7:  # a backbone always exists
+                if (v == layers[i + 1][0] and u == layers[i][0]) or rng.random() < 0.7:  # a backbone always exists
                     arcs.append({"from": u, "to": v, "cost": rng.randint(0, 9)})
             if i + 2 < len(layers):
                 for v in layers[i + 2]:

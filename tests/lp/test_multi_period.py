@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.optimize import linprog
-
 from helpers import flow, kpi, solve_text, staff, units
+from scipy.optimize import linprog
 
 PERIODS = ["P1", "P2", "P3"]
 

@@ -11,22 +11,27 @@ optimum; two hand-worked extensions on data/tiny.yaml; the LP and MPS files read
 
 from __future__ import annotations
 
-import copy
 import functools
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import highspy
 import numpy as np
 import pyomo.environ as pyo
 import pytest
-from helpers import scenario_from_data
+from conftest import (
+    APPLIANCE_FILE,
+    CONTACT_CENTRE_FILE,
+    TINY_FILE,
+    generated_scenario,
+    scenario_data,
+    scenario_from_data,
+)
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from data.extensions import vendor_at_most_500, vendor_fee
 from model.errors import InfeasibleRow
-from model.generate import Size, generate
+from model.generate import Size
 from model.lp import FAMILIES, VARIABLES, LinearModel, QueueTangents, build
 from model.lp.pyomo_model import build_pyomo, extend_pyomo, extension_costs, to_linear_model, write_lp
 from model.network import IndexSets, index_sets
@@ -34,7 +39,6 @@ from model.queues import QueuePlan, lane_units, start_plan, start_tangents, tang
 from model.scenario import load_scenario, parse_yaml, validate_data
 from model.solve import Solution, Solver, solve
 
-DATA = Path(__file__).resolve().parents[2] / "data"
 REL = 1e-12
 IN_HOUSE = 1.5 * 5200 / 140  # EUR per repair at tiny's service team: 1.5 h at 5,200 EUR per 140-h FTE
 
@@ -47,11 +51,6 @@ class Case:
     sets: IndexSets
     tangents: QueueTangents | None = None
     integer_staff: bool = False
-
-
-def _tiny_data() -> dict:
-    data, _ = parse_yaml((DATA / "tiny.yaml").read_text(encoding="utf-8"), "tiny.yaml")
-    return copy.deepcopy(data)
 
 
 def _queue_tangents(sets: IndexSets) -> QueueTangents:
@@ -69,7 +68,7 @@ def _queue_tangents(sets: IndexSets) -> QueueTangents:
 
 def _tiny_two_periods() -> IndexSets:
     """Tiny with an arc capacity, two periods, backlog and initial staff."""
-    data = _tiny_data()
+    data = scenario_data(TINY_FILE)
     data["scenario"]["periods"] = 2
     data["arcs"][1]["capacity"] = 300
     data["demands"]["repairs"].update(volume=[1000, 1300], backlog_cost=20)
@@ -80,18 +79,18 @@ def _tiny_two_periods() -> IndexSets:
 @functools.cache
 def case(name: str) -> Case:
     if name == "tiny":
-        return Case(index_sets(load_scenario(DATA / "tiny.yaml")))
+        return Case(index_sets(load_scenario(TINY_FILE)))
     if name == "appliance-co":
-        return Case(index_sets(load_scenario(DATA / "appliance-co.yaml")))
+        return Case(index_sets(load_scenario(APPLIANCE_FILE)))
     if name == "contact-centre":
-        sets = index_sets(load_scenario(DATA / "contact-centre.yaml"))
+        sets = index_sets(load_scenario(CONTACT_CENTRE_FILE))
         return Case(sets, _queue_tangents(sets))
     if name == "generated":
-        return Case(index_sets(scenario_from_data(generate(Size(3, 30, 3, 2)))))
+        return Case(index_sets(generated_scenario(Size(3, 30, 3, 2))))
     if name == "tiny-two-periods":
         return Case(_tiny_two_periods())
     if name == "tiny-integer-staff":
-        return Case(index_sets(load_scenario(DATA / "tiny.yaml")), integer_staff=True)
+        return Case(index_sets(load_scenario(TINY_FILE)), integer_staff=True)
     raise KeyError(name)
 
 
@@ -280,7 +279,7 @@ def test_the_compiled_pyomo_model_solves_to_the_production_optimum(name):
 
 def solved_with(extension: object) -> tuple[IndexSets, pyo.ConcreteModel, LinearModel, Solution, np.ndarray]:
     """Tiny with the extension, compiled, loaded into a Solver and solved; HiGHS's column values."""
-    sets = index_sets(load_scenario(DATA / "tiny.yaml"))
+    sets = index_sets(load_scenario(TINY_FILE))
     lp = build_pyomo(sets)
     extend_pyomo(lp, sets, extension)
     model = to_linear_model(lp, sets)
@@ -327,7 +326,7 @@ def test_a_vendor_fee_makes_the_team_do_every_repair():
 
 
 def test_a_cost_term_is_added_once():
-    sets = index_sets(load_scenario(DATA / "tiny.yaml"))
+    sets = index_sets(load_scenario(TINY_FILE))
     lp = build_pyomo(sets)
     extend_pyomo(lp, sets, vendor_fee)
     with pytest.raises(ValueError, match="vendor_fee"):

@@ -10,26 +10,21 @@ target of 0.95 (allowance 0.05 < 0.07) and a response time of 24 h (< 34 h) can 
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 
 import pytest
+from conftest import TINY_FILE, generated_scenario, scenario_data, scenario_from_data
 
-from model.generate import Size, generate
+from model.generate import Size
 from model.lp import build
 from model.network import index_sets
-from model.scenario import parse_yaml, validate_data
 from model.solve import solve
-
-TINY = "data/tiny.yaml"
 
 
 def tiny(**demand: object):
-    with open(TINY, encoding="utf-8") as stream:
-        data, _ = parse_yaml(stream.read(), TINY)
-    data = json.loads(json.dumps(data))
+    data = scenario_data(TINY_FILE)
     data["demands"]["repairs"].update(demand)
-    return validate_data(*parse_yaml(json.dumps(data), "tiny-variant.json"))
+    return scenario_from_data(data, "tiny-variant.json")
 
 
 def rows(sets, block: str) -> int:
@@ -39,8 +34,10 @@ def rows(sets, block: str) -> int:
 def every_row(sets):
     """The index sets with every target row built (a target where the demand has one)."""
     demands = sets.demands
-    return replace(sets, demands=demands.assign(quality_row=demands.min_quality.notna(),
-                                                response_row=demands.max_response_time.notna()))
+    return replace(
+        sets,
+        demands=demands.assign(quality_row=demands.min_quality.notna(), response_row=demands.max_response_time.notna()),
+    )
 
 
 @pytest.mark.parametrize(
@@ -68,18 +65,16 @@ def test_backlog_keeps_the_response_row_but_not_the_quality_row():
 
 def test_stock_keeps_both_rows():
     # Output made ahead and held in stock does not follow one period's paths.
-    with open(TINY, encoding="utf-8") as stream:
-        data, _ = parse_yaml(stream.read(), TINY)
-    data = json.loads(json.dumps(data))
+    data = scenario_data(TINY_FILE)
     data["nodes"]["vendor"]["stock"] = {"holding_cost": 1}
     data["demands"]["repairs"].update(min_quality=0.5, max_response_time=1000)
-    sets = index_sets(validate_data(*parse_yaml(json.dumps(data), "stock.json")))
+    sets = index_sets(scenario_from_data(data, "stock.json"))
     assert (rows(sets, "quality_target"), rows(sets, "response_time_target")) == (1, 1)
 
 
 @pytest.mark.parametrize("size", [Size(6, 300, 1, 1), Size(4, 60, 3, 2)], ids=str)
 def test_the_optimum_is_the_same_without_the_rows(size):
-    scenario = validate_data(*parse_yaml(json.dumps(generate(size)), "generated.json"))
+    scenario = generated_scenario(size)
     reduced = index_sets(scenario)
     full = every_row(reduced)
     dropped = (~reduced.demands.quality_row).sum() + (~reduced.demands.response_row).sum()

@@ -17,15 +17,17 @@ Where the specification leaves room, the reference follows the project's documen
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import DATA
 from scipy.optimize import linprog
 
 from model.generate import Size, generate, write_scenario
@@ -33,7 +35,6 @@ from model.optimise import optimise
 from model.scenario import load_scenario
 from model.scenario.schema import Scenario
 
-DATA = Path(__file__).resolve().parents[2] / "data"
 REL = 1e-6
 INF = math.inf
 
@@ -470,7 +471,7 @@ def test_generated_scenarios(size, tmp_path):
 def best_path_figures(scenario: Scenario, d: str) -> tuple[float, float]:
     """(fewest defects, shortest time) over d's paths, each minimised on its own, with the best mode
     at each node (for time, a storable node counts its own processing_time)."""
-    nodes, arcs = paths(scenario, d)
+    _nodes, arcs = paths(scenario, d)
     dem = scenario.demands[d]
     out = defaultdict(list)
     for a in arcs:
@@ -486,7 +487,7 @@ def best_path_figures(scenario: Scenario, d: str) -> tuple[float, float]:
             return node.processing_time + node.wait_time
         return min(m.processing_time for m in modes_of(scenario, n)) + node.wait_time
 
-    @lru_cache(maxsize=None)
+    @cache
     def best(n: str, which: str) -> float:
         here = node_defects(n) if which == "defects" else node_time(n)
         onward = [(0.0 if which == "defects" else a.lead_time) + best(a.target, which) for a in out[n]]
@@ -547,7 +548,7 @@ def shrink_staff(maximum: float):
 def stock_everywhere(data, scenario):
     """Stock at every manufacturing team, for half of the demands passing it (stock.demands), with
     initial and final stock; capacities on every arc into manufacturing; backlog and unmet options."""
-    for i, (d, dem) in enumerate(data["demands"].items()):
+    for i, (_d, dem) in enumerate(data["demands"].items()):
         if i % 2 == 0:
             dem["backlog_cost"] = 12.5
             dem["final_backlog"] = 5
@@ -575,7 +576,7 @@ def no_stages_and_transfers(data, scenario):
     for dem in data["demands"].values():
         dem.pop("stages", None)
     names = sorted(n for n, node in data["nodes"].items() if node["stage"] == "manufacturing")
-    for a, b in zip(names, names[1:]):
+    for a, b in itertools.pairwise(names):
         data["arcs"].append({"from": a, "to": b, "cost": 1.5, "lead_time": 3})
 
 

@@ -3,33 +3,29 @@ numbers that changed; the answer is the optimum of the what-if built from scratc
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from conftest import scenario_from_text
 
 from model.check import check_objective, check_solution
 from model.lp import Restructured, build, refigure
 from model.network import index_sets
-from model.scenario import parse_yaml, validate_data
 from model.solution import evaluate
 from model.solve import Solver, solve
 
-TINY = (Path(__file__).resolve().parents[2] / "data" / "tiny.yaml").read_text()
-
 
 def sets_of(text: str, like=None):
-    return index_sets(validate_data(*parse_yaml(text, "tiny.yaml")), like=like)
+    return index_sets(scenario_from_text(text, name="tiny.yaml"), like=like)
 
 
-def test_a_volume_and_wage_what_if_is_changed_in_place_and_re_solved_exactly():
-    sets = sets_of(TINY)
+def test_a_volume_and_wage_what_if_is_changed_in_place_and_re_solved_exactly(tiny_text):
+    sets = sets_of(tiny_text)
     model = build(sets)
     solver = Solver()
     solver.load(model)
     base = solver.solve()
     assert base.objective == pytest.approx(600 * 52 + 400 * 1.5 / 140 * 5200)
-    what_if = TINY.replace("volume: 1000", "volume: 1200").replace("cost_per_fte: 5200", "cost_per_fte: 5460")
+    what_if = tiny_text.replace("volume: 1000", "volume: 1200").replace("cost_per_fte: 5200", "cost_per_fte: 5460")
     changed = refigure(model, sets_of(what_if, like=sets))
     assert changed.layout is model.layout and changed.matrix.nnz == model.matrix.nnz
     pushed = solver.update(changed)
@@ -43,13 +39,18 @@ def test_a_volume_and_wage_what_if_is_changed_in_place_and_re_solved_exactly():
     assert check_solution(ev) == [] and check_objective(ev, solution.objective) == []
 
 
-def test_a_structural_change_asks_for_a_build():
-    sets = sets_of(TINY)
+def test_a_structural_change_asks_for_a_build(tiny_text):
+    sets = sets_of(tiny_text)
     model = build(sets)
     with pytest.raises(Restructured, match="terms of the LP"):
-        refigure(model, sets_of(TINY.replace("    max_response_time: 24\n", ""), like=sets))
+        refigure(model, sets_of(tiny_text.replace("    max_response_time: 24\n", ""), like=sets))
     with pytest.raises(Restructured, match="other variables"):  # a backlog: b[d,t] exists now
-        refigure(model, sets_of(TINY.replace("    max_response_time: 24\n", "    max_response_time: 24\n    backlog_cost: 5\n")))
+        refigure(
+            model,
+            sets_of(
+                tiny_text.replace("    max_response_time: 24\n", "    max_response_time: 24\n    backlog_cost: 5\n")
+            ),
+        )
 
 
 @pytest.mark.parametrize(
@@ -69,10 +70,10 @@ def test_a_structural_change_asks_for_a_build():
         ("max_response_time: 24", "max_response_time: 30"),
     ],
 )
-def test_figure_what_ifs_re_solve_in_place_to_the_optimum_built_from_scratch(old, new):
-    what_if = TINY.replace(old, new)
-    assert what_if != TINY
-    sets = sets_of(TINY)
+def test_figure_what_ifs_re_solve_in_place_to_the_optimum_built_from_scratch(old, new, tiny_text):
+    what_if = tiny_text.replace(old, new)
+    assert what_if != tiny_text
+    sets = sets_of(tiny_text)
     model = build(sets)
     solver = Solver()
     solver.load(model)
@@ -82,19 +83,19 @@ def test_figure_what_ifs_re_solve_in_place_to_the_optimum_built_from_scratch(old
     assert updated.objective == pytest.approx(solve(build(sets_of(what_if))).objective, rel=1e-9)
 
 
-def test_a_coefficient_turned_zero_asks_for_a_build():
+def test_a_coefficient_turned_zero_asks_for_a_build(tiny_text):
     # The vendor's hand-off takes no time any more: its lead time leaves the response-time row.
-    sets = sets_of(TINY)
+    sets = sets_of(tiny_text)
     with pytest.raises(Restructured, match="turns 0"):
-        refigure(build(sets), sets_of(TINY.replace("lead_time: 4", "lead_time: 0"), like=sets))
+        refigure(build(sets), sets_of(tiny_text.replace("lead_time: 4", "lead_time: 0"), like=sets))
 
 
-def test_updating_pushes_exactly_the_numbers_that_differ():
-    sets = sets_of(TINY)
+def test_updating_pushes_exactly_the_numbers_that_differ(tiny_text):
+    sets = sets_of(tiny_text)
     model = build(sets)
     solver = Solver()
     solver.load(model)
-    changed = refigure(model, sets_of(TINY.replace("hours_per_unit: 1.5", "hours_per_unit: 2"), like=sets))
+    changed = refigure(model, sets_of(tiny_text.replace("hours_per_unit: 1.5", "hours_per_unit: 2"), like=sets))
     differs = np.flatnonzero(changed.matrix.data != model.matrix.data)
     assert len(differs) == 1  # the one labour row's y term: 1.5 -> 2 hours per repair
     assert solver.update(changed)["coefficients"] == 1

@@ -14,16 +14,12 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import bad_files
 
 from model.errors import ScenarioError
 from model.scenario import load_scenario
 
-BAD = Path(__file__).parent / "bad"
 HEADER = re.compile(r"#\s*(expect|field|line|problems):\s?(.*)$")
-
-
-def bad_files() -> list[Path]:
-    return sorted(BAD.glob("*.yaml"))
 
 
 def expectations(path: Path) -> dict[str, list[str]]:

@@ -16,19 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import APPLIANCE_FILE, DATA, OVERRIDES_FOLDER, ROOT, TINY_FILE, bad_files
 
 from model.errors import ScenarioError
 from model.generate import Size, generate, write_scenario
-from model.scenario import load_scenario, loader, read_scenario
-from model.scenario import fastyaml
+from model.scenario import fastyaml, load_scenario, loader, read_scenario
 from model.scenario.fastyaml import NotPlain, fast_plain
 from model.scenario.loader import SourceMap, parse_yaml, validate_data
 
-ROOT = Path(__file__).resolve().parents[2]
 YAML_FILES = sorted(
     p for folder in ("data", "tests") for pattern in ("*.yaml", "*.yml") for p in (ROOT / folder).rglob(pattern)
 )
-BAD = sorted((ROOT / "tests" / "scenario" / "bad").glob("*.yaml"))
 
 
 def round_trip(text: str, file: str = "case.yaml") -> tuple[Any, SourceMap]:
@@ -318,7 +316,7 @@ def eager_problems(path: Path) -> list:
     return []
 
 
-@pytest.mark.parametrize("path", BAD, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", bad_files(), ids=lambda p: p.stem)
 def test_a_bad_file_reports_the_same_problems_at_the_same_lines(path: Path):
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
@@ -361,7 +359,7 @@ def test_a_schema_error_names_the_file_line_and_field_as_before(tmp_path: Path):
 
 
 def test_the_lazy_map_finds_the_same_positions():
-    text = (ROOT / "data" / "appliance-co.yaml").read_text(encoding="utf-8")
+    text = APPLIANCE_FILE.read_text(encoding="utf-8")
     _, lazy = parse_yaml(text, "appliance-co.yaml")
     _, eager = round_trip(text, "appliance-co.yaml")
     assert lazy.keys == eager.keys and lazy.values == eager.values
@@ -389,24 +387,24 @@ def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 @pytest.mark.parametrize("name", ["tiny.yaml", "appliance-co.yaml", "contact-centre.yaml"])
 def test_a_valid_file_never_runs_the_round_trip_parser(round_trips: list[str], name: str):
-    scenario, source = loader.load_scenario_with_source(ROOT / "data" / name)
+    scenario, source = loader.load_scenario_with_source(DATA / name)
     assert scenario.scenario.name
     assert round_trips == []
     line, _ = source.locate(("scenario", "name"))  # a diagnosis asks: now the positions are found
     assert line is not None and line > 1
     source.locate(("stages",))
-    assert round_trips == [str(ROOT / "data" / name)]  # once
+    assert round_trips == [str(DATA / name)]  # once
 
 
 def test_an_override_file_reads_its_base_without_positions(round_trips: list[str]):
-    whatif = ROOT / "tests" / "scenario" / "overrides" / "whatif.yaml"
+    whatif = OVERRIDES_FOLDER / "whatif.yaml"
     read_scenario(whatif)
     assert str(whatif.parent / "base.yaml") not in round_trips  # only the small override file is located
 
 
 def test_without_libyaml_the_round_trip_reading_is_used(monkeypatch: pytest.MonkeyPatch, round_trips: list[str]):
     monkeypatch.setattr(fastyaml, "CParser", None)
-    text = (ROOT / "data" / "tiny.yaml").read_text(encoding="utf-8")
+    text = TINY_FILE.read_text(encoding="utf-8")
     data, source = parse_yaml(text, "tiny.yaml")
     assert round_trips == ["tiny.yaml"]
     assert typed(data) == typed(round_trip(text)[0])

@@ -6,13 +6,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import TINY_FILE
 
 from model.errors import ScenarioError
 from model.network import modes_of
 from model.scenario import load_scenario
-
-ROOT = Path(__file__).resolve().parents[2]
-TINY = ROOT / "data" / "tiny.yaml"
 
 
 def write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
@@ -70,7 +68,7 @@ def defaults_file(tmp_path: Path) -> Path:
 
 
 def test_tiny_loads():
-    scenario = load_scenario(TINY)
+    scenario = load_scenario(TINY_FILE)
     assert scenario.name == "tiny"
     assert scenario.currency == "EUR"
     assert scenario.stages == ["market", "service"]
@@ -80,7 +78,7 @@ def test_tiny_loads():
 
 
 def test_loaded_objects_are_frozen():
-    scenario = load_scenario(TINY)
+    scenario = load_scenario(TINY_FILE)
     frozen_error = (TypeError, ValueError, AttributeError)  # pydantic raises a ValidationError (a ValueError)
     with pytest.raises(frozen_error):
         scenario.stages = ["x"]
@@ -306,7 +304,7 @@ def test_single_number_stock_on_a_one_demand_node(tmp_path):
 
 
 def test_keys_merged_from_an_anchor_are_validated_and_located(tmp_path):
-    text = TINY.read_text().replace("  vendor:\n    stage: service", "  vendor: &vendor\n    stage: service")
+    text = TINY_FILE.read_text().replace("  vendor:\n    stage: service", "  vendor: &vendor\n    stage: service")
     text = text.replace("arcs:", "  vendor_b:\n    <<: *vendor\n    unit_cost: -60\narcs:")
     path = tmp_path / "merge.yaml"
     path.write_text(text)
@@ -319,7 +317,7 @@ def test_keys_merged_from_an_anchor_are_validated_and_located(tmp_path):
 
 def test_a_file_that_is_not_utf8_is_a_located_problem(tmp_path):
     path = tmp_path / "latin1.yaml"
-    path.write_bytes(TINY.read_bytes().replace(b"name: tiny", b"name: t\xe9ny"))
+    path.write_bytes(TINY_FILE.read_bytes().replace(b"name: tiny", b"name: t\xe9ny"))
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
     (problem,) = caught.value.problems

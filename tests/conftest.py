@@ -1,0 +1,137 @@
+"""Fixtures, helpers and paths shared by the test modules.
+
+Fixtures are found by pytest. Helpers and constants are imported by name, `from conftest import DATA,
+e2eopt`: pytest puts tests/ (it has no __init__.py) on sys.path when it loads this file. Keep this the
+only conftest.py under tests/, or `conftest` would name whichever one pytest loaded last.
+
+The model is imported inside the helpers, not here, so a module of model/ that fails to import breaks
+only the tests that use it, not the collection of the whole suite.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from model.generate import Size
+    from model.scenario.schema import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository's root
+DATA = ROOT / "data"  # the shipped scenarios
+TINY_FILE = DATA / "tiny.yaml"
+APPLIANCE_FILE = DATA / "appliance-co.yaml"
+CONTACT_CENTRE_FILE = DATA / "contact-centre.yaml"
+OVERRIDES_FOLDER = ROOT / "tests" / "scenario" / "overrides"  # base.yaml and the what-ifs that extend it
+BAD_FOLDER = ROOT / "tests" / "scenario" / "bad"  # the bad-input corpus
+
+# Two demands, each with a cheap and a dear route: the cost-versus-target curves are worked out by hand in
+# tests/test_frontier.py's docstring (tests/cli/test_frontier_command.py reads its tables against them).
+ROUTES = textwrap.dedent("""
+    scenario: {name: routes, currency: EUR, time_unit: hour, period_length: 100}
+    stages: [order, make]
+    nodes:
+      desk:   {stage: order}
+      cheap:  {stage: make, unit_cost: 10, quality: 0.89, processing_time: 25, capacity: 50}
+      dear:   {stage: make, unit_cost: 20, quality: 0.99, processing_time: 5}
+      cheap2: {stage: make, unit_cost: 5, quality: 0.90, capacity: 50}
+      dear2:  {stage: make, unit_cost: 10, quality: 0.98}
+    arcs:
+      - {from: desk, to: cheap}
+      - {from: desk, to: dear}
+      - {from: desk, to: cheap2}
+      - {from: desk, to: dear2}
+    demands:
+      d: {origin: desk, sinks: [cheap, dear], volume: 100, min_quality: 0.95, max_response_time: 30}
+      e: {origin: desk, sinks: [cheap2, dear2], volume: 200, min_quality: 0.90}
+""")
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def e2eopt(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run `e2eopt ARGS` (`python -m model`) in a fresh interpreter in cwd; its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def only_folder(where: Path) -> Path:
+    """The one entry of a folder (a run folder under --out), failing if there is not exactly one."""
+    folders = list(where.iterdir())
+    assert len(folders) == 1, folders
+    return folders[0]
+
+
+def bad_files() -> list[Path]:
+    """The bad-input corpus, tests/scenario/bad/*.yaml, in name order."""
+    return sorted(BAD_FOLDER.glob("*.yaml"))
+
+
+def scenario_data(path: Path) -> dict:
+    """A scenario file's data as parse_yaml reads it: plain dicts and lists, a fresh copy at each call."""
+    from model.scenario import parse_yaml
+
+    data, _ = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    return data
+
+
+def scenario_from_text(text: str, tmp_path: Path | None = None, name: str = "case.yaml") -> Scenario:
+    """A validated scenario from (dedented) YAML text; through the file tmp_path/name when tmp_path is given."""
+    from model.scenario import load_scenario, parse_yaml, validate_data
+
+    text = textwrap.dedent(text)
+    if tmp_path is not None:
+        path = Path(tmp_path) / name
+        path.write_text(text, encoding="utf-8")
+        return load_scenario(path)
+    data, source = parse_yaml(text, name)
+    return validate_data(data, source)
+
+
+def scenario_from_data(data: dict, name: str = "case.yaml") -> Scenario:
+    """A validated scenario from a plain dict: JSON is YAML, so it goes through the parser as a file would."""
+    return scenario_from_text(json.dumps(data), name=name)
+
+
+def generated_scenario(size: Size) -> Scenario:
+    """The synthetic scenario model.generate makes for `size`, validated without writing a file."""
+    from model.generate import generate
+
+    return scenario_from_data(generate(size), "generated.json")
+
+
+# --- fixtures -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tiny_text() -> str:
+    """data/tiny.yaml's text."""
+    return TINY_FILE.read_text()
+
+
+@pytest.fixture(scope="session")
+def appliance_whatif_text() -> str:
+    """data/appliance-co.yaml with technicians 5% dearer (4,300 -> 4,515 EUR) and repairs_south 20% up."""
+    return (
+        APPLIANCE_FILE.read_text()
+        .replace("technician:        {cost_per_fte: 4300", "technician:        {cost_per_fte: 4515")
+        .replace("volume: [1000, 1100, 1250]", "volume: [1200, 1320, 1500]")
+    )
+
+
+@pytest.fixture(scope="session")
+def appliance_cli_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path]:
+    """`e2eopt solve data/appliance-co.yaml`, run once a session: its result and its run folder (read-only)."""
+    work = tmp_path_factory.mktemp("solve")
+    result = e2eopt("solve", str(APPLIANCE_FILE), "--out", str(work / "runs"), cwd=work)
+    folders = list((work / "runs").iterdir())
+    assert len(folders) == 1, (result.stdout, result.stderr)
+    return result, folders[0]
