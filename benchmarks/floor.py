@@ -62,12 +62,15 @@ def solve_direct(
     time_limit: float | None = None,
     assembled_in: float = float("nan"),
     periods: int = 1,
+    ranging: bool = False,
 ) -> dict:
     """Hand the LP to HiGHS with model/solve.py's settings, solve, and read the solution back.
 
     Returns status, objective, timings (assemble, pass, solve, extract: seconds), the LP's size, the
     algorithm, iteration counts, `values` and `reduced_costs` (family -> (rows, T) grid, NaN where
     no variable) and `row_values`, `row_duals` (family -> per row built), as model.solve reads them.
+    With `ranging`, extract also asks HiGHS for its ranging (`getRanging`), as `e2eopt solve` does
+    for its sensitivity table: the like-for-like floor for a solve with sensitivity on.
     """
     timings = {"assemble": assembled_in}
     start = time.perf_counter()
@@ -125,6 +128,10 @@ def solve_direct(
     out["values"], out["reduced_costs"] = values, reduced
     out["row_values"] = {name: row_value[block.at] for name, block in lp.blocks.items()}
     out["row_duals"] = {name: row_dual[block.at] for name, block in lp.blocks.items()}
+    if ranging and not is_mip:
+        status, out["ranging"] = highs.getRanging()
+        if status != highspy.HighsStatus.kOk:
+            raise RuntimeError("HiGHS could not range the optimal basis")
     timings["extract"] = time.perf_counter() - start
     return out
 
@@ -134,6 +141,7 @@ def main() -> None:
     parser.add_argument("scenario", help="a scenario YAML file")
     parser.add_argument("--integer-staff", action="store_true", help="whole FTE (a MILP)")
     parser.add_argument("--algorithm", choices=["auto", "simplex", "ipm"], default="auto")
+    parser.add_argument("--ranging", action="store_true", help="extract HiGHS's ranging too (sensitivity on)")
     args = parser.parse_args()
 
     from model.network import index_sets
@@ -146,7 +154,9 @@ def main() -> None:
     sets = index_sets(scenario)
     index = time.perf_counter() - start
     lp, seconds = assemble(sets, integer_staff=args.integer_staff)
-    result = solve_direct(lp, algorithm=args.algorithm, assembled_in=seconds, periods=sets.period_count)
+    result = solve_direct(
+        lp, algorithm=args.algorithm, assembled_in=seconds, periods=sets.period_count, ranging=args.ranging
+    )
     t = result["timings"]
     print(
         f"{args.scenario}: {result['columns']:,} columns, {result['rows']:,} rows, {result['nonzeros']:,} "

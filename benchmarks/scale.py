@@ -29,7 +29,9 @@ runs in a fresh process, one after the other, so that its peak memory is its own
   it off here, and then `extract` skips the ranging too); `write` (the run folder, `model.write_run`).
   Any other timing key (queue_tangents, diagnosis) is summed into `other`.
 - **floor** (default; `--no-floor` leaves it out): the same LP built and handed straight to a plain
-  `highspy.Highs` (benchmarks/floor.py): assemble, pass, solve, extract; its peak memory.
+  `highspy.Highs` (benchmarks/floor.py): assemble, pass, solve, extract; its peak memory. With
+  sensitivity on (the default) its extract reads HiGHS's ranging too (`getRanging`), so that the
+  floor does what the sensitivity table cannot do without; `--no-sensitivity` leaves it out of both.
 - **pyomo** (`--pyomo`): the Pyomo model of record built (`model.lp.pyomo_model.build_pyomo`) and
   compiled to the LP HiGHS gets (`to_linear_model`); its peak memory.
 
@@ -142,8 +144,9 @@ def child_front_end(size: str, folder: str, time_limit: float | None, sensitivit
     return row
 
 
-def child_floor(size: str, folder: str) -> dict:
-    """The same LP built and handed straight to highspy (benchmarks/floor.py), in its own process."""
+def child_floor(size: str, folder: str, ranging: bool) -> dict:
+    """The same LP built and handed straight to highspy (benchmarks/floor.py), in its own process; with
+    `ranging`, its extract reads HiGHS's ranging too, as ours does with sensitivity on."""
     import resource
 
     from benchmarks.floor import assemble, solve_direct
@@ -152,7 +155,7 @@ def child_floor(size: str, folder: str) -> dict:
 
     sets = index_sets(read_scenario(scenario_file(size, folder))[0])
     lp, seconds = assemble(sets)
-    result = solve_direct(lp, assembled_in=seconds, periods=sets.period_count)
+    result = solve_direct(lp, assembled_in=seconds, periods=sets.period_count, ranging=ranging)
     timings = {"assemble": seconds, **{k: result["timings"].get(k, float("nan")) for k in ("pass", "solve", "extract")}}
     return {
         "size": size,
@@ -432,7 +435,9 @@ def main() -> None:
                     run_child("front", size, folder, time_limit=args.time_limit, sensitivity=sensitivity),
                 )
                 if not args.no_floor:
-                    row.update({k: v for k, v in run_child("floor", size, folder).items() if k != "size"})
+                    row.update(
+                        {k: v for k, v in run_child("floor", size, folder, ranging=sensitivity).items() if k != "size"}
+                    )
                 if args.pyomo:
                     row.update({k: v for k, v in run_child("pyomo", size, folder).items() if k != "size"})
                 row["repeat"] = repeat

@@ -40,7 +40,7 @@ def optimise(
     solve goes through Pyomo (`outcome.solver["lp"]` says so) and is checked like any other, its
     added cost terms in `outcome.extension_costs` and in the costs table.
     """
-    return Resolver(scenario, options, integer_staff, sensitivity, source=source, extend=extend).base_outcome
+    return Resolver(scenario, options, integer_staff, sensitivity, source=source, extend=extend, once=True).base_outcome
 
 
 def write_lp(

@@ -100,7 +100,9 @@ class Resolver:
     `sensitivity` adds each solve's sensitivity table; `ranging` keeps HiGHS's ranging and basis
     statuses (default: with sensitivity). `source` (from `read_scenario`) lets a diagnosis name the
     YAML line of each field. `extend(lp, parts)` adds to the Pyomo model of record before each solve
-    (model/lp/pyomo_model.py): every LP is then built through Pyomo, none changed in place. With
+    (model/lp/pyomo_model.py): every LP is then built through Pyomo, none changed in place. `once`:
+    no variant will follow (`model.optimise`), so HiGHS lets its model go as soon as the solution is
+    read, and the tables reuse its memory. With
     integer staffing there is no basis to start from: variants are
     still updated in place, and HiGHS solves each MILP afresh. Not thread-safe: one Resolver per
     thread.
@@ -116,8 +118,10 @@ class Resolver:
         ranging: bool | None = None,
         source: SourceMap | None = None,
         extend: Extension | None = None,
+        once: bool = False,
     ) -> None:
         default_options, self.integer_staff = optimise_options(base, integer_staff=integer_staff)
+        self.once = once
         self.builder: Builder = build if extend is None else _extended(extend)
         self.options = options or default_options
         self.sensitivity = sensitivity
@@ -172,6 +176,8 @@ class Resolver:
                 solution = solver.solve(options, warm_start=self._warm, ranging=self.ranging)
         if (self._kept is None or self.follow) and solution.status == "optimal" and solver is self.solver:
             self._kept, self._warm = model, solution.warm_start or self._warm
+        if self.once:
+            solver.release()
         outcome = outcome_of(
             scenario, model, solution, self.options, timings, source, self.sensitivity, queues, deadline
         )

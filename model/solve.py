@@ -10,6 +10,8 @@ periods) grid, activities and duals per constraint family, and, for an optimal L
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import time
 from dataclasses import dataclass, field, replace
 from typing import ClassVar, Literal
@@ -320,6 +322,13 @@ class Solver:
         self.model, self._own = model, None
         return time.perf_counter() - start
 
+    def release(self) -> None:
+        """Let HiGHS free the model it holds (its matrix copies, factorisation, ranging): a solve that
+        no re-solve follows gives that memory to the tables and the run folder."""
+        self.highs.clear()
+        self.model, self._own = None, None
+        _give_back_memory()
+
     def _held(self) -> LinearModel:
         """The model HiGHS holds; ValueError before the first `load`."""
         if self.model is None:
@@ -473,6 +482,14 @@ def _ratio(low: float, high: float, slack: np.ndarray, rate: np.ndarray) -> tupl
         high = min(high, float(np.min(np.where(rate < 0, slack / -rate, np.inf), initial=np.inf)))
         low = max(low, float(np.max(np.where(rate > 0, -slack / rate, -np.inf), initial=-np.inf)))
     return low, high
+
+
+def _give_back_memory() -> None:
+    """Return the memory HiGHS freed to the operating system (glibc keeps freed memory for reuse;
+    `malloc_trim` gives it back, so that what is allocated next does not add to the peak). A no-op
+    where the C library has no such call."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def solve(

@@ -70,16 +70,28 @@ class Cells(NamedTuple):
     whole: np.ndarray | None = None
 
 
+CHUNK_ROWS = 20_000
+"""Rows formatted at a time: the text of a large table is never all in memory at once."""
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write `frame` to `path` with exactly the bytes of `frame.to_csv(path, index=False)`, faster."""
-    body = None if Path(path).suffix.lower() in COMPRESSED else csv_body(frame)
+    body = None if Path(path).suffix.lower() in COMPRESSED else csv_body(frame.iloc[:CHUNK_ROWS])
     if body is None:
         frame.to_csv(path, index=False)
         return
     header = csv_header(frame).encode("utf-8")
-    with open(path, "wb") as stream:
-        stream.write(header)
-        stream.write(body)
+    try:
+        with open(path, "wb") as stream:
+            stream.write(header)
+            stream.write(body)
+            for start in range(CHUNK_ROWS, len(frame), CHUNK_ROWS):
+                rest = csv_body(frame.iloc[start : start + CHUNK_ROWS])
+                assert rest is not None  # the same columns as the first chunk, which was handled
+                stream.write(rest)
+    except BaseException:
+        Path(path).unlink(missing_ok=True)  # no half-written file
+        raise
 
 
 def csv_header(frame: pd.DataFrame) -> str:
