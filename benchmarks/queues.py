@@ -353,7 +353,7 @@ def summarise(frame: pd.DataFrame, last: dict, counts: dict, failures: list[str]
             f"LP solves: {len(log)} (iteration 0: queues relaxed to agents >= load)"
         )
         print(
-            "  cost per iteration (-1: the plan's LP solved again for HiGHS's ranging): "
+            "  cost per iteration (-1, if there: the plan's LP solved again for HiGHS's ranging): "
             + ", ".join(f"{i}: {c:,.2f}" for i, c in zip(log.iteration, log.cost, strict=True))
         )
         print("\n  queue iterations (last queued run)")

@@ -1,5 +1,5 @@
 """`python -m model` is the `e2eopt` command."""
 
-from model.cli import main
+from model.cli import run
 
-main()
+run()

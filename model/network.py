@@ -91,10 +91,18 @@ class IndexSets:
         key = (table, tuple(keys), of, tuple(of_keys or keys))
         found = self.lookups.get(key)
         if found is None:
-            found = position(getattr(self, table), list(keys), getattr(self, of), list(of_keys or keys))
+            found = self.keyed(table, keys).get_indexer(_keys(getattr(self, of), list(of_keys or keys)))
             found.flags.writeable = False
             self.lookups[key] = found
         return found
+
+    def keyed(self, table: str, keys: Sequence[str]) -> pd.Index:
+        """The table's rows indexed by these key columns, made once per structure."""
+        key = ("keyed", table, tuple(keys))
+        index = self.lookups.get(key)
+        if index is None:
+            index = self.lookups[key] = _keys(getattr(self, table), list(keys))
+        return index
 
     def demand_of(self, table: str) -> np.ndarray:
         """The demands-table row of each row of the table named `table` (which has a demand column)."""
@@ -108,9 +116,14 @@ def position(
 
     `lookup_keys` names the matching columns of `lookup` when they differ from `keys`.
     """
-    index = pd.MultiIndex.from_frame(table[keys])
-    wanted = pd.MultiIndex.from_frame(lookup[lookup_keys or keys].set_axis(keys, axis=1))
-    return index.get_indexer(wanted)
+    return _keys(table, keys).get_indexer(_keys(lookup, lookup_keys or keys))
+
+
+def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.Index:
+    """The frame's rows as an index of these columns' values (a MultiIndex for more than one)."""
+    if len(columns) == 1:
+        return pd.Index(frame[columns[0]].to_numpy())
+    return pd.MultiIndex.from_arrays([frame[column].to_numpy() for column in columns])
 
 
 def _frame(rows: list[tuple], columns: dict[str, str]) -> pd.DataFrame:

@@ -313,7 +313,8 @@ def solve_queues(
     sets, work = model.sets, _Iterations(options)
     since = time.perf_counter()
     tangents = start_tangents(sets)
-    model = fitted(solver, model, tangents, builder)
+    if not model.tangents.same_as(tangents) or solver.model is not model:
+        model = fitted(solver, model, tangents, builder)
     start = solver.solve(options, warm_start=warm_start, ranging=False)
     work.record(0, start, None, np.nan, since)
     if start.status != "optimal":  # the start is not a plan: it does not meet the queue targets
@@ -361,9 +362,15 @@ def solve_queues(
             status="time_limit",
             message=f"{solution.message}; the time limit ran out during the queue iterations",
         )
-    elif ranging and solution.status == "optimal" and left is not None and not model.integer_staff:
+    elif (
+        ranging
+        and solution.status == "optimal"
+        and left is not None
+        and not model.integer_staff
+        and not solver.add_ranging(solution)  # ranged as HiGHS holds it, if it is the last LP solved
+    ):  # HiGHS has solved another LP since: the plan's LP again, from its basis (no pivots)
         since = time.perf_counter()
-        fitted(solver, model, tangents, builder)  # the reported plan's LP again, for HiGHS's ranging (no pivots)
+        fitted(solver, model, tangents, builder)
         solution = solver.solve(left, warm_start=solution.warm_start, ranging=True, carry_on=True)
         work.record(-1, solution, plan, 0.0, since)
     return work.run(solution, plan, stopped, start.warm_start)
@@ -371,7 +378,7 @@ def solve_queues(
 
 LOG_UNITS = {
     "iteration": "count (0: the start, each queue relaxed to agents >= load; -1: the reported plan "
-    "solved again for HiGHS's ranging)",
+    "solved again for HiGHS's ranging, when it was not the last solved)",
     "status": "text",
     "cost": "{currency}",
     "load_moved": "share of the lane's load at its tangent point (largest over lanes and periods)",

@@ -37,7 +37,7 @@ from model.errors import InfeasibleRow
 from model.lp import Builder, LinearModel, QueueTangents, Restructured, build, refigure
 from model.network import IndexSets, index_sets
 from model.outcome import Outcome, infeasible_at_build, outcome_of
-from model.queues import solve_queues
+from model.queues import solve_queues, start_tangents
 from model.results import prepare_tables
 from model.scenario.loader import SourceMap
 from model.scenario.schema import Scenario
@@ -158,15 +158,16 @@ class Resolver:
         options, queues = deadline.options(self.options), None
         if len(sets.queues):
             first = self._kept is None
-            queues = solve_queues(
-                solver,
-                model,
-                options,
-                ranging=self.ranging,
-                cap=scenario.solver.queue_iterations,
-                warm_start=None if first or how != IN_PLACE else self._queue_start,
-                builder=self.builder,
-            )
+            with _beside(prepare_tables, model):  # beside the start solve, the longest
+                queues = solve_queues(
+                    solver,
+                    model,
+                    options,
+                    ranging=self.ranging,
+                    cap=scenario.solver.queue_iterations,
+                    warm_start=None if first or how != IN_PLACE else self._queue_start,
+                    builder=self.builder,
+                )
             solution = queues.solution
             model = queues.model or model
             if first:
@@ -187,12 +188,14 @@ class Resolver:
     def _model_for(self, sets: IndexSets) -> tuple[LinearModel, str]:
         """The variant's LP: the kept one refigured, or built (the reason said)."""
         if self._kept is None:
-            return self.builder(sets, None, self.integer_staff), BUILT if self.builder is build else PYOMO
+            tangents = start_tangents(sets) if len(sets.queues) else None  # what the queue iterations start at
+            return self.builder(sets, tangents, self.integer_staff), BUILT if self.builder is build else PYOMO
         try:
             return refigure(self._kept, with_target_rows_of(sets, self._kept.sets)), IN_PLACE
         except Restructured as why:
             rebuilt = PYOMO if self.builder is not build else f"rebuilt: {why}"
-            return self.builder(sets, None, self.integer_staff), rebuilt
+            tangents = start_tangents(sets) if len(sets.queues) else None
+            return self.builder(sets, tangents, self.integer_staff), rebuilt
 
     def _solver_for(self, model: LinearModel, how: str) -> tuple[Solver, float]:
         """The Solver to solve `model` on, holding it: the kept one (updated in place, or loaded), or,

@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import time
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import ClassVar, Literal
 
 import highspy
@@ -128,14 +129,23 @@ class RangingFigures:
         self,
         found: highspy.HighsRanging,
         model: LinearModel,
-        row_status: np.ndarray,
-        col_status: np.ndarray,
+        basis: highspy.HighsBasis,
         activity: np.ndarray,
         objective: float,
     ) -> None:
-        self.found, self.model, self.objective = found, model, objective
-        self.row_status, self.col_status, self.activity = row_status, col_status, activity
+        self.found, self.model, self.basis, self.objective = found, model, basis, objective
+        self.activity = activity
         self.arrays: dict[str, np.ndarray] = {}
+
+    @cached_property
+    def row_status(self) -> np.ndarray:
+        """Each row's basis status (int8 codes of BASIS_STATUS), read when first asked for: HiGHS hands
+        the statuses over one Python object each."""
+        return _status_codes(self.basis.row_status, self.model.num_row)
+
+    @cached_property
+    def col_status(self) -> np.ndarray:
+        return _status_codes(self.basis.col_status, self.model.num_col)
 
     def row(self, field: str) -> np.ndarray:
         if field not in self.arrays:
@@ -178,7 +188,10 @@ class RowRanging:
 
     def __init__(self, figures: RangingFigures, at: np.ndarray) -> None:
         self._figures, self._at = figures, at
-        self.status = figures.row_status[at]
+
+    @property
+    def status(self) -> np.ndarray:
+        return self._figures.row_status[self._at]
 
     def __getattr__(self, field: str) -> np.ndarray:
         if field not in RangingFigures.ROWS:
@@ -200,7 +213,11 @@ class ColumnRanging:
 
     def __init__(self, figures: RangingFigures, family: str) -> None:
         self._figures, self._family = figures, family
-        self.status = figures.model.read(family, figures.col_status.astype(float), absent=NOT_IN_LP).astype(np.int8)
+
+    @property
+    def status(self) -> np.ndarray:
+        figures = self._figures
+        return figures.model.read(self._family, figures.col_status.astype(float), absent=NOT_IN_LP).astype(np.int8)
 
     def __getattr__(self, field: str) -> np.ndarray:
         if field not in RangingFigures.COLUMNS:
@@ -423,6 +440,16 @@ class Solver:
             timings["extract"] = time.perf_counter() - start
         return solution
 
+    def add_ranging(self, solution: Solution) -> bool:
+        """HiGHS's ranging added to `solution`, when it is this Solver's last solve (HiGHS still holds
+        its LP and basis); False, and nothing added, otherwise."""
+        if solution.warm_start is None or solution.warm_start is not self._own or solution.model is not self.model:
+            return False
+        start = time.perf_counter()
+        _extract_ranging(self._held(), self.highs, solution)
+        solution.timings["extract"] = solution.timings.get("extract", 0.0) + time.perf_counter() - start
+        return bool(solution.ranging)
+
     def bounds_range(self, direction: np.ndarray) -> tuple[float, float]:
         """The range of theta over which the optimal basis HiGHS holds stays optimal when every row's
         bounds move by theta * direction[row]: the ratio test of parametric right-hand-side analysis,
@@ -434,7 +461,7 @@ class Solver:
         highs, model = self.highs, self._held()
         direction = np.asarray(direction, dtype=float)
         basis = highs.getBasis()
-        row_basic = np.fromiter((s.value for s in basis.row_status), dtype=np.int8, count=model.num_row) == BASIC
+        row_basic = _status_codes(basis.row_status, model.num_row) == BASIC
         # Both bound at run time; highspy's stub omits them.
         _, basic_found = highs.getBasicVariables()  # type: ignore[attr-defined]
         basic = np.asarray(basic_found, dtype=np.int64)
@@ -482,6 +509,11 @@ def _ratio(low: float, high: float, slack: np.ndarray, rate: np.ndarray) -> tupl
         high = min(high, float(np.min(np.where(rate < 0, slack / -rate, np.inf), initial=np.inf)))
         low = max(low, float(np.max(np.where(rate > 0, -slack / rate, -np.inf), initial=-np.inf)))
     return low, high
+
+
+def _status_codes(statuses: list[highspy.HighsBasisStatus], count: int) -> np.ndarray:
+    """HiGHS's basis statuses as int8 codes of BASIS_STATUS."""
+    return np.fromiter((status.value for status in statuses), dtype=np.int8, count=count)
 
 
 def _give_back_memory() -> None:
@@ -632,9 +664,7 @@ def _extract_ranging(model: LinearModel, highs: highspy.Highs, solution: Solutio
     basis = highs.getBasis()
     if status != highspy.HighsStatus.kOk or not found.valid or not basis.valid:
         return
-    col_status = np.fromiter((s.value for s in basis.col_status), dtype=np.int8, count=model.num_col)
-    row_status = np.fromiter((s.value for s in basis.row_status), dtype=np.int8, count=model.num_row)
     activity = np.asarray(highs.getSolution().row_value, dtype=float)
-    figures = RangingFigures(found, model, row_status, col_status, activity, float(solution.objective or 0.0))
+    figures = RangingFigures(found, model, basis, activity, float(solution.objective or 0.0))
     solution.ranging = {name: RowRanging(figures, block.at) for name, block in model.blocks.items()}
     solution.column_ranging = {name: ColumnRanging(figures, name) for name in model.columns}

@@ -20,7 +20,7 @@ from model.generate import Size, generate
 from model.optimise import optimise
 from model.resolver import Resolver
 from model.scenario import load_scenario
-from model.solve import SolveOptions
+from model.solve import SolveOptions, Solver
 
 sys.path.insert(0, str(Path(__file__).parent / "lp"))
 from helpers import solve
@@ -78,7 +78,9 @@ def test_fractional_staff_meet_the_target_exactly():
     log = outcome.tables["queue_iterations"]
     # one iteration: the start's load is the only possible one, so its tangent is already exact
     assert outcome.solver["queue_converged"] and outcome.solver["queue_iterations"] == 1
-    assert log.iteration.tolist() == [0, 1, -1]  # -1: the plan solved again for HiGHS's ranging
+    # the plan is the last LP solved: HiGHS ranges it as it stands (no iteration -1 solving it again)
+    assert log.iteration.tolist() == [0, 1]
+    assert len(outcome.tables["sensitivity"]) and outcome.tables["sensitivity"].valid_to.notna().any()
 
 
 def test_peak_factor_scales_the_load():
@@ -215,6 +217,24 @@ def test_the_cost_never_rises_from_one_iteration_to_the_next():
         assert np.all(np.diff(costs) <= 1e-9 * costs[:-1]), costs
         assert outcome.tables["queues"].met.all()
         assert outcome.solver["queue_converged"]
+
+
+def test_the_plan_is_ranged_as_solved_or_after_solving_it_again_alike(monkeypatch):
+    """The sensitivity table of a queued plan from HiGHS's ranging of the last LP solved, and from
+    the plan's LP solved once more (iteration -1, what happens when the plan was not the last LP
+    solved): two ways to the same basis, the same figures."""
+    scenario = load_scenario(CONTACT_CENTRE_FILE)
+    direct = optimise(scenario)
+    assert -1 not in direct.tables["queue_iterations"].iteration.tolist()
+    monkeypatch.setattr(Solver, "add_ranging", lambda self, solution: False)
+    again = optimise(scenario)
+    log = again.tables["queue_iterations"]
+    assert log.iteration.tolist()[-1] == -1 and log.simplex_iterations.iloc[-1] == 0
+    assert again.objective == pytest.approx(direct.objective, rel=1e-12)
+    ours, theirs = direct.tables["sensitivity"], again.tables["sensitivity"]
+    assert len(ours) > 0 and ours.field.tolist() == theirs.field.tolist()
+    for column in ("shadow_price", "valid_from", "valid_to", "cost_at_from", "cost_at_to"):
+        np.testing.assert_allclose(ours[column], theirs[column], rtol=1e-9, atol=1e-6, err_msg=column)
 
 
 def queued_generated() -> object:

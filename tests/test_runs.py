@@ -35,19 +35,22 @@ def test_parquet_carries_column_units(tmp_path, outcome):
     assert units == {"amount": "EUR"}
 
 
-def test_an_interrupt_while_writing_leaves_nothing(tmp_path, outcome, monkeypatch):
+@pytest.mark.parametrize("writer", ["write_csv", "write_parquet"])
+def test_an_interrupt_while_writing_leaves_nothing(tmp_path, outcome, monkeypatch, writer):
+    """An interrupt on the third table, in this thread (CSV) or in the Parquet writer's thread."""
     calls = []
+    original = getattr(runs_module, writer)
 
-    def interrupted(frame, stem, units):
-        calls.append(stem)
+    def interrupted(*args):
+        calls.append(args[1])
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return original(frame, stem, units)
+        return original(*args)
 
-    original = runs_module.write_table
-    monkeypatch.setattr(runs_module, "write_table", interrupted)
+    monkeypatch.setattr(runs_module, writer, interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_run(outcome, TINY_FILE, tmp_path)
+    assert len(calls) == 3
     assert list(tmp_path.iterdir()) == []
 
 

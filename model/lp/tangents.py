@@ -33,6 +33,10 @@ class QueueTangents:
     lane_wait: np.ndarray  # time units per unit
     closed: np.ndarray  # bool
 
+    def same_as(self, other: QueueTangents) -> bool:
+        """Whether both hold the same figures (then the LP built at one is the LP at the other)."""
+        return all(np.array_equal(getattr(self, name), getattr(other, name)) for name in self.__dataclass_fields__)
+
     @classmethod
     def relaxed(cls, sets: IndexSets, lane_wait: np.ndarray | None = None) -> QueueTangents:
         """Every lane relaxed to agents >= load (the tangent of N = A: slope peak x handle time,
