@@ -37,12 +37,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from ruamel.yaml import YAML
 
 from model.errors import Problem, ScenarioError
 from model.optimise import Outcome
 from model.results import TABLES, column_units
-from model.scenario.overrides import Change, overrides_applied
+from model.scenario.overrides import Change, overrides_applied, scenario_yaml
 from model.table_io import write_csv  # the bytes of frame.to_csv(index=False), faster
 
 PACKAGES = ("e2e-optimiser", "pyomo", "highspy", "pandas", "numpy", "networkx", "pydantic", "pyarrow", "ruamel.yaml")
@@ -274,15 +273,11 @@ def _write_overrides(folder: Path, changes: Sequence[Change], inputs: dict[str, 
             for c in changes
         ],
     }
-    yaml = YAML(typ="rt")  # keeps the order above: inputs first, each change's path first
-    yaml.default_flow_style = None
-    yaml.width = 120
-    with (folder / "overrides.yaml").open("w", encoding="utf-8") as stream:
-        stream.write(
-            "# What turned the input files (inputs/) into scenario.yaml: each field changed, by which\n"
-            "# override (pattern, value, and where it was written). new: null means removed.\n"
-        )
-        yaml.dump(record, stream)
+    header = (
+        "What turned the input files (inputs/) into scenario.yaml: each field changed, by which",
+        "override (pattern, value, and where it was written). new: null means removed.",
+    )
+    (folder / "overrides.yaml").write_bytes(scenario_yaml(record, header))  # keys in the order above
 
 
 def _plain(value: object) -> object:

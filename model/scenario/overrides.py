@@ -31,6 +31,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from model.errors import Problem, ScenarioError
+from model.scenario.fastyaml import NotPlain, plain_text
 from model.scenario.fieldpaths import (
     ABSENT,
     Match,
@@ -626,13 +627,19 @@ def resolved_yaml(data: dict, chain: str, layers: Sequence[tuple[Sequence[Overri
 
 
 def scenario_yaml(data: dict, header: Sequence[str] = ()) -> bytes:
-    """Plain scenario data as a readable YAML file (keys in their order), each header line a comment."""
-    yaml = YAML(typ="rt")
-    yaml.default_flow_style = None  # short mappings and lists inline, the rest in block style
-    yaml.width = 120
+    """Plain scenario data as a readable YAML file (keys in their order), each header line a comment.
+
+    Written by libyaml (fastyaml.plain_text, checked by reading it back), else by ruamel: 0.2 s
+    against 2.5 s for a 100,000-variable scenario's 715 kB."""
     stream = io.StringIO()
     stream.write("".join(f"# {line}\n" for line in header))
-    yaml.dump(data, stream)
+    try:
+        stream.write(plain_text(data))
+    except NotPlain:
+        yaml = YAML(typ="rt")
+        yaml.default_flow_style = None  # short mappings and lists inline, the rest in block style
+        yaml.width = 120
+        yaml.dump(data, stream)
     return stream.getvalue().encode("utf-8")
 
 
