@@ -74,9 +74,15 @@ CHUNK_ROWS = 20_000
 """Rows formatted at a time: the text of a large table is never all in memory at once."""
 
 
+WIDE = 64
+"""A table with more columns than this and than rows is written by pandas: its row-wise writer is
+the faster there (a sweep's points table, 11 rows of 12,023 columns: 0.16 s against 1.5 s)."""
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write `frame` to `path` with exactly the bytes of `frame.to_csv(path, index=False)`, faster."""
-    body = None if Path(path).suffix.lower() in COMPRESSED else csv_body(frame.iloc[:CHUNK_ROWS])
+    wide = frame.shape[1] > max(WIDE, len(frame))
+    body = None if wide or Path(path).suffix.lower() in COMPRESSED else csv_body(frame.iloc[:CHUNK_ROWS])
     if body is None:
         frame.to_csv(path, index=False)
         return

@@ -134,3 +134,31 @@ def test_an_unknown_name_is_an_attribute_error():
     """)
     assert result["error"] == "module 'model' has no attribute 'no_such_name'"
     assert result["heavy"] == []
+
+
+# --- how the command ends -------------------------------------------------------------------------------
+
+
+def test_the_command_ends_at_once_with_its_output_and_exit_code(tmp_path):
+    """`run()` ends the process without the interpreter's teardown: what it printed is all there, and
+    the exit code is the command's (2: a scenario that does not exist; a message: 1, printed)."""
+    done = subprocess.run([sys.executable, "-m", "model", "validate", str(ROOT / "data/tiny.yaml")], **RUN)
+    assert done.returncode == 0 and "is valid" in done.stdout and done.stdout.rstrip().endswith("constraints")
+    missing = subprocess.run([sys.executable, "-m", "model", "solve", str(tmp_path / "none.yaml")], **RUN)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    message = subprocess.run(
+        [sys.executable, "-c", "import model.cli, sys; model.cli.main = lambda: sys.exit('gone'); model.cli.run()"],
+        **RUN,
+    )
+    assert (message.returncode, message.stderr) == (1, "gone\n")
+
+
+def test_a_profiled_command_still_writes_its_profile(tmp_path):
+    """Under a profiler (or a debugger, or coverage) the command ends the usual way, so that the tool
+    writes what it found."""
+    profile = tmp_path / "help.prof"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "model", "--help"], **RUN)
+    assert done.returncode == 0 and profile.stat().st_size > 0
+
+
+RUN = {"cwd": ROOT, "capture_output": True, "text": True, "check": False, "timeout": 120}

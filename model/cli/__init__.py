@@ -32,7 +32,8 @@ def run() -> NoReturn:
 
     Everything is written, closed and flushed by then; what is skipped is the interpreter tearing
     down its objects one by one, a fifth of a second after a 100,000-variable solve. A traceback
-    still ends the process the usual way.
+    still ends the process the usual way, and so does every command under a debugger, a profiler
+    or a coverage tool (they write what they found at exit).
 
     The cycle collector's young generation is collected every 50,000 new container objects, not
     700: building the tables of a 100,000-variable solve makes millions of them and hardly any
@@ -40,15 +41,24 @@ def run() -> NoReturn:
     gc.set_threshold(50_000, 20, 20)
     try:
         main()
-        code: object = 0
+        code = 0
     except SystemExit as done:
-        code = done.code
-    if code is not None and not isinstance(code, int):
-        sys.stderr.write(f"{code}\n")  # what the interpreter does with SystemExit("message")
-        code = 1
+        code = _exit_code(done)
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        sys.exit(code)  # a debugger, profiler or coverage tool writes its findings at exit
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(code or 0)
+    os._exit(code)
+
+
+def _exit_code(done: SystemExit) -> int:
+    """SystemExit's code as the interpreter takes it: None is 0; a message is printed, and is 1."""
+    if done.code is None:
+        return 0
+    if isinstance(done.code, int):
+        return done.code
+    sys.stderr.write(f"{done.code}\n")
+    return 1
 
 
 __all__ = ["EXIT", "app", "main", "run"]
