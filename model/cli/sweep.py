@@ -154,8 +154,8 @@ def _report(result: SweepResult, plan: Plan) -> None:
         title="Points (all in points.csv)",
         title_justify="left",
     )
-    shown = ["point", *dict.fromkeys(a.path for a in plan.axes), "status", "total_cost", "message"]
-    points = points[[column for column in shown if column in points.columns]]  # not each demand's figures
+    columns = ["point", *dict.fromkeys(a.path for a in plan.axes), "status", "total_cost", "message"]
+    points = points[[column for column in columns if column in points.columns]]  # not each demand's figures
     for record in points.head(40).to_dict("records"):
         cost = record.get("total_cost")
         table.add_row(
