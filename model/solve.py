@@ -144,8 +144,13 @@ class RangingFigures:
         return _status_codes(self.basis.row_status, self.model.num_row)
 
     @cached_property
-    def col_status(self) -> np.ndarray:
-        return _status_codes(self.basis.col_status, self.model.num_col)
+    def _col_statuses(self) -> list[highspy.HighsBasisStatus]:
+        return self.basis.col_status
+
+    def col_status(self, columns: np.ndarray) -> np.ndarray:
+        """These columns' basis statuses (int8 codes of BASIS_STATUS): a family's, not all 100,000."""
+        statuses = self._col_statuses
+        return np.fromiter((statuses[i].value for i in columns.tolist()), dtype=np.int8, count=len(columns))
 
     def row(self, field: str) -> np.ndarray:
         if field not in self.arrays:
@@ -164,11 +169,9 @@ class RangingFigures:
         return self.arrays[field]
 
     def column(self, field: str) -> np.ndarray:
+        """HiGHS's figure per column (bound ranging as HiGHS gives it, basic columns included)."""
         if field not in self.arrays:
-            values = self._list(self.COLUMNS[field])
-            if "bound" in field:
-                values[self.col_status == BASIC] = np.nan
-            self.arrays[field] = values
+            self.arrays[field] = self._list(self.COLUMNS[field])
         return self.arrays[field]
 
     def _list(self, path: str) -> np.ndarray:
@@ -214,15 +217,21 @@ class ColumnRanging:
     def __init__(self, figures: RangingFigures, family: str) -> None:
         self._figures, self._family = figures, family
 
-    @property
+    @cached_property
     def status(self) -> np.ndarray:
-        figures = self._figures
-        return figures.model.read(self._family, figures.col_status.astype(float), absent=NOT_IN_LP).astype(np.int8)
+        grid = self._figures.model.columns[self._family]
+        status = np.full(grid.shape, NOT_IN_LP, dtype=np.int8)
+        present = grid >= 0
+        status[present] = self._figures.col_status(grid[present])
+        return status
 
     def __getattr__(self, field: str) -> np.ndarray:
         if field not in RangingFigures.COLUMNS:
             raise AttributeError(field)
-        return self._figures.model.read(self._family, self._figures.column(field))
+        values = self._figures.model.read(self._family, self._figures.column(field))
+        if "bound" in field:
+            values[self.status == BASIC] = np.nan  # a basic variable has no active bound
+        return values
 
 
 @dataclass(frozen=True)
