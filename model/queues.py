@@ -239,6 +239,15 @@ class _Iterations:
         self.timings: dict[str, float] = {}
         self.started = time.perf_counter()
         self.best: tuple[Solution, QueuePlan, QueueTangents] | None = None
+        self.ranging = 0.0  # seconds HiGHS's ranging took outside the logged solves
+
+    def range_in_place(self, solver: Solver, solution: Solution) -> bool:
+        """Add HiGHS's ranging to the plan it still holds (Solver.add_ranging), timed; False if it
+        has solved another LP since."""
+        start = time.perf_counter()
+        ranged = solver.add_ranging(solution)
+        self.ranging += time.perf_counter() - start
+        return ranged
 
     def options_left(self) -> SolveOptions | None:
         """The solver options with the time left of `time_limit` (over all the solves); None when spent."""
@@ -283,6 +292,8 @@ class _Iterations:
     def run(self, solution: Solution, plan: QueuePlan | None, stopped: Stop, start: WarmStart | None) -> QueueRun:
         log = pd.DataFrame(self.rows, columns=list(LOG_UNITS))
         self.timings["queue_tangents"] = float(log.seconds.sum()) - sum(self.timings.values())
+        if self.ranging:
+            self.timings["extract"] = self.timings.get("extract", 0.0) + self.ranging
         return QueueRun(solution, plan, log, stopped, self.timings, start)
 
 
@@ -367,7 +378,7 @@ def solve_queues(
         and solution.status == "optimal"
         and left is not None
         and not model.integer_staff
-        and not solver.add_ranging(solution)  # ranged as HiGHS holds it, if it is the last LP solved
+        and not work.range_in_place(solver, solution)  # ranged as HiGHS holds it, if it is the last LP solved
     ):  # HiGHS has solved another LP since: the plan's LP again, from its basis (no pivots)
         since = time.perf_counter()
         fitted(solver, model, tangents, builder)

@@ -326,10 +326,10 @@ def write_tables(tables: Mapping[str, pd.DataFrame], folder: Path, units: Mappin
                 if parquet.done() and parquet.exception() is not None:
                     break  # raised below
                 write_csv(frame, folder / f"{name}.csv")
-        except BaseException:
+            parquet.result()
+        except BaseException:  # an interrupt too, while waiting for the thread
             stop.set()  # `with` waits for the table being written, then the thread ends
             raise
-        parquet.result()
 
 
 def write_parquet(frame: pd.DataFrame, path: Path, units: dict[str, str]) -> None:

@@ -148,7 +148,8 @@ class RangingFigures:
         return self.basis.col_status
 
     def col_status(self, columns: np.ndarray) -> np.ndarray:
-        """These columns' basis statuses (int8 codes of BASIS_STATUS): a family's, not all 100,000."""
+        """These columns' basis statuses (int8 codes of BASIS_STATUS). HiGHS hands over every column's
+        status as a Python object (once, 0.02 s at 100,000 columns); only these are converted."""
         statuses = self._col_statuses
         return np.fromiter((statuses[i].value for i in columns.tolist()), dtype=np.int8, count=len(columns))
 

@@ -31,8 +31,9 @@ Guarantee: the bytes written are those of `frame.to_csv(path, index=False)`; wha
 not format is handed to pandas, as a whole frame: frames with no columns or MultiIndex columns, a
 file name pandas would compress (`.gz`, `.zip`, ...), and frames with any column of another dtype:
 datetime, timedelta, period, interval, sparse, complex, nullable Float, `pd.ArrowDtype`, numpy
-bytes/unicode, and categorical with such categories. On an error (a string that is not valid
-UTF-8, say) pandas would leave a partial file behind; this module raises before creating the file.
+bytes/unicode, and categorical with such categories; and wide tables (more columns than rows and
+than `WIDE`), where pandas' row-wise writer is the faster. On an error (a string that is not valid
+UTF-8, say) no partial file is left behind, whichever writer wrote.
 """
 
 from __future__ import annotations
@@ -84,7 +85,11 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     wide = frame.shape[1] > max(WIDE, len(frame))
     body = None if wide or Path(path).suffix.lower() in COMPRESSED else csv_body(frame.iloc[:CHUNK_ROWS])
     if body is None:
-        frame.to_csv(path, index=False)
+        try:
+            frame.to_csv(path, index=False)
+        except BaseException:
+            Path(path).unlink(missing_ok=True)  # no half-written file
+            raise
         return
     header = csv_header(frame).encode("utf-8")
     try:

@@ -8,6 +8,7 @@ tests check that the LP's tangent iterations staff and route as the exact formul
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -235,6 +236,21 @@ def test_the_plan_is_ranged_as_solved_or_after_solving_it_again_alike(monkeypatc
     assert len(ours) > 0 and ours.field.tolist() == theirs.field.tolist()
     for column in ("shadow_price", "valid_from", "valid_to", "cost_at_from", "cost_at_to"):
         np.testing.assert_allclose(ours[column], theirs[column], rtol=1e-9, atol=1e-6, err_msg=column)
+
+
+def test_the_time_of_ranging_the_plan_in_place_counts_as_extract(monkeypatch):
+    """Ranging the plan HiGHS holds is no logged solve: its seconds go to the outcome's `extract`."""
+    original = Solver.add_ranging
+
+    def slow(self, solution):
+        time.sleep(0.3)
+        return original(self, solution)
+
+    monkeypatch.setattr(Solver, "add_ranging", slow)
+    outcome = optimise(load_scenario(CONTACT_CENTRE_FILE))
+    assert -1 not in outcome.tables["queue_iterations"].iteration.tolist()
+    assert outcome.timings["extract"] >= 0.3
+    assert outcome.timings["queue_tangents"] < outcome.tables["queue_iterations"].seconds.sum()
 
 
 def queued_generated() -> object:

@@ -54,6 +54,30 @@ def test_an_interrupt_while_writing_leaves_nothing(tmp_path, outcome, monkeypatc
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_interrupt_while_waiting_for_the_parquet_thread_stops_it(tmp_path, outcome, monkeypatch):
+    """Ctrl-C lands in the main thread, most likely while it waits for the slower Parquet writer:
+    the writer stops after its table, and nothing is left."""
+    import signal
+    import threading
+    import time
+
+    written = []
+    original = runs_module.write_parquet
+
+    def slow(frame, path, units):
+        if len(written) == 1:
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # Ctrl-C, to the main thread
+        time.sleep(0.2)
+        written.append(path)
+        return original(frame, path, units)
+
+    monkeypatch.setattr(runs_module, "write_parquet", slow)
+    with pytest.raises(KeyboardInterrupt):
+        write_run(outcome, TINY_FILE, tmp_path)
+    assert 2 <= len(written) < len(outcome.tables)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_two_runs_in_the_same_second_get_distinct_folders(tmp_path, outcome, monkeypatch):
     monkeypatch.setattr(runs_module, "new_run_folder_name", lambda name, now=None: f"20270101T000000Z-{name}")
     first = write_run(outcome, TINY_FILE, tmp_path)

@@ -195,6 +195,18 @@ def test_a_compressed_file_name_is_left_to_pandas(tmp_path: Path) -> None:
     assert gzip.decompress((tmp_path / "table.csv.gz").read_bytes()) == pandas_bytes(frame)
 
 
+def test_a_wide_table_is_written_by_pandas_and_a_failure_leaves_no_file(tmp_path: Path) -> None:
+    """More columns than rows (a sweep's points table): pandas' own writer, the same bytes; on an
+    error no partial file stays."""
+    wide = pd.DataFrame({f"c{i}": [float(i), -i / 3] for i in range(200)} | {"name": ["a", "b,c"]})
+    write_csv(wide, tmp_path / "wide.csv")
+    assert (tmp_path / "wide.csv").read_bytes() == pandas_bytes(wide)
+    broken = wide.assign(name=pd.Series(["ok", "\ud800"], dtype=object))  # a lone surrogate: not UTF-8
+    with pytest.raises(UnicodeEncodeError):
+        write_csv(broken, tmp_path / "broken.csv")
+    assert not (tmp_path / "broken.csv").exists()
+
+
 @pytest.fixture(scope="module")
 def solved_tables() -> dict[str, pd.DataFrame]:
     return model.optimise(model.load_scenario(APPLIANCE_FILE)).tables

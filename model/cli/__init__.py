@@ -5,6 +5,7 @@ One module per group of commands; importing them registers each on the shared Ty
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -44,11 +45,21 @@ def run() -> NoReturn:
         code = 0
     except SystemExit as done:
         code = _exit_code(done)
-    if sys.gettrace() is not None or sys.getprofile() is not None:
+    if _watched():
         sys.exit(code)  # a debugger, profiler or coverage tool writes its findings at exit
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader that has gone (a closed pipe)
+            stream.flush()
     os._exit(code)
+
+
+def _watched() -> bool:
+    """Whether a debugger, profiler or coverage tool follows this process: by sys.settrace or
+    sys.setprofile, or (Python 3.12+) registered with sys.monitoring."""
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        return True
+    monitoring = getattr(sys, "monitoring", None)
+    return monitoring is not None and any(monitoring.get_tool(tool) is not None for tool in range(6))
 
 
 def _exit_code(done: SystemExit) -> int:

@@ -161,19 +161,22 @@ def sensitivity_table(
         figures.volume(),
     ]
     tolerance = RELATIVE_ZERO * max(1.0, abs(solution.objective))
-    parts = [_rows(f, basis, solution.objective, scenario, tolerance) for f in fields if f is not None]
-    parts = [p for p in parts if len(p)]
+    found = (_rows(f, basis, solution.objective, scenario, tolerance) for f in fields if f is not None)
+    parts = [p for p in found if p is not None]
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
-    table = pd.concat(parts, ignore_index=True)
-    order = np.argsort(-table.shadow_price.abs().to_numpy(), kind="stable")
-    return table.iloc[order].reset_index(drop=True)[COLUMNS]
+    order = np.argsort(-np.abs(np.concatenate([p["shadow_price"] for p in parts])), kind="stable")
+    return pd.DataFrame({column: np.concatenate([p[column] for p in parts])[order] for column in COLUMNS})
 
 
-def _rows(f: _Field, basis: str, objective: float, scenario: Scenario, tolerance: float) -> pd.DataFrame:
+def _rows(
+    f: _Field, basis: str, objective: float, scenario: Scenario, tolerance: float
+) -> dict[str, np.ndarray] | None:
+    """The field's rows with a price, column by column (COLUMNS); None without one."""
     keep = np.isfinite(f.shadow) & (np.abs(f.shadow * f.unit_step) > tolerance)
     if not keep.any():
-        return pd.DataFrame(columns=COLUMNS)
+        return None
+    count = int(keep.sum())
     lower_domain = np.broadcast_to(np.asarray(f.domain[0], dtype=float), f.value.shape)
     upper_domain = np.broadcast_to(np.asarray(f.domain[1], dtype=float), f.value.shape)
     low = np.maximum(f.low, lower_domain)
@@ -196,25 +199,23 @@ def _rows(f: _Field, basis: str, objective: float, scenario: Scenario, tolerance
         _sentence(phrase, price_k * f.direction, currency, lo, hi, f.noun)
         for phrase, price_k, lo, hi in zip(f.phrase[keep], price[keep], low[keep], high[keep])
     ]
-    return pd.DataFrame(
-        {
-            "basis": basis,
-            "family": f.family,
-            "period": f.period[keep],
-            "subject": f.subject[keep],
-            "field": f.field[keep],
-            "value": f.value[keep],
-            "shadow_price": price[keep],
-            "currency": currency,
-            "unit": f"{currency} {f.unit}",
-            "unit_step": f.unit_step,
-            "valid_from": low[keep],
-            "valid_to": high[keep],
-            "cost_at_from": cost_low[keep],
-            "cost_at_to": cost_high[keep],
-            "sentence": sentences,
-        }
-    )
+    return {
+        "basis": np.full(count, basis, dtype=object),
+        "family": np.full(count, f.family, dtype=object),
+        "period": f.period[keep],
+        "subject": f.subject[keep],
+        "field": f.field[keep],
+        "value": np.asarray(f.value, dtype=float)[keep],
+        "shadow_price": price[keep],
+        "currency": np.full(count, currency, dtype=object),
+        "unit": np.full(count, f"{currency} {f.unit}", dtype=object),
+        "unit_step": np.full(count, f.unit_step, dtype=float),
+        "valid_from": low[keep],
+        "valid_to": high[keep],
+        "cost_at_from": cost_low[keep],
+        "cost_at_to": cost_high[keep],
+        "sentence": np.array(sentences, dtype=object),
+    }
 
 
 def _number(x: float) -> str:
@@ -298,10 +299,18 @@ class _Figures:
     def _labels(self, block: str) -> pd.DataFrame:
         return self.model.labels(block)
 
+    def _priced(self, block: str) -> bool:
+        """Whether any of the family's rows has a dual other than 0: without one it adds no row to the
+        table, and its fields and sentences need not be made."""
+        rows = self.solution.rows.get(block)
+        return rows is not None and bool(np.any(rows.dual != 0.0))
+
     def _volume(self, demands: pd.Series, periods: pd.Series) -> np.ndarray:
         return self.sets.volumes[self.demands.get_indexer(demands), self.periods.get_indexer(periods)]
 
     def capacity(self, block: str) -> _Field | None:
+        if not self._priced(block):
+            return None
         labels = self._labels(block)
         select = np.ones(len(labels), dtype=bool)
         if block == "node_capacity_limit":
@@ -329,6 +338,8 @@ class _Figures:
         )
 
     def quality(self) -> _Field | None:
+        if not self._priced("quality_target"):
+            return None
         labels = self._labels("quality_target")
         volume = self._volume(labels.demand, labels.period)
         target = self.sets.demands.set_index("demand").min_quality.reindex(labels.demand).to_numpy(dtype=float)
@@ -353,6 +364,8 @@ class _Figures:
         )
 
     def response_time(self) -> _Field | None:
+        if not self._priced("response_time_target"):
+            return None
         labels = self._labels("response_time_target")
         volume = self._volume(labels.demand, labels.period)
         target = self.sets.demands.set_index("demand").max_response_time.reindex(labels.demand).to_numpy(dtype=float)
@@ -377,6 +390,8 @@ class _Figures:
         )
 
     def final_backlog(self) -> _Field | None:
+        if not self._priced("final_backlog"):
+            return None
         labels = self._labels("final_backlog")
         allowed = self.sets.demands.set_index("demand").final_backlog.reindex(labels.demand).to_numpy(dtype=float)
         return self._row_field(
@@ -400,6 +415,8 @@ class _Figures:
         return f"nodes.{node}.stock.{name}" + (f".{demand}" if isinstance(figure, dict) else "")
 
     def final_stock(self) -> _Field | None:
+        if not self._priced("final_stock"):
+            return None
         labels = self._labels("final_stock")
         stocks = self.sets.stocks.set_index(["demand", "node"])
         keys = pd.MultiIndex.from_frame(labels[["demand", "node"]])
@@ -422,6 +439,8 @@ class _Figures:
         )
 
     def staff_initial(self) -> _Field | None:
+        if not self._priced("staff_balance"):
+            return None
         labels = self._labels("staff_balance")
         staff = self.sets.staff.set_index(["node", "role"])
         keys = pd.MultiIndex.from_frame(labels[["node", "role"]])
@@ -451,6 +470,8 @@ class _Figures:
         )
 
     def stock_initial(self) -> _Field | None:
+        if not self._priced("work_balance"):
+            return None
         labels = self._labels("work_balance")
         stocks = self.sets.stocks.set_index(["demand", "node"])
         keys = pd.MultiIndex.from_frame(labels[["demand", "node"]])
