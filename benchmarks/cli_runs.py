@@ -5,7 +5,14 @@
 imports, reading the YAML and writing the run folder included) and the process's peak resident
 memory (`ru_maxrss` from `os.wait4`). `run_folder` and `summary` read back what the command wrote, so
 that HiGHS's own time and the phases (`summary.json`'s `timings_s`) sit beside the wall time of the
-same run.
+same run. `own_peak_mib()` is the peak a benchmark's own child process reads of itself.
+
+Peak memory needs care on Linux: a process started by a large one (a benchmark that generated a
+scenario) reports at least its parent's peak as its own `ru_maxrss` (at `exec` the kernel records
+the peak of the memory it replaces, the parent's while the child shares it). So each command is
+started by a small launcher process (`LAUNCHER`, a bare interpreter of about 11 MiB) that times
+and reaps it, and a child reads its own peak from `/proc/self/status` (`VmHWM`), which counts only
+its own memory.
 
 Used by benchmarks/scale.py, benchmarks/sweep_cli.py, benchmarks/queues.py and benchmarks/startup.py.
 
@@ -23,7 +30,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,20 +62,46 @@ class CliRun:
         return self
 
 
+LAUNCHER = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+process = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(process.pid, 0)
+wall = time.perf_counter() - start
+with open(sys.argv[1], "w") as out:
+    json.dump({"returncode": os.waitstatus_to_exitcode(status), "wall_s": wall, "maxrss_kib": usage.ru_maxrss}, out)
+"""
+"""Starts the command given after a result file, waits for it and writes its exit code, wall seconds
+and peak RSS there: a small parent, so that the command's `ru_maxrss` is its own (module docstring)."""
+
+
 def run_cli(argv: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> CliRun:
     """Run `argv` in a fresh process; wall seconds and peak RSS as /usr/bin/time reports them.
 
     Output goes to temporary files (not pipes, which a large output could fill and stall); rich
-    sees no terminal, as in a script or CI."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        start = time.perf_counter()
-        process = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, env=USER_ENV if env is None else env)
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4: Popen must not wait again
+    sees no terminal, as in a script or CI. The wall time runs from the launcher starting the
+    command to reaping it, so the launcher's own start-up is not in it."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "result.json"
+        launcher = [sys.executable, "-I", "-c", LAUNCHER, str(result), *argv]
+        subprocess.run(launcher, cwd=cwd, stdout=out, stderr=err, env=USER_ENV if env is None else env, check=False)
         out.seek(0)
         err.seek(0)
-        return CliRun(argv, process.returncode, wall, usage.ru_maxrss / 1024, out.read(), err.read())
+        if not result.exists():
+            raise RuntimeError(f"the launcher of `{' '.join(argv)}` failed:\n{err.read()[-3000:]}")
+        measured = json.loads(result.read_text())
+        return CliRun(
+            argv, measured["returncode"], measured["wall_s"], measured["maxrss_kib"] / 1024, out.read(), err.read()
+        )
+
+
+def own_peak_mib() -> float:
+    """This process's peak resident memory (MiB): `VmHWM`, which, unlike `ru_maxrss`, does not
+    include the peak of the process that started it (module docstring)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status (not Linux?)")
 
 
 def run_folder(parent: Path, suffix: str = "") -> Path:

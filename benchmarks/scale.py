@@ -19,7 +19,9 @@ runs in a fresh process, one after the other, so that its peak memory is its own
 
 - **cli**: `e2eopt solve FILE --out DIR` as a user runs it (defaults: sensitivity on), timed as
   /usr/bin/time does: wall seconds from the process's start to its exit (interpreter start-up,
-  imports, reading the YAML, printing and writing the run folder included) and peak RSS (`wait4`).
+  imports, reading the YAML, printing and writing the run folder included) and peak RSS (`wait4`,
+  from a small launcher process: see benchmarks/cli_runs.py for why; the other two read their own
+  `VmHWM`).
   HiGHS's own solve time and the phases are read from the run folder's summary.json (`timings_s`) of
   the same run; "outside" = wall - the phases summed: start-up, imports, load, write, print.
 - **in-process**: the same solve through the package, phase by phase: `load` (read and validate the
@@ -64,7 +66,14 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: the project's `model` and `benchmarks` packages
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.cli_runs import E2EOPT, run_cli, run_folder, solve_takes_no_sensitivity, summary  # noqa: E402
+from benchmarks.cli_runs import (  # noqa: E402
+    E2EOPT,
+    own_peak_mib,
+    run_cli,
+    run_folder,
+    solve_takes_no_sensitivity,
+    summary,
+)
 
 OUT = ROOT / "benchmarks" / "out"
 LADDER = [
@@ -105,8 +114,6 @@ def write_size(size: str, folder: str | Path) -> None:
 
 def child_front_end(size: str, folder: str, time_limit: float | None, sensitivity: bool) -> dict:
     """One solve through the package, timed per phase (runs in its own process)."""
-    import resource
-
     from model.optimise import optimise, optimise_options
     from model.runs import write_run
     from model.scenario.loader import read_scenario
@@ -120,7 +127,7 @@ def child_front_end(size: str, folder: str, time_limit: float | None, sensitivit
     start = time.perf_counter()
     written = write_run(outcome, path, Path(folder) / "runs", command=["benchmarks/scale.py", size])
     write = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = own_peak_mib()
     shutil.rmtree(written, ignore_errors=True)
     timings = dict(outcome.timings)
     row = {
@@ -147,8 +154,6 @@ def child_front_end(size: str, folder: str, time_limit: float | None, sensitivit
 def child_floor(size: str, folder: str, ranging: bool) -> dict:
     """The same LP built and handed straight to highspy (benchmarks/floor.py), in its own process; with
     `ranging`, its extract reads HiGHS's ranging too, as ours does with sensitivity on."""
-    import resource
-
     from benchmarks.floor import assemble, solve_direct
     from model.network import index_sets
     from model.scenario.loader import read_scenario
@@ -162,14 +167,12 @@ def child_floor(size: str, folder: str, ranging: bool) -> dict:
         "floor_status": result["status"],
         "floor_objective": result["objective"],
         **{f"floor_{k}": v for k, v in timings.items()},
-        "floor_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "floor_peak_mib": own_peak_mib(),
     }
 
 
 def child_pyomo(size: str, folder: str) -> dict:
     """The Pyomo model of record built and compiled to the LP HiGHS gets, in its own process."""
-    import resource
-
     from model.lp.pyomo_model import build_pyomo, to_linear_model
     from model.network import index_sets
     from model.scenario.loader import read_scenario
@@ -185,7 +188,7 @@ def child_pyomo(size: str, folder: str) -> dict:
         "pyomo_build": built - start,
         "pyomo_compile": done - built,
         "pyomo_columns": compiled.num_col,
-        "pyomo_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "pyomo_peak_mib": own_peak_mib(),
     }
 
 
