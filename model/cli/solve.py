@@ -6,6 +6,7 @@ The optimiser, pandas and the generator are imported inside the commands that us
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -125,9 +126,8 @@ def solve(
     """Solve a scenario, write its run folder, and print the plan's cost and service levels."""
     started = time.perf_counter()
     passed = highs_options(solver_option)
-    if write_lp is not None and write_lp.suffix.lower() not in (".lp", ".mps"):
-        err.print(f"--write-lp {write_lp}: the file must end in .lp (LP format) or .mps (MPS)", markup=False)
-        raise typer.Exit(EXIT["bad_input"])
+    if write_lp is not None:
+        refuse_lp_file(write_lp)
     extension = load_extension(extend)
     resolved = load_resolved(file, assignments or (), removals or ())
     loaded = time.perf_counter() - started
@@ -154,7 +154,11 @@ def solve(
     try:
         with err.status(f"Solving {scenario.name} with HiGHS ..."):
             if write_lp is not None:
-                written = write_lp_file(scenario, write_lp, extend=extension, integer_staff=integer)
+                try:
+                    written = write_lp_file(scenario, write_lp, extend=extension, integer_staff=integer)
+                except OSError as error:
+                    err.print(f"--write-lp {write_lp}: {error.strerror or error}; nothing was written.", markup=False)
+                    raise typer.Exit(EXIT["bad_input"]) from None
                 err.print(f"LP written to {written}", markup=False)
             outcome = optimise(
                 scenario, options, integer_staff=integer, source=source, sensitivity=sensitivity, extend=extension
@@ -186,6 +190,23 @@ def solve(
         )
     out.print(f"Run folder: [bold]{folder}[/bold]")
     raise typer.Exit(EXIT.get(outcome.status, EXIT["error"]))
+
+
+def refuse_lp_file(path: Path) -> None:
+    """Exit 2, before any work, if `path` cannot be the LP file: another suffix, a folder, or a place
+    that does not exist or cannot be written to."""
+    problem = None
+    if path.suffix.lower() not in (".lp", ".mps"):
+        problem = "the file must end in .lp (LP format) or .mps (MPS)"
+    elif path.is_dir():
+        problem = "that is a folder; give a file name ending in .lp or .mps"
+    elif not path.parent.is_dir():
+        problem = f"there is no folder {path.parent}"
+    elif not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        problem = f"{path if path.exists() else path.parent} cannot be written to"
+    if problem is not None:
+        err.print(f"--write-lp {path}: {problem}; nothing was written.", markup=False)
+        raise typer.Exit(EXIT["bad_input"])
 
 
 def report(outcome: Outcome) -> None:

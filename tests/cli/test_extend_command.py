@@ -100,6 +100,33 @@ def test_bad_extensions_and_lp_files_exit_2_and_write_nothing(tmp_path, args, me
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.parametrize(
+    "place, message",
+    [
+        ("missing/model.lp", "there is no folder"),
+        ("a_file/model.lp", "there is no folder"),
+        ("folder.lp", "that is a folder"),
+    ],
+)
+def test_an_lp_file_that_cannot_be_written_is_refused_before_the_solve(tmp_path, place, message):
+    (tmp_path / "a_file").write_text("not a folder")
+    (tmp_path / "folder.lp").mkdir()
+    result = e2eopt("solve", str(TINY), "--write-lp", str(tmp_path / place), "--out", str(tmp_path / "runs"), cwd=ROOT)
+    assert result.returncode == 2, result.stderr
+    assert f"--write-lp {tmp_path / place}: {message}" in result.stderr and "nothing was written" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout and not (tmp_path / "runs").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc (Linux): a folder no file can be made in")
+def test_an_lp_file_that_fails_as_it_is_written_exits_2_with_the_reason(tmp_path):
+    result = e2eopt(
+        "solve", str(TINY), "--write-lp", "/proc/e2eopt-model.lp", "--out", str(tmp_path / "runs"), cwd=ROOT
+    )
+    assert result.returncode == 2, result.stderr
+    assert "--write-lp /proc/e2eopt-model.lp: " in result.stderr and "nothing was written" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout and not (tmp_path / "runs").exists()
+
+
 def test_an_extension_that_raises_is_bad_input_with_its_reason(tmp_path):
     broken = tmp_path / "broken.py"
     broken.write_text("def add(lp, parts):\n    parts.variables['y']['nobody', 'nowhere', 'x', 'P1']\n")
