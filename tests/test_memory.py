@@ -42,6 +42,13 @@ def test_memory_freed_to_the_c_library_is_given_back():
         libc.free(block)
 
 
-def test_it_is_safe_to_call_anywhere():
-    give_back_freed_memory()
-    assert give_back_freed_memory() in (True, False)
+def test_elsewhere_it_does_nothing(monkeypatch):
+    import model.memory as memory
+
+    monkeypatch.setattr(memory.sys, "platform", "darwin")
+    memory._malloc_trim.cache_clear()
+    try:
+        assert memory._malloc_trim() is None
+        assert give_back_freed_memory() is False
+    finally:
+        memory._malloc_trim.cache_clear()  # found again for the platform this runs on
