@@ -72,7 +72,8 @@ with open(sys.argv[1], "w") as out:
     json.dump({"returncode": os.waitstatus_to_exitcode(status), "wall_s": wall, "maxrss_kib": usage.ru_maxrss}, out)
 """
 """Starts the command given after a result file, waits for it and writes its exit code, wall seconds
-and peak RSS there: a small parent, so that the command's `ru_maxrss` is its own (module docstring)."""
+and peak RSS there: a small parent, so that the command's `ru_maxrss` is its own (module docstring),
+or the launcher's own 11 MiB if that is more. A command that cannot be started fails the launcher."""
 
 
 def run_cli(argv: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> CliRun:
@@ -97,11 +98,16 @@ def run_cli(argv: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None
 
 def own_peak_mib() -> float:
     """This process's peak resident memory (MiB): `VmHWM`, which, unlike `ru_maxrss`, does not
-    include the peak of the process that started it (module docstring)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+    include the peak of the process that started it, for a process started by `exec` (a forked
+    child without `exec` starts with its parent's memory resident)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError as error:
+        raise RuntimeError(f"no /proc/self/status (not Linux?): {error}") from None
+    for line in status.splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status (not Linux?)")
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def run_folder(parent: Path, suffix: str = "") -> Path:

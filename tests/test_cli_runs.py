@@ -4,10 +4,15 @@ not the peak of the benchmark that started it (Linux counts the parent's at `exe
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+import pytest
 
 from benchmarks.cli_runs import own_peak_mib, run_cli
 
 MIB = 2**20
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory is read from /proc (Linux)")
 
 
 def _touched(mib: int) -> bytearray:

@@ -76,7 +76,7 @@ def test_an_interrupt_while_waiting_for_the_parquet_thread_stops_it(tmp_path, ou
             future = super().submit(fn, *args, **kwargs)
 
             def result(timeout=None):
-                writing.wait()
+                assert writing.wait(10), "the Parquet thread never started writing"
                 raise KeyboardInterrupt  # Ctrl-C while the main thread waits for the Parquet thread
 
             future.result = result

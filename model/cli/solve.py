@@ -201,7 +201,7 @@ def refuse_lp_file(path: Path) -> None:
     elif path.is_dir():
         problem = "that is a folder; give a file name ending in .lp or .mps"
     elif not path.parent.is_dir():
-        problem = f"there is no folder {path.parent}"
+        problem = f"{path.parent} is not a folder" if path.parent.exists() else f"there is no folder {path.parent}"
     elif not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         problem = f"{path if path.exists() else path.parent} cannot be written to"
     if problem is not None:

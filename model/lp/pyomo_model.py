@@ -48,6 +48,8 @@ model is solved too, and must give the production LP's optimum and values.
 from __future__ import annotations
 
 import math
+import os
+import secrets
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -785,12 +787,20 @@ WRITERS = {".lp": ProblemFormat.cpxlp, ".mps": ProblemFormat.mps}
 
 def write_lp(lp: pyo.ConcreteModel, path: str | Path) -> None:
     """Write the model with Pyomo's own writer and readable names (symbolic labels): LP format for a
-    `.lp` file, MPS for `.mps`."""
+    `.lp` file, MPS for `.mps`. Written beside `path` and renamed onto it when complete, so that a
+    failure (a full disk) leaves no part of a file, and an earlier file at `path` as it was."""
     path = Path(path)
     kind = WRITERS.get(path.suffix.lower())
     if kind is None:
         raise ValueError(f"write_lp writes {' or '.join(WRITERS)} files, not {path.suffix or 'no suffix'!r}: {path}")
-    lp.write(str(path), format=kind, io_options={"symbolic_solver_labels": True})
+    # a name of its own beside `path`, created by Pyomo's writer as `path` would be (the same permissions)
+    partial = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.incomplete")
+    try:
+        lp.write(str(partial), format=kind, io_options={"symbolic_solver_labels": True})
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 __all__ = [

@@ -363,3 +363,30 @@ def test_the_written_model_reads_back_into_highs(tmp_path, suffix):
 def test_the_writer_refuses_other_suffixes(tmp_path):
     with pytest.raises(ValueError, match=r"\.lp or \.mps"):
         write_lp(record("tiny"), tmp_path / "tiny.txt")
+
+
+def test_a_write_that_fails_leaves_the_earlier_file_as_it_was_and_no_part_of_the_new(tmp_path, monkeypatch):
+    path = tmp_path / "tiny.lp"
+    path.write_text("the earlier LP\n")
+    lp = record("tiny")
+
+    def full_disk(filename, **options):
+        with open(filename, "w") as partial:
+            partial.write("\\* half an LP")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(lp, "write", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        write_lp(lp, path)
+    assert path.read_text() == "the earlier LP\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.lp"]
+
+
+def test_a_write_replaces_the_earlier_file_with_the_usual_permissions(tmp_path):
+    path, fresh = tmp_path / "tiny.lp", tmp_path / "fresh.txt"
+    path.write_text("the earlier LP\n")
+    fresh.write_text("made as any new file is\n")
+    write_lp(record("tiny"), path)
+    assert "quality_target" in path.read_text(encoding="utf-8")
+    assert path.stat().st_mode & 0o777 == fresh.stat().st_mode & 0o777
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.txt", "tiny.lp"]
