@@ -31,6 +31,17 @@ CONTACT_CENTRE_FILE = DATA / "contact-centre.yaml"
 OVERRIDES_FOLDER = ROOT / "tests" / "scenario" / "overrides"  # base.yaml and the what-ifs that extend it
 BAD_FOLDER = ROOT / "tests" / "scenario" / "bad"  # the bad-input corpus
 
+# Orders filled from the plant's stock take its 50 h processing time whatever is decided: a 24 h promise
+# cannot be kept, and the response-time row holds only the fixed volume (no decision enters it).
+UNKEEPABLE_PROMISE = textwrap.dedent("""
+    scenario: {name: slow, currency: EUR, period_length: 730}
+    stages: [make]
+    nodes:
+      plant: {stage: make, processing_time: 50, stock: {holding_cost: 1}}
+    demands:
+      d1: {origin: plant, sinks: [plant], volume: 100, max_response_time: 24}
+""")
+
 # Two demands, each with a cheap and a dear route: the cost-versus-target curves are worked out by hand in
 # tests/test_frontier.py's docstring (tests/cli/test_frontier_command.py reads its tables against them).
 ROUTES = textwrap.dedent("""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DATA
+from conftest import DATA, UNKEEPABLE_PROMISE
 
 import model
 from model.generate import Size, generate, write_scenario
@@ -47,19 +47,11 @@ def test_field_wise_options_keep_the_scenarios_other_settings():
 
 
 def test_a_row_no_decision_can_satisfy_is_infeasible_and_named():
-    # Orders filled from the plant's stock take its 50 h processing time whatever is decided: a 24 h
-    # promise cannot be kept, and the response-time row has no variable left to say so to HiGHS.
+    # conftest's UNKEEPABLE_PROMISE: a 24 h promise cannot be kept, and the response-time row has no
+    # variable left to say so to HiGHS.
     from model.scenario import parse_yaml, validate_data
 
-    text = """
-scenario: {name: slow, currency: EUR, period_length: 730}
-stages: [make]
-nodes:
-  plant: {stage: make, processing_time: 50, stock: {holding_cost: 1}}
-demands:
-  d1: {origin: plant, sinks: [plant], volume: 100, max_response_time: 24}
-"""
-    outcome = model.optimise(validate_data(*parse_yaml(text, "slow.yaml")))
+    outcome = model.optimise(validate_data(*parse_yaml(UNKEEPABLE_PROMISE, "slow.yaml")))
     assert outcome.status == "infeasible"
     assert "response_time_target demand=d1 P1 cannot hold" in outcome.message
     assert outcome.tables == {}

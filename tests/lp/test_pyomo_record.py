@@ -23,6 +23,7 @@ from conftest import (
     APPLIANCE_FILE,
     CONTACT_CENTRE_FILE,
     TINY_FILE,
+    UNKEEPABLE_PROMISE,
     generated_scenario,
     scenario_data,
     scenario_from_data,
@@ -236,17 +237,9 @@ def test_the_contact_centre_tangents_are_at_a_plan_with_a_closed_lane():
 
 
 def test_a_row_no_decision_can_satisfy_is_refused_by_both():
-    # Orders filled from the plant's stock take its 50 h processing time whatever is decided: the 24 h
-    # response-time row holds only the fixed volume (tests/test_optimise.py has the same case).
-    text = """
-scenario: {name: slow, currency: EUR, period_length: 730}
-stages: [make]
-nodes:
-  plant: {stage: make, processing_time: 50, stock: {holding_cost: 1}}
-demands:
-  d1: {origin: plant, sinks: [plant], volume: 100, max_response_time: 24}
-"""
-    sets = index_sets(validate_data(*parse_yaml(text, "slow.yaml")))
+    # conftest's UNKEEPABLE_PROMISE: the 24 h response-time row holds only the fixed volume
+    # (tests/test_optimise.py solves the same case).
+    sets = index_sets(validate_data(*parse_yaml(UNKEEPABLE_PROMISE, "slow.yaml")))
     with pytest.raises(InfeasibleRow):
         build(sets)
     with pytest.raises(InfeasibleRow, match="holds the constant"):
