@@ -10,10 +10,27 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Share = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
-"""A fraction in (0, 1]: quality levels, utilisation caps."""
+from model.scenario.ranges import (
+    Fte,
+    Gap,
+    HoursPerPeriod,
+    HoursPerPeriodOr0,
+    HoursPerUnit,
+    Money,
+    PeakFactor,
+    Periods,
+    PositiveTime,
+    QueueIterations,
+    Seconds,
+    ServiceLevel,
+    Share,
+    Threads,
+    Time,
+    Units,
+    Volumes,
+    Weight,
+)
+
 Name = Annotated[str, Field(min_length=1)]
 
 TIME_UNITS = ("minute", "hour", "day", "week")
@@ -34,18 +51,10 @@ class Meta(Strict):
     """Currency of every cost figure (e.g. EUR)."""
     time_unit: Literal["minute", "hour", "day", "week"] = "hour"
     """Unit of every time figure (processing, wait, lead and response times, hours per unit)."""
-    period_length: Positive
+    period_length: PositiveTime
     """Length of one planning period in time units (730 h = a month). A backlogged unit waits this long."""
-    periods: Annotated[int, Field(ge=1)] | Annotated[list[Name], Field(min_length=1)] = 1
+    periods: Periods = 1
     """Number of periods, or their labels in order. Default 1."""
-
-    @field_validator("periods", mode="before")
-    @classmethod
-    def _labels_as_text(cls, value: object) -> object:
-        # YAML reads `2027-01-31` as a date and `1` as a number; period labels are text.
-        if isinstance(value, list):
-            return [v if isinstance(v, str) or v is None else str(v) for v in value]
-        return value
 
     @field_validator("periods")
     @classmethod
@@ -64,52 +73,52 @@ class Meta(Strict):
 
 
 class Overtime(Strict):
-    max_hours_per_fte: NonNegative = 0.0
+    max_hours_per_fte: HoursPerPeriodOr0 = 0.0
     """Most overtime hours one FTE may work per period."""
-    cost_per_hour: NonNegative = 0.0
+    cost_per_hour: Money = 0.0
     """Cost of one overtime hour (currency)."""
 
 
 class Role(Strict):
-    cost_per_fte: NonNegative
+    cost_per_fte: Money
     """Cost of one FTE for one period (currency)."""
-    hours_per_fte: Positive
+    hours_per_fte: HoursPerPeriod
     """Productive hours one FTE gives per period (hours)."""
-    hire_cost: NonNegative = 0.0
+    hire_cost: Money = 0.0
     """Cost of hiring one FTE (currency)."""
-    layoff_cost: NonNegative = 0.0
+    layoff_cost: Money = 0.0
     """Cost of laying off one FTE (currency)."""
     overtime: Overtime | None = None
     """Overtime allowed; none when absent."""
 
 
 class Work(Strict):
-    hours_per_unit: Positive
+    hours_per_unit: HoursPerUnit
     """Hours of this role one unit takes at this node (hours)."""
     quality: Share | None = None
     """Share of units done right in this mode; inherits the node's quality."""
-    processing_time: NonNegative | None = None
+    processing_time: Time | None = None
     """Time one unit spends in processing (time units); inherits the node's."""
-    unit_cost: NonNegative | None = None
+    unit_cost: Money | None = None
     """Cost per unit besides labour, e.g. materials (currency); inherits the node's."""
 
 
 class Staff(Strict):
-    min: NonNegative = 0.0
+    min: Fte = 0.0
     """Fewest FTE in any period."""
-    max: NonNegative | None = None
+    max: Fte | None = None
     """Most FTE in any period; unlimited when absent."""
-    initial: NonNegative | None = None
+    initial: Fte | None = None
     """FTE before the first period; when absent the first period's staff is chosen freely."""
 
 
-PerDemand = NonNegative | dict[Name, NonNegative]
+PerDemand = Units | dict[Name, Units]
 
 
 class Stock(Strict):
     demands: list[Name] | None = None
     """Demands that may be made ahead and held here (beyond model.md); every demand passing the node when absent."""
-    holding_cost: NonNegative = 0.0
+    holding_cost: Money = 0.0
     """Cost of holding one unit for one period (currency)."""
     initial: PerDemand = 0.0
     """Units in stock before the first period: {demand: units}, or one number if one demand can use the node."""
@@ -120,11 +129,11 @@ class Stock(Strict):
 class QueueTarget(Strict):
     """What a queue must achieve: a service level within a time, an average wait, or both."""
 
-    service_level: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] | None = None
+    service_level: ServiceLevel | None = None
     """Least share of arrivals answered within `within` (e.g. 0.8); needs `within`."""
-    within: Positive | None = None
+    within: PositiveTime | None = None
     """Time within which `service_level` of arrivals must be answered (time units)."""
-    average_wait: Positive | None = None
+    average_wait: PositiveTime | None = None
     """Most average wait in the queue (time units)."""
 
     @model_validator(mode="after")
@@ -148,9 +157,9 @@ class Queue(Strict):
 
     model: Literal["erlang_c"] = "erlang_c"
     """Queueing model: erlang_c (M/M/N: Poisson arrivals, exponential handle times, one pool per lane)."""
-    open_hours: Positive
+    open_hours: HoursPerPeriod
     """Hours per period the queue is served (hours); agents on duty = FTE x hours_per_fte / open_hours."""
-    peak_factor: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 1.0
+    peak_factor: PeakFactor = 1.0
     """Peak-interval arrival rate / average rate; staffing is sized for the peak."""
     target: QueueTarget | None = None
     """The queue's target; give this or `lanes`."""
@@ -178,17 +187,17 @@ class Queue(Strict):
 class Node(Strict):
     stage: Name
     """Stage the node belongs to (one of `stages`)."""
-    unit_cost: NonNegative = 0.0
+    unit_cost: Money = 0.0
     """Cost per unit processed (currency)."""
-    processing_time: NonNegative = 0.0
+    processing_time: Time = 0.0
     """Time one unit spends in processing (time units)."""
-    wait_time: NonNegative = 0.0
+    wait_time: Time = 0.0
     """Planned queue wait per unit (time units)."""
     max_utilisation: Share = 1.0
     """Share of staffed hours that may be loaded."""
     quality: Share = 1.0
     """Share of units done right."""
-    capacity: NonNegative | None = None
+    capacity: Units | None = None
     """Most units processed per period; unlimited when absent."""
     work: dict[Name, Work] = Field(default_factory=dict)
     """Roles that can do the work, by role name; none: a bought-in service paid per unit."""
@@ -205,11 +214,11 @@ class Arc(Strict):
     """Node handing the work over."""
     target: Name = Field(alias="to")
     """Node receiving it."""
-    cost: NonNegative = 0.0
+    cost: Money = 0.0
     """Cost per unit handed over (currency)."""
-    lead_time: NonNegative = 0.0
+    lead_time: Time = 0.0
     """Time per unit in transit (time units)."""
-    capacity: NonNegative | None = None
+    capacity: Units | None = None
     """Most units per period; unlimited when absent."""
 
     @property
@@ -224,19 +233,19 @@ class Demand(Strict):
     """Nodes where it can be fulfilled."""
     stages: Annotated[list[Name], Field(min_length=1)] | None = None
     """The exact stages its path visits, in order; any path when absent."""
-    volume: NonNegative | Annotated[list[NonNegative], Field(min_length=1)]
+    volume: Volumes
     """Units per period; a single number repeats."""
     min_quality: Share | None = None
     """Least average share of units done right end to end; no target when absent."""
-    max_response_time: Positive | None = None
+    max_response_time: PositiveTime | None = None
     """Most average time from order to fulfilment (time units); no target when absent."""
-    backlog_cost: NonNegative | None = None
+    backlog_cost: Money | None = None
     """Cost per unit carried to the next period; backlog not allowed when absent."""
-    final_backlog: NonNegative = 0.0
+    final_backlog: Units = 0.0
     """Most units left in backlog at the end of the horizon."""
-    unmet_penalty: NonNegative | None = None
+    unmet_penalty: Money | None = None
     """Cost per unit not served; when absent the demand must be met in full."""
-    price: NonNegative | None = None
+    price: Money | None = None
     """Price the customer pays per unit served (currency); the cost_to_serve table shows the margin."""
 
     def volumes(self, periods: int) -> list[float]:
@@ -250,34 +259,34 @@ class RelaxationWeights(Strict):
     target, 10% more capacity, ...) and multiplied by its family's weight; the smallest total wins.
     """
 
-    demand: Positive = 10.0
+    demand: Weight = 10.0
     """Weight of serving less than the volume (per share of the volume not served)."""
-    quality: Positive = 1.0
+    quality: Weight = 1.0
     """Weight of a lower quality target (per share of the target)."""
-    response_time: Positive = 1.0
+    response_time: Weight = 1.0
     """Weight of a longer response-time target (per share of the target)."""
-    node_capacity: Positive = 1.0
+    node_capacity: Weight = 1.0
     """Weight of more node capacity (per share of the capacity)."""
-    arc_capacity: Positive = 1.0
+    arc_capacity: Weight = 1.0
     """Weight of more arc capacity (per share of the capacity)."""
-    staff_max: Positive = 1.0
+    staff_max: Weight = 1.0
     """Weight of more staff than the maximum (per share of the maximum)."""
-    end_of_horizon: Positive = 1.0
+    end_of_horizon: Weight = 1.0
     """Weight of more final backlog or less final stock (per share of the figure or the volume)."""
 
 
 class Solver(Strict):
-    time_limit: Positive | None = None
+    time_limit: Seconds | None = None
     """Seconds the solver may run; no limit when absent."""
-    mip_gap: NonNegative = 1e-4
+    mip_gap: Gap = 1e-4
     """Relative optimality gap at which an integer solve stops."""
     integer_staff: bool = False
     """FTE are whole numbers (the model becomes a MILP)."""
-    threads: Annotated[int, Field(ge=1)] | None = None
+    threads: Threads | None = None
     """Solver threads; HiGHS's choice when absent."""
     algorithm: Literal["auto", "simplex", "ipm"] = "auto"
     """LP algorithm: auto picks dual simplex for small models and interior point for large ones."""
-    queue_iterations: Annotated[int, Field(ge=1)] = 20
+    queue_iterations: QueueIterations = 20
     """Most tangent iterations when nodes have queues; the run reports whether staffing converged."""
     relaxation_weights: RelaxationWeights = Field(default_factory=RelaxationWeights)
     """When a scenario is infeasible: how the diagnosis weighs relaxing each family."""
