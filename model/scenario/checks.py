@@ -16,6 +16,7 @@ import networkx as nx
 from model.errors import Problem
 from model.paths import PathFinder
 from model.scenario.loader import SourceMap, closest
+from model.scenario.ranges import MAX_PERIODS, TIME
 from model.scenario.schema import HOURS_PER_TIME_UNIT
 
 
@@ -50,17 +51,19 @@ class Raw:
         periods = meta.get("periods", 1)
         self.period_count = (
             periods
-            if isinstance(periods, int) and not isinstance(periods, bool)
+            if isinstance(periods, int) and not isinstance(periods, bool) and 1 <= periods <= MAX_PERIODS
             else len(periods)
             if isinstance(periods, list)
             else None
-        )
+        )  # None also where the schema refuses the count: what is checked against it would be knock-on
 
     def period_hours(self) -> float | None:
         """One period in hours, where `period_length` and `time_unit` are readable."""
         length = _number(self.meta.get("period_length"))
         hours = HOURS_PER_TIME_UNIT.get(self.meta.get("time_unit", "hour"))
-        return length * hours if length is not None and hours is not None else None
+        if length is None or hours is None or not TIME.low <= length <= TIME.high:
+            return None  # the schema refuses an implausible length: no knock-on problem with it
+        return length * hours
 
     def stage_of(self, node: str) -> str | None:
         stage = _mapping(self.nodes.get(node)).get("stage")

@@ -146,11 +146,15 @@ def _label_text(value: object) -> object:
         kind = "mapping" if isinstance(value, dict) else "list"
         raise PydanticCustomError("period_label", f"a period label is text (or a number or date), not a {kind}")
     if isinstance(value, (int, float, datetime.date)) and not isinstance(value, bool):
-        return str(value)
+        value = str(value)
+    if isinstance(value, str) and not 1 <= len(value) <= MAX_LABEL:
+        raise PydanticCustomError(
+            "period_label", f"a period label has 1 to {MAX_LABEL} characters; this one has {len(value)}"
+        )
     return value
 
 
-PeriodLabel = Annotated[str, BeforeValidator(_label_text), Field(min_length=1, max_length=MAX_LABEL)]
+PeriodLabel = Annotated[str, BeforeValidator(_label_text)]
 
 
 def _shape(value: object) -> str:
