@@ -7,6 +7,7 @@ record with the caller's additions (model/lp/pyomo_model.py), solved and checked
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ def optimise(
     source: SourceMap | None = None,
     sensitivity: bool = True,
     extend: Extension | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Solve the scenario; the status says how it went (never raises for infeasible or failed solves).
 
@@ -39,8 +41,13 @@ def optimise(
     record before it is solved (model/lp/pyomo_model.py; data/extensions.py has examples); such a
     solve goes through Pyomo (`outcome.solver["lp"]` says so) and is checked like any other, its
     added cost terms in `outcome.extension_costs` and in the costs table.
+
+    When the LP's figures span more than about 1e9 (model/lp/numerics.py), a warning naming the
+    fields behind them is in `outcome.notes`, and is given to `warn` before HiGHS runs.
     """
-    return Resolver(scenario, options, integer_staff, sensitivity, source=source, extend=extend, once=True).base_outcome
+    return Resolver(
+        scenario, options, integer_staff, sensitivity, source=source, extend=extend, once=True, warn=warn
+    ).base_outcome
 
 
 def write_lp(

@@ -35,6 +35,7 @@ import numpy as np
 
 from model.errors import InfeasibleRow
 from model.lp import Builder, LinearModel, QueueTangents, Restructured, build, refigure
+from model.lp.numerics import numerics_warnings
 from model.network import IndexSets, index_sets
 from model.outcome import Outcome, infeasible_at_build, outcome_of
 from model.queues import solve_queues, start_tangents
@@ -102,7 +103,8 @@ class Resolver:
     YAML line of each field. `extend(lp, parts)` adds to the Pyomo model of record before each solve
     (model/lp/pyomo_model.py): every LP is then built through Pyomo, none changed in place. `once`:
     no variant will follow (`model.optimise`), so HiGHS lets its model go as soon as the solution is
-    read, and the tables reuse its memory. With
+    read, and the tables reuse its memory. `warn(text)` is told of each numerics warning
+    (model/lp/numerics.py) as soon as the LP is built, before HiGHS runs; each is also in `Outcome.notes`. With
     integer staffing there is no basis to start from: variants are
     still updated in place, and HiGHS solves each MILP afresh. Not thread-safe: one Resolver per
     thread.
@@ -119,9 +121,11 @@ class Resolver:
         source: SourceMap | None = None,
         extend: Extension | None = None,
         once: bool = False,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         default_options, self.integer_staff = optimise_options(base, integer_staff=integer_staff)
         self.once = once
+        self.warn = warn
         self.builder: Builder = build if extend is None else _extended(extend)
         self.options = options or default_options
         self.sensitivity = sensitivity
@@ -153,6 +157,10 @@ class Resolver:
         except InfeasibleRow as reason:
             return Solved(infeasible_at_build(scenario, reason, timings), None, None, None)
         timings["build" if how != IN_PLACE else "update"] = time.perf_counter() - start
+        warnings = numerics_warnings(model)  # a few ms at 100k columns: labels only for what it names
+        if self.warn is not None:
+            for text in warnings:
+                self.warn(text)
         solver, passed = self._solver_for(model, how)
         timings["handoff_pass" if how != IN_PLACE else "update_pass"] = passed
         options, queues = deadline.options(self.options), None
@@ -183,6 +191,7 @@ class Resolver:
             scenario, model, solution, self.options, timings, source, self.sensitivity, queues, deadline
         )
         outcome.solver.update(lp=how, re_solve=how == IN_PLACE)
+        outcome.notes[:0] = warnings
         return Solved(outcome, model, solution, solver)
 
     def _model_for(self, sets: IndexSets) -> tuple[LinearModel, str]:

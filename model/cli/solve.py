@@ -161,7 +161,13 @@ def solve(
                     raise typer.Exit(EXIT["bad_input"]) from None
                 err.print(f"LP written to {written}", markup=False)
             outcome = optimise(
-                scenario, options, integer_staff=integer, source=source, sensitivity=sensitivity, extend=extension
+                scenario,
+                options,
+                integer_staff=integer,
+                source=source,
+                sensitivity=sensitivity,
+                extend=extension,
+                warn=lambda text: err.print(f"Warning: {text}", markup=False),
             )
         outcome.timings = {"load": loaded, **outcome.timings}
         folder = write_run(
