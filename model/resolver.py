@@ -103,11 +103,11 @@ class Resolver:
     YAML line of each field. `extend(lp, parts)` adds to the Pyomo model of record before each solve
     (model/lp/pyomo_model.py): every LP is then built through Pyomo, none changed in place. `once`:
     no variant will follow (`model.optimise`), so HiGHS lets its model go as soon as the solution is
-    read, and the tables reuse its memory. `warn(text)` is told of each numerics warning
-    (model/lp/numerics.py) as soon as the LP is built, before HiGHS runs; each is also in `Outcome.notes`. With
+    read, and the tables reuse its memory. With
     integer staffing there is no basis to start from: variants are
     still updated in place, and HiGHS solves each MILP afresh. Not thread-safe: one Resolver per
-    thread.
+    thread. `warn(text)` is told of each numerics warning (model/lp/numerics.py) as soon as an LP is
+    built or refigured, before HiGHS runs; each is also in that solve's `Outcome.notes`.
     """
 
     def __init__(
