@@ -162,7 +162,7 @@ def _matrix_entry(model: LinearModel, entry: int, value: float) -> Extreme:
     variable, col_keys, col_where = _column(model, column)
     template, unit = MATRIX_SOURCES.get((family, variable), ("", ""))
     source = (
-        template.format(**{**col_keys, **row_keys})
+        _fill(template, {**col_keys, **row_keys})
         if template
         else STRUCTURAL
         if value == 1.0
@@ -174,7 +174,7 @@ def _matrix_entry(model: LinearModel, entry: int, value: float) -> Extreme:
 def _cost_entry(model: LinearModel, column: int, value: float) -> Extreme:
     variable, keys, where = _column(model, column)
     template, unit = COST_SOURCES.get(variable, (f"the cost of column {variable}", "currency"))
-    return Extreme(value, template.format(**keys), unit, where)
+    return Extreme(value, _fill(template, keys), unit, where)
 
 
 def _bounds(model: LinearModel) -> np.ndarray:
@@ -190,7 +190,7 @@ def _bound_entry(model: LinearModel, at: int, value: float) -> Extreme:
     else:
         name, keys, where = _row(model, (at - 2 * columns) % model.num_row)
     template, unit = BOUND_SOURCES.get(name, (f"a bound of {name}", ""))
-    return Extreme(value, template.format(**keys), unit, where)
+    return Extreme(value, _fill(template, keys), unit, where)
 
 
 _KINDS: tuple[tuple[str, Callable[[LinearModel], np.ndarray], Callable[[LinearModel, int, float], Extreme]], ...] = (
@@ -199,6 +199,18 @@ _KINDS: tuple[tuple[str, Callable[[LinearModel], np.ndarray], Callable[[LinearMo
     ("bounds and right-hand sides", _bounds, _bound_entry),
 )
 """Each kind of figure checked: its name, its values, and what names the figure at a position."""
+
+
+class _Keys(dict):
+    """Keys for a template; one a label lacks (an LP compiled from an extended Pyomo model) stays as
+    its placeholder, so that a warning never fails the solve it warns about."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _fill(template: str, keys: dict[str, str]) -> str:
+    return template.format_map(_Keys(keys))
 
 
 def _keys(label: pd.Series) -> dict[str, str]:

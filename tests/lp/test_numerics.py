@@ -124,3 +124,15 @@ def test_the_command_line_prints_it_on_stderr_and_in_summary_json(tmp_path):
     assert "Status: optimal" in result.stdout
     summary = json.loads((only_folder(tmp_path / "runs") / "summary.json").read_text())
     assert any(note.startswith("the LP's matrix coefficients span 1.0e+12") for note in summary["notes"])
+
+
+def test_an_lp_compiled_from_an_extended_pyomo_model_is_checked_too():
+    def nothing_added(lp, parts) -> None:
+        """An extension that adds nothing: the LP goes through Pyomo, and is the same LP."""
+
+    outcome = optimise(scenario_from_text(WIDE), sensitivity=False, extend=nothing_added)
+    assert outcome.solver["lp"] != "built"  # through the Pyomo model of record
+    assert (
+        len(outcome.notes) == 1
+        and "smallest nodes.service_team.work.technician.hours_per_unit = 1e-06" in (outcome.notes[0])
+    )
