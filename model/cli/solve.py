@@ -89,7 +89,9 @@ def _print_lp_size(scenario: Scenario) -> None:
 def solve(
     file: ScenarioFile,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder that receives the run folder.")] = Path("runs"),
-    time_limit: Annotated[float | None, typer.Option(help="Solver time limit in seconds.")] = None,
+    time_limit: Annotated[
+        float | None, typer.Option(help="Time limit in seconds for the run: solve, diagnosis, sensitivity.")
+    ] = None,
     mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap (integer staffing).")] = None,
     threads: Annotated[int | None, typer.Option(help="Solver threads.")] = None,
     integer_staff: Annotated[
