@@ -432,7 +432,11 @@ def locked(folder: str | Path) -> Iterator[Path]:
         yield folder
         return
     path = folder / LOCK
-    with open(path, "a+", encoding="utf-8") as handle:  # not truncated before we hold it
+    try:
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115  # not truncated before we hold it
+    except OSError as error:
+        raise SweepError(f"cannot lock the sweep folder {folder}: {error.strerror or error}") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
