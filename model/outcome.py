@@ -20,7 +20,7 @@ from model.results import build_tables, unallocated_cost
 from model.scenario.loader import SourceMap
 from model.scenario.schema import Scenario
 from model.solution import evaluate
-from model.solve import Deadline, Solution, SolveOptions, Status  # Deadline: kept importable from here
+from model.solve import RANGING_SKIPPED, Deadline, Solution, SolveOptions, Status  # Deadline: importable here
 
 
 @dataclass
@@ -39,6 +39,7 @@ class Outcome:
     unallocated_cost: float = 0.0
     diagnosis: pd.DataFrame | None = None  # for an infeasible scenario: what would make it feasible
     notes: list[str] = field(default_factory=list)  # what a reader of the run should know (a step cut short)
+    time_limited: bool = False  # the time limit cut a step after the solve short (notes says which)
     extension_costs: dict[str, float] = field(default_factory=dict)  # cost terms an extension added
 
     @property
@@ -91,8 +92,15 @@ def outcome_of(
         _note_queue_iterations(outcome, queues)
     if solution.status == "infeasible":
         start = time.perf_counter()
-        outcome.diagnosis = diagnose(model, scenario, source, options)
+        outcome.diagnosis = diagnose(model, scenario, source, options, deadline)
         timings["diagnosis"] = time.perf_counter() - start
+        if deadline is not None and deadline.spent:
+            _cut_short(outcome, "the diagnosis was cut short: the time limit ran out during it")
+    if solution.solver.get("ranging") == RANGING_SKIPPED:
+        _cut_short(
+            outcome,
+            "HiGHS's ranging was skipped: the solve used all the time limit (the cost-range columns are empty)",
+        )
     if not solution.has_values:
         return outcome
 
@@ -127,16 +135,23 @@ def outcome_of(
     timings["tables"] = time.perf_counter() - start
     if sensitivity and outcome.status == "optimal":
         if deadline is not None and deadline.spent:
-            outcome.notes.append("the sensitivity table was skipped: the time limit ran out before it")
+            _cut_short(outcome, "the sensitivity table was skipped: the time limit ran out before it")
             return outcome
         start = time.perf_counter()
         table = sensitivity_table(model, solution, scenario, deadline)  # a MILP's: integers fixed
         timings["sensitivity"] = time.perf_counter() - start
         if table is None:
-            outcome.notes.append("the sensitivity table was cut short: the time limit ran out during it")
+            _cut_short(outcome, "the sensitivity table was cut short: the time limit ran out during it")
         else:
             outcome.tables["sensitivity"] = table
     return outcome
+
+
+def _cut_short(outcome: Outcome, note: str) -> None:
+    """A step the time limit cut short: said in the notes, and the run counts as time-limited."""
+    if note not in outcome.notes:
+        outcome.notes.append(note)
+    outcome.time_limited = True
 
 
 def _note_queue_iterations(outcome: Outcome, queues: QueueRun) -> None:

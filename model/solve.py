@@ -445,7 +445,9 @@ class Solver:
         if has_primal and status in ("optimal", "time_limit"):
             start = time.perf_counter()
             _extract(model, highs, solution, with_duals=(status == "optimal" and not is_mip and has_columns))
-            if ranging and solution.reduced_costs:
+            if ranging and solution.reduced_costs and _spent(options, timings["solve"]):
+                solution.solver["ranging"] = RANGING_SKIPPED
+            elif ranging and solution.reduced_costs:
                 _extract_ranging(model, highs, solution)
             timings["extract"] = time.perf_counter() - start
         return solution
@@ -519,6 +521,16 @@ def _ratio(low: float, high: float, slack: np.ndarray, rate: np.ndarray) -> tupl
         high = min(high, float(np.min(np.where(rate < 0, slack / -rate, np.inf), initial=np.inf)))
         low = max(low, float(np.max(np.where(rate > 0, -slack / rate, -np.inf), initial=-np.inf)))
     return low, high
+
+
+RANGING_SKIPPED = "skipped: the time limit ran out with the solve"
+"""`Solution.solver["ranging"]` when HiGHS's ranging was not computed because the solve used all its time."""
+
+
+def _spent(options: SolveOptions, seconds: float) -> bool:
+    """Whether a solve that took `seconds` used all the time `options` gave it: then nothing optional
+    (HiGHS's ranging, which can take as long as a solve) follows it."""
+    return options.time_limit is not None and seconds >= options.time_limit
 
 
 def _status_codes(statuses: list[highspy.HighsBasisStatus], count: int) -> np.ndarray:

@@ -9,15 +9,24 @@ runs/<UTC timestamp>-<scenario>-sweep/
                       points/0001` solves it again
   points.csv/.parquet one row per point: its grid values, status, total cost, cost by stage, FTE by
                       role, each demand's served volume, quality, response time and whether it met both
+  .lock               held (fcntl.flock) by the process running the sweep: a second run or resume of
+                      the folder is refused; the kernel lets it go when that process dies, however
 
 Each worker (a process, or a Dask worker) solves the base once and then every point it is given as
 a re-solve from the base's basis (model.resolver), so a point's answer does not depend on the
 engine, the number of workers or the order the points ran in. A point that fails is recorded
 with its reason; an interrupted sweep keeps every finished point, and a resumed one skips them.
+
+Worker processes die with the sweep: the parent kills them when interrupted (KeyboardInterrupt, or
+any exception a signal handler raises), and each asks the kernel for SIGKILL when its parent dies
+(Linux's parent-death signal; elsewhere a watchdog thread notices within a second), so a sweep
+killed outright leaves no worker solving on.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import itertools
 import json
@@ -25,9 +34,12 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
+import sys
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -57,6 +69,9 @@ Engine = Literal["process", "dask"]
 POINTS = "points"
 PLAN = "sweep.json"
 BASE = "base.yaml"
+LOCK = ".lock"
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a Dask scheduler before giving up (`--connect-timeout`)."""
 _RANGE = re.compile(
     r"^(?P<op>[=*/+-]?)(?P<start>[^:]+?)(?P<pct>%?):(?P<op2>[=*/+-]?)(?P<stop>[^:]+?)(?P<pct2>%?):(?P<step>[^:]+)$"
 )
@@ -365,9 +380,147 @@ def finished_points(folder: Path) -> set[int]:
 
 
 def _remove_staging(folder: Path) -> None:
-    """What a killed sweep left half-written: staging folders that will never be renamed into place."""
-    for staging in (folder / POINTS).glob(".incomplete-*"):
-        shutil.rmtree(staging, ignore_errors=True)
+    """What a killed sweep left half-written: staging folders that will never be renamed into place
+    (a point's, the points table's, the plan's). Called with the folder's lock held, so no other
+    run of this tool is writing them."""
+    leftovers = [*(folder / POINTS).glob(".incomplete-*"), *folder.glob(".points-*"), *folder.glob(f".{PLAN}-*")]
+    for staging in leftovers:
+        if staging.is_dir():
+            shutil.rmtree(staging, ignore_errors=True)
+        else:
+            staging.unlink(missing_ok=True)
+
+
+# --- faults: the folder's lock, the engines' checks, workers that die with the sweep ---------------
+
+
+class SweepError(RuntimeError):
+    """A sweep that cannot run as asked (the engine's options, an unreachable scheduler, a folder in
+    use): said before anything is written; the command line exits 2."""
+
+
+class SweepLocked(SweepError):
+    """Another process is running or resuming this sweep folder."""
+
+    def __init__(self, folder: Path, holder: str) -> None:
+        self.folder, self.holder = folder, holder
+        super().__init__(
+            f"the sweep folder {folder} is in use by {holder} (a sweep or a resume of it still running): "
+            f"wait for it to end, or stop it and then `e2eopt sweep --resume {folder}`"
+        )
+
+
+_HELD: set[Path] = set()
+"""The sweep folders this process holds the lock of."""
+
+
+@contextlib.contextmanager
+def locked(folder: str | Path) -> Iterator[Path]:
+    """Hold the sweep folder's lock while the body runs; SweepLocked if another process holds it.
+
+    fcntl.flock on `folder/.lock`: the kernel releases it when the holder's file is closed, however
+    the process ends (a SIGKILL too), so a stale lock is simply taken over. The file keeps the
+    holder's pid and host, for the message. Where fcntl is missing (Windows) nothing is locked."""
+    folder = Path(folder)
+    key = folder.resolve()
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield folder
+        return
+    if key in _HELD:  # this process holds it already (the command line locks before run_sweep does)
+        yield folder
+        return
+    path = folder / LOCK
+    try:
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115  # not truncated before we hold it
+    except OSError as error:
+        raise SweepError(f"cannot lock the sweep folder {folder}: {error.strerror or error}") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            held_by = handle.read().strip()
+            raise SweepLocked(folder, held_by or "another process") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()} on {_host()}\n")
+        handle.flush()
+        _HELD.add(key)
+        try:
+            yield folder
+        finally:
+            _HELD.discard(key)
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _host() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+def check_engine(engine: str, scheduler: str | None) -> Engine:
+    """The engine and its options, checked before any work or folder; SweepError saying what is wrong."""
+    if engine not in ("process", "dask"):
+        raise SweepError(f"--engine: '{engine}' is not allowed: process or dask")
+    if engine == "process":
+        if scheduler:
+            raise SweepError("--scheduler is for --engine dask: give both, or neither")
+        return "process"
+    if not scheduler:
+        raise SweepError("the dask engine needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise SweepError("the dask engine needs the 'dask' extra: pip install -e '.[dask]'") from None
+    return "dask"
+
+
+def connect(scheduler: str, timeout: float = CONNECT_TIMEOUT) -> Any:
+    """A Dask client of the scheduler at `scheduler`, or SweepError within `timeout` seconds saying
+    why (a scheduler that is down, a wrong address); made before the sweep folder, so a failure
+    leaves nothing behind."""
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=timeout)
+    except (OSError, TimeoutError, ValueError, TypeError) as error:
+        reason = str(error).strip() or type(error).__name__
+        raise SweepError(
+            f"could not reach the Dask scheduler at {scheduler} within {timeout:g} s: {reason}. "
+            "Is the scheduler running, and is the address right? (--connect-timeout S waits longer)"
+        ) from None
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker's initializer: never outlive the sweep process, and leave Ctrl-C to it.
+
+    Linux: the kernel sends SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG), however it died.
+    Everywhere: a daemon thread checks each second that the parent is still there (the fallback
+    where there is no parent-death signal). SIGINT is ignored: a Ctrl-C reaches the whole process
+    group, and the parent stops the workers itself, without a traceback from each."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    if os.getppid() != parent:  # the parent died before the death signal was asked for
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+# --- running a sweep --------------------------------------------------------------------------------
 
 
 def run_sweep(
@@ -377,29 +530,34 @@ def run_sweep(
     engine: Engine = "process",
     scheduler: str | None = None,
     on_point: Callable[[int, str], None] | None = None,
+    client: Any = None,
+    connect_timeout: float = CONNECT_TIMEOUT,
 ) -> SweepResult:
     """Solve every point of `plan` not yet finished in `folder`, then write the points table.
 
-    `workers` processes (1: in this process), or `engine="dask"` on the cluster at `scheduler`.
-    `on_point(number, status)` is called as each point ends (progress). KeyboardInterrupt stops the
-    sweep; finished points stay, and `run_sweep` on the same folder goes on from there.
+    `workers` processes (1: in this process), or `engine="dask"` on the cluster at `scheduler` (or on
+    `client`, a connected Dask client). `on_point(number, status)` is called as each point ends
+    (progress). The folder is locked for the run (SweepLocked if another process holds it). An
+    exception from `on_point` or a signal handler (KeyboardInterrupt, ...) stops the sweep and kills
+    the worker processes; finished points stay, and `run_sweep` on the same folder goes on from there.
     """
     folder = Path(folder)
-    _remove_staging(folder)
-    done = finished_points(folder)
-    todo = [p for p in plan.points if p.number not in done]
-    notify = on_point or (lambda number, status: None)
-    failures: list[str] = []
-    if engine == "dask":
-        failures = _run_dask(plan, todo, folder, scheduler, notify)
-    elif workers <= 1:
-        for point in todo:
-            notify(*_safe_point(plan, point, str(folder)))
-    else:
-        failures = _run_processes(plan, todo, folder, workers, notify)
-    points = points_table(plan, folder)
-    write_points(points, folder, plan)
-    missing = sorted({p.number for p in todo} - finished_points(folder))
+    with locked(folder):
+        _remove_staging(folder)
+        done = finished_points(folder)
+        todo = [p for p in plan.points if p.number not in done]
+        notify = on_point or (lambda number, status: None)
+        failures: list[str] = []
+        if engine == "dask":
+            failures = _run_dask(plan, todo, folder, client, scheduler, connect_timeout, notify)
+        elif workers <= 1:
+            for point in todo:
+                notify(*_safe_point(plan, point, str(folder)))
+        else:
+            failures = _run_processes(plan, todo, folder, workers, notify)
+        points = points_table(plan, folder)
+        write_points(points, folder, plan)
+        missing = sorted({p.number for p in todo} - finished_points(folder))
     return SweepResult(folder, points, len(todo) - len(missing), missing, failures)
 
 
@@ -407,48 +565,62 @@ def _run_processes(
     plan: Plan, todo: list[Point], folder: Path, workers: int, notify: Callable[[int, str], None]
 ) -> list[str]:
     """Points in worker processes. A worker that dies (out of memory, a crash in the solver) breaks
-    the pool: its points and those still queued get no record, are reported, and a resume retries them."""
+    the pool: its points and those still queued get no record, are reported, and a resume retries them.
+    An interrupt kills the workers at once (a point they were writing is left as a staging folder,
+    removed here) and goes on up."""
     # spawn: a fresh interpreter per worker, never a fork of a process that may hold solver threads
     context = multiprocessing.get_context("spawn")
     failures: list[str] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
+    )
+    try:
         pending: set[Future] = {pool.submit(_safe_point, plan, point, str(folder)) for point in todo}
-        try:
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    try:
-                        notify(*future.result())
-                    except Exception as error:
-                        failures.append(f"{type(error).__name__}: {error}")
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
-        finally:
-            if failures:  # a broken pool: no worker may go on writing once we return
-                _stop_workers(pool)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                try:
+                    notify(*future.result())
+                except Exception as error:
+                    failures.append(f"{type(error).__name__}: {error}")
+    except BaseException:
+        _stop_workers(pool)  # before anything else: a second signal must not leave them running
+        _remove_staging(folder)
+        raise
+    finally:
+        if failures:  # a broken pool: no worker may go on writing once we return
+            _stop_workers(pool)
+        pool.shutdown(wait=True, cancel_futures=True)
     return sorted(set(failures))
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's worker processes and wait for them (a killed process cannot refuse)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
     for process in processes:
-        process.terminate()
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
     for process in processes:
-        process.join(timeout=10)
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            process.join(timeout=10)
 
 
 def _run_dask(
-    plan: Plan, todo: list[Point], folder: Path, scheduler: str | None, notify: Callable[[int, str], None]
+    plan: Plan,
+    todo: list[Point],
+    folder: Path,
+    client: Any,
+    scheduler: str | None,
+    connect_timeout: float,
+    notify: Callable[[int, str], None],
 ) -> list[str]:
+    from distributed import as_completed
+
+    own = client is None
+    if own:
+        check_engine("dask", scheduler)  # a scheduler given, and the extra installed
+        client = connect(str(scheduler), connect_timeout)
     try:
-        from distributed import Client, as_completed
-    except ImportError:
-        raise RuntimeError("the dask engine needs the 'dask' extra: pip install -e '.[dask]'") from None
-    if not scheduler:
-        raise RuntimeError("the dask engine needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
-    with Client(scheduler) as client:
         shared = client.scatter(plan, broadcast=True)  # the base travels once per worker, not per point
         # pure=False: a fresh task key per submission, never another sweep's result for the same point
         futures = [client.submit(_safe_point, shared, point, str(folder), pure=False) for point in todo]
@@ -462,6 +634,9 @@ def _run_dask(
         except BaseException:
             client.cancel(futures)
             raise
+    finally:
+        if own:
+            client.close()
     return sorted(set(failures))
 
 

@@ -89,7 +89,9 @@ def _print_lp_size(scenario: Scenario) -> None:
 def solve(
     file: ScenarioFile,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder that receives the run folder.")] = Path("runs"),
-    time_limit: Annotated[float | None, typer.Option(help="Solver time limit in seconds.")] = None,
+    time_limit: Annotated[
+        float | None, typer.Option(help="Time limit in seconds for the run: solve, diagnosis, sensitivity.")
+    ] = None,
     mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap (integer staffing).")] = None,
     threads: Annotated[int | None, typer.Option(help="Solver threads.")] = None,
     integer_staff: Annotated[
@@ -195,7 +197,15 @@ def solve(
             markup=False,
         )
     out.print(f"Run folder: [bold]{folder}[/bold]")
-    raise typer.Exit(EXIT.get(outcome.status, EXIT["error"]))
+    raise typer.Exit(exit_code(outcome))
+
+
+def exit_code(outcome: Outcome) -> int:
+    """The status's exit code; an optimal solution whose run the time limit cut short (its sensitivity
+    table or ranging skipped) exits as a time limit, 5: the run did not do all it was asked to."""
+    if outcome.status == "optimal" and outcome.time_limited:
+        return EXIT["time_limit"]
+    return EXIT.get(outcome.status, EXIT["error"])
 
 
 def refuse_lp_file(path: Path) -> None:
@@ -223,6 +233,8 @@ def report(outcome: Outcome) -> None:
     out.print(f"Status: [bold {colour}]{outcome.status}[/bold {colour}] ({outcome.message})")
     for violation in outcome.violations[:10]:
         out.print(f"  failed check: {violation}", markup=False)
+    for note in outcome.notes:
+        out.print(f"Note: {note}", markup=False)
     if outcome.diagnosis is not None and len(outcome.diagnosis):
         _print_diagnosis(outcome.diagnosis)
     if not outcome.tables:

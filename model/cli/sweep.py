@@ -6,8 +6,10 @@ that use them, so that `e2eopt --help` does not load them.
 
 from __future__ import annotations
 
+import signal
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -38,8 +40,13 @@ def sweep(
         str, typer.Option(help="process (local worker processes) or dask (an existing cluster).")
     ] = "process",
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
+    connect_timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds to wait for the Dask scheduler before giving up.")
+    ] = 10.0,
     resume: Annotated[Path | None, typer.Option(help="A sweep folder to finish: its finished points are kept.")] = None,
-    time_limit: Annotated[float | None, typer.Option(help="Solver time limit per point, in seconds.")] = None,
+    time_limit: Annotated[
+        float | None, typer.Option(help="Time limit per point, in seconds (its solve and what follows).")
+    ] = None,
     threads: Annotated[int | None, typer.Option(help="Solver threads per worker.")] = None,
     sensitivity: Annotated[bool, typer.Option(help="Also write each point's sensitivity table (slower).")] = False,
 ) -> None:
@@ -49,37 +56,100 @@ def sweep(
     results do not depend on the engine or the number of workers. Infeasible or failed points are
     recorded with their reason; an interrupted sweep keeps its finished points (--resume FOLDER).
     """
+    from model.sweep import SweepError
+
+    previous = _on_sigterm(_terminated)  # a scheduler's stop: workers killed, the folder resumable
+    made: list[Path] = []  # the sweep folder, once there is one
+    try:
+        options = (workers, engine, scheduler, connect_timeout, time_limit, threads, sensitivity)
+        _sweep(file, grid or [], out_dir, resume, options, made)
+    except KeyboardInterrupt:
+        _stopped("Interrupted", made)
+        raise typer.Exit(INTERRUPTED) from None
+    except Terminated:
+        _stopped("Terminated (SIGTERM)", made)
+        raise typer.Exit(TERMINATED) from None
+    except SweepError as error:
+        err.print(str(error), markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
+    finally:
+        _on_sigterm(previous)
+
+
+INTERRUPTED = 130
+"""Exit code of a sweep stopped by Ctrl-C (SIGINT): 128 + 2, as a shell reports a process SIGINT ended."""
+TERMINATED = 143
+"""Exit code of a sweep stopped by SIGTERM: 128 + 15, as a shell reports a process SIGTERM ended."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the sweep is, so that it stops as on Ctrl-C: workers killed, folder resumable.
+    A BaseException: no `except Exception` on the way records it as a point's failure."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one is enough: the second must not cut the clean-up short
+    raise Terminated
+
+
+def _on_sigterm(handler: Any) -> Any:
+    """Install `handler` for SIGTERM, returning the one before; nothing outside the main thread (where
+    Python cannot set handlers, e.g. a test calling the command from a thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, handler) if handler is not None else None
+
+
+def _stopped(how: str, made: list[Path]) -> None:
+    """Where the sweep stopped: its folder and how to go on, or that nothing was written."""
+    if not made:
+        err.print(f"{how}: nothing was written.")
+        return
+    folder = made[0]
+    err.print(f"{how}: finished points are kept in {folder}; go on with `e2eopt sweep --resume {folder}`.")
+
+
+def _sweep(
+    file: Path | None,
+    grid: list[str],
+    out_dir: Path,
+    resume: Path | None,
+    options: tuple[int | None, str, str | None, float, float | None, int | None, bool],
+    made: list[Path],
+) -> None:
+    """The sweep: options and plan checked, the Dask scheduler reached, and only then the folder made
+    (a failure before leaves nothing behind; `made` receives it); the sweep run and reported."""
     from pydantic import ValidationError
 
-    from model.sweep import default_workers
+    from model.sweep import check_engine, connect, default_workers, locked, new_sweep_folder
 
-    if engine not in ("process", "dask"):
-        err.print(f"--engine: '{engine}' is not allowed: process or dask")
-        raise typer.Exit(EXIT["bad_input"])
+    workers, engine, scheduler, connect_timeout, time_limit, threads, sensitivity = options
+    kind = check_engine(engine, scheduler)
     try:
-        plan, folder = _plan(file, grid or [], out_dir, resume, sensitivity, time_limit=time_limit, threads=threads)
+        plan = _plan(file, grid, resume, sensitivity, time_limit=time_limit, threads=threads)
     except ScenarioError as error:
         err.print(str(error), markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None
     except ValidationError as error:
         refuse_options(error)
-    total = len(plan.points)
-    err.print(f"Sweep of {plan.scenario['name']}: {total} point(s) over {len(plan.axes)} axis/axes -> {folder}")
+    client = connect(str(scheduler), connect_timeout) if kind == "dask" else None
     try:
-        result = _run(plan, folder, workers or default_workers(), engine, scheduler)
-    except KeyboardInterrupt:
-        err.print(f"Interrupted: finished points are kept in {folder}; go on with `e2eopt sweep --resume {folder}`.")
-        raise typer.Exit(130) from None
-    except RuntimeError as error:
-        err.print(str(error))
-        raise typer.Exit(EXIT["bad_input"]) from None
+        folder = resume if resume is not None else new_sweep_folder(plan, out_dir)
+        made.append(folder)
+        with locked(folder):  # a second run or resume is refused before it shows anything
+            err.print(
+                f"Sweep of {plan.scenario['name']}: {len(plan.points)} point(s) over {len(plan.axes)} axis/axes "
+                f"-> {folder}"
+            )
+            result = _run(plan, folder, workers or default_workers(), kind, client)
+    finally:
+        if client is not None:
+            client.close()
     _report(result, plan)
 
 
-def _plan(
-    file: Path | None, grid: list[str], out_dir: Path, resume: Path | None, sensitivity: bool, **solver: object
-) -> tuple[Plan, Path]:
-    from model.sweep import new_sweep_folder, parse_axis, plan_sweep, read_plan, read_sweep_file
+def _plan(file: Path | None, grid: list[str], resume: Path | None, sensitivity: bool, **solver: object) -> Plan:
+    from model.sweep import parse_axis, plan_sweep, read_plan, read_sweep_file
 
     if resume is not None:
         if file is not None or grid:
@@ -95,7 +165,7 @@ def _plan(
                     )
                 ]
             )
-        return read_plan(resume), resume
+        return read_plan(resume)
     if file is None:
         raise ScenarioError(
             [Problem("sweep", None, None, "", "give a scenario FILE with --grid, a sweep file, or --resume FOLDER")]
@@ -104,11 +174,10 @@ def _plan(
         axes = [parse_axis(text) for text in grid]
     else:
         file, axes = read_sweep_file(file)
-    plan = plan_sweep(file, axes, sensitivity, **solver)
-    return plan, new_sweep_folder(plan, out_dir)
+    return plan_sweep(file, axes, sensitivity, **solver)
 
 
-def _run(plan: Plan, folder: Path, workers: int, engine: str, scheduler: str | None) -> SweepResult:
+def _run(plan: Plan, folder: Path, workers: int, engine: Engine, client: object) -> SweepResult:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -136,8 +205,7 @@ def _run(plan: Plan, folder: Path, workers: int, engine: str, scheduler: str | N
         def advance(number: int, status: str) -> None:
             progress.advance(task)
 
-        kind: Engine = "dask" if engine == "dask" else "process"  # as run_sweep reads it: dask, else local
-        return run_sweep(plan, folder, workers, kind, scheduler, on_point=advance)
+        return run_sweep(plan, folder, workers, engine, on_point=advance, client=client)
 
 
 def _report(result: SweepResult, plan: Plan) -> None:

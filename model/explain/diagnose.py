@@ -24,7 +24,7 @@ from model.lp import FAMILIES, LinearModel
 from model.lp.families import BY_NAME
 from model.scenario.loader import FieldPath, SourceMap, dotted
 from model.scenario.schema import Scenario
-from model.solve import SolveOptions, as_highs_lp, highs_lp, new_highs
+from model.solve import Deadline, SolveOptions, as_highs_lp, highs_lp, new_highs
 
 COLUMNS = ["kind", "family", "field", "line", "period", "subject", "current", "relaxed_to", "unit", "sentence"]
 SLACK_TOLERANCE = 1e-7
@@ -55,18 +55,26 @@ class Elastic:
 
 
 def diagnose(
-    model: LinearModel, scenario: Scenario, source: SourceMap | None = None, options: SolveOptions | None = None
+    model: LinearModel,
+    scenario: Scenario,
+    source: SourceMap | None = None,
+    options: SolveOptions | None = None,
+    deadline: Deadline | None = None,
 ) -> pd.DataFrame:
     """The diagnosis of an infeasible model: relaxations that make it feasible, then an IIS.
 
     A field that applies to every period (a capacity, a target, a staff maximum) is charged once, for
     its largest relaxation over the periods. With integer staff the elastic model keeps them whole,
-    so a relaxation it reports is one whole-FTE staffing can meet.
+    so a relaxation it reports is one whole-FTE staffing can meet. Each HiGHS call gets what is left
+    of `deadline`; the IIS is skipped when it is spent (check `deadline.spent` after).
     """
     options = options or SolveOptions()
+    timed = deadline.options if deadline is not None else (lambda given: given)
     elastic = _elastic(model, scenario)
-    values, status = _solve_elastic(elastic, options)
-    if status != highspy.HighsModelStatus.kOptimal:
+    values, status = _solve_elastic(elastic, timed(options))
+    if status == highspy.HighsModelStatus.kTimeLimit:
+        rows = [_row("relaxation", "", "", None, "", "", np.nan, np.nan, "", TIMED_OUT)]
+    elif status != highspy.HighsModelStatus.kOptimal:
         rows = [
             _row(
                 "relaxation",
@@ -84,8 +92,15 @@ def diagnose(
         ]
     else:
         rows = _relaxations(model, scenario, source, elastic, values)
-    rows += _conflicts(model, scenario, source, options)
+    if deadline is None or not deadline.spent:
+        rows += _conflicts(model, scenario, source, timed(options))
     return pd.DataFrame(rows, columns=COLUMNS).astype({"line": "Int64"})
+
+
+TIMED_OUT = (
+    "The time limit ran out before the diagnosis found a relaxation that makes this scenario feasible: "
+    "give it more time (--time-limit, solver.time_limit) to see one."
+)
 
 
 # --- the elastic LP ----------------------------------------------------------------------------------
