@@ -27,7 +27,7 @@ GRID = [Axis("demands.*.volume", ("*0.9", "*1.1")), Axis("roles.technician.cost_
         ("roles.technician.cost_per_fte=*1,*1.1", ("*1", "*1.1")),
         ("nodes.plant_a.capacity=100:200:50", ("100", "150", "200")),
         ("roles.*.cost_per_fte=+0%:+10%:5", ("+0%", "+5%", "+10%")),
-        ("demands.a.max_response_time=-3", ("-3",)),
+        ("demands.a.max_mean_response_time=-3", ("-3",)),
     ],
 )
 def test_grid_values(text, values):
@@ -116,11 +116,11 @@ def test_a_dask_local_cluster_gives_the_same_tables(serial, tmp_path):
 
 
 def test_infeasible_and_bad_points_are_recorded_and_the_sweep_goes_on(tmp_path):
-    axes = [Axis("demands.*.max_response_time", ("*1", "=1", "-100000"))]
+    axes = [Axis("demands.*.max_mean_response_time", ("*1", "=1", "-100000"))]
     plan = plan_sweep(APPLIANCE_FILE, axes)
     result = run_sweep(plan, new_sweep_folder(plan, tmp_path), workers=1)
     assert list(result.points.status) == ["optimal", "infeasible", "bad_input"]
-    assert "max_response_time" in result.points.message[2]  # the field a negative time broke
+    assert "max_mean_response_time" in result.points.message[2]  # the field a negative time broke
     summary, _ = read_run(result.folder / "points" / "0002")
     assert summary["diagnosis"]  # the infeasible point says what would make it feasible
 

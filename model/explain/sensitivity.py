@@ -9,7 +9,7 @@ holds, from HiGHS's ranging (model.solve: `Solution.ranging`, `Solution.column_r
 | --- | --- | --- |
 | node_capacity_limit, arc_capacity_limit | `nodes.<n>.capacity`, `arcs[i].capacity` | cap |
 | quality_target | `demands.<d>.min_quality` | (1 - Q) S, S the units served (below) |
-| response_time_target | `demands.<d>.max_response_time` | T S |
+| response_time_target | `demands.<d>.max_mean_response_time` | T S |
 | final_backlog | `demands.<d>.final_backlog` | final backlog |
 | final_stock | `nodes.<n>.stock.final_min` | final minimum |
 | staff_balance (first period) | `nodes.<n>.staff.<r>.initial` | initial |
@@ -384,7 +384,9 @@ class _Figures:
             return None
         labels = self._labels("response_time_target")
         served = self._served(labels.demand, labels.period)
-        target = self.sets.demands.set_index("demand").max_response_time.reindex(labels.demand).to_numpy(dtype=float)
+        target = (
+            self.sets.demands.set_index("demand").max_mean_response_time.reindex(labels.demand).to_numpy(dtype=float)
+        )
         select = served > 0
         unit = self.time_unit
         return self._row_field(
@@ -392,7 +394,7 @@ class _Figures:
             select,
             served[select],
             target[select],
-            field=np.array([f"demands.{d}.max_response_time" for d in labels.demand[select]], dtype=object),
+            field=np.array([f"demands.{d}.max_mean_response_time" for d in labels.demand[select]], dtype=object),
             phrase=np.array(
                 [
                     f"Tightening {possessive(d)} response-time target by 1 {unit} in {p}"

@@ -5,7 +5,7 @@ An override file names its base and says what differs:
     extends: appliance-co.yaml          # relative to this file, inside this file's folder tree
     set:
       roles.technician.cost_per_fte: "+5%"
-      demands.*.max_response_time: "*1.2"
+      demands.*.max_mean_response_time: "*1.2"
     remove: [nodes.partner_north]
 
 and the command line adds `--set 'path=value'` (applied after the file's). Paths and wildcards are

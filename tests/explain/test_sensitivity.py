@@ -187,7 +187,7 @@ def test_response_time_target_price_per_hour():
     # With 94% quality the vendor could take 80%; the 24 h response target holds it to 16/26.
     data = variant(TINY, **{"demands.repairs.min_quality": 0.94})
     table, _, _ = table_of(data)
-    row = row_of(table, "demands.repairs.max_response_time")
+    row = row_of(table, "demands.repairs.max_mean_response_time")
     # Each hour more lets the vendor take 1,000 / 26 repairs more, each 3.714 EUR cheaper.
     assert row.shadow_price == pytest.approx(-SAVING * 1000 / 26)
     assert row.unit == "EUR per hour of response time"
@@ -196,12 +196,12 @@ def test_response_time_target_price_per_hour():
     assert row.sentence == (
         "Tightening repairs' response-time target by 1 hour in P1 costs 142.86 EUR (holds from 8 to 28.8 h)."
     )
-    assert_price_is_the_slope(data, "demands.repairs.max_response_time", row, 1.0, (30, 31), 0.0)
+    assert_price_is_the_slope(data, "demands.repairs.max_mean_response_time", row, 1.0, (30, 31), 0.0)
 
 
 def test_node_capacity_price():
     # Without targets the vendor takes all it can: 800 of 1,000.
-    data = variant(TINY, **{"demands.repairs.min_quality": None, "demands.repairs.max_response_time": None})
+    data = variant(TINY, **{"demands.repairs.min_quality": None, "demands.repairs.max_mean_response_time": None})
     table, _, _ = table_of(data)
     row = row_of(table, "nodes.vendor.capacity")
     assert row.shadow_price == pytest.approx(-SAVING) and row.unit == "EUR per unit of capacity"
@@ -214,7 +214,8 @@ def test_node_capacity_price():
 
 def test_arc_capacity_price():
     data = variant(
-        TINY, **{"demands.repairs.min_quality": None, "demands.repairs.max_response_time": None, "arcs.1.capacity": 700}
+        TINY,
+        **{"demands.repairs.min_quality": None, "demands.repairs.max_mean_response_time": None, "arcs.1.capacity": 700},
     )
     table, _, _ = table_of(data)
     row = row_of(table, "arcs[1].capacity")
@@ -258,7 +259,7 @@ def test_staff_min_costs_what_the_idle_capacity_does():
         TINY,
         **{
             "demands.repairs.min_quality": None,
-            "demands.repairs.max_response_time": None,
+            "demands.repairs.max_mean_response_time": None,
             "nodes.vendor.capacity": None,
             "nodes.service_team.staff": {"technician": {"min": 3}},
         },
@@ -289,7 +290,7 @@ def test_initial_and_final_stock():
         TINY,
         **{
             "demands.repairs.min_quality": None,
-            "demands.repairs.max_response_time": None,
+            "demands.repairs.max_mean_response_time": None,
             "nodes.vendor.capacity": None,
         },
     )
@@ -486,7 +487,7 @@ def test_a_period_with_every_unit_unmet_prices_its_targets_at_zero():
     assert solution.objective == pytest.approx(1000 * 53)
     assert not table.family.isin(["quality_target", "response_time_target"]).any(), table.sentence.tolist()
     assert central_slope(data, "demands.repairs.min_quality", 0.95, 1e-3) == pytest.approx(0, abs=1e-6)
-    assert central_slope(data, "demands.repairs.max_response_time", 24, 0.5) == pytest.approx(0, abs=1e-6)
+    assert central_slope(data, "demands.repairs.max_mean_response_time", 24, 0.5) == pytest.approx(0, abs=1e-6)
 
 
 @pytest.mark.parametrize("response_target", [300.0, 400.0])
@@ -502,13 +503,13 @@ def test_target_prices_with_backlog_sum_to_the_slope_of_re_solves(response_targe
             "scenario.periods": 2,
             "demands.repairs.volume": [2000, 400],
             "demands.repairs.backlog_cost": 1,
-            "demands.repairs.max_response_time": response_target,
+            "demands.repairs.max_mean_response_time": response_target,
         },
     )
     # Where the units served move with the target the cost is curved in it (as 1 / (0.98 - Q) above), so
     # the central difference over +-1e-4 is a secant (h / 0.03)^2 ~ 1e-5 off the slope at most.
     table, _, _ = table_of(data)
-    for field, value, step in (("min_quality", 0.95, 1e-4), ("max_response_time", response_target, 1e-2)):
+    for field, value, step in (("min_quality", 0.95, 1e-4), ("max_mean_response_time", response_target, 1e-2)):
         rows = table[table.field == f"demands.repairs.{field}"]
         priced = float((rows.shadow_price / rows.unit_step).sum())
         assert priced == pytest.approx(central_slope(data, f"demands.repairs.{field}", value, step), rel=2e-5, abs=1e-6)
