@@ -171,3 +171,31 @@ def test_a_worker_that_dies_leaves_its_points_to_resume(tmp_path):
     resumed = run_sweep(read_plan(folder), folder, workers=1)
     assert resumed.missing == [] and resumed.solved == len(broken.missing)
     assert list(resumed.points.point) == list(range(1, 11)) and set(resumed.points.status) == {"optimal"}
+
+
+def test_a_points_met_column_is_false_when_any_period_left_units_unserved():
+    from model.sweep import _demand_columns
+
+    # d: 100 served of 100 in P1, nothing of 50 in P2 (all unmet): its quality target was neither met nor
+    # missed in P2, but the demand was not met. e: everything served in both periods at its targets.
+    kpis = pd.DataFrame(
+        {
+            "period": ["P1", "P2", "P1", "P2"],
+            "demand": ["d", "d", "e", "e"],
+            "volume": [100.0, 50.0, 10.0, 10.0],
+            "served": [100.0, 0.0, 10.0, 10.0],
+            "backlog": [0.0, 0.0, 0.0, 0.0],
+            "unmet": [0.0, 50.0, 0.0, 0.0],
+            "quality": [0.95, float("nan"), 0.99, 0.99],
+            "min_quality": [0.9, 0.9, 0.9, 0.9],
+            "response_time": [10.0, float("nan"), 5.0, 7.0],  # a point written before the rename
+            "max_response_time": [float("nan")] * 4,
+            "quality_met": [True, True, True, True],
+            "response_time_met": [True, True, True, True],
+        }
+    )
+    row = _demand_columns(kpis)
+    assert not row["met.d"]
+    assert bool(row["met.e"])
+    assert row["served.d"] == 100 and row["mean_response_time.e"] == pytest.approx(6.0)
+    assert row["quality.d"] == pytest.approx(0.95)  # weighted by the units served: P2 served none

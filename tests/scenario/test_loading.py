@@ -374,3 +374,13 @@ def test_both_names_given_is_one_located_problem(tmp_path):
     problems = refusal(write(tmp_path, text)).problems
     assert [(p.line, p.path) for p in problems] == [(38, "demands.repairs.max_response_time")]
     assert "give one of them, not both" in problems[0].message
+
+
+def test_an_override_by_the_current_name_changes_a_figure_written_under_the_former(tmp_path):
+    from model.scenario.overrides import resolve
+
+    text = TINY_FILE.read_text().replace("max_mean_response_time:", "max_response_time:")
+    old = write(tmp_path, text, "old.yaml")
+    for change, expected in (("=30", 30.0), ("=*1.5", 36.0)):
+        resolved = resolve(old, [f"demands.repairs.max_mean_response_time{change}"])
+        assert resolved.scenario.demands["repairs"].max_mean_response_time == expected
