@@ -206,9 +206,9 @@ def _print_kpis(kpis: pd.DataFrame, currency: str, time_unit: str) -> None:
         "period",
         "served A -> B (units)",
         "quality A -> B",
-        f"mean response A -> B ({time_unit}s)",
+        f"response A -> B ({time_unit}s)",
         f"cost/unit A -> B ({currency})",
-        title="Demands, A -> B",
+        title="Demands, A -> B (response: the mean time over the units served)",
         title_justify="left",
     )
     for row in kpis.head(SHOWN).itertuples():

@@ -48,6 +48,7 @@ def test_compare_prints_and_writes_tables_that_reconcile_beside_run_b(runs):
         "FTE A",
         "units A",
         "response A -> B (hours)",
+        "Demands, A -> B (response: the mean time over the units served)",
         str(folder),
     ):
         assert expected in text, expected
