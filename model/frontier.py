@@ -52,6 +52,7 @@ from model.runs import (
 )
 from model.scenario.loader import closest
 from model.scenario.schema import FORMER_NAMES, Scenario
+from model.solution import units_served
 from model.solve import Solution, SolveOptions, Solver
 
 Target = Literal["min_quality", "max_mean_response_time"]
@@ -291,27 +292,28 @@ def basis_range(
     """The target values over which the point's optimal basis stays optimal when the target moves in
     every period and for every varied demand at once: the ratio test of parametric right-hand-side
     analysis on the basis `solver` holds (`Solver.bounds_range`), each row's bound moving by
-    d(bound) / d(field): -V for quality ((1 - Q) V), V for response time ((T - origin time) V).
+    d(bound) / d(field): -S for quality ((1 - Q) S), S for response time (T S), S the units served at
+    this point (the volume when none are carried or unmet; sensitivity.py prices targets alike).
 
-    The range is over the right-hand side: exact when the demands' backlog and unmet units (whose
-    coefficients the target scales as well) are not in the basis. A varied demand whose target row
-    was left out (model/network.py: no plan could bind it) caps the range where it could start to
-    bind. NaN without a basis (a MILP).
+    The range is over the right-hand side, S held: exact when the demands' backlog and unmet units
+    (whose coefficients the target scales as well) are not in the basis, first order otherwise. A
+    varied demand whose target row was left out (model/network.py: no plan could bind it) caps the
+    range where it could start to bind. NaN without a basis (a MILP).
     """
     block = FAMILY[field]
     if not solution.ranging:
         return math.nan, math.nan  # no basis
     labels = model.labels(block)
     sets = model.sets
-    volume = sets.volumes[
+    served = units_served(sets.volumes, solution.values)[
         pd.Index(sets.demands.demand).get_indexer(labels.demand), pd.Index(sets.periods).get_indexer(labels.period)
     ]
-    moving = labels.demand.isin(list(demands)).to_numpy() & (volume > 0)
+    moving = labels.demand.isin(list(demands)).to_numpy() & (served > 0)
     low, high = -np.inf, np.inf
     if moving.any():
         direction = np.zeros(model.num_row)
         sign = -1.0 if field == "min_quality" else 1.0
-        direction[model.blocks[block].at[moving]] = sign * volume[moving]
+        direction[model.blocks[block].at[moving]] = sign * served[moving]
         low, high = solver.bounds_range(direction)
     low, high = _cap_at_rows_left_out(sets, field, demands, value + low, value + high)
     return _clip(low, value, DOMAIN[field][0]), _clip(high, value, DOMAIN[field][1], upper=True)

@@ -8,7 +8,7 @@ runs/<UTC timestamp>-<scenario>-sweep/
                       the scenario they make) instead of a copy of the scenario: `e2eopt solve
                       points/0001` solves it again
   points.csv/.parquet one row per point: its grid values, status, total cost, cost by stage, FTE by
-                      role, each demand's served volume, quality, response time and whether it met both
+                      role, each demand's served volume, quality, mean response time and whether it was met
 
 Each worker (a process, or a Dask worker) solves the base once and then every point it is given as
 a re-solve from the base's basis (model.resolver), so a point's answer does not depend on the

@@ -53,7 +53,7 @@ import pandas as pd
 
 from model.lp import LinearModel
 from model.scenario.schema import Scenario
-from model.solution import previous
+from model.solution import units_served
 from model.solve import BASIC, NOT_IN_LP, Deadline, Solution, SolveOptions, solve
 
 COLUMNS = [
@@ -318,10 +318,7 @@ class _Figures:
     def _served(self, demands: pd.Series, periods: pd.Series) -> np.ndarray:
         """Units served per target row at the optimum, S = V + b[t-1] - b[t] - u (model.md, Derived
         expressions): the coefficient a target multiplies in its row, hence what its price scales with."""
-        values = self.solution.values
-        backlog = np.nan_to_num(values["b"], nan=0.0)
-        served = self.sets.volumes + previous(backlog) - backlog - np.nan_to_num(values["u"], nan=0.0)
-        served = np.where(np.abs(served) <= 1e-9 * (1.0 + self.sets.volumes), 0.0, served)  # round-off
+        served = units_served(self.sets.volumes, self.solution.values)
         return served[self.demands.get_indexer(demands), self.periods.get_indexer(periods)]
 
     def capacity(self, block: str) -> _Field | None:

@@ -200,3 +200,20 @@ def test_solver_options_reach_highs_and_the_run_records_them(tmp_path):
     assert summary["solver"]["algorithm"].endswith("with presolve=off, simplex_strategy=4")
     assert summary["objective"] == pytest.approx(600 * 52 + 400 * 1.5 / 140 * 5200, rel=1e-9)
     assert {"simplex_iterations", "ipm_iterations", "crossover_iterations", "pdlp_iterations"} <= set(summary["solver"])
+
+
+def test_the_screen_says_a_demand_left_unmet_was_not_met(tmp_path):
+    # tiny at 53 EUR a repair left unmet: serving costs at least 53.486 EUR, so nothing is served. The
+    # targets' columns are empty ("-": a mean over no units) and `met` says NO; the headers say what the
+    # response figures are.
+    scenario = tmp_path / "unmet.yaml"
+    scenario.write_text(
+        TINY_FILE.read_text().replace("max_mean_response_time: 24", "max_mean_response_time: 24\n    unmet_penalty: 53")
+    )
+    result = e2eopt("solve", str(scenario), "--out", str(tmp_path / "runs"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if "repairs" in line and "P1" in line)
+    cells = [cell.strip() for cell in row.strip("│ ").split("│")]
+    assert cells == ["P1", "repairs", "0.0", "-", "95.00%", "-", "24.00", "-", "NO"]
+    text = " ".join(result.stdout.split())
+    assert "mean response" in text and "limit on mean" in text and "mean response time in hours" in text
