@@ -57,7 +57,7 @@ def check_solution(ev: Evaluated, integer_staff: bool = False) -> list[str]:
     min_quality = demands.min_quality.to_numpy()[:, None]
     allowed_defects = np.where(np.isnan(min_quality), np.inf, (1.0 - min_quality) * ev.served)
     found += _violations("quality target", demand_labels, ev.defects - allowed_defects, ev.defects, P)
-    max_time = demands.max_response_time.to_numpy()[:, None]
+    max_time = demands.max_mean_response_time.to_numpy()[:, None]
     allowed_time = np.where(np.isnan(max_time), np.inf, max_time * ev.served)
     found += _violations("response-time target", demand_labels, ev.time_spent - allowed_time, ev.time_spent, P)
 

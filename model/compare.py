@@ -34,10 +34,12 @@ from model.errors import E2EError, ScenarioError
 from model.explain.cost_to_serve import UNALLOCATED
 from model.lp.objective import CATEGORIES
 from model.network import modes_of
+from model.results import upgrade_kpis
 from model.runs import read_run, run_input
 from model.scenario import Scenario
 from model.scenario.fieldpaths import arc_key
 from model.scenario.overrides import resolve
+from model.scenario.schema import FORMER_NAMES
 
 TOTAL = "(total)"
 """Stage label of the bridge's last row: the sum of the stage rows."""
@@ -78,7 +80,7 @@ UNITS: dict[str, dict[str, str]] = {
     "demand_kpis": {
         **{f"{k}_{s}": "unit" for k in ("volume", "served") for s in ("a", "b", "change")},
         **{f"quality_{s}": "share done right" for s in ("a", "b", "change")},
-        **{f"response_time_{s}": "{time_unit}" for s in ("a", "b", "change")},
+        **{f"mean_response_time_{s}": "{time_unit} (mean over the units served)" for s in ("a", "b", "change")},
         **{f"cost_to_serve_{s}": _MONEY for s in ("a", "b", "change")},
         **{f"cost_per_unit_{s}": "{currency} per unit" for s in ("a", "b", "change")},
     },
@@ -185,12 +187,28 @@ def load_run(folder: str | Path) -> Run:
         summary, tables = read_run(folder)
         path, overrides, _ = run_input(folder)
         resolved = resolve(path, overrides)
-        tree, scenario = resolved.data, resolved.scenario
+        tree, scenario = _current_names(resolved.data), resolved.scenario
     except ScenarioError as error:
         raise CompareError(f"{folder} is not a usable run folder: its {scenario_file} is not valid:\n{error}") from None
     except (OSError, ValueError) as error:
         raise CompareError(f"{folder} is not a usable run folder: {error}") from None
+    if "demand_kpis" in tables:
+        tables["demand_kpis"] = upgrade_kpis(tables["demand_kpis"])  # a run from before the rename
     return Run(folder, summary, tables, tree, scenario)
+
+
+def _current_names(tree: Any) -> Any:
+    """The scenario's data with each field renamed since (schema.FORMER_NAMES) under its current name, so
+    that a run written before a rename compares field by field with one written after."""
+    demands = tree.get("demands") if isinstance(tree, dict) else None
+    if not isinstance(demands, dict):
+        return tree
+    former = {old: new for new, old in FORMER_NAMES.items()}
+    renamed = {
+        name: {former.get(k, k): v for k, v in spec.items()} if isinstance(spec, dict) else spec
+        for name, spec in demands.items()
+    }
+    return {**tree, "demands": renamed}
 
 
 # ---- the comparison ---------------------------------------------------------------------------------
@@ -585,7 +603,7 @@ def routing_shifts(a: Run, b: Run, top: int | None = 20) -> pd.DataFrame:
     return frame.reset_index(drop=True)[COLUMNS["routing"]]
 
 
-_KPIS = ["volume", "served", "quality", "response_time", "cost_to_serve", "cost_per_unit"]
+_KPIS = ["volume", "served", "quality", "mean_response_time", "cost_to_serve", "cost_per_unit"]
 
 
 def demand_kpi_change(a: Run, b: Run) -> pd.DataFrame:

@@ -13,7 +13,7 @@ of the target, so
 - elsewhere (a kink between them) the marginal cost lies between the two one-sided slopes.
 
 Sign conventions (docs/model.md, "Trade-off curves"): for `min_quality`, the marginal cost and the
-slopes are the cost of raising the target by one percentage point; for `max_response_time`, the cost
+slopes are the cost of raising the target by one percentage point; for `max_mean_response_time`, the cost
 of tightening it (lowering it) by one time unit. Both are >= 0 for a binding target.
 
 Infeasible points are kept, with their status and NaN costs; the series goes on.
@@ -51,21 +51,22 @@ from model.runs import (
     write_table,
 )
 from model.scenario.loader import closest
-from model.scenario.schema import Scenario
+from model.scenario.schema import FORMER_NAMES, Scenario
+from model.solution import units_served
 from model.solve import Solution, SolveOptions, Solver
 
-Target = Literal["min_quality", "max_response_time"]
+Target = Literal["min_quality", "max_mean_response_time"]
 FIELDS: tuple[str, ...] = get_args(Target)
 
-STEP = {"min_quality": 0.01, "max_response_time": 1.0}
+STEP = {"min_quality": 0.01, "max_mean_response_time": 1.0}
 """The unit the marginal cost is quoted per, in the field's own terms: one percentage point of a
 quality share, one time unit of response time (as `unit_step` in the sensitivity table)."""
 
-ORIENTATION = {"min_quality": 1.0, "max_response_time": -1.0}
+ORIENTATION = {"min_quality": 1.0, "max_mean_response_time": -1.0}
 """Business direction against the field's direction: raising quality (+), tightening response time (-).
 A marginal cost m in business terms is ORIENTATION * STEP * d(cost)/d(field)."""
 
-DOMAIN = {"min_quality": (0.0, 1.0), "max_response_time": (0.0, math.inf)}
+DOMAIN = {"min_quality": (0.0, 1.0), "max_mean_response_time": (0.0, math.inf)}
 """Values the field can take: a basis range is cut to these."""
 
 MAX_POINTS = 1000
@@ -119,12 +120,12 @@ iterations, whose cost need not be convex in the target (the queues' staffing is
 loads), and whose basis range is that LP's, not the point's: no slope is compared and the range is
 left empty; the marginal cost is that of the last LP, exact to first order at the point."""
 
-PER_STEP = {"min_quality": "{currency} per percentage point", "max_response_time": "{currency} per {time_unit}"}
+PER_STEP = {"min_quality": "{currency} per percentage point", "max_mean_response_time": "{currency} per {time_unit}"}
 MEANING = {
     "min_quality": "cost of raising min_quality by one point",
-    "max_response_time": "cost of tightening max_response_time by one {time_unit}",
+    "max_mean_response_time": "cost of tightening max_mean_response_time by one {time_unit}",
 }
-TARGET_UNIT = {"min_quality": "share done right", "max_response_time": "{time_unit}"}
+TARGET_UNIT = {"min_quality": "share done right", "max_mean_response_time": "{time_unit}"}
 
 UNITS: dict[str, dict[str, str]] = {
     field: {
@@ -159,6 +160,7 @@ def parse_vary(spec: str) -> tuple[Target, list[float]]:
         raise ValueError(
             f"--vary {spec!r}: expected FIELD=START:STOP:STEP or FIELD=V1,V2,... (e.g. min_quality=0.90:0.99:0.01)"
         )
+    field = {former: name for name, former in FORMER_NAMES.items()}.get(field, field)  # the name it had
     if not _is_target(field):
         raise ValueError(f"--vary {spec!r}: cannot vary {field!r}. {closest(field, FIELDS)}")
     numbers = _range(spec, values) if ":" in values else [_decimal(spec, v) for v in values.split(",")]
@@ -243,7 +245,7 @@ def variant(scenario: Scenario, field: str, demands: Sequence[str], value: float
 
 # --- one point -------------------------------------------------------------------------------------
 
-FAMILY = {"min_quality": "quality_target", "max_response_time": "response_time_target"}
+FAMILY = {"min_quality": "quality_target", "max_mean_response_time": "response_time_target"}
 
 
 def marginal_cost(
@@ -290,27 +292,28 @@ def basis_range(
     """The target values over which the point's optimal basis stays optimal when the target moves in
     every period and for every varied demand at once: the ratio test of parametric right-hand-side
     analysis on the basis `solver` holds (`Solver.bounds_range`), each row's bound moving by
-    d(bound) / d(field): -V for quality ((1 - Q) V), V for response time ((T - origin time) V).
+    d(bound) / d(field): -S for quality ((1 - Q) S), S for response time (T S), S the units served at
+    this point (the volume when none are carried or unmet; sensitivity.py prices targets alike).
 
-    The range is over the right-hand side: exact when the demands' backlog and unmet units (whose
-    coefficients the target scales as well) are not in the basis. A varied demand whose target row
-    was left out (model/network.py: no plan could bind it) caps the range where it could start to
-    bind. NaN without a basis (a MILP).
+    The range is over the right-hand side, S held: exact when the demands' backlog and unmet units
+    (whose coefficients the target scales as well) are not in the basis, first order otherwise. A
+    varied demand whose target row was left out (model/network.py: no plan could bind it) caps the
+    range where it could start to bind. NaN without a basis (a MILP).
     """
     block = FAMILY[field]
     if not solution.ranging:
         return math.nan, math.nan  # no basis
     labels = model.labels(block)
     sets = model.sets
-    volume = sets.volumes[
+    served = units_served(sets.volumes, solution.values)[
         pd.Index(sets.demands.demand).get_indexer(labels.demand), pd.Index(sets.periods).get_indexer(labels.period)
     ]
-    moving = labels.demand.isin(list(demands)).to_numpy() & (volume > 0)
+    moving = labels.demand.isin(list(demands)).to_numpy() & (served > 0)
     low, high = -np.inf, np.inf
     if moving.any():
         direction = np.zeros(model.num_row)
         sign = -1.0 if field == "min_quality" else 1.0
-        direction[model.blocks[block].at[moving]] = sign * volume[moving]
+        direction[model.blocks[block].at[moving]] = sign * served[moving]
         low, high = solver.bounds_range(direction)
     low, high = _cap_at_rows_left_out(sets, field, demands, value + low, value + high)
     return _clip(low, value, DOMAIN[field][0]), _clip(high, value, DOMAIN[field][1], upper=True)
@@ -327,7 +330,7 @@ def _cap_at_rows_left_out(
         left_out = varied & table.min_quality.notna().to_numpy() & ~table.quality_row.to_numpy(dtype=bool)
         caps = 1.0 - table.worst_path_defects.to_numpy(dtype=float)[left_out]
         return low, float(np.min(caps, initial=high))
-    left_out = varied & table.max_response_time.notna().to_numpy() & ~table.response_row.to_numpy(dtype=bool)
+    left_out = varied & table.max_mean_response_time.notna().to_numpy() & ~table.response_row.to_numpy(dtype=bool)
     return float(np.max(table.slowest_path.to_numpy(dtype=float)[left_out], initial=low)), high
 
 
@@ -566,7 +569,7 @@ def frontier_summary(
         "marginal_cost": (
             "cost of raising min_quality by one percentage point"
             if field == "min_quality"
-            else f"cost of tightening max_response_time by one {scenario.scenario.time_unit}"
+            else f"cost of tightening max_mean_response_time by one {scenario.scenario.time_unit}"
         ),
         "statuses": table.status.value_counts().to_dict(),
         "dual_checks": table.dual_check[table.dual_check != ""].value_counts().to_dict(),

@@ -204,7 +204,7 @@ def _demand(
         "stages": route,
         "volume": [round(float(v), 1) for v in base * season] if periods > 1 else round(base, 1),
         "min_quality": round(max(0.5, 1.0 - defects * float(rng.uniform(1.2, 2.0))), 4),
-        "max_response_time": round(time * float(rng.uniform(1.2, 1.8)), 1),
+        "max_mean_response_time": round(time * float(rng.uniform(1.2, 1.8)), 1),
     }
     if rng.random() < 0.3:
         demand["backlog_cost"] = round(float(rng.uniform(5, 40)), 2)

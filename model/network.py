@@ -35,7 +35,7 @@ class IndexSets:
     sinks        demand, node                                        -> z[d,n,t]
     stocks       demand, node, holding_cost, initial, final_min      -> k[d,n,t]
     staff        node, role, hours_per_fte, max_utilisation, ...     -> s, o, hire, fire [n,r,t]
-    demands      demand, origin, min_quality, max_response_time, backlog, unmet, costs,
+    demands      demand, origin, min_quality, max_mean_response_time, backlog, unmet, costs,
                  quality_row, response_row (whether the target rows are built), and the longest
                  paths that decide it (worst_path_defects, slowest_path)   -> v, b, u [d,t]
     nodes, arcs  one row per node and per arc of the scenario, with capacities (inf: unlimited)
@@ -389,7 +389,7 @@ def _targets_that_can_bind(
     """
     worst_path, slowest_path = np.full(len(demands), np.nan), np.full(len(demands), np.nan)
     quality_row = demands.min_quality.notna().to_numpy().copy()
-    response_row = demands.max_response_time.notna().to_numpy().copy()
+    response_row = demands.max_mean_response_time.notna().to_numpy().copy()
     stocking = set(demand_nodes.demand[demand_nodes.storable])
     longest: dict[int, tuple[float, float, bool]] = {}  # subgraph (shared by demands) -> Dq, Dt, queued
     weights: PathWeights | None = None  # made once, when a first demand needs it
@@ -408,10 +408,10 @@ def _targets_that_can_bind(
             quality_row[i] = False
         if (
             response_row[i]
-            and demand.max_response_time is not None
+            and demand.max_mean_response_time is not None
             and demand.backlog_cost is None
             and not has_queue
-            and slowest <= demand.max_response_time - 1e-9 * (1.0 + demand.max_response_time)
+            and slowest <= demand.max_mean_response_time - 1e-9 * (1.0 + demand.max_mean_response_time)
         ):
             response_row[i] = False
     return quality_row, response_row, worst_path, slowest_path
@@ -660,7 +660,7 @@ def _demands(scenario: Scenario) -> pd.DataFrame:
             name,
             d.origin,
             d.min_quality if d.min_quality is not None else np.nan,
-            d.max_response_time if d.max_response_time is not None else np.nan,
+            d.max_mean_response_time if d.max_mean_response_time is not None else np.nan,
             d.backlog_cost is not None,
             d.final_backlog,
             d.unmet_penalty is not None,
@@ -676,7 +676,7 @@ def _demands(scenario: Scenario) -> pd.DataFrame:
             "demand": TEXT,
             "origin": TEXT,
             "min_quality": NUMBER,
-            "max_response_time": NUMBER,
+            "max_mean_response_time": NUMBER,
             "backlog": FLAG,
             "final_backlog": NUMBER,
             "unmet": FLAG,

@@ -78,8 +78,8 @@ UNITS: dict[str, dict[str, str]] = {
         "unmet": "unit",
         "quality": "share done right",
         "min_quality": "share done right",
-        "response_time": "{time_unit}",
-        "max_response_time": "{time_unit}",
+        "mean_response_time": "{time_unit} (mean over the units served)",
+        "max_mean_response_time": "{time_unit} (the target on that mean)",
         "cost_to_serve": "{currency}",
         "cost_per_unit": "{currency} per unit",
         "marginal_cost": "{currency} per unit",
@@ -297,19 +297,46 @@ def _demand_kpis(ev: Evaluated, serving: pd.DataFrame, marginal: np.ndarray) -> 
         unmet=ev.unmet,
         quality=ev.quality,
         min_quality=np.repeat(demands.min_quality.to_numpy()[:, None], T, axis=1),
-        response_time=ev.response_time,
-        max_response_time=np.repeat(demands.max_response_time.to_numpy()[:, None], T, axis=1),
+        mean_response_time=ev.response_time,
+        max_mean_response_time=np.repeat(demands.max_mean_response_time.to_numpy()[:, None], T, axis=1),
         cost_to_serve=cost_to_serve,
         cost_per_unit=per_unit,
         marginal_cost=marginal,
     )
+    kpis["quality_met"], kpis["response_time_met"], kpis["met"] = target_flags(kpis)
+    return kpis
+
+
+def target_flags(kpis: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """`quality_met`, `response_time_met` and `met` of demand_kpis rows (nullable booleans).
+
+    A target is an average over the units served, so where nothing was served it was neither met nor
+    missed: its flag is empty (NA), never true. Without a target the flag is true. `met` asks more: every
+    unit due in the period served in it (no backlog carried out, nothing unmet) and no target missed;
+    an empty target flag then means nothing was due, and counts as met."""
     tolerance = RELATIVE_TOLERANCE
-    kpis["quality_met"] = kpis.min_quality.isna() | (kpis.quality >= kpis.min_quality - tolerance) | (kpis.served <= 0)
-    kpis["response_time_met"] = (
-        kpis.max_response_time.isna()
-        | (kpis.served <= 0)
-        | (kpis.response_time <= kpis.max_response_time * (1 + tolerance))
-    )
+    scale = 1.0 + kpis.volume.abs()
+    nothing_served = kpis.served <= tolerance * scale
+    quality = kpis.min_quality.isna() | (kpis.quality >= kpis.min_quality - tolerance)
+    limit = kpis.max_mean_response_time
+    response = limit.isna() | (kpis.mean_response_time <= limit * (1 + tolerance))
+    quality_met = pd.Series(quality, dtype="boolean").mask(nothing_served & kpis.min_quality.notna())
+    response_met = pd.Series(response, dtype="boolean").mask(nothing_served & limit.notna())
+    in_full = (kpis.backlog <= tolerance * scale) & (kpis.unmet <= tolerance * scale)
+    met = pd.Series(in_full, dtype="boolean") & quality_met.fillna(True) & response_met.fillna(True)
+    return quality_met, response_met, met
+
+
+RENAMED_KPIS = {"response_time": "mean_response_time", "max_response_time": "max_mean_response_time"}
+"""demand_kpis columns renamed since earlier runs (old name -> new): readers of run folders map them."""
+
+
+def upgrade_kpis(kpis: pd.DataFrame) -> pd.DataFrame:
+    """A demand_kpis table read from a run folder, in today's columns: a run written before the
+    rename to mean response times is renamed, and one without `met` gets it (target_flags)."""
+    kpis = kpis.rename(columns={old: new for old, new in RENAMED_KPIS.items() if new not in kpis.columns})
+    if "met" not in kpis.columns and {"volume", "served", "backlog", "unmet"} <= set(kpis.columns):
+        kpis["quality_met"], kpis["response_time_met"], kpis["met"] = target_flags(kpis)
     return kpis
 
 

@@ -33,6 +33,15 @@ def previous(grid: np.ndarray, first: np.ndarray | float = 0.0) -> np.ndarray:
     return out
 
 
+def units_served(volumes: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:
+    """served[d,t] = V + b[t-1] - b[t] - u (demands x T) from a solution's values, NaN where b or u do
+    not exist; 0 within round-off of the volume. What a quality or response-time target multiplies in
+    its row (model.md, rows 6 and 7), so what its price and its range scale with."""
+    backlog = np.nan_to_num(values["b"], nan=0.0)
+    served = volumes + previous(backlog) - backlog - np.nan_to_num(values["u"], nan=0.0)
+    return np.where(np.abs(served) <= 1e-9 * (1.0 + np.abs(volumes)), 0.0, served)
+
+
 @dataclass
 class Evaluated:
     """Derived quantities of a solution, each aligned with an index table and periods (rows x T)."""

@@ -8,7 +8,7 @@ runs/<UTC timestamp>-<scenario>-sweep/
                       the scenario they make) instead of a copy of the scenario: `e2eopt solve
                       points/0001` solves it again
   points.csv/.parquet one row per point: its grid values, status, total cost, cost by stage, FTE by
-                      role, each demand's served volume, quality, response time and whether it met both
+                      role, each demand's served volume, quality, mean response time and whether it was met
   .lock               held (fcntl.flock) by the process running the sweep: a second run or resume of
                       the folder is refused; the kernel lets it go when that process dies, however
 
@@ -51,6 +51,7 @@ import pandas as pd
 from model.errors import Problem, ScenarioError
 from model.optimise import optimise_options
 from model.resolver import Resolver
+from model.results import upgrade_kpis
 from model.runs import (
     PointRecord,
     move_to_fixed_name,
@@ -682,8 +683,10 @@ def _point_row(plan: Plan, point: Point, where: Path) -> dict[str, object]:
 
 
 def _demand_columns(kpis: pd.DataFrame) -> dict[str, object]:
-    """Per demand over the periods: units served, served-weighted quality and response time, and
-    whether both targets were met in every period; as `served.<demand>`, `quality.<demand>`, ..."""
+    """Per demand over the periods: units served, served-weighted quality and mean response time, and
+    whether it was met in every period (demand_kpis' `met`: every unit due served in its period, no
+    target missed); as `served.<demand>`, `quality.<demand>`, `mean_response_time.<demand>`, `met.<demand>`."""
+    kpis = upgrade_kpis(kpis)  # a point written before the rename to mean response times reads the same
     by_demand = kpis.demand
     weight = kpis.served.where(kpis.served > 0, 0.0)
     served = kpis.served.groupby(by_demand, sort=False).sum()
@@ -692,9 +695,9 @@ def _demand_columns(kpis: pd.DataFrame) -> dict[str, object]:
             "served": served,
             **{
                 name: (kpis[name] * weight).groupby(by_demand, sort=False).sum() / served.where(served > 0)
-                for name in ("quality", "response_time")
+                for name in ("quality", "mean_response_time")
             },
-            "met": (kpis.quality_met & kpis.response_time_met).groupby(by_demand, sort=False).all(),
+            "met": kpis.met.astype(bool).groupby(by_demand, sort=False).all(),
         }
     )
     names = [f"{column}.{demand}" for demand in per_demand.index for column in per_demand.columns]
@@ -707,8 +710,8 @@ def points_units(points: pd.DataFrame, currency: str, time_unit: str) -> dict[st
         "fte.": "FTE (mean over periods)",
         "served.": "unit (sum over periods)",
         "quality.": "share done right (served-weighted)",
-        "response_time.": f"{time_unit} (served-weighted)",
-        "met.": "both targets met in every period",
+        "mean_response_time.": f"{time_unit} (mean over the units served, all periods)",
+        "met.": "true/false: every unit served in its period and both targets met, in every period",
     }
     units = {
         "total_cost": currency,

@@ -39,7 +39,7 @@ UNKEEPABLE_PROMISE = textwrap.dedent("""
     nodes:
       plant: {stage: make, processing_time: 50, stock: {holding_cost: 1}}
     demands:
-      d1: {origin: plant, sinks: [plant], volume: 100, max_response_time: 24}
+      d1: {origin: plant, sinks: [plant], volume: 100, max_mean_response_time: 24}
 """)
 
 # Two demands, each with a cheap and a dear route: the cost-versus-target curves are worked out by hand in
@@ -59,7 +59,7 @@ ROUTES = textwrap.dedent("""
       - {from: desk, to: cheap2}
       - {from: desk, to: dear2}
     demands:
-      d: {origin: desk, sinks: [cheap, dear], volume: 100, min_quality: 0.95, max_response_time: 30}
+      d: {origin: desk, sinks: [cheap, dear], volume: 100, min_quality: 0.95, max_mean_response_time: 30}
       e: {origin: desk, sinks: [cheap2, dear2], volume: 200, min_quality: 0.90}
 """)
 

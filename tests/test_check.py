@@ -97,7 +97,7 @@ arcs:
   - {from: src, to: plant, capacity: 200}
   - {from: src, to: vendor, lead_time: 1}
 demands:
-  d: {origin: src, sinks: [plant, vendor], volume: [100, 120], max_response_time: 10, backlog_cost: 2}
+  d: {origin: src, sinks: [plant, vendor], volume: [100, 120], max_mean_response_time: 10, backlog_cost: 2}
 """
 
 

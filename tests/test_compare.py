@@ -350,3 +350,22 @@ def test_writing_replaces_an_earlier_comparison_but_never_a_foreign_folder(tmp_p
     with pytest.raises(CompareError, match="not a comparison folder"):
         write_comparison(comparison, foreign)
     assert (foreign / "notes.txt").read_text() == "keep me"
+
+
+def test_a_run_from_before_the_mean_response_time_rename_compares_with_one_after(tmp_path):
+    # The same tiny scenario solved twice; the first run folder is then made to look as runs written
+    # before the rename did: `max_response_time` in its scenario.yaml, `response_time` and
+    # `max_response_time` in its demand_kpis table. Nothing changed, so nothing may show as changed.
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    old = run_of(TINY_FILE.read_text(), tmp_path / "a", "tiny")
+    new = run_of(TINY_FILE.read_text(), tmp_path / "b", "tiny")
+    scenario = old / "scenario.yaml"
+    scenario.write_text(scenario.read_text().replace("max_mean_response_time:", "max_response_time:"))
+    kpis = pd.read_parquet(old / "demand_kpis.parquet")
+    kpis = kpis.rename(columns={"mean_response_time": "response_time", "max_mean_response_time": "max_response_time"})
+    kpis.drop(columns=["met"]).to_parquet(old / "demand_kpis.parquet")
+    comparison = compare(old, new)
+    assert comparison.inputs.empty, comparison.inputs
+    row = comparison.demand_kpis.iloc[0]
+    assert row.mean_response_time_a == row.mean_response_time_b == pytest.approx(23.6)
+    assert row.mean_response_time_change == 0

@@ -39,8 +39,8 @@ def test_range_includes_its_stop_despite_round_off():
 
 
 def test_range_and_list_forms():
-    assert parse_vary("max_response_time=24:48:12") == ("max_response_time", [24.0, 36.0, 48.0])
-    assert parse_vary("max_response_time=0.5:2:0.6")[1] == [0.5, 1.1, 1.7]  # 2.3 would pass the stop
+    assert parse_vary("max_mean_response_time=24:48:12") == ("max_mean_response_time", [24.0, 36.0, 48.0])
+    assert parse_vary("max_mean_response_time=0.5:2:0.6")[1] == [0.5, 1.1, 1.7]  # 2.3 would pass the stop
     assert parse_vary("min_quality=0.99:0.97:-0.01")[1] == [0.99, 0.98, 0.97]
     assert parse_vary("min_quality=0.9, 0.95,0.99") == ("min_quality", [0.9, 0.95, 0.99])
 
@@ -54,7 +54,7 @@ def test_range_and_list_forms():
         ("min_quality=0.9:0.99:0", "does not lead from 0.9 to 0.99"),
         ("min_quality=0.9:0.99:-0.01", "does not lead from 0.9 to 0.99"),
         ("min_quality=0.9,high", "'high' is not a number"),
-        ("max_response_time=1:100000:1", "at most 1,000"),
+        ("max_mean_response_time=1:100000:1", "at most 1,000"),
     ],
 )
 def test_bad_vary_specs_say_what_is_wrong(spec, says):
@@ -67,9 +67,9 @@ def test_demands_must_exist_and_have_the_target():
     scenario = scenario_from_text(ROUTES)
     with pytest.raises(ValueError, match=r"unknown demand 'dd'\. Did you mean 'd'"):
         varied_demands(scenario, "min_quality", ["dd"])
-    with pytest.raises(ValueError, match=r"demand 'e' has no max_response_time target .*demands with one: d"):
-        varied_demands(scenario, "max_response_time", ["e"])
-    assert varied_demands(scenario, "max_response_time", None) == ["d", "e"]  # whole chain: every demand
+    with pytest.raises(ValueError, match=r"demand 'e' has no max_mean_response_time target .*demands with one: d"):
+        varied_demands(scenario, "max_mean_response_time", ["e"])
+    assert varied_demands(scenario, "max_mean_response_time", None) == ["d", "e"]  # whole chain: every demand
     with pytest.raises(ValueError, match=r"min_quality must be a share in \(0, 1\]; not 1.2"):
         check_values("min_quality", [0.9, 1.2])
     with pytest.raises(ValueError, match="no demand given"):
@@ -132,8 +132,8 @@ def test_response_time_curve_by_hand():
     # c = min(0.4 (the 95% quality target), (T - 5) / 20): below 5 h nothing meets the target; from
     # 5 h each hour more sends 5 units cheap and saves 50 EUR, until 13 h (c = 0.4); then flat.
     # Marginal cost = cost of tightening by one hour: 50 EUR on (5, 13), 0 above 13.
-    values = parse_vary("max_response_time=4:16:1")[1]
-    table = frontier(scenario_from_text(ROUTES), "max_response_time", values, demands=["d"]).set_index("target")
+    values = parse_vary("max_mean_response_time=4:16:1")[1]
+    table = frontier(scenario_from_text(ROUTES), "max_mean_response_time", values, demands=["d"]).set_index("target")
     assert table.status.loc[4.0] == "infeasible" and np.isnan(table.total_cost.loc[4.0])
     hand = {t: 2000 - 1000 * min(0.4, (t - 5) / 20) + E_COST for t in range(5, 17)}
     for t, cost in hand.items():
@@ -148,7 +148,9 @@ def test_response_time_curve_by_hand():
     kink = table.loc[13.0]
     assert kink.slope_left == pytest.approx(50) and kink.slope_right == 0
     assert -1e-9 <= kink.marginal_cost <= 50 + 1e-9 and kink.dual_consistent
-    assert table.attrs["units"]["marginal_cost"] == "EUR per hour (cost of tightening max_response_time by one hour)"
+    assert (
+        table.attrs["units"]["marginal_cost"] == "EUR per hour (cost of tightening max_mean_response_time by one hour)"
+    )
 
 
 def test_whole_chain_sets_every_demand_and_adds_the_prices():
@@ -175,8 +177,8 @@ def test_unmet_units_make_the_curve_non_convex_and_are_not_compared():
     # d may go unserved at 30 EUR a unit. Below 5 h no route meets the target, so nothing is served:
     # 3,000 EUR at 3 h and at 4 h (flat), then 2,000 at 5 h and 1,950 at 6 h: slopes 0, then 1,000 and
     # 50 EUR per hour. Not convex, so the dual at 4 h (0: nothing served) is not held to the slopes.
-    text = ROUTES.replace("max_response_time: 30}", "max_response_time: 30, unmet_penalty: 30}")
-    table = frontier(scenario_from_text(text), "max_response_time", [3, 4, 5, 6], demands=["d"])
+    text = ROUTES.replace("max_mean_response_time: 30}", "max_mean_response_time: 30, unmet_penalty: 30}")
+    table = frontier(scenario_from_text(text), "max_mean_response_time", [3, 4, 5, 6], demands=["d"])
     assert table.total_cost.tolist() == pytest.approx([3000 + E_COST, 3000 + E_COST, 2000 + E_COST, 1950 + E_COST])
     assert table.unmet.tolist() == pytest.approx([100, 100, 0, 0])
     assert table.slope_right.tolist()[:3] == pytest.approx([0, 1000, 50])

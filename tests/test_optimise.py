@@ -59,10 +59,10 @@ def test_a_row_no_decision_can_satisfy_is_infeasible_and_named():
 
 def test_read_scenario_gives_the_diagnosis_its_lines(tmp_path):
     path = tmp_path / "impossible.yaml"
-    text = (DATA / "tiny.yaml").read_text().replace("max_response_time: 24", "max_response_time: 5")
+    text = (DATA / "tiny.yaml").read_text().replace("max_mean_response_time: 24", "max_mean_response_time: 5")
     path.write_text(text)
     scenario, source, raw = model.read_scenario(path)
     assert raw == path.read_bytes()
     outcome = model.optimise(scenario, source=source)
     relaxation = outcome.diagnosis[outcome.diagnosis.kind == "relaxation"].iloc[0]
-    assert relaxation.line == text.splitlines().index("    max_response_time: 5") + 1
+    assert relaxation.line == text.splitlines().index("    max_mean_response_time: 5") + 1

@@ -106,7 +106,7 @@ def test_average_wait_target_and_the_wait_in_response_times():
     row = outcome.tables["queues"].iloc[0]
     assert row.average_wait == pytest.approx(0.5, rel=1e-6)
     assert row.wait_counted == 0.5
-    assert outcome.tables["demand_kpis"].response_time.iloc[0] == pytest.approx(0.5, rel=1e-9)
+    assert outcome.tables["demand_kpis"].mean_response_time.iloc[0] == pytest.approx(0.5, rel=1e-9)
 
 
 # Two lanes on one desk: premium calls must average at most 1 minute of waiting, others 10 minutes.
@@ -126,8 +126,8 @@ nodes:
         - {name: express, target: {average_wait: 0.5}}
         - {name: standard, target: {average_wait: 5}}
 demands:
-  premium: {origin: desk, sinks: [desk], volume: 6000, max_response_time: 1}
-  others: {origin: desk, sinks: [desk], volume: 14000, max_response_time: 10}
+  premium: {origin: desk, sinks: [desk], volume: 6000, max_mean_response_time: 1}
+  others: {origin: desk, sinks: [desk], volume: 14000, max_mean_response_time: 10}
 """
 
 
@@ -162,7 +162,7 @@ def test_lanes_route_as_a_brute_force_search_over_the_split_does():
     # premium needs f >= 8/9 of its calls in express to average 1 minute; the rest wait 5 minutes
     assert routing["premium", "express"] >= 6000 * 8 / 9 - 1e-6
     kpis = outcome.tables["demand_kpis"].set_index("demand")
-    assert kpis.response_time["premium"] <= 1 + 1e-9
+    assert kpis.mean_response_time["premium"] <= 1 + 1e-9
     assert outcome.tables["queues"].met.all()
 
 
@@ -313,7 +313,7 @@ nodes:
   b: {stage: service, work: {senior: {hours_per_unit: 0.05}}, queue: {open_hours: 200, target: {average_wait: 1}}}
 arcs: [{from: line, to: a}, {from: line, to: b}]
 demands:
-  calls: {origin: line, sinks: [a, b], volume: 40000, max_response_time: 3}
+  calls: {origin: line, sinks: [a, b], volume: 40000, max_mean_response_time: 3}
 """
 
 
@@ -330,7 +330,7 @@ def test_the_start_counts_the_known_waits_so_the_faster_desk_stays_open():
     best = min(cost(f) for f in np.linspace(0.0, 0.5, 5001))
     outcome = solve(scenario_from_text(TWO_DESKS))
     assert outcome.objective == pytest.approx(best, rel=1e-6)
-    assert outcome.tables["demand_kpis"].response_time.iloc[0] <= 3 + 1e-9
+    assert outcome.tables["demand_kpis"].mean_response_time.iloc[0] <= 3 + 1e-9
 
 
 def test_an_empty_lane_that_makes_the_first_tangents_infeasible_is_closed():
@@ -338,9 +338,9 @@ def test_an_empty_lane_that_makes_the_first_tangents_infeasible_is_closed():
     # (13.2519 agents) allows exactly that, g(10) = 13.16 at 0.5 min, but not also the fixed part of
     # a tangent for the empty standard lane; the first iteration closes it and solves again.
     text = LANES.replace(
-        "demands:\n  premium: {origin: desk, sinks: [desk], volume: 6000, max_response_time: 1}\n"
-        "  others: {origin: desk, sinks: [desk], volume: 14000, max_response_time: 10}",
-        "demands:\n  premium: {origin: desk, sinks: [desk], volume: 20000, max_response_time: 0.5}",
+        "demands:\n  premium: {origin: desk, sinks: [desk], volume: 6000, max_mean_response_time: 1}\n"
+        "  others: {origin: desk, sinks: [desk], volume: 14000, max_mean_response_time: 10}",
+        "demands:\n  premium: {origin: desk, sinks: [desk], volume: 20000, max_mean_response_time: 0.5}",
     )
     text = text.replace("    queue:", "    staff: {agent: {max: 13.2519}}\n    queue:")
     outcome = solve(scenario_from_text(text))

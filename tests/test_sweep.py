@@ -27,7 +27,7 @@ GRID = [Axis("demands.*.volume", ("*0.9", "*1.1")), Axis("roles.technician.cost_
         ("roles.technician.cost_per_fte=*1,*1.1", ("*1", "*1.1")),
         ("nodes.plant_a.capacity=100:200:50", ("100", "150", "200")),
         ("roles.*.cost_per_fte=+0%:+10%:5", ("+0%", "+5%", "+10%")),
-        ("demands.a.max_response_time=-3", ("-3",)),
+        ("demands.a.max_mean_response_time=-3", ("-3",)),
     ],
 )
 def test_grid_values(text, values):
@@ -116,11 +116,11 @@ def test_a_dask_local_cluster_gives_the_same_tables(serial, tmp_path):
 
 
 def test_infeasible_and_bad_points_are_recorded_and_the_sweep_goes_on(tmp_path):
-    axes = [Axis("demands.*.max_response_time", ("*1", "=1", "-100000"))]
+    axes = [Axis("demands.*.max_mean_response_time", ("*1", "=1", "-100000"))]
     plan = plan_sweep(APPLIANCE_FILE, axes)
     result = run_sweep(plan, new_sweep_folder(plan, tmp_path), workers=1)
     assert list(result.points.status) == ["optimal", "infeasible", "bad_input"]
-    assert "max_response_time" in result.points.message[2]  # the field a negative time broke
+    assert "max_mean_response_time" in result.points.message[2]  # the field a negative time broke
     summary, _ = read_run(result.folder / "points" / "0002")
     assert summary["diagnosis"]  # the infeasible point says what would make it feasible
 
@@ -171,3 +171,31 @@ def test_a_worker_that_dies_leaves_its_points_to_resume(tmp_path):
     resumed = run_sweep(read_plan(folder), folder, workers=1)
     assert resumed.missing == [] and resumed.solved == len(broken.missing)
     assert list(resumed.points.point) == list(range(1, 11)) and set(resumed.points.status) == {"optimal"}
+
+
+def test_a_points_met_column_is_false_when_any_period_left_units_unserved():
+    from model.sweep import _demand_columns
+
+    # d: 100 served of 100 in P1, nothing of 50 in P2 (all unmet): its quality target was neither met nor
+    # missed in P2, but the demand was not met. e: everything served in both periods at its targets.
+    kpis = pd.DataFrame(
+        {
+            "period": ["P1", "P2", "P1", "P2"],
+            "demand": ["d", "d", "e", "e"],
+            "volume": [100.0, 50.0, 10.0, 10.0],
+            "served": [100.0, 0.0, 10.0, 10.0],
+            "backlog": [0.0, 0.0, 0.0, 0.0],
+            "unmet": [0.0, 50.0, 0.0, 0.0],
+            "quality": [0.95, float("nan"), 0.99, 0.99],
+            "min_quality": [0.9, 0.9, 0.9, 0.9],
+            "response_time": [10.0, float("nan"), 5.0, 7.0],  # a point written before the rename
+            "max_response_time": [float("nan")] * 4,
+            "quality_met": [True, True, True, True],
+            "response_time_met": [True, True, True, True],
+        }
+    )
+    row = _demand_columns(kpis)
+    assert not row["met.d"]
+    assert bool(row["met.e"])
+    assert row["served.d"] == 100 and row["mean_response_time.e"] == pytest.approx(6.0)
+    assert row["quality.d"] == pytest.approx(0.95)  # weighted by the units served: P2 served none

@@ -208,7 +208,7 @@ def _print_kpis(kpis: pd.DataFrame, currency: str, time_unit: str) -> None:
         "quality A -> B",
         f"response A -> B ({time_unit}s)",
         f"cost/unit A -> B ({currency})",
-        title="Demands, A -> B",
+        title="Demands, A -> B (response: the mean time over the units served)",
         title_justify="left",
     )
     for row in kpis.head(SHOWN).itertuples():
@@ -217,7 +217,7 @@ def _print_kpis(kpis: pd.DataFrame, currency: str, time_unit: str) -> None:
             str(row.period),
             f"{_number(row.served_a)} -> {_number(row.served_b)}",
             f"{_share(row.quality_a)} -> {_share(row.quality_b)}",
-            f"{_number(row.response_time_a, 2)} -> {_number(row.response_time_b, 2)}",
+            f"{_number(row.mean_response_time_a, 2)} -> {_number(row.mean_response_time_b, 2)}",
             f"{_money(row.cost_per_unit_a)} -> {_money(row.cost_per_unit_b)}",
         )
     if len(kpis) > SHOWN:

@@ -36,7 +36,7 @@ def frontier_command(
             "--vary",
             show_default=False,
             help="FIELD=START:STOP:STEP (stop included) or FIELD=V1,V2,...; FIELD is min_quality or "
-            "max_response_time, e.g. 'min_quality=0.90:0.99:0.01'.",
+            "max_mean_response_time, e.g. 'min_quality=0.90:0.99:0.01'.",
         ),
     ],
     demand: Annotated[
@@ -96,7 +96,7 @@ def _table(table: pd.DataFrame, time_unit: str) -> Table:
     meaning = (
         f"{currency} per percentage point: the cost of raising min_quality by one point"
         if quality
-        else f"{currency} per {time_unit}: the cost of tightening max_response_time by one {time_unit}"
+        else f"{currency} per {time_unit}: the cost of tightening max_mean_response_time by one {time_unit}"
     )
     target_unit = "%" if quality else short
     view = Table(

@@ -369,8 +369,8 @@ def _describe_row(
             )
             unit = "share done right"
         else:
-            path = ("demands", demand, "max_response_time")
-            current = _figure(sets.demands, "demand", demand, "max_response_time")
+            path = ("demands", demand, "max_mean_response_time")
+            current = _figure(sets.demands, "demand", demand, "max_mean_response_time")
             relaxed = current + amount / volume_served
             sentence = (
                 f"{current:g} {time_unit} cannot be met for {demand} in {period}; {_up(relaxed):,.2f} {time_unit} can"

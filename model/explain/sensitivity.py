@@ -8,8 +8,8 @@ holds, from HiGHS's ranging (model.solve: `Solution.ranging`, `Solution.column_r
 | family | field | row's right-hand side as a function of the field |
 | --- | --- | --- |
 | node_capacity_limit, arc_capacity_limit | `nodes.<n>.capacity`, `arcs[i].capacity` | cap |
-| quality_target | `demands.<d>.min_quality` | (1 - Q) V |
-| response_time_target | `demands.<d>.max_response_time` | (T - origin time) V |
+| quality_target | `demands.<d>.min_quality` | (1 - Q) S, S the units served (below) |
+| response_time_target | `demands.<d>.max_mean_response_time` | T S |
 | final_backlog | `demands.<d>.final_backlog` | final backlog |
 | final_stock | `nodes.<n>.stock.final_min` | final minimum |
 | staff_balance (first period) | `nodes.<n>.staff.<r>.initial` | initial |
@@ -17,7 +17,16 @@ holds, from HiGHS's ranging (model.solve: `Solution.ranging`, `Solution.column_r
 | staff_max, staff_min | `nodes.<n>.staff.<r>.max` / `.min` | the bound of s (its reduced cost is the price) |
 | volume | `demands.<d>.volume` (`volume[i]` when given per period) | the bound of the column v[d,t] = V[d,t] |
 
-A field entering one row maps that row's range linearly (rhs = a + b * field). The volume enters
+A field entering one row maps that row's range linearly (rhs = a + b * field).
+
+A target enters its row as the coefficient of the units served, S[d,t] = v + b[t-1] - b[t] - u
+(model.md, rows 6 and 7), not as a constant: raising Q by dQ changes the row as its right-hand side
+moving by -S dQ would, S at the optimum (the envelope theorem: d cost / d coefficient = -dual x the
+column's value, summed over the columns of S). So the price of a target is the row's dual times
+-S (quality) or S (response time), with S the units the plan serves in that period: the volume only
+when nothing is carried or left unmet. A period that serves nothing prices its target at 0 (no row).
+Where S can move (backlog or unmet units allowed) the range is the first-order one, S held at its
+value: the price is exact at the value, the ends are estimates. The volume enters
 several rows together; it is the column v[d,t] fixed at V[d,t] (model.md), so its price is that
 column's reduced cost and its range HiGHS's ranging of the column's bound: all four rows move
 together, as the volume moves them.
@@ -44,6 +53,7 @@ import pandas as pd
 
 from model.lp import LinearModel
 from model.scenario.schema import Scenario
+from model.solution import units_served
 from model.solve import BASIC, NOT_IN_LP, Deadline, Solution, SolveOptions, solve
 
 COLUMNS = [
@@ -305,8 +315,11 @@ class _Figures:
         rows = self.solution.rows.get(block)
         return rows is not None and bool(np.any(rows.dual != 0.0))
 
-    def _volume(self, demands: pd.Series, periods: pd.Series) -> np.ndarray:
-        return self.sets.volumes[self.demands.get_indexer(demands), self.periods.get_indexer(periods)]
+    def _served(self, demands: pd.Series, periods: pd.Series) -> np.ndarray:
+        """Units served per target row at the optimum, S = V + b[t-1] - b[t] - u (model.md, Derived
+        expressions): the coefficient a target multiplies in its row, hence what its price scales with."""
+        served = units_served(self.sets.volumes, self.solution.values)
+        return served[self.demands.get_indexer(demands), self.periods.get_indexer(periods)]
 
     def capacity(self, block: str) -> _Field | None:
         if not self._priced(block):
@@ -341,13 +354,13 @@ class _Figures:
         if not self._priced("quality_target"):
             return None
         labels = self._labels("quality_target")
-        volume = self._volume(labels.demand, labels.period)
+        served = self._served(labels.demand, labels.period)
         target = self.sets.demands.set_index("demand").min_quality.reindex(labels.demand).to_numpy(dtype=float)
-        select = volume > 0  # without volume the target moves no right-hand side
+        select = served > 0  # nothing served: the target moves nothing, its price is 0
         return self._row_field(
             "quality_target",
             select,
-            -volume[select],
+            -served[select],
             target[select],
             field=np.array([f"demands.{d}.min_quality" for d in labels.demand[select]], dtype=object),
             phrase=np.array(
@@ -367,16 +380,18 @@ class _Figures:
         if not self._priced("response_time_target"):
             return None
         labels = self._labels("response_time_target")
-        volume = self._volume(labels.demand, labels.period)
-        target = self.sets.demands.set_index("demand").max_response_time.reindex(labels.demand).to_numpy(dtype=float)
-        select = volume > 0
+        served = self._served(labels.demand, labels.period)
+        target = (
+            self.sets.demands.set_index("demand").max_mean_response_time.reindex(labels.demand).to_numpy(dtype=float)
+        )
+        select = served > 0
         unit = self.time_unit
         return self._row_field(
             "response_time_target",
             select,
-            volume[select],
+            served[select],
             target[select],
-            field=np.array([f"demands.{d}.max_response_time" for d in labels.demand[select]], dtype=object),
+            field=np.array([f"demands.{d}.max_mean_response_time" for d in labels.demand[select]], dtype=object),
             phrase=np.array(
                 [
                     f"Tightening {possessive(d)} response-time target by 1 {unit} in {p}"

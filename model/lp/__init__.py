@@ -202,7 +202,7 @@ def _same_target_rows(kept: IndexSets, sets: IndexSets) -> None:
     (network.py leaves out the rows no plan can bind; a tighter target can make one bind)."""
     if len(kept.demands) != len(sets.demands):
         return  # other demands: the variables differ, and refigure says so
-    for flag, target in (("quality_row", "min_quality"), ("response_row", "max_response_time")):
+    for flag, target in (("quality_row", "min_quality"), ("response_row", "max_mean_response_time")):
         new = sets.demands[flag].to_numpy(dtype=bool) & ~kept.demands[flag].to_numpy(dtype=bool)
         if new.any():
             names = sets.demands.demand.to_numpy()[new]

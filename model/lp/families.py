@@ -213,7 +213,7 @@ def response_time_target(ctx: Context) -> Rows:
     lane = sets.position("queues", ["node", "lane"], "demand_lanes")
     terms.add(ctx.demand_rows(rows, "demand_lanes"), v["q"], ctx.tangents.lane_wait[lane])
     origin = sets.position("demand_nodes", ["demand", "node"], "demands", ["demand", "origin"])
-    limit = np.nan_to_num(sets.demands.max_response_time.to_numpy(dtype=float), nan=0.0)
+    limit = np.nan_to_num(sets.demands.max_mean_response_time.to_numpy(dtype=float), nan=0.0)
     ctx.add_served(terms, rows, (node_time[origin] - limit)[:, None])
     return at_most(terms, 0.0)
 
@@ -317,7 +317,7 @@ def _defects_allowed(sets: IndexSets, labels: pd.DataFrame) -> np.ndarray:
 
 def _time_allowed(sets: IndexSets, labels: pd.DataFrame) -> np.ndarray:
     """V[d,t] T[d]: a slack of the response-time row over it is the share of time added."""
-    return _volume_at(sets, labels) * _figure_at("demands", ["demand"], "max_response_time")(sets, labels)
+    return _volume_at(sets, labels) * _figure_at("demands", ["demand"], "max_mean_response_time")(sets, labels)
 
 
 def _final_backlog_measure(sets: IndexSets, labels: pd.DataFrame) -> np.ndarray:
@@ -385,7 +385,7 @@ FAMILIES: tuple[Family, ...] = (
         ("demand",),
         "7",
         relax=Relaxable("response_time", "upper", _time_allowed),
-        field="demands.{demand}.max_response_time",
+        field="demands.{demand}.max_mean_response_time",
     ),
     Family(
         "final_backlog",

@@ -331,7 +331,7 @@ class Rules:
         from_stock = [term for n in f.storable_at[d] for term in self.theta(d, n, t, f.place[d, n].node_time)]
         queued = [(f.tangent(f.tangents.lane_wait, n, lane, t), lp.q[d, n, lane, t]) for n, lane in f.lanes_of[d]]
         carried = [(f.period_length, _maybe(lp.b, d, t))]
-        allowed = self.served(d, t, -demand.max_response_time)
+        allowed = self.served(d, t, -demand.max_mean_response_time)
         return self.row(handed_over + worked + from_stock + queued + carried + allowed, "<=", 0.0)
 
     # 8: end of horizon

@@ -423,6 +423,19 @@ def _check_staged_path(
             )
 
 
+def check_response_time_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """A demand gives its response-time target under one name: the new or the former, not both."""
+    for name, demand in raw.demands.items():
+        given = _mapping(demand)
+        if "max_mean_response_time" in given and "max_response_time" in given:
+            yield src.problem(
+                ("demands", name, "max_response_time"),
+                "max_response_time is the former name of max_mean_response_time: give one of them, not both",
+                "Keep max_mean_response_time (the most mean response time over the units served).",
+                at_key=True,
+            )
+
+
 CHECKS: list[Check] = [
     check_stage_names,
     check_role_names,
@@ -431,6 +444,7 @@ CHECKS: list[Check] = [
     check_arc_ends,
     check_cycles,
     check_demand_names,
+    check_response_time_names,
     check_volumes,
     check_stock_keys,
     check_paths,

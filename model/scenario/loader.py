@@ -22,7 +22,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from model.errors import Problem, ScenarioError
 from model.scenario.fastyaml import NotPlain, collector_paused, fast_plain
-from model.scenario.schema import Scenario
+from model.scenario.schema import FORMER_NAMES, Scenario
 
 FieldPath = tuple[str | int, ...]
 Positions = dict[FieldPath, tuple[int, int]]
@@ -73,6 +73,9 @@ class SourceMap:
         keys, values = self.keys, self.values
         if path in (keys if at_key else values):
             return (keys if at_key else values)[path]
+        former = FORMER_NAMES.get(str(path[-1])) if path else None
+        if former is not None and (*path[:-1], former) in (keys if at_key else values):
+            return self.locate((*path[:-1], former), at_key)  # a file written with a field's former name
         for end in range(len(path) - 1 if path else 0, -1, -1):
             parent = path[:end]
             # A parent mapping is found at its key: its value position is its first child's line.

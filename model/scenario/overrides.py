@@ -5,7 +5,7 @@ An override file names its base and says what differs:
     extends: appliance-co.yaml          # relative to this file, inside this file's folder tree
     set:
       roles.technician.cost_per_fte: "+5%"
-      demands.*.max_response_time: "*1.2"
+      demands.*.max_mean_response_time: "*1.2"
     remove: [nodes.partner_north]
 
 and the command line adds `--set 'path=value'` (applied after the file's). Paths and wildcards are
@@ -45,7 +45,7 @@ from model.scenario.fieldpaths import (
 from model.scenario.loader import FieldPath, SourceMap, _field_doc, closest, decode, parse_yaml, validate_data
 from model.scenario.located import OverriddenSource, split_origin
 from model.scenario.operations import GRAMMAR, is_numeric, parse_value
-from model.scenario.schema import Scenario
+from model.scenario.schema import FORMER_NAMES, Scenario
 
 EXTENDS_FIELDS = ("extends", "set", "remove")
 REMOVABLE = ("demands", "nodes", "arcs")  # also the order removals run in
@@ -132,11 +132,26 @@ def apply_overrides(
     entries = [r if isinstance(r, Removal) else Removal(str(r)) for r in removals]
     for removal in sorted(entries, key=lambda r: _kind_order(r.path)):
         problems.extend(_remove(draft, removal, changes, source))
+    if overrides:
+        _current_names(draft)
     for override in overrides:
         problems.extend(_override(draft, override, changes))
     if problems:
         raise ScenarioError(problems)
     return draft.root, changes
+
+
+def _current_names(draft: _Draft) -> None:
+    """A field written under its former name (schema.FORMER_NAMES) moved to its current one, so that
+    an override by the documented name changes it rather than adding the same figure twice."""
+    demands = draft.root.get("demands")
+    if not isinstance(demands, dict):
+        return
+    for name, spec in list(demands.items()):
+        for current, former in FORMER_NAMES.items():
+            if isinstance(spec, dict) and former in spec and current not in spec:
+                container = draft.container(("demands", name))
+                container[current] = container.pop(former)
 
 
 class _Draft:

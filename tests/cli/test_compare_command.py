@@ -48,6 +48,7 @@ def test_compare_prints_and_writes_tables_that_reconcile_beside_run_b(runs):
         "FTE A",
         "units A",
         "response A -> B (hours)",
+        "Demands, A -> B (response: the mean time over the units served)",
         str(folder),
     ):
         assert expected in text, expected
@@ -63,7 +64,7 @@ def test_compare_prints_and_writes_tables_that_reconcile_beside_run_b(runs):
     assert len(tables["routing"]) == 5
     description = json.loads((folder / "comparison.json").read_text())
     assert description["units"]["bridge"]["rate"] == "EUR"
-    assert description["units"]["demand_kpis"]["response_time_a"] == "hour"
+    assert description["units"]["demand_kpis"]["mean_response_time_a"] == "hour (mean over the units served)"
 
 
 def test_a_folder_that_is_not_a_run_exits_2_and_writes_nothing(runs):

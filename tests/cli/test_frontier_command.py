@@ -89,14 +89,14 @@ def test_whole_chain_response_time_without_plot(tmp_path):
         str(scenario),
         "--all-demands",
         "--vary",
-        "max_response_time=5,13,20",
+        "max_mean_response_time=5,13,20",
         "--out",
         str(tmp_path / "runs"),
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     (folder,) = (tmp_path / "runs").iterdir()
-    assert folder.name.endswith("-routes-frontier-max_response_time")
+    assert folder.name.endswith("-routes-frontier-max_mean_response_time")
     assert not (folder / "frontier.png").exists()
     table = pd.read_csv(folder / "frontier.csv")
     # e gains a 5 h target and meets it (no times on its routes); d: c = min(0.4, (T - 5) / 20).
@@ -112,7 +112,10 @@ def test_whole_chain_response_time_without_plot(tmp_path):
         (["--vary", "min_quality=0.9:0.95:0.01"], "give --demand D (one or more) or --all-demands"),
         (["--demand", "d", "--all-demands", "--vary", "min_quality=0.9"], "not both"),
         (["--demand", "d", "--vary", "min_qualty=0.9"], "Did you mean 'min_quality'?"),
-        (["--demand", "e", "--vary", "max_response_time=10:20:5"], "demand 'e' has no max_response_time target"),
+        (
+            ["--demand", "e", "--vary", "max_mean_response_time=10:20:5"],
+            "demand 'e' has no max_mean_response_time target",
+        ),
         (["--demand", "d", "--vary", "min_quality=0.9,1.5"], "min_quality must be a share in (0, 1]; not 1.5"),
     ],
 )

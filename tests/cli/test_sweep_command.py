@@ -37,7 +37,8 @@ def test_a_grid_sweep_writes_every_combination(tmp_path):
 def test_a_sweep_file_names_its_base_and_grid(tmp_path):
     sweep_file = tmp_path / "sweep.yaml"
     sweep_file.write_text(
-        f"base: {os.path.relpath(APPLIANCE_FILE, tmp_path)}\ngrid:\n  demands.*.max_response_time: ['*1', '*1.2']\n"
+        f"base: {os.path.relpath(APPLIANCE_FILE, tmp_path)}\n"
+        "grid:\n  demands.*.max_mean_response_time: ['*1', '*1.2']\n"
     )
     result = e2eopt("sweep", str(sweep_file), "--workers", "1", "--out", str(tmp_path / "runs"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -41,10 +41,10 @@ def test_quality_target_relaxes_to_the_best_mode(tiny_text):
 
 def test_response_time_target_relaxes_to_the_fastest_path(tiny_text):
     # The team takes 2 h processing + 6 h wait = 8 h; the vendor 4 h lead + 30 h: 5 h cannot be met.
-    text, relaxations, _ = diagnosed(tiny_text.replace("max_response_time: 24", "max_response_time: 5"))
-    row = only(relaxations, "demands.repairs.max_response_time")
+    text, relaxations, _ = diagnosed(tiny_text.replace("max_mean_response_time: 24", "max_mean_response_time: 5"))
+    row = only(relaxations, "demands.repairs.max_mean_response_time")
     assert row.relaxed_to == pytest.approx(8.0)
-    assert row.line == line_of(text, "max_response_time: 5")
+    assert row.line == line_of(text, "max_mean_response_time: 5")
     assert "5 h cannot be met" in row.sentence and "8.00 h can" in row.sentence
 
 
@@ -157,13 +157,13 @@ def test_the_cli_writes_diagnosis_csv_and_prints_it(tmp_path, tiny_text):
     import pandas as pd
 
     scenario = tmp_path / "impossible.yaml"
-    scenario.write_text(tiny_text.replace("max_response_time: 24", "max_response_time: 5"))
+    scenario.write_text(tiny_text.replace("max_mean_response_time: 24", "max_mean_response_time: 5"))
     result = e2eopt("solve", str(scenario), "--out", str(tmp_path / "runs"), cwd=ROOT, timeout=120)
     assert result.returncode == 3
     assert "5 h cannot be met for repairs in P1; 8.00 h can" in result.stdout
     (folder,) = (tmp_path / "runs").iterdir()
     table = pd.read_csv(folder / "diagnosis.csv")
-    assert table[table.kind == "relaxation"].field.tolist() == ["demands.repairs.max_response_time"]
+    assert table[table.kind == "relaxation"].field.tolist() == ["demands.repairs.max_mean_response_time"]
 
 
 def test_with_integer_staff_the_relaxation_is_in_whole_fte_and_works():

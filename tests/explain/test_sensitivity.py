@@ -187,7 +187,7 @@ def test_response_time_target_price_per_hour():
     # With 94% quality the vendor could take 80%; the 24 h response target holds it to 16/26.
     data = variant(TINY, **{"demands.repairs.min_quality": 0.94})
     table, _, _ = table_of(data)
-    row = row_of(table, "demands.repairs.max_response_time")
+    row = row_of(table, "demands.repairs.max_mean_response_time")
     # Each hour more lets the vendor take 1,000 / 26 repairs more, each 3.714 EUR cheaper.
     assert row.shadow_price == pytest.approx(-SAVING * 1000 / 26)
     assert row.unit == "EUR per hour of response time"
@@ -196,12 +196,12 @@ def test_response_time_target_price_per_hour():
     assert row.sentence == (
         "Tightening repairs' response-time target by 1 hour in P1 costs 142.86 EUR (holds from 8 to 28.8 h)."
     )
-    assert_price_is_the_slope(data, "demands.repairs.max_response_time", row, 1.0, (30, 31), 0.0)
+    assert_price_is_the_slope(data, "demands.repairs.max_mean_response_time", row, 1.0, (30, 31), 0.0)
 
 
 def test_node_capacity_price():
     # Without targets the vendor takes all it can: 800 of 1,000.
-    data = variant(TINY, **{"demands.repairs.min_quality": None, "demands.repairs.max_response_time": None})
+    data = variant(TINY, **{"demands.repairs.min_quality": None, "demands.repairs.max_mean_response_time": None})
     table, _, _ = table_of(data)
     row = row_of(table, "nodes.vendor.capacity")
     assert row.shadow_price == pytest.approx(-SAVING) and row.unit == "EUR per unit of capacity"
@@ -214,7 +214,8 @@ def test_node_capacity_price():
 
 def test_arc_capacity_price():
     data = variant(
-        TINY, **{"demands.repairs.min_quality": None, "demands.repairs.max_response_time": None, "arcs.1.capacity": 700}
+        TINY,
+        **{"demands.repairs.min_quality": None, "demands.repairs.max_mean_response_time": None, "arcs.1.capacity": 700},
     )
     table, _, _ = table_of(data)
     row = row_of(table, "arcs[1].capacity")
@@ -258,7 +259,7 @@ def test_staff_min_costs_what_the_idle_capacity_does():
         TINY,
         **{
             "demands.repairs.min_quality": None,
-            "demands.repairs.max_response_time": None,
+            "demands.repairs.max_mean_response_time": None,
             "nodes.vendor.capacity": None,
             "nodes.service_team.staff": {"technician": {"min": 3}},
         },
@@ -289,7 +290,7 @@ def test_initial_and_final_stock():
         TINY,
         **{
             "demands.repairs.min_quality": None,
-            "demands.repairs.max_response_time": None,
+            "demands.repairs.max_mean_response_time": None,
             "nodes.vendor.capacity": None,
         },
     )
@@ -443,3 +444,76 @@ def test_the_volume_range_is_the_ratio_test_moving_its_four_rows_together():
         volume = model.sets.volumes[d, t]
         assert volume + low == pytest.approx(ranging.bound_lower[d, t], rel=1e-6, abs=1e-6)
         assert volume + high == pytest.approx(ranging.bound_upper[d, t], rel=1e-6, abs=1e-6)
+
+
+# --- targets priced by the units served, not the volume -----------------------------------------------
+
+
+def central_slope(data: dict, path: str, value: float, step: float) -> float:
+    """d(total cost) / d(field) at `value` by re-solves a step either side: (cost+ - cost-) / (2 step)."""
+    above = total_cost(variant(data, **{path: value + step}))
+    below = total_cost(variant(data, **{path: value - step}))
+    return (above - below) / (2 * step)
+
+
+def test_quality_price_with_unmet_units_scales_with_the_units_served():
+    # 2,000 repairs, 54 EUR per repair left unmet. Served units S take the 60/40 mix the 95% target
+    # allows (53.486 EUR, cheaper than 54) until the vendor's 800 are full, S = 800 / 0.6 = 1,333.33; each
+    # repair beyond would be the team's at 55.714 > 54, so 666.67 are unmet. With Q the vendor's share
+    # is r = (0.98 - Q) / 0.05 and S = 800 / r = 40 / (0.98 - Q): dS/dQ = 40 / 0.03^2, and each unit
+    # served less costs 55.714 - 54 more. Per percentage point: (TEAM - 54) x 40 / 0.0009 / 100.
+    data = variant(TINY, **{"demands.repairs.volume": 2000, "demands.repairs.unmet_penalty": 54})
+    table, _, solution = table_of(data)
+    row = row_of(table, "demands.repairs.min_quality")
+    by_hand = (TEAM - 54) * 40 / 0.03**2 / 100  # 761.90 EUR per point
+    assert row.shadow_price == pytest.approx(by_hand, rel=1e-9)
+    # The volume would have priced it at 2,000 / 1,333.33 times that (1,142.86 EUR per point).
+    dual = solution.rows["quality_target"].dual[0]
+    assert -dual * 2000 / 100 == pytest.approx(by_hand * 1.5)
+    # Re-solves: the cost is TEAM - 54 per unit of S = 40 / (0.98 - Q), curved, so the central difference
+    # over +-h is the secant (TEAM - 54) x 40 (1 / (0.03 - h) - 1 / (0.03 + h)) / 2h, 1.1e-5 above the slope.
+    h = 1e-4
+    secant = (TEAM - 54) * 40 * (1 / (0.03 - h) - 1 / (0.03 + h)) / (2 * h) / 100
+    assert central_slope(data, "demands.repairs.min_quality", 0.95, h) / 100 == pytest.approx(secant, rel=1e-7)
+    assert secant == pytest.approx(by_hand, rel=2e-5)
+
+
+def test_a_period_with_every_unit_unmet_prices_its_targets_at_zero():
+    # At 53 EUR per unmet repair even the cheapest mix the targets allow (53.486 EUR) is dearer: nothing
+    # is served, and a small change of either target changes nothing (serving pays only once the
+    # quality target falls below 0.98 - 0.05 x (TEAM - 53) / SAVING = 94.35%).
+    data = variant(TINY, **{"demands.repairs.unmet_penalty": 53})
+    table, _, solution = table_of(data)
+    assert solution.objective == pytest.approx(1000 * 53)
+    assert not table.family.isin(["quality_target", "response_time_target"]).any(), table.sentence.tolist()
+    assert central_slope(data, "demands.repairs.min_quality", 0.95, 1e-3) == pytest.approx(0, abs=1e-6)
+    assert central_slope(data, "demands.repairs.max_mean_response_time", 24, 0.5) == pytest.approx(0, abs=1e-6)
+
+
+@pytest.mark.parametrize("response_target", [300.0, 400.0])
+def test_target_prices_with_backlog_sum_to_the_slope_of_re_solves(response_target: float):
+    # Two months, 2,000 then 400 repairs, backlog at 1 EUR per repair (730 h of response time each).
+    # January serves 1,333.33 with the vendor full and carries the rest to February at 1 EUR, cheaper
+    # than the team's 55.714: January's units served are below its volume, February's above it (a
+    # response target of 300 h holds the backlog down, 400 h does not). A target applies in both months:
+    # the prices of its rows, summed, are d cost / d target, which re-solves a small step either side give.
+    data = variant(
+        TINY,
+        **{
+            "scenario.periods": 2,
+            "demands.repairs.volume": [2000, 400],
+            "demands.repairs.backlog_cost": 1,
+            "demands.repairs.max_mean_response_time": response_target,
+        },
+    )
+    # Where the units served move with the target the cost is curved in it (as 1 / (0.98 - Q) above), so
+    # the central difference over +-1e-4 is a secant (h / 0.03)^2 ~ 1e-5 off the slope at most.
+    table, _, _ = table_of(data)
+    for field, value, step in (("min_quality", 0.95, 1e-4), ("max_mean_response_time", response_target, 1e-2)):
+        rows = table[table.field == f"demands.repairs.{field}"]
+        priced = float((rows.shadow_price / rows.unit_step).sum())
+        assert priced == pytest.approx(central_slope(data, f"demands.repairs.{field}", value, step), rel=2e-5, abs=1e-6)
+    # With 400 h the quality target binds in both months, each priced by its own units served:
+    # February's row (1,066.67 served of a 400 volume) would have been left at 400 / 1,066.67 of its price.
+    if response_target == 400.0:
+        assert set(table[table.family == "quality_target"].period) == {"P1", "P2"}

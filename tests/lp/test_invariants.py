@@ -76,14 +76,14 @@ demands:
     stages: [market, sales, make, deliver]
     volume: [300, 420, 520, 260]
     min_quality: 0.93
-    max_response_time: 140
+    max_mean_response_time: 140
     backlog_cost: 35
   trade:
     origin: shop
     sinks: [courier]
     volume: 150
     min_quality: 0.95
-    max_response_time: 120
+    max_mean_response_time: 120
     unmet_penalty: 400
 """
 
@@ -127,7 +127,7 @@ CASES = [
     ("tiny", fam.TINY, "repairs", [0], 0.6 * 52 + 0.4 * 1.5 / 140 * 5200),  # vendor/in-house mix
     ("staff_min_idle", fam.staff_bounds_case(5000, "{min: 3}", 20, 100), "d", [0], 0),  # idle hours
     ("unmet", fam.UNMET, "d", [0], 30),  # the penalty
-    ("backlog_time", fam.BACKLOG.replace("{target}", ", max_response_time: 30"), "d", [0, 1], None),
+    ("backlog_time", fam.BACKLOG.replace("{target}", ", max_mean_response_time: 30"), "d", [0, 1], None),
     # P2 of the stock case: one more unit needs one more made in P1 (10 + 2 holding)
     ("stock", fam.STOCK, "d", [1], 12),
     ("storable_origin", fam.STORABLE_ORIGIN, "d", [0], 1500 / 90),  # the fast/slow mix 7/9, 2/9

@@ -36,7 +36,9 @@ def every_row(sets):
     demands = sets.demands
     return replace(
         sets,
-        demands=demands.assign(quality_row=demands.min_quality.notna(), response_row=demands.max_response_time.notna()),
+        demands=demands.assign(
+            quality_row=demands.min_quality.notna(), response_row=demands.max_mean_response_time.notna()
+        ),
     )
 
 
@@ -51,15 +53,15 @@ def every_row(sets):
     ],
 )
 def test_rows_by_hand_on_tiny(quality, response, quality_rows, response_rows):
-    sets = index_sets(tiny(min_quality=quality, max_response_time=response))
+    sets = index_sets(tiny(min_quality=quality, max_mean_response_time=response))
     assert (rows(sets, "quality_target"), rows(sets, "response_time_target")) == (quality_rows, response_rows)
-    kept = every_row(index_sets(tiny(min_quality=quality, max_response_time=response)))
+    kept = every_row(index_sets(tiny(min_quality=quality, max_mean_response_time=response)))
     assert (rows(kept, "quality_target"), rows(kept, "response_time_target")) == (1, 1)
 
 
 def test_backlog_keeps_the_response_row_but_not_the_quality_row():
     # With backlog, the response row holds L b[d,t] too: being late is its own term, so it stays.
-    sets = index_sets(tiny(min_quality=0.92, max_response_time=40, backlog_cost=5))
+    sets = index_sets(tiny(min_quality=0.92, max_mean_response_time=40, backlog_cost=5))
     assert (rows(sets, "quality_target"), rows(sets, "response_time_target")) == (0, 1)
 
 
@@ -67,7 +69,7 @@ def test_stock_keeps_both_rows():
     # Output made ahead and held in stock does not follow one period's paths.
     data = scenario_data(TINY_FILE)
     data["nodes"]["vendor"]["stock"] = {"holding_cost": 1}
-    data["demands"]["repairs"].update(min_quality=0.5, max_response_time=1000)
+    data["demands"]["repairs"].update(min_quality=0.5, max_mean_response_time=1000)
     sets = index_sets(scenario_from_data(data, "stock.json"))
     assert (rows(sets, "quality_target"), rows(sets, "response_time_target")) == (1, 1)
 

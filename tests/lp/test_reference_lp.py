@@ -362,7 +362,7 @@ class ReferenceLP:
 
     def response_time(self) -> None:
         for d, dem in self.sc.demands.items():
-            if dem.max_response_time is None:
+            if dem.max_mean_response_time is None:
                 continue
             for t in self.T:
                 e = Expr(self.lp)
@@ -376,7 +376,7 @@ class ReferenceLP:
                         for m in self.modes[n]:
                             e.add(("y", d, n, m.name, t), m.processing_time + node.wait_time)
                 e.add(("b", d, t), self.L)
-                e.add_expr(self.served(d, t), -dem.max_response_time)
+                e.add_expr(self.served(d, t), -dem.max_mean_response_time)
                 self.lp.row(f"response[{d},{t}]", e, upper=0.0)
 
     def end_of_horizon(self) -> None:
@@ -518,7 +518,7 @@ def tight_response(factor: float):
     def change(data, scenario):
         for d, dem in data["demands"].items():
             _, time = best_path_figures(scenario, d)
-            dem["max_response_time"] = round(time * factor, 4)
+            dem["max_mean_response_time"] = round(time * factor, 4)
 
     return change
 

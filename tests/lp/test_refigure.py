@@ -43,12 +43,14 @@ def test_a_structural_change_asks_for_a_build(tiny_text):
     sets = sets_of(tiny_text)
     model = build(sets)
     with pytest.raises(Restructured, match="terms of the LP"):
-        refigure(model, sets_of(tiny_text.replace("    max_response_time: 24\n", ""), like=sets))
+        refigure(model, sets_of(tiny_text.replace("    max_mean_response_time: 24\n", ""), like=sets))
     with pytest.raises(Restructured, match="other variables"):  # a backlog: b[d,t] exists now
         refigure(
             model,
             sets_of(
-                tiny_text.replace("    max_response_time: 24\n", "    max_response_time: 24\n    backlog_cost: 5\n")
+                tiny_text.replace(
+                    "    max_mean_response_time: 24\n", "    max_mean_response_time: 24\n    backlog_cost: 5\n"
+                )
             ),
         )
 
@@ -67,7 +69,7 @@ def test_a_structural_change_asks_for_a_build(tiny_text):
         ("lead_time: 4", "lead_time: 5"),
         ("wait_time: 6", "wait_time: 7"),
         ("hours_per_fte: 140", "hours_per_fte: 70"),
-        ("max_response_time: 24", "max_response_time: 30"),
+        ("max_mean_response_time: 24", "max_mean_response_time: 30"),
     ],
 )
 def test_figure_what_ifs_re_solve_in_place_to_the_optimum_built_from_scratch(old, new, tiny_text):

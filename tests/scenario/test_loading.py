@@ -122,7 +122,7 @@ def test_other_defaults(tmp_path):
     assert (arc.cost, arc.lead_time, arc.capacity) == (0, 0, None)
     demand = scenario.demands["repairs"]
     assert demand.stages is None
-    assert demand.min_quality is None and demand.max_response_time is None
+    assert demand.min_quality is None and demand.max_mean_response_time is None
     assert demand.backlog_cost is None and demand.unmet_penalty is None
     assert demand.final_backlog == 0
     assert scenario.solver.integer_staff is False
@@ -339,3 +339,48 @@ def test_a_mapping_made_only_of_a_merge_key_loads(tmp_path):
     """,
     )
     assert load_scenario(path).nodes["other_centre"].stage == "market"
+
+
+# --- max_mean_response_time and its former name ----------------------------------------------------
+
+
+def test_the_former_name_max_response_time_still_loads_and_solves_alike(tmp_path):
+    from model import optimise
+
+    old = write(tmp_path, TINY_FILE.read_text().replace("max_mean_response_time:", "max_response_time:"), "old.yaml")
+    assert "max_response_time: 24" in old.read_text()
+    before, now = load_scenario(old), load_scenario(TINY_FILE)
+    assert before.demands["repairs"].max_mean_response_time == now.demands["repairs"].max_mean_response_time == 24
+    assert before == now
+    assert optimise(before).objective == pytest.approx(optimise(now).objective, rel=1e-12)
+
+
+def test_the_former_name_is_located_where_it_is_written(tmp_path):
+    from model.scenario.loader import read_scenario
+
+    text = TINY_FILE.read_text().replace("max_mean_response_time: 24", "max_response_time: -5")
+    problem = refusal(write(tmp_path, text)).problems[0]
+    assert (problem.line, problem.path) == (38, "demands.repairs.max_response_time")
+    assert "greater than 0" in problem.message
+    # A message naming the field by its current name (a diagnosis, the sensitivity table) finds its line.
+    _, source, _ = read_scenario(write(tmp_path, text.replace("-5", "24"), "ok.yaml"))
+    assert source.locate(("demands", "repairs", "max_mean_response_time"))[0] == 38
+
+
+def test_both_names_given_is_one_located_problem(tmp_path):
+    text = TINY_FILE.read_text().replace(
+        "max_mean_response_time: 24", "max_response_time: 24\n    max_mean_response_time: 30"
+    )
+    problems = refusal(write(tmp_path, text)).problems
+    assert [(p.line, p.path) for p in problems] == [(38, "demands.repairs.max_response_time")]
+    assert "give one of them, not both" in problems[0].message
+
+
+def test_an_override_by_the_current_name_changes_a_figure_written_under_the_former(tmp_path):
+    from model.scenario.overrides import resolve
+
+    text = TINY_FILE.read_text().replace("max_mean_response_time:", "max_response_time:")
+    old = write(tmp_path, text, "old.yaml")
+    for change, expected in (("=30", 30.0), ("=*1.5", 36.0)):
+        resolved = resolve(old, [f"demands.repairs.max_mean_response_time{change}"])
+        assert resolved.scenario.demands["repairs"].max_mean_response_time == expected

@@ -159,16 +159,16 @@ def test_wildcard_over_arcs_by_their_from_to_key(base):
 
 
 def test_a_relative_wildcard_skips_fields_that_are_absent(base):
-    data, changes = apply(base, "arcs.desk->*.cost=*2", "demands.*.max_response_time=*2")
+    data, changes = apply(base, "arcs.desk->*.cost=*2", "demands.*.max_mean_response_time=*2")
     assert [a.get("cost") for a in data["arcs"]] == [None, 4, 6]  # desk->team has no cost to double
-    assert data["demands"]["repairs"]["max_response_time"] == 96
-    assert "max_response_time" not in data["demands"]["filters"]
+    assert data["demands"]["repairs"]["max_mean_response_time"] == 96
+    assert "max_mean_response_time" not in data["demands"]["filters"]
     assert len(changes) == 3
 
 
 def test_an_absolute_wildcard_sets_absent_fields_too(base):
-    data, changes = apply(base, "demands.*.max_response_time=72")
-    assert [d["max_response_time"] for d in data["demands"].values()] == [72, 72]
+    data, changes = apply(base, "demands.*.max_mean_response_time=72")
+    assert [d["max_mean_response_time"] for d in data["demands"].values()] == [72, 72]
     assert [(c.old, c.new) for c in changes] == [(48, 72), (None, 72)]
 
 
@@ -210,7 +210,7 @@ def test_text_is_not_a_number_to_change(base):
         ("roles.technican.cost_per_fte", "roles.technician.cost_per_fte"),  # a misspelt name
         ("nodes.team.capacty", "nodes.team.capacity"),  # a misspelt (absent) field
         ("arcs.desk->vendr.cost", "arcs.desk->vendor.cost"),  # a misspelt arc
-        ("demands.*.max_respons_time", "demands.*.max_response_time"),  # behind a wildcard
+        ("demands.*.max_respons_time", "demands.*.max_mean_response_time"),  # behind a wildcard
         ("rols.technican.cost_per_fte", "roles.technician.cost_per_fte"),  # two mistakes
     ],
 )
