@@ -46,7 +46,7 @@ CASES = [
     (("nodes", "service_team", "work", "technician", "hours_per_unit"), [1e-6, 1e5], [9e-7, 1e-320, 100001]),
     (("roles", "technician", "hours_per_fte"), [1e-3, 1e6], [9e-4, 1.1e6]),
     (("nodes", "vendor", "processing_time"), [0, 1e-6, 1e7], [1e-7, 1.1e7]),
-    (("demands", "repairs", "max_response_time"), [1e-6, 1e7], [5e-7, 2e7]),
+    (("demands", "repairs", "max_mean_response_time"), [1e-6, 1e7], [5e-7, 2e7]),
     (("scenario", "period_length"), [1e-6, 1e7], [1e-320, 1.5e7]),
     (("nodes", "vendor", "quality"), [1e-6, 1], [1e-7]),
     (("demands", "repairs", "min_quality"), [1e-6, 1], [1e-9]),
