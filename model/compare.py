@@ -34,7 +34,7 @@ from model.errors import E2EError, ScenarioError
 from model.explain.cost_to_serve import UNALLOCATED
 from model.lp.objective import CATEGORIES
 from model.network import modes_of
-from model.runs import read_run, run_input
+from model.runs import read_run, run_input, staging_folder, unmark
 from model.scenario import Scenario
 from model.scenario.fieldpaths import arc_key
 from model.scenario.overrides import resolve
@@ -615,17 +615,13 @@ def write_comparison(comparison: Comparison, folder: str | Path) -> Path:
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or (any(folder.iterdir()) and not (folder / MARKER).is_file())):
         raise CompareError(f"{folder} exists and is not a comparison folder: choose another --out.")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".incomplete-compare-", dir=folder.parent))
-    try:
+    with staging_folder(folder.parent, prefix=".incomplete-compare-") as staging:
         for name, frame in comparison.tables().items():
             frame.to_csv(staging / f"{name}.csv", index=False)
         (staging / MARKER).write_text(json.dumps(_description(comparison), indent=2) + "\n")
+        unmark(staging)
         os.chmod(staging, 0o755)
         _replace(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return folder
 
 
