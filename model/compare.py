@@ -34,10 +34,11 @@ from model.errors import E2EError, ScenarioError
 from model.explain.cost_to_serve import UNALLOCATED
 from model.lp.objective import CATEGORIES
 from model.network import modes_of
-from model.runs import read_run, run_input, staging_folder, unmark
+from model.runs import read_run, run_input
 from model.scenario import Scenario
 from model.scenario.fieldpaths import arc_key
 from model.scenario.overrides import resolve
+from model.staging import staging_folder, unmark
 
 TOTAL = "(total)"
 """Stage label of the bridge's last row: the sum of the stage rows."""

@@ -46,12 +46,12 @@ from model.runs import (
     package_version,
     package_versions,
     sha256,
-    staging_folder,
     write_table,
 )
 from model.scenario.loader import closest
 from model.scenario.schema import Scenario
 from model.solve import Solution, SolveOptions, Solver
+from model.staging import staging_folder
 
 Target = Literal["min_quality", "max_response_time"]
 FIELDS: tuple[str, ...] = get_args(Target)

@@ -22,12 +22,14 @@ from model.cli.common import (
     SetOption,
     SolverOption,
     app,
+    check_out,
     err,
     highs_options,
     load_extension,
     load_resolved,
     out,
     refuse_options,
+    write_failed,
 )
 
 if TYPE_CHECKING:
@@ -128,6 +130,7 @@ def solve(
     passed = highs_options(solver_option)
     if write_lp is not None:
         refuse_lp_file(write_lp)
+    check_out(out_dir)
     extension = load_extension(extend)
     resolved = load_resolved(file, assignments or (), removals or ())
     loaded = time.perf_counter() - started
@@ -164,15 +167,19 @@ def solve(
                 scenario, options, integer_staff=integer, source=source, sensitivity=sensitivity, extend=extension
             )
         outcome.timings = {"load": loaded, **outcome.timings}
-        folder = write_run(
-            outcome,
-            file,
-            out_dir,
-            command=["e2eopt", *sys.argv[1:]],
-            scenario_bytes=resolved.text,
-            changes=resolved.changes,
-            inputs=resolved.inputs,
-        )
+        try:
+            folder = write_run(
+                outcome,
+                file,
+                out_dir,
+                command=["e2eopt", *sys.argv[1:]],
+                scenario_bytes=resolved.text,
+                changes=resolved.changes,
+                inputs=resolved.inputs,
+            )
+        except OSError as error:  # a full disk, most often: the results go to the screen, then exit 6
+            report(outcome)
+            write_failed(error, "the run folder", out_dir, f"The solve ended {outcome.status}; its results are above.")
     except KeyboardInterrupt:
         err.print("Interrupted: no run folder was written.")
         raise typer.Exit(130) from None

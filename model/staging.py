@@ -1,0 +1,150 @@
+"""Staging folders, and the check of an output location before any work. Standard library only, so
+that the command line can check `--out` before it loads the optimiser.
+
+A command fills its folder under a temporary name in the same parent folder and renames it into
+place when it is complete (model.runs, model.frontier, model.compare). The temporary folder,
+`.incomplete-<pid>-<random>`, holds a marker file its writer keeps locked (flock) until the rename.
+A kill leaves the folder with its lock released, and the next write into the same parent folder
+removes it. Folders without the marker (not the tool's, or from an older version), or whose marker
+is still locked (a live writer, on this machine or another sharing the folder), are left alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no flock, so staging folders are never judged stale
+    fcntl = None  # type: ignore[assignment]
+
+STAGING_PREFIX = ".incomplete-"
+"""The name every staging folder starts with (a run's, a frontier's, a comparison's)."""
+STAGING_MARKER = ".e2eopt-staging"
+"""The file in a staging folder that its writer holds locked; removed just before the rename."""
+
+
+class OutputError(Exception):
+    """The output location cannot take the folder a command would write: where, and what is wrong."""
+
+
+_CLEANED: set[Path] = set()
+"""The folders this process has removed stale staging folders from already."""
+
+
+@contextlib.contextmanager
+def staging_folder(parent: Path, prefix: str = STAGING_PREFIX) -> Iterator[Path]:
+    """A new staging folder in `parent` (made if missing), marked and locked as this process's for as
+    long as the block runs; removed if the block fails or is interrupted. The block renames it into
+    place after `unmark` (move_into_place and move_to_fixed_name do). Stale staging folders a killed
+    writer left in `parent` are removed first."""
+    parent.mkdir(parents=True, exist_ok=True)
+    if parent.resolve() not in _CLEANED:  # once per folder and process: a sweep writes thousands of points
+        remove_stale_staging(parent)
+    staging = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+    lock = None
+    try:
+        lock = _mark(staging)
+        yield staging
+    except BaseException:  # an interrupt too: never leave a half-written folder
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        if lock is not None:
+            os.close(lock)
+
+
+def _mark(staging: Path) -> int | None:
+    """Write the marker under another name, lock it, then rename it into place: another process never
+    sees the marker unlocked while this one lives. The open descriptor holds the lock (None: no flock)."""
+    if fcntl is None:  # pragma: no cover - Windows
+        return None
+    draft = staging / f"{STAGING_MARKER}.draft"
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(descriptor, f"pid {os.getpid()}\n".encode())
+        os.rename(draft, staging / STAGING_MARKER)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
+
+
+def unmark(staging: Path) -> None:
+    """Remove the marker before the folder is renamed into place (the lock is released when the block
+    of `staging_folder` ends); the finished folder then holds only what the command wrote."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(staging / STAGING_MARKER)
+
+
+def remove_stale_staging(parent: Path) -> list[Path]:
+    """Remove the staging folders in `parent` whose writer has died (killed during the write): only
+    folders named `.incomplete-*` that hold the marker, and only when its lock can be taken (a live
+    writer holds it). Returns what was removed; a folder that cannot be judged or removed is left."""
+    if fcntl is None:  # pragma: no cover - Windows
+        return []
+    removed = []
+    _CLEANED.add(parent.resolve())
+    with contextlib.suppress(OSError):
+        for entry in sorted(parent.iterdir()):
+            if entry.name.startswith(STAGING_PREFIX) and not entry.is_symlink() and _stale(entry):
+                removed.append(entry)
+    return removed
+
+
+def _stale(folder: Path) -> bool:
+    """Whether `folder` is a dead writer's staging folder; if so it is removed, under its lock."""
+    try:
+        descriptor = os.open(folder / STAGING_MARKER, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:  # no marker: not ours, being made, or being renamed into place
+        return False
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # its writer is alive (or another run is removing it)
+            return False
+        shutil.rmtree(folder, ignore_errors=True)
+        return not folder.exists()
+    finally:
+        os.close(descriptor)
+
+
+def check_output_folder(folder: str | Path) -> list[Path]:
+    """Check, before any work, that a command can write its folder under `folder`: by making it (and
+    any missing parents) and a staging folder in it, then removing what was made, so nothing is left.
+    Raises OutputError naming the place and what is wrong; returns the stale staging folders removed."""
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists() and not existing.is_symlink() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        where = "it" if existing == folder else str(existing)
+        raise OutputError(f"{folder}: {where} is a file, not a folder")
+    made = [p for p in (folder, *folder.parents) if p.is_relative_to(existing) and p != existing]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        removed = remove_stale_staging(folder)
+        with staging_folder(folder) as probe:
+            (probe / "probe").write_bytes(b"")  # a file too: a folder may be creatable where files are not
+            shutil.rmtree(probe)
+    except OSError as error:
+        raise OutputError(f"{folder}: cannot be written to: {describe(error)}") from None
+    finally:
+        for path in made:  # the deepest first
+            with contextlib.suppress(OSError):
+                path.rmdir()
+    return removed
+
+
+def describe(error: OSError) -> str:
+    """An OSError as a reader takes it: `No space left on device (ENOSPC)`, without the Python noise."""
+    name = errno.errorcode.get(error.errno or 0)
+    text = error.strerror or str(error)
+    return f"{text} ({name})" if name else text
