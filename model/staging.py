@@ -43,7 +43,9 @@ def staging_folder(parent: Path, prefix: str = STAGING_PREFIX) -> Iterator[Path]
     """A new staging folder in `parent` (made if missing), marked and locked as this process's for as
     long as the block runs; removed if the block fails or is interrupted. The block renames it into
     place after `unmark` (move_into_place and move_to_fixed_name do). Stale staging folders a killed
-    writer left in `parent` are removed first."""
+    writer left in `parent` are removed first. Folders it had to make are removed too on a failure,
+    if they are still empty (a full disk leaves no empty `runs/`)."""
+    made = _missing(parent)
     parent.mkdir(parents=True, exist_ok=True)
     if parent.resolve() not in _CLEANED:  # once per folder and process: a sweep writes thousands of points
         remove_stale_staging(parent)
@@ -54,10 +56,28 @@ def staging_folder(parent: Path, prefix: str = STAGING_PREFIX) -> Iterator[Path]
         yield staging
     except BaseException:  # an interrupt too: never leave a half-written folder
         shutil.rmtree(staging, ignore_errors=True)
+        _remove_empty(made)
         raise
     finally:
         if lock is not None:
             os.close(lock)
+
+
+def _missing(folder: Path) -> list[Path]:
+    """`folder` and those of its parents that do not exist yet, the deepest first."""
+    missing = []
+    for path in (folder, *folder.parents):
+        if path.exists() or path.is_symlink():
+            break
+        missing.append(path)
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove each folder (the deepest first) if it is empty; leave it otherwise."""
+    for path in folders:
+        with contextlib.suppress(OSError):
+            path.rmdir()
 
 
 def _mark(staging: Path) -> int | None:
@@ -121,13 +141,11 @@ def check_output_folder(folder: str | Path) -> list[Path]:
     any missing parents) and a staging folder in it, then removing what was made, so nothing is left.
     Raises OutputError naming the place and what is wrong; returns the stale staging folders removed."""
     folder = Path(folder)
-    existing = folder
-    while not existing.exists() and not existing.is_symlink() and existing != existing.parent:
-        existing = existing.parent
+    made = _missing(folder)
+    existing = made[-1].parent if made else folder
     if existing.exists() and not existing.is_dir():
         where = "it" if existing == folder else str(existing)
         raise OutputError(f"{folder}: {where} is a file, not a folder")
-    made = [p for p in (folder, *folder.parents) if p.is_relative_to(existing) and p != existing]
     try:
         folder.mkdir(parents=True, exist_ok=True)
         removed = remove_stale_staging(folder)
@@ -137,9 +155,7 @@ def check_output_folder(folder: str | Path) -> list[Path]:
     except OSError as error:
         raise OutputError(f"{folder}: cannot be written to: {describe(error)}") from None
     finally:
-        for path in made:  # the deepest first
-            with contextlib.suppress(OSError):
-                path.rmdir()
+        _remove_empty(made)
     return removed
 
 
