@@ -10,8 +10,6 @@ import gc
 import os
 import signal
 import sys
-import traceback
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -68,6 +66,8 @@ def main() -> None:
 
 def internal_error(error: BaseException) -> None:
     """Say that the tool failed (not the input), where the traceback is, and how to see it."""
+    import traceback  # here, with datetime and tempfile: only a failure needs them, not `e2eopt --help`
+
     first = (str(error).strip().splitlines() or [""])[0][:300]
     err.print(f"internal error: {type(error).__name__}: {first}", markup=False)
     text = "".join(traceback.format_exception(error))
@@ -87,12 +87,13 @@ def internal_error(error: BaseException) -> None:
 def write_log(text: str) -> Path | None:
     """The traceback, with the command and the time, in `$XDG_STATE_HOME/e2eopt/logs/` (default
     ~/.local/state/e2eopt/logs/), else in the temporary folder; None if neither can be written."""
+    import tempfile
+    from datetime import UTC, datetime
+
     state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     now = datetime.now(UTC)
     name = f"internal-error-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
     header = f"e2eopt internal error, {now.isoformat(timespec='seconds')}\ncommand: {sys.argv!r}\n\n"
-    import tempfile
-
     for folder in (Path(state) / "e2eopt" / "logs", Path(tempfile.gettempdir()) / "e2eopt-logs"):
         with contextlib.suppress(OSError):
             folder.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,6 @@ Kept light (typer, rich and the standard library): every command's module import
 
 from __future__ import annotations
 
-import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -239,4 +238,6 @@ def write_failed(error: OSError, what: str, folder: Path, outcome: str) -> NoRet
 
 def rerun_command() -> str:
     """The command line that started this process, as a shell would take it back."""
+    import shlex
+
     return shlex.join(["e2eopt", *sys.argv[1:]])
