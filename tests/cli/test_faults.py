@@ -58,8 +58,11 @@ seconds, and FLAG (a path, or '') touched as HiGHS is started."""
 
 
 def start(*args: str, delay: float = 0.0, flag: Path | None = None, **popen: object) -> subprocess.Popen:
-    """e2eopt ARGS in a new process (see WRAPPER), its output captured as text."""
+    """e2eopt ARGS in a new process, its output captured as text: `python -m model` itself, or through
+    WRAPPER when a write is slowed or a flag wanted."""
     command = [sys.executable, "-c", WRAPPER, str(delay), str(flag or ""), *args]
+    if not delay and flag is None:
+        command = [sys.executable, "-m", "model", *args]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 
@@ -279,8 +282,8 @@ def test_an_interrupt_at_any_moment_exits_130_or_143_and_leaves_nothing(tmp_path
     """start-up: as soon as the entry catches signals (the command line still importing); solve: once
     the solve has started; write: once the run folder is being written."""
     out, flag = tmp_path / "runs", tmp_path / "solving"
-    delay = 0.5 if moment == "write" else 0.0
-    process = start("solve", str(APPLIANCE_FILE), "--out", str(out), delay=delay, flag=flag)
+    delay, flag_wanted = {"start-up": (0.0, None), "solve": (0.0, flag), "write": (0.5, None)}[moment]
+    process = start("solve", str(APPLIANCE_FILE), "--out", str(out), delay=delay, flag=flag_wanted)
     there = {"start-up": lambda: handlers_installed(process.pid), "solve": flag.exists, "write": lambda: writing(out)}
     assert wait_for(lambda: handlers_installed(process.pid), process)
     assert wait_for(there[moment], process), process.communicate()
