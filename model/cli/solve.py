@@ -6,9 +6,11 @@ The optimiser, pandas and the generator are imported inside the commands that us
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -378,8 +380,27 @@ def generate_command(
     from model.generate import Size, generate, write_scenario
 
     data = generate(Size(nodes_per_stage, demands, periods, seed))
-    write_scenario(data, out_file)
+    _write_whole(lambda path: write_scenario(data, path), out_file)
     out.print(
         f"Wrote {out_file}: {len(data['nodes'])} nodes, {len(data['arcs'])} arcs, "
         f"{len(data['demands'])} demands, {periods} period(s)"
     )
+
+
+def _write_whole(write: Callable[[Path], None], target: Path) -> None:
+    """`write` into a hidden file beside `target`, renamed onto it when complete: a failure leaves no
+    part of the file. A place that cannot take it exits 2; a full disk or an I/O error exits 6."""
+    import errno
+
+    from model.staging import describe
+
+    draft = target.with_name(f".{target.name}.incomplete-{os.getpid()}")
+    try:
+        write(draft)
+        os.replace(draft, target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            draft.unlink()
+        full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+        err.print(f"--out {target}: cannot be written: {describe(error)}; nothing was written.", markup=False)
+        raise typer.Exit(EXIT["write_error" if full else "bad_input"]) from None

@@ -255,6 +255,27 @@ def test_a_full_tmpfs_at_write_time_exits_6(tmp_path):
         subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
+def test_generate_writes_its_file_whole_or_not_at_all(tmp_path):
+    """A place that cannot take the file exits 2; a write cut short (EFBIG past 4 KiB) exits 6 and leaves
+    neither the file nor its draft."""
+    (tmp_path / "a_file").write_text("")
+    code, output = invoke("generate", "--out", str(tmp_path / "a_file" / "s.yaml"))
+    assert code == 2 and "cannot be written: Not a directory (ENOTDIR); nothing was written." in output
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    target = tmp_path / "s.yaml"
+    process = start("generate", "--out", str(target), preexec_fn=limited)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 6, stderr
+    assert f"--out {target}: cannot be written: File too large (EFBIG); nothing was written." in " ".join(
+        stderr.split()
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
 # --- kills, interrupts and stale staging folders --------------------------------------------------------
 
 
