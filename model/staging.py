@@ -16,6 +16,7 @@ import errno
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def staging_folder(parent: Path, prefix: str = STAGING_PREFIX) -> Iterator[Path]
         lock = _mark(staging)
         yield staging
     except BaseException:  # an interrupt too: never leave a half-written folder
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging)
         _remove_empty(made)
         raise
     finally:
@@ -119,10 +120,19 @@ def remove_stale_staging(parent: Path) -> list[Path]:
     return removed
 
 
+DRAFT_AGE = 60.0
+"""Seconds after which a staging folder holding only the marker's draft (its writer was killed while
+making it) is judged by the draft's lock: a younger one may be a live writer's, not locked yet."""
+
+
 def _stale(folder: Path) -> bool:
     """Whether `folder` is a dead writer's staging folder; if so it is removed, under its lock."""
+    marker = folder / STAGING_MARKER
+    draft = folder / f"{STAGING_MARKER}.draft"
     try:
-        descriptor = os.open(folder / STAGING_MARKER, os.O_RDONLY | os.O_NOFOLLOW)
+        if not marker.is_file() and draft.is_file() and time.time() - draft.stat().st_mtime > DRAFT_AGE:
+            marker = draft
+        descriptor = os.open(marker, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:  # no marker: not ours, being made, or being renamed into place
         return False
     try:
@@ -130,10 +140,23 @@ def _stale(folder: Path) -> bool:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:  # its writer is alive (or another run is removing it)
             return False
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove(folder)
         return not folder.exists()
     finally:
         os.close(descriptor)
+
+
+def _remove(folder: Path) -> None:
+    """Remove a staging folder, its marker last: a kill part-way leaves it marked, so still removable."""
+    with contextlib.suppress(OSError):
+        for entry in folder.iterdir():
+            if entry.name.startswith(STAGING_MARKER):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def check_output_folder(folder: str | Path) -> list[Path]:
@@ -151,7 +174,7 @@ def check_output_folder(folder: str | Path) -> list[Path]:
         removed = remove_stale_staging(folder)
         with staging_folder(folder) as probe:
             (probe / "probe").write_bytes(b"")  # a file too: a folder may be creatable where files are not
-            shutil.rmtree(probe)
+            _remove(probe)
     except OSError as error:
         raise OutputError(f"{folder}: cannot be written to: {describe(error)}") from None
     finally:

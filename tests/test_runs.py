@@ -144,3 +144,21 @@ def test_the_output_check_leaves_nothing_and_names_what_is_wrong(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(OutputError, match=f"^{tmp_path}/file/runs: {tmp_path}/file is a file, not a folder$"):
         check_output_folder(tmp_path / "file" / "runs")
+
+
+def test_a_folder_killed_while_being_marked_is_removed_once_its_draft_is_old(tmp_path):
+    """Killed between making the folder and renaming its marker into place: only the draft is there. A
+    young draft may be a live writer's that has not locked it yet, so only an old one is judged."""
+    import os
+    import time
+
+    from model.staging import DRAFT_AGE, STAGING_MARKER, remove_stale_staging
+
+    young, old = tmp_path / ".incomplete-1-young", tmp_path / ".incomplete-2-old"
+    for folder in (young, old):
+        folder.mkdir()
+        (folder / f"{STAGING_MARKER}.draft").write_text("")
+    then = time.time() - DRAFT_AGE - 5
+    os.utime(old / f"{STAGING_MARKER}.draft", (then, then))
+    assert remove_stale_staging(tmp_path) == [old]
+    assert [p.name for p in tmp_path.iterdir()] == [young.name]

@@ -87,10 +87,11 @@ def handlers_installed(pid: int) -> bool:
     return bool(int(caught.split()[1], 16) >> (signal.SIGTERM - 1) & 1)
 
 
-def writing(out: Path) -> bool:
-    """Whether a run folder is being written under `out` (the staging folder has its scenario.yaml)."""
+def writing(out: Path, known: set[Path] | frozenset[Path] = frozenset()) -> bool:
+    """Whether a run folder is being written under `out`: a staging folder (not one of `known`, left by
+    an earlier kill) has its scenario.yaml."""
     try:
-        return any((folder / "scenario.yaml").exists() for folder in staging(out))
+        return any((folder / "scenario.yaml").exists() for folder in staging(out) if folder not in known)
     except OSError:  # the folder appearing, or a staging folder renamed, as it is read
         return False
 
@@ -351,7 +352,7 @@ def test_kills_at_random_moments_leave_nothing_half_written_and_the_next_run_cle
         process = start("solve", str(TINY_FILE), "--out", str(out), delay=0.3 if during_write else 0.0)
         assert wait_for(lambda p=process: handlers_installed(p.pid), process)
         if during_write:
-            assert wait_for(lambda: writing(out), process)
+            assert wait_for(lambda: writing(out, left), process)
             time.sleep(rng.uniform(0.0, 0.3))
         else:
             time.sleep(rng.uniform(0.0, 1.5))
