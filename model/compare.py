@@ -40,6 +40,7 @@ from model.scenario import Scenario
 from model.scenario.fieldpaths import arc_key
 from model.scenario.overrides import resolve
 from model.scenario.schema import FORMER_NAMES
+from model.staging import staging_folder, unmark
 
 TOTAL = "(total)"
 """Stage label of the bridge's last row: the sum of the stage rows."""
@@ -633,17 +634,13 @@ def write_comparison(comparison: Comparison, folder: str | Path) -> Path:
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or (any(folder.iterdir()) and not (folder / MARKER).is_file())):
         raise CompareError(f"{folder} exists and is not a comparison folder: choose another --out.")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".incomplete-compare-", dir=folder.parent))
-    try:
+    with staging_folder(folder.parent, prefix=".incomplete-compare-") as staging:
         for name, frame in comparison.tables().items():
             frame.to_csv(staging / f"{name}.csv", index=False)
         (staging / MARKER).write_text(json.dumps(_description(comparison), indent=2) + "\n")
+        unmark(staging)
         os.chmod(staging, 0o755)
         _replace(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return folder
 
 

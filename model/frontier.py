@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -54,6 +52,7 @@ from model.scenario.loader import closest
 from model.scenario.schema import FORMER_NAMES, Scenario
 from model.solution import units_served
 from model.solve import Solution, SolveOptions, Solver
+from model.staging import staging_folder
 
 Target = Literal["min_quality", "max_mean_response_time"]
 FIELDS: tuple[str, ...] = get_args(Target)
@@ -531,29 +530,31 @@ def write_frontier(
     out_dir: str | Path = "runs",
     command: list[str] | None = None,
     plot: bool = False,
+    file_bytes: bytes | None = None,
 ) -> Path:
     """Write `<timestamp>-<scenario>-frontier-<field>/` under `out_dir` (FILES, and PLOTS with `plot`),
-    filled under a temporary name and renamed into place, as a run folder is (model.runs)."""
+    filled under a temporary name and renamed into place, as a run folder is (model.runs).
+    `file_bytes`: the file as given, when it is not `scenario_bytes` (an override file)."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     field = str(table.field.iat[0])
     units = table.attrs["units"]
-    staging = Path(tempfile.mkdtemp(prefix=".incomplete-", dir=out_dir))
-    try:
+    with staging_folder(out_dir) as staging:
         (staging / "scenario.yaml").write_bytes(scenario_bytes)
         write_table(table, staging / "frontier", units)
-        summary = frontier_summary(table, scenario, scenario_bytes, source, command)
+        summary = frontier_summary(table, scenario, scenario_bytes, source, command, file_bytes)
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=json_default) + "\n")
         if plot:
             plot_frontier(table, staging / "frontier", scenario.name)
         return move_into_place(staging, out_dir, new_run_folder_name(f"{scenario.name}-frontier-{field}"))
-    except BaseException:  # an interrupt too: never leave a half-written folder
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def frontier_summary(
-    table: pd.DataFrame, scenario: Scenario, scenario_bytes: bytes, source: str, command: list[str] | None
+    table: pd.DataFrame,
+    scenario: Scenario,
+    scenario_bytes: bytes,
+    source: str,
+    command: list[str] | None,
+    file_bytes: bytes | None = None,
 ) -> dict:
     """summary.json: what was varied, over which values, how it went, and the unit of every column."""
     field = str(table.field.iat[0])
@@ -574,7 +575,11 @@ def frontier_summary(
         "statuses": table.status.value_counts().to_dict(),
         "dual_checks": table.dual_check[table.dual_check != ""].value_counts().to_dict(),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "input": {"file": source, "sha256": sha256(scenario_bytes)},
+        "input": {
+            "file": source,
+            "file_sha256": sha256(file_bytes if file_bytes is not None else scenario_bytes),
+            "scenario_sha256": sha256(scenario_bytes),
+        },
         "command": command if command is not None else sys.argv,
         "packages": {**package_versions(), "matplotlib": package_version("matplotlib")},
         "units": {"frontier": table.attrs["units"]},

@@ -13,7 +13,8 @@ base.yaml, the point's overrides and the SHA-256 of the scenario they make (`sce
 `e2eopt solve` on the point's folder (`run_input`) makes that scenario again and checks the digest.
 
 The folder is filled under a temporary name and renamed into place at the end, so an error or an
-interrupt leaves no half-written run behind.
+interrupt leaves no half-written run behind; a kill leaves the temporary folder, and the next
+write into the same folder removes it (model/staging.py).
 """
 
 from __future__ import annotations
@@ -22,9 +23,7 @@ import hashlib
 import json
 import os
 import platform
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -42,6 +41,7 @@ from model.memory import give_back_freed_memory
 from model.optimise import Outcome
 from model.results import TABLES, column_units
 from model.scenario.overrides import Change, overrides_applied, scenario_yaml
+from model.staging import staging_folder, unmark
 from model.table_io import write_csv  # the bytes of frame.to_csv(index=False), faster
 
 PACKAGES = ("e2e-optimiser", "pyomo", "highspy", "pandas", "numpy", "networkx", "pydantic", "pyarrow", "ruamel.yaml")
@@ -139,14 +139,26 @@ def summary_of(
     source: str,
     command: list[str] | None,
     point: PointRecord | None = None,
+    file_bytes: bytes | None = None,
 ) -> dict:
-    """The run's summary.json: what was solved, how, and what came out, with units."""
+    """The run's summary.json: what was solved, how, and what came out, with units.
+
+    `input` names the file as given with the SHA-256 of its bytes (`file_sha256`: what the user can
+    check against the file they hold; for an override file, the override file itself), and the
+    SHA-256 of the scenario that was solved (`scenario_sha256`: the bytes of the run's scenario.yaml,
+    the resolved scenario when overrides were applied). They are equal when nothing was overridden.
+    A sweep point's `scenario_sha256` is its record's digest of the resolved scenario (point.yaml)."""
     scenario = outcome.scenario
     tables = outcome.tables
+    given: dict[str, object]
     if point is not None:
         given = {"file": source, "scenario_sha256": point.scenario_sha256, "point": asdict(point)}
     elif scenario_text is not None:
-        given = {"file": source, "sha256": sha256(scenario_text)}
+        given = {
+            "file": source,
+            "file_sha256": sha256(file_bytes) if file_bytes is not None else None,
+            "scenario_sha256": sha256(scenario_text),
+        }
     else:
         raise ValueError("summary_of needs the scenario's bytes, or a sweep point's record")
     summary: dict = {
@@ -219,17 +231,18 @@ def write_run(
     overrides.yaml (summary.json still counts the fields each override changed).
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     scenario_text = None
     if point is None:
         scenario_text = scenario_bytes if scenario_bytes is not None else Path(scenario_file).read_bytes()
-    summary = summary_of(outcome, scenario_text, str(scenario_file), command, point)
+    read = scenario_text if scenario_bytes is None else None  # the file's own bytes, read just above
+    summary = summary_of(
+        outcome, scenario_text, str(scenario_file), command, point, _file_bytes(scenario_file, read, inputs)
+    )
     overridden = bool(changes) or len(inputs or {}) > 1
     if overridden:
         summary["overrides"] = overrides_applied(changes)
     units = summary["units"]
-    staging = Path(tempfile.mkdtemp(prefix=".incomplete-", dir=out_dir))
-    try:
+    with staging_folder(out_dir) as staging:
         if point is not None:
             (staging / "point.yaml").write_bytes(point.yaml())
         elif scenario_text is not None:  # read above whenever there is no point
@@ -245,9 +258,19 @@ def write_run(
         if folder_name is not None:
             return move_to_fixed_name(staging, out_dir, folder_name)
         return move_into_place(staging, out_dir, new_run_folder_name(outcome.scenario.name))
-    except BaseException:  # an interrupt too: never leave a half-written run
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+
+
+def _file_bytes(file: str | Path, read: bytes | None, inputs: dict[str, bytes] | None) -> bytes | None:
+    """The bytes of the file as given: the first input read (the file named, before its `extends`);
+    else the bytes already read from it; else the file read now (None: not a file)."""
+    if inputs:
+        return next(iter(inputs.values()))
+    if read is not None:
+        return read
+    path = Path(file)
+    if not path.is_file():
+        return None
+    return path.read_bytes()
 
 
 def _write_overrides(folder: Path, changes: Sequence[Change], inputs: dict[str, bytes]) -> None:
@@ -346,6 +369,7 @@ def write_parquet(frame: pd.DataFrame, path: Path, units: dict[str, str]) -> Non
 
 def move_to_fixed_name(staging: Path, out_dir: Path, name: str) -> Path:
     """Rename the finished folder to exactly `name` (a sweep's point); FileExistsError if it is taken."""
+    unmark(staging)
     os.chmod(staging, 0o755)
     target = out_dir / name
     if target.exists():
@@ -357,6 +381,7 @@ def move_to_fixed_name(staging: Path, out_dir: Path, name: str) -> Path:
 
 def move_into_place(staging: Path, out_dir: Path, name: str) -> Path:
     """Rename the finished folder to its final name; a second run in the same second gets a suffix."""
+    unmark(staging)
     os.chmod(staging, 0o755)  # mkdtemp makes it private; a run folder is for its users
     for attempt in range(1, 1000):
         target = out_dir / (name if attempt == 1 else f"{name}-{attempt}")

@@ -21,6 +21,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from model.highs_run import run_interruptibly
 from model.lp import LinearModel
 from model.lp.assemble import Numbers
 
@@ -429,7 +430,7 @@ class Solver:
                 highs.clearSolver()
                 if fitting is not None:
                     highs.setBasis(fitting.basis)
-            highs.run()
+            run_interruptibly(highs)  # Ctrl-C and SIGTERM stop a long solve at once (model/highs_run.py)
             status, message = _status(highs)
         else:
             status, message = "optimal", "the model has no variables"
@@ -628,7 +629,7 @@ def _status(highs: highspy.Highs) -> tuple[Status, str]:
         # Presolve could not tell which; without presolve the simplex can.
         highs.setOptionValue("presolve", "off")
         highs.setOptionValue("solver", "simplex")
-        highs.run()
+        run_interruptibly(highs)
         model_status = highs.getModelStatus()
     text = highs.modelStatusToString(model_status)
     return _STATUS.get(model_status, "error"), f"HiGHS: {text}"

@@ -96,3 +96,69 @@ def test_two_runs_in_the_same_second_get_distinct_folders(tmp_path, outcome, mon
     second = write_run(outcome, TINY_FILE, tmp_path)
     assert first != second and first.exists() and second.exists()
     assert second.name == first.name + "-2"
+
+
+# --- staging folders: only a dead writer's are removed -------------------------------------------------
+
+
+def test_a_live_writer_s_staging_folder_is_left_and_a_dead_one_s_removed(tmp_path):
+    """The marker's lock tells them apart (flock conflicts between two opens, even in one process). A
+    folder that only looks like staging (no marker, or a symbolic link) is never touched."""
+    from model.staging import STAGING_MARKER, remove_stale_staging, staging_folder
+
+    dead = tmp_path / ".incomplete-999999-dead"
+    dead.mkdir()
+    (dead / STAGING_MARKER).write_text("pid 999999\n")  # written by a writer that is gone: nobody holds its lock
+    (dead / "costs.csv").write_text("half a table")
+    unmarked = tmp_path / ".incomplete-someone-else"
+    unmarked.mkdir()
+    link = tmp_path / ".incomplete-link"
+    link.symlink_to(dead)
+    with staging_folder(tmp_path) as live:  # removes `dead` as it starts
+        assert not dead.exists() and unmarked.is_dir() and link.is_symlink()
+        assert (live / STAGING_MARKER).is_file()
+        assert remove_stale_staging(tmp_path) == []  # the live writer holds its lock
+        assert live.is_dir()
+    assert live.is_dir()  # the block ended without renaming it: the caller's business; now stale
+    assert remove_stale_staging(tmp_path) == [live] and not live.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".incomplete-link", ".incomplete-someone-else"]
+
+
+def test_a_failed_write_leaves_no_staging_folder_and_no_folder_it_made(tmp_path, outcome, monkeypatch):
+    import errno
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(runs_module, "write_csv", full)
+    with pytest.raises(OSError, match="No space left"):
+        write_run(outcome, TINY_FILE, tmp_path / "new" / "runs")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_output_check_leaves_nothing_and_names_what_is_wrong(tmp_path):
+    from model.staging import OutputError, check_output_folder
+
+    assert check_output_folder(tmp_path / "a" / "b" / "runs") == []
+    assert list(tmp_path.iterdir()) == []  # the folders it made to try are gone
+    (tmp_path / "file").write_text("")
+    with pytest.raises(OutputError, match=f"^{tmp_path}/file/runs: {tmp_path}/file is a file, not a folder$"):
+        check_output_folder(tmp_path / "file" / "runs")
+
+
+def test_a_folder_killed_while_being_marked_is_removed_once_its_draft_is_old(tmp_path):
+    """Killed between making the folder and renaming its marker into place: only the draft is there. A
+    young draft may be a live writer's that has not locked it yet, so only an old one is judged."""
+    import os
+    import time
+
+    from model.staging import DRAFT_AGE, STAGING_MARKER, remove_stale_staging
+
+    young, old = tmp_path / ".incomplete-1-young", tmp_path / ".incomplete-2-old"
+    for folder in (young, old):
+        folder.mkdir()
+        (folder / f"{STAGING_MARKER}.draft").write_text("")
+    then = time.time() - DRAFT_AGE - 5
+    os.utime(old / f"{STAGING_MARKER}.draft", (then, then))
+    assert remove_stale_staging(tmp_path) == [old]
+    assert [p.name for p in tmp_path.iterdir()] == [young.name]

@@ -8,8 +8,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import signal
 import sys
-from typing import NoReturn
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
 
 # Importing a command module registers its commands; the import order is the order of `e2eopt --help`:
 # one scenario, then what-ifs, then comparing runs.
@@ -18,14 +22,84 @@ from model.cli import solve as _solve  # noqa: F401
 from model.cli import sweep as _sweep  # noqa: F401
 from model.cli import frontier as _frontier  # noqa: F401
 from model.cli import compare as _compare  # noqa: F401
-from model.cli.common import EXIT, app
+from model.cli.common import EXIT, app, err
 
 # isort: on
 
+DEBUG = {"on": False}
+"""Whether --debug was given (E2EOPT_DEBUG=1 does the same): an internal error prints its traceback."""
+_SIGNALLED: list[int] = []
+"""The signals that interrupted the command (SIGTERM ends it with 143, not 130)."""
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="On an internal error, print the traceback instead of writing it to a log file "
+            "(E2EOPT_DEBUG=1 does the same).",
+        ),
+    ] = False,
+) -> None:
+    """End-to-end process cost optimiser: cheapest staffing and routing that meets quality and response-time targets."""
+    DEBUG["on"] = debug
+
 
 def main() -> None:
-    """The command line, ending in SystemExit with its exit code (as Typer does)."""
-    app()
+    """The command line, ending in SystemExit with its exit code (as Typer does).
+
+    Typer turns a Ctrl-C inside a command into exit 130; one outside (while the commands are being
+    built) is 130 here. Any other exception is a bug: one line and the log file holding its
+    traceback (internal_error), exit 1, never a traceback on the user's screen unless asked for."""
+    DEBUG["on"] = False
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("Interrupted.")
+        raise SystemExit(EXIT["interrupted"]) from None
+    except Exception as error:
+        internal_error(error)
+        raise SystemExit(EXIT["error"]) from None
+
+
+def internal_error(error: BaseException) -> None:
+    """Say that the tool failed (not the input), where the traceback is, and how to see it."""
+    import traceback  # here, with datetime and tempfile: only a failure needs them, not `e2eopt --help`
+
+    first = (str(error).strip().splitlines() or [""])[0][:300]
+    err.print(f"internal error: {type(error).__name__}: {first}", markup=False)
+    text = "".join(traceback.format_exception(error))
+    if DEBUG["on"] or os.environ.get("E2EOPT_DEBUG", "") not in ("", "0"):
+        sys.stderr.write(text)
+        return
+    log = write_log(text)
+    if log is None:  # nowhere to write it: the traceback is all the user can report
+        sys.stderr.write(text)
+        return
+    err.print(
+        f"The traceback is in {log}; please report it with that file. --debug (or E2EOPT_DEBUG=1) prints it here.",
+        markup=False,
+    )
+
+
+def write_log(text: str) -> Path | None:
+    """The traceback, with the command and the time, in `$XDG_STATE_HOME/e2eopt/logs/` (default
+    ~/.local/state/e2eopt/logs/), else in the temporary folder; None if neither can be written."""
+    import tempfile
+    from datetime import UTC, datetime
+
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    now = datetime.now(UTC)
+    name = f"internal-error-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
+    header = f"e2eopt internal error, {now.isoformat(timespec='seconds')}\ncommand: {sys.argv!r}\n\n"
+    for folder in (Path(state) / "e2eopt" / "logs", Path(tempfile.gettempdir()) / "e2eopt-logs"):
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(header + text, encoding="utf-8")
+            return folder / name
+    return None
 
 
 def run() -> NoReturn:
@@ -36,21 +110,44 @@ def run() -> NoReturn:
     still ends the process the usual way, and so does every command under a debugger, a profiler
     or a coverage tool (they write what they found at exit).
 
+    Ctrl-C (SIGINT) and SIGTERM raise KeyboardInterrupt, so that each command removes what it had
+    half-written and exits 130, or 143 for SIGTERM; once the command has ended, either ends the
+    process at once with that code (while the output is being flushed).
+
     The cycle collector's young generation is collected every 50,000 new container objects, not
     700: building the tables of a 100,000-variable solve makes millions of them and hardly any
     cycles, and the default's 400 collections cost 0.15 s."""
     gc.set_threshold(50_000, 20, 20)
     try:
+        signal.signal(signal.SIGINT, _interrupt)
+        signal.signal(signal.SIGTERM, _interrupt)
         main()
         code = 0
     except SystemExit as done:
         code = _exit_code(done)
+    except KeyboardInterrupt:  # between the handlers' installation and main's own
+        code = EXIT["interrupted"]
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, _at_once)
+    if code == EXIT["interrupted"] and signal.SIGTERM in _SIGNALLED:
+        code = EXIT["terminated"]
     if _watched():
         sys.exit(code)  # a debugger, profiler or coverage tool writes its findings at exit
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a reader that has gone (a closed pipe)
             stream.flush()
     os._exit(code)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGINT or SIGTERM during the command: a KeyboardInterrupt where the command is."""
+    _SIGNALLED.append(signum)
+    raise KeyboardInterrupt
+
+
+def _at_once(signum: int, frame: object) -> None:
+    """A signal once the command has ended: nothing is left to clean up, so end now."""
+    os._exit(128 + signum)
 
 
 def _watched() -> bool:
@@ -72,4 +169,4 @@ def _exit_code(done: SystemExit) -> int:
     return 1
 
 
-__all__ = ["EXIT", "app", "main", "run"]
+__all__ = ["EXIT", "app", "internal_error", "main", "run"]

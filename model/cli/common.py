@@ -24,8 +24,21 @@ if TYPE_CHECKING:
     from model.scenario.loader import SourceMap
     from model.scenario.overrides import Resolved
 
-EXIT = {"optimal": 0, "error": 1, "bad_input": 2, "infeasible": 3, "unbounded": 4, "time_limit": 5}
-"""Exit codes: 0 optimal, 1 solver error or failed check, 2 bad input, 3 infeasible, 4 unbounded, 5 time limit."""
+EXIT = {
+    "optimal": 0,
+    "error": 1,
+    "bad_input": 2,
+    "infeasible": 3,
+    "unbounded": 4,
+    "time_limit": 5,
+    "write_error": 6,
+    "interrupted": 130,
+    "terminated": 143,
+}
+"""Exit codes: 0 optimal, 1 solver error, failed check or internal error, 2 bad input (a bad --out
+too, found before any work), 3 infeasible, 4 unbounded, 5 time limit, 6 the results could not be
+written (disk full, file too large, I/O error, permission lost during the write), 130 Ctrl-C
+(SIGINT), 143 SIGTERM."""
 
 app = typer.Typer(
     add_completion=False,
@@ -194,3 +207,37 @@ def highs_options(assignments: Sequence[str] | None) -> dict[str, str] | None:
     except ValueError as error:
         err.print(str(error), markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None
+
+
+def check_out(folder: Path, option: str = "--out") -> None:
+    """Exit 2 before any work if the command cannot write under `folder`: a file, under a file, a
+    parent that cannot be made, read-only or not permitted (found by trying; nothing is left)."""
+    from model.staging import OutputError, check_output_folder
+
+    try:
+        removed = check_output_folder(folder)
+    except OutputError as error:
+        err.print(f"{option} {error}; nothing was done.", markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
+    if removed:
+        err.print(f"Removed {len(removed)} unfinished folder(s) that a killed run left in {folder}.", markup=False)
+
+
+def write_failed(error: OSError, what: str, folder: Path, outcome: str) -> NoReturn:
+    """The results could not be written (a full disk, most often): say where and why, what the work
+    found (`outcome`), and the command that does it again; exit 6. Nothing is left half-written."""
+    from model.staging import describe
+
+    err.print(
+        f"error: {what} could not be written under {folder}: {describe(error)}; nothing was written there. "
+        f"{outcome} Free some space or choose another --out, then run again: {rerun_command()}",
+        markup=False,
+    )
+    raise typer.Exit(EXIT["write_error"])
+
+
+def rerun_command() -> str:
+    """The command line that started this process, as a shell would take it back."""
+    import shlex
+
+    return shlex.join(["e2eopt", *sys.argv[1:]])

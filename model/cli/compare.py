@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from model.cli.common import EXIT, app, err, out
+from model.cli.common import EXIT, app, check_out, err, out, write_failed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,15 +43,24 @@ def compare_command(
     into volume, rate, mix and routing; FTE; routing shifts; each demand's KPIs."""
     from model.compare import CompareError, compare, default_folder, write_comparison
 
+    target = out_dir if out_dir is not None else default_folder(run_a, run_b)
+    check_out(target.parent, "--out" if out_dir is not None else "the comparison's folder (--out)")
     try:
         comparison = compare(run_a, run_b, top=top)
-        folder = write_comparison(comparison, out_dir if out_dir is not None else default_folder(run_a, run_b))
     except CompareError as error:
         err.print(f"error: {error}", markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None
-    except OSError as error:  # e.g. RUN_B is read-only: say where, not a traceback
-        err.print(f"error: could not write the comparison: {error}", markup=False)
-        raise typer.Exit(EXIT["error"]) from None
+    except OSError as error:  # a run folder that cannot be read: say which, not a traceback
+        err.print(f"error: could not read the runs: {error}", markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
+    try:
+        folder = write_comparison(comparison, target)
+    except CompareError as error:
+        err.print(f"error: {error}", markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
+    except OSError as error:  # a full disk, or the folder became read-only: the comparison goes to the screen
+        report(comparison, top)
+        write_failed(error, "the comparison", target.parent, "The comparison is above.")
     report(comparison, top)
     out.print(f"Comparison tables (CSV, units in comparison.json): [bold]{folder}[/bold]")
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from rich.table import Table
 
-from model.cli.common import EXIT, ScenarioFile, app, err, load, out
+from model.cli.common import EXIT, ScenarioFile, app, check_out, err, load_resolved, out, write_failed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,7 +61,10 @@ def frontier_command(
         _bad_input("give --demand D (one or more) or --all-demands, not both and not neither")
     if plot and not plot_available():
         _bad_input("--plot needs matplotlib: pip install -e '.[plot]'")
-    scenario, _, raw = load(file)
+    check_out(out_dir)
+    resolved = load_resolved(file)
+    scenario, raw = resolved.scenario, resolved.text
+    given = next(iter(resolved.inputs.values()), None)
     try:
         try:
             field, values = parse_vary(vary)
@@ -69,7 +72,12 @@ def frontier_command(
                 table = frontier(scenario, field, values, None if all_demands else demand)
         except ValueError as error:
             _bad_input(str(error))
-        folder = write_frontier(table, scenario, raw, str(file), out_dir, command=["e2eopt", *sys.argv[1:]], plot=plot)
+        command = ["e2eopt", *sys.argv[1:]]
+        try:
+            folder = write_frontier(table, scenario, raw, str(file), out_dir, command, plot, file_bytes=given)
+        except OSError as error:  # a full disk, most often: the curve goes to the screen, then exit 6
+            out.print(_table(table, scenario.scenario.time_unit))
+            write_failed(error, "the frontier folder", out_dir, "The curve is above.")
     except KeyboardInterrupt:
         err.print("Interrupted: nothing was written.")
         raise typer.Exit(130) from None

@@ -6,9 +6,11 @@ The optimiser, pandas and the generator are imported inside the commands that us
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,12 +24,14 @@ from model.cli.common import (
     SetOption,
     SolverOption,
     app,
+    check_out,
     err,
     highs_options,
     load_extension,
     load_resolved,
     out,
     refuse_options,
+    write_failed,
 )
 
 if TYPE_CHECKING:
@@ -130,6 +134,7 @@ def solve(
     passed = highs_options(solver_option)
     if write_lp is not None:
         refuse_lp_file(write_lp)
+    check_out(out_dir)
     extension = load_extension(extend)
     resolved = load_resolved(file, assignments or (), removals or ())
     loaded = time.perf_counter() - started
@@ -172,15 +177,19 @@ def solve(
                 warn=lambda text: err.print(f"Warning: {text}", markup=False),
             )
         outcome.timings = {"load": loaded, **outcome.timings}
-        folder = write_run(
-            outcome,
-            file,
-            out_dir,
-            command=["e2eopt", *sys.argv[1:]],
-            scenario_bytes=resolved.text,
-            changes=resolved.changes,
-            inputs=resolved.inputs,
-        )
+        try:
+            folder = write_run(
+                outcome,
+                file,
+                out_dir,
+                command=["e2eopt", *sys.argv[1:]],
+                scenario_bytes=resolved.text,
+                changes=resolved.changes,
+                inputs=resolved.inputs,
+            )
+        except OSError as error:  # a full disk, most often: the results go to the screen, then exit 6
+            report(outcome)
+            write_failed(error, "the run folder", out_dir, f"The solve ended {outcome.status}; its results are above.")
     except KeyboardInterrupt:
         err.print("Interrupted: no run folder was written.")
         raise typer.Exit(130) from None
@@ -394,8 +403,27 @@ def generate_command(
     from model.generate import Size, generate, write_scenario
 
     data = generate(Size(nodes_per_stage, demands, periods, seed))
-    write_scenario(data, out_file)
+    _write_whole(lambda path: write_scenario(data, path), out_file)
     out.print(
         f"Wrote {out_file}: {len(data['nodes'])} nodes, {len(data['arcs'])} arcs, "
         f"{len(data['demands'])} demands, {periods} period(s)"
     )
+
+
+def _write_whole(write: Callable[[Path], None], target: Path) -> None:
+    """`write` into a hidden file beside `target`, renamed onto it when complete: a failure leaves no
+    part of the file. A place that cannot take it exits 2; a full disk or an I/O error exits 6."""
+    import errno
+
+    from model.staging import describe
+
+    draft = target.with_name(f".{target.name}.incomplete-{os.getpid()}")
+    try:
+        write(draft)
+        os.replace(draft, target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            draft.unlink()
+        full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+        err.print(f"--out {target}: cannot be written: {describe(error)}; nothing was written.", markup=False)
+        raise typer.Exit(EXIT["write_error" if full else "bad_input"]) from None

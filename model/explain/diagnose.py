@@ -20,6 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
+from model.highs_run import run_interruptibly
 from model.lp import FAMILIES, LinearModel
 from model.lp.families import BY_NAME
 from model.scenario.loader import FieldPath, SourceMap, dotted
@@ -228,7 +229,7 @@ def _solve_elastic(elastic: Elastic, options: SolveOptions) -> tuple[np.ndarray,
             elastic.integer,
         )
     )
-    highs.run()
+    run_interruptibly(highs)
     status = highs.getModelStatus()
     found = status == highspy.HighsModelStatus.kOptimal or (
         status == highspy.HighsModelStatus.kTimeLimit and highs.getInfo().primal_solution_status == 2
@@ -474,7 +475,7 @@ def _conflicts(model: LinearModel, scenario: Scenario, source: SourceMap | None,
     highs.setOptionValue("solver", "simplex")  # an interior-point infeasible solve cannot give an IIS
     highs.setOptionValue("iis_strategy", 4)
     highs.passModel(highs_lp(model))
-    highs.run()
+    run_interruptibly(highs)
     status, iis = highs.getIis()
     if status != highspy.HighsStatus.kOk or not iis.valid_:
         return []

@@ -76,8 +76,17 @@ def test_summary_lists_the_overrides_applied(whatif_run):
         {"override": "demands.repairs.volume", "value": "*1.2", "origin": f"{WHATIF}:5", "fields_changed": 1},
         {"override": "demands.filters.volume", "value": "*2", "origin": "--set", "fields_changed": 1},
     ]
-    scenario_bytes = (folder / "scenario.yaml").read_bytes()
-    assert summary["input"]["sha256"] == hashlib.sha256(scenario_bytes).hexdigest()
+
+
+def test_summary_hashes_the_file_as_given_and_the_scenario_solved(whatif_run):
+    """input.file names the override file: file_sha256 is of its bytes; scenario_sha256 is of the
+    resolved scenario that was solved (the run's scenario.yaml). They differ."""
+    _, folder = whatif_run
+    given = json.loads((folder / "summary.json").read_text())["input"]
+    assert given["file"].endswith("whatif.yaml")
+    assert given["file_sha256"] == hashlib.sha256(WHATIF.read_bytes()).hexdigest()
+    assert given["scenario_sha256"] == hashlib.sha256((folder / "scenario.yaml").read_bytes()).hexdigest()
+    assert given["file_sha256"] != given["scenario_sha256"]
 
 
 def test_the_resolved_scenario_reproduces_the_run(whatif_run, tmp_path):
