@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +38,7 @@ from model.scenario import Scenario
 from model.scenario.fieldpaths import arc_key
 from model.scenario.overrides import resolve
 from model.scenario.schema import FORMER_NAMES
-from model.staging import staging_folder, unmark
+from model.staging import STAGING_PREFIX, discard, staging_folder, unmark
 
 TOTAL = "(total)"
 """Stage label of the bridge's last row: the sum of the stage rows."""
@@ -659,11 +657,19 @@ def _description(comparison: Comparison) -> dict:
 
 
 def _replace(staging: Path, folder: Path) -> None:
-    """Rename staging to folder; an old comparison there is moved aside first and then deleted."""
-    old = None
-    if folder.exists():
-        old = Path(tempfile.mkdtemp(prefix=".replaced-compare-", dir=folder.parent))
-        os.rename(folder, old / folder.name)
-    os.rename(staging, folder)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    """Rename staging to folder; an old comparison there is moved aside first and then deleted.
+
+    The old one is moved into a staging folder of its own (marked and locked as this process's), so a
+    kill between the two renames leaves nothing that the next write into this parent does not remove;
+    a failure of the second rename puts the old comparison back."""
+    if not folder.exists():
+        os.rename(staging, folder)
+        return
+    with staging_folder(folder.parent, prefix=f"{STAGING_PREFIX}replaced-compare-") as aside:
+        os.rename(folder, aside / folder.name)
+        try:
+            os.rename(staging, folder)
+        except BaseException:
+            os.rename(aside / folder.name, folder)  # the old comparison back where it was
+            raise
+        discard(aside)

@@ -146,6 +146,11 @@ def _stale(folder: Path) -> bool:
         os.close(descriptor)
 
 
+def discard(folder: Path) -> None:
+    """Remove a staging folder whose work is done or abandoned (its marker last)."""
+    _remove(folder)
+
+
 def _remove(folder: Path) -> None:
     """Remove a staging folder, its marker last: a kill part-way leaves it marked, so still removable."""
     with contextlib.suppress(OSError):

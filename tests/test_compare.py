@@ -11,7 +11,9 @@ plus 1 EUR at the call centre (market) for every unit. The plan is linear in the
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -350,6 +352,27 @@ def test_writing_replaces_an_earlier_comparison_but_never_a_foreign_folder(tmp_p
     with pytest.raises(CompareError, match="not a comparison folder"):
         write_comparison(comparison, foreign)
     assert (foreign / "notes.txt").read_text() == "keep me"
+
+
+def test_a_replacement_that_fails_keeps_the_earlier_comparison_and_leaves_nothing_hidden(tmp_path, monkeypatch):
+    a = run_of(linear(), tmp_path, "a")
+    b = run_of(linear(installs="750"), tmp_path, "b")
+    folder = write_comparison(compare(a, b), tmp_path / "cmp")
+    before = (folder / "totals.csv").read_text()
+    renames = []
+    real_rename = os.rename
+
+    def second_rename_fails(source, target):
+        renames.append((source, target))
+        if len(renames) == 2:  # the new comparison into place, after the old one was moved aside
+            raise OSError(errno.EIO, "Input/output error")
+        real_rename(source, target)
+
+    monkeypatch.setattr("model.compare.os.rename", second_rename_fails)
+    with pytest.raises(OSError):
+        write_comparison(compare(b, a), folder)
+    assert (folder / "totals.csv").read_text() == before
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]
 
 
 def test_a_run_from_before_the_mean_response_time_rename_compares_with_one_after(tmp_path):
