@@ -140,6 +140,45 @@ def set_field(data: dict, field: str, value: float) -> None:
     here[parts[-1]] = value
 
 
+def test_nothing_to_serve_costs_nothing():
+    # Every volume 0 and no staff bound: nothing is done, nothing is paid (the tables are empty), and
+    # the invariants hold (they once compared an empty table's NaN maximum, which no check passes).
+    data = {
+        "scenario": {"name": "idle", "currency": "EUR", "period_length": 730},
+        "stages": ["in", "out"],
+        "roles": {"r": {"cost_per_fte": 2000, "hours_per_fte": 120}},
+        "nodes": {"desk": {"stage": "in"}, "team": {"stage": "out", "work": {"r": {"hours_per_unit": 0.5}}}},
+        "arcs": [{"from": "desk", "to": "team"}],
+        "demands": {"d": {"origin": "desk", "sinks": ["team"], "volume": 0}},
+    }
+    scenario, outcome = solved(data)
+    assert outcome.status == "optimal" and outcome.objective == pytest.approx(0.0, abs=1e-9)
+    assert outcome.tables["costs"].empty
+    check_invariants(outcome, scenario)
+
+
+def test_an_unused_queue_costs_nothing():
+    # A queued team no arc leads to: the 10 units go to the vendor at 60.70 EUR, 607.00 EUR in all, and
+    # the unused lane's empty routing passes the invariants (an empty table's NaN maximum once failed them).
+    data = {
+        "scenario": {"name": "unused", "currency": "EUR", "period_length": 730},
+        "stages": ["in", "out"],
+        "roles": {"r": {"cost_per_fte": 2000, "hours_per_fte": 120}},
+        "nodes": {
+            "desk": {"stage": "in"},
+            "vendor": {"stage": "out", "unit_cost": 60.7},
+            "team": {"stage": "out", "work": {"r": {"hours_per_unit": 0.05}},
+                     "queue": {"open_hours": 268, "target": {"average_wait": 0.3}}},
+        },
+        "arcs": [{"from": "desk", "to": "vendor"}],
+        "demands": {"d": {"origin": "desk", "sinks": ["vendor"], "volume": 10}},
+    }  # fmt: skip
+    scenario, outcome = solved(data)
+    assert outcome.status == "optimal" and outcome.objective == pytest.approx(10 * 60.7, rel=1e-9)
+    assert outcome.tables["queue_routing"].empty
+    check_invariants(outcome, scenario)
+
+
 # --- 2. invariances ---------------------------------------------------------------------------------------
 
 NAME = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-é ", min_size=1, max_size=9)
