@@ -6,9 +6,10 @@ every node to a non-empty subset of the next stage's nodes (so every node reache
 1-3 demands whose sinks are last-stage nodes their origin reaches, and optional figures of every
 kind: periods given as a count or as labels, volumes per period, quality and response-time targets,
 backlog, unmet penalties, prices, capacities, staff bounds, overtime, hiring and layoff costs, stock
-and (where asked for) Erlang C queues and whole-FTE staffing. Every figure lies well inside its
-plausible range, so the scenario is valid by construction; it may still be infeasible (a target or a
-staff bound no routing can meet), which the solve must then diagnose.
+(with initial and final stock per demand), demands' stage lists and, where asked for, Erlang C queues
+and whole-FTE staffing. Every figure lies well inside its plausible range, so the scenario is valid by
+construction; it may still be infeasible (a target or a staff bound no routing can meet), which the
+solve must then diagnose.
 
 Imported by the test modules of this folder as `from property_scenarios import ...` (pytest puts
 tests/properties, which has no __init__.py, on sys.path, as it does for tests/lp/helpers.py).
@@ -173,6 +174,26 @@ def _demand(draw: st.DrawFn, origins: list[str], last: list[str], arcs: list[dic
     return demand
 
 
+def _stock_figures(draw: st.DrawFn, nodes: dict, demands: dict, arcs: list[dict]) -> None:
+    """Stock before the first period and a least stock at the end, per demand that passes a stocking
+    node (from its origin, the node reached, and from the node one of its sinks)."""
+    for name, node in nodes.items():
+        if "stock" not in node:
+            continue
+        users = [
+            d for d, spec in demands.items() if name in _reach(spec["origin"], arcs) and _passes_on(name, spec, arcs)
+        ]
+        for key in ("initial", "final_min"):
+            chosen = [d for d in users if _maybe(draw, 2)]
+            if chosen:
+                node["stock"][key] = {d: draw(st.integers(0, 200)) for d in chosen}
+
+
+def _passes_on(node: str, demand: dict, arcs: list[dict]) -> bool:
+    """Whether one of the demand's sinks can be reached from the node."""
+    return bool(_reach(node, arcs) & set(demand["sinks"]))
+
+
 @st.composite
 def scenarios(draw: st.DrawFn, queues: bool = False, integer: bool = False) -> dict:
     """A random valid scenario as plain data; `queues` and `integer` allow queues and whole-FTE staffing
@@ -194,9 +215,12 @@ def scenarios(draw: st.DrawFn, queues: bool = False, integer: bool = False) -> d
                 node = _vendor(draw)
             nodes[name] = {"stage": stage, **node}
     arcs = _arcs(draw, layers)
-    demands = {
-        f"demand{i}": _demand(draw, layers[0], layers[-1], arcs, periods) for i in range(draw(st.integers(1, 3)))
-    }
+    count = draw(st.integers(1, 3))
+    demands = {f"demand{i}": _demand(draw, layers[0], layers[-1], arcs, periods) for i in range(count)}
+    for demand in demands.values():
+        if _maybe(draw, 2):
+            demand["stages"] = stages  # the chain's stages in order: every path here visits them all
+    _stock_figures(draw, nodes, demands, arcs)
     meta: dict[str, Any] = {"name": "random", "currency": "EUR", "time_unit": "hour", "period_length": HORIZON_HOURS}
     if periods > 1 or _maybe(draw, 2):
         meta["periods"] = [f"M{t + 1}" for t in range(periods)] if _maybe(draw) else periods
@@ -212,7 +236,8 @@ def scenarios(draw: st.DrawFn, queues: bool = False, integer: bool = False) -> d
 
 def rename(data: dict, names: Callable[[str, str], str]) -> dict:
     """The scenario with every stage, role, node and demand renamed by names(kind, old): keys and every
-    reference to them (node stages, work and staff roles, arc ends, origins, sinks, stock demands)."""
+    reference to them (node stages, work and staff roles, arc ends, origins, sinks, stock demands and
+    the per-demand stock figures)."""
     stage, role, node, demand = (
         lambda old, kind=kind: names(kind, old) for kind in ("stage", "role", "node", "demand")
     )
@@ -225,8 +250,12 @@ def rename(data: dict, names: Callable[[str, str], str]) -> dict:
         for key in ("work", "staff"):
             if key in spec:
                 spec[key] = {role(r): v for r, v in spec[key].items()}
-        if "stock" in spec and "demands" in spec["stock"]:
-            spec["stock"]["demands"] = [demand(d) for d in spec["stock"]["demands"]]
+        stock = spec.get("stock", {})
+        if "demands" in stock:
+            stock["demands"] = [demand(d) for d in stock["demands"]]
+        for key in ("initial", "final_min"):
+            if isinstance(stock.get(key), dict):
+                stock[key] = {demand(d): units for d, units in stock[key].items()}
         renamed_nodes[node(name)] = spec
     out["nodes"] = renamed_nodes
     for arc in out["arcs"]:

@@ -316,3 +316,23 @@ def add_loose_bound(data: dict, outcome: Outcome, kind: str, pick: int) -> dict 
     bounds = out["nodes"][name].setdefault("staff", {}).setdefault(role, {})
     bounds["max"] = max(2 * fte + 1, bounds.get("initial", 0))
     return out
+
+
+def test_the_properties_were_not_vacuous():
+    # Runs after the properties above (pytest keeps a module's order): each must have compared enough
+    # optima for its verdict to mean something. Skipped when they were not run (-k).
+    families = {
+        "solved optimal": 10,
+        "infeasible, diagnosed": 3,
+        "infeasible, diagnosis re-applied: optimal": 1,
+        "renamed, compared": 10,
+        "reordered, compared": 10,
+        "costs scaled, compared": 10,
+    }
+    if not COUNTS:
+        pytest.skip("the property tests of this module did not run")
+    ran = {name for name in COUNTS if not name.startswith("capacity")}
+    short = {name: COUNTS[name] for name, least in families.items() if name in ran and COUNTS[name] < least}
+    assert not short, f"too few examples: {short} (all: {dict(COUNTS)})"
+    loose = sum(n for name, n in COUNTS.items() if name.startswith("loose"))
+    assert loose >= 5 or not any(name.startswith(("loose", "capacity")) for name in COUNTS), dict(COUNTS)
