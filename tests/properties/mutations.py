@@ -119,7 +119,52 @@ def crlf_and_tabs(text: str, rng: random.Random) -> str:
     return text.replace("  ", "\t", rng.randint(1, 3))
 
 
+VALUE = re.compile(r"(?<=: )(?=[^\s{\[|>#])")
+"""Where a plain value starts after `key: `."""
+TAGS = ["!!python/object/apply:os.system ['true'] ", "!!python/name:os.system ", "!local ", "!!str ", "!!float ",
+        "!!int ", "!!binary ", "!!timestamp ", "!<tag:example.com,2000:app/x> ", "!!omap ", "!!set "]  # fmt: skip
+
+
+def tag_value(text: str, rng: random.Random) -> str:
+    """A tag put before a value, as a file written by another program (or an attacker) might have."""
+    spots = [m.start() for m in VALUE.finditer(text)]
+    if not spots:
+        return insert_syntax(text, rng)
+    at = rng.choice(spots)
+    return text[:at] + rng.choice(TAGS) + text[at:]
+
+
+def alias_value(text: str, rng: random.Random) -> str:
+    """One value anchored and another made an alias of it (or of an anchor that does not exist)."""
+    spots = [m.start() for m in VALUE.finditer(text)]
+    if len(spots) < 2:
+        return insert_syntax(text, rng)
+    first, second = sorted(rng.sample(spots, 2))
+    name = rng.choice(["a", "a", "missing"])
+    end = text.find("\n", second)
+    end = len(text) if end < 0 else end
+    return text[:first] + "&a " + text[first:second] + f"*{name}" + text[end:]
+
+
+def nest_deeply(text: str, rng: random.Random) -> str:
+    """A value nested in thousands of lists or mappings."""
+    spots = [m.start() for m in VALUE.finditer(text)] or [len(text)]
+    at = rng.choice(spots)
+    depth = rng.choice([100, 1000, 5000])
+    opening, closing = rng.choice([("[", "]"), ("{a: ", "}")])
+    return text[:at] + opening * depth + "1" + closing * depth + text[at:]
+
+
+def alias_bomb(text: str, rng: random.Random) -> str:
+    """A "billion laughs": nine levels of nine aliases to the level below, under a key of its own."""
+    levels = ["lol0: &l0 [lol]"]
+    levels += [f"lol{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 10)]
+    return text + "\nbomb:\n" + "".join(f"  {level}\n" for level in levels)
+
+
 TEXT_MUTATIONS: list[Callable[[str, random.Random], str]] = [
+    tag_value,
+    alias_value,
     delete_line,
     duplicate_line,
     swap_lines,
@@ -133,10 +178,17 @@ TEXT_MUTATIONS: list[Callable[[str, random.Random], str]] = [
 ]
 
 
+RARE_MUTATIONS: list[Callable[[str, random.Random], str]] = [nest_deeply, alias_bomb]
+"""Mutations that cost their load a little time each (a few in a hundred cases)."""
+
+
 def mutate_text(text: str, rng: random.Random) -> bytes:
-    """One to three text mutations; now and then bytes that are not UTF-8, as a file saved wrongly."""
+    """One to three text mutations; now and then a deep nesting or an alias bomb, or bytes that are not
+    UTF-8, as a file saved wrongly."""
     for _ in range(rng.randint(1, 3)):
         text = rng.choice(TEXT_MUTATIONS)(text, rng)
+    if rng.random() < 0.02:
+        text = rng.choice(RARE_MUTATIONS)(text, rng)
     raw = text.encode("utf-8", "surrogatepass")
     if rng.random() < 0.04:
         at = rng.randrange(len(raw) + 1)

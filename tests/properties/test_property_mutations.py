@@ -3,11 +3,13 @@
 The shipped scenarios and the tests' small ones are mutated at the text level (lines deleted, doubled,
 swapped or re-indented; YAML syntax, tags, anchors, control characters and bytes that are not UTF-8
 inserted; the file cut short; numbers made huge, tiny, negative, NaN or text) and at the data level
-(a key deleted or misspelt, a value of another type, a list item doubled, a figure made absurd). Each
+(a key deleted or misspelt, a value of another type, a list item doubled, a figure made absurd); now
+and then a value is tagged, anchored and aliased, nested thousands deep, or an alias bomb added. Each
 mutated file is loaded with `model.scenario.load_scenario` in a worker process (load_worker.py) that
 bounds every case in time and memory; a subset goes through `e2eopt validate` too. The only acceptable
 outcomes are a valid scenario, or a ScenarioError whose every problem names the file and a line >= 1
-(`e2eopt validate`: exit 0, or exit 2 with located problems).
+(`e2eopt validate`: exit 0, or exit 2 with located problems). Every fourth file that loads is solved
+as well: whatever its figures, the solve returns a status, it does not raise.
 
 The cases are made from fixed seeds, so a failure is made again by its case number; the counts are
 printed (`pytest -s`).
@@ -31,9 +33,11 @@ from mutations import mutate_data, mutate_text
 from model.scenario import parse_yaml
 
 WORKER = Path(__file__).with_name("load_worker.py")
-TEXT_CASES = 900
-DATA_CASES = 400
+TEXT_CASES = 800
+DATA_CASES = 300
 WORKERS = 2
+SOLVE_EVERY = 4
+"""Every 4th case that loads is solved too (a 5 s time limit): absurd figures must not crash a solve."""
 SEED = 20261205
 
 
@@ -86,9 +90,8 @@ def run_workers(folder: Path, shares: list[Path]) -> tuple[dict[str, dict], list
     case, and the cases a worker started but never finished (a hang or a crash of the process)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
-    workers = [
-        subprocess.Popen([sys.executable, str(WORKER), str(share)], cwd=ROOT, env=env, **pipes) for share in shares
-    ]
+    command = [sys.executable, str(WORKER)]
+    workers = [subprocess.Popen([*command, str(s), str(SOLVE_EVERY)], cwd=ROOT, env=env, **pipes) for s in shares]
     results: dict[str, dict] = {}
     unfinished: list[str] = []
     for share, worker in zip(shares, workers):
@@ -126,7 +129,9 @@ def test_mutated_files_load_or_are_located(cases: tuple[Path, dict[str, str]]):
     folder, described = cases
     results, unfinished = run_workers(folder, sorted(folder.glob("share*")))
     counts = Counter(r["outcome"] for r in results.values())
+    solves = Counter(r["solve"] for r in results.values() if "solve" in r)
     print(f"\nmutations tried: {len(described)} ({TEXT_CASES} text, {DATA_CASES} data); outcomes: {dict(counts)}")
+    print(f"mutated files that loaded, solved: {sum(solves.values())}; statuses: {dict(solves)}")
     failures = [
         f"{case} ({described[case]}): {r['outcome']}: {r.get('detail')}"
         for case, r in sorted(results.items())
