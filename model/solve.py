@@ -333,6 +333,12 @@ def as_highs_lp(
     return lp
 
 
+REFUSED = (
+    "HiGHS refused the LP: a coefficient is 1e15 or more in size, beyond what it accepts; a figure of the "
+    "scenario is of an absurd magnitude (hours per FTE of 1e308, say)"
+)
+
+
 class Solver:
     """One HiGHS model, kept alive: load a LinearModel, update it in place, solve it. Not thread-safe."""
 
@@ -340,13 +346,17 @@ class Solver:
         self.highs = new_highs()
         self.model: LinearModel | None = None
         self._own: WarmStart | None = None  # the basis HiGHS holds from its last solve (None after a load)
+        self._refused: str | None = None  # why HiGHS does not hold the model (it refused a figure)
 
     def load(self, model: LinearModel) -> float:
-        """Hand HiGHS the whole model (one passModel); seconds taken."""
+        """Hand HiGHS the whole model (one passModel); seconds taken. A model HiGHS refuses (a matrix
+        value of 1e15 or more, say) is remembered as refused: its solve is an error, not an empty LP's
+        "optimal" without a solution."""
         start = time.perf_counter()
         self.highs.clearModel()
-        if model.num_col:
-            self.highs.passModel(highs_lp(model))
+        self._refused = None
+        if model.num_col and self.highs.passModel(highs_lp(model)) == highspy.HighsStatus.kError:
+            self._refused = REFUSED
         self.model, self._own = model, None
         return time.perf_counter() - start
 
@@ -391,7 +401,8 @@ class Solver:
             for row, col, value in zip(
                 matrix.indices[entries].tolist(), entry_cols.tolist(), new.data[entries].tolist()
             ):
-                self.highs.changeCoeff(row, col, value)
+                if self.highs.changeCoeff(row, col, value) == highspy.HighsStatus.kError:
+                    self._refused = REFUSED  # HiGHS kept the old figure: solving would answer another LP
         changed.update(costs=len(costs), column_bounds=len(columns), row_bounds=len(rows), coefficients=len(entries))
         self.model = model
         return changed
@@ -413,6 +424,8 @@ class Solver:
         the tables use)."""
         model, highs = self._held(), self.highs
         timings: dict[str, float] = {}
+        if self._refused is not None:
+            return Solution("error", self._refused, timings=timings, model=model)
         is_mip = bool(model.integer.any())
         has_columns = model.num_col > 0
         fitting = (
