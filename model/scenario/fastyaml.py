@@ -21,6 +21,8 @@ from typing import Any
 from ruamel.yaml.resolver import implicit_resolvers
 from ruamel.yaml.util import create_timestamp, timestamp_regexp
 
+from model.scenario.yamlsafety import MAX_DEPTH, Refused, alias_budget, check_integer, too_deep, too_many_aliases
+
 try:  # PyYAML with libyaml; without it every file takes the round-trip parser (and ruamel's writer)
     from yaml import CSafeDumper
     from yaml._yaml import CParser
@@ -159,7 +161,8 @@ def fast_plain(text: str) -> Any:
 
     Raises NotPlain where the two could differ: what `_round_trip_only` finds, merge
     keys, duplicate keys, nodes and keys the round-trip parser gives its own types, and any error
-    (the round-trip parser then reports it, as it always has).
+    (the round-trip parser then reports it, as it always has); Refused for what no scenario may hold
+    (yamlsafety: deep nesting, alias bombs, huge integers), found while building.
     """
     if CParser is None or _round_trip_only(text):
         raise NotPlain("round-trip only")
@@ -170,7 +173,7 @@ def fast_plain(text: str) -> Any:
             data = None if node is None else _Builder(text).data(node)
             del node  # freed before the collector is back on, which then passes over the data only
         return data
-    except NotPlain:
+    except (NotPlain, Refused):
         raise
     except Exception as error:  # a YAML error, or a scalar the round-trip parser fails on too
         raise NotPlain(str(error)) from error
@@ -180,30 +183,64 @@ def fast_plain(text: str) -> Any:
 
 class _Builder:
     """Plain data from libyaml's nodes. An alias is a second visit of its anchor's node, and gets
-    its own copy, as `_plain` gives it."""
+    its own copy, as `_plain` gives it; the values copied so are counted against the alias budget,
+    and the depth against MAX_DEPTH (libyaml's own limit is 1,000 levels)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.lines: list[str] | None = None
+        self.seen: set[int] = set()  # the mappings and lists built once (a later visit is an alias)
+        self.open: set[int] = set()  # those being built (an alias to one of them contains itself)
+        self.copying = 0  # > 0 while an alias's values are built
+        self.copied, self.budget = 0, alias_budget(text)
 
-    def data(self, node: Any) -> Any:
+    def data(self, node: Any, depth: int = 0) -> Any:
         kind = type(node)
+        if self.copying:
+            self.spend(node)
         if kind is ScalarNode:
             convert = _SCALARS.get(node.tag)
             if convert is None:  # a merge key `<<`, or `=`
                 raise NotPlain(node.tag)
             if node.tag == _BOOL and self.anchored(node):  # the round-trip parser's bool, then an int
                 raise NotPlain("an anchored bool")
+            if node.tag == _INT:
+                check_integer(node.value, *self.where(node))
             return convert(node.value)
-        if kind is SequenceNode:
-            return [self.data(item) for item in node.value]
+        if depth >= MAX_DEPTH:
+            raise too_deep(*self.where(node))
+        identity = id(node)
+        if identity in self.open:  # the round-trip reading's screen names the alias and its place
+            raise NotPlain("an alias inside its own anchor")
+        alias = identity in self.seen
+        self.seen.add(identity)
+        self.open.add(identity)
+        self.copying += alias
+        try:
+            return self.collection(node, depth)
+        finally:
+            self.copying -= alias
+            self.open.discard(identity)
+
+    def collection(self, node: Any, depth: int) -> Any:
+        if type(node) is SequenceNode:
+            return [self.data(item, depth + 1) for item in node.value]
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = self.key(key_node)
             if key in result:  # the round-trip parser names the duplicate and its line
                 raise NotPlain(f"duplicate key {key!r}")
-            result[key] = self.data(value_node)
+            result[key] = self.data(value_node, depth + 1)
         return result
+
+    def spend(self, node: Any) -> None:
+        self.copied += 1
+        if self.copied > self.budget:
+            raise too_many_aliases(*self.where(node), self.budget)
+
+    @staticmethod
+    def where(node: Any) -> tuple[int, int]:
+        return node.start_mark.line + 1, node.start_mark.column + 1
 
     def key(self, node: Any) -> str | int | bool:
         """A mapping key as `_plain` has it, where the round-trip parser gives a plain type."""

@@ -16,13 +16,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from model.errors import Problem, ScenarioError
 from model.scenario.fastyaml import NotPlain, collector_paused, fast_plain
 from model.scenario.schema import Scenario
+from model.scenario.yamlerrors import syntax_problem
+from model.scenario.yamlsafety import Refused, check_characters, read_bounded, round_trip_yaml, screen_events
 
 FieldPath = tuple[str | int, ...]
 Positions = dict[FieldPath, tuple[int, int]]
@@ -64,7 +65,7 @@ class SourceMap:
         if self._found is None:
             keys: Positions = {}
             values: Positions = {}
-            _plain(_round_trip(self._text or "", self.file), (), keys, values)
+            _plain(_round_trip(self._text or "", self.file, screened=True), (), keys, values)
             self._found, self._text = (keys, values), None
         return self._found
 
@@ -123,28 +124,41 @@ def decode(data: bytes, file: str) -> str:
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
-    """The document as plain Python data, and where its fields stand (found when first needed)."""
+    """The document as plain Python data, and where its fields stand (found when first needed).
+
+    What no scenario may hold (model/scenario/yamlsafety.py: control characters, tags, deep nesting,
+    alias bombs, huge integers) is a located problem, found before or while the data is built."""
     try:
-        return fast_plain(text), SourceMap(file, text=text)
-    except NotPlain:
-        pass
+        check_characters(text)
+        try:
+            return fast_plain(text), SourceMap(file, text=text)
+        except NotPlain:
+            pass
+    except Refused as refused:
+        raise ScenarioError([refused.problem(file)]) from None
     keys: Positions = {}
     values: Positions = {}
     data = _plain(_round_trip(text, file), (), keys, values)
     return data, SourceMap(file, keys, values)
 
 
-def _round_trip(text: str, file: str) -> Any:
-    """ruamel's round-trip tree of the text, which knows every position; bad YAML is a located problem."""
+def _round_trip(text: str, file: str, screened: bool = False) -> Any:
+    """ruamel's round-trip tree of the text, which knows every position; bad YAML is a located problem.
+
+    The text is first screened on the parser's events (`screen_events`), unless the fast reading
+    already built it, which checks the same limits."""
     try:
         with collector_paused():
-            return YAML(typ="rt").load(text)
+            if not screened:
+                check_characters(text)
+                screen_events(round_trip_yaml().parse(text), text)
+            return round_trip_yaml().load(text)
+    except Refused as refused:
+        raise ScenarioError([refused.problem(file)]) from None
     except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        message = f"not valid YAML: {error.problem or error.context}"
-        raise ScenarioError([Problem(file, line, column, "", message)]) from None
+        raise ScenarioError([syntax_problem(error, text, file)]) from None
+    except (YAMLError, RecursionError, ValueError) as error:  # not expected after the screen: no traceback
+        raise ScenarioError([Problem(file, None, None, "", f"not valid YAML: {error}")]) from None
 
 
 def _plain(node: Any, path: FieldPath, keys: Positions, values: Positions) -> Any:
@@ -157,7 +171,9 @@ def _plain(node: Any, path: FieldPath, keys: Positions, values: Positions) -> An
                 kl, kc = node.lc.key(key)
                 vl, vc = node.lc.value(key)
                 keys[child] = (kl + 1, kc + 1)
-                values[child] = (vl + 1, vc + 1)
+                # An empty value (`volume:` and nothing) is placed at the next token, often the next
+                # key's line: it is shown at its own key.
+                values[child] = (kl + 1, kc + 1) if node[key] is None and vl > kl else (vl + 1, vc + 1)
             # else: a key merged in from an anchor (`<<: *base`); it is located at its parent
             result[str(key) if not isinstance(key, (int, float)) else key] = _plain(node[key], child, keys, values)
         return result
@@ -198,7 +214,7 @@ def read_scenario(path: str | Path) -> tuple[Scenario, SourceMap, bytes]:
     path = Path(path)
     if not path.is_file():
         raise ScenarioError([Problem(str(path), None, None, "", "no such file")])
-    raw = path.read_bytes()
+    raw = read_bounded(path, str(path))
     data, source = parse_yaml(decode(raw, str(path)), str(path))
     if isinstance(data, dict) and "extends" in data:
         from model.scenario.overrides import resolve  # overrides builds on this module
