@@ -257,7 +257,29 @@ def _schema_problems(error: ValidationError, data: Any, source: SourceMap) -> li
     # A number-or-list field given a list with a bad item fails both ways; the item's own problem
     # says what is wrong, so the field-level "should be a number" is dropped.
     inner = {path[:end] for path in grouped for end in range(len(path))}
-    return [_describe(path, items, source) for path, items in grouped.items() if path not in inner]
+    misspelt = _misspelt(grouped)
+    return [
+        _describe(path, items, source) for path, items in grouped.items() if path not in inner and path not in misspelt
+    ]
+
+
+def _misspelt(grouped: dict[FieldPath, list[ErrorDetails]]) -> set[FieldPath]:
+    """Required fields reported missing because they are misspelt: `nodse:` for `nodes:`.
+
+    The unknown field's problem says "Did you mean 'nodes'?"; the missing field's would say the same
+    mistake again."""
+    unknown = [path for path, items in grouped.items() if any(i["type"] == "extra_forbidden" for i in items)]
+    found = set()
+    for path in unknown:
+        missing = [
+            m[-1]
+            for m, items in grouped.items()
+            if m[:-1] == path[:-1] and any(i["type"] == "missing" for i in items) and isinstance(m[-1], str)
+        ]
+        match = difflib.get_close_matches(str(path[-1]), sorted(missing), n=1, cutoff=0.6)
+        if match:
+            found.add((*path[:-1], match[0]))
+    return found
 
 
 def _data_path(loc: tuple, data: Any) -> FieldPath:
@@ -284,7 +306,8 @@ def _describe(path: FieldPath, items: list[ErrorDetails], source: SourceMap) -> 
     if "missing" in kinds:
         return source.problem(path, "required field is missing", _field_doc(path))
     messages = list(dict.fromkeys(_plain_message(item) for item in items))
-    message = f"{_show(value)} is not allowed: " + "; or ".join(messages)
+    shown = "an empty value (null)" if value is None else _show(value)
+    message = f"{shown} is not allowed: " + "; or ".join(messages)
     return source.problem(path, message, _field_doc(path))
 
 

@@ -21,7 +21,7 @@ _OPENERS = {
     "while parsing a flow mapping": "{",
 }
 _DUPLICATE = re.compile(r'found duplicate key "(.*)" with value')
-_INDENT = "Keys of one mapping line up exactly, each nested level indented further; tabs are not allowed."
+_INDENT = "the keys of one mapping line up exactly, each nested level further in; tabs are not allowed."
 
 
 def syntax_problem(error: MarkedYAMLError, text: str, file: str) -> Problem:
@@ -91,16 +91,26 @@ def _hint(problem: str, lines: list[str], line: int, column: int) -> str:
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     if "\t" in problem or "\t" in text[: max(column, 1)]:
         return "YAML indents with spaces only: replace the tab by spaces."
-    if "mapping values are not allowed" in problem:
-        before = text[: column - 1]
-        if ": " in before.lstrip(" -"):
-            return (
-                "A text that holds ': ' must be quoted, e.g. name: \"A: B\"; otherwise check the indentation. "
-                + _INDENT
-            )
-        return f"Check the indentation of line {line} against the lines above. {_INDENT}"
-    if "expected <block end>" in problem or "did not find expected key" in problem:
-        return f"Check the indentation of line {line} against the lines above. {_INDENT}"
+    if "mapping values are not allowed" in problem and ": " in text[: column - 1].lstrip(" -"):
+        return f'A text that holds ": " must be quoted, e.g. name: "A: B"; otherwise {_indentation(lines, line)}'
+    if any(words in problem for words in ("mapping values are not allowed", "expected <block end>", "expected key")):
+        hint = _indentation(lines, line)
+        return hint[:1].upper() + hint[1:]
     if "found undefined alias" in problem:
         return "An unquoted '*' starts a YAML alias: quote a text that starts with '*'."
     return ""
+
+
+def _indentation(lines: list[str], line: int) -> str:
+    """The indentation of the line against the line above it that holds something."""
+    spaces = _indent(lines[line - 1]) if 0 < line <= len(lines) else 0
+    above = next(
+        (n for n in range(line - 1, 0, -1) if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")),
+        None,
+    )
+    compared = f" (line {line} is indented {spaces} spaces, line {above} {_indent(lines[above - 1])})" if above else ""
+    return f"check the indentation{compared}: {_INDENT}"
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
