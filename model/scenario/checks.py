@@ -451,6 +451,8 @@ READS: dict[Check, tuple[str, ...]] = {
     check_demand_names: ("nodes", "stages"),
     check_volumes: ("scenario",),
     check_stock_keys: ("demands",),
+    check_paths: ("arcs",),  # without the arcs, no sink is reachable
+    check_stock_users: ("arcs",),
 }
 REQUIRED = ("scenario", "stages", "nodes", "demands")
 SECTION_TYPES = {"scenario": dict, "stages": list, "roles": dict, "nodes": dict, "demands": dict, "arcs": list}

@@ -21,7 +21,7 @@ from typing import Any
 from ruamel.yaml.resolver import implicit_resolvers
 from ruamel.yaml.util import create_timestamp, timestamp_regexp
 
-from model.scenario.yamlsafety import MAX_DEPTH, Refused, alias_budget, check_integer, too_deep, too_many_aliases
+from model.scenario.yamlsafety import MAX_DEPTH, Refused, alias_budget, check_integer, too_deep
 
 try:  # PyYAML with libyaml; without it every file takes the round-trip parser (and ruamel's writer)
     from yaml import CSafeDumper
@@ -234,9 +234,11 @@ class _Builder:
         return result
 
     def spend(self, node: Any) -> None:
+        """Count a value an alias repeats; past the budget, the round-trip reading's screen refuses
+        the file at the alias (libyaml's nodes know the anchor's place only)."""
         self.copied += 1
         if self.copied > self.budget:
-            raise too_many_aliases(*self.where(node), self.budget)
+            raise NotPlain("aliases over the budget")
 
     @staticmethod
     def where(node: Any) -> tuple[int, int]:
@@ -258,6 +260,7 @@ class _Builder:
         if tag == _BOOL:
             return text.lower() == "true"
         if tag == _INT and _PLAIN_INT_KEY.match(text):
+            check_integer(text, *self.where(node))
             return int(text)
         raise NotPlain(f"key {text!r}")
 

@@ -47,6 +47,15 @@ def syntax_problem(error: MarkedYAMLError, text: str, file: str) -> Problem:
             "A key and its value are written `key: value`, with a space after the colon "
             "(`capacity:800` is read as one text); a text that runs over lines needs quotes.",
         )
+    if "another document" in problem:
+        return Problem(
+            file,
+            line,
+            column,
+            "",
+            "not valid YAML: a second document starts here",
+            "A scenario is one YAML document: remove this `---` and what follows, or make it a file of its own.",
+        )
     return Problem(file, line, column, "", f"not valid YAML: {problem}", _hint(problem, lines, line, column))
 
 

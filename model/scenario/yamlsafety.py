@@ -145,10 +145,13 @@ def self_alias(line: int, column: int, anchor: str) -> Refused:
 
 
 def tagged(line: int, column: int, tag: str) -> Refused:
+    """A tag, shown as written where it is one of YAML's own (`!!int`, not `tag:yaml.org,2002:int`)."""
+    core = "tag:yaml.org,2002:"
+    shown = "!!" + tag.removeprefix(core) if tag.startswith(core) else tag
     return Refused(
         line,
         column,
-        f"the YAML tag '{tag}' is not allowed",
+        f"the YAML tag '{shown}' is not allowed",
         f"Remove it: {ALLOWED}; each is typed by how it is written.",
     )
 
