@@ -193,11 +193,10 @@ class _Builder:
         self.open: set[int] = set()  # those being built (an alias to one of them contains itself)
         self.copying = 0  # > 0 while an alias's values are built
         self.copied, self.budget = 0, alias_budget(text)
+        self.sizes: dict[int, int] = {}  # values held by each aliased mapping or list (see `size`)
 
     def data(self, node: Any, depth: int = 0) -> Any:
         kind = type(node)
-        if self.copying:
-            self.spend(node)
         if kind is ScalarNode:
             convert = _SCALARS.get(node.tag)
             if convert is None:  # a merge key `<<`, or `=`
@@ -213,6 +212,8 @@ class _Builder:
         if identity in self.open:  # the round-trip reading's screen names the alias and its place
             raise NotPlain("an alias inside its own anchor")
         alias = identity in self.seen
+        if alias and not self.copying:  # the values it repeats, aliases within it included, at once
+            self.spend(self.size(node))
         self.seen.add(identity)
         self.open.add(identity)
         self.copying += alias
@@ -233,12 +234,26 @@ class _Builder:
             result[key] = self.data(value_node, depth + 1)
         return result
 
-    def spend(self, node: Any) -> None:
-        """Count a value an alias repeats; past the budget, the round-trip reading's screen refuses
+    def spend(self, values: int) -> None:
+        """Count the values an alias repeats; past the budget, the round-trip reading's screen refuses
         the file at the alias (libyaml's nodes know the anchor's place only)."""
-        self.copied += 1
+        self.copied += values
         if self.copied > self.budget:
             raise NotPlain("aliases over the budget")
+
+    def size(self, node: Any) -> int:
+        """The values a node holds, itself and mapping keys included, aliases expanded (as `screen_events`
+        counts them); each node's count is kept, so a bomb costs its few distinct nodes, not its expansion."""
+        if type(node) is ScalarNode:
+            return 1
+        known = self.sizes.get(id(node))
+        if known is None:
+            if type(node) is SequenceNode:
+                known = 1 + sum(self.size(item) for item in node.value)
+            else:
+                known = 1 + sum(1 + self.size(value) for _, value in node.value)
+            self.sizes[id(node)] = known
+        return known
 
     @staticmethod
     def where(node: Any) -> tuple[int, int]:

@@ -32,8 +32,8 @@ MAX_DEPTH = 64  # mappings and lists inside each other; a scenario needs 6
 MAX_DIGITS = 100  # digits of an integer; the largest meaningful figure has 16
 DEFAULT_MAX_FILE_MB = 64  # megabytes (10^6 bytes); the largest benchmark scenario (200,000 demands) is ~40 MB
 MAX_FILE_ENV = "E2EOPT_MAX_FILE_MB"
-ALIAS_VALUES_FREE = 10_000  # values any file's aliases may repeat ...
-ALIAS_BYTES_PER_VALUE = 16  # ... plus one per this many bytes of the file (`e2eopt generate` needs 1 per 200)
+ALIAS_VALUES_FREE = 100_000  # values any file's aliases may repeat (a tenth of a second to build) ...
+ALIAS_BYTES_PER_VALUE = 4  # ... plus one per this many bytes of the file (`e2eopt generate` needs 1 per 50)
 
 ALLOWED = "a scenario holds plain YAML: mappings, lists, texts, numbers, true/false and null"
 
@@ -79,10 +79,15 @@ def read_bounded(path: Path, file: str) -> bytes:
     except OSError as error:
         raise ScenarioError([Problem(file, None, None, "", f"cannot read the file: {error.strerror}")]) from None
     if size > limit:
-        message = f"the file is {size / 1e6:,.1f} MB, above the limit of {limit / 1e6:,g} MB"
+        message = f"the file is {_size(size)}, above the limit of {_size(limit)}"
         hint = f"A scenario this large is unusual; to read it anyway, set {MAX_FILE_ENV} (megabytes), e.g. 200."
         raise ScenarioError([Problem(file, None, None, "", message, hint)])
     return data
+
+
+def _size(count: int) -> str:
+    """A size in megabytes, or in bytes where megabytes would show 0.0."""
+    return f"{count / 1e6:,.1f} MB" if count >= 100_000 else f"{count:,} bytes"
 
 
 # YAML 1.2's printable characters are tab, line feed, carriage return, x20-x7E, NEL (x85), xA0-xD7FF,

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 import textwrap
+import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import TINY_FILE
+from conftest import TINY_FILE, bad_files
 
 from model.errors import ScenarioError
 from model.network import modes_of
-from model.scenario import load_scenario
+from model.scenario import load_scenario, loader, parse_yaml
+from model.scenario.yamlsafety import MAX_FILE_ENV, alias_budget
 
 
 def write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
@@ -339,3 +346,198 @@ def test_a_mapping_made_only_of_a_merge_key_loads(tmp_path):
     """,
     )
     assert load_scenario(path).nodes["other_centre"].stage == "market"
+
+
+# ---- safe, bounded reading (model/scenario/yamlsafety.py) ------------------------------------------
+
+
+def test_a_file_above_the_size_limit_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A 70 MB sparse file (NUL bytes, never written) against the default 64 MB: refused by its size at
+    once; with the limit raised to 100 MB it is read, and refused for its first byte instead."""
+    monkeypatch.delenv(MAX_FILE_ENV, raising=False)
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as stream:
+        stream.truncate(70_000_000)
+    started = time.perf_counter()
+    problem = refusal(path).problems[0]
+    assert time.perf_counter() - started < 1.0
+    assert problem.message == "the file is 70.0 MB, above the limit of 64.0 MB"
+    assert MAX_FILE_ENV in problem.hint and problem.line is None
+
+    monkeypatch.setenv(MAX_FILE_ENV, "100")
+    problem = refusal(path).problems[0]
+    assert (problem.line, problem.column) == (1, 1)
+    assert problem.message == "the control character U+0000 (NUL) is not allowed in a YAML file"
+
+
+def test_the_size_limit_is_configurable_in_megabytes(monkeypatch: pytest.MonkeyPatch):
+    size = TINY_FILE.stat().st_size
+    monkeypatch.setenv(MAX_FILE_ENV, str((size - 1) / 1e6))  # one byte too few
+    assert (
+        refusal(TINY_FILE).problems[0].message == f"the file is {size:,} bytes, above the limit of {size - 1:,} bytes"
+    )
+    monkeypatch.setenv(MAX_FILE_ENV, str(size / 1e6))  # exactly enough
+    assert load_scenario(TINY_FILE).name == "tiny"
+    monkeypatch.setenv(MAX_FILE_ENV, "lots")
+    problem = refusal(TINY_FILE).problems[0]
+    assert problem.message == f"the environment variable {MAX_FILE_ENV}='lots' is not a size in megabytes"
+
+
+def test_an_extended_base_file_has_the_size_limit_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    base = tmp_path / "base.yaml"
+    base.write_bytes(TINY_FILE.read_bytes() + b"#" * 2_000)
+    whatif = write(tmp_path, "extends: base.yaml\nset:\n  demands.repairs.volume: 1200\n", "whatif.yaml")
+    monkeypatch.setenv(MAX_FILE_ENV, str((whatif.stat().st_size + 100) / 1e6))  # the override passes, the base not
+    problem = refusal(whatif).problems[0]
+    assert Path(problem.file).name == "base.yaml" and "above the limit" in problem.message
+
+
+@pytest.mark.parametrize(
+    "text, line, column",
+    [
+        ("a: " + "[" * 10_000 + "]" * 10_000 + "\n", 1, 3 + 64),  # the 64th bracket is the 65th level
+        ("a: " + "{b: " * 10_000 + "1" + "}" * 10_000 + "\n", 1, 3 + 4 * 63 + 1),
+        ("- " * 10_000 + "x\n", 1, 1 + 2 * 64),
+        ("".join(" " * i + f"k{i}:\n" for i in range(1_000)) + "x\n", 65, 65),  # 1,000 block levels
+    ],
+    ids=["lists", "mappings", "compact lists", "block mappings"],
+)
+def test_nesting_10000_deep_is_refused_at_level_65_at_once(text: str, line: int, column: int):
+    """No RecursionError, and no minutes in ruamel's scanner (whose work per token grows with the depth)."""
+    for read in (parse_yaml, round_trip_only):
+        started = time.perf_counter()
+        with pytest.raises(ScenarioError) as caught:
+            read(text, "deep.yaml")
+        assert time.perf_counter() - started < 2.0
+        problem = caught.value.problems[0]
+        assert problem.message == "mappings and lists are nested more than 64 deep here"
+        assert (problem.line, problem.column) == (line, column), read
+
+
+def round_trip_only(text: str, file: str) -> object:
+    """The round-trip reading alone (what a text libyaml cannot read gets), screened as parse_yaml does."""
+    return loader._round_trip(text, file)
+
+
+BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{c}: &{c} [" + ", ".join([f"*{p}"] * 9) + "]\n" for p, c in zip("abcdefgh", "bcdefghi")
+)
+
+
+@pytest.mark.parametrize("read", [parse_yaml, round_trip_only], ids=["fast", "round trip"])
+def test_a_billion_laughs_fails_at_once_in_little_memory(read):
+    """9^9 = 387 million values from 400 bytes: refused within a tenth of a second, at the alias that
+    passes the budget (`e`'s: a..d hold 10 + 91 + 820 + 7,381 values, e's aliases 9 x 7,381 more)."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(ScenarioError) as caught:
+            read(BILLION_LAUGHS, "bomb.yaml")
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert seconds < 0.5 and peak < 50e6
+    problem = caught.value.problems[0]
+    assert problem.message == f"the aliases (*name) repeat more than {alias_budget(BILLION_LAUGHS):,} values in all"
+    assert problem.line == 6  # f: each *e repeats 66,430 values; after two the budget is passed
+
+
+def test_aliases_up_to_the_budget_are_read_and_one_value_more_is_refused():
+    """Each `*s` repeats 100 values (the list and its 99 items), counted alike by both readings."""
+
+    def text(copies: int) -> str:
+        return "s: &s [" + ", ".join(map(str, range(99))) + "]\nc:\n" + "- *s\n" * copies
+
+    copies = next(n for n in range(900, 1_200) if 100 * (n + 1) > alias_budget(text(n + 1)))
+    assert 100 * copies <= alias_budget(text(copies))
+    data, _ = parse_yaml(text(copies), "ok.yaml")
+    assert len(data["c"]) == copies and data["c"][-1] == list(range(99))
+    assert len(round_trip_only(text(copies), "ok.yaml")["c"]) == copies
+    for read in (parse_yaml, round_trip_only):
+        with pytest.raises(ScenarioError, match="repeat more than"):
+            read(text(copies + 1), "over.yaml")
+
+
+def test_merge_keys_and_generated_aliases_still_read():
+    """Anchors are used in practice: `<<: *defaults`, and `e2eopt generate`'s shared lists."""
+    text = "defaults: &d {stage: service, unit_cost: 5}\nnodes:\n  a:\n    <<: *d\n    unit_cost: 7\n  b: *d\n"
+    data, _ = parse_yaml(text, "merge.yaml")
+    assert data["nodes"] == {"a": {"stage": "service", "unit_cost": 7}, "b": {"stage": "service", "unit_cost": 5}}
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("9" * 5_000, "a number of 5,000 digits is too long (at most 100 digits)"),
+        ("-" + "1" * 101, "a number of 101 digits is too long (at most 100 digits)"),
+        ("0o" + "7" * 4_400, "a number of 4,400 digits is too long (at most 100 digits)"),
+    ],
+)
+def test_an_integer_python_cannot_convert_is_a_located_problem(value: str, expected: str):
+    for read in (parse_yaml, round_trip_only):
+        with pytest.raises(ScenarioError) as caught:
+            read(f"a: 1\nb: [2, {value}]\n", "int.yaml")
+        problem = caught.value.problems[0]
+        assert (problem.line, problem.column, problem.message) == (2, 8, expected)
+
+
+def test_an_integer_of_100_digits_is_still_a_number():
+    data, _ = parse_yaml("a: " + "1" * 100 + "\n", "int.yaml")
+    assert data["a"] == int("1" * 100)
+
+
+@pytest.mark.parametrize("text", ["name: !!str x\n", "x: !local 1\n", "- !!python/object:os.system []\n"])
+def test_a_tag_is_refused_by_both_readings_alike(text: str):
+    """The fast reading sends a text with a tag to the round-trip reading, whose screen refuses it."""
+    with pytest.raises(ScenarioError) as fast:
+        parse_yaml(text, "tag.yaml")
+    with pytest.raises(ScenarioError) as slow:
+        round_trip_only(text, "tag.yaml")
+    assert fast.value.problems == slow.value.problems
+    assert "is not allowed" in fast.value.problems[0].message and fast.value.problems[0].line == 1
+
+
+def test_a_byte_order_mark_at_the_start_is_fine():
+    """Windows editors save UTF-8 with a BOM; YAML allows it at the start."""
+    scenario = load_scenario_from_bytes(b"\xef\xbb\xbf" + TINY_FILE.read_bytes())
+    assert scenario.name == "tiny"
+
+
+def load_scenario_from_bytes(data: bytes) -> object:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bom.yaml"
+        path.write_bytes(data)
+        return load_scenario(path)
+
+
+DETERMINISM = """
+import sys
+from model.errors import ScenarioError
+from model.scenario import load_scenario
+for name in sys.argv[1:]:
+    try:
+        load_scenario(name)
+    except ScenarioError as error:
+        print(error)
+"""
+
+
+def test_every_message_is_the_same_under_any_hash_seed():
+    """Sets and graph walks must not order a message by Python's string hashes (PYTHONHASHSEED)."""
+    files = [str(p) for p in bad_files()]
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run(
+            [sys.executable, "-c", DETERMINISM, *files],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=True,
+        )
+        outputs.append(run.stdout)
+    assert "the hand-off graph has a cycle: service_team -> vendor -> vendor_b -> service_team" in outputs[0]
+    assert outputs[0].count("problem") >= len(files)
+    assert outputs[0] == outputs[1]
