@@ -123,6 +123,11 @@ def decode(data: bytes, file: str) -> str:
         ) from None
 
 
+def read_text(path: Path, file: str) -> str:
+    """A YAML file's text: within the size limit and UTF-8, or a problem naming the file (sweep files)."""
+    return decode(read_bounded(path, file), file)
+
+
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     """The document as plain Python data, and where its fields stand (found when first needed).
 

@@ -577,3 +577,18 @@ def test_the_command_line_refuses_unsafe_yaml_with_exit_2(
     assert f"bad.yaml{where}" in shown and message in shown
     assert "Traceback" not in shown and "Error:" not in shown.replace("ScenarioError", "")
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_read_text_gives_a_yaml_file_s_text_or_a_located_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """For YAML files that are not scenarios (a sweep file): the same size limit and UTF-8 check."""
+    path = tmp_path / "sweep.yaml"
+    path.write_bytes(b"base: tiny.yaml\n# Z\xfcrich\n")
+    with pytest.raises(ScenarioError) as caught:
+        loader.read_text(path, "sweep.yaml")
+    problem = caught.value.problems[0]
+    assert (problem.line, problem.column, problem.message) == (2, 4, "the file is not UTF-8 text (byte 0xfc)")
+    path.write_bytes(b"base: tiny.yaml\n")
+    assert loader.read_text(path, "sweep.yaml") == "base: tiny.yaml\n"
+    monkeypatch.setenv(MAX_FILE_ENV, "0.00001")  # 10 bytes
+    with pytest.raises(ScenarioError, match="the file is 16 bytes, above the limit of 10 bytes"):
+        loader.read_text(path, "sweep.yaml")
