@@ -287,6 +287,78 @@ class _Builder:
         return self.lines[mark.line][mark.column : mark.column + 1] == "&"
 
 
+# ---- where fields stand, from libyaml's nodes -------------------------------------------------------
+
+
+def fast_positions(text: str) -> tuple[dict[tuple, tuple[int, int]], dict[tuple, tuple[int, int]]]:
+    """Where each key and value stands (path -> 1-based line and column), as `loader._plain` finds them
+    in the round-trip tree: from libyaml's nodes, seconds where the round-trip parser takes minutes
+    (a 50 MB file). For a text `fast_plain` read; NotPlain where the two could differ: a text with
+    anchors (libyaml places an alias at its anchor), or one libyaml does not read."""
+    if CParser is None or _round_trip_only(text):
+        raise NotPlain("round-trip only")
+    reader = _Reader(text)
+    try:
+        with collector_paused():
+            node = reader.get_single_node()
+            keys: dict[tuple, tuple[int, int]] = {}
+            values: dict[tuple, tuple[int, int]] = {}
+            if node is not None:
+                _Locator(text).walk(node, (), keys, values)
+            del node
+        return keys, values
+    except NotPlain:
+        raise
+    except Exception as error:
+        raise NotPlain(str(error)) from error
+    finally:
+        reader.dispose()
+
+
+class _Locator(_Builder):
+    """Positions from libyaml's nodes, by `_plain`'s rules (keys made text, an empty value at its key)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.anchors = "&" in text  # without an anchor there is no alias either
+        self.last_line = text.count("\n")  # 0-based; the text's last line if it ends without a break
+
+    def walk(self, node: Any, path: tuple, keys: dict, values: dict) -> None:
+        if self.anchors and self.anchored(node):
+            raise NotPlain("an anchor")
+        if type(node) is SequenceNode:
+            for index, item in enumerate(node.value):
+                values[(*path, index)] = self.where(item)
+                self.walk(item, (*path, index), keys, values)
+        elif type(node) is not ScalarNode:
+            for key_node, value_node in node.value:
+                if self.anchors and self.anchored(key_node):
+                    raise NotPlain("an anchored key")
+                child = (*path, str(self.key(key_node)))
+                keys[child] = self.where(key_node)
+                values[child] = self.value_at(key_node, value_node)
+                self.walk(value_node, child, keys, values)
+
+    def value_at(self, key_node: Any, value_node: Any) -> tuple[int, int]:
+        """Where the round-trip parser places a value. An empty one (`volume:` and nothing) it places
+        at the next token: `_plain` moves it to its key when that is on a later line; on the same line
+        (`{to: }`) it is just after the colon. libyaml places it at the next character."""
+        at = self.where(value_node)
+        if not (type(value_node) is ScalarNode and value_node.tag == _NULL and value_node.value == ""):
+            return at
+        if self.lines is None:
+            self.lines = self.text.splitlines()
+        mark = value_node.start_mark
+        text = self.lines[mark.line] if mark.line < len(self.lines) else ""
+        rest = text[mark.column :].strip()
+        if not rest or rest.startswith("#"):  # the next token is on a later line, or is the end
+            last = mark.line == self.last_line  # the last line, with no line break after it
+            return (mark.line + 1, len(text) + 1) if last else self.where(key_node)
+        end = key_node.end_mark
+        colon = text.find(":", end.column, mark.column) if end.line == mark.line else -1
+        return (at[0], colon + 2) if colon >= 0 else at
+
+
 # ---- the fast writing: libyaml's emitter, with YAML 1.2's reading of plain scalars in mind ----------
 
 

@@ -20,7 +20,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from model.errors import Problem, ScenarioError
-from model.scenario.fastyaml import NotPlain, collector_paused, fast_plain
+from model.scenario.fastyaml import NotPlain, collector_paused, fast_plain, fast_positions
 from model.scenario.schema import Scenario
 from model.scenario.yamlerrors import syntax_problem
 from model.scenario.yamlsafety import Refused, check_characters, read_bounded, round_trip_yaml, screen_events
@@ -32,10 +32,11 @@ Positions = dict[FieldPath, tuple[int, int]]
 class SourceMap:
     """Where each field of a YAML document stands: path -> (line, column), both 1-based.
 
-    Made by `parse_yaml`, it holds the file's text and runs the round-trip parse that finds the
-    positions the first time `keys`, `values`, `locate` or `problem` is used: a valid file never
-    needs them, and finding them costs thirty times the reading. Should the round-trip parser
-    refuse a text libyaml read, its refusal (what reading the file gave before) is raised then.
+    Made by `parse_yaml`, it holds the file's text and finds the positions the first time `keys`,
+    `values`, `locate` or `problem` is used: a valid file never needs them. libyaml finds them
+    (`fastyaml.fast_positions`, as the round-trip parser would); in a text with anchors, the
+    round-trip parser, at thirty times the cost. Should the round-trip parser refuse a text libyaml
+    read, its refusal (what reading the file gave before) is raised then.
     Made with explicit `keys` and `values` (or none), it holds just those.
     """
 
@@ -63,10 +64,14 @@ class SourceMap:
 
     def _positions(self) -> tuple[Positions, Positions]:
         if self._found is None:
-            keys: Positions = {}
-            values: Positions = {}
-            _plain(_round_trip(self._text or "", self.file, screened=True), (), keys, values)
-            self._found, self._text = (keys, values), None
+            try:  # libyaml's positions: seconds where the round-trip parser takes minutes for 50 MB
+                self._found = fast_positions(self._text or "")
+            except NotPlain:  # a text with anchors: the round-trip parser places aliases right
+                keys: Positions = {}
+                values: Positions = {}
+                _plain(_round_trip(self._text or "", self.file, screened=True), (), keys, values)
+                self._found = (keys, values)
+            self._text = None
         return self._found
 
     def locate(self, path: FieldPath, at_key: bool = False) -> tuple[int | None, int | None]:
