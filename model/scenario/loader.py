@@ -167,7 +167,7 @@ def _round_trip(text: str, file: str, screened: bool = False) -> Any:
         raise ScenarioError([refused.problem(file)]) from None
     except MarkedYAMLError as error:
         raise ScenarioError([syntax_problem(error, text, file)]) from None
-    except (YAMLError, RecursionError, ValueError) as error:  # not expected after the screen: no traceback
+    except (YAMLError, RecursionError, ValueError, TypeError) as error:  # not expected after the screen
         raise ScenarioError([Problem(file, None, None, "", f"not valid YAML: {error}")]) from None
 
 

@@ -178,13 +178,17 @@ def check_integer(text: str, line: int, column: int) -> None:
             )
 
 
+_NODES = ("ScalarEvent", "AliasEvent", "MappingStartEvent", "SequenceStartEvent")
+
+
 def screen_events(events: Iterable[Any], text: str) -> None:
     """Refuse tags, deep nesting, alias bombs, self-containing aliases and huge integers, from the
     parser's events (iterative: no tree is built, and the check stops at the first offence).
 
-    Each alias costs the number of values its anchor holds, aliases within it included."""
+    Each alias costs the number of values its anchor holds, aliases within it included. A mapping
+    or list used as a key is refused too (the round-trip parser fails on some with a TypeError)."""
     budget, spent = alias_budget(text), 0
-    stack: list[list[Any]] = []  # per open mapping or list: [anchor, values in it]
+    stack: list[list[Any]] = []  # per open mapping or list: [anchor, values in it, next is a key]
     sizes: dict[str, int] = {}  # values held by each complete anchor
     for event in events:
         kind = type(event).__name__
@@ -193,6 +197,10 @@ def screen_events(events: Iterable[Any], text: str) -> None:
         tag = getattr(event, "tag", None)
         if tag is not None and kind != "DocumentStartEvent":
             raise tagged(line, column, str(tag))
+        if stack and stack[-1][2] is not None and kind in _NODES:  # in a mapping: a key, then its value
+            if stack[-1][2] and kind in ("MappingStartEvent", "SequenceStartEvent"):
+                raise Refused(line, column, "a mapping or list used as a key", "Keys are names or numbers.")
+            stack[-1][2] = not stack[-1][2]
         if kind == "AliasEvent":
             anchor = str(event.anchor)
             if anchor not in sizes and any(frame[0] == anchor for frame in stack):
@@ -213,9 +221,10 @@ def screen_events(events: Iterable[Any], text: str) -> None:
         elif kind in ("MappingStartEvent", "SequenceStartEvent"):
             if len(stack) >= MAX_DEPTH:
                 raise too_deep(line, column)
-            stack.append([None if event.anchor is None else str(event.anchor), 1])
+            mapping = True if kind == "MappingStartEvent" else None
+            stack.append([None if event.anchor is None else str(event.anchor), 1, mapping])
         elif kind in ("MappingEndEvent", "SequenceEndEvent") and stack:
-            anchor, count = stack.pop()
+            anchor, count, _ = stack.pop()
             if anchor is not None:
                 sizes[anchor] = count
             if stack:
