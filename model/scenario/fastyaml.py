@@ -63,9 +63,18 @@ _TAG_OR_DIRECTIVE = re.compile(r"(?:^|[\s\[\]{},:])!|^%", re.M)
 _ODD_CHARACTER = re.compile("[\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
+# An anchor or alias name with a character other than a letter, digit, `-` or `_` (`&a:b`): libyaml
+# ends the name there, YAML 1.2 (ruamel) at the next space (found by mutating the example files).
+_ODD_ANCHOR = re.compile(r"(?:^|[\s\[\]{},])[&*][A-Za-z0-9_-]*[^A-Za-z0-9_\-\s,\[\]{}]", re.M)
+
+
 def _round_trip_only(text: str) -> bool:
     """Whether the text has what only the round-trip parser reads right (the cheap tests first)."""
-    return bool(_ODD_CHARACTER.search(text) or (("!" in text or "%" in text) and _TAG_OR_DIRECTIVE.search(text)))
+    return bool(
+        _ODD_CHARACTER.search(text)
+        or (("!" in text or "%" in text) and _TAG_OR_DIRECTIVE.search(text))
+        or (("&" in text or "*" in text) and _ODD_ANCHOR.search(text))
+    )
 
 
 _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
@@ -293,8 +302,7 @@ class _Builder:
 def fast_positions(text: str) -> tuple[dict[tuple, tuple[int, int]], dict[tuple, tuple[int, int]]]:
     """Where each key and value stands (path -> 1-based line and column), as `loader._plain` finds them
     in the round-trip tree: from libyaml's nodes, seconds where the round-trip parser takes minutes
-    (a 50 MB file). For a text `fast_plain` read; NotPlain where the two could differ: a text with
-    anchors (libyaml places an alias at its anchor), or one libyaml does not read."""
+    (a 50 MB file). For a text `fast_plain` read; NotPlain for one libyaml does not read."""
     if CParser is None or _round_trip_only(text):
         raise NotPlain("round-trip only")
     reader = _Reader(text)
@@ -316,24 +324,21 @@ def fast_positions(text: str) -> tuple[dict[tuple, tuple[int, int]], dict[tuple,
 
 
 class _Locator(_Builder):
-    """Positions from libyaml's nodes, by `_plain`'s rules (keys made text, an empty value at its key)."""
+    """Positions from libyaml's nodes, by `_plain`'s rules (keys made text, an empty value at its key).
+    An alias is its anchor's node, and stands where its anchor does, as in the round-trip tree."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
-        self.anchors = "&" in text  # without an anchor there is no alias either
+        self.anchors = "&" in text  # without one, no node is anchored
         self.last_line = text.count("\n")  # 0-based; the text's last line if it ends without a break
 
     def walk(self, node: Any, path: tuple, keys: dict, values: dict) -> None:
-        if self.anchors and self.anchored(node):
-            raise NotPlain("an anchor")
         if type(node) is SequenceNode:
             for index, item in enumerate(node.value):
                 values[(*path, index)] = self.where(item)
                 self.walk(item, (*path, index), keys, values)
         elif type(node) is not ScalarNode:
             for key_node, value_node in node.value:
-                if self.anchors and self.anchored(key_node):
-                    raise NotPlain("an anchored key")
                 child = (*path, str(self.key(key_node)))
                 keys[child] = self.where(key_node)
                 values[child] = self.value_at(key_node, value_node)
@@ -342,17 +347,18 @@ class _Locator(_Builder):
     def value_at(self, key_node: Any, value_node: Any) -> tuple[int, int]:
         """Where the round-trip parser places a value. An empty one (`volume:` and nothing) it places
         at the next token: `_plain` moves it to its key when that is on a later line; on the same line
-        (`{to: }`) it is just after the colon. libyaml places it at the next character."""
+        (`{to: }`, or a comment) it is just after the colon. libyaml places it at the next character."""
         at = self.where(value_node)
-        if not (type(value_node) is ScalarNode and value_node.tag == _NULL and value_node.value == ""):
+        empty = type(value_node) is ScalarNode and value_node.tag == _NULL and value_node.value == ""
+        if not empty or (self.anchors and self.anchored(value_node)):  # an anchored one stands at its `&`
             return at
         if self.lines is None:
             self.lines = self.text.splitlines()
         mark = value_node.start_mark
         text = self.lines[mark.line] if mark.line < len(self.lines) else ""
-        rest = text[mark.column :].strip()
-        if not rest or rest.startswith("#"):  # the next token is on a later line, or is the end
-            last = mark.line == self.last_line  # the last line, with no line break after it
+        if not text[mark.column :].strip():  # the next token is on a later line, or is the end
+            # ... on the key's line only where that is the last line, with no line break after it
+            last = mark.line == self.last_line == key_node.start_mark.line
             return (mark.line + 1, len(text) + 1) if last else self.where(key_node)
         end = key_node.end_mark
         colon = text.find(":", end.column, mark.column) if end.line == mark.line else -1

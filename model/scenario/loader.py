@@ -34,9 +34,9 @@ class SourceMap:
 
     Made by `parse_yaml`, it holds the file's text and finds the positions the first time `keys`,
     `values`, `locate` or `problem` is used: a valid file never needs them. libyaml finds them
-    (`fastyaml.fast_positions`, as the round-trip parser would); in a text with anchors, the
-    round-trip parser, at thirty times the cost. Should the round-trip parser refuse a text libyaml
-    read, its refusal (what reading the file gave before) is raised then.
+    (`fastyaml.fast_positions`, where the round-trip parser would); should it fail, the round-trip
+    parser, at thirty times the cost, and should that refuse a text libyaml read, its refusal (what
+    reading the file gave before) is raised then.
     Made with explicit `keys` and `values` (or none), it holds just those.
     """
 
@@ -66,7 +66,7 @@ class SourceMap:
         if self._found is None:
             try:  # libyaml's positions: seconds where the round-trip parser takes minutes for 50 MB
                 self._found = fast_positions(self._text or "")
-            except NotPlain:  # a text with anchors: the round-trip parser places aliases right
+            except NotPlain:  # not expected for a text the fast reading read
                 keys: Positions = {}
                 values: Positions = {}
                 _plain(_round_trip(self._text or "", self.file, screened=True), (), keys, values)
