@@ -9,10 +9,12 @@ refused with its position before any value is built:
 - nesting deeper than MAX_DEPTH mappings and lists (the parsers recurse, and no scenario needs it);
 - aliases that repeat more values than `alias_budget(text)` (a "billion laughs" expands 1 kB into 10^9 values);
   an alias inside its own anchor (a structure that contains itself);
-- an integer of more than MAX_DIGITS digits (Python refuses to convert more than 4,300).
+- an integer of more than MAX_DIGITS digits (Python refuses to convert more than 4,300);
+- a mapping or list used as a key.
 
-The fast reading (fastyaml) checks depth, aliases and integers while it builds; the round-trip reading
-is preceded by `screen_events`, which checks all of them on the parser's events, with no tree built.
+The fast reading (fastyaml) checks depth and integers while it builds, and hands a text whose aliases
+pass the budget to the round-trip reading. That is preceded by `screen_events`, which checks all of the
+above on the parser's events, with no tree built, its scanner bounded (`round_trip_yaml`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from model.errors import Problem, ScenarioError
 
 MAX_DEPTH = 64  # mappings and lists inside each other; a scenario needs 6
 MAX_DIGITS = 100  # digits of an integer; the largest meaningful figure has 16
-DEFAULT_MAX_FILE_MB = 64  # megabytes (10^6 bytes); the largest benchmark scenario (200,000 demands) is ~40 MB
+DEFAULT_MAX_FILE_MB = 64  # megabytes (10^6 bytes); benchmarks' largest scenario (200,000 demands) is ~40 MB
 MAX_FILE_ENV = "E2EOPT_MAX_FILE_MB"
 ALIAS_VALUES_FREE = 100_000  # values any file's aliases may repeat (a tenth of a second to build) ...
 ALIAS_BYTES_PER_VALUE = 4  # ... plus one per this many bytes of the file (`e2eopt generate` needs 1 per 50)
@@ -178,57 +180,76 @@ def check_integer(text: str, line: int, column: int) -> None:
             )
 
 
-_NODES = ("ScalarEvent", "AliasEvent", "MappingStartEvent", "SequenceStartEvent")
+_STARTS = ("MappingStartEvent", "SequenceStartEvent")
+_ENDS = ("MappingEndEvent", "SequenceEndEvent")
 
 
 def screen_events(events: Iterable[Any], text: str) -> None:
-    """Refuse tags, deep nesting, alias bombs, self-containing aliases and huge integers, from the
-    parser's events (iterative: no tree is built, and the check stops at the first offence).
-
-    Each alias costs the number of values its anchor holds, aliases within it included. A mapping
-    or list used as a key is refused too (the round-trip parser fails on some with a TypeError)."""
-    budget, spent = alias_budget(text), 0
-    stack: list[list[Any]] = []  # per open mapping or list: [anchor, values in it, next is a key]
-    sizes: dict[str, int] = {}  # values held by each complete anchor
+    """Refuse tags, deep nesting, alias bombs, self-containing aliases, huge integers and mappings or
+    lists used as keys (the round-trip parser fails on some with a TypeError), from the parser's
+    events: iterative, no tree built, stopping at the first offence."""
+    screen = _Screen(alias_budget(text))
     for event in events:
+        screen.event(event)
+
+
+class _Screen:
+    """The state `screen_events` keeps. Each alias costs the values its anchor holds, aliases within
+    it included, known from the anchor's events without expanding anything."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget, self.spent = budget, 0
+        self.stack: list[list[Any]] = []  # per open mapping or list: [anchor, values in it, next is a key]
+        self.sizes: dict[str, int] = {}  # values held by each complete anchor
+
+    def event(self, event: Any) -> None:
         kind = type(event).__name__
         mark = event.start_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        at: tuple[int, int] = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         tag = getattr(event, "tag", None)
         if tag is not None and kind != "DocumentStartEvent":
-            raise tagged(line, column, str(tag))
-        if stack and stack[-1][2] is not None and kind in _NODES:  # in a mapping: a key, then its value
-            if stack[-1][2] and kind in ("MappingStartEvent", "SequenceStartEvent"):
-                raise Refused(line, column, "a mapping or list used as a key", "Keys are names or numbers.")
-            stack[-1][2] = not stack[-1][2]
+            raise tagged(at[0], at[1], str(tag))
         if kind == "AliasEvent":
-            anchor = str(event.anchor)
-            if anchor not in sizes and any(frame[0] == anchor for frame in stack):
-                raise self_alias(line, column, anchor)
-            count = sizes.get(anchor, 1)
-            spent += count
-            if spent > budget:
-                raise too_many_aliases(line, column, budget)
-            if stack:
-                stack[-1][1] += count
+            self.node(kind, at, self.alias(str(event.anchor), at))
         elif kind == "ScalarEvent":
             if event.style is None:
-                check_integer(str(event.value), line, column)
+                check_integer(str(event.value), *at)
             if event.anchor is not None:
-                sizes[str(event.anchor)] = 1
-            if stack:
-                stack[-1][1] += 1
-        elif kind in ("MappingStartEvent", "SequenceStartEvent"):
-            if len(stack) >= MAX_DEPTH:
-                raise too_deep(line, column)
-            mapping = True if kind == "MappingStartEvent" else None
-            stack.append([None if event.anchor is None else str(event.anchor), 1, mapping])
-        elif kind in ("MappingEndEvent", "SequenceEndEvent") and stack:
-            anchor, count, _ = stack.pop()
+                self.sizes[str(event.anchor)] = 1
+            self.node(kind, at, 1)
+        elif kind in _STARTS:
+            self.node(kind, at, 0)  # its values are added to its parent when it ends
+            if len(self.stack) >= MAX_DEPTH:
+                raise too_deep(*at)
+            anchor = None if event.anchor is None else str(event.anchor)
+            self.stack.append([anchor, 1, True if kind == "MappingStartEvent" else None])
+        elif kind in _ENDS and self.stack:
+            anchor, count, _ = self.stack.pop()
             if anchor is not None:
-                sizes[anchor] = count
-            if stack:
-                stack[-1][1] += count
+                self.sizes[anchor] = count
+            if self.stack:
+                self.stack[-1][1] += count
+
+    def node(self, kind: str, at: tuple[int, int], values: int) -> None:
+        """A node in the open mapping or list: counted, and in a mapping, a key or a value in turn."""
+        if not self.stack:
+            return
+        top = self.stack[-1]
+        top[1] += values
+        if top[2] is not None:
+            if top[2] and kind in _STARTS:
+                raise Refused(*at, "a mapping or list used as a key", "Keys are names or numbers.")
+            top[2] = not top[2]
+
+    def alias(self, anchor: str, at: tuple[int, int]) -> int:
+        """The values an alias repeats, within the budget."""
+        if anchor not in self.sizes and any(frame[0] == anchor for frame in self.stack):
+            raise self_alias(*at, anchor)
+        count = self.sizes.get(anchor, 1)
+        self.spent += count
+        if self.spent > self.budget:
+            raise too_many_aliases(*at, self.budget)
+        return count
 
 
 class _BoundedScanner(RoundTripScanner):
