@@ -7,6 +7,7 @@ schema reports that part.
 
 from __future__ import annotations
 
+import difflib
 import functools
 from collections.abc import Callable, Iterator
 from typing import Any, TypeGuard
@@ -17,7 +18,7 @@ from model.errors import Problem
 from model.paths import PathFinder
 from model.scenario.loader import SourceMap, closest
 from model.scenario.ranges import MAX_PERIODS, TIME
-from model.scenario.schema import HOURS_PER_TIME_UNIT
+from model.scenario.schema import HOURS_PER_TIME_UNIT, Scenario
 
 
 def _mapping(value: Any) -> dict:
@@ -201,20 +202,26 @@ def check_arc_ends(raw: Raw, src: SourceMap) -> Iterator[Problem]:
 
 
 def check_cycles(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """One cycle, named the same on every run: found by a depth-first walk in the file's order (arcs
+    and nodes as listed), not by networkx's cycle enumeration, whose order follows Python's hash seed."""
     graph = nx.DiGraph()
+    graph.add_nodes_from(raw.nodes)
     first_arc: dict[tuple[str, str], int] = {}
     for index, source, target in raw.valid_arcs():
         graph.add_edge(source, target)
         first_arc.setdefault((source, target), index)
-    for cycle_nodes in nx.simple_cycles(graph):
-        ring = " -> ".join([*cycle_nodes, cycle_nodes[0]])
-        index = first_arc[(cycle_nodes[-1], cycle_nodes[0])]
-        yield src.problem(
-            ("arcs", index),
-            f"the hand-off graph has a cycle: {ring}",
-            "Work must not return to a node it has passed; remove one of these arcs.",
-        )
-        return  # one named cycle is enough to act on; more follow once it is broken
+    try:
+        edges = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return
+    cycle_nodes = [source for source, _ in edges]
+    ring = " -> ".join([*cycle_nodes, cycle_nodes[0]])
+    index = first_arc[edges[-1][0], edges[-1][1]]
+    yield src.problem(
+        ("arcs", index),
+        f"the hand-off graph has a cycle: {ring}",
+        "Work must not return to a node it has passed; remove one of these arcs.",
+    )  # one named cycle is enough to act on; more follow once it is broken
 
 
 def check_demand_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
@@ -452,6 +459,40 @@ CHECKS: list[Check] = [
 ]
 
 
+# The sections whose names each check looks up: where such a section is missing (often misspelt),
+# every name would be "unknown", dozens of knock-on problems of one mistake the schema reports.
+READS: dict[Check, tuple[str, ...]] = {
+    check_stage_names: ("stages",),
+    check_role_names: ("roles",),
+    check_arc_ends: ("nodes",),
+    check_demand_names: ("nodes", "stages"),
+    check_volumes: ("scenario",),
+    check_stock_keys: ("demands",),
+    check_paths: ("arcs",),  # without the arcs, no sink is reachable
+    check_stock_users: ("arcs",),
+}
+REQUIRED = ("scenario", "stages", "nodes", "demands")
+SECTION_TYPES = {"scenario": dict, "stages": list, "roles": dict, "nodes": dict, "demands": dict, "arcs": list}
+
+
+def unusable_sections(data: dict) -> set[str]:
+    """Sections the checks cannot look names up in, each already a problem of the schema: a required
+    section missing, empty or of the wrong kind, or an optional one of the wrong kind or misspelt
+    (missing, with an unknown top-level key close to its name)."""
+    found = set()
+    unknown = [str(key) for key in data if key not in Scenario.model_fields]
+    for section, kind in SECTION_TYPES.items():
+        value = data.get(section)
+        wrong_kind = section in data and not isinstance(value, kind)
+        misspelt = section not in data and bool(difflib.get_close_matches(section, unknown, n=1, cutoff=0.6))
+        if wrong_kind or misspelt or (section in REQUIRED and not value):
+            found.add(section)
+    return found
+
+
 def cross_check(data: dict, source: SourceMap) -> list[Problem]:
+    """Every check's problems, leaving out the checks that would only repeat a missing section."""
     raw = Raw(data)
-    return [problem for check in CHECKS for problem in check(raw, source)]
+    unusable = unusable_sections(data)
+    checks = [check for check in CHECKS if not unusable.intersection(READS.get(check, ()))]
+    return [problem for check in checks for problem in check(raw, source)]

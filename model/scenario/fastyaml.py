@@ -21,6 +21,8 @@ from typing import Any
 from ruamel.yaml.resolver import implicit_resolvers
 from ruamel.yaml.util import create_timestamp, timestamp_regexp
 
+from model.scenario.yamlsafety import MAX_DEPTH, Refused, alias_budget, check_integer, too_deep
+
 try:  # PyYAML with libyaml; without it every file takes the round-trip parser (and ruamel's writer)
     from yaml import CSafeDumper
     from yaml._yaml import CParser
@@ -61,9 +63,18 @@ _TAG_OR_DIRECTIVE = re.compile(r"(?:^|[\s\[\]{},:])!|^%", re.M)
 _ODD_CHARACTER = re.compile("[\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
+# An anchor or alias name with a character other than a letter, digit, `-` or `_` (`&a:b`): libyaml
+# ends the name there, YAML 1.2 (ruamel) at the next space (found by mutating the example files).
+_ODD_ANCHOR = re.compile(r"(?:^|[\s\[\]{},])[&*][A-Za-z0-9_-]*[^A-Za-z0-9_\-\s,\[\]{}]", re.M)
+
+
 def _round_trip_only(text: str) -> bool:
     """Whether the text has what only the round-trip parser reads right (the cheap tests first)."""
-    return bool(_ODD_CHARACTER.search(text) or (("!" in text or "%" in text) and _TAG_OR_DIRECTIVE.search(text)))
+    return bool(
+        _ODD_CHARACTER.search(text)
+        or (("!" in text or "%" in text) and _TAG_OR_DIRECTIVE.search(text))
+        or (("&" in text or "*" in text) and _ODD_ANCHOR.search(text))
+    )
 
 
 _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
@@ -159,7 +170,8 @@ def fast_plain(text: str) -> Any:
 
     Raises NotPlain where the two could differ: what `_round_trip_only` finds, merge
     keys, duplicate keys, nodes and keys the round-trip parser gives its own types, and any error
-    (the round-trip parser then reports it, as it always has).
+    (the round-trip parser then reports it, as it always has); Refused for what no scenario may hold
+    (yamlsafety: deep nesting, alias bombs, huge integers), found while building.
     """
     if CParser is None or _round_trip_only(text):
         raise NotPlain("round-trip only")
@@ -170,7 +182,7 @@ def fast_plain(text: str) -> Any:
             data = None if node is None else _Builder(text).data(node)
             del node  # freed before the collector is back on, which then passes over the data only
         return data
-    except NotPlain:
+    except (NotPlain, Refused):
         raise
     except Exception as error:  # a YAML error, or a scalar the round-trip parser fails on too
         raise NotPlain(str(error)) from error
@@ -180,13 +192,19 @@ def fast_plain(text: str) -> Any:
 
 class _Builder:
     """Plain data from libyaml's nodes. An alias is a second visit of its anchor's node, and gets
-    its own copy, as `_plain` gives it."""
+    its own copy, as `_plain` gives it; the values copied so are counted against the alias budget,
+    and the depth against MAX_DEPTH (libyaml's own limit is 1,000 levels)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.lines: list[str] | None = None
+        self.seen: set[int] = set()  # the mappings and lists built once (a later visit is an alias)
+        self.open: set[int] = set()  # those being built (an alias to one of them contains itself)
+        self.copying = 0  # > 0 while an alias's values are built
+        self.copied, self.budget = 0, alias_budget(text)
+        self.sizes: dict[int, int] = {}  # values held by each aliased mapping or list (see `size`)
 
-    def data(self, node: Any) -> Any:
+    def data(self, node: Any, depth: int = 0) -> Any:
         kind = type(node)
         if kind is ScalarNode:
             convert = _SCALARS.get(node.tag)
@@ -194,16 +212,61 @@ class _Builder:
                 raise NotPlain(node.tag)
             if node.tag == _BOOL and self.anchored(node):  # the round-trip parser's bool, then an int
                 raise NotPlain("an anchored bool")
+            if node.tag == _INT:
+                check_integer(node.value, *self.where(node))
             return convert(node.value)
-        if kind is SequenceNode:
-            return [self.data(item) for item in node.value]
+        if depth >= MAX_DEPTH:
+            raise too_deep(*self.where(node))
+        identity = id(node)
+        if identity in self.open:  # the round-trip reading's screen names the alias and its place
+            raise NotPlain("an alias inside its own anchor")
+        alias = identity in self.seen
+        if alias and not self.copying:  # the values it repeats, aliases within it included, at once
+            self.spend(self.size(node))
+        self.seen.add(identity)
+        self.open.add(identity)
+        self.copying += alias
+        try:
+            return self.collection(node, depth)
+        finally:
+            self.copying -= alias
+            self.open.discard(identity)
+
+    def collection(self, node: Any, depth: int) -> Any:
+        if type(node) is SequenceNode:
+            return [self.data(item, depth + 1) for item in node.value]
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = self.key(key_node)
             if key in result:  # the round-trip parser names the duplicate and its line
                 raise NotPlain(f"duplicate key {key!r}")
-            result[key] = self.data(value_node)
+            result[key] = self.data(value_node, depth + 1)
         return result
+
+    def spend(self, values: int) -> None:
+        """Count the values an alias repeats; past the budget, the round-trip reading's screen refuses
+        the file at the alias (libyaml's nodes know the anchor's place only)."""
+        self.copied += values
+        if self.copied > self.budget:
+            raise NotPlain("aliases over the budget")
+
+    def size(self, node: Any) -> int:
+        """The values a node holds, itself and mapping keys included, aliases expanded (as `screen_events`
+        counts them); each node's count is kept, so a bomb costs its few distinct nodes, not its expansion."""
+        if type(node) is ScalarNode:
+            return 1
+        known = self.sizes.get(id(node))
+        if known is None:
+            if type(node) is SequenceNode:
+                known = 1 + sum(self.size(item) for item in node.value)
+            else:
+                known = 1 + sum(1 + self.size(value) for _, value in node.value)
+            self.sizes[id(node)] = known
+        return known
+
+    @staticmethod
+    def where(node: Any) -> tuple[int, int]:
+        return node.start_mark.line + 1, node.start_mark.column + 1
 
     def key(self, node: Any) -> str | int | bool:
         """A mapping key as `_plain` has it, where the round-trip parser gives a plain type."""
@@ -221,6 +284,7 @@ class _Builder:
         if tag == _BOOL:
             return text.lower() == "true"
         if tag == _INT and _PLAIN_INT_KEY.match(text):
+            check_integer(text, *self.where(node))
             return int(text)
         raise NotPlain(f"key {text!r}")
 
@@ -230,6 +294,75 @@ class _Builder:
             self.lines = self.text.splitlines()  # libyaml's line breaks, once `_round_trip_only` passed
         mark = node.start_mark
         return self.lines[mark.line][mark.column : mark.column + 1] == "&"
+
+
+# ---- where fields stand, from libyaml's nodes -------------------------------------------------------
+
+
+def fast_positions(text: str) -> tuple[dict[tuple, tuple[int, int]], dict[tuple, tuple[int, int]]]:
+    """Where each key and value stands (path -> 1-based line and column), as `loader._plain` finds them
+    in the round-trip tree: from libyaml's nodes, seconds where the round-trip parser takes minutes
+    (a 50 MB file). For a text `fast_plain` read; NotPlain for one libyaml does not read."""
+    if CParser is None or _round_trip_only(text):
+        raise NotPlain("round-trip only")
+    reader = _Reader(text)
+    try:
+        with collector_paused():
+            node = reader.get_single_node()
+            keys: dict[tuple, tuple[int, int]] = {}
+            values: dict[tuple, tuple[int, int]] = {}
+            if node is not None:
+                _Locator(text).walk(node, (), keys, values)
+            del node
+        return keys, values
+    except NotPlain:
+        raise
+    except Exception as error:
+        raise NotPlain(str(error)) from error
+    finally:
+        reader.dispose()
+
+
+class _Locator(_Builder):
+    """Positions from libyaml's nodes, by `_plain`'s rules (keys made text, an empty value at its key).
+    An alias is its anchor's node, and stands where its anchor does, as in the round-trip tree."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.anchors = "&" in text  # without one, no node is anchored
+        self.last_line = text.count("\n")  # 0-based; the text's last line if it ends without a break
+
+    def walk(self, node: Any, path: tuple, keys: dict, values: dict) -> None:
+        if type(node) is SequenceNode:
+            for index, item in enumerate(node.value):
+                values[(*path, index)] = self.where(item)
+                self.walk(item, (*path, index), keys, values)
+        elif type(node) is not ScalarNode:
+            for key_node, value_node in node.value:
+                child = (*path, str(self.key(key_node)))
+                keys[child] = self.where(key_node)
+                values[child] = self.value_at(key_node, value_node)
+                self.walk(value_node, child, keys, values)
+
+    def value_at(self, key_node: Any, value_node: Any) -> tuple[int, int]:
+        """Where the round-trip parser places a value. An empty one (`volume:` and nothing) it places
+        at the next token: `_plain` moves it to its key when that is on a later line; on the same line
+        (`{to: }`, or a comment) it is just after the colon. libyaml places it at the next character."""
+        at = self.where(value_node)
+        empty = type(value_node) is ScalarNode and value_node.tag == _NULL and value_node.value == ""
+        if not empty or (self.anchors and self.anchored(value_node)):  # an anchored one stands at its `&`
+            return at
+        if self.lines is None:
+            self.lines = self.text.splitlines()
+        mark = value_node.start_mark
+        text = self.lines[mark.line] if mark.line < len(self.lines) else ""
+        if not text[mark.column :].strip():  # the next token is on a later line, or is the end
+            # ... on the key's line only where that is the last line, with no line break after it
+            last = mark.line == self.last_line == key_node.start_mark.line
+            return (mark.line + 1, len(text) + 1) if last else self.where(key_node)
+        end = key_node.end_mark
+        colon = text.find(":", end.column, mark.column) if end.line == mark.line else -1
+        return (at[0], colon + 2) if colon >= 0 else at
 
 
 # ---- the fast writing: libyaml's emitter, with YAML 1.2's reading of plain scalars in mind ----------

@@ -16,13 +16,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from model.errors import Problem, ScenarioError
-from model.scenario.fastyaml import NotPlain, collector_paused, fast_plain
+from model.scenario.fastyaml import NotPlain, collector_paused, fast_plain, fast_positions
 from model.scenario.schema import FORMER_NAMES, Scenario
+from model.scenario.yamlerrors import syntax_problem
+from model.scenario.yamlsafety import Refused, check_characters, read_bounded, round_trip_yaml, screen_events
 
 FieldPath = tuple[str | int, ...]
 Positions = dict[FieldPath, tuple[int, int]]
@@ -31,10 +32,11 @@ Positions = dict[FieldPath, tuple[int, int]]
 class SourceMap:
     """Where each field of a YAML document stands: path -> (line, column), both 1-based.
 
-    Made by `parse_yaml`, it holds the file's text and runs the round-trip parse that finds the
-    positions the first time `keys`, `values`, `locate` or `problem` is used: a valid file never
-    needs them, and finding them costs thirty times the reading. Should the round-trip parser
-    refuse a text libyaml read, its refusal (what reading the file gave before) is raised then.
+    Made by `parse_yaml`, it holds the file's text and finds the positions the first time `keys`,
+    `values`, `locate` or `problem` is used: a valid file never needs them. libyaml finds them
+    (`fastyaml.fast_positions`, where the round-trip parser would); should it fail, the round-trip
+    parser, at thirty times the cost, and should that refuse a text libyaml read, its refusal (what
+    reading the file gave before) is raised then.
     Made with explicit `keys` and `values` (or none), it holds just those.
     """
 
@@ -62,10 +64,14 @@ class SourceMap:
 
     def _positions(self) -> tuple[Positions, Positions]:
         if self._found is None:
-            keys: Positions = {}
-            values: Positions = {}
-            _plain(_round_trip(self._text or "", self.file), (), keys, values)
-            self._found, self._text = (keys, values), None
+            try:  # libyaml's positions: seconds where the round-trip parser takes minutes for 50 MB
+                self._found = fast_positions(self._text or "")
+            except NotPlain:  # not expected for a text the fast reading read
+                keys: Positions = {}
+                values: Positions = {}
+                _plain(_round_trip(self._text or "", self.file, screened=True), (), keys, values)
+                self._found = (keys, values)
+            self._text = None
         return self._found
 
     def locate(self, path: FieldPath, at_key: bool = False) -> tuple[int | None, int | None]:
@@ -125,29 +131,47 @@ def decode(data: bytes, file: str) -> str:
         ) from None
 
 
+def read_text(path: Path, file: str) -> str:
+    """A YAML file's text: within the size limit and UTF-8, or a problem naming the file (sweep files)."""
+    return decode(read_bounded(path, file), file)
+
+
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
-    """The document as plain Python data, and where its fields stand (found when first needed)."""
+    """The document as plain Python data, and where its fields stand (found when first needed).
+
+    What no scenario may hold (model/scenario/yamlsafety.py: control characters, tags, deep nesting,
+    alias bombs, huge integers) is a located problem, found before or while the data is built."""
     try:
-        return fast_plain(text), SourceMap(file, text=text)
-    except NotPlain:
-        pass
+        check_characters(text)
+        try:
+            return fast_plain(text), SourceMap(file, text=text)
+        except NotPlain:
+            pass
+    except Refused as refused:
+        raise ScenarioError([refused.problem(file)]) from None
     keys: Positions = {}
     values: Positions = {}
     data = _plain(_round_trip(text, file), (), keys, values)
     return data, SourceMap(file, keys, values)
 
 
-def _round_trip(text: str, file: str) -> Any:
-    """ruamel's round-trip tree of the text, which knows every position; bad YAML is a located problem."""
+def _round_trip(text: str, file: str, screened: bool = False) -> Any:
+    """ruamel's round-trip tree of the text, which knows every position; bad YAML is a located problem.
+
+    The text is first screened on the parser's events (`screen_events`), unless the fast reading
+    already built it, which checks the same limits."""
     try:
         with collector_paused():
-            return YAML(typ="rt").load(text)
+            if not screened:
+                check_characters(text)
+                screen_events(round_trip_yaml().parse(text), text)
+            return round_trip_yaml().load(text)
+    except Refused as refused:
+        raise ScenarioError([refused.problem(file)]) from None
     except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        message = f"not valid YAML: {error.problem or error.context}"
-        raise ScenarioError([Problem(file, line, column, "", message)]) from None
+        raise ScenarioError([syntax_problem(error, text, file)]) from None
+    except (YAMLError, RecursionError, ValueError, TypeError) as error:  # not expected after the screen
+        raise ScenarioError([Problem(file, None, None, "", f"not valid YAML: {error}")]) from None
 
 
 def _plain(node: Any, path: FieldPath, keys: Positions, values: Positions) -> Any:
@@ -160,7 +184,9 @@ def _plain(node: Any, path: FieldPath, keys: Positions, values: Positions) -> An
                 kl, kc = node.lc.key(key)
                 vl, vc = node.lc.value(key)
                 keys[child] = (kl + 1, kc + 1)
-                values[child] = (vl + 1, vc + 1)
+                # An empty value (`volume:` and nothing) is placed at the next token, often the next
+                # key's line: it is shown at its own key.
+                values[child] = (kl + 1, kc + 1) if node[key] is None and vl > kl else (vl + 1, vc + 1)
             # else: a key merged in from an anchor (`<<: *base`); it is located at its parent
             result[str(key) if not isinstance(key, (int, float)) else key] = _plain(node[key], child, keys, values)
         return result
@@ -201,7 +227,7 @@ def read_scenario(path: str | Path) -> tuple[Scenario, SourceMap, bytes]:
     path = Path(path)
     if not path.is_file():
         raise ScenarioError([Problem(str(path), None, None, "", "no such file")])
-    raw = path.read_bytes()
+    raw = read_bounded(path, str(path))
     data, source = parse_yaml(decode(raw, str(path)), str(path))
     if isinstance(data, dict) and "extends" in data:
         from model.scenario.overrides import resolve  # overrides builds on this module
@@ -244,7 +270,29 @@ def _schema_problems(error: ValidationError, data: Any, source: SourceMap) -> li
     # A number-or-list field given a list with a bad item fails both ways; the item's own problem
     # says what is wrong, so the field-level "should be a number" is dropped.
     inner = {path[:end] for path in grouped for end in range(len(path))}
-    return [_describe(path, items, source) for path, items in grouped.items() if path not in inner]
+    misspelt = _misspelt(grouped)
+    return [
+        _describe(path, items, source) for path, items in grouped.items() if path not in inner and path not in misspelt
+    ]
+
+
+def _misspelt(grouped: dict[FieldPath, list[ErrorDetails]]) -> set[FieldPath]:
+    """Required fields reported missing because they are misspelt: `nodse:` for `nodes:`.
+
+    The unknown field's problem says "Did you mean 'nodes'?"; the missing field's would say the same
+    mistake again."""
+    unknown = [path for path, items in grouped.items() if any(i["type"] == "extra_forbidden" for i in items)]
+    found = set()
+    for path in unknown:
+        missing = [
+            m[-1]
+            for m, items in grouped.items()
+            if m[:-1] == path[:-1] and any(i["type"] == "missing" for i in items) and isinstance(m[-1], str)
+        ]
+        match = difflib.get_close_matches(str(path[-1]), sorted(missing), n=1, cutoff=0.6)
+        if match:
+            found.add((*path[:-1], match[0]))
+    return found
 
 
 def _data_path(loc: tuple, data: Any) -> FieldPath:
@@ -271,7 +319,8 @@ def _describe(path: FieldPath, items: list[ErrorDetails], source: SourceMap) -> 
     if "missing" in kinds:
         return source.problem(path, "required field is missing", _field_doc(path))
     messages = list(dict.fromkeys(_plain_message(item) for item in items))
-    message = f"{_show(value)} is not allowed: " + "; or ".join(messages)
+    shown = "an empty value (null)" if value is None else _show(value)
+    message = f"{shown} is not allowed: " + "; or ".join(messages)
     return source.problem(path, message, _field_doc(path))
 
 

@@ -46,6 +46,7 @@ from model.scenario.loader import FieldPath, SourceMap, _field_doc, closest, dec
 from model.scenario.located import OverriddenSource, split_origin
 from model.scenario.operations import GRAMMAR, is_numeric, parse_value
 from model.scenario.schema import FORMER_NAMES, Scenario
+from model.scenario.yamlsafety import read_bounded
 
 EXTENDS_FIELDS = ("extends", "set", "remove")
 REMOVABLE = ("demands", "nodes", "arcs")  # also the order removals run in
@@ -512,7 +513,7 @@ def _chain(path: Path) -> list[_File]:
 def _read(path: Path, shown: str) -> tuple[bytes, Any, SourceMap]:
     if not path.is_file():
         raise ScenarioError([Problem(shown, None, None, "", "no such file")])
-    raw = path.read_bytes()
+    raw = read_bounded(path, shown)
     try:
         data, source = parse_yaml(decode(raw, shown), shown)
     except ScenarioError as error:

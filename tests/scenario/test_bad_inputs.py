@@ -25,7 +25,8 @@ HEADER = re.compile(r"#\s*(expect|field|line|problems):\s?(.*)$")
 def expectations(path: Path) -> dict[str, list[str]]:
     """The `# expect/field/line:` comments at the top of a file."""
     found: dict[str, list[str]] = {"expect": [], "field": [], "line": [], "problems": []}
-    for text in path.read_text(encoding="utf-8").splitlines():
+    # Read leniently: some files hold bytes that are not UTF-8 on purpose, after their header.
+    for text in path.read_bytes().decode("utf-8", "replace").splitlines():
         match = HEADER.match(text)
         if not match:
             break
@@ -34,7 +35,8 @@ def expectations(path: Path) -> dict[str, list[str]]:
 
 
 def test_corpus_is_there():
-    assert len(bad_files()) >= 40
+    assert len(bad_files()) >= 150
+    assert len([p for p in bad_files() if p.name.startswith("yaml_")]) >= 74
 
 
 @pytest.mark.parametrize("path", bad_files(), ids=lambda p: p.stem)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 import textwrap
+import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import TINY_FILE
+from conftest import TINY_FILE, bad_files, e2eopt
 
 from model.errors import ScenarioError
 from model.network import modes_of
-from model.scenario import load_scenario
+from model.scenario import load_scenario, loader, parse_yaml
+from model.scenario.yamlsafety import MAX_FILE_ENV, alias_budget
 
 
 def write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
@@ -384,3 +391,249 @@ def test_an_override_by_the_current_name_changes_a_figure_written_under_the_form
     for change, expected in (("=30", 30.0), ("=*1.5", 36.0)):
         resolved = resolve(old, [f"demands.repairs.max_mean_response_time{change}"])
         assert resolved.scenario.demands["repairs"].max_mean_response_time == expected
+
+
+# ---- safe, bounded reading (model/scenario/yamlsafety.py) ------------------------------------------
+
+
+def test_a_file_above_the_size_limit_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A 70 MB sparse file (NUL bytes, never written) against the default 64 MB: refused by its size at
+    once; with the limit raised to 100 MB it is read, and refused for its first byte instead."""
+    monkeypatch.delenv(MAX_FILE_ENV, raising=False)
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as stream:
+        stream.truncate(70_000_000)
+    started = time.perf_counter()
+    problem = refusal(path).problems[0]
+    assert time.perf_counter() - started < 1.0
+    assert problem.message == "the file is 70.0 MB, above the limit of 64.0 MB"
+    assert MAX_FILE_ENV in problem.hint and problem.line is None
+
+    monkeypatch.setenv(MAX_FILE_ENV, "100")
+    problem = refusal(path).problems[0]
+    assert (problem.line, problem.column) == (1, 1)
+    assert problem.message == "the control character U+0000 (NUL) is not allowed in a YAML file"
+
+
+def test_the_size_limit_is_configurable_in_megabytes(monkeypatch: pytest.MonkeyPatch):
+    size = TINY_FILE.stat().st_size
+    monkeypatch.setenv(MAX_FILE_ENV, str((size - 1) / 1e6))  # one byte too few
+    assert (
+        refusal(TINY_FILE).problems[0].message == f"the file is {size:,} bytes, above the limit of {size - 1:,} bytes"
+    )
+    monkeypatch.setenv(MAX_FILE_ENV, str(size / 1e6))  # exactly enough
+    assert load_scenario(TINY_FILE).name == "tiny"
+    monkeypatch.setenv(MAX_FILE_ENV, "lots")
+    problem = refusal(TINY_FILE).problems[0]
+    assert problem.message == f"the environment variable {MAX_FILE_ENV}='lots' is not a size in megabytes"
+
+
+def test_an_extended_base_file_has_the_size_limit_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    base = tmp_path / "base.yaml"
+    base.write_bytes(TINY_FILE.read_bytes() + b"#" * 2_000)
+    whatif = write(tmp_path, "extends: base.yaml\nset:\n  demands.repairs.volume: 1200\n", "whatif.yaml")
+    monkeypatch.setenv(MAX_FILE_ENV, str((whatif.stat().st_size + 100) / 1e6))  # the override passes, the base not
+    problem = refusal(whatif).problems[0]
+    assert Path(problem.file).name == "base.yaml" and "above the limit" in problem.message
+
+
+@pytest.mark.parametrize(
+    "text, line, column",
+    [
+        ("a: " + "[" * 10_000 + "]" * 10_000 + "\n", 1, 3 + 64),  # the 64th bracket is the 65th level
+        ("a: " + "{b: " * 10_000 + "1" + "}" * 10_000 + "\n", 1, 3 + 4 * 63 + 1),
+        ("- " * 10_000 + "x\n", 1, 1 + 2 * 64),
+        ("".join(" " * i + f"k{i}:\n" for i in range(1_000)) + "x\n", 65, 65),  # 1,000 block levels
+    ],
+    ids=["lists", "mappings", "compact lists", "block mappings"],
+)
+def test_nesting_10000_deep_is_refused_at_level_65_at_once(text: str, line: int, column: int):
+    """No RecursionError, and no minutes in ruamel's scanner (whose work per token grows with the depth)."""
+    for read in (parse_yaml, round_trip_only):
+        started = time.perf_counter()
+        with pytest.raises(ScenarioError) as caught:
+            read(text, "deep.yaml")
+        assert time.perf_counter() - started < 2.0
+        problem = caught.value.problems[0]
+        assert problem.message == "mappings and lists are nested more than 64 deep here"
+        assert (problem.line, problem.column) == (line, column), read
+
+
+def round_trip_only(text: str, file: str) -> object:
+    """The round-trip reading alone (what a text libyaml cannot read gets), screened as parse_yaml does."""
+    return loader._round_trip(text, file)
+
+
+BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{c}: &{c} [" + ", ".join([f"*{p}"] * 9) + "]\n" for p, c in zip("abcdefgh", "bcdefghi")
+)
+
+
+@pytest.mark.parametrize("read", [parse_yaml, round_trip_only], ids=["fast", "round trip"])
+def test_a_billion_laughs_fails_at_once_in_little_memory(read):
+    """9^9 = 387 million values from 400 bytes: refused within a tenth of a second, at the alias that
+    passes the budget (`e`'s: a..d hold 10 + 91 + 820 + 7,381 values, e's aliases 9 x 7,381 more)."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(ScenarioError) as caught:
+            read(BILLION_LAUGHS, "bomb.yaml")
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert seconds < 0.5 and peak < 50e6
+    problem = caught.value.problems[0]
+    assert problem.message == f"the aliases (*name) repeat more than {alias_budget(BILLION_LAUGHS):,} values in all"
+    assert problem.line == 6  # f: each *e repeats 66,430 values; after two the budget is passed
+
+
+def test_aliases_up_to_the_budget_are_read_and_one_value_more_is_refused():
+    """Each `*s` repeats 100 values (the list and its 99 items), counted alike by both readings."""
+
+    def text(copies: int) -> str:
+        return "s: &s [" + ", ".join(map(str, range(99))) + "]\nc:\n" + "- *s\n" * copies
+
+    copies = next(n for n in range(900, 1_200) if 100 * (n + 1) > alias_budget(text(n + 1)))
+    assert 100 * copies <= alias_budget(text(copies))
+    data, _ = parse_yaml(text(copies), "ok.yaml")
+    assert len(data["c"]) == copies and data["c"][-1] == list(range(99))
+    assert len(round_trip_only(text(copies), "ok.yaml")["c"]) == copies
+    for read in (parse_yaml, round_trip_only):
+        with pytest.raises(ScenarioError, match="repeat more than"):
+            read(text(copies + 1), "over.yaml")
+
+
+def test_merge_keys_and_generated_aliases_still_read():
+    """Anchors are used in practice: `<<: *defaults`, and `e2eopt generate`'s shared lists."""
+    text = "defaults: &d {stage: service, unit_cost: 5}\nnodes:\n  a:\n    <<: *d\n    unit_cost: 7\n  b: *d\n"
+    data, _ = parse_yaml(text, "merge.yaml")
+    assert data["nodes"] == {"a": {"stage": "service", "unit_cost": 7}, "b": {"stage": "service", "unit_cost": 5}}
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("9" * 5_000, "a number of 5,000 digits is too long (at most 100 digits)"),
+        ("-" + "1" * 101, "a number of 101 digits is too long (at most 100 digits)"),
+        ("0o" + "7" * 4_400, "a number of 4,400 digits is too long (at most 100 digits)"),
+    ],
+)
+def test_an_integer_python_cannot_convert_is_a_located_problem(value: str, expected: str):
+    for read in (parse_yaml, round_trip_only):
+        with pytest.raises(ScenarioError) as caught:
+            read(f"a: 1\nb: [2, {value}]\n", "int.yaml")
+        problem = caught.value.problems[0]
+        assert (problem.line, problem.column, problem.message) == (2, 8, expected)
+
+
+def test_an_integer_of_100_digits_is_still_a_number():
+    data, _ = parse_yaml("a: " + "1" * 100 + "\n", "int.yaml")
+    assert data["a"] == int("1" * 100)
+
+
+@pytest.mark.parametrize("text", ["name: !!str x\n", "x: !local 1\n", "- !!python/object:os.system []\n"])
+def test_a_tag_is_refused_by_both_readings_alike(text: str):
+    """The fast reading sends a text with a tag to the round-trip reading, whose screen refuses it."""
+    with pytest.raises(ScenarioError) as fast:
+        parse_yaml(text, "tag.yaml")
+    with pytest.raises(ScenarioError) as slow:
+        round_trip_only(text, "tag.yaml")
+    assert fast.value.problems == slow.value.problems
+    assert "is not allowed" in fast.value.problems[0].message and fast.value.problems[0].line == 1
+
+
+def test_a_byte_order_mark_at_the_start_is_fine():
+    """Windows editors save UTF-8 with a BOM; YAML allows it at the start."""
+    scenario = load_scenario_from_bytes(b"\xef\xbb\xbf" + TINY_FILE.read_bytes())
+    assert scenario.name == "tiny"
+
+
+def load_scenario_from_bytes(data: bytes) -> object:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bom.yaml"
+        path.write_bytes(data)
+        return load_scenario(path)
+
+
+DETERMINISM = """
+import sys
+from model.errors import ScenarioError
+from model.scenario import load_scenario
+for name in sys.argv[1:]:
+    try:
+        load_scenario(name)
+    except ScenarioError as error:
+        print(error)
+"""
+
+
+def test_every_message_is_the_same_under_any_hash_seed():
+    """Sets and graph walks must not order a message by Python's string hashes (PYTHONHASHSEED).
+    The corpus files whose messages are built from names, graphs and lists, read under two seeds at once."""
+    kinds = ("cycle", "stock", "staged", "sink", "misspelt", "unknown", "duplicate", "demand", "queue", "staff")
+    files = [str(p) for p in bad_files() if any(kind in p.stem for kind in kinds)]
+    assert len(files) >= 40
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", DETERMINISM, *files],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        for seed in ("1", "2")
+    ]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0]
+    assert "the hand-off graph has a cycle: service_team -> vendor -> vendor_b -> service_team" in outputs[0]
+    assert outputs[0].count("in the scenario:") == len(files)
+    assert outputs[0] == outputs[1]
+
+
+# ---- the command line shows these as located problems, exit 2 ------------------------------------
+
+DEEP = TINY_FILE.read_text(encoding="utf-8").replace("volume: 1000", "volume: " + "[" * 10_000 + "1" + "]" * 10_000)
+TAGGED = TINY_FILE.read_text(encoding="utf-8").replace("name: tiny", "name: !!python/object/apply:os.system [ls]")
+BOMB = TINY_FILE.read_text(encoding="utf-8") + "lol:\n" + textwrap.indent(BILLION_LAUGHS, "  ")
+
+
+@pytest.mark.parametrize("command", ["validate", "solve"])
+@pytest.mark.parametrize(
+    "text, where, message",
+    [
+        (TAGGED, ":3:9", "the YAML tag '!!python/object/apply:os.system' is not allowed"),
+        (BOMB, ":45:", "the aliases (*name) repeat more than"),
+        (DEEP, ":36:", "mappings and lists are nested more than 64 deep here"),
+    ],
+    ids=["tag", "bomb", "deep"],
+)
+def test_the_command_line_refuses_unsafe_yaml_with_exit_2(
+    tmp_path: Path, command: str, text: str, where: str, message: str
+):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "runs"
+    started = time.perf_counter()
+    args = [command, str(path)] + (["--out", str(out)] if command == "solve" else [])
+    run = e2eopt(*args, cwd=tmp_path, timeout=60)
+    assert time.perf_counter() - started < 5.0
+    shown = run.stdout + run.stderr
+    assert run.returncode == 2, shown
+    assert f"bad.yaml{where}" in shown and message in shown
+    assert "Traceback" not in shown and "Error:" not in shown.replace("ScenarioError", "")
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_read_text_gives_a_yaml_file_s_text_or_a_located_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """For YAML files that are not scenarios (a sweep file): the same size limit and UTF-8 check."""
+    path = tmp_path / "sweep.yaml"
+    path.write_bytes(b"base: tiny.yaml\n# Z\xfcrich\n")
+    with pytest.raises(ScenarioError) as caught:
+        loader.read_text(path, "sweep.yaml")
+    problem = caught.value.problems[0]
+    assert (problem.line, problem.column, problem.message) == (2, 4, "the file is not UTF-8 text (byte 0xfc)")
+    path.write_bytes(b"base: tiny.yaml\n")
+    assert loader.read_text(path, "sweep.yaml") == "base: tiny.yaml\n"
+    monkeypatch.setenv(MAX_FILE_ENV, "0.00001")  # 10 bytes
+    with pytest.raises(ScenarioError, match="the file is 16 bytes, above the limit of 10 bytes"):
+        loader.read_text(path, "sweep.yaml")
