@@ -61,7 +61,7 @@ from model.runs import (
     write_run,
     write_table,
 )
-from model.scenario.loader import SourceMap, parse_yaml, validate_data
+from model.scenario.loader import SourceMap, parse_yaml, read_text, validate_data
 from model.scenario.operations import GRAMMAR, parse_value
 from model.scenario.overrides import Override, apply_overrides, resolve
 from model.solve import SolveOptions
@@ -146,7 +146,7 @@ def _grid_error(origin: str, path: str, message: str, hint: str) -> ScenarioErro
 def read_sweep_file(path: str | Path) -> tuple[Path, list[Axis]]:
     """A sweep YAML: `base: FILE` (relative to the sweep file) and `grid: {path: values}`."""
     path = Path(path)
-    data, source = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    data, source = parse_yaml(read_text(path, str(path)), str(path))
     problems = []
     if not isinstance(data, dict) or set(data) - {"base", "grid"} or "base" not in data or "grid" not in data:
         problems.append(

@@ -48,6 +48,16 @@ def test_a_sweep_file_names_its_base_and_grid(tmp_path):
     assert len(points) == 2 and points.total_cost[1] <= points.total_cost[0] + 1e-6
 
 
+def test_a_sweep_file_that_is_not_utf8_is_a_located_problem(tmp_path):
+    sweep_file = tmp_path / "sweep.yaml"
+    base = os.path.relpath(APPLIANCE_FILE, tmp_path)
+    sweep_file.write_bytes(f"base: {base}\ngrid:\n  roles.*.cost_per_fte: ['*1']\n# Z\xfcrich\n".encode("latin-1"))
+    result = e2eopt("sweep", str(sweep_file), "--workers", "1", "--out", str(tmp_path / "runs"), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "sweep.yaml:4:4" in result.stderr and "not UTF-8 text (byte 0xfc)" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "runs").exists()
+
+
 def test_a_bad_grid_is_refused_before_any_work(tmp_path):
     result = e2eopt(
         "sweep",
