@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CONTACT_CENTRE_FILE, scenario_from_data, scenario_from_text
+from conftest import CONTACT_CENTRE_FILE, queued_generated_data, scenario_from_data, scenario_from_text
 from scipy.optimize import minimize
 
 from model import queueing
-from model.generate import Size, generate
+from model.generate import Size
 from model.optimise import optimise
 from model.resolver import Resolver
 from model.scenario import load_scenario
@@ -255,18 +255,7 @@ def test_the_time_of_ranging_the_plan_in_place_counts_as_extract(monkeypatch):
 
 def queued_generated() -> object:
     """A small generated chain with a queue (its old wait as the average-wait target) at every team."""
-    data = generate(Size(3, 30, 2, 5))
-    hours = {"minute": 1 / 60, "hour": 1, "day": 24, "week": 168}[data["scenario"].get("time_unit", "hour")]
-    for node in data["nodes"].values():
-        if node.get("work") and "stock" not in node:
-            wait = node.pop("wait_time", 0.0)
-            target = {"average_wait": wait} if wait > 0 else {"service_level": 0.8, "within": 1.0}
-            node["queue"] = {
-                "open_hours": 0.5 * data["scenario"]["period_length"] * hours,
-                "peak_factor": 1.2,
-                "target": target,
-            }
-    return scenario_from_data(data)
+    return scenario_from_data(queued_generated_data(Size(3, 30, 2, 5)))
 
 
 def test_an_iteration_cap_keeps_a_safe_plan_and_says_so():

@@ -8,7 +8,7 @@ import json
 import time
 
 import pytest
-from conftest import APPLIANCE_FILE, e2eopt, only_folder, scenario_from_data
+from conftest import APPLIANCE_FILE, e2eopt, only_folder, queued_generated_data, scenario_from_data
 
 from model.cli.solve import exit_code
 from model.explain.diagnose import TIMED_OUT, diagnose
@@ -51,23 +51,6 @@ def test_an_optimal_run_whose_sensitivity_the_limit_skipped_exits_5():
     assert "sensitivity" in whole.tables and not whole.time_limited and exit_code(whole) == 0
 
 
-def _queued(size: Size) -> dict:
-    """A generated chain with a queue at every team (its old wait as the average-wait target), as in
-    tests/test_queues.py: solved by tangent iterations, several HiGHS calls."""
-    data = generate(size)
-    hours = {"minute": 1 / 60, "hour": 1, "day": 24, "week": 168}[data["scenario"].get("time_unit", "hour")]
-    for node in data["nodes"].values():
-        if node.get("work") and "stock" not in node:
-            wait = node.pop("wait_time", 0.0)
-            target = {"average_wait": wait} if wait > 0 else {"service_level": 0.8, "within": 1.0}
-            node["queue"] = {
-                "open_hours": 0.5 * data["scenario"]["period_length"] * hours,
-                "peak_factor": 1.2,
-                "target": target,
-            }
-    return data
-
-
 def _run(tmp_path, *args: str) -> tuple[int, dict, float, str]:
     """`e2eopt solve ARGS`: exit code, summary.json, wall seconds, stdout."""
     started = time.monotonic()
@@ -83,7 +66,7 @@ def _inside(summary: dict) -> float:
 
 
 def test_queue_iterations_stop_at_the_limit(tmp_path):
-    data = _queued(Size(3, 30, 2, 5))
+    data = queued_generated_data(Size(3, 30, 2, 5))
     whole = Resolver(scenario_from_data(data), sensitivity=False).base_outcome
     assert whole.status == "optimal" and whole.solver["queue_iterations"] >= 2  # it needs iterations
     path = tmp_path / "queued.yaml"
