@@ -379,6 +379,9 @@ class Solver:
         held = self.model
         if held is None or model.layout is None or held.layout is not model.layout:
             raise ValueError("the model to update to has another layout: load it")
+        if self._refused is not None:  # HiGHS kept figures it refused: what it holds is not `held`
+            self.load(model)
+            return {}
         old, new = held.numbers, model.numbers
         changed: dict[str, int] = {}
         costs = np.flatnonzero(old.cost != new.cost)

@@ -49,3 +49,14 @@ def test_a_refused_change_is_an_error_and_a_load_starts_afresh(tiny_lp):
     solution = solver.solve()
     # data/tiny.yaml's optimum (README): 600 units to the vendor at 52 EUR, 400 in-house at 1.5 h x 5200/140
     assert solution.status == "optimal" and solution.objective == pytest.approx(600 * 52 + 400 * 1.5 / 140 * 5200)
+
+
+def test_an_update_after_a_refused_change_gives_highs_the_whole_model(tiny_lp):
+    """HiGHS kept the figure it refused; the next update (a sweep's next point) must not build on it."""
+    solver = Solver()
+    solver.load(tiny_lp)
+    solver.update(with_coefficient(tiny_lp, 1e16))
+    assert solver.solve().status == "error"
+    solver.update(tiny_lp)
+    solution = solver.solve()
+    assert solution.status == "optimal" and solution.objective == pytest.approx(600 * 52 + 400 * 1.5 / 140 * 5200)

@@ -17,7 +17,7 @@ import networkx as nx
 from model.errors import Problem
 from model.paths import PathFinder
 from model.scenario.loader import SourceMap, closest
-from model.scenario.ranges import MAX_PERIODS, TIME
+from model.scenario.ranges import DURATION, MAX_PERIODS
 from model.scenario.schema import HOURS_PER_TIME_UNIT, Scenario
 
 
@@ -62,7 +62,7 @@ class Raw:
         """One period in hours, where `period_length` and `time_unit` are readable."""
         length = _number(self.meta.get("period_length"))
         hours = HOURS_PER_TIME_UNIT.get(self.meta.get("time_unit", "hour"))
-        if length is None or hours is None or not TIME.low <= length <= TIME.high:
+        if length is None or hours is None or not DURATION.low <= length <= DURATION.high:
             return None  # the schema refuses an implausible length: no knock-on problem with it
         return length * hours
 

@@ -62,19 +62,18 @@ VOLUME = Range("a volume", 1e-6, 1e9, "units per period", fields="demands volume
 UNITS = Range("a number of units", 1e-6, 1e12, "units", fields="capacities, stock initial and final_min, final_backlog")
 HOURS_PER_UNIT = Range("hours per unit", 1e-6, 1e5, "hours per unit", zero=False, fields="work hours_per_unit")
 HOURS_PER_PERIOD = Range(
-    "hours per period",
-    1e-3,
-    1e6,
-    "hours",
-    fields="roles hours_per_fte, overtime max_hours_per_fte, queue open_hours",
+    "hours per period", 1e-3, 1e6, "hours", zero=False, fields="roles hours_per_fte, queue open_hours"
 )
-TIME = Range(
-    "a time",
+OVERTIME_HOURS = Range("overtime hours per period", 1e-3, 1e6, "hours", fields="overtime max_hours_per_fte")
+DURATION = Range(
+    "a duration or time target",
     1e-6,
     1e7,
     "time units (scenario.time_unit)",
-    fields="period_length, processing, wait and lead times, response-time targets, queue within and average_wait",
+    zero=False,
+    fields="period_length, response-time targets, queue within and average_wait",
 )
+TIME = Range("a time", 1e-6, 1e7, "time units (scenario.time_unit)", fields="processing, wait and lead times")
 SHARE = Range("a share", 1e-6, 1.0, "(a fraction)", zero=False, fields="quality, min_quality, max_utilisation")
 SERVICE_LEVEL = Range("a service level", 1e-6, 0.999999, "(a fraction)", zero=False, fields="queue service_level")
 FTE = Range("a number of FTE", 1e-6, 1e7, "FTE", fields="staff min, max and initial")
@@ -97,6 +96,8 @@ RANGES: tuple[Range, ...] = (
     UNITS,
     HOURS_PER_UNIT,
     HOURS_PER_PERIOD,
+    OVERTIME_HOURS,
+    DURATION,
     TIME,
     SHARE,
     SERVICE_LEVEL,
@@ -125,9 +126,9 @@ Volume = Annotated[float, _AT_LEAST_0, _within(VOLUME)]
 Units = Annotated[float, _AT_LEAST_0, _within(UNITS)]
 HoursPerUnit = Annotated[float, _ABOVE_0, _within(HOURS_PER_UNIT)]
 HoursPerPeriod = Annotated[float, _ABOVE_0, _within(HOURS_PER_PERIOD)]
-HoursPerPeriodOr0 = Annotated[float, _AT_LEAST_0, _within(HOURS_PER_PERIOD)]
+HoursPerPeriodOr0 = Annotated[float, _AT_LEAST_0, _within(OVERTIME_HOURS)]
 Time = Annotated[float, _AT_LEAST_0, _within(TIME)]
-PositiveTime = Annotated[float, _ABOVE_0, _within(TIME)]
+PositiveTime = Annotated[float, _ABOVE_0, _within(DURATION)]
 Share = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False), _within(SHARE)]
 """A fraction in (0, 1]: quality levels, utilisation caps."""
 ServiceLevel = Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False), _within(SERVICE_LEVEL)]

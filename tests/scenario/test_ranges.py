@@ -252,3 +252,28 @@ def test_the_corpus_has_a_file_per_range_case():
     for path in files:
         head = path.read_text().splitlines()[:8]
         assert any(h.startswith("# expect:") for h in head) and any(h.startswith("# line:") for h in head), path
+
+
+def test_each_schema_type_allows_0_exactly_when_its_range_says_so():
+    """The docs' table says "0, or ..." from Range.zero; the schema's types refuse 0 by their sign
+    (gt=0). The two must agree, or the table promises a 0 the validation refuses."""
+    import typing
+
+    from pydantic import AfterValidator
+    from pydantic.fields import FieldInfo
+
+    from model.scenario import ranges
+
+    checked = []
+    for name, alias in vars(ranges).items():
+        if typing.get_origin(alias) is not typing.Annotated:
+            continue
+        metadata = typing.get_args(alias)[1:]
+        kinds = [m.func.__self__ for m in metadata if isinstance(m, AfterValidator)]
+        signs = [c for m in metadata if isinstance(m, FieldInfo) for c in m.metadata]
+        if not kinds or not signs:
+            continue
+        refuses_0 = any(getattr(c, "gt", None) == 0 or getattr(c, "ge", 0) >= 1 for c in signs)
+        assert refuses_0 == (not kinds[0].zero), f"{name}: the sign and {kinds[0].kind!r}'s zero disagree"
+        checked.append(name)
+    assert {"Money", "HoursPerPeriod", "HoursPerPeriodOr0", "Time", "PositiveTime", "Share"} <= set(checked)
