@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import hashlib
 import itertools
 import json
@@ -54,6 +55,7 @@ from model.resolver import Resolver
 from model.results import upgrade_kpis
 from model.runs import (
     PointRecord,
+    move_into_place,
     move_to_fixed_name,
     new_run_folder_name,
     scenario_digest,
@@ -65,6 +67,7 @@ from model.scenario.loader import SourceMap, parse_yaml, read_text, validate_dat
 from model.scenario.operations import GRAMMAR, parse_value
 from model.scenario.overrides import Override, apply_overrides, resolve
 from model.solve import SolveOptions
+from model.staging import staging_folder
 
 Engine = Literal["process", "dask"]
 POINTS = "points"
@@ -311,11 +314,24 @@ def _write_failed(target: Path, point: Point, status: str, message: str) -> None
     move_to_fixed_name(staging, target, point.name)
 
 
+WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS})
+"""What stops a whole sweep rather than failing a point: the folder cannot take more (a full disk,
+a quota, a file-size limit, a failing or read-only device). The sweep ends, resumable."""
+
+
+def is_write_error(error: BaseException) -> bool:
+    """Whether `error` says the sweep's folder cannot be written (WRITE_ERRORS)."""
+    return isinstance(error, OSError) and error.errno in WRITE_ERRORS
+
+
 def _safe_point(plan: Plan, point: Point, folder: str) -> tuple[int, str]:
-    """`solve_point`, but an unexpected error is recorded as the point's outcome, never raised."""
+    """`solve_point`, but an unexpected error is recorded as the point's outcome, never raised; an
+    error writing the folder is raised (no record either: the point is solved again on a resume)."""
     try:
         return point.number, solve_point(plan, point, folder)
     except Exception as error:
+        if is_write_error(error):
+            raise
         if not (Path(folder) / POINTS / point.name).exists():
             _write_failed(Path(folder) / POINTS, point, "error", f"{type(error).__name__}: {error}")
         return point.number, "error"
@@ -339,20 +355,14 @@ class SweepResult:
 
 
 def new_sweep_folder(plan: Plan, out_dir: str | Path = "runs") -> Path:
-    """Create the sweep folder with its plan and base; points are added as they finish."""
+    """Create the sweep folder with its plan and base, whole or not at all: they are written into a
+    staging folder that is renamed into place (a kill or a full disk leaves no folder that is not a
+    sweep's). Points are added as they finish."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = new_run_folder_name(plan.scenario["name"]) + "-sweep"
-    for attempt in itertools.count(1):
-        folder = out_dir / (stem if attempt == 1 else f"{stem}-{attempt}")
-        try:
-            folder.mkdir()
-            break
-        except FileExistsError:
-            continue
-    (folder / BASE).write_bytes(plan.base_text)
-    _write_atomic(folder / PLAN, json.dumps(plan.to_json(), indent=2).encode() + b"\n")
-    return folder
+    with staging_folder(out_dir) as staging:
+        (staging / BASE).write_bytes(plan.base_text)
+        (staging / PLAN).write_bytes(json.dumps(plan.to_json(), indent=2).encode() + b"\n")
+        return move_into_place(staging, out_dir, new_run_folder_name(plan.scenario["name"]) + "-sweep")
 
 
 def read_plan(folder: str | Path) -> Plan:
@@ -583,6 +593,8 @@ def _run_processes(
                 try:
                     notify(*future.result())
                 except Exception as error:
+                    if is_write_error(error):
+                        raise
                     failures.append(f"{type(error).__name__}: {error}")
     except BaseException:
         _stop_workers(pool)  # before anything else: a second signal must not leave them running
@@ -631,6 +643,8 @@ def _run_dask(
                 try:
                     notify(*future.result())
                 except Exception as error:
+                    if is_write_error(error):
+                        raise
                     failures.append(f"{type(error).__name__}: {error}")
         except BaseException:
             client.cancel(futures)

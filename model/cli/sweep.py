@@ -9,12 +9,12 @@ from __future__ import annotations
 import signal
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.table import Table
 
-from model.cli.common import EXIT, app, err, out, refuse_options
+from model.cli.common import EXIT, app, check_out, err, out, refuse_options
 from model.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
@@ -72,8 +72,24 @@ def sweep(
     except SweepError as error:
         err.print(str(error), markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None
+    except OSError as error:  # a full disk, most often: what is finished is kept, and can be gone on with
+        _write_failed(error, out_dir, made)
     finally:
         _on_sigterm(previous)
+
+
+def _write_failed(error: OSError, out_dir: Path, made: list[Path]) -> NoReturn:
+    """The sweep could not write (its folder, a point, its table): say why and how to go on; exit 6."""
+    from model.staging import describe
+
+    where = made[0] if made else out_dir
+    then = (
+        f"Finished points are kept; free some space, then go on with `e2eopt sweep --resume {made[0]}`."
+        if made
+        else "Nothing was written; free some space or choose another --out, then run again."
+    )
+    err.print(f"error: the sweep could not be written under {where}: {describe(error)}. {then}", markup=False)
+    raise typer.Exit(EXIT["write_error"])
 
 
 INTERRUPTED = 130
@@ -124,6 +140,8 @@ def _sweep(
     from model.sweep import check_engine, connect, default_workers, locked, new_sweep_folder
 
     workers, engine, scheduler, connect_timeout, time_limit, threads, sensitivity = options
+    if resume is None:
+        check_out(out_dir)
     kind = check_engine(engine, scheduler)
     try:
         plan = _plan(file, grid, resume, sensitivity, time_limit=time_limit, threads=threads)

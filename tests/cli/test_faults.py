@@ -135,6 +135,7 @@ def no_solve(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(importlib.import_module("model.optimise"), "optimise", refused)
     monkeypatch.setattr(importlib.import_module("model.frontier"), "frontier", refused)
+    monkeypatch.setattr(importlib.import_module("model.sweep"), "plan_sweep", refused)
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -156,7 +157,7 @@ def invoke(*args: str) -> tuple[int, str]:
         ),
     ],
 )
-@pytest.mark.parametrize("command", ["solve", "frontier", "compare"])
+@pytest.mark.parametrize("command", ["solve", "frontier", "compare", "sweep"])
 def test_a_bad_out_is_refused_before_any_work(tmp_path, no_solve, where, says, command):
     (tmp_path / "a_file").write_text("not a folder\n")
     out = where if where.startswith("/") else str(tmp_path / where)
@@ -164,6 +165,8 @@ def test_a_bad_out_is_refused_before_any_work(tmp_path, no_solve, where, says, c
         code, output = invoke("solve", str(TINY_FILE), "--out", out)
     elif command == "frontier":
         code, output = invoke("frontier", str(TINY_FILE), "--all-demands", "--vary", "min_quality=0.9", "--out", out)
+    elif command == "sweep":
+        code, output = invoke("sweep", str(TINY_FILE), "--grid", "demands.*.volume=*1,*1.1", "--out", out)
     else:  # the comparison folder itself is replaced, so its parent is what must be writable
         code, output = invoke("compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", f"{out}/comparison")
     assert code == 2, output
@@ -230,6 +233,38 @@ def test_a_file_size_limit_at_write_time_exits_6_with_the_results_kept_on_screen
     full_disk_checks(
         subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), out, "File too large (EFBIG)"
     )
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_sweep_that_cannot_write_a_point_exits_6_and_a_resume_finishes_it(tmp_path, workers):
+    """RLIMIT_FSIZE (inherited by the workers) lets the sweep folder's small files through and stops
+    the first point's tables with EFBIG: the sweep ends at once, exit 6, with no point recorded as
+    failed; a resume without the limit solves every point once."""
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    out = tmp_path / "runs"
+    grid = "demands.*.volume=*1,*1.1,*1.2"
+    process = start(
+        "sweep", str(TINY_FILE), "--grid", grid, "--workers", workers, "--out", str(out), preexec_fn=limited
+    )
+    _, stderr = process.communicate(timeout=180)
+    assert process.returncode == 6, stderr
+    [folder] = [p for p in out.iterdir() if not p.name.startswith(".")]
+    message = " ".join(stderr.split())
+    assert f"error: the sweep could not be written under {folder}: " in message
+    assert "File too large (EFBIG)." in message  # pyarrow's words come first when it wrote the table
+    assert f"e2eopt sweep --resume {folder}" in message and "Traceback" not in stderr
+    points = folder / "points"
+    assert not points.exists() or not [p for p in points.iterdir() if not p.name.startswith(".")]
+    resumed = start("sweep", "--resume", str(folder))
+    _, stderr = resumed.communicate(timeout=180)
+    assert resumed.returncode == 0, stderr
+    assert sorted(p.name for p in points.iterdir()) == ["0001", "0002", "0003"]
+    statuses = [json.loads((p / "summary.json").read_text())["status"] for p in sorted(points.iterdir())]
+    assert statuses == ["optimal"] * 3
 
 
 def test_a_full_tmpfs_at_write_time_exits_6(tmp_path):
