@@ -182,6 +182,7 @@ def load_run(folder: str | Path) -> Run:
             f"{folder} is not a run folder: it {what}. A run folder is what `e2eopt solve` "
             "writes (runs/<timestamp>-<scenario>/)."
         )
+    _read_summary(folder)  # checked before read_run trusts it
     try:
         summary, tables = read_run(folder)
         path, overrides, _ = run_input(folder)
@@ -194,6 +195,37 @@ def load_run(folder: str | Path) -> Run:
     if "demand_kpis" in tables:
         tables["demand_kpis"] = upgrade_kpis(tables["demand_kpis"])  # a run from before the rename
     return Run(folder, summary, tables, tree, scenario)
+
+
+SUMMARY_TEXTS = ("status", "currency", "time_unit")
+"""What every run's summary.json holds, as text, and the comparison reads."""
+
+
+def _read_summary(folder: Path) -> dict:
+    """The run's summary.json, checked to be the shape a run writes; CompareError saying it is damaged
+    otherwise (not JSON, not an object, a key missing or of the wrong kind)."""
+
+    def damaged(reason: str) -> CompareError:
+        return CompareError(
+            f"{folder} is not a run folder: its summary.json is damaged ({reason}). Solve its scenario again."
+        )
+
+    try:
+        summary = json.loads((folder / "summary.json").read_bytes().decode("utf-8"))
+    except ValueError as error:  # not UTF-8, or not JSON (json.JSONDecodeError is a ValueError)
+        raise damaged(f"not JSON: {error}") from None
+    if not isinstance(summary, dict):
+        raise damaged(f"a JSON {type(summary).__name__}, not an object")
+    missing = [key for key in SUMMARY_TEXTS if key not in summary]
+    if missing:
+        raise damaged(f"no {', no '.join(missing)}")
+    wrong = [key for key in SUMMARY_TEXTS if not isinstance(summary[key], str)]
+    if wrong:
+        raise damaged(f"{', '.join(wrong)} not text")
+    tables = summary.get("tables", [])
+    if not isinstance(tables, list) or not all(isinstance(name, str) for name in tables):
+        raise damaged("'tables' is not a list of table names")
+    return summary
 
 
 def _current_names(tree: Any) -> Any:

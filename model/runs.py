@@ -205,6 +205,8 @@ def summary_of(
 def new_run_folder_name(scenario_name: str, now: datetime | None = None) -> str:
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in scenario_name)
+    # A folder name has at most 255 bytes; the stamp and a sweep's or a second run's suffix need 30.
+    safe = safe.encode("utf-8")[:200].decode("utf-8", errors="ignore")
     return f"{stamp}-{safe}"
 
 

@@ -366,19 +366,80 @@ def new_sweep_folder(plan: Plan, out_dir: str | Path = "runs") -> Path:
 
 
 def read_plan(folder: str | Path) -> Plan:
-    """The plan of an existing sweep folder, for --resume: the base as it was, not as the file is now."""
+    """The plan of an existing sweep folder, for --resume: the base as it was, not as the file is now.
+
+    SweepError (the command line exits 2) when sweep.json is damaged (not JSON, or not the shape
+    `Plan.to_json` writes) or base.yaml is not the base the sweep started from (its SHA-256, which
+    sweep.json records; a sweep.json from before it was recorded is taken as it is)."""
     folder = Path(folder)
     if not (folder / PLAN).is_file() or not (folder / BASE).is_file():
         raise ScenarioError([Problem(str(folder), None, None, "", "not a sweep folder (no sweep.json and base.yaml)")])
-    saved = json.loads((folder / PLAN).read_text())
-    axes = tuple(Axis(a["path"], tuple(a["values"])) for a in saved["axes"])
+    base_text = (folder / BASE).read_bytes()
+    try:
+        saved = json.loads((folder / PLAN).read_bytes().decode("utf-8"))
+    except ValueError as error:  # not UTF-8, or not JSON (json.JSONDecodeError is a ValueError)
+        raise _damaged_plan(folder, f"not JSON: {error}") from None
+    plan = _plan_from_json(folder, saved, base_text)
+    recorded = saved.get("base_sha256")
+    if recorded is not None and recorded != sha256(base_text):
+        raise SweepError(
+            f"{folder / BASE} was changed after the sweep started (its SHA-256 is not the one {PLAN} "
+            f"recorded), so the sweep cannot go on from it: put back the {BASE} the sweep wrote, or start "
+            f"a new sweep from {plan.base_file}"
+        )
+    return plan
+
+
+def _plan_from_json(folder: Path, saved: object, base_text: bytes) -> Plan:
+    """A Plan from sweep.json's contents, checked to be the shape `Plan.to_json` writes."""
+    if not isinstance(saved, dict):
+        raise _damaged_plan(folder, f"a JSON {type(saved).__name__}, not an object")
+    missing = [key for key in ("base_file", "scenario", "axes", "options", "sensitivity") if key not in saved]
+    if missing:
+        raise _damaged_plan(folder, f"no {', no '.join(missing)}")
+    axes = saved["axes"]
+    if not isinstance(axes, list) or not axes:
+        raise _damaged_plan(folder, "'axes' is not a list of axes")
+    for axis in axes:
+        values = axis.get("values") if isinstance(axis, dict) else None
+        if (
+            not isinstance(axis, dict)
+            or not isinstance(axis.get("path"), str)
+            or not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, str) for v in values)
+        ):
+            raise _damaged_plan(folder, f"an axis is not a path and a list of values: {json.dumps(axis)[:100]}")
+    scenario = saved["scenario"]
+    if not isinstance(scenario, dict) or not all(
+        isinstance(scenario.get(key), str) for key in ("name", "currency", "time_unit")
+    ):
+        raise _damaged_plan(folder, "'scenario' is not the base's name, currency and time unit")
+    options = saved["options"]
+    if not isinstance(options, dict) or not isinstance(options.get("integer_staff"), bool):
+        raise _damaged_plan(folder, "'options' is not the solver's settings")
+    try:
+        SolveOptions(**{k: v for k, v in options.items() if k != "integer_staff"})
+    except TypeError as error:
+        raise _damaged_plan(folder, f"'options' is not the solver's settings: {error}") from None
+    if not isinstance(saved["sensitivity"], bool) or not isinstance(saved["base_file"], str):
+        raise _damaged_plan(folder, "'sensitivity' or 'base_file' is not what a sweep writes")
+    if not isinstance(saved.get("base_sha256", ""), str):
+        raise _damaged_plan(folder, "'base_sha256' is not a SHA-256")
     return Plan(
         saved["base_file"],
-        (folder / BASE).read_bytes(),
-        axes,
-        saved["options"],
+        base_text,
+        tuple(Axis(a["path"], tuple(a["values"])) for a in axes),
+        options,
         saved["sensitivity"],
-        saved["scenario"],
+        scenario,
+    )
+
+
+def _damaged_plan(folder: Path, reason: str) -> SweepError:
+    return SweepError(
+        f"{folder} is not a sweep folder: its {PLAN} is damaged ({reason}). It cannot be resumed; "
+        "start the sweep again from its scenario file"
     )
 
 
@@ -490,20 +551,62 @@ def check_engine(engine: str, scheduler: str | None) -> Engine:
     return "dask"
 
 
+CONNECT_GRACE = 5.0
+"""Seconds `connect` waits beyond the connect timeout for the Client to succeed or fail on its own."""
+
+
 def connect(scheduler: str, timeout: float = CONNECT_TIMEOUT) -> Any:
-    """A Dask client of the scheduler at `scheduler`, or SweepError within `timeout` seconds saying
-    why (a scheduler that is down, a wrong address); made before the sweep folder, so a failure
-    leaves nothing behind."""
+    """A Dask client of the scheduler at `scheduler`, or SweepError within `timeout` seconds (and
+    CONNECT_GRACE more) saying why: a scheduler that is down, a wrong address, or something else
+    answering there. Made before the sweep folder, so a failure leaves nothing behind.
+
+    The Client is made in a daemon thread, and waited for no longer than that: distributed's own
+    timeout does not cover every step of its handshake, so an address that accepts the connection
+    but is not a Dask scheduler (a web server, say) can keep it waiting for ever, or have it read
+    the reply's first bytes as a frame length and fail to allocate exabytes (a MemoryError). Any
+    exception from it becomes the SweepError. A thread still stuck is left behind: it is a daemon,
+    so it does not keep the process from exiting (the command line ends just after, exit 2); it
+    holds nothing of the sweep (no folder is made yet); and should its Client come up after all,
+    it closes that Client itself rather than hand it over."""
     from distributed import Client
 
-    try:
-        return Client(scheduler, timeout=timeout)
-    except (OSError, TimeoutError, ValueError, TypeError) as error:
-        reason = str(error).strip() or type(error).__name__
-        raise SweepError(
-            f"could not reach the Dask scheduler at {scheduler} within {timeout:g} s: {reason}. "
-            "Is the scheduler running, and is the address right? (--connect-timeout S waits longer)"
-        ) from None
+    lock = threading.Lock()
+    made: list[Any] = []
+    failed: list[BaseException] = []
+    abandoned = threading.Event()
+
+    def make() -> None:
+        try:
+            client = Client(scheduler, timeout=timeout)
+        except BaseException as error:  # MemoryError too: all become the SweepError
+            failed.append(error)
+            return
+        with lock:
+            if not abandoned.is_set():
+                made.append(client)
+                return
+        with contextlib.suppress(Exception):  # too late: no one will use it
+            client.close()
+
+    thread = threading.Thread(target=make, daemon=True, name=f"dask-connect-{scheduler}")
+    thread.start()
+    thread.join(timeout + CONNECT_GRACE)
+    with lock:
+        if made:
+            return made[0]
+        abandoned.set()
+    if failed:
+        error = failed[0]
+        if isinstance(error, MemoryError):
+            reason = "something answered there, but not as a Dask scheduler does (its reply made no sense)"
+        else:
+            reason = str(error).strip() or type(error).__name__
+    else:
+        reason = "something accepted the connection but did not answer as a Dask scheduler does"
+    raise SweepError(
+        f"no Dask scheduler answered at {scheduler} within {timeout:g} s: {reason}. "
+        "Is the scheduler running, and is the address right? (--connect-timeout S waits longer)"
+    )
 
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import APPLIANCE_FILE, TINY_FILE
+from conftest import APPLIANCE_FILE, TINY_FILE, e2eopt
 
 import model
 from model.compare import TOTAL, CompareError, compare, cost_to_serve_by_stage, diff_inputs, load_run, write_comparison
@@ -319,6 +319,54 @@ def test_a_folder_that_is_not_a_run_is_refused(tmp_path):
         compare(a, tmp_path / "empty")
     with pytest.raises(CompareError, match="does not exist"):
         compare(tmp_path / "nowhere", a)
+
+
+DAMAGED_SUMMARIES = {
+    "a list": ("[1, 2]", "a JSON list, not an object"),
+    "an empty object": ("{}", "no status, no currency, no time_unit"),
+    "not JSON": ('{"status": "optimal", ', "not JSON"),
+    "not UTF-8": (b"\xff\xfe{}", "not JSON"),
+    "a currency of the wrong kind": (None, "currency not text"),
+    "tables of the wrong kind": (None, "'tables' is not a list of table names"),
+}
+
+
+def _damage(summary: Path, how: str) -> None:
+    text, _ = DAMAGED_SUMMARIES[how]
+    if how == "a currency of the wrong kind":
+        text = json.dumps({**json.loads(summary.read_text()), "currency": ["EUR"]})
+    elif how == "tables of the wrong kind":
+        text = json.dumps({**json.loads(summary.read_text()), "tables": "costs"})
+    assert text is not None
+    if isinstance(text, bytes):
+        summary.write_bytes(text)
+    else:
+        summary.write_text(text)
+
+
+@pytest.mark.parametrize("how", list(DAMAGED_SUMMARIES))
+def test_a_run_whose_summary_is_damaged_is_refused_saying_so(tmp_path, how):
+    a = run_of(linear(), tmp_path, "a")
+    b = run_of(linear(wage=5500), tmp_path, "b")
+    _damage(b / "summary.json", how)
+    reason = DAMAGED_SUMMARIES[how][1]
+    with pytest.raises(CompareError) as refused:
+        compare(a, b)
+    message = str(refused.value)
+    assert message.startswith(f"{b} is not a run folder: its summary.json is damaged ("), message
+    assert reason in message and "None" not in message
+
+
+@pytest.mark.parametrize("how", ["a list", "an empty object", "not JSON"])
+def test_compare_of_a_run_with_a_damaged_summary_exits_2_without_a_traceback(tmp_path, how):
+    a = run_of(linear(), tmp_path, "a")
+    b = run_of(linear(wage=5500), tmp_path, "b")
+    _damage(a / "summary.json", how)
+    result = e2eopt("compare", str(a), str(b), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert f"{a} is not a run folder: its summary.json is damaged" in " ".join(result.stderr.split())
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert not (b / f"compare-{a.name}").exists()  # nothing written
 
 
 def test_an_infeasible_run_is_compared_on_its_inputs_only(tmp_path):

@@ -162,3 +162,15 @@ def test_a_folder_killed_while_being_marked_is_removed_once_its_draft_is_old(tmp
     os.utime(old / f"{STAGING_MARKER}.draft", (then, then))
     assert remove_stale_staging(tmp_path) == [old]
     assert [p.name for p in tmp_path.iterdir()] == [young.name]
+
+
+def test_a_long_scenario_name_still_makes_a_folder_name_the_file_system_takes():
+    """A folder name has at most 255 bytes: the name's part is cut at 200 bytes, whole characters only
+    (100 two-byte letters of a 300-letter name)."""
+    from datetime import UTC, datetime
+
+    from model.runs import new_run_folder_name
+
+    name = new_run_folder_name("é" * 300, datetime(2027, 1, 1, tzinfo=UTC))
+    assert name == "20270101T000000Z-" + "é" * 100
+    assert len(name.encode("utf-8")) == 17 + 200

@@ -8,6 +8,7 @@ parser gives, are found only when a problem has to be located (see SourceMap).
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import types
 import typing
@@ -330,7 +331,20 @@ def _plain_message(item: ErrorDetails) -> str:
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    return shown(value)
+
+
+def shown(value: Any) -> str:
+    """A value as the file has it, not as Python prints it: 2027-01-01 (not datetime.date(2027, 1, 1)),
+    null (not None), true; a whole number of 16 digits or more by its length; cut to 60 characters."""
+    if isinstance(value, bool) or value is None:
+        text = {True: "true", False: "false", None: "null"}[value]
+    elif isinstance(value, int) and abs(value) >= 10**15:
+        text = f"a number of {len(str(abs(value))):,} digits"
+    elif isinstance(value, (datetime.date, datetime.datetime)):
+        text = value.isoformat()
+    else:
+        text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from model.errors import Problem
 from model.scenario.fieldpaths import arc_key, segments_of
-from model.scenario.loader import FieldPath, Positions, SourceMap, dotted
+from model.scenario.loader import FieldPath, Positions, SourceMap, dotted, shown
 
 if TYPE_CHECKING:
     from model.scenario.overrides import Change
@@ -108,5 +108,4 @@ def _join(hint: str, note: str) -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shown(value)

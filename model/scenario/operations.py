@@ -83,6 +83,11 @@ def is_numeric(value: Any) -> bool:
     return items is not None and len(items) > 0 and all(is_number(v) for v in items)
 
 
+MAX_EXPONENT = 300
+"""Most decimal exponent of an override's number: any real figure is far inside (the plausible
+ranges, docs/model.md), and a change by it still fits a float."""
+
+
 def parse_value(value: Any) -> Operation:
     """The operation an override value stands for; ValueError saying what is wrong otherwise."""
     if is_number(value):
@@ -103,6 +108,11 @@ def parse_value(value: Any) -> Operation:
         raise ValueError(f"'{value}' is not a number or a change of one") from None
     if op == "/" and operand == 0:
         raise ValueError(f"'{value}' divides by zero")
+    if operand != 0 and abs(operand.adjusted()) > MAX_EXPONENT:
+        # 1e999999999 overflowed the decimal arithmetic; 1e-999999999 made any figure a silent 0
+        raise ValueError(
+            f"'{value}' is not a plausible number: its size must lie within 1e-{MAX_EXPONENT} to 1e{MAX_EXPONENT}"
+        )
     absolute = _literal(number) if op == "=" else None
     return Operation(op, operand, percent, absolute)
 

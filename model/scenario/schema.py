@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from model.scenario.ranges import (
+    MAX_LABEL,
     Fte,
     Gap,
     HoursPerPeriod,
@@ -32,6 +33,8 @@ from model.scenario.ranges import (
 )
 
 Name = Annotated[str, Field(min_length=1)]
+ScenarioName = Annotated[str, Field(min_length=1, max_length=MAX_LABEL)]
+"""A scenario's name, which names its run folders: at most MAX_LABEL characters."""
 
 FORMER_NAMES = {"max_mean_response_time": "max_response_time"}
 """Fields renamed, with the name they had: files written before still load (giving both is an error)."""
@@ -48,7 +51,7 @@ class Strict(BaseModel):
 
 
 class Meta(Strict):
-    name: Name
+    name: ScenarioName
     """Scenario name; used in run folder names."""
     currency: Annotated[str, Field(min_length=1, max_length=8)]
     """Currency of every cost figure (e.g. EUR)."""

@@ -543,6 +543,22 @@ def test_a_validation_problem_from_the_command_line_names_the_option():
     assert problem.message.startswith("1.023 is not allowed")  # 0.93 x 1.1
 
 
+@pytest.mark.parametrize("change", ["*1e999999999", "+1e999999999%", "*1e-999999999", "=1e999", "/1e-301"])
+def test_a_number_beyond_any_plausible_size_is_refused_not_overflowed_or_made_0(change):
+    """*1e999999999 overflowed the decimal arithmetic (an internal error); *1e-999999999 made the volume
+    a silent 0, which the ranges allow."""
+    with pytest.raises(ScenarioError) as caught:
+        resolve(BASE, [f"demands.*.volume={change}"])
+    [problem] = caught.value.problems
+    assert (problem.file, problem.line) == ("--set", None)
+    assert problem.message == f"'{change}' is not a plausible number: its size must lie within 1e-300 to 1e300"
+
+
+def test_a_change_by_a_number_of_300_digits_is_still_applied():
+    resolved = resolve(BASE, ["roles.technician.cost_per_fte=*1e300", "roles.technician.cost_per_fte=/1e300"])
+    assert resolved.scenario.roles["technician"].cost_per_fte == load_scenario(BASE).roles["technician"].cost_per_fte
+
+
 def test_problems_at_fields_nobody_changed_point_at_the_base_file_past_removed_arcs(folder):
     path = write(
         folder,
