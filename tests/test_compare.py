@@ -364,7 +364,7 @@ def test_compare_of_a_run_with_a_damaged_summary_exits_2_without_a_traceback(tmp
     _damage(a / "summary.json", how)
     result = e2eopt("compare", str(a), str(b), cwd=tmp_path)
     assert result.returncode == 2, result.stderr
-    assert f"{a} is not a run folder: its summary.json is damaged" in " ".join(result.stderr.split())
+    assert f"{a} is not a run folder: its summary.json is damaged" in result.stderr
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert not (b / f"compare-{a.name}").exists()  # nothing written
 

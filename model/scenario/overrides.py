@@ -24,7 +24,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +136,7 @@ def apply_overrides(
     if overrides:
         _current_names(draft)
     for override in overrides:
-        problems.extend(_override(draft, override, changes))
+        problems.extend(_override(draft, _by_current_name(override), changes))
     if problems:
         raise ScenarioError(problems)
     return draft.root, changes
@@ -153,6 +153,16 @@ def _current_names(draft: _Draft) -> None:
             if isinstance(spec, dict) and former in spec and current not in spec:
                 container = draft.container(("demands", name))
                 container[current] = container.pop(former)
+
+
+def _by_current_name(override: Override) -> Override:
+    """The override with a field's former name (schema.FORMER_NAMES) in its path read as the current
+    one: what-if files and sweeps written before a rename go on working."""
+    former = {old: new for new, old in FORMER_NAMES.items()}
+    segments = override.path.split(".")
+    if not former.keys() & set(segments):
+        return override
+    return replace(override, path=".".join(former.get(segment, segment) for segment in segments))
 
 
 class _Draft:

@@ -383,6 +383,16 @@ def test_both_names_given_is_one_located_problem(tmp_path):
     assert "give one of them, not both" in problems[0].message
 
 
+def test_an_override_by_the_former_name_changes_the_figure_under_its_current_name():
+    """What-if files, --set and sweep grids written before the rename go on working."""
+    from model.scenario.overrides import resolve
+
+    for change, expected in (("=30", 30.0), ("=*1.5", 36.0)):  # tiny's target is 24 h
+        resolved = resolve(TINY_FILE, [f"demands.*.max_response_time{change}"])
+        assert resolved.scenario.demands["repairs"].max_mean_response_time == expected
+        assert [c.path for c in resolved.changes] == ["demands.repairs.max_mean_response_time"]
+
+
 def test_an_override_by_the_current_name_changes_a_figure_written_under_the_former(tmp_path):
     from model.scenario.overrides import resolve
 
