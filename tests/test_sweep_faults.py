@@ -8,6 +8,8 @@ sweep died is found by scanning /proc, whatever became of its parent.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import random
@@ -15,17 +17,27 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import APPLIANCE_FILE, ROOT, e2eopt, scenario_from_data
+from conftest import APPLIANCE_FILE, ROOT, TINY_FILE, e2eopt, scenario_from_data
 
 import model
 from model.scenario.overrides import Override, apply_overrides, resolve
-from model.sweep import Axis, SweepLocked, locked, new_sweep_folder, plan_sweep, read_plan, run_sweep
+from model.sweep import (
+    Axis,
+    SweepError,
+    SweepLocked,
+    locked,
+    new_sweep_folder,
+    plan_sweep,
+    read_plan,
+    run_sweep,
+)
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finds processes through /proc")
 
@@ -241,7 +253,10 @@ def _free_port() -> int:
 @pytest.mark.parametrize(
     ("options", "fragment"),
     [
-        (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:{port}", "--connect-timeout", "1"], "could not reach"),
+        (
+            ["--engine", "dask", "--scheduler", "tcp://127.0.0.1:{port}", "--connect-timeout", "1"],
+            "no Dask scheduler answered",
+        ),
         (["--engine", "dask"], "needs --scheduler"),
         (["--scheduler", "tcp://127.0.0.1:{port}"], "--scheduler is for --engine dask"),
         (["--engine", "spark"], "'spark' is not allowed"),
@@ -265,3 +280,151 @@ def test_engine_failures_exit_2_with_the_reason_and_leave_nothing_behind(tmp_pat
     assert fragment in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()  # no sweep folder, not even the parent folder
     assert time.monotonic() - started < 60  # a one-second connect timeout, not the old 30 s and a traceback
+
+
+class _NotAScheduler:
+    """A loopback TCP server that accepts connections and is not a Dask scheduler: it sends `reply`
+    (an HTTP response, as a web server on the address would; or nothing) and keeps the connection
+    open without another word, until the test ends."""
+
+    def __init__(self, reply: bytes) -> None:
+        self.reply = reply
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.connections: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:  # closed: the test is over
+                return
+            self.connections.append(connection)
+            if self.reply:
+                with contextlib.suppress(OSError):
+                    connection.sendall(self.reply)
+
+    def close(self) -> None:
+        self.server.close()
+        for connection in self.connections:
+            connection.close()
+
+
+HTTP_REPLY = b"HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.11\r\nContent-Type: text/html\r\n\r\n<html>"
+
+
+@pytest.mark.parametrize("reply", [HTTP_REPLY, b""], ids=["http-reply", "silent"])
+def test_an_address_that_answers_but_is_not_a_dask_scheduler_exits_2_in_time_and_leaves_nothing(tmp_path, reply):
+    """A web server (or anything that accepts and never speaks Dask) at --scheduler: once hung for
+    ever, or ended in `internal error: MemoryError` reading the reply as a frame length."""
+    server = _NotAScheduler(reply)
+    out = tmp_path / "runs"
+    timeout = 2
+    started = time.monotonic()
+    try:
+        result = e2eopt(
+            "sweep",
+            str(TINY_FILE),
+            "--grid",
+            "demands.*.volume=*1,*1.1",
+            "--engine",
+            "dask",
+            "--scheduler",
+            f"tcp://127.0.0.1:{server.port}",
+            "--connect-timeout",
+            str(timeout),
+            "--out",
+            str(out),
+            cwd=tmp_path,
+            timeout=120,
+        )
+    finally:
+        server.close()
+    elapsed = time.monotonic() - started
+    assert result.returncode == 2, result.stderr
+    assert f"no Dask scheduler answered at tcp://127.0.0.1:{server.port} within {timeout} s: " in result.stderr
+    assert "as a Dask scheduler does" in result.stderr  # not a MemoryError's "3.07 EiB"
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
+    assert elapsed < timeout + 15, elapsed
+    assert not out.exists()  # no sweep folder, not even the parent folder
+
+
+# ---- a damaged sweep folder, at --resume --------------------------------------------------------------
+
+
+def _tiny_sweep(tmp_path: Path) -> Path:
+    """A sweep folder as a sweep writes it, before any point is solved."""
+    return new_sweep_folder(plan_sweep(TINY_FILE, [Axis("demands.*.volume", ("*1", "*1.1"))]), tmp_path)
+
+
+def _edited(plan: dict, how: str) -> object:
+    if how == "a list":
+        return [plan]
+    if how == "a key missing":
+        return {k: v for k, v in plan.items() if k != "axes"}
+    if how == "an axis of the wrong shape":
+        return {**plan, "axes": [{"path": "demands.*.volume", "values": "*1"}]}
+    if how == "options of the wrong shape":
+        return {**plan, "options": {**plan["options"], "solver_speed": "fast"}}
+    return {**plan, "scenario": None}  # "no scenario"
+
+
+DAMAGED_PLANS = {
+    "not JSON": ("{\n", "not JSON"),
+    "a list": (None, "a JSON list, not an object"),
+    "a key missing": (None, "no axes"),
+    "an axis of the wrong shape": (None, "an axis is not a path and a list of values"),
+    "options of the wrong shape": (None, "'options' is not the solver's settings"),
+    "no scenario": (None, "'scenario' is not"),
+}
+
+
+@pytest.mark.parametrize("how", list(DAMAGED_PLANS))
+def test_a_damaged_sweep_json_is_refused_saying_so(tmp_path, how):
+    folder = _tiny_sweep(tmp_path)
+    text, reason = DAMAGED_PLANS[how]
+    if text is None:
+        text = json.dumps(_edited(json.loads((folder / "sweep.json").read_text()), how))
+    (folder / "sweep.json").write_text(text)
+    with pytest.raises(SweepError) as refused:
+        read_plan(folder)
+    message = str(refused.value)
+    assert message.startswith(f"{folder} is not a sweep folder: its sweep.json is damaged ("), message
+    assert reason in message
+
+
+@pytest.mark.parametrize("text", ["{\n", "[1, 2]\n", "{}\n"], ids=["not-json", "list", "empty-object"])
+def test_resume_of_a_damaged_sweep_json_exits_2_without_a_traceback_or_any_work(tmp_path, text):
+    folder = _tiny_sweep(tmp_path)
+    (folder / "sweep.json").write_text(text)
+    result = e2eopt("sweep", "--resume", str(folder), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert f"{folder} is not a sweep folder: its sweep.json is damaged (" in result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
+    assert not (folder / "points").exists()
+
+
+def test_resume_of_a_sweep_whose_base_yaml_was_changed_exits_2_naming_it(tmp_path):
+    folder = _tiny_sweep(tmp_path)
+    with (folder / "base.yaml").open("a") as base:
+        base.write("garbage: [\n")
+    with pytest.raises(SweepError, match=r"base\.yaml was changed after the sweep started"):
+        read_plan(folder)
+    result = e2eopt("sweep", "--resume", str(folder), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert f"{folder / 'base.yaml'} was changed after the sweep started" in result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
+    assert not (folder / "points").exists()  # refused before any point, not each point failed
+
+
+def test_a_sweep_json_from_before_the_base_digest_was_recorded_is_still_read(tmp_path):
+    folder = _tiny_sweep(tmp_path)
+    saved = json.loads((folder / "sweep.json").read_text())
+    assert saved["base_sha256"] == hashlib.sha256((folder / "base.yaml").read_bytes()).hexdigest()
+    plan = read_plan(folder)
+    del saved["base_sha256"]
+    (folder / "sweep.json").write_text(json.dumps(saved))
+    older = read_plan(folder)
+    assert older == plan and [p.values for p in older.points] == [("*1",), ("*1.1",)]
