@@ -21,7 +21,7 @@ from typing import Any
 from ruamel.yaml.resolver import implicit_resolvers
 from ruamel.yaml.util import create_timestamp, timestamp_regexp
 
-from model.scenario.yamlsafety import MAX_DEPTH, Refused, alias_budget, check_integer, too_deep
+from model.scenario.yamlsafety import MAX_DEPTH, Refused, alias_budget, check_integer, check_timestamp, too_deep
 
 try:  # PyYAML with libyaml; without it every file takes the round-trip parser (and ruamel's writer)
     from yaml import CSafeDumper
@@ -214,6 +214,8 @@ class _Builder:
                 raise NotPlain("an anchored bool")
             if node.tag == _INT:
                 check_integer(node.value, *self.where(node))
+            if node.tag == _TIMESTAMP:
+                return self.timestamp(node)
             return convert(node.value)
         if depth >= MAX_DEPTH:
             raise too_deep(*self.where(node))
@@ -263,6 +265,11 @@ class _Builder:
                 known = 1 + sum(1 + self.size(value) for _, value in node.value)
             self.sizes[id(node)] = known
         return known
+
+    def timestamp(self, node: Any) -> Any:
+        """A date or time as YAML reads it; no real date (2027-13-45) is refused where it stands."""
+        check_timestamp(node.value, *self.where(node))
+        return _timestamp(node.value)
 
     @staticmethod
     def where(node: Any) -> tuple[int, int]:

@@ -27,6 +27,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.scanner import RoundTripScanner
+from ruamel.yaml.util import create_timestamp, timestamp_regexp
 
 from model.errors import Problem, ScenarioError
 
@@ -180,6 +181,26 @@ def check_integer(text: str, line: int, column: int) -> None:
             )
 
 
+_TIMESTAMP = re.compile(timestamp_regexp.pattern, timestamp_regexp.flags)
+
+
+def check_timestamp(text: str, line: int, column: int) -> None:
+    """Refuse a plain text that YAML reads as a date or time but that is no real one (2027-13-45,
+    2027-02-30): both parsers fail on it, the round-trip one with no position."""
+    match = _TIMESTAMP.match(text)
+    if match is None:
+        return
+    try:
+        create_timestamp(**match.groupdict())
+    except ValueError as error:
+        raise Refused(
+            line,
+            column,
+            f"'{text}' reads as a date or time but is not one ({error})",
+            f"Write a real date, or quote the text: '{text}'.",
+        ) from None
+
+
 _STARTS = ("MappingStartEvent", "SequenceStartEvent")
 _ENDS = ("MappingEndEvent", "SequenceEndEvent")
 
@@ -214,6 +235,7 @@ class _Screen:
         elif kind == "ScalarEvent":
             if event.style is None:
                 check_integer(str(event.value), *at)
+                check_timestamp(str(event.value), *at)
             if event.anchor is not None:
                 self.sizes[str(event.anchor)] = 1
             self.node(kind, at, 1)
