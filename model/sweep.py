@@ -693,12 +693,7 @@ def _run_processes(
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
-                try:
-                    notify(*future.result())
-                except Exception as error:
-                    if is_write_error(error):
-                        raise
-                    failures.append(f"{type(error).__name__}: {error}")
+                _collect(future, notify, failures)
     except BaseException:
         _stop_workers(pool)  # before anything else: a second signal must not leave them running
         _remove_staging(folder)
@@ -708,6 +703,17 @@ def _run_processes(
             _stop_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
     return sorted(set(failures))
+
+
+def _collect(future: Any, notify: Callable[[int, str], None], failures: list[str]) -> None:
+    """A finished point's status to `notify`; a worker's failure (a dead process, a lost Dask task) noted
+    in `failures`, its point left without a record; a write error raised: the sweep stops, resumable."""
+    try:
+        notify(*future.result())
+    except Exception as error:
+        if is_write_error(error):
+            raise
+        failures.append(f"{type(error).__name__}: {error}")
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -743,12 +749,7 @@ def _run_dask(
         failures: list[str] = []
         try:
             for future in as_completed(futures):
-                try:
-                    notify(*future.result())
-                except Exception as error:
-                    if is_write_error(error):
-                        raise
-                    failures.append(f"{type(error).__name__}: {error}")
+                _collect(future, notify, failures)
         except BaseException:
             client.cancel(futures)
             raise
