@@ -173,18 +173,26 @@ def fast_plain(text: str) -> Any:
     (the round-trip parser then reports it, as it always has); Refused for what no scenario may hold
     (yamlsafety: deep nesting, alias bombs, huge integers), found while building.
     """
+    with _libyaml_tree(text) as node:
+        data = None if node is None else _Builder(text).data(node)
+        del node  # freed before the collector is back on, which then passes over the data only
+    return data
+
+
+@contextmanager
+def _libyaml_tree(text: str) -> Iterator[Any]:
+    """libyaml's node tree of the text (None for an empty document), with the cycle collector paused
+    while the block uses it. NotPlain for a text only the round-trip parser reads right, and for any
+    error but Refused (a YAML error, or a scalar the round-trip parser fails on too)."""
     if CParser is None or _round_trip_only(text):
         raise NotPlain("round-trip only")
     reader = _Reader(text)
     try:
         with collector_paused():
-            node = reader.get_single_node()
-            data = None if node is None else _Builder(text).data(node)
-            del node  # freed before the collector is back on, which then passes over the data only
-        return data
+            yield reader.get_single_node()
     except (NotPlain, Refused):
         raise
-    except Exception as error:  # a YAML error, or a scalar the round-trip parser fails on too
+    except Exception as error:
         raise NotPlain(str(error)) from error
     finally:
         reader.dispose()
@@ -310,24 +318,13 @@ def fast_positions(text: str) -> tuple[dict[tuple, tuple[int, int]], dict[tuple,
     """Where each key and value stands (path -> 1-based line and column), as `loader._plain` finds them
     in the round-trip tree: from libyaml's nodes, seconds where the round-trip parser takes minutes
     (a 50 MB file). For a text `fast_plain` read; NotPlain for one libyaml does not read."""
-    if CParser is None or _round_trip_only(text):
-        raise NotPlain("round-trip only")
-    reader = _Reader(text)
-    try:
-        with collector_paused():
-            node = reader.get_single_node()
-            keys: dict[tuple, tuple[int, int]] = {}
-            values: dict[tuple, tuple[int, int]] = {}
-            if node is not None:
-                _Locator(text).walk(node, (), keys, values)
-            del node
-        return keys, values
-    except NotPlain:
-        raise
-    except Exception as error:
-        raise NotPlain(str(error)) from error
-    finally:
-        reader.dispose()
+    keys: dict[tuple, tuple[int, int]] = {}
+    values: dict[tuple, tuple[int, int]] = {}
+    with _libyaml_tree(text) as node:
+        if node is not None:
+            _Locator(text).walk(node, (), keys, values)
+        del node
+    return keys, values
 
 
 class _Locator(_Builder):
