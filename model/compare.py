@@ -37,7 +37,7 @@ from model.runs import read_run, run_input
 from model.scenario import Scenario
 from model.scenario.fieldpaths import arc_key
 from model.scenario.overrides import resolve
-from model.scenario.schema import FORMER_NAMES
+from model.scenario.schema import with_current_names
 from model.staging import STAGING_PREFIX, discard, staging_folder, unmark
 
 TOTAL = "(total)"
@@ -187,7 +187,7 @@ def load_run(folder: str | Path) -> Run:
         summary, tables = read_run(folder)
         path, overrides, _ = run_input(folder)
         resolved = resolve(path, overrides)
-        tree, scenario = _current_names(resolved.data), resolved.scenario
+        tree, scenario = with_current_names(resolved.data), resolved.scenario
     except ScenarioError as error:
         raise CompareError(f"{folder} is not a usable run folder: its {scenario_file} is not valid:\n{error}") from None
     except (OSError, ValueError) as error:
@@ -226,20 +226,6 @@ def _read_summary(folder: Path) -> dict:
     if not isinstance(tables, list) or not all(isinstance(name, str) for name in tables):
         raise damaged("'tables' is not a list of table names")
     return summary
-
-
-def _current_names(tree: Any) -> Any:
-    """The scenario's data with each field renamed since (schema.FORMER_NAMES) under its current name, so
-    that a run written before a rename compares field by field with one written after."""
-    demands = tree.get("demands") if isinstance(tree, dict) else None
-    if not isinstance(demands, dict):
-        return tree
-    former = {old: new for new, old in FORMER_NAMES.items()}
-    renamed = {
-        name: {former.get(k, k): v for k, v in spec.items()} if isinstance(spec, dict) else spec
-        for name, spec in demands.items()
-    }
-    return {**tree, "demands": renamed}
 
 
 # ---- the comparison ---------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ from model.runs import (
     write_table,
 )
 from model.scenario.loader import closest
-from model.scenario.schema import FORMER_NAMES, Scenario
+from model.scenario.schema import CURRENT_NAMES, Scenario
 from model.solution import units_served
 from model.solve import Solution, SolveOptions, Solver
 from model.staging import staging_folder
@@ -159,7 +159,7 @@ def parse_vary(spec: str) -> tuple[Target, list[float]]:
         raise ValueError(
             f"--vary {spec!r}: expected FIELD=START:STOP:STEP or FIELD=V1,V2,... (e.g. min_quality=0.90:0.99:0.01)"
         )
-    field = {former: name for name, former in FORMER_NAMES.items()}.get(field, field)  # the name it had
+    field = CURRENT_NAMES.get(field, field)  # a field's former name read as its current one
     if not _is_target(field):
         raise ValueError(f"--vary {spec!r}: cannot vary {field!r}. {closest(field, FIELDS)}")
     numbers = _range(spec, values) if ":" in values else [_decimal(spec, v) for v in values.split(",")]

@@ -18,7 +18,7 @@ from model.errors import Problem
 from model.paths import PathFinder
 from model.scenario.loader import SourceMap, closest
 from model.scenario.ranges import DURATION, MAX_PERIODS
-from model.scenario.schema import HOURS_PER_TIME_UNIT, Scenario
+from model.scenario.schema import FORMER_NAMES, HOURS_PER_TIME_UNIT, Scenario
 
 
 def _mapping(value: Any) -> dict:
@@ -430,17 +430,18 @@ def _check_staged_path(
             )
 
 
-def check_response_time_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
-    """A demand gives its response-time target under one name: the new or the former, not both."""
+def check_former_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """A demand gives a renamed field (schema.FORMER_NAMES) under one name: the current or the former."""
     for name, demand in raw.demands.items():
         given = _mapping(demand)
-        if "max_mean_response_time" in given and "max_response_time" in given:
-            yield src.problem(
-                ("demands", name, "max_response_time"),
-                "max_response_time is the former name of max_mean_response_time: give one of them, not both",
-                "Keep max_mean_response_time (the most mean response time over the units served).",
-                at_key=True,
-            )
+        for current, former in FORMER_NAMES.items():
+            if current in given and former in given:
+                yield src.problem(
+                    ("demands", name, former),
+                    f"{former} is the former name of {current}: give one of them, not both",
+                    f"Keep {current}.",
+                    at_key=True,
+                )
 
 
 CHECKS: list[Check] = [
@@ -451,7 +452,7 @@ CHECKS: list[Check] = [
     check_arc_ends,
     check_cycles,
     check_demand_names,
-    check_response_time_names,
+    check_former_names,
     check_volumes,
     check_stock_keys,
     check_paths,

@@ -45,7 +45,7 @@ from model.scenario.fieldpaths import (
 from model.scenario.loader import FieldPath, SourceMap, _field_doc, closest, decode, parse_yaml, validate_data
 from model.scenario.located import OverriddenSource, split_origin
 from model.scenario.operations import GRAMMAR, is_numeric, parse_value
-from model.scenario.schema import FORMER_NAMES, Scenario
+from model.scenario.schema import CURRENT_NAMES, Scenario, with_current_names
 from model.scenario.yamlsafety import read_bounded
 
 EXTENDS_FIELDS = ("extends", "set", "remove")
@@ -127,14 +127,13 @@ def apply_overrides(
     """
     if not isinstance(data, dict):
         raise ScenarioError([Problem(source.file if source else "", 1, 1, "", "a scenario is a mapping of sections")])
-    draft = _Draft(data)
+    # A field written under its former name is changed by an override by the documented one.
+    draft = _Draft(with_current_names(data) if overrides else data)
     changes: list[Change] = []
     problems: list[Problem] = []
     entries = [r if isinstance(r, Removal) else Removal(str(r)) for r in removals]
     for removal in sorted(entries, key=lambda r: _kind_order(r.path)):
         problems.extend(_remove(draft, removal, changes, source))
-    if overrides:
-        _current_names(draft)
     for override in overrides:
         problems.extend(_override(draft, _by_current_name(override), changes))
     if problems:
@@ -142,27 +141,13 @@ def apply_overrides(
     return draft.root, changes
 
 
-def _current_names(draft: _Draft) -> None:
-    """A field written under its former name (schema.FORMER_NAMES) moved to its current one, so that
-    an override by the documented name changes it rather than adding the same figure twice."""
-    demands = draft.root.get("demands")
-    if not isinstance(demands, dict):
-        return
-    for name, spec in list(demands.items()):
-        for current, former in FORMER_NAMES.items():
-            if isinstance(spec, dict) and former in spec and current not in spec:
-                container = draft.container(("demands", name))
-                container[current] = container.pop(former)
-
-
 def _by_current_name(override: Override) -> Override:
     """The override with a field's former name (schema.FORMER_NAMES) in its path read as the current
     one: what-if files and sweeps written before a rename go on working."""
-    former = {old: new for new, old in FORMER_NAMES.items()}
     segments = override.path.split(".")
-    if not former.keys() & set(segments):
+    if not CURRENT_NAMES.keys() & set(segments):
         return override
-    return replace(override, path=".".join(former.get(segment, segment) for segment in segments))
+    return replace(override, path=".".join(CURRENT_NAMES.get(segment, segment) for segment in segments))
 
 
 class _Draft:

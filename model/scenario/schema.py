@@ -6,7 +6,7 @@ Checks that need more than one field (names that must exist, graph structure) li
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -38,6 +38,28 @@ ScenarioName = Annotated[str, Field(min_length=1, max_length=MAX_LABEL)]
 
 FORMER_NAMES = {"max_mean_response_time": "max_response_time"}
 """Fields renamed, with the name they had: files written before still load (giving both is an error)."""
+CURRENT_NAMES = {former: current for current, former in FORMER_NAMES.items()}
+"""FORMER_NAMES read the other way: a field's former name -> its current one."""
+
+
+def with_current_names(data: Any) -> Any:
+    """Scenario data with each demand field written under its former name moved to its current one
+    (not where both are given: validation refuses that), so that overrides and comparisons see one
+    name. The input is left as it is; only the demands that change are copied."""
+    demands = data.get("demands") if isinstance(data, dict) else None
+    if not isinstance(demands, dict):
+        return data
+    return {**data, "demands": {name: _current_fields(spec) for name, spec in demands.items()}}
+
+
+def _current_fields(spec: Any) -> Any:
+    if not isinstance(spec, dict) or not CURRENT_NAMES.keys() & spec.keys():
+        return spec
+    return {
+        CURRENT_NAMES[key] if key in CURRENT_NAMES and CURRENT_NAMES[key] not in spec else key: value
+        for key, value in spec.items()
+    }
+
 
 TIME_UNITS = ("minute", "hour", "day", "week")
 HOURS_PER_TIME_UNIT = {"minute": 1 / 60, "hour": 1.0, "day": 24.0, "week": 168.0}
@@ -259,11 +281,12 @@ class Demand(Strict):
 
     @model_validator(mode="before")
     @classmethod
-    def _one_name_for_the_response_target(cls, data: object) -> object:
-        # Both names given is reported, located, by checks.check_response_time_names; here the former
-        # is dropped so that it is not also called an unknown field.
-        if isinstance(data, dict) and {"max_mean_response_time", "max_response_time"} <= data.keys():
-            return {k: v for k, v in data.items() if k != "max_response_time"}
+    def _one_name_per_field(cls, data: object) -> object:
+        # Both names given is reported, located, by checks.check_former_names; here the former is
+        # dropped so that it is not also called an unknown field.
+        if isinstance(data, dict):
+            both = {former for current, former in FORMER_NAMES.items() if {current, former} <= data.keys()}
+            return {k: v for k, v in data.items() if k not in both} if both else data
         return data
 
     def volumes(self, periods: int) -> list[float]:
