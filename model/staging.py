@@ -56,7 +56,7 @@ def staging_folder(parent: Path, prefix: str = STAGING_PREFIX) -> Iterator[Path]
         lock = _mark(staging)
         yield staging
     except BaseException:  # an interrupt too: never leave a half-written folder
-        _remove(staging)
+        discard(staging)
         _remove_empty(made)
         raise
     finally:
@@ -140,18 +140,13 @@ def _stale(folder: Path) -> bool:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:  # its writer is alive (or another run is removing it)
             return False
-        _remove(folder)
+        discard(folder)
         return not folder.exists()
     finally:
         os.close(descriptor)
 
 
 def discard(folder: Path) -> None:
-    """Remove a staging folder whose work is done or abandoned (its marker last)."""
-    _remove(folder)
-
-
-def _remove(folder: Path) -> None:
     """Remove a staging folder, its marker last: a kill part-way leaves it marked, so still removable."""
     with contextlib.suppress(OSError):
         for entry in folder.iterdir():
@@ -179,7 +174,7 @@ def check_output_folder(folder: str | Path) -> list[Path]:
         removed = remove_stale_staging(folder)
         with staging_folder(folder) as probe:
             (probe / "probe").write_bytes(b"")  # a file too: a folder may be creatable where files are not
-            _remove(probe)
+            discard(probe)
     except OSError as error:
         raise OutputError(f"{folder}: cannot be written to: {describe(error)}") from None
     finally:

@@ -307,11 +307,10 @@ def solve_point(plan: Plan, point: Point, folder: str) -> str:
 
 def _write_failed(target: Path, point: Point, status: str, message: str) -> None:
     """A point that never reached the solver: a folder with its summary only, written atomically."""
-    target.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".incomplete-", dir=target))
-    summary = {"status": status, "message": message, "tables": []}
-    (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    move_to_fixed_name(staging, target, point.name)
+    with staging_folder(target) as staging:
+        summary = {"status": status, "message": message, "tables": []}
+        (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        move_to_fixed_name(staging, target, point.name)
 
 
 WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS})
@@ -455,6 +454,7 @@ def _remove_staging(folder: Path) -> None:
     """What a killed sweep left half-written: staging folders that will never be renamed into place
     (a point's, the points table's, the plan's). Called with the folder's lock held, so no other
     run of this tool is writing them."""
+    # `.sweep.json-*`: what versions before the folder was made whole left when killed making it.
     leftovers = [*(folder / POINTS).glob(".incomplete-*"), *folder.glob(".points-*"), *folder.glob(f".{PLAN}-*")]
     for staging in leftovers:
         if staging.is_dir():
@@ -850,12 +850,6 @@ def write_points(points: pd.DataFrame, folder: Path, plan: Plan) -> None:
         write_table(points, Path(staging) / "points", units)
         for suffix in (".csv", ".parquet"):
             os.replace(Path(staging) / f"points{suffix}", folder / f"points{suffix}")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}-", delete=False) as handle:
-        handle.write(data)
-    os.replace(handle.name, path)
 
 
 def default_workers() -> int:

@@ -80,7 +80,7 @@ def frontier_command(
             write_failed(error, "the frontier folder", out_dir, "The curve is above.")
     except KeyboardInterrupt:
         err.print("Interrupted: nothing was written.")
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT["interrupted"]) from None
     out.print(_table(table, scenario.scenario.time_unit))
     _print_checks(table)
     out.print(f"Frontier folder: [bold]{folder}[/bold]")

@@ -192,7 +192,7 @@ def solve(
             write_failed(error, "the run folder", out_dir, f"The solve ended {outcome.status}; its results are above.")
     except KeyboardInterrupt:
         err.print("Interrupted: no run folder was written.")
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT["interrupted"]) from None
     except ExtensionError as error:
         err.print(f"{error}; nothing was written.", markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None

@@ -65,10 +65,10 @@ def sweep(
         _sweep(file, grid or [], out_dir, resume, options, made)
     except KeyboardInterrupt:
         _stopped("Interrupted", made)
-        raise typer.Exit(INTERRUPTED) from None
+        raise typer.Exit(EXIT["interrupted"]) from None
     except Terminated:
         _stopped("Terminated (SIGTERM)", made)
-        raise typer.Exit(TERMINATED) from None
+        raise typer.Exit(EXIT["terminated"]) from None
     except SweepError as error:
         err.print(str(error), markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None
@@ -90,12 +90,6 @@ def _write_failed(error: OSError, out_dir: Path, made: list[Path]) -> NoReturn:
     )
     err.print(f"error: the sweep could not be written under {where}: {describe(error)}. {then}", markup=False)
     raise typer.Exit(EXIT["write_error"])
-
-
-INTERRUPTED = 130
-"""Exit code of a sweep stopped by Ctrl-C (SIGINT): 128 + 2, as a shell reports a process SIGINT ended."""
-TERMINATED = 143
-"""Exit code of a sweep stopped by SIGTERM: 128 + 15, as a shell reports a process SIGTERM ended."""
 
 
 class Terminated(BaseException):
