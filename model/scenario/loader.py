@@ -134,7 +134,15 @@ def decode(data: bytes, file: str) -> str:
 
 def read_text(path: Path, file: str) -> str:
     """A YAML file's text: within the size limit and UTF-8, or a problem naming the file (sweep files)."""
-    return decode(read_bounded(path, file), file)
+    return decode(read_file(path, file), file)
+
+
+def read_file(path: Path, file: str) -> bytes:
+    """A YAML file's bytes: a regular file, within the size limit (yamlsafety.read_bounded)."""
+    if not path.is_file():
+        message = "not a regular file" if path.exists() else "no such file"
+        raise ScenarioError([Problem(file, None, None, "", message)])
+    return read_bounded(path, file)
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
@@ -226,9 +234,7 @@ def read_scenario(path: str | Path) -> tuple[Scenario, SourceMap, bytes]:
     An override file (`extends:`) is resolved; its bytes are then the resolved scenario as YAML.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError([Problem(str(path), None, None, "", "no such file")])
-    raw = read_bounded(path, str(path))
+    raw = read_file(path, str(path))
     data, source = parse_yaml(decode(raw, str(path)), str(path))
     if isinstance(data, dict) and "extends" in data:
         from model.scenario.overrides import resolve  # overrides builds on this module

@@ -42,11 +42,19 @@ from model.scenario.fieldpaths import (
     unmatched_hint,
     unmatched_message,
 )
-from model.scenario.loader import FieldPath, SourceMap, _field_doc, closest, decode, parse_yaml, validate_data
+from model.scenario.loader import (
+    FieldPath,
+    SourceMap,
+    _field_doc,
+    closest,
+    decode,
+    parse_yaml,
+    read_file,
+    validate_data,
+)
 from model.scenario.located import OverriddenSource, split_origin
 from model.scenario.operations import GRAMMAR, is_numeric, parse_value
 from model.scenario.schema import CURRENT_NAMES, Scenario, with_current_names
-from model.scenario.yamlsafety import read_bounded
 
 EXTENDS_FIELDS = ("extends", "set", "remove")
 REMOVABLE = ("demands", "nodes", "arcs")  # also the order removals run in
@@ -506,9 +514,7 @@ def _chain(path: Path) -> list[_File]:
 
 
 def _read(path: Path, shown: str) -> tuple[bytes, Any, SourceMap]:
-    if not path.is_file():
-        raise ScenarioError([Problem(shown, None, None, "", "no such file")])
-    raw = read_bounded(path, shown)
+    raw = read_file(path, shown)
     try:
         data, source = parse_yaml(decode(raw, shown), shown)
     except ScenarioError as error:

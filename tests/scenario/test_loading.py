@@ -647,3 +647,12 @@ def test_read_text_gives_a_yaml_file_s_text_or_a_located_problem(tmp_path: Path,
     monkeypatch.setenv(MAX_FILE_ENV, "0.00001")  # 10 bytes
     with pytest.raises(ScenarioError, match="the file is 16 bytes, above the limit of 10 bytes"):
         loader.read_text(path, "sweep.yaml")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_is_not_a_regular_file_and_is_never_opened(tmp_path: Path):
+    """Opening a pipe nobody writes to would block for ever: it is refused by what it is."""
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)
+    assert refusal(pipe).problems[0].message == "not a regular file"
+    assert refusal(tmp_path / "missing.yaml").problems[0].message == "no such file"
