@@ -17,7 +17,7 @@ import networkx as nx
 from model.errors import Problem
 from model.paths import PathFinder
 from model.scenario.loader import SourceMap, closest
-from model.scenario.ranges import DURATION, MAX_PERIODS
+from model.scenario.ranges import DURATION, PERIODS
 from model.scenario.schema import FORMER_NAMES, HOURS_PER_TIME_UNIT, Scenario
 
 
@@ -52,7 +52,7 @@ class Raw:
         periods = meta.get("periods", 1)
         self.period_count = (
             periods
-            if isinstance(periods, int) and not isinstance(periods, bool) and 1 <= periods <= MAX_PERIODS
+            if isinstance(periods, int) and not isinstance(periods, bool) and PERIODS.contains(periods)
             else len(periods)
             if isinstance(periods, list)
             else None
@@ -62,7 +62,7 @@ class Raw:
         """One period in hours, where `period_length` and `time_unit` are readable."""
         length = _number(self.meta.get("period_length"))
         hours = HOURS_PER_TIME_UNIT.get(self.meta.get("time_unit", "hour"))
-        if length is None or hours is None or not DURATION.low <= length <= DURATION.high:
+        if length is None or hours is None or not DURATION.contains(length):
             return None  # the schema refuses an implausible length: no knock-on problem with it
         return length * hours
 

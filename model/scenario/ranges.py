@@ -34,9 +34,13 @@ class Range:
         span = f"{number(self.low)} to {number(self.high)} {self.unit}"
         return f"0, or {span}" if self.zero else span
 
+    def contains(self, value: float) -> bool:
+        """Whether `value` lies in the range."""
+        return (value == 0 and self.zero) or self.low <= value <= self.high
+
     def check(self, value: float) -> float:  # ints pass through as ints
         """`value` if it lies in the range; a validation error naming the range otherwise."""
-        if (value == 0 and self.zero) or self.low <= value <= self.high:
+        if self.contains(value):
             return value
         raise PydanticCustomError(
             "implausible",
