@@ -50,3 +50,7 @@ class SolveError(E2EError):
 
 class ExtensionError(E2EError):
     """An extension of the Pyomo model (`--extend`, `optimise(extend=...)`) could not be loaded or failed."""
+
+
+class ReportError(E2EError):
+    """A report cannot be made from the folder given (not a run, sweep, frontier or comparison folder)."""

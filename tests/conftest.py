@@ -2,7 +2,8 @@
 
 Fixtures are found by pytest. Helpers and constants are imported by name, `from conftest import DATA,
 e2eopt`: pytest puts tests/ (it has no __init__.py) on sys.path when it loads this file. Keep this the
-only conftest.py under tests/, or `conftest` would name whichever one pytest loaded last.
+only conftest.py outside a package under tests/, or `conftest` would name whichever one pytest loaded
+last (tests/report/ is a package: its conftest.py, the browser harness, is `report.conftest`).
 
 The model is imported inside the helpers, not here, so a module of model/ that fails to import breaks
 only the tests that use it, not the collection of the whole suite.

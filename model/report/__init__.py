@@ -1,0 +1,96 @@
+"""report.html: one self-contained page of charts and sentences from a run, sweep, frontier or
+comparison folder, that opens offline.
+
+Each kind of folder has its module with one function, `page(folder)` (a run's also takes a base run
+to compare with), returning the title, the headline lines and the sections; `report_html` finds the
+kind, calls it, and renders the page (model/report/page.py). Nothing here solves anything: a report
+reads what the folder holds.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from types import ModuleType
+from typing import Literal
+
+from model.errors import ReportError
+from model.report.page import Section, render, write_html
+
+Kind = Literal["run", "sweep", "frontier", "comparison"]
+
+REPORT_FILE = "report.html"
+"""The report's name in the folder it describes, unless --out says otherwise."""
+
+_MARKERS: tuple[tuple[Kind, str], ...] = (
+    ("comparison", "comparison.json"),
+    ("sweep", "sweep.json"),
+    ("frontier", "frontier.parquet"),
+)
+"""The file that tells each kind of folder apart, looked for in this order (a frontier folder also
+holds summary.json and scenario.yaml, as a run folder does)."""
+
+
+def folder_kind(folder: Path) -> Kind:
+    """What `folder` holds: a run (summary.json with scenario.yaml, or a sweep point's point.yaml), a
+    sweep, a frontier or a comparison; ReportError saying what was expected for anything else."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise ReportError(f"{folder}: no such folder")
+    if not folder.is_dir():
+        raise ReportError(f"{folder}: not a folder; give a run, sweep, frontier or comparison folder")
+    for kind, marker in _MARKERS:
+        if (folder / marker).is_file():
+            return kind
+    if (folder / "summary.json").is_file() and any(
+        (folder / name).is_file() for name in ("scenario.yaml", "point.yaml")
+    ):
+        return "run"
+    raise ReportError(
+        f"{folder}: not a run, sweep, frontier or comparison folder (it holds no summary.json with scenario.yaml "
+        "or point.yaml, no sweep.json, frontier.parquet or comparison.json); give a folder that "
+        "`e2eopt solve`, `sweep`, `frontier` or `compare` wrote"
+    )
+
+
+def report_html(folder: Path, base: Path | None = None) -> str:
+    """The report of `folder` as one HTML page; `base`: a run to compare a run with (run folders only)."""
+    folder = Path(folder)
+    kind = folder_kind(folder)
+    if base is not None:
+        if kind != "run":
+            raise ReportError(f"--base {base}: a base run can be given for a run folder only, and {folder} is a {kind}")
+        if folder_kind(Path(base)) != "run":
+            raise ReportError(f"--base {base}: not a run folder (it is a {folder_kind(Path(base))} folder)")
+    if kind == "run":
+        title, headline, sections = _module(kind).page(folder, None if base is None else Path(base))
+    else:
+        title, headline, sections = _module(kind).page(folder)
+    return render(title, headline, sections)
+
+
+def write_report(folder: Path, base: Path | None = None, out: Path | None = None) -> Path:
+    """Write the report of `folder` to `out` (default: report.html in the folder) whole or not at
+    all, and return its path. The page is made before anything is written, so a bad folder writes nothing."""
+    folder = Path(folder)
+    target = Path(out) if out is not None else folder / REPORT_FILE
+    text = report_html(folder, base)
+    if not target.parent.is_dir():
+        raise ReportError(f"--out {target}: the folder {target.parent} does not exist")
+    if target.is_dir():
+        raise ReportError(f"--out {target}: is a folder; give a file name, e.g. {target / REPORT_FILE}")
+    return write_html(text, target)
+
+
+def _module(kind: Kind) -> ModuleType:
+    """The module of a kind's report, imported when first asked for; ReportError if it is not there yet."""
+    name = f"model.report.{kind}"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name != name:
+            raise
+        raise ReportError(f"a report of a {kind} folder is not yet available") from None
+
+
+__all__ = ["REPORT_FILE", "Kind", "ReportError", "Section", "folder_kind", "render", "report_html", "write_report"]

@@ -1,0 +1,145 @@
+"""One self-contained HTML page from sections of text, plotly figures and small tables.
+
+The page opens offline and fetches nothing: plotly.js is inlined once (not per figure, and not
+from a CDN), MathJax is left out, no web font is named, and the mode bar's plotly logo (a link)
+is switched off. Every piece of text a caller gives is escaped, so a name such as `<b>` or
+`file:100:3` reads as written.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from model.errors import ReportError
+
+FIGURE_CONFIG = {"displaylogo": False, "responsive": True}
+"""plotly.js settings of every figure: no link to plotly's site, resizes with the window."""
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; margin: 0 auto;
+       max-width: 1200px; padding: 1em 2em; color: #222; }
+h1 { margin-bottom: 0.2em; }
+.headline p { margin: 0.15em 0; font-size: 1.1em; }
+nav ul { columns: 2; padding-left: 1.2em; }
+section { margin-top: 2em; border-top: 1px solid #ddd; }
+table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
+caption { text-align: left; font-weight: 600; padding: 0.3em 0; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }
+td { font-variant-numeric: tabular-nums; }
+.figure { margin: 1em 0; }
+"""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a report: a title, paragraphs of plain text, figures and small tables.
+
+    Figures are plotly figures whose axis titles and hover texts carry their units; tables are
+    small frames, shown as they are (format the numbers first), with the units in the headers."""
+
+    title: str
+    intro: Sequence[str] = ()
+    figures: Sequence[go.Figure] = ()
+    tables: Sequence[tuple[str, pd.DataFrame]] = ()
+
+
+def render(title: str, headline: Sequence[str], sections: Sequence[Section]) -> str:
+    """One self-contained HTML page: plotly.js inlined once, nothing fetched, every figure a
+    `<div class="plotly-graph-div">` drawn by the script that follows it."""
+    nav = "".join(f'<li><a href="#s{i}">{_text(s.title)}</a></li>' for i, s in enumerate(sections, 1))
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_text(title)}</title>",
+        f"<style>{STYLE}</style>",
+        f"<script>{_plotly_js()}</script>",
+        "</head><body>",
+        f"<h1>{_text(title)}</h1>",
+        '<div class="headline">' + "".join(f"<p>{_text(line)}</p>" for line in headline) + "</div>",
+        f"<nav><ul>{nav}</ul></nav>" if len(sections) > 1 else "",
+        *(_section(i, section) for i, section in enumerate(sections, 1)),
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def write_html(text: str, path: Path) -> Path:
+    """Write the page whole or not at all: into a temporary file beside `path`, then renamed onto it."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; a report is for its readers
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _section(number: int, section: Section) -> str:
+    """A section's HTML: its title, paragraphs, figures, then tables."""
+    body = [f'<section id="s{number}"><h2>{_text(section.title)}</h2>']
+    body += [f"<p>{_text(paragraph)}</p>" for paragraph in section.intro]
+    body += [f'<div class="figure">{_figure(figure)}</div>' for figure in section.figures]
+    body += [_table(caption, frame) for caption, frame in section.tables]
+    body.append("</section>")
+    return "\n".join(body)
+
+
+def _figure(figure: go.Figure) -> str:
+    """The figure's div and the script that draws it (plotly.js itself is in the page's head).
+    plotly escapes `<`, `>` and `/` in the figure's JSON, so no text can end the script early."""
+    height = figure.layout.height or 450
+    return pio.to_html(
+        figure,
+        full_html=False,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        config=FIGURE_CONFIG,
+        default_width="100%",
+        default_height=f"{height}px",
+    )
+
+
+def _table(caption: str, frame: pd.DataFrame) -> str:
+    """A small table, every header and cell escaped; missing values are empty cells."""
+    head = "".join(f"<th>{_text(column)}</th>" for column in frame.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{_cell(value)}</td>" for value in row) + "</tr>"
+        for row in frame.itertuples(index=False, name=None)
+    )
+    return f"<table><caption>{_text(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _cell(value: object) -> str:
+    """A table cell's text: empty for a missing value (None, NaN, pandas' NA), else the value escaped."""
+    missing = value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    return "" if missing else _text(value)
+
+
+def _text(value: object) -> str:
+    """Plain text made safe for HTML: `<`, `>`, `&` and quotes escaped."""
+    return html.escape(str(value), quote=True)
+
+
+def _plotly_js() -> str:
+    """plotly.js as shipped with the plotly package (imported here: only a report needs it)."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+__all__ = ["ReportError", "Section", "render", "write_html"]
