@@ -172,7 +172,7 @@ def test_every_axis_title_carries_its_unit(appliance_page):
 
 def test_against_a_base_run_total_and_each_stage(appliance, runs_folder):
     whatif = solved_run(DATA / "whatif-wage-rise.yaml", runs_folder / "whatif")
-    title, headline, sections = page(whatif, appliance)
+    _title, headline, sections = page(whatif, appliance)
     base, this = summary(appliance), summary(whatif)
     difference = this["total_cost"] - base["total_cost"]
     assert headline[-1] == (
@@ -190,7 +190,7 @@ def test_against_a_base_run_total_and_each_stage(appliance, runs_folder):
 
 def test_an_infeasible_run_shows_its_headline_and_diagnosis(runs_folder):
     folder = solved_run(TINY_FILE, runs_folder / "infeasible", ("demands.repairs.max_mean_response_time=5",))
-    title, headline, sections = page(folder)
+    _title, headline, sections = page(folder)
     assert headline[:2] == [
         "Status: infeasible (HiGHS: Infeasible)",
         "No total cost: the run has no solution over 1 period (P1).",
@@ -203,7 +203,7 @@ def test_an_infeasible_run_shows_its_headline_and_diagnosis(runs_folder):
     )
     diagnosis = pd.read_csv(folder / "diagnosis.csv")
     assert sum(line.startswith("- ") for line in intro) == len(diagnosis)
-    caption, table = sections[0].tables[0]
+    _caption, table = sections[0].tables[0]
     assert table.to_dict("records") == [
         {
             "field": "demands.repairs.max_mean_response_time",
