@@ -33,10 +33,14 @@ TOP_SENTENCES = 10
 """Rows of the sensitivity table put in words."""
 TOP_LANES = 30
 """Queue lanes shown (those with the lowest service level against their target)."""
+TABLES_USED = ("costs", "demand_kpis", "flows", "queues", "sensitivity", "staffing", "work")
+"""The run's tables the report reads (the others are not shown: no need to read them)."""
 OTHER = "other"
 """Label of what is folded together in a large run."""
 COLOURS = qualitative.Plotly + qualitative.D3 + qualitative.Set2
 """One colour per demand (or per role, per category): plotly's qualitative palettes in turn."""
+FOLDED_COLOUR = "#9e9e9e"
+"""The colour of the demands folded together in a large run's Sankey."""
 GRID = "#e5e5e5"
 """The axes' grid lines (on white: plotly's own templates cost 0.1 s per figure to copy, and 8 kB of page)."""
 
@@ -103,7 +107,7 @@ def read(folder: Path) -> Run:
     solver machinery that module brings: a second off every report), and its stages in order."""
     summary = read_summary(folder)
     tables = {}
-    for name in summary.get("tables", []):
+    for name in [name for name in summary.get("tables", []) if name in TABLES_USED]:
         path = Path(folder) / f"{name}.parquet"
         try:
             tables[name] = pd.read_parquet(path)
@@ -382,6 +386,7 @@ def sankey(run: Run) -> tuple[go.Figure | None, list[str]]:
     nodes = node_table(run, links, work, costs, node_names, stage_of)
     index = {name: i for i, name in enumerate(nodes.name)}
     colour = {d: COLOURS[i % len(COLOURS)] for i, d in enumerate(dict.fromkeys(demands.values()))}
+    colour.update({d: FOLDED_COLOUR for d in colour if d.startswith(f"{OTHER} ")})
     figure = go.Figure(
         go.Sankey(
             arrangement="snap",
@@ -423,7 +428,7 @@ def sankey(run: Run) -> tuple[go.Figure | None, list[str]]:
     layout(figure, f"Demand through the value chain, stage by stage (width: {unit}s over the horizon)", "", "")
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
-    figure.update_layout(height=max(500, 28 * int(nodes.groupby("stage").size().max())))
+    figure.update_layout(height=max(500, 45 * int(nodes.groupby("stage").size().max())))
     stages = " -> ".join(s for s in run.stages if s in set(nodes.stage))
     intro = [
         f"Stages from left to right: {stages}. Each band is one demand's units on one arc over the whole horizon, "
@@ -445,14 +450,22 @@ def fold_names(
     names: dict[str, str] = {}
     intro = []
     if others:
-        intro.append(f"The {TOP_DEMANDS} demands with the most units shown by name; {others} more as one flow.")
+        intro.append(
+            f"The {TOP_DEMANDS} demands with the most units are shown by name, the other {others} as one flow."
+        )
+    folded_stages = []
     for stage, group in worked.groupby(worked.index.map(stage_of), sort=False):
         ranked = group.sort_values(ascending=False).index
         folded = len(ranked) - TOP_NODES_PER_STAGE
         for i, node in enumerate(ranked):
             names[node] = node if folded <= 0 or i < TOP_NODES_PER_STAGE else f"{OTHER} {stage} nodes ({folded})"
         if folded > 0:
-            intro.append(f"Stage {stage}: the {TOP_NODES_PER_STAGE} busiest of {len(ranked)} nodes by name.")
+            folded_stages.append(f"{stage} {folded} of {len(ranked)}")
+    if folded_stages:
+        intro.append(
+            f"Each stage shows its {TOP_NODES_PER_STAGE} busiest nodes by name and the rest as one node "
+            f"({', '.join(folded_stages)} folded)."
+        )
     for node in set(flows["from"]) | set(flows.to):
         names.setdefault(node, node)
     return demands, names, intro
@@ -477,11 +490,17 @@ def node_table(
     nodes["cost"] = nodes.name.map(cost).fillna(0.0)
     order = {s: i for i, s in enumerate([s for s in run.stages if s in set(nodes.stage)] + ["?"])}
     nodes["rank"] = nodes.stage.map(order)
-    nodes = nodes.sort_values(["rank", "worked"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    inflow, outflow = links.groupby("target").units.sum(), links.groupby("source").units.sum()
+    nodes["size"] = pd.concat([nodes.name.map(inflow), nodes.name.map(outflow)], axis=1).max(axis=1).fillna(0.0)
+    nodes["folded"] = nodes.name.str.startswith(f"{OTHER} ")
+    nodes = nodes.sort_values(["rank", "folded", "size"], ascending=[True, True, False], kind="stable")
+    nodes = nodes.reset_index(drop=True)
     columns = max(1, len(set(nodes["rank"])) - 1)
     ranks = {r: i for i, r in enumerate(sorted(set(nodes["rank"])))}
     nodes["x"] = [0.01 + 0.98 * ranks[r] / columns for r in nodes["rank"]]
-    nodes["y"] = nodes.groupby("rank").cumcount().add(0.5) / nodes.groupby("rank")["rank"].transform("size")
+    # each node's centre at its share of its column's units, so that big nodes do not overlap their neighbours
+    column = nodes.groupby("rank")["size"]
+    nodes["y"] = 0.02 + 0.96 * (column.cumsum() - nodes["size"] / 2) / column.transform("sum").where(lambda t: t > 0, 1)
     return nodes
 
 
