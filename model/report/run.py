@@ -594,9 +594,8 @@ def utilisation_map(run: Run, staffing: pd.DataFrame) -> go.Figure:
     unit = run.unit("staffing", "utilisation") or "share of staffed hours"
     roles = staffing.groupby("node").role.nunique()
     label = staffing.node.where(staffing.node.map(roles) == 1, staffing.node + " / " + staffing.role)
-    grid = staffing.assign(row=label).pivot_table(
-        index="row", columns="period", values="utilisation", sort=False, dropna=False
-    )
+    # rows with no staffed hours in any period (utilisation undefined throughout) are left out
+    grid = staffing.assign(row=label).pivot_table(index="row", columns="period", values="utilisation", sort=False)
     periods = [p for p in run.summary.get("periods", []) if p in grid.columns] or list(grid.columns)
     grid = grid[periods]
     figure = go.Figure(
