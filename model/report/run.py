@@ -660,7 +660,7 @@ def queue_section(run: Run) -> Section | None:
         "node / lane, period",
         f"service level (%, {unit})",
     )
-    figure.update_yaxes(tickformat=".0%")
+    figure.update_yaxes(tickformat=".0%", range=[0, 1.02])  # the whole scale: levels sit close to their targets
     figures = [figure]
     time_unit = run.summary.get("time_unit", "")
     if shown.average_wait_target.notna().any():

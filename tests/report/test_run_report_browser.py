@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import APPLIANCE_FILE, TINY_FILE
+from conftest import APPLIANCE_FILE, CONTACT_CENTRE_FILE, TINY_FILE
 
 from model.report import write_report
 
@@ -59,3 +59,11 @@ def test_an_infeasible_runs_report_opens_with_its_diagnosis(browser, tmp_path):
     text = page.read_text()
     assert "Status: infeasible (HiGHS: Infeasible)" in text
     assert "5 h cannot be met for repairs in P1; 8.00 h can." in text
+
+
+def test_a_queued_runs_report_draws_its_service_levels(browser, tmp_path):
+    """data/contact-centre.yaml: the queues' chart too (some lanes have no service-level target)."""
+    folder = solved_run(CONTACT_CENTRE_FILE, tmp_path / "runs")
+    seen = open_report(browser, write_report(folder), tmp_path / "queues.png")
+    assert "Queues: service level against target, by lane and period" in seen["titles"]
+    assert "service level (%, share of arrivals answered within `within`)" in seen["axis_titles"]
