@@ -261,3 +261,16 @@ def test_folder_kind_tells_the_kinds_apart_and_names_anything_else(tmp_path, app
         folder_kind(appliance / "summary.json")
     with pytest.raises(ReportError, match="not a run, sweep, frontier or comparison folder"):
         folder_kind(DATA)
+
+
+def test_a_damaged_run_folder_is_named_not_a_traceback(appliance, tmp_path):
+    import shutil
+
+    folder = tmp_path / "run"
+    shutil.copytree(appliance, folder)
+    (folder / "costs.parquet").write_bytes(b"not parquet")
+    with pytest.raises(ReportError, match=r"costs\.parquet: listed in summary\.json but cannot be read"):
+        report_html(folder)
+    (folder / "summary.json").write_text('{"status": ')
+    with pytest.raises(ReportError, match=r"summary\.json: cannot be read"):
+        report_html(folder)
