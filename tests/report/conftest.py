@@ -95,7 +95,7 @@ def open_report(browser: Any, html: Path, screenshot: Path) -> dict:
     def outside(route: Any) -> None:
         """Any request for something other than the file or data: is a fault, and is not made."""
         url = route.request.url
-        if url.startswith(("file://", "data:", "blob:")):
+        if url.startswith(("file://", "data:")):
             route.continue_()
             return
         errors.append(f"request outside the page: {url}")
