@@ -144,7 +144,10 @@ def scenario_stages(folder: Path) -> list[str]:
         (i for i in range(start + 1, len(lines)) if lines[i][:1] not in ("", " ", "-", "#", "\t")),
         len(lines),
     )
-    entry = yaml.load("\n".join(lines[start:end]), Loader=yaml.BaseLoader)
+    try:
+        entry = yaml.load("\n".join(lines[start:end]), Loader=yaml.BaseLoader)
+    except yaml.YAMLError as error:
+        raise ValueError(f"{path}: stages: {error}") from None
     return [str(stage) for stage in entry["stages"]]
 
 
