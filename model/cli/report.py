@@ -6,12 +6,13 @@ model.report (plotly, pandas) is imported inside the functions, so that `e2eopt 
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from model.cli.common import EXIT, app, check_out, err, out
+from model.cli.common import EXIT, app, check_out, err, out, rerun_command
 
 
 @app.command(name="report")
@@ -48,13 +49,13 @@ def report_command(
         err.print(f"error: {error}; nothing was written.", markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None
     check_out(target.parent, "--out" if out_file is not None else "the folder")
-    written = write_page(path, base, target)
+    written = write_page(path, base, target, rerun_command())
     out.print(f"Report: {written}", markup=False)
 
 
-def write_page(folder: Path, base: Path | None, target: Path) -> Path:
-    """Write the report; a folder that cannot be reported exits 2, a write that fails (a full disk) 6.
-    Either way nothing is left half-written."""
+def write_page(folder: Path, base: Path | None, target: Path, again: str) -> Path:
+    """Write the report; a folder that cannot be reported exits 2, a write that fails (a full disk) 6,
+    saying the command that writes it (`again`). Either way nothing is left half-written."""
     from model.report import ReportError, write_report
     from model.staging import describe
 
@@ -66,7 +67,7 @@ def write_page(folder: Path, base: Path | None, target: Path) -> Path:
     except OSError as error:
         err.print(
             f"error: {target} could not be written: {describe(error)}; nothing was written. "
-            f"Free some space or choose another --out, then run again: e2eopt report {folder}",
+            f"Free some space or choose another --out, then run again: {again}",
             markup=False,
         )
         raise typer.Exit(EXIT["write_error"]) from None
@@ -75,5 +76,5 @@ def write_page(folder: Path, base: Path | None, target: Path) -> Path:
 def report_after_solve(folder: Path) -> None:
     """`e2eopt solve --report`: report.html in the run folder just written. The run folder is
     complete whatever happens here: a report that cannot be written exits 6, saying how to make it."""
-    written = write_page(folder, None, folder / "report.html")
+    written = write_page(folder, None, folder / "report.html", f"e2eopt report {shlex.quote(str(folder))}")
     out.print(f"Report: {written}", markup=False)

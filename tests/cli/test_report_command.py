@@ -63,3 +63,35 @@ def test_bad_input_exits_2_saying_why_and_writes_nothing(tiny_run, tmp_path, arg
     assert result.stderr.startswith(message), result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
     assert list(tmp_path.iterdir()) == [] and sorted(p.name for p in folder.iterdir()) == before
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 64 kB tmpfs: room for a probe file, not for a 4.9 MB page (root only: mount)."""
+    import os
+    import subprocess
+
+    folder = tmp_path / "small"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("not root: cannot mount a small tmpfs")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_full_disk_exits_6_and_leaves_nothing(tiny_run, small_disk, tmp_path):
+    folder, _ = tiny_run
+    target = small_disk / "report.html"
+    result = e2eopt("report", str(folder), "--out", str(target), cwd=tmp_path)
+    assert result.returncode == 6, result.stderr
+    message = " ".join(result.stderr.split())
+    assert message.startswith(
+        f"error: {target} could not be written: No space left on device (ENOSPC); nothing was written."
+    )
+    assert message.endswith(f"run again: e2eopt report {folder} --out {target}")
+    assert list(small_disk.iterdir()) == []  # no page, no temporary file
