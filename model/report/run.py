@@ -183,8 +183,10 @@ def against_base(run: Run, base: dict, folder: Path) -> tuple[list[str], Section
     name = f"{base.get('scenario', '?')} ({Path(folder).name})"
     total, base_total = run.summary.get("total_cost"), base.get("total_cost")
     if total is None or base_total is None:
-        missing = "this run" if total is None else "the base run"
-        line = f"Against base run {name}: no difference, {missing} has no total cost (status {base.get('status')})."
+        missing, status = (
+            ("this run", run.summary.get("status")) if total is None else ("the base run", base.get("status"))
+        )
+        line = f"Against base run {name}: no difference, {missing} has no total cost (status {status})."
         return [line], Section("Against the base run", intro=[line])
     if base.get("currency") != run.currency:
         line = f"Against base run {name}: its costs are in {base.get('currency')}, this run's in {run.currency}."
