@@ -24,7 +24,7 @@ from plotly.subplots import make_subplots
 from model.errors import E2EError, ReportError
 from model.report.formats import MONEY_HOVER, money, number, plural, read_parquet_units, shown_rows
 from model.report.page import Section
-from model.sweep import Axis, read_plan
+from model.sweep import Axis, SweepError, read_plan
 
 POINTS_TABLE = "points.parquet"
 OPTIMAL = "optimal"
@@ -87,7 +87,7 @@ def read_sweep(folder: Path) -> Sweep:
     folder = Path(folder)
     try:
         plan = read_plan(folder)
-    except E2EError as error:
+    except (E2EError, SweepError) as error:  # no sweep.json or base.yaml, or damaged ones
         raise ReportError(f"cannot report on {folder}: {error}") from None
     if not (folder / POINTS_TABLE).is_file():
         raise ReportError(
