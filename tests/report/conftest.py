@@ -33,7 +33,7 @@ CHART_STATE = """
     traces: (div._fullData || []).length,
     points: (div._fullData || []).map(points),
     marks: div.querySelectorAll(
-      'g.trace path, g.trace image, g.trace rect, .sankey-link, .sankey-node rect, g.slice path').length,
+      'g.trace path, g.trace image, g.hm image, .sankey-link, .sankey-node rect, g.slice path').length,
     title: title(layout),
     axes: Object.keys(layout).filter((key) => /^[xy]axis[0-9]*$/.test(key)).map((key) => title(layout[key])),
     colorbars: (div._fullData || []).map((trace) => title(trace.colorbar)).filter((text) => text),

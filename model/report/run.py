@@ -1,0 +1,710 @@
+"""The report of one run folder: headline, demands against their targets, the value chain as a
+Sankey, cost, staffing and utilisation, what binds, queues, and the diagnosis of an infeasible run.
+
+Every figure is read from the run's own tables (summary.json and the Parquet files) and every unit
+from summary.json's `units`, so the page shows what the folder holds, not a second computation.
+Large runs are aggregated so that the page stays readable: the demands and nodes that carry the
+most work are shown by name, the rest folded into one entry per stage ("other ... (k)").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+from model.errors import ReportError, ScenarioError
+from model.report.page import Section
+from model.runs import read_run, run_input
+
+TOP_DEMANDS = 10
+"""Demands shown by name in the Sankey (the rest are one flow, "other demands")."""
+TOP_NODES_PER_STAGE = 12
+"""Nodes of a stage shown by name in the Sankey (the rest are one node per stage)."""
+TOP_STAFFED = 30
+"""Nodes shown in the staffing chart and node-roles in the heat map (those with the most hours)."""
+TOP_KPI_DEMANDS = 30
+"""Demands shown against their targets (those closest to a target)."""
+TOP_SENTENCES = 10
+"""Rows of the sensitivity table put in words."""
+TOP_LANES = 30
+"""Queue lanes shown (those with the lowest service level against their target)."""
+OTHER = "other"
+"""Label of what is folded together in a large run."""
+COLOURS = qualitative.Plotly + qualitative.D3 + qualitative.Set2
+"""One colour per demand (or per role, per category): plotly's qualitative palettes in turn."""
+TEMPLATE = "plotly_white"
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a run folder holds, as the report reads it."""
+
+    folder: Path
+    summary: dict
+    tables: dict[str, pd.DataFrame]
+    stages: list[str]  # the value chain's stages in the scenario's order
+
+    @property
+    def currency(self) -> str:
+        return str(self.summary.get("currency") or "")
+
+    def unit(self, table: str, column: str) -> str:
+        """The column's unit as summary.json gives it ("" if it gives none)."""
+        return str(self.summary.get("units", {}).get(table, {}).get(column, ""))
+
+    def has(self, table: str) -> bool:
+        return table in self.tables and len(self.tables[table]) > 0
+
+
+def page(folder: Path, base: Path | None = None) -> tuple[str, list[str], list[Section]]:
+    """The run report's title, headline lines and sections (a base run adds the difference)."""
+    run = read(folder)
+    headline = headline_lines(run)
+    sections: list[Section] = []
+    if base is not None:
+        lines, section = against_base(run, read_summary(base), base)
+        headline += lines
+        sections.append(section)
+    diagnosis = folder / "diagnosis.csv"
+    if diagnosis.is_file():
+        sections.append(diagnosis_section(diagnosis))
+    builders = (demand_section, value_chain_section, cost_section, staffing_section, binds_section, queue_section)
+    for build in builders:
+        part = build(run)
+        if part is not None:
+            sections.append(part)
+    title = f"Run report: {run.summary.get('scenario', folder.name)} ({folder.name})"
+    return title, headline, sections
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def read_summary(folder: Path) -> dict:
+    """summary.json of a run folder, or ReportError naming the file and what is wrong."""
+    path = Path(folder) / "summary.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ReportError(f"{path}: cannot be read: {error}") from None
+    if not isinstance(summary, dict):
+        raise ReportError(f"{path}: not a run summary (a JSON object was expected)")
+    return summary
+
+
+def read(folder: Path) -> Run:
+    """The run's summary and tables (model.runs.read_run), and its stages in the scenario's order."""
+    read_summary(folder)  # its faults named first
+    try:
+        summary, tables = read_run(folder)
+    except (OSError, ValueError) as error:  # a missing or damaged Parquet file (Arrow's errors are ValueErrors)
+        raise ReportError(f"{folder}: a table listed in summary.json cannot be read: {error}") from None
+    return Run(Path(folder), summary, tables, stage_order(Path(folder), tables))
+
+
+def stage_order(folder: Path, tables: dict[str, pd.DataFrame]) -> list[str]:
+    """The stages as the scenario lists them (from scenario.yaml, or a sweep point's base.yaml), then
+    any other stage the tables name; the tables' order alone if the scenario cannot be read."""
+    from model.scenario.loader import parse_yaml
+
+    listed: list[str] = []
+    try:
+        path = run_input(folder)[0]
+        data, _ = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+        listed = [str(stage) for stage in data.get("stages", [])] if isinstance(data, dict) else []
+    except (ScenarioError, OSError, UnicodeDecodeError):
+        listed = []
+    seen = [str(s) for name in ("work", "costs", "staffing") if name in tables for s in tables[name].stage.unique()]
+    return list(dict.fromkeys([*listed, *seen]))
+
+
+# --- headline and base --------------------------------------------------------------------------------
+
+
+def headline_lines(run: Run) -> list[str]:
+    """Status, total cost with its currency, the periods, the input and when it was solved."""
+    summary = run.summary
+    lines = [f"Status: {summary.get('status', 'unknown')} ({summary.get('message', '')})".replace(" ()", "")]
+    periods = [str(p) for p in summary.get("periods", [])]
+    span = f"{periods[0]} to {periods[-1]}" if len(periods) > 1 else "".join(periods)
+    over = f" over {plural(len(periods), 'period')} ({span})" if periods else ""
+    if summary.get("total_cost") is not None:
+        lines.append(f"Total cost: {money(summary['total_cost'], run.currency)}{over}")
+    elif over:
+        lines.append(f"No total cost: the run has no solution{over}.")
+    given = summary.get("input", {})
+    if given:
+        lines.append(
+            f"Scenario {summary.get('scenario', '?')} from {given.get('file', '?')} "
+            f"(scenario SHA-256 {str(given.get('scenario_sha256', '?'))[:12]}), "
+            f"solved {summary.get('created_utc', '?')}"
+        )
+    if summary.get("overrides"):
+        lines.append(f"With {plural(len(summary['overrides']), 'override')}: see overrides.yaml.")
+    lines += [f"Note: {note}" for note in summary.get("notes", [])]
+    return lines
+
+
+def against_base(run: Run, base: dict, folder: Path) -> tuple[list[str], Section]:
+    """The headline's comparison with a base run (total, difference and %) and a section by stage."""
+    name = f"{base.get('scenario', '?')} ({Path(folder).name})"
+    total, base_total = run.summary.get("total_cost"), base.get("total_cost")
+    if total is None or base_total is None:
+        missing = "this run" if total is None else "the base run"
+        line = f"Against base run {name}: no difference, {missing} has no total cost (status {base.get('status')})."
+        return [line], Section("Against the base run", intro=[line])
+    if base.get("currency") != run.currency:
+        line = f"Against base run {name}: its costs are in {base.get('currency')}, this run's in {run.currency}."
+        return [line], Section("Against the base run", intro=[line])
+    currency = run.currency
+    difference = total - base_total
+    line = (
+        f"Against base run {name}: {money(base_total, currency)}; difference {signed(difference, currency)}"
+        f" ({percent_change(difference, base_total)})"
+    )
+    frame = stage_differences(run, base)
+    figure = go.Figure(
+        go.Bar(
+            x=frame.stage,
+            y=frame.difference,
+            customdata=frame[["base", "this"]].to_numpy(),
+            marker_color=["#d62728" if d > 0 else "#2ca02c" for d in frame.difference],
+            hovertemplate=f"%{{x}}: %{{y:+,.2f}} {currency}<br>base %{{customdata[0]:,.2f}} {currency}, "
+            f"this run %{{customdata[1]:,.2f}} {currency}<extra></extra>",
+            name="difference",
+        )
+    )
+    layout(figure, "Cost difference by stage (this run - base)", "stage", f"difference ({currency})")
+    shown = pd.DataFrame(
+        {
+            "stage": frame.stage,
+            f"base ({currency})": frame.base.map(amount),
+            f"this run ({currency})": frame.this.map(amount),
+            f"difference ({currency})": frame.difference.map(lambda v: f"{v:+,.2f}"),
+            "difference (%)": [percent_change(d, b) for d, b in zip(frame.difference, frame.base)],
+        }
+    )
+    return [line], Section("Against the base run", intro=[line], figures=[figure], tables=[("Cost by stage", shown)])
+
+
+def stage_differences(run: Run, base: dict) -> pd.DataFrame:
+    """Cost by stage in both runs (summary.json's cost_by_stage; 0 for a stage one run lacks)."""
+    this, before = run.summary.get("cost_by_stage", {}), base.get("cost_by_stage", {})
+    stages = [s for s in run.stages if s in this or s in before] + sorted(set(this) | set(before) - set(run.stages))
+    frame = pd.DataFrame(
+        {"stage": stages, "base": [before.get(s, 0.0) for s in stages], "this": [this.get(s, 0.0) for s in stages]}
+    )
+    return frame.assign(difference=frame.this - frame.base)
+
+
+# --- sections ------------------------------------------------------------------------------------
+
+
+def diagnosis_section(path: Path) -> Section:
+    """An infeasible run: what would make it feasible, and what conflicts (diagnosis.csv's sentences)."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as error:
+        raise ReportError(f"{path}: cannot be read: {error}") from None
+    if "sentence" not in frame.columns:
+        raise ReportError(f"{path}: has no `sentence` column; it is not a diagnosis that e2eopt wrote")
+    kind = frame.get("kind", pd.Series([""] * len(frame)))
+    relax, conflict = frame[kind == "relaxation"], frame[kind == "conflict"]
+    intro = ["The scenario has no feasible plan."]
+    if len(relax):
+        intro.append("What would make it feasible (the smallest relaxation):")
+        intro += [f"- {s}" for s in relax.sentence]
+    if len(conflict):
+        intro.append("What conflicts (an irreducible infeasible set, from HiGHS):")
+        intro += [f"- {s}" for s in conflict.sentence]
+    intro += [f"- {s}" for s in frame[(kind != "relaxation") & (kind != "conflict")].sentence]
+    tables = []
+    if len(relax) and {"field", "period", "current", "relaxed_to", "unit"} <= set(frame.columns):
+        shown = relax[["field", "period", "current", "relaxed_to", "unit"]].rename(columns={"relaxed_to": "relaxed to"})
+        tables.append(("The relaxation, field by field (in the field's unit)", shown))
+    return Section("Diagnosis: why there is no plan", intro=intro, tables=tables)
+
+
+def demand_section(run: Run) -> Section | None:
+    """Each demand's quality and mean response time per period against its targets."""
+    if not run.has("demand_kpis"):
+        return None
+    kpis = run.tables["demand_kpis"]
+    shown, intro = closest_to_target(kpis), []
+    if shown.demand.nunique() < kpis.demand.nunique():
+        intro.append(
+            f"Showing the {shown.demand.nunique()} of {kpis.demand.nunique()} demands closest to a target "
+            "(all in demand_kpis.parquet)."
+        )
+    x = [shown.demand.tolist(), shown.period.tolist()]
+    quality_unit, hours = run.unit("demand_kpis", "quality"), f"{run.summary.get('time_unit', 'hour')}s"
+    quality = go.Figure()
+    quality.add_trace(
+        go.Scatter(
+            x=x,
+            y=shown.quality,
+            mode="markers",
+            name="quality",
+            marker={"size": 10, "color": COLOURS[0]},
+            hovertemplate=f"%{{x}}: quality %{{y:.2%}} ({quality_unit})<extra></extra>",
+        )
+    )
+    quality.add_trace(target_marks(x, shown.min_quality, "minimum quality (target)", "%{y:.2%}"))
+    layout(
+        quality, "Quality against the minimum, by demand and period", "demand, period", f"quality ({quality_unit}, %)"
+    )
+    quality.update_yaxes(tickformat=".1%")
+    response = go.Figure()
+    response.add_trace(
+        go.Bar(
+            x=x,
+            y=shown.mean_response_time,
+            name="mean response time",
+            marker_color=COLOURS[1],
+            hovertemplate=f"%{{x}}: %{{y:,.2f}} {hours}<extra></extra>",
+        )
+    )
+    response.add_trace(
+        target_marks(x, shown.max_mean_response_time, "limit on the mean (target)", f"%{{y:,.2f}} {hours}")
+    )
+    layout(
+        response,
+        "Mean response time against its limit, by demand and period",
+        "demand, period",
+        f"mean response time ({hours})",
+    )
+    return Section(
+        "Demands against their targets",
+        intro=[*intro, demand_summary(kpis)],
+        figures=[quality, response],
+        tables=[("Demands against their targets", demand_table(shown, run))],
+    )
+
+
+def closest_to_target(kpis: pd.DataFrame) -> pd.DataFrame:
+    """The demand_kpis rows of the demands with the least room to their targets (all of a small run)."""
+    if kpis.demand.nunique() <= TOP_KPI_DEMANDS:
+        return kpis
+    room = pd.concat(
+        [
+            (kpis.quality - kpis.min_quality) / (1 - kpis.min_quality).clip(lower=1e-9),
+            (kpis.max_mean_response_time - kpis.mean_response_time) / kpis.max_mean_response_time,
+        ],
+        axis=1,
+    ).min(axis=1)
+    tightest = room.fillna(float("inf")).groupby(kpis.demand).min().nsmallest(TOP_KPI_DEMANDS).index
+    return kpis[kpis.demand.isin(tightest)]
+
+
+def demand_summary(kpis: pd.DataFrame) -> str:
+    """One sentence: how many demand-periods met everything."""
+    met = kpis.met.fillna(False).astype(bool) if "met" in kpis else pd.Series([], dtype=bool)
+    return (
+        f"{int(met.sum())} of {plural(len(kpis), 'demand-period')} met every target with every unit due served "
+        "in its period."
+    )
+
+
+def demand_table(kpis: pd.DataFrame, run: Run) -> pd.DataFrame:
+    """The demands' figures as shown, with their units in the headers."""
+    unit = run.unit("demand_kpis", "served") or "unit"
+    hours = run.summary.get("time_unit", "")
+    return pd.DataFrame(
+        {
+            "period": kpis.period,
+            "demand": kpis.demand,
+            f"served ({unit})": kpis.served.map(lambda v: f"{v:,.1f}"),
+            "quality (%)": kpis.quality.map(share),
+            "min quality (%)": kpis.min_quality.map(share),
+            f"mean response ({hours})": kpis.mean_response_time.map(lambda v: figure_text(v)),
+            f"limit on mean ({hours})": kpis.max_mean_response_time.map(lambda v: figure_text(v)),
+            f"cost per unit ({run.currency} per unit)": kpis.cost_per_unit.map(lambda v: figure_text(v)),
+            "met": kpis.met.map(lambda v: "-" if pd.isna(v) else ("yes" if v else "no")),
+        }
+    )
+
+
+def value_chain_section(run: Run) -> Section | None:
+    """The Sankey of demand flowing through the value chain, stage by stage, coloured by demand."""
+    if not run.has("flows") or not run.has("work"):
+        return None
+    figure, intro = sankey(run)
+    if figure is None:
+        return None
+    return Section("The value chain: where each demand goes", intro=intro, figures=[figure])
+
+
+def sankey(run: Run) -> tuple[go.Figure | None, list[str]]:
+    """Nodes ordered by stage (left to right), one link per demand and arc, width in units over the
+    whole horizon; hover: units and hand-off cost on a link, units worked and cost at a node."""
+    flows, work, costs = run.tables["flows"], run.tables["work"], run.tables.get("costs")
+    currency, unit = run.currency, run.unit("flows", "units") or "unit"
+    stage_of = dict(zip(work.node, work.stage))
+    demands, node_names, intro = fold_names(run, flows, work, stage_of)
+    moved = flows[flows.units > 0]
+    links = (
+        moved.assign(
+            demand=moved.demand.map(demands), source=moved["from"].map(node_names), target=moved.to.map(node_names)
+        )
+        .groupby(["demand", "source", "target"], sort=False)[["units", "cost"]]
+        .sum()
+        .reset_index()
+    )
+    links = links[links.source != links.target]  # two folded nodes of one stage: no link within a node
+    if links.empty:
+        return None, []
+    nodes = node_table(run, links, work, costs, node_names, stage_of)
+    index = {name: i for i, name in enumerate(nodes.name)}
+    colour = {d: COLOURS[i % len(COLOURS)] for i, d in enumerate(dict.fromkeys(demands.values()))}
+    figure = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            valueformat=",.1f",
+            valuesuffix=f" {unit}",
+            node={
+                "label": nodes.name.tolist(),
+                "x": nodes.x.tolist(),
+                "y": nodes.y.tolist(),
+                "pad": 12,
+                "customdata": nodes[["stage", "worked", "cost"]].to_numpy().tolist(),
+                "hovertemplate": f"%{{label}} (%{{customdata[0]}})<br>worked %{{customdata[1]:,.1f}} {unit}"
+                f"<br>cost %{{customdata[2]:,.2f}} {currency}<extra></extra>",
+                "color": "#888888",
+            },
+            link={
+                "source": links.source.map(index).tolist(),
+                "target": links.target.map(index).tolist(),
+                "value": links.units.tolist(),
+                "label": links.demand.tolist(),
+                "color": [translucent(colour[d]) for d in links.demand],
+                "customdata": links[["demand", "cost"]].to_numpy().tolist(),
+                "hovertemplate": f"%{{customdata[0]}}: %{{source.label}} to %{{target.label}}<br>%{{value:,.1f}} {unit}"
+                f"<br>hand-off cost %{{customdata[1]:,.2f}} {currency}<extra></extra>",
+            },
+        )
+    )
+    for demand, shade in colour.items():  # the Sankey has no legend of its own: a key of the demands' colours
+        figure.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=demand,
+                hoverinfo="skip",
+                marker={"color": shade, "size": 12, "symbol": "square"},
+            )
+        )
+    layout(figure, f"Demand through the value chain, stage by stage (width: {unit}s over the horizon)", "", "")
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    figure.update_layout(height=max(500, 28 * int(nodes.groupby("stage").size().max())))
+    stages = " -> ".join(s for s in run.stages if s in set(nodes.stage))
+    intro = [
+        f"Stages from left to right: {stages}. Each band is one demand's units on one arc over the whole horizon, "
+        f"coloured by demand; hover for the units and the hand-off cost ({currency}), or a node for its cost.",
+        *intro,
+    ]
+    return figure, intro
+
+
+def fold_names(
+    run: Run, flows: pd.DataFrame, work: pd.DataFrame, stage_of: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """Each demand's and node's name in the Sankey: its own, or "other ..." beyond the largest few."""
+    by_demand = flows.groupby("demand", sort=False).units.sum().sort_values(ascending=False)
+    kept = set(by_demand.index[:TOP_DEMANDS])
+    others = len(by_demand) - len(kept)
+    demands = {d: d if d in kept else f"{OTHER} demands ({others})" for d in by_demand.index}
+    worked = work.groupby("node", sort=False).units.sum()
+    names: dict[str, str] = {}
+    intro = []
+    if others:
+        intro.append(f"The {TOP_DEMANDS} demands with the most units shown by name; {others} more as one flow.")
+    for stage, group in worked.groupby(worked.index.map(stage_of), sort=False):
+        ranked = group.sort_values(ascending=False).index
+        folded = len(ranked) - TOP_NODES_PER_STAGE
+        for i, node in enumerate(ranked):
+            names[node] = node if folded <= 0 or i < TOP_NODES_PER_STAGE else f"{OTHER} {stage} nodes ({folded})"
+        if folded > 0:
+            intro.append(f"Stage {stage}: the {TOP_NODES_PER_STAGE} busiest of {len(ranked)} nodes by name.")
+    for node in set(flows["from"]) | set(flows.to):
+        names.setdefault(node, node)
+    return demands, names, intro
+
+
+def node_table(
+    run: Run,
+    links: pd.DataFrame,
+    work: pd.DataFrame,
+    costs: pd.DataFrame | None,
+    names: dict[str, str],
+    stage_of: dict[str, str],
+) -> pd.DataFrame:
+    """The Sankey's nodes: name, stage, units worked, cost (costs table), and x, y (x by stage)."""
+    used = list(dict.fromkeys([*links.source, *links.target]))
+    stage_by_name = {names[n]: stage_of.get(n, "?") for n in names}
+    worked = work.groupby(work.node.map(names)).units.sum()
+    cost = costs.groupby(costs.node.map(names)).amount.sum() if costs is not None else pd.Series(dtype=float)
+    nodes = pd.DataFrame({"name": used})
+    nodes["stage"] = nodes.name.map(stage_by_name).fillna("?")
+    nodes["worked"] = nodes.name.map(worked).fillna(0.0)
+    nodes["cost"] = nodes.name.map(cost).fillna(0.0)
+    order = {s: i for i, s in enumerate([s for s in run.stages if s in set(nodes.stage)] + ["?"])}
+    nodes["rank"] = nodes.stage.map(order)
+    nodes = nodes.sort_values(["rank", "worked"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    columns = max(1, len(set(nodes["rank"])) - 1)
+    ranks = {r: i for i, r in enumerate(sorted(set(nodes["rank"])))}
+    nodes["x"] = [0.01 + 0.98 * ranks[r] / columns for r in nodes["rank"]]
+    nodes["y"] = nodes.groupby("rank").cumcount().add(0.5) / nodes.groupby("rank")["rank"].transform("size")
+    return nodes
+
+
+def cost_section(run: Run) -> Section | None:
+    """Cost by stage and category, and by period and stage (stacked bars in the currency)."""
+    if not run.has("costs"):
+        return None
+    costs, currency = run.tables["costs"], run.currency
+    stages = [s for s in run.stages if s in set(costs.stage)] + sorted(set(costs.stage) - set(run.stages))
+    by_stage = costs.pivot_table(index="stage", columns="category", values="amount", aggfunc="sum", sort=False)
+    by_stage = by_stage.reindex(stages).fillna(0.0)
+    stage_figure = stacked(by_stage, currency, "category")
+    layout(stage_figure, f"Cost by stage and category ({currency})", "stage", f"cost ({currency})")
+    by_period = costs.pivot_table(index="period", columns="stage", values="amount", aggfunc="sum", sort=False)
+    by_period = by_period[[s for s in stages if s in by_period.columns]].fillna(0.0)
+    period_figure = stacked(by_period, currency, "stage")
+    layout(period_figure, f"Cost by period and stage ({currency})", "period", f"cost ({currency})")
+    period_figure.update_xaxes(type="category")  # periods are names: "2027-01" is not a date here
+    total = float(costs.amount.sum())
+    table = pd.DataFrame(
+        {
+            "stage": by_stage.index,
+            f"cost ({currency})": by_stage.sum(axis=1).map(amount).to_numpy(),
+            "share (%)": (by_stage.sum(axis=1) / total if total else by_stage.sum(axis=1) * 0).map(share).to_numpy(),
+        }
+    )
+    intro = [f"Total {money(total, currency)}; each bar's parts are the costs table's categories."]
+    if run.summary.get("unallocated_cost"):
+        intro.append(f"Staff no demand used cost {money(run.summary['unallocated_cost'], currency)} (unallocated).")
+    return Section(
+        "Cost by stage and category",
+        intro=intro,
+        figures=[stage_figure, period_figure],
+        tables=[("Cost by stage", table)],
+    )
+
+
+def stacked(frame: pd.DataFrame, currency: str, part: str) -> go.Figure:
+    """A stacked bar chart: one bar per row of `frame`, one trace per column, in the currency."""
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=frame.index.tolist(),
+                y=frame[column].tolist(),
+                name=str(column),
+                marker_color=COLOURS[i % len(COLOURS)],
+                hovertemplate=f"%{{x}}, {part} {column}: %{{y:,.2f}} {currency}<extra></extra>",
+            )
+            for i, column in enumerate(frame.columns)
+        ]
+    )
+    figure.update_layout(barmode="stack")
+    return figure
+
+
+def staffing_section(run: Run) -> Section | None:
+    """FTE by node and role in each period (stacked by role), and utilisation as a heat map."""
+    if not run.has("staffing"):
+        return None
+    staffing = run.tables["staffing"]
+    fte_unit = run.unit("staffing", "fte") or "FTE"
+    hours = staffing.groupby("node", sort=False).hours_available.sum().sort_values(ascending=False)
+    nodes = list(hours.index[:TOP_STAFFED])
+    intro = []
+    if len(hours) > len(nodes):
+        intro.append(
+            f"Showing the {len(nodes)} of {len(hours)} staffed nodes with the most hours (all in staffing.parquet)."
+        )
+    shown = staffing[staffing.node.isin(nodes)]
+    shown = shown.assign(rank=shown.node.map({n: i for i, n in enumerate(nodes)})).sort_values(
+        ["rank", "period"], kind="stable"
+    )
+    figure = go.Figure()
+    for i, (role, rows) in enumerate(shown.groupby("role", sort=False)):
+        figure.add_trace(
+            go.Bar(
+                x=[rows.node.tolist(), rows.period.tolist()],
+                y=rows.fte.tolist(),
+                name=str(role),
+                marker_color=COLOURS[i % len(COLOURS)],
+                hovertemplate=f"%{{x}}, {role}: %{{y:,.2f}} {fte_unit}<extra></extra>",
+            )
+        )
+    figure.update_layout(barmode="stack")
+    layout(figure, f"Staff by node and role, each period ({fte_unit})", "node, period", f"staff ({fte_unit})")
+    return Section("Staffing and utilisation", intro=intro, figures=[figure, utilisation_map(run, shown)])
+
+
+def utilisation_map(run: Run, staffing: pd.DataFrame) -> go.Figure:
+    """Utilisation (staffing.utilisation: hours used over hours paid) by node and role x period, in %."""
+    unit = run.unit("staffing", "utilisation") or "share of staffed hours"
+    roles = staffing.groupby("node").role.nunique()
+    label = staffing.node.where(staffing.node.map(roles) == 1, staffing.node + " / " + staffing.role)
+    grid = staffing.assign(row=label).pivot_table(index="row", columns="period", values="utilisation", sort=False)
+    periods = [p for p in run.summary.get("periods", []) if p in grid.columns] or list(grid.columns)
+    grid = grid[periods]
+    figure = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy().tolist(),
+            x=periods,
+            y=grid.index.tolist(),
+            zmin=0,
+            zmax=max(1.0, float(grid.max().max())),
+            colorscale="Blues",
+            colorbar={"title": {"text": f"utilisation (%, {unit})"}, "tickformat": ".0%"},
+            texttemplate="%{z:.0%}" if grid.size <= 400 else None,
+            hovertemplate=f"%{{y}}, %{{x}}: %{{z:.1%}} ({unit})<extra></extra>",
+        )
+    )
+    layout(figure, f"Utilisation by node (and role) and period (%, {unit})", "period", "node (role)")
+    figure.update_layout(height=max(350, 60 + 22 * len(grid)))
+    figure.update_yaxes(autorange="reversed", type="category")
+    figure.update_xaxes(type="category")
+    return figure
+
+
+def binds_section(run: Run) -> Section | None:
+    """What binds and what it is worth: the sensitivity table's first rows, as its sentences."""
+    if not run.has("sensitivity"):
+        return None
+    table = run.tables["sensitivity"]
+    sentences = [f"- {s}" for s in table.sentence.head(TOP_SENTENCES)]
+    basis = str(table.basis.iloc[0]) if "basis" in table else "LP"
+    head = f"The first {min(TOP_SENTENCES, len(table))} of {plural(len(table), 'price')} (all in sensitivity.parquet)"
+    note = "" if basis == "LP" else f"; {basis}"
+    return Section("What binds, and what it is worth", intro=[f"{head}{note}:", *sentences])
+
+
+def queue_section(run: Run) -> Section | None:
+    """Queues' service levels (and average waits) per lane and period against their targets."""
+    if not run.has("queues"):
+        return None
+    queues = run.tables["queues"]
+    lane = queues.node + " / " + queues.lane
+    room = (queues.service_level - queues.service_level_target.fillna(0)).groupby(lane).min().nsmallest(TOP_LANES)
+    shown = queues[lane.isin(room.index)]
+    shown_lane = shown.node + " / " + shown.lane
+    x = [shown_lane.tolist(), shown.period.tolist()]
+    unit = run.unit("queues", "service_level") or "share of arrivals answered within `within`"
+    figure = go.Figure(
+        go.Scatter(
+            x=x,
+            y=shown.service_level,
+            mode="markers",
+            name="service level",
+            marker={"size": 10, "color": COLOURS[0]},
+            customdata=shown.within.to_numpy(),
+            hovertemplate=f"%{{x}}: %{{y:.1%}} answered within %{{customdata:,.2f}} {run.summary.get('time_unit', '')}"
+            "<extra></extra>",
+        )
+    )
+    figure.add_trace(target_marks(x, shown.service_level_target, "service level target", "%{y:.1%}"))
+    layout(
+        figure,
+        "Queues: service level against target, by lane and period",
+        "node / lane, period",
+        f"service level (%, {unit})",
+    )
+    figure.update_yaxes(tickformat=".0%")
+    figures = [figure]
+    time_unit = run.summary.get("time_unit", "")
+    if shown.average_wait_target.notna().any():
+        wait = go.Figure(
+            go.Bar(
+                x=x,
+                y=shown.average_wait,
+                name="average wait",
+                marker_color=COLOURS[1],
+                hovertemplate=f"%{{x}}: %{{y:,.3f}} {time_unit}<extra></extra>",
+            )
+        )
+        wait.add_trace(target_marks(x, shown.average_wait_target, "average wait target", "%{y:,.3f}"))
+        layout(wait, "Queues: average wait against target", "node / lane, period", f"average wait ({time_unit})")
+        figures.append(wait)
+    missed = int((~queues.met.astype(bool)).sum())
+    intro = [f"{missed} of {plural(len(queues), 'lane-period')} miss their target."]
+    if len(room) < lane.nunique():
+        intro.append(f"Showing the {len(room)} of {lane.nunique()} lanes closest to their targets.")
+    return Section("Queues: service levels", intro=intro, figures=figures)
+
+
+# --- figure and text helpers ------------------------------------------------------------------------
+
+
+def target_marks(x: Sequence, values: pd.Series, name: str, value_format: str) -> go.Scatter:
+    """A target drawn as a short horizontal bar over each category (none where there is no target)."""
+    return go.Scatter(
+        x=x,
+        y=values.tolist(),
+        mode="markers",
+        name=name,
+        marker={"symbol": "line-ew-open", "size": 26, "line": {"width": 3, "color": "#d62728"}},
+        hovertemplate=f"%{{x}}: {name} {value_format}<extra></extra>",
+    )
+
+
+def layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> None:
+    """The layout every chart shares: its title, the axis titles (with units), the legend on top."""
+    figure.update_layout(
+        title={"text": title},
+        template=TEMPLATE,
+        xaxis_title=x_title or None,
+        yaxis_title=y_title or None,
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
+        margin={"t": 90, "l": 70, "r": 30, "b": 60},
+        hoverlabel={"namelength": -1},
+    )
+
+
+def translucent(colour: str, alpha: float = 0.5) -> str:
+    """A `#rrggbb` or `rgb(r, g, b)` colour with transparency, for the Sankey's bands."""
+    if colour.startswith("#"):
+        red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    else:
+        red, green, blue = (int(part) for part in colour[colour.index("(") + 1 : -1].split(",")[:3])
+    return f"rgba({red}, {green}, {blue}, {alpha})"
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 period', '3 periods', '1,200 lane-periods'."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def money(value: float, currency: str) -> str:
+    return f"{value:,.2f} {currency}".rstrip()
+
+
+def signed(value: float, currency: str) -> str:
+    return f"{value:+,.2f} {currency}".rstrip()
+
+
+def amount(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def share(value: float) -> str:
+    return "" if pd.isna(value) else f"{value:.2%}"
+
+
+def figure_text(value: float) -> str:
+    return "" if pd.isna(value) else f"{value:,.2f}"
+
+
+def percent_change(difference: float, base: float) -> str:
+    """The difference as a percentage of the base ('n/a' for a base of zero)."""
+    return f"{difference / base:+.2%}" if base else "n/a"
