@@ -6,8 +6,8 @@ and time unit, and points.parquet, one row per point with each column's unit in 
 number drawn is a cell of points.parquet; nothing is recomputed. The first axis is the x axis of the
 cost chart, with one line per combination of the other axes' values; two axes also get a heat map.
 Points without an optimal plan (infeasible, bad input, error, time limit) have no cost to draw: they
-are marked at zero on the cost chart with their status and message in the hover, and listed in the
-table.
+are marked on the cost chart at the lowest cost drawn (as a frontier's infeasible targets are, so the
+line keeps its scale) with their status and message in the hover, and listed in the table.
 """
 
 from __future__ import annotations
@@ -165,7 +165,10 @@ def cost_section(sweep: Sweep) -> Section:
         ),
     ]
     if (~sweep.optimal).any():
-        intro.append("Points without an optimal plan have no cost: they are marked at zero, with their status.")
+        intro.append(
+            "Points without an optimal plan have no cost: they are marked at the lowest cost drawn (as a frontier "
+            "marks its infeasible targets), with their status in the legend and the hover."
+        )
     if left_out:
         intro.append(
             f"{plural(left_out, 'combination')} of the other axes left out of the chart (at most {MAX_SERIES})."
@@ -189,8 +192,8 @@ def _series(sweep: Sweep) -> list[tuple[str, pd.DataFrame]]:
 
 
 def cost_figure(sweep: Sweep) -> tuple[go.Figure, int]:
-    """Total cost against the first axis, a line per series; the points without a plan marked at zero.
-    Returns the figure and how many series were left out (beyond MAX_SERIES)."""
+    """Total cost against the first axis, a line per series; the points without a plan marked at the
+    lowest cost drawn. Returns the figure and how many series were left out (beyond MAX_SERIES)."""
     first, currency = sweep.axes[0], sweep.currency
     figure = go.Figure()
     series = _series(sweep)
@@ -210,12 +213,13 @@ def cost_figure(sweep: Sweep) -> tuple[go.Figure, int]:
             )
         )
     failed = sweep.points[~sweep.optimal]
+    floor = float(sweep.points.total_cost[sweep.optimal].min()) if sweep.optimal.any() else 0.0
     for status, frame in failed.groupby("status", sort=False):
         messages = frame["message"] if "message" in frame.columns else pd.Series("", index=frame.index)
         figure.add_trace(
             go.Scatter(
                 x=frame[first.path],
-                y=[0.0] * len(frame),
+                y=[floor] * len(frame),
                 customdata=list(zip(frame.point, messages.fillna("").astype(str))),
                 mode="markers",
                 marker={"symbol": "x", "size": 11, "color": "#d62728"},
@@ -328,7 +332,7 @@ def staffing_section(sweep: Sweep) -> Section | None:
         barmode="stack",
         title=f"Staff by role: {unit}",
         xaxis=_per_point_axis(sweep),
-        yaxis={"title": {"text": unit}, "tickformat": ",.1f"},
+        yaxis={"title": {"text": f"staff ({unit.replace(' (', ', ').removesuffix(')')})"}, "tickformat": ",.1f"},
     )
     return Section(
         "Staffing", intro=["Each point's staff by role, summed over nodes, mean over periods."], figures=[figure]
@@ -397,6 +401,8 @@ def kpi_figure(sweep: Sweep, demands: Sequence[str]) -> go.Figure:
             )
             figure.update_yaxes(title_text=f"{name} ({shown_unit})", row=row, col=1)
     figure.update_xaxes(type="category", categoryorder="array", categoryarray=sweep.label_order)
+    for row in range(1, len(KPI_ROWS)):  # the charts above share the bottom one's x axis and its title
+        figure.update_xaxes(title_text="", row=row, col=1)
     figure.update_xaxes(title_text=points_title(sweep), row=len(KPI_ROWS), col=1)
     figure.update_layout(title="Quality (%), mean response time and units served by demand", height=720)
     return figure

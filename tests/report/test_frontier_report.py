@@ -96,6 +96,7 @@ def test_the_table_shows_every_target_and_an_open_basis_range(response):
     table = pd.read_parquet(response / "frontier.parquet")
     _, _, sections = page(response)
     caption, shown = sections[-1].tables[0]
+    assert caption == "Each target (money in EUR)"
     assert shown["target (hours)"].tolist() == ["8", "12", "24"]
     assert shown["total cost (EUR)"].tolist() == [f"{v:,.2f}" for v in table.total_cost]
     ends = shown["basis holds to (hours)"].tolist()

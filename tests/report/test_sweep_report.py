@@ -56,6 +56,7 @@ def test_the_cost_line_is_the_points_total_cost(one_axis):
     marked = cost.data[1]
     assert marked.name == "infeasible (no plan, no cost)"
     assert list(marked.x) == ["0.99"] and points.status[2] == "infeasible"
+    assert list(marked.y) == pytest.approx([BASE_TOTAL])  # at the lowest cost drawn, keeping the line's scale
     assert "EUR" in cost.layout.yaxis.title.text and QUALITY_AXIS in cost.layout.xaxis.title.text
     assert "EUR" in line.hovertemplate
     assert title == "Sweep of tiny"
