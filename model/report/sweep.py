@@ -12,6 +12,7 @@ line keeps its scale) with their status and message in the hover, and listed in 
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,11 +53,12 @@ class Sweep:
     def optimal(self) -> pd.Series:
         return self.points.status == OPTIMAL
 
-    @property
+    @functools.cached_property
     def labels(self) -> pd.Series:
-        """Each point's values, one per axis, as written in --grid (`*0.9 · *1.1`)."""
-        values = self.points[[axis.path for axis in self.axes]].astype(str)
-        return values.agg(JOIN.join, axis=1)
+        """Each point's values, one per axis, as written in --grid (`*0.9 · *1.1`); joined column by
+        column, not row by row (a row-wise join took seconds for a sweep of thousands of points)."""
+        columns = [self.points[axis.path].astype(str) for axis in self.axes]
+        return functools.reduce(lambda joined, column: joined + JOIN + column, columns)
 
     @property
     def label_order(self) -> list[str]:
@@ -279,26 +281,34 @@ def _per_point_axis(sweep: Sweep) -> dict:
     }
 
 
+MAX_BARS = 60
+"""Points drawn as stacked bars at most; more are drawn as stacked areas (a bar would be thinner than a pixel)."""
+
+
+def stacked(
+    sweep: Sweep, columns: Sequence[str], prefix: str, what: str, unit: str, fmt: str
+) -> list[go.Scatter | go.Bar]:
+    """One trace per column over the solved points, stacked: bars, or areas when there are many points.
+    `what` names a column's part in the hover (`stage`, `role`), `fmt` its d3 number format."""
+    solved, labels = sweep.points[sweep.optimal], sweep.labels[sweep.optimal]
+    traces: list[go.Scatter | go.Bar] = []
+    for column in columns:
+        name = column.removeprefix(prefix)
+        hover = f"point %{{x}}<br>{what} {name}: %{{y{fmt}}} {sweep.unit(column, unit)}<extra></extra>"
+        if len(solved) <= MAX_BARS:
+            traces.append(go.Bar(x=labels, y=solved[column], name=name, hovertemplate=hover))
+        else:
+            traces.append(go.Scatter(x=labels, y=solved[column], name=name, hovertemplate=hover, stackgroup="all"))
+    return traces
+
+
 def stage_section(sweep: Sweep) -> Section | None:
-    """Cost by stage of each point's plan, stacked: the bars add up to the total cost."""
+    """Cost by stage of each point's plan, stacked: the stack is the point's total cost."""
     stages = sweep.columns("cost.")
     if not stages or not sweep.optimal.any():
         return None
-    solved, labels, currency = sweep.points[sweep.optimal], sweep.labels[sweep.optimal], sweep.currency
-    figure = go.Figure(
-        [
-            go.Bar(
-                x=labels,
-                y=solved[column],
-                name=column.removeprefix("cost."),
-                hovertemplate=(
-                    f"point %{{x}}<br>stage {column.removeprefix('cost.')}: "
-                    f"%{{y{MONEY_HOVER}}} {sweep.unit(column, currency)}<extra></extra>"
-                ),
-            )
-            for column in stages
-        ]
-    )
+    currency = sweep.currency
+    figure = go.Figure(stacked(sweep, stages, "cost.", "stage", currency, MONEY_HOVER))
     figure.update_layout(
         barmode="stack",
         title=f"Cost by stage ({currency})",
@@ -306,33 +316,21 @@ def stage_section(sweep: Sweep) -> Section | None:
         yaxis={"title": {"text": f"cost ({currency})"}, "tickformat": ",.0f"},
     )
     return Section(
-        "Cost by stage", intro=["Each point's cost by stage; the bars add up to its total cost."], figures=[figure]
+        "Cost by stage", intro=["Each point's cost by stage, stacked: the stack is its total cost."], figures=[figure]
     )
 
 
 def staffing_section(sweep: Sweep) -> Section | None:
-    """FTE by role of each point's plan (mean over the periods), stacked."""
+    """FTE by role of each point's plan (summed over nodes, mean over the periods), stacked."""
     roles = sweep.columns("fte.")
     if not roles or not sweep.optimal.any():
         return None
-    solved, labels = sweep.points[sweep.optimal], sweep.labels[sweep.optimal]
-    unit = sweep.unit(roles[0], "FTE (mean over periods)")
-    figure = go.Figure(
-        [
-            go.Bar(
-                x=labels,
-                y=solved[column],
-                name=column.removeprefix("fte."),
-                hovertemplate=(f"point %{{x}}<br>{column.removeprefix('fte.')}: %{{y:,.2f}} {unit}<extra></extra>"),
-            )
-            for column in roles
-        ]
-    )
+    figure = go.Figure(stacked(sweep, roles, "fte.", "role", "FTE (mean over periods)", ":,.2f"))
     figure.update_layout(
         barmode="stack",
-        title=f"Staff by role: {unit}",
+        title="Staff by role: FTE (mean over periods)",
         xaxis=_per_point_axis(sweep),
-        yaxis={"title": {"text": f"staff ({unit.replace(' (', ', ').removesuffix(')')})"}, "tickformat": ",.1f"},
+        yaxis={"title": {"text": "staff (FTE, mean over periods)"}, "tickformat": ",.1f"},
     )
     return Section(
         "Staffing", intro=["Each point's staff by role, summed over nodes, mean over periods."], figures=[figure]
@@ -375,6 +373,10 @@ def kpi_figure(sweep: Sweep, demands: Sequence[str]) -> go.Figure:
     colours = go.Figure().layout.template.layout.colorway or ()
     for index, demand in enumerate(demands):
         met = solved[f"met.{demand}"].astype(bool) if f"met.{demand}" in solved else pd.Series(True, solved.index)
+        # plotly's symbol numbers (0: circle, 100: circle-open), one for all when every point is met: a list
+        # of thousands of symbol names costs seconds of plotly's validation
+        symbols = 0 if met.all() else [0 if m else 100 for m in met]
+        answers = ["yes" if m else "no" for m in met]
         for row, (prefix, name, unit, scale, fmt) in enumerate(KPI_ROWS, start=1):
             column = prefix + demand
             if column not in solved:
@@ -384,13 +386,13 @@ def kpi_figure(sweep: Sweep, demands: Sequence[str]) -> go.Figure:
                 go.Scatter(
                     x=labels,
                     y=solved[column].astype(float) * scale,
-                    customdata=["yes" if m else "no" for m in met],
+                    customdata=answers,
                     mode="lines+markers",
                     name=demand,
                     legendgroup=demand,
                     showlegend=row == 1,
                     line={"color": colours[index % len(colours)]} if colours else None,
-                    marker={"symbol": ["circle" if m else "circle-open" for m in met], "size": 8},
+                    marker={"symbol": symbols, "size": 8},
                     hovertemplate=(
                         f"point %{{x}}<br>{demand}: {name} %{{y{fmt}}} ({shown_unit})<br>met: %{{customdata}}"
                         "<extra></extra>"

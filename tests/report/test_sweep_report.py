@@ -145,3 +145,12 @@ def test_a_damaged_plan_is_a_clear_error(one_axis, tmp_path):
     (damaged / "sweep.json").write_text("{not json")
     with pytest.raises(ReportError, match=r"cannot report on .*sweep\.json is damaged"):
         page(damaged)
+
+
+def test_many_points_are_stacked_areas_not_hairline_bars(one_axis, monkeypatch):
+    monkeypatch.setattr("model.report.sweep.MAX_BARS", 1)  # 2 solved points: "many"
+    points = pd.read_parquet(one_axis / "points.parquet")
+    _, _, sections = page(one_axis)
+    (area,) = figures(sections)["Cost by stage (EUR)"].data
+    assert area.type == "scatter" and area.stackgroup == "all"
+    assert list(area.y) == pytest.approx(points["cost.service"][:2].tolist())
