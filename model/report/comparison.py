@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from model.compare import MARKER, TABLE_NAMES, TOTAL
+from model.compare import COLUMNS, MARKER, TABLE_NAMES, TOTAL, UNITS
 from model.errors import ReportError
 from model.report.formats import MONEY_HOVER, money, number, percent, plural, read_csv, read_json, shown_rows
 from model.report.page import Section
@@ -28,8 +28,9 @@ EFFECTS = ("volume", "rate", "mix", "routing")
 TOP_STAFFING = 15
 """Staffing changes drawn (the largest in FTE); staffing.csv has every node, role and period."""
 
-TEXT_COLUMNS = {"inputs": ("path", "change", "old", "new")}
-"""Columns read as text: a scenario value as written (`[a, b]`, `null`) must not become a number or NaN."""
+TEXT_COLUMNS = {name: tuple(c for c in COLUMNS[name] if c not in UNITS.get(name, {})) for name in TABLE_NAMES}
+"""Each table's columns without a unit, read as text: names (a period `1`, a node `001`) and scenario values
+as written (`[a, b]`, `null`) must not become numbers or NaN."""
 
 
 @dataclass(frozen=True)
@@ -80,10 +81,17 @@ def read_comparison(folder: Path) -> Compared:
     missing = [k for k in ("run_a", "run_b", "currency", "time_unit") if not isinstance(described.get(k), str)]
     if missing:
         raise ReportError(f"{folder / MARKER} is damaged (no {', '.join(missing)}): cannot report on it.")
-    tables = {name: read_csv(folder / f"{name}.csv", TEXT_COLUMNS.get(name, ())) for name in TABLE_NAMES}
+    tables = {name: read_csv(folder / f"{name}.csv", TEXT_COLUMNS[name]) for name in TABLE_NAMES}
+    for name, frame in tables.items():
+        missing = [c for c in COLUMNS[name] if c not in frame.columns]
+        if missing:
+            raise ReportError(
+                f"{folder / name}.csv lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                "(damaged, or written by another version): run `e2eopt compare` again to make the folder anew."
+            )
     bridge = tables["bridge"]
-    if len(bridge) and (TOTAL not in set(bridge.get("stage", [])) or not set(EFFECTS) <= set(bridge.columns)):
-        raise ReportError(f"{folder / 'bridge.csv'} is damaged (no {TOTAL} row or no effect columns).")
+    if len(bridge) and TOTAL not in set(bridge.stage):
+        raise ReportError(f"{folder / 'bridge.csv'} is damaged (no {TOTAL} row): run `e2eopt compare` again.")
     notes = described.get("notes", [])
     return Compared(
         folder,

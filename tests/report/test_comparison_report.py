@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from model.errors import ReportError
 from model.report import folder_kind, report_html
 from model.report.comparison import EFFECTS, page
 
@@ -127,3 +128,18 @@ def test_an_infeasible_run_is_compared_on_its_inputs(runs, tmp_path):
     assert any("has no result tables (status infeasible)" in line for line in headline)
     html = report_html(folder)
     assert 'class="plotly-graph-div"' not in html and "demands.repairs.min_quality" in html
+
+
+def test_a_damaged_comparison_is_a_clear_error(runs, tmp_path):
+    _, _, folder = runs
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    for file in folder.iterdir():
+        (damaged / file.name).write_bytes(file.read_bytes())
+    bridge = pd.read_csv(damaged / "bridge.csv").drop(columns=["rate"])
+    bridge.to_csv(damaged / "bridge.csv", index=False)
+    with pytest.raises(ReportError, match=r"bridge\.csv lacks the column rate .*run `e2eopt compare` again"):
+        page(damaged)
+    (damaged / "bridge.csv").unlink()
+    with pytest.raises(ReportError, match=r"bridge\.csv is missing"):
+        page(damaged)
