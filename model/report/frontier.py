@@ -183,17 +183,18 @@ def curve_section(frontier: Frontier) -> Section:
 def curve_figure(frontier: Frontier) -> go.Figure:
     """Total cost at each solved target; the others marked at the lowest cost drawn."""
     table, x, currency, ok = frontier.table, frontier.x, frontier.currency, frontier.optimal.to_numpy()
+    marginal = table.marginal_cost[ok]
+    hover = f"{frontier.x_title}: %{{x:g}}<br>total cost: %{{y{MONEY_HOVER}}} {currency}"
+    if marginal.notna().any():  # integer staff: no duals, no marginal cost to show
+        hover += f"<br>marginal cost: %{{customdata{MONEY_HOVER}}} {frontier.per_step}"
     figure = go.Figure(
         go.Scatter(
             x=x[ok],
             y=table.total_cost[ok],
-            customdata=table.marginal_cost[ok],
+            customdata=marginal,
             mode="lines+markers",
             name="total cost",
-            hovertemplate=(
-                f"{frontier.x_title}: %{{x:g}}<br>total cost: %{{y{MONEY_HOVER}}} {currency}"
-                f"<br>marginal cost: %{{customdata{MONEY_HOVER}}} {frontier.per_step}<extra></extra>"
-            ),
+            hovertemplate=hover + "<extra></extra>",
         )
     )
     floor = float(table.total_cost[ok].min()) if ok.any() else 0.0
