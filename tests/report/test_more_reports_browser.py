@@ -4,6 +4,8 @@ title of a money chart names the currency, and the screenshot is saved in the te
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from model.report import write_report
@@ -53,3 +55,16 @@ def test_the_report_draws_every_chart_with_units(browser, folders, tmp_path, kin
     money = [title for title in seen["titles"] if "cost" in title.lower()]
     assert money and all("EUR" in title for title in money), money
     assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("kind", ["sweep", "frontier", "comparison"])
+def test_every_hover_with_a_number_gives_its_unit(folders, kind):
+    """A trace whose hover shows a value (y or z) names its unit there too (no browser needed)."""
+    module = importlib.import_module(f"model.report.{kind}")
+    _, _, sections = module.page(folders[kind])
+    hovers = [trace.hovertemplate for s in sections for figure in s.figures for trace in figure.data]
+    assert hovers and all(hovers), "every trace has a hover text"
+    numbers = [h for h in hovers if "%{y" in h or "%{z" in h]
+    assert numbers
+    bare = [h for h in numbers if not any(unit in h for unit in ("EUR", "FTE", "(%)", "hour", "units"))]
+    assert not bare, bare
