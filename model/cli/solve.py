@@ -128,6 +128,9 @@ def solve(
         bool,
         typer.Option(help="Write the sensitivity table and the tables' cost ranges (HiGHS's ranging)."),
     ] = True,
+    html_report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html into the run folder (`e2eopt report`).")
+    ] = False,
 ) -> None:
     """Solve a scenario, write its run folder, and print the plan's cost and service levels."""
     started = time.perf_counter()
@@ -206,6 +209,10 @@ def solve(
             markup=False,
         )
     out.print(f"Run folder: [bold]{folder}[/bold]")
+    if html_report:
+        from model.cli.report import report_after_solve  # here: importing it first would reorder `--help`
+
+        report_after_solve(folder)
     raise typer.Exit(exit_code(outcome))
 
 

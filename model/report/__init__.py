@@ -60,8 +60,12 @@ def report_html(folder: Path, base: Path | None = None) -> str:
     if base is not None:
         if kind != "run":
             raise ReportError(f"--base {base}: a base run can be given for a run folder only, and {folder} is a {kind}")
-        if folder_kind(Path(base)) != "run":
-            raise ReportError(f"--base {base}: not a run folder (it is a {folder_kind(Path(base))} folder)")
+        try:
+            base_kind = folder_kind(Path(base))
+        except ReportError as error:
+            raise ReportError(f"--base {error}") from None
+        if base_kind != "run":
+            raise ReportError(f"--base {base}: not a run folder (it is a {base_kind} folder)")
     if kind == "run":
         title, headline, sections = _module(kind).page(folder, None if base is None else Path(base))
     else:
@@ -72,14 +76,20 @@ def report_html(folder: Path, base: Path | None = None) -> str:
 def write_report(folder: Path, base: Path | None = None, out: Path | None = None) -> Path:
     """Write the report of `folder` to `out` (default: report.html in the folder) whole or not at
     all, and return its path. The page is made before anything is written, so a bad folder writes nothing."""
-    folder = Path(folder)
-    target = Path(out) if out is not None else folder / REPORT_FILE
+    target = report_target(folder, out)
     text = report_html(folder, base)
-    if not target.parent.is_dir():
-        raise ReportError(f"--out {target}: the folder {target.parent} does not exist")
+    return write_html(text, target)
+
+
+def report_target(folder: Path, out: Path | None = None) -> Path:
+    """Where the report of `folder` goes: `out`, or report.html in the folder; ReportError if that
+    cannot be a file (a folder, or in a folder that does not exist)."""
+    target = Path(out) if out is not None else Path(folder) / REPORT_FILE
     if target.is_dir():
         raise ReportError(f"--out {target}: is a folder; give a file name, e.g. {target / REPORT_FILE}")
-    return write_html(text, target)
+    if not target.parent.is_dir():
+        raise ReportError(f"--out {target}: the folder {target.parent} does not exist")
+    return target
 
 
 def _module(kind: Kind) -> ModuleType:
@@ -93,4 +103,14 @@ def _module(kind: Kind) -> ModuleType:
         raise ReportError(f"a report of a {kind} folder is not yet available") from None
 
 
-__all__ = ["REPORT_FILE", "Kind", "ReportError", "Section", "folder_kind", "render", "report_html", "write_report"]
+__all__ = [
+    "REPORT_FILE",
+    "Kind",
+    "ReportError",
+    "Section",
+    "folder_kind",
+    "render",
+    "report_html",
+    "report_target",
+    "write_report",
+]

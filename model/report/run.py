@@ -18,9 +18,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from model.errors import ReportError, ScenarioError
+from model.errors import ReportError
 from model.report.page import Section
-from model.runs import read_run, run_input
 
 TOP_DEMANDS = 10
 """Demands shown by name in the Sankey (the rest are one flow, "other demands")."""
@@ -34,11 +33,16 @@ TOP_SENTENCES = 10
 """Rows of the sensitivity table put in words."""
 TOP_LANES = 30
 """Queue lanes shown (those with the lowest service level against their target)."""
+TABLES_USED = ("costs", "demand_kpis", "flows", "queues", "sensitivity", "staffing", "work")
+"""The run's tables the report reads (the others are not shown: no need to read them)."""
 OTHER = "other"
 """Label of what is folded together in a large run."""
 COLOURS = qualitative.Plotly + qualitative.D3 + qualitative.Set2
 """One colour per demand (or per role, per category): plotly's qualitative palettes in turn."""
-TEMPLATE = "plotly_white"
+FOLDED_COLOUR = "#9e9e9e"
+"""The colour of the demands folded together in a large run's Sankey."""
+GRID = "#e5e5e5"
+"""The axes' grid lines (on white: plotly's own templates cost 0.1 s per figure to copy, and 8 kB of page)."""
 
 
 @dataclass(frozen=True)
@@ -99,29 +103,49 @@ def read_summary(folder: Path) -> dict:
 
 
 def read(folder: Path) -> Run:
-    """The run's summary and tables (model.runs.read_run), and its stages in the scenario's order."""
-    read_summary(folder)  # its faults named first
-    try:
-        summary, tables = read_run(folder)
-    except (OSError, ValueError) as error:  # a missing or damaged Parquet file (Arrow's errors are ValueErrors)
-        raise ReportError(f"{folder}: a table listed in summary.json cannot be read: {error}") from None
+    """The run's summary and tables (as model.runs.read_run reads them, without importing the
+    solver machinery that module brings: a second off every report), and its stages in order."""
+    summary = read_summary(folder)
+    tables = {}
+    for name in [name for name in summary.get("tables", []) if name in TABLES_USED]:
+        path = Path(folder) / f"{name}.parquet"
+        try:
+            tables[name] = pd.read_parquet(path)
+        except (OSError, ValueError) as error:  # missing or damaged (Arrow's errors are ValueErrors)
+            raise ReportError(f"{path}: listed in summary.json but cannot be read: {error}") from None
     return Run(Path(folder), summary, tables, stage_order(Path(folder), tables))
 
 
 def stage_order(folder: Path, tables: dict[str, pd.DataFrame]) -> list[str]:
-    """The stages as the scenario lists them (from scenario.yaml, or a sweep point's base.yaml), then
-    any other stage the tables name; the tables' order alone if the scenario cannot be read."""
-    from model.scenario.loader import parse_yaml
-
-    listed: list[str] = []
+    """The stages as the scenario lists them, then any other stage the tables name (the tables'
+    order alone if the scenario cannot be read)."""
     try:
-        path = run_input(folder)[0]
-        data, _ = parse_yaml(path.read_text(encoding="utf-8"), str(path))
-        listed = [str(stage) for stage in data.get("stages", [])] if isinstance(data, dict) else []
-    except (ScenarioError, OSError, UnicodeDecodeError):
+        listed = scenario_stages(folder)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, StopIteration):
         listed = []
     seen = [str(s) for name in ("work", "costs", "staffing") if name in tables for s in tables[name].stage.unique()]
     return list(dict.fromkeys([*listed, *seen]))
+
+
+def scenario_stages(folder: Path) -> list[str]:
+    """The `stages:` list of the run's scenario.yaml (a sweep point's: of the sweep's base.yaml, which
+    point.yaml names; overrides change figures, not stages). Only that entry is parsed, every value
+    as text (a stage called `no` stays "no"), so a large scenario costs no more than a small one."""
+    import yaml
+
+    path = folder / "scenario.yaml"
+    if not path.is_file():
+        point = (folder / "point.yaml").read_text(encoding="utf-8")
+        record = json.loads("".join(line for line in point.splitlines(True) if not line.startswith("#")))
+        path = folder / record["base"]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("stages:"))
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i][:1] not in ("", " ", "-", "#", "\t")),
+        len(lines),
+    )
+    entry = yaml.load("\n".join(lines[start:end]), Loader=yaml.BaseLoader)
+    return [str(stage) for stage in entry["stages"]]
 
 
 # --- headline and base --------------------------------------------------------------------------------
@@ -196,7 +220,7 @@ def against_base(run: Run, base: dict, folder: Path) -> tuple[list[str], Section
 def stage_differences(run: Run, base: dict) -> pd.DataFrame:
     """Cost by stage in both runs (summary.json's cost_by_stage; 0 for a stage one run lacks)."""
     this, before = run.summary.get("cost_by_stage", {}), base.get("cost_by_stage", {})
-    stages = [s for s in run.stages if s in this or s in before] + sorted(set(this) | set(before) - set(run.stages))
+    stages = [s for s in run.stages if s in this or s in before] + sorted((set(this) | set(before)) - set(run.stages))
     frame = pd.DataFrame(
         {"stage": stages, "base": [before.get(s, 0.0) for s in stages], "this": [this.get(s, 0.0) for s in stages]}
     )
@@ -362,6 +386,7 @@ def sankey(run: Run) -> tuple[go.Figure | None, list[str]]:
     nodes = node_table(run, links, work, costs, node_names, stage_of)
     index = {name: i for i, name in enumerate(nodes.name)}
     colour = {d: COLOURS[i % len(COLOURS)] for i, d in enumerate(dict.fromkeys(demands.values()))}
+    colour.update({d: FOLDED_COLOUR for d in colour if d.startswith(f"{OTHER} ")})
     figure = go.Figure(
         go.Sankey(
             arrangement="snap",
@@ -403,7 +428,7 @@ def sankey(run: Run) -> tuple[go.Figure | None, list[str]]:
     layout(figure, f"Demand through the value chain, stage by stage (width: {unit}s over the horizon)", "", "")
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
-    figure.update_layout(height=max(500, 28 * int(nodes.groupby("stage").size().max())))
+    figure.update_layout(height=max(500, 45 * int(nodes.groupby("stage").size().max())))
     stages = " -> ".join(s for s in run.stages if s in set(nodes.stage))
     intro = [
         f"Stages from left to right: {stages}. Each band is one demand's units on one arc over the whole horizon, "
@@ -425,14 +450,22 @@ def fold_names(
     names: dict[str, str] = {}
     intro = []
     if others:
-        intro.append(f"The {TOP_DEMANDS} demands with the most units shown by name; {others} more as one flow.")
+        intro.append(
+            f"The {TOP_DEMANDS} demands with the most units are shown by name, the other {others} as one flow."
+        )
+    folded_stages = []
     for stage, group in worked.groupby(worked.index.map(stage_of), sort=False):
         ranked = group.sort_values(ascending=False).index
         folded = len(ranked) - TOP_NODES_PER_STAGE
         for i, node in enumerate(ranked):
             names[node] = node if folded <= 0 or i < TOP_NODES_PER_STAGE else f"{OTHER} {stage} nodes ({folded})"
         if folded > 0:
-            intro.append(f"Stage {stage}: the {TOP_NODES_PER_STAGE} busiest of {len(ranked)} nodes by name.")
+            folded_stages.append(f"{stage} {folded} of {len(ranked)}")
+    if folded_stages:
+        intro.append(
+            f"Each stage shows its {TOP_NODES_PER_STAGE} busiest nodes by name and the rest as one node "
+            f"({', '.join(folded_stages)} folded)."
+        )
     for node in set(flows["from"]) | set(flows.to):
         names.setdefault(node, node)
     return demands, names, intro
@@ -457,11 +490,17 @@ def node_table(
     nodes["cost"] = nodes.name.map(cost).fillna(0.0)
     order = {s: i for i, s in enumerate([s for s in run.stages if s in set(nodes.stage)] + ["?"])}
     nodes["rank"] = nodes.stage.map(order)
-    nodes = nodes.sort_values(["rank", "worked"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    inflow, outflow = links.groupby("target").units.sum(), links.groupby("source").units.sum()
+    nodes["size"] = pd.concat([nodes.name.map(inflow), nodes.name.map(outflow)], axis=1).max(axis=1).fillna(0.0)
+    nodes["folded"] = nodes.name.str.startswith(f"{OTHER} ")
+    nodes = nodes.sort_values(["rank", "folded", "size"], ascending=[True, True, False], kind="stable")
+    nodes = nodes.reset_index(drop=True)
     columns = max(1, len(set(nodes["rank"])) - 1)
     ranks = {r: i for i, r in enumerate(sorted(set(nodes["rank"])))}
     nodes["x"] = [0.01 + 0.98 * ranks[r] / columns for r in nodes["rank"]]
-    nodes["y"] = nodes.groupby("rank").cumcount().add(0.5) / nodes.groupby("rank")["rank"].transform("size")
+    # each node's centre at its share of its column's units, so that big nodes do not overlap their neighbours
+    column = nodes.groupby("rank")["size"]
+    nodes["y"] = 0.02 + 0.96 * (column.cumsum() - nodes["size"] / 2) / column.transform("sum").where(lambda t: t > 0, 1)
     return nodes
 
 
@@ -555,6 +594,7 @@ def utilisation_map(run: Run, staffing: pd.DataFrame) -> go.Figure:
     unit = run.unit("staffing", "utilisation") or "share of staffed hours"
     roles = staffing.groupby("node").role.nunique()
     label = staffing.node.where(staffing.node.map(roles) == 1, staffing.node + " / " + staffing.role)
+    # rows with no staffed hours in any period (utilisation undefined throughout) are left out
     grid = staffing.assign(row=label).pivot_table(index="row", columns="period", values="utilisation", sort=False)
     periods = [p for p in run.summary.get("periods", []) if p in grid.columns] or list(grid.columns)
     grid = grid[periods]
@@ -662,13 +702,16 @@ def layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> None:
     """The layout every chart shares: its title, the axis titles (with units), the legend on top."""
     figure.update_layout(
         title={"text": title},
-        template=TEMPLATE,
+        template={},
+        plot_bgcolor="white",
         xaxis_title=x_title or None,
         yaxis_title=y_title or None,
         legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
         margin={"t": 90, "l": 70, "r": 30, "b": 60},
         hoverlabel={"namelength": -1},
     )
+    figure.update_xaxes(gridcolor=GRID, linecolor="#999999", zerolinecolor="#999999", automargin=True)
+    figure.update_yaxes(gridcolor=GRID, linecolor="#999999", zerolinecolor="#999999", automargin=True)
 
 
 def translucent(colour: str, alpha: float = 0.5) -> str:

@@ -1,0 +1,79 @@
+"""`report`: report.html, one self-contained page of charts and sentences about a run, sweep,
+frontier or comparison folder, that opens offline (the page is made by model.report).
+
+model.report (plotly, pandas) is imported inside the functions, so that `e2eopt --help` does not load it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from model.cli.common import EXIT, app, check_out, err, out
+
+
+@app.command(name="report")
+def report_command(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="PATH",
+            help="A folder that `e2eopt solve`, `sweep`, `frontier` or `compare` wrote.",
+            show_default=False,
+        ),
+    ],
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            "--base",
+            metavar="RUN",
+            help="A run folder to compare a run with: the total and each stage, difference and %.",
+            show_default=False,
+        ),
+    ] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="FILE", help="The page to write. Default: PATH/report.html.", show_default=False),
+    ] = None,
+) -> None:
+    """Write report.html: a folder's charts and sentences in one page that opens offline."""
+    from model.report import ReportError, folder_kind, report_target
+
+    try:
+        folder_kind(path)
+        target = report_target(path, out_file)
+    except ReportError as error:
+        err.print(f"error: {error}; nothing was written.", markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
+    check_out(target.parent, "--out" if out_file is not None else "the folder")
+    written = write_page(path, base, target)
+    out.print(f"Report: {written}", markup=False)
+
+
+def write_page(folder: Path, base: Path | None, target: Path) -> Path:
+    """Write the report; a folder that cannot be reported exits 2, a write that fails (a full disk) 6.
+    Either way nothing is left half-written."""
+    from model.report import ReportError, write_report
+    from model.staging import describe
+
+    try:
+        return write_report(folder, base, target)
+    except ReportError as error:
+        err.print(f"error: {error}; nothing was written.", markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
+    except OSError as error:
+        err.print(
+            f"error: {target} could not be written: {describe(error)}; nothing was written. "
+            f"Free some space or choose another --out, then run again: e2eopt report {folder}",
+            markup=False,
+        )
+        raise typer.Exit(EXIT["write_error"]) from None
+
+
+def report_after_solve(folder: Path) -> None:
+    """`e2eopt solve --report`: report.html in the run folder just written. The run folder is
+    complete whatever happens here: a report that cannot be written exits 6, saying how to make it."""
+    written = write_page(folder, None, folder / "report.html")
+    out.print(f"Report: {written}", markup=False)
