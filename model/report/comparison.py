@@ -80,18 +80,18 @@ def read_comparison(folder: Path) -> Compared:
     described = read_json(folder / MARKER)
     missing = [k for k in ("run_a", "run_b", "currency", "time_unit") if not isinstance(described.get(k), str)]
     if missing:
-        raise ReportError(f"{folder / MARKER} is damaged (no {', '.join(missing)}): cannot report on it.")
+        raise ReportError(f"{folder / MARKER} is damaged (no {', '.join(missing)}): cannot report on it")
     tables = {name: read_csv(folder / f"{name}.csv", TEXT_COLUMNS[name]) for name in TABLE_NAMES}
     for name, frame in tables.items():
         missing = [c for c in COLUMNS[name] if c not in frame.columns]
         if missing:
             raise ReportError(
                 f"{folder / name}.csv lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-                "(damaged, or written by another version): run `e2eopt compare` again to make the folder anew."
+                "(damaged, or written by another version): run `e2eopt compare` again to make the folder anew"
             )
     bridge = tables["bridge"]
     if len(bridge) and TOTAL not in set(bridge.stage):
-        raise ReportError(f"{folder / 'bridge.csv'} is damaged (no {TOTAL} row): run `e2eopt compare` again.")
+        raise ReportError(f"{folder / 'bridge.csv'} is damaged (no {TOTAL} row): run `e2eopt compare` again")
     notes = described.get("notes", [])
     return Compared(
         folder,

@@ -58,8 +58,8 @@ def shown_rows(frame: pd.DataFrame, what: str) -> tuple[pd.DataFrame, list[str]]
 def _unreadable(path: Path, error: Exception) -> ReportError:
     """The one message for a file a report needs and cannot read: missing, or damaged and why."""
     if isinstance(error, FileNotFoundError):
-        return ReportError(f"{path} is missing: the folder is incomplete, so it cannot be reported.")
-    return ReportError(f"{path} is damaged ({error}): it cannot be reported.")
+        return ReportError(f"{path} is missing: the folder is incomplete, so it cannot be reported")
+    return ReportError(f"{path} is damaged ({error}): it cannot be reported")
 
 
 def read_json(path: Path) -> dict:
@@ -69,7 +69,7 @@ def read_json(path: Path) -> dict:
     except (OSError, ValueError) as error:  # not UTF-8 or not JSON: ValueError
         raise _unreadable(path, error) from None
     if not isinstance(data, dict):
-        raise ReportError(f"{path} is damaged (a JSON {type(data).__name__}, not an object): it cannot be reported.")
+        raise ReportError(f"{path} is damaged (a JSON {type(data).__name__}, not an object): it cannot be reported")
     return data
 
 

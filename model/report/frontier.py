@@ -94,11 +94,11 @@ def read_frontier(folder: Path) -> Frontier:
     summary = read_json(folder / "summary.json")
     field = summary.get("field")
     if summary.get("kind") != "frontier" or field not in FIELDS:
-        raise ReportError(f"{folder / 'summary.json'} is not a frontier's (no kind: frontier, or no field it varies).")
+        raise ReportError(f"{folder / 'summary.json'} is not a frontier's (no kind: frontier, or no field it varies)")
     table, units = read_parquet_units(folder / TABLE)
     missing = [c for c in ("target", "status", "total_cost", "marginal_cost", "slope_right") if c not in table.columns]
     if missing:
-        raise ReportError(f"{folder / TABLE} is damaged (no column {', '.join(missing)}): cannot report on it.")
+        raise ReportError(f"{folder / TABLE} is damaged (no column {', '.join(missing)}): cannot report on it")
     demands = summary.get("demands", "all")
     shown = (
         "all demands" if demands == "all" else ", ".join(map(str, demands if isinstance(demands, list) else [demands]))

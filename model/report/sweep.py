@@ -94,12 +94,12 @@ def read_sweep(folder: Path) -> Sweep:
     if not (folder / POINTS_TABLE).is_file():
         raise ReportError(
             f"{folder} has no {POINTS_TABLE}: the sweep did not run to its end. "
-            f"`e2eopt sweep --resume {folder}` solves the missing points and writes the table."
+            f"`e2eopt sweep --resume {folder}` solves the missing points and writes the table"
         )
     points, units = read_parquet_units(folder / POINTS_TABLE)
     missing = [c for c in ("point", "status", "total_cost", *(a.path for a in plan.axes)) if c not in points.columns]
     if missing:
-        raise ReportError(f"{folder / POINTS_TABLE} is damaged (no column {', '.join(missing)}): cannot report on it.")
+        raise ReportError(f"{folder / POINTS_TABLE} is damaged (no column {', '.join(missing)}): cannot report on it")
     scenario = plan.scenario
     return Sweep(folder, scenario["name"], scenario["currency"], scenario["time_unit"], plan.axes, points, units)
 

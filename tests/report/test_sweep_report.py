@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import e2eopt
 
 from model.errors import ReportError
 from model.report import folder_kind, report_html
@@ -154,3 +155,14 @@ def test_many_points_are_stacked_areas_not_hairline_bars(one_axis, monkeypatch):
     (area,) = figures(sections)["Cost by stage (EUR)"].data
     assert area.type == "scatter" and area.stackgroup == "all"
     assert list(area.y) == pytest.approx(points["cost.service"][:2].tolist())
+
+
+def test_the_command_refuses_an_unfinished_sweep_and_writes_nothing(one_axis, tmp_path):
+    unfinished = tmp_path / "unfinished-sweep"
+    unfinished.mkdir()
+    for name in ("sweep.json", "base.yaml"):
+        (unfinished / name).write_bytes((one_axis / name).read_bytes())
+    done = e2eopt("report", str(unfinished), cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"e2eopt sweep --resume {unfinished}" in done.stderr and "Traceback" not in done.stderr
+    assert sorted(p.name for p in unfinished.iterdir()) == ["base.yaml", "sweep.json"]
