@@ -83,12 +83,7 @@ def read_comparison(folder: Path) -> Compared:
         raise ReportError(f"{folder / MARKER} is damaged (no {', '.join(missing)}): cannot report on it")
     tables = {name: read_csv(folder / f"{name}.csv", TEXT_COLUMNS[name]) for name in TABLE_NAMES}
     for name, frame in tables.items():
-        missing = [c for c in COLUMNS[name] if c not in frame.columns]
-        if missing:
-            raise ReportError(
-                f"{folder / name}.csv lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-                "(damaged, or written by another version): run `e2eopt compare` again to make the folder anew"
-            )
+        _check_columns(folder, name, frame)
     bridge = tables["bridge"]
     if len(bridge) and TOTAL not in set(bridge.stage):
         raise ReportError(f"{folder / 'bridge.csv'} is damaged (no {TOTAL} row): run `e2eopt compare` again")
@@ -104,6 +99,25 @@ def read_comparison(folder: Path) -> Compared:
         [str(n) for n in notes] if isinstance(notes, list) else [],
         tables,
     )
+
+
+def _check_columns(folder: Path, name: str, frame: pd.DataFrame) -> None:
+    """Every column `e2eopt compare` writes is there, and those with a unit hold numbers (made numeric
+    in place); ReportError naming the file and the column otherwise (damaged, or another version's)."""
+    missing = [c for c in COLUMNS[name] if c not in frame.columns]
+    if missing:
+        raise ReportError(
+            f"{folder / name}.csv lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            "(damaged, or written by another version): run `e2eopt compare` again to make the folder anew"
+        )
+    for column in UNITS.get(name, {}):
+        try:
+            frame[column] = pd.to_numeric(frame[column])
+        except (ValueError, TypeError):
+            raise ReportError(
+                f"{folder / name}.csv is damaged (column {column} holds text where numbers belong): "
+                "run `e2eopt compare` again"
+            ) from None
 
 
 def run_name(run: str) -> str:

@@ -143,3 +143,16 @@ def test_a_damaged_comparison_is_a_clear_error(runs, tmp_path):
     (damaged / "bridge.csv").unlink()
     with pytest.raises(ReportError, match=r"bridge\.csv is missing"):
         page(damaged)
+
+
+def test_text_in_a_number_column_is_a_clear_error(runs, tmp_path):
+    _, _, folder = runs
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    for file in folder.iterdir():
+        (damaged / file.name).write_bytes(file.read_bytes())
+    totals = pd.read_csv(damaged / "totals.csv")
+    totals["cost_a"] = "lots"
+    totals.to_csv(damaged / "totals.csv", index=False)
+    with pytest.raises(ReportError, match=r"totals\.csv is damaged \(column cost_a holds text where numbers belong\)"):
+        page(damaged)
