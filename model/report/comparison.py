@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from model.compare import COLUMNS, MARKER, TABLE_NAMES, TOTAL, UNITS
 from model.errors import ReportError
-from model.report.formats import MONEY_HOVER, money, number, percent, plural, read_csv, read_json, shown_rows
+from model.report.formats import MONEY_HOVER, look, money, number, percent, plural, read_csv, read_json, shown_rows
 from model.report.page import Section
 
 EFFECTS = ("volume", "rate", "mix", "routing")
@@ -182,7 +182,7 @@ def waterfall(compared: Compared) -> go.Figure:
         yaxis={"title": {"text": f"total cost ({currency})"}, "tickformat": ",.0f"},
         showlegend=False,
     )
-    return figure
+    return look(figure)
 
 
 def effects_by_stage(compared: Compared) -> go.Figure:
@@ -206,7 +206,7 @@ def effects_by_stage(compared: Compared) -> go.Figure:
         xaxis={"title": {"text": "stage"}},
         yaxis={"title": {"text": f"change in cost, B - A ({currency})"}, "tickformat": ",.0f"},
     )
-    return figure
+    return look(figure)
 
 
 # --- cost, staff, service -------------------------------------------------------------------------------
@@ -238,7 +238,7 @@ def totals_section(compared: Compared) -> Section | None:
         xaxis={"title": {"text": "stage and cost category"}},
         yaxis={"title": {"text": f"cost over the horizon ({currency})"}, "tickformat": ",.0f"},
     )
-    return Section("Cost by stage and category", figures=[figure])
+    return Section("Cost by stage and category", figures=[look(figure)])
 
 
 def staffing_section(compared: Compared) -> Section | None:
@@ -288,7 +288,7 @@ def staffing_section(compared: Compared) -> Section | None:
         f"{plural(len(moved), 'change')} in staff (node, role and period); the {len(top)} largest drawn. "
         "staffing.csv has every node, role and period."
     ]
-    return Section("Staffing", intro=intro, figures=[figure], tables=[("Largest staffing changes", table)])
+    return Section("Staffing", intro=intro, figures=[look(figure)], tables=[("Largest staffing changes", table)])
 
 
 def kpi_section(compared: Compared) -> Section | None:
@@ -330,7 +330,7 @@ def kpi_section(compared: Compared) -> Section | None:
         }
     )
     shown, note = shown_rows(table, "demand_kpis.csv has every demand and period")
-    return Section("Demands", intro=note, figures=[figure], tables=[("Each demand's KPIs per period", shown)])
+    return Section("Demands", intro=note, figures=[look(figure)], tables=[("Each demand's KPIs per period", shown)])
 
 
 def inputs_section(compared: Compared) -> Section:

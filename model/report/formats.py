@@ -12,14 +12,29 @@ import math
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from model.errors import ReportError
+from model.report.run import layout
 
 MONEY_HOVER = ":,.2f"
 """d3 format of money in hover texts: thousands separated, two decimals (as the tables)."""
 
 MAX_TABLE_ROWS = 200
 """A report's table shows at most this many rows; the folder's CSV file has them all."""
+
+
+def look(figure: go.Figure) -> go.Figure:
+    """Give a finished figure the look every report chart shares (model.report.run.layout: white
+    ground, light grid, legend on top), keeping the title and axis titles it has, so a sweep's page
+    reads like a run's. A figure of subplots titles its other axes after this."""
+    layout(
+        figure,
+        figure.layout.title.text or "",
+        figure.layout.xaxis.title.text or "",
+        figure.layout.yaxis.title.text or "",
+    )
+    return figure
 
 
 def money(amount: float, currency: str, signed: bool = False) -> str:

@@ -22,6 +22,7 @@ from model.errors import ReportError
 from model.frontier import FIELDS, PER_STEP, axis_label
 from model.report.formats import (
     MONEY_HOVER,
+    look,
     money,
     number,
     plural,
@@ -214,7 +215,7 @@ def curve_figure(frontier: Frontier) -> go.Figure:
         xaxis={"title": {"text": frontier.x_title}},
         yaxis={"title": {"text": f"total cost ({frontier.units.get('total_cost', currency)})"}, "tickformat": ",.0f"},
     )
-    return figure
+    return look(figure)
 
 
 def marginal_section(frontier: Frontier) -> Section:
@@ -264,7 +265,7 @@ def marginal_figure(frontier: Frontier) -> go.Figure:
         # from zero: equal marginal costs differing by round-off would otherwise fill the height
         yaxis={"title": {"text": f"marginal cost ({unit})"}, "tickformat": ",.0f", "rangemode": "tozero"},
     )
-    return figure
+    return look(figure)
 
 
 # --- the table ------------------------------------------------------------------------------------------

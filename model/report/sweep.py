@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from model.errors import E2EError, ReportError
-from model.report.formats import MONEY_HOVER, money, number, plural, read_parquet_units, shown_rows
+from model.report.formats import MONEY_HOVER, look, money, number, plural, read_parquet_units, shown_rows
 from model.report.page import Section
 from model.sweep import Axis, SweepError, read_plan
 
@@ -241,7 +241,7 @@ def cost_figure(sweep: Sweep) -> tuple[go.Figure, int]:
         },
         yaxis={"title": {"text": f"total cost ({sweep.unit('total_cost', currency)})"}, "tickformat": ",.0f"},
     )
-    return figure, max(0, len(series) - MAX_SERIES)
+    return look(figure), max(0, len(series) - MAX_SERIES)
 
 
 def heat_map(sweep: Sweep) -> go.Figure:
@@ -269,7 +269,7 @@ def heat_map(sweep: Sweep) -> go.Figure:
         xaxis={"title": {"text": axis_title(x_axis)}, "type": "category"},
         yaxis={"title": {"text": axis_title(y_axis)}, "type": "category"},
     )
-    return figure
+    return look(figure)
 
 
 def _per_point_axis(sweep: Sweep) -> dict:
@@ -316,7 +316,9 @@ def stage_section(sweep: Sweep) -> Section | None:
         yaxis={"title": {"text": f"cost ({currency})"}, "tickformat": ",.0f"},
     )
     return Section(
-        "Cost by stage", intro=["Each point's cost by stage, stacked: the stack is its total cost."], figures=[figure]
+        "Cost by stage",
+        intro=["Each point's cost by stage, stacked: the stack is its total cost."],
+        figures=[look(figure)],
     )
 
 
@@ -333,7 +335,7 @@ def staffing_section(sweep: Sweep) -> Section | None:
         yaxis={"title": {"text": "staff (FTE, mean over periods)"}, "tickformat": ",.1f"},
     )
     return Section(
-        "Staffing", intro=["Each point's staff by role, summed over nodes, mean over periods."], figures=[figure]
+        "Staffing", intro=["Each point's staff by role, summed over nodes, mean over periods."], figures=[look(figure)]
     )
 
 
@@ -402,11 +404,12 @@ def kpi_figure(sweep: Sweep, demands: Sequence[str]) -> go.Figure:
                 col=1,
             )
             figure.update_yaxes(title_text=f"{name} ({shown_unit})", row=row, col=1)
+    figure.update_layout(title="Quality (%), mean response time and units served by demand", height=720)
+    look(figure)
     figure.update_xaxes(type="category", categoryorder="array", categoryarray=sweep.label_order)
     for row in range(1, len(KPI_ROWS)):  # the charts above share the bottom one's x axis and its title
         figure.update_xaxes(title_text="", row=row, col=1)
     figure.update_xaxes(title_text=points_title(sweep), row=len(KPI_ROWS), col=1)
-    figure.update_layout(title="Quality (%), mean response time and units served by demand", height=720)
     return figure
 
 
