@@ -1,0 +1,115 @@
+"""Numbers as the reports of sweeps, frontiers and comparisons show them: with their unit, always.
+
+Tables in a report are small and read by people, so their numbers are formatted here, once (two
+decimals for money and FTE, percent for shares), and every column header carries its unit. The
+figures keep the exact numbers; their hover texts format them with the same rules (d3 formats).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from model.errors import ReportError
+from model.report.run import layout
+
+MONEY_HOVER = ":,.2f"
+"""d3 format of money in hover texts: thousands separated, two decimals (as the tables)."""
+
+MAX_TABLE_ROWS = 200
+"""A report's table shows at most this many rows; the folder's CSV file has them all."""
+
+
+def look(figure: go.Figure) -> go.Figure:
+    """Give a finished figure the look every report chart shares (model.report.run.layout: white
+    ground, light grid, legend on top), keeping the title and axis titles it has, so a sweep's page
+    reads like a run's. A figure of subplots titles its other axes after this."""
+    layout(
+        figure,
+        figure.layout.title.text or "",
+        figure.layout.xaxis.title.text or "",
+        figure.layout.yaxis.title.text or "",
+    )
+    return figure
+
+
+def money(amount: float, currency: str, signed: bool = False) -> str:
+    """`26,742.86 EUR` (`+1,485.71 EUR` when signed); `-` for a missing amount."""
+    if amount is None or not math.isfinite(amount):
+        return "-"
+    return f"{amount:{'+' if signed else ''},.2f} {currency}"
+
+
+def number(value: float, decimals: int = 2, signed: bool = False) -> str:
+    """A plain number with thousands separators; `-` when missing."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{value:{'+' if signed else ''},.{decimals}f}"
+
+
+def percent(share: float, signed: bool = False) -> str:
+    """A share (0.95) as `95.00%`; `-` when missing."""
+    if share is None or not math.isfinite(share):
+        return "-"
+    return f"{share * 100:{'+' if signed else ''},.2f}%"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 point`, `3 points`, `2 axes`."""
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"
+
+
+def shown_rows(frame: pd.DataFrame, what: str) -> tuple[pd.DataFrame, list[str]]:
+    """At most MAX_TABLE_ROWS rows, and a sentence saying where the rest are when some are left out."""
+    if len(frame) <= MAX_TABLE_ROWS:
+        return frame, []
+    return frame.head(MAX_TABLE_ROWS), [f"The table shows the first {MAX_TABLE_ROWS:,} of {len(frame):,} rows; {what}."]
+
+
+def _unreadable(path: Path, error: Exception) -> ReportError:
+    """The one message for a file a report needs and cannot read: missing, or damaged and why."""
+    if isinstance(error, FileNotFoundError):
+        return ReportError(f"{path} is missing: the folder is incomplete, so it cannot be reported")
+    return ReportError(f"{path} is damaged ({error}): it cannot be reported")
+
+
+def read_json(path: Path) -> dict:
+    """A JSON object from a report's input folder; ReportError naming the file when it is missing or damaged."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError) as error:  # not UTF-8 or not JSON: ValueError
+        raise _unreadable(path, error) from None
+    if not isinstance(data, dict):
+        raise ReportError(f"{path} is damaged (a JSON {type(data).__name__}, not an object): it cannot be reported")
+    return data
+
+
+def read_parquet_units(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A Parquet table and the units its metadata records (column -> unit); ReportError when unreadable."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
+        raise _unreadable(path, error) from None
+    try:
+        units = json.loads((table.schema.metadata or {}).get(b"units", b"{}"))
+    except ValueError:
+        units = {}
+    return table.to_pandas(), units if isinstance(units, dict) else {}
+
+
+def read_csv(path: Path, text: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A CSV table of a folder (the `text` columns kept as written); ReportError when missing or damaged."""
+    try:
+        frame = pd.read_csv(path, dtype={name: str for name in text}, keep_default_na=False, na_values=[""])
+    except (OSError, ValueError) as error:  # pandas' ParserError is a ValueError
+        raise _unreadable(path, error) from None
+    for name in text:  # an empty text cell is empty text; "null" stays "null", as the scenario file says
+        if name in frame.columns:
+            frame[name] = frame[name].fillna("")
+    return frame

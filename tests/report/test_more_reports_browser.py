@@ -1,0 +1,70 @@
+"""The sweep, frontier and comparison reports in headless Chromium (the harness in conftest.py): each
+page opens from its file, fetches nothing, logs no error, and draws every chart with data; every axis
+title of a money chart names the currency, and the screenshot is saved in the test's tmp_path."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from model.report import write_report
+
+from .conftest import open_report
+from .folders import comparison_folder, frontier_folder, run_folder, sweep_folder
+
+UNITS = ("(EUR)", "(FTE", "(%)", "(hour)", "(units)", "(x the base value)", "(in the field's unit)", "(EUR per ")
+"""Every axis title of numbers names one of these (a currency, FTE, a share, a time, units, or what a
+sweep's values are)."""
+
+CATEGORIES = {"stage", "demand", "stage and cost category", "node / role / period", "step (effect over all stages)"}
+"""The axis titles of names (no unit to give)."""
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    where = tmp_path_factory.mktemp("reports")
+    a = run_folder(where, "a", {})
+    b = run_folder(where, "b", {"volume: 1000": "volume: 2000"})
+    return {
+        "sweep": sweep_folder(
+            where / "sweeps", "demands.repairs.volume=*1,*2", "demands.repairs.min_quality=0.95,0.97,0.99"
+        ),
+        "frontier": frontier_folder(where / "frontiers", "min_quality", [0.95, 0.97, 0.99]),
+        "comparison": comparison_folder(where, a, b),
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "charts"),
+    [
+        ("sweep", 5),  # cost lines, heat map, cost by stage, staff, service
+        ("frontier", 2),  # cost curve, marginal cost
+        ("comparison", 5),  # waterfall, effects by stage, costs side by side, staffing, cost to serve
+    ],
+)
+def test_the_report_draws_every_chart_with_units(browser, folders, tmp_path, kind, charts):
+    page = write_report(folders[kind])
+    assert page == folders[kind] / "report.html"
+    shot = tmp_path / f"{kind}.png"
+    seen = open_report(browser, page, shot)
+    assert seen["charts"] == charts
+    assert all(title for title in seen["titles"]), seen["titles"]
+    untitled = [t for t in seen["axis_titles"] if t not in CATEGORIES and not any(unit in t for unit in UNITS)]
+    assert not untitled, f"axis titles without a unit: {untitled}"
+    money = [title for title in seen["titles"] if "cost" in title.lower()]
+    assert money and all("EUR" in title for title in money), money
+    assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("kind", ["sweep", "frontier", "comparison"])
+def test_every_hover_with_a_number_gives_its_unit(folders, kind):
+    """A trace whose hover shows a value (y or z) names its unit there too (no browser needed)."""
+    module = importlib.import_module(f"model.report.{kind}")
+    _, _, sections = module.page(folders[kind])
+    hovers = [trace.hovertemplate for s in sections for figure in s.figures for trace in figure.data]
+    assert hovers and all(hovers), "every trace has a hover text"
+    numbers = [h for h in hovers if "%{y" in h or "%{z" in h]
+    assert numbers
+    bare = [h for h in numbers if not any(unit in h for unit in ("EUR", "FTE", "(%)", "hour", "units"))]
+    assert not bare, bare
