@@ -368,6 +368,9 @@ class Scenario(Strict):
             yield section, len(getattr(self, section))
         yield "periods", len(self.periods)
 
+    def __str__(self) -> str:
+        return repr(self)
+
     @property
     def periods(self) -> list[str]:
         return self.scenario.period_labels
