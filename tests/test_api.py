@@ -67,7 +67,7 @@ def test_a_what_if_file_that_makes_the_outcome_s_scenario_is_written_resolved(tm
 
 
 def test_write_run_refuses_a_file_that_does_not_make_the_outcome_s_scenario(whatif, tmp_path):
-    resolved, outcome = whatif
+    _, outcome = whatif
     for given in (WHATIF, str(OVERRIDES_FOLDER / "base.yaml")):
         with pytest.raises(model.ScenarioMismatch) as refused:
             model.write_run(outcome, given, tmp_path / "runs")
@@ -82,7 +82,7 @@ def test_write_run_refuses_a_file_that_does_not_make_the_outcome_s_scenario(what
 
 def test_write_run_refuses_a_resolved_that_is_not_the_outcome_s(whatif, tmp_path):
     _, outcome = whatif
-    with pytest.raises(model.ScenarioMismatch, match="whatif.yaml does not make the scenario"):
+    with pytest.raises(model.ScenarioMismatch, match=r"whatif\.yaml does not make the scenario"):
         model.write_run(outcome, model.resolve(WHATIF), tmp_path)
     with pytest.raises(TypeError, match="a Resolved, or scenario_bytes"):
         model.write_run(outcome, model.resolve(WHATIF), tmp_path, scenario_bytes=b"")
@@ -132,7 +132,7 @@ def test_model_frontier_and_model_compare(tmp_path, tiny):
 
 
 def test_reprs_are_short_and_say_what_it_is(whatif, tiny):
-    resolved, outcome = whatif
+    resolved, _ = whatif
     raw = parse_yaml((OVERRIDES_FOLDER / "base.yaml").read_text(), "base.yaml")[0]
     counts = {k: len(raw[k]) for k in ("stages", "roles", "nodes", "arcs", "demands")}
     counts["nodes"] -= 1  # the partner node, removed
@@ -145,9 +145,9 @@ def test_reprs_are_short_and_say_what_it_is(whatif, tiny):
         f"Resolved(file='{WHATIF}', scenario='{raw['scenario']['name']}', changes={len(resolved.changes)}, "
         "inputs=[whatif.yaml, base.yaml])"
     )
-    assert repr(tiny) == (
-        f"Outcome(scenario='tiny', status='optimal', objective={TINY_OPTIMUM:,.2f} EUR, tables=[{', '.join(tiny.tables)}])"
-    )
+    tables = ", ".join(tiny.tables)
+    cost = f"{TINY_OPTIMUM:,.2f} EUR"
+    assert repr(tiny) == f"Outcome(scenario='tiny', status='optimal', objective={cost}, tables=[{tables}])"
 
 
 def test_an_outcome_gives_each_table_s_units(tiny, tmp_path):
