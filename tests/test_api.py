@@ -11,9 +11,10 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import re
 
 import pytest
-from conftest import OVERRIDES_FOLDER, TINY_FILE
+from conftest import OVERRIDES_FOLDER, ROOT, TINY_FILE
 
 import model
 from model.scenario.loader import parse_yaml
@@ -159,3 +160,29 @@ def test_an_outcome_gives_each_table_s_units(tiny, tmp_path):
     assert units["demand_kpis"]["cost_per_unit"] == "EUR per unit"
     summary, _ = model.read_run(model.write_run(tiny, TINY_FILE, tmp_path))
     assert units == {name: summary["units"][name] for name in tiny.tables}  # as the run folder records them
+
+
+# --- docs/api.md ----------------------------------------------------------------------------------
+
+
+def shown(name: str, function: object) -> str:
+    """A function's signature as docs/api.md writes it: `model.NAME(param: type = default, ...) -> type`."""
+    signature = inspect.signature(function)
+    stars = {inspect.Parameter.VAR_KEYWORD: "**", inspect.Parameter.VAR_POSITIONAL: "*"}
+    params = []
+    for p in signature.parameters.values():
+        text = stars.get(p.kind, "") + p.name
+        text += "" if p.annotation is p.empty else f": {p.annotation}"  # text: `from __future__ import annotations`
+        text += "" if p.default is p.empty else f" = {p.default!r}"
+        params.append(text)
+    returns = "" if signature.return_annotation is signature.empty else f" -> {signature.return_annotation}"
+    return f"model.{name}({', '.join(params)}){returns}"
+
+
+def test_the_api_reference_documents_every_public_name_with_its_signature():
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^### `model\.(\w+)`$", text, re.MULTILINE)
+    assert sorted(headings) == sorted(model.__all__)
+    lines = set(text.splitlines())
+    stale = [shown(n, getattr(model, n)) for n in model.__all__ if inspect.isfunction(getattr(model, n))]
+    assert [line for line in stale if line not in lines] == []  # each as the code has it now
