@@ -71,11 +71,13 @@ def test_building_the_commands_for_help_loads_nothing_heavy():
         group = typer.main.get_group(model.cli.app)
         result["commands"] = sorted(group.commands)
     """)
-    assert result["commands"] == ["compare", "frontier", "generate", "solve", "sweep", "validate"]
+    assert result["commands"] == ["compare", "frontier", "generate", "schema", "solve", "sweep", "validate"]
     assert result["heavy"] == []
 
 
-@pytest.mark.parametrize("command", [[], ["solve"], ["validate"], ["sweep"], ["frontier"], ["compare"], ["generate"]])
+@pytest.mark.parametrize(
+    "command", [[], ["solve"], ["validate"], ["sweep"], ["frontier"], ["compare"], ["generate"], ["schema"]]
+)
 def test_help_of_every_command_loads_nothing_heavy(command):
     result = loaded(f"""
         import sys
