@@ -126,3 +126,11 @@ def test_a_broken_file_is_refused_by_the_schema_and_by_the_loader(validators, tm
     assert any(message in m for m in messages), messages
     with pytest.raises(ScenarioError):
         model.resolve(path)
+
+
+def test_the_readme_s_what_if_example_passes_its_schema(validators):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in readme.split("```yaml\n")[1:] if b.startswith("extends:")]
+    assert len(blocks) == 1  # What-if overrides: the wage-rise example
+    data = parse_yaml(blocks[0].split("```")[0], "README.md")[0]
+    assert list(validators["what-if"].iter_errors(data)) == []
