@@ -252,9 +252,7 @@ def write_run(
         scenario_file, scenario_bytes = resolved.file, resolved.text
         changes, inputs = resolved.changes, resolved.inputs
     scenario_text = scenario_bytes if point is None else None
-    summary = summary_of(
-        outcome, scenario_text, str(scenario_file), command, point, _file_bytes(scenario_file, None, inputs)
-    )
+    summary = summary_of(outcome, scenario_text, str(scenario_file), command, point, _file_bytes(scenario_file, inputs))
     overridden = bool(changes) or len(inputs or {}) > 1
     if overridden:
         summary["overrides"] = overrides_applied(changes)
@@ -262,7 +260,7 @@ def write_run(
     with staging_folder(out_dir) as staging:
         if point is not None:
             (staging / "point.yaml").write_bytes(point.yaml())
-        elif scenario_text is not None:  # read above whenever there is no point
+        elif scenario_text is not None:  # given, or resolved above, whenever there is no point
             (staging / "scenario.yaml").write_bytes(scenario_text)
         if overridden and point is None:
             _write_overrides(staging, changes, inputs or {})
@@ -322,13 +320,11 @@ def _shown(value: object) -> str:
     return "absent" if value is _ABSENT else repr(value)[:60]
 
 
-def _file_bytes(file: str | Path, read: bytes | None, inputs: dict[str, bytes] | None) -> bytes | None:
+def _file_bytes(file: str | Path, inputs: dict[str, bytes] | None) -> bytes | None:
     """The bytes of the file as given: the first input read (the file named, before its `extends`);
-    else the bytes already read from it; else the file read now (None: not a file)."""
+    else the file read now (a sweep's base; None: not a file)."""
     if inputs:
         return next(iter(inputs.values()))
-    if read is not None:
-        return read
     path = Path(file)
     if not path.is_file():
         return None
