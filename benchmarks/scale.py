@@ -120,12 +120,15 @@ def child_front_end(size: str, folder: str, time_limit: float | None, sensitivit
 
     path = scenario_file(size, folder)
     start = time.perf_counter()
-    scenario = read_scenario(path)[0]
+    scenario, _, text = read_scenario(path)
     load = time.perf_counter() - start
     options, integer = optimise_options(scenario, time_limit=time_limit)
     outcome = optimise(scenario, options, integer_staff=integer, sensitivity=sensitivity)
     start = time.perf_counter()
-    written = write_run(outcome, path, Path(folder) / "runs", command=["benchmarks/scale.py", size])
+    # The bytes solved, as the command line gives them: write_run does not read and check the file again.
+    written = write_run(
+        outcome, path, Path(folder) / "runs", command=["benchmarks/scale.py", size], scenario_bytes=text
+    )
     write = time.perf_counter() - start
     peak = own_peak_mib()
     shutil.rmtree(written, ignore_errors=True)

@@ -1,13 +1,15 @@
 """End-to-end process cost optimiser: the cheapest staffing and routing of a value chain that meets
 each demand's quality and response-time targets.
 
-The public API, for scripts and notebooks:
+The public API, for scripts and notebooks (docs/api.md describes every name):
 
     import model
-    scenario = model.load_scenario("data/appliance-co.yaml")   # raises model.ScenarioError
-    outcome = model.optimise(scenario)                          # status returned, never raised
+    resolved = model.resolve("data/whatif-wage-rise.yaml", ["roles.*.cost_per_fte=*1.1"])  # or load_scenario
+    outcome = model.optimise(resolved.scenario)                 # status returned, never raised
     outcome.status, outcome.objective, outcome.tables["costs"]  # pandas DataFrames
-    folder = model.write_run(outcome, "data/appliance-co.yaml") # optional: a run folder
+    outcome.units["costs"]                                      # {"amount": "EUR"}: every column's unit
+    folder = model.write_run(outcome, resolved)                 # a run folder that reproduces it
+    model.compare(base_folder, folder).bridge                   # also model.sweep, model.frontier
 
 `import model` is cheap: each name is imported from its module when first used (PEP 562), so the
 solver machinery (Pyomo, HiGHS, scipy, pandas) loads only with `model.optimise` and the like, and
@@ -22,13 +24,17 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from model.compare import compare
     from model.errors import E2EError, Problem, ScenarioError
+    from model.frontier import frontier
     from model.optimise import Outcome, optimise, optimise_options, write_lp
     from model.resolver import Resolver
-    from model.runs import read_run, write_run
+    from model.runs import ScenarioMismatch, read_run, write_run
     from model.scenario import Scenario, load_scenario, read_scenario
-    from model.scenario.overrides import Change, Override, apply_overrides, resolve
+    from model.scenario.json_schema import json_schema
+    from model.scenario.overrides import Change, Override, Resolved, apply_overrides, resolve
     from model.solve import SolveOptions
+    from model.sweep import sweep
 
 _MODULES = {
     "Change": "model.scenario.overrides",
@@ -36,17 +42,23 @@ _MODULES = {
     "Outcome": "model.optimise",
     "Override": "model.scenario.overrides",
     "Problem": "model.errors",
+    "Resolved": "model.scenario.overrides",
     "Resolver": "model.resolver",
     "Scenario": "model.scenario",
     "ScenarioError": "model.errors",
+    "ScenarioMismatch": "model.runs",
     "SolveOptions": "model.solve",
     "apply_overrides": "model.scenario.overrides",
+    "compare": "model.compare",
+    "frontier": "model.frontier",
+    "json_schema": "model.scenario.json_schema",
     "load_scenario": "model.scenario",
     "optimise": "model.optimise",
     "optimise_options": "model.optimise",
     "read_run": "model.runs",
     "read_scenario": "model.scenario",
     "resolve": "model.scenario.overrides",
+    "sweep": "model.sweep",
     "write_lp": "model.optimise",
     "write_run": "model.runs",
 }
@@ -58,17 +70,23 @@ __all__ = [
     "Outcome",
     "Override",
     "Problem",
+    "Resolved",
     "Resolver",
     "Scenario",
     "ScenarioError",
+    "ScenarioMismatch",
     "SolveOptions",
     "apply_overrides",
+    "compare",
+    "frontier",
+    "json_schema",
     "load_scenario",
     "optimise",
     "optimise_options",
     "read_run",
     "read_scenario",
     "resolve",
+    "sweep",
     "write_lp",
     "write_run",
 ]
@@ -89,9 +107,11 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """This package, keeping a public name that is also a submodule's name (`optimise`) bound to the
-    public object: the import system sets `model.optimise` to the submodule once it is first loaded
-    (`from model.optimise import ...` anywhere), which would hide the function `model.optimise`."""
+    """This package, keeping a public name that is also a submodule's name (`optimise`, `sweep`,
+    `frontier`, `compare`) bound to the public function: the import system sets `model.optimise` to
+    the submodule once it is first loaded (`from model.optimise import ...` anywhere), which would
+    hide the function `model.optimise`. The submodules stay importable by name
+    (`from model.sweep import plan_sweep`)."""
 
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, types.ModuleType) and value.__name__ == f"{__name__}.{name}" and name in _MODULES:

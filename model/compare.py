@@ -126,6 +126,9 @@ class Run:
     def status(self) -> str:
         return str(self.summary.get("status", "unknown"))
 
+    def __repr__(self) -> str:  # not the tables or the scenario's data
+        return f"Run(folder='{self.folder}', status={self.status!r}, tables=[{', '.join(self.tables)}])"
+
     @property
     def has_results(self) -> bool:
         return all(name in self.tables for name in RESULTS_NEEDED)
@@ -152,6 +155,15 @@ class Comparison:
     @property
     def has_results(self) -> bool:
         return len(self.bridge) > 0
+
+    def __repr__(self) -> str:  # the tables are attributes: comparison.bridge, .totals, ...
+        change = ""
+        if len(self.totals):
+            change = f", cost change={float(self.totals.change.sum()):,.2f} {self.currency}"
+        return (
+            f"Comparison(run_a='{self.run_a}', run_b='{self.run_b}', status={self.status_a!r} -> "
+            f"{self.status_b!r}, inputs changed={len(self.inputs)}{change}, tables=[{', '.join(TABLE_NAMES)}])"
+        )
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLE_NAMES}

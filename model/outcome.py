@@ -16,7 +16,7 @@ from model.explain.diagnose import diagnose
 from model.explain.sensitivity import sensitivity_table
 from model.lp import LinearModel
 from model.queues import QueueRun, queue_routing_table, queues_table
-from model.results import build_tables, unallocated_cost
+from model.results import build_tables, column_units, unallocated_cost
 from model.scenario.loader import SourceMap
 from model.scenario.schema import Scenario
 from model.solution import evaluate
@@ -49,6 +49,14 @@ class Outcome:
     @property
     def currency(self) -> str:
         return self.scenario.currency
+
+    @property
+    def units(self) -> dict[str, dict[str, str]]:
+        """The unit of each numeric column of each of `tables`: {table: {column: unit}}, with the
+        scenario's currency and time unit filled in (`units["costs"]["amount"]` is 'EUR'); the same
+        as summary.json's `units` and the Parquet files' metadata. Columns not named are labels."""
+        units = column_units(self.currency, self.scenario.scenario.time_unit)
+        return {name: dict(units.get(name, {})) for name in self.tables}
 
     def __repr__(self) -> str:
         cost = "" if self.objective is None else f", objective={self.objective:,.2f} {self.currency}"

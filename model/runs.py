@@ -36,11 +36,12 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from model.errors import Problem, ScenarioError
+from model.errors import E2EError, Problem, ScenarioError
 from model.memory import give_back_freed_memory
 from model.optimise import Outcome
 from model.results import TABLES, column_units
-from model.scenario.overrides import Change, overrides_applied, scenario_yaml
+from model.scenario.overrides import Change, Resolved, overrides_applied, resolve, scenario_yaml
+from model.scenario.schema import Scenario
 from model.staging import staging_folder, unmark
 from model.table_io import write_csv  # the bytes of frame.to_csv(index=False), faster
 
@@ -210,9 +211,14 @@ def new_run_folder_name(scenario_name: str, now: datetime | None = None) -> str:
     return f"{stamp}-{safe}"
 
 
+class ScenarioMismatch(E2EError, ValueError):
+    """write_run was given a file whose scenario is not the one the outcome solved: its run folder
+    would not reproduce the outcome, so nothing is written."""
+
+
 def write_run(
     outcome: Outcome,
-    scenario_file: str | Path,
+    scenario_file: str | Path | Resolved,
     out_dir: str | Path = "runs",
     command: list[str] | None = None,
     scenario_bytes: bytes | None = None,
@@ -223,23 +229,30 @@ def write_run(
 ) -> Path:
     """Write the run folder for an outcome (any status) and return its final path.
 
-    `scenario_bytes` are the bytes that were validated and solved (the file is read again when not
-    given, which is right only if it has not changed since); for an overridden scenario, the
-    resolved YAML (overrides.Resolved.text), with its `changes` and `inputs` (file name -> bytes,
-    names relative to the first file's folder). They go to overrides.yaml and inputs/ when there are
-    changes or more than one input file. `folder_name` replaces `<timestamp>-<scenario>` (a sweep's
-    `0001`); unlike a generated name it is never altered, so FileExistsError if it is taken.
-    `point`: a sweep point's record, written as point.yaml instead of the scenario and its
-    overrides.yaml (summary.json still counts the fields each override changed).
+    From Python, give what was solved: a `Resolved` (`model.resolve(file, overrides)`), whose
+    resolved scenario, changes and input files are written as `e2eopt solve` writes them; or the
+    scenario file itself, which is then resolved again (its `extends` too) and must give the
+    outcome's scenario: ScenarioMismatch otherwise (a what-if solved from Python and written with
+    its base file's name would record another scenario), and nothing is written.
+
+    `scenario_bytes` are the bytes that were validated and solved (the command line's: no check
+    then, the caller vouches for them); for an overridden scenario, the resolved YAML
+    (overrides.Resolved.text), with its `changes` and `inputs` (file name -> bytes, names relative
+    to the first file's folder). They go to overrides.yaml and inputs/ when there are changes or
+    more than one input file. `folder_name` replaces `<timestamp>-<scenario>` (a sweep's `0001`);
+    unlike a generated name it is never altered, so FileExistsError if it is taken. `point`: a
+    sweep point's record, written as point.yaml instead of the scenario and its overrides.yaml
+    (summary.json still counts the fields each override changed).
     """
     out_dir = Path(out_dir)
-    scenario_text = None
-    if point is None:
-        scenario_text = scenario_bytes if scenario_bytes is not None else Path(scenario_file).read_bytes()
-    read = scenario_text if scenario_bytes is None else None  # the file's own bytes, read just above
-    summary = summary_of(
-        outcome, scenario_text, str(scenario_file), command, point, _file_bytes(scenario_file, read, inputs)
-    )
+    if isinstance(scenario_file, Resolved) or (point is None and scenario_bytes is None):
+        if scenario_bytes is not None or changes or inputs is not None:
+            raise TypeError("write_run takes a Resolved, or scenario_bytes with changes and inputs, not both")
+        resolved = as_solved(outcome.scenario, scenario_file)
+        scenario_file, scenario_bytes = resolved.file, resolved.text
+        changes, inputs = resolved.changes, resolved.inputs
+    scenario_text = scenario_bytes if point is None else None
+    summary = summary_of(outcome, scenario_text, str(scenario_file), command, point, _file_bytes(scenario_file, inputs))
     overridden = bool(changes) or len(inputs or {}) > 1
     if overridden:
         summary["overrides"] = overrides_applied(changes)
@@ -247,7 +260,7 @@ def write_run(
     with staging_folder(out_dir) as staging:
         if point is not None:
             (staging / "point.yaml").write_bytes(point.yaml())
-        elif scenario_text is not None:  # read above whenever there is no point
+        elif scenario_text is not None:  # given, or resolved above, whenever there is no point
             (staging / "scenario.yaml").write_bytes(scenario_text)
         if overridden and point is None:
             _write_overrides(staging, changes, inputs or {})
@@ -262,13 +275,56 @@ def write_run(
         return move_into_place(staging, out_dir, new_run_folder_name(outcome.scenario.name))
 
 
-def _file_bytes(file: str | Path, read: bytes | None, inputs: dict[str, bytes] | None) -> bytes | None:
+def as_solved(scenario: Scenario, given: str | Path | Resolved) -> Resolved:
+    """`given` resolved (a file, its `extends` too, or a run folder: what it was solved from), checked
+    to make `scenario`; ScenarioMismatch naming the first field that differs otherwise."""
+    if isinstance(given, Resolved):
+        resolved = given
+    elif Path(given).is_dir():
+        base, assignments, _ = run_input(given)
+        resolved = resolve(base, assignments)
+    else:
+        resolved = resolve(given)
+    if resolved.scenario is scenario or resolved.scenario == scenario:
+        return resolved
+    where = first_difference(scenario.model_dump(by_alias=True), resolved.scenario.model_dump(by_alias=True))
+    shown = resolved.file or "the Resolved given"
+    raise ScenarioMismatch(
+        f"{shown} does not make the scenario this outcome solved ({where}), so its run folder would "
+        "not reproduce the outcome; nothing was written. Give write_run what you solved: "
+        "resolved = model.resolve(file, overrides); outcome = model.optimise(resolved.scenario); "
+        "model.write_run(outcome, resolved)."
+    )
+
+
+_ABSENT = object()
+"""A key one side's data does not have."""
+
+
+def first_difference(solved: object, given: object, path: str = "") -> str:
+    """Where two scenarios' data first differ, in words: 'roles.technician.cost_per_fte is 5460.0 in the
+    solved scenario, 5200.0 in the file'."""
+    if isinstance(solved, dict) and isinstance(given, dict):
+        for key in [*solved, *(k for k in given if k not in solved)]:
+            if solved.get(key, _ABSENT) != given.get(key, _ABSENT):
+                return first_difference(solved.get(key, _ABSENT), given.get(key, _ABSENT), f"{path}.{key}")
+    if isinstance(solved, list) and isinstance(given, list) and len(solved) == len(given):
+        for i, (a, b) in enumerate(zip(solved, given)):
+            if a != b:
+                return first_difference(a, b, f"{path}[{i}]")
+    where = path.lstrip(".") or "the scenario"
+    return f"{where} is {_shown(solved)} in the solved scenario, {_shown(given)} in the file"
+
+
+def _shown(value: object) -> str:
+    return "absent" if value is _ABSENT else repr(value)[:60]
+
+
+def _file_bytes(file: str | Path, inputs: dict[str, bytes] | None) -> bytes | None:
     """The bytes of the file as given: the first input read (the file named, before its `extends`);
-    else the bytes already read from it; else the file read now (None: not a file)."""
+    else the file read now (a sweep's base; None: not a file)."""
     if inputs:
         return next(iter(inputs.values()))
-    if read is not None:
-        return read
     path = Path(file)
     if not path.is_file():
         return None

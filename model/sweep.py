@@ -40,7 +40,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -193,6 +193,10 @@ class Plan:
     options: dict[str, Any]  # SolveOptions fields and integer_staff
     sensitivity: bool
     scenario: dict[str, str]  # the base's name, currency and time unit
+
+    def __repr__(self) -> str:  # not the base's YAML text
+        axes = ", ".join(f"{a.path}: {len(a.values)} values" for a in self.axes)
+        return f"Plan(base_file={self.base_file!r}, scenario={self.scenario['name']!r}, axes=[{axes}])"
 
     @property
     def points(self) -> list[Point]:
@@ -351,6 +355,37 @@ class SweepResult:
     def statuses(self) -> dict[str, int]:
         """How many points ended in each status."""
         return self.points.status.value_counts().to_dict() if len(self.points) else {}
+
+    def __repr__(self) -> str:  # the points table is `result.points`
+        missing = f", missing={self.missing}" if self.missing else ""
+        return (
+            f"SweepResult(folder='{self.folder}', points={len(self.points)}, solved={self.solved}, "
+            f"statuses={self.statuses}{missing})"
+        )
+
+
+def sweep(
+    base_file: str | Path,
+    grid: Mapping[str, str | Sequence[object]] | Sequence[str | Axis],
+    out_dir: str | Path = "runs",
+    workers: int = 1,
+    sensitivity: bool = False,
+    **solver: object,
+) -> SweepResult:
+    """Solve every combination of `grid` on `base_file` into a new sweep folder under `out_dir`, as
+    `e2eopt sweep` does: `model.sweep("data/tiny.yaml", {"demands.*.volume": "*0.9,*1,*1.1"})`.
+
+    `grid` maps each field path to its values (a list, a comma list or a START:STOP:STEP range, as a
+    sweep file's `grid:`), or lists `path=values` texts (`--grid`) or `Axis` objects. `workers`
+    processes (1: this one); `solver` overrides the scenario's `solver:` section (time_limit, ...).
+    ScenarioError, before any folder is made, for a path that matches nothing or a bad value. The
+    result's `points` is the points table (`points.parquet` carries its units)."""
+    if isinstance(grid, Mapping):
+        axes = [Axis(str(path), axis_values(values, "grid", str(path))) for path, values in grid.items()]
+    else:
+        axes = [axis if isinstance(axis, Axis) else parse_axis(axis) for axis in grid]
+    plan = plan_sweep(base_file, axes, sensitivity, **solver)
+    return run_sweep(plan, new_sweep_folder(plan, out_dir), workers)
 
 
 def new_sweep_folder(plan: Plan, out_dir: str | Path = "runs") -> Path:

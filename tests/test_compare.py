@@ -416,7 +416,7 @@ def test_a_replacement_that_fails_keeps_the_earlier_comparison_and_leaves_nothin
             raise OSError(errno.EIO, "Input/output error")
         real_rename(source, target)
 
-    monkeypatch.setattr("model.compare.os.rename", second_rename_fails)
+    monkeypatch.setattr(os, "rename", second_rename_fails)  # model.compare is the function after `import model`
     with pytest.raises(OSError):
         write_comparison(compare(b, a), folder)
     assert (folder / "totals.csv").read_text() == before

@@ -71,12 +71,13 @@ def test_building_the_commands_for_help_loads_nothing_heavy():
         group = typer.main.get_group(model.cli.app)
         result["commands"] = sorted(group.commands)
     """)
-    assert result["commands"] == ["compare", "frontier", "generate", "report", "solve", "sweep", "validate"]
+    assert result["commands"] == ["compare", "frontier", "generate", "report", "schema", "solve", "sweep", "validate"]
     assert result["heavy"] == []
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["solve"], ["validate"], ["sweep"], ["frontier"], ["compare"], ["generate"], ["report"]]
+    "command",
+    [[], ["solve"], ["validate"], ["sweep"], ["frontier"], ["compare"], ["generate"], ["report"], ["schema"]],
 )
 def test_help_of_every_command_loads_nothing_heavy(command):
     result = loaded(f"""

@@ -91,7 +91,10 @@ class Change:
 
 @dataclass
 class Resolved:
-    """A scenario file resolved through its `extends` chain and overrides, validated."""
+    """A scenario file resolved through its `extends` chain and overrides, validated: what `resolve`
+    returns. Solve `scenario` (`model.optimise(resolved.scenario, source=resolved.source)`) and give
+    the Resolved itself to `model.write_run`, which records the resolved scenario, its overrides and
+    its input files as `e2eopt solve` does."""
 
     scenario: Scenario
     source: SourceMap
@@ -99,6 +102,13 @@ class Resolved:
     changes: list[Change]
     inputs: dict[str, bytes] = field(default_factory=dict)  # each file read, by path relative to the first
     data: dict = field(default_factory=dict)  # the resolved scenario as plain data, as validated
+    file: str = ""  # the file as given to `resolve`
+
+    def __repr__(self) -> str:  # not the scenario's data, the YAML text or the input files' bytes
+        return (
+            f"Resolved(file={self.file!r}, scenario={self.scenario.name!r}, changes={len(self.changes)}, "
+            f"inputs=[{', '.join(self.inputs)}])"
+        )
 
 
 def parse_assignment(text: str, origin: str = "--set") -> Override:
@@ -443,7 +453,10 @@ def resolve(path: str | Path, assignments: Sequence[str] = (), removals: Sequenc
     """Read a scenario or override file, apply its chain and the command line's, and validate.
 
     `assignments` are `path=value` texts (`--set`), applied after the files'; `removals` are paths
-    (`--remove`). A validation problem at a changed field names the override that changed it.
+    (`--remove`). A validation problem at a changed field names the override that changed it
+    (ScenarioError, listing every problem). Returns one `Resolved` object, not a tuple: `.scenario`
+    to solve, `.source` for located diagnoses, `.changes`, `.text` (the resolved YAML), `.inputs`;
+    `model.write_run(outcome, resolved)` writes its run folder.
     """
     cli = _assignments(assignments)
     files = _chain(Path(path))
@@ -460,7 +473,7 @@ def resolve(path: str | Path, assignments: Sequence[str] = (), removals: Sequenc
     scenario = validate_data(data, source)
     chain = files[0].shown + "".join(f" (extends {f.shown})" for f in files[1:])
     text = base.raw if not changes else resolved_yaml(data, chain, layers)
-    return Resolved(scenario, source, text, changes, _inputs(files), data)
+    return Resolved(scenario, source, text, changes, _inputs(files), data, str(path))
 
 
 def _assignments(assignments: Sequence[str]) -> list[Override]:

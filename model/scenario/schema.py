@@ -6,6 +6,7 @@ Checks that need more than one field (names that must exist, graph structure) li
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -357,6 +358,18 @@ class Scenario(Strict):
     """Customer segments or request types, by name."""
     solver: Solver = Field(default_factory=Solver)
     """Solver settings; the command line can override each."""
+
+    def __repr_args__(self) -> Iterator[tuple[str, object]]:
+        """A short repr (and str, and rich's): the name and how much the scenario holds, not its data,
+        which `model_dump()` gives."""
+        yield "name", self.name
+        yield "currency", self.currency
+        for section in ("stages", "roles", "nodes", "arcs", "demands"):
+            yield section, len(getattr(self, section))
+        yield "periods", len(self.periods)
+
+    def __str__(self) -> str:
+        return repr(self)
 
     @property
     def periods(self) -> list[str]:
