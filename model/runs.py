@@ -233,7 +233,9 @@ def run_label(scenario_file: str | Path, changes: Sequence[Change], inputs: Mapp
         parts.append(_recorded_label(file))
     elif inputs is not None and len(inputs) > 1:
         parts.append(Path(next(iter(inputs))).stem[:60])
-    given = list(dict.fromkeys(_override_text(c.override, c.value, c.origin) for c in changes if c.origin in COMMAND_LINE))
+    given = list(
+        dict.fromkeys(_override_text(c.override, c.value, c.origin) for c in changes if c.origin in COMMAND_LINE)
+    )
     if given:
         parts.append("set-" + sha256("\n".join(given).encode("utf-8"))[:8])
     return _safe_name("-".join(part for part in parts if part))
@@ -274,7 +276,8 @@ def write_run(
     names relative to the first file's folder). They go to overrides.yaml and inputs/ when there are
     changes or more than one input file. The folder is named `<timestamp>-<scenario>`, with the
     what-if's label (run_label, from `changes`, `inputs` and the file) after it. `folder_name`
-    replaces that name (a sweep's `0001`); unlike a generated name it is never altered, so FileExistsError if it is taken.
+    replaces that name (a sweep's `0001`); unlike a generated name it is never altered, so
+    FileExistsError if it is taken.
     `point`: a sweep point's record, written as point.yaml instead of the scenario and its
     overrides.yaml (summary.json still counts the fields each override changed).
     """
