@@ -26,11 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from model.results import TABLES
-
 if TYPE_CHECKING:
     import duckdb
-    import pandas as pd
 
 STAMP = re.compile(r"^(\d{8}T\d{6}Z)-")
 """The UTC time at the start of a generated folder name (runs.new_run_folder_name)."""
@@ -154,6 +151,8 @@ def is_run_like(folder: Path) -> bool:
         return True
     if not (folder / "scenario.yaml").exists():
         return False
+    from model.results import TABLES  # here: the result tables' module loads the model (1 s), rarely needed
+
     return any((folder / f"{table}{suffix}").exists() for table in TABLES for suffix in (".parquet", ".csv"))
 
 
@@ -454,41 +453,38 @@ RUNS_COLUMNS = (
 """The `runs` view: one row per run and per sweep point (damaged ones too, with their problem)."""
 
 
-def runs_frame(catalogue: Catalogue) -> pd.DataFrame:
-    """The `runs` view's rows: the runs and sweep points (sweeps and frontiers are in their own views)."""
-    import pandas as pd
+RUNS_TYPES = {"objective": "DOUBLE", "total_cost": "DOUBLE", "point": "INTEGER"}
+"""The `runs` view's columns that are not text."""
 
+
+def runs_rows(catalogue: Catalogue) -> list[tuple]:
+    """The `runs` view's rows: the runs and sweep points (sweeps and frontiers are in their own views)."""
     rows = []
     for entry in [*catalogue.entries, *catalogue.points]:
         if entry.kind in ("sweep", "frontier"):
             continue
         sweep, _, point = entry.name.partition("/points/")
-        rows.append(
-            {
-                "run": entry.name,
-                "kind": entry.kind,
-                "scenario": entry.scenario,
-                "status": entry.status,
-                "objective": _number(entry.summary.get("objective")),
-                "total_cost": entry.total_cost,
-                "currency": entry.currency,
-                "time_unit": entry.time_unit,
-                "created": entry.created or None,
-                "file": entry.file,
-                "file_sha256": entry.file_sha256,
-                "scenario_sha256": entry.scenario_sha256,
-                "overrides": ", ".join(entry.overrides) or None,
-                "label": entry.label or None,
-                "sweep": sweep if point else None,
-                "point": int(point) if point.isdigit() else None,
-                "problem": entry.problem,
-            }
-        )
-    frame = pd.DataFrame(rows, columns=list(RUNS_COLUMNS))
-    for column in ("objective", "total_cost"):
-        frame[column] = frame[column].astype("float64")
-    frame["point"] = frame["point"].astype("Int64")
-    return frame
+        row = {
+            "run": entry.name,
+            "kind": entry.kind,
+            "scenario": entry.scenario,
+            "status": entry.status,
+            "objective": _number(entry.summary.get("objective")),
+            "total_cost": entry.total_cost,
+            "currency": entry.currency,
+            "time_unit": entry.time_unit,
+            "created": entry.created or None,
+            "file": entry.file,
+            "file_sha256": entry.file_sha256,
+            "scenario_sha256": entry.scenario_sha256,
+            "overrides": ", ".join(entry.overrides) or None,
+            "label": entry.label or None,
+            "sweep": sweep if point else None,
+            "point": int(point) if point.isdigit() else None,
+            "problem": entry.problem,
+        }
+        rows.append(tuple(row[column] for column in RUNS_COLUMNS))
+    return rows
 
 
 def connect(catalogue: Catalogue) -> duckdb.DuckDBPyConnection:
@@ -506,7 +502,11 @@ def connect(catalogue: Catalogue) -> duckdb.DuckDBPyConnection:
         if table == "runs":
             continue  # the summaries' view has the name
         database.execute(_view(table, found))
-    database.register("runs", runs_frame(catalogue))
+    columns = ", ".join(f"{_identifier(c)} {RUNS_TYPES.get(c, 'VARCHAR')}" for c in RUNS_COLUMNS)
+    database.execute(f"CREATE TABLE runs ({columns})")  # a table, filled here: no pandas to load
+    rows = runs_rows(catalogue)
+    if rows:
+        database.executemany(f"INSERT INTO runs VALUES ({', '.join('?' * len(RUNS_COLUMNS))})", rows)
     return database
 
 
@@ -550,44 +550,44 @@ def query(catalogue: Catalogue, sql: str) -> Answer:
             return Answer([], [], {})
         columns = [d[0] for d in result.description]
         rows = result.fetchall()
+        known = column_units(catalogue, database)
     except duckdb.Error as error:
         raise CatalogueError(str(error)) from None
     finally:
         database.close()
-    known = column_units(catalogue)
     units = {c: known[c] for c in columns if c in known}
     currencies = {e.currency for e in catalogue.queryable() if e.currency}
     return Answer(columns, rows, units, frozenset(c for c, unit in units.items() if unit in currencies))
 
 
-def column_units(catalogue: Catalogue) -> dict[str, str]:
+def column_units(catalogue: Catalogue, database: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """The unit of each column name that has one unit wherever it occurs (every table, every run):
     `amount` is EUR when every run is in EUR. A name with two units (`cost`: EUR, EUR per unit), or
     runs in two currencies, gets none; so does a computed column, unless named after one
     (`sum(amount) AS amount`)."""
     seen: dict[str, set[str]] = {}
     for entry in catalogue.queryable():
-        for table, units in _entry_units(entry).items():
+        for table, units in _entry_units(entry, database).items():
             if table in entry.tables or table == "runs":
                 for column, unit in units.items():
                     seen.setdefault(column, set()).add(unit)
     return {column: next(iter(units)) for column, units in seen.items() if len(units) == 1}
 
 
-def _entry_units(entry: Entry) -> dict[str, dict[str, str]]:
+def _entry_units(entry: Entry, database: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     """Table -> column -> unit: a run's from its summary.json, a sweep's or frontier's from the Parquet
     metadata (where model/runs.write_parquet puts them); and the `runs` view's money columns."""
     money = {"objective": entry.currency, "total_cost": entry.currency} if entry.currency else {}
     if entry.kind in ("run", "point"):
         units = entry.summary.get("units")
         return {**(units if isinstance(units, dict) else {}), "runs": money}
-    import pyarrow.parquet as pq
-
     found = {}
     for table, path in entry.tables.items():
-        metadata = pq.read_schema(path).metadata or {}
+        stored = database.execute(
+            "SELECT value FROM parquet_kv_metadata(?) WHERE key = 'units'::BLOB", [str(path)]
+        ).fetchall()
         try:
-            found[table] = json.loads(metadata.get(b"units", b"{}"))
+            found[table] = _mapping(json.loads(stored[0][0])) if stored else {}
         except ValueError:
             found[table] = {}
     return found

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from conftest import DATA, TINY_FILE
 
-from model.catalogue import CatalogueError, Entry, column_units, find, query, remove, scan, whole_parquet
+from model.catalogue import CatalogueError, Entry, find, query, remove, scan, whole_parquet
 from model.optimise import optimise
 from model.runs import run_label, write_run
 from model.scenario.overrides import Change, resolve
@@ -162,9 +162,19 @@ def test_bad_sql_raises_duckdb_s_message(runs):
 
 
 def test_units_are_given_only_where_one_unit_holds(runs):
-    units = column_units(scan(runs["root"]))
-    assert units["amount"] == "EUR" and units["fte"] == "FTE" and units["cost_per_unit"] == "EUR per unit"
-    answer = query(scan(runs["root"]), "select sum(amount), count(*) as n from costs")
+    catalogue = scan(runs["root"])
+    sql = (
+        'select c.amount, s.fte, k.cost_per_unit, p."fte.technician" from costs c, staffing s, demand_kpis k, points p'
+    )
+    answer = query(catalogue, sql + " limit 1")
+    assert answer.units == {
+        "amount": "EUR",
+        "fte": "FTE",
+        "cost_per_unit": "EUR per unit",
+        "fte.technician": "FTE (mean over periods)",  # from the points table's Parquet metadata
+    }
+    assert answer.money == {"amount"}
+    answer = query(catalogue, "select sum(amount), count(*) as n from costs")
     assert answer.units == {} and answer.money == frozenset()
 
 

@@ -79,7 +79,7 @@ def _list_table(catalogue: Catalogue) -> Table:
     table = Table(
         Column("name", overflow="fold"),  # whole, to be copied: folded, never cut
         Column("created (UTC)", no_wrap=True),
-        "kind",
+        Column("kind", no_wrap=True),
         "status",
         Column("total cost", justify="right", no_wrap=True),
         "input",
@@ -128,7 +128,7 @@ def _money(amount: float | None, currency: str | None) -> str:
     return "-" if amount is None else f"{amount:,.2f} {currency or ''}".rstrip()
 
 
-def _short(text: str, width: int = 48) -> str:
+def _short(text: str, width: int = 120) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
