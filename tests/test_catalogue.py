@@ -19,6 +19,7 @@ import pytest
 from conftest import DATA, TINY_FILE
 
 from model.catalogue import CatalogueError, Entry, find, query, remove, scan, whole_parquet
+from model.frontier import frontier, write_frontier
 from model.optimise import optimise
 from model.runs import run_label, write_run
 from model.scenario.overrides import Change, resolve
@@ -37,6 +38,9 @@ def team(repairs: float, cost_per_fte: float = 5200) -> float:
 TINY_COST = team(400) + 600 * 52
 SET_COST = team(400, 5720) + 600 * 52  # the vendor is at its quality limit already: only the wage moves
 POINT_COSTS = {1: TINY_COST, 2: team(440) + 660 * 52}  # volume *1 and *1.1
+# At 94% quality the 24 h mean response time binds: team 8 h, vendor 34 h, so 26 v <= 16,000 vendor repairs.
+VENDOR_AT_94 = 16000 / 26
+FRONTIER_COSTS = [VENDOR_AT_94 * 52 + team(1000 - VENDOR_AT_94), TINY_COST]
 
 
 def solved(file: Path, runs: Path, assignments: tuple[str, ...] = ()) -> Path:
@@ -59,6 +63,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     plan = plan_sweep(TINY_FILE, [parse_axis("demands.*.volume=*1,*1.1")])
     folders["sweep"] = new_sweep_folder(plan, root)
     run_sweep(plan, folders["sweep"], workers=1)
+    scenario = resolve(TINY_FILE).scenario
+    curve = frontier(scenario, "min_quality", [0.94, 0.95], demands=["repairs"])
+    folders["frontier"] = write_frontier(curve, scenario, TINY_FILE.read_bytes(), str(TINY_FILE), root)
     (root / "notes").mkdir()  # the user's own folder: only a scenario, no results
     shutil.copy(TINY_FILE, root / "notes" / "scenario.yaml")
     return {"root": root, **folders}
@@ -103,7 +110,7 @@ def test_run_label(file, changes, inputs, label, tmp_path):
 def test_the_catalogue_lists_each_run_once_in_time_order_and_leaves_other_folders_out(runs):
     catalogue = scan(runs["root"])
     by_name = {e.name: e for e in catalogue.entries}
-    assert set(by_name) == {runs[k].name for k in ("base", "set", "whatif", "sweep")}
+    assert set(by_name) == {runs[k].name for k in ("base", "set", "whatif", "sweep", "frontier")}
     assert [e.created for e in catalogue.entries] == sorted(e.created for e in catalogue.entries)
     assert catalogue.skipped == [runs["root"] / "notes"]
     base, changed, whatif, sweep = (by_name[runs[k].name] for k in ("base", "set", "whatif", "sweep"))
@@ -113,6 +120,13 @@ def test_the_catalogue_lists_each_run_once_in_time_order_and_leaves_other_folder
     assert whatif.overrides == ("whatif-wage-rise",)
     assert base.scenario_sha256 == hashlib.sha256(TINY_FILE.read_bytes()).hexdigest()
     assert (sweep.kind, sweep.points, sweep.status) == ("sweep", 2, "2 optimal")
+    curve = by_name[runs["frontier"].name]
+    assert (curve.kind, curve.points, curve.status, curve.overrides) == (
+        "frontier",
+        2,
+        "2 optimal",
+        ("min_quality of repairs",),
+    )
     assert [p.name for p in catalogue.points] == [f"{runs['sweep'].name}/points/000{n}" for n in (1, 2)]
 
 
@@ -151,6 +165,9 @@ def test_the_runs_and_points_views_hold_the_summaries_and_the_points_tables(runs
         "join runs r on r.sweep = p.run and r.point = p.point",
     ).rows
     assert sorted(r[0] for r in joined) == [1, 2] and all(abs(r[1]) < 1e-9 for r in joined)
+    curve = query(catalogue, "select run, target, total_cost from frontier order by target").rows
+    assert [(r[0], r[1]) for r in curve] == [(runs["frontier"].name, 0.94), (runs["frontier"].name, 0.95)]
+    assert [r[2] for r in curve] == pytest.approx(FRONTIER_COSTS, rel=1e-9)
 
 
 def test_bad_sql_raises_duckdb_s_message(runs):
