@@ -60,8 +60,9 @@ def list_command(
         bool, typer.Option("--json", help="One JSON document on stdout: a list of runs, every field.")
     ] = False,
 ) -> None:
-    """List the runs, sweeps and frontiers under DIR, oldest first: time, status, total cost, input and
-    overrides. Damaged folders are listed as such, with what is wrong."""
+    """List the runs, sweeps and frontiers under DIR, oldest first.
+
+    Each with its time, status, total cost, input and overrides; damaged folders with what is wrong."""
     catalogue = _catalogue(runs)
     if as_json:
         _write(json.dumps([entry.as_dict() for entry in catalogue.entries], indent=2) + "\n")
@@ -134,10 +135,14 @@ def _short(text: str, width: int = 120) -> str:
 
 @runs_app.command(name="show")
 def show_command(
-    run: Annotated[str, typer.Argument(help="A run folder: its path, or its name under --runs.", show_default=False)],
+    run: Annotated[
+        str, typer.Argument(metavar="RUN", help="A run folder: its path, or its name under --runs.", show_default=False)
+    ],
     runs: RunsOption = Path("runs"),
 ) -> None:
-    """Show one run in words: status, cost, input, command, overrides, and its tables with their rows."""
+    """Show one run in words.
+
+    Its status, cost, input, command, overrides, and its tables with their rows."""
     from model.catalogue import CatalogueError, find, table_rows
 
     try:
@@ -210,13 +215,14 @@ def _overrides(entry: Entry) -> list[str]:
 def rm_command(
     run: Annotated[
         list[str],
-        typer.Argument(help="Run folders to remove: paths, or names under --runs.", show_default=False),
+        typer.Argument(metavar="RUN", help="Run folders to remove: paths, or names under --runs.", show_default=False),
     ],
     runs: RunsOption = Path("runs"),
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove without asking.")] = False,
 ) -> None:
-    """Remove run, sweep and frontier folders (asks first). Only folders e2eopt wrote are removed; a
-    sweep's point goes only with its sweep."""
+    """Remove run, sweep and frontier folders (asks first).
+
+    Only folders e2eopt wrote are removed; a sweep's point goes only with its sweep."""
     from model.catalogue import REMOVABLE, CatalogueError, find, remove
 
     try:
@@ -255,6 +261,7 @@ def query_command(
     sql: Annotated[
         str,
         typer.Argument(
+            metavar="SQL",
             help="SQL (DuckDB) over the views: runs, points, frontier, and each result table "
             "(costs, staffing, demand_kpis, ...) across every run, with a leading run column.",
             show_default=False,
@@ -268,7 +275,9 @@ def query_command(
         ),
     ] = "table",
 ) -> None:
-    """Query every run's tables with SQL; e.g. "select run, sum(amount) as amount from costs group by run"."""
+    """Query every run's tables with SQL (DuckDB).
+
+    For example: "select run, sum(amount) as amount from costs group by run"."""
     from model.catalogue import CatalogueError, query
 
     if output not in ("table", "csv", "json"):
