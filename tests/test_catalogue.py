@@ -170,6 +170,17 @@ def test_the_runs_and_points_views_hold_the_summaries_and_the_points_tables(runs
     assert [r[2] for r in curve] == pytest.approx(FRONTIER_COSTS, rel=1e-9)
 
 
+def test_every_view_is_there_for_a_query_that_asks_which_there_are(runs):
+    """Views are made only for the tables a query names (each reads every run's file footer), except
+    for a query that lists them."""
+    catalogue = scan(runs["root"])
+    listed = {row[0] for row in query(catalogue, "show tables").rows}
+    tables = set(summary(runs["base"])["tables"])
+    assert listed == tables | {"runs", "points", "frontier"}
+    [(count,)] = query(catalogue, "select count(*) from main.costs").rows  # named with its schema
+    assert count == sum(len(pd.read_parquet(e.tables["costs"])) for e in catalogue.queryable() if "costs" in e.tables)
+
+
 def test_bad_sql_raises_duckdb_s_message(runs):
     catalogue = scan(runs["root"])
     with pytest.raises(CatalogueError, match="syntax error"):
