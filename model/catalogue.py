@@ -17,6 +17,7 @@ a reader never sees half a run.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -346,7 +347,10 @@ def _text(value: object) -> str | None:
 
 
 def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """A finite number read from JSON; None for anything else (NaN too: JSON has no NaN)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
 
 
 def _created_from_name(folder: Path) -> str:

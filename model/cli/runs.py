@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import sys
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -295,11 +297,21 @@ def query_command(
     if output == "csv":
         _write_csv(answer)
     elif output == "json":
-        rows = [dict(zip(answer.columns, row)) for row in answer.rows]
+        rows = [dict(zip(answer.columns, map(_json_value, row))) for row in answer.rows]
         document = {"columns": answer.columns, "units": answer.units, "rows": rows}
         _write(json.dumps(document, indent=2, default=str) + "\n")
     else:
         _print_answer(answer)
+
+
+def _json_value(value: object) -> object:
+    """A value JSON can hold: a decimal (SQL's 1.5) as a number, NaN and infinities (which JSON has
+    not) as null; dates and times are written as text (json.dumps' default)."""
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _write_csv(answer: Answer) -> None:

@@ -124,6 +124,13 @@ def test_query_as_csv_and_as_a_table_with_units(runs):
     assert "amount (EUR)" in table.stdout and "53,485.71" in table.stdout and "3 rows" in table.stdout
 
 
+def test_query_json_holds_numbers_and_null_for_what_json_cannot_hold(runs):
+    sql = "select cast('nan' as double) as x, 1.5 as y, cast('inf' as double) as z, date '2027-01-31' as d"
+    result = e2eopt("runs", "query", sql, "--runs", str(runs), "--format", "json", cwd=runs.parent)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["rows"] == [{"x": None, "y": 1.5, "z": None, "d": "2027-01-31"}]
+
+
 def test_query_of_the_points_view_names_each_sweep(runs):
     [sweep] = runs.glob("*-sweep")
     sql = 'select run, point, "demands.*.volume", total_cost from points order by point'
@@ -240,6 +247,18 @@ def test_rm_refuses_without_a_terminal_unless_yes(runs, tmp_path):
         "notes",
         f"tiny-set-{hashlib.sha256(SET.encode()).hexdigest()[:8]}",
     ]
+
+
+def test_rm_leaves_a_sweep_that_is_running(runs, tmp_path):
+    """The sweep's lock held (as by a sweep running in another process): the sweep is not removed."""
+    from model.sweep import locked
+
+    root = copied(runs, tmp_path)
+    [sweep] = root.glob("*-sweep")
+    with locked(sweep):
+        result = e2eopt("runs", "rm", sweep.name, "--runs", str(root), "--yes", cwd=tmp_path)
+    assert result.returncode == 2 and "is in use by process" in result.stderr, result.stderr
+    assert (sweep / "points.parquet").is_file() and (sweep / "sweep.json").is_file()
 
 
 @pytest.mark.parametrize("target", ["notes", "sweep-point", "."])
