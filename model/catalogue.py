@@ -186,7 +186,7 @@ def _run(folder: Path, name: str, kind: str) -> Entry:
         raise _Damaged("summary.json has no status")
     if kind == "run" and not (folder / "scenario.yaml").is_file():
         raise _Damaged("scenario.yaml is missing")
-    tables = _tables(folder, summary.get("tables", []))
+    tables = _tables(folder, _list(summary.get("tables")))
     given = _mapping(summary.get("input"))
     return Entry(
         name,
@@ -290,10 +290,12 @@ def _tables(folder: Path, names: Iterable[object]) -> dict[str, Path]:
     """Each named table's Parquet file; _Damaged when one is missing or cut short (no Parquet framing)."""
     tables = {}
     for name in names:
+        if not isinstance(name, str) or not name or "/" in name:
+            raise _Damaged(f"summary.json lists {name!r} among its tables, not a table name")
         path = folder / f"{name}.parquet"
         if not whole_parquet(path):
             raise _Damaged(f"{path.name} is missing or incomplete")
-        tables[str(name)] = path
+        tables[name] = path
     return tables
 
 
@@ -356,9 +358,11 @@ def _number(value: object) -> float | None:
 def _created_from_name(folder: Path) -> str:
     """The UTC time a generated folder name starts with, as ISO 8601; '' when it has none."""
     found = STAMP.match(folder.name)
-    if found is None:
+    try:
+        stamp = datetime.strptime(found.group(1), "%Y%m%dT%H%M%SZ") if found else None
+    except ValueError:  # digits in the shape of a time that is none (month 13)
         return ""
-    return datetime.strptime(found.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).isoformat(timespec="seconds")
+    return stamp.replace(tzinfo=UTC).isoformat(timespec="seconds") if stamp else ""
 
 
 def _mtime(path: Path) -> str:

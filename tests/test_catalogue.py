@@ -222,6 +222,33 @@ def test_damaged_folders_are_listed_as_damaged_and_left_out_of_the_views(runs, t
     assert status == [("cut", "damaged"), ("garbled", "damaged")]
 
 
+@pytest.mark.parametrize(
+    ("summary_text", "kind", "problem"),
+    [
+        ("[]", "damaged", "summary.json holds no JSON object"),
+        ('{"status": 1}', "damaged", "summary.json has no status"),
+        ('{"status": "optimal", "tables": [null]}', "damaged", "summary.json lists None among its tables"),
+        ('{"status": "optimal", "tables": ["../x"]}', "damaged", "summary.json lists '../x' among its tables"),
+        ('{"status": "optimal", "tables": ["costs"]}', "damaged", "costs.parquet is missing or incomplete"),
+        (
+            '{"status": "optimal", "tables": "costs", "input": "x", "overrides": {"a": 1}, "created_utc": 5}',
+            "run",
+            None,
+        ),
+        ('{"status": "optimal", "total_cost": NaN, "currency": 3}', "run", None),
+        ("\udcff", "damaged", "summary.json is not valid JSON"),
+    ],
+)
+def test_odd_summaries_are_a_run_or_damaged_never_an_error(tmp_path, summary_text, kind, problem):
+    folder = tmp_path / "runs" / "20261399T000000Z-odd"  # month 13: no time from the name
+    folder.mkdir(parents=True)
+    (folder / "scenario.yaml").write_text("scenario: {}\n")
+    (folder / "summary.json").write_bytes(summary_text.encode("utf-8", "surrogateescape"))
+    [entry] = scan(tmp_path / "runs").entries
+    assert entry.kind == kind and (entry.problem or "").startswith(problem or "")
+    assert entry.total_cost is None and entry.currency is None and json.dumps(entry.as_dict())
+
+
 def test_whole_parquet_checks_both_ends(runs, tmp_path):
     whole = runs["base"] / "costs.parquet"
     assert whole_parquet(whole)
