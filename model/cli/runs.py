@@ -253,7 +253,9 @@ def _confirm(count: int) -> None:
     if not sys.stdin.isatty():
         err.print("error: not removing without --yes: stdin is not a terminal to ask on.", markup=False)
         raise typer.Exit(EXIT["bad_input"])
-    if not typer.confirm(f"Remove {_plural(count, 'folder')}?", default=False):
+    _write(f"Remove {_plural(count, 'folder')}? [y/N]: ")
+    answer = sys.stdin.readline()  # '' at the end of input: no; Ctrl-C ends the command (130) as anywhere
+    if answer.strip().lower() not in ("y", "yes"):
         out.print("Nothing was removed.", markup=False, soft_wrap=True)
         raise typer.Exit(EXIT["error"])
 
