@@ -1,7 +1,7 @@
 """`runs list|show|rm|query`: the catalogue of run folders (the figures come from model.catalogue).
 
-model.catalogue, pandas and DuckDB are imported inside the commands, so that `e2eopt --help` does not
-load them.
+model.catalogue (and through it DuckDB and pyarrow) is imported inside the commands, so that
+`e2eopt --help` does not load it.
 """
 
 from __future__ import annotations
