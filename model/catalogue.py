@@ -140,9 +140,17 @@ def read_entry(folder: Path, name: str) -> Entry | None:
     try:
         if (folder / "sweep.json").is_file():
             return _sweep(folder, name)
-        return _run(folder, name, "run")
+        return _run(folder, name, "point" if is_point(folder) else "run")
     except _Damaged as damage:
         return Entry(name, folder, "damaged", _created_from_name(folder) or _mtime(folder), problem=str(damage))
+
+
+def is_point(folder: Path) -> bool:
+    """Whether the folder is a sweep's point: it holds point.yaml, or lies in a sweep's points/ (a
+    point that failed before the solver has only its summary.json)."""
+    return (folder / "point.yaml").is_file() or (
+        folder.parent.name == "points" and (folder.parent.parent / "sweep.json").is_file()
+    )
 
 
 def is_run_like(folder: Path) -> bool:
@@ -385,13 +393,7 @@ def find(root: str | Path, run: str) -> Entry:
         raise CatalogueError(f"{run}: no such run folder (looked in the current folder and in {root})")
     if folder.is_symlink():
         raise CatalogueError(f"{run}: a symbolic link; give the folder it points to")
-    name = _name_under(folder, root)
-    if folder.parent.name == "points" and (folder.parent.parent / "sweep.json").is_file():
-        try:
-            return _run(folder, name, "point")
-        except _Damaged as damage:
-            return Entry(name, folder, "damaged", _mtime(folder), problem=str(damage))
-    entry = read_entry(folder, name)
+    entry = read_entry(folder, _name_under(folder, root))
     if entry is None:
         raise CatalogueError(
             f"{run}: not a run folder: it holds no summary.json, sweep.json or point.yaml "
@@ -415,14 +417,25 @@ def table_rows(entry: Entry) -> dict[str, int]:
     return {name: pq.ParquetFile(path).metadata.num_rows for name, path in sorted(entry.tables.items())}
 
 
+def refusal(entry: Entry) -> str | None:
+    """Why `remove` will not take the entry (None: it will). The folder itself is looked at, not only
+    what the entry says: a damaged point is still a point."""
+    if entry.kind == "point" or is_point(entry.path):
+        return (
+            f"a sweep's point: its sweep's points table names it; remove the whole sweep ({entry.path.parent.parent})"
+        )
+    if entry.kind not in REMOVABLE or not is_run_like(entry.path) or entry.path.is_symlink():
+        return "not a run folder"
+    return None
+
+
 def remove(entry: Entry) -> None:
     """Delete a run, sweep, frontier or damaged folder: renamed to a hidden name first (atomic), so no
     reader sees half of it, then deleted. A sweep is removed holding its lock, never while it runs.
     CatalogueError for anything else (a sweep's point alone, a folder that is no run)."""
-    if entry.kind not in REMOVABLE:
-        raise CatalogueError(f"{entry.name}: a sweep's point; remove the whole sweep ({entry.path.parent.parent})")
-    if not is_run_like(entry.path) or entry.path.is_symlink():
-        raise CatalogueError(f"{entry.name}: not a run folder; nothing was removed")
+    refused = refusal(entry)
+    if refused is not None:
+        raise CatalogueError(f"{entry.name}: {refused}; nothing was removed")
     hidden = entry.path.with_name(f".removing-{os.getpid()}-{entry.path.name}"[:250])
     if entry.kind == "sweep":
         from model.sweep import SweepError, locked

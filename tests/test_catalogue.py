@@ -268,6 +268,13 @@ def test_remove_takes_runs_and_sweeps_and_refuses_points_and_other_folders(runs,
     assert point.kind == "point"
     with pytest.raises(CatalogueError, match="sweep's point"):
         remove(point)
+    damaged = root / runs["sweep"].name / "points" / "0002"
+    (damaged / "summary.json").write_text("{")
+    assert find(root, str(damaged)).kind == "damaged"
+    with pytest.raises(CatalogueError, match="sweep's point"):
+        remove(find(root, str(damaged)))  # a damaged point is still a point
+    listed = scan(root / runs["sweep"].name / "points").entries  # the points folder given as a runs folder
+    assert [(e.name, e.kind) for e in listed] == [("0001", "point"), ("0002", "damaged")]
     with pytest.raises(CatalogueError, match="not a run folder"):
         find(root, "notes")
     with pytest.raises(CatalogueError, match="not a run folder"):

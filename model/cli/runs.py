@@ -225,13 +225,14 @@ def rm_command(
     """Remove run, sweep and frontier folders (asks first).
 
     Only folders e2eopt wrote are removed; a sweep's point goes only with its sweep."""
-    from model.catalogue import REMOVABLE, CatalogueError, find, remove
+    from model.catalogue import CatalogueError, find, refusal, remove
 
     try:
         entries = [find(runs, name) for name in dict.fromkeys(run)]
         for entry in entries:
-            if entry.kind not in REMOVABLE:
-                raise CatalogueError(f"{entry.name}: a sweep's point; remove the whole sweep instead")
+            refused = refusal(entry)
+            if refused is not None:
+                raise CatalogueError(f"{entry.name}: {refused}")
     except CatalogueError as error:
         err.print(f"error: {error}; nothing was removed.", markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None
