@@ -221,16 +221,15 @@ COMMAND_LINE = ("--set", "--remove")
 """The origins of the overrides given on the command line (overrides.Change.origin)."""
 
 
-def run_label(scenario_file: str | Path, changes: Sequence[Change], inputs: Mapping[str, bytes] | None) -> str:
+def run_label(scenario_file: str | Path | None, changes: Sequence[Change], inputs: Mapping[str, bytes] | None) -> str:
     """What tells a run apart from its base's in the folder name: the what-if file's stem when the file
     extends another (`whatif-wage-rise`), `set-<8 hex digits>` for command-line overrides (a digest of
     the `--set` and `--remove` texts, so the same overrides give the same name), both when both; ''
     for the base. A run folder solved again keeps the label it recorded (its scenario.yaml is complete,
     so the what-if it came from is no longer in the inputs); a sweep point's folder records none."""
     parts = []
-    file = Path(scenario_file)
-    if file.is_dir():
-        parts.append(_recorded_label(file))
+    if scenario_file and Path(scenario_file).is_dir():  # None or '': a scenario given without its file
+        parts.append(_recorded_label(Path(scenario_file)))
     elif inputs is not None and len(inputs) > 1:
         parts.append(Path(next(iter(inputs))).stem[:60])
     given = list(

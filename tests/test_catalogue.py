@@ -105,6 +105,7 @@ def test_whatif_set_and_base_runs_are_told_apart_by_name(runs):
 )
 def test_run_label(file, changes, inputs, label, tmp_path):
     assert run_label(tmp_path / file, changes, inputs) == label
+    assert run_label(None, changes, inputs) == label  # no file named: the same label from what was given
 
 
 def test_the_catalogue_lists_each_run_once_in_time_order_and_leaves_other_folders_out(runs):
