@@ -1,6 +1,6 @@
 """Run folders: everything a solve produced, written atomically, enough to reproduce it.
 
-runs/<UTC timestamp>-<scenario name>/
+runs/<UTC timestamp>-<scenario name>[-<what-if file stem>][-set-<digest of the command-line overrides>]/
   scenario.yaml       the scenario file exactly as solved (resolved, when overrides were applied)
   summary.json        status, objective, currency, units, solver and package versions, timings, input SHA-256
   <table>.csv         each result table (see results.TABLES), full precision
@@ -203,9 +203,11 @@ def summary_of(
     return summary
 
 
-def new_run_folder_name(scenario_name: str, now: datetime | None = None) -> str:
+def new_run_folder_name(scenario_name: str, now: datetime | None = None, label: str = "") -> str:
+    """`<UTC time>-<scenario>`, or `<UTC time>-<scenario>-<label>` for a what-if (run_label), so that a
+    what-if, a `--set` run and the base solved in the same minute are told apart by name."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in scenario_name)
+    safe = _safe_name(f"{scenario_name}-{label}" if label else scenario_name)
     # A folder name has at most 255 bytes; the stamp and a sweep's or a second run's suffix need 30.
     safe = safe.encode("utf-8")[:200].decode("utf-8", errors="ignore")
     return f"{stamp}-{safe}"
@@ -214,6 +216,50 @@ def new_run_folder_name(scenario_name: str, now: datetime | None = None) -> str:
 class ScenarioMismatch(E2EError, ValueError):
     """write_run was given a file whose scenario is not the one the outcome solved: its run folder
     would not reproduce the outcome, so nothing is written."""
+
+
+def _safe_name(text: str) -> str:
+    """Letters, digits, `-`, `_` and `.` kept; anything else (a slash, a space) becomes `_`."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+
+
+COMMAND_LINE = ("--set", "--remove")
+"""The origins of the overrides given on the command line (overrides.Change.origin)."""
+
+
+def run_label(scenario_file: str | Path | None, changes: Sequence[Change], inputs: Mapping[str, bytes] | None) -> str:
+    """What tells a run apart from its base's in the folder name: the what-if file's stem when the file
+    extends another (`whatif-wage-rise`), `set-<8 hex digits>` for command-line overrides (a digest of
+    the `--set` and `--remove` texts, so the same overrides give the same name), both when both; ''
+    for the base. A run folder solved again keeps the label it recorded (its scenario.yaml is complete,
+    so the what-if it came from is no longer in the inputs); a sweep point's folder records none."""
+    parts = []
+    if scenario_file and Path(scenario_file).is_dir():  # None or '': a scenario given without its file
+        parts.append(_recorded_label(Path(scenario_file)))
+    elif inputs is not None and len(inputs) > 1:
+        parts.append(Path(next(iter(inputs))).stem[:60])
+    given = list(
+        dict.fromkeys(_override_text(c.override, c.value, c.origin) for c in changes if c.origin in COMMAND_LINE)
+    )
+    if given:
+        parts.append("set-" + sha256("\n".join(given).encode("utf-8"))[:8])
+    return _safe_name("-".join(part for part in parts if part))
+
+
+def _override_text(path: str, value: object, origin: str) -> str:
+    """An override as typed: `path=value` for --set, `-path` for --remove."""
+    return f"-{path}" if origin == "--remove" else f"{path}={value}"
+
+
+def _recorded_label(folder: Path) -> str:
+    """The label a run folder's summary.json recorded ('' when none: a sweep point, an older run)."""
+    if not (folder / "scenario.yaml").is_file():
+        return ""  # a sweep point: its overrides come back as --set, and make the label
+    try:
+        label = json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("label", "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return label if isinstance(label, str) else ""
 
 
 def write_run(
@@ -239,10 +285,11 @@ def write_run(
     then, the caller vouches for them); for an overridden scenario, the resolved YAML
     (overrides.Resolved.text), with its `changes` and `inputs` (file name -> bytes, names relative
     to the first file's folder). They go to overrides.yaml and inputs/ when there are changes or
-    more than one input file. `folder_name` replaces `<timestamp>-<scenario>` (a sweep's `0001`);
-    unlike a generated name it is never altered, so FileExistsError if it is taken. `point`: a
-    sweep point's record, written as point.yaml instead of the scenario and its overrides.yaml
-    (summary.json still counts the fields each override changed).
+    more than one input file. The folder is named `<timestamp>-<scenario>`, with the what-if's
+    label (run_label, from `changes`, `inputs` and the file) after it. `folder_name` replaces that
+    name (a sweep's `0001`); unlike a generated name it is never altered, so FileExistsError if it
+    is taken. `point`: a sweep point's record, written as point.yaml instead of the scenario and
+    its overrides.yaml (summary.json still counts the fields each override changed).
     """
     out_dir = Path(out_dir)
     if isinstance(scenario_file, Resolved) or (point is None and scenario_bytes is None):
@@ -256,6 +303,9 @@ def write_run(
     overridden = bool(changes) or len(inputs or {}) > 1
     if overridden:
         summary["overrides"] = overrides_applied(changes)
+    label = run_label(scenario_file, changes, inputs) if point is None else ""
+    if point is None:
+        summary["label"] = label  # what the folder's name adds to the scenario's (run_label)
     units = summary["units"]
     with staging_folder(out_dir) as staging:
         if point is not None:
@@ -272,7 +322,7 @@ def write_run(
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=json_default) + "\n")
         if folder_name is not None:
             return move_to_fixed_name(staging, out_dir, folder_name)
-        return move_into_place(staging, out_dir, new_run_folder_name(outcome.scenario.name))
+        return move_into_place(staging, out_dir, new_run_folder_name(outcome.scenario.name, label=label))
 
 
 def as_solved(scenario: Scenario, given: str | Path | Resolved) -> Resolved:

@@ -91,7 +91,7 @@ def test_an_interrupt_while_waiting_for_the_parquet_thread_stops_it(tmp_path, ou
 
 
 def test_two_runs_in_the_same_second_get_distinct_folders(tmp_path, outcome, monkeypatch):
-    monkeypatch.setattr(runs_module, "new_run_folder_name", lambda name, now=None: f"20270101T000000Z-{name}")
+    monkeypatch.setattr(runs_module, "new_run_folder_name", lambda name, now=None, label="": f"20270101T000000Z-{name}")
     first = write_run(outcome, TINY_FILE, tmp_path)
     second = write_run(outcome, TINY_FILE, tmp_path)
     assert first != second and first.exists() and second.exists()

@@ -16,7 +16,7 @@ from conftest import ROOT
 
 SOLVER = ("pyomo", "highspy", "scipy")
 """Never loaded before an LP is built."""
-HEAVY = (*SOLVER, "pandas", "numpy", "networkx", "pyarrow", "matplotlib", "plotly")
+HEAVY = (*SOLVER, "pandas", "numpy", "networkx", "pyarrow", "matplotlib", "plotly", "duckdb")
 """Not needed to parse a command line or to define the scenario schema."""
 
 
@@ -71,13 +71,35 @@ def test_building_the_commands_for_help_loads_nothing_heavy():
         group = typer.main.get_group(model.cli.app)
         result["commands"] = sorted(group.commands)
     """)
-    assert result["commands"] == ["compare", "frontier", "generate", "report", "schema", "solve", "sweep", "validate"]
+    assert result["commands"] == [
+        "compare",
+        "frontier",
+        "generate",
+        "report",
+        "runs",
+        "schema",
+        "solve",
+        "sweep",
+        "validate",
+    ]
     assert result["heavy"] == []
 
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["solve"], ["validate"], ["sweep"], ["frontier"], ["compare"], ["generate"], ["report"], ["schema"]],
+    [
+        [],
+        ["solve"],
+        ["validate"],
+        ["sweep"],
+        ["frontier"],
+        ["compare"],
+        ["generate"],
+        ["report"],
+        ["schema"],
+        ["runs"],
+        ["runs", "query"],
+    ],
 )
 def test_help_of_every_command_loads_nothing_heavy(command):
     result = loaded(f"""

@@ -16,13 +16,14 @@ from typing import Annotated, NoReturn
 import typer
 
 # Importing a command module registers its commands; the import order is the order of `e2eopt --help`:
-# one scenario, then what-ifs, then comparing runs.
+# one scenario, then what-ifs, then comparing runs, then the catalogue of runs.
 # isort: off
 from model.cli import solve as _solve  # noqa: F401
 from model.cli import sweep as _sweep  # noqa: F401
 from model.cli import frontier as _frontier  # noqa: F401
 from model.cli import compare as _compare  # noqa: F401
 from model.cli import report as _report  # noqa: F401
+from model.cli import runs as _runs  # noqa: F401
 from model.cli import schema as _schema  # noqa: F401
 from model.cli.common import EXIT, app, err
 

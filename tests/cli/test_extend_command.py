@@ -18,7 +18,7 @@ TEAM = 1.5 * 5200 / 140
 
 
 def only_run(where: Path) -> Path:
-    [folder] = [p for p in where.iterdir() if p.name.endswith("-tiny")]
+    [folder] = [p for p in where.iterdir() if p.is_dir() and "Z-tiny" in p.name]  # -tiny, or -tiny-set-<digest>
     return folder
 
 

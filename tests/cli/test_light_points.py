@@ -3,6 +3,7 @@ the point's folder makes the scenario again, checks the digest and solves the sa
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -56,7 +57,9 @@ def test_solving_the_point_folder_again_gives_the_same_answer(sweep, tmp_path):
     point = sweep / "points" / "0002"
     result = e2eopt("solve", str(point), "--out", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    [again] = [p for p in tmp_path.iterdir() if p.name.endswith("-tiny")]
+    # The point's overrides come back as --set, so the name carries their digest, as `--set` would give it.
+    digest = hashlib.sha256(b"demands.repairs.volume=1200").hexdigest()[:8]
+    [again] = [p for p in tmp_path.iterdir() if p.name.endswith(f"-tiny-set-{digest}")]
     assert total_cost(again) == pytest.approx(total_cost(point), rel=1e-9)
     assert "volume: 1200" in (again / "scenario.yaml").read_text()  # a normal run folder: the resolved scenario
 
