@@ -41,6 +41,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)  # what a reader of the run should know (a step cut short)
     time_limited: bool = False  # the time limit cut a step after the solve short (notes says which)
     extension_costs: dict[str, float] = field(default_factory=dict)  # cost terms an extension added
+    highs_log: str = ""  # what HiGHS logged while solving (never on the screen): the run folder's highs.log
 
     @property
     def ok(self) -> bool:

@@ -192,6 +192,7 @@ class Resolver:
         )
         outcome.solver.update(lp=how, re_solve=how == IN_PLACE)
         outcome.notes[:0] = warnings
+        outcome.highs_log = solver.take_log()
         return Solved(outcome, model, solution, solver)
 
     def _model_for(self, sets: IndexSets) -> tuple[LinearModel, str]:
