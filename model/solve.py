@@ -331,11 +331,18 @@ REFUSED = (
 )
 
 
+BANNER = "Running HiGHS"
+"""How HiGHS's banner starts (`Running HiGHS 1.16.0 (git hash: ...): Copyright (c) ...`)."""
+BANNER_LINES = (BANNER, "Includes third-party", "Copyright")
+"""The starts of the banner's lines (one or two, by HiGHS's version)."""
+
+
 class Solver:
     """One HiGHS model, kept alive: load a LinearModel, update it in place, solve it. Not thread-safe."""
 
     def __init__(self) -> None:
         self.log: list[str] = []  # HiGHS's log lines, kept until the caller takes them (`take_log`)
+        self._banner = ""  # HiGHS's banner, from its first log
         self.highs = new_highs(self.log)
         self.model: LinearModel | None = None
         self._own: WarmStart | None = None  # the basis HiGHS holds from its last solve (None after a load)
@@ -361,9 +368,16 @@ class Solver:
         _give_back_memory()
 
     def take_log(self) -> str:
-        """HiGHS's log since the last call (its banner at the start of the first), and forget it."""
+        """HiGHS's log since the last call, and forget it. HiGHS logs its banner (version, copyright)
+        once per instance, at its first solve; every log taken starts with it, so that each run
+        folder's highs.log says which HiGHS wrote it."""
         text = "".join(self.log)
         self.log.clear()
+        if not self._banner and text.startswith(BANNER):
+            lines = text.splitlines(keepends=True)
+            self._banner = "".join(line for line in lines[:3] if line.startswith(BANNER_LINES))
+        elif text and self._banner:
+            text = self._banner + text
         return text
 
     def _held(self) -> LinearModel:

@@ -52,6 +52,18 @@ app = typer.Typer(
 )
 
 
+def _no_types_beside_arguments() -> None:
+    """Typer writes an argument's Python type beside its name in the help (`FILE <path>`, where
+    options show their metavar alone); each argument's metavar (FILE, RUN_A) says what it takes."""
+    from typer.core import TyperArgument
+
+    if hasattr(TyperArgument, "display_type_rich"):
+        TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
+
+
+_no_types_beside_arguments()
+
+
 class PipeSafe:
     """sys.stdout or sys.stderr (whichever is current, so that a test's capture is followed), where a
     reader that has gone (`e2eopt solve ... | head -1`) silences the rest of the output instead of

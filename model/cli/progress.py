@@ -10,9 +10,11 @@ and a log is not flooded. Nothing with --quiet; stdout is never touched (--json 
 from __future__ import annotations
 
 import threading
-import time
+from time import perf_counter
 from types import TracebackType
 from typing import Any, Self
+
+from rich.text import Text
 
 from model.cli.common import MODE, err
 
@@ -51,7 +53,7 @@ class Ticker:
     def __init__(self) -> None:
         self.enabled = not MODE["quiet"]
         self.live = self.enabled and err.is_terminal
-        self.started = self.step_started = time.perf_counter()
+        self.started = self.step_started = perf_counter()
         self._printed: float | None = None  # when the last plain line was printed, in this step
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="progress", daemon=True)
@@ -62,14 +64,14 @@ class Ticker:
 
     def new_step(self) -> None:
         """A step starts: its time counts from now, and a plain line waits STARTS_AFTER again."""
-        self.step_started, self._printed = time.perf_counter(), None
+        self.step_started, self._printed = perf_counter(), None
         if self._status is not None:
-            self._status.update(self.line())
+            self._status.update(Text(self.line()))
 
     def __enter__(self) -> Self:
         if self.enabled:
             if self.live:
-                self._status = err.status(self.line())
+                self._status = err.status(Text(self.line()))  # Text: a status string is read as markup
                 self._status.start()
             self._thread.start()
         return self
@@ -85,9 +87,9 @@ class Ticker:
 
     def _run(self) -> None:
         while not self._stop.wait(TICK):
-            now = time.perf_counter()
+            now = perf_counter()
             if self._status is not None:
-                self._status.update(self.line())
+                self._status.update(Text(self.line()))
             elif now - self.step_started >= STARTS_AFTER and (self._printed is None or now - self._printed >= EVERY):
                 self._printed = now
                 err.print(self.line())
@@ -107,7 +109,7 @@ class Phases(Ticker):
         self.new_step()
 
     def line(self) -> str:
-        now = time.perf_counter()
+        now = perf_counter()
         total = now - self.started
         text = f"{self.what}: {self.phase_name}, {clock(now - self.step_started)} (run {clock(total)}"
         if self.time_limit is not None:
@@ -127,10 +129,10 @@ class Points(Ticker):
         """`count` more points are finished."""
         self.done += count
         if self._status is not None:
-            self._status.update(self.line())
+            self._status.update(Text(self.line()))
 
     def line(self) -> str:
-        elapsed = time.perf_counter() - self.started
+        elapsed = perf_counter() - self.started
         solved = self.done - self.done_before
         text = (
             f"{self.what}: {self.done:,} of {self.total:,} point{'s' if self.total != 1 else ''} done, {clock(elapsed)}"
