@@ -20,7 +20,7 @@ from model.cli.common import MODE, err
 
 STARTS_AFTER = 2.0
 """Seconds a step runs before a plain progress line is printed for it."""
-EVERY = 10.0
+EVERY = 5.0
 """Seconds between plain progress lines while a step goes on."""
 TICK = 0.25
 """Seconds between looks at the clock."""
@@ -113,7 +113,7 @@ class Phases(Ticker):
         total = now - self.started
         text = f"{self.what}: {self.phase_name}, {clock(now - self.step_started)} (run {clock(total)}"
         if self.time_limit is not None:
-            text += f"; {clock(max(self.time_limit - total, 0.0))} left of the {self.time_limit:g} s time limit"
+            text += f"; {clock(max(self.time_limit - total, 0.0))} left of {self.time_limit:g} s"
         return text + ")"
 
 

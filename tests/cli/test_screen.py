@@ -301,7 +301,7 @@ def test_progress_lines_say_the_phase_the_time_and_the_time_left(monkeypatch):
     clock.now += 3.0
     phases.phase("HiGHS")
     clock.now += 4.5
-    assert phases.line() == "Solving tiny: HiGHS solving, 4.5 s (run 7.5 s; 52.5 s left of the 60 s time limit)"
+    assert phases.line() == "Solving tiny: HiGHS solving, 4.5 s (run 7.5 s; 52.5 s left of 60 s)"
     points = progress.Points("Sweep of tiny", total=10, done=2)  # two finished before (a resume)
     clock.now += 8.0
     points.advance(2)  # two solved in 8 s: 6 left take about 24 s
