@@ -625,6 +625,7 @@ def _configure(
     label = _choose_algorithm(highs, options, columns, periods, is_mip, warm, primal)
     for name, value in options.highs_options.items():  # the user's word is last
         _set(highs, name, value)
+    _set(highs, "log_to_console", False)  # but never on the screen (stdout is the command's): in highs.log
     if options.highs_options:
         label += " with " + ", ".join(f"{name}={value}" for name, value in options.highs_options.items())
     return label
