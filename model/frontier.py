@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -343,16 +343,21 @@ def _clip(end: float, value: float, bound: float, upper: bool = False) -> float:
 
 
 def _solve_series(
-    variants: Sequence[Scenario], options: SolveOptions | None, integer_staff: bool | None
+    variants: Sequence[Scenario],
+    options: SolveOptions | None,
+    integer_staff: bool | None,
+    on_point: Callable[[int, int], None] | None = None,
 ) -> Iterator[Solved]:
     """Each point warm-started from the one before, keeping its model and solution: the basis range
     needs them (the basis statuses come with HiGHS's ranging)."""
     if not variants:
         return
     resolver = Resolver(variants[0], options, integer_staff, sensitivity=False, follow=True, ranging=True)
-    yield resolver.base
-    for variant in variants[1:]:
-        yield resolver.solve_in_full(variant)
+    for done, variant in enumerate(variants, start=1):
+        solved = resolver.base if done == 1 else resolver.solve_in_full(variant)
+        if on_point is not None:
+            on_point(done, len(variants))
+        yield solved
 
 
 def _point(solved: Solved, field: str, demands: Sequence[str], value: float) -> dict[str, object]:
@@ -407,6 +412,7 @@ def frontier(
     demands: Sequence[str] | None = None,
     options: SolveOptions | None = None,
     integer_staff: bool | None = None,
+    on_point: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Total cost and marginal cost of `field` at each of `values` (sorted, distinct), for `demands`
     (None: every demand, all set to the same value). One row per point, columns COLUMNS, units in
@@ -414,6 +420,7 @@ def frontier(
 
     `options` and `integer_staff` replace the scenario's solver settings as in `optimise`. With integer
     staff the points are MILPs: costs only (no duals, so no marginal costs or basis ranges).
+    `on_point(done, total)` is told as each point is solved, for a progress display.
     """
     names = varied_demands(scenario, field, demands)
     targets = check_values(field, values)
@@ -421,7 +428,7 @@ def frontier(
     points = pd.DataFrame(
         [
             _point(solved, field, names, t)
-            for solved, t in zip(_solve_series(variants, options, integer_staff), targets, strict=True)
+            for solved, t in zip(_solve_series(variants, options, integer_staff, on_point), targets, strict=True)
         ]
     )
     table = cross_check(points, field)

@@ -17,12 +17,35 @@ Value = bool | int | float | str
 _TRUE, _FALSE = ("true", "on", "yes", "1"), ("false", "off", "no", "0")
 
 
-def _quiet() -> highspy.Highs:
+def new_highs(log: list[str] | None = None) -> highspy.Highs:
+    """A HiGHS instance that never writes to the screen. highspy's `Highs` wrapper prints HiGHS's
+    banner to stdout when one is made, whatever the options; its core class does not. With `log`,
+    every line HiGHS logs (its banner first, at the first solve) is appended to it through HiGHS's
+    logging callback, for the run folder's highs.log; HiGHS's output is switched on per solve
+    (`log_to_console` off first: HiGHS prints its banner the moment output is switched on)."""
     import highspy  # here, not at the top: the command line parses KEY=VALUE without loading HiGHS
 
-    highs = highspy.Highs()
+    core = getattr(getattr(highspy, "_core", None), "_Highs", None)
+    highs = core() if core is not None else highspy.Highs()
     highs.setOptionValue("output_flag", False)
+    if log is not None:
+        from highspy import cb
+
+        def collect(kind: object, message: str, data_out: object, data_in: object, user: object) -> None:
+            log.append(message)
+
+        highs.setCallback(collect, None)
+        highs.startCallback(cb.HighsCallbackType.kCallbackLogging)
     return highs
+
+
+def highs_version() -> str:
+    """HiGHS's own version (e.g. 1.16.0), asked of HiGHS without printing its banner."""
+    return str(new_highs().version())
+
+
+def _quiet() -> highspy.Highs:
+    return new_highs()
 
 
 def option_names() -> list[str]:

@@ -29,6 +29,7 @@ def optimise(
     sensitivity: bool = True,
     extend: Extension | None = None,
     warn: Callable[[str], None] | None = None,
+    on_phase: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Solve the scenario; the status says how it went (never raises for infeasible or failed solves).
 
@@ -44,9 +45,20 @@ def optimise(
 
     When the LP's figures span more than about 1e9 (model/lp/numerics.py), a warning naming the
     fields behind them is in `outcome.notes`, and is given to `warn` before HiGHS runs.
+
+    `on_phase(name)` is told as each step starts: build, HiGHS, then check, tables and sensitivity
+    (diagnosis, for an infeasible scenario), so that a caller can show progress.
     """
     return Resolver(
-        scenario, options, integer_staff, sensitivity, source=source, extend=extend, once=True, warn=warn
+        scenario,
+        options,
+        integer_staff,
+        sensitivity,
+        source=source,
+        extend=extend,
+        once=True,
+        warn=warn,
+        on_phase=on_phase,
     ).base_outcome
 
 

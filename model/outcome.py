@@ -5,6 +5,7 @@ result tables and the sensitivity table of a solution. Every entry point ends he
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
@@ -41,6 +42,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)  # what a reader of the run should know (a step cut short)
     time_limited: bool = False  # the time limit cut a step after the solve short (notes says which)
     extension_costs: dict[str, float] = field(default_factory=dict)  # cost terms an extension added
+    highs_log: str = ""  # what HiGHS logged while solving (never on the screen): the run folder's highs.log
 
     @property
     def ok(self) -> bool:
@@ -65,6 +67,10 @@ class Outcome:
         )
 
 
+def _no_phase(name: str) -> None:
+    """No one follows the progress."""
+
+
 def infeasible_at_build(scenario: Scenario, reason: InfeasibleRow, timings: dict[str, float]) -> Outcome:
     """A row that no plan can meet, found while building (a row no decision enters whose bounds
     exclude its constant)."""
@@ -82,10 +88,13 @@ def outcome_of(
     sensitivity: bool = True,
     queues: QueueRun | None = None,
     deadline: Deadline | None = None,
+    on_phase: Callable[[str], None] | None = None,
 ) -> Outcome:
     """A solve's Outcome: diagnosis when infeasible; else the independent check, then the tables and,
     with `sensitivity`, the sensitivity table (skipped, and said so, when the deadline has passed).
-    `queues`: the tangent iterations that produced `solution`, for a scenario with queues."""
+    `queues`: the tangent iterations that produced `solution`, for a scenario with queues.
+    `on_phase(name)` is told as each step starts (diagnosis, check, tables, sensitivity), for progress."""
+    phase = on_phase or _no_phase
     timings = {**timings, **solution.timings}
     outcome = Outcome(
         scenario,
@@ -99,6 +108,7 @@ def outcome_of(
     if queues is not None:
         _note_queue_iterations(outcome, queues)
     if solution.status == "infeasible":
+        phase("diagnosis")
         start = time.perf_counter()
         outcome.diagnosis = diagnose(model, scenario, source, options, deadline)
         timings["diagnosis"] = time.perf_counter() - start
@@ -117,6 +127,7 @@ def outcome_of(
     assert queues is None or queues.plan is not None
     plan = queues.plan if queues is not None else None
 
+    phase("check")
     start = time.perf_counter()
     lane_wait = plan.wait / model.sets.hours_per_time_unit if plan is not None else None
     ev = evaluate(model.sets, solution.values, lane_wait)
@@ -133,6 +144,7 @@ def outcome_of(
         )
         return outcome
 
+    phase("tables")
     start = time.perf_counter()
     outcome.tables = build_tables(model, solution, ev, scenario.currency, outcome.extension_costs)
     if queues is not None and plan is not None:
@@ -145,6 +157,7 @@ def outcome_of(
         if deadline is not None and deadline.spent:
             _cut_short(outcome, "the sensitivity table was skipped: the time limit ran out before it")
             return outcome
+        phase("sensitivity")
         start = time.perf_counter()
         table = sensitivity_table(model, solution, scenario, deadline)  # a MILP's: integers fixed
         timings["sensitivity"] = time.perf_counter() - start

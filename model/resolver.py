@@ -108,6 +108,8 @@ class Resolver:
     still updated in place, and HiGHS solves each MILP afresh. Not thread-safe: one Resolver per
     thread. `warn(text)` is told of each numerics warning (model/lp/numerics.py) as soon as an LP is
     built or refigured, before HiGHS runs; each is also in that solve's `Outcome.notes`.
+    `on_phase(name)` is told as each step of a solve starts (build, HiGHS, then those of `outcome_of`),
+    for a progress display; it must not raise.
     """
 
     def __init__(
@@ -122,10 +124,12 @@ class Resolver:
         extend: Extension | None = None,
         once: bool = False,
         warn: Callable[[str], None] | None = None,
+        on_phase: Callable[[str], None] | None = None,
     ) -> None:
         default_options, self.integer_staff = optimise_options(base, integer_staff=integer_staff)
         self.once = once
         self.warn = warn
+        self.on_phase = on_phase
         self.builder: Builder = build if extend is None else _extended(extend)
         self.options = options or default_options
         self.sensitivity = sensitivity
@@ -148,6 +152,7 @@ class Resolver:
 
     def _solve(self, scenario: Scenario, source: SourceMap | None) -> Solved:
         deadline = Deadline(self.options.time_limit)
+        self._phase("build")
         start = time.perf_counter()
         sets = index_sets(scenario, like=self._kept.sets if self._kept is not None else None)
         timings = {"index_sets": time.perf_counter() - start}
@@ -164,6 +169,7 @@ class Resolver:
         solver, passed = self._solver_for(model, how)
         timings["handoff_pass" if how != IN_PLACE else "update_pass"] = passed
         options, queues = deadline.options(self.options), None
+        self._phase("HiGHS")
         if len(sets.queues):
             first = self._kept is None
             with _beside(prepare_tables, model):  # beside the start solve, the longest
@@ -188,11 +194,16 @@ class Resolver:
         if self.once:
             solver.release()
         outcome = outcome_of(
-            scenario, model, solution, self.options, timings, source, self.sensitivity, queues, deadline
+            scenario, model, solution, self.options, timings, source, self.sensitivity, queues, deadline, self.on_phase
         )
         outcome.solver.update(lp=how, re_solve=how == IN_PLACE)
         outcome.notes[:0] = warnings
+        outcome.highs_log = solver.take_log()
         return Solved(outcome, model, solution, solver)
+
+    def _phase(self, name: str) -> None:
+        if self.on_phase is not None:
+            self.on_phase(name)
 
     def _model_for(self, sets: IndexSets) -> tuple[LinearModel, str]:
         """The variant's LP: the kept one refigured, or built (the reason said)."""

@@ -3,6 +3,7 @@
 runs/<UTC timestamp>-<scenario name>[-<what-if file stem>][-set-<digest of the command-line overrides>]/
   scenario.yaml       the scenario file exactly as solved (resolved, when overrides were applied)
   summary.json        status, objective, currency, units, solver and package versions, timings, input SHA-256
+  highs.log           what HiGHS logged while solving (its banner, presolve, iterations), never shown on screen
   <table>.csv         each result table (see results.TABLES), full precision
   <table>.parquet     the same, with the column units in the schema metadata
   overrides.yaml      with overrides: the input files' SHA-256 and every field changed (old, new, by what)
@@ -319,6 +320,8 @@ def write_run(
         summary["timings_s"]["write_tables"] = round(time.perf_counter() - start, 6)
         if outcome.diagnosis is not None:
             outcome.diagnosis.to_csv(staging / "diagnosis.csv", index=False)
+        if outcome.highs_log:
+            (staging / "highs.log").write_text(outcome.highs_log, encoding="utf-8")
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=json_default) + "\n")
         if folder_name is not None:
             return move_to_fixed_name(staging, out_dir, folder_name)

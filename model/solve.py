@@ -21,6 +21,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from model.highs_options import new_highs
 from model.highs_run import run_interruptibly
 from model.lp import LinearModel
 from model.lp.assemble import Numbers
@@ -285,15 +286,6 @@ class Solution:
         return bool(self.values)
 
 
-def new_highs() -> highspy.Highs:
-    """A silent HiGHS instance. highspy's `Highs` wrapper prints HiGHS's banner to stdout when the first
-    one is made, whatever the options; its core class, which this project uses, does not."""
-    core = getattr(getattr(highspy, "_core", None), "_Highs", None)
-    highs = core() if core is not None else highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    return highs
-
-
 def highs_lp(model: LinearModel) -> highspy.HighsLp:
     """The model as a HighsLp, for one `Highs.passModel` call."""
     numbers = model.numbers
@@ -339,11 +331,19 @@ REFUSED = (
 )
 
 
+BANNER = "Running HiGHS"
+"""How HiGHS's banner starts (`Running HiGHS 1.16.0 (git hash: ...): Copyright (c) ...`)."""
+BANNER_LINES = (BANNER, "Includes third-party", "Copyright")
+"""The starts of the banner's lines (one or two, by HiGHS's version)."""
+
+
 class Solver:
     """One HiGHS model, kept alive: load a LinearModel, update it in place, solve it. Not thread-safe."""
 
     def __init__(self) -> None:
-        self.highs = new_highs()
+        self.log: list[str] = []  # HiGHS's log lines, kept until the caller takes them (`take_log`)
+        self._banner = ""  # HiGHS's banner, from its first log
+        self.highs = new_highs(self.log)
         self.model: LinearModel | None = None
         self._own: WarmStart | None = None  # the basis HiGHS holds from its last solve (None after a load)
         self._refused: str | None = None  # why HiGHS does not hold the model (it refused a figure)
@@ -366,6 +366,19 @@ class Solver:
         self.highs.clear()
         self.model, self._own = None, None
         _give_back_memory()
+
+    def take_log(self) -> str:
+        """HiGHS's log since the last call, and forget it. HiGHS logs its banner (version, copyright)
+        once per instance, at its first solve; every log taken starts with it, so that each run
+        folder's highs.log says which HiGHS wrote it."""
+        text = "".join(self.log)
+        self.log.clear()
+        if not self._banner and text.startswith(BANNER):
+            lines = text.splitlines(keepends=True)
+            self._banner = "".join(line for line in lines[:3] if line.startswith(BANNER_LINES))
+        elif text and self._banner:
+            text = self._banner + text
+        return text
 
     def _held(self) -> LinearModel:
         """The model HiGHS holds; ValueError before the first `load`."""
@@ -437,7 +450,9 @@ class Solver:
         warm = fitting is not None
         primal = fitting is not None and fitting.costs_only(model)
         try:
-            algorithm = _configure(highs, options, model.num_col, model.sets.period_count, is_mip, warm, primal)
+            algorithm = _configure(
+                highs, options, model.num_col, model.sets.period_count, is_mip, warm, primal, logged=True
+            )
         except ValueError as error:
             return Solution("error", str(error), timings=timings, model=model)
         start = time.perf_counter()
@@ -590,13 +605,15 @@ def _configure(
     is_mip: bool,
     warm: bool = False,
     primal: bool = False,
+    logged: bool = False,
 ) -> str:
     """Set HiGHS's options for one solve (all of them each time: a kept instance remembers the last);
-    the algorithm's label."""
+    the algorithm's label. HiGHS never logs to the screen; `logged`: to the instance's logging
+    callback (`new_highs(log)`), and `options.log_file` to that file."""
     highs.resetOptions()
-    _set(highs, "output_flag", options.log_file is not None)
+    _set(highs, "log_to_console", False)  # first: HiGHS prints its banner the moment output is switched on
+    _set(highs, "output_flag", logged or options.log_file is not None)
     if options.log_file:
-        _set(highs, "log_to_console", False)
         _set(highs, "log_file", options.log_file)
     if options.time_limit is not None:
         _set(highs, "time_limit", float(options.time_limit))
@@ -608,6 +625,7 @@ def _configure(
     label = _choose_algorithm(highs, options, columns, periods, is_mip, warm, primal)
     for name, value in options.highs_options.items():  # the user's word is last
         _set(highs, name, value)
+    _set(highs, "log_to_console", False)  # but never on the screen (stdout is the command's): in highs.log
     if options.highs_options:
         label += " with " + ", ".join(f"{name}={value}" for name, value in options.highs_options.items())
     return label

@@ -25,7 +25,7 @@ from model.cli import compare as _compare  # noqa: F401
 from model.cli import report as _report  # noqa: F401
 from model.cli import runs as _runs  # noqa: F401
 from model.cli import schema as _schema  # noqa: F401
-from model.cli.common import EXIT, app, err
+from model.cli.common import EXIT, app, err, output_mode, print_stdout
 
 # isort: on
 
@@ -33,6 +33,23 @@ DEBUG = {"on": False}
 """Whether --debug was given (E2EOPT_DEBUG=1 does the same): an internal error prints its traceback."""
 _SIGNALLED: list[int] = []
 """The signals that interrupted the command (SIGTERM ends it with 143, not 130)."""
+
+
+def _version(asked: bool) -> None:
+    """`--version`: the package's, HiGHS's and Python's versions, then exit 0."""
+    if not asked:
+        return
+    import platform
+    from importlib import metadata
+
+    from model.highs_options import highs_version
+
+    try:
+        version = metadata.version("e2e-optimiser")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        version = "(not installed)"
+    print_stdout(f"e2eopt {version}, HiGHS {highs_version()}, Python {platform.python_version()}\n")
+    raise typer.Exit(0)
 
 
 @app.callback()
@@ -45,9 +62,19 @@ def _options(
             "(E2EOPT_DEBUG=1 does the same).",
         ),
     ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_version,
+            help="Print the versions of e2eopt, HiGHS and Python, and exit.",
+        ),
+    ] = False,
 ) -> None:
     """End-to-end process cost optimiser: cheapest staffing and routing that meets quality and response-time targets."""
     DEBUG["on"] = debug
+    output_mode()  # each command sets its own (--json, --quiet); none carries over from the one before
 
 
 def main() -> None:

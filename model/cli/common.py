@@ -6,13 +6,16 @@ Kept light (typer, rich and the standard library): every command's module import
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from model.errors import Problem, ScenarioError
 from model.highs_options import parse_assignment
@@ -41,18 +44,186 @@ written (disk full, file too large, I/O error, permission lost during the write)
 (SIGINT), 143 SIGTERM."""
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
+    rich_markup_mode=None,  # click's plain help: it wraps at 80 columns, rich's option panels cut words
     no_args_is_help=True,
     help="End-to-end process cost optimiser: cheapest staffing and routing that meets quality and "
     "response-time targets.",
 )
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 132)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _no_types_beside_arguments() -> None:
+    """Typer writes an argument's Python type beside its name in the help (`FILE <path>`, where
+    options show their metavar alone); each argument's metavar (FILE, RUN_A) says what it takes."""
+    from typer.core import TyperArgument
+
+    if hasattr(TyperArgument, "display_type_rich"):
+        TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
+
+
+_no_types_beside_arguments()
+
+
+class PipeSafe:
+    """sys.stdout or sys.stderr (whichever is current, so that a test's capture is followed), where a
+    reader that has gone (`e2eopt solve ... | head -1`) silences the rest of the output instead of
+    raising BrokenPipeError in the middle of the command: the command runs to its end and exits with
+    its own status. The stream's descriptor is pointed at /dev/null, so that its buffer's last
+    flush does not fail either."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.closed_by_reader = False
+
+    @property
+    def stream(self) -> TextIO:
+        return getattr(sys, self.name)
+
+    def write(self, text: str) -> int:
+        if self.closed_by_reader:
+            return len(text)
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            self._silence()
+            return len(text)
+
+    def flush(self) -> None:
+        if self.closed_by_reader:
+            return
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self._silence()
+
+    def _silence(self) -> None:
+        self.closed_by_reader = True
+        try:
+            descriptor = self.stream.fileno()
+        except (OSError, ValueError):  # not a file (a test's capture): dropping the writes is enough
+            return
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, descriptor)
+        os.close(null)
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    def __getattr__(self, name: str) -> Any:  # encoding, errors, ...: the stream's own
+        return getattr(self.stream, name)
+
+
+# Nothing printed is read as rich markup or emoji codes: scenario names, fields and values such as
+# `[a, b]` or `file:100:3` print as they are. Styles are given as such (`styled`), never as markup.
+out = Console(
+    file=PipeSafe("stdout"),  # type: ignore[arg-type]  # a TextIO in all the ways Console uses
+    markup=False,
+    emoji=False,
+    highlight=False,
+    width=None if sys.stdout.isatty() else 132,
+)
+err = Console(file=PipeSafe("stderr"), markup=False, emoji=False, highlight=False, soft_wrap=True)  # type: ignore[arg-type]
+MODE = {"json": False, "quiet": False}
+"""How the command prints: --json (one JSON document on stdout, nothing else there) and --quiet
+(nothing but errors, and the path of what was written). Set by `output_mode`, reset for every command."""
+
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print one JSON document on stdout and nothing else there (progress, warnings and errors "
+        "go to stderr); the same exit codes.",
+    ),
+]
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print only errors (stderr) and the path of what was written (stdout): no tables, no "
+        "progress, no warnings (they stay in the files written).",
+    ),
+]
+
+
+def output_mode(json_document: bool = False, quiet: bool = False) -> None:
+    """Set how this command prints: the screen's tables go nowhere with --json or --quiet."""
+    MODE.update(json=json_document, quiet=quiet)
+    out.quiet = json_document or quiet
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """Text with styles, from plain strings and (text, style) pairs: what markup did, without reading
+    anything the user wrote as markup."""
+    return Text.assemble(*parts)
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 role`, `2 roles`, `0 roles` (`many`: the plural when it is not word + s, e.g. axis/axes)."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
+
+
+def say(text: str | Text) -> None:
+    """Progress and warnings on stderr: not with --quiet (with --json they go to stderr as usual)."""
+    if not MODE["quiet"]:
+        err.print(text)
+
+
+def written(label: str, path: Path | str) -> None:
+    """The path of what the command wrote, last on stdout: `label: path` on the screen, the bare path
+    with --quiet (for `folder=$(e2eopt solve x.yaml -q)`), nothing with --json (the document has it)."""
+    if MODE["json"]:
+        return
+    if MODE["quiet"]:
+        print_stdout(f"{path}\n")
+        return
+    out.print(styled(f"{label}: ", (str(path), "bold")))
+
+
+def print_stdout(text: str) -> None:
+    """`text` on stdout as it is, past --quiet (a closed pipe silences it, as any output)."""
+    stream = out.file
+    stream.write(text)
+    stream.flush()
+
+
+def emit_json(document: object) -> None:
+    """The command's one JSON document on stdout: valid JSON (NaN and infinities become null)."""
+    import json
+
+    print_stdout(json.dumps(plain_json(document), indent=2, ensure_ascii=False) + "\n")
+
+
+def plain_json(value: object) -> object:
+    """`value` with only what JSON holds: numpy and pandas scalars as numbers, non-finite floats as
+    null, paths and timestamps as text, tuples as lists."""
+    import math
+
+    if isinstance(value, dict):
+        return {str(key): plain_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_json(item) for item in value]
+    if hasattr(value, "item") and callable(value.item) and not isinstance(value, str):  # numpy scalars
+        with contextlib.suppress(ValueError, TypeError):  # an array of more than one: left to str() below
+            value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if value.__class__.__name__ in ("NAType", "NaTType"):
+        return None
+    return str(value)
+
 
 ScenarioFile = Annotated[
     Path,
     typer.Argument(
-        help="Scenario YAML file, an override file (extends:), or a run folder to solve again.", show_default=False
+        metavar="FILE",
+        help="Scenario YAML file, an override file (extends:), or a run folder to solve again.",
+        show_default=False,
     ),
 ]
 SetOption = Annotated[
@@ -114,8 +285,18 @@ def load_resolved(path: Path, assignments: Sequence[str] = (), removals: Sequenc
             _check_digest(resolved, expected, path)
         return resolved
     except ScenarioError as error:
-        err.print(str(error), markup=False)
-        raise typer.Exit(EXIT["bad_input"]) from None
+        refuse_scenario(error)
+
+
+def refuse_scenario(error: ScenarioError) -> NoReturn:
+    """Every problem on stderr, and with --json the same as a document, `{"valid": false, "problems":
+    [{file, line, column, path, message, hint}, ...]}`; exit 2."""
+    err.print(str(error))
+    if MODE["json"]:
+        from dataclasses import asdict
+
+        emit_json({"valid": False, "problems": [asdict(problem) for problem in error.problems]})
+    raise typer.Exit(EXIT["bad_input"]) from None
 
 
 def _check_digest(resolved: Resolved, expected: str, base: Path) -> None:
@@ -220,7 +401,7 @@ def check_out(folder: Path, option: str = "--out") -> None:
         err.print(f"{option} {error}; nothing was done.", markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None
     if removed:
-        err.print(f"Removed {len(removed)} unfinished folder(s) that a killed run left in {folder}.", markup=False)
+        say(f"Removed {plural(len(removed), 'unfinished folder')} that a killed run left in {folder}.")
 
 
 def write_failed(error: OSError, what: str, folder: Path, outcome: str) -> NoReturn:

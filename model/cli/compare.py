@@ -12,37 +12,67 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from model.cli.common import EXIT, app, check_out, err, out, write_failed
+from model.cli.common import (
+    EXIT,
+    MODE,
+    JsonOption,
+    QuietOption,
+    app,
+    check_out,
+    emit_json,
+    err,
+    out,
+    output_mode,
+    plural,
+    write_failed,
+    written,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from model.compare import Comparison
 
-RunFolder = Annotated[Path, typer.Argument(help="Run folder written by `e2eopt solve`.", show_default=False)]
+RunA = Annotated[
+    Path, typer.Argument(metavar="RUN_A", help="Run folder written by `e2eopt solve`: the base.", show_default=False)
+]
+RunB = Annotated[
+    Path, typer.Argument(metavar="RUN_B", help="Run folder to compare with it: the change.", show_default=False)
+]
 SHOWN = 30
 """Most rows of the input and KPI tables printed; the CSVs hold them all."""
 
 
-@app.command(name="compare")
+@app.command(name="compare", short_help="Compare two runs: inputs, costs and a bridge of the change.")
 def compare_command(
-    run_a: RunFolder,
-    run_b: RunFolder,
+    run_a: RunA,
+    run_b: RunB,
     out_dir: Annotated[
         Path | None,
         typer.Option(
             "--out",
+            metavar="DIR",
             help="Folder that receives the CSVs (replaced if it holds an earlier comparison). "
-            "Default: <RUN_B>/compare-<RUN_A folder name>/.",
+            "Default: RUN_B/compare-NAME, NAME being RUN_A's folder name.",
             show_default=False,
         ),
     ] = None,
-    top: Annotated[int, typer.Option(min=1, help="Routing shifts and staffing changes to show and keep.")] = 20,
+    top: Annotated[
+        int, typer.Option(min=1, metavar="N", help="Routing shifts and staffing changes to show and keep.")
+    ] = 20,
+    json_output: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Compare run B with run A: changed inputs; cost by stage and category and a bridge of the change
-    into volume, rate, mix and routing; FTE; routing shifts; each demand's KPIs."""
+    into volume, rate, mix and routing; FTE; routing shifts; each demand's KPIs.
+
+    With --json: the two runs, the currency, the bridge (cost by stage, the change split into volume,
+    rate, mix and routing) and the comparison folder, as one document. With --quiet: only the
+    comparison folder's path (and errors).
+    """
     from model.compare import CompareError, compare, default_folder, write_comparison
 
+    output_mode(json_output, quiet)
     target = out_dir if out_dir is not None else default_folder(run_a, run_b)
     check_out(target.parent, "--out" if out_dir is not None else "the comparison's folder (--out)")
     try:
@@ -61,8 +91,24 @@ def compare_command(
     except OSError as error:  # a full disk, or the folder became read-only: the comparison goes to the screen
         report(comparison, top)
         write_failed(error, "the comparison", target.parent, "The comparison is above.")
+    if MODE["json"]:
+        emit_json(_document(comparison, folder))
     report(comparison, top)
-    out.print(f"Comparison tables (CSV, units in comparison.json): [bold]{folder}[/bold]")
+    written("Comparison tables (CSV, units in comparison.json)", folder)
+
+
+def _document(comparison: Comparison, folder: Path) -> dict:
+    """`compare --json`'s document: the runs, their statuses, and the bridge (its rows as bridge.csv's)."""
+    return {
+        "run_a": str(comparison.run_a),
+        "run_b": str(comparison.run_b),
+        "status_a": comparison.status_a,
+        "status_b": comparison.status_b,
+        "currency": comparison.currency,
+        "notes": list(comparison.notes),
+        "bridge": comparison.bridge.to_dict("records") if comparison.has_results else [],
+        "comparison_folder": str(folder),
+    }
 
 
 def report(comparison: Comparison, top: int) -> None:
@@ -106,7 +152,12 @@ def _print_inputs(inputs: pd.DataFrame) -> None:
         out.print("Inputs: the two scenarios are the same.")
         return
     table = Table(
-        "field", "change", "A", "B", title=f"What changed in the inputs ({len(inputs)} field(s))", title_justify="left"
+        "field",
+        "change",
+        "A",
+        "B",
+        title=f"What changed in the inputs ({plural(len(inputs), 'field')})",
+        title_justify="left",
     )
     for row in inputs.head(SHOWN).itertuples():
         table.add_row(row.path, row.change, row.old or "-", row.new or "-")

@@ -14,7 +14,20 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from rich.table import Table
 
-from model.cli.common import EXIT, ScenarioFile, app, check_out, err, load_resolved, out, write_failed
+from model.cli.common import (
+    EXIT,
+    QuietOption,
+    ScenarioFile,
+    app,
+    check_out,
+    err,
+    load_resolved,
+    out,
+    output_mode,
+    styled,
+    write_failed,
+    written,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,13 +40,14 @@ def plot_available() -> bool:
     return available()
 
 
-@app.command(name="frontier")
+@app.command(name="frontier", short_help="The cost of a quality or response-time target, point by point.")
 def frontier_command(
     file: ScenarioFile,
     vary: Annotated[
         str,
         typer.Option(
             "--vary",
+            metavar="FIELD=VALUES",
             show_default=False,
             help="FIELD=START:STOP:STEP (stop included) or FIELD=V1,V2,...; FIELD is min_quality or "
             "max_mean_response_time, e.g. 'min_quality=0.90:0.99:0.01'.",
@@ -41,22 +55,32 @@ def frontier_command(
     ],
     demand: Annotated[
         list[str] | None,
-        typer.Option("--demand", help="Demand whose target is varied (repeat for several); it must have that target."),
+        typer.Option(
+            "--demand",
+            metavar="NAME",
+            help="Demand whose target is varied (repeat for several); it must have that target.",
+        ),
     ] = None,
     all_demands: Annotated[
         bool, typer.Option("--all-demands", help="Set every demand's target to each value (the whole chain).")
     ] = False,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder that receives the frontier folder.")] = Path("runs"),
+    out_dir: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Folder that receives the frontier folder.")
+    ] = Path("runs"),
     plot: Annotated[bool, typer.Option("--plot", help="Also save frontier.png and frontier.svg (matplotlib).")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Solve the scenario for each value of a target and write the cost-versus-target table, with the
     marginal cost at each point from the duals, cross-checked against the slopes between neighbours.
 
     Exit 0 when every point was solved (infeasible targets are part of a frontier), 1 when a point
-    ended in a solver error or a failed check, 2 for bad input (nothing is written).
+    ended in a solver error or a failed check, 2 for bad input (nothing is written). With --quiet:
+    only the frontier folder's path (and errors).
     """
+    from model.cli.progress import Points
     from model.frontier import frontier, parse_vary, write_frontier
 
+    output_mode(quiet=quiet)
     if bool(demand) == all_demands:
         _bad_input("give --demand D (one or more) or --all-demands, not both and not neither")
     if plot and not plot_available():
@@ -68,8 +92,14 @@ def frontier_command(
     try:
         try:
             field, values = parse_vary(vary)
-            with err.status(f"Solving {scenario.name} for {len(values)} values of {field} ..."):
-                table = frontier(scenario, field, values, None if all_demands else demand)
+            with Points(f"Frontier of {field} for {scenario.name}", len(values)) as progress:
+                table = frontier(
+                    scenario,
+                    field,
+                    values,
+                    None if all_demands else demand,
+                    on_point=lambda done, total: progress.advance(),
+                )
         except ValueError as error:
             _bad_input(str(error))
         command = ["e2eopt", *sys.argv[1:]]
@@ -83,7 +113,7 @@ def frontier_command(
         raise typer.Exit(EXIT["interrupted"]) from None
     out.print(_table(table, scenario.scenario.time_unit))
     _print_checks(table)
-    out.print(f"Frontier folder: [bold]{folder}[/bold]")
+    written("Frontier folder", folder)
     raise typer.Exit(EXIT["error"] if table.status.eq("error").any() else EXIT["optimal"])
 
 
@@ -168,4 +198,4 @@ def _print_checks(table: pd.DataFrame) -> None:
         + ")."
     )
     if checks.get("mismatch", 0):
-        out.print("[red]A mismatch means a marginal cost the slopes contradict: please report it.[/red]")
+        out.print(styled(("A mismatch means a marginal cost the slopes contradict: please report it.", "red")))

@@ -19,20 +19,30 @@ from rich.table import Table
 
 from model.cli.common import (
     EXIT,
+    MODE,
+    JsonOption,
+    QuietOption,
     RemoveOption,
     ScenarioFile,
     SetOption,
     SolverOption,
     app,
     check_out,
+    emit_json,
     err,
     highs_options,
     load_extension,
     load_resolved,
     out,
+    output_mode,
+    plural,
     refuse_options,
+    say,
+    styled,
     write_failed,
+    written,
 )
+from model.cli.progress import Phases
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,68 +51,139 @@ if TYPE_CHECKING:
     from model.scenario import Scenario
 
 
-@app.command()
-def validate(file: ScenarioFile, assignments: SetOption = None, removals: RemoveOption = None) -> None:
-    """Check a scenario file; print every problem (exit 2) or a one-screen summary of what it holds."""
+@app.command(short_help="Check a scenario file: its problems, or a summary of what it holds.")
+def validate(
+    file: ScenarioFile,
+    assignments: SetOption = None,
+    removals: RemoveOption = None,
+    json_output: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Check a scenario file; print every problem (exit 2) or a one-screen summary of what it holds.
+
+    With --json: {"valid": true, ...what it holds, "lp": its size} or {"valid": false, "problems":
+    [{file, line, column, path, message, hint}]}. With --quiet: only the problems; nothing when valid.
+    """
+    output_mode(json_output, quiet)
     resolved = load_resolved(file, assignments or (), removals or ())
     from model.scenario.overrides import overrides_applied
 
     scenario = resolved.scenario
-    for entry in overrides_applied(resolved.changes):
+    overrides = overrides_applied(resolved.changes)
+    stages = _stages(scenario)
+    if MODE["json"]:
+        emit_json(_validity(file, scenario, overrides, stages))
+        return
+    for entry in overrides:
         out.print(
             f"Override {entry['override']}: {entry['value']} ({entry['origin']}) changed "
-            f"{entry['fields_changed']} field(s)",
-            markup=False,
+            f"{plural(entry['fields_changed'], 'field')}"
         )
+    time_unit = scenario.scenario.time_unit
     out.print(
-        f"[bold]{file}[/bold] is valid: scenario [bold]{scenario.name}[/bold], "
-        f"currency {scenario.currency}, time unit {scenario.scenario.time_unit}, "
-        f"{len(scenario.periods)} period(s) of {scenario.scenario.period_length:g} {scenario.scenario.time_unit}s "
-        f"({', '.join(scenario.periods[:6])}{', ...' if len(scenario.periods) > 6 else ''})"
+        styled(
+            (str(file), "bold"),
+            " is valid: scenario ",
+            (scenario.name, "bold"),
+            f", currency {scenario.currency}, time unit {time_unit}, "
+            f"{plural(len(scenario.periods), 'period')} of {scenario.scenario.period_length:g} {time_unit}s "
+            f"({', '.join(scenario.periods[:6])}{', ...' if len(scenario.periods) > 6 else ''})",
+        )
     )
-    stages = Table("stage", "nodes", "of which staffed", "roles used", title="Value chain", title_justify="left")
+    table = Table("stage", "nodes", "of which staffed", "roles used", title="Value chain", title_justify="left")
+    for stage in stages:
+        table.add_row(stage["stage"], str(stage["nodes"]), str(stage["staffed_nodes"]), ", ".join(stage["roles"])[:60])
+    out.print(table)
+    out.print(
+        f"{plural(len(scenario.roles), 'role')}, {plural(len(scenario.arcs), 'arc')}, "
+        f"{plural(len(scenario.demands), 'demand')}"
+    )
+    _print_lp_size(_lp_size(scenario))
+
+
+def _stages(scenario: Scenario) -> list[dict]:
+    """Each stage of the value chain: its nodes, how many are staffed, and the roles they use."""
+    stages = []
     for stage in scenario.stages:
         nodes = [n for n in scenario.nodes.values() if n.stage == stage]
         roles = sorted({r for n in nodes for r in n.work})
-        stages.add_row(stage, str(len(nodes)), str(sum(bool(n.work) for n in nodes)), ", ".join(roles)[:60])
-    out.print(stages)
-    out.print(f"{len(scenario.roles)} roles, {len(scenario.arcs)} arcs, {len(scenario.demands)} demands")
-    _print_lp_size(scenario)
+        stages.append(
+            {"stage": stage, "nodes": len(nodes), "staffed_nodes": sum(bool(n.work) for n in nodes), "roles": roles}
+        )
+    return stages
 
 
-def _print_lp_size(scenario: Scenario) -> None:
-    """The LP the solve will build, counted by building it: after the verdict, which needs none of this."""
+def _validity(file: Path, scenario: Scenario, overrides: list[dict], stages: list[dict]) -> dict:
+    """`validate --json`'s document for a valid scenario: what the screen shows, as data."""
+    return {
+        "valid": True,
+        "file": str(file),
+        "scenario": scenario.name,
+        "currency": scenario.currency,
+        "time_unit": scenario.scenario.time_unit,
+        "period_length": scenario.scenario.period_length,
+        "periods": list(scenario.periods),
+        "overrides": overrides,
+        "stages": stages,
+        "counts": {
+            "nodes": len(scenario.nodes),
+            "roles": len(scenario.roles),
+            "arcs": len(scenario.arcs),
+            "demands": len(scenario.demands),
+        },
+        "lp": _lp_size(scenario),
+    }
+
+
+def _lp_size(scenario: Scenario) -> dict:
+    """The LP the solve will build, counted by building it: its kind, size and variables per family;
+    or, when no plan can meet the scenario as written, why (`infeasible_as_written`)."""
     from model.errors import InfeasibleRow
     from model.lp import build
     from model.network import index_sets
 
+    kind = "MILP (integer staff)" if scenario.solver.integer_staff else "LP"
     try:
         model = build(index_sets(scenario), integer_staff=scenario.solver.integer_staff)
     except InfeasibleRow as reason:  # valid, but no plan can meet it: `solve` says so (exit 3)
-        out.print(f"[yellow]No plan can meet it as written:[/yellow] {reason}.")
+        return {"kind": kind, "infeasible_as_written": f"{reason}"}
+    families = {name: int(model.exists(name).sum()) for name in model.columns}
+    return {"kind": kind, "variables": model.num_col, "constraints": model.num_row, "families": families}
+
+
+def _print_lp_size(size: dict) -> None:
+    """The LP's size: after the verdict, which needs none of this."""
+    if "infeasible_as_written" in size:
+        out.print(styled(("No plan can meet it as written:", "yellow"), f" {size['infeasible_as_written']}."))
         return
-    size = Table("family", "variables", title="LP it will build", title_justify="left")
-    for name in model.columns:
-        size.add_row(name, f"{int(model.exists(name).sum()):,}")
-    out.print(size)
-    kind = "MILP (integer staff)" if scenario.solver.integer_staff else "LP"
-    out.print(f"{kind}: {model.num_col:,} variables, {model.num_row:,} constraints")
+    table = Table("family", "variables", title="LP it will build", title_justify="left")
+    for name, count in size["families"].items():
+        table.add_row(name, f"{count:,}")
+    out.print(table)
+    out.print(f"{size['kind']}: {plural(size['variables'], 'variable')}, {plural(size['constraints'], 'constraint')}")
 
 
-@app.command()
+@app.command(short_help="Solve a scenario: a run folder, and the plan's cost and service.")
 def solve(
     file: ScenarioFile,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder that receives the run folder.")] = Path("runs"),
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder that receives the run folder.")] = Path(
+        "runs"
+    ),
     time_limit: Annotated[
-        float | None, typer.Option(help="Time limit in seconds for the run: solve, diagnosis, sensitivity.")
+        float | None,
+        typer.Option(metavar="SECONDS", help="Time limit in seconds for the run: solve, diagnosis, sensitivity."),
     ] = None,
-    mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap (integer staffing).")] = None,
-    threads: Annotated[int | None, typer.Option(help="Solver threads.")] = None,
+    mip_gap: Annotated[
+        float | None, typer.Option(metavar="GAP", help="Relative MIP gap (integer staffing), e.g. 0.001.")
+    ] = None,
+    threads: Annotated[int | None, typer.Option(metavar="N", help="Solver threads.")] = None,
     integer_staff: Annotated[
         bool | None,
         typer.Option("--integer-staff/--no-integer-staff", help="Whole FTE (a MILP); default: the scenario's."),
     ] = None,
-    algorithm: Annotated[str | None, typer.Option(help="auto, simplex or ipm.")] = None,
+    algorithm: Annotated[
+        str | None, typer.Option(metavar="auto|simplex|ipm", help="HiGHS's algorithm; default: the scenario's.")
+    ] = None,
     solver_option: SolverOption = None,
     assignments: SetOption = None,
     removals: RemoveOption = None,
@@ -128,11 +209,18 @@ def solve(
         bool,
         typer.Option(help="Write the sensitivity table and the tables' cost ranges (HiGHS's ranging)."),
     ] = True,
+    json_output: JsonOption = False,
+    quiet: QuietOption = False,
     html_report: Annotated[
         bool, typer.Option("--report", help="Also write report.html into the run folder (`e2eopt report`).")
     ] = False,
 ) -> None:
-    """Solve a scenario, write its run folder, and print the plan's cost and service levels."""
+    """Solve a scenario, write its run folder, and print the plan's cost and service levels.
+
+    With --json: the run's summary.json, with `run_folder`, as one document. With --quiet: only the
+    run folder's path (and errors). Progress goes to stderr (docs: README, "Progress").
+    """
+    output_mode(json_output, quiet)
     started = time.perf_counter()
     passed = highs_options(solver_option)
     if write_lp is not None:
@@ -161,15 +249,17 @@ def solve(
         )
     except ValidationError as error:
         refuse_options(error)
+    failure: OSError | None = None
     try:
-        with err.status(f"Solving {scenario.name} with HiGHS ..."):
+        with Phases(f"Solving {scenario.name}", options.time_limit) as progress:
             if write_lp is not None:
+                progress.phase(f"writing {write_lp}")
                 try:
-                    written = write_lp_file(scenario, write_lp, extend=extension, integer_staff=integer)
+                    lp_file = write_lp_file(scenario, write_lp, extend=extension, integer_staff=integer)
                 except OSError as error:
                     err.print(f"--write-lp {write_lp}: {error.strerror or error}; nothing was written.", markup=False)
                     raise typer.Exit(EXIT["bad_input"]) from None
-                err.print(f"LP written to {written}", markup=False)
+                say(f"LP written to {lp_file}")
             outcome = optimise(
                 scenario,
                 options,
@@ -177,28 +267,36 @@ def solve(
                 source=source,
                 sensitivity=sensitivity,
                 extend=extension,
-                warn=lambda text: err.print(f"Warning: {text}", markup=False),
+                warn=lambda text: say(f"Warning: {text}"),
+                on_phase=progress.phase,
             )
-        outcome.timings = {"load": loaded, **outcome.timings}
-        try:
-            folder = write_run(
-                outcome,
-                file,
-                out_dir,
-                command=["e2eopt", *sys.argv[1:]],
-                scenario_bytes=resolved.text,
-                changes=resolved.changes,
-                inputs=resolved.inputs,
-            )
-        except OSError as error:  # a full disk, most often: the results go to the screen, then exit 6
+            outcome.timings = {"load": loaded, **outcome.timings}
+            progress.phase("write")
+            try:
+                folder = write_run(
+                    outcome,
+                    file,
+                    out_dir,
+                    command=["e2eopt", *sys.argv[1:]],
+                    scenario_bytes=resolved.text,
+                    changes=resolved.changes,
+                    inputs=resolved.inputs,
+                )
+            except OSError as error:  # a full disk, most often: the results go to the screen, then exit 6
+                failure = error
+        if failure is not None:
             report(outcome)
-            write_failed(error, "the run folder", out_dir, f"The solve ended {outcome.status}; its results are above.")
+            write_failed(
+                failure, "the run folder", out_dir, f"The solve ended {outcome.status}; its results are above."
+            )
     except KeyboardInterrupt:
         err.print("Interrupted: no run folder was written.")
         raise typer.Exit(EXIT["interrupted"]) from None
     except ExtensionError as error:
         err.print(f"{error}; nothing was written.", markup=False)
         raise typer.Exit(EXIT["bad_input"]) from None
+    if MODE["json"]:
+        emit_json(_summary_document(folder))
     report(outcome)
     if extend is not None:
         costs = outcome.extension_costs.items()
@@ -208,12 +306,20 @@ def solve(
             + (f"; its cost terms: {added}" if added else ""),
             markup=False,
         )
-    out.print(f"Run folder: [bold]{folder}[/bold]")
+    written("Run folder", folder)
     if html_report:
         from model.cli.report import report_after_solve  # here: importing it first would reorder `--help`
 
         report_after_solve(folder)
     raise typer.Exit(exit_code(outcome))
+
+
+def _summary_document(folder: Path) -> dict:
+    """`solve --json`'s document: the run's summary.json as written, and where the run folder is."""
+    import json
+
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    return {**summary, "run_folder": str(folder)}
 
 
 def exit_code(outcome: Outcome) -> int:
@@ -246,7 +352,7 @@ def report(outcome: Outcome) -> None:
     scenario, currency = outcome.scenario, outcome.currency
     time_unit = scenario.scenario.time_unit
     colour = "green" if outcome.ok else "red"
-    out.print(f"Status: [bold {colour}]{outcome.status}[/bold {colour}] ({outcome.message})")
+    out.print(styled("Status: ", (outcome.status, f"bold {colour}"), f" ({outcome.message})"))
     for violation in outcome.violations[:10]:
         out.print(f"  failed check: {violation}", markup=False)
     for note in outcome.notes:
@@ -257,7 +363,9 @@ def report(outcome: Outcome) -> None:
         return
     costs = outcome.tables["costs"]
     total = costs.amount.sum()
-    out.print(f"Total cost: [bold]{total:,.2f} {currency}[/bold] over {len(scenario.periods)} period(s)")
+    out.print(
+        styled("Total cost: ", (f"{total:,.2f} {currency}", "bold"), f" over {plural(len(scenario.periods), 'period')}")
+    )
     by_stage = Table("stage", f"cost ({currency})", "share", title="Cost by stage", title_justify="left")
     stage_costs = costs.groupby("stage").amount.sum()
     for stage in scenario.stages:
@@ -268,9 +376,10 @@ def report(outcome: Outcome) -> None:
     _print_queues(outcome, time_unit)
     _print_sensitivity(outcome.tables.get("sensitivity"))
     seconds = sum(outcome.timings.values())
+    columns, rows = int(outcome.solver.get("columns", 0)), int(outcome.solver.get("rows", 0))  # type: ignore[call-overload]
     out.print(
         f"Solved in {seconds:.2f} s (HiGHS {outcome.timings.get('solve', 0):.2f} s, "
-        f"{outcome.solver.get('columns', 0):,} variables, {outcome.solver.get('rows', 0):,} constraints)"
+        f"{plural(columns, 'variable')}, {plural(rows, 'constraint')})"
     )
 
 
@@ -295,9 +404,13 @@ def _print_queues(outcome: Outcome, time_unit: str, limit: int = 12) -> None:
     log, queues = outcome.tables["queue_iterations"], outcome.tables["queues"]
     iterations = log[log.iteration > 0]
     course = " -> ".join(f"{cost:,.2f}" for cost in iterations.cost)
-    converged = "converged" if outcome.solver.get("queue_converged") else "[red]did not converge[/red]"
+    converged = ("converged", "") if outcome.solver.get("queue_converged") else ("did not converge", "red")
     out.print(
-        f"Queue staffing {converged} in {len(iterations)} tangent iteration(s); cost ({outcome.currency}): {course}"
+        styled(
+            "Queue staffing ",
+            converged,
+            f" in {plural(len(iterations), 'tangent iteration')}; cost ({outcome.currency}): {course}",
+        )
     )
     table = Table(
         "period",
@@ -322,18 +435,20 @@ def _print_queues(outcome: Outcome, time_unit: str, limit: int = 12) -> None:
             f"{row.agents:,.2f}",
             _share(row.service_level),
             _figure(row.average_wait),
-            "yes" if row.met else "[red]NO[/red]",
+            "yes" if row.met else styled(("NO", "red")),
         )
     if len(queues) > limit:
         table.caption = f"first {limit} of {len(queues)} rows; all in queues.csv"
     out.print(table)
     for row in queues[~queues.met].itertuples():
-        err.print(
-            f"[yellow]Warning:[/yellow] queue {row.node}/{row.lane} in {row.period} misses its target "
-            f"({row.target}): service level {_share(row.service_level)}, average wait "
-            f"{_figure(row.average_wait)} {time_unit}s, counted in response times as "
-            f"{_figure(row.wait_counted)}",
-            markup=True,
+        say(
+            styled(
+                ("Warning:", "yellow"),
+                f" queue {row.node}/{row.lane} in {row.period} misses its target "
+                f"({row.target}): service level {_share(row.service_level)}, average wait "
+                f"{_figure(row.average_wait)} {time_unit}s, counted in response times as "
+                f"{_figure(row.wait_counted)}",
+            )
         )
 
 
@@ -379,7 +494,7 @@ def _demand_table(kpis: pd.DataFrame, currency: str, time_unit: str, limit: int 
             _figure(row.mean_response_time),
             _figure(row.max_mean_response_time),
             _figure(row.cost_per_unit),
-            "yes" if row.met else "[red]NO[/red]",
+            "yes" if row.met else styled(("NO", "red")),
         )
     if len(kpis) > limit:
         table.caption = f"first {limit} of {len(kpis)} rows; all in demand_kpis.csv"
@@ -398,13 +513,15 @@ def _figure(value: float) -> str:
     return "-" if pd.isna(value) else f"{value:,.2f}"
 
 
-@app.command(name="generate")
+@app.command(name="generate", short_help="Write a synthetic scenario of a chosen size.")
 def generate_command(
-    nodes_per_stage: Annotated[int, typer.Option(min=1, help="Nodes in each of the six stages.")] = 4,
-    demands: Annotated[int, typer.Option(min=1, help="Number of demands.")] = 20,
-    periods: Annotated[int, typer.Option(min=1, help="Number of periods.")] = 1,
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same file.")] = 0,
-    out_file: Annotated[Path, typer.Option("--out", help="YAML file to write.")] = Path("synthetic.yaml"),
+    nodes_per_stage: Annotated[int, typer.Option(min=1, metavar="N", help="Nodes in each of the six stages.")] = 4,
+    demands: Annotated[int, typer.Option(min=1, metavar="N", help="Number of demands.")] = 20,
+    periods: Annotated[int, typer.Option(min=1, metavar="N", help="Number of periods.")] = 1,
+    seed: Annotated[int, typer.Option(metavar="N", help="Random seed; the same seed gives the same file.")] = 0,
+    out_file: Annotated[Path, typer.Option("--out", metavar="FILE", help="YAML file to write.")] = Path(
+        "synthetic.yaml"
+    ),
 ) -> None:
     """Write a valid synthetic scenario of a chosen size, for tests and for measuring scale."""
     from model.generate import Size, generate, write_scenario
@@ -412,8 +529,8 @@ def generate_command(
     data = generate(Size(nodes_per_stage, demands, periods, seed))
     _write_whole(lambda path: write_scenario(data, path), out_file)
     out.print(
-        f"Wrote {out_file}: {len(data['nodes'])} nodes, {len(data['arcs'])} arcs, "
-        f"{len(data['demands'])} demands, {periods} period(s)"
+        f"Wrote {out_file}: {plural(len(data['nodes']), 'node')}, {plural(len(data['arcs']), 'arc')}, "
+        f"{plural(len(data['demands']), 'demand')}, {plural(periods, 'period')}"
     )
 
 

@@ -14,50 +14,90 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich.table import Table
 
-from model.cli.common import EXIT, app, check_out, err, out, refuse_options
+from model.cli.common import (
+    EXIT,
+    MODE,
+    JsonOption,
+    QuietOption,
+    app,
+    check_out,
+    emit_json,
+    err,
+    out,
+    output_mode,
+    plural,
+    refuse_options,
+    refuse_scenario,
+    say,
+    written,
+)
 from model.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
     from model.sweep import Engine, Plan, SweepResult
 
 
-@app.command()
+@app.command(short_help="Solve every combination of a grid of overrides into a sweep folder.")
 def sweep(
     file: Annotated[
         Path | None,
-        typer.Argument(help="Base scenario (with --grid), or a sweep file (base: and grid:).", show_default=False),
+        typer.Argument(
+            metavar="FILE",
+            help="Base scenario (with --grid), or a sweep file (base: and grid:).",
+            show_default=False,
+        ),
     ] = None,
     grid: Annotated[
         list[str] | None,
         typer.Option(
-            help="PATH=VALUES, e.g. 'demands.*.volume=*0.8:*1.4:0.1' or 'roles.x.cost_per_fte=*1,*1.1'; repeatable: "
-            "every combination is solved."
+            metavar="PATH=VALUES",
+            help="An axis of the grid; repeatable: every combination is solved. VALUES: START:STOP:STEP or "
+            "V1,V2,..., each a number or a change (*1.1, +5%). E.g. 'demands.*.volume=*0.8:*1.4:0.1', "
+            "'roles.x.cost_per_fte=*1,*1.1'.",
         ),
     ] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder that receives the sweep folder.")] = Path("runs"),
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes; default: the number of cores.")] = None,
-    engine: Annotated[
-        str, typer.Option(help="process (local worker processes) or dask (an existing cluster).")
-    ] = "process",
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
-    connect_timeout: Annotated[
-        float, typer.Option(min=0.1, help="Seconds to wait for the Dask scheduler before giving up.")
-    ] = 10.0,
-    resume: Annotated[Path | None, typer.Option(help="A sweep folder to finish: its finished points are kept.")] = None,
-    time_limit: Annotated[
-        float | None, typer.Option(help="Time limit per point, in seconds (its solve and what follows).")
+    out_dir: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Folder that receives the sweep folder.")
+    ] = Path("runs"),
+    workers: Annotated[
+        int | None, typer.Option(min=1, metavar="N", help="Worker processes; default: the number of cores.")
     ] = None,
-    threads: Annotated[int | None, typer.Option(help="Solver threads per worker.")] = None,
+    engine: Annotated[
+        str,
+        typer.Option(metavar="process|dask", help="process (local worker processes) or dask (an existing cluster)."),
+    ] = "process",
+    scheduler: Annotated[
+        str | None, typer.Option(metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
+    ] = None,
+    connect_timeout: Annotated[
+        float,
+        typer.Option(min=0.1, metavar="SECONDS", help="Seconds to wait for the Dask scheduler before giving up."),
+    ] = 10.0,
+    resume: Annotated[
+        Path | None,
+        typer.Option(metavar="FOLDER", help="A sweep folder to finish: its finished points are kept."),
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(metavar="SECONDS", help="Time limit per point, in seconds (its solve and what follows)."),
+    ] = None,
+    threads: Annotated[int | None, typer.Option(metavar="N", help="Solver threads per worker.")] = None,
     sensitivity: Annotated[bool, typer.Option(help="Also write each point's sensitivity table (slower).")] = False,
+    json_output: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Solve every combination of the grid: a points table, and each point's run folder.
 
     Each worker builds the model once and re-solves it for each point from the base's basis, so
     results do not depend on the engine or the number of workers. Infeasible or failed points are
     recorded with their reason; an interrupted sweep keeps its finished points (--resume FOLDER).
+
+    With --json: the sweep folder, the count of points by status and every point's row of
+    points.csv, as one document. With --quiet: only the sweep folder's path (and errors).
     """
     from model.sweep import SweepError
 
+    output_mode(json_output, quiet)
     previous = _on_sigterm(_terminated)  # a scheduler's stop: workers killed, the folder resumable
     made: list[Path] = []  # the sweep folder, once there is one
     try:
@@ -140,8 +180,7 @@ def _sweep(
     try:
         plan = _plan(file, grid, resume, sensitivity, time_limit=time_limit, threads=threads)
     except ScenarioError as error:
-        err.print(str(error), markup=False)
-        raise typer.Exit(EXIT["bad_input"]) from None
+        refuse_scenario(error)
     except ValidationError as error:
         refuse_options(error)
     client = connect(str(scheduler), connect_timeout) if kind == "dask" else None
@@ -149,9 +188,9 @@ def _sweep(
         folder = resume if resume is not None else new_sweep_folder(plan, out_dir)
         made.append(folder)
         with locked(folder):  # a second run or resume is refused before it shows anything
-            err.print(
-                f"Sweep of {plan.scenario['name']}: {len(plan.points)} point(s) over {len(plan.axes)} axis/axes "
-                f"-> {folder}"
+            say(
+                f"Sweep of {plan.scenario['name']}: {plural(len(plan.points), 'point')} over "
+                f"{plural(len(plan.axes), 'axis', 'axes')} -> {folder}"
             )
             result = _run(plan, folder, workers or default_workers(), kind, client)
     finally:
@@ -190,39 +229,33 @@ def _plan(file: Path | None, grid: list[str], resume: Path | None, sensitivity: 
 
 
 def _run(plan: Plan, folder: Path, workers: int, engine: Engine, client: object) -> SweepResult:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
+    from model.cli.progress import Points
     from model.sweep import finished_points, run_sweep
 
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("elapsed"),
-        TimeElapsedColumn(),
-        TextColumn("left"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err, transient=False) as progress:
-        task = progress.add_task("points", total=len(plan.points))
-        progress.update(task, completed=len(finished_points(folder)))
+    with Points(f"Sweep of {plan.scenario['name']}", len(plan.points), len(finished_points(folder))) as progress:
 
         def advance(number: int, status: str) -> None:
-            progress.advance(task)
+            progress.advance()
 
         return run_sweep(plan, folder, workers, engine, on_point=advance, client=client)
+
+
+def _document(result: SweepResult) -> dict:
+    """`sweep --json`'s document: where the sweep is, its points by status, and every point's row."""
+    return {
+        "sweep_folder": str(result.folder),
+        "statuses": result.statuses,
+        "solved_now": result.solved,
+        "missing": result.missing,
+        "points": result.points.to_dict("records"),
+    }
 
 
 def _report(result: SweepResult, plan: Plan) -> None:
     import pandas as pd
 
+    if MODE["json"]:
+        emit_json(_document(result))
     points, currency = result.points, plan.scenario["currency"]
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.statuses.items()))
     out.print(f"Points: {len(points)} ({counts}); solved now: {result.solved}")
@@ -248,11 +281,12 @@ def _report(result: SweepResult, plan: Plan) -> None:
     failed = points[points.status != "optimal"]
     for row in failed.head(10).itertuples(index=False):
         out.print(f"  point {row.point}: {row.status}: {str(row.message)[:200]}", markup=False)
-    out.print(f"Sweep folder: [bold]{result.folder}[/bold]")
+    written("Sweep folder", result.folder)
     if result.missing:
         shown = ", ".join(f"{n:04d}" for n in result.missing[:20]) + (", ..." if len(result.missing) > 20 else "")
         err.print(
-            f"{len(result.missing)} point(s) were not solved because a worker died "
+            f"{plural(len(result.missing), 'point')} {'was' if len(result.missing) == 1 else 'were'} not solved "
+            "because a worker died "
             f"({'; '.join(result.failures)[:300]}): {shown}. `e2eopt sweep --resume {result.folder}` "
             f"retries them.",
             markup=False,

@@ -20,12 +20,13 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
+from model.highs_options import new_highs
 from model.highs_run import run_interruptibly
 from model.lp import FAMILIES, LinearModel
 from model.lp.families import BY_NAME
 from model.scenario.loader import FieldPath, SourceMap, dotted
 from model.scenario.schema import Scenario
-from model.solve import Deadline, SolveOptions, as_highs_lp, highs_lp, new_highs
+from model.solve import Deadline, SolveOptions, as_highs_lp, highs_lp
 
 COLUMNS = ["kind", "family", "field", "line", "period", "subject", "current", "relaxed_to", "unit", "sentence"]
 SLACK_TOLERANCE = 1e-7

@@ -326,7 +326,7 @@ def test_a_kill_during_the_write_leaves_a_staging_folder_the_next_run_removes(tm
     assert (left[0] / STAGING_MARKER).is_file() and visible_runs(out) == []
     done = subprocess.run([sys.executable, "-m", "model", "solve", str(TINY_FILE), "--out", str(out)], **RUN)
     assert done.returncode == 0, done.stderr
-    assert f"Removed 1 unfinished folder(s) that a killed run left in {out}." in " ".join(done.stderr.split())
+    assert f"Removed 1 unfinished folder that a killed run left in {out}." in " ".join(done.stderr.split())
     assert staging(out) == [] and len(visible_runs(out)) == 1
 
 

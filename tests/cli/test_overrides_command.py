@@ -149,8 +149,8 @@ def test_validate_takes_set_and_remove_and_says_what_they_changed(tmp_path):
         "validate", str(BASE), "--set", "roles.*.cost_per_fte=+1%", "--remove", "nodes.partner", cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
-    assert "Override roles.*.cost_per_fte: +1% (--set) changed 2 field(s)" in result.stdout
-    assert "Override nodes.partner: removed (--remove) changed 3 field(s)" in result.stdout
+    assert "Override roles.*.cost_per_fte: +1% (--set) changed 2 fields" in result.stdout
+    assert "Override nodes.partner: removed (--remove) changed 3 fields" in result.stdout
     assert "is valid" in result.stdout
 
 
