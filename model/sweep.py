@@ -68,6 +68,7 @@ from model.scenario.operations import GRAMMAR, parse_value
 from model.scenario.overrides import Override, apply_overrides, resolve
 from model.solve import SolveOptions
 from model.staging import staging_folder
+from model.tables import table_units
 
 Engine = Literal["process", "dask"]
 POINTS = "points"
@@ -778,7 +779,10 @@ def _point_row(plan: Plan, point: Point, where: Path) -> dict[str, object]:
     row: dict[str, object] = {"point": point.number}
     row.update(zip((a.path for a in plan.axes), point.values))
     row.update(
-        status=summary["status"], message=summary.get("message", ""), total_cost=summary.get("total_cost", float("nan"))
+        status=summary["status"],
+        message=summary.get("message", ""),
+        total_cost=summary.get("total_cost", float("nan")),
+        currency=plan.scenario["currency"],
     )
     for stage, amount in summary.get("cost_by_stage", {}).items():
         row[f"cost.{stage}"] = amount
@@ -822,32 +826,10 @@ def _demand_columns(kpis: pd.DataFrame) -> dict[str, object]:
     return dict(zip(names, per_demand.astype(object).to_numpy().ravel()))
 
 
-def points_units(points: pd.DataFrame, currency: str, time_unit: str) -> dict[str, str]:
-    prefix_units = {
-        "cost.": currency,
-        "fte.": "FTE (mean over periods)",
-        "served.": "unit (sum over periods)",
-        "quality.": "share done right (served-weighted)",
-        "mean_response_time.": f"{time_unit} (mean over the units served, all periods)",
-        "met.": "true/false: every unit served in its period and both targets met, in every period",
-    }
-    units = {
-        "total_cost": currency,
-        "queues.iterations": "count (tangent iterations)",
-        "queues.converged": "true/false",
-        "queues.targets_missed": "lane-periods",
-    }
-    for column in points.columns:
-        for prefix, unit in prefix_units.items():
-            if column.startswith(prefix):
-                units[column] = unit
-    return units
-
-
 def write_points(points: pd.DataFrame, folder: Path, plan: Plan) -> None:
-    units = points_units(points, plan.scenario["currency"], plan.scenario["time_unit"])
+    units = table_units("points", plan.scenario["currency"], plan.scenario["time_unit"], points.columns)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".points-") as staging:
-        write_table(points, Path(staging) / "points", units)
+        write_table(points, Path(staging) / "points", units, table="points")
         for suffix in (".csv", ".parquet"):
             os.replace(Path(staging) / f"points{suffix}", folder / f"points{suffix}")
 
