@@ -68,7 +68,7 @@ from model.scenario.operations import GRAMMAR, parse_value
 from model.scenario.overrides import Override, apply_overrides, resolve
 from model.solve import SolveOptions
 from model.staging import staging_folder
-from model.tables import table_units
+from model.tables import conform, table_units
 
 Engine = Literal["process", "dask"]
 POINTS = "points"
@@ -771,7 +771,7 @@ def points_table(plan: Plan, folder: Path) -> pd.DataFrame:
         for point in plan.points
         if (folder / POINTS / point.name / "summary.json").is_file()
     ]
-    return pd.DataFrame(rows)
+    return conform(pd.DataFrame(rows), "points")  # in the declared types (model/tables.py), as written
 
 
 def _point_row(plan: Plan, point: Point, where: Path) -> dict[str, object]:

@@ -22,6 +22,7 @@ from model.cli import solve as _solve  # noqa: F401
 from model.cli import sweep as _sweep  # noqa: F401
 from model.cli import frontier as _frontier  # noqa: F401
 from model.cli import compare as _compare  # noqa: F401
+from model.cli import export as _export  # noqa: F401
 from model.cli.common import EXIT, app, err
 
 # isort: on
