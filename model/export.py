@@ -31,7 +31,7 @@ import pandas as pd
 
 from model.runs import COLUMNS_FILE
 from model.table_io import write_csv
-from model.tables import KINDS, TABLES, conform, dictionary, round_significant
+from model.tables import KINDS, RESULT_TABLES, TABLES, conform, dictionary, round_significant
 
 FORMATS = ("xlsx", "csv", "parquet")
 
@@ -71,7 +71,8 @@ def read_run_tables(folder: str | Path) -> Run:
         raise ExportError(f"{folder / 'summary.json'}: not readable as JSON ({error})") from None
     if not isinstance(summary, dict):
         raise ExportError(f"{folder / 'summary.json'}: not a run's summary (a JSON object is expected)")
-    names = [name for name in summary.get("tables", []) if name in TABLES]
+    listed = summary.get("tables", [])
+    names = [name for name in RESULT_TABLES if name in listed]  # in the order runs write them
     if not names:
         status = summary.get("status", "unknown")
         raise ExportError(
