@@ -592,25 +592,27 @@ def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     return frame.astype(casts)
 
 
+EXACT_POWERS = np.array([float(f"1e{k}") for k in range(23)])
+"""10**0 .. 10**22: the powers of ten a float holds exactly."""
+
+
 def round_significant(values: np.ndarray, digits: int) -> np.ndarray:
     """Each finite value to `digits` significant digits, as the nearest float to that decimal (so
-    its shortest text has at most `digits` digits: 399.9999999999988 -> 400.0 at 12); NaN and
-    infinities unchanged. Vectorised: x / 10**e rounded, then scaled back by an exact power of ten."""
+    its shortest text has at most `digits` digits: 399.9999999999988 -> 400.0 at 12); NaN, zeros and
+    infinities unchanged. Vectorised: scaled by an exact power of ten, rounded to a whole number and
+    scaled back, which is correctly rounded; values too small or large for that (below about 1e-11 or
+    above 1e34) go through Python's decimal formatting."""
     values = np.asarray(values, dtype=float)
-    out = values.copy()
-    finite = np.isfinite(values) & (values != 0)
-    if not finite.any():
-        return out
-    x = values[finite]
-    decimals = digits - 1 - np.floor(np.log10(np.abs(x))).astype(int)
-    rounded = np.empty_like(x)
-    up = (decimals >= 0) & (decimals <= 22)  # 10**decimals is exact: round(x * 10**d) / 10**d is correct
-    rounded[up] = np.round(x[up] * 10.0 ** decimals[up]) / 10.0 ** decimals[up]
-    down = (decimals < 0) & (decimals >= -22)
-    rounded[down] = np.round(x[down] / 10.0 ** -decimals[down]) * 10.0 ** -decimals[down]
-    rest = ~(up | down)  # below 1e-11 or above 1e34: Python's own decimal rounding
-    rounded[rest] = [float(f"{value:.{digits - 1}e}") for value in x[rest]]
-    out[finite] = rounded
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        decimals = (digits - 1) - np.floor(np.log10(np.abs(values)))
+        fits = np.abs(decimals) <= 22  # false for 0, NaN, infinities and extreme magnitudes
+        k = np.where(fits, decimals, 0).astype(np.int64)
+        scale = EXACT_POWERS[np.abs(k)]
+        rounded = np.where(k >= 0, np.round(values * scale) / scale, np.round(values / scale) * scale)
+        out = np.where(fits, rounded, values)
+    rest = ~fits & np.isfinite(values) & (values != 0)
+    if rest.any():
+        out[rest] = [float(f"{value:.{digits - 1}e}") for value in values[rest]]
     return out
 
 
