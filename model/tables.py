@@ -40,8 +40,8 @@ class Kind:
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("key", None, "@", "a key or label (text)"),
-        Kind("text", None, "@", "text"),
+        Kind("key", None, "General", "a key or label (text)"),
+        Kind("text", None, "General", "text"),
         Kind("flag", None, "General", "true/false"),
         Kind("count", None, "#,##0", "a whole number"),
         Kind("money", 12, "#,##0.00", "an amount of money that adds up to a total", cents=True, sums=True),

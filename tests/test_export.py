@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from model import load_scenario, optimise, write_run
 from model.cli import app
-from model.export import ExportError, cents_that_add_up, export
+from model.export import ExportError, cents_that_add_up, export, read_run_tables, write_export
 from model.tables import KINDS, RESULT_TABLES, TABLES
 
 
@@ -185,6 +185,15 @@ def infeasible_run(tmp_path_factory):
     path = work / "impossible.yaml"
     path.write_text(TINY_FILE.read_text().replace("min_quality: 0.95", "min_quality: 0.99"))
     return write_run(optimise(load_scenario(path)), path, work / "runs")
+
+
+def test_a_table_longer_than_a_worksheet_is_refused_before_writing(run, tmp_path):
+    tables = read_run_tables(run)
+    costs = tables.tables["costs"]
+    tables.tables["costs"] = costs.iloc[np.zeros(1_048_575, dtype=int)].reset_index(drop=True)  # + 2 header rows
+    with pytest.raises(ExportError, match="costs: more rows than a worksheet holds"):
+        write_export(tables, "xlsx", tmp_path / "book.xlsx")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_infeasible_run_has_nothing_to_export(infeasible_run):

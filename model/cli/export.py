@@ -56,6 +56,9 @@ def export_command(
     check_out(target.parent, "--out" if out_path is not None else "the run folder (--out)")
     try:
         written = write_export(tables, format_.value, target)
+    except ExportError as error:  # found before anything is written (a table too long for a worksheet)
+        err.print(f"error: {error}; nothing was written.", markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
     except OSError as error:  # a full disk, or the place became read-only: nothing is left half-written
         write_failed(error, "the export", target.parent, "")
     out.print(f"Exported ({format_.value}): {written}", markup=False)
