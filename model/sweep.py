@@ -54,6 +54,7 @@ from model.optimise import optimise_options
 from model.resolver import Resolver
 from model.results import upgrade_kpis
 from model.runs import (
+    COLUMNS_FILE,
     PointRecord,
     move_into_place,
     move_to_fixed_name,
@@ -68,7 +69,8 @@ from model.scenario.operations import GRAMMAR, parse_value
 from model.scenario.overrides import Override, apply_overrides, resolve
 from model.solve import SolveOptions
 from model.staging import staging_folder
-from model.tables import conform, table_units
+from model.table_io import write_csv
+from model.tables import conform, dictionary, table_units
 
 Engine = Literal["process", "dask"]
 POINTS = "points"
@@ -827,11 +829,14 @@ def _demand_columns(kpis: pd.DataFrame) -> dict[str, object]:
 
 
 def write_points(points: pd.DataFrame, folder: Path, plan: Plan) -> None:
-    units = table_units("points", plan.scenario["currency"], plan.scenario["time_unit"], points.columns)
+    """points.csv, points.parquet (units in its metadata) and their data dictionary columns.csv."""
+    currency, time_unit = plan.scenario["currency"], plan.scenario["time_unit"]
+    units = table_units("points", currency, time_unit, points.columns)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".points-") as staging:
         write_table(points, Path(staging) / "points", units, table="points")
-        for suffix in (".csv", ".parquet"):
-            os.replace(Path(staging) / f"points{suffix}", folder / f"points{suffix}")
+        write_csv(dictionary({"points": points}, currency, time_unit), Path(staging) / COLUMNS_FILE)
+        for name in ("points.csv", "points.parquet", COLUMNS_FILE):
+            os.replace(Path(staging) / name, folder / name)
 
 
 def default_workers() -> int:

@@ -106,6 +106,9 @@ def test_points_table_holds_costs_by_stage_fte_by_role_and_demand_kpis(serial):
     assert units["mean_response_time.retail_orders"] == "hour (mean over the units served, all periods)"
     assert "currency" not in units and "demands.*.volume" not in units
     assert list(pd.read_csv(result.folder / "points.csv").columns) == list(points.columns)
+    dictionary = pd.read_csv(result.folder / "columns.csv", keep_default_na=False)
+    assert list(dictionary.column) == list(points.columns)
+    assert dictionary.set_index("column").unit["cost.service"] == "EUR"
 
 
 def test_engines_and_worker_counts_give_identical_tables(serial, tmp_path):

@@ -25,8 +25,8 @@ def export_command(
         Format,
         typer.Option(
             "--format",
-            help="xlsx: a workbook, money rounded to cents that add up; csv: the same rounded tables as CSV "
-            "files; parquet: the exact tables. Each with columns.csv (the units).",
+            help="xlsx: a workbook with units, money rounded to cents that add up; csv: the same rounded "
+            "tables as CSV files; parquet: the exact tables. csv and parquet come with columns.csv (the units).",
         ),
     ] = Format.xlsx,
     out_path: Annotated[
