@@ -236,3 +236,19 @@ def test_the_command_writes_the_workbook_into_the_run_folder(run, tmp_path):
     assert str(book) in result.stdout.replace("\n", "")
     assert openpyxl.load_workbook(book).sheetnames[0] == "run"
     book.unlink()  # the module's run folder is shared
+
+
+def test_a_full_disk_during_the_write_exits_6_and_leaves_nothing(run, tmp_path, monkeypatch):
+    import errno
+
+    import model.export
+
+    def full(_run, path):
+        path.write_bytes(b"half a workbook")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(model.export, "write_workbook", full)
+    result = CliRunner().invoke(app, ["export", str(run), "--out", str(tmp_path / "book.xlsx")])
+    assert result.exit_code == 6, result.output
+    assert "could not be written" in " ".join(result.output.split())
+    assert list(tmp_path.iterdir()) == []
