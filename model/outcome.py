@@ -17,11 +17,12 @@ from model.explain.diagnose import diagnose
 from model.explain.sensitivity import sensitivity_table
 from model.lp import LinearModel
 from model.queues import QueueRun, queue_routing_table, queues_table
-from model.results import build_tables, column_units, unallocated_cost
+from model.results import build_tables, unallocated_cost
 from model.scenario.loader import SourceMap
 from model.scenario.schema import Scenario
 from model.solution import evaluate
 from model.solve import RANGING_SKIPPED, Deadline, Solution, SolveOptions, Status  # Deadline: importable here
+from model.tables import column_units
 
 
 @dataclass

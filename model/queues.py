@@ -28,6 +28,7 @@ from model.network import IndexSets
 from model.queueing import average_wait, erlang_c, required_agents, requirement_tangent, service_level
 from model.solution import Evaluated, duty_hours, group_sum
 from model.solve import Solution, SolveOptions, Solver, WarmStart
+from model.tables import column_names
 
 CONVERGED_LOAD = 1e-4
 """The iterations stop when no lane's load moved from its tangent point by more than this share of
@@ -290,7 +291,7 @@ class _Iterations:
             self.best = (solution, plan, tangents)  # on a tie the later iterate: its tangents are nearer its loads
 
     def run(self, solution: Solution, plan: QueuePlan | None, stopped: Stop, start: WarmStart | None) -> QueueRun:
-        log = pd.DataFrame(self.rows, columns=list(LOG_UNITS))
+        log = pd.DataFrame(self.rows, columns=column_names("queue_iterations"))
         self.timings["queue_tangents"] = float(log.seconds.sum()) - sum(self.timings.values())
         if self.ranging:
             self.timings["extract"] = self.timings.get("extract", 0.0) + self.ranging
@@ -387,39 +388,7 @@ def solve_queues(
     return work.run(solution, plan, stopped, start.warm_start)
 
 
-LOG_UNITS = {
-    "iteration": "count (0: the start, each queue relaxed to agents >= load; -1: the reported plan "
-    "solved again for HiGHS's ranging, when it was not the last solved)",
-    "status": "text",
-    "cost": "{currency}",
-    "load_moved": "share of the lane's load at its tangent point (largest over lanes and periods)",
-    "lanes_closed": "lane-periods",
-    "algorithm": "text",
-    "simplex_iterations": "count",
-    "ipm_iterations": "count",
-    "seconds": "s",
-}
-
-
 # --- the tables --------------------------------------------------------------------------------------
-
-ROUTING_UNITS = {"units": "unit", "wait_counted": "{time_unit} per unit"}
-
-QUEUE_UNITS = {
-    "units": "unit",
-    "arrival_rate": "unit per hour (peak)",
-    "handle_time": "hour per unit",
-    "load": "Erlang",
-    "agents": "agents on duty",
-    "utilisation": "share of agents' time",
-    "probability_of_waiting": "share of arrivals",
-    "average_wait": "{time_unit}",
-    "service_level": "share of arrivals answered within `within`",
-    "service_level_target": "share of arrivals",
-    "within": "{time_unit}",
-    "average_wait_target": "{time_unit}",
-    "wait_counted": "{time_unit}",
-}
 
 MET_TOLERANCE = 1e-6
 """A target counts as met within this share of it (the LP's rows hold to about 1e-9 relative)."""

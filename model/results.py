@@ -1,7 +1,7 @@
 """Solution -> the tables of model.md (and a stock table), with KPIs recomputed from the solution values.
 
-Columns are stable; units depend on the scenario's currency and time unit and are given by
-`column_units`, written beside the tables (summary.json, Parquet metadata) and in the README.
+Columns are stable, declared with their types and units in model/tables.py (the data dictionary,
+docs/tables.md); the run folder's writer checks each table against that declaration.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import pandas as pd
 
 from model.check import RELATIVE_TOLERANCE
 from model.explain.cost_to_serve import (
-    COMPONENTS,
     UNALLOCATED,
     allocate,
     cost_to_serve_by_stage_table,
@@ -24,112 +23,12 @@ from model.lp import LinearModel
 from model.lp.objective import COST_TERMS
 from model.lp.variables import BY_NAME
 from model.network import IndexSets
-from model.queues import LOG_UNITS, QUEUE_UNITS, ROUTING_UNITS
 from model.solution import Evaluated, previous
 from model.solve import Solution
+from model.tables import RESULT_TABLES
 
-TABLES = (
-    "staffing",
-    "work",
-    "flows",
-    "demand_kpis",
-    "costs",
-    "constraints",
-    "stock",
-    "cost_to_serve",
-    "cost_to_serve_by_stage",
-    "transfer_prices",
-    "sensitivity",
-    "queues",
-    "queue_routing",
-    "queue_iterations",
-)
-
-UNITS: dict[str, dict[str, str]] = {
-    "staffing": {
-        "fte": "FTE",
-        "hires": "FTE",
-        "layoffs": "FTE",
-        "overtime_hours": "hour",
-        "hours_used": "hour",
-        "hours_available": "hour",
-        "utilisation": "share of staffed hours",
-        "cost": "{currency}",
-    },
-    "work": {
-        "units": "unit",
-        "hours": "hour",
-        "quality": "share done right",
-        "cost": "{currency}",
-        "unit_cost_from": "{currency} per unit",
-        "unit_cost_to": "{currency} per unit",
-    },
-    "flows": {
-        "units": "unit",
-        "cost": "{currency}",
-        "lead_time": "{time_unit} per unit",
-        "cost_from": "{currency} per unit",
-        "cost_to": "{currency} per unit",
-    },
-    "demand_kpis": {
-        "volume": "unit",
-        "served": "unit",
-        "backlog": "unit",
-        "unmet": "unit",
-        "quality": "share done right",
-        "min_quality": "share done right",
-        "mean_response_time": "{time_unit} (mean over the units served)",
-        "max_mean_response_time": "{time_unit} (the target on that mean)",
-        "cost_to_serve": "{currency}",
-        "cost_per_unit": "{currency} per unit",
-        "marginal_cost": "{currency} per unit",
-    },
-    "costs": {"amount": "{currency}"},
-    "stock": {
-        "opening": "unit",
-        "produced": "unit",
-        "shipped": "unit",
-        "closing": "unit",
-        "holding_cost": "{currency}",
-    },
-    "cost_to_serve": {
-        **{c: "{currency}" for c in COMPONENTS},
-        "cost_to_serve": "{currency}",
-        "served": "unit",
-        "cost_per_unit": "{currency} per unit",
-        "marginal_cost": "{currency} per unit",
-        "price": "{currency} per unit",
-        "revenue": "{currency}",
-        "margin": "{currency}",
-    },
-    "cost_to_serve_by_stage": {**{c: "{currency}" for c in COMPONENTS}, "cost_to_serve": "{currency}"},
-    "transfer_prices": {"transfer_price": "{currency} per unit"},
-    "sensitivity": {
-        "value": "the field's unit (column unit)",
-        "shadow_price": "{currency} per unit_step of the field",
-        "valid_from": "the field's unit",
-        "valid_to": "the field's unit",
-        "cost_at_from": "{currency}",
-        "cost_at_to": "{currency}",
-    },
-    "queues": QUEUE_UNITS,
-    "queue_routing": ROUTING_UNITS,
-    "queue_iterations": {k: v for k, v in LOG_UNITS.items() if k not in ("status", "algorithm")},
-    "constraints": {
-        "activity": "row's own unit",
-        "lower": "row's own unit",
-        "upper": "row's own unit",
-        "slack": "row's own unit",
-        "dual": "{currency} per unit of the row",
-    },
-}
-
-
-def column_units(currency: str, time_unit: str) -> dict[str, dict[str, str]]:
-    return {
-        table: {column: unit.format(currency=currency, time_unit=time_unit) for column, unit in units.items()}
-        for table, units in UNITS.items()
-    }
+TABLES = RESULT_TABLES
+"""The result tables in the order they are written; their columns, types and units: model/tables.py."""
 
 
 def text(values: object) -> pd.Series:

@@ -4,8 +4,9 @@ runs/<UTC timestamp>-<scenario name>[-<what-if file stem>][-set-<digest of the c
   scenario.yaml       the scenario file exactly as solved (resolved, when overrides were applied)
   summary.json        status, objective, currency, units, solver and package versions, timings, input SHA-256
   highs.log           what HiGHS logged while solving (its banner, presolve, iterations), never shown on screen
-  <table>.csv         each result table (see results.TABLES), full precision
-  <table>.parquet     the same, with the column units in the schema metadata
+  <table>.csv         each result table (see model/tables.py), floats at their kind's significant digits
+  <table>.parquet     the same at full precision, with the column units in the schema metadata
+  columns.csv         the data dictionary of the tables written: table, column, type, unit, meaning
   overrides.yaml      with overrides: the input files' SHA-256 and every field changed (old, new, by what)
   inputs/             with overrides: each input file as read, in its folder layout, so extends still works
 
@@ -40,11 +41,12 @@ import pyarrow as pa
 from model.errors import E2EError, Problem, ScenarioError
 from model.memory import give_back_freed_memory
 from model.optimise import Outcome
-from model.results import TABLES, column_units
+from model.results import TABLES
 from model.scenario.overrides import Change, Resolved, overrides_applied, resolve, scenario_yaml
 from model.scenario.schema import Scenario
 from model.staging import staging_folder, unmark
 from model.table_io import write_csv  # the bytes of frame.to_csv(index=False), faster
+from model.tables import column_units, conform, dictionary, for_csv
 
 PACKAGES = ("e2e-optimiser", "pyomo", "highspy", "pandas", "numpy", "networkx", "pydantic", "pyarrow", "ruamel.yaml")
 
@@ -308,6 +310,7 @@ def write_run(
     if point is None:
         summary["label"] = label  # what the folder's name adds to the scenario's (run_label)
     units = summary["units"]
+    scenario = outcome.scenario
     with staging_folder(out_dir) as staging:
         if point is not None:
             (staging / "point.yaml").write_bytes(point.yaml())
@@ -316,10 +319,14 @@ def write_run(
         if overridden and point is None:
             _write_overrides(staging, changes, inputs or {})
         start = time.perf_counter()
-        write_tables({name: outcome.tables[name] for name in TABLES if name in outcome.tables}, staging, units)
+        tables = {name: conform(outcome.tables[name], name) for name in TABLES if name in outcome.tables}
+        write_tables(tables, staging, units)
         summary["timings_s"]["write_tables"] = round(time.perf_counter() - start, 6)
         if outcome.diagnosis is not None:
-            outcome.diagnosis.to_csv(staging / "diagnosis.csv", index=False)
+            tables["diagnosis"] = conform(outcome.diagnosis, "diagnosis")
+            write_csv(for_csv(tables["diagnosis"], "diagnosis"), staging / "diagnosis.csv")
+        if tables:
+            write_csv(dictionary(tables, scenario.currency, scenario.scenario.time_unit), staging / COLUMNS_FILE)
         if outcome.highs_log:
             (staging / "highs.log").write_text(outcome.highs_log, encoding="utf-8")
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=json_default) + "\n")
@@ -432,14 +439,24 @@ def json_default(value: object) -> object:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
-def write_table(frame: pd.DataFrame, stem: Path, units: dict[str, str]) -> None:
-    """`stem`.csv at full precision and `stem`.parquet with the column units in its metadata."""
-    write_csv(frame, stem.with_suffix(".csv"))
+COLUMNS_FILE = "columns.csv"
+"""The data dictionary written beside the tables (model.tables.dictionary)."""
+
+
+def write_table(frame: pd.DataFrame, stem: Path, units: dict[str, str], table: str | None = None) -> None:
+    """`stem`.csv and `stem`.parquet with the column units in its metadata. `table`: its name in
+    model/tables.py, whose declaration it is cast to and whose kinds round the CSV's floats (without
+    it, e.g. a frontier's table, the CSV holds every float at full precision)."""
+    if table is not None:
+        frame = conform(frame, table)
+    write_csv(frame if table is None else for_csv(frame, table), stem.with_suffix(".csv"))
     write_parquet(frame, stem.with_suffix(".parquet"), units)
 
 
 def write_tables(tables: Mapping[str, pd.DataFrame], folder: Path, units: Mapping[str, dict[str, str]]) -> None:
-    """Each table as write_table writes it, `name`.csv and `name`.parquet in `folder`.
+    """Each result table, `name`.csv (floats at the significant digits of their kind, infinities
+    empty: model.tables.for_csv) and `name`.parquet (exact) in `folder`. The tables are already in
+    their declared columns and types (model.tables.conform).
 
     The Parquet files are written in a second thread while this one writes the CSV files: Arrow lets
     go of the interpreter while it converts and encodes, so the two overlap (0.41 s -> 0.29 s for the
@@ -461,7 +478,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], folder: Path, units: Mappin
             for name, frame in tables.items():
                 if parquet.done() and parquet.exception() is not None:
                     break  # raised below
-                write_csv(frame, folder / f"{name}.csv")
+                write_csv(for_csv(frame, name), folder / f"{name}.csv")
             parquet.result()
         except BaseException:  # an interrupt too, while waiting for the thread
             stop.set()  # `with` waits for the table being written, then the thread ends

@@ -54,6 +54,7 @@ from model.optimise import optimise_options
 from model.resolver import Resolver
 from model.results import upgrade_kpis
 from model.runs import (
+    COLUMNS_FILE,
     PointRecord,
     move_into_place,
     move_to_fixed_name,
@@ -68,6 +69,8 @@ from model.scenario.operations import GRAMMAR, parse_value
 from model.scenario.overrides import Override, apply_overrides, resolve
 from model.solve import SolveOptions
 from model.staging import staging_folder
+from model.table_io import write_csv
+from model.tables import conform, dictionary, table_units
 
 Engine = Literal["process", "dask"]
 POINTS = "points"
@@ -805,7 +808,7 @@ def points_table(plan: Plan, folder: Path) -> pd.DataFrame:
         for point in plan.points
         if (folder / POINTS / point.name / "summary.json").is_file()
     ]
-    return pd.DataFrame(rows)
+    return conform(pd.DataFrame(rows), "points")  # in the declared types (model/tables.py), as written
 
 
 def _point_row(plan: Plan, point: Point, where: Path) -> dict[str, object]:
@@ -813,7 +816,10 @@ def _point_row(plan: Plan, point: Point, where: Path) -> dict[str, object]:
     row: dict[str, object] = {"point": point.number}
     row.update(zip((a.path for a in plan.axes), point.values))
     row.update(
-        status=summary["status"], message=summary.get("message", ""), total_cost=summary.get("total_cost", float("nan"))
+        status=summary["status"],
+        message=summary.get("message", ""),
+        total_cost=summary.get("total_cost", float("nan")),
+        currency=plan.scenario["currency"],
     )
     for stage, amount in summary.get("cost_by_stage", {}).items():
         row[f"cost.{stage}"] = amount
@@ -857,34 +863,15 @@ def _demand_columns(kpis: pd.DataFrame) -> dict[str, object]:
     return dict(zip(names, per_demand.astype(object).to_numpy().ravel()))
 
 
-def points_units(points: pd.DataFrame, currency: str, time_unit: str) -> dict[str, str]:
-    prefix_units = {
-        "cost.": currency,
-        "fte.": "FTE (mean over periods)",
-        "served.": "unit (sum over periods)",
-        "quality.": "share done right (served-weighted)",
-        "mean_response_time.": f"{time_unit} (mean over the units served, all periods)",
-        "met.": "true/false: every unit served in its period and both targets met, in every period",
-    }
-    units = {
-        "total_cost": currency,
-        "queues.iterations": "count (tangent iterations)",
-        "queues.converged": "true/false",
-        "queues.targets_missed": "lane-periods",
-    }
-    for column in points.columns:
-        for prefix, unit in prefix_units.items():
-            if column.startswith(prefix):
-                units[column] = unit
-    return units
-
-
 def write_points(points: pd.DataFrame, folder: Path, plan: Plan) -> None:
-    units = points_units(points, plan.scenario["currency"], plan.scenario["time_unit"])
+    """points.csv, points.parquet (units in its metadata) and their data dictionary columns.csv."""
+    currency, time_unit = plan.scenario["currency"], plan.scenario["time_unit"]
+    units = table_units("points", currency, time_unit, points.columns)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".points-") as staging:
-        write_table(points, Path(staging) / "points", units)
-        for suffix in (".csv", ".parquet"):
-            os.replace(Path(staging) / f"points{suffix}", folder / f"points{suffix}")
+        write_table(points, Path(staging) / "points", units, table="points")
+        write_csv(dictionary({"points": points}, currency, time_unit), Path(staging) / COLUMNS_FILE)
+        for name in ("points.csv", "points.parquet", COLUMNS_FILE):
+            os.replace(Path(staging) / name, folder / name)
 
 
 def default_workers() -> int:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from conftest import APPLIANCE_FILE
 
@@ -89,6 +91,24 @@ def test_points_table_holds_costs_by_stage_fte_by_role_and_demand_kpis(serial):
     assert points.loc[1, "total_cost"] >= points.loc[0, "total_cost"]
     saved = pd.read_parquet(result.folder / "points.parquet")
     pd.testing.assert_frame_equal(saved, points)
+    # Money in its currency, named on every row; each column's declared unit in the Parquet metadata.
+    assert list(points.columns[:6]) == [
+        "point",
+        "demands.*.volume",
+        "roles.technician.cost_per_fte",
+        "status",
+        "message",
+        "total_cost",
+    ]
+    assert points.columns[6] == "currency" and set(points.currency) == {"EUR"}
+    units = json.loads(pq.read_schema(result.folder / "points.parquet").metadata[b"units"])
+    assert units["total_cost"] == units["cost.service"] == "EUR"
+    assert units["mean_response_time.retail_orders"] == "hour (mean over the units served, all periods)"
+    assert "currency" not in units and "demands.*.volume" not in units
+    assert list(pd.read_csv(result.folder / "points.csv").columns) == list(points.columns)
+    dictionary = pd.read_csv(result.folder / "columns.csv", keep_default_na=False)
+    assert list(dictionary.column) == list(points.columns)
+    assert dictionary.set_index("column").unit["cost.service"] == "EUR"
 
 
 def test_engines_and_worker_counts_give_identical_tables(serial, tmp_path):

@@ -23,6 +23,7 @@ from model.cli import sweep as _sweep  # noqa: F401
 from model.cli import frontier as _frontier  # noqa: F401
 from model.cli import compare as _compare  # noqa: F401
 from model.cli import report as _report  # noqa: F401
+from model.cli import export as _export  # noqa: F401
 from model.cli import runs as _runs  # noqa: F401
 from model.cli import schema as _schema  # noqa: F401
 from model.cli.common import EXIT, app, err, output_mode, print_stdout

@@ -22,19 +22,10 @@ import pandas as pd
 
 from model.lp import LinearModel
 from model.solution import Evaluated, group_sum
+from model.tables import COST_COMPONENTS
 
-COMPONENTS = [
-    "processing",
-    "handoffs",
-    "holding",
-    "backlog",
-    "unmet",
-    "labour",
-    "overtime",
-    "idle",
-    "hiring",
-    "layoffs",
-]
+COMPONENTS = [name for name, _ in COST_COMPONENTS]
+"""The components allocated, in the tables' order (declared with their meanings in model/tables.py)."""
 UNALLOCATED = "(unallocated)"
 
 

@@ -27,8 +27,9 @@ from model.lp.families import BY_NAME
 from model.scenario.loader import FieldPath, SourceMap, dotted
 from model.scenario.schema import Scenario
 from model.solve import Deadline, SolveOptions, as_highs_lp, highs_lp
+from model.tables import column_names
 
-COLUMNS = ["kind", "family", "field", "line", "period", "subject", "current", "relaxed_to", "unit", "sentence"]
+COLUMNS = column_names("diagnosis")  # declared with types and units in model/tables.py
 SLACK_TOLERANCE = 1e-7
 
 

@@ -103,7 +103,10 @@ def test_infeasible_scenario_writes_its_folder_and_exits_non_zero(tmp_path):
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["status"] == "infeasible"
     assert (folder / "scenario.yaml").read_text() == text
-    assert [p.name for p in folder.glob("*.csv")] == ["diagnosis.csv"]  # no result tables
+    assert sorted(p.name for p in folder.glob("*.csv")) == ["columns.csv", "diagnosis.csv"]  # no result tables
+    dictionary = pd.read_csv(folder / "columns.csv")  # the data dictionary of diagnosis.csv alone
+    assert set(dictionary.table) == {"diagnosis"}
+    assert list(dictionary.column) == list(pd.read_csv(folder / "diagnosis.csv").columns)
     assert "demands.repairs.min_quality" in result.stdout  # what would make it feasible
 
 

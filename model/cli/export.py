@@ -1,0 +1,64 @@
+"""`export`: a run folder's tables as a workbook for finance, rounded CSV files, or the exact Parquet
+tables (the work is model.export's; pandas and openpyxl are imported only when the command runs)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from model.cli.common import EXIT, app, check_out, err, out, write_failed
+
+
+class Format(StrEnum):
+    xlsx = "xlsx"
+    csv = "csv"
+    parquet = "parquet"
+
+
+@app.command(name="export")
+def export_command(
+    run: Annotated[Path, typer.Argument(help="Run folder written by `e2eopt solve`.", show_default=False)],
+    format_: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            help="xlsx: a workbook with units, money rounded to cents that add up; csv: the same rounded "
+            "tables as CSV files; parquet: the exact tables. csv and parquet come with columns.csv (the units).",
+        ),
+    ] = Format.xlsx,
+    out_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where: a .xlsx file; for csv and parquet a folder, or a .zip file. "
+            "Default: RUN/<run>.xlsx, RUN/<run>-csv/ or RUN/<run>-parquet/.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Export a run's tables for finance: an xlsx workbook (a `run` sheet, then one sheet per table
+    with units and number formats), rounded CSV files, or the exact Parquet tables."""
+    from model.export import ExportError, check_target, default_target, read_run_tables, write_export
+
+    try:
+        tables = read_run_tables(run)
+        target = out_path if out_path is not None else default_target(run, format_.value)
+        check_target(target, format_.value)
+    except ExportError as error:
+        err.print(f"error: {error}; nothing was written.", markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
+    except OSError as error:  # the run folder cannot be read: say which, not a traceback
+        err.print(f"error: could not read the run {run}: {error}; nothing was written.", markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
+    check_out(target.parent, "--out" if out_path is not None else "the run folder (--out)")
+    try:
+        written = write_export(tables, format_.value, target)
+    except ExportError as error:  # found before anything is written (a table too long for a worksheet)
+        err.print(f"error: {error}; nothing was written.", markup=False)
+        raise typer.Exit(EXIT["bad_input"]) from None
+    except OSError as error:  # a full disk, or the place became read-only: nothing is left half-written
+        write_failed(error, "the export", target.parent, "")
+    out.print(f"Exported ({format_.value}): {written}", markup=False)
