@@ -18,13 +18,16 @@ class Format(StrEnum):
     parquet = "parquet"
 
 
-@app.command(name="export")
+@app.command(name="export", short_help="A run's tables for finance: xlsx workbook, CSV or Parquet.")
 def export_command(
-    run: Annotated[Path, typer.Argument(help="Run folder written by `e2eopt solve`.", show_default=False)],
+    run: Annotated[
+        Path, typer.Argument(metavar="RUN", help="Run folder written by `e2eopt solve`.", show_default=False)
+    ],
     format_: Annotated[
         Format,
         typer.Option(
             "--format",
+            metavar="xlsx|csv|parquet",
             help="xlsx: a workbook with units, money rounded to cents that add up; csv: the same rounded "
             "tables as CSV files; parquet: the exact tables. csv and parquet come with columns.csv (the units).",
         ),
@@ -33,6 +36,7 @@ def export_command(
         Path | None,
         typer.Option(
             "--out",
+            metavar="FILE",
             help="Where: a .xlsx file; for csv and parquet a folder, or a .zip file. "
             "Default: RUN/<run>.xlsx, RUN/<run>-csv/ or RUN/<run>-parquet/.",
             show_default=False,

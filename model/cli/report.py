@@ -15,7 +15,7 @@ import typer
 from model.cli.common import EXIT, app, check_out, err, out, rerun_command
 
 
-@app.command(name="report")
+@app.command(name="report", short_help="Write report.html: charts and sentences of a folder, offline.")
 def report_command(
     path: Annotated[
         Path,

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 runs_app = typer.Typer(
     no_args_is_help=True,
     help="The catalogue of run folders: list them, show one, remove some, or query all their tables with SQL.",
+    short_help="The catalogue of run folders: list, show, remove, query with SQL.",
 )
 app.add_typer(runs_app, name="runs")
 

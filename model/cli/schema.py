@@ -12,7 +12,7 @@ import typer
 from model.cli.common import app, err
 
 
-@app.command(name="schema")
+@app.command(name="schema", short_help="Print the JSON Schema of scenario (or what-if) files.")
 def schema_command(
     what_if: Annotated[
         bool,

@@ -231,10 +231,11 @@ def test_shell_completion_completes_commands_and_options():
     assert complete("e2eopt solve --js").split() == ["--json"]
 
 
-COMMANDS = ["validate", "solve", "generate", "sweep", "frontier", "compare"]
+COMMANDS = ["validate", "solve", "generate", "sweep", "frontier", "compare", "report", "export", "schema", "runs"]
+SUBCOMMANDS = [["runs", "list"], ["runs", "show"], ["runs", "rm"], ["runs", "query"]]
 
 
-@pytest.mark.parametrize("command", [[], *[[name] for name in COMMANDS]])
+@pytest.mark.parametrize("command", [[], *[[name] for name in COMMANDS], *SUBCOMMANDS])
 def test_help_reads_well_at_80_columns(command):
     from typer.testing import CliRunner
 
