@@ -26,8 +26,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from model.compare import compare
     from model.errors import E2EError, Problem, ScenarioError
+    from model.export import export
     from model.frontier import frontier
     from model.optimise import Outcome, optimise, optimise_options, write_lp
+    from model.report import write_report
     from model.resolver import Resolver
     from model.runs import ScenarioMismatch, read_run, write_run
     from model.scenario import Scenario, load_scenario, read_scenario
@@ -50,6 +52,7 @@ _MODULES = {
     "SolveOptions": "model.solve",
     "apply_overrides": "model.scenario.overrides",
     "compare": "model.compare",
+    "export": "model.export",
     "frontier": "model.frontier",
     "json_schema": "model.scenario.json_schema",
     "load_scenario": "model.scenario",
@@ -60,6 +63,7 @@ _MODULES = {
     "resolve": "model.scenario.overrides",
     "sweep": "model.sweep",
     "write_lp": "model.optimise",
+    "write_report": "model.report",
     "write_run": "model.runs",
 }
 """Each public name and the module it is imported from on first use."""
@@ -78,6 +82,7 @@ __all__ = [
     "SolveOptions",
     "apply_overrides",
     "compare",
+    "export",
     "frontier",
     "json_schema",
     "load_scenario",
@@ -88,12 +93,19 @@ __all__ = [
     "resolve",
     "sweep",
     "write_lp",
+    "write_report",
     "write_run",
 ]
+
+SUBMODULES = ("catalogue", "tables")
+"""Modules a script reaches as `model.<name>` after `import model` (imported on first use, like the
+names above): the catalogue of run folders (`model.catalogue.scan`), the table declaration."""
 
 
 def __getattr__(name: str) -> Any:
     """A public name, imported from its module on first use and then kept in this module's globals."""
+    if name in SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")  # the import binds it in this module
     module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

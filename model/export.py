@@ -105,12 +105,18 @@ def cents_that_add_up(values: np.ndarray) -> np.ndarray:
         return out
     scaled = values[present] * 100.0
     floor = np.floor(scaled)
-    target = round(math.fsum(values[present].tolist()) * 100.0)  # the total, rounded to the cent, in cents
+    target = total_in_cents(values[present])
     short = int(target - floor.sum())  # cents still to hand out: 0 <= short <= rows
     order = np.argsort(-(scaled - floor), kind="stable")
     floor[order[: max(0, min(short, len(floor)))]] += 1.0
     out[present] = floor / 100.0
     return out
+
+
+def total_in_cents(values: np.ndarray) -> int:
+    """The exact sum of the values (math.fsum: no rounding on the way), rounded to a whole cent: the
+    total every rounded money column adds up to, and the total the run sheet shows."""
+    return round(math.fsum(np.asarray(values, dtype=float).tolist()) * 100.0)
 
 
 def presented(frame: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -288,7 +294,7 @@ def _run_sheet(sheet: Any, run: Run) -> None:
         ("run folder", run.folder.resolve().name, ""),
         ("status", summary.get("status"), ""),
         ("objective", summary.get("objective"), run.currency),
-        ("total cost (rounded to the cent)", _cents(summary.get("total_cost")), run.currency),
+        ("total cost (rounded to the cent)", _rounded_total(run), run.currency),
         ("currency", run.currency, ""),
         ("time unit", run.time_unit, ""),
         ("input file", given.get("file"), ""),
@@ -323,8 +329,14 @@ def _styled(sheet: Any, value: object, **style: object) -> Any:
     return cell
 
 
-def _cents(value: object) -> object:
-    return round(float(value), 2) if isinstance(value, (int, float)) and math.isfinite(value) else value
+def _rounded_total(run: Run) -> float | None:
+    """The costs table's total rounded to the cent as its sheet's rows add up to it (total_in_cents),
+    so that the run sheet and the costs sheet agree to the cent; None for a run without costs."""
+    costs = run.tables.get("costs")
+    if costs is None:
+        return None
+    amounts = costs.amount.to_numpy(dtype=float)
+    return total_in_cents(amounts[np.isfinite(amounts)]) / 100.0
 
 
 def _cell(value: object) -> object:

@@ -698,9 +698,19 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "tables.md"
 
 
 def main(argv: list[str]) -> None:
-    """`python -m model.tables [FILE]`: write the data dictionary to FILE (default docs/tables.md)."""
-    target = Path(argv[0]) if argv else DOCS
-    target.write_text(markdown(), encoding="utf-8")
+    """`python -m model.tables [FILE]`: write the data dictionary to FILE (default docs/tables.md);
+    `--check`: write nothing, and exit 1 if the file differs from the declaration."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m model.tables", description=main.__doc__)
+    parser.add_argument("file", nargs="?", type=Path, default=DOCS, help="default: docs/tables.md")
+    parser.add_argument("--check", action="store_true", help="compare, do not write; exit 1 if they differ")
+    given = parser.parse_args(argv)
+    text = markdown()
+    if not given.check:
+        given.file.write_text(text, encoding="utf-8")
+    elif not given.file.is_file() or given.file.read_text(encoding="utf-8") != text:
+        parser.exit(1, f"{given.file} differs from model/tables.py: run `python -m model.tables` to write it\n")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from model import load_scenario, optimise, write_run
 from model.cli import app
-from model.export import ExportError, cents_that_add_up, export, read_run_tables, write_export
+from model.export import ExportError, cents_that_add_up, export, read_run_tables, total_in_cents, write_export
 from model.tables import KINDS, RESULT_TABLES, TABLES
 
 
@@ -115,6 +115,16 @@ def _same_column(exact: pd.Series, shown: pd.Series, kind, where: str) -> None:
         return
     scale = 10.0 ** (np.floor(np.log10(np.where(exact == 0, 1, np.abs(exact)))) - kind.digits + 1)
     assert np.all(np.abs(shown - exact) <= 0.5 * scale * (1 + 1e-9)), where
+
+
+def test_the_run_sheets_total_is_the_one_the_rows_add_up_to_on_a_half_cent():
+    """1,000,000 + 472,996.595 = 1,472,996.595: written as a binary float it lies just below the half
+    cent, and round(x, 2) gives .59; the rows, rounded to add up, give .60 (the exact sum's fsum, x 100,
+    rounded: 147,299,659.5 -> 147,299,660, half to even). The run sheet must show the rows' total."""
+    values = np.array([1e6, 472996.595])
+    assert round(float(values.sum()), 2) == 1472996.59  # the naive total a sheet could show
+    assert total_in_cents(values) == 147_299_660
+    assert int(np.round(cents_that_add_up(values) * 100).sum()) == total_in_cents(values)
 
 
 def test_run_sheet_names_the_run(run, workbook):
@@ -240,14 +250,15 @@ def test_the_command_writes_the_workbook_into_the_run_folder(run, tmp_path):
 
 def test_a_full_disk_during_the_write_exits_6_and_leaves_nothing(run, tmp_path, monkeypatch):
     import errno
+    import sys
 
-    import model.export
+    exporting = sys.modules["model.export"]  # the module: `model.export` is the function, as model.optimise is
 
     def full(_run, path):
         path.write_bytes(b"half a workbook")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(model.export, "write_workbook", full)
+    monkeypatch.setattr(exporting, "write_workbook", full)
     result = CliRunner().invoke(app, ["export", str(run), "--out", str(tmp_path / "book.xlsx")])
     assert result.exit_code == 6, result.output
     assert "could not be written" in " ".join(result.output.split())

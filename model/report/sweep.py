@@ -428,7 +428,7 @@ def points_section(sweep: Sweep) -> Section:
     ]
     met = sweep.columns("met.")
     if met:
-        every = points[met].astype(bool).all(axis=1)
+        every = points[met].fillna(False).astype(bool).all(axis=1)  # no KPIs (not solved): not met
         table["every demand met"] = ["yes" if m and s == OPTIMAL else "no" for m, s in zip(every, points.status)]
     if "message" in points.columns:
         table["message"] = ["" if s == OPTIMAL else str(m) for m, s in zip(points.message.fillna(""), points.status)]
