@@ -73,6 +73,7 @@ def test_building_the_commands_for_help_loads_nothing_heavy():
     """)
     assert result["commands"] == [
         "compare",
+        "export",
         "frontier",
         "generate",
         "report",
@@ -96,6 +97,7 @@ def test_building_the_commands_for_help_loads_nothing_heavy():
         ["compare"],
         ["generate"],
         ["report"],
+        ["export"],
         ["schema"],
         ["runs"],
         ["runs", "query"],
