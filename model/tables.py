@@ -258,6 +258,7 @@ FRONTIER_TABLES = (
 """A frontier folder's `frontier` table, declared once per target it can vary (`frontier.<field>`)."""
 
 COMPARED = "comparison folder (`e2eopt compare`; CSV only)"
+RUNS_CURRENCY = _key("currency", "the two runs' currency (the same: runs in different ones are refused), on every row")
 
 
 def _sides(name: str, kind: str, unit: str, what: str) -> tuple[tuple[str, str, str, str, str], ...]:
@@ -287,13 +288,13 @@ COMPARISON_TABLES = (
     ),
     _compared(
         "totals",
-        "stage and cost category of either run, over its horizon",
+        "stage and cost category with a cost in either run, over its horizon (0 where a run has none)",
         _key("stage", "the stage"),
         _key("category", "the cost category"),
         _figure("cost_a", "money", "{currency}", "the cost, run A"),
         _figure("cost_b", "money", "{currency}", "the cost, run B"),
         _figure("change", "money", "{currency}", "cost_b - cost_a"),
-        CURRENCY,
+        RUNS_CURRENCY,
     ),
     _compared(
         "bridge",
@@ -306,7 +307,7 @@ COMPARISON_TABLES = (
         _figure("rate", "money_each", "{currency}", "B's priced quantities x (B's prices - A's prices)"),
         _figure("mix", "money_each", "{currency}", "A's cost to serve of each demand x (its growth - the total's)"),
         _figure("routing", "money_each", "{currency}", "change - volume - rate - mix: changes of plan"),
-        CURRENCY,
+        RUNS_CURRENCY,
     ),
     _compared(
         "staffing",
@@ -317,7 +318,7 @@ COMPARISON_TABLES = (
         PERIOD,
         *_sides("fte", "fte", "FTE", "staff on the books"),
         *_sides("cost", "money", "{currency}", "staff cost"),
-        CURRENCY,
+        RUNS_CURRENCY,
     ),
     _compared(
         "routing",
@@ -341,7 +342,7 @@ COMPARISON_TABLES = (
         *_sides("mean_response_time", "time", "{time_unit} (mean over the units served)", "mean response time"),
         *_sides("cost_to_serve", "money", "{currency}", "every cost allocated to the demand"),
         *_sides("cost_per_unit", "price", "{currency} per unit", "cost_to_serve / served"),
-        CURRENCY,
+        RUNS_CURRENCY,
     ),
 )
 """A comparison folder's tables (`comparison.<stem>`, in writing order): each figure is run A's, run
