@@ -1,7 +1,8 @@
 """Two run folders side by side: what changed in the inputs, and what it did to cost, staff and service.
 
 `compare(run_a, run_b)` reads both folders (scenario.yaml, summary.json, the result tables) and
-returns a `Comparison` of long tables, one row per key, every number in the unit `UNITS` gives:
+returns a `Comparison` of long tables, one row per key, every number in the unit `UNITS` gives (the
+tables are declared, with each column's type, unit and meaning, in model/tables.py):
 
   inputs       every scenario field that differs (path, old, new); arcs are keyed FROM->TO, not by
                their position in the list, so reordering arcs is no change
@@ -33,12 +34,14 @@ from model.explain.cost_to_serve import UNALLOCATED
 from model.lp.objective import CATEGORIES
 from model.network import modes_of
 from model.results import upgrade_kpis
-from model.runs import read_run, run_input
+from model.runs import COLUMNS_FILE, read_run, run_input
 from model.scenario import Scenario
 from model.scenario.fieldpaths import arc_key
 from model.scenario.overrides import resolve
 from model.scenario.schema import with_current_names
 from model.staging import STAGING_PREFIX, discard, staging_folder, unmark
+from model.table_io import write_csv
+from model.tables import TABLES, column_names, conform, dictionary, for_csv, table_units
 
 TOTAL = "(total)"
 """Stage label of the bridge's last row: the sum of the stage rows."""
@@ -62,50 +65,21 @@ RESULTS_NEEDED = (
     "cost_to_serve_by_stage",
 )
 
-_MONEY = "{currency}"
-UNITS: dict[str, dict[str, str]] = {
-    "inputs": {"delta": "the field's unit (new - old; numbers only)"},
-    "totals": {"cost_a": _MONEY, "cost_b": _MONEY, "change": _MONEY},
-    "bridge": {name: _MONEY for name in ("cost_a", "cost_b", "change", "volume", "rate", "mix", "routing")},
-    "staffing": {
-        "fte_a": "FTE",
-        "fte_b": "FTE",
-        "fte_change": "FTE",
-        "cost_a": _MONEY,
-        "cost_b": _MONEY,
-        "cost_change": _MONEY,
-    },
-    "routing": {"units_a": "unit", "units_b": "unit", "change": "unit"},
-    "demand_kpis": {
-        **{f"{k}_{s}": "unit" for k in ("volume", "served") for s in ("a", "b", "change")},
-        **{f"quality_{s}": "share done right" for s in ("a", "b", "change")},
-        **{f"mean_response_time_{s}": "{time_unit} (mean over the units served)" for s in ("a", "b", "change")},
-        **{f"cost_to_serve_{s}": _MONEY for s in ("a", "b", "change")},
-        **{f"cost_per_unit_{s}": "{currency} per unit" for s in ("a", "b", "change")},
-    },
-}
-"""Unit of every numeric column of every comparison table; `{currency}` and `{time_unit}` are the runs'."""
 
-COLUMNS: dict[str, list[str]] = {
-    "inputs": ["path", "change", "old", "new", "delta"],
-    "totals": ["stage", "category", "cost_a", "cost_b", "change", "currency"],
-    "bridge": ["stage", "cost_a", "cost_b", "change", "volume", "rate", "mix", "routing", "currency"],
-    "staffing": [
-        "stage",
-        "node",
-        "role",
-        "period",
-        "fte_a",
-        "fte_b",
-        "fte_change",
-        "cost_a",
-        "cost_b",
-        "cost_change",
-        "currency",
-    ],
-    "routing": ["demand", "kind", "where", "stage", "units_a", "units_b", "change"],
-    "demand_kpis": ["demand", "period", *UNITS["demand_kpis"], "currency"],
+def declared(name: str) -> str:
+    """The name comparison table `name` is declared under in model/tables.py (a run folder has a
+    `staffing` and a `demand_kpis` of its own)."""
+    return f"comparison.{name}"
+
+
+UNITS: dict[str, dict[str, str]] = {
+    name: {column.name: column.unit for column in TABLES[declared(name)].columns if column.unit} for name in TABLE_NAMES
 }
+"""Unit of every numeric column of every comparison table, from the declaration in model/tables.py;
+`{currency}` and `{time_unit}` are the runs'."""
+
+COLUMNS: dict[str, list[str]] = {name: column_names(declared(name)) for name in TABLE_NAMES}
+"""Each comparison table's columns, in order, as declared in model/tables.py."""
 
 
 class CompareError(E2EError):
@@ -170,10 +144,7 @@ class Comparison:
 
     def units(self) -> dict[str, dict[str, str]]:
         """UNITS with this comparison's currency and time unit filled in."""
-        return {
-            table: {c: u.format(currency=self.currency, time_unit=self.time_unit) for c, u in units.items()}
-            for table, units in UNITS.items()
-        }
+        return {name: table_units(declared(name), self.currency, self.time_unit) for name in TABLE_NAMES}
 
 
 # ---- reading ---------------------------------------------------------------------------------------
@@ -261,6 +232,8 @@ def compare(run_a: str | Path, run_b: str | Path, top: int | None = 20) -> Compa
         for frame in frames.values():
             if "currency" in frame.columns:
                 frame["currency"] = currency
+    inputs = conform(inputs, declared("inputs"))  # each table in its declared types, as written
+    frames = {name: conform(frame, declared(name)) for name, frame in frames.items()}
     return Comparison(a.folder, b.folder, a.status, b.status, currency, str(time_unit), inputs, notes=notes, **frames)
 
 
@@ -653,7 +626,9 @@ def default_folder(run_a: str | Path, run_b: str | Path) -> Path:
 
 
 def write_comparison(comparison: Comparison, folder: str | Path) -> Path:
-    """Write each table as CSV (full precision) and comparison.json (runs, units, notes) into `folder`.
+    """Write each table as CSV, its floats at the significant digits of their kind and no `inf` text
+    (model.tables.for_csv), the data dictionary `columns.csv` and comparison.json (runs, units,
+    notes) into `folder`.
 
     Written into a temporary folder beside it and renamed into place, so a reader never sees a
     half-written comparison. An existing comparison folder is replaced; any other non-empty folder
@@ -663,8 +638,10 @@ def write_comparison(comparison: Comparison, folder: str | Path) -> Path:
     if folder.exists() and (not folder.is_dir() or (any(folder.iterdir()) and not (folder / MARKER).is_file())):
         raise CompareError(f"{folder} exists and is not a comparison folder: choose another --out.")
     with staging_folder(folder.parent, prefix=".incomplete-compare-") as staging:
-        for name, frame in comparison.tables().items():
-            frame.to_csv(staging / f"{name}.csv", index=False)
+        tables = {declared(name): conform(frame, declared(name)) for name, frame in comparison.tables().items()}
+        for name, frame in tables.items():
+            write_csv(for_csv(frame, name), staging / f"{TABLES[name].file}.csv")
+        write_csv(dictionary(tables, comparison.currency, comparison.time_unit), staging / COLUMNS_FILE)
         (staging / MARKER).write_text(json.dumps(_description(comparison), indent=2) + "\n")
         unmark(staging)
         os.chmod(staging, 0o755)

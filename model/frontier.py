@@ -40,6 +40,7 @@ from model.lp import LinearModel
 from model.network import IndexSets
 from model.resolver import Resolver, Solved
 from model.runs import (
+    COLUMNS_FILE,
     json_default,
     move_into_place,
     new_run_folder_name,
@@ -53,6 +54,8 @@ from model.scenario.schema import CURRENT_NAMES, Scenario
 from model.solution import units_served
 from model.solve import Solution, SolveOptions, Solver
 from model.staging import staging_folder
+from model.table_io import write_csv
+from model.tables import TABLES, column_names, conform, dictionary, table_units
 
 Target = Literal["min_quality", "max_mean_response_time"]
 FIELDS: tuple[str, ...] = get_args(Target)
@@ -84,24 +87,7 @@ UNITS_ZERO = 1e-6
 RANGE_TOLERANCE = 1e-7
 """A neighbour this close (relative) to an end of a basis range counts as inside it."""
 
-COLUMNS = [
-    "field",
-    "demands",
-    "target",
-    "status",
-    "total_cost",
-    "marginal_cost",
-    "slope_left",
-    "slope_right",
-    "basis_from",
-    "basis_to",
-    "basis_unchanged_to_next",
-    "dual_check",
-    "dual_consistent",
-    "backlog",
-    "unmet",
-    "currency",
-]
+COLUMNS = column_names("frontier.min_quality")  # declared once per field in model/tables.py, alike
 """`dual_check`: `equal` (a neighbour lies inside the basis range and its slope equals the marginal
 cost; any other neighbour's slope bounds it), `between` (no neighbour inside the range; the marginal
 cost lies between the one-sided slopes), `backlog/unmet` (no test applies: see below), `queues` (no test applies:
@@ -120,29 +106,24 @@ loads), and whose basis range is that LP's, not the point's: no slope is compare
 left empty; the marginal cost is that of the last LP, exact to first order at the point."""
 
 PER_STEP = {"min_quality": "{currency} per percentage point", "max_mean_response_time": "{currency} per {time_unit}"}
-MEANING = {
-    "min_quality": "cost of raising min_quality by one point",
-    "max_mean_response_time": "cost of tightening max_mean_response_time by one {time_unit}",
-}
-TARGET_UNIT = {"min_quality": "share done right", "max_mean_response_time": "{time_unit}"}
+"""The marginal cost's unit without its meaning (the plot's axis); the table's units are declared in
+model/tables.py (`frontier.<field>`)."""
+
+
+def declared(field: str) -> str:
+    """The name the frontier's table is declared under when `field` is varied (model/tables.py)."""
+    return f"frontier.{field}"
+
 
 UNITS: dict[str, dict[str, str]] = {
-    field: {
-        "target": TARGET_UNIT[field],
-        "total_cost": "{currency}",
-        **{c: f"{PER_STEP[field]} ({MEANING[field]})" for c in ("marginal_cost", "slope_left", "slope_right")},
-        "basis_from": TARGET_UNIT[field],
-        "basis_to": TARGET_UNIT[field],
-        "backlog": "unit",
-        "unmet": "unit",
-    }
-    for field in FIELDS
+    field: {column.name: column.unit for column in TABLES[declared(field)].columns if column.unit} for field in FIELDS
 }
-"""Column units per varied field; `frontier_units` fills in the scenario's currency and time unit."""
+"""Column units per varied field, from the declaration; `frontier_units` fills in the scenario's
+currency and time unit."""
 
 
 def frontier_units(field: str, currency: str, time_unit: str) -> dict[str, str]:
-    return {column: unit.format(currency=currency, time_unit=time_unit) for column, unit in UNITS[field].items()}
+    return table_units(declared(field), currency, time_unit)
 
 
 # --- the --vary grammar ----------------------------------------------------------------------------
@@ -438,7 +419,7 @@ def frontier(
     table.attrs["units"] = frontier_units(field, scenario.currency, scenario.scenario.time_unit)
     table.attrs["demands"] = names
     table.attrs["time_unit"] = scenario.scenario.time_unit
-    return table[COLUMNS]
+    return conform(table[COLUMNS], declared(field))  # in the declared types, as written
 
 
 def cross_check(points: pd.DataFrame, field: str) -> pd.DataFrame:
@@ -525,7 +506,7 @@ def _tolerance(table: pd.DataFrame, i: int, j: int, marginal: float, field: str)
 
 # --- the folder ------------------------------------------------------------------------------------
 
-FILES = ("frontier.csv", "frontier.parquet", "summary.json", "scenario.yaml")
+FILES = ("frontier.csv", "frontier.parquet", COLUMNS_FILE, "summary.json", "scenario.yaml")
 PLOTS = ("frontier.png", "frontier.svg")
 
 
@@ -547,7 +528,9 @@ def write_frontier(
     units = table.attrs["units"]
     with staging_folder(out_dir) as staging:
         (staging / "scenario.yaml").write_bytes(scenario_bytes)
-        write_table(table, staging / "frontier", units)
+        write_table(table, staging / "frontier", units, table=declared(field))
+        currency, time_unit = scenario.currency, scenario.scenario.time_unit
+        write_csv(dictionary({declared(field): table}, currency, time_unit), staging / COLUMNS_FILE)
         summary = frontier_summary(table, scenario, scenario_bytes, source, command, file_bytes)
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=json_default) + "\n")
         if plot:

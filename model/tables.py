@@ -1,10 +1,12 @@
-"""Every table a run or a sweep writes, declared once: each column's name, type, unit and meaning.
+"""Every table a run, a sweep, a frontier or a comparison writes, declared once: each column's name,
+type, unit and meaning.
 
-The declaration is what the code writes by (model/runs.py and model/sweep.py check and cast each
-table to it before writing; the `units` of summary.json and of the Parquet metadata, and each run
-folder's `columns.csv`, come from it), what the workbook export formats by (model/export.py), and
-what docs/tables.md is generated from (`python -m model.tables` writes it; a test keeps the
-two equal). A column added to a table without its declaration fails the tests that pin the tables.
+The declaration is what the code writes by (model/runs.py, model/sweep.py, model/frontier.py and
+model/compare.py check and cast each table to it before writing; the `units` of summary.json,
+comparison.json and the Parquet metadata, and each folder's `columns.csv`, come from it), what the
+workbook export formats by (model/export.py), and what docs/tables.md is generated from (`python -m
+model.tables` writes it; a test keeps the two equal). A column added to a table without its
+declaration fails the tests that pin the tables.
 
 Each column has a *kind*, which says how its figures are presented: the significant digits of the
 CSV files (Parquet keeps the exact figures), and the number format and rounding of the workbook.
@@ -104,12 +106,21 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """A table: its file stem, what one row is, where it is written, and its columns in order."""
+    """A table: its name (the file stem, unless `stem` says otherwise), what one row is, where it is
+    written, and its columns in order. `stem`: the file stem when the name cannot be it, because
+    another table of another kind of folder has that stem (a comparison's `staffing`) or because the
+    table is declared once per variant (a frontier's units depend on the target varied)."""
 
     name: str
     row: str
     written: str
     columns: tuple[Column, ...]
+    stem: str = ""
+
+    @property
+    def file(self) -> str:
+        """The file stem the table is written under (`<file>.csv`, `<file>.parquet`)."""
+        return self.stem or self.name
 
     @property
     def names(self) -> list[str]:
@@ -167,6 +178,175 @@ COST_COMPONENTS: tuple[tuple[str, str], ...] = (
 _COMPONENT_COLUMNS = tuple(_figure(name, "money", "{currency}", meaning) for name, meaning in COST_COMPONENTS)
 
 RUN = "run folder (optimal or time-limited runs with a solution)"
+
+
+def _frontier(field: str, target_kind: str, target_unit: str, per_step: str, meaning: str) -> Table:
+    """A frontier's table when `field` is varied: the target's kind and unit and the marginal cost's
+    unit follow the field (model/frontier.py: STEP, ORIENTATION)."""
+    step_unit = f"{per_step} ({meaning})"
+    return Table(
+        f"frontier.{field}",
+        f"value of the target (`e2eopt frontier --vary {field}=...`)",
+        "frontier folder",
+        _columns(
+            _key("field", f"the target varied: `{field}`"),
+            _key("demands", "the varied demands, comma-separated, or `all` (every demand set alike)"),
+            _figure("target", target_kind, target_unit, "the target's value at this point"),
+            ("status", "text", "text", "", "the point's status"),
+            _figure("total_cost", "money_each", "{currency}", "total cost at this target (empty: no optimum)"),
+            _figure(
+                "marginal_cost",
+                "price",
+                step_unit,
+                "from the duals of the varied demands' target rows, summed over periods (empty: no duals)",
+            ),
+            _figure("slope_left", "price", step_unit, "finite-difference slope from the previous target (empty: none)"),
+            _figure("slope_right", "price", step_unit, "finite-difference slope to the next target (empty: none)"),
+            _figure(
+                "basis_from",
+                target_kind,
+                target_unit,
+                "lowest target at which the point's optimal basis stays optimal (empty: no basis, or queues)",
+            ),
+            _figure("basis_to", target_kind, target_unit, "highest such target (empty: no basis, queues, unbounded)"),
+            _figure(
+                "basis_unchanged_to_next",
+                "flag",
+                "",
+                "the next target lies in this point's basis range (empty: no range, or the last point)",
+                "true/false or empty",
+            ),
+            (
+                "dual_check",
+                "text",
+                "text",
+                "",
+                "how the marginal cost compares with the slopes: `equal`, `between`, `backlog/unmet`, `queues`, "
+                "`no neighbours`, `mismatch`; empty without an optimum",
+            ),
+            _figure(
+                "dual_consistent",
+                "flag",
+                "",
+                "true for `equal` and `between`, false for `mismatch`, empty otherwise",
+                "true/false or empty",
+            ),
+            _figure("backlog", "units", "unit", "units of the varied demands carried to a later period, all periods"),
+            _figure("unmet", "units", "unit", "units of the varied demands never served, all periods"),
+            CURRENCY,
+        ),
+        stem="frontier",
+    )
+
+
+FRONTIER_TABLES = (
+    _frontier(
+        "min_quality",
+        "share",
+        "share done right",
+        "{currency} per percentage point",
+        "cost of raising min_quality by one point",
+    ),
+    _frontier(
+        "max_mean_response_time",
+        "time",
+        "{time_unit}",
+        "{currency} per {time_unit}",
+        "cost of tightening max_mean_response_time by one {time_unit}",
+    ),
+)
+"""A frontier folder's `frontier` table, declared once per target it can vary (`frontier.<field>`)."""
+
+COMPARED = "comparison folder (`e2eopt compare`; CSV only)"
+RUNS_CURRENCY = _key("currency", "the two runs' currency (the same: runs in different ones are refused), on every row")
+
+
+def _sides(name: str, kind: str, unit: str, what: str) -> tuple[tuple[str, str, str, str, str], ...]:
+    """`<name>_a`, `<name>_b` and `<name>_change`: a figure in run A, in run B, and B - A."""
+    return (
+        _figure(f"{name}_a", kind, unit, f"{what}, run A"),
+        _figure(f"{name}_b", kind, unit, f"{what}, run B"),
+        _figure(f"{name}_change", kind, unit, f"{name}_b - {name}_a"),
+    )
+
+
+def _compared(stem: str, row: str, *columns: tuple[str, str, str, str, str]) -> Table:
+    """A comparison folder's table `stem`, declared as `comparison.<stem>` (a run folder has a
+    `staffing` and a `demand_kpis` of its own)."""
+    return Table(f"comparison.{stem}", row, COMPARED, _columns(*columns), stem=stem)
+
+
+COMPARISON_TABLES = (
+    _compared(
+        "inputs",
+        "scenario field that differs from run A to run B",
+        _key("path", "the field's path (arcs keyed `FROM->TO`)"),
+        _key("change", "`changed`, `added` or `removed`"),
+        ("old", "text", "text", "", "A's value as YAML flow text (empty: added)"),
+        ("new", "text", "text", "", "B's value as YAML flow text (empty: removed)"),
+        _figure("delta", "measure", "the field's unit (new - old; numbers only)", "new - old (empty: not two numbers)"),
+    ),
+    _compared(
+        "totals",
+        "stage and cost category with a cost in either run, over its horizon (0 where a run has none)",
+        _key("stage", "the stage"),
+        _key("category", "the cost category"),
+        _figure("cost_a", "money", "{currency}", "the cost, run A"),
+        _figure("cost_b", "money", "{currency}", "the cost, run B"),
+        _figure("change", "money", "{currency}", "cost_b - cost_a"),
+        RUNS_CURRENCY,
+    ),
+    _compared(
+        "bridge",
+        "stage of either run, over its horizon; the last, stage `(total)`, sums the stages",
+        _key("stage", "the stage, or `(total)`"),
+        _figure("cost_a", "money_each", "{currency}", "the stage's cost, run A"),
+        _figure("cost_b", "money_each", "{currency}", "the stage's cost, run B"),
+        _figure("change", "money_each", "{currency}", "cost_b - cost_a = volume + rate + mix + routing"),
+        _figure("volume", "money_each", "{currency}", "A's cost x (B's total volume / A's - 1): every demand alike"),
+        _figure("rate", "money_each", "{currency}", "B's priced quantities x (B's prices - A's prices)"),
+        _figure("mix", "money_each", "{currency}", "A's cost to serve of each demand x (its growth - the total's)"),
+        _figure("routing", "money_each", "{currency}", "change - volume - rate - mix: changes of plan"),
+        RUNS_CURRENCY,
+    ),
+    _compared(
+        "staffing",
+        "node, role and period of either run (0 FTE and cost where a run has no such staff)",
+        STAGE,
+        NODE,
+        _key("role", "the role"),
+        PERIOD,
+        *_sides("fte", "fte", "FTE", "staff on the books"),
+        *_sides("cost", "money", "{currency}", "staff cost"),
+        RUNS_CURRENCY,
+    ),
+    _compared(
+        "routing",
+        "place where a demand's units changed (horizon totals; the `--top` largest changes first)",
+        DEMAND,
+        _key("kind", "`work` or `hand-off`"),
+        _key("where", "`node (role)` for work by a role, the node for bought-in work, `FROM->TO` for a hand-off"),
+        _key("stage", "the node's stage (a hand-off: the receiving node's)"),
+        _figure("units_a", "units", "unit", "units worked or handed over there, run A (0: none)"),
+        _figure("units_b", "units", "unit", "units worked or handed over there, run B (0: none)"),
+        _figure("change", "units", "unit", "units_b - units_a"),
+    ),
+    _compared(
+        "demand_kpis",
+        "demand and period of either run (a demand only one run has is empty on the other side)",
+        DEMAND,
+        PERIOD,
+        *_sides("volume", "units", "unit", "units due"),
+        *_sides("served", "units", "unit", "units served"),
+        *_sides("quality", "share", "share done right", "served-weighted quality"),
+        *_sides("mean_response_time", "time", "{time_unit} (mean over the units served)", "mean response time"),
+        *_sides("cost_to_serve", "money", "{currency}", "every cost allocated to the demand"),
+        *_sides("cost_per_unit", "price", "{currency} per unit", "cost_to_serve / served"),
+        RUNS_CURRENCY,
+    ),
+)
+"""A comparison folder's tables (`comparison.<stem>`, in writing order): each figure is run A's, run
+B's, or B - A."""
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -542,10 +722,12 @@ TABLES: dict[str, Table] = {
                 _figure("queues.targets_missed", "count", "lane-periods", "with queues", "integer or empty"),
             ),
         ),
+        *FRONTIER_TABLES,
+        *COMPARISON_TABLES,
     )
 }
 """Every table: a run folder's result tables (RESULT_TABLES, in writing order), an infeasible run's
-diagnosis, and a sweep's points."""
+diagnosis, a sweep's points, a frontier's table and a comparison's tables."""
 
 RESULT_TABLES = tuple(name for name, table in TABLES.items() if table.written == RUN)
 
@@ -636,14 +818,15 @@ def for_csv(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 
 
 def dictionary(tables: Mapping[str, pd.DataFrame], currency: str, time_unit: str) -> pd.DataFrame:
-    """The data dictionary of these tables (`columns.csv`): table, column, type, unit with the
-    currency and time unit resolved, meaning; one row per column actually written."""
+    """The data dictionary of these tables (`columns.csv`): table (its file stem), column, type, unit
+    with the currency and time unit resolved, meaning; one row per column actually written. `tables`
+    is keyed by the declared names (`frontier.min_quality`, `comparison.staffing`)."""
     rows = []
     for name, frame in tables.items():
         declared = TABLES[name]
         for column in frame.columns:
             found = declared.column(str(column))
-            rows.append((name, str(column), found.type, found.unit_in(currency, time_unit), found.meaning))
+            rows.append((declared.file, str(column), found.type, found.unit_in(currency, time_unit), found.meaning))
     return pd.DataFrame(rows, columns=["table", "column", "type", "unit", "meaning"])
 
 
@@ -655,10 +838,11 @@ def markdown() -> str:
         "Generated from model/tables.py by `python -m model.tables` (it writes this file); do not edit by hand",
         "(a test keeps this file equal to the declaration, which is also what the code writes the tables by).",
         "",
-        "Every run folder holds `columns.csv` beside its tables: one row per column written, with the",
-        "table, column, type, unit (the scenario's currency and time unit filled in) and meaning. The CSV",
-        "column names never carry a unit or currency, so that imports keep working from one scenario to",
-        "the next; `summary.json`'s `units` and each Parquet file's `units` metadata give the same units.",
+        "Every run, sweep, frontier and comparison folder holds `columns.csv` beside its tables: one row",
+        "per column written, with the table (its file stem), column, type, unit (the scenario's currency",
+        "and time unit filled in) and meaning. The CSV column names never carry a unit or currency, so",
+        "that imports keep working from one scenario to the next; `summary.json`'s `units` (a",
+        "comparison's: `comparison.json`'s) and each Parquet file's `units` metadata give the same units.",
         "`{currency}` and `{time_unit}` below stand for the scenario's.",
         "",
         "## How figures are written",
@@ -685,7 +869,8 @@ def markdown() -> str:
         lines.append(f"| `{kind.name}` | {kind.meaning} | {digits} | `{kind.excel}` |")
     lines += ["", "Types: " + "; ".join(f"`{name}` (pandas `{dtype}`)" for name, dtype in TYPES.items()) + ".", ""]
     for table in TABLES.values():
-        lines += [f"## `{table.name}`", "", f"One row per {table.row}. Written in: {table.written}.", ""]
+        written = table.written if not table.stem else f"{table.written}, as `{table.stem}.csv`"
+        lines += [f"## `{table.name}`", "", f"One row per {table.row}. Written in: {written}.", ""]
         lines += ["| column | type | kind | unit | meaning |", "| --- | --- | --- | --- | --- |"]
         for column in table.columns:
             unit = column.unit.replace("|", "\\|")

@@ -389,7 +389,16 @@ def test_writing_replaces_an_earlier_comparison_but_never_a_foreign_folder(tmp_p
     folder = write_comparison(comparison, tmp_path / "cmp")
     write_comparison(comparison, folder)  # again: replaced in place
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["comparison.json", "inputs.csv", "totals.csv", "bridge.csv", "staffing.csv", "routing.csv", "demand_kpis.csv"]
+        [
+            "comparison.json",
+            "columns.csv",
+            "inputs.csv",
+            "totals.csv",
+            "bridge.csv",
+            "staffing.csv",
+            "routing.csv",
+            "demand_kpis.csv",
+        ]
     )
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".incomplete", ".replaced"))]
     description = json.loads((folder / "comparison.json").read_text())

@@ -52,7 +52,9 @@ def test_compare_prints_and_writes_tables_that_reconcile_beside_run_b(runs):
         str(folder),
     ):
         assert expected in text, expected
-    assert sorted(p.name for p in folder.iterdir()) == sorted([f"{name}.csv" for name in CSVS] + ["comparison.json"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"{name}.csv" for name in CSVS] + ["columns.csv", "comparison.json"]
+    )
     tables = {name: pd.read_csv(folder / f"{name}.csv") for name in CSVS}
     objective = {run: json.loads((run / "summary.json").read_text())["objective"] for run in (a, b)}
     bridge = tables["bridge"].set_index("stage")
