@@ -284,8 +284,14 @@ def write_workbook(run: Run, path: Path) -> None:
 
 
 def _run_sheet(sheet: Any, run: Run) -> None:
-    """What was solved and how it ended, one field a row; money in the money format."""
+    """What was solved and how it ended, one field a row; money in the money format. The package
+    versions are the solve's (summary.json), then the export's own (`exported with`): a workbook made
+    later, or by another version of e2eopt, says so."""
     from openpyxl.styles import Font
+
+    from model.runs import package_version
+
+    exported_with = ("e2e-optimiser", "openpyxl")
 
     summary = run.summary
     given = summary.get("input", {}) if isinstance(summary.get("input"), dict) else {}
@@ -307,7 +313,8 @@ def _run_sheet(sheet: Any, run: Run) -> None:
             "(largest remainder). Exact figures: the run's Parquet files",
             "",
         ),
-        *((f"package {name}", version, "") for name, version in summary.get("packages", {}).items()),
+        *((f"package {name}", version, "solved with") for name, version in summary.get("packages", {}).items()),
+        *((f"exported with {name}", package_version(name), "wrote this workbook") for name in exported_with),
     ]
     for letter, width in {"A": 34, "B": 70, "C": 32}.items():
         sheet.column_dimensions[letter].width = width

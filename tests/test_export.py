@@ -3,6 +3,7 @@ up to the rounded total; the CSV and Parquet exports; bad runs and places refuse
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import math
 import zipfile
@@ -136,6 +137,9 @@ def test_run_sheet_names_the_run(run, workbook):
     assert fields["created (UTC)"] == summary["created_utc"]
     assert fields["total cost (rounded to the cent)"] == pytest.approx(2234629.68, abs=1e-9)
     assert fields["package pandas"] == summary["packages"]["pandas"]
+    # The export's own versions, read from the installed distributions (not from summary.json).
+    assert fields["exported with openpyxl"] == openpyxl.__version__
+    assert fields["exported with e2e-optimiser"] == importlib.metadata.version("e2e-optimiser")
 
 
 def test_sheets_have_frozen_headers_with_units_filters_formats_and_widths(run, workbook):
