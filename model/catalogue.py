@@ -562,17 +562,21 @@ def _identifier(text: str) -> str:
 
 @dataclass(frozen=True)
 class Answer:
-    """A query's result: its columns, rows, the unit of each column whose unit is known, and which
-    of them are money (their unit is a currency of the runs)."""
+    """A query's result: its columns, rows, the unit of each column whose unit is known, which of
+    them are money (their unit is a currency of the runs), and the columns left without a unit
+    because the tables read give them different ones (column -> unit -> the tables giving it; ''
+    for a table where the column has none)."""
 
     columns: list[str]
     rows: list[tuple]
     units: dict[str, str]
     money: frozenset[str] = frozenset()
+    differing: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 def query(catalogue: Catalogue, sql: str) -> Answer:
-    """Run `sql` over the catalogue's views; CatalogueError with DuckDB's own message when it fails."""
+    """Run `sql` over the catalogue's views; CatalogueError with DuckDB's own message when it fails.
+    The units are those of the tables the SQL reads (tables_read), not of every table."""
     import duckdb
 
     database = connect(catalogue, sql)
@@ -582,41 +586,80 @@ def query(catalogue: Catalogue, sql: str) -> Answer:
             return Answer([], [], {})
         columns = [d[0] for d in result.description]
         rows = result.fetchall()
-        known = column_units(catalogue, database)
+        found = units_found(catalogue, database, tables_read(database, sql))
     except duckdb.Error as error:
         raise CatalogueError(str(error)) from None
     finally:
         database.close()
-    units = {c: known[c] for c in columns if c in known}
+    units = {c: next(iter(found[c])) for c in columns if len(found.get(c, {})) == 1 and "" not in found[c]}
+    differing = {c: found[c] for c in columns if len(found.get(c, {})) > 1}
     currencies = {e.currency for e in catalogue.queryable() if e.currency}
-    return Answer(columns, rows, units, frozenset(c for c, unit in units.items() if unit in currencies))
+    money = frozenset(c for c, unit in units.items() if unit in currencies)
+    return Answer(columns, rows, units, money, differing)
 
 
-def column_units(catalogue: Catalogue, database: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """The unit of each column name that has one unit wherever it occurs (every table, every run):
-    `amount` is EUR when every run is in EUR. A name with two units (`cost`: EUR, EUR per unit), or
-    runs in two currencies, gets none; so does a computed column, unless named after one
-    (`sum(amount) AS amount`)."""
-    seen: dict[str, set[str]] = {}
+def tables_read(database: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
+    """The catalogue's views and tables that `sql` reads: the names DuckDB's parser finds in it
+    (`duckdb.get_table_names`: not a CTE's own name, not a word in a string), those the database
+    holds; by the names written in the SQL when the parser cannot tell (it binds table functions)."""
+    import duckdb
+
+    held = {
+        row[0]
+        for row in database.execute(
+            "SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views() WHERE NOT internal"
+        ).fetchall()
+    }
+    try:
+        named = {name.rsplit(".", 1)[-1].lower() for name in duckdb.get_table_names(sql)}
+    except duckdb.Error:
+        named = {name for name in held if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", sql, re.IGNORECASE)}
+    return {name for name in held if name.lower() in named}
+
+
+def units_found(
+    catalogue: Catalogue, database: duckdb.DuckDBPyConnection, tables: set[str]
+) -> dict[str, dict[str, list[str]]]:
+    """Column name -> unit -> the tables (of `tables`) that give the column that unit, in any run; ''
+    where a table holds the column with no unit in every run (a key, a text). A name with one unit is
+    that unit; with two (`marginal_cost`: EUR per unit in demand_kpis, EUR per percentage point in a
+    frontier of min_quality; `amount` in runs of two currencies) it has none, and says why. A
+    computed column has none unless named after a column (`sum(amount) AS amount`)."""
+    if not tables:
+        return {}
+    held: dict[str, set[str]] = {}
+    marks = ", ".join("?" * len(tables))
+    for table, column in database.execute(
+        f"SELECT table_name, column_name FROM duckdb_columns() WHERE table_name IN ({marks})", sorted(tables)
+    ).fetchall():
+        held.setdefault(table, set()).add(column)
+    by_table: dict[str, dict[str, set[str]]] = {}
     for entry in catalogue.queryable():
-        for table, units in _entry_units(entry, database).items():
-            if table in entry.tables or table == "runs":
-                for column, unit in units.items():
-                    seen.setdefault(column, set()).add(unit)
-    return {column: next(iter(units)) for column, units in seen.items() if len(units) == 1}
+        for table, units in _entry_units(entry, database, tables).items():
+            for column, unit in units.items():
+                by_table.setdefault(table, {}).setdefault(column, set()).add(unit)
+    found: dict[str, dict[str, set[str]]] = {}
+    for table in sorted(tables):
+        for column in held.get(table, set()) - {"run"}:
+            for unit in by_table.get(table, {}).get(column) or {""}:
+                found.setdefault(column, {}).setdefault(unit, set()).add(table)
+    return {column: {unit: sorted(names) for unit, names in units.items()} for column, units in found.items()}
 
 
-def _entry_units(entry: Entry, database: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
-    """Table -> column -> unit: a run's from its summary.json, a sweep's or frontier's from the Parquet
-    metadata (where model/runs.write_parquet puts them); and the `runs` view's money columns."""
-    money = {"objective": entry.currency, "total_cost": entry.currency} if entry.currency else {}
-    if entry.kind in ("run", "point"):
-        units = entry.summary.get("units")
-        return {**(units if isinstance(units, dict) else {}), "runs": money}
-    found = {}
-    for table, path in entry.tables.items():
+def _entry_units(entry: Entry, database: duckdb.DuckDBPyConnection, tables: set[str]) -> dict[str, dict[str, str]]:
+    """Table -> column -> unit for the entry's tables among `tables`: a run's from its summary.json, a
+    sweep's or frontier's from the Parquet metadata (where model/runs.write_parquet puts them, from
+    the declaration in model/tables.py); and the `runs` view's money columns."""
+    found: dict[str, dict[str, str]] = {}
+    if "runs" in tables and entry.kind in ("run", "point") and entry.currency:
+        found["runs"] = {"objective": entry.currency, "total_cost": entry.currency}
+    summary_units = _mapping(entry.summary.get("units")) if entry.kind in ("run", "point") else {}
+    for table in tables & set(entry.tables):
+        if isinstance(summary_units.get(table), dict):
+            found[table] = summary_units[table]
+            continue
         stored = database.execute(
-            "SELECT value FROM parquet_kv_metadata(?) WHERE key = 'units'::BLOB", [str(path)]
+            "SELECT value FROM parquet_kv_metadata(?) WHERE key = 'units'::BLOB", [str(entry.tables[table])]
         ).fetchall()
         try:
             found[table] = _mapping(json.loads(stored[0][0])) if stored else {}

@@ -10,6 +10,8 @@ import csv
 import json
 import math
 import sys
+import textwrap
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -65,49 +67,124 @@ def list_command(
 ) -> None:
     """List the runs, sweeps and frontiers under DIR, oldest first.
 
-    Each with its time, status, total cost, input and overrides; damaged folders with what is wrong."""
+    On a terminal: each name whole, then its time, kind, status, total cost and input, and its
+    overrides. Piped: one tab-separated line a run, with a header (for grep, cut, awk)."""
     catalogue = _catalogue(runs)
     if as_json:
         _write(json.dumps([entry.as_dict() for entry in catalogue.entries], indent=2) + "\n")
-        return
-    if not catalogue.entries:
+    elif not out.file.isatty():
+        _write(_list_tsv(catalogue))
+        if not catalogue.entries:
+            err.print(f"No runs in {runs}.", markup=False)
+    elif not catalogue.entries:
         out.print(f"No runs in {runs}.", markup=False, soft_wrap=True)
     else:
-        out.print(_list_table(catalogue))
+        for line, style in _list_lines(catalogue, out.width):
+            out.print(Text(line, style=style), soft_wrap=True)
     if catalogue.skipped:
         names = ", ".join(p.name for p in catalogue.skipped[:5]) + (", ..." if len(catalogue.skipped) > 5 else "")
         err.print(f"Not runs, left out: {_plural(len(catalogue.skipped), 'folder')} ({names}).", markup=False)
 
 
-def _list_table(catalogue: Catalogue) -> Table:
-    table = Table(
-        Column("name", overflow="fold"),  # whole, to be copied: folded, never cut
-        Column("created (UTC)", no_wrap=True),
-        Column("kind", no_wrap=True),
-        "status",
-        Column("total cost", justify="right", no_wrap=True),
-        "input",
-        Column("overrides", overflow="fold"),
-        title=Text(f"{_plural(len(catalogue.entries), 'folder')} in {catalogue.root}"),
-        title_justify="left",
-        caption="input: the first 8 hex digits of the SHA-256 of the scenario solved (the base's for a sweep)",
+LIST_HEADERS = ("written (UTC)", "kind", "status", "total cost", "input")
+"""The columns of `runs list` on a terminal, after the name (status wraps at words: it is the one
+that can be long, a damaged folder's problem)."""
+GAP = "  "
+INDENT = "  "
+TSV_HEADERS = ("name", "created_utc", "kind", "status", "total_cost", "currency", "scenario_sha256", "overrides")
+"""The columns of `runs list` piped: one line a run, tab-separated (README, The catalogue of runs)."""
+
+
+def _list_lines(catalogue: Catalogue, width: int) -> list[tuple[str, str]]:
+    """`runs list` on a terminal `width` columns wide, as (line, style) pairs. A run's name is never
+    wrapped nor cut: when the names do not fit beside the other columns, each name has a line of its
+    own and its figures follow on the next, indented; the overrides, if any, on a line below."""
+    entries = catalogue.entries
+    cells = [_list_cells(entry) for entry in entries]
+    widths = [max(len(header), *(len(row[i]) for row in cells)) for i, header in enumerate(LIST_HEADERS)]
+    others = sum(widths) - widths[2] + len(GAP) * (len(widths) - 1)
+    name_width = max(len("name"), *(len(entry.name) for entry in entries))
+    one_line = name_width + len(GAP) + others + widths[2] <= width
+    lead = name_width + len(GAP) if one_line else len(INDENT)
+    widths[2] = max(10, min(widths[2], width - lead - others))
+    header = _aligned(LIST_HEADERS, widths)
+    lines = [(_title(catalogue), "bold")]
+    if one_line:
+        lines.append(("name".ljust(name_width) + GAP + header[0], "bold"))
+    else:
+        lines += [("name", "bold"), (INDENT + header[0], "bold")]
+    for entry, row in zip(entries, cells):
+        figures = _aligned(row, widths)
+        if one_line:
+            lines.append((entry.name.ljust(name_width) + GAP + figures[0], ""))
+            lines += [(" " * lead + line, "") for line in figures[1:]]
+        else:
+            lines.append((entry.name, "bold"))
+            lines += [(INDENT + line, "") for line in figures]
+        shown = _overrides_shown(entry)
+        if shown:
+            lines += [(line, "") for line in _wrapped(f"overrides: {shown}", width, INDENT)]
+    note = "input: the scenario's SHA-256, its first 8 hex digits (a sweep's: of its base)."
+    return [*lines, *((line, "dim") for line in _wrapped(note, width, ""))]
+
+
+def _title(catalogue: Catalogue) -> str:
+    return f"{_plural(len(catalogue.entries), 'folder')} in {catalogue.root}, oldest first"
+
+
+def _list_cells(entry: Entry) -> tuple[str, str, str, str, str]:
+    """An entry's cells on a terminal, in the order of LIST_HEADERS."""
+    status = (entry.problem if entry.kind == "damaged" else entry.status) or "-"
+    digest = (entry.scenario_sha256 or entry.file_sha256 or "-")[:8]
+    return _time(entry.created), entry.kind, status, _money(entry.total_cost, entry.currency), digest
+
+
+def _aligned(cells: Sequence[str], widths: Sequence[int]) -> list[str]:
+    """One row's cells in columns of `widths` (the status, third, wrapped at words; the total cost,
+    fourth, to the right), as one line or more; no trailing spaces."""
+    status = textwrap.wrap(cells[2], widths[2], break_on_hyphens=False) or [""]
+    lines = []
+    for index, part in enumerate(status):
+        row = list(cells) if index == 0 else ["", "", part, "", ""]
+        row[2] = part
+        padded = [cell.rjust(w) if column == 3 else cell.ljust(w) for column, (cell, w) in enumerate(zip(row, widths))]
+        lines.append(GAP.join(padded).rstrip())
+    return lines
+
+
+def _wrapped(text: str, width: int, indent: str) -> list[str]:
+    """`text` in lines of at most `width`, indented; the lines after the first indented twice as much."""
+    return textwrap.wrap(
+        text, width, initial_indent=indent, subsequent_indent=indent * 2 or INDENT, break_on_hyphens=False
     )
+
+
+def _overrides_shown(entry: Entry) -> str:
+    """What the run changed, in short: the overrides it recorded (a what-if file by its stem, `--set`
+    as typed, a sweep's axes); for a run solved again from a what-if's folder, which records none of
+    its own, the label it kept from that run (summary.json `label`, in its folder's name too)."""
+    if entry.overrides:
+        return ", ".join(entry.overrides)
+    return f"{entry.label} (label)" if entry.label else ""
+
+
+def _list_tsv(catalogue: Catalogue) -> str:
+    """`runs list` for programs: a header, then one line a run, tab-separated, nothing wrapped or cut;
+    an empty cell where there is nothing (a sweep's total cost); money at full precision."""
+    lines = ["\t".join(TSV_HEADERS)]
     for entry in catalogue.entries:
-        table.add_row(
-            *(
-                Text(cell)
-                for cell in (
-                    entry.name,
-                    _time(entry.created),
-                    _kind(entry),
-                    (entry.problem if entry.kind == "damaged" else entry.status) or "-",
-                    _money(entry.total_cost, entry.currency),
-                    (entry.scenario_sha256 or entry.file_sha256 or "-")[:8],
-                    _short(", ".join(entry.overrides) or entry.label or "-"),
-                )
-            )
+        cells = (
+            entry.name,
+            entry.created,
+            entry.kind,
+            (entry.problem if entry.kind == "damaged" else entry.status) or "",
+            "" if entry.total_cost is None else repr(entry.total_cost),
+            entry.currency or "",
+            entry.scenario_sha256 or entry.file_sha256 or "",
+            _overrides_shown(entry),
         )
-    return table
+        lines.append("\t".join(" ".join(cell.split()) for cell in cells))  # no tab or newline inside a cell
+    return "\n".join(lines) + "\n"
 
 
 def _kind(entry: Entry) -> str:
@@ -130,10 +207,6 @@ def _time(created: str) -> str:
 
 def _money(amount: float | None, currency: str | None) -> str:
     return "-" if amount is None else f"{amount:,.2f} {currency or ''}".rstrip()
-
-
-def _short(text: str, width: int = 120) -> str:
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 @runs_app.command(name="show")
@@ -187,13 +260,23 @@ def _described(entry: Entry) -> list[str]:
     for what, digest in (("file", entry.file_sha256), ("scenario", entry.scenario_sha256)):
         if digest:
             lines.append(f"  {what} SHA-256: {digest}")
-    command = entry.summary.get("command")
-    if isinstance(command, list):
-        import shlex
-
-        lines.append(f"Command: {shlex.join(str(part) for part in command)}")
+    command = _command(entry)
+    if command:
+        lines.append(f"Command{' (solves this sweep point again)' if entry.kind == 'point' else ''}: {command}")
     lines.extend(_overrides(entry))
     return lines
+
+
+def _command(entry: Entry) -> str | None:
+    """The command that solves the entry again. A sweep's point records how the sweep ran it
+    (`e2eopt sweep 'point 0002'`, which no shell can run): its folder holds the point's scenario
+    (point.yaml), so `e2eopt solve <the point's folder>` solves it again. Others: as recorded."""
+    import shlex
+
+    if entry.kind == "point":
+        return f"e2eopt solve {shlex.quote(str(entry.path))}"
+    command = entry.summary.get("command")
+    return shlex.join(str(part) for part in command) if isinstance(command, list) else None
 
 
 def _overrides(entry: Entry) -> list[str]:
@@ -302,7 +385,7 @@ def query_command(
         _write_csv(answer)
     elif output == "json":
         rows = [dict(zip(answer.columns, map(_json_value, row))) for row in answer.rows]
-        document = {"columns": answer.columns, "units": answer.units, "rows": rows}
+        document = {"columns": answer.columns, "units": answer.units, "units_differ": answer.differing, "rows": rows}
         _write(json.dumps(document, indent=2, default=str) + "\n")
     else:
         _print_answer(answer)
@@ -341,6 +424,17 @@ def _print_answer(answer: Answer) -> None:
         + (f", the first {shown:,} shown (--format csv for all)" if shown < len(answer.rows) else "")
     )
     out.print(table)
+    for line in _differing(answer):
+        out.print(line, markup=False, soft_wrap=True)
+
+
+def _differing(answer: Answer) -> list[str]:
+    """Why a column read from the tables has no unit in the header: the tables read give it several."""
+    lines = []
+    for column, units in answer.differing.items():
+        given = "; ".join(f"{unit or 'none'} in {', '.join(tables)}" for unit, tables in units.items())
+        lines.append(f"No unit for {column}: the tables read give it different ones ({given}).")
+    return lines
 
 
 def _cell(value: object, money: bool) -> str:
