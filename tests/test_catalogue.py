@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from conftest import DATA, TINY_FILE
 
@@ -205,6 +206,26 @@ def test_units_are_given_only_where_one_unit_holds(runs):
     assert answer.money == {"amount"}
     answer = query(catalogue, "select sum(amount), count(*) as n from costs")
     assert answer.units == {} and answer.money == frozenset()
+
+
+def test_units_are_those_of_the_tables_the_query_reads(runs):
+    """marginal_cost is EUR per unit in demand_kpis and EUR per point of quality in a frontier of
+    min_quality: each table read alone gives its own; read together, none, and the answer says why."""
+    catalogue = scan(runs["root"])
+    stored = json.loads(pq.read_schema(runs["frontier"] / "frontier.parquet").metadata[b"units"])
+    per_point = "EUR per percentage point (cost of raising min_quality by one point)"
+    assert stored["marginal_cost"] == per_point and stored["backlog"] == stored["unmet"] == "unit"
+    answer = query(catalogue, "select * from frontier")
+    assert answer.units == stored and answer.differing == {}
+    assert answer.money == {"total_cost"}
+    answer = query(catalogue, "select marginal_cost, backlog from demand_kpis")
+    assert answer.units == {"marginal_cost": "EUR per unit", "backlog": "unit"}
+    answer = query(catalogue, "select f.marginal_cost, f.unmet from frontier f, demand_kpis k limit 1")
+    assert answer.units == {"unmet": "unit"}
+    assert answer.differing == {"marginal_cost": {"EUR per unit": ["demand_kpis"], per_point: ["frontier"]}}
+    # A table named in a string is not read; a CTE is the table it selects from.
+    answer = query(catalogue, "with k as (select marginal_cost from frontier) select *, 'demand_kpis' as t from k")
+    assert answer.units == {"marginal_cost": per_point} and answer.differing == {}
 
 
 def test_damaged_folders_are_listed_as_damaged_and_left_out_of_the_views(runs, tmp_path):

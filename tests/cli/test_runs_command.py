@@ -10,12 +10,16 @@ import io
 import json
 import os
 import pty
+import re
+import shlex
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from conftest import DATA, ROOT, TINY_FILE, e2eopt
 
@@ -44,44 +48,107 @@ def summaries(root: Path) -> dict[str, dict]:
     return {name: json.loads(path.read_text()) for name, path in found.items()}
 
 
-def test_list_shows_each_run_by_a_distinct_name_with_its_cost(runs):
+def test_list_piped_is_one_tab_separated_line_a_run_with_its_cost(runs):
     result = e2eopt("runs", "list", "--runs", str(runs), cwd=runs.parent)
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in runs.iterdir())
     digest = hashlib.sha256(SET.encode()).hexdigest()[:8]
     suffixes = ["-tiny", f"-tiny-set-{digest}", "-appliance-co-whatif-wage-rise", "-tiny-sweep"]
     assert sorted(name.split("Z-", 1)[1] for name in names) == sorted(s[1:] for s in suffixes)
-    rows = {row["name"]: row for row in table_rows(result.stdout)}
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 + len(names)  # a header, then one line a run: nothing wrapped
+    for name in names:  # each name whole on exactly one line, as its first field
+        assert [line.split("\t")[0] for line in lines if name in line] == [name]
+    rows = {row["name"]: row for row in csv.DictReader(io.StringIO(result.stdout), delimiter="\t")}
     assert set(rows) == set(names)
     by_suffix = {name.split("Z-", 1)[1]: rows[name] for name in names}
-    assert by_suffix["tiny"]["total cost"] == "53,485.71EUR" and by_suffix["tiny"]["overrides"] == "-"
-    assert by_suffix[f"tiny-set-{digest}"]["total cost"] == "55,714.29EUR"
+    known = summaries(runs)
+    for name in names:
+        if name in known:
+            assert float(rows[name]["total_cost"]) == known[name]["total_cost"]  # at full precision
+    # By hand (tests/test_catalogue.py): 400 x 1.5 h x 5,200 EUR / 140 h + 600 x 52 EUR; the wage x 1.1.
+    assert float(by_suffix["tiny"]["total_cost"]) == pytest.approx(400 * 1.5 * 5200 / 140 + 600 * 52, rel=1e-9)
+    assert float(by_suffix[f"tiny-set-{digest}"]["total_cost"]) == pytest.approx(55714.2857142857, rel=1e-9)
+    assert by_suffix["tiny"]["currency"] == "EUR" and by_suffix["tiny"]["overrides"] == ""
     assert by_suffix[f"tiny-set-{digest}"]["overrides"] == SET
     assert by_suffix["appliance-co-whatif-wage-rise"]["overrides"] == "whatif-wage-rise"
     sweep = by_suffix["tiny-sweep"]
-    assert (sweep["kind"], sweep["status"], sweep["overrides"]) == (
-        "sweep(2points)",
-        "2optimal",
+    assert (sweep["kind"], sweep["status"], sweep["total_cost"], sweep["overrides"]) == (
+        "sweep",
+        "2 optimal",
+        "",
         "demands.*.volume=*1,*1.1",
     )
-    assert by_suffix["tiny"]["input"] == hashlib.sha256(TINY_FILE.read_bytes()).hexdigest()[:8]
+    assert by_suffix["tiny"]["scenario_sha256"] == hashlib.sha256(TINY_FILE.read_bytes()).hexdigest()
+    grepped = [line.split("\t")[0] for line in lines if "wage" in line]  # `runs list | grep wage`
+    assert grepped == [name for name in names if name.endswith("-whatif-wage-rise")]
 
 
-def table_rows(text: str) -> list[dict[str, str]]:
-    """A rich table's rows read back, each cell's lines joined (spaces dropped: a wrapped cell loses them)."""
-    lines = [line.strip() for line in text.splitlines()]
-    header = next(line for line in lines if line.startswith("┃"))
-    columns = [cell.strip() for cell in header.strip("┃").split("┃")]
-    rows: list[dict[str, str]] = []
-    for line in lines:
-        if not line.startswith("│"):
-            continue
-        cells = [cell.replace(" ", "") for cell in line.strip("│").split("│")]
-        if (cells[0] and cells[1]) or not rows:  # a row's first line: its time is never wrapped
-            rows.append(dict.fromkeys(columns, ""))
-        for column, cell in zip(columns, cells):
-            rows[-1][column] += cell
-    return rows
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def on_a_terminal(args: list[str], cwd: Path, columns: int = 80) -> tuple[int, str]:
+    """`e2eopt ARGS` with stdout on a pseudo-terminal `columns` wide (COLUMNS): its exit code and what
+    it showed, without the terminal's escape codes and carriage returns."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "model", *args],
+        stdout=follower,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": str(columns), "TERM": "xterm"},
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the command ended and closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    code = process.wait(timeout=60)
+    return code, ANSI.sub("", b"".join(chunks).decode()).replace("\r", "")
+
+
+def test_list_on_an_80_column_terminal_shows_each_name_whole_and_no_line_wider(runs):
+    code, shown = on_a_terminal(["runs", "list", "--runs", str(runs)], runs.parent)
+    assert code == 0, shown
+    lines = shown.splitlines()
+    assert max(len(line) for line in lines) <= 80, shown
+    names = sorted(p.name for p in runs.iterdir())
+    for name in names:  # alone on its line: never wrapped, never cut
+        assert [line for line in lines if name in line] == [name], shown
+    [changed] = runs.glob("*-tiny-set-*")
+    summary = summaries(runs)[changed.name]
+    written = datetime.fromisoformat(summary["created_utc"]).strftime("%Y-%m-%d %H:%M").split()
+    digest = summary["input"]["scenario_sha256"][:8]
+    figures = lines[lines.index(changed.name) + 1].split()
+    assert figures == [*written, "run", "optimal", "55,714.29", "EUR", digest]
+    assert lines[lines.index(changed.name) + 2].strip() == f"overrides: {SET}"
+    assert len(lines) < 4 * len(names)  # not one letter a line: a title, a header, 2 or 3 lines a run
+
+
+def test_a_what_if_solved_again_lists_its_label(runs, tmp_path):
+    """The folder of a run solved again from a what-if's folder records no overrides of its own: its
+    label (and name) keep the what-if's stem, and the list shows it."""
+    [whatif] = runs.glob("*-whatif-wage-rise")
+    root = tmp_path / "again"
+    result = e2eopt("solve", str(whatif), "--out", str(root), "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [again] = root.iterdir()
+    assert again.name.endswith("-appliance-co-whatif-wage-rise")
+    summary = json.loads((again / "summary.json").read_text())
+    assert summary["label"] == "whatif-wage-rise" and not summary.get("overrides")
+    assert summary["total_cost"] == pytest.approx(summaries(runs)[whatif.name]["total_cost"], rel=1e-9)
+    piped = e2eopt("runs", "list", "--runs", str(root), cwd=tmp_path)
+    [row] = csv.DictReader(io.StringIO(piped.stdout), delimiter="\t")
+    assert row["overrides"] == "whatif-wage-rise (label)"
+    code, shown = on_a_terminal(["runs", "list", "--runs", str(root)], tmp_path)
+    assert code == 0 and "  overrides: whatif-wage-rise (label)" in shown.splitlines(), shown
 
 
 def test_list_json_is_one_document_with_every_field(runs):
@@ -175,6 +242,49 @@ def test_show_tells_a_run_in_words(runs):
         "Command: e2eopt solve",
     ):
         assert expected in result.stdout, expected
+
+
+def test_show_gives_a_sweep_point_a_command_that_solves_it_again(runs, tmp_path):
+    [sweep] = runs.glob("*-sweep")
+    point = sweep / "points" / "0002"
+    result = e2eopt("runs", "show", f"{sweep.name}/points/0002", "--runs", str(runs), cwd=runs.parent)
+    assert result.returncode == 0, result.stderr
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("Command")]
+    prefix = "Command (solves this sweep point again): "
+    assert line == prefix + f"e2eopt solve {shlex.quote(str(point))}"  # under --runs as given
+    args = shlex.split(line.removeprefix(prefix))
+    assert args[:2] == ["e2eopt", "solve"]
+    again = e2eopt(*args[1:], "--out", str(tmp_path / "again"), "--quiet", cwd=runs.parent)  # run as shown
+    assert again.returncode == 0, again.stderr
+    [folder] = (tmp_path / "again").iterdir()
+    total = json.loads((folder / "summary.json").read_text())["total_cost"]
+    # Volume x 1.1 by hand: 440 repairs in-house (1.5 h, 5,200 EUR a 140 h FTE), 660 at the vendor's 52 EUR.
+    assert total == pytest.approx(440 * 1.5 * 5200 / 140 + 660 * 52, rel=1e-9)
+    assert total == pytest.approx(json.loads((point / "summary.json").read_text())["total_cost"], rel=1e-9)
+
+
+def test_query_units_come_from_the_tables_read(runs):
+    """backlog is a number of units in demand_kpis but money in cost_to_serve: read from demand_kpis
+    alone it has its unit; read from both it has none, and the output says why."""
+    sql = "select backlog, marginal_cost from demand_kpis"
+    result = e2eopt("runs", "query", sql, "--runs", str(runs), "--format", "json", cwd=runs.parent)
+    assert result.returncode == 0, result.stderr
+    [kpis] = runs.glob("*Z-tiny")
+    stored = json.loads(pq.read_schema(kpis / "demand_kpis.parquet").metadata[b"units"])
+    assert json.loads(result.stdout)["units"] == {
+        "backlog": stored["backlog"],
+        "marginal_cost": stored["marginal_cost"],
+    }
+    assert (stored["backlog"], stored["marginal_cost"]) == ("unit", "EUR per unit")
+    both = "select k.backlog, c.cost_to_serve from demand_kpis k join cost_to_serve c using (run, period, demand)"
+    result = e2eopt("runs", "query", both, "--runs", str(runs), "--format", "json", cwd=runs.parent)
+    document = json.loads(result.stdout)
+    assert document["units"] == {"cost_to_serve": "EUR"}
+    assert document["units_differ"] == {"backlog": {"EUR": ["cost_to_serve"], "unit": ["demand_kpis"]}}
+    table = e2eopt("runs", "query", both, "--runs", str(runs), cwd=runs.parent)
+    assert table.returncode == 0, table.stderr
+    said = "No unit for backlog: the tables read give it different ones (EUR in cost_to_serve; unit in demand_kpis)."
+    assert said in table.stdout and "cost_to_serve (EUR)" in table.stdout
 
 
 def test_a_damaged_folder_is_listed_as_damaged(runs, tmp_path):
