@@ -132,6 +132,23 @@ def test_list_on_an_80_column_terminal_shows_each_name_whole_and_no_line_wider(r
     assert len(lines) < 4 * len(names)  # not one letter a line: a title, a header, 2 or 3 lines a run
 
 
+def test_a_long_status_wraps_at_words_in_its_column():
+    """A damaged folder's problem is the long status: wrapped within its column, the name whole above."""
+    from model.catalogue import Catalogue, Entry
+    from model.cli.runs import _list_lines
+
+    problem = "summary.json is not valid JSON (Expecting value: line 1 column 2 (char 1))"
+    name = "20261205T101010Z-a-what-if-with-a-long-name-that-fills-most-of-the-line"
+    entry = Entry(name, Path(name), "damaged", "2026-12-05T10:10:10+00:00", problem=problem)
+    lines = [line for line, _ in _list_lines(Catalogue(Path("runs"), [entry], [], []), 80)]
+    assert max(len(line) for line in lines) <= 80 and lines.index(name) == 3  # title, 2 header lines
+    figures = lines[4:-1]
+    assert figures[0].split()[:4] == ["2026-12-05", "10:10", "damaged", "summary.json"]
+    start = figures[0].index("summary.json")
+    assert all(line[:start].strip() == "" for line in figures[1:]) and len(figures) > 1  # in its column
+    assert " ".join(line[start:].split("  ")[0].strip() for line in figures) == problem
+
+
 def test_a_what_if_solved_again_lists_its_label(runs, tmp_path):
     """The folder of a run solved again from a what-if's folder records no overrides of its own: its
     label (and name) keep the what-if's stem, and the list shows it."""
