@@ -100,14 +100,17 @@ def _list_lines(catalogue: Catalogue, width: int) -> list[tuple[str, str]]:
     wrapped nor cut: when the names do not fit beside the other columns, each name has a line of its
     own and its figures follow on the next, indented; the overrides, if any, on a line below."""
     entries = catalogue.entries
-    cells = [_list_cells(entry) for entry in entries]
-    widths = [max(len(header), *(len(row[i]) for row in cells)) for i, header in enumerate(LIST_HEADERS)]
+    headers, cells = LIST_HEADERS, [_list_cells(entry) for entry in entries]
+    widths = [max(len(header), *(len(row[i]) for row in cells)) for i, header in enumerate(headers)]
     others = sum(widths) - widths[2] + len(GAP) * (len(widths) - 1)
     name_width = max(len("name"), *(len(entry.name) for entry in entries))
     one_line = name_width + len(GAP) + others + widths[2] <= width
+    if len(INDENT) + others + min(widths[2], 10) > width:  # a narrow terminal: the input goes (runs show has it)
+        headers, cells = (*headers[:4], ""), [(*row[:4], "") for row in cells]
+        others, widths[4] = others - widths[4] - len(GAP), 0
     lead = name_width + len(GAP) if one_line else len(INDENT)
-    widths[2] = max(10, min(widths[2], width - lead - others))
-    header = _aligned(LIST_HEADERS, widths)
+    widths[2] = max(min(widths[2], 10), min(widths[2], width - lead - others))
+    header = _aligned(headers, widths)
     lines = [(_title(catalogue), "bold")]
     if one_line:
         lines.append(("name".ljust(name_width) + GAP + header[0], "bold"))
@@ -125,7 +128,7 @@ def _list_lines(catalogue: Catalogue, width: int) -> list[tuple[str, str]]:
         if shown:
             lines += [(line, "") for line in _wrapped(f"overrides: {shown}", width, INDENT)]
     note = "input: the scenario's SHA-256, its first 8 hex digits (a sweep's: of its base)."
-    return [*lines, *((line, "dim") for line in _wrapped(note, width, ""))]
+    return [*lines, *((line, "dim") for line in _wrapped(note, width, "") if headers[4])]
 
 
 def _title(catalogue: Catalogue) -> str:
