@@ -216,8 +216,10 @@ def test_damaged_folders_are_listed_as_damaged_and_left_out_of_the_views(runs, t
     costs.write_bytes(costs.read_bytes()[:100])  # a write cut short
     (root / "garbled" / "summary.json").write_text('{"status": "opt')
     entries = {e.name: e for e in scan(root).entries}
-    assert entries["cut"].kind == "damaged" and entries["cut"].problem == "costs.parquet is damaged (cut short: not a whole Parquet file)"
-    assert entries["garbled"].kind == "damaged" and str(entries["garbled"].problem).startswith("summary.json is damaged (not JSON: ")
+    assert entries["cut"].kind == "damaged"
+    assert entries["cut"].problem == "costs.parquet is damaged (cut short: not a whole Parquet file)"
+    assert entries["garbled"].kind == "damaged"
+    assert str(entries["garbled"].problem).startswith("summary.json is damaged (not JSON: ")
     assert query(scan(root), "select distinct run from costs").rows == [("whole",)]
     status = query(scan(root), "select run, kind from runs where problem is not null order by run").rows
     assert status == [("cut", "damaged"), ("garbled", "damaged")]

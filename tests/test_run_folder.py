@@ -100,6 +100,7 @@ def test_report_catalogue_and_export_agree_on_a_frontier_that_lost_its_table(tmp
 
 # --- summary.json ------------------------------------------------------------------------------------
 
+NOT_NAMES = "'tables' is not a list of table names"
 DAMAGED = {
     "a list": ("[1, 2]", "a JSON list, not an object"),
     "cut short": ('{"status": "opt', "not JSON: Unterminated string starting at: line 1 column 12 (char 11)"),
@@ -107,8 +108,8 @@ DAMAGED = {
     "no status": ('{"currency": "EUR"}', "no status"),
     "a status of the wrong kind": ('{"status": 1}', "status not text"),
     "a currency of the wrong kind": ('{"status": "optimal", "currency": ["EUR"]}', "currency not text"),
-    "tables as one text": ('{"status": "optimal", "tables": "costs"}', "'tables' is not a list of table names"),
-    "a table outside the folder": ('{"status": "optimal", "tables": ["../x"]}', "'tables' is not a list of table names"),
+    "tables as one text": ('{"status": "optimal", "tables": "costs"}', NOT_NAMES),
+    "a table outside the folder": ('{"status": "optimal", "tables": ["../x"]}', NOT_NAMES),
     "a frontier without its units": ('{"kind": "frontier", "currency": "EUR"}', "no time_unit"),
 }
 
