@@ -227,16 +227,18 @@ def upgrade(frame: pd.DataFrame, name: str, summary: dict, path: Path) -> pd.Dat
     declared = TABLES.get(name)
     if declared is None:
         return frame
-    renamed = RENAMED_COLUMNS.get(name, {})
-    frame = frame.rename(columns={old: new for old, new in renamed.items() if new not in frame.columns})
+    renamed = {old: new for old, new in RENAMED_COLUMNS.get(name, {}).items() if old in frame.columns}
+    if renamed:
+        frame = frame.rename(columns={old: new for old, new in renamed.items() if new not in frame.columns})
     if name == "demand_kpis" and "met" not in frame.columns:
         from model.results import upgrade_kpis  # here: an old run's flags need the model's tolerance (1 s)
 
         frame = upgrade_kpis(frame)
     if "currency" in declared.names and "currency" not in frame.columns and isinstance(summary.get("currency"), str):
         frame = frame.assign(currency=summary["currency"])
-    if declared.fixed and set(map(str, frame.columns)) == set(declared.names):
-        frame = frame[declared.names]
+    names = [str(column) for column in frame.columns]
+    if declared.fixed and names != declared.names and set(names) == set(declared.names):
+        frame = frame[declared.names]  # a copy: only for a table written in another order
     try:
         return conform(frame, name)
     except (ValueError, TypeError) as error:
