@@ -35,6 +35,14 @@ def folder_kind(folder: Path) -> Kind:
     return "run" if kind == "point" else kind
 
 
+def unreadable(error: RunFolderError) -> ReportError:
+    """The one message for a file a report needs and cannot read (model.run_folder's words): missing,
+    or damaged and why."""
+    if error.missing:
+        return ReportError(f"{error.path} is missing: the folder is incomplete, so it cannot be reported")
+    return ReportError(f"{error}: it cannot be reported")
+
+
 def report_html(folder: Path, base: Path | None = None) -> str:
     """The report of `folder` as one HTML page; `base`: a run to compare a run with (run folders only)."""
     folder = Path(folder)

@@ -15,7 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from model.errors import ReportError
-from model.report.run import layout, unreadable
+from model.report import unreadable
+from model.report.run import layout
 from model.run_folder import RunFolderError, read_json_object
 
 MONEY_HOVER = ":,.2f"

@@ -20,6 +20,7 @@ from plotly.colors import qualitative
 
 from model import run_folder
 from model.errors import ReportError
+from model.report import unreadable
 from model.report.page import Section
 from model.run_folder import RunFolderError
 
@@ -110,13 +111,6 @@ def read(folder: Path) -> Run:
     except RunFolderError as error:
         raise unreadable(error) from None
     return Run(Path(folder), summary, tables, stage_order(Path(folder), tables))
-
-
-def unreadable(error: RunFolderError) -> ReportError:
-    """The one message for a file a report needs and cannot read: missing, or damaged and why."""
-    if error.missing:
-        return ReportError(f"{error.path} is missing: the folder is incomplete, so it cannot be reported")
-    return ReportError(f"{error}: it cannot be reported")
 
 
 def stage_order(folder: Path, tables: dict[str, pd.DataFrame]) -> list[str]:
