@@ -1,14 +1,14 @@
 """The catalogue of runs: what every folder under a runs folder holds, read from what it wrote, and
 SQL over all their Parquet tables at once (DuckDB, embedded: no server, nothing to set up).
 
-A folder directly under the runs folder is, by what it holds:
+A folder directly under the runs folder is, by what it holds (model.run_folder.folder_kind, the
+rule reports and exports follow too):
   run       summary.json of a solve (model/runs.py), its tables as Parquet
   sweep     sweep.json (model/sweep.py); its points (points/NNNN/, each a run) are read as runs of
             kind `point`, named `<sweep>/points/NNNN`
   frontier  summary.json with "kind": "frontier" (model/frontier.py) and frontier.parquet
-  damaged   a folder that says it is one of these (summary.json, sweep.json or point.yaml; or
-            scenario.yaml beside result tables) but cannot be read whole: why is in `problem`
-Anything else (a folder of the user's, a hidden staging folder) is not in the catalogue.
+  damaged   a folder of one of these kinds that cannot be read whole: why is in `problem`
+Anything else (a folder of the user's, a comparison, a hidden staging folder) is not in the catalogue.
 
 Nothing here writes, except `remove`, which renames a folder out of sight before deleting it, so that
 a reader never sees half a run.
@@ -21,21 +21,30 @@ import math
 import os
 import re
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from model.run_folder import (
+    POINT_RECORD,
+    RunFolderError,
+    folder_kind,
+    in_sweep,
+    read_json_object,
+    read_summary,
+    table_files,
+)
+from model.run_folder import (
+    whole_parquet as whole_parquet,  # re-exported: the check belongs to model.run_folder now
+)
 
 if TYPE_CHECKING:
     import duckdb
 
 STAMP = re.compile(r"^(\d{8}T\d{6}Z)-")
 """The UTC time at the start of a generated folder name (runs.new_run_folder_name)."""
-RUN_MARKERS = ("summary.json", "sweep.json", "point.yaml")
-"""Files only e2eopt writes: a folder holding one is a run, a sweep or a frontier (or one damaged)."""
-PARQUET_MAGIC = b"PAR1"
-"""The four bytes a whole Parquet file starts and ends with."""
 REMOVABLE = ("run", "sweep", "frontier", "damaged")
 """The kinds `remove` takes: a sweep's point goes with its sweep only (its points table names it)."""
 
@@ -135,66 +144,60 @@ def _order(entry: Entry) -> tuple[str, str]:
 
 def read_entry(folder: Path, name: str) -> Entry | None:
     """The folder as a catalogue entry; None when it is no run at all (it holds none of e2eopt's files)."""
-    if not is_run_like(folder):
+    kind = _kind(folder)
+    if kind is None:
         return None
     try:
-        if (folder / "sweep.json").is_file():
+        if kind == "sweep":
             return _sweep(folder, name)
-        return _run(folder, name, "point" if is_point(folder) else "run")
+        return _run(folder, name, kind)
     except _Damaged as damage:
         return Entry(name, folder, "damaged", _created_from_name(folder) or _mtime(folder), problem=str(damage))
+
+
+def _kind(folder: Path) -> str | None:
+    """The folder's kind (model.run_folder.folder_kind); None for a comparison or no folder of e2eopt's."""
+    try:
+        kind = folder_kind(folder)
+    except RunFolderError:
+        return None
+    return None if kind == "comparison" else kind
 
 
 def is_point(folder: Path) -> bool:
     """Whether the folder is a sweep's point: it holds point.yaml, or lies in a sweep's points/ (a
     point that failed before the solver has only its summary.json)."""
-    return (folder / "point.yaml").is_file() or (
-        folder.parent.name == "points" and (folder.parent.parent / "sweep.json").is_file()
-    )
+    return (folder / POINT_RECORD).is_file() or in_sweep(folder)
 
 
 def is_run_like(folder: Path) -> bool:
-    """Whether e2eopt wrote the folder: one of RUN_MARKERS, or scenario.yaml beside a result table (a
-    folder holding only a scenario.yaml is the user's, not a run)."""
-    if any((folder / marker).exists() for marker in RUN_MARKERS):
-        return True
-    if not (folder / "scenario.yaml").exists():
-        return False
-    from model.results import TABLES  # here: the result tables' module loads the model (1 s), rarely needed
-
-    return any((folder / f"{table}{suffix}").exists() for table in TABLES for suffix in (".parquet", ".csv"))
+    """Whether e2eopt wrote the folder as a run, point, sweep or frontier (model.run_folder.folder_kind:
+    a folder holding only a scenario.yaml is the user's, not a run)."""
+    return _kind(folder) is not None
 
 
 class _Damaged(Exception):
     """What makes a run-like folder unreadable (becomes its entry's `problem`)."""
 
 
-def _read_json(path: Path) -> dict:
-    """A JSON object from a file that e2eopt wrote; _Damaged saying how it is not one."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise _Damaged(f"{path.name} is missing") from None
-    except OSError as error:
-        raise _Damaged(f"{path.name} cannot be read: {error.strerror or error}") from None
-    except ValueError as error:  # not UTF-8, or not JSON (a write cut short)
-        raise _Damaged(f"{path.name} is not valid JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise _Damaged(f"{path.name} holds no JSON object")
-    return data
+def _damaged(error: RunFolderError) -> _Damaged:
+    """The entry's problem: the file by its name (the entry names the folder), missing or damaged and why."""
+    if error.missing:
+        return _Damaged(f"{error.path.name} is missing")
+    return _Damaged(f"{error.path.name} is damaged ({error.reason})")
 
 
 def _run(folder: Path, name: str, kind: str) -> Entry:
     """A run (or a sweep's point, or a frontier) from its summary.json; _Damaged if a table is missing."""
-    summary = _read_json(folder / "summary.json")
-    if summary.get("kind") == "frontier":
-        return _frontier(folder, name, summary)
-    status = summary.get("status")
-    if not isinstance(status, str):
-        raise _Damaged("summary.json has no status")
+    try:
+        summary = read_summary(folder)
+        if kind == "frontier":
+            return _frontier(folder, name, summary)
+        tables = table_files(folder, summary)
+    except RunFolderError as error:
+        raise _damaged(error) from None
     if kind == "run" and not (folder / "scenario.yaml").is_file():
         raise _Damaged("scenario.yaml is missing")
-    tables = _tables(folder, _list(summary.get("tables")))
     given = _mapping(summary.get("input"))
     return Entry(
         name,
@@ -202,7 +205,7 @@ def _run(folder: Path, name: str, kind: str) -> Entry:
         kind,
         _text(summary.get("created_utc")) or _created_from_name(folder),
         scenario=_text(summary.get("scenario")),
-        status=status,
+        status=summary["status"],
         total_cost=_number(summary.get("total_cost")),
         currency=_text(summary.get("currency")),
         time_unit=_text(summary.get("time_unit")),
@@ -235,18 +238,21 @@ def _frontier(folder: Path, name: str, summary: dict) -> Entry:
         scenario_sha256=_text(given.get("scenario_sha256")),
         overrides=(f"{summary.get('field')} of {demands}",),
         points=len(values),
-        tables=_tables(folder, ["frontier"]),
+        tables=table_files(folder, {"tables": ["frontier"]}),
         summary=summary,
     )
 
 
 def _sweep(folder: Path, name: str) -> Entry:
     """A sweep's folder from its plan (sweep.json) and, once the sweep has finished, its points table."""
-    plan = _read_json(folder / "sweep.json")
+    try:
+        plan = read_json_object(folder / "sweep.json")
+        tables = table_files(folder, {"tables": ["points"]}) if (folder / "points.parquet").exists() else {}
+    except RunFolderError as error:
+        raise _damaged(error) from None
     planned = _list(plan.get("points"))
     scenario = _mapping(plan.get("scenario"))
     axes = [_mapping(a) for a in _list(plan.get("axes"))]
-    tables = _tables(folder, ["points"]) if (folder / "points.parquet").exists() else {}
     finished = sum(1 for p in (folder / "points").glob("*/summary.json"))
     status = _points_status(tables["points"]) if tables else f"unfinished: {finished} of {len(planned)} points"
     return Entry(
@@ -292,30 +298,6 @@ def _points_status(path: Path) -> str:
     for status in statuses:
         counts[str(status)] = counts.get(str(status), 0) + 1
     return _counts(counts) or "no points"
-
-
-def _tables(folder: Path, names: Iterable[object]) -> dict[str, Path]:
-    """Each named table's Parquet file; _Damaged when one is missing or cut short (no Parquet framing)."""
-    tables = {}
-    for name in names:
-        if not isinstance(name, str) or not name or "/" in name:
-            raise _Damaged(f"summary.json lists {name!r} among its tables, not a table name")
-        path = folder / f"{name}.parquet"
-        if not whole_parquet(path):
-            raise _Damaged(f"{path.name} is missing or incomplete")
-        tables[name] = path
-    return tables
-
-
-def whole_parquet(path: Path) -> bool:
-    """Whether the file starts and ends with Parquet's magic bytes (a cut-short file does not end so)."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4)
-            handle.seek(-4, os.SEEK_END)
-            return head == PARQUET_MAGIC and handle.read(4) == PARQUET_MAGIC
-    except OSError:  # missing, unreadable, or shorter than 4 bytes (seek before the start)
-        return False
 
 
 def short_overrides(applied: Sequence[object]) -> tuple[str, ...]:

@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.runs import COLUMNS_FILE
+from model.run_folder import COLUMNS_FILE, RunFolderError, folder_kind, read_summary, read_tables
 from model.table_io import write_csv
-from model.tables import KINDS, RESULT_TABLES, TABLES, conform, dictionary, round_significant
+from model.tables import KINDS, RESULT_TABLES, TABLES, dictionary, round_significant
 
 FORMATS = ("xlsx", "csv", "parquet")
 
@@ -58,37 +58,32 @@ class Run:
 
 
 def read_run_tables(folder: str | Path) -> Run:
-    """The run's summary and result tables, in their declared columns; ExportError when the folder is
-    not a run, or holds no result tables (an infeasible or failed run), or a table is missing."""
+    """The run's summary and result tables, in their declared columns (model.run_folder); ExportError
+    when the folder is not a run, or holds no result tables (an infeasible or failed run), or a table
+    is missing or damaged."""
     folder = Path(folder)
-    if (folder / "sweep.json").is_file():
-        raise ExportError(f"{folder}: a sweep folder, not a run; export one of its points ({folder / 'points'}/NNNN)")
-    if not (folder / "summary.json").is_file():
-        raise ExportError(f"{folder}: not a run folder: it holds no summary.json (give a folder `e2eopt solve` wrote)")
     try:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ExportError(f"{folder / 'summary.json'}: not readable as JSON ({error})") from None
-    if not isinstance(summary, dict):
-        raise ExportError(f"{folder / 'summary.json'}: not a run's summary (a JSON object is expected)")
-    listed = summary.get("tables", [])
-    names = [name for name in RESULT_TABLES if name in listed]  # in the order runs write them
-    if not names:
-        status = summary.get("status", "unknown")
-        raise ExportError(
-            f"{folder}: the run's status is {status} and it holds no result tables: nothing to export"
-            + (" (its diagnosis is in diagnosis.csv)" if (folder / "diagnosis.csv").is_file() else "")
-        )
-    tables = {}
-    for name in names:
-        path = folder / f"{name}.parquet"
-        if not path.is_file():
-            raise ExportError(f"{path}: missing; summary.json lists the table {name}")
-        try:
-            tables[name] = conform(pd.read_parquet(path), name)
-        except ValueError as error:
-            raise ExportError(f"{path}: {error} (written by another version of e2eopt?)") from None
-    return Run(folder, summary, tables)
+        kind = folder_kind(folder)
+    except RunFolderError:
+        kind = None
+    if kind == "sweep":
+        raise ExportError(f"{folder}: a sweep folder, not a run; export one of its points ({folder / 'points'}/NNNN)")
+    if kind not in ("run", "point") or not (folder / "summary.json").is_file():
+        what = f"a {kind} folder" if kind in ("frontier", "comparison") else "it holds no summary.json"
+        raise ExportError(f"{folder}: not a run folder: {what} (give a folder `e2eopt solve` wrote)")
+    try:
+        summary = read_summary(folder)
+        listed = summary.get("tables", [])
+        names = [name for name in RESULT_TABLES if name in listed]  # in the order runs write them
+        if not names:
+            status = summary.get("status", "unknown")
+            raise ExportError(
+                f"{folder}: the run's status is {status} and it holds no result tables: nothing to export"
+                + (" (its diagnosis is in diagnosis.csv)" if (folder / "diagnosis.csv").is_file() else "")
+            )
+        return Run(folder, summary, read_tables(folder, summary, names))
+    except RunFolderError as error:
+        raise ExportError(str(error)) from None
 
 
 # --- money rounded so that it adds up -------------------------------------------------------------

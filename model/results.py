@@ -25,7 +25,7 @@ from model.lp.variables import BY_NAME
 from model.network import IndexSets
 from model.solution import Evaluated, previous
 from model.solve import Solution
-from model.tables import RESULT_TABLES
+from model.tables import RENAMED_COLUMNS, RESULT_TABLES
 
 TABLES = RESULT_TABLES
 """The result tables in the order they are written; their columns, types and units: model/tables.py."""
@@ -226,8 +226,8 @@ def target_flags(kpis: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     return quality_met, response_met, met
 
 
-RENAMED_KPIS = {"response_time": "mean_response_time", "max_response_time": "max_mean_response_time"}
-"""demand_kpis columns renamed since earlier runs (old name -> new): readers of run folders map them."""
+RENAMED_KPIS = RENAMED_COLUMNS["demand_kpis"]
+"""demand_kpis columns renamed since earlier runs (old name -> new), as model/tables.py declares them."""
 
 
 def upgrade_kpis(kpis: pd.DataFrame) -> pd.DataFrame:

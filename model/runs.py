@@ -34,19 +34,23 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
 
 from model.errors import E2EError, Problem, ScenarioError
 from model.memory import give_back_freed_memory
-from model.optimise import Outcome
-from model.results import TABLES
+from model.run_folder import COLUMNS_FILE
+from model.run_folder import read_run as _read_run
 from model.scenario.overrides import Change, Resolved, overrides_applied, resolve, scenario_yaml
 from model.scenario.schema import Scenario
 from model.staging import staging_folder, unmark
 from model.table_io import write_csv  # the bytes of frame.to_csv(index=False), faster
-from model.tables import column_units, conform, dictionary, for_csv
+from model.tables import RESULT_TABLES, column_units, conform, dictionary, for_csv
+
+if TYPE_CHECKING:
+    from model.optimise import Outcome  # a type only: importing it loads the solver (1 s)
 
 PACKAGES = ("e2e-optimiser", "pyomo", "highspy", "pandas", "numpy", "networkx", "pydantic", "pyarrow", "ruamel.yaml")
 
@@ -319,7 +323,7 @@ def write_run(
         if overridden and point is None:
             _write_overrides(staging, changes, inputs or {})
         start = time.perf_counter()
-        tables = {name: conform(outcome.tables[name], name) for name in TABLES if name in outcome.tables}
+        tables = {name: conform(outcome.tables[name], name) for name in RESULT_TABLES if name in outcome.tables}
         write_tables(tables, staging, units)
         summary["timings_s"]["write_tables"] = round(time.perf_counter() - start, 6)
         if outcome.diagnosis is not None:
@@ -439,10 +443,6 @@ def json_default(value: object) -> object:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
-COLUMNS_FILE = "columns.csv"
-"""The data dictionary written beside the tables (model.tables.dictionary)."""
-
-
 def write_table(frame: pd.DataFrame, stem: Path, units: dict[str, str], table: str | None = None) -> None:
     """`stem`.csv and `stem`.parquet with the column units in its metadata. `table`: its name in
     model/tables.py, whose declaration it is cast to and whose kinds round the CSV's floats (without
@@ -523,8 +523,7 @@ def move_into_place(staging: Path, out_dir: Path, name: str) -> Path:
 
 
 def read_run(folder: str | Path) -> tuple[dict, dict[str, pd.DataFrame]]:
-    """A run folder's summary and tables (from Parquet), as written."""
-    folder = Path(folder)
-    summary = json.loads((folder / "summary.json").read_text())
-    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in summary.get("tables", [])}
-    return summary, tables
+    """A run folder's summary and tables (from Parquet), in today's declared columns and types (an
+    older run's renamed columns under their new names); model.run_folder.RunFolderError (a ValueError)
+    naming the file when one is missing or damaged."""
+    return _read_run(folder)

@@ -53,6 +53,7 @@ from model.errors import Problem, ScenarioError
 from model.optimise import optimise_options
 from model.resolver import Resolver
 from model.results import upgrade_kpis
+from model.run_folder import RunFolderError, read_summary, read_tables
 from model.runs import (
     COLUMNS_FILE,
     PointRecord,
@@ -812,7 +813,14 @@ def points_table(plan: Plan, folder: Path) -> pd.DataFrame:
 
 
 def _point_row(plan: Plan, point: Point, where: Path) -> dict[str, object]:
-    summary = json.loads((where / "summary.json").read_text())
+    """The point's row of the points table, from its folder (model.run_folder, as every reader reads
+    it); SweepError naming the file when the folder is damaged."""
+    try:
+        summary = read_summary(where)
+        kpis = read_tables(where, summary, ["demand_kpis"]).get("demand_kpis")
+    except RunFolderError as error:
+        again = "remove its folder and run the sweep again with --resume"
+        raise SweepError(f"sweep point {point.name}: {error}; {again}") from None
     row: dict[str, object] = {"point": point.number}
     row.update(zip((a.path for a in plan.axes), point.values))
     row.update(
@@ -827,8 +835,8 @@ def _point_row(plan: Plan, point: Point, where: Path) -> dict[str, object]:
         staffing = pd.read_parquet(where / "staffing.parquet", columns=["period", "role", "fte"])
         per_role = staffing.groupby("role", sort=True).fte.sum() / staffing.period.nunique()
         row.update({f"fte.{role}": fte for role, fte in per_role.items()})
-    if "demand_kpis" in summary.get("tables", []):
-        row.update(_demand_columns(pd.read_parquet(where / "demand_kpis.parquet")))
+    if kpis is not None:
+        row.update(_demand_columns(kpis))
     if "queues" in summary:  # a scenario with queues: how its tangent iterations ended
         queues = summary["queues"]
         row.update(

@@ -731,6 +731,12 @@ diagnosis, a sweep's points, a frontier's table and a comparison's tables."""
 
 RESULT_TABLES = tuple(name for name, table in TABLES.items() if table.written == RUN)
 
+RENAMED_COLUMNS: dict[str, dict[str, str]] = {
+    "demand_kpis": {"response_time": "mean_response_time", "max_response_time": "max_mean_response_time"},
+}
+"""Columns renamed since earlier runs wrote them, per table (old name -> new): model/run_folder.py reads
+an older run's tables under today's names."""
+
 
 def column_names(table: str) -> list[str]:
     """The declared columns of a table with fixed columns, in order."""

@@ -237,28 +237,32 @@ def test_damaged_folders_are_listed_as_damaged_and_left_out_of_the_views(runs, t
     costs.write_bytes(costs.read_bytes()[:100])  # a write cut short
     (root / "garbled" / "summary.json").write_text('{"status": "opt')
     entries = {e.name: e for e in scan(root).entries}
-    assert entries["cut"].kind == "damaged" and entries["cut"].problem == "costs.parquet is missing or incomplete"
-    assert entries["garbled"].kind == "damaged" and "summary.json is not valid JSON" in str(entries["garbled"].problem)
+    assert entries["cut"].kind == "damaged"
+    assert entries["cut"].problem == "costs.parquet is damaged (cut short: not a whole Parquet file)"
+    assert entries["garbled"].kind == "damaged"
+    assert str(entries["garbled"].problem).startswith("summary.json is damaged (not JSON: ")
     assert query(scan(root), "select distinct run from costs").rows == [("whole",)]
     status = query(scan(root), "select run, kind from runs where problem is not null order by run").rows
     assert status == [("cut", "damaged"), ("garbled", "damaged")]
 
 
+TABLES_NOT_NAMES = "summary.json is damaged ('tables' is not a list of table names)"
+
+
 @pytest.mark.parametrize(
     ("summary_text", "kind", "problem"),
     [
-        ("[]", "damaged", "summary.json holds no JSON object"),
-        ('{"status": 1}', "damaged", "summary.json has no status"),
-        ('{"status": "optimal", "tables": [null]}', "damaged", "summary.json lists None among its tables"),
-        ('{"status": "optimal", "tables": ["../x"]}', "damaged", "summary.json lists '../x' among its tables"),
-        ('{"status": "optimal", "tables": ["costs"]}', "damaged", "costs.parquet is missing or incomplete"),
-        (
-            '{"status": "optimal", "tables": "costs", "input": "x", "overrides": {"a": 1}, "created_utc": 5}',
-            "run",
-            None,
-        ),
-        ('{"status": "optimal", "total_cost": NaN, "currency": 3}', "run", None),
-        ("\udcff", "damaged", "summary.json is not valid JSON"),
+        ("[]", "damaged", "summary.json is damaged (a JSON list, not an object)"),
+        ("{}", "damaged", "summary.json is damaged (no status)"),
+        ('{"status": 1}', "damaged", "summary.json is damaged (status not text)"),
+        ('{"status": "optimal", "tables": [null]}', "damaged", TABLES_NOT_NAMES),
+        ('{"status": "optimal", "tables": ["../x"]}', "damaged", TABLES_NOT_NAMES),
+        ('{"status": "optimal", "tables": "costs"}', "damaged", TABLES_NOT_NAMES),
+        ('{"status": "optimal", "tables": ["costs"]}', "damaged", "costs.parquet is missing"),
+        ('{"status": "optimal", "currency": 3}', "damaged", "summary.json is damaged (currency not text)"),
+        ('{"status": "optimal", "input": "x", "overrides": {"a": 1}, "created_utc": 5}', "run", None),
+        ('{"status": "optimal", "total_cost": NaN}', "run", None),
+        ("\udcff", "damaged", "summary.json is damaged (not JSON: "),
     ],
 )
 def test_odd_summaries_are_a_run_or_damaged_never_an_error(tmp_path, summary_text, kind, problem):

@@ -316,10 +316,9 @@ def solve(
 
 def _summary_document(folder: Path) -> dict:
     """`solve --json`'s document: the run's summary.json as written, and where the run folder is."""
-    import json
+    from model.run_folder import read_summary
 
-    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    return {**summary, "run_folder": str(folder)}
+    return {**read_summary(folder), "run_folder": str(folder)}
 
 
 def exit_code(outcome: Outcome) -> int:

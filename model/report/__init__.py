@@ -16,41 +16,31 @@ from typing import Literal
 
 from model.errors import ReportError
 from model.report.page import Section, render, write_html
+from model.run_folder import RunFolderError
+from model.run_folder import folder_kind as kind_of
 
 Kind = Literal["run", "sweep", "frontier", "comparison"]
 
 REPORT_FILE = "report.html"
 """The report's name in the folder it describes, unless --out says otherwise."""
 
-_MARKERS: tuple[tuple[Kind, str], ...] = (
-    ("comparison", "comparison.json"),
-    ("sweep", "sweep.json"),
-    ("frontier", "frontier.parquet"),
-)
-"""The file that tells each kind of folder apart, looked for in this order (a frontier folder also
-holds summary.json and scenario.yaml, as a run folder does)."""
-
 
 def folder_kind(folder: Path) -> Kind:
-    """What `folder` holds: a run (summary.json with scenario.yaml, or a sweep point's point.yaml), a
-    sweep, a frontier or a comparison; ReportError saying what was expected for anything else."""
-    folder = Path(folder)
-    if not folder.exists():
-        raise ReportError(f"{folder}: no such folder")
-    if not folder.is_dir():
-        raise ReportError(f"{folder}: not a folder; give a run, sweep, frontier or comparison folder")
-    for kind, marker in _MARKERS:
-        if (folder / marker).is_file():
-            return kind
-    if (folder / "summary.json").is_file() and any(
-        (folder / name).is_file() for name in ("scenario.yaml", "point.yaml")
-    ):
-        return "run"
-    raise ReportError(
-        f"{folder}: not a run, sweep, frontier or comparison folder (it holds no summary.json with scenario.yaml "
-        "or point.yaml, no sweep.json, frontier.parquet or comparison.json); give a folder that "
-        "`e2eopt solve`, `sweep`, `frontier` or `compare` wrote"
-    )
+    """What `folder` holds, by model.run_folder's one rule (a sweep's point is reported as a run);
+    ReportError saying what was expected for anything else."""
+    try:
+        kind = kind_of(folder)
+    except RunFolderError as error:
+        raise ReportError(str(error)) from None
+    return "run" if kind == "point" else kind
+
+
+def unreadable(error: RunFolderError) -> ReportError:
+    """The one message for a file a report needs and cannot read (model.run_folder's words): missing,
+    or damaged and why."""
+    if error.missing:
+        return ReportError(f"{error.path} is missing: the folder is incomplete, so it cannot be reported")
+    return ReportError(f"{error}: it cannot be reported")
 
 
 def report_html(folder: Path, base: Path | None = None) -> str:

@@ -15,7 +15,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from model.errors import ReportError
+from model.report import unreadable
 from model.report.run import layout
+from model.run_folder import RunFolderError, read_json_object
 
 MONEY_HOVER = ":,.2f"
 """d3 format of money in hover texts: thousands separated, two decimals (as the tables)."""
@@ -71,21 +73,18 @@ def shown_rows(frame: pd.DataFrame, what: str) -> tuple[pd.DataFrame, list[str]]
 
 
 def _unreadable(path: Path, error: Exception) -> ReportError:
-    """The one message for a file a report needs and cannot read: missing, or damaged and why."""
-    if isinstance(error, FileNotFoundError):
-        return ReportError(f"{path} is missing: the folder is incomplete, so it cannot be reported")
-    return ReportError(f"{path} is damaged ({error}): it cannot be reported")
+    """A table a report needs and cannot read, in the words of every file it cannot read (unreadable)."""
+    missing = isinstance(error, FileNotFoundError)
+    return unreadable(RunFolderError(path, str(error), missing=missing))
 
 
 def read_json(path: Path) -> dict:
-    """A JSON object from a report's input folder; ReportError naming the file when it is missing or damaged."""
+    """A JSON object from a report's input folder (model.run_folder.read_json_object); ReportError
+    naming the file when it is missing or damaged."""
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, ValueError) as error:  # not UTF-8 or not JSON: ValueError
-        raise _unreadable(path, error) from None
-    if not isinstance(data, dict):
-        raise ReportError(f"{path} is damaged (a JSON {type(data).__name__}, not an object): it cannot be reported")
-    return data
+        return read_json_object(path)
+    except RunFolderError as error:
+        raise unreadable(error) from None
 
 
 def read_parquet_units(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:

@@ -18,8 +18,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from model import run_folder
 from model.errors import ReportError
+from model.report import unreadable
 from model.report.page import Section
+from model.run_folder import RunFolderError
 
 TOP_DEMANDS = 10
 """Demands shown by name in the Sankey (the rest are one flow, "other demands")."""
@@ -91,28 +94,22 @@ def page(folder: Path, base: Path | None = None) -> tuple[str, list[str], list[S
 
 
 def read_summary(folder: Path) -> dict:
-    """summary.json of a run folder, or ReportError naming the file and what is wrong."""
-    path = Path(folder) / "summary.json"
+    """summary.json of a run folder (model.run_folder.read_summary), or ReportError naming the file
+    and what is wrong."""
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ReportError(f"{path}: cannot be read: {error}") from None
-    if not isinstance(summary, dict):
-        raise ReportError(f"{path}: not a run summary (a JSON object was expected)")
-    return summary
+        return run_folder.read_summary(folder)
+    except RunFolderError as error:
+        raise unreadable(error) from None
 
 
 def read(folder: Path) -> Run:
-    """The run's summary and tables (as model.runs.read_run reads them, without importing the
-    solver machinery that module brings: a second off every report), and its stages in order."""
+    """The run's summary and the tables the report shows (model.run_folder: as model.runs.read_run
+    reads them, without importing the solver machinery that module brings), and its stages in order."""
     summary = read_summary(folder)
-    tables = {}
-    for name in [name for name in summary.get("tables", []) if name in TABLES_USED]:
-        path = Path(folder) / f"{name}.parquet"
-        try:
-            tables[name] = pd.read_parquet(path)
-        except (OSError, ValueError) as error:  # missing or damaged (Arrow's errors are ValueErrors)
-            raise ReportError(f"{path}: listed in summary.json but cannot be read: {error}") from None
+    try:
+        tables = run_folder.read_tables(folder, summary, TABLES_USED)
+    except RunFolderError as error:
+        raise unreadable(error) from None
     return Run(Path(folder), summary, tables, stage_order(Path(folder), tables))
 
 

@@ -312,9 +312,9 @@ def test_a_damaged_folder_is_listed_as_damaged(runs, tmp_path):
     result = e2eopt("runs", "list", "--runs", str(root), "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     [entry] = json.loads(result.stdout)
-    assert entry["kind"] == "damaged" and entry["problem"].startswith("summary.json is not valid JSON")
+    assert entry["kind"] == "damaged" and entry["problem"].startswith("summary.json is damaged (not JSON: ")
     shown = e2eopt("runs", "show", "broken", "--runs", str(root), cwd=tmp_path)
-    assert shown.returncode == 2 and "Damaged: summary.json is not valid JSON" in shown.stdout
+    assert shown.returncode == 2 and "Damaged: summary.json is damaged (not JSON: " in shown.stdout
     queried = e2eopt("runs", "query", "select count(*) from runs", "--runs", str(root), cwd=tmp_path)
     assert queried.returncode == 0 and "Left out, damaged: broken" in queried.stderr
 

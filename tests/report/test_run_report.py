@@ -269,8 +269,11 @@ def test_a_damaged_run_folder_is_named_not_a_traceback(appliance, tmp_path):
     folder = tmp_path / "run"
     shutil.copytree(appliance, folder)
     (folder / "costs.parquet").write_bytes(b"not parquet")
-    with pytest.raises(ReportError, match=r"costs\.parquet: listed in summary\.json but cannot be read"):
+    with pytest.raises(ReportError, match=r"costs\.parquet is damaged \(cut short: not a whole Parquet file\)"):
+        report_html(folder)
+    (folder / "costs.parquet").unlink()
+    with pytest.raises(ReportError, match=r"costs\.parquet is missing: the folder is incomplete"):
         report_html(folder)
     (folder / "summary.json").write_text('{"status": ')
-    with pytest.raises(ReportError, match=r"summary\.json: cannot be read"):
+    with pytest.raises(ReportError, match=r"summary\.json is damaged \(not JSON: .*\): it cannot be reported"):
         report_html(folder)
