@@ -98,14 +98,10 @@ def compare_command(
 
 
 def _document(comparison: Comparison, folder: Path) -> dict:
-    """`compare --json`'s document: the runs, their statuses, and the bridge (its rows as bridge.csv's)."""
+    """`compare --json`'s document: comparison.json's (the runs, their statuses, currency, units, notes),
+    the bridge (its rows as bridge.csv's) and the comparison folder."""
     return {
-        "run_a": str(comparison.run_a),
-        "run_b": str(comparison.run_b),
-        "status_a": comparison.status_a,
-        "status_b": comparison.status_b,
-        "currency": comparison.currency,
-        "notes": list(comparison.notes),
+        **comparison.as_dict(),
         "bridge": comparison.bridge.to_dict("records") if comparison.has_results else [],
         "comparison_folder": str(folder),
     }

@@ -7,11 +7,8 @@ model.catalogue (and through it DuckDB and pyarrow) is imported inside the comma
 from __future__ import annotations
 
 import csv
-import json
-import math
 import sys
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,7 +16,8 @@ import typer
 from rich.table import Column, Table
 from rich.text import Text
 
-from model.cli.common import EXIT, app, err, out
+from model.cli.common import EXIT, app, emit_json, err, out, print_stdout
+from model.formatting import is_missing, money, plural
 
 if TYPE_CHECKING:
     from model.catalogue import Answer, Catalogue, Entry
@@ -50,12 +48,6 @@ def _catalogue(runs: Path) -> Catalogue:
         raise typer.Exit(EXIT["bad_input"]) from None
 
 
-def _write(text: str) -> None:
-    """Text to stdout as it is: no markup, no wrapping (JSON and CSV are for programs)."""
-    sys.stdout.write(text)
-    sys.stdout.flush()
-
-
 @runs_app.command(name="list")
 def list_command(
     runs: RunsOption = Path("runs"),
@@ -68,7 +60,7 @@ def list_command(
     Each with its time, status, total cost, input and overrides; damaged folders with what is wrong."""
     catalogue = _catalogue(runs)
     if as_json:
-        _write(json.dumps([entry.as_dict() for entry in catalogue.entries], indent=2) + "\n")
+        emit_json([entry.as_dict() for entry in catalogue.entries])
         return
     if not catalogue.entries:
         out.print(f"No runs in {runs}.", markup=False, soft_wrap=True)
@@ -76,7 +68,7 @@ def list_command(
         out.print(_list_table(catalogue))
     if catalogue.skipped:
         names = ", ".join(p.name for p in catalogue.skipped[:5]) + (", ..." if len(catalogue.skipped) > 5 else "")
-        err.print(f"Not runs, left out: {_plural(len(catalogue.skipped), 'folder')} ({names}).", markup=False)
+        err.print(f"Not runs, left out: {plural(len(catalogue.skipped), 'folder')} ({names}).", markup=False)
 
 
 def _list_table(catalogue: Catalogue) -> Table:
@@ -88,7 +80,7 @@ def _list_table(catalogue: Catalogue) -> Table:
         Column("total cost", justify="right", no_wrap=True),
         "input",
         Column("overrides", overflow="fold"),
-        title=Text(f"{_plural(len(catalogue.entries), 'folder')} in {catalogue.root}"),
+        title=Text(f"{plural(len(catalogue.entries), 'folder')} in {catalogue.root}"),
         title_justify="left",
         caption="input: the first 8 hex digits of the SHA-256 of the scenario solved (the base's for a sweep)",
     )
@@ -101,7 +93,7 @@ def _list_table(catalogue: Catalogue) -> Table:
                     _time(entry.created),
                     _kind(entry),
                     (entry.problem if entry.kind == "damaged" else entry.status) or "-",
-                    _money(entry.total_cost, entry.currency),
+                    money(entry.total_cost, entry.currency or ''),
                     (entry.scenario_sha256 or entry.file_sha256 or "-")[:8],
                     _short(", ".join(entry.overrides) or entry.label or "-"),
                 )
@@ -112,12 +104,8 @@ def _list_table(catalogue: Catalogue) -> Table:
 
 def _kind(entry: Entry) -> str:
     if entry.points is not None:
-        return f"{entry.kind} ({_plural(entry.points, 'point')})"
+        return f"{entry.kind} ({plural(entry.points, 'point')})"
     return entry.kind
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def _time(created: str) -> str:
@@ -126,10 +114,6 @@ def _time(created: str) -> str:
         return datetime.fromisoformat(created).strftime("%Y-%m-%d %H:%M")
     except ValueError:
         return "-"
-
-
-def _money(amount: float | None, currency: str | None) -> str:
-    return "-" if amount is None else f"{amount:,.2f} {currency or ''}".rstrip()
 
 
 def _short(text: str, width: int = 120) -> str:
@@ -175,8 +159,8 @@ def _described(entry: Entry) -> list[str]:
         if entry.total_cost is not None:
             periods = entry.summary.get("periods")
             count = len(periods) if isinstance(periods, list) else periods
-            over = f" over {_plural(count, 'period')}" if isinstance(count, int) else ""
-            lines.append(f"Total cost: {_money(entry.total_cost, entry.currency)}{over}")
+            over = f" over {plural(count, 'period')}" if isinstance(count, int) else ""
+            lines.append(f"Total cost: {money(entry.total_cost, entry.currency or '')}{over}")
         if isinstance(message, str) and message:
             lines.append(f"Solver: {message}")
         for sentence in entry.summary.get("diagnosis") or []:
@@ -209,7 +193,7 @@ def _overrides(entry: Entry) -> list[str]:
     for item in applied:
         value = "removed" if item.get("value") == "removed" else f"= {item.get('value')}"
         changed = item.get("fields_changed")
-        count = f"; {_plural(changed, 'field')} changed" if isinstance(changed, int) else ""
+        count = f"; {plural(changed, 'field')} changed" if isinstance(changed, int) else ""
         lines.append(f"  {item.get('override')} {value} ({item.get('origin')}{count})")
     return lines
 
@@ -255,7 +239,7 @@ def _confirm(count: int) -> None:
     if not sys.stdin.isatty():
         err.print("error: not removing without --yes: stdin is not a terminal to ask on.", markup=False)
         raise typer.Exit(EXIT["bad_input"])
-    _write(f"Remove {_plural(count, 'folder')}? [y/N]: ")
+    print_stdout(f"Remove {plural(count, 'folder')}? [y/N]: ")
     answer = sys.stdin.readline()  # '' at the end of input: no; Ctrl-C ends the command (130) as anywhere
     if answer.strip().lower() not in ("y", "yes"):
         out.print("Nothing was removed.", markup=False, soft_wrap=True)
@@ -301,29 +285,20 @@ def query_command(
     if output == "csv":
         _write_csv(answer)
     elif output == "json":
-        rows = [dict(zip(answer.columns, map(_json_value, row))) for row in answer.rows]
-        document = {"columns": answer.columns, "units": answer.units, "rows": rows}
-        _write(json.dumps(document, indent=2, default=str) + "\n")
+        rows = [dict(zip(answer.columns, row)) for row in answer.rows]
+        emit_json({"columns": answer.columns, "units": answer.units, "rows": rows})
     else:
         _print_answer(answer)
 
 
-def _json_value(value: object) -> object:
-    """A value JSON can hold: a decimal (SQL's 1.5) as a number, NaN and infinities (which JSON has
-    not) as null; dates and times are written as text (json.dumps' default)."""
-    if isinstance(value, Decimal):
-        value = float(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def _write_csv(answer: Answer) -> None:
-    """The rows as CSV on stdout, header first; a null is an empty cell."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    """The rows as CSV on stdout, header first; a null is an empty cell. Through the pipe-safe stdout:
+    a reader that goes early (`| head -1`) ends the output quietly, not the command with an error."""
+    stream = out.file
+    writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(answer.columns)
     writer.writerows(["" if value is None else value for value in row] for row in answer.rows)
-    sys.stdout.flush()
+    stream.flush()
 
 
 def _print_answer(answer: Answer) -> None:
@@ -337,17 +312,19 @@ def _print_answer(answer: Answer) -> None:
         table.add_row(*(Text(_cell(value, c in answer.money)) for c, value in zip(answer.columns, row)))
     shown = min(len(answer.rows), SHOWN)
     table.caption = Text(
-        _plural(len(answer.rows), "row")
+        plural(len(answer.rows), "row")
         + (f", the first {shown:,} shown (--format csv for all)" if shown < len(answer.rows) else "")
     )
     out.print(table)
 
 
-def _cell(value: object, money: bool) -> str:
+def _cell(value: object, is_money: bool) -> str:
     """A value as a reader takes it: money with 2 decimals and thousands separators, other floats with
-    up to 10 significant digits (no float noise), nulls as '-'."""
+    up to 10 significant digits (no float noise), nulls, NaN and infinities as '-'."""
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:,.2f}" if money else f"{value:.10g}"
+        if is_missing(value):
+            return "-"
+        return money(value) if is_money else f"{value:.10g}"
     return str(value)
