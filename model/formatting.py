@@ -45,11 +45,11 @@ def money(amount: float | None, currency: str = "", signed: bool = False, missin
     return f"{number(amount, 2, signed)} {currency}".rstrip()
 
 
-def percent(share: float | None, signed: bool = False, missing: str = MISSING) -> str:
-    """A share (0.95) as `95.00%` (`+5.00%` when signed)."""
+def percent(share: float | None, signed: bool = False, missing: str = MISSING, decimals: int = 2) -> str:
+    """A share (0.95) as `95.00%` (`+5.00%` when signed; `95.0%` with one decimal)."""
     if is_missing(share):
         return missing
-    return f"{number(share * 100, 2, signed)}%"  # type: ignore[operator]
+    return f"{number(share * 100, decimals, signed)}%"  # type: ignore[operator]
 
 
 def percent_change(difference: float, base: float) -> str:

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.text import Text
 
 from model.errors import Problem, ScenarioError
+from model.formatting import plural
 from model.highs_options import parse_assignment
 
 if TYPE_CHECKING:
@@ -160,11 +161,6 @@ def styled(*parts: str | tuple[str, str]) -> Text:
     """Text with styles, from plain strings and (text, style) pairs: what markup did, without reading
     anything the user wrote as markup."""
     return Text.assemble(*parts)
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """`1 role`, `2 roles`, `0 roles` (`many`: the plural when it is not word + s, e.g. axis/axes)."""
-    return f"{count:,} {word if count == 1 else many or word + 's'}"
 
 
 def say(text: str | Text) -> None:

@@ -93,7 +93,7 @@ def _list_table(catalogue: Catalogue) -> Table:
                     _time(entry.created),
                     _kind(entry),
                     (entry.problem if entry.kind == "damaged" else entry.status) or "-",
-                    money(entry.total_cost, entry.currency or ''),
+                    money(entry.total_cost, entry.currency or ""),
                     (entry.scenario_sha256 or entry.file_sha256 or "-")[:8],
                     _short(", ".join(entry.overrides) or entry.label or "-"),
                 )

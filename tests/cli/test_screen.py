@@ -325,7 +325,7 @@ def test_validate_says_one_role_and_one_demand():
 
 
 def test_plural():
-    from model.cli.common import plural
+    from model.formatting import plural
 
     assert [plural(n, "role") for n in (0, 1, 2, 1500)] == ["0 roles", "1 role", "2 roles", "1,500 roles"]
     assert plural(1, "axis", "axes") == "1 axis" and plural(3, "axis", "axes") == "3 axes"
