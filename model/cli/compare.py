@@ -78,15 +78,15 @@ def compare_command(
     try:
         comparison = compare(run_a, run_b, top=top)
     except CompareError as error:
-        err.print(f"error: {error}", markup=False)
+        err.print(f"error: {error}")
         raise typer.Exit(EXIT["bad_input"]) from None
     except OSError as error:  # a run folder that cannot be read: say which, not a traceback
-        err.print(f"error: could not read the runs: {error}", markup=False)
+        err.print(f"error: could not read the runs: {error}")
         raise typer.Exit(EXIT["bad_input"]) from None
     try:
         folder = write_comparison(comparison, target)
     except CompareError as error:
-        err.print(f"error: {error}", markup=False)
+        err.print(f"error: {error}")
         raise typer.Exit(EXIT["bad_input"]) from None
     except OSError as error:  # a full disk, or the folder became read-only: the comparison goes to the screen
         report(comparison, top)
@@ -109,10 +109,10 @@ def _document(comparison: Comparison, folder: Path) -> dict:
 
 def report(comparison: Comparison, top: int) -> None:
     """Everything the comparison found, in the order a reader asks: what changed, what it cost, why."""
-    out.print(f"A: {comparison.run_a} ({comparison.status_a})", markup=False)
-    out.print(f"B: {comparison.run_b} ({comparison.status_b})", markup=False)
+    out.print(f"A: {comparison.run_a} ({comparison.status_a})")
+    out.print(f"B: {comparison.run_b} ({comparison.status_b})")
     for note in comparison.notes:
-        out.print(f"Note: {note}", markup=False)
+        out.print(f"Note: {note}")
     _print_inputs(comparison.inputs)
     if not comparison.has_results:
         out.print("Results: missing for at least one run, so only the inputs are compared.")

@@ -56,16 +56,16 @@ def export_command(
         target = out_path if out_path is not None else default_target(run, format_.value)
         check_target(target, format_.value)
     except ExportError as error:
-        err.print(f"error: {error}; nothing was written.", markup=False)
+        err.print(f"error: {error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
     except OSError as error:  # the run folder cannot be read: say which, not a traceback
-        err.print(f"error: could not read the run {run}: {error}; nothing was written.", markup=False)
+        err.print(f"error: could not read the run {run}: {error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
     check_out(target.parent, "--out" if out_path is not None else "the run folder (--out)")
     try:
         path = write_export(tables, format_.value, target)
     except ExportError as error:  # found before anything is written (a table too long for a worksheet)
-        err.print(f"error: {error}; nothing was written.", markup=False)
+        err.print(f"error: {error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
     except OSError as error:  # a full disk, or the place became read-only: nothing is left half-written
         write_failed(error, "the export", target.parent, "")

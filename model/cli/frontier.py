@@ -119,7 +119,7 @@ def frontier_command(
 
 
 def _bad_input(message: str) -> NoReturn:
-    err.print(message, markup=False)
+    err.print(message)
     raise typer.Exit(EXIT["bad_input"])
 
 

@@ -50,7 +50,7 @@ def report_command(
         folder_kind(path)
         target = report_target(path, out_file)
     except ReportError as error:
-        err.print(f"error: {error}; nothing was written.", markup=False)
+        err.print(f"error: {error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
     check_out(target.parent, "--out" if out_file is not None else "the folder")
     written("Report", write_page(path, base, target, rerun_command()))
@@ -65,13 +65,12 @@ def write_page(folder: Path, base: Path | None, target: Path, again: str) -> Pat
     try:
         return write_report(folder, base, target)
     except ReportError as error:
-        err.print(f"error: {error}; nothing was written.", markup=False)
+        err.print(f"error: {error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
     except OSError as error:
         err.print(
             f"error: {target} could not be written: {describe(error)}; nothing was written. "
             f"Free some space or choose another --out, then run again: {again}",
-            markup=False,
         )
         raise typer.Exit(EXIT["write_error"]) from None
 

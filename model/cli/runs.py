@@ -44,7 +44,7 @@ def _catalogue(runs: Path) -> Catalogue:
     try:
         return scan(runs)
     except CatalogueError as error:
-        err.print(f"error: {error}", markup=False)
+        err.print(f"error: {error}")
         raise typer.Exit(EXIT["bad_input"]) from None
 
 
@@ -63,12 +63,12 @@ def list_command(
         emit_json([entry.as_dict() for entry in catalogue.entries])
         return
     if not catalogue.entries:
-        out.print(f"No runs in {runs}.", markup=False, soft_wrap=True)
+        out.print(f"No runs in {runs}.", soft_wrap=True)
     else:
         out.print(_list_table(catalogue))
     if catalogue.skipped:
         names = ", ".join(p.name for p in catalogue.skipped[:5]) + (", ..." if len(catalogue.skipped) > 5 else "")
-        err.print(f"Not runs, left out: {plural(len(catalogue.skipped), 'folder')} ({names}).", markup=False)
+        err.print(f"Not runs, left out: {plural(len(catalogue.skipped), 'folder')} ({names}).")
 
 
 def _list_table(catalogue: Catalogue) -> Table:
@@ -135,16 +135,16 @@ def show_command(
     try:
         entry = find(runs, run)
     except CatalogueError as error:
-        err.print(f"error: {error}", markup=False)
+        err.print(f"error: {error}")
         raise typer.Exit(EXIT["bad_input"]) from None
     for line in _described(entry):
-        out.print(line, markup=False, soft_wrap=True)
+        out.print(line, soft_wrap=True)
     if entry.kind == "damaged":
         raise typer.Exit(EXIT["bad_input"])
     rows = table_rows(entry)
     if rows:
         listed = ", ".join(f"{name} {count:,}" for name, count in rows.items())
-        out.print(f"Tables (rows): {listed}", markup=False, soft_wrap=True)
+        out.print(f"Tables (rows): {listed}", soft_wrap=True)
 
 
 def _described(entry: Entry) -> list[str]:
@@ -219,30 +219,30 @@ def rm_command(
             if refused is not None:
                 raise CatalogueError(f"{entry.name}: {refused}")
     except CatalogueError as error:
-        err.print(f"error: {error}; nothing was removed.", markup=False)
+        err.print(f"error: {error}; nothing was removed.")
         raise typer.Exit(EXIT["bad_input"]) from None
     for entry in entries:
-        out.print(f"  {entry.path} ({_kind(entry)}, {_time(entry.created)} UTC)", markup=False, soft_wrap=True)
+        out.print(f"  {entry.path} ({_kind(entry)}, {_time(entry.created)} UTC)", soft_wrap=True)
     if not yes:
         _confirm(len(entries))
     for entry in entries:
         try:
             remove(entry)
         except (CatalogueError, OSError) as error:
-            err.print(f"error: {entry.path}: {error}; the folders after it were not removed.", markup=False)
+            err.print(f"error: {entry.path}: {error}; the folders after it were not removed.")
             raise typer.Exit(EXIT["bad_input"] if isinstance(error, CatalogueError) else EXIT["write_error"]) from None
-        out.print(f"Removed {entry.path}", markup=False, soft_wrap=True)
+        out.print(f"Removed {entry.path}", soft_wrap=True)
 
 
 def _confirm(count: int) -> None:
     """Ask y/N on a terminal; refuse (exit 2) when nobody can answer: stdin is no terminal."""
     if not sys.stdin.isatty():
-        err.print("error: not removing without --yes: stdin is not a terminal to ask on.", markup=False)
+        err.print("error: not removing without --yes: stdin is not a terminal to ask on.")
         raise typer.Exit(EXIT["bad_input"])
     print_stdout(f"Remove {plural(count, 'folder')}? [y/N]: ")
     answer = sys.stdin.readline()  # '' at the end of input: no; Ctrl-C ends the command (130) as anywhere
     if answer.strip().lower() not in ("y", "yes"):
-        out.print("Nothing was removed.", markup=False, soft_wrap=True)
+        out.print("Nothing was removed.", soft_wrap=True)
         raise typer.Exit(EXIT["error"])
 
 
@@ -271,17 +271,17 @@ def query_command(
     from model.catalogue import CatalogueError, query
 
     if output not in ("table", "csv", "json"):
-        err.print(f"error: --format {output!r}: expected table, csv or json.", markup=False)
+        err.print(f"error: --format {output!r}: expected table, csv or json.")
         raise typer.Exit(EXIT["bad_input"])
     catalogue = _catalogue(runs)
     try:
         answer = query(catalogue, sql)
     except CatalogueError as error:
-        err.print(f"error: the query failed: {error}", markup=False)
+        err.print(f"error: the query failed: {error}")
         raise typer.Exit(EXIT["bad_input"]) from None
     damaged = [e.name for e in [*catalogue.entries, *catalogue.points] if e.kind == "damaged"]
     if damaged:
-        err.print(f"Left out, damaged: {', '.join(damaged)} (`e2eopt runs list` says why).", markup=False)
+        err.print(f"Left out, damaged: {', '.join(damaged)} (`e2eopt runs list` says why).")
     if output == "csv":
         _write_csv(answer)
     elif output == "json":
@@ -304,7 +304,7 @@ def _write_csv(answer: Answer) -> None:
 def _print_answer(answer: Answer) -> None:
     """The rows as a table, each header with its unit when known; money with two decimals."""
     if not answer.columns:
-        out.print("Done (the statement returns no rows).", markup=False, soft_wrap=True)
+        out.print("Done (the statement returns no rows).", soft_wrap=True)
         return
     headers = [f"{c} ({answer.units[c]})" if c in answer.units else c for c in answer.columns]
     table = Table(*(Column(header=Text(h)) for h in headers), title_justify="left")  # Text: never read as markup

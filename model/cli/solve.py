@@ -297,7 +297,7 @@ def _solve_and_write(job: _Job) -> tuple[Outcome, Path]:
         err.print("Interrupted: no run folder was written.")
         raise typer.Exit(EXIT["interrupted"]) from None
     except ExtensionError as error:
-        err.print(f"{error}; nothing was written.", markup=False)
+        err.print(f"{error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
     return outcome, folder
 
@@ -309,7 +309,7 @@ def _write_lp_file(job: _Job, path: Path) -> None:
     try:
         lp_file = write_lp(job.resolved.scenario, path, extend=job.extension, integer_staff=job.integer)
     except OSError as error:
-        err.print(f"--write-lp {path}: {error.strerror or error}; nothing was written.", markup=False)
+        err.print(f"--write-lp {path}: {error.strerror or error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
     say(f"LP written to {lp_file}")
 
@@ -363,7 +363,6 @@ def _finish(outcome: Outcome, folder: Path, extend: str | None, html_report: boo
         out.print(
             f"Extension {extend}: the LP was built through the Pyomo model of record"
             + (f"; its cost terms: {added}" if added else ""),
-            markup=False,
         )
     written("Run folder", folder)
     if html_report:
@@ -402,7 +401,7 @@ def refuse_lp_file(path: Path) -> None:
     elif not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         problem = f"{path if path.exists() else path.parent} cannot be written to"
     if problem is not None:
-        err.print(f"--write-lp {path}: {problem}; nothing was written.", markup=False)
+        err.print(f"--write-lp {path}: {problem}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"])
 
 
@@ -413,9 +412,9 @@ def report(outcome: Outcome) -> None:
     colour = "green" if outcome.ok else "red"
     out.print(styled("Status: ", (outcome.status, f"bold {colour}"), f" ({outcome.message})"))
     for violation in outcome.violations[:10]:
-        out.print(f"  failed check: {violation}", markup=False)
+        out.print(f"  failed check: {violation}")
     for note in outcome.notes:
-        out.print(f"Note: {note}", markup=False)
+        out.print(f"Note: {note}")
     if outcome.diagnosis is not None and len(outcome.diagnosis):
         _print_diagnosis(outcome.diagnosis)
     if not outcome.tables:
@@ -448,11 +447,11 @@ def _print_diagnosis(diagnosis: pd.DataFrame, limit: int = 15) -> None:
     if len(relaxations):
         out.print("What would make it feasible (the smallest relaxation, weighted by solver.relaxation_weights):")
         for sentence in relaxations.sentence.head(limit):
-            out.print(f"  - {sentence}", markup=False)
+            out.print(f"  - {sentence}")
     if len(conflicts):
         out.print("What conflicts (an irreducible infeasible set, from HiGHS):")
         for sentence in conflicts.sentence.head(limit):
-            out.print(f"  - {sentence}", markup=False)
+            out.print(f"  - {sentence}")
     out.print("All of it is in the run folder's diagnosis.csv.")
 
 
@@ -520,7 +519,7 @@ def _print_sensitivity(table: pd.DataFrame | None, limit: int = 10) -> None:
         f"all in sensitivity.csv{'; ' + basis if basis != 'LP' else ''}):"
     )
     for sentence in table.sentence.head(limit):
-        out.print(f"  - {sentence}", markup=False)
+        out.print(f"  - {sentence}")
 
 
 def _demand_table(kpis: pd.DataFrame, currency: str, time_unit: str, limit: int = 30) -> Table:
@@ -596,5 +595,5 @@ def _write_whole(write: Callable[[Path], None], target: Path) -> None:
         with contextlib.suppress(OSError):
             draft.unlink()
         full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
-        err.print(f"--out {target}: cannot be written: {describe(error)}; nothing was written.", markup=False)
+        err.print(f"--out {target}: cannot be written: {describe(error)}; nothing was written.")
         raise typer.Exit(EXIT["write_error" if full else "bad_input"]) from None

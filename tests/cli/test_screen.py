@@ -148,6 +148,10 @@ def test_compare_shows_list_values_and_its_json_is_the_bridge(runs):
     total = next(row for row in document["bridge"] if row["stage"] == "(total)")
     assert total["change"] == pytest.approx(IN_HOUSE_COST - TINY_COST, abs=0.01)
     assert (document["currency"], document["comparison_folder"]) == ("EUR", "cmp")
+    # The rest is what the folder's comparison.json says: one description of a comparison, not two.
+    described = json.loads((work / "cmp" / "comparison.json").read_text())
+    assert {k: v for k, v in document.items() if k not in ("bridge", "comparison_folder")} == described
+    assert described["units"]["bridge"]["change"] == "EUR" and described["time_unit"] == "hour"
 
 
 # --- a closed pipe ---------------------------------------------------------------------------------------
