@@ -139,6 +139,22 @@ class Comparison:
             f"{self.status_b!r}, inputs changed={len(self.inputs)}{change}, tables=[{', '.join(TABLE_NAMES)}])"
         )
 
+    def as_dict(self) -> dict:
+        """The comparison in words and units, without its tables: the runs, their statuses, currency,
+        time unit, notes, the tables' names and units. comparison.json holds it, and `compare --json`
+        adds the bridge's rows to it: one description, written once."""
+        return {
+            "run_a": str(self.run_a),
+            "run_b": str(self.run_b),
+            "status_a": self.status_a,
+            "status_b": self.status_b,
+            "currency": self.currency,
+            "time_unit": self.time_unit,
+            "notes": list(self.notes),
+            "tables": list(TABLE_NAMES),
+            "units": self.units(),
+        }
+
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLE_NAMES}
 
@@ -650,17 +666,8 @@ def write_comparison(comparison: Comparison, folder: str | Path) -> Path:
 
 
 def _description(comparison: Comparison) -> dict:
-    return {
-        "run_a": str(comparison.run_a),
-        "run_b": str(comparison.run_b),
-        "status_a": comparison.status_a,
-        "status_b": comparison.status_b,
-        "currency": comparison.currency,
-        "time_unit": comparison.time_unit,
-        "notes": comparison.notes,
-        "tables": list(TABLE_NAMES),
-        "units": comparison.units(),
-    }
+    """comparison.json's document: Comparison.as_dict (which `compare --json` extends)."""
+    return comparison.as_dict()
 
 
 def _replace(staging: Path, folder: Path) -> None:

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.text import Text
 
 from model.errors import Problem, ScenarioError
+from model.formatting import plural
 from model.highs_options import parse_assignment
 
 if TYPE_CHECKING:
@@ -38,7 +39,8 @@ EXIT = {
     "interrupted": 130,
     "terminated": 143,
 }
-"""Exit codes: 0 optimal, 1 solver error, failed check or internal error, 2 bad input (a bad --out
+"""Exit codes: 0 optimal (or done), 1 solver error, failed check, internal error, or `runs rm` declined
+at its question (nothing was done that was asked, so `e2eopt runs rm X && ...` stops), 2 bad input (a bad --out
 too, found before any work), 3 infeasible, 4 unbounded, 5 time limit, 6 the results could not be
 written (disk full, file too large, I/O error, permission lost during the write), 130 Ctrl-C
 (SIGINT), 143 SIGTERM."""
@@ -161,11 +163,6 @@ def styled(*parts: str | tuple[str, str]) -> Text:
     return Text.assemble(*parts)
 
 
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """`1 role`, `2 roles`, `0 roles` (`many`: the plural when it is not word + s, e.g. axis/axes)."""
-    return f"{count:,} {word if count == 1 else many or word + 's'}"
-
-
 def say(text: str | Text) -> None:
     """Progress and warnings on stderr: not with --quiet (with --json they go to stderr as usual)."""
     if not MODE["quiet"]:
@@ -198,10 +195,13 @@ def emit_json(document: object) -> None:
 
 
 def plain_json(value: object) -> object:
-    """`value` with only what JSON holds: numpy and pandas scalars as numbers, non-finite floats as
-    null, paths and timestamps as text, tuples as lists."""
+    """`value` with only what JSON holds: numpy and pandas scalars and decimals (SQL's 1.5) as numbers,
+    non-finite floats as null, paths, dates and timestamps as text, tuples as lists."""
     import math
+    from decimal import Decimal
 
+    if isinstance(value, Decimal):
+        value = float(value)
     if isinstance(value, dict):
         return {str(key): plain_json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -23,10 +23,10 @@ from model.cli.common import (
     err,
     out,
     output_mode,
-    plural,
     write_failed,
     written,
 )
+from model.formatting import money, number, percent, plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,15 +78,15 @@ def compare_command(
     try:
         comparison = compare(run_a, run_b, top=top)
     except CompareError as error:
-        err.print(f"error: {error}", markup=False)
+        err.print(f"error: {error}")
         raise typer.Exit(EXIT["bad_input"]) from None
     except OSError as error:  # a run folder that cannot be read: say which, not a traceback
-        err.print(f"error: could not read the runs: {error}", markup=False)
+        err.print(f"error: could not read the runs: {error}")
         raise typer.Exit(EXIT["bad_input"]) from None
     try:
         folder = write_comparison(comparison, target)
     except CompareError as error:
-        err.print(f"error: {error}", markup=False)
+        err.print(f"error: {error}")
         raise typer.Exit(EXIT["bad_input"]) from None
     except OSError as error:  # a full disk, or the folder became read-only: the comparison goes to the screen
         report(comparison, top)
@@ -98,14 +98,10 @@ def compare_command(
 
 
 def _document(comparison: Comparison, folder: Path) -> dict:
-    """`compare --json`'s document: the runs, their statuses, and the bridge (its rows as bridge.csv's)."""
+    """`compare --json`'s document: comparison.json's (the runs, their statuses, currency, units, notes),
+    the bridge (its rows as bridge.csv's) and the comparison folder."""
     return {
-        "run_a": str(comparison.run_a),
-        "run_b": str(comparison.run_b),
-        "status_a": comparison.status_a,
-        "status_b": comparison.status_b,
-        "currency": comparison.currency,
-        "notes": list(comparison.notes),
+        **comparison.as_dict(),
         "bridge": comparison.bridge.to_dict("records") if comparison.has_results else [],
         "comparison_folder": str(folder),
     }
@@ -113,10 +109,10 @@ def _document(comparison: Comparison, folder: Path) -> dict:
 
 def report(comparison: Comparison, top: int) -> None:
     """Everything the comparison found, in the order a reader asks: what changed, what it cost, why."""
-    out.print(f"A: {comparison.run_a} ({comparison.status_a})", markup=False)
-    out.print(f"B: {comparison.run_b} ({comparison.status_b})", markup=False)
+    out.print(f"A: {comparison.run_a} ({comparison.status_a})")
+    out.print(f"B: {comparison.run_b} ({comparison.status_b})")
     for note in comparison.notes:
-        out.print(f"Note: {note}", markup=False)
+        out.print(f"Note: {note}")
     _print_inputs(comparison.inputs)
     if not comparison.has_results:
         out.print("Results: missing for at least one run, so only the inputs are compared.")
@@ -127,24 +123,6 @@ def report(comparison: Comparison, top: int) -> None:
     _print_staffing(comparison.staffing, currency, top)
     _print_routing(comparison.routing)
     _print_kpis(comparison.demand_kpis, currency, comparison.time_unit)
-
-
-def _money(value: float) -> str:
-    import pandas as pd  # loaded with the comparison already; here so that --help does not load it
-
-    return "-" if pd.isna(value) else f"{value:,.2f}"
-
-
-def _number(value: float, digits: int = 1) -> str:
-    import pandas as pd
-
-    return "-" if pd.isna(value) else f"{value:,.{digits}f}"
-
-
-def _share(value: float) -> str:
-    import pandas as pd
-
-    return "-" if pd.isna(value) else f"{value:.2%}"
 
 
 def _print_inputs(inputs: pd.DataFrame) -> None:
@@ -183,7 +161,7 @@ def _print_bridge(bridge: pd.DataFrame, currency: str) -> None:
         title_justify="left",
     )
     for row in bridge.itertuples():
-        cells = [_money(getattr(row, column)) for column in columns]
+        cells = [money(getattr(row, column)) for column in columns]
         style = "bold" if row.stage == TOTAL else None
         table.add_row(str(row.stage), *cells, style=style)
     table.caption = (
@@ -207,7 +185,7 @@ def _print_categories(totals: pd.DataFrame, currency: str) -> None:
         title_justify="left",
     )
     for category, row in by_category.iterrows():
-        table.add_row(str(category), _money(row.cost_a), _money(row.cost_b), _money(row.change))
+        table.add_row(str(category), money(row.cost_a), money(row.cost_b), money(row.change))
     out.print(table)
 
 
@@ -233,10 +211,10 @@ def _print_staffing(staffing: pd.DataFrame, currency: str, top: int) -> None:
             row.node,
             row.role,
             str(row.period),
-            _number(row.fte_a, 2),
-            _number(row.fte_b, 2),
-            _number(row.fte_change, 2),
-            _money(row.cost_change),
+            number(row.fte_a, 2),
+            number(row.fte_b, 2),
+            number(row.fte_change, 2),
+            money(row.cost_change),
         )
     out.print(table)
 
@@ -256,7 +234,9 @@ def _print_routing(routing: pd.DataFrame) -> None:
         title_justify="left",
     )
     for row in routing.itertuples():
-        table.add_row(row.demand, row.kind, row.where, _number(row.units_a), _number(row.units_b), _number(row.change))
+        table.add_row(
+            row.demand, row.kind, row.where, number(row.units_a, 1), number(row.units_b, 1), number(row.change, 1)
+        )
     out.print(table)
 
 
@@ -275,10 +255,10 @@ def _print_kpis(kpis: pd.DataFrame, currency: str, time_unit: str) -> None:
         table.add_row(
             str(row.demand),
             str(row.period),
-            f"{_number(row.served_a)} -> {_number(row.served_b)}",
-            f"{_share(row.quality_a)} -> {_share(row.quality_b)}",
-            f"{_number(row.mean_response_time_a, 2)} -> {_number(row.mean_response_time_b, 2)}",
-            f"{_money(row.cost_per_unit_a)} -> {_money(row.cost_per_unit_b)}",
+            f"{number(row.served_a, 1)} -> {number(row.served_b, 1)}",
+            f"{percent(row.quality_a)} -> {percent(row.quality_b)}",
+            f"{number(row.mean_response_time_a, 2)} -> {number(row.mean_response_time_b, 2)}",
+            f"{money(row.cost_per_unit_a)} -> {money(row.cost_per_unit_b)}",
         )
     if len(kpis) > SHOWN:
         table.caption = f"first {SHOWN} of {len(kpis)} rows; all in demand_kpis.csv"

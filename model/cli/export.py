@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import EXIT, app, check_out, err, out, write_failed
+from model.cli.common import EXIT, QuietOption, app, check_out, err, output_mode, write_failed, written
 
 
 class Format(StrEnum):
@@ -42,27 +42,31 @@ def export_command(
             show_default=False,
         ),
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Export a run's tables for finance: an xlsx workbook (a `run` sheet, then one sheet per table
-    with units and number formats), rounded CSV files, or the exact Parquet tables."""
+    with units and number formats), rounded CSV files, or the exact Parquet tables.
+
+    With --quiet: only the path of what was written (and errors)."""
     from model.export import ExportError, check_target, default_target, read_run_tables, write_export
 
+    output_mode(quiet=quiet)
     try:
         tables = read_run_tables(run)
         target = out_path if out_path is not None else default_target(run, format_.value)
         check_target(target, format_.value)
     except ExportError as error:
-        err.print(f"error: {error}; nothing was written.", markup=False)
+        err.print(f"error: {error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
     except OSError as error:  # the run folder cannot be read: say which, not a traceback
-        err.print(f"error: could not read the run {run}: {error}; nothing was written.", markup=False)
+        err.print(f"error: could not read the run {run}: {error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
     check_out(target.parent, "--out" if out_path is not None else "the run folder (--out)")
     try:
-        written = write_export(tables, format_.value, target)
+        path = write_export(tables, format_.value, target)
     except ExportError as error:  # found before anything is written (a table too long for a worksheet)
-        err.print(f"error: {error}; nothing was written.", markup=False)
+        err.print(f"error: {error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
     except OSError as error:  # a full disk, or the place became read-only: nothing is left half-written
         write_failed(error, "the export", target.parent, "")
-    out.print(f"Exported ({format_.value}): {written}", markup=False)
+    written(f"Exported ({format_.value})", path)

@@ -28,6 +28,7 @@ from model.cli.common import (
     write_failed,
     written,
 )
+from model.formatting import money
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,7 +119,7 @@ def frontier_command(
 
 
 def _bad_input(message: str) -> NoReturn:
-    err.print(message, markup=False)
+    err.print(message)
     raise typer.Exit(EXIT["bad_input"])
 
 
@@ -157,20 +158,14 @@ def _table(table: pd.DataFrame, time_unit: str) -> Table:
         view.add_row(
             f"{targets[i]:g}",
             row.status,
-            _money(row.total_cost),
-            _money(row.marginal_cost),
-            _money(row.slope_left),
-            _money(row.slope_right),
+            money(row.total_cost),
+            money(row.marginal_cost),
+            money(row.slope_left),
+            money(row.slope_right),
             _range(row.basis_from * scale, row.basis_to * scale),
             row.dual_check or "-",
         )
     return view
-
-
-def _money(value: float) -> str:
-    import pandas as pd  # loaded with the table already; here so that --help does not load it
-
-    return "-" if pd.isna(value) else f"{value:,.2f}"
 
 
 def _range(low: float, high: float) -> str:

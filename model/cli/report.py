@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import EXIT, app, check_out, err, out, rerun_command
+from model.cli.common import EXIT, MODE, QuietOption, app, check_out, err, output_mode, rerun_command, written
 
 
 @app.command(name="report", short_help="Write report.html: charts and sentences of a folder, offline.")
@@ -38,19 +38,22 @@ def report_command(
         Path | None,
         typer.Option("--out", metavar="FILE", help="The page to write. Default: PATH/report.html.", show_default=False),
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
-    """Write report.html: a folder's charts and sentences in one page that opens offline."""
+    """Write report.html: a folder's charts and sentences in one page that opens offline.
+
+    With --quiet: only the page's path (and errors)."""
     from model.report import ReportError, folder_kind, report_target
 
+    output_mode(quiet=quiet)
     try:
         folder_kind(path)
         target = report_target(path, out_file)
     except ReportError as error:
-        err.print(f"error: {error}; nothing was written.", markup=False)
+        err.print(f"error: {error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
     check_out(target.parent, "--out" if out_file is not None else "the folder")
-    written = write_page(path, base, target, rerun_command())
-    out.print(f"Report: {written}", markup=False)
+    written("Report", write_page(path, base, target, rerun_command()))
 
 
 def write_page(folder: Path, base: Path | None, target: Path, again: str) -> Path:
@@ -62,19 +65,21 @@ def write_page(folder: Path, base: Path | None, target: Path, again: str) -> Pat
     try:
         return write_report(folder, base, target)
     except ReportError as error:
-        err.print(f"error: {error}; nothing was written.", markup=False)
+        err.print(f"error: {error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
     except OSError as error:
         err.print(
             f"error: {target} could not be written: {describe(error)}; nothing was written. "
             f"Free some space or choose another --out, then run again: {again}",
-            markup=False,
         )
         raise typer.Exit(EXIT["write_error"]) from None
 
 
 def report_after_solve(folder: Path) -> None:
     """`e2eopt solve --report`: report.html in the run folder just written. The run folder is
-    complete whatever happens here: a report that cannot be written exits 6, saying how to make it."""
-    written = write_page(folder, None, folder / "report.html", f"e2eopt report {shlex.quote(str(folder))}")
-    out.print(f"Report: {written}", markup=False)
+    complete whatever happens here: a report that cannot be written exits 6, saying how to make it.
+    With --quiet the run folder's path, printed before, is all (the page is in it: `folder/report.html`),
+    so that `folder=$(e2eopt solve x.yaml -q --report)` still holds the run folder."""
+    page = write_page(folder, None, folder / "report.html", f"e2eopt report {shlex.quote(str(folder))}")
+    if not MODE["quiet"]:
+        written("Report", page)

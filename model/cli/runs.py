@@ -7,13 +7,10 @@ model.catalogue (and through it DuckDB and pyarrow) is imported inside the comma
 from __future__ import annotations
 
 import csv
-import json
-import math
 import sys
 import textwrap
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,7 +18,8 @@ import typer
 from rich.table import Column, Table
 from rich.text import Text
 
-from model.cli.common import EXIT, app, err, out
+from model.cli.common import EXIT, app, emit_json, err, out, print_stdout
+from model.formatting import is_missing, money, plural
 
 if TYPE_CHECKING:
     from model.catalogue import Answer, Catalogue, Entry
@@ -48,14 +46,8 @@ def _catalogue(runs: Path) -> Catalogue:
     try:
         return scan(runs)
     except CatalogueError as error:
-        err.print(f"error: {error}", markup=False)
+        err.print(f"error: {error}")
         raise typer.Exit(EXIT["bad_input"]) from None
-
-
-def _write(text: str) -> None:
-    """Text to stdout as it is: no markup, no wrapping (JSON and CSV are for programs)."""
-    sys.stdout.write(text)
-    sys.stdout.flush()
 
 
 @runs_app.command(name="list")
@@ -71,19 +63,19 @@ def list_command(
     overrides. Piped: one tab-separated line a run, with a header (for grep, cut, awk)."""
     catalogue = _catalogue(runs)
     if as_json:
-        _write(json.dumps([entry.as_dict() for entry in catalogue.entries], indent=2) + "\n")
+        emit_json([entry.as_dict() for entry in catalogue.entries])
     elif not out.file.isatty():
-        _write(_list_tsv(catalogue))
+        print_stdout(_list_tsv(catalogue))
         if not catalogue.entries:
-            err.print(f"No runs in {runs}.", markup=False)
+            err.print(f"No runs in {runs}.")
     elif not catalogue.entries:
-        out.print(f"No runs in {runs}.", markup=False, soft_wrap=True)
+        out.print(f"No runs in {runs}.", soft_wrap=True)
     else:
         for line, style in _list_lines(catalogue, out.width):
             out.print(Text(line, style=style), soft_wrap=True)
     if catalogue.skipped:
         names = ", ".join(p.name for p in catalogue.skipped[:5]) + (", ..." if len(catalogue.skipped) > 5 else "")
-        err.print(f"Not runs, left out: {_plural(len(catalogue.skipped), 'folder')} ({names}).", markup=False)
+        err.print(f"Not runs, left out: {plural(len(catalogue.skipped), 'folder')} ({names}).")
 
 
 LIST_HEADERS = ("written (UTC)", "kind", "status", "total cost", "input")
@@ -132,14 +124,14 @@ def _list_lines(catalogue: Catalogue, width: int) -> list[tuple[str, str]]:
 
 
 def _title(catalogue: Catalogue) -> str:
-    return f"{_plural(len(catalogue.entries), 'folder')} in {catalogue.root}, oldest first"
+    return f"{plural(len(catalogue.entries), 'folder')} in {catalogue.root}, oldest first"
 
 
 def _list_cells(entry: Entry) -> tuple[str, str, str, str, str]:
     """An entry's cells on a terminal, in the order of LIST_HEADERS."""
     status = (entry.problem if entry.kind == "damaged" else entry.status) or "-"
     digest = (entry.scenario_sha256 or entry.file_sha256 or "-")[:8]
-    return _time(entry.created), entry.kind, status, _money(entry.total_cost, entry.currency), digest
+    return _time(entry.created), entry.kind, status, money(entry.total_cost, entry.currency or ""), digest
 
 
 def _aligned(cells: Sequence[str], widths: Sequence[int]) -> list[str]:
@@ -192,12 +184,8 @@ def _list_tsv(catalogue: Catalogue) -> str:
 
 def _kind(entry: Entry) -> str:
     if entry.points is not None:
-        return f"{entry.kind} ({_plural(entry.points, 'point')})"
+        return f"{entry.kind} ({plural(entry.points, 'point')})"
     return entry.kind
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def _time(created: str) -> str:
@@ -206,10 +194,6 @@ def _time(created: str) -> str:
         return datetime.fromisoformat(created).strftime("%Y-%m-%d %H:%M")
     except ValueError:
         return "-"
-
-
-def _money(amount: float | None, currency: str | None) -> str:
-    return "-" if amount is None else f"{amount:,.2f} {currency or ''}".rstrip()
 
 
 @runs_app.command(name="show")
@@ -227,16 +211,16 @@ def show_command(
     try:
         entry = find(runs, run)
     except CatalogueError as error:
-        err.print(f"error: {error}", markup=False)
+        err.print(f"error: {error}")
         raise typer.Exit(EXIT["bad_input"]) from None
     for line in _described(entry):
-        out.print(line, markup=False, soft_wrap=True)
+        out.print(line, soft_wrap=True)
     if entry.kind == "damaged":
         raise typer.Exit(EXIT["bad_input"])
     rows = table_rows(entry)
     if rows:
         listed = ", ".join(f"{name} {count:,}" for name, count in rows.items())
-        out.print(f"Tables (rows): {listed}", markup=False, soft_wrap=True)
+        out.print(f"Tables (rows): {listed}", soft_wrap=True)
 
 
 def _described(entry: Entry) -> list[str]:
@@ -251,8 +235,8 @@ def _described(entry: Entry) -> list[str]:
         if entry.total_cost is not None:
             periods = entry.summary.get("periods")
             count = len(periods) if isinstance(periods, list) else periods
-            over = f" over {_plural(count, 'period')}" if isinstance(count, int) else ""
-            lines.append(f"Total cost: {_money(entry.total_cost, entry.currency)}{over}")
+            over = f" over {plural(count, 'period')}" if isinstance(count, int) else ""
+            lines.append(f"Total cost: {money(entry.total_cost, entry.currency or '')}{over}")
         if isinstance(message, str) and message:
             lines.append(f"Solver: {message}")
         for sentence in entry.summary.get("diagnosis") or []:
@@ -295,7 +279,7 @@ def _overrides(entry: Entry) -> list[str]:
     for item in applied:
         value = "removed" if item.get("value") == "removed" else f"= {item.get('value')}"
         changed = item.get("fields_changed")
-        count = f"; {_plural(changed, 'field')} changed" if isinstance(changed, int) else ""
+        count = f"; {plural(changed, 'field')} changed" if isinstance(changed, int) else ""
         lines.append(f"  {item.get('override')} {value} ({item.get('origin')}{count})")
     return lines
 
@@ -321,30 +305,30 @@ def rm_command(
             if refused is not None:
                 raise CatalogueError(f"{entry.name}: {refused}")
     except CatalogueError as error:
-        err.print(f"error: {error}; nothing was removed.", markup=False)
+        err.print(f"error: {error}; nothing was removed.")
         raise typer.Exit(EXIT["bad_input"]) from None
     for entry in entries:
-        out.print(f"  {entry.path} ({_kind(entry)}, {_time(entry.created)} UTC)", markup=False, soft_wrap=True)
+        out.print(f"  {entry.path} ({_kind(entry)}, {_time(entry.created)} UTC)", soft_wrap=True)
     if not yes:
         _confirm(len(entries))
     for entry in entries:
         try:
             remove(entry)
         except (CatalogueError, OSError) as error:
-            err.print(f"error: {entry.path}: {error}; the folders after it were not removed.", markup=False)
+            err.print(f"error: {entry.path}: {error}; the folders after it were not removed.")
             raise typer.Exit(EXIT["bad_input"] if isinstance(error, CatalogueError) else EXIT["write_error"]) from None
-        out.print(f"Removed {entry.path}", markup=False, soft_wrap=True)
+        out.print(f"Removed {entry.path}", soft_wrap=True)
 
 
 def _confirm(count: int) -> None:
     """Ask y/N on a terminal; refuse (exit 2) when nobody can answer: stdin is no terminal."""
     if not sys.stdin.isatty():
-        err.print("error: not removing without --yes: stdin is not a terminal to ask on.", markup=False)
+        err.print("error: not removing without --yes: stdin is not a terminal to ask on.")
         raise typer.Exit(EXIT["bad_input"])
-    _write(f"Remove {_plural(count, 'folder')}? [y/N]: ")
+    print_stdout(f"Remove {plural(count, 'folder')}? [y/N]: ")
     answer = sys.stdin.readline()  # '' at the end of input: no; Ctrl-C ends the command (130) as anywhere
     if answer.strip().lower() not in ("y", "yes"):
-        out.print("Nothing was removed.", markup=False, soft_wrap=True)
+        out.print("Nothing was removed.", soft_wrap=True)
         raise typer.Exit(EXIT["error"])
 
 
@@ -373,49 +357,40 @@ def query_command(
     from model.catalogue import CatalogueError, query
 
     if output not in ("table", "csv", "json"):
-        err.print(f"error: --format {output!r}: expected table, csv or json.", markup=False)
+        err.print(f"error: --format {output!r}: expected table, csv or json.")
         raise typer.Exit(EXIT["bad_input"])
     catalogue = _catalogue(runs)
     try:
         answer = query(catalogue, sql)
     except CatalogueError as error:
-        err.print(f"error: the query failed: {error}", markup=False)
+        err.print(f"error: the query failed: {error}")
         raise typer.Exit(EXIT["bad_input"]) from None
     damaged = [e.name for e in [*catalogue.entries, *catalogue.points] if e.kind == "damaged"]
     if damaged:
-        err.print(f"Left out, damaged: {', '.join(damaged)} (`e2eopt runs list` says why).", markup=False)
+        err.print(f"Left out, damaged: {', '.join(damaged)} (`e2eopt runs list` says why).")
     if output == "csv":
         _write_csv(answer)
     elif output == "json":
-        rows = [dict(zip(answer.columns, map(_json_value, row))) for row in answer.rows]
-        document = {"columns": answer.columns, "units": answer.units, "units_differ": answer.differing, "rows": rows}
-        _write(json.dumps(document, indent=2, default=str) + "\n")
+        rows = [dict(zip(answer.columns, row)) for row in answer.rows]
+        emit_json({"columns": answer.columns, "units": answer.units, "units_differ": answer.differing, "rows": rows})
     else:
         _print_answer(answer)
 
 
-def _json_value(value: object) -> object:
-    """A value JSON can hold: a decimal (SQL's 1.5) as a number, NaN and infinities (which JSON has
-    not) as null; dates and times are written as text (json.dumps' default)."""
-    if isinstance(value, Decimal):
-        value = float(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def _write_csv(answer: Answer) -> None:
-    """The rows as CSV on stdout, header first; a null is an empty cell."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    """The rows as CSV on stdout, header first; a null is an empty cell. Through the pipe-safe stdout:
+    a reader that goes early (`| head -1`) ends the output quietly, not the command with an error."""
+    stream = out.file
+    writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(answer.columns)
     writer.writerows(["" if value is None else value for value in row] for row in answer.rows)
-    sys.stdout.flush()
+    stream.flush()
 
 
 def _print_answer(answer: Answer) -> None:
     """The rows as a table, each header with its unit when known; money with two decimals."""
     if not answer.columns:
-        out.print("Done (the statement returns no rows).", markup=False, soft_wrap=True)
+        out.print("Done (the statement returns no rows).", soft_wrap=True)
         return
     headers = [f"{c} ({answer.units[c]})" if c in answer.units else c for c in answer.columns]
     table = Table(*(Column(header=Text(h)) for h in headers), title_justify="left")  # Text: never read as markup
@@ -423,7 +398,7 @@ def _print_answer(answer: Answer) -> None:
         table.add_row(*(Text(_cell(value, c in answer.money)) for c, value in zip(answer.columns, row)))
     shown = min(len(answer.rows), SHOWN)
     table.caption = Text(
-        _plural(len(answer.rows), "row")
+        plural(len(answer.rows), "row")
         + (f", the first {shown:,} shown (--format csv for all)" if shown < len(answer.rows) else "")
     )
     out.print(table)
@@ -440,11 +415,13 @@ def _differing(answer: Answer) -> list[str]:
     return lines
 
 
-def _cell(value: object, money: bool) -> str:
+def _cell(value: object, is_money: bool) -> str:
     """A value as a reader takes it: money with 2 decimals and thousands separators, other floats with
-    up to 10 significant digits (no float noise), nulls as '-'."""
+    up to 10 significant digits (no float noise), nulls, NaN and infinities as '-'."""
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:,.2f}" if money else f"{value:.10g}"
+        if is_missing(value):
+            return "-"
+        return money(value) if is_money else f"{value:.10g}"
     return str(value)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from model.cli.common import app, err
+from model.cli.common import QuietOption, app, output_mode, print_stdout, written
 
 
 @app.command(name="schema", short_help="Print the JSON Schema of scenario (or what-if) files.")
@@ -22,14 +21,16 @@ def schema_command(
         Path | None,
         typer.Option("--out", metavar="FILE", help="Write the schema to FILE (whole or not at all), not to stdout."),
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Print the JSON Schema of scenario files (or, with --what-if, of what-if files) for an editor:
     field descriptions with units and ranges, misspelt fields and wrong types marked as you type."""
     from model.scenario.json_schema import json_schema
 
+    output_mode(quiet=quiet)
     text = schema_text(json_schema(what_if))
     if out_file is None:
-        sys.stdout.write(text)
+        print_stdout(text)  # a reader that goes early (`| head`) ends it quietly, exit 0
         return
     from model.cli.solve import _write_whole  # the one whole-or-nothing file writer of the command line
 
@@ -37,7 +38,7 @@ def schema_command(
         path.write_text(text, encoding="utf-8")
 
     _write_whole(write, out_file)
-    err.print(f"Wrote {out_file}", markup=False)
+    written("Schema", out_file)
 
 
 def schema_text(schema: dict) -> str:

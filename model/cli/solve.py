@@ -11,8 +11,9 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.table import Table
@@ -35,7 +36,6 @@ from model.cli.common import (
     load_resolved,
     out,
     output_mode,
-    plural,
     refuse_options,
     say,
     styled,
@@ -43,12 +43,15 @@ from model.cli.common import (
     written,
 )
 from model.cli.progress import Phases
+from model.formatting import money, number, percent, plural
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from model.optimise import Outcome
     from model.scenario import Scenario
+    from model.scenario.overrides import Resolved
+    from model.solve import SolveOptions
 
 
 @app.command(short_help="Check a scenario file: its problems, or a summary of what it holds.")
@@ -229,82 +232,137 @@ def solve(
     extension = load_extension(extend)
     resolved = load_resolved(file, assignments or (), removals or ())
     loaded = time.perf_counter() - started
-    from pydantic import ValidationError  # once the input is valid: bad input exits 2 without loading the optimiser
+    options, integer = _solver_options(
+        resolved.scenario,
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        threads=threads,
+        algorithm=algorithm,
+        integer_staff=integer_staff,
+        highs_options=passed,
+    )
+    job = _Job(file, out_dir, resolved, options, integer, extension, write_lp, sensitivity, loaded)
+    outcome, folder = _solve_and_write(job)
+    _finish(outcome, folder, extend, html_report)
 
-    from model.errors import ExtensionError
-    from model.optimise import optimise, optimise_options
-    from model.optimise import write_lp as write_lp_file
-    from model.runs import write_run
 
-    scenario, source = resolved.scenario, resolved.source
+@dataclass(frozen=True)
+class _Job:
+    """One `e2eopt solve`, its input checked: what to solve, how, and where to write it."""
+
+    file: Path
+    out_dir: Path
+    resolved: Resolved
+    options: SolveOptions
+    integer: bool
+    extension: Callable | None
+    write_lp: Path | None
+    sensitivity: bool
+    loaded: float
+    """Seconds taken to read and check the input (the summary's `load` timing)."""
+
+
+def _solver_options(scenario: Scenario, **overrides: object) -> tuple[SolveOptions, bool]:
+    """The scenario's `solver:` section with the command line's options; a value it cannot hold exits 2.
+    Imported here, once the input is valid: bad input exits 2 without loading the optimiser."""
+    from pydantic import ValidationError
+
+    from model.optimise import optimise_options
+
     try:
-        options, integer = optimise_options(
-            scenario,
-            time_limit=time_limit,
-            mip_gap=mip_gap,
-            threads=threads,
-            algorithm=algorithm,
-            integer_staff=integer_staff,
-            highs_options=passed,
-        )
+        return optimise_options(scenario, **overrides)
     except ValidationError as error:
         refuse_options(error)
-    failure: OSError | None = None
+
+
+def _solve_and_write(job: _Job) -> tuple[Outcome, Path]:
+    """Solve, under the progress line, and write the run folder. Ctrl-C exits 130 and an extension that
+    fails exits 2, nothing written either way; a write that fails prints the results and exits 6."""
+    from model.errors import ExtensionError
+
     try:
-        with Phases(f"Solving {scenario.name}", options.time_limit) as progress:
-            if write_lp is not None:
-                progress.phase(f"writing {write_lp}")
-                try:
-                    lp_file = write_lp_file(scenario, write_lp, extend=extension, integer_staff=integer)
-                except OSError as error:
-                    err.print(f"--write-lp {write_lp}: {error.strerror or error}; nothing was written.", markup=False)
-                    raise typer.Exit(EXIT["bad_input"]) from None
-                say(f"LP written to {lp_file}")
-            outcome = optimise(
-                scenario,
-                options,
-                integer_staff=integer,
-                source=source,
-                sensitivity=sensitivity,
-                extend=extension,
-                warn=lambda text: say(f"Warning: {text}"),
-                on_phase=progress.phase,
-            )
-            outcome.timings = {"load": loaded, **outcome.timings}
+        with Phases(f"Solving {job.resolved.scenario.name}", job.options.time_limit) as progress:
+            if job.write_lp is not None:
+                progress.phase(f"writing {job.write_lp}")
+                _write_lp_file(job, job.write_lp)
+            outcome = _optimise(job, progress.phase)
             progress.phase("write")
-            try:
-                folder = write_run(
-                    outcome,
-                    file,
-                    out_dir,
-                    command=["e2eopt", *sys.argv[1:]],
-                    scenario_bytes=resolved.text,
-                    changes=resolved.changes,
-                    inputs=resolved.inputs,
-                )
-            except OSError as error:  # a full disk, most often: the results go to the screen, then exit 6
-                failure = error
-        if failure is not None:
+            folder = _write_run_folder(job, outcome)
+        if isinstance(folder, OSError):  # after the progress line is gone: the results, then why and exit 6
             report(outcome)
             write_failed(
-                failure, "the run folder", out_dir, f"The solve ended {outcome.status}; its results are above."
+                folder, "the run folder", job.out_dir, f"The solve ended {outcome.status}; its results are above."
             )
     except KeyboardInterrupt:
         err.print("Interrupted: no run folder was written.")
         raise typer.Exit(EXIT["interrupted"]) from None
     except ExtensionError as error:
-        err.print(f"{error}; nothing was written.", markup=False)
+        err.print(f"{error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
+    return outcome, folder
+
+
+def _write_lp_file(job: _Job, path: Path) -> None:
+    """--write-lp: the LP with readable names, before the solve; a place that fails exits 2."""
+    from model.optimise import write_lp
+
+    try:
+        lp_file = write_lp(job.resolved.scenario, path, extend=job.extension, integer_staff=job.integer)
+    except OSError as error:
+        err.print(f"--write-lp {path}: {error.strerror or error}; nothing was written.")
+        raise typer.Exit(EXIT["bad_input"]) from None
+    say(f"LP written to {lp_file}")
+
+
+def _optimise(job: _Job, on_phase: Callable[[str], None]) -> Outcome:
+    """The optimiser's outcome, warnings said on stderr, the input's reading counted in its timings."""
+    from model.optimise import optimise
+
+    outcome = optimise(
+        job.resolved.scenario,
+        job.options,
+        integer_staff=job.integer,
+        source=job.resolved.source,
+        sensitivity=job.sensitivity,
+        extend=job.extension,
+        warn=lambda text: say(f"Warning: {text}"),
+        on_phase=on_phase,
+    )
+    outcome.timings = {"load": job.loaded, **outcome.timings}
+    return outcome
+
+
+def _write_run_folder(job: _Job, outcome: Outcome) -> Path | OSError:
+    """The run folder written; or, when it could not be (a full disk, most often), why: the caller
+    prints the results first, then says so."""
+    from model.runs import write_run
+
+    try:
+        return write_run(
+            outcome,
+            job.file,
+            job.out_dir,
+            command=["e2eopt", *sys.argv[1:]],
+            scenario_bytes=job.resolved.text,
+            changes=job.resolved.changes,
+            inputs=job.resolved.inputs,
+        )
+    except OSError as error:
+        return error
+
+
+def _finish(outcome: Outcome, folder: Path, extend: str | None, html_report: bool) -> NoReturn:
+    """What the solve found, on stdout (or its --json document), the run folder's path, the report
+    if asked for; then exit with the status's code."""
     if MODE["json"]:
         emit_json(_summary_document(folder))
     report(outcome)
     if extend is not None:
         costs = outcome.extension_costs.items()
-        added = ", ".join(f"{name} {amount:,.2f} {outcome.currency}" for name, amount in costs)
+        added = ", ".join(f"{name} {money(amount, outcome.currency)}" for name, amount in costs)
         out.print(
             f"Extension {extend}: the LP was built through the Pyomo model of record"
             + (f"; its cost terms: {added}" if added else ""),
-            markup=False,
         )
     written("Run folder", folder)
     if html_report:
@@ -342,7 +400,7 @@ def refuse_lp_file(path: Path) -> None:
     elif not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         problem = f"{path if path.exists() else path.parent} cannot be written to"
     if problem is not None:
-        err.print(f"--write-lp {path}: {problem}; nothing was written.", markup=False)
+        err.print(f"--write-lp {path}: {problem}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"])
 
 
@@ -353,9 +411,9 @@ def report(outcome: Outcome) -> None:
     colour = "green" if outcome.ok else "red"
     out.print(styled("Status: ", (outcome.status, f"bold {colour}"), f" ({outcome.message})"))
     for violation in outcome.violations[:10]:
-        out.print(f"  failed check: {violation}", markup=False)
+        out.print(f"  failed check: {violation}")
     for note in outcome.notes:
-        out.print(f"Note: {note}", markup=False)
+        out.print(f"Note: {note}")
     if outcome.diagnosis is not None and len(outcome.diagnosis):
         _print_diagnosis(outcome.diagnosis)
     if not outcome.tables:
@@ -363,13 +421,13 @@ def report(outcome: Outcome) -> None:
     costs = outcome.tables["costs"]
     total = costs.amount.sum()
     out.print(
-        styled("Total cost: ", (f"{total:,.2f} {currency}", "bold"), f" over {plural(len(scenario.periods), 'period')}")
+        styled("Total cost: ", (money(total, currency), "bold"), f" over {plural(len(scenario.periods), 'period')}")
     )
     by_stage = Table("stage", f"cost ({currency})", "share", title="Cost by stage", title_justify="left")
     stage_costs = costs.groupby("stage").amount.sum()
     for stage in scenario.stages:
         amount = float(stage_costs.get(stage, 0.0))
-        by_stage.add_row(stage, f"{amount:,.2f}", f"{amount / total:.1%}" if total else "-")
+        by_stage.add_row(stage, money(amount), percent(amount / total, decimals=1) if total else "-")
     out.print(by_stage)
     out.print(_demand_table(outcome.tables["demand_kpis"], currency, time_unit))
     _print_queues(outcome, time_unit)
@@ -388,11 +446,11 @@ def _print_diagnosis(diagnosis: pd.DataFrame, limit: int = 15) -> None:
     if len(relaxations):
         out.print("What would make it feasible (the smallest relaxation, weighted by solver.relaxation_weights):")
         for sentence in relaxations.sentence.head(limit):
-            out.print(f"  - {sentence}", markup=False)
+            out.print(f"  - {sentence}")
     if len(conflicts):
         out.print("What conflicts (an irreducible infeasible set, from HiGHS):")
         for sentence in conflicts.sentence.head(limit):
-            out.print(f"  - {sentence}", markup=False)
+            out.print(f"  - {sentence}")
     out.print("All of it is in the run folder's diagnosis.csv.")
 
 
@@ -402,7 +460,7 @@ def _print_queues(outcome: Outcome, time_unit: str, limit: int = 12) -> None:
         return
     log, queues = outcome.tables["queue_iterations"], outcome.tables["queues"]
     iterations = log[log.iteration > 0]
-    course = " -> ".join(f"{cost:,.2f}" for cost in iterations.cost)
+    course = " -> ".join(money(cost) for cost in iterations.cost)
     converged = ("converged", "") if outcome.solver.get("queue_converged") else ("did not converge", "red")
     out.print(
         styled(
@@ -430,10 +488,10 @@ def _print_queues(outcome: Outcome, time_unit: str, limit: int = 12) -> None:
             str(row.node),
             str(row.lane),
             str(row.target),
-            f"{row.load:,.2f}",
-            f"{row.agents:,.2f}",
-            _share(row.service_level),
-            _figure(row.average_wait),
+            number(row.load),
+            number(row.agents),
+            percent(row.service_level),
+            number(row.average_wait),
             "yes" if row.met else styled(("NO", "red")),
         )
     if len(queues) > limit:
@@ -444,9 +502,9 @@ def _print_queues(outcome: Outcome, time_unit: str, limit: int = 12) -> None:
             styled(
                 ("Warning:", "yellow"),
                 f" queue {row.node}/{row.lane} in {row.period} misses its target "
-                f"({row.target}): service level {_share(row.service_level)}, average wait "
-                f"{_figure(row.average_wait)} {time_unit}s, counted in response times as "
-                f"{_figure(row.wait_counted)}",
+                f"({row.target}): service level {percent(row.service_level)}, average wait "
+                f"{number(row.average_wait)} {time_unit}s, counted in response times as "
+                f"{number(row.wait_counted)}",
             )
         )
 
@@ -460,7 +518,7 @@ def _print_sensitivity(table: pd.DataFrame | None, limit: int = 10) -> None:
         f"all in sensitivity.csv{'; ' + basis if basis != 'LP' else ''}):"
     )
     for sentence in table.sentence.head(limit):
-        out.print(f"  - {sentence}", markup=False)
+        out.print(f"  - {sentence}")
 
 
 def _demand_table(kpis: pd.DataFrame, currency: str, time_unit: str, limit: int = 30) -> Table:
@@ -487,29 +545,17 @@ def _demand_table(kpis: pd.DataFrame, currency: str, time_unit: str, limit: int 
         table.add_row(
             str(row.period),
             str(row.demand),
-            f"{row.served:,.1f}",
-            _share(row.quality),
-            _share(row.min_quality),
-            _figure(row.mean_response_time),
-            _figure(row.max_mean_response_time),
-            _figure(row.cost_per_unit),
+            number(row.served, 1),
+            percent(row.quality),
+            percent(row.min_quality),
+            number(row.mean_response_time),
+            number(row.max_mean_response_time),
+            number(row.cost_per_unit),
             "yes" if row.met else styled(("NO", "red")),
         )
     if len(kpis) > limit:
         table.caption = f"first {limit} of {len(kpis)} rows; all in demand_kpis.csv"
     return table
-
-
-def _share(value: float) -> str:
-    import pandas as pd  # loaded with the outcome already; here so that --help does not load it
-
-    return "-" if pd.isna(value) else f"{value:.2%}"
-
-
-def _figure(value: float) -> str:
-    import pandas as pd
-
-    return "-" if pd.isna(value) else f"{value:,.2f}"
 
 
 @app.command(name="generate", short_help="Write a synthetic scenario of a chosen size.")
@@ -548,5 +594,5 @@ def _write_whole(write: Callable[[Path], None], target: Path) -> None:
         with contextlib.suppress(OSError):
             draft.unlink()
         full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
-        err.print(f"--out {target}: cannot be written: {describe(error)}; nothing was written.", markup=False)
+        err.print(f"--out {target}: cannot be written: {describe(error)}; nothing was written.")
         raise typer.Exit(EXIT["write_error" if full else "bad_input"]) from None

@@ -25,13 +25,13 @@ from model.cli.common import (
     err,
     out,
     output_mode,
-    plural,
     refuse_options,
     refuse_scenario,
     say,
     written,
 )
 from model.errors import Problem, ScenarioError
+from model.formatting import money, plural
 
 if TYPE_CHECKING:
     from model.sweep import Engine, Plan, SweepResult
@@ -252,7 +252,6 @@ def _document(result: SweepResult) -> dict:
 
 
 def _report(result: SweepResult, plan: Plan) -> None:
-    import pandas as pd
 
     if MODE["json"]:
         emit_json(_document(result))
@@ -275,7 +274,7 @@ def _report(result: SweepResult, plan: Plan) -> None:
             str(record["point"]),
             *[str(record[a.path]) for a in plan.axes],
             str(record["status"]),
-            "-" if cost is None or pd.isna(cost) else f"{cost:,.2f}",
+            money(cost),
         )
     out.print(table)
     failed = points[points.status != "optimal"]

@@ -19,8 +19,10 @@ import plotly.graph_objects as go
 
 from model.compare import COLUMNS, MARKER, TABLE_NAMES, TOTAL, UNITS
 from model.errors import ReportError
-from model.report.formats import MONEY_HOVER, look, money, number, percent, plural, read_csv, read_json, shown_rows
+from model.formatting import money, number, percent, plural
+from model.report.formats import MONEY_HOVER, read_csv, read_json, shown_rows
 from model.report.page import Section
+from model.report.style import look
 
 EFFECTS = ("volume", "rate", "mix", "routing")
 """The bridge's effects, in the order the waterfall steps through them (model/compare.py, cost_bridge)."""

@@ -1,22 +1,20 @@
-"""Numbers as the reports of sweeps, frontiers and comparisons show them: with their unit, always.
+"""What the reports of sweeps, frontiers and comparisons share besides the look (model.report.style):
+the hover format of money, how many rows a table shows, and reading a folder's files.
 
-Tables in a report are small and read by people, so their numbers are formatted here, once (two
-decimals for money and FTE, percent for shares), and every column header carries its unit. The
+Tables in a report are small and read by people: their numbers are formatted by model.formatting
+(two decimals for money and FTE, percent for shares), and every column header carries its unit. The
 figures keep the exact numbers; their hover texts format them with the same rules (d3 formats).
 """
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from model.errors import ReportError
 from model.report import unreadable
-from model.report.run import layout
 from model.run_folder import RunFolderError, read_json_object
 
 MONEY_HOVER = ":,.2f"
@@ -24,45 +22,6 @@ MONEY_HOVER = ":,.2f"
 
 MAX_TABLE_ROWS = 200
 """A report's table shows at most this many rows; the folder's CSV file has them all."""
-
-
-def look(figure: go.Figure) -> go.Figure:
-    """Give a finished figure the look every report chart shares (model.report.run.layout: white
-    ground, light grid, legend on top), keeping the title and axis titles it has, so a sweep's page
-    reads like a run's. A figure of subplots titles its other axes after this."""
-    layout(
-        figure,
-        figure.layout.title.text or "",
-        figure.layout.xaxis.title.text or "",
-        figure.layout.yaxis.title.text or "",
-    )
-    return figure
-
-
-def money(amount: float, currency: str, signed: bool = False) -> str:
-    """`26,742.86 EUR` (`+1,485.71 EUR` when signed); `-` for a missing amount."""
-    if amount is None or not math.isfinite(amount):
-        return "-"
-    return f"{amount:{'+' if signed else ''},.2f} {currency}"
-
-
-def number(value: float, decimals: int = 2, signed: bool = False) -> str:
-    """A plain number with thousands separators; `-` when missing."""
-    if value is None or not math.isfinite(value):
-        return "-"
-    return f"{value:{'+' if signed else ''},.{decimals}f}"
-
-
-def percent(share: float, signed: bool = False) -> str:
-    """A share (0.95) as `95.00%`; `-` when missing."""
-    if share is None or not math.isfinite(share):
-        return "-"
-    return f"{share * 100:{'+' if signed else ''},.2f}%"
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """`1 point`, `3 points`, `2 axes`."""
-    return f"{count:,} {word if count == 1 else (many or word + 's')}"
 
 
 def shown_rows(frame: pd.DataFrame, what: str) -> tuple[pd.DataFrame, list[str]]:

@@ -19,18 +19,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from model.errors import ReportError
+from model.formatting import money, number, plural
 from model.frontier import FIELDS, PER_STEP, axis_label
-from model.report.formats import (
-    MONEY_HOVER,
-    look,
-    money,
-    number,
-    plural,
-    read_json,
-    read_parquet_units,
-    shown_rows,
-)
+from model.report.formats import MONEY_HOVER, read_json, read_parquet_units, shown_rows
 from model.report.page import Section
+from model.report.style import look
 
 TABLE = "frontier.parquet"
 OPTIMAL = "optimal"

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 
 from model import run_folder
 from model.errors import ReportError
+from model.formatting import money, number, percent, percent_change, plural
 from model.report import unreadable
 from model.report.page import Section
+from model.report.style import COLOURS, layout, translucent
 from model.run_folder import RunFolderError
 
 TOP_DEMANDS = 10
@@ -40,12 +41,8 @@ TABLES_USED = ("costs", "demand_kpis", "flows", "queues", "sensitivity", "staffi
 """The run's tables the report reads (the others are not shown: no need to read them)."""
 OTHER = "other"
 """Label of what is folded together in a large run."""
-COLOURS = qualitative.Plotly + qualitative.D3 + qualitative.Set2
-"""One colour per demand (or per role, per category): plotly's qualitative palettes in turn."""
 FOLDED_COLOUR = "#9e9e9e"
 """The colour of the demands folded together in a large run's Sankey."""
-GRID = "#e5e5e5"
-"""The axes' grid lines (on white: plotly's own templates cost 0.1 s per figure to copy, and 8 kB of page)."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +188,7 @@ def against_base(run: Run, base: dict, folder: Path) -> tuple[list[str], Section
     currency = run.currency
     difference = total - base_total
     line = (
-        f"Against base run {name}: {money(base_total, currency)}; difference {signed(difference, currency)}"
+        f"Against base run {name}: {money(base_total, currency)}; difference {money(difference, currency, signed=True)}"
         f" ({percent_change(difference, base_total)})"
     )
     frame = stage_differences(run, base)
@@ -210,9 +207,9 @@ def against_base(run: Run, base: dict, folder: Path) -> tuple[list[str], Section
     shown = pd.DataFrame(
         {
             "stage": frame.stage,
-            f"base ({currency})": frame.base.map(amount),
-            f"this run ({currency})": frame.this.map(amount),
-            f"difference ({currency})": frame.difference.map(lambda v: f"{v:+,.2f}"),
+            f"base ({currency})": frame.base.map(number),
+            f"this run ({currency})": frame.this.map(number),
+            f"difference ({currency})": frame.difference.map(lambda v: number(v, signed=True)),
             "difference (%)": [percent_change(d, b) for d, b in zip(frame.difference, frame.base)],
         }
     )
@@ -345,12 +342,12 @@ def demand_table(kpis: pd.DataFrame, run: Run) -> pd.DataFrame:
         {
             "period": kpis.period,
             "demand": kpis.demand,
-            f"served ({unit})": kpis.served.map(lambda v: f"{v:,.1f}"),
-            "quality (%)": kpis.quality.map(share),
-            "min quality (%)": kpis.min_quality.map(share),
-            f"mean response ({hours})": kpis.mean_response_time.map(lambda v: figure_text(v)),
-            f"limit on mean ({hours})": kpis.max_mean_response_time.map(lambda v: figure_text(v)),
-            f"cost per unit ({run.currency} per unit)": kpis.cost_per_unit.map(lambda v: figure_text(v)),
+            f"served ({unit})": kpis.served.map(lambda v: number(v, 1)),
+            "quality (%)": kpis.quality.map(lambda v: percent(v, missing="")),
+            "min quality (%)": kpis.min_quality.map(lambda v: percent(v, missing="")),
+            f"mean response ({hours})": kpis.mean_response_time.map(lambda v: number(v, missing="")),
+            f"limit on mean ({hours})": kpis.max_mean_response_time.map(lambda v: number(v, missing="")),
+            f"cost per unit ({run.currency} per unit)": kpis.cost_per_unit.map(lambda v: number(v, missing="")),
             "met": kpis.met.map(lambda v: "-" if pd.isna(v) else ("yes" if v else "no")),
         }
     )
@@ -525,8 +522,8 @@ def cost_section(run: Run) -> Section | None:
     table = pd.DataFrame(
         {
             "stage": by_stage.index,
-            f"cost ({currency})": by_stage.sum(axis=1).map(amount).to_numpy(),
-            "share (%)": (by_stage.sum(axis=1) / total if total else by_stage.sum(axis=1) * 0).map(share).to_numpy(),
+            f"cost ({currency})": by_stage.sum(axis=1).map(number).to_numpy(),
+            "share (%)": (by_stage.sum(axis=1) / total if total else by_stage.sum(axis=1) * 0).map(percent).to_numpy(),
         }
     )
     intro = [f"Total {money(total, currency)}; each bar's parts are the costs table's categories."]
@@ -698,58 +695,3 @@ def target_marks(x: Sequence, values: pd.Series, name: str, value_format: str) -
         marker={"symbol": "line-ew-open", "size": 26, "line": {"width": 3, "color": "#d62728"}},
         hovertemplate=f"%{{x}}: {name} {value_format}<extra></extra>",
     )
-
-
-def layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> None:
-    """The layout every chart shares: its title, the axis titles (with units), the legend on top."""
-    figure.update_layout(
-        title={"text": title},
-        template={},
-        plot_bgcolor="white",
-        xaxis_title=x_title or None,
-        yaxis_title=y_title or None,
-        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
-        margin={"t": 90, "l": 70, "r": 30, "b": 60},
-        hoverlabel={"namelength": -1},
-    )
-    figure.update_xaxes(gridcolor=GRID, linecolor="#999999", zerolinecolor="#999999", automargin=True)
-    figure.update_yaxes(gridcolor=GRID, linecolor="#999999", zerolinecolor="#999999", automargin=True)
-
-
-def translucent(colour: str, alpha: float = 0.5) -> str:
-    """A `#rrggbb` or `rgb(r, g, b)` colour with transparency, for the Sankey's bands."""
-    if colour.startswith("#"):
-        red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    else:
-        red, green, blue = (int(part) for part in colour[colour.index("(") + 1 : -1].split(",")[:3])
-    return f"rgba({red}, {green}, {blue}, {alpha})"
-
-
-def plural(count: int, noun: str) -> str:
-    """'1 period', '3 periods', '1,200 lane-periods'."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
-def money(value: float, currency: str) -> str:
-    return f"{value:,.2f} {currency}".rstrip()
-
-
-def signed(value: float, currency: str) -> str:
-    return f"{value:+,.2f} {currency}".rstrip()
-
-
-def amount(value: float) -> str:
-    return f"{value:,.2f}"
-
-
-def share(value: float) -> str:
-    return "" if pd.isna(value) else f"{value:.2%}"
-
-
-def figure_text(value: float) -> str:
-    return "" if pd.isna(value) else f"{value:,.2f}"
-
-
-def percent_change(difference: float, base: float) -> str:
-    """The difference as a percentage of the base ('n/a' for a base of zero)."""
-    return f"{difference / base:+.2%}" if base else "n/a"

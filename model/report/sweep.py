@@ -23,8 +23,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from model.errors import E2EError, ReportError
-from model.report.formats import MONEY_HOVER, look, money, number, plural, read_parquet_units, shown_rows
+from model.formatting import money, number, plural
+from model.report.formats import MONEY_HOVER, read_parquet_units, shown_rows
 from model.report.page import Section
+from model.report.style import look
 from model.sweep import Axis, SweepError, read_plan
 
 POINTS_TABLE = "points.parquet"

@@ -28,6 +28,14 @@ def test_solve_with_report_writes_it_into_the_run_folder(tiny_run):
     assert text.count('class="plotly-graph-div"') == 7
 
 
+def test_solve_quiet_with_report_prints_only_the_run_folder(tmp_path):
+    """`folder=$(e2eopt solve FILE -q --report)` holds the run folder; the page is in it."""
+    result = e2eopt("solve", str(TINY_FILE), "--out", "runs", "-q", "--report", cwd=tmp_path)
+    folder = only_folder(tmp_path / "runs")
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"{Path('runs') / folder.name}\n", "")
+    assert "Total cost: 53,485.71 EUR over 1 period (P1)" in (folder / "report.html").read_text()
+
+
 def test_report_writes_the_page_where_asked(tiny_run, tmp_path):
     folder, _ = tiny_run
     copy = tmp_path / "run"

@@ -148,6 +148,10 @@ def test_compare_shows_list_values_and_its_json_is_the_bridge(runs):
     total = next(row for row in document["bridge"] if row["stage"] == "(total)")
     assert total["change"] == pytest.approx(IN_HOUSE_COST - TINY_COST, abs=0.01)
     assert (document["currency"], document["comparison_folder"]) == ("EUR", "cmp")
+    # The rest is what the folder's comparison.json says: one description of a comparison, not two.
+    described = json.loads((work / "cmp" / "comparison.json").read_text())
+    assert {k: v for k, v in document.items() if k not in ("bridge", "comparison_folder")} == described
+    assert described["units"]["bridge"]["change"] == "EUR" and described["time_unit"] == "hour"
 
 
 # --- a closed pipe ---------------------------------------------------------------------------------------
@@ -169,6 +173,70 @@ def test_a_closed_pipe_ends_quietly_with_the_solves_status(tmp_path):
     assert first.startswith("Status: optimal")
     assert "Traceback" not in stderr and "Broken" not in stderr and "internal error" not in stderr
     assert json.loads((only_folder(tmp_path) / "summary.json").read_text())["status"] == "optimal"
+
+
+def closed_early(args: list[str], cwd: Path, lines: int = 1) -> tuple[int, list[str], str]:
+    """Run `e2eopt ARGS | head -LINES` (0: a reader that goes before anything is written): the exit
+    code, the lines read and stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "model", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    read = [process.stdout.readline() for _ in range(lines)]
+    process.stdout.close()
+    stderr = process.stderr.read()
+    return process.wait(timeout=120), read, stderr
+
+
+@pytest.mark.parametrize("output", ["csv", "json"])
+def test_a_closed_pipe_ends_runs_query_quietly(tmp_path, output):
+    """`e2eopt runs query ... --format csv | head -1` with 300,000 rows (about 2 MB, far more than a
+    pipe holds, so the writer does meet the closed pipe): exit 0, nothing on stderr."""
+    (tmp_path / "runs").mkdir()
+    sql = "select range as n from range(300000)"
+    code, read, stderr = closed_early(["runs", "query", sql, "--runs", "runs", "--format", output], tmp_path)
+    assert (code, stderr) == (0, "")
+    assert read == (["n\n"] if output == "csv" else ["{\n"])
+
+
+@pytest.mark.parametrize("what_if", [False, True])
+def test_a_closed_pipe_ends_schema_quietly(tmp_path, what_if):
+    """The reader goes before `schema` writes (it has to start Python first): every write meets a closed pipe."""
+    code, read, stderr = closed_early(["schema", *(["--what-if"] if what_if else [])], tmp_path, lines=0)
+    assert (code, read, stderr) == (0, [], "")
+
+
+def test_a_closed_pipe_ends_runs_list_json_quietly(runs):
+    code, _, stderr = closed_early(["runs", "list", "--runs", "runs-a", "--json"], runs["work"], lines=0)
+    assert (code, stderr) == (0, "")
+
+
+# --- --quiet and the path of what was written ------------------------------------------------------------
+
+
+def test_report_and_export_quiet_print_only_the_path_written(runs, tmp_path):
+    folder = runs["folder_a"]
+    page = tmp_path / "page.html"
+    report = e2eopt("report", str(folder), "--out", str(page), "-q", cwd=tmp_path)
+    assert (report.returncode, report.stdout, report.stderr) == (0, f"{page}\n", "")
+    assert "53,485.71 EUR" in page.read_text()  # the page is tiny's: its total, worked out by hand
+    book = tmp_path / "book.xlsx"
+    export = e2eopt("export", str(folder), "--out", str(book), "--quiet", cwd=tmp_path)
+    assert (export.returncode, export.stdout, export.stderr) == (0, f"{book}\n", "")
+    costs = pd.read_excel(book, sheet_name="costs", skiprows=[1])  # row 2: the units
+    assert costs.amount.sum() == pytest.approx(TINY_COST, abs=0.01)
+    shown = e2eopt("export", str(folder), "--format", "csv", "--out", str(tmp_path / "csv"), cwd=tmp_path)
+    assert (shown.returncode, shown.stdout) == (0, f"Exported (csv): {tmp_path / 'csv'}\n")
+
+
+def test_schema_out_says_what_it_wrote_on_stdout(tmp_path):
+    target = tmp_path / "scenario.schema.json"
+    result = e2eopt("schema", "--out", str(target), cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"Schema: {target}\n", "")
+    printed = e2eopt("schema", cwd=tmp_path)
+    assert target.read_text() == printed.stdout and json.loads(printed.stdout)["type"] == "object"
+    quiet = e2eopt("schema", "--what-if", "--out", str(target), "-q", cwd=tmp_path)
+    assert (quiet.returncode, quiet.stdout) == (0, f"{target}\n")
+    assert "extends" in json.loads(target.read_text())["properties"]
 
 
 # --- validate --json -------------------------------------------------------------------------------------
@@ -261,7 +329,7 @@ def test_validate_says_one_role_and_one_demand():
 
 
 def test_plural():
-    from model.cli.common import plural
+    from model.formatting import plural
 
     assert [plural(n, "role") for n in (0, 1, 2, 1500)] == ["0 roles", "1 role", "2 roles", "1,500 roles"]
     assert plural(1, "axis", "axes") == "1 axis" and plural(3, "axis", "axes") == "3 axes"
