@@ -117,9 +117,11 @@ def _stages(scenario: Scenario) -> list[dict]:
 
 
 def _validity(file: Path, scenario: Scenario, overrides: list[dict], stages: list[dict]) -> dict:
-    """`validate --json`'s document for a valid scenario: what the screen shows, as data."""
+    """`validate --json`'s document for a valid scenario: what the screen shows, as data (`problems`
+    empty, as the document of a file with problems has it; `lp`'s keys all there, null when not known)."""
     return {
         "valid": True,
+        "problems": [],
         "file": str(file),
         "scenario": scenario.name,
         "currency": scenario.currency,
@@ -149,14 +151,21 @@ def _lp_size(scenario: Scenario) -> dict:
     try:
         model = build(index_sets(scenario), integer_staff=scenario.solver.integer_staff)
     except InfeasibleRow as reason:  # valid, but no plan can meet it: `solve` says so (exit 3)
-        return {"kind": kind, "infeasible_as_written": f"{reason}"}
+        unknown = dict.fromkeys(("variables", "constraints", "families"))
+        return {"kind": kind, **unknown, "infeasible_as_written": f"{reason}"}
     families = {name: int(model.exists(name).sum()) for name in model.columns}
-    return {"kind": kind, "variables": model.num_col, "constraints": model.num_row, "families": families}
+    return {
+        "kind": kind,
+        "variables": model.num_col,
+        "constraints": model.num_row,
+        "families": families,
+        "infeasible_as_written": None,
+    }
 
 
 def _print_lp_size(size: dict) -> None:
     """The LP's size: after the verdict, which needs none of this."""
-    if "infeasible_as_written" in size:
+    if size["infeasible_as_written"] is not None:
         out.print(styled(("No plan can meet it as written:", "yellow"), f" {size['infeasible_as_written']}."))
         return
     table = Table("family", "variables", title="LP it will build", title_justify="left")
@@ -373,10 +382,12 @@ def _finish(outcome: Outcome, folder: Path, extend: str | None, html_report: boo
 
 
 def _summary_document(folder: Path) -> dict:
-    """`solve --json`'s document: the run's summary.json as written, and where the run folder is."""
+    """`solve --json`'s document: the run's summary.json as written, with every key it may hold (null
+    when the run has no such figure: an infeasible run's `total_cost`), and where the run folder is."""
     from model.run_folder import read_summary
+    from model.runs import complete_summary
 
-    return {**read_summary(folder), "run_folder": str(folder)}
+    return {**complete_summary(read_summary(folder)), "run_folder": str(folder)}
 
 
 def exit_code(outcome: Outcome) -> int:
