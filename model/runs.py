@@ -210,7 +210,7 @@ def summary_of(
     return summary
 
 
-SOMETIMES = {
+SOMETIMES: dict[str, list | None] = {
     "overrides": [],
     "extension_costs": None,
     "queues": None,

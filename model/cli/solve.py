@@ -29,6 +29,7 @@ from model.cli.common import (
     SolverOption,
     app,
     check_out,
+    check_out_file,
     emit_json,
     err,
     highs_options,
@@ -411,7 +412,7 @@ def refuse_lp_file(path: Path) -> None:
     elif not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         problem = f"{path if path.exists() else path.parent} cannot be written to"
     if problem is not None:
-        err.print(f"--write-lp {path}: {problem}; nothing was written.")
+        err.print(f"error: --write-lp {path}: {problem}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"])
 
 
@@ -578,16 +579,22 @@ def generate_command(
     out_file: Annotated[Path, typer.Option("--out", metavar="FILE", help="YAML file to write.")] = Path(
         "synthetic.yaml"
     ),
+    quiet: QuietOption = False,
 ) -> None:
-    """Write a valid synthetic scenario of a chosen size, for tests and for measuring scale."""
+    """Write a valid synthetic scenario of a chosen size, for tests and for measuring scale.
+
+    With --quiet: only the file's path (and errors)."""
     from model.generate import Size, generate, write_scenario
 
+    output_mode(quiet=quiet)
+    check_out_file(out_file)
     data = generate(Size(nodes_per_stage, demands, periods, seed))
     _write_whole(lambda path: write_scenario(data, path), out_file)
     out.print(
-        f"Wrote {out_file}: {plural(len(data['nodes']), 'node')}, {plural(len(data['arcs']), 'arc')}, "
+        f"Generated {plural(len(data['nodes']), 'node')}, {plural(len(data['arcs']), 'arc')}, "
         f"{plural(len(data['demands']), 'demand')}, {plural(periods, 'period')}"
     )
+    written("Scenario file", out_file)
 
 
 def _write_whole(write: Callable[[Path], None], target: Path) -> None:
@@ -605,5 +612,5 @@ def _write_whole(write: Callable[[Path], None], target: Path) -> None:
         with contextlib.suppress(OSError):
             draft.unlink()
         full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
-        err.print(f"--out {target}: cannot be written: {describe(error)}; nothing was written.")
+        err.print(f"error: --out {target}: cannot be written: {describe(error)}; nothing was written.")
         raise typer.Exit(EXIT["write_error" if full else "bad_input"]) from None
