@@ -231,7 +231,7 @@ def solve(
     """Solve a scenario, write its run folder, and print the plan's cost and service levels.
 
     With --json: the run's summary.json, with `run_folder`, as one document. With --quiet: only the
-    run folder's path (and errors). Progress goes to stderr (docs: README, "Progress").
+    run folder's path (and errors). Progress goes to stderr (docs: README, "Screens, scripts and shells").
     """
     output_mode(json_output, quiet)
     started = time.perf_counter()
