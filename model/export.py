@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from model.run_folder import COLUMNS_FILE, RunFolderError, folder_kind, read_summary, read_tables
+from model.staging import OutputError, check_output_file
 from model.table_io import write_csv
 from model.tables import KINDS, RESULT_TABLES, TABLES, dictionary, round_significant
 
@@ -189,7 +190,7 @@ def check_target(target: Path, format_: str) -> None:
     """ExportError before any work when `target` cannot take this export: an xlsx export needs a
     `.xlsx` file; CSV and Parquet a folder (new, empty or an earlier export) or a `.zip` file."""
     if format_ not in FORMATS:
-        raise ExportError(f"--format {format_}: not a format; use one of {', '.join(FORMATS)}")
+        raise ExportError(f"--format {format_}: not allowed; choose {', '.join(FORMATS[:-1])} or {FORMATS[-1]}")
     zipped = target.suffix.lower() == ".zip"
     if format_ == "xlsx" and target.suffix.lower() != ".xlsx":
         raise ExportError(f"--out {target}: an xlsx export is written to a file ending in .xlsx")
@@ -201,8 +202,10 @@ def check_target(target: Path, format_: str) -> None:
             f"--out {target}: exists and is not an earlier export (a folder of CSV/Parquet files with "
             f"{COLUMNS_FILE}); give a new folder, or a name ending in .zip"
         )
-    if not target.parent.is_dir():
-        raise ExportError(f"--out {target}: the folder {target.parent} does not exist")
+    try:
+        check_output_file(target)
+    except OutputError as error:
+        raise ExportError(f"--out {target}: {error.said_of(target)}") from None
 
 
 def export(run_folder: str | Path, format_: str, target: str | Path | None = None) -> Path:

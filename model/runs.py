@@ -210,6 +210,26 @@ def summary_of(
     return summary
 
 
+SOMETIMES: dict[str, list | None] = {
+    "overrides": [],
+    "extension_costs": None,
+    "queues": None,
+    "diagnosis": None,
+    "total_cost": None,
+    "cost_by_stage": None,
+    "cost_by_category": None,
+    "unallocated_cost": None,
+}
+"""The keys summary.json holds only when the run has them (overrides applied, an extension's costs,
+queues, a diagnosis, costs), with what stands for "none" in a document that holds every key."""
+
+
+def complete_summary(summary: dict) -> dict:
+    """`summary` with every key a run's summary may hold (SOMETIMES: null, or [] for no overrides):
+    a script reading `document["total_cost"]` of an infeasible run gets null, not a KeyError."""
+    return {**summary, **{key: empty for key, empty in SOMETIMES.items() if key not in summary}}
+
+
 def new_run_folder_name(scenario_name: str, now: datetime | None = None, label: str = "") -> str:
     """`<UTC time>-<scenario>`, or `<UTC time>-<scenario>-<label>` for a what-if (run_label), so that a
     what-if, a `--set` run and the base solved in the same minute are told apart by name."""

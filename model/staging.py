@@ -32,7 +32,17 @@ STAGING_MARKER = ".e2eopt-staging"
 
 
 class OutputError(Exception):
-    """The output location cannot take the folder a command would write: where, and what is wrong."""
+    """The output location cannot take what a command would write: the place at fault (`place`: the
+    folder asked for, or the parent of it that is a file or refuses new entries) and what is wrong."""
+
+    def __init__(self, place: Path, reason: str, what: str = "") -> None:
+        super().__init__(f"{what}{place} {reason}")
+        self.place, self.reason, self.what = place, reason, what
+
+    def said_of(self, given: Path) -> str:
+        """The problem as told about `given` (what the user typed): `it is a file, not a folder` when
+        the place at fault is `given` itself, `/tmp/x/r.txt is a file, not a folder` when it is above."""
+        return f"it {self.reason}" if Path(self.place) == Path(given) else str(self)
 
 
 _CLEANED: set[Path] = set()
@@ -162,24 +172,47 @@ def discard(folder: Path) -> None:
 def check_output_folder(folder: str | Path) -> list[Path]:
     """Check, before any work, that a command can write its folder under `folder`: by making it (and
     any missing parents) and a staging folder in it, then removing what was made, so nothing is left.
-    Raises OutputError naming the place and what is wrong; returns the stale staging folders removed."""
+    Raises OutputError naming the place at fault and what is wrong; returns the stale staging folders
+    removed."""
     folder = Path(folder)
     made = _missing(folder)
     existing = made[-1].parent if made else folder
     if existing.exists() and not existing.is_dir():
-        where = "it" if existing == folder else str(existing)
-        raise OutputError(f"{folder}: {where} is a file, not a folder")
+        raise OutputError(existing, "is a file, not a folder")
+    place = existing  # making the missing folders fails for want of a right in the deepest one there is
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        place = folder
         removed = remove_stale_staging(folder)
         with staging_folder(folder) as probe:
             (probe / "probe").write_bytes(b"")  # a file too: a folder may be creatable where files are not
             discard(probe)
     except OSError as error:
-        raise OutputError(f"{folder}: cannot be written to: {describe(error)}") from None
+        raise OutputError(place, f"cannot be written to: {_refusal(error, place)}") from None
     finally:
         _remove_empty(made)
     return removed
+
+
+def check_output_file(target: str | Path) -> None:
+    """Check, before any work, that a command can write the file `target`: its folder exists, is a
+    folder, and takes new files (found by trying, as check_output_folder does). Raises OutputError."""
+    target = Path(target)
+    missing = _missing(target.parent)
+    existing = missing[-1].parent if missing else target.parent
+    if existing.exists() and not existing.is_dir():
+        raise OutputError(existing, "is a file, not a folder")
+    if missing:
+        raise OutputError(target.parent, "does not exist", what="the folder ")
+    check_output_folder(target.parent)
+
+
+def _refusal(error: OSError, place: Path) -> str:
+    """Why `place` refused a new entry. A folder that is there but says ENOENT (/proc, a virtual file
+    system) takes no new entries: "No such file or directory" would send the reader looking for it."""
+    if error.errno == errno.ENOENT and place.is_dir():
+        return "it takes no new files (a virtual file system: it answers No such file or directory, ENOENT)"
+    return describe(error)
 
 
 def describe(error: OSError) -> str:

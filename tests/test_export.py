@@ -221,7 +221,7 @@ def test_an_infeasible_run_has_nothing_to_export(infeasible_run):
     [
         (["{missing}"], "not a run folder"),
         (["{infeasible}"], "holds no result tables"),
-        (["{run}", "--format", "pdf"], "'pdf' is not one of"),
+        (["{run}", "--format", "pdf"], "error: --format pdf: not allowed; choose xlsx, csv or parquet"),
         (["{run}", "--out", "{tmp}/book.txt"], "ending in .xlsx"),
         (["{run}", "--format", "csv", "--out", "{tmp}/taken"], "is not an earlier export"),
         (["{run}", "--out", "{tmp}/no/such/folder/book.xlsx"], "does not exist"),

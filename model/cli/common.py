@@ -66,6 +66,25 @@ def _no_types_beside_arguments() -> None:
 _no_types_beside_arguments()
 
 
+def _plain_argument_names() -> None:
+    """Typer 0.29 writes a required argument as `{RUN}` in the usage line (`e2eopt export [OPTIONS]
+    {RUN}`), where click and every manual page write `RUN`, and braces read as a set of choices. The
+    usage line shows RUN for a required argument, [RUN] for an optional one, `...` after either when it
+    repeats. The method is Typer's private one: if it goes, the braces come back and
+    tests/cli/test_new_user.py's usage test fails."""
+    from typer.core import TyperArgument
+
+    def usage_name(self: TyperArgument) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    if hasattr(TyperArgument, "_usage_display_name"):
+        TyperArgument._usage_display_name = usage_name  # type: ignore[method-assign]
+
+
+_plain_argument_names()
+
+
 class PipeSafe:
     """sys.stdout or sys.stderr (whichever is current, so that a test's capture is followed), where a
     reader that has gone (`e2eopt solve ... | head -1`) silences the rest of the output instead of
@@ -390,18 +409,36 @@ def highs_options(assignments: Sequence[str] | None) -> dict[str, str] | None:
         raise typer.Exit(EXIT["bad_input"]) from None
 
 
-def check_out(folder: Path, option: str = "--out") -> None:
-    """Exit 2 before any work if the command cannot write under `folder`: a file, under a file, a
-    parent that cannot be made, read-only or not permitted (found by trying; nothing is left)."""
+def check_out(folder: Path, option: str = "--out", given: Path | None = None) -> None:
+    """Exit 2 before any work if the command cannot write under `folder` (`given`: what the user named,
+    when the command writes a file or a folder in `folder`): a file, under a file, a parent that cannot
+    be made, read-only or not permitted (found by trying; nothing is left)."""
     from model.staging import OutputError, check_output_folder
 
     try:
         removed = check_output_folder(folder)
     except OutputError as error:
-        err.print(f"{option} {error}; nothing was done.", markup=False)
-        raise typer.Exit(EXIT["bad_input"]) from None
+        refuse_out(option, given or folder, error.said_of(given or folder))
     if removed:
         say(f"Removed {plural(len(removed), 'unfinished folder')} that a killed run left in {folder}.")
+
+
+def check_out_file(target: Path, option: str = "--out") -> None:
+    """Exit 2 before any work if the file `target` cannot be written: its folder missing, a file, or
+    refusing new files (found by trying; nothing is left)."""
+    from model.staging import OutputError, check_output_file
+
+    try:
+        check_output_file(target)
+    except OutputError as error:
+        refuse_out(option, target, error.said_of(target))
+
+
+def refuse_out(option: str, given: Path, reason: str) -> NoReturn:
+    """The one form of every refusal of an output place: `error: --out PATH: reason; nothing was
+    written.`, exit 2."""
+    err.print(f"error: {option} {given}: {reason}; nothing was written.")
+    raise typer.Exit(EXIT["bad_input"])
 
 
 def write_failed(error: OSError, what: str, folder: Path, outcome: str) -> NoReturn:

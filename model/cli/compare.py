@@ -74,7 +74,7 @@ def compare_command(
 
     output_mode(json_output, quiet)
     target = out_dir if out_dir is not None else default_folder(run_a, run_b)
-    check_out(target.parent, "--out" if out_dir is not None else "the comparison's folder (--out)")
+    check_out(target.parent, "--out" if out_dir is not None else "the comparison's folder (--out)", given=target)
     try:
         comparison = compare(run_a, run_b, top=top)
     except CompareError as error:

@@ -3,7 +3,6 @@ tables (the work is model.export's; pandas and openpyxl are imported only when t
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,11 +10,13 @@ import typer
 
 from model.cli.common import EXIT, QuietOption, app, check_out, err, output_mode, write_failed, written
 
+FORMATS = ("xlsx", "csv", "parquet")
+"""--format's values (model.export.FORMATS, named here so that `--help` does not import pandas)."""
 
-class Format(StrEnum):
-    xlsx = "xlsx"
-    csv = "csv"
-    parquet = "parquet"
+
+def _formats(incomplete: str) -> list[str]:
+    """Shell completion of --format."""
+    return [name for name in FORMATS if name.startswith(incomplete)]
 
 
 @app.command(name="export", short_help="A run's tables for finance: xlsx workbook, CSV or Parquet.")
@@ -24,14 +25,15 @@ def export_command(
         Path, typer.Argument(metavar="RUN", help="Run folder written by `e2eopt solve`.", show_default=False)
     ],
     format_: Annotated[
-        Format,
+        str,
         typer.Option(
             "--format",
             metavar="xlsx|csv|parquet",
+            autocompletion=_formats,
             help="xlsx: a workbook with units, money rounded to cents that add up; csv: the same rounded "
             "tables as CSV files; parquet: the exact tables. csv and parquet come with columns.csv (the units).",
         ),
-    ] = Format.xlsx,
+    ] = "xlsx",
     out_path: Annotated[
         Path | None,
         typer.Option(
@@ -51,22 +53,25 @@ def export_command(
     from model.export import ExportError, check_target, default_target, read_run_tables, write_export
 
     output_mode(quiet=quiet)
+    if format_ not in FORMATS:  # checked here: click's refusal of a choice reads as Python's
+        err.print(f"error: --format {format_}: not allowed; choose xlsx, csv or parquet; nothing was written.")
+        raise typer.Exit(EXIT["bad_input"])
     try:
         tables = read_run_tables(run)
-        target = out_path if out_path is not None else default_target(run, format_.value)
-        check_target(target, format_.value)
+        target = out_path if out_path is not None else default_target(run, format_)
+        check_target(target, format_)
     except ExportError as error:
         err.print(f"error: {error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
     except OSError as error:  # the run folder cannot be read: say which, not a traceback
         err.print(f"error: could not read the run {run}: {error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
-    check_out(target.parent, "--out" if out_path is not None else "the run folder (--out)")
+    check_out(target.parent, "--out" if out_path is not None else "the run folder (--out)", given=target)
     try:
-        path = write_export(tables, format_.value, target)
+        path = write_export(tables, format_, target)
     except ExportError as error:  # found before anything is written (a table too long for a worksheet)
         err.print(f"error: {error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
     except OSError as error:  # a full disk, or the place became read-only: nothing is left half-written
         write_failed(error, "the export", target.parent, "")
-    written(f"Exported ({format_.value})", path)
+    written(f"Exported ({format_})", path)

@@ -37,6 +37,38 @@ PHASES = {
 """What each phase of a solve (model.optimise's `on_phase`, and the command's own writing) is called."""
 
 
+SPINNER = 3
+"""Columns the live line's spinner and its gap take on a terminal."""
+SHORTEST = (12, 12)
+"""Characters kept at least of the detail (the phase) and of what runs (`Solving NAME`): below
+those, the line drops some of its figures instead (the time of the step, then the run's)."""
+
+
+def fit(what: str, detail: str, tails: list[str], width: int | None, keep: int = SHORTEST[0]) -> str:
+    """`what: detail` and the first of `tails` (the figures, longest first) that fit in `width`
+    columns: the detail (down to `keep` characters), then `what`, shortened with `…` to make room,
+    then `what` left out; the figures never cut (a cut `60.0 s le` tells nothing). With no width (a
+    log line): all of it."""
+    if width is None:
+        return f"{what}: {detail}{tails[0]}"
+    for tail in tails:
+        room = width - len(tail)
+        cut_detail = _cut(detail, max(keep, room - len(what) - 2))
+        cut_what = _cut(what, room - len(cut_detail) - 2)
+        if len(cut_what) >= min(len(what), SHORTEST[1]):
+            return f"{cut_what}: {cut_detail}{tail}"
+    if len(detail) + len(tails[-1]) <= width and len(detail) >= keep:  # narrow: what runs is on the screen above
+        return f"{detail}{tails[-1]}"
+    return tails[-1].lstrip(", ")  # a very narrow terminal: the figures alone (the terminal wraps them)
+
+
+def _cut(text: str, size: int) -> str:
+    """`text` in at most `size` characters, ending with `…` when it had to be cut."""
+    if len(text) <= size:
+        return text
+    return text[: max(size - 1, 0)] + "…" if size > 0 else ""
+
+
 def clock(seconds: float) -> str:
     """`4.2 s` under a minute, `3 min 05 s` under an hour, `1 h 02 min` beyond."""
     if seconds < 60:
@@ -59,19 +91,24 @@ class Ticker:
         self._thread = threading.Thread(target=self._run, name="progress", daemon=True)
         self._status: Any = None
 
-    def line(self) -> str:
+    def line(self, width: int | None = None) -> str:
+        """The progress line, fitted to `width` columns when given (see `fit`)."""
         raise NotImplementedError
+
+    def _shown(self) -> str:
+        """The line as shown now: fitted to the terminal beside the spinner when live; whole in a log."""
+        return self.line(err.width - SPINNER if self.live else None)
 
     def new_step(self) -> None:
         """A step starts: its time counts from now, and a plain line waits STARTS_AFTER again."""
         self.step_started, self._printed = perf_counter(), None
         if self._status is not None:
-            self._status.update(Text(self.line()))
+            self._status.update(Text(self._shown()))
 
     def __enter__(self) -> Self:
         if self.enabled:
             if self.live:
-                self._status = err.status(Text(self.line()))  # Text: a status string is read as markup
+                self._status = err.status(Text(self._shown()))  # Text: a status string is read as markup
                 self._status.start()
             self._thread.start()
         return self
@@ -89,10 +126,10 @@ class Ticker:
         while not self._stop.wait(TICK):
             now = perf_counter()
             if self._status is not None:
-                self._status.update(Text(self.line()))
+                self._status.update(Text(self._shown()))
             elif now - self.step_started >= STARTS_AFTER and (self._printed is None or now - self._printed >= EVERY):
                 self._printed = now
-                err.print(self.line())
+                err.print(self._shown())
 
 
 class Phases(Ticker):
@@ -108,13 +145,19 @@ class Phases(Ticker):
         self.phase_name = PHASES.get(name, name)
         self.new_step()
 
-    def line(self) -> str:
+    def line(self, width: int | None = None) -> str:
         now = perf_counter()
-        total = now - self.started
-        text = f"{self.what}: {self.phase_name}, {clock(now - self.step_started)} (run {clock(total)}"
-        if self.time_limit is not None:
-            text += f"; {clock(max(self.time_limit - total, 0.0))} left of {self.time_limit:g} s"
-        return text + ")"
+        total, step = now - self.started, clock(now - self.step_started)
+        if self.time_limit is None:
+            tails = [f", {step} (run {clock(total)})", f" (run {clock(total)})"]
+        else:
+            left = clock(max(self.time_limit - total, 0.0))
+            tails = [
+                f", {step} (run {clock(total)}; {left} left of {self.time_limit:g} s)",
+                f" (run {clock(total)}; {left} left)",
+                f", {left} left",
+            ]
+        return fit(self.what, self.phase_name, tails, width)
 
 
 class Points(Ticker):
@@ -129,14 +172,14 @@ class Points(Ticker):
         """`count` more points are finished."""
         self.done += count
         if self._status is not None:
-            self._status.update(Text(self.line()))
+            self._status.update(Text(self._shown()))
 
-    def line(self) -> str:
+    def line(self, width: int | None = None) -> str:
         elapsed = perf_counter() - self.started
         solved = self.done - self.done_before
-        text = (
-            f"{self.what}: {self.done:,} of {self.total:,} point{'s' if self.total != 1 else ''} done, {clock(elapsed)}"
-        )
+        counted = f"{self.done:,} of {self.total:,} point{'s' if self.total != 1 else ''} done"
+        tails = [f", {clock(elapsed)}"]
         if solved and self.done < self.total:
-            text += f", about {clock(elapsed / solved * (self.total - self.done))} left"
-        return text
+            left = clock(elapsed / solved * (self.total - self.done))
+            tails = [f", {clock(elapsed)}, about {left} left", f", about {left} left"]
+        return fit(self.what, counted, tails, width, keep=len(counted))  # the count is never cut

@@ -12,7 +12,18 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import EXIT, MODE, QuietOption, app, check_out, err, output_mode, rerun_command, written
+from model.cli.common import (
+    EXIT,
+    MODE,
+    QuietOption,
+    app,
+    check_out,
+    check_out_file,
+    err,
+    output_mode,
+    rerun_command,
+    written,
+)
 
 
 @app.command(name="report", short_help="Write report.html: charts and sentences of a folder, offline.")
@@ -48,11 +59,13 @@ def report_command(
     output_mode(quiet=quiet)
     try:
         folder_kind(path)
+        if out_file is not None:
+            check_out_file(out_file)
         target = report_target(path, out_file)
     except ReportError as error:
         err.print(f"error: {error}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"]) from None
-    check_out(target.parent, "--out" if out_file is not None else "the folder")
+    check_out(target.parent, "--out" if out_file is not None else "the folder", given=target)
     written("Report", write_page(path, base, target, rerun_command()))
 
 

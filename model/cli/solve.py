@@ -29,6 +29,7 @@ from model.cli.common import (
     SolverOption,
     app,
     check_out,
+    check_out_file,
     emit_json,
     err,
     highs_options,
@@ -117,9 +118,11 @@ def _stages(scenario: Scenario) -> list[dict]:
 
 
 def _validity(file: Path, scenario: Scenario, overrides: list[dict], stages: list[dict]) -> dict:
-    """`validate --json`'s document for a valid scenario: what the screen shows, as data."""
+    """`validate --json`'s document for a valid scenario: what the screen shows, as data (`problems`
+    empty, as the document of a file with problems has it; `lp`'s keys all there, null when not known)."""
     return {
         "valid": True,
+        "problems": [],
         "file": str(file),
         "scenario": scenario.name,
         "currency": scenario.currency,
@@ -149,14 +152,21 @@ def _lp_size(scenario: Scenario) -> dict:
     try:
         model = build(index_sets(scenario), integer_staff=scenario.solver.integer_staff)
     except InfeasibleRow as reason:  # valid, but no plan can meet it: `solve` says so (exit 3)
-        return {"kind": kind, "infeasible_as_written": f"{reason}"}
+        unknown = dict.fromkeys(("variables", "constraints", "families"))
+        return {"kind": kind, **unknown, "infeasible_as_written": f"{reason}"}
     families = {name: int(model.exists(name).sum()) for name in model.columns}
-    return {"kind": kind, "variables": model.num_col, "constraints": model.num_row, "families": families}
+    return {
+        "kind": kind,
+        "variables": model.num_col,
+        "constraints": model.num_row,
+        "families": families,
+        "infeasible_as_written": None,
+    }
 
 
 def _print_lp_size(size: dict) -> None:
     """The LP's size: after the verdict, which needs none of this."""
-    if "infeasible_as_written" in size:
+    if size["infeasible_as_written"] is not None:
         out.print(styled(("No plan can meet it as written:", "yellow"), f" {size['infeasible_as_written']}."))
         return
     table = Table("family", "variables", title="LP it will build", title_justify="left")
@@ -221,7 +231,7 @@ def solve(
     """Solve a scenario, write its run folder, and print the plan's cost and service levels.
 
     With --json: the run's summary.json, with `run_folder`, as one document. With --quiet: only the
-    run folder's path (and errors). Progress goes to stderr (docs: README, "Progress").
+    run folder's path (and errors). Progress goes to stderr (docs: README, "Screens, scripts and shells").
     """
     output_mode(json_output, quiet)
     started = time.perf_counter()
@@ -373,10 +383,12 @@ def _finish(outcome: Outcome, folder: Path, extend: str | None, html_report: boo
 
 
 def _summary_document(folder: Path) -> dict:
-    """`solve --json`'s document: the run's summary.json as written, and where the run folder is."""
+    """`solve --json`'s document: the run's summary.json as written, with every key it may hold (null
+    when the run has no such figure: an infeasible run's `total_cost`), and where the run folder is."""
     from model.run_folder import read_summary
+    from model.runs import complete_summary
 
-    return {**read_summary(folder), "run_folder": str(folder)}
+    return {**complete_summary(read_summary(folder)), "run_folder": str(folder)}
 
 
 def exit_code(outcome: Outcome) -> int:
@@ -400,7 +412,7 @@ def refuse_lp_file(path: Path) -> None:
     elif not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         problem = f"{path if path.exists() else path.parent} cannot be written to"
     if problem is not None:
-        err.print(f"--write-lp {path}: {problem}; nothing was written.")
+        err.print(f"error: --write-lp {path}: {problem}; nothing was written.")
         raise typer.Exit(EXIT["bad_input"])
 
 
@@ -567,16 +579,22 @@ def generate_command(
     out_file: Annotated[Path, typer.Option("--out", metavar="FILE", help="YAML file to write.")] = Path(
         "synthetic.yaml"
     ),
+    quiet: QuietOption = False,
 ) -> None:
-    """Write a valid synthetic scenario of a chosen size, for tests and for measuring scale."""
+    """Write a valid synthetic scenario of a chosen size, for tests and for measuring scale.
+
+    With --quiet: only the file's path (and errors)."""
     from model.generate import Size, generate, write_scenario
 
+    output_mode(quiet=quiet)
+    check_out_file(out_file)
     data = generate(Size(nodes_per_stage, demands, periods, seed))
     _write_whole(lambda path: write_scenario(data, path), out_file)
     out.print(
-        f"Wrote {out_file}: {plural(len(data['nodes']), 'node')}, {plural(len(data['arcs']), 'arc')}, "
+        f"Generated {plural(len(data['nodes']), 'node')}, {plural(len(data['arcs']), 'arc')}, "
         f"{plural(len(data['demands']), 'demand')}, {plural(periods, 'period')}"
     )
+    written("Scenario file", out_file)
 
 
 def _write_whole(write: Callable[[Path], None], target: Path) -> None:
@@ -594,5 +612,5 @@ def _write_whole(write: Callable[[Path], None], target: Path) -> None:
         with contextlib.suppress(OSError):
             draft.unlink()
         full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
-        err.print(f"--out {target}: cannot be written: {describe(error)}; nothing was written.")
+        err.print(f"error: --out {target}: cannot be written: {describe(error)}; nothing was written.")
         raise typer.Exit(EXIT["write_error" if full else "bad_input"]) from None

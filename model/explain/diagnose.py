@@ -293,7 +293,15 @@ def _down(value: float, digits: int = 2) -> float:
 
 
 def _line(source: SourceMap | None, path: tuple) -> int | None:
-    return source.locate(path)[0] if source is not None else None
+    """The field's line in the scenario file; None when an override wrote its value (the sentence
+    says which), as a line of the base file would point at a value that was not solved."""
+    return _where(source, path)[0]
+
+
+def _where(source: SourceMap | None, path: tuple) -> tuple[int | None, str]:
+    """Where the field's value was written, as SourceMap.written_at says it: (38, 'line 38'), or
+    (None, '--set') for a value from the command line; (None, '') when not known."""
+    return source.written_at(path) if source is not None else (None, "")
 
 
 def _describe(
@@ -458,8 +466,8 @@ def _figure(table: pd.DataFrame, key: str, name: str, column: str) -> float:
 
 
 def _sentence(path: tuple, source: SourceMap | None, text: str) -> str:
-    line = _line(source, path)
-    return f"{dotted(path)}" + (f" (line {line})" if line else "") + f": {text}."
+    place = _where(source, path)[1]
+    return f"{dotted(path)}" + (f" ({place})" if place else "") + f": {text}."
 
 
 # --- the irreducible infeasible set ------------------------------------------------------------------
@@ -493,7 +501,7 @@ def _conflicts(model: LinearModel, scenario: Scenario, source: SourceMap | None,
             _conflict(
                 name,
                 field,
-                _path_line(source, field),
+                _path_where(source, field),
                 label.period,
                 label.subject,
                 f"{name.replace('_', ' ')} for {label.subject} in {label.period}",
@@ -514,7 +522,7 @@ def _conflicts(model: LinearModel, scenario: Scenario, source: SourceMap | None,
                 _conflict(
                     "staff bounds",
                     field,
-                    _path_line(source, field),
+                    _path_where(source, field),
                     model.sets.periods[t],
                     f"node={node} role={role}",
                     f"the staff bounds of {role} at {node} in {model.sets.periods[t]}",
@@ -529,7 +537,7 @@ def _conflicts(model: LinearModel, scenario: Scenario, source: SourceMap | None,
                 _conflict(
                     "volume",
                     field,
-                    _path_line(source, field),
+                    _path_where(source, field),
                     model.sets.periods[t],
                     f"demand={demand}",
                     f"the volume of {demand} in {model.sets.periods[t]}",
@@ -539,26 +547,30 @@ def _conflicts(model: LinearModel, scenario: Scenario, source: SourceMap | None,
     return found
 
 
-def _conflict(family: str, field: str, line: int | None, period: str, subject: str, text: str, unit: str) -> dict:
+def _conflict(
+    family: str, field: str, place: tuple[int | None, str], period: str, subject: str, text: str, unit: str
+) -> dict:
+    """A row of the conflicting set; `place` is where its field's value was written (_where)."""
     return _row(
         "conflict",
         family,
         field,
-        line,
+        place[0],
         period,
         subject,
         np.nan,
         np.nan,
         unit,
-        f"In the conflicting set: {text}" + (f" ({field}, line {line})" if line else "") + ".",
+        f"In the conflicting set: {text}" + (f" ({field}, {place[1]})" if place[1] else "") + ".",
     )
 
 
-def _path_line(source: SourceMap | None, field: str) -> int | None:
+def _path_where(source: SourceMap | None, field: str) -> tuple[int | None, str]:
+    """_where for a field given as text (`demands.repairs.volume`, `arcs[2].cost`)."""
     if not field:
-        return None
+        return None, ""
     path = tuple(int(p) if p.isdigit() else p for p in field.replace("[", ".").replace("]", "").split("."))
-    return _line(source, path)
+    return _where(source, path)
 
 
 def field_of_row(model: LinearModel, scenario: Scenario, name: str, label: pd.Series) -> str:

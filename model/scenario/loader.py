@@ -75,6 +75,12 @@ class SourceMap:
             self._text = None
         return self._found
 
+    def written_at(self, path: FieldPath) -> tuple[int | None, str]:
+        """Where the field's value was written: its line and that in words, `(38, 'line 38')`; `(None,
+        '')` when not found. An overridden scenario's map says which override wrote it instead."""
+        line = self.locate(path)[0]
+        return line, f"line {line}" if line else ""
+
     def locate(self, path: FieldPath, at_key: bool = False) -> tuple[int | None, int | None]:
         """The position of a field's value (or its key); for a missing field, its parent's key."""
         keys, values = self.keys, self.values

@@ -78,6 +78,14 @@ class OverriddenSource(SourceMap):
                 return change
         return None
 
+    def written_at(self, path: FieldPath) -> tuple[int | None, str]:
+        """`(None, '--set')`, `(None, 'whatif.yaml:7')` for a value an override wrote (no line of the base
+        file, whose value was not the one solved); the base file's line for any other."""
+        change = self.changed_at(path)
+        if change is not None and change.value != "removed":
+            return None, change.origin
+        return super().written_at(path)
+
     def problem(self, path: FieldPath, message: str, hint: str = "", at_key: bool = False) -> Problem:
         change = self.changed_at(path)
         shown = dotted(self.to_base(path))

@@ -153,7 +153,8 @@ def invoke(*args: str) -> tuple[int, str]:
         ("a_file/deeper/runs", "{tmp}/a_file/deeper/runs: {tmp}/a_file is a file, not a folder"),
         (
             "/proc/e2eopt-no-such/runs",
-            "/proc/e2eopt-no-such/runs: cannot be written to: No such file or directory (ENOENT)",
+            "/proc/e2eopt-no-such/runs: /proc cannot be written to: it takes no new files (a virtual file "
+            "system: it answers No such file or directory, ENOENT)",
         ),
     ],
 )
@@ -170,7 +171,10 @@ def test_a_bad_out_is_refused_before_any_work(tmp_path, no_solve, where, says, c
     else:  # the comparison folder itself is replaced, so its parent is what must be writable
         code, output = invoke("compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", f"{out}/comparison")
     assert code == 2, output
-    assert f"--out {says.format(tmp=tmp_path)}; nothing was done." in " ".join(output.split())
+    given, reason = says.format(tmp=tmp_path).split(": ", 1)
+    if command == "compare":  # the message names what --out named, and the place at fault in it
+        given, reason = f"{given}/comparison", reason.replace("it is", f"{given} is")
+    assert f"error: --out {given}: {reason}; nothing was written." in " ".join(output.split())
     assert "Traceback" not in output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]  # nothing made, not even a folder
 
@@ -200,7 +204,8 @@ def test_a_read_only_out_is_refused_before_the_solve(read_only_folder, no_solve)
     message = " ".join(output.split())
     assert code == 2, output
     reason = "Read-only file system (EROFS)" if os.geteuid() == 0 else "Permission denied (EACCES)"
-    assert f"--out {read_only_folder / 'runs'}: cannot be written to: {reason}; nothing was done." in message
+    said = f"--out {read_only_folder / 'runs'}: {read_only_folder} cannot be written to: {reason}"
+    assert f"error: {said}; nothing was written." in message
     assert list(read_only_folder.iterdir()) == []
 
 
@@ -296,7 +301,8 @@ def test_generate_writes_its_file_whole_or_not_at_all(tmp_path):
     neither the file nor its draft."""
     (tmp_path / "a_file").write_text("")
     code, output = invoke("generate", "--out", str(tmp_path / "a_file" / "s.yaml"))
-    assert code == 2 and "cannot be written: Not a directory (ENOTDIR); nothing was written." in output
+    said = f"error: --out {tmp_path / 'a_file' / 's.yaml'}: {tmp_path / 'a_file'} is a file, not a folder"
+    assert code == 2 and f"{said}; nothing was written." in " ".join(output.split())
 
     def limited() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

@@ -198,10 +198,8 @@ def test_an_infeasible_run_shows_its_headline_and_diagnosis(runs_folder):
     ]
     assert [s.title for s in sections] == ["Diagnosis: why there is no plan"]
     intro = sections[0].intro
-    # the README's example of this very scenario: 5 h cannot be met; 8.00 h can
-    assert (
-        "- demands.repairs.max_mean_response_time (line 38): 5 h cannot be met for repairs in P1; 8.00 h can." in intro
-    )
+    # the README's example of this very scenario: 5 h cannot be met; 8.00 h can (the 5 h is --set's)
+    assert "- demands.repairs.max_mean_response_time (--set): 5 h cannot be met for repairs in P1; 8.00 h can." in intro
     diagnosis = pd.read_csv(folder / "diagnosis.csv")
     assert sum(line.startswith("- ") for line in intro) == len(diagnosis)
     _caption, table = sections[0].tables[0]
