@@ -18,25 +18,13 @@ _TRUE, _FALSE = ("true", "on", "yes", "1"), ("false", "off", "no", "0")
 
 
 def new_highs(log: list[str] | None = None) -> highspy.Highs:
-    """A HiGHS instance that never writes to the screen. highspy's `Highs` wrapper prints HiGHS's
-    banner to stdout when one is made, whatever the options; its core class does not. With `log`,
+    """A HiGHS instance that never writes to the screen (model/highs_run.py's QuietHighs). With `log`,
     every line HiGHS logs (its banner first, at the first solve) is appended to it through HiGHS's
     logging callback, for the run folder's highs.log; HiGHS's output is switched on per solve
     (`log_to_console` off first: HiGHS prints its banner the moment output is switched on)."""
-    import highspy  # here, not at the top: the command line parses KEY=VALUE without loading HiGHS
+    from model.highs_run import QuietHighs  # here, not at the top: KEY=VALUE is parsed without loading HiGHS
 
-    core = getattr(getattr(highspy, "_core", None), "_Highs", None)
-    highs = core() if core is not None else highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    if log is not None:
-        from highspy import cb
-
-        def collect(kind: object, message: str, data_out: object, data_in: object, user: object) -> None:
-            log.append(message)
-
-        highs.setCallback(collect, None)
-        highs.startCallback(cb.HighsCallbackType.kCallbackLogging)
-    return highs
+    return QuietHighs(log)
 
 
 def highs_version() -> str:

@@ -8,18 +8,59 @@ are switched on only now, so a solve nobody interrupts pays nothing for them, an
 answers "stop" at HiGHS's next check. The helper is waited for (well under a second) and the
 interrupt raised again, for the caller to clean up. Off the main thread, where no signal arrives,
 HiGHS simply runs.
+
+HiGHS takes one Python callback per instance, and replacing it while HiGHS runs in another thread
+can free the function HiGHS is calling (a crash, seen once in a few hundred interrupts while HiGHS
+was logging). So each instance made by `new_highs` gets its one callback when it is made, serving
+both the log (`log`) and the interrupt (`interrupted`, read at HiGHS's checks); an interrupt only
+sets the flag and starts the interrupt callbacks.
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 import highspy
+from highspy import cb
 
 STEP = 0.05
 """Seconds between the main thread's looks at the helper: how late an interrupt can be, at most."""
 INTERRUPTS = ("kCallbackSimplexInterrupt", "kCallbackIpmInterrupt", "kCallbackMipInterrupt")
 """HiGHS's callbacks at which a solve can be stopped."""
+
+
+@dataclass
+class Callbacks:
+    """What an instance's one callback serves: the log lines collected (None: not collected), and
+    whether it was interrupted. It holds no reference to the instance: no cycle through HiGHS."""
+
+    log: list[str] | None = None
+    interrupted: bool = False
+
+    def __call__(self, kind: object, message: str, data_out: object, data_in: object, user: object) -> None:
+        if kind == cb.HighsCallbackType.kCallbackLogging:
+            if self.log is not None:
+                self.log.append(message)
+        elif self.interrupted and data_in is not None:
+            data_in.user_interrupt = True  # type: ignore[attr-defined]
+
+
+_CORE = getattr(getattr(highspy, "_core", None), "_Highs", highspy.Highs)
+"""highspy's core class: its `Highs` wrapper prints HiGHS's banner to stdout when an instance is made,
+whatever the options; the core class does not."""
+
+
+class QuietHighs(_CORE):  # type: ignore[misc, valid-type]
+    """A HiGHS instance that never writes to the screen, with its one callback (`callbacks`) set."""
+
+    def __init__(self, log: list[str] | None = None) -> None:
+        super().__init__()
+        self.setOptionValue("output_flag", False)
+        self.callbacks = Callbacks(log)
+        self.setCallback(self.callbacks, None)
+        if log is not None:
+            self.startCallback(cb.HighsCallbackType.kCallbackLogging)
 
 
 def run_interruptibly(highs: highspy.Highs) -> None:
@@ -52,14 +93,14 @@ def run_interruptibly(highs: highspy.Highs) -> None:
 
 
 def _stop(highs: highspy.Highs) -> None:
-    """Switch HiGHS's interrupt callbacks on, each answering "stop" (HiGHS reads the switch at its checks)."""
-    from highspy import cb
-
-    def interrupt(kind: object, message: str, data_out: object, data_in: object, user: object) -> None:
-        if data_in is not None:
-            data_in.user_interrupt = True  # type: ignore[attr-defined]
-
-    highs.setCallback(interrupt, None)
+    """Ask HiGHS to stop at its next check: the instance's callback answers "stop" from now on, and
+    HiGHS's interrupt callbacks are switched on (HiGHS reads the switch at its checks). An instance
+    not made by new_highs gets a callback now (it has none that could be running)."""
+    callbacks = getattr(highs, "callbacks", None)
+    if not isinstance(callbacks, Callbacks):
+        callbacks = Callbacks()
+        highs.setCallback(callbacks, None)
+    callbacks.interrupted = True
     for name in INTERRUPTS:
         highs.startCallback(getattr(cb.HighsCallbackType, name))
 
