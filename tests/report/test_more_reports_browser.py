@@ -62,7 +62,9 @@ def test_every_hover_with_a_number_gives_its_unit(folders, kind):
     """A trace whose hover shows a value (y or z) names its unit there too (no browser needed)."""
     module = importlib.import_module(f"model.report.{kind}")
     _, _, sections = module.page(folders[kind])
-    hovers = [trace.hovertemplate for s in sections for figure in s.figures for trace in figure.data]
+    templates = [trace.hovertemplate for s in sections for figure in s.figures for trace in figure.data]
+    # a trace's hover is one text, or one per point (the waterfall's: a total's and a step's differ)
+    hovers = [h for t in templates for h in ((t,) if isinstance(t, str) or t is None else t)]
     assert hovers and all(hovers), "every trace has a hover text"
     numbers = [h for h in hovers if "%{y" in h or "%{z" in h]
     assert numbers
