@@ -32,10 +32,13 @@ h1 { margin-bottom: 0.2em; }
 .headline p { margin: 0.15em 0; font-size: 1.1em; }
 nav ul { columns: 2; padding-left: 1.2em; }
 section { margin-top: 2em; border-top: 1px solid #ddd; }
+.warning { background: #fff3cd; border-left: 4px solid #b45309; padding: 0.3em 0.6em; font-weight: 600; }
+.table { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
 caption { text-align: left; font-weight: 600; padding: 0.3em 0; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }
-td { font-variant-numeric: tabular-nums; }
+td { font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.long { white-space: normal; min-width: 16em; }
 .figure { margin: 1em 0; }
 """
 
@@ -66,7 +69,7 @@ def render(title: str, headline: Sequence[str], sections: Sequence[Section]) -> 
         f"<script>{_plotly_js()}</script>",
         "</head><body>",
         f"<h1>{_text(title)}</h1>",
-        '<div class="headline">' + "".join(f"<p>{_text(line)}</p>" for line in headline) + "</div>",
+        '<div class="headline">' + "".join(_paragraph(line) for line in headline) + "</div>",
         f"<nav><ul>{nav}</ul></nav>" if len(sections) > 1 else "",
         *(_section(i, section) for i, section in enumerate(sections, 1)),
         "</body></html>",
@@ -92,11 +95,21 @@ def write_html(text: str, path: Path) -> Path:
 def _section(number: int, section: Section) -> str:
     """A section's HTML: its title, paragraphs, figures, then tables."""
     body = [f'<section id="s{number}"><h2>{_text(section.title)}</h2>']
-    body += [f"<p>{_text(paragraph)}</p>" for paragraph in section.intro]
+    body += [_paragraph(paragraph) for paragraph in section.intro]
     body += [f'<div class="figure">{_figure(figure)}</div>' for figure in section.figures]
     body += [_table(caption, frame) for caption, frame in section.tables]
     body.append("</section>")
     return "\n".join(body)
+
+
+WARNING = "Warning: "
+"""A headline or intro line that starts so is shown as a warning (boxed, bold): e.g. a base run of another scenario."""
+
+
+def _paragraph(line: str) -> str:
+    """A line of text as a paragraph; a warning (WARNING first) stands out."""
+    shown = ' class="warning"' if line.startswith(WARNING) else ""
+    return f"<p{shown}>{_text(line)}</p>"
 
 
 def _figure(figure: go.Figure) -> str:
@@ -114,20 +127,30 @@ def _figure(figure: go.Figure) -> str:
     )
 
 
+LONG_CELL = 40
+"""Characters above which a cell may wrap (a sentence, a list of values); shorter cells (names, periods,
+numbers) never wrap: a period `2027-01` must not read `2027-` over `01`. A wide table scrolls sideways."""
+
+
 def _table(caption: str, frame: pd.DataFrame) -> str:
-    """A small table, every header and cell escaped; missing values are empty cells."""
+    """A small table in a container that scrolls sideways when it is wider than the page; every header
+    and cell escaped; missing values are empty cells."""
     head = "".join(f"<th>{_text(column)}</th>" for column in frame.columns)
     rows = "".join(
-        "<tr>" + "".join(f"<td>{_cell(value)}</td>" for value in row) + "</tr>"
-        for row in frame.itertuples(index=False, name=None)
+        "<tr>" + "".join(_cell(value) for value in row) + "</tr>" for row in frame.itertuples(index=False, name=None)
     )
-    return f"<table><caption>{_text(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    return (
+        f'<div class="table"><table><caption>{_text(caption)}</caption><thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>"
+    )
 
 
 def _cell(value: object) -> str:
-    """A table cell's text: empty for a missing value (None, NaN, pandas' NA), else the value escaped."""
+    """A table cell: empty for a missing value (None, NaN, pandas' NA), else the value escaped; a long
+    text may wrap (class `long`), a short one does not."""
     missing = value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-    return "" if missing else _text(value)
+    text = "" if missing else _text(value)
+    return f'<td class="long">{text}</td>' if len(str(value)) > LONG_CELL and not missing else f"<td>{text}</td>"
 
 
 def _text(value: object) -> str:

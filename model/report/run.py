@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -67,14 +67,17 @@ class Run:
 
 
 def page(folder: Path, base: Path | None = None) -> tuple[str, list[str], list[Section]]:
-    """The run report's title, headline lines and sections (a base run adds the difference)."""
+    """The run report's title, headline lines and sections (a base run adds the difference, and
+    warnings first when it is not a run of the same scenario)."""
     run = read(folder)
     headline = headline_lines(run)
     sections: list[Section] = []
     if base is not None:
-        lines, section = against_base(run, read_summary(base), base)
-        headline += lines
-        sections.append(section)
+        base_summary = read_summary(base)
+        warnings = base_warnings(run, base_summary, Path(base))
+        lines, section = against_base(run, base_summary, base)
+        headline = [*warnings, *headline, *lines]
+        sections.append(replace(section, intro=[*warnings, *section.intro]))
     diagnosis = folder / "diagnosis.csv"
     if diagnosis.is_file():
         sections.append(diagnosis_section(diagnosis))
@@ -172,8 +175,49 @@ def headline_lines(run: Run) -> list[str]:
     return lines
 
 
+def base_warnings(run: Run, base: dict, folder: Path) -> list[str]:
+    """Why a base run may not be a fair base: another scenario (by summary.json's `scenario`), or other
+    stages; a ReportError for costs in another currency, which cannot be subtracted."""
+    currency, base_currency = run.currency, str(base.get("currency") or "")
+    if currency and base_currency and currency != base_currency:
+        raise ReportError(
+            f"--base {folder}: its costs are in {base_currency} and this run's in {currency}; costs in two "
+            f"currencies cannot be subtracted. Give a base run whose scenario's currency is {currency}"
+        )
+    warnings = []
+    name, base_name = run.summary.get("scenario"), base.get("scenario")
+    if name != base_name:
+        warnings.append(
+            f"Warning: the base run is of another scenario ({base_name}, this run {name}): the difference "
+            "compares two different businesses, not a change to one."
+        )
+    stages, base_stages = listed_stages(run.folder, run.summary), listed_stages(Path(folder), base)
+    if stages != base_stages:
+        only_base = [s for s in base_stages if s not in stages]
+        only_this = [s for s in stages if s not in base_stages]
+        how = "; ".join(
+            [f"only in the base: {', '.join(only_base)}"] * bool(only_base)
+            + [f"only in this run: {', '.join(only_this)}"] * bool(only_this)
+        )
+        warnings.append(
+            f"Warning: the base run's stages differ ({how or 'the same stages in another order'}): "
+            "the difference stage by stage compares two value chains."
+        )
+    return warnings
+
+
+def listed_stages(folder: Path, summary: dict) -> list[str]:
+    """A run's stages as its scenario lists them; summary.json's cost_by_stage order when the scenario
+    cannot be read."""
+    try:
+        return scenario_stages(folder)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, StopIteration):
+        return [str(stage) for stage in summary.get("cost_by_stage", {})]
+
+
 def against_base(run: Run, base: dict, folder: Path) -> tuple[list[str], Section]:
-    """The headline's comparison with a base run (total, difference and %) and a section by stage."""
+    """The headline's comparison with a base run (total, difference and %) and a section by stage
+    (the currencies are the same: base_warnings refuses others)."""
     name = f"{base.get('scenario', '?')} ({Path(folder).name})"
     total, base_total = run.summary.get("total_cost"), base.get("total_cost")
     if total is None or base_total is None:
@@ -181,9 +225,6 @@ def against_base(run: Run, base: dict, folder: Path) -> tuple[list[str], Section
             ("this run", run.summary.get("status")) if total is None else ("the base run", base.get("status"))
         )
         line = f"Against base run {name}: no difference, {missing} has no total cost (status {status})."
-        return [line], Section("Against the base run", intro=[line])
-    if base.get("currency") != run.currency:
-        line = f"Against base run {name}: its costs are in {base.get('currency')}, this run's in {run.currency}."
         return [line], Section("Against the base run", intro=[line])
     currency = run.currency
     difference = total - base_total

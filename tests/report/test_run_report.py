@@ -277,3 +277,41 @@ def test_a_damaged_run_folder_is_named_not_a_traceback(appliance, tmp_path):
     (folder / "summary.json").write_text('{"status": ')
     with pytest.raises(ReportError, match=r"summary\.json is damaged \(not JSON: .*\): it cannot be reported"):
         report_html(folder)
+
+
+def test_a_base_run_of_another_scenario_is_warned_of_first(appliance, runs_folder):
+    """appliance-co against tiny: +2,181,143.97 EUR (+4077.99 %) is no change to one business. tiny's
+    stages are market and service; appliance-co's market, rnd, sales, manufacturing, delivery, service."""
+    tiny = solved_run(TINY_FILE, runs_folder / "tiny-base")
+    _title, headline, sections = page(appliance, tiny)
+    assert headline[:2] == [
+        "Warning: the base run is of another scenario (tiny, this run appliance-co): the difference compares "
+        "two different businesses, not a change to one.",
+        "Warning: the base run's stages differ (only in this run: rnd, sales, manufacturing, delivery): the "
+        "difference stage by stage compares two value chains.",
+    ]
+    assert section(sections, "Against the base run").intro[:2] == headline[:2]
+    difference = summary(appliance)["total_cost"] - summary(tiny)["total_cost"]
+    assert headline[-1].endswith(
+        f"difference {difference:+,.2f} EUR ({difference / summary(tiny)['total_cost']:+,.2%})"
+    )
+    html = report_html(appliance, tiny)
+    assert '<p class="warning">Warning: the base run is of another scenario (tiny, this run appliance-co)' in html
+
+
+def test_a_base_run_of_the_same_scenario_has_no_warning(appliance, runs_folder):
+    whatif = solved_run(DATA / "whatif-wage-rise.yaml", runs_folder / "whatif-no-warning")
+    _title, headline, sections = page(whatif, appliance)
+    assert not [line for line in headline if line.startswith("Warning")]
+    assert 'class="warning"' not in report_html(whatif, appliance)
+
+
+def test_a_base_run_in_another_currency_is_refused(appliance, tmp_path):
+    usd = tmp_path / "tiny-usd.yaml"
+    usd.write_text(TINY_FILE.read_text().replace("currency: EUR", "currency: USD"))
+    base = solved_run(usd, tmp_path / "runs")
+    assert summary(base)["currency"] == "USD"
+    with pytest.raises(
+        ReportError, match=r"--base .*: its costs are in USD and this run's in EUR; costs in two currencies"
+    ):
+        page(appliance, base)
