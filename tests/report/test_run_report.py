@@ -301,7 +301,7 @@ def test_a_base_run_of_another_scenario_is_warned_of_first(appliance, runs_folde
 
 def test_a_base_run_of_the_same_scenario_has_no_warning(appliance, runs_folder):
     whatif = solved_run(DATA / "whatif-wage-rise.yaml", runs_folder / "whatif-no-warning")
-    _title, headline, sections = page(whatif, appliance)
+    _title, headline, _sections = page(whatif, appliance)
     assert not [line for line in headline if line.startswith("Warning")]
     assert 'class="warning"' not in report_html(whatif, appliance)
 
