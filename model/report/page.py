@@ -25,6 +25,41 @@ from model.errors import ReportError
 FIGURE_CONFIG = {"displaylogo": False, "responsive": True}
 """plotly.js settings of every figure: no link to plotly's site, resizes with the window."""
 
+SANKEY_LABELS = "full_labels"
+"""The key, in a Sankey trace's `meta`, of its nodes' full names: the page fits the labels to the room
+between the columns (FIT_SANKEY_LABELS), and the hover gives the full name from the node's customdata."""
+
+FIT_SANKEY_LABELS = r"""
+(function () {
+  var div = document.getElementById('{plot_id}');
+  function fit() {
+    (div.data || []).forEach(function (trace, i) {
+      if (trace.type !== 'sankey' || !trace.meta || !trace.meta.KEY) return;
+      var full = trace.meta.KEY, margin = div._fullLayout.margin, x = trace.node.x;
+      var columns = Array.from(new Set(x)).sort(function (a, b) { return a - b; });
+      var plot = div.clientWidth - margin.l - margin.r;
+      var gap = columns.length > 1 ? plot * (columns[1] - columns[0]) : plot;
+      var last = columns[columns.length - 1], before = columns[columns.length - 2];
+      var labels = full.map(function (name, n) {
+        // a label reads to the right of its node, but the last column's to the left: the last two
+        // columns share their gap, the others have it whole (less the node's width)
+        var room = (x[n] === last || x[n] === before ? gap / 2 : gap) - 22;
+        var chars = Math.floor(room / 6);
+        return chars < 4 ? '' : name.length <= chars ? name : name.slice(0, chars - 1) + '\u2026';
+      });
+      if (JSON.stringify(labels) !== JSON.stringify(trace.node.label)) {
+        Plotly.restyle(div, {'node.label': [labels]}, [i]);
+      }
+    });
+  }
+  fit();
+  window.addEventListener('resize', fit);
+})();
+""".replace("KEY", SANKEY_LABELS)
+"""A Sankey's node labels on a narrow screen: cut to the room between the columns (about 6 px a
+character), ending in an ellipsis, and hidden where fewer than 4 characters fit; full names on hover.
+Run by the page after the figure is drawn and again whenever the window is resized."""
+
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; margin: 0 auto;
        max-width: 1200px; padding: 1em 2em; color: #222; }
@@ -116,6 +151,7 @@ def _figure(figure: go.Figure) -> str:
     """The figure's div and the script that draws it (plotly.js itself is in the page's head).
     plotly escapes `<`, `>` and `/` in the figure's JSON, so no text can end the script early."""
     height = figure.layout.height or 450
+    sankey = any(trace.type == "sankey" and SANKEY_LABELS in (trace.meta or {}) for trace in figure.data)
     return pio.to_html(
         figure,
         full_html=False,
@@ -124,6 +160,7 @@ def _figure(figure: go.Figure) -> str:
         config=FIGURE_CONFIG,
         default_width="100%",
         default_height=f"{height}px",
+        post_script=FIT_SANKEY_LABELS if sankey else None,
     )
 
 
@@ -165,4 +202,4 @@ def _plotly_js() -> str:
     return get_plotlyjs()
 
 
-__all__ = ["ReportError", "Section", "render", "write_html"]
+__all__ = ["SANKEY_LABELS", "ReportError", "Section", "render", "write_html"]

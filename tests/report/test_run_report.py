@@ -217,8 +217,14 @@ def test_an_infeasible_run_shows_its_headline_and_diagnosis(runs_folder):
     assert "<!DOCTYPE html>" in report_html(folder)  # the page renders without any table
 
 
-def test_queues_service_levels_against_their_targets(runs_folder):
-    folder = solved_run(CONTACT_CENTRE_FILE, runs_folder / "queues")
+@pytest.fixture(scope="module")
+def queued(runs_folder: Path) -> Path:
+    """data/contact-centre.yaml solved: a run with queues (time unit: minute)."""
+    return solved_run(CONTACT_CENTRE_FILE, runs_folder / "queues")
+
+
+def test_queues_service_levels_against_their_targets(queued):
+    folder = queued
     queues = parquet(folder, "queues")
     levels = figure(page(folder)[2], "Queues: service level").data
     key = list(zip(queues.node + " / " + queues.lane, queues.period))
@@ -315,3 +321,36 @@ def test_a_base_run_in_another_currency_is_refused(appliance, tmp_path):
         ReportError, match=r"--base .*: its costs are in USD and this run's in EUR; costs in two currencies"
     ):
         page(appliance, base)
+
+
+def test_targets_stand_out_and_units_are_plural_everywhere(appliance, appliance_page):
+    """The response-time bars were red-orange under red targets; units read `hour` here and `hours` there."""
+    from model.report.run import FIGURE_BARS, TARGET
+
+    sections = appliance_page[2]
+    bars, limit = figure(sections, "Mean response time").data
+    assert bars.marker.color == FIGURE_BARS == "#6baed6" and limit.marker.color == TARGET == "#222222"
+    assert limit.hovertemplate.endswith("%{y:,.2f} hours<extra></extra>")
+    _caption, table = section(sections, "Demands against their targets").tables[0]
+    assert [c for c in table.columns if "(" in c and ("hour" in c or "unit" in c)] == [
+        "served (units)",
+        "mean response (hours)",
+        "limit on mean (hours)",
+        "cost per unit (EUR per unit)",
+    ]
+    sankey = figure(sections, "Demand through the value chain").data[0]
+    assert sankey.valuesuffix == " units" and " units<br>" in sankey.link.hovertemplate
+    # the page may shorten the labels on a narrow screen: the full names stay in meta and the hovers
+    assert list(sankey.node.label) == list(sankey.meta["full_labels"]) == [row[3] for row in sankey.node.customdata]
+    assert "%{customdata[3]}" in sankey.node.hovertemplate and "%{source.label}" not in sankey.link.hovertemplate
+    heat = figure(sections, "Utilisation by node").data[0]
+    assert (heat.colorbar.title.text, heat.colorbar.title.side) == ("utilisation (%)", "right")
+
+
+def test_the_queue_chart_says_what_a_service_level_is_in_words(queued):
+    queues = section(page(queued)[2], "Queues")
+    levels = queues.figures[0]
+    assert levels.layout.yaxis.title.text == "service level (% answered in time)"
+    assert "`" not in levels.layout.yaxis.title.text + " ".join(queues.intro)
+    assert queues.intro[0].endswith("(its target's time, in minutes; the hover gives it).")
+    assert levels.data[0].hovertemplate.endswith("answered within %{customdata:,.2f} minutes<extra></extra>")
