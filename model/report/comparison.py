@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 from model.compare import COLUMNS, MARKER, TABLE_NAMES, TOTAL, UNITS
 from model.errors import ReportError
 from model.formatting import money, number, percent, plural
-from model.report.formats import MONEY_HOVER, read_csv, read_json, shown_rows
+from model.report.formats import MONEY_HOVER, read_csv, read_json, shown_rows, units
 from model.report.page import Section
 from model.report.style import look
 
@@ -388,7 +388,7 @@ def kpi_section(compared: Compared) -> Section | None:
             "period": kpis.period.astype(str),
             "served, A -> B (units)": pair("served"),
             "quality, A -> B (% done right)": pair("quality", share=True),
-            f"mean response time, A -> B ({time_unit}s)": pair("mean_response_time"),
+            f"mean response time, A -> B ({units(time_unit)})": pair("mean_response_time"),
             f"cost per unit, A -> B ({currency} per unit)": pair("cost_per_unit"),
         }
     )

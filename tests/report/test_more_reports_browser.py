@@ -13,7 +13,7 @@ from model.report import write_report
 from .conftest import open_report
 from .folders import comparison_folder, frontier_folder, run_folder, sweep_folder
 
-UNITS = ("(EUR)", "(FTE", "(%)", "(hour)", "(units)", "(x the base value)", "(in the field's unit)", "(EUR per ")
+UNITS = ("(EUR)", "(FTE", "(%)", "(hours)", "(units)", "(x the base value)", "(in the field's unit)", "(EUR per ")
 """Every axis title of numbers names one of these (a currency, FTE, a share, a time, units, or what a
 sweep's values are)."""
 
@@ -35,6 +35,7 @@ def folders(tmp_path_factory):
     }
 
 
+@pytest.mark.parametrize("width", [1280, 800])
 @pytest.mark.parametrize(
     ("kind", "charts"),
     [
@@ -43,11 +44,12 @@ def folders(tmp_path_factory):
         ("comparison", 5),  # waterfall, effects by stage, costs side by side, staffing, cost to serve
     ],
 )
-def test_the_report_draws_every_chart_with_units(browser, folders, tmp_path, kind, charts):
+def test_the_report_draws_every_chart_with_units(browser, folders, tmp_path, kind, charts, width):
+    """At 1280 px and at 800 px (a laptop's half screen): no title cut off, no page wider than the window."""
     page = write_report(folders[kind])
     assert page == folders[kind] / "report.html"
-    shot = tmp_path / f"{kind}.png"
-    seen = open_report(browser, page, shot)
+    shot = tmp_path / f"{kind}-{width}.png"
+    seen = open_report(browser, page, shot, width)
     assert seen["charts"] == charts
     assert all(title for title in seen["titles"]), seen["titles"]
     untitled = [t for t in seen["axis_titles"] if t not in CATEGORIES and not any(unit in t for unit in UNITS)]

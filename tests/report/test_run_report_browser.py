@@ -20,10 +20,11 @@ def appliance(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return solved_run(APPLIANCE_FILE, tmp_path_factory.mktemp("browser-runs"))
 
 
-def test_appliance_co_report_draws_every_chart_with_units(browser, appliance, tmp_path):
+@pytest.mark.parametrize("width", [1280, 800])
+def test_appliance_co_report_draws_every_chart_with_units(browser, appliance, tmp_path, width):
     page = write_report(appliance, out=tmp_path / "report.html")
-    screenshot = tmp_path / "appliance-co.png"
-    seen = open_report(browser, page, screenshot)
+    screenshot = tmp_path / f"appliance-co-{width}.png"
+    seen = open_report(browser, page, screenshot, width)
     assert seen["charts"] == 7  # quality, response time, Sankey, cost by stage, by period, staffing, utilisation
     assert seen["titles"] == [
         "Quality against the minimum, by demand and period",
