@@ -259,7 +259,7 @@ def heat_map(sweep: Sweep) -> go.Figure:
             y=list(y_axis.values),
             z=grid.to_numpy(),
             colorscale="Viridis",
-            colorbar={"title": {"text": f"total cost ({currency})"}},
+            colorbar={"title": {"text": f"total cost ({currency})", "side": "right"}},  # not over the top tick
             hovertemplate=(
                 f"{x_axis.path} = %{{x}}<br>{y_axis.path} = %{{y}}<br>total cost: %{{z{MONEY_HOVER}}} {currency}"
                 "<extra></extra>"
