@@ -587,7 +587,8 @@ def plot_available() -> bool:
 
 
 def axis_label(field: str, time_unit: str) -> str:
-    return "minimum quality (%)" if field == "min_quality" else f"maximum response time ({time_unit})"
+    """The target's axis title: max_mean_response_time limits the MEAN response time, not every unit's."""
+    return "minimum quality (%)" if field == "min_quality" else f"limit on the mean response time ({time_unit}s)"
 
 
 def shown_target(table: pd.DataFrame) -> np.ndarray:

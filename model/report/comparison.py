@@ -11,6 +11,9 @@ the inputs that differ and the biggest routing shifts. A comparison of a run wit
 
 from __future__ import annotations
 
+import itertools
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +23,7 @@ import plotly.graph_objects as go
 from model.compare import COLUMNS, MARKER, TABLE_NAMES, TOTAL, UNITS
 from model.errors import ReportError
 from model.formatting import money, number, percent, plural
-from model.report.formats import MONEY_HOVER, read_csv, read_json, shown_rows
+from model.report.formats import MONEY_HOVER, read_csv, read_json, shown_rows, units
 from model.report.page import Section
 from model.report.style import look
 
@@ -158,14 +161,24 @@ def bridge_section(compared: Compared) -> Section:
         "mix: demands growing faster or slower than the total; routing: the rest, a change in where work "
         'went and how it was staffed (docs/model.md, "Comparing two runs").',
     ]
+    bottom = axis_start(running_totals(compared))
+    if bottom > 0:
+        intro.append(
+            f"The waterfall's axis starts at {money(bottom, currency)}, not at zero, so that the steps can be seen: "
+            "the bars of the totals are cut short and the steps look larger against them than they are."
+        )
     return Section("Cost bridge from A to B", intro=intro, figures=[waterfall(compared), effects_by_stage(compared)])
 
 
 def waterfall(compared: Compared) -> go.Figure:
-    """A's total, each effect over all stages, B's total: the steps add up to B's total minus A's."""
+    """A's total, each effect over all stages, B's total: the steps add up to B's total minus A's.
+    A step's hover gives the step itself and, labelled as such, the running total after it (plotly's
+    own %{y} of a waterfall's step is the running total, which read as the effect). Increases are red
+    and decreases green (a cost); the axis starts near the lowest level, which the axis title says."""
     total, currency = compared.total, compared.currency
     labels = ["A: total", *EFFECTS, "B: total"]
     amounts = [float(total.cost_a), *(float(total[e]) for e in EFFECTS), float(total.cost_b)]
+    running = running_totals(compared)
     figure = go.Figure(
         go.Waterfall(
             x=labels,
@@ -174,17 +187,65 @@ def waterfall(compared: Compared) -> go.Figure:
             text=[money(amount, currency, signed=0 < i < len(labels) - 1) for i, amount in enumerate(amounts)],
             textposition="outside",
             connector={"line": {"color": "#888"}},
-            hovertemplate=f"%{{x}}: %{{y{MONEY_HOVER}}} {currency}<extra></extra>",
+            increasing={"marker": {"color": INCREASE}},
+            decreasing={"marker": {"color": DECREASE}},
+            totals={"marker": {"color": TOTALS}},
+            customdata=[[amount, level] for amount, level in zip(amounts, running)],
+            hovertemplate=[waterfall_hover(i, len(labels), currency) for i in range(len(labels))],
             name="cost bridge",
         )
     )
+    bottom = axis_start(running)
+    start = f"; axis from {number(bottom, 0)}, not 0" if bottom > 0 else ""
     figure.update_layout(
         title=f"Cost bridge, A to B ({currency})",
         xaxis={"title": {"text": "step (effect over all stages)"}},
-        yaxis={"title": {"text": f"total cost ({currency})"}, "tickformat": ",.0f"},
+        yaxis={"title": {"text": f"total cost ({currency}{start})"}, "tickformat": ",.0f"},
         showlegend=False,
     )
+    if bottom > 0:
+        top = max(running)
+        figure.update_yaxes(range=[bottom, top + 0.15 * (top - bottom)])  # room for the labels above the bars
     return look(figure)
+
+
+def running_totals(compared: Compared) -> list[float]:
+    """The waterfall's levels: A's total, the running total after each effect, and B's total."""
+    total = compared.total
+    steps = [float(total.cost_a), *(float(total[effect]) for effect in EFFECTS)]
+    return [*itertools.accumulate(steps), float(total.cost_b)]
+
+
+INCREASE, DECREASE, TOTALS = "#d62728", "#2ca02c", "#4c78a8"
+"""The waterfall's colours: a step that adds cost red, one that saves green, the two totals blue."""
+
+
+def waterfall_hover(index: int, bars: int, currency: str) -> str:
+    """The hover of the waterfall's bar `index` of `bars`: a total's amount, or a step's effect (signed)
+    and the running total after it, both from the bar's customdata (amount, running total)."""
+    if index in (0, bars - 1):
+        return f"%{{x}}: %{{customdata[0]{MONEY_HOVER}}} {currency}<extra></extra>"
+    return (
+        f"%{{x}}: %{{customdata[0]:+,.2f}} {currency} (this step)"
+        f"<br>running total after it: %{{customdata[1]{MONEY_HOVER}}} {currency}<extra></extra>"
+    )
+
+
+ZERO_AXIS_SHARE = 0.5
+"""The waterfall's axis starts at 0 when its levels span at least this share of the highest level;
+otherwise near the lowest level, so that steps of a few percent are seen."""
+
+
+def axis_start(levels: Sequence[float]) -> float:
+    """Where the waterfall's value axis starts: 0 when the levels span much of the scale (or one is not
+    positive), else a round number below the lowest level by a quarter of the span (a truncated axis
+    exaggerates the steps: the axis title says where it starts)."""
+    low, high = min(levels), max(levels)
+    if low <= 0 or high - low >= ZERO_AXIS_SHARE * high:
+        return 0.0
+    margin = max(high - low, 1e-6 * high) * 0.25
+    step = 10 ** math.floor(math.log10(margin))
+    return float(max(0.0, math.floor((low - margin) / step) * step))
 
 
 def effects_by_stage(compared: Compared) -> go.Figure:
@@ -327,7 +388,7 @@ def kpi_section(compared: Compared) -> Section | None:
             "period": kpis.period.astype(str),
             "served, A -> B (units)": pair("served"),
             "quality, A -> B (% done right)": pair("quality", share=True),
-            f"mean response time, A -> B ({time_unit}s)": pair("mean_response_time"),
+            f"mean response time, A -> B ({units(time_unit)})": pair("mean_response_time"),
             f"cost per unit, A -> B ({currency} per unit)": pair("cost_per_unit"),
         }
     )

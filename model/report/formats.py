@@ -24,6 +24,18 @@ MAX_TABLE_ROWS = 200
 """A report's table shows at most this many rows; the folder's CSV file has them all."""
 
 
+COUNTED = frozenset({"unit", "hour", "minute", "second", "day", "week", "month", "year", "agent", "period"})
+"""Unit names that count things, and so take a plural: the time units a scenario allows, units, agents."""
+
+
+def units(unit: str) -> str:
+    """A unit's name as every axis title, table header and hover gives it: plural (`hours`, `units`,
+    `hours per unit`, `units per hour (peak)`), so that a page never mixes `hour` and `hours`; a
+    currency, FTE, % or a share is unchanged."""
+    first, space, rest = unit.partition(" ")
+    return f"{first}s{space}{rest}" if first in COUNTED else unit
+
+
 def shown_rows(frame: pd.DataFrame, what: str) -> tuple[pd.DataFrame, list[str]]:
     """At most MAX_TABLE_ROWS rows, and a sentence saying where the rest are when some are left out."""
     if len(frame) <= MAX_TABLE_ROWS:

@@ -25,6 +25,41 @@ from model.errors import ReportError
 FIGURE_CONFIG = {"displaylogo": False, "responsive": True}
 """plotly.js settings of every figure: no link to plotly's site, resizes with the window."""
 
+SANKEY_LABELS = "full_labels"
+"""The key, in a Sankey trace's `meta`, of its nodes' full names: the page fits the labels to the room
+between the columns (FIT_SANKEY_LABELS), and the hover gives the full name from the node's customdata."""
+
+FIT_SANKEY_LABELS = r"""
+(function () {
+  var div = document.getElementById('{plot_id}');
+  function fit() {
+    (div.data || []).forEach(function (trace, i) {
+      if (trace.type !== 'sankey' || !trace.meta || !trace.meta.KEY) return;
+      var full = trace.meta.KEY, margin = div._fullLayout.margin, x = trace.node.x;
+      var columns = Array.from(new Set(x)).sort(function (a, b) { return a - b; });
+      var plot = div.clientWidth - margin.l - margin.r;
+      var gap = columns.length > 1 ? plot * (columns[1] - columns[0]) : plot;
+      var last = columns[columns.length - 1], before = columns[columns.length - 2];
+      var labels = full.map(function (name, n) {
+        // a label reads to the right of its node, but the last column's to the left: the last two
+        // columns share their gap, the others have it whole (less the node's width)
+        var room = (x[n] === last || x[n] === before ? gap / 2 : gap) - 22;
+        var chars = Math.floor(room / 6);
+        return chars < 4 ? '' : name.length <= chars ? name : name.slice(0, chars - 1) + '\u2026';
+      });
+      if (JSON.stringify(labels) !== JSON.stringify(trace.node.label)) {
+        Plotly.restyle(div, {'node.label': [labels]}, [i]);
+      }
+    });
+  }
+  fit();
+  window.addEventListener('resize', fit);
+})();
+""".replace("KEY", SANKEY_LABELS)
+"""A Sankey's node labels on a narrow screen: cut to the room between the columns (about 6 px a
+character), ending in an ellipsis, and hidden where fewer than 4 characters fit; full names on hover.
+Run by the page after the figure is drawn and again whenever the window is resized."""
+
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; margin: 0 auto;
        max-width: 1200px; padding: 1em 2em; color: #222; }
@@ -32,10 +67,13 @@ h1 { margin-bottom: 0.2em; }
 .headline p { margin: 0.15em 0; font-size: 1.1em; }
 nav ul { columns: 2; padding-left: 1.2em; }
 section { margin-top: 2em; border-top: 1px solid #ddd; }
+.warning { background: #fff3cd; border-left: 4px solid #b45309; padding: 0.3em 0.6em; font-weight: 600; }
+.table { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
 caption { text-align: left; font-weight: 600; padding: 0.3em 0; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }
-td { font-variant-numeric: tabular-nums; }
+td { font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.long { white-space: normal; min-width: 16em; }
 .figure { margin: 1em 0; }
 """
 
@@ -66,7 +104,7 @@ def render(title: str, headline: Sequence[str], sections: Sequence[Section]) -> 
         f"<script>{_plotly_js()}</script>",
         "</head><body>",
         f"<h1>{_text(title)}</h1>",
-        '<div class="headline">' + "".join(f"<p>{_text(line)}</p>" for line in headline) + "</div>",
+        '<div class="headline">' + "".join(_paragraph(line) for line in headline) + "</div>",
         f"<nav><ul>{nav}</ul></nav>" if len(sections) > 1 else "",
         *(_section(i, section) for i, section in enumerate(sections, 1)),
         "</body></html>",
@@ -92,17 +130,28 @@ def write_html(text: str, path: Path) -> Path:
 def _section(number: int, section: Section) -> str:
     """A section's HTML: its title, paragraphs, figures, then tables."""
     body = [f'<section id="s{number}"><h2>{_text(section.title)}</h2>']
-    body += [f"<p>{_text(paragraph)}</p>" for paragraph in section.intro]
+    body += [_paragraph(paragraph) for paragraph in section.intro]
     body += [f'<div class="figure">{_figure(figure)}</div>' for figure in section.figures]
     body += [_table(caption, frame) for caption, frame in section.tables]
     body.append("</section>")
     return "\n".join(body)
 
 
+WARNING = "Warning: "
+"""A headline or intro line that starts so is shown as a warning (boxed, bold): e.g. a base run of another scenario."""
+
+
+def _paragraph(line: str) -> str:
+    """A line of text as a paragraph; a warning (WARNING first) stands out."""
+    shown = ' class="warning"' if line.startswith(WARNING) else ""
+    return f"<p{shown}>{_text(line)}</p>"
+
+
 def _figure(figure: go.Figure) -> str:
     """The figure's div and the script that draws it (plotly.js itself is in the page's head).
     plotly escapes `<`, `>` and `/` in the figure's JSON, so no text can end the script early."""
     height = figure.layout.height or 450
+    sankey = any(trace.type == "sankey" and SANKEY_LABELS in (trace.meta or {}) for trace in figure.data)
     return pio.to_html(
         figure,
         full_html=False,
@@ -111,23 +160,34 @@ def _figure(figure: go.Figure) -> str:
         config=FIGURE_CONFIG,
         default_width="100%",
         default_height=f"{height}px",
+        post_script=FIT_SANKEY_LABELS if sankey else None,
     )
+
+
+LONG_CELL = 40
+"""Characters above which a cell may wrap (a sentence, a list of values); shorter cells (names, periods,
+numbers) never wrap: a period `2027-01` must not read `2027-` over `01`. A wide table scrolls sideways."""
 
 
 def _table(caption: str, frame: pd.DataFrame) -> str:
-    """A small table, every header and cell escaped; missing values are empty cells."""
+    """A small table in a container that scrolls sideways when it is wider than the page; every header
+    and cell escaped; missing values are empty cells."""
     head = "".join(f"<th>{_text(column)}</th>" for column in frame.columns)
     rows = "".join(
-        "<tr>" + "".join(f"<td>{_cell(value)}</td>" for value in row) + "</tr>"
-        for row in frame.itertuples(index=False, name=None)
+        "<tr>" + "".join(_cell(value) for value in row) + "</tr>" for row in frame.itertuples(index=False, name=None)
     )
-    return f"<table><caption>{_text(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    return (
+        f'<div class="table"><table><caption>{_text(caption)}</caption><thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>"
+    )
 
 
 def _cell(value: object) -> str:
-    """A table cell's text: empty for a missing value (None, NaN, pandas' NA), else the value escaped."""
+    """A table cell: empty for a missing value (None, NaN, pandas' NA), else the value escaped; a long
+    text may wrap (class `long`), a short one does not."""
     missing = value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-    return "" if missing else _text(value)
+    text = "" if missing else _text(value)
+    return f'<td class="long">{text}</td>' if len(str(value)) > LONG_CELL and not missing else f"<td>{text}</td>"
 
 
 def _text(value: object) -> str:
@@ -142,4 +202,4 @@ def _plotly_js() -> str:
     return get_plotlyjs()
 
 
-__all__ = ["ReportError", "Section", "render", "write_html"]
+__all__ = ["SANKEY_LABELS", "ReportError", "Section", "render", "write_html"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +21,8 @@ from model import run_folder
 from model.errors import ReportError
 from model.formatting import money, number, percent, percent_change, plural
 from model.report import unreadable
-from model.report.page import Section
+from model.report.formats import units
+from model.report.page import SANKEY_LABELS, Section
 from model.report.style import COLOURS, layout, translucent
 from model.run_folder import RunFolderError
 
@@ -43,6 +44,10 @@ OTHER = "other"
 """Label of what is folded together in a large run."""
 FOLDED_COLOUR = "#9e9e9e"
 """The colour of the demands folded together in a large run's Sankey."""
+FIGURE_BARS = "#6baed6"
+"""Bars drawn against a target (response time, average wait): a mid blue, on which TARGET stands out."""
+TARGET = "#222222"
+"""Targets' marks: near black, seen on the blue bars and markers even where a figure equals its target."""
 
 
 @dataclass(frozen=True)
@@ -67,14 +72,17 @@ class Run:
 
 
 def page(folder: Path, base: Path | None = None) -> tuple[str, list[str], list[Section]]:
-    """The run report's title, headline lines and sections (a base run adds the difference)."""
+    """The run report's title, headline lines and sections (a base run adds the difference, and
+    warnings first when it is not a run of the same scenario)."""
     run = read(folder)
     headline = headline_lines(run)
     sections: list[Section] = []
     if base is not None:
-        lines, section = against_base(run, read_summary(base), base)
-        headline += lines
-        sections.append(section)
+        base_summary = read_summary(base)
+        warnings = base_warnings(run, base_summary, Path(base))
+        lines, section = against_base(run, base_summary, base)
+        headline = [*warnings, *headline, *lines]
+        sections.append(replace(section, intro=[*warnings, *section.intro]))
     diagnosis = folder / "diagnosis.csv"
     if diagnosis.is_file():
         sections.append(diagnosis_section(diagnosis))
@@ -172,8 +180,49 @@ def headline_lines(run: Run) -> list[str]:
     return lines
 
 
+def base_warnings(run: Run, base: dict, folder: Path) -> list[str]:
+    """Why a base run may not be a fair base: another scenario (by summary.json's `scenario`), or other
+    stages; a ReportError for costs in another currency, which cannot be subtracted."""
+    currency, base_currency = run.currency, str(base.get("currency") or "")
+    if currency and base_currency and currency != base_currency:
+        raise ReportError(
+            f"--base {folder}: its costs are in {base_currency} and this run's in {currency}; costs in two "
+            f"currencies cannot be subtracted. Give a base run whose scenario's currency is {currency}"
+        )
+    warnings = []
+    name, base_name = run.summary.get("scenario"), base.get("scenario")
+    if name != base_name:
+        warnings.append(
+            f"Warning: the base run is of another scenario ({base_name}, this run {name}): the difference "
+            "compares two different businesses, not a change to one."
+        )
+    stages, base_stages = listed_stages(run.folder, run.summary), listed_stages(Path(folder), base)
+    if stages != base_stages:
+        only_base = [s for s in base_stages if s not in stages]
+        only_this = [s for s in stages if s not in base_stages]
+        how = "; ".join(
+            [f"only in the base: {', '.join(only_base)}"] * bool(only_base)
+            + [f"only in this run: {', '.join(only_this)}"] * bool(only_this)
+        )
+        warnings.append(
+            f"Warning: the base run's stages differ ({how or 'the same stages in another order'}): "
+            "the difference stage by stage compares two value chains."
+        )
+    return warnings
+
+
+def listed_stages(folder: Path, summary: dict) -> list[str]:
+    """A run's stages as its scenario lists them; summary.json's cost_by_stage order when the scenario
+    cannot be read."""
+    try:
+        return scenario_stages(folder)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, StopIteration):
+        return [str(stage) for stage in summary.get("cost_by_stage", {})]
+
+
 def against_base(run: Run, base: dict, folder: Path) -> tuple[list[str], Section]:
-    """The headline's comparison with a base run (total, difference and %) and a section by stage."""
+    """The headline's comparison with a base run (total, difference and %) and a section by stage
+    (the currencies are the same: base_warnings refuses others)."""
     name = f"{base.get('scenario', '?')} ({Path(folder).name})"
     total, base_total = run.summary.get("total_cost"), base.get("total_cost")
     if total is None or base_total is None:
@@ -181,9 +230,6 @@ def against_base(run: Run, base: dict, folder: Path) -> tuple[list[str], Section
             ("this run", run.summary.get("status")) if total is None else ("the base run", base.get("status"))
         )
         line = f"Against base run {name}: no difference, {missing} has no total cost (status {status})."
-        return [line], Section("Against the base run", intro=[line])
-    if base.get("currency") != run.currency:
-        line = f"Against base run {name}: its costs are in {base.get('currency')}, this run's in {run.currency}."
         return [line], Section("Against the base run", intro=[line])
     currency = run.currency
     difference = total - base_total
@@ -266,7 +312,7 @@ def demand_section(run: Run) -> Section | None:
             "(all in demand_kpis.parquet)."
         )
     x = [shown.demand.tolist(), shown.period.tolist()]
-    quality_unit, hours = run.unit("demand_kpis", "quality"), f"{run.summary.get('time_unit', 'hour')}s"
+    quality_unit, hours = run.unit("demand_kpis", "quality"), units(str(run.summary.get("time_unit", "hour")))
     quality = go.Figure()
     quality.add_trace(
         go.Scatter(
@@ -289,7 +335,7 @@ def demand_section(run: Run) -> Section | None:
             x=x,
             y=shown.mean_response_time,
             name="mean response time",
-            marker_color=COLOURS[1],
+            marker_color=FIGURE_BARS,
             hovertemplate=f"%{{x}}: %{{y:,.2f}} {hours}<extra></extra>",
         )
     )
@@ -336,8 +382,8 @@ def demand_summary(kpis: pd.DataFrame) -> str:
 
 def demand_table(kpis: pd.DataFrame, run: Run) -> pd.DataFrame:
     """The demands' figures as shown, with their units in the headers."""
-    unit = run.unit("demand_kpis", "served") or "unit"
-    hours = run.summary.get("time_unit", "")
+    unit = units(run.unit("demand_kpis", "served") or "unit")
+    hours = units(str(run.summary.get("time_unit", "")))
     return pd.DataFrame(
         {
             "period": kpis.period,
@@ -367,7 +413,7 @@ def sankey(run: Run) -> tuple[go.Figure | None, list[str]]:
     """Nodes ordered by stage (left to right), one link per demand and arc, width in units over the
     whole horizon; hover: units and hand-off cost on a link, units worked and cost at a node."""
     flows, work, costs = run.tables["flows"], run.tables["work"], run.tables.get("costs")
-    currency, unit = run.currency, run.unit("flows", "units") or "unit"
+    currency, unit = run.currency, units(run.unit("flows", "units") or "unit")
     stage_of = dict(zip(work.node, work.stage))
     demands, node_names, intro = fold_names(run, flows, work, stage_of)
     moved = flows[flows.units > 0]
@@ -396,8 +442,9 @@ def sankey(run: Run) -> tuple[go.Figure | None, list[str]]:
                 "x": nodes.x.tolist(),
                 "y": nodes.y.tolist(),
                 "pad": 12,
-                "customdata": nodes[["stage", "worked", "cost"]].to_numpy().tolist(),
-                "hovertemplate": f"%{{label}} (%{{customdata[0]}})<br>worked %{{customdata[1]:,.1f}} {unit}"
+                # the full name in the hover: the page shortens the labels on a narrow screen (page.py)
+                "customdata": nodes[["stage", "worked", "cost", "name"]].to_numpy().tolist(),
+                "hovertemplate": f"%{{customdata[3]}} (%{{customdata[0]}})<br>worked %{{customdata[1]:,.1f}} {unit}"
                 f"<br>cost %{{customdata[2]:,.2f}} {currency}<extra></extra>",
                 "color": "#888888",
             },
@@ -407,10 +454,11 @@ def sankey(run: Run) -> tuple[go.Figure | None, list[str]]:
                 "value": links.units.tolist(),
                 "label": links.demand.tolist(),
                 "color": [translucent(colour[d]) for d in links.demand],
-                "customdata": links[["demand", "cost"]].to_numpy().tolist(),
-                "hovertemplate": f"%{{customdata[0]}}: %{{source.label}} to %{{target.label}}<br>%{{value:,.1f}} {unit}"
-                f"<br>hand-off cost %{{customdata[1]:,.2f}} {currency}<extra></extra>",
+                "customdata": links[["demand", "cost", "source", "target"]].to_numpy().tolist(),
+                "hovertemplate": f"%{{customdata[0]}}: %{{customdata[2]}} to %{{customdata[3]}}"
+                f"<br>%{{value:,.1f}} {unit}<br>hand-off cost %{{customdata[1]:,.2f}} {currency}<extra></extra>",
             },
+            meta={SANKEY_LABELS: nodes.name.tolist()},
         )
     )
     for demand, shade in colour.items():  # the Sankey has no legend of its own: a key of the demands' colours
@@ -424,10 +472,15 @@ def sankey(run: Run) -> tuple[go.Figure | None, list[str]]:
                 marker={"color": shade, "size": 12, "symbol": "square"},
             )
         )
-    layout(figure, f"Demand through the value chain, stage by stage (width: {unit}s over the horizon)", "", "")
+    layout(figure, f"Demand through the value chain, stage by stage (width: {unit} over the horizon)", "", "")
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
-    figure.update_layout(height=max(500, 45 * int(nodes.groupby("stage").size().max())))
+    figure.update_layout(
+        height=max(500, 45 * int(nodes.groupby("stage").size().max())),
+        # the key of the demands below the chart: above, a long one ran into the title on a narrow screen
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.04, "yanchor": "top"},
+        margin={"t": 60},
+    )
     stages = " -> ".join(s for s in run.stages if s in set(nodes.stage))
     intro = [
         f"Stages from left to right: {stages}. Each band is one demand's units on one arc over the whole horizon, "
@@ -605,7 +658,8 @@ def utilisation_map(run: Run, staffing: pd.DataFrame) -> go.Figure:
             zmin=0,
             zmax=max(1.0, float(grid.max().max())),
             colorscale="Blues",
-            colorbar={"title": {"text": f"utilisation (%, {unit})"}, "tickformat": ".0%"},
+            # the title beside the bar, not above it, where it ran into the 100 % tick
+            colorbar={"title": {"text": "utilisation (%)", "side": "right"}, "tickformat": ".0%"},
             texttemplate="%{z:.0%}" if grid.size <= 400 else None,
             hovertemplate=f"%{{y}}, %{{x}}: %{{z:.1%}} ({unit})<extra></extra>",
         )
@@ -639,7 +693,7 @@ def queue_section(run: Run) -> Section | None:
     shown = queues[lane.isin(room.index)]
     shown_lane = shown.node + " / " + shown.lane
     x = [shown_lane.tolist(), shown.period.tolist()]
-    unit = run.unit("queues", "service_level") or "share of arrivals answered within `within`"
+    time_unit = units(str(run.summary.get("time_unit", "")))
     figure = go.Figure(
         go.Scatter(
             x=x,
@@ -648,8 +702,7 @@ def queue_section(run: Run) -> Section | None:
             name="service level",
             marker={"size": 10, "color": COLOURS[0]},
             customdata=shown.within.to_numpy(),
-            hovertemplate=f"%{{x}}: %{{y:.1%}} answered within %{{customdata:,.2f}} {run.summary.get('time_unit', '')}"
-            "<extra></extra>",
+            hovertemplate=f"%{{x}}: %{{y:.1%}} answered within %{{customdata:,.2f}} {time_unit}<extra></extra>",
         )
     )
     figure.add_trace(target_marks(x, shown.service_level_target, "service level target", "%{y:.1%}"))
@@ -657,26 +710,29 @@ def queue_section(run: Run) -> Section | None:
         figure,
         "Queues: service level against target, by lane and period",
         "node / lane, period",
-        f"service level (%, {unit})",
+        "service level (% answered in time)",
     )
     figure.update_yaxes(tickformat=".0%", range=[0, 1.02])  # the whole scale: levels sit close to their targets
     figures = [figure]
-    time_unit = run.summary.get("time_unit", "")
     if shown.average_wait_target.notna().any():
         wait = go.Figure(
             go.Bar(
                 x=x,
                 y=shown.average_wait,
                 name="average wait",
-                marker_color=COLOURS[1],
+                marker_color=FIGURE_BARS,
                 hovertemplate=f"%{{x}}: %{{y:,.3f}} {time_unit}<extra></extra>",
             )
         )
-        wait.add_trace(target_marks(x, shown.average_wait_target, "average wait target", "%{y:,.3f}"))
+        wait.add_trace(target_marks(x, shown.average_wait_target, "average wait target", f"%{{y:,.3f}} {time_unit}"))
         layout(wait, "Queues: average wait against target", "node / lane, period", f"average wait ({time_unit})")
         figures.append(wait)
     missed = int((~queues.met.astype(bool)).sum())
-    intro = [f"{missed} of {plural(len(queues), 'lane-period')} miss their target."]
+    intro = [
+        "A lane's service level is the share of its arrivals answered within the lane's time limit "
+        f"(its target's time, in {time_unit}; the hover gives it).",
+        f"{missed} of {plural(len(queues), 'lane-period')} miss their target.",
+    ]
     if len(room) < lane.nunique():
         intro.append(f"Showing the {len(room)} of {lane.nunique()} lanes closest to their targets.")
     return Section("Queues: service levels", intro=intro, figures=figures)
@@ -686,12 +742,12 @@ def queue_section(run: Run) -> Section | None:
 
 
 def target_marks(x: Sequence, values: pd.Series, name: str, value_format: str) -> go.Scatter:
-    """A target drawn as a short horizontal bar over each category (none where there is no target)."""
+    """A target drawn as a short dark horizontal bar over each category (none where there is no target)."""
     return go.Scatter(
         x=x,
         y=values.tolist(),
         mode="markers",
         name=name,
-        marker={"symbol": "line-ew-open", "size": 26, "line": {"width": 3, "color": "#d62728"}},
+        marker={"symbol": "line-ew-open", "size": 26, "color": TARGET, "line": {"width": 3, "color": TARGET}},
         hovertemplate=f"%{{x}}: {name} {value_format}<extra></extra>",
     )

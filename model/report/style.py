@@ -6,6 +6,8 @@ look, so that every page reads like the others. Numbers are formatted by model.f
 
 from __future__ import annotations
 
+import textwrap
+
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
@@ -17,10 +19,22 @@ AXIS_LINES = "#999999"
 """The axes' lines and zero lines."""
 
 
+TITLE_LINE = 80
+"""Characters of a chart's title on one line at most: a longer one (a sweep's long field paths) is
+broken into lines, which at 800 px would run past the chart's right edge and be cut off."""
+
+
+def wrapped(title: str) -> str:
+    """The title broken at spaces into lines of at most TITLE_LINE characters (plotly's `<br>`)."""
+    if len(title) <= TITLE_LINE or "<br>" in title:
+        return title
+    return "<br>".join(textwrap.wrap(title, TITLE_LINE, break_long_words=False, break_on_hyphens=False))
+
+
 def layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> None:
-    """The layout every chart shares: its title, the axis titles (with units), the legend on top."""
+    """The layout every chart shares: its title (wrapped), the axis titles (with units), the legend on top."""
     figure.update_layout(
-        title={"text": title},
+        title={"text": wrapped(title)},
         template={},
         plot_bgcolor="white",
         xaxis_title=x_title or None,

@@ -24,7 +24,7 @@ from plotly.subplots import make_subplots
 
 from model.errors import E2EError, ReportError
 from model.formatting import money, number, plural
-from model.report.formats import MONEY_HOVER, read_parquet_units, shown_rows
+from model.report.formats import MONEY_HOVER, read_parquet_units, shown_rows, units
 from model.report.page import Section
 from model.report.style import look
 from model.sweep import Axis, SweepError, read_plan
@@ -259,7 +259,7 @@ def heat_map(sweep: Sweep) -> go.Figure:
             y=list(y_axis.values),
             z=grid.to_numpy(),
             colorscale="Viridis",
-            colorbar={"title": {"text": f"total cost ({currency})"}},
+            colorbar={"title": {"text": f"total cost ({currency})", "side": "right"}},  # not over the top tick
             hovertemplate=(
                 f"{x_axis.path} = %{{x}}<br>{y_axis.path} = %{{y}}<br>total cost: %{{z{MONEY_HOVER}}} {currency}"
                 "<extra></extra>"
@@ -267,7 +267,7 @@ def heat_map(sweep: Sweep) -> go.Figure:
         )
     )
     figure.update_layout(
-        title=f"Total cost ({currency}) over {x_axis.path} and {y_axis.path}; gaps: no optimal plan",
+        title=f"Total cost ({currency}) over both axes; a gap: no optimal plan",
         xaxis={"title": {"text": axis_title(x_axis)}, "type": "category"},
         yaxis={"title": {"text": axis_title(y_axis)}, "type": "category"},
     )
@@ -343,7 +343,7 @@ def staffing_section(sweep: Sweep) -> Section | None:
 
 KPI_ROWS = (
     ("quality.", "quality", "%", 100.0, ":.2f"),
-    ("mean_response_time.", "response", "{time_unit}", 1.0, ":,.2f"),
+    ("mean_response_time.", "response", "{time_units}", 1.0, ":,.2f"),
     ("served.", "served", "units", 1.0, ":,.0f"),
 )
 """The KPI chart's rows: column prefix, name, unit, scale (a share shown as %), hover number format. The
@@ -385,7 +385,7 @@ def kpi_figure(sweep: Sweep, demands: Sequence[str]) -> go.Figure:
             column = prefix + demand
             if column not in solved:
                 continue
-            shown_unit = unit.format(time_unit=sweep.time_unit)
+            shown_unit = unit.format(time_units=units(sweep.time_unit))
             figure.add_trace(
                 go.Scatter(
                     x=labels,
@@ -408,6 +408,9 @@ def kpi_figure(sweep: Sweep, demands: Sequence[str]) -> go.Figure:
             figure.update_yaxes(title_text=f"{name} ({shown_unit})", row=row, col=1)
     figure.update_layout(title="Quality (%), mean response time and units served by demand", height=720)
     look(figure)
+    # room at the left for the three axis titles whatever their ticks' widths (the middle one was cut off)
+    figure.update_layout(margin={"l": 90})
+    figure.update_yaxes(tickformat=",", title_standoff=8)
     figure.update_xaxes(type="category", categoryorder="array", categoryarray=sweep.label_order)
     for row in range(1, len(KPI_ROWS)):  # the charts above share the bottom one's x axis and its title
         figure.update_xaxes(title_text="", row=row, col=1)

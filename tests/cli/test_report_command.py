@@ -73,6 +73,25 @@ def test_bad_input_exits_2_saying_why_and_writes_nothing(tiny_run, tmp_path, arg
     assert list(tmp_path.iterdir()) == [] and sorted(p.name for p in folder.iterdir()) == before
 
 
+def test_a_base_run_in_another_currency_exits_2_and_writes_nothing(tiny_run, tmp_path):
+    """Costs in USD cannot be subtracted from costs in EUR: refused, saying why, before a byte is written."""
+    folder, _ = tiny_run
+    usd = tmp_path / "tiny-usd.yaml"
+    usd.write_text(TINY_FILE.read_text().replace("currency: EUR", "currency: USD"))
+    solved = e2eopt("solve", str(usd), "--out", str(tmp_path / "runs"), cwd=tmp_path)
+    assert solved.returncode == 0, solved.stderr
+    base = only_folder(tmp_path / "runs")
+    page = tmp_path / "page.html"
+    result = e2eopt("report", str(folder), "--base", str(base), "--out", str(page), cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    message = " ".join(result.stderr.split())
+    assert message == (
+        f"error: --base {base}: its costs are in USD and this run's in EUR; costs in two currencies cannot be "
+        "subtracted. Give a base run whose scenario's currency is EUR; nothing was written."
+    )
+    assert result.stdout == "" and not page.exists()
+
+
 @pytest.fixture
 def small_disk(tmp_path: Path):
     """A 64 kB tmpfs: room for a probe file, not for a 4.9 MB page (root only: mount)."""

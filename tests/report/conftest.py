@@ -37,10 +37,16 @@ CHART_STATE = """
     title: title(layout),
     axes: Object.keys(layout).filter((key) => /^[xy]axis[0-9]*$/.test(key)).map((key) => title(layout[key])),
     colorbars: (div._fullData || []).map((trace) => title(trace.colorbar)).filter((text) => text),
+    clipped: [...div.querySelectorAll('.infolayer text, .cbtitle text')].filter((text) => {
+      const box = text.getBoundingClientRect(), frame = div.getBoundingClientRect();
+      return text.textContent && box.width > 0 && (box.left < frame.left - 1 || box.right > frame.right + 1
+        || box.top < frame.top - 1 || box.bottom > frame.bottom + 1);
+    }).map((text) => text.textContent),
   };
 })
 """
-"""Each chart as drawn: its traces, the points of each, the SVG marks drawn, and its titles."""
+"""Each chart as drawn: its traces, the points of each, the SVG marks drawn, its titles, and the titles
+(chart, axes, colour bar) drawn partly outside the chart, where the page cuts them off."""
 
 ALL_DRAWN = """
 () => [...document.querySelectorAll('.plotly-graph-div')].every(
@@ -76,13 +82,15 @@ def browser() -> Iterator[Any]:
             launched.close()
 
 
-def open_report(browser: Any, html: Path, screenshot: Path) -> dict:
+def open_report(browser: Any, html: Path, screenshot: Path, width: int = 1280) -> dict:
     """Open `html` from its file, wait until every chart is drawn, and check the page: no console
     error, no page error, no failed request, no request for anything but the file itself or data:
     (the page must fetch nothing), and every chart with at least one trace holding a point and SVG
-    marks drawn. Saves a full-page screenshot to `screenshot`; returns the number of charts, their
-    titles and their axis titles (and colour-bar titles), for the tests to check the units."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    marks drawn, no title cut off at the chart's edge, and the page no wider than the window (`width`
+    px: a wide table scrolls in its own box). Saves a full-page screenshot to `screenshot`; returns the
+    number of charts, their titles and their axis titles (and colour-bar titles), for the tests to
+    check the units."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     errors: list[str] = []
     page.on(
@@ -106,6 +114,7 @@ def open_report(browser: Any, html: Path, screenshot: Path) -> dict:
         page.goto(Path(html).resolve().as_uri(), wait_until="load", timeout=LOAD_TIMEOUT_MS)
         page.wait_for_function(ALL_DRAWN, timeout=LOAD_TIMEOUT_MS)
         charts = page.evaluate(CHART_STATE)
+        page_width = page.evaluate("() => document.documentElement.scrollWidth")
         page.screenshot(path=str(screenshot), full_page=True)
     finally:
         context.close()
@@ -115,6 +124,8 @@ def open_report(browser: Any, html: Path, screenshot: Path) -> dict:
         assert chart["traces"] >= 1, f"{described} has no trace"
         assert max(chart["points"]) >= 1, f"{described} has no data point"
         assert chart["marks"] >= 1, f"{described} drew nothing"
+        assert not chart["clipped"], f"{described} cuts off {chart['clipped']}"
+    assert page_width <= width, f"the page is {page_width} px wide in a {width} px window"
     return {
         "charts": len(charts),
         "titles": [chart["title"] for chart in charts],

@@ -17,7 +17,7 @@ import pytest
 
 from model.errors import ReportError
 from model.report import folder_kind, report_html
-from model.report.comparison import EFFECTS, page
+from model.report.comparison import EFFECTS, axis_start, page
 
 from .folders import BASE_TOTAL, VENDOR_UNIT, comparison_folder, run_folder
 
@@ -56,7 +56,7 @@ def test_the_waterfall_steps_from_as_total_to_bs(runs):
     assert mix == pytest.approx(0.0, abs=1e-9)
     assert routing == pytest.approx(B_TOTAL - 2 * BASE_TOTAL - 400 * B_FTE, abs=1e-6)
     assert waterfall.layout.yaxis.title.text == "total cost (EUR)"
-    assert "EUR" in trace.hovertemplate
+    assert all("EUR" in hover for hover in trace.hovertemplate)
     assert headline[2] == (
         f"Total cost {BASE_TOTAL:,.2f} EUR -> {B_TOTAL:,.2f} EUR: +{B_TOTAL - BASE_TOTAL:,.2f} EUR "
         f"(+{(B_TOTAL / BASE_TOTAL - 1) * 100:.2f}%)."
@@ -156,3 +156,50 @@ def test_text_in_a_number_column_is_a_clear_error(runs, tmp_path):
     totals.to_csv(damaged / "totals.csv", index=False)
     with pytest.raises(ReportError, match=r"totals\.csv is damaged \(column cost_a holds text where numbers belong\)"):
         page(damaged)
+
+
+def test_a_steps_hover_gives_the_step_and_the_running_total_labelled(runs):
+    """plotly's %{y} of a waterfall's step is the running total: the hover shows the effect from the
+    bar's customdata, and the running total after it under its own label."""
+    *_, folder = runs
+    _, _, sections = page(folder)
+    trace = sections[0].figures[0].data[0]
+    volume, rate = BASE_TOTAL, 400 * B_FTE  # by hand (the module's docstring)
+    assert [row[0] for row in trace.customdata] == pytest.approx(list(trace.y), abs=1e-9)
+    assert trace.customdata[1] == pytest.approx([volume, BASE_TOTAL + volume], abs=1e-6)
+    assert trace.customdata[2] == pytest.approx([rate, BASE_TOTAL + volume + rate], abs=1e-6)
+    assert trace.customdata[5] == pytest.approx([B_TOTAL, B_TOTAL], abs=1e-6)
+    steps = trace.hovertemplate[1:5]
+    assert all("%{customdata[0]:+,.2f} EUR (this step)" in h and "%{y" not in h for h in steps), steps
+    assert all("running total after it: %{customdata[1]:,.2f} EUR" in h for h in steps), steps
+    assert trace.hovertemplate[0] == trace.hovertemplate[5] == "%{x}: %{customdata[0]:,.2f} EUR<extra></extra>"
+
+
+def test_small_steps_start_the_axis_near_the_lower_total_and_say_so(runs, tmp_path):
+    """A 100 EUR rise of the technicians' monthly cost: 400 units in house still (the targets bind, not
+    the price), so the only step is the rate, 400 x 1.5 / 140 x 100 = 428.57 EUR on 53,485.71 EUR. From 0
+    that bar would be 0.8 % of the axis: the axis starts a quarter of the span (107.14) below A's
+    total, rounded down to the hundred: 53,300 EUR."""
+    a, _, _ = runs
+    dearer = run_folder(tmp_path, "d", {"cost_per_fte: 5200": "cost_per_fte: 5300"})
+    _, _, sections = page(comparison_folder(tmp_path, a, dearer))
+    waterfall = sections[0].figures[0]
+    rate = 400 * 1.5 / 140 * 100
+    assert waterfall.data[0].customdata[2][0] == pytest.approx(rate, abs=1e-6)
+    top = BASE_TOTAL + rate  # B's total; 15 % of the axis's span above it for the bars' labels
+    assert list(waterfall.layout.yaxis.range) == pytest.approx([53_300.0, top + 0.15 * (top - 53_300)], abs=1e-6)
+    assert waterfall.layout.yaxis.title.text == "total cost (EUR; axis from 53,300, not 0)"
+    assert sections[0].intro[-1].startswith("The waterfall's axis starts at 53,300.00 EUR, not at zero")
+
+
+@pytest.mark.parametrize(
+    ("levels", "start"),
+    [
+        ([100.0, 200.0, 150.0], 0.0),  # a span of half the top or more: from zero
+        ([1000.0, 990.0, 1010.0], 985.0),  # span 20: 5 below the lowest, rounded to the margin's order (1)
+        ([2_234_629.68, 2_251_000.0, 2_234_651.0], 2_230_000.0),  # span 16,370.32: 4,092.58 below, to the thousand
+        ([0.0, 10.0], 0.0),  # a level at zero: from zero
+    ],
+)
+def test_axis_start(levels, start):
+    assert axis_start(levels) == pytest.approx(start)

@@ -80,7 +80,7 @@ def test_a_response_time_frontier_reads_as_tightening(response):
     curve = sections[0].figures[0]
     assert list(curve.data[0].x) == [8.0, 12.0, 24.0]
     assert list(curve.data[0].y) == pytest.approx(table.total_cost.tolist())
-    assert curve.layout.xaxis.title.text == "maximum response time (hour)"
+    assert curve.layout.xaxis.title.text == "limit on the mean response time (hours)"
     cost = table.total_cost.to_numpy()
     first, second = sections[0].intro
     assert first == (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
@@ -41,3 +42,42 @@ def test_the_harness_fails_a_chart_without_data(browser, tmp_path):
     page = write_html(render("Empty", [], [Section("Empty", figures=[empty])]), tmp_path / "report.html")
     with pytest.raises(AssertionError, match=r"chart 1 \(Nothing here\) has no trace"):
         open_report(browser, page, tmp_path / "empty.png")
+
+
+LINES = """
+() => [...document.querySelectorAll('td')].map((cell) => {
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  const tops = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
+  return [cell.textContent, tops.size];
+})
+"""
+"""Each table cell's text and the number of lines it is drawn on."""
+
+
+def test_at_800_px_a_wide_table_scrolls_in_its_box_and_short_cells_keep_to_one_line(browser, tmp_path):
+    """Twelve columns of `2027-01` and money: wider than 800 px. The page does not grow past the window
+    (the table's box scrolls), no short cell breaks (`2027-` over `01`), and a sentence still wraps."""
+    wide = pd.DataFrame({f"cost per unit {i} (EUR per unit)": ["2027-01", "12,345.67"] for i in range(12)})
+    notes = pd.DataFrame({"note": ["a sentence long enough to wrap in a narrow window, " * 4]})
+    page = write_html(
+        render("Wide", [], [Section("Tables", tables=[("Wide", wide), ("Notes", notes)])]), tmp_path / "report.html"
+    )
+    context = browser.new_context(viewport={"width": 800, "height": 600})
+    try:
+        tab = context.new_page()
+        tab.goto(page.resolve().as_uri())
+        widths = tab.evaluate(
+            "() => [document.documentElement.scrollWidth,"
+            " ...[...document.querySelectorAll('div.table')].map((box) => [box.clientWidth, box.scrollWidth])]"
+        )
+        lines = tab.evaluate(LINES)
+        tab.screenshot(path=str(tmp_path / "wide-800.png"), full_page=True)
+    finally:
+        context.close()
+    page_width, (box, table), _ = widths
+    assert page_width <= 800, "the page itself scrolls sideways"
+    assert table > box, "the wide table is cut, not scrolled in its box"
+    short = [(text, count) for text, count in lines if len(text) <= 40]
+    assert len(short) == 24 and all(count == 1 for _, count in short), short
+    assert next(count for text, count in lines if len(text) > 40) > 1  # the sentence wraps

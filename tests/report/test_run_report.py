@@ -215,8 +215,14 @@ def test_an_infeasible_run_shows_its_headline_and_diagnosis(runs_folder):
     assert "<!DOCTYPE html>" in report_html(folder)  # the page renders without any table
 
 
-def test_queues_service_levels_against_their_targets(runs_folder):
-    folder = solved_run(CONTACT_CENTRE_FILE, runs_folder / "queues")
+@pytest.fixture(scope="module")
+def queued(runs_folder: Path) -> Path:
+    """data/contact-centre.yaml solved: a run with queues (time unit: minute)."""
+    return solved_run(CONTACT_CENTRE_FILE, runs_folder / "queues")
+
+
+def test_queues_service_levels_against_their_targets(queued):
+    folder = queued
     queues = parquet(folder, "queues")
     levels = figure(page(folder)[2], "Queues: service level").data
     key = list(zip(queues.node + " / " + queues.lane, queues.period))
@@ -275,3 +281,74 @@ def test_a_damaged_run_folder_is_named_not_a_traceback(appliance, tmp_path):
     (folder / "summary.json").write_text('{"status": ')
     with pytest.raises(ReportError, match=r"summary\.json is damaged \(not JSON: .*\): it cannot be reported"):
         report_html(folder)
+
+
+def test_a_base_run_of_another_scenario_is_warned_of_first(appliance, runs_folder):
+    """appliance-co against tiny: +2,181,143.97 EUR (+4077.99 %) is no change to one business. tiny's
+    stages are market and service; appliance-co's market, rnd, sales, manufacturing, delivery, service."""
+    tiny = solved_run(TINY_FILE, runs_folder / "tiny-base")
+    _title, headline, sections = page(appliance, tiny)
+    assert headline[:2] == [
+        "Warning: the base run is of another scenario (tiny, this run appliance-co): the difference compares "
+        "two different businesses, not a change to one.",
+        "Warning: the base run's stages differ (only in this run: rnd, sales, manufacturing, delivery): the "
+        "difference stage by stage compares two value chains.",
+    ]
+    assert section(sections, "Against the base run").intro[:2] == headline[:2]
+    difference = summary(appliance)["total_cost"] - summary(tiny)["total_cost"]
+    assert headline[-1].endswith(
+        f"difference {difference:+,.2f} EUR ({difference / summary(tiny)['total_cost']:+,.2%})"
+    )
+    html = report_html(appliance, tiny)
+    assert '<p class="warning">Warning: the base run is of another scenario (tiny, this run appliance-co)' in html
+
+
+def test_a_base_run_of_the_same_scenario_has_no_warning(appliance, runs_folder):
+    whatif = solved_run(DATA / "whatif-wage-rise.yaml", runs_folder / "whatif-no-warning")
+    _title, headline, _sections = page(whatif, appliance)
+    assert not [line for line in headline if line.startswith("Warning")]
+    assert 'class="warning"' not in report_html(whatif, appliance)
+
+
+def test_a_base_run_in_another_currency_is_refused(appliance, tmp_path):
+    usd = tmp_path / "tiny-usd.yaml"
+    usd.write_text(TINY_FILE.read_text().replace("currency: EUR", "currency: USD"))
+    base = solved_run(usd, tmp_path / "runs")
+    assert summary(base)["currency"] == "USD"
+    with pytest.raises(
+        ReportError, match=r"--base .*: its costs are in USD and this run's in EUR; costs in two currencies"
+    ):
+        page(appliance, base)
+
+
+def test_targets_stand_out_and_units_are_plural_everywhere(appliance, appliance_page):
+    """The response-time bars were red-orange under red targets; units read `hour` here and `hours` there."""
+    from model.report.run import FIGURE_BARS, TARGET
+
+    sections = appliance_page[2]
+    bars, limit = figure(sections, "Mean response time").data
+    assert bars.marker.color == FIGURE_BARS == "#6baed6" and limit.marker.color == TARGET == "#222222"
+    assert limit.hovertemplate.endswith("%{y:,.2f} hours<extra></extra>")
+    _caption, table = section(sections, "Demands against their targets").tables[0]
+    assert [c for c in table.columns if "(" in c and ("hour" in c or "unit" in c)] == [
+        "served (units)",
+        "mean response (hours)",
+        "limit on mean (hours)",
+        "cost per unit (EUR per unit)",
+    ]
+    sankey = figure(sections, "Demand through the value chain").data[0]
+    assert sankey.valuesuffix == " units" and " units<br>" in sankey.link.hovertemplate
+    # the page may shorten the labels on a narrow screen: the full names stay in meta and the hovers
+    assert list(sankey.node.label) == list(sankey.meta["full_labels"]) == [row[3] for row in sankey.node.customdata]
+    assert "%{customdata[3]}" in sankey.node.hovertemplate and "%{source.label}" not in sankey.link.hovertemplate
+    heat = figure(sections, "Utilisation by node").data[0]
+    assert (heat.colorbar.title.text, heat.colorbar.title.side) == ("utilisation (%)", "right")
+
+
+def test_the_queue_chart_says_what_a_service_level_is_in_words(queued):
+    queues = section(page(queued)[2], "Queues")
+    levels = queues.figures[0]
+    assert levels.layout.yaxis.title.text == "service level (% answered in time)"
+    assert "`" not in levels.layout.yaxis.title.text + " ".join(queues.intro)
+    assert queues.intro[0].endswith("(its target's time, in minutes; the hover gives it).")
+    assert levels.data[0].hovertemplate.endswith("answered within %{customdata:,.2f} minutes<extra></extra>")

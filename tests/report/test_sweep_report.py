@@ -87,7 +87,7 @@ def test_staff_and_service_are_the_points_columns(one_axis):
     assert list(response.y) == pytest.approx(solved["mean_response_time.repairs"].tolist())
     assert list(served.y) == pytest.approx([1000.0, 1000.0])
     axis_titles = [kpis.layout[name].title.text for name in ("yaxis", "yaxis2", "yaxis3")]
-    assert axis_titles == ["quality (%)", "response (hour)", "served (units)"]
+    assert axis_titles == ["quality (%)", "response (hours)", "served (units)"]
 
 
 def test_the_points_table_lists_every_point_with_its_status(one_axis):
