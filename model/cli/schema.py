@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import QuietOption, app, output_mode, print_stdout, written
+from model.cli.common import QuietOption, app, check_out_file, output_mode, print_stdout, written
 
 
 @app.command(name="schema", short_help="Print the JSON Schema of scenario (or what-if) files.")
@@ -28,6 +28,8 @@ def schema_command(
     from model.scenario.json_schema import json_schema
 
     output_mode(quiet=quiet)
+    if out_file is not None:
+        check_out_file(out_file)  # exit 2 before any work, saying what is wrong with the place
     text = schema_text(json_schema(what_if))
     if out_file is None:
         print_stdout(text)  # a reader that goes early (`| head`) ends it quietly, exit 0
