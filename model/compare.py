@@ -658,16 +658,11 @@ def write_comparison(comparison: Comparison, folder: str | Path) -> Path:
         for name, frame in tables.items():
             write_csv(for_csv(frame, name), staging / f"{TABLES[name].file}.csv")
         write_csv(dictionary(tables, comparison.currency, comparison.time_unit), staging / COLUMNS_FILE)
-        (staging / MARKER).write_text(json.dumps(_description(comparison), indent=2) + "\n")
+        (staging / MARKER).write_text(json.dumps(comparison.as_dict(), indent=2) + "\n")
         unmark(staging)
         os.chmod(staging, 0o755)
         _replace(staging, folder)
     return folder
-
-
-def _description(comparison: Comparison) -> dict:
-    """comparison.json's document: Comparison.as_dict (which `compare --json` extends)."""
-    return comparison.as_dict()
 
 
 def _replace(staging: Path, folder: Path) -> None:

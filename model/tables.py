@@ -700,7 +700,7 @@ TABLES: dict[str, Table] = {
                 ("message", "text", "text", "", "the solver's message or the reason it failed"),
                 _figure("total_cost", "money_each", "{currency}", "the point's total cost"),
                 CURRENCY,
-                _figure("cost.<stage>", "money", "{currency}", "cost of the stage"),
+                _figure("cost.<stage>", "money_each", "{currency}", "cost of the stage at this point"),
                 _figure("fte.<role>", "fte", "FTE (mean over periods)", "FTE summed over nodes"),
                 _figure("served.<demand>", "units", "unit (sum over periods)", "units served"),
                 _figure("quality.<demand>", "share", "share done right (served-weighted)", "quality"),
