@@ -3,17 +3,17 @@
 Python runs a signal's handler in the main thread, between two of its own instructions; while the
 main thread is inside HiGHS (minutes, for a large model) a Ctrl-C waits. So HiGHS runs in a helper
 thread while the main thread waits on it in short steps: the handler's KeyboardInterrupt is raised
-there at once. HiGHS is then asked to stop: its interrupt callbacks (simplex, interior point, MIP)
-are switched on only now, so a solve nobody interrupts pays nothing for them, and the callback
-answers "stop" at HiGHS's next check. The helper is waited for (well under a second) and the
-interrupt raised again, for the caller to clean up. Off the main thread, where no signal arrives,
-HiGHS simply runs.
+there at once. HiGHS is then asked to stop: the instance's callback answers "stop" at HiGHS's next
+interrupt check (simplex, interior point, MIP). The helper is waited for (well under a second) and
+the interrupt raised again, for the caller to clean up. Off the main thread, where no signal
+arrives, HiGHS simply runs.
 
-HiGHS takes one Python callback per instance, and replacing it while HiGHS runs in another thread
-can free the function HiGHS is calling (a crash, seen once in a few hundred interrupts while HiGHS
-was logging). So each instance made by `new_highs` gets its one callback when it is made, serving
-both the log (`log`) and the interrupt (`interrupted`, read at HiGHS's checks); an interrupt only
-sets the flag and starts the interrupt callbacks.
+Nothing calls into HiGHS while it runs: replacing its one Python callback under a running solve
+crashed it (once in a few hundred interrupts, while HiGHS was logging through that callback), and
+switching a callback on under it deadlocked (`startCallback` holding the interpreter while HiGHS's
+thread waited for it to log). So each instance made by `new_highs` gets its one callback, serving
+the log (`log`) and the interrupt checks, with both switched on when it is made, as highspy's own
+`Highs` does; an interrupt only sets the flag the callback reads (`interrupted`).
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ class QuietHighs(_CORE):  # type: ignore[misc, valid-type]
         self.setCallback(self.callbacks, None)
         if log is not None:
             self.startCallback(cb.HighsCallbackType.kCallbackLogging)
+        for name in INTERRUPTS:  # now, not when interrupted: a call into HiGHS during a run can deadlock
+            self.startCallback(getattr(cb.HighsCallbackType, name))
 
 
 def run_interruptibly(highs: highspy.Highs) -> None:
@@ -97,10 +99,11 @@ def _stop(highs: highspy.Highs) -> None:
     HiGHS's interrupt callbacks are switched on (HiGHS reads the switch at its checks). An instance
     not made by new_highs gets a callback now (it has none that could be running)."""
     callbacks = getattr(highs, "callbacks", None)
-    if not isinstance(callbacks, Callbacks):
-        callbacks = Callbacks()
-        highs.setCallback(callbacks, None)
-    callbacks.interrupted = True
+    if isinstance(callbacks, Callbacks):  # its callbacks run already: only the flag changes
+        callbacks.interrupted = True
+        return
+    callbacks = Callbacks(interrupted=True)
+    highs.setCallback(callbacks, None)
     for name in INTERRUPTS:
         highs.startCallback(getattr(cb.HighsCallbackType, name))
 
