@@ -1,0 +1,1391 @@
+"""Scenarios in Excel: a workbook a planner edits, read back into the same scenario.
+
+`write_template` writes one sheet per section of a scenario (long tables, one row per thing, the
+unit in each header, drop-downs on every cell that names something, ranges on numbers);
+`read_workbook` reads such a book back into a scenario's YAML text, every problem located by sheet,
+row and column and by the same field path a YAML file's problem has. The layout is declared once
+(SHEETS): the writer, the reader, the validations and the notes sheet all read it.
+
+Names are offered from the sheet that defines them (`nodes!$A$2:$A$...`, past the last row, so a
+name added there is offered at once); the fixed choices (time units, algorithms, queue models) from
+a hidden `lists` sheet. Lists inside a cell (a demand's sinks and stages, a stock's demands) are
+names separated by commas.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from model.errors import Problem, ScenarioError
+from model.scenario.loader import FieldPath, SourceMap, closest, dotted, shown, validate_data
+from model.scenario.ranges import (
+    DURATION,
+    FTE,
+    GAP,
+    HOURS_PER_PERIOD,
+    HOURS_PER_UNIT,
+    ITERATIONS,
+    MONEY,
+    OVERTIME_HOURS,
+    PEAK_FACTOR,
+    PERIODS,
+    SECONDS,
+    SERVICE_LEVEL,
+    SHARE,
+    THREADS,
+    TIME,
+    UNITS,
+    VOLUME,
+    WEIGHT,
+    Range,
+)
+from model.scenario.schema import (
+    TIME_UNITS,
+    Arc,
+    Demand,
+    Lane,
+    Meta,
+    Node,
+    Overtime,
+    Queue,
+    QueueTarget,
+    RelaxationWeights,
+    Role,
+    Solver,
+    Staff,
+    Stock,
+    Work,
+)
+
+SPARE_ROWS = 1000
+"""Empty rows below the last one that carry the validations, so that rows can be added."""
+CHOICES = {
+    "time_unit": TIME_UNITS,
+    "algorithm": ("auto", "simplex", "ipm"),
+    "model": ("erlang_c",),
+}
+"""The fixed choices, listed on the hidden `lists` sheet (one column each, in this order)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table sheet (or one row of a key/value sheet): its field and what it holds.
+
+    kind: `name` (one of `names`' names), `names` (several, comma-separated), `text`, `number`,
+    `whole`, `choice` (one of CHOICES[field]), `bool`, `any` (a HiGHS option's value)."""
+
+    field: str
+    kind: str = "number"
+    unit: str = ""  # {cur} is the currency, {time} the time unit (plural)
+    range: Range | None = None
+    names: str = ""  # the sheet whose first column lists the names offered (name columns)
+    required: bool = False  # a table without this column cannot be read
+    doc: str = ""
+
+    def header(self, cur: str, time: str) -> str:
+        """The header cell: the field and its unit, `cost_per_fte (EUR per FTE per period)`."""
+        unit = self.unit.format(cur=cur, time=time)
+        return f"{self.field} ({unit})" if unit else self.field
+
+
+def _doc(model: Any, name: str) -> str:
+    """A field's reference text in the schema (its docstring)."""
+    for key, info in model.model_fields.items():
+        if name in (key, info.alias):
+            return info.description or ""
+    return ""
+
+
+def _col(model: Any, name: str, kind: str = "number", unit: str = "", rng: Range | None = None, **more: Any) -> Column:
+    return Column(name, kind, unit, rng, doc=more.pop("doc", "") or _doc(model, name), **more)
+
+
+SHARE_UNIT = "share, 0 to 1"
+META = [
+    _col(Meta, "name", "text", required=True),
+    _col(Meta, "currency", "text", required=True),
+    _col(Meta, "time_unit", "choice"),
+    _col(Meta, "period_length", "number", "{time}", DURATION, required=True),
+    _col(Meta, "periods", "whole", "count; labels on sheet 'periods'", PERIODS),
+]
+SOLVER = [
+    _col(Solver, "time_limit", "number", "seconds", SECONDS),
+    _col(Solver, "mip_gap", "number", "fraction", GAP),
+    _col(Solver, "integer_staff", "bool"),
+    _col(Solver, "threads", "whole", "threads", THREADS),
+    _col(Solver, "algorithm", "choice"),
+    _col(Solver, "queue_iterations", "whole", "iterations", ITERATIONS),
+    *(
+        Column(f"relaxation_weights.{name}", "number", "relative", WEIGHT, doc=_doc(RelaxationWeights, name))
+        for name in RelaxationWeights.model_fields
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A table sheet: its key columns (which name the row's thing), then its fields."""
+
+    name: str
+    about: str
+    columns: tuple[Column, ...]
+    keys: int = 1  # how many leading columns name the row's thing
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.field == name), None)
+
+
+def _name(field: str, names: str, doc: str) -> Column:
+    return Column(field, "name", names=names, required=True, doc=doc)
+
+
+TABLES = (
+    Sheet("stages", "The stages of the value chain, in order: one per row.", (_name("stage", "", "A stage's name."),)),
+    Sheet(
+        "roles",
+        "Kinds of worker, one per row; overtime as two columns (both empty: no overtime).",
+        (
+            _name("role", "", "A role's name."),
+            _col(Role, "cost_per_fte", "number", "{cur} per FTE per period", MONEY, required=True),
+            _col(Role, "hours_per_fte", "number", "hours per FTE per period", HOURS_PER_PERIOD, required=True),
+            _col(Role, "hire_cost", "number", "{cur} per FTE hired", MONEY),
+            _col(Role, "layoff_cost", "number", "{cur} per FTE laid off", MONEY),
+            Column(
+                "overtime.max_hours_per_fte",
+                unit="hours per FTE per period",
+                range=OVERTIME_HOURS,
+                doc=_doc(Overtime, "max_hours_per_fte"),
+            ),
+            Column("overtime.cost_per_hour", unit="{cur} per hour", range=MONEY, doc=_doc(Overtime, "cost_per_hour")),
+        ),
+    ),
+    Sheet(
+        "nodes",
+        "Teams, sites, vendors and channels, one per row.",
+        (
+            _name("node", "", "A node's name."),
+            _col(Node, "stage", "name", names="stages", required=True),
+            _col(Node, "unit_cost", "number", "{cur} per unit", MONEY),
+            _col(Node, "processing_time", "number", "{time}", TIME),
+            _col(Node, "wait_time", "number", "{time}", TIME),
+            _col(Node, "max_utilisation", "number", SHARE_UNIT, SHARE),
+            _col(Node, "quality", "number", SHARE_UNIT, SHARE),
+            _col(Node, "capacity", "number", "units per period", UNITS),
+        ),
+    ),
+    Sheet(
+        "work",
+        "Who can do each node's work: one row per node and role.",
+        (
+            _name("node", "nodes", "The node."),
+            _name("role", "roles", "A role that can do its work."),
+            _col(Work, "hours_per_unit", "number", "hours per unit", HOURS_PER_UNIT, required=True),
+            _col(Work, "quality", "number", SHARE_UNIT, SHARE),
+            _col(Work, "processing_time", "number", "{time}", TIME),
+            _col(Work, "unit_cost", "number", "{cur} per unit", MONEY),
+        ),
+        keys=2,
+    ),
+    Sheet(
+        "staff",
+        "Staff bounds: one row per node and role of its work.",
+        (
+            _name("node", "nodes", "The node."),
+            _name("role", "roles", "A role of the node's work."),
+            _col(Staff, "min", "number", "FTE", FTE),
+            _col(Staff, "max", "number", "FTE", FTE),
+            _col(Staff, "initial", "number", "FTE", FTE),
+        ),
+        keys=2,
+    ),
+    Sheet(
+        "stock",
+        "Nodes that may work ahead and hold stock: one row per node. initial and final_min here are one "
+        "number for the node's one demand; per demand they are on sheet 'stock_by_demand'.",
+        (
+            _name("node", "nodes", "The node."),
+            _col(Stock, "demands", "names", "names, comma-separated"),
+            _col(Stock, "holding_cost", "number", "{cur} per unit per period", MONEY),
+            _col(Stock, "initial", "number", "units", UNITS),
+            _col(Stock, "final_min", "number", "units", UNITS),
+        ),
+    ),
+    Sheet(
+        "stock_by_demand",
+        "A stock's initial and final units per demand: one row per node and demand.",
+        (
+            _name("node", "nodes", "The node (with a row on sheet 'stock')."),
+            _name("demand", "demands", "The demand."),
+            _col(Stock, "initial", "number", "units", UNITS),
+            _col(Stock, "final_min", "number", "units", UNITS),
+        ),
+        keys=2,
+    ),
+    Sheet(
+        "queues",
+        "Nodes whose staff follow an Erlang C queue: one row per node. The target's three columns, or "
+        "rows on sheet 'lanes'.",
+        (
+            _name("node", "nodes", "The node."),
+            _col(Queue, "model", "choice"),
+            _col(Queue, "open_hours", "number", "hours per period", HOURS_PER_PERIOD, required=True),
+            _col(Queue, "peak_factor", "number", "peak rate / average rate", PEAK_FACTOR),
+            _col(QueueTarget, "service_level", "number", SHARE_UNIT, SERVICE_LEVEL),
+            _col(QueueTarget, "within", "number", "{time}", DURATION),
+            _col(QueueTarget, "average_wait", "number", "{time}", DURATION),
+        ),
+    ),
+    Sheet(
+        "lanes",
+        "A queue's priority lanes, each with its own target: one row per lane, in order.",
+        (
+            _name("node", "nodes", "The node (with a row on sheet 'queues')."),
+            _name("lane", "", _doc(Lane, "name")),
+            _col(QueueTarget, "service_level", "number", SHARE_UNIT, SERVICE_LEVEL),
+            _col(QueueTarget, "within", "number", "{time}", DURATION),
+            _col(QueueTarget, "average_wait", "number", "{time}", DURATION),
+        ),
+        keys=2,
+    ),
+    Sheet(
+        "arcs",
+        "Hand-offs between nodes: one row per arc.",
+        (
+            _name("from", "nodes", _doc(Arc, "from")),
+            _name("to", "nodes", _doc(Arc, "to")),
+            _col(Arc, "cost", "number", "{cur} per unit", MONEY),
+            _col(Arc, "lead_time", "number", "{time}", TIME),
+            _col(Arc, "capacity", "number", "units per period", UNITS),
+        ),
+        keys=2,
+    ),
+    Sheet(
+        "demands",
+        "Customer segments or request types: one row per demand. volume here is one number for every "
+        "period; per period it is on sheet 'volumes'.",
+        (
+            _name("demand", "", "A demand's name."),
+            _col(Demand, "origin", "name", names="nodes", required=True),
+            _col(Demand, "sinks", "names", "node names, comma-separated", required=True),
+            _col(Demand, "stages", "names", "stage names, comma-separated"),
+            _col(Demand, "volume", "number", "units per period, every period", VOLUME),
+            _col(Demand, "min_quality", "number", SHARE_UNIT, SHARE),
+            _col(Demand, "max_mean_response_time", "number", "{time}", DURATION),
+            _col(Demand, "backlog_cost", "number", "{cur} per unit per period", MONEY),
+            _col(Demand, "final_backlog", "number", "units", UNITS),
+            _col(Demand, "unmet_penalty", "number", "{cur} per unit", MONEY),
+            _col(Demand, "price", "number", "{cur} per unit", MONEY),
+        ),
+    ),
+    Sheet(
+        "highs_options",
+        "HiGHS options passed through as given: one row per option.",
+        (
+            _name("option", "", "A HiGHS option's name (e.g. presolve)."),
+            Column("value", "any", required=True, doc="Its value: true/false, a number or text."),
+        ),
+    ),
+)
+TABLE = {sheet.name: sheet for sheet in TABLES}
+KEY_VALUE = {"scenario": META, "solver": SOLVER}
+"""The sheets of one thing: a row per field, `field | value | unit | about`."""
+REQUIRED_SHEETS = ("scenario", "stages", "nodes", "demands")
+SHEET_ORDER = (
+    "notes",
+    "scenario",
+    "periods",
+    "stages",
+    "roles",
+    "nodes",
+    "work",
+    "staff",
+    "stock",
+    "stock_by_demand",
+    "queues",
+    "lanes",
+    "arcs",
+    "demands",
+    "volumes",
+    "solver",
+    "highs_options",
+    "lists",
+)
+"""Every sheet a book has, in order (`periods` and `volumes` are laid out by the periods)."""
+
+
+# ---- writing --------------------------------------------------------------------------------
+
+
+def write_template(data: dict, path_or_stream: Path | BinaryIO, *, source_name: str) -> None:
+    """Write the workbook of a scenario's plain data (resolved, current field names).
+
+    `source_name` (the scenario file the data came from) is named on the notes sheet. The file is
+    written by openpyxl as a whole; a caller that must not leave half a file writes to a temporary
+    name (or a stream) and renames."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    meta = _mapping(data.get("scenario"))
+    cur = str(meta.get("currency") or "currency")
+    time = f"{meta.get('time_unit') or 'hour'}s"
+    labels = _period_labels(meta)
+    rows = _table_rows(data)
+    for name in SHEET_ORDER:
+        sheet = book.create_sheet(name)
+        if name == "notes":
+            _write_notes(sheet, data, source_name, cur, time)
+        elif name in KEY_VALUE:
+            _write_key_values(sheet, KEY_VALUE[name], _key_values(data, name), cur, time)
+        elif name == "periods":
+            _write_periods(sheet, meta)
+        elif name == "volumes":
+            _write_volumes(sheet, data, labels)
+        elif name == "lists":
+            _write_lists(sheet)
+        else:
+            _write_table(sheet, TABLE[name], rows[name], cur, time)
+    book.save(path_or_stream)
+
+
+def _mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _period_labels(meta: dict) -> list[str]:
+    periods = meta.get("periods", 1)
+    return [str(p) for p in periods] if isinstance(periods, list) else [f"P{i + 1}" for i in range(int(periods))]
+
+
+def _key_values(data: dict, name: str) -> dict[str, Any]:
+    """The values of a key/value sheet: the scenario's meta (periods as a count), or the solver's."""
+    section = _mapping(data.get(name))
+    if name == "scenario":
+        values = dict(section)
+        if isinstance(values.get("periods"), list):
+            values["periods"] = len(values["periods"])
+        return values
+    values = {k: v for k, v in section.items() if k not in ("relaxation_weights", "highs_options")}
+    for key, value in _mapping(section.get("relaxation_weights")).items():
+        values[f"relaxation_weights.{key}"] = value
+    return values
+
+
+def _table_rows(data: dict) -> dict[str, list[list[Any]]]:
+    """Each table sheet's rows, in its columns' order, from the scenario's data."""
+    rows: dict[str, list[list[Any]]] = {name: [] for name in TABLE}
+    rows["stages"] = [[stage] for stage in data.get("stages") or []]
+    for name, role in _mapping(data.get("roles")).items():
+        overtime = role.get("overtime")
+        role = {**role, **_flat("overtime", overtime, Overtime)} if overtime is not None else role
+        rows["roles"].append(_row(TABLE["roles"], [name], role))
+    for name, node in _mapping(data.get("nodes")).items():
+        rows["nodes"].append(_row(TABLE["nodes"], [name], node))
+        for role, work in _mapping(node.get("work")).items():
+            rows["work"].append(_row(TABLE["work"], [name, role], work))
+        for role, staff in _mapping(node.get("staff")).items():
+            rows["staff"].append(_row(TABLE["staff"], [name, role], staff))
+        _stock_rows(rows, name, node.get("stock"))
+        _queue_rows(rows, name, node.get("queue"))
+    for arc in data.get("arcs") or []:
+        ends = [arc.get("from", arc.get("source")), arc.get("to", arc.get("target"))]
+        rows["arcs"].append(_row(TABLE["arcs"], ends, arc))
+    for name, demand in _mapping(data.get("demands")).items():
+        values = {**demand, "sinks": _joined(demand.get("sinks")), "stages": _joined(demand.get("stages"))}
+        if isinstance(values.get("volume"), list):
+            del values["volume"]  # on sheet 'volumes'
+        rows["demands"].append(_row(TABLE["demands"], [name], values))
+    for option, value in _mapping(_mapping(data.get("solver")).get("highs_options")).items():
+        rows["highs_options"].append([option, value])
+    return rows
+
+
+def _flat(prefix: str, section: dict, model: Any) -> dict:
+    """A sub-section as `prefix.field` columns; given empty (all defaults), its first field's default
+    is written, so that the section is still there when read back."""
+    if not section:
+        first, info = next(iter(model.model_fields.items()))
+        section = {first: info.default}
+    return {f"{prefix}.{key}": value for key, value in section.items()}
+
+
+def _joined(names: Any) -> str | None:
+    return ", ".join(str(n) for n in names) if isinstance(names, list) else None
+
+
+def _row(sheet: Sheet, keys: list[Any], values: dict) -> list[Any]:
+    return [*keys, *(values.get(column.field) for column in sheet.columns[sheet.keys :])]
+
+
+def _stock_rows(rows: dict[str, list[list[Any]]], node: str, stock: Any) -> None:
+    if stock is None:
+        return
+    per_demand = {key: stock.get(key) for key in ("initial", "final_min") if isinstance(stock.get(key), dict)}
+    values = {**stock, "demands": _joined(stock.get("demands"))}
+    for key in per_demand:
+        del values[key]
+    rows["stock"].append(_row(TABLE["stock"], [node], values))
+    for demand in dict.fromkeys(d for amounts in per_demand.values() for d in amounts):
+        amounts = {key: per_demand[key].get(demand) for key in per_demand}
+        rows["stock_by_demand"].append(_row(TABLE["stock_by_demand"], [node, demand], amounts))
+
+
+def _queue_rows(rows: dict[str, list[list[Any]]], node: str, queue: Any) -> None:
+    if queue is None:
+        return
+    rows["queues"].append(_row(TABLE["queues"], [node], {**queue, **_mapping(queue.get("target"))}))
+    for lane in queue.get("lanes") or []:
+        rows["lanes"].append(_row(TABLE["lanes"], [node, lane.get("name")], _mapping(lane.get("target"))))
+
+
+def _style_header(sheet: Any, row: int = 1) -> None:
+    from openpyxl.styles import Font
+
+    for cell in sheet[row]:
+        cell.font = Font(bold=True)
+
+
+def _comment(text: str) -> Any:
+    from openpyxl.comments import Comment
+
+    comment = Comment(text, "e2eopt")
+    comment.width, comment.height = 300, 120
+    return comment
+
+
+def _write_table(sheet: Any, spec: Sheet, rows: list[list[Any]], cur: str, time: str) -> None:
+    """A table sheet: bold, frozen headers with units and field notes, rows, validations, widths."""
+    sheet.append([column.header(cur, time) for column in spec.columns])
+    for index, column in enumerate(spec.columns, start=1):
+        if column.doc:
+            sheet.cell(1, index).comment = _comment(column.doc)
+    for row in rows:
+        sheet.append([_cell_value(value) for value in row])
+    _style_header(sheet)
+    sheet.freeze_panes = "A2"
+    last = len(rows) + 1 + SPARE_ROWS
+    for index, column in enumerate(spec.columns, start=1):
+        _validate(sheet, column, f"{_letter(index)}2:{_letter(index)}{last}")
+    _fit_widths(sheet)
+
+
+def _cell_value(value: Any) -> Any:
+    """What a cell holds: a number, a bool or text (a period label that looks like a date stays text)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _write_key_values(sheet: Any, columns: list[Column], values: dict[str, Any], cur: str, time: str) -> None:
+    sheet.append(["field", "value", "unit", "about"])
+    for index, column in enumerate(columns, start=2):
+        sheet.append([column.field, _cell_value(values.get(column.field)), column.unit.format(cur=cur, time=time)])
+        sheet.cell(index, 4).value = column.doc
+        _validate(sheet, column, f"B{index}")
+    _style_header(sheet)
+    sheet.freeze_panes = "A2"
+    _fit_widths(sheet, most=60)
+
+
+def _write_periods(sheet: Any, meta: dict) -> None:
+    sheet.append(["period"])
+    sheet.cell(1, 1).comment = _comment(
+        "Period labels, in order, one per row; none: the periods are counted on sheet 'scenario' (P1, P2, ...)."
+    )
+    periods = meta.get("periods")
+    for label in periods if isinstance(periods, list) else []:
+        sheet.append([_cell_value(label)])
+    for (cell,) in sheet.iter_rows(min_row=2, max_row=sheet.max_row + SPARE_ROWS, max_col=1):
+        cell.number_format = "@"  # text: Excel would read 2027-01 as a date
+    _style_header(sheet)
+    sheet.freeze_panes = "A2"
+    _fit_widths(sheet)
+
+
+def _write_volumes(sheet: Any, data: dict, labels: list[str]) -> None:
+    """One row per demand, one column per period: the per-period volumes (a demand whose volume is
+    one number for every period has its number on sheet 'demands' and an empty row here)."""
+    sheet.append(["demand", *labels])
+    sheet.cell(1, 1).comment = _comment("Units per period, one column per period (its label).")
+    for name, demand in _mapping(data.get("demands")).items():
+        volume = demand.get("volume")
+        sheet.append([name, *(volume if isinstance(volume, list) else [])])
+    _style_header(sheet)
+    sheet.freeze_panes = "B2"
+    last = sheet.max_row + SPARE_ROWS
+    _validate(sheet, _name("demand", "demands", ""), f"A2:A{last}")
+    if labels:
+        number = Column("volume", unit="units per period", range=VOLUME)
+        _validate(sheet, number, f"B2:{_letter(len(labels) + 1)}{last}")
+    _fit_widths(sheet)
+
+
+def _write_lists(sheet: Any) -> None:
+    """The fixed choices the drop-downs offer; hidden."""
+    sheet.append(list(CHOICES))
+    for index, choices in enumerate(CHOICES.values(), start=1):
+        for row, choice in enumerate(choices, start=2):
+            sheet.cell(row, index).value = choice
+    sheet.sheet_state = "hidden"
+
+
+def _choice_range(name: str) -> str:
+    index = list(CHOICES).index(name) + 1
+    letter = _letter(index)
+    return f"lists!${letter}$2:${letter}${len(CHOICES[name]) + 1}"
+
+
+def _names_range(sheet: str) -> str:
+    return f"{sheet}!$A$2:$A${1 + 100_000}"
+
+
+def _validate(sheet: Any, column: Column, cells: str) -> None:
+    """The column's data validation: a drop-down of names or choices, or a number's range."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    if column.kind == "name" and column.names:
+        rule = DataValidation(type="list", formula1=f"={_names_range(column.names)}", allow_blank=True)
+        rule.error = f"Choose a name listed on sheet '{column.names}' (add it there first)."
+    elif column.kind == "choice":
+        rule = DataValidation(type="list", formula1=f"={_choice_range(column.field)}", allow_blank=True)
+        rule.error = f"Choose one of: {', '.join(CHOICES[column.field])}."
+    elif column.kind == "bool":
+        rule = DataValidation(type="list", formula1='"TRUE,FALSE"', allow_blank=True)
+        rule.error = "TRUE or FALSE."
+    elif column.kind in ("number", "whole") and column.range is not None:
+        low = 0 if column.range.zero else column.range.low
+        rule = DataValidation(
+            type="decimal" if column.kind == "number" else "whole",
+            operator="between",
+            formula1=f"{low:.15g}",
+            formula2=f"{column.range.high:.15g}",
+            allow_blank=True,
+        )
+        rule.error = f"{column.field}: {column.range.kind}, {column.range.allowed()}."
+    else:
+        return
+    rule.errorTitle = f"Not a valid {column.field}"
+    rule.showErrorMessage = True
+    rule.add(cells)
+    sheet.add_data_validation(rule)
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)
+
+
+def _fit_widths(sheet: Any, most: int = 40) -> None:
+    """Columns as wide as their longest text (first 200 rows), within 8 and `most` characters."""
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows(max_row=min(sheet.max_row, 200)):
+        for cell in row:
+            if cell.value is not None:
+                widths[cell.column] = max(widths.get(cell.column, 0), len(str(cell.value)))
+    for index, width in widths.items():
+        sheet.column_dimensions[_letter(index)].width = min(max(width + 2, 8), most)
+
+
+def _write_notes(sheet: Any, data: dict, source_name: str, cur: str, time: str) -> None:
+    from openpyxl.styles import Font
+
+    name = _mapping(data.get("scenario")).get("name", "")
+    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    lines = [
+        (f"Scenario '{name}' as a workbook, for e2eopt", True),
+        (
+            f"Written by e2eopt from {source_name} on {now}. A what-if file (extends) is written resolved: the book",
+            False,
+        ),
+        ("holds the complete scenario it makes, base and overrides applied.", False),
+        ("", False),
+        ("How to use it", True),
+        ("Edit the figures, add or delete rows, then read the book back into a scenario file:", False),
+        ("    e2eopt import BOOK.xlsx --out SCENARIO.yaml", False),
+        ("Every problem is then named by sheet, row and column, with the field path of the scenario file", False),
+        ("(e.g. demands.repairs_north.volume) and what is allowed.", False),
+        ("", False),
+        ("Conventions", True),
+        (
+            "- Row 1 of each sheet holds the field names and, in brackets, their units; hover one for its meaning.",
+            False,
+        ),
+        (f"- Money is in {cur}; times (processing, wait, lead and response times) in {time}; hours are hours.", False),
+        ("- An empty cell leaves the field out: its default applies (see the header's note).", False),
+        ("- Cells that name a node, role, stage or demand offer a drop-down of the names on the sheet that", False),
+        ("  defines them (nodes, roles, stages, demands): add a new name there first. time_unit, algorithm and", False),
+        ("  a queue's model offer their choices; numbers are checked against their plausible range.", False),
+        (
+            "- Lists inside a cell (a demand's sinks and stages, a stock's demands) are names separated by commas.",
+            False,
+        ),
+        ("- Periods: their labels on sheet 'periods', one per row (none: the count on sheet 'scenario').", False),
+        ("  Volumes per period on sheet 'volumes', one column per period; a volume that is the same in every", False),
+        ("  period may be one number in the volume column of sheet 'demands' instead (not both).", False),
+        ("- Formulas are read by the value the spreadsheet saved with them.", False),
+        ("", False),
+        ("Sheets", True),
+        ("scenario: name, currency, time unit, period length, number of periods (field | value).", False),
+        *((f"{spec.name}: {spec.about}", False) for spec in TABLES),
+        ("volumes: units per period, one row per demand, one column per period.", False),
+        ("solver: solver settings and the diagnosis's relaxation weights (field | value).", False),
+        ("lists (hidden): the choices the drop-downs offer.", False),
+    ]
+    for text, bold in lines:
+        sheet.append([text])
+        if bold:
+            sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 110
+
+
+# ---- reading --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Where a value stands in the book."""
+
+    sheet: str
+    row: int | None = None
+    column: int | None = None
+    header: str = ""
+
+    def where(self, book: str) -> str:
+        """`BOOK.xlsx, sheet 'demands', row 7, column C (volume)`."""
+        text = f"{book}, sheet '{self.sheet}'"
+        if self.row is not None:
+            text += f", row {self.row}"
+        if self.column is not None:
+            text += f", column {_letter(self.column)}" + (f" ({self.header})" if self.header else "")
+        return text
+
+
+class BookSource(SourceMap):
+    """A SourceMap of a workbook: each field path to the cell that holds it, so that the schema's
+    and the cross-checks' problems name the sheet, row and column (as `Problem.file`; no line)."""
+
+    def __init__(self, book: str, cells: dict[FieldPath, Cell], key_cells: dict[FieldPath, Cell]) -> None:
+        super().__init__(book, {}, {})
+        self.cells = cells
+        self.key_cells = key_cells
+
+    def cell(self, path: FieldPath, at_key: bool = False) -> Cell:
+        """The cell of the field (its name's cell with `at_key`); for a missing one, its parent's."""
+        for end in range(len(path), -1, -1):
+            part = tuple(path[:end])
+            found = (self.key_cells.get(part) if at_key or end < len(path) else None) or self.cells.get(part)
+            if found is not None:
+                return found
+        return Cell("scenario")
+
+    def locate(self, path: FieldPath, at_key: bool = False) -> tuple[int | None, int | None]:
+        return None, None  # a book has no lines; `problem` and `written_at` name the cell
+
+    def written_at(self, path: FieldPath) -> tuple[int | None, str]:
+        return None, self.cell(path).where(self.file)
+
+    def problem(self, path: FieldPath, message: str, hint: str = "", at_key: bool = False) -> Problem:
+        return Problem(self.cell(path, at_key).where(self.file), None, None, dotted(path), message, hint)
+
+
+@dataclass
+class Row:
+    """One data row of a table sheet: its number, and each column's raw value and cell."""
+
+    sheet: str
+    number: int
+    values: dict[str, Any]
+    cells: dict[str, Cell]
+
+
+class _Bad:
+    """A cell whose value could not be read (already a problem)."""
+
+
+BAD = _Bad()
+
+
+@dataclass
+class _Reader:
+    """Reads a loaded workbook into scenario data, noting each field's cell and each problem."""
+
+    book: str
+    sheets: dict[str, list[tuple[Any, ...]]]  # each sheet's rows of (value, is_formula_without_value)
+    cells: dict[FieldPath, Cell] = field(default_factory=dict)
+    key_cells: dict[FieldPath, Cell] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    fatal: bool = False  # a sheet or a column the rest depends on is missing
+
+    def problem(self, cell: Cell, path: FieldPath | str, message: str, hint: str = "") -> None:
+        shown_path = path if isinstance(path, str) else dotted(path)
+        self.problems.append(Problem(cell.where(self.book), None, None, shown_path, message, hint))
+
+    # -- sheets and headers
+
+    def table(self, name: str) -> list[Row]:
+        """The data rows of a table sheet (none when the sheet is absent); headers checked."""
+        if name not in self.sheets:
+            return []
+        spec = TABLE[name]
+        known = [c.field for c in spec.columns]
+        return self._rows(name, known, [c.field for c in spec.columns if c.required])
+
+    def _rows(self, name: str, known: list[str], required: list[str], exact: bool = False) -> list[Row]:
+        grid = self.sheets[name]
+        headers = [_header_text(value, exact) for value in grid[0]] if grid else []
+        columns: dict[str, int] = {}
+        for index, header in enumerate(headers, start=1):
+            if header is None:
+                continue
+            cell = Cell(name, 1, index, header)
+            if header in columns:
+                self.problem(cell, "", f"column '{header}' appears twice on sheet '{name}'", "Keep one of them.")
+                self.fatal = True
+            elif header not in known:
+                hint = closest(header, known)
+                self.problem(cell, "", f"unknown column '{header}' on sheet '{name}'", hint)
+                self.fatal = True
+            else:
+                columns[header] = index
+        for header in required:
+            if header not in columns:
+                allowed = ", ".join(known)
+                self.problem(
+                    Cell(name, 1),
+                    "",
+                    f"sheet '{name}' has no column '{header}', which is required",
+                    f"Its columns: {allowed}.",
+                )
+                self.fatal = True
+        rows = []
+        for number, values in enumerate(grid[1:], start=2):
+            if all(_blank(v) for v in values):
+                continue
+            for index, value in enumerate(values, start=1):
+                if not _blank(value) and (index > len(headers) or headers[index - 1] is None):
+                    self.problem(Cell(name, number, index), "", f"a value ({shown(value)}) in a column with no header")
+            rows.append(
+                Row(
+                    name,
+                    number,
+                    {h: values[i - 1] if i <= len(values) else None for h, i in columns.items()},
+                    {h: Cell(name, number, i, h) for h, i in columns.items()},
+                )
+            )
+        return rows
+
+    # -- cells
+
+    def value(self, row: Row, column: Column, path: FieldPath) -> Any:
+        """The cell's value as the column's kind (None: empty); its cell noted for `path`."""
+        cell = row.cells.get(column.field)
+        if cell is None:
+            return None
+        self.cells[path] = cell
+        raw = row.values.get(column.field)
+        if isinstance(raw, _Formula):
+            self.problem(
+                cell,
+                path,
+                f"a formula with no saved value ({raw.text})",
+                "Open and save the book in Excel or LibreOffice (which saves the value), or type the value.",
+            )
+            return BAD
+        if _blank(raw):
+            return None
+        try:
+            return _convert(raw, column)
+        except ValueError as error:
+            self.problem(cell, path, str(error), _allowed(column))
+            return BAD
+
+    def put(self, target: dict, key: str, row: Row, column: Column, path: FieldPath) -> None:
+        """target[key] = the cell's value, unless the cell is empty (the field is left out)."""
+        value = self.value(row, column, path)
+        if value is not None and value is not BAD:
+            target[key] = value
+
+    def name(self, row: Row, column: str, path: FieldPath) -> str | None:
+        """A row's key cell: the name it gives (None, a problem, when it gives none)."""
+        spec = TABLE[row.sheet].column(column)
+        assert spec is not None
+        value = self.value(row, spec, path)
+        if value is None:
+            self.problem(
+                row.cells[column], path, f"this row names no {column}", f"Give the {column}'s name in column {column}."
+            )
+        return value if isinstance(value, str) else None
+
+    def known(self, row: Row, column: str, name: str, names: dict, what: str, path: FieldPath) -> bool:
+        """Whether `name` is one of `names` (defined on sheet `what`); a problem, with the closest, if not."""
+        if name in names:
+            return True
+        self.problem(
+            row.cells[column],
+            path,
+            f"unknown {column} '{name}': not on sheet '{what}'",
+            f"{closest(name, names)} Add it on sheet '{what}' first.".strip(),
+        )
+        return False
+
+    def once(self, row: Row, key: tuple, seen: dict[tuple, int], path: FieldPath, what: str) -> bool:
+        """Whether this row's thing is the first of its name; a problem if it was named before."""
+        if key in seen:
+            self.problem(
+                row.cells[TABLE[row.sheet].columns[0].field],
+                path,
+                f"{what} is listed twice on sheet '{row.sheet}' (first at row {seen[key]})",
+                "Keep one row for it.",
+            )
+            return False
+        seen[key] = row.number
+        self.key_cells[path] = row.cells[TABLE[row.sheet].columns[TABLE[row.sheet].keys - 1].field]
+        return True
+
+
+@dataclass(frozen=True)
+class _Formula:
+    """A formula cell with no value saved with it."""
+
+    text: str
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _header_text(value: Any, exact: bool) -> str | None:
+    """A header's field: `cost_per_fte (EUR per FTE per period)` -> cost_per_fte (period labels as they are)."""
+    if _blank(value):
+        return None
+    text = _text(value)
+    return text if exact else text.split(" (")[0].strip()
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        return value.date().isoformat()
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _convert(raw: Any, column: Column) -> Any:
+    """A cell's value as its column's kind; ValueError saying what is wrong with it."""
+    kind = column.kind
+    if kind == "any":
+        return raw.strip() if isinstance(raw, str) else raw
+    if kind in ("name", "text", "choice"):
+        if isinstance(raw, bool):
+            raise ValueError(f"{shown(raw)} is not a name")
+        return _text(raw)
+    if kind == "names":
+        return [part.strip() for part in _text(raw).split(",") if part.strip()]
+    if kind == "bool":
+        return _boolean(raw)
+    number = _number(raw)
+    if kind == "whole":
+        if not float(number).is_integer():
+            raise ValueError(f"{shown(raw)} is not a whole number")
+        return int(number)
+    return number
+
+
+def _number(raw: Any) -> float | int:
+    if isinstance(raw, (bool, datetime.date, datetime.datetime, datetime.time)):
+        raise ValueError(f"{_text(raw)!r} is not a number")
+    if isinstance(raw, (int, float)):
+        return raw
+    try:
+        return float(str(raw).strip())
+    except ValueError:
+        raise ValueError(f"{shown(str(raw))} is not a number") from None
+
+
+def _boolean(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, (int, float)) and raw in (0, 1):
+        return bool(raw)
+    text = str(raw).strip().lower()
+    if text in ("true", "yes"):
+        return True
+    if text in ("false", "no"):
+        return False
+    raise ValueError(f"{shown(raw)} is not TRUE or FALSE")
+
+
+def _allowed(column: Column) -> str:
+    """What the column takes, in words with its unit."""
+    if column.kind in ("number", "whole") and column.range is not None:
+        whole = "a whole number: " if column.kind == "whole" else ""
+        return f"{column.field}: {whole}{column.range.allowed()}."
+    if column.kind == "bool":
+        return f"{column.field}: TRUE or FALSE."
+    return f"{column.field}: {column.doc}" if column.doc else ""
+
+
+def read_workbook(content: bytes, name: str) -> bytes:
+    """The workbook's scenario as YAML text (as `scenario_yaml` writes it), validated like a YAML file.
+
+    Raises ScenarioError: each problem names `BOOK.xlsx, sheet 'S', row R, column C (header)` (as
+    its file) and the field path a YAML file's problem would have."""
+    from model.scenario.overrides import scenario_yaml
+
+    sheets = _load(content, name)
+    reader = _Reader(name, sheets)
+    _check_sheets(reader)
+    data = _assemble(reader)
+    source = BookSource(name, reader.cells, reader.key_cells)
+    problems = list(reader.problems)
+    if not reader.fatal:
+        try:
+            validate_data(data, source)
+        except ScenarioError as error:
+            reported = {p.path for p in problems}
+            problems += [p for p in error.problems if p.path not in reported]
+    if problems:
+        raise ScenarioError(problems)
+    header = [f"Imported by e2eopt from the workbook {name}.", "Edit the book and import it again, or edit this file."]
+    return scenario_yaml(data, header)
+
+
+def _load(content: bytes, name: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Each sheet's rows of values (formulas by their saved value); a file that is no workbook is a problem."""
+    refuse = lambda message, hint="": ScenarioError([Problem(name, None, None, "", message, hint)])  # noqa: E731
+    hint = "Give an .xlsx workbook, e.g. one written by `e2eopt template SCENARIO --xlsx BOOK.xlsx`."
+    if not content:
+        raise refuse("the file is empty, not an .xlsx workbook", hint)
+    if content.startswith(b"\xd0\xcf\x11\xe0"):
+        raise refuse(
+            "not an .xlsx workbook: an encrypted (password-protected) workbook or an old .xls file",
+            "Remove the password, or save it as .xlsx (Excel Workbook), then import it again.",
+        )
+    if not zipfile.is_zipfile(io.BytesIO(content)):
+        start = content[:40].decode("utf-8", "replace").splitlines()[0] if content[:40].strip() else ""
+        kind = " (it looks like text: a CSV file?)" if start and start.isprintable() else ""
+        raise refuse(f"not an .xlsx workbook{kind}", hint)
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            if "xl/workbook.xml" not in archive.namelist():
+                raise refuse("a zip archive, but not an .xlsx workbook (it has no xl/workbook.xml)", hint)
+        formulas = _sheet_rows(content, data_only=False)
+        if not any(isinstance(v, _Formula) for rows in formulas.values() for row in rows for v in row):
+            return formulas
+        values = _sheet_rows(content, data_only=True)
+    except ScenarioError:
+        raise
+    except Exception as error:  # openpyxl raises many kinds on a damaged file; each is bad input
+        raise refuse(f"the workbook cannot be read: {type(error).__name__}: {error}", hint) from None
+    return {
+        sheet: [
+            tuple(v if isinstance(f, _Formula) and v is not None else f for f, v in zip(frow, vrow, strict=False))
+            for frow, vrow in zip(rows, values.get(sheet, []), strict=False)
+        ]
+        for sheet, rows in formulas.items()
+    }
+
+
+def _sheet_rows(content: bytes, data_only: bool) -> dict[str, list[tuple[Any, ...]]]:
+    """Each sheet's rows; with `data_only=False`, a formula is a _Formula (its saved value read after)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
+    try:
+        result = {}
+        for sheet in book.worksheets:
+            rows = []
+            for row in sheet.iter_rows():
+                rows.append(tuple(_read_cell(cell, data_only) for cell in row))
+            while rows and all(_blank(v) for v in rows[-1]):
+                rows.pop()
+            result[sheet.title] = rows
+        return result
+    finally:
+        book.close()
+
+
+def _read_cell(cell: Any, data_only: bool) -> Any:
+    value = getattr(cell, "value", None)
+    if not data_only and getattr(cell, "data_type", None) == "f":
+        return _Formula(str(value))
+    return value
+
+
+def _check_sheets(reader: _Reader) -> None:
+    """The sheets a book needs are there; a sheet whose name is close to a known one is misspelt."""
+    known = [*SHEET_ORDER]
+    for title in reader.sheets:
+        if title not in known and closest(title, known).startswith("Did you mean"):
+            reader.problem(Cell(title), "", f"unknown sheet '{title}'", closest(title, known))
+    missing = [s for s in REQUIRED_SHEETS if s not in reader.sheets]
+    if missing:
+        reader.problems.append(
+            Problem(
+                reader.book,
+                None,
+                None,
+                "",
+                f"the workbook has no sheet {', '.join(repr(s) for s in missing)}",
+                f"A scenario book needs the sheets {', '.join(REQUIRED_SHEETS)}; it may also have "
+                f"{', '.join(s for s in SHEET_ORDER if s not in REQUIRED_SHEETS)}. "
+                "`e2eopt template SCENARIO --xlsx BOOK.xlsx` writes one.",
+            )
+        )
+        reader.fatal = True
+
+
+# ---- assembling the scenario's data -----------------------------------------------------------
+
+
+def _assemble(reader: _Reader) -> dict:
+    """The scenario's plain data, in the usual key order, from the book's sheets."""
+    data: dict[str, Any] = {}
+    data["scenario"] = _key_value_sheet(reader, "scenario", META)
+    _periods(reader, data["scenario"])
+    data["stages"] = _stages(reader)
+    data["roles"] = _roles(reader)
+    data["nodes"] = _nodes(reader, data["roles"])
+    data["arcs"] = _arcs(reader, data["nodes"])
+    data["demands"] = _demands(reader, data["nodes"], data["scenario"])
+    _stock(reader, data["nodes"], data["demands"])
+    solver = _key_value_sheet(reader, "solver", SOLVER)
+    _highs_options(reader, solver)
+    if solver:
+        data["solver"] = solver
+    for section in ("roles", "arcs"):
+        if not data[section]:
+            del data[section]
+    return data
+
+
+def _key_value_sheet(reader: _Reader, name: str, columns: list[Column]) -> dict:
+    """A `field | value` sheet as a mapping (`relaxation_weights.demand` as a nested one)."""
+    result: dict[str, Any] = {}
+    if name not in reader.sheets:
+        return result
+    specs = {c.field: c for c in columns}
+    rows = reader._rows(name, ["field", "value", "unit", "about"], ["field", "value"])
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        key = row.values.get("field")
+        cell = row.cells["field"]
+        if _blank(key):
+            if not _blank(row.values.get("value")):
+                reader.problem(cell, name, "a value with no field named beside it", f"Fields: {', '.join(specs)}.")
+            continue
+        key = _text(key)
+        spec = specs.get(key)
+        path = (name, *key.split("."))
+        if spec is None:
+            reader.problem(cell, path, f"unknown field '{key}' on sheet '{name}'", closest(key, specs))
+            continue
+        if (key,) in seen:
+            reader.problem(cell, path, f"field '{key}' is listed twice (first at row {seen[(key,)]})", "Keep one row.")
+            continue
+        seen[(key,)] = row.number
+        value_cell = row.cells["value"]
+        row.cells[spec.field] = Cell(name, row.number, value_cell.column, key)
+        row.values[spec.field] = row.values.get("value")
+        reader.key_cells[path] = cell
+        target = result
+        for part in path[1:-1]:
+            target = target.setdefault(str(part), {})
+        reader.put(target, str(path[-1]), row, spec, path)
+    reader.cells.setdefault((name,), Cell(name))
+    return result
+
+
+def _periods(reader: _Reader, meta: dict) -> None:
+    """Period labels from sheet 'periods' (they replace the count, which must then agree)."""
+    if "periods" not in reader.sheets:
+        return
+    column = Column("period", "text")
+    labels = []
+    for index, row in enumerate(reader._rows("periods", ["period"], ["period"])):
+        value = reader.value(row, column, ("scenario", "periods", index))
+        if isinstance(value, str):
+            labels.append(value)
+    if not labels:
+        return
+    count = meta.get("periods")
+    if isinstance(count, int) and count != len(labels):
+        reader.problem(
+            reader.cells.get(("scenario", "periods"), Cell("periods")),
+            ("scenario", "periods"),
+            f"{count} periods, but sheet 'periods' lists {len(labels)} labels",
+            "Empty this cell, or make it the number of labels.",
+        )
+    meta["periods"] = labels
+
+
+def _stages(reader: _Reader) -> list:
+    stages: list[str] = []
+    reader.cells[("stages",)] = Cell("stages")
+    for row in reader.table("stages"):
+        name = reader.name(row, "stage", ("stages", len(stages)))
+        if name is not None:
+            stages.append(name)
+    return stages
+
+
+def _roles(reader: _Reader) -> dict:
+    roles: dict[str, dict] = {}
+    seen: dict[tuple, int] = {}
+    reader.cells[("roles",)] = Cell("roles")
+    spec = TABLE["roles"]
+    for row in reader.table("roles"):
+        name = reader.name(row, "role", ("roles",))
+        if name is None or not reader.once(row, (name,), seen, ("roles", name), f"role '{name}'"):
+            continue
+        role: dict[str, Any] = {}
+        for column in spec.columns[1:]:
+            if column.field.startswith("overtime."):
+                part = column.field.split(".")[1]
+                overtime: dict = role.get("overtime", {})
+                reader.put(overtime, part, row, column, ("roles", name, "overtime", part))
+                if overtime:
+                    role["overtime"] = overtime
+            else:
+                reader.put(role, column.field, row, column, ("roles", name, column.field))
+        roles[name] = role
+    return roles
+
+
+def _fields(reader: _Reader, row: Row, target: dict, path: FieldPath) -> dict:
+    """Every non-key column of the row into `target` (the row's thing at `path`)."""
+    spec = TABLE[row.sheet]
+    for column in spec.columns[spec.keys :]:
+        reader.put(target, column.field, row, column, (*path, column.field))
+    return target
+
+
+def _nodes(reader: _Reader, roles: dict) -> dict:
+    nodes: dict[str, dict] = {}
+    seen: dict[tuple, int] = {}
+    reader.cells[("nodes",)] = Cell("nodes")
+    for row in reader.table("nodes"):
+        name = reader.name(row, "node", ("nodes",))
+        if name is not None and reader.once(row, (name,), seen, ("nodes", name), f"node '{name}'"):
+            nodes[name] = _fields(reader, row, {}, ("nodes", name))
+    for sheet, section in (("work", "work"), ("staff", "staff")):
+        seen = {}
+        for row in reader.table(sheet):
+            node = reader.name(row, "node", ("nodes",))
+            role = reader.name(row, "role", ("nodes", node or "", section))
+            if node is None or role is None:
+                continue
+            path = ("nodes", node, section, role)
+            if not reader.known(row, "node", node, nodes, "nodes", path):
+                continue
+            if reader.once(row, (node, role), seen, path, f"node '{node}', role '{role}'"):
+                nodes[node].setdefault(section, {})[role] = _fields(reader, row, {}, path)
+    _queues(reader, nodes)
+    return nodes
+
+
+def _queues(reader: _Reader, nodes: dict) -> None:
+    """Queues (sheet 'queues'), their target's columns as `target`, and their lanes (sheet 'lanes')."""
+    seen: dict[tuple, int] = {}
+    target_fields = ("service_level", "within", "average_wait")
+    for row in reader.table("queues"):
+        node = reader.name(row, "node", ("nodes",))
+        if node is None:
+            continue
+        path = ("nodes", node, "queue")
+        if not reader.known(row, "node", node, nodes, "nodes", path) or not reader.once(
+            row, (node,), seen, path, f"the queue of node '{node}'"
+        ):
+            continue
+        queue: dict[str, Any] = {}
+        target: dict[str, Any] = {}
+        for column in TABLE["queues"].columns[1:]:
+            if column.field in target_fields:
+                reader.put(target, column.field, row, column, (*path, "target", column.field))
+            else:
+                reader.put(queue, column.field, row, column, (*path, column.field))
+        if target:
+            queue["target"] = target
+            reader.cells.setdefault((*path, "target"), row.cells["service_level"])
+        nodes[node]["queue"] = queue
+    seen = {}
+    for row in reader.table("lanes"):
+        node = reader.name(row, "node", ("nodes",))
+        lane = reader.name(row, "lane", ("nodes", node or "", "queue", "lanes"))
+        if node is None or lane is None:
+            continue
+        queue = nodes.get(node, {}).get("queue")
+        if queue is None:
+            reader.problem(
+                row.cells["node"],
+                ("nodes", node, "queue", "lanes"),
+                f"node '{node}' has no row on sheet 'queues'",
+                "A lane belongs to a queue: give the node's queue (open_hours, ...) on sheet 'queues' first.",
+            )
+            continue
+        lanes = queue.setdefault("lanes", [])
+        lane_path: FieldPath = ("nodes", node, "queue", "lanes", len(lanes))
+        if not reader.once(row, (node, lane), seen, lane_path, f"lane '{lane}' of node '{node}'"):
+            continue
+        reader.cells[(*lane_path, "name")] = row.cells["lane"]
+        reader.cells[(*lane_path, "target")] = row.cells["service_level"]
+        lanes.append({"name": lane, "target": _fields(reader, row, {}, (*lane_path, "target"))})
+
+
+def _arcs(reader: _Reader, nodes: dict) -> list:
+    arcs: list[dict] = []
+    reader.cells[("arcs",)] = Cell("arcs")
+    for row in reader.table("arcs"):
+        path = ("arcs", len(arcs))
+        ends = [reader.name(row, end, (*path, end)) for end in ("from", "to")]
+        if None in ends:
+            continue
+        reader.key_cells[path] = row.cells["from"]
+        arcs.append(_fields(reader, row, {"from": ends[0], "to": ends[1]}, path))
+    return arcs
+
+
+def _demands(reader: _Reader, nodes: dict, meta: dict) -> dict:
+    """Demands (sheet 'demands'), their volumes per period (sheet 'volumes')."""
+    demands: dict[str, dict] = {}
+    seen: dict[tuple, int] = {}
+    reader.cells[("demands",)] = Cell("demands")
+    for row in reader.table("demands"):
+        name = reader.name(row, "demand", ("demands",))
+        if name is None or not reader.once(row, (name,), seen, ("demands", name), f"demand '{name}'"):
+            continue
+        demand = _fields(reader, row, {}, ("demands", name))
+        for key in ("sinks", "stages"):  # each name of a list is located at the list's cell
+            for index, _ in enumerate(demand.get(key) or []):
+                reader.cells[("demands", name, key, index)] = row.cells[key]
+        demands[name] = demand
+    _volumes(reader, demands, meta)
+    return demands
+
+
+def _volumes(reader: _Reader, demands: dict, meta: dict) -> None:
+    if "volumes" not in reader.sheets:
+        return
+    periods = meta.get("periods", 1)
+    labels = [str(p) for p in periods] if isinstance(periods, list) else _period_labels({"periods": periods})
+    seen: dict[tuple, int] = {}
+    for row in reader._rows("volumes", ["demand", *labels], ["demand"], exact=True):
+        name = reader.value(row, _name("demand", "demands", ""), ("demands",))
+        if not isinstance(name, str):
+            if row.values and any(not _blank(v) for v in row.values.values()):
+                reader.problem(
+                    row.cells["demand"], "demands", "this row names no demand", "Give the demand's name in column A."
+                )
+            continue
+        path = ("demands", name, "volume")
+        cells = [(label, row.cells.get(label)) for label in labels]
+        if all(_blank(row.values.get(label)) for label in labels):
+            continue  # its volume is one number, on sheet 'demands'
+        if not reader.known(row, "demand", name, demands, "demands", path):
+            continue
+        if (name,) in seen:
+            reader.problem(
+                row.cells["demand"],
+                path,
+                f"demand '{name}' is listed twice (first at row {seen[(name,)]})",
+                "Keep one row.",
+            )
+            continue
+        seen[(name,)] = row.number
+        if "volume" in demands[name]:
+            reader.problem(
+                row.cells["demand"],
+                path,
+                f"demand '{name}' has a volume on sheet 'demands' and volumes per period here",
+                "Give one: empty its volume cell on sheet 'demands', or this row.",
+            )
+            continue
+        volumes = []
+        for index, (label, cell) in enumerate(cells):
+            if cell is None:
+                reader.problem(Cell("volumes", 1), path, f"sheet 'volumes' has no column for period '{label}'")
+                break
+            value = reader.value(row, Column(label, "number", range=VOLUME), (*path, index))
+            if value is None:
+                reader.problem(
+                    cell, (*path, index), f"no volume for period '{label}'", "Give every period a volume (0 for none)."
+                )
+            volumes.append(value)
+        reader.cells[path] = cells[0][1] or row.cells["demand"]
+        if all(isinstance(v, (int, float)) for v in volumes):
+            demands[name]["volume"] = volumes
+
+
+def _stock(reader: _Reader, nodes: dict, demands: dict) -> None:
+    """Stocks (sheet 'stock') and their units per demand (sheet 'stock_by_demand')."""
+    seen: dict[tuple, int] = {}
+    for row in reader.table("stock"):
+        node = reader.name(row, "node", ("nodes",))
+        if node is None:
+            continue
+        path = ("nodes", node, "stock")
+        if reader.known(row, "node", node, nodes, "nodes", path) and reader.once(
+            row, (node,), seen, path, f"the stock of node '{node}'"
+        ):
+            stock = _fields(reader, row, {}, path)
+            for index, _ in enumerate(stock.get("demands") or []):
+                reader.cells[(*path, "demands", index)] = row.cells["demands"]
+            nodes[node]["stock"] = stock
+    seen = {}
+    for row in reader.table("stock_by_demand"):
+        node = reader.name(row, "node", ("nodes",))
+        demand = reader.name(row, "demand", ("nodes", node or "", "stock"))
+        if node is None or demand is None:
+            continue
+        stock = nodes.get(node, {}).get("stock")
+        path = ("nodes", node, "stock")
+        if stock is None:
+            reader.problem(
+                row.cells["node"],
+                path,
+                f"node '{node}' has no row on sheet 'stock'",
+                "Give the node's stock on sheet 'stock' first.",
+            )
+            continue
+        if not reader.once(
+            row, (node, demand), seen, (*path, "by_demand", demand), f"node '{node}', demand '{demand}'"
+        ):
+            continue
+        for column in TABLE["stock_by_demand"].columns[2:]:
+            field_path = (*path, column.field, demand)
+            if isinstance(stock.get(column.field), (int, float)):
+                reader.problem(
+                    row.cells[column.field],
+                    field_path,
+                    f"the stock's {column.field} is one number on sheet 'stock' and per demand here",
+                    "Give one: empty the cell on sheet 'stock', or the cells here.",
+                )
+                continue
+            amounts = stock.get(column.field, {})
+            reader.put(amounts, demand, row, column, field_path)
+            if amounts:
+                stock[column.field] = amounts
+                reader.cells.setdefault((*path, column.field), row.cells[column.field])
+
+
+def _highs_options(reader: _Reader, solver: dict) -> None:
+    seen: dict[tuple, int] = {}
+    options: dict[str, Any] = {}
+    value_column = TABLE["highs_options"].columns[1]
+    for row in reader.table("highs_options"):
+        name = reader.name(row, "option", ("solver", "highs_options"))
+        path = ("solver", "highs_options", name or "")
+        if name is not None and reader.once(row, (name,), seen, path, f"option '{name}'"):
+            reader.put(options, name, row, value_column, path)
+    if options:
+        solver["highs_options"] = options
