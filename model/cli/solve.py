@@ -597,9 +597,10 @@ def generate_command(
     written("Scenario file", out_file)
 
 
-def _write_whole(write: Callable[[Path], None], target: Path) -> None:
+def _write_whole(write: Callable[[Path], None], target: Path, option: str = "--out") -> None:
     """`write` into a hidden file beside `target`, renamed onto it when complete: a failure leaves no
-    part of the file. A place that cannot take it exits 2; a full disk or an I/O error exits 6."""
+    part of the file. A place that cannot take it exits 2; a full disk or an I/O error exits 6.
+    `option` names the option that gave `target` in the message."""
     import errno
 
     from model.staging import describe
@@ -612,5 +613,5 @@ def _write_whole(write: Callable[[Path], None], target: Path) -> None:
         with contextlib.suppress(OSError):
             draft.unlink()
         full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
-        err.print(f"error: --out {target}: cannot be written: {describe(error)}; nothing was written.")
+        err.print(f"error: {option} {target}: cannot be written: {describe(error)}; nothing was written.")
         raise typer.Exit(EXIT["write_error" if full else "bad_input"]) from None

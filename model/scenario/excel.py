@@ -135,6 +135,18 @@ class Sheet:
     about: str
     columns: tuple[Column, ...]
     keys: int = 1  # how many leading columns name the row's thing
+    path: str = ""  # where its rows stand in a scenario file, for problems about a whole column
+
+    def field_path(self, column: str) -> str:
+        """A column's field in a scenario file, for a problem about the whole column: roles.*.cost_per_fte."""
+        if self.name == "stages":
+            return "stages"
+        prefix = self.path or f"{self.name}.*"
+        return (
+            prefix
+            if column == self.columns[self.keys - 1].field or self.name == "highs_options"
+            else f"{prefix}.{column}"
+        )
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.field == name), None)
@@ -190,6 +202,7 @@ TABLES = (
             _col(Work, "unit_cost", "number", "{cur} per unit", MONEY),
         ),
         keys=2,
+        path="nodes.*.work.*",
     ),
     Sheet(
         "staff",
@@ -202,6 +215,7 @@ TABLES = (
             _col(Staff, "initial", "number", "FTE", FTE),
         ),
         keys=2,
+        path="nodes.*.staff.*",
     ),
     Sheet(
         "stock",
@@ -214,6 +228,7 @@ TABLES = (
             _col(Stock, "initial", "number", "units", UNITS),
             _col(Stock, "final_min", "number", "units", UNITS),
         ),
+        path="nodes.*.stock",
     ),
     Sheet(
         "stock_by_demand",
@@ -225,6 +240,7 @@ TABLES = (
             _col(Stock, "final_min", "number", "units", UNITS),
         ),
         keys=2,
+        path="nodes.*.stock.*",
     ),
     Sheet(
         "queues",
@@ -239,6 +255,7 @@ TABLES = (
             _col(QueueTarget, "within", "number", "{time}", DURATION),
             _col(QueueTarget, "average_wait", "number", "{time}", DURATION),
         ),
+        path="nodes.*.queue",
     ),
     Sheet(
         "lanes",
@@ -251,6 +268,7 @@ TABLES = (
             _col(QueueTarget, "average_wait", "number", "{time}", DURATION),
         ),
         keys=2,
+        path="nodes.*.queue.lanes[*]",
     ),
     Sheet(
         "arcs",
@@ -263,6 +281,7 @@ TABLES = (
             _col(Arc, "capacity", "number", "units per period", UNITS),
         ),
         keys=2,
+        path="arcs[*]",
     ),
     Sheet(
         "demands",
@@ -289,6 +308,7 @@ TABLES = (
             _name("option", "", "A HiGHS option's name (e.g. presolve)."),
             Column("value", "any", required=True, doc="Its value: true/false, a number or text."),
         ),
+        path="solver.highs_options",
     ),
 )
 TABLE = {sheet.name: sheet for sheet in TABLES}
@@ -736,9 +756,11 @@ class _Reader:
             return []
         spec = TABLE[name]
         known = [c.field for c in spec.columns]
-        return self._rows(name, known, [c.field for c in spec.columns if c.required])
+        return self._rows(name, known, [c.field for c in spec.columns if c.required], spec=spec)
 
-    def _rows(self, name: str, known: list[str], required: list[str], exact: bool = False) -> list[Row]:
+    def _rows(
+        self, name: str, known: list[str], required: list[str], exact: bool = False, spec: Sheet | None = None
+    ) -> list[Row]:
         grid = self.sheets[name]
         headers = [_header_text(value, exact) for value in grid[0]] if grid else []
         columns: dict[str, int] = {}
@@ -760,7 +782,7 @@ class _Reader:
                 allowed = ", ".join(known)
                 self.problem(
                     Cell(name, 1),
-                    "",
+                    spec.field_path(header) if spec else name,
                     f"sheet '{name}' has no column '{header}', which is required",
                     f"Its columns: {allowed}.",
                 )
@@ -928,8 +950,8 @@ def _boolean(raw: Any) -> bool:
 def _allowed(column: Column) -> str:
     """What the column takes, in words with its unit."""
     if column.kind in ("number", "whole") and column.range is not None:
-        whole = "a whole number: " if column.kind == "whole" else ""
-        return f"{column.field}: {whole}{column.range.allowed()}."
+        whole = ", a whole number" if column.kind == "whole" else ""
+        return f"{column.field} is {column.range.kind}{whole}: {column.range.allowed()}."
     if column.kind == "bool":
         return f"{column.field}: TRUE or FALSE."
     return f"{column.field}: {column.doc}" if column.doc else ""
@@ -945,6 +967,8 @@ def read_workbook(content: bytes, name: str) -> bytes:
     sheets = _load(content, name)
     reader = _Reader(name, sheets)
     _check_sheets(reader)
+    if reader.fatal:  # without a required sheet, every name it defines would be "unknown"
+        raise ScenarioError(reader.problems)
     data = _assemble(reader)
     source = BookSource(name, reader.cells, reader.key_cells)
     problems = list(reader.problems)
@@ -953,11 +977,17 @@ def read_workbook(content: bytes, name: str) -> bytes:
             validate_data(data, source)
         except ScenarioError as error:
             reported = {p.path for p in problems}
-            problems += [p for p in error.problems if p.path not in reported]
+            problems += [p for p in error.problems if not _reported(p.path, reported)]
     if problems:
         raise ScenarioError(problems)
     header = [f"Imported by e2eopt from the workbook {name}.", "Edit the book and import it again, or edit this file."]
     return scenario_yaml(data, header)
+
+
+def _reported(path: str, reported: set[str]) -> bool:
+    """Whether a problem of the validation repeats one the reading found: at the same field, or at a
+    field that holds it (a volume list missing because one of its cells is not a number)."""
+    return any(r == path or r.startswith((f"{path}.", f"{path}[")) for r in reported)
 
 
 def _load(content: bytes, name: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -973,7 +1003,9 @@ def _load(content: bytes, name: str) -> dict[str, list[tuple[Any, ...]]]:
         )
     if not zipfile.is_zipfile(io.BytesIO(content)):
         start = content[:40].decode("utf-8", "replace").splitlines()[0] if content[:40].strip() else ""
-        kind = " (it looks like text: a CSV file?)" if start and start.isprintable() else ""
+        kind = " (it is text: a CSV or YAML file?)" if start and start.isprintable() else ""
+        if content.startswith(b"PK"):
+            kind = ": a damaged zip archive (cut short in a download or a copy?)"
         raise refuse(f"not an .xlsx workbook{kind}", hint)
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
