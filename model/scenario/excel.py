@@ -1130,10 +1130,13 @@ def _key_value_sheet(reader: _Reader, name: str, columns: list[Column]) -> dict:
         row.cells[spec.field] = Cell(name, row.number, value_cell.column, key)
         row.values[spec.field] = row.values.get("value")
         reader.key_cells[path] = cell
-        target = result
-        for part in path[1:-1]:
-            target = target.setdefault(str(part), {})
-        reader.put(target, str(path[-1]), row, spec, path)
+        given: dict[str, Any] = {}
+        reader.put(given, str(path[-1]), row, spec, path)
+        if given:  # relaxation_weights.demand -> {"relaxation_weights": {"demand": ...}}
+            target = result
+            for part in path[1:-1]:
+                target = target.setdefault(str(part), {})
+            target.update(given)
     reader.cells.setdefault((name,), Cell(name))
     return result
 

@@ -1,0 +1,361 @@
+"""Scenarios in Excel (model/scenario/excel.py): the round trip of every shipped scenario, an edit made
+in the book, the validations a planner sees, and broken books, each with its located problem.
+
+A book is written from a scenario with `write_template`, changed with openpyxl as a planner would
+change it in Excel, and read back with `read_workbook`; the scenario it gives is compared with the
+YAML file's own (equal `Scenario` objects, and the same optimum solved from each).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import APPLIANCE_FILE, DATA, TINY_FILE
+from openpyxl import Workbook, load_workbook
+
+from model import optimise
+from model.errors import ScenarioError
+from model.scenario.excel import read_workbook, write_template
+from model.scenario.loader import parse_yaml, validate_data
+from model.scenario.overrides import resolve
+from model.scenario.schema import Scenario, with_current_names
+
+SHIPPED = sorted(DATA.glob("*.yaml"))
+
+
+def book_of(path: Path) -> bytes:
+    """The workbook of a scenario file (a what-if file resolved), as bytes."""
+    stream = io.BytesIO()
+    write_template(with_current_names(resolve(path).data), stream, source_name=str(path))
+    return stream.getvalue()
+
+
+def scenario_of(text: bytes) -> Scenario:
+    """The scenario a YAML text (as read_workbook gives it) holds, validated as a file's."""
+    data, source = parse_yaml(text.decode("utf-8"), "imported.yaml")
+    return validate_data(data, source)
+
+
+def edited(book: bytes, change: Any) -> bytes:
+    """The book after `change(workbook)`, saved again (as a planner's edit in Excel)."""
+    workbook = load_workbook(io.BytesIO(book))
+    change(workbook)
+    stream = io.BytesIO()
+    workbook.save(stream)
+    return stream.getvalue()
+
+
+def problems_of(book: bytes, name: str = "BOOK.xlsx") -> list:
+    with pytest.raises(ScenarioError) as raised:
+        read_workbook(book, name)
+    return raised.value.problems
+
+
+def row_of(sheet: Any, *keys: str) -> int:
+    """The row whose first cells hold `keys`."""
+    for row in sheet.iter_rows(min_row=2):
+        if tuple(cell.value for cell in row[: len(keys)]) == keys:
+            return row[0].row
+    raise AssertionError(f"no row {keys} on sheet {sheet.title}")
+
+
+@pytest.fixture(scope="module")
+def appliance_book() -> bytes:
+    return book_of(APPLIANCE_FILE)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_scenario_comes_back_the_same_with_the_same_optimum(path):
+    resolved = resolve(path)
+    imported = scenario_of(read_workbook(book_of(path), f"{path.stem}.xlsx"))
+    assert imported == resolved.scenario
+    # The same optimum: each solved on its own (not the same object solved twice).
+    from_yaml = optimise(resolved.scenario, sensitivity=False)
+    from_book = optimise(imported, sensitivity=False)
+    assert from_yaml.status == from_book.status == "optimal"
+    assert from_book.objective == pytest.approx(from_yaml.objective, rel=1e-9)
+
+
+EVERY_FIELD = """
+scenario: {name: every-field, currency: USD, time_unit: day, period_length: 30, periods: 2}
+stages: [front, back]
+roles:
+  clerk: {cost_per_fte: 3000, hours_per_fte: 150, hire_cost: 100, layoff_cost: 200, overtime: {}}
+  fitter: {cost_per_fte: 4000.5, hours_per_fte: 140, overtime: {max_hours_per_fte: 10, cost_per_hour: 30}}
+nodes:
+  desk:
+    stage: front
+    work: {clerk: {hours_per_unit: 0.5}}
+    staff: {clerk: {}}
+    queue: {model: erlang_c, open_hours: 160, peak_factor: 1.2, target: {average_wait: 0.5}}
+  shop:
+    stage: back
+    unit_cost: 3
+    processing_time: 1
+    wait_time: 0.5
+    max_utilisation: 0.85
+    quality: 0.99
+    capacity: 5000
+    work: {fitter: {hours_per_unit: 1.5, quality: 0.97, processing_time: 2, unit_cost: 1}}
+    staff: {fitter: {min: 1, max: 40, initial: 10}}
+    stock: {demands: [jobs], holding_cost: 2, initial: 5, final_min: 5}
+  field:
+    stage: back
+    work: {fitter: {hours_per_unit: 2}}
+    queue:
+      open_hours: 150
+      lanes:
+        - {name: fast, target: {service_level: 0.8, within: 0.1}}
+        - {name: slow, target: {service_level: 0.5, within: 1, average_wait: 2}}
+arcs:
+  - {from: desk, to: shop, cost: 1, lead_time: 0.5, capacity: 9000}
+  - {from: desk, to: field}
+demands:
+  jobs: {origin: desk, sinks: [shop, field], stages: [front, back], volume: 700, min_quality: 0.9,
+         max_mean_response_time: 20, backlog_cost: 5, final_backlog: 10, unmet_penalty: 99, price: 120}
+  calls: {origin: desk, sinks: [field], volume: [10, 20], max_response_time: 30}
+solver:
+  time_limit: 30
+  mip_gap: 0.001
+  integer_staff: true
+  threads: 2
+  algorithm: simplex
+  queue_iterations: 7
+  relaxation_weights: {demand: 5, staff_max: 2}
+  highs_options: {presolve: "off", random_seed: 3}
+"""
+
+
+def test_every_field_of_the_schema_comes_back(tmp_path):
+    """Fields no shipped scenario uses: a count of periods, an empty overtime, a stock of one number,
+    a queue's own target, lanes with both kinds of target, the former name of a field, every solver
+    setting, relaxation weights and HiGHS options."""
+    path = tmp_path / "every-field.yaml"
+    path.write_text(EVERY_FIELD, encoding="utf-8")
+    original = resolve(path).scenario
+    assert original.solver.highs_options == {"presolve": "off", "random_seed": 3}
+    assert scenario_of(read_workbook(book_of(path), "every-field.xlsx")) == original
+
+
+def test_a_volume_changed_in_the_book_imports_as_that_change(appliance_book):
+    # data/appliance-co.yaml: repairs_north's volume is [1900, 1600, 1200] (2027-01..03); 2027-02 -> 1725.
+    def change(workbook: Workbook) -> None:
+        sheet = workbook["volumes"]
+        assert [c.value for c in sheet[1]][:4] == ["demand", "2027-01", "2027-02", "2027-03"]
+        sheet.cell(row_of(sheet, "repairs_north"), 3).value = 1725
+
+    data, _ = parse_yaml(read_workbook(edited(appliance_book, change), "BOOK.xlsx").decode(), "x.yaml")
+    original, _ = parse_yaml(APPLIANCE_FILE.read_text(encoding="utf-8"), "appliance-co.yaml")
+    assert original["demands"]["repairs_north"]["volume"] == [1900, 1600, 1200]
+    assert data["demands"]["repairs_north"]["volume"] == [1900, 1725, 1200]
+    data["demands"]["repairs_north"]["volume"] = [1900, 1600, 1200]
+    assert data == with_current_names(original)  # nothing else changed
+
+
+def test_a_one_number_volume_is_edited_on_the_demands_sheet():
+    # data/tiny.yaml: repairs' volume is 1000 in its one period; 1000 -> 1200.
+    book = book_of(TINY_FILE)
+
+    def change(workbook: Workbook) -> None:
+        sheet = workbook["demands"]
+        assert sheet["E1"].value == "volume (units per period, every period)"
+        assert sheet["E2"].value == 1000
+        sheet["E2"] = 1200
+
+    data, _ = parse_yaml(read_workbook(edited(book, change), "BOOK.xlsx").decode(), "x.yaml")
+    assert data["demands"]["repairs"]["volume"] == 1200
+
+
+def test_the_yaml_names_the_book_and_keeps_the_usual_key_order(appliance_book):
+    text = read_workbook(appliance_book, "plan.xlsx").decode()
+    assert text.startswith("# Imported by e2eopt from the workbook plan.xlsx.\n")
+    sections = [line.split(":")[0] for line in text.splitlines() if re.match(r"^[a-z]", line)]
+    assert sections == ["scenario", "stages", "roles", "nodes", "arcs", "demands", "solver"]
+
+
+# ---- what the planner sees -----------------------------------------------------------------
+
+
+def validation_at(sheet: Any, cell: str) -> Any:
+    found = [dv for dv in sheet.data_validations.dataValidation if cell in dv.sqref]
+    assert len(found) == 1, (sheet.title, cell, found)
+    return found[0]
+
+
+def names_in(workbook: Workbook, formula: str) -> list[str]:
+    """The non-empty values of the range a list validation's formula names (`=nodes!$A$2:$A$100001`)."""
+    sheet, cells = formula.lstrip("=").split("!")
+    return [cell.value for (cell,) in workbook[sheet][cells.replace("$", "")] if cell.value is not None]
+
+
+def test_name_cells_offer_the_names_of_their_sheet(appliance_book):
+    workbook = load_workbook(io.BytesIO(appliance_book))
+    nodes = list(resolve(APPLIANCE_FILE).scenario.nodes)
+    for sheet, cell in [("work", "A2"), ("staff", "A40"), ("arcs", "B2"), ("demands", "B2"), ("stock", "A900")]:
+        rule = validation_at(workbook[sheet], cell)
+        assert rule.type == "list"
+        assert names_in(workbook, rule.formula1) == nodes, (sheet, cell)
+    scenario = resolve(APPLIANCE_FILE).scenario
+    assert names_in(workbook, validation_at(workbook["work"], "B5").formula1) == list(scenario.roles)
+    assert names_in(workbook, validation_at(workbook["nodes"], "B5").formula1) == scenario.stages
+    assert names_in(workbook, validation_at(workbook["volumes"], "A9").formula1) == list(scenario.demands)
+    assert names_in(workbook, validation_at(workbook["scenario"], "B4").formula1) == ["minute", "hour", "day", "week"]
+    assert workbook["scenario"]["A4"].value == "time_unit"
+    assert workbook["lists"].sheet_state == "hidden"
+
+
+def test_number_cells_carry_their_range_and_headers_their_unit(appliance_book):
+    workbook = load_workbook(io.BytesIO(appliance_book))
+    roles = workbook["roles"]
+    assert roles["B1"].value == "cost_per_fte (EUR per FTE per period)"
+    money = validation_at(roles, "B500")
+    assert (money.type, money.operator, money.formula1, money.formula2) == ("decimal", "between", "0", "1000000000000")
+    assert money.showErrorMessage and "0, or 1e-9 to 1e12 currency" in money.error
+    share = validation_at(workbook["nodes"], "G3")  # quality
+    assert workbook["nodes"]["G1"].value == "quality (share, 0 to 1)"
+    assert (share.formula1, share.formula2) == ("1e-06", "1")
+    volume = validation_at(workbook["volumes"], "D3")
+    assert (volume.type, volume.formula1, volume.formula2) == ("decimal", "0", "1000000000")
+    assert workbook["nodes"]["D1"].value == "processing_time (hours)"
+    assert roles.freeze_panes == "A2" and roles["A1"].font.b
+
+
+def test_the_notes_sheet_comes_first_and_names_the_source(appliance_book):
+    workbook = load_workbook(io.BytesIO(appliance_book))
+    assert workbook.sheetnames[0] == "notes"
+    text = "\n".join(str(row[0].value) for row in workbook["notes"].iter_rows() if row[0].value)
+    assert f"from {APPLIANCE_FILE}" in text
+    assert "comma" in text and "drop-down" in text
+
+
+# ---- broken books -------------------------------------------------------------------------
+
+
+def test_a_name_not_in_the_list_is_located_with_the_closest(appliance_book):
+    def change(workbook: Workbook) -> None:
+        workbook["work"]["A5"] = "plant_aa"  # the row of plant_a's assemblers
+
+    problems = problems_of(edited(appliance_book, change))
+    [problem] = [p for p in problems if p.path == "nodes.plant_aa.work.assembler"]
+    assert problem.file == "BOOK.xlsx, sheet 'work', row 5, column A (node)"
+    # plant_a's staff bounds for assemblers now have no work row: the same problem a YAML file gives
+    assert {p.path for p in problems} == {problem.path, "nodes.plant_a.staff.assembler"}
+    assert "unknown node 'plant_aa'" in problem.message and "Did you mean 'plant_a'?" in problem.hint
+
+
+def test_an_unknown_stage_is_located_by_the_schema_checks(appliance_book):
+    def change(workbook: Workbook) -> None:
+        sheet = workbook["nodes"]
+        sheet.cell(row_of(sheet, "plant_b"), 2).value = "manufactoring"
+
+    problems = problems_of(edited(appliance_book, change))
+    [problem] = [p for p in problems if p.path == "nodes.plant_b.stage"]
+    row = row_of(load_workbook(io.BytesIO(appliance_book))["nodes"], "plant_b")
+    assert problem.file == f"BOOK.xlsx, sheet 'nodes', row {row}, column B (stage)"
+    assert problem.message == "unknown stage 'manufactoring'" and problem.hint == "Did you mean 'manufacturing'?"
+
+
+def test_text_in_a_number_cell(appliance_book):
+    def change(workbook: Workbook) -> None:
+        sheet = workbook["volumes"]
+        sheet.cell(row_of(sheet, "repairs_north"), 3).value = "many"
+
+    [problem] = problems_of(edited(appliance_book, change))
+    row = row_of(load_workbook(io.BytesIO(appliance_book))["volumes"], "repairs_north")
+    assert problem.file == f"BOOK.xlsx, sheet 'volumes', row {row}, column C (2027-02)"
+    assert problem.path == "demands.repairs_north.volume[1]"
+    assert problem.message == "'many' is not a number"
+    assert "0, or 1e-6 to 1e9 units per period" in problem.hint
+
+
+def test_a_figure_out_of_range_is_the_schema_s_problem_at_its_cell(appliance_book):
+    def change(workbook: Workbook) -> None:
+        workbook["roles"]["B2"] = -5
+
+    [problem] = problems_of(edited(appliance_book, change))
+    role = load_workbook(io.BytesIO(appliance_book))["roles"]["A2"].value
+    assert problem.file == "BOOK.xlsx, sheet 'roles', row 2, column B (cost_per_fte)"
+    assert problem.path == f"roles.{role}.cost_per_fte"
+    assert problem.message.startswith("-5 is not allowed: input should be greater than or equal to 0")
+
+
+def test_a_missing_sheet_says_which_sheets_a_book_needs(appliance_book):
+    [problem] = problems_of(edited(appliance_book, lambda workbook: workbook.remove(workbook["nodes"])))
+    assert problem.file == "BOOK.xlsx"
+    assert problem.message == "the workbook has no sheet 'nodes'"
+    assert "needs the sheets scenario, stages, nodes, demands" in problem.hint
+
+
+def test_a_missing_required_column(appliance_book):
+    [problem] = problems_of(edited(appliance_book, lambda workbook: workbook["work"].delete_cols(3)))
+    assert problem.file == "BOOK.xlsx, sheet 'work', row 1"
+    assert problem.path == "nodes.*.work.*.hours_per_unit"
+    assert problem.message == "sheet 'work' has no column 'hours_per_unit', which is required"
+
+
+def test_duplicate_names(appliance_book):
+    def change(workbook: Workbook) -> None:
+        sheet = workbook["roles"]
+        sheet.append([sheet["A2"].value, 1, 1])
+
+    [problem] = problems_of(edited(appliance_book, change))
+    workbook = load_workbook(io.BytesIO(appliance_book))
+    last = workbook["roles"].max_row + 1
+    assert problem.file == f"BOOK.xlsx, sheet 'roles', row {last}, column A (role)"
+    assert problem.path == f"roles.{workbook['roles']['A2'].value}"
+    assert problem.message.endswith("is listed twice on sheet 'roles' (first at row 2)")
+
+
+def test_a_formula_is_read_by_its_saved_value(appliance_book):
+    """openpyxl saves no values with formulas; Excel does: the saved value is put in the XML by hand."""
+    role = load_workbook(io.BytesIO(appliance_book))["roles"]["A2"].value
+    with_value = _formula_in_roles_b2(appliance_book, "3000*2", "6000")
+    data, _ = parse_yaml(read_workbook(with_value, "BOOK.xlsx").decode(), "x.yaml")
+    assert data["roles"][role]["cost_per_fte"] == 6000
+    [problem] = problems_of(_formula_in_roles_b2(appliance_book, "3000*2", None))
+    assert problem.file == "BOOK.xlsx, sheet 'roles', row 2, column B (cost_per_fte)"
+    assert problem.message == "a formula with no saved value (=3000*2)"
+
+
+def _formula_in_roles_b2(book: bytes, formula: str, value: str | None) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(book))
+    names = load_workbook(io.BytesIO(book)).sheetnames
+    sheet = f"xl/worksheets/sheet{names.index('roles') + 1}.xml"
+    xml = source.read(sheet).decode()
+    cell = re.search(r'<c r="B2"[^>]*>.*?</c>', xml)
+    assert cell is not None
+    saved = f"<v>{value}</v>" if value is not None else ""
+    xml = xml.replace(cell.group(0), f'<c r="B2"><f>{formula}</f>{saved}</c>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, xml if item.filename == sheet else source.read(item.filename))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty, not an .xlsx workbook"),
+        (b"node,stage\ndesk,front\n", "not an .xlsx workbook (it is text: a CSV or YAML file?)"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "an encrypted (password-protected) workbook or an old .xls"),
+        ("zip", "a zip archive, but not an .xlsx workbook (it has no xl/workbook.xml)"),
+        ("cut", "a damaged zip archive"),
+    ],
+    ids=["empty", "csv", "encrypted", "zip", "cut-short"],
+)
+def test_files_that_are_no_workbook(appliance_book, content, message):
+    if content == "zip":
+        stream = io.BytesIO()
+        with zipfile.ZipFile(stream, "w") as archive:
+            archive.writestr("notes.txt", "hello")
+        content = stream.getvalue()
+    elif content == "cut":
+        content = appliance_book[: len(appliance_book) // 2]
+    [problem] = problems_of(content)
+    assert problem.file == "BOOK.xlsx" and message in problem.message
