@@ -951,7 +951,7 @@ def _allowed(column: Column) -> str:
     """What the column takes, in words with its unit."""
     if column.kind in ("number", "whole") and column.range is not None:
         whole = ", a whole number" if column.kind == "whole" else ""
-        return f"{column.field} is {column.range.kind}{whole}: {column.range.allowed()}."
+        return f"{column.range.kind[:1].upper()}{column.range.kind[1:]}{whole}: {column.range.allowed()}."
     if column.kind == "bool":
         return f"{column.field}: TRUE or FALSE."
     return f"{column.field}: {column.doc}" if column.doc else ""

@@ -240,6 +240,8 @@ def test_generate_quiet_prints_only_the_files_path(tmp_path):
         (["solve"], "e2eopt solve [OPTIONS] FILE"),
         (["report"], "e2eopt report [OPTIONS] PATH"),
         (["runs", "rm"], "e2eopt runs rm [OPTIONS] RUN..."),
+        (["template"], "e2eopt template [OPTIONS] SCENARIO"),
+        (["import"], "e2eopt import [OPTIONS] BOOK.xlsx"),
     ],
 )
 def test_usage_lines_name_arguments_plainly(command, usage):
