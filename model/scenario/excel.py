@@ -679,7 +679,9 @@ class Cell:
     header: str = ""
 
     def where(self, book: str) -> str:
-        """`BOOK.xlsx, sheet 'demands', row 7, column C (volume)`."""
+        """`BOOK.xlsx, sheet 'demands', row 7, column C (volume)`; the book alone for no sheet."""
+        if not self.sheet:
+            return book
         text = f"{book}, sheet '{self.sheet}'"
         if self.row is not None:
             text += f", row {self.row}"
@@ -701,7 +703,8 @@ class BookSource(SourceMap):
         """The cell of the field (its name's cell with `at_key`); for a missing one, its parent's."""
         for end in range(len(path), -1, -1):
             part = tuple(path[:end])
-            found = (self.key_cells.get(part) if at_key or end < len(path) else None) or self.cells.get(part)
+            first, then = (self.key_cells, self.cells) if at_key or end < len(path) else (self.cells, self.key_cells)
+            found = first.get(part) or then.get(part)
             if found is not None:
                 return found
         return Cell("scenario")
@@ -725,6 +728,10 @@ class Row:
     values: dict[str, Any]
     cells: dict[str, Cell]
 
+    def cell(self, column: str) -> Cell:
+        """The cell of a column; the row itself when the sheet has no such column (an optional one)."""
+        return self.cells.get(column) or Cell(self.sheet, self.number)
+
 
 class _Bad:
     """A cell whose value could not be read (already a problem)."""
@@ -742,11 +749,17 @@ class _Reader:
     cells: dict[FieldPath, Cell] = field(default_factory=dict)
     key_cells: dict[FieldPath, Cell] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    fatal: bool = False  # a sheet or a column the rest depends on is missing
+    layout: list[Problem] = field(default_factory=list)  # problems of the sheets' layout (layout_problem)
 
     def problem(self, cell: Cell, path: FieldPath | str, message: str, hint: str = "") -> None:
         shown_path = path if isinstance(path, str) else dotted(path)
         self.problems.append(Problem(cell.where(self.book), None, None, shown_path, message, hint))
+
+    def layout_problem(self, cell: Cell, path: str, message: str, hint: str = "") -> None:
+        """A problem with a sheet's layout (a column missing, unknown or twice): the rows of such a
+        sheet are not read, so only these problems are reported, not every name it would define."""
+        self.problem(cell, path, message, hint)
+        self.layout.append(self.problems[-1])
 
     # -- sheets and headers
 
@@ -769,24 +782,23 @@ class _Reader:
                 continue
             cell = Cell(name, 1, index, header)
             if header in columns:
-                self.problem(cell, "", f"column '{header}' appears twice on sheet '{name}'", "Keep one of them.")
-                self.fatal = True
+                self.layout_problem(cell, "", f"column '{header}' appears twice on sheet '{name}'", "Keep one of them.")
             elif header not in known:
                 hint = closest(header, known)
-                self.problem(cell, "", f"unknown column '{header}' on sheet '{name}'", hint)
-                self.fatal = True
+                self.layout_problem(cell, "", f"unknown column '{header}' on sheet '{name}'", hint)
             else:
                 columns[header] = index
         for header in required:
             if header not in columns:
                 allowed = ", ".join(known)
-                self.problem(
+                self.layout_problem(
                     Cell(name, 1),
                     spec.field_path(header) if spec else name,
                     f"sheet '{name}' has no column '{header}', which is required",
                     f"Its columns: {allowed}.",
                 )
-                self.fatal = True
+        if any(header not in columns for header in required):
+            return []  # its rows cannot be read: the problem above says why
         rows = []
         for number, values in enumerate(grid[1:], start=2):
             if all(_blank(v) for v in values):
@@ -967,17 +979,18 @@ def read_workbook(content: bytes, name: str) -> bytes:
     sheets = _load(content, name)
     reader = _Reader(name, sheets)
     _check_sheets(reader)
-    if reader.fatal:  # without a required sheet, every name it defines would be "unknown"
-        raise ScenarioError(reader.problems)
+    if reader.layout:  # without a required sheet, every name it defines would be "unknown"
+        raise ScenarioError(reader.layout)
     data = _assemble(reader)
     source = BookSource(name, reader.cells, reader.key_cells)
+    if reader.layout:  # the sheets whose layout is wrong were not read: their names would be "unknown"
+        raise ScenarioError(reader.layout)
     problems = list(reader.problems)
-    if not reader.fatal:
-        try:
-            validate_data(data, source)
-        except ScenarioError as error:
-            reported = {p.path for p in problems}
-            problems += [p for p in error.problems if not _reported(p.path, reported)]
+    try:
+        validate_data(data, source)
+    except ScenarioError as error:
+        reported = {p.path for p in problems}
+        problems += [p for p in error.problems if not _reported(p.path, reported)]
     if problems:
         raise ScenarioError(problems)
     header = [f"Imported by e2eopt from the workbook {name}.", "Edit the book and import it again, or edit this file."]
@@ -1059,22 +1072,17 @@ def _check_sheets(reader: _Reader) -> None:
     known = [*SHEET_ORDER]
     for title in reader.sheets:
         if title not in known and closest(title, known).startswith("Did you mean"):
-            reader.problem(Cell(title), "", f"unknown sheet '{title}'", closest(title, known))
+            reader.layout_problem(Cell(title), "", f"unknown sheet '{title}'", closest(title, known))
     missing = [s for s in REQUIRED_SHEETS if s not in reader.sheets]
     if missing:
-        reader.problems.append(
-            Problem(
-                reader.book,
-                None,
-                None,
-                "",
-                f"the workbook has no sheet {', '.join(repr(s) for s in missing)}",
-                f"A scenario book needs the sheets {', '.join(REQUIRED_SHEETS)}; it may also have "
-                f"{', '.join(s for s in SHEET_ORDER if s not in REQUIRED_SHEETS)}. "
-                "`e2eopt template SCENARIO --xlsx BOOK.xlsx` writes one.",
-            )
+        reader.layout_problem(
+            Cell(""),
+            "",
+            f"the workbook has no sheet {', '.join(repr(s) for s in missing)}",
+            f"A scenario book needs the sheets {', '.join(REQUIRED_SHEETS)}; it may also have "
+            f"{', '.join(s for s in SHEET_ORDER if s not in REQUIRED_SHEETS)}. "
+            "`e2eopt template SCENARIO --xlsx BOOK.xlsx` writes one.",
         )
-        reader.fatal = True
 
 
 # ---- assembling the scenario's data -----------------------------------------------------------
@@ -1251,7 +1259,7 @@ def _queues(reader: _Reader, nodes: dict) -> None:
                 reader.put(queue, column.field, row, column, (*path, column.field))
         if target:
             queue["target"] = target
-            reader.cells.setdefault((*path, "target"), row.cells["service_level"])
+            reader.cells.setdefault((*path, "target"), row.cell("service_level"))
         nodes[node]["queue"] = queue
     seen = {}
     for row in reader.table("lanes"):
@@ -1273,7 +1281,7 @@ def _queues(reader: _Reader, nodes: dict) -> None:
         if not reader.once(row, (node, lane), seen, lane_path, f"lane '{lane}' of node '{node}'"):
             continue
         reader.cells[(*lane_path, "name")] = row.cells["lane"]
-        reader.cells[(*lane_path, "target")] = row.cells["service_level"]
+        reader.cells[(*lane_path, "target")] = row.cell("service_level")
         lanes.append({"name": lane, "target": _fields(reader, row, {}, (*lane_path, "target"))})
 
 
@@ -1302,7 +1310,7 @@ def _demands(reader: _Reader, nodes: dict, meta: dict) -> dict:
         demand = _fields(reader, row, {}, ("demands", name))
         for key in ("sinks", "stages"):  # each name of a list is located at the list's cell
             for index, _ in enumerate(demand.get(key) or []):
-                reader.cells[("demands", name, key, index)] = row.cells[key]
+                reader.cells[("demands", name, key, index)] = row.cell(key)
         demands[name] = demand
     _volumes(reader, demands, meta)
     return demands
@@ -1374,7 +1382,7 @@ def _stock(reader: _Reader, nodes: dict, demands: dict) -> None:
         ):
             stock = _fields(reader, row, {}, path)
             for index, _ in enumerate(stock.get("demands") or []):
-                reader.cells[(*path, "demands", index)] = row.cells["demands"]
+                reader.cells[(*path, "demands", index)] = row.cell("demands")
             nodes[node]["stock"] = stock
     seen = {}
     for row in reader.table("stock_by_demand"):
@@ -1398,9 +1406,9 @@ def _stock(reader: _Reader, nodes: dict, demands: dict) -> None:
             continue
         for column in TABLE["stock_by_demand"].columns[2:]:
             field_path = (*path, column.field, demand)
-            if isinstance(stock.get(column.field), (int, float)):
+            if isinstance(stock.get(column.field), (int, float)) and not _blank(row.values.get(column.field)):
                 reader.problem(
-                    row.cells[column.field],
+                    row.cell(column.field),
                     field_path,
                     f"the stock's {column.field} is one number on sheet 'stock' and per demand here",
                     "Give one: empty the cell on sheet 'stock', or the cells here.",
@@ -1410,7 +1418,7 @@ def _stock(reader: _Reader, nodes: dict, demands: dict) -> None:
             reader.put(amounts, demand, row, column, field_path)
             if amounts:
                 stock[column.field] = amounts
-                reader.cells.setdefault((*path, column.field), row.cells[column.field])
+                reader.cells.setdefault((*path, column.field), row.cell(column.field))
 
 
 def _highs_options(reader: _Reader, solver: dict) -> None:

@@ -359,3 +359,43 @@ def test_files_that_are_no_workbook(appliance_book, content, message):
         content = appliance_book[: len(appliance_book) // 2]
     [problem] = problems_of(content)
     assert problem.file == "BOOK.xlsx" and message in problem.message
+
+
+def test_a_misspelt_sheet_is_named_with_the_one_it_should_be(appliance_book):
+    problems = problems_of(edited(appliance_book, lambda workbook: setattr(workbook["demands"], "title", "demand")))
+    assert [(p.file, p.message) for p in problems] == [
+        ("BOOK.xlsx, sheet 'demand'", "unknown sheet 'demand'"),
+        ("BOOK.xlsx", "the workbook has no sheet 'demands'"),
+    ]
+    assert problems[0].hint == "Did you mean 'demands'?"
+
+
+@pytest.mark.parametrize("sheet", ["work", "staff", "stock", "stock_by_demand", "arcs", "demands", "volumes"])
+def test_each_sheet_without_its_key_column_is_one_problem(appliance_book, sheet):
+    [problem] = problems_of(edited(appliance_book, lambda workbook: workbook[sheet].delete_cols(1)))
+    assert problem.file == f"BOOK.xlsx, sheet '{sheet}', row 1"
+    assert "has no column" in problem.message and "which is required" in problem.message
+
+
+def test_optional_columns_may_be_deleted(appliance_book):
+    """A column left out is every cell of it empty: here the demands' stages (so any path goes)."""
+    data, _ = parse_yaml(
+        read_workbook(edited(appliance_book, lambda workbook: workbook["demands"].delete_cols(4)), "B.xlsx").decode(),
+        "x.yaml",
+    )
+    assert all("stages" not in demand for demand in data["demands"].values())
+    assert data["demands"]["repairs_north"]["sinks"] == ["service_north", "partner_north"]
+
+
+def test_a_stock_given_twice_is_refused_where_the_second_is(appliance_book):
+    # plant_a's stock: initial per demand on sheet stock_by_demand (retail_orders: 300, row 2); one number too.
+    def change(workbook: Workbook) -> None:
+        assert workbook["stock"]["D1"].value == "initial (units)" and workbook["stock"]["A2"].value == "plant_a"
+        workbook["stock"]["D2"] = 450
+
+    problems = problems_of(edited(appliance_book, change))
+    assert {(p.file, p.path) for p in problems} == {
+        ("BOOK.xlsx, sheet 'stock_by_demand', row 2, column C (initial)", "nodes.plant_a.stock.initial.retail_orders"),
+        ("BOOK.xlsx, sheet 'stock_by_demand', row 3, column C (initial)", "nodes.plant_a.stock.initial.online_orders"),
+    }
+    assert problems[0].message == "the stock's initial is one number on sheet 'stock' and per demand here"
