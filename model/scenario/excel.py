@@ -571,10 +571,10 @@ def _validate(sheet: Any, column: Column, cells: str) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     if column.kind == "name" and column.names:
-        rule = DataValidation(type="list", formula1=f"={_names_range(column.names)}", allow_blank=True)
+        rule = DataValidation(type="list", formula1=_names_range(column.names), allow_blank=True)
         rule.error = f"Choose a name listed on sheet '{column.names}' (add it there first)."
     elif column.kind == "choice":
-        rule = DataValidation(type="list", formula1=f"={_choice_range(column.field)}", allow_blank=True)
+        rule = DataValidation(type="list", formula1=_choice_range(column.field), allow_blank=True)
         rule.error = f"Choose one of: {', '.join(CHOICES[column.field])}."
     elif column.kind == "bool":
         rule = DataValidation(type="list", formula1='"TRUE,FALSE"', allow_blank=True)
@@ -584,8 +584,8 @@ def _validate(sheet: Any, column: Column, cells: str) -> None:
         rule = DataValidation(
             type="decimal" if column.kind == "number" else "whole",
             operator="between",
-            formula1=f"{low:.15g}",
-            formula2=f"{column.range.high:.15g}",
+            formula1=f"{low:.15G}",  # as Excel writes numbers in a formula: 1E-06
+            formula2=f"{column.range.high:.15G}",
             allow_blank=True,
         )
         rule.error = f"{column.field}: {column.range.kind}, {column.range.allowed()}."

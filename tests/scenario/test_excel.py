@@ -188,8 +188,8 @@ def validation_at(sheet: Any, cell: str) -> Any:
 
 
 def names_in(workbook: Workbook, formula: str) -> list[str]:
-    """The non-empty values of the range a list validation's formula names (`=nodes!$A$2:$A$100001`)."""
-    sheet, cells = formula.lstrip("=").split("!")
+    """The non-empty values of the range a list validation's formula names (`nodes!$A$2:$A$100001`)."""
+    sheet, cells = formula.split("!")
     return [cell.value for (cell,) in workbook[sheet][cells.replace("$", "")] if cell.value is not None]
 
 
@@ -218,7 +218,7 @@ def test_number_cells_carry_their_range_and_headers_their_unit(appliance_book):
     assert money.showErrorMessage and "0, or 1e-9 to 1e12 currency" in money.error
     share = validation_at(workbook["nodes"], "G3")  # quality
     assert workbook["nodes"]["G1"].value == "quality (share, 0 to 1)"
-    assert (share.formula1, share.formula2) == ("1e-06", "1")
+    assert (share.formula1, share.formula2) == ("1E-06", "1")
     volume = validation_at(workbook["volumes"], "D3")
     assert (volume.type, volume.formula1, volume.formula2) == ("decimal", "0", "1000000000")
     assert workbook["nodes"]["D1"].value == "processing_time (hours)"
