@@ -388,7 +388,7 @@ def _key_values(data: dict, name: str) -> dict[str, Any]:
     if name == "scenario":
         values = dict(section)
         if isinstance(values.get("periods"), list):
-            values["periods"] = len(values["periods"])
+            del values["periods"]  # the labels, on sheet 'periods': adding one there is all it takes
         return values
     values = {k: v for k, v in section.items() if k not in ("relaxation_weights", "highs_options")}
     for key, value in _mapping(section.get("relaxation_weights")).items():

@@ -399,3 +399,20 @@ def test_a_stock_given_twice_is_refused_where_the_second_is(appliance_book):
         ("BOOK.xlsx, sheet 'stock_by_demand', row 3, column C (initial)", "nodes.plant_a.stock.initial.online_orders"),
     }
     assert problems[0].message == "the stock's initial is one number on sheet 'stock' and per demand here"
+
+
+def test_a_period_added_in_the_book_is_a_period_more(appliance_book):
+    """A label on sheet 'periods' and a column on sheet 'volumes': appliance-co's quarter becomes four months."""
+
+    def change(workbook: Workbook) -> None:
+        assert workbook["scenario"]["A6"].value == "periods" and workbook["scenario"]["B6"].value is None
+        workbook["periods"].append(["2027-04"])
+        volumes = workbook["volumes"]
+        volumes["E1"] = "2027-04"
+        for row in volumes.iter_rows(min_row=2):
+            if row[1].value is not None:  # a demand with volumes per period
+                row[4].value = 100
+
+    data, _ = parse_yaml(read_workbook(edited(appliance_book, change), "BOOK.xlsx").decode(), "x.yaml")
+    assert data["scenario"]["periods"] == ["2027-01", "2027-02", "2027-03", "2027-04"]
+    assert data["demands"]["repairs_north"]["volume"] == [1900, 1600, 1200, 100]
