@@ -76,11 +76,13 @@ def test_building_the_commands_for_help_loads_nothing_heavy():
         "export",
         "frontier",
         "generate",
+        "import",
         "report",
         "runs",
         "schema",
         "solve",
         "sweep",
+        "template",
         "validate",
     ]
     assert result["heavy"] == []
