@@ -60,6 +60,7 @@ from model.scenario.schema import (
     Staff,
     Stock,
     Work,
+    with_current_names,
 )
 
 SPARE_ROWS = 1000
@@ -349,6 +350,7 @@ def write_template(data: dict, path_or_stream: Path | BinaryIO, *, source_name: 
     name (or a stream) and renames."""
     from openpyxl import Workbook
 
+    data = with_current_names(data)  # a field under its former name is written under its current one
     book = Workbook()
     book.remove(book.active)
     meta = _mapping(data.get("scenario"))
