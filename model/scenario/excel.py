@@ -488,6 +488,7 @@ def _write_table(sheet: Any, spec: Sheet, rows: list[list[Any]], cur: str, time:
             sheet.cell(1, index).comment = _comment(column.doc)
     for row in rows:
         sheet.append([_cell_value(value) for value in row])
+    _exact_numbers(sheet)
     _style_header(sheet)
     sheet.freeze_panes = "A2"
     last = len(rows) + 1 + SPARE_ROWS
@@ -511,6 +512,7 @@ def _write_key_values(sheet: Any, columns: list[Column], values: dict[str, Any],
         sheet.append([column.field, _cell_value(values.get(column.field)), column.unit.format(cur=cur, time=time)])
         sheet.cell(index, 4).value = column.doc
         _validate(sheet, column, f"B{index}")
+    _exact_numbers(sheet)
     _style_header(sheet)
     sheet.freeze_panes = "A2"
     _fit_widths(sheet, most=60)
@@ -539,6 +541,7 @@ def _write_volumes(sheet: Any, data: dict, labels: list[str]) -> None:
     for name, demand in _mapping(data.get("demands")).items():
         volume = demand.get("volume")
         sheet.append([name, *(volume if isinstance(volume, list) else [])])
+    _exact_numbers(sheet)
     _style_header(sheet)
     sheet.freeze_panes = "B2"
     last = sheet.max_row + SPARE_ROWS
@@ -597,6 +600,17 @@ def _validate(sheet: Any, column: Column, cells: str) -> None:
     rule.showErrorMessage = True
     rule.add(cells)
     sheet.add_data_validation(rule)
+
+
+def _exact_numbers(sheet: Any) -> None:
+    """Numbers written to the last bit: openpyxl writes a float with 16 significant digits, which
+    turns 1.3900000000000001 (1.39 * 1.0 after a what-if, say) into 1.39, another scenario. Such a
+    cell keeps the shortest text that reads back as the same float (Excel reads 17 digits)."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            value = cell.value
+            if type(value) is float and float(f"{value:.16g}") != value:
+                cell._value = repr(value)  # stays a number (data_type "n"): only its written text changes
 
 
 def _letter(index: int) -> str:

@@ -416,3 +416,16 @@ def test_a_period_added_in_the_book_is_a_period_more(appliance_book):
     data, _ = parse_yaml(read_workbook(edited(appliance_book, change), "BOOK.xlsx").decode(), "x.yaml")
     assert data["scenario"]["periods"] == ["2027-01", "2027-02", "2027-03", "2027-04"]
     assert data["demands"]["repairs_north"]["volume"] == [1900, 1600, 1200, 100]
+
+
+def test_numbers_come_back_to_the_last_bit(tmp_path):
+    """openpyxl alone writes 16 significant digits: 1000.0000000000001 (1000 and one bit, as a what-if's
+    arithmetic makes) came back as 1000, another scenario."""
+    path = tmp_path / "bits.yaml"
+    text = TINY_FILE.read_text(encoding="utf-8").replace("cost_per_fte: 5200", "cost_per_fte: 5200.000000000001")
+    path.write_text(text.replace("volume: 1000", "volume: 1000.0000000000001"), encoding="utf-8")
+    scenario = resolve(path).scenario
+    assert scenario.roles["technician"].cost_per_fte == 5200.000000000001 != 5200
+    assert scenario.demands["repairs"].volume == 1000.0000000000001 != 1000
+    assert f"{1000.0000000000001:.16g}" == "1000"
+    assert scenario_of(read_workbook(book_of(path), "bits.xlsx")) == scenario
