@@ -95,10 +95,18 @@ class Column:
 
 
 def _doc(model: Any, name: str) -> str:
-    """A field's reference text in the schema (its docstring)."""
+    """A field's reference text in the schema (its docstring), with what an empty cell means."""
     for key, info in model.model_fields.items():
         if name in (key, info.alias):
-            return info.description or ""
+            text = info.description or ""
+            if info.is_required():
+                return f"{text} Required."
+            default = info.default
+            if isinstance(default, bool):
+                return f"{text} Empty: {str(default).upper()}."
+            if isinstance(default, (int, float)):
+                return f"{text} Empty: {default:g}."
+            return f"{text} Empty: {default}." if isinstance(default, str) else text
     return ""
 
 
