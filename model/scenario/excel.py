@@ -1029,7 +1029,10 @@ def _reported(path: str, reported: set[str]) -> bool:
 
 def _load(content: bytes, name: str) -> dict[str, list[tuple[Any, ...]]]:
     """Each sheet's rows of values (formulas by their saved value); a file that is no workbook is a problem."""
-    refuse = lambda message, hint="": ScenarioError([Problem(name, None, None, "", message, hint)])  # noqa: E731
+
+    def refuse(message: str, hint: str = "") -> ScenarioError:
+        return ScenarioError([Problem(name, None, None, "", message, hint)])
+
     hint = "Give an .xlsx workbook, e.g. one written by `e2eopt template SCENARIO --xlsx BOOK.xlsx`."
     if not content:
         raise refuse("the file is empty, not an .xlsx workbook", hint)
@@ -1056,13 +1059,20 @@ def _load(content: bytes, name: str) -> dict[str, list[tuple[Any, ...]]]:
         raise
     except Exception as error:  # openpyxl raises many kinds on a damaged file; each is bad input
         raise refuse(f"the workbook cannot be read: {type(error).__name__}: {error}", hint) from None
-    return {
-        sheet: [
-            tuple(v if isinstance(f, _Formula) and v is not None else f for f, v in zip(frow, vrow, strict=False))
-            for frow, vrow in zip(rows, values.get(sheet, []), strict=False)
-        ]
-        for sheet, rows in formulas.items()
-    }
+    return {sheet: _saved_values(rows, values.get(sheet, [])) for sheet, rows in formulas.items()}
+
+
+def _saved_values(rows: list[tuple[Any, ...]], saved: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows with each formula replaced by the value saved with it; one saved without a value stays
+    a _Formula (a problem where it is read). The saved rows may be fewer (empty ones are trimmed)."""
+
+    def value(row: int, column: int, cell: Any) -> Any:
+        if not isinstance(cell, _Formula):
+            return cell
+        found = saved[row][column] if row < len(saved) and column < len(saved[row]) else None
+        return cell if found is None else found
+
+    return [tuple(value(i, j, cell) for j, cell in enumerate(row)) for i, row in enumerate(rows)]
 
 
 def _sheet_rows(content: bytes, data_only: bool) -> dict[str, list[tuple[Any, ...]]]:

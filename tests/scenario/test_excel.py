@@ -314,23 +314,26 @@ def test_duplicate_names(appliance_book):
 def test_a_formula_is_read_by_its_saved_value(appliance_book):
     """openpyxl saves no values with formulas; Excel does: the saved value is put in the XML by hand."""
     role = load_workbook(io.BytesIO(appliance_book))["roles"]["A2"].value
-    with_value = _formula_in_roles_b2(appliance_book, "3000*2", "6000")
+    with_value = _formula_in_roles(appliance_book, "B2", "3000*2", "6000")
     data, _ = parse_yaml(read_workbook(with_value, "BOOK.xlsx").decode(), "x.yaml")
     assert data["roles"][role]["cost_per_fte"] == 6000
-    [problem] = problems_of(_formula_in_roles_b2(appliance_book, "3000*2", None))
+    [problem] = problems_of(_formula_in_roles(appliance_book, "B2", "3000*2", None))
     assert problem.file == "BOOK.xlsx, sheet 'roles', row 2, column B (cost_per_fte)"
     assert problem.message == "a formula with no saved value (=3000*2)"
+    last = load_workbook(io.BytesIO(appliance_book))["roles"].max_row  # the last row too
+    [problem] = problems_of(_formula_in_roles(appliance_book, f"C{last}", "70*2", None))
+    assert problem.file == f"BOOK.xlsx, sheet 'roles', row {last}, column C (hours_per_fte)"
 
 
-def _formula_in_roles_b2(book: bytes, formula: str, value: str | None) -> bytes:
+def _formula_in_roles(book: bytes, ref: str, formula: str, value: str | None) -> bytes:
     source = zipfile.ZipFile(io.BytesIO(book))
     names = load_workbook(io.BytesIO(book)).sheetnames
     sheet = f"xl/worksheets/sheet{names.index('roles') + 1}.xml"
     xml = source.read(sheet).decode()
-    cell = re.search(r'<c r="B2"[^>]*>.*?</c>', xml)
+    cell = re.search(rf'<c r="{ref}"[^>]*>.*?</c>', xml)
     assert cell is not None
     saved = f"<v>{value}</v>" if value is not None else ""
-    xml = xml.replace(cell.group(0), f'<c r="B2"><f>{formula}</f>{saved}</c>')
+    xml = xml.replace(cell.group(0), f'<c r="{ref}"><f>{formula}</f>{saved}</c>')
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:
         for item in source.infolist():
