@@ -11,6 +11,7 @@ bad request, 401 no or a wrong token, 403 a path outside the served folder, 404 
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import time
 from dataclasses import asdict
@@ -61,6 +62,22 @@ class ValidateRequest(ScenarioRequest):
 class SolveRequest(ScenarioRequest):
     view: bool = Field(True, description="Add the report's sections (figures as plotly JSON).")
     base_view: bool = Field(False, description="Add the base's sections too.")
+
+
+class SweepRequest(ScenarioRequest):
+    path: StrictStr = Field(description="The field path to sweep (wildcards allowed), e.g. demands.*.volume.")
+    values: StrictStr | list[Value] = Field(
+        description="The values, in the sweep --grid grammar: '*0.8:*1.2:0.1' (START:STOP:STEP), or a list."
+    )
+
+
+class SaveWhatIf(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    base: StrictStr = Field(description="The base scenario (or what-if) file, relative to the served folder.")
+    set: dict[str, Value] = Field(default_factory=dict, description="Field path -> value, as in a solve request.")
+    remove: list[StrictStr] = Field(default_factory=list, description="Paths to remove.")
+    name: StrictStr = Field(description="The what-if's file name (NAME.yaml), written next to its base.")
+    overwrite: bool = Field(False, description="Replace a file of that name (otherwise 409).")
 
 
 def create_app(folder: Path, *, runs: Path = Path("runs"), token: str | None = None) -> FastAPI:
@@ -127,19 +144,37 @@ def _request_problem(errors: Any, body: type[BaseModel] | None) -> str:
     """The first thing wrong with a request, in one line naming the field of the JSON body (or the
     query parameter) and what is allowed."""
     for item in errors:
-        kind = item.get("type", "")
-        where = ".".join(str(part) for part in item.get("loc", ()) if part not in ("body", "query")) or "the body"
+        kind, loc = item.get("type", ""), tuple(item.get("loc", ()))
+        where = ".".join(str(part) for part in loc[1:] if not str(part).startswith(("str", "int", "float")))
         if kind == "json_invalid":
             return f"the body is not valid JSON: {item.get('ctx', {}).get('error', item.get('msg'))}"
+        if loc == ("body",):
+            return _body_problem(kind, item.get("input"))
         if kind == "extra_forbidden":
             allowed = f"; allowed: {', '.join(body.model_fields)}" if body is not None else ""
             return f"unknown field '{where}' in the request{allowed}"
         if kind == "missing":
             return f"'{where}' is required"
-        if kind == "model_attributes_type" or (kind == "dict_type" and where == "the body"):
-            return "the body must be a JSON object"
+        if loc[:2] == ("body", "set") and len(loc) > 2:
+            return (
+                f"'{where}': {_short(item.get('input'))} is not a value: give a number, or text in the --set "
+                "grammar ('*1.1', '+5%', '800', or a per-period list '[700, 800, 900]')"
+            )
         return f"'{where}': {item.get('msg', 'not allowed')} (got {_short(item.get('input'))})"
     return "bad request"
+
+
+def _body_problem(kind: str, given: object) -> str:
+    """What is wrong with the body as a whole: missing, not JSON, or not a JSON object."""
+    if kind == "missing":
+        return "the body is missing: send a JSON object (Content-Type: application/json)"
+    if isinstance(given, bytes | str):  # sent without Content-Type: application/json
+        try:
+            json.loads(given)
+        except ValueError as error:
+            return f"the body is not valid JSON: {error}"
+        return "the body is JSON but not sent as such: add the header Content-Type: application/json"
+    return f"the body must be a JSON object, not {type(given).__name__}"
 
 
 def _short(value: object) -> str:
@@ -264,7 +299,62 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
         """Stop the request `request_id` (it answers 409); whether it was running."""
         return answer({"cancelled": bench.cancel(request_id)})
 
-    for path, body in (("/api/validate", ValidateRequest), ("/api/solve", SolveRequest)):
+    @app.post("/api/sweep")
+    def sweep(request: SweepRequest) -> JSONResponse:
+        """Solve the request's what-if at each value of one field, on the warm model: each point's
+        status, objective and KPIs. Progress is told point by point; a cancel stops it (409)."""
+        from model.workbench.sweeping import sweep_points
+
+        with bench.request(request.request_id) as progress:
+            document = sweep_points(bench, request, progress)
+        return answer(document)
+
+    @app.post("/api/save/whatif")
+    def save_whatif(request: SaveWhatIf) -> JSONResponse:
+        """Write a what-if file (extends its base, with `set` and `remove`) next to its base."""
+        from model.workbench.saving import save_whatif
+
+        return answer(
+            {"path": save_whatif(bench, request.base, request.set, request.remove, request.name, request.overwrite)}
+        )
+
+    @app.post("/api/save/run")
+    def save_run(request: ScenarioRequest) -> JSONResponse:
+        """Solve the request's what-if (warm) and write its run folder under the runs folder, as
+        `e2eopt solve` would."""
+        from model.workbench.saving import save_run
+
+        with bench.request(request.request_id) as progress:
+            solved = bench.solve(request.scenario, request.yaml, request.set, request.remove, progress)
+            progress.tell("write")
+            folder = save_run(bench, solved, request.set, request.remove)
+        return answer(
+            {"run_folder": str(folder), "status": solved.outcome.status, "objective": solved.outcome.objective}
+        )
+
+    @app.get("/api/runs")
+    def runs() -> JSONResponse:
+        """`e2eopt runs list --json`'s document for the runs folder (empty when it does not exist yet)."""
+        from model.catalogue import scan
+
+        if not bench.runs.exists():
+            return answer([])
+        return answer([entry.as_dict() for entry in scan(bench.runs).entries])
+
+    @app.get("/api/runs/{name}")
+    def run(name: str) -> JSONResponse:
+        """A run folder of the runs folder: its summary, and the report's headline and sections."""
+        from model.workbench.saving import run_view
+
+        return answer(run_view(bench, name))
+
+    for path, body in (
+        ("/api/validate", ValidateRequest),
+        ("/api/solve", SolveRequest),
+        ("/api/sweep", SweepRequest),
+        ("/api/save/whatif", SaveWhatIf),
+        ("/api/save/run", ScenarioRequest),
+    ):
         BODIES[path] = body
 
 

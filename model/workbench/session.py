@@ -271,6 +271,36 @@ class Workbench:
             base.resolver = None  # half-way through a solve: not trusted again
             raise
 
+    def solve_series(self, base: Base, variants: Sequence[Resolved], progress: Progress) -> list[Outcome]:
+        """Each variant's Outcome in turn, on the base's warm model (without sensitivity: a sweep's
+        points do not show it), the base's lock held throughout; progress told point by point."""
+        from model.resolver import Resolver
+
+        progress.total = len(variants)
+        with base.lock:
+            try:
+                if base.resolver is None:
+                    progress.tell("build")
+                    base.resolver = Resolver(
+                        base.resolved.scenario, source=base.resolved.source, on_phase=progress.tell
+                    )
+                resolver = base.resolver
+                kept = resolver.sensitivity, resolver.ranging
+                resolver.sensitivity = resolver.ranging = False
+                resolver.on_phase = progress.tell
+                outcomes = []
+                try:
+                    for number, variant in enumerate(variants):
+                        progress.done = number
+                        outcomes.append(resolver.solve(variant.scenario, variant.source))
+                finally:
+                    resolver.sensitivity, resolver.ranging = kept
+                progress.done = len(variants)
+                return outcomes
+            except BaseException:
+                base.resolver = None
+                raise
+
 
 def _stamps(chain: Chain, skip_first: bool) -> tuple:
     """Each file of the chain read from the disk (the first is not when it is edited text), with its
