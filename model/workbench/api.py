@@ -135,7 +135,7 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     def internal(request: Request, error: Exception) -> JSONResponse:
-        LOG.exception("internal error answering %s %s", request.method, request.url.path)
+        LOG.error("internal error answering %s %s", request.method, request.url.path, exc_info=error)
         first = (str(error).strip().splitlines() or [""])[0][:300]
         return error_answer(500, f"internal error: {type(error).__name__}: {first}")
 

@@ -26,7 +26,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -180,7 +180,10 @@ class Workbench:
 
     def variant(self, base: Base, values: Mapping[str, Any], removals: Sequence[str]) -> Resolved:
         """The base with `values` (path: value in the --set grammar) and `removals` applied, validated;
-        ScenarioError naming each override that does not apply."""
+        ScenarioError naming each override that does not apply (its file `set` or `remove`).
+
+        The overrides are applied as the command line's --set and --remove: the resolved scenario,
+        its YAML and its digest are those `e2eopt solve FILE --set ... --remove ...` solves."""
         if not values and not removals:
             return base.resolved
         overrides, problems = [], []
@@ -190,10 +193,13 @@ class Workbench:
             except ValueError as error:
                 problems.append(Problem("set", None, None, path, str(error), GRAMMAR))
                 continue
-            overrides.append(Override(path, operation.absolute if operation.absolute is not None else value, "set"))
+            overrides.append(Override(path, operation.absolute if operation.absolute is not None else value, "--set"))
         if problems:
             raise ScenarioError(problems)
-        return resolve_chain(base.chain, overrides, [Removal(r, "remove") for r in removals], base.path)
+        try:
+            return resolve_chain(base.chain, overrides, [Removal(r, "--remove") for r in removals], base.path)
+        except ScenarioError as error:
+            raise ScenarioError([_as_sent(problem) for problem in error.problems]) from None
 
     @contextmanager
     def request(self, request_id: str | None) -> Iterator[Progress]:
@@ -300,6 +306,12 @@ class Workbench:
             except BaseException:
                 base.resolver = None
                 raise
+
+
+def _as_sent(problem: Problem) -> Problem:
+    """A problem of a request's override, its file named as the request names it (`set`, `remove`)."""
+    names = {"--set": "set", "--remove": "remove"}
+    return replace(problem, file=names[problem.file]) if problem.file in names else problem
 
 
 def _stamps(chain: Chain, skip_first: bool) -> tuple:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from model.formatting import plain_json
 from model.scenario.overrides import overrides_applied
 from model.scenario.schema import with_current_names
 
@@ -124,8 +125,7 @@ def section_json(section: Section) -> dict:
 
 
 def table_json(caption: str, frame: pd.DataFrame) -> dict:
-    from model.formatting import plain_json
-
+    """A small table as the page takes it: its caption, column names, and rows of plain values."""
     return {
         "caption": caption,
         "columns": [str(c) for c in frame.columns],
@@ -173,12 +173,13 @@ def bridge(solved: Solved, document: dict, base_document: dict | None) -> dict |
         comparison.notes,
         comparison.tables(),
     )
+    units = comparison.units()
     return {
-        "rows": table_json("bridge", comparison.bridge)["rows"],
-        "columns": [str(c) for c in comparison.bridge.columns],
-        "totals": table_json("totals", comparison.totals),
+        "rows": plain_json(comparison.bridge.to_dict("records")),  # as `e2eopt compare --json` gives them
+        "totals": plain_json(comparison.totals.to_dict("records")),
+        "inputs": plain_json(comparison.inputs.to_dict("records")),
+        "units": {name: units[name] for name in ("bridge", "totals", "inputs")},
         "figure": json.loads(waterfall(compared).to_json()),
-        "inputs": table_json("inputs", comparison.inputs),
         "notes": comparison.notes,
     }
 
