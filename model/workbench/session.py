@@ -24,7 +24,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -250,62 +250,70 @@ class Workbench:
         resolved = self.variant(base, values, removals)
         with base.lock:
             progress.tell("build")
-            outcome, base_outcome, how = self._solve_warm(base, resolved, progress.tell)
+            outcome, base_outcome, how = self._solve_warm(base, resolved, progress)
         return Solved(base, resolved, outcome, base_outcome, how, time.perf_counter() - started)
 
-    def _solve_warm(
-        self, base: Base, resolved: Resolved, tell: Callable[[str], None]
-    ) -> tuple[Outcome, Outcome | None, str]:
+    def _solve_warm(self, base: Base, resolved: Resolved, progress: Progress) -> tuple[Outcome, Outcome | None, str]:
         """The variant's Outcome, its base's, and how the variant was solved; the base's lock held.
         A variant with other solver settings than its base is solved on its own (model.optimise)."""
         from model.optimise import optimise
-        from model.resolver import Resolver
 
-        try:
-            if base.resolver is None:
-                base.resolver = Resolver(base.resolved.scenario, source=base.resolved.source, on_phase=tell)
+        with warm(base, progress) as resolver:
+            if resolver is None:  # the first request on this base: its solve is the base's
+                made = base.resolver = self._resolver(base, progress)
                 if resolved is base.resolved:
-                    return base.resolver.base_outcome, base.resolver.base_outcome, "first solve"
-            resolver = base.resolver
+                    return made.base_outcome, made.base_outcome, "first solve"
+                resolver = made
             if resolved.scenario.solver != base.resolved.scenario.solver:
-                alone = optimise(resolved.scenario, source=resolved.source, on_phase=tell)
+                alone = optimise(resolved.scenario, source=resolved.source, on_phase=progress.tell)
                 return alone, resolver.base_outcome, "rebuild"
-            resolver.on_phase = tell
             outcome = resolver.solve(resolved.scenario, resolved.source)
             return outcome, resolver.base_outcome, "re-solve" if outcome.solver.get("re_solve") else "rebuild"
-        except BaseException:
-            base.resolver = None  # half-way through a solve: not trusted again
-            raise
+
+    @staticmethod
+    def _resolver(base: Base, progress: Progress) -> Resolver:
+        """The base's Resolver: the base built and solved (its first solve)."""
+        from model.resolver import Resolver
+
+        return Resolver(base.resolved.scenario, source=base.resolved.source, on_phase=progress.tell)
 
     def solve_series(self, base: Base, variants: Sequence[Resolved], progress: Progress) -> list[Outcome]:
         """Each variant's Outcome in turn, on the base's warm model (without sensitivity: a sweep's
         points do not show it), the base's lock held throughout; progress told point by point."""
-        from model.resolver import Resolver
-
         progress.total = len(variants)
-        with base.lock:
+        with base.lock, warm(base, progress) as resolver:
+            if resolver is None:
+                progress.tell("build")
+                resolver = base.resolver = self._resolver(base, progress)
+            kept = resolver.sensitivity, resolver.ranging
+            resolver.sensitivity = resolver.ranging = False
+            outcomes = []
             try:
-                if base.resolver is None:
-                    progress.tell("build")
-                    base.resolver = Resolver(
-                        base.resolved.scenario, source=base.resolved.source, on_phase=progress.tell
-                    )
-                resolver = base.resolver
-                kept = resolver.sensitivity, resolver.ranging
-                resolver.sensitivity = resolver.ranging = False
-                resolver.on_phase = progress.tell
-                outcomes = []
-                try:
-                    for number, variant in enumerate(variants):
-                        progress.done = number
-                        outcomes.append(resolver.solve(variant.scenario, variant.source))
-                finally:
-                    resolver.sensitivity, resolver.ranging = kept
-                progress.done = len(variants)
-                return outcomes
-            except BaseException:
-                base.resolver = None
-                raise
+                for number, variant in enumerate(variants):
+                    progress.done = number
+                    outcomes.append(resolver.solve(variant.scenario, variant.source))
+                    if progress.stopper.stopped:
+                        raise Cancelled
+            finally:
+                resolver.sensitivity, resolver.ranging = kept
+            progress.done = len(variants)
+            return outcomes
+
+
+@contextmanager
+def warm(base: Base, progress: Progress) -> Iterator[Resolver | None]:
+    """The base's warm Resolver (None before its first solve), telling this request's progress. If the
+    body fails or the request is cancelled (HiGHS stopped: what it holds is not trusted again), the
+    base loses its Resolver, and the next request builds it afresh; a cancel raises Cancelled."""
+    if base.resolver is not None:
+        base.resolver.on_phase = progress.tell
+    try:
+        yield base.resolver
+        if progress.stopper.stopped:
+            raise Cancelled
+    except BaseException:
+        base.resolver = None
+        raise
 
 
 def _as_sent(problem: Problem) -> Problem:
