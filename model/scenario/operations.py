@@ -32,9 +32,9 @@ GRAMMAR = (
 
 _NUMBER = r"(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"  # unsigned: the sign is the operator
 _OPERATION = re.compile(rf"(?P<op>[=*/+-]?)\s*(?P<number>{_NUMBER})\s*(?P<percent>%?)")
-VALUE_PATTERN = rf"^\s*(?:[=*/]?\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?)\s*$"
+VALUE_PATTERN = rf"^\s*(?:[=*/]?\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?|\[\s*{_NUMBER}(?:\s*,\s*{_NUMBER})*\s*\])\s*$"
 """The override values `parse_value` takes as text, as one regular expression (the what-if files'
-JSON Schema): a number, or a change of it (a percentage only after + or -)."""
+JSON Schema): a number, or a change of it (a percentage only after + or -), or a list of numbers."""
 
 
 @dataclass(frozen=True)
