@@ -20,6 +20,7 @@ HiGHS holds is not trusted again), so the next request builds it afresh.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 import time
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 
 KEPT = 4
 """Most base scenarios kept warm (each holds its LP and HiGHS model: ~100 MB at 100k variables)."""
+ANSWERS = 8
+"""Most answers kept for a request asked again (the page asks for the plan, then for its charts)."""
 EDITED = "(edited).yaml"
 """The name the editor's text goes by when it names no file: at the served folder's top."""
 SUFFIXES = (".yaml", ".yml")
@@ -103,6 +106,7 @@ class Base:
     text: bytes | None  # the editor's text, when the base is edited text
     lock: threading.Lock = field(default_factory=threading.Lock)
     resolver: Resolver | None = None
+    memo: dict[str, tuple[object, Any]] = field(default_factory=dict)  # views of the base's outcome (views.py)
 
 
 @dataclass
@@ -115,6 +119,7 @@ class Solved:
     base_outcome: Outcome | None
     how: str  # first solve, re-solve, rebuild
     seconds: float
+    reused: bool = False  # the answer of the same request a moment ago (ANSWERS), not solved again
 
 
 class Workbench:
@@ -126,6 +131,7 @@ class Workbench:
         self._bases: OrderedDict[tuple, Base] = OrderedDict()
         self._lock = threading.Lock()  # guards _bases and _progress, never held during a solve
         self._progress: dict[str, Progress] = {}
+        self._answers: OrderedDict[tuple, Solved] = OrderedDict()
 
     # ---- paths --------------------------------------------------------------------------------
 
@@ -247,11 +253,21 @@ class Workbench:
         """Solve the request's variant on its base's warm model (building it at the first request)."""
         started = time.perf_counter()
         base = self.base(scenario, text)
+        key = (id(base), json.dumps(dict(values), sort_keys=True, default=str), tuple(removals))
+        with self._lock:
+            kept = self._answers.get(key)
+        if kept is not None and kept.base is base and base.resolver is not None:
+            return replace(kept, seconds=time.perf_counter() - started, reused=True)
         resolved = self.variant(base, values, removals)
         with base.lock:
             progress.tell("build")
             outcome, base_outcome, how = self._solve_warm(base, resolved, progress)
-        return Solved(base, resolved, outcome, base_outcome, how, time.perf_counter() - started)
+        solved = Solved(base, resolved, outcome, base_outcome, how, time.perf_counter() - started)
+        with self._lock:
+            self._answers[key] = solved
+            while len(self._answers) > ANSWERS:
+                self._answers.popitem(last=False)
+        return solved
 
     def _solve_warm(self, base: Base, resolved: Resolved, progress: Progress) -> tuple[Outcome, Outcome | None, str]:
         """The variant's Outcome, its base's, and how the variant was solved; the base's lock held.
@@ -336,4 +352,4 @@ def _stamps(chain: Chain, skip_first: bool) -> tuple:
     return tuple(stamps)
 
 
-__all__ = ["KEPT", "Base", "Cancelled", "Progress", "Refused", "Solved", "Workbench"]
+__all__ = ["ANSWERS", "KEPT", "Base", "Cancelled", "Progress", "Refused", "Solved", "Workbench"]
