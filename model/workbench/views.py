@@ -40,10 +40,12 @@ def command_of(path: str, values: Mapping[str, Any], removals: Sequence[str]) ->
 def summary_document(outcome: Outcome, resolved: Resolved, command: list[str]) -> dict:
     """solve --json's document for an outcome (`run_folder` null: nothing was written): the summary
     write_run would write, with every key a summary may hold."""
-    from model.runs import complete_summary, run_label, summary_of
+    from model.runs import complete_summary, run_label, scenario_digest, summary_of
 
     first = next(iter(resolved.inputs.values()), None)
     summary = summary_of(outcome, resolved.text, resolved.file, command, file_bytes=first)
+    if resolved.changes and not resolved.text:  # its YAML not made (Workbench.variant): the data's digest
+        summary["input"]["scenario_sha256"] = scenario_digest(resolved.data)
     if resolved.changes or len(resolved.inputs) > 1:
         summary["overrides"] = overrides_applied(resolved.changes)
     summary["label"] = run_label(resolved.file, resolved.changes, resolved.inputs)
