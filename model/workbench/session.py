@@ -80,7 +80,7 @@ class Progress:
     """What one request is doing, for GET /api/progress/{request_id}."""
 
     request_id: str
-    state: str = "running"  # running, done, cancelled
+    state: str = "running"  # running, done, cancelled, failed
     phase: str = "start"
     done: int = 0
     total: int = 1
@@ -149,7 +149,7 @@ class Workbench:
         outside it, 404 if it does not exist (when `must_exist`)."""
         if not isinstance(given, str) or not given.strip() or "\x00" in given:
             raise Refused(400, f"'{given}' is not a file name: give a path relative to the served folder")
-        if os.path.isabs(given) or given.startswith("~"):
+        if os.path.isabs(given):
             raise Refused(403, f"'{given}' is an absolute path: give one relative to the served folder {self.folder}")
         target = (self.folder / given).resolve()
         if not target.is_relative_to(self.folder):
@@ -232,6 +232,9 @@ class Workbench:
             progress.state = "done"
         except Cancelled:
             progress.state = "cancelled"
+            raise
+        except BaseException:
+            progress.state = "failed"  # its answer says why (a 4xx with the problems, or a 500)
             raise
 
     def progress(self, request_id: str) -> dict:

@@ -245,9 +245,11 @@ def test_sweep_of_three_points_equals_three_solves(client: TestClient) -> None:
 
 
 def test_sweep_with_a_path_that_matches_nothing_is_refused(client: TestClient) -> None:
-    answer = client.post("/api/sweep", json={"scenario": "tiny.yaml", "path": "demands.nope.volume", "values": "1,2"})
+    body = {"scenario": "tiny.yaml", "path": "demands.nope.volume", "values": "1,2", "request_id": "s2"}
+    answer = client.post("/api/sweep", json=body)
     assert answer.status_code == 422
     assert answer.json()["problems"][0]["path"] == "demands.nope.volume"
+    assert client.get("/api/progress/s2").json()["state"] == "failed"
 
 
 # ---- saving -------------------------------------------------------------------------------------
