@@ -303,6 +303,20 @@ def test_saved_run_is_in_the_catalogue_and_opens(client: TestClient, folder: Pat
     assert any(s["title"] == "Cost by stage and category" for s in opened.json()["view"]["sections"])
 
 
+def test_the_bridge_is_e2eopt_compare_s_on_the_two_run_folders(client: TestClient) -> None:
+    """The bridge made in memory equals model.compare on the base's and the what-if's run folders."""
+    import model
+
+    sets = {"demands.repairs.volume": "*1.25", "roles.technician.cost_per_fte": "+10%"}
+    document = solve(client, set=sets)
+    base = client.post("/api/save/run", json={"scenario": "tiny.yaml"}).json()["run_folder"]
+    what_if = client.post("/api/save/run", json={"scenario": "tiny.yaml", "set": sets}).json()["run_folder"]
+    expected = model.compare(base, what_if).bridge.to_dict("records")
+    assert len(document["bridge"]["rows"]) == len(expected)
+    for row, want in zip(document["bridge"]["rows"], expected):
+        assert row == pytest.approx(want, abs=1e-6)
+
+
 # ---- bad input ----------------------------------------------------------------------------------
 
 
