@@ -211,7 +211,7 @@ def bridge(
     return {
         "rows": plain_json(comparison.bridge.to_dict("records")),  # as `e2eopt compare --json` gives them
         "totals": plain_json(comparison.totals.to_dict("records")),
-        "inputs": plain_json(comparison.inputs.to_dict("records")),
+        "inputs": table_json("The scenario's fields that differ from the base", comparison.inputs),
         "units": {name: units[name] for name in ("bridge", "totals", "inputs")},
         "figure": json.loads(waterfall(compared).to_json()),
         "notes": comparison.notes,
