@@ -372,7 +372,7 @@ def test_an_unexpected_fault_is_a_500_json_answer_and_the_server_stays_up(
     def broken(*args: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(bench, "variant", broken)
+    monkeypatch.setattr(bench, "base", broken)
     answer = as_served.post("/api/solve", json={"scenario": "tiny.yaml"})
     assert answer.status_code == 500
     assert answer.json()["error"] == "internal error: RuntimeError: a bug"
