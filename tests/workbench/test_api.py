@@ -202,6 +202,18 @@ def test_solve_document_is_the_command_lines_and_the_cost_optimise_gives(client:
     assert all(figure["data"] for section in document["view"]["sections"] for figure in section["figures"])
 
 
+def test_the_same_request_again_is_answered_without_solving_again(client: TestClient) -> None:
+    """The page asks for the plan, then for its charts: the second answer is the first's, with its view."""
+    sets = {"demands.repairs.volume": "*0.9"}
+    plan = solve(client, set=sets, view=False)
+    charts = solve(client, set=sets)
+    assert (plan["resolve"]["reused"], charts["resolve"]["reused"]) == (False, True)
+    assert charts["objective"] == plan["objective"] == pytest.approx(900 * PER_REPAIR, abs=0.005)
+    assert "view" not in plan and charts["view"]["sections"]
+    other = solve(client, set={"demands.repairs.volume": "*0.8"}, view=False)
+    assert other["resolve"]["reused"] is False
+
+
 def test_an_infeasible_what_if_says_what_it_would_take(client: TestClient) -> None:
     """tiny's best quality is the service team's 0.98: a 0.99 target cannot be met."""
     document = solve(client, set={"demands.repairs.min_quality": "0.99"})
