@@ -74,9 +74,11 @@ def test_health_names_the_folder_and_version(client: TestClient, folder: Path) -
     assert isinstance(document["warm_models"], int)
 
 
-def test_scenarios_lists_scenarios_and_what_ifs_not_sweeps_runs_or_hidden_files(client: TestClient) -> None:
+def test_scenarios_lists_scenarios_and_what_ifs_not_sweeps_runs_or_hidden_files(
+    client: TestClient, folder: Path
+) -> None:
     listed = {entry["path"]: entry for entry in client.get("/api/scenarios").json()["scenarios"]}
-    assert set(listed) == {"tiny.yaml", "appliance-co.yaml", "whatif-wage-rise.yaml", "broken.yaml", "link.yaml"}
+    assert set(listed) == {"tiny.yaml", "appliance-co.yaml", "whatif-wage-rise.yaml", "broken.yaml"}  # no link out
     assert listed["whatif-wage-rise.yaml"] == {
         "path": "whatif-wage-rise.yaml",
         "name": "appliance-co",
@@ -85,6 +87,10 @@ def test_scenarios_lists_scenarios_and_what_ifs_not_sweeps_runs_or_hidden_files(
     }
     assert listed["broken.yaml"]["valid"] is False
     assert listed["tiny.yaml"]["extends"] is None
+    (folder / "sub").mkdir()
+    (folder / "sub" / "later.yaml").write_text(TINY_FILE.read_text().replace("name: tiny", "name: later"))
+    again = {entry["path"]: entry for entry in client.get("/api/scenarios").json()["scenarios"]}
+    assert again["sub/later.yaml"]["name"] == "later"  # a new file is listed; the others from what was read
 
 
 def test_scenario_gives_text_resolved_data_and_editable_cells(client: TestClient) -> None:
