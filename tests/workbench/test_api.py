@@ -335,6 +335,18 @@ def test_the_bridge_is_e2eopt_compare_s_on_the_two_run_folders(client: TestClien
         assert row == pytest.approx(want, abs=1e-6)
 
 
+def test_a_runs_folder_that_cannot_be_written_is_a_clear_refusal(folder: Path, tmp_path: Path) -> None:
+    from model.workbench import create_app
+
+    runs = tmp_path / "runs-is-a-file"
+    runs.write_text("not a folder")
+    refusing = TestClient(create_app(folder, runs=runs))
+    answer = refusing.post("/api/save/run", json={"scenario": "tiny.yaml"})
+    assert answer.status_code == 507, answer.text
+    assert answer.json()["error"].startswith(f"a run folder under {runs} could not be written: ")
+    assert runs.read_text() == "not a folder"
+
+
 # ---- bad input ----------------------------------------------------------------------------------
 
 
