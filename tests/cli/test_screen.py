@@ -312,6 +312,7 @@ COMMANDS = [
     "schema",
     "template",
     "import",
+    "serve",
     "runs",
 ]
 SUBCOMMANDS = [["runs", "list"], ["runs", "show"], ["runs", "rm"], ["runs", "query"]]

@@ -1,0 +1,429 @@
+"""The workbench's warm models: one Resolver per base scenario, kept between requests.
+
+A request names a base (a file under the served folder, or the editor's text read as if it were
+that file) and what differs (`set`, `remove`). The base is parsed once and kept with its Resolver,
+which holds the LP and HiGHS's basis: a what-if is fitted into that LP and re-solved from the
+basis (model/resolver.py), a fraction of a build-and-solve. At most `KEPT` bases are kept, the
+least recently used dropped first.
+
+Concurrency: each base has its own lock. Requests on one base are answered one at a time (a
+Resolver changes its LP and HiGHS model at each solve: two threads on one would mix them);
+requests on different bases run in parallel. The page's progress and cancel requests take no base
+lock, so they answer while a solve runs.
+
+Cancellation: a request that gives a `request_id` can be cancelled (`cancel`). HiGHS is stopped at
+its next check (model/highs_run.py's Stopper: only the flag its callback reads is set); a request
+between phases stops at the next phase. A cancelled request's base loses its Resolver (whatever
+HiGHS holds is not trusted again), so the next request builds it afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from model.errors import E2EError, Problem, ScenarioError
+from model.highs_run import Stopper, stopping
+from model.scenario.operations import GRAMMAR, parse_value
+from model.scenario.overrides import (
+    Chain,
+    Override,
+    Removal,
+    Resolved,
+    chain_layers,
+    chain_yaml,
+    read_chain,
+    resolve_chain,
+)
+
+if TYPE_CHECKING:
+    from model.optimise import Outcome
+    from model.resolver import Resolver
+
+KEPT = 4
+"""Most base scenarios kept warm (each holds its LP and HiGHS model: ~100 MB at 100k variables)."""
+ANSWERS = 2
+"""Most answers kept for a request asked again (the page asks for the plan, then for its charts):
+few, as each holds its tables (tens of MB at 100,000 variables)."""
+EDITED = "(edited).yaml"
+"""The name the editor's text goes by when it names no file: at the served folder's top."""
+SUFFIXES = (".yaml", ".yml")
+
+
+class Refused(E2EError):
+    """A request the workbench will not serve: `status` is its HTTP status (403 outside the folder,
+    404 no such file, 409 cancelled or exists), `message` one line saying why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class Cancelled(Refused):
+    """The request was cancelled (POST /api/cancel/{request_id})."""
+
+    def __init__(self) -> None:
+        super().__init__(409, "cancelled")
+
+
+@dataclass
+class Progress:
+    """What one request is doing, for GET /api/progress/{request_id}."""
+
+    request_id: str
+    state: str = "running"  # running, done, cancelled, failed
+    phase: str = "start"
+    done: int = 0
+    total: int = 1
+    started: float = field(default_factory=time.perf_counter)
+    stopper: Stopper = field(default_factory=Stopper)
+
+    def as_dict(self) -> dict:
+        return {
+            "request_id": self.request_id,
+            "state": self.state,
+            "phase": self.phase,
+            "done": self.done,
+            "total": self.total,
+            "seconds": round(time.perf_counter() - self.started, 3),
+        }
+
+    def tell(self, phase: str) -> None:
+        """A Resolver's `on_phase`: note the phase, and stop here if the request was cancelled."""
+        self.phase = phase
+        if self.stopper.stopped:
+            raise Cancelled
+
+
+@dataclass
+class Base:
+    """A base scenario, parsed and validated, with its warm Resolver (None until its first solve)."""
+
+    path: str  # relative to the served folder, as the user names it
+    chain: Chain
+    resolved: Resolved
+    stamps: tuple  # each file read from the disk, with its modification time and size
+    text: bytes | None  # the editor's text, when the base is edited text
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    resolver: Resolver | None = None
+    memo: dict[str, tuple[object, Any]] = field(default_factory=dict)  # views of the base's outcome (views.py)
+
+
+@dataclass
+class Solved:
+    """A request's answer: the variant solved, the base it was solved against, and how."""
+
+    base: Base
+    resolved: Resolved
+    outcome: Outcome
+    base_outcome: Outcome | None
+    how: str  # first solve, re-solve, rebuild
+    seconds: float
+    reused: bool = False  # the answer of the same request a moment ago (ANSWERS), not solved again
+
+
+class Workbench:
+    """The served folder, its runs folder, the warm bases and the requests in progress."""
+
+    def __init__(self, folder: Path, runs: Path = Path("runs")) -> None:
+        self.folder = folder.resolve()
+        self.runs = runs if runs.is_absolute() else Path.cwd() / runs
+        self._bases: OrderedDict[tuple, Base] = OrderedDict()
+        self._lock = threading.Lock()  # guards _bases and _progress, never held during a solve
+        self._progress: dict[str, Progress] = {}
+        self._answers: OrderedDict[tuple, Solved] = OrderedDict()
+        self._described: dict[str, tuple[tuple, dict | None]] = {}  # GET /api/scenarios' entries, by file
+
+    # ---- paths --------------------------------------------------------------------------------
+
+    def locate(self, given: str, must_exist: bool = True) -> Path:
+        """The file `given` names under the served folder (symlinks followed): Refused 403 if it lies
+        outside it, 404 if it does not exist (when `must_exist`)."""
+        if not isinstance(given, str) or not given.strip() or "\x00" in given:
+            raise Refused(400, f"'{given}' is not a file name: give a path relative to the served folder")
+        if os.path.isabs(given):
+            raise Refused(403, f"'{given}' is an absolute path: give one relative to the served folder {self.folder}")
+        target = (self.folder / given).resolve()
+        if not target.is_relative_to(self.folder):
+            raise Refused(403, f"'{given}' is outside the served folder {self.folder}")
+        if must_exist and not target.is_file():
+            raise Refused(404, f"no such scenario file: {given} (in {self.folder})")
+        return target
+
+    def shown(self, path: Path) -> str:
+        """`path` as the user names it: relative to the served folder."""
+        return path.relative_to(self.folder).as_posix()
+
+    # ---- bases --------------------------------------------------------------------------------
+
+    def base(self, scenario: str | None, text: str | None) -> Base:
+        """The base a request names: the file `scenario`, or the editor's `text` read as if it were
+        that file (default EDITED); parsed and validated once, then kept while its files are unchanged."""
+        if scenario is None and text is None:
+            raise Refused(400, "give 'scenario' (a file under the served folder) or 'yaml' (a scenario's text)")
+        path = self.locate(scenario or EDITED, must_exist=text is None)
+        raw = None if text is None else text.encode("utf-8")
+        key = (str(path), None if raw is None else hashlib.sha256(raw).hexdigest())
+        with self._lock:
+            kept = self._bases.get(key)
+            if kept is not None and kept.stamps == _stamps(kept.chain, skip_first=raw is not None):
+                self._bases.move_to_end(key)
+                return kept
+        chain = read_chain(path, raw, self.shown(path))
+        base = Base(self.shown(path), chain, resolve_chain(chain), _stamps(chain, raw is not None), raw)
+        with self._lock:
+            self._bases[key] = base
+            self._bases.move_to_end(key)
+            while len(self._bases) > KEPT:
+                self._bases.popitem(last=False)
+        return base
+
+    def described(self, path: Path) -> dict | None:
+        """GET /api/scenarios' entry for a file under the folder: its path, scenario name, base and
+        whether it is valid; None for a sweep file. Read and checked again only when the file or one
+        it extends has changed (not through the warm bases: listing the folder must not drop them)."""
+        shown = self.shown(path)
+        with self._lock:
+            kept = self._described.get(shown)
+        if kept is not None and kept[0] and kept[0] == _file_stamps(kept[0]):
+            return kept[1]
+        entry, stamps = _describe(path, shown)
+        with self._lock:
+            self._described[shown] = (stamps, entry)
+        return entry
+
+    def warm_models(self) -> int:
+        """How many bases hold a warm model."""
+        with self._lock:
+            return sum(base.resolver is not None for base in self._bases.values())
+
+    # ---- requests -----------------------------------------------------------------------------
+
+    def variant(self, base: Base, values: Mapping[str, Any], removals: Sequence[str], yaml: bool = False) -> Resolved:
+        """The base with `values` (path: value in the --set grammar) and `removals` applied, validated;
+        ScenarioError naming each override that does not apply (its file `set` or `remove`).
+
+        The overrides are applied as the command line's --set and --remove: the resolved scenario is
+        the one `e2eopt solve FILE --set ... --remove ...` solves. Its YAML (`Resolved.text`) is made
+        only with `yaml` (for a run folder): 0.7 s at 100,000 variables."""
+        if not values and not removals:
+            return base.resolved
+        overrides, taken = request_overrides(values, removals)
+        try:
+            return resolve_chain(base.chain, overrides, taken, base.path, yaml=yaml)
+        except ScenarioError as error:
+            raise ScenarioError([_as_sent(problem) for problem in error.problems]) from None
+
+    def with_yaml(self, base: Base, resolved: Resolved, values: Mapping[str, Any], removals: Sequence[str]) -> Resolved:
+        """`resolved` with its YAML text (as `e2eopt solve` writes it into a run folder)."""
+        if resolved.text or not resolved.changes:
+            return resolved
+        overrides, taken = request_overrides(values, removals)
+        return replace(resolved, text=chain_yaml(base.chain, resolved.data, chain_layers(base.chain, overrides, taken)))
+
+    @contextmanager
+    def request(self, request_id: str | None) -> Iterator[Progress]:
+        """A request's progress, findable by its id while it runs (and for a while after)."""
+        progress = Progress(request_id or "")
+        if request_id:
+            with self._lock:
+                self._progress[request_id] = progress
+                while len(self._progress) > 256:  # forget the oldest
+                    self._progress.pop(next(iter(self._progress)))
+        try:
+            with stopping(progress.stopper):
+                yield progress
+                if progress.stopper.stopped:
+                    raise Cancelled
+            progress.state = "done"
+        except Cancelled:
+            progress.state = "cancelled"
+            raise
+        except BaseException:
+            progress.state = "failed"  # its answer says why (a 4xx with the problems, or a 500)
+            raise
+
+    def progress(self, request_id: str) -> dict:
+        with self._lock:
+            found = self._progress.get(request_id)
+        if found is None:
+            return {"request_id": request_id, "state": "unknown", "phase": None, "done": 0, "total": 0, "seconds": 0}
+        return found.as_dict()
+
+    def cancel(self, request_id: str) -> bool:
+        """Stop the request `request_id` if it is running; whether it was."""
+        with self._lock:
+            found = self._progress.get(request_id)
+        if found is None or found.state != "running":
+            return False
+        found.stopper.stop()
+        return True
+
+    def solve(
+        self,
+        scenario: str | None,
+        text: str | None,
+        values: Mapping[str, Any],
+        removals: Sequence[str],
+        progress: Progress,
+    ) -> Solved:
+        """Solve the request's variant on its base's warm model (building it at the first request)."""
+        started = time.perf_counter()
+        base = self.base(scenario, text)
+        key = (id(base), json.dumps(dict(values), sort_keys=True, default=str), tuple(removals))
+        with self._lock:
+            kept = self._answers.get(key)
+        if kept is not None and kept.base is base and base.resolver is not None:
+            return replace(kept, seconds=time.perf_counter() - started, reused=True)
+        resolved = self.variant(base, values, removals)
+        with base.lock:
+            progress.tell("build")
+            outcome, base_outcome, how = self._solve_warm(base, resolved, progress)
+        solved = Solved(base, resolved, outcome, base_outcome, how, time.perf_counter() - started)
+        with self._lock:
+            self._answers[key] = solved
+            while len(self._answers) > ANSWERS:
+                self._answers.popitem(last=False)
+        return solved
+
+    def _solve_warm(self, base: Base, resolved: Resolved, progress: Progress) -> tuple[Outcome, Outcome | None, str]:
+        """The variant's Outcome, its base's, and how the variant was solved; the base's lock held.
+        A variant with other solver settings than its base is solved on its own (model.optimise)."""
+        from model.optimise import optimise
+
+        with warm(base, progress) as resolver:
+            if resolver is None:  # the first request on this base: its solve is the base's
+                made = base.resolver = self._resolver(base, progress)
+                if resolved is base.resolved:
+                    return made.base_outcome, made.base_outcome, "first solve"
+                resolver = made
+            if resolved.scenario.solver != base.resolved.scenario.solver:
+                alone = optimise(resolved.scenario, source=resolved.source, on_phase=progress.tell)
+                return alone, resolver.base_outcome, "rebuild"
+            outcome = resolver.solve(resolved.scenario, resolved.source)
+            return outcome, resolver.base_outcome, "re-solve" if outcome.solver.get("re_solve") else "rebuild"
+
+    @staticmethod
+    def _resolver(base: Base, progress: Progress) -> Resolver:
+        """The base's Resolver: the base built and solved (its first solve)."""
+        from model.resolver import Resolver
+
+        return Resolver(base.resolved.scenario, source=base.resolved.source, on_phase=progress.tell)
+
+    def solve_series(self, base: Base, variants: Sequence[Resolved], progress: Progress) -> list[Outcome]:
+        """Each variant's Outcome in turn, on the base's warm model (without sensitivity: a sweep's
+        points do not show it), the base's lock held throughout; progress told point by point."""
+        progress.total = len(variants)
+        with base.lock, warm(base, progress) as resolver:
+            if resolver is None:
+                progress.tell("build")
+                resolver = base.resolver = self._resolver(base, progress)
+            kept = resolver.sensitivity, resolver.ranging
+            resolver.sensitivity = resolver.ranging = False
+            outcomes = []
+            try:
+                for number, variant in enumerate(variants):
+                    progress.done = number
+                    outcomes.append(resolver.solve(variant.scenario, variant.source))
+                    if progress.stopper.stopped:
+                        raise Cancelled
+            finally:
+                resolver.sensitivity, resolver.ranging = kept
+            progress.done = len(variants)
+            return outcomes
+
+
+@contextmanager
+def warm(base: Base, progress: Progress) -> Iterator[Resolver | None]:
+    """The base's warm Resolver (None before its first solve), telling this request's progress. If the
+    body fails or the request is cancelled (HiGHS stopped: what it holds is not trusted again), the
+    base loses its Resolver, and the next request builds it afresh; a cancel raises Cancelled."""
+    if base.resolver is not None:
+        base.resolver.on_phase = progress.tell
+    try:
+        yield base.resolver
+        if progress.stopper.stopped:
+            raise Cancelled
+    except BaseException:
+        base.resolver = None
+        raise
+
+
+def request_overrides(values: Mapping[str, Any], removals: Sequence[str]) -> tuple[list[Override], list[Removal]]:
+    """A request's `set` and `remove` as the command line's --set and --remove; ScenarioError for a
+    value that is not in the grammar (its file `set`)."""
+    overrides, problems = [], []
+    for path, value in values.items():
+        try:
+            operation = parse_value(value)
+        except ValueError as error:
+            problems.append(Problem("set", None, None, path, str(error), GRAMMAR))
+            continue
+        overrides.append(Override(path, operation.absolute if operation.absolute is not None else value, "--set"))
+    if problems:
+        raise ScenarioError(problems)
+    return overrides, [Removal(r, "--remove") for r in removals]
+
+
+def _as_sent(problem: Problem) -> Problem:
+    """A problem of a request's override, its file named as the request names it (`set`, `remove`)."""
+    names = {"--set": "set", "--remove": "remove"}
+    return replace(problem, file=names[problem.file]) if problem.file in names else problem
+
+
+def _describe(path: Path, shown: str) -> tuple[dict | None, tuple]:
+    """A file's entry in the listing (None: a sweep file), and the stamps of the files it was made from."""
+    from model.scenario.loader import parse_yaml, read_text
+
+    try:
+        data, _ = parse_yaml(read_text(path, shown), shown)
+    except (ScenarioError, OSError):
+        data = None
+    if isinstance(data, dict) and {"base", "grid"} <= set(data):
+        return None, _file_stamps(((str(path), None, None),))
+    extends = data.get("extends") if isinstance(data, dict) else None
+    try:
+        chain = read_chain(path, None, shown)
+        name, valid, stamps = resolve_chain(chain).scenario.name, True, _stamps(chain, skip_first=False)
+    except ScenarioError:  # checked again at every listing: the file it extends may be mended meanwhile
+        name, valid, stamps = path.stem, False, ()
+    return {"path": shown, "name": name, "extends": extends, "valid": valid}, stamps
+
+
+def _file_stamps(stamps: tuple) -> tuple:
+    """The same files' stamps now (modification time and size)."""
+    now: list[tuple[str, int | None, int | None]] = []
+    for file, _, _ in stamps:
+        try:
+            stat = os.stat(file)
+            now.append((file, stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            now.append((file, None, None))
+    return tuple(now)
+
+
+def _stamps(chain: Chain, skip_first: bool) -> tuple:
+    """Each file of the chain read from the disk (the first is not when it is edited text), with its
+    modification time and size: a kept base is read again when any of them changed."""
+    files = chain.files[1:] if skip_first else chain.files
+    stamps: list[tuple[str, int | None, int | None]] = []
+    for file in files:
+        try:
+            stat = file.path.stat()
+            stamps.append((str(file.path), stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            stamps.append((str(file.path), None, None))
+    return tuple(stamps)
+
+
+__all__ = ["ANSWERS", "KEPT", "Base", "Cancelled", "Progress", "Refused", "Solved", "Workbench"]
