@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import time
 from dataclasses import asdict
 from importlib import resources
@@ -345,6 +346,37 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
             {"run_folder": str(folder), "status": solved.outcome.status, "objective": solved.outcome.objective}
         )
 
+    @app.get("/api/template")
+    def template(path: Annotated[str, Query(description="A file relative to the served folder.")]) -> Response:
+        """The scenario (a what-if resolved) as an Excel workbook to edit, as `e2eopt template` writes it."""
+        base = bench.base(path, None)
+        return workbook_answer(base.resolved.data, base.path)
+
+    @app.post("/api/template")
+    def template_of(request: ScenarioRequest) -> Response:
+        """The request's what-if (its base with `set` and `remove` applied) as an Excel workbook."""
+        base = bench.base(request.scenario, request.yaml)
+        return workbook_answer(bench.variant(base, request.set, request.remove).data, base.path)
+
+    @app.post("/api/import")
+    async def import_workbook(
+        request: Request,
+        name: Annotated[str, Query(description="The workbook's file name, named in every problem.")] = "upload.xlsx",
+    ) -> JSONResponse:
+        """The uploaded workbook (the request's body: the .xlsx file's bytes) as scenario YAML text, validated
+        as `e2eopt import` does: 200 `{"yaml": ...}`, or 422 with each problem located by sheet, row and
+        column and by its field path."""
+        from starlette.concurrency import run_in_threadpool
+
+        from model.scenario.excel import read_workbook
+
+        content = await request.body()
+        if len(content) > MAX_WORKBOOK:
+            raise Refused(413, f"the workbook is {len(content):,} bytes; at most {MAX_WORKBOOK:,} are taken")
+        shown = Path(name).name or "upload.xlsx"
+        text = await run_in_threadpool(read_workbook, content, shown)  # openpyxl's parse is not for the event loop
+        return answer({"name": shown, "yaml": text.decode("utf-8")})
+
     @app.get("/api/runs")
     def runs() -> JSONResponse:
         """`e2eopt runs list --json`'s document for the runs folder (empty when it does not exist yet)."""
@@ -369,6 +401,25 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
         ("/api/save/run", ScenarioRequest),
     ):
         BODIES[path] = body
+
+
+MAX_WORKBOOK = 64 * 1024 * 1024
+"""Bytes an uploaded workbook may have (a 100k-variable scenario's book is about 0.25 MB)."""
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_answer(data: dict, shown: str) -> Response:
+    """A download of the scenario's workbook (model/scenario/excel.py), named after its file."""
+    import io
+
+    from model.scenario.excel import write_template
+
+    stream = io.BytesIO()
+    write_template(data, stream, source_name=shown)
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(shown).stem) or "scenario"  # a header value: no quotes
+    headers = {"Content-Disposition": f'attachment; filename="{stem}.xlsx"'}
+    return Response(stream.getvalue(), media_type=XLSX, headers=headers)
 
 
 def listing(bench: Workbench) -> list[dict]:
