@@ -168,7 +168,7 @@ function loadPlotly() {
 async function draw(key, figure, holder) {
   let div = state.figures.get(key);
   if (!div) {
-    div = element('div', { class: 'chart', 'data-key': key });
+    div = element('div', { class: 'chart plotly-graph-div', 'data-key': key });
     state.figures.set(key, div);
   }
   holder.append(div);
@@ -362,7 +362,7 @@ function editableCell(table, row, column, cell) {
   const input = element('input', { type: 'text', inputmode: 'decimal', value: cell.value ?? '', 'aria-label': label,
     'data-path': cell.path, 'data-period': cell.period ?? null, size: 8 });
   const reset = element('button', { type: 'button', class: 'reset', hidden: true, title: 'Back to the base value',
-    'aria-label': `Reset ${label} to ${cell.value}`, text: '↺' });
+    'aria-label': `Reset ${label} to ${shownValue(cell)}`, text: '↺' });
   const note = element('div', { class: 'cell-problem', role: 'note' });
   const record = { ...cell, unit, input, note, reset, label };
   state.cells.set(key, record);
@@ -373,6 +373,11 @@ function editableCell(table, row, column, cell) {
   });
   reset.addEventListener('click', () => resetCell(key));
   return element('div', { class: 'cell' }, input, reset, note);
+}
+
+/** A cell's base value with its unit, as the tooltip of an edited cell says it; empty is "none". */
+function shownValue(cell) {
+  return cell.value === null || cell.value === undefined ? 'none (empty)' : `${cell.value} ${cell.unit}`.trim();
 }
 
 function resetCell(key) {
@@ -390,7 +395,7 @@ function edited(key, committed) {
   else state.edits.set(key, typed);
   cell.input.classList.toggle('edited', !same);
   cell.reset.hidden = same;
-  cell.input.title = same ? '' : `base: ${cell.value} ${cell.unit}`.trim();
+  cell.input.title = same ? '' : `base: ${shownValue(cell)}`;
   const problem = localProblem(cell, typed);
   cell.note.textContent = problem || '';
   cell.input.setAttribute('aria-invalid', problem ? 'true' : 'false');
@@ -462,7 +467,9 @@ function scheduleSolve(delay) {
   state.solveTimer = setTimeout(guarded(solveNow), delay);
 }
 
-/** Solves the current what-if; a later edit makes this answer stale, and a stale answer is not drawn. */
+/** Solves the current what-if in two steps: the plan alone (its cost is on screen as soon as HiGHS is done),
+ * then the same plan with the report's charts (and the base's, once per base), which take the server longer
+ * to draw than the re-solve itself. A later edit makes both answers stale, and a stale answer is not drawn. */
 async function solveNow() {
   clearTimeout(state.solveTimer);
   if (!state.scenario && state.yaml === null) return;
@@ -472,45 +479,55 @@ async function solveNow() {
     return;
   }
   const seq = ++state.solveSeq;
-  const request = scenarioRequest();
-  request.request_id = requestId();
-  request.view = true;
-  const wantBase = state.baseKey !== baseKey();
-  request.base_view = wantBase;
   const started = performance.now();
   $('headline').classList.add('busy');
-  watchProgress(request.request_id, 'Solving');
+  const plan = await solveRequest(seq, { view: false, base_view: false }, 'Solving');
+  if (seq === state.solveSeq) $('headline').classList.remove('busy');
+  if (!plan) return;
+  drawHeadline(plan, (performance.now() - started) / 1000, seq);
+  const wantBase = state.baseKey !== baseKey();
+  $('sections').classList.add('busy');
+  const full = await solveRequest(seq, { view: true, base_view: wantBase }, 'Drawing the charts');
+  if (seq === state.solveSeq) $('sections').classList.remove('busy');
+  if (!full) return;
+  if (wantBase && full.base_view) {
+    state.baseKey = baseKey();
+    state.baseView = full.base_view;
+  }
+  state.lastSolve = full;
+  await drawCharts(full, seq);
+}
+
+/** One POST /api/solve for the current edits; its answer, or null when it is stale or failed (then shown). */
+async function solveRequest(seq, extra, what) {
+  const request = { ...scenarioRequest(), request_id: requestId(), ...extra };
+  watchProgress(request.request_id, what);
   let result;
   try {
     result = await api('POST', '/api/solve', request);
   } finally {
     stopProgress(request.request_id);
-    if (seq === state.solveSeq) $('headline').classList.remove('busy');
   }
-  if (seq !== state.solveSeq) return; // a later edit has been sent: this answer is already out of date
+  if (seq !== state.solveSeq) return null; // a later edit has been sent: this answer is already out of date
   if (result.status === 409) {
     $('resolve-line').textContent = 'Cancelled.';
-    return;
+    return null;
   }
   if (!result.ok) {
     showProblems(result.data.problems || [], $('problems'));
     markCells(result.data.problems || []);
     if (result.status !== 422) showMessage(failure(result));
     else $('resolve-line').textContent = 'Not solved: the edits have problems (listed below).';
-    return;
+    return null;
   }
   showProblems([], $('problems'));
   markCells([]);
-  if (wantBase && result.data.base_view) {
-    state.baseKey = baseKey();
-    state.baseView = result.data.base_view;
-  }
-  state.lastSolve = result.data;
-  await drawSolve(result.data, (performance.now() - started) / 1000, seq);
+  return result.data;
 }
 
-/** Shows a solve's answer: the headline, how it was solved, the diagnosis, the bridge and the charts. */
-async function drawSolve(answer, wall, seq) {
+/** The plan's headline: its status, total cost and change against the base, how it was solved, and (when no
+ * plan meets the targets) what it would take. */
+function drawHeadline(answer, wall, seq) {
   const headline = $('headline');
   headline.replaceChildren();
   const currency = answer.currency || '';
@@ -529,14 +546,23 @@ async function drawSolve(answer, wall, seq) {
   } else {
     headline.append(element('span', { id: 'total-cost', class: 'cost', text: 'No plan' }));
   }
-  const lines = (answer.view && answer.view.headline) || [];
-  if (lines.length) headline.append(element('ul', { class: 'headline-lines' }, ...lines.map((line) => element('li', { text: line }))));
   $('resolve-line').textContent = resolveText(answer.resolve, wall);
   drawDiagnosis(answer.diagnosis, answer.status);
-  if (seq !== state.solveSeq) return;
+  headline.dataset.seq = String(seq); // which answer is on screen (for the benchmark and the tests)
+}
+
+/** The answer's charts: the report's headline lines, the bridge from the base, the sections beside the base's. */
+async function drawCharts(answer, seq) {
+  const lines = (answer.view && answer.view.headline) || [];
+  const old = $('headline').querySelector('.headline-lines');
+  if (old) old.remove();
+  if (lines.length) {
+    $('headline').append(element('ul', { class: 'headline-lines' }, ...lines.map((line) => element('li', { text: line }))));
+  }
   await drawBridge(answer.bridge);
   if (seq !== state.solveSeq) return;
   await drawSections(answer.view, hasEdits() ? state.baseView : null, $('sections'), 'plan');
+  if (seq === state.solveSeq) document.body.dataset.drawn = String(seq); // every chart of this answer is drawn
 }
 
 function hasEdits() {
@@ -573,13 +599,15 @@ async function drawBridge(bridge) {
     return;
   }
   if (bridge.figure) await draw('bridge', bridge.figure, $('bridge-chart'));
-  const inputs = (bridge.inputs || []).map((item) => {
-    if (typeof item === 'string') return item;
-    const name = item.override || item.path || item.input || '';
-    const value = item.value !== undefined ? ` = ${item.value}` : '';
-    return `${name}${value}${item.origin ? ` (${item.origin})` : ''}`;
-  });
-  $('bridge-inputs').replaceChildren(element('p', { class: 'muted', text: inputs.length ? `Inputs changed: ${inputs.join('; ')}` : '' }));
+  const inputs = bridge.inputs;
+  const holder = $('bridge-inputs');
+  holder.replaceChildren();
+  if (inputs && Array.isArray(inputs.rows)) {
+    holder.append(drawTable({ caption: 'The inputs changed', columns: inputs.columns, rows: inputs.rows }));
+  } else if (Array.isArray(inputs) && inputs.length) {
+    holder.append(element('p', { class: 'muted', text: `Inputs changed: ${inputs.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join('; ')}` }));
+  }
+  for (const note of bridge.notes || []) holder.append(element('p', { class: 'muted', text: note }));
 }
 
 /** The report's sections: each figure of the what-if beside the same figure of the base (when given). */
@@ -722,7 +750,7 @@ function drawLineNumbers() {
 /** The text as typed is checked by the server (POST /api/validate) when typing pauses. */
 async function validateYaml() {
   const seq = ++state.yamlSeq;
-  const request = { yaml: $('yaml-text').value, set: overrides(), remove: [] };
+  const request = { yaml: $('yaml-text').value, set: overrides(), remove: [], lp: false };
   if (state.scenario) request.scenario = state.scenario;
   $('yaml-state').textContent = 'Checking…';
   const result = await api('POST', '/api/validate', request);

@@ -1,0 +1,153 @@
+"""The workbench page's latency as a planner sees it: from a volume edit to the new cost on screen.
+
+    .venv/bin/python benchmarks/workbench_page.py                 # appliance-co and a ~100k-variable scenario
+    .venv/bin/python benchmarks/workbench_page.py --size none     # appliance-co only
+    .venv/bin/python benchmarks/workbench_page.py --points 20 --size 22:3000:1
+
+The targets (issue 15): a what-if from the page on data/appliance-co.yaml answers on screen in <= 0.3 s
+(median of 10); on a generated 100k-variable scenario, <= 1.5 s; from starting `e2eopt serve` to the first
+page rendered, <= 2 s.
+
+Starts `e2eopt serve FOLDER` (the e2eopt next to this interpreter) on a copy of appliance-co.yaml (and the
+generated scenario) in a temporary folder, and drives the page in headless Chromium (Debian's `chromium`)
+with Playwright, as tests/workbench/test_page.py does:
+
+- start: wall seconds from starting the server's process to the page drawn in the browser (its scenario
+  list shown), the browser already running;
+- for each scenario: the first solve when it is opened (cold: load, build and solve), then `--points`
+  edits of one volume (the first cell of the volume table, one more unit each time, committed with
+  Enter, as a planner tabs out of a cell; typing alone waits 300 ms for a pause first), each timed from
+  the key press to the new cost on screen, and to every chart of the answer redrawn. Median, min and max;
+  the server's own seconds for the request and how it solved it (re-solve or rebuild) from the page's
+  line under the cost. One untimed edit first (the first what-if builds the base's warm model).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: the project's package
+    sys.path.insert(0, str(ROOT))
+
+from model.generate import Size, generate, write_scenario  # noqa: E402
+
+E2EOPT = str(Path(sys.executable).parent / "e2eopt")
+TARGETS = {"appliance-co.yaml": 0.3, "generated.yaml": 1.5}
+START_TARGET = 2.0
+CELL = 'table[data-table="volumes"] input'
+TIMEOUT_MS = 300_000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def first_page(page: object, url: str, started: float) -> float:
+    """Seconds from `started` to the page drawn: retried while the server does not answer yet."""
+    while True:
+        try:
+            page.goto(url, timeout=5_000)  # type: ignore[attr-defined]
+            break
+        except Exception:  # Playwright's Error: connection refused, the server still starting
+            if time.perf_counter() - started > 60:
+                raise
+            time.sleep(0.02)
+    page.wait_for_selector("#scenarios button", timeout=TIMEOUT_MS)  # type: ignore[attr-defined]
+    return time.perf_counter() - started
+
+
+def edit_times(page: object, points: int) -> tuple[list[float], list[float], list[str]]:
+    """Times of `points` volume edits: to the cost on screen, to every chart redrawn; the page's lines."""
+    cell = page.locator(CELL).first  # type: ignore[attr-defined]
+    base = float(cell.input_value())
+    to_cost, to_charts, lines = [], [], []
+    for step in range(points + 1):
+        seq = int(page.get_attribute("#headline", "data-seq") or 0)  # type: ignore[attr-defined]
+        cell.fill(f"{base + step + 1:g}")
+        started = time.perf_counter()
+        cell.press("Enter")
+        page.wait_for_function(  # type: ignore[attr-defined]
+            f"() => Number(document.querySelector('#headline').dataset.seq || 0) > {seq}",
+            timeout=TIMEOUT_MS,
+            polling=5,
+        )
+        cost = time.perf_counter() - started
+        page.wait_for_function(  # type: ignore[attr-defined]
+            f"() => Number(document.body.dataset.drawn || 0) > {seq}", timeout=TIMEOUT_MS, polling=5
+        )
+        charts = time.perf_counter() - started
+        if step:  # the first edit builds the warm model: not timed
+            to_cost.append(cost)
+            to_charts.append(charts)
+            lines.append(page.inner_text("#resolve-line"))  # type: ignore[attr-defined]
+    return to_cost, to_charts, lines
+
+
+def spread(values: list[float]) -> str:
+    return f"median {statistics.median(values):.3f} s (min {min(values):.3f}, max {max(values):.3f}, n={len(values)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=10, help="timed edits per scenario")
+    parser.add_argument(
+        "--size", default="22:3000:1", help="the generated scenario, nodes_per_stage:demands:periods; none: none"
+    )
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "served"
+        folder.mkdir()
+        shutil.copy(ROOT / "data" / "appliance-co.yaml", folder)
+        scenarios = ["appliance-co.yaml"]
+        if args.size != "none":
+            nodes, demands, periods = (int(part) for part in args.size.split(":"))
+            write_scenario(generate(Size(nodes, demands, periods, seed=1)), folder / "generated.yaml")
+            scenarios.append("generated.yaml")
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/"
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), headless=True)
+            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            started = time.perf_counter()
+            server = subprocess.Popen(
+                [E2EOPT, "serve", str(folder), "--port", str(port), "--runs", str(Path(tmp) / "runs")],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            try:
+                start = first_page(page, url, started)
+                print(f"start to first page: {start:.3f} s (target <= {START_TARGET} s)")
+                for name in scenarios:
+                    opened = time.perf_counter()
+                    page.goto(f"{url}?scenario={name}")
+                    page.wait_for_selector("#total-cost[data-value]", timeout=TIMEOUT_MS)
+                    print(f"{name}: opened and solved (cold) in {time.perf_counter() - opened:.2f} s")
+                    to_cost, to_charts, lines = edit_times(page, args.points)
+                    print(f"  edit -> cost on screen: {spread(to_cost)} (target <= {TARGETS[name]} s)")
+                    print(f"  edit -> every chart redrawn: {spread(to_charts)}")
+                    print(f"  the page's last line: {lines[-1]}")
+            finally:
+                server.send_signal(signal.SIGINT)
+                try:
+                    server.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                browser.close()
+
+
+if __name__ == "__main__":
+    main()
