@@ -232,7 +232,12 @@ def _read_summary(folder: Path) -> dict:
 
 def compare(run_a: str | Path, run_b: str | Path, top: int | None = 20) -> Comparison:
     """Run B against run A. `top`: how many routing shifts to keep, the largest first (None: all)."""
-    a, b = load_run(run_a), load_run(run_b)
+    return compare_runs(load_run(run_a), load_run(run_b), top)
+
+
+def compare_runs(a: Run, b: Run, top: int | None = 20) -> Comparison:
+    """Run B against run A, both already read (`load_run`) or made in memory (the workbench's what-if
+    against its base): what `compare` gives for their folders."""
     currency, time_unit = _common_units(a, b)
     notes = _status_notes(a, b)
     inputs = diff_inputs(a.tree, b.tree)

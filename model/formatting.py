@@ -10,6 +10,7 @@ missing figure (None, NaN, pandas' NA, an infinity) shows as `missing` ("-" unle
 from __future__ import annotations
 
 import math
+from contextlib import suppress
 
 MISSING = "-"
 """What a missing figure shows as, unless the caller asks for another text (a report's empty cell)."""
@@ -58,3 +59,26 @@ def percent_change(difference: float, base: float) -> str:
     if is_missing(base) or base == 0:
         return "n/a"
     return percent(difference / base, signed=True)
+
+
+def plain_json(value: object) -> object:
+    """`value` with only what JSON holds: numpy and pandas scalars and decimals (SQL's 1.5) as numbers,
+    non-finite floats as null, paths, dates and timestamps as text, tuples as lists."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, dict):
+        return {str(key): plain_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_json(item) for item in value]
+    if hasattr(value, "item") and callable(value.item) and not isinstance(value, str):  # numpy scalars
+        with suppress(ValueError, TypeError):  # an array of more than one: left to str() below
+            value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if value.__class__.__name__ in ("NAType", "NaTType"):
+        return None
+    return str(value)

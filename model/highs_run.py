@@ -19,6 +19,8 @@ the log (`log`) and the interrupt checks, with both switched on when it is made,
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import highspy
@@ -65,10 +67,59 @@ class QuietHighs(_CORE):  # type: ignore[misc, valid-type]
             self.startCallback(getattr(cb.HighsCallbackType, name))
 
 
+class Stopper:
+    """A way for another thread to stop the HiGHS runs of the thread that holds it (`stopping`): the
+    workbench's cancel button. `stop()` only sets the flag the running instance's callback reads (as a
+    Ctrl-C does), and every later run in that thread stops at its first check."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+        self._running: highspy.Highs | None = None
+        self._lock = threading.Lock()
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            if self._running is not None:
+                _stop(self._running)
+
+    def run(self, highs: highspy.Highs) -> None:
+        """`highs.run()`, stopped at once if `stop` was called before or while it runs."""
+        with self._lock:
+            self._running = highs
+            if self.stopped:
+                _stop(highs)
+        try:
+            highs.run()
+        finally:
+            with self._lock:
+                self._running = None
+
+
+_THREAD = threading.local()
+"""The Stopper of this thread's work, if it has one (`stopping`)."""
+
+
+@contextmanager
+def stopping(stopper: Stopper) -> Iterator[Stopper]:
+    """While the body runs, HiGHS runs of this thread (off the main thread) can be stopped by `stopper`."""
+    before = getattr(_THREAD, "stopper", None)
+    _THREAD.stopper = stopper
+    try:
+        yield stopper
+    finally:
+        _THREAD.stopper = before
+
+
 def run_interruptibly(highs: highspy.Highs) -> None:
-    """`highs.run()`, raising KeyboardInterrupt promptly (with HiGHS stopped) on Ctrl-C or SIGTERM."""
+    """`highs.run()`, raising KeyboardInterrupt promptly (with HiGHS stopped) on Ctrl-C or SIGTERM;
+    off the main thread, stopped by the thread's Stopper (`stopping`), if it has one."""
     if threading.current_thread() is not threading.main_thread():
-        highs.run()
+        stopper = getattr(_THREAD, "stopper", None)
+        if stopper is not None:
+            stopper.run(highs)
+        else:
+            highs.run()
         return
     done = threading.Event()
     failure: list[BaseException] = []

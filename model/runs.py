@@ -84,7 +84,9 @@ class PointRecord:
 
     base: str
     base_sha256: str
-    set: dict[str, str | float | int]  # override path -> value: a number, or a change such as '*1.05'
+    set: dict[
+        str, str | float | int | list[float | int]
+    ]  # override path -> value: a number, or a change such as '*1.05'
     scenario_sha256: str
     what: str  # "appliance-co.yaml, sweep point 0003", for the reader
 

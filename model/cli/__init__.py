@@ -26,6 +26,7 @@ from model.cli import report as _report  # noqa: F401
 from model.cli import export as _export  # noqa: F401
 from model.cli import runs as _runs  # noqa: F401
 from model.cli import schema as _schema  # noqa: F401
+from model.cli import serve as _serve  # noqa: F401
 from model.cli.common import EXIT, app, err, output_mode, print_stdout
 
 # isort: on

@@ -6,7 +6,6 @@ Kept light (typer, rich and the standard library): every command's module import
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -18,7 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 from model.errors import Problem, ScenarioError
-from model.formatting import plural
+from model.formatting import plain_json, plural
 from model.highs_options import parse_assignment
 
 if TYPE_CHECKING:
@@ -211,30 +210,6 @@ def emit_json(document: object) -> None:
     import json
 
     print_stdout(json.dumps(plain_json(document), indent=2, ensure_ascii=False) + "\n")
-
-
-def plain_json(value: object) -> object:
-    """`value` with only what JSON holds: numpy and pandas scalars and decimals (SQL's 1.5) as numbers,
-    non-finite floats as null, paths, dates and timestamps as text, tuples as lists."""
-    import math
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        value = float(value)
-    if isinstance(value, dict):
-        return {str(key): plain_json(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain_json(item) for item in value]
-    if hasattr(value, "item") and callable(value.item) and not isinstance(value, str):  # numpy scalars
-        with contextlib.suppress(ValueError, TypeError):  # an array of more than one: left to str() below
-            value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if value.__class__.__name__ in ("NAType", "NaTType"):
-        return None
-    return str(value)
 
 
 ScenarioFile = Annotated[

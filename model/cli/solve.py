@@ -71,12 +71,13 @@ def validate(
     output_mode(json_output, quiet)
     resolved = load_resolved(file, assignments or (), removals or ())
     from model.scenario.overrides import overrides_applied
+    from model.validity import lp_size, stages_of, validity
 
     scenario = resolved.scenario
     overrides = overrides_applied(resolved.changes)
-    stages = _stages(scenario)
+    stages = stages_of(scenario)
     if MODE["json"]:
-        emit_json(_validity(file, scenario, overrides, stages))
+        emit_json(validity(file, scenario, overrides, stages))
         return
     for entry in overrides:
         out.print(
@@ -102,66 +103,7 @@ def validate(
         f"{plural(len(scenario.roles), 'role')}, {plural(len(scenario.arcs), 'arc')}, "
         f"{plural(len(scenario.demands), 'demand')}"
     )
-    _print_lp_size(_lp_size(scenario))
-
-
-def _stages(scenario: Scenario) -> list[dict]:
-    """Each stage of the value chain: its nodes, how many are staffed, and the roles they use."""
-    stages = []
-    for stage in scenario.stages:
-        nodes = [n for n in scenario.nodes.values() if n.stage == stage]
-        roles = sorted({r for n in nodes for r in n.work})
-        stages.append(
-            {"stage": stage, "nodes": len(nodes), "staffed_nodes": sum(bool(n.work) for n in nodes), "roles": roles}
-        )
-    return stages
-
-
-def _validity(file: Path, scenario: Scenario, overrides: list[dict], stages: list[dict]) -> dict:
-    """`validate --json`'s document for a valid scenario: what the screen shows, as data (`problems`
-    empty, as the document of a file with problems has it; `lp`'s keys all there, null when not known)."""
-    return {
-        "valid": True,
-        "problems": [],
-        "file": str(file),
-        "scenario": scenario.name,
-        "currency": scenario.currency,
-        "time_unit": scenario.scenario.time_unit,
-        "period_length": scenario.scenario.period_length,
-        "periods": list(scenario.periods),
-        "overrides": overrides,
-        "stages": stages,
-        "counts": {
-            "nodes": len(scenario.nodes),
-            "roles": len(scenario.roles),
-            "arcs": len(scenario.arcs),
-            "demands": len(scenario.demands),
-        },
-        "lp": _lp_size(scenario),
-    }
-
-
-def _lp_size(scenario: Scenario) -> dict:
-    """The LP the solve will build, counted by building it: its kind, size and variables per family;
-    or, when no plan can meet the scenario as written, why (`infeasible_as_written`)."""
-    from model.errors import InfeasibleRow
-    from model.lp import build
-    from model.network import index_sets
-
-    kind = "MILP (integer staff)" if scenario.solver.integer_staff else "LP"
-    try:
-        model = build(index_sets(scenario), integer_staff=scenario.solver.integer_staff)
-    except InfeasibleRow as reason:  # valid, but no plan can meet it: `solve` says so (exit 3)
-        unknown = dict.fromkeys(("variables", "constraints", "families"))
-        return {"kind": kind, **unknown, "infeasible_as_written": f"{reason}"}
-    families = {name: int(model.exists(name).sum()) for name in model.columns}
-    return {
-        "kind": kind,
-        "variables": model.num_col,
-        "constraints": model.num_row,
-        "families": families,
-        "infeasible_as_written": None,
-    }
+    _print_lp_size(lp_size(scenario))
 
 
 def _print_lp_size(size: dict) -> None:

@@ -283,6 +283,12 @@ def diagnosis_section(path: Path) -> Section:
         raise ReportError(f"{path}: cannot be read: {error}") from None
     if "sentence" not in frame.columns:
         raise ReportError(f"{path}: has no `sentence` column; it is not a diagnosis that e2eopt wrote")
+    return diagnosis_of(frame)
+
+
+def diagnosis_of(frame: pd.DataFrame) -> Section:
+    """The diagnosis section from diagnosis.csv's table, every value as text (the workbench gives the
+    outcome's table, conformed as written)."""
     kind = frame.get("kind", pd.Series([""] * len(frame)))
     relax, conflict = frame[kind == "relaxation"], frame[kind == "conflict"]
     intro = ["The scenario has no feasible plan."]

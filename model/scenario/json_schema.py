@@ -116,7 +116,14 @@ def what_if_schema() -> dict[str, Any]:
             {
                 "type": "string",
                 "pattern": VALUE_PATTERN,
-                "description": "A number, or a change of it: *1.2, /4, +5, -3, +5%, -3% (quote what starts with *).",
+                "description": "A number, or a change of it: *1.2, /4, +5, -3, +5%, -3% (quote what starts with *); "
+                "or a list of numbers, one per period: '[700, 800, 900]'.",
+            },
+            {
+                "type": "array",
+                "items": {"type": "number"},
+                "minItems": 1,
+                "description": "Replaces a per-period field (a volume): one number per period.",
             },
         ]
     }

@@ -7,6 +7,7 @@ Grammar (the same in a `set:` file and after `--set path=`):
     /4                         divide by 4
     +5   -3                    add 5, subtract 3 (in the field's own unit)
     +5%  -3%                   raise or lower by 5 or 3 percent of the current value
+    [700, 800, 900]            set a per-period field (a volume) to these numbers, one per period
 
 A leading sign always means a change: `-3` subtracts 3, it never sets -3 (no scenario figure may be
 negative). The number after an operator is unsigned. A relative change of a per-period list (a
@@ -25,14 +26,15 @@ from typing import Any
 
 GRAMMAR = (
     "Allowed: a number (12, =12, 12.5) that replaces the value, or a change of it: "
-    "*1.2, /4, +5, -3, +5%, -3%. In YAML, quote changes that start with '*': \"*1.2\"."
+    "*1.2, /4, +5, -3, +5%, -3%; or a list of numbers, one per period, that replaces a per-period "
+    "field: [700, 800, 900]. In YAML, quote changes that start with '*': \"*1.2\"."
 )
 
 _NUMBER = r"(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"  # unsigned: the sign is the operator
 _OPERATION = re.compile(rf"(?P<op>[=*/+-]?)\s*(?P<number>{_NUMBER})\s*(?P<percent>%?)")
-VALUE_PATTERN = rf"^\s*(?:[=*/]?\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?)\s*$"
+VALUE_PATTERN = rf"^\s*(?:[=*/]?\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?|\[\s*{_NUMBER}(?:\s*,\s*{_NUMBER})*\s*\])\s*$"
 """The override values `parse_value` takes as text, as one regular expression (the what-if files'
-JSON Schema): a number, or a change of it (a percentage only after + or -)."""
+JSON Schema): a number, or a change of it (a percentage only after + or -), or a list of numbers."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class Operation:
     op: str  # "=", "*", "/", "+", "-"
     operand: Decimal
     percent: bool
-    absolute: float | int | None  # the number to set, for "="
+    absolute: float | int | list[float | int] | None  # the number (or list of numbers) to set, for "="
 
     @property
     def relative(self) -> bool:
@@ -51,7 +53,7 @@ class Operation:
     def apply(self, old: Any) -> Any:
         """The field's new value; `old` is a number, or a list or mapping of numbers."""
         if not self.relative:
-            return self.absolute
+            return list(self.absolute) if isinstance(self.absolute, list) else self.absolute
         if isinstance(old, list):
             return [self._change(v) for v in old]
         if isinstance(old, dict):
@@ -97,8 +99,12 @@ def parse_value(value: Any) -> Operation:
         if not math.isfinite(value):
             raise ValueError(f"{value!r} is not a finite number")
         return Operation("=", Decimal(repr(value)), False, value)
+    if isinstance(value, list):
+        return _list(value)
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a number or a change of one")
+    if value.strip().startswith("["):
+        return _list(_list_items(value))
     match = _OPERATION.fullmatch(value.strip())
     if match is None:
         raise ValueError(f"'{value}' is not a number or a change of one")
@@ -124,3 +130,28 @@ def _literal(text: str) -> int | float:
     """A number as written: whole-number text is an int (a count of periods must stay one)."""
     text = text.replace("_", "")
     return int(text) if text.isdigit() else float(text)
+
+
+def _list_items(text: str) -> list[Any]:
+    """The items of `[700, 800, 900]` as written: each a number's text (checked by `_list`)."""
+    inner = text.strip()
+    if not inner.endswith("]"):
+        raise ValueError(f"'{text}' is not a list of numbers: it does not end with ']'")
+    items = [item.strip() for item in inner[1:-1].split(",")]
+    return [] if items == [""] else items
+
+
+def _list(items: list[Any]) -> Operation:
+    """A list of numbers that replaces a per-period field; each item a number (or its plain text)."""
+    if not items:
+        raise ValueError("an empty list sets nothing: give one number per period, e.g. [700, 800, 900]")
+    numbers: list[float | int] = []
+    for position, item in enumerate(items, 1):
+        try:
+            number = parse_value(item) if not isinstance(item, list) else None
+        except ValueError:
+            number = None
+        if number is None or number.relative or not is_number(number.absolute) or str(item).strip()[:1] == "=":
+            raise ValueError(f"item {position} of the list, {item!r}, is not a number: a list holds plain numbers")
+        numbers.append(number.absolute)  # type: ignore[arg-type]  # is_number checked it
+    return Operation("=", Decimal(0), False, numbers)

@@ -65,7 +65,7 @@ class Override:
     """One `path: value` entry: a field path (wildcards allowed) and a number or a change of it."""
 
     path: str
-    value: str | float | int
+    value: str | float | int | list[float | int]  # a list replaces a per-period field
     origin: str  # where it was written: "whatif.yaml:7", or "--set"
 
 
@@ -449,31 +449,57 @@ class _File:
     removals: list[Removal] = field(default_factory=list)
 
 
-def resolve(path: str | Path, assignments: Sequence[str] = (), removals: Sequence[str] = ()) -> Resolved:
+def resolve(
+    path: str | Path, assignments: Sequence[str] = (), removals: Sequence[str] = (), text: bytes | None = None
+) -> Resolved:
     """Read a scenario or override file, apply its chain and the command line's, and validate.
 
     `assignments` are `path=value` texts (`--set`), applied after the files'; `removals` are paths
     (`--remove`). A validation problem at a changed field names the override that changed it
     (ScenarioError, listing every problem). Returns one `Resolved` object, not a tuple: `.scenario`
     to solve, `.source` for located diagnoses, `.changes`, `.text` (the resolved YAML), `.inputs`;
-    `model.write_run(outcome, resolved)` writes its run folder.
+    `model.write_run(outcome, resolved)` writes its run folder. `text`: the first file's bytes as
+    edited (the workbench's editor), read as if they were the file at `path`.
     """
     cli = _assignments(assignments)
-    files = _chain(Path(path))
+    return resolve_chain(read_chain(Path(path), text), cli, [Removal(r, "--remove") for r in removals], str(path))
+
+
+@dataclass
+class Chain:
+    """A file and the files it extends, parsed once (first to last; the last is a complete scenario):
+    what `resolve_chain` applies overrides to, again and again, without reading the files again."""
+
+    files: list[_File]
+
+
+def read_chain(path: Path, text: bytes | None = None, shown: str | None = None) -> Chain:
+    """The parsed chain of `path` (its first file's bytes given as `text`, when edited; named `shown`
+    in messages, default the path as given); ScenarioError for a file that cannot be read or parsed,
+    or an extends that cannot be followed."""
+    return Chain(_chain(path, text, shown))
+
+
+def resolve_chain(
+    chain: Chain, overrides: Sequence[Override] = (), removals: Sequence[Removal] = (), file: str = ""
+) -> Resolved:
+    """The chain's scenario with its files' overrides, then `overrides` and `removals`, applied and
+    validated (as `resolve`); the chain's parsed data is shared, never modified."""
+    files = chain.files
     base = files[-1]
     data, changes = base.data, []
     layers = [(f.overrides, f.removals) for f in reversed(files[:-1])]
-    layers.append((cli, [Removal(r, "--remove") for r in removals]))
+    layers.append((list(overrides), list(removals)))
     if isinstance(data, dict):
-        for overrides, removed in layers:
-            if overrides or removed:
-                data, more = apply_overrides(data, overrides, removed, base.source)
+        for layer_overrides, removed in layers:
+            if layer_overrides or removed:
+                data, more = apply_overrides(data, layer_overrides, removed, base.source)
                 changes.extend(more)
     source = OverriddenSource(base.source, base.data, data, changes) if changes else base.source
     scenario = validate_data(data, source)
-    chain = files[0].shown + "".join(f" (extends {f.shown})" for f in files[1:])
-    text = base.raw if not changes else resolved_yaml(data, chain, layers)
-    return Resolved(scenario, source, text, changes, _inputs(files), data, str(path))
+    shown = files[0].shown + "".join(f" (extends {f.shown})" for f in files[1:])
+    text = base.raw if not changes else resolved_yaml(data, shown, layers)
+    return Resolved(scenario, source, text, changes, _inputs(files), data, file or files[0].shown)
 
 
 def _assignments(assignments: Sequence[str]) -> list[Override]:
@@ -501,12 +527,13 @@ def _inputs(files: list[_File]) -> dict[str, bytes]:
     return inputs
 
 
-def _chain(path: Path) -> list[_File]:
-    """The file and the files it extends, first to last; the last is a complete scenario."""
+def _chain(path: Path, text: bytes | None = None, shown: str | None = None) -> list[_File]:
+    """The file and the files it extends, first to last; the last is a complete scenario. `text`: the
+    first file's bytes, when given (not read from the disk); `shown`: its name in messages."""
     files: list[_File] = []
-    current, shown = path, str(path)
+    current, shown = path, shown or str(path)
     while True:
-        raw, data, source = _read(current, shown)
+        raw, data, source = _read(current, shown, text if not files else None)
         if not (isinstance(data, dict) and "extends" in data):
             files.append(_File(current, shown, raw, data, source))
             return files
@@ -526,8 +553,8 @@ def _chain(path: Path) -> list[_File]:
             )
 
 
-def _read(path: Path, shown: str) -> tuple[bytes, Any, SourceMap]:
-    raw = read_file(path, shown)
+def _read(path: Path, shown: str, text: bytes | None = None) -> tuple[bytes, Any, SourceMap]:
+    raw = read_file(path, shown) if text is None else text
     try:
         data, source = parse_yaml(decode(raw, shown), shown)
     except ScenarioError as error:

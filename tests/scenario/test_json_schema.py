@@ -105,7 +105,17 @@ BROKEN_WHATIF = {
     "a path outside the sections": (WHATIF.replace("roles.technician", "rolse.technician"), "does not match"),
     "a removal of a role": (WHATIF.replace("nodes.vendor", "roles.technician"), "does not match"),
     "a scenario field in a what-if": (WHATIF + "stages: [market]\n", "'stages' was unexpected"),
+    "a list that holds a change": (WHATIF.replace("'+5%'", "'[5200, *2]'"), "is not valid under any"),
+    "an empty list": (WHATIF.replace("'+5%'", "[]"), "is not valid under any"),
 }
+
+
+@pytest.mark.parametrize("value", ["[1100]", "'[1100]'", "' [ 1_100.0 ] '", "'[1.1e3]'"])
+def test_a_list_of_numbers_per_period_passes_the_what_if_schema_and_the_loader(validators, tmp_path, value):
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    (tmp_path / "whatif.yaml").write_text(f"extends: tiny.yaml\nset:\n  demands.repairs.volume: {value}\n")
+    assert validators["what-if"].is_valid(data_of(tmp_path / "whatif.yaml"))
+    assert model.resolve(tmp_path / "whatif.yaml").scenario.demands["repairs"].volume == [1100]  # tiny: 1 period
 
 
 def test_the_cases_below_start_from_valid_files(validators, tmp_path):

@@ -106,6 +106,52 @@ def test_per_period_volumes_change_entry_by_entry_or_are_replaced(base):
     assert apply(base, "demands.repairs.volume=900")[0]["demands"]["repairs"]["volume"] == 900
 
 
+def test_a_list_of_numbers_replaces_a_per_period_field(base):
+    data, changes = apply(base, "demands.repairs.volume=[900, 1_300.5]", "demands.filters.volume=[310, 320]")
+    assert data["demands"]["repairs"]["volume"] == [900, 1300.5]
+    assert data["demands"]["filters"]["volume"] == [310, 320]  # a single figure becomes one per period
+    assert [(c.old, c.new) for c in changes] == [([1000, 1200], [900, 1300.5]), (300, [310, 320])]
+
+
+def test_a_list_in_a_set_file_replaces_a_per_period_field(folder):
+    path = write(
+        folder,
+        "listed.yaml",
+        """
+        extends: base.yaml
+        set:
+          demands.repairs.volume: [1100, 1150]
+          demands.filters.volume: "[280, 290]"
+        """,
+    )
+    scenario = resolve(path).scenario
+    assert scenario.demands["repairs"].volume == [1100, 1150]
+    assert scenario.demands["filters"].volume == [280, 290]
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("[]", "an empty list sets nothing"),
+        ("[1, *2]", "item 2 of the list, '*2', is not a number"),
+        ("[1, +5%]", "item 2 of the list, '+5%', is not a number"),
+        ("[1, x]", "item 2 of the list, 'x', is not a number"),
+        ("[1, 2", "it does not end with ']'"),
+    ],
+)
+def test_a_bad_list_is_refused_saying_which_item(value, said):
+    with pytest.raises(ScenarioError) as caught:
+        parse_assignment(f"demands.repairs.volume={value}")
+    assert said in caught.value.problems[0].message
+    assert "[700, 800, 900]" in caught.value.problems[0].hint
+
+
+def test_a_list_of_the_wrong_length_is_refused_by_validation(folder):
+    with pytest.raises(ScenarioError) as caught:
+        resolve(folder / "base.yaml", ["demands.repairs.volume=[1, 2, 3]"])
+    assert caught.value.problems[0].path == "demands.repairs.volume"
+
+
 def test_a_mapping_of_numbers_changes_entry_by_entry(base):
     data, _ = apply(base, "nodes.team.stock.initial=*2")
     assert data["nodes"]["team"]["stock"]["initial"] == {"repairs": 20, "filters": 10}

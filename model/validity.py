@@ -1,0 +1,72 @@
+"""`e2eopt validate --json`'s document for a valid scenario: what it holds, and the LP it will build.
+
+Here, below the command line, so that the workbench's `POST /api/validate` answers with the same
+document as the command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from model.errors import InfeasibleRow
+from model.lp import build
+from model.network import index_sets
+from model.scenario.schema import Scenario
+
+
+def stages_of(scenario: Scenario) -> list[dict]:
+    """Each stage of the value chain: its nodes, how many are staffed, and the roles they use."""
+    stages = []
+    for stage in scenario.stages:
+        nodes = [n for n in scenario.nodes.values() if n.stage == stage]
+        roles = sorted({r for n in nodes for r in n.work})
+        stages.append(
+            {"stage": stage, "nodes": len(nodes), "staffed_nodes": sum(bool(n.work) for n in nodes), "roles": roles}
+        )
+    return stages
+
+
+def validity(file: Path | str, scenario: Scenario, overrides: list[dict], stages: list[dict]) -> dict:
+    """`validate --json`'s document for a valid scenario: what the screen shows, as data (`problems`
+    empty, as the document of a file with problems has it; `lp`'s keys all there, null when not known)."""
+    return {
+        "valid": True,
+        "problems": [],
+        "file": str(file),
+        "scenario": scenario.name,
+        "currency": scenario.currency,
+        "time_unit": scenario.scenario.time_unit,
+        "period_length": scenario.scenario.period_length,
+        "periods": list(scenario.periods),
+        "overrides": overrides,
+        "stages": stages,
+        "counts": {
+            "nodes": len(scenario.nodes),
+            "roles": len(scenario.roles),
+            "arcs": len(scenario.arcs),
+            "demands": len(scenario.demands),
+        },
+        "lp": lp_size(scenario),
+    }
+
+
+def lp_size(scenario: Scenario) -> dict:
+    """The LP the solve will build, counted by building it: its kind, size and variables per family;
+    or, when no plan can meet the scenario as written, why (`infeasible_as_written`)."""
+    kind = "MILP (integer staff)" if scenario.solver.integer_staff else "LP"
+    try:
+        model = build(index_sets(scenario), integer_staff=scenario.solver.integer_staff)
+    except InfeasibleRow as reason:  # valid, but no plan can meet it: `solve` says so (exit 3)
+        unknown = dict.fromkeys(("variables", "constraints", "families"))
+        return {"kind": kind, **unknown, "infeasible_as_written": f"{reason}"}
+    families = {name: int(model.exists(name).sum()) for name in model.columns}
+    return {
+        "kind": kind,
+        "variables": model.num_col,
+        "constraints": model.num_row,
+        "families": families,
+        "infeasible_as_written": None,
+    }
+
+
+__all__ = ["lp_size", "stages_of", "validity"]

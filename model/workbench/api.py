@@ -1,0 +1,401 @@
+"""The workbench's HTTP face: the JSON API (docs/workbench.md; OpenAPI at /openapi.json), the page and
+its static files.
+
+Routes are plain `def` functions: FastAPI runs them in its thread pool, so that /api/progress and
+/api/cancel answer while a solve runs in another thread. Every error is a JSON answer
+`{"error": "<one line>", "problems": [...]}` (never an HTML page, never a 500 for bad input): 400 a
+bad request, 401 no or a wrong token, 403 a path outside the served folder, 404 no such file or run,
+409 cancelled or already there, 422 the scenario or an override is invalid (each problem located).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+from dataclasses import asdict
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from starlette.exceptions import HTTPException
+
+from model.errors import ScenarioError
+from model.formatting import plain_json
+from model.workbench import views
+from model.workbench.session import SUFFIXES, Refused, Workbench
+from model.workbench.views import scenario_document, solve_document
+
+LOG = logging.getLogger("e2eopt.workbench")
+VERSION = "0.1.0"
+STATIC = Path(str(resources.files("model.workbench") / "static"))
+"""The page's files (index.html, app.js, app.css): package data."""
+
+Value = StrictStr | StrictInt | StrictFloat
+
+
+class ScenarioRequest(BaseModel):
+    """A scenario, and what differs from it: the body of validate, solve, sweep and save/run."""
+
+    model_config = ConfigDict(extra="forbid")
+    scenario: str | None = Field(None, description="A scenario or what-if file, relative to the served folder.")
+    yaml: str | None = Field(
+        None, description="A scenario's text, read as if it were the file `scenario` (default '(edited).yaml')."
+    )
+    set: dict[str, Value] = Field(
+        default_factory=dict,
+        description="Field path -> value in the --set grammar: 800, '*1.1', '+5%', or a per-period list '[700, 800]'.",
+    )
+    remove: list[StrictStr] = Field(default_factory=list, description="Paths to remove, as --remove takes them.")
+    request_id: str | None = Field(None, description="A client-chosen id, for /api/progress and /api/cancel.")
+
+
+class ValidateRequest(ScenarioRequest):
+    lp: bool = Field(True, description="Count the LP it will build (its size); false answers faster, `lp` null.")
+
+
+class SolveRequest(ScenarioRequest):
+    view: bool = Field(True, description="Add the report's sections (figures as plotly JSON).")
+    base_view: bool = Field(False, description="Add the base's sections too.")
+
+
+class SweepRequest(ScenarioRequest):
+    path: StrictStr = Field(description="The field path to sweep (wildcards allowed), e.g. demands.*.volume.")
+    values: StrictStr | list[Value] = Field(
+        description="The values, in the sweep --grid grammar: '*0.8:*1.2:0.1' (START:STOP:STEP), or a list."
+    )
+
+
+class SaveWhatIf(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    base: StrictStr = Field(description="The base scenario (or what-if) file, relative to the served folder.")
+    set: dict[str, Value] = Field(default_factory=dict, description="Field path -> value, as in a solve request.")
+    remove: list[StrictStr] = Field(default_factory=list, description="Paths to remove.")
+    name: StrictStr = Field(description="The what-if's file name (NAME.yaml), written next to its base.")
+    overwrite: bool = Field(False, description="Replace a file of that name (otherwise 409).")
+
+
+def create_app(folder: Path, *, runs: Path = Path("runs"), token: str | None = None) -> FastAPI:
+    """The workbench on `folder` (its scenarios), writing and reading runs under `runs`; with `token`,
+    every request must carry it (`?token=` or `Authorization: Bearer`)."""
+    bench = Workbench(folder, runs)
+    app = FastAPI(
+        title="e2eopt workbench",
+        version=VERSION,
+        description="What-ifs on a warm model: validate, solve, sweep and save scenarios under a served folder.",
+        docs_url=None,  # /docs and /redoc fetch their assets from a CDN: off; /openapi.json is on
+        redoc_url=None,
+    )
+    app.state.bench = bench
+    _errors(app)
+    if token is not None:
+        _guard(app, token)
+    _page(app)
+    _routes(app, bench)
+    return app
+
+
+BODIES: dict[str, type[BaseModel]] = {}
+"""Each POST route's body model, by path: what an unknown field's message lists as allowed."""
+
+
+# ---- errors ---------------------------------------------------------------------------------------
+
+
+def error_answer(status: int, message: str, problems: list[dict] | None = None, **extra: Any) -> JSONResponse:
+    """The one form of every error answer."""
+    return JSONResponse({"error": message, "problems": problems or [], **extra}, status_code=status)
+
+
+def _errors(app: FastAPI) -> None:
+    """Every failure as a JSON answer with its status; an unexpected one logged, as a 500."""
+
+    @app.exception_handler(ScenarioError)
+    def scenario_error(request: Request, error: ScenarioError) -> JSONResponse:
+        problems = [asdict(problem) for problem in error.problems]
+        first = str(error.problems[0]).splitlines()[0] if error.problems else "the scenario is invalid"
+        return error_answer(422, first, problems, valid=False)
+
+    @app.exception_handler(Refused)
+    def refused(request: Request, error: Refused) -> JSONResponse:
+        return error_answer(error.status, error.message)
+
+    @app.exception_handler(RequestValidationError)
+    def bad_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        return error_answer(400, _request_problem(error.errors(), BODIES.get(request.url.path)))
+
+    @app.exception_handler(HTTPException)
+    def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        return error_answer(error.status_code, str(error.detail))
+
+    @app.exception_handler(Exception)
+    def internal(request: Request, error: Exception) -> JSONResponse:
+        LOG.error("internal error answering %s %s", request.method, request.url.path, exc_info=error)
+        first = (str(error).strip().splitlines() or [""])[0][:300]
+        return error_answer(500, f"internal error: {type(error).__name__}: {first}")
+
+
+def _request_problem(errors: Any, body: type[BaseModel] | None) -> str:
+    """The first thing wrong with a request, in one line naming the field of the JSON body (or the
+    query parameter) and what is allowed."""
+    for item in errors:
+        kind, loc = item.get("type", ""), tuple(item.get("loc", ()))
+        where = ".".join(str(part) for part in loc[1:] if not str(part).startswith(("str", "int", "float")))
+        if kind == "json_invalid":
+            return f"the body is not valid JSON: {item.get('ctx', {}).get('error', item.get('msg'))}"
+        if loc == ("body",):
+            return _body_problem(kind, item.get("input"))
+        if kind == "extra_forbidden":
+            allowed = f"; allowed: {', '.join(body.model_fields)}" if body is not None else ""
+            return f"unknown field '{where}' in the request{allowed}"
+        if kind == "missing":
+            return f"'{where}' is required"
+        if loc[:2] == ("body", "set") and len(loc) > 2:
+            return (
+                f"'{where}': {_short(item.get('input'))} is not a value: give a number, or text in the --set "
+                "grammar ('*1.1', '+5%', '800', or a per-period list '[700, 800, 900]')"
+            )
+        return f"'{where}': {item.get('msg', 'not allowed')} (got {_short(item.get('input'))})"
+    return "bad request"
+
+
+def _body_problem(kind: str, given: object) -> str:
+    """What is wrong with the body as a whole: missing, not JSON, or not a JSON object."""
+    if kind == "missing":
+        return "the body is missing: send a JSON object (Content-Type: application/json)"
+    if isinstance(given, bytes | str):  # sent without Content-Type: application/json
+        try:
+            json.loads(given)
+        except ValueError as error:
+            return f"the body is not valid JSON: {error}"
+        return "the body is JSON but not sent as such: add the header Content-Type: application/json"
+    return f"the body must be a JSON object, not {type(given).__name__}"
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# ---- the token ------------------------------------------------------------------------------------
+
+
+def _guard(app: FastAPI, token: str) -> None:
+    """With --token, every request carries it, as `?token=T` or `Authorization: Bearer T`; else 401.
+    Compared in constant time."""
+    expected = token.encode("utf-8")
+
+    @app.middleware("http")
+    async def check_token(request: Request, call_next: Any) -> Response:
+        given = request.query_params.get("token")
+        header = request.headers.get("authorization", "")
+        if given is None and header.lower().startswith("bearer "):
+            given = header[7:].strip()
+        if given is None or not hmac.compare_digest(given.encode("utf-8"), expected):
+            reason = "no token given" if given is None else "wrong token"
+            return error_answer(401, f"{reason}: add ?token=... to the address, or an Authorization: Bearer header")
+        response: Response = await call_next(request)
+        return response
+
+
+# ---- the page ------------------------------------------------------------------------------------
+
+
+FALLBACK_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>e2eopt workbench</title></head>
+<body><h1>e2eopt workbench</h1><p>The page's files are not installed; the JSON API answers at
+<a href="/openapi.json">/openapi.json</a>.</p></body></html>"""
+
+
+def _page(app: FastAPI) -> None:
+    """The page (static/index.html), its files, and plotly.js from the installed plotly package."""
+
+    @app.get("/", include_in_schema=False)
+    def index() -> Response:
+        page = STATIC / "index.html"
+        if page.is_file():
+            return FileResponse(page, media_type="text/html")
+        return HTMLResponse(FALLBACK_PAGE)
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        import plotly
+
+        return FileResponse(
+            Path(plotly.__file__).parent / "package_data" / "plotly.min.js", media_type="text/javascript"
+        )
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> FileResponse:
+        target = (STATIC / name).resolve()
+        if not target.is_relative_to(STATIC.resolve()) or not target.is_file():
+            raise Refused(404, f"no such file: /static/{name}")
+        return FileResponse(target, media_type=_MEDIA.get(target.suffix, "application/octet-stream"))
+
+
+def _routes(app: FastAPI, bench: Workbench) -> None:
+    """The JSON API (docs/workbench.md)."""
+
+    @app.get("/api/health")
+    def health() -> JSONResponse:
+        """Whether the server answers, what it serves, and how many warm models it holds."""
+        return answer(
+            {"status": "ok", "version": VERSION, "folder": str(bench.folder), "warm_models": bench.warm_models()}
+        )
+
+    @app.get("/api/scenarios")
+    def scenarios() -> JSONResponse:
+        """The scenario and what-if files under the served folder (two levels deep; not runs, hidden
+        folders or sweep files), each with its base and whether it is valid."""
+        return answer({"folder": str(bench.folder), "scenarios": listing(bench)})
+
+    @app.get("/api/scenario")
+    def scenario(path: Annotated[str, Query(description="A file relative to the served folder.")]) -> JSONResponse:
+        """One file: its text, the scenario it resolves to (plain data), its overrides, the tables of
+        the figures planners change most, and validate's document."""
+        return answer(scenario_document(bench, path))
+
+    @app.post("/api/validate")
+    def validate(request: ValidateRequest) -> JSONResponse:
+        """validate --json's document for the request's scenario: 200 when valid, 422 with the
+        located problems otherwise."""
+        from model.scenario.overrides import overrides_applied
+        from model.validity import stages_of, validity
+
+        base = bench.base(request.scenario, request.yaml)
+        resolved = bench.variant(base, request.set, request.remove)
+        scenario = resolved.scenario
+        document = validity(base.path, scenario, overrides_applied(resolved.changes), stages_of(scenario))
+        if not request.lp:
+            document["lp"] = None
+        return answer(document)
+
+    @app.post("/api/solve")
+    def solve(request: SolveRequest) -> JSONResponse:
+        """Solve the request's what-if on its base's warm model: solve --json's document, how it was
+        solved and how long it took, and (when asked) the report's sections and the bridge from the base."""
+        started = time.perf_counter()
+        with bench.request(request.request_id) as progress:
+            solved = bench.solve(request.scenario, request.yaml, request.set, request.remove, progress)
+            progress.tell("view")
+            document = solve_document(solved, request.set, request.remove)
+            if request.view:
+                changed = bool(request.set or request.remove)
+                document.update(views.solve_views(solved, document, request.base_view, changed))
+        document["resolve"]["seconds"] = round(time.perf_counter() - started, 6)
+        return answer(document)
+
+    @app.get("/api/progress/{request_id}")
+    def progress(request_id: str) -> JSONResponse:
+        """What the request `request_id` is doing: its phase, points done of a sweep, seconds so far."""
+        return answer(bench.progress(request_id))
+
+    @app.post("/api/cancel/{request_id}")
+    def cancel(request_id: str) -> JSONResponse:
+        """Stop the request `request_id` (it answers 409); whether it was running."""
+        return answer({"cancelled": bench.cancel(request_id)})
+
+    @app.post("/api/sweep")
+    def sweep(request: SweepRequest) -> JSONResponse:
+        """Solve the request's what-if at each value of one field, on the warm model: each point's
+        status, objective and KPIs. Progress is told point by point; a cancel stops it (409)."""
+        from model.workbench.sweeping import sweep_points
+
+        with bench.request(request.request_id) as progress:
+            document = sweep_points(bench, request, progress)
+        return answer(document)
+
+    @app.post("/api/save/whatif")
+    def save_whatif(request: SaveWhatIf) -> JSONResponse:
+        """Write a what-if file (extends its base, with `set` and `remove`) next to its base."""
+        from model.workbench.saving import save_whatif
+
+        return answer(
+            {"path": save_whatif(bench, request.base, request.set, request.remove, request.name, request.overwrite)}
+        )
+
+    @app.post("/api/save/run")
+    def save_run(request: ScenarioRequest) -> JSONResponse:
+        """Solve the request's what-if (warm) and write its run folder under the runs folder, as
+        `e2eopt solve` would."""
+        from model.workbench.saving import save_run
+
+        with bench.request(request.request_id) as progress:
+            solved = bench.solve(request.scenario, request.yaml, request.set, request.remove, progress)
+            progress.tell("write")
+            folder = save_run(bench, solved, request.set, request.remove)
+        return answer(
+            {"run_folder": str(folder), "status": solved.outcome.status, "objective": solved.outcome.objective}
+        )
+
+    @app.get("/api/runs")
+    def runs() -> JSONResponse:
+        """`e2eopt runs list --json`'s document for the runs folder (empty when it does not exist yet)."""
+        from model.catalogue import scan
+
+        if not bench.runs.exists():
+            return answer([])
+        return answer([entry.as_dict() for entry in scan(bench.runs).entries])
+
+    @app.get("/api/runs/{name}")
+    def run(name: str) -> JSONResponse:
+        """A run folder of the runs folder: its summary, and the report's headline and sections."""
+        from model.workbench.saving import run_view
+
+        return answer(run_view(bench, name))
+
+    for path, body in (
+        ("/api/validate", ValidateRequest),
+        ("/api/solve", SolveRequest),
+        ("/api/sweep", SweepRequest),
+        ("/api/save/whatif", SaveWhatIf),
+        ("/api/save/run", ScenarioRequest),
+    ):
+        BODIES[path] = body
+
+
+def listing(bench: Workbench) -> list[dict]:
+    """Each scenario or what-if file under the served folder, two levels deep at most, skipping the
+    runs folder, hidden folders and sweep files (`base:` and `grid:`)."""
+    from model.scenario.loader import parse_yaml, read_text
+    from model.scenario.overrides import resolve
+
+    found = []
+    for path in sorted(p for suffix in SUFFIXES for p in bench.folder.rglob(f"*{suffix}")):
+        relative = path.relative_to(bench.folder)
+        if len(relative.parts) > 3 or any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.resolve().is_relative_to(bench.runs.resolve()) or relative.parts[0] == "runs":
+            continue
+        shown = relative.as_posix()
+        try:
+            data, _ = parse_yaml(read_text(path, shown), shown)
+        except (ScenarioError, OSError):
+            data = None
+        if isinstance(data, dict) and {"base", "grid"} <= set(data):
+            continue
+        extends = data.get("extends") if isinstance(data, dict) else None
+        try:  # not through the warm bases: listing the folder must not drop them
+            name, valid = resolve(path).scenario.name, True
+        except ScenarioError:
+            name, valid = path.stem, False
+        found.append({"path": shown, "name": name, "extends": extends, "valid": valid})
+    return found
+
+
+_MEDIA = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".svg": "image/svg+xml"}
+
+
+# ---- the API --------------------------------------------------------------------------------------
+
+
+def answer(document: object, status: int = 200) -> JSONResponse:
+    """A JSON answer holding only what JSON holds (numpy numbers as numbers, NaN as null)."""
+    return JSONResponse(plain_json(document), status_code=status)
+
+
+__all__ = ["ScenarioRequest", "SolveRequest", "ValidateRequest", "answer", "create_app", "error_answer"]

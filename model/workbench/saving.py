@@ -1,0 +1,124 @@
+"""Saving from the workbench: a what-if file next to its base, a run folder under the runs folder;
+and reading a run folder back for the page.
+
+A what-if file is what a person would write by hand (`extends`, `set`, `remove`), checked to resolve
+before it is written, and written whole (a temporary file, then a link or rename): `e2eopt solve`
+on it solves the same scenario the page did. A run folder is written by `model.write_run`, as
+`e2eopt solve` writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from model.scenario.overrides import resolve
+from model.workbench.session import SUFFIXES, Refused
+
+if TYPE_CHECKING:
+    from model.workbench.session import Solved, Workbench
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+"""A what-if's file name: letters, digits, '_', '.', '-', no folder."""
+
+
+def whatif_text(base_name: str, values: Mapping[str, Any], removals: Sequence[str]) -> str:
+    """The what-if file's YAML: a comment, `extends`, then `set:` and `remove:` (values quoted when
+    text, so that a change such as '*1.1' or '+5' stays a change)."""
+    lines = ["# A what-if saved by the e2eopt workbench: its base, then what differs from it.", ""]
+    lines.append(f"extends: {json.dumps(base_name)}")
+    if values:
+        lines.append("set:")
+        lines += [f"  {json.dumps(path)}: {json.dumps(value)}" for path, value in values.items()]
+    if removals:
+        lines.append("remove:")
+        lines += [f"  - {json.dumps(path)}" for path in removals]
+    return "\n".join(lines) + "\n"
+
+
+def save_whatif(
+    bench: Workbench, base: str, values: Mapping[str, Any], removals: Sequence[str], name: str, overwrite: bool
+) -> str:
+    """Write the what-if `name` next to `base`; its path relative to the served folder. 400 for a bad
+    name, 403/404 for the base, 409 if it exists (and not `overwrite`), 422 if it does not resolve."""
+    if not NAME.fullmatch(name) or not name.endswith(SUFFIXES):
+        raise Refused(400, f"'{name}' is not a what-if file name: give NAME.yaml (letters, digits, _ . -; no folder)")
+    base_path = bench.locate(base)
+    target = base_path.parent / name
+    shown = bench.shown(target)
+    if target.resolve() == base_path:
+        raise Refused(409, f"{shown} is the base itself: give the what-if another name")
+    if target.exists() and not overwrite:
+        raise Refused(409, f"{shown} exists: choose another name, or overwrite it")
+    text = whatif_text(base_path.name, values, removals).encode("utf-8")
+    resolve(target, text=text)  # ScenarioError (422) if it does not resolve: nothing written
+    write_whole(target, text, overwrite, shown)
+    return shown
+
+
+def write_whole(target: Path, text: bytes, overwrite: bool, shown: str) -> None:
+    """`text` as the file `target`, all or nothing: a temporary file beside it, then renamed over it
+    (`overwrite`) or linked to its name (which fails if the name was taken meanwhile: 409)."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text)
+        if overwrite:
+            os.replace(temporary, target)
+        else:
+            try:
+                os.link(temporary, target)
+            except FileExistsError:
+                raise Refused(409, f"{shown} exists: choose another name, or overwrite it") from None
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def save_run(bench: Workbench, solved: Solved, values: Mapping[str, Any], removals: Sequence[str]) -> Path:
+    """The solved what-if's run folder, written under the runs folder by model.write_run (as
+    `e2eopt solve FILE --set ... --remove ...` would write it)."""
+    from dataclasses import replace
+
+    from model.runs import write_run
+    from model.workbench.views import command_of
+
+    resolved = solved.resolved
+    where = bench.folder / solved.base.path
+    try:
+        given = os.path.relpath(where)
+    except ValueError:  # another drive
+        given = str(where)
+    resolved = replace(resolved, file=given)
+    return write_run(solved.outcome, resolved, bench.runs, command=command_of(given, values, removals))
+
+
+def run_view(bench: Workbench, name: str) -> dict:
+    """GET /api/runs/{name}: the run folder's summary, and the report's headline and sections."""
+    from model.report import ReportError
+    from model.report.run import page
+    from model.run_folder import read_summary
+    from model.workbench.views import section_json
+
+    if not NAME.fullmatch(name) or name in (".", ".."):
+        raise Refused(400, f"'{name}' is not a run folder's name")
+    runs = bench.runs.resolve()
+    folder = (runs / name).resolve()
+    if not folder.is_relative_to(runs) or folder.parent != runs:
+        raise Refused(403, f"'{name}' is outside the runs folder {runs}")
+    if not (folder / "summary.json").is_file():
+        raise Refused(404, f"no run folder {name} in {runs}")
+    try:
+        _, headline, sections = page(folder)
+        summary = read_summary(folder)
+    except (ReportError, ValueError, OSError) as error:
+        raise Refused(422, f"{name}: {error}") from None
+    return {"summary": summary, "view": {"headline": headline, "sections": [section_json(s) for s in sections]}}
+
+
+__all__ = ["run_view", "save_run", "save_whatif", "whatif_text"]

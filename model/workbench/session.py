@@ -1,0 +1,339 @@
+"""The workbench's warm models: one Resolver per base scenario, kept between requests.
+
+A request names a base (a file under the served folder, or the editor's text read as if it were
+that file) and what differs (`set`, `remove`). The base is parsed once and kept with its Resolver,
+which holds the LP and HiGHS's basis: a what-if is fitted into that LP and re-solved from the
+basis (model/resolver.py), a fraction of a build-and-solve. At most `KEPT` bases are kept, the
+least recently used dropped first.
+
+Concurrency: each base has its own lock. Requests on one base are answered one at a time (a
+Resolver changes its LP and HiGHS model at each solve: two threads on one would mix them);
+requests on different bases run in parallel. The page's progress and cancel requests take no base
+lock, so they answer while a solve runs.
+
+Cancellation: a request that gives a `request_id` can be cancelled (`cancel`). HiGHS is stopped at
+its next check (model/highs_run.py's Stopper: only the flag its callback reads is set); a request
+between phases stops at the next phase. A cancelled request's base loses its Resolver (whatever
+HiGHS holds is not trusted again), so the next request builds it afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from model.errors import E2EError, Problem, ScenarioError
+from model.highs_run import Stopper, stopping
+from model.scenario.operations import GRAMMAR, parse_value
+from model.scenario.overrides import Chain, Override, Removal, Resolved, read_chain, resolve_chain
+
+if TYPE_CHECKING:
+    from model.optimise import Outcome
+    from model.resolver import Resolver
+
+KEPT = 4
+"""Most base scenarios kept warm (each holds its LP and HiGHS model: ~100 MB at 100k variables)."""
+EDITED = "(edited).yaml"
+"""The name the editor's text goes by when it names no file: at the served folder's top."""
+SUFFIXES = (".yaml", ".yml")
+
+
+class Refused(E2EError):
+    """A request the workbench will not serve: `status` is its HTTP status (403 outside the folder,
+    404 no such file, 409 cancelled or exists), `message` one line saying why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class Cancelled(Refused):
+    """The request was cancelled (POST /api/cancel/{request_id})."""
+
+    def __init__(self) -> None:
+        super().__init__(409, "cancelled")
+
+
+@dataclass
+class Progress:
+    """What one request is doing, for GET /api/progress/{request_id}."""
+
+    request_id: str
+    state: str = "running"  # running, done, cancelled
+    phase: str = "start"
+    done: int = 0
+    total: int = 1
+    started: float = field(default_factory=time.perf_counter)
+    stopper: Stopper = field(default_factory=Stopper)
+
+    def as_dict(self) -> dict:
+        return {
+            "request_id": self.request_id,
+            "state": self.state,
+            "phase": self.phase,
+            "done": self.done,
+            "total": self.total,
+            "seconds": round(time.perf_counter() - self.started, 3),
+        }
+
+    def tell(self, phase: str) -> None:
+        """A Resolver's `on_phase`: note the phase, and stop here if the request was cancelled."""
+        self.phase = phase
+        if self.stopper.stopped:
+            raise Cancelled
+
+
+@dataclass
+class Base:
+    """A base scenario, parsed and validated, with its warm Resolver (None until its first solve)."""
+
+    path: str  # relative to the served folder, as the user names it
+    chain: Chain
+    resolved: Resolved
+    stamps: tuple  # each file read from the disk, with its modification time and size
+    text: bytes | None  # the editor's text, when the base is edited text
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    resolver: Resolver | None = None
+
+
+@dataclass
+class Solved:
+    """A request's answer: the variant solved, the base it was solved against, and how."""
+
+    base: Base
+    resolved: Resolved
+    outcome: Outcome
+    base_outcome: Outcome | None
+    how: str  # first solve, re-solve, rebuild
+    seconds: float
+
+
+class Workbench:
+    """The served folder, its runs folder, the warm bases and the requests in progress."""
+
+    def __init__(self, folder: Path, runs: Path = Path("runs")) -> None:
+        self.folder = folder.resolve()
+        self.runs = runs if runs.is_absolute() else Path.cwd() / runs
+        self._bases: OrderedDict[tuple, Base] = OrderedDict()
+        self._lock = threading.Lock()  # guards _bases and _progress, never held during a solve
+        self._progress: dict[str, Progress] = {}
+
+    # ---- paths --------------------------------------------------------------------------------
+
+    def locate(self, given: str, must_exist: bool = True) -> Path:
+        """The file `given` names under the served folder (symlinks followed): Refused 403 if it lies
+        outside it, 404 if it does not exist (when `must_exist`)."""
+        if not isinstance(given, str) or not given.strip() or "\x00" in given:
+            raise Refused(400, f"'{given}' is not a file name: give a path relative to the served folder")
+        if os.path.isabs(given) or given.startswith("~"):
+            raise Refused(403, f"'{given}' is an absolute path: give one relative to the served folder {self.folder}")
+        target = (self.folder / given).resolve()
+        if not target.is_relative_to(self.folder):
+            raise Refused(403, f"'{given}' is outside the served folder {self.folder}")
+        if must_exist and not target.is_file():
+            raise Refused(404, f"no such scenario file: {given} (in {self.folder})")
+        return target
+
+    def shown(self, path: Path) -> str:
+        """`path` as the user names it: relative to the served folder."""
+        return path.relative_to(self.folder).as_posix()
+
+    # ---- bases --------------------------------------------------------------------------------
+
+    def base(self, scenario: str | None, text: str | None) -> Base:
+        """The base a request names: the file `scenario`, or the editor's `text` read as if it were
+        that file (default EDITED); parsed and validated once, then kept while its files are unchanged."""
+        if scenario is None and text is None:
+            raise Refused(400, "give 'scenario' (a file under the served folder) or 'yaml' (a scenario's text)")
+        path = self.locate(scenario or EDITED, must_exist=text is None)
+        raw = None if text is None else text.encode("utf-8")
+        key = (str(path), None if raw is None else hashlib.sha256(raw).hexdigest())
+        with self._lock:
+            kept = self._bases.get(key)
+            if kept is not None and kept.stamps == _stamps(kept.chain, skip_first=raw is not None):
+                self._bases.move_to_end(key)
+                return kept
+        chain = read_chain(path, raw, self.shown(path))
+        base = Base(self.shown(path), chain, resolve_chain(chain), _stamps(chain, raw is not None), raw)
+        with self._lock:
+            self._bases[key] = base
+            self._bases.move_to_end(key)
+            while len(self._bases) > KEPT:
+                self._bases.popitem(last=False)
+        return base
+
+    def warm_models(self) -> int:
+        """How many bases hold a warm model."""
+        with self._lock:
+            return sum(base.resolver is not None for base in self._bases.values())
+
+    # ---- requests -----------------------------------------------------------------------------
+
+    def variant(self, base: Base, values: Mapping[str, Any], removals: Sequence[str]) -> Resolved:
+        """The base with `values` (path: value in the --set grammar) and `removals` applied, validated;
+        ScenarioError naming each override that does not apply (its file `set` or `remove`).
+
+        The overrides are applied as the command line's --set and --remove: the resolved scenario,
+        its YAML and its digest are those `e2eopt solve FILE --set ... --remove ...` solves."""
+        if not values and not removals:
+            return base.resolved
+        overrides, problems = [], []
+        for path, value in values.items():
+            try:
+                operation = parse_value(value)
+            except ValueError as error:
+                problems.append(Problem("set", None, None, path, str(error), GRAMMAR))
+                continue
+            overrides.append(Override(path, operation.absolute if operation.absolute is not None else value, "--set"))
+        if problems:
+            raise ScenarioError(problems)
+        try:
+            return resolve_chain(base.chain, overrides, [Removal(r, "--remove") for r in removals], base.path)
+        except ScenarioError as error:
+            raise ScenarioError([_as_sent(problem) for problem in error.problems]) from None
+
+    @contextmanager
+    def request(self, request_id: str | None) -> Iterator[Progress]:
+        """A request's progress, findable by its id while it runs (and for a while after)."""
+        progress = Progress(request_id or "")
+        if request_id:
+            with self._lock:
+                self._progress[request_id] = progress
+                while len(self._progress) > 256:  # forget the oldest
+                    self._progress.pop(next(iter(self._progress)))
+        try:
+            with stopping(progress.stopper):
+                yield progress
+                if progress.stopper.stopped:
+                    raise Cancelled
+            progress.state = "done"
+        except Cancelled:
+            progress.state = "cancelled"
+            raise
+
+    def progress(self, request_id: str) -> dict:
+        with self._lock:
+            found = self._progress.get(request_id)
+        if found is None:
+            return {"request_id": request_id, "state": "unknown", "phase": None, "done": 0, "total": 0, "seconds": 0}
+        return found.as_dict()
+
+    def cancel(self, request_id: str) -> bool:
+        """Stop the request `request_id` if it is running; whether it was."""
+        with self._lock:
+            found = self._progress.get(request_id)
+        if found is None or found.state != "running":
+            return False
+        found.stopper.stop()
+        return True
+
+    def solve(
+        self,
+        scenario: str | None,
+        text: str | None,
+        values: Mapping[str, Any],
+        removals: Sequence[str],
+        progress: Progress,
+    ) -> Solved:
+        """Solve the request's variant on its base's warm model (building it at the first request)."""
+        started = time.perf_counter()
+        base = self.base(scenario, text)
+        resolved = self.variant(base, values, removals)
+        with base.lock:
+            progress.tell("build")
+            outcome, base_outcome, how = self._solve_warm(base, resolved, progress)
+        return Solved(base, resolved, outcome, base_outcome, how, time.perf_counter() - started)
+
+    def _solve_warm(self, base: Base, resolved: Resolved, progress: Progress) -> tuple[Outcome, Outcome | None, str]:
+        """The variant's Outcome, its base's, and how the variant was solved; the base's lock held.
+        A variant with other solver settings than its base is solved on its own (model.optimise)."""
+        from model.optimise import optimise
+
+        with warm(base, progress) as resolver:
+            if resolver is None:  # the first request on this base: its solve is the base's
+                made = base.resolver = self._resolver(base, progress)
+                if resolved is base.resolved:
+                    return made.base_outcome, made.base_outcome, "first solve"
+                resolver = made
+            if resolved.scenario.solver != base.resolved.scenario.solver:
+                alone = optimise(resolved.scenario, source=resolved.source, on_phase=progress.tell)
+                return alone, resolver.base_outcome, "rebuild"
+            outcome = resolver.solve(resolved.scenario, resolved.source)
+            return outcome, resolver.base_outcome, "re-solve" if outcome.solver.get("re_solve") else "rebuild"
+
+    @staticmethod
+    def _resolver(base: Base, progress: Progress) -> Resolver:
+        """The base's Resolver: the base built and solved (its first solve)."""
+        from model.resolver import Resolver
+
+        return Resolver(base.resolved.scenario, source=base.resolved.source, on_phase=progress.tell)
+
+    def solve_series(self, base: Base, variants: Sequence[Resolved], progress: Progress) -> list[Outcome]:
+        """Each variant's Outcome in turn, on the base's warm model (without sensitivity: a sweep's
+        points do not show it), the base's lock held throughout; progress told point by point."""
+        progress.total = len(variants)
+        with base.lock, warm(base, progress) as resolver:
+            if resolver is None:
+                progress.tell("build")
+                resolver = base.resolver = self._resolver(base, progress)
+            kept = resolver.sensitivity, resolver.ranging
+            resolver.sensitivity = resolver.ranging = False
+            outcomes = []
+            try:
+                for number, variant in enumerate(variants):
+                    progress.done = number
+                    outcomes.append(resolver.solve(variant.scenario, variant.source))
+                    if progress.stopper.stopped:
+                        raise Cancelled
+            finally:
+                resolver.sensitivity, resolver.ranging = kept
+            progress.done = len(variants)
+            return outcomes
+
+
+@contextmanager
+def warm(base: Base, progress: Progress) -> Iterator[Resolver | None]:
+    """The base's warm Resolver (None before its first solve), telling this request's progress. If the
+    body fails or the request is cancelled (HiGHS stopped: what it holds is not trusted again), the
+    base loses its Resolver, and the next request builds it afresh; a cancel raises Cancelled."""
+    if base.resolver is not None:
+        base.resolver.on_phase = progress.tell
+    try:
+        yield base.resolver
+        if progress.stopper.stopped:
+            raise Cancelled
+    except BaseException:
+        base.resolver = None
+        raise
+
+
+def _as_sent(problem: Problem) -> Problem:
+    """A problem of a request's override, its file named as the request names it (`set`, `remove`)."""
+    names = {"--set": "set", "--remove": "remove"}
+    return replace(problem, file=names[problem.file]) if problem.file in names else problem
+
+
+def _stamps(chain: Chain, skip_first: bool) -> tuple:
+    """Each file of the chain read from the disk (the first is not when it is edited text), with its
+    modification time and size: a kept base is read again when any of them changed."""
+    files = chain.files[1:] if skip_first else chain.files
+    stamps: list[tuple[str, int | None, int | None]] = []
+    for file in files:
+        try:
+            stat = file.path.stat()
+            stamps.append((str(file.path), stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            stamps.append((str(file.path), None, None))
+    return tuple(stamps)
+
+
+__all__ = ["KEPT", "Base", "Cancelled", "Progress", "Refused", "Solved", "Workbench"]

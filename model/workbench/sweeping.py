@@ -1,0 +1,97 @@
+"""POST /api/sweep: one field over a range of values, each point a re-solve on the warm model.
+
+The values are those of `e2eopt sweep --grid` (model.sweep.axis_values: a list, a comma list, or
+START:STOP:STEP); each point's figures are those of the sweep's points table (model/sweep.py): its
+status, total cost, cost by stage, FTE per role and each demand's served units, quality, mean
+response time and whether it was met.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from model.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from model.optimise import Outcome
+    from model.scenario.overrides import Resolved
+    from model.workbench.api import SweepRequest
+    from model.workbench.session import Progress, Workbench
+
+
+def sweep_points(bench: Workbench, request: SweepRequest, progress: Progress) -> dict:
+    """The sweep's document: the path, its values, and each point's figures."""
+    from model.sweep import axis_values
+
+    spec = request.values if isinstance(request.values, str) else [str(v) for v in request.values]
+    values = axis_values(spec, "values", request.path)
+    base = bench.base(request.scenario, request.yaml)
+    variants: list[Resolved | ScenarioError] = []
+    for number, value in enumerate(values):
+        try:
+            variants.append(bench.variant(base, {**request.set, request.path: value}, request.remove))
+        except ScenarioError as error:
+            if number == 0:  # the path matches nothing, or the first value is refused: the request is wrong
+                raise
+            variants.append(error)
+    solvable = [v for v in variants if not isinstance(v, ScenarioError)]
+    outcomes = iter(bench.solve_series(base, solvable, progress))
+    scenario = base.resolved.scenario
+    points = []
+    for value, variant in zip(values, variants):
+        if isinstance(variant, ScenarioError):
+            first = variant.problems[0]
+            points.append({"value": value, "status": "bad_input", "message": first.message, "objective": None})
+            continue
+        points.append({"value": value, **point_figures(next(outcomes))})
+    return {
+        "path": request.path,
+        "values": list(values),
+        "points": points,
+        "units": units(scenario.currency, scenario.scenario.time_unit),
+        "cancelled": False,
+    }
+
+
+def units(currency: str, time_unit: str) -> dict[str, str]:
+    """Each figure's unit, by the prefix of its name in `kpis` (as the sweep's points table)."""
+    return {
+        "objective": currency,
+        "total_cost": currency,
+        "cost": currency,
+        "fte": "FTE (mean over the periods)",
+        "served": "units (over the periods)",
+        "quality": "share (0 to 1)",
+        "mean_response_time": time_unit,
+        "met": "true/false",
+    }
+
+
+def point_figures(outcome: Outcome) -> dict[str, Any]:
+    """One point's figures, as the sweep's points table has them (model/sweep.py's columns)."""
+    from model.sweep import _demand_columns
+
+    currency = outcome.scenario.currency
+    figures: dict[str, Any] = {
+        "status": outcome.status,
+        "message": outcome.message,
+        "objective": outcome.objective,
+        "currency": currency,
+    }
+    tables = outcome.tables
+    kpis: dict[str, Any] = {}
+    if "costs" in tables:
+        costs = tables["costs"]
+        kpis["total_cost"] = float(costs.amount.sum())
+        kpis.update({f"cost.{stage}": float(a) for stage, a in costs.groupby("stage", sort=False).amount.sum().items()})
+    if "staffing" in tables and len(tables["staffing"]):
+        staffing = tables["staffing"]
+        per_role = staffing.groupby("role", sort=True).fte.sum() / staffing.period.nunique()
+        kpis.update({f"fte.{role}": float(fte) for role, fte in per_role.items()})
+    if "demand_kpis" in tables:
+        kpis.update(_demand_columns(tables["demand_kpis"]))
+    figures["kpis"] = kpis
+    return figures
+
+
+__all__ = ["point_figures", "sweep_points"]

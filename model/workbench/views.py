@@ -1,0 +1,226 @@
+"""What the page shows, as JSON: a solve's document, the report's sections, the bridge from the base.
+
+Nothing here computes a figure of its own: the document is what `e2eopt solve --json` prints (the
+run's summary.json, `model.runs.summary_of`), the sections are the run report's
+(model/report/run.py's builders on a run made in memory from the Outcome, its tables conformed as a
+run folder holds them), and the bridge is `e2eopt compare`'s (model.compare.compare_runs on the two
+runs in memory) with the comparison report's waterfall.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from model.formatting import plain_json
+from model.scenario.overrides import overrides_applied
+from model.scenario.schema import with_current_names
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from model.optimise import Outcome
+    from model.report.page import Section
+    from model.scenario.overrides import Resolved
+    from model.workbench.session import Solved, Workbench
+
+
+def command_of(path: str, values: Mapping[str, Any], removals: Sequence[str]) -> list[str]:
+    """The `e2eopt solve` command that solves the same scenario (what a run's summary records)."""
+    command = ["e2eopt", "solve", path]
+    for field, value in values.items():
+        command += ["--set", f"{field}={value}"]
+    for removal in removals:
+        command += ["--remove", removal]
+    return command
+
+
+def summary_document(outcome: Outcome, resolved: Resolved, command: list[str]) -> dict:
+    """solve --json's document for an outcome (`run_folder` null: nothing was written): the summary
+    write_run would write, with every key a summary may hold."""
+    from model.runs import complete_summary, run_label, summary_of
+
+    first = next(iter(resolved.inputs.values()), None)
+    summary = summary_of(outcome, resolved.text, resolved.file, command, file_bytes=first)
+    if resolved.changes or len(resolved.inputs) > 1:
+        summary["overrides"] = overrides_applied(resolved.changes)
+    summary["label"] = run_label(resolved.file, resolved.changes, resolved.inputs)
+    return {**complete_summary(summary), "run_folder": None}
+
+
+def solve_document(solved: Solved, values: Mapping[str, Any], removals: Sequence[str]) -> dict:
+    """POST /api/solve's document without the views: solve --json's, how it was solved, what changed."""
+    outcome = solved.outcome
+    document = summary_document(outcome, solved.resolved, command_of(solved.base.path, values, removals))
+    timings = outcome.timings
+    document["resolve"] = {
+        "how": solved.how,
+        "why": str(outcome.solver.get("lp", "")),
+        "seconds": round(solved.seconds, 6),
+        "highs_seconds": round(float(timings.get("solve", 0.0)), 6),
+    }
+    document["changes"] = overrides_applied(solved.resolved.changes[len(solved.base.resolved.changes) :])
+    base = solved.base_outcome
+    document["base_objective"] = base.objective if base is not None else None
+    document["diagnosis"] = outcome.diagnosis.to_dict(orient="records") if outcome.diagnosis is not None else None
+    return document
+
+
+# ---- the report's sections, in memory ---------------------------------------------------------
+
+
+def report_run(outcome: Outcome, summary: dict, name: str) -> Any:
+    """The run report's `Run` for an outcome, without a folder: its tables conformed as write_run
+    writes them (the report reads a run folder's tables; these are the same frames)."""
+    from model.report.run import TABLES_USED, Run
+    from model.tables import conform
+
+    tables = {t: conform(outcome.tables[t], t) for t in TABLES_USED if t in outcome.tables}
+    return Run(Path(name), summary, tables, list(outcome.scenario.stages))
+
+
+def sections(outcome: Outcome, summary: dict, name: str) -> dict:
+    """The report's headline and sections for an outcome, figures as plotly JSON."""
+    from model.report.run import (
+        binds_section,
+        cost_section,
+        demand_section,
+        headline_lines,
+        queue_section,
+        staffing_section,
+        value_chain_section,
+    )
+
+    run = report_run(outcome, summary, name)
+    built: list[Section] = []
+    if outcome.diagnosis is not None:
+        built.append(diagnosis_section(outcome.diagnosis))
+    for build in (demand_section, value_chain_section, cost_section, staffing_section, binds_section, queue_section):
+        part = build(run)
+        if part is not None:
+            built.append(part)
+    return {"headline": headline_lines(run), "sections": [section_json(s) for s in built]}
+
+
+def diagnosis_section(diagnosis: pd.DataFrame) -> Section:
+    """The report's diagnosis section, from the outcome's diagnosis (the report reads diagnosis.csv,
+    the same table conformed, as text)."""
+    from model.report.run import diagnosis_of
+    from model.tables import conform
+
+    frame = conform(diagnosis, "diagnosis")
+    return diagnosis_of(frame.astype(object).where(frame.notna(), "").astype(str))
+
+
+def section_json(section: Section) -> dict:
+    """A report section as the page takes it: figures as plotly's JSON, tables as columns and rows."""
+    return {
+        "title": section.title,
+        "intro": list(section.intro),
+        "figures": [json.loads(figure.to_json()) for figure in section.figures],
+        "tables": [table_json(caption, frame) for caption, frame in section.tables],
+    }
+
+
+def table_json(caption: str, frame: pd.DataFrame) -> dict:
+    """A small table as the page takes it: its caption, column names, and rows of plain values."""
+    return {
+        "caption": caption,
+        "columns": [str(c) for c in frame.columns],
+        "rows": plain_json(frame.astype(object).where(frame.notna(), None).values.tolist()),
+    }
+
+
+def solve_views(solved: Solved, document: dict, base_view: bool, changed: bool) -> dict:
+    """The views POST /api/solve adds: the what-if's sections, the base's (when asked), the bridge."""
+    added: dict[str, Any] = {"view": sections(solved.outcome, document, solved.base.path)}
+    base = solved.base_outcome
+    base_document = None
+    if base is not None and (base_view or changed):
+        base_document = summary_document(base, solved.base.resolved, command_of(solved.base.path, {}, ()))
+    if base_view:
+        added["base_view"] = (
+            None if base is None or base_document is None else sections(base, base_document, solved.base.path)
+        )
+    added["bridge"] = bridge(solved, document, base_document) if changed and base_document is not None else None
+    return added
+
+
+def bridge(solved: Solved, document: dict, base_document: dict | None) -> dict | None:
+    """`e2eopt compare`'s bridge from the base to the what-if (null when either has no results), with
+    the comparison report's waterfall."""
+    from model.compare import compare_runs
+    from model.report.comparison import Compared, waterfall
+
+    base = solved.base_outcome
+    if base is None or base_document is None:
+        return None
+    a = compare_run(base, base_document, solved.base.resolved, "base")
+    b = compare_run(solved.outcome, document, solved.resolved, "what-if")
+    if not (a.has_results and b.has_results):
+        return None
+    comparison = compare_runs(a, b)
+    compared = Compared(
+        Path("what-if"),
+        "base",
+        "what-if",
+        comparison.status_a,
+        comparison.status_b,
+        comparison.currency,
+        comparison.time_unit,
+        comparison.notes,
+        comparison.tables(),
+    )
+    units = comparison.units()
+    return {
+        "rows": plain_json(comparison.bridge.to_dict("records")),  # as `e2eopt compare --json` gives them
+        "totals": plain_json(comparison.totals.to_dict("records")),
+        "inputs": plain_json(comparison.inputs.to_dict("records")),
+        "units": {name: units[name] for name in ("bridge", "totals", "inputs")},
+        "figure": json.loads(waterfall(compared).to_json()),
+        "notes": comparison.notes,
+    }
+
+
+def compare_run(outcome: Outcome, summary: dict, resolved: Resolved, name: str) -> Any:
+    """model.compare's `Run` for an outcome in memory: its tables conformed as a run folder holds them."""
+    from model.compare import Run
+    from model.tables import TABLES, conform
+
+    tables = {t: conform(frame, t) for t, frame in outcome.tables.items() if t in TABLES}
+    return Run(Path(name), summary, tables, with_current_names(resolved.data), outcome.scenario)
+
+
+def scenario_document(bench: Workbench, path: str) -> dict:
+    """GET /api/scenario's document: the file's text, its resolved data, its overrides, the editable
+    tables and validate's document."""
+    from model.validity import stages_of, validity
+
+    target = bench.locate(path)
+    base = bench.base(path, None)
+    resolved = base.resolved
+    first = base.chain.files[0]
+    data = first.data if isinstance(first.data, dict) else {}
+    scenario = resolved.scenario
+    return {
+        "path": base.path,
+        "yaml": target.read_text(encoding="utf-8"),
+        "resolved": with_current_names(resolved.data),
+        "extends": data.get("extends"),
+        "set": dict(data.get("set") or {}) if "extends" in data else {},
+        "remove": list(data.get("remove") or []) if "extends" in data else [],
+        "editable": editable(resolved),
+        "summary": validity(base.path, scenario, overrides_applied(resolved.changes), stages_of(scenario)),
+    }
+
+
+def editable(resolved: Resolved) -> dict:
+    """The figures planners change most, as tables whose cells carry the override path they set."""
+    from model.workbench.editable import tables
+
+    return {"tables": tables(resolved)}
+
+
+__all__ = ["scenario_document", "solve_document", "solve_views", "summary_document"]

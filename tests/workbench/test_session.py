@@ -1,0 +1,121 @@
+"""The workbench's warm models: cancellation, progress, the bases it keeps and when it reads a file again.
+
+Hand figures on data/tiny.yaml as in test_api.py: 53.4857... EUR a repair at the optimum.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+from conftest import TINY_FILE
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+PER_REPAIR = (400 * 1.5 / 140 * 5200 + 600 * 52) / 1000
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tiny.yaml, and a generated scenario whose HiGHS solve takes most of a second (12 nodes a stage,
+    800 demands: ~0.8 s on the CI's two cores), to be cancelled."""
+    from model.generate import Size, generate
+    from model.scenario.overrides import scenario_yaml
+
+    root = tmp_path_factory.mktemp("bench")
+    shutil.copy(TINY_FILE, root / "tiny.yaml")
+    (root / "slow.yaml").write_bytes(scenario_yaml(generate(Size(12, 800, 1))))
+    return root
+
+
+def test_a_cancelled_solve_answers_409_at_once_and_the_next_solve_is_right(folder: Path) -> None:
+    import model
+    from model.workbench import create_app
+
+    client = TestClient(create_app(folder))
+    answers: list = []
+    request = threading.Thread(
+        target=lambda: answers.append(client.post("/api/solve", json={"scenario": "slow.yaml", "request_id": "r1"}))
+    )
+    request.start()
+    deadline = time.monotonic() + 60
+    while client.get("/api/progress/r1").json()["phase"] != "HiGHS" and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert client.get("/api/progress/r1").json()["state"] == "running"
+    asked = time.monotonic()
+    assert client.post("/api/cancel/r1").json() == {"cancelled": True}
+    request.join(timeout=30)
+    took = time.monotonic() - asked
+    [answer] = answers
+    assert answer.status_code == 409
+    assert answer.json()["error"] == "cancelled"
+    assert took < 1.0, f"the cancelled request answered {took:.2f} s after the cancel"
+    assert client.get("/api/progress/r1").json()["state"] == "cancelled"
+    assert client.post("/api/cancel/r1").json() == {"cancelled": False}  # not running any more
+    assert client.get("/api/health").json()["warm_models"] == 0  # the cancelled model was dropped
+
+    again = client.post("/api/solve", json={"scenario": "slow.yaml", "view": False})
+    assert again.status_code == 200
+    expected = model.optimise(model.resolve(folder / "slow.yaml").scenario, sensitivity=False).objective
+    assert again.json()["objective"] == pytest.approx(expected, rel=1e-9)
+    assert again.json()["resolve"]["how"] == "first solve"
+
+
+def test_progress_of_an_unknown_request(folder: Path) -> None:
+    from model.workbench import create_app
+
+    client = TestClient(create_app(folder))
+    assert client.get("/api/progress/nope").json()["state"] == "unknown"
+    assert client.post("/api/cancel/nope").json() == {"cancelled": False}
+
+
+def test_a_base_is_read_again_when_its_file_changes(tmp_path: Path) -> None:
+    from model.workbench.session import Workbench
+
+    shutil.copy(TINY_FILE, tmp_path / "tiny.yaml")
+    bench = Workbench(tmp_path)
+    with bench.request(None) as progress:
+        first = bench.solve("tiny.yaml", None, {}, [], progress)
+    assert first.outcome.objective == pytest.approx(1000 * PER_REPAIR, abs=0.005)
+    kept = bench.base("tiny.yaml", None)
+    assert kept is first.base  # unchanged: the parsed base is kept, with its warm model
+    text = TINY_FILE.read_text().replace("volume: 1000", "volume: 500")
+    (tmp_path / "tiny.yaml").write_text(text)
+    with bench.request(None) as progress:
+        second = bench.solve("tiny.yaml", None, {}, [], progress)
+    assert second.base is not first.base
+    assert second.outcome.objective == pytest.approx(500 * PER_REPAIR, abs=0.005)
+
+
+def test_at_most_four_bases_are_kept_the_least_recently_used_dropped(tmp_path: Path) -> None:
+    from model.workbench.session import KEPT, Workbench
+
+    for number in range(KEPT + 1):
+        shutil.copy(TINY_FILE, tmp_path / f"t{number}.yaml")
+    bench = Workbench(tmp_path)
+    first = bench.base("t0.yaml", None)
+    for number in range(1, KEPT):
+        bench.base(f"t{number}.yaml", None)
+    assert bench.base("t0.yaml", None) is first  # used again: now the most recent
+    bench.base(f"t{KEPT}.yaml", None)  # drops t1, the least recently used
+    assert bench.base("t0.yaml", None) is first
+    assert len(bench._bases) == KEPT
+
+
+def test_edited_text_extends_relative_to_the_file_it_stands_for(tmp_path: Path) -> None:
+    """The editor's text of a what-if in a sub-folder extends a base beside it, as the file would."""
+    from model.workbench.session import Workbench
+
+    (tmp_path / "sub").mkdir()
+    shutil.copy(TINY_FILE, tmp_path / "sub" / "tiny.yaml")
+    text = 'extends: tiny.yaml\nset:\n  demands.repairs.volume: "*1.1"\n'
+    bench = Workbench(tmp_path)
+    base = bench.base("sub/whatif.yaml", text)
+    assert base.resolved.scenario.demands["repairs"].volume == 1100
+    assert base.path == "sub/whatif.yaml"
