@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,15 +65,12 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return served
 
 
-@pytest.fixture(scope="module")
-def server(folder: Path) -> Iterator[str]:
-    """The workbench on `folder`, served by uvicorn in a thread; its address."""
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """`app` served by uvicorn in a thread, on a free port of the loopback; its address."""
     import uvicorn
 
-    from model.workbench import create_app
-
     port = free_port()
-    app = create_app(folder, runs=folder / "runs")
     running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
@@ -80,9 +78,20 @@ def server(folder: Path) -> Iterator[str]:
     while not running.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the workbench did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(folder: Path) -> Iterator[str]:
+    """The workbench on `folder`."""
+    from model.workbench import create_app
+
+    with serving(create_app(folder, runs=folder / "runs")) as address:
+        yield address
 
 
 class Watched:
@@ -300,3 +309,83 @@ def test_a_sweep_of_three_points_draws_three_points(watched: Watched, folder: Pa
     assert axes[1] == "total cost (EUR)"
     screenshot(page, tmp_path, "workbench-sweep")
     watched.check()
+
+
+def test_a_saved_run_is_listed_and_opens_read_only(watched: Watched, folder: Path, base_cost: float) -> None:
+    page = watched.open()
+    page.click("#save-run")
+    page.wait_for_function("() => document.querySelector('#save-state').textContent.includes('Run folder written')")
+    written = Path(page.inner_text("#save-state").split("written: ", 1)[1].rstrip("."))
+    summary = json.loads((written / "summary.json").read_text())
+    assert summary["objective"] == pytest.approx(base_cost, rel=1e-7)  # the CLI's optimum, in the run folder
+    run = page.locator("#runs button", has_text=written.name)
+    run.click()
+    page.wait_for_selector("#run-view:not([hidden]) #run-sections .plotly-graph-div .main-svg")
+    page.wait_for_function(ALL_DRAWN)
+    assert f"{round(base_cost):,} EUR" in page.inner_text("#run-headline")
+    assert page.locator("#run-sections input").count() == 0  # read-only: nothing to edit
+    assert page.is_hidden("#workspace")
+    watched.check()
+
+
+def test_an_uploaded_yaml_file_is_solved_as_the_cli_solves_it(watched: Watched, folder: Path, tmp_path: Path) -> None:
+    upload = tmp_path / "bigger-tiny.yaml"
+    text = (DATA / "tiny.yaml").read_text()
+    assert "volume: 1000" in text
+    upload.write_text(text.replace("volume: 1000", "volume: 1300"))
+    page = watched.open("")
+    before = drawn(page)
+    page.set_input_files("#upload", str(upload))
+    wait_for_answer(page, before)
+    assert "bigger-tiny.yaml (uploaded)" in page.inner_text("#scenario-title")
+    assert page.input_value("#yaml-text") == upload.read_text()
+    assert shown_cost(page) == pytest.approx(cli_objective(tmp_path, upload), rel=1e-7)
+    watched.check()
+
+
+def test_a_long_sweep_shows_progress_and_can_be_cancelled(watched: Watched) -> None:
+    page = watched.open()
+    page.click("#tab-sweep")
+    page.fill("#sweep-path", "demands.*.volume")
+    page.fill("#sweep-values", "*0.5:*1.5:0.005")  # 201 points: far longer than the test waits
+    page.click("#sweep-run")
+    page.wait_for_function(
+        "() => /Sweep: .*, [0-9]+ of 201/.test(document.querySelector('#progress-text').textContent)"
+    )
+    started = time.monotonic()
+    page.click("#cancel")
+    page.wait_for_function("() => document.querySelector('#sweep-table').textContent.includes('cancelled')")
+    assert time.monotonic() - started < 5, "the sweep did not stop within seconds"
+    assert page.is_hidden("#progress")
+    # the next request works: the plan solves again
+    before = drawn(page)
+    page.click("#tab-plan")
+    page.click("#solve")
+    wait_for_answer(page, before)
+    assert page.inner_text("#headline .status") == "optimal"
+    watched.check(answered=(409,))
+
+
+@pytest.fixture(scope="module")
+def guarded_server(folder: Path) -> Iterator[str]:
+    """A second workbench on the same folder, with a token."""
+    from model.workbench import create_app
+
+    with serving(create_app(folder, runs=folder / "runs", token="s3cret")) as address:
+        yield address
+
+
+def test_with_a_token_every_request_carries_it(browser: Any, guarded_server: str, folder: Path) -> None:
+    opened = Watched(browser, guarded_server)
+    sent: list[tuple[str, str | None]] = []
+    opened.page.on("request", lambda request: sent.append((request.url, request.headers.get("authorization"))))
+    try:
+        page = opened.open("?token=s3cret&scenario=tiny.yaml")
+        assert page.inner_text("#headline .status") == "optimal"
+        calls = [(url, header) for url, header in sent if "/api/" in url]
+        assert calls and all(header == "Bearer s3cret" for _, header in calls), calls
+        files = [url for url, _ in sent if "/static/" in url]
+        assert len(files) == 3 and all(url.endswith("?token=s3cret") for url in files), files
+        opened.check()
+    finally:
+        opened.close()

@@ -172,6 +172,8 @@ async function draw(key, figure, holder) {
     state.figures.set(key, div);
   }
   holder.append(div);
+  if (div.drawnFigure === figure) return div; // the same figure (the base's, kept): nothing to redraw
+  div.drawnFigure = figure;
   const Plotly = await loadPlotly();
   const layout = Object.assign({}, figure.layout || {}, { autosize: true });
   delete layout.width;
@@ -1002,8 +1004,8 @@ function wire() {
 
 async function start() {
   wire();
-  loadPlotly().catch((error) => showMessage(error.message));
   await Promise.all([loadScenarios(), loadRuns()]);
+  loadPlotly().catch((error) => showMessage(error.message)); // after the lists: parsing it holds the page up
   const wanted = params.get('scenario');
   if (wanted) await openScenario(wanted);
   document.body.dataset.ready = 'true';
