@@ -224,6 +224,7 @@ def test_a_volume_edit_changes_the_plan_to_the_cli_optimum(
 
 def test_an_infeasible_target_shows_what_it_would_take(watched: Watched, base_cost: float, tmp_path: Path) -> None:
     page = watched.open()
+    page.click('#editables button[data-show="targets"]')
     target = page.locator(TARGET)
     target.fill("0.999")
     target.press("Enter")

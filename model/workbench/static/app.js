@@ -30,6 +30,7 @@ const state = {
   progress: null, // {id, timer, started}
   lastSolve: null,
   figures: new Map(), // chart key -> its div, so Plotly.react redraws it in place
+  tableShown: 'volumes', // the editable table on show
 };
 
 const $ = (id) => document.getElementById(id);
@@ -297,7 +298,7 @@ function resetWorkspace() {
   $('welcome').hidden = true;
   $('run-view').hidden = true;
   $('workspace').hidden = false;
-  for (const id of ['headline', 'problems', 'sections', 'bridge-inputs', 'diagnosis', 'save-state', 'yaml-problems']) {
+  for (const id of ['headline', 'report-lines', 'problems', 'sections', 'bridge-inputs', 'diagnosis', 'save-state', 'yaml-problems']) {
     $(id).replaceChildren();
   }
   $('resolve-line').textContent = '';
@@ -321,7 +322,8 @@ function summaryLine(summary) {
 
 // ---------------------------------------------------------------------------------------- the tables
 
-/** Draws the editable tables: an input per figure, its unit in the table's header. */
+/** Draws the editable tables, one at a time (a row of buttons picks which): an input per figure, its unit
+ * in the table's caption and in each input's label. */
 function drawEditables(editable) {
   const holder = $('editables');
   holder.replaceChildren();
@@ -329,27 +331,45 @@ function drawEditables(editable) {
   if (!editable.tables.length) {
     holder.append(element('p', { class: 'muted', text: 'No tables to edit here: use the YAML tab.' }));
   }
+  const picker = element('div', { class: 'picker', role: 'group', 'aria-label': 'Which figures to edit' });
+  if (editable.tables.length) holder.append(picker);
+  if (!editable.tables.some((table) => table.name === state.tableShown)) state.tableShown = editable.tables[0]?.name;
   for (const table of editable.tables) {
-    const head = element('tr', {}, ...table.columns.map((column) => element('th', { scope: 'col', text: column })));
-    const body = element('tbody');
-    for (const row of table.rows) {
-      const line = element('tr', {}, element('th', { scope: 'row', text: row.key }));
-      const columns = table.columns.slice(1);
-      const cells = row.cells.length === columns.length ? row.cells : null;
-      columns.forEach((column, index) => {
-        const cell = cells ? cells[index] : row.cells.find((item) => item.column === column);
-        line.append(cell ? element('td', {}, editableCell(table, row, column, cell)) : element('td', { class: 'muted', text: '–' }));
-        if (cell) suggestions.add(cell.path);
-      });
-      body.append(line);
-    }
-    const caption = element('caption', {}, element('strong', { text: table.title }),
-      table.unit ? element('span', { class: 'unit', text: ` (${table.unit})` }) : null);
-    holder.append(element('div', { class: 'table-box' },
-      element('table', { class: 'editable', 'data-table': table.name }, caption, element('thead', {}, head), body)));
+    const box = element('div', { class: 'table-box editable-box', 'data-box': table.name, hidden: table.name !== state.tableShown },
+      editableTable(table, suggestions));
+    holder.append(box);
+    picker.append(element('button', { type: 'button', 'data-show': table.name, text: table.title,
+      'aria-pressed': String(table.name === state.tableShown), onclick: () => showTable(table.name) }));
   }
   $('sweep-paths').replaceChildren(...[...suggestions].map((path) => element('option', { value: path })));
   updateEditCount();
+}
+
+function showTable(name) {
+  state.tableShown = name;
+  for (const box of document.querySelectorAll('#editables [data-box]')) box.hidden = box.dataset.box !== name;
+  for (const button of document.querySelectorAll('#editables [data-show]')) {
+    button.setAttribute('aria-pressed', String(button.dataset.show === name));
+  }
+}
+
+function editableTable(table, suggestions) {
+  const head = element('tr', {}, ...table.columns.map((column) => element('th', { scope: 'col', text: column })));
+  const body = element('tbody');
+  for (const row of table.rows) {
+    const line = element('tr', {}, element('th', { scope: 'row', text: row.key }));
+    const columns = table.columns.slice(1);
+    const cells = row.cells.length === columns.length ? row.cells : null;
+    columns.forEach((column, index) => {
+      const cell = cells ? cells[index] : row.cells.find((item) => item.column === column);
+      line.append(cell ? element('td', {}, editableCell(table, row, column, cell)) : element('td', { class: 'muted', text: '–' }));
+      if (cell) suggestions.add(cell.path);
+    });
+    body.append(line);
+  }
+  const caption = element('caption', {}, element('strong', { text: table.title }),
+    table.unit ? element('span', { class: 'unit', text: ` (${table.unit})` }) : null);
+  return element('table', { class: 'editable', 'data-table': table.name }, caption, element('thead', {}, head), body);
 }
 
 function cellKey(cell) {
@@ -556,11 +576,7 @@ function drawHeadline(answer, wall, seq) {
 /** The answer's charts: the report's headline lines, the bridge from the base, the sections beside the base's. */
 async function drawCharts(answer, seq) {
   const lines = (answer.view && answer.view.headline) || [];
-  const old = $('headline').querySelector('.headline-lines');
-  if (old) old.remove();
-  if (lines.length) {
-    $('headline').append(element('ul', { class: 'headline-lines' }, ...lines.map((line) => element('li', { text: line }))));
-  }
+  $('report-lines').replaceChildren(...lines.map((line) => element('li', { text: line })));
   await drawBridge(answer.bridge);
   if (seq !== state.solveSeq) return;
   await drawSections(answer.view, hasEdits() ? state.baseView : null, $('sections'), 'plan');
