@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -235,21 +235,23 @@ def compare(run_a: str | Path, run_b: str | Path, top: int | None = 20) -> Compa
     return compare_runs(load_run(run_a), load_run(run_b), top)
 
 
-def compare_runs(a: Run, b: Run, top: int | None = 20) -> Comparison:
+def compare_runs(a: Run, b: Run, top: int | None = 20, tables: Collection[str] = TABLE_NAMES) -> Comparison:
     """Run B against run A, both already read (`load_run`) or made in memory (the workbench's what-if
-    against its base): what `compare` gives for their folders."""
+    against its base): what `compare` gives for their folders. `tables`: the tables to work out (the
+    others are left empty; the inputs are always compared), for a caller that shows only some."""
     currency, time_unit = _common_units(a, b)
     notes = _status_notes(a, b)
     inputs = diff_inputs(a.tree, b.tree)
     frames: dict[str, pd.DataFrame] = {name: pd.DataFrame(columns=COLUMNS[name]) for name in TABLE_NAMES[1:]}
     if a.has_results and b.has_results:
-        frames = {
-            "totals": cost_totals(a, b),
-            "bridge": cost_bridge(a, b, notes),
-            "staffing": staffing_change(a, b),
-            "routing": routing_shifts(a, b, top),
-            "demand_kpis": demand_kpi_change(a, b),
+        builders: dict[str, Callable[[], pd.DataFrame]] = {
+            "totals": lambda: cost_totals(a, b),
+            "bridge": lambda: cost_bridge(a, b, notes),
+            "staffing": lambda: staffing_change(a, b),
+            "routing": lambda: routing_shifts(a, b, top),
+            "demand_kpis": lambda: demand_kpi_change(a, b),
         }
+        frames.update({name: build() for name, build in builders.items() if name in tables})
         for frame in frames.values():
             if "currency" in frame.columns:
                 frame["currency"] = currency

@@ -16,7 +16,7 @@ from conftest import ROOT
 
 SOLVER = ("pyomo", "highspy", "scipy")
 """Never loaded before an LP is built."""
-HEAVY = (*SOLVER, "pandas", "numpy", "networkx", "pyarrow", "matplotlib", "plotly", "duckdb")
+HEAVY = (*SOLVER, "pandas", "numpy", "networkx", "pyarrow", "matplotlib", "plotly", "duckdb", "fastapi", "uvicorn")
 """Not needed to parse a command line or to define the scenario schema."""
 
 
@@ -79,6 +79,7 @@ def test_building_the_commands_for_help_loads_nothing_heavy():
         "report",
         "runs",
         "schema",
+        "serve",
         "solve",
         "sweep",
         "validate",
@@ -99,6 +100,7 @@ def test_building_the_commands_for_help_loads_nothing_heavy():
         ["report"],
         ["export"],
         ["schema"],
+        ["serve"],
         ["runs"],
         ["runs", "query"],
     ],

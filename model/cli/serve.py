@@ -25,19 +25,22 @@ def serve_command(
     target: Annotated[
         Path,
         typer.Argument(
-            metavar="[SCENARIO_OR_FOLDER]",
+            metavar="SCENARIO_OR_FOLDER",
             help="The folder of scenarios to serve (default: the working folder); a scenario file serves its "
             "folder and opens the page on it.",
             show_default=False,
         ),
     ] = Path("."),
-    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="The port to listen on (0: any free one).")] = (
-        DEFAULT_PORT
-    ),
+    port: Annotated[
+        int,
+        typer.Option("--port", metavar="N", min=0, max=65535, help="The port to listen on (0: any free one)."),
+    ] = DEFAULT_PORT,
     host: Annotated[
         str,
         typer.Option(
-            "--host", help="The address to listen on. Any other than a loopback address (127.0.0.1, ::1) needs --token."
+            "--host",
+            metavar="HOST",
+            help="The address to listen on. Any other than a loopback address (127.0.0.1, ::1) needs --token.",
         ),
     ] = "127.0.0.1",
     token: Annotated[

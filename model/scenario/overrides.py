@@ -481,15 +481,20 @@ def read_chain(path: Path, text: bytes | None = None, shown: str | None = None) 
 
 
 def resolve_chain(
-    chain: Chain, overrides: Sequence[Override] = (), removals: Sequence[Removal] = (), file: str = ""
+    chain: Chain,
+    overrides: Sequence[Override] = (),
+    removals: Sequence[Removal] = (),
+    file: str = "",
+    yaml: bool = True,
 ) -> Resolved:
     """The chain's scenario with its files' overrides, then `overrides` and `removals`, applied and
-    validated (as `resolve`); the chain's parsed data is shared, never modified."""
+    validated (as `resolve`); the chain's parsed data is shared, never modified. `yaml=False`: an
+    overridden scenario's YAML (`Resolved.text`) is left empty, to be made by `chain_yaml` when
+    needed (0.7 s at 100,000 variables: the workbench makes it only when a run is written)."""
     files = chain.files
     base = files[-1]
     data, changes = base.data, []
-    layers = [(f.overrides, f.removals) for f in reversed(files[:-1])]
-    layers.append((list(overrides), list(removals)))
+    layers = chain_layers(chain, overrides, removals)
     if isinstance(data, dict):
         for layer_overrides, removed in layers:
             if layer_overrides or removed:
@@ -497,9 +502,26 @@ def resolve_chain(
                 changes.extend(more)
     source = OverriddenSource(base.source, base.data, data, changes) if changes else base.source
     scenario = validate_data(data, source)
-    shown = files[0].shown + "".join(f" (extends {f.shown})" for f in files[1:])
-    text = base.raw if not changes else resolved_yaml(data, shown, layers)
+    text = base.raw if not changes else chain_yaml(chain, data, layers) if yaml else b""
     return Resolved(scenario, source, text, changes, _inputs(files), data, file or files[0].shown)
+
+
+def chain_layers(
+    chain: Chain, overrides: Sequence[Override] = (), removals: Sequence[Removal] = ()
+) -> list[tuple[list[Override], list[Removal]]]:
+    """The overrides and removals applied to the chain's base, file by file (the deepest first), then
+    `overrides` and `removals`."""
+    layers = [(f.overrides, f.removals) for f in reversed(chain.files[:-1])]
+    layers.append((list(overrides), list(removals)))
+    return layers
+
+
+def chain_yaml(chain: Chain, data: dict, layers: Sequence[tuple[Sequence[Override], Sequence[Removal]]]) -> bytes:
+    """The resolved scenario `data` as the complete YAML file a run folder keeps (`resolved_yaml`),
+    headed by the chain's files and the overrides of `layers`."""
+    files = chain.files
+    shown = files[0].shown + "".join(f" (extends {f.shown})" for f in files[1:])
+    return resolved_yaml(data, shown, layers)
 
 
 def _assignments(assignments: Sequence[str]) -> list[Override]:

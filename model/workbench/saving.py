@@ -88,7 +88,7 @@ def save_run(bench: Workbench, solved: Solved, values: Mapping[str, Any], remova
     from model.runs import write_run
     from model.workbench.views import command_of
 
-    resolved = solved.resolved
+    resolved = bench.with_yaml(solved.base, solved.resolved, values, removals)
     where = bench.folder / solved.base.path
     try:
         given = os.path.relpath(where)

@@ -20,6 +20,7 @@ HiGHS holds is not trusted again), so the next request builds it afresh.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 import time
@@ -33,7 +34,16 @@ from typing import TYPE_CHECKING, Any
 from model.errors import E2EError, Problem, ScenarioError
 from model.highs_run import Stopper, stopping
 from model.scenario.operations import GRAMMAR, parse_value
-from model.scenario.overrides import Chain, Override, Removal, Resolved, read_chain, resolve_chain
+from model.scenario.overrides import (
+    Chain,
+    Override,
+    Removal,
+    Resolved,
+    chain_layers,
+    chain_yaml,
+    read_chain,
+    resolve_chain,
+)
 
 if TYPE_CHECKING:
     from model.optimise import Outcome
@@ -41,6 +51,8 @@ if TYPE_CHECKING:
 
 KEPT = 4
 """Most base scenarios kept warm (each holds its LP and HiGHS model: ~100 MB at 100k variables)."""
+ANSWERS = 8
+"""Most answers kept for a request asked again (the page asks for the plan, then for its charts)."""
 EDITED = "(edited).yaml"
 """The name the editor's text goes by when it names no file: at the served folder's top."""
 SUFFIXES = (".yaml", ".yml")
@@ -68,7 +80,7 @@ class Progress:
     """What one request is doing, for GET /api/progress/{request_id}."""
 
     request_id: str
-    state: str = "running"  # running, done, cancelled
+    state: str = "running"  # running, done, cancelled, failed
     phase: str = "start"
     done: int = 0
     total: int = 1
@@ -103,6 +115,7 @@ class Base:
     text: bytes | None  # the editor's text, when the base is edited text
     lock: threading.Lock = field(default_factory=threading.Lock)
     resolver: Resolver | None = None
+    memo: dict[str, tuple[object, Any]] = field(default_factory=dict)  # views of the base's outcome (views.py)
 
 
 @dataclass
@@ -115,6 +128,7 @@ class Solved:
     base_outcome: Outcome | None
     how: str  # first solve, re-solve, rebuild
     seconds: float
+    reused: bool = False  # the answer of the same request a moment ago (ANSWERS), not solved again
 
 
 class Workbench:
@@ -126,6 +140,7 @@ class Workbench:
         self._bases: OrderedDict[tuple, Base] = OrderedDict()
         self._lock = threading.Lock()  # guards _bases and _progress, never held during a solve
         self._progress: dict[str, Progress] = {}
+        self._answers: OrderedDict[tuple, Solved] = OrderedDict()
 
     # ---- paths --------------------------------------------------------------------------------
 
@@ -134,7 +149,7 @@ class Workbench:
         outside it, 404 if it does not exist (when `must_exist`)."""
         if not isinstance(given, str) or not given.strip() or "\x00" in given:
             raise Refused(400, f"'{given}' is not a file name: give a path relative to the served folder")
-        if os.path.isabs(given) or given.startswith("~"):
+        if os.path.isabs(given):
             raise Refused(403, f"'{given}' is an absolute path: give one relative to the served folder {self.folder}")
         target = (self.folder / given).resolve()
         if not target.is_relative_to(self.folder):
@@ -178,28 +193,27 @@ class Workbench:
 
     # ---- requests -----------------------------------------------------------------------------
 
-    def variant(self, base: Base, values: Mapping[str, Any], removals: Sequence[str]) -> Resolved:
+    def variant(self, base: Base, values: Mapping[str, Any], removals: Sequence[str], yaml: bool = False) -> Resolved:
         """The base with `values` (path: value in the --set grammar) and `removals` applied, validated;
         ScenarioError naming each override that does not apply (its file `set` or `remove`).
 
-        The overrides are applied as the command line's --set and --remove: the resolved scenario,
-        its YAML and its digest are those `e2eopt solve FILE --set ... --remove ...` solves."""
+        The overrides are applied as the command line's --set and --remove: the resolved scenario is
+        the one `e2eopt solve FILE --set ... --remove ...` solves. Its YAML (`Resolved.text`) is made
+        only with `yaml` (for a run folder): 0.7 s at 100,000 variables."""
         if not values and not removals:
             return base.resolved
-        overrides, problems = [], []
-        for path, value in values.items():
-            try:
-                operation = parse_value(value)
-            except ValueError as error:
-                problems.append(Problem("set", None, None, path, str(error), GRAMMAR))
-                continue
-            overrides.append(Override(path, operation.absolute if operation.absolute is not None else value, "--set"))
-        if problems:
-            raise ScenarioError(problems)
+        overrides, taken = request_overrides(values, removals)
         try:
-            return resolve_chain(base.chain, overrides, [Removal(r, "--remove") for r in removals], base.path)
+            return resolve_chain(base.chain, overrides, taken, base.path, yaml=yaml)
         except ScenarioError as error:
             raise ScenarioError([_as_sent(problem) for problem in error.problems]) from None
+
+    def with_yaml(self, base: Base, resolved: Resolved, values: Mapping[str, Any], removals: Sequence[str]) -> Resolved:
+        """`resolved` with its YAML text (as `e2eopt solve` writes it into a run folder)."""
+        if resolved.text or not resolved.changes:
+            return resolved
+        overrides, taken = request_overrides(values, removals)
+        return replace(resolved, text=chain_yaml(base.chain, resolved.data, chain_layers(base.chain, overrides, taken)))
 
     @contextmanager
     def request(self, request_id: str | None) -> Iterator[Progress]:
@@ -218,6 +232,9 @@ class Workbench:
             progress.state = "done"
         except Cancelled:
             progress.state = "cancelled"
+            raise
+        except BaseException:
+            progress.state = "failed"  # its answer says why (a 4xx with the problems, or a 500)
             raise
 
     def progress(self, request_id: str) -> dict:
@@ -247,11 +264,21 @@ class Workbench:
         """Solve the request's variant on its base's warm model (building it at the first request)."""
         started = time.perf_counter()
         base = self.base(scenario, text)
+        key = (id(base), json.dumps(dict(values), sort_keys=True, default=str), tuple(removals))
+        with self._lock:
+            kept = self._answers.get(key)
+        if kept is not None and kept.base is base and base.resolver is not None:
+            return replace(kept, seconds=time.perf_counter() - started, reused=True)
         resolved = self.variant(base, values, removals)
         with base.lock:
             progress.tell("build")
             outcome, base_outcome, how = self._solve_warm(base, resolved, progress)
-        return Solved(base, resolved, outcome, base_outcome, how, time.perf_counter() - started)
+        solved = Solved(base, resolved, outcome, base_outcome, how, time.perf_counter() - started)
+        with self._lock:
+            self._answers[key] = solved
+            while len(self._answers) > ANSWERS:
+                self._answers.popitem(last=False)
+        return solved
 
     def _solve_warm(self, base: Base, resolved: Resolved, progress: Progress) -> tuple[Outcome, Outcome | None, str]:
         """The variant's Outcome, its base's, and how the variant was solved; the base's lock held.
@@ -316,6 +343,22 @@ def warm(base: Base, progress: Progress) -> Iterator[Resolver | None]:
         raise
 
 
+def request_overrides(values: Mapping[str, Any], removals: Sequence[str]) -> tuple[list[Override], list[Removal]]:
+    """A request's `set` and `remove` as the command line's --set and --remove; ScenarioError for a
+    value that is not in the grammar (its file `set`)."""
+    overrides, problems = [], []
+    for path, value in values.items():
+        try:
+            operation = parse_value(value)
+        except ValueError as error:
+            problems.append(Problem("set", None, None, path, str(error), GRAMMAR))
+            continue
+        overrides.append(Override(path, operation.absolute if operation.absolute is not None else value, "--set"))
+    if problems:
+        raise ScenarioError(problems)
+    return overrides, [Removal(r, "--remove") for r in removals]
+
+
 def _as_sent(problem: Problem) -> Problem:
     """A problem of a request's override, its file named as the request names it (`set`, `remove`)."""
     names = {"--set": "set", "--remove": "remove"}
@@ -336,4 +379,4 @@ def _stamps(chain: Chain, skip_first: bool) -> tuple:
     return tuple(stamps)
 
 
-__all__ = ["KEPT", "Base", "Cancelled", "Progress", "Refused", "Solved", "Workbench"]
+__all__ = ["ANSWERS", "KEPT", "Base", "Cancelled", "Progress", "Refused", "Solved", "Workbench"]

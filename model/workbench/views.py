@@ -10,7 +10,7 @@ runs in memory) with the comparison report's waterfall.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from model.optimise import Outcome
     from model.report.page import Section
     from model.scenario.overrides import Resolved
-    from model.workbench.session import Solved, Workbench
+    from model.workbench.session import Base, Solved, Workbench
 
 
 def command_of(path: str, values: Mapping[str, Any], removals: Sequence[str]) -> list[str]:
@@ -40,10 +40,12 @@ def command_of(path: str, values: Mapping[str, Any], removals: Sequence[str]) ->
 def summary_document(outcome: Outcome, resolved: Resolved, command: list[str]) -> dict:
     """solve --json's document for an outcome (`run_folder` null: nothing was written): the summary
     write_run would write, with every key a summary may hold."""
-    from model.runs import complete_summary, run_label, summary_of
+    from model.runs import complete_summary, run_label, scenario_digest, summary_of
 
     first = next(iter(resolved.inputs.values()), None)
     summary = summary_of(outcome, resolved.text, resolved.file, command, file_bytes=first)
+    if resolved.changes and not resolved.text:  # its YAML not made (Workbench.variant): the data's digest
+        summary["input"]["scenario_sha256"] = scenario_digest(resolved.data)
     if resolved.changes or len(resolved.inputs) > 1:
         summary["overrides"] = overrides_applied(resolved.changes)
     summary["label"] = run_label(resolved.file, resolved.changes, resolved.inputs)
@@ -60,6 +62,7 @@ def solve_document(solved: Solved, values: Mapping[str, Any], removals: Sequence
         "why": str(outcome.solver.get("lp", "")),
         "seconds": round(solved.seconds, 6),
         "highs_seconds": round(float(timings.get("solve", 0.0)), 6),
+        "reused": solved.reused,  # the same request's answer a moment ago: not solved again
     }
     document["changes"] = overrides_applied(solved.resolved.changes[len(solved.base.resolved.changes) :])
     base = solved.base_outcome
@@ -139,13 +142,29 @@ def solve_views(solved: Solved, document: dict, base_view: bool, changed: bool) 
     base = solved.base_outcome
     base_document = None
     if base is not None and (base_view or changed):
-        base_document = summary_document(base, solved.base.resolved, command_of(solved.base.path, {}, ()))
+        base_document = remembered(
+            solved.base,
+            base,
+            "document",
+            lambda: summary_document(base, solved.base.resolved, command_of(solved.base.path, {}, ())),
+        )
     if base_view:
         added["base_view"] = (
             None if base is None or base_document is None else sections(base, base_document, solved.base.path)
         )
     added["bridge"] = bridge(solved, document, base_document) if changed and base_document is not None else None
     return added
+
+
+def remembered(base: Base, outcome: Outcome, name: str, make: Callable[[], Any]) -> Any:
+    """What `make` gives for the base's outcome, made once while that outcome stands (the base's
+    document, view and comparison run are the same for every what-if against it)."""
+    kept = base.memo.get(name)
+    if kept is not None and kept[0] is outcome:
+        return kept[1]
+    value = make()
+    base.memo[name] = (outcome, value)
+    return value
 
 
 def bridge(solved: Solved, document: dict, base_document: dict | None) -> dict | None:
@@ -157,11 +176,11 @@ def bridge(solved: Solved, document: dict, base_document: dict | None) -> dict |
     base = solved.base_outcome
     if base is None or base_document is None:
         return None
-    a = compare_run(base, base_document, solved.base.resolved, "base")
+    a = remembered(solved.base, base, "compare", lambda: compare_run(base, base_document, solved.base.resolved, "base"))
     b = compare_run(solved.outcome, document, solved.resolved, "what-if")
     if not (a.has_results and b.has_results):
         return None
-    comparison = compare_runs(a, b)
+    comparison = compare_runs(a, b, tables=("totals", "bridge"))  # what the page shows of it
     compared = Compared(
         Path("what-if"),
         "base",
@@ -186,10 +205,10 @@ def bridge(solved: Solved, document: dict, base_document: dict | None) -> dict |
 
 def compare_run(outcome: Outcome, summary: dict, resolved: Resolved, name: str) -> Any:
     """model.compare's `Run` for an outcome in memory: its tables conformed as a run folder holds them."""
-    from model.compare import Run
+    from model.compare import RESULTS_NEEDED, Run
     from model.tables import TABLES, conform
 
-    tables = {t: conform(frame, t) for t, frame in outcome.tables.items() if t in TABLES}
+    tables = {t: conform(frame, t) for t, frame in outcome.tables.items() if t in TABLES and t in RESULTS_NEEDED}
     return Run(Path(name), summary, tables, with_current_names(resolved.data), outcome.scenario)
 
 

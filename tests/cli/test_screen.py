@@ -300,7 +300,19 @@ def test_shell_completion_completes_commands_and_options():
     assert complete("e2eopt solve --js").split() == ["--json"]
 
 
-COMMANDS = ["validate", "solve", "generate", "sweep", "frontier", "compare", "report", "export", "schema", "runs"]
+COMMANDS = [
+    "validate",
+    "solve",
+    "generate",
+    "sweep",
+    "frontier",
+    "compare",
+    "report",
+    "export",
+    "schema",
+    "serve",
+    "runs",
+]
 SUBCOMMANDS = [["runs", "list"], ["runs", "show"], ["runs", "rm"], ["runs", "query"]]
 
 

@@ -191,7 +191,11 @@ def test_solve_document_is_the_command_lines_and_the_cost_optimise_gives(client:
     assert set(expected) <= set(document)
     assert document["run_folder"] is None
     assert document["cost_by_stage"] == pytest.approx(expected["cost_by_stage"], abs=0.005)
-    assert document["input"]["scenario_sha256"] == expected["input"]["scenario_sha256"]  # the same scenario
+    # the same scenario: its data's digest (the API does not write its YAML, whose SHA-256 the command line gives)
+    from model.runs import scenario_digest
+
+    assert document["input"]["scenario_sha256"] == scenario_digest(resolved.data)
+    assert document["input"]["file_sha256"] == expected["input"]["file_sha256"]
     titles = [section["title"] for section in document["view"]["sections"]]
     assert titles == [section["title"] for section in document["base_view"]["sections"]]
     assert "Cost by stage and category" in titles
@@ -241,9 +245,11 @@ def test_sweep_of_three_points_equals_three_solves(client: TestClient) -> None:
 
 
 def test_sweep_with_a_path_that_matches_nothing_is_refused(client: TestClient) -> None:
-    answer = client.post("/api/sweep", json={"scenario": "tiny.yaml", "path": "demands.nope.volume", "values": "1,2"})
+    body = {"scenario": "tiny.yaml", "path": "demands.nope.volume", "values": "1,2", "request_id": "s2"}
+    answer = client.post("/api/sweep", json=body)
     assert answer.status_code == 422
     assert answer.json()["problems"][0]["path"] == "demands.nope.volume"
+    assert client.get("/api/progress/s2").json()["state"] == "failed"
 
 
 # ---- saving -------------------------------------------------------------------------------------
@@ -281,6 +287,13 @@ def test_saved_run_is_in_the_catalogue_and_opens(client: TestClient, folder: Pat
     assert run_folder.parent == folder / "runs"
     summary = json.loads((run_folder / "summary.json").read_text())
     assert summary["objective"] == pytest.approx(500 * PER_REPAIR, abs=0.005)
+    # its scenario.yaml is the resolved scenario, as `e2eopt solve tiny.yaml --set ...` writes it: solved again,
+    # the same cost; its command names the file as the server's working folder sees it
+    again = e2eopt("solve", str(run_folder), "--json", "--out", str(folder.parent / "cli-runs"), cwd=folder)
+    assert json.loads(again.stdout)["objective"] == pytest.approx(500 * PER_REPAIR, abs=0.005)
+    command = summary["command"]
+    assert command[:2] == ["e2eopt", "solve"] and Path(command[2]).resolve() == (folder / "tiny.yaml").resolve()
+    assert command[3:] == ["--set", "demands.repairs.volume=*0.5"]
     listed = e2eopt("runs", "list", "--runs", str(folder / "runs"), "--json", cwd=folder)
     assert run_folder.name in [entry["name"] for entry in json.loads(listed.stdout)]
     assert run_folder.name in [entry["name"] for entry in client.get("/api/runs").json()]
