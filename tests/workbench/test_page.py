@@ -390,3 +390,31 @@ def test_with_a_token_every_request_carries_it(browser: Any, guarded_server: str
         opened.check()
     finally:
         opened.close()
+
+
+def test_edits_are_checked_as_they_are_typed(watched: Watched) -> None:
+    page = watched.open()
+    page.uncheck("#auto-solve")
+    volume = page.locator(VOLUME)
+    volume.fill("lots")  # checked in the page: not a number, not sent
+    note = page.locator(f"td:has({VOLUME}) .cell-problem")
+    assert note.inner_text() == "demands.retail_orders.volume: 'lots' is not a number"
+    assert volume.get_attribute("aria-invalid") == "true"
+    volume.fill("3500")
+    page.click('#editables button[data-show="targets"]')
+    target = page.locator(TARGET)
+    target.fill("1.5")  # a share: the server's check says so, located by its field path
+    problem = page.locator("#problems li", has_text="demands.retail_orders.min_quality")
+    problem.wait_for()
+    assert problem.inner_text().startswith(
+        "set  demands.retail_orders.min_quality: 1.5 is not allowed: input should be less than or equal to 1"
+    )
+    assert "it was 0.965, now 1.5" in problem.inner_text()  # the hint
+    assert page.locator(f"td:has({TARGET}) .cell-problem").inner_text() == (
+        "1.5 is not allowed: input should be less than or equal to 1"
+    )
+    assert page.get_attribute("#headline", "data-seq") == "1"  # nothing solved since the page opened
+    target.fill("0.965")
+    page.wait_for_function("() => document.querySelector('#problems').children.length === 0")
+    assert "valid" in page.inner_text("#resolve-line")
+    watched.check(answered=(422,))

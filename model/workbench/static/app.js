@@ -27,6 +27,7 @@ const state = {
   solveTimer: null,
   validateTimer: null,
   yamlSeq: 0,
+  validateSeq: 0,
   progress: null, // {id, timer, started}
   lastSolve: null,
   figures: new Map(), // chart key -> its div, so Plotly.react redraws it in place
@@ -483,10 +484,30 @@ function baseKey() {
 
 // ---------------------------------------------------------------------------------------------- solving
 
+/** After an edit: solve when typing pauses (a solve checks the edits as validate does, and answers 422 with
+ * the same located problems); with "Solve as I type" off, only check them (POST /api/validate). */
 function scheduleSolve(delay) {
   clearTimeout(state.solveTimer);
-  if (!$('auto-solve').checked) return;
-  state.solveTimer = setTimeout(guarded(solveNow), delay);
+  const next = $('auto-solve').checked ? solveNow : validateEdits;
+  state.solveTimer = setTimeout(guarded(next), delay);
+}
+
+/** The edits checked by the server without solving: their problems listed, and beside their cells. */
+async function validateEdits() {
+  if (!state.scenario && state.yaml === null) return;
+  const local = anyLocalProblem();
+  if (local) {
+    showProblems([{ message: local }], $('problems'));
+    return;
+  }
+  const seq = ++state.validateSeq;
+  const result = await api('POST', '/api/validate', { ...scenarioRequest(), lp: false });
+  if (seq !== state.validateSeq) return;
+  if (!result.ok && result.status !== 422) showMessage(failure(result));
+  const problems = result.ok ? [] : result.data.problems || [];
+  showProblems(problems, $('problems'));
+  markCells(problems);
+  $('resolve-line').textContent = problems.length ? 'The edits have problems (listed below).' : 'The edits are valid: Solve to see the plan.';
 }
 
 /** Solves the current what-if in two steps: the plan alone (its cost is on screen as soon as HiGHS is done),
