@@ -186,10 +186,9 @@ def test_the_page_opens_on_a_scenario_and_shows_the_cli_cost(
     assert page.locator(VOLUME).input_value() == "3500"
     assert "units" in page.inner_text('table[data-table="volumes"] caption')
     assert page.evaluate(SANKEY_LINKS), "no Sankey diagram of the plan"
-    for width in (1280, 800):
+    for width in (1280, 800):  # the charts follow the window (plotly's resize waits a moment for it to settle)
         page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_timeout(300)  # the charts' own resize
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= width, f"wider than {width} px"
+        page.wait_for_function(f"() => document.documentElement.scrollWidth <= {width}", timeout=5_000)
     screenshot(page, tmp_path, "workbench-base")
     watched.check()
 
@@ -219,6 +218,9 @@ def test_a_volume_edit_changes_the_plan_to_the_cli_optimum(
     assert page.locator(".pair h4", has_text="Base").count() >= 1, "the base is not shown beside the what-if"
     assert "in place" in page.inner_text("#resolve-line") or "Rebuilt" in page.inner_text("#resolve-line")
     screenshot(page, tmp_path, "workbench-volume-edit")
+    page.set_viewport_size({"width": 800, "height": 900})  # the what-if above the base, within the window
+    page.wait_for_function("() => document.documentElement.scrollWidth <= 800", timeout=5_000)
+    screenshot(page, tmp_path, "workbench-volume-edit-800px")
     watched.check()
 
 
@@ -418,3 +420,28 @@ def test_edits_are_checked_as_they_are_typed(watched: Watched) -> None:
     page.wait_for_function("() => document.querySelector('#problems').children.length === 0")
     assert "valid" in page.inner_text("#resolve-line")
     watched.check(answered=(422,))
+
+
+def test_the_keyboard_alone_opens_and_a_silent_server_is_reported(watched: Watched, base_cost: float) -> None:
+    page = watched.open("")
+    page.focus('#scenarios button[data-path="appliance-co.yaml"]')
+    page.keyboard.press("Enter")
+    page.wait_for_selector("body[data-drawn]")
+    assert shown_cost(page) == pytest.approx(base_cost, rel=1e-7)
+    page.focus("#tab-plan")
+    page.keyboard.press("ArrowRight")
+    assert page.get_attribute("#tab-yaml", "aria-selected") == "true" and page.is_visible("#yaml-text")
+    assert page.evaluate("() => document.activeElement.id") == "tab-yaml"
+    # the server stops answering: the page says so, and keeps the plan it has
+    page.route("**/api/solve", lambda route: route.abort("connectionrefused"))
+    page.click("#tab-plan")
+    page.click("#solve")
+    page.wait_for_selector(".message.error")
+    assert "The server is not answering" in page.inner_text("#messages")
+    assert page.inner_text("#connection") == "The server is not answering"
+    assert shown_cost(page) == pytest.approx(base_cost, rel=1e-7)
+    # the fault the test made, and only it
+    made = [fault for fault in watched.faults if "/api/solve" in fault or "ERR_CONNECTION_REFUSED" in fault]
+    assert made, watched.faults
+    watched.faults = [fault for fault in watched.faults if fault not in made]
+    watched.check()
