@@ -559,6 +559,7 @@ async function solveRequest(seq, extra, what) {
   if (!result.ok) {
     showProblems(result.data.problems || [], $('problems'));
     markCells(result.data.problems || []);
+    if (state.yaml !== null) showProblems(result.data.problems || [], $('yaml-problems'), goToLine);
     if (result.status !== 422) showMessage(failure(result));
     else $('resolve-line').textContent = 'Not solved: the edits have problems (listed below).';
     return null;
