@@ -8,18 +8,19 @@ The targets (issue 15): a what-if from the page on data/appliance-co.yaml answer
 (median of 10); on a generated 100k-variable scenario, <= 1.5 s; from starting `e2eopt serve` to the first
 page rendered, <= 2 s.
 
-Starts `e2eopt serve FOLDER` (the e2eopt next to this interpreter) on a copy of appliance-co.yaml (and the
-generated scenario) in a temporary folder, and drives the page in headless Chromium (Debian's `chromium`)
-with Playwright, as tests/workbench/test_page.py does:
+Starts `e2eopt serve FOLDER` (the e2eopt next to this interpreter) on a copy of data/ (as the README's
+`e2eopt serve data/`), then again on a folder holding the generated scenario alone, and drives the page
+in headless Chromium (Debian's `chromium`) with Playwright, as tests/workbench/test_page.py does:
 
 - start: wall seconds from starting the server's process to the page drawn in the browser (its scenario
-  list shown), the browser already running;
+  list shown), the browser already running; and to the server's first answer (GET /api/health);
 - for each scenario: the first solve when it is opened (cold: load, build and solve), then `--points`
   edits of one volume (the first cell of the volume table, one more unit each time, committed with
-  Enter, as a planner tabs out of a cell; typing alone waits 300 ms for a pause first), each timed from
-  the key press to the new cost on screen, and to every chart of the answer redrawn. Median, min and max;
-  the server's own seconds for the request and how it solved it (re-solve or rebuild) from the page's
-  line under the cost. One untimed edit first (the first what-if builds the base's warm model).
+  Enter, as a planner tabs out of a cell; typing alone waits 300 ms for a pause first), each timed by
+  the page's own clock from the key press to the new cost on screen, and to every chart of the answer
+  redrawn; and as Playwright sees it (its round trips to the browser added). Median, min and max; the
+  page's line under the cost (how the last one was solved, the server's seconds). One untimed edit
+  first.
 """
 
 from __future__ import annotations
@@ -123,6 +124,40 @@ def spread(values: list[float]) -> str:
     return f"median {statistics.median(values):.3f} s (min {min(values):.3f}, max {max(values):.3f}, n={len(values)})"
 
 
+def session(browser: object, folder: Path, scenarios: list[str], points: int) -> None:
+    """Start `e2eopt serve FOLDER`, time its first page, then the edits on each scenario; stop it (Ctrl-C)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [E2EOPT, "serve", str(folder), "--port", str(port), "--runs", str(folder.parent / "runs")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        answering, start = first_page(page, url, started)
+        listed = ", ".join(sorted(path.name for path in folder.iterdir()))
+        print(f"e2eopt serve {folder.name}/ ({listed}): start to first page {start:.3f} s (target <= {START_TARGET} s)")
+        print(f"  the server's first answer: {answering:.3f} s")
+        for name in scenarios:
+            opened = time.perf_counter()
+            page.goto(f"{url}?scenario={name}")
+            page.wait_for_selector("#total-cost[data-value]", timeout=TIMEOUT_MS)
+            print(f"{name}: opened and solved (cold) in {time.perf_counter() - opened:.2f} s")
+            times = edit_times(page, points)
+            print(f"  Enter -> cost on screen: {spread(times['cost'])} (target <= {TARGETS[name]} s)")
+            print(f"  Enter -> every chart redrawn: {spread(times['charts'])}")
+            print(f"  the same as Playwright sees it (its round trips added): {spread(times['cost, Playwright'])}")
+            print(f"  the page's last line: {times['lines'][-1]}")
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=10, help="timed edits per scenario")
@@ -132,49 +167,20 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "served"
-        folder.mkdir()
-        shutil.copy(ROOT / "data" / "appliance-co.yaml", folder)
-        scenarios = ["appliance-co.yaml"]
-        if args.size != "none":
-            nodes, demands, periods = (int(part) for part in args.size.split(":"))
-            write_scenario(generate(Size(nodes, demands, periods, seed=1)), folder / "generated.yaml")
-            scenarios.append("generated.yaml")
-        port = free_port()
-        url = f"http://127.0.0.1:{port}/"
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), headless=True)
-            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-            started = time.perf_counter()
-            server = subprocess.Popen(
-                [E2EOPT, "serve", str(folder), "--port", str(port), "--runs", str(Path(tmp) / "runs")],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            try:
-                answering, start = first_page(page, url, started)
-                print(f"start to first page: {start:.3f} s (target <= {START_TARGET} s)")
-                print(f"  the server's first answer: {answering:.3f} s")
-                for name in scenarios:
-                    opened = time.perf_counter()
-                    page.goto(f"{url}?scenario={name}")
-                    page.wait_for_selector("#total-cost[data-value]", timeout=TIMEOUT_MS)
-                    print(f"{name}: opened and solved (cold) in {time.perf_counter() - opened:.2f} s")
-                    times = edit_times(page, args.points)
-                    print(f"  Enter -> cost on screen: {spread(times['cost'])} (target <= {TARGETS[name]} s)")
-                    print(f"  Enter -> every chart redrawn: {spread(times['charts'])}")
-                    print(
-                        f"  the same as Playwright sees it (its round trips added): {spread(times['cost, Playwright'])}"
-                    )
-                    print(f"  the page's last line: {times['lines'][-1]}")
-            finally:
-                server.send_signal(signal.SIGINT)
-                try:
-                    server.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                browser.close()
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), headless=True)
+        try:
+            data = Path(tmp) / "data"  # what the README's `e2eopt serve data/` serves
+            shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+            session(browser, data, ["appliance-co.yaml"], args.points)
+            if args.size != "none":
+                generated = Path(tmp) / "generated"
+                generated.mkdir()
+                nodes, demands, periods = (int(part) for part in args.size.split(":"))
+                write_scenario(generate(Size(nodes, demands, periods, seed=1)), generated / "generated.yaml")
+                session(browser, generated, ["generated.yaml"], args.points)
+        finally:
+            browser.close()
 
 
 if __name__ == "__main__":
