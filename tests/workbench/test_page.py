@@ -308,7 +308,7 @@ def test_a_sweep_of_three_points_draws_three_points(watched: Watched, folder: Pa
         "() => { const l = document.querySelector('#sweep-chart .plotly-graph-div')._fullLayout;"
         " return [l.xaxis.title.text, l.yaxis.title.text]; }"
     )
-    assert "EUR per FTE" in axes[0] or "EUR" in axes[0], axes
+    assert axes[0] == "roles.assembler.cost_per_fte: value set (EUR per FTE per period, or a change of the base)", axes
     assert axes[1] == "total cost (EUR)"
     screenshot(page, tmp_path, "workbench-sweep")
     watched.check()

@@ -377,10 +377,16 @@ function cellKey(cell) {
   return cell.period === null || cell.period === undefined ? cell.path : `${cell.path}#${cell.period}`;
 }
 
+/** The unit a column's header gives in its last parentheses: 'cost per FTE (EUR per FTE per period)'. */
+function columnUnit(column) {
+  const found = /\(([^()]*)\)\s*$/.exec(column);
+  return found ? found[1] : '';
+}
+
 /** One figure's input, with its reset button and the place for its problem. */
 function editableCell(table, row, column, cell) {
   const key = cellKey(cell);
-  const unit = cell.unit || table.unit || '';
+  const unit = cell.unit || columnUnit(column) || table.unit || '';
   const label = `${table.title}: ${row.key}, ${column}${unit ? ` (${unit})` : ''}`;
   const input = element('input', { type: 'text', inputmode: 'decimal', value: cell.value ?? '', 'aria-label': label,
     'data-path': cell.path, 'data-period': cell.period ?? null, size: 8 });
@@ -612,6 +618,7 @@ function hasEdits() {
 /** "re-solved in place in 0.12 s" or "rebuilt (why) in 1.3 s", and the time to the answer on screen. */
 function resolveText(resolve, wall) {
   if (!resolve) return `Answered in ${seconds(wall)}.`;
+  if (resolve.reused) return `The plan solved a moment ago for the same figures (kept by the server); on screen in ${seconds(wall)}.`;
   const took = resolve.seconds !== undefined ? seconds(resolve.seconds) : seconds(wall);
   const highs = resolve.highs_seconds !== null && resolve.highs_seconds !== undefined ? `, HiGHS ${seconds(resolve.highs_seconds)}` : '';
   const how = resolve.how === 're-solve' ? 'Re-solved in place'
@@ -919,7 +926,8 @@ async function drawSweep(answer) {
   $('sweep-table').replaceChildren(drawTable({
     caption: `${points.length} point${points.length === 1 ? '' : 's'}${answer.cancelled ? ', cancelled part-way' : ''}`,
     columns: ['value', 'status', `total cost (${currency})`],
-    rows: points.map((point) => [label(point), point.status, point.objective ?? '–']),
+    rows: points.map((point) => [label(point), point.status,
+      point.objective === null || point.objective === undefined ? '–' : NUMBER.format(point.objective)]),
   }));
 }
 
