@@ -12,9 +12,13 @@ view included: the report's sections and the bridge from the base). It prints:
   what-if and a wage what-if). Each what-if changes its figure by another factor, so none is a
   repeat of the last; the first solve of each base (its build) is timed apart.
 
+With `--phases`, each case is also timed in-process, step by step (the what-if applied and
+validated, the warm re-solve with its tables and sensitivity, solve --json's document, the report's
+sections, the bridge from the base, the JSON), medians over the same rounds: where the time goes.
+
 The targets (issue 15) are printed beside the figures.
 
-    .venv/bin/python benchmarks/workbench.py [--rounds 10] [--skip-large]
+    .venv/bin/python benchmarks/workbench.py [--rounds 10] [--skip-large] [--phases]
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cli_runs import E2EOPT, ROOT, USER_ENV
@@ -122,6 +128,46 @@ def check(document: dict, label: str) -> None:
         raise RuntimeError(f"{label}: {str(document)[:500]}")
 
 
+def phases(folder: Path, scenario: str, path: str, rounds: int, label: str) -> None:
+    """The request's steps timed in-process on a warm model (ROOT's model package; medians)."""
+    sys.path.insert(0, str(ROOT))
+    from model.formatting import plain_json
+    from model.workbench import views
+    from model.workbench.session import Solved, Workbench
+
+    bench = Workbench(folder)
+    with bench.request(None) as progress:
+        bench.solve(scenario, None, {}, [], progress)
+    steps: dict[str, list[float]] = {}
+
+    @contextmanager
+    def step(name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        steps.setdefault(name, []).append(time.perf_counter() - start)
+
+    for number in range(1, rounds + 1):
+        values = {path: f"*{1 + number / 200:g}"}
+        base = bench.base(scenario, None)
+        with step("what-if applied, validated"):
+            resolved = bench.variant(base, values, [])
+        with step("re-solve (tables, sensitivity)"), bench.request(None) as progress, base.lock:
+            outcome, base_outcome, how = bench._solve_warm(base, resolved, progress)
+        solved = Solved(base, resolved, outcome, base_outcome, how, 0.0)
+        with step("solve --json's document"):
+            document = views.solve_document(solved, values, [])
+        kept: dict = {}
+        with step("the report's sections"):
+            view = views.sections(outcome, document, scenario, kept)
+        base_document = views.summary_document(base_outcome, base.resolved, [])
+        with step("the bridge from the base"):
+            bridge = views.bridge(solved, document, base_document, kept)
+        with step("JSON"):
+            json.dumps(plain_json({**document, "view": view, "bridge": bridge}))
+    shown = ", ".join(f"{name} {statistics.median(times):.3f}" for name, times in steps.items())
+    print(f"  {label:<24} in-process steps (s): {shown}")
+
+
 def bench(folder: Path, scenario: str, rounds: int, cases: list[tuple[str, str]], target: float) -> None:
     server = Server(folder)
     try:
@@ -143,18 +189,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=10, help="what-ifs per case (the median is printed)")
     parser.add_argument("--skip-large", action="store_true", help="appliance-co only")
+    parser.add_argument("--phases", action="store_true", help="also time each step of a what-if in-process")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         small = Path(work) / "small"
         small.mkdir()
         shutil.copy(ROOT / "data" / "appliance-co.yaml", small)
-        bench(
-            small,
-            "appliance-co.yaml",
-            options.rounds,
-            [("volume (repairs_north)", "demands.repairs_north.volume")],
-            TARGETS["appliance-co"],
-        )
+        small_cases = [("volume (repairs_north)", "demands.repairs_north.volume")]
+        bench(small, "appliance-co.yaml", options.rounds, small_cases, TARGETS["appliance-co"])
+        if options.phases:
+            for label, path in small_cases:
+                phases(small, "appliance-co.yaml", path, options.rounds, label)
         if options.skip_large:
             return
         large = Path(work) / "large"
@@ -167,6 +212,9 @@ def main() -> None:
         )
         cases = [("volume (every demand)", "demands.*.volume"), ("wage (every role)", "roles.*.cost_per_fte")]
         bench(large, "large.yaml", options.rounds, cases, TARGETS["large"])
+        if options.phases:
+            for label, path in cases:
+                phases(large, "large.yaml", path, options.rounds, label)
 
 
 if __name__ == "__main__":

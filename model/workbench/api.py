@@ -32,7 +32,19 @@ from model.workbench.session import SUFFIXES, Refused, Workbench
 from model.workbench.views import scenario_document, solve_document
 
 LOG = logging.getLogger("e2eopt.workbench")
-VERSION = "0.1.0"
+
+
+def _version() -> str:
+    """The installed package's version (as `e2eopt --version` gives it)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("e2e-optimiser")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
+VERSION = _version()
 STATIC = Path(str(resources.files("model.workbench") / "static"))
 """The page's files (index.html, app.js, app.css): package data."""
 

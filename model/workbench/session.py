@@ -51,8 +51,9 @@ if TYPE_CHECKING:
 
 KEPT = 4
 """Most base scenarios kept warm (each holds its LP and HiGHS model: ~100 MB at 100k variables)."""
-ANSWERS = 8
-"""Most answers kept for a request asked again (the page asks for the plan, then for its charts)."""
+ANSWERS = 2
+"""Most answers kept for a request asked again (the page asks for the plan, then for its charts):
+few, as each holds its tables (tens of MB at 100,000 variables)."""
 EDITED = "(edited).yaml"
 """The name the editor's text goes by when it names no file: at the served folder's top."""
 SUFFIXES = (".yaml", ".yml")

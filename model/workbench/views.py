@@ -10,7 +10,7 @@ runs in memory) with the comparison report's waterfall.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,17 +74,27 @@ def solve_document(solved: Solved, values: Mapping[str, Any], removals: Sequence
 # ---- the report's sections, in memory ---------------------------------------------------------
 
 
-def report_run(outcome: Outcome, summary: dict, name: str) -> Any:
-    """The run report's `Run` for an outcome, without a folder: its tables conformed as write_run
-    writes them (the report reads a run folder's tables; these are the same frames)."""
+def conformed(outcome: Outcome, names: Collection[str], kept: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The outcome's tables among `names`, conformed as write_run writes them (declared columns and
+    types: what the report and the comparison read from a run folder), each conformed once into
+    `kept`, which the report's run and the comparison's share."""
+    from model.tables import TABLES, conform
+
+    for name in names:
+        if name not in kept and name in outcome.tables and name in TABLES:
+            kept[name] = conform(outcome.tables[name], name)
+    return {name: kept[name] for name in names if name in kept}
+
+
+def report_run(outcome: Outcome, summary: dict, name: str, kept: dict[str, pd.DataFrame]) -> Any:
+    """The run report's `Run` for an outcome, without a folder (the report reads a run folder's
+    tables; these are the same frames)."""
     from model.report.run import TABLES_USED, Run
-    from model.tables import conform
 
-    tables = {t: conform(outcome.tables[t], t) for t in TABLES_USED if t in outcome.tables}
-    return Run(Path(name), summary, tables, list(outcome.scenario.stages))
+    return Run(Path(name), summary, conformed(outcome, TABLES_USED, kept), list(outcome.scenario.stages))
 
 
-def sections(outcome: Outcome, summary: dict, name: str) -> dict:
+def sections(outcome: Outcome, summary: dict, name: str, kept: dict[str, pd.DataFrame] | None = None) -> dict:
     """The report's headline and sections for an outcome, figures as plotly JSON."""
     from model.report.run import (
         binds_section,
@@ -96,7 +106,7 @@ def sections(outcome: Outcome, summary: dict, name: str) -> dict:
         value_chain_section,
     )
 
-    run = report_run(outcome, summary, name)
+    run = report_run(outcome, summary, name, {} if kept is None else kept)
     built: list[Section] = []
     if outcome.diagnosis is not None:
         built.append(diagnosis_section(outcome.diagnosis))
@@ -138,7 +148,8 @@ def table_json(caption: str, frame: pd.DataFrame) -> dict:
 
 def solve_views(solved: Solved, document: dict, base_view: bool, changed: bool) -> dict:
     """The views POST /api/solve adds: the what-if's sections, the base's (when asked), the bridge."""
-    added: dict[str, Any] = {"view": sections(solved.outcome, document, solved.base.path)}
+    kept: dict[str, pd.DataFrame] = {}  # the what-if's tables, conformed once for its sections and its bridge
+    added: dict[str, Any] = {"view": sections(solved.outcome, document, solved.base.path, kept)}
     base = solved.base_outcome
     base_document = None
     if base is not None and (base_view or changed):
@@ -152,7 +163,7 @@ def solve_views(solved: Solved, document: dict, base_view: bool, changed: bool) 
         added["base_view"] = (
             None if base is None or base_document is None else sections(base, base_document, solved.base.path)
         )
-    added["bridge"] = bridge(solved, document, base_document) if changed and base_document is not None else None
+    added["bridge"] = bridge(solved, document, base_document, kept) if changed and base_document is not None else None
     return added
 
 
@@ -167,7 +178,9 @@ def remembered(base: Base, outcome: Outcome, name: str, make: Callable[[], Any])
     return value
 
 
-def bridge(solved: Solved, document: dict, base_document: dict | None) -> dict | None:
+def bridge(
+    solved: Solved, document: dict, base_document: dict | None, kept: dict[str, pd.DataFrame] | None = None
+) -> dict | None:
     """`e2eopt compare`'s bridge from the base to the what-if (null when either has no results), with
     the comparison report's waterfall."""
     from model.compare import compare_runs
@@ -176,8 +189,10 @@ def bridge(solved: Solved, document: dict, base_document: dict | None) -> dict |
     base = solved.base_outcome
     if base is None or base_document is None:
         return None
-    a = remembered(solved.base, base, "compare", lambda: compare_run(base, base_document, solved.base.resolved, "base"))
-    b = compare_run(solved.outcome, document, solved.resolved, "what-if")
+    a = remembered(
+        solved.base, base, "compare", lambda: compare_run(base, base_document, solved.base.resolved, "base", {})
+    )
+    b = compare_run(solved.outcome, document, solved.resolved, "what-if", {} if kept is None else kept)
     if not (a.has_results and b.has_results):
         return None
     comparison = compare_runs(a, b, tables=("totals", "bridge"))  # what the page shows of it
@@ -196,19 +211,18 @@ def bridge(solved: Solved, document: dict, base_document: dict | None) -> dict |
     return {
         "rows": plain_json(comparison.bridge.to_dict("records")),  # as `e2eopt compare --json` gives them
         "totals": plain_json(comparison.totals.to_dict("records")),
-        "inputs": plain_json(comparison.inputs.to_dict("records")),
+        "inputs": table_json("The scenario's fields that differ from the base", comparison.inputs),
         "units": {name: units[name] for name in ("bridge", "totals", "inputs")},
         "figure": json.loads(waterfall(compared).to_json()),
         "notes": comparison.notes,
     }
 
 
-def compare_run(outcome: Outcome, summary: dict, resolved: Resolved, name: str) -> Any:
-    """model.compare's `Run` for an outcome in memory: its tables conformed as a run folder holds them."""
+def compare_run(outcome: Outcome, summary: dict, resolved: Resolved, name: str, kept: dict[str, pd.DataFrame]) -> Any:
+    """model.compare's `Run` for an outcome in memory: its tables as a run folder holds them."""
     from model.compare import RESULTS_NEEDED, Run
-    from model.tables import TABLES, conform
 
-    tables = {t: conform(frame, t) for t, frame in outcome.tables.items() if t in TABLES and t in RESULTS_NEEDED}
+    tables = conformed(outcome, RESULTS_NEEDED, kept)
     return Run(Path(name), summary, tables, with_current_names(resolved.data), outcome.scenario)
 
 

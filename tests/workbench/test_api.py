@@ -202,6 +202,18 @@ def test_solve_document_is_the_command_lines_and_the_cost_optimise_gives(client:
     assert all(figure["data"] for section in document["view"]["sections"] for figure in section["figures"])
 
 
+def test_the_same_request_again_is_answered_without_solving_again(client: TestClient) -> None:
+    """The page asks for the plan, then for its charts: the second answer is the first's, with its view."""
+    sets = {"demands.repairs.volume": "*0.9"}
+    plan = solve(client, set=sets, view=False)
+    charts = solve(client, set=sets)
+    assert (plan["resolve"]["reused"], charts["resolve"]["reused"]) == (False, True)
+    assert charts["objective"] == plan["objective"] == pytest.approx(900 * PER_REPAIR, abs=0.005)
+    assert "view" not in plan and charts["view"]["sections"]
+    other = solve(client, set={"demands.repairs.volume": "*0.8"}, view=False)
+    assert other["resolve"]["reused"] is False
+
+
 def test_an_infeasible_what_if_says_what_it_would_take(client: TestClient) -> None:
     """tiny's best quality is the service team's 0.98: a 0.99 target cannot be met."""
     document = solve(client, set={"demands.repairs.min_quality": "0.99"})
@@ -303,6 +315,20 @@ def test_saved_run_is_in_the_catalogue_and_opens(client: TestClient, folder: Pat
     assert any(s["title"] == "Cost by stage and category" for s in opened.json()["view"]["sections"])
 
 
+def test_the_bridge_is_e2eopt_compare_s_on_the_two_run_folders(client: TestClient) -> None:
+    """The bridge made in memory equals model.compare on the base's and the what-if's run folders."""
+    import model
+
+    sets = {"demands.repairs.volume": "*1.25", "roles.technician.cost_per_fte": "+10%"}
+    document = solve(client, set=sets)
+    base = client.post("/api/save/run", json={"scenario": "tiny.yaml"}).json()["run_folder"]
+    what_if = client.post("/api/save/run", json={"scenario": "tiny.yaml", "set": sets}).json()["run_folder"]
+    expected = model.compare(base, what_if).bridge.to_dict("records")
+    assert len(document["bridge"]["rows"]) == len(expected)
+    for row, want in zip(document["bridge"]["rows"], expected):
+        assert row == pytest.approx(want, abs=1e-6)
+
+
 # ---- bad input ----------------------------------------------------------------------------------
 
 
@@ -358,7 +384,7 @@ def test_an_unexpected_fault_is_a_500_json_answer_and_the_server_stays_up(
     def broken(*args: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(bench, "variant", broken)
+    monkeypatch.setattr(bench, "base", broken)
     answer = as_served.post("/api/solve", json={"scenario": "tiny.yaml"})
     assert answer.status_code == 500
     assert answer.json()["error"] == "internal error: RuntimeError: a bug"
