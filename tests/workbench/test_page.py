@@ -445,3 +445,25 @@ def test_the_keyboard_alone_opens_and_a_silent_server_is_reported(watched: Watch
     assert made, watched.faults
     watched.faults = [fault for fault in watched.faults if fault not in made]
     watched.check()
+
+
+def test_a_file_with_a_problem_is_marked_and_says_where(watched: Watched, folder: Path) -> None:
+    text = (folder / "appliance-co.yaml").read_text()
+    typo = folder / "typo.yaml"
+    typo.write_text(text.replace("min_quality: 0.965", "min_qualty: 0.965", 1))
+    line = typo.read_text().split("min_qualty")[0].count("\n") + 1
+    try:
+        page = watched.open("")
+        listed = page.locator('#scenarios button[data-path="typo.yaml"]')
+        assert listed.inner_text() == "typo.yaml (has problems)"
+        listed.click()
+        problem = page.locator("#open-problems li").first
+        problem.wait_for()
+        assert problem.inner_text() == (
+            f"typo.yaml:{line}:5  demands.retail_orders.min_qualty: unknown field 'min_qualty'\n"
+            "Did you mean 'min_quality'?"
+        )
+        assert page.is_hidden("#workspace")
+        watched.check(answered=(422,))
+    finally:
+        typo.unlink()

@@ -249,10 +249,15 @@ async function openScenario(path) {
   clearMessages();
   const result = await api('GET', `/api/scenario?path=${encodeURIComponent(path)}`);
   if (!result.ok) {
+    // the file cannot be opened: its located problems, where the scenario would be (to fix in an editor)
     showMessage(failure(result));
-    showProblems(result.data.problems || [], $('problems'));
+    $('workspace').hidden = true;
+    $('run-view').hidden = true;
+    $('welcome').hidden = false;
+    showProblems(result.data.problems || [], $('open-problems'));
     return;
   }
+  $('open-problems').replaceChildren();
   resetWorkspace();
   state.scenario = path;
   state.info = result.data;
