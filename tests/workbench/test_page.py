@@ -171,6 +171,12 @@ def wait_for_answer(page: Any, after: int) -> None:
 
 
 @pytest.fixture(scope="module")
+def volume_cost(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> float:
+    """The CLI's optimum with March's retail volume at 4,000 units (`--set` with the list the page sends)."""
+    return cli_objective(tmp_path_factory.mktemp("cli"), folder / "appliance-co.yaml", VOLUME_SET)
+
+
+@pytest.fixture(scope="module")
 def base_cost(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> float:
     return cli_objective(tmp_path_factory.mktemp("cli"), folder / "appliance-co.yaml")
 
@@ -194,7 +200,7 @@ def test_the_page_opens_on_a_scenario_and_shows_the_cli_cost(
 
 
 def test_a_volume_edit_changes_the_plan_to_the_cli_optimum(
-    watched: Watched, folder: Path, base_cost: float, tmp_path: Path
+    watched: Watched, base_cost: float, volume_cost: float, tmp_path: Path
 ) -> None:
     page = watched.open()
     links_before = page.evaluate(SANKEY_LINKS)
@@ -204,7 +210,7 @@ def test_a_volume_edit_changes_the_plan_to_the_cli_optimum(
     cell.press("Enter")
     wait_for_answer(page, before)
     cost = shown_cost(page)
-    expected = cli_objective(tmp_path, folder / "appliance-co.yaml", VOLUME_SET)
+    expected = volume_cost
     assert cost == pytest.approx(expected, rel=1e-7)
     assert f"{round(expected):,} EUR" in page.inner_text("#total-cost")
     # the change against the base, in money and per cent
@@ -467,3 +473,42 @@ def test_a_file_with_a_problem_is_marked_and_says_where(watched: Watched, folder
         watched.check(answered=(422,))
     finally:
         typo.unlink()
+
+
+def test_the_edited_text_is_solved_as_the_cli_solves_the_same_figure(
+    watched: Watched, base_cost: float, volume_cost: float
+) -> None:
+    page = watched.open()
+    page.click("#tab-yaml")
+    text = page.input_value("#yaml-text")
+    assert text.count("volume: [2400, 2700, 3500]") == 1
+    page.fill("#yaml-text", text.replace("volume: [2400, 2700, 3500]", "volume: [2400, 2700, 4000]"))
+    page.wait_for_function("() => document.querySelector('#yaml-state').textContent === 'The text is valid.'")
+    before = drawn(page)
+    page.click("#solve-yaml")
+    wait_for_answer(page, before)
+    assert shown_cost(page) == pytest.approx(volume_cost, rel=1e-7)
+    # the edited text is the base now: the bridge and the change compare with it, not with the file
+    assert float(page.get_attribute("#cost-change", "data-value")) == pytest.approx(0, abs=0.01)
+    before = drawn(page)
+    page.click("#revert-yaml")
+    wait_for_answer(page, before)
+    assert shown_cost(page) == pytest.approx(base_cost, rel=1e-7)
+    watched.check()
+
+
+def test_a_sweep_marks_the_points_with_no_plan(watched: Watched) -> None:
+    page = watched.open()
+    page.click("#tab-sweep")
+    page.fill("#sweep-path", "demands.retail_orders.min_quality")
+    page.fill("#sweep-values", "0.96,0.99")  # retail_orders reaches 97.5 % at best: no plan at 99 %
+    page.click("#sweep-run")
+    page.wait_for_selector("#sweep-chart .plotly-graph-div .main-svg")
+    traces = page.evaluate(
+        "() => document.querySelector('#sweep-chart .plotly-graph-div')._fullData"
+        ".map((t) => ({name: t.name, x: Array.from(t.x), symbol: t.marker && t.marker.symbol}))"
+    )
+    assert [(trace["name"], trace["x"]) for trace in traces] == [("total cost", ["0.96"]), ("no plan", ["0.99"])]
+    assert traces[1]["symbol"] == "x"
+    assert "0.99\tinfeasible\t\u2013" in page.inner_text("#sweep-table table")
+    watched.check()
