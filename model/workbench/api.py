@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import os
 import time
 from dataclasses import asdict
 from importlib import resources
@@ -372,31 +373,33 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
 
 def listing(bench: Workbench) -> list[dict]:
     """Each scenario or what-if file under the served folder, two levels deep at most, skipping the
-    runs folder, hidden folders and sweep files (`base:` and `grid:`)."""
-    from model.scenario.loader import parse_yaml, read_text
-    from model.scenario.overrides import resolve
-
+    runs folder, hidden folders and sweep files (`base:` and `grid:`); each file read and checked once
+    while it and the files it extends are unchanged (Workbench.described)."""
     found = []
-    for path in sorted(p for suffix in SUFFIXES for p in bench.folder.rglob(f"*{suffix}")):
-        relative = path.relative_to(bench.folder)
-        if len(relative.parts) > 3 or any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.resolve().is_relative_to(bench.runs.resolve()) or relative.parts[0] == "runs":
-            continue
-        shown = relative.as_posix()
-        try:
-            data, _ = parse_yaml(read_text(path, shown), shown)
-        except (ScenarioError, OSError):
-            data = None
-        if isinstance(data, dict) and {"base", "grid"} <= set(data):
-            continue
-        extends = data.get("extends") if isinstance(data, dict) else None
-        try:  # not through the warm bases: listing the folder must not drop them
-            name, valid = resolve(path).scenario.name, True
-        except ScenarioError:
-            name, valid = path.stem, False
-        found.append({"path": shown, "name": name, "extends": extends, "valid": valid})
-    return found
+    for path in scenario_files(bench.folder, bench.runs):
+        entry = bench.described(path)
+        if entry is not None:
+            found.append(entry)
+    return sorted(found, key=lambda entry: entry["path"])
+
+
+def scenario_files(folder: Path, runs: Path, depth: int = 2) -> list[Path]:
+    """The *.yaml and *.yml files in `folder` and its sub-folders down to `depth` levels, not in hidden
+    folders or the runs folder (whose run folders each hold a scenario.yaml), nor links to files
+    outside `folder` (which the API would refuse to open)."""
+    skip = {runs.resolve(), (folder / "runs").resolve()}
+    found = []
+    for root, folders, files in os.walk(folder):
+        here = Path(root)
+        level = len(here.relative_to(folder).parts)
+        folders[:] = [
+            name
+            for name in sorted(folders)
+            if not name.startswith(".") and level < depth and (here / name).resolve() not in skip
+        ]
+        found += [here / name for name in sorted(files) if name.endswith(SUFFIXES) and not name.startswith(".")]
+    inside = folder.resolve()
+    return [path for path in found if path.resolve().is_relative_to(inside)]  # not a link to a file outside
 
 
 _MEDIA = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".svg": "image/svg+xml"}

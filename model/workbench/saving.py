@@ -13,7 +13,8 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,8 +58,23 @@ def save_whatif(
         raise Refused(409, f"{shown} exists: choose another name, or overwrite it")
     text = whatif_text(base_path.name, values, removals).encode("utf-8")
     resolve(target, text=text)  # ScenarioError (422) if it does not resolve: nothing written
-    write_whole(target, text, overwrite, shown)
+    with unwritable(shown):
+        write_whole(target, text, overwrite, shown)
     return shown
+
+
+@contextmanager
+def unwritable(what: str) -> Iterator[None]:
+    """A place that cannot be written as a clear refusal: 403 not permitted (a read-only folder), 507
+    anything else (a full disk); nothing is left half-written (the writers write whole or not at all)."""
+    from model.staging import describe
+
+    try:
+        yield
+    except PermissionError as error:
+        raise Refused(403, f"{what} cannot be written: {describe(error)}; nothing was written") from None
+    except OSError as error:
+        raise Refused(507, f"{what} could not be written: {describe(error)}; nothing was written") from None
 
 
 def write_whole(target: Path, text: bytes, overwrite: bool, shown: str) -> None:
@@ -95,7 +111,8 @@ def save_run(bench: Workbench, solved: Solved, values: Mapping[str, Any], remova
     except ValueError:  # another drive
         given = str(where)
     resolved = replace(resolved, file=given)
-    return write_run(solved.outcome, resolved, bench.runs, command=command_of(given, values, removals))
+    with unwritable(f"a run folder under {bench.runs}"):
+        return write_run(solved.outcome, resolved, bench.runs, command=command_of(given, values, removals))
 
 
 def run_view(bench: Workbench, name: str) -> dict:

@@ -142,6 +142,7 @@ class Workbench:
         self._lock = threading.Lock()  # guards _bases and _progress, never held during a solve
         self._progress: dict[str, Progress] = {}
         self._answers: OrderedDict[tuple, Solved] = OrderedDict()
+        self._described: dict[str, tuple[tuple, dict | None]] = {}  # GET /api/scenarios' entries, by file
 
     # ---- paths --------------------------------------------------------------------------------
 
@@ -186,6 +187,20 @@ class Workbench:
             while len(self._bases) > KEPT:
                 self._bases.popitem(last=False)
         return base
+
+    def described(self, path: Path) -> dict | None:
+        """GET /api/scenarios' entry for a file under the folder: its path, scenario name, base and
+        whether it is valid; None for a sweep file. Read and checked again only when the file or one
+        it extends has changed (not through the warm bases: listing the folder must not drop them)."""
+        shown = self.shown(path)
+        with self._lock:
+            kept = self._described.get(shown)
+        if kept is not None and kept[0] and kept[0] == _file_stamps(kept[0]):
+            return kept[1]
+        entry, stamps = _describe(path, shown)
+        with self._lock:
+            self._described[shown] = (stamps, entry)
+        return entry
 
     def warm_models(self) -> int:
         """How many bases hold a warm model."""
@@ -364,6 +379,37 @@ def _as_sent(problem: Problem) -> Problem:
     """A problem of a request's override, its file named as the request names it (`set`, `remove`)."""
     names = {"--set": "set", "--remove": "remove"}
     return replace(problem, file=names[problem.file]) if problem.file in names else problem
+
+
+def _describe(path: Path, shown: str) -> tuple[dict | None, tuple]:
+    """A file's entry in the listing (None: a sweep file), and the stamps of the files it was made from."""
+    from model.scenario.loader import parse_yaml, read_text
+
+    try:
+        data, _ = parse_yaml(read_text(path, shown), shown)
+    except (ScenarioError, OSError):
+        data = None
+    if isinstance(data, dict) and {"base", "grid"} <= set(data):
+        return None, _file_stamps(((str(path), None, None),))
+    extends = data.get("extends") if isinstance(data, dict) else None
+    try:
+        chain = read_chain(path, None, shown)
+        name, valid, stamps = resolve_chain(chain).scenario.name, True, _stamps(chain, skip_first=False)
+    except ScenarioError:  # checked again at every listing: the file it extends may be mended meanwhile
+        name, valid, stamps = path.stem, False, ()
+    return {"path": shown, "name": name, "extends": extends, "valid": valid}, stamps
+
+
+def _file_stamps(stamps: tuple) -> tuple:
+    """The same files' stamps now (modification time and size)."""
+    now: list[tuple[str, int | None, int | None]] = []
+    for file, _, _ in stamps:
+        try:
+            stat = os.stat(file)
+            now.append((file, stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            now.append((file, None, None))
+    return tuple(now)
 
 
 def _stamps(chain: Chain, skip_first: bool) -> tuple:

@@ -74,9 +74,11 @@ def test_health_names_the_folder_and_version(client: TestClient, folder: Path) -
     assert isinstance(document["warm_models"], int)
 
 
-def test_scenarios_lists_scenarios_and_what_ifs_not_sweeps_runs_or_hidden_files(client: TestClient) -> None:
+def test_scenarios_lists_scenarios_and_what_ifs_not_sweeps_runs_or_hidden_files(
+    client: TestClient, folder: Path
+) -> None:
     listed = {entry["path"]: entry for entry in client.get("/api/scenarios").json()["scenarios"]}
-    assert set(listed) == {"tiny.yaml", "appliance-co.yaml", "whatif-wage-rise.yaml", "broken.yaml", "link.yaml"}
+    assert set(listed) == {"tiny.yaml", "appliance-co.yaml", "whatif-wage-rise.yaml", "broken.yaml"}  # no link out
     assert listed["whatif-wage-rise.yaml"] == {
         "path": "whatif-wage-rise.yaml",
         "name": "appliance-co",
@@ -85,6 +87,10 @@ def test_scenarios_lists_scenarios_and_what_ifs_not_sweeps_runs_or_hidden_files(
     }
     assert listed["broken.yaml"]["valid"] is False
     assert listed["tiny.yaml"]["extends"] is None
+    (folder / "sub").mkdir()
+    (folder / "sub" / "later.yaml").write_text(TINY_FILE.read_text().replace("name: tiny", "name: later"))
+    again = {entry["path"]: entry for entry in client.get("/api/scenarios").json()["scenarios"]}
+    assert again["sub/later.yaml"]["name"] == "later"  # a new file is listed; the others from what was read
 
 
 def test_scenario_gives_text_resolved_data_and_editable_cells(client: TestClient) -> None:
@@ -327,6 +333,18 @@ def test_the_bridge_is_e2eopt_compare_s_on_the_two_run_folders(client: TestClien
     assert len(document["bridge"]["rows"]) == len(expected)
     for row, want in zip(document["bridge"]["rows"], expected):
         assert row == pytest.approx(want, abs=1e-6)
+
+
+def test_a_runs_folder_that_cannot_be_written_is_a_clear_refusal(folder: Path, tmp_path: Path) -> None:
+    from model.workbench import create_app
+
+    runs = tmp_path / "runs-is-a-file"
+    runs.write_text("not a folder")
+    refusing = TestClient(create_app(folder, runs=runs))
+    answer = refusing.post("/api/save/run", json={"scenario": "tiny.yaml"})
+    assert answer.status_code == 507, answer.text
+    assert answer.json()["error"].startswith(f"a run folder under {runs} could not be written: ")
+    assert runs.read_text() == "not a folder"
 
 
 # ---- bad input ----------------------------------------------------------------------------------
