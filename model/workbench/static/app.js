@@ -247,7 +247,17 @@ async function openRun(name) {
 /** Opens a scenario of the served folder: its text, summary and editable tables, then solves it. */
 async function openScenario(path) {
   clearMessages();
-  const result = await api('GET', `/api/scenario?path=${encodeURIComponent(path)}`);
+  const opening = performance.now();
+  const telling = setInterval(() => {  // a large scenario takes seconds to read: say so
+    $('open-state').textContent = `Opening ${path}: reading and checking it, ${seconds((performance.now() - opening) / 1000)}`;
+  }, 250);
+  let result;
+  try {
+    result = await api('GET', `/api/scenario?path=${encodeURIComponent(path)}`);
+  } finally {
+    clearInterval(telling);
+    $('open-state').textContent = '';
+  }
   if (!result.ok) {
     // the file cannot be opened: its located problems, where the scenario would be (to fix in an editor)
     showMessage(failure(result));
@@ -752,7 +762,8 @@ function watchProgress(id, what) {
       return;
     }
     if (state.progress !== progress) return;
-    const info = result.ok ? result.data : {};
+    // 'unknown': the server has not started on it yet (it waits for the warm model's lock)
+    const info = result.ok && result.data.state !== 'unknown' ? result.data : { phase: 'waiting for the server' };
     const elapsed = info.seconds ?? (performance.now() - progress.started) / 1000;
     const bar = $('progress-bar');
     if (info.total) {
