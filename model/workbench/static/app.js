@@ -281,7 +281,6 @@ async function openScenario(path) {
   setYamlText(result.data.yaml || '');
   drawEditables(result.data.editable || { tables: [] });
   $('whatif-name').value = `whatif-${path.replace(/\.ya?ml$/, '').split('/').pop()}.yaml`;
-  $('download-xlsx').href = withToken(`/api/template?path=${encodeURIComponent(path)}`);
   $('download-xlsx').hidden = false;
   await solveNow();
 }
@@ -987,6 +986,37 @@ async function saveRun() {
   await loadRuns();
 }
 
+/** The scenario as an Excel workbook (GET /api/template), saved by the browser; a refusal is shown. */
+async function downloadWorkbook() {
+  if (!state.scenario) return;
+  const headers = TOKEN ? { Authorization: 'Bearer ' + TOKEN } : {};
+  let response;
+  try {
+    response = await fetch(`/api/template?path=${encodeURIComponent(state.scenario)}`, { headers });
+  } catch (error) {
+    setConnection(false);
+    throw new Error(`The server is not answering (${error.message}): is \`e2eopt serve\` still running?`);
+  }
+  if (!response.ok) {
+    const text = await response.text();
+    let data;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = { error: text.slice(0, 300) };
+    }
+    showMessage(failure({ status: response.status, data }));
+    return;
+  }
+  const link = element('a', { href: URL.createObjectURL(await response.blob()),
+    download: state.scenario.split('/').pop().replace(/\.ya?ml$/, '') + '.xlsx' });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  $('save-state').textContent = `Workbook of ${state.scenario} downloaded.`;
+}
+
 async function upload(event) {
   const file = event.target.files[0];
   if (!file) return;
@@ -1060,6 +1090,7 @@ function wire() {
   $('save-whatif').addEventListener('click', guarded(() => saveWhatIf(false)));
   $('overwrite-whatif').addEventListener('click', guarded(() => saveWhatIf(true)));
   $('save-run').addEventListener('click', guarded(saveRun));
+  $('download-xlsx').addEventListener('click', guarded(downloadWorkbook));
   $('refresh-runs').addEventListener('click', guarded(loadRuns));
   $('upload').addEventListener('change', guarded(upload));
 }
