@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from chromium import browser  # the browser tests' fixture (tests/report/, tests/workbench/)
 
 if TYPE_CHECKING:
     from model.generate import Size
     from model.scenario.schema import Scenario
+
+__all__ = ["browser"]  # a fixture: imported to be found by pytest, not used here
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository's root
 DATA = ROOT / "data"  # the shipped scenarios

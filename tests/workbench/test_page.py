@@ -1,0 +1,514 @@
+"""The workbench's page as a planner uses it, in headless Chromium: open appliance-co, edit a volume, see the
+plan change, read an infeasibility's diagnosis, save a what-if, find a typo in the YAML, sweep a wage.
+
+Every cost the page shows is checked against `e2eopt solve ... --json` run apart (a fresh process, a fresh
+build): the page's figure comes from the warm model in the server, the CLI's from a cold solve. One server
+(uvicorn in a thread, on a free port) and one browser serve the whole module; the served folder is a copy of
+data/ in a temporary folder, so saves do not touch the repository. Every test fails on a console error, a page
+error, a failed request or a request for anything but the server (the page fetches nothing from the network).
+Screenshots go to the test's temporary folder and, for the record, to /tmp/w15/screens/ when it exists.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chromium import ALL_DRAWN
+from conftest import DATA, e2eopt
+
+TIMEOUT_MS = 60_000
+SCREENS = Path("/tmp/w15/screens")
+VOLUME = 'input[data-path="demands.retail_orders.volume"][data-period="2"]'
+"""The March volume of retail_orders (3,500 units in data/appliance-co.yaml)."""
+TARGET = 'input[data-path="demands.retail_orders.min_quality"]'
+NEW_VOLUME = "4000"
+VOLUME_SET = "demands.retail_orders.volume=[2400, 2700, 4000]"
+"""The same edit as an override: the page sends a per-period figure whole, as a list."""
+
+SANKEY_LINKS = """
+() => [...document.querySelectorAll('#sections .plotly-graph-div')]
+  .filter((div) => div.dataset.key.startsWith('plan|'))
+  .flatMap((div) => (div._fullData || []).filter((trace) => trace.type === 'sankey'))
+  .map((trace) => Array.from(trace.link.value))
+"""
+"""The link values of the what-if's Sankey diagram(s), as drawn."""
+
+
+def cli_objective(work: Path, scenario: Path, *sets: str) -> float:
+    """The optimum `e2eopt solve SCENARIO --set ... --json` finds, in a fresh process."""
+    arguments = [item for text in sets for item in ("--set", text)]
+    result = e2eopt("solve", str(scenario), *arguments, "--json", "--out", str(work / "cli-runs"), cwd=work)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)["objective"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of data/, the served folder."""
+    served = tmp_path_factory.mktemp("served") / "data"
+    shutil.copytree(DATA, served, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return served
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """`app` served by uvicorn in a thread, on a free port of the loopback; its address."""
+    import uvicorn
+
+    port = free_port()
+    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not running.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the workbench did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(folder: Path) -> Iterator[str]:
+    """The workbench on `folder`."""
+    from model.workbench import create_app
+
+    with serving(create_app(folder, runs=folder / "runs")) as address:
+        yield address
+
+
+class Watched:
+    """A page whose faults are kept: console errors, page errors, failed requests, requests elsewhere."""
+
+    def __init__(self, browser: Any, origin: str, width: int = 1280) -> None:
+        self.origin = origin
+        self.faults: list[str] = []
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.context.route("**/*", self._only_local)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(TIMEOUT_MS)
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.faults.append(f"page error: {error}"))
+        self.page.on("requestfailed", lambda request: self.faults.append(f"failed request: {request.url}"))
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.faults.append(f"console error: {message.text}")
+
+    def _only_local(self, route: Any) -> None:
+        """The page may fetch from its server and data: only; anything else is a fault and is not made."""
+        url = route.request.url
+        if url.startswith((self.origin + "/", "data:")):
+            route.continue_()
+            return
+        self.faults.append(f"request outside the server: {url}")
+        route.abort()
+
+    def check(self, answered: tuple[int, ...] = ()) -> None:
+        """No fault, except Chromium's console line for an API answer with a status in `answered` (a 422 the
+        test asked for is logged as 'Failed to load resource'), which the page must have shown instead."""
+        expected = tuple(f"the server responded with a status of {status}" for status in answered)
+        faults = [fault for fault in self.faults if not (expected and any(text in fault for text in expected))]
+        assert not faults, "the page reported faults:\n" + "\n".join(faults)
+
+    def open(self, query: str = "?scenario=appliance-co.yaml") -> Any:
+        """Open the page on a scenario and wait for its plan and charts."""
+        self.page.goto(self.origin + "/" + query)
+        self.page.wait_for_selector("body[data-ready=true]")
+        if "scenario=" in query:
+            self.page.wait_for_selector("body[data-drawn]")  # the answer's charts are drawn
+        return self.page
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def watched(browser: Any, server: str) -> Iterator[Watched]:
+    opened = Watched(browser, server)
+    yield opened
+    opened.close()
+
+
+def screenshot(page: Any, where: Path, name: str) -> None:
+    """A full-page screenshot under the test's folder, and a copy in /tmp/w15/screens/ when that exists."""
+    path = where / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if SCREENS.is_dir():
+        shutil.copy(path, SCREENS / path.name)
+
+
+def shown_cost(page: Any) -> float:
+    return float(page.get_attribute("#total-cost", "data-value"))
+
+
+def drawn(page: Any) -> int:
+    """The number of the last answer whose charts are all drawn."""
+    return int(page.get_attribute("body", "data-drawn") or 0)
+
+
+def wait_for_answer(page: Any, after: int) -> None:
+    """Wait until an answer later than `after` is on screen with every chart drawn."""
+    page.wait_for_function(f"() => Number(document.body.dataset.drawn || 0) > {after}")
+    page.wait_for_function(ALL_DRAWN)
+
+
+@pytest.fixture(scope="module")
+def volume_cost(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> float:
+    """The CLI's optimum with March's retail volume at 4,000 units (`--set` with the list the page sends)."""
+    return cli_objective(tmp_path_factory.mktemp("cli"), folder / "appliance-co.yaml", VOLUME_SET)
+
+
+@pytest.fixture(scope="module")
+def base_cost(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> float:
+    return cli_objective(tmp_path_factory.mktemp("cli"), folder / "appliance-co.yaml")
+
+
+def test_the_page_opens_on_a_scenario_and_shows_the_cli_cost(
+    watched: Watched, base_cost: float, tmp_path: Path
+) -> None:
+    page = watched.open()
+    assert shown_cost(page) == pytest.approx(base_cost, rel=1e-7)
+    assert f"{round(base_cost):,} EUR" in page.inner_text("#total-cost")
+    assert "current" in (page.get_attribute('#scenarios button[data-path="appliance-co.yaml"]', "class") or "")
+    # the editable tables, with their units in the header
+    assert page.locator(VOLUME).input_value() == "3500"
+    assert "units" in page.inner_text('table[data-table="volumes"] caption')
+    assert page.evaluate(SANKEY_LINKS), "no Sankey diagram of the plan"
+    for width in (1280, 800):  # the charts follow the window (plotly's resize waits a moment for it to settle)
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_function(f"() => document.documentElement.scrollWidth <= {width}", timeout=5_000)
+    screenshot(page, tmp_path, "workbench-base")
+    watched.check()
+
+
+def test_a_volume_edit_changes_the_plan_to_the_cli_optimum(
+    watched: Watched, base_cost: float, volume_cost: float, tmp_path: Path
+) -> None:
+    page = watched.open()
+    links_before = page.evaluate(SANKEY_LINKS)
+    cell = page.locator(VOLUME)
+    before = drawn(page)
+    cell.fill(NEW_VOLUME)
+    cell.press("Enter")
+    wait_for_answer(page, before)
+    cost = shown_cost(page)
+    expected = volume_cost
+    assert cost == pytest.approx(expected, rel=1e-7)
+    assert f"{round(expected):,} EUR" in page.inner_text("#total-cost")
+    # the change against the base, in money and per cent
+    change = float(page.get_attribute("#cost-change", "data-value"))
+    assert change == pytest.approx(expected - base_cost, rel=1e-6, abs=0.01)
+    assert f"{100 * (expected - base_cost) / base_cost:.2f} %" in page.inner_text("#cost-change")
+    # the edited cell is marked and says its base value; the Sankey drawn in place carries the new volume
+    assert "edited" in (cell.get_attribute("class") or "")
+    assert "3500" in (cell.get_attribute("title") or "")
+    assert page.evaluate(SANKEY_LINKS) != links_before
+    assert page.locator(".pair h4", has_text="Base").count() >= 1, "the base is not shown beside the what-if"
+    assert "in place" in page.inner_text("#resolve-line") or "Rebuilt" in page.inner_text("#resolve-line")
+    screenshot(page, tmp_path, "workbench-volume-edit")
+    page.set_viewport_size({"width": 800, "height": 900})  # the what-if above the base, within the window
+    page.wait_for_function("() => document.documentElement.scrollWidth <= 800", timeout=5_000)
+    screenshot(page, tmp_path, "workbench-volume-edit-800px")
+    watched.check()
+
+
+def test_an_infeasible_target_shows_what_it_would_take(watched: Watched, base_cost: float, tmp_path: Path) -> None:
+    page = watched.open()
+    page.click('#editables button[data-show="targets"]')
+    target = page.locator(TARGET)
+    target.fill("0.999")
+    target.press("Enter")
+    page.wait_for_selector("#diagnosis:not([hidden])")
+    assert page.inner_text("#headline .status") == "infeasible"
+    diagnosis = page.inner_text("#diagnosis")
+    # appliance-co's retail route reaches 97.5 % quality at best (0.5 + 1.5 + 0.5 points of defects)
+    assert "demands.retail_orders.min_quality" in diagnosis and "97.50%" in diagnosis, diagnosis
+    screenshot(page, tmp_path, "workbench-infeasible")
+    page.click(f"{TARGET} + button.reset")
+    page.wait_for_function("() => document.querySelector('#headline .status').textContent === 'optimal'")
+    assert shown_cost(page) == pytest.approx(base_cost, rel=1e-7)
+    watched.check()
+
+
+def test_a_saved_what_if_solves_from_the_cli_to_the_cost_shown(watched: Watched, folder: Path, tmp_path: Path) -> None:
+    page = watched.open()
+    cell = page.locator(VOLUME)
+    before = drawn(page)
+    cell.fill(NEW_VOLUME)
+    cell.press("Enter")
+    wait_for_answer(page, before)
+    cost = shown_cost(page)
+    page.fill("#whatif-name", "whatif-page.yaml")
+    page.click("#save-whatif")
+    page.wait_for_function("() => document.querySelector('#save-state').textContent.includes('whatif-page.yaml')")
+    saved = folder / "whatif-page.yaml"
+    assert saved.is_file()
+    assert cli_objective(tmp_path, saved) == pytest.approx(cost, rel=1e-7)
+    # saving again under the same name asks before overwriting
+    page.click("#save-whatif")
+    page.wait_for_selector("#overwrite-whatif:not([hidden])")
+    assert "exists" in page.inner_text("#save-state")
+    page.click("#overwrite-whatif")
+    page.wait_for_function("() => document.querySelector('#save-state').textContent.includes('written')")
+    watched.check(answered=(409,))
+
+
+def test_the_yaml_tab_locates_a_typo(watched: Watched, folder: Path, tmp_path: Path) -> None:
+    page = watched.open()
+    page.click("#tab-yaml")
+    text = page.input_value("#yaml-text")
+    typo = text.replace("min_quality: 0.965", "min_qualty: 0.965")
+    line = typo[: typo.index("min_qualty")].count("\n") + 1
+    page.fill("#yaml-text", typo)
+    problem = page.locator("#yaml-problems li", has_text="min_qualty")
+    problem.wait_for()
+    shown = problem.inner_text()
+    assert f":{line}:" in shown and "demands.retail_orders.min_qualty" in shown and "min_quality" in shown, shown
+    problem.locator("button").click()  # goes to the line
+    selected = page.evaluate(
+        "() => { const a = document.querySelector('#yaml-text');"
+        " return a.value.slice(a.selectionStart, a.selectionEnd); }"
+    )
+    assert "min_qualty: 0.965" in selected
+    screenshot(page, tmp_path, "workbench-yaml-typo")
+    watched.check(answered=(422,))
+
+
+def test_a_sweep_of_three_points_draws_three_points(watched: Watched, folder: Path, tmp_path: Path) -> None:
+    page = watched.open()
+    page.click("#tab-sweep")
+    page.fill("#sweep-path", "roles.assembler.cost_per_fte")
+    page.fill("#sweep-values", "*0.9:*1.1:0.1")
+    page.click("#sweep-run")
+    page.wait_for_selector("#sweep-chart .plotly-graph-div .main-svg")
+    drawn = page.evaluate(
+        "() => { const d = document.querySelector('#sweep-chart .plotly-graph-div');"
+        " return d._fullData.map((t) => Array.from(t.y || [])); }"
+    )
+    costs = [value for trace in drawn[:1] for value in trace]
+    assert sum(len(trace) for trace in drawn) == 3 and len(costs) == 3, drawn
+    # the dearest assembler (*1.1) is the CLI's optimum with that wage
+    assert costs[2] == pytest.approx(
+        cli_objective(tmp_path, folder / "appliance-co.yaml", "roles.assembler.cost_per_fte=*1.1"), rel=1e-7
+    )
+    assert costs[0] < costs[1] < costs[2]
+    axes = page.evaluate(
+        "() => { const l = document.querySelector('#sweep-chart .plotly-graph-div')._fullLayout;"
+        " return [l.xaxis.title.text, l.yaxis.title.text]; }"
+    )
+    assert axes[0] == "roles.assembler.cost_per_fte: value set (EUR per FTE per period, or a change of the base)", axes
+    assert axes[1] == "total cost (EUR)"
+    screenshot(page, tmp_path, "workbench-sweep")
+    watched.check()
+
+
+def test_a_saved_run_is_listed_and_opens_read_only(watched: Watched, folder: Path, base_cost: float) -> None:
+    page = watched.open()
+    page.click("#save-run")
+    page.wait_for_function("() => document.querySelector('#save-state').textContent.includes('Run folder written')")
+    written = Path(page.inner_text("#save-state").split("written: ", 1)[1].rstrip("."))
+    summary = json.loads((written / "summary.json").read_text())
+    assert summary["objective"] == pytest.approx(base_cost, rel=1e-7)  # the CLI's optimum, in the run folder
+    run = page.locator("#runs button", has_text=written.name)
+    run.click()
+    page.wait_for_selector("#run-view:not([hidden]) #run-sections .plotly-graph-div .main-svg")
+    page.wait_for_function(ALL_DRAWN)
+    assert f"{round(base_cost):,} EUR" in page.inner_text("#run-headline")
+    assert page.locator("#run-sections input").count() == 0  # read-only: nothing to edit
+    assert page.is_hidden("#workspace")
+    watched.check()
+
+
+def test_an_uploaded_yaml_file_is_solved_as_the_cli_solves_it(watched: Watched, folder: Path, tmp_path: Path) -> None:
+    upload = tmp_path / "bigger-tiny.yaml"
+    text = (DATA / "tiny.yaml").read_text()
+    assert "volume: 1000" in text
+    upload.write_text(text.replace("volume: 1000", "volume: 1300"))
+    page = watched.open("")
+    before = drawn(page)
+    page.set_input_files("#upload", str(upload))
+    wait_for_answer(page, before)
+    assert "bigger-tiny.yaml (uploaded)" in page.inner_text("#scenario-title")
+    assert page.input_value("#yaml-text") == upload.read_text()
+    assert shown_cost(page) == pytest.approx(cli_objective(tmp_path, upload), rel=1e-7)
+    watched.check()
+
+
+def test_a_long_sweep_shows_progress_and_can_be_cancelled(watched: Watched) -> None:
+    page = watched.open()
+    page.click("#tab-sweep")
+    page.fill("#sweep-path", "demands.*.volume")
+    page.fill("#sweep-values", "*0.5:*1.5:0.005")  # 201 points: far longer than the test waits
+    page.click("#sweep-run")
+    page.wait_for_function(
+        "() => /Sweep: .*, [0-9]+ of 201/.test(document.querySelector('#progress-text').textContent)"
+    )
+    started = time.monotonic()
+    page.click("#cancel")
+    page.wait_for_function("() => document.querySelector('#sweep-table').textContent.includes('cancelled')")
+    assert time.monotonic() - started < 5, "the sweep did not stop within seconds"
+    assert page.is_hidden("#progress")
+    # the next request works: the plan solves again
+    before = drawn(page)
+    page.click("#tab-plan")
+    page.click("#solve")
+    wait_for_answer(page, before)
+    assert page.inner_text("#headline .status") == "optimal"
+    watched.check(answered=(409,))
+
+
+@pytest.fixture(scope="module")
+def guarded_server(folder: Path) -> Iterator[str]:
+    """A second workbench on the same folder, with a token."""
+    from model.workbench import create_app
+
+    with serving(create_app(folder, runs=folder / "runs", token="s3cret")) as address:
+        yield address
+
+
+def test_with_a_token_every_request_carries_it(browser: Any, guarded_server: str, folder: Path) -> None:
+    opened = Watched(browser, guarded_server)
+    sent: list[tuple[str, str | None]] = []
+    opened.page.on("request", lambda request: sent.append((request.url, request.headers.get("authorization"))))
+    try:
+        page = opened.open("?token=s3cret&scenario=tiny.yaml")
+        assert page.inner_text("#headline .status") == "optimal"
+        calls = [(url, header) for url, header in sent if "/api/" in url]
+        assert calls and all(header == "Bearer s3cret" for _, header in calls), calls
+        files = [url for url, _ in sent if "/static/" in url]
+        assert len(files) == 3 and all(url.endswith("?token=s3cret") for url in files), files
+        opened.check()
+    finally:
+        opened.close()
+
+
+def test_edits_are_checked_as_they_are_typed(watched: Watched) -> None:
+    page = watched.open()
+    page.uncheck("#auto-solve")
+    volume = page.locator(VOLUME)
+    volume.fill("lots")  # checked in the page: not a number, not sent
+    note = page.locator(f"td:has({VOLUME}) .cell-problem")
+    assert note.inner_text() == "demands.retail_orders.volume: 'lots' is not a number"
+    assert volume.get_attribute("aria-invalid") == "true"
+    volume.fill("3500")
+    page.click('#editables button[data-show="targets"]')
+    target = page.locator(TARGET)
+    target.fill("1.5")  # a share: the server's check says so, located by its field path
+    problem = page.locator("#problems li", has_text="demands.retail_orders.min_quality")
+    problem.wait_for()
+    assert problem.inner_text().startswith(
+        "set  demands.retail_orders.min_quality: 1.5 is not allowed: input should be less than or equal to 1"
+    )
+    assert "it was 0.965, now 1.5" in problem.inner_text()  # the hint
+    assert page.locator(f"td:has({TARGET}) .cell-problem").inner_text() == (
+        "1.5 is not allowed: input should be less than or equal to 1"
+    )
+    assert page.get_attribute("#headline", "data-seq") == "1"  # nothing solved since the page opened
+    target.fill("0.965")
+    page.wait_for_function("() => document.querySelector('#problems').children.length === 0")
+    assert "valid" in page.inner_text("#resolve-line")
+    watched.check(answered=(422,))
+
+
+def test_the_keyboard_alone_opens_and_a_silent_server_is_reported(watched: Watched, base_cost: float) -> None:
+    page = watched.open("")
+    page.focus('#scenarios button[data-path="appliance-co.yaml"]')
+    page.keyboard.press("Enter")
+    page.wait_for_selector("body[data-drawn]")
+    assert shown_cost(page) == pytest.approx(base_cost, rel=1e-7)
+    page.focus("#tab-plan")
+    page.keyboard.press("ArrowRight")
+    assert page.get_attribute("#tab-yaml", "aria-selected") == "true" and page.is_visible("#yaml-text")
+    assert page.evaluate("() => document.activeElement.id") == "tab-yaml"
+    # the server stops answering: the page says so, and keeps the plan it has
+    page.route("**/api/solve", lambda route: route.abort("connectionrefused"))
+    page.click("#tab-plan")
+    page.click("#solve")
+    page.wait_for_selector(".message.error")
+    assert "The server is not answering" in page.inner_text("#messages")
+    assert page.inner_text("#connection") == "The server is not answering"
+    assert shown_cost(page) == pytest.approx(base_cost, rel=1e-7)
+    # the fault the test made, and only it
+    made = [fault for fault in watched.faults if "/api/solve" in fault or "ERR_CONNECTION_REFUSED" in fault]
+    assert made, watched.faults
+    watched.faults = [fault for fault in watched.faults if fault not in made]
+    watched.check()
+
+
+def test_a_file_with_a_problem_is_marked_and_says_where(watched: Watched, folder: Path) -> None:
+    text = (folder / "appliance-co.yaml").read_text()
+    typo = folder / "typo.yaml"
+    typo.write_text(text.replace("min_quality: 0.965", "min_qualty: 0.965", 1))
+    line = typo.read_text().split("min_qualty")[0].count("\n") + 1
+    try:
+        page = watched.open("")
+        listed = page.locator('#scenarios button[data-path="typo.yaml"]')
+        assert listed.inner_text() == "typo.yaml (has problems)"
+        listed.click()
+        problem = page.locator("#open-problems li").first
+        problem.wait_for()
+        assert problem.inner_text() == (
+            f"typo.yaml:{line}:5  demands.retail_orders.min_qualty: unknown field 'min_qualty'\n"
+            "Did you mean 'min_quality'?"
+        )
+        assert page.is_hidden("#workspace")
+        watched.check(answered=(422,))
+    finally:
+        typo.unlink()
+
+
+def test_the_edited_text_is_solved_as_the_cli_solves_the_same_figure(
+    watched: Watched, base_cost: float, volume_cost: float
+) -> None:
+    page = watched.open()
+    page.click("#tab-yaml")
+    text = page.input_value("#yaml-text")
+    assert text.count("volume: [2400, 2700, 3500]") == 1
+    page.fill("#yaml-text", text.replace("volume: [2400, 2700, 3500]", "volume: [2400, 2700, 4000]"))
+    page.wait_for_function("() => document.querySelector('#yaml-state').textContent === 'The text is valid.'")
+    before = drawn(page)
+    page.click("#solve-yaml")
+    wait_for_answer(page, before)
+    assert shown_cost(page) == pytest.approx(volume_cost, rel=1e-7)
+    # the edited text is the base now: the bridge and the change compare with it, not with the file
+    assert float(page.get_attribute("#cost-change", "data-value")) == pytest.approx(0, abs=0.01)
+    before = drawn(page)
+    page.click("#revert-yaml")
+    wait_for_answer(page, before)
+    assert shown_cost(page) == pytest.approx(base_cost, rel=1e-7)
+    watched.check()
+
+
+def test_a_sweep_marks_the_points_with_no_plan(watched: Watched) -> None:
+    page = watched.open()
+    page.click("#tab-sweep")
+    page.fill("#sweep-path", "demands.retail_orders.min_quality")
+    page.fill("#sweep-values", "0.96,0.99")  # retail_orders reaches 97.5 % at best: no plan at 99 %
+    page.click("#sweep-run")
+    page.wait_for_selector("#sweep-chart .plotly-graph-div .main-svg")
+    traces = page.evaluate(
+        "() => document.querySelector('#sweep-chart .plotly-graph-div')._fullData"
+        ".map((t) => ({name: t.name, x: Array.from(t.x), symbol: t.marker && t.marker.symbol}))"
+    )
+    assert [(trace["name"], trace["x"]) for trace in traces] == [("total cost", ["0.96"]), ("no plan", ["0.99"])]
+    assert traces[1]["symbol"] == "x"
+    assert "0.99\tinfeasible\t\u2013" in page.inner_text("#sweep-table table")
+    watched.check()
