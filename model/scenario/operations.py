@@ -32,7 +32,7 @@ GRAMMAR = (
 
 _NUMBER = r"(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"  # unsigned: the sign is the operator
 _OPERATION = re.compile(rf"(?P<op>[=*/+-]?)\s*(?P<number>{_NUMBER})\s*(?P<percent>%?)")
-VALUE_PATTERN = rf"^\s*(?:[=*/]?\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?|\[\s*{_NUMBER}(?:\s*,\s*{_NUMBER})*\s*\])\s*$"
+VALUE_PATTERN = rf"^\s*(?:[=*/]?\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?|\[\s*[+-]?\s*{_NUMBER}(?:\s*,\s*[+-]?\s*{_NUMBER})*\s*\])\s*$"
 """The override values `parse_value` takes as text, as one regular expression (the what-if files'
 JSON Schema): a number, or a change of it (a percentage only after + or -), or a list of numbers."""
 
@@ -147,11 +147,34 @@ def _list(items: list[Any]) -> Operation:
         raise ValueError("an empty list sets nothing: give one number per period, e.g. [700, 800, 900]")
     numbers: list[float | int] = []
     for position, item in enumerate(items, 1):
-        try:
-            number = parse_value(item) if not isinstance(item, list) else None
-        except ValueError:
-            number = None
-        if number is None or number.relative or not is_number(number.absolute) or str(item).strip()[:1] == "=":
+        number = _list_item(item)
+        if number is None:
             raise ValueError(f"item {position} of the list, {item!r}, is not a number: a list holds plain numbers")
-        numbers.append(number.absolute)  # type: ignore[arg-type]  # is_number checked it
+        numbers.append(number)
     return Operation("=", Decimal(0), False, numbers)
+
+
+_SIGNED = re.compile(rf"(?P<sign>[+-]?)\s*(?P<number>{_NUMBER})")
+
+
+def _list_item(item: Any) -> float | int | None:
+    """A list's item as a number, None if it is not one. In a list a sign is the number's own, not a
+    change: `[700, -5]` holds -5, which the field's range then refuses where it must (a volume)."""
+    if isinstance(item, list):
+        return None
+    if not isinstance(item, str):
+        try:
+            number = parse_value(item)
+        except ValueError:
+            return None
+        return number.absolute if is_number(number.absolute) else None  # type: ignore[return-value]
+    match = _SIGNED.fullmatch(item.strip())
+    if match is None:
+        return None
+    try:
+        literal = parse_value(match.group("number")).absolute  # its size checked as any number's
+    except ValueError:
+        return None
+    if not is_number(literal):
+        return None
+    return -literal if match.group("sign") == "-" else literal  # type: ignore[operator]

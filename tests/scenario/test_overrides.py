@@ -146,6 +146,18 @@ def test_a_bad_list_is_refused_saying_which_item(value, said):
     assert "[700, 800, 900]" in caught.value.problems[0].hint
 
 
+def test_a_sign_in_a_list_is_the_number_s_own_and_its_range_is_checked(base, folder):
+    # [1100, -5] holds -5, not "the old value minus 5": the volume's range then refuses it, located
+    data, _ = apply(base, "demands.repairs.volume=[1100, -5]")
+    assert data["demands"]["repairs"]["volume"] == [1100, -5]
+    assert apply(base, "demands.repairs.volume=[+900, 1e3]")[0]["demands"]["repairs"]["volume"] == [900, 1000.0]
+    with pytest.raises(ScenarioError) as caught:
+        resolve(folder / "base.yaml", ["demands.repairs.volume=[1100, -5]"])
+    (problem,) = caught.value.problems
+    assert problem.path == "demands.repairs.volume[1]"
+    assert "greater than or equal to 0" in problem.message
+
+
 def test_a_list_of_the_wrong_length_is_refused_by_validation(folder):
     with pytest.raises(ScenarioError) as caught:
         resolve(folder / "base.yaml", ["demands.repairs.volume=[1, 2, 3]"])
