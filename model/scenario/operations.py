@@ -32,7 +32,8 @@ GRAMMAR = (
 
 _NUMBER = r"(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"  # unsigned: the sign is the operator
 _OPERATION = re.compile(rf"(?P<op>[=*/+-]?)\s*(?P<number>{_NUMBER})\s*(?P<percent>%?)")
-VALUE_PATTERN = rf"^\s*(?:[=*/]?\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?|\[\s*[+-]?\s*{_NUMBER}(?:\s*,\s*[+-]?\s*{_NUMBER})*\s*\])\s*$"
+_LIST_ITEM = rf"[+-]?\s*{_NUMBER}"  # in a list a sign is the number's own
+VALUE_PATTERN = rf"^\s*(?:[=*/]?\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?|\[\s*{_LIST_ITEM}(?:\s*,\s*{_LIST_ITEM})*\s*\])\s*$"
 """The override values `parse_value` takes as text, as one regular expression (the what-if files'
 JSON Schema): a number, or a change of it (a percentage only after + or -), or a list of numbers."""
 
