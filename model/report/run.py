@@ -175,9 +175,28 @@ def headline_lines(run: Run) -> list[str]:
             f"solved {summary.get('created_utc', '?')}"
         )
     if summary.get("overrides"):
-        lines.append(f"With {plural(len(summary['overrides']), 'override')}: see overrides.yaml.")
+        lines.append(overrides_line(summary["overrides"], (run.folder / "overrides.yaml").is_file()))
     lines += [f"Note: {note}" for note in summary.get("notes", [])]
     return lines
+
+
+SHOWN_OVERRIDES = 5
+"""Overrides named in the headline (the rest are counted, and listed in overrides.yaml)."""
+
+
+def overrides_line(overrides: Sequence[dict], in_folder: bool) -> str:
+    """The overrides applied, by path and value as given (`demands.*.volume = *1.1 (--set)`); where
+    they are kept when the run has an overrides.yaml (a what-if solved in the workbench has none)."""
+    shown = [
+        f"{item.get('override', '?')} "
+        + ("removed" if item.get("value") == "removed" else f"= {item.get('value', '?')}")
+        + f" ({item.get('origin', '?')})"
+        for item in overrides[:SHOWN_OVERRIDES]
+    ]
+    more = len(overrides) - len(shown)
+    listed = "; ".join(shown) + (f"; and {more:,} more" if more > 0 else "")
+    where = " (overrides.yaml)" if in_folder else ""
+    return f"With {plural(len(overrides), 'override')}{where}: {listed}."
 
 
 def base_warnings(run: Run, base: dict, folder: Path) -> list[str]:

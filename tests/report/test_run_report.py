@@ -184,7 +184,9 @@ def test_against_a_base_run_total_and_each_stage(appliance, runs_folder):
     expected = {s: this["cost_by_stage"].get(s, 0) - base["cost_by_stage"].get(s, 0) for s in base["cost_by_stage"]}
     assert dict(zip(bars.x, bars.y)) == pytest.approx(expected, rel=1e-12, abs=1e-9)
     assert sum(bars.y) == pytest.approx(difference, rel=1e-9)
-    assert "overrides" in headline[3]  # the what-if's overrides are named
+    # the what-if's five overrides, as data/whatif-wage-rise.yaml gives them (its removal runs first)
+    assert headline[3].startswith("With 5 overrides (overrides.yaml): nodes.partner_north removed (")
+    assert "; demands.filter_replacement_south.volume = *1.2 (" in headline[3]
     with pytest.raises(ReportError, match=r"--base .*: not a run, sweep, frontier or comparison folder"):
         report_html(whatif, base=DATA)
 
@@ -352,3 +354,15 @@ def test_the_queue_chart_says_what_a_service_level_is_in_words(queued):
     assert "`" not in levels.layout.yaxis.title.text + " ".join(queues.intro)
     assert queues.intro[0].endswith("(its target's time, in minutes; the hover gives it).")
     assert levels.data[0].hovertemplate.endswith("answered within %{customdata:,.2f} minutes<extra></extra>")
+
+
+def test_the_overrides_line_names_five_and_counts_the_rest():
+    from model.report.run import overrides_line
+
+    overrides = [{"override": f"roles.r{i}.cost_per_fte", "value": "+5%", "origin": "--set"} for i in range(7)]
+    line = overrides_line(overrides, in_folder=False)  # a what-if solved in the workbench: no overrides.yaml
+    assert line == (
+        "With 7 overrides: roles.r0.cost_per_fte = +5% (--set); roles.r1.cost_per_fte = +5% (--set); "
+        "roles.r2.cost_per_fte = +5% (--set); roles.r3.cost_per_fte = +5% (--set); "
+        "roles.r4.cost_per_fte = +5% (--set); and 2 more."
+    )
