@@ -163,19 +163,16 @@ def _list_item(item: Any) -> float | int | None:
     change: `[700, -5]` holds -5, which the field's range then refuses where it must (a volume)."""
     if isinstance(item, list):
         return None
-    if not isinstance(item, str):
-        try:
-            number = parse_value(item)
-        except ValueError:
+    sign, text = 1, item
+    if isinstance(item, str):
+        match = _SIGNED.fullmatch(item.strip())
+        if match is None:
             return None
-        return number.absolute if is_number(number.absolute) else None  # type: ignore[return-value]
-    match = _SIGNED.fullmatch(item.strip())
-    if match is None:
-        return None
+        sign, text = (-1 if match.group("sign") == "-" else 1), match.group("number")
     try:
-        literal = parse_value(match.group("number")).absolute  # its size checked as any number's
+        literal = parse_value(text).absolute  # its size checked as any number's
     except ValueError:
         return None
-    if not is_number(literal):
+    if isinstance(literal, bool) or not isinstance(literal, int | float):
         return None
-    return -literal if match.group("sign") == "-" else literal  # type: ignore[operator]
+    return sign * literal
