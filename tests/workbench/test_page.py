@@ -589,6 +589,7 @@ def test_an_uploaded_book_solves_as_the_cli_and_a_broken_one_says_where(
     assert "plan.xlsx (uploaded)" in page.inner_text("#scenario-title")
     assert shown_cost(page) == pytest.approx(volume_cost, rel=1e-7)  # e2eopt solve --set VOLUME_SET
     assert page.input_value("#keep-name") == "plan.yaml"
+    screenshot(page, tmp_path, "workbench-upload-book")
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(appliance_book("lots"))
     page.set_input_files("#upload", str(broken))
@@ -599,6 +600,7 @@ def test_an_uploaded_book_solves_as_the_cli_and_a_broken_one_says_where(
     ), problem.inner_text()
     assert "'lots'" in problem.inner_text()
     assert "broken.xlsx (not read)" in page.inner_text("#scenario-title")
+    screenshot(page, tmp_path, "workbench-upload-broken-book")
     watched.check(answered=(422,))
 
 

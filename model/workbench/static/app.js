@@ -309,7 +309,6 @@ function openBroken(opened) {
   const problems = opened.problems || [];
   $('yaml-state').textContent = `${problems.length} problem${problems.length === 1 ? '' : 's'}:`;
   showProblems(problems, $('yaml-problems'), goToLine);
-  showProblems(problems, $('problems'));
   $('resolve-line').textContent = 'Not solved: the file has problems (listed in the YAML tab).';
 }
 
@@ -355,6 +354,7 @@ function resetWorkspace() {
   }
   $('resolve-line').textContent = '';
   $('keep').hidden = true;
+  $('save-box').hidden = false;
   $('overwrite-keep').hidden = true;
   $('keep-state').textContent = '';
   $('bridge').hidden = true;
@@ -1124,6 +1124,11 @@ async function upload(event) {
       showMessage(failure(result));
       resetWorkspace();
       $('scenario-title').textContent = `${file.name} (not read)`;
+      $('summary').textContent = 'The workbook could not be read: fix what is listed below in the book, then open it again.';
+      setYamlText('');
+      selectTab('plan');
+      drawEditables({ tables: [] });
+      $('save-box').hidden = true;
       showProblems(result.data.problems || [], $('problems'));
       return;
     }
