@@ -1,5 +1,6 @@
-"""Saving from the workbench: a what-if file next to its base, a run folder under the runs folder;
-and reading a run folder back for the page.
+"""Saving from the workbench: a what-if file next to its base, a scenario's text as a file of the
+served folder (an upload kept, a broken file fixed), a run folder under the runs folder; and reading a
+run folder back for the page.
 
 A what-if file is what a person would write by hand (`extends`, `set`, `remove`), checked to resolve
 before it is written, and written whole (a temporary file, then a link or rename): `e2eopt solve`
