@@ -94,6 +94,16 @@ class SaveWhatIf(BaseModel):
     overwrite: bool = Field(False, description="Replace a file of that name (otherwise 409).")
 
 
+class SaveScenario(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: StrictStr = Field(
+        description="The file to write, relative to the served folder: NAME.yaml (or SUB/NAME.yaml, an existing "
+        "sub-folder)."
+    )
+    yaml: StrictStr = Field(description="The scenario's text; written only if it validates as that file.")
+    overwrite: bool = Field(False, description="Replace a file of that name (otherwise 409).")
+
+
 def create_app(folder: Path, *, runs: Path = Path("runs"), token: str | None = None) -> FastAPI:
     """The workbench on `folder` (its scenarios), writing and reading runs under `runs`; with `token`,
     every request must carry it (`?token=` or `Authorization: Bearer`)."""
@@ -131,9 +141,7 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(ScenarioError)
     def scenario_error(request: Request, error: ScenarioError) -> JSONResponse:
-        problems = [asdict(problem) for problem in error.problems]
-        first = str(error.problems[0]).splitlines()[0] if error.problems else "the scenario is invalid"
-        return error_answer(422, first, problems, valid=False)
+        return scenario_answer(error)
 
     @app.exception_handler(Refused)
     def refused(request: Request, error: Refused) -> JSONResponse:
@@ -152,6 +160,18 @@ def _errors(app: FastAPI) -> None:
         LOG.error("internal error answering %s %s", request.method, request.url.path, exc_info=error)
         first = (str(error).strip().splitlines() or [""])[0][:300]
         return error_answer(500, f"internal error: {type(error).__name__}: {first}")
+
+
+def scenario_answer(error: ScenarioError, **extra: Any) -> JSONResponse:
+    """422: the scenario is invalid, each problem located (as `e2eopt validate --json` gives them)."""
+    problems = [asdict(problem) for problem in error.problems]
+    first = str(error.problems[0]).splitlines()[0] if error.problems else "the scenario is invalid"
+    return error_answer(422, first, problems, valid=False, **extra)
+
+
+def file_text(path: Path) -> str:
+    """A file's text for the editor (bytes that are not UTF-8 shown as U+FFFD: the problems name them)."""
+    return path.read_bytes().decode("utf-8", errors="replace")
 
 
 def _request_problem(errors: Any, body: type[BaseModel] | None) -> str:
@@ -271,7 +291,11 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
     def scenario(path: Annotated[str, Query(description="A file relative to the served folder.")]) -> JSONResponse:
         """One file: its text, the scenario it resolves to (plain data), its overrides, the tables of
         the figures planners change most, and validate's document."""
-        return answer(scenario_document(bench, path))
+        target = bench.locate(path)  # 403 outside the folder, 404 missing: no text sent for those
+        try:
+            return answer(scenario_document(bench, path))
+        except ScenarioError as error:  # a broken file: its problems, and its text to fix it in the editor
+            return scenario_answer(error, path=bench.shown(target), yaml=file_text(target))
 
     @app.post("/api/validate")
     def validate(request: ValidateRequest) -> JSONResponse:
@@ -331,6 +355,14 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
         return answer(
             {"path": save_whatif(bench, request.base, request.set, request.remove, request.name, request.overwrite)}
         )
+
+    @app.post("/api/save/scenario")
+    def save_scenario(request: SaveScenario) -> JSONResponse:
+        """Write a scenario's text (an upload kept, or a file fixed in the editor) as a file of the served
+        folder, if it validates there."""
+        from model.workbench.saving import save_scenario
+
+        return answer({"path": save_scenario(bench, request.name, request.yaml, request.overwrite)})
 
     @app.post("/api/save/run")
     def save_run(request: ScenarioRequest) -> JSONResponse:
@@ -398,6 +430,7 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
         ("/api/solve", SolveRequest),
         ("/api/sweep", SweepRequest),
         ("/api/save/whatif", SaveWhatIf),
+        ("/api/save/scenario", SaveScenario),
         ("/api/save/run", ScenarioRequest),
     ):
         BODIES[path] = body

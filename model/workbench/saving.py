@@ -1,5 +1,6 @@
-"""Saving from the workbench: a what-if file next to its base, a run folder under the runs folder;
-and reading a run folder back for the page.
+"""Saving from the workbench: a what-if file next to its base, a scenario's text as a file of the
+served folder (an upload kept, a broken file fixed), a run folder under the runs folder; and reading a
+run folder back for the page.
 
 A what-if file is what a person would write by hand (`extends`, `set`, `remove`), checked to resolve
 before it is written, and written whole (a temporary file, then a link or rename): `e2eopt solve`
@@ -40,6 +41,43 @@ def whatif_text(base_name: str, values: Mapping[str, Any], removals: Sequence[st
         lines.append("remove:")
         lines += [f"  - {json.dumps(path)}" for path in removals]
     return "\n".join(lines) + "\n"
+
+
+def save_scenario(bench: Workbench, name: str, text: str, overwrite: bool) -> str:
+    """Write the scenario `text` as the file `name` of the served folder (an upload kept, or an open
+    file fixed in the editor); its path relative to the folder. Only text that validates as a file
+    at that place is written (so `extends:` resolves beside it): 422 with located problems
+    otherwise, 400 for a bad name, 403 outside the folder or in the runs folder, 409 if it exists
+    (and not `overwrite`)."""
+    target = scenario_target(bench, name)
+    shown = bench.shown(target)
+    if target.exists() and not overwrite:
+        raise Refused(409, f"{shown} exists: choose another name, or overwrite it")
+    bench.base(shown, text)  # ScenarioError (422) naming `shown` and the text's lines: nothing written
+    with unwritable(shown):
+        write_whole(target, text.encode("utf-8"), overwrite, shown)
+    return shown
+
+
+def scenario_target(bench: Workbench, name: str) -> Path:
+    """The file `name` names for POST /api/save/scenario: a file name NAME.yaml (or .yml) at the
+    folder's top, or under one of its existing sub-folders (`sub/NAME.yaml`, to save an open file
+    where it is); never a hidden file or folder, nor one in the runs folder."""
+    parts = name.split("/")
+    if not all(NAME.fullmatch(part) for part in parts) or not name.endswith(SUFFIXES):
+        raise Refused(
+            400,
+            f"'{name}' is not a scenario file name: give NAME.yaml or NAME.yml (letters, digits, _ . -), "
+            "or SUB/NAME.yaml for an existing sub-folder",
+        )
+    target = bench.locate(name, must_exist=False)
+    if target.resolve().is_relative_to(bench.runs.resolve()):
+        raise Refused(403, f"'{name}' is in the runs folder {bench.runs}: save scenarios elsewhere")
+    if not target.parent.is_dir():
+        raise Refused(404, f"no folder {bench.shown(target.parent)} in {bench.folder}")
+    if target.is_dir():
+        raise Refused(409, f"{bench.shown(target)} is a folder")
+    return target
 
 
 def save_whatif(
@@ -138,4 +176,4 @@ def run_view(bench: Workbench, name: str) -> dict:
     return {"summary": summary, "view": {"headline": headline, "sections": [section_json(s) for s in sections]}}
 
 
-__all__ = ["run_view", "save_run", "save_whatif", "whatif_text"]
+__all__ = ["run_view", "save_run", "save_scenario", "save_whatif", "whatif_text"]

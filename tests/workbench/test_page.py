@@ -453,7 +453,7 @@ def test_the_keyboard_alone_opens_and_a_silent_server_is_reported(watched: Watch
     watched.check()
 
 
-def test_a_file_with_a_problem_is_marked_and_says_where(watched: Watched, folder: Path) -> None:
+def test_a_file_with_a_problem_is_marked_and_opens_in_the_yaml_tab(watched: Watched, folder: Path) -> None:
     text = (folder / "appliance-co.yaml").read_text()
     typo = folder / "typo.yaml"
     typo.write_text(text.replace("min_quality: 0.965", "min_qualty: 0.965", 1))
@@ -463,13 +463,15 @@ def test_a_file_with_a_problem_is_marked_and_says_where(watched: Watched, folder
         listed = page.locator('#scenarios button[data-path="typo.yaml"]')
         assert listed.inner_text() == "typo.yaml (has problems)"
         listed.click()
-        problem = page.locator("#open-problems li").first
+        problem = page.locator("#yaml-problems li").first
         problem.wait_for()
         assert problem.inner_text() == (
             f"typo.yaml:{line}:5  demands.retail_orders.min_qualty: unknown field 'min_qualty'\n"
             "Did you mean 'min_quality'?"
         )
-        assert page.is_hidden("#workspace")
+        assert page.is_visible("#yaml-text") and page.input_value("#yaml-text") == typo.read_text()
+        assert page.inner_text("#scenario-title") == "typo.yaml (has problems)"
+        assert page.inner_text("#save-file") == "Save file (overwrites typo.yaml)"
         watched.check(answered=(422,))
     finally:
         typo.unlink()
@@ -512,3 +514,158 @@ def test_a_sweep_marks_the_points_with_no_plan(watched: Watched) -> None:
     assert traces[1]["symbol"] == "x"
     assert "0.99\tinfeasible\t\u2013" in page.inner_text("#sweep-table table")
     watched.check()
+
+
+# ---- Excel, keeping an upload, fixing a broken file ---------------------------------------------------
+
+TINY_SET_VOLUME = "1100"
+PER_REPAIR = (400 * 1.5 / 140 * 5200 + 600 * 52) / 1000
+"""tiny.yaml's cost per repair at the optimum (tests/workbench/test_api.py's docstring): 53.4857... EUR."""
+
+
+def appliance_book(volume: object) -> bytes:
+    """appliance-co's workbook (write_template on its data) with March's retail volume set to `volume`
+    (sheet 'volumes', row of retail_orders, column of 2027-03)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    import model
+    from model.scenario.excel import write_template
+    from model.scenario.schema import with_current_names
+
+    stream = io.BytesIO()
+    data = with_current_names(model.resolve(DATA / "appliance-co.yaml").data)
+    write_template(data, stream, source_name="appliance-co.yaml")
+    book = load_workbook(io.BytesIO(stream.getvalue()))
+    sheet = book["volumes"]
+    assert [cell.value for cell in sheet[1]] == ["demand", "2027-01", "2027-02", "2027-03"]
+    assert [cell.value for cell in sheet[2]] == ["retail_orders", 2400, 2700, 3500]
+    sheet.cell(2, 4).value = volume  # D2
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_download_excel_gives_the_what_if_on_screen(watched: Watched, tmp_path: Path) -> None:
+    from model.scenario.excel import read_workbook
+
+    page = watched.open()
+    page.uncheck("#auto-solve")  # the book needs the edit, not its plan: checked, not solved
+    cell = page.locator(VOLUME)
+    cell.fill(NEW_VOLUME)
+    cell.press("Enter")
+    page.wait_for_function("() => document.querySelector('#resolve-line').textContent.includes('The edits are valid')")
+    with page.expect_download() as info:
+        page.click("#download-xlsx")
+    download = info.value
+    assert download.suggested_filename == "appliance-co-whatif.xlsx"
+    book = tmp_path / download.suggested_filename
+    download.save_as(book)
+    text = read_workbook(book.read_bytes(), book.name)
+    scenario = model_scenario(text, tmp_path)
+    assert list(scenario.demands["retail_orders"].volume) == [2400, 2700, 4000]  # the edit, in the book
+    assert list(scenario.demands["online_orders"].volume) == [800, 900, 1300]  # the rest as in the file
+    watched.check()
+
+
+def model_scenario(text: bytes, where: Path) -> Any:
+    import model
+
+    path = where / "from-book.yaml"
+    path.write_bytes(text)
+    return model.load_scenario(path)
+
+
+def test_an_uploaded_book_solves_as_the_cli_and_a_broken_one_says_where(
+    watched: Watched, volume_cost: float, tmp_path: Path
+) -> None:
+    book = tmp_path / "plan.xlsx"
+    book.write_bytes(appliance_book(4000))
+    page = watched.open("")
+    before = drawn(page)
+    page.set_input_files("#upload", str(book))
+    wait_for_answer(page, before)
+    assert "plan.xlsx (uploaded)" in page.inner_text("#scenario-title")
+    assert shown_cost(page) == pytest.approx(volume_cost, rel=1e-7)  # e2eopt solve --set VOLUME_SET
+    assert page.input_value("#keep-name") == "plan.yaml"
+    screenshot(page, tmp_path, "workbench-upload-book")
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(appliance_book("lots"))
+    page.set_input_files("#upload", str(broken))
+    problem = page.locator("#problems li", has_text="volumes")
+    problem.wait_for()
+    assert problem.inner_text().startswith(
+        "broken.xlsx, sheet 'volumes', row 2, column D (2027-03)  demands.retail_orders.volume"
+    ), problem.inner_text()
+    assert "'lots'" in problem.inner_text()
+    assert "broken.xlsx (not read)" in page.inner_text("#scenario-title")
+    screenshot(page, tmp_path, "workbench-upload-broken-book")
+    watched.check(answered=(422,))
+
+
+def test_an_upload_kept_in_the_folder_is_edited_like_its_files(watched: Watched, folder: Path, tmp_path: Path) -> None:
+    upload = tmp_path / "kept-plan.yaml"
+    upload.write_text((DATA / "tiny.yaml").read_text())
+    page = watched.open("")
+    before = drawn(page)
+    page.set_input_files("#upload", str(upload))
+    wait_for_answer(page, before)
+    assert page.input_value("#keep-name") == "kept-plan.yaml"
+    before = drawn(page)
+    page.click("#keep-file")
+    wait_for_answer(page, before)
+    kept = folder / "kept-plan.yaml"
+    try:
+        assert kept.read_text() == upload.read_text()
+        assert page.inner_text("#scenario-title") == "kept-plan.yaml"
+        assert page.locator('#scenarios button[data-path="kept-plan.yaml"]').count() == 1
+        cell = page.locator('input[data-path="demands.repairs.volume"]')
+        before = drawn(page)
+        cell.fill(TINY_SET_VOLUME)
+        cell.press("Enter")
+        wait_for_answer(page, before)
+        cost = shown_cost(page)
+        assert cost == pytest.approx(1100 * PER_REPAIR, abs=0.01)  # by hand
+        assert cost == pytest.approx(
+            cli_objective(tmp_path, kept, f"demands.repairs.volume={TINY_SET_VOLUME}"), rel=1e-7
+        )
+        # keeping it again under the same name asks before overwriting
+        page.set_input_files("#upload", str(upload))
+        page.wait_for_selector("#keep:not([hidden])")
+        page.click("#keep-file")
+        page.wait_for_selector("#overwrite-keep:not([hidden])")
+        assert "kept-plan.yaml exists already" in page.inner_text("#keep-state")
+        watched.check(answered=(409,))
+    finally:
+        kept.unlink(missing_ok=True)
+
+
+def test_a_broken_file_is_fixed_in_the_editor_saved_and_solved(watched: Watched, folder: Path, tmp_path: Path) -> None:
+    broken = folder / "broken-tiny.yaml"
+    broken.write_text((DATA / "tiny.yaml").read_text().replace("volume: 1000", "volume: -5"))
+    try:
+        page = watched.page
+        page.goto(watched.origin + "/?scenario=broken-tiny.yaml")  # opened from its address, as `serve FILE` does
+        page.wait_for_selector("body[data-ready=true]")
+        problem = page.locator("#yaml-problems li", has_text="demands.repairs.volume")
+        problem.wait_for()
+        problem.locator("button").click()  # goes to the line
+        selected = page.evaluate(
+            "() => { const a = document.querySelector('#yaml-text');"
+            " return a.value.slice(a.selectionStart, a.selectionEnd); }"
+        )
+        assert "volume: -5" in selected
+        screenshot(page, tmp_path, "workbench-broken-file")
+        page.fill("#yaml-text", page.input_value("#yaml-text").replace("volume: -5", "volume: 1000"))
+        before = drawn(page)
+        page.click("#save-file")
+        wait_for_answer(page, before)
+        assert page.inner_text("#scenario-title") == "broken-tiny.yaml"
+        assert "volume: 1000" in broken.read_text()
+        assert shown_cost(page) == pytest.approx(53_485.71, abs=0.01)  # tiny.yaml by hand
+        assert "53,486 EUR" in page.inner_text("#total-cost")
+        assert page.locator('input[data-path="demands.repairs.volume"]').input_value() == "1000"
+        watched.check(answered=(422,))
+    finally:
+        broken.unlink(missing_ok=True)

@@ -258,8 +258,12 @@ async function openScenario(path) {
     clearInterval(telling);
     $('open-state').textContent = '';
   }
+  if (result.status === 422 && typeof result.data.yaml === 'string') {
+    openBroken(result.data);  // the file does not validate: its text, to fix it here
+    return;
+  }
   if (!result.ok) {
-    // the file cannot be opened: its located problems, where the scenario would be (to fix in an editor)
+    // the file cannot be opened: its located problems, where the scenario would be
     showMessage(failure(result));
     $('workspace').hidden = true;
     $('run-view').hidden = true;
@@ -280,9 +284,39 @@ async function openScenario(path) {
   $('summary').textContent = summaryLine(result.data.summary || {});
   setYamlText(result.data.yaml || '');
   drawEditables(result.data.editable || { tables: [] });
+  selectTab('plan'); // its tables (an upload or a broken file was open in the YAML tab)
   $('whatif-name').value = `whatif-${path.replace(/\.ya?ml$/, '').split('/').pop()}.yaml`;
-  $('download-xlsx').hidden = false;
+  showSaveFile();
   await solveNow();
+}
+
+/** A file of the folder that does not validate (GET /api/scenario's 422, with its text): opened in the YAML
+ * tab with its problems (a click goes to the line), not solved; "Save file" writes the fixed text over it. */
+function openBroken(opened) {
+  resetWorkspace();
+  state.scenario = opened.path;
+  state.info = { path: opened.path, yaml: opened.yaml, broken: true };
+  state.yaml = opened.yaml;
+  for (const button of document.querySelectorAll('#scenarios button')) {
+    button.classList.toggle('current', button.dataset.path === opened.path);
+  }
+  $('scenario-title').textContent = `${opened.path} (has problems)`;
+  $('summary').textContent = 'This file does not validate: fix its text below, then Save file (it overwrites the file) to open it.';
+  setYamlText(opened.yaml);
+  drawEditables({ tables: [] });
+  showSaveFile();
+  selectTab('yaml');
+  const problems = opened.problems || [];
+  $('yaml-state').textContent = `${problems.length} problem${problems.length === 1 ? '' : 's'}:`;
+  showProblems(problems, $('yaml-problems'), goToLine);
+  $('resolve-line').textContent = 'Not solved: the file has problems (listed in the YAML tab).';
+}
+
+/** "Save file" names the file it overwrites; it is for files of the folder (an upload is kept instead). */
+function showSaveFile() {
+  const button = $('save-file');
+  button.hidden = !state.scenario;
+  button.textContent = state.scenario ? `Save file (overwrites ${state.scenario})` : 'Save file';
 }
 
 /** Opens an uploaded YAML text (or a workbook's text): it is solved as edited text, with no tables. */
@@ -291,8 +325,10 @@ async function openUploaded(name, text) {
   state.uploadName = name;
   state.yaml = text;
   $('scenario-title').textContent = `${name} (uploaded)`;
-  $('summary').textContent = 'An uploaded scenario: edit its YAML text; the tables are for the files of the served folder.';
-  $('download-xlsx').hidden = true;
+  $('summary').textContent = 'An uploaded scenario: edit its YAML text, or keep it in the folder to edit its tables.';
+  $('keep').hidden = false;
+  $('keep-name').value = keptName(name);
+  showSaveFile();
   setYamlText(text);
   drawEditables({ tables: [] });
   selectTab('yaml');
@@ -317,6 +353,10 @@ function resetWorkspace() {
     $(id).replaceChildren();
   }
   $('resolve-line').textContent = '';
+  $('keep').hidden = true;
+  $('save-box').hidden = false;
+  $('overwrite-keep').hidden = true;
+  $('keep-state').textContent = '';
   $('bridge').hidden = true;
   $('diagnosis').hidden = true;
   dropFigures('plan', new Set());
@@ -868,6 +908,11 @@ async function solveYaml() {
 async function revertYaml() {
   if (!state.info) return;
   setYamlText(state.info.yaml || '');
+  if (state.info.broken) { // the file does not validate: its text again, checked, not solved
+    state.yaml = state.info.yaml;
+    await validateYaml();
+    return;
+  }
   state.yaml = null;
   showProblems([], $('yaml-problems'));
   await solveNow();
@@ -986,13 +1031,17 @@ async function saveRun() {
   await loadRuns();
 }
 
-/** The scenario as an Excel workbook (GET /api/template), saved by the browser; a refusal is shown. */
+/** The what-if on screen (the file or the text, with the edits) as an Excel workbook (POST /api/template),
+ * saved by the browser; a refusal is shown with its located problems. */
 async function downloadWorkbook() {
-  if (!state.scenario) return;
-  const headers = TOKEN ? { Authorization: 'Bearer ' + TOKEN } : {};
+  if (!state.scenario && state.yaml === null) return;
+  const headers = { 'Content-Type': 'application/json' };
+  if (TOKEN) headers.Authorization = 'Bearer ' + TOKEN;
+  const request = scenarioRequest();
+  if (!state.scenario) request.scenario = keptName(state.uploadName || 'upload.yaml');
   let response;
   try {
-    response = await fetch(`/api/template?path=${encodeURIComponent(state.scenario)}`, { headers });
+    response = await fetch('/api/template', { method: 'POST', headers, body: JSON.stringify(request) });
   } catch (error) {
     setConnection(false);
     throw new Error(`The server is not answering (${error.message}): is \`e2eopt serve\` still running?`);
@@ -1006,15 +1055,63 @@ async function downloadWorkbook() {
       data = { error: text.slice(0, 300) };
     }
     showMessage(failure({ status: response.status, data }));
+    showProblems(data.problems || [], $('problems'));
     return;
   }
-  const link = element('a', { href: URL.createObjectURL(await response.blob()),
-    download: state.scenario.split('/').pop().replace(/\.ya?ml$/, '') + '.xlsx' });
+  const shown = state.scenario || state.uploadName || 'scenario';
+  const named = shown.split('/').pop().replace(/\.(ya?ml|xlsx)$/i, '') + (hasEdits() ? '-whatif' : '') + '.xlsx';
+  const link = element('a', { href: URL.createObjectURL(await response.blob()), download: named });
   document.body.append(link);
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-  $('save-state').textContent = `Workbook of ${state.scenario} downloaded.`;
+  $('save-state').textContent = `Workbook of ${shown}${hasEdits() ? ' with the edits' : ''} downloaded as ${named}.`;
+}
+
+/** The file name an upload is kept as: plan.xlsx -> plan.yaml; a YAML file keeps its name. */
+function keptName(name) {
+  const stem = name.split(/[\\/]/).pop().replace(/\.(ya?ml|xlsx)$/i, '');
+  const plain = stem.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'scenario';
+  return /\.yml$/i.test(name) ? `${plain}.yml` : `${plain}.yaml`;
+}
+
+/** Writes `text` as the file `name` of the folder (POST /api/save/scenario); then opens it as any file. A
+ * refusal is shown where `where` says, with its problems in the YAML tab; 409 asks before overwriting. */
+async function saveScenarioText(name, text, overwrite, where) {
+  const result = await api('POST', '/api/save/scenario', { name, yaml: text, overwrite });
+  if (result.status === 409 && !overwrite && where.overwrite) {
+    where.state.textContent = `${name} exists already: overwrite it?`;
+    where.overwrite.hidden = false;
+    where.overwrite.focus();
+    return false;
+  }
+  if (!result.ok) {
+    where.state.textContent = failure(result);
+    const problems = result.data.problems || [];
+    if (problems.length) {
+      selectTab('yaml');
+      $('yaml-state').textContent = `Not saved: ${problems.length} problem${problems.length === 1 ? '' : 's'}:`;
+      showProblems(problems, $('yaml-problems'), goToLine);
+    }
+    return false;
+  }
+  await loadScenarios();
+  await openScenario(result.data.path);
+  $('save-state').textContent = `Saved as ${result.data.path}.`;
+  return true;
+}
+
+/** The uploaded scenario kept in the served folder, to be edited like any of its files. */
+async function keepUpload(overwrite) {
+  $('overwrite-keep').hidden = true;
+  const name = $('keep-name').value.trim();
+  await saveScenarioText(name, $('yaml-text').value, overwrite, { state: $('keep-state'), overwrite: $('overwrite-keep') });
+}
+
+/** The YAML tab's text written over the open file (only if it is valid). */
+async function saveFile() {
+  if (!state.scenario) return;
+  await saveScenarioText(state.scenario, $('yaml-text').value, true, { state: $('yaml-state'), overwrite: null });
 }
 
 async function upload(event) {
@@ -1027,6 +1124,11 @@ async function upload(event) {
       showMessage(failure(result));
       resetWorkspace();
       $('scenario-title').textContent = `${file.name} (not read)`;
+      $('summary').textContent = 'The workbook could not be read: fix what is listed below in the book, then open it again.';
+      setYamlText('');
+      selectTab('plan');
+      drawEditables({ tables: [] });
+      $('save-box').hidden = true;
       showProblems(result.data.problems || [], $('problems'));
       return;
     }
@@ -1091,6 +1193,9 @@ function wire() {
   $('overwrite-whatif').addEventListener('click', guarded(() => saveWhatIf(true)));
   $('save-run').addEventListener('click', guarded(saveRun));
   $('download-xlsx').addEventListener('click', guarded(downloadWorkbook));
+  $('keep-file').addEventListener('click', guarded(() => keepUpload(false)));
+  $('overwrite-keep').addEventListener('click', guarded(() => keepUpload(true)));
+  $('save-file').addEventListener('click', guarded(saveFile));
   $('refresh-runs').addEventListener('click', guarded(loadRuns));
   $('upload').addEventListener('change', guarded(upload));
 }
