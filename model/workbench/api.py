@@ -458,10 +458,11 @@ def workbook_answer(data: dict, shown: str) -> Response:
 def listing(bench: Workbench) -> list[dict]:
     """Each scenario or what-if file under the served folder, two levels deep at most, skipping the
     runs folder, hidden folders and sweep files (`base:` and `grid:`); each file read and checked once
-    while it and the files it extends are unchanged (Workbench.described)."""
+    while it and the files it extends are unchanged (Workbench.described), a large one in the background
+    (listed with `valid` null until it is checked, so the first page does not wait for it)."""
     found = []
     for path in scenario_files(bench.folder, bench.runs):
-        entry = bench.described(path)
+        entry = bench.described(path, wait=False)  # a large file unchecked yet: `valid` null, checked meanwhile
         if entry is not None:
             found.append(entry)
     return sorted(found, key=lambda entry: entry["path"])

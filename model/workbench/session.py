@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 import time
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
     from model.optimise import Outcome
     from model.resolver import Resolver
 
+LOG = logging.getLogger("e2eopt.workbench")
+
 KEPT = 4
 """Most base scenarios kept warm (each holds its LP and HiGHS model: ~100 MB at 100k variables)."""
 ANSWERS = 2
@@ -57,6 +60,11 @@ few, as each holds its tables (tens of MB at 100,000 variables)."""
 EDITED = "(edited).yaml"
 """The name the editor's text goes by when it names no file: at the served folder's top."""
 SUFFIXES = (".yaml", ".yml")
+
+CHECKED_AT_ONCE = 256 * 1024
+"""Bytes of a file that the listing reads and checks while the page waits for it. A larger file (a
+generated scenario of 100,000 variables has 645 kB: 1.5 s to read and validate) is listed at once with
+`valid` null and checked in the background; the next listing has its entry."""
 
 
 class Refused(E2EError):
@@ -143,6 +151,7 @@ class Workbench:
         self._progress: dict[str, Progress] = {}
         self._answers: OrderedDict[tuple, Solved] = OrderedDict()
         self._described: dict[str, tuple[tuple, dict | None]] = {}  # GET /api/scenarios' entries, by file
+        self._checking: set[str] = set()  # files being described in the background
 
     # ---- paths --------------------------------------------------------------------------------
 
@@ -188,19 +197,44 @@ class Workbench:
                 self._bases.popitem(last=False)
         return base
 
-    def described(self, path: Path) -> dict | None:
+    def described(self, path: Path, wait: bool = True) -> dict | None:
         """GET /api/scenarios' entry for a file under the folder: its path, scenario name, base and
         whether it is valid; None for a sweep file. Read and checked again only when the file or one
-        it extends has changed (not through the warm bases: listing the folder must not drop them)."""
+        it extends has changed (not through the warm bases: listing the folder must not drop them).
+        Without `wait`, a file larger than CHECKED_AT_ONCE is described in the background, and its
+        entry meanwhile is the last one made (`valid: null` before the first)."""
         shown = self.shown(path)
         with self._lock:
             kept = self._described.get(shown)
         if kept is not None and kept[0] and kept[0] == _file_stamps(kept[0]):
             return kept[1]
+        if not wait and _size(path) > CHECKED_AT_ONCE:
+            self._describe_later(path, shown)
+            if kept is not None:  # changed (or invalid: checked again each time) since: as it was meanwhile
+                return kept[1]
+            return {"path": shown, "name": path.stem, "extends": None, "valid": None}
         entry, stamps = _describe(path, shown)
         with self._lock:
             self._described[shown] = (stamps, entry)
         return entry
+
+    def _describe_later(self, path: Path, shown: str) -> None:
+        """Describe `path` in a thread of its own (once at a time per file), for the next listing."""
+        with self._lock:
+            if shown in self._checking:
+                return
+            self._checking.add(shown)
+
+        def describe() -> None:
+            try:
+                self.described(path)
+            except Exception:  # a file that vanished meanwhile: the next listing says what it finds
+                LOG.exception("checking %s for the listing failed", shown)
+            finally:
+                with self._lock:
+                    self._checking.discard(shown)
+
+        threading.Thread(target=describe, name=f"describe {shown}", daemon=True).start()
 
     def warm_models(self) -> int:
         """How many bases hold a warm model."""
@@ -398,6 +432,14 @@ def _describe(path: Path, shown: str) -> tuple[dict | None, tuple]:
     except ScenarioError:  # checked again at every listing: the file it extends may be mended meanwhile
         name, valid, stamps = path.stem, False, ()
     return {"path": shown, "name": name, "extends": extends, "valid": valid}, stamps
+
+
+def _size(path: Path) -> int:
+    """The file's size in bytes (0 if it cannot be read: described at once, to say why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _file_stamps(stamps: tuple) -> tuple:

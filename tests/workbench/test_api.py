@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -91,6 +92,28 @@ def test_scenarios_lists_scenarios_and_what_ifs_not_sweeps_runs_or_hidden_files(
     (folder / "sub" / "later.yaml").write_text(TINY_FILE.read_text().replace("name: tiny", "name: later"))
     again = {entry["path"]: entry for entry in client.get("/api/scenarios").json()["scenarios"]}
     assert again["sub/later.yaml"]["name"] == "later"  # a new file is listed; the others from what was read
+
+
+def test_a_large_file_is_listed_at_once_and_checked_in_the_background(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # every file counts as large here: listed first with `valid` null, then as checked
+    from model.workbench import create_app, session
+
+    monkeypatch.setattr(session, "CHECKED_AT_ONCE", 10)
+    shutil.copy(TINY_FILE, tmp_path / "tiny.yaml")
+    (tmp_path / "bad.yaml").write_text(TINY_FILE.read_text().replace("volume: 1000", "volume: -5"))
+    client = TestClient(create_app(tmp_path, runs=tmp_path / "runs"))
+    first = {entry["path"]: entry for entry in client.get("/api/scenarios").json()["scenarios"]}
+    assert first["tiny.yaml"] == {"path": "tiny.yaml", "name": "tiny", "extends": None, "valid": None}
+    assert first["bad.yaml"]["valid"] is None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        listed = {entry["path"]: entry["valid"] for entry in client.get("/api/scenarios").json()["scenarios"]}
+        if None not in listed.values():
+            break
+        time.sleep(0.05)
+    assert listed == {"tiny.yaml": True, "bad.yaml": False}
 
 
 def test_scenario_gives_text_resolved_data_and_editable_cells(client: TestClient) -> None:

@@ -26,6 +26,7 @@ const state = {
   solveSeq: 0,
   solveTimer: null,
   validateTimer: null,
+  listingTimer: null, // a listing again, while a large file is checked in the background
   yamlSeq: 0,
   validateSeq: 0,
   progress: null, // {id, timer, started}
@@ -207,9 +208,15 @@ async function loadScenarios() {
     const button = element('button', { type: 'button', class: 'link', 'data-path': item.path, text: label,
       onclick: guarded(() => openScenario(item.path)) });
     if (item.valid === false) button.append(element('span', { class: 'bad', text: ' (has problems)' }));
+    if (item.valid === null) button.append(element('span', { class: 'muted', text: ' (being checked)' }));
     list.append(element('li', {}, button));
   }
   if (!list.children.length) list.append(element('li', { class: 'muted', text: 'No scenario files here.' }));
+  // a large file is checked in the background (valid: null): list again when it will have been
+  const unchecked = (result.data.scenarios || []).some((item) => item.valid === null);
+  if (unchecked && !state.listingTimer) {
+    state.listingTimer = setTimeout(() => { state.listingTimer = null; loadScenarios(); }, 1500);
+  }
 }
 
 async function loadRuns() {
