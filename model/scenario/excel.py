@@ -14,6 +14,7 @@ names separated by commas.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import zipfile
@@ -56,6 +57,7 @@ from model.scenario.schema import (
     QueueTarget,
     RelaxationWeights,
     Role,
+    Scenario,
     Solver,
     Staff,
     Stock,
@@ -350,37 +352,45 @@ SHEET_ORDER = (
 # ---- writing --------------------------------------------------------------------------------
 
 
-def write_template(data: dict, path_or_stream: Path | BinaryIO, *, source_name: str) -> None:
-    """Write the workbook of a scenario's plain data (resolved, current field names).
+def write_template(data: dict | Scenario, path_or_stream: Path | BinaryIO, *, source_name: str) -> None:
+    """Write the workbook of a scenario: its plain data (resolved, as a YAML file holds it) or a
+    `Scenario` (as `model.load_scenario` gives it, from a notebook).
 
     `source_name` (the scenario file the data came from) is named on the notes sheet. The file is
     written by openpyxl as a whole; a caller that must not leave half a file writes to a temporary
     name (or a stream) and renames."""
     from openpyxl import Workbook
 
-    data = with_current_names(data)  # a field under its former name is written under its current one
+    plain: dict = with_current_names(scenario_data(data) if isinstance(data, Scenario) else data)
+    # (a field under its former name is written under its current one)
     book = Workbook()
     book.remove(book.active)
-    meta = _mapping(data.get("scenario"))
+    meta = _mapping(plain.get("scenario"))
     cur = str(meta.get("currency") or "currency")
     time = f"{meta.get('time_unit') or 'hour'}s"
     labels = _period_labels(meta)
-    rows = _table_rows(data)
+    rows = _table_rows(plain)
     for name in SHEET_ORDER:
         sheet = book.create_sheet(name)
         if name == "notes":
-            _write_notes(sheet, data, source_name, cur, time)
+            _write_notes(sheet, plain, source_name, cur, time)
         elif name in KEY_VALUE:
-            _write_key_values(sheet, KEY_VALUE[name], _key_values(data, name), cur, time)
+            _write_key_values(sheet, KEY_VALUE[name], _key_values(plain, name), cur, time)
         elif name == "periods":
             _write_periods(sheet, meta)
         elif name == "volumes":
-            _write_volumes(sheet, data, labels)
+            _write_volumes(sheet, plain, labels)
         elif name == "lists":
             _write_lists(sheet)
         else:
             _write_table(sheet, TABLE[name], rows[name], cur, time)
     book.save(path_or_stream)
+
+
+def scenario_data(scenario: Scenario) -> dict:
+    """A Scenario as the plain data a YAML file holds: the fields' file names (an arc's `from` and
+    `to`), and only the fields that were given, so that a default is left to apply (an empty cell)."""
+    return scenario.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 def _mapping(value: Any) -> dict:
@@ -501,7 +511,7 @@ def _write_table(sheet: Any, spec: Sheet, rows: list[list[Any]], cur: str, time:
     sheet.freeze_panes = "A2"
     last = len(rows) + 1 + SPARE_ROWS
     for index, column in enumerate(spec.columns, start=1):
-        _validate(sheet, column, f"{_letter(index)}2:{_letter(index)}{last}")
+        _validate(sheet, column, f"{_letter(index)}2:{_letter(index)}{last}", cur)
     _fit_widths(sheet)
 
 
@@ -519,7 +529,7 @@ def _write_key_values(sheet: Any, columns: list[Column], values: dict[str, Any],
     for index, column in enumerate(columns, start=2):
         sheet.append([column.field, _cell_value(values.get(column.field)), column.unit.format(cur=cur, time=time)])
         sheet.cell(index, 4).value = column.doc
-        _validate(sheet, column, f"B{index}")
+        _validate(sheet, column, f"B{index}", cur)
     _exact_numbers(sheet)
     _style_header(sheet)
     sheet.freeze_panes = "A2"
@@ -579,8 +589,13 @@ def _names_range(sheet: str) -> str:
     return f"{sheet}!$A$2:$A${1 + 100_000}"
 
 
-def _validate(sheet: Any, column: Column, cells: str) -> None:
-    """The column's data validation: a drop-down of names or choices, or a number's range."""
+def in_currency(rng: Range, cur: str) -> Range:
+    """A range of money in the scenario's currency (`1e12 EUR`, not `1e12 currency`); others as they are."""
+    return dataclasses.replace(rng, unit=cur) if rng.unit == MONEY.unit and cur else rng
+
+
+def _validate(sheet: Any, column: Column, cells: str, cur: str = "") -> None:
+    """The column's data validation: a drop-down of names or choices, or a number's range (money in `cur`)."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
     if column.kind == "name" and column.names:
@@ -601,7 +616,7 @@ def _validate(sheet: Any, column: Column, cells: str) -> None:
             formula2=f"{column.range.high:.15G}",
             allow_blank=True,
         )
-        rule.error = f"{column.field}: {column.range.kind}, {column.range.allowed()}."
+        rule.error = f"{column.field}: {column.range.kind}, {in_currency(column.range, cur).allowed()}."
     else:
         return
     rule.errorTitle = f"Not a valid {column.field}"
@@ -718,10 +733,17 @@ class BookSource(SourceMap):
     """A SourceMap of a workbook: each field path to the cell that holds it, so that the schema's
     and the cross-checks' problems name the sheet, row and column (as `Problem.file`; no line)."""
 
-    def __init__(self, book: str, cells: dict[FieldPath, Cell], key_cells: dict[FieldPath, Cell]) -> None:
+    def __init__(
+        self,
+        book: str,
+        cells: dict[FieldPath, Cell],
+        key_cells: dict[FieldPath, Cell],
+        located: dict[str, Cell] | None = None,
+    ) -> None:
         super().__init__(book, {}, {})
         self.cells = cells
         self.key_cells = key_cells
+        self.located = {} if located is None else located  # each problem's place, to order them by
 
     def cell(self, path: FieldPath, at_key: bool = False) -> Cell:
         """The cell of the field (its name's cell with `at_key`); for a missing one, its parent's."""
@@ -740,7 +762,10 @@ class BookSource(SourceMap):
         return None, self.cell(path).where(self.file)
 
     def problem(self, path: FieldPath, message: str, hint: str = "", at_key: bool = False) -> Problem:
-        return Problem(self.cell(path, at_key).where(self.file), None, None, dotted(path), message, hint)
+        cell = self.cell(path, at_key)
+        where = cell.where(self.file)
+        self.located[where] = cell
+        return Problem(where, None, None, dotted(path), message, hint)
 
 
 @dataclass
@@ -774,10 +799,30 @@ class _Reader:
     key_cells: dict[FieldPath, Cell] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     layout: list[Problem] = field(default_factory=list)  # problems of the sheets' layout (layout_problem)
+    located: dict[str, Cell] = field(default_factory=dict)  # each problem's place (its text), to order them by
+    covered: set[str] = field(default_factory=set)  # field paths a problem of the book already explains
 
     def problem(self, cell: Cell, path: FieldPath | str, message: str, hint: str = "") -> None:
         shown_path = path if isinstance(path, str) else dotted(path)
-        self.problems.append(Problem(cell.where(self.book), None, None, shown_path, message, hint))
+        where = cell.where(self.book)
+        self.located[where] = cell
+        self.problems.append(Problem(where, None, None, shown_path, message, hint))
+
+    def error(self, problems: list[Problem], data: dict) -> ScenarioError:
+        """The problems as one error, in the book's order (sheet, row, column), money in the currency."""
+        order = list(self.sheets)
+
+        def place(cell: Cell) -> tuple[int, int, int]:
+            """Its sheet's place in the book (a sheet it lacks after them, the book as a whole last), row, column."""
+            if not cell.sheet:
+                return (len(order) + len(SHEET_ORDER) + 1, 0, 0)
+            sheet = order.index(cell.sheet) if cell.sheet in order else len(order) + _index(cell.sheet)
+            return (sheet, cell.row or 0, cell.column or 0)
+
+        currency = _mapping(data.get("scenario")).get("currency")
+        if isinstance(currency, str) and currency.strip():
+            problems = [_in_currency(p, currency.strip()) for p in problems]
+        return BookError(problems, {where: place(cell) for where, cell in self.located.items()})
 
     def layout_problem(self, cell: Cell, path: str, message: str, hint: str = "") -> None:
         """A problem with a sheet's layout (a column missing, unknown or twice): the rows of such a
@@ -997,28 +1042,66 @@ def read_workbook(content: bytes, name: str) -> bytes:
     """The workbook's scenario as YAML text (as `scenario_yaml` writes it), validated like a YAML file.
 
     Raises ScenarioError: each problem names `BOOK.xlsx, sheet 'S', row R, column C (header)` (as
-    its file) and the field path a YAML file's problem would have."""
+    its file) and the field path a YAML file's problem would have, in the book's order (sheet, row,
+    column)."""
     from model.scenario.overrides import scenario_yaml
 
+    data, _ = _read(content, name)
+    header = [f"Imported by e2eopt from the workbook {name}.", "Edit the book and import it again, or edit this file."]
+    return scenario_yaml(data, header)
+
+
+def read_workbook_scenario(content: bytes, name: str) -> Scenario:
+    """The workbook's scenario as a `Scenario` in one step (for a notebook: `model.optimise` takes it);
+    the same scenario `read_workbook`'s YAML text holds, and the same ScenarioError."""
+    return _read(content, name)[1]
+
+
+def _read(content: bytes, name: str) -> tuple[dict, Scenario]:
+    """The book's plain scenario data and the Scenario it validates to; ScenarioError otherwise."""
     sheets = _load(content, name)
     reader = _Reader(name, sheets)
     _check_sheets(reader)
     if reader.layout:  # without a required sheet, every name it defines would be "unknown"
-        raise ScenarioError(reader.layout)
+        raise reader.error(reader.layout, {})
     data = _assemble(reader)
-    source = BookSource(name, reader.cells, reader.key_cells)
+    source = BookSource(name, reader.cells, reader.key_cells, reader.located)
     if reader.layout:  # the sheets whose layout is wrong were not read: their names would be "unknown"
-        raise ScenarioError(reader.layout)
+        raise reader.error(reader.layout, data)
     problems = list(reader.problems)
     try:
-        validate_data(data, source)
+        scenario = validate_data(data, source)
     except ScenarioError as error:
-        reported = {p.path for p in problems}
+        reported = {p.path for p in problems} | reader.covered
         problems += [p for p in error.problems if not _reported(p.path, reported)]
     if problems:
-        raise ScenarioError(problems)
-    header = [f"Imported by e2eopt from the workbook {name}.", "Edit the book and import it again, or edit this file."]
-    return scenario_yaml(data, header)
+        raise reader.error(problems, data)
+    return data, scenario
+
+
+class BookError(ScenarioError):
+    """A workbook's problems in the book's order: by sheet (as the book orders them), row, column
+    (a ScenarioError orders a file's problems by line, which a book has not)."""
+
+    def __init__(self, problems: list[Problem], order: dict[str, tuple[int, int, int]]) -> None:
+        super().__init__(problems)
+        self.problems = sorted(problems, key=lambda p: order.get(p.file, (0, 0, 0)))
+        count = len(self.problems)
+        header = f"{count} problem{'s' if count != 1 else ''} in the scenario:"
+        self.args = ("\n".join([header, *(str(p) for p in self.problems)]),)
+
+
+def _index(sheet: str) -> int:
+    """A sheet's place in a written book (after them, one it does not know)."""
+    return SHEET_ORDER.index(sheet) if sheet in SHEET_ORDER else len(SHEET_ORDER)
+
+
+def _in_currency(problem: Problem, currency: str) -> Problem:
+    """The problem with the range of money in the scenario's currency (`1e12 EUR`) rather than `1e12 currency`."""
+    generic, specific = MONEY.allowed(), in_currency(MONEY, currency).allowed()
+    return dataclasses.replace(
+        problem, message=problem.message.replace(generic, specific), hint=problem.hint.replace(generic, specific)
+    )
 
 
 def _reported(path: str, reported: set[str]) -> bool:
@@ -1352,6 +1435,7 @@ def _demands(reader: _Reader, nodes: dict, meta: dict) -> dict:
 
 def _volumes(reader: _Reader, demands: dict, meta: dict) -> None:
     if "volumes" not in reader.sheets:
+        _no_volumes(reader, demands)
         return
     periods = meta.get("periods", 1)
     labels = [str(p) for p in periods] if isinstance(periods, list) else _period_labels({"periods": periods})
@@ -1401,6 +1485,27 @@ def _volumes(reader: _Reader, demands: dict, meta: dict) -> None:
         reader.cells[path] = cells[0][1] or row.cells["demand"]
         if all(isinstance(v, (int, float)) for v in volumes):
             demands[name]["volume"] = volumes
+
+
+def _no_volumes(reader: _Reader, demands: dict) -> None:
+    """Without sheet 'volumes', the demands with no volume on sheet 'demands' have none: one problem
+    saying the sheet is gone (not one "volume is missing" per demand, at the empty volume cells)."""
+    without = [name for name, demand in demands.items() if "volume" not in demand]
+    if not without:
+        return  # every volume is one number on sheet 'demands': the sheet is not needed
+    shown_names = ", ".join(repr(name) for name in without[:5]) + (
+        f" and {len(without) - 5} more" if len(without) > 5 else ""
+    )
+    reader.problem(
+        Cell(""),
+        "demands.*.volume",
+        f"the workbook has no sheet 'volumes', which holds the volumes per period: demand "
+        f"{shown_names} {'has' if len(without) == 1 else 'have'} no volume",
+        "Add the sheet back (column A the demand, then one column per period headed by its label; "
+        "`e2eopt template SCENARIO --xlsx BOOK.xlsx` writes one), or give each demand one volume for every "
+        "period in the volume column of sheet 'demands'.",
+    )
+    reader.covered.update(dotted(("demands", name, "volume")) for name in without)
 
 
 def _stock(reader: _Reader, nodes: dict, demands: dict) -> None:

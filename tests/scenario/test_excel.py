@@ -18,9 +18,9 @@ import pytest
 from conftest import APPLIANCE_FILE, DATA, TINY_FILE
 from openpyxl import Workbook, load_workbook
 
-from model import optimise
+from model import load_scenario, optimise
 from model.errors import ScenarioError
-from model.scenario.excel import read_workbook, write_template
+from model.scenario.excel import read_workbook, read_workbook_scenario, write_template
 from model.scenario.loader import parse_yaml, validate_data
 from model.scenario.overrides import resolve
 from model.scenario.schema import Scenario, with_current_names
@@ -215,7 +215,7 @@ def test_number_cells_carry_their_range_and_headers_their_unit(appliance_book):
     assert roles["B1"].value == "cost_per_fte (EUR per FTE per period)"
     money = validation_at(roles, "B500")
     assert (money.type, money.operator, money.formula1, money.formula2) == ("decimal", "between", "0", "1000000000000")
-    assert money.showErrorMessage and "0, or 1e-9 to 1e12 currency" in money.error
+    assert money.showErrorMessage and "0, or 1e-9 to 1e12 EUR" in money.error  # appliance-co's currency
     share = validation_at(workbook["nodes"], "G3")  # quality
     assert workbook["nodes"]["G1"].value == "quality (share, 0 to 1)"
     assert (share.formula1, share.formula2) == ("1E-06", "1")
@@ -432,3 +432,111 @@ def test_numbers_come_back_to_the_last_bit(tmp_path):
     assert scenario.demands["repairs"].volume == 1000.0000000000001 != 1000
     assert f"{1000.0000000000001:.16g}" == "1000"
     assert scenario_of(read_workbook(book_of(path), "bits.xlsx")) == scenario
+
+
+# ---- from Python: a Scenario in, a Scenario out ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def book_of_object() -> bytes:
+    """appliance-co's book written from the Scenario object `model.load_scenario` gives."""
+    stream = io.BytesIO()
+    write_template(load_scenario(APPLIANCE_FILE), stream, source_name="appliance-co.yaml")
+    return stream.getvalue()
+
+
+def test_a_scenario_object_writes_a_book_that_reads_back_to_it(book_of_object):
+    # read by the one-step function, and by the YAML text route (a second method): both equal the file's
+    assert read_workbook_scenario(book_of_object, "a.xlsx") == load_scenario(APPLIANCE_FILE)
+    assert scenario_of(read_workbook(book_of_object, "a.xlsx")) == load_scenario(APPLIANCE_FILE)
+
+
+def test_a_scenario_object_s_book_leaves_defaults_empty_and_names_arc_ends(book_of_object, appliance_book):
+    """Only the fields the file gives are written (a default stays an empty cell), arcs under from/to:
+    the same cells as the book of the file's plain data."""
+    from_object, from_data = (load_workbook(io.BytesIO(b)) for b in (book_of_object, appliance_book))
+    for sheet in ("roles", "nodes", "work", "staff", "arcs", "demands", "volumes", "solver"):
+        cells = [[c.value for c in row] for row in from_object[sheet].iter_rows()]
+        assert cells == [[c.value for c in row] for row in from_data[sheet].iter_rows()], sheet
+    assert from_object["arcs"]["A1"].value == "from" and from_object["arcs"]["B1"].value == "to"
+    assert from_object["nodes"].cell(row_of(from_object["nodes"], "retail_partners"), 3).value is None  # unit_cost
+
+
+def test_read_workbook_scenario_refuses_a_bad_book_as_read_workbook_does(appliance_book):
+    bad = edited(appliance_book, lambda workbook: workbook["roles"].__setitem__("B2", "lots"))
+    with pytest.raises(ScenarioError) as raised:
+        read_workbook_scenario(bad, "BOOK.xlsx")
+    assert raised.value.problems == problems_of(bad)
+    [problem] = raised.value.problems
+    assert problem.file == "BOOK.xlsx, sheet 'roles', row 2, column B (cost_per_fte)"
+
+
+# ---- the trial's findings: a deleted volumes sheet, the problems' order, money in the currency ----
+
+
+def test_a_deleted_volumes_sheet_is_one_problem_naming_the_sheet(appliance_book):
+    [problem] = problems_of(edited(appliance_book, lambda workbook: workbook.remove(workbook["volumes"])))
+    assert problem.file == "BOOK.xlsx"  # the sheet is gone: no cell of sheet 'demands' is at fault
+    assert problem.path == "demands.*.volume"
+    # appliance-co's six demands all have volumes per period (none has one number on sheet 'demands')
+    demands = list(load_scenario(APPLIANCE_FILE).demands)
+    assert len(demands) == 6
+    assert problem.message == (
+        "the workbook has no sheet 'volumes', which holds the volumes per period: demand "
+        + ", ".join(repr(d) for d in demands[:5])
+        + " and 1 more have no volume"
+    )
+    assert "Add the sheet back" in problem.hint and "volume column of sheet 'demands'" in problem.hint
+
+
+def test_without_a_volumes_sheet_volumes_on_sheet_demands_are_enough(appliance_book):
+    def change(workbook: Workbook) -> None:
+        workbook.remove(workbook["volumes"])
+        for row in range(2, workbook["demands"].max_row + 1):
+            workbook["demands"].cell(row, 5).value = 100 * row  # column E: volume, one number per period
+
+    scenario = read_workbook_scenario(edited(appliance_book, change), "BOOK.xlsx")
+    volumes = {name: demand.volume for name, demand in scenario.demands.items()}
+    names = list(load_scenario(APPLIANCE_FILE).demands)  # in the rows' order, from row 2
+    assert volumes == {name: 100 * (index + 2) for index, name in enumerate(names)}
+
+
+def test_problems_come_in_the_book_s_order_sheet_row_column(appliance_book):
+    def change(workbook: Workbook) -> None:  # made in the reverse of the book's order
+        workbook["volumes"]["C3"] = "many"
+        workbook["demands"]["B2"] = "nowhere"
+        workbook["nodes"]["C4"] = -1
+        workbook["roles"]["C3"] = "x"
+        workbook["roles"]["B3"] = -5
+        workbook["roles"]["B2"] = "lots"
+
+    places = [p.file for p in problems_of(edited(appliance_book, change))]
+    planted = [
+        "BOOK.xlsx, sheet 'roles', row 2, column B (cost_per_fte)",
+        "BOOK.xlsx, sheet 'roles', row 3, column B (cost_per_fte)",
+        "BOOK.xlsx, sheet 'roles', row 3, column C (hours_per_fte)",
+        "BOOK.xlsx, sheet 'nodes', row 4, column C (unit_cost)",
+        "BOOK.xlsx, sheet 'demands', row 2, column B (origin)",
+        "BOOK.xlsx, sheet 'volumes', row 3, column C (2027-02)",
+    ]
+    assert [p for p in places if p in planted] == planted
+    # and every problem (the consequences too) in order: parsed back from its text
+    sheets = load_workbook(io.BytesIO(appliance_book)).sheetnames
+
+    def key(place: str) -> tuple[int, int, str]:
+        found = re.match(r"BOOK\.xlsx, sheet '(\w+)'(?:, row (\d+))?(?:, column ([A-Z]+))?", place)
+        assert found, place
+        return sheets.index(found[1]), int(found[2] or 0), f"{found[3] or '':>3}"
+
+    assert [key(p) for p in places] == sorted(key(p) for p in places)
+
+
+def test_money_is_named_in_the_scenario_s_currency(appliance_book):
+    def change(workbook: Workbook) -> None:
+        workbook["roles"]["B2"] = "lots"  # not a number: the book's hint
+        workbook["roles"]["D2"] = 5e12  # out of range: the schema's message
+
+    text, out_of_range = problems_of(edited(appliance_book, change))
+    assert text.hint == "An amount of money: 0, or 1e-9 to 1e12 EUR."
+    assert out_of_range.file == "BOOK.xlsx, sheet 'roles', row 2, column D (hire_cost)"
+    assert "0, or 1e-9 to 1e12 EUR" in out_of_range.message and "currency" not in out_of_range.message
