@@ -116,3 +116,20 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path):
         assert message in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.csv"]
+
+
+def test_a_book_without_its_volumes_sheet_is_one_problem_on_the_screen(tmp_path):
+    """The trial's finding: deleting sheet 'volumes' gave six "volume: required field is missing",
+    at the empty volume cells of sheet 'demands'; it is one problem naming the sheet."""
+    assert e2eopt("template", str(APPLIANCE_FILE), "--xlsx", "a.xlsx", "-q", cwd=tmp_path).returncode == 0
+    workbook = load_workbook(tmp_path / "a.xlsx")
+    workbook.remove(workbook["volumes"])
+    workbook.save(tmp_path / "a.xlsx")
+    result = e2eopt("import", "a.xlsx", "--out", "a.yaml", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "a.xlsx  demands.*.volume: the workbook has no sheet 'volumes'" in result.stderr
+    assert "required field is missing" not in result.stderr and "Traceback" not in result.stderr
+    as_json = e2eopt("import", "a.xlsx", "--out", "a.yaml", "--json", cwd=tmp_path)
+    [problem] = json.loads(as_json.stdout)["problems"]
+    assert (problem["file"], problem["path"]) == ("a.xlsx", "demands.*.volume")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx"]  # nothing written
