@@ -74,6 +74,10 @@ def test_every_shipped_scenario_comes_back_the_same_with_the_same_optimum(path):
     resolved = resolve(path)
     imported = scenario_of(read_workbook(book_of(path), f"{path.stem}.xlsx"))
     assert imported == resolved.scenario
+    # The book of the Scenario object (as a notebook has it) reads back the same too, in one step.
+    stream = io.BytesIO()
+    write_template(resolved.scenario, stream, source_name=str(path))
+    assert read_workbook_scenario(stream.getvalue(), f"{path.stem}.xlsx") == resolved.scenario
     # The same optimum: each solved on its own (not the same object solved twice).
     from_yaml = optimise(resolved.scenario, sensitivity=False)
     from_book = optimise(imported, sensitivity=False)
