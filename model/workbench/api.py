@@ -30,6 +30,7 @@ from starlette.exceptions import HTTPException
 from model.errors import ScenarioError
 from model.formatting import plain_json
 from model.workbench import views
+from model.workbench.saving import cli_path
 from model.workbench.session import SUFFIXES, Refused, Workbench
 from model.workbench.views import scenario_document, solve_document
 
@@ -321,6 +322,10 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
             solved = bench.solve(request.scenario, request.yaml, request.set, request.remove, progress)
             progress.tell("view")
             document = solve_document(solved, request.set, request.remove)
+            if solved.base.text is None:  # a file: the command runs from the server's working folder
+                document["command"] = views.command_of(
+                    cli_path(bench.folder / solved.base.path), request.set, request.remove
+                )
             if request.view:
                 changed = bool(request.set or request.remove)
                 document.update(views.solve_views(solved, document, request.base_view, changed))

@@ -136,21 +136,55 @@ def write_whole(target: Path, text: bytes, overwrite: bool, shown: str) -> None:
 
 def save_run(bench: Workbench, solved: Solved, values: Mapping[str, Any], removals: Sequence[str]) -> Path:
     """The solved what-if's run folder, written under the runs folder by model.write_run (as
-    `e2eopt solve FILE --set ... --remove ...` would write it)."""
+    `e2eopt solve FILE --set ... --remove ...` would write it). A what-if of edited text (a request
+    with `yaml`) is no file on disk: its summary names it as that file's edited text (its
+    `file_sha256` the text's), its label starts `edited`, and its command solves the run folder."""
     from dataclasses import replace
 
-    from model.runs import write_run
+    from model.runs import run_label, write_run
     from model.workbench.views import command_of
 
     resolved = bench.with_yaml(solved.base, solved.resolved, values, removals)
-    where = bench.folder / solved.base.path
-    try:
-        given = os.path.relpath(where)
-    except ValueError:  # another drive
-        given = str(where)
-    resolved = replace(resolved, file=given)
+    if solved.base.text is None:
+        given = cli_path(bench.folder / solved.base.path)
+        resolved = replace(resolved, file=given)
+        with unwritable(f"a run folder under {bench.runs}"):
+            return write_run(solved.outcome, resolved, bench.runs, command=command_of(given, values, removals))
+    resolved = replace(resolved, file=f"{solved.base.path} {EDITED_MARK}")
+    label = "-".join(part for part in ("edited", run_label(None, resolved.changes, resolved.inputs)) if part)
     with unwritable(f"a run folder under {bench.runs}"):
-        return write_run(solved.outcome, resolved, bench.runs, command=command_of(given, values, removals))
+        return _write_edited_run(bench, solved, resolved, label)
+
+
+EDITED_MARK = "(edited in the workbench)"
+"""What a run folder's `input.file` adds to the file's name when the text solved was edited on the page."""
+
+
+def _write_edited_run(bench: Workbench, solved: Solved, resolved: Any, label: str) -> Path:
+    """The run folder of edited text, under a name chosen first, so that its recorded command is
+    `e2eopt solve <that run folder>` (its scenario.yaml is the text solved, resolved)."""
+    from model.runs import new_run_folder_name, write_run
+
+    name = new_run_folder_name(solved.outcome.scenario.name, label=label)
+    for attempt in range(1, 100):
+        folder = name if attempt == 1 else f"{name}-{attempt}"
+        command = ["e2eopt", "solve", cli_path(bench.runs / folder)]
+        try:
+            return write_run(solved.outcome, resolved, bench.runs, command=command, folder_name=folder, label=label)
+        except FileExistsError:
+            continue  # another run saved in the same second: the next suffix
+    raise Refused(409, f"run folders {name}-2 to -99 all exist in {bench.runs}")
+
+
+def cli_path(path: Path) -> str:
+    """`path` as a command run from the server's working folder takes it: relative to that folder when
+    `path` is under it, absolute otherwise (never ../..)."""
+    here = Path.cwd().resolve()
+    absolute = path if path.is_absolute() else here / path
+    try:
+        return absolute.relative_to(here).as_posix()
+    except ValueError:
+        return str(absolute)
 
 
 def run_view(bench: Workbench, name: str) -> dict:
