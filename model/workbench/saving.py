@@ -141,19 +141,31 @@ def save_run(bench: Workbench, solved: Solved, values: Mapping[str, Any], remova
     `file_sha256` the text's), its label starts `edited`, and its command solves the run folder."""
     from dataclasses import replace
 
-    from model.runs import run_label, write_run
-    from model.workbench.views import command_of
+    from model.runs import run_label
 
-    resolved = bench.with_yaml(solved.base, solved.resolved, values, removals)
     if solved.base.text is None:
-        given = cli_path(bench.folder / solved.base.path)
-        resolved = replace(resolved, file=given)
-        with unwritable(f"a run folder under {bench.runs}"):
-            return write_run(solved.outcome, resolved, bench.runs, command=command_of(given, values, removals))
+        return _write_file_run(bench, solved, values, removals)
+    resolved = bench.with_yaml(solved.base, solved.resolved, values, removals)
     resolved = replace(resolved, file=f"{solved.base.path} {EDITED_MARK}")
     label = "-".join(part for part in ("edited", run_label(None, resolved.changes, resolved.inputs)) if part)
     with unwritable(f"a run folder under {bench.runs}"):
         return _write_edited_run(bench, solved, resolved, label)
+
+
+def _write_file_run(bench: Workbench, solved: Solved, values: Mapping[str, Any], removals: Sequence[str]) -> Path:
+    """The run folder of a file's what-if, resolved again as its recorded command resolves it (the file
+    named from the server's working folder, the same --set and --remove): its scenario.yaml, and so its
+    scenario_sha256, are byte for byte those of that command's run. 409 if the file changed since."""
+    from model.runs import ScenarioMismatch, write_run
+    from model.workbench.views import command_of
+
+    given = cli_path(bench.folder / solved.base.path)
+    resolved = resolve(given, [f"{path}={value}" for path, value in values.items()], list(removals))
+    try:
+        with unwritable(f"a run folder under {bench.runs}"):
+            return write_run(solved.outcome, resolved, bench.runs, command=command_of(given, values, removals))
+    except ScenarioMismatch:
+        raise Refused(409, f"{solved.base.path} changed since it was solved: solve it again, then save") from None
 
 
 EDITED_MARK = "(edited in the workbench)"

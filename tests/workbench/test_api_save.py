@@ -204,3 +204,33 @@ def test_a_run_of_edited_text_with_a_set_is_labelled_edited_and_the_set(client: 
     assert summary["label"].startswith("edited-set-")
     again = e2eopt("solve", str(run_folder), "--json", "--out", str(folder.parent / "edited-runs"), cwd=folder)
     assert json.loads(again.stdout)["objective"] == pytest.approx(550 * PER_REPAIR, abs=0.005)
+
+
+def test_one_what_if_has_one_scenario_digest_in_the_saved_run_and_the_cli_run(client: TestClient, folder: Path) -> None:
+    """A what-if file (extends tiny.yaml, 1200 repairs) with a --set (+10%: 1320 repairs, below 1,333):
+    the run the API saves and the run its recorded command makes from the server's working folder hold
+    the same scenario.yaml bytes, so the same scenario_sha256; the API's solve answers the digest of
+    the resolved data (model.runs.scenario_digest), documented as such."""
+    import hashlib
+
+    import model
+    from model.runs import scenario_digest
+
+    (folder / "more.yaml").write_text('extends: "tiny.yaml"\nset:\n  "demands.repairs.volume": 1200\n')
+    body = {"scenario": "more.yaml", "set": {"demands.repairs.volume": "+10%"}}
+    solved = client.post("/api/solve", json={**body, "view": False}).json()
+    assert solved["objective"] == pytest.approx(1320 * PER_REPAIR, abs=0.005)
+    saved = client.post("/api/save/run", json=body)
+    assert saved.status_code == 200, saved.text
+    run_folder = Path(saved.json()["run_folder"])
+    summary = json.loads((run_folder / "summary.json").read_text())
+    digest = summary["input"]["scenario_sha256"]
+    assert digest == hashlib.sha256((run_folder / "scenario.yaml").read_bytes()).hexdigest()
+    out = folder.parent / "digest-runs"
+    again = e2eopt(*summary["command"][1:], "--json", "--out", str(out), cwd=Path.cwd())
+    assert again.returncode == 0, again.stderr
+    cli = json.loads(again.stdout)
+    assert cli["objective"] == pytest.approx(1320 * PER_REPAIR, abs=0.005)
+    assert cli["input"]["scenario_sha256"] == digest
+    resolved = model.resolve(folder / "more.yaml", ["demands.repairs.volume=+10%"])
+    assert solved["input"]["scenario_sha256"] == scenario_digest(resolved.data)
