@@ -320,13 +320,14 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
         started = time.perf_counter()
         with bench.request(request.request_id) as progress:
             solved = bench.solve(request.scenario, request.yaml, request.set, request.remove, progress)
-            progress.tell("view")
+            progress.tell("answer")
             document = solve_document(solved, request.set, request.remove)
             if solved.base.text is None:  # a file: the command runs from the server's working folder
                 document["command"] = views.command_of(
                     cli_path(bench.folder / solved.base.path), request.set, request.remove
                 )
             if request.view:
+                progress.tell("view")
                 changed = bool(request.set or request.remove)
                 document.update(views.solve_views(solved, document, request.base_view, changed))
         document["resolve"]["seconds"] = round(time.perf_counter() - started, 6)
@@ -339,17 +340,20 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
 
     @app.post("/api/cancel/{request_id}")
     def cancel(request_id: str) -> JSONResponse:
-        """Stop the request `request_id` (it answers 409); whether it was running."""
+        """Stop the request `request_id` (a solve answers 409; a sweep the points done, `cancelled`
+        true); whether it was running."""
         return answer({"cancelled": bench.cancel(request_id)})
 
     @app.post("/api/sweep")
     def sweep(request: SweepRequest) -> JSONResponse:
         """Solve the request's what-if at each value of one field, on the warm model: each point's
-        status, objective and KPIs. Progress is told point by point; a cancel stops it (409)."""
-        from model.workbench.sweeping import sweep_points
+        status, objective and KPIs. Progress is told point by point; a cancel stops it, and it answers
+        the points done so far with `cancelled` true (200)."""
+        from model.workbench.sweeping import sweep_points, sweep_values
 
-        with bench.request(request.request_id) as progress:
-            document = sweep_points(bench, request, progress)
+        values = sweep_values(request)  # counted first: progress says "0 of N" from the start
+        with bench.request(request.request_id, partial=True, total=len(values)) as progress:
+            document = sweep_points(bench, request, values, progress)
         return answer(document)
 
     @app.post("/api/save/whatif")
