@@ -105,10 +105,102 @@ class SaveScenario(BaseModel):
     overwrite: bool = Field(False, description="Replace a file of that name (otherwise 409).")
 
 
-def create_app(folder: Path, *, runs: Path = Path("runs"), token: str | None = None) -> FastAPI:
+class ProblemAnswer(BaseModel):
+    """One located problem, as `e2eopt validate --json` lists them (model.errors.Problem)."""
+
+    file: str = Field(description="The file (or `set`, `remove`, `values`, a workbook's name) it is in.")
+    line: int | None = Field(description="1-based line (or a workbook's row), null when not known.")
+    column: int | None = Field(description="1-based column, null when not known.")
+    path: str = Field(description="The field path, e.g. demands.retail_orders.volume.")
+    message: str
+    hint: str = ""
+
+
+class ErrorAnswer(BaseModel):
+    """Every error answer: one line saying what is wrong, and the located problems (422: the scenario's).
+    A 422 of a scenario also carries `"valid": false`; GET /api/scenario's 422 its `path` and `yaml`."""
+
+    model_config = ConfigDict(extra="allow")
+    error: str = Field(description="One line: what is wrong, and what is allowed.")
+    problems: list[ProblemAnswer] = Field(
+        description="Each problem located (empty when the request as a whole is wrong)."
+    )
+
+
+class HealthAnswer(BaseModel):
+    status: str
+    version: str
+    folder: str
+    warm_models: int
+
+
+class PathAnswer(BaseModel):
+    path: str = Field(description="The file written, relative to the served folder.")
+
+
+class RunAnswer(BaseModel):
+    run_folder: str
+    status: str
+    objective: float | None
+
+
+class CancelAnswer(BaseModel):
+    cancelled: bool
+
+
+class ProgressAnswer(BaseModel):
+    request_id: str
+    state: str
+    phase: str | None
+    done: int
+    total: int
+    seconds: float
+
+
+class SweepPoint(BaseModel):
+    value: str
+    status: str
+    message: str | None
+    objective: float | None
+    currency: str
+    kpis: dict[str, float | bool | None]
+
+
+class SweepAnswer(BaseModel):
+    path: str
+    values: list[str]
+    points: list[SweepPoint]
+    units: dict[str, str]
+    cancelled: bool
+
+
+def _errors_documented(*extra: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route may give, each with ErrorAnswer's schema (not FastAPI's `{"detail"}`)."""
+    said = {
+        400: "A bad request (not JSON, an unknown or missing field, a wrong type).",
+        401: "No token, or a wrong one (with --token).",
+        403: "A path outside the served folder, or a place that cannot be written.",
+        404: "No such file or run folder.",
+        409: "Cancelled, or already there.",
+        413: "The body is too large.",
+        422: "The scenario, an override or a workbook is invalid: each problem located.",
+        507: "The disk could not take what was to be written; nothing was written.",
+    }
+    return {
+        status: {"model": ErrorAnswer, "description": said[status]}
+        for status in sorted({400, 401, 403, 404, 409, 422, *extra})
+    }
+
+
+ERRORS = _errors_documented()
+BODY_ERRORS = _errors_documented(413)
+WRITE_ERRORS = _errors_documented(413, 507)
+
+
+def create_app(folder: str | Path, *, runs: str | Path = Path("runs"), token: str | None = None) -> FastAPI:
     """The workbench on `folder` (its scenarios), writing and reading runs under `runs`; with `token`,
     every request must carry it (`?token=` or `Authorization: Bearer`)."""
-    bench = Workbench(folder, runs)
+    bench = Workbench(Path(folder), Path(runs))
     app = FastAPI(
         title="e2eopt workbench",
         version=VERSION,
@@ -275,20 +367,20 @@ def _page(app: FastAPI) -> None:
 def _routes(app: FastAPI, bench: Workbench) -> None:
     """The JSON API (docs/workbench.md)."""
 
-    @app.get("/api/health")
+    @app.get("/api/health", responses={200: {"model": HealthAnswer}, **ERRORS})
     def health() -> JSONResponse:
         """Whether the server answers, what it serves, and how many warm models it holds."""
         return answer(
             {"status": "ok", "version": VERSION, "folder": str(bench.folder), "warm_models": bench.warm_models()}
         )
 
-    @app.get("/api/scenarios")
+    @app.get("/api/scenarios", responses=ERRORS)
     def scenarios() -> JSONResponse:
         """The scenario and what-if files under the served folder (two levels deep; not runs, hidden
         folders or sweep files), each with its base and whether it is valid."""
         return answer({"folder": str(bench.folder), "scenarios": listing(bench)})
 
-    @app.get("/api/scenario")
+    @app.get("/api/scenario", responses=ERRORS)
     def scenario(path: Annotated[str, Query(description="A file relative to the served folder.")]) -> JSONResponse:
         """One file: its text, the scenario it resolves to (plain data), its overrides, the tables of
         the figures planners change most, and validate's document."""
@@ -298,7 +390,7 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
         except ScenarioError as error:  # a broken file: its problems, and its text to fix it in the editor
             return scenario_answer(error, path=bench.shown(target), yaml=file_text(target))
 
-    @app.post("/api/validate")
+    @app.post("/api/validate", responses=BODY_ERRORS)
     def validate(request: ValidateRequest) -> JSONResponse:
         """validate --json's document for the request's scenario: 200 when valid, 422 with the
         located problems otherwise."""
@@ -313,7 +405,7 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
             document["lp"] = None
         return answer(document)
 
-    @app.post("/api/solve")
+    @app.post("/api/solve", responses=BODY_ERRORS)
     def solve(request: SolveRequest) -> JSONResponse:
         """Solve the request's what-if on its base's warm model: solve --json's document, how it was
         solved and how long it took, and (when asked) the report's sections and the bridge from the base."""
@@ -333,18 +425,18 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
         document["resolve"]["seconds"] = round(time.perf_counter() - started, 6)
         return answer(document)
 
-    @app.get("/api/progress/{request_id}")
+    @app.get("/api/progress/{request_id}", responses={200: {"model": ProgressAnswer}, **ERRORS})
     def progress(request_id: str) -> JSONResponse:
         """What the request `request_id` is doing: its phase, points done of a sweep, seconds so far."""
         return answer(bench.progress(request_id))
 
-    @app.post("/api/cancel/{request_id}")
+    @app.post("/api/cancel/{request_id}", responses={200: {"model": CancelAnswer}, **ERRORS})
     def cancel(request_id: str) -> JSONResponse:
         """Stop the request `request_id` (a solve answers 409; a sweep the points done, `cancelled`
         true); whether it was running."""
         return answer({"cancelled": bench.cancel(request_id)})
 
-    @app.post("/api/sweep")
+    @app.post("/api/sweep", responses={200: {"model": SweepAnswer}, **BODY_ERRORS})
     def sweep(request: SweepRequest) -> JSONResponse:
         """Solve the request's what-if at each value of one field, on the warm model: each point's
         status, objective and KPIs. Progress is told point by point; a cancel stops it, and it answers
@@ -356,7 +448,7 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
             document = sweep_points(bench, request, values, progress)
         return answer(document)
 
-    @app.post("/api/save/whatif")
+    @app.post("/api/save/whatif", responses={200: {"model": PathAnswer}, **WRITE_ERRORS})
     def save_whatif(request: SaveWhatIf) -> JSONResponse:
         """Write a what-if file (extends its base, with `set` and `remove`) next to its base."""
         from model.workbench.saving import save_whatif
@@ -365,7 +457,7 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
             {"path": save_whatif(bench, request.base, request.set, request.remove, request.name, request.overwrite)}
         )
 
-    @app.post("/api/save/scenario")
+    @app.post("/api/save/scenario", responses={200: {"model": PathAnswer}, **WRITE_ERRORS})
     def save_scenario(request: SaveScenario) -> JSONResponse:
         """Write a scenario's text (an upload kept, or a file fixed in the editor) as a file of the served
         folder, if it validates there."""
@@ -373,7 +465,7 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
 
         return answer({"path": save_scenario(bench, request.name, request.yaml, request.overwrite)})
 
-    @app.post("/api/save/run")
+    @app.post("/api/save/run", responses={200: {"model": RunAnswer}, **WRITE_ERRORS})
     def save_run(request: ScenarioRequest) -> JSONResponse:
         """Solve the request's what-if (warm) and write its run folder under the runs folder, as
         `e2eopt solve` would."""
@@ -387,19 +479,19 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
             {"run_folder": str(folder), "status": solved.outcome.status, "objective": solved.outcome.objective}
         )
 
-    @app.get("/api/template")
+    @app.get("/api/template", responses=ERRORS)
     def template(path: Annotated[str, Query(description="A file relative to the served folder.")]) -> Response:
         """The scenario (a what-if resolved) as an Excel workbook to edit, as `e2eopt template` writes it."""
         base = bench.base(path, None)
         return workbook_answer(base.resolved.data, base.path)
 
-    @app.post("/api/template")
+    @app.post("/api/template", responses=BODY_ERRORS)
     def template_of(request: ScenarioRequest) -> Response:
         """The request's what-if (its base with `set` and `remove` applied) as an Excel workbook."""
         base = bench.base(request.scenario, request.yaml)
         return workbook_answer(bench.variant(base, request.set, request.remove).data, base.path)
 
-    @app.post("/api/import")
+    @app.post("/api/import", responses=BODY_ERRORS)
     async def import_workbook(
         request: Request,
         name: Annotated[str, Query(description="The workbook's file name, named in every problem.")] = "upload.xlsx",
@@ -418,7 +510,7 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
         text = await run_in_threadpool(read_workbook, content, shown)  # openpyxl's parse is not for the event loop
         return answer({"name": shown, "yaml": text.decode("utf-8")})
 
-    @app.get("/api/runs")
+    @app.get("/api/runs", responses=ERRORS)
     def runs() -> JSONResponse:
         """`e2eopt runs list --json`'s document for the runs folder (empty when it does not exist yet)."""
         from model.catalogue import scan
@@ -427,7 +519,7 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
             return answer([])
         return answer([entry.as_dict() for entry in scan(bench.runs).entries])
 
-    @app.get("/api/runs/{name}")
+    @app.get("/api/runs/{name}", responses=ERRORS)
     def run(name: str) -> JSONResponse:
         """A run folder of the runs folder: its summary, and the report's headline and sections."""
         from model.workbench.saving import run_view

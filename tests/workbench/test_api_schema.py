@@ -1,0 +1,93 @@
+"""The workbench API's OpenAPI document (/openapi.json) declares the answers the server really gives:
+every route's error answers as `{error, problems}` (not FastAPI's `{"detail": ...}`), and the main
+answers' shapes; real answers are checked against the declared schemas with jsonschema.
+
+tiny.yaml by hand (tests/workbench/test_api.py): 1000 repairs cost 53,485.71 EUR at the optimum."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import TINY_FILE
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+PER_REPAIR = (400 * 1.5 / 140 * 5200 + 600 * 52) / 1000
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("served")
+    shutil.copy(TINY_FILE, root / "tiny.yaml")
+    return root
+
+
+@pytest.fixture(scope="module")
+def client(folder: Path) -> TestClient:
+    from model.workbench import create_app
+
+    return TestClient(create_app(str(folder), runs=str(folder / "runs")))  # str paths work as Path ones
+
+
+@pytest.fixture(scope="module")
+def openapi(client: TestClient) -> dict:
+    return client.get("/openapi.json").json()
+
+
+def check(openapi: dict, path: str, method: str, status: int, document: object) -> None:
+    """`document` validates against the schema /openapi.json declares for that route and status."""
+    schema = openapi["paths"][path][method]["responses"][str(status)]["content"]["application/json"]["schema"]
+    assert schema, f"{method.upper()} {path} {status}: no schema declared"
+    jsonschema.validate(document, {**schema, "components": openapi["components"]})
+
+
+def test_every_api_route_declares_the_error_answer_not_fastapi_s_detail(openapi: dict) -> None:
+    routes = [(path, method, op) for path, ops in openapi["paths"].items() for method, op in ops.items()]
+    assert len(routes) == 16
+    for path, method, operation in routes:
+        responses = operation["responses"]
+        for status in ("400", "401", "403", "404", "409", "422"):
+            schema = responses[status]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/ErrorAnswer"}, (path, method, status)
+        if method == "post" and path != "/api/cancel/{request_id}":
+            assert "413" in responses, (path, method)
+    for path in ("/api/save/whatif", "/api/save/scenario", "/api/save/run"):
+        assert "507" in openapi["paths"][path]["post"]["responses"]
+    assert "HTTPValidationError" not in openapi["components"]["schemas"]
+    assert set(openapi["components"]["schemas"]["ErrorAnswer"]["required"]) == {"error", "problems"}
+
+
+def test_a_real_422_and_400_and_404_validate_against_the_declared_error_schema(client: TestClient, openapi: dict) -> None:
+    bad = client.post("/api/solve", json={"scenario": "tiny.yaml", "set": {"demands.repairs.volume": "-2000"}})
+    assert bad.status_code == 422
+    assert bad.json()["problems"][0]["path"] == "demands.repairs.volume"
+    check(openapi, "/api/solve", "post", 422, bad.json())
+    with pytest.raises(jsonschema.ValidationError):  # the check can fail: FastAPI's own shape does not pass
+        check(openapi, "/api/solve", "post", 422, {"detail": [{"loc": ["body"], "msg": "x", "type": "y"}]})
+    unknown = client.post("/api/solve", json={"scenario": "tiny.yaml", "nope": 1})
+    assert unknown.status_code == 400
+    check(openapi, "/api/solve", "post", 400, unknown.json())
+    missing = client.post("/api/validate", json={"scenario": "missing.yaml"})
+    assert missing.status_code == 404
+    check(openapi, "/api/validate", "post", 404, missing.json())
+
+
+def test_main_answers_validate_against_their_declared_schemas(client: TestClient, openapi: dict) -> None:
+    check(openapi, "/api/health", "get", 200, client.get("/api/health").json())
+    body = {"scenario": "tiny.yaml", "path": "demands.repairs.volume", "values": [1000, -2000], "request_id": "p"}
+    sweep = client.post("/api/sweep", json=body).json()
+    assert sweep["points"][0]["objective"] == pytest.approx(1000 * PER_REPAIR, abs=0.005)
+    check(openapi, "/api/sweep", "post", 200, sweep)
+    check(openapi, "/api/progress/{request_id}", "get", 200, client.get("/api/progress/p").json())
+    check(openapi, "/api/cancel/{request_id}", "post", 200, client.post("/api/cancel/p").json())
+    run = client.post("/api/save/run", json={"scenario": "tiny.yaml"}).json()
+    assert run["objective"] == pytest.approx(1000 * PER_REPAIR, abs=0.005)
+    check(openapi, "/api/save/run", "post", 200, run)
+    saved = client.post("/api/save/whatif", json={"base": "tiny.yaml", "set": {"demands.repairs.volume": 900}, "name": "w.yaml"})
+    check(openapi, "/api/save/whatif", "post", 200, saved.json())
