@@ -63,7 +63,9 @@ def test_every_api_route_declares_the_error_answer_not_fastapi_s_detail(openapi:
     assert set(openapi["components"]["schemas"]["ErrorAnswer"]["required"]) == {"error", "problems"}
 
 
-def test_a_real_422_and_400_and_404_validate_against_the_declared_error_schema(client: TestClient, openapi: dict) -> None:
+def test_a_real_422_and_400_and_404_validate_against_the_declared_error_schema(
+    client: TestClient, openapi: dict
+) -> None:
     bad = client.post("/api/solve", json={"scenario": "tiny.yaml", "set": {"demands.repairs.volume": "-2000"}})
     assert bad.status_code == 422
     assert bad.json()["problems"][0]["path"] == "demands.repairs.volume"
@@ -89,5 +91,7 @@ def test_main_answers_validate_against_their_declared_schemas(client: TestClient
     run = client.post("/api/save/run", json={"scenario": "tiny.yaml"}).json()
     assert run["objective"] == pytest.approx(1000 * PER_REPAIR, abs=0.005)
     check(openapi, "/api/save/run", "post", 200, run)
-    saved = client.post("/api/save/whatif", json={"base": "tiny.yaml", "set": {"demands.repairs.volume": 900}, "name": "w.yaml"})
+    saved = client.post(
+        "/api/save/whatif", json={"base": "tiny.yaml", "set": {"demands.repairs.volume": 900}, "name": "w.yaml"}
+    )
     check(openapi, "/api/save/whatif", "post", 200, saved.json())
