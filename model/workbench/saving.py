@@ -120,6 +120,7 @@ def write_whole(target: Path, text: bytes, overwrite: bool, shown: str) -> None:
     (`overwrite`) or linked to its name (which fails if the name was taken meanwhile: 409)."""
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
+        os.fchmod(handle, 0o666 & ~_umask())  # mkstemp's 0600 would make it private: a plain file's mode
         with os.fdopen(handle, "wb") as stream:
             stream.write(text)
         if overwrite:
@@ -132,6 +133,21 @@ def write_whole(target: Path, text: bytes, overwrite: bool, shown: str) -> None:
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _umask() -> int:
+    """The process's umask (what a plain `open` applies: 0644 files under 022), read without changing
+    it where Linux shows it; elsewhere set and restored at once."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def save_run(bench: Workbench, solved: Solved, values: Mapping[str, Any], removals: Sequence[str]) -> Path:

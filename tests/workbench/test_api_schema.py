@@ -95,3 +95,21 @@ def test_main_answers_validate_against_their_declared_schemas(client: TestClient
         "/api/save/whatif", json={"base": "tiny.yaml", "set": {"demands.repairs.volume": 900}, "name": "w.yaml"}
     )
     check(openapi, "/api/save/whatif", "post", 200, saved.json())
+
+
+def test_files_the_workbench_writes_get_the_mode_the_umask_gives(client: TestClient, folder: Path) -> None:
+    """Under umask 022 a what-if file and a kept scenario are 0644 (as any file `open` makes), not 0600."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        whatif = client.post(
+            "/api/save/whatif", json={"base": "tiny.yaml", "set": {"demands.repairs.volume": 800}, "name": "m.yaml"}
+        )
+        kept = client.post("/api/save/scenario", json={"name": "kept.yaml", "yaml": TINY_FILE.read_text()})
+    finally:
+        os.umask(old)
+    assert whatif.status_code == 200 and kept.status_code == 200, (whatif.text, kept.text)
+    for name in ("m.yaml", "kept.yaml"):
+        assert stat.S_IMODE((folder / name).stat().st_mode) == 0o644, name
