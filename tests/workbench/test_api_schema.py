@@ -113,3 +113,60 @@ def test_files_the_workbench_writes_get_the_mode_the_umask_gives(client: TestCli
     assert whatif.status_code == 200 and kept.status_code == 200, (whatif.text, kept.text)
     for name in ("m.yaml", "kept.yaml"):
         assert stat.S_IMODE((folder / name).stat().st_mode) == 0o644, name
+
+
+def test_docs_api_md_gives_the_workbench_and_excel_signatures_as_the_code_has_them() -> None:
+    import inspect
+
+    from conftest import ROOT
+
+    from model.scenario import excel
+    from model.workbench import create_app
+
+    lines = set((ROOT / "docs" / "api.md").read_text(encoding="utf-8").splitlines())
+    for name, function in (
+        ("model.workbench.create_app", create_app),
+        ("model.scenario.excel.write_template", excel.write_template),
+        ("model.scenario.excel.read_workbook", excel.read_workbook),
+    ):
+        shown = f"{name}{inspect.signature(function)}".replace("'", "")
+        assert shown in lines, shown
+
+
+def test_the_documented_ways_work_uvicorn_in_a_thread_and_a_workbook_to_a_scenario(tmp_path: Path) -> None:
+    """docs/api.md's recipes: the app served from a thread answers /api/health; a workbook of tiny.yaml
+    read back to a Scenario solves to the hand figure (1000 repairs: 53,485.71 EUR)."""
+    import json
+    import socket
+    import threading
+    import time
+    import urllib.request
+
+    import uvicorn
+
+    import model
+    from model.scenario.excel import read_workbook, write_template
+    from model.workbench import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(str(TINY_FILE.parent)), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=10) as reply:
+            assert json.load(reply)["folder"] == str(TINY_FILE.parent.resolve())
+    finally:
+        server.should_exit = True
+        thread.join(20)
+    book = tmp_path / "tiny.xlsx"
+    write_template(model.resolve(TINY_FILE).data, book, source_name="tiny.yaml")
+    text = read_workbook(book.read_bytes(), "tiny.xlsx")
+    scenario = model.resolve(tmp_path / "tiny.yaml", text=text).scenario
+    assert model.optimise(scenario, sensitivity=False).objective == pytest.approx(1000 * PER_REPAIR, abs=0.005)
