@@ -24,7 +24,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 from starlette.exceptions import HTTPException
 
 from model.errors import ScenarioError
@@ -71,12 +71,12 @@ class ScenarioRequest(BaseModel):
 
 
 class ValidateRequest(ScenarioRequest):
-    lp: bool = Field(True, description="Count the LP it will build (its size); false answers faster, `lp` null.")
+    lp: StrictBool = Field(True, description="Count the LP it will build (its size); false answers faster, `lp` null.")
 
 
 class SolveRequest(ScenarioRequest):
-    view: bool = Field(True, description="Add the report's sections (figures as plotly JSON).")
-    base_view: bool = Field(False, description="Add the base's sections too.")
+    view: StrictBool = Field(True, description="Add the report's sections (figures as plotly JSON).")
+    base_view: StrictBool = Field(False, description="Add the base's sections too.")
 
 
 class SweepRequest(ScenarioRequest):
@@ -92,7 +92,7 @@ class SaveWhatIf(BaseModel):
     set: dict[str, Value] = Field(default_factory=dict, description="Field path -> value, as in a solve request.")
     remove: list[StrictStr] = Field(default_factory=list, description="Paths to remove.")
     name: StrictStr = Field(description="The what-if's file name (NAME.yaml), written next to its base.")
-    overwrite: bool = Field(False, description="Replace a file of that name (otherwise 409).")
+    overwrite: StrictBool = Field(False, description="Replace a file of that name (otherwise 409).")
 
 
 class SaveScenario(BaseModel):
@@ -102,7 +102,7 @@ class SaveScenario(BaseModel):
         "sub-folder)."
     )
     yaml: StrictStr = Field(description="The scenario's text; written only if it validates as that file.")
-    overwrite: bool = Field(False, description="Replace a file of that name (otherwise 409).")
+    overwrite: StrictBool = Field(False, description="Replace a file of that name (otherwise 409).")
 
 
 class ProblemAnswer(BaseModel):
@@ -210,11 +210,60 @@ def create_app(folder: str | Path, *, runs: str | Path = Path("runs"), token: st
     )
     app.state.bench = bench
     _errors(app)
+    app.add_middleware(BodyLimit)
     if token is not None:
         _guard(app, token)
     _page(app)
     _routes(app, bench)
     return app
+
+
+class BodyLimit:
+    """Refuse a request body over MAX_WORKBOOK bytes (413), by its Content-Length or, sent in chunks,
+    as soon as it has more: a JSON body is held whole in memory and parsed (80 MB took 7 s)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length", b"0")
+        if length.isdigit() and int(length) > MAX_WORKBOOK:
+            await too_large(int(length))(scope, receive, send)
+            return
+        taken = 0
+
+        async def counted() -> dict:
+            nonlocal taken
+            message = await receive()
+            taken += len(message.get("body", b""))
+            if taken > MAX_WORKBOOK:
+                raise BodyTooLarge(taken)
+            return dict(message)
+
+        try:
+            await self.app(scope, counted, send)
+        except BodyTooLarge as error:
+            await too_large(error.size)(scope, receive, send)
+
+
+class BodyTooLarge(HTTPException):
+    """A body sent in chunks grew over the limit: a 413 (an HTTPException, which FastAPI's body
+    reading passes on as it is)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(413, too_large_message(size))
+        self.size = size
+
+
+def too_large_message(size: int) -> str:
+    return f"the body is {size:,} bytes or more; at most {MAX_WORKBOOK:,} are taken"
+
+
+def too_large(size: int) -> JSONResponse:
+    return error_answer(413, too_large_message(size))
 
 
 BODIES: dict[str, type[BaseModel]] = {}

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from model.scenario.overrides import resolve
+from model.scenario.overrides import read_chain, resolve, resolve_chain
 from model.workbench.session import SUFFIXES, Refused
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def save_whatif(
     if target.exists() and not overwrite:
         raise Refused(409, f"{shown} exists: choose another name, or overwrite it")
     text = whatif_text(base_path.name, values, removals).encode("utf-8")
-    resolve(target, text=text)  # ScenarioError (422) if it does not resolve: nothing written
+    resolve_chain(read_chain(target, text, shown))  # ScenarioError (422) naming `shown`: nothing written
     with unwritable(shown):
         write_whole(target, text, overwrite, shown)
     return shown

@@ -181,6 +181,8 @@ class Workbench:
         that file (default EDITED); parsed and validated once, then kept while its files are unchanged."""
         if scenario is None and text is None:
             raise Refused(400, "give 'scenario' (a file under the served folder) or 'yaml' (a scenario's text)")
+        if scenario is not None and not scenario.strip():
+            raise Refused(400, "'scenario' is empty: give a file name relative to the served folder (or leave it out)")
         path = self.locate(scenario or EDITED, must_exist=text is None)
         raw = None if text is None else text.encode("utf-8")
         key = (str(path), None if raw is None else hashlib.sha256(raw).hexdigest())

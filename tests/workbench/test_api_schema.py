@@ -170,3 +170,53 @@ def test_the_documented_ways_work_uvicorn_in_a_thread_and_a_workbook_to_a_scenar
     text = read_workbook(book.read_bytes(), "tiny.xlsx")
     scenario = model.resolve(tmp_path / "tiny.yaml", text=text).scenario
     assert model.optimise(scenario, sensitivity=False).objective == pytest.approx(1000 * PER_REPAIR, abs=0.005)
+
+
+# ---- small API details --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ({"scenario": "tiny.yaml", "view": "yes"}, "'view': Input should be a valid boolean"),
+        ({"scenario": "tiny.yaml", "base_view": 1}, "'base_view': Input should be a valid boolean"),
+        ({"scenario": ""}, "'scenario' is empty: give a file name"),
+    ],
+)
+def test_strict_booleans_and_an_empty_scenario_are_400(client: TestClient, body: dict, said: str) -> None:
+    answer = client.post("/api/solve", json=body)
+    assert answer.status_code == 400, answer.text
+    assert said in answer.json()["error"]
+
+
+def test_strict_booleans_on_validate_and_saves(client: TestClient) -> None:
+    assert client.post("/api/validate", json={"scenario": "tiny.yaml", "lp": "no"}).status_code == 400
+    body = {"base": "tiny.yaml", "name": "x.yaml", "overwrite": "true"}
+    assert client.post("/api/save/whatif", json=body).status_code == 400
+
+
+def test_a_save_with_a_bad_override_names_the_file_as_it_will_be_called(client: TestClient, folder: Path) -> None:
+    body = {"base": "tiny.yaml", "set": {"demands.repairs.volume": "-2000"}, "name": "w2.yaml"}
+    answer = client.post("/api/save/whatif", json=body)
+    assert answer.status_code == 422, answer.text
+    problem = answer.json()["problems"][0]
+    assert problem["file"] == "w2.yaml" and problem["path"] == "demands.repairs.volume"
+    assert str(folder) not in answer.text
+    assert not (folder / "w2.yaml").exists()
+
+
+def test_a_json_body_over_64_mib_is_413_by_its_length_or_as_it_streams(client: TestClient) -> None:
+    limit = 64 * 1024 * 1024
+    big = b'{"scenario": "tiny.yaml", "yaml": "' + b"x" * limit + b'"}'
+    answer = client.post("/api/solve", content=big, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 413
+    assert answer.json()["error"] == f"the body is {len(big):,} bytes or more; at most {limit:,} are taken"
+
+    def chunks():  # no Content-Length: sent in chunks
+        yield b'{"scenario": "tiny.yaml", "yaml": "'
+        for _ in range(65):
+            yield b"x" * (1024 * 1024)
+
+    streamed = client.post("/api/validate", content=chunks(), headers={"Content-Type": "application/json"})
+    assert streamed.status_code == 413, streamed.text
+    assert streamed.json()["error"].startswith("the body is ")
