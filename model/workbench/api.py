@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException
 from model.errors import ScenarioError
 from model.formatting import plain_json
 from model.workbench import views
-from model.workbench.saving import cli_path
+from model.workbench.saving import EDITED_MARK, cli_path
 from model.workbench.session import SUFFIXES, Refused, Workbench
 from model.workbench.views import scenario_document, solve_document
 
@@ -467,6 +467,9 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
                 document["command"] = views.command_of(
                     cli_path(bench.folder / solved.base.path), request.set, request.remove
                 )
+            else:  # edited text is no file on disk: no command solves it (a saved run folder does)
+                document["command"] = None
+                document["input"]["file"] = f"{solved.base.path} {EDITED_MARK}"
             if request.view:
                 progress.tell("view")
                 changed = bool(request.set or request.remove)

@@ -234,3 +234,11 @@ def test_one_what_if_has_one_scenario_digest_in_the_saved_run_and_the_cli_run(cl
     assert cli["input"]["scenario_sha256"] == digest
     resolved = model.resolve(folder / "more.yaml", ["demands.repairs.volume=+10%"])
     assert solved["input"]["scenario_sha256"] == scenario_digest(resolved.data)
+
+
+def test_a_solve_of_edited_text_claims_no_file_on_disk(client: TestClient) -> None:
+    text = TINY_FILE.read_text().replace("volume: 1000", "volume: 1100")
+    document = client.post("/api/solve", json={"scenario": "tiny.yaml", "yaml": text, "view": False}).json()
+    assert document["objective"] == pytest.approx(1100 * PER_REPAIR, abs=0.005)
+    assert document["input"]["file"] == "tiny.yaml (edited in the workbench)"
+    assert document["command"] is None
