@@ -126,11 +126,12 @@ def test_docs_api_md_gives_the_workbench_and_excel_signatures_as_the_code_has_th
     lines = set((ROOT / "docs" / "api.md").read_text(encoding="utf-8").splitlines())
     for name, function in (
         ("model.workbench.create_app", create_app),
-        ("model.scenario.excel.write_template", excel.write_template),
         ("model.scenario.excel.read_workbook", excel.read_workbook),
     ):
         shown = f"{name}{inspect.signature(function)}".replace("'", "")
         assert shown in lines, shown
+    named = ", ".join(inspect.signature(excel.write_template).parameters).replace("source_name", "*, source_name")
+    assert any(f"`write_template({named})`" in line for line in lines), named
 
 
 def test_the_documented_ways_work_uvicorn_in_a_thread_and_a_workbook_to_a_scenario(tmp_path: Path) -> None:
