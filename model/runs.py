@@ -309,6 +309,7 @@ def write_run(
     inputs: dict[str, bytes] | None = None,
     folder_name: str | None = None,
     point: PointRecord | None = None,
+    label: str | None = None,
 ) -> Path:
     """Write the run folder for an outcome (any status) and return its final path.
 
@@ -326,7 +327,8 @@ def write_run(
     label (run_label, from `changes`, `inputs` and the file) after it. `folder_name` replaces that
     name (a sweep's `0001`); unlike a generated name it is never altered, so FileExistsError if it
     is taken. `point`: a sweep point's record, written as point.yaml instead of the scenario and
-    its overrides.yaml (summary.json still counts the fields each override changed).
+    its overrides.yaml (summary.json still counts the fields each override changed). `label`
+    replaces run_label's (the workbench's edited text: `edited`, so it is not taken for the file's).
     """
     out_dir = Path(out_dir)
     if isinstance(scenario_file, Resolved) or (point is None and scenario_bytes is None):
@@ -340,7 +342,8 @@ def write_run(
     overridden = bool(changes) or len(inputs or {}) > 1
     if overridden:
         summary["overrides"] = overrides_applied(changes)
-    label = run_label(scenario_file, changes, inputs) if point is None else ""
+    if label is None:
+        label = run_label(scenario_file, changes, inputs) if point is None else ""
     if point is None:
         summary["label"] = label  # what the folder's name adds to the scenario's (run_label)
     units = summary["units"]

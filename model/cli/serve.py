@@ -87,10 +87,18 @@ def _served(target: Path) -> tuple[Path, str | None]:
     raise typer.Exit(EXIT["bad_input"])
 
 
+MIN_TOKEN = 16
+"""Characters a --token must have at least."""
+
+
 def _check_host(host: str, token: str | None) -> None:
     """A host other than loopback serves the network: only with a token (exit 2 without one)."""
-    if token is not None and not token.strip():
-        err.print("error: --token: give a non-empty secret.")
+    if token is not None and len(token.strip()) < MIN_TOKEN:
+        err.print(
+            f"error: --token: {len(token.strip())} characters; give a secret of at least {MIN_TOKEN} "
+            "(a short one is guessed by trying), e.g. python -c 'import secrets; print(secrets.token_urlsafe())'.",
+            markup=False,
+        )
         raise typer.Exit(EXIT["bad_input"])
     if token is None and not _loopback(host):
         err.print(

@@ -16,9 +16,10 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 
-def create_app(folder: Path, *, runs: Path | None = None, token: str | None = None) -> FastAPI:
+def create_app(folder: str | Path, *, runs: str | Path | None = None, token: str | None = None) -> FastAPI:
     """The workbench on `folder` (its scenarios), writing and reading runs under `runs` (default
-    runs/ in the working folder); with `token`, every request must carry it."""
+    runs/ in the working folder); with `token`, every request must carry it. Serve it with uvicorn
+    (docs/api.md, "The workbench")."""
     from pathlib import Path
 
     from model.workbench.api import create_app as make

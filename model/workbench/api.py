@@ -24,12 +24,13 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 from starlette.exceptions import HTTPException
 
 from model.errors import ScenarioError
 from model.formatting import plain_json
 from model.workbench import views
+from model.workbench.saving import EDITED_MARK, cli_path
 from model.workbench.session import SUFFIXES, Refused, Workbench
 from model.workbench.views import scenario_document, solve_document
 
@@ -70,12 +71,12 @@ class ScenarioRequest(BaseModel):
 
 
 class ValidateRequest(ScenarioRequest):
-    lp: bool = Field(True, description="Count the LP it will build (its size); false answers faster, `lp` null.")
+    lp: StrictBool = Field(True, description="Count the LP it will build (its size); false answers faster, `lp` null.")
 
 
 class SolveRequest(ScenarioRequest):
-    view: bool = Field(True, description="Add the report's sections (figures as plotly JSON).")
-    base_view: bool = Field(False, description="Add the base's sections too.")
+    view: StrictBool = Field(True, description="Add the report's sections (figures as plotly JSON).")
+    base_view: StrictBool = Field(False, description="Add the base's sections too.")
 
 
 class SweepRequest(ScenarioRequest):
@@ -91,7 +92,7 @@ class SaveWhatIf(BaseModel):
     set: dict[str, Value] = Field(default_factory=dict, description="Field path -> value, as in a solve request.")
     remove: list[StrictStr] = Field(default_factory=list, description="Paths to remove.")
     name: StrictStr = Field(description="The what-if's file name (NAME.yaml), written next to its base.")
-    overwrite: bool = Field(False, description="Replace a file of that name (otherwise 409).")
+    overwrite: StrictBool = Field(False, description="Replace a file of that name (otherwise 409).")
 
 
 class SaveScenario(BaseModel):
@@ -101,13 +102,105 @@ class SaveScenario(BaseModel):
         "sub-folder)."
     )
     yaml: StrictStr = Field(description="The scenario's text; written only if it validates as that file.")
-    overwrite: bool = Field(False, description="Replace a file of that name (otherwise 409).")
+    overwrite: StrictBool = Field(False, description="Replace a file of that name (otherwise 409).")
 
 
-def create_app(folder: Path, *, runs: Path = Path("runs"), token: str | None = None) -> FastAPI:
+class ProblemAnswer(BaseModel):
+    """One located problem, as `e2eopt validate --json` lists them (model.errors.Problem)."""
+
+    file: str = Field(description="The file (or `set`, `remove`, `values`, a workbook's name) it is in.")
+    line: int | None = Field(description="1-based line (or a workbook's row), null when not known.")
+    column: int | None = Field(description="1-based column, null when not known.")
+    path: str = Field(description="The field path, e.g. demands.retail_orders.volume.")
+    message: str
+    hint: str = ""
+
+
+class ErrorAnswer(BaseModel):
+    """Every error answer: one line saying what is wrong, and the located problems (422: the scenario's).
+    A 422 of a scenario also carries `"valid": false`; GET /api/scenario's 422 its `path` and `yaml`."""
+
+    model_config = ConfigDict(extra="allow")
+    error: str = Field(description="One line: what is wrong, and what is allowed.")
+    problems: list[ProblemAnswer] = Field(
+        description="Each problem located (empty when the request as a whole is wrong)."
+    )
+
+
+class HealthAnswer(BaseModel):
+    status: str
+    version: str
+    folder: str
+    warm_models: int
+
+
+class PathAnswer(BaseModel):
+    path: str = Field(description="The file written, relative to the served folder.")
+
+
+class RunAnswer(BaseModel):
+    run_folder: str
+    status: str
+    objective: float | None
+
+
+class CancelAnswer(BaseModel):
+    cancelled: bool
+
+
+class ProgressAnswer(BaseModel):
+    request_id: str
+    state: str
+    phase: str | None
+    done: int
+    total: int
+    seconds: float
+
+
+class SweepPoint(BaseModel):
+    value: str
+    status: str
+    message: str | None
+    objective: float | None
+    currency: str
+    kpis: dict[str, float | bool | None]
+
+
+class SweepAnswer(BaseModel):
+    path: str
+    values: list[str]
+    points: list[SweepPoint]
+    units: dict[str, str]
+    cancelled: bool
+
+
+def _errors_documented(*extra: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route may give, each with ErrorAnswer's schema (not FastAPI's `{"detail"}`)."""
+    said = {
+        400: "A bad request (not JSON, an unknown or missing field, a wrong type).",
+        401: "No token, or a wrong one (with --token).",
+        403: "A path outside the served folder, or a place that cannot be written.",
+        404: "No such file or run folder.",
+        409: "Cancelled, or already there.",
+        413: "The body is too large.",
+        422: "The scenario, an override or a workbook is invalid: each problem located.",
+        507: "The disk could not take what was to be written; nothing was written.",
+    }
+    return {
+        status: {"model": ErrorAnswer, "description": said[status]}
+        for status in sorted({400, 401, 403, 404, 409, 422, *extra})
+    }
+
+
+ERRORS = _errors_documented()
+BODY_ERRORS = _errors_documented(413)
+WRITE_ERRORS = _errors_documented(413, 507)
+
+
+def create_app(folder: str | Path, *, runs: str | Path = Path("runs"), token: str | None = None) -> FastAPI:
     """The workbench on `folder` (its scenarios), writing and reading runs under `runs`; with `token`,
     every request must carry it (`?token=` or `Authorization: Bearer`)."""
-    bench = Workbench(folder, runs)
+    bench = Workbench(Path(folder), Path(runs))
     app = FastAPI(
         title="e2eopt workbench",
         version=VERSION,
@@ -117,11 +210,60 @@ def create_app(folder: Path, *, runs: Path = Path("runs"), token: str | None = N
     )
     app.state.bench = bench
     _errors(app)
+    app.add_middleware(BodyLimit)
     if token is not None:
         _guard(app, token)
     _page(app)
     _routes(app, bench)
     return app
+
+
+class BodyLimit:
+    """Refuse a request body over MAX_WORKBOOK bytes (413), by its Content-Length or, sent in chunks,
+    as soon as it has more: a JSON body is held whole in memory and parsed (80 MB took 7 s)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length", b"0")
+        if length.isdigit() and int(length) > MAX_WORKBOOK:
+            await too_large(int(length))(scope, receive, send)
+            return
+        taken = 0
+
+        async def counted() -> dict:
+            nonlocal taken
+            message = await receive()
+            taken += len(message.get("body", b""))
+            if taken > MAX_WORKBOOK:
+                raise BodyTooLarge(taken)
+            return dict(message)
+
+        try:
+            await self.app(scope, counted, send)
+        except BodyTooLarge as error:
+            await too_large(error.size)(scope, receive, send)
+
+
+class BodyTooLarge(HTTPException):
+    """A body sent in chunks grew over the limit: a 413 (an HTTPException, which FastAPI's body
+    reading passes on as it is)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(413, too_large_message(size))
+        self.size = size
+
+
+def too_large_message(size: int) -> str:
+    return f"the body is {size:,} bytes or more; at most {MAX_WORKBOOK:,} are taken"
+
+
+def too_large(size: int) -> JSONResponse:
+    return error_answer(413, too_large_message(size))
 
 
 BODIES: dict[str, type[BaseModel]] = {}
@@ -274,20 +416,20 @@ def _page(app: FastAPI) -> None:
 def _routes(app: FastAPI, bench: Workbench) -> None:
     """The JSON API (docs/workbench.md)."""
 
-    @app.get("/api/health")
+    @app.get("/api/health", responses={200: {"model": HealthAnswer}, **ERRORS})
     def health() -> JSONResponse:
         """Whether the server answers, what it serves, and how many warm models it holds."""
         return answer(
             {"status": "ok", "version": VERSION, "folder": str(bench.folder), "warm_models": bench.warm_models()}
         )
 
-    @app.get("/api/scenarios")
+    @app.get("/api/scenarios", responses=ERRORS)
     def scenarios() -> JSONResponse:
         """The scenario and what-if files under the served folder (two levels deep; not runs, hidden
         folders or sweep files), each with its base and whether it is valid."""
         return answer({"folder": str(bench.folder), "scenarios": listing(bench)})
 
-    @app.get("/api/scenario")
+    @app.get("/api/scenario", responses=ERRORS)
     def scenario(path: Annotated[str, Query(description="A file relative to the served folder.")]) -> JSONResponse:
         """One file: its text, the scenario it resolves to (plain data), its overrides, the tables of
         the figures planners change most, and validate's document."""
@@ -297,7 +439,7 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
         except ScenarioError as error:  # a broken file: its problems, and its text to fix it in the editor
             return scenario_answer(error, path=bench.shown(target), yaml=file_text(target))
 
-    @app.post("/api/validate")
+    @app.post("/api/validate", responses=BODY_ERRORS)
     def validate(request: ValidateRequest) -> JSONResponse:
         """validate --json's document for the request's scenario: 200 when valid, 422 with the
         located problems otherwise."""
@@ -312,42 +454,53 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
             document["lp"] = None
         return answer(document)
 
-    @app.post("/api/solve")
+    @app.post("/api/solve", responses=BODY_ERRORS)
     def solve(request: SolveRequest) -> JSONResponse:
         """Solve the request's what-if on its base's warm model: solve --json's document, how it was
         solved and how long it took, and (when asked) the report's sections and the bridge from the base."""
         started = time.perf_counter()
         with bench.request(request.request_id) as progress:
             solved = bench.solve(request.scenario, request.yaml, request.set, request.remove, progress)
-            progress.tell("view")
+            progress.tell("answer")
             document = solve_document(solved, request.set, request.remove)
+            if solved.base.text is None:  # a file: the command runs from the server's working folder
+                document["command"] = views.command_of(
+                    cli_path(bench.folder / solved.base.path), request.set, request.remove
+                )
+            else:  # edited text is no file on disk: no command solves it (a saved run folder does)
+                document["command"] = None
+                document["input"]["file"] = f"{solved.base.path} {EDITED_MARK}"
             if request.view:
+                progress.tell("view")
                 changed = bool(request.set or request.remove)
                 document.update(views.solve_views(solved, document, request.base_view, changed))
         document["resolve"]["seconds"] = round(time.perf_counter() - started, 6)
         return answer(document)
 
-    @app.get("/api/progress/{request_id}")
+    @app.get("/api/progress/{request_id}", responses={200: {"model": ProgressAnswer}, **ERRORS})
     def progress(request_id: str) -> JSONResponse:
         """What the request `request_id` is doing: its phase, points done of a sweep, seconds so far."""
         return answer(bench.progress(request_id))
 
-    @app.post("/api/cancel/{request_id}")
+    @app.post("/api/cancel/{request_id}", responses={200: {"model": CancelAnswer}, **ERRORS})
     def cancel(request_id: str) -> JSONResponse:
-        """Stop the request `request_id` (it answers 409); whether it was running."""
+        """Stop the request `request_id` (a solve answers 409; a sweep the points done, `cancelled`
+        true); whether it was running."""
         return answer({"cancelled": bench.cancel(request_id)})
 
-    @app.post("/api/sweep")
+    @app.post("/api/sweep", responses={200: {"model": SweepAnswer}, **BODY_ERRORS})
     def sweep(request: SweepRequest) -> JSONResponse:
         """Solve the request's what-if at each value of one field, on the warm model: each point's
-        status, objective and KPIs. Progress is told point by point; a cancel stops it (409)."""
-        from model.workbench.sweeping import sweep_points
+        status, objective and KPIs. Progress is told point by point; a cancel stops it, and it answers
+        the points done so far with `cancelled` true (200)."""
+        from model.workbench.sweeping import sweep_points, sweep_values
 
-        with bench.request(request.request_id) as progress:
-            document = sweep_points(bench, request, progress)
+        values = sweep_values(request)  # counted first: progress says "0 of N" from the start
+        with bench.request(request.request_id, partial=True, total=len(values)) as progress:
+            document = sweep_points(bench, request, values, progress)
         return answer(document)
 
-    @app.post("/api/save/whatif")
+    @app.post("/api/save/whatif", responses={200: {"model": PathAnswer}, **WRITE_ERRORS})
     def save_whatif(request: SaveWhatIf) -> JSONResponse:
         """Write a what-if file (extends its base, with `set` and `remove`) next to its base."""
         from model.workbench.saving import save_whatif
@@ -356,7 +509,7 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
             {"path": save_whatif(bench, request.base, request.set, request.remove, request.name, request.overwrite)}
         )
 
-    @app.post("/api/save/scenario")
+    @app.post("/api/save/scenario", responses={200: {"model": PathAnswer}, **WRITE_ERRORS})
     def save_scenario(request: SaveScenario) -> JSONResponse:
         """Write a scenario's text (an upload kept, or a file fixed in the editor) as a file of the served
         folder, if it validates there."""
@@ -364,7 +517,7 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
 
         return answer({"path": save_scenario(bench, request.name, request.yaml, request.overwrite)})
 
-    @app.post("/api/save/run")
+    @app.post("/api/save/run", responses={200: {"model": RunAnswer}, **WRITE_ERRORS})
     def save_run(request: ScenarioRequest) -> JSONResponse:
         """Solve the request's what-if (warm) and write its run folder under the runs folder, as
         `e2eopt solve` would."""
@@ -378,19 +531,19 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
             {"run_folder": str(folder), "status": solved.outcome.status, "objective": solved.outcome.objective}
         )
 
-    @app.get("/api/template")
+    @app.get("/api/template", responses=ERRORS)
     def template(path: Annotated[str, Query(description="A file relative to the served folder.")]) -> Response:
         """The scenario (a what-if resolved) as an Excel workbook to edit, as `e2eopt template` writes it."""
         base = bench.base(path, None)
         return workbook_answer(base.resolved.data, base.path)
 
-    @app.post("/api/template")
+    @app.post("/api/template", responses=BODY_ERRORS)
     def template_of(request: ScenarioRequest) -> Response:
         """The request's what-if (its base with `set` and `remove` applied) as an Excel workbook."""
         base = bench.base(request.scenario, request.yaml)
         return workbook_answer(bench.variant(base, request.set, request.remove).data, base.path)
 
-    @app.post("/api/import")
+    @app.post("/api/import", responses=BODY_ERRORS)
     async def import_workbook(
         request: Request,
         name: Annotated[str, Query(description="The workbook's file name, named in every problem.")] = "upload.xlsx",
@@ -409,7 +562,7 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
         text = await run_in_threadpool(read_workbook, content, shown)  # openpyxl's parse is not for the event loop
         return answer({"name": shown, "yaml": text.decode("utf-8")})
 
-    @app.get("/api/runs")
+    @app.get("/api/runs", responses=ERRORS)
     def runs() -> JSONResponse:
         """`e2eopt runs list --json`'s document for the runs folder (empty when it does not exist yet)."""
         from model.catalogue import scan
@@ -418,7 +571,7 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
             return answer([])
         return answer([entry.as_dict() for entry in scan(bench.runs).entries])
 
-    @app.get("/api/runs/{name}")
+    @app.get("/api/runs/{name}", responses=ERRORS)
     def run(name: str) -> JSONResponse:
         """A run folder of the runs folder: its summary, and the report's headline and sections."""
         from model.workbench.saving import run_view

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from model.scenario.overrides import resolve
+from model.scenario.overrides import read_chain, resolve, resolve_chain
 from model.workbench.session import SUFFIXES, Refused
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def save_whatif(
     if target.exists() and not overwrite:
         raise Refused(409, f"{shown} exists: choose another name, or overwrite it")
     text = whatif_text(base_path.name, values, removals).encode("utf-8")
-    resolve(target, text=text)  # ScenarioError (422) if it does not resolve: nothing written
+    resolve_chain(read_chain(target, text, shown))  # ScenarioError (422) naming `shown`: nothing written
     with unwritable(shown):
         write_whole(target, text, overwrite, shown)
     return shown
@@ -120,6 +120,7 @@ def write_whole(target: Path, text: bytes, overwrite: bool, shown: str) -> None:
     (`overwrite`) or linked to its name (which fails if the name was taken meanwhile: 409)."""
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
+        os.fchmod(handle, 0o666 & ~_umask())  # mkstemp's 0600 would make it private: a plain file's mode
         with os.fdopen(handle, "wb") as stream:
             stream.write(text)
         if overwrite:
@@ -134,23 +135,84 @@ def write_whole(target: Path, text: bytes, overwrite: bool, shown: str) -> None:
             os.unlink(temporary)
 
 
+def _umask() -> int:
+    """The process's umask (what a plain `open` applies: 0644 files under 022), read without changing
+    it where Linux shows it; elsewhere set and restored at once."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def save_run(bench: Workbench, solved: Solved, values: Mapping[str, Any], removals: Sequence[str]) -> Path:
     """The solved what-if's run folder, written under the runs folder by model.write_run (as
-    `e2eopt solve FILE --set ... --remove ...` would write it)."""
+    `e2eopt solve FILE --set ... --remove ...` would write it). A what-if of edited text (a request
+    with `yaml`) is no file on disk: its summary names it as that file's edited text (its
+    `file_sha256` the text's), its label starts `edited`, and its command solves the run folder."""
     from dataclasses import replace
 
-    from model.runs import write_run
+    from model.runs import run_label
+
+    if solved.base.text is None:
+        return _write_file_run(bench, solved, values, removals)
+    resolved = bench.with_yaml(solved.base, solved.resolved, values, removals)
+    resolved = replace(resolved, file=f"{solved.base.path} {EDITED_MARK}")
+    label = "-".join(part for part in ("edited", run_label(None, resolved.changes, resolved.inputs)) if part)
+    with unwritable(f"a run folder under {bench.runs}"):
+        return _write_edited_run(bench, solved, resolved, label)
+
+
+def _write_file_run(bench: Workbench, solved: Solved, values: Mapping[str, Any], removals: Sequence[str]) -> Path:
+    """The run folder of a file's what-if, resolved again as its recorded command resolves it (the file
+    named from the server's working folder, the same --set and --remove): its scenario.yaml, and so its
+    scenario_sha256, are byte for byte those of that command's run. 409 if the file changed since."""
+    from model.runs import ScenarioMismatch, write_run
     from model.workbench.views import command_of
 
-    resolved = bench.with_yaml(solved.base, solved.resolved, values, removals)
-    where = bench.folder / solved.base.path
+    given = cli_path(bench.folder / solved.base.path)
+    resolved = resolve(given, [f"{path}={value}" for path, value in values.items()], list(removals))
     try:
-        given = os.path.relpath(where)
-    except ValueError:  # another drive
-        given = str(where)
-    resolved = replace(resolved, file=given)
-    with unwritable(f"a run folder under {bench.runs}"):
-        return write_run(solved.outcome, resolved, bench.runs, command=command_of(given, values, removals))
+        with unwritable(f"a run folder under {bench.runs}"):
+            return write_run(solved.outcome, resolved, bench.runs, command=command_of(given, values, removals))
+    except ScenarioMismatch:
+        raise Refused(409, f"{solved.base.path} changed since it was solved: solve it again, then save") from None
+
+
+EDITED_MARK = "(edited in the workbench)"
+"""What a run folder's `input.file` adds to the file's name when the text solved was edited on the page."""
+
+
+def _write_edited_run(bench: Workbench, solved: Solved, resolved: Any, label: str) -> Path:
+    """The run folder of edited text, under a name chosen first, so that its recorded command is
+    `e2eopt solve <that run folder>` (its scenario.yaml is the text solved, resolved)."""
+    from model.runs import new_run_folder_name, write_run
+
+    name = new_run_folder_name(solved.outcome.scenario.name, label=label)
+    for attempt in range(1, 100):
+        folder = name if attempt == 1 else f"{name}-{attempt}"
+        command = ["e2eopt", "solve", cli_path(bench.runs / folder)]
+        try:
+            return write_run(solved.outcome, resolved, bench.runs, command=command, folder_name=folder, label=label)
+        except FileExistsError:
+            continue  # another run saved in the same second: the next suffix
+    raise Refused(409, f"run folders {name}-2 to -99 all exist in {bench.runs}")
+
+
+def cli_path(path: Path) -> str:
+    """`path` as a command run from the server's working folder takes it: relative to that folder when
+    `path` is under it, absolute otherwise (never ../..)."""
+    here = Path.cwd().resolve()
+    absolute = path if path.is_absolute() else here / path
+    try:
+        return absolute.relative_to(here).as_posix()
+    except ValueError:
+        return str(absolute)
 
 
 def run_view(bench: Workbench, name: str) -> dict:

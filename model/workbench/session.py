@@ -95,6 +95,7 @@ class Progress:
     total: int = 1
     started: float = field(default_factory=time.perf_counter)
     stopper: Stopper = field(default_factory=Stopper)
+    ended: float | None = None  # when the request answered: its seconds stop counting then
 
     def as_dict(self) -> dict:
         return {
@@ -103,7 +104,7 @@ class Progress:
             "phase": self.phase,
             "done": self.done,
             "total": self.total,
-            "seconds": round(time.perf_counter() - self.started, 3),
+            "seconds": round((self.ended or time.perf_counter()) - self.started, 3),
         }
 
     def tell(self, phase: str) -> None:
@@ -180,6 +181,8 @@ class Workbench:
         that file (default EDITED); parsed and validated once, then kept while its files are unchanged."""
         if scenario is None and text is None:
             raise Refused(400, "give 'scenario' (a file under the served folder) or 'yaml' (a scenario's text)")
+        if scenario is not None and not scenario.strip():
+            raise Refused(400, "'scenario' is empty: give a file name relative to the served folder (or leave it out)")
         path = self.locate(scenario or EDITED, must_exist=text is None)
         raw = None if text is None else text.encode("utf-8")
         key = (str(path), None if raw is None else hashlib.sha256(raw).hexdigest())
@@ -266,9 +269,11 @@ class Workbench:
         return replace(resolved, text=chain_yaml(base.chain, resolved.data, chain_layers(base.chain, overrides, taken)))
 
     @contextmanager
-    def request(self, request_id: str | None) -> Iterator[Progress]:
-        """A request's progress, findable by its id while it runs (and for a while after)."""
-        progress = Progress(request_id or "")
+    def request(self, request_id: str | None, partial: bool = False, total: int = 1) -> Iterator[Progress]:
+        """A request's progress, findable by its id while it runs (and for a while after). With
+        `partial` (a sweep), a cancel ends the request with what it has done (state `cancelled`, no
+        Cancelled raised after the body) rather than as a 409."""
+        progress = Progress(request_id or "", total=total)
         if request_id:
             with self._lock:
                 self._progress[request_id] = progress
@@ -277,15 +282,17 @@ class Workbench:
         try:
             with stopping(progress.stopper):
                 yield progress
-                if progress.stopper.stopped:
+                if progress.stopper.stopped and not partial:
                     raise Cancelled
-            progress.state = "done"
+            progress.state = "cancelled" if progress.stopper.stopped else "done"
         except Cancelled:
             progress.state = "cancelled"
             raise
         except BaseException:
             progress.state = "failed"  # its answer says why (a 4xx with the problems, or a 500)
             raise
+        finally:
+            progress.ended = time.perf_counter()
 
     def progress(self, request_id: str) -> dict:
         with self._lock:
@@ -354,27 +361,38 @@ class Workbench:
 
         return Resolver(base.resolved.scenario, source=base.resolved.source, on_phase=progress.tell)
 
-    def solve_series(self, base: Base, variants: Sequence[Resolved], progress: Progress) -> list[Outcome]:
-        """Each variant's Outcome in turn, on the base's warm model (without sensitivity: a sweep's
-        points do not show it), the base's lock held throughout; progress told point by point."""
+    def solve_series(
+        self, base: Base, variants: Sequence[Resolved | None], progress: Progress
+    ) -> tuple[list[Outcome | None], bool]:
+        """Each variant's Outcome in turn (None for a None variant: a point not to solve), on the base's
+        warm model (without sensitivity: a sweep's points do not show it), the base's lock held
+        throughout; progress told point by point (`total`: every variant). A cancel stops it between
+        points (a point HiGHS was stopped in is left out): the outcomes done, and True; the base then
+        loses its warm model, as after any cancel."""
         progress.total = len(variants)
-        with base.lock, warm(base, progress) as resolver:
-            if resolver is None:
-                progress.tell("build")
-                resolver = base.resolver = self._resolver(base, progress)
-            kept = resolver.sensitivity, resolver.ranging
-            resolver.sensitivity = resolver.ranging = False
-            outcomes = []
-            try:
-                for number, variant in enumerate(variants):
-                    progress.done = number
-                    outcomes.append(resolver.solve(variant.scenario, variant.source))
-                    if progress.stopper.stopped:
-                        raise Cancelled
-            finally:
-                resolver.sensitivity, resolver.ranging = kept
-            progress.done = len(variants)
-            return outcomes
+        outcomes: list[Outcome | None] = []
+        try:
+            with base.lock, warm(base, progress) as resolver:
+                if resolver is None:
+                    progress.tell("build")
+                    resolver = base.resolver = self._resolver(base, progress)
+                kept = resolver.sensitivity, resolver.ranging
+                resolver.sensitivity = resolver.ranging = False
+                try:
+                    for number, variant in enumerate(variants):
+                        progress.done = number
+                        progress.phase = "points"
+                        outcome = None if variant is None else resolver.solve(variant.scenario, variant.source)
+                        if progress.stopper.stopped:
+                            raise Cancelled
+                        outcomes.append(outcome)
+                finally:
+                    resolver.sensitivity, resolver.ranging = kept
+                progress.done = len(variants)
+        except Cancelled:
+            progress.done = len(outcomes)
+            return outcomes, True
+        return outcomes, False
 
 
 @contextmanager

@@ -19,12 +19,18 @@ if TYPE_CHECKING:
     from model.workbench.session import Progress, Workbench
 
 
-def sweep_points(bench: Workbench, request: SweepRequest, progress: Progress) -> dict:
-    """The sweep's document: the path, its values, and each point's figures."""
+def sweep_values(request: SweepRequest) -> list:
+    """The request's values, as `e2eopt sweep --grid` reads them (ScenarioError, a 422, if they are not)."""
     from model.sweep import axis_values
 
     spec = request.values if isinstance(request.values, str) else [str(v) for v in request.values]
-    values = axis_values(spec, "values", request.path)
+    return list(axis_values(spec, "values", request.path))
+
+
+def sweep_points(bench: Workbench, request: SweepRequest, values: list, progress: Progress) -> dict:
+    """The sweep's document: the path, its `values`, and each point's figures. A cancel answers the
+    points done so far, with `cancelled` true."""
+    progress.phase = "read"
     base = bench.base(request.scenario, request.yaml)
     variants: list[Resolved | ScenarioError] = []
     for number, value in enumerate(values):
@@ -34,22 +40,34 @@ def sweep_points(bench: Workbench, request: SweepRequest, progress: Progress) ->
             if number == 0:  # the path matches nothing, or the first value is refused: the request is wrong
                 raise
             variants.append(error)
-    solvable = [v for v in variants if not isinstance(v, ScenarioError)]
-    outcomes = iter(bench.solve_series(base, solvable, progress))
+    to_solve = [None if isinstance(v, ScenarioError) else v for v in variants]
+    outcomes, cancelled = bench.solve_series(base, to_solve, progress)
     scenario = base.resolved.scenario
     points = []
-    for value, variant in zip(values, variants):
-        if isinstance(variant, ScenarioError):
-            first = variant.problems[0]
-            points.append({"value": value, "status": "bad_input", "message": first.message, "objective": None})
+    for value, variant, outcome in zip(values, variants, outcomes):  # the points done, when cancelled
+        if isinstance(variant, ScenarioError) or outcome is None:
+            message = variant.problems[0].message if isinstance(variant, ScenarioError) else None
+            points.append(_point(value, "bad_input", message, None, scenario.currency, {}))
             continue
-        points.append({"value": value, **point_figures(next(outcomes))})
+        points.append({"value": value, **point_figures(outcome)})
     return {
         "path": request.path,
         "values": list(values),
         "points": points,
         "units": units(scenario.currency, scenario.scenario.time_unit),
-        "cancelled": False,
+        "cancelled": cancelled,
+    }
+
+
+def _point(value: Any, status: str, message: str | None, objective: float | None, currency: str, kpis: dict) -> dict:
+    """A sweep point: the same keys whatever its status (null, or no KPIs, where it has none)."""
+    return {
+        "value": value,
+        "status": status,
+        "message": message,
+        "objective": objective,
+        "currency": currency,
+        "kpis": kpis,
     }
 
 
@@ -94,4 +112,4 @@ def point_figures(outcome: Outcome) -> dict[str, Any]:
     return figures
 
 
-__all__ = ["point_figures", "sweep_points"]
+__all__ = ["point_figures", "sweep_points", "sweep_values"]

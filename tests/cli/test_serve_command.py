@@ -80,13 +80,21 @@ def test_serve_answers_and_stops_on_ctrl_c_with_exit_0(folder: Path) -> None:
 
 
 def test_a_token_is_in_the_address_and_needed(folder: Path) -> None:
-    with serving(str(folder), "--port", "0", "--token", "s3cret", cwd=folder) as (process, url):
-        assert url.endswith("/?token=s3cret")
+    secret = "s3cret-0123456789"  # 17 characters: at least 16 are needed
+    with serving(str(folder), "--port", "0", "--token", secret, cwd=folder) as (process, url):
+        assert url.endswith(f"/?token={secret}")
         root = url.split("?")[0]
         assert get(root + "api/health")[0] == 401
-        assert get(root + "api/health?token=s3cret")[0] == 200
+        assert get(root + f"api/health?token={secret}")[0] == 200
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
+
+
+@pytest.mark.parametrize("token", ["a", "fifteen-chars15", "   "])
+def test_a_token_shorter_than_16_characters_is_refused_with_exit_2(folder: Path, token: str) -> None:
+    result = e2eopt("serve", str(folder), "--port", "0", "--token", token, cwd=folder, timeout=60)
+    assert result.returncode == 2
+    assert f"error: --token: {len(token.strip())} characters; give a secret of at least 16" in result.stderr
 
 
 def test_a_host_other_than_loopback_without_a_token_is_refused(folder: Path) -> None:

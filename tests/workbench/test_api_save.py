@@ -163,3 +163,82 @@ def test_a_file_outside_or_missing_gets_no_text(client: TestClient, tmp_path: Pa
             assert "yaml" not in answer.json()
     finally:
         (folder / "out.yaml").unlink()
+
+
+def test_a_run_of_edited_text_records_the_text_and_solves_again_from_its_folder(
+    client: TestClient, folder: Path
+) -> None:
+    """Edited text (1100 repairs) is no file on disk: the run folder names it as edited, digests the
+    text as sent, and its recorded command (the run folder) gives the hand figure again."""
+    import hashlib
+
+    text = TINY_FILE.read_text().replace("volume: 1000", "volume: 1100")
+    answer = client.post("/api/save/run", json={"scenario": "tiny.yaml", "yaml": text})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["objective"] == pytest.approx(1100 * PER_REPAIR, abs=0.005)
+    run_folder = Path(answer.json()["run_folder"])
+    summary = json.loads((run_folder / "summary.json").read_text())
+    assert summary["input"]["file"] == "tiny.yaml (edited in the workbench)"
+    assert summary["input"]["file_sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert summary["label"] == "edited" and run_folder.name.endswith("-edited")
+    assert (run_folder / "scenario.yaml").read_text() == text
+    command = summary["command"]
+    assert command[:2] == ["e2eopt", "solve"] and len(command) == 3
+    assert (Path.cwd() / command[2]).resolve() == run_folder.resolve()
+    again = e2eopt("solve", str(run_folder), "--json", "--out", str(folder.parent / "edited-runs"), cwd=folder)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["objective"] == pytest.approx(1100 * PER_REPAIR, abs=0.005)
+    listed = e2eopt("runs", "list", "--runs", str(folder / "runs"), "--json", cwd=folder)
+    entry = next(e for e in json.loads(listed.stdout) if e["name"] == run_folder.name)
+    assert entry["label"] == "edited"
+
+
+def test_a_run_of_edited_text_with_a_set_is_labelled_edited_and_the_set(client: TestClient, folder: Path) -> None:
+    """Edited text (1100 repairs) with volume *0.5: 550 repairs, solved again from the run folder."""
+    text = TINY_FILE.read_text().replace("volume: 1000", "volume: 1100")
+    body = {"scenario": "tiny.yaml", "yaml": text, "set": {"demands.repairs.volume": "*0.5"}}
+    answer = client.post("/api/save/run", json=body)
+    assert answer.status_code == 200, answer.text
+    run_folder = Path(answer.json()["run_folder"])
+    summary = json.loads((run_folder / "summary.json").read_text())
+    assert summary["label"].startswith("edited-set-")
+    again = e2eopt("solve", str(run_folder), "--json", "--out", str(folder.parent / "edited-runs"), cwd=folder)
+    assert json.loads(again.stdout)["objective"] == pytest.approx(550 * PER_REPAIR, abs=0.005)
+
+
+def test_one_what_if_has_one_scenario_digest_in_the_saved_run_and_the_cli_run(client: TestClient, folder: Path) -> None:
+    """A what-if file (extends tiny.yaml, 1200 repairs) with a --set (+10%: 1320 repairs, below 1,333):
+    the run the API saves and the run its recorded command makes from the server's working folder hold
+    the same scenario.yaml bytes, so the same scenario_sha256; the API's solve answers the digest of
+    the resolved data (model.runs.scenario_digest), documented as such."""
+    import hashlib
+
+    import model
+    from model.runs import scenario_digest
+
+    (folder / "more.yaml").write_text('extends: "tiny.yaml"\nset:\n  "demands.repairs.volume": 1200\n')
+    body = {"scenario": "more.yaml", "set": {"demands.repairs.volume": "+10%"}}
+    solved = client.post("/api/solve", json={**body, "view": False}).json()
+    assert solved["objective"] == pytest.approx(1320 * PER_REPAIR, abs=0.005)
+    saved = client.post("/api/save/run", json=body)
+    assert saved.status_code == 200, saved.text
+    run_folder = Path(saved.json()["run_folder"])
+    summary = json.loads((run_folder / "summary.json").read_text())
+    digest = summary["input"]["scenario_sha256"]
+    assert digest == hashlib.sha256((run_folder / "scenario.yaml").read_bytes()).hexdigest()
+    out = folder.parent / "digest-runs"
+    again = e2eopt(*summary["command"][1:], "--json", "--out", str(out), cwd=Path.cwd())
+    assert again.returncode == 0, again.stderr
+    cli = json.loads(again.stdout)
+    assert cli["objective"] == pytest.approx(1320 * PER_REPAIR, abs=0.005)
+    assert cli["input"]["scenario_sha256"] == digest
+    resolved = model.resolve(folder / "more.yaml", ["demands.repairs.volume=+10%"])
+    assert solved["input"]["scenario_sha256"] == scenario_digest(resolved.data)
+
+
+def test_a_solve_of_edited_text_claims_no_file_on_disk(client: TestClient) -> None:
+    text = TINY_FILE.read_text().replace("volume: 1000", "volume: 1100")
+    document = client.post("/api/solve", json={"scenario": "tiny.yaml", "yaml": text, "view": False}).json()
+    assert document["objective"] == pytest.approx(1100 * PER_REPAIR, abs=0.005)
+    assert document["input"]["file"] == "tiny.yaml (edited in the workbench)"
+    assert document["command"] is None

@@ -119,3 +119,68 @@ def test_edited_text_extends_relative_to_the_file_it_stands_for(tmp_path: Path) 
     base = bench.base("sub/whatif.yaml", text)
     assert base.resolved.scenario.demands["repairs"].volume == 1100
     assert base.path == "sub/whatif.yaml"
+
+
+def test_a_cancelled_sweep_answers_the_points_done_and_progress_counts_every_value(folder: Path) -> None:
+    """A sweep of tiny.yaml's volume over 500, 501, ..., 899 (400 values, all below 1,333: each point
+    costs volume x 53.4857... EUR), cancelled after a few points: 200 with the points done so far,
+    each at its hand figure, and `cancelled` true; progress said 400 from the start, and its seconds
+    stop when the request has answered."""
+    from model.workbench import create_app
+
+    client = TestClient(create_app(folder))
+    body = {"scenario": "tiny.yaml", "path": "demands.repairs.volume", "values": "500:899:1", "request_id": "s1"}
+    answers: list = []
+    worker = threading.Thread(target=lambda: answers.append(client.post("/api/sweep", json=body)))
+    worker.start()
+    seen = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        progress = client.get("/api/progress/s1").json()
+        if progress["state"] == "running":
+            seen.append(progress["total"])
+            if progress["done"] >= 3:
+                break
+        time.sleep(0.005)
+    assert client.post("/api/cancel/s1").json() == {"cancelled": True}
+    worker.join(60)
+    answer = answers[0]
+    assert answer.status_code == 200, answer.text
+    document = answer.json()
+    assert document["cancelled"] is True
+    points = document["points"]
+    assert 3 <= len(points) < 400
+    assert [float(p["value"]) for p in points] == list(range(500, 500 + len(points)))
+    for point in points:
+        assert set(point) == {"value", "status", "message", "objective", "currency", "kpis"}
+        assert point["objective"] == pytest.approx(float(point["value"]) * PER_REPAIR, abs=0.005)
+    assert seen and set(seen) == {400}
+    done = client.get("/api/progress/s1").json()
+    assert done["state"] == "cancelled" and done["done"] == len(points) and done["total"] == 400
+    time.sleep(0.2)
+    assert client.get("/api/progress/s1").json()["seconds"] == done["seconds"]
+
+
+def test_a_solve_without_view_never_reports_the_view_phase(folder: Path) -> None:
+    from model.workbench import create_app
+
+    client = TestClient(create_app(folder))
+    answer = client.post("/api/solve", json={"scenario": "tiny.yaml", "view": False, "request_id": "v1"})
+    assert answer.json()["objective"] == pytest.approx(1000 * PER_REPAIR, abs=0.005)
+    progress = client.get("/api/progress/v1").json()
+    assert progress["state"] == "done" and progress["phase"] == "answer"
+
+
+def test_sweep_points_carry_the_same_keys_whatever_their_status(folder: Path) -> None:
+    """Volume 1000 (optimal: 53,485.71 EUR) and -2000 (a change: 1000 - 2000 = -1000 repairs, refused:
+    bad_input): both points have the same keys, null (or no KPIs) where the refused one has none."""
+    from model.workbench import create_app
+
+    client = TestClient(create_app(folder))
+    body = {"scenario": "tiny.yaml", "path": "demands.repairs.volume", "values": [1000, -2000]}
+    points = client.post("/api/sweep", json=body).json()["points"]
+    assert [set(p) for p in points] == [{"value", "status", "message", "objective", "currency", "kpis"}] * 2
+    assert points[0]["objective"] == pytest.approx(1000 * PER_REPAIR, abs=0.005)
+    assert points[0]["kpis"]["total_cost"] == pytest.approx(1000 * PER_REPAIR, abs=0.005)
+    assert points[1]["status"] == "bad_input" and "-1000 is not allowed" in points[1]["message"]
+    assert points[1]["objective"] is None and points[1]["currency"] == "EUR" and points[1]["kpis"] == {}
