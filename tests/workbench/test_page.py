@@ -669,3 +669,64 @@ def test_a_broken_file_is_fixed_in_the_editor_saved_and_solved(watched: Watched,
         watched.check(answered=(422,))
     finally:
         broken.unlink(missing_ok=True)
+
+
+# ---- the charts' layout after an edit (the trial's findings 1 and 14) ------------------------------------
+
+ONLINE = 'input[data-path="demands.online_orders.volume"][data-period="0"]'
+"""January's volume of online_orders (800 units in data/appliance-co.yaml)."""
+
+LAID_OUT = """
+() => [...document.querySelectorAll('#sections .js-plotly-plot')].every(
+  (div) => div._fullLayout && Math.abs(div._fullLayout.width - div.clientWidth) < 2)
+"""
+"""Every chart of the plan drawn to its column's width (a resize redraws it a frame later)."""
+
+BOXES = """
+() => {
+  const boxes = [...document.querySelectorAll('#sections .js-plotly-plot, #sections .table-box')].map((node) => {
+    const box = node.getBoundingClientRect();  // a table box scrolls a wide table: the box is what shows
+    return {what: node.dataset.key || ('table: ' + node.textContent.slice(0, 40)),
+            top: box.top, bottom: box.bottom, left: box.left, right: box.right, height: box.height};
+  });
+  const overlaps = [];
+  for (const [i, a] of boxes.entries()) for (const b of boxes.slice(i + 1)) {
+    const x = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+    const y = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+    if (x > 1 && y > 1) overlaps.push(a.what + ' / ' + b.what);
+  }
+  return {heights: boxes.filter((box) => !box.what.startsWith('table')).map((box) => [box.what, box.height]),
+          overlaps};
+}
+"""
+"""The heights of the plan's charts, and the pairs of charts or tables whose boxes overlap."""
+
+
+def test_after_an_edit_no_chart_collapses_or_covers_another(watched: Watched, tmp_path: Path) -> None:
+    page = watched.open()
+    cell = page.locator(ONLINE)
+    before = drawn(page)
+    cell.fill("1000")
+    cell.press("Enter")
+    wait_for_answer(page, before)
+    assert page.locator("#sections .pair").count() >= 3, "the base is not beside the what-if"
+    for width in (1280, 800):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_function(LAID_OUT, timeout=5_000)
+        found = page.evaluate(BOXES)
+        keys = [key for key, _ in found["heights"]]
+        assert any(key.startswith("plan|") for key in keys) and any(key.startswith("plan-base|") for key in keys)
+        low = [(key, height) for key, height in found["heights"] if height <= 100]
+        assert not low, f"at {width} px, charts collapsed: {low}"
+        assert not found["overlaps"], f"at {width} px, overlapping: {found['overlaps']}"
+        # the cost table of the what-if is visible: the point at its centre is the table's own
+        covered = page.evaluate(
+            "() => { const t = [...document.querySelectorAll('#sections table')].find((t) =>"
+            " t.closest('.report-section').querySelector('h3').textContent.startsWith('Cost by stage'));"
+            " t.scrollIntoView({block: 'center'}); const b = t.getBoundingClientRect();"
+            " const hit = document.elementFromPoint(b.left + 5, b.top + Math.min(b.height / 2, 20));"
+            " return t.contains(hit) ? '' : (hit ? hit.outerHTML.slice(0, 80) : 'nothing'); }"
+        )
+        assert covered == "", f"at {width} px the cost table is covered by {covered}"
+        screenshot(page, tmp_path, f"workbench-edit-layout-{width}px")
+    watched.check()

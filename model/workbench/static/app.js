@@ -12,7 +12,7 @@ const SOLVE_DELAY_MS = 300; // typing pauses this long before the plan is solved
 const VALIDATE_DELAY_MS = 400; // the YAML text is checked when typing pauses this long
 const PROGRESS_AFTER_MS = 400; // a request still running after this shows its progress
 const POLL_MS = 200;
-const PLOT_CONFIG = { responsive: true, displaylogo: false };
+const PLOT_CONFIG = { displaylogo: false }; // resized by `chartSizes`, which also sees a column change
 
 const state = {
   scenario: null, // the path (relative to the served folder) of the scenario open, or null for an upload
@@ -167,22 +167,106 @@ function loadPlotly() {
   return plotlyReady;
 }
 
-/** Draws `figure` in the div kept under `key` (made on first use): Plotly.react changes it in place. */
+const DEFAULT_HEIGHT = 450; // px, plotly's own default, for a figure that gives none
+const TITLE_SIZE = 17; // px, plotly's default title font
+const CHAR_WIDTH = 0.5; // of the font size: a conservative mean width of a character of a system font
+
+/** Draws `figure` in the div kept under `key` (made on first use): Plotly.react changes it in place. The div
+ * is given the figure's height in CSS (so a chart never collapses to nothing while its column is laid out
+ * again, nor overlaps what follows it), and is redrawn to its column's width whenever that changes. */
 async function draw(key, figure, holder) {
   let div = state.figures.get(key);
   if (!div) {
     div = element('div', { class: 'chart plotly-graph-div', 'data-key': key });
     state.figures.set(key, div);
+    chartSizes.observe(div);
   }
   holder.append(div);
-  if (div.drawnFigure === figure) return div; // the same figure (the base's, kept): nothing to redraw
+  const height = (figure.layout && figure.layout.height) || DEFAULT_HEIGHT;
+  div.style.height = `${height}px`;
+  const width = div.clientWidth;
+  if (div.drawnFigure === figure && div.drawnWidth === width) return div; // the same figure at the same width
   div.drawnFigure = figure;
+  div.drawnWidth = width;
   const Plotly = await loadPlotly();
-  const layout = Object.assign({}, figure.layout || {}, { autosize: true });
-  delete layout.width;
-  await Plotly.react(div, figure.data || [], layout, PLOT_CONFIG);
+  await Plotly.react(div, figure.data || [], fitted(figure.layout || {}, width, height), PLOT_CONFIG);
+  await clearTitle(div);
   return div;
 }
+
+/** The server's layout for a chart `width` px wide: its height fixed, the title broken into lines that fit
+ * (or a smaller font), pinned to the top, with room under it for the legend (the server's figures are not
+ * changed: a copy). */
+function fitted(given, width, height) {
+  const layout = Object.assign({}, given, { autosize: true, height });
+  delete layout.width;
+  const title = typeof given.title === 'string' ? { text: given.title } : Object.assign({}, given.title || {});
+  const text = (title.text || '').replace(/<br>/g, ' ');
+  if (text && width > 0) {
+    let size = (title.font && title.font.size) || TITLE_SIZE;
+    const room = Math.max(width - 40, 120);
+    const perLine = () => Math.max(Math.floor(room / (size * CHAR_WIDTH)), 10);
+    if (text.length > perLine() * 2 && size > 13) size = 13; // a long title in a narrow column: smaller
+    const lines = wrapWords(text, perLine());
+    title.text = lines.join('<br>');
+    title.font = Object.assign({}, title.font || {}, { size });
+    // its last line's foot a fixed distance from the top (plotly shifts a title anchored at its top by one line only)
+    const foot = lines.length * size * 1.3;
+    Object.assign(title, { x: 0.02, xanchor: 'left', xref: 'container', y: 1 - foot / height, yanchor: 'bottom', yref: 'container' });
+    layout.title = title;
+    const margin = Object.assign({}, given.margin || {});
+    margin.t = Math.max(margin.t ?? 80, 16 + lines.length * size * 1.3 + 30);
+    layout.margin = margin;
+  }
+  return layout;
+}
+
+/** `text` broken at spaces into lines of at most `width` characters (a longer word stays whole). */
+function wrapWords(text, width) {
+  const lines = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** A legend on top that wraps into rows in a narrow column can reach up into the title: the plot is moved
+ * down (the top margin grown) by as much as they overlap. */
+async function clearTitle(div) {
+  const title = div.querySelector('.gtitle');
+  const legend = div.querySelector('.legend');
+  if (!title || !legend || !div._fullLayout) return;
+  const overlap = title.getBoundingClientRect().bottom + 4 - legend.getBoundingClientRect().top;
+  const legendBox = legend.getBoundingClientRect();
+  if (overlap > 0 && legendBox.height > 0 && legendBox.top < div.getBoundingClientRect().top + div._fullLayout.margin.t) {
+    await window.Plotly.relayout(div, { 'margin.t': div._fullLayout.margin.t + overlap });
+  }
+}
+
+/** Each chart is drawn again for its column's new width (a pair of columns becoming one, the window
+ * resized); a chart out of the page (width 0) waits until it is back. */
+const chartSizes = new ResizeObserver((entries) => {
+  for (const entry of entries) {
+    const div = entry.target;
+    const width = Math.round(entry.contentRect.width);
+    if (!width || !div.drawnFigure || Math.abs(width - (div.drawnWidth || 0)) < 2) continue;
+    requestAnimationFrame(() => {
+      if (!div.isConnected || !div.drawnFigure || div.clientWidth === div.drawnWidth) return;
+      div.drawnWidth = div.clientWidth;
+      const figure = div.drawnFigure;
+      const height = (figure.layout && figure.layout.height) || DEFAULT_HEIGHT;
+      window.Plotly.react(div, figure.data || [], fitted(figure.layout || {}, div.clientWidth, height), PLOT_CONFIG)
+        .then(() => clearTitle(div)).catch((error) => showMessage(error.message || String(error)));
+    });
+  }
+});
 
 /** Forgets the charts whose keys start with `prefix` and are not in `kept`. */
 function dropFigures(prefix, kept) {
