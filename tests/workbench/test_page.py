@@ -730,3 +730,51 @@ def test_after_an_edit_no_chart_collapses_or_covers_another(watched: Watched, tm
         assert covered == "", f"at {width} px the cost table is covered by {covered}"
         screenshot(page, tmp_path, f"workbench-edit-layout-{width}px")
     watched.check()
+
+
+# ---- the status bar never shows an answer of other figures (the trial's finding 4) -----------------------
+
+NOT_SOLVED = "() => document.querySelector('#headline .status').textContent === 'not solved'"
+
+
+def test_the_status_bar_says_when_the_figures_are_not_solved(watched: Watched, base_cost: float) -> None:
+    page = watched.open()
+    # an infeasible target, then a figure out of range: the diagnosis of 0.999 is not left on screen
+    page.click('#editables button[data-show="targets"]')
+    target = page.locator(TARGET)
+    target.fill("0.999")
+    target.press("Enter")
+    page.wait_for_selector("#diagnosis:not([hidden])")
+    target.fill("1.5")
+    target.press("Enter")
+    page.wait_for_function(NOT_SOLVED)
+    assert page.inner_text("#unsolved") == "Edits not solved: 1 problem"
+    assert page.is_hidden("#diagnosis")
+    assert page.locator("#total-cost").count() == 0  # no cost as if it were the edits'
+    # one cell not a number: the other edits are not solved either, and the bar says so
+    target.fill("0.965")
+    target.press("Enter")
+    page.wait_for_function("() => document.querySelector('#headline .status').textContent === 'optimal'")
+    assert shown_cost(page) == pytest.approx(base_cost, rel=1e-7)
+    page.click('#editables button[data-show="volumes"]')
+    page.locator(VOLUME).fill("lots")
+    page.locator(ONLINE).fill("1000")
+    page.locator(ONLINE).press("Enter")
+    page.wait_for_function(NOT_SOLVED)
+    assert page.inner_text("#unsolved") == "Edits not solved: 1 problem"
+    assert "earlier figures" in page.inner_text("#headline")
+    assert "Re-solved" not in page.inner_text("#resolve-line")
+    page.locator(VOLUME).fill("3500")
+    page.locator(ONLINE).fill("800")
+    page.locator(ONLINE).press("Enter")
+    page.wait_for_function("() => document.querySelector('#headline .status').textContent === 'optimal'")
+    # a YAML text with a problem: the bar says the text is not solved
+    page.click("#tab-yaml")
+    text = page.input_value("#yaml-text")
+    page.fill("#yaml-text", text.replace("min_quality: 0.965", "min_qualty: 0.965"))
+    page.wait_for_function(NOT_SOLVED)
+    assert page.inner_text("#unsolved") == "Text not solved: 1 problem"
+    page.fill("#yaml-text", text)  # the text solved again: its answer is back
+    page.wait_for_function("() => document.querySelector('#headline .status').textContent === 'optimal'")
+    assert shown_cost(page) == pytest.approx(base_cost, rel=1e-7)
+    watched.check(answered=(422,))

@@ -31,6 +31,7 @@ const state = {
   validateSeq: 0,
   progress: null, // {id, timer, started}
   lastSolve: null,
+  shown: null, // the answer in the status bar: {key (the request it answers), plan, wall, seq}
   figures: new Map(), // chart key -> its div, so Plotly.react redraws it in place
   tableShown: 'volumes', // the editable table on show
 };
@@ -437,6 +438,7 @@ function resetWorkspace() {
   state.baseKey = null;
   state.baseView = null;
   state.lastSolve = null;
+  state.shown = null;
   $('welcome').hidden = true;
   $('run-view').hidden = true;
   $('workspace').hidden = false;
@@ -649,6 +651,7 @@ async function validateEdits() {
   const local = anyLocalProblem();
   if (local) {
     showProblems([{ message: local }], $('problems'));
+    showUnsolved(localProblemCount());
     return;
   }
   const seq = ++state.validateSeq;
@@ -658,7 +661,41 @@ async function validateEdits() {
   const problems = result.ok ? [] : result.data.problems || [];
   showProblems(problems, $('problems'));
   markCells(problems);
+  if (problems.length) showUnsolved(problems.length);
+  else if (!restoreShown()) showUnsolved(0, 'edits not solved yet');
   $('resolve-line').textContent = problems.length ? 'The edits have problems (listed below).' : 'The edits are valid: Solve to see the plan.';
+}
+
+/** The number of edited cells whose figure is wrong here (empty, not a number, out of range). */
+function localProblemCount() {
+  return [...state.edits.keys()].filter((key) => localProblem(state.cells.get(key), state.edits.get(key))).length;
+}
+
+/** The status bar when the figures on screen are not those of the plan shown: it says so (never the last
+ * answer's status and cost as if they were the edits'), and the diagnosis of an earlier answer goes. */
+function showUnsolved(problems, what = 'edits not solved') {
+  const headline = $('headline');
+  const said = problems ? `${what}: ${problems} problem${problems === 1 ? '' : 's'}` : what;
+  const last = state.shown && state.shown.plan.objective !== null && state.shown.plan.objective !== undefined
+    ? `the plan below is of the earlier figures (${money(state.shown.plan.objective, state.shown.plan.currency || '')})`
+    : 'the plan below is of the earlier figures';
+  headline.replaceChildren(element('span', { class: 'status unsolved', text: 'not solved' }),
+    element('span', { id: 'unsolved', class: 'cost', text: said[0].toUpperCase() + said.slice(1) }),
+    state.shown ? element('span', { class: 'muted', text: last }) : null);
+  $('resolve-line').textContent = problems ? 'Not solved: the problems are listed below.' : '';
+  drawDiagnosis(null, null);
+}
+
+/** The key of what the status bar's answer was for: the request (file, text, edits). */
+function requestKey() {
+  return JSON.stringify(scenarioRequest());
+}
+
+/** The last answer back in the status bar when the figures are again those it answered; true if so. */
+function restoreShown() {
+  if (!state.shown || state.shown.key !== requestKey()) return false;
+  drawHeadline(state.shown.plan, state.shown.wall, state.shown.seq);
+  return true;
 }
 
 /** Solves the current what-if in two steps: the plan alone (its cost is on screen as soon as HiGHS is done),
@@ -669,16 +706,21 @@ async function solveNow() {
   if (!state.scenario && state.yaml === null) return;
   const local = anyLocalProblem();
   if (local) {
+    state.solveSeq++; // an answer still on its way is of earlier figures: not drawn
     showProblems([{ message: local }], $('problems'));
+    showUnsolved(localProblemCount());
     return;
   }
   const seq = ++state.solveSeq;
   const started = performance.now();
+  const request = scenarioRequest();
   $('headline').classList.add('busy');
   const plan = await solveRequest(seq, { view: false, base_view: false }, 'Solving');
   if (seq === state.solveSeq) $('headline').classList.remove('busy');
   if (!plan) return;
-  drawHeadline(plan, (performance.now() - started) / 1000, seq);
+  const wall = (performance.now() - started) / 1000;
+  state.shown = { key: JSON.stringify(request), plan, wall, seq };
+  drawHeadline(plan, wall, seq);
   const wantBase = state.baseKey !== baseKey();
   $('sections').classList.add('busy');
   const full = await solveRequest(seq, { view: true, base_view: wantBase }, 'Drawing the charts');
@@ -712,7 +754,7 @@ async function solveRequest(seq, extra, what) {
     markCells(result.data.problems || []);
     if (state.yaml !== null) showProblems(result.data.problems || [], $('yaml-problems'), goToLine);
     if (result.status !== 422) showMessage(failure(result));
-    else $('resolve-line').textContent = 'Not solved: the edits have problems (listed below).';
+    else showUnsolved((result.data.problems || []).length || 1, state.yaml !== null && !hasEdits() ? 'text not solved' : 'edits not solved');
     return null;
   }
   showProblems([], $('problems'));
@@ -949,10 +991,15 @@ async function validateYaml() {
   const result = await api('POST', '/api/validate', request);
   if (seq !== state.yamlSeq) return;
   const problems = result.data.problems || [];
+  const solvedText = state.yaml ?? (state.info && state.info.yaml);
+  const changed = request.yaml !== solvedText;
   if (result.ok) {
     $('yaml-state').textContent = 'The text is valid.';
+    if (changed) showUnsolved(0, 'text edited, not solved: Solve this text');
+    else restoreShown();
   } else if (result.status === 422) {
     $('yaml-state').textContent = `${problems.length} problem${problems.length === 1 ? '' : 's'}:`;
+    if (changed || !(state.info && state.info.broken)) showUnsolved(problems.length || 1, 'text not solved');
   } else {
     $('yaml-state').textContent = '';
     showMessage(failure(result));
