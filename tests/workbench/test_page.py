@@ -355,17 +355,43 @@ def test_an_uploaded_yaml_file_is_solved_as_the_cli_solves_it(watched: Watched, 
 def test_a_long_sweep_shows_progress_and_can_be_cancelled(watched: Watched) -> None:
     page = watched.open()
     page.click("#tab-sweep")
+    page.fill("#sweep-path", "roles.assembler.cost_per_fte")
+    page.fill("#sweep-values", "*0.9,*1.1")
+    page.click("#sweep-run")
+    page.wait_for_selector("#sweep-chart .plotly-graph-div .main-svg")  # a first sweep's curve
+    page.evaluate(  # every progress line shown from now on
+        "() => { window.progressLines = []; new MutationObserver(() => window.progressLines.push("
+        "document.querySelector('#progress-text').textContent)).observe(document.querySelector('#progress-text'),"
+        " {childList: true, characterData: true, subtree: true}); }"
+    )
     page.fill("#sweep-path", "demands.*.volume")
     page.fill("#sweep-values", "*0.5:*1.5:0.005")  # 201 points: far longer than the test waits
-    page.click("#sweep-run")
-    page.wait_for_function(
-        "() => /Sweep: .*, [0-9]+ of 201/.test(document.querySelector('#progress-text').textContent)"
-    )
-    started = time.monotonic()
-    page.click("#cancel")
+    with page.expect_response("**/api/sweep") as answered:
+        page.click("#sweep-run")
+        assert page.locator("#sweep-chart .plotly-graph-div").count() == 0, "the first sweep's curve stays"
+        page.wait_for_function(
+            "() => /Sweep: .*, [0-9]+ of 201/.test(document.querySelector('#progress-text').textContent)"
+        )
+        started = time.monotonic()
+        page.click("#cancel")
+    answer = answered.value
     page.wait_for_function("() => document.querySelector('#sweep-table').textContent.includes('cancelled')")
     assert time.monotonic() - started < 5, "the sweep did not stop within seconds"
     assert page.is_hidden("#progress")
+    lines = page.evaluate("() => window.progressLines")
+    assert not [line for line in lines if " of 1," in line], lines  # "starting…" until the total is known
+    # the points done before the cancel are kept and drawn (a server answering 409 sends none)
+    done = [point for point in (answer.json().get("points") or []) if point.get("objective") is not None]
+    if done:
+        assert answer.status == 200 and answer.json()["cancelled"] is True
+        drawn_y = page.evaluate(
+            "() => Array.from(document.querySelector('#sweep-chart .plotly-graph-div')._fullData[0].y)"
+        )
+        assert drawn_y == pytest.approx([point["objective"] for point in done], rel=1e-9)
+        assert f"{len(answer.json()['points'])} point" in page.inner_text("#sweep-table caption")
+    else:
+        assert answer.status == 409
+        assert page.locator("#sweep-chart .plotly-graph-div").count() == 0
     # the next request works: the plan solves again
     before = drawn(page)
     page.click("#tab-plan")

@@ -944,8 +944,12 @@ function watchProgress(id, what) {
     } else {
       bar.removeAttribute('value');
     }
-    const counted = info.total ? `, ${info.done || 0} of ${info.total}` : '';
-    $('progress-text').textContent = `${what}: ${info.phase || info.state || 'waiting'}${counted}, ${seconds(elapsed)}`;
+    // before the server has counted the work it says 0 of 1: "starting…" until it tells the total
+    const counting = !info.done && (info.total || 0) <= 1;
+    if (counting) bar.removeAttribute('value');
+    const counted = info.total && !counting ? `, ${info.done || 0} of ${info.total}` : '';
+    const phase = counting && (!info.phase || info.phase === 'start') ? 'starting…' : info.phase || info.state || 'waiting';
+    $('progress-text').textContent = `${what}: ${phase}${counted}, ${seconds(elapsed)}`;
     progress.timer = setTimeout(poll, POLL_MS);
   };
   progress.timer = setTimeout(poll, PROGRESS_AFTER_MS);
@@ -1072,6 +1076,7 @@ async function runSweep() {
   request.values = $('sweep-values').value.trim();
   request.request_id = requestId();
   $('sweep-run').disabled = true;
+  dropFigures('sweep', new Set()); // the previous sweep's curve is not this one's
   $('sweep-table').replaceChildren(element('p', { class: 'muted', text: 'Sweeping…' }));
   watchProgress(request.request_id, 'Sweep');
   let result;
@@ -1081,8 +1086,14 @@ async function runSweep() {
     stopProgress(request.request_id);
     $('sweep-run').disabled = false;
   }
-  if (result.status === 409) {
-    $('sweep-table').replaceChildren(element('p', { text: 'The sweep was cancelled.' }));
+  // a cancelled sweep answers with the points done (200 and `cancelled`), or, from an older server, 409
+  const points = (result.data && result.data.points) || [];
+  if (result.status === 409 || (result.ok && result.data.cancelled && !points.length)) {
+    if (points.length) {
+      await drawSweep({ ...result.data, path: result.data.path || request.path, cancelled: true });
+      return;
+    }
+    $('sweep-table').replaceChildren(element('p', { text: 'The sweep was cancelled before a point was done.' }));
     return;
   }
   if (!result.ok) {
