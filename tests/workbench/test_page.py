@@ -615,6 +615,11 @@ def test_an_uploaded_book_solves_as_the_cli_and_a_broken_one_says_where(
     assert "plan.xlsx (uploaded)" in page.inner_text("#scenario-title")
     assert shown_cost(page) == pytest.approx(volume_cost, rel=1e-7)  # e2eopt solve --set VOLUME_SET
     assert page.input_value("#keep-name") == "plan.yaml"
+    # Keep is offered first, on the Plan tab, for the tables it brings
+    assert page.get_attribute("#tab-plan", "aria-selected") == "true"
+    assert "No tables to edit here" not in page.inner_text("#editables")
+    assert "kept in the folder" in page.inner_text("#editables") and "plan.yaml" in page.inner_text("#editables")
+    assert "primary" in (page.get_attribute("#keep-file", "class") or "")
     screenshot(page, tmp_path, "workbench-upload-book")
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(appliance_book("lots"))
@@ -626,6 +631,10 @@ def test_an_uploaded_book_solves_as_the_cli_and_a_broken_one_says_where(
     ), problem.inner_text()
     assert "'lots'" in problem.inner_text()
     assert "broken.xlsx (not read)" in page.inner_text("#scenario-title")
+    # nothing to solve or save: only the problems and the upload remain
+    for hidden in ("#tabs", "#solve", "#solve-yaml", "#save-box", "#keep"):
+        assert page.is_hidden(hidden), hidden
+    assert page.is_visible("#problems") and page.is_visible("#upload")
     screenshot(page, tmp_path, "workbench-upload-broken-book")
     watched.check(answered=(422,))
 

@@ -411,21 +411,36 @@ function showSaveFile() {
   button.textContent = state.scenario ? `Save file (overwrites ${state.scenario})` : 'Save file';
 }
 
-/** Opens an uploaded YAML text (or a workbook's text): it is solved as edited text, with no tables. */
+/** Opens an uploaded YAML text (or a workbook's text): it is solved as edited text. Its tables come once it
+ * is kept in the folder, so Keep is offered first (and, for a workbook, the Plan tab says so). */
 async function openUploaded(name, text) {
   resetWorkspace();
   state.uploadName = name;
   state.yaml = text;
+  const book = /\.xlsx$/i.test(name);
+  const kept = keptName(name);
   $('scenario-title').textContent = `${name} (uploaded)`;
-  $('summary').textContent = 'An uploaded scenario: edit its YAML text, or keep it in the folder to edit its tables.';
+  $('summary').textContent = `An uploaded ${book ? 'workbook, read into a scenario' : 'scenario'}: keep it in the folder as ${kept} to edit its figures in tables, or edit its YAML text.`;
   $('keep').hidden = false;
-  $('keep-name').value = keptName(name);
+  $('keep-name').value = kept;
+  $('keep-file').classList.add('primary');
   showSaveFile();
   setYamlText(text);
-  drawEditables({ tables: [] });
-  selectTab('yaml');
+  drawEditables({ tables: [] }, `Its figures are in tables once it is kept in the folder: "Keep" above keeps it as ${kept}. Its text is in the YAML tab meanwhile.`);
+  selectTab(book ? 'plan' : 'yaml');
   await validateYaml();
   await solveNow();
+}
+
+/** A workbook that could not be read: only its problems (and the upload, to try again) remain on show. */
+function showUnread(name, problems) {
+  resetWorkspace();
+  $('scenario-title').textContent = `${name} (not read)`;
+  $('summary').textContent = 'The workbook could not be read: fix what is listed below in the book, then open it again.';
+  setYamlText('');
+  drawEditables({ tables: [] });
+  for (const id of ['tabs', 'panel-plan', 'panel-yaml', 'panel-sweep', 'save-box']) $(id).hidden = true;
+  showProblems(problems, $('problems'));
 }
 
 function resetWorkspace() {
@@ -448,6 +463,8 @@ function resetWorkspace() {
   $('resolve-line').textContent = '';
   $('keep').hidden = true;
   $('save-box').hidden = false;
+  $('tabs').hidden = false;
+  $('keep-file').classList.remove('primary');
   $('overwrite-keep').hidden = true;
   $('keep-state').textContent = '';
   $('bridge').hidden = true;
@@ -472,13 +489,11 @@ function summaryLine(summary) {
 
 /** Draws the editable tables, one at a time (a row of buttons picks which): an input per figure, its unit
  * in the table's caption and in each input's label. */
-function drawEditables(editable) {
+function drawEditables(editable, empty = 'No tables to edit here: use the YAML tab.') {
   const holder = $('editables');
   holder.replaceChildren();
   const suggestions = new Set(['demands.*.volume', 'roles.*.cost_per_fte']);
-  if (!editable.tables.length) {
-    holder.append(element('p', { class: 'muted', text: 'No tables to edit here: use the YAML tab.' }));
-  }
+  if (!editable.tables.length) holder.append(element('p', { class: 'muted', text: empty }));
   const picker = element('div', { class: 'picker', role: 'group', 'aria-label': 'Which figures to edit' });
   if (editable.tables.length) holder.append(picker);
   if (!editable.tables.some((table) => table.name === state.tableShown)) state.tableShown = editable.tables[0]?.name;
@@ -1271,14 +1286,7 @@ async function upload(event) {
     const result = await api('POST', `/api/import?name=${encodeURIComponent(file.name)}`, await file.arrayBuffer());
     if (!result.ok) {
       showMessage(failure(result));
-      resetWorkspace();
-      $('scenario-title').textContent = `${file.name} (not read)`;
-      $('summary').textContent = 'The workbook could not be read: fix what is listed below in the book, then open it again.';
-      setYamlText('');
-      selectTab('plan');
-      drawEditables({ tables: [] });
-      $('save-box').hidden = true;
-      showProblems(result.data.problems || [], $('problems'));
+      showUnread(file.name, result.data.problems || []);
       return;
     }
     await openUploaded(file.name, result.data.yaml);
