@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chromium import ALL_DRAWN
+from chromium import ALL_DRAWN, CHART_STATE
 from conftest import DATA, e2eopt
 
 TIMEOUT_MS = 60_000
@@ -737,6 +737,18 @@ BOXES = """
 """The heights of the plan's charts, and the pairs of charts or tables whose boxes overlap."""
 
 
+LEGEND_ON_TITLE = """
+() => [...document.querySelectorAll('#sections .js-plotly-plot')].filter((div) => {
+  const title = div.querySelector('.gtitle'), legend = div.querySelector('.legend');
+  if (!title || !legend) return false;
+  const a = title.getBoundingClientRect(), b = legend.getBoundingClientRect();
+  return b.height > 0 && Math.min(a.right, b.right) > Math.max(a.left, b.left) + 1
+    && Math.min(a.bottom, b.bottom) > Math.max(a.top, b.top) + 1;
+}).map((div) => div.dataset.key)
+"""
+"""The charts whose legend's box overlaps their title's."""
+
+
 def test_after_an_edit_no_chart_collapses_or_covers_another(watched: Watched, tmp_path: Path) -> None:
     page = watched.open()
     cell = page.locator(ONLINE)
@@ -754,6 +766,15 @@ def test_after_an_edit_no_chart_collapses_or_covers_another(watched: Watched, tm
         low = [(key, height) for key, height in found["heights"] if height <= 100]
         assert not low, f"at {width} px, charts collapsed: {low}"
         assert not found["overlaps"], f"at {width} px, overlapping: {found['overlaps']}"
+        clipped = [chart["clipped"] for chart in page.evaluate(CHART_STATE) if chart["clipped"]]
+        assert not clipped, f"at {width} px, titles cut off: {clipped}"
+        covering = page.evaluate(LEGEND_ON_TITLE)
+        assert covering == [], f"at {width} px, a legend covers its chart's title: {covering}"
+        # a pair of columns has something in each: no empty 'What-if | Base' headings
+        assert page.evaluate(
+            "() => [...document.querySelectorAll('#sections .pair')].every((pair) => [...pair.children]"
+            ".every((column) => column.querySelector('.js-plotly-plot, table')))"
+        )
         # the cost table of the what-if is visible: the point at its centre is the table's own
         covered = page.evaluate(
             "() => { const t = [...document.querySelectorAll('#sections table')].find((t) =>"
@@ -813,3 +834,47 @@ def test_the_status_bar_says_when_the_figures_are_not_solved(watched: Watched, b
     page.wait_for_function("() => document.querySelector('#headline .status').textContent === 'optimal'")
     assert shown_cost(page) == pytest.approx(base_cost, rel=1e-7)
     watched.check(answered=(422,))
+
+
+# ---- the page's words (the trial's findings 5 and 15) -----------------------------------------------------
+
+REPEATED_UNIT = r"/(\([^()]+\)) \1/"
+
+
+def test_the_page_says_units_once_and_failures_in_words(watched: Watched, base_cost: float) -> None:
+    page = watched.open()
+    assert "3 periods of 730 hours" in page.inner_text("#summary")  # data/appliance-co.yaml: 730 hours each
+    labels = page.evaluate(
+        "() => [...document.querySelectorAll('#editables input')].map((i) => i.getAttribute('aria-label'))"
+        ".concat([...document.querySelectorAll('#editables caption')].map((c) => c.textContent))"
+    )
+    assert labels and not [text for text in labels if page.evaluate(f"(t) => {REPEATED_UNIT}.test(t)", text)]
+    # a capacity given cannot be cleared by an edit: the cell goes back to its figure, and says why
+    page.click('#editables button[data-show="capacities"]')
+    assert "blank: unlimited" in page.inner_text('#editables [data-box="capacities"] caption')
+    capacity = page.locator('input[data-path="nodes.contract_mfr.capacity"]')
+    assert capacity.input_value() == "1200"  # data/appliance-co.yaml
+    capacity.fill("")
+    capacity.press("Enter")
+    assert capacity.input_value() == "1200"
+    note = page.locator('td:has(input[data-path="nodes.contract_mfr.capacity"]) .cell-problem')
+    assert "cannot be cleared here" in note.inner_text() and "1200" in note.inner_text()
+    assert capacity.get_attribute("aria-invalid") == "false"
+    assert page.locator("#problems li").count() == 0
+    assert page.inner_text("#edit-count") == "No edits: the base plan"
+    # a refusal in words: a what-if with a figure out of range is not saved, and the page says why
+    page.uncheck("#auto-solve")
+    page.click('#editables button[data-show="targets"]')
+    page.locator(TARGET).fill("1.5")
+    page.click("#save-whatif")
+    page.wait_for_function("() => document.querySelector('#save-state').textContent !== ''")
+    said = page.inner_text("#save-state")
+    assert said.startswith("The scenario has problems"), said
+    assert "answered" not in said
+    assert shown_cost_or_none(page) is None  # the bar does not show the base's cost as the edits'
+    watched.check(answered=(422,))
+
+
+def shown_cost_or_none(page: Any) -> float | None:
+    """The cost in the status bar, or None when it shows none."""
+    return shown_cost(page) if page.locator("#total-cost").count() else None

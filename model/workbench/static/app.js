@@ -83,10 +83,23 @@ function setConnection(up) {
   badge.classList.toggle('down', !up);
 }
 
-/** One line for a failed answer: its status and the server's error (the problems are shown apart). */
+const FAILURES = {
+  400: 'The request was refused',
+  401: 'The token is missing or wrong (open the page with ?token=...)',
+  403: 'Not allowed',
+  404: 'Not found',
+  409: 'Cancelled, or already there',
+  413: 'Too large',
+  422: 'The scenario has problems',
+};
+
+/** One line for a failed answer, in words: what the status means and the server's error (the problems are
+ * shown apart). */
 function failure(result) {
-  const error = (result.data && (result.data.error || result.data.detail)) || 'no message';
-  return `The server answered ${result.status}: ${typeof error === 'string' ? error : JSON.stringify(error)}`;
+  const error = (result.data && (result.data.error || result.data.detail)) || '';
+  const said = typeof error === 'string' ? error : JSON.stringify(error);
+  const what = FAILURES[result.status] || (result.status >= 500 ? `The server failed (${result.status})` : `Refused (${result.status})`);
+  return said ? `${what}: ${said}` : `${what}.`;
 }
 
 function requestId() {
@@ -246,8 +259,9 @@ async function clearTitle(div) {
   if (!title || !legend || !div._fullLayout) return;
   const overlap = title.getBoundingClientRect().bottom + 4 - legend.getBoundingClientRect().top;
   const legendBox = legend.getBoundingClientRect();
-  if (overlap > 0 && legendBox.height > 0 && legendBox.top < div.getBoundingClientRect().top + div._fullLayout.margin.t) {
-    await window.Plotly.relayout(div, { 'margin.t': div._fullLayout.margin.t + overlap });
+  const top = Math.max(div._fullLayout.margin.t, (div._fullLayout._size || {}).t || 0); // as pushed by the legend
+  if (overlap > 0 && legendBox.height > 0 && legendBox.top < div.getBoundingClientRect().top + top) {
+    await window.Plotly.relayout(div, { 'margin.t': Math.ceil(top + overlap) });
   }
 }
 
@@ -476,7 +490,8 @@ function summaryLine(summary) {
   const parts = [];
   if (summary.currency) parts.push(`currency ${summary.currency}`);
   if (summary.periods) {
-    parts.push(`${summary.periods.length} period${summary.periods.length === 1 ? '' : 's'} of ${summary.period_length} ${summary.time_unit}`);
+    const unit = summary.period_length === 1 || /s$/.test(summary.time_unit || '') ? summary.time_unit : `${summary.time_unit}s`;
+    parts.push(`${summary.periods.length} period${summary.periods.length === 1 ? '' : 's'} of ${summary.period_length} ${unit}`);
   }
   const counts = summary.counts || {};
   const counted = ['demands', 'nodes', 'roles', 'arcs'].filter((key) => key in counts).map((key) => `${counts[key]} ${key}`);
@@ -530,8 +545,11 @@ function editableTable(table, suggestions) {
     });
     body.append(line);
   }
-  const caption = element('caption', {}, element('strong', { text: table.title }),
-    table.unit ? element('span', { class: 'unit', text: ` (${table.unit})` }) : null);
+  const title = table.title.replace('(empty: unlimited)', '(blank: unlimited)');
+  const caption = element('caption', {}, element('strong', { text: title }),
+    table.unit && !title.includes(`(${table.unit})`) ? element('span', { class: 'unit', text: ` (${table.unit})` }) : null,
+    /unlimited/.test(title) ? element('div', { class: 'muted small-text',
+      text: 'A blank cell is unlimited; a figure given cannot be cleared here (an edit can change a figure, not remove it): edit the YAML for that.' }) : null);
   return element('table', { class: 'editable', 'data-table': table.name }, caption, element('thead', {}, head), body);
 }
 
@@ -549,7 +567,7 @@ function columnUnit(column) {
 function editableCell(table, row, column, cell) {
   const key = cellKey(cell);
   const unit = cell.unit || columnUnit(column) || table.unit || '';
-  const label = `${table.title}: ${row.key}, ${column}${unit ? ` (${unit})` : ''}`;
+  const label = `${table.title}: ${row.key}, ${column}${unit && !column.includes(`(${unit})`) ? ` (${unit})` : ''}`;
   const input = element('input', { type: 'text', inputmode: 'decimal', value: cell.value ?? '', 'aria-label': label,
     'data-path': cell.path, 'data-period': cell.period ?? null, size: 8 });
   const reset = element('button', { type: 'button', class: 'reset', hidden: true, title: 'Back to the base value',
@@ -580,7 +598,15 @@ function resetCell(key) {
 /** An edit: marked against the base, checked here (a number in range), then validated and solved by the server. */
 function edited(key, committed) {
   const cell = state.cells.get(key);
-  const typed = cell.input.value.trim();
+  let typed = cell.input.value.trim();
+  const given = cell.value !== null && cell.value !== undefined && cell.value !== '';
+  let cleared = null;
+  if (typed === '' && given) {
+    // an edit sets a figure and cannot remove one: a cleared cell is the base's figure again, and says so
+    cleared = `a figure given cannot be cleared here (edit the YAML): ${committed ? 'back to' : 'leaving the cell keeps'} ${shownValue(cell)}`;
+    if (committed) cell.input.value = String(cell.value);
+    typed = String(cell.value);
+  }
   const same = typed === String(cell.value ?? '') || (typed !== '' && Number(typed) === Number(cell.value));
   if (same) state.edits.delete(key);
   else state.edits.set(key, typed);
@@ -588,7 +614,8 @@ function edited(key, committed) {
   cell.reset.hidden = same;
   cell.input.title = same ? '' : `base: ${shownValue(cell)}`;
   const problem = localProblem(cell, typed);
-  cell.note.textContent = problem || '';
+  cell.cleared = cleared; // kept beside the cell until it is edited again (markCells keeps it)
+  cell.note.textContent = problem || cleared || '';
   cell.input.setAttribute('aria-invalid', problem ? 'true' : 'false');
   updateEditCount();
   scheduleSolve(committed ? 0 : SOLVE_DELAY_MS);
@@ -820,7 +847,10 @@ function hasEdits() {
 /** "re-solved in place in 0.12 s" or "rebuilt (why) in 1.3 s", and the time to the answer on screen. */
 function resolveText(resolve, wall) {
   if (!resolve) return `Answered in ${seconds(wall)}.`;
-  if (resolve.reused) return `The plan solved a moment ago for the same figures (kept by the server); on screen in ${seconds(wall)}.`;
+  if (resolve.reused) {
+    const highs = resolve.highs_seconds !== null && resolve.highs_seconds !== undefined ? ` (HiGHS ${seconds(resolve.highs_seconds)})` : '';
+    return `Solved a moment ago for the same figures${highs}, the server's answer kept: on the server ${seconds(resolve.seconds ?? wall)}, on screen in ${seconds(wall)}.`;
+  }
   const took = resolve.seconds !== undefined ? seconds(resolve.seconds) : seconds(wall);
   const highs = resolve.highs_seconds !== null && resolve.highs_seconds !== undefined ? `, HiGHS ${seconds(resolve.highs_seconds)}` : '';
   const how = resolve.how === 're-solve' ? 'Re-solved in place'
@@ -866,7 +896,9 @@ async function drawSections(view, base, holder, prefix) {
   const baseSections = new Map(((base && base.sections) || []).map((section) => [section.title, section]));
   const blocks = [];
   for (const section of sections) {
-    const twin = base ? baseSections.get(section.title) : null;
+    const found = base ? baseSections.get(section.title) : null;
+    const shows = (item) => Boolean(item && ((item.figures || []).length || (item.tables || []).length));
+    const twin = found && (shows(section) || shows(found)) ? found : null; // no pair of empty columns
     const block = element('section', { class: 'report-section' }, element('h3', { text: section.title }));
     for (const line of section.intro || []) block.append(element('p', { class: 'intro', text: line }));
     const pair = element('div', { class: twin ? 'pair' : 'single' });
@@ -925,8 +957,9 @@ function markCells(problems) {
   for (const cell of state.cells.values()) {
     const mine = problems.filter((problem) => problem.path && (problem.path === cell.path || problem.path.startsWith(cell.path + '[')));
     const local = state.edits.has(cellKey(cell)) ? localProblem(cell, state.edits.get(cellKey(cell))) : null;
-    cell.note.textContent = local || mine.map((problem) => problem.message).join('; ');
-    cell.input.setAttribute('aria-invalid', cell.note.textContent ? 'true' : 'false');
+    const wrong = local || mine.map((problem) => problem.message).join('; ');
+    cell.note.textContent = wrong || cell.cleared || '';
+    cell.input.setAttribute('aria-invalid', wrong ? 'true' : 'false');
   }
 }
 
