@@ -203,15 +203,15 @@ async function draw(key, figure, holder) {
   div.drawnFigure = figure;
   div.drawnWidth = width;
   const Plotly = await loadPlotly();
-  await Plotly.react(div, figure.data || [], fitted(figure.layout || {}, width, height), PLOT_CONFIG);
+  await Plotly.react(div, figure.data || [], fitted(figure.layout || {}, width, height, div.extraTop), PLOT_CONFIG);
   await clearTitle(div);
   return div;
 }
 
 /** The server's layout for a chart `width` px wide: its height fixed, the title broken into lines that fit
- * (or a smaller font), pinned to the top, with room under it for the legend (the server's figures are not
- * changed: a copy). */
-function fitted(given, width, height) {
+ * (or a smaller font), pinned to the top, with room under it for the legend (`extraTop` px more, found by
+ * `clearTitle` last time, so a redraw needs no second pass; the server's figures are not changed: a copy). */
+function fitted(given, width, height, extraTop = 0) {
   const layout = Object.assign({}, given, { autosize: true, height });
   delete layout.width;
   const title = typeof given.title === 'string' ? { text: given.title } : Object.assign({}, given.title || {});
@@ -229,7 +229,7 @@ function fitted(given, width, height) {
     Object.assign(title, { x: 0.02, xanchor: 'left', xref: 'container', y: 1 - foot / height, yanchor: 'bottom', yref: 'container' });
     layout.title = title;
     const margin = Object.assign({}, given.margin || {});
-    margin.t = Math.max(margin.t ?? 80, 16 + lines.length * size * 1.3 + 30);
+    margin.t = Math.max(margin.t ?? 80, 16 + lines.length * size * 1.3 + 30) + (extraTop || 0);
     layout.margin = margin;
   }
   return layout;
@@ -261,6 +261,7 @@ async function clearTitle(div) {
   const legendBox = legend.getBoundingClientRect();
   const top = Math.max(div._fullLayout.margin.t, (div._fullLayout._size || {}).t || 0); // as pushed by the legend
   if (overlap > 0 && legendBox.height > 0 && legendBox.top < div.getBoundingClientRect().top + top) {
+    div.extraTop = (div.extraTop || 0) + Math.ceil(overlap); // kept for the next redraw of this chart
     await window.Plotly.relayout(div, { 'margin.t': Math.ceil(top + overlap) });
   }
 }
@@ -277,7 +278,7 @@ const chartSizes = new ResizeObserver((entries) => {
       div.drawnWidth = div.clientWidth;
       const figure = div.drawnFigure;
       const height = (figure.layout && figure.layout.height) || DEFAULT_HEIGHT;
-      window.Plotly.react(div, figure.data || [], fitted(figure.layout || {}, div.clientWidth, height), PLOT_CONFIG)
+      window.Plotly.react(div, figure.data || [], fitted(figure.layout || {}, div.clientWidth, height, div.extraTop), PLOT_CONFIG)
         .then(() => clearTitle(div)).catch((error) => showMessage(error.message || String(error)));
     });
   }
