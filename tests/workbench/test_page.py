@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chromium import ALL_DRAWN
+from chromium import ALL_DRAWN, CHART_STATE
 from conftest import DATA, e2eopt
 
 TIMEOUT_MS = 60_000
@@ -355,17 +355,48 @@ def test_an_uploaded_yaml_file_is_solved_as_the_cli_solves_it(watched: Watched, 
 def test_a_long_sweep_shows_progress_and_can_be_cancelled(watched: Watched) -> None:
     page = watched.open()
     page.click("#tab-sweep")
+    page.fill("#sweep-path", "roles.assembler.cost_per_fte")
+    page.fill("#sweep-values", "*0.9,*1.1")
+    page.click("#sweep-run")
+    page.wait_for_selector("#sweep-chart .plotly-graph-div .main-svg")  # a first sweep's curve
+    page.evaluate(  # every progress line shown from now on
+        "() => { window.progressLines = []; new MutationObserver(() => window.progressLines.push("
+        "document.querySelector('#progress-text').textContent)).observe(document.querySelector('#progress-text'),"
+        " {childList: true, characterData: true, subtree: true}); }"
+    )
     page.fill("#sweep-path", "demands.*.volume")
     page.fill("#sweep-values", "*0.5:*1.5:0.005")  # 201 points: far longer than the test waits
-    page.click("#sweep-run")
-    page.wait_for_function(
-        "() => /Sweep: .*, [0-9]+ of 201/.test(document.querySelector('#progress-text').textContent)"
-    )
-    started = time.monotonic()
-    page.click("#cancel")
+    with page.expect_response("**/api/sweep") as answered:
+        page.click("#sweep-run")
+        assert page.locator("#sweep-chart .plotly-graph-div").count() == 0, "the first sweep's curve stays"
+        page.wait_for_function(
+            "() => /Sweep: .*, ([2-9]|[1-9][0-9]+) of 201/.test(document.querySelector('#progress-text').textContent)"
+        )
+        started = time.monotonic()
+        page.click("#cancel")
+    answer = answered.value
     page.wait_for_function("() => document.querySelector('#sweep-table').textContent.includes('cancelled')")
     assert time.monotonic() - started < 5, "the sweep did not stop within seconds"
     assert page.is_hidden("#progress")
+    lines = page.evaluate("() => window.progressLines")
+    assert not [line for line in lines if " of 1," in line], lines  # "starting…" until the total is known
+    # the points done before the cancel are kept and drawn (a server answering 409 sends none)
+    if answer.status == 200:
+        body = answer.json()
+        assert body["cancelled"] is True
+        if body["points"]:
+            assert f"{len(body['points'])} point" in page.inner_text("#sweep-table caption")
+            assert "cancelled part-way" in page.inner_text("#sweep-table caption")
+            solved = [point["objective"] for point in body["points"] if point.get("objective") is not None]
+            drawn_y = page.evaluate(
+                "() => Array.from(document.querySelector('#sweep-chart .plotly-graph-div')._fullData[0].y)"
+            )
+            assert drawn_y == pytest.approx(solved, rel=1e-9)
+        else:
+            assert "before a point was done" in page.inner_text("#sweep-table")
+    else:
+        assert answer.status == 409
+        assert page.locator("#sweep-chart .plotly-graph-div").count() == 0
     # the next request works: the plan solves again
     before = drawn(page)
     page.click("#tab-plan")
@@ -589,6 +620,11 @@ def test_an_uploaded_book_solves_as_the_cli_and_a_broken_one_says_where(
     assert "plan.xlsx (uploaded)" in page.inner_text("#scenario-title")
     assert shown_cost(page) == pytest.approx(volume_cost, rel=1e-7)  # e2eopt solve --set VOLUME_SET
     assert page.input_value("#keep-name") == "plan.yaml"
+    # Keep is offered first, on the Plan tab, for the tables it brings
+    assert page.get_attribute("#tab-plan", "aria-selected") == "true"
+    assert "No tables to edit here" not in page.inner_text("#editables")
+    assert "kept in the folder" in page.inner_text("#editables") and "plan.yaml" in page.inner_text("#editables")
+    assert "primary" in (page.get_attribute("#keep-file", "class") or "")
     screenshot(page, tmp_path, "workbench-upload-book")
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(appliance_book("lots"))
@@ -600,6 +636,10 @@ def test_an_uploaded_book_solves_as_the_cli_and_a_broken_one_says_where(
     ), problem.inner_text()
     assert "'lots'" in problem.inner_text()
     assert "broken.xlsx (not read)" in page.inner_text("#scenario-title")
+    # nothing to solve or save: only the problems and the upload remain
+    for hidden in ("#tabs", "#solve", "#solve-yaml", "#save-box", "#keep"):
+        assert page.is_hidden(hidden), hidden
+    assert page.is_visible("#problems") and page.is_visible("#upload")
     screenshot(page, tmp_path, "workbench-upload-broken-book")
     watched.check(answered=(422,))
 
@@ -669,3 +709,180 @@ def test_a_broken_file_is_fixed_in_the_editor_saved_and_solved(watched: Watched,
         watched.check(answered=(422,))
     finally:
         broken.unlink(missing_ok=True)
+
+
+# ---- the charts' layout after an edit (the trial's findings 1 and 14) ------------------------------------
+
+ONLINE = 'input[data-path="demands.online_orders.volume"][data-period="0"]'
+"""January's volume of online_orders (800 units in data/appliance-co.yaml)."""
+
+LAID_OUT = """
+() => [...document.querySelectorAll('#sections .js-plotly-plot')].every(
+  (div) => div._fullLayout && Math.abs(div._fullLayout.width - div.clientWidth) < 2)
+"""
+"""Every chart of the plan drawn to its column's width (a resize redraws it a frame later)."""
+
+BOXES = """
+() => {
+  const boxes = [...document.querySelectorAll('#sections .js-plotly-plot, #sections .table-box')].map((node) => {
+    const box = node.getBoundingClientRect();  // a table box scrolls a wide table: the box is what shows
+    return {what: node.dataset.key || ('table: ' + node.textContent.slice(0, 40)),
+            top: box.top, bottom: box.bottom, left: box.left, right: box.right, height: box.height};
+  });
+  const overlaps = [];
+  for (const [i, a] of boxes.entries()) for (const b of boxes.slice(i + 1)) {
+    const x = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+    const y = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+    if (x > 1 && y > 1) overlaps.push(a.what + ' / ' + b.what);
+  }
+  return {heights: boxes.filter((box) => !box.what.startsWith('table')).map((box) => [box.what, box.height]),
+          overlaps};
+}
+"""
+"""The heights of the plan's charts, and the pairs of charts or tables whose boxes overlap."""
+
+
+LEGEND_ON_TITLE = """
+() => [...document.querySelectorAll('#sections .js-plotly-plot')].filter((div) => {
+  const title = div.querySelector('.gtitle'), legend = div.querySelector('.legend');
+  if (!title || !legend) return false;
+  const a = title.getBoundingClientRect(), b = legend.getBoundingClientRect();
+  return b.height > 0 && Math.min(a.right, b.right) > Math.max(a.left, b.left) + 1
+    && Math.min(a.bottom, b.bottom) > Math.max(a.top, b.top) + 1;
+}).map((div) => div.dataset.key)
+"""
+"""The charts whose legend's box overlaps their title's."""
+
+
+def test_after_an_edit_no_chart_collapses_or_covers_another(watched: Watched, tmp_path: Path) -> None:
+    page = watched.open()
+    cell = page.locator(ONLINE)
+    before = drawn(page)
+    cell.fill("1000")
+    cell.press("Enter")
+    wait_for_answer(page, before)
+    assert page.locator("#sections .pair").count() >= 3, "the base is not beside the what-if"
+    for width in (1280, 800):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_function(LAID_OUT, timeout=5_000)
+        found = page.evaluate(BOXES)
+        keys = [key for key, _ in found["heights"]]
+        assert any(key.startswith("plan|") for key in keys) and any(key.startswith("plan-base|") for key in keys)
+        low = [(key, height) for key, height in found["heights"] if height <= 100]
+        assert not low, f"at {width} px, charts collapsed: {low}"
+        assert not found["overlaps"], f"at {width} px, overlapping: {found['overlaps']}"
+        clipped = [chart["clipped"] for chart in page.evaluate(CHART_STATE) if chart["clipped"]]
+        assert not clipped, f"at {width} px, titles cut off: {clipped}"
+        covering = page.evaluate(LEGEND_ON_TITLE)
+        assert covering == [], f"at {width} px, a legend covers its chart's title: {covering}"
+        # a pair of columns has something in each: no empty 'What-if | Base' headings
+        assert page.evaluate(
+            "() => [...document.querySelectorAll('#sections .pair')].every((pair) => [...pair.children]"
+            ".every((column) => column.querySelector('.js-plotly-plot, table')))"
+        )
+        # the cost table of the what-if is visible: the point at its centre is the table's own
+        covered = page.evaluate(
+            "() => { const t = [...document.querySelectorAll('#sections table')].find((t) =>"
+            " t.closest('.report-section').querySelector('h3').textContent.startsWith('Cost by stage'));"
+            " t.scrollIntoView({block: 'center'}); const b = t.getBoundingClientRect();"
+            " const hit = document.elementFromPoint(b.left + 5, b.top + Math.min(b.height / 2, 20));"
+            " return t.contains(hit) ? '' : (hit ? hit.outerHTML.slice(0, 80) : 'nothing'); }"
+        )
+        assert covered == "", f"at {width} px the cost table is covered by {covered}"
+        screenshot(page, tmp_path, f"workbench-edit-layout-{width}px")
+    watched.check()
+
+
+# ---- the status bar never shows an answer of other figures (the trial's finding 4) -----------------------
+
+NOT_SOLVED = "() => document.querySelector('#headline .status').textContent === 'not solved'"
+
+
+def test_the_status_bar_says_when_the_figures_are_not_solved_and_words(watched: Watched, base_cost: float) -> None:
+    page = watched.open()
+    # an infeasible target, then a figure out of range: the diagnosis of 0.999 is not left on screen
+    page.click('#editables button[data-show="targets"]')
+    target = page.locator(TARGET)
+    target.fill("0.999")
+    target.press("Enter")
+    page.wait_for_selector("#diagnosis:not([hidden])")
+    target.fill("1.5")
+    target.press("Enter")
+    page.wait_for_function(NOT_SOLVED)
+    assert page.inner_text("#unsolved") == "Edits not solved: 1 problem"
+    assert page.is_hidden("#diagnosis")
+    assert page.locator("#total-cost").count() == 0  # no cost as if it were the edits'
+    # one cell not a number: the other edits are not solved either, and the bar says so
+    target.fill("0.965")
+    target.press("Enter")
+    page.wait_for_function("() => document.querySelector('#headline .status').textContent === 'optimal'")
+    assert shown_cost(page) == pytest.approx(base_cost, rel=1e-7)
+    page.click('#editables button[data-show="volumes"]')
+    page.locator(VOLUME).fill("lots")
+    page.locator(ONLINE).fill("1000")
+    page.locator(ONLINE).press("Enter")
+    page.wait_for_function(NOT_SOLVED)
+    assert page.inner_text("#unsolved") == "Edits not solved: 1 problem"
+    assert "earlier figures" in page.inner_text("#headline")
+    assert "Re-solved" not in page.inner_text("#resolve-line")
+    page.locator(VOLUME).fill("3500")
+    page.locator(ONLINE).fill("800")
+    page.locator(ONLINE).press("Enter")
+    page.wait_for_function("() => document.querySelector('#headline .status').textContent === 'optimal'")
+    # a YAML text with a problem: the bar says the text is not solved
+    page.click("#tab-yaml")
+    text = page.input_value("#yaml-text")
+    page.fill("#yaml-text", text.replace("min_quality: 0.965", "min_qualty: 0.965"))
+    page.wait_for_function(NOT_SOLVED)
+    assert page.inner_text("#unsolved") == "Text not solved: 1 problem"
+    page.fill("#yaml-text", text)  # the text solved again: its answer is back
+    page.wait_for_function("() => document.querySelector('#headline .status').textContent === 'optimal'")
+    assert shown_cost(page) == pytest.approx(base_cost, rel=1e-7)
+    page.click("#tab-plan")
+    check_words(page)  # on the same page (one page load the less)
+    watched.check(answered=(422,))
+
+
+# ---- the page's words (the trial's findings 5 and 15) -----------------------------------------------------
+
+REPEATED_UNIT = r"/(\([^()]+\)) \1/"
+
+
+def check_words(page: Any) -> None:
+    """The page's words on appliance-co: units said once, a capacity cleared, a refusal in words."""
+    assert "3 periods of 730 hours" in page.inner_text("#summary")  # data/appliance-co.yaml: 730 hours each
+    labels = page.evaluate(
+        "() => [...document.querySelectorAll('#editables input')].map((i) => i.getAttribute('aria-label'))"
+        ".concat([...document.querySelectorAll('#editables caption')].map((c) => c.textContent))"
+    )
+    assert labels and not [text for text in labels if page.evaluate(f"(t) => {REPEATED_UNIT}.test(t)", text)]
+    # a capacity given cannot be cleared by an edit: the cell goes back to its figure, and says why
+    page.click('#editables button[data-show="capacities"]')
+    assert "blank: unlimited" in page.inner_text('#editables [data-box="capacities"] caption')
+    capacity = page.locator('input[data-path="nodes.contract_mfr.capacity"]')
+    assert capacity.input_value() == "1200"  # data/appliance-co.yaml
+    capacity.fill("")
+    capacity.press("Enter")
+    assert capacity.input_value() == "1200"
+    note = page.locator('td:has(input[data-path="nodes.contract_mfr.capacity"]) .cell-problem')
+    assert "cannot be cleared here" in note.inner_text() and "1200" in note.inner_text()
+    assert capacity.get_attribute("aria-invalid") == "false"
+    assert page.locator("#problems li").count() == 0
+    assert page.inner_text("#edit-count") == "No edits: the base plan"
+    # a refusal in words: a what-if with a figure out of range is not saved, and the page says why
+    page.uncheck("#auto-solve")
+    page.click('#editables button[data-show="targets"]')
+    page.locator(TARGET).fill("1.5")
+    # the check of 1.5 is on screen first (the status bar it changes would move the button under the click)
+    page.locator("#problems li", has_text="demands.retail_orders.min_quality").wait_for()
+    page.click("#save-whatif")
+    page.wait_for_function("() => document.querySelector('#save-state').textContent !== ''")
+    said = page.inner_text("#save-state")
+    assert said.startswith("The scenario has problems"), said
+    assert "answered" not in said
+    assert shown_cost_or_none(page) is None  # the bar does not show the base's cost as the edits'
+
+
+def shown_cost_or_none(page: Any) -> float | None:
+    """The cost in the status bar, or None when it shows none."""
+    return shown_cost(page) if page.locator("#total-cost").count() else None

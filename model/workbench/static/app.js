@@ -12,7 +12,7 @@ const SOLVE_DELAY_MS = 300; // typing pauses this long before the plan is solved
 const VALIDATE_DELAY_MS = 400; // the YAML text is checked when typing pauses this long
 const PROGRESS_AFTER_MS = 400; // a request still running after this shows its progress
 const POLL_MS = 200;
-const PLOT_CONFIG = { responsive: true, displaylogo: false };
+const PLOT_CONFIG = { displaylogo: false }; // resized by `chartSizes`, which also sees a column change
 
 const state = {
   scenario: null, // the path (relative to the served folder) of the scenario open, or null for an upload
@@ -31,6 +31,7 @@ const state = {
   validateSeq: 0,
   progress: null, // {id, timer, started}
   lastSolve: null,
+  shown: null, // the answer in the status bar: {key (the request it answers), plan, wall, seq}
   figures: new Map(), // chart key -> its div, so Plotly.react redraws it in place
   tableShown: 'volumes', // the editable table on show
 };
@@ -82,10 +83,23 @@ function setConnection(up) {
   badge.classList.toggle('down', !up);
 }
 
-/** One line for a failed answer: its status and the server's error (the problems are shown apart). */
+const FAILURES = {
+  400: 'The request was refused',
+  401: 'The token is missing or wrong (open the page with ?token=...)',
+  403: 'Not allowed',
+  404: 'Not found',
+  409: 'Cancelled, or already there',
+  413: 'Too large',
+  422: 'The scenario has problems',
+};
+
+/** One line for a failed answer, in words: what the status means and the server's error (the problems are
+ * shown apart). */
 function failure(result) {
-  const error = (result.data && (result.data.error || result.data.detail)) || 'no message';
-  return `The server answered ${result.status}: ${typeof error === 'string' ? error : JSON.stringify(error)}`;
+  const error = (result.data && (result.data.error || result.data.detail)) || '';
+  const said = typeof error === 'string' ? error : JSON.stringify(error);
+  const what = FAILURES[result.status] || (result.status >= 500 ? `The server failed (${result.status})` : `Refused (${result.status})`);
+  return said ? `${what}: ${said}` : `${what}.`;
 }
 
 function requestId() {
@@ -167,22 +181,108 @@ function loadPlotly() {
   return plotlyReady;
 }
 
-/** Draws `figure` in the div kept under `key` (made on first use): Plotly.react changes it in place. */
+const DEFAULT_HEIGHT = 450; // px, plotly's own default, for a figure that gives none
+const TITLE_SIZE = 17; // px, plotly's default title font
+const CHAR_WIDTH = 0.5; // of the font size: a conservative mean width of a character of a system font
+
+/** Draws `figure` in the div kept under `key` (made on first use): Plotly.react changes it in place. The div
+ * is given the figure's height in CSS (so a chart never collapses to nothing while its column is laid out
+ * again, nor overlaps what follows it), and is redrawn to its column's width whenever that changes. */
 async function draw(key, figure, holder) {
   let div = state.figures.get(key);
   if (!div) {
     div = element('div', { class: 'chart plotly-graph-div', 'data-key': key });
     state.figures.set(key, div);
+    chartSizes.observe(div);
   }
   holder.append(div);
-  if (div.drawnFigure === figure) return div; // the same figure (the base's, kept): nothing to redraw
+  const height = (figure.layout && figure.layout.height) || DEFAULT_HEIGHT;
+  div.style.height = `${height}px`;
+  const width = div.clientWidth;
+  if (div.drawnFigure === figure && div.drawnWidth === width) return div; // the same figure at the same width
   div.drawnFigure = figure;
+  div.drawnWidth = width;
   const Plotly = await loadPlotly();
-  const layout = Object.assign({}, figure.layout || {}, { autosize: true });
-  delete layout.width;
-  await Plotly.react(div, figure.data || [], layout, PLOT_CONFIG);
+  await Plotly.react(div, figure.data || [], fitted(figure.layout || {}, width, height, div.extraTop), PLOT_CONFIG);
+  await clearTitle(div);
   return div;
 }
+
+/** The server's layout for a chart `width` px wide: its height fixed, the title broken into lines that fit
+ * (or a smaller font), pinned to the top, with room under it for the legend (`extraTop` px more, found by
+ * `clearTitle` last time, so a redraw needs no second pass; the server's figures are not changed: a copy). */
+function fitted(given, width, height, extraTop = 0) {
+  const layout = Object.assign({}, given, { autosize: true, height });
+  delete layout.width;
+  const title = typeof given.title === 'string' ? { text: given.title } : Object.assign({}, given.title || {});
+  const text = (title.text || '').replace(/<br>/g, ' ');
+  if (text && width > 0) {
+    let size = (title.font && title.font.size) || TITLE_SIZE;
+    const room = Math.max(width - 40, 120);
+    const perLine = () => Math.max(Math.floor(room / (size * CHAR_WIDTH)), 10);
+    if (text.length > perLine() * 2 && size > 13) size = 13; // a long title in a narrow column: smaller
+    const lines = wrapWords(text, perLine());
+    title.text = lines.join('<br>');
+    title.font = Object.assign({}, title.font || {}, { size });
+    // its last line's foot a fixed distance from the top (plotly shifts a title anchored at its top by one line only)
+    const foot = lines.length * size * 1.3;
+    Object.assign(title, { x: 0.02, xanchor: 'left', xref: 'container', y: 1 - foot / height, yanchor: 'bottom', yref: 'container' });
+    layout.title = title;
+    const margin = Object.assign({}, given.margin || {});
+    margin.t = Math.max(margin.t ?? 80, 16 + lines.length * size * 1.3 + 30) + (extraTop || 0);
+    layout.margin = margin;
+  }
+  return layout;
+}
+
+/** `text` broken at spaces into lines of at most `width` characters (a longer word stays whole). */
+function wrapWords(text, width) {
+  const lines = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** A legend on top that wraps into rows in a narrow column can reach up into the title: the plot is moved
+ * down (the top margin grown) by as much as they overlap. */
+async function clearTitle(div) {
+  const title = div.querySelector('.gtitle');
+  const legend = div.querySelector('.legend');
+  if (!title || !legend || !div._fullLayout) return;
+  const overlap = title.getBoundingClientRect().bottom + 4 - legend.getBoundingClientRect().top;
+  const legendBox = legend.getBoundingClientRect();
+  const top = Math.max(div._fullLayout.margin.t, (div._fullLayout._size || {}).t || 0); // as pushed by the legend
+  if (overlap > 0 && legendBox.height > 0 && legendBox.top < div.getBoundingClientRect().top + top) {
+    div.extraTop = (div.extraTop || 0) + Math.ceil(overlap); // kept for the next redraw of this chart
+    await window.Plotly.relayout(div, { 'margin.t': Math.ceil(top + overlap) });
+  }
+}
+
+/** Each chart is drawn again for its column's new width (a pair of columns becoming one, the window
+ * resized); a chart out of the page (width 0) waits until it is back. */
+const chartSizes = new ResizeObserver((entries) => {
+  for (const entry of entries) {
+    const div = entry.target;
+    const width = Math.round(entry.contentRect.width);
+    if (!width || !div.drawnFigure || Math.abs(width - (div.drawnWidth || 0)) < 2) continue;
+    requestAnimationFrame(() => {
+      if (!div.isConnected || !div.drawnFigure || div.clientWidth === div.drawnWidth) return;
+      div.drawnWidth = div.clientWidth;
+      const figure = div.drawnFigure;
+      const height = (figure.layout && figure.layout.height) || DEFAULT_HEIGHT;
+      window.Plotly.react(div, figure.data || [], fitted(figure.layout || {}, div.clientWidth, height, div.extraTop), PLOT_CONFIG)
+        .then(() => clearTitle(div)).catch((error) => showMessage(error.message || String(error)));
+    });
+  }
+});
 
 /** Forgets the charts whose keys start with `prefix` and are not in `kept`. */
 function dropFigures(prefix, kept) {
@@ -326,21 +426,36 @@ function showSaveFile() {
   button.textContent = state.scenario ? `Save file (overwrites ${state.scenario})` : 'Save file';
 }
 
-/** Opens an uploaded YAML text (or a workbook's text): it is solved as edited text, with no tables. */
+/** Opens an uploaded YAML text (or a workbook's text): it is solved as edited text. Its tables come once it
+ * is kept in the folder, so Keep is offered first (and, for a workbook, the Plan tab says so). */
 async function openUploaded(name, text) {
   resetWorkspace();
   state.uploadName = name;
   state.yaml = text;
+  const book = /\.xlsx$/i.test(name);
+  const kept = keptName(name);
   $('scenario-title').textContent = `${name} (uploaded)`;
-  $('summary').textContent = 'An uploaded scenario: edit its YAML text, or keep it in the folder to edit its tables.';
+  $('summary').textContent = `An uploaded ${book ? 'workbook, read into a scenario' : 'scenario'}: keep it in the folder as ${kept} to edit its figures in tables, or edit its YAML text.`;
   $('keep').hidden = false;
-  $('keep-name').value = keptName(name);
+  $('keep-name').value = kept;
+  $('keep-file').classList.add('primary');
   showSaveFile();
   setYamlText(text);
-  drawEditables({ tables: [] });
-  selectTab('yaml');
+  drawEditables({ tables: [] }, `Its figures are in tables once it is kept in the folder: "Keep" above keeps it as ${kept}. Its text is in the YAML tab meanwhile.`);
+  selectTab(book ? 'plan' : 'yaml');
   await validateYaml();
   await solveNow();
+}
+
+/** A workbook that could not be read: only its problems (and the upload, to try again) remain on show. */
+function showUnread(name, problems) {
+  resetWorkspace();
+  $('scenario-title').textContent = `${name} (not read)`;
+  $('summary').textContent = 'The workbook could not be read: fix what is listed below in the book, then open it again.';
+  setYamlText('');
+  drawEditables({ tables: [] });
+  for (const id of ['tabs', 'panel-plan', 'panel-yaml', 'panel-sweep', 'save-box']) $(id).hidden = true;
+  showProblems(problems, $('problems'));
 }
 
 function resetWorkspace() {
@@ -353,6 +468,7 @@ function resetWorkspace() {
   state.baseKey = null;
   state.baseView = null;
   state.lastSolve = null;
+  state.shown = null;
   $('welcome').hidden = true;
   $('run-view').hidden = true;
   $('workspace').hidden = false;
@@ -362,6 +478,8 @@ function resetWorkspace() {
   $('resolve-line').textContent = '';
   $('keep').hidden = true;
   $('save-box').hidden = false;
+  $('tabs').hidden = false;
+  $('keep-file').classList.remove('primary');
   $('overwrite-keep').hidden = true;
   $('keep-state').textContent = '';
   $('bridge').hidden = true;
@@ -373,7 +491,8 @@ function summaryLine(summary) {
   const parts = [];
   if (summary.currency) parts.push(`currency ${summary.currency}`);
   if (summary.periods) {
-    parts.push(`${summary.periods.length} period${summary.periods.length === 1 ? '' : 's'} of ${summary.period_length} ${summary.time_unit}`);
+    const unit = summary.period_length === 1 || /s$/.test(summary.time_unit || '') ? summary.time_unit : `${summary.time_unit}s`;
+    parts.push(`${summary.periods.length} period${summary.periods.length === 1 ? '' : 's'} of ${summary.period_length} ${unit}`);
   }
   const counts = summary.counts || {};
   const counted = ['demands', 'nodes', 'roles', 'arcs'].filter((key) => key in counts).map((key) => `${counts[key]} ${key}`);
@@ -386,13 +505,11 @@ function summaryLine(summary) {
 
 /** Draws the editable tables, one at a time (a row of buttons picks which): an input per figure, its unit
  * in the table's caption and in each input's label. */
-function drawEditables(editable) {
+function drawEditables(editable, empty = 'No tables to edit here: use the YAML tab.') {
   const holder = $('editables');
   holder.replaceChildren();
   const suggestions = new Set(['demands.*.volume', 'roles.*.cost_per_fte']);
-  if (!editable.tables.length) {
-    holder.append(element('p', { class: 'muted', text: 'No tables to edit here: use the YAML tab.' }));
-  }
+  if (!editable.tables.length) holder.append(element('p', { class: 'muted', text: empty }));
   const picker = element('div', { class: 'picker', role: 'group', 'aria-label': 'Which figures to edit' });
   if (editable.tables.length) holder.append(picker);
   if (!editable.tables.some((table) => table.name === state.tableShown)) state.tableShown = editable.tables[0]?.name;
@@ -429,8 +546,11 @@ function editableTable(table, suggestions) {
     });
     body.append(line);
   }
-  const caption = element('caption', {}, element('strong', { text: table.title }),
-    table.unit ? element('span', { class: 'unit', text: ` (${table.unit})` }) : null);
+  const title = table.title.replace('(empty: unlimited)', '(blank: unlimited)');
+  const caption = element('caption', {}, element('strong', { text: title }),
+    table.unit && !title.includes(`(${table.unit})`) ? element('span', { class: 'unit', text: ` (${table.unit})` }) : null,
+    /unlimited/.test(title) ? element('div', { class: 'muted small-text',
+      text: 'A blank cell is unlimited; a figure given cannot be cleared here (an edit can change a figure, not remove it): edit the YAML for that.' }) : null);
   return element('table', { class: 'editable', 'data-table': table.name }, caption, element('thead', {}, head), body);
 }
 
@@ -448,7 +568,7 @@ function columnUnit(column) {
 function editableCell(table, row, column, cell) {
   const key = cellKey(cell);
   const unit = cell.unit || columnUnit(column) || table.unit || '';
-  const label = `${table.title}: ${row.key}, ${column}${unit ? ` (${unit})` : ''}`;
+  const label = `${table.title}: ${row.key}, ${column}${unit && !column.includes(`(${unit})`) ? ` (${unit})` : ''}`;
   const input = element('input', { type: 'text', inputmode: 'decimal', value: cell.value ?? '', 'aria-label': label,
     'data-path': cell.path, 'data-period': cell.period ?? null, size: 8 });
   const reset = element('button', { type: 'button', class: 'reset', hidden: true, title: 'Back to the base value',
@@ -479,7 +599,15 @@ function resetCell(key) {
 /** An edit: marked against the base, checked here (a number in range), then validated and solved by the server. */
 function edited(key, committed) {
   const cell = state.cells.get(key);
-  const typed = cell.input.value.trim();
+  let typed = cell.input.value.trim();
+  const given = cell.value !== null && cell.value !== undefined && cell.value !== '';
+  let cleared = null;
+  if (typed === '' && given) {
+    // an edit sets a figure and cannot remove one: a cleared cell is the base's figure again, and says so
+    cleared = `a figure given cannot be cleared here (edit the YAML): ${committed ? 'back to' : 'leaving the cell keeps'} ${shownValue(cell)}`;
+    if (committed) cell.input.value = String(cell.value);
+    typed = String(cell.value);
+  }
   const same = typed === String(cell.value ?? '') || (typed !== '' && Number(typed) === Number(cell.value));
   if (same) state.edits.delete(key);
   else state.edits.set(key, typed);
@@ -487,7 +615,8 @@ function edited(key, committed) {
   cell.reset.hidden = same;
   cell.input.title = same ? '' : `base: ${shownValue(cell)}`;
   const problem = localProblem(cell, typed);
-  cell.note.textContent = problem || '';
+  cell.cleared = cleared; // kept beside the cell until it is edited again (markCells keeps it)
+  cell.note.textContent = problem || cleared || '';
   cell.input.setAttribute('aria-invalid', problem ? 'true' : 'false');
   updateEditCount();
   scheduleSolve(committed ? 0 : SOLVE_DELAY_MS);
@@ -565,6 +694,7 @@ async function validateEdits() {
   const local = anyLocalProblem();
   if (local) {
     showProblems([{ message: local }], $('problems'));
+    showUnsolved(localProblemCount());
     return;
   }
   const seq = ++state.validateSeq;
@@ -574,7 +704,41 @@ async function validateEdits() {
   const problems = result.ok ? [] : result.data.problems || [];
   showProblems(problems, $('problems'));
   markCells(problems);
+  if (problems.length) showUnsolved(problems.length);
+  else if (!restoreShown()) showUnsolved(0, 'edits not solved yet');
   $('resolve-line').textContent = problems.length ? 'The edits have problems (listed below).' : 'The edits are valid: Solve to see the plan.';
+}
+
+/** The number of edited cells whose figure is wrong here (empty, not a number, out of range). */
+function localProblemCount() {
+  return [...state.edits.keys()].filter((key) => localProblem(state.cells.get(key), state.edits.get(key))).length;
+}
+
+/** The status bar when the figures on screen are not those of the plan shown: it says so (never the last
+ * answer's status and cost as if they were the edits'), and the diagnosis of an earlier answer goes. */
+function showUnsolved(problems, what = 'edits not solved') {
+  const headline = $('headline');
+  const said = problems ? `${what}: ${problems} problem${problems === 1 ? '' : 's'}` : what;
+  const last = state.shown && state.shown.plan.objective !== null && state.shown.plan.objective !== undefined
+    ? `the plan below is of the earlier figures (${money(state.shown.plan.objective, state.shown.plan.currency || '')})`
+    : 'the plan below is of the earlier figures';
+  headline.replaceChildren(element('span', { class: 'status unsolved', text: 'not solved' }),
+    element('span', { id: 'unsolved', class: 'cost', text: said[0].toUpperCase() + said.slice(1) }),
+    state.shown ? element('span', { class: 'muted', text: last }) : null);
+  $('resolve-line').textContent = problems ? 'Not solved: the problems are listed below.' : '';
+  drawDiagnosis(null, null);
+}
+
+/** The key of what the status bar's answer was for: the request (file, text, edits). */
+function requestKey() {
+  return JSON.stringify(scenarioRequest());
+}
+
+/** The last answer back in the status bar when the figures are again those it answered; true if so. */
+function restoreShown() {
+  if (!state.shown || state.shown.key !== requestKey()) return false;
+  drawHeadline(state.shown.plan, state.shown.wall, state.shown.seq);
+  return true;
 }
 
 /** Solves the current what-if in two steps: the plan alone (its cost is on screen as soon as HiGHS is done),
@@ -585,16 +749,21 @@ async function solveNow() {
   if (!state.scenario && state.yaml === null) return;
   const local = anyLocalProblem();
   if (local) {
+    state.solveSeq++; // an answer still on its way is of earlier figures: not drawn
     showProblems([{ message: local }], $('problems'));
+    showUnsolved(localProblemCount());
     return;
   }
   const seq = ++state.solveSeq;
   const started = performance.now();
+  const request = scenarioRequest();
   $('headline').classList.add('busy');
   const plan = await solveRequest(seq, { view: false, base_view: false }, 'Solving');
   if (seq === state.solveSeq) $('headline').classList.remove('busy');
   if (!plan) return;
-  drawHeadline(plan, (performance.now() - started) / 1000, seq);
+  const wall = (performance.now() - started) / 1000;
+  state.shown = { key: JSON.stringify(request), plan, wall, seq };
+  drawHeadline(plan, wall, seq);
   const wantBase = state.baseKey !== baseKey();
   $('sections').classList.add('busy');
   const full = await solveRequest(seq, { view: true, base_view: wantBase }, 'Drawing the charts');
@@ -628,7 +797,7 @@ async function solveRequest(seq, extra, what) {
     markCells(result.data.problems || []);
     if (state.yaml !== null) showProblems(result.data.problems || [], $('yaml-problems'), goToLine);
     if (result.status !== 422) showMessage(failure(result));
-    else $('resolve-line').textContent = 'Not solved: the edits have problems (listed below).';
+    else showUnsolved((result.data.problems || []).length || 1, state.yaml !== null && !hasEdits() ? 'text not solved' : 'edits not solved');
     return null;
   }
   showProblems([], $('problems'));
@@ -679,7 +848,10 @@ function hasEdits() {
 /** "re-solved in place in 0.12 s" or "rebuilt (why) in 1.3 s", and the time to the answer on screen. */
 function resolveText(resolve, wall) {
   if (!resolve) return `Answered in ${seconds(wall)}.`;
-  if (resolve.reused) return `The plan solved a moment ago for the same figures (kept by the server); on screen in ${seconds(wall)}.`;
+  if (resolve.reused) {
+    const highs = resolve.highs_seconds !== null && resolve.highs_seconds !== undefined ? ` (HiGHS ${seconds(resolve.highs_seconds)})` : '';
+    return `Solved a moment ago for the same figures${highs}, the server's answer kept: on the server ${seconds(resolve.seconds ?? wall)}, on screen in ${seconds(wall)}.`;
+  }
   const took = resolve.seconds !== undefined ? seconds(resolve.seconds) : seconds(wall);
   const highs = resolve.highs_seconds !== null && resolve.highs_seconds !== undefined ? `, HiGHS ${seconds(resolve.highs_seconds)}` : '';
   const how = resolve.how === 're-solve' ? 'Re-solved in place'
@@ -725,7 +897,9 @@ async function drawSections(view, base, holder, prefix) {
   const baseSections = new Map(((base && base.sections) || []).map((section) => [section.title, section]));
   const blocks = [];
   for (const section of sections) {
-    const twin = base ? baseSections.get(section.title) : null;
+    const found = base ? baseSections.get(section.title) : null;
+    const shows = (item) => Boolean(item && ((item.figures || []).length || (item.tables || []).length));
+    const twin = found && (shows(section) || shows(found)) ? found : null; // no pair of empty columns
     const block = element('section', { class: 'report-section' }, element('h3', { text: section.title }));
     for (const line of section.intro || []) block.append(element('p', { class: 'intro', text: line }));
     const pair = element('div', { class: twin ? 'pair' : 'single' });
@@ -784,8 +958,9 @@ function markCells(problems) {
   for (const cell of state.cells.values()) {
     const mine = problems.filter((problem) => problem.path && (problem.path === cell.path || problem.path.startsWith(cell.path + '[')));
     const local = state.edits.has(cellKey(cell)) ? localProblem(cell, state.edits.get(cellKey(cell))) : null;
-    cell.note.textContent = local || mine.map((problem) => problem.message).join('; ');
-    cell.input.setAttribute('aria-invalid', cell.note.textContent ? 'true' : 'false');
+    const wrong = local || mine.map((problem) => problem.message).join('; ');
+    cell.note.textContent = wrong || cell.cleared || '';
+    cell.input.setAttribute('aria-invalid', wrong ? 'true' : 'false');
   }
 }
 
@@ -818,8 +993,12 @@ function watchProgress(id, what) {
     } else {
       bar.removeAttribute('value');
     }
-    const counted = info.total ? `, ${info.done || 0} of ${info.total}` : '';
-    $('progress-text').textContent = `${what}: ${info.phase || info.state || 'waiting'}${counted}, ${seconds(elapsed)}`;
+    // before the server has counted the work it says 0 of 1: "starting…" until it tells the total
+    const counting = !info.done && (info.total || 0) <= 1;
+    if (counting) bar.removeAttribute('value');
+    const counted = info.total && !counting ? `, ${info.done || 0} of ${info.total}` : '';
+    const phase = counting && (!info.phase || info.phase === 'start') ? 'starting…' : info.phase || info.state || 'waiting';
+    $('progress-text').textContent = `${what}: ${phase}${counted}, ${seconds(elapsed)}`;
     progress.timer = setTimeout(poll, POLL_MS);
   };
   progress.timer = setTimeout(poll, PROGRESS_AFTER_MS);
@@ -865,10 +1044,15 @@ async function validateYaml() {
   const result = await api('POST', '/api/validate', request);
   if (seq !== state.yamlSeq) return;
   const problems = result.data.problems || [];
+  const solvedText = state.yaml ?? (state.info && state.info.yaml);
+  const changed = request.yaml !== solvedText;
   if (result.ok) {
     $('yaml-state').textContent = 'The text is valid.';
+    if (changed) showUnsolved(0, 'text edited, not solved: Solve this text');
+    else restoreShown();
   } else if (result.status === 422) {
     $('yaml-state').textContent = `${problems.length} problem${problems.length === 1 ? '' : 's'}:`;
+    if (changed || !(state.info && state.info.broken)) showUnsolved(problems.length || 1, 'text not solved');
   } else {
     $('yaml-state').textContent = '';
     showMessage(failure(result));
@@ -941,6 +1125,7 @@ async function runSweep() {
   request.values = $('sweep-values').value.trim();
   request.request_id = requestId();
   $('sweep-run').disabled = true;
+  dropFigures('sweep', new Set()); // the previous sweep's curve is not this one's
   $('sweep-table').replaceChildren(element('p', { class: 'muted', text: 'Sweeping…' }));
   watchProgress(request.request_id, 'Sweep');
   let result;
@@ -950,8 +1135,14 @@ async function runSweep() {
     stopProgress(request.request_id);
     $('sweep-run').disabled = false;
   }
-  if (result.status === 409) {
-    $('sweep-table').replaceChildren(element('p', { text: 'The sweep was cancelled.' }));
+  // a cancelled sweep answers with the points done (200 and `cancelled`), or, from an older server, 409
+  const points = (result.data && result.data.points) || [];
+  if (result.status === 409 || (result.ok && result.data.cancelled && !points.length)) {
+    if (points.length) {
+      await drawSweep({ ...result.data, path: result.data.path || request.path, cancelled: true });
+      return;
+    }
+    $('sweep-table').replaceChildren(element('p', { text: 'The sweep was cancelled before a point was done.' }));
     return;
   }
   if (!result.ok) {
@@ -1129,14 +1320,7 @@ async function upload(event) {
     const result = await api('POST', `/api/import?name=${encodeURIComponent(file.name)}`, await file.arrayBuffer());
     if (!result.ok) {
       showMessage(failure(result));
-      resetWorkspace();
-      $('scenario-title').textContent = `${file.name} (not read)`;
-      $('summary').textContent = 'The workbook could not be read: fix what is listed below in the book, then open it again.';
-      setYamlText('');
-      selectTab('plan');
-      drawEditables({ tables: [] });
-      $('save-box').hidden = true;
-      showProblems(result.data.problems || [], $('problems'));
+      showUnread(file.name, result.data.problems || []);
       return;
     }
     await openUploaded(file.name, result.data.yaml);
