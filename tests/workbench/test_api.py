@@ -1,13 +1,6 @@
 """The workbench's JSON API, through FastAPI's TestClient: every endpoint, its answers checked against
-figures worked out by hand on data/tiny.yaml or by a second method (model.optimise, the command line).
-
-tiny.yaml by hand: 1000 repairs a month go to the service team (1.5 h a repair at 5,200 EUR per FTE
-of 140 h: 55.714... EUR a repair) or to the vendor (50 EUR + 2 EUR hand-off: 52 EUR, quality 0.93).
-The 0.95 quality target lets at most 60% go to the vendor (0.98 (1 - x) + 0.93 x >= 0.95); the
-response-time target (8 h against 34 h, 24 h at most) would allow 61.5%, the vendor's capacity 80%.
-So the cheapest plan sends 60% to the vendor: 400 x 55.714 + 600 x 52 = 53,485.71 EUR, and every
-volume V below 1,333 costs V x 53.4857 EUR. Without the vendor: 1000 x 55.714 = 55,714.29 EUR.
-"""
+figures worked out by hand on data/tiny.yaml (tests/workbench/conftest.py works them out) or by a
+second method (model.optimise, the command line)."""
 
 from __future__ import annotations
 
@@ -21,14 +14,11 @@ from pathlib import Path
 import pytest
 from conftest import APPLIANCE_FILE, DATA, TINY_FILE, e2eopt
 
+from .conftest import PER_REPAIR, TINY, WITHOUT_VENDOR
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's own deprecation of httpx's TestClient transport
     from fastapi.testclient import TestClient
-
-PER_REPAIR = (400 * 1.5 / 140 * 5200 + 600 * 52) / 1000
-"""tiny.yaml's cost per repair at the optimum (module docstring): 53.4857... EUR."""
-TINY = 1000 * PER_REPAIR
-WITHOUT_VENDOR = 1000 * 1.5 / 140 * 5200
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,8 @@ each repair 53.4857... EUR for any volume below 1,333."""
 from __future__ import annotations
 
 import io
-import shutil
-import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from conftest import TINY_FILE
@@ -19,26 +18,12 @@ from conftest import TINY_FILE
 import model
 from model.scenario.excel import read_workbook
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
+from .conftest import PER_REPAIR
+
+if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-PER_REPAIR = (400 * 1.5 / 140 * 5200 + 600 * 52) / 1000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("served")
-    shutil.copy(TINY_FILE, root / "tiny.yaml")
-    return root
-
-
-@pytest.fixture(scope="module")
-def client(folder: Path) -> TestClient:
-    from model.workbench import create_app
-
-    return TestClient(create_app(folder, runs=folder / "runs"))
 
 
 def scenario_of(yaml_text: bytes | str, tmp_path: Path) -> model.Scenario:

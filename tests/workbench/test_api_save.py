@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from conftest import TINY_FILE, e2eopt
 
+from .conftest import PER_REPAIR, TINY
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-PER_REPAIR = (400 * 1.5 / 140 * 5200 + 600 * 52) / 1000
-TINY = 1000 * PER_REPAIR
 BROKEN = TINY_FILE.read_text().replace("volume: 1000", "volume: -5")
 
 

@@ -6,7 +6,6 @@ tiny.yaml by hand (tests/workbench/test_api.py): 1000 repairs cost 53,485.71 EUR
 
 from __future__ import annotations
 
-import shutil
 import warnings
 from pathlib import Path
 
@@ -14,18 +13,11 @@ import jsonschema
 import pytest
 from conftest import TINY_FILE
 
+from .conftest import PER_REPAIR
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
-
-PER_REPAIR = (400 * 1.5 / 140 * 5200 + 600 * 52) / 1000
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("served")
-    shutil.copy(TINY_FILE, root / "tiny.yaml")
-    return root
 
 
 @pytest.fixture(scope="module")

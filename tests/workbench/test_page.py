@@ -25,6 +25,8 @@ import pytest
 from chromium import ALL_DRAWN, CHART_STATE
 from conftest import DATA, e2eopt
 
+from .conftest import PER_REPAIR
+
 TIMEOUT_MS = 60_000
 SCREENS = Path("/tmp/w15/screens")
 VOLUME = 'input[data-path="demands.retail_orders.volume"][data-period="2"]'
@@ -550,8 +552,6 @@ def test_a_sweep_marks_the_points_with_no_plan(watched: Watched) -> None:
 # ---- Excel, keeping an upload, fixing a broken file ---------------------------------------------------
 
 TINY_SET_VOLUME = "1100"
-PER_REPAIR = (400 * 1.5 / 140 * 5200 + 600 * 52) / 1000
-"""tiny.yaml's cost per repair at the optimum (tests/workbench/test_api.py's docstring): 53.4857... EUR."""
 
 
 def appliance_book(volume: object) -> bytes:

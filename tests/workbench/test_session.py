@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from conftest import TINY_FILE
 
+from .conftest import PER_REPAIR
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
-
-PER_REPAIR = (400 * 1.5 / 140 * 5200 + 600 * 52) / 1000
 
 
 @pytest.fixture(scope="module")
