@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from model.run_folder import COLUMNS_FILE, RunFolderError, folder_kind, read_summary, read_tables
-from model.staging import OutputError, check_output_file
+from model.staging import OutputError, check_output_file, staged_file
 from model.table_io import write_csv
 from model.tables import KINDS, RESULT_TABLES, TABLES, dictionary, round_significant
 
@@ -139,20 +139,6 @@ def presented(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 # --- writing atomically -----------------------------------------------------------------------------
 
 
-@contextmanager
-def _staged_file(target: Path) -> Iterator[Path]:
-    """A temporary file beside `target`, renamed onto it when the block ends without error."""
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(handle)
-    staging = Path(name)
-    try:
-        yield staging
-        os.chmod(staging, 0o644)
-        os.replace(staging, target)
-    finally:
-        staging.unlink(missing_ok=True)
-
-
 def _is_export_folder(folder: Path) -> bool:
     """Whether a folder holds only what an export writes (columns.csv, CSV and Parquet files)."""
     entries = list(folder.iterdir())
@@ -226,12 +212,12 @@ def write_export(run: Run, format_: str, target: Path) -> Path:
                 f"{', '.join(too_long)}: more rows than a worksheet holds ({EXCEL_ROWS:,} with the two header "
                 "rows); export with --format csv or parquet"
             )
-        with _staged_file(target) as staging:
+        with staged_file(target) as staging:
             write_workbook(run, staging)
         return target
     files = _csv_files if format_ == "csv" else _parquet_files
     if target.suffix.lower() == ".zip":
-        with _staged_file(target) as staging, tempfile.TemporaryDirectory(dir=target.parent, prefix=".export-") as work:
+        with staged_file(target) as staging, tempfile.TemporaryDirectory(dir=target.parent, prefix=".export-") as work:
             files(run, Path(work))
             with zipfile.ZipFile(staging, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 for path in sorted(Path(work).iterdir()):

@@ -169,6 +169,41 @@ def discard(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def staged_file(target: Path, replace: bool = True) -> Iterator[Path]:
+    """A temporary file beside `target` to write, put in place when the block ends without error:
+    renamed onto `target`, or (`replace=False`) linked to its name, which raises FileExistsError if
+    the name is taken (nothing is replaced). A failure leaves no part of the file. The file gets the
+    mode a plain `open` gives (0644 under umask 022), not mkstemp's private 0600: it is for its readers."""
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    staging = Path(name)
+    try:
+        os.fchmod(handle, 0o666 & ~_umask())
+        os.close(handle)
+        yield staging
+        if replace:
+            os.replace(staging, target)
+        else:
+            os.link(staging, target)
+    finally:
+        staging.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it; elsewhere set and
+    restored at once."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def check_output_folder(folder: str | Path) -> list[Path]:
     """Check, before any work, that a command can write its folder under `folder`: by making it (and
     any missing parents) and a staging folder in it, then removing what was made, so nothing is left.

@@ -6,7 +6,6 @@ The optimiser, pandas and the generator are imported inside the commands that us
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -545,15 +544,12 @@ def _write_whole(write: Callable[[Path], None], target: Path, option: str = "--o
     `option` names the option that gave `target` in the message."""
     import errno
 
-    from model.staging import describe
+    from model.staging import describe, staged_file
 
-    draft = target.with_name(f".{target.name}.incomplete-{os.getpid()}")
     try:
-        write(draft)
-        os.replace(draft, target)
+        with staged_file(target) as draft:
+            write(draft)
     except OSError as error:
-        with contextlib.suppress(OSError):
-            draft.unlink()
         full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
         err.print(f"error: {option} {target}: cannot be written: {describe(error)}; nothing was written.")
         raise typer.Exit(EXIT["write_error" if full else "bad_input"]) from None

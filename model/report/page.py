@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import html
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from model.errors import ReportError
+from model.staging import staged_file
 
 FIGURE_CONFIG = {"displaylogo": False, "responsive": True}
 """plotly.js settings of every figure: no link to plotly's site, resizes with the window."""
@@ -113,17 +112,11 @@ def render(title: str, headline: Sequence[str], sections: Sequence[Section]) -> 
 
 
 def write_html(text: str, path: Path) -> Path:
-    """Write the page whole or not at all: into a temporary file beside `path`, then renamed onto it."""
+    """Write the page whole or not at all (model.staging.staged_file: a temporary file beside `path`,
+    renamed onto it)."""
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a report is for its readers
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with staged_file(path) as staging:
+        staging.write_text(text, encoding="utf-8")
     return path
 
 

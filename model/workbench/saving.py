@@ -11,9 +11,7 @@ on it solves the same scenario the page did. A run folder is written by `model.w
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -116,38 +114,15 @@ def unwritable(what: str) -> Iterator[None]:
 
 
 def write_whole(target: Path, text: bytes, overwrite: bool, shown: str) -> None:
-    """`text` as the file `target`, all or nothing: a temporary file beside it, then renamed over it
-    (`overwrite`) or linked to its name (which fails if the name was taken meanwhile: 409)."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        os.fchmod(handle, 0o666 & ~_umask())  # mkstemp's 0600 would make it private: a plain file's mode
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(text)
-        if overwrite:
-            os.replace(temporary, target)
-        else:
-            try:
-                os.link(temporary, target)
-            except FileExistsError:
-                raise Refused(409, f"{shown} exists: choose another name, or overwrite it") from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    """`text` as the file `target`, all or nothing (model.staging.staged_file): renamed over it
+    (`overwrite`) or linked to its name, which fails if the name was taken meanwhile: 409."""
+    from model.staging import staged_file
 
-
-def _umask() -> int:
-    """The process's umask (what a plain `open` applies: 0644 files under 022), read without changing
-    it where Linux shows it; elsewhere set and restored at once."""
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+        with staged_file(target, replace=overwrite) as staging:
+            staging.write_bytes(text)
+    except FileExistsError:
+        raise Refused(409, f"{shown} exists: choose another name, or overwrite it") from None
 
 
 def save_run(bench: Workbench, solved: Solved, values: Mapping[str, Any], removals: Sequence[str]) -> Path:

@@ -285,13 +285,18 @@ def test_the_yaml_tab_locates_a_typo(watched: Watched, folder: Path, tmp_path: P
     shown = problem.inner_text()
     assert f":{line}:" in shown and "demands.retail_orders.min_qualty" in shown and "min_quality" in shown, shown
     problem.locator("button").click()  # goes to the line
-    selected = page.evaluate(
-        "() => { const a = document.querySelector('#yaml-text');"
-        " return a.value.slice(a.selectionStart, a.selectionEnd); }"
-    )
+    selected = selected_text(page)
     assert "min_qualty: 0.965" in selected
     screenshot(page, tmp_path, "workbench-yaml-typo")
     watched.check(answered=(422,))
+
+
+def selected_text(page: Any) -> str:
+    """The text selected in the YAML editor (where a click on a problem goes)."""
+    return page.evaluate(
+        "() => { const a = document.querySelector('#yaml-text');"
+        " return a.value.slice(a.selectionStart, a.selectionEnd); }"
+    )
 
 
 def test_a_sweep_of_three_points_draws_three_points(watched: Watched, folder: Path, tmp_path: Path) -> None:
@@ -691,10 +696,7 @@ def test_a_broken_file_is_fixed_in_the_editor_saved_and_solved(watched: Watched,
         problem = page.locator("#yaml-problems li", has_text="demands.repairs.volume")
         problem.wait_for()
         problem.locator("button").click()  # goes to the line
-        selected = page.evaluate(
-            "() => { const a = document.querySelector('#yaml-text');"
-            " return a.value.slice(a.selectionStart, a.selectionEnd); }"
-        )
+        selected = selected_text(page)
         assert "volume: -5" in selected
         screenshot(page, tmp_path, "workbench-broken-file")
         page.fill("#yaml-text", page.input_value("#yaml-text").replace("volume: -5", "volume: 1000"))
