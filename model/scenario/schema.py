@@ -279,6 +279,10 @@ class Demand(Strict):
     """Cost per unit not served; when absent the demand must be met in full."""
     price: Money | None = None
     """Price the customer pays per unit served (currency); the cost_to_serve table shows the margin."""
+    segment: Name | None = None
+    """Customer segment the demand belongs to (e.g. premium); demands are rolled up by it. None when absent."""
+    labels: dict[Name, Name] = Field(default_factory=dict)
+    """Further labels to group demands by, {label: value} (e.g. {channel: web, region: north})."""
 
     @model_validator(mode="before")
     @classmethod
