@@ -16,6 +16,7 @@ from model.explain.diagnose import COLUMNS as DIAGNOSIS_COLUMNS
 from model.explain.diagnose import diagnose
 from model.explain.sensitivity import sensitivity_table
 from model.lp import LinearModel
+from model.loops import unbounded_message
 from model.queues import QueueRun, queue_routing_table, queues_table
 from model.results import build_tables, unallocated_cost
 from model.scenario.loader import SourceMap
@@ -108,6 +109,8 @@ def outcome_of(
     )
     if queues is not None:
         _note_queue_iterations(outcome, queues)
+    if solution.status == "unbounded":
+        outcome.message = unbounded_message(scenario, source) or outcome.message
     if solution.status == "infeasible":
         phase("diagnosis")
         start = time.perf_counter()

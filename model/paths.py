@@ -1,29 +1,38 @@
-"""Which nodes and arcs each demand may use: those on some path from its origin to one of its sinks
-that respects its stages. networkx only, so that checking a scenario (model/scenario/checks.py) needs
+"""Which nodes and arcs each demand may use: those on some walk from its origin to one of its sinks
+that respects its stages. The hand-off graph may have loops (rework, returns, transfers between sites
+of one stage). networkx only, so that checking a scenario (model/scenario/checks.py) needs
 no table or solver library; model/network.py builds the index tables from these paths.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable
 
 import networkx as nx
 
 
 def allowed_graph(graph: nx.DiGraph, stage_of: Callable[[str], str | None], stages: list[str] | None) -> nx.DiGraph:
-    """The hand-offs a demand with these `stages` may use: from one listed stage to the next."""
+    """The hand-offs a demand with these `stages` may use: from a listed stage to the next listed stage,
+    within one listed stage, or back to an earlier listed stage. Forward moves go one step at a time,
+    so every origin -> sink walk (origin in the first stage, sinks in the last) passes every listed
+    stage in order, however often it loops back."""
     if stages is None:
         return graph
-    step: dict[str | None, str] = dict(itertools.pairwise(stages))  # keyed by stage_of(u), which may be None
-    allowed = nx.DiGraph((u, v) for u, v in graph.edges if step.get(stage_of(u)) == stage_of(v))
-    return allowed
+    order: dict[str | None, int] = {stage: k for k, stage in enumerate(stages)}  # stage_of(u) may be None
+    return nx.DiGraph((u, v) for u, v in graph.edges if _allowed_step(order, stage_of(u), stage_of(v)))
+
+
+def _allowed_step(order: dict[str | None, int], source: str | None, target: str | None) -> bool:
+    """Whether a demand listing the stages of `order` may hand work over from `source`'s stage to
+    `target`'s: both listed, and the target at most one step ahead."""
+    if source not in order or target not in order:
+        return False
+    return order[target] <= order[source] + 1
 
 
 def paths_in(allowed: nx.DiGraph, origin: str, sinks: Iterable[str]) -> nx.DiGraph:
-    """The nodes and arcs a demand may use: those on some origin -> sink path of `allowed`.
-
-    The graph is acyclic, so "reachable from the origin and reaching a sink" is exactly "on a path".
+    """The nodes and arcs a demand may use: those on some origin -> sink walk of `allowed`, that is,
+    reachable from the origin and reaching a sink (with loops, a walk may pass a node more than once).
     """
     if origin not in allowed:
         return _lone(origin)  # no usable arc: the origin alone (which may itself be a sink)

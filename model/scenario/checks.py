@@ -15,7 +15,7 @@ from typing import Any, TypeGuard
 import networkx as nx
 
 from model.errors import Problem
-from model.paths import PathFinder
+from model.paths import PathFinder, allowed_graph
 from model.scenario.loader import SourceMap, closest
 from model.scenario.ranges import DURATION, PERIODS
 from model.scenario.schema import FORMER_NAMES, HOURS_PER_TIME_UNIT, Scenario
@@ -192,36 +192,6 @@ def check_arc_ends(raw: Raw, src: SourceMap) -> Iterator[Problem]:
                 "Give each hand-off one arc.",
             )
         seen.setdefault((source, target), index)
-        s_stage, t_stage = raw.stage_of(source), raw.stage_of(target)
-        if s_stage and t_stage and raw.stages.index(t_stage) < raw.stages.index(s_stage):
-            yield src.problem(
-                ("arcs", index, "to"),
-                f"arc {source} -> {target} goes back from stage '{s_stage}' to the earlier stage '{t_stage}'",
-                f"Arcs follow the stage order: {' -> '.join(raw.stages)}.",
-            )
-
-
-def check_cycles(raw: Raw, src: SourceMap) -> Iterator[Problem]:
-    """One cycle, named the same on every run: found by a depth-first walk in the file's order (arcs
-    and nodes as listed), not by networkx's cycle enumeration, whose order follows Python's hash seed."""
-    graph = nx.DiGraph()
-    graph.add_nodes_from(raw.nodes)
-    first_arc: dict[tuple[str, str], int] = {}
-    for index, source, target in raw.valid_arcs():
-        graph.add_edge(source, target)
-        first_arc.setdefault((source, target), index)
-    try:
-        edges = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
-        return
-    cycle_nodes = [source for source, _ in edges]
-    ring = " -> ".join([*cycle_nodes, cycle_nodes[0]])
-    index = first_arc[edges[-1][0], edges[-1][1]]
-    yield src.problem(
-        ("arcs", index),
-        f"the hand-off graph has a cycle: {ring}",
-        "Work must not return to a node it has passed; remove one of these arcs.",
-    )  # one named cycle is enough to act on; more follow once it is broken
 
 
 def check_demand_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
@@ -380,14 +350,19 @@ def check_paths(raw: Raw, src: SourceMap) -> Iterator[Problem]:
 
 
 def _walk_stages(raw: Raw, graph: nx.DiGraph, origin: str, stages: tuple[str, ...]) -> tuple[set[str], int | None]:
-    """The nodes of the last stage reachable from `origin` stage by stage, or the index of the stage
-    where the walk breaks (no node of it reached)."""
-    frontier = {origin}
+    """The nodes of the last stage reachable from `origin` through the hand-offs the stages allow
+    (model/paths.py: one stage forward, within a stage, or back), or the index of the first stage
+    where the walk breaks (no node of it reached). Forward moves go one stage at a time, so a stage
+    is reached only if the one before it is."""
+    allowed = allowed_graph(graph, raw.stage_of, list(stages))
+    reached = nx.descendants(allowed, origin) | {origin} if origin in allowed else {origin}
+    by_stage: dict[str | None, set[str]] = {}
+    for node in reached:
+        by_stage.setdefault(raw.stage_of(node), set()).add(node)
     for k, stage in enumerate(stages[1:], start=1):
-        frontier = {t for s in frontier for t in graph.successors(s) if raw.stage_of(t) == stage}
-        if not frontier:
-            return frontier, k
-    return frontier, None
+        if not by_stage.get(stage):
+            return set(), k
+    return by_stage.get(stages[-1], set()), None
 
 
 def _check_staged_path(
@@ -450,7 +425,6 @@ CHECKS: list[Check] = [
     check_staff_bounds,
     check_queues,
     check_arc_ends,
-    check_cycles,
     check_demand_names,
     check_former_names,
     check_volumes,

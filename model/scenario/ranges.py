@@ -28,15 +28,19 @@ class Range:
     unit: str
     zero: bool = True
     fields: str = ""  # which scenario fields are of this kind (for the docs' table)
+    signed: bool = False  # negative values allowed too, their size in the same range (a rebate)
 
     def allowed(self) -> str:
         """The range in words, with its unit: '0, or 1e-6 to 1e9 units per period'."""
         span = f"{number(self.low)} to {number(self.high)} {self.unit}"
+        if self.signed:
+            span = f"{number(-self.high)} to {number(-self.low)} or {span}"
         return f"0, or {span}" if self.zero else span
 
     def contains(self, value: float) -> bool:
         """Whether `value` lies in the range."""
-        return (value == 0 and self.zero) or self.low <= value <= self.high
+        size = abs(value) if self.signed else value
+        return (value == 0 and self.zero) or self.low <= size <= self.high
 
     def check(self, value: float) -> float:  # ints pass through as ints
         """`value` if it lies in the range; a validation error naming the range otherwise."""
@@ -60,7 +64,15 @@ MONEY = Range(
     1e-9,
     1e12,
     "currency",
-    fields="wages and costs per FTE, per hour, per unit, per hand-off, holding, backlog, unmet penalties, prices",
+    fields="wages and costs per FTE, per hour, per unit, holding, backlog, unmet penalties, prices",
+)
+SIGNED_MONEY = Range(
+    "an amount of money of either sign",
+    1e-9,
+    1e12,
+    "currency",
+    fields="arcs cost (a negative cost is a rebate, subsidy or credit per unit handed over)",
+    signed=True,
 )
 VOLUME = Range("a volume", 1e-6, 1e9, "units per period", fields="demands volume")
 UNITS = Range("a number of units", 1e-6, 1e12, "units", fields="capacities, stock initial and final_min, final_backlog")
@@ -96,6 +108,7 @@ ITERATIONS = Range("a number of iterations", 1, 10_000, "iterations", zero=False
 
 RANGES: tuple[Range, ...] = (
     MONEY,
+    SIGNED_MONEY,
     VOLUME,
     UNITS,
     HOURS_PER_UNIT,
@@ -126,6 +139,8 @@ _ABOVE_0 = Field(gt=0, allow_inf_nan=False)
 
 # The schema's types: the sign first (a negative or zero value keeps its plain message), then the range.
 Money = Annotated[float, _AT_LEAST_0, _within(MONEY)]
+SignedMoney = Annotated[float, Field(allow_inf_nan=False), _within(SIGNED_MONEY)]
+"""Money that may be negative: a rebate, subsidy or credit (arc costs only)."""
 Volume = Annotated[float, _AT_LEAST_0, _within(VOLUME)]
 Units = Annotated[float, _AT_LEAST_0, _within(UNITS)]
 HoursPerUnit = Annotated[float, _ABOVE_0, _within(HOURS_PER_UNIT)]

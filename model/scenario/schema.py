@@ -26,6 +26,7 @@ from model.scenario.ranges import (
     Seconds,
     ServiceLevel,
     Share,
+    SignedMoney,
     Threads,
     Time,
     Units,
@@ -243,8 +244,8 @@ class Arc(Strict):
     """Node handing the work over."""
     target: Name = Field(alias="to")
     """Node receiving it."""
-    cost: Money = 0.0
-    """Cost per unit handed over (currency)."""
+    cost: SignedMoney = 0.0
+    """Cost per unit handed over (currency); negative for a rebate, subsidy or credit."""
     lead_time: Time = 0.0
     """Time per unit in transit (time units)."""
     capacity: Units | None = None
