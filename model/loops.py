@@ -16,6 +16,7 @@ every run, whatever Python's hash seed.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from model.network import build_graph, modes_of
@@ -92,7 +93,7 @@ def unbounded_loop(scenario: Scenario) -> Loop | None:
         found = negative_cycle(list(scenario.nodes), edges)
         if found is not None:
             nodes = [*found, found[0]]
-            picked = [position[f"{u}->{v}"] for u, v in zip(nodes, nodes[1:])]
+            picked = [position[f"{u}->{v}"] for u, v in itertools.pairwise(nodes)]
             cost = sum(scenario.arcs[i].cost + (entering[scenario.arcs[i].target] or 0.0) for i in picked)
             return Loop(nodes, picked, cost)
     return None

@@ -15,8 +15,8 @@ from model.errors import InfeasibleRow
 from model.explain.diagnose import COLUMNS as DIAGNOSIS_COLUMNS
 from model.explain.diagnose import diagnose
 from model.explain.sensitivity import sensitivity_table
-from model.lp import LinearModel
 from model.loops import unbounded_message
+from model.lp import LinearModel
 from model.queues import QueueRun, queue_routing_table, queues_table
 from model.results import build_tables, unallocated_cost
 from model.scenario.loader import SourceMap
