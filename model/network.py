@@ -1,6 +1,6 @@
 """The value chain as a graph, and the sparse index sets the LP is built over.
 
-Scenario -> networkx DiGraph -> for each demand, the nodes and arcs on some origin -> sink path that
+Scenario -> networkx DiGraph -> for each demand, the nodes and arcs on some origin -> sink walk that
 respects its stages -> long tables (pandas) with one row per place a variable may exist. Every
 later step (LP, checks, results) works from these tables, so variables exist only where a demand
 can flow.
@@ -377,13 +377,15 @@ def _targets_that_can_bind(
     """Which demands need their quality and response-time rows: those with a target that some plan
     could miss. The rest are implied by the flow balances, so leaving them out is the same model.
 
-    Without stock, flows follow paths from the origin: every unit served crosses one path of the
-    demand's (acyclic) subgraph. So sum (1 - q) y <= Dq served and sum l x + sum (p + w) y <= Dt served,
+    Without stock, flows follow walks from the origin: in an acyclic subgraph every unit served
+    crosses one path of it. So sum (1 - q) y <= Dq served and sum l x + sum (p + w) y <= Dt served,
     where Dq and Dt are the subgraph's longest paths in (1 - the node's worst quality) and in lead
     time plus the node's slowest processing and wait. A target with Dq < 1 - Q (Dt < T) cannot
     bind (at equality the worst path meets it exactly and its row may carry a price: it stays).
-    Kept whenever that argument does not hold: a demand that may stock (output made ahead), a
-    cycle, backlog (its L b term, response time only) or a queued node (lane waits, response time only).
+    Kept whenever that argument does not hold: a demand that may stock (output made ahead), whose
+    subgraph has a loop (a unit may go round it any number of times, each pass counting again, so the
+    longest walk is unbounded), with backlog (its L b term, response time only) or passing a queued
+    node (lane waits, response time only).
 
     Returns the two flags per demand, and Dq and Dt (NaN where not computed: the rows are kept).
     """
@@ -429,7 +431,8 @@ def _path_weights(scenario: Scenario) -> PathWeights:
 
 
 def _longest_paths(weights: PathWeights, nodes: list[str], arcs: list[tuple[str, str]]) -> tuple[float, float]:
-    """The longest path of a subgraph in (1 - worst quality) and in time (inf for both with a cycle)."""
+    """The longest path of a subgraph in (1 - worst quality) and in time (inf for both with a loop:
+    a walk may go round it without end)."""
     graph = nx.DiGraph(arcs)
     graph.add_nodes_from(nodes)
     if not nx.is_directed_acyclic_graph(graph):

@@ -307,3 +307,29 @@ def test_stages_allow_loops_within_and_back_but_forward_one_step():
     outcome = optimise(scenario, sensitivity=False)
     assert outcome.status == "optimal"
     assert outcome.objective == pytest.approx(55.0)
+
+
+def test_each_pass_round_a_loop_counts_again_in_the_response_time():
+    """A rebate of 20 EUR on test -> repair (at most 2 units) makes the loop repair -> test -> repair
+    pay: -20 + 10 (repair) + 1 (test) = -9 EUR per round. Processing takes 2 h at repair, 1 h at test.
+    Target 10 h: both rounds run (cost 5 x 11 - 2 x 9 = 37 EUR); 7 units pass repair and test, so the
+    mean response time is 7 x (2 + 1) / 5 = 4.2 h. The subgraph has loops, so the response row is
+    kept although its longest simple path (3 h) meets 10 h. Target 4 h: 3 (5 + r) <= 4 x 5 allows
+    r = 5/3 rounds: 55 - 9 x 5/3 = 40 EUR."""
+    from model.network import index_sets
+
+    text = (
+        LOOPED_STAGES.replace("unit_cost: 10}", "unit_cost: 10, processing_time: 2}")
+        .replace("unit_cost: 1}", "unit_cost: 1, processing_time: 1}")
+        .replace("{from: test, to: repair, cost: 3}", "{from: test, to: repair, cost: -20, capacity: 2}")
+        .replace("volume: 5}", "volume: 5, max_mean_response_time: 10}")
+    )
+    scenario = validate_data(*parse_yaml(text, "rework.yaml"))
+    assert bool(index_sets(scenario).demands.response_row.iloc[0])
+    outcome = optimise(scenario, sensitivity=False)
+    assert outcome.objective == pytest.approx(37.0)
+    kpis = outcome.tables["demand_kpis"]
+    assert kpis.mean_response_time.iloc[0] == pytest.approx(4.2)
+    tight = optimise(validate_data(*parse_yaml(text.replace("time: 10}", "time: 4}"), "r.yaml")), sensitivity=False)
+    assert tight.objective == pytest.approx(40.0)
+    assert tight.tables["demand_kpis"].mean_response_time.iloc[0] == pytest.approx(4.0)
