@@ -141,7 +141,8 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
         waited = lane_wait[lane_of] * v["q"]
         time_spent += group_sum(sets.demand_of("demand_lanes"), waited, demand_count)
 
-    costs = {term.category: term.prices(sets)[:, None] * v[term.variable] for term in COST_TERMS}
+    # + 0.0: a negative price (an arc's rebate) times no units is -0.0, which tables would show as "-0.0"
+    costs = {term.category: term.prices(sets)[:, None] * v[term.variable] + 0.0 for term in COST_TERMS}
     return Evaluated(
         sets,
         v,

@@ -32,6 +32,7 @@ from model.scenario.ranges import (
     HOURS_PER_UNIT,
     ITERATIONS,
     MONEY,
+    SIGNED_MONEY,
     OVERTIME_HOURS,
     PEAK_FACTOR,
     PERIODS,
@@ -287,7 +288,7 @@ TABLES = (
         (
             _name("from", "nodes", _doc(Arc, "from")),
             _name("to", "nodes", _doc(Arc, "to")),
-            _col(Arc, "cost", "number", "{cur} per unit", MONEY),
+            _col(Arc, "cost", "number", "{cur} per unit", SIGNED_MONEY),
             _col(Arc, "lead_time", "number", "{time}", TIME),
             _col(Arc, "capacity", "number", "units per period", UNITS),
         ),
@@ -591,7 +592,7 @@ def _names_range(sheet: str) -> str:
 
 def in_currency(rng: Range, cur: str) -> Range:
     """A range of money in the scenario's currency (`1e12 EUR`, not `1e12 currency`); others as they are."""
-    return dataclasses.replace(rng, unit=cur) if rng.unit == MONEY.unit and cur else rng
+    return dataclasses.replace(rng, unit=cur) if rng.unit == MONEY.unit and cur else rng  # SIGNED_MONEY too
 
 
 def _validate(sheet: Any, column: Column, cells: str, cur: str = "") -> None:
@@ -608,7 +609,7 @@ def _validate(sheet: Any, column: Column, cells: str, cur: str = "") -> None:
         rule = DataValidation(type="list", formula1='"TRUE,FALSE"', allow_blank=True)
         rule.error = "TRUE or FALSE."
     elif column.kind in ("number", "whole") and column.range is not None:
-        low = 0 if column.range.zero else column.range.low
+        low = -column.range.high if column.range.signed else 0 if column.range.zero else column.range.low
         rule = DataValidation(
             type="decimal" if column.kind == "number" else "whole",
             operator="between",
@@ -1098,10 +1099,11 @@ def _index(sheet: str) -> int:
 
 def _in_currency(problem: Problem, currency: str) -> Problem:
     """The problem with the range of money in the scenario's currency (`1e12 EUR`) rather than `1e12 currency`."""
-    generic, specific = MONEY.allowed(), in_currency(MONEY, currency).allowed()
-    return dataclasses.replace(
-        problem, message=problem.message.replace(generic, specific), hint=problem.hint.replace(generic, specific)
-    )
+    message, hint = problem.message, problem.hint
+    for kind in (SIGNED_MONEY, MONEY):  # the signed range's words hold the unsigned one's: replace it first
+        generic, specific = kind.allowed(), in_currency(kind, currency).allowed()
+        message, hint = message.replace(generic, specific), hint.replace(generic, specific)
+    return dataclasses.replace(problem, message=message, hint=hint)
 
 
 def _reported(path: str, reported: set[str]) -> bool:

@@ -41,6 +41,8 @@ class _Generator(GenerateJsonSchema):
         if not isinstance(kind, Range):
             return json
         bounded = {**json, "maximum": kind.high, "x-allowed": kind.allowed()}
+        if kind.signed:
+            bounded["minimum"] = -kind.high  # a rebate: as far below 0 as the range reaches above
         if not kind.zero:
             bounded.pop("exclusiveMinimum", None)
             bounded["minimum"] = max(kind.low, json.get("minimum", kind.low))

@@ -118,7 +118,7 @@ nodes:
         - {name: slow, target: {service_level: 0.5, within: 1, average_wait: 2}}
 arcs:
   - {from: desk, to: shop, cost: 1, lead_time: 0.5, capacity: 9000}
-  - {from: desk, to: field}
+  - {from: desk, to: field, cost: -0.5}  # a rebate: arc costs may be negative
 demands:
   jobs: {origin: desk, sinks: [shop, field], stages: [front, back], volume: 700, min_quality: 0.9,
          max_mean_response_time: 20, backlog_cost: 5, final_backlog: 10, unmet_penalty: 99, price: 120}

@@ -96,7 +96,9 @@ BROKEN = {
     "a misspelt section": (TINY.replace("\nnodes:", "\nnodse:"), "'nodes' is a required property"),
     "a text for a number": (TINY.replace("cost_per_fte: 5200", 'cost_per_fte: "5200"'), "'5200' is not of type"),
     "a figure above its range": (TINY.replace("cost_per_fte: 5200", "cost_per_fte: 5e13"), "is greater than"),
-    "a negative cost": (TINY.replace("cost: 2,", "cost: -2,"), "-2 is less than the minimum of 0"),
+    "a negative cost": (TINY.replace("unit_cost: 50", "unit_cost: -50"), "-50 is less than the minimum of 0"),
+    # an arc's cost may be a rebate (negative), within the range of money
+    "a rebate beyond its range": (TINY.replace("cost: 2,", "cost: -2e13,"), "is less than the minimum of -1"),
     "an unknown time unit": (TINY.replace("time_unit: hour", "time_unit: month"), "is not one of"),
 }
 BROKEN_WHATIF = {
