@@ -92,10 +92,43 @@ def case(name: str) -> Case:
         return Case(_tiny_two_periods())
     if name == "tiny-integer-staff":
         return Case(index_sets(load_scenario(TINY_FILE)), integer_staff=True)
+    if name == "network-loops":
+        return Case(index_sets(validate_data(*parse_yaml(NETWORK_LOOPS, "loops.yaml"))))
     raise KeyError(name)
 
 
-CASES = ("tiny", "appliance-co", "contact-centre", "generated", "tiny-two-periods", "tiny-integer-staff")
+NETWORK_LOOPS = """
+scenario: {name: loops, currency: EUR, period_length: 730}
+stages: [market, service, delivery]
+nodes:
+  shop: {stage: market}
+  repair: {stage: service, unit_cost: 10, processing_time: 2, quality: 0.9}
+  test: {stage: service, unit_cost: 1, processing_time: 1}
+  customer: {stage: delivery}
+arcs:
+  - {from: shop, to: repair}
+  - {from: repair, to: test}
+  - {from: test, to: repair, cost: -20, capacity: 2}
+  - {from: test, to: customer}
+  - {from: customer, to: shop, cost: -4}
+  - {from: customer, to: test, cost: 2}
+demands:
+  fix: {origin: shop, sinks: [customer], stages: [market, service, delivery], volume: 5,
+        max_mean_response_time: 10, min_quality: 0.5}
+"""
+"""Loops (a rework loop within a stage, returns to earlier stages) and negative arc costs (issue 16):
+the targets' rows are kept although every simple path meets them."""
+
+
+CASES = (
+    "tiny",
+    "appliance-co",
+    "contact-centre",
+    "generated",
+    "tiny-two-periods",
+    "tiny-integer-staff",
+    "network-loops",
+)
 
 
 @functools.cache
