@@ -510,9 +510,22 @@ def sankey(run: Run) -> tuple[go.Figure | None, list[str]]:
     intro = [
         f"Stages from left to right: {stages}. Each band is one demand's units on one arc over the whole horizon, "
         f"coloured by demand; hover for the units and the hand-off cost ({currency}), or a node for its cost.",
+        *_loops_said(links, nodes),
         *intro,
     ]
     return figure, intro
+
+
+def _loops_said(links: pd.DataFrame, nodes: pd.DataFrame) -> list[str]:
+    """A sentence when some band runs back to an earlier stage or within one (a loop: rework, a
+    return, a transfer), which the Sankey draws as a band curling round: one per such band counted."""
+    rank = dict(zip(nodes.name, nodes["rank"]))
+    back = int((links.target.map(rank) < links.source.map(rank)).sum())
+    within = int((links.target.map(rank) == links.source.map(rank)).sum())
+    if not back and not within:
+        return []
+    said = [f"{back} back to an earlier stage" if back else "", f"{within} within a stage" if within else ""]
+    return [f"Bands that curl round are hand-offs against the stage order ({' and '.join(w for w in said if w)})."]
 
 
 def fold_names(
@@ -616,7 +629,8 @@ def cost_section(run: Run) -> Section | None:
 
 
 def stacked(frame: pd.DataFrame, currency: str, part: str) -> go.Figure:
-    """A stacked bar chart: one bar per row of `frame`, one trace per column, in the currency."""
+    """A stacked bar chart: one bar per row of `frame`, one trace per column, in the currency; positive
+    parts stack up from 0 and negative ones (a rebate) down from it."""
     figure = go.Figure(
         [
             go.Bar(
@@ -629,7 +643,7 @@ def stacked(frame: pd.DataFrame, currency: str, part: str) -> go.Figure:
             for i, column in enumerate(frame.columns)
         ]
     )
-    figure.update_layout(barmode="stack")
+    figure.update_layout(barmode="relative")  # a rebate (a negative cost) stacks below 0, the rest above
     return figure
 
 

@@ -312,7 +312,7 @@ def stage_section(sweep: Sweep) -> Section | None:
     currency = sweep.currency
     figure = go.Figure(stacked(sweep, stages, "cost.", "stage", currency, MONEY_HOVER))
     figure.update_layout(
-        barmode="stack",
+        barmode="relative",  # a stage whose rebates outweigh its costs stacks below 0
         title=f"Cost by stage ({currency})",
         xaxis=_per_point_axis(sweep),
         yaxis={"title": {"text": f"cost ({currency})"}, "tickformat": ",.0f"},
