@@ -9,7 +9,9 @@ A unit of demand d may go round a loop only if every arc of it is one d may use 
 A round costs the loop's arc costs plus, at each node it enters, the cheapest cost of processing a
 unit there in a mode nothing limits: the mode's unit cost plus its labour at the cheapest hourly rate
 of its role (regular hours, or regular plus overtime). Nodes with a `capacity`, arcs with a
-`capacity`, and modes whose role has a staff maximum are limited and left out. The loop is found by
+`capacity`, and modes whose role has a staff maximum are limited and left out; so are, for a demand
+with a response-time (quality) target, the arcs and modes that take time (make defects), whose rounds
+the target's row bounds. The loop is found by
 Bellman-Ford over the arcs in the file's order, from every node at once, so it is the same loop on
 every run, whatever Python's hash seed.
 """
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from model.network import build_graph, modes_of
 from model.paths import PathFinder
 from model.scenario.loader import SourceMap
-from model.scenario.schema import Scenario
+from model.scenario.schema import Demand, Scenario
 
 ROUND_OFF = 1e-9
 """A loop must earn more than this per round (in currency) to count: costs that cancel are no gain."""
@@ -41,14 +43,19 @@ class Loop:
         return " -> ".join(self.nodes)
 
 
-def unit_cost_unlimited(scenario: Scenario, name: str) -> float | None:
+def unit_cost_unlimited(scenario: Scenario, name: str, timed: bool = False, graded: bool = False) -> float | None:
     """The least cost of processing one unit at node `name` in a mode nothing limits (the mode's unit
-    cost plus its labour at its role's cheapest hourly rate); None when the node or every mode is limited."""
+    cost plus its labour at its role's cheapest hourly rate); None when the node or every mode is limited.
+    `timed`: for a demand with a response-time target, which bounds every round that takes time, only
+    modes without processing or wait time (and no queue) count; `graded`: for a demand with a quality
+    target, only modes that do every unit right."""
     node = scenario.nodes[name]
-    if node.capacity is not None:
+    if node.capacity is not None or (timed and (node.wait_time > 0 or node.queue is not None)):
         return None
     costs = []
     for mode in modes_of(scenario, name):
+        if (timed and mode["processing_time"] > 0) or (graded and mode["quality"] < 1):
+            continue  # the target bounds the rounds through this mode
         role = mode["role"]
         if role is None:
             costs.append(mode["unit_cost"])
@@ -73,30 +80,44 @@ def _hourly_rate(scenario: Scenario, role: str) -> float:
 
 def unbounded_loop(scenario: Scenario) -> Loop | None:
     """A loop some demand may use that earns money per round and has no capacity on any of its arcs
-    or nodes, or None. Demands sharing origin, sinks and stages are looked at once."""
+    or nodes, or None. Demands sharing origin, sinks, stages and kinds of target are looked at once;
+    for a demand with a response-time (quality) target, only arcs and modes that take no time (make
+    no defect) count, since the target bounds any other round."""
     finder = PathFinder(build_graph(scenario), {n: node.stage for n, node in scenario.nodes.items()}.get)
-    entering = {n: unit_cost_unlimited(scenario, n) for n in scenario.nodes}
+    entering: dict[tuple[bool, bool], dict[str, float | None]] = {}
     position = {arc.key: i for i, arc in enumerate(scenario.arcs)}
     seen: set[tuple] = set()
     for demand in scenario.demands.values():
-        key = (demand.origin, tuple(demand.sinks), tuple(demand.stages) if demand.stages is not None else None)
+        targets = (demand.max_mean_response_time is not None, demand.min_quality is not None)
+        stages = tuple(demand.stages) if demand.stages is not None else None
+        key = (demand.origin, tuple(demand.sinks), stages, targets)
         if key in seen:
             continue
         seen.add(key)
-        _, arcs = finder.nodes_and_arcs(demand.origin, demand.sinks, demand.stages)
-        usable = set(arcs)
-        edges = [
-            (i, arc.source, arc.target, arc.cost + entering[arc.target])  # type: ignore[operator]
-            for i, arc in enumerate(scenario.arcs)
-            if (arc.source, arc.target) in usable and arc.capacity is None and entering[arc.target] is not None
-        ]  # in the file's order
-        found = negative_cycle(list(scenario.nodes), edges)
+        if targets not in entering:
+            entering[targets] = {n: unit_cost_unlimited(scenario, n, *targets) for n in scenario.nodes}
+        found = _loop_of(scenario, finder, demand, entering[targets], timed=targets[0])
         if found is not None:
             nodes = [*found, found[0]]
             picked = [position[f"{u}->{v}"] for u, v in itertools.pairwise(nodes)]
-            cost = sum(scenario.arcs[i].cost + (entering[scenario.arcs[i].target] or 0.0) for i in picked)
+            cost = sum(scenario.arcs[i].cost + (entering[targets][scenario.arcs[i].target] or 0.0) for i in picked)
             return Loop(nodes, picked, cost)
     return None
+
+
+def _loop_of(
+    scenario: Scenario, finder: PathFinder, demand: Demand, entering: dict[str, float | None], timed: bool
+) -> list[str] | None:
+    """A negative loop among the demand's usable arcs that nothing limits, or None."""
+    _, arcs = finder.nodes_and_arcs(demand.origin, demand.sinks, demand.stages)
+    usable = set(arcs)
+    edges = []
+    for i, arc in enumerate(scenario.arcs):  # in the file's order
+        cost = entering[arc.target]
+        limited = arc.capacity is not None or cost is None or (timed and arc.lead_time > 0)
+        if (arc.source, arc.target) in usable and not limited:
+            edges.append((i, arc.source, arc.target, arc.cost + cost))  # type: ignore[operator]
+    return negative_cycle(list(scenario.nodes), edges)
 
 
 def negative_cycle(nodes: list[str], edges: list[tuple[int, str, str, float]]) -> list[str] | None:
@@ -139,7 +160,7 @@ def unbounded_message(scenario: Scenario, source: SourceMap | None) -> str | Non
         said = f"lines {_and(lines)}" if len(lines) > 1 else f"line {lines[0]}"
         at = f"arcs at {said}"
     else:
-        at = "arcs " + _and([f"arcs[{i}]" + (f" ({w})" if w else "") for i, w in zip(loop.arcs, where)])
+        at = _and([f"arcs[{i}]" + (f" at {w}" if w else "") for i, w in zip(loop.arcs, where)])
     return (
         f"the loop {loop.ring()} earns {-loop.cost:,.2f} {scenario.currency} per unit per round and "
         f"has no capacity on any of its arcs or nodes ({at}); give one of them a capacity or raise a cost"

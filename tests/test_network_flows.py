@@ -333,3 +333,54 @@ def test_each_pass_round_a_loop_counts_again_in_the_response_time():
     tight = optimise(validate_data(*parse_yaml(text.replace("time: 10}", "time: 4}"), "r.yaml")), sensitivity=False)
     assert tight.objective == pytest.approx(40.0)
     assert tight.tables["demand_kpis"].mean_response_time.iloc[0] == pytest.approx(4.0)
+
+
+def test_without_a_source_map_the_loop_names_its_arcs_by_position():
+    """A scenario built in Python has no lines: the arcs are named by their place in `arcs` (the
+    digon's supply arc source -> n2 is arcs[0], so 1 -> 2 is arcs[1] and 2 -> 1 is arcs[2])."""
+    outcome = solved(flow_scenario("digon", {2: -4, 3: 4}, DIGON))
+    assert outcome.status == "unbounded"
+    assert "(arcs[1] and arcs[2]); give one of them a capacity" in outcome.message
+
+
+REWORK = """\
+scenario: {name: rework, currency: EUR, period_length: 730}
+stages: [market, service, delivery]
+nodes:
+  shop: {stage: market}
+  repair: {stage: service, unit_cost: 10, processing_time: 2}
+  test: {stage: service, unit_cost: 1, processing_time: 1}
+  customer: {stage: delivery}
+arcs:
+  - {from: shop, to: repair}
+  - {from: repair, to: test}
+  - {from: test, to: repair, cost: -20, capacity: 2}
+  - {from: test, to: customer}
+  - {from: customer, to: shop, cost: -4}
+  - {from: customer, to: test, cost: 2}
+demands:
+  fix: {origin: shop, sinks: [customer], stages: [market, service, delivery], volume: 5, max_mean_response_time: 10}
+"""
+
+
+def test_a_response_time_target_bounds_a_loop_that_takes_time(tmp_path: Path):
+    """`--set 'arcs.customer->test.cost==-3'` sets -3 (a leading '-' alone would be a change). The
+    loop customer -> test -> customer then earns 3 - 1 (test) = 2 EUR a round, without capacity, but
+    each round takes test's 1 h and the mean is at most 10 h: 5 x 10 = 50 h in all. The rework loop
+    (2 rounds of 3 h, 9 EUR each) and 5 x 3 h leave 50 - 15 - 6 = 29 rounds: 37 - 29 x 2 = -21 EUR.
+    Without the target the loop is unbounded, named from test (listed before customer)."""
+    (tmp_path / "rework.yaml").write_text(REWORK)
+    solve = [sys.executable, "-m", "model", "solve", str(tmp_path / "rework.yaml"), "--out", str(tmp_path), "--json"]
+    rebate = ["--set", "arcs.customer->test.cost==-3"]
+    bounded = subprocess.run([*solve, *rebate], capture_output=True, text=True, timeout=120)
+    assert bounded.returncode == 0, bounded.stderr
+    assert json.loads(bounded.stdout)["objective"] == pytest.approx(-21.0)
+    (tmp_path / "rework.yaml").write_text(REWORK.replace(", max_mean_response_time: 10}", "}"))
+    unbounded = subprocess.run([*solve, *rebate], capture_output=True, text=True, timeout=120)
+    assert unbounded.returncode == 4, unbounded.stderr
+    summary = json.loads(unbounded.stdout)
+    assert summary["message"].startswith(
+        "the loop test -> customer -> test earns 2.00 EUR per unit per round and has no capacity"
+    )
+    lines = line_of(REWORK, "from: test, to: customer"), line_of(REWORK, "from: customer, to: test")
+    assert f"(arcs at lines {lines[0]} and {lines[1]})" in summary["message"]

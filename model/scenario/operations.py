@@ -25,7 +25,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 GRAMMAR = (
-    "Allowed: a number (12, =12, 12.5) that replaces the value, or a change of it: "
+    "Allowed: a number (12, =12, 12.5; =-3 for a negative one, an arc's rebate) that replaces the value, "
+    "or a change of it: "
     "*1.2, /4, +5, -3, +5%, -3%; or a list of numbers, one per period, that replaces a per-period "
     "field: [700, 800, 900]. In YAML, quote changes that start with '*': \"*1.2\"."
 )
@@ -33,7 +34,8 @@ GRAMMAR = (
 _NUMBER = r"(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"  # unsigned: the sign is the operator
 _OPERATION = re.compile(rf"(?P<op>[=*/+-]?)\s*(?P<number>{_NUMBER})\s*(?P<percent>%?)")
 _LIST_ITEM = rf"[+-]?\s*{_NUMBER}"  # in a list a sign is the number's own
-VALUE_PATTERN = rf"^\s*(?:[=*/]?\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?|\[\s*{_LIST_ITEM}(?:\s*,\s*{_LIST_ITEM})*\s*\])\s*$"
+_NEGATIVE = re.compile(rf"=\s*-\s*(?P<number>{_NUMBER})")  # "=-3": a negative number set, not a change
+VALUE_PATTERN = rf"^\s*(?:[=*/]?\s*{_NUMBER}|=\s*-\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?|\[\s*{_LIST_ITEM}(?:\s*,\s*{_LIST_ITEM})*\s*\])\s*$"
 """The override values `parse_value` takes as text, as one regular expression (the what-if files'
 JSON Schema): a number, or a change of it (a percentage only after + or -), or a list of numbers."""
 
@@ -106,6 +108,11 @@ def parse_value(value: Any) -> Operation:
         raise ValueError(f"{value!r} is not a number or a change of one")
     if value.strip().startswith("["):
         return _list(_list_items(value))
+    negative = _NEGATIVE.fullmatch(value.strip())
+    if negative is not None:  # "=-3": a leading "-" is a change, so a negative number is set after "="
+        positive = parse_value(negative.group("number"))
+        assert isinstance(positive.absolute, (int, float))  # a plain number parses to "=" it
+        return Operation("=", -positive.operand, False, -positive.absolute)
     match = _OPERATION.fullmatch(value.strip())
     if match is None:
         raise ValueError(f"'{value}' is not a number or a change of one")
