@@ -384,3 +384,42 @@ def test_a_response_time_target_bounds_a_loop_that_takes_time(tmp_path: Path):
     )
     lines = line_of(REWORK, "from: test, to: customer"), line_of(REWORK, "from: customer, to: test")
     assert f"(arcs at lines {lines[0]} and {lines[1]})" in summary["message"]
+
+
+BACK_AND_FORTH = """\
+scenario: {name: back, currency: EUR, period_length: 730}
+stages: [plants, depots]
+nodes:
+  a1: {stage: plants}
+  a2: {stage: plants, unit_cost: 3}
+  b1: {stage: depots, unit_cost: 1}
+  b2: {stage: depots}
+arcs:
+  - {from: a1, to: b1, cost: 2}
+  - {from: b1, to: a2, cost: 4}
+  - {from: a2, to: b2, cost: 5}
+demands:
+  ship: {origin: a1, sinks: [b2], stages: [plants, depots], volume: 10}
+"""
+
+
+def test_a_sink_reached_only_by_going_back_a_stage_is_valid():
+    """b2 is reached from a1 only by a1 -> b1 -> a2 -> b2 (back from depots to plants and forward
+    again): refused before issue 16 (an arc into an earlier stage, and no direct plants -> depots step
+    to b2), allowed now. Each unit costs 2 + 1 (b1) + 4 + 3 (a2) + 5 = 15 EUR: 150 EUR for 10."""
+    outcome = solved(BACK_AND_FORTH, "back.yaml")
+    assert outcome.status == "optimal"
+    assert outcome.objective == pytest.approx(150.0)
+
+
+def test_a_sink_beyond_the_demand_s_stages_is_still_refused():
+    """The stage names still bind: with stages [plants] alone, the sink b2 (a depot) is not in the
+    demand's last stage, and is refused at its line."""
+    from model.errors import ScenarioError
+
+    text = BACK_AND_FORTH.replace("stages: [plants, depots], volume", "stages: [plants], volume")
+    with pytest.raises(ScenarioError) as caught:
+        validate_data(*parse_yaml(text, "back.yaml"))
+    problem = caught.value.problems[0]
+    assert "sink 'b2' is in stage 'depots', not in the demand's last stage 'plants'" in problem.message
+    assert problem.line == line_of(text, "ship:")

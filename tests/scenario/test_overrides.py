@@ -70,6 +70,8 @@ def folder(tmp_path: Path) -> Path:
         ("-3", 3397),
         ("+5%", 3570),  # 3400 + 170
         ("-3%", 3298),  # 3400 - 102
+        ("=-3", -3),  # a negative number is set after "=" (an arc's rebate; validation refuses it here)
+        ("= - 2.5", -2.5),
     ],
 )
 def test_each_operator_on_a_number(base, value, expected):
