@@ -35,7 +35,10 @@ _NUMBER = r"(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"  # unsigned: the sign
 _OPERATION = re.compile(rf"(?P<op>[=*/+-]?)\s*(?P<number>{_NUMBER})\s*(?P<percent>%?)")
 _LIST_ITEM = rf"[+-]?\s*{_NUMBER}"  # in a list a sign is the number's own
 _NEGATIVE = re.compile(rf"=\s*-\s*(?P<number>{_NUMBER})")  # "=-3": a negative number set, not a change
-VALUE_PATTERN = rf"^\s*(?:[=*/]?\s*{_NUMBER}|=\s*-\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?|\[\s*{_LIST_ITEM}(?:\s*,\s*{_LIST_ITEM})*\s*\])\s*$"
+VALUE_PATTERN = (
+    rf"^\s*(?:[=*/]?\s*{_NUMBER}|=\s*-\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?"
+    rf"|\[\s*{_LIST_ITEM}(?:\s*,\s*{_LIST_ITEM})*\s*\])\s*$"
+)
 """The override values `parse_value` takes as text, as one regular expression (the what-if files'
 JSON Schema): a number, or a change of it (a percentage only after + or -), or a list of numbers."""
 
