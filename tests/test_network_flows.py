@@ -423,3 +423,43 @@ def test_a_sink_beyond_the_demand_s_stages_is_still_refused():
     problem = caught.value.problems[0]
     assert "sink 'b2' is in stage 'depots', not in the demand's last stage 'plants'" in problem.message
     assert problem.line == line_of(text, "ship:")
+
+
+STAFFED_LOOP = """\
+scenario: {name: loopstaff, currency: EUR, time_unit: hour, period_length: 730}
+stages: [supply, net]
+roles:
+  driver: {cost_per_fte: 1400, hours_per_fte: 140, overtime: {max_hours_per_fte: 20, cost_per_hour: 5}}
+nodes:
+  plant: {stage: supply}
+  hub:
+    stage: net
+    work:
+      driver: {hours_per_unit: 0.1}
+  depot: {stage: net}
+arcs:
+  - {from: plant, to: hub, cost: 1}
+  - {from: hub, to: depot, cost: -2}
+  - {from: depot, to: hub, cost: -1}
+demands:
+  orders: {origin: plant, sinks: [depot], volume: 10}
+"""
+
+
+def test_labour_at_its_cheapest_hour_counts_in_a_round_and_a_staff_maximum_limits_it():
+    """A round hub -> depot -> hub earns 2 + 1 EUR on the arcs and pays 0.1 h of driver at hub. The
+    cheapest driver hour: 1,400 / 140 = 10 EUR regular, or (1,400 + 20 x 5) / (140 + 20) = 9.375 EUR
+    with overtime; so 0.9375 EUR a round, and the loop earns 3 - 0.9375 = 2.0625 EUR (HiGHS agrees:
+    unbounded). With a staff maximum at hub the loop is limited: none is named, and HiGHS solves it."""
+    scenario = validate_data(*parse_yaml(STAFFED_LOOP, "staffed.yaml"))
+    loop = unbounded_loop(scenario)
+    assert loop is not None and loop.ring() == "hub -> depot -> hub"
+    assert loop.cost == pytest.approx(-2.0625)
+    assert optimise(scenario, sensitivity=False).status == "unbounded"
+    capped = STAFFED_LOOP.replace(
+        "      driver: {hours_per_unit: 0.1}\n",
+        "      driver: {hours_per_unit: 0.1}\n    staff:\n      driver: {max: 3}\n",
+    )
+    limited = validate_data(*parse_yaml(capped, "capped.yaml"))
+    assert unbounded_loop(limited) is None
+    assert optimise(limited, sensitivity=False).status == "optimal"
