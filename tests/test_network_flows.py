@@ -463,3 +463,38 @@ def test_labour_at_its_cheapest_hour_counts_in_a_round_and_a_staff_maximum_limit
     limited = validate_data(*parse_yaml(capped, "capped.yaml"))
     assert unbounded_loop(limited) is None
     assert optimise(limited, sensitivity=False).status == "optimal"
+
+
+LOOP = """\
+scenario: {name: loop, currency: EUR, time_unit: hour, period_length: 730}
+stages: [supply, net]
+nodes:
+  plant: {stage: supply}
+  hub: {stage: net}
+  depot: {stage: net}
+arcs:
+  - {from: plant, to: hub, cost: 1}
+  - {from: hub, to: depot, cost: 2}
+  - {from: depot, to: hub, cost: -1}
+demands:
+  orders: {origin: plant, sinks: [depot], volume: 10}
+"""
+
+
+def test_a_sweep_lists_an_unbounded_point_with_its_loop(tmp_path: Path):
+    """hub -> depot at 2 EUR: the round costs 2 - 1 = 1, so 10 units x (1 + 2) = 30 EUR; at -2 EUR
+    (`=-2`) the round earns 2 + 1 = 3 EUR and nothing limits it: that point is unbounded, the sweep
+    goes on and exits 0, and the point's message names the loop."""
+    (tmp_path / "loop.yaml").write_text(LOOP)
+    grid = ["--grid", "arcs.hub->depot.cost=2,=-2", "--workers", "1", "--json"]
+    done = subprocess.run(
+        [sys.executable, "-m", "model", "sweep", str(tmp_path / "loop.yaml"), "--out", str(tmp_path), *grid],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    points = json.loads(done.stdout)["points"]
+    assert [p["status"] for p in points] == ["optimal", "unbounded"]
+    assert points[0]["total_cost"] == pytest.approx(30.0)
+    assert points[1]["message"].startswith("the loop hub -> depot -> hub earns 3.00 EUR per unit per round")
