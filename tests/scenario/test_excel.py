@@ -227,6 +227,10 @@ def test_number_cells_carry_their_range_and_headers_their_unit(appliance_book):
     assert (volume.type, volume.formula1, volume.formula2) == ("decimal", "0", "1000000000")
     assert workbook["nodes"]["D1"].value == "processing_time (hours)"
     assert roles.freeze_panes == "A2" and roles["A1"].font.b
+    rebate = validation_at(workbook["arcs"], "C2")  # an arc's cost may be negative (a rebate)
+    assert workbook["arcs"]["C1"].value == "cost (EUR per unit)"
+    assert (rebate.formula1, rebate.formula2) == ("-1000000000000", "1000000000000")
+    assert "0, or -1e12 to -1e-9 or 1e-9 to 1e12 EUR" in rebate.error
 
 
 def test_the_notes_sheet_comes_first_and_names_the_source(appliance_book):
