@@ -121,6 +121,20 @@ class Role(Strict):
     """Overtime allowed; none when absent."""
 
 
+class Rework(Strict):
+    """What happens to the units a node (or one of its modes) does wrong: they are caught and done again."""
+
+    to: Name = "same"
+    """Where the units done wrong go back to: `same` (redone at this node), `origin` (scrapped and redone
+    from the demand's origin) or the name of a node the demand passes (e.g. an earlier one). Default same."""
+    cost: Money = 0.0
+    """Cost per unit reworked (currency), besides the second pass's own costs: the rework or scrap cost
+    itself. Default 0."""
+    time: Time = 0.0
+    """Extra time per unit reworked (time units), besides the second pass's own times, e.g. the
+    return trip. Default 0."""
+
+
 class Work(Strict):
     hours_per_unit: HoursPerUnit
     """Hours of this role one unit takes at this node (hours)."""
@@ -130,6 +144,8 @@ class Work(Strict):
     """Time one unit spends in processing (time units); inherits the node's."""
     unit_cost: Money | None = None
     """Cost per unit besides labour, e.g. materials (currency); inherits the node's."""
+    rework: Rework | None = None
+    """What happens to the units this mode does wrong; inherits the node's `rework`."""
 
 
 class Staff(Strict):
@@ -236,6 +252,10 @@ class Node(Strict):
     """Work may be done ahead and held in stock (per demand)."""
     queue: Queue | None = None
     """Size staff to an Erlang C queue (beyond model.md); the queue's wait replaces `wait_time`."""
+    rework: Rework | None = None
+    """The units done wrong (1 - quality) are reworked (beyond model.md): redone here, from the demand's
+    origin or at a named node, at a cost and an extra time per unit; a work entry's `rework` overrides
+    it. Without it defects only count against `min_quality`."""
 
 
 class Arc(Strict):
