@@ -125,14 +125,11 @@ class Rework(Strict):
     """What happens to the units a node (or one of its modes) does wrong: they are caught and done again."""
 
     to: Name = "same"
-    """Where the units done wrong go back to: `same` (redone at this node), `origin` (scrapped and redone
-    from the demand's origin) or the name of a node the demand passes (e.g. an earlier one). Default same."""
+    """Where units done wrong go: same (redone here), origin (redone from the demand's origin) or a node."""
     cost: Money = 0.0
-    """Cost per unit reworked (currency), besides the second pass's own costs: the rework or scrap cost
-    itself. Default 0."""
+    """Cost per unit reworked besides its second pass, e.g. scrap or a return (currency); default 0."""
     time: Time = 0.0
-    """Extra time per unit reworked (time units), besides the second pass's own times, e.g. the
-    return trip. Default 0."""
+    """Extra time per unit reworked besides its second pass, e.g. the return trip (time units); default 0."""
 
 
 class Work(Strict):
