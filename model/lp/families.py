@@ -82,15 +82,17 @@ class Context:
 
 def pass_through(ctx: Context) -> Rows:
     """theta[d,n,t] - sum_m w[d,n,m,t] - sum_a out of n x[d,a,t] - z[d,n,t] = 0: the units done wrong
-    at n (w) do not go on from it; theta counts the reworked units sent back to n   (model.md,
+    at n (w) do not go on from it; theta counts the reworked units sent back to n (a unit redone at
+    its own node adds and takes one w here: the pair is left out, as it sums to 0)   (model.md,
     constraint 1)."""
     sets, v = ctx.sets, ctx.v
     terms = Terms(len(sets.demand_nodes) * ctx.T)
     terms.add(ctx.balance_rows("demand_arcs", "target"), v["x"], 1.0)
     terms.add(ctx.balance_rows("demand_arcs", "source"), v["x"], -1.0)
     terms.add(ctx.balance_rows("sinks", "node"), v["z"], -1.0)
-    terms.add(ctx.balance_rows("demand_reworks", "to"), v["w"], 1.0)
-    terms.add(ctx.balance_rows("demand_reworks", "node"), v["w"], -1.0)
+    elsewhere = (sets.demand_reworks.to != sets.demand_reworks.node).to_numpy()
+    terms.add(only_where(elsewhere, ctx.balance_rows("demand_reworks", "to")), v["w"], 1.0)
+    terms.add(only_where(elsewhere, ctx.balance_rows("demand_reworks", "node")), v["w"], -1.0)
     ctx.add_served(terms, ctx.balance_rows("demands", "origin"), 1.0)
     return equal(terms, 0.0)
 

@@ -187,6 +187,11 @@ def _maybe(var: pyo.Var, *index: Any) -> VarData | None:
     return None if None in index or index not in var else var[index]
 
 
+def _redone_here(var: VarData | None, n: str) -> bool:
+    """Whether `var` is w[d,n,m,t] of a mode of n that redoes its units at n itself."""
+    return var is not None and var.parent_component().name == "w" and var.index()[1] == n
+
+
 def _linear(terms: Iterable[Term]) -> LinearExpression:
     """sum c * var over the terms, leaving out absent variables and zero coefficients."""
     kept = [(c, var) for c, var in terms if var is not None and c != 0.0]
@@ -251,11 +256,13 @@ class Rules:
 
     def pass_through(self, lp: pyo.ConcreteModel, d: str, n: str, t: str) -> Row:
         """theta[d,n,t] - sum_m w[d,n,m,t] - sum_{a out of n} x[d,a,t] - z[d,n,t] = 0: the units done
-        wrong at n go back for rework instead of on   (model.md, constraint 1)."""
+        wrong at n go back for rework instead of on (a unit redone at n itself adds and takes one w
+        here, which sum to 0: left out)   (model.md, constraint 1)."""
         passed_on = [(-1.0, lp.x[d, a, t]) for a in self.f.arcs_out_of[d, n]]
         fulfilled = [(-1.0, _maybe(lp.z, d, n, t))]
-        wrong = [(-1.0, lp.w[d, n, m, t]) for m in self.f.reworked_at[d, n]]
-        return self.row(self.theta(d, n, t) + wrong + passed_on + fulfilled, "==", 0.0)
+        wrong = [(-1.0, lp.w[d, n, m, t]) for m in self.f.reworked_at[d, n] if self.f.rework[d, n, m].to != n]
+        arrived = [(c, var) for c, var in self.theta(d, n, t) if not _redone_here(var, n)]
+        return self.row(arrived + wrong + passed_on + fulfilled, "==", 0.0)
 
     def work_balance(self, lp: pyo.ConcreteModel, d: str, n: str, t: str) -> Row:
         """sum_m y[d,n,m,t] + k[d,n,t-1] - k[d,n,t] - theta[d,n,t] = -initial[d,n] in the first period
