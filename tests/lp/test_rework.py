@@ -10,7 +10,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import DATA, REWORK_LOOPS, scenario_data, scenario_from_data, scenario_from_text
+from conftest import REWORK_FILE, REWORK_LOOPS, scenario_data, scenario_from_data, scenario_from_text
 
 from model.check import check_solution
 from model.errors import ScenarioError
@@ -21,8 +21,6 @@ from model.resolver import Resolver
 from model.scenario import load_scenario
 from model.solution import evaluate
 from model.solve import solve
-
-REWORK_FILE = DATA / "rework.yaml"
 
 
 def _solved(scenario):
