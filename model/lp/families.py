@@ -444,9 +444,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("queue_service_level", queue_service_level, "queues", ("node", "lane"), "10", field="nodes.{node}.queue"),
     Family("queue_average_wait", queue_average_wait, "queues", ("node", "lane"), "10", field="nodes.{node}.queue"),
     Family("queue_duty", queue_duty, "queue_nodes", ("node",), "11", field="nodes.{node}.queue"),
-    Family(
-        "rework_volume", rework_volume, "demand_reworks", ("demand", "node", "mode"), "12", field="nodes.{node}.rework"
-    ),
+    Family("rework_volume", rework_volume, "demand_reworks", ("demand", "node", "mode"), "12"),
 )
 """Every constraint family, in the order of model.md; rows are numbered in this order."""
 
