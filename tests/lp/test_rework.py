@@ -264,3 +264,19 @@ def test_bad_rework_is_reported_where_it_is_written(tmp_path):
     )
     assert found[14, "nodes.store.rework"][0] == "a node with `stock` cannot rework its units"
     assert len(found) == 3
+
+
+def test_a_capacity_too_small_for_the_rework_is_diagnosed():
+    """The loop with the workshop capped at 105 units: it must process 100 / 0.9 = 111.1111 (the jobs
+    and their rework), so the scenario is infeasible, and the smallest relaxation is the workshop's
+    capacity raised to 111.1111; the rework volume row is in the conflicting set, never relaxed."""
+    outcome = optimise(
+        scenario_from_text(LOOP.replace("    processing_time: 4\n", "    processing_time: 4\n    capacity: 105\n"))
+    )
+    assert outcome.status == "infeasible"
+    diagnosis = outcome.diagnosis
+    relaxed = diagnosis[diagnosis.kind == "relaxation"]
+    assert relaxed.field.tolist() == ["nodes.workshop.capacity"]
+    assert relaxed.relaxed_to.iloc[0] == pytest.approx(100 / 0.9, rel=1e-6)
+    conflicts = diagnosis[diagnosis.kind == "conflict"]
+    assert "rework_volume" in set(conflicts.family)
