@@ -150,7 +150,8 @@ def build_tables(
         "transfer_prices": transfer_prices(model, solution.rows, currency),
     }
     if len(sets.demand_reworks):
-        tables["rework"] = _long(sets, "rework", units=v["w"], cost=ev.costs["rework"])
+        w_from, w_to = _cost_range(solution, "w")
+        tables["rework"] = _long(sets, "rework", units=v["w"], cost=ev.costs["rework"], cost_from=w_from, cost_to=w_to)
     for name in ("staffing", "work", "flows", "demand_kpis", "costs", "stock", "rework"):
         if name in tables:
             tables[name]["currency"] = currency

@@ -536,6 +536,15 @@ TABLES: dict[str, Table] = {
                 _key("to", "the node the units done wrong go back to"),
                 _figure("units", "units", "unit", "units done wrong and reworked: (1 - quality) x units worked"),
                 _figure("cost", "money", "{currency}", "rework cost: `rework.cost` x units"),
+                _figure(
+                    "cost_from",
+                    "price",
+                    "{currency} per unit reworked",
+                    "lowest rework cost at which the plan stays optimal (empty: unbounded or no ranging)",
+                ),
+                _figure(
+                    "cost_to", "price", "{currency} per unit reworked", "highest such rework cost (empty: unbounded)"
+                ),
                 CURRENCY,
             ),
         ),

@@ -35,7 +35,12 @@ def test_solve_prints_and_writes_the_cost_of_poor_quality(tmp_path):
     assert summary["cost_of_poor_quality"] == pytest.approx(
         {"rework_cost": 20 * 70 / 0.93, "units_reworked": 70 / 0.93}, rel=1e-9
     )
-    assert summary["units"]["rework"] == {"units": "unit", "cost": "EUR"}
+    assert summary["units"]["rework"] == {
+        "units": "unit",
+        "cost": "EUR",
+        "cost_from": "EUR per unit reworked",
+        "cost_to": "EUR per unit reworked",
+    }
     rework = pd.read_csv(folder / "rework.csv")
     assert rework[["demand", "node", "mode", "to"]].values.tolist() == [
         ["repairs", "vendor_cheap", "vendor_cheap", "vendor_cheap"]

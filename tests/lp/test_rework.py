@@ -52,13 +52,15 @@ def test_the_cheaper_vendor_loses_once_its_rework_counts(example):
     (40 + 15 x 0.07) / 0.93 = 41.05 / 0.93 = 44.1398 EUR per repair served, above vendor_good's 44.
     So every repair goes to vendor_good: 1,000 x 44 = 44,000 EUR, nothing reworked. vendor_cheap would
     win at a unit cost c with (c + 1.05) / 0.93 < 44, c < 40.92 - 1.05 = 39.87 EUR: the work table's
-    unit_cost_from at vendor_cheap."""
+    unit_cost_from at vendor_cheap; or at a rework cost r with (40 + 0.07 r) / 0.93 < 44,
+    r < 0.92 / 0.07 = 13.142857 EUR: the rework table's cost_from."""
     work, costs = example.tables["work"], example.tables["costs"]
     assert example.objective == pytest.approx(44_000.0, rel=1e-9)
     assert _one(work, "units", node="vendor_good") == pytest.approx(1000.0, rel=1e-9)
     assert _one(work, "units", node="vendor_cheap") == pytest.approx(0.0, abs=1e-9)
     assert _one(work, "unit_cost_from", node="vendor_cheap") == pytest.approx(40.92 - 1.05, rel=1e-9)
     assert example.tables["rework"].units.sum() == pytest.approx(0.0, abs=1e-9)
+    assert _one(example.tables["rework"], "cost_from", node="vendor_cheap") == pytest.approx(0.92 / 0.07, rel=1e-9)
     assert set(costs.category) == {"processing"}
 
 
