@@ -32,7 +32,7 @@ def check_solution(ev: Evaluated, integer_staff: bool = False) -> list[str]:
 
     for name, grid in v.items():
         found += _violations(f"nonnegative {name}", [str(i) for i in range(len(grid))], -grid, grid, P)
-    balance = ev.arrivals - ev.outflow - ev.fulfilled
+    balance = ev.arrivals - ev.reworked_out - ev.outflow - ev.fulfilled
     found += _violations("pass-through", node_labels, np.abs(balance), ev.arrivals, P)
     work = ev.processed + ev.stock_before - ev.arrivals - ev.stock
     found += _violations("work balance", node_labels, np.abs(work), ev.arrivals, P)
@@ -62,6 +62,7 @@ def check_solution(ev: Evaluated, integer_staff: bool = False) -> list[str]:
     found += _violations("response-time target", demand_labels, ev.time_spent - allowed_time, ev.time_spent, P)
 
     found += _check_queues(ev)
+    found += _check_rework(ev)
 
     final_backlog = (ev.backlog[:, -1] - demands.final_backlog.to_numpy())[:, None]
     found += _violations("final backlog", demand_labels, final_backlog, ev.backlog[:, -1:], P[-1:])
@@ -85,6 +86,18 @@ def _check_queues(ev: Evaluated) -> list[str]:
     nodes, on_duty = duty_hours(sets, v)
     assigned = group_sum(nodes.get_indexer(sets.queues.node), v["a"], len(nodes))
     return found + _violations("queue duty", nodes.tolist(), assigned - on_duty, on_duty, P)
+
+
+def _check_rework(ev: Evaluated) -> list[str]:
+    """The units reworked at a mode are its units done wrong: w = (1 - q) y (model.md, constraint 12)."""
+    sets, v = ev.sets, ev.values
+    reworks = sets.demand_reworks
+    if not len(reworks):
+        return []
+    made = v["y"][sets.position("demand_modes", ["demand", "node", "mode"], "demand_reworks")]
+    wrong = reworks.defect.to_numpy()[:, None] * made
+    labels = (reworks.demand + "@" + reworks.node + "/" + reworks["mode"]).tolist()
+    return _violations("rework volume", labels, np.abs(v["w"] - wrong), wrong, sets.periods)
 
 
 def check_objective(ev: Evaluated, objective: float) -> list[str]:

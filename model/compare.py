@@ -153,7 +153,17 @@ class Comparison:
             "notes": list(self.notes),
             "tables": list(TABLE_NAMES),
             "units": self.units(),
+            **self.cost_of_poor_quality(),
         }
+
+    def cost_of_poor_quality(self) -> dict[str, dict[str, float]]:
+        """The cost of poor quality (the `rework` cost category, docs/model.md, Rework) of A and B and
+        its change, in the currency: `{"cost_of_poor_quality": {...}}`, or {} when neither run reworks."""
+        rework = self.totals[self.totals.category == "rework"]
+        if not len(rework):
+            return {}
+        a, b = float(rework.cost_a.sum()), float(rework.cost_b.sum())
+        return {"cost_of_poor_quality": {"cost_a": a, "cost_b": b, "change": b - a}}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLE_NAMES}
@@ -450,8 +460,9 @@ _STAFF_ITEMS = {"labour": "fte", "overtime": "overtime_hours", "hiring": "hires"
 def prices(scenario: Scenario) -> pd.DataFrame:
     """Every price of a scenario as (category, key, mode, price): per FTE, per overtime hour, per hire
     and layoff (key = role), per unit processed (key = node, mode), per unit handed over (key = arc
-    FROM->TO), per unit held (key = node), per unit backlogged or unmet (key = demand). A price that
-    does not exist (no overtime section, backlog or unmet not allowed) has no row."""
+    FROM->TO), per unit held (key = node), per unit backlogged or unmet (key = demand), per unit
+    reworked (key = node, mode). A price that does not exist (no overtime section, backlog or unmet
+    not allowed, no rework) has no row."""
     rows: list[tuple[str, str, str, float]] = []
     for name, role in scenario.roles.items():
         rows += [
@@ -463,6 +474,11 @@ def prices(scenario: Scenario) -> pd.DataFrame:
             rows.append(("overtime", name, "", role.overtime.cost_per_hour))
     for name, node in scenario.nodes.items():
         rows += [("processing", name, mode["mode"], mode["unit_cost"]) for mode in modes_of(scenario, name)]
+        rows += [
+            ("rework", name, mode["mode"], mode["rework"].cost)
+            for mode in modes_of(scenario, name)
+            if mode["rework"] is not None
+        ]
         if node.stock is not None:
             rows.append(("holding", name, "", node.stock.holding_cost))
     rows += [("handoffs", arc.key, "", arc.cost) for arc in scenario.arcs]
@@ -510,6 +526,19 @@ def cost_items(run: Run) -> pd.DataFrame:
             {"stage": stock.stage, "key": stock.node, "mode": "", "category": "holding", "quantity": stock.closing}
         )
     )
+    if "rework" in tables:  # units reworked x the rework cost, at the node where the defect arose
+        rework = tables["rework"]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "stage": rework.node.map(stage_of),
+                    "key": rework.node,
+                    "mode": rework["mode"],
+                    "category": "rework",
+                    "quantity": rework.units,
+                }
+            )
+        )
     kpis = tables["demand_kpis"]
     origin_stage = kpis.demand.map({d: stage_of[spec.origin] for d, spec in scenario.demands.items()})
     for category, column in (("backlog", "backlog"), ("unmet", "unmet")):

@@ -43,6 +43,9 @@ class IndexSets:
                  average_wait (hours; NaN: no such target)         -> a[n,l,t], queue rows
     queue_nodes  node: each queued node once                         -> queue duty rows
     demand_lanes demand, node, lane: every lane of a queued node a demand may use -> q[d,n,l,t]
+    demand_reworks demand, node, mode, to, cost, time, defect: every mode a demand may use that
+                 reworks its units done wrong (`rework`), `to` the node they go back to (the node
+                 itself, the demand's origin or the named node), defect = 1 - q[n,m] -> w[d,n,m,t]
 
     Cost figures sit in these tables too, so the LP and the result tables read the same numbers.
 
@@ -70,6 +73,7 @@ class IndexSets:
     demand_lanes: pd.DataFrame
     hours_per_time_unit: float = 1.0
     skeleton: Skeleton | None = field(default=None, compare=False, repr=False)
+    demand_reworks: pd.DataFrame = field(default_factory=lambda: _rework_frame([]))
 
     @property
     def period_count(self) -> int:
@@ -156,8 +160,9 @@ class Skeleton:
 
 
 def scenario_shape(scenario: Scenario) -> tuple:
-    """What decides the index tables' rows: the periods; each node's stage, roles, stock and lanes; the
-    arcs; each demand's origin, sinks, stages, and whether it may carry backlog or leave units unmet."""
+    """What decides the index tables' rows: the periods; each node's stage, roles, stock, lanes and
+    reworking modes (with where they send the units back); the arcs; each demand's origin, sinks,
+    stages, and whether it may carry backlog or leave units unmet."""
     nodes = tuple(
         (
             n,
@@ -165,6 +170,7 @@ def scenario_shape(scenario: Scenario) -> tuple:
             tuple(node.work),
             None if node.stock is None else tuple(node.stock.demands or ("*",)),
             None if node.queue is None else tuple(lane for lane, _ in node.queue.lane_targets()),
+            rework_shape(scenario, n),
         )
         for n, node in scenario.nodes.items()
     )
@@ -226,6 +232,7 @@ def _skeleton(scenario: Scenario, shape: tuple, known: Skeleton | None) -> Skele
         "sinks": demand_nodes.loc[demand_nodes.is_sink.to_numpy(), ["demand", "node"]].reset_index(drop=True),
         "stocks": stocks,
         "demand_lanes": _join(demand_nodes[["demand", "node"]], "node", lanes),
+        "demand_reworks": _rework_keys(scenario, demand_modes, demand_nodes),
     }
     node_index = pd.Index(list(scenario.nodes))
     at = {
@@ -235,6 +242,9 @@ def _skeleton(scenario: Scenario, shape: tuple, known: Skeleton | None) -> Skele
         ),
         "demand_nodes": node_index.get_indexer(demand_nodes.node),
         "stocks": node_index.get_indexer(stocks.node),
+        "demand_reworks": pd.MultiIndex.from_frame(modes[["node", "mode"]]).get_indexer(
+            pd.MultiIndex.from_frame(tables["demand_reworks"][["node", "mode"]])
+        ),
     }
     return Skeleton(shape, finder, subgraphs, tables, at)
 
@@ -258,6 +268,9 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
     demands = _demands(scenario)
     quality_row, response_row, worst, slowest = _targets_that_can_bind(
         scenario, skeleton.subgraphs, demand_nodes, demands, set(queues.node)
+    )
+    quality_row, response_row, worst, slowest = _keep_rows_of_reworking(
+        keys["demand_reworks"], demands, quality_row, response_row, worst, slowest
     )
     demands["quality_row"], demands["response_row"] = quality_row, response_row
     demands["worst_path_defects"], demands["slowest_path"] = worst, slowest
@@ -300,6 +313,7 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
         demand_lanes=keys["demand_lanes"],
         hours_per_time_unit=HOURS_PER_TIME_UNIT[scenario.scenario.time_unit],
         skeleton=skeleton,
+        demand_reworks=_figures(keys["demand_reworks"], _rework_figures(scenario), skeleton.at["demand_reworks"]),
     )
 
 
@@ -531,6 +545,7 @@ def modes_of(scenario: Scenario, name: str) -> list[dict]:
                 quality=node.quality,
                 processing_time=node.processing_time,
                 unit_cost=node.unit_cost,
+                rework=node.rework,
             )
         ]
     return [
@@ -541,6 +556,7 @@ def modes_of(scenario: Scenario, name: str) -> list[dict]:
             quality=w.quality if w.quality is not None else node.quality,
             processing_time=w.processing_time if w.processing_time is not None else node.processing_time,
             unit_cost=w.unit_cost if w.unit_cost is not None else node.unit_cost,
+            rework=w.rework if w.rework is not None else node.rework,
         )
         for role, w in node.work.items()
     ]
@@ -688,3 +704,67 @@ def _demands(scenario: Scenario) -> pd.DataFrame:
             "price": NUMBER,
         },
     )
+
+
+def rework_shape(scenario: Scenario, name: str) -> tuple[tuple[str, str], ...]:
+    """The node's modes that rework their units done wrong, with where they send them (`to` as written)."""
+    return tuple((m["mode"], m["rework"].to) for m in modes_of(scenario, name) if m["rework"] is not None)
+
+
+def rework_target(to: str, node: str, origin: str) -> str:
+    """The node a unit done wrong at `node` goes back to: `same` is the node itself, `origin` the
+    demand's origin, any other name that node (a node named `same` or `origin` cannot be named here:
+    the keyword wins)."""
+    return node if to == "same" else origin if to == "origin" else to
+
+
+def _rework_frame(rows: list[tuple]) -> pd.DataFrame:
+    return _frame(rows, {"demand": TEXT, "node": TEXT, "mode": TEXT, "to": TEXT})
+
+
+def _rework_keys(scenario: Scenario, demand_modes: pd.DataFrame, demand_nodes: pd.DataFrame) -> pd.DataFrame:
+    """demand, node, mode, to: each (demand, mode) with `rework` whose `to` the demand may use (the
+    scenario checks refuse a `to` a demand passing the node cannot use, so none is left out silently)."""
+    reworks = {(n, mode): to for n in scenario.nodes for mode, to in rework_shape(scenario, n)}
+    if not reworks:
+        return _rework_frame([])
+    usable = set(zip(demand_nodes.demand.to_numpy(), demand_nodes.node.to_numpy()))
+    rows = []
+    for d, n, m in zip(demand_modes.demand.to_numpy(), demand_modes.node.to_numpy(), demand_modes["mode"].to_numpy()):
+        to = reworks.get((n, m))
+        if to is not None:
+            target = rework_target(to, n, scenario.demands[d].origin)
+            if (d, target) in usable:
+                rows.append((d, n, m, target))
+    return _rework_frame(rows)
+
+
+def _rework_figures(scenario: Scenario) -> pd.DataFrame:
+    """cost, time, defect (1 - quality) of every mode, in `_mode_keys`' order (0 without rework)."""
+    rows = [
+        (m["rework"].cost, m["rework"].time, 1.0 - m["quality"])
+        if m["rework"] is not None
+        else (0.0, 0.0, 1.0 - m["quality"])
+        for n in scenario.nodes
+        for m in modes_of(scenario, n)
+    ]
+    return _frame(rows, dict.fromkeys(("cost", "time", "defect"), NUMBER))
+
+
+def _keep_rows_of_reworking(
+    reworks: pd.DataFrame,
+    demands: pd.DataFrame,
+    quality_row: np.ndarray,
+    response_row: np.ndarray,
+    worst: np.ndarray,
+    slowest: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A demand that may pass a mode with `rework` keeps its target rows: reworked units pass nodes
+    again (y can exceed the units served), so the longest-path bound that lets a row be left out
+    does not hold."""
+    reworking = demands.demand.isin(set(reworks.demand)).to_numpy()
+    if not reworking.any():
+        return quality_row, response_row, worst, slowest
+    quality_row = quality_row | (reworking & demands.min_quality.notna().to_numpy())
+    response_row = response_row | (reworking & demands.max_mean_response_time.notna().to_numpy())
+    return quality_row, response_row, np.where(reworking, np.nan, worst), np.where(reworking, np.nan, slowest)

@@ -46,6 +46,7 @@ TABLE_KEYS: dict[str, Callable[[IndexSets], pd.DataFrame]] = {
     "stock": lambda sets: sets.stocks[["demand", "node"]].assign(
         stage=sets.stocks.node.map(dict(zip(sets.nodes.node, sets.nodes.stage)))
     ),
+    "rework": lambda sets: sets.demand_reworks[["demand", "node", "mode", "to"]],
 }
 """The key columns of each table with one row per index row and period (besides `period`)."""
 
@@ -148,8 +149,12 @@ def build_tables(
         "cost_to_serve_by_stage": cost_to_serve_by_stage_table(ev, allocation, currency),
         "transfer_prices": transfer_prices(model, solution.rows, currency),
     }
-    for name in ("staffing", "work", "flows", "demand_kpis", "costs", "stock"):
-        tables[name]["currency"] = currency
+    if len(sets.demand_reworks):
+        w_from, w_to = _cost_range(solution, "w")
+        tables["rework"] = _long(sets, "rework", units=v["w"], cost=ev.costs["rework"], cost_from=w_from, cost_to=w_to)
+    for name in ("staffing", "work", "flows", "demand_kpis", "costs", "stock", "rework"):
+        if name in tables:
+            tables[name]["currency"] = currency
     return tables
 
 

@@ -207,6 +207,8 @@ def summary_of(
             "lane_periods": len(queues),
             "targets_missed": int((~queues.met).sum()),
         }
+    if "rework" in tables:
+        summary["cost_of_poor_quality"] = cost_of_poor_quality(tables["rework"])
     if outcome.diagnosis is not None:
         summary["diagnosis"] = outcome.diagnosis.sentence.tolist()
     if "costs" in tables:
@@ -224,6 +226,7 @@ SOMETIMES: dict[str, list | None] = {
     "overrides": [],
     "extension_costs": None,
     "queues": None,
+    "cost_of_poor_quality": None,
     "diagnosis": None,
     "total_cost": None,
     "cost_by_stage": None,
@@ -232,6 +235,13 @@ SOMETIMES: dict[str, list | None] = {
 }
 """The keys summary.json holds only when the run has them (overrides applied, an extension's costs,
 queues, a diagnosis, costs), with what stands for "none" in a document that holds every key."""
+
+
+def cost_of_poor_quality(rework: pd.DataFrame) -> dict[str, float]:
+    """The cost of poor quality of a run with `rework` (docs/model.md, Rework): the rework cost category
+    (currency) and the units reworked, horizon totals. The second passes' own processing, hand-off and
+    staff costs stay in their categories."""
+    return {"rework_cost": float(rework.cost.sum()), "units_reworked": float(rework.units.sum())}
 
 
 def complete_summary(summary: dict) -> dict:

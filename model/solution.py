@@ -52,7 +52,7 @@ class Evaluated:
     backlog: np.ndarray
     unmet: np.ndarray
     served: np.ndarray
-    arrivals: np.ndarray  # demand_nodes x T: theta
+    arrivals: np.ndarray  # demand_nodes x T: theta (with the reworked units sent back to the node)
     outflow: np.ndarray
     processed: np.ndarray  # sum over modes of y
     fulfilled: np.ndarray  # z, 0 at non-sinks
@@ -67,6 +67,7 @@ class Evaluated:
     defects: np.ndarray  # demands x T: sum (1 - q) y
     time_spent: np.ndarray  # demands x T: the response-time numerator
     costs: dict[str, np.ndarray]  # category -> amounts on its variable's grid (model.lp.objective.COST_TERMS)
+    reworked_out: np.ndarray  # demand_nodes x T: units done wrong at the node and sent back (w)
 
     @property
     def quality(self) -> np.ndarray:
@@ -104,7 +105,12 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
     into = sets.position("demand_nodes", balance, "demand_arcs", ["demand", "target"])
     out_of = sets.position("demand_nodes", balance, "demand_arcs", ["demand", "source"])
     origin = sets.position("demand_nodes", balance, "demands", ["demand", "origin"])
-    arrivals = group_sum(into, v["x"], len(dn)) + group_sum(origin, served, len(dn))
+    reworks = sets.demand_reworks
+    back_to = sets.position("demand_nodes", balance, "demand_reworks", ["demand", "to"])
+    reworked_out = group_sum(sets.position("demand_nodes", balance, "demand_reworks"), v["w"], len(dn))
+    arrivals = (
+        group_sum(into, v["x"], len(dn)) + group_sum(origin, served, len(dn)) + group_sum(back_to, v["w"], len(dn))
+    )
     outflow = group_sum(out_of, v["x"], len(dn))
     processed = group_sum(sets.position("demand_nodes", balance, "demand_modes"), v["y"], len(dn))
     fulfilled = group_sum(sets.position("demand_nodes", balance, "sinks"), v["z"], len(dn))
@@ -122,9 +128,9 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
     node_units = group_sum(sets.position("nodes", ["node"], "demand_modes"), v["y"], len(sets.nodes))
     arc_units = group_sum(sets.position("arcs", ["arc"], "demand_arcs"), v["x"], len(sets.arcs))
 
-    defects = group_sum(
-        sets.demand_of("demand_modes"), (1.0 - modes.quality.to_numpy())[:, None] * v["y"], demand_count
-    )
+    caught = sets.position("demand_reworks", ["demand", "node", "mode"], "demand_modes") >= 0  # reworked: no defect
+    defect_share = np.where(caught, 0.0, 1.0 - modes.quality.to_numpy())
+    defects = group_sum(sets.demand_of("demand_modes"), defect_share[:, None] * v["y"], demand_count)
     flowing = ~modes.storable.to_numpy()
     mode_time = np.where(flowing, (modes.processing_time + modes.wait_time).to_numpy(), 0.0)
     node_time = np.where(dn.storable.to_numpy(), dn.node_time.to_numpy(), 0.0)
@@ -133,6 +139,7 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
         + group_sum(sets.demand_of("demand_modes"), mode_time[:, None] * v["y"], demand_count)
         + group_sum(sets.demand_of("demand_nodes"), node_time[:, None] * arrivals, demand_count)
         + sets.period_length * backlog
+        + group_sum(sets.demand_of("demand_reworks"), reworks.time.to_numpy()[:, None] * v["w"], demand_count)
     )
     if len(sets.queues):
         if lane_wait is None:
@@ -165,6 +172,7 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
         defects,
         time_spent,
         costs,
+        reworked_out,
     )
 
 

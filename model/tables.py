@@ -172,6 +172,7 @@ COST_COMPONENTS: tuple[tuple[str, str], ...] = (
     ("idle", "the paid hours left unused, shared by the hours it used there"),
     ("hiring", "hiring, by its hours over the horizon"),
     ("layoffs", "layoffs, by its hours over the horizon"),
+    ("rework", "the rework cost of its units done wrong (`rework.cost` x units reworked)"),
 )
 """The components of cost-to-serve, in the order of the tables (model/explain/cost_to_serve.py allocates them)."""
 
@@ -520,6 +521,30 @@ TABLES: dict[str, Table] = {
                 _figure("shipped", "units", "unit", "units shipped to orders"),
                 _figure("closing", "units", "unit", "stock at the end of the period"),
                 _figure("holding_cost", "money", "{currency}", "holding cost"),
+                CURRENCY,
+            ),
+        ),
+        Table(
+            "rework",
+            "period, demand, node, mode that reworks its units done wrong; scenarios with `rework`",
+            RUN,
+            _columns(
+                PERIOD,
+                DEMAND,
+                NODE,
+                _key("mode", "the mode (the role, or the node itself for bought-in work)"),
+                _key("to", "the node the units done wrong go back to"),
+                _figure("units", "units", "unit", "units done wrong and reworked: (1 - quality) x units worked"),
+                _figure("cost", "money", "{currency}", "rework cost: `rework.cost` x units"),
+                _figure(
+                    "cost_from",
+                    "price",
+                    "{currency} per unit reworked",
+                    "lowest rework cost at which the plan stays optimal (empty: unbounded or no ranging)",
+                ),
+                _figure(
+                    "cost_to", "price", "{currency} per unit reworked", "highest such rework cost (empty: unbounded)"
+                ),
                 CURRENCY,
             ),
         ),

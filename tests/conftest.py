@@ -32,6 +32,7 @@ DATA = ROOT / "data"  # the shipped scenarios
 TINY_FILE = DATA / "tiny.yaml"
 APPLIANCE_FILE = DATA / "appliance-co.yaml"
 CONTACT_CENTRE_FILE = DATA / "contact-centre.yaml"
+REWORK_FILE = DATA / "rework.yaml"  # a cheaper vendor with 7% defects loses once its rework counts
 OVERRIDES_FOLDER = ROOT / "tests" / "scenario" / "overrides"  # base.yaml and the what-ifs that extend it
 BAD_FOLDER = ROOT / "tests" / "scenario" / "bad"  # the bad-input corpus
 
@@ -65,6 +66,40 @@ ROUTES = textwrap.dedent("""
     demands:
       d: {origin: desk, sinks: [cheap, dear], volume: 100, min_quality: 0.95, max_mean_response_time: 30}
       e: {origin: desk, sinks: [cheap2, dear2], volume: 200, min_quality: 0.90}
+""")
+
+# Rework in every form (tests/lp/test_pyomo_record.py's `rework` case): the workshop's technicians send
+# their units done wrong back to the demand's origin (intake, or the storable store), the vendor redoes
+# its own, and the tester sends its units back to the workshop: loops through two and three nodes.
+REWORK_LOOPS = textwrap.dedent("""
+    scenario: {name: loops, currency: EUR, time_unit: hour, period_length: 730, periods: 2}
+    stages: [intake, repair, test]
+    roles:
+      technician: {cost_per_fte: 5000, hours_per_fte: 140}
+    nodes:
+      intake: {stage: intake, unit_cost: 5, processing_time: 1, quality: 0.995}
+      store: {stage: intake, processing_time: 3, stock: {holding_cost: 1}}
+      workshop:
+        stage: repair
+        work:
+          technician: {hours_per_unit: 2, quality: 0.9, processing_time: 4, rework: {to: origin, cost: 3, time: 10}}
+      vendor:
+        stage: repair
+        unit_cost: 60
+        quality: 0.95
+        processing_time: 12
+        capacity: 40
+        rework: {to: same, cost: 8, time: 24}
+      tester: {stage: test, unit_cost: 2, quality: 0.97, rework: {to: workshop, cost: 1, time: 2}}
+    arcs:
+      - {from: intake, to: workshop, cost: 1, lead_time: 2}
+      - {from: intake, to: vendor, lead_time: 1}
+      - {from: store, to: workshop}
+      - {from: workshop, to: tester}
+      - {from: vendor, to: tester}
+    demands:
+      jobs: {origin: intake, sinks: [tester], volume: [100, 120], min_quality: 0.99, max_mean_response_time: 30}
+      parts: {origin: store, sinks: [tester], volume: 50, max_mean_response_time: 40}
 """)
 
 

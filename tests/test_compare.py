@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import APPLIANCE_FILE, TINY_FILE, e2eopt
+from conftest import APPLIANCE_FILE, REWORK_FILE, TINY_FILE, e2eopt
 
 import model
 from model.compare import TOTAL, CompareError, compare, cost_to_serve_by_stage, diff_inputs, load_run, write_comparison
@@ -180,6 +180,32 @@ def test_a_new_node_has_no_old_price_so_its_saving_is_routing_not_rate(tmp_path)
 
 
 # ---- a realistic comparison -------------------------------------------------------------------------
+
+
+def test_a_dearer_rework_with_the_same_plan_is_all_rate_and_the_cost_of_poor_quality(tmp_path):
+    """data/rework.yaml with vendor_good at 45 EUR, so vendor_cheap (quality 0.93, its 7 % redone at
+    15 EUR) takes the 1,000 repairs: w = 70 / 0.93 = 75.268817 units reworked. At 20 EUR a unit reworked
+    vendor_cheap still costs (40 + 20 x 0.07) / 0.93 = 44.52 < 45 a repair: the same plan, so the
+    change in service is all rate, 5 x 75.268817 = 376.344086 EUR, and it is the change in the cost
+    of poor quality: 15 x 75.268817 = 1,129.032258 -> 20 x 75.268817 = 1,505.376344 EUR."""
+    base = REWORK_FILE.read_text().replace("unit_cost: 44", "unit_cost: 45")
+    a = run_of(base, tmp_path, "a")
+    b = run_of(base.replace("cost: 15", "cost: 20"), tmp_path, "b")
+    comparison = compare(a, b)
+    reworked = 70 / 0.93
+    service = stage_row(comparison.bridge, "service")
+    assert service.change == pytest.approx(5 * reworked, abs=1e-6)
+    assert service.rate == pytest.approx(5 * reworked, abs=1e-6)
+    assert max(abs(service.volume), abs(service.mix), abs(service.routing)) < 1e-6
+    assert_reconciles(comparison.bridge)
+    poor = comparison.as_dict()["cost_of_poor_quality"]
+    assert poor["cost_a"] == pytest.approx(15 * reworked, abs=1e-6)
+    assert poor["cost_b"] == pytest.approx(20 * reworked, abs=1e-6)
+    assert poor["change"] == pytest.approx(5 * reworked, abs=1e-6)
+    assert (
+        "cost_of_poor_quality"
+        not in compare(run_of(linear(), tmp_path, "c"), run_of(linear(), tmp_path, "d")).as_dict()
+    )
 
 
 @pytest.fixture(scope="module")

@@ -382,6 +382,12 @@ def report(outcome: Outcome) -> None:
         amount = float(stage_costs.get(stage, 0.0))
         by_stage.add_row(stage, money(amount), percent(amount / total, decimals=1) if total else "-")
     out.print(by_stage)
+    if "rework" in outcome.tables:
+        rework = outcome.tables["rework"]
+        out.print(
+            f"Cost of poor quality: {money(float(rework.cost.sum()), currency)} of rework for "
+            f"{number(float(rework.units.sum()))} units done wrong and done again (rework.csv)"
+        )
     out.print(_demand_table(outcome.tables["demand_kpis"], currency, time_unit))
     _print_queues(outcome, time_unit)
     _print_sensitivity(outcome.tables.get("sensitivity"))

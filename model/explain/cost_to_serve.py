@@ -1,7 +1,8 @@
 """Cost-to-serve: every cost allocated to the demands that caused it, and internal transfer prices.
 
 Rules, per node, role and period (n, r, t) of staff and per demand d:
-- processing, hand-offs, holding, backlog and unmet penalties: to the demand that incurred them;
+- processing, hand-offs, holding, backlog and unmet penalties, rework: to the demand that incurred
+  them (rework at the stage of the node where the defect arose);
 - labour and overtime: the share of paid hours (H s + o) that was used, in proportion to the hours
   each demand used at (n, r, t);
 - idle: the paid hours not used at (n, r, t), in proportion to the demands' hours there, or, in a
@@ -93,6 +94,11 @@ def _allocate(ev: Evaluated) -> tuple[pd.Index, dict[str, np.ndarray], dict[str,
         ),
         "backlog": group_sum(origin_rows, ev.costs["backlog"], D * S),
         "unmet": group_sum(origin_rows, ev.costs["unmet"], D * S),
+        "rework": group_sum(
+            at(demand_index.get_indexer(sets.demand_reworks.demand), sets.demand_reworks.node),
+            ev.costs["rework"],
+            D * S,
+        ),
     }
     unallocated = {name: np.zeros((S, T)) for name in COMPONENTS}
 

@@ -2,7 +2,8 @@
 
 Notation: served[d,t] = v[d,t] + b[d,t-1] - b[d,t] - u[d,t], where v is the volume column (fixed at
 V[d,t]) and b, u exist only for demands with backlog or unmet allowances;
-theta[d,n,t] = sum of x into n + (served[d,t] if n is d's origin).
+theta[d,n,t] = sum of x into n + (served[d,t] if n is d's origin) + sum of w[d,n',m,t] sent back to
+n (rework, `to` = n).
 
 Each function collects the family's terms over the index tables and returns them with a lower and
 an upper bound per row of its grid (a row per index row and period, or per index row in the last
@@ -80,12 +81,18 @@ class Context:
 
 
 def pass_through(ctx: Context) -> Rows:
-    """theta[d,n,t] - sum_a out of n x[d,a,t] - z[d,n,t] = 0   (model.md, constraint 1)."""
+    """theta[d,n,t] - sum_m w[d,n,m,t] - sum_a out of n x[d,a,t] - z[d,n,t] = 0: the units done wrong
+    at n (w) do not go on from it; theta counts the reworked units sent back to n (a unit redone at
+    its own node adds and takes one w here: the pair is left out, as it sums to 0)   (model.md,
+    constraint 1)."""
     sets, v = ctx.sets, ctx.v
     terms = Terms(len(sets.demand_nodes) * ctx.T)
     terms.add(ctx.balance_rows("demand_arcs", "target"), v["x"], 1.0)
     terms.add(ctx.balance_rows("demand_arcs", "source"), v["x"], -1.0)
     terms.add(ctx.balance_rows("sinks", "node"), v["z"], -1.0)
+    elsewhere = (sets.demand_reworks.to != sets.demand_reworks.node).to_numpy()
+    terms.add(only_where(elsewhere, ctx.balance_rows("demand_reworks", "to")), v["w"], 1.0)
+    terms.add(only_where(elsewhere, ctx.balance_rows("demand_reworks", "node")), v["w"], -1.0)
     ctx.add_served(terms, ctx.balance_rows("demands", "origin"), 1.0)
     return equal(terms, 0.0)
 
@@ -97,6 +104,7 @@ def work_balance(ctx: Context) -> Rows:
     terms = Terms(len(sets.demand_nodes) * ctx.T)
     terms.add(ctx.balance_rows("demand_modes", "node"), v["y"], 1.0)
     terms.add(ctx.balance_rows("demand_arcs", "target"), v["x"], -1.0)
+    terms.add(ctx.balance_rows("demand_reworks", "to"), v["w"], -1.0)
     stock_rows = ctx.balance_rows("stocks", "node")
     terms.add(stock_rows, shifted(v["k"]), 1.0)
     terms.add(stock_rows, v["k"], -1.0)
@@ -177,12 +185,14 @@ def _target_rows(ctx: Context, flag: str) -> np.ndarray:
 
 def quality_target(ctx: Context) -> Rows:
     """sum_{n,m} (1 - q[n,m]) y[d,n,m,t] - (1 - Q[d]) served[d,t] <= 0, demands whose row can bind
-    (model/network.py)   (constraint 6)."""
+    (model/network.py); a mode with `rework` counts no defect (its units done wrong are caught and
+    reworked)   (constraint 6)."""
     sets = ctx.sets
     rows = _target_rows(ctx, "quality_row")
     modes = sets.demand_modes
     terms = Terms(rows.size)
-    terms.add(ctx.demand_rows(rows, "demand_modes"), ctx.v["y"], per_period(1.0 - modes.quality.to_numpy(), ctx.T))
+    defect = np.where(reworking_modes(sets), 0.0, 1.0 - modes.quality.to_numpy())
+    terms.add(ctx.demand_rows(rows, "demand_modes"), ctx.v["y"], per_period(defect, ctx.T))
     allowance = np.nan_to_num(1.0 - sets.demands.min_quality.to_numpy(dtype=float), nan=0.0)[:, None]
     ctx.add_served(terms, rows, -allowance)
     return at_most(terms, 0.0)
@@ -190,7 +200,8 @@ def quality_target(ctx: Context) -> Rows:
 
 def response_time_target(ctx: Context) -> Rows:
     """sum_a l[a] x + sum_{n,m} (p[n,m] + w[n]) y + sum_{n,l} w[n,l,t] q[d,n,l,t] + L b[d,t]
-    - T[d] served[d,t] <= 0, demands whose row can bind   (constraint 7).
+    + sum_{n,m} tau_rw[n,m] w[d,n,m,t] - T[d] served[d,t] <= 0, demands whose row can bind
+    (constraint 7).
 
     At a storable node orders may be filled from stock, so the node adds (p[n] + w[n]) theta[d,n,t]
     (its own processing and wait times the orders arriving) instead of its modes' terms. At a queued
@@ -209,6 +220,10 @@ def response_time_target(ctx: Context) -> Rows:
     node_time = np.where(storable, nodes.node_time.to_numpy(dtype=float), 0.0)
     into = sets.position("demand_nodes", ["demand", "node"], "demand_arcs", ["demand", "target"])
     terms.add(ctx.demand_rows(rows, "demand_arcs"), v["x"], per_period(node_time[into], ctx.T))
+    reworks = sets.demand_reworks
+    back = sets.position("demand_nodes", ["demand", "node"], "demand_reworks", ["demand", "to"])
+    rework_time = reworks.time.to_numpy(dtype=float) + node_time[back]  # a storable `to`: its times again
+    terms.add(ctx.demand_rows(rows, "demand_reworks"), v["w"], per_period(rework_time, ctx.T))
     terms.add(rows, v["b"], sets.period_length)
     lane = sets.position("queues", ["node", "lane"], "demand_lanes")
     terms.add(ctx.demand_rows(rows, "demand_lanes"), v["q"], ctx.tangents.lane_wait[lane])
@@ -283,6 +298,24 @@ def queue_duty(ctx: Context) -> Rows:
     terms.add(at, v["s"], -staff.duty_per_fte.to_numpy(dtype=float)[:, None])
     terms.add(at, v["o"], -staff.duty_per_overtime_hour.to_numpy(dtype=float)[:, None])
     return at_most(terms, 0.0)
+
+
+def reworking_modes(sets: IndexSets) -> np.ndarray:
+    """Per demand_modes row: whether the mode reworks the demand's units done wrong."""
+    return sets.position("demand_reworks", ["demand", "node", "mode"], "demand_modes") >= 0
+
+
+def rework_volume(ctx: Context) -> Rows:
+    """w[d,n,m,t] - (1 - q[n,m]) y[d,n,m,t] = 0: the units done wrong at a mode with `rework` are
+    reworked, sent back to `to` (constraint 12)."""
+    sets, v = ctx.sets, ctx.v
+    reworks = sets.demand_reworks
+    rows = period_grid(len(reworks), ctx.T)
+    mode = sets.position("demand_modes", ["demand", "node", "mode"], "demand_reworks")
+    terms = Terms(rows.size)
+    terms.add(rows, v["w"], 1.0)
+    terms.add(rows, v["y"][mode], -per_period(reworks.defect.to_numpy(), ctx.T))
+    return equal(terms, 0.0)
 
 
 @dataclass(frozen=True)
@@ -411,6 +444,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("queue_service_level", queue_service_level, "queues", ("node", "lane"), "10", field="nodes.{node}.queue"),
     Family("queue_average_wait", queue_average_wait, "queues", ("node", "lane"), "10", field="nodes.{node}.queue"),
     Family("queue_duty", queue_duty, "queue_nodes", ("node",), "11", field="nodes.{node}.queue"),
+    Family("rework_volume", rework_volume, "demand_reworks", ("demand", "node", "mode"), "12"),
 )
 """Every constraint family, in the order of model.md; rows are numbered in this order."""
 

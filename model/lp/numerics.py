@@ -57,6 +57,8 @@ MATRIX_SOURCES: dict[tuple[str, str], tuple[str, str]] = {
     ("queue_service_level", "q"): (_QUEUE_SLOPE, "hours per unit"),
     ("queue_average_wait", "q"): (_QUEUE_SLOPE, "hours per unit"),
     ("queue_duty", "s"): ("min(roles.{role}.hours_per_fte, nodes.{node}.queue.open_hours)", "hours per FTE"),
+    ("rework_volume", "y"): ("1 - {at}.quality (its units done wrong, reworked)", "(a share)"),
+    ("response_time_target", "w"): ("{at}.rework.time (or nodes.{node}.rework.time)", "time units"),
     ("queue_duty", "o"): (
         "nodes.{node}.queue.open_hours and roles.{role}.overtime.max_hours_per_fte",
         "(hours on duty per overtime hour)",
@@ -75,6 +77,7 @@ COST_SOURCES: dict[str, tuple[str, str]] = {
     "k": ("nodes.{node}.stock.holding_cost", "currency per unit per period"),
     "b": ("demands.{demand}.backlog_cost", "currency per unit per period"),
     "u": ("demands.{demand}.unmet_penalty", "currency per unit"),
+    "w": ("{at}.rework.cost (or nodes.{node}.rework.cost)", "currency per unit reworked"),
 }
 """The scenario field behind a column's cost and its unit, by column family."""
 

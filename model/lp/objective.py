@@ -42,6 +42,7 @@ COST_TERMS: tuple[CostTerm, ...] = (
     CostTerm("holding", "k", "holding_cost", "node", "sum hc[n] k[d,n,t]"),
     CostTerm("backlog", "b", "backlog_cost", "origin", "sum cb[d] b[d,t] (at the demand's origin)"),
     CostTerm("unmet", "u", "unmet_penalty", "origin", "sum cu[d] u[d,t] (at the demand's origin)"),
+    CostTerm("rework", "w", "cost", "node", "sum c_rw[n,m] w[d,n,m,t] (at the node where the defect arose)"),
 )
 """In the order the costs table reports them."""
 

@@ -125,6 +125,8 @@ class Tables:
     `modes_of[d]` ((n, m) pairs), `lanes_of[d]` ((n, l) pairs), `storable_at[d]` (nodes),
     `loaders[n,r]` (demands whose mode r at n loads the staff), `node_users[n]` ((d, m) pairs),
     `arc_users[a]` (demands), `lane_users[n,l]` (demands), `lanes_at[n]`, `roles_at[n]`.
+    Rework: `rework[d,n,m]` (to, cost, time, defect), `reworked_at[d,n]` (modes), `sent_back_to[d,n]`
+    ((n', m) whose units done wrong come back to n), `reworks_of[d]` ((n, m) pairs).
     """
 
     def __init__(self, sets: IndexSets, tangents: QueueTangents) -> None:
@@ -167,6 +169,10 @@ class Tables:
         self.lane_users = _grouped(((n, lane), d) for d, n, lane in lanes)
         self.lanes_at = _grouped((n, lane) for n, lane in self.lane)
         self.roles_at = _grouped((n, r) for n, r in self.staff)
+        self.rework = _records(sets.demand_reworks, "demand", "node", "mode")
+        self.reworked_at = _grouped(((d, n), m) for d, n, m in self.rework)
+        self.sent_back_to = _grouped(((d, row.to), (n, m)) for (d, n, m), row in self.rework.items())
+        self.reworks_of = _grouped((d, (n, m)) for d, n, m in self.rework)
 
         self.sets, self.tangents = sets, tangents
 
@@ -179,6 +185,11 @@ def _maybe(var: pyo.Var, *index: Any) -> VarData | None:
     """var[index], or None where the family has no such variable (or the index holds None: the
     period before the first)."""
     return None if None in index or index not in var else var[index]
+
+
+def _redone_here(var: VarData | None, n: str) -> bool:
+    """Whether `var` is w[d,n,m,t] of a mode of n that redoes its units at n itself."""
+    return var is not None and var.parent_component().name == "w" and var.index()[1] == n
 
 
 def _linear(terms: Iterable[Term]) -> LinearExpression:
@@ -215,9 +226,11 @@ class Rules:
         ]
 
     def theta(self, d: str, n: str, t: str, coef: float = 1.0) -> list[Term]:
-        """coef * theta[d,n,t]: the units of d arriving at n (handed over, or served at d's origin)."""
+        """coef * theta[d,n,t]: the units of d arriving at n (handed over, served at d's origin, or done
+        wrong and sent back to n for rework)."""
         arrived = [(coef, self.lp.x[d, a, t]) for a in self.f.arcs_into[d, n]]
-        return arrived + (self.served(d, t, coef) if self.f.demand[d].origin == n else [])
+        back = [(coef, self.lp.w[d, n_, m, t]) for n_, m in self.f.sent_back_to[d, n]]
+        return arrived + back + (self.served(d, t, coef) if self.f.demand[d].origin == n else [])
 
     def row(self, terms: list[Term], sense: str, rhs: float) -> Row:
         """The row `terms sense rhs` (sense "==", "<=" or ">="), without zero terms; Constraint.Skip
@@ -242,10 +255,14 @@ class Rules:
     # 1-2: flows
 
     def pass_through(self, lp: pyo.ConcreteModel, d: str, n: str, t: str) -> Row:
-        """theta[d,n,t] - sum_{a out of n} x[d,a,t] - z[d,n,t] = 0   (model.md, constraint 1)."""
+        """theta[d,n,t] - sum_m w[d,n,m,t] - sum_{a out of n} x[d,a,t] - z[d,n,t] = 0: the units done
+        wrong at n go back for rework instead of on (a unit redone at n itself adds and takes one w
+        here, which sum to 0: left out)   (model.md, constraint 1)."""
         passed_on = [(-1.0, lp.x[d, a, t]) for a in self.f.arcs_out_of[d, n]]
         fulfilled = [(-1.0, _maybe(lp.z, d, n, t))]
-        return self.row(self.theta(d, n, t) + passed_on + fulfilled, "==", 0.0)
+        wrong = [(-1.0, lp.w[d, n, m, t]) for m in self.f.reworked_at[d, n] if self.f.rework[d, n, m].to != n]
+        arrived = [(c, var) for c, var in self.theta(d, n, t) if not _redone_here(var, n)]
+        return self.row(arrived + wrong + passed_on + fulfilled, "==", 0.0)
 
     def work_balance(self, lp: pyo.ConcreteModel, d: str, n: str, t: str) -> Row:
         """sum_m y[d,n,m,t] + k[d,n,t-1] - k[d,n,t] - theta[d,n,t] = -initial[d,n] in the first period
@@ -305,16 +322,22 @@ class Rules:
 
     def quality_target(self, lp: pyo.ConcreteModel, d: str, t: str) -> Row:
         """sum_{n,m} (1 - q[n,m]) y[d,n,m,t] - (1 - Q[d]) served[d,t] <= 0, demands whose row can bind
-        (the demands table's `quality_row`)   (constraint 6)."""
+        (the demands table's `quality_row`); a mode with `rework` counts no defect (its units done wrong
+        are reworked)   (constraint 6)."""
         demand = self.f.demand[d]
         if not demand.quality_row:
             return pyo.Constraint.Skip
-        defects = [(1.0 - self.f.mode[d, n, m].quality, lp.y[d, n, m, t]) for n, m in self.f.modes_of[d]]
+        defects = [
+            (1.0 - self.f.mode[d, n, m].quality, lp.y[d, n, m, t])
+            for n, m in self.f.modes_of[d]
+            if (d, n, m) not in self.f.rework
+        ]
         return self.row(defects + self.served(d, t, -(1.0 - demand.min_quality)), "<=", 0.0)
 
     def response_time_target(self, lp: pyo.ConcreteModel, d: str, t: str) -> Row:
         """sum_a l[a] x[d,a,t] + sum_{n,m} (p[n,m] + w[n]) y[d,n,m,t] + sum_{n,l} w[n,l,t] q[d,n,l,t]
-        + L b[d,t] - T[d] served[d,t] <= 0, demands whose row can bind (`response_row`)   (constraint 7).
+        + L b[d,t] + sum_{n,m} tau_rw[n,m] w[d,n,m,t] - T[d] served[d,t] <= 0, demands whose row can
+        bind (`response_row`)   (constraint 7).
 
         At a storable node (p[n] + w[n]) theta[d,n,t] (the node's own times the orders arriving)
         replaces its modes' terms; at a queued node w[n] = 0 and the wait w[n,l,t] of the lane each
@@ -331,8 +354,9 @@ class Rules:
         from_stock = [term for n in f.storable_at[d] for term in self.theta(d, n, t, f.place[d, n].node_time)]
         queued = [(f.tangent(f.tangents.lane_wait, n, lane, t), lp.q[d, n, lane, t]) for n, lane in f.lanes_of[d]]
         carried = [(f.period_length, _maybe(lp.b, d, t))]
+        reworked = [(f.rework[d, n, m].time, lp.w[d, n, m, t]) for n, m in f.reworks_of[d]]
         allowed = self.served(d, t, -demand.max_mean_response_time)
-        return self.row(handed_over + worked + from_stock + queued + carried + allowed, "<=", 0.0)
+        return self.row(handed_over + worked + from_stock + queued + carried + reworked + allowed, "<=", 0.0)
 
     # 8: end of horizon
 
@@ -395,6 +419,13 @@ class Rules:
         ]
         return self.row(on_duty + staffed, "<=", 0.0)
 
+    # 12: rework
+
+    def rework_volume(self, lp: pyo.ConcreteModel, d: str, n: str, m: str, t: str) -> Row:
+        """w[d,n,m,t] - (1 - q[n,m]) y[d,n,m,t] = 0: the units done wrong at a mode with `rework` are
+        reworked, sent back to `to`   (constraint 12)."""
+        return self.row([(1.0, lp.w[d, n, m, t]), (-self.f.rework[d, n, m].defect, lp.y[d, n, m, t])], "==", 0.0)
+
     # The objective
 
     def costs(self) -> dict[str, list[Term]]:
@@ -410,6 +441,7 @@ class Rules:
             "holding": [(f.stock[d, n].holding_cost, k) for (d, n, _), k in lp.k.items()],  # sum hc[n] k[d,n,t]
             "backlog": [(f.demand[d].backlog_cost, b) for (d, _), b in lp.b.items()],  # sum cb[d] b[d,t]
             "unmet": [(f.demand[d].unmet_penalty, u) for (d, _), u in lp.u.items()],  # sum cu[d] u[d,t]
+            "rework": [(f.rework[d, n, m].cost, w) for (d, n, m, _), w in lp.w.items()],  # sum c_rw[n,m] w
         }
 
 
@@ -462,6 +494,11 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
         initialize=_keys(f.sets.demand_lanes, "demand", "node", "lane"),
         dimen=3,
         doc="(d, queued n in N_d, lane l of n)",
+    )
+    lp.demand_reworks = pyo.Set(
+        initialize=_keys(f.sets.demand_reworks, "demand", "node", "mode"),
+        dimen=3,
+        doc="(d, n in N_d, m a mode of n with `rework`)",
     )
     # Where the optional variables exist.
     lp.overtime_staff = pyo.Set(
@@ -516,6 +553,7 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
     lp.u = pyo.Var(lp.unmet_demands, lp.periods, domain=positive, doc=VARIABLE["u"].meaning)
     lp.q = pyo.Var(lp.demand_lanes, lp.periods, domain=positive, bounds=lane_bounds, doc=VARIABLE["q"].meaning)
     lp.a = pyo.Var(lp.queues, lp.periods, domain=positive, doc=VARIABLE["a"].meaning)
+    lp.w = pyo.Var(lp.demand_reworks, lp.periods, domain=positive, doc=VARIABLE["w"].meaning)
 
     # Constraints (model.md, constraints 1 to 11), in the order of FAMILIES.
     rules = Rules(lp, f)
@@ -535,6 +573,7 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
         "queue_service_level": (lp.queues, lp.periods),
         "queue_average_wait": (lp.queues, lp.periods),
         "queue_duty": (lp.queue_nodes, lp.periods),
+        "rework_volume": (lp.demand_reworks, lp.periods),
     }
     for family in FAMILIES:
         rule = getattr(rules, family.name)

@@ -94,6 +94,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("u", "demands", ("demand",), "unmet units of d", exists=_demand_flag("unmet")),
     Variable("q", "demand_lanes", ("demand", "node", "lane"), "units of d queued in lane l of n", bounds=_lane_bounds),
     Variable("a", "queues", ("node", "lane"), "hours on duty in lane l of n (agents x open hours)"),
+    Variable("w", "demand_reworks", ("demand", "node", "mode"), "units of d done wrong at n in mode m and reworked"),
 )
 """Column order: the families in this order; within one, index row, then period."""
 

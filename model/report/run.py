@@ -38,7 +38,9 @@ TOP_SENTENCES = 10
 """Rows of the sensitivity table put in words."""
 TOP_LANES = 30
 """Queue lanes shown (those with the lowest service level against their target)."""
-TABLES_USED = ("costs", "demand_kpis", "flows", "queues", "sensitivity", "staffing", "work")
+TOP_REWORK = 30
+"""Rows of the rework table shown (those with the highest rework cost, then the most units)."""
+TABLES_USED = ("costs", "demand_kpis", "flows", "queues", "rework", "sensitivity", "staffing", "work")
 """The run's tables the report reads (the others are not shown: no need to read them)."""
 OTHER = "other"
 """Label of what is folded together in a large run."""
@@ -86,7 +88,15 @@ def page(folder: Path, base: Path | None = None) -> tuple[str, list[str], list[S
     diagnosis = folder / "diagnosis.csv"
     if diagnosis.is_file():
         sections.append(diagnosis_section(diagnosis))
-    builders = (demand_section, value_chain_section, cost_section, staffing_section, binds_section, queue_section)
+    builders = (
+        demand_section,
+        value_chain_section,
+        cost_section,
+        rework_section,
+        staffing_section,
+        binds_section,
+        queue_section,
+    )
     for build in builders:
         part = build(run)
         if part is not None:
@@ -626,6 +636,28 @@ def cost_section(run: Run) -> Section | None:
         figures=[stage_figure, period_figure],
         tables=[("Cost by stage", table)],
     )
+
+
+def rework_section(run: Run) -> Section | None:
+    """The cost of poor quality: the rework cost category, and where units were done wrong and sent
+    back (the rework table, horizon totals per demand, node, mode and `to`)."""
+    if not run.has("rework"):
+        return None
+    rework, currency = run.tables["rework"], run.currency
+    keys = ["demand", "node", "mode", "to"]
+    totals = rework.groupby(keys, sort=False, as_index=False)[["units", "cost"]].sum()
+    shown = totals.sort_values(["cost", "units"], ascending=False, kind="stable").head(TOP_REWORK)
+    table = shown[keys].assign(
+        **{"units reworked": shown.units.map(number), f"rework cost ({currency})": shown.cost.map(number)}
+    )
+    intro = [
+        f"Cost of poor quality: {money(float(rework.cost.sum()), currency)} of rework for "
+        f"{number(float(rework.units.sum()))} units done wrong and done again (the costs table's rework "
+        "category). Their second passes' processing, hand-offs and staff are in their own categories.",
+    ]
+    if len(totals) > len(shown):
+        intro.append(f"Showing the {len(shown)} of {len(totals)} rows with the highest rework cost.")
+    return Section("Cost of poor quality", intro=intro, tables=[("Units reworked, over the horizon", table)])
 
 
 def stacked(frame: pd.DataFrame, currency: str, part: str) -> go.Figure:

@@ -419,6 +419,55 @@ def check_former_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
                 )
 
 
+REWORK_KEYWORDS = ("same", "origin")
+"""`rework.to` values that are not node names: redone at the node itself, or from the demand's origin."""
+
+
+def _reworks(raw: Raw) -> Iterator[tuple[str, tuple, dict]]:
+    """(node, path of the `rework` entry, the entry) of every node and work entry with a `rework` mapping."""
+    for name, node in raw.nodes.items():
+        node = _mapping(node)
+        if isinstance(node.get("rework"), dict):
+            yield name, ("nodes", name, "rework"), node["rework"]
+        for role, work in _mapping(node.get("work")).items():
+            work = _mapping(work)
+            if isinstance(work.get("rework"), dict):
+                yield name, ("nodes", name, "work", role, "rework"), work["rework"]
+
+
+def check_rework(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """`rework.to` names a node (or `same`, `origin`) that every demand passing the node can use, so
+    that no unit done wrong is lost; a node with `stock` does not rework (orders filled from stock
+    made earlier are not redone). A reworking mode does some units right: quality > 0 (the schema's)."""
+    found = list(_reworks(raw))
+    if not found:
+        return
+    users = _users_by_node(raw)
+    for name, path, rework in found:
+        if "stock" in _mapping(raw.nodes[name]):
+            yield src.problem(
+                path,
+                "a node with `stock` cannot rework its units",
+                "Orders may be filled from stock made earlier: remove `stock` or `rework`.",
+                at_key=True,
+            )
+        to = rework.get("to", "same")
+        if not isinstance(to, str) or to in REWORK_KEYWORDS:
+            continue
+        if to not in raw.nodes:
+            yield src.problem((*path, "to"), f"unknown node '{to}'", closest(to, [*REWORK_KEYWORDS, *raw.nodes]))
+            continue
+        cannot = [d for d in users.get(name, []) if d not in users.get(to, [])]
+        if cannot:
+            yield src.problem(
+                (*path, "to"),
+                f"the units done wrong would go back to '{to}', which cannot be used by "
+                f"{_count(len(cannot), 'demand')} passing '{name}': {', '.join(sorted(cannot))}",
+                "Send them to a node on the way of every demand passing this node: `same`, `origin`, or an "
+                "earlier node they all pass.",
+            )
+
+
 CHECKS: list[Check] = [
     check_stage_names,
     check_role_names,
@@ -431,6 +480,7 @@ CHECKS: list[Check] = [
     check_stock_keys,
     check_paths,
     check_stock_users,
+    check_rework,
 ]
 
 
@@ -445,6 +495,7 @@ READS: dict[Check, tuple[str, ...]] = {
     check_stock_keys: ("demands",),
     check_paths: ("arcs",),  # without the arcs, no sink is reachable
     check_stock_users: ("arcs",),
+    check_rework: ("arcs",),
 }
 REQUIRED = ("scenario", "stages", "nodes", "demands")
 SECTION_TYPES = {"scenario": dict, "stages": list, "roles": dict, "nodes": dict, "demands": dict, "arcs": list}

@@ -57,6 +57,7 @@ from model.scenario.schema import (
     Queue,
     QueueTarget,
     RelaxationWeights,
+    Rework,
     Role,
     Scenario,
     Solver,
@@ -168,6 +169,13 @@ def _name(field: str, names: str, doc: str) -> Column:
     return Column(field, "name", names=names, required=True, doc=doc)
 
 
+REWORK = (
+    Column("rework.to", "text", doc=_doc(Rework, "to")),
+    Column("rework.cost", unit="{cur} per unit reworked", range=MONEY, doc=_doc(Rework, "cost")),
+    Column("rework.time", unit="{time} per unit reworked", range=TIME, doc=_doc(Rework, "time")),
+)
+"""A node's or a work entry's `rework` as three columns (all empty: no rework)."""
+
 TABLES = (
     Sheet("stages", "The stages of the value chain, in order: one per row.", (_name("stage", "", "A stage's name."),)),
     Sheet(
@@ -200,6 +208,7 @@ TABLES = (
             _col(Node, "max_utilisation", "number", SHARE_UNIT, SHARE),
             _col(Node, "quality", "number", SHARE_UNIT, SHARE),
             _col(Node, "capacity", "number", "units per period", UNITS),
+            *REWORK,
         ),
     ),
     Sheet(
@@ -212,6 +221,7 @@ TABLES = (
             _col(Work, "quality", "number", SHARE_UNIT, SHARE),
             _col(Work, "processing_time", "number", "{time}", TIME),
             _col(Work, "unit_cost", "number", "{cur} per unit", MONEY),
+            *REWORK,
         ),
         keys=2,
         path="nodes.*.work.*",
@@ -426,9 +436,9 @@ def _table_rows(data: dict) -> dict[str, list[list[Any]]]:
         role = {**role, **_flat("overtime", overtime, Overtime)} if overtime is not None else role
         rows["roles"].append(_row(TABLE["roles"], [name], role))
     for name, node in _mapping(data.get("nodes")).items():
-        rows["nodes"].append(_row(TABLE["nodes"], [name], node))
+        rows["nodes"].append(_row(TABLE["nodes"], [name], _with_rework(node)))
         for role, work in _mapping(node.get("work")).items():
-            rows["work"].append(_row(TABLE["work"], [name, role], work))
+            rows["work"].append(_row(TABLE["work"], [name, role], _with_rework(work)))
         for role, staff in _mapping(node.get("staff")).items():
             rows["staff"].append(_row(TABLE["staff"], [name, role], staff))
         _stock_rows(rows, name, node.get("stock"))
@@ -453,6 +463,13 @@ def _flat(prefix: str, section: dict, model: Any) -> dict:
         first, info = next(iter(model.model_fields.items()))
         section = {first: info.default}
     return {f"{prefix}.{key}": value for key, value in section.items()}
+
+
+def _with_rework(section: Any) -> dict:
+    """A node or work entry with its `rework` as `rework.*` columns."""
+    section = _mapping(section)
+    rework = section.get("rework")
+    return {**section, **_flat("rework", rework, Rework)} if isinstance(rework, dict) else section
 
 
 def _joined(names: Any) -> str | None:
@@ -1325,10 +1342,18 @@ def _roles(reader: _Reader) -> dict:
 
 
 def _fields(reader: _Reader, row: Row, target: dict, path: FieldPath) -> dict:
-    """Every non-key column of the row into `target` (the row's thing at `path`)."""
+    """Every non-key column of the row into `target` (the row's thing at `path`); a column `a.b` into
+    target[a][b] (`rework.cost`), the section left out when all its cells are empty."""
     spec = TABLE[row.sheet]
     for column in spec.columns[spec.keys :]:
-        reader.put(target, column.field, row, column, (*path, column.field))
+        if "." in column.field:
+            section, part = column.field.split(".", 1)
+            found: dict = target.get(section, {})
+            reader.put(found, part, row, column, (*path, section, part))
+            if found:
+                target[section] = found
+        else:
+            reader.put(target, column.field, row, column, (*path, column.field))
     return target
 
 

@@ -122,6 +122,17 @@ class Role(Strict):
     """Overtime allowed; none when absent."""
 
 
+class Rework(Strict):
+    """What happens to the units a node (or one of its modes) does wrong: they are caught and done again."""
+
+    to: Name = "same"
+    """Where units done wrong go: same (redone here), origin (redone from the demand's origin) or a node."""
+    cost: Money = 0.0
+    """Cost per unit reworked besides its second pass, e.g. scrap or a return (currency); default 0."""
+    time: Time = 0.0
+    """Extra time per unit reworked besides its second pass, e.g. the return trip (time units); default 0."""
+
+
 class Work(Strict):
     hours_per_unit: HoursPerUnit
     """Hours of this role one unit takes at this node (hours)."""
@@ -131,6 +142,8 @@ class Work(Strict):
     """Time one unit spends in processing (time units); inherits the node's."""
     unit_cost: Money | None = None
     """Cost per unit besides labour, e.g. materials (currency); inherits the node's."""
+    rework: Rework | None = None
+    """What happens to the units this mode does wrong; inherits the node's `rework`."""
 
 
 class Staff(Strict):
@@ -237,6 +250,10 @@ class Node(Strict):
     """Work may be done ahead and held in stock (per demand)."""
     queue: Queue | None = None
     """Size staff to an Erlang C queue (beyond model.md); the queue's wait replaces `wait_time`."""
+    rework: Rework | None = None
+    """The units done wrong (1 - quality) are reworked (beyond model.md): redone here, from the demand's
+    origin or at a named node, at a cost and an extra time per unit; a work entry's `rework` overrides
+    it. Without it defects only count against `min_quality`."""
 
 
 class Arc(Strict):

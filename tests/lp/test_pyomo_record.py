@@ -4,9 +4,10 @@ Both LPs are turned into dicts keyed by label, (family, keys of its index table.
 column's (lower, upper, cost, integer), each row's (lower, upper), and each nonzero coefficient by
 (row label, column label). The production labels come from `LinearModel.columns`/`.blocks` and the
 index tables; the Pyomo labels from each compiled column's and row's component name and index. They
-must agree to a relative 1e-12 on six cases that between them give every variable and constraint
-family columns and rows. Then: the compiled Pyomo model (`to_linear_model`) solves to the production
-optimum; two hand-worked extensions on data/tiny.yaml; the LP and MPS files read back by HiGHS.
+must agree to a relative 1e-12 on seven cases (one with rework in every form) that between them give
+every variable and constraint family columns and rows. Then: the compiled Pyomo model
+(`to_linear_model`) solves to the production optimum; two hand-worked extensions on data/tiny.yaml;
+the LP and MPS files read back by HiGHS.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ import pytest
 from conftest import (
     APPLIANCE_FILE,
     CONTACT_CENTRE_FILE,
+    REWORK_LOOPS,
     TINY_FILE,
     UNKEEPABLE_PROMISE,
     generated_scenario,
     scenario_data,
     scenario_from_data,
+    scenario_from_text,
 )
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
@@ -94,6 +97,8 @@ def case(name: str) -> Case:
         return Case(index_sets(load_scenario(TINY_FILE)), integer_staff=True)
     if name == "network-loops":
         return Case(index_sets(validate_data(*parse_yaml(NETWORK_LOOPS, "loops.yaml"))))
+    if name == "rework":
+        return Case(index_sets(scenario_from_text(REWORK_LOOPS)))
     raise KeyError(name)
 
 
@@ -128,6 +133,7 @@ CASES = (
     "tiny-two-periods",
     "tiny-integer-staff",
     "network-loops",
+    "rework",
 )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import APPLIANCE_FILE, CONTACT_CENTRE_FILE, DATA, TINY_FILE
+from conftest import APPLIANCE_FILE, CONTACT_CENTRE_FILE, DATA, REWORK_FILE, TINY_FILE
 
 from model.errors import ReportError
 from model.report import folder_kind, report_html
@@ -233,6 +233,30 @@ def test_queues_service_levels_against_their_targets(queued):
     )
     targets = {k: v for k, v in zip(zip(*levels[1].x), levels[1].y) if v is not None and v == v}
     assert targets == pytest.approx({k: v for k, v in zip(key, queues.service_level_target) if v == v}, rel=1e-12)
+
+
+def test_the_cost_of_poor_quality_is_the_rework_table(runs_folder):
+    """data/rework.yaml with vendor_good at 45 EUR: vendor_cheap takes the 1,000 repairs and redoes
+    70 / 0.93 = 75.27 of them at 15 EUR: 1,129.03 EUR of rework (tests/lp/test_rework.py works it out),
+    shown as the section's sentence and its one row, as in the run's rework table and summary.json."""
+    folder = solved_run(REWORK_FILE, runs_folder / "rework", ("nodes.vendor_good.unit_cost=45",))
+    assert summary(folder)["cost_of_poor_quality"] == pytest.approx(
+        {"rework_cost": 15 * 70 / 0.93, "units_reworked": 70 / 0.93}, rel=1e-9
+    )
+    part = section(page(folder)[2], "Cost of poor quality")
+    assert part.intro[0].startswith("Cost of poor quality: 1,129.03 EUR of rework for 75.27 units done wrong")
+    ((_title, table),) = part.tables
+    assert table.to_dict("records") == [
+        {
+            "demand": "repairs",
+            "node": "vendor_cheap",
+            "mode": "vendor_cheap",
+            "to": "vendor_cheap",
+            "units reworked": "75.27",
+            "rework cost (EUR)": "1,129.03",
+        }
+    ]
+    assert "Cost of poor quality" not in [s.title for s in page(solved_run(TINY_FILE, runs_folder / "tiny"))[2]]
 
 
 def test_a_large_run_is_folded_and_still_adds_up(runs_folder, tmp_path):

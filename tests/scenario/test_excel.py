@@ -110,7 +110,8 @@ nodes:
     stock: {demands: [jobs], holding_cost: 2, initial: 5, final_min: 5}
   field:
     stage: back
-    work: {fitter: {hours_per_unit: 2}}
+    rework: {to: origin, cost: 4.5, time: 2}
+    work: {fitter: {hours_per_unit: 2, rework: {}}}
     queue:
       open_hours: 150
       lanes:
@@ -137,8 +138,8 @@ solver:
 
 def test_every_field_of_the_schema_comes_back(tmp_path):
     """Fields no shipped scenario uses: a count of periods, an empty overtime, a stock of one number,
-    a queue's own target, lanes with both kinds of target, the former name of a field, every solver
-    setting, relaxation weights and HiGHS options."""
+    a queue's own target, lanes with both kinds of target, a node's rework and a work entry's empty
+    one, the former name of a field, every solver setting, relaxation weights and HiGHS options."""
     path = tmp_path / "every-field.yaml"
     path.write_text(EVERY_FIELD, encoding="utf-8")
     original = resolve(path).scenario
