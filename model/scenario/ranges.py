@@ -28,15 +28,19 @@ class Range:
     unit: str
     zero: bool = True
     fields: str = ""  # which scenario fields are of this kind (for the docs' table)
+    signed: bool = False  # negative values allowed too, in the same range of magnitude
 
     def allowed(self) -> str:
         """The range in words, with its unit: '0, or 1e-6 to 1e9 units per period'."""
         span = f"{number(self.low)} to {number(self.high)} {self.unit}"
+        if self.signed:
+            span = f"{number(self.low)} to {number(self.high)} in magnitude, either sign, {self.unit}"
         return f"0, or {span}" if self.zero else span
 
     def contains(self, value: float) -> bool:
         """Whether `value` lies in the range."""
-        return (value == 0 and self.zero) or self.low <= value <= self.high
+        size = abs(value) if self.signed else value
+        return (value == 0 and self.zero) or self.low <= size <= self.high
 
     def check(self, value: float) -> float:  # ints pass through as ints
         """`value` if it lies in the range; a validation error naming the range otherwise."""
@@ -93,6 +97,14 @@ MAX_LABEL = 100
 PERIODS = Range("a number of periods", 1, MAX_PERIODS, "periods", zero=False, fields="scenario periods")
 THREADS = Range("a number of threads", 1, 1024, "threads", zero=False, fields="solver threads")
 ITERATIONS = Range("a number of iterations", 1, 10_000, "iterations", zero=False, fields="solver queue_iterations")
+RULE_NUMBER = Range(
+    "a rule's number",
+    1e-9,
+    1e12,
+    "(the sum's unit: units, FTE, hours or currency; a fraction of the `of` sum with `of`)",
+    fields="rules at_most, at_least, equal",
+    signed=True,
+)
 
 RANGES: tuple[Range, ...] = (
     MONEY,
@@ -113,6 +125,7 @@ RANGES: tuple[Range, ...] = (
     PERIODS,
     THREADS,
     ITERATIONS,
+    RULE_NUMBER,
 )
 """Every range of a real-valued figure, in the order of the docs' table."""
 
@@ -142,6 +155,8 @@ Weight = Annotated[float, _ABOVE_0, _within(WEIGHT)]
 Seconds = Annotated[float, _ABOVE_0, _within(SECONDS)]
 Gap = Annotated[float, _AT_LEAST_0, _within(GAP)]
 PeriodCount = Annotated[int, Field(ge=1), _within(PERIODS)]
+RuleNumber = Annotated[float, Field(allow_inf_nan=False), _within(RULE_NUMBER)]
+"""A rule's bound (either sign: a cost may be negative) or share (checks.py refuses a negative share)."""
 
 
 def _label_text(value: object) -> object:

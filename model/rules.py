@@ -1,0 +1,295 @@
+"""Business rules (the scenario's `rules:`): named linear constraints over the model's quantities.
+
+A rule sums one quantity over the variables its filters select and compares the sum with a number,
+or with a share of a second sum (`of:`):
+
+    lhs[r,t] - share[r] * of[r,t]  (<= | >= | ==)  bound[r]
+
+with share = 0 and bound = the number without `of`, bound = 0 and share = the number with it
+(docs/model.md, Business rules). A rule `per: period` has a row per period (each sums that period's
+terms); `per: horizon` one row, in the last period, summing every period's terms.
+
+This module says which variables each quantity sums, with which weight, and which filters apply
+(`QUANTITIES`), and turns the scenario's rules into two index tables (`rule_tables`): `rules`, one
+row per rule with its sense, bound and share (figures: a what-if on them re-solves in place), and
+`rule_terms`, one row per (rule, side, variable row) with its weight. The LP family
+(model/lp/families.py, `business_rule`) reads only these tables. Matching is fnmatch's, case
+sensitive: `*` any run of characters, `?` one, `[ab]` one of; a list matches any of its patterns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from model.network import IndexSets
+    from model.scenario.schema import Scenario
+
+SENSES = {"at_most": "<=", "at_least": ">=", "equal": "=="}
+"""The comparison fields of a rule and the sense of its row."""
+
+DEMAND_FILTERS = ("demand", "segment")
+LABEL = "label."
+"""A filter `label.NAME` matches the demand's label NAME (Demand.labels)."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One variable family a quantity sums: `weight` (a column of its index table, or None for 1)
+    times the variable, for the rows whose attributes match the filters."""
+
+    variable: str
+    table: str
+    weight: str | None = None
+    category: str | None = None  # for `cost`: the cost term's category
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """What `sum: NAME` adds up, its unit and the filters that may select its terms."""
+
+    name: str
+    meaning: str
+    unit: str  # "currency" is the scenario's currency
+    filters: tuple[str, ...]
+    parts: Callable[[], tuple[Part, ...]]
+
+
+def _cost_parts() -> tuple[Part, ...]:
+    """Every cost term of the objective (model/lp/objective.py COST_TERMS), priced as there."""
+    from model.lp.objective import COST_TERMS  # the LP package imports this module's users
+    from model.lp.variables import BY_NAME
+
+    return tuple(Part(t.variable, BY_NAME[t.variable].table, t.price, t.category) for t in COST_TERMS)
+
+
+QUANTITIES: dict[str, Quantity] = {
+    q.name: q
+    for q in (
+        Quantity(
+            "flow",
+            "units handed over, x[d,a,t]",
+            "units",
+            ("demand", "segment", "arc", "from", "to", "stage", "period"),
+            lambda: (Part("x", "demand_arcs"),),
+        ),
+        Quantity(
+            "units",
+            "units processed, y[d,n,m,t]",
+            "units",
+            ("demand", "segment", "node", "role", "stage", "period"),
+            lambda: (Part("y", "demand_modes"),),
+        ),
+        Quantity("fte", "FTE, s[n,r,t]", "FTE", ("node", "role", "stage", "period"), lambda: (Part("s", "staff"),)),
+        Quantity(
+            "overtime",
+            "overtime hours, o[n,r,t]",
+            "hours",
+            ("node", "role", "stage", "period"),
+            lambda: (Part("o", "staff"),),
+        ),
+        Quantity(
+            "hours",
+            "hours worked (regular and overtime), h[n,r] y[d,n,r,t]",
+            "hours",
+            ("demand", "segment", "node", "role", "stage", "period"),
+            lambda: (Part("y", "demand_modes", "hours_per_unit"),),
+        ),
+        Quantity(
+            "cost",
+            "the objective's cost terms, price x variable",
+            "currency",
+            ("category", "demand", "segment", "node", "role", "stage", "period"),
+            _cost_parts,
+        ),
+    )
+}
+
+
+def allows(quantity: str, key: str) -> bool:
+    """Whether a filter `key` may select the terms of `quantity` (`label.NAME` where `demand` may)."""
+    filters = QUANTITIES[quantity].filters
+    return key in filters or (key.startswith(LABEL) and len(key) > len(LABEL) and "demand" in filters)
+
+
+def patterns(value: str | Sequence[str]) -> list[str]:
+    """A filter's patterns: one name or pattern, or a list of them."""
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def matches(values: np.ndarray, value: str | Sequence[str]) -> np.ndarray:
+    """Which of `values` (None: no such attribute, never matched) match any of the patterns."""
+    found = patterns(value)
+    distinct, inverse = np.unique(np.asarray([str(v) if v is not None else "\0" for v in values], dtype=object),
+                                  return_inverse=True)
+    hit = np.array([s != "\0" and any(fnmatchcase(s, p) for p in found) for s in distinct], dtype=bool)
+    return hit[inverse] if len(values) else np.zeros(0, dtype=bool)
+
+
+@dataclass(frozen=True)
+class DemandLabels:
+    """Each demand's segment and labels, which the index tables do not carry."""
+
+    segment: Mapping[str, str | None]
+    labels: Mapping[str, Mapping[str, str]]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> DemandLabels:
+        return cls(
+            {d: spec.segment for d, spec in scenario.demands.items()},
+            {d: dict(spec.labels) for d, spec in scenario.demands.items()},
+        )
+
+    def attribute(self, key: str, demands: np.ndarray) -> np.ndarray:
+        if key == "segment":
+            return np.array([self.segment.get(d) for d in demands], dtype=object)
+        name = key[len(LABEL) :]
+        return np.array([self.labels.get(d, {}).get(name) for d in demands], dtype=object)
+
+
+def attributes(sets: IndexSets, table: str, key: str, demand_labels: DemandLabels) -> np.ndarray | None:
+    """The value of filter `key` for each row of an index table; None where the table's terms have no
+    such attribute (then no term of it matches). `node` is the node a term is booked at (a hand-off's
+    receiving node, a backlog's origin), `stage` that node's stage."""
+    frame = getattr(sets, table)
+    demand = frame["demand"].to_numpy(dtype=object) if "demand" in frame else None
+    node = _booked_at(sets, table)
+    if key in ("segment",) or key.startswith(LABEL):
+        return None if demand is None else demand_labels.attribute(key, demand)
+    if key == "demand":
+        return demand
+    if key == "node":
+        return node
+    if key == "stage":
+        stage = dict(zip(sets.nodes.node, sets.nodes.stage))
+        return None if node is None else np.array([stage[n] for n in node], dtype=object)
+    if key == "role":
+        return frame["role"].to_numpy(dtype=object) if "role" in frame else None
+    if key in ("arc", "from", "to"):
+        column = {"arc": "arc", "from": "source", "to": "target"}[key]
+        return frame[column].to_numpy(dtype=object) if column in frame else None
+    return None
+
+
+def _booked_at(sets: IndexSets, table: str) -> np.ndarray | None:
+    frame = getattr(sets, table)
+    if table == "demand_arcs":
+        return frame["target"].to_numpy(dtype=object)
+    if table == "demands":
+        return frame["origin"].to_numpy(dtype=object)
+    return frame["node"].to_numpy(dtype=object) if "node" in frame else None
+
+
+def select(
+    sets: IndexSets, part: Part, where: Mapping[str, Any], demand_labels: DemandLabels
+) -> np.ndarray:
+    """The rows of the part's index table that every filter (but `period`) selects."""
+    rows = len(getattr(sets, part.table))
+    chosen = np.ones(rows, dtype=bool)
+    for key, value in where.items():
+        if key == "period":
+            continue
+        if key == "category":
+            chosen &= bool(part.category is not None and matches(np.array([part.category], dtype=object), value)[0])
+            continue
+        found = attributes(sets, part.table, key, demand_labels)
+        if found is None:
+            return np.zeros(rows, dtype=bool)
+        chosen &= matches(found, value)
+    return chosen
+
+
+def period_mask(periods: Sequence[str], where: Mapping[str, Any]) -> np.ndarray:
+    """The periods a side's `period` filter selects (all without one)."""
+    if "period" not in where:
+        return np.ones(len(periods), dtype=bool)
+    return matches(np.asarray(list(periods), dtype=object), where["period"])
+
+
+RULE_COLUMNS = {
+    "rule": "object",
+    "about": "object",
+    "quantity": "object",
+    "of_quantity": "object",
+    "sense": "object",
+    "value": "float64",
+    "bound": "float64",
+    "share": "float64",
+    "per": "object",
+}
+
+
+def rule_tables(sets: IndexSets, scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """The `rules` table (rule, about, quantity, of_quantity, sense, value, bound, share, per, where,
+    of_where), the `rule_terms` table (rule: its row in `rules`, side: 0 the sum, 1 the `of` sum,
+    variable, row: the row of the variable's index table, weight) and the periods each side sums
+    ((rules, 2, T) bool)."""
+    demand_labels = DemandLabels.of(scenario)
+    rules, terms = [], []
+    masks = np.zeros((len(scenario.rules), 2, sets.period_count), dtype=bool)
+    for r, (name, rule) in enumerate(scenario.rules.items()):
+        sense_field, value = rule.comparison
+        share = value if rule.of is not None else 0.0
+        bound = 0.0 if rule.of is not None else value
+        of_quantity = rule.of.sum if rule.of is not None else None
+        rules.append(
+            (name, rule.about, rule.sum, of_quantity, SENSES[sense_field], value, bound, share, rule.per)
+        )
+        sides = [(rule.sum, dict(rule.where))] + ([(rule.of.sum, dict(rule.of.where))] if rule.of else [])
+        for side, (quantity, where) in enumerate(sides):
+            masks[r, side] = period_mask(sets.periods, where)
+            for part in QUANTITIES[quantity].parts():
+                chosen = np.flatnonzero(select(sets, part, where, demand_labels))
+                table = getattr(sets, part.table)
+                weight = np.ones(len(table)) if part.weight is None else table[part.weight].to_numpy(dtype=float)
+                terms += [(r, side, part.variable, int(i), float(weight[i])) for i in chosen]
+    frame = pd.DataFrame({k: pd.Series([row[i] for row in rules], dtype=t) for i, (k, t) in enumerate(RULE_COLUMNS.items())})
+    frame["where"] = pd.Series([dict(rule.where) for rule in scenario.rules.values()], dtype=object)
+    frame["of_where"] = pd.Series(
+        [dict(rule.of.where) if rule.of else None for rule in scenario.rules.values()], dtype=object
+    )
+    term_frame = pd.DataFrame(
+        {
+            "rule": pd.Series([t[0] for t in terms], dtype="int64"),
+            "side": pd.Series([t[1] for t in terms], dtype="int64"),
+            "variable": pd.Series([t[2] for t in terms], dtype=object),
+            "row": pd.Series([t[3] for t in terms], dtype="int64"),
+            "weight": pd.Series([t[4] for t in terms], dtype="float64"),
+        }
+    )
+    return frame, term_frame, masks
+
+
+def rule_sums(sets: IndexSets, values: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each rule's sum and `of` sum per period of its rows ((rules, T); a horizon rule's totals in its
+    last period, 0 in the others), from variable values on their grids (NaN or 0 where none)."""
+    R, T = len(sets.rules), sets.period_count
+    sums = np.zeros((2, R, T))
+    terms = sets.rule_terms
+    for variable, group in terms.groupby("variable", sort=False):
+        grid = np.nan_to_num(np.asarray(values[str(variable)], dtype=float), nan=0.0)
+        rule, side = group["rule"].to_numpy(), group["side"].to_numpy()
+        amounts = group["weight"].to_numpy()[:, None] * grid[group["row"].to_numpy()]
+        amounts = amounts * sets.rule_periods[rule, side]
+        np.add.at(sums, (side, rule), amounts)
+    horizon = (sets.rules["per"] == "horizon").to_numpy()
+    sums[:, horizon, -1] = sums[:, horizon, :].sum(axis=2)
+    sums[:, horizon, :-1] = 0.0
+    return sums[0], sums[1]
+
+
+def rows_of(sets: IndexSets) -> np.ndarray:
+    """(rules, T) bool: where a rule has a row: every period its sum selects (`per: period`), or the
+    last period (`per: horizon`)."""
+    T = sets.period_count
+    rows = sets.rule_periods[:, 0, :].copy() if len(sets.rules) else np.zeros((0, T), dtype=bool)
+    horizon = (sets.rules["per"] == "horizon").to_numpy()
+    rows[horizon] = False
+    rows[horizon, T - 1] = True
+    return rows
