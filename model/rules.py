@@ -31,12 +31,7 @@ if TYPE_CHECKING:
     from model.network import IndexSets
     from model.scenario.schema import Scenario
 
-SENSES = {"at_most": "<=", "at_least": ">=", "equal": "=="}
-"""The comparison fields of a rule and the sense of its row."""
-
-DEMAND_FILTERS = ("demand", "segment")
-LABEL = "label."
-"""A filter `label.NAME` matches the demand's label NAME (Demand.labels)."""
+from model.scenario.rulespec import FILTERS, LABEL, SENSES, UNITS
 
 
 @dataclass(frozen=True)
@@ -69,53 +64,27 @@ def _cost_parts() -> tuple[Part, ...]:
     return tuple(Part(t.variable, BY_NAME[t.variable].table, t.price, t.category) for t in COST_TERMS)
 
 
-QUANTITIES: dict[str, Quantity] = {
-    q.name: q
-    for q in (
-        Quantity(
-            "flow",
-            "units handed over, x[d,a,t]",
-            "units",
-            ("demand", "segment", "arc", "from", "to", "stage", "period"),
-            lambda: (Part("x", "demand_arcs"),),
-        ),
-        Quantity(
-            "units",
-            "units processed, y[d,n,m,t]",
-            "units",
-            ("demand", "segment", "node", "role", "stage", "period"),
-            lambda: (Part("y", "demand_modes"),),
-        ),
-        Quantity("fte", "FTE, s[n,r,t]", "FTE", ("node", "role", "stage", "period"), lambda: (Part("s", "staff"),)),
-        Quantity(
-            "overtime",
-            "overtime hours, o[n,r,t]",
-            "hours",
-            ("node", "role", "stage", "period"),
-            lambda: (Part("o", "staff"),),
-        ),
-        Quantity(
-            "hours",
-            "hours worked (regular and overtime), h[n,r] y[d,n,r,t]",
-            "hours",
-            ("demand", "segment", "node", "role", "stage", "period"),
-            lambda: (Part("y", "demand_modes", "hours_per_unit"),),
-        ),
-        Quantity(
-            "cost",
-            "the objective's cost terms, price x variable",
-            "currency",
-            ("category", "demand", "segment", "node", "role", "stage", "period"),
-            _cost_parts,
-        ),
-    )
+_PARTS: dict[str, Callable[[], tuple[Part, ...]]] = {
+    "flow": lambda: (Part("x", "demand_arcs"),),
+    "units": lambda: (Part("y", "demand_modes"),),
+    "fte": lambda: (Part("s", "staff"),),
+    "overtime": lambda: (Part("o", "staff"),),
+    "hours": lambda: (Part("y", "demand_modes", "hours_per_unit"),),
+    "cost": _cost_parts,
+}
+MEANINGS = {
+    "flow": "units handed over, x[d,a,t]",
+    "units": "units processed, y[d,n,m,t]",
+    "fte": "FTE, s[n,r,t]",
+    "overtime": "overtime hours, o[n,r,t]",
+    "hours": "hours worked (regular and overtime), h[n,r] y[d,n,r,t]",
+    "cost": "the objective's cost terms, price x variable",
 }
 
-
-def allows(quantity: str, key: str) -> bool:
-    """Whether a filter `key` may select the terms of `quantity` (`label.NAME` where `demand` may)."""
-    filters = QUANTITIES[quantity].filters
-    return key in filters or (key.startswith(LABEL) and len(key) > len(LABEL) and "demand" in filters)
+QUANTITIES: dict[str, Quantity] = {
+    name: Quantity(name, MEANINGS[name], UNITS[name], FILTERS[name], parts) for name, parts in _PARTS.items()
+}
+"""What each `sum:` adds up (model.md, Business rules)."""
 
 
 def patterns(value: str | Sequence[str]) -> list[str]:

@@ -8,6 +8,7 @@ schema reports that part.
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import functools
 from collections.abc import Callable, Iterator
 from typing import Any, TypeGuard
@@ -15,6 +16,7 @@ from typing import Any, TypeGuard
 import networkx as nx
 
 from model.errors import Problem
+from model.scenario import rulespec
 from model.paths import PathFinder
 from model.scenario.loader import SourceMap, closest
 from model.scenario.ranges import DURATION, PERIODS
@@ -41,6 +43,7 @@ class Raw:
     """Typed-enough access to the raw sections the checks need."""
 
     def __init__(self, data: dict) -> None:
+        self.data = data
         self.stages = _names(data.get("stages"))
         self.roles = _mapping(data.get("roles"))
         self.nodes = _mapping(data.get("nodes"))
@@ -444,6 +447,93 @@ def check_former_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
                 )
 
 
+def _rule_names(raw: Raw, key: str) -> tuple[str, list[str]]:
+    """The noun and the names a filter `key` may name, from the raw scenario."""
+    demands = {name: _mapping(spec) for name, spec in raw.demands.items()}
+    if key.startswith(rulespec.LABEL):
+        label = key[len(rulespec.LABEL) :]
+        values = {v for spec in demands.values() for k, v in _mapping(spec.get("labels")).items() if k == label}
+        return f"value of label {label}", sorted(str(v) for v in values)
+    periods = raw.meta.get("periods", 1)
+    known = {
+        "demand": ("demand", list(demands)),
+        "segment": ("segment", sorted({str(s["segment"]) for s in demands.values() if "segment" in s})),
+        "node": ("node", list(raw.nodes)),
+        "from": ("node", list(raw.nodes)),
+        "to": ("node", list(raw.nodes)),
+        "role": ("role", list(raw.roles)),
+        "stage": ("stage", raw.stages),
+        "arc": ("arc", [f"{arc.get('from')}->{arc.get('to')}" for arc in raw.arcs]),
+        "category": ("cost category", list(rulespec.CATEGORIES)),
+        "period": (
+            "period",
+            [f"P{i + 1}" for i in range(raw.period_count or 0)]
+            if not isinstance(periods, list)
+            else [str(p) for p in periods],
+        ),
+    }
+    return known[key]
+
+
+def _filter_problems(raw: Raw, src: SourceMap, path: tuple, quantity: Any, where: Any) -> Iterator[Problem]:
+    """A `where:` mapping's problems: a key the quantity does not allow, an unknown name, a pattern
+    that matches no name."""
+    if quantity not in rulespec.FILTERS:
+        return  # the schema names the allowed quantities
+    for key, value in _mapping(where).items():
+        at = (*path, "where", key)
+        if not rulespec.allows(quantity, str(key)):
+            yield src.problem(
+                at,
+                f"filter '{key}' does not apply to {quantity}",
+                f"Filters of {quantity}: {rulespec.allowed_filters(quantity)}.",
+                at_key=True,
+            )
+            continue
+        noun, names = _rule_names(raw, str(key))
+        if str(key).startswith(rulespec.LABEL) and not names:
+            label = str(key)[len(rulespec.LABEL) :]
+            yield src.problem(at, f"no demand has the label '{label}'", "Labels are given per demand, under `labels:`.", at_key=True)
+            continue
+        items = [(at, value)] if not isinstance(value, list) else [((*at, i), v) for i, v in enumerate(value)]
+        for place, pattern in items:
+            if not isinstance(pattern, str):
+                continue  # the schema refuses it
+            if rulespec.has_wildcard(pattern):
+                if not any(fnmatch.fnmatchcase(name, pattern) for name in names):
+                    yield src.problem(place, f"'{pattern}' matches no {noun}", closest(pattern, names))
+            elif pattern not in names:
+                yield src.problem(place, f"unknown {noun} '{pattern}'", closest(pattern, names))
+
+
+def check_rules(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """Each business rule: exactly one comparison, a share that is not negative, and filters that
+    apply to its quantity and name what the scenario has."""
+    for name, rule in _mapping(raw.data.get("rules")).items():
+        rule = _mapping(rule)
+        path = ("rules", name)
+        given = [field for field in rulespec.SENSES if rule.get(field) is not None]
+        if len(given) != 1:
+            message = (
+                "a rule needs one of at_most, at_least, equal"
+                if not given
+                else f"a rule gives one of at_most, at_least, equal, not {' and '.join(given)}"
+            )
+            yield src.problem(path, message, "Write the comparison as `at_most: 0.3`, `at_least: 10` or `equal: 0`.", at_key=True)
+        of = rule.get("of")
+        for field in given:
+            value = _number(rule.get(field))
+            if of is not None and value is not None and value < 0:
+                yield src.problem(
+                    (*path, field),
+                    f"a share cannot be negative: {value:g}",
+                    "With `of`, the number is a share of the `of` sum (0.3 is 30%).",
+                )
+        yield from _filter_problems(raw, src, path, rule.get("sum"), rule.get("where"))
+        if isinstance(of, dict):
+            yield from _filter_problems(raw, src, (*path, "of"), of.get("sum"), of.get("where"))
+
+
 CHECKS: list[Check] = [
     check_stage_names,
     check_role_names,
@@ -457,6 +547,7 @@ CHECKS: list[Check] = [
     check_stock_keys,
     check_paths,
     check_stock_users,
+    check_rules,
 ]
 
 
@@ -471,6 +562,7 @@ READS: dict[Check, tuple[str, ...]] = {
     check_stock_keys: ("demands",),
     check_paths: ("arcs",),  # without the arcs, no sink is reachable
     check_stock_users: ("arcs",),
+    check_rules: ("nodes", "demands", "stages"),
 }
 REQUIRED = ("scenario", "stages", "nodes", "demands")
 SECTION_TYPES = {"scenario": dict, "stages": list, "roles": dict, "nodes": dict, "demands": dict, "arcs": list}
