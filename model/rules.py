@@ -262,3 +262,55 @@ def rows_of(sets: IndexSets) -> np.ndarray:
     rows[horizon] = False
     rows[horizon, T - 1] = True
     return rows
+
+
+def price_per_step(sets: IndexSets, dual: np.ndarray, of_sum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per rule row (rules x T): the change in total cost per step of the rule's number, and the
+    step. A row's dual y is d cost / d bound (HiGHS); a share s enters as the coefficient of the `of`
+    sum, so moving it by ds moves the row like its bound by ds x of (the envelope theorem, the `of`
+    sum at the optimum): d cost / d s = y x of, per percentage point 0.01 y x of."""
+    has_of = sets.rules["of_quantity"].notna().to_numpy()[:, None]
+    step = np.where(has_of, 0.01, 1.0) * np.ones_like(dual)
+    return np.where(has_of, 0.01 * dual * of_sum, dual), step
+
+
+def rules_table(sets: IndexSets, values: Mapping[str, np.ndarray], dual: np.ndarray, currency: str) -> pd.DataFrame:
+    """One row per business rule row (rule, period): its sum, the right-hand side it is compared with
+    (the bound, or share x the `of` sum), the slack, HiGHS's dual and the price per step of the rule's
+    number (docs/tables.md, rules). `dual` is (rules x T), NaN where none."""
+    rules, T = sets.rules, sets.period_count
+    total, of_sum = rule_sums(sets, values)
+    share = rules["share"].to_numpy(dtype=float)[:, None]
+    rhs = np.where(rules["of_quantity"].notna().to_numpy()[:, None], share * of_sum, rules["bound"].to_numpy()[:, None])
+    sense = np.repeat(rules["sense"].to_numpy(dtype=object)[:, None], T, axis=1)
+    slack = np.where(sense == "<=", rhs - total, np.where(sense == ">=", total - rhs, -np.abs(total - rhs)))
+    price, step = price_per_step(sets, dual, of_sum)
+    binding = np.abs(slack) <= 1e-6 * (1.0 + np.abs(total) + np.abs(rhs))
+    at = rows_of(sets)
+    r, t = np.nonzero(at)
+
+    def each(column: str) -> np.ndarray:
+        return np.repeat(rules[column].to_numpy(dtype=object)[:, None], T, axis=1)[r, t]
+
+    unit = np.array([UNITS[q].replace("currency", currency) for q in rules["quantity"]], dtype=object)[r]
+    return pd.DataFrame(
+        {
+            "period": pd.Series(np.asarray(sets.periods, dtype=object)[t], dtype="str"),
+            "rule": pd.Series(each("rule"), dtype="str"),
+            "about": pd.Series([a if isinstance(a, str) else "" for a in each("about")], dtype="str"),
+            "quantity": pd.Series(each("quantity"), dtype="str"),
+            "per": pd.Series(each("per"), dtype="str"),
+            "sense": pd.Series(sense[r, t], dtype="str"),
+            "value": each("value").astype(float),
+            "lhs": total[r, t],
+            "of_sum": np.where(rules["of_quantity"].notna().to_numpy()[r], of_sum[r, t], np.nan),
+            "rhs": rhs[r, t],
+            "slack": slack[r, t],
+            "binding": binding[r, t],
+            "dual": dual[r, t],
+            "price": price[r, t],
+            "unit_step": step[r, t],
+            "unit": pd.Series(unit, dtype="str"),
+            "currency": currency,
+        }
+    )
