@@ -88,6 +88,7 @@ RELATIVE_ZERO = 1e-9
 TIME_ABBREVIATION = {"minute": "min", "hour": "h", "day": "days", "week": "weeks"}
 
 RULE_FIELD = {"<=": "at_most", ">=": "at_least", "==": "equal"}
+SINGULAR = {"units": "unit", "hours": "hour"}
 """A business rule's comparison field, by the sense of its row."""
 
 
@@ -453,7 +454,7 @@ class _Figures:
             names = labels.rule.to_numpy()[select]
             quantity = spec.quantity.to_numpy()[select]
             steps = [
-                "1 percentage point" if share else f"1 {UNITS[q].replace('currency', self.scenario.currency)}"
+                "1 percentage point" if share else f"1 {SINGULAR.get(UNITS[q], UNITS[q]).replace('currency', self.scenario.currency)}"
                 for q in quantity
             ]
             found.append(
