@@ -32,6 +32,7 @@ DATA = ROOT / "data"  # the shipped scenarios
 TINY_FILE = DATA / "tiny.yaml"
 APPLIANCE_FILE = DATA / "appliance-co.yaml"
 CONTACT_CENTRE_FILE = DATA / "contact-centre.yaml"
+RULES_FILE = DATA / "business-rules.yaml"
 OVERRIDES_FOLDER = ROOT / "tests" / "scenario" / "overrides"  # base.yaml and the what-ifs that extend it
 BAD_FOLDER = ROOT / "tests" / "scenario" / "bad"  # the bad-input corpus
 

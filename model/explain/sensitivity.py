@@ -445,18 +445,17 @@ class _Figures:
         at = (pd.Index(self.sets.rules.rule).get_indexer(labels.rule), self.periods.get_indexer(labels.period))
         has_of = spec.of_quantity.notna().to_numpy()
         slope = np.where(has_of, of_sums[at], 1.0)
+        currency = self.scenario.currency
+        units = np.array([UNITS[q].replace("currency", currency) for q in spec.quantity], dtype=object)
         found = []
-        for share in (True, False):
-            select = (has_of == share) & (slope > 0)
+        for share, unit in [(True, "%"), *((False, u) for u in dict.fromkeys(units[~has_of]))]:
+            select = (has_of == share) & (slope > 0) & (share | (units == unit))
             if not select.any():
                 continue
             sense = spec.sense.to_numpy()[select]
             names = labels.rule.to_numpy()[select]
-            quantity = spec.quantity.to_numpy()[select]
-            steps = [
-                "1 percentage point" if share else f"1 {SINGULAR.get(UNITS[q], UNITS[q]).replace('currency', self.scenario.currency)}"
-                for q in quantity
-            ]
+            step = "1 percentage point" if share else f"1 {SINGULAR.get(unit, unit)}"
+            steps = [step] * int(select.sum())
             found.append(
                 self._row_field(
                     "business_rule",
@@ -474,7 +473,7 @@ class _Figures:
                     unit="per percentage point of the rule's share" if share else "per unit of the rule's bound",
                     unit_step=0.01 if share else 1.0,
                     direction=np.where(sense == ">=", -1.0, 1.0),
-                    noun="%" if share else "(the rule's unit)",
+                    noun=unit,
                     domain=(0.0, np.inf) if share else (-np.inf, np.inf),
                 )
             )
