@@ -75,7 +75,7 @@ class IndexSets:
     """One row per business rule (model/rules.py): rule, sense, value, bound, share, per, ..."""
     rule_terms: pd.DataFrame = field(
         default_factory=lambda: _frame(
-            [], {"rule": "int64", "side": "int64", "variable": TEXT, "row": "int64", "weight": NUMBER}
+            [], {"rule": "int64", "side": "int64", "variable": "object", "row": "int64", "weight": "float64"}
         )
     )
     """One row per term of a rule: rule, side (0 its sum, 1 its `of` sum), variable, row, weight."""

@@ -22,16 +22,33 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
+from model.scenario.rulespec import FILTERS, LABEL, SENSES, UNITS
+
 if TYPE_CHECKING:
-    from model.network import IndexSets
     from model.scenario.schema import Scenario
 
-from model.scenario.rulespec import FILTERS, LABEL, SENSES, UNITS
+
+class IndexSets(Protocol):
+    """What this module reads of model.network's IndexSets (which imports this module): its periods,
+    nodes and rule tables, and any index table by name (getattr)."""
+
+    @property
+    def periods(self) -> list[str]: ...
+    @property
+    def nodes(self) -> pd.DataFrame: ...
+    @property
+    def rules(self) -> pd.DataFrame: ...
+    @property
+    def rule_terms(self) -> pd.DataFrame: ...
+    @property
+    def rule_periods(self) -> np.ndarray: ...
+    @property
+    def period_count(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -56,12 +73,20 @@ class Quantity:
     parts: Callable[[], tuple[Part, ...]]
 
 
-def _cost_parts() -> tuple[Part, ...]:
-    """Every cost term of the objective (model/lp/objective.py COST_TERMS), priced as there."""
-    from model.lp.objective import COST_TERMS  # the LP package imports this module's users
-    from model.lp.variables import BY_NAME
-
-    return tuple(Part(t.variable, BY_NAME[t.variable].table, t.price, t.category) for t in COST_TERMS)
+COST_PARTS: tuple[Part, ...] = (
+    Part("s", "staff", "cost_per_fte", "labour"),
+    Part("o", "staff", "overtime_cost", "overtime"),
+    Part("hire", "staff", "hire_cost", "hiring"),
+    Part("fire", "staff", "layoff_cost", "layoffs"),
+    Part("y", "demand_modes", "unit_cost", "processing"),
+    Part("x", "demand_arcs", "cost", "handoffs"),
+    Part("k", "stocks", "holding_cost", "holding"),
+    Part("b", "demands", "backlog_cost", "backlog"),
+    Part("u", "demands", "unmet_penalty", "unmet"),
+)
+"""The objective's cost terms (model/lp/objective.py COST_TERMS: variable, its index table, the price
+column, the category), as the `cost` quantity sums them. Declared here because the index sets,
+below the LP layer, make the rules' terms; a test keeps the two the same."""
 
 
 _PARTS: dict[str, Callable[[], tuple[Part, ...]]] = {
@@ -70,7 +95,7 @@ _PARTS: dict[str, Callable[[], tuple[Part, ...]]] = {
     "fte": lambda: (Part("s", "staff"),),
     "overtime": lambda: (Part("o", "staff"),),
     "hours": lambda: (Part("y", "demand_modes", "hours_per_unit"),),
-    "cost": _cost_parts,
+    "cost": lambda: COST_PARTS,
 }
 MEANINGS = {
     "flow": "units handed over, x[d,a,t]",
@@ -95,8 +120,9 @@ def patterns(value: str | Sequence[str]) -> list[str]:
 def matches(values: np.ndarray, value: str | Sequence[str]) -> np.ndarray:
     """Which of `values` (None: no such attribute, never matched) match any of the patterns."""
     found = patterns(value)
-    distinct, inverse = np.unique(np.asarray([str(v) if v is not None else "\0" for v in values], dtype=object),
-                                  return_inverse=True)
+    distinct, inverse = np.unique(
+        np.asarray([str(v) if v is not None else "\0" for v in values], dtype=object), return_inverse=True
+    )
     hit = np.array([s != "\0" and any(fnmatchcase(s, p) for p in found) for s in distinct], dtype=bool)
     return hit[inverse] if len(values) else np.zeros(0, dtype=bool)
 
@@ -155,9 +181,7 @@ def _booked_at(sets: IndexSets, table: str) -> np.ndarray | None:
     return frame["node"].to_numpy(dtype=object) if "node" in frame else None
 
 
-def select(
-    sets: IndexSets, part: Part, where: Mapping[str, Any], demand_labels: DemandLabels
-) -> np.ndarray:
+def select(sets: IndexSets, part: Part, where: Mapping[str, Any], demand_labels: DemandLabels) -> np.ndarray:
     """The rows of the part's index table that every filter (but `period`) selects."""
     rows = len(getattr(sets, part.table))
     chosen = np.ones(rows, dtype=bool)
@@ -207,9 +231,7 @@ def rule_tables(sets: IndexSets, scenario: Scenario) -> tuple[pd.DataFrame, pd.D
         share = value if rule.of is not None else 0.0
         bound = 0.0 if rule.of is not None else value
         of_quantity = rule.of.sum if rule.of is not None else None
-        rules.append(
-            (name, rule.about, rule.sum, of_quantity, SENSES[sense_field], value, bound, share, rule.per)
-        )
+        rules.append((name, rule.about, rule.sum, of_quantity, SENSES[sense_field], value, bound, share, rule.per))
         sides = [(rule.sum, dict(rule.where))] + ([(rule.of.sum, dict(rule.of.where))] if rule.of else [])
         for side, (quantity, where) in enumerate(sides):
             masks[r, side] = period_mask(sets.periods, where)
@@ -218,7 +240,9 @@ def rule_tables(sets: IndexSets, scenario: Scenario) -> tuple[pd.DataFrame, pd.D
                 table = getattr(sets, part.table)
                 weight = np.ones(len(table)) if part.weight is None else table[part.weight].to_numpy(dtype=float)
                 terms += [(r, side, part.variable, int(i), float(weight[i])) for i in chosen]
-    frame = pd.DataFrame({k: pd.Series([row[i] for row in rules], dtype=t) for i, (k, t) in enumerate(RULE_COLUMNS.items())})
+    frame = pd.DataFrame(
+        {k: pd.Series([row[i] for row in rules], dtype=t) for i, (k, t) in enumerate(RULE_COLUMNS.items())}
+    )
     frame["where"] = pd.Series([dict(rule.where) for rule in scenario.rules.values()], dtype=object)
     frame["of_where"] = pd.Series(
         [dict(rule.of.where) if rule.of else None for rule in scenario.rules.values()], dtype=object

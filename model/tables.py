@@ -681,17 +681,28 @@ TABLES: dict[str, Table] = {
                 _figure("value", "measure", "the rule's unit, or a share with `of`", "the rule's number as written"),
                 _figure("lhs", "measure", "the rule's unit (column unit)", "the rule's sum at the plan"),
                 _figure("of_sum", "measure", "the `of` sum's unit", "the `of` sum at the plan (empty: no `of`)"),
-                _figure("rhs", "measure", "the rule's unit (column unit)", "what lhs is compared with: the number, or value x of_sum"),
-                _figure("slack", "measure", "the rule's unit (column unit)", "how far lhs is inside the rule (0: binding)"),
+                _figure(
+                    "rhs",
+                    "measure",
+                    "the rule's unit (column unit)",
+                    "what lhs is compared with: the number, or value x of_sum",
+                ),
+                _figure(
+                    "slack", "measure", "the rule's unit (column unit)", "how far lhs is inside the rule (0: binding)"
+                ),
                 _figure("binding", "flag", "", "the rule holds with equality", "true/false"),
-                _figure("dual", "price", "{currency} per unit of the row's bound", "HiGHS's row dual (empty: none, a MILP)"),
+                _figure(
+                    "dual", "price", "{currency} per unit of the row's bound", "HiGHS's row dual (empty: none, a MILP)"
+                ),
                 _figure(
                     "price",
                     "price",
                     "{currency} per unit_step of value",
                     "the change in total cost when the rule's number rises by unit_step (negative: it saves)",
                 ),
-                _figure("unit_step", "measure", "the rule's unit, or a share", "1, or 0.01 (a percentage point) with `of`"),
+                _figure(
+                    "unit_step", "measure", "the rule's unit, or a share", "1, or 0.01 (a percentage point) with `of`"
+                ),
                 ("unit", "text", "text", "", "the rule's unit"),
                 CURRENCY,
             ),

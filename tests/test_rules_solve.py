@@ -137,7 +137,13 @@ def test_a_bound_on_units_with_its_dual_per_unit():
     found = solved(TWO_VENDORS, "cap: {sum: units, where: {node: cheap_vendor}, at_most: 400}")
     assert found.objective == pytest.approx(52_000)
     row = found.tables["rules"].iloc[0]
-    assert (row.lhs, row.rhs, row.dual, row.price, row.unit) == (400, 400, pytest.approx(-20), pytest.approx(-20), "units")
+    assert (row.lhs, row.rhs, row.dual, row.price, row.unit) == (
+        400,
+        400,
+        pytest.approx(-20),
+        pytest.approx(-20),
+        "units",
+    )
     sensitivity = found.tables["sensitivity"]
     sentence = sensitivity[sensitivity.family == "business_rule"].sentence.iloc[0]
     assert sentence.startswith("Relaxing the rule cap by 1 unit in P1 would save 20.00 EUR")
@@ -178,7 +184,9 @@ def test_segment_and_label_filters_select_the_premium_demand():
 def test_a_cost_rule_over_a_node():
     # The cheap vendor's cost at most 20,000 EUR: 500 repairs there, 500 at the good one = 50,000 EUR;
     # one EUR more of budget moves 1/40 repair, saving 20/40 = 0.5 EUR.
-    found = solved(TWO_VENDORS, "budget: {sum: cost, where: {node: cheap_vendor, category: processing}, at_most: 20000}")
+    found = solved(
+        TWO_VENDORS, "budget: {sum: cost, where: {node: cheap_vendor, category: processing}, at_most: 20000}"
+    )
     assert found.objective == pytest.approx(50_000)
     assert found.tables["rules"].iloc[0].dual == pytest.approx(-0.5)
 
@@ -199,9 +207,7 @@ def test_a_horizon_rule_sums_every_period():
 
 def test_a_period_filter_makes_rows_only_in_its_periods():
     # Only P2 is capped at 400 cheap: 40,000 + 52,000 = 92,000 EUR.
-    found = solved(
-        TWO_VENDORS, "cap: {sum: units, where: {node: cheap_vendor, period: P2}, at_most: 400}", periods=2
-    )
+    found = solved(TWO_VENDORS, "cap: {sum: units, where: {node: cheap_vendor, period: P2}, at_most: 400}", periods=2)
     assert found.objective == pytest.approx(92_000)
     assert list(found.tables["rules"].period) == ["P2"]
 
@@ -256,7 +262,11 @@ def test_a_rule_that_cannot_hold_is_named_with_its_line_by_the_diagnosis():
     table = found.diagnosis
     relaxation = table[(table.kind == "relaxation")].iloc[0]
     line = text.splitlines().index("    at_least: 1200") + 1
-    assert (relaxation.family, relaxation.field, relaxation.line) == ("business rule", "rules.enough_good.at_least", line)
+    assert (relaxation.family, relaxation.field, relaxation.line) == (
+        "business rule",
+        "rules.enough_good.at_least",
+        line,
+    )
     # Only 1,000 repairs exist: the rule can hold at 1,000.
     assert relaxation.relaxed_to == pytest.approx(1000)
     assert relaxation.sentence == (

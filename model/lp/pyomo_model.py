@@ -171,8 +171,9 @@ class Tables:
         self.rule = _records(sets.rules, "rule")
         self.rule_terms = _grouped(
             (rule, (side, variable, row, weight))
-            for rule, side, variable, row, weight in sets.rule_terms[["rule", "side", "variable", "row", "weight"]]
-            .itertuples(index=False, name=None)
+            for rule, side, variable, row, weight in sets.rule_terms[
+                ["rule", "side", "variable", "row", "weight"]
+            ].itertuples(index=False, name=None)
         )
         self.sets, self.tangents = sets, tangents
 

@@ -16,8 +16,8 @@ from typing import Any, TypeGuard
 import networkx as nx
 
 from model.errors import Problem
-from model.scenario import rulespec
 from model.paths import PathFinder
+from model.scenario import rulespec
 from model.scenario.loader import SourceMap, closest
 from model.scenario.ranges import DURATION, PERIODS
 from model.scenario.schema import FORMER_NAMES, HOURS_PER_TIME_UNIT, Scenario
@@ -493,7 +493,9 @@ def _filter_problems(raw: Raw, src: SourceMap, path: tuple, quantity: Any, where
         noun, names = _rule_names(raw, str(key))
         if str(key).startswith(rulespec.LABEL) and not names:
             label = str(key)[len(rulespec.LABEL) :]
-            yield src.problem(at, f"no demand has the label '{label}'", "Labels are given per demand, under `labels:`.", at_key=True)
+            yield src.problem(
+                at, f"no demand has the label '{label}'", "Labels are given per demand, under `labels:`.", at_key=True
+            )
             continue
         items = [(at, value)] if not isinstance(value, list) else [((*at, i), v) for i, v in enumerate(value)]
         for place, pattern in items:
@@ -519,7 +521,9 @@ def check_rules(raw: Raw, src: SourceMap) -> Iterator[Problem]:
                 if not given
                 else f"a rule gives one of at_most, at_least, equal, not {' and '.join(given)}"
             )
-            yield src.problem(path, message, "Write the comparison as `at_most: 0.3`, `at_least: 10` or `equal: 0`.", at_key=True)
+            yield src.problem(
+                path, message, "Write the comparison as `at_most: 0.3`, `at_least: 10` or `equal: 0`.", at_key=True
+            )
         of = rule.get("of")
         for field in given:
             value = _number(rule.get(field))

@@ -1642,7 +1642,7 @@ def _rules(reader: _Reader) -> dict:
         values: dict[str, Any] = {}
         for column in spec.columns[1:]:
             reader.put(values, column.field, row, column, (*path, column.field))
-        rule = {key: values[key] for key in ("about", "sum") if key in values}
+        rule: dict[str, Any] = {key: values[key] for key in ("about", "sum") if key in values}
         where = _where(reader, row, "where", path)
         if where:
             rule["where"] = where

@@ -336,7 +336,9 @@ class Rule(RuleSum):
     @property
     def comparison(self) -> tuple[str, float]:
         """The comparison field given and its number (validation checks there is exactly one)."""
-        given = [(name, value) for name in ("at_most", "at_least", "equal") if (value := getattr(self, name)) is not None]
+        given = [
+            (name, value) for name in ("at_most", "at_least", "equal") if (value := getattr(self, name)) is not None
+        ]
         if len(given) != 1:
             raise ValueError("a rule gives exactly one of at_most, at_least, equal")
         return given[0]

@@ -93,8 +93,12 @@ TINY_RULES = {
         "of": {"sum": "hours", "where": {"role": "technician"}},
     },
     "contract_min": {"sum": "units", "where": {"node": "vendor"}, "at_least": 500, "per": "horizon"},
-    "handoff_budget": {"sum": "cost", "where": {"category": ["handoffs", "processing"]}, "at_most": 60000,
-                       "per": "horizon"},
+    "handoff_budget": {
+        "sum": "cost",
+        "where": {"category": ["handoffs", "processing"]},
+        "at_most": 60000,
+        "per": "horizon",
+    },
     "second_month": {"sum": "flow", "where": {"to": "vendor", "period": "P2"}, "equal": 250},
 }
 """Rules over every quantity, each comparison, share and horizon rules and a period filter."""

@@ -9,9 +9,10 @@ import pytest
 from conftest import e2eopt
 
 from model.errors import ScenarioError
-from model.lp.objective import CATEGORIES
-from model.scenario import parse_yaml, validate_data
-from model.scenario import rulespec
+from model.lp.objective import CATEGORIES, COST_TERMS
+from model.lp.variables import BY_NAME as VARIABLE
+from model.rules import COST_PARTS
+from model.scenario import parse_yaml, rulespec, validate_data
 
 BASE = """\
 scenario: {name: rules, currency: EUR, period_length: 730, periods: 2}
@@ -62,7 +63,11 @@ RULES_AT = BASE.count("\n") + 1  # the line of the first rule
         ),
         (
             "a: {sum: fte, where: {demand: repairs}, at_least: 5}",
-            ("rules.a.where.demand", "filter 'demand' does not apply to fte", "Filters of fte: node, role, stage, period."),
+            (
+                "rules.a.where.demand",
+                "filter 'demand' does not apply to fte",
+                "Filters of fte: node, role, stage, period.",
+            ),
         ),
         (
             "a: {sum: units, where: {node: 'part*'}, at_most: 5}",
@@ -161,8 +166,10 @@ def test_a_valid_rule_set_loads_with_wildcards_lists_and_labels():
     assert scenario.rules["b"].per == "horizon"
 
 
-def test_the_cost_categories_are_the_objectives():
+def test_the_cost_categories_and_parts_are_the_objectives():
     assert rulespec.CATEGORIES == CATEGORIES
+    declared = [(p.variable, p.table, p.weight, p.category) for p in COST_PARTS]
+    assert declared == [(t.variable, VARIABLE[t.variable].table, t.price, t.category) for t in COST_TERMS]
 
 
 def test_the_command_line_exits_2_with_the_located_problem(tmp_path):
