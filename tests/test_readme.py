@@ -18,6 +18,8 @@ from model.scenario.schema import (
     QueueTarget,
     RelaxationWeights,
     Role,
+    Rule,
+    RuleSum,
     Solver,
     Staff,
     Stock,
@@ -41,6 +43,8 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("demands.<demand>", Demand),
     ("solver", Solver),
     ("solver.relaxation_weights", RelaxationWeights),
+    ("rules.<rule>", Rule),
+    ("rules.<rule>.of", RuleSum),
 ]
 
 
