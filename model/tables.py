@@ -71,7 +71,7 @@ TYPES: dict[str, str] = {
 value (NaN) and, in CSV, when it is unbounded (an infinite end of a range)."""
 
 
-PLACEHOLDERS = {"<axis>": r"(?:scenario|stages|roles|nodes|arcs|demands|solver)\..+"}
+PLACEHOLDERS = {"<axis>": r"(?:scenario|stages|roles|nodes|arcs|demands|solver|rules)\..+"}
 """What a placeholder of a family's name matches (any other: any text). A sweep's axis is an override
 path, which starts with a section of the scenario."""
 

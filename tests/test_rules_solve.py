@@ -21,6 +21,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from conftest import RULES_FILE
 
 from model.explain.diagnose import diagnose
 from model.lp import build
@@ -314,3 +315,64 @@ def test_the_independent_check_refuses_a_plan_that_breaks_a_rule():
     values["y"][(modes.node == "cheap_vendor").to_numpy()] = [[400], [600]]  # 1,000 > 400
     found = [v for v in check_solution(evaluate(sets, values)) if v.startswith("business rule")]
     assert found == ["business rule cap P1: off by 600"]
+
+
+@pytest.fixture(scope="module")
+def rules_run(tmp_path_factory):
+    """data/business-rules.yaml solved once, with its run folder."""
+    from model import load_scenario, write_run
+
+    outcome = optimise(load_scenario(RULES_FILE))
+    return outcome, write_run(outcome, RULES_FILE, tmp_path_factory.mktemp("rules"))
+
+
+def test_the_example_prices_its_partner_cap_by_hand(rules_run):
+    # A premium repair in house takes 1.5 h; with overtime capped at 5% of hours, an hour costs
+    # 0.95 x 4,300/145 + 0.05 x 25 = 28.1724 + 1.25 = 29.4224 EUR, so a repair 44.1336 EUR; at
+    # partner_south (not full) it costs 36 + 2 = 38 EUR. One more unit of the cap's bound saves
+    # 6.1336 EUR; a percentage point of premium repairs (9, 10, 11 a month) saves 55.20, 61.34, 67.47.
+    outcome, _ = rules_run
+    table = outcome.tables["rules"]
+    cap = table[table.rule == "partner_cap"]
+    unit_saving = 1.5 * (0.95 * 4300 / 145 + 0.05 * 25) - 38
+    np.testing.assert_allclose(cap.dual, -unit_saving, rtol=1e-9)
+    np.testing.assert_allclose(cap.price, [-unit_saving * 9, -unit_saving * 10, -unit_saving * 11], rtol=1e-9)
+    assert list(cap.of_sum) == [900, 1000, 1100] and list(cap.binding) == [True] * 3
+
+
+def test_the_report_says_which_rules_bind_and_what_they_cost(rules_run):
+    from model.report.run import read, rules_section
+
+    section = rules_section(read(rules_run[1]))
+    saving = 0.01 * (1.5 * (0.95 * 4300 / 145 + 0.05 * 25) - 38) * (900 + 1000 + 1100)  # 184.01, as above
+    assert section.intro[1] == (
+        "- partner_cap (At most 30% of premium repairs go to partners) binds in 3 periods: relaxing it by "
+        f"1 percentage point of its share would save {saving:,.2f} EUR over those periods."
+    )
+    assert section.intro[0] == "4 rules; 7 of 10 rows bind."
+
+
+def test_a_sweep_over_a_share_moves_the_cost_by_its_price(rules_run, tmp_path):
+    # Each point of the cap saves 184.01 EUR (above) while the same rows bind: 0.3 -> 0.35 saves 920.04.
+    import csv
+
+    from conftest import e2eopt, only_folder
+
+    run = e2eopt(
+        "sweep",
+        str(RULES_FILE),
+        "--grid",
+        "rules.partner_cap.at_most=0.3,0.35",
+        "--workers",
+        "1",
+        "--out",
+        str(tmp_path),
+        cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    with (only_folder(tmp_path) / "points.csv").open() as file:
+        points = list(csv.DictReader(file))
+    costs = [float(p["total_cost"]) for p in points]
+    assert [p["rules.partner_cap.at_most"] for p in points] == ["0.3", "0.35"]
+    assert costs[0] == pytest.approx(rules_run[0].objective, rel=1e-9)
+    assert costs[0] - costs[1] == pytest.approx(5 * 0.01 * (1.5 * (0.95 * 4300 / 145 + 0.05 * 25) - 38) * 3000)
