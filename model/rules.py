@@ -224,7 +224,8 @@ def rule_tables(sets: IndexSets, scenario: Scenario) -> tuple[pd.DataFrame, pd.D
     variable, row: the row of the variable's index table, weight) and the periods each side sums
     ((rules, 2, T) bool)."""
     demand_labels = DemandLabels.of(scenario)
-    rules, terms = [], []
+    rules: list[tuple] = []
+    terms: list[tuple[int, int, str, np.ndarray, np.ndarray]] = []
     masks = np.zeros((len(scenario.rules), 2, sets.period_count), dtype=bool)
     for r, (name, rule) in enumerate(scenario.rules.items()):
         sense_field, value = rule.comparison
@@ -239,7 +240,7 @@ def rule_tables(sets: IndexSets, scenario: Scenario) -> tuple[pd.DataFrame, pd.D
                 chosen = np.flatnonzero(select(sets, part, where, demand_labels))
                 table = getattr(sets, part.table)
                 weight = np.ones(len(table)) if part.weight is None else table[part.weight].to_numpy(dtype=float)
-                terms += [(r, side, part.variable, int(i), float(weight[i])) for i in chosen]
+                terms.append((r, side, part.variable, chosen, weight[chosen]))
     frame = pd.DataFrame(
         {k: pd.Series([row[i] for row in rules], dtype=t) for i, (k, t) in enumerate(RULE_COLUMNS.items())}
     )
@@ -247,13 +248,14 @@ def rule_tables(sets: IndexSets, scenario: Scenario) -> tuple[pd.DataFrame, pd.D
     frame["of_where"] = pd.Series(
         [dict(rule.of.where) if rule.of else None for rule in scenario.rules.values()], dtype=object
     )
+    sizes = [len(rows) for *_, rows, _ in terms]
     term_frame = pd.DataFrame(
         {
-            "rule": pd.Series([t[0] for t in terms], dtype="int64"),
-            "side": pd.Series([t[1] for t in terms], dtype="int64"),
-            "variable": pd.Series([t[2] for t in terms], dtype=object),
-            "row": pd.Series([t[3] for t in terms], dtype="int64"),
-            "weight": pd.Series([t[4] for t in terms], dtype="float64"),
+            "rule": pd.Series(np.repeat([t[0] for t in terms], sizes), dtype="int64"),
+            "side": pd.Series(np.repeat([t[1] for t in terms], sizes), dtype="int64"),
+            "variable": pd.Series(np.repeat(np.array([t[2] for t in terms], dtype=object), sizes), dtype=object),
+            "row": pd.Series(np.concatenate([t[3] for t in terms]) if terms else [], dtype="int64"),
+            "weight": pd.Series(np.concatenate([t[4] for t in terms]) if terms else [], dtype="float64"),
         }
     )
     return frame, term_frame, masks
