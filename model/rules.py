@@ -19,7 +19,7 @@ sensitive: `*` any run of characters, `?` one, `[ab]` one of; a list matches any
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Protocol
@@ -70,7 +70,7 @@ class Quantity:
     meaning: str
     unit: str  # "currency" is the scenario's currency
     filters: tuple[str, ...]
-    parts: Callable[[], tuple[Part, ...]]
+    parts: tuple[Part, ...]
 
 
 COST_PARTS: tuple[Part, ...] = (
@@ -89,13 +89,13 @@ column, the category), as the `cost` quantity sums them. Declared here because t
 below the LP layer, make the rules' terms; a test keeps the two the same."""
 
 
-_PARTS: dict[str, Callable[[], tuple[Part, ...]]] = {
-    "flow": lambda: (Part("x", "demand_arcs"),),
-    "units": lambda: (Part("y", "demand_modes"),),
-    "fte": lambda: (Part("s", "staff"),),
-    "overtime": lambda: (Part("o", "staff"),),
-    "hours": lambda: (Part("y", "demand_modes", "hours_per_unit"),),
-    "cost": lambda: COST_PARTS,
+_PARTS: dict[str, tuple[Part, ...]] = {
+    "flow": (Part("x", "demand_arcs"),),
+    "units": (Part("y", "demand_modes"),),
+    "fte": (Part("s", "staff"),),
+    "overtime": (Part("o", "staff"),),
+    "hours": (Part("y", "demand_modes", "hours_per_unit"),),
+    "cost": COST_PARTS,
 }
 MEANINGS = {
     "flow": "units handed over, x[d,a,t]",
@@ -155,7 +155,7 @@ def attributes(sets: IndexSets, table: str, key: str, demand_labels: DemandLabel
     frame = getattr(sets, table)
     demand = frame["demand"].to_numpy(dtype=object) if "demand" in frame else None
     node = _booked_at(sets, table)
-    if key in ("segment",) or key.startswith(LABEL):
+    if key == "segment" or key.startswith(LABEL):
         return None if demand is None else demand_labels.attribute(key, demand)
     if key == "demand":
         return demand
@@ -236,7 +236,7 @@ def rule_tables(sets: IndexSets, scenario: Scenario) -> tuple[pd.DataFrame, pd.D
         sides = [(rule.sum, dict(rule.where))] + ([(rule.of.sum, dict(rule.of.where))] if rule.of else [])
         for side, (quantity, where) in enumerate(sides):
             masks[r, side] = period_mask(sets.periods, where)
-            for part in QUANTITIES[quantity].parts():
+            for part in QUANTITIES[quantity].parts:
                 chosen = np.flatnonzero(select(sets, part, where, demand_labels))
                 table = getattr(sets, part.table)
                 weight = np.ones(len(table)) if part.weight is None else table[part.weight].to_numpy(dtype=float)
