@@ -480,9 +480,11 @@ def _filter_problems(raw: Raw, src: SourceMap, path: tuple, quantity: Any, where
     that matches no name."""
     if quantity not in rulespec.FILTERS:
         return  # the schema names the allowed quantities
+    found = 0
     for key, value in _mapping(where).items():
         at = (*path, "where", key)
         if not rulespec.allows(quantity, str(key)):
+            found += 1
             yield src.problem(
                 at,
                 f"filter '{key}' does not apply to {quantity}",
@@ -493,6 +495,7 @@ def _filter_problems(raw: Raw, src: SourceMap, path: tuple, quantity: Any, where
         noun, names = _rule_names(raw, str(key))
         if str(key).startswith(rulespec.LABEL) and not names:
             label = str(key)[len(rulespec.LABEL) :]
+            found += 1
             yield src.problem(
                 at, f"no demand has the label '{label}'", "Labels are given per demand, under `labels:`.", at_key=True
             )
@@ -503,9 +506,69 @@ def _filter_problems(raw: Raw, src: SourceMap, path: tuple, quantity: Any, where
                 continue  # the schema refuses it
             if rulespec.has_wildcard(pattern):
                 if not any(fnmatch.fnmatchcase(name, pattern) for name in names):
+                    found += 1
                     yield src.problem(place, f"'{pattern}' matches no {noun}", closest(pattern, names))
             elif pattern not in names:
+                found += 1
                 yield src.problem(place, f"unknown {noun} '{pattern}'", closest(pattern, names))
+    together = _selects_nothing(raw, quantity, _mapping(where)) if not found and where else None
+    if together is not None:
+        yield src.problem(
+            (*path, "where"),
+            f"the filters {together} together select no {quantity} to sum: a rule over nothing",
+            "Each matches a name alone, but nothing has them all (a role that does not work at those nodes, "
+            "an arc that does not end in that stage, ...).",
+        )
+
+
+def _places(raw: Raw, quantity: str) -> list[dict[str, str | None]]:
+    """Where a quantity's terms can be, by the filters that say where: each node's modes (node, role,
+    stage; a node without work has one mode without a role), each (node, role) of a work entry, or
+    each arc (arc, from, to, stage of its receiving node)."""
+    if quantity == "flow":
+        return [
+            {"arc": f"{source}->{target}", "from": source, "to": target, "stage": raw.stage_of(target)}
+            for _, source, target in raw.valid_arcs()
+        ]
+    found: list[dict[str, str | None]] = []
+    for name, node in raw.nodes.items():
+        work = list(_mapping(_mapping(node).get("work")))
+        roles: list[str | None] = list(work) if work or quantity in ("fte", "overtime", "hours") else [None]
+        found += [{"node": name, "role": role, "stage": raw.stage_of(name)} for role in roles]
+    return found
+
+
+def _matches(value: str | None, patterns: Any) -> bool:
+    wanted = [patterns] if isinstance(patterns, str) else [p for p in patterns if isinstance(p, str)]
+    return value is not None and any(fnmatch.fnmatchcase(value, p) for p in wanted)
+
+
+def _selects_nothing(raw: Raw, quantity: str, where: dict) -> str | None:
+    """Which filters select nothing together, though each matches a name alone (a rule over nothing):
+    no place has all the place filters' values, or no demand all the demand filters'. None when
+    something is selected (or for `cost`, whose terms are of many kinds)."""
+    if quantity == "cost":
+        return None
+    place_keys = [k for k in where if k in ("node", "role", "stage", "arc", "from", "to")]
+    if place_keys and not any(
+        all(_matches(place.get(k), where[k]) for k in place_keys) for place in _places(raw, quantity)
+    ):
+        return ", ".join(place_keys)
+    demand_keys = [k for k in where if k in ("demand", "segment") or str(k).startswith(rulespec.LABEL)]
+    demands = {name: _mapping(spec) for name, spec in raw.demands.items()}
+
+    def value(name: str, spec: dict, key: str) -> str | None:
+        if key == "demand":
+            return name
+        if key == "segment":
+            return spec.get("segment")
+        return _mapping(spec.get("labels")).get(str(key)[len(rulespec.LABEL) :])
+
+    if demand_keys and not any(
+        all(_matches(value(name, spec, k), where[k]) for k in demand_keys) for name, spec in demands.items()
+    ):
+        return ", ".join(demand_keys)
+    return None
 
 
 def check_rules(raw: Raw, src: SourceMap) -> Iterator[Problem]:

@@ -180,3 +180,43 @@ def test_the_command_line_exits_2_with_the_located_problem(tmp_path):
     assert f"bad.yaml:{RULES_AT}:" in run.stderr + run.stdout
     assert "rules.a.where.node: unknown node 'vendr'" in run.stderr + run.stdout
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("rule", "keys", "quantity"),
+    [
+        # call_centre has no work, so no technician works there.
+        ("a: {sum: units, where: {node: call_centre, role: technician}, at_most: 5}", "node, role", "units"),
+        # no arc ends at the call centre (stage market).
+        ("a: {sum: flow, where: {stage: market}, at_most: 5}", "stage", "flow"),
+        # the one demand is premium, in region north.
+        ("a: {sum: units, where: {segment: premium, label.region: north, demand: 'x*'}, at_most: 5}", None, None),
+    ],
+)
+def test_filters_that_select_nothing_together_are_a_rule_over_nothing(rule, keys, quantity):
+    found = problems(rule)
+    if keys is None:  # 'x*' alone matches no demand: that problem, not a knock-on one
+        assert [p[2] for p in found] == ["'x*' matches no demand"]
+        return
+    assert [p[1:3] for p in found] == [
+        ("rules.a.where", f"the filters {keys} together select no {quantity} to sum: a rule over nothing")
+    ]
+    assert found[0][0] == RULES_AT
+
+
+def test_demand_filters_that_select_nothing_together():
+    # The only demand is in segment premium and region north: south matches a label value of no demand
+    # alone, so give a second demand in the south that is standard.
+    text = (
+        BASE.replace(
+            "demands:\n",
+            "demands:\n  returns: {origin: call_centre, sinks: [vendor], volume: 10, segment: standard,"
+            " labels: {region: south}}\n",
+        )
+        + "  a: {sum: units, where: {segment: premium, label.region: south}, at_most: 5}\n"
+    )
+    with pytest.raises(ScenarioError) as raised:
+        validate_data(*parse_yaml(text, "rules.yaml"))
+    assert [(p.path, p.message) for p in raised.value.problems] == [
+        ("rules.a.where", "the filters segment, label.region together select no units to sum: a rule over nothing")
+    ]
