@@ -15,9 +15,9 @@ from typing import Any, TypeGuard
 
 import networkx as nx
 
+import model.scenario.rulespec as rulespec
 from model.errors import Problem
 from model.paths import PathFinder
-from model.scenario import rulespec
 from model.scenario.loader import SourceMap, closest
 from model.scenario.ranges import DURATION, PERIODS
 from model.scenario.schema import FORMER_NAMES, HOURS_PER_TIME_UNIT, Scenario

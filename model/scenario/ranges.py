@@ -28,13 +28,13 @@ class Range:
     unit: str
     zero: bool = True
     fields: str = ""  # which scenario fields are of this kind (for the docs' table)
-    signed: bool = False  # negative values allowed too, in the same range of magnitude
+    signed: bool = False  # negative values allowed too, their size in the same range (a rebate)
 
     def allowed(self) -> str:
         """The range in words, with its unit: '0, or 1e-6 to 1e9 units per period'."""
         span = f"{number(self.low)} to {number(self.high)} {self.unit}"
         if self.signed:
-            span = f"{number(self.low)} to {number(self.high)} in magnitude, either sign, {self.unit}"
+            span = f"{number(-self.high)} to {number(-self.low)} or {span}"
         return f"0, or {span}" if self.zero else span
 
     def contains(self, value: float) -> bool:

@@ -149,7 +149,7 @@ def test_an_unknown_quantity_names_the_allowed_ones():
 def test_a_number_out_of_range_is_refused_with_the_range():
     (found,) = problems("a: {sum: cost, at_most: 1.0e+13}")
     assert found[1] == "rules.a.at_most"
-    assert "outside the plausible range of a rule's number: 0, or 1e-9 to 1e12 in magnitude" in found[2]
+    assert "outside the plausible range of a rule's number: 0, or -1e12 to -1e-9 or 1e-9 to 1e12" in found[2]
 
 
 def test_a_valid_rule_set_loads_with_wildcards_lists_and_labels():
