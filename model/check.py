@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.rules import rows_of, rule_sums
 from model.solution import Evaluated, duty_hours, group_sum
 
 RELATIVE_TOLERANCE = 1e-6
@@ -69,7 +70,24 @@ def check_solution(ev: Evaluated, integer_staff: bool = False) -> list[str]:
     final_stock = (sets.stocks.final_min.to_numpy() - v["k"][:, -1])[:, None] if len(sets.stocks) else np.zeros((0, 1))
     stock_labels = (sets.stocks.demand + "@" + sets.stocks.node).tolist()
     found += _violations("final stock", stock_labels, final_stock, final_stock * 0, P[-1:])
-    return found
+    return found + _check_rules(ev)
+
+
+def _check_rules(ev: Evaluated) -> list[str]:
+    """Each business rule's rows: its sum less share x its `of` sum, recomputed from the solution's
+    values over the terms its filters select (model/rules.py), against its bound and sense."""
+    sets = ev.sets
+    if not len(sets.rules):
+        return []
+    total, of = rule_sums(sets, ev.values)
+    rules = sets.rules
+    left = total - rules["share"].to_numpy(dtype=float)[:, None] * of
+    bound = rules["bound"].to_numpy(dtype=float)[:, None]
+    sense = rules["sense"].to_numpy()[:, None]
+    excess = np.where(sense == "<=", left - bound, np.where(sense == ">=", bound - left, np.abs(left - bound)))
+    excess = np.where(rows_of(sets), excess, 0.0)
+    scale = np.abs(total) + np.abs(rules["share"].to_numpy(dtype=float)[:, None] * of)
+    return _violations("business rule", rules["rule"].tolist(), excess, scale, sets.periods)
 
 
 def _check_queues(ev: Evaluated) -> list[str]:

@@ -9,7 +9,7 @@ can flow.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from model.paths import PathFinder
+from model.rules import RULE_COLUMNS, rule_tables
 from model.scenario.schema import HOURS_PER_TIME_UNIT
 
 if TYPE_CHECKING:
@@ -74,6 +75,16 @@ class IndexSets:
     hours_per_time_unit: float = 1.0
     skeleton: Skeleton | None = field(default=None, compare=False, repr=False)
     demand_reworks: pd.DataFrame = field(default_factory=lambda: _rework_frame([]))
+    rules: pd.DataFrame = field(default_factory=lambda: _frame([], RULE_COLUMNS))
+    """One row per business rule (model/rules.py): rule, sense, value, bound, share, per, ..."""
+    rule_terms: pd.DataFrame = field(
+        default_factory=lambda: _frame(
+            [], {"rule": "int64", "side": "int64", "variable": "object", "row": "int64", "weight": "float64"}
+        )
+    )
+    """One row per term of a rule: rule, side (0 its sum, 1 its `of` sum), variable, row, weight."""
+    rule_periods: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 1), dtype=bool))
+    """(rules, 2, T): the periods each side of each rule sums."""
 
     @property
     def period_count(self) -> int:
@@ -275,7 +286,7 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
     demands["quality_row"], demands["response_row"] = quality_row, response_row
     demands["worst_path_defects"], demands["slowest_path"] = worst, slowest
     volumes = np.array([d.volumes(len(periods)) for d in scenario.demands.values()], dtype=float)
-    return IndexSets(
+    sets = IndexSets(
         periods=periods,
         period_length=scenario.scenario.period_length,
         demand_arcs=demand_arcs[["demand", "arc", "source", "target", "lead_time", "cost"]],
@@ -315,6 +326,10 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
         skeleton=skeleton,
         demand_reworks=_figures(keys["demand_reworks"], _rework_figures(scenario), skeleton.at["demand_reworks"]),
     )
+    if not scenario.rules:
+        return sets
+    rules, terms, periods_summed = rule_tables(sets, scenario)
+    return replace(sets, rules=rules, rule_terms=terms, rule_periods=periods_summed)
 
 
 def _figures(keys: pd.DataFrame, figures: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from model.lp import LinearModel
 from model.lp.objective import COST_TERMS
 from model.lp.variables import BY_NAME
 from model.network import IndexSets
+from model.rules import rules_table
 from model.solution import Evaluated, previous
 from model.solve import Solution
 from model.tables import RENAMED_COLUMNS, RESULT_TABLES
@@ -155,7 +156,19 @@ def build_tables(
     for name in ("staffing", "work", "flows", "demand_kpis", "costs", "stock", "rework"):
         if name in tables:
             tables[name]["currency"] = currency
+    if len(sets.rules):
+        tables["rules"] = rules_table(sets, v, _rule_duals(model, solution), currency)
     return tables
+
+
+def _rule_duals(model: LinearModel, solution: Solution) -> np.ndarray:
+    """The business rules' duals on their (rules x T) grid, NaN where no row (or no dual: a MILP)."""
+    sets = model.sets
+    grid = np.full(len(sets.rules) * sets.period_count, np.nan)
+    found = solution.rows.get("business_rule")
+    if found is not None:
+        grid[model.blocks["business_rule"].positions] = found.dual
+    return grid.reshape(len(sets.rules), sets.period_count)
 
 
 def _cost_range(solution: Solution, family: str) -> tuple[np.ndarray, np.ndarray]:

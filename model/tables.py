@@ -71,7 +71,7 @@ TYPES: dict[str, str] = {
 value (NaN) and, in CSV, when it is unbounded (an infinite end of a range)."""
 
 
-PLACEHOLDERS = {"<axis>": r"(?:scenario|stages|roles|nodes|arcs|demands|solver)\..+"}
+PLACEHOLDERS = {"<axis>": r"(?:scenario|stages|roles|nodes|arcs|demands|solver|rules)\..+"}
 """What a placeholder of a family's name matches (any other: any text). A sweep's axis is an override
 path, which starts with a section of the scenario."""
 
@@ -689,6 +689,47 @@ TABLES: dict[str, Table] = {
                 _figure("simplex_iterations", "count", "count", "simplex iterations", "integer"),
                 _figure("ipm_iterations", "count", "count", "interior-point iterations", "integer"),
                 _figure("seconds", "seconds", "s", "time of the iteration"),
+            ),
+        ),
+        Table(
+            "rules",
+            "period, business rule (each period of a `per: period` rule; the last for `per: horizon`); scenarios "
+            "with rules",
+            RUN,
+            _columns(
+                PERIOD,
+                _key("rule", "the rule's name under `rules:`"),
+                ("about", "text", "text", "", "the rule's `about`, empty when not given"),
+                _key("quantity", "what the rule sums: flow, units, fte, hours, overtime or cost"),
+                _key("per", "`period` (a row per period) or `horizon` (one row over every period)"),
+                _key("sense", "`<=` (at_most), `>=` (at_least) or `==` (equal)"),
+                _figure("value", "measure", "the rule's unit, or a share with `of`", "the rule's number as written"),
+                _figure("lhs", "measure", "the rule's unit (column unit)", "the rule's sum at the plan"),
+                _figure("of_sum", "measure", "the `of` sum's unit", "the `of` sum at the plan (empty: no `of`)"),
+                _figure(
+                    "rhs",
+                    "measure",
+                    "the rule's unit (column unit)",
+                    "what lhs is compared with: the number, or value x of_sum",
+                ),
+                _figure(
+                    "slack", "measure", "the rule's unit (column unit)", "how far lhs is inside the rule (0: binding)"
+                ),
+                _figure("binding", "flag", "", "the rule holds with equality", "true/false"),
+                _figure(
+                    "dual", "price", "{currency} per unit of the row's bound", "HiGHS's row dual (empty: none, a MILP)"
+                ),
+                _figure(
+                    "price",
+                    "price",
+                    "{currency} per unit_step of value",
+                    "the change in total cost when the rule's number rises by unit_step (negative: it saves)",
+                ),
+                _figure(
+                    "unit_step", "measure", "the rule's unit, or a share", "1, or 0.01 (a percentage point) with `of`"
+                ),
+                ("unit", "text", "text", "", "the rule's unit"),
+                CURRENCY,
             ),
         ),
         Table(

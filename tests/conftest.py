@@ -33,6 +33,7 @@ TINY_FILE = DATA / "tiny.yaml"
 APPLIANCE_FILE = DATA / "appliance-co.yaml"
 CONTACT_CENTRE_FILE = DATA / "contact-centre.yaml"
 REWORK_FILE = DATA / "rework.yaml"  # a cheaper vendor with 7% defects loses once its rework counts
+RULES_FILE = DATA / "business-rules.yaml"
 OVERRIDES_FOLDER = ROOT / "tests" / "scenario" / "overrides"  # base.yaml and the what-ifs that extend it
 BAD_FOLDER = ROOT / "tests" / "scenario" / "bad"  # the bad-input corpus
 

@@ -19,6 +19,8 @@ from model.scenario.schema import (
     RelaxationWeights,
     Rework,
     Role,
+    Rule,
+    RuleSum,
     Solver,
     Staff,
     Stock,
@@ -43,6 +45,8 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("demands.<demand>", Demand),
     ("solver", Solver),
     ("solver.relaxation_weights", RelaxationWeights),
+    ("rules.<rule>", Rule),
+    ("rules.<rule>.of", RuleSum),
 ]
 
 

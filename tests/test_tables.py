@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import APPLIANCE_FILE, CONTACT_CENTRE_FILE, REWORK_FILE, ROOT, TINY_FILE
+from conftest import APPLIANCE_FILE, CONTACT_CENTRE_FILE, REWORK_FILE, ROOT, RULES_FILE, TINY_FILE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,9 +24,9 @@ from model.tables import KINDS, RESULT_TABLES, TABLES, TYPES, conform, markdown,
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, tuple]:
-    """appliance-co, contact-centre (queues) and rework solved once, each with its run folder."""
+    """appliance-co, contact-centre (queues), rework and business-rules solved once, each with its run folder."""
     found = {}
-    for path in (APPLIANCE_FILE, CONTACT_CENTRE_FILE, REWORK_FILE):
+    for path in (APPLIANCE_FILE, CONTACT_CENTRE_FILE, REWORK_FILE, RULES_FILE):
         outcome = optimise(load_scenario(path))
         found[path.stem] = (outcome, write_run(outcome, path, tmp_path_factory.mktemp(path.stem)))
     return found
@@ -36,7 +36,7 @@ def test_the_shipped_scenarios_write_every_declared_result_table(runs):
     written = set()
     for _, folder in runs.values():
         written |= set(json.loads((folder / "summary.json").read_text())["tables"])
-    assert written == set(RESULT_TABLES)  # contact-centre adds the three queue tables, rework its table
+    assert written == set(RESULT_TABLES)  # contact-centre adds the three queue tables, rework and rules their own
 
 
 @pytest.mark.parametrize("scenario", ["appliance-co", "contact-centre", "rework"])

@@ -24,6 +24,8 @@ from model.highs_options import new_highs
 from model.highs_run import run_interruptibly
 from model.lp import FAMILIES, LinearModel
 from model.lp.families import BY_NAME
+from model.lp.variables import VARIABLES
+from model.rules import QUANTITIES, rule_sums
 from model.scenario.loader import FieldPath, SourceMap, dotted
 from model.scenario.schema import Scenario
 from model.solve import Deadline, SolveOptions, as_highs_lp, highs_lp
@@ -43,6 +45,7 @@ class Slack:
     scale: float  # the relaxation's size is slack / scale
     field: tuple  # the scenario field it relaxes: slacks of one field in several periods share one price
     weight: float
+    sign: float = -1.0  # its coefficient in the row: -1 gives way on the upper bound, +1 on the lower
 
 
 @dataclass
@@ -128,21 +131,23 @@ def _elastic(model: LinearModel, scenario: Scenario) -> Elastic:
         labels = model.labels(family.name)
         scale = family.relax.measure(sets, labels)
         floor = 1.0 if "capacity" in family.name else 1e-9
-        sign = -1.0 if family.relax.bound == "upper" else 1.0
+        signs = _slack_signs(model, family.name, family.relax.bound)
         for j, (row, label) in enumerate(zip(model.blocks[family.name].at, labels.itertuples(index=False))):
             field = (family.name, *(getattr(label, key) for key in family.keys))
-            add_slack(
-                Slack(
-                    family.name,
-                    j,
-                    period_of[label.period],
-                    max(float(scale[j]), floor),
-                    field,
-                    weights[family.relax.weight],
-                ),
-                [row],
-                [sign],
-            )
+            for sign in signs[j]:
+                add_slack(
+                    Slack(
+                        family.name,
+                        j,
+                        period_of[label.period],
+                        max(float(scale[j]), floor),
+                        field,
+                        weights[family.relax.weight],
+                        sign,
+                    ),
+                    [row],
+                    [sign],
+                )
 
     # Staff maxima: each bound becomes a row s - e <= max.
     col_upper = numbers.col_upper.copy()
@@ -209,6 +214,17 @@ def _elastic(model: LinearModel, scenario: Scenario) -> Elastic:
     )
 
 
+def _slack_signs(model: LinearModel, family: str, bound: str) -> list[tuple[float, ...]]:
+    """Per row built of the family, the slacks' coefficients: -1 lets the upper bound give way, +1
+    the lower; a business rule's by its sense (both for "==")."""
+    rows = len(model.blocks[family])
+    if bound != "sense":
+        return [(-1.0,) if bound == "upper" else (1.0,)] * rows
+    senses = dict(zip(model.sets.rules["rule"], model.sets.rules["sense"]))
+    by_sense = {"<=": (-1.0,), ">=": (1.0,), "==": (-1.0, 1.0)}
+    return [by_sense[senses[rule]] for rule in model.labels(family)["rule"]]
+
+
 def _limited_highs(options: SolveOptions) -> highspy.Highs:
     highs = new_highs()
     if options.time_limit is not None:
@@ -264,10 +280,11 @@ def _relaxations(
 ) -> list[dict]:
     n = model.num_col
     served = _served(model, elastic, values)
+    of_sums = rule_sums(model.sets, {v.name: model.read(v.name, values[:n], absent=0.0) for v in VARIABLES})[1]
     found = []
     for slack, amount in zip(elastic.slacks, values[n : n + len(elastic.slacks)]):
         if amount > SLACK_TOLERANCE * max(1.0, slack.scale):
-            row = _describe(model, scenario, source, slack, float(amount), served)
+            row = _describe(model, scenario, source, slack, float(amount), served, of_sums)
             found.append((-slack.weight * amount / slack.scale, row))  # the largest relaxations first
     return [row for _, row in sorted(found, key=lambda item: item[0])]
 
@@ -305,7 +322,13 @@ def _where(source: SourceMap | None, path: tuple) -> tuple[int | None, str]:
 
 
 def _describe(
-    model: LinearModel, scenario: Scenario, source: SourceMap | None, slack: Slack, amount: float, served: np.ndarray
+    model: LinearModel,
+    scenario: Scenario,
+    source: SourceMap | None,
+    slack: Slack,
+    amount: float,
+    served: np.ndarray,
+    of_sums: np.ndarray | None = None,
 ) -> dict:
     sets = model.sets
     period = sets.periods[slack.period]
@@ -351,6 +374,8 @@ def _describe(
             _sentence(path, source, sentence),
         )
     label = model.labels(slack.family).iloc[slack.index]
+    if slack.family == "business_rule":
+        return _describe_rule(scenario, source, slack, label, amount, of_sums, period)
     return _describe_row(model, scenario, source, slack, label, amount, served, period, time_unit)
 
 
@@ -457,6 +482,57 @@ def _describe_row(
         current,
         relaxed,
         "units",
+        _sentence(path, source, sentence),
+    )
+
+
+def _describe_rule(
+    scenario: Scenario,
+    source: SourceMap | None,
+    slack: Slack,
+    label: pd.Series,
+    amount: float,
+    of_sums: np.ndarray | None,
+    period: str,
+) -> dict:
+    """A business rule that cannot hold as written: the number that would work. Its row is
+    sum - share x of (sense) bound; a slack with coefficient -sign moves the bound by -sign x amount,
+    or, for a share, the share by -sign x amount / the `of` sum at the elastic solution."""
+    name = str(label.rule)
+    rule = scenario.rules[name]
+    field_name, current = rule.comparison
+    path: FieldPath = ("rules", name, field_name)
+    wording = {"at_most": "at most", "at_least": "at least", "equal": "equal to"}[field_name]
+    grows = slack.sign < 0  # the number must go up
+    what = f"rule {name}" + (f" ({rule.about})" if rule.about else "")
+    unit = QUANTITIES[rule.sum].unit.replace("currency", scenario.currency)
+    if rule.of is not None:
+        rule_at = list(scenario.rules).index(name)
+        of_sum = float(of_sums[rule_at, slack.period]) if of_sums is not None else float("nan")
+        relaxed = current + (amount if grows else -amount) / of_sum if of_sum > 0 else float("nan")
+        shown = _up(relaxed * 100) if grows else _down(relaxed * 100)
+        sentence = (
+            f"{what} cannot hold in {period}: its {rule.sum} can be {wording} {shown:.2f}% of its {rule.of.sum} "
+            f"sum, not the {current:.2%} asked"
+        )
+        unit = "share"
+    else:
+        relaxed = current + amount if grows else current - amount
+        shown = _up(relaxed) if grows else _down(relaxed)
+        sentence = (
+            f"{what} cannot hold in {period}: its {rule.sum} can be {wording} {shown:,.2f} {unit}, "
+            f"not the {current:,.2f} asked"
+        )
+    return _row(
+        "relaxation",
+        "business rule",
+        dotted(path),
+        _line(source, path),
+        period,
+        label.subject,
+        current,
+        relaxed,
+        unit,
         _sentence(path, source, sentence),
     )
 

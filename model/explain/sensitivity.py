@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from model.lp import LinearModel
+from model.rules import UNITS, rule_sums
 from model.scenario.schema import Scenario
 from model.solution import units_served
 from model.solve import BASIC, NOT_IN_LP, Deadline, Solution, SolveOptions, solve
@@ -85,6 +86,10 @@ RELATIVE_ZERO = 1e-9
 """A price smaller than this times the total cost (at least 1) is round-off, not a price."""
 
 TIME_ABBREVIATION = {"minute": "min", "hour": "h", "day": "days", "week": "weeks"}
+
+RULE_FIELD = {"<=": "at_most", ">=": "at_least", "==": "equal"}
+SINGULAR = {"units": "unit", "hours": "hour"}
+"""A business rule's comparison field, by the sense of its row."""
 
 
 # --- MILP: the LP with integers fixed --------------------------------------------------------------
@@ -130,7 +135,7 @@ class _Field:
     phrase: np.ndarray  # "One more unit of capacity at vendor in P1"
     unit: str  # "per unit of capacity" (currency is prefixed)
     unit_step: float = 1.0
-    direction: float = 1.0  # the phrase describes a change of direction * unit_step
+    direction: float | np.ndarray = 1.0  # the phrase describes a change of direction * unit_step (per entry)
     noun: str = "units"  # for the range: "from 600 to 800 units"; "%" formats shares as percentages
     domain: tuple[np.ndarray | float, np.ndarray | float] = (0.0, np.inf)
 
@@ -169,6 +174,7 @@ def sensitivity_table(
         figures.stock_initial(),
         *figures.staff_bounds(),
         figures.volume(),
+        *figures.business_rules(),
     ]
     tolerance = RELATIVE_ZERO * max(1.0, abs(solution.objective))
     found = (_rows(f, basis, solution.objective, scenario, tolerance) for f in fields if f is not None)
@@ -205,9 +211,10 @@ def _rows(
         cost[np.abs(cost) <= tolerance] = 0.0
     price = f.shadow * f.unit_step
     currency = scenario.currency
+    direction = np.broadcast_to(np.asarray(f.direction, dtype=float), f.value.shape)
     sentences = [
-        _sentence(phrase, price_k * f.direction, currency, lo, hi, f.noun)
-        for phrase, price_k, lo, hi in zip(f.phrase[keep], price[keep], low[keep], high[keep])
+        _sentence(phrase, price_k * d, currency, lo, hi, f.noun)
+        for phrase, price_k, d, lo, hi in zip(f.phrase[keep], price[keep], direction[keep], low[keep], high[keep])
     ]
     return {
         "basis": np.full(count, basis, dtype=object),
@@ -424,6 +431,53 @@ class _Figures:
             ),
             unit="per unit of final backlog",
         )
+
+    def business_rules(self) -> list[_Field]:
+        """A rule's number: its bound (rhs = bound, slope 1) or, with `of`, its share, the coefficient
+        of the `of` sum: moving it by ds moves the row as its bound moving by ds x of would, the `of`
+        sum at the optimum (slope = of; first order where the `of` sum can move). Share rules are
+        priced per percentage point."""
+        if not self._priced("business_rule"):
+            return []
+        labels = self._labels("business_rule")
+        spec = self.sets.rules.set_index("rule").reindex(labels.rule)
+        of_sums = rule_sums(self.sets, self.solution.values)[1]
+        at = (pd.Index(self.sets.rules.rule).get_indexer(labels.rule), self.periods.get_indexer(labels.period))
+        has_of = spec.of_quantity.notna().to_numpy()
+        slope = np.where(has_of, of_sums[at], 1.0)
+        currency = self.scenario.currency
+        units = np.array([UNITS[q].replace("currency", currency) for q in spec.quantity], dtype=object)
+        found = []
+        for share, unit in [(True, "%"), *((False, u) for u in dict.fromkeys(units[~has_of]))]:
+            select = (has_of == share) & (slope > 0) & (share | (units == unit))
+            if not select.any():
+                continue
+            sense = spec.sense.to_numpy()[select]
+            names = labels.rule.to_numpy()[select]
+            step = "1 percentage point" if share else f"1 {SINGULAR.get(unit, unit)}"
+            steps = [step] * int(select.sum())
+            found.append(
+                self._row_field(
+                    "business_rule",
+                    select,
+                    slope[select],
+                    spec.value.to_numpy(dtype=float)[select],
+                    field=np.array([f"rules.{r}.{RULE_FIELD[s]}" for r, s in zip(names, sense)], dtype=object),
+                    phrase=np.array(
+                        [
+                            f"{'Raising' if s == '==' else 'Relaxing'} the rule {r} by {step} in {p}"
+                            for r, s, step, p in zip(names, sense, steps, labels.period.to_numpy()[select])
+                        ],
+                        dtype=object,
+                    ),
+                    unit="per percentage point of the rule's share" if share else "per unit of the rule's bound",
+                    unit_step=0.01 if share else 1.0,
+                    direction=np.where(sense == ">=", -1.0, 1.0),
+                    noun=unit,
+                    domain=(0.0, np.inf) if share else (-np.inf, np.inf),
+                )
+            )
+        return [f for f in found if f is not None]
 
     def _stock_field(self, node: str, demand: str, name: str) -> str:
         figure = getattr(self.scenario.nodes[node].stock, name)

@@ -22,6 +22,7 @@ import pandas as pd
 from model.lp.tangents import QueueTangents
 from model.lp.terms import Terms, only_where, per_period, period_grid, period_rows, shifted
 from model.network import IndexSets, position
+from model.rules import rows_of
 
 
 @dataclass
@@ -318,6 +319,32 @@ def rework_volume(ctx: Context) -> Rows:
     return equal(terms, 0.0)
 
 
+def business_rule(ctx: Context) -> Rows:
+    """sum_i w[i] var[i,t] - share[r] sum_j w[j] var[j,t] (<= | >= | ==) bound[r], over the terms i of
+    the rule's sum and j of its `of` sum that its filters select (w: 1, hours per unit or a price),
+    in each period its sum selects (`per: period`), or one row in the last period summing every
+    period its sides select (`per: horizon`); share = 0 without `of`, bound = 0 with it
+    (constraint 13)."""
+    sets, T = ctx.sets, ctx.T
+    rules = sets.rules
+    terms = Terms(len(rules) * T)
+    if not len(rules):
+        return Rows(terms, np.zeros(0), np.zeros(0))
+    has_row = rows_of(sets)
+    horizon = (rules["per"] == "horizon").to_numpy()
+    share = rules["share"].to_numpy(dtype=float)
+    for variable, group in sets.rule_terms.groupby("variable", sort=False):
+        rule, side = group["rule"].to_numpy(), group["side"].to_numpy()
+        coef = group["weight"].to_numpy(dtype=float) * np.where(side == 0, 1.0, -share[rule])
+        row = np.where(horizon[rule, None], rule[:, None] * T + T - 1, rule[:, None] * T + np.arange(T)[None, :])
+        counted = sets.rule_periods[rule, side] & (horizon[rule, None] | has_row[rule])
+        terms.add(np.where(counted, row, -1), ctx.v[str(variable)][group["row"].to_numpy()], coef[:, None])
+    sense, bound = rules["sense"].to_numpy(), rules["bound"].to_numpy(dtype=float)
+    lower = np.where(sense == "<=", -np.inf, bound)[:, None] * np.ones((1, T))
+    upper = np.where(sense == ">=", np.inf, bound)[:, None] * np.ones((1, T))
+    return Rows(terms, np.where(has_row, lower, -np.inf).ravel(), np.where(has_row, upper, np.inf).ravel())
+
+
 @dataclass(frozen=True)
 class Relaxable:
     """How the infeasibility diagnosis may relax a family's rows: its weight in
@@ -325,7 +352,7 @@ class Relaxable:
     measured against (so that slack / measure is a share of what the scenario asked)."""
 
     weight: str
-    bound: str  # "upper" or "lower"
+    bound: str  # "upper", "lower", or "sense" (per row: the rules table's sense; "==" gives way both ways)
     measure: Callable[[IndexSets, pd.DataFrame], np.ndarray]  # per row, from the rows' labels
 
 
@@ -355,6 +382,20 @@ def _time_allowed(sets: IndexSets, labels: pd.DataFrame) -> np.ndarray:
 
 def _final_backlog_measure(sets: IndexSets, labels: pd.DataFrame) -> np.ndarray:
     return np.maximum(_figure_at("demands", ["demand"], "final_backlog")(sets, labels), _volume_at(sets, labels))
+
+
+def _rule_measure(sets: IndexSets, labels: pd.DataFrame) -> np.ndarray:
+    """|bound| of a rule without `of`; share x the volume of every demand in the row's period (of the
+    horizon for `per: horizon`) with it: the scale its slack is a share of (at least 1)."""
+    rules = sets.rules
+    at = position(rules, ["rule"], labels)
+    share, bound = rules["share"].to_numpy(dtype=float)[at], rules["bound"].to_numpy(dtype=float)[at]
+    period = pd.Index(sets.periods).get_indexer(labels.period)
+    volume = sets.volumes.sum(axis=0)
+    horizon = (rules["per"] == "horizon").to_numpy()[at]
+    scale = np.where(horizon, volume.sum(), volume[period])
+    has_of = rules["of_quantity"].notna().to_numpy()[at]
+    return np.maximum(np.where(has_of, share * scale, np.abs(bound)), 1.0)
 
 
 @dataclass(frozen=True)
@@ -445,6 +486,15 @@ FAMILIES: tuple[Family, ...] = (
     Family("queue_average_wait", queue_average_wait, "queues", ("node", "lane"), "10", field="nodes.{node}.queue"),
     Family("queue_duty", queue_duty, "queue_nodes", ("node",), "11", field="nodes.{node}.queue"),
     Family("rework_volume", rework_volume, "demand_reworks", ("demand", "node", "mode"), "12"),
+    Family(
+        "business_rule",
+        business_rule,
+        "rules",
+        ("rule",),
+        "13",
+        relax=Relaxable("rules", "sense", _rule_measure),
+        field="rules.{rule}",
+    ),
 )
 """Every constraint family, in the order of model.md; rows are numbered in this order."""
 

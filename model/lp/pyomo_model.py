@@ -174,6 +174,13 @@ class Tables:
         self.sent_back_to = _grouped(((d, row.to), (n, m)) for (d, n, m), row in self.rework.items())
         self.reworks_of = _grouped((d, (n, m)) for d, n, m in self.rework)
 
+        self.rule = _records(sets.rules, "rule")
+        self.rule_terms = _grouped(
+            (rule, (side, variable, row, weight))
+            for rule, side, variable, row, weight in sets.rule_terms[
+                ["rule", "side", "variable", "row", "weight"]
+            ].itertuples(index=False, name=None)
+        )
         self.sets, self.tangents = sets, tangents
 
     def tangent(self, grid: np.ndarray, n: str, lane: str, t: str) -> float:
@@ -426,6 +433,32 @@ class Rules:
         reworked, sent back to `to`   (constraint 12)."""
         return self.row([(1.0, lp.w[d, n, m, t]), (-self.f.rework[d, n, m].defect, lp.y[d, n, m, t])], "==", 0.0)
 
+    # 13: business rules
+
+    def business_rule(self, lp: pyo.ConcreteModel, rule: str, t: str) -> Row:
+        """sum_i w[i] var[i,t] - share[r] sum_j w[j] var[j,t] (<= | >= | ==) bound[r]: the terms i of the
+        rule's sum and j of its `of` sum (the rule_terms table: variable, index row, weight w), in
+        each period its sum selects (`per: period`); `per: horizon`: one row in the last period
+        over every period each side selects   (constraint 13)."""
+        f = self.f
+        r = list(f.rule).index(rule)
+        spec = f.rule[rule]
+        horizon = spec.per == "horizon"
+        if (horizon and t != f.last) or (not horizon and not f.sets.rule_periods[r, 0, f.period_at[t]]):
+            return pyo.Constraint.Skip
+        periods = f.periods if horizon else [t]
+        terms: list[Term] = []
+        for side, variable, row, weight in f.rule_terms[r]:
+            var = VARIABLE[variable]
+            keys = tuple(getattr(f.sets, var.table)[list(var.keys)].iloc[row])
+            coef = weight if side == 0 else -spec.share * weight
+            terms += [
+                (coef, _maybe(lp.component(variable), *keys, p))
+                for p in periods
+                if f.sets.rule_periods[r, side, f.period_at[p]]
+            ]
+        return self.row(terms, spec.sense, spec.bound)
+
     # The objective
 
     def costs(self) -> dict[str, list[Term]]:
@@ -500,6 +533,7 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
         dimen=3,
         doc="(d, n in N_d, m a mode of n with `rework`)",
     )
+    lp.rules = pyo.Set(initialize=_keys(f.sets.rules, "rule"), dimen=1, doc="r: a business rule")
     # Where the optional variables exist.
     lp.overtime_staff = pyo.Set(
         initialize=[key for key, s in f.staff.items() if s.overtime_max > 0],
@@ -574,6 +608,7 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
         "queue_average_wait": (lp.queues, lp.periods),
         "queue_duty": (lp.queue_nodes, lp.periods),
         "rework_volume": (lp.demand_reworks, lp.periods),
+        "business_rule": (lp.rules, lp.periods),
     }
     for family in FAMILIES:
         rule = getattr(rules, family.name)

@@ -40,7 +40,7 @@ TOP_LANES = 30
 """Queue lanes shown (those with the lowest service level against their target)."""
 TOP_REWORK = 30
 """Rows of the rework table shown (those with the highest rework cost, then the most units)."""
-TABLES_USED = ("costs", "demand_kpis", "flows", "queues", "rework", "sensitivity", "staffing", "work")
+TABLES_USED = ("costs", "demand_kpis", "flows", "queues", "rework", "rules", "sensitivity", "staffing", "work")
 """The run's tables the report reads (the others are not shown: no need to read them)."""
 OTHER = "other"
 """Label of what is folded together in a large run."""
@@ -96,6 +96,7 @@ def page(folder: Path, base: Path | None = None) -> tuple[str, list[str], list[S
         staffing_section,
         binds_section,
         queue_section,
+        rules_section,
     )
     for build in builders:
         part = build(run)
@@ -807,6 +808,38 @@ def queue_section(run: Run) -> Section | None:
     if len(room) < lane.nunique():
         intro.append(f"Showing the {len(room)} of {lane.nunique()} lanes closest to their targets.")
     return Section("Queues: service levels", intro=intro, figures=figures)
+
+
+def rules_section(run: Run) -> Section | None:
+    """Business rules: which bind, and what each costs (its price per step of its number, summed over
+    the periods it binds in), with a table of every rule row."""
+    if not run.has("rules"):
+        return None
+    rules = run.tables["rules"]
+    currency = run.currency
+    binding = rules[rules.binding.astype(bool)]
+    intro = [f"{plural(rules.rule.nunique(), 'rule')}; {len(binding)} of {plural(len(rules), 'row')} bind."]
+    for name, rows in binding.groupby("rule", sort=False):
+        price = float(rows.price.fillna(0.0).sum())
+        share = bool((rows.unit_step == 0.01).all())
+        unit = {"units": "unit", "hours": "hour"}.get(str(rows.unit.iloc[0]), str(rows.unit.iloc[0]))
+        step = "1 percentage point of its share" if share else f"1 {unit} of its bound"
+        sense = str(rows.sense.iloc[0])
+        move = "raising" if sense == "==" else "relaxing"
+        saves = -price if sense != ">=" else price
+        verb = "would save" if saves > 0 else "would cost"
+        about = f" ({rows.about.iloc[0]})" if str(rows.about.iloc[0]) else ""
+        intro.append(
+            f"- {name}{about} binds in {plural(len(rows), 'period')}: {move} it by {step} "
+            f"{verb} {abs(saves):,.2f} {currency} over those periods."
+        )
+    shown = rules[["period", "rule", "sense", "value", "lhs", "rhs", "slack", "binding", "price", "unit"]].copy()
+    shown["binding"] = shown.binding.map({True: "yes", False: "no"})
+    for column in ("lhs", "rhs", "slack"):
+        shown[column] = shown[column].map(lambda x: f"{x:,.2f}")
+    shown["price"] = shown.price.map(lambda x: "" if pd.isna(x) else f"{x:,.2f}")
+    shown = shown.rename(columns={"price": f"price per step ({currency})"})
+    return Section("Business rules", intro=intro, tables=[("Every rule's rows (rules.parquet)", shown)])
 
 
 # --- figure and text helpers ------------------------------------------------------------------------

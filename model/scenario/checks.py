@@ -8,12 +8,14 @@ schema reports that part.
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import functools
 from collections.abc import Callable, Iterator
 from typing import Any, TypeGuard
 
 import networkx as nx
 
+import model.scenario.rulespec as rulespec
 from model.errors import Problem
 from model.paths import PathFinder, allowed_graph
 from model.scenario.loader import SourceMap, closest
@@ -41,6 +43,7 @@ class Raw:
     """Typed-enough access to the raw sections the checks need."""
 
     def __init__(self, data: dict) -> None:
+        self.data = data
         self.stages = _names(data.get("stages"))
         self.roles = _mapping(data.get("roles"))
         self.nodes = _mapping(data.get("nodes"))
@@ -468,6 +471,160 @@ def check_rework(raw: Raw, src: SourceMap) -> Iterator[Problem]:
             )
 
 
+def _rule_names(raw: Raw, key: str) -> tuple[str, list[str]]:
+    """The noun and the names a filter `key` may name, from the raw scenario."""
+    demands = {name: _mapping(spec) for name, spec in raw.demands.items()}
+    if key.startswith(rulespec.LABEL):
+        label = key[len(rulespec.LABEL) :]
+        values = {v for spec in demands.values() for k, v in _mapping(spec.get("labels")).items() if k == label}
+        return f"value of label {label}", sorted(str(v) for v in values)
+    periods = raw.meta.get("periods", 1)
+    known = {
+        "demand": ("demand", list(demands)),
+        "segment": ("segment", sorted({str(s["segment"]) for s in demands.values() if "segment" in s})),
+        "node": ("node", list(raw.nodes)),
+        "from": ("node", list(raw.nodes)),
+        "to": ("node", list(raw.nodes)),
+        "role": ("role", list(raw.roles)),
+        "stage": ("stage", raw.stages),
+        "arc": ("arc", [f"{arc.get('from')}->{arc.get('to')}" for arc in raw.arcs]),
+        "category": ("cost category", list(rulespec.CATEGORIES)),
+        "period": (
+            "period",
+            [f"P{i + 1}" for i in range(raw.period_count or 0)]
+            if not isinstance(periods, list)
+            else [str(p) for p in periods],
+        ),
+    }
+    return known[key]
+
+
+def _filter_problems(raw: Raw, src: SourceMap, path: tuple, quantity: Any, where: Any) -> Iterator[Problem]:
+    """A `where:` mapping's problems: a key the quantity does not allow, an unknown name, a pattern
+    that matches no name."""
+    if quantity not in rulespec.FILTERS:
+        return  # the schema names the allowed quantities
+    found = 0
+    for key, value in _mapping(where).items():
+        at = (*path, "where", key)
+        if not rulespec.allows(quantity, str(key)):
+            found += 1
+            yield src.problem(
+                at,
+                f"filter '{key}' does not apply to {quantity}",
+                f"Filters of {quantity}: {rulespec.allowed_filters(quantity)}.",
+                at_key=True,
+            )
+            continue
+        noun, names = _rule_names(raw, str(key))
+        if str(key).startswith(rulespec.LABEL) and not names:
+            label = str(key)[len(rulespec.LABEL) :]
+            found += 1
+            yield src.problem(
+                at, f"no demand has the label '{label}'", "Labels are given per demand, under `labels:`.", at_key=True
+            )
+            continue
+        items = [(at, value)] if not isinstance(value, list) else [((*at, i), v) for i, v in enumerate(value)]
+        for place, pattern in items:
+            if not isinstance(pattern, str):
+                continue  # the schema refuses it
+            if rulespec.has_wildcard(pattern):
+                if not any(fnmatch.fnmatchcase(name, pattern) for name in names):
+                    found += 1
+                    yield src.problem(place, f"'{pattern}' matches no {noun}", closest(pattern, names))
+            elif pattern not in names:
+                found += 1
+                yield src.problem(place, f"unknown {noun} '{pattern}'", closest(pattern, names))
+    together = _selects_nothing(raw, quantity, _mapping(where)) if not found and where else None
+    if together is not None:
+        yield src.problem(
+            (*path, "where"),
+            f"the filters {together} together select no {quantity} to sum: a rule over nothing",
+            "Each matches a name alone, but nothing has them all (a role that does not work at those nodes, "
+            "an arc that does not end in that stage, ...).",
+        )
+
+
+def _places(raw: Raw, quantity: str) -> list[dict[str, str | None]]:
+    """Where a quantity's terms can be, by the filters that say where: each node's modes (node, role,
+    stage; a node without work has one mode without a role), each (node, role) of a work entry, or
+    each arc (arc, from, to, stage of its receiving node)."""
+    if quantity == "flow":
+        return [
+            {"arc": f"{source}->{target}", "from": source, "to": target, "stage": raw.stage_of(target)}
+            for _, source, target in raw.valid_arcs()
+        ]
+    found: list[dict[str, str | None]] = []
+    for name, node in raw.nodes.items():
+        work = list(_mapping(_mapping(node).get("work")))
+        roles: list[str | None] = list(work) if work or quantity in ("fte", "overtime", "hours") else [None]
+        found += [{"node": name, "role": role, "stage": raw.stage_of(name)} for role in roles]
+    return found
+
+
+def _matches(value: str | None, patterns: Any) -> bool:
+    wanted = [patterns] if isinstance(patterns, str) else [p for p in patterns if isinstance(p, str)]
+    return value is not None and any(fnmatch.fnmatchcase(value, p) for p in wanted)
+
+
+def _selects_nothing(raw: Raw, quantity: str, where: dict) -> str | None:
+    """Which filters select nothing together, though each matches a name alone (a rule over nothing):
+    no place has all the place filters' values, or no demand all the demand filters'. None when
+    something is selected (or for `cost`, whose terms are of many kinds)."""
+    if quantity == "cost":
+        return None
+    place_keys = [k for k in where if k in ("node", "role", "stage", "arc", "from", "to")]
+    if place_keys and not any(
+        all(_matches(place.get(k), where[k]) for k in place_keys) for place in _places(raw, quantity)
+    ):
+        return ", ".join(place_keys)
+    demand_keys = [k for k in where if k in ("demand", "segment") or str(k).startswith(rulespec.LABEL)]
+    demands = {name: _mapping(spec) for name, spec in raw.demands.items()}
+
+    def value(name: str, spec: dict, key: str) -> str | None:
+        if key == "demand":
+            return name
+        if key == "segment":
+            return spec.get("segment")
+        return _mapping(spec.get("labels")).get(str(key)[len(rulespec.LABEL) :])
+
+    if demand_keys and not any(
+        all(_matches(value(name, spec, k), where[k]) for k in demand_keys) for name, spec in demands.items()
+    ):
+        return ", ".join(demand_keys)
+    return None
+
+
+def check_rules(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """Each business rule: exactly one comparison, a share that is not negative, and filters that
+    apply to its quantity and name what the scenario has."""
+    for name, rule in _mapping(raw.data.get("rules")).items():
+        rule = _mapping(rule)
+        path = ("rules", name)
+        given = [field for field in rulespec.SENSES if rule.get(field) is not None]
+        if len(given) != 1:
+            message = (
+                "a rule needs one of at_most, at_least, equal"
+                if not given
+                else f"a rule gives one of at_most, at_least, equal, not {' and '.join(given)}"
+            )
+            yield src.problem(
+                path, message, "Write the comparison as `at_most: 0.3`, `at_least: 10` or `equal: 0`.", at_key=True
+            )
+        of = rule.get("of")
+        for field in given:
+            value = _number(rule.get(field))
+            if of is not None and value is not None and value < 0:
+                yield src.problem(
+                    (*path, field),
+                    f"a share cannot be negative: {value:g}",
+                    "With `of`, the number is a share of the `of` sum (0.3 is 30%).",
+                )
+        yield from _filter_problems(raw, src, path, rule.get("sum"), rule.get("where"))
+        if isinstance(of, dict):
+            yield from _filter_problems(raw, src, (*path, "of"), of.get("sum"), of.get("where"))
+
+
 CHECKS: list[Check] = [
     check_stage_names,
     check_role_names,
@@ -481,6 +638,7 @@ CHECKS: list[Check] = [
     check_paths,
     check_stock_users,
     check_rework,
+    check_rules,
 ]
 
 
@@ -496,6 +654,7 @@ READS: dict[Check, tuple[str, ...]] = {
     check_paths: ("arcs",),  # without the arcs, no sink is reachable
     check_stock_users: ("arcs",),
     check_rework: ("arcs",),
+    check_rules: ("nodes", "demands", "stages"),
 }
 REQUIRED = ("scenario", "stages", "nodes", "demands")
 SECTION_TYPES = {"scenario": dict, "stages": list, "roles": dict, "nodes": dict, "demands": dict, "arcs": list}

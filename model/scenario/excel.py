@@ -35,6 +35,7 @@ from model.scenario.ranges import (
     OVERTIME_HOURS,
     PEAK_FACTOR,
     PERIODS,
+    RULE_NUMBER,
     SECONDS,
     SERVICE_LEVEL,
     SHARE,
@@ -59,6 +60,7 @@ from model.scenario.schema import (
     RelaxationWeights,
     Rework,
     Role,
+    Rule,
     Scenario,
     Solver,
     Staff,
@@ -73,6 +75,10 @@ CHOICES = {
     "time_unit": TIME_UNITS,
     "algorithm": ("auto", "simplex", "ipm"),
     "model": ("erlang_c",),
+    "sum": ("flow", "units", "fte", "hours", "overtime", "cost"),
+    "sense": ("at_most", "at_least", "equal"),
+    "of_sum": ("flow", "units", "fte", "hours", "overtime", "cost"),
+    "per": ("period", "horizon"),
 }
 """The fixed choices, listed on the hidden `lists` sheet (one column each, in this order)."""
 
@@ -119,6 +125,12 @@ def _col(model: Any, name: str, kind: str = "number", unit: str = "", rng: Range
 
 
 SHARE_UNIT = "share, 0 to 1"
+WHERE_DOC = (
+    "The filters: `key=name` separated by `;`, several names or patterns of a key by `,` "
+    "(demand=repairs_*; node=partner_north, partner_south). Keys: demand, segment, label.NAME, node, role, "
+    "stage, arc, from, to, category, period, as the sum allows. Empty: every term."
+)
+VALUE_DOC = "The rule's number: a bound in the sum's unit, or a share (0.3 is 30%) with of_sum."
 META = [
     _col(Meta, "name", "text", required=True),
     _col(Meta, "currency", "text", required=True),
@@ -324,6 +336,23 @@ TABLES = (
         ),
     ),
     Sheet(
+        "rules",
+        "Business rules, one per row: the sum of a quantity over the terms the filters select, compared "
+        "(sense) with value, or with value x the `of` sum when of_sum is given.",
+        (
+            _name("rule", "", "A rule's name."),
+            _col(Rule, "about", "text"),
+            _col(Rule, "sum", "choice", required=True),
+            Column("where", "text", "key=name; key=a, b", doc=WHERE_DOC),
+            Column("sense", "choice", doc="at_most, at_least or equal: how the sum compares with value."),
+            Column("value", "number", "the sum's unit, or a share with of_sum", RULE_NUMBER, doc=VALUE_DOC),
+            Column("of_sum", "choice", doc="With it, value is a share of this sum (0.3 is 30%). Empty: no `of`."),
+            Column("of_where", "text", "key=name; key=a, b", doc="The `of` sum's filters, written as `where`."),
+            _col(Rule, "per", "choice"),
+        ),
+        path="rules.*",
+    ),
+    Sheet(
         "highs_options",
         "HiGHS options passed through as given: one row per option.",
         (
@@ -355,6 +384,7 @@ SHEET_ORDER = (
     "volumes",
     "solver",
     "highs_options",
+    "rules",
     "lists",
 )
 """Every sheet a book has, in order (`periods` and `volumes` are laid out by the periods)."""
@@ -453,7 +483,30 @@ def _table_rows(data: dict) -> dict[str, list[list[Any]]]:
         rows["demands"].append(_row(TABLE["demands"], [name], values))
     for option, value in _mapping(_mapping(data.get("solver")).get("highs_options")).items():
         rows["highs_options"].append([option, value])
+    for name, rule in _mapping(data.get("rules")).items():
+        rows["rules"].append(_rule_row(name, _mapping(rule)))
     return rows
+
+
+def _rule_row(name: str, rule: dict) -> list[Any]:
+    """A rule as its row: the comparison as sense and value, the filters as `key=a, b; key=c` text."""
+    sense = next((key for key in CHOICES["sense"] if key in rule), None)
+    of = _mapping(rule.get("of"))
+    values = {
+        **rule,
+        "where": _where_text(rule.get("where")),
+        "sense": sense,
+        "value": rule.get(sense) if sense else None,
+        "of_sum": of.get("sum"),
+        "of_where": _where_text(of.get("where")) if of else None,
+    }
+    return _row(TABLE["rules"], [name], values)
+
+
+def _where_text(where: Any) -> str | None:
+    """Filters as one cell's text: `demand=repairs_*; node=partner_north, partner_south`."""
+    parts = [f"{key}={_joined(value) if isinstance(value, list) else value}" for key, value in _mapping(where).items()]
+    return "; ".join(parts) or None
 
 
 def _flat(prefix: str, section: dict, model: Any) -> dict:
@@ -1239,6 +1292,9 @@ def _assemble(reader: _Reader) -> dict:
     _highs_options(reader, solver)
     if solver:
         data["solver"] = solver
+    rules = _rules(reader)
+    if rules:
+        data["rules"] = rules
     for section in ("roles", "arcs"):
         if not data[section]:
             del data[section]
@@ -1598,3 +1654,55 @@ def _highs_options(reader: _Reader, solver: dict) -> None:
             reader.put(options, name, row, value_column, path)
     if options:
         solver["highs_options"] = options
+
+
+def _rules(reader: _Reader) -> dict:
+    """Business rules (sheet 'rules'): sense and value as the comparison, the filters read from text."""
+    rules: dict[str, dict] = {}
+    seen: dict[tuple, int] = {}
+    spec = TABLE["rules"]
+    for row in reader.table("rules"):
+        name = reader.name(row, "rule", ("rules",))
+        path: FieldPath = ("rules", name or "")
+        if name is None or not reader.once(row, (name,), seen, path, f"rule '{name}'"):
+            continue
+        values: dict[str, Any] = {}
+        for column in spec.columns[1:]:
+            reader.put(values, column.field, row, column, (*path, column.field))
+        rule: dict[str, Any] = {key: values[key] for key in ("about", "sum") if key in values}
+        where = _where(reader, row, "where", path)
+        if where:
+            rule["where"] = where
+        if "sense" in values:
+            reader.cells[(*path, values["sense"])] = row.cell("value")
+            rule[values["sense"]] = values.get("value")
+        if "of_sum" in values:
+            of_path = (*path, "of")
+            reader.cells[(*of_path, "sum")] = row.cell("of_sum")
+            of_where = _where(reader, row, "of_where", of_path)
+            rule["of"] = {"sum": values["of_sum"], **({"where": of_where} if of_where else {})}
+        if "per" in values:
+            rule["per"] = values["per"]
+        rules[name] = rule
+    return rules
+
+
+def _where(reader: _Reader, row: Row, column: str, path: FieldPath) -> dict:
+    """A filters cell (`key=a, b; key=c`) as the `where` mapping; a part without `=` is a problem."""
+    text = row.values.get(column)
+    if _blank(text):
+        return {}
+    cell = row.cell(column)
+    where: dict[str, Any] = {}
+    for part in _text(text).split(";"):
+        if not part.strip():
+            continue
+        key, equals, names = part.partition("=")
+        if not equals or not key.strip():
+            reader.problem(cell, (*path, "where"), f"filter '{part.strip()}' has no `key=`", WHERE_DOC)
+            continue
+        found = [n.strip() for n in names.split(",") if n.strip()]
+        where[key.strip()] = found[0] if len(found) == 1 else found
+        reader.cells[(*path, "where", key.strip())] = cell
+    reader.cells[(*path, "where")] = cell
+    return where

@@ -105,6 +105,14 @@ MAX_LABEL = 100
 PERIODS = Range("a number of periods", 1, MAX_PERIODS, "periods", zero=False, fields="scenario periods")
 THREADS = Range("a number of threads", 1, 1024, "threads", zero=False, fields="solver threads")
 ITERATIONS = Range("a number of iterations", 1, 10_000, "iterations", zero=False, fields="solver queue_iterations")
+RULE_NUMBER = Range(
+    "a rule's number",
+    1e-9,
+    1e12,
+    "(the sum's unit: units, FTE, hours or currency; a fraction of the `of` sum with `of`)",
+    fields="rules at_most, at_least, equal",
+    signed=True,
+)
 
 RANGES: tuple[Range, ...] = (
     MONEY,
@@ -126,6 +134,7 @@ RANGES: tuple[Range, ...] = (
     PERIODS,
     THREADS,
     ITERATIONS,
+    RULE_NUMBER,
 )
 """Every range of a real-valued figure, in the order of the docs' table."""
 
@@ -157,6 +166,8 @@ Weight = Annotated[float, _ABOVE_0, _within(WEIGHT)]
 Seconds = Annotated[float, _ABOVE_0, _within(SECONDS)]
 Gap = Annotated[float, _AT_LEAST_0, _within(GAP)]
 PeriodCount = Annotated[int, Field(ge=1), _within(PERIODS)]
+RuleNumber = Annotated[float, Field(allow_inf_nan=False), _within(RULE_NUMBER)]
+"""A rule's bound (either sign: a cost may be negative) or share (checks.py refuses a negative share)."""
 
 
 def _label_text(value: object) -> object:

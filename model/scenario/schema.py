@@ -23,6 +23,7 @@ from model.scenario.ranges import (
     Periods,
     PositiveTime,
     QueueIterations,
+    RuleNumber,
     Seconds,
     ServiceLevel,
     Share,
@@ -316,6 +317,51 @@ class Demand(Strict):
         return list(self.volume) if isinstance(self.volume, list) else [self.volume] * periods
 
 
+RuleQuantity = Literal["flow", "units", "fte", "hours", "overtime", "cost"]
+"""What a business rule sums (docs/model.md, Business rules): flow, units handed over x[d,a,t]; units,
+units processed y[d,n,m,t]; fte, s[n,r,t]; overtime, overtime hours o[n,r,t]; hours, hours worked
+h[n,r] y[d,n,r,t] (overtime hours included); cost, the objective's cost terms (currency)."""
+RuleFilter = Name | Annotated[list[Name], Field(min_length=1)]
+"""A name or pattern (fnmatch: `*`, `?`, `[ab]`), or a list of them (any matches)."""
+
+
+class RuleSum(Strict):
+    """A sum of one of the model's quantities over the terms the filters select."""
+
+    sum: RuleQuantity
+    """The quantity summed: flow | units | fte | hours | overtime | cost."""
+    where: dict[Name, RuleFilter] = Field(default_factory=dict)
+    """Filters, {key: name, pattern or list}: demand, segment, label.NAME, node, role, stage, arc
+    (FROM->TO), from, to, category, period, as the quantity allows; every term when absent."""
+
+
+class Rule(RuleSum):
+    """A business rule: sum (<= | >= | ==) a number, or a share of another sum (`of`)."""
+
+    about: str | None = None
+    """What the rule says, in words (shown in the tables and the report); optional."""
+    at_most: RuleNumber | None = None
+    """The sum is at most this (its unit; a fraction with `of`). Exactly one of at_most, at_least, equal."""
+    at_least: RuleNumber | None = None
+    """The sum is at least this (its unit; a fraction with `of`)."""
+    equal: RuleNumber | None = None
+    """The sum equals this (its unit; a fraction with `of`)."""
+    of: RuleSum | None = None
+    """When given, the number is a share of this sum (0.3: 30%); the rule's row is sum - share x of."""
+    per: Literal["period", "horizon"] = "period"
+    """period: a row per period (default); horizon: one row over every period's terms."""
+
+    @property
+    def comparison(self) -> tuple[str, float]:
+        """The comparison field given and its number (validation checks there is exactly one)."""
+        given = [
+            (name, value) for name in ("at_most", "at_least", "equal") if (value := getattr(self, name)) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError("a rule gives exactly one of at_most, at_least, equal")
+        return given[0]
+
+
 class RelaxationWeights(Strict):
     """How much one relaxation weighs against another when an infeasible scenario is diagnosed.
 
@@ -337,6 +383,8 @@ class RelaxationWeights(Strict):
     """Weight of more staff than the maximum (per share of the maximum)."""
     end_of_horizon: Weight = 1.0
     """Weight of more final backlog or less final stock (per share of the figure or the volume)."""
+    rules: Weight = 1.0
+    """Weight of relaxing a business rule (per share of its bound, or of its share x the volume)."""
 
 
 class Solver(Strict):
@@ -380,6 +428,8 @@ class Scenario(Strict):
     """Customer segments or request types, by name."""
     solver: Solver = Field(default_factory=Solver)
     """Solver settings; the command line can override each."""
+    rules: dict[Name, Rule] = Field(default_factory=dict)
+    """Business rules, by name: linear constraints over flows, units, FTE, hours, overtime or costs."""
 
     def __repr_args__(self) -> Iterator[tuple[str, object]]:
         """A short repr (and str, and rich's): the name and how much the scenario holds, not its data,

@@ -80,8 +80,46 @@ def _tiny_two_periods() -> IndexSets:
     return index_sets(scenario_from_data(data))
 
 
+TINY_RULES = {
+    "vendor_cap": {
+        "about": "At most 30% of the service stage's repairs to the vendor",
+        "sum": "units",
+        "where": {"node": "vendor"},
+        "at_most": 0.3,
+        "of": {"sum": "units", "where": {"stage": "service"}},
+    },
+    "team_floor": {"sum": "fte", "where": {"node": "service_*"}, "at_least": 3},
+    "overtime_cap": {
+        "sum": "overtime",
+        "where": {"role": "technician"},
+        "at_most": 0.05,
+        "of": {"sum": "hours", "where": {"role": "technician"}},
+    },
+    "contract_min": {"sum": "units", "where": {"node": "vendor"}, "at_least": 500, "per": "horizon"},
+    "handoff_budget": {
+        "sum": "cost",
+        "where": {"category": ["handoffs", "processing"]},
+        "at_most": 60000,
+        "per": "horizon",
+    },
+    "second_month": {"sum": "flow", "where": {"to": "vendor", "period": "P2"}, "equal": 250},
+}
+"""Rules over every quantity, each comparison, share and horizon rules and a period filter."""
+
+
+def _tiny_with_rules() -> IndexSets:
+    """Tiny over two periods, with overtime, and TINY_RULES."""
+    data = scenario_data(TINY_FILE)
+    data["scenario"]["periods"] = 2
+    data["roles"]["technician"]["overtime"] = {"max_hours_per_fte": 20, "cost_per_hour": 45}
+    data["rules"] = TINY_RULES
+    return index_sets(scenario_from_data(data))
+
+
 @functools.cache
 def case(name: str) -> Case:
+    if name == "tiny-rules":
+        return Case(_tiny_with_rules())
     if name == "tiny":
         return Case(index_sets(load_scenario(TINY_FILE)))
     if name == "appliance-co":
@@ -134,6 +172,7 @@ CASES = (
     "tiny-integer-staff",
     "network-loops",
     "rework",
+    "tiny-rules",
 )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import APPLIANCE_FILE, DATA, TINY_FILE
+from conftest import APPLIANCE_FILE, DATA, RULES_FILE, TINY_FILE
 from openpyxl import Workbook, load_workbook
 
 from model import load_scenario, optimise
@@ -133,13 +133,21 @@ solver:
   queue_iterations: 7
   relaxation_weights: {demand: 5, staff_max: 2}
   highs_options: {presolve: "off", random_seed: 3}
+rules:
+  cap: {about: "Jobs: at most half to the field", sum: units, where: {demand: jobs, node: [field, "sh?p"]},
+        at_most: 0.5, of: {sum: units, where: {demand: jobs}}, per: period}
+  floor: {sum: fte, where: {node: shop}, at_least: 2}
+  exact: {sum: flow, where: {to: shop}, equal: 100, per: horizon}
+  spend: {sum: cost, at_most: 1000000, of: {sum: hours}}
 """
 
 
 def test_every_field_of_the_schema_comes_back(tmp_path):
     """Fields no shipped scenario uses: a count of periods, an empty overtime, a stock of one number,
     a queue's own target, lanes with both kinds of target, a node's rework and a work entry's empty
-    one, the former name of a field, every solver setting, relaxation weights and HiGHS options."""
+    one, the former name of a field, every solver setting, relaxation weights and HiGHS options, business
+    rules of every form (lists and patterns in filters, each comparison, with and without `of` and its
+    filters, per period and horizon)."""
     path = tmp_path / "every-field.yaml"
     path.write_text(EVERY_FIELD, encoding="utf-8")
     original = resolve(path).scenario
@@ -549,3 +557,28 @@ def test_money_is_named_in_the_scenario_s_currency(appliance_book):
     assert text.hint == "An amount of money: 0, or 1e-9 to 1e12 EUR."
     assert out_of_range.file == "BOOK.xlsx, sheet 'roles', row 2, column D (hire_cost)"
     assert "0, or 1e-9 to 1e12 EUR" in out_of_range.message and "currency" not in out_of_range.message
+
+
+def test_a_rule_in_the_book_is_one_row_and_its_mistakes_name_their_cell():
+    # data/business-rules.yaml: partner_cap is the first rule; its filters are one cell's text.
+    book = book_of(RULES_FILE)
+
+    def change(workbook: Workbook) -> None:
+        sheet = workbook["rules"]
+        assert [c.value for c in sheet[1]][:4] == ["rule", "about", "sum", "where (key=name; key=a, b)"]
+        row = row_of(sheet, "partner_cap")
+        assert sheet.cell(row, 4).value == "demand=repairs_premium; node=partner_*"
+        assert [sheet.cell(row, c).value for c in (5, 6, 7, 8, 9)] == [
+            "at_most",
+            0.3,
+            "units",
+            "demand=repairs_premium; stage=service",
+            None,
+        ]
+        sheet.cell(row, 4).value = "demand=repairs_premium; node=partnr_*"
+
+    with pytest.raises(ScenarioError) as raised:
+        read_workbook(edited(book, change), "BOOK.xlsx")
+    (problem,) = raised.value.problems
+    assert problem.file == "BOOK.xlsx, sheet 'rules', row 2, column D (where)"
+    assert (problem.path, problem.message) == ("rules.partner_cap.where.node", "'partnr_*' matches no node")
