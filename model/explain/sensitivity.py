@@ -80,6 +80,18 @@ otherwise). `value`, `valid_from`, `valid_to` are in the field's own terms (a sh
 
 LP_BASIS = "LP"
 FIXED_BASIS = "LP with integer staff fixed"
+FIXED_SITES = "LP with site decisions fixed"
+FIXED_BOTH = "LP with integer staff and site decisions fixed"
+
+
+def fixed_basis(model: LinearModel) -> str:
+    """What the sensitivity table's LP fixed: integer staff, site decisions (docs/model.md, Sites), or both."""
+    sites = bool(model.integer.any()) and any(
+        bool(model.integer[grid[grid >= 0]].any()) for name, grid in model.columns.items() if name in ("open", "level")
+    )
+    if sites:
+        return FIXED_BOTH if model.integer_staff else FIXED_SITES
+    return FIXED_BASIS
 
 RELATIVE_ZERO = 1e-9
 """A price smaller than this times the total cost (at least 1) is round-off, not a price."""
@@ -145,6 +157,7 @@ def sensitivity_table(
     here, within what is left of `deadline`; pass `fixed_integer_lp`'s result to avoid solving twice).
     Empty without duals; None when the deadline cut it short.
     """
+    fixed_label = fixed_basis(model)  # before the fix: the fixed LP has no integers left
     if solution.solver.get("mip") and solution.status == "optimal" and solution.has_values:
         options = SolveOptions() if deadline is None else deadline.options(SolveOptions())
         solution = fixed_integer_lp(model, solution, options)
@@ -156,7 +169,7 @@ def sensitivity_table(
         return pd.DataFrame(columns=COLUMNS)
     if np.isnan(np.concatenate([r.dual for r in solution.rows.values()])).all():
         return pd.DataFrame(columns=COLUMNS)  # no duals (a MILP's own solution)
-    basis = FIXED_BASIS if solution.solver.get("fixed_integers") else LP_BASIS
+    basis = fixed_label if solution.solver.get("fixed_integers") else LP_BASIS
     figures = _Figures(model, solution, scenario)
     fields = [
         figures.capacity("node_capacity_limit"),

@@ -178,8 +178,20 @@ def build(sets: IndexSets, tangents: QueueTangents | None = None, integer_staff:
     if integer_staff:
         staff = columns["s"]
         integer[staff[staff >= 0]] = True
+    integer |= binary_columns(columns, col_lower, col_upper)
     numbers = Numbers(cost, col_lower, col_upper, row_lower[built], row_upper[built], matrix.data)
     return LinearModel(sets, tangents, integer_staff, columns, _blocks(layout), matrix, numbers, integer, layout)
+
+
+def binary_columns(columns: dict[str, np.ndarray], lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """The columns of the binary families (site decisions) whose bounds leave a choice: integer in
+    every solve, so that a scenario with a decided site is a MILP (docs/model.md, Sites)."""
+    binary = np.zeros(len(lower), dtype=bool)
+    for variable in VARIABLES:
+        if variable.binary:
+            grid = columns[variable.name]
+            binary[grid[grid >= 0]] = True
+    return binary & (lower < upper)
 
 
 Builder = Callable[[IndexSets, QueueTangents | None, bool], LinearModel]
