@@ -8,6 +8,7 @@ Grammar (the same in a `set:` file and after `--set path=`):
     +5   -3                    add 5, subtract 3 (in the field's own unit)
     +5%  -3%                   raise or lower by 5 or 3 percent of the current value
     [700, 800, 900]            set a per-period field (a volume) to these numbers, one per period
+    never                      set a choice (a word: `open`, `decide_per`) to this word
 
 A leading sign always means a change: `-3` subtracts 3, it never sets -3 (no scenario figure may be
 negative). The number after an operator is unsigned. A relative change of a per-period list (a
@@ -27,13 +28,18 @@ from typing import Any
 GRAMMAR = (
     "Allowed: a number (12, =12, 12.5) that replaces the value, or a change of it: "
     "*1.2, /4, +5, -3, +5%, -3%; or a list of numbers, one per period, that replaces a per-period "
-    "field: [700, 800, 900]. In YAML, quote changes that start with '*': \"*1.2\"."
+    "field: [700, 800, 900]; or a word that replaces a choice: open=never. In YAML, quote changes that "
+    "start with '*': \"*1.2\"."
 )
 
 _NUMBER = r"(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"  # unsigned: the sign is the operator
 _OPERATION = re.compile(rf"(?P<op>[=*/+-]?)\s*(?P<number>{_NUMBER})\s*(?P<percent>%?)")
 _LIST_ITEM = rf"[+-]?\s*{_NUMBER}"  # in a list a sign is the number's own
-VALUE_PATTERN = rf"^\s*(?:[=*/]?\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?|\[\s*{_LIST_ITEM}(?:\s*,\s*{_LIST_ITEM})*\s*\])\s*$"
+_WORD = r"(?!(?:[Ii][Nn][Ff](?:[Ii][Nn][Ii][Tt][Yy])?|[Nn][Aa][Nn])\b)[A-Za-z_]\w*"
+"""A choice's value (`never`); not a spelling of infinity or NaN, which stay refused as numbers."""
+VALUE_PATTERN = (
+    rf"^\s*(?:[=*/]?\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?|\[\s*{_LIST_ITEM}(?:\s*,\s*{_LIST_ITEM})*\s*\]|{_WORD})\s*$"
+)
 """The override values `parse_value` takes as text, as one regular expression (the what-if files'
 JSON Schema): a number, or a change of it (a percentage only after + or -), or a list of numbers."""
 
@@ -45,7 +51,7 @@ class Operation:
     op: str  # "=", "*", "/", "+", "-"
     operand: Decimal
     percent: bool
-    absolute: float | int | list[float | int] | None  # the number (or list of numbers) to set, for "="
+    absolute: float | int | list[float | int] | str | None  # the number (list of numbers, word) to set, for "="
 
     @property
     def relative(self) -> bool:
@@ -106,6 +112,8 @@ def parse_value(value: Any) -> Operation:
         raise ValueError(f"{value!r} is not a number or a change of one")
     if value.strip().startswith("["):
         return _list(_list_items(value))
+    if re.fullmatch(_WORD, value.strip()):
+        return Operation("=", Decimal(0), False, value.strip())
     match = _OPERATION.fullmatch(value.strip())
     if match is None:
         raise ValueError(f"'{value}' is not a number or a change of one")
