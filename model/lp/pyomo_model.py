@@ -167,6 +167,11 @@ class Tables:
         self.lane_users = _grouped(((n, lane), d) for d, n, lane in lanes)
         self.lanes_at = _grouped((n, lane) for n, lane in self.lane)
         self.roles_at = _grouped((n, r) for n, r in self.staff)
+        self.site = _records(sets.sites, "node")
+        self.level = _records(sets.site_levels, "node", "level")
+        self.levels_at = _grouped((n, level) for n, level in self.level)
+        hours = _grouped(((n, role), self.mode[d, n, m].hours_per_unit) for d, n, m, role in modes if role is not None)
+        self.most_hours = {key: max(found) for key, found in hours.items()}  # h of (n, r): its largest
 
         self.sets, self.tangents = sets, tangents
 
@@ -395,6 +400,81 @@ class Rules:
         ]
         return self.row(on_duty + staffed, "<=", 0.0)
 
+    # 12-14: sites (docs/model.md, Sites)
+
+    def throughput(self, n: str, t: str, coef: float = 1.0) -> list[Term]:
+        """coef * sum_d sum_m y[d,n,m,t]: the units processed at n."""
+        return [(coef, self.lp.y[d, n, m, t]) for d, m in self.f.node_users[n]]
+
+    def site_closed(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
+        """sum_d sum_m y[d,n,m,t] - M[n] open[n,t] <= 0, sites not `always` open: a closed node
+        processes nothing (M[n]: the sites table's big_m)   (constraint 12)."""
+        site = self.f.site[n]
+        if site.open == "always":
+            return pyo.Constraint.Skip
+        return self.row(self.throughput(n, t) + [(-site.big_m, lp.open[n, t])], "<=", 0.0)
+
+    def site_min_volume(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
+        """sum_d sum_m y[d,n,m,t] - mv[n] open[n,t] >= 0, sites with a min_volume   (constraint 12)."""
+        least = self.f.site[n].min_volume
+        if least <= 0:
+            return pyo.Constraint.Skip
+        return self.row(self.throughput(n, t) + [(-least, lp.open[n, t])], ">=", 0.0)
+
+    def ceiling(self, n: str, r: str) -> float:
+        """Smax[n,r]: the staff max, else M[n] h / (rho H) (the FTE M[n] units need without overtime),
+        and at least the staff min."""
+        staff = self.f.staff[n, r]
+        need = self.f.site[n].big_m * self.f.most_hours.get((n, r), 0.0) / (staff.max_utilisation * staff.hours_per_fte)
+        return max(staff.max if math.isfinite(staff.max) else need, staff.min)
+
+    def site_staff(self, lp: pyo.ConcreteModel, n: str, r: str, t: str) -> Row:
+        """s[n,r,t] - Smax[n,r] open[n,t] <= 0 at nodes that may be closed: no staff while closed
+        (constraint 12)."""
+        if not self.f.staff[n, r].switchable:
+            return pyo.Constraint.Skip
+        return self.row([(1.0, lp.s[n, r, t]), (-self.ceiling(n, r), lp.open[n, t])], "<=", 0.0)
+
+    def site_staff_min(self, lp: pyo.ConcreteModel, n: str, r: str, t: str) -> Row:
+        """s[n,r,t] - min[n,r] open[n,t] >= 0 at nodes that may be closed, min > 0: the staff minimum
+        while open   (constraint 12)."""
+        staff = self.f.staff[n, r]
+        if not staff.switchable or staff.min <= 0:
+            return pyo.Constraint.Skip
+        return self.row([(1.0, lp.s[n, r, t]), (-staff.min, lp.open[n, t])], ">=", 0.0)
+
+    def site_level_choice(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
+        """sum_l level[n,l,t] - open[n,t] = 0, sites with capacity levels: one level while open
+        (constraint 13)."""
+        if not self.f.levels_at[n]:
+            return pyo.Constraint.Skip
+        chosen = [(1.0, lp.level[n, level, t]) for level in self.f.levels_at[n]]
+        return self.row(chosen + [(-1.0, lp.open[n, t])], "==", 0.0)
+
+    def site_level_capacity(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
+        """sum_d sum_m y[d,n,m,t] - sum_l cap[n,l] level[n,l,t] <= 0, sites with capacity levels
+        (constraint 13)."""
+        if not self.f.levels_at[n]:
+            return pyo.Constraint.Skip
+        sizes = [(-self.f.level[n, level].capacity, lp.level[n, level, t]) for level in self.f.levels_at[n]]
+        return self.row(self.throughput(n, t) + sizes, "<=", 0.0)
+
+    def site_horizon(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
+        """open[n,t] - open[n,t-1] = 0 for t >= 2, decided sites with `decide_per: horizon`
+        (constraint 14)."""
+        site, before = self.f.site[n], self.f.before.get(t)
+        if site.open != "decide" or site.per_period or before is None:
+            return pyo.Constraint.Skip
+        return self.row([(1.0, lp.open[n, t]), (-1.0, lp.open[n, before])], "==", 0.0)
+
+    def level_horizon(self, lp: pyo.ConcreteModel, n: str, level: str, t: str) -> Row:
+        """level[n,l,t] - level[n,l,t-1] = 0 for t >= 2, levels of nodes with `decide_per: horizon`
+        (constraint 14)."""
+        before = self.f.before.get(t)
+        if self.f.level[n, level].per_period or before is None:
+            return pyo.Constraint.Skip
+        return self.row([(1.0, lp.level[n, level, t]), (-1.0, lp.level[n, level, before])], "==", 0.0)
+
     # The objective
 
     def costs(self) -> dict[str, list[Term]]:
@@ -410,6 +490,8 @@ class Rules:
             "holding": [(f.stock[d, n].holding_cost, k) for (d, n, _), k in lp.k.items()],  # sum hc[n] k[d,n,t]
             "backlog": [(f.demand[d].backlog_cost, b) for (d, _), b in lp.b.items()],  # sum cb[d] b[d,t]
             "unmet": [(f.demand[d].unmet_penalty, u) for (d, _), u in lp.u.items()],  # sum cu[d] u[d,t]
+            "fixed": [(f.site[n].fixed_cost, w) for (n, _), w in lp.open.items()],  # sum F[n] open[n,t]
+            "capacity": [(f.level[n, lv].cost, w) for (n, lv, _), w in lp.level.items()],  # sum CL level[n,l,t]
         }
 
 
@@ -463,6 +545,10 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
         dimen=3,
         doc="(d, queued n in N_d, lane l of n)",
     )
+    lp.sites = pyo.Set(initialize=_keys(f.sets.sites, "node"), dimen=1, doc="n with a site decision or figure")
+    lp.site_levels = pyo.Set(
+        initialize=_keys(f.sets.site_levels, "node", "level"), dimen=2, doc="(n, capacity level l of n)"
+    )
     # Where the optional variables exist.
     lp.overtime_staff = pyo.Set(
         initialize=[key for key, s in f.staff.items() if s.overtime_max > 0],
@@ -485,7 +571,8 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
 
     # Variables (model.md, Variables), in the order of VARIABLES.
     def staff_bounds(lp: pyo.ConcreteModel, n: str, r: str, t: str) -> tuple[float, float | None]:
-        return max(f.staff[n, r].min, 0.0), _upper(f.staff[n, r].max)
+        """min <= s <= max; at a node that may be closed the min is a row while open (constraint 12)."""
+        return (0.0 if f.staff[n, r].switchable else max(f.staff[n, r].min, 0.0)), _upper(f.staff[n, r].max)
 
     def lane_bounds(lp: pyo.ConcreteModel, d: str, n: str, lane: str, t: str) -> tuple[float, float | None]:
         return 0.0, (0.0 if f.tangent(tangents.closed, n, lane, t) else None)
@@ -516,6 +603,14 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
     lp.u = pyo.Var(lp.unmet_demands, lp.periods, domain=positive, doc=VARIABLE["u"].meaning)
     lp.q = pyo.Var(lp.demand_lanes, lp.periods, domain=positive, bounds=lane_bounds, doc=VARIABLE["q"].meaning)
     lp.a = pyo.Var(lp.queues, lp.periods, domain=positive, doc=VARIABLE["a"].meaning)
+    lp.open = pyo.Var(
+        lp.sites,
+        lp.periods,
+        domain=lambda lp, n, t: pyo.Binary if f.site[n].lower < f.site[n].upper else positive,
+        bounds=lambda lp, n, t: (f.site[n].lower, f.site[n].upper),
+        doc=VARIABLE["open"].meaning,
+    )
+    lp.level = pyo.Var(lp.site_levels, lp.periods, domain=pyo.Binary, doc=VARIABLE["level"].meaning)
 
     # Constraints (model.md, constraints 1 to 11), in the order of FAMILIES.
     rules = Rules(lp, f)
@@ -535,6 +630,14 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
         "queue_service_level": (lp.queues, lp.periods),
         "queue_average_wait": (lp.queues, lp.periods),
         "queue_duty": (lp.queue_nodes, lp.periods),
+        "site_closed": (lp.sites, lp.periods),
+        "site_min_volume": (lp.sites, lp.periods),
+        "site_staff": (lp.staff, lp.periods),
+        "site_staff_min": (lp.staff, lp.periods),
+        "site_level_choice": (lp.sites, lp.periods),
+        "site_level_capacity": (lp.sites, lp.periods),
+        "site_horizon": (lp.sites, lp.periods),
+        "level_horizon": (lp.site_levels, lp.periods),
     }
     for family in FAMILIES:
         rule = getattr(rules, family.name)

@@ -77,6 +77,24 @@ def _tiny_two_periods() -> IndexSets:
     return index_sets(scenario_from_data(data))
 
 
+def _tiny_sites() -> IndexSets:
+    """Tiny over two periods with site decisions of every kind (docs/model.md, Sites): the service
+    team decided for the horizon, sized by levels, with a minimum volume and staff minimum; the
+    vendor decided per period with a fixed cost."""
+    data = scenario_data(TINY_FILE)
+    data["scenario"]["periods"] = 2
+    data["demands"]["repairs"]["volume"] = [1000, 600]
+    team, vendor = data["nodes"]["service_team"], data["nodes"]["vendor"]
+    team.update(
+        open="decide",
+        min_volume=100,
+        capacity_levels=[{"capacity": 500, "cost": 1000}, {"capacity": 900, "cost": 1500}],
+        staff={"technician": {"min": 1, "initial": 3}},
+    )
+    vendor.update(open="decide", decide_per="period", fixed_cost=4000)
+    return index_sets(scenario_from_data(data))
+
+
 @functools.cache
 def case(name: str) -> Case:
     if name == "tiny":
@@ -92,10 +110,12 @@ def case(name: str) -> Case:
         return Case(_tiny_two_periods())
     if name == "tiny-integer-staff":
         return Case(index_sets(load_scenario(TINY_FILE)), integer_staff=True)
+    if name == "tiny-sites":
+        return Case(_tiny_sites())
     raise KeyError(name)
 
 
-CASES = ("tiny", "appliance-co", "contact-centre", "generated", "tiny-two-periods", "tiny-integer-staff")
+CASES = ("tiny", "appliance-co", "contact-centre", "generated", "tiny-two-periods", "tiny-integer-staff", "tiny-sites")
 
 
 @functools.cache
