@@ -116,6 +116,13 @@ nodes:
       lanes:
         - {name: fast, target: {service_level: 0.8, within: 0.1}}
         - {name: slow, target: {service_level: 0.5, within: 1, average_wait: 2}}
+  annex:
+    stage: back
+    open: decide
+    decide_per: period
+    fixed_cost: 2500
+    min_volume: 50
+    capacity_levels: [{capacity: 100, cost: 300}, {capacity: 400}]
 arcs:
   - {from: desk, to: shop, cost: 1, lead_time: 0.5, capacity: 9000}
   - {from: desk, to: field}
@@ -138,7 +145,7 @@ solver:
 def test_every_field_of_the_schema_comes_back(tmp_path):
     """Fields no shipped scenario uses: a count of periods, an empty overtime, a stock of one number,
     a queue's own target, lanes with both kinds of target, the former name of a field, every solver
-    setting, relaxation weights and HiGHS options."""
+    setting, relaxation weights and HiGHS options, and a site's decision, costs and capacity levels."""
     path = tmp_path / "every-field.yaml"
     path.write_text(EVERY_FIELD, encoding="utf-8")
     original = resolve(path).scenario
