@@ -112,7 +112,9 @@ def _check_sites(ev: Evaluated) -> list[str]:
     found = _violations("site open is 0 or 1", labels, np.abs(is_open - np.round(is_open)), is_open * 0, P)
     allowed_low = (sites.open.to_numpy() == "always").astype(float)[:, None]
     allowed_high = (sites.open.to_numpy() != "never").astype(float)[:, None]
-    found += _violations("site open as allowed", labels, np.maximum(allowed_low - is_open, is_open - allowed_high), is_open * 0, P)
+    found += _violations(
+        "site open as allowed", labels, np.maximum(allowed_low - is_open, is_open - allowed_high), is_open * 0, P
+    )
     units = ev.node_units[sets.position("nodes", ["node"], "sites")]
     closed = np.round(is_open) == 0
     found += _violations("closed site carries nothing", labels, np.where(closed, units, 0.0), units, P)
@@ -144,7 +146,9 @@ def _check_levels(ev: Evaluated, is_open: np.ndarray, units: np.ndarray, labels:
     capacity = group_sum(at, levels.capacity.to_numpy()[:, None] * chosen, len(sets.sites))
     level_labels = (levels.node + "#" + levels.level).tolist()
     found = _violations("site level is 0 or 1", level_labels, np.abs(chosen - np.round(chosen)), chosen * 0, P)
-    found += _violations("one level while open", labels, np.where(with_levels[:, None], np.abs(count - is_open), 0.0), count, P)
+    found += _violations(
+        "one level while open", labels, np.where(with_levels[:, None], np.abs(count - is_open), 0.0), count, P
+    )
     found += _violations("level capacity", labels, np.where(with_levels[:, None], units - capacity, 0.0), units, P)
     once = ~levels.per_period.to_numpy(dtype=bool)
     drift = np.where(once[:, None], np.abs(chosen - chosen[:, :1]), 0.0)

@@ -347,9 +347,7 @@ def _sites_frame(rows: list[tuple]) -> pd.DataFrame:
 
 
 def _levels_frame(rows: list[tuple]) -> pd.DataFrame:
-    return _frame(
-        rows, {"node": TEXT, "level": TEXT, "capacity": NUMBER, "cost": NUMBER, "per_period": FLAG}
-    )
+    return _frame(rows, {"node": TEXT, "level": TEXT, "capacity": NUMBER, "cost": NUMBER, "per_period": FLAG})
 
 
 OPEN_BOUNDS = {"always": (1.0, 1.0), "never": (0.0, 0.0), "decide": (0.0, 1.0)}

@@ -178,7 +178,9 @@ def _sites_table(ev: Evaluated) -> pd.DataFrame:
         {
             "period": text(np.tile(np.asarray(sets.periods, dtype=object), len(sites))),
             "node": text(np.repeat(sites.node.to_numpy(dtype=object), T)),
-            "stage": text(np.repeat(sites.node.map(dict(zip(sets.nodes.node, sets.nodes.stage))).to_numpy(dtype=object), T)),
+            "stage": text(
+                np.repeat(sites.node.map(dict(zip(sets.nodes.node, sets.nodes.stage))).to_numpy(dtype=object), T)
+            ),
             "open": is_open.ravel(),
             "level": text(level.ravel()),
             "capacity": capacity.ravel(),

@@ -411,14 +411,28 @@ def _print_sites(sites: pd.DataFrame | None, currency: str, limit: int = 20) -> 
     if sites is None or not len(sites):
         return
     table = Table(
-        "period", "node", "open", "level", "capacity", f"fixed ({currency})", f"capacity cost ({currency})", "units",
-        title="Sites", title_justify="left",
+        "period",
+        "node",
+        "open",
+        "level",
+        "capacity",
+        f"fixed ({currency})",
+        f"capacity cost ({currency})",
+        "units",
+        title="Sites",
+        title_justify="left",
     )
     for row in sites.head(limit).itertuples(index=False):
         capacity = "-" if row.capacity != row.capacity else f"{row.capacity:,.0f}"  # NaN: no capacity
         table.add_row(
-            str(row.period), str(row.node), "yes" if row.open else "no", str(row.level or "-"), capacity,
-            money(row.fixed_cost), money(row.capacity_cost), f"{row.units:,.1f}",
+            str(row.period),
+            str(row.node),
+            "yes" if row.open else "no",
+            str(row.level or "-"),
+            capacity,
+            money(row.fixed_cost),
+            money(row.capacity_cost),
+            f"{row.units:,.1f}",
         )
     out.print(table)
 

@@ -135,7 +135,9 @@ def _allocate(ev: Evaluated) -> tuple[pd.Index, dict[str, np.ndarray], dict[str,
         orphaned = group_sum(node_of_staff[orphan], amounts[orphan], len(nodes))
         allocated[name] += group_sum(target, node_share * orphaned[node_of_row], D * S)
         unallocated[name] = group_sum(stage_of_staff, amounts, S) - allocated[name].reshape(D, S, T).sum(axis=0)
-    _allocate_sites(ev, demand_of_mode * S + stage_of_node.reindex(modes.node).to_numpy(), stages, allocated, unallocated)
+    _allocate_sites(
+        ev, demand_of_mode * S + stage_of_node.reindex(modes.node).to_numpy(), stages, allocated, unallocated
+    )
     return stages, allocated, unallocated
 
 

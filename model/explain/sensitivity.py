@@ -93,6 +93,7 @@ def fixed_basis(model: LinearModel) -> str:
         return FIXED_BOTH if model.integer_staff else FIXED_SITES
     return FIXED_BASIS
 
+
 RELATIVE_ZERO = 1e-9
 """A price smaller than this times the total cost (at least 1) is round-off, not a price."""
 

@@ -412,14 +412,14 @@ class Rules:
         site = self.f.site[n]
         if site.open == "always":
             return pyo.Constraint.Skip
-        return self.row(self.throughput(n, t) + [(-site.big_m, lp.open[n, t])], "<=", 0.0)
+        return self.row([*self.throughput(n, t), (-site.big_m, lp.open[n, t])], "<=", 0.0)
 
     def site_min_volume(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
         """sum_d sum_m y[d,n,m,t] - mv[n] open[n,t] >= 0, sites with a min_volume   (constraint 12)."""
         least = self.f.site[n].min_volume
         if least <= 0:
             return pyo.Constraint.Skip
-        return self.row(self.throughput(n, t) + [(-least, lp.open[n, t])], ">=", 0.0)
+        return self.row([*self.throughput(n, t), (-least, lp.open[n, t])], ">=", 0.0)
 
     def ceiling(self, n: str, r: str) -> float:
         """Smax[n,r]: the staff max, else M[n] h / (rho H) (the FTE M[n] units need without overtime),
@@ -449,7 +449,7 @@ class Rules:
         if not self.f.levels_at[n]:
             return pyo.Constraint.Skip
         chosen = [(1.0, lp.level[n, level, t]) for level in self.f.levels_at[n]]
-        return self.row(chosen + [(-1.0, lp.open[n, t])], "==", 0.0)
+        return self.row([*chosen, (-1.0, lp.open[n, t])], "==", 0.0)
 
     def site_level_capacity(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
         """sum_d sum_m y[d,n,m,t] - sum_l cap[n,l] level[n,l,t] <= 0, sites with capacity levels

@@ -111,7 +111,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("a", "queues", ("node", "lane"), "hours on duty in lane l of n (agents x open hours)"),
     Variable("open", "sites", ("node",), "1 while site n is open in t", bounds=_open_bounds, binary=True),
     Variable(
-        "level", "site_levels", ("node", "level"), "1 while level l of n is chosen in t", bounds=_level_bounds, binary=True
+        "level",
+        "site_levels",
+        ("node", "level"),
+        "1 while level l of n is chosen in t",
+        bounds=_level_bounds,
+        binary=True,
     ),
 )
 """Column order: the families in this order; within one, index row, then period."""

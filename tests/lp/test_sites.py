@@ -14,9 +14,10 @@ import math
 import highspy
 import numpy as np
 import pytest
-from conftest import scenario_from_data, scenario_from_text
+from conftest import DATA, scenario_from_data, scenario_from_text
 from helpers import solve_data, value
 
+from model import load_scenario
 from model.check import check_solution
 from model.errors import ScenarioError
 from model.lp import build
@@ -46,7 +47,13 @@ COST = {  # per unit from plant to customer
 def facility_data(**plant_fields: dict) -> dict:
     """orders -> plant (decided) -> customer; one demand per customer, served at its own node."""
     plants = {
-        p: {"stage": "plant", "open": "decide", "fixed_cost": FIXED[p], "capacity": CAPACITY[p], **plant_fields.get(p, {})}
+        p: {
+            "stage": "plant",
+            "open": "decide",
+            "fixed_cost": FIXED[p],
+            "capacity": CAPACITY[p],
+            **plant_fields.get(p, {}),
+        }
         for p in FIXED
     }
     return {
@@ -99,6 +106,17 @@ def test_facility_location_matches_enumeration_of_every_open_set():
     costs = outcome.tables["costs"]
     assert costs[costs.category == "fixed"].amount.sum() == pytest.approx(1500.0)
     assert outcome.tables["sensitivity"].basis.iloc[0] == "LP with site decisions fixed"
+
+
+def test_the_shipped_plants_scenario_is_this_case():
+    """data/plants.yaml is the case above: the same data, so the same enumerated optimum (2,090 EUR)."""
+    shipped = load_scenario(DATA / "plants.yaml")
+    assert (
+        shipped.model_dump()
+        == scenario_from_data(
+            facility_data() | {"scenario": {"name": "plants", "currency": "EUR", "period_length": 730}}
+        ).model_dump()
+    )
 
 
 def test_facility_location_with_every_open_set_forced_matches_enumeration():
@@ -272,7 +290,7 @@ def test_overrides_open_and_fixed_cost():
 
 def test_a_word_replaces_only_a_choice():
     """`--set nodes.plant_b.fixed_cost=never` is refused, naming the field and what words are for."""
-    with pytest.raises(ScenarioError, match="holds 1500.0, not a choice"):
+    with pytest.raises(ScenarioError, match=r"holds 1500\.0, not a choice"):
         apply_overrides(facility_data(), [parse_assignment("nodes.plant_b.fixed_cost=never")])
 
 
