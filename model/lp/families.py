@@ -308,10 +308,12 @@ def _throughput(ctx: Context, terms: Terms, rows: np.ndarray) -> None:
 
 def site_closed(ctx: Context) -> Rows:
     """sum_d sum_m y[d,n,m,t] - M[n] open[n,t] <= 0: a closed node processes nothing; M[n] its capacity,
-    else its largest level, else the volume that could reach it (model/network.py `_sites`); sites
-    whose `open` is not `always`   (constraint 12)."""
+    else the volume that could reach it (model/network.py `_sites`); sites whose `open` is not
+    `always`, without capacity levels (there sum_l level = open and the level capacity row imply it)
+    (constraint 12)."""
     sites = ctx.sets.sites
-    rows = _site_rows(ctx, sites.open.to_numpy() != "always")
+    levelled = np.isin(np.arange(len(sites)), ctx.sets.position("sites", ["node"], "site_levels"))
+    rows = _site_rows(ctx, (sites.open.to_numpy() != "always") & ~levelled)
     terms = Terms(rows.size)
     _throughput(ctx, terms, rows)
     terms.add(rows, ctx.v["open"], -sites.big_m.to_numpy(dtype=float)[:, None])

@@ -407,10 +407,11 @@ class Rules:
         return [(coef, self.lp.y[d, n, m, t]) for d, m in self.f.node_users[n]]
 
     def site_closed(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
-        """sum_d sum_m y[d,n,m,t] - M[n] open[n,t] <= 0, sites not `always` open: a closed node
-        processes nothing (M[n]: the sites table's big_m)   (constraint 12)."""
+        """sum_d sum_m y[d,n,m,t] - M[n] open[n,t] <= 0, sites not `always` open and without capacity
+        levels (their level rows imply it): a closed node processes nothing (M[n]: the sites table's
+        big_m)   (constraint 12)."""
         site = self.f.site[n]
-        if site.open == "always":
+        if site.open == "always" or self.f.levels_at[n]:
             return pyo.Constraint.Skip
         return self.row([*self.throughput(n, t), (-site.big_m, lp.open[n, t])], "<=", 0.0)
 

@@ -340,3 +340,16 @@ def test_a_queue_at_a_node_that_may_close_is_refused():
     )
     with pytest.raises(ScenarioError, match="a node with a queue cannot be 'decide'"):
         scenario_from_data(data)
+
+
+def test_an_infeasible_scenario_with_decisions_names_the_capacity_to_add():
+    """320 units due, 260 of capacity: the diagnosis keeps the open decisions binary (a MILP, free to
+    open any plant) and asks for the cheapest relaxation by share: plant_b's 120 raised by the 60
+    missing (60/120 = 0.5 of its capacity, against 0.75 at plant_a and 1 at plant_c), to 180."""
+    data = facility_data()
+    data["demands"]["d_c1"]["volume"] = 250
+    outcome = optimise(scenario_from_data(data))
+    assert outcome.status == "infeasible"
+    relaxations = outcome.diagnosis[outcome.diagnosis.kind == "relaxation"]
+    assert relaxations.field.tolist() == ["nodes.plant_b.capacity"]
+    assert relaxations.relaxed_to.iloc[0] == pytest.approx(180.0)
