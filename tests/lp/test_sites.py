@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import math
 
 import highspy
@@ -353,3 +354,22 @@ def test_an_infeasible_scenario_with_decisions_names_the_capacity_to_add():
     relaxations = outcome.diagnosis[outcome.diagnosis.kind == "relaxation"]
     assert relaxations.field.tolist() == ["nodes.plant_b.capacity"]
     assert relaxations.relaxed_to.iloc[0] == pytest.approx(180.0)
+
+
+def test_the_bridge_prices_a_fixed_cost_change_as_rate(tmp_path):
+    """plant_b's fixed cost 1,500 -> 1,550: plant_b stays the only plant open (2,140 < 2,150 for {a, c}),
+    so the whole change, 50 EUR at stage `plant`, is the rate effect (B's one open period x 50)."""
+    import model
+    from model.compare import compare
+
+    folders = []
+    for fixed, name in ((1500.0, "a.yaml"), (1550.0, "b.yaml")):
+        data = facility_data(plant_b={"fixed_cost": fixed})
+        path = tmp_path / name
+        path.write_text(json.dumps(data), encoding="utf-8")
+        outcome = optimise(load_scenario(path))
+        folders.append(model.write_run(outcome, path, tmp_path / "runs", command=["test"]))
+    bridge = compare(*folders).bridge.set_index("stage")
+    assert bridge.loc["plant", "change"] == pytest.approx(50.0)
+    assert bridge.loc["plant", "rate"] == pytest.approx(50.0)
+    assert bridge.loc["plant", "routing"] == pytest.approx(0.0, abs=1e-6)
