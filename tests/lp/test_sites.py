@@ -373,3 +373,17 @@ def test_the_bridge_prices_a_fixed_cost_change_as_rate(tmp_path):
     assert bridge.loc["plant", "change"] == pytest.approx(50.0)
     assert bridge.loc["plant", "rate"] == pytest.approx(50.0)
     assert bridge.loc["plant", "routing"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_the_report_says_which_sites_are_open(tmp_path):
+    """The run report's Sites section: plant_b alone open, its fixed cost 1,500 EUR, the MILP's gap."""
+    import model
+    from model.report.run import page
+
+    outcome = optimise(load_scenario(DATA / "plants.yaml"))
+    folder = model.write_run(outcome, DATA / "plants.yaml", tmp_path, command=["test"])
+    [section] = [s for s in page(folder)[2] if s.title == "Sites: which are open"]
+    assert section.intro[0].startswith("1 site of 3 open in some period; fixed costs 1,500.00 EUR")
+    assert section.intro[1].startswith("MILP: gap 0.00%")
+    [(_, table)] = section.tables
+    assert table.set_index("site").open.to_dict() == {"plant_a": "no", "plant_b": "yes", "plant_c": "no"}
