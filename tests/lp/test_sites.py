@@ -387,3 +387,24 @@ def test_the_report_says_which_sites_are_open(tmp_path):
     assert section.intro[1].startswith("MILP: gap 0.00%")
     [(_, table)] = section.tables
     assert table.set_index("site").open.to_dict() == {"plant_a": "no", "plant_b": "yes", "plant_c": "no"}
+
+
+def test_a_resolver_refigures_a_site_figure_in_place_and_rebuilds_for_a_new_decision():
+    """What-ifs of data/plants.yaml in one Resolver: plant_b's fixed cost 1,550 keeps the LP's shape
+    (updated in place; 2,140 EUR, as the enumeration with 1,550 gives), 3,000 too (2,150: {a, c});
+    open: never makes a decision a fixed column, which a MILP's integrality cannot take in place
+    (built again; 2,150); and the base again fits the base's LP (in place, 2,090)."""
+    from model.resolver import Resolver
+
+    base = facility_data()
+    resolver = Resolver(scenario_from_data(base), sensitivity=False)
+    assert resolver.solve(scenario_from_data(base)).objective == pytest.approx(2090.0)
+    for fields, expected, how in (
+        ({"fixed_cost": 1550.0}, 2140.0, "updated in place"),
+        ({"fixed_cost": 3000.0}, 2150.0, "updated in place"),
+        ({"open": "never"}, 2150.0, "rebuilt"),
+        ({}, 2090.0, "updated in place"),
+    ):
+        outcome = resolver.solve(scenario_from_data(facility_data(plant_b=fields)))
+        assert outcome.objective == pytest.approx(expected), fields
+        assert str(outcome.solver["lp"]).startswith(how), (fields, outcome.solver["lp"])
