@@ -28,15 +28,17 @@ from typing import Any
 GRAMMAR = (
     "Allowed: a number (12, =12, 12.5) that replaces the value, or a change of it: "
     "*1.2, /4, +5, -3, +5%, -3%; or a list of numbers, one per period, that replaces a per-period "
-    "field: [700, 800, 900]; or a word that replaces a choice: open=never. In YAML, quote changes that "
-    "start with '*': \"*1.2\"."
+    "field: [700, 800, 900]; or a word that replaces a choice (always, never, decide, horizon, period): "
+    "open=never. In YAML, quote changes that start with '*': \"*1.2\"."
 )
 
 _NUMBER = r"(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"  # unsigned: the sign is the operator
 _OPERATION = re.compile(rf"(?P<op>[=*/+-]?)\s*(?P<number>{_NUMBER})\s*(?P<percent>%?)")
 _LIST_ITEM = rf"[+-]?\s*{_NUMBER}"  # in a list a sign is the number's own
-_WORD = r"(?!(?:[Ii][Nn][Ff](?:[Ii][Nn][Ii][Tt][Yy])?|[Nn][Aa][Nn])\b)[A-Za-z_]\w*"
-"""A choice's value (`never`); not a spelling of infinity or NaN, which stay refused as numbers."""
+CHOICE_WORDS = ("always", "never", "decide", "horizon", "period")
+"""The words an override may set: the values of the scenario's choices that a what-if changes
+(`nodes.NAME.open`, `nodes.NAME.decide_per`); any other text stays refused, as a typo."""
+_WORD = "(?:" + "|".join(CHOICE_WORDS) + ")"
 VALUE_PATTERN = (
     rf"^\s*(?:[=*/]?\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?|\[\s*{_LIST_ITEM}(?:\s*,\s*{_LIST_ITEM})*\s*\]|{_WORD})\s*$"
 )
