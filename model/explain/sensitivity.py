@@ -53,7 +53,7 @@ import pandas as pd
 
 from model.lp import LinearModel
 from model.scenario.schema import Scenario
-from model.solution import units_served
+from model.solution import group_sum, units_served
 from model.solve import BASIC, NOT_IN_LP, Deadline, Solution, SolveOptions, solve
 
 COLUMNS = [
@@ -175,6 +175,9 @@ def sensitivity_table(
     fields = [
         figures.capacity("node_capacity_limit"),
         figures.capacity("arc_capacity_limit"),
+        figures.site("site_closed"),
+        figures.site("site_level_capacity"),
+        figures.site("site_min_volume"),
         figures.quality(),
         figures.response_time(),
         figures.final_backlog(),
@@ -362,6 +365,49 @@ class _Figures:
             field=np.array(fields, dtype=object),
             phrase=np.array(phrases, dtype=object),
             unit="per unit of capacity",
+        )
+
+    def site(self, block: str) -> _Field | None:
+        """A site's capacity (its closing row, where M is its `capacity`), its chosen level's capacity,
+        or its minimum volume (docs/model.md, Sites), at the sites open in the fixed LP: there the row
+        is sum y - figure x 1 against 0, so its bound moves as the figure does (slope 1)."""
+        if not self._priced(block):
+            return None
+        labels, sets = self._labels(block), self.sets
+        at = pd.Index(sets.sites.node).get_indexer(labels.node)
+        t = self.periods.get_indexer(labels.period)
+        opened = np.nan_to_num(self.solution.values["open"][at, t], nan=0.0) > 0.5
+        nodes, periods = labels.node.to_numpy(), labels.period.to_numpy()
+        if block == "site_level_capacity":
+            levels = sets.site_levels
+            chosen = np.nan_to_num(self.solution.values["level"], nan=0.0) > 0.5
+            capacity = group_sum(
+                sets.position("sites", ["node"], "site_levels"),
+                levels.capacity.to_numpy(dtype=float)[:, None] * chosen,
+                len(sets.sites),
+            )[at, t]
+            value, what, unit = capacity, "capacity_levels", "per unit of capacity"
+            phrases = [f"One more unit of capacity at {n}'s chosen level in {p}" for n, p in zip(nodes, periods)]
+        elif block == "site_min_volume":
+            value, what, unit = (
+                sets.sites.min_volume.to_numpy(dtype=float)[at],
+                "min_volume",
+                "per unit of minimum volume",
+            )
+            phrases = [f"One more unit of {possessive(n)} minimum volume in {p}" for n, p in zip(nodes, periods)]
+        else:  # the closing row binds as the capacity row would: M is the capacity
+            value = sets.nodes.set_index("node").capacity.reindex(nodes).to_numpy(dtype=float)
+            opened &= np.isfinite(value)
+            what, unit = "capacity", "per unit of capacity"
+            phrases = [f"One more unit of capacity at {n} in {p}" for n, p in zip(nodes, periods)]
+        return self._row_field(
+            block,
+            opened,
+            np.ones(int(opened.sum())),
+            np.asarray(value, dtype=float)[opened],
+            field=np.array([f"nodes.{n}.{what}" for n in nodes[opened]], dtype=object),
+            phrase=np.array(phrases, dtype=object)[opened],
+            unit=unit,
         )
 
     def quality(self) -> _Field | None:

@@ -408,3 +408,21 @@ def test_a_resolver_refigures_a_site_figure_in_place_and_rebuilds_for_a_new_deci
         outcome = resolver.solve(scenario_from_data(facility_data(plant_b=fields)))
         assert outcome.objective == pytest.approx(expected), fields
         assert str(outcome.solver["lp"]).startswith(how), (fields, outcome.solver["lp"])
+
+
+def test_a_binding_minimum_volume_and_level_have_prices_with_the_decisions_fixed():
+    """vendor_b (2 a unit) must process at least 30 (always open): one more unit of minimum volume
+    costs 2 - 1 = 1 EUR (a unit moved from vendor_a). vendor_a's levels 50 units (100 EUR) or 120
+    (200 EUR), vendor_b 4 a unit, 100 jobs: the large level is chosen but not full, so no price; with
+    130 jobs it is full (120 at 1 + 10 at 4): one more unit of its capacity saves 4 - 1 = 3 EUR."""
+    minimum = solve_data(two_vendors(100, {}, {"min_volume": 30})).tables["sensitivity"]
+    row = minimum[minimum.family == "site_min_volume"].iloc[0]
+    assert row.field == "nodes.vendor_b.min_volume" and row.shadow_price == pytest.approx(1.0)
+    levels = {"open": "decide", "capacity_levels": [{"capacity": 50, "cost": 100}, {"capacity": 120, "cost": 200}]}
+    full = solve_data(two_vendors(130, levels, {"unit_cost": 4.0}))
+    assert full.objective == pytest.approx(200 + 120 + 40)
+    table = full.tables["sensitivity"]
+    row = table[table.family == "site_level_capacity"].iloc[0]
+    assert row.field == "nodes.vendor_a.capacity_levels" and row.value == 120.0
+    assert row.shadow_price == pytest.approx(-3.0)
+    assert row.basis == "LP with site decisions fixed"
