@@ -12,11 +12,12 @@ How it maps to docs/model.md:
   tuples (`lp.demand_arcs` holds (demand, arc), `lp.staff` (node, role), ...), and `lp.periods`.
 - **Variables** (model.md, Variables): one `Var` per family of `VARIABLES`, named as there and indexed
   by (its index table's keys..., period): x[d,a,t], y[d,n,m,t], z[d,n,t], v[d,t], s[n,r,t], o[n,r,t],
-  hire[n,r,t], fire[n,r,t], k[d,n,t], b[d,t], u[d,t], q[d,n,l,t], a[n,l,t]. Each exists exactly where
+  hire[n,r,t], fire[n,r,t], k[d,n,t], b[d,t], u[d,t], q[d,n,l,t], a[n,l,t], open[n,t], level[n,l,t]
+  (`Binary` where a site is decided: docs/model.md, Sites). Each exists exactly where
   the production family does, with the same bounds: the volume v[d,t] is a column held at V[d,t] by
   its bounds (so that its reduced cost is the volume's marginal cost), min <= s <= max (integer with
   `integer_staff`), q bounded at 0 in a lane the queue iterations closed, everything else >= 0.
-- **Constraints** (model.md, Constraints 1 to 11): one `Constraint` per family of `FAMILIES`, named as
+- **Constraints** (model.md, Constraints 1 to 11, and Sites 12 to 14): one `Constraint` per family of `FAMILIES`, named as
   there, indexed by (its index table's keys..., period), the end-of-horizon rows in the last period
   only. Each rule (a method of `Rules`, its formula in its docstring and in the component's `doc`)
   collects the row's terms as (coefficient, variable) pairs, variables on the left and constants on
