@@ -310,7 +310,7 @@ def site_closed(ctx: Context) -> Rows:
     """sum_d sum_m y[d,n,m,t] - M[n] open[n,t] <= 0: a closed node processes nothing; M[n] its capacity,
     else the volume that could reach it (model/network.py `_sites`); sites whose `open` is not
     `always`, without capacity levels (there sum_l level = open and the level capacity row imply it)
-    (constraint 12)."""
+    (constraint 14)."""
     sites = ctx.sets.sites
     levelled = np.isin(np.arange(len(sites)), ctx.sets.position("sites", ["node"], "site_levels"))
     rows = _site_rows(ctx, (sites.open.to_numpy() != "always") & ~levelled)
@@ -322,7 +322,7 @@ def site_closed(ctx: Context) -> Rows:
 
 def site_min_volume(ctx: Context) -> Rows:
     """sum_d sum_m y[d,n,m,t] - mv[n] open[n,t] >= 0: an open node processes at least its min_volume;
-    sites with min_volume > 0   (constraint 12)."""
+    sites with min_volume > 0   (constraint 14)."""
     sites = ctx.sets.sites
     least = sites.min_volume.to_numpy(dtype=float)
     rows = _site_rows(ctx, least > 0)
@@ -356,7 +356,7 @@ def staff_ceiling(sets: IndexSets) -> np.ndarray:
 
 def site_staff(ctx: Context) -> Rows:
     """s[n,r,t] - Smax[n,r] open[n,t] <= 0: no staff at a closed node (`staff_ceiling`); staff rows at
-    nodes that may be closed   (constraint 12)."""
+    nodes that may be closed   (constraint 14)."""
     site = _site_of_staff(ctx)
     rows = only_where(site >= 0, period_grid(len(ctx.sets.staff), ctx.T))
     terms = Terms(rows.size)
@@ -367,7 +367,7 @@ def site_staff(ctx: Context) -> Rows:
 
 def site_staff_min(ctx: Context) -> Rows:
     """s[n,r,t] - min[n,r] open[n,t] >= 0: the staff minimum holds while open (it replaces the bound);
-    staff rows with min > 0 at nodes that may be closed   (constraint 12)."""
+    staff rows with min > 0 at nodes that may be closed   (constraint 14)."""
     site = _site_of_staff(ctx)
     least = ctx.sets.staff["min"].to_numpy(dtype=float)
     rows = only_where((site >= 0) & (least > 0), period_grid(len(ctx.sets.staff), ctx.T))
@@ -379,7 +379,7 @@ def site_staff_min(ctx: Context) -> Rows:
 
 def site_level_choice(ctx: Context) -> Rows:
     """sum_l level[n,l,t] - open[n,t] = 0: an open node runs at exactly one level, a closed one at none;
-    sites with capacity levels   (constraint 13)."""
+    sites with capacity levels   (constraint 15)."""
     sites = ctx.sets.sites
     level_site = ctx.sets.position("sites", ["node"], "site_levels")
     rows = _site_rows(ctx, np.isin(np.arange(len(sites)), level_site))
@@ -391,7 +391,7 @@ def site_level_choice(ctx: Context) -> Rows:
 
 def site_level_capacity(ctx: Context) -> Rows:
     """sum_d sum_m y[d,n,m,t] - sum_l cap[n,l] level[n,l,t] <= 0: the node's capacity is its chosen
-    level's; sites with capacity levels   (constraint 13)."""
+    level's; sites with capacity levels   (constraint 15)."""
     sites, levels = ctx.sets.sites, ctx.sets.site_levels
     level_site = ctx.sets.position("sites", ["node"], "site_levels")
     rows = _site_rows(ctx, np.isin(np.arange(len(sites)), level_site))
@@ -403,7 +403,7 @@ def site_level_capacity(ctx: Context) -> Rows:
 
 def site_horizon(ctx: Context) -> Rows:
     """open[n,t] - open[n,t-1] = 0 for t >= 2: one decision for the whole horizon; sites with
-    `open: decide` and `decide_per: horizon`   (constraint 14)."""
+    `open: decide` and `decide_per: horizon`   (constraint 16)."""
     sites = ctx.sets.sites
     once = (sites.open.to_numpy() == "decide") & ~sites.per_period.to_numpy(dtype=bool)
     rows = _site_rows(ctx, once)
@@ -416,7 +416,7 @@ def site_horizon(ctx: Context) -> Rows:
 
 def level_horizon(ctx: Context) -> Rows:
     """level[n,l,t] - level[n,l,t-1] = 0 for t >= 2: one level for the whole horizon; levels of nodes
-    with `decide_per: horizon`   (constraint 14)."""
+    with `decide_per: horizon`   (constraint 16)."""
     levels = ctx.sets.site_levels
     rows = only_where(~levels.per_period.to_numpy(dtype=bool), period_grid(len(levels), ctx.T))
     rows[:, 0] = -1
@@ -552,22 +552,22 @@ FAMILIES: tuple[Family, ...] = (
     Family("queue_service_level", queue_service_level, "queues", ("node", "lane"), "10", field="nodes.{node}.queue"),
     Family("queue_average_wait", queue_average_wait, "queues", ("node", "lane"), "10", field="nodes.{node}.queue"),
     Family("queue_duty", queue_duty, "queue_nodes", ("node",), "11", field="nodes.{node}.queue"),
-    Family("site_closed", site_closed, "sites", ("node",), "12", field="nodes.{node}.open"),
-    Family("site_min_volume", site_min_volume, "sites", ("node",), "12", field="nodes.{node}.min_volume"),
-    Family("site_staff", site_staff, "staff", STAFF, "12", field="nodes.{node}.open"),
-    Family("site_staff_min", site_staff_min, "staff", STAFF, "12", field="nodes.{node}.staff.{role}.min"),
-    Family("site_level_choice", site_level_choice, "sites", ("node",), "13", field="nodes.{node}.capacity_levels"),
+    Family("site_closed", site_closed, "sites", ("node",), "14", field="nodes.{node}.open"),
+    Family("site_min_volume", site_min_volume, "sites", ("node",), "14", field="nodes.{node}.min_volume"),
+    Family("site_staff", site_staff, "staff", STAFF, "14", field="nodes.{node}.open"),
+    Family("site_staff_min", site_staff_min, "staff", STAFF, "14", field="nodes.{node}.staff.{role}.min"),
+    Family("site_level_choice", site_level_choice, "sites", ("node",), "15", field="nodes.{node}.capacity_levels"),
     Family(
         "site_level_capacity",
         site_level_capacity,
         "sites",
         ("node",),
-        "13",
+        "15",
         relax=Relaxable("node_capacity", "upper", _figure_at("sites", ["node"], "big_m")),
         field="nodes.{node}.capacity_levels",
     ),
-    Family("site_horizon", site_horizon, "sites", ("node",), "14", field="nodes.{node}.decide_per"),
-    Family("level_horizon", level_horizon, "site_levels", ("node", "level"), "14", field="nodes.{node}.decide_per"),
+    Family("site_horizon", site_horizon, "sites", ("node",), "16", field="nodes.{node}.decide_per"),
+    Family("level_horizon", level_horizon, "site_levels", ("node", "level"), "16", field="nodes.{node}.decide_per"),
 )
 """Every constraint family, in the order of model.md; rows are numbered in this order."""
 

@@ -17,8 +17,8 @@ How it maps to docs/model.md:
   the production family does, with the same bounds: the volume v[d,t] is a column held at V[d,t] by
   its bounds (so that its reduced cost is the volume's marginal cost), min <= s <= max (integer with
   `integer_staff`), q bounded at 0 in a lane the queue iterations closed, everything else >= 0.
-- **Constraints** (model.md, Constraints 1 to 11, and Sites 12 to 14): one `Constraint` per family of `FAMILIES`, named as
-  there, indexed by (its index table's keys..., period), the end-of-horizon rows in the last period
+- **Constraints** (model.md, Constraints 1 to 11, and Sites 14 to 16): one `Constraint` per family of
+  `FAMILIES`, named as there, indexed by (its index table's keys..., period), the end-of-horizon rows in the last period
   only. Each rule (a method of `Rules`, its formula in its docstring and in the component's `doc`)
   collects the row's terms as (coefficient, variable) pairs, variables on the left and constants on
   the right, served[d,t] and theta[d,n,t] written out as model.md defines them. As in model.md, terms
@@ -401,7 +401,7 @@ class Rules:
         ]
         return self.row(on_duty + staffed, "<=", 0.0)
 
-    # 12-14: sites (docs/model.md, Sites)
+    # 14-16: sites (docs/model.md, Sites)
 
     def throughput(self, n: str, t: str, coef: float = 1.0) -> list[Term]:
         """coef * sum_d sum_m y[d,n,m,t]: the units processed at n."""
@@ -410,14 +410,14 @@ class Rules:
     def site_closed(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
         """sum_d sum_m y[d,n,m,t] - M[n] open[n,t] <= 0, sites not `always` open and without capacity
         levels (their level rows imply it): a closed node processes nothing (M[n]: the sites table's
-        big_m)   (constraint 12)."""
+        big_m)   (constraint 14)."""
         site = self.f.site[n]
         if site.open == "always" or self.f.levels_at[n]:
             return pyo.Constraint.Skip
         return self.row([*self.throughput(n, t), (-site.big_m, lp.open[n, t])], "<=", 0.0)
 
     def site_min_volume(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
-        """sum_d sum_m y[d,n,m,t] - mv[n] open[n,t] >= 0, sites with a min_volume   (constraint 12)."""
+        """sum_d sum_m y[d,n,m,t] - mv[n] open[n,t] >= 0, sites with a min_volume   (constraint 14)."""
         least = self.f.site[n].min_volume
         if least <= 0:
             return pyo.Constraint.Skip
@@ -432,14 +432,14 @@ class Rules:
 
     def site_staff(self, lp: pyo.ConcreteModel, n: str, r: str, t: str) -> Row:
         """s[n,r,t] - Smax[n,r] open[n,t] <= 0 at nodes that may be closed: no staff while closed
-        (constraint 12)."""
+        (constraint 14)."""
         if not self.f.staff[n, r].switchable:
             return pyo.Constraint.Skip
         return self.row([(1.0, lp.s[n, r, t]), (-self.ceiling(n, r), lp.open[n, t])], "<=", 0.0)
 
     def site_staff_min(self, lp: pyo.ConcreteModel, n: str, r: str, t: str) -> Row:
         """s[n,r,t] - min[n,r] open[n,t] >= 0 at nodes that may be closed, min > 0: the staff minimum
-        while open   (constraint 12)."""
+        while open   (constraint 14)."""
         staff = self.f.staff[n, r]
         if not staff.switchable or staff.min <= 0:
             return pyo.Constraint.Skip
@@ -447,7 +447,7 @@ class Rules:
 
     def site_level_choice(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
         """sum_l level[n,l,t] - open[n,t] = 0, sites with capacity levels: one level while open
-        (constraint 13)."""
+        (constraint 15)."""
         if not self.f.levels_at[n]:
             return pyo.Constraint.Skip
         chosen = [(1.0, lp.level[n, level, t]) for level in self.f.levels_at[n]]
@@ -455,7 +455,7 @@ class Rules:
 
     def site_level_capacity(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
         """sum_d sum_m y[d,n,m,t] - sum_l cap[n,l] level[n,l,t] <= 0, sites with capacity levels
-        (constraint 13)."""
+        (constraint 15)."""
         if not self.f.levels_at[n]:
             return pyo.Constraint.Skip
         sizes = [(-self.f.level[n, level].capacity, lp.level[n, level, t]) for level in self.f.levels_at[n]]
@@ -463,7 +463,7 @@ class Rules:
 
     def site_horizon(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
         """open[n,t] - open[n,t-1] = 0 for t >= 2, decided sites with `decide_per: horizon`
-        (constraint 14)."""
+        (constraint 16)."""
         site, before = self.f.site[n], self.f.before.get(t)
         if site.open != "decide" or site.per_period or before is None:
             return pyo.Constraint.Skip
@@ -471,7 +471,7 @@ class Rules:
 
     def level_horizon(self, lp: pyo.ConcreteModel, n: str, level: str, t: str) -> Row:
         """level[n,l,t] - level[n,l,t-1] = 0 for t >= 2, levels of nodes with `decide_per: horizon`
-        (constraint 14)."""
+        (constraint 16)."""
         before = self.f.before.get(t)
         if self.f.level[n, level].per_period or before is None:
             return pyo.Constraint.Skip
@@ -573,7 +573,7 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
 
     # Variables (model.md, Variables), in the order of VARIABLES.
     def staff_bounds(lp: pyo.ConcreteModel, n: str, r: str, t: str) -> tuple[float, float | None]:
-        """min <= s <= max; at a node that may be closed the min is a row while open (constraint 12)."""
+        """min <= s <= max; at a node that may be closed the min is a row while open (constraint 14)."""
         return (0.0 if f.staff[n, r].switchable else max(f.staff[n, r].min, 0.0)), _upper(f.staff[n, r].max)
 
     def lane_bounds(lp: pyo.ConcreteModel, d: str, n: str, lane: str, t: str) -> tuple[float, float | None]:

@@ -62,7 +62,7 @@ def _demand_flag(column: str) -> Callable[[IndexSets], Grid]:
 
 def _staff_bounds(sets: IndexSets, _: QueueTangents | None) -> tuple[Grid, Grid]:
     """min[n,r] <= s[n,r,t] <= max[n,r] (model.md, constraint 4; max inf: no bound). At a node that may
-    be closed the minimum holds only while open: a row s - min open >= 0 (constraint 12) instead."""
+    be closed the minimum holds only while open: a row s - min open >= 0 (constraint 14) instead."""
     staff, T = sets.staff, sets.period_count
     low = np.where(staff.switchable.to_numpy(dtype=bool), 0.0, np.maximum(staff["min"].to_numpy(dtype=float), 0.0))
     return per_period(low, T), per_period(staff["max"], T)
