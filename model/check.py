@@ -41,7 +41,8 @@ def check_solution(ev: Evaluated, integer_staff: bool = False) -> list[str]:
     found += _violations("labour", staff_labels, ev.hours_used - ev.hours_available, ev.hours_used, P)
     overtime_cap = staff.overtime_max.to_numpy()[:, None] * v["s"]
     found += _violations("overtime", staff_labels, v["o"] - overtime_cap, overtime_cap, P)
-    found += _violations("staff min", staff_labels, staff["min"].to_numpy()[:, None] - v["s"], v["s"], P)
+    open_share = site_open(ev)[sets.position("nodes", ["node"], "staff")]  # staff minimum: while open
+    found += _violations("staff min", staff_labels, staff["min"].to_numpy()[:, None] * open_share - v["s"], v["s"], P)
     found += _violations("staff max", staff_labels, v["s"] - staff["max"].to_numpy()[:, None], v["s"], P)
     initial = staff.initial.to_numpy()
     change = v["s"] - np.concatenate([np.nan_to_num(initial, nan=0.0)[:, None], v["s"][:, :-1]], axis=1)
@@ -64,6 +65,7 @@ def check_solution(ev: Evaluated, integer_staff: bool = False) -> list[str]:
 
     found += _check_queues(ev)
     found += _check_rework(ev)
+    found += _check_sites(ev)
 
     final_backlog = (ev.backlog[:, -1] - demands.final_backlog.to_numpy())[:, None]
     found += _violations("final backlog", demand_labels, final_backlog, ev.backlog[:, -1:], P[-1:])
@@ -116,6 +118,72 @@ def _check_rework(ev: Evaluated) -> list[str]:
     wrong = reworks.defect.to_numpy()[:, None] * made
     labels = (reworks.demand + "@" + reworks.node + "/" + reworks["mode"]).tolist()
     return _violations("rework volume", labels, np.abs(v["w"] - wrong), wrong, sets.periods)
+
+
+def site_open(ev: Evaluated) -> np.ndarray:
+    """Per node of the scenario and period: 1 while open, from the open decisions (1 for a node with
+    no site row, which is always open)."""
+    sets = ev.sets
+    found = np.ones((len(sets.nodes), sets.period_count))
+    found[sets.position("nodes", ["node"], "sites")] = ev.values["open"]
+    return found
+
+
+def _check_sites(ev: Evaluated) -> list[str]:
+    """Site decisions (docs/model.md, Sites), from the scenario's figures: each open decision is 0 or 1
+    and within what `open` allows; a closed node processes nothing and has no staff; an open one
+    processes at least its min_volume and at most its chosen level's capacity; one level while open,
+    none while closed; with `decide_per: horizon` the same decisions in every period."""
+    sets, v, P = ev.sets, ev.values, ev.sets.periods
+    sites = sets.sites
+    if not len(sites):
+        return []
+    labels = sites.node.tolist()
+    is_open = v["open"]
+    found = _violations("site open is 0 or 1", labels, np.abs(is_open - np.round(is_open)), is_open * 0, P)
+    allowed_low = (sites.open.to_numpy() == "always").astype(float)[:, None]
+    allowed_high = (sites.open.to_numpy() != "never").astype(float)[:, None]
+    found += _violations(
+        "site open as allowed", labels, np.maximum(allowed_low - is_open, is_open - allowed_high), is_open * 0, P
+    )
+    units = ev.node_units[sets.position("nodes", ["node"], "sites")]
+    closed = np.round(is_open) == 0
+    found += _violations("closed site carries nothing", labels, np.where(closed, units, 0.0), units, P)
+    staff_site = sets.position("sites", ["node"], "staff")
+    staff_closed = np.where((staff_site >= 0)[:, None], closed[np.maximum(staff_site, 0)], False)
+    staff_labels = (sets.staff.node + "/" + sets.staff.role).tolist()
+    found += _violations("closed site has no staff", staff_labels, np.where(staff_closed, v["s"], 0.0), v["s"], P)
+    least = sites.min_volume.to_numpy()[:, None] * is_open
+    found += _violations("site min volume", labels, least - units, units, P)
+    found += _check_levels(ev, is_open, units, labels)
+    once = sites.open.to_numpy() == "decide"
+    once &= ~sites.per_period.to_numpy(dtype=bool)
+    drift = np.where(once[:, None], np.abs(is_open - is_open[:, :1]), 0.0)
+    return found + _violations("one decision for the horizon", labels, drift, is_open * 0, P)
+
+
+def _check_levels(ev: Evaluated, is_open: np.ndarray, units: np.ndarray, labels: list[str]) -> list[str]:
+    """One level while open, none while closed; the units within the chosen level's capacity; a level
+    kept for the horizon unless decided per period."""
+    sets, v, P = ev.sets, ev.values, ev.sets.periods
+    levels = sets.site_levels
+    if not len(levels):
+        return []
+    chosen = v["level"]
+    at = sets.position("sites", ["node"], "site_levels")
+    with_levels = np.zeros(len(sets.sites), dtype=bool)
+    with_levels[at] = True
+    count = group_sum(at, chosen, len(sets.sites))
+    capacity = group_sum(at, levels.capacity.to_numpy()[:, None] * chosen, len(sets.sites))
+    level_labels = (levels.node + "#" + levels.level).tolist()
+    found = _violations("site level is 0 or 1", level_labels, np.abs(chosen - np.round(chosen)), chosen * 0, P)
+    found += _violations(
+        "one level while open", labels, np.where(with_levels[:, None], np.abs(count - is_open), 0.0), count, P
+    )
+    found += _violations("level capacity", labels, np.where(with_levels[:, None], units - capacity, 0.0), units, P)
+    once = ~levels.per_period.to_numpy(dtype=bool)
+    drift = np.where(once[:, None], np.abs(chosen - chosen[:, :1]), 0.0)
+    return found + _violations("one level for the horizon", level_labels, drift, chosen * 0, P)
 
 
 def check_objective(ev: Evaluated, objective: float) -> list[str]:

@@ -461,8 +461,9 @@ def prices(scenario: Scenario) -> pd.DataFrame:
     """Every price of a scenario as (category, key, mode, price): per FTE, per overtime hour, per hire
     and layoff (key = role), per unit processed (key = node, mode), per unit handed over (key = arc
     FROM->TO), per unit held (key = node), per unit backlogged or unmet (key = demand), per unit
-    reworked (key = node, mode). A price that does not exist (no overtime section, backlog or unmet
-    not allowed, no rework) has no row."""
+    reworked (key = node, mode), per period open (`fixed`, key = node) and per period at a capacity
+    level (`capacity`, key = node, mode = the level). A price that does not exist (no overtime section,
+    backlog or unmet not allowed, no rework) has no row."""
     rows: list[tuple[str, str, str, float]] = []
     for name, role in scenario.roles.items():
         rows += [
@@ -481,6 +482,8 @@ def prices(scenario: Scenario) -> pd.DataFrame:
         ]
         if node.stock is not None:
             rows.append(("holding", name, "", node.stock.holding_cost))
+        rows.append(("fixed", name, "", node.fixed_cost))  # per period open (docs/model.md, Sites)
+        rows += [("capacity", name, str(i + 1), level.cost) for i, level in enumerate(node.capacity_levels or ())]
     rows += [("handoffs", arc.key, "", arc.cost) for arc in scenario.arcs]
     for name, demand in scenario.demands.items():
         rows += [
@@ -547,8 +550,21 @@ def cost_items(run: Run) -> pd.DataFrame:
                 {"stage": origin_stage, "key": kpis.demand, "mode": "", "category": category, "quantity": kpis[column]}
             )
         )
+    parts += _site_items(tables.get("sites"))
     items = pd.concat(parts, ignore_index=True)
     return items[items.quantity != 0]
+
+
+def _site_items(sites: pd.DataFrame | None) -> list[pd.DataFrame]:
+    """A site's periods open (priced by its fixed cost) and its levels chosen (mode = the level,
+    priced by the level's cost), one per period, from the `sites` table."""
+    if sites is None or not len(sites):
+        return []
+    base = {"stage": sites.stage.to_numpy(), "key": sites.node.to_numpy()}
+    opened = pd.DataFrame({**base, "mode": "", "category": "fixed", "quantity": sites.open.to_numpy(dtype=float)})
+    chosen = sites.level.fillna("").astype(str).to_numpy()
+    levels = pd.DataFrame({**base, "mode": chosen, "category": "capacity", "quantity": (chosen != "").astype(float)})
+    return [opened, levels]
 
 
 def rate_effect(a: Run, b: Run, notes: list[str] | None = None) -> pd.Series:

@@ -47,6 +47,10 @@ class IndexSets:
     demand_reworks demand, node, mode, to, cost, time, defect: every mode a demand may use that
                  reworks its units done wrong (`rework`), `to` the node they go back to (the node
                  itself, the demand's origin or the named node), defect = 1 - q[n,m] -> w[d,n,m,t]
+    sites        node, open (always, never, decide), per_period, fixed_cost, min_volume, big_m,
+                 lower, upper (the open column's bounds): the nodes with a site decision or figure
+                 (docs/model.md, Sites)                            -> open[n,t], site rows
+    site_levels  node, level ("1", "2", ...), capacity, cost, per_period -> level[n,l,t]
 
     Cost figures sit in these tables too, so the LP and the result tables read the same numbers.
 
@@ -85,6 +89,8 @@ class IndexSets:
     """One row per term of a rule: rule, side (0 its sum, 1 its `of` sum), variable, row, weight."""
     rule_periods: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 1), dtype=bool))
     """(rules, 2, T): the periods each side of each rule sums."""
+    sites: pd.DataFrame = field(default_factory=lambda: _sites_frame([]))
+    site_levels: pd.DataFrame = field(default_factory=lambda: _levels_frame([]))
 
     @property
     def period_count(self) -> int:
@@ -182,6 +188,7 @@ def scenario_shape(scenario: Scenario) -> tuple:
             None if node.stock is None else tuple(node.stock.demands or ("*",)),
             None if node.queue is None else tuple(lane for lane, _ in node.queue.lane_targets()),
             rework_shape(scenario, n),
+            _site_shape(node),
         )
         for n, node in scenario.nodes.items()
     )
@@ -286,6 +293,10 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
     demands["quality_row"], demands["response_row"] = quality_row, response_row
     demands["worst_path_defects"], demands["slowest_path"] = worst, slowest
     volumes = np.array([d.volumes(len(periods)) for d in scenario.demands.values()], dtype=float)
+    volumes = volumes.reshape(len(scenario.demands), len(periods))
+    sites = _sites(scenario, demand_nodes, _stocks(scenario, keys["stocks"]), volumes)
+    staff = _staff(scenario)
+    staff["switchable"] = staff.node.isin(sites.node[sites.lower.to_numpy() < 1.0]).to_numpy()
     sets = IndexSets(
         periods=periods,
         period_length=scenario.scenario.period_length,
@@ -308,9 +319,9 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
         demand_nodes=demand_nodes,
         sinks=keys["sinks"],
         stocks=_stocks(scenario, keys["stocks"]),
-        staff=_staff(scenario),
+        staff=staff,
         demands=demands,
-        volumes=volumes.reshape(len(scenario.demands), len(periods)),
+        volumes=volumes,
         nodes=_frame(
             [
                 (n, node.stage, node.capacity if node.capacity is not None else np.inf)
@@ -325,11 +336,85 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
         hours_per_time_unit=HOURS_PER_TIME_UNIT[scenario.scenario.time_unit],
         skeleton=skeleton,
         demand_reworks=_figures(keys["demand_reworks"], _rework_figures(scenario), skeleton.at["demand_reworks"]),
+        sites=sites,
+        site_levels=_site_levels(scenario),
     )
     if not scenario.rules:
         return sets
     rules, terms, periods_summed = rule_tables(sets, scenario)
     return replace(sets, rules=rules, rule_terms=terms, rule_periods=periods_summed)
+
+
+def is_site(node: Node) -> bool:
+    """Whether a node has a site decision or figure: open not `always`, capacity levels, a fixed
+    cost or a minimum volume (docs/model.md, Sites). Only these get open[n,t] columns."""
+    return node.open != "always" or bool(node.capacity_levels) or node.fixed_cost > 0 or node.min_volume > 0
+
+
+def _site_shape(node: Node) -> tuple | None:
+    """What of a node's site decides the LP's shape: whether it is a site, how it opens, per period or
+    not, and its number of levels."""
+    if not is_site(node):
+        return None
+    return node.open, node.decide_per, len(node.capacity_levels or ()), node.min_volume > 0
+
+
+def _sites_frame(rows: list[tuple]) -> pd.DataFrame:
+    return _frame(
+        rows,
+        {
+            "node": TEXT,
+            "open": TEXT,
+            "per_period": FLAG,
+            "fixed_cost": NUMBER,
+            "min_volume": NUMBER,
+            "big_m": NUMBER,
+            "lower": NUMBER,
+            "upper": NUMBER,
+        },
+    )
+
+
+def _levels_frame(rows: list[tuple]) -> pd.DataFrame:
+    return _frame(rows, {"node": TEXT, "level": TEXT, "capacity": NUMBER, "cost": NUMBER, "per_period": FLAG})
+
+
+OPEN_BOUNDS = {"always": (1.0, 1.0), "never": (0.0, 0.0), "decide": (0.0, 1.0)}
+"""The bounds of open[n,t] by the node's `open`: only `decide` leaves a decision (a binary)."""
+
+
+def _sites(scenario: Scenario, demand_nodes: pd.DataFrame, stocks: pd.DataFrame, volumes: np.ndarray) -> pd.DataFrame:
+    """One row per site (`is_site`), with M[n], the most units the node may process in a period
+    (docs/model.md, Sites): its capacity; else its largest level; else the volume that could reach it,
+    the sum over the demands that may use it of their whole horizon's volume (a unit is processed at
+    a node once on its path, and a period serves at most the volume so far), plus the stock held
+    there at the start and at the end (work made ahead)."""
+    horizon = dict(zip(scenario.demands, volumes.sum(axis=1)))
+    reach: dict[str, float] = {}
+    for d, n in zip(demand_nodes.demand.to_numpy(), demand_nodes.node.to_numpy()):
+        reach[n] = reach.get(n, 0.0) + horizon[d]
+    for n, initial, final in zip(stocks.node.to_numpy(), stocks.initial.to_numpy(), stocks.final_min.to_numpy()):
+        reach[n] = reach.get(n, 0.0) + initial + final
+    rows = []
+    for n, node in scenario.nodes.items():
+        if not is_site(node):
+            continue
+        levels = [level.capacity for level in node.capacity_levels or ()]
+        big_m = node.capacity if node.capacity is not None else max(levels) if levels else reach.get(n, 0.0)
+        per_period = node.decide_per == "period"
+        rows.append((n, node.open, per_period, node.fixed_cost, node.min_volume, big_m, *OPEN_BOUNDS[node.open]))
+    return _sites_frame(rows)
+
+
+def _site_levels(scenario: Scenario) -> pd.DataFrame:
+    """One row per capacity level of each node, numbered from 1 in the order given."""
+    return _levels_frame(
+        [
+            (n, str(i + 1), level.capacity, level.cost, node.decide_per == "period")
+            for n, node in scenario.nodes.items()
+            for i, level in enumerate(node.capacity_levels or ())
+        ]
+    )
 
 
 def _figures(keys: pd.DataFrame, figures: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:

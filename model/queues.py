@@ -378,7 +378,7 @@ def solve_queues(
         ranging
         and solution.status == "optimal"
         and left is not None
-        and not model.integer_staff
+        and not model.integer.any()  # a MILP (integer staff or site decisions) has no basis to range
         and not work.range_in_place(solver, solution)  # ranged as HiGHS holds it, if it is the last LP solved
     ):  # HiGHS has solved another LP since: the plan's LP again, from its basis (no pivots)
         since = time.perf_counter()

@@ -24,7 +24,7 @@ from model.lp.objective import COST_TERMS
 from model.lp.variables import BY_NAME
 from model.network import IndexSets
 from model.rules import rules_table
-from model.solution import Evaluated, previous
+from model.solution import Evaluated, group_sum, previous
 from model.solve import Solution
 from model.tables import RENAMED_COLUMNS, RESULT_TABLES
 
@@ -153,7 +153,9 @@ def build_tables(
     if len(sets.demand_reworks):
         w_from, w_to = _cost_range(solution, "w")
         tables["rework"] = _long(sets, "rework", units=v["w"], cost=ev.costs["rework"], cost_from=w_from, cost_to=w_to)
-    for name in ("staffing", "work", "flows", "demand_kpis", "costs", "stock", "rework"):
+    if len(sets.sites):
+        tables["sites"] = _sites_table(ev)
+    for name in ("staffing", "work", "flows", "demand_kpis", "costs", "stock", "rework", "sites"):
         if name in tables:
             tables[name]["currency"] = currency
     if len(sets.rules):
@@ -169,6 +171,41 @@ def _rule_duals(model: LinearModel, solution: Solution) -> np.ndarray:
     if found is not None:
         grid[model.blocks["business_rule"].positions] = found.dual
     return grid.reshape(len(sets.rules), sets.period_count)
+
+
+def _sites_table(ev: Evaluated) -> pd.DataFrame:
+    """Per site and period (docs/model.md, Sites): open or closed, the level chosen and its capacity
+    (the node's own capacity without levels; empty: unlimited), the fixed and capacity costs and the
+    units processed."""
+    sets, v, T = ev.sets, ev.values, ev.sets.period_count
+    sites, levels = sets.sites, sets.site_levels
+    is_open = np.round(v["open"]) == 1
+    at = sets.position("sites", ["node"], "site_levels")
+    level = np.full(is_open.shape, "", dtype=object)
+    capacity = np.repeat(sets.nodes.capacity.to_numpy()[sets.position("nodes", ["node"], "sites")][:, None], T, axis=1)
+    chosen = np.round(v["level"]) == 1
+    for row, t in zip(*np.nonzero(chosen)):
+        level[at[row], t] = levels.level.iloc[row]
+        capacity[at[row], t] = levels.capacity.iloc[row]
+    capacity[~is_open] = 0.0
+    capacity = np.where(np.isinf(capacity), np.nan, capacity)
+    capacity_cost = group_sum(at, ev.costs["capacity"], len(sites))
+    units = ev.node_units[sets.position("nodes", ["node"], "sites")]
+    return pd.DataFrame(
+        {
+            "period": text(np.tile(np.asarray(sets.periods, dtype=object), len(sites))),
+            "node": text(np.repeat(sites.node.to_numpy(dtype=object), T)),
+            "stage": text(
+                np.repeat(sites.node.map(dict(zip(sets.nodes.node, sets.nodes.stage))).to_numpy(dtype=object), T)
+            ),
+            "open": is_open.ravel(),
+            "level": text(level.ravel()),
+            "capacity": capacity.ravel(),
+            "fixed_cost": ev.costs["fixed"].ravel(),
+            "capacity_cost": capacity_cost.ravel(),
+            "units": units.ravel(),
+        }
+    )
 
 
 def _cost_range(solution: Solution, family: str) -> tuple[np.ndarray, np.ndarray]:

@@ -83,6 +83,9 @@ COST_PARTS: tuple[Part, ...] = (
     Part("k", "stocks", "holding_cost", "holding"),
     Part("b", "demands", "backlog_cost", "backlog"),
     Part("u", "demands", "unmet_penalty", "unmet"),
+    Part("w", "demand_reworks", "cost", "rework"),
+    Part("open", "sites", "fixed_cost", "fixed"),
+    Part("level", "site_levels", "cost", "capacity"),
 )
 """The objective's cost terms (model/lp/objective.py COST_TERMS: variable, its index table, the price
 column, the category), as the `cost` quantity sums them. Declared here because the index sets,

@@ -173,6 +173,8 @@ COST_COMPONENTS: tuple[tuple[str, str], ...] = (
     ("hiring", "hiring, by its hours over the horizon"),
     ("layoffs", "layoffs, by its hours over the horizon"),
     ("rework", "the rework cost of its units done wrong (`rework.cost` x units reworked)"),
+    ("fixed", "fixed costs of the open sites it used, by its units processed there"),
+    ("capacity", "capacity-level costs of the sites it used, by its units processed there"),
 )
 """The components of cost-to-serve, in the order of the tables (model/explain/cost_to_serve.py allocates them)."""
 
@@ -549,6 +551,23 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            "sites",
+            "period, node with a site decision or figure (`open`, `fixed_cost`, `min_volume`, `capacity_levels`)",
+            RUN,
+            _columns(
+                PERIOD,
+                NODE,
+                STAGE,
+                _figure("open", "flag", "", "the node is open in the period", "true/false"),
+                _key("level", "the capacity level chosen (1 for the first listed), empty: none (no levels, or closed)"),
+                _figure("capacity", "units", "unit per period", "the capacity while open (empty: unlimited; 0 closed)"),
+                _figure("fixed_cost", "money", "{currency}", "fixed cost of being open"),
+                _figure("capacity_cost", "money", "{currency}", "cost of the capacity level chosen"),
+                _figure("units", "units", "unit", "units processed at the node"),
+                CURRENCY,
+            ),
+        ),
+        Table(
             "cost_to_serve",
             "period, demand; plus an `(unallocated)` row per period",
             RUN,
@@ -602,7 +621,11 @@ TABLES: dict[str, Table] = {
             "binding constraint with a non-zero shadow price (optimal solves)",
             RUN,
             _columns(
-                _key("basis", "`LP`, or `LP with integer staff fixed`"),
+                _key(
+                    "basis",
+                    "`LP`, or `LP with integer staff fixed`, `LP with site decisions fixed`, "
+                    "`LP with integer staff and site decisions fixed`",
+                ),
                 _key("family", "the constraint family"),
                 PERIOD,
                 _key("subject", "what the row is about"),

@@ -24,9 +24,9 @@ from model.tables import KINDS, RESULT_TABLES, TABLES, TYPES, conform, markdown,
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, tuple]:
-    """appliance-co, contact-centre (queues), rework and business-rules solved once, each with its run folder."""
+    """appliance-co, contact-centre (queues), rework, business-rules and plants (sites), each solved once."""
     found = {}
-    for path in (APPLIANCE_FILE, CONTACT_CENTRE_FILE, REWORK_FILE, RULES_FILE):
+    for path in (APPLIANCE_FILE, CONTACT_CENTRE_FILE, REWORK_FILE, RULES_FILE, ROOT / "data" / "plants.yaml"):
         outcome = optimise(load_scenario(path))
         found[path.stem] = (outcome, write_run(outcome, path, tmp_path_factory.mktemp(path.stem)))
     return found
@@ -36,10 +36,10 @@ def test_the_shipped_scenarios_write_every_declared_result_table(runs):
     written = set()
     for _, folder in runs.values():
         written |= set(json.loads((folder / "summary.json").read_text())["tables"])
-    assert written == set(RESULT_TABLES)  # contact-centre adds the three queue tables, rework and rules their own
+    assert written == set(RESULT_TABLES)  # contact-centre adds the queue tables; rework, rules and plants their own
 
 
-@pytest.mark.parametrize("scenario", ["appliance-co", "contact-centre", "rework"])
+@pytest.mark.parametrize("scenario", ["appliance-co", "contact-centre", "rework", "plants"])
 def test_each_table_has_exactly_its_declared_columns_and_types(runs, scenario):
     outcome, folder = runs[scenario]
     for name in json.loads((folder / "summary.json").read_text())["tables"]:

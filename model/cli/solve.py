@@ -388,6 +388,8 @@ def report(outcome: Outcome) -> None:
             f"Cost of poor quality: {money(float(rework.cost.sum()), currency)} of rework for "
             f"{number(float(rework.units.sum()))} units done wrong and done again (rework.csv)"
         )
+    _print_mip(outcome.solver, currency)
+    _print_sites(outcome.tables.get("sites"), currency)
     out.print(_demand_table(outcome.tables["demand_kpis"], currency, time_unit))
     _print_queues(outcome, time_unit)
     _print_sensitivity(outcome.tables.get("sensitivity"))
@@ -397,6 +399,48 @@ def report(outcome: Outcome) -> None:
         f"Solved in {seconds:.2f} s (HiGHS {outcome.timings.get('solve', 0):.2f} s, "
         f"{plural(columns, 'variable')}, {plural(rows, 'constraint')})"
     )
+
+
+def _print_mip(solver: dict, currency: str) -> None:
+    """A MILP's gap and HiGHS's dual bound (no plan costs less), so the optimum's proof is visible."""
+    if not solver.get("mip") or "mip_gap" not in solver:
+        return
+    gap, bound = float(solver["mip_gap"]), float(solver.get("mip_dual_bound", float("nan")))
+    out.print(
+        f"MILP: gap {percent(gap, decimals=2)}, HiGHS's bound {money(bound, currency)} "
+        f"(no plan costs less), {plural(int(solver.get('mip_nodes', 0)), 'branch-and-bound node')}"
+    )
+
+
+def _print_sites(sites: pd.DataFrame | None, currency: str, limit: int = 20) -> None:
+    """Which sites are open in which periods, at what level, and their fixed and capacity costs."""
+    if sites is None or not len(sites):
+        return
+    table = Table(
+        "period",
+        "node",
+        "open",
+        "level",
+        "capacity",
+        f"fixed ({currency})",
+        f"capacity cost ({currency})",
+        "units",
+        title="Sites",
+        title_justify="left",
+    )
+    for row in sites.head(limit).itertuples(index=False):
+        capacity = "-" if row.capacity != row.capacity else f"{row.capacity:,.0f}"  # NaN: no capacity
+        table.add_row(
+            str(row.period),
+            str(row.node),
+            "yes" if row.open else "no",
+            str(row.level or "-"),
+            capacity,
+            money(row.fixed_cost),
+            money(row.capacity_cost),
+            f"{row.units:,.1f}",
+        )
+    out.print(table)
 
 
 def _print_diagnosis(diagnosis: pd.DataFrame, limit: int = 15) -> None:

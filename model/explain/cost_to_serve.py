@@ -10,8 +10,12 @@ Rules, per node, role and period (n, r, t) of staff and per demand d:
 - hiring and layoffs: in proportion to each demand's hours at (n, r) over the whole horizon;
 - the cost of a role no demand ever used, at a node where other roles were used: to the node's
   demands, in proportion to their hours at the node over the horizon;
-- what no demand used at all (staff held at a minimum at a node no demand ever loaded) stays
-  `unallocated`, one row per period, so the `cost_to_serve` column sums exactly to the total cost.
+- a site's fixed and capacity-level costs (docs/model.md, Sites): in proportion to the units each
+  demand processed at the node in the period, or, in a period where the open node processed nothing,
+  to its units there over the whole horizon;
+- what no demand used at all (staff held at a minimum at a node no demand ever loaded, a site open
+  with no units over the horizon) stays `unallocated`, one row per period, so the `cost_to_serve`
+  column sums exactly to the total cost.
 """
 
 from __future__ import annotations
@@ -137,7 +141,38 @@ def _allocate(ev: Evaluated) -> tuple[pd.Index, dict[str, np.ndarray], dict[str,
         orphaned = group_sum(node_of_staff[orphan], amounts[orphan], len(nodes))
         allocated[name] += group_sum(target, node_share * orphaned[node_of_row], D * S)
         unallocated[name] = group_sum(stage_of_staff, amounts, S) - allocated[name].reshape(D, S, T).sum(axis=0)
+    _allocate_sites(
+        ev, demand_of_mode * S + stage_of_node.reindex(modes.node).to_numpy(), stages, allocated, unallocated
+    )
     return stages, allocated, unallocated
+
+
+def _allocate_sites(
+    ev: Evaluated,
+    target: np.ndarray,
+    stages: pd.Index,
+    allocated: dict[str, np.ndarray],
+    unallocated: dict[str, np.ndarray],
+) -> None:
+    """Fixed and capacity costs of each site to the demands by their units processed there (per period,
+    or over the horizon in a period with none); `target` is each mode row's (demand, stage) row."""
+    sets = ev.sets
+    sites = sets.sites
+    S, D = len(stages), len(sets.demands)
+    costs = {
+        "fixed": ev.costs["fixed"],
+        "capacity": group_sum(sets.position("sites", ["node"], "site_levels"), ev.costs["capacity"], len(sites)),
+    }
+    site_of_mode = sets.position("sites", ["node"], "demand_modes")
+    rows = np.flatnonzero(site_of_mode >= 0)
+    units = ev.values["y"][rows]
+    at = site_of_mode[rows]
+    now = group_sum(at, units, len(sites))[at]
+    share = np.where(now > 0, _share(units, now), _share(units.sum(axis=1), now.sum(axis=1))[:, None])
+    stage_of_site = stages.get_indexer(sites.node.map(dict(zip(sets.nodes.node, sets.nodes.stage))))
+    for name, amounts in costs.items():
+        allocated[name] = group_sum(target[rows], share * amounts[at], D * S)
+        unallocated[name] = group_sum(stage_of_site, amounts, S) - allocated[name].reshape(D, S, -1).sum(axis=0)
 
 
 def cost_to_serve_table(

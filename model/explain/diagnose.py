@@ -128,6 +128,7 @@ def _elastic(model: LinearModel, scenario: Scenario) -> Elastic:
     for family in FAMILIES:
         if family.relax is None or not len(model.blocks[family.name]):
             continue
+        linked = _linked_rows(model, family.name)
         labels = model.labels(family.name)
         scale = family.relax.measure(sets, labels)
         floor = 1.0 if "capacity" in family.name else 1e-9
@@ -145,8 +146,8 @@ def _elastic(model: LinearModel, scenario: Scenario) -> Elastic:
                         weights[family.relax.weight],
                         sign,
                     ),
-                    [row],
-                    [sign],
+                    [row, *linked.get((label.period, *field[1:]), [])],
+                    [sign, *([sign] if (label.period, *field[1:]) in linked else [])],
                 )
 
     # Staff maxima: each bound becomes a row s - e <= max.
@@ -232,6 +233,23 @@ def _limited_highs(options: SolveOptions) -> highspy.Highs:
     if options.threads is not None:
         highs.setOptionValue("threads", int(options.threads))
     return highs
+
+
+LINKED = {"node_capacity_limit": "site_closed"}
+"""Rows a relaxation also relaxes: more capacity at a site relaxes its closing row too, whose M is
+the capacity (docs/model.md, Sites), by the same slack."""
+
+
+def _linked_rows(model: LinearModel, name: str) -> dict[tuple, list[int]]:
+    """The rows of the family LINKED to `name`, by (period, keys...): one slack relaxes both."""
+    other = LINKED.get(name)
+    if other is None or other not in model.blocks or not len(model.blocks[other]):
+        return {}
+    labels, keys = model.labels(other), BY_NAME[other].keys
+    return {
+        (label.period, *(getattr(label, key) for key in keys)): [int(row)]
+        for row, label in zip(model.blocks[other].at, labels.itertuples(index=False))
+    }
 
 
 def _solve_elastic(elastic: Elastic, options: SolveOptions) -> tuple[np.ndarray, object]:
@@ -437,6 +455,26 @@ def _describe_row(
         return _row(
             "relaxation",
             family.replace("_limit", "").replace("_", " "),
+            dotted(path),
+            _line(source, path),
+            period,
+            label.subject,
+            current,
+            relaxed,
+            "units per period",
+            _sentence(path, source, sentence),
+        )
+    if family == "site_level_capacity":
+        path = ("nodes", label.node, "capacity_levels")
+        current = _figure(sets.sites, "node", label.node, "big_m")  # the largest level
+        relaxed = current + amount
+        sentence = (
+            f"{label.node} needs a capacity level of {_up(relaxed):,.2f} units in {period}, more than its "
+            f"largest, {current:g}"
+        )
+        return _row(
+            "relaxation",
+            "site level capacity",
             dotted(path),
             _line(source, path),
             period,

@@ -54,7 +54,7 @@ import pandas as pd
 from model.lp import LinearModel
 from model.rules import UNITS, rule_sums
 from model.scenario.schema import Scenario
-from model.solution import units_served
+from model.solution import group_sum, units_served
 from model.solve import BASIC, NOT_IN_LP, Deadline, Solution, SolveOptions, solve
 
 COLUMNS = [
@@ -81,6 +81,19 @@ otherwise). `value`, `valid_from`, `valid_to` are in the field's own terms (a sh
 
 LP_BASIS = "LP"
 FIXED_BASIS = "LP with integer staff fixed"
+FIXED_SITES = "LP with site decisions fixed"
+FIXED_BOTH = "LP with integer staff and site decisions fixed"
+
+
+def fixed_basis(model: LinearModel) -> str:
+    """What the sensitivity table's LP fixed: integer staff, site decisions (docs/model.md, Sites), or both."""
+    sites = bool(model.integer.any()) and any(
+        bool(model.integer[grid[grid >= 0]].any()) for name, grid in model.columns.items() if name in ("open", "level")
+    )
+    if sites:
+        return FIXED_BOTH if model.integer_staff else FIXED_SITES
+    return FIXED_BASIS
+
 
 RELATIVE_ZERO = 1e-9
 """A price smaller than this times the total cost (at least 1) is round-off, not a price."""
@@ -150,6 +163,7 @@ def sensitivity_table(
     here, within what is left of `deadline`; pass `fixed_integer_lp`'s result to avoid solving twice).
     Empty without duals; None when the deadline cut it short.
     """
+    fixed_label = fixed_basis(model)  # before the fix: the fixed LP has no integers left
     if solution.solver.get("mip") and solution.status == "optimal" and solution.has_values:
         options = SolveOptions() if deadline is None else deadline.options(SolveOptions())
         solution = fixed_integer_lp(model, solution, options)
@@ -161,11 +175,14 @@ def sensitivity_table(
         return pd.DataFrame(columns=COLUMNS)
     if np.isnan(np.concatenate([r.dual for r in solution.rows.values()])).all():
         return pd.DataFrame(columns=COLUMNS)  # no duals (a MILP's own solution)
-    basis = FIXED_BASIS if solution.solver.get("fixed_integers") else LP_BASIS
+    basis = fixed_label if solution.solver.get("fixed_integers") else LP_BASIS
     figures = _Figures(model, solution, scenario)
     fields = [
         figures.capacity("node_capacity_limit"),
         figures.capacity("arc_capacity_limit"),
+        figures.site("site_closed"),
+        figures.site("site_level_capacity"),
+        figures.site("site_min_volume"),
         figures.quality(),
         figures.response_time(),
         figures.final_backlog(),
@@ -355,6 +372,49 @@ class _Figures:
             field=np.array(fields, dtype=object),
             phrase=np.array(phrases, dtype=object),
             unit="per unit of capacity",
+        )
+
+    def site(self, block: str) -> _Field | None:
+        """A site's capacity (its closing row, where M is its `capacity`), its chosen level's capacity,
+        or its minimum volume (docs/model.md, Sites), at the sites open in the fixed LP: there the row
+        is sum y - figure x 1 against 0, so its bound moves as the figure does (slope 1)."""
+        if not self._priced(block):
+            return None
+        labels, sets = self._labels(block), self.sets
+        at = pd.Index(sets.sites.node).get_indexer(labels.node)
+        t = self.periods.get_indexer(labels.period)
+        opened = np.nan_to_num(self.solution.values["open"][at, t], nan=0.0) > 0.5
+        nodes, periods = labels.node.to_numpy(), labels.period.to_numpy()
+        if block == "site_level_capacity":
+            levels = sets.site_levels
+            chosen = np.nan_to_num(self.solution.values["level"], nan=0.0) > 0.5
+            capacity = group_sum(
+                sets.position("sites", ["node"], "site_levels"),
+                levels.capacity.to_numpy(dtype=float)[:, None] * chosen,
+                len(sets.sites),
+            )[at, t]
+            value, what, unit = capacity, "capacity_levels", "per unit of capacity"
+            phrases = [f"One more unit of capacity at {n}'s chosen level in {p}" for n, p in zip(nodes, periods)]
+        elif block == "site_min_volume":
+            value, what, unit = (
+                sets.sites.min_volume.to_numpy(dtype=float)[at],
+                "min_volume",
+                "per unit of minimum volume",
+            )
+            phrases = [f"One more unit of {possessive(n)} minimum volume in {p}" for n, p in zip(nodes, periods)]
+        else:  # the closing row binds as the capacity row would: M is the capacity
+            value = sets.nodes.set_index("node").capacity.reindex(nodes).to_numpy(dtype=float)
+            opened &= np.isfinite(value)
+            what, unit = "capacity", "per unit of capacity"
+            phrases = [f"One more unit of capacity at {n} in {p}" for n, p in zip(nodes, periods)]
+        return self._row_field(
+            block,
+            opened,
+            np.ones(int(opened.sum())),
+            np.asarray(value, dtype=float)[opened],
+            field=np.array([f"nodes.{n}.{what}" for n in nodes[opened]], dtype=object),
+            phrase=np.array(phrases, dtype=object)[opened],
+            unit=unit,
         )
 
     def quality(self) -> _Field | None:

@@ -174,12 +174,31 @@ def build(sets: IndexSets, tangents: QueueTangents | None = None, integer_staff:
     built = rows_with_a_decision(term_rows, term_cols, coefs, _constant_columns(columns, count), len(row_lower))
     refuse_impossible_rows(term_rows, term_cols, coefs, col_lower, row_lower, row_upper, built, offsets, sets)
     layout, matrix = lay_out(term_rows, term_cols, coefs, built, count, offsets)
-    integer = np.zeros(count, dtype=bool)
+    integer = integer_columns(columns, integer_staff, col_lower, col_upper)
+    numbers = Numbers(cost, col_lower, col_upper, row_lower[built], row_upper[built], matrix.data)
+    return LinearModel(sets, tangents, integer_staff, columns, _blocks(layout), matrix, numbers, integer, layout)
+
+
+def integer_columns(
+    columns: dict[str, np.ndarray], integer_staff: bool, lower: np.ndarray, upper: np.ndarray
+) -> np.ndarray:
+    """The integer columns: staff with `integer_staff`, and the site decisions that are decisions."""
+    integer = binary_columns(columns, lower, upper)
     if integer_staff:
         staff = columns["s"]
         integer[staff[staff >= 0]] = True
-    numbers = Numbers(cost, col_lower, col_upper, row_lower[built], row_upper[built], matrix.data)
-    return LinearModel(sets, tangents, integer_staff, columns, _blocks(layout), matrix, numbers, integer, layout)
+    return integer
+
+
+def binary_columns(columns: dict[str, np.ndarray], lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """The columns of the binary families (site decisions) whose bounds leave a choice: integer in
+    every solve, so that a scenario with a decided site is a MILP (docs/model.md, Sites)."""
+    binary = np.zeros(len(lower), dtype=bool)
+    for variable in VARIABLES:
+        if variable.binary:
+            grid = columns[variable.name]
+            binary[grid[grid >= 0]] = True
+    return binary & (lower < upper)
 
 
 Builder = Callable[[IndexSets, QueueTangents | None, bool], LinearModel]
@@ -225,6 +244,8 @@ def refigure(model: LinearModel, sets: IndexSets, tangents: QueueTangents | None
         raise Restructured("the what-if has other variables (paths, roles, periods, initial staff or allowances)")
     count = model.num_col
     cost, col_lower, col_upper = column_figures(sets, model.columns, tangents, count)
+    if not np.array_equal(integer_columns(model.columns, model.integer_staff, col_lower, col_upper), model.integer):
+        raise Restructured("the what-if decides other sites (open: decide, never or always)")
     term_rows, term_cols, coefs, row_lower, row_upper, offsets = concatenate(family_rows(sets, model.columns, tangents))
     if len(row_lower) != len(model.layout.kept):
         raise Restructured("the what-if has other rows")

@@ -345,6 +345,147 @@ def business_rule(ctx: Context) -> Rows:
     return Rows(terms, np.where(has_row, lower, -np.inf).ravel(), np.where(has_row, upper, np.inf).ravel())
 
 
+# --- sites: open, close and size the network (docs/model.md, Sites) ---------------------------------
+
+
+def _at(grid: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The lines `at` of a (rows x T) grid of ids, -1 where `at` is -1 (the grid may be empty)."""
+    if not len(grid):
+        return np.full((len(at), grid.shape[1]), -1, dtype=np.int64)
+    return np.where((at >= 0)[:, None], grid[np.maximum(at, 0)], -1)
+
+
+def _site_rows(ctx: Context, where: np.ndarray) -> np.ndarray:
+    """(sites x T) row ids of a per-site family, -1 where the site has no such row."""
+    return only_where(where, period_grid(len(ctx.sets.sites), ctx.T))
+
+
+def _throughput(ctx: Context, terms: Terms, rows: np.ndarray) -> None:
+    """Add sum_d sum_m y[d,n,m,t] to each site's rows (sites x T)."""
+    at = ctx.sets.position("sites", ["node"], "demand_modes")
+    terms.add(_at(rows, at), ctx.v["y"], 1.0)
+
+
+def site_closed(ctx: Context) -> Rows:
+    """sum_d sum_m y[d,n,m,t] - M[n] open[n,t] <= 0: a closed node processes nothing; M[n] its capacity,
+    else the volume that could reach it (model/network.py `_sites`); sites whose `open` is not
+    `always`, without capacity levels (there sum_l level = open and the level capacity row imply it)
+    (constraint 14)."""
+    sites = ctx.sets.sites
+    levelled = np.isin(np.arange(len(sites)), ctx.sets.position("sites", ["node"], "site_levels"))
+    rows = _site_rows(ctx, (sites.open.to_numpy() != "always") & ~levelled)
+    terms = Terms(rows.size)
+    _throughput(ctx, terms, rows)
+    terms.add(rows, ctx.v["open"], -sites.big_m.to_numpy(dtype=float)[:, None])
+    return at_most(terms, 0.0)
+
+
+def site_min_volume(ctx: Context) -> Rows:
+    """sum_d sum_m y[d,n,m,t] - mv[n] open[n,t] >= 0: an open node processes at least its min_volume;
+    sites with min_volume > 0   (constraint 14)."""
+    sites = ctx.sets.sites
+    least = sites.min_volume.to_numpy(dtype=float)
+    rows = _site_rows(ctx, least > 0)
+    terms = Terms(rows.size)
+    _throughput(ctx, terms, rows)
+    terms.add(rows, ctx.v["open"], -least[:, None])
+    return at_least(terms, 0.0)
+
+
+def _site_of_staff(ctx: Context) -> np.ndarray:
+    """Each staff row's site row where its node may be closed (-1 elsewhere)."""
+    at = ctx.sets.position("sites", ["node"], "staff")
+    return np.where(ctx.sets.staff.switchable.to_numpy(dtype=bool), at, -1)
+
+
+def staff_ceiling(sets: IndexSets) -> np.ndarray:
+    """Smax[n,r], the most FTE of r at n while open: the staff max, else the FTE that M[n] units would
+    need without overtime, M h / (rho H) with h the role's largest hours per unit there, and at
+    least the staff min (so that an open node can hold it)."""
+    staff, modes = sets.staff, sets.demand_modes
+    at = sets.position("staff", ["node", "role"], "demand_modes", ["node", "mode"])
+    hours = np.zeros(len(staff))
+    staffed = modes.role.notna().to_numpy() & (at >= 0)
+    np.maximum.at(hours, at[staffed], modes.hours_per_unit.to_numpy(dtype=float)[staffed])
+    site = sets.position("sites", ["node"], "staff")
+    big_m = np.append(sets.sites.big_m.to_numpy(dtype=float), 0.0)[site]  # -1: no site, M = 0
+    need = big_m * hours / (staff.max_utilisation.to_numpy(dtype=float) * staff.hours_per_fte.to_numpy(dtype=float))
+    ceiling = np.where(np.isfinite(staff["max"].to_numpy(dtype=float)), staff["max"].to_numpy(dtype=float), need)
+    return np.maximum(ceiling, staff["min"].to_numpy(dtype=float))
+
+
+def site_staff(ctx: Context) -> Rows:
+    """s[n,r,t] - Smax[n,r] open[n,t] <= 0: no staff at a closed node (`staff_ceiling`); staff rows at
+    nodes that may be closed   (constraint 14)."""
+    site = _site_of_staff(ctx)
+    rows = only_where(site >= 0, period_grid(len(ctx.sets.staff), ctx.T))
+    terms = Terms(rows.size)
+    terms.add(rows, ctx.v["s"], 1.0)
+    terms.add(rows, _at(ctx.v["open"], site), -staff_ceiling(ctx.sets)[:, None])
+    return at_most(terms, 0.0)
+
+
+def site_staff_min(ctx: Context) -> Rows:
+    """s[n,r,t] - min[n,r] open[n,t] >= 0: the staff minimum holds while open (it replaces the bound);
+    staff rows with min > 0 at nodes that may be closed   (constraint 14)."""
+    site = _site_of_staff(ctx)
+    least = ctx.sets.staff["min"].to_numpy(dtype=float)
+    rows = only_where((site >= 0) & (least > 0), period_grid(len(ctx.sets.staff), ctx.T))
+    terms = Terms(rows.size)
+    terms.add(rows, ctx.v["s"], 1.0)
+    terms.add(rows, _at(ctx.v["open"], site), -least[:, None])
+    return at_least(terms, 0.0)
+
+
+def site_level_choice(ctx: Context) -> Rows:
+    """sum_l level[n,l,t] - open[n,t] = 0: an open node runs at exactly one level, a closed one at none;
+    sites with capacity levels   (constraint 15)."""
+    sites = ctx.sets.sites
+    level_site = ctx.sets.position("sites", ["node"], "site_levels")
+    rows = _site_rows(ctx, np.isin(np.arange(len(sites)), level_site))
+    terms = Terms(rows.size)
+    terms.add(_at(rows, level_site), ctx.v["level"], 1.0)
+    terms.add(rows, ctx.v["open"], -1.0)
+    return equal(terms, 0.0)
+
+
+def site_level_capacity(ctx: Context) -> Rows:
+    """sum_d sum_m y[d,n,m,t] - sum_l cap[n,l] level[n,l,t] <= 0: the node's capacity is its chosen
+    level's; sites with capacity levels   (constraint 15)."""
+    sites, levels = ctx.sets.sites, ctx.sets.site_levels
+    level_site = ctx.sets.position("sites", ["node"], "site_levels")
+    rows = _site_rows(ctx, np.isin(np.arange(len(sites)), level_site))
+    terms = Terms(rows.size)
+    _throughput(ctx, terms, rows)
+    terms.add(_at(rows, level_site), ctx.v["level"], -levels.capacity.to_numpy(dtype=float)[:, None])
+    return at_most(terms, 0.0)
+
+
+def site_horizon(ctx: Context) -> Rows:
+    """open[n,t] - open[n,t-1] = 0 for t >= 2: one decision for the whole horizon; sites with
+    `open: decide` and `decide_per: horizon`   (constraint 16)."""
+    sites = ctx.sets.sites
+    once = (sites.open.to_numpy() == "decide") & ~sites.per_period.to_numpy(dtype=bool)
+    rows = _site_rows(ctx, once)
+    rows[:, 0] = -1
+    terms = Terms(rows.size)
+    terms.add(rows, ctx.v["open"], 1.0)
+    terms.add(rows, shifted(ctx.v["open"]), -1.0)
+    return equal(terms, 0.0)
+
+
+def level_horizon(ctx: Context) -> Rows:
+    """level[n,l,t] - level[n,l,t-1] = 0 for t >= 2: one level for the whole horizon; levels of nodes
+    with `decide_per: horizon`   (constraint 16)."""
+    levels = ctx.sets.site_levels
+    rows = only_where(~levels.per_period.to_numpy(dtype=bool), period_grid(len(levels), ctx.T))
+    rows[:, 0] = -1
+    terms = Terms(rows.size)
+    terms.add(rows, ctx.v["level"], 1.0)
+    terms.add(rows, shifted(ctx.v["level"]), -1.0)
+    return equal(terms, 0.0)
+
+
 @dataclass(frozen=True)
 class Relaxable:
     """How the infeasibility diagnosis may relax a family's rows: its weight in
@@ -495,6 +636,22 @@ FAMILIES: tuple[Family, ...] = (
         relax=Relaxable("rules", "sense", _rule_measure),
         field="rules.{rule}",
     ),
+    Family("site_closed", site_closed, "sites", ("node",), "14", field="nodes.{node}.open"),
+    Family("site_min_volume", site_min_volume, "sites", ("node",), "14", field="nodes.{node}.min_volume"),
+    Family("site_staff", site_staff, "staff", STAFF, "14", field="nodes.{node}.open"),
+    Family("site_staff_min", site_staff_min, "staff", STAFF, "14", field="nodes.{node}.staff.{role}.min"),
+    Family("site_level_choice", site_level_choice, "sites", ("node",), "15", field="nodes.{node}.capacity_levels"),
+    Family(
+        "site_level_capacity",
+        site_level_capacity,
+        "sites",
+        ("node",),
+        "15",
+        relax=Relaxable("node_capacity", "upper", _figure_at("sites", ["node"], "big_m")),
+        field="nodes.{node}.capacity_levels",
+    ),
+    Family("site_horizon", site_horizon, "sites", ("node",), "16", field="nodes.{node}.decide_per"),
+    Family("level_horizon", level_horizon, "site_levels", ("node", "level"), "16", field="nodes.{node}.decide_per"),
 )
 """Every constraint family, in the order of model.md; rows are numbered in this order."""
 

@@ -43,6 +43,8 @@ COST_TERMS: tuple[CostTerm, ...] = (
     CostTerm("backlog", "b", "backlog_cost", "origin", "sum cb[d] b[d,t] (at the demand's origin)"),
     CostTerm("unmet", "u", "unmet_penalty", "origin", "sum cu[d] u[d,t] (at the demand's origin)"),
     CostTerm("rework", "w", "cost", "node", "sum c_rw[n,m] w[d,n,m,t] (at the node where the defect arose)"),
+    CostTerm("fixed", "open", "fixed_cost", "node", "sum F[n] open[n,t]"),
+    CostTerm("capacity", "level", "cost", "node", "sum CL[n,l] level[n,l,t]"),
 )
 """In the order the costs table reports them."""
 

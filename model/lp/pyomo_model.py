@@ -12,12 +12,13 @@ How it maps to docs/model.md:
   tuples (`lp.demand_arcs` holds (demand, arc), `lp.staff` (node, role), ...), and `lp.periods`.
 - **Variables** (model.md, Variables): one `Var` per family of `VARIABLES`, named as there and indexed
   by (its index table's keys..., period): x[d,a,t], y[d,n,m,t], z[d,n,t], v[d,t], s[n,r,t], o[n,r,t],
-  hire[n,r,t], fire[n,r,t], k[d,n,t], b[d,t], u[d,t], q[d,n,l,t], a[n,l,t]. Each exists exactly where
+  hire[n,r,t], fire[n,r,t], k[d,n,t], b[d,t], u[d,t], q[d,n,l,t], a[n,l,t], open[n,t], level[n,l,t]
+  (`Binary` where a site is decided: docs/model.md, Sites). Each exists exactly where
   the production family does, with the same bounds: the volume v[d,t] is a column held at V[d,t] by
   its bounds (so that its reduced cost is the volume's marginal cost), min <= s <= max (integer with
   `integer_staff`), q bounded at 0 in a lane the queue iterations closed, everything else >= 0.
-- **Constraints** (model.md, Constraints 1 to 11): one `Constraint` per family of `FAMILIES`, named as
-  there, indexed by (its index table's keys..., period), the end-of-horizon rows in the last period
+- **Constraints** (model.md, Constraints 1 to 11, and Sites 14 to 16): one `Constraint` per family of
+  `FAMILIES`, named as there, indexed by (its index table's keys..., period), the end-of-horizon rows in the last period
   only. Each rule (a method of `Rules`, its formula in its docstring and in the component's `doc`)
   collects the row's terms as (coefficient, variable) pairs, variables on the left and constants on
   the right, served[d,t] and theta[d,n,t] written out as model.md defines them. As in model.md, terms
@@ -173,6 +174,11 @@ class Tables:
         self.reworked_at = _grouped(((d, n), m) for d, n, m in self.rework)
         self.sent_back_to = _grouped(((d, row.to), (n, m)) for (d, n, m), row in self.rework.items())
         self.reworks_of = _grouped((d, (n, m)) for d, n, m in self.rework)
+        self.site = _records(sets.sites, "node")
+        self.level = _records(sets.site_levels, "node", "level")
+        self.levels_at = _grouped((n, level) for n, level in self.level)
+        hours = _grouped(((n, role), self.mode[d, n, m].hours_per_unit) for d, n, m, role in modes if role is not None)
+        self.most_hours = {key: max(found) for key, found in hours.items()}  # h of (n, r): its largest
 
         self.rule = _records(sets.rules, "rule")
         self.rule_terms = _grouped(
@@ -459,6 +465,82 @@ class Rules:
             ]
         return self.row(terms, spec.sense, spec.bound)
 
+    # 14-16: sites (docs/model.md, Sites)
+
+    def throughput(self, n: str, t: str, coef: float = 1.0) -> list[Term]:
+        """coef * sum_d sum_m y[d,n,m,t]: the units processed at n."""
+        return [(coef, self.lp.y[d, n, m, t]) for d, m in self.f.node_users[n]]
+
+    def site_closed(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
+        """sum_d sum_m y[d,n,m,t] - M[n] open[n,t] <= 0, sites not `always` open and without capacity
+        levels (their level rows imply it): a closed node processes nothing (M[n]: the sites table's
+        big_m)   (constraint 14)."""
+        site = self.f.site[n]
+        if site.open == "always" or self.f.levels_at[n]:
+            return pyo.Constraint.Skip
+        return self.row([*self.throughput(n, t), (-site.big_m, lp.open[n, t])], "<=", 0.0)
+
+    def site_min_volume(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
+        """sum_d sum_m y[d,n,m,t] - mv[n] open[n,t] >= 0, sites with a min_volume   (constraint 14)."""
+        least = self.f.site[n].min_volume
+        if least <= 0:
+            return pyo.Constraint.Skip
+        return self.row([*self.throughput(n, t), (-least, lp.open[n, t])], ">=", 0.0)
+
+    def ceiling(self, n: str, r: str) -> float:
+        """Smax[n,r]: the staff max, else M[n] h / (rho H) (the FTE M[n] units need without overtime),
+        and at least the staff min."""
+        staff = self.f.staff[n, r]
+        need = self.f.site[n].big_m * self.f.most_hours.get((n, r), 0.0) / (staff.max_utilisation * staff.hours_per_fte)
+        return max(staff.max if math.isfinite(staff.max) else need, staff.min)
+
+    def site_staff(self, lp: pyo.ConcreteModel, n: str, r: str, t: str) -> Row:
+        """s[n,r,t] - Smax[n,r] open[n,t] <= 0 at nodes that may be closed: no staff while closed
+        (constraint 14)."""
+        if not self.f.staff[n, r].switchable:
+            return pyo.Constraint.Skip
+        return self.row([(1.0, lp.s[n, r, t]), (-self.ceiling(n, r), lp.open[n, t])], "<=", 0.0)
+
+    def site_staff_min(self, lp: pyo.ConcreteModel, n: str, r: str, t: str) -> Row:
+        """s[n,r,t] - min[n,r] open[n,t] >= 0 at nodes that may be closed, min > 0: the staff minimum
+        while open   (constraint 14)."""
+        staff = self.f.staff[n, r]
+        if not staff.switchable or staff.min <= 0:
+            return pyo.Constraint.Skip
+        return self.row([(1.0, lp.s[n, r, t]), (-staff.min, lp.open[n, t])], ">=", 0.0)
+
+    def site_level_choice(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
+        """sum_l level[n,l,t] - open[n,t] = 0, sites with capacity levels: one level while open
+        (constraint 15)."""
+        if not self.f.levels_at[n]:
+            return pyo.Constraint.Skip
+        chosen = [(1.0, lp.level[n, level, t]) for level in self.f.levels_at[n]]
+        return self.row([*chosen, (-1.0, lp.open[n, t])], "==", 0.0)
+
+    def site_level_capacity(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
+        """sum_d sum_m y[d,n,m,t] - sum_l cap[n,l] level[n,l,t] <= 0, sites with capacity levels
+        (constraint 15)."""
+        if not self.f.levels_at[n]:
+            return pyo.Constraint.Skip
+        sizes = [(-self.f.level[n, level].capacity, lp.level[n, level, t]) for level in self.f.levels_at[n]]
+        return self.row(self.throughput(n, t) + sizes, "<=", 0.0)
+
+    def site_horizon(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
+        """open[n,t] - open[n,t-1] = 0 for t >= 2, decided sites with `decide_per: horizon`
+        (constraint 16)."""
+        site, before = self.f.site[n], self.f.before.get(t)
+        if site.open != "decide" or site.per_period or before is None:
+            return pyo.Constraint.Skip
+        return self.row([(1.0, lp.open[n, t]), (-1.0, lp.open[n, before])], "==", 0.0)
+
+    def level_horizon(self, lp: pyo.ConcreteModel, n: str, level: str, t: str) -> Row:
+        """level[n,l,t] - level[n,l,t-1] = 0 for t >= 2, levels of nodes with `decide_per: horizon`
+        (constraint 16)."""
+        before = self.f.before.get(t)
+        if self.f.level[n, level].per_period or before is None:
+            return pyo.Constraint.Skip
+        return self.row([(1.0, lp.level[n, level, t]), (-1.0, lp.level[n, level, before])], "==", 0.0)
+
     # The objective
 
     def costs(self) -> dict[str, list[Term]]:
@@ -475,6 +557,8 @@ class Rules:
             "backlog": [(f.demand[d].backlog_cost, b) for (d, _), b in lp.b.items()],  # sum cb[d] b[d,t]
             "unmet": [(f.demand[d].unmet_penalty, u) for (d, _), u in lp.u.items()],  # sum cu[d] u[d,t]
             "rework": [(f.rework[d, n, m].cost, w) for (d, n, m, _), w in lp.w.items()],  # sum c_rw[n,m] w
+            "fixed": [(f.site[n].fixed_cost, w) for (n, _), w in lp.open.items()],  # sum F[n] open[n,t]
+            "capacity": [(f.level[n, lv].cost, w) for (n, lv, _), w in lp.level.items()],  # sum CL level[n,l,t]
         }
 
 
@@ -534,6 +618,10 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
         doc="(d, n in N_d, m a mode of n with `rework`)",
     )
     lp.rules = pyo.Set(initialize=_keys(f.sets.rules, "rule"), dimen=1, doc="r: a business rule")
+    lp.sites = pyo.Set(initialize=_keys(f.sets.sites, "node"), dimen=1, doc="n with a site decision or figure")
+    lp.site_levels = pyo.Set(
+        initialize=_keys(f.sets.site_levels, "node", "level"), dimen=2, doc="(n, capacity level l of n)"
+    )
     # Where the optional variables exist.
     lp.overtime_staff = pyo.Set(
         initialize=[key for key, s in f.staff.items() if s.overtime_max > 0],
@@ -556,7 +644,8 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
 
     # Variables (model.md, Variables), in the order of VARIABLES.
     def staff_bounds(lp: pyo.ConcreteModel, n: str, r: str, t: str) -> tuple[float, float | None]:
-        return max(f.staff[n, r].min, 0.0), _upper(f.staff[n, r].max)
+        """min <= s <= max; at a node that may be closed the min is a row while open (constraint 14)."""
+        return (0.0 if f.staff[n, r].switchable else max(f.staff[n, r].min, 0.0)), _upper(f.staff[n, r].max)
 
     def lane_bounds(lp: pyo.ConcreteModel, d: str, n: str, lane: str, t: str) -> tuple[float, float | None]:
         return 0.0, (0.0 if f.tangent(tangents.closed, n, lane, t) else None)
@@ -588,6 +677,14 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
     lp.q = pyo.Var(lp.demand_lanes, lp.periods, domain=positive, bounds=lane_bounds, doc=VARIABLE["q"].meaning)
     lp.a = pyo.Var(lp.queues, lp.periods, domain=positive, doc=VARIABLE["a"].meaning)
     lp.w = pyo.Var(lp.demand_reworks, lp.periods, domain=positive, doc=VARIABLE["w"].meaning)
+    lp.open = pyo.Var(
+        lp.sites,
+        lp.periods,
+        domain=lambda lp, n, t: pyo.Binary if f.site[n].lower < f.site[n].upper else positive,
+        bounds=lambda lp, n, t: (f.site[n].lower, f.site[n].upper),
+        doc=VARIABLE["open"].meaning,
+    )
+    lp.level = pyo.Var(lp.site_levels, lp.periods, domain=pyo.Binary, doc=VARIABLE["level"].meaning)
 
     # Constraints (model.md, constraints 1 to 11), in the order of FAMILIES.
     rules = Rules(lp, f)
@@ -609,6 +706,14 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
         "queue_duty": (lp.queue_nodes, lp.periods),
         "rework_volume": (lp.demand_reworks, lp.periods),
         "business_rule": (lp.rules, lp.periods),
+        "site_closed": (lp.sites, lp.periods),
+        "site_min_volume": (lp.sites, lp.periods),
+        "site_staff": (lp.staff, lp.periods),
+        "site_staff_min": (lp.staff, lp.periods),
+        "site_level_choice": (lp.sites, lp.periods),
+        "site_level_capacity": (lp.sites, lp.periods),
+        "site_horizon": (lp.sites, lp.periods),
+        "level_horizon": (lp.site_levels, lp.periods),
     }
     for family in FAMILIES:
         rule = getattr(rules, family.name)

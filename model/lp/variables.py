@@ -34,6 +34,7 @@ class Variable:
     exists: Callable[[IndexSets], Grid] | None = None  # where it exists (default: every row and period)
     bounds: Callable[[IndexSets, QueueTangents | None], tuple[Grid, Grid]] | None = None
     staff: bool = False  # integer under `integer_staff`
+    binary: bool = False  # a 0/1 decision wherever its bounds leave one (lower < upper): always integer
 
     def where(self, sets: IndexSets) -> Grid:
         rows = len(getattr(sets, self.table))
@@ -60,9 +61,23 @@ def _demand_flag(column: str) -> Callable[[IndexSets], Grid]:
 
 
 def _staff_bounds(sets: IndexSets, _: QueueTangents | None) -> tuple[Grid, Grid]:
-    """min[n,r] <= s[n,r,t] <= max[n,r] (model.md, constraint 4; max inf: no bound)."""
+    """min[n,r] <= s[n,r,t] <= max[n,r] (model.md, constraint 4; max inf: no bound). At a node that may
+    be closed the minimum holds only while open: a row s - min open >= 0 (constraint 14) instead."""
     staff, T = sets.staff, sets.period_count
-    return per_period(np.maximum(staff["min"].to_numpy(dtype=float), 0.0), T), per_period(staff["max"], T)
+    low = np.where(staff.switchable.to_numpy(dtype=bool), 0.0, np.maximum(staff["min"].to_numpy(dtype=float), 0.0))
+    return per_period(low, T), per_period(staff["max"], T)
+
+
+def _open_bounds(sets: IndexSets, _: QueueTangents | None) -> tuple[Grid, Grid]:
+    """open[n,t] in [1, 1] (always), [0, 0] (never) or [0, 1] (decide: a binary)   (docs/model.md, Sites)."""
+    sites, T = sets.sites, sets.period_count
+    return per_period(sites.lower, T), per_period(sites.upper, T)
+
+
+def _level_bounds(sets: IndexSets, _: QueueTangents | None) -> tuple[Grid, Grid]:
+    """level[n,l,t] in [0, 1]: a binary."""
+    shape = (len(sets.site_levels), sets.period_count)
+    return np.zeros(shape), np.ones(shape)
 
 
 def _volume_bounds(sets: IndexSets, _: QueueTangents | None) -> tuple[Grid, Grid]:
@@ -95,6 +110,15 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("q", "demand_lanes", ("demand", "node", "lane"), "units of d queued in lane l of n", bounds=_lane_bounds),
     Variable("a", "queues", ("node", "lane"), "hours on duty in lane l of n (agents x open hours)"),
     Variable("w", "demand_reworks", ("demand", "node", "mode"), "units of d done wrong at n in mode m and reworked"),
+    Variable("open", "sites", ("node",), "1 while site n is open in t", bounds=_open_bounds, binary=True),
+    Variable(
+        "level",
+        "site_levels",
+        ("node", "level"),
+        "1 while level l of n is chosen in t",
+        bounds=_level_bounds,
+        binary=True,
+    ),
 )
 """Column order: the families in this order; within one, index row, then period."""
 

@@ -40,7 +40,7 @@ TOP_LANES = 30
 """Queue lanes shown (those with the lowest service level against their target)."""
 TOP_REWORK = 30
 """Rows of the rework table shown (those with the highest rework cost, then the most units)."""
-TABLES_USED = ("costs", "demand_kpis", "flows", "queues", "rework", "rules", "sensitivity", "staffing", "work")
+TABLES_USED = ("costs", "demand_kpis", "flows", "queues", "rework", "rules", "sensitivity", "staffing", "work", "sites")
 """The run's tables the report reads (the others are not shown: no need to read them)."""
 OTHER = "other"
 """Label of what is folded together in a large run."""
@@ -94,6 +94,7 @@ def page(folder: Path, base: Path | None = None) -> tuple[str, list[str], list[S
         cost_section,
         rework_section,
         staffing_section,
+        sites_section,
         binds_section,
         queue_section,
         rules_section,
@@ -753,6 +754,48 @@ def binds_section(run: Run) -> Section | None:
     head = f"The first {min(TOP_SENTENCES, len(table))} of {plural(len(table), 'price')} (all in sensitivity.parquet)"
     note = "" if basis == "LP" else f"; {basis}"
     return Section("What binds, and what it is worth", intro=[f"{head}{note}:", *sentences])
+
+
+TOP_SITES = 60
+"""Rows of the sites table shown (site-periods, in the table's order)."""
+
+
+def sites_section(run: Run) -> Section | None:
+    """Which sites are open in which period, at what level, and what they cost (docs/model.md, Sites);
+    with a MILP's gap and HiGHS's bound, the proof of the choice."""
+    if not run.has("sites"):
+        return None
+    sites, currency = run.tables["sites"], run.currency
+    opened = sites[sites.open.astype(bool)]
+    intro = [
+        f"{plural(opened.node.nunique(), 'site')} of {sites.node.nunique()} open in some period; "
+        f"fixed costs {money(float(sites.fixed_cost.sum()), currency)}, capacity levels "
+        f"{money(float(sites.capacity_cost.sum()), currency)} over the horizon."
+    ]
+    solver = run.summary.get("solver", {})
+    if solver.get("mip") and "mip_gap" in solver:
+        intro.append(
+            f"MILP: gap {percent(float(solver['mip_gap']), decimals=2)}; HiGHS's bound "
+            f"{money(float(solver.get('mip_dual_bound', float('nan'))), currency)} (no plan costs less)."
+        )
+    shown = sites.head(TOP_SITES)
+    table = pd.DataFrame(
+        {
+            "period": shown.period,
+            "site": shown.node,
+            "open": shown.open.map(lambda v: "yes" if v else "no"),
+            "level": shown.level.fillna("").replace("", "-"),
+            f"capacity ({run.unit('sites', 'capacity') or 'units per period'})": shown.capacity.map(
+                lambda v: "unlimited" if pd.isna(v) else number(v, 0)
+            ),
+            f"fixed cost ({currency})": shown.fixed_cost.map(lambda v: number(v, 2)),
+            f"capacity cost ({currency})": shown.capacity_cost.map(lambda v: number(v, 2)),
+            "units": shown.units.map(lambda v: number(v, 1)),
+        }
+    )
+    if len(sites) > TOP_SITES:
+        intro.append(f"Showing the first {TOP_SITES} of {len(sites)} site-periods (all in sites.parquet).")
+    return Section("Sites: which are open", intro=intro, tables=[("sites", table)])
 
 
 def queue_section(run: Run) -> Section | None:

@@ -180,6 +180,53 @@ def check_queues(raw: Raw, src: SourceMap) -> Iterator[Problem]:
             )
 
 
+def check_sites(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """A node's site decision must make sense (docs/model.md, Sites): `capacity` or
+    `capacity_levels`, not both; no levels at a node that is never open; a minimum volume that the
+    node's capacity can hold; and no queue at a node that may close (its agents' requirement has a
+    constant that a closed node could not meet)."""
+    for name, node in raw.nodes.items():
+        node = _mapping(node)
+        path, state = ("nodes", name), node.get("open", "always")
+        levels = node.get("capacity_levels")
+        if "capacity_levels" in node and "capacity" in node:
+            yield src.problem(
+                (*path, "capacity_levels"),
+                "give capacity or capacity_levels, not both",
+                "With levels the node's capacity is the chosen level's: remove `capacity`.",
+                at_key=True,
+            )
+        if levels is not None and state == "never":
+            yield src.problem(
+                (*path, "capacity_levels"),
+                "a node that is never open has no capacity levels",
+                "Use open: decide (or always) to choose a level, or remove capacity_levels.",
+                at_key=True,
+            )
+        if "queue" in node and state != "always":
+            yield src.problem(
+                (*path, "open"),
+                f"a node with a queue cannot be '{state}'",
+                "Queued nodes are always open: remove `open` or `queue`.",
+            )
+        yield from _min_volume_fits(node, path, src)
+
+
+def _min_volume_fits(node: dict, path: tuple, src: SourceMap) -> Iterator[Problem]:
+    """min_volume at most the node's capacity (or its largest level): otherwise it could never open."""
+    least = _number(node.get("min_volume"))
+    levels = node.get("capacity_levels")
+    sizes = [_number(_mapping(level).get("capacity")) for level in levels] if isinstance(levels, list) else []
+    known = [size for size in sizes if size is not None]
+    room = _number(node.get("capacity")) if "capacity" in node else (max(known) if known else None)
+    if least is not None and room is not None and least > room:
+        yield src.problem(
+            (*path, "min_volume"),
+            f"min_volume {least:g} is above the node's capacity {room:g} units",
+            "The node could never process its minimum: lower min_volume or raise the capacity.",
+        )
+
+
 def check_arc_ends(raw: Raw, src: SourceMap) -> Iterator[Problem]:
     seen: dict[tuple[str, str], int] = {}
     for index, arc in zip(raw.arc_index, raw.arcs):
@@ -630,6 +677,7 @@ CHECKS: list[Check] = [
     check_role_names,
     check_staff_bounds,
     check_queues,
+    check_sites,
     check_arc_ends,
     check_demand_names,
     check_former_names,

@@ -50,6 +50,7 @@ from model.scenario.ranges import (
 from model.scenario.schema import (
     TIME_UNITS,
     Arc,
+    CapacityLevel,
     Demand,
     Lane,
     Meta,
@@ -79,6 +80,8 @@ CHOICES = {
     "sense": ("at_most", "at_least", "equal"),
     "of_sum": ("flow", "units", "fte", "hours", "overtime", "cost"),
     "per": ("period", "horizon"),
+    "open": ("always", "never", "decide"),
+    "decide_per": ("horizon", "period"),
 }
 """The fixed choices, listed on the hidden `lists` sheet (one column each, in this order)."""
 
@@ -221,6 +224,10 @@ TABLES = (
             _col(Node, "quality", "number", SHARE_UNIT, SHARE),
             _col(Node, "capacity", "number", "units per period", UNITS),
             *REWORK,
+            _col(Node, "open", "choice"),
+            _col(Node, "decide_per", "choice"),
+            _col(Node, "fixed_cost", "number", "{cur} per period while open", MONEY),
+            _col(Node, "min_volume", "number", "units per period while open", UNITS),
         ),
     ),
     Sheet(
@@ -305,6 +312,16 @@ TABLES = (
         path="nodes.*.queue.lanes[*]",
     ),
     Sheet(
+        "capacity_levels",
+        "Sizes a node may run at, at most one chosen: one row per level, in order (the first is level 1).",
+        (
+            _name("node", "nodes", "The node."),
+            _col(CapacityLevel, "capacity", "number", "units per period", UNITS, required=True),
+            _col(CapacityLevel, "cost", "number", "{cur} per period while chosen", MONEY),
+        ),
+        path="nodes.*.capacity_levels[*]",
+    ),
+    Sheet(
         "arcs",
         "Hand-offs between nodes: one row per arc.",
         (
@@ -379,6 +396,7 @@ SHEET_ORDER = (
     "stock_by_demand",
     "queues",
     "lanes",
+    "capacity_levels",
     "arcs",
     "demands",
     "volumes",
@@ -473,6 +491,8 @@ def _table_rows(data: dict) -> dict[str, list[list[Any]]]:
             rows["staff"].append(_row(TABLE["staff"], [name, role], staff))
         _stock_rows(rows, name, node.get("stock"))
         _queue_rows(rows, name, node.get("queue"))
+        for level in node.get("capacity_levels") or []:
+            rows["capacity_levels"].append(_row(TABLE["capacity_levels"], [name], _mapping(level)))
     for arc in data.get("arcs") or []:
         ends = [arc.get("from", arc.get("source")), arc.get("to", arc.get("target"))]
         rows["arcs"].append(_row(TABLE["arcs"], ends, arc))
@@ -1434,7 +1454,21 @@ def _nodes(reader: _Reader, roles: dict) -> dict:
             if reader.once(row, (node, role), seen, path, f"node '{node}', role '{role}'"):
                 nodes[node].setdefault(section, {})[role] = _fields(reader, row, {}, path)
     _queues(reader, nodes)
+    _capacity_levels(reader, nodes)
     return nodes
+
+
+def _capacity_levels(reader: _Reader, nodes: dict) -> None:
+    """A node's capacity levels (sheet 'capacity_levels'), in the order of their rows."""
+    for row in reader.table("capacity_levels"):
+        node = reader.name(row, "node", ("nodes",))
+        if node is None:
+            continue
+        levels = nodes.get(node, {}).get("capacity_levels", [])
+        path: FieldPath = ("nodes", node, "capacity_levels", len(levels))
+        if not reader.known(row, "node", node, nodes, "nodes", path):
+            continue
+        nodes[node]["capacity_levels"] = [*levels, _fields(reader, row, {}, path)]
 
 
 def _queues(reader: _Reader, nodes: dict) -> None:

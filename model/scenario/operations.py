@@ -8,6 +8,7 @@ Grammar (the same in a `set:` file and after `--set path=`):
     +5   -3                    add 5, subtract 3 (in the field's own unit)
     +5%  -3%                   raise or lower by 5 or 3 percent of the current value
     [700, 800, 900]            set a per-period field (a volume) to these numbers, one per period
+    never                      set a choice (a word: `open`, `decide_per`) to this word
 
 A leading sign always means a change: `-3` subtracts 3, it never sets -3 (no scenario figure may be
 negative). The number after an operator is unsigned. A relative change of a per-period list (a
@@ -28,16 +29,21 @@ GRAMMAR = (
     "Allowed: a number (12, =12, 12.5; =-3 for a negative one, an arc's rebate) that replaces the value, "
     "or a change of it: "
     "*1.2, /4, +5, -3, +5%, -3%; or a list of numbers, one per period, that replaces a per-period "
-    "field: [700, 800, 900]. In YAML, quote changes that start with '*': \"*1.2\"."
+    "field: [700, 800, 900]; or a word that replaces a choice (always, never, decide, horizon, period): "
+    "open=never. In YAML, quote changes that start with '*': \"*1.2\"."
 )
 
 _NUMBER = r"(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"  # unsigned: the sign is the operator
 _OPERATION = re.compile(rf"(?P<op>[=*/+-]?)\s*(?P<number>{_NUMBER})\s*(?P<percent>%?)")
 _LIST_ITEM = rf"[+-]?\s*{_NUMBER}"  # in a list a sign is the number's own
 _NEGATIVE = re.compile(rf"=\s*-\s*(?P<number>{_NUMBER})")  # "=-3": a negative number set, not a change
+CHOICE_WORDS = ("always", "never", "decide", "horizon", "period")
+"""The words an override may set: the values of the scenario's choices that a what-if changes
+(`nodes.NAME.open`, `nodes.NAME.decide_per`); any other text stays refused, as a typo."""
+_WORD = "(?:" + "|".join(CHOICE_WORDS) + ")"
 VALUE_PATTERN = (
     rf"^\s*(?:[=*/]?\s*{_NUMBER}|=\s*-\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?"
-    rf"|\[\s*{_LIST_ITEM}(?:\s*,\s*{_LIST_ITEM})*\s*\])\s*$"
+    rf"|\[\s*{_LIST_ITEM}(?:\s*,\s*{_LIST_ITEM})*\s*\]|{_WORD})\s*$"
 )
 """The override values `parse_value` takes as text, as one regular expression (the what-if files'
 JSON Schema): a number, or a change of it (a percentage only after + or -), or a list of numbers."""
@@ -50,7 +56,7 @@ class Operation:
     op: str  # "=", "*", "/", "+", "-"
     operand: Decimal
     percent: bool
-    absolute: float | int | list[float | int] | None  # the number (or list of numbers) to set, for "="
+    absolute: float | int | list[float | int] | str | None  # the number (list of numbers, word) to set, for "="
 
     @property
     def relative(self) -> bool:
@@ -116,6 +122,8 @@ def parse_value(value: Any) -> Operation:
         positive = parse_value(negative.group("number"))
         assert isinstance(positive.absolute, (int, float))  # a plain number parses to "=" it
         return Operation("=", -positive.operand, False, -positive.absolute)
+    if re.fullmatch(_WORD, value.strip()):
+        return Operation("=", Decimal(0), False, value.strip())
     match = _OPERATION.fullmatch(value.strip())
     if match is None:
         raise ValueError(f"'{value}' is not a number or a change of one")

@@ -235,9 +235,14 @@ def _override(draft: _Draft, override: Override, changes: list[Change]) -> list[
     targets: list[Match] = []
     refused: list[Match] = []
     for match in matches:
-        fits = (match.value is ABSENT and not operation.relative) or is_numeric(match.value)
+        if isinstance(operation.absolute, str):  # a word replaces a choice (text), or sets an absent one
+            fits = match.value is ABSENT or isinstance(match.value, str)
+        else:
+            fits = (match.value is ABSENT and not operation.relative) or is_numeric(match.value)
         (targets if fits else refused).append(match)
     if refused and (not targets or not has_wildcard(override.path)):
+        if isinstance(operation.absolute, str):
+            return [_word_refusal(override, refused[0])]
         return [_refusal(override, refused[0], len(matches))]
     for match in targets:
         old = None if match.value is ABSENT else match.value
@@ -245,6 +250,17 @@ def _override(draft: _Draft, override: Override, changes: list[Change]) -> list[
         draft.set(match.path, new)
         changes.append(Change(match.dotted, old, new, override.path, override.origin, override.value))
     return []
+
+
+def _word_refusal(override: Override, match: Match) -> Problem:
+    """A word for a field that holds no word: words replace choices only."""
+    return _problem(
+        override.origin,
+        override.path,
+        f"'{match.dotted}' holds {_kind(match.value)}, not a choice: a word replaces only a choice",
+        "Words set choices such as nodes.NAME.open (always, never, decide) or nodes.NAME.decide_per "
+        "(horizon, period); give a number for a figure.",
+    )
 
 
 def _refusal(override: Override, match: Match, count: int) -> Problem:

@@ -24,7 +24,20 @@ FILTERS: dict[str, tuple[str, ...]] = {
 UNITS = {"flow": "units", "units": "units", "fte": "FTE", "overtime": "hours", "hours": "hours", "cost": "currency"}
 """Each quantity's unit ("currency": the scenario's currency)."""
 
-CATEGORIES = ("labour", "overtime", "hiring", "layoffs", "processing", "handoffs", "holding", "backlog", "unmet")
+CATEGORIES = (
+    "labour",
+    "overtime",
+    "hiring",
+    "layoffs",
+    "processing",
+    "handoffs",
+    "holding",
+    "backlog",
+    "unmet",
+    "rework",
+    "fixed",
+    "capacity",
+)
 """The cost categories a `category` filter names: model/lp/objective.py's COST_TERMS (a test keeps
 the two the same)."""
 

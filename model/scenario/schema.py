@@ -228,6 +228,15 @@ class Queue(Strict):
         return [(lane.name, lane.target) for lane in self.lanes]
 
 
+class CapacityLevel(Strict):
+    """One size a node may be built or run at (docs/model.md, Sites)."""
+
+    capacity: Units
+    """Most units processed per period at this size (units)."""
+    cost: Money = 0.0
+    """Cost per period while this size is chosen (currency)."""
+
+
 class Node(Strict):
     stage: Name
     """Stage the node belongs to (one of `stages`)."""
@@ -255,6 +264,20 @@ class Node(Strict):
     """The units done wrong (1 - quality) are reworked (beyond model.md): redone here, from the demand's
     origin or at a named node, at a cost and an extra time per unit; a work entry's `rework` overrides
     it. Without it defects only count against `min_quality`."""
+    open: Literal["always", "never", "decide"] = "always"
+    """Whether the node is open: always (default, no decision), never (closed: no flow, no staff) or
+    decide (the optimiser opens or closes it; the model becomes a MILP)."""
+    decide_per: Literal["horizon", "period"] = "horizon"
+    """With `open: decide` or capacity levels: one decision for the whole horizon (default), or one
+    per period (the node may open and shut from period to period)."""
+    fixed_cost: Money = 0.0
+    """Cost per period while the node is open (currency). Default 0."""
+    min_volume: Units = 0.0
+    """Fewest units processed per period while the node is open (units). Default 0."""
+    capacity_levels: Annotated[list[CapacityLevel], Field(min_length=1)] | None = None
+    """Sizes to choose from, at most one at a time; the node's capacity is the chosen level's. With
+    `open: decide` choosing a level opens the node; with `always` a level must be chosen. Give this
+    or `capacity`, not both. None when absent."""
 
 
 class Arc(Strict):

@@ -155,7 +155,12 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
     # ... and what it leaves unallocated is exactly the staff cost at nodes no demand ever used
     idle_nodes = staffing.groupby("node").hours_used.transform("sum") <= 1e-9
     unallocated = serving[serving.demand == "(unallocated)"].cost_to_serve.sum()
-    assert math.isclose(unallocated, staffing[idle_nodes].cost.sum(), rel_tol=1e-6, abs_tol=1e-6), (
+    sites = tables.get("sites")  # ... and the fixed and capacity costs of sites open with no units
+    unused_sites = 0.0
+    if sites is not None and len(sites):
+        unused = sites.groupby("node").units.transform("sum") <= 1e-9
+        unused_sites = float((sites.fixed_cost + sites.capacity_cost)[unused].sum())
+    assert math.isclose(unallocated, staffing[idle_nodes].cost.sum() + unused_sites, rel_tol=1e-6, abs_tol=1e-6), (
         f"unallocated {unallocated} but staff at never-used nodes cost {staffing[idle_nodes].cost.sum()}"
     )
     # ... and split by stage it gives each (period, demand)'s cost to serve and each stage's cost
@@ -289,6 +294,11 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
                 assert bool(kpi_row(kpis, d, p).response_time_met)
 
     # 6. staffing: hours used, available, overtime limit, staff bounds and balance
+    site_rows = tables.get("sites", pd.DataFrame(columns=["node", "period", "open"]))
+    closed_sites: dict[str, set[str]] = defaultdict(set)
+    for r in site_rows.itertuples(index=False):
+        if not r.open:
+            closed_sites[r.node].add(r.period)
     hours: dict[tuple, float] = defaultdict(float)
     for r in work.itertuples(index=False):
         if scenario.nodes[r.node].work:
@@ -297,13 +307,14 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
         for role in node.work:
             spec = scenario.roles[role]
             bounds = node.staff.get(role)
-            lo = bounds.min if bounds else 0.0
-            hi = bounds.max if bounds and bounds.max is not None else math.inf
+            hi_open = bounds.max if bounds and bounds.max is not None else math.inf
             initial = bounds.initial if bounds else None
             previous = initial
             for p in periods:
                 r = kpi_like(staffing, node=n, role=role, period=p)
                 scale = tol(r.fte, r.hours_used)
+                closed = p in closed_sites.get(n, ())  # a closed site has no staff: bounds [0, 0]
+                lo, hi = (0.0, 0.0) if closed else (bounds.min if bounds else 0.0, hi_open)
                 assert math.isclose(r.hours_used, hours[n, role, p], abs_tol=tol(hours[n, role, p])), (
                     f"hours {n}/{role} {p}"
                 )
@@ -343,6 +354,12 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
     assert all(scenario.nodes[n].stock is not None for n in holding.node), "holding cost at a node without stock"
     assert (holding.amount >= -1e-9).all()
     recomputed["holding"] = float(holding.amount.sum())
+    for r in tables.get("sites", pd.DataFrame()).itertuples(index=False):  # site costs: from the scenario
+        node = scenario.nodes[r.node]
+        recomputed["fixed"] += node.fixed_cost * float(r.open)
+        levels = node.capacity_levels or []
+        recomputed["capacity"] += levels[int(r.level) - 1].cost if r.level else 0.0
+        assert r.open or r.units <= tol(0), f"closed site {r.node} {r.period} processes {r.units}"
     for category, amount in recomputed.items():
         reported = float(costs.loc[costs.category == category, "amount"].sum())
         assert math.isclose(reported, amount, rel_tol=REL, abs_tol=1e-6), (

@@ -116,6 +116,24 @@ def _tiny_with_rules() -> IndexSets:
     return index_sets(scenario_from_data(data))
 
 
+def _tiny_sites() -> IndexSets:
+    """Tiny over two periods with site decisions of every kind (docs/model.md, Sites): the service
+    team decided for the horizon, sized by levels, with a minimum volume and staff minimum; the
+    vendor decided per period with a fixed cost."""
+    data = scenario_data(TINY_FILE)
+    data["scenario"]["periods"] = 2
+    data["demands"]["repairs"]["volume"] = [1000, 600]
+    team, vendor = data["nodes"]["service_team"], data["nodes"]["vendor"]
+    team.update(
+        open="decide",
+        min_volume=100,
+        capacity_levels=[{"capacity": 500, "cost": 1000}, {"capacity": 900, "cost": 1500}],
+        staff={"technician": {"min": 1, "initial": 3}},
+    )
+    vendor.update(open="decide", decide_per="period", fixed_cost=4000)
+    return index_sets(scenario_from_data(data))
+
+
 @functools.cache
 def case(name: str) -> Case:
     if name == "tiny-rules":
@@ -137,6 +155,8 @@ def case(name: str) -> Case:
         return Case(index_sets(validate_data(*parse_yaml(NETWORK_LOOPS, "loops.yaml"))))
     if name == "rework":
         return Case(index_sets(scenario_from_text(REWORK_LOOPS)))
+    if name == "tiny-sites":
+        return Case(_tiny_sites())
     raise KeyError(name)
 
 
@@ -173,6 +193,7 @@ CASES = (
     "network-loops",
     "rework",
     "tiny-rules",
+    "tiny-sites",
 )
 
 

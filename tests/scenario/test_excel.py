@@ -117,6 +117,13 @@ nodes:
       lanes:
         - {name: fast, target: {service_level: 0.8, within: 0.1}}
         - {name: slow, target: {service_level: 0.5, within: 1, average_wait: 2}}
+  annex:
+    stage: back
+    open: decide
+    decide_per: period
+    fixed_cost: 2500
+    min_volume: 50
+    capacity_levels: [{capacity: 100, cost: 300}, {capacity: 400}]
 arcs:
   - {from: desk, to: shop, cost: 1, lead_time: 0.5, capacity: 9000}
   - {from: desk, to: field, cost: -0.5}  # a rebate: arc costs may be negative
@@ -147,7 +154,7 @@ def test_every_field_of_the_schema_comes_back(tmp_path):
     a queue's own target, lanes with both kinds of target, a node's rework and a work entry's empty
     one, the former name of a field, every solver setting, relaxation weights and HiGHS options, business
     rules of every form (lists and patterns in filters, each comparison, with and without `of` and its
-    filters, per period and horizon)."""
+    filters, per period and horizon), and a site's decision, costs and capacity levels."""
     path = tmp_path / "every-field.yaml"
     path.write_text(EVERY_FIELD, encoding="utf-8")
     original = resolve(path).scenario
