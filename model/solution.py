@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.lp.objective import COST_TERMS
+from model.lp.objective import COST_TERMS, forgone_revenue
 from model.network import IndexSets
 
 
@@ -67,6 +67,8 @@ class Evaluated:
     defects: np.ndarray  # demands x T: sum (1 - q) y
     time_spent: np.ndarray  # demands x T: the response-time numerator
     costs: dict[str, np.ndarray]  # category -> amounts on its variable's grid (model.lp.objective.COST_TERMS)
+    revenue: np.ndarray  # demands x T: price x served (0 without a price), currency
+    forgone: np.ndarray  # demands x T: revenue forgone under `objective: margin` (FORGONE_TERMS), currency
 
     @property
     def quality(self) -> np.ndarray:
@@ -86,6 +88,12 @@ class Evaluated:
     @property
     def total_cost(self) -> float:
         return float(sum(amounts.sum() for amounts in self.costs.values()))
+
+    @property
+    def objective(self) -> float:
+        """What the LP minimises: the total cost plus, under `objective: margin`, the revenue forgone
+        (model.md, Objective); the total cost under `objective: cost`."""
+        return self.total_cost + float(self.forgone.sum())
 
 
 def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.ndarray | None = None) -> Evaluated:
@@ -142,6 +150,7 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
         time_spent += group_sum(sets.demand_of("demand_lanes"), waited, demand_count)
 
     costs = {term.category: term.prices(sets)[:, None] * v[term.variable] for term in COST_TERMS}
+    revenue = np.nan_to_num(sets.demands.price.to_numpy(dtype=float), nan=0.0)[:, None] * served
     return Evaluated(
         sets,
         v,
@@ -164,6 +173,8 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
         defects,
         time_spent,
         costs,
+        revenue,
+        forgone_revenue(sets, v),
     )
 
 
