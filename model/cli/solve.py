@@ -382,6 +382,7 @@ def report(outcome: Outcome) -> None:
         amount = float(stage_costs.get(stage, 0.0))
         by_stage.add_row(stage, money(amount), percent(amount / total, decimals=1) if total else "-")
     out.print(by_stage)
+    _print_profit(outcome.profit, currency)
     out.print(_demand_table(outcome.tables["demand_kpis"], currency, time_unit))
     _print_queues(outcome, time_unit)
     _print_sensitivity(outcome.tables.get("sensitivity"))
@@ -391,6 +392,44 @@ def report(outcome: Outcome) -> None:
         f"Solved in {seconds:.2f} s (HiGHS {outcome.timings.get('solve', 0):.2f} s, "
         f"{plural(columns, 'variable')}, {plural(rows, 'constraint')})"
     )
+
+
+def _print_profit(profit: dict, currency: str) -> None:
+    """Revenue and margin when some demand has a price; under `objective: margin`, the demands
+    dropped (units, revenue forgone) and what serving every demand would have cost."""
+    if profit.get("revenue") is None:
+        return
+    objective = "maximised" if profit.get("objective") == "margin" else "at least cost (objective: cost)"
+    out.print(
+        f"Revenue: {money(profit['revenue'], currency)}; margin (revenue - total cost): "
+        f"{money(profit['margin'], currency)}, {objective}"
+    )
+    dropped = profit.get("dropped")
+    if dropped is None:
+        return
+    if not dropped:
+        out.print("Every demand with a price pays: none was dropped.")
+        return
+    table = Table("demand", "segment", "units dropped", "of volume", f"revenue forgone ({currency})")
+    table.title, table.title_justify = "Demands dropped because serving them costs more than they bring", "left"
+    for row in dropped:
+        share = row["share_dropped"]
+        table.add_row(
+            str(row["demand"]),
+            str(row["segment"] or "-"),
+            number(row["units_dropped"], 1),
+            percent(share) if share is not None else "-",
+            money(row["revenue_forgone"]),
+        )
+    out.print(table)
+    served = profit.get("serving_all", {})
+    if served.get("status") == "optimal":
+        out.print(
+            f"Serving every demand (objective: cost) would cost {money(served['total_cost'], currency)}, "
+            f"{money(served['extra_cost'], currency)} more, for a margin of {money(served['margin'], currency)}."
+        )
+    elif served:
+        out.print(f"Serving every demand (objective: cost) is {served['status']}.")
 
 
 def _print_diagnosis(diagnosis: pd.DataFrame, limit: int = 15) -> None:
