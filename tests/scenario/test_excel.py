@@ -86,7 +86,7 @@ def test_every_shipped_scenario_comes_back_the_same_with_the_same_optimum(path):
 
 
 EVERY_FIELD = """
-scenario: {name: every-field, currency: USD, time_unit: day, period_length: 30, periods: 2}
+scenario: {name: every-field, currency: USD, time_unit: day, period_length: 30, periods: 2, objective: margin}
 stages: [front, back]
 roles:
   clerk: {cost_per_fte: 3000, hours_per_fte: 150, hire_cost: 100, layoff_cost: 200, overtime: {}}
@@ -121,8 +121,9 @@ arcs:
   - {from: desk, to: field}
 demands:
   jobs: {origin: desk, sinks: [shop, field], stages: [front, back], volume: 700, min_quality: 0.9,
-         max_mean_response_time: 20, backlog_cost: 5, final_backlog: 10, unmet_penalty: 99, price: 120}
-  calls: {origin: desk, sinks: [field], volume: [10, 20], max_response_time: 30}
+         max_mean_response_time: 20, backlog_cost: 5, final_backlog: 10, unmet_penalty: 99, price: 120,
+         segment: trade, labels: {channel: web, region: north}}
+  calls: {origin: desk, sinks: [field], volume: [10, 20], max_response_time: 30, segment: retail}
 solver:
   time_limit: 30
   mip_gap: 0.001
@@ -136,13 +137,14 @@ solver:
 
 
 def test_every_field_of_the_schema_comes_back(tmp_path):
-    """Fields no shipped scenario uses: a count of periods, an empty overtime, a stock of one number,
-    a queue's own target, lanes with both kinds of target, the former name of a field, every solver
-    setting, relaxation weights and HiGHS options."""
+    """Fields no shipped scenario uses: a count of periods, the objective, an empty overtime, a stock of
+    one number, a queue's own target, lanes with both kinds of target, the former name of a field, a
+    demand's segment and labels, every solver setting, relaxation weights and HiGHS options."""
     path = tmp_path / "every-field.yaml"
     path.write_text(EVERY_FIELD, encoding="utf-8")
     original = resolve(path).scenario
     assert original.solver.highs_options == {"presolve": "off", "random_seed": 3}
+    assert original.demands["jobs"].labels == {"channel": "web", "region": "north"}
     assert scenario_of(read_workbook(book_of(path), "every-field.xlsx")) == original
 
 
@@ -544,3 +546,25 @@ def test_money_is_named_in_the_scenario_s_currency(appliance_book):
     assert text.hint == "An amount of money: 0, or 1e-9 to 1e12 EUR."
     assert out_of_range.file == "BOOK.xlsx, sheet 'roles', row 2, column D (hire_cost)"
     assert "0, or 1e-9 to 1e12 EUR" in out_of_range.message and "currency" not in out_of_range.message
+
+
+def test_labels_in_one_cell_read_back_and_a_malformed_one_is_located(tmp_path):
+    """A demand's labels are one cell, `channel=web; region=north`; a part without `=` is refused,
+    naming the sheet, row and column."""
+    path = tmp_path / "every-field.yaml"
+    path.write_text(EVERY_FIELD, encoding="utf-8")
+    book = book_of(path)
+
+    def look(workbook: Workbook) -> None:
+        sheet = workbook["demands"]
+        headers = [c.value for c in sheet[1]]
+        column = headers.index("labels (label=value; label=value)") + 1
+        assert sheet.cell(row_of(sheet, "jobs"), column).value == "channel=web; region=north"
+        assert sheet.cell(row_of(sheet, "calls"), headers.index("segment") + 1).value == "retail"
+        sheet.cell(row_of(sheet, "jobs"), column).value = "channel=web; north"
+
+    with pytest.raises(ScenarioError) as raised:
+        read_workbook(edited(book, look), "BOOK.xlsx")
+    problem = raised.value.problems[0]
+    assert "sheet 'demands'" in problem.file and "labels" in problem.file
+    assert "'north' is not label=value" in problem.message
