@@ -150,7 +150,9 @@ def outcome_of(
     phase("tables")
     start = time.perf_counter()
     outcome.tables = build_tables(model, solution, ev, scenario.currency, outcome.extension_costs)
-    outcome.tables["segments"] = segments_table(scenario, outcome.tables["cost_to_serve"], outcome.tables["demand_kpis"])
+    outcome.tables["segments"] = segments_table(
+        scenario, outcome.tables["cost_to_serve"], outcome.tables["demand_kpis"]
+    )
     outcome.profit = profit(scenario, outcome.tables)
     if queues is not None and plan is not None:
         outcome.tables["queues"] = queues_table(ev, plan)

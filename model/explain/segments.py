@@ -127,7 +127,7 @@ def dropped(scenario: Scenario, kpis: pd.DataFrame) -> list[dict[str, object]]:
     """Per demand with a price that left units unserved over the horizon (units unmet plus backlog
     left at the end, above 1e-6 of its volume): its units due, units dropped and revenue forgone."""
     last = scenario.periods[-1]
-    found = []
+    found: list[dict[str, object]] = []
     for name, demand in scenario.demands.items():
         if demand.price is None:
             continue

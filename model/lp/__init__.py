@@ -139,7 +139,8 @@ def family_rows(sets: IndexSets, columns: dict[str, np.ndarray], tangents: Queue
 def column_figures(
     sets: IndexSets, columns: dict[str, np.ndarray], tangents: QueueTangents, count: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each column's cost (COST_TERMS, plus FORGONE_TERMS under `objective: margin`) and bounds (VARIABLES: >= 0 unless a family says otherwise)."""
+    """Each column's cost (COST_TERMS, plus FORGONE_TERMS under `objective: margin`) and bounds
+    (VARIABLES: >= 0 unless a family says otherwise)."""
     cost, lower, upper = np.zeros(count), np.zeros(count), np.full(count, np.inf)
     for term in COST_TERMS:
         grid = columns[term.variable]

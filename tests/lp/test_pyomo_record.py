@@ -4,9 +4,10 @@ Both LPs are turned into dicts keyed by label, (family, keys of its index table.
 column's (lower, upper, cost, integer), each row's (lower, upper), and each nonzero coefficient by
 (row label, column label). The production labels come from `LinearModel.columns`/`.blocks` and the
 index tables; the Pyomo labels from each compiled column's and row's component name and index. They
-must agree to a relative 1e-12 on seven cases (one under `objective: margin`) that between them give every variable and constraint
-family columns and rows. Then: the compiled Pyomo model (`to_linear_model`) solves to the production
-optimum; two hand-worked extensions on data/tiny.yaml; the LP and MPS files read back by HiGHS.
+must agree to a relative 1e-12 on seven cases (one under `objective: margin`) that between them give
+every variable and constraint family columns and rows. Then: the compiled Pyomo model
+(`to_linear_model`) solves to the production optimum; two hand-worked extensions on
+data/tiny.yaml; the LP and MPS files read back by HiGHS.
 """
 
 from __future__ import annotations
