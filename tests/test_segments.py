@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import APPLIANCE_FILE, e2eopt, only_folder, scenario_data, scenario_from_data, scenario_from_text
+from conftest import APPLIANCE_FILE, DATA, e2eopt, only_folder, scenario_data, scenario_from_data, scenario_from_text
 
 from model.check import check_objective
 from model.explain.segments import HORIZON, NONE
@@ -27,6 +27,9 @@ from model.network import index_sets
 from model.optimise import optimise
 from model.scenario import load_scenario
 from model.solution import evaluate
+
+EXAMPLE = DATA / "two-segments.yaml"
+"""The shipped example: TWO under cost with basic at 45 EUR (README, Profit by segment)."""
 
 TWO = """
 scenario:
@@ -273,10 +276,14 @@ def test_the_roll_up_adds_up_to_the_per_demand_tables_to_the_cent(appliance_by_s
 # ---- through the commands ------------------------------------------------------------------------
 
 
+def test_the_shipped_example_is_the_hand_worked_case():
+    assert load_scenario(EXAMPLE) == scenario_from_text(two("cost", 45))
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("segments")
-    (folder / "cost.yaml").write_text(two("cost", 45), encoding="utf-8")
+    (folder / "cost.yaml").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "margin.yaml").write_text(two("margin", 45), encoding="utf-8")
     return folder
 
