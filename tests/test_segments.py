@@ -288,18 +288,25 @@ def files(tmp_path_factory) -> Path:
     return folder
 
 
-def test_set_objective_margin_is_a_what_if_and_solve_says_what_was_dropped(files):
+@pytest.fixture(scope="module")
+def margin_run(files):
+    """`e2eopt solve cost.yaml --set scenario.objective=margin`: its result and run folder."""
     result = e2eopt("solve", "cost.yaml", "--set", "scenario.objective=margin", "--out", "set", cwd=files)
+    return result, only_folder(files / "set")
+
+
+def test_set_objective_margin_is_a_what_if_and_solve_says_what_was_dropped(margin_run):
+    result, folder = margin_run
     assert result.returncode == 0, result.stderr
     assert "Revenue: 8,900.00 EUR; margin (revenue - total cost): 5,900.00 EUR, maximised" in result.stdout
     assert "Demands dropped" in result.stdout and "1,350.00" in result.stdout
     assert "would cost 4,800.00 EUR, 1,800.00 EUR more" in result.stdout
-    summary = json.loads((only_folder(files / "set") / "summary.json").read_text())
+    summary = json.loads((folder / "summary.json").read_text())
     assert summary["profit"]["objective"] == "margin"
     assert summary["profit"]["dropped"][0]["units_dropped"] == pytest.approx(30.0)
     assert summary["total_cost"] == pytest.approx(3000.0)
     assert summary["objective"] == pytest.approx(4350.0)
-    segments = pd.read_csv(only_folder(files / "set") / "segments.csv")
+    segments = pd.read_csv(folder / "segments.csv")
     assert segments.margin.dropna().gt(0).all()
 
 
@@ -331,3 +338,21 @@ def test_a_sweep_of_the_price_under_margin(files):
     points = pd.read_csv(only_folder(files / "sweeps") / "points.csv")
     assert points.total_cost.tolist() == pytest.approx([2400.0, 3000.0])
     assert points["served.basic"].tolist() == pytest.approx([0.0, 20.0])
+
+
+def test_the_report_shows_profit_by_segment_and_the_demands_dropped(margin_run):
+    """The margin run written by the --set test (basic at 45): the report's profit section says the
+    figures worked out above and lists basic, 30 units, 1,350 EUR forgone."""
+    from model.report.run import page
+
+    _, _, sections = page(margin_run[1])
+    [section] = [s for s in sections if s.title == "Profit by segment"]
+    assert section.intro[0] == (
+        "Revenue 8,900.00 EUR, total cost 3,000.00 EUR, margin 5,900.00 EUR: the plan of greatest margin "
+        "(objective: margin). 1 demand left 30.0 units unserved, forgoing 1,350.00 EUR of revenue. Serving every "
+        "demand would cost 1,800.00 EUR more (4,800.00 EUR in all), for a margin of 5,450.00 EUR."
+    )
+    tables = dict(section.tables)
+    segments = tables["By segment, over the horizon"].set_index("segment")
+    assert segments["margin (EUR)"].to_dict() == {"premium": "5,600.00", "basic": "300.00"}
+    assert tables["Demands dropped"].iloc[0].tolist() == ["basic", "basic", "30.0", "60.00%", "1,350.00"]
