@@ -318,12 +318,19 @@ def test_a_word_the_objective_does_not_take_is_refused_with_exit_2(files):
 
 def test_compare_puts_what_the_margin_plan_saves_in_routing(files):
     """cost (4,800) against margin (3,000): -1,800 EUR in service, all of it routing (the volumes due
-    and the prices are the same; the plan serves fewer units)."""
+    and the prices are the same; the plan serves fewer units); the notes give revenue and margin
+    (10,250 -> 8,900 and 5,450 -> 5,900, as worked out above)."""
     for name in ("cost", "margin"):
         assert e2eopt("solve", f"{name}.yaml", "--out", f"runs-{name}", cwd=files).returncode == 0
     a, b = only_folder(files / "runs-cost"), only_folder(files / "runs-margin")
     result = e2eopt("compare", str(a), str(b), "--out", "cmp", cwd=files)
     assert result.returncode == 0, result.stderr
+    assert (
+        "Revenue 10,250.00 EUR -> 8,900.00 EUR; margin (revenue - total cost) 5,450.00 EUR -> 5,900.00 EUR "
+        "(objective: cost -> margin)." in result.stdout
+    )
+    assert "left 30.0 units of basic unserved, forgoing 1,350.00 EUR" in result.stdout
+    assert "do not reprice" not in result.stdout  # basic's unmet units cost nothing under margin
     bridge = pd.read_csv(files / "cmp" / "bridge.csv").set_index("stage")
     assert bridge.change["(total)"] == pytest.approx(-1800.0)
     assert bridge.routing["service"] == pytest.approx(-1800.0)
