@@ -193,7 +193,13 @@ def _frontier(field: str, target_kind: str, target_unit: str, per_step: str, mea
             _key("demands", "the varied demands, comma-separated, or `all` (every demand set alike)"),
             _figure("target", target_kind, target_unit, "the target's value at this point"),
             ("status", "text", "text", "", "the point's status"),
-            _figure("total_cost", "money_each", "{currency}", "total cost at this target (empty: no optimum)"),
+            _figure(
+                "total_cost",
+                "money_each",
+                "{currency}",
+                "total cost at this target (under `objective: margin`, plus the revenue forgone: the LP's objective; "
+                "empty: no optimum)",
+            ),
             _figure(
                 "marginal_cost",
                 "price",
@@ -693,7 +699,12 @@ TABLES: dict[str, Table] = {
                     "integer",
                 ),
                 ("status", "text", "text", "", "the LP's status"),
-                _figure("cost", "money_each", "{currency}", "the LP's total cost"),
+                _figure(
+                    "cost",
+                    "money_each",
+                    "{currency}",
+                    "the LP's total cost (under `objective: margin`, plus the revenue forgone: its objective)",
+                ),
                 _figure(
                     "load_moved",
                     "share",
