@@ -44,7 +44,7 @@ def groups_of(scenario: Scenario) -> dict[str, dict[str, str]]:
     demands = scenario.demands
     found = {SEGMENT: {d: demand.segment or NONE for d, demand in demands.items()}}
     for label in dict.fromkeys(label for demand in demands.values() for label in demand.labels):
-        if label != SEGMENT:
+        if label != SEGMENT:  # refused by validation (checks.check_label_names); kept out here too
             found[label] = {d: demand.labels.get(label, NONE) for d, demand in demands.items()}
     return found
 

@@ -444,6 +444,20 @@ def check_former_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
                 )
 
 
+def check_label_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """A demand's labels do not use the name `segment`: the segments table rolls demands up by the
+    `segment` field under that group, and a label of that name would be a second, different one."""
+    for name, demand in raw.demands.items():
+        if "segment" in _mapping(_mapping(demand).get("labels")):
+            yield src.problem(
+                ("demands", name, "labels", "segment"),
+                "a label may not be called segment: the demand's segment is its own field",
+                f"Write `segment: {_mapping(_mapping(demand).get('labels')).get('segment')}` beside `labels:`, "
+                "or give the label another name.",
+                at_key=True,
+            )
+
+
 CHECKS: list[Check] = [
     check_stage_names,
     check_role_names,
@@ -457,6 +471,7 @@ CHECKS: list[Check] = [
     check_stock_keys,
     check_paths,
     check_stock_users,
+    check_label_names,
 ]
 
 
