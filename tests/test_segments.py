@@ -363,3 +363,23 @@ def test_the_report_shows_profit_by_segment_and_the_demands_dropped(margin_run):
     segments = tables["By segment, over the horizon"].set_index("segment")
     assert segments["margin (EUR)"].to_dict() == {"premium": "5,600.00", "basic": "300.00"}
     assert tables["Demands dropped"].iloc[0].tolist() == ["basic", "basic", "30.0", "60.00%", "1,350.00"]
+
+
+def test_the_finance_workbook_says_what_was_optimised_and_the_margin(margin_run, tmp_path):
+    """The export's run sheet: objective 4,350 (cost 3,000 + 1,350 forgone), revenue 8,900, margin
+    5,900, basic dropped; the segments table is a sheet."""
+    from openpyxl import load_workbook
+
+    from model.export import export
+
+    target = export(margin_run[1], "xlsx", tmp_path / "book.xlsx")
+    book = load_workbook(target)
+    rows = {row[0]: row[1] for row in book["run"].iter_rows(min_row=2, values_only=True)}
+    assert (rows["objective"], rows["total cost (rounded to the cent)"]) == (4350, 3000)
+    assert (rows["optimised"], rows["revenue"], rows["margin"], rows["demands dropped"]) == (
+        "margin",
+        8900,
+        5900,
+        "basic",
+    )
+    assert "segments" in book.sheetnames
