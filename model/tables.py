@@ -778,6 +778,8 @@ TABLES: dict[str, Table] = {
                 ),
                 _figure("queues.converged", "flag", "true/false", "with queues", "true/false or empty"),
                 _figure("queues.targets_missed", "count", "lane-periods", "with queues", "integer or empty"),
+                _figure("revenue", "money_each", "{currency}", "price x served (when some demand has a price)"),
+                _figure("margin", "money_each", "{currency}", "revenue - total_cost (when some demand has a price)"),
             ),
         ),
         *FRONTIER_TABLES,

@@ -345,6 +345,7 @@ def test_a_sweep_of_the_price_under_margin(files):
     points = pd.read_csv(only_folder(files / "sweeps") / "points.csv")
     assert points.total_cost.tolist() == pytest.approx([2400.0, 3000.0])
     assert points["served.basic"].tolist() == pytest.approx([0.0, 20.0])
+    assert points.margin.tolist() == pytest.approx([5600.0, 5900.0])  # 8,000 - 2,400; 8,900 - 3,000
 
 
 def test_the_report_shows_profit_by_segment_and_the_demands_dropped(margin_run):
