@@ -384,3 +384,24 @@ def test_the_finance_workbook_says_what_was_optimised_and_the_margin(margin_run,
         "basic",
     )
     assert "segments" in book.sheetnames
+
+
+def test_under_margin_a_demand_whose_target_no_route_meets_is_dropped_not_infeasible():
+    """Both vendors do 90 % right; basic asks 95 %. Under cost: infeasible (no plan meets it). Under
+    margin basic is dropped whole (a mean over no units served meets any target): premium's 80 at
+    vendor_a, 2,400 EUR; 50 x 45 = 2,250 EUR forgone; serving all is infeasible."""
+    text = two("{objective}", 45).replace(
+        "vendor_a: {stage: service, unit_cost: 30, capacity: 100}",
+        "vendor_a: {stage: service, unit_cost: 30, capacity: 100, quality: 0.9}",
+    )
+    text = text.replace(
+        "vendor_b: {stage: service, unit_cost: 60}", "vendor_b: {stage: service, unit_cost: 60, quality: 0.9}"
+    )
+    text = text.replace("price: 45, segment: basic", "price: 45, segment: basic, min_quality: 0.95")
+    assert optimise(scenario_from_text(text.replace("{objective}", "cost")), sensitivity=False).status == "infeasible"
+    outcome = optimise(scenario_from_text(text.replace("{objective}", "margin")), sensitivity=False)
+    assert outcome.status == "optimal"
+    assert outcome.profit["total_cost"] == pytest.approx(2400.0)
+    [dropped] = outcome.profit["dropped"]
+    assert (dropped["units_dropped"], dropped["revenue_forgone"]) == pytest.approx((50.0, 2250.0))
+    assert outcome.profit["serving_all"] == {"status": "infeasible"}

@@ -411,7 +411,10 @@ def _print_profit(profit: dict, currency: str) -> None:
         out.print("Every demand with a price pays: none was dropped.")
         return
     table = Table("demand", "segment", "units dropped", "of volume", f"revenue forgone ({currency})")
-    table.title, table.title_justify = "Demands dropped because serving them costs more than they bring", "left"
+    table.title = (
+        "Demands dropped: not served in full, where serving them would cost more than they bring or break a target"
+    )
+    table.title_justify = "left"
     for row in dropped:
         share = row["share_dropped"]
         table.add_row(
