@@ -405,3 +405,32 @@ def test_under_margin_a_demand_whose_target_no_route_meets_is_dropped_not_infeas
     [dropped] = outcome.profit["dropped"]
     assert (dropped["units_dropped"], dropped["revenue_forgone"]) == pytest.approx((50.0, 2250.0))
     assert outcome.profit["serving_all"] == {"status": "infeasible"}
+
+
+def test_backlog_left_at_the_end_is_revenue_forgone_like_an_unmet_unit():
+    """One demand, 0 then 150 units at 40 EUR; the vendor does 100 a period at 30 EUR. Of the 50 P2
+    cannot serve, each unmet costs 10 (penalty) + 40 (forgone) = 50, each left in backlog at the end
+    5 + 40 = 45 (final_backlog 50 allows it): all 50 stay in backlog. Cost 100 x 30 + 50 x 5 = 3,250;
+    revenue 100 x 40 = 4,000; margin 750; objective 3,250 + 50 x 40 = 5,250; 50 units dropped."""
+    outcome = optimise(
+        scenario_from_text(
+            """
+            scenario: {name: end-backlog, currency: EUR, period_length: 730, periods: 2, objective: margin}
+            stages: [market, service]
+            nodes:
+              desk: {stage: market}
+              vendor: {stage: service, unit_cost: 30, capacity: 100}
+            arcs: [{from: desk, to: vendor}]
+            demands:
+              orders: {origin: desk, sinks: [vendor], volume: [0, 150], price: 40, unmet_penalty: 10,
+                       backlog_cost: 5, final_backlog: 50}
+            """
+        ),
+        sensitivity=False,
+    )
+    assert outcome.status == "optimal", outcome.message
+    assert figures(outcome) == pytest.approx((3250.0, 4000.0, 750.0))
+    assert outcome.objective == pytest.approx(5250.0)
+    [dropped] = outcome.profit["dropped"]
+    assert (dropped["units_dropped"], dropped["revenue_forgone"]) == pytest.approx((50.0, 2000.0))
+    assert kpi(outcome, "orders", "unmet") == pytest.approx(0.0, abs=1e-9)
