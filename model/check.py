@@ -187,8 +187,14 @@ def _check_levels(ev: Evaluated, is_open: np.ndarray, units: np.ndarray, labels:
 
 
 def check_objective(ev: Evaluated, objective: float) -> list[str]:
-    """The cost recomputed from the solution equals the solver's objective."""
-    total = ev.total_cost
+    """The cost recomputed from the solution equals the solver's objective; under `objective: margin`
+    the cost plus the revenue forgone (price x units never served) does, so that revenue - cost is
+    the objective's constant, the revenue of every unit due, minus it."""
+    total = ev.objective
     if abs(total - objective) > RELATIVE_TOLERANCE * (1.0 + abs(objective)):
-        return [f"objective: the solver reports {objective:.6f} but the costs add up to {total:.6f}"]
+        forgone = float(ev.forgone.sum())
+        made_of = f"the costs add up to {ev.total_cost:.6f}" + (
+            f" and the revenue forgone to {forgone:.6f}" if forgone else ""
+        )
+        return [f"objective: the solver reports {objective:.6f} but {made_of}"]
     return []

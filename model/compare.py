@@ -291,6 +291,38 @@ def _status_notes(a: Run, b: Run) -> list[str]:
             )
     if a.has_results and b.has_results and a.scenario.periods != b.scenario.periods:
         notes.append("The runs have different periods: costs and volumes are compared over each run's horizon.")
+    if a.has_results and b.has_results:
+        notes += _profit_notes(a, b)
+    return notes
+
+
+def _profit_notes(a: Run, b: Run) -> list[str]:
+    """Revenue and margin, A -> B, when either run has revenue (demands with a price), and what each
+    run under `objective: margin` dropped: the bridge explains cost alone, and a margin plan's saving
+    from dropping demand is routing there (model.md, Objective)."""
+    profits = [run.summary.get("profit") or {} for run in (a, b)]
+    if all(p.get("revenue") is None for p in profits):
+        return []
+    currency = str(a.summary.get("currency") or "")
+
+    def shown(value: object) -> str:
+        return "-" if value is None else f"{float(value):,.2f} {currency}"  # type: ignore[arg-type]
+
+    (pa, pb) = profits
+    notes = [
+        f"Revenue {shown(pa.get('revenue'))} -> {shown(pb.get('revenue'))}; margin (revenue - total cost) "
+        f"{shown(pa.get('margin'))} -> {shown(pb.get('margin'))} (objective: {pa.get('objective', 'cost')} -> "
+        f"{pb.get('objective', 'cost')})."
+    ]
+    for label, profit in (("A", pa), ("B", pb)):
+        dropped = profit.get("dropped") or []
+        if dropped:
+            units = sum(float(row["units_dropped"]) for row in dropped)
+            names = ", ".join(str(row["demand"]) for row in dropped[:5]) + (", ..." if len(dropped) > 5 else "")
+            notes.append(
+                f"Run {label} (objective: margin) left {units:,.1f} units of {names} unserved, forgoing "
+                f"{shown(sum(float(row['revenue_forgone']) for row in dropped))} of revenue."
+            )
     return notes
 
 
@@ -485,10 +517,13 @@ def prices(scenario: Scenario) -> pd.DataFrame:
         rows.append(("fixed", name, "", node.fixed_cost))  # per period open (docs/model.md, Sites)
         rows += [("capacity", name, str(i + 1), level.cost) for i, level in enumerate(node.capacity_levels or ())]
     rows += [("handoffs", arc.key, "", arc.cost) for arc in scenario.arcs]
+    margin = scenario.scenario.objective == "margin"
     for name, demand in scenario.demands.items():
+        # Under margin a demand with a price may go unmet without a penalty: its unmet units cost 0.
+        unmet = demand.unmet_penalty if demand.unmet_penalty is not None or not margin or demand.price is None else 0.0
         rows += [
             (category, name, "", price)
-            for category, price in (("backlog", demand.backlog_cost), ("unmet", demand.unmet_penalty))
+            for category, price in (("backlog", demand.backlog_cost), ("unmet", unmet))
             if price is not None
         ]
     return pd.DataFrame(rows, columns=["category", "key", "mode", "price"])

@@ -285,6 +285,7 @@ def _run_sheet(sheet: Any, run: Run) -> None:
         ("status", summary.get("status"), ""),
         ("objective", summary.get("objective"), run.currency),
         ("total cost (rounded to the cent)", _rounded_total(run), run.currency),
+        *_profit_rows(summary, run.currency),
         ("currency", run.currency, ""),
         ("time unit", run.time_unit, ""),
         ("input file", given.get("file"), ""),
@@ -306,9 +307,27 @@ def _run_sheet(sheet: Any, run: Run) -> None:
     sheet.append([_styled(sheet, text, font=Font(bold=True)) for text in ("field", "value", "note")])
     for field, value, note in rows:
         shown = _cell(value)
-        if field in ("objective", "total cost (rounded to the cent)") and isinstance(shown, float):
+        if field in ("objective", "total cost (rounded to the cent)", "revenue", "margin") and isinstance(shown, float):
             shown = _styled(sheet, shown, number_format=KINDS["money"].excel)
         sheet.append([field, shown, note])
+
+
+def _profit_rows(summary: dict, currency: str) -> list[tuple[str, object, str]]:
+    """The objective's kind, revenue and margin (summary.json's `profit`), when some demand has a
+    price or the run maximised the margin; none otherwise."""
+    profit = summary.get("profit") or {}
+    if profit.get("revenue") is None and profit.get("objective") != "margin":
+        return []
+    dropped = profit.get("dropped") or []
+    rows: list[tuple[str, object, str]] = [
+        ("optimised", profit.get("objective"), "cost, or margin: revenue - cost (objective = cost + revenue forgone)"),
+        ("revenue", profit.get("revenue"), currency),
+        ("margin", profit.get("margin"), f"{currency}, revenue - total cost"),
+    ]
+    if profit.get("objective") == "margin":
+        names = ", ".join(str(row["demand"]) for row in dropped) or "none"
+        rows.append(("demands dropped", names, "units never served: demand_kpis unmet"))
+    return rows
 
 
 def _styled(sheet: Any, value: object, **style: object) -> Any:

@@ -37,6 +37,7 @@ class IndexSets:
     stocks       demand, node, holding_cost, initial, final_min      -> k[d,n,t]
     staff        node, role, hours_per_fte, max_utilisation, ...     -> s, o, hire, fire [n,r,t]
     demands      demand, origin, min_quality, max_mean_response_time, backlog, unmet, costs,
+                 price, forgone_price (the price under `objective: margin`, else 0),
                  quality_row, response_row (whether the target rows are built), and the longest
                  paths that decide it (worst_path_defects, slowest_path)   -> v, b, u [d,t]
     nodes, arcs  one row per node and per arc of the scenario, with capacities (inf: unlimited)
@@ -199,11 +200,25 @@ def scenario_shape(scenario: Scenario) -> tuple:
             tuple(d.sinks),
             None if d.stages is None else tuple(d.stages),
             d.backlog_cost is not None,
-            d.unmet_penalty is not None,
+            may_go_unmet(scenario, name),
         )
         for name, d in scenario.demands.items()
     )
     return tuple(scenario.periods), nodes, tuple(a.key for a in scenario.arcs), demands
+
+
+def may_go_unmet(scenario: Scenario, demand: str) -> bool:
+    """Whether the demand has unmet units u[d,t]: with an `unmet_penalty`, or under `objective:
+    margin` with a `price` (a demand that does not pay may be dropped, model.md, Objective)."""
+    d = scenario.demands[demand]
+    return d.unmet_penalty is not None or (scenario.scenario.objective == "margin" and d.price is not None)
+
+
+def forgone_price(scenario: Scenario, demand: str) -> float:
+    """What the LP charges per unit of the demand left unserved besides its penalty: its price under
+    `objective: margin` (the revenue forgone), else 0."""
+    d = scenario.demands[demand]
+    return float(d.price) if scenario.scenario.objective == "margin" and d.price is not None else 0.0
 
 
 def index_sets(scenario: Scenario, like: IndexSets | None = None) -> IndexSets:
@@ -782,10 +797,11 @@ def _demands(scenario: Scenario) -> pd.DataFrame:
             d.max_mean_response_time if d.max_mean_response_time is not None else np.nan,
             d.backlog_cost is not None,
             d.final_backlog,
-            d.unmet_penalty is not None,
+            may_go_unmet(scenario, name),
             d.backlog_cost or 0.0,
             d.unmet_penalty or 0.0,
             d.price if d.price is not None else np.nan,
+            forgone_price(scenario, name),
         )
         for name, d in scenario.demands.items()
     ]
@@ -802,6 +818,7 @@ def _demands(scenario: Scenario) -> pd.DataFrame:
             "backlog_cost": NUMBER,
             "unmet_penalty": NUMBER,
             "price": NUMBER,
+            "forgone_price": NUMBER,
         },
     )
 

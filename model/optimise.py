@@ -49,7 +49,7 @@ def optimise(
     `on_phase(name)` is told as each step starts: build, HiGHS, then check, tables and sensitivity
     (diagnosis, for an infeasible scenario), so that a caller can show progress.
     """
-    return Resolver(
+    outcome = Resolver(
         scenario,
         options,
         integer_staff,
@@ -60,6 +60,27 @@ def optimise(
         warn=warn,
         on_phase=on_phase,
     ).base_outcome
+    _price_what_was_dropped(outcome, options, integer_staff, extend)
+    return outcome
+
+
+def _price_what_was_dropped(
+    outcome: Outcome, options: SolveOptions | None, integer_staff: bool | None, extend: Extension | None
+) -> None:
+    """Under `objective: margin`, when some demand was dropped: what serving every demand would have
+    cost, from one more solve of the scenario with `objective: cost` (no sensitivity), kept in
+    `outcome.profit["serving_all"]`: its status and, when optimal, its total cost, revenue and margin,
+    and `extra_cost`, its total cost minus this plan's (model.md, Objective)."""
+    if outcome.scenario.scenario.objective != "margin" or not outcome.profit.get("dropped"):
+        return
+    scenario = outcome.scenario
+    as_cost = scenario.model_copy(update={"scenario": scenario.scenario.model_copy(update={"objective": "cost"})})
+    served = Resolver(as_cost, options, integer_staff, False, extend=extend, once=True).base_outcome
+    found: dict[str, object] = {"status": served.status}
+    if served.ok:
+        found.update({key: served.profit[key] for key in ("total_cost", "revenue", "margin")})
+        found["extra_cost"] = float(served.profit["total_cost"]) - float(outcome.profit["total_cost"])  # type: ignore[arg-type]
+    outcome.profit["serving_all"] = found
 
 
 def write_lp(

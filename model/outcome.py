@@ -14,6 +14,7 @@ from model.check import check_objective, check_solution
 from model.errors import InfeasibleRow
 from model.explain.diagnose import COLUMNS as DIAGNOSIS_COLUMNS
 from model.explain.diagnose import diagnose
+from model.explain.segments import profit, segments_table
 from model.explain.sensitivity import sensitivity_table
 from model.loops import unbounded_message
 from model.lp import LinearModel
@@ -45,6 +46,7 @@ class Outcome:
     time_limited: bool = False  # the time limit cut a step after the solve short (notes says which)
     extension_costs: dict[str, float] = field(default_factory=dict)  # cost terms an extension added
     highs_log: str = ""  # what HiGHS logged while solving (never on the screen): the run folder's highs.log
+    profit: dict[str, object] = field(default_factory=dict)  # revenue, cost, margin, dropped (explain.segments)
 
     @property
     def ok(self) -> bool:
@@ -151,6 +153,10 @@ def outcome_of(
     phase("tables")
     start = time.perf_counter()
     outcome.tables = build_tables(model, solution, ev, scenario.currency, outcome.extension_costs)
+    outcome.tables["segments"] = segments_table(
+        scenario, outcome.tables["cost_to_serve"], outcome.tables["demand_kpis"]
+    )
+    outcome.profit = profit(scenario, outcome.tables)
     if queues is not None and plan is not None:
         outcome.tables["queues"] = queues_table(ev, plan)
         outcome.tables["queue_routing"] = queue_routing_table(ev, plan)

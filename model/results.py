@@ -303,10 +303,13 @@ def unallocated_cost(tables: dict[str, pd.DataFrame]) -> float:
 
 def marginal_costs(model: LinearModel, solution: Solution) -> np.ndarray:
     """d(total cost) / d(volume[d,t]) in currency per unit: the reduced cost of the volume column
-    v[d,t], which is fixed at V[d,t] (model.md, Duals). NaN without duals (a MILP, or not optimal)."""
+    v[d,t], which is fixed at V[d,t] (model.md, Duals). Under `objective: margin`, d(cost - revenue)
+    / dV: the reduced cost less the demand's price (the LP's objective is cost - revenue + the
+    revenue of every unit due). NaN without duals (a MILP, or not optimal)."""
     found = solution.reduced_costs.get("v")
     if found is None:
         return np.full((len(model.sets.demands), model.sets.period_count), np.nan)
+    found = found - model.sets.demands["forgone_price"].to_numpy(dtype=float)[:, None]
     return np.where(np.abs(found) < 1e-12, 0.0, found)
 
 

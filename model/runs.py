@@ -217,6 +217,8 @@ def summary_of(
         summary["cost_by_stage"] = costs.groupby("stage", sort=False).amount.sum().to_dict()
         summary["cost_by_category"] = costs.groupby("category", sort=False).amount.sum().to_dict()
         summary["unallocated_cost"] = outcome.unallocated_cost
+    if outcome.profit:
+        summary["profit"] = outcome.profit
     summary["units"] = column_units(scenario.currency, scenario.scenario.time_unit)
     summary["tables"] = sorted(tables)
     return summary
@@ -232,6 +234,7 @@ SOMETIMES: dict[str, list | None] = {
     "cost_by_stage": None,
     "cost_by_category": None,
     "unallocated_cost": None,
+    "profit": None,
 }
 """The keys summary.json holds only when the run has them (overrides applied, an extension's costs,
 queues, a diagnosis, costs), with what stands for "none" in a document that holds every key."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.lp.objective import COST_TERMS
+from model.lp.objective import COST_TERMS, forgone_revenue
 from model.network import IndexSets
 
 
@@ -68,6 +68,8 @@ class Evaluated:
     time_spent: np.ndarray  # demands x T: the response-time numerator
     costs: dict[str, np.ndarray]  # category -> amounts on its variable's grid (model.lp.objective.COST_TERMS)
     reworked_out: np.ndarray  # demand_nodes x T: units done wrong at the node and sent back (w)
+    revenue: np.ndarray  # demands x T: price x served (0 without a price), currency
+    forgone: np.ndarray  # demands x T: revenue forgone under `objective: margin` (FORGONE_TERMS), currency
 
     @property
     def quality(self) -> np.ndarray:
@@ -87,6 +89,12 @@ class Evaluated:
     @property
     def total_cost(self) -> float:
         return float(sum(amounts.sum() for amounts in self.costs.values()))
+
+    @property
+    def objective(self) -> float:
+        """What the LP minimises: the total cost plus, under `objective: margin`, the revenue forgone
+        (model.md, Objective); the total cost under `objective: cost`."""
+        return self.total_cost + float(self.forgone.sum())
 
 
 def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.ndarray | None = None) -> Evaluated:
@@ -150,6 +158,7 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
 
     # + 0.0: a negative price (an arc's rebate) times no units is -0.0, which tables would show as "-0.0"
     costs = {term.category: term.prices(sets)[:, None] * v[term.variable] + 0.0 for term in COST_TERMS}
+    revenue = np.nan_to_num(sets.demands.price.to_numpy(dtype=float), nan=0.0)[:, None] * served
     return Evaluated(
         sets,
         v,
@@ -173,6 +182,8 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
         time_spent,
         costs,
         reworked_out,
+        revenue,
+        forgone_revenue(sets, v),
     )
 
 

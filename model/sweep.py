@@ -837,6 +837,9 @@ def _point_row(plan: Plan, point: Point, where: Path) -> dict[str, object]:
         row.update({f"fte.{role}": fte for role, fte in per_role.items()})
     if kpis is not None:
         row.update(_demand_columns(kpis))
+    profit = summary.get("profit") or {}
+    if profit.get("revenue") is not None:  # some demand has a price: what the point earns
+        row.update(revenue=profit["revenue"], margin=profit["margin"])
     if "queues" in summary:  # a scenario with queues: how its tangent iterations ended
         queues = summary["queues"]
         row.update(

@@ -390,6 +390,7 @@ def report(outcome: Outcome) -> None:
         )
     _print_mip(outcome.solver, currency)
     _print_sites(outcome.tables.get("sites"), currency)
+    _print_profit(outcome.profit, currency)
     out.print(_demand_table(outcome.tables["demand_kpis"], currency, time_unit))
     _print_queues(outcome, time_unit)
     _print_sensitivity(outcome.tables.get("sensitivity"))
@@ -441,6 +442,47 @@ def _print_sites(sites: pd.DataFrame | None, currency: str, limit: int = 20) -> 
             f"{row.units:,.1f}",
         )
     out.print(table)
+
+
+def _print_profit(profit: dict, currency: str) -> None:
+    """Revenue and margin when some demand has a price; under `objective: margin`, the demands
+    dropped (units, revenue forgone) and what serving every demand would have cost."""
+    if profit.get("revenue") is None:
+        return
+    objective = "maximised" if profit.get("objective") == "margin" else "at least cost (objective: cost)"
+    out.print(
+        f"Revenue: {money(profit['revenue'], currency)}; margin (revenue - total cost): "
+        f"{money(profit['margin'], currency)}, {objective}"
+    )
+    dropped = profit.get("dropped")
+    if dropped is None:
+        return
+    if not dropped:
+        out.print("Every demand with a price pays: none was dropped.")
+        return
+    table = Table("demand", "segment", "units dropped", "of volume", f"revenue forgone ({currency})")
+    table.title = (
+        "Demands dropped: not served in full, where serving them would cost more than they bring or break a target"
+    )
+    table.title_justify = "left"
+    for row in dropped:
+        share = row["share_dropped"]
+        table.add_row(
+            str(row["demand"]),
+            str(row["segment"] or "-"),
+            number(row["units_dropped"], 1),
+            percent(share) if share is not None else "-",
+            money(row["revenue_forgone"]),
+        )
+    out.print(table)
+    served = profit.get("serving_all", {})
+    if served.get("status") == "optimal":
+        out.print(
+            f"Serving every demand (objective: cost) would cost {money(served['total_cost'], currency)}, "
+            f"{money(served['extra_cost'], currency)} more, for a margin of {money(served['margin'], currency)}."
+        )
+    elif served:
+        out.print(f"Serving every demand (objective: cost) is {served['status']}.")
 
 
 def _print_diagnosis(diagnosis: pd.DataFrame, limit: int = 15) -> None:

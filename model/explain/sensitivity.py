@@ -74,7 +74,8 @@ COLUMNS = [
     "cost_at_to",
     "sentence",
 ]
-"""`shadow_price`: change in total cost (currency) per `unit` of the field, i.e. per `unit_step` of its
+"""`shadow_price`: change in total cost (under `objective: margin`, in cost - revenue, the margin's
+negative) (currency) per `unit` of the field, i.e. per `unit_step` of its
 value as written in the scenario (0.01 for a quality share, whose unit is a percentage point; 1
 otherwise). `value`, `valid_from`, `valid_to` are in the field's own terms (a share for quality);
 `cost_at_from`/`cost_at_to`: the total cost with the field at either end, other figures unchanged."""
@@ -131,6 +132,15 @@ def fixed_integer_lp(model: LinearModel, solution: Solution, options: SolveOptio
 
 
 # --- the table -------------------------------------------------------------------------------------
+
+
+def revenue_due(model: LinearModel) -> float:
+    """Under `objective: margin`, the revenue of every unit due, sum_d p[d] sum_t V[d,t] (0 under
+    cost): the LP minimises cost + revenue forgone = cost - revenue + this constant (model.md,
+    Objective), so its objective less this is cost - revenue, and a volume's reduced cost less p[d]
+    is d (cost - revenue) / dV."""
+    price = model.sets.demands["forgone_price"].to_numpy(dtype=float)
+    return float((price[:, None] * model.sets.volumes).sum())
 
 
 @dataclass
@@ -193,8 +203,9 @@ def sensitivity_table(
         figures.volume(),
         *figures.business_rules(),
     ]
+    objective = solution.objective - revenue_due(model)  # cost - revenue under margin; the cost otherwise
     tolerance = RELATIVE_ZERO * max(1.0, abs(solution.objective))
-    found = (_rows(f, basis, solution.objective, scenario, tolerance) for f in fields if f is not None)
+    found = (_rows(f, basis, objective, scenario, tolerance) for f in fields if f is not None)
     parts = [p for p in found if p is not None]
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
@@ -229,8 +240,9 @@ def _rows(
     price = f.shadow * f.unit_step
     currency = scenario.currency
     direction = np.broadcast_to(np.asarray(f.direction, dtype=float), f.value.shape)
+    margin = scenario.scenario.objective == "margin"
     sentences = [
-        _sentence(phrase, price_k * d, currency, lo, hi, f.noun)
+        _sentence(phrase, price_k * d, currency, lo, hi, f.noun, margin)
         for phrase, price_k, d, lo, hi in zip(f.phrase[keep], price[keep], direction[keep], low[keep], high[keep])
     ]
     return {
@@ -264,8 +276,15 @@ def _amount(x: float, noun: str, with_noun: bool = True) -> str:
     return f"{_number(x)} {noun}" if with_noun else _number(x)
 
 
-def _sentence(phrase: str, impact: float, currency: str, low: float, high: float, noun: str) -> str:
-    verb = "costs" if impact > 0 else "would save"
+def _sentence(
+    phrase: str, impact: float, currency: str, low: float, high: float, noun: str, margin: bool = False
+) -> str:
+    """The finding in words; under `objective: margin` an impact is on the margin (revenue - cost):
+    a positive one (cost - revenue rises) lowers it."""
+    if margin:
+        verb = "would lower the margin by" if impact > 0 else "would raise the margin by"
+    else:
+        verb = "costs" if impact > 0 else "would save"
     if math.isnan(low) or math.isnan(high):
         holds = "range unknown"
     elif not (math.isfinite(low) or math.isfinite(high)):
@@ -681,6 +700,7 @@ class _Figures:
         T = sets.period_count
         ranging = self.solution.column_ranging["v"]
         value = sets.volumes.reshape(-1).astype(float)
+        forgone = demands["forgone_price"].to_numpy(dtype=float)  # margin: the price comes off, see revenue_due
         demand = np.repeat(demands.demand.to_numpy(dtype=object), T)
         period = np.tile(np.asarray(sets.periods, dtype=object), len(demands))
         # A volume given per period is a list: its field is that period's entry.
@@ -695,7 +715,7 @@ class _Figures:
             subject=np.array([f"demand={d}" for d in demand], dtype=object),
             field=np.array(field, dtype=object),
             value=value,
-            shadow=self.solution.reduced_costs["v"].reshape(-1),
+            shadow=(self.solution.reduced_costs["v"] - forgone[:, None]).reshape(-1),
             low=ranging.bound_lower.reshape(-1),
             high=ranging.bound_upper.reshape(-1),
             phrase=np.array([f"One more unit of {d} in {p}" for d, p in zip(demand, period)], dtype=object),

@@ -37,7 +37,7 @@ from model.lp.assemble import (
 from model.lp.families import BY_NAME as FAMILY
 from model.lp.families import FAMILIES, Context, Family, Rows
 from model.lp.labels import column_labels, row_labels
-from model.lp.objective import COST_TERMS
+from model.lp.objective import COST_TERMS, FORGONE_TERMS
 from model.lp.tangents import QueueTangents
 from model.lp.variables import BY_NAME as VARIABLE
 from model.lp.variables import VARIABLES
@@ -139,12 +139,17 @@ def family_rows(sets: IndexSets, columns: dict[str, np.ndarray], tangents: Queue
 def column_figures(
     sets: IndexSets, columns: dict[str, np.ndarray], tangents: QueueTangents, count: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each column's cost (COST_TERMS) and bounds (VARIABLES: >= 0 unless a family says otherwise)."""
+    """Each column's cost (COST_TERMS, plus FORGONE_TERMS under `objective: margin`) and bounds
+    (VARIABLES: >= 0 unless a family says otherwise)."""
     cost, lower, upper = np.zeros(count), np.zeros(count), np.full(count, np.inf)
     for term in COST_TERMS:
         grid = columns[term.variable]
         exists = grid >= 0
         cost[grid[exists]] = np.broadcast_to(term.prices(sets)[:, None], grid.shape)[exists]
+    for forgone in FORGONE_TERMS:  # objective: margin (0 under cost)
+        grid = columns[forgone.variable]
+        exists = grid >= 0
+        cost[grid[exists]] += forgone.prices(sets)[exists]
     for variable in VARIABLES:
         if variable.bounds is None:
             continue

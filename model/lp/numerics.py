@@ -75,8 +75,11 @@ COST_SOURCES: dict[str, tuple[str, str]] = {
     "y": ("{at}.unit_cost", "currency per unit"),
     "x": ("the cost of arc {arc}", "currency per unit"),
     "k": ("nodes.{node}.stock.holding_cost", "currency per unit per period"),
-    "b": ("demands.{demand}.backlog_cost", "currency per unit per period"),
-    "u": ("demands.{demand}.unmet_penalty", "currency per unit"),
+    "b": (
+        "demands.{demand}.backlog_cost (+ .price at the end under objective: margin)",
+        "currency per unit per period",
+    ),
+    "u": ("demands.{demand}.unmet_penalty (+ .price under objective: margin)", "currency per unit"),
     "w": ("{at}.rework.cost (or nodes.{node}.rework.cost)", "currency per unit reworked"),
 }
 """The scenario field behind a column's cost and its unit, by column family."""

@@ -49,3 +49,40 @@ COST_TERMS: tuple[CostTerm, ...] = (
 """In the order the costs table reports them."""
 
 CATEGORIES = tuple(term.category for term in COST_TERMS)
+
+
+@dataclass(frozen=True)
+class ForgoneTerm:
+    """Revenue forgone under `objective: margin`, priced on a variable family: the LP minimises cost
+    plus revenue forgone, which is cost - revenue + a constant (model.md, Objective). Not a cost: the
+    costs table never shows it."""
+
+    variable: str
+    last_period_only: bool  # backlog left at the end of the horizon is never served
+    formula: str
+
+    def prices(self, sets: IndexSets) -> np.ndarray:
+        """The price of each (row of the demands table, period): p[d], 0 where it does not apply."""
+        price = sets.demands["forgone_price"].to_numpy(dtype=float)
+        grid = np.repeat(price[:, None], sets.period_count, axis=1)
+        if self.last_period_only:
+            grid[:, :-1] = 0.0
+        return grid
+
+
+FORGONE_TERMS: tuple[ForgoneTerm, ...] = (
+    ForgoneTerm("u", False, "sum p[d] u[d,t]"),
+    ForgoneTerm("b", True, "sum p[d] b[d,last]"),
+)
+"""Revenue forgone (p[d] = the demand's price under `objective: margin`, else 0): the units never
+served, unmet or still in backlog at the end. sum_t p served[d,t] = p (sum_t V[d,t] - b[d,last] -
+sum_t u[d,t]), so minimising cost + these terms maximises revenue - cost."""
+
+
+def forgone_revenue(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarray:
+    """Revenue forgone per demand and period (demands x T, currency) at a solution's values (0 where
+    a variable does not exist)."""
+    total = np.zeros((len(sets.demands), sets.period_count))
+    for term in FORGONE_TERMS:
+        total += term.prices(sets) * np.nan_to_num(values[term.variable], nan=0.0)
+    return total

@@ -26,8 +26,9 @@ How it maps to docs/model.md:
   decision) is not built (`Constraint.Skip`), nor are the rows model.md leaves out (labour rows no
   demand can load, target rows no plan can bind: the demands table's `quality_row`/`response_row`).
 - **Objective** (model.md, Objective): `lp.cost[category]`, one `Expression` per category of
-  `COST_TERMS`, and `lp.objective`, the sum of those and of any cost terms an extension added
-  (`lp.extension_cost[name]`).
+  `COST_TERMS`, `lp.forgone_revenue` (under `objective: margin`, the price of every unit never
+  served; empty under cost), and `lp.objective`, the sum of those and of any cost terms an extension
+  added (`lp.extension_cost[name]`).
 
 Extending (after PyPSA's `extra_functionality`): `extend_pyomo(lp, sets, fn)` calls `fn(lp, parts)`;
 `fn` adds Pyomo variables and constraints to `lp` as it likes, and cost terms with
@@ -561,6 +562,15 @@ class Rules:
             "capacity": [(f.level[n, lv].cost, w) for (n, lv, _), w in lp.level.items()],  # sum CL level[n,l,t]
         }
 
+    def forgone_revenue(self) -> list[Term]:
+        """Revenue forgone under `objective: margin` (model.md, Objective): sum p[d] u[d,t] + sum p[d]
+        b[d,last], p[d] the price under margin (0 under cost). Minimising cost plus this maximises
+        revenue - cost, since sum_t p served[d,t] = p (sum_t V[d,t] - b[d,last] - sum_t u[d,t])."""
+        lp, f = self.lp, self.f
+        unmet = [(f.demand[d].forgone_price, u) for (d, _), u in lp.u.items()]
+        backlog = [(f.demand[d].forgone_price, b) for (d, t), b in lp.b.items() if t == f.last]
+        return [(price, var) for price, var in unmet + backlog if price != 0]
+
 
 # --- the model ----------------------------------------------------------------------------------------
 
@@ -639,7 +649,9 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
         initialize=[d for d, x in f.demand.items() if x.backlog], dimen=1, doc="d with a backlog_cost"
     )
     lp.unmet_demands = pyo.Set(
-        initialize=[d for d, x in f.demand.items() if x.unmet], dimen=1, doc="d with an unmet_penalty"
+        initialize=[d for d, x in f.demand.items() if x.unmet],
+        dimen=1,
+        doc="d with an unmet_penalty, or with a price under objective: margin",
     )
 
     # Variables (model.md, Variables), in the order of VARIABLES.
@@ -726,13 +738,19 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
     lp.cost = pyo.Expression(lp.cost_categories, rule=lambda lp, category: _linear(costs[category]))
     lp.extension_cost_names = pyo.Set(initialize=[], ordered=True, dimen=1)
     lp.extension_cost = pyo.Expression(lp.extension_cost_names, doc="cost terms added by extensions (Parts.add_cost)")
+    forgone = rules.forgone_revenue()
+    lp.forgone_revenue = pyo.Expression(expr=_linear(forgone), doc=rules.forgone_revenue.__doc__)
     lp.objective = pyo.Objective(expr=_total_cost(lp), sense=pyo.minimize)
     return lp
 
 
 def _total_cost(lp: pyo.ConcreteModel) -> Any:
-    return pyo.quicksum(lp.cost[c] for c in lp.cost_categories) + pyo.quicksum(
-        lp.extension_cost[name] for name in lp.extension_cost_names
+    """The objective: the cost terms, what extensions add and, under `objective: margin`, the revenue
+    forgone (an empty expression under cost)."""
+    return (
+        pyo.quicksum(lp.cost[c] for c in lp.cost_categories)
+        + pyo.quicksum(lp.extension_cost[name] for name in lp.extension_cost_names)
+        + lp.forgone_revenue
     )
 
 

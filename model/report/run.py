@@ -40,7 +40,19 @@ TOP_LANES = 30
 """Queue lanes shown (those with the lowest service level against their target)."""
 TOP_REWORK = 30
 """Rows of the rework table shown (those with the highest rework cost, then the most units)."""
-TABLES_USED = ("costs", "demand_kpis", "flows", "queues", "rework", "rules", "sensitivity", "staffing", "work", "sites")
+TABLES_USED = (
+    "costs",
+    "demand_kpis",
+    "flows",
+    "queues",
+    "rework",
+    "rules",
+    "segments",
+    "sensitivity",
+    "staffing",
+    "work",
+    "sites",
+)
 """The run's tables the report reads (the others are not shown: no need to read them)."""
 OTHER = "other"
 """Label of what is folded together in a large run."""
@@ -90,6 +102,7 @@ def page(folder: Path, base: Path | None = None) -> tuple[str, list[str], list[S
         sections.append(diagnosis_section(diagnosis))
     builders = (
         demand_section,
+        profit_section,
         value_chain_section,
         cost_section,
         rework_section,
@@ -660,6 +673,104 @@ def rework_section(run: Run) -> Section | None:
     if len(totals) > len(shown):
         intro.append(f"Showing the {len(shown)} of {len(totals)} rows with the highest rework cost.")
     return Section("Cost of poor quality", intro=intro, tables=[("Units reworked, over the horizon", table)])
+
+
+HORIZON = "(horizon)"
+"""The segments table's period of a row over every period (model.explain.segments)."""
+
+
+def profit_section(run: Run) -> Section | None:
+    """Revenue, cost and margin by segment (the segments table's horizon rows) and, under `objective:
+    margin`, the demands dropped with the revenue forgone and what serving every demand would cost."""
+    profit = run.summary.get("profit") or {}
+    if profit.get("revenue") is None and profit.get("objective") != "margin":
+        return None
+    currency = run.currency
+    intro = [profit_sentence(profit, currency)]
+    tables: list[tuple[str, pd.DataFrame]] = []
+    figures: list[go.Figure] = []
+    if run.has("segments"):
+        segments = run.tables["segments"]
+        rows = segments[(segments.group == "segment") & (segments.period == HORIZON)]
+        figure = go.Figure(
+            [
+                go.Bar(
+                    x=rows.value.tolist(),
+                    y=rows[column].fillna(0.0).tolist(),
+                    name=column.replace("_", " "),
+                    marker_color=COLOURS[i],
+                    hovertemplate=f"%{{x}}: %{{y:,.2f}} {currency}<extra>{column}</extra>",
+                )
+                for i, column in enumerate(("revenue", "cost_to_serve", "margin"))
+            ]
+        )
+        layout(figure, f"Revenue, cost to serve and margin by segment ({currency})", "segment", f"amount ({currency})")
+        figure.update_xaxes(type="category")
+        figures.append(figure)
+        tables.append(("By segment, over the horizon", segment_table(rows, currency)))
+    dropped = profit.get("dropped") or []
+    if dropped:
+        tables.append(("Demands dropped", dropped_table(dropped, currency)))
+    return Section("Profit by segment", intro=intro, figures=figures, tables=tables)
+
+
+def profit_sentence(profit: dict, currency: str) -> str:
+    """Revenue, cost and margin in words; under margin, what was dropped and what serving all costs."""
+    revenue, cost, margin = profit.get("revenue"), profit.get("total_cost"), profit.get("margin")
+    kind = "the plan of greatest margin (objective: margin)" if profit.get("objective") == "margin" else "least cost"
+    text = (
+        f"Revenue {money(revenue, currency)}, total cost {money(cost, currency)}, margin {money(margin, currency)}: "
+        f"{kind}."
+    )
+    dropped = profit.get("dropped")
+    if dropped is None:
+        return text
+    if not dropped:
+        return f"{text} Every demand with a price pays: none was dropped."
+    units = sum(float(row["units_dropped"]) for row in dropped)
+    forgone = sum(float(row["revenue_forgone"]) for row in dropped)
+    text += (
+        f" {plural(len(dropped), 'demand')} left {number(units, 1)} units unserved, forgoing "
+        f"{money(forgone, currency)} of revenue."
+    )
+    served = profit.get("serving_all") or {}
+    if served.get("status") == "optimal":
+        text += (
+            f" Serving every demand would cost {money(served['extra_cost'], currency)} more "
+            f"({money(served['total_cost'], currency)} in all), for a margin of {money(served['margin'], currency)}."
+        )
+    elif served:
+        text += f" Serving every demand is {served.get('status')}."
+    return text
+
+
+def segment_table(rows: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """The segments' horizon rows, formatted, units in the headers."""
+    return pd.DataFrame(
+        {
+            "segment": rows.value.to_numpy(),
+            "demands": rows.demands.to_numpy(),
+            "served (units)": rows.served.map(lambda x: number(x, 1)).to_numpy(),
+            "unmet (units)": rows.unmet.map(lambda x: number(x, 1)).to_numpy(),
+            f"revenue ({currency})": rows.revenue.map(number).to_numpy(),
+            f"cost to serve ({currency})": rows.cost_to_serve.map(number).to_numpy(),
+            f"margin ({currency})": rows.margin.map(number).to_numpy(),
+            f"cost per unit ({currency})": rows.cost_per_unit.map(number).to_numpy(),
+        }
+    )
+
+
+def dropped_table(dropped: Sequence[dict], currency: str) -> pd.DataFrame:
+    """The demands dropped under margin (summary.json's profit.dropped), formatted."""
+    return pd.DataFrame(
+        {
+            "demand": [row["demand"] for row in dropped],
+            "segment": [row.get("segment") or "-" for row in dropped],
+            "units dropped": [number(row["units_dropped"], 1) for row in dropped],
+            "of volume": [percent(row.get("share_dropped")) for row in dropped],
+            f"revenue forgone ({currency})": [number(row["revenue_forgone"]) for row in dropped],
+        }
+    )
 
 
 def stacked(frame: pd.DataFrame, currency: str, part: str) -> go.Figure:

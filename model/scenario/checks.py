@@ -672,6 +672,20 @@ def check_rules(raw: Raw, src: SourceMap) -> Iterator[Problem]:
             yield from _filter_problems(raw, src, (*path, "of"), of.get("sum"), of.get("where"))
 
 
+def check_label_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """A demand's labels do not use the name `segment`: the segments table rolls demands up by the
+    `segment` field under that group, and a label of that name would be a second, different one."""
+    for name, demand in raw.demands.items():
+        if "segment" in _mapping(_mapping(demand).get("labels")):
+            yield src.problem(
+                ("demands", name, "labels", "segment"),
+                "a label may not be called segment: the demand's segment is its own field",
+                f"Write `segment: {_mapping(_mapping(demand).get('labels')).get('segment')}` beside `labels:`, "
+                "or give the label another name.",
+                at_key=True,
+            )
+
+
 CHECKS: list[Check] = [
     check_stage_names,
     check_role_names,
@@ -687,6 +701,7 @@ CHECKS: list[Check] = [
     check_stock_users,
     check_rework,
     check_rules,
+    check_label_names,
 ]
 
 

@@ -82,6 +82,7 @@ CHOICES = {
     "per": ("period", "horizon"),
     "open": ("always", "never", "decide"),
     "decide_per": ("horizon", "period"),
+    "objective": ("cost", "margin"),
 }
 """The fixed choices, listed on the hidden `lists` sheet (one column each, in this order)."""
 
@@ -91,7 +92,8 @@ class Column:
     """One column of a table sheet (or one row of a key/value sheet): its field and what it holds.
 
     kind: `name` (one of `names`' names), `names` (several, comma-separated), `text`, `number`,
-    `whole`, `choice` (one of CHOICES[field]), `bool`, `any` (a HiGHS option's value)."""
+    `whole`, `choice` (one of CHOICES[field]), `bool`, `any` (a HiGHS option's value), `labels`
+    (`label=value; label=value`, a demand's labels)."""
 
     field: str
     kind: str = "number"
@@ -140,6 +142,7 @@ META = [
     _col(Meta, "time_unit", "choice"),
     _col(Meta, "period_length", "number", "{time}", DURATION, required=True),
     _col(Meta, "periods", "whole", "count; labels on sheet 'periods'", PERIODS),
+    _col(Meta, "objective", "choice"),
 ]
 SOLVER = [
     _col(Solver, "time_limit", "number", "seconds", SECONDS),
@@ -350,6 +353,8 @@ TABLES = (
             _col(Demand, "final_backlog", "number", "units", UNITS),
             _col(Demand, "unmet_penalty", "number", "{cur} per unit", MONEY),
             _col(Demand, "price", "number", "{cur} per unit", MONEY),
+            _col(Demand, "segment", "text"),
+            _col(Demand, "labels", "labels", "label=value; label=value"),
         ),
     ),
     Sheet(
@@ -497,7 +502,12 @@ def _table_rows(data: dict) -> dict[str, list[list[Any]]]:
         ends = [arc.get("from", arc.get("source")), arc.get("to", arc.get("target"))]
         rows["arcs"].append(_row(TABLE["arcs"], ends, arc))
     for name, demand in _mapping(data.get("demands")).items():
-        values = {**demand, "sinks": _joined(demand.get("sinks")), "stages": _joined(demand.get("stages"))}
+        values = {
+            **demand,
+            "sinks": _joined(demand.get("sinks")),
+            "stages": _joined(demand.get("stages")),
+            "labels": _labels_text(demand.get("labels")),
+        }
         if isinstance(values.get("volume"), list):
             del values["volume"]  # on sheet 'volumes'
         rows["demands"].append(_row(TABLE["demands"], [name], values))
@@ -543,6 +553,29 @@ def _with_rework(section: Any) -> dict:
     section = _mapping(section)
     rework = section.get("rework")
     return {**section, **_flat("rework", rework, Rework)} if isinstance(rework, dict) else section
+
+
+def _labels_text(labels: Any) -> str | None:
+    """A demand's labels in one cell, `channel=web; region=north` (none: empty)."""
+    if not isinstance(labels, dict) or not labels:
+        return None
+    return "; ".join(f"{key}={value}" for key, value in labels.items())
+
+
+def _labels(raw: Any) -> dict[str, str]:
+    """`channel=web; region=north` -> {channel: web, region: north}; ValueError naming the part that
+    is not label=value, or a label given twice."""
+    found: dict[str, str] = {}
+    for part in (p.strip() for p in _text(raw).split(";")):
+        if not part:
+            continue
+        key, equals, value = (piece.strip() for piece in part.partition("="))
+        if not equals or not key or not value:
+            raise ValueError(f"{shown(part)} is not label=value (e.g. channel=web; region=north)")
+        if key in found:
+            raise ValueError(f"the label {shown(key)} is given twice")
+        found[key] = value
+    return found
 
 
 def _joined(names: Any) -> str | None:
@@ -1085,6 +1118,8 @@ def _convert(raw: Any, column: Column) -> Any:
         return _text(raw)
     if kind == "names":
         return [part.strip() for part in _text(raw).split(",") if part.strip()]
+    if kind == "labels":
+        return _labels(raw)
     if kind == "bool":
         return _boolean(raw)
     number = _number(raw)

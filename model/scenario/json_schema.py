@@ -22,7 +22,7 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from model.scenario.operations import VALUE_PATTERN
+from model.scenario.operations import CHOICES, VALUE_PATTERN
 from model.scenario.ranges import MAX_LABEL, Range, _label_text
 from model.scenario.schema import FORMER_NAMES, Scenario
 
@@ -126,6 +126,13 @@ def what_if_schema() -> dict[str, Any]:
                 "items": {"type": "number"},
                 "minItems": 1,
                 "description": "Replaces a per-period field (a volume): one number per period.",
+            },
+            {
+                "type": "string",
+                "enum": sorted({word for words in CHOICES.values() for word in words}),
+                "description": "A word, for a field that takes one: "
+                + "; ".join(f"{path}: {' or '.join(words)}" for path, words in CHOICES.items())
+                + ".",
             },
         ]
     }

@@ -49,6 +49,23 @@ VALUE_PATTERN = (
 JSON Schema): a number, or a change of it (a percentage only after + or -), or a list of numbers."""
 
 
+CHOICES: dict[str, tuple[str, ...]] = {"scenario.objective": ("cost", "margin")}
+"""Fields an override sets to a word rather than a number, with the words each takes: `--set
+scenario.objective=margin`. Only these exact paths; every other override changes numbers."""
+
+
+def choice(path: str, value: Any) -> str | None:
+    """The word an override of a CHOICES field sets; None for a path that is no such field. ValueError
+    when the word is not one the field takes."""
+    words = CHOICES.get(path.strip())
+    if words is None:
+        return None
+    word = value.strip() if isinstance(value, str) else value
+    if word not in words:
+        raise ValueError(f"{value!r} is not allowed for {path.strip()}: give one of {', '.join(words)}")
+    return word
+
+
 @dataclass(frozen=True)
 class Operation:
     """A parsed override value: what to do to a field's number."""

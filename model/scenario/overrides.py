@@ -53,7 +53,7 @@ from model.scenario.loader import (
     validate_data,
 )
 from model.scenario.located import OverriddenSource, split_origin
-from model.scenario.operations import GRAMMAR, is_numeric, parse_value
+from model.scenario.operations import GRAMMAR, choice, is_numeric, parse_value
 from model.scenario.schema import CURRENT_NAMES, Scenario, with_current_names
 
 EXTENDS_FIELDS = ("extends", "set", "remove")
@@ -125,6 +125,12 @@ def parse_assignment(text: str, origin: str = "--set") -> Override:
                 )
             ]
         )
+    try:
+        word = choice(path, value)
+    except ValueError as error:
+        raise ScenarioError([_problem(origin, path.strip(), str(error))]) from None
+    if word is not None:
+        return Override(path.strip(), word, origin)
     try:
         operation = parse_value(value.strip())
     except ValueError as error:
@@ -206,8 +212,27 @@ def _problem(origin: str, path: str, message: str, hint: str = "") -> Problem:
     return Problem(file, line, None, path, message, hint)
 
 
+def _set_choice(draft: _Draft, override: Override, changes: list[Change]) -> list[Problem] | None:
+    """Apply an override of a field that takes a word (operations.CHOICES); None for any other."""
+    try:
+        word = choice(override.path, override.value)
+    except ValueError as error:
+        return [_problem(override.origin, override.path, str(error))]
+    if word is None:
+        return None
+    path = tuple(segments_of(override.path))
+    section = draft.root.get(path[0])
+    old = section.get(path[1]) if isinstance(section, dict) else None
+    draft.set(path, word)
+    changes.append(Change(override.path.strip(), old, word, override.path, override.origin, override.value))
+    return []
+
+
 def _override(draft: _Draft, override: Override, changes: list[Change]) -> list[Problem]:
     """Apply one override to every field it matches; or say why it cannot be."""
+    chosen = _set_choice(draft, override, changes)
+    if chosen is not None:
+        return chosen
     try:
         operation = parse_value(override.value)
     except ValueError as error:

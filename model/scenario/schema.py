@@ -86,6 +86,10 @@ class Meta(Strict):
     """Length of one planning period in time units (730 h = a month). A backlogged unit waits this long."""
     periods: Periods = 1
     """Number of periods, or their labels in order. Default 1."""
+    objective: Literal["cost", "margin"] = "cost"
+    """What the solve optimises: cost (default; every demand served as its fields say) or margin
+    (revenue - cost: a demand with a `price` may be left unserved, in whole or in part, where serving
+    it costs more than it brings; those units are counted as unmet)."""
 
     @field_validator("periods")
     @classmethod

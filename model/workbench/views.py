@@ -67,6 +67,9 @@ def solve_document(solved: Solved, values: Mapping[str, Any], removals: Sequence
     document["changes"] = overrides_applied(solved.resolved.changes[len(solved.base.resolved.changes) :])
     base = solved.base_outcome
     document["base_objective"] = base.objective if base is not None else None
+    # Under objective: margin an objective is cost + revenue forgone: the page compares total costs.
+    document["base_total_cost"] = base.profit.get("total_cost") if base is not None else None
+    document["base_is_margin"] = base is not None and base.scenario.scenario.objective == "margin"
     document["diagnosis"] = outcome.diagnosis.to_dict(orient="records") if outcome.diagnosis is not None else None
     return document
 

@@ -4,8 +4,8 @@ Both LPs are turned into dicts keyed by label, (family, keys of its index table.
 column's (lower, upper, cost, integer), each row's (lower, upper), and each nonzero coefficient by
 (row label, column label). The production labels come from `LinearModel.columns`/`.blocks` and the
 index tables; the Pyomo labels from each compiled column's and row's component name and index. They
-must agree to a relative 1e-12 on seven cases (one with rework in every form) that between them give
-every variable and constraint family columns and rows. Then: the compiled Pyomo model
+must agree to a relative 1e-12 on the cases below (one with rework in every form, one under `objective: margin`) that
+between them give every variable and constraint family columns and rows. Then: the compiled Pyomo model
 (`to_linear_model`) solves to the production optimum; two hand-worked extensions on data/tiny.yaml;
 the LP and MPS files read back by HiGHS.
 """
@@ -134,6 +134,17 @@ def _tiny_sites() -> IndexSets:
     return index_sets(scenario_from_data(data))
 
 
+def _tiny_margin() -> IndexSets:
+    """Tiny over two periods under `objective: margin`: a price, an unmet penalty and backlog allowed
+    to stay at the end, so that u carries penalty + price and b[last] the price (model.md, Objective)."""
+    data = scenario_data(TINY_FILE)
+    data["scenario"].update(periods=2, objective="margin")
+    data["demands"]["repairs"].update(
+        volume=[1000, 1300], backlog_cost=20, final_backlog=100, price=90, unmet_penalty=5, segment="retail"
+    )
+    return index_sets(scenario_from_data(data))
+
+
 @functools.cache
 def case(name: str) -> Case:
     if name == "tiny-rules":
@@ -149,6 +160,8 @@ def case(name: str) -> Case:
         return Case(index_sets(generated_scenario(Size(3, 30, 3, 2))))
     if name == "tiny-two-periods":
         return Case(_tiny_two_periods())
+    if name == "tiny-margin":
+        return Case(_tiny_margin())
     if name == "tiny-integer-staff":
         return Case(index_sets(load_scenario(TINY_FILE)), integer_staff=True)
     if name == "network-loops":
@@ -194,6 +207,7 @@ CASES = (
     "rework",
     "tiny-rules",
     "tiny-sites",
+    "tiny-margin",
 )
 
 
@@ -327,6 +341,21 @@ def test_the_generated_case_has_stock_backlog_unmet_overtime_and_hiring():
     for family in ("k", "b", "o", "hire"):
         assert np.nansum(used.values[family]) > 1.0, family
     assert model.sets.period_count == 3
+
+
+def test_the_margin_case_prices_the_revenue_forgone_in_both_models():
+    """repairs: price 90, unmet_penalty 5, backlog_cost 20. Under margin u costs 5 + 90 = 95 in both
+    periods, b[P1] 20 and b[P2] (left at the end: never served) 20 + 90 = 110; the record's
+    forgone_revenue is 90 u[P1] + 90 u[P2] + 90 b[P2]."""
+    model = production("tiny-margin")
+    cost = model.numbers.cost
+    assert cost[model.columns["u"][0]].tolist() == [95.0, 95.0]
+    assert cost[model.columns["b"][0]].tolist() == [20.0, 110.0]
+    lp = record("tiny-margin")
+    terms = {
+        (var.name, coef) for coef, var in zip(lp.forgone_revenue.expr.linear_coefs, lp.forgone_revenue.expr.linear_vars)
+    }
+    assert terms == {("u[repairs,P1]", 90.0), ("u[repairs,P2]", 90.0), ("b[repairs,P2]", 90.0)}
 
 
 def test_the_contact_centre_tangents_are_at_a_plan_with_a_closed_lane():

@@ -86,7 +86,7 @@ def test_every_shipped_scenario_comes_back_the_same_with_the_same_optimum(path):
 
 
 EVERY_FIELD = """
-scenario: {name: every-field, currency: USD, time_unit: day, period_length: 30, periods: 2}
+scenario: {name: every-field, currency: USD, time_unit: day, period_length: 30, periods: 2, objective: margin}
 stages: [front, back]
 roles:
   clerk: {cost_per_fte: 3000, hours_per_fte: 150, hire_cost: 100, layoff_cost: 200, overtime: {}}
@@ -129,8 +129,9 @@ arcs:
   - {from: desk, to: field, cost: -0.5}  # a rebate: arc costs may be negative
 demands:
   jobs: {origin: desk, sinks: [shop, field], stages: [front, back], volume: 700, min_quality: 0.9,
-         max_mean_response_time: 20, backlog_cost: 5, final_backlog: 10, unmet_penalty: 99, price: 120}
-  calls: {origin: desk, sinks: [field], volume: [10, 20], max_response_time: 30}
+         max_mean_response_time: 20, backlog_cost: 5, final_backlog: 10, unmet_penalty: 99, price: 120,
+         segment: trade, labels: {channel: web, region: north}}
+  calls: {origin: desk, sinks: [field], volume: [10, 20], max_response_time: 30, segment: retail}
 solver:
   time_limit: 30
   mip_gap: 0.001
@@ -154,11 +155,13 @@ def test_every_field_of_the_schema_comes_back(tmp_path):
     a queue's own target, lanes with both kinds of target, a node's rework and a work entry's empty
     one, the former name of a field, every solver setting, relaxation weights and HiGHS options, business
     rules of every form (lists and patterns in filters, each comparison, with and without `of` and its
-    filters, per period and horizon), and a site's decision, costs and capacity levels."""
+    filters, per period and horizon), a site's decision, costs and capacity levels, and a demand's
+    segment and labels."""
     path = tmp_path / "every-field.yaml"
     path.write_text(EVERY_FIELD, encoding="utf-8")
     original = resolve(path).scenario
     assert original.solver.highs_options == {"presolve": "off", "random_seed": 3}
+    assert original.demands["jobs"].labels == {"channel": "web", "region": "north"}
     assert scenario_of(read_workbook(book_of(path), "every-field.xlsx")) == original
 
 
@@ -589,3 +592,25 @@ def test_a_rule_in_the_book_is_one_row_and_its_mistakes_name_their_cell():
     (problem,) = raised.value.problems
     assert problem.file == "BOOK.xlsx, sheet 'rules', row 2, column D (where)"
     assert (problem.path, problem.message) == ("rules.partner_cap.where.node", "'partnr_*' matches no node")
+
+
+def test_labels_in_one_cell_read_back_and_a_malformed_one_is_located(tmp_path):
+    """A demand's labels are one cell, `channel=web; region=north`; a part without `=` is refused,
+    naming the sheet, row and column."""
+    path = tmp_path / "every-field.yaml"
+    path.write_text(EVERY_FIELD, encoding="utf-8")
+    book = book_of(path)
+
+    def look(workbook: Workbook) -> None:
+        sheet = workbook["demands"]
+        headers = [c.value for c in sheet[1]]
+        column = headers.index("labels (label=value; label=value)") + 1
+        assert sheet.cell(row_of(sheet, "jobs"), column).value == "channel=web; region=north"
+        assert sheet.cell(row_of(sheet, "calls"), headers.index("segment") + 1).value == "retail"
+        sheet.cell(row_of(sheet, "jobs"), column).value = "channel=web; north"
+
+    with pytest.raises(ScenarioError) as raised:
+        read_workbook(edited(book, look), "BOOK.xlsx")
+    problem = raised.value.problems[0]
+    assert "sheet 'demands'" in problem.file and "labels" in problem.file
+    assert "'north' is not label=value" in problem.message

@@ -814,11 +814,14 @@ function drawHeadline(answer, wall, seq) {
   const solved = answer.objective !== null && answer.objective !== undefined;
   headline.append(element('span', { class: `status ${answer.status}`, text: answer.status }));
   if (solved) {
-    headline.append(element('span', { id: 'total-cost', class: 'cost', 'data-value': answer.objective,
-      text: `Total cost ${money(answer.objective, currency)}` }));
-    const base = answer.base_objective;
+    // Under objective: margin the LP's objective is cost + revenue forgone: show the total cost.
+    const margin = answer.profit && answer.profit.objective === 'margin';
+    const cost = margin ? answer.total_cost : answer.objective;
+    headline.append(element('span', { id: 'total-cost', class: 'cost', 'data-value': cost,
+      text: `Total cost ${money(cost, currency)}` }));
+    const base = margin || answer.base_is_margin ? answer.base_total_cost : answer.base_objective;
     if (base !== null && base !== undefined && (hasEdits() || state.yaml !== null)) {
-      const change = answer.objective - base;
+      const change = cost - base;
       const share = base ? ` (${change >= 0 ? '+' : '−'}${Math.abs((100 * change) / base).toFixed(2)} %)` : '';
       headline.append(element('span', { id: 'cost-change', class: 'change', 'data-value': change,
         text: `${signedMoney(change, currency)}${share} against the base (${money(base, currency)})` }));
