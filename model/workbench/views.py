@@ -135,10 +135,13 @@ def sections(outcome: Outcome, summary: dict, name: str, kept: dict[str, pd.Data
         part = build(run)
         if part is not None:
             built.append(part)
-    lines = headline_lines(run)
-    extra = profit_and_milp_lines(summary)
+    return {"headline": with_profit_lines(headline_lines(run), summary), "sections": [section_json(s) for s in built]}
+
+
+def with_profit_lines(lines: list[str], summary: dict) -> list[str]:
+    """The report's headline lines with profit_and_milp_lines after the total cost's."""
     at = next((i + 1 for i, line in enumerate(lines) if line.startswith("Total cost:")), len(lines))
-    return {"headline": [*lines[:at], *extra, *lines[at:]], "sections": [section_json(s) for s in built]}
+    return [*lines[:at], *profit_and_milp_lines(summary), *lines[at:]]
 
 
 def profit_and_milp_lines(summary: dict) -> list[str]:

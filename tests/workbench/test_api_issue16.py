@@ -188,3 +188,13 @@ def test_sweep_points_give_revenue_and_margin(client: TestClient) -> None:
     margin = REVENUE - TOTAL_COST
     assert [p["kpis"]["margin"] for p in document["points"]] == pytest.approx([margin, margin + 5000], abs=0.005)
     assert document["units"]["revenue"] == document["units"]["margin"] == "EUR"
+
+
+def test_a_saved_run_opens_with_the_same_headline_lines_and_sections(client: TestClient) -> None:
+    answer = client.post("/api/save/run", json={"scenario": "combo.yaml"})
+    assert answer.status_code == 200, answer.text
+    opened = client.get(f"/api/runs/{Path(answer.json()['run_folder']).name}").json()
+    # 76,360 - 51,271.79 = 25,088.21 EUR, as the solve's view
+    assert "Revenue: 76,360.00 EUR, margin: 25,088.21 EUR (objective: margin)" in opened["view"]["headline"]
+    titles = {section["title"] for section in opened["view"]["sections"]}
+    assert {"Profit by segment", "Cost of poor quality", "Sites: which are open", "Business rules"} <= titles

@@ -344,8 +344,15 @@ async function openRun(name) {
   const summary = result.data.summary || {};
   const headline = $('run-headline');
   headline.replaceChildren();
-  if (summary.objective !== null && summary.objective !== undefined) {
-    headline.append(element('span', { class: 'cost', text: money(summary.objective, summary.currency) }));
+  const profit = summary.profit || {};
+  // Under objective: margin the objective is cost + revenue forgone: show the total cost.
+  const cost = profit.objective === 'margin' ? summary.total_cost : summary.objective;
+  if (cost !== null && cost !== undefined) {
+    headline.append(element('span', { class: 'cost', text: money(cost, summary.currency) }));
+  }
+  if (profit.revenue !== null && profit.revenue !== undefined) {
+    headline.append(element('span', { class: 'change', text: `Revenue ${money(profit.revenue, summary.currency)}` }));
+    headline.append(element('span', { class: 'change', text: `Margin ${money(profit.margin, summary.currency)}` }));
   }
   headline.append(element('span', { class: `status ${summary.status}`, text: summary.status || '' }));
   await drawSections(result.data.view, null, $('run-sections'), 'run');
