@@ -595,9 +595,7 @@ def _filter_problems(raw: Raw, src: SourceMap, path: tuple, quantity: Any, where
                     found += 1
                     like = rulespec.pattern_like(pattern, names)
                     hint = (
-                        f"Did you mean '{like[0]}'? It matches {', '.join(like[1])}."
-                        if like
-                        else closest(pattern, names)
+                        f"Did you mean '{like[0]}'? It matches {_some(like[1])}." if like else closest(pattern, names)
                     )
                     yield src.problem(place, f"'{pattern}' matches no {noun}", hint)
             elif pattern not in names:
@@ -611,6 +609,12 @@ def _filter_problems(raw: Raw, src: SourceMap, path: tuple, quantity: Any, where
             "Each matches a name alone, but nothing has them all (a role that does not work at those nodes, "
             "an arc that does not end in that stage, ...).",
         )
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    """The first names of a list, and how many there are when some are left out."""
+    more = f", ... ({len(names)} in all)" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _or_filters(key: str, filters: tuple[str, ...], listed: str) -> str:

@@ -72,19 +72,31 @@ def known_filter(key: str) -> bool:
 
 def pattern_like(pattern: str, names: list[str]) -> tuple[str, list[str]] | None:
     """The pattern closest to a `*` pattern that matches nothing, built from the names with the same
-    shape (a text, one `*`, a text; a text left empty stays empty), and the names it matches:
+    shape (a text, one `*`, a text; a text left empty stays empty, a text given is one of about its
+    length), and the names it matches:
     'prtner_*' -> ('partner_*', [partner_a, partner_b]). None for another shape, or when no such
     pattern is close."""
     if pattern.count("*") != 1 or any(c in pattern for c in "?["):
         return None
     head, tail = pattern.split("*")
+
+    def near(length: int, end: int) -> range:  # a text of about the typed one's length (a typo or two)
+        return range(max(1, length - 2), min(end, length + 2) + 1)
+
     shaped = {
         name[:i] + "*" + name[j:]
         for name in names
-        for i in (range(1, len(name) + 1) if head else (0,))
-        for j in (range(i, len(name)) if tail else (len(name),))
+        for i in (near(len(head), len(name)) if head else (0,))
+        for j in (
+            [len(name) - n for n in near(len(tail), len(name) - i) if len(name) - n >= i] if tail else (len(name),)
+        )
     }
-    scored = {c: difflib.SequenceMatcher(None, pattern, c).ratio() for c in shaped}
+    matcher = difflib.SequenceMatcher(None, b=pattern)  # the pattern's index made once
+    scored = {}
+    for candidate in shaped:
+        matcher.set_seq1(candidate)
+        if matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8:  # upper bounds of ratio()
+            scored[candidate] = matcher.ratio()
     top = max(scored.values(), default=0.0)
     if top < 0.8:
         return None

@@ -260,3 +260,29 @@ def test_demand_filters_that_select_nothing_together():
     assert [(p.path, p.message) for p in raised.value.problems] == [
         ("rules.a.where", "the filters segment, label.region together select no units to sum: a rule over nothing")
     ]
+
+
+def test_a_misspelt_pattern_over_many_names_names_five_and_counts_them():
+    extra = "".join(f"  vendor_{i}: {{stage: service, unit_cost: {50 + i}}}\n" for i in range(1, 8))
+    text = BASE.replace("arcs:\n", extra + "arcs:\n") + "  a: {sum: units, where: {node: 'vendr_*'}, at_most: 5}\n"
+    with pytest.raises(ScenarioError) as raised:
+        validate_data(*parse_yaml(text, "rules.yaml"))
+    assert [(p.path, p.message, p.hint) for p in raised.value.problems] == [
+        (
+            "rules.a.where.node",
+            "'vendr_*' matches no node",
+            "Did you mean 'vendor_*'? It matches vendor_1, vendor_2, vendor_3, vendor_4, vendor_5, ... (7 in all).",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("prtner_*", ("partner_*", ["partner_a", "partner_b"])),  # the trial's typo
+        ("*_c", None),  # nothing of that shape is close: the hint falls back to the closest name
+        ("prtner_?", None),  # only a text, one `*`, a text is rebuilt
+    ],
+)
+def test_the_pattern_suggested_for_a_pattern_that_matches_nothing(pattern, expected):
+    assert rulespec.pattern_like(pattern, ["desk", "team", "partner_a", "partner_b"]) == expected
