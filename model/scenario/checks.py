@@ -548,18 +548,33 @@ def _rule_names(raw: Raw, key: str) -> tuple[str, list[str]]:
 
 def _filter_problems(raw: Raw, src: SourceMap, path: tuple, quantity: Any, where: Any) -> Iterator[Problem]:
     """A `where:` mapping's problems: a key the quantity does not allow, an unknown name, a pattern
-    that matches no name."""
-    if quantity not in rulespec.FILTERS:
-        return  # the schema names the allowed quantities
+    that matches no name. Where the quantity is unknown (the schema reports it), the keys some
+    quantity allows are still checked against the names, and the others are unknown filters."""
+    known = quantity in rulespec.FILTERS
     found = 0
     for key, value in _mapping(where).items():
         at = (*path, "where", key)
-        if not rulespec.allows(quantity, str(key)):
+        if not known and not rulespec.known_filter(str(key)):
+            found += 1
+            yield src.problem(
+                at,
+                f"unknown filter '{key}'",
+                _or_filters(
+                    str(key), rulespec.ALL_FILTERS, "Filters: " + ", ".join(rulespec.ALL_FILTERS) + ", label.NAME."
+                ),
+                at_key=True,
+            )
+            continue
+        if known and not rulespec.allows(quantity, str(key)):
             found += 1
             yield src.problem(
                 at,
                 f"filter '{key}' does not apply to {quantity}",
-                f"Filters of {quantity}: {rulespec.allowed_filters(quantity)}.",
+                _or_filters(
+                    str(key),
+                    rulespec.FILTERS[quantity],
+                    f"Filters of {quantity}: {rulespec.allowed_filters(quantity)}.",
+                ),
                 at_key=True,
             )
             continue
@@ -578,11 +593,15 @@ def _filter_problems(raw: Raw, src: SourceMap, path: tuple, quantity: Any, where
             if rulespec.has_wildcard(pattern):
                 if not any(fnmatch.fnmatchcase(name, pattern) for name in names):
                     found += 1
-                    yield src.problem(place, f"'{pattern}' matches no {noun}", closest(pattern, names))
+                    like = rulespec.pattern_like(pattern, names)
+                    hint = (
+                        f"Did you mean '{like[0]}'? It matches {_some(like[1])}." if like else closest(pattern, names)
+                    )
+                    yield src.problem(place, f"'{pattern}' matches no {noun}", hint)
             elif pattern not in names:
                 found += 1
                 yield src.problem(place, f"unknown {noun} '{pattern}'", closest(pattern, names))
-    together = _selects_nothing(raw, quantity, _mapping(where)) if not found and where else None
+    together = _selects_nothing(raw, quantity, _mapping(where)) if known and not found and where else None
     if together is not None:
         yield src.problem(
             (*path, "where"),
@@ -590,6 +609,18 @@ def _filter_problems(raw: Raw, src: SourceMap, path: tuple, quantity: Any, where
             "Each matches a name alone, but nothing has them all (a role that does not work at those nodes, "
             "an arc that does not end in that stage, ...).",
         )
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    """The first names of a list, and how many there are when some are left out."""
+    more = f", ... ({len(names)} in all)" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def _or_filters(key: str, filters: tuple[str, ...], listed: str) -> str:
+    """'Did you mean ...?' for a misspelt filter key, before the list of the filters allowed."""
+    match = difflib.get_close_matches(key, filters, n=1, cutoff=0.6)
+    return f"Did you mean '{match[0]}'? {listed}" if match else listed
 
 
 def _places(raw: Raw, quantity: str) -> list[dict[str, str | None]]:

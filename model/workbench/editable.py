@@ -4,7 +4,12 @@ Each cell carries the override path it sets (`set: {path: value}` in a what-if),
 resolved scenario, and the least value allowed; a per-period cell (a volume) carries its period, and
 an edit of it is sent as the whole list (`"demands.X.volume": "[700, 850, 900]"`). Five tables:
 volumes (demand x period), wages (roles), targets (demands), capacities (nodes and arcs) and staff
-bounds (node x role).
+bounds (node x role); and, where the scenario has them, three more: prices (demands, where some
+demand has a price or the objective is margin), sites (the fixed cost and least volume of the nodes
+that are decided, or have either figure or capacity levels) and rules (each rule's bound).
+
+A node with capacity levels has no `capacity` cell: its capacity is its chosen level's (setting a
+capacity beside levels is refused), and a level's figures are not offered here.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ if TYPE_CHECKING:
 def tables(resolved: Resolved) -> list[dict]:
     """The editable tables of a resolved scenario, in the order the page shows them."""
     scenario = resolved.scenario
-    return [volumes(scenario), wages(scenario), targets(scenario), capacities(scenario), staff_bounds(scenario)]
+    shown = [volumes(scenario), wages(scenario), targets(scenario), capacities(scenario), staff_bounds(scenario)]
+    return shown + [table for table in (prices(scenario), sites(scenario), rules(scenario)) if table["rows"]]
 
 
 def cell(path: str, value: object, minimum: float | None = 0, period: int | None = None) -> dict:
@@ -98,6 +104,7 @@ def capacities(scenario: Scenario) -> dict:
     rows = [
         {"key": f"nodes.{name}", "cells": [cell(f"nodes.{name}.capacity", node.capacity)]}
         for name, node in scenario.nodes.items()
+        if node.capacity_levels is None  # its capacity is its chosen level's
     ]
     rows += [
         {
@@ -133,6 +140,73 @@ def staff_bounds(scenario: Scenario) -> dict:
         "title": "Staff bounds per node and role (FTE)",
         "unit": "FTE",
         "columns": ["node.role", "least (FTE)", "most (FTE)"],
+        "rows": rows,
+    }
+
+
+def prices(scenario: Scenario) -> dict:
+    """Each demand's price per unit served (None: no price), where some demand has one or the
+    objective is margin (rows: none otherwise)."""
+    currency = scenario.currency
+    priced = scenario.scenario.objective == "margin" or any(d.price is not None for d in scenario.demands.values())
+    rows = [
+        {"key": name, "cells": [cell(f"demands.{name}.price", demand.price)]}
+        for name, demand in scenario.demands.items()
+        if priced
+    ]
+    return {
+        "name": "prices",
+        "title": "Price per demand (empty: no price)",
+        "unit": f"{currency} per unit",
+        "columns": ["demand", f"price ({currency} per unit)"],
+        "rows": rows,
+    }
+
+
+def sites(scenario: Scenario) -> dict:
+    """The fixed cost and least volume of each node that is decided, or gives either figure or
+    capacity levels (rows: none when no node does)."""
+    currency = scenario.currency
+    rows = [
+        {
+            "key": f"nodes.{name}",
+            "cells": [
+                cell(f"nodes.{name}.fixed_cost", node.fixed_cost),
+                cell(f"nodes.{name}.min_volume", node.min_volume),
+            ],
+        }
+        for name, node in scenario.nodes.items()
+        if node.open == "decide" or node.fixed_cost or node.min_volume or node.capacity_levels is not None
+    ]
+    return {
+        "name": "sites",
+        "title": "Sites: fixed cost and least volume while open",
+        "unit": f"{currency} per period; units per period",
+        "columns": ["node", f"fixed cost ({currency} per period)", "least volume while open (units per period)"],
+        "rows": rows,
+    }
+
+
+RULE_COLUMNS = {"at_most": "at most", "at_least": "at least", "equal": "equal to"}
+"""The column of each comparison of a rule (a rule gives one: its row has one cell)."""
+
+
+def rules(scenario: Scenario) -> dict:
+    """Each business rule's bound, in the column of the comparison it gives, with its unit: a share
+    (0 to 1, not negative) with `of`, else its quantity's unit (no least value: a bound may be negative)."""
+    from model.scenario.rulespec import UNITS
+
+    rows = []
+    for name, rule in scenario.rules.items():
+        field, value = rule.comparison
+        unit = "share (0 to 1)" if rule.of is not None else UNITS[rule.sum].replace("currency", scenario.currency)
+        entry = cell(f"rules.{name}.{field}", value, 0 if rule.of is not None else None)
+        rows.append({"key": name, "cells": [{**entry, "column": RULE_COLUMNS[field], "unit": unit}]})
+    return {
+        "name": "rules",
+        "title": "Business rules: each rule's bound",
+        "unit": "each rule's unit",
+        "columns": ["rule", *RULE_COLUMNS.values()],
         "rows": rows,
     }
 

@@ -195,7 +195,7 @@ def run_view(bench: Workbench, name: str) -> dict:
     from model.report import ReportError
     from model.report.run import page
     from model.run_folder import read_summary
-    from model.workbench.views import section_json
+    from model.workbench.views import section_json, with_profit_lines
 
     if not NAME.fullmatch(name) or name in (".", ".."):
         raise Refused(400, f"'{name}' is not a run folder's name")
@@ -210,6 +210,7 @@ def run_view(bench: Workbench, name: str) -> dict:
         summary = read_summary(folder)
     except (ReportError, ValueError, OSError) as error:
         raise Refused(422, f"{name}: {error}") from None
+    headline = with_profit_lines(headline, summary)  # revenue, margin and a MILP's gap, as a solve's view
     return {"summary": summary, "view": {"headline": headline, "sections": [section_json(s) for s in sections]}}
 
 

@@ -2,8 +2,8 @@
 
 The values are those of `e2eopt sweep --grid` (model.sweep.axis_values: a list, a comma list, or
 START:STOP:STEP); each point's figures are those of the sweep's points table (model/sweep.py): its
-status, total cost, cost by stage, FTE per role and each demand's served units, quality, mean
-response time and whether it was met.
+status, total cost, cost by stage, FTE per role, each demand's served units, quality, mean
+response time and whether it was met, and (where some demand has a price) revenue and margin.
 """
 
 from __future__ import annotations
@@ -82,6 +82,8 @@ def units(currency: str, time_unit: str) -> dict[str, str]:
         "quality": "share (0 to 1)",
         "mean_response_time": time_unit,
         "met": "true/false",
+        "revenue": currency,
+        "margin": currency,
     }
 
 
@@ -108,6 +110,9 @@ def point_figures(outcome: Outcome) -> dict[str, Any]:
         kpis.update({f"fte.{role}": float(fte) for role, fte in per_role.items()})
     if "demand_kpis" in tables:
         kpis.update(_demand_columns(tables["demand_kpis"]))
+    revenue, margin = outcome.profit.get("revenue"), outcome.profit.get("margin")
+    if isinstance(revenue, (int, float)) and isinstance(margin, (int, float)):  # some demand has a price
+        kpis.update(revenue=float(revenue), margin=float(margin))  # what the point earns, as the points table
     figures["kpis"] = kpis
     return figures
 

@@ -98,13 +98,19 @@ def report_run(outcome: Outcome, summary: dict, name: str, kept: dict[str, pd.Da
 
 
 def sections(outcome: Outcome, summary: dict, name: str, kept: dict[str, pd.DataFrame] | None = None) -> dict:
-    """The report's headline and sections for an outcome, figures as plotly JSON."""
+    """The report's headline and sections for an outcome, figures as plotly JSON: the run report's
+    sections in its order (those a run has: profit by segment, rework, sites and business rules
+    only where the run has them)."""
     from model.report.run import (
         binds_section,
         cost_section,
         demand_section,
         headline_lines,
+        profit_section,
         queue_section,
+        rework_section,
+        rules_section,
+        sites_section,
         staffing_section,
         value_chain_section,
     )
@@ -113,11 +119,56 @@ def sections(outcome: Outcome, summary: dict, name: str, kept: dict[str, pd.Data
     built: list[Section] = []
     if outcome.diagnosis is not None:
         built.append(diagnosis_section(outcome.diagnosis))
-    for build in (demand_section, value_chain_section, cost_section, staffing_section, binds_section, queue_section):
+    builders = (
+        demand_section,
+        profit_section,
+        value_chain_section,
+        cost_section,
+        rework_section,
+        staffing_section,
+        sites_section,
+        binds_section,
+        queue_section,
+        rules_section,
+    )
+    for build in builders:
         part = build(run)
         if part is not None:
             built.append(part)
-    return {"headline": headline_lines(run), "sections": [section_json(s) for s in built]}
+    return {"headline": with_profit_lines(headline_lines(run), summary), "sections": [section_json(s) for s in built]}
+
+
+def with_profit_lines(lines: list[str], summary: dict) -> list[str]:
+    """The report's headline lines with profit_and_milp_lines after the total cost's."""
+    at = next((i + 1 for i, line in enumerate(lines) if line.startswith("Total cost:")), len(lines))
+    return [*lines[:at], *profit_and_milp_lines(summary), *lines[at:]]
+
+
+def profit_and_milp_lines(summary: dict) -> list[str]:
+    """The headline's lines after the total cost: revenue and margin where some demand has a price,
+    and a MILP's gap and HiGHS's bound (under margin a bound on the objective, cost + revenue
+    forgone, not on the cost)."""
+    from model.formatting import money, percent, plural
+
+    currency = str(summary.get("currency", ""))
+    profit = summary.get("profit") or {}
+    lines = []
+    if profit.get("revenue") is not None:
+        kind = " (objective: margin)" if profit.get("objective") == "margin" else ""
+        lines.append(
+            f"Revenue: {money(profit['revenue'], currency)}, margin: {money(profit['margin'], currency)}{kind}"
+        )
+    solver = summary.get("solver") or {}
+    if solver.get("mip") and solver.get("mip_gap") is not None:
+        bound = money(float(solver.get("mip_dual_bound", float("nan"))), currency)
+        what = (
+            f"HiGHS's bound on the objective (cost + revenue forgone) {bound}"
+            if profit.get("objective") == "margin"
+            else f"HiGHS's bound {bound} (no plan costs less)"
+        )
+        nodes = plural(int(solver.get("mip_nodes", 0)), "branch-and-bound node")
+        lines.append(f"MILP: gap {percent(float(solver['mip_gap']), decimals=2)}, {what}, {nodes}")
+    return lines
 
 
 def diagnosis_section(diagnosis: pd.DataFrame) -> Section:

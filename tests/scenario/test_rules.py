@@ -73,6 +73,26 @@ RULES_AT = BASE.count("\n") + 1  # the line of the first rule
             "a: {sum: units, where: {node: 'part*'}, at_most: 5}",
             ("rules.a.where.node", "'part*' matches no node", "Allowed: call_centre, service_team, vendor."),
         ),
+        (  # a misspelt pattern: the pattern of the same shape closest to it, and what that matches
+            "a: {sum: units, where: {node: 'vendr*'}, at_most: 5}",
+            ("rules.a.where.node", "'vendr*' matches no node", "Did you mean 'vendor*'? It matches vendor."),
+        ),
+        (
+            "a: {sum: units, where: {node: 'srvice_*'}, at_most: 5}",
+            (
+                "rules.a.where.node",
+                "'srvice_*' matches no node",
+                "Did you mean 'service_*'? It matches service_team.",
+            ),
+        ),
+        (  # a misspelt filter key
+            "a: {sum: units, where: {segmnt: premium}, at_most: 5}",
+            (
+                "rules.a.where.segmnt",
+                "filter 'segmnt' does not apply to units",
+                "Did you mean 'segment'? Filters of units: demand, segment, node, role, stage, period, label.NAME.",
+            ),
+        ),
         (
             "a: {sum: units, where: {node: [vendor, 'x?']}, at_most: 5}",
             ("rules.a.where.node[1]", "'x?' matches no node", "Allowed: call_centre, service_team, vendor."),
@@ -144,6 +164,26 @@ def test_an_unknown_quantity_names_the_allowed_ones():
         "rules.a.sum",
         "'unit' is not allowed: input should be 'flow', 'units', 'fte', 'hours', 'overtime' or 'cost'",
     )
+
+
+def test_an_unknown_quantity_does_not_hide_the_filters_problems():
+    # The schema refuses 'ftes'; the filters are still checked: a known key against the names, an
+    # unknown key as a filter no quantity has.
+    found = problems("a: {sum: ftes, where: {node: servce_team, segmnt: premium}, at_least: 3}")
+    assert [p[1:] for p in found] == [
+        (
+            "rules.a.sum",
+            "'ftes' is not allowed: input should be 'flow', 'units', 'fte', 'hours', 'overtime' or 'cost'",
+            "sum: The quantity summed: flow | units | fte | hours | overtime | cost.",
+        ),
+        ("rules.a.where.node", "unknown node 'servce_team'", "Did you mean 'service_team'?"),
+        (
+            "rules.a.where.segmnt",
+            "unknown filter 'segmnt'",
+            "Did you mean 'segment'? Filters: demand, segment, arc, from, to, stage, period, node, role, category, "
+            "label.NAME.",
+        ),
+    ]
 
 
 def test_a_number_out_of_range_is_refused_with_the_range():
@@ -220,3 +260,29 @@ def test_demand_filters_that_select_nothing_together():
     assert [(p.path, p.message) for p in raised.value.problems] == [
         ("rules.a.where", "the filters segment, label.region together select no units to sum: a rule over nothing")
     ]
+
+
+def test_a_misspelt_pattern_over_many_names_names_five_and_counts_them():
+    extra = "".join(f"  vendor_{i}: {{stage: service, unit_cost: {50 + i}}}\n" for i in range(1, 8))
+    text = BASE.replace("arcs:\n", extra + "arcs:\n") + "  a: {sum: units, where: {node: 'vendr_*'}, at_most: 5}\n"
+    with pytest.raises(ScenarioError) as raised:
+        validate_data(*parse_yaml(text, "rules.yaml"))
+    assert [(p.path, p.message, p.hint) for p in raised.value.problems] == [
+        (
+            "rules.a.where.node",
+            "'vendr_*' matches no node",
+            "Did you mean 'vendor_*'? It matches vendor_1, vendor_2, vendor_3, vendor_4, vendor_5, ... (7 in all).",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("prtner_*", ("partner_*", ["partner_a", "partner_b"])),  # the trial's typo
+        ("*_c", None),  # nothing of that shape is close: the hint falls back to the closest name
+        ("prtner_?", None),  # only a text, one `*`, a text is rebuilt
+    ],
+)
+def test_the_pattern_suggested_for_a_pattern_that_matches_nothing(pattern, expected):
+    assert rulespec.pattern_like(pattern, ["desk", "team", "partner_a", "partner_b"]) == expected

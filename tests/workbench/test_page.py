@@ -888,3 +888,23 @@ def check_words(page: Any) -> None:
 def shown_cost_or_none(page: Any) -> float | None:
     """The cost in the status bar, or None when it shows none."""
     return shown_cost(page) if page.locator("#total-cost").count() else None
+
+
+def test_revenue_margin_and_profit_by_segment_are_shown_and_a_price_edits(watched: Watched) -> None:
+    """two-segments (objective: cost): vendor_a takes 100 units at 30 EUR, vendor_b 30 at 60: cost 4,800 EUR;
+    revenue 80 x 100 + 50 x 45 = 10,250 EUR; margin 5,450 EUR. basic at 60 EUR: revenue 80 x 100 + 50 x 60
+    = 11,000 EUR, the same plan, margin 6,200 EUR."""
+    page = watched.open("?scenario=two-segments.yaml")
+    assert float(page.get_attribute("#revenue", "data-value")) == pytest.approx(10250, abs=0.005)
+    assert float(page.get_attribute("#margin", "data-value")) == pytest.approx(5450, abs=0.005)
+    assert page.locator("#sections h3", has_text="Profit by segment").count() == 1
+    page.click('#editables button[data-show="prices"]')
+    price = page.locator('input[data-path="demands.basic.price"]')
+    before = drawn(page)
+    price.fill("60")
+    price.press("Enter")
+    wait_for_answer(page, before)
+    assert float(page.get_attribute("#revenue", "data-value")) == pytest.approx(11000, abs=0.005)
+    assert float(page.get_attribute("#margin", "data-value")) == pytest.approx(6200, abs=0.005)
+    assert shown_cost(page) == pytest.approx(4800, abs=0.005)
+    watched.check()

@@ -344,8 +344,15 @@ async function openRun(name) {
   const summary = result.data.summary || {};
   const headline = $('run-headline');
   headline.replaceChildren();
-  if (summary.objective !== null && summary.objective !== undefined) {
-    headline.append(element('span', { class: 'cost', text: money(summary.objective, summary.currency) }));
+  const profit = summary.profit || {};
+  // Under objective: margin the objective is cost + revenue forgone: show the total cost.
+  const cost = profit.objective === 'margin' ? summary.total_cost : summary.objective;
+  if (cost !== null && cost !== undefined) {
+    headline.append(element('span', { class: 'cost', text: money(cost, summary.currency) }));
+  }
+  if (profit.revenue !== null && profit.revenue !== undefined) {
+    headline.append(element('span', { class: 'change', text: `Revenue ${money(profit.revenue, summary.currency)}` }));
+    headline.append(element('span', { class: 'change', text: `Margin ${money(profit.margin, summary.currency)}` }));
   }
   headline.append(element('span', { class: `status ${summary.status}`, text: summary.status || '' }));
   await drawSections(result.data.view, null, $('run-sections'), 'run');
@@ -644,7 +651,7 @@ function overrides() {
   for (const [key, typed] of state.edits) {
     const cell = state.cells.get(key);
     if (cell.period === null || cell.period === undefined) {
-      set[cell.path] = typed;
+      set[cell.path] = typed.startsWith('-') ? `=${typed}` : typed; // a bare -5 would lower the figure by 5
     } else {
       lists.set(cell.path, true);
     }
@@ -825,6 +832,18 @@ function drawHeadline(answer, wall, seq) {
       const share = base ? ` (${change >= 0 ? '+' : '−'}${Math.abs((100 * change) / base).toFixed(2)} %)` : '';
       headline.append(element('span', { id: 'cost-change', class: 'change', 'data-value': change,
         text: `${signedMoney(change, currency)}${share} against the base (${money(base, currency)})` }));
+    }
+    const profit = answer.profit || {};
+    if (profit.revenue !== null && profit.revenue !== undefined) { // some demand has a price
+      headline.append(element('span', { id: 'revenue', class: 'change', 'data-value': profit.revenue,
+        text: `Revenue ${money(profit.revenue, currency)}` }));
+      headline.append(element('span', { id: 'margin', class: 'cost', 'data-value': profit.margin,
+        text: `Margin ${money(profit.margin, currency)}` }));
+    }
+    const solver = answer.solver || {};
+    if (solver.mip && solver.mip_gap !== null && solver.mip_gap !== undefined) {
+      headline.append(element('span', { id: 'mip-gap', class: 'change', 'data-value': solver.mip_gap,
+        text: `MILP gap ${(100 * solver.mip_gap).toFixed(2)} %` }));
     }
   } else {
     headline.append(element('span', { id: 'total-cost', class: 'cost', text: 'No plan' }));
