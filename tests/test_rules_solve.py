@@ -272,7 +272,22 @@ def test_a_rule_that_cannot_hold_is_named_with_its_line_by_the_diagnosis():
     assert relaxation.relaxed_to == pytest.approx(1000)
     assert relaxation.sentence == (
         f"rules.enough_good.at_least (line {line}): rule enough_good (At least 1,200 repairs to the good vendor) "
-        "cannot hold in P1: its units can be at least 1,000.00 units, not the 1,200.00 asked."
+        "cannot hold in P1: its units can be at most 1,000.00 units, not the 1,200.00 asked."
+    )
+
+
+def test_an_at_most_rule_that_cannot_hold_says_how_low_the_sum_can_go():
+    """At most 800 repairs at the service stage, but all 1,000 (400 + 600) must be served there: the
+    sum must be at least 1,000 (the diagnosis named the side the rule's sense asks for, finding 6)."""
+    sc, source, text = scenario(TWO_VENDORS, "few: {sum: units, where: {stage: service}, at_most: 800}")
+    found = optimise(sc, source=source)
+    assert found.status == "infeasible"
+    relaxation = found.diagnosis[found.diagnosis.kind == "relaxation"].iloc[0]
+    line = len(text.splitlines())
+    assert relaxation.relaxed_to == pytest.approx(1000)
+    assert relaxation.sentence == (
+        f"rules.few.at_most (line {line}): rule few cannot hold in P1: its units must be at least "
+        "1,000.00 units, not the 800.00 asked."
     )
 
 
@@ -287,6 +302,10 @@ def test_an_impossible_share_is_relaxed_to_the_share_that_works():
     relaxation = table[table.kind == "relaxation"].iloc[0]
     assert relaxation.field == "rules.all_good.at_least"
     assert relaxation.relaxed_to == pytest.approx(1.0)
+    # The good vendor can take at most all of the stage's 1,000 repairs: 100%, not 120%.
+    assert relaxation.sentence.endswith(
+        "cannot hold in P1: its units can be at most 100.00% of its units sum, not the 120.00% asked."
+    )
 
 
 def test_an_override_of_a_share_re_solves_in_place():

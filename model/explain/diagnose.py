@@ -540,8 +540,11 @@ def _describe_rule(
     rule = scenario.rules[name]
     field_name, current = rule.comparison
     path: FieldPath = ("rules", name, field_name)
-    wording = {"at_most": "at most", "at_least": "at least", "equal": "equal to"}[field_name]
     grows = slack.sign < 0  # the number must go up
+    # The side the plan can reach, not the rule's own sense: an `at_least` rule that cannot hold has a
+    # sum that can be at most so much; an `at_most` one, a sum that must be at least so much; `equal`
+    # either, by the side its slack moves.
+    wording = "must be at least" if grows else "can be at most"
     what = f"rule {name}" + (f" ({rule.about})" if rule.about else "")
     unit = QUANTITIES[rule.sum].unit.replace("currency", scenario.currency)
     if rule.of is not None:
@@ -550,7 +553,7 @@ def _describe_rule(
         relaxed = current + (amount if grows else -amount) / of_sum if of_sum > 0 else float("nan")
         shown = _up(relaxed * 100) if grows else _down(relaxed * 100)
         sentence = (
-            f"{what} cannot hold in {period}: its {rule.sum} can be {wording} {shown:.2f}% of its {rule.of.sum} "
+            f"{what} cannot hold in {period}: its {rule.sum} {wording} {shown:.2f}% of its {rule.of.sum} "
             f"sum, not the {current:.2%} asked"
         )
         unit = "share"
@@ -558,7 +561,7 @@ def _describe_rule(
         relaxed = current + amount if grows else current - amount
         shown = _up(relaxed) if grows else _down(relaxed)
         sentence = (
-            f"{what} cannot hold in {period}: its {rule.sum} can be {wording} {shown:,.2f} {unit}, "
+            f"{what} cannot hold in {period}: its {rule.sum} {wording} {shown:,.2f} {unit}, "
             f"not the {current:,.2f} asked"
         )
     return _row(
