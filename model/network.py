@@ -406,9 +406,7 @@ def _passes(scenario: Scenario, skeleton: Skeleton, demand_reworks: pd.DataFrame
     (model/paths.py `most_passes`: rework sends units back; inf on a loop of hand-offs), for the
     sites whose M[n] is a volume (no capacity, no levels)."""
     wanted = {
-        n
-        for n, node in scenario.nodes.items()
-        if is_site(node) and node.capacity is None and not node.capacity_levels
+        n for n, node in scenario.nodes.items() if is_site(node) and node.capacity is None and not node.capacity_levels
     }
     reworks: dict[str, list[tuple[str, str, float]]] = {}
     for d, n, to, defect in demand_reworks[["demand", "node", "to", "defect"]].itertuples(index=False):

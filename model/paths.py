@@ -109,7 +109,7 @@ def most_passes(
         return 1.0, None
     leads_back = nx.ancestors(extended, node) | {node}
     passes = 1.0
-    for at, to, quality in reworks:
+    for _, to, quality in reworks:
         if to in leads_back:
             passes /= quality
     for at in [node, *sorted({at for at, to, _ in reworks if to in leads_back})]:

@@ -395,3 +395,41 @@ def test_a_sweep_over_a_share_moves_the_cost_by_its_price(rules_run, tmp_path):
     assert [p["rules.partner_cap.at_most"] for p in points] == ["0.3", "0.35"]
     assert costs[0] == pytest.approx(rules_run[0].objective, rel=1e-9)
     assert costs[0] - costs[1] == pytest.approx(5 * 0.01 * (1.5 * (0.95 * 4300 / 145 + 0.05 * 25) - 38) * 3000)
+
+
+def test_a_milps_rules_table_has_the_duals_of_the_lp_with_the_sites_fixed():
+    """The cheap vendor is a decided site (fixed cost 100 EUR) capped at 300 repairs by a rule: open,
+    300 x 40 + 700 x 60 + 100 = 54,100 EUR (closed: 60,000). With the site fixed open, one more repair
+    allowed at the cheap vendor saves 60 - 40 = 20 EUR: dual and price -20 EUR, from that LP, labelled
+    as the sensitivity table is (finding 14; they were empty in a MILP run)."""
+    base = TWO_VENDORS.replace(
+        "cheap_vendor: {stage: service, unit_cost: 40}",
+        "cheap_vendor: {stage: service, unit_cost: 40, open: decide, fixed_cost: 100}",
+    )
+    found = solved(base, "cheap_cap: {sum: units, where: {node: cheap_vendor}, at_most: 300}")
+    assert found.objective == pytest.approx(54_100)
+    row = found.tables["rules"].iloc[0]
+    assert (row.binding, row.dual, row.price, row.basis) == (
+        True,
+        pytest.approx(-20),
+        pytest.approx(-20),
+        "LP with site decisions fixed",
+    )
+    assert found.tables["sensitivity"].basis.tolist()[0] == row.basis
+
+
+def test_a_rule_with_room_shows_zero_not_minus_zero():
+    """Non-binding rules (500 and 2,000 repairs of room, 1,000 in all to the cheap vendor) have dual,
+    price 0.0, written without the sign HiGHS gives them (-0.0 before), and the LP's basis."""
+    found = solved(
+        TWO_VENDORS,
+        """\
+        good_cap: {sum: units, where: {node: good_vendor}, at_most: 500}
+        cheap_cap: {sum: units, where: {node: cheap_vendor}, at_most: 2000}
+        """,
+    )
+    rules = found.tables["rules"]
+    assert rules.slack.tolist() == [500.0, 1000.0]
+    figures = rules[["slack", "dual", "price"]].to_numpy()
+    assert (figures >= 0).all() and not np.signbit(figures).any()
+    assert rules.basis.tolist() == ["LP", "LP"]

@@ -164,19 +164,24 @@ class _Field:
 
 
 def sensitivity_table(
-    model: LinearModel, solution: Solution, scenario: Scenario, deadline: Deadline | None = None
+    model: LinearModel,
+    solution: Solution,
+    scenario: Scenario,
+    deadline: Deadline | None = None,
+    fixed: Solution | None = None,
 ) -> pd.DataFrame | None:
     """One row per binding constraint or bound with a non-zero price whose figure comes from the
     scenario, in business words (see the module's docstring); sorted by absolute price.
 
     Pass the solution of an optimal LP, or of a MILP (its integers are then fixed and the LP re-solved
-    here, within what is left of `deadline`; pass `fixed_integer_lp`'s result to avoid solving twice).
+    here, within what is left of `deadline`; or pass `fixed_integer_lp`'s result as `fixed` to avoid
+    solving it twice).
     Empty without duals; None when the deadline cut it short.
     """
     fixed_label = fixed_basis(model)  # before the fix: the fixed LP has no integers left
     if solution.solver.get("mip") and solution.status == "optimal" and solution.has_values:
         options = SolveOptions() if deadline is None else deadline.options(SolveOptions())
-        solution = fixed_integer_lp(model, solution, options)
+        solution = fixed if fixed is not None else fixed_integer_lp(model, solution, options)
         if solution.status == "time_limit":
             return None
         if solution.model is not None:  # the LP with the integers fixed (Solver.solve always sets it)

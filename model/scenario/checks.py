@@ -183,8 +183,9 @@ def check_queues(raw: Raw, src: SourceMap) -> Iterator[Problem]:
 def check_sites(raw: Raw, src: SourceMap) -> Iterator[Problem]:
     """A node's site decision must make sense (docs/model.md, Sites): `capacity` or
     `capacity_levels`, not both (a node that is never open may keep levels: it chooses none, and a
-    what-if that reopens it does); a minimum volume that the node's capacity can hold; and no queue at a node that may close (its agents' requirement has a
-    constant that a closed node could not meet)."""
+    what-if that reopens it does); a minimum volume that the node's capacity can hold; and no queue
+    at a node that may close (its agents' requirement has a constant that a closed node could not
+    meet)."""
     for name, node in raw.nodes.items():
         node = _mapping(node)
         path, state = ("nodes", name), node.get("open", "always")
@@ -513,7 +514,7 @@ def check_site_loops(raw: Raw, src: SourceMap) -> Iterator[Problem]:
         ]
         for name in decided:
             if name in nodes and name not in found:
-                passes, loop = most_passes(arcs, reworks, name)
+                _, loop = most_passes(arcs, reworks, name)
                 if loop is not None:
                     found[name] = (d, loop)
     for name, (d, loop) in found.items():
