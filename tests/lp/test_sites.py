@@ -453,6 +453,11 @@ def test_a_decided_site_that_reworks_its_own_units_can_process_every_pass():
     assert value(outcome.tables["sites"], "units", node="plant") == pytest.approx(200.0)
     sets = index_sets(scenario_from_text(SITE_REWORKS))
     assert sets.sites.set_index("node").big_m["plant"] == pytest.approx(200.0)
+    # With the plant fixed open, one more widget makes 2 passes at 10 and 1 rework at 1: 21 EUR. The
+    # closing row (M = 200, reached by the plan) is no bound of the LP with the decisions fixed; it
+    # made the price the contractor's 40 EUR.
+    volume = outcome.tables["sensitivity"].query("field == 'demands.widgets.volume'")
+    assert volume.shadow_price.tolist() == [pytest.approx(21.0)]
 
 
 def test_units_sent_back_upstream_raise_m_by_each_reworking_quality():
