@@ -408,12 +408,14 @@ def _passes(scenario: Scenario, skeleton: Skeleton, demand_reworks: pd.DataFrame
     wanted = {
         n for n, node in scenario.nodes.items() if is_site(node) and node.capacity is None and not node.capacity_levels
     }
+    if not wanted:
+        return {}
     reworks: dict[str, list[tuple[str, str, float]]] = {}
     for d, n, to, defect in demand_reworks[["demand", "node", "to", "defect"]].itertuples(index=False):
         reworks.setdefault(d, []).append((n, to, 1.0 - defect))
     passes = {}
     for d, (nodes, arcs) in skeleton.subgraphs.items():
-        if d not in reworks and nx.is_directed_acyclic_graph(nx.DiGraph(arcs)):
+        if wanted.isdisjoint(nodes) or (d not in reworks and nx.is_directed_acyclic_graph(nx.DiGraph(arcs))):
             continue  # a walk along hand-offs without loops passes each node once
         for n in wanted.intersection(nodes):
             most, _ = most_passes(arcs, reworks.get(d, []), n)
