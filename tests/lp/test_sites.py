@@ -531,3 +531,29 @@ def test_a_never_open_node_may_keep_its_levels_for_a_what_if():
         two_vendors(20, {**levels, "open": "never"}, {}), [parse_assignment("nodes.vendor_a.open=always")]
     )
     assert solve_data(reopened).objective == pytest.approx(70.0)
+
+
+def test_a_decided_site_reached_again_from_a_loop_by_rework_is_refused():
+    """The plant is on no loop, but qa is (qa -> fix -> qa) and sends its units done wrong back to the
+    origin, through the plant: each round at qa may send units back, so no volume bounds the plant."""
+    text = """\
+scenario: {name: rwloop, currency: EUR, period_length: 730}
+stages: [sales, make, check]
+nodes:
+  hq: {stage: sales}
+  plant: {stage: make, unit_cost: 10, open: decide, fixed_cost: 100}
+  qa: {stage: check, unit_cost: 1, quality: 0.9, rework: {to: origin, cost: 1}}
+  fix: {stage: check, unit_cost: 1}
+arcs: [{from: hq, to: plant}, {from: plant, to: qa}, {from: qa, to: fix}, {from: fix, to: qa}]
+demands:
+  widgets: {origin: hq, sinks: [qa], volume: 100}
+"""
+    with pytest.raises(ScenarioError) as raised:
+        scenario_from_text(text)
+    (problem,) = raised.value.problems
+    assert (problem.path, problem.line) == ("nodes.plant.open", 5)
+    assert problem.message == (
+        "a site decided on a loop needs a `capacity` (or capacity_levels): units of demand 'widgets' may pass "
+        "it more than once, on the loop qa -> fix -> qa, whose node 'qa' sends units done wrong back through it, "
+        "so no volume bounds what it processes while open"
+    )
