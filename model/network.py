@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from model.paths import PathFinder
+from model.paths import PathFinder, most_passes
 from model.rules import RULE_COLUMNS, rule_tables
 from model.scenario.schema import HOURS_PER_TIME_UNIT
 
@@ -309,7 +309,10 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
     demands["worst_path_defects"], demands["slowest_path"] = worst, slowest
     volumes = np.array([d.volumes(len(periods)) for d in scenario.demands.values()], dtype=float)
     volumes = volumes.reshape(len(scenario.demands), len(periods))
-    sites = _sites(scenario, demand_nodes, _stocks(scenario, keys["stocks"]), volumes)
+    demand_reworks = _figures(keys["demand_reworks"], _rework_figures(scenario), skeleton.at["demand_reworks"])
+    sites = _sites(
+        scenario, demand_nodes, _stocks(scenario, keys["stocks"]), volumes, _passes(scenario, skeleton, demand_reworks)
+    )
     staff = _staff(scenario)
     staff["switchable"] = staff.node.isin(sites.node[sites.lower.to_numpy() < 1.0]).to_numpy()
     sets = IndexSets(
@@ -350,7 +353,7 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
         demand_lanes=keys["demand_lanes"],
         hours_per_time_unit=HOURS_PER_TIME_UNIT[scenario.scenario.time_unit],
         skeleton=skeleton,
-        demand_reworks=_figures(keys["demand_reworks"], _rework_figures(scenario), skeleton.at["demand_reworks"]),
+        demand_reworks=demand_reworks,
         sites=sites,
         site_levels=_site_levels(scenario),
     )
@@ -398,18 +401,56 @@ OPEN_BOUNDS = {"always": (1.0, 1.0), "never": (0.0, 0.0), "decide": (0.0, 1.0)}
 """The bounds of open[n,t] by the node's `open`: only `decide` leaves a decision (a binary)."""
 
 
-def _sites(scenario: Scenario, demand_nodes: pd.DataFrame, stocks: pd.DataFrame, volumes: np.ndarray) -> pd.DataFrame:
+def _passes(scenario: Scenario, skeleton: Skeleton, demand_reworks: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """(demand, node) -> the most times a unit of the demand passes the node, where more than once
+    (model/paths.py `most_passes`: rework sends units back; inf on a loop of hand-offs), for the
+    sites whose M[n] is a volume (no capacity, no levels)."""
+    wanted = {
+        n for n, node in scenario.nodes.items() if is_site(node) and node.capacity is None and not node.capacity_levels
+    }
+    if not wanted:
+        return {}
+    reworks: dict[str, list[tuple[str, str, float]]] = {}
+    for d, n, to, defect in demand_reworks[["demand", "node", "to", "defect"]].itertuples(index=False):
+        reworks.setdefault(d, []).append((n, to, 1.0 - defect))
+    passes = {}
+    for d, (nodes, arcs) in skeleton.subgraphs.items():
+        if wanted.isdisjoint(nodes) or (d not in reworks and nx.is_directed_acyclic_graph(nx.DiGraph(arcs))):
+            continue  # a walk along hand-offs without loops passes each node once
+        for n in wanted.intersection(nodes):
+            most, _ = most_passes(arcs, reworks.get(d, []), n)
+            if most > 1.0:
+                passes[d, n] = most
+    return passes
+
+
+def _sites(
+    scenario: Scenario,
+    demand_nodes: pd.DataFrame,
+    stocks: pd.DataFrame,
+    volumes: np.ndarray,
+    passes: dict[tuple[str, str], float],
+) -> pd.DataFrame:
     """One row per site (`is_site`), with M[n], the most units the node may process in a period
     (docs/model.md, Sites): its capacity; else its largest level; else the volume that could reach it,
-    the sum over the demands that may use it of their whole horizon's volume (a unit is processed at
-    a node once on its path, and a period serves at most the volume so far), plus the stock held
-    there at the start and at the end (work made ahead)."""
+    the sum over the demands that may use it of their whole horizon's volume (a period serves at most
+    the volume so far), plus the stock held there at the start and at the end (work made ahead), each
+    times the most passes of a unit at the node (1 but where rework sends units back through it:
+    `_passes`). A decided site on a loop of hand-offs has a capacity (the scenario checks refuse one
+    without): there the passes are unbounded, and only an `open: never` or `always` node gets here."""
     horizon = dict(zip(scenario.demands, volumes.sum(axis=1)))
     reach: dict[str, float] = {}
+
+    def times(d: str, n: str) -> float:
+        most = passes.get((d, n), 1.0)
+        return most if np.isfinite(most) else 1.0  # never open (M unused) or always open (no M row)
+
     for d, n in zip(demand_nodes.demand.to_numpy(), demand_nodes.node.to_numpy()):
-        reach[n] = reach.get(n, 0.0) + horizon[d]
-    for n, initial, final in zip(stocks.node.to_numpy(), stocks.initial.to_numpy(), stocks.final_min.to_numpy()):
-        reach[n] = reach.get(n, 0.0) + initial + final
+        reach[n] = reach.get(n, 0.0) + horizon[d] * times(d, n)
+    for d, n, initial, final in zip(
+        stocks.demand.to_numpy(), stocks.node.to_numpy(), stocks.initial.to_numpy(), stocks.final_min.to_numpy()
+    ):
+        reach[n] = reach.get(n, 0.0) + (initial + final) * times(d, n)
     rows = []
     for n, node in scenario.nodes.items():
         if not is_site(node):

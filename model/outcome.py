@@ -15,11 +15,11 @@ from model.errors import InfeasibleRow
 from model.explain.diagnose import COLUMNS as DIAGNOSIS_COLUMNS
 from model.explain.diagnose import diagnose
 from model.explain.segments import profit, segments_table
-from model.explain.sensitivity import sensitivity_table
+from model.explain.sensitivity import fixed_basis, fixed_integer_lp, sensitivity_table
 from model.loops import unbounded_message
 from model.lp import LinearModel
 from model.queues import QueueRun, queue_routing_table, queues_table
-from model.results import build_tables, unallocated_cost
+from model.results import build_tables, rules_from_fixed_lp, unallocated_cost
 from model.scenario.loader import SourceMap
 from model.scenario.schema import Scenario
 from model.solution import evaluate
@@ -169,7 +169,13 @@ def outcome_of(
             return outcome
         phase("sensitivity")
         start = time.perf_counter()
-        table = sensitivity_table(model, solution, scenario, deadline)  # a MILP's: integers fixed
+        fixed = None
+        if "rules" in outcome.tables and solution.solver.get("mip"):  # the rules' duals: the fixed LP's
+            fixed = fixed_integer_lp(model, solution, deadline.options(SolveOptions()) if deadline else None)
+            basis = fixed_basis(model)
+            found = rules_from_fixed_lp(model, solution, fixed, scenario.currency, basis)
+            outcome.tables["rules"] = found if found is not None else outcome.tables["rules"]
+        table = sensitivity_table(model, solution, scenario, deadline, fixed)  # a MILP's: integers fixed
         timings["sensitivity"] = time.perf_counter() - start
         if table is None:
             _cut_short(outcome, "the sensitivity table was cut short: the time limit ran out during it")

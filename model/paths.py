@@ -73,3 +73,47 @@ class PathFinder:
             sub = paths_in(self._allowed[key[0]], origin, sinks)
             self._found[key] = (list(sub.nodes), list(sub.edges))
         return self._found[key]
+
+
+def loop_through(arcs: Iterable[tuple[str, str]], node: str) -> list[str] | None:
+    """A loop of these hand-offs that passes `node` (node, ..., node), or None: on a loop a unit may
+    pass the node any number of times."""
+    graph = nx.DiGraph(list(arcs))
+    if node not in graph:
+        return None
+    for after in graph.successors(node):
+        if nx.has_path(graph, after, node):
+            return [node, *nx.shortest_path(graph, after, node)]
+    return None
+
+
+def most_passes(
+    arcs: Iterable[tuple[str, str]], reworks: Iterable[tuple[str, str, float]], node: str
+) -> tuple[float, list[str] | None]:
+    """How many times, at most, a unit of a demand passes `node` (docs/model.md, Sites): with the
+    demand's usable hand-offs `arcs` and its reworking modes `reworks` (node, node sent back to,
+    quality). Returns (passes, None), or (inf, the loop) where a loop of hand-offs leaves the passes
+    unbounded.
+
+    A unit's way is a run of stretches, each ended by a unit done wrong at a reworking mode; between
+    two such, it moves along hand-offs only. The modes that matter, R, are those whose units done
+    wrong go back to a node from which `node` can be reached (along hand-offs and rework); a unit done
+    wrong elsewhere never comes back to `node`. With no loop of hand-offs through `node` or through a
+    node of R, a stretch passes `node` and each mode of R at most once, so it is ended by a mode of R
+    with a chance of at most 1 - prod_R q: a unit makes at most 1 / prod_R q stretches that pass
+    `node`, and passes it at most that often."""
+    arcs, reworks = list(arcs), list(reworks)
+    extended = nx.DiGraph(arcs)
+    extended.add_edges_from((at, to) for at, to, _ in reworks)
+    if node not in extended:
+        return 1.0, None
+    leads_back = nx.ancestors(extended, node) | {node}
+    passes = 1.0
+    for _, to, quality in reworks:
+        if to in leads_back:
+            passes /= quality
+    for at in [node, *sorted({at for at, to, _ in reworks if to in leads_back})]:
+        loop = loop_through(arcs, at)
+        if loop is not None:
+            return float("inf"), loop
+    return passes, None

@@ -163,6 +163,17 @@ def build_tables(
     return tables
 
 
+def rules_from_fixed_lp(
+    model: LinearModel, solution: Solution, fixed: Solution, currency: str, basis: str
+) -> pd.DataFrame | None:
+    """A MILP's rules table with the duals and prices of the LP with its integers fixed (`fixed`, the
+    sensitivity table's, labelled `basis` as it is); the sums are the MILP's. None when that LP has
+    no duals (not optimal)."""
+    if fixed.status != "optimal" or not fixed.rows:
+        return None
+    return rules_table(model.sets, solution.values, _rule_duals(fixed.model or model, fixed), currency, basis)
+
+
 def _rule_duals(model: LinearModel, solution: Solution) -> np.ndarray:
     """The business rules' duals on their (rules x T) grid, NaN where no row (or no dual: a MILP)."""
     sets = model.sets

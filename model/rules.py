@@ -303,10 +303,14 @@ def price_per_step(sets: IndexSets, dual: np.ndarray, of_sum: np.ndarray) -> tup
     return np.where(has_of, 0.01 * dual * of_sum, dual), step
 
 
-def rules_table(sets: IndexSets, values: Mapping[str, np.ndarray], dual: np.ndarray, currency: str) -> pd.DataFrame:
+def rules_table(
+    sets: IndexSets, values: Mapping[str, np.ndarray], dual: np.ndarray, currency: str, basis: str = "LP"
+) -> pd.DataFrame:
     """One row per business rule row (rule, period): its sum, the right-hand side it is compared with
     (the bound, or share x the `of` sum), the slack, HiGHS's dual and the price per step of the rule's
-    number (docs/tables.md, rules). `dual` is (rules x T), NaN where none."""
+    number (docs/tables.md, rules). `dual` is (rules x T), NaN where none; `basis` says which LP gave
+    it (the sensitivity table's words: `LP`, or a MILP's `LP with ... fixed`; empty without duals).
+    A zero (-0.0 from HiGHS or a subtraction) is written 0.0."""
     rules, T = sets.rules, sets.period_count
     total, of_sum = rule_sums(sets, values)
     share = rules["share"].to_numpy(dtype=float)[:, None]
@@ -314,6 +318,7 @@ def rules_table(sets: IndexSets, values: Mapping[str, np.ndarray], dual: np.ndar
     sense = np.repeat(rules["sense"].to_numpy(dtype=object)[:, None], T, axis=1)
     slack = np.where(sense == "<=", rhs - total, np.where(sense == ">=", total - rhs, -np.abs(total - rhs)))
     price, step = price_per_step(sets, dual, of_sum)
+    dual, price, slack = (x + 0.0 for x in (dual, price, slack))  # -0.0 + 0.0 is 0.0; NaN stays
     binding = np.abs(slack) <= 1e-6 * (1.0 + np.abs(total) + np.abs(rhs))
     at = rows_of(sets)
     r, t = np.nonzero(at)
@@ -338,6 +343,7 @@ def rules_table(sets: IndexSets, values: Mapping[str, np.ndarray], dual: np.ndar
             "binding": binding[r, t],
             "dual": dual[r, t],
             "price": price[r, t],
+            "basis": basis if not np.isnan(dual).all() else "",
             "unit_step": step[r, t],
             "unit": pd.Series(unit, dtype="str"),
             "currency": currency,

@@ -792,13 +792,26 @@ TABLES: dict[str, Table] = {
                 ),
                 _figure("binding", "flag", "", "the rule holds with equality", "true/false"),
                 _figure(
-                    "dual", "price", "{currency} per unit of the row's bound", "HiGHS's row dual (empty: none, a MILP)"
+                    "dual",
+                    "price",
+                    "{currency} per unit of the row's bound",
+                    "HiGHS's row dual (a MILP's: of the LP with its decisions fixed, as the sensitivity table's; "
+                    "empty: none, a MILP run without the sensitivity table)",
                 ),
                 _figure(
                     "price",
                     "price",
                     "{currency} per unit_step of value",
                     "the change in total cost when the rule's number rises by unit_step (negative: it saves)",
+                ),
+                (
+                    "basis",
+                    "text",
+                    "text",
+                    "",
+                    "the LP dual and price come from, as the sensitivity table's basis: `LP`, or `LP with integer "
+                    "staff fixed`, `LP with site decisions fixed`, `LP with integer staff and site decisions fixed`"
+                    " (empty: no dual)",
                 ),
                 _figure(
                     "unit_step", "measure", "the rule's unit, or a share", "1, or 0.01 (a percentage point) with `of`"

@@ -272,7 +272,22 @@ def test_a_rule_that_cannot_hold_is_named_with_its_line_by_the_diagnosis():
     assert relaxation.relaxed_to == pytest.approx(1000)
     assert relaxation.sentence == (
         f"rules.enough_good.at_least (line {line}): rule enough_good (At least 1,200 repairs to the good vendor) "
-        "cannot hold in P1: its units can be at least 1,000.00 units, not the 1,200.00 asked."
+        "cannot hold in P1: its units can be at most 1,000.00 units, not the 1,200.00 asked."
+    )
+
+
+def test_an_at_most_rule_that_cannot_hold_says_how_low_the_sum_can_go():
+    """At most 800 repairs at the service stage, but all 1,000 (400 + 600) must be served there: the
+    sum must be at least 1,000 (the diagnosis named the side the rule's sense asks for, finding 6)."""
+    sc, source, text = scenario(TWO_VENDORS, "few: {sum: units, where: {stage: service}, at_most: 800}")
+    found = optimise(sc, source=source)
+    assert found.status == "infeasible"
+    relaxation = found.diagnosis[found.diagnosis.kind == "relaxation"].iloc[0]
+    line = len(text.splitlines())
+    assert relaxation.relaxed_to == pytest.approx(1000)
+    assert relaxation.sentence == (
+        f"rules.few.at_most (line {line}): rule few cannot hold in P1: its units must be at least "
+        "1,000.00 units, not the 800.00 asked."
     )
 
 
@@ -287,6 +302,10 @@ def test_an_impossible_share_is_relaxed_to_the_share_that_works():
     relaxation = table[table.kind == "relaxation"].iloc[0]
     assert relaxation.field == "rules.all_good.at_least"
     assert relaxation.relaxed_to == pytest.approx(1.0)
+    # The good vendor can take at most all of the stage's 1,000 repairs: 100%, not 120%.
+    assert relaxation.sentence.endswith(
+        "cannot hold in P1: its units can be at most 100.00% of its units sum, not the 120.00% asked."
+    )
 
 
 def test_an_override_of_a_share_re_solves_in_place():
@@ -376,3 +395,41 @@ def test_a_sweep_over_a_share_moves_the_cost_by_its_price(rules_run, tmp_path):
     assert [p["rules.partner_cap.at_most"] for p in points] == ["0.3", "0.35"]
     assert costs[0] == pytest.approx(rules_run[0].objective, rel=1e-9)
     assert costs[0] - costs[1] == pytest.approx(5 * 0.01 * (1.5 * (0.95 * 4300 / 145 + 0.05 * 25) - 38) * 3000)
+
+
+def test_a_milps_rules_table_has_the_duals_of_the_lp_with_the_sites_fixed():
+    """The cheap vendor is a decided site (fixed cost 100 EUR) capped at 300 repairs by a rule: open,
+    300 x 40 + 700 x 60 + 100 = 54,100 EUR (closed: 60,000). With the site fixed open, one more repair
+    allowed at the cheap vendor saves 60 - 40 = 20 EUR: dual and price -20 EUR, from that LP, labelled
+    as the sensitivity table is (finding 14; they were empty in a MILP run)."""
+    base = TWO_VENDORS.replace(
+        "cheap_vendor: {stage: service, unit_cost: 40}",
+        "cheap_vendor: {stage: service, unit_cost: 40, open: decide, fixed_cost: 100}",
+    )
+    found = solved(base, "cheap_cap: {sum: units, where: {node: cheap_vendor}, at_most: 300}")
+    assert found.objective == pytest.approx(54_100)
+    row = found.tables["rules"].iloc[0]
+    assert (row.binding, row.dual, row.price, row.basis) == (
+        True,
+        pytest.approx(-20),
+        pytest.approx(-20),
+        "LP with site decisions fixed",
+    )
+    assert found.tables["sensitivity"].basis.tolist()[0] == row.basis
+
+
+def test_a_rule_with_room_shows_zero_not_minus_zero():
+    """Non-binding rules (500 and 2,000 repairs of room, 1,000 in all to the cheap vendor) have dual,
+    price 0.0, written without the sign HiGHS gives them (-0.0 before), and the LP's basis."""
+    found = solved(
+        TWO_VENDORS,
+        """\
+        good_cap: {sum: units, where: {node: good_vendor}, at_most: 500}
+        cheap_cap: {sum: units, where: {node: cheap_vendor}, at_most: 2000}
+        """,
+    )
+    rules = found.tables["rules"]
+    assert rules.slack.tolist() == [500.0, 1000.0]
+    figures = rules[["slack", "dual", "price"]].to_numpy()
+    assert (figures >= 0).all() and not np.signbit(figures).any()
+    assert rules.basis.tolist() == ["LP", "LP"]

@@ -78,29 +78,42 @@ def diagnose(
     timed = deadline.options if deadline is not None else (lambda given: given)
     elastic = _elastic(model, scenario)
     values, status = _solve_elastic(elastic, timed(options))
+    conflicts: list[dict] | None = None
     if status == highspy.HighsModelStatus.kTimeLimit:
         rows = [_row("relaxation", "", "", None, "", "", np.nan, np.nan, "", TIMED_OUT)]
     elif status != highspy.HighsModelStatus.kOptimal:
-        rows = [
-            _row(
-                "relaxation",
-                "",
-                "",
-                None,
-                "",
-                "",
-                np.nan,
-                np.nan,
-                "",
-                "No relaxation of targets, capacities, staff maxima, served volume or end-of-horizon "
-                "conditions makes this scenario feasible: check staff minima and initial figures.",
-            )
-        ]
+        if deadline is None or not deadline.spent:
+            conflicts = _conflicts(model, scenario, source, timed(options))
+        rows = [_row("relaxation", "", "", None, "", "", np.nan, np.nan, "", _no_relaxation(conflicts or []))]
     else:
         rows = _relaxations(model, scenario, source, elastic, values)
-    if deadline is None or not deadline.spent:
-        rows += _conflicts(model, scenario, source, timed(options))
-    return pd.DataFrame(rows, columns=COLUMNS).astype({"line": "Int64"})
+    if conflicts is None and (deadline is None or not deadline.spent):
+        conflicts = _conflicts(model, scenario, source, timed(options))
+    return pd.DataFrame(rows + (conflicts or []), columns=COLUMNS).astype({"line": "Int64"})
+
+
+NO_RELAXATION = (
+    "No relaxation of targets, capacities, staff maxima, served volume or end-of-horizon conditions makes "
+    "this scenario feasible"
+)
+
+
+def _no_relaxation(conflicts: list[dict]) -> str:
+    """The first line when no relaxation works: the fields of the conflicting set that the diagnosis
+    never relaxes (a site's min_volume, a staff minimum, the rework volume's quality, ...), each once
+    with its line; else where to look."""
+    never: dict[str, int | None] = {}
+    for row in conflicts:
+        family, field = row["family"], row["field"]
+        relaxed = family in ("volume",) or (family in BY_NAME and BY_NAME[family].relax is not None)
+        if field and not relaxed and not field.endswith(".volume"):
+            never.setdefault(field, None if pd.isna(row["line"]) else int(row["line"]))
+    if not never:
+        return f"{NO_RELAXATION}: check staff minima and initial figures."
+    named = [field + (f" (line {line})" if line is not None else "") for field, line in never.items()]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    verb = "is" if len(named) == 1 else "are"
+    return f"{NO_RELAXATION}: the conflict holds {listed}, which {verb} never relaxed."
 
 
 TIMED_OUT = (
@@ -540,8 +553,11 @@ def _describe_rule(
     rule = scenario.rules[name]
     field_name, current = rule.comparison
     path: FieldPath = ("rules", name, field_name)
-    wording = {"at_most": "at most", "at_least": "at least", "equal": "equal to"}[field_name]
     grows = slack.sign < 0  # the number must go up
+    # The side the plan can reach, not the rule's own sense: an `at_least` rule that cannot hold has a
+    # sum that can be at most so much; an `at_most` one, a sum that must be at least so much; `equal`
+    # either, by the side its slack moves.
+    wording = "must be at least" if grows else "can be at most"
     what = f"rule {name}" + (f" ({rule.about})" if rule.about else "")
     unit = QUANTITIES[rule.sum].unit.replace("currency", scenario.currency)
     if rule.of is not None:
@@ -550,7 +566,7 @@ def _describe_rule(
         relaxed = current + (amount if grows else -amount) / of_sum if of_sum > 0 else float("nan")
         shown = _up(relaxed * 100) if grows else _down(relaxed * 100)
         sentence = (
-            f"{what} cannot hold in {period}: its {rule.sum} can be {wording} {shown:.2f}% of its {rule.of.sum} "
+            f"{what} cannot hold in {period}: its {rule.sum} {wording} {shown:.2f}% of its {rule.of.sum} "
             f"sum, not the {current:.2%} asked"
         )
         unit = "share"
@@ -558,7 +574,7 @@ def _describe_rule(
         relaxed = current + amount if grows else current - amount
         shown = _up(relaxed) if grows else _down(relaxed)
         sentence = (
-            f"{what} cannot hold in {period}: its {rule.sum} can be {wording} {shown:,.2f} {unit}, "
+            f"{what} cannot hold in {period}: its {rule.sum} {wording} {shown:,.2f} {unit}, "
             f"not the {current:,.2f} asked"
         )
     return _row(

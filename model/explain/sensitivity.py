@@ -124,11 +124,30 @@ def fixed_integer_lp(model: LinearModel, solution: Solution, options: SolveOptio
     fixed = model.integer
     lower, upper = model.numbers.col_lower.copy(), model.numbers.col_upper.copy()
     lower[fixed] = upper[fixed] = np.round(at[fixed])
-    numbers = replace(model.numbers, col_lower=lower, col_upper=upper)
+    numbers = replace(model.numbers, col_lower=lower, col_upper=upper, row_upper=_closing_rows_freed(model, at))
     relaxed = replace(model, numbers=numbers, integer=np.zeros(model.num_col, dtype=bool))
     found = solve(relaxed, options or SolveOptions())
     found.solver["fixed_integers"] = int(fixed.sum())
     return found
+
+
+def _closing_rows_freed(model: LinearModel, at: np.ndarray) -> np.ndarray:
+    """The row upper bounds with the closing row (`site_closed`) of every site fixed open whose M[n]
+    is a volume (no `capacity`) made free: that M is no figure of the scenario, only a bound the MILP
+    needs, which every plan meets (docs/model.md, Sites); binding at the plan's own throughput, it
+    would price one more unit of volume at the next source's cost."""
+    upper = model.numbers.row_upper.copy()
+    block = model.blocks.get("site_closed")
+    if block is None or not len(block) or "open" not in model.columns:
+        return upper
+    sets, labels = model.sets, model.labels("site_closed")
+    column = model.columns["open"][
+        pd.Index(sets.sites.node).get_indexer(labels.node), pd.Index(sets.periods).get_indexer(labels.period)
+    ]
+    opened = (column >= 0) & (at[np.maximum(column, 0)] > 0.5)
+    volume_bound = ~np.isfinite(sets.nodes.set_index("node").capacity.reindex(labels.node).to_numpy(dtype=float))
+    upper[block.at[opened & volume_bound]] = np.inf
+    return upper
 
 
 # --- the table -------------------------------------------------------------------------------------
@@ -164,19 +183,24 @@ class _Field:
 
 
 def sensitivity_table(
-    model: LinearModel, solution: Solution, scenario: Scenario, deadline: Deadline | None = None
+    model: LinearModel,
+    solution: Solution,
+    scenario: Scenario,
+    deadline: Deadline | None = None,
+    fixed: Solution | None = None,
 ) -> pd.DataFrame | None:
     """One row per binding constraint or bound with a non-zero price whose figure comes from the
     scenario, in business words (see the module's docstring); sorted by absolute price.
 
     Pass the solution of an optimal LP, or of a MILP (its integers are then fixed and the LP re-solved
-    here, within what is left of `deadline`; pass `fixed_integer_lp`'s result to avoid solving twice).
+    here, within what is left of `deadline`; or pass `fixed_integer_lp`'s result as `fixed` to avoid
+    solving it twice).
     Empty without duals; None when the deadline cut it short.
     """
     fixed_label = fixed_basis(model)  # before the fix: the fixed LP has no integers left
     if solution.solver.get("mip") and solution.status == "optimal" and solution.has_values:
         options = SolveOptions() if deadline is None else deadline.options(SolveOptions())
-        solution = fixed_integer_lp(model, solution, options)
+        solution = fixed if fixed is not None else fixed_integer_lp(model, solution, options)
         if solution.status == "time_limit":
             return None
         if solution.model is not None:  # the LP with the integers fixed (Solver.solve always sets it)

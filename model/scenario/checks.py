@@ -17,7 +17,7 @@ import networkx as nx
 
 import model.scenario.rulespec as rulespec
 from model.errors import Problem
-from model.paths import PathFinder, allowed_graph
+from model.paths import PathFinder, allowed_graph, most_passes
 from model.scenario.loader import SourceMap, closest
 from model.scenario.ranges import DURATION, PERIODS
 from model.scenario.schema import FORMER_NAMES, HOURS_PER_TIME_UNIT, Scenario
@@ -182,25 +182,18 @@ def check_queues(raw: Raw, src: SourceMap) -> Iterator[Problem]:
 
 def check_sites(raw: Raw, src: SourceMap) -> Iterator[Problem]:
     """A node's site decision must make sense (docs/model.md, Sites): `capacity` or
-    `capacity_levels`, not both; no levels at a node that is never open; a minimum volume that the
-    node's capacity can hold; and no queue at a node that may close (its agents' requirement has a
-    constant that a closed node could not meet)."""
+    `capacity_levels`, not both (a node that is never open may keep levels: it chooses none, and a
+    what-if that reopens it does); a minimum volume that the node's capacity can hold; and no queue
+    at a node that may close (its agents' requirement has a constant that a closed node could not
+    meet)."""
     for name, node in raw.nodes.items():
         node = _mapping(node)
         path, state = ("nodes", name), node.get("open", "always")
-        levels = node.get("capacity_levels")
         if "capacity_levels" in node and "capacity" in node:
             yield src.problem(
                 (*path, "capacity_levels"),
                 "give capacity or capacity_levels, not both",
                 "With levels the node's capacity is the chosen level's: remove `capacity`.",
-                at_key=True,
-            )
-        if levels is not None and state == "never":
-            yield src.problem(
-                (*path, "capacity_levels"),
-                "a node that is never open has no capacity levels",
-                "Use open: decide (or always) to choose a level, or remove capacity_levels.",
                 at_key=True,
             )
         if "queue" in node and state != "always":
@@ -485,6 +478,56 @@ def _reworks(raw: Raw) -> Iterator[tuple[str, tuple, dict]]:
                 yield name, ("nodes", name, "work", role, "rework"), work["rework"]
 
 
+def check_site_loops(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """A decided site (`open: decide`) without `capacity` or `capacity_levels` must not lie on a loop of
+    the hand-offs some demand may use, nor be reached again through rework done on such a loop: a unit
+    may then pass it any number of times, and no volume bounds what it processes while open (M[n],
+    docs/model.md, Sites)."""
+    decided = [
+        name
+        for name, node in raw.nodes.items()
+        if _mapping(node).get("open") == "decide"
+        and "capacity" not in _mapping(node)
+        and "capacity_levels" not in _mapping(node)
+    ]
+    if not decided:
+        return
+    graph = nx.DiGraph()
+    graph.add_nodes_from(raw.nodes)
+    graph.add_edges_from((s, t) for _, s, t in raw.valid_arcs())
+    finder = PathFinder(graph, raw.stage_of)
+    found: dict[str, tuple[str, list[str]]] = {}
+    for d, demand in raw.demands.items():
+        demand = _mapping(demand)
+        origin, sinks, stages = demand.get("origin"), _names(demand.get("sinks")), demand.get("stages")
+        if not raw.is_node(origin) or (stages is not None and not _names(stages)):
+            continue
+        nodes, arcs = finder.nodes_and_arcs(
+            origin, [s for s in sinks if s in raw.nodes], _names(stages) if stages is not None else None
+        )
+        reworks = [
+            (name, origin if to == "origin" else name if to == "same" else to, 1.0)
+            for name, _, rework in _reworks(raw)
+            if name in nodes
+            for to in [rework.get("to", "same")]
+            if isinstance(to, str)
+        ]
+        for name in decided:
+            if name in nodes and name not in found:
+                _, loop = most_passes(arcs, reworks, name)
+                if loop is not None:
+                    found[name] = (d, loop)
+    for name, (d, loop) in found.items():
+        where = "" if loop[0] == name else f", whose node '{loop[0]}' sends units done wrong back through it"
+        yield src.problem(
+            ("nodes", name, "open"),
+            f"a site decided on a loop needs a `capacity` (or capacity_levels): units of demand '{d}' may "
+            f"pass it more than once, on the loop {' -> '.join(loop)}{where}, so no volume bounds what it "
+            "processes while open",
+            "Give the node a capacity (the most units it can process in a period), or capacity_levels.",
+        )
+
+
 def check_rework(raw: Raw, src: SourceMap) -> Iterator[Problem]:
     """`rework.to` names a node (or `same`, `origin`) that every demand passing the node can use, so
     that no unit done wrong is lost; a node with `stock` does not rework (orders filled from stock
@@ -731,6 +774,7 @@ CHECKS: list[Check] = [
     check_paths,
     check_stock_users,
     check_rework,
+    check_site_loops,
     check_rules,
     check_label_names,
 ]
@@ -748,6 +792,7 @@ READS: dict[Check, tuple[str, ...]] = {
     check_paths: ("arcs",),  # without the arcs, no sink is reachable
     check_stock_users: ("arcs",),
     check_rework: ("arcs",),
+    check_site_loops: ("arcs", "nodes", "demands"),
     check_rules: ("nodes", "demands", "stages"),
 }
 REQUIRED = ("scenario", "stages", "nodes", "demands")

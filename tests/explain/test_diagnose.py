@@ -191,3 +191,26 @@ def test_printed_figures_are_rounded_outward_so_they_still_work():
         TEAM_ONLY.replace("volume: 400", "volume: 1000").replace("    solver: {integer_staff: true}\n", "")
     )
     assert "needs 10.72 technician FTE" in relaxations.sentence.iloc[0]
+
+
+def test_no_relaxation_names_the_never_relaxed_fields_of_the_conflict():
+    """plant must process at least 300 units while (always) open, but only 250 widgets come: no
+    relaxation of targets, capacities or served volume helps (serving more than 250 is not one), so
+    the first line names min_volume, with its line, as what the conflict holds (finding 9)."""
+    text, relaxations, _ = diagnosed(
+        """\
+        scenario: {name: mv, currency: EUR, period_length: 730}
+        stages: [sales, factory]
+        nodes:
+          hq: {stage: sales}
+          plant: {stage: factory, unit_cost: 10, min_volume: 300}
+        arcs: [{from: hq, to: plant}]
+        demands:
+          widgets: {origin: hq, sinks: [plant], volume: 250}
+        """
+    )
+    line = line_of(text, "min_volume: 300")
+    assert relaxations.sentence.tolist() == [
+        "No relaxation of targets, capacities, staff maxima, served volume or end-of-horizon conditions makes "
+        f"this scenario feasible: the conflict holds nodes.plant.min_volume (line {line}), which is never relaxed."
+    ]

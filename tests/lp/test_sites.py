@@ -16,7 +16,7 @@ import highspy
 import numpy as np
 import pytest
 from conftest import DATA, scenario_from_data, scenario_from_text
-from helpers import solve_data, value
+from helpers import solve_data, solve_text, value
 
 from model import load_scenario
 from model.check import check_solution
@@ -300,7 +300,6 @@ def test_a_word_replaces_only_a_choice():
     [
         ({"capacity_levels": [{"capacity": 10}]}, "capacity_levels", "give capacity or capacity_levels, not both"),
         ({"min_volume": 100}, "min_volume", "min_volume 100 is above the node's capacity 80 units"),
-        ({"open": "never", "capacity_levels": [{"capacity": 10}], "capacity": None}, "capacity_levels", "never open"),
     ],
 )
 def test_site_mistakes_are_located(fields, field, message):
@@ -426,3 +425,135 @@ def test_a_binding_minimum_volume_and_level_have_prices_with_the_decisions_fixed
     assert row.field == "nodes.vendor_a.capacity_levels" and row.value == 120.0
     assert row.shadow_price == pytest.approx(-3.0)
     assert row.basis == "LP with site decisions fixed"
+
+
+# --- M[n] where units pass a decided site more than once (rework, loops) ---------------------------
+
+SITE_REWORKS = """
+scenario: {name: siterw, currency: EUR, time_unit: hour, period_length: 730}
+stages: [sales, factory]
+nodes:
+  hq: {stage: sales}
+  plant: {stage: factory, unit_cost: 10, quality: 0.5, rework: {to: same, cost: 1}, open: decide, fixed_cost: 100}
+  contractor: {stage: factory, unit_cost: 40}
+arcs: [{from: hq, to: plant}, {from: hq, to: contractor}]
+demands:
+  widgets: {origin: hq, sinks: [plant, contractor], volume: 100}
+"""
+
+
+def test_a_decided_site_that_reworks_its_own_units_can_process_every_pass():
+    """The plant does half its units wrong and redoes them: 100 widgets need 100 / 0.5 = 200 passes.
+    Open, all at the plant: 200 x 10 + 100 reworked x 1 + 100 fixed = 2,200 EUR (the contractor:
+    100 x 40 = 4,000). M[plant] must be 100 / 0.5 = 200, not the 100 units that reach it (which gave
+    3,150 EUR: 50 at the plant, 50 at the contractor)."""
+    outcome = optimise(scenario_from_text(SITE_REWORKS))  # helpers' invariants do not take rework
+    assert outcome.status == "optimal" and outcome.violations == []
+    assert outcome.objective == pytest.approx(2200.0)
+    assert value(outcome.tables["sites"], "units", node="plant") == pytest.approx(200.0)
+    sets = index_sets(scenario_from_text(SITE_REWORKS))
+    assert sets.sites.set_index("node").big_m["plant"] == pytest.approx(200.0)
+    # With the plant fixed open, one more widget makes 2 passes at 10 and 1 rework at 1: 21 EUR. The
+    # closing row (M = 200, reached by the plan) is no bound of the LP with the decisions fixed; it
+    # made the price the contractor's 40 EUR.
+    volume = outcome.tables["sensitivity"].query("field == 'demands.widgets.volume'")
+    assert volume.shadow_price.tolist() == [pytest.approx(21.0)]
+
+
+def test_units_sent_back_upstream_raise_m_by_each_reworking_quality():
+    """hq -> plant (decided, no capacity) -> lab; the lab (quality 0.8) sends units done wrong back to
+    the origin, so they pass the plant again: M[plant] = 100 / 0.8 = 125 units."""
+    text = """
+scenario: {name: back, currency: EUR, period_length: 730}
+stages: [sales, make, check]
+nodes:
+  hq: {stage: sales}
+  plant: {stage: make, unit_cost: 10, open: decide, fixed_cost: 100}
+  lab: {stage: check, unit_cost: 1, quality: 0.8, rework: {to: origin, cost: 1}}
+arcs: [{from: hq, to: plant}, {from: plant, to: lab}]
+demands:
+  widgets: {origin: hq, sinks: [lab], volume: 100}
+"""
+    sets = index_sets(scenario_from_text(text))
+    assert sets.sites.set_index("node").big_m["plant"] == pytest.approx(125.0)
+    # 125 passes x 10 + 125 x 1 at the lab + 25 reworked x 1 + 100 fixed = 1,500 EUR
+    outcome = optimise(scenario_from_text(text))
+    assert outcome.status == "optimal" and outcome.objective == pytest.approx(1500.0)
+
+
+SITE_LOOP = """
+scenario: {name: siteloop, currency: EUR, time_unit: hour, period_length: 730}
+stages: [sales, hub, out]
+nodes:
+  shop: {stage: sales}
+  hub_a: {stage: hub, unit_cost: 1, open: decide, fixed_cost: 10}
+  hub_b: {stage: hub, unit_cost: 1, capacity: 500}
+  dock: {stage: out}
+arcs:
+  - {from: shop, to: hub_a}
+  - {from: hub_a, to: hub_b, cost: -3}
+  - {from: hub_b, to: hub_a}
+  - {from: hub_a, to: dock}
+demands:
+  boxes: {origin: shop, sinks: [dock], volume: 100}
+"""
+
+
+def test_a_decided_site_on_a_loop_without_capacity_is_refused():
+    """No volume bounds the passes round hub_a -> hub_b -> hub_a: the check asks for a capacity, at
+    hub_a.s line (6: the text starts with a blank line) and its `open`."""
+    with pytest.raises(ScenarioError) as raised:
+        scenario_from_text(SITE_LOOP)
+    (problem,) = raised.value.problems
+    assert (problem.path, problem.line) == ("nodes.hub_a.open", 6)
+    assert problem.message == (
+        "a site decided on a loop needs a `capacity` (or capacity_levels): units of demand 'boxes' may pass "
+        "it more than once, on the loop hub_a -> hub_b -> hub_a, so no volume bounds what it processes while open"
+    )
+
+
+def test_a_decided_site_on_a_loop_with_a_capacity_solves():
+    """With hub_a's capacity 10,000: hub_b's 500 bounds the rounds. 100 boxes enter hub_a; 500 go round
+    to hub_b and back, so hub_a processes 600 and hub_b 500: 600 x 1 + 500 x 1 - 500 x 3 + 10 fixed
+    = -390 EUR (as with open: always)."""
+    text = SITE_LOOP.replace("fixed_cost: 10}", "fixed_cost: 10, capacity: 10000}")
+    assert solve_text(text).objective == pytest.approx(-390.0)
+
+
+def test_a_never_open_node_may_keep_its_levels_for_a_what_if():
+    """open: never with capacity_levels is valid (a closed node chooses no level): vendor_b does all
+    20 jobs at 2 a unit, 40 EUR; the override that reopens it gets the levels back (70 EUR, as above)."""
+    levels = {"unit_cost": 5.0, "capacity_levels": [{"capacity": 10, "cost": 30}, {"capacity": 100, "cost": 80}]}
+    closed = solve_data(two_vendors(20, {**levels, "open": "never"}, {}))
+    assert closed.objective == pytest.approx(40.0)
+    assert not value(closed.tables["sites"], "open", node="vendor_a")
+    reopened, _ = apply_overrides(
+        two_vendors(20, {**levels, "open": "never"}, {}), [parse_assignment("nodes.vendor_a.open=always")]
+    )
+    assert solve_data(reopened).objective == pytest.approx(70.0)
+
+
+def test_a_decided_site_reached_again_from_a_loop_by_rework_is_refused():
+    """The plant is on no loop, but qa is (qa -> fix -> qa) and sends its units done wrong back to the
+    origin, through the plant: each round at qa may send units back, so no volume bounds the plant."""
+    text = """\
+scenario: {name: rwloop, currency: EUR, period_length: 730}
+stages: [sales, make, check]
+nodes:
+  hq: {stage: sales}
+  plant: {stage: make, unit_cost: 10, open: decide, fixed_cost: 100}
+  qa: {stage: check, unit_cost: 1, quality: 0.9, rework: {to: origin, cost: 1}}
+  fix: {stage: check, unit_cost: 1}
+arcs: [{from: hq, to: plant}, {from: plant, to: qa}, {from: qa, to: fix}, {from: fix, to: qa}]
+demands:
+  widgets: {origin: hq, sinks: [qa], volume: 100}
+"""
+    with pytest.raises(ScenarioError) as raised:
+        scenario_from_text(text)
+    (problem,) = raised.value.problems
+    assert (problem.path, problem.line) == ("nodes.plant.open", 5)
+    assert problem.message == (
+        "a site decided on a loop needs a `capacity` (or capacity_levels): units of demand 'widgets' may pass "
+        "it more than once, on the loop qa -> fix -> qa, whose node 'qa' sends units done wrong back through it, "
+        "so no volume bounds what it processes while open"
+    )
