@@ -66,7 +66,7 @@ from model.runs import (
     write_table,
 )
 from model.scenario.loader import SourceMap, parse_yaml, read_text, validate_data
-from model.scenario.operations import GRAMMAR, parse_value
+from model.scenario.operations import GRAMMAR, WORDS, choice, choice_words, parse_value
 from model.scenario.overrides import Override, apply_overrides, resolve
 from model.solve import SolveOptions
 from model.staging import staging_folder
@@ -121,9 +121,10 @@ def axis_values(spec: str | Sequence[object], origin: str, path: str) -> tuple[s
         values = [v.strip() for v in str(spec).split(",")]
     for value in values:
         try:
-            parse_value(value)
+            if choice(path, value) is None and value not in WORDS:  # a word: once matched, the field says
+                parse_value(value)
         except ValueError as error:
-            raise _grid_error(origin, path, str(error), GRAMMAR) from None
+            raise _grid_error(origin, path, str(error), GRAMMAR if choice_words(path) is None else "") from None
     if not values or len(set(values)) != len(values):
         raise _grid_error(origin, path, f"the values {values} are empty or repeat one", "Give each value once.")
     return tuple(values)
