@@ -353,16 +353,16 @@ def _kind(value: Any) -> str:
 def _remove(draft: _Draft, removal: Removal, changes: list[Change], source: SourceMap | None) -> list[Problem]:
     """Remove what one `remove:` entry matches, and what depends on it; or say why it cannot be."""
     segments = segments_of(removal.path)
-    if len(segments) == 3 and segments[0] == "nodes" and segments[2] == "queue" and segments[1]:
-        return _remove_queues(draft, segments, removal, changes)
+    if len(segments) == 3 and segments[0] == "nodes" and segments[2] in NODE_SECTIONS and segments[1]:
+        return _remove_sections(draft, segments, removal, changes)
     if len(segments) != 2 or segments[0] not in REMOVABLE or not segments[1]:
         return [
             _problem(
                 removal.origin,
                 removal.path,
                 f"cannot remove '{removal.path}'",
-                "remove takes nodes.NAME, arcs.FROM->TO, demands.NAME or nodes.NAME.queue; NAME may hold "
-                "wildcards (*).",
+                "remove takes nodes.NAME, arcs.FROM->TO, demands.NAME, nodes.NAME.queue or "
+                "nodes.NAME.capacity_levels; NAME may hold wildcards (*).",
             )
         ]
     matches, failure = expand(draft.root, segments)
@@ -385,9 +385,17 @@ def _remove(draft: _Draft, removal: Removal, changes: list[Change], source: Sour
     return _remove_nodes(draft, names, removal, changes, source)
 
 
-def _remove_queues(draft: _Draft, segments: list[str], removal: Removal, changes: list[Change]) -> list[Problem]:
-    """Remove nodes' queues: their staff then follow from their hours alone, and their wait is
-    `wait_time` again (0 unless set)."""
+NODE_SECTIONS = {
+    "queue": "a queue",
+    "capacity_levels": "capacity levels",
+}
+"""The sections of a node that `remove:` takes away: without its queue a node's staff follow from its
+hours alone and its wait is `wait_time` again (0 unless set); without its levels a site has no
+capacity to choose (unlimited, unless a `capacity` is set after the removal)."""
+
+
+def _remove_sections(draft: _Draft, segments: list[str], removal: Removal, changes: list[Change]) -> list[Problem]:
+    """Remove a section (NODE_SECTIONS) from the nodes `segments` match."""
     matches, failure = expand(draft.root, segments)
     if failure is not None:
         return [
@@ -404,13 +412,13 @@ def _remove_queues(draft: _Draft, segments: list[str], removal: Removal, changes
             _problem(
                 removal.origin,
                 removal.path,
-                f"no queue to remove at '{removal.path}'",
-                "remove nodes.NAME.queue takes nodes that have a queue.",
+                f"no {segments[2]} to remove at '{removal.path}'",
+                f"remove nodes.NAME.{segments[2]} takes nodes that have {NODE_SECTIONS[segments[2]]}.",
             )
         ]
     for match in present:
-        node = match.shown[1]
-        changes.append(_removed(f"nodes.{node}.queue", draft.container(("nodes", node)).pop("queue"), removal))
+        node, section = match.shown[1], segments[2]
+        changes.append(_removed(f"nodes.{node}.{section}", draft.container(("nodes", node)).pop(section), removal))
     return []
 
 
