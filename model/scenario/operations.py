@@ -42,11 +42,11 @@ _LIST_ITEM = rf"[+-]?\s*{_NUMBER}"  # in a list a sign is the number's own
 _NEGATIVE = re.compile(rf"=\s*-\s*(?P<number>{_NUMBER})")  # "=-3": a negative number set, not a change
 VALUE_PATTERN = (
     rf"^\s*(?:[=*/]?\s*{_NUMBER}|=\s*-\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?"
-    rf"|\[\s*{_LIST_ITEM}(?:\s*,\s*{_LIST_ITEM})*\s*\]|[A-Za-z_][\w\-]*)\s*$"
+    rf"|\[\s*{_LIST_ITEM}(?:\s*,\s*{_LIST_ITEM})*\s*\])\s*$"
 )
 """The override values `parse_value` takes as text, as one regular expression (the what-if files'
-JSON Schema): a number, or a change of it (a percentage only after + or -), or a list of numbers;
-or a word or name, for the fields of CHOICES."""
+JSON Schema): a number, or a change of it (a percentage only after + or -), or a list of numbers.
+The fields of CHOICES take their words instead (NAME_PATTERN where any name goes)."""
 
 NAME = "a name"
 NODE = "a node's name"
@@ -69,7 +69,14 @@ that says which fields take words; every other override changes numbers."""
 WORDS = frozenset(word for words in CHOICES.values() for word in words if word not in (NAME, NODE))
 """Every word some choice takes: given for a figure, it is refused as 'not a choice', not as a typo."""
 
-_NAME_TEXT = re.compile(r"[A-Za-z0-9_][\w\-. ]*")
+NAME_PATTERN = r"^\s*[A-Za-z0-9_][\w\-. ]*$"
+"""A name an override gives a CHOICES field that takes any name (the what-if files' JSON Schema too)."""
+_NAME_TEXT = re.compile(NAME_PATTERN)
+
+
+def choice_path_pattern(pattern: str) -> str:
+    """A CHOICES path as a regular expression over override paths (the what-if JSON Schema's keys)."""
+    return "^" + r"\.".join("[^.]+" if part == "*" else re.escape(part) for part in pattern.split(".")) + "$"
 
 
 def choice_words(path: str) -> tuple[str, ...] | None:
@@ -94,7 +101,7 @@ def choice(path: str, value: Any) -> str | None:
         raise ValueError(f"{value!r} is not allowed for {path.strip()}: give {_allowed(words)}")
     if word in words:
         return word
-    if (NAME in words or NODE in words) and _NAME_TEXT.fullmatch(word):
+    if (NAME in words or NODE in words) and _NAME_TEXT.match(word):
         return word  # a name: validation says whether the scenario has it (a node for rework.to)
     close = difflib.get_close_matches(word, [w for w in words if w in WORDS], n=1, cutoff=0.5)
     hint = f" Did you mean '{close[0]}'?" if close else ""
