@@ -189,9 +189,10 @@ def unmatched_hint(data: Any, segments: list[str], failure: Failure) -> str:
     absent = _absent_sections(failure)
     if absent:
         section = absent[0].shown[-1]
+        others = " (and the others)" if len(absent) > 1 else ""
         return (
             f"An override changes what the scenario gives; it does not add a '{section}' section, which "
-            f"would change the model: write '{section}:' under {_owner(absent[0].shown[:-1])}{' (and the others)' if len(absent) > 1 else ''} in the file."
+            f"would change the model: write '{section}:' under {_owner(absent[0].shown[:-1])}{others} in the file."
         )
     close = suggestions(data, segments, failure)
     if close:
@@ -214,7 +215,8 @@ def unmatched_message(segments: list[str], failure: Failure) -> str:
         return f"matches nothing: {_owner(absent[0].shown[:-1])} has no {absent[0].shown[-1]}: add one in the file"
     if absent:
         owners = ", ".join(_owner(p.shown[:-1]) for p in absent[:3]) + (", ..." if len(absent) > 3 else "")
-        return f"matches nothing: none of the {len(absent)} matched ({owners}) has a {absent[0].shown[-1]}: add one in the file"
+        section = absent[0].shown[-1]
+        return f"matches nothing: none of the {len(absent)} matched ({owners}) has a {section}: add one in the file"
     several = len(failure.parents) > 1
     scope = f"any of {len(failure.parents)} fields '{where}'" if several else f"'{failure.parents[0].dotted}'"
     return f"matches nothing: there is no '{segment}' in {scope}"

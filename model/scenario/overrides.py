@@ -53,7 +53,7 @@ from model.scenario.loader import (
     validate_data,
 )
 from model.scenario.located import OverriddenSource, split_origin
-from model.scenario.operations import CHOICES, GRAMMAR, WORDS, choice, is_number, is_numeric, parse_value
+from model.scenario.operations import CHOICES, GRAMMAR, WORDS, choice, is_numeric, parse_value
 from model.scenario.schema import CURRENT_NAMES, Scenario, with_current_names
 
 EXTENDS_FIELDS = ("extends", "set", "remove")
@@ -138,7 +138,7 @@ def parse_assignment(text: str, origin: str = "--set") -> Override:
     except ValueError as error:
         raise ScenarioError([_problem(origin, path.strip(), str(error), GRAMMAR)]) from None
     absolute = operation.absolute  # a number for "=" (not relative), None for a change
-    if absolute is None or (is_number(absolute) and absolute < 0):
+    if absolute is None or (isinstance(absolute, (int, float)) and absolute < 0):
         # A change as typed; and "=-20" keeps its "=": recorded as -20 it would read as "lower by 20"
         # (summary.json, the run folder's name), a different scenario when typed again.
         return Override(path.strip(), "".join(value.split()), origin)
