@@ -125,24 +125,32 @@ def parse_assignment(text: str, origin: str = "--set") -> Override:
                 )
             ]
         )
+    return override_of(path, value, origin)
+
+
+def override_of(path: str, value: Any, origin: str = "--set") -> Override:
+    """One override from its path and value (text as typed, or a number or list from a file or a
+    request); the value is checked now. A word for a field that takes one (operations.CHOICES); a
+    change, and a negative number set ('=-20'), kept as typed so the record tells them apart."""
+    path = path.strip()
     try:
         word = choice(path, value)
     except ValueError as error:
-        raise ScenarioError([_problem(origin, path.strip(), str(error))]) from None
+        raise ScenarioError([_problem(origin, path, str(error))]) from None
     if word is not None:
-        return Override(path.strip(), word, origin)
-    if value.strip() in WORDS:  # a choice's word for a figure: refused, naming the field, once matched
-        return Override(path.strip(), value.strip(), origin)
+        return Override(path, word, origin)
+    if isinstance(value, str) and value.strip() in WORDS:  # a choice's word for a figure: refused once matched
+        return Override(path, value.strip(), origin)
     try:
-        operation = parse_value(value.strip())
+        operation = parse_value(value.strip() if isinstance(value, str) else value)
     except ValueError as error:
-        raise ScenarioError([_problem(origin, path.strip(), str(error), GRAMMAR)]) from None
+        raise ScenarioError([_problem(origin, path, str(error), GRAMMAR)]) from None
     absolute = operation.absolute  # a number for "=" (not relative), None for a change
-    if absolute is None or (isinstance(absolute, (int, float)) and absolute < 0):
+    if isinstance(value, str) and (absolute is None or (isinstance(absolute, (int, float)) and absolute < 0)):
         # A change as typed; and "=-20" keeps its "=": recorded as -20 it would read as "lower by 20"
         # (summary.json, the run folder's name), a different scenario when typed again.
-        return Override(path.strip(), "".join(value.split()), origin)
-    return Override(path.strip(), absolute, origin)
+        return Override(path, "".join(value.split()), origin)
+    return Override(path, absolute if absolute is not None else value, origin)
 
 
 def apply_overrides(

@@ -273,3 +273,14 @@ def test_a_mode_s_null_rework_is_refused_saying_how_to_inherit():
     [problem] = caught.value.problems
     assert problem.path == "nodes.plant.work.op.rework" and problem.line == 12
     assert problem.message == "an empty value (null) is not allowed: remove the line to inherit the node's rework"
+
+
+def test_the_workbench_takes_words_and_keeps_the_operator_as_the_command_line_does():
+    from model.workbench.session import request_overrides
+
+    overrides, _ = request_overrides({"arcs.a->b.cost": "=-30", "nodes.plant.open": "never", "x.y": 5}, [])
+    assert [(o.value, o.origin) for o in overrides] == [("=-30", "--set"), ("never", "--set"), (5, "--set")]
+    with pytest.raises(ScenarioError) as caught:
+        request_overrides({"scenario.objective": "profit"}, [])
+    assert caught.value.problems[0].file == "set"
+    assert caught.value.problems[0].message.endswith("give one of cost, margin.")
