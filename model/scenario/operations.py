@@ -13,8 +13,8 @@ Grammar (the same in a `set:` file and after `--set path=`):
 A leading sign always means a change: `-3` subtracts 3, it never sets -3 (a negative figure, an
 arc's rebate, is set after '=': `=-3`). The number after an operator is unsigned. A relative
 change of a per-period list (a volume) or of a mapping of numbers (stock by demand) changes every
-entry; a plain number replaces the whole field. Arithmetic is decimal, so 3400 * 1.05 is 3570 exactly, as worked out by hand;
-a whole result of a whole-number field stays a whole number.
+entry; a plain number replaces the whole field. Arithmetic is decimal, so 3400 * 1.05 is 3570
+exactly, as worked out by hand; a whole result of a whole-number field stays a whole number.
 """
 
 from __future__ import annotations
