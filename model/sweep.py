@@ -66,7 +66,7 @@ from model.runs import (
     write_table,
 )
 from model.scenario.loader import SourceMap, parse_yaml, read_text, validate_data
-from model.scenario.operations import GRAMMAR, parse_value
+from model.scenario.operations import GRAMMAR, WORDS, choice, choice_words, parse_value
 from model.scenario.overrides import Override, apply_overrides, resolve
 from model.solve import SolveOptions
 from model.staging import staging_folder
@@ -121,9 +121,10 @@ def axis_values(spec: str | Sequence[object], origin: str, path: str) -> tuple[s
         values = [v.strip() for v in str(spec).split(",")]
     for value in values:
         try:
-            parse_value(value)
+            if choice(path, value) is None and value not in WORDS:  # a word: once matched, the field says
+                parse_value(value)
         except ValueError as error:
-            raise _grid_error(origin, path, str(error), GRAMMAR) from None
+            raise _grid_error(origin, path, str(error), GRAMMAR if choice_words(path) is None else "") from None
     if not values or len(set(values)) != len(values):
         raise _grid_error(origin, path, f"the values {values} are empty or repeat one", "Give each value once.")
     return tuple(values)
@@ -804,15 +805,44 @@ def _run_dask(
 def points_table(plan: Plan, folder: Path) -> pd.DataFrame:
     """One row per finished point, in point order, read back from the point folders (so a resumed
     sweep's table is built the same way as a straight one)."""
-    rows = [
-        _point_row(plan, point, folder / POINTS / point.name)
-        for point in plan.points
-        if (folder / POINTS / point.name / "summary.json").is_file()
-    ]
+    finished = [point for point in plan.points if (folder / POINTS / point.name / "summary.json").is_file()]
+    used = values_used(plan) if finished else {}
+    rows = [_point_row(plan, point, folder / POINTS / point.name, used) for point in finished]
     return conform(pd.DataFrame(rows), "points")  # in the declared types (model/tables.py), as written
 
 
-def _point_row(plan: Plan, point: Point, where: Path) -> dict[str, object]:
+USED = "used."
+"""The points table's column of the value an axis's field took (`used.<axis path>`) beside the value
+as written: `arcs.a->b.cost=-5` lowers a rebate of -4 to -9, which the column shows."""
+
+
+def values_used(plan: Plan) -> dict[tuple[str, str], str]:
+    """(axis path, value as written) -> the value its field takes when applied to the base, as text
+    ('' when the path reaches fields that end with different values, or the value is refused)."""
+    data, source = parse_yaml(plan.base_text.decode("utf-8"), plan.base_file)
+    used: dict[tuple[str, str], str] = {}
+    for axis in plan.axes:
+        for value in axis.values:
+            try:
+                _, changes = apply_overrides(data, [Override(axis.path, value, "--grid")], source=source)
+            except ScenarioError:
+                used[axis.path, value] = ""
+                continue
+            shown = {_as_text(change.new) for change in changes}
+            used[axis.path, value] = shown.pop() if len(shown) == 1 else ""
+    return used
+
+
+def _as_text(value: object) -> str:
+    """A field's value as a user writes it: -9 (not -9.0), 0.95, [720, 840], never."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_as_text(v) for v in value) + "]"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _point_row(plan: Plan, point: Point, where: Path, used: dict[tuple[str, str], str]) -> dict[str, object]:
     """The point's row of the points table, from its folder (model.run_folder, as every reader reads
     it); SweepError naming the file when the folder is damaged."""
     try:
@@ -823,6 +853,7 @@ def _point_row(plan: Plan, point: Point, where: Path) -> dict[str, object]:
         raise SweepError(f"sweep point {point.name}: {error}; {again}") from None
     row: dict[str, object] = {"point": point.number}
     row.update(zip((a.path for a in plan.axes), point.values))
+    row.update({USED + a.path: used.get((a.path, value), "") for a, value in zip(plan.axes, point.values)})
     row.update(
         status=summary["status"],
         message=summary.get("message", ""),

@@ -850,6 +850,14 @@ TABLES: dict[str, Table] = {
             _columns(
                 _figure("point", "count", "", "the point's number (its folder points/NNNN)", "integer"),
                 ("<axis>", "text", "text", "", "one column per axis (its override path): the value as written"),
+                (
+                    "used.<axis>",
+                    "text",
+                    "text",
+                    "",
+                    "the value the axis's field took (a change applied: -5 lowers a rebate of -4 to -9); "
+                    "empty when its fields took different values",
+                ),
                 ("status", "text", "text", "", "the point's status"),
                 ("message", "text", "text", "", "the solver's message or the reason it failed"),
                 _figure("total_cost", "money_each", "{currency}", "the point's total cost"),

@@ -92,15 +92,21 @@ def test_points_table_holds_costs_by_stage_fte_by_role_and_demand_kpis(serial):
     saved = pd.read_parquet(result.folder / "points.parquet")
     pd.testing.assert_frame_equal(saved, points)
     # Money in its currency, named on every row; each column's declared unit in the Parquet metadata.
-    assert list(points.columns[:6]) == [
+    assert list(points.columns[:8]) == [
         "point",
         "demands.*.volume",
         "roles.technician.cost_per_fte",
+        "used.demands.*.volume",
+        "used.roles.technician.cost_per_fte",
         "status",
         "message",
         "total_cost",
     ]
-    assert points.columns[6] == "currency" and set(points.currency) == {"EUR"}
+    # The value each change made: 4300 x 1 and 4300 x 1.1 = 4730 EUR per FTE; the volumes differ
+    # from demand to demand, so no one value is shown for them.
+    assert list(points["used.roles.technician.cost_per_fte"]) == ["4300", "4730", "4300", "4730"]
+    assert set(points["used.demands.*.volume"]) == {""}
+    assert points.columns[8] == "currency" and set(points.currency) == {"EUR"}
     units = json.loads(pq.read_schema(result.folder / "points.parquet").metadata[b"units"])
     assert units["total_cost"] == units["cost.service"] == "EUR"
     assert units["mean_response_time.retail_orders"] == "hour (mean over the units served, all periods)"

@@ -34,7 +34,7 @@ from model.errors import Problem, ScenarioError
 from model.formatting import money, plural
 
 if TYPE_CHECKING:
-    from model.sweep import Engine, Plan, SweepResult
+    from model.sweep import Axis, Engine, Plan, SweepResult
 
 
 @app.command(short_help="Solve every combination of a grid of overrides into a sweep folder.")
@@ -183,6 +183,13 @@ def _sweep(
         refuse_scenario(error)
     except ValidationError as error:
         refuse_options(error)
+    for axis in plan.axes:
+        if changes_only(axis):
+            err.print(
+                f"Note: every value of --grid {axis.path} starts with '-', so each lowers the field by that much "
+                f"(a change); to set negative values (a rebate) write them after '=': ={axis.values[0]},...",
+                markup=False,
+            )
     client = connect(str(scheduler), connect_timeout) if kind == "dask" else None
     try:
         folder = resume if resume is not None else new_sweep_folder(plan, out_dir)
@@ -251,7 +258,23 @@ def _document(result: SweepResult) -> dict:
     }
 
 
+def _axis_cell(record: dict, path: str) -> str:
+    """An axis's value as written, and the value its field took when that differs: '-5 (= -9)'."""
+    from model.sweep import USED
+
+    written, used = str(record[path]), str(record.get(USED + path) or "")
+    if not used or used == written.lstrip("=").strip() or len(used) > 40:
+        return written
+    return f"{written} (= {used})"
+
+
+def changes_only(axis: Axis) -> bool:
+    """Whether every value of the axis starts with '-': each a change (lower by), none a negative number."""
+    return all(value.startswith("-") for value in axis.values)
+
+
 def _report(result: SweepResult, plan: Plan) -> None:
+    from model.sweep import USED
 
     if MODE["json"]:
         emit_json(_document(result))
@@ -266,13 +289,14 @@ def _report(result: SweepResult, plan: Plan) -> None:
         title="Points (all in points.csv)",
         title_justify="left",
     )
-    columns = ["point", *dict.fromkeys(a.path for a in plan.axes), "status", "total_cost", "message"]
+    axes = list(dict.fromkeys(a.path for a in plan.axes))
+    columns = ["point", *axes, *(USED + a for a in axes), "status", "total_cost", "message"]
     points = points[[column for column in columns if column in points.columns]]  # not each demand's figures
     for record in points.head(40).to_dict("records"):
         cost = record.get("total_cost")
         table.add_row(
             str(record["point"]),
-            *[str(record[a.path]) for a in plan.axes],
+            *[_axis_cell(record, a.path) for a in plan.axes],
             str(record["status"]),
             money(cost),
         )

@@ -85,6 +85,10 @@ def children(node: Any, path: FieldPath) -> Iterator[tuple[str | int, str, Any]]
         for index, lane in enumerate(node):
             if isinstance(lane, dict):
                 yield index, str(lane.get("name")), lane
+    elif isinstance(node, list) and len(path) == 3 and path[0] == "nodes" and path[2] == "capacity_levels":
+        for index, level in enumerate(node):  # by number from 1, as the sites table names levels
+            if isinstance(level, dict):
+                yield index, str(index + 1), level
 
 
 def _child(node: Any, path: FieldPath, name: str) -> tuple[str | int, Any] | None:
@@ -128,7 +132,12 @@ def _step(parent: Match, segment: str, test: Callable[[str], bool] | None) -> It
     found = None if parent.value is ABSENT else _child(parent.value, parent.path, segment)
     if found is not None:
         yield _match(parent, found[0], segment, found[1])
-    elif (parent.value is ABSENT or isinstance(parent.value, dict)) and settable(parent.path, segment):
+    elif (isinstance(parent.value, dict) or (parent.value is ABSENT and len(parent.path) == 1)) and settable(
+        parent.path, segment
+    ):
+        # A field the data leaves out may be set; inside a section the data leaves out, only in a
+        # top-level one (solver): an override never adds a node's rework, stock or queue, or a
+        # role's overtime, which would change the model behind a figure's change.
         yield Match((*parent.path, segment), (*parent.shown, segment), ABSENT)
 
 
@@ -160,8 +169,31 @@ def suggestions(data: Any, segments: list[str], failure: Failure, budget: int = 
     return list(dict.fromkeys(found))[:3]
 
 
+def _absent_sections(failure: Failure) -> list[Match]:
+    """The failed segment's parents when every one is a section the data leaves out (a node's rework)."""
+    parents = failure.parents
+    return parents if parents and all(p.value is ABSENT for p in parents) else []
+
+
+def _owner(shown: tuple[str, ...]) -> str:
+    """Whose section it is, in words: node vendor, role junior, work op of node plant."""
+    if len(shown) == 2 and shown[0] in ("nodes", "roles", "demands"):
+        return f"{shown[0][:-1]} {shown[1]}"
+    if len(shown) == 4 and shown[0] == "nodes" and shown[2] == "work":
+        return f"work {shown[3]} of node {shown[1]}"
+    return f"'{'.'.join(shown)}'"
+
+
 def unmatched_hint(data: Any, segments: list[str], failure: Failure) -> str:
     """'Did you mean ...?' with whole paths, or what the failed segment may be."""
+    absent = _absent_sections(failure)
+    if absent:
+        section = absent[0].shown[-1]
+        others = " (and the others)" if len(absent) > 1 else ""
+        return (
+            f"An override changes what the scenario gives; it does not add a '{section}' section, which "
+            f"would change the model: write '{section}:' under {_owner(absent[0].shown[:-1])}{others} in the file."
+        )
     close = suggestions(data, segments, failure)
     if close:
         return "Did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
@@ -178,6 +210,13 @@ def unmatched_message(segments: list[str], failure: Failure) -> str:
     where = ".".join(segments[: failure.depth])
     if not where:
         return f"matches nothing: the scenario has no section '{segment}'"
+    absent = _absent_sections(failure)
+    if len(absent) == 1:
+        return f"matches nothing: {_owner(absent[0].shown[:-1])} has no {absent[0].shown[-1]}: add one in the file"
+    if absent:
+        owners = ", ".join(_owner(p.shown[:-1]) for p in absent[:3]) + (", ..." if len(absent) > 3 else "")
+        section = absent[0].shown[-1]
+        return f"matches nothing: none of the {len(absent)} matched ({owners}) has a {section}: add one in the file"
     several = len(failure.parents) > 1
     scope = f"any of {len(failure.parents)} fields '{where}'" if several else f"'{failure.parents[0].dotted}'"
     return f"matches nothing: there is no '{segment}' in {scope}"

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from model.scenario.operations import CHOICES, VALUE_PATTERN
+from model.scenario.operations import CHOICES, NAME, NAME_PATTERN, NODE, VALUE_PATTERN, choice_path_pattern
 from model.scenario.ranges import MAX_LABEL, Range, _label_text
 from model.scenario.schema import FORMER_NAMES, Scenario
 
@@ -127,15 +127,9 @@ def what_if_schema() -> dict[str, Any]:
                 "minItems": 1,
                 "description": "Replaces a per-period field (a volume): one number per period.",
             },
-            {
-                "type": "string",
-                "enum": sorted({word for words in CHOICES.values() for word in words}),
-                "description": "A word, for a field that takes one: "
-                + "; ".join(f"{path}: {' or '.join(words)}" for path, words in CHOICES.items())
-                + ".",
-            },
         ]
     }
+    words = {choice_path_pattern(path): _word_value(path, choices) for path, choices in CHOICES.items()}
     return {
         "$schema": DIALECT,
         "title": "e2eopt what-if",
@@ -159,20 +153,32 @@ def what_if_schema() -> dict[str, Any]:
                     "FROM->TO (arcs.plant_a->own_fleet.cost), lanes by name; * matches any part of one name."
                 ),
                 "propertyNames": {"pattern": rf"^(?:{sections}|[^.]*\*[^.]*)\.[^.]"},
+                "patternProperties": words,
                 "additionalProperties": value,
             },
             "remove": {
                 "type": ["array", "null"],
                 "description": (
-                    "What to remove: nodes.NAME (with its arcs), arcs.FROM->TO, demands.NAME, nodes.NAME.queue."
+                    "What to remove: nodes.NAME (with its arcs), arcs.FROM->TO, demands.NAME, nodes.NAME.queue, "
+                    "nodes.NAME.capacity_levels."
                 ),
                 "items": {
                     "type": "string",
-                    "pattern": r"^\s*(?:(?:nodes|arcs|demands)\.[^.]+|nodes\.[^.]+\.queue)\s*$",
+                    "pattern": r"^\s*(?:(?:nodes|arcs|demands)\.[^.]+|nodes\.[^.]+\.(?:queue|capacity_levels))\s*$",
                 },
             },
         },
     }
+
+
+def _word_value(path: str, choices: tuple[str, ...]) -> dict[str, Any]:
+    """The value of a `set:` entry at a field that takes a word (operations.CHOICES): one of its words,
+    or any name where it takes one (a node's, for rework.to: validation checks it is the scenario's)."""
+    words = [w for w in choices if w not in (NAME, NODE)]
+    described = f"{path}: {', '.join(choices)}."
+    if len(words) == len(choices):
+        return {"type": "string", "enum": words, "description": described}
+    return {"type": ["string", "number"], "pattern": NAME_PATTERN, "description": described}
 
 
 def json_schema(what_if: bool = False) -> dict[str, Any]:

@@ -8,17 +8,18 @@ Grammar (the same in a `set:` file and after `--set path=`):
     +5   -3                    add 5, subtract 3 (in the field's own unit)
     +5%  -3%                   raise or lower by 5 or 3 percent of the current value
     [700, 800, 900]            set a per-period field (a volume) to these numbers, one per period
-    never                      set a choice (a word: `open`, `decide_per`) to this word
+    never   margin   north     set a field that takes a word or a name (CHOICES, by path) to it
 
-A leading sign always means a change: `-3` subtracts 3, it never sets -3 (no scenario figure may be
-negative). The number after an operator is unsigned. A relative change of a per-period list (a
-volume) or of a mapping of numbers (stock by demand) changes every entry; a plain number replaces
-the whole field. Arithmetic is decimal, so 3400 * 1.05 is 3570 exactly, as worked out by hand;
-a whole result of a whole-number field stays a whole number.
+A leading sign always means a change: `-3` subtracts 3, it never sets -3 (a negative figure, an
+arc's rebate, is set after '=': `=-3`). The number after an operator is unsigned. A relative
+change of a per-period list (a volume) or of a mapping of numbers (stock by demand) changes every
+entry; a plain number replaces the whole field. Arithmetic is decimal, so 3400 * 1.05 is 3570
+exactly, as worked out by hand; a whole result of a whole-number field stays a whole number.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -29,41 +30,88 @@ GRAMMAR = (
     "Allowed: a number (12, =12, 12.5; =-3 for a negative one, an arc's rebate) that replaces the value, "
     "or a change of it: "
     "*1.2, /4, +5, -3, +5%, -3%; or a list of numbers, one per period, that replaces a per-period "
-    "field: [700, 800, 900]; or a word that replaces a choice (always, never, decide, horizon, period): "
-    "open=never. In YAML, quote changes that start with '*': \"*1.2\"."
+    "field: [700, 800, 900]; or, for a field that takes a word, the word: nodes.NAME.open=never "
+    "(always, never, decide), nodes.NAME.decide_per=period, scenario.objective=margin, "
+    "nodes.NAME.rework.to=origin (same, origin or a node), demands.NAME.segment=pro, "
+    "demands.NAME.labels.LABEL=north. In YAML, quote changes that start with '*': \"*1.2\"."
 )
 
 _NUMBER = r"(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"  # unsigned: the sign is the operator
 _OPERATION = re.compile(rf"(?P<op>[=*/+-]?)\s*(?P<number>{_NUMBER})\s*(?P<percent>%?)")
 _LIST_ITEM = rf"[+-]?\s*{_NUMBER}"  # in a list a sign is the number's own
 _NEGATIVE = re.compile(rf"=\s*-\s*(?P<number>{_NUMBER})")  # "=-3": a negative number set, not a change
-CHOICE_WORDS = ("always", "never", "decide", "horizon", "period")
-"""The words an override may set: the values of the scenario's choices that a what-if changes
-(`nodes.NAME.open`, `nodes.NAME.decide_per`); any other text stays refused, as a typo."""
-_WORD = "(?:" + "|".join(CHOICE_WORDS) + ")"
 VALUE_PATTERN = (
     rf"^\s*(?:[=*/]?\s*{_NUMBER}|=\s*-\s*{_NUMBER}|[+-]\s*{_NUMBER}\s*%?"
-    rf"|\[\s*{_LIST_ITEM}(?:\s*,\s*{_LIST_ITEM})*\s*\]|{_WORD})\s*$"
+    rf"|\[\s*{_LIST_ITEM}(?:\s*,\s*{_LIST_ITEM})*\s*\])\s*$"
 )
 """The override values `parse_value` takes as text, as one regular expression (the what-if files'
-JSON Schema): a number, or a change of it (a percentage only after + or -), or a list of numbers."""
+JSON Schema): a number, or a change of it (a percentage only after + or -), or a list of numbers.
+The fields of CHOICES take their words instead (NAME_PATTERN where any name goes)."""
+
+NAME = "a name"
+NODE = "a node's name"
+"""In CHOICES: the field takes any name (a segment, a label's value; a node for rework.to), which
+validation then checks against the scenario, as any overridden value."""
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "scenario.objective": ("cost", "margin"),
+    "nodes.*.open": ("always", "never", "decide"),
+    "nodes.*.decide_per": ("horizon", "period"),
+    "nodes.*.rework.to": ("same", "origin", NODE),
+    "nodes.*.work.*.rework.to": ("same", "origin", NODE),
+    "demands.*.segment": (NAME,),
+    "demands.*.labels.*": (NAME,),
+}
+"""The fields an override sets to a word rather than a number, by path (`*`: any name), with the
+words each takes: `--set scenario.objective=margin`, `--set nodes.plant.open=never`. The one place
+that says which fields take words; every other override changes numbers."""
+
+WORDS = frozenset(word for words in CHOICES.values() for word in words if word not in (NAME, NODE))
+"""Every word some choice takes: given for a figure, it is refused as 'not a choice', not as a typo."""
+
+NAME_PATTERN = r"^\s*[A-Za-z0-9_][\w\-. ]*$"
+"""A name an override gives a CHOICES field that takes any name (the what-if files' JSON Schema too)."""
+_NAME_TEXT = re.compile(NAME_PATTERN)
 
 
-CHOICES: dict[str, tuple[str, ...]] = {"scenario.objective": ("cost", "margin")}
-"""Fields an override sets to a word rather than a number, with the words each takes: `--set
-scenario.objective=margin`. Only these exact paths; every other override changes numbers."""
+def choice_path_pattern(pattern: str) -> str:
+    """A CHOICES path as a regular expression over override paths (the what-if JSON Schema's keys)."""
+    return "^" + r"\.".join("[^.]+" if part == "*" else re.escape(part) for part in pattern.split(".")) + "$"
+
+
+def choice_words(path: str) -> tuple[str, ...] | None:
+    """The words the field at `path` takes (CHOICES), None for a field that takes numbers. `path` may
+    hold wildcards itself (`nodes.*.open`): a pattern's `*` matches any segment, its names only the same."""
+    segments = path.strip().split(".")
+    for pattern, words in CHOICES.items():
+        parts = pattern.split(".")
+        if len(parts) == len(segments) and all(p == "*" or p == s for p, s in zip(parts, segments)):
+            return words
+    return None
 
 
 def choice(path: str, value: Any) -> str | None:
     """The word an override of a CHOICES field sets; None for a path that is no such field. ValueError
-    when the word is not one the field takes."""
-    words = CHOICES.get(path.strip())
+    when the word is not one the field takes, with the closest ('did you mean')."""
+    words = choice_words(path)
     if words is None:
         return None
-    word = value.strip() if isinstance(value, str) else value
-    if word not in words:
-        raise ValueError(f"{value!r} is not allowed for {path.strip()}: give one of {', '.join(words)}")
-    return word
+    word = str(value).strip() if is_number(value) else value.strip() if isinstance(value, str) else value
+    if not isinstance(word, str) or not word:
+        raise ValueError(f"{value!r} is not allowed for {path.strip()}: give {_allowed(words)}")
+    if word in words:
+        return word
+    if (NAME in words or NODE in words) and _NAME_TEXT.match(word):
+        return word  # a name: validation says whether the scenario has it (a node for rework.to)
+    close = difflib.get_close_matches(word, [w for w in words if w in WORDS], n=1, cutoff=0.5)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    raise ValueError(f"{value!r} is not allowed for {path.strip()}: give {_allowed(words)}.{hint}")
+
+
+def _allowed(words: tuple[str, ...]) -> str:
+    if words == (NAME,):
+        return "a name (letters, digits, _ - . and spaces)"
+    return "one of " + ", ".join(words)
 
 
 @dataclass(frozen=True)
@@ -139,8 +187,6 @@ def parse_value(value: Any) -> Operation:
         positive = parse_value(negative.group("number"))
         assert isinstance(positive.absolute, (int, float))  # a plain number parses to "=" it
         return Operation("=", -positive.operand, False, -positive.absolute)
-    if re.fullmatch(_WORD, value.strip()):
-        return Operation("=", Decimal(0), False, value.strip())
     match = _OPERATION.fullmatch(value.strip())
     if match is None:
         raise ValueError(f"'{value}' is not a number or a change of one")

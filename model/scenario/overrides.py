@@ -53,7 +53,7 @@ from model.scenario.loader import (
     validate_data,
 )
 from model.scenario.located import OverriddenSource, split_origin
-from model.scenario.operations import GRAMMAR, choice, is_numeric, parse_value
+from model.scenario.operations import CHOICES, GRAMMAR, WORDS, choice, is_numeric, parse_value
 from model.scenario.schema import CURRENT_NAMES, Scenario, with_current_names
 
 EXTENDS_FIELDS = ("extends", "set", "remove")
@@ -125,18 +125,32 @@ def parse_assignment(text: str, origin: str = "--set") -> Override:
                 )
             ]
         )
+    return override_of(path, value, origin)
+
+
+def override_of(path: str, value: Any, origin: str = "--set") -> Override:
+    """One override from its path and value (text as typed, or a number or list from a file or a
+    request); the value is checked now. A word for a field that takes one (operations.CHOICES); a
+    change, and a negative number set ('=-20'), kept as typed so the record tells them apart."""
+    path = path.strip()
     try:
         word = choice(path, value)
     except ValueError as error:
-        raise ScenarioError([_problem(origin, path.strip(), str(error))]) from None
+        raise ScenarioError([_problem(origin, path, str(error))]) from None
     if word is not None:
-        return Override(path.strip(), word, origin)
+        return Override(path, word, origin)
+    if isinstance(value, str) and value.strip() in WORDS:  # a choice's word for a figure: refused once matched
+        return Override(path, value.strip(), origin)
     try:
-        operation = parse_value(value.strip())
+        operation = parse_value(value.strip() if isinstance(value, str) else value)
     except ValueError as error:
-        raise ScenarioError([_problem(origin, path.strip(), str(error), GRAMMAR)]) from None
+        raise ScenarioError([_problem(origin, path, str(error), GRAMMAR)]) from None
     absolute = operation.absolute  # a number for "=" (not relative), None for a change
-    return Override(path.strip(), absolute if absolute is not None else value.strip(), origin)
+    if isinstance(value, str) and (absolute is None or (isinstance(absolute, (int, float)) and absolute < 0)):
+        # A change as typed; and "=-20" keeps its "=": recorded as -20 it would read as "lower by 20"
+        # (summary.json, the run folder's name), a different scenario when typed again.
+        return Override(path, "".join(value.split()), origin)
+    return Override(path, absolute if absolute is not None else value, origin)
 
 
 def apply_overrides(
@@ -212,19 +226,36 @@ def _problem(origin: str, path: str, message: str, hint: str = "") -> Problem:
     return Problem(file, line, None, path, message, hint)
 
 
+WORD_HINT = "Words and names go to these fields only: " + "; ".join(
+    f"{path} ({', '.join(words)})" for path, words in CHOICES.items()
+)
+
+
 def _set_choice(draft: _Draft, override: Override, changes: list[Change]) -> list[Problem] | None:
-    """Apply an override of a field that takes a word (operations.CHOICES); None for any other."""
+    """Apply an override of a field that takes a word or a name (operations.CHOICES, wildcards
+    allowed); None for any other. Whether a name is the scenario's (a node for rework.to) is for
+    validation to say, as for any overridden value."""
     try:
         word = choice(override.path, override.value)
     except ValueError as error:
         return [_problem(override.origin, override.path, str(error))]
     if word is None:
         return None
-    path = tuple(segments_of(override.path))
-    section = draft.root.get(path[0])
-    old = section.get(path[1]) if isinstance(section, dict) else None
-    draft.set(path, word)
-    changes.append(Change(override.path.strip(), old, word, override.path, override.origin, override.value))
+    segments = segments_of(override.path)
+    matches, failure = expand(draft.root, segments)
+    if failure is not None:
+        return [
+            _problem(
+                override.origin,
+                override.path,
+                unmatched_message(segments, failure),
+                unmatched_hint(draft.root, segments, failure),
+            )
+        ]
+    for match in matches:
+        old = None if match.value is ABSENT else match.value
+        draft.set(match.path, word)
+        changes.append(Change(match.dotted, old, word, override.path, override.origin, override.value))
     return []
 
 
@@ -233,6 +264,8 @@ def _override(draft: _Draft, override: Override, changes: list[Change]) -> list[
     chosen = _set_choice(draft, override, changes)
     if chosen is not None:
         return chosen
+    if isinstance(override.value, str) and override.value.strip() in WORDS:
+        return _word_for_a_figure(draft, override)
     try:
         operation = parse_value(override.value)
     except ValueError as error:
@@ -260,14 +293,9 @@ def _override(draft: _Draft, override: Override, changes: list[Change]) -> list[
     targets: list[Match] = []
     refused: list[Match] = []
     for match in matches:
-        if isinstance(operation.absolute, str):  # a word replaces a choice (text), or sets an absent one
-            fits = match.value is ABSENT or isinstance(match.value, str)
-        else:
-            fits = (match.value is ABSENT and not operation.relative) or is_numeric(match.value)
+        fits = (match.value is ABSENT and not operation.relative) or is_numeric(match.value)
         (targets if fits else refused).append(match)
     if refused and (not targets or not has_wildcard(override.path)):
-        if isinstance(operation.absolute, str):
-            return [_word_refusal(override, refused[0])]
         return [_refusal(override, refused[0], len(matches))]
     for match in targets:
         old = None if match.value is ABSENT else match.value
@@ -277,15 +305,29 @@ def _override(draft: _Draft, override: Override, changes: list[Change]) -> list[
     return []
 
 
-def _word_refusal(override: Override, match: Match) -> Problem:
-    """A word for a field that holds no word: words replace choices only."""
-    return _problem(
-        override.origin,
-        override.path,
-        f"'{match.dotted}' holds {_kind(match.value)}, not a choice: a word replaces only a choice",
-        "Words set choices such as nodes.NAME.open (always, never, decide) or nodes.NAME.decide_per "
-        "(horizon, period); give a number for a figure.",
-    )
+def _word_for_a_figure(draft: _Draft, override: Override) -> list[Problem]:
+    """A choice's word (never, margin) for a field that takes no word: refused, naming what it holds."""
+    segments = segments_of(override.path)
+    matches, failure = expand(draft.root, segments)
+    if failure is not None:
+        return [
+            _problem(
+                override.origin,
+                override.path,
+                unmatched_message(segments, failure),
+                unmatched_hint(draft.root, segments, failure),
+            )
+        ]
+    match = matches[0]
+    held = "takes a number" if match.value is ABSENT else f"holds {_kind(match.value)}"
+    return [
+        _problem(
+            override.origin,
+            override.path,
+            f"'{match.dotted}' {held}, not a choice: a word replaces only a choice",
+            WORD_HINT + "; give a number for a figure.",
+        )
+    ]
 
 
 def _refusal(override: Override, match: Match, count: int) -> Problem:
@@ -319,16 +361,16 @@ def _kind(value: Any) -> str:
 def _remove(draft: _Draft, removal: Removal, changes: list[Change], source: SourceMap | None) -> list[Problem]:
     """Remove what one `remove:` entry matches, and what depends on it; or say why it cannot be."""
     segments = segments_of(removal.path)
-    if len(segments) == 3 and segments[0] == "nodes" and segments[2] == "queue" and segments[1]:
-        return _remove_queues(draft, segments, removal, changes)
+    if len(segments) == 3 and segments[0] == "nodes" and segments[2] in NODE_SECTIONS and segments[1]:
+        return _remove_sections(draft, segments, removal, changes)
     if len(segments) != 2 or segments[0] not in REMOVABLE or not segments[1]:
         return [
             _problem(
                 removal.origin,
                 removal.path,
                 f"cannot remove '{removal.path}'",
-                "remove takes nodes.NAME, arcs.FROM->TO, demands.NAME or nodes.NAME.queue; NAME may hold "
-                "wildcards (*).",
+                "remove takes nodes.NAME, arcs.FROM->TO, demands.NAME, nodes.NAME.queue or "
+                "nodes.NAME.capacity_levels; NAME may hold wildcards (*).",
             )
         ]
     matches, failure = expand(draft.root, segments)
@@ -351,9 +393,17 @@ def _remove(draft: _Draft, removal: Removal, changes: list[Change], source: Sour
     return _remove_nodes(draft, names, removal, changes, source)
 
 
-def _remove_queues(draft: _Draft, segments: list[str], removal: Removal, changes: list[Change]) -> list[Problem]:
-    """Remove nodes' queues: their staff then follow from their hours alone, and their wait is
-    `wait_time` again (0 unless set)."""
+NODE_SECTIONS = {
+    "queue": "a queue",
+    "capacity_levels": "capacity levels",
+}
+"""The sections of a node that `remove:` takes away: without its queue a node's staff follow from its
+hours alone and its wait is `wait_time` again (0 unless set); without its levels a site has no
+capacity to choose (unlimited, unless a `capacity` is set after the removal)."""
+
+
+def _remove_sections(draft: _Draft, segments: list[str], removal: Removal, changes: list[Change]) -> list[Problem]:
+    """Remove a section (NODE_SECTIONS) from the nodes `segments` match."""
     matches, failure = expand(draft.root, segments)
     if failure is not None:
         return [
@@ -370,13 +420,13 @@ def _remove_queues(draft: _Draft, segments: list[str], removal: Removal, changes
             _problem(
                 removal.origin,
                 removal.path,
-                f"no queue to remove at '{removal.path}'",
-                "remove nodes.NAME.queue takes nodes that have a queue.",
+                f"no {segments[2]} to remove at '{removal.path}'",
+                f"remove nodes.NAME.{segments[2]} takes nodes that have {NODE_SECTIONS[segments[2]]}.",
             )
         ]
     for match in present:
-        node = match.shown[1]
-        changes.append(_removed(f"nodes.{node}.queue", draft.container(("nodes", node)).pop("queue"), removal))
+        node, section = match.shown[1], segments[2]
+        changes.append(_removed(f"nodes.{node}.{section}", draft.container(("nodes", node)).pop(section), removal))
     return []
 
 

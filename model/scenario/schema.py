@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from model.scenario.ranges import (
     MAX_LABEL,
@@ -148,7 +149,14 @@ class Work(Strict):
     unit_cost: Money | None = None
     """Cost per unit besides labour, e.g. materials (currency); inherits the node's."""
     rework: Rework | None = None
-    """What happens to the units this mode does wrong; inherits the node's `rework`."""
+    """What happens to the units this mode does wrong; inherits the node's `rework` when left out."""
+
+    @field_validator("rework", mode="before")
+    @classmethod
+    def _no_null_rework(cls, value: object) -> object:
+        if value is None:  # only when written: a mode without the line inherits, unvalidated
+            raise PydanticCustomError("null_rework", "remove the line to inherit the node's rework")
+        return value
 
 
 class Staff(Strict):

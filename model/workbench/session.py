@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any
 
 from model.errors import E2EError, Problem, ScenarioError
 from model.highs_run import Stopper, stopping
-from model.scenario.operations import GRAMMAR, parse_value
 from model.scenario.overrides import (
     Chain,
     Override,
@@ -42,6 +41,7 @@ from model.scenario.overrides import (
     Resolved,
     chain_layers,
     chain_yaml,
+    override_of,
     read_chain,
     resolve_chain,
 )
@@ -416,12 +416,10 @@ def request_overrides(values: Mapping[str, Any], removals: Sequence[str]) -> tup
     value that is not in the grammar (its file `set`)."""
     overrides, problems = [], []
     for path, value in values.items():
-        try:
-            operation = parse_value(value)
-        except ValueError as error:
-            problems.append(Problem("set", None, None, path, str(error), GRAMMAR))
-            continue
-        overrides.append(Override(path, operation.absolute if operation.absolute is not None else value, "--set"))
+        try:  # as --set takes it: words by field, '=-20' kept as typed (model/scenario/overrides.py)
+            overrides.append(replace(override_of(path, value, "set"), origin="--set"))
+        except ScenarioError as error:
+            problems.extend(error.problems)
     if problems:
         raise ScenarioError(problems)
     return overrides, [Removal(r, "--remove") for r in removals]

@@ -112,3 +112,16 @@ def test_a_sweep_killed_half_way_and_resumed_ends_with_every_point_once(tmp_path
     assert list(table.point) == list(range(1, 10)) and set(table.status) == {"optimal"}
     assert sorted(p.name for p in points.iterdir()) == [f"{i:04d}" for i in range(1, 10)]
     assert f"solved now: {9 - len(finished)}" in result.stdout
+
+
+def test_an_axis_of_changes_shows_the_values_used_and_says_they_are_changes(tmp_path):
+    # tiny.yaml's arc call_centre->vendor costs 2 EUR: '-1' lowers it to 1, '-2' to 0 (the values used)
+    from conftest import DATA
+
+    (tmp_path / "tiny.yaml").write_text((DATA / "tiny.yaml").read_text(encoding="utf-8"))
+    grid = "arcs.call_centre->vendor.cost=-1,-2"
+    result = e2eopt("sweep", "tiny.yaml", "--grid", grid, "--workers", "1", "--out", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Note: every value of --grid arcs.call_centre->vendor.cost starts with '-'" in result.stderr
+    assert "=-1,..." in result.stderr
+    assert "-1 (= 1)" in result.stdout and "-2 (= 0)" in result.stdout

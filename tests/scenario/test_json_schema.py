@@ -109,6 +109,12 @@ BROKEN_WHATIF = {
     "a scenario field in a what-if": (WHATIF + "stages: [market]\n", "'stages' was unexpected"),
     "a list that holds a change": (WHATIF.replace("'+5%'", "'[5200, *2]'"), "is not valid under any"),
     "an empty list": (WHATIF.replace("'+5%'", "[]"), "is not valid under any"),
+    "a word a choice does not take": (
+        WHATIF.replace("remove:", "  nodes.vendor.open: maybe\nremove:"),
+        "'maybe' is not one of",
+    ),
+    "a choice's word for a figure": (WHATIF.replace("'+5%'", "never"), "is not valid under any"),
+    "a removal of a rework": (WHATIF.replace("nodes.vendor", "nodes.vendor.rework"), "does not match"),
 }
 
 
@@ -118,6 +124,17 @@ def test_a_list_of_numbers_per_period_passes_the_what_if_schema_and_the_loader(v
     (tmp_path / "whatif.yaml").write_text(f"extends: tiny.yaml\nset:\n  demands.repairs.volume: {value}\n")
     assert validators["what-if"].is_valid(data_of(tmp_path / "whatif.yaml"))
     assert model.resolve(tmp_path / "whatif.yaml").scenario.demands["repairs"].volume == [1100]  # tiny: 1 period
+
+
+def test_words_and_names_pass_the_what_if_schema_at_their_fields_and_the_loader(validators, tmp_path):
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    words = "  nodes.vendor.open: never\n  nodes.*.decide_per: period\n  scenario.objective: margin\n"
+    names = "  demands.*.segment: pro\n"
+    (tmp_path / "whatif.yaml").write_text(WHATIF.replace("remove: [nodes.vendor]\n", "") + words + names)
+    assert list(validators["what-if"].iter_errors(data_of(tmp_path / "whatif.yaml"))) == []
+    scenario = model.resolve(tmp_path / "whatif.yaml").scenario
+    assert (scenario.nodes["vendor"].open, scenario.scenario.objective) == ("never", "margin")
+    assert {d.segment for d in scenario.demands.values()} == {"pro"}
 
 
 def test_the_cases_below_start_from_valid_files(validators, tmp_path):

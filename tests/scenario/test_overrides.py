@@ -241,11 +241,40 @@ def test_an_absent_optional_field_can_be_set(base):
     assert changes[0].old is None
 
 
-def test_a_missing_section_is_created_for_its_field(base):
-    data, _ = apply(base, "solver.time_limit=30", "roles.junior.overtime.cost_per_hour=25")
+def test_a_missing_top_level_section_is_created_for_its_field(base):
+    data, _ = apply(base, "solver.time_limit=30")
     scenario = validate_data(data, parse_yaml(BASE.read_text(), str(BASE))[1])
     assert scenario.solver.time_limit == 30
-    assert scenario.roles["junior"].overtime.cost_per_hour == 25
+
+
+@pytest.mark.parametrize(
+    ("assignment", "owner", "section"),
+    [
+        ("nodes.vendor.rework.cost=0", "node vendor", "rework"),
+        ("nodes.vendor.rework.to=same", "node vendor", "rework"),
+        ("roles.junior.overtime.cost_per_hour=25", "role junior", "overtime"),
+        ("nodes.vendor.stock.holding_cost=1", "node vendor", "stock"),
+        ("nodes.vendor.queue.servers=2", "node vendor", "queue"),
+        ("nodes.team.work.junior.rework.cost=1", "work junior of node team", "rework"),
+    ],
+)
+def test_an_override_never_adds_a_section_the_scenario_leaves_out(base, assignment, owner, section):
+    # A "cost" override on a node without rework once added a rework (to: same): another model.
+    problem = refusal(base, assignment).problems[0]
+    assert problem.message == f"matches nothing: {owner} has no {section}: add one in the file"
+    assert f"write '{section}:' under {owner} in the file" in problem.hint
+
+
+def test_a_wildcard_into_sections_changes_those_given_and_adds_none(base):
+    data, changes = apply(base, "roles.*.overtime.cost_per_hour=+5%")
+    assert [c.path for c in changes] == ["roles.technician.overtime.cost_per_hour"]  # 30 +5% = 31.5
+    assert data["roles"]["technician"]["overtime"]["cost_per_hour"] == 31.5
+    assert "overtime" not in data["roles"]["junior"]
+    problem = refusal(base, "nodes.*.rework.cost=1").problems[0]
+    assert problem.message == (
+        "matches nothing: none of the 4 matched (node desk, node team, node vendor, ...) has a rework: "
+        "add one in the file"
+    )
 
 
 def test_an_absent_field_has_no_value_to_change(base):
