@@ -385,8 +385,9 @@ def report(outcome: Outcome) -> None:
     if "rework" in outcome.tables:
         rework = outcome.tables["rework"]
         out.print(
-            f"Cost of poor quality: {money(float(rework.cost.sum()), currency)} of rework for "
-            f"{number(float(rework.units.sum()))} units done wrong and done again (rework.csv)"
+            f"Rework cost (the cost of poor quality the scenario prices): {money(float(rework.cost.sum()), currency)} "
+            f"of rework for {number(float(rework.units.sum()))} units done wrong and done again (rework.csv); "
+            "the second passes' processing, hand-offs and staff are in their own categories"
         )
     _print_mip(outcome.solver, currency)
     _print_sites(outcome.tables.get("sites"), currency)
