@@ -888,7 +888,13 @@ def sites_section(run: Run) -> Section | None:
         f"{money(float(sites.capacity_cost.sum()), currency)} over the horizon."
     ]
     solver = run.summary.get("solver", {})
-    if solver.get("mip") and "mip_gap" in solver:
+    bound_margin = (run.summary.get("profit") or {}).get("margin_bound")
+    if solver.get("mip") and "mip_gap" in solver and bound_margin is not None:
+        intro.append(
+            f"MILP: gap {percent(float(solver['mip_gap']), decimals=2)}; HiGHS's bound: no plan earns a "
+            f"margin above {money(float(bound_margin), currency)}."
+        )
+    elif solver.get("mip") and "mip_gap" in solver:
         intro.append(
             f"MILP: gap {percent(float(solver['mip_gap']), decimals=2)}; HiGHS's bound "
             f"{money(float(solver.get('mip_dual_bound', float('nan'))), currency)} (no plan costs less)."
