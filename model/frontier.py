@@ -346,7 +346,9 @@ def _point(solved: Solved, field: str, demands: Sequence[str], value: float) -> 
     row: dict[str, object] = {
         "target": value,
         "status": outcome.status,
+        "objective": math.nan,
         "total_cost": math.nan,
+        "margin": math.nan,
         "marginal_cost": math.nan,
         "basis_from": math.nan,
         "basis_to": math.nan,
@@ -372,8 +374,11 @@ def _point(solved: Solved, field: str, demands: Sequence[str], value: float) -> 
         kpis = kpis[kpis.demand.isin(list(demands))]
         if abs(marginal) <= ROUND_OFF * max(1.0, abs(objective)):
             marginal = 0.0  # round-off in the duals
+        margin = outcome.profit.get("margin")
         row.update(
-            total_cost=float(objective),
+            objective=float(objective),
+            total_cost=float(outcome.tables["costs"].amount.sum()),
+            margin=math.nan if margin is None else float(margin),  # type: ignore[arg-type]
             marginal_cost=marginal,
             basis_from=low,
             basis_to=high,
@@ -426,10 +431,11 @@ def cross_check(points: pd.DataFrame, field: str) -> pd.DataFrame:
     """Adds the finite-difference slopes to each neighbour, whether the basis holds to the next point,
     and how the marginal cost from the duals compares with the slopes (see the module's docstring).
 
-    `points` holds target (sorted), status, total_cost, marginal_cost, basis_from, basis_to.
+    `points` holds target (sorted), status, objective, marginal_cost, basis_from, basis_to; the slopes
+    are the objective's (under `objective: margin` cost + revenue forgone), as the duals are.
     """
     table = points.reset_index(drop=True).copy()
-    x, cost = table.target.to_numpy(dtype=float), table.total_cost.to_numpy(dtype=float)
+    x, cost = table.target.to_numpy(dtype=float), table.objective.to_numpy(dtype=float)
     change = np.diff(cost)  # NaN next to an infeasible point
     change[np.abs(change) <= ROUND_OFF * np.fmax(1.0, np.fmax(np.abs(cost[:-1]), np.abs(cost[1:])))] = 0.0
     between = ORIENTATION[field] * STEP[field] * change / np.diff(x) + 0.0  # + 0.0: no -0
@@ -494,13 +500,13 @@ def _convex_at(table: pd.DataFrame, i: int) -> bool:
 
 def _compared(table: pd.DataFrame, i: int, j: int) -> bool:
     """Was the slope from point i to its neighbour j compared with i's marginal cost?"""
-    return 0 <= j < len(table) and not math.isnan(table.total_cost.iat[j]) and _convex_at(table, j)
+    return 0 <= j < len(table) and not math.isnan(table.objective.iat[j]) and _convex_at(table, j)
 
 
 def _tolerance(table: pd.DataFrame, i: int, j: int, marginal: float, field: str) -> float:
     """Round-off allowed in a slope: the costs' relative tolerance over the step, plus the price's own."""
     steps = abs(table.target.iat[j] - table.target.iat[i]) / STEP[field]
-    scale = max(1.0, abs(table.total_cost.iat[i]), abs(table.total_cost.iat[j]))
+    scale = max(1.0, abs(table.objective.iat[i]), abs(table.objective.iat[j]))
     return SLOPE_TOLERANCE * (scale / steps + abs(marginal))
 
 
@@ -598,8 +604,9 @@ def shown_target(table: pd.DataFrame) -> np.ndarray:
 
 
 def plot_frontier(table: pd.DataFrame, stem: Path, title: str) -> list[Path]:
-    """`stem`.png and `stem`.svg: total cost against the target (infeasible targets marked on the
-    axis), and below it the marginal cost from the duals with the finite-difference slopes."""
+    """`stem`.png and `stem`.svg: total cost against the target (and, under `objective: margin` where
+    demand is dropped, cost + revenue forgone, whose slopes the duals are; infeasible targets marked on
+    the axis), and below it the marginal cost from the duals with the finite-difference slopes."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -611,6 +618,8 @@ def plot_frontier(table: pd.DataFrame, stem: Path, title: str) -> list[Path]:
     feasible = table.status.eq("optimal").to_numpy()
     figure, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(8, 7), constrained_layout=True)
     top.plot(x[feasible], table.total_cost[feasible], "o-", color="tab:blue", label="total cost")
+    if not np.allclose(table.objective[feasible], table.total_cost[feasible]):  # objective: margin, demand dropped
+        top.plot(x[feasible], table.objective[feasible], "s--", color="tab:purple", label="cost + revenue forgone")
     if (~feasible).any():
         top.plot(
             x[~feasible],

@@ -197,11 +197,23 @@ def _frontier(field: str, target_kind: str, target_unit: str, per_step: str, mea
             _figure("target", target_kind, target_unit, "the target's value at this point"),
             ("status", "text", "text", "", "the point's status"),
             _figure(
+                "objective",
+                "money_each",
+                "{currency}",
+                "the LP's objective at this target: the total cost, under `objective: margin` the total cost + the "
+                "revenue forgone (the marginal cost and the slopes are this column's; empty: no optimum)",
+            ),
+            _figure(
                 "total_cost",
                 "money_each",
                 "{currency}",
-                "total cost at this target (under `objective: margin`, plus the revenue forgone: the LP's objective; "
-                "empty: no optimum)",
+                "total cost at this target, the costs table's sum (empty: no optimum)",
+            ),
+            _figure(
+                "margin",
+                "money_each",
+                "{currency}",
+                "revenue - total cost at this target (empty: no demand has a price, or no optimum)",
             ),
             _figure(
                 "marginal_cost",

@@ -3,7 +3,10 @@
 The values are those of `e2eopt sweep --grid` (model.sweep.axis_values: a list, a comma list, or
 START:STOP:STEP); each point's figures are those of the sweep's points table (model/sweep.py): its
 status, total cost, cost by stage, FTE per role and each demand's served units, quality, mean
-response time and whether it was met.
+response time and whether it was met; when some demand has a price, its revenue and margin.
+
+A point's `objective` is the LP's: the total cost, but under `objective: margin` the total cost + the
+revenue forgone. The point's cost is `kpis.total_cost`, its margin `kpis.margin`.
 """
 
 from __future__ import annotations
@@ -76,6 +79,8 @@ def units(currency: str, time_unit: str) -> dict[str, str]:
     return {
         "objective": currency,
         "total_cost": currency,
+        "revenue": currency,
+        "margin": currency,
         "cost": currency,
         "fte": "FTE (mean over the periods)",
         "served": "units (over the periods)",
@@ -102,6 +107,9 @@ def point_figures(outcome: Outcome) -> dict[str, Any]:
         costs = tables["costs"]
         kpis["total_cost"] = float(costs.amount.sum())
         kpis.update({f"cost.{stage}": float(a) for stage, a in costs.groupby("stage", sort=False).amount.sum().items()})
+    if outcome.profit.get("revenue") is not None:  # some demand has a price: what the point earns
+        kpis["revenue"] = float(outcome.profit["revenue"])  # type: ignore[arg-type]
+        kpis["margin"] = float(outcome.profit["margin"])  # type: ignore[arg-type]
     if "staffing" in tables and len(tables["staffing"]):
         staffing = tables["staffing"]
         per_role = staffing.groupby("role", sort=True).fte.sum() / staffing.period.nunique()

@@ -87,3 +87,75 @@ def test_margin_without_a_price_is_noted_and_the_sensitivity_speaks_of_cost(tmp_
     assert f"Note: {NO_PRICE_NOTE}" in result.stdout
     summary = json.loads((only_folder(tmp_path / "runs") / "summary.json").read_text())
     assert summary["notes"] == [NO_PRICE_NOTE]
+
+
+FRONTIER_MARGIN = """\
+    scenario: {name: dropped, currency: EUR, time_unit: hour, period_length: 730, objective: margin}
+    stages: [sales, service]
+    nodes:
+      desk: {stage: sales}
+      vendor: {stage: service, unit_cost: 30}
+    arcs: [{from: desk, to: vendor}]
+    demands:
+      a: {origin: desk, sinks: [vendor], volume: 10, price: 20, min_quality: 0.9}
+      b: {origin: desk, sinks: [vendor], volume: 10, price: 50}
+"""
+
+
+def test_a_frontier_under_margin_gives_the_true_cost_the_margin_and_the_objective_apart():
+    from model.frontier import frontier
+
+    # a costs 30 EUR a unit and pays 20: dropped at any target, 10 x 20 = 200 EUR forgone. b is served:
+    # total cost 10 x 30 = 300 EUR, revenue 10 x 50 = 500 EUR, margin 500 - 300 = 200 EUR;
+    # the LP's objective is cost + revenue forgone = 300 + 200 = 500 EUR.
+    table = frontier(scenario_from_text(FRONTIER_MARGIN), "min_quality", [0.9, 0.95], ["a"])
+    assert table.status.tolist() == ["optimal", "optimal"]
+    assert table.total_cost.tolist() == pytest.approx([300.0, 300.0], abs=1e-6)
+    assert table.margin.tolist() == pytest.approx([200.0, 200.0], abs=1e-6)
+    assert table.objective.tolist() == pytest.approx([500.0, 500.0], abs=1e-6)
+
+
+SEG = """\
+    scenario: {name: seg, currency: USD, time_unit: day, period_length: 30, objective: margin}
+    stages: [sales, make]
+    nodes:
+      web: {stage: sales}
+      mill: {stage: make, unit_cost: 20, capacity: 150}
+      outsourcer: {stage: make, unit_cost: 70}
+    arcs: [{from: web, to: mill}, {from: web, to: outsourcer, cost: 5}]
+    demands:
+      pro: {origin: web, sinks: [mill, outsourcer], volume: 100, price: 120}
+      hobby: {origin: web, sinks: [mill, outsourcer], volume: 120, price: 60}
+      spare: {origin: web, sinks: [mill, outsourcer], volume: 10}
+"""
+"""The outsourcer's unit costs 70 + 5 = 75 USD: hobby (60 USD) pays only at the mill (20 USD). With the
+mill at 100 units, a mill unit saves 75 - 20 = 55 USD for pro or spare but earns 60 - 20 = 40 for
+hobby: pro and spare take the mill's 100 and 10 go out; hobby is dropped. Cost 100 x 20 + 10 x 75 =
+2,750 USD, revenue 100 x 120 = 12,000 USD, margin 9,250 USD. At 150 pro and spare take 110 of the
+mill and hobby the other 40: cost 150 x 20 = 3,000 USD, revenue 12,000 + 40 x 60 = 14,400 USD, margin
+11,400 USD (hobby's other 80 units are dropped: 80 x 60 = 4,800 USD forgone)."""
+
+
+def test_a_margin_sweeps_screen_table_shows_revenue_and_margin(tmp_path):
+    (tmp_path / "seg.yaml").write_text(textwrap.dedent(SEG), encoding="utf-8")
+    result = e2eopt("sweep", "seg.yaml", "--grid", "nodes.mill.capacity=100,150", "--out", "sweeps", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line.split("│")[1:-1] for line in result.stdout.splitlines() if line.startswith("│")]
+    assert [[cell.strip() for cell in row] for row in rows] == [
+        ["1", "100", "optimal", "2,750.00", "12,000.00", "9,250.00"],
+        ["2", "150", "optimal", "3,000.00", "14,400.00", "11,400.00"],
+    ]
+    assert "revenue (USD)" in result.stdout and "margin (USD)" in result.stdout
+
+
+def test_the_workbenchs_sweep_point_carries_revenue_and_margin():
+    from model.workbench.sweeping import point_figures
+
+    outcome = optimise(scenario_from_text(SEG))
+    figures = point_figures(outcome)
+    # capacity 150 (the docstring above): cost 3,000 USD, margin 11,400 USD; the LP's objective adds the
+    # 80 hobby units forgone at 60 USD: 3,000 + 4,800 = 7,800 USD.
+    assert figures["objective"] == pytest.approx(7800.0, abs=1e-6)
+    assert figures["kpis"]["total_cost"] == pytest.approx(3000.0, abs=1e-6)
+    assert figures["kpis"]["revenue"] == pytest.approx(14400.0, abs=1e-6)
+    assert figures["kpis"]["margin"] == pytest.approx(11400.0, abs=1e-6)
