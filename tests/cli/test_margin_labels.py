@@ -159,3 +159,22 @@ def test_the_workbenchs_sweep_point_carries_revenue_and_margin():
     assert figures["kpis"]["total_cost"] == pytest.approx(3000.0, abs=1e-6)
     assert figures["kpis"]["revenue"] == pytest.approx(14400.0, abs=1e-6)
     assert figures["kpis"]["margin"] == pytest.approx(11400.0, abs=1e-6)
+
+
+def test_runs_show_and_list_give_revenue_and_margin(milp_run):
+    _, folder = milp_run
+    work = folder.parent.parent
+    shown = e2eopt("runs", "show", str(folder), cwd=work)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    # revenue 60 x 40 = 2,400 EUR, margin 2,400 - 700 = 1,700 EUR (the module's docstring)
+    assert (
+        "Revenue: 2,400.00 EUR; margin (revenue - total cost): 1,700.00 EUR, maximised (objective: margin)"
+        in shown.stdout
+    )
+    listed = e2eopt("runs", "list", "--runs", "runs", cwd=work)  # piped: tab-separated
+    header, line = listed.stdout.splitlines()
+    row = dict(zip(header.split("\t"), line.split("\t"), strict=True))
+    assert float(row["total_cost"]) == pytest.approx(700.0, abs=1e-6)
+    assert float(row["revenue"]) == pytest.approx(2400.0, abs=1e-6)
+    assert float(row["margin"]) == pytest.approx(1700.0, abs=1e-6)
+    assert row["rework_cost"] == ""  # no rework
