@@ -432,7 +432,7 @@ def _print_sites(sites: pd.DataFrame | None, currency: str, limit: int = 20) -> 
         "node",
         "open",
         "level",
-        "capacity",
+        "capacity (units per period)",
         f"fixed ({currency})",
         f"capacity cost ({currency})",
         "units",

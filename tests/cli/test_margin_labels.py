@@ -66,6 +66,7 @@ def test_a_milps_bound_under_margin_is_given_as_a_margin(milp_run):
         "full service - the bound 2,200.00 EUR on cost + revenue forgone)"
     ) in text
     assert "no plan costs less" not in text
+    assert "capacity (units per period)" in result.stdout  # the sites table's capacity column has its unit
     profit = json.loads((folder / "summary.json").read_text())["profit"]
     assert profit["revenue_at_full_service"] == pytest.approx(3900.0, abs=1e-6)
     assert profit["margin_bound"] == pytest.approx(1700.0, abs=1e-6)
@@ -178,3 +179,50 @@ def test_runs_show_and_list_give_revenue_and_margin(milp_run):
     assert float(row["revenue"]) == pytest.approx(2400.0, abs=1e-6)
     assert float(row["margin"]) == pytest.approx(1700.0, abs=1e-6)
     assert row["rework_cost"] == ""  # no rework
+
+
+def test_the_export_rounds_revenue_and_margin_to_the_cent_like_the_total_cost(tmp_path):
+    """The trial's combo.yaml (findings.md, item 20), checked by hand there: total cost 51,271.789... EUR,
+    revenue 76,360 EUR (77,000 due less 640 forgone), so the run sheet shows 51,271.79 and a margin
+    of 76,360.00 - 51,271.79 = 25,088.21 EUR, not 25,088.2105..."""
+    from openpyxl import load_workbook
+
+    from model.export import export
+
+    (tmp_path / "combo.yaml").write_text(textwrap.dedent(COMBO), encoding="utf-8")
+    result = e2eopt("solve", "combo.yaml", "--out", "runs", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    book = load_workbook(export(only_folder(tmp_path / "runs"), "xlsx", tmp_path / "book.xlsx"))
+    rows = {row[0]: (row[1], row[2]) for row in book["run"].iter_rows(min_row=2, values_only=True)}
+    assert rows["total cost (rounded to the cent)"][0] == 51271.79
+    assert rows["revenue"][0] == 76360.0
+    assert rows["margin"][0] == 25088.21
+    assert rows["objective"][1] == "EUR, the LP's value: total cost + revenue forgone"
+
+
+COMBO = """\
+    scenario: {name: combo, currency: EUR, time_unit: hour, period_length: 730, periods: 2, objective: margin}
+    stages: [sales, make, check]
+    roles: {op: {cost_per_fte: 3200, hours_per_fte: 160}}
+    nodes:
+      shop: {stage: sales}
+      plant:
+        stage: make
+        unit_cost: 8
+        processing_time: 4
+        open: decide
+        fixed_cost: 1500
+        min_volume: 100
+        capacity_levels: [{capacity: 300, cost: 400}, {capacity: 800, cost: 900}]
+        work: {op: {hours_per_unit: 1, quality: 0.9, rework: {to: same, cost: 2, time: 6}}}
+      copacker: {stage: make, unit_cost: 45, processing_time: 10}
+      lab: {stage: check, unit_cost: 3, quality: 0.95, rework: {to: origin, cost: 1}}
+    arcs: [{from: shop, to: plant}, {from: shop, to: copacker}, {from: plant, to: lab}, {from: copacker, to: lab}]
+    demands:
+      premium: {origin: shop, sinks: [lab], volume: [200, 300], price: 90, segment: pro, min_quality: 0.99}
+      budget: {origin: shop, sinks: [lab], volume: 400, price: 40, segment: mass}
+    rules:
+      copack_share: {sum: units, where: {demand: premium, node: copacker}, at_most: 0.4,
+                     of: {sum: units, where: {demand: premium, stage: make}}}
+      lab_budget: {sum: cost, where: {node: lab}, at_most: 5000, per: horizon}
+"""
