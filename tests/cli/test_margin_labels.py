@@ -226,3 +226,15 @@ COMBO = """\
                      of: {sum: units, where: {demand: premium, stage: make}}}
       lab_budget: {sum: cost, where: {node: lab}, at_most: 5000, per: horizon}
 """
+
+
+def test_a_frontier_of_a_demand_without_the_target_raises_the_frontiers_own_error():
+    from model import E2EError
+    from model.frontier import FrontierError, frontier
+
+    with pytest.raises(FrontierError) as error:
+        frontier(scenario_from_text(FRONTIER_MARGIN), "min_quality", [0.9], ["b"])
+    assert isinstance(error.value, E2EError) and isinstance(error.value, ValueError)
+    assert str(error.value) == (
+        "demand 'b' has no min_quality target to vary (demands with one: a); vary every demand to set it on all"
+    )
