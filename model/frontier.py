@@ -106,6 +106,7 @@ iterations, whose cost need not be convex in the target (the queues' staffing is
 loads), and whose basis range is that LP's, not the point's: no slope is compared and the range is
 left empty; the marginal cost is that of the last LP, exact to first order at the point."""
 
+
 class FrontierError(E2EError, ValueError):
     """A frontier that cannot be drawn as asked (bad input, raised before anything is solved): a field
     that is no target, a demand that is unknown or lacks the target, a value out of range, a bad

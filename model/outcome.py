@@ -96,8 +96,9 @@ def _bound_as_margin(outcome: Outcome) -> None:
         return
     if not outcome.solver.get("mip") or bound is None:
         return
-    dropped = found.get("dropped") or []
-    full = float(found["revenue"]) + sum(float(row["revenue_forgone"]) for row in dropped)  # type: ignore[arg-type, union-attr]
+    dropped = found.get("dropped")
+    rows: list[dict] = dropped if isinstance(dropped, list) else []
+    full = float(found["revenue"]) + sum(float(row["revenue_forgone"]) for row in rows)  # type: ignore[arg-type]
     found["revenue_at_full_service"] = full
     found["margin_bound"] = full - float(bound)  # type: ignore[arg-type]
 

@@ -506,8 +506,18 @@ TABLES: dict[str, Table] = {
                 _key("period", "the period; `(extension)` for an extension's cost term"),
                 _key("stage", "the stage of the node the cost is booked at"),
                 _key("node", "the node the cost is booked at (hand-offs: the receiving node)"),
-                _key("category", "labour, overtime, hiring, layoffs, processing, handoffs, holding, backlog, unmet"),
-                _figure("amount", "money", "{currency}", "the cost; the column sums to the objective"),
+                _key(
+                    "category",
+                    "labour, overtime, hiring, layoffs, processing, handoffs, holding, backlog, unmet, rework, fixed, "
+                    "capacity",
+                ),
+                _figure(
+                    "amount",
+                    "money",
+                    "{currency}",
+                    "the cost; the column sums to the total cost, which is the objective under `objective: cost` "
+                    "(under `objective: margin` the objective adds the revenue forgone, which is no cost)",
+                ),
                 CURRENCY,
             ),
         ),

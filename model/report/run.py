@@ -658,8 +658,9 @@ REWORK_TITLE = "Rework cost (the cost of poor quality the scenario prices)"
 
 
 def rework_section(run: Run) -> Section | None:
-    """The rework cost (the cost of poor quality the scenario prices): the rework cost category, and where units were done wrong and sent
-    back (the rework table, horizon totals per demand, node, mode and `to`)."""
+    """The rework cost (the cost of poor quality the scenario prices): the rework cost category, and
+    where units were done wrong and sent back (the rework table, horizon totals per demand, node, mode
+    and `to`)."""
     if not run.has("rework"):
         return None
     rework, currency = run.tables["rework"], run.currency

@@ -259,7 +259,9 @@ def test_the_cost_of_poor_quality_is_the_rework_table(runs_folder):
             "rework cost (EUR)": "1,129.03",
         }
     ]
-    assert "Rework cost (the cost of poor quality the scenario prices)" not in [s.title for s in page(solved_run(TINY_FILE, runs_folder / "tiny"))[2]]
+    assert "Rework cost (the cost of poor quality the scenario prices)" not in [
+        s.title for s in page(solved_run(TINY_FILE, runs_folder / "tiny"))[2]
+    ]
 
 
 def test_a_large_run_is_folded_and_still_adds_up(runs_folder, tmp_path):
