@@ -238,3 +238,13 @@ def test_a_frontier_of_a_demand_without_the_target_raises_the_frontiers_own_erro
     assert str(error.value) == (
         "demand 'b' has no min_quality target to vary (demands with one: a); vary every demand to set it on all"
     )
+
+
+def test_the_run_reports_sites_section_gives_the_bound_as_a_margin(milp_run):
+    from model.report.run import read, sites_section
+
+    _, folder = milp_run
+    section = sites_section(read(folder))
+    assert section is not None
+    # 3,900 EUR of revenue at full service - the bound 2,200 EUR = 1,700 EUR (the module's docstring)
+    assert "MILP: gap 0.00%; HiGHS's bound: no plan earns a margin above 1,700.00 EUR." in section.intro
