@@ -64,6 +64,9 @@ class Entry:
     scenario: str | None = None
     status: str | None = None  # a run's status; a sweep's or frontier's counts ("2 optimal")
     total_cost: float | None = None  # in `currency`
+    revenue: float | None = None  # in `currency`; None when no demand has a price (summary.json profit)
+    margin: float | None = None  # revenue - total cost, in `currency`; None without a revenue
+    rework_cost: float | None = None  # the rework category, in `currency`; None without rework
     currency: str | None = None
     time_unit: str | None = None
     file: str | None = None  # the input file as given
@@ -86,6 +89,9 @@ class Entry:
             "scenario": self.scenario,
             "status": self.status,
             "total_cost": self.total_cost,
+            "revenue": self.revenue,
+            "margin": self.margin,
+            "rework_cost": self.rework_cost,
             "currency": self.currency,
             "time_unit": self.time_unit,
             "file": self.file,
@@ -207,6 +213,9 @@ def _run(folder: Path, name: str, kind: str) -> Entry:
         scenario=_text(summary.get("scenario")),
         status=summary["status"],
         total_cost=_number(summary.get("total_cost")),
+        revenue=_number(_mapping(summary.get("profit")).get("revenue")),
+        margin=_number(_mapping(summary.get("profit")).get("margin")),
+        rework_cost=_number(_mapping(summary.get("cost_of_poor_quality")).get("rework_cost")),
         currency=_text(summary.get("currency")),
         time_unit=_text(summary.get("time_unit")),
         file=_text(given.get("file")),
@@ -441,6 +450,9 @@ RUNS_COLUMNS = (
     "status",
     "objective",
     "total_cost",
+    "revenue",
+    "margin",
+    "rework_cost",
     "currency",
     "time_unit",
     "created",
@@ -456,7 +468,14 @@ RUNS_COLUMNS = (
 """The `runs` view: one row per run and per sweep point (damaged ones too, with their problem)."""
 
 
-RUNS_TYPES = {"objective": "DOUBLE", "total_cost": "DOUBLE", "point": "INTEGER"}
+RUNS_TYPES = {
+    "objective": "DOUBLE",
+    "total_cost": "DOUBLE",
+    "revenue": "DOUBLE",
+    "margin": "DOUBLE",
+    "rework_cost": "DOUBLE",
+    "point": "INTEGER",
+}
 """The `runs` view's columns that are not text."""
 
 
@@ -474,6 +493,9 @@ def runs_rows(catalogue: Catalogue) -> list[tuple]:
             "status": entry.status,
             "objective": _number(entry.summary.get("objective")),
             "total_cost": entry.total_cost,
+            "revenue": entry.revenue,
+            "margin": entry.margin,
+            "rework_cost": entry.rework_cost,
             "currency": entry.currency,
             "time_unit": entry.time_unit,
             "created": entry.created or None,
@@ -634,7 +656,9 @@ def _entry_units(entry: Entry, database: duckdb.DuckDBPyConnection, tables: set[
     the declaration in model/tables.py); and the `runs` view's money columns."""
     found: dict[str, dict[str, str]] = {}
     if "runs" in tables and entry.kind in ("run", "point") and entry.currency:
-        found["runs"] = {"objective": entry.currency, "total_cost": entry.currency}
+        found["runs"] = {
+            column: entry.currency for column in ("objective", "total_cost", "revenue", "margin", "rework_cost")
+        }
     summary_units = _mapping(entry.summary.get("units")) if entry.kind in ("run", "point") else {}
     for table in tables & set(entry.tables):
         if isinstance(summary_units.get(table), dict):

@@ -283,9 +283,9 @@ def _run_sheet(sheet: Any, run: Run) -> None:
         ("scenario", summary.get("scenario"), ""),
         ("run folder", run.folder.resolve().name, ""),
         ("status", summary.get("status"), ""),
-        ("objective", summary.get("objective"), run.currency),
+        ("objective", summary.get("objective"), _objective_note(summary, run.currency)),
         ("total cost (rounded to the cent)", _rounded_total(run), run.currency),
-        *_profit_rows(summary, run.currency),
+        *_profit_rows(summary, run.currency, _rounded_total(run)),
         ("currency", run.currency, ""),
         ("time unit", run.time_unit, ""),
         ("input file", given.get("file"), ""),
@@ -312,17 +312,34 @@ def _run_sheet(sheet: Any, run: Run) -> None:
         sheet.append([field, shown, note])
 
 
-def _profit_rows(summary: dict, currency: str) -> list[tuple[str, object, str]]:
+def _objective_note(summary: dict, currency: str) -> str:
+    """The objective row's note: under `objective: margin` the LP's value is no cost."""
+    if (summary.get("profit") or {}).get("objective") == "margin":
+        return f"{currency}, the LP's value: total cost + revenue forgone"
+    return currency
+
+
+def _profit_rows(summary: dict, currency: str, total: float | None = None) -> list[tuple[str, object, str]]:
     """The objective's kind, revenue and margin (summary.json's `profit`), when some demand has a
-    price or the run maximised the margin; none otherwise."""
+    price or the run maximised the margin; none otherwise. Revenue and margin are rounded to the cent
+    as the total cost is: the margin is the rounded revenue - `total` (the rounded total cost), in
+    cents, so that the three rows agree to the cent."""
     profit = summary.get("profit") or {}
     if profit.get("revenue") is None and profit.get("objective") != "margin":
         return []
     dropped = profit.get("dropped") or []
+    revenue, margin = profit.get("revenue"), profit.get("margin")
+    if isinstance(revenue, (int, float)):
+        cents = round(float(revenue) * 100)
+        revenue = cents / 100.0
+        if total is not None:
+            margin = (cents - round(total * 100)) / 100.0
+        elif isinstance(margin, (int, float)):
+            margin = round(float(margin) * 100) / 100.0
     rows: list[tuple[str, object, str]] = [
         ("optimised", profit.get("objective"), "cost, or margin: revenue - cost (objective = cost + revenue forgone)"),
-        ("revenue", profit.get("revenue"), currency),
-        ("margin", profit.get("margin"), f"{currency}, revenue - total cost"),
+        ("revenue", revenue, f"{currency}, rounded to the cent"),
+        ("margin", margin, f"{currency}, revenue - total cost, rounded to the cent"),
     ]
     if profit.get("objective") == "margin":
         names = ", ".join(str(row["demand"]) for row in dropped) or "none"

@@ -36,6 +36,7 @@ from typing import Literal, TypeGuard, get_args
 import numpy as np
 import pandas as pd
 
+from model.errors import E2EError
 from model.lp import LinearModel
 from model.network import IndexSets
 from model.resolver import Resolver, Solved
@@ -105,6 +106,13 @@ iterations, whose cost need not be convex in the target (the queues' staffing is
 loads), and whose basis range is that LP's, not the point's: no slope is compared and the range is
 left empty; the marginal cost is that of the last LP, exact to first order at the point."""
 
+
+class FrontierError(E2EError, ValueError):
+    """A frontier that cannot be drawn as asked (bad input, raised before anything is solved): a field
+    that is no target, a demand that is unknown or lacks the target, a value out of range, a bad
+    `--vary`. Its message says what is wrong and what is allowed. A `ValueError` too."""
+
+
 PER_STEP = {"min_quality": "{currency} per percentage point", "max_mean_response_time": "{currency} per {time_unit}"}
 """The marginal cost's unit without its meaning (the plot's axis); the table's units are declared in
 model/tables.py (`frontier.<field>`)."""
@@ -133,19 +141,19 @@ def parse_vary(spec: str) -> tuple[Target, list[float]]:
     """`field=start:stop:step` (stop included when the steps reach it) or `field=v1,v2,...`.
 
     Decimal arithmetic, so `min_quality=0.90:0.99:0.01` is exactly 0.90, 0.91, ..., 0.99 (ten points),
-    not ten-ish floats that miss the stop by round-off. Raises ValueError saying what is wrong.
+    not ten-ish floats that miss the stop by round-off. Raises FrontierError saying what is wrong.
     """
     field, sep, values = (part.strip() for part in spec.partition("="))
     if not sep or not values:
-        raise ValueError(
+        raise FrontierError(
             f"--vary {spec!r}: expected FIELD=START:STOP:STEP or FIELD=V1,V2,... (e.g. min_quality=0.90:0.99:0.01)"
         )
     field = CURRENT_NAMES.get(field, field)  # a field's former name read as its current one
     if not _is_target(field):
-        raise ValueError(f"--vary {spec!r}: cannot vary {field!r}. {closest(field, FIELDS)}")
+        raise FrontierError(f"--vary {spec!r}: cannot vary {field!r}. {closest(field, FIELDS)}")
     numbers = _range(spec, values) if ":" in values else [_decimal(spec, v) for v in values.split(",")]
     if len(numbers) > MAX_POINTS:
-        raise ValueError(f"--vary {spec!r}: {len(numbers):,} points; at most {MAX_POINTS:,}")
+        raise FrontierError(f"--vary {spec!r}: {len(numbers):,} points; at most {MAX_POINTS:,}")
     return field, [float(n) for n in numbers]
 
 
@@ -157,22 +165,22 @@ def _decimal(spec: str, text: str) -> Decimal:
     try:
         number = Decimal(text.strip())
     except InvalidOperation:
-        raise ValueError(f"--vary {spec!r}: {text.strip()!r} is not a number") from None
+        raise FrontierError(f"--vary {spec!r}: {text.strip()!r} is not a number") from None
     if not number.is_finite():
-        raise ValueError(f"--vary {spec!r}: {text.strip()!r} is not a finite number")
+        raise FrontierError(f"--vary {spec!r}: {text.strip()!r} is not a finite number")
     return number
 
 
 def _range(spec: str, text: str) -> list[Decimal]:
     parts = text.split(":")
     if len(parts) != 3:
-        raise ValueError(f"--vary {spec!r}: a range is START:STOP:STEP, e.g. 0.90:0.99:0.01")
+        raise FrontierError(f"--vary {spec!r}: a range is START:STOP:STEP, e.g. 0.90:0.99:0.01")
     start, stop, step = (_decimal(spec, p) for p in parts)
     if step == 0 or (stop - start) * step < 0:
-        raise ValueError(f"--vary {spec!r}: the step {step} does not lead from {start} to {stop}")
+        raise FrontierError(f"--vary {spec!r}: the step {step} does not lead from {start} to {stop}")
     count = int((stop - start) / step) + 1
     if count > MAX_POINTS:
-        raise ValueError(f"--vary {spec!r}: {count:,} points; at most {MAX_POINTS:,}")
+        raise FrontierError(f"--vary {spec!r}: {count:,} points; at most {MAX_POINTS:,}")
     return [start + i * step for i in range(count)]
 
 
@@ -182,13 +190,13 @@ def _range(spec: str, text: str) -> list[Decimal]:
 def varied_demands(scenario: Scenario, field: str, demands: Sequence[str] | None) -> list[str]:
     """The demands whose `field` the frontier sets: all of them for None (the whole-chain variant,
     which adds the target where a demand has none); otherwise each must exist and already have the
-    target (adding one to a single demand is a different question from moving it). ValueError else."""
+    target (adding one to a single demand is a different question from moving it). FrontierError else."""
     if field not in FIELDS:
-        raise ValueError(f"cannot vary {field!r}. {closest(field, FIELDS)}")
+        raise FrontierError(f"cannot vary {field!r}. {closest(field, FIELDS)}")
     if demands is None:
         return list(scenario.demands)
     if not demands:
-        raise ValueError("no demand given: name one or more, or vary every demand (the whole-chain variant)")
+        raise FrontierError("no demand given: name one or more, or vary every demand (the whole-chain variant)")
     problems = []
     for name in dict.fromkeys(demands):
         if name not in scenario.demands:
@@ -200,18 +208,18 @@ def varied_demands(scenario: Scenario, field: str, demands: Sequence[str] | None
                 f"{', '.join(having) or 'none'}); vary every demand to set it on all"
             )
     if problems:
-        raise ValueError("; ".join(problems))
+        raise FrontierError("; ".join(problems))
     return list(dict.fromkeys(demands))
 
 
 def check_values(field: str, values: Sequence[float]) -> list[float]:
     """Sorted distinct values, each one the field may hold (quality in (0, 1], response time > 0)."""
     if not len(values):
-        raise ValueError("no target values to solve for")
+        raise FrontierError("no target values to solve for")
     bad = [v for v in values if not math.isfinite(v) or v <= 0 or (field == "min_quality" and v > 1)]
     if bad:
         allowed = "a share in (0, 1]" if field == "min_quality" else "a time > 0"
-        raise ValueError(f"{field} must be {allowed}; not {', '.join(f'{v:g}' for v in bad)}")
+        raise FrontierError(f"{field} must be {allowed}; not {', '.join(f'{v:g}' for v in bad)}")
     return sorted(set(float(v) for v in values))
 
 
@@ -346,7 +354,9 @@ def _point(solved: Solved, field: str, demands: Sequence[str], value: float) -> 
     row: dict[str, object] = {
         "target": value,
         "status": outcome.status,
+        "objective": math.nan,
         "total_cost": math.nan,
+        "margin": math.nan,
         "marginal_cost": math.nan,
         "basis_from": math.nan,
         "basis_to": math.nan,
@@ -372,8 +382,11 @@ def _point(solved: Solved, field: str, demands: Sequence[str], value: float) -> 
         kpis = kpis[kpis.demand.isin(list(demands))]
         if abs(marginal) <= ROUND_OFF * max(1.0, abs(objective)):
             marginal = 0.0  # round-off in the duals
+        margin = outcome.profit.get("margin")
         row.update(
-            total_cost=float(objective),
+            objective=float(objective),
+            total_cost=float(outcome.tables["costs"].amount.sum()),
+            margin=math.nan if margin is None else float(margin),  # type: ignore[arg-type]
             marginal_cost=marginal,
             basis_from=low,
             basis_to=high,
@@ -397,7 +410,9 @@ def frontier(
 ) -> pd.DataFrame:
     """Total cost and marginal cost of `field` at each of `values` (sorted, distinct), for `demands`
     (None: every demand, all set to the same value). One row per point, columns COLUMNS, units in
-    `frame.attrs["units"]` (`frontier_units`). ValueError for a field, demand or value it cannot vary.
+    `frame.attrs["units"]` (`frontier_units`). FrontierError (a ValueError) for a field, demand or
+    value it cannot vary. Under `objective: margin` the marginal cost and slopes are of `objective`
+    (cost + revenue forgone); `total_cost` is the true cost and `margin` revenue - total cost.
 
     `options` and `integer_staff` replace the scenario's solver settings as in `optimise`. With integer
     staff the points are MILPs: costs only (no duals, so no marginal costs or basis ranges).
@@ -426,10 +441,11 @@ def cross_check(points: pd.DataFrame, field: str) -> pd.DataFrame:
     """Adds the finite-difference slopes to each neighbour, whether the basis holds to the next point,
     and how the marginal cost from the duals compares with the slopes (see the module's docstring).
 
-    `points` holds target (sorted), status, total_cost, marginal_cost, basis_from, basis_to.
+    `points` holds target (sorted), status, objective, marginal_cost, basis_from, basis_to; the slopes
+    are the objective's (under `objective: margin` cost + revenue forgone), as the duals are.
     """
     table = points.reset_index(drop=True).copy()
-    x, cost = table.target.to_numpy(dtype=float), table.total_cost.to_numpy(dtype=float)
+    x, cost = table.target.to_numpy(dtype=float), table.objective.to_numpy(dtype=float)
     change = np.diff(cost)  # NaN next to an infeasible point
     change[np.abs(change) <= ROUND_OFF * np.fmax(1.0, np.fmax(np.abs(cost[:-1]), np.abs(cost[1:])))] = 0.0
     between = ORIENTATION[field] * STEP[field] * change / np.diff(x) + 0.0  # + 0.0: no -0
@@ -494,13 +510,13 @@ def _convex_at(table: pd.DataFrame, i: int) -> bool:
 
 def _compared(table: pd.DataFrame, i: int, j: int) -> bool:
     """Was the slope from point i to its neighbour j compared with i's marginal cost?"""
-    return 0 <= j < len(table) and not math.isnan(table.total_cost.iat[j]) and _convex_at(table, j)
+    return 0 <= j < len(table) and not math.isnan(table.objective.iat[j]) and _convex_at(table, j)
 
 
 def _tolerance(table: pd.DataFrame, i: int, j: int, marginal: float, field: str) -> float:
     """Round-off allowed in a slope: the costs' relative tolerance over the step, plus the price's own."""
     steps = abs(table.target.iat[j] - table.target.iat[i]) / STEP[field]
-    scale = max(1.0, abs(table.total_cost.iat[i]), abs(table.total_cost.iat[j]))
+    scale = max(1.0, abs(table.objective.iat[i]), abs(table.objective.iat[j]))
     return SLOPE_TOLERANCE * (scale / steps + abs(marginal))
 
 
@@ -598,8 +614,9 @@ def shown_target(table: pd.DataFrame) -> np.ndarray:
 
 
 def plot_frontier(table: pd.DataFrame, stem: Path, title: str) -> list[Path]:
-    """`stem`.png and `stem`.svg: total cost against the target (infeasible targets marked on the
-    axis), and below it the marginal cost from the duals with the finite-difference slopes."""
+    """`stem`.png and `stem`.svg: total cost against the target (and, under `objective: margin` where
+    demand is dropped, cost + revenue forgone, whose slopes the duals are; infeasible targets marked on
+    the axis), and below it the marginal cost from the duals with the finite-difference slopes."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -611,6 +628,8 @@ def plot_frontier(table: pd.DataFrame, stem: Path, title: str) -> list[Path]:
     feasible = table.status.eq("optimal").to_numpy()
     figure, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(8, 7), constrained_layout=True)
     top.plot(x[feasible], table.total_cost[feasible], "o-", color="tab:blue", label="total cost")
+    if not np.allclose(table.objective[feasible], table.total_cost[feasible]):  # objective: margin, demand dropped
+        top.plot(x[feasible], table.objective[feasible], "s--", color="tab:purple", label="cost + revenue forgone")
     if (~feasible).any():
         top.plot(
             x[~feasible],

@@ -82,6 +82,27 @@ def infeasible_at_build(scenario: Scenario, reason: InfeasibleRow, timings: dict
     return Outcome(scenario, "infeasible", str(reason), timings=timings, diagnosis=diagnosis)
 
 
+NO_PRICE_NOTE = "objective: margin but no demand has a price: the same plan as objective: cost"
+"""The note of a run under `objective: margin` where no demand has a `price` (no revenue to weigh)."""
+
+
+def _bound_as_margin(outcome: Outcome) -> None:
+    """Under `objective: margin`, a MILP's bound as a margin, in `outcome.profit`: the LP minimises
+    cost + revenue forgone = revenue at full service - margin, so HiGHS's lower bound B on it says no
+    plan earns a margin above (revenue at full service - B). Kept as `revenue_at_full_service` (the
+    revenue served plus the revenue forgone) and `margin_bound`, both in the currency."""
+    found, bound = outcome.profit, outcome.solver.get("mip_dual_bound")
+    if found.get("objective") != "margin" or found.get("revenue") is None:
+        return
+    if not outcome.solver.get("mip") or bound is None:
+        return
+    dropped = found.get("dropped")
+    rows: list[dict] = dropped if isinstance(dropped, list) else []
+    full = float(found["revenue"]) + sum(float(row["revenue_forgone"]) for row in rows)  # type: ignore[arg-type]
+    found["revenue_at_full_service"] = full
+    found["margin_bound"] = full - float(bound)  # type: ignore[arg-type]
+
+
 def outcome_of(
     scenario: Scenario,
     model: LinearModel,
@@ -111,6 +132,8 @@ def outcome_of(
     )
     if queues is not None:
         _note_queue_iterations(outcome, queues)
+    if scenario.scenario.objective == "margin" and all(d.price is None for d in scenario.demands.values()):
+        outcome.notes.append(NO_PRICE_NOTE)
     if solution.status == "unbounded":
         outcome.message = unbounded_message(scenario, source) or outcome.message
     if solution.status == "infeasible":
@@ -157,6 +180,7 @@ def outcome_of(
         scenario, outcome.tables["cost_to_serve"], outcome.tables["demand_kpis"]
     )
     outcome.profit = profit(scenario, outcome.tables)
+    _bound_as_margin(outcome)
     if queues is not None and plan is not None:
         outcome.tables["queues"] = queues_table(ev, plan)
         outcome.tables["queue_routing"] = queue_routing_table(ev, plan)

@@ -197,11 +197,23 @@ def _frontier(field: str, target_kind: str, target_unit: str, per_step: str, mea
             _figure("target", target_kind, target_unit, "the target's value at this point"),
             ("status", "text", "text", "", "the point's status"),
             _figure(
+                "objective",
+                "money_each",
+                "{currency}",
+                "the LP's objective at this target: the total cost, under `objective: margin` the total cost + the "
+                "revenue forgone (the marginal cost and the slopes are this column's; empty: no optimum)",
+            ),
+            _figure(
                 "total_cost",
                 "money_each",
                 "{currency}",
-                "total cost at this target (under `objective: margin`, plus the revenue forgone: the LP's objective; "
-                "empty: no optimum)",
+                "total cost at this target, the costs table's sum (empty: no optimum)",
+            ),
+            _figure(
+                "margin",
+                "money_each",
+                "{currency}",
+                "revenue - total cost at this target (empty: no demand has a price, or no optimum)",
             ),
             _figure(
                 "marginal_cost",
@@ -494,8 +506,18 @@ TABLES: dict[str, Table] = {
                 _key("period", "the period; `(extension)` for an extension's cost term"),
                 _key("stage", "the stage of the node the cost is booked at"),
                 _key("node", "the node the cost is booked at (hand-offs: the receiving node)"),
-                _key("category", "labour, overtime, hiring, layoffs, processing, handoffs, holding, backlog, unmet"),
-                _figure("amount", "money", "{currency}", "the cost; the column sums to the objective"),
+                _key(
+                    "category",
+                    "labour, overtime, hiring, layoffs, processing, handoffs, holding, backlog, unmet, rework, fixed, "
+                    "capacity",
+                ),
+                _figure(
+                    "amount",
+                    "money",
+                    "{currency}",
+                    "the cost; the column sums to the total cost, which is the objective under `objective: cost` "
+                    "(under `objective: margin` the objective adds the revenue forgone, which is no cost)",
+                ),
                 CURRENCY,
             ),
         ),

@@ -107,12 +107,12 @@ def frontier_command(
         try:
             folder = write_frontier(table, scenario, raw, str(file), out_dir, command, plot, file_bytes=given)
         except OSError as error:  # a full disk, most often: the curve goes to the screen, then exit 6
-            out.print(_table(table, scenario.scenario.time_unit))
+            out.print(_table(table, scenario.scenario.time_unit, scenario.scenario.objective))
             write_failed(error, "the frontier folder", out_dir, "The curve is above.")
     except KeyboardInterrupt:
         err.print("Interrupted: nothing was written.")
         raise typer.Exit(EXIT["interrupted"]) from None
-    out.print(_table(table, scenario.scenario.time_unit))
+    out.print(_table(table, scenario.scenario.time_unit, scenario.scenario.objective))
     _print_checks(table)
     written("Frontier folder", folder)
     raise typer.Exit(EXIT["error"] if table.status.eq("error").any() else EXIT["optimal"])
@@ -123,8 +123,10 @@ def _bad_input(message: str) -> NoReturn:
     raise typer.Exit(EXIT["bad_input"])
 
 
-def _table(table: pd.DataFrame, time_unit: str) -> Table:
-    """The curve, one row per point; money per step in short units (EUR/pt, EUR/h) the caption spells out."""
+def _table(table: pd.DataFrame, time_unit: str, objective: str = "cost") -> Table:
+    """The curve, one row per point; money per step in short units (EUR/pt, EUR/h) the caption spells out.
+    Under `objective: margin` (some demand priced) also the margin and the LP's objective, cost + revenue
+    forgone, which the marginal costs and slopes are of; the total cost is the true cost."""
     from model.explain.sensitivity import TIME_ABBREVIATION
     from model.frontier import shown_target
 
@@ -138,10 +140,14 @@ def _table(table: pd.DataFrame, time_unit: str) -> Table:
         else f"{currency} per {time_unit}: the cost of tightening max_mean_response_time by one {time_unit}"
     )
     target_unit = "%" if quality else short
+    margin = objective == "margin" and bool(table.margin.notna().any())
+    money_columns = [f"total cost ({currency})"]
+    if margin:
+        money_columns += [f"margin ({currency})", f"cost + revenue forgone ({currency})"]
     view = Table(
         f"target ({target_unit})",
         "status",
-        f"total cost ({currency})",
+        *money_columns,
         f"marginal ({per})",
         f"left ({per})",
         f"right ({per})",
@@ -149,7 +155,9 @@ def _table(table: pd.DataFrame, time_unit: str) -> Table:
         "check",
         title=f"Cost of {field} for {table.demands.iat[0]}",
         title_justify="left",
-        caption=f"{per} = {meaning}. Marginal: from the duals; left, right: finite-difference slopes to "
+        caption=f"{per} = {meaning}"
+        + (", in cost + revenue forgone (the margin's negative)" if margin else "")
+        + ". Marginal: from the duals; left, right: finite-difference slopes to "
         "the neighbouring points; basis: the targets over which the point's optimal basis holds.",
         caption_justify="left",
     )
@@ -159,6 +167,7 @@ def _table(table: pd.DataFrame, time_unit: str) -> Table:
             f"{targets[i]:g}",
             row.status,
             money(row.total_cost),
+            *([money(row.margin), money(row.objective)] if margin else []),
             money(row.marginal_cost),
             money(row.slope_left),
             money(row.slope_right),

@@ -19,7 +19,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from model.cli.common import EXIT, app, emit_json, err, out, print_stdout
-from model.formatting import is_missing, money, plural
+from model.formatting import is_missing, money, number, plural
 
 if TYPE_CHECKING:
     from model.catalogue import Answer, Catalogue, Entry
@@ -83,7 +83,19 @@ LIST_HEADERS = ("written (UTC)", "kind", "status", "total cost", "input")
 that can be long, a damaged folder's problem)."""
 GAP = "  "
 INDENT = "  "
-TSV_HEADERS = ("name", "created_utc", "kind", "status", "total_cost", "currency", "scenario_sha256", "overrides")
+TSV_HEADERS = (
+    "name",
+    "created_utc",
+    "kind",
+    "status",
+    "total_cost",
+    "currency",
+    "scenario_sha256",
+    "overrides",
+    "revenue",
+    "margin",
+    "rework_cost",
+)
 """The columns of `runs list` piped: one line a run, tab-separated (README, The catalogue of runs)."""
 
 
@@ -116,6 +128,9 @@ def _list_lines(catalogue: Catalogue, width: int) -> list[tuple[str, str]]:
         else:
             lines.append((entry.name, "bold"))
             lines += [(INDENT + line, "") for line in figures]
+        earned = _earned(entry)
+        if earned:
+            lines += [(line, "") for line in _wrapped(earned, width, INDENT)]
         shown = _overrides_shown(entry)
         if shown:
             lines += [(line, "") for line in _wrapped(f"overrides: {shown}", width, INDENT)]
@@ -154,6 +169,18 @@ def _wrapped(text: str, width: int, indent: str) -> list[str]:
     )
 
 
+def _earned(entry: Entry) -> str:
+    """A run's revenue and margin (some demand has a price) and its rework cost (it reworks), in
+    short, for the line below its figures in `runs list`; '' when it has none of them."""
+    currency = entry.currency or ""
+    parts = []
+    if entry.revenue is not None and entry.margin is not None:
+        parts.append(f"revenue {money(entry.revenue, currency)}, margin {money(entry.margin, currency)}")
+    if entry.rework_cost is not None:
+        parts.append(f"rework cost {money(entry.rework_cost, currency)}")
+    return "; ".join(parts)
+
+
 def _overrides_shown(entry: Entry) -> str:
     """What the run changed, in short: the overrides it recorded (a what-if file by its stem, `--set`
     as typed, a sweep's axes); for a run solved again from a what-if's folder, which records none of
@@ -177,6 +204,7 @@ def _list_tsv(catalogue: Catalogue) -> str:
             entry.currency or "",
             entry.scenario_sha256 or entry.file_sha256 or "",
             _overrides_shown(entry),
+            *("" if figure is None else repr(figure) for figure in (entry.revenue, entry.margin, entry.rework_cost)),
         )
         lines.append("\t".join(" ".join(cell.split()) for cell in cells))  # no tab or newline inside a cell
     return "\n".join(lines) + "\n"
@@ -237,6 +265,7 @@ def _described(entry: Entry) -> list[str]:
             count = len(periods) if isinstance(periods, list) else periods
             over = f" over {plural(count, 'period')}" if isinstance(count, int) else ""
             lines.append(f"Total cost: {money(entry.total_cost, entry.currency or '')}{over}")
+        lines.extend(_profit_lines(entry))
         if isinstance(message, str) and message:
             lines.append(f"Solver: {message}")
         for sentence in entry.summary.get("diagnosis") or []:
@@ -252,6 +281,32 @@ def _described(entry: Entry) -> list[str]:
         lines.append(f"Command{' (solves this sweep point again)' if entry.kind == 'point' else ''}: {command}")
     lines.extend(_overrides(entry))
     return lines
+
+
+def _profit_lines(entry: Entry) -> list[str]:
+    """`runs show`'s revenue and margin (when some demand has a price; under `objective: margin` the
+    LP's objective is cost + revenue forgone) and the rework cost (when the run reworks)."""
+    currency, lines = entry.currency or "", []
+    if entry.revenue is not None and entry.margin is not None:
+        profit = _mapping_of(entry.summary.get("profit"))
+        how = ", maximised (objective: margin)" if profit.get("objective") == "margin" else ""
+        lines.append(
+            f"Revenue: {money(entry.revenue, currency)}; margin (revenue - total cost): "
+            f"{money(entry.margin, currency)}{how}"
+        )
+    if entry.rework_cost is not None:
+        poor = _mapping_of(entry.summary.get("cost_of_poor_quality"))
+        units = poor.get("units_reworked")
+        reworked = f" for {number(float(units))} units reworked" if isinstance(units, (int, float)) else ""
+        lines.append(
+            f"Rework cost (the cost of poor quality the scenario prices): {money(entry.rework_cost, currency)}"
+            f"{reworked}; the second passes' processing, hand-offs and staff are in their own categories"
+        )
+    return lines
+
+
+def _mapping_of(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _command(entry: Entry) -> str | None:

@@ -385,10 +385,11 @@ def report(outcome: Outcome) -> None:
     if "rework" in outcome.tables:
         rework = outcome.tables["rework"]
         out.print(
-            f"Cost of poor quality: {money(float(rework.cost.sum()), currency)} of rework for "
-            f"{number(float(rework.units.sum()))} units done wrong and done again (rework.csv)"
+            f"Rework cost (the cost of poor quality the scenario prices): {money(float(rework.cost.sum()), currency)} "
+            f"of rework for {number(float(rework.units.sum()))} units done wrong and done again (rework.csv); "
+            "the second passes' processing, hand-offs and staff are in their own categories"
         )
-    _print_mip(outcome.solver, currency)
+    _print_mip(outcome.solver, outcome.profit, currency)
     _print_sites(outcome.tables.get("sites"), currency)
     _print_profit(outcome.profit, currency)
     out.print(_demand_table(outcome.tables["demand_kpis"], currency, time_unit))
@@ -402,14 +403,23 @@ def report(outcome: Outcome) -> None:
     )
 
 
-def _print_mip(solver: dict, currency: str) -> None:
-    """A MILP's gap and HiGHS's dual bound (no plan costs less), so the optimum's proof is visible."""
+def _print_mip(solver: dict, profit: dict, currency: str) -> None:
+    """A MILP's gap and HiGHS's dual bound (no plan costs less), so the optimum's proof is visible.
+    Under `objective: margin` with prices the LP's objective is cost + revenue forgone, so the bound
+    is given as a margin (model.outcome._bound_as_margin), not as a cost."""
     if not solver.get("mip") or "mip_gap" not in solver:
         return
     gap, bound = float(solver["mip_gap"]), float(solver.get("mip_dual_bound", float("nan")))
+    nodes = plural(int(solver.get("mip_nodes", 0)), "branch-and-bound node")
+    if profit.get("margin_bound") is not None:
+        out.print(
+            f"MILP: gap {percent(gap, decimals=2)}, HiGHS's bound: no plan earns a margin above "
+            f"{money(profit['margin_bound'], currency)} ({money(profit['revenue_at_full_service'], currency)} "
+            f"of revenue at full service - the bound {money(bound, currency)} on cost + revenue forgone), {nodes}"
+        )
+        return
     out.print(
-        f"MILP: gap {percent(gap, decimals=2)}, HiGHS's bound {money(bound, currency)} "
-        f"(no plan costs less), {plural(int(solver.get('mip_nodes', 0)), 'branch-and-bound node')}"
+        f"MILP: gap {percent(gap, decimals=2)}, HiGHS's bound {money(bound, currency)} (no plan costs less), {nodes}"
     )
 
 
@@ -422,7 +432,7 @@ def _print_sites(sites: pd.DataFrame | None, currency: str, limit: int = 20) -> 
         "node",
         "open",
         "level",
-        "capacity",
+        "capacity (units per period)",
         f"fixed ({currency})",
         f"capacity cost ({currency})",
         "units",

@@ -281,16 +281,18 @@ def _report(result: SweepResult, plan: Plan) -> None:
     points, currency = result.points, plan.scenario["currency"]
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.statuses.items()))
     out.print(f"Points: {len(points)} ({counts}); solved now: {result.solved}")
+    earns = "margin" in points.columns and bool(points.margin.notna().any())  # some demand has a price
     table = Table(
         "point",
         *[a.path for a in plan.axes],
         "status",
         f"total cost ({currency})",
+        *([f"revenue ({currency})", f"margin ({currency})"] if earns else []),
         title="Points (all in points.csv)",
         title_justify="left",
     )
     axes = list(dict.fromkeys(a.path for a in plan.axes))
-    columns = ["point", *axes, *(USED + a for a in axes), "status", "total_cost", "message"]
+    columns = ["point", *axes, *(USED + a for a in axes), "status", "total_cost", "revenue", "margin", "message"]
     points = points[[column for column in columns if column in points.columns]]  # not each demand's figures
     for record in points.head(40).to_dict("records"):
         cost = record.get("total_cost")
@@ -299,6 +301,7 @@ def _report(result: SweepResult, plan: Plan) -> None:
             *[_axis_cell(record, a.path) for a in plan.axes],
             str(record["status"]),
             money(cost),
+            *([money(record.get("revenue")), money(record.get("margin"))] if earns else []),
         )
     out.print(table)
     failed = points[points.status != "optimal"]

@@ -264,7 +264,11 @@ def _rows(
     price = f.shadow * f.unit_step
     currency = scenario.currency
     direction = np.broadcast_to(np.asarray(f.direction, dtype=float), f.value.shape)
-    margin = scenario.scenario.objective == "margin"
+    # Margin wording only when some demand has a price: without one the margin is not defined (the
+    # same plan as objective: cost, model.outcome.NO_PRICE_NOTE), and a change is a change in cost.
+    margin = scenario.scenario.objective == "margin" and any(
+        demand.price is not None for demand in scenario.demands.values()
+    )
     sentences = [
         _sentence(phrase, price_k * d, currency, lo, hi, f.noun, margin)
         for phrase, price_k, d, lo, hi in zip(f.phrase[keep], price[keep], direction[keep], low[keep], high[keep])

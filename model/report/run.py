@@ -653,9 +653,14 @@ def cost_section(run: Run) -> Section | None:
     )
 
 
+REWORK_TITLE = "Rework cost (the cost of poor quality the scenario prices)"
+"""The run report's rework section: the rework category only, not the second passes' other costs."""
+
+
 def rework_section(run: Run) -> Section | None:
-    """The cost of poor quality: the rework cost category, and where units were done wrong and sent
-    back (the rework table, horizon totals per demand, node, mode and `to`)."""
+    """The rework cost (the cost of poor quality the scenario prices): the rework cost category, and
+    where units were done wrong and sent back (the rework table, horizon totals per demand, node, mode
+    and `to`)."""
     if not run.has("rework"):
         return None
     rework, currency = run.tables["rework"], run.currency
@@ -666,13 +671,13 @@ def rework_section(run: Run) -> Section | None:
         **{"units reworked": shown.units.map(number), f"rework cost ({currency})": shown.cost.map(number)}
     )
     intro = [
-        f"Cost of poor quality: {money(float(rework.cost.sum()), currency)} of rework for "
-        f"{number(float(rework.units.sum()))} units done wrong and done again (the costs table's rework "
-        "category). Their second passes' processing, hand-offs and staff are in their own categories.",
+        f"Rework cost (the cost of poor quality the scenario prices): {money(float(rework.cost.sum()), currency)} "
+        f"of rework for {number(float(rework.units.sum()))} units done wrong and done again (the costs table's "
+        "rework category). The second passes' processing, hand-offs and staff are in their own categories.",
     ]
     if len(totals) > len(shown):
         intro.append(f"Showing the {len(shown)} of {len(totals)} rows with the highest rework cost.")
-    return Section("Cost of poor quality", intro=intro, tables=[("Units reworked, over the horizon", table)])
+    return Section(REWORK_TITLE, intro=intro, tables=[("Units reworked, over the horizon", table)])
 
 
 HORIZON = "(horizon)"
@@ -884,7 +889,13 @@ def sites_section(run: Run) -> Section | None:
         f"{money(float(sites.capacity_cost.sum()), currency)} over the horizon."
     ]
     solver = run.summary.get("solver", {})
-    if solver.get("mip") and "mip_gap" in solver:
+    bound_margin = (run.summary.get("profit") or {}).get("margin_bound")
+    if solver.get("mip") and "mip_gap" in solver and bound_margin is not None:
+        intro.append(
+            f"MILP: gap {percent(float(solver['mip_gap']), decimals=2)}; HiGHS's bound: no plan earns a "
+            f"margin above {money(float(bound_margin), currency)}."
+        )
+    elif solver.get("mip") and "mip_gap" in solver:
         intro.append(
             f"MILP: gap {percent(float(solver['mip_gap']), decimals=2)}; HiGHS's bound "
             f"{money(float(solver.get('mip_dual_bound', float('nan'))), currency)} (no plan costs less)."

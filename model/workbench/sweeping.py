@@ -2,8 +2,11 @@
 
 The values are those of `e2eopt sweep --grid` (model.sweep.axis_values: a list, a comma list, or
 START:STOP:STEP); each point's figures are those of the sweep's points table (model/sweep.py): its
-status, total cost, cost by stage, FTE per role, each demand's served units, quality, mean
-response time and whether it was met, and (where some demand has a price) revenue and margin.
+status, total cost, cost by stage, FTE per role and each demand's served units, quality, mean
+response time and whether it was met; when some demand has a price, its revenue and margin.
+
+A point's `objective` is the LP's: the total cost, but under `objective: margin` the total cost + the
+revenue forgone. The point's cost is `kpis.total_cost`, its margin `kpis.margin`.
 """
 
 from __future__ import annotations
@@ -76,14 +79,14 @@ def units(currency: str, time_unit: str) -> dict[str, str]:
     return {
         "objective": currency,
         "total_cost": currency,
+        "revenue": currency,
+        "margin": currency,
         "cost": currency,
         "fte": "FTE (mean over the periods)",
         "served": "units (over the periods)",
         "quality": "share (0 to 1)",
         "mean_response_time": time_unit,
         "met": "true/false",
-        "revenue": currency,
-        "margin": currency,
     }
 
 

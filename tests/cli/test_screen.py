@@ -67,7 +67,13 @@ def test_solve_json_is_one_document_the_summary_and_the_run_folder(runs):
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)  # the whole of stdout: one document, nothing else
     summary = json.loads((folder / "summary.json").read_text())
-    absent = {"diagnosis": None, "extension_costs": None, "overrides": [], "queues": None}  # every key, always
+    absent = {  # every key, always: tiny neither reworks, queues nor diagnoses
+        "cost_of_poor_quality": None,
+        "diagnosis": None,
+        "extension_costs": None,
+        "overrides": [],
+        "queues": None,
+    }
     assert document == {**summary, **absent, "run_folder": str(Path("runs-a") / folder.name)}
     assert document["objective"] == pytest.approx(TINY_COST, abs=0.01)
     assert pd.read_parquet(folder / "costs.parquet").amount.sum() == pytest.approx(TINY_COST, abs=0.01)

@@ -243,8 +243,11 @@ def test_the_cost_of_poor_quality_is_the_rework_table(runs_folder):
     assert summary(folder)["cost_of_poor_quality"] == pytest.approx(
         {"rework_cost": 15 * 70 / 0.93, "units_reworked": 70 / 0.93}, rel=1e-9
     )
-    part = section(page(folder)[2], "Cost of poor quality")
-    assert part.intro[0].startswith("Cost of poor quality: 1,129.03 EUR of rework for 75.27 units done wrong")
+    part = section(page(folder)[2], "Rework cost (the cost of poor quality the scenario prices)")
+    assert part.intro[0].startswith(
+        "Rework cost (the cost of poor quality the scenario prices): 1,129.03 EUR of rework for 75.27 units done wrong"
+    )
+    assert "The second passes' processing, hand-offs and staff are in their own categories." in part.intro[0]
     ((_title, table),) = part.tables
     assert table.to_dict("records") == [
         {
@@ -256,7 +259,9 @@ def test_the_cost_of_poor_quality_is_the_rework_table(runs_folder):
             "rework cost (EUR)": "1,129.03",
         }
     ]
-    assert "Cost of poor quality" not in [s.title for s in page(solved_run(TINY_FILE, runs_folder / "tiny"))[2]]
+    assert "Rework cost (the cost of poor quality the scenario prices)" not in [
+        s.title for s in page(solved_run(TINY_FILE, runs_folder / "tiny"))[2]
+    ]
 
 
 def test_a_large_run_is_folded_and_still_adds_up(runs_folder, tmp_path):
