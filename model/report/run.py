@@ -10,7 +10,7 @@ most work are shown by name, the rest folded into one entry per stage ("other ..
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -100,22 +100,7 @@ def page(folder: Path, base: Path | None = None) -> tuple[str, list[str], list[S
     diagnosis = folder / "diagnosis.csv"
     if diagnosis.is_file():
         sections.append(diagnosis_section(diagnosis))
-    builders = (
-        demand_section,
-        profit_section,
-        value_chain_section,
-        cost_section,
-        rework_section,
-        staffing_section,
-        sites_section,
-        binds_section,
-        queue_section,
-        rules_section,
-    )
-    for build in builders:
-        part = build(run)
-        if part is not None:
-            sections.append(part)
+    sections.extend(run_sections(run))
     title = f"Run report: {run.summary.get('scenario', folder.name)} ({folder.name})"
     return title, headline, sections
 
@@ -1008,6 +993,28 @@ def rules_section(run: Run) -> Section | None:
 
 
 # --- figure and text helpers ------------------------------------------------------------------------
+
+
+RUN_SECTIONS: tuple[Callable[[Run], Section | None], ...] = (
+    demand_section,
+    profit_section,
+    value_chain_section,
+    cost_section,
+    rework_section,
+    staffing_section,
+    sites_section,
+    binds_section,
+    queue_section,
+    rules_section,
+)
+"""The report's section builders in the page's order (after the base's and the diagnosis's): the run
+report (page) and the workbench's sections (model.workbench.views) both build these."""
+
+
+def run_sections(run: Run) -> list[Section]:
+    """The sections RUN_SECTIONS build for a run, in their order, leaving out those it has nothing for
+    (profit by segment, rework, sites and business rules only where the run has them)."""
+    return [part for part in (build(run) for build in RUN_SECTIONS) if part is not None]
 
 
 def target_marks(x: Sequence, values: pd.Series, name: str, value_format: str) -> go.Scatter:

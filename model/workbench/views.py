@@ -101,40 +101,13 @@ def sections(outcome: Outcome, summary: dict, name: str, kept: dict[str, pd.Data
     """The report's headline and sections for an outcome, figures as plotly JSON: the run report's
     sections in its order (those a run has: profit by segment, rework, sites and business rules
     only where the run has them)."""
-    from model.report.run import (
-        binds_section,
-        cost_section,
-        demand_section,
-        headline_lines,
-        profit_section,
-        queue_section,
-        rework_section,
-        rules_section,
-        sites_section,
-        staffing_section,
-        value_chain_section,
-    )
+    from model.report.run import headline_lines, run_sections
 
     run = report_run(outcome, summary, name, {} if kept is None else kept)
     built: list[Section] = []
     if outcome.diagnosis is not None:
         built.append(diagnosis_section(outcome.diagnosis))
-    builders = (
-        demand_section,
-        profit_section,
-        value_chain_section,
-        cost_section,
-        rework_section,
-        staffing_section,
-        sites_section,
-        binds_section,
-        queue_section,
-        rules_section,
-    )
-    for build in builders:
-        part = build(run)
-        if part is not None:
-            built.append(part)
+    built.extend(run_sections(run))
     return {"headline": with_profit_lines(headline_lines(run), summary), "sections": [section_json(s) for s in built]}
 
 
