@@ -231,6 +231,17 @@ WORD_HINT = "Words and names go to these fields only: " + "; ".join(
 )
 
 
+def _expanded(draft: _Draft, origin: str, path: str, segments: list[str]) -> tuple[list[Match], list[Problem]]:
+    """The fields `segments` reach in the draft (fieldpaths.expand); or none and the problem saying
+    where the path stopped matching, with its hint, for an override or a removal of `path`."""
+    matches, failure = expand(draft.root, segments)
+    if failure is None:
+        return matches, []
+    return [], [
+        _problem(origin, path, unmatched_message(segments, failure), unmatched_hint(draft.root, segments, failure))
+    ]
+
+
 def _set_choice(draft: _Draft, override: Override, changes: list[Change]) -> list[Problem] | None:
     """Apply an override of a field that takes a word or a name (operations.CHOICES, wildcards
     allowed); None for any other. Whether a name is the scenario's (a node for rework.to) is for
@@ -242,16 +253,9 @@ def _set_choice(draft: _Draft, override: Override, changes: list[Change]) -> lis
     if word is None:
         return None
     segments = segments_of(override.path)
-    matches, failure = expand(draft.root, segments)
-    if failure is not None:
-        return [
-            _problem(
-                override.origin,
-                override.path,
-                unmatched_message(segments, failure),
-                unmatched_hint(draft.root, segments, failure),
-            )
-        ]
+    matches, problems = _expanded(draft, override.origin, override.path, segments)
+    if problems:
+        return problems
     for match in matches:
         old = None if match.value is ABSENT else match.value
         draft.set(match.path, word)
@@ -280,16 +284,9 @@ def _override(draft: _Draft, override: Override, changes: list[Change]) -> list[
                 "A field path is names joined by dots, e.g. roles.technician.cost_per_fte.",
             )
         ]
-    matches, failure = expand(draft.root, segments)
-    if failure is not None:
-        return [
-            _problem(
-                override.origin,
-                override.path,
-                unmatched_message(segments, failure),
-                unmatched_hint(draft.root, segments, failure),
-            )
-        ]
+    matches, problems = _expanded(draft, override.origin, override.path, segments)
+    if problems:
+        return problems
     targets: list[Match] = []
     refused: list[Match] = []
     for match in matches:
@@ -308,16 +305,9 @@ def _override(draft: _Draft, override: Override, changes: list[Change]) -> list[
 def _word_for_a_figure(draft: _Draft, override: Override) -> list[Problem]:
     """A choice's word (never, margin) for a field that takes no word: refused, naming what it holds."""
     segments = segments_of(override.path)
-    matches, failure = expand(draft.root, segments)
-    if failure is not None:
-        return [
-            _problem(
-                override.origin,
-                override.path,
-                unmatched_message(segments, failure),
-                unmatched_hint(draft.root, segments, failure),
-            )
-        ]
+    matches, problems = _expanded(draft, override.origin, override.path, segments)
+    if problems:
+        return problems
     match = matches[0]
     held = "takes a number" if match.value is ABSENT else f"holds {_kind(match.value)}"
     return [
@@ -373,16 +363,9 @@ def _remove(draft: _Draft, removal: Removal, changes: list[Change], source: Sour
                 "nodes.NAME.capacity_levels; NAME may hold wildcards (*).",
             )
         ]
-    matches, failure = expand(draft.root, segments)
-    if failure is not None:
-        return [
-            _problem(
-                removal.origin,
-                removal.path,
-                unmatched_message(segments, failure),
-                unmatched_hint(draft.root, segments, failure),
-            )
-        ]
+    matches, problems = _expanded(draft, removal.origin, removal.path, segments)
+    if problems:
+        return problems
     names = [m.shown[1] for m in matches]
     if segments[0] == "demands":
         _remove_demands(draft, names, removal, changes)
@@ -404,16 +387,9 @@ capacity to choose (unlimited, unless a `capacity` is set after the removal)."""
 
 def _remove_sections(draft: _Draft, segments: list[str], removal: Removal, changes: list[Change]) -> list[Problem]:
     """Remove a section (NODE_SECTIONS) from the nodes `segments` match."""
-    matches, failure = expand(draft.root, segments)
-    if failure is not None:
-        return [
-            _problem(
-                removal.origin,
-                removal.path,
-                unmatched_message(segments, failure),
-                unmatched_hint(draft.root, segments, failure),
-            )
-        ]
+    matches, problems = _expanded(draft, removal.origin, removal.path, segments)
+    if problems:
+        return problems
     present = [m for m in matches if m.value is not ABSENT]
     if not present:
         return [
