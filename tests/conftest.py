@@ -103,6 +103,60 @@ REWORK_LOOPS = textwrap.dedent("""
       parts: {origin: store, sinks: [tester], volume: 50, max_mean_response_time: 40}
 """)
 
+# A repair loop and returns to earlier stages with negative arc costs (issue 16): test -> repair gains
+# 20 EUR a unit (at most 2), customer -> shop 4 EUR. tests/test_network_flows.py solves it as it is;
+# tests/report/test_loops_report.py and tests/lp/test_pyomo_record.py vary it (`varied`).
+LOOP_NETWORK = """\
+scenario: {name: rework, currency: EUR, period_length: 730}
+stages: [market, service, delivery]
+nodes:
+  shop: {stage: market}
+  repair: {stage: service, unit_cost: 10, processing_time: 2}
+  test: {stage: service, unit_cost: 1, processing_time: 1}
+  customer: {stage: delivery}
+arcs:
+  - {from: shop, to: repair}
+  - {from: repair, to: test}
+  - {from: test, to: repair, cost: -20, capacity: 2}
+  - {from: test, to: customer}
+  - {from: customer, to: shop, cost: -4}
+  - {from: customer, to: test, cost: 2}
+demands:
+  fix: {origin: shop, sinks: [customer], stages: [market, service, delivery], volume: 5, max_mean_response_time: 10}
+"""
+
+# Issue 16's features in one run (the trial's combo.yaml): `objective: margin` with segments and labels,
+# rework on a loop, a decided site with capacity levels and business rules. Its plan, worked by hand in
+# tests/workbench/test_api_issue16.py's docstring: total cost 51,271.79 EUR, revenue 76,360.00 EUR,
+# margin 25,088.21 EUR (tests/cli/test_margin_labels.py exports it, the workbench views it).
+COMBO = """\
+scenario: {name: combo, currency: EUR, time_unit: hour, period_length: 730, periods: 2, objective: margin}
+stages: [sales, make, check]
+roles: {op: {cost_per_fte: 3200, hours_per_fte: 160}}
+nodes:
+  shop: {stage: sales}
+  plant:
+    stage: make
+    unit_cost: 8
+    processing_time: 4
+    open: decide
+    fixed_cost: 1500
+    min_volume: 100
+    capacity_levels: [{capacity: 300, cost: 400}, {capacity: 800, cost: 900}]
+    work: {op: {hours_per_unit: 1, quality: 0.9, rework: {to: same, cost: 2, time: 6}}}
+  copacker: {stage: make, unit_cost: 45, processing_time: 10}
+  lab: {stage: check, unit_cost: 3, quality: 0.95, rework: {to: origin, cost: 1}}
+arcs: [{from: shop, to: plant}, {from: shop, to: copacker}, {from: plant, to: lab}, {from: copacker, to: lab}]
+demands:
+  premium: {origin: shop, sinks: [lab], volume: [200, 300], price: 90, segment: pro, labels: {region: north},
+            min_quality: 0.99}
+  budget: {origin: shop, sinks: [lab], volume: 400, price: 40, segment: mass, labels: {region: south}}
+rules:
+  copack_share: {about: At most 40% of premium to the co-packer, sum: units, where: {demand: premium, node: copacker},
+                 at_most: 0.4, of: {sum: units, where: {demand: premium, stage: make}}}
+  lab_budget: {sum: cost, where: {node: lab}, at_most: 5000, per: horizon}
+"""
+
 
 # --- helpers ------------------------------------------------------------------------------------------
 
@@ -112,6 +166,15 @@ def e2eopt(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedP
     return subprocess.run(
         [sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
     )
+
+
+def varied(text: str, *changes: tuple[str, str]) -> str:
+    """A shared scenario text with each (old, new) replaced, failing unless each old text is there once,
+    so that a variant cannot silently become the text it varies."""
+    for old, new in changes:
+        assert text.count(old) == 1, (old, text.count(old))
+        text = text.replace(old, new)
+    return text
 
 
 def only_folder(where: Path) -> Path:

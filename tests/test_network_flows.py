@@ -32,6 +32,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import LOOP_NETWORK
 
 from model.loops import negative_cycle, unbounded_loop
 from model.optimise import optimise
@@ -343,46 +344,26 @@ def test_without_a_source_map_the_loop_names_its_arcs_by_position():
     assert "(arcs[1] and arcs[2]); give one of them a capacity" in outcome.message
 
 
-REWORK = """\
-scenario: {name: rework, currency: EUR, period_length: 730}
-stages: [market, service, delivery]
-nodes:
-  shop: {stage: market}
-  repair: {stage: service, unit_cost: 10, processing_time: 2}
-  test: {stage: service, unit_cost: 1, processing_time: 1}
-  customer: {stage: delivery}
-arcs:
-  - {from: shop, to: repair}
-  - {from: repair, to: test}
-  - {from: test, to: repair, cost: -20, capacity: 2}
-  - {from: test, to: customer}
-  - {from: customer, to: shop, cost: -4}
-  - {from: customer, to: test, cost: 2}
-demands:
-  fix: {origin: shop, sinks: [customer], stages: [market, service, delivery], volume: 5, max_mean_response_time: 10}
-"""
-
-
 def test_a_response_time_target_bounds_a_loop_that_takes_time(tmp_path: Path):
     """`--set 'arcs.customer->test.cost==-3'` sets -3 (a leading '-' alone would be a change). The
     loop customer -> test -> customer then earns 3 - 1 (test) = 2 EUR a round, without capacity, but
     each round takes test's 1 h and the mean is at most 10 h: 5 x 10 = 50 h in all. The rework loop
     (2 rounds of 3 h, 9 EUR each) and 5 x 3 h leave 50 - 15 - 6 = 29 rounds: 37 - 29 x 2 = -21 EUR.
     Without the target the loop is unbounded, named from test (listed before customer)."""
-    (tmp_path / "rework.yaml").write_text(REWORK)
+    (tmp_path / "rework.yaml").write_text(LOOP_NETWORK)
     solve = [sys.executable, "-m", "model", "solve", str(tmp_path / "rework.yaml"), "--out", str(tmp_path), "--json"]
     rebate = ["--set", "arcs.customer->test.cost==-3"]
     bounded = subprocess.run([*solve, *rebate], capture_output=True, text=True, timeout=120)
     assert bounded.returncode == 0, bounded.stderr
     assert json.loads(bounded.stdout)["objective"] == pytest.approx(-21.0)
-    (tmp_path / "rework.yaml").write_text(REWORK.replace(", max_mean_response_time: 10}", "}"))
+    (tmp_path / "rework.yaml").write_text(LOOP_NETWORK.replace(", max_mean_response_time: 10}", "}"))
     unbounded = subprocess.run([*solve, *rebate], capture_output=True, text=True, timeout=120)
     assert unbounded.returncode == 4, unbounded.stderr
     summary = json.loads(unbounded.stdout)
     assert summary["message"].startswith(
         "the loop test -> customer -> test earns 2.00 EUR per unit per round and has no capacity"
     )
-    lines = line_of(REWORK, "from: test, to: customer"), line_of(REWORK, "from: customer, to: test")
+    lines = line_of(LOOP_NETWORK, "from: test, to: customer"), line_of(LOOP_NETWORK, "from: customer, to: test")
     assert f"(arcs at lines {lines[0]} and {lines[1]})" in summary["message"]
 
 

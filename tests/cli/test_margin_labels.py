@@ -16,7 +16,7 @@ import json
 import textwrap
 
 import pytest
-from conftest import e2eopt, only_folder, scenario_from_text
+from conftest import COMBO, e2eopt, only_folder, scenario_from_text, varied
 
 from model.optimise import optimise
 from model.outcome import NO_PRICE_NOTE
@@ -116,19 +116,13 @@ def test_a_frontier_under_margin_gives_the_true_cost_the_margin_and_the_objectiv
     assert table.objective.tolist() == pytest.approx([500.0, 500.0], abs=1e-6)
 
 
-SEG = """\
-    scenario: {name: seg, currency: USD, time_unit: day, period_length: 30, objective: margin}
-    stages: [sales, make]
-    nodes:
-      web: {stage: sales}
-      mill: {stage: make, unit_cost: 20, capacity: 150}
-      outsourcer: {stage: make, unit_cost: 70}
-    arcs: [{from: web, to: mill}, {from: web, to: outsourcer, cost: 5}]
-    demands:
-      pro: {origin: web, sinks: [mill, outsourcer], volume: 100, price: 120}
-      hobby: {origin: web, sinks: [mill, outsourcer], volume: 120, price: 60}
-      spare: {origin: web, sinks: [mill, outsourcer], volume: 10}
-"""
+# NO_PRICE's chain with prices on pro and hobby, and spare: a demand without one.
+SEG = varied(
+    NO_PRICE,
+    ("name: noprice", "name: seg"),
+    ("volume: 100}", "volume: 100, price: 120}"),
+    ("volume: 120}", "volume: 120, price: 60}\n      spare: {origin: web, sinks: [mill, outsourcer], volume: 10}"),
+)
 """The outsourcer's unit costs 70 + 5 = 75 USD: hobby (60 USD) pays only at the mill (20 USD). With the
 mill at 100 units, a mill unit saves 75 - 20 = 55 USD for pro or spare but earns 60 - 20 = 40 for
 hobby: pro and spare take the mill's 100 and 10 go out; hobby is dropped. Cost 100 x 20 + 10 x 75 =
@@ -189,7 +183,7 @@ def test_the_export_rounds_revenue_and_margin_to_the_cent_like_the_total_cost(tm
 
     from model.export import export
 
-    (tmp_path / "combo.yaml").write_text(textwrap.dedent(COMBO), encoding="utf-8")
+    (tmp_path / "combo.yaml").write_text(COMBO, encoding="utf-8")
     result = e2eopt("solve", "combo.yaml", "--out", "runs", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     book = load_workbook(export(only_folder(tmp_path / "runs"), "xlsx", tmp_path / "book.xlsx"))
@@ -198,34 +192,6 @@ def test_the_export_rounds_revenue_and_margin_to_the_cent_like_the_total_cost(tm
     assert rows["revenue"][0] == 76360.0
     assert rows["margin"][0] == 25088.21
     assert rows["objective"][1] == "EUR, the LP's value: total cost + revenue forgone"
-
-
-COMBO = """\
-    scenario: {name: combo, currency: EUR, time_unit: hour, period_length: 730, periods: 2, objective: margin}
-    stages: [sales, make, check]
-    roles: {op: {cost_per_fte: 3200, hours_per_fte: 160}}
-    nodes:
-      shop: {stage: sales}
-      plant:
-        stage: make
-        unit_cost: 8
-        processing_time: 4
-        open: decide
-        fixed_cost: 1500
-        min_volume: 100
-        capacity_levels: [{capacity: 300, cost: 400}, {capacity: 800, cost: 900}]
-        work: {op: {hours_per_unit: 1, quality: 0.9, rework: {to: same, cost: 2, time: 6}}}
-      copacker: {stage: make, unit_cost: 45, processing_time: 10}
-      lab: {stage: check, unit_cost: 3, quality: 0.95, rework: {to: origin, cost: 1}}
-    arcs: [{from: shop, to: plant}, {from: shop, to: copacker}, {from: plant, to: lab}, {from: copacker, to: lab}]
-    demands:
-      premium: {origin: shop, sinks: [lab], volume: [200, 300], price: 90, segment: pro, min_quality: 0.99}
-      budget: {origin: shop, sinks: [lab], volume: 400, price: 40, segment: mass}
-    rules:
-      copack_share: {sum: units, where: {demand: premium, node: copacker}, at_most: 0.4,
-                     of: {sum: units, where: {demand: premium, stage: make}}}
-      lab_budget: {sum: cost, where: {node: lab}, at_most: 5000, per: horizon}
-"""
 
 
 def test_a_frontier_of_a_demand_without_the_target_raises_the_frontiers_own_error():

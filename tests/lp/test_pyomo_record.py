@@ -23,6 +23,7 @@ import pytest
 from conftest import (
     APPLIANCE_FILE,
     CONTACT_CENTRE_FILE,
+    LOOP_NETWORK,
     REWORK_LOOPS,
     TINY_FILE,
     UNKEEPABLE_PROMISE,
@@ -30,6 +31,7 @@ from conftest import (
     scenario_data,
     scenario_from_data,
     scenario_from_text,
+    varied,
 )
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
@@ -173,25 +175,15 @@ def case(name: str) -> Case:
     raise KeyError(name)
 
 
-NETWORK_LOOPS = """
-scenario: {name: loops, currency: EUR, period_length: 730}
-stages: [market, service, delivery]
-nodes:
-  shop: {stage: market}
-  repair: {stage: service, unit_cost: 10, processing_time: 2, quality: 0.9}
-  test: {stage: service, unit_cost: 1, processing_time: 1}
-  customer: {stage: delivery}
-arcs:
-  - {from: shop, to: repair}
-  - {from: repair, to: test}
-  - {from: test, to: repair, cost: -20, capacity: 2}
-  - {from: test, to: customer}
-  - {from: customer, to: shop, cost: -4}
-  - {from: customer, to: test, cost: 2}
-demands:
-  fix: {origin: shop, sinks: [customer], stages: [market, service, delivery], volume: 5,
-        max_mean_response_time: 10, min_quality: 0.5}
-"""
+# The shared loop network with a repair that gets 10% wrong and a quality target on `fix`.
+NETWORK_LOOPS = varied(
+    LOOP_NETWORK,
+    (
+        "repair: {stage: service, unit_cost: 10, processing_time: 2}",
+        "repair: {stage: service, unit_cost: 10, processing_time: 2, quality: 0.9}",
+    ),
+    ("max_mean_response_time: 10}", "max_mean_response_time: 10, min_quality: 0.5}"),
+)
 """Loops (a rework loop within a stage, returns to earlier stages) and negative arc costs (issue 16):
 the targets' rows are kept although every simple path meets them."""
 

@@ -6,30 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import LOOP_NETWORK, varied
 
 from model.report import write_report
 from model.report.run import page
 
 from .runs import solved_run
 
-LOOPS = """\
-scenario: {name: loops, currency: EUR, period_length: 730}
-stages: [market, service, delivery]
-nodes:
-  shop: {stage: market}
-  repair: {stage: service, unit_cost: 10, processing_time: 2}
-  test: {stage: service, unit_cost: 1, processing_time: 1}
-  customer: {stage: delivery}
-arcs:
-  - {from: shop, to: repair}
-  - {from: repair, to: test}
-  - {from: test, to: repair, cost: -20, capacity: 2}
-  - {from: test, to: customer}
-  - {from: customer, to: shop, cost: -12, capacity: 1}
-  - {from: customer, to: test, cost: 2}
-demands:
-  fix: {origin: shop, sinks: [customer], stages: [market, service, delivery], volume: 5}
-"""
+# The shared loop network with a dearer return (customer -> shop gains 12 EUR, at most 1) and no
+# response-time target.
+LOOPS = varied(
+    LOOP_NETWORK,
+    ("{from: customer, to: shop, cost: -4}", "{from: customer, to: shop, cost: -12, capacity: 1}"),
+    (", max_mean_response_time: 10}", "}"),
+)
 
 
 @pytest.fixture(scope="module")

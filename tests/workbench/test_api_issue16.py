@@ -17,39 +17,12 @@ import warnings
 from pathlib import Path
 
 import pytest
-from conftest import e2eopt
+from conftest import COMBO, e2eopt
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's own deprecation of httpx's TestClient transport
     from fastapi.testclient import TestClient
 
-COMBO = """\
-scenario: {name: combo, currency: EUR, time_unit: hour, period_length: 730, periods: 2, objective: margin}
-stages: [sales, make, check]
-roles: {op: {cost_per_fte: 3200, hours_per_fte: 160}}
-nodes:
-  shop: {stage: sales}
-  plant:
-    stage: make
-    unit_cost: 8
-    processing_time: 4
-    open: decide
-    fixed_cost: 1500
-    min_volume: 100
-    capacity_levels: [{capacity: 300, cost: 400}, {capacity: 800, cost: 900}]
-    work: {op: {hours_per_unit: 1, quality: 0.9, rework: {to: same, cost: 2, time: 6}}}
-  copacker: {stage: make, unit_cost: 45, processing_time: 10}
-  lab: {stage: check, unit_cost: 3, quality: 0.95, rework: {to: origin, cost: 1}}
-arcs: [{from: shop, to: plant}, {from: shop, to: copacker}, {from: plant, to: lab}, {from: copacker, to: lab}]
-demands:
-  premium: {origin: shop, sinks: [lab], volume: [200, 300], price: 90, segment: pro, labels: {region: north},
-            min_quality: 0.99}
-  budget: {origin: shop, sinks: [lab], volume: 400, price: 40, segment: mass, labels: {region: south}}
-rules:
-  copack_share: {about: At most 40% of premium to the co-packer, sum: units, where: {demand: premium, node: copacker},
-                 at_most: 0.4, of: {sum: units, where: {demand: premium, stage: make}}}
-  lab_budget: {sum: cost, where: {node: lab}, at_most: 5000, per: horizon}
-"""
 REVENUE = 500 * 90 + (800 - 16) * 40  # 76,360.00 EUR
 TOTAL_COST = 51271.789473684206  # EUR, the plan's cost (the trial's hand check: 51,271.79)
 FORGONE = 16 * 40  # 640 EUR of revenue of the 16 budget units dropped in P2
