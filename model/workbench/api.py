@@ -25,13 +25,14 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic.functional_validators import AfterValidator
 from starlette.exceptions import HTTPException
 
 from model.errors import ScenarioError
 from model.formatting import plain_json
 from model.workbench import views
 from model.workbench.saving import EDITED_MARK, cli_path
-from model.workbench.session import SUFFIXES, Refused, Workbench
+from model.workbench.session import SUFFIXES, Refused, Workbench, as_typed
 from model.workbench.views import scenario_document, solve_document
 
 LOG = logging.getLogger("e2eopt.workbench")
@@ -54,6 +55,10 @@ STATIC = Path(str(resources.files("model.workbench") / "static"))
 Value = StrictStr | StrictInt | StrictFloat
 
 
+SetValues = Annotated[dict[str, Value], AfterValidator(lambda values: {p: as_typed(v) for p, v in values.items()})]
+"""A request's `set`: a negative JSON number kept as the command line types "set to" it (session.as_typed)."""
+
+
 class ScenarioRequest(BaseModel):
     """A scenario, and what differs from it: the body of validate, solve, sweep and save/run."""
 
@@ -62,7 +67,7 @@ class ScenarioRequest(BaseModel):
     yaml: str | None = Field(
         None, description="A scenario's text, read as if it were the file `scenario` (default '(edited).yaml')."
     )
-    set: dict[str, Value] = Field(
+    set: SetValues = Field(
         default_factory=dict,
         description="Field path -> value in the --set grammar: 800, '*1.1', '+5%', or a per-period list '[700, 800]'.",
     )
@@ -89,7 +94,7 @@ class SweepRequest(ScenarioRequest):
 class SaveWhatIf(BaseModel):
     model_config = ConfigDict(extra="forbid")
     base: StrictStr = Field(description="The base scenario (or what-if) file, relative to the served folder.")
-    set: dict[str, Value] = Field(default_factory=dict, description="Field path -> value, as in a solve request.")
+    set: SetValues = Field(default_factory=dict, description="Field path -> value, as in a solve request.")
     remove: list[StrictStr] = Field(default_factory=list, description="Paths to remove.")
     name: StrictStr = Field(description="The what-if's file name (NAME.yaml), written next to its base.")
     overwrite: StrictBool = Field(False, description="Replace a file of that name (otherwise 409).")
@@ -446,7 +451,7 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
         from model.scenario.overrides import overrides_applied
         from model.validity import stages_of, validity
 
-        base = bench.base(request.scenario, request.yaml)
+        base = bench.base(request.scenario, request.yaml, request.set, request.remove)
         resolved = bench.variant(base, request.set, request.remove)
         scenario = resolved.scenario
         document = validity(base.path, scenario, overrides_applied(resolved.changes), stages_of(scenario))
@@ -540,7 +545,7 @@ def _routes(app: FastAPI, bench: Workbench) -> None:
     @app.post("/api/template", responses=BODY_ERRORS)
     def template_of(request: ScenarioRequest) -> Response:
         """The request's what-if (its base with `set` and `remove` applied) as an Excel workbook."""
-        base = bench.base(request.scenario, request.yaml)
+        base = bench.base(request.scenario, request.yaml, request.set, request.remove)
         return workbook_answer(bench.variant(base, request.set, request.remove).data, base.path)
 
     @app.post("/api/import", responses=BODY_ERRORS)

@@ -126,6 +126,7 @@ class Base:
     lock: threading.Lock = field(default_factory=threading.Lock)
     resolver: Resolver | None = None
     memo: dict[str, tuple[object, Any]] = field(default_factory=dict)  # views of the base's outcome (views.py)
+    alone: bool = False  # invalid on its own, mended by the request's overrides: `resolved` is that variant
 
 
 @dataclass
@@ -176,9 +177,20 @@ class Workbench:
 
     # ---- bases --------------------------------------------------------------------------------
 
-    def base(self, scenario: str | None, text: str | None) -> Base:
+    def base(
+        self,
+        scenario: str | None,
+        text: str | None,
+        values: Mapping[str, Any] | None = None,
+        removals: Sequence[str] = (),
+    ) -> Base:
         """The base a request names: the file `scenario`, or the editor's `text` read as if it were
-        that file (default EDITED); parsed and validated once, then kept while its files are unchanged."""
+        that file (default EDITED); parsed and validated once, then kept while its files are unchanged.
+
+        A file invalid on its own is validated after the request's overrides (`values`, `removals`),
+        as `e2eopt solve FILE --set ...` does: if they mend it (a capacity given to a decided site on a
+        loop), the base is that variant (`alone`: not kept, no bridge from it); otherwise the variant's
+        problems are raised, as the command line's."""
         if scenario is None and text is None:
             raise Refused(400, "give 'scenario' (a file under the served folder) or 'yaml' (a scenario's text)")
         if scenario is not None and not scenario.strip():
@@ -192,7 +204,14 @@ class Workbench:
                 self._bases.move_to_end(key)
                 return kept
         chain = read_chain(path, raw, self.shown(path))
-        base = Base(self.shown(path), chain, resolve_chain(chain), _stamps(chain, raw is not None), raw)
+        try:
+            resolved = resolve_chain(chain)
+        except ScenarioError:
+            if not values and not removals:
+                raise
+            mended = _resolve_request(chain, self.shown(path), values or {}, removals)
+            return Base(self.shown(path), chain, mended, (), raw, alone=True)
+        base = Base(self.shown(path), chain, resolved, _stamps(chain, raw is not None), raw)
         with self._lock:
             self._bases[key] = base
             self._bases.move_to_end(key)
@@ -255,11 +274,7 @@ class Workbench:
         only with `yaml` (for a run folder): 0.7 s at 100,000 variables."""
         if not values and not removals:
             return base.resolved
-        overrides, taken = request_overrides(values, removals)
-        try:
-            return resolve_chain(base.chain, overrides, taken, base.path, yaml=yaml)
-        except ScenarioError as error:
-            raise ScenarioError([_as_sent(problem) for problem in error.problems]) from None
+        return _resolve_request(base.chain, base.path, values, removals, yaml)
 
     def with_yaml(self, base: Base, resolved: Resolved, values: Mapping[str, Any], removals: Sequence[str]) -> Resolved:
         """`resolved` with its YAML text (as `e2eopt solve` writes it into a run folder)."""
@@ -320,13 +335,13 @@ class Workbench:
     ) -> Solved:
         """Solve the request's variant on its base's warm model (building it at the first request)."""
         started = time.perf_counter()
-        base = self.base(scenario, text)
+        base = self.base(scenario, text, values, removals)
         key = (id(base), json.dumps(dict(values), sort_keys=True, default=str), tuple(removals))
         with self._lock:
             kept = self._answers.get(key)
         if kept is not None and kept.base is base and base.resolver is not None:
             return replace(kept, seconds=time.perf_counter() - started, reused=True)
-        resolved = self.variant(base, values, removals)
+        resolved = base.resolved if base.alone else self.variant(base, values, removals)
         with base.lock:
             progress.tell("build")
             outcome, base_outcome, how = self._solve_warm(base, resolved, progress)
@@ -342,6 +357,8 @@ class Workbench:
         A variant with other solver settings than its base is solved on its own (model.optimise)."""
         from model.optimise import optimise
 
+        if base.alone:  # the request's variant is the base: solved on its own, no base to compare with
+            return optimise(resolved.scenario, source=resolved.source, on_phase=progress.tell), None, "first solve"
         with warm(base, progress) as resolver:
             if resolver is None:  # the first request on this base: its solve is the base's
                 made = base.resolver = self._resolver(base, progress)
@@ -411,6 +428,16 @@ def warm(base: Base, progress: Progress) -> Iterator[Resolver | None]:
         raise
 
 
+def as_typed(value: Any) -> Any:
+    """A request's value with a negative JSON number written as the command line types "set to" it:
+    -5 -> '=-5'. A JSON number sets the figure (-5 sets it to -5), but as text a bare '-5' is a change
+    (lower by 5): kept as '=-5', the record, the command, the run folder and a saved what-if all mean
+    what was solved."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return f"={value!r}"
+    return value
+
+
 def request_overrides(values: Mapping[str, Any], removals: Sequence[str]) -> tuple[list[Override], list[Removal]]:
     """A request's `set` and `remove` as the command line's --set and --remove; ScenarioError for a
     value that is not in the grammar (its file `set`)."""
@@ -423,6 +450,17 @@ def request_overrides(values: Mapping[str, Any], removals: Sequence[str]) -> tup
     if problems:
         raise ScenarioError(problems)
     return overrides, [Removal(r, "--remove") for r in removals]
+
+
+def _resolve_request(
+    chain: Chain, shown: str, values: Mapping[str, Any], removals: Sequence[str], yaml: bool = False
+) -> Resolved:
+    """The chain with the request's overrides applied, validated (Workbench.variant)."""
+    overrides, taken = request_overrides(values, removals)
+    try:
+        return resolve_chain(chain, overrides, taken, shown, yaml=yaml)
+    except ScenarioError as error:
+        raise ScenarioError([_as_sent(problem) for problem in error.problems]) from None
 
 
 def _as_sent(problem: Problem) -> Problem:
@@ -484,4 +522,4 @@ def _stamps(chain: Chain, skip_first: bool) -> tuple:
     return tuple(stamps)
 
 
-__all__ = ["ANSWERS", "KEPT", "Base", "Cancelled", "Progress", "Refused", "Solved", "Workbench"]
+__all__ = ["ANSWERS", "KEPT", "Base", "Cancelled", "Progress", "Refused", "Solved", "Workbench", "as_typed"]

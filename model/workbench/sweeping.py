@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 def sweep_values(request: SweepRequest) -> list:
     """The request's values, as `e2eopt sweep --grid` reads them (ScenarioError, a 422, if they are not)."""
     from model.sweep import axis_values
+    from model.workbench.session import as_typed
 
-    spec = request.values if isinstance(request.values, str) else [str(v) for v in request.values]
+    spec = request.values if isinstance(request.values, str) else [str(as_typed(v)) for v in request.values]
     return list(axis_values(spec, "values", request.path))
 
 
@@ -34,7 +35,7 @@ def sweep_points(bench: Workbench, request: SweepRequest, values: list, progress
     """The sweep's document: the path, its `values`, and each point's figures. A cancel answers the
     points done so far, with `cancelled` true."""
     progress.phase = "read"
-    base = bench.base(request.scenario, request.yaml)
+    base = bench.base(request.scenario, request.yaml, request.set, request.remove)
     variants: list[Resolved | ScenarioError] = []
     for number, value in enumerate(values):
         try:

@@ -64,7 +64,11 @@ def solve_document(solved: Solved, values: Mapping[str, Any], removals: Sequence
         "highs_seconds": round(float(timings.get("solve", 0.0)), 6),
         "reused": solved.reused,  # the same request's answer a moment ago: not solved again
     }
-    document["changes"] = overrides_applied(solved.resolved.changes[len(solved.base.resolved.changes) :])
+    changes = solved.resolved.changes
+    if solved.base.alone:  # the base is the request's variant: its changes are the request's
+        document["changes"] = overrides_applied([c for c in changes if c.origin in ("--set", "--remove")])
+    else:
+        document["changes"] = overrides_applied(changes[len(solved.base.resolved.changes) :])
     base = solved.base_outcome
     document["base_objective"] = base.objective if base is not None else None
     # Under objective: margin an objective is cost + revenue forgone: the page compares total costs.
