@@ -123,8 +123,8 @@ def with_profit_lines(lines: list[str], summary: dict) -> list[str]:
 
 def profit_and_milp_lines(summary: dict) -> list[str]:
     """The headline's lines after the total cost: revenue and margin where some demand has a price,
-    and a MILP's gap and HiGHS's bound (under margin a bound on the objective, cost + revenue
-    forgone, not on the cost)."""
+    and a MILP's gap and HiGHS's bound (under margin, as the command line gives it: no plan earns a
+    margin above the revenue at full service less the bound on cost + revenue forgone)."""
     from model.formatting import money, percent, plural
 
     currency = str(summary.get("currency", ""))
@@ -138,9 +138,11 @@ def profit_and_milp_lines(summary: dict) -> list[str]:
     solver = summary.get("solver") or {}
     if solver.get("mip") and solver.get("mip_gap") is not None:
         bound = money(float(solver.get("mip_dual_bound", float("nan"))), currency)
-        what = (
-            f"HiGHS's bound on the objective (cost + revenue forgone) {bound}"
-            if profit.get("objective") == "margin"
+        what = (  # the command line's words (model/cli/solve.py's _print_mip): one plan, one bound
+            f"HiGHS's bound: no plan earns a margin above {money(profit['margin_bound'], currency)} "
+            f"({money(profit['revenue_at_full_service'], currency)} of revenue at full service - the bound "
+            f"{bound} on cost + revenue forgone)"
+            if profit.get("margin_bound") is not None
             else f"HiGHS's bound {bound} (no plan costs less)"
         )
         nodes = plural(int(solver.get("mip_nodes", 0)), "branch-and-bound node")
