@@ -589,7 +589,9 @@ TABLES: dict[str, Table] = {
                 STAGE,
                 _figure("open", "flag", "", "the node is open in the period", "true/false"),
                 _key("level", "the capacity level chosen (1 for the first listed), empty: none (no levels, or closed)"),
-                _figure("capacity", "units", "unit per period", "the capacity while open (empty: unlimited; 0 closed)"),
+                _figure(
+                    "capacity", "units", "units per period", "the capacity while open (empty: unlimited; 0 closed)"
+                ),
                 _figure("fixed_cost", "money", "{currency}", "fixed cost of being open"),
                 _figure("capacity_cost", "money", "{currency}", "cost of the capacity level chosen"),
                 _figure("units", "units", "unit", "units processed at the node"),

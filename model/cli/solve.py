@@ -380,7 +380,8 @@ def report(outcome: Outcome) -> None:
     stage_costs = costs.groupby("stage").amount.sum()
     for stage in scenario.stages:
         amount = float(stage_costs.get(stage, 0.0))
-        by_stage.add_row(stage, money(amount), percent(amount / total, decimals=1) if total else "-")
+        share = (amount / total) or 0.0  # a stage of 0 under a negative total: 0.0%, not -0.0%
+        by_stage.add_row(stage, money(amount), percent(share, decimals=1) if total else "-")
     out.print(by_stage)
     if "rework" in outcome.tables:
         rework = outcome.tables["rework"]

@@ -36,6 +36,12 @@ def units(unit: str) -> str:
     return f"{first}s{space}{rest}" if first in COUNTED else unit
 
 
+def unsigned_zero(value: float, decimals: int) -> float:
+    """`value`, or 0.0 when it shows as zero at `decimals` places: a slack of -1e-12, or a share of
+    0 / a negative total (-0.0), is written 0.00, never -0.00."""
+    return 0.0 if round(value, decimals) == 0 else value
+
+
 def shown_rows(frame: pd.DataFrame, what: str) -> tuple[pd.DataFrame, list[str]]:
     """At most MAX_TABLE_ROWS rows, and a sentence saying where the rest are when some are left out."""
     if len(frame) <= MAX_TABLE_ROWS:

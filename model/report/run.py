@@ -21,7 +21,7 @@ from model import run_folder
 from model.errors import ReportError
 from model.formatting import money, number, percent, percent_change, plural
 from model.report import unreadable
-from model.report.formats import units
+from model.report.formats import units, unsigned_zero
 from model.report.page import SANKEY_LABELS, Section
 from model.report.style import COLOURS, layout, translucent
 from model.run_folder import RunFolderError
@@ -624,7 +624,9 @@ def cost_section(run: Run) -> Section | None:
         {
             "stage": by_stage.index,
             f"cost ({currency})": by_stage.sum(axis=1).map(number).to_numpy(),
-            "share (%)": (by_stage.sum(axis=1) / total if total else by_stage.sum(axis=1) * 0).map(percent).to_numpy(),
+            "share (%)": (by_stage.sum(axis=1) / total if total else by_stage.sum(axis=1) * 0)
+            .map(lambda share: percent(unsigned_zero(share, 4)))  # 0 of a negative total: 0.00%, not -0.00%
+            .to_numpy(),
         }
     )
     intro = [f"Total {money(total, currency)}; each bar's parts are the costs table's categories."]
@@ -962,12 +964,14 @@ def queue_section(run: Run) -> Section | None:
 
 def rules_section(run: Run) -> Section | None:
     """Business rules: which bind, and what each costs (its price per step of its number, summed over
-    the periods it binds in), with a table of every rule row."""
+    the periods it binds in; under `objective: margin`, what it would raise or lower the margin by, in
+    solve's words), with a table of every rule row."""
     if not run.has("rules"):
         return None
     rules = run.tables["rules"]
     currency = run.currency
     binding = rules[rules.binding.astype(bool)]
+    margin = (run.summary.get("profit") or {}).get("objective") == "margin"  # a price is then on the margin
     intro = [f"{plural(rules.rule.nunique(), 'rule')}; {len(binding)} of {plural(len(rules), 'row')} bind."]
     for name, rows in binding.groupby("rule", sort=False):
         price = float(rows.price.fillna(0.0).sum())
@@ -977,7 +981,10 @@ def rules_section(run: Run) -> Section | None:
         sense = str(rows.sense.iloc[0])
         move = "raising" if sense == "==" else "relaxing"
         saves = -price if sense != ">=" else price
-        verb = "would save" if saves > 0 else "would cost"
+        if margin:  # as solve's sensitivity lines say it (model/explain/sensitivity.py)
+            verb = "would raise the margin by" if saves > 0 else "would lower the margin by"
+        else:
+            verb = "would save" if saves > 0 else "would cost"
         about = f" ({rows.about.iloc[0]})" if str(rows.about.iloc[0]) else ""
         intro.append(
             f"- {name}{about} binds in {plural(len(rows), 'period')}: {move} it by {step} "
@@ -986,8 +993,8 @@ def rules_section(run: Run) -> Section | None:
     shown = rules[["period", "rule", "sense", "value", "lhs", "rhs", "slack", "binding", "price", "unit"]].copy()
     shown["binding"] = shown.binding.map({True: "yes", False: "no"})
     for column in ("lhs", "rhs", "slack"):
-        shown[column] = shown[column].map(lambda x: f"{x:,.2f}")
-    shown["price"] = shown.price.map(lambda x: "" if pd.isna(x) else f"{x:,.2f}")
+        shown[column] = shown[column].map(lambda x: f"{unsigned_zero(x, 2):,.2f}")
+    shown["price"] = shown.price.map(lambda x: "" if pd.isna(x) else f"{unsigned_zero(x, 2):,.2f}")
     shown = shown.rename(columns={"price": f"price per step ({currency})"})
     return Section("Business rules", intro=intro, tables=[("Every rule's rows (rules.parquet)", shown)])
 
