@@ -172,12 +172,12 @@ def test_a_solve_without_view_never_reports_the_view_phase(folder: Path) -> None
 
 
 def test_sweep_points_carry_the_same_keys_whatever_their_status(folder: Path) -> None:
-    """Volume 1000 (optimal: 53,485.71 EUR) and -2000 (a change: 1000 - 2000 = -1000 repairs, refused:
-    bad_input): both points have the same keys, null (or no KPIs) where the refused one has none."""
+    """Volume 1000 (optimal: 53,485.71 EUR) and the text '-2000' (a change: 1000 - 2000 = -1000 repairs,
+    refused: bad_input; the JSON number -2000 would set it to -2000): both points have the same keys, null (or no KPIs) where the refused one has none."""
     from model.workbench import create_app
 
     client = TestClient(create_app(folder))
-    body = {"scenario": "tiny.yaml", "path": "demands.repairs.volume", "values": [1000, -2000]}
+    body = {"scenario": "tiny.yaml", "path": "demands.repairs.volume", "values": [1000, "-2000"]}
     points = client.post("/api/sweep", json=body).json()["points"]
     assert [set(p) for p in points] == [{"value", "status", "message", "objective", "currency", "kpis"}] * 2
     assert points[0]["objective"] == pytest.approx(1000 * PER_REPAIR, abs=0.005)
