@@ -173,7 +173,8 @@ def test_a_solve_without_view_never_reports_the_view_phase(folder: Path) -> None
 
 def test_sweep_points_carry_the_same_keys_whatever_their_status(folder: Path) -> None:
     """Volume 1000 (optimal: 53,485.71 EUR) and the text '-2000' (a change: 1000 - 2000 = -1000 repairs,
-    refused: bad_input; the JSON number -2000 would set it to -2000): both points have the same keys, null (or no KPIs) where the refused one has none."""
+    refused: bad_input; the JSON number -2000 would set it to -2000): both points have the same keys,
+    null (or no KPIs) where the refused one has none."""
     from model.workbench import create_app
 
     client = TestClient(create_app(folder))
