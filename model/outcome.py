@@ -16,7 +16,7 @@ from model.explain.diagnose import COLUMNS as DIAGNOSIS_COLUMNS
 from model.explain.diagnose import diagnose
 from model.explain.segments import profit, segments_table
 from model.explain.sensitivity import fixed_basis, fixed_integer_lp, sensitivity_table
-from model.formatting import money
+from model.formatting import money, plural
 from model.loops import unbounded_message
 from model.lp import LinearModel
 from model.queues import QueueRun, queue_routing_table, queues_table
@@ -122,9 +122,9 @@ def _unserved_note(scenario: Scenario, found: dict[str, object]) -> list[str]:
         return []
     forgone = sum(float(row["revenue_forgone"]) for row in rows)
     return [
-        f"every demand was left unserved: none of the {len(priced)} demands with a price is served "
-        f"({money(forgone, scenario.currency)} of revenue forgone), because serving them costs more than "
-        "they bring or no route is open"
+        f"every demand was left unserved: the plan serves none of its {plural(len(priced), 'demand')} with a "
+        f"price ({money(forgone, scenario.currency)} of revenue forgone), as serving costs more than it brings "
+        "or no route is open"
     ]
 
 
