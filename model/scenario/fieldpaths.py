@@ -191,7 +191,9 @@ def _mode_rework(data: Any, segments: list[str], failure: Failure) -> str:
         return ""
     node = absent[0].shown[1]
     work = (data.get("nodes") or {}).get(node, {}).get("work") if isinstance(data, dict) else None
-    modes = [m for m, mode in work.items() if isinstance(mode, dict) and "rework" in mode] if isinstance(work, dict) else []
+    modes = (
+        [m for m, mode in work.items() if isinstance(mode, dict) and "rework" in mode] if isinstance(work, dict) else []
+    )
     if not modes:
         return ""
     rest = ".".join(segments[failure.depth :])

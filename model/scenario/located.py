@@ -55,13 +55,13 @@ class OverriddenSource(SourceMap):
 
     def _data_path(self, shown: str) -> FieldPath | None:
         segments: list[str | int] = list(segments_of(shown))
-        for index in range(1, len(segments)):  # a level by its number from 1 -> its position in the list
-            number = segments[index]
-            if segments[index - 1] == "capacity_levels" and isinstance(number, str) and number.isdigit():
-                segments[index] = int(number) - 1
+        for at in range(1, len(segments)):  # a level by its number from 1 -> its position in the list
+            number = segments[at]
+            if segments[at - 1] == "capacity_levels" and isinstance(number, str) and number.isdigit():
+                segments[at] = int(number) - 1
         if segments[0] != "arcs" or len(segments) < 2:
             return tuple(segments)
-        index = self._arc_at.get(segments[1])
+        index = self._arc_at.get(str(segments[1]))
         return None if index is None else ("arcs", index, *segments[2:])
 
     def to_base(self, path: FieldPath) -> FieldPath:

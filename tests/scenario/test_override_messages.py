@@ -64,7 +64,11 @@ def test_a_level_problem_in_the_file_names_the_level_from_1(tmp_path: Path):
     with pytest.raises(ScenarioError) as caught:
         resolve(tmp_path / "bad.yaml")
     [problem] = caught.value.problems
-    assert (Path(problem.file).name, problem.line, problem.path) == ("bad.yaml", 8, "nodes.plant.capacity_levels.2.cost")
+    assert (Path(problem.file).name, problem.line, problem.path) == (
+        "bad.yaml",
+        8,
+        "nodes.plant.capacity_levels.2.cost",
+    )
 
 
 def test_a_capacity_set_on_a_node_with_levels_says_to_remove_them(tmp_path: Path):
