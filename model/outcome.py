@@ -16,6 +16,7 @@ from model.explain.diagnose import COLUMNS as DIAGNOSIS_COLUMNS
 from model.explain.diagnose import diagnose
 from model.explain.segments import profit, segments_table
 from model.explain.sensitivity import fixed_basis, fixed_integer_lp, sensitivity_table
+from model.formatting import money, plural
 from model.loops import unbounded_message
 from model.lp import LinearModel
 from model.queues import QueueRun, queue_routing_table, queues_table
@@ -86,6 +87,47 @@ NO_PRICE_NOTE = "objective: margin but no demand has a price: the same plan as o
 """The note of a run under `objective: margin` where no demand has a `price` (no revenue to weigh)."""
 
 
+def scenario_notes(scenario: Scenario) -> list[str]:
+    """What a reader should know of a scenario before any solve, said by `validate` and by the run:
+    `objective: margin` with no price (NO_PRICE_NOTE), and each demand whose origin or sink is closed
+    (`open: never`), which no plan can serve through it."""
+    notes = []
+    if scenario.scenario.objective == "margin" and all(d.price is None for d in scenario.demands.values()):
+        notes.append(NO_PRICE_NOTE)
+    for name, demand in scenario.demands.items():
+        closed = [node for node in [demand.origin, *demand.sinks] if _never(scenario, node)]
+        if not closed:
+            continue
+        ends = ", ".join(f"{'origin' if node == demand.origin else 'sink'} {node}" for node in closed)
+        served = demand.origin in closed or len(closed) == len(demand.sinks)
+        outcome = "so none of it can be served" if served else "so it can reach only its other sinks"
+        notes.append(f"demand {name}'s {ends} {'is' if len(closed) == 1 else 'are'} open: never, {outcome}")
+    return notes
+
+
+def _never(scenario: Scenario, node: str) -> bool:
+    found = scenario.nodes.get(node)
+    return found is not None and found.open == "never"
+
+
+def _unserved_note(scenario: Scenario, found: dict[str, object]) -> list[str]:
+    """Under `objective: margin`, a plan that serves no unit of any demand with a price: its 0 margin
+    is a choice the solver made (or the only plan there is), said so rather than left as a bare 0."""
+    rows = found.get("dropped")
+    priced = [name for name, demand in scenario.demands.items() if demand.price is not None]
+    if not isinstance(rows, list) or not priced:
+        return []
+    whole = {row["demand"] for row in rows if float(row.get("share_dropped") or 0.0) >= 1.0 - 1e-6}
+    if set(priced) - whole:
+        return []
+    forgone = sum(float(row["revenue_forgone"]) for row in rows)
+    return [
+        f"every demand was left unserved: the plan serves none of its {plural(len(priced), 'demand')} with a "
+        f"price ({money(forgone, scenario.currency)} of revenue forgone), as serving costs more than it brings "
+        "or no route is open"
+    ]
+
+
 def _bound_as_margin(outcome: Outcome) -> None:
     """Under `objective: margin`, a MILP's bound as a margin, in `outcome.profit`: the LP minimises
     cost + revenue forgone = revenue at full service - margin, so HiGHS's lower bound B on it says no
@@ -132,8 +174,7 @@ def outcome_of(
     )
     if queues is not None:
         _note_queue_iterations(outcome, queues)
-    if scenario.scenario.objective == "margin" and all(d.price is None for d in scenario.demands.values()):
-        outcome.notes.append(NO_PRICE_NOTE)
+    outcome.notes.extend(scenario_notes(scenario))
     if solution.status == "unbounded":
         outcome.message = unbounded_message(scenario, source) or outcome.message
     if solution.status == "infeasible":
@@ -181,6 +222,7 @@ def outcome_of(
     )
     outcome.profit = profit(scenario, outcome.tables)
     _bound_as_margin(outcome)
+    outcome.notes.extend(_unserved_note(scenario, outcome.profit))
     if queues is not None and plan is not None:
         outcome.tables["queues"] = queues_table(ev, plan)
         outcome.tables["queue_routing"] = queue_routing_table(ev, plan)

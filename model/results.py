@@ -151,7 +151,7 @@ def build_tables(
         "transfer_prices": transfer_prices(model, solution.rows, currency),
     }
     if len(sets.demand_reworks):
-        w_from, w_to = _cost_range(solution, "w")
+        w_from, w_to = _cost_range(solution, "w", lowest=0.0)  # a rework cost is >= 0
         tables["rework"] = _long(sets, "rework", units=v["w"], cost=ev.costs["rework"], cost_from=w_from, cost_to=w_to)
     if len(sets.sites):
         tables["sites"] = _sites_table(ev)
@@ -219,14 +219,18 @@ def _sites_table(ev: Evaluated) -> pd.DataFrame:
     )
 
 
-def _cost_range(solution: Solution, family: str) -> tuple[np.ndarray, np.ndarray]:
+def _cost_range(solution: Solution, family: str, lowest: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per variable, the range of its cost per unit over which the plan stays optimal (HiGHS's cost
-    ranging for this variable alone); NaN without ranging (a MILP, or not optimal)."""
+    ranging for this variable alone); NaN without ranging (a MILP, or not optimal). `lowest`: the least
+    value the cost's field allows (0 for a rework cost), where the range's lower end is clipped: HiGHS
+    ranges the LP's coefficient, which may go where the scenario's field may not (-640 EUR a unit)."""
     ranging = solution.column_ranging.get(family)
     if ranging is None:
         shape = solution.values[family].shape
         return np.full(shape, np.nan), np.full(shape, np.nan)
-    return ranging.cost_lower, ranging.cost_upper
+    if lowest is None:
+        return ranging.cost_lower, ranging.cost_upper
+    return np.maximum(ranging.cost_lower, lowest), ranging.cost_upper  # NaN stays NaN
 
 
 def _stock_table(ev: Evaluated) -> pd.DataFrame:

@@ -571,7 +571,8 @@ TABLES: dict[str, Table] = {
                     "cost_from",
                     "price",
                     "{currency} per unit reworked",
-                    "lowest rework cost at which the plan stays optimal (empty: unbounded or no ranging)",
+                    "lowest rework cost at which the plan stays optimal, at least 0 (a rework cost is never "
+                    "negative: 0 when every cost down to 0 keeps the plan; empty: no ranging)",
                 ),
                 _figure(
                     "cost_to", "price", "{currency} per unit reworked", "highest such rework cost (empty: unbounded)"

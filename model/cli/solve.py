@@ -69,14 +69,16 @@ def validate(
     """
     output_mode(json_output, quiet)
     resolved = load_resolved(file, assignments or (), removals or ())
+    from model.outcome import scenario_notes
     from model.scenario.overrides import overrides_applied
     from model.validity import lp_size, stages_of, validity
 
     scenario = resolved.scenario
     overrides = overrides_applied(resolved.changes)
     stages = stages_of(scenario)
+    notes = scenario_notes(scenario)  # the notes a solve prints before it solves
     if MODE["json"]:
-        emit_json(validity(file, scenario, overrides, stages))
+        emit_json({**validity(file, scenario, overrides, stages), "notes": notes})
         return
     for entry in overrides:
         out.print(
@@ -103,6 +105,8 @@ def validate(
         f"{plural(len(scenario.demands), 'demand')}"
     )
     _print_lp_size(lp_size(scenario))
+    for note in notes:
+        out.print(f"Note: {note}", markup=False)
 
 
 def _print_lp_size(size: dict) -> None:

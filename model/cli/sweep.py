@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from model.cli.common import (
     EXIT,
@@ -258,6 +258,16 @@ def _document(result: SweepResult) -> dict:
     }
 
 
+AXIS_HEADER = 24  # characters of an axis's header on the screen; the whole path is in points.csv
+
+
+def _axis_column(path: str) -> Column:
+    """An axis's header, cut at the front when long (`…capacity_levels.2.cost`): the tail tells two axes
+    over the fields of one node apart, where rich's cut at the end showed the same prefix twice."""
+    header = path if len(path) <= AXIS_HEADER else "…" + path[-(AXIS_HEADER - 1) :].lstrip(".")
+    return Column(header, min_width=len(header))
+
+
 def _axis_cell(record: dict, path: str) -> str:
     """An axis's value as written, and the value its field took when that differs: '-5 (= -9)'."""
     from model.sweep import USED
@@ -284,7 +294,7 @@ def _report(result: SweepResult, plan: Plan) -> None:
     earns = "margin" in points.columns and bool(points.margin.notna().any())  # some demand has a price
     table = Table(
         "point",
-        *[a.path for a in plan.axes],
+        *[_axis_column(a.path) for a in plan.axes],
         "status",
         f"total cost ({currency})",
         *([f"revenue ({currency})", f"margin ({currency})"] if earns else []),

@@ -190,12 +190,7 @@ def check_sites(raw: Raw, src: SourceMap) -> Iterator[Problem]:
         node = _mapping(node)
         path, state = ("nodes", name), node.get("open", "always")
         if "capacity_levels" in node and "capacity" in node:
-            yield src.problem(
-                (*path, "capacity_levels"),
-                "give capacity or capacity_levels, not both",
-                "With levels the node's capacity is the chosen level's: remove `capacity`.",
-                at_key=True,
-            )
+            yield _capacity_and_levels(name, src)
         if "queue" in node and state != "always":
             yield src.problem(
                 (*path, "open"),
@@ -203,6 +198,25 @@ def check_sites(raw: Raw, src: SourceMap) -> Iterator[Problem]:
                 "Queued nodes are always open: remove `open` or `queue`.",
             )
         yield from _min_volume_fits(node, path, src)
+
+
+def _capacity_and_levels(name: str, src: SourceMap) -> Problem:
+    """Both `capacity` and `capacity_levels`: at the override that added capacity to a node with levels
+    (with how to replace the levels), else at the levels."""
+    path = ("nodes", name)
+    changed_at = getattr(src, "changed_at", None)  # only an overridden scenario's map has it
+    if changed_at is not None and changed_at((*path, "capacity")) is not None:
+        return src.problem(
+            (*path, "capacity"),
+            "give capacity or capacity_levels, not both",
+            f"Node {name} has capacity_levels: remove the levels first: --remove nodes.{name}.capacity_levels",
+        )
+    return src.problem(
+        (*path, "capacity_levels"),
+        "give capacity or capacity_levels, not both",
+        "With levels the node's capacity is the chosen level's: remove `capacity`.",
+        at_key=True,
+    )
 
 
 def _min_volume_fits(node: dict, path: tuple, src: SourceMap) -> Iterator[Problem]:

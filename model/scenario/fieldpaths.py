@@ -184,8 +184,29 @@ def _owner(shown: tuple[str, ...]) -> str:
     return f"'{'.'.join(shown)}'"
 
 
+def _mode_rework(data: Any, segments: list[str], failure: Failure) -> str:
+    """For `nodes.N.rework...` on a node whose rework is on its work modes: where to address it instead."""
+    absent = _absent_sections(failure)
+    if len(absent) != 1 or absent[0].shown[-1] != "rework" or len(absent[0].shown) != 3:
+        return ""
+    node = absent[0].shown[1]
+    work = (data.get("nodes") or {}).get(node, {}).get("work") if isinstance(data, dict) else None
+    modes = (
+        [m for m, mode in work.items() if isinstance(mode, dict) and "rework" in mode] if isinstance(work, dict) else []
+    )
+    if not modes:
+        return ""
+    rest = ".".join(segments[failure.depth :])
+    places = " and ".join(f"nodes.{node}.work.{m}.rework" + (f".{rest}" if rest else "") for m in modes)
+    entries = "entry" if len(modes) == 1 else "entries"
+    return f"node {node}'s rework is on its work {entries} {', '.join(modes)}: {places}"
+
+
 def unmatched_hint(data: Any, segments: list[str], failure: Failure) -> str:
     """'Did you mean ...?' with whole paths, or what the failed segment may be."""
+    on_modes = _mode_rework(data, segments, failure)
+    if on_modes:
+        return on_modes
     absent = _absent_sections(failure)
     if absent:
         section = absent[0].shown[-1]
@@ -205,11 +226,13 @@ def unmatched_hint(data: Any, segments: list[str], failure: Failure) -> str:
     return f"Under '{where}': {shown}." if where else f"The scenario's sections: {shown}."
 
 
-def unmatched_message(segments: list[str], failure: Failure) -> str:
+def unmatched_message(segments: list[str], failure: Failure, data: Any = None) -> str:
     segment = segments[failure.depth]
     where = ".".join(segments[: failure.depth])
     if not where:
         return f"matches nothing: the scenario has no section '{segment}'"
+    if _mode_rework(data, segments, failure):
+        return f"matches nothing: node {segments[1]} has no rework of its own"
     absent = _absent_sections(failure)
     if len(absent) == 1:
         return f"matches nothing: {_owner(absent[0].shown[:-1])} has no {absent[0].shown[-1]}: add one in the file"

@@ -104,7 +104,15 @@ class SourceMap:
 
 
 def dotted(path: FieldPath) -> str:
-    return ".".join(f"[{p}]" if isinstance(p, int) else p for p in path).replace(".[", "[")
+    """A field's path as messages show it: `arcs[3].cost`; a capacity level by its number from 1, as the
+    override grammar and the sites table name it (`nodes.plant.capacity_levels.2.cost`)."""
+    text = ""
+    for index, part in enumerate(path):
+        if isinstance(part, int):
+            text += f".{part + 1}" if index and path[index - 1] == "capacity_levels" else f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
 
 
 def closest(name: str, candidates: typing.Iterable[str]) -> str:
@@ -331,6 +339,9 @@ def _describe(path: FieldPath, items: list[ErrorDetails], source: SourceMap) -> 
         return source.problem(path, f"unknown field '{path[-1]}'", closest(str(path[-1]), allowed), at_key=True)
     if "missing" in kinds:
         return source.problem(path, "required field is missing", _field_doc(path))
+    if len(path) >= 2 and path[-2] == "capacity_levels" and isinstance(path[-1], int) and "model_type" in kinds:
+        # not pydantic's "a valid dictionary or instance of CapacityLevel", a class name the user never wrote
+        return source.problem(path, f"{_show(value)} is not allowed: a level is a mapping {{capacity, cost}}")
     messages = list(dict.fromkeys(_plain_message(item) for item in items))
     shown = "an empty value (null)" if value is None else _show(value)
     message = f"{shown} is not allowed: " + "; or ".join(messages)

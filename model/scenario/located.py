@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from model.errors import Problem
 from model.scenario.fieldpaths import arc_key, segments_of
-from model.scenario.loader import FieldPath, Positions, SourceMap, dotted, shown
+from model.scenario.loader import FieldPath, Positions, SourceMap, _schema_model_at, dotted, shown
 
 if TYPE_CHECKING:
     from model.scenario.overrides import Change
@@ -54,10 +54,14 @@ class OverriddenSource(SourceMap):
         return self.base.values
 
     def _data_path(self, shown: str) -> FieldPath | None:
-        segments = segments_of(shown)
+        segments: list[str | int] = list(segments_of(shown))
+        for at in range(1, len(segments)):  # a level by its number from 1 -> its position in the list
+            number = segments[at]
+            if segments[at - 1] == "capacity_levels" and isinstance(number, str) and number.isdigit():
+                segments[at] = int(number) - 1
         if segments[0] != "arcs" or len(segments) < 2:
             return tuple(segments)
-        index = self._arc_at.get(segments[1])
+        index = self._arc_at.get(str(segments[1]))
         return None if index is None else ("arcs", index, *segments[2:])
 
     def to_base(self, path: FieldPath) -> FieldPath:
@@ -96,7 +100,8 @@ class OverriddenSource(SourceMap):
                 if change.value == "removed"
                 else f"the override '{change.override}: {change.value}'"
             )
-            note = f"Changed by {cause} ({change.origin}): it was {_short(change.old)}, now {_short(change.new)}."
+            was = _short(change.old) if change.old is not None else _not_given(self._data_path(change.path))
+            note = f"Changed by {cause} ({change.origin}): it was {was}, now {_short(change.new)}."
             return Problem(file, line, None, shown, message, _join(hint, note))
         line, column = self.locate(path, at_key)
         if self._removals and path and path[0] in ("demands", "nodes", "arcs"):
@@ -117,3 +122,14 @@ def _join(hint: str, note: str) -> str:
 
 def _short(value: Any) -> str:
     return shown(value)
+
+
+def _not_given(path: FieldPath | None) -> str:
+    """A field the file left out, with the default it had: `not given (default always)`."""
+    model = _schema_model_at(path[:-1]) if path else None
+    name = path[-1] if path else None
+    info = model.model_fields.get(name) if model is not None and isinstance(name, str) else None
+    default = getattr(info, "default", None) if info is not None else None
+    if default is None or not isinstance(default, (str, int, float, bool)):
+        return "not given"
+    return f"not given (default {default if isinstance(default, str) else _short(default)})"

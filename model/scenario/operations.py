@@ -9,6 +9,7 @@ Grammar (the same in a `set:` file and after `--set path=`):
     +5%  -3%                   raise or lower by 5 or 3 percent of the current value
     [700, 800, 900]            set a per-period field (a volume) to these numbers, one per period
     never   margin   north     set a field that takes a word or a name (CHOICES, by path) to it
+    =never                     the same ('=' sets, as in =12)
 
 A leading sign always means a change: `-3` subtracts 3, it never sets -3 (a negative figure, an
 arc's rebate, is set after '=': `=-3`). The number after an operator is unsigned. A relative
@@ -97,6 +98,8 @@ def choice(path: str, value: Any) -> str | None:
     if words is None:
         return None
     word = str(value).strip() if is_number(value) else value.strip() if isinstance(value, str) else value
+    if isinstance(word, str) and word.startswith("="):
+        word = word[1:].strip()  # `=never` sets the word, as `=12` sets 12
     if not isinstance(word, str) or not word:
         raise ValueError(f"{value!r} is not allowed for {path.strip()}: give {_allowed(words)}")
     if word in words:

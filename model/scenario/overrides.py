@@ -238,7 +238,12 @@ def _expanded(draft: _Draft, origin: str, path: str, segments: list[str]) -> tup
     if failure is None:
         return matches, []
     return [], [
-        _problem(origin, path, unmatched_message(segments, failure), unmatched_hint(draft.root, segments, failure))
+        _problem(
+            origin,
+            path,
+            unmatched_message(segments, failure, draft.root),
+            unmatched_hint(draft.root, segments, failure),
+        )
     ]
 
 
