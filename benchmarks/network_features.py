@@ -8,7 +8,7 @@ the run folder):
   base        the generated scenario
   loops       a return arc from every delivery node to a sales node of its region, with a rebate
               (cost -1 EUR per unit) and a capacity: the hand-off graph gets cycles
-  rework      every manufacturing team reworks its units done wrong (`rework: {to: same, cost: 5}`)
+  rework      every manufacturing team without stock reworks its units done wrong (`rework: {to: same, cost: 5}`)
   rules       three business rules: vendors get at most 30 % of manufacturing's units, at least
               2 FTE at each of the first two service teams, overtime at most 5 % of hours
   margin      `objective: margin`, every demand priced at 400 EUR per unit
@@ -50,7 +50,7 @@ def loops(data: dict) -> None:
 
 def rework(data: dict) -> None:
     for name in _nodes(data, "manufacturing"):
-        if data["nodes"][name].get("work"):
+        if data["nodes"][name].get("work") and not data["nodes"][name].get("stock"):  # stock: no rework
             data["nodes"][name]["rework"] = {"to": "same", "cost": 5}
 
 
