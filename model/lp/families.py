@@ -320,8 +320,8 @@ def rework_volume(ctx: Context) -> Rows:
 
 
 def business_rule(ctx: Context) -> Rows:
-    """sum_i w[i] var[i,t] - share[r] sum_j w[j] var[j,t] (<= | >= | ==) bound[r], over the terms i of
-    the rule's sum and j of its `of` sum that its filters select (w: 1, hours per unit or a price),
+    """sum_i g[i] var[i,t] - share[r] sum_j g[j] var[j,t] (<= | >= | ==) bound[r], over the terms i of
+    the rule's sum and j of its `of` sum that its filters select (g: 1, hours per unit or a price),
     in each period its sum selects (`per: period`), or one row in the last period summing every
     period its sides select (`per: horizon`); share = 0 without `of`, bound = 0 with it
     (constraint 13)."""

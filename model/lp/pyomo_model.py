@@ -443,8 +443,8 @@ class Rules:
     # 13: business rules
 
     def business_rule(self, lp: pyo.ConcreteModel, rule: str, t: str) -> Row:
-        """sum_i w[i] var[i,t] - share[r] sum_j w[j] var[j,t] (<= | >= | ==) bound[r]: the terms i of the
-        rule's sum and j of its `of` sum (the rule_terms table: variable, index row, weight w), in
+        """sum_i g[i] var[i,t] - share[r] sum_j g[j] var[j,t] (<= | >= | ==) bound[r]: the terms i of the
+        rule's sum and j of its `of` sum (the rule_terms table: variable, index row, weight g), in
         each period its sum selects (`per: period`); `per: horizon`: one row in the last period
         over every period each side selects   (constraint 13)."""
         f = self.f
