@@ -26,6 +26,7 @@ from model.scenario.schema import Scenario
 from model.solution import evaluate
 from model.solve import RANGING_SKIPPED, Deadline, Solution, SolveOptions, Status  # Deadline: importable here
 from model.tables import column_units
+from model.validity import scenario_notes
 
 
 @dataclass
@@ -81,33 +82,6 @@ def infeasible_at_build(scenario: Scenario, reason: InfeasibleRow, timings: dict
     exclude its constant)."""
     diagnosis = pd.DataFrame([{"kind": "conflict", "sentence": f"{reason}."}], columns=DIAGNOSIS_COLUMNS)
     return Outcome(scenario, "infeasible", str(reason), timings=timings, diagnosis=diagnosis)
-
-
-NO_PRICE_NOTE = "objective: margin but no demand has a price: the same plan as objective: cost"
-"""The note of a run under `objective: margin` where no demand has a `price` (no revenue to weigh)."""
-
-
-def scenario_notes(scenario: Scenario) -> list[str]:
-    """What a reader should know of a scenario before any solve, said by `validate` and by the run:
-    `objective: margin` with no price (NO_PRICE_NOTE), and each demand whose origin or sink is closed
-    (`open: never`), which no plan can serve through it."""
-    notes = []
-    if scenario.scenario.objective == "margin" and all(d.price is None for d in scenario.demands.values()):
-        notes.append(NO_PRICE_NOTE)
-    for name, demand in scenario.demands.items():
-        closed = [node for node in [demand.origin, *demand.sinks] if _never(scenario, node)]
-        if not closed:
-            continue
-        ends = ", ".join(f"{'origin' if node == demand.origin else 'sink'} {node}" for node in closed)
-        served = demand.origin in closed or len(closed) == len(demand.sinks)
-        outcome = "so none of it can be served" if served else "so it can reach only its other sinks"
-        notes.append(f"demand {name}'s {ends} {'is' if len(closed) == 1 else 'are'} open: never, {outcome}")
-    return notes
-
-
-def _never(scenario: Scenario, node: str) -> bool:
-    found = scenario.nodes.get(node)
-    return found is not None and found.open == "never"
 
 
 def _unserved_note(scenario: Scenario, found: dict[str, object]) -> list[str]:

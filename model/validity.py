@@ -47,6 +47,7 @@ def validity(file: Path | str, scenario: Scenario, overrides: list[dict], stages
             "demands": len(scenario.demands),
         },
         "lp": lp_size(scenario),
+        "notes": scenario_notes(scenario),
     }
 
 
@@ -70,3 +71,30 @@ def lp_size(scenario: Scenario) -> dict:
 
 
 __all__ = ["lp_size", "stages_of", "validity"]
+
+
+NO_PRICE_NOTE = "objective: margin but no demand has a price: the same plan as objective: cost"
+"""The note of a run under `objective: margin` where no demand has a `price` (no revenue to weigh)."""
+
+
+def scenario_notes(scenario: Scenario) -> list[str]:
+    """What a reader should know of a scenario before any solve, said by `validate` and by the run:
+    `objective: margin` with no price (NO_PRICE_NOTE), and each demand whose origin or sink is closed
+    (`open: never`), which no plan can serve through it."""
+    notes = []
+    if scenario.scenario.objective == "margin" and all(d.price is None for d in scenario.demands.values()):
+        notes.append(NO_PRICE_NOTE)
+    for name, demand in scenario.demands.items():
+        closed = [node for node in [demand.origin, *demand.sinks] if _never(scenario, node)]
+        if not closed:
+            continue
+        ends = ", ".join(f"{'origin' if node == demand.origin else 'sink'} {node}" for node in closed)
+        served = demand.origin in closed or len(closed) == len(demand.sinks)
+        outcome = "so none of it can be served" if served else "so it can reach only its other sinks"
+        notes.append(f"demand {name}'s {ends} {'is' if len(closed) == 1 else 'are'} open: never, {outcome}")
+    return notes
+
+
+def _never(scenario: Scenario, node: str) -> bool:
+    found = scenario.nodes.get(node)
+    return found is not None and found.open == "never"

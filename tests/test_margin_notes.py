@@ -13,8 +13,8 @@ import pytest
 from conftest import e2eopt, scenario_from_text, varied
 
 from model.optimise import optimise
-from model.outcome import NO_PRICE_NOTE
 from model.scenario.overrides import parse_assignment
+from model.validity import NO_PRICE_NOTE
 
 CLOSED = """\
 scenario: {name: closed, currency: EUR, period_length: 730, objective: margin}

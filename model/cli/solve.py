@@ -69,16 +69,14 @@ def validate(
     """
     output_mode(json_output, quiet)
     resolved = load_resolved(file, assignments or (), removals or ())
-    from model.outcome import scenario_notes
     from model.scenario.overrides import overrides_applied
-    from model.validity import lp_size, stages_of, validity
+    from model.validity import lp_size, scenario_notes, stages_of, validity
 
     scenario = resolved.scenario
     overrides = overrides_applied(resolved.changes)
     stages = stages_of(scenario)
-    notes = scenario_notes(scenario)  # the notes a solve prints before it solves
     if MODE["json"]:
-        emit_json({**validity(file, scenario, overrides, stages), "notes": notes})
+        emit_json(validity(file, scenario, overrides, stages))  # its notes: those a solve prints first
         return
     for entry in overrides:
         out.print(
@@ -105,7 +103,7 @@ def validate(
         f"{plural(len(scenario.demands), 'demand')}"
     )
     _print_lp_size(lp_size(scenario))
-    for note in notes:
+    for note in scenario_notes(scenario):  # the notes a solve prints before it solves
         out.print(f"Note: {note}", markup=False)
 
 

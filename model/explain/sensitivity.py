@@ -265,7 +265,7 @@ def _rows(
     currency = scenario.currency
     direction = np.broadcast_to(np.asarray(f.direction, dtype=float), f.value.shape)
     # Margin wording only when some demand has a price: without one the margin is not defined (the
-    # same plan as objective: cost, model.outcome.NO_PRICE_NOTE), and a change is a change in cost.
+    # same plan as objective: cost, model.validity.NO_PRICE_NOTE), and a change is a change in cost.
     margin = scenario.scenario.objective == "margin" and any(
         demand.price is not None for demand in scenario.demands.values()
     )

@@ -19,7 +19,7 @@ import pytest
 from conftest import COMBO, e2eopt, only_folder, scenario_from_text, varied
 
 from model.optimise import optimise
-from model.outcome import NO_PRICE_NOTE
+from model.validity import NO_PRICE_NOTE
 
 MILP_MARGIN = """\
     scenario: {name: opened, currency: EUR, time_unit: hour, period_length: 730, objective: margin}
