@@ -177,6 +177,27 @@ def varied(text: str, *changes: tuple[str, str]) -> str:
     return text
 
 
+# A rebate loop hub_a -> hub_b -> hub_a (issue 16): hub_a always open, and decided (then refused without a capacity).
+SITELOOP_ALWAYS = """\
+scenario: {name: siteloop, currency: EUR, time_unit: hour, period_length: 730}
+stages: [sales, hub, out]
+nodes:
+  shop: {stage: sales}
+  hub_a: {stage: hub, unit_cost: 1, fixed_cost: 10}
+  hub_b: {stage: hub, unit_cost: 1, capacity: 500}
+  dock: {stage: out}
+arcs:
+  - {from: shop, to: hub_a}
+  - {from: hub_a, to: hub_b, cost: -3}
+  - {from: hub_b, to: hub_a}
+  - {from: hub_a, to: dock}
+demands:
+  boxes: {origin: shop, sinks: [dock], volume: 100}
+"""
+SITELOOP = varied(SITELOOP_ALWAYS, ("unit_cost: 1, fixed_cost: 10", "unit_cost: 1, open: decide, fixed_cost: 10"))
+"""hub_a decided on the loop with no capacity: refused on its own (nodes.hub_a.open)."""
+
+
 def only_folder(where: Path) -> Path:
     """The one entry of a folder (a run folder under --out), failing if there is not exactly one."""
     folders = list(where.iterdir())

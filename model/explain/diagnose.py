@@ -455,39 +455,27 @@ def _describe_row(
             unit,
             _sentence(path, source, sentence),
         )
-    if family in ("node_capacity_limit", "arc_capacity_limit"):
+    if family in ("node_capacity_limit", "arc_capacity_limit", "site_level_capacity"):
         if family == "node_capacity_limit":
             path, what = ("nodes", label.node, "capacity"), label.node
             current = _figure(sets.nodes, "node", label.node, "capacity")
-        else:
+        elif family == "arc_capacity_limit":
             index = [a.key for a in scenario.arcs].index(label.arc)
             path, what = ("arcs", index, "capacity"), f"arc {label.arc}"
             current = _figure(sets.arcs, "arc", label.arc, "capacity")
+        else:
+            path, what = ("nodes", label.node, "capacity_levels"), label.node
+            current = _figure(sets.sites, "node", label.node, "big_m")  # the largest level
         relaxed = current + amount
-        sentence = f"{what} needs a capacity of {_up(relaxed):,.2f} units in {period}, not {current:g}"
+        sentence = (
+            f"{what} needs a capacity level of {_up(relaxed):,.2f} units in {period}, more than its "
+            f"largest, {current:g}"
+            if family == "site_level_capacity"
+            else f"{what} needs a capacity of {_up(relaxed):,.2f} units in {period}, not {current:g}"
+        )
         return _row(
             "relaxation",
             family.replace("_limit", "").replace("_", " "),
-            dotted(path),
-            _line(source, path),
-            period,
-            label.subject,
-            current,
-            relaxed,
-            "units per period",
-            _sentence(path, source, sentence),
-        )
-    if family == "site_level_capacity":
-        path = ("nodes", label.node, "capacity_levels")
-        current = _figure(sets.sites, "node", label.node, "big_m")  # the largest level
-        relaxed = current + amount
-        sentence = (
-            f"{label.node} needs a capacity level of {_up(relaxed):,.2f} units in {period}, more than its "
-            f"largest, {current:g}"
-        )
-        return _row(
-            "relaxation",
-            "site level capacity",
             dotted(path),
             _line(source, path),
             period,

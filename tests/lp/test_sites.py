@@ -15,7 +15,7 @@ import math
 import highspy
 import numpy as np
 import pytest
-from conftest import DATA, scenario_from_data, scenario_from_text
+from conftest import DATA, SITELOOP, scenario_from_data, scenario_from_text
 from helpers import solve_data, solve_text, value
 
 from model import load_scenario
@@ -481,22 +481,7 @@ demands:
     assert outcome.status == "optimal" and outcome.objective == pytest.approx(1500.0)
 
 
-SITE_LOOP = """
-scenario: {name: siteloop, currency: EUR, time_unit: hour, period_length: 730}
-stages: [sales, hub, out]
-nodes:
-  shop: {stage: sales}
-  hub_a: {stage: hub, unit_cost: 1, open: decide, fixed_cost: 10}
-  hub_b: {stage: hub, unit_cost: 1, capacity: 500}
-  dock: {stage: out}
-arcs:
-  - {from: shop, to: hub_a}
-  - {from: hub_a, to: hub_b, cost: -3}
-  - {from: hub_b, to: hub_a}
-  - {from: hub_a, to: dock}
-demands:
-  boxes: {origin: shop, sinks: [dock], volume: 100}
-"""
+SITE_LOOP = "\n" + SITELOOP  # a first blank line: the refusal is asserted at line 6
 
 
 def test_a_decided_site_on_a_loop_without_capacity_is_refused():

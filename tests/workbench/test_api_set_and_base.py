@@ -16,30 +16,12 @@ import warnings
 from pathlib import Path
 
 import pytest
-from conftest import e2eopt
+from conftest import SITELOOP, SITELOOP_ALWAYS, e2eopt
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's own deprecation of httpx's TestClient transport
     from fastapi.testclient import TestClient
 
-SITELOOP_ALWAYS = """\
-scenario: {name: siteloop, currency: EUR, time_unit: hour, period_length: 730}
-stages: [sales, hub, out]
-nodes:
-  shop: {stage: sales}
-  hub_a: {stage: hub, unit_cost: 1, fixed_cost: 10}
-  hub_b: {stage: hub, unit_cost: 1, capacity: 500}
-  dock: {stage: out}
-arcs:
-  - {from: shop, to: hub_a}
-  - {from: hub_a, to: hub_b, cost: -3}
-  - {from: hub_b, to: hub_a}
-  - {from: hub_a, to: dock}
-demands:
-  boxes: {origin: shop, sinks: [dock], volume: 100}
-"""
-SITELOOP = SITELOOP_ALWAYS.replace("unit_cost: 1, fixed_cost: 10", "unit_cost: 1, open: decide, fixed_cost: 10")
-"""hub_a decided on the loop with no capacity: refused on its own (nodes.hub_a.open)."""
 SET_TO_MINUS_5 = 500 * (1 + 1 - 5) + 100 + 10  # -1,390 EUR
 LOWERED_BY_5 = 500 * (1 + 1 - 8) + 100 + 10  # -2,890 EUR, what a bare '-5' (a change) gives
 AS_FILED = 500 * (1 + 1 - 3) + 100 + 10  # -390 EUR
