@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import SITELOOP_ALWAYS
 
 from model import resolve
 from model.errors import ScenarioError
@@ -93,24 +94,10 @@ def test_a_node_rework_override_on_a_node_whose_rework_is_on_its_mode_points_the
     assert problem.hint == "node plant's rework is on its work entry op: nodes.plant.work.op.rework.to"
 
 
-LOOP = """\
-scenario: {name: siteloop, currency: EUR, period_length: 730}
-stages: [sales, hub, out]
-nodes:
-  shop: {stage: sales}
-  hub_a: {stage: hub, unit_cost: 1, fixed_cost: 10}
-  hub_b: {stage: hub, unit_cost: 1, capacity: 500}
-  dock: {stage: out}
-arcs: [{from: shop, to: hub_a}, {from: hub_a, to: hub_b, cost: -3}, {from: hub_b, to: hub_a}, {from: hub_a, to: dock}]
-demands:
-  boxes: {origin: shop, sinks: [dock], volume: 100}
-"""
-
-
 def test_a_field_the_file_left_out_is_shown_with_its_default(tmp_path: Path):
     # hub_a gives no `open` (default always); deciding it on the loop hub_a -> hub_b -> hub_a without a
     # capacity is refused, at the override
-    (tmp_path / "loop.yaml").write_text(LOOP)
+    (tmp_path / "loop.yaml").write_text(SITELOOP_ALWAYS)
     with pytest.raises(ScenarioError) as caught:
         resolve(tmp_path / "loop.yaml", ["nodes.hub_a.open=decide"])
     [problem] = caught.value.problems
