@@ -16,6 +16,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from model.intervals import INTERVAL_COLUMNS, arrival_shares, interval_frame
 from model.paths import PathFinder, most_passes
 from model.rules import RULE_COLUMNS, rule_tables
 from model.scenario.schema import HOURS_PER_TIME_UNIT
@@ -52,6 +53,10 @@ class IndexSets:
                  lower, upper (the open column's bounds): the nodes with a site decision or figure
                  (docs/model.md, Sites)                            -> open[n,t], site rows
     site_levels  node, level ("1", "2", ...), capacity, cost, per_period -> level[n,l,t]
+    intervals    interval, day, time, hours: the intervals within a period (none without
+                 `intervals`), each occurring `interval_weight` times per period (model/intervals.py)
+    shares       (demands x intervals) pi[d,i], the share of d's period volume arriving in one
+                 occurrence of interval i
 
     Cost figures sit in these tables too, so the LP and the result tables read the same numbers.
 
@@ -92,6 +97,9 @@ class IndexSets:
     """(rules, 2, T): the periods each side of each rule sums."""
     sites: pd.DataFrame = field(default_factory=lambda: _sites_frame([]))
     site_levels: pd.DataFrame = field(default_factory=lambda: _levels_frame([]))
+    intervals: pd.DataFrame = field(default_factory=lambda: _frame([], INTERVAL_COLUMNS))
+    interval_weight: float = 1.0
+    shares: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def period_count(self) -> int:
@@ -307,7 +315,7 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
     )
     demands["quality_row"], demands["response_row"] = quality_row, response_row
     demands["worst_path_defects"], demands["slowest_path"] = worst, slowest
-    volumes = np.array([d.volumes(len(periods)) for d in scenario.demands.values()], dtype=float)
+    volumes = np.array([scenario.demand_volumes(name) for name in scenario.demands], dtype=float)
     volumes = volumes.reshape(len(scenario.demands), len(periods))
     demand_reworks = _figures(keys["demand_reworks"], _rework_figures(scenario), skeleton.at["demand_reworks"])
     sites = _sites(
@@ -356,6 +364,9 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
         demand_reworks=demand_reworks,
         sites=sites,
         site_levels=_site_levels(scenario),
+        intervals=interval_frame(scenario),
+        interval_weight=scenario.interval_weight,
+        shares=arrival_shares(scenario),
     )
     if not scenario.rules:
         return sets

@@ -8,6 +8,7 @@ from conftest import ROOT
 from pydantic import BaseModel
 
 from model.scenario.schema import (
+    Intervals,
     Arc,
     Demand,
     Lane,
@@ -47,6 +48,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("solver.relaxation_weights", RelaxationWeights),
     ("rules.<rule>", Rule),
     ("rules.<rule>.of", RuleSum),
+    ("intervals", Intervals),
 ]
 
 

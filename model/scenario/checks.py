@@ -20,7 +20,7 @@ from model.errors import Problem
 from model.paths import PathFinder, allowed_graph, most_passes
 from model.scenario.loader import SourceMap, closest
 from model.scenario.ranges import DURATION, PERIODS
-from model.scenario.schema import FORMER_NAMES, HOURS_PER_TIME_UNIT, Scenario
+from model.scenario.schema import FORMER_NAMES, HOURS_PER_TIME_UNIT, Intervals, Scenario
 
 
 def _mapping(value: Any) -> dict:
@@ -286,6 +286,61 @@ def check_volumes(raw: Raw, src: SourceMap) -> Iterator[Problem]:
                 f"{_count(len(volume), 'volume')} given for {_count(raw.period_count, 'period')}",
                 "Give one volume per period, or a single number that repeats.",
             )
+
+
+def _intervals(raw: Raw) -> Intervals | None:
+    """The scenario's intervals where the schema accepts them (else it reports them)."""
+    try:
+        return Intervals.model_validate(raw.data.get("intervals"), strict=False)
+    except Exception:  # any problem is the schema's to report
+        return None
+
+
+def check_interval_figures(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """A demand's `profile` and `volume_by_interval` need `intervals` and one figure per interval (a
+    profile's {days, times}: one per day, one per time), and a profile must not be all 0."""
+    intervals = _intervals(raw) if "intervals" in raw.data else None
+    for name, demand in raw.demands.items():
+        for key in ("profile", "volume_by_interval"):
+            given = _mapping(demand).get(key)
+            if given is None:
+                continue
+            if "intervals" not in raw.data:
+                yield src.problem(
+                    ("demands", name, key),
+                    f"{key} needs intervals",
+                    "Declare the intervals of a period in a top-level `intervals:` section (days, times or both).",
+                    at_key=True,
+                )
+            elif intervals is not None:
+                yield from _interval_figures(intervals, given, ("demands", name, key), src)
+
+
+def _interval_figures(intervals: Intervals, given: Any, path: tuple, src: SourceMap) -> Iterator[Problem]:
+    labels = intervals.labels()
+    if isinstance(given, list):
+        parts = [(path, given, len(labels), "interval", ", ".join(labels[:3]) + (", ..." if len(labels) > 3 else ""))]
+    else:
+        given = _mapping(given)
+        parts = []
+        for part, names in (("days", intervals.days), ("times", intervals.time_labels)):
+            if given.get(part) is None:
+                continue
+            if not names:
+                yield src.problem((*path, part), f"profile {part} given, but intervals has no {part}", "", at_key=True)
+                continue
+            parts.append(((*path, part), given[part], len(names), part[:-1], ", ".join(names[:3])))
+    for where, figures, count, noun, first in parts:
+        if not isinstance(figures, list):
+            continue
+        if len(figures) != count:
+            yield src.problem(
+                where,
+                f"{_count(len(figures), 'figure')} given for {_count(count, noun)}",
+                f"Give one per {noun} ({first}).",
+            )
+        elif path[-1] == "profile" and all(_number(f) == 0 for f in figures):
+            yield src.problem(where, "a profile of zeros spreads nothing", "Give at least one figure above 0.")
 
 
 def check_stock_keys(raw: Raw, src: SourceMap) -> Iterator[Problem]:
@@ -784,6 +839,7 @@ CHECKS: list[Check] = [
     check_demand_names,
     check_former_names,
     check_volumes,
+    check_interval_figures,
     check_stock_keys,
     check_paths,
     check_stock_users,
@@ -802,6 +858,7 @@ READS: dict[Check, tuple[str, ...]] = {
     check_arc_ends: ("nodes",),
     check_demand_names: ("nodes", "stages"),
     check_volumes: ("scenario",),
+    check_interval_figures: ("demands",),
     check_stock_keys: ("demands",),
     check_paths: ("arcs",),  # without the arcs, no sink is reachable
     check_stock_users: ("arcs",),

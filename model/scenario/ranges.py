@@ -105,6 +105,7 @@ MAX_LABEL = 100
 PERIODS = Range("a number of periods", 1, MAX_PERIODS, "periods", zero=False, fields="scenario periods")
 THREADS = Range("a number of threads", 1, 1024, "threads", zero=False, fields="solver threads")
 ITERATIONS = Range("a number of iterations", 1, 10_000, "iterations", zero=False, fields="solver queue_iterations")
+MINUTES = Range("an interval's minutes", 1, 1440, "minutes", zero=False, fields="intervals times minutes")
 RULE_NUMBER = Range(
     "a rule's number",
     1e-9,
@@ -134,6 +135,7 @@ RANGES: tuple[Range, ...] = (
     PERIODS,
     THREADS,
     ITERATIONS,
+    MINUTES,
     RULE_NUMBER,
 )
 """Every range of a real-valued figure, in the order of the docs' table."""
@@ -207,6 +209,7 @@ Periods = Annotated[
 """A number of periods, or their labels in order."""
 Threads = Annotated[int, Field(ge=1), _within(THREADS)]
 QueueIterations = Annotated[int, Field(ge=1), _within(ITERATIONS)]
+Minutes = Annotated[int, Field(ge=1), _within(MINUTES)]
 
 
 def docs_table() -> str:

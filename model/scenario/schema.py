@@ -19,6 +19,7 @@ from model.scenario.ranges import (
     HoursPerPeriod,
     HoursPerPeriodOr0,
     HoursPerUnit,
+    Minutes,
     Money,
     PeakFactor,
     Periods,
@@ -32,6 +33,7 @@ from model.scenario.ranges import (
     Threads,
     Time,
     Units,
+    Volume,
     Volumes,
     Weight,
 )
@@ -106,6 +108,114 @@ class Meta(Strict):
         if isinstance(self.periods, int):
             return [f"P{i + 1}" for i in range(self.periods)]
         return list(self.periods)
+
+
+CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+"""A time of day, HH:MM (24 hours)."""
+
+
+def clock_minutes(text: str) -> int:
+    """Minutes after midnight of an HH:MM time."""
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class TimeRange(Strict):
+    """Times of day generated from a start, an end and a step: `{from: "08:00", to: "20:00", minutes: 30}`."""
+
+    start: Annotated[str, Field(pattern=CLOCK)] = Field(alias="from")
+    """First interval's start, HH:MM."""
+    end: Annotated[str, Field(pattern=CLOCK)] = Field(alias="to")
+    """Last interval's end, HH:MM ("00:00" is midnight at the end of the day)."""
+    minutes: Minutes
+    """Length of each interval (minutes); from -> to must be a whole number of them."""
+
+    @model_validator(mode="after")
+    def _whole_steps(self) -> TimeRange:
+        span = (clock_minutes(self.end) - clock_minutes(self.start)) % 1440 or 1440
+        if span % self.minutes:
+            raise ValueError(
+                f"{self.start} to {self.end} is {span} minutes, not a whole number of {self.minutes}-minute intervals"
+            )
+        return self
+
+    def labels(self) -> list[str]:
+        span = (clock_minutes(self.end) - clock_minutes(self.start)) % 1440 or 1440
+        first = clock_minutes(self.start)
+        return [f"{(first + k) // 60 % 24:02d}:{(first + k) % 60:02d}" for k in range(0, span, self.minutes)]
+
+
+class Intervals(Strict):
+    """Intervals within a period (docs/model.md, Intervals): days x times of day, each occurring `weight`
+    times per period. Demand arrives per interval, queues and rosters are sized per interval."""
+
+    days: Annotated[list[Name], Field(min_length=1)] | None = None
+    """Day labels (e.g. Mon..Sun); with `times`, every day has every time. None when absent."""
+    times: TimeRange | Annotated[list[Name], Field(min_length=1)] | None = None
+    """Times of day: {from, to, minutes} generates them, or a list of labels (then give `hours`). None when absent."""
+    hours: HoursPerPeriod | Annotated[list[HoursPerPeriod], Field(min_length=1)] | None = None
+    """Hours one interval lasts: one number, or one per time of `times`; derived from `minutes` with
+    {from, to, minutes} (do not give it then). With `days` only: the hours worked in a day."""
+    weight: Weight = 1.0
+    """How many times each interval occurs in a period (e.g. 4.33 weeks a month for days of a week). Default 1."""
+
+    @model_validator(mode="after")
+    def _complete(self) -> Intervals:
+        if self.days is None and self.times is None:
+            raise ValueError("give days, times or both")
+        for name, labels in (("day", self.days or []), ("time", self.time_labels)):
+            repeated = sorted({label for label in labels if labels.count(label) > 1})
+            if repeated:
+                raise ValueError(f"{name} labels must be distinct; repeated: {', '.join(repeated)}")
+        if isinstance(self.times, TimeRange):
+            if self.hours is not None:
+                raise ValueError("hours follow from minutes with {from, to, minutes}: remove hours")
+        elif self.hours is None:
+            raise ValueError("give hours: how long one interval lasts (hours), one number or one per time")
+        elif isinstance(self.hours, list) and len(self.hours) != len(self.time_labels or [None]):
+            raise ValueError(
+                f"{len(self.hours)} hours given for {len(self.time_labels)} times: give one number, or one per time"
+            )
+        return self
+
+    @property
+    def time_labels(self) -> list[str]:
+        if isinstance(self.times, TimeRange):
+            return self.times.labels()
+        return list(self.times or [])
+
+    def labels(self) -> list[str]:
+        """Interval labels in order, days outer: "Mon 08:00", or "Mon" / "08:00" when one is absent."""
+        days, times = self.days or [""], self.time_labels or [""]
+        return [f"{d} {t}".strip() for d in days for t in times]
+
+    def day_and_time(self) -> list[tuple[str, str]]:
+        days, times = self.days or [""], self.time_labels or [""]
+        return [(d, t) for d in days for t in times]
+
+    def interval_hours(self) -> list[float]:
+        """Hours of each interval, in the order of `labels`."""
+        times = self.time_labels or [""]
+        if isinstance(self.times, TimeRange):
+            per_time = [self.times.minutes / 60] * len(times)
+        elif isinstance(self.hours, list):
+            per_time = list(self.hours)
+        else:
+            per_time = [float(self.hours or 0.0)] * len(times)
+        return per_time * len(self.days or [""])
+
+
+class ProfileProduct(Strict):
+    """A profile as a day profile times a time-of-day profile (how workforce tools forecast)."""
+
+    days: Annotated[list[Volume], Field(min_length=1)] | None = None
+    """Relative arrivals per day, one per day of `intervals.days`; all alike when absent."""
+    times: Annotated[list[Volume], Field(min_length=1)] | None = None
+    """Relative arrivals per time of day, one per time of `intervals.times`; all alike when absent."""
+
+
+Profile = ProfileProduct | Annotated[list[Volume], Field(min_length=1)]
+"""Relative arrivals per interval: one figure per interval, or {days, times} (their product)."""
 
 
 class Overtime(Strict):
@@ -316,8 +426,14 @@ class Demand(Strict):
     """Nodes where it can be fulfilled."""
     stages: Annotated[list[Name], Field(min_length=1)] | None = None
     """The exact stages its path visits, in order; any path when absent."""
-    volume: Volumes
-    """Units per period; a single number repeats."""
+    volume: Volumes | None = None
+    """Units per period; a single number repeats. Give this or `volume_by_interval`."""
+    profile: Profile | None = None
+    """With `intervals`: how the period's volume arrives over them, relative figures per interval or
+    {days, times} (their product); in proportion to the intervals' hours when absent."""
+    volume_by_interval: Annotated[list[Volume], Field(min_length=1)] | None = None
+    """With `intervals`: units arriving in one occurrence of each interval, instead of `volume` (the
+    period's volume is then `intervals.weight` x their sum, every period). None when absent."""
     min_quality: Share | None = None
     """Least average share of units done right end to end; no target when absent."""
     max_mean_response_time: PositiveTime | None = Field(
@@ -348,7 +464,26 @@ class Demand(Strict):
             return {k: v for k, v in data.items() if k not in both} if both else data
         return data
 
-    def volumes(self, periods: int) -> list[float]:
+    @field_validator("volume", mode="before")
+    @classmethod
+    def _no_null_volume(cls, value: object) -> object:
+        if value is None:  # only when written: left out, volume_by_interval may stand for it
+            raise PydanticCustomError("null_volume", "give units per period (a number, or one per period)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_volume(self) -> Demand:
+        if (self.volume is None) == (self.volume_by_interval is None):
+            raise ValueError("give either volume (units per period) or volume_by_interval (units per interval)")
+        if self.volume_by_interval is not None and self.profile is not None:
+            raise ValueError("volume_by_interval already says how the volume arrives: remove profile")
+        return self
+
+    def volumes(self, periods: int, weight: float = 1.0) -> list[float]:
+        """Units per period; with `volume_by_interval`, `weight` (the intervals' occurrences per period)
+        times their sum, every period."""
+        if self.volume is None:
+            return [weight * sum(self.volume_by_interval or [])] * periods
         return list(self.volume) if isinstance(self.volume, list) else [self.volume] * periods
 
 
@@ -465,6 +600,8 @@ class Scenario(Strict):
     """Solver settings; the command line can override each."""
     rules: dict[Name, Rule] = Field(default_factory=dict)
     """Business rules, by name: linear constraints over flows, units, FTE, hours, overtime or costs."""
+    intervals: Intervals | None = None
+    """Intervals within each period (days, times of day, or both) for arrivals, queues and shifts; none when absent."""
 
     def __repr_args__(self) -> Iterator[tuple[str, object]]:
         """A short repr (and str, and rich's): the name and how much the scenario holds, not its data,
@@ -481,6 +618,15 @@ class Scenario(Strict):
     @property
     def periods(self) -> list[str]:
         return self.scenario.period_labels
+
+    @property
+    def interval_weight(self) -> float:
+        """How many times each interval occurs in a period (1 without intervals)."""
+        return self.intervals.weight if self.intervals is not None else 1.0
+
+    def demand_volumes(self, name: str) -> list[float]:
+        """Demand `name`'s units per period."""
+        return self.demands[name].volumes(len(self.periods), self.interval_weight)
 
     @property
     def name(self) -> str:

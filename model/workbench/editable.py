@@ -48,6 +48,7 @@ def volumes(scenario: Scenario) -> dict:
             ],
         }
         for name, demand in scenario.demands.items()
+        if demand.volume is not None  # volume_by_interval: edited in the YAML tab
     ]
     return {
         "name": "volumes",
