@@ -411,7 +411,8 @@ def _log_gammainc(a: np.ndarray, z: np.ndarray) -> np.ndarray:
     out = np.empty(p.shape)
     ok = p > _TINY_P
     out[ok] = np.log(p[ok])
-    low = ~ok
+    out[z <= 0] = -np.inf  # P(a, 0) = 0 (z underflows to 0 when t >> patience)
+    low = ~ok & (z > 0)
     if low.any():
         out[low] = _log_poisson_pmf(a[low], z[low]) + _log_kummer_series(a[low], z[low])
     return out
@@ -422,7 +423,13 @@ def _log_kummer(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     A = 1 + sum_{j>=1} y^j / prod_{k=1..j} (x + k) >= 1: the queue's states relative to N busy.
     """
-    return _log_gammainc(x, y) - _log_poisson_pmf(x, y)
+    p = _special().gammainc(x, y)
+    out = np.empty(p.shape)
+    ok = p > _TINY_P
+    out[ok] = np.log(p[ok]) - _log_poisson_pmf(x[ok], y[ok])
+    # Where P underflows take the series itself: log pmf (up to ~1e9 for huge x) would cancel.
+    out[~ok] = _log_kummer_series(x[~ok], y[~ok])
+    return out
 
 
 @dataclass(frozen=True)
@@ -459,7 +466,36 @@ def _erlang_a(n: np.ndarray, a: np.ndarray, ratio: np.ndarray) -> _ErlangA:
     # x (1 - rho)^3 is large (patience >> handle time): the result is then tiny (~1 / (x (1 - rho)^2)).
     served = (n / a) * -np.expm1(-log_k)
     abandon = np.clip(1.0 - served, np.finfo(float).tiny, 1.0)
+    # Where that subtraction would cost more than two digits, sum the positive series instead.
+    with np.errstate(divide="ignore"):
+        lossy = (y < x) & ((a / n) * abandon * 100.0 < 1.0 - a / n)
+    if lossy.any():
+        abandon[lossy] = _abandon_series(x[lossy], y[lossy], abandon[lossy])
     return _ErlangA(log_k + log_e - log_den, log_free - log_den, abandon, x, y, log_k)
+
+
+def _abandon_series(x: np.ndarray, y: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """P(Ab | W > 0) = sum_j t_j (j + 1) / (x + j + 1) / sum_j t_j,  t_j = y^j / prod_{k<=j} (x + k).
+
+    A delayed caller with j callers ahead abandons with probability (j + 1) / (x + j + 1) (he
+    leaves before the j ahead of him and one agent are through), and t_j weighs the j's; every
+    term is positive, so nothing cancels.  For y < x the terms fall at least like (y / x)^j;
+    elements not converged after 100,000 terms keep ``fallback``.
+    """
+    total = np.ones_like(x)
+    weighted = 1.0 / (x + 1.0)
+    term = np.ones_like(x)
+    active = np.arange(x.size)
+    j = 0
+    while active.size and j < 100_000:
+        j += 1
+        term[active] *= y[active] / (x[active] + j)
+        total[active] += term[active]
+        weighted[active] += term[active] * (j + 1) / (x[active] + j + 1)
+        active = active[term[active] > 1e-17 * total[active]]
+    out = weighted / total
+    out[active] = fallback[active]
+    return out
 
 
 def _late_given_wait(ea: _ErlangA, n: np.ndarray, a: np.ndarray, theta_t: np.ndarray) -> np.ndarray:
@@ -773,8 +809,9 @@ def _flatten(
     load: ArrayLike, handle_time: ArrayLike, **given: ArrayLike | None
 ) -> tuple[np.ndarray, np.ndarray, _Given, tuple[int, ...]]:
     """Broadcast load, handle time and every given target together; flatten them."""
-    names = [k for k, v in given.items() if v is not None]
-    arrays = np.broadcast_arrays(*_as_float(load, handle_time, *(given[k] for k in names)))
+    present = {k: v for k, v in given.items() if v is not None}
+    names = list(present)
+    arrays = np.broadcast_arrays(*_as_float(load, handle_time, *present.values()))
     shape = arrays[0].shape
     flat = [np.ascontiguousarray(x).ravel() for x in arrays]
     values = dict(zip(names, flat[2:]))
