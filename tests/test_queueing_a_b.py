@@ -366,3 +366,34 @@ def test_abandonment_requirement_is_not_concave_at_large_loads():
     under = g[1] - (float(g0) + float(s0) * 4500.0)
     assert 5.0 < under < 20.0
     assert float(s0) < 0.95  # the slope dips below the asymptote 1 - m: the convex stretch
+
+
+def test_safe_between_makes_the_cut_cover_g_over_the_range():
+    # The same non-concave case: raised by the shortfall found on 64 loads over [0.001, 5000], the
+    # cut covers g on a 3000-point grid up to the second-order gap between the 64 points (measured
+    # < 0.002 agents), keeps its slope, and is unchanged where g is concave (tangent at 5 Erlangs).
+    kw = dict(model="erlang_a", patience=1.0, max_abandoned=0.05)
+    fine = np.geomspace(1e-3, 5000.0, 3000)
+    g = q.required_agents(fine, 1.0, **kw)
+    v, s = q.requirement_tangent(500.0, 1.0, safe_between=(1e-3, 5000.0), **kw)
+    v0, s0 = q.requirement_tangent(500.0, 1.0, **kw)
+    assert float(s) == float(s0)
+    assert 10.0 < float(v - v0) < 10.5  # the 10.2 agents short at 5000 Erlangs
+    assert np.min(float(v) + float(s) * (fine - 500.0) - g) > -2e-3
+    # Where g is concave on the range the value stays g(A0): exact at its point.
+    v5, _ = q.requirement_tangent(5.0, 1.0, safe_between=(1e-3, 50.0), **kw)
+    assert float(v5) == float(q.required_agents(5.0, 1.0, **kw))
+    with pytest.raises(ValueError, match="0 < lo <= hi"):
+        q.requirement_tangent(5.0, 1.0, safe_between=(10.0, 1.0), **kw)
+
+
+def test_per_lane_patience_and_targets_broadcast():
+    # One call for lanes with different patience and bounds equals one call per lane.
+    loads = np.array([3.0, 30.0, 300.0])
+    patience = np.array([0.5, 1.0, 4.0])
+    bounds = np.array([0.1, np.nan, 0.02])  # NaN: the middle lane has no target (g = 0)
+    g = q.required_agents(loads, 1.0, model="erlang_a", patience=patience, max_abandoned=bounds)
+    assert g[1] == 0.0
+    for i in (0, 2):
+        one = q.required_agents(loads[i], 1.0, model="erlang_a", patience=patience[i], max_abandoned=bounds[i])
+        assert g[i] == float(one)
