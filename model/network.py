@@ -19,6 +19,7 @@ import pandas as pd
 from model.paths import PathFinder, most_passes
 from model.rules import RULE_COLUMNS, rule_tables
 from model.scenario.schema import HOURS_PER_TIME_UNIT
+from model.skills import qualifies, unskilled_nodes
 
 if TYPE_CHECKING:
     from model.scenario.schema import Node, Scenario
@@ -180,7 +181,8 @@ class Skeleton:
 def scenario_shape(scenario: Scenario) -> tuple:
     """What decides the index tables' rows: the periods; each node's stage, roles, stock, lanes and
     reworking modes (with where they send the units back); the arcs; each demand's origin, sinks,
-    stages, and whether it may carry backlog or leave units unmet."""
+    stages, and whether it may carry backlog or leave units unmet; the nodes and modes each demand's
+    skills rule out (`skill_shape`)."""
     nodes = tuple(
         (
             n,
@@ -204,7 +206,42 @@ def scenario_shape(scenario: Scenario) -> tuple:
         )
         for name, d in scenario.demands.items()
     )
-    return tuple(scenario.periods), nodes, tuple(a.key for a in scenario.arcs), demands
+    return tuple(scenario.periods), nodes, tuple(a.key for a in scenario.arcs), demands, skill_shape(scenario)
+
+
+def skill_shape(scenario: Scenario) -> tuple:
+    """What of the skills decides the rows (docs/model.md, Skills): each demand's required skills and
+    the skills of every role ((), () without skills)."""
+    return (
+        tuple((name, tuple(d.skills)) for name, d in scenario.demands.items() if d.skills),
+        tuple((name, tuple(r.skills)) for name, r in scenario.roles.items() if r.skills),
+    )
+
+
+def unskilled(scenario: Scenario, demand: str) -> frozenset[str]:
+    """The nodes `demand` cannot use: work there, but no role with every skill it requires."""
+    if not scenario.demands[demand].skills:
+        return frozenset()
+    roles_at = {n: list(node.work) for n, node in scenario.nodes.items()}
+    skills_of = {r: role.skills for r, role in scenario.roles.items()}
+    return unskilled_nodes(scenario.demands[demand].skills, roles_at, skills_of)
+
+
+def _skilled_modes(scenario: Scenario, demand_modes: pd.DataFrame) -> pd.DataFrame:
+    """The demand_modes rows whose role has every skill the demand requires (a node's own mode, no
+    role, takes any demand); all of them when no demand requires a skill."""
+    required = {name: d.skills for name, d in scenario.demands.items() if d.skills}
+    if not required:
+        return demand_modes
+    skills_of = {r: role.skills for r, role in scenario.roles.items()}
+    keep = np.array(
+        [
+            role is None or d not in required or qualifies(required[d], skills_of.get(role, ()))
+            for d, role in zip(demand_modes.demand.to_numpy(), demand_modes.role.to_numpy())
+        ],
+        dtype=bool,
+    )
+    return demand_modes.loc[keep].reset_index(drop=True)
 
 
 def may_go_unmet(scenario: Scenario, demand: str) -> bool:
@@ -238,7 +275,10 @@ def _skeleton(scenario: Scenario, shape: tuple, known: Skeleton | None) -> Skele
     """The structure: each demand's usable subgraph, and the key columns of the tables built from it."""
     stage_of = {n: node.stage for n, node in scenario.nodes.items()}
     finder = _path_finder(scenario, stage_of, known)
-    subgraphs = {name: finder.nodes_and_arcs(d.origin, d.sinks, d.stages) for name, d in scenario.demands.items()}
+    subgraphs = {
+        name: finder.nodes_and_arcs(d.origin, d.sinks, d.stages, unskilled(scenario, name))
+        for name, d in scenario.demands.items()
+    }
     by_demand, distinct = _shared(subgraphs)
     demand_nodes = _demand_nodes(scenario, by_demand, distinct)
     demand_arcs = _per_demand(
@@ -247,7 +287,7 @@ def _skeleton(scenario: Scenario, shape: tuple, known: Skeleton | None) -> Skele
         ["arc", "source", "target"],
     )
     modes = _mode_keys(scenario)
-    demand_modes = _join(demand_nodes[["demand", "node", "stage", "storable"]], "node", modes)
+    demand_modes = _skilled_modes(scenario, _join(demand_nodes[["demand", "node", "stage", "storable"]], "node", modes))
     stocks = demand_nodes.loc[demand_nodes.storable.to_numpy(), ["demand", "node"]].reset_index(drop=True)
     lanes = _frame(
         [
@@ -294,7 +334,9 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
     )
     demand_arcs = _figures(keys["demand_arcs"], arcs[["lead_time", "cost"]], skeleton.at["demand_arcs"])
     modes = _mode_figures(scenario)
-    demand_modes = _figures(keys["demand_modes"], modes, skeleton.at["demand_modes"])
+    demand_modes = _with_hours_by_demand(
+        _figures(keys["demand_modes"], modes, skeleton.at["demand_modes"]), scenario
+    )
     node_time = np.array([node.processing_time + node.wait_time for node in scenario.nodes.values()], dtype=float)
     demand_nodes = keys["demand_nodes"].assign(node_time=node_time[skeleton.at["demand_nodes"]])
     queues = _queues(scenario)
@@ -361,6 +403,27 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
         return sets
     rules, terms, periods_summed = rule_tables(sets, scenario)
     return replace(sets, rules=rules, rule_terms=terms, rule_periods=periods_summed)
+
+
+def _with_hours_by_demand(demand_modes: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """demand_modes with each row's hours per unit for its own demand: the work's `hours_by_demand`
+    entry where given, else its `hours_per_unit` (docs/model.md, Skills). A figure, so a what-if
+    changing it is fitted into the kept LP."""
+    given = {
+        (d, n, r): hours
+        for n, node in scenario.nodes.items()
+        for r, work in node.work.items()
+        for d, hours in work.hours_by_demand.items()
+    }
+    if not given:
+        return demand_modes
+    keys = zip(demand_modes.demand.to_numpy(), demand_modes.node.to_numpy(), demand_modes["mode"].to_numpy())
+    hours = demand_modes.hours_per_unit.to_numpy(dtype=float).copy()
+    for i, key in enumerate(keys):
+        if key in given:
+            hours[i] = given[key]
+    demand_modes["hours_per_unit"] = hours
+    return demand_modes
 
 
 def is_site(node: Node) -> bool:
@@ -503,16 +566,16 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
 def _queues(scenario: Scenario) -> pd.DataFrame:
     """One row per lane of each queued node; targets in hours, NaN where the lane has no such target.
 
-    The handle time is the node's longest hours per unit: all agents on duty share one queue, so
-    any of them may take any unit, and a longer handle time never needs fewer agents. The staffing
-    is then safe whoever answers, and exact when the roles share one handle time.
-    """
+    The handle time is the node's longest hours per unit (`hours_by_demand` included): all agents on
+    duty share one queue, so any of them may take any unit, and a longer handle time never needs
+    fewer agents. The staffing is then safe whoever answers, and exact when the roles share one
+    handle time."""
     hours = HOURS_PER_TIME_UNIT[scenario.scenario.time_unit]
     rows = []
     for n, node in scenario.nodes.items():
         if node.queue is None:
             continue
-        handle_time = max(w.hours_per_unit for w in node.work.values())
+        handle_time = max(max(w.hours_per_unit, *w.hours_by_demand.values()) for w in node.work.values())
         for lane, target in node.queue.lane_targets():
             rows.append(
                 (

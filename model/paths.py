@@ -64,15 +64,32 @@ class PathFinder:
         self._found: dict[tuple, tuple[list[str], list[tuple[str, str]]]] = {}
 
     def nodes_and_arcs(
-        self, origin: str, sinks: list[str], stages: list[str] | None
+        self, origin: str, sinks: list[str], stages: list[str] | None, without: frozenset[str] = frozenset()
     ) -> tuple[list[str], list[tuple[str, str]]]:
-        key = (tuple(stages) if stages is not None else None, origin, tuple(sinks))
+        """The nodes and arcs on some origin -> sink walk respecting `stages` that avoids the nodes
+        `without` (those where no role has the demand's skills, model/skills.py). An origin in
+        `without` has no walk: no nodes, no arcs."""
+        key = (tuple(stages) if stages is not None else None, origin, tuple(sinks), without)
         if key not in self._found:
-            if key[0] not in self._allowed:
-                self._allowed[key[0]] = allowed_graph(self.graph, self.stage_of, stages)
-            sub = paths_in(self._allowed[key[0]], origin, sinks)
+            if origin in without:
+                self._found[key] = ([], [])
+                return self._found[key]
+            sub = paths_in(self._allowed_without(key[0], stages, without), origin, sinks)
             self._found[key] = (list(sub.nodes), list(sub.edges))
         return self._found[key]
+
+    def _allowed_without(
+        self, stage_key: tuple[str, ...] | None, stages: list[str] | None, without: frozenset[str]
+    ) -> nx.DiGraph:
+        """The hand-offs `stages` allow, less the nodes `without` (a copy, in the graph's own order)."""
+        if stage_key not in self._allowed:
+            self._allowed[stage_key] = allowed_graph(self.graph, self.stage_of, stages)
+        allowed = self._allowed[stage_key]
+        if not without:
+            return allowed
+        kept = allowed.copy()
+        kept.remove_nodes_from(without)
+        return kept
 
 
 def loop_through(arcs: Iterable[tuple[str, str]], node: str) -> list[str] | None:

@@ -21,6 +21,7 @@ from model.paths import PathFinder, allowed_graph, most_passes
 from model.scenario.loader import SourceMap, closest
 from model.scenario.ranges import DURATION, PERIODS
 from model.scenario.schema import FORMER_NAMES, HOURS_PER_TIME_UNIT, Scenario
+from model.skills import unskilled_nodes
 
 
 def _mapping(value: Any) -> dict:
@@ -476,6 +477,88 @@ def check_former_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
                 )
 
 
+def check_hours_by_demand(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """`hours_by_demand` names demands of the scenario (docs/model.md, Skills)."""
+    for name, node in raw.nodes.items():
+        for role, work in _mapping(_mapping(node).get("work")).items():
+            for demand in _mapping(_mapping(work).get("hours_by_demand")):
+                if demand not in raw.demands:
+                    yield src.problem(
+                        ("nodes", name, "work", role, "hours_by_demand", demand),
+                        f"unknown demand '{demand}'",
+                        closest(demand, raw.demands),
+                        at_key=True,
+                    )
+
+
+def _skills_of(raw: Raw) -> dict[str, list[str]]:
+    """Each role's skills as written (names only)."""
+    return {role: _names(_mapping(spec).get("skills")) for role, spec in raw.roles.items()}
+
+
+def check_skills(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """A skill a demand requires is some role's; and each demand keeps an origin -> sink walk once the
+    nodes where no role has its skills are left out (docs/model.md, Skills)."""
+    skills_of = _skills_of(raw)
+    known = sorted({skill for skills in skills_of.values() for skill in skills})
+    finder: PathFinder | None = None
+    for name, demand in raw.demands.items():
+        demand = _mapping(demand)
+        required = _names(demand.get("skills"))
+        if not required:
+            continue
+        unknown = [(i, skill) for i, skill in enumerate(required) if skill not in known]
+        for i, skill in unknown:
+            hint = closest(skill, known) if known else "No role has skills: give roles `skills`."
+            yield src.problem(("demands", name, "skills", i), f"no role has skill '{skill}'", hint)
+        if not unknown:
+            finder = finder or PathFinder(_graph(raw), raw.stage_of)
+            yield from _skilled_walk(raw, src, finder, name, demand, required, skills_of)
+
+
+def _graph(raw: Raw) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(raw.nodes)
+    graph.add_edges_from((s, t) for _, s, t in raw.valid_arcs())
+    return graph
+
+
+def _skilled_walk(
+    raw: Raw,
+    src: SourceMap,
+    finder: PathFinder,
+    name: str,
+    demand: dict,
+    required: list[str],
+    skills_of: dict[str, list[str]],
+) -> Iterator[Problem]:
+    """A located problem at the demand's `skills` when no origin -> sink walk is left without the nodes
+    where no role has its skills, naming those nodes of its walks and their roles. Skipped where the
+    walk is broken anyway (check_paths reports that)."""
+    origin, sinks, stages = demand.get("origin"), _names(demand.get("sinks")), demand.get("stages")
+    if not raw.is_node(origin) or not sinks or any(s not in raw.nodes for s in sinks):
+        return
+    if stages is not None and not (_names(stages) and all(s in raw.stages for s in _names(stages))):
+        return
+    staged = _names(stages) if stages is not None else None
+    nodes, _ = finder.nodes_and_arcs(origin, sinks, staged)
+    if not set(sinks) & set(nodes):
+        return  # no walk even without skills: check_paths says why
+    roles_at = {n: list(_mapping(_mapping(raw.nodes[n]).get("work"))) for n in nodes}
+    without = unskilled_nodes(required, roles_at, skills_of)
+    skilled, _ = finder.nodes_and_arcs(origin, sinks, staged, without)
+    if set(sinks) & set(skilled):
+        return
+    blocking = [n for n in nodes if n in without]
+    where = "; ".join(f"no role at {n} has them (roles: {', '.join(roles_at[n])})" for n in blocking)
+    yield src.problem(
+        ("demands", name, "skills"),
+        f"demand {name} needs skills {', '.join(required)}; {where}",
+        "Give a role at those nodes the skills (roles.ROLE.skills), add a role that has them to the "
+        "node's work, or route the demand through a node that has one.",
+    )
+
+
 REWORK_KEYWORDS = ("same", "origin")
 """`rework.to` values that are not node names: redone at the node itself, or from the demand's origin."""
 
@@ -791,6 +874,8 @@ CHECKS: list[Check] = [
     check_site_loops,
     check_rules,
     check_label_names,
+    check_hours_by_demand,
+    check_skills,
 ]
 
 
@@ -808,6 +893,8 @@ READS: dict[Check, tuple[str, ...]] = {
     check_rework: ("arcs",),
     check_site_loops: ("arcs", "nodes", "demands"),
     check_rules: ("nodes", "demands", "stages"),
+    check_hours_by_demand: ("demands",),
+    check_skills: ("roles", "arcs"),
 }
 REQUIRED = ("scenario", "stages", "nodes", "demands")
 SECTION_TYPES = {"scenario": dict, "stages": list, "roles": dict, "nodes": dict, "demands": dict, "arcs": list}
