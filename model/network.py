@@ -334,9 +334,7 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
     )
     demand_arcs = _figures(keys["demand_arcs"], arcs[["lead_time", "cost"]], skeleton.at["demand_arcs"])
     modes = _mode_figures(scenario)
-    demand_modes = _with_hours_by_demand(
-        _figures(keys["demand_modes"], modes, skeleton.at["demand_modes"]), scenario
-    )
+    demand_modes = _with_hours_by_demand(_figures(keys["demand_modes"], modes, skeleton.at["demand_modes"]), scenario)
     node_time = np.array([node.processing_time + node.wait_time for node in scenario.nodes.values()], dtype=float)
     demand_nodes = keys["demand_nodes"].assign(node_time=node_time[skeleton.at["demand_nodes"]])
     queues = _queues(scenario)
@@ -575,7 +573,7 @@ def _queues(scenario: Scenario) -> pd.DataFrame:
     for n, node in scenario.nodes.items():
         if node.queue is None:
             continue
-        handle_time = max(max(w.hours_per_unit, *w.hours_by_demand.values()) for w in node.work.values())
+        handle_time = max(max([w.hours_per_unit, *w.hours_by_demand.values()]) for w in node.work.values())
         for lane, target in node.queue.lane_targets():
             rows.append(
                 (
