@@ -354,6 +354,7 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
         scenario, demand_nodes, _stocks(scenario, keys["stocks"]), volumes, _passes(scenario, skeleton, demand_reworks)
     )
     staff = _staff(scenario)
+    _add_skills(demands, staff, scenario)
     staff["switchable"] = staff.node.isin(sites.node[sites.lower.to_numpy() < 1.0]).to_numpy()
     sets = IndexSets(
         periods=periods,
@@ -401,6 +402,15 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
         return sets
     rules, terms, periods_summed = rule_tables(sets, scenario)
     return replace(sets, rules=rules, rule_terms=terms, rule_periods=periods_summed)
+
+
+def _add_skills(demands: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> None:
+    """A `skills` column in the demands table (the skills each requires) and in the staff table (the
+    role's skills), comma-joined ("" for none), so that the independent check (model/check.py) can
+    see that no unit is done by a role without the demand's skills."""
+    demands["skills"] = pd.Series([",".join(d.skills) for d in scenario.demands.values()], dtype=object)
+    role_skills = {r: ",".join(role.skills) for r, role in scenario.roles.items()}
+    staff["skills"] = pd.Series([role_skills.get(r, "") for r in staff.role.to_numpy()], dtype=object)
 
 
 def _with_hours_by_demand(demand_modes: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:

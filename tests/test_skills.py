@@ -12,11 +12,15 @@ import copy
 import pytest
 from conftest import SKILLS_DESK, SKILLS_SITES, scenario_from_text, varied
 
+from model.check import check_solution
 from model.errors import ScenarioError
+from model.lp import build
 from model.network import index_sets
 from model.optimise import optimise
 from model.resolver import Resolver
 from model.scenario import parse_yaml, validate_data
+from model.solution import evaluate
+from model.solve import solve
 
 
 def _solved(scenario):
@@ -217,3 +221,21 @@ def test_an_origin_without_a_skilled_role_is_a_located_error():
     found = _problems(text)
     message, _ = found[17, "demands.calls_fr.skills"]
     assert message == "demand calls_fr needs skills fr; no role at desk has them (roles: agent_en, agent_fr)"
+
+
+def test_the_independent_check_sees_units_done_by_a_role_without_the_skills():
+    """Give agent_en fr and solve: calls_fr may go to agent_en (58,000 EUR, the test above), and the plan
+    passes the check. Then take fr away from agent_en in the staff table only (the LP's modes are
+    unchanged): the check, reading the roles' own skills, finds calls_fr units done by agent_en."""
+    scenario = _variant(SKILLS_DESK, lambda data: data["roles"]["agent_en"].update(skills=["en", "fr"]))
+    sets = index_sets(scenario)
+    values = solve(build(sets)).values
+    assert check_solution(evaluate(sets, values)) == []
+    assert values["y"][_mode_row(sets, "calls_fr", "agent_en")].sum() > 0.0  # some calls_fr at agent_en
+    sets.staff["skills"] = sets.staff.skills.where(sets.staff.role != "agent_en", "en")
+    assert check_solution(evaluate(sets, values)) == ["skills calls_fr@desk/agent_en: units done by a role without fr"]
+
+
+def _mode_row(sets, demand: str, mode: str) -> int:
+    modes = sets.demand_modes
+    return int(((modes.demand == demand) & (modes["mode"] == mode)).to_numpy().nonzero()[0][0])
