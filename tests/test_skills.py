@@ -65,6 +65,11 @@ def test_french_calls_go_only_to_the_bilingual_agents(desk):
     assert work[(work.demand == "calls_fr") & (work["mode"] == "agent_en")].empty  # no such mode at all
     assert _one(staffing, "fte", role="agent_fr") == pytest.approx(7.4, rel=1e-9)
     assert _one(staffing, "fte", role="agent_en") == pytest.approx(10.0, rel=1e-9)
+    # cost to serve: agent_fr's 29,600 EUR split by hours, 240 h of 740 to calls_fr = 9,600 EUR
+    # (4.80 EUR a call); calls_en 30,000 + 500 / 740 x 29,600 = 50,000 EUR.
+    serve = desk.tables["cost_to_serve"]
+    assert _one(serve, "labour", demand="calls_fr") == pytest.approx(9_600.0, rel=1e-9)
+    assert _one(serve, "labour", demand="calls_en") == pytest.approx(50_000.0, rel=1e-9)
 
 
 def test_the_index_sets_hold_only_the_qualifying_modes_at_their_own_hours():
@@ -239,3 +244,20 @@ def test_the_independent_check_sees_units_done_by_a_role_without_the_skills():
 def _mode_row(sets, demand: str, mode: str) -> int:
     modes = sets.demand_modes
     return int(((modes.demand == demand) & (modes["mode"] == mode)).to_numpy().nonzero()[0][0])
+
+
+def test_stock_for_a_demand_its_skills_keep_off_the_node_is_a_located_error():
+    """desk_b may not be used by calls_en (no role there has en), so stock held there for calls_en
+    would never be used: refused at the stock's demands entry, as for a demand whose path misses the
+    node (line 15; calls_fr, the one demand that can use desk_b, is named)."""
+    text = SKILLS_SITES.replace(
+        "  desk_b:\n    stage: answer\n",
+        "  desk_b:\n    stage: answer\n    stock: {demands: [calls_en]}\n",
+    )
+    found = _problems(text)
+    assert found == {
+        (15, "nodes.desk_b.stock.demands[0]"): (
+            "demand 'calls_en' never passes node 'desk_b'",
+            "Demands that can use 'desk_b': calls_fr.",
+        )
+    }

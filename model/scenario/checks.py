@@ -371,11 +371,23 @@ def _users_by_node(raw: Raw) -> dict[str, list[str]]:
         if not raw.is_node(origin) or (stages is not None and not _names(stages)):
             continue
         nodes, _ = finder.nodes_and_arcs(
-            origin, [s for s in sinks if s in raw.nodes], _names(stages) if stages is not None else None
+            origin,
+            [s for s in sinks if s in raw.nodes],
+            _names(stages) if stages is not None else None,
+            _unskilled(raw, demand),
         )
         for node in nodes:
             users.setdefault(node, []).append(name)
     return users
+
+
+def _unskilled(raw: Raw, demand: dict) -> frozenset[str]:
+    """The nodes a demand cannot use for want of a role with its skills (docs/model.md, Skills)."""
+    required = _names(demand.get("skills"))
+    if not required:
+        return frozenset()
+    roles_at = {n: list(_mapping(_mapping(node).get("work"))) for n, node in raw.nodes.items()}
+    return unskilled_nodes(required, roles_at, _skills_of(raw))
 
 
 def check_paths(raw: Raw, src: SourceMap) -> Iterator[Problem]:
