@@ -16,10 +16,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from model.paths import PathFinder, most_passes
+from model.paths import PathFinder, most_passes, qualifies, unskilled_nodes
 from model.rules import RULE_COLUMNS, rule_tables
 from model.scenario.schema import HOURS_PER_TIME_UNIT
-from model.skills import qualifies, unskilled_nodes
 
 if TYPE_CHECKING:
     from model.scenario.schema import Node, Scenario

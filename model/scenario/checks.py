@@ -17,11 +17,10 @@ import networkx as nx
 
 import model.scenario.rulespec as rulespec
 from model.errors import Problem
-from model.paths import PathFinder, allowed_graph, most_passes
+from model.paths import PathFinder, allowed_graph, most_passes, unskilled_nodes
 from model.scenario.loader import SourceMap, closest
 from model.scenario.ranges import DURATION, PERIODS
 from model.scenario.schema import FORMER_NAMES, HOURS_PER_TIME_UNIT, Scenario
-from model.skills import unskilled_nodes
 
 
 def _mapping(value: Any) -> dict:
