@@ -1,7 +1,8 @@
 """Which nodes and arcs each demand may use: those on some walk from its origin to one of its sinks
 that respects its stages and avoids the nodes where no role has its skills. The hand-off graph may
-have loops (rework, returns, transfers between sites of one stage). networkx only, so that checking a scenario (model/scenario/checks.py) needs
-no table or solver library; model/network.py builds the index tables from these paths.
+have loops (rework, returns, transfers between sites of one stage). networkx only, so that checking
+a scenario (model/scenario/checks.py) needs no table or solver library; model/network.py builds the
+index tables from these paths.
 """
 
 from __future__ import annotations
