@@ -19,6 +19,7 @@ from model.network import index_sets
 from model.optimise import optimise
 from model.resolver import Resolver
 from model.scenario import parse_yaml, validate_data
+from model.scenario.overrides import apply_overrides, parse_assignment
 from model.solution import evaluate
 from model.solve import solve
 
@@ -261,3 +262,28 @@ def test_stock_for_a_demand_its_skills_keep_off_the_node_is_a_located_error():
             "Demands that can use 'desk_b': calls_fr.",
         )
     }
+
+
+def test_overrides_set_skills_as_lists_of_names_and_hours_by_demand_as_figures():
+    """`--set roles.agent_en.skills=[en, fr]` gives agent_en French (58,000 EUR, worked out above);
+    `[]` takes every skill away; hours_by_demand is a figure: *0.5 halves 0.12 to 0.06."""
+    data, _ = parse_yaml(SKILLS_DESK, "case.yaml")
+    changes = [
+        parse_assignment("roles.agent_en.skills=[en, fr]"),
+        parse_assignment("demands.calls_en.skills=[]"),
+        parse_assignment("nodes.desk.work.agent_fr.hours_by_demand.calls_fr=*0.5"),
+    ]
+    changed, _ = apply_overrides(data, changes)
+    assert changed["roles"]["agent_en"]["skills"] == ["en", "fr"]
+    assert changed["demands"]["calls_en"]["skills"] == []
+    assert changed["nodes"]["desk"]["work"]["agent_fr"]["hours_by_demand"]["calls_fr"] == pytest.approx(0.06)
+
+
+def test_a_skills_override_that_is_no_list_of_names_is_refused():
+    """A bare word is not a list; an item with a character no name has is named by its position."""
+    with pytest.raises(ScenarioError) as raised:
+        parse_assignment("demands.calls_fr.skills=fr")
+    assert "give a list of names, e.g. [en, fr]" in str(raised.value)
+    with pytest.raises(ScenarioError) as raised:
+        parse_assignment("demands.calls_fr.skills=[fr, {x}]")
+    assert "item 2 of the list, '{x}', is not a name" in str(raised.value)
