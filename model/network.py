@@ -217,13 +217,17 @@ def skill_shape(scenario: Scenario) -> tuple:
     )
 
 
-def unskilled(scenario: Scenario, demand: str) -> frozenset[str]:
-    """The nodes `demand` cannot use: work there, but no role with every skill it requires."""
-    if not scenario.demands[demand].skills:
-        return frozenset()
+def unskilled(scenario: Scenario) -> dict[str, frozenset[str]]:
+    """Per demand, the nodes it cannot use: work there, but no role with every skill it requires
+    (empty for a demand without skills); worked out once per distinct set of required skills."""
     roles_at = {n: list(node.work) for n, node in scenario.nodes.items()}
     skills_of = {r: role.skills for r, role in scenario.roles.items()}
-    return unskilled_nodes(scenario.demands[demand].skills, roles_at, skills_of)
+    found: dict[tuple[str, ...], frozenset[str]] = {(): frozenset()}
+    for d in scenario.demands.values():
+        key = tuple(sorted(set(d.skills)))
+        if key not in found:
+            found[key] = unskilled_nodes(key, roles_at, skills_of)
+    return {name: found[tuple(sorted(set(d.skills)))] for name, d in scenario.demands.items()}
 
 
 def _skilled_modes(scenario: Scenario, demand_modes: pd.DataFrame) -> pd.DataFrame:
@@ -274,9 +278,9 @@ def _skeleton(scenario: Scenario, shape: tuple, known: Skeleton | None) -> Skele
     """The structure: each demand's usable subgraph, and the key columns of the tables built from it."""
     stage_of = {n: node.stage for n, node in scenario.nodes.items()}
     finder = _path_finder(scenario, stage_of, known)
+    without = unskilled(scenario)
     subgraphs = {
-        name: finder.nodes_and_arcs(d.origin, d.sinks, d.stages, unskilled(scenario, name))
-        for name, d in scenario.demands.items()
+        name: finder.nodes_and_arcs(d.origin, d.sinks, d.stages, without[name]) for name, d in scenario.demands.items()
     }
     by_demand, distinct = _shared(subgraphs)
     demand_nodes = _demand_nodes(scenario, by_demand, distinct)
