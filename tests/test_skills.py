@@ -287,3 +287,33 @@ def test_a_skills_override_that_is_no_list_of_names_is_refused():
     with pytest.raises(ScenarioError) as raised:
         parse_assignment("demands.calls_fr.skills=[fr, {x}]")
     assert "item 2 of the list, '{x}', is not a name" in str(raised.value)
+
+
+def test_hours_by_demand_a_role_could_never_apply_is_a_located_error():
+    """agent_en (skills en) given hours for calls_fr (needs fr), line 11: it can never do calls_fr."""
+    text = SKILLS_DESK.replace(
+        "agent_en: {hours_per_unit: 0.1}", "agent_en: {hours_per_unit: 0.1, hours_by_demand: {calls_fr: 0.2}}"
+    )
+    assert _problems(text) == {
+        (11, "nodes.desk.work.agent_en.hours_by_demand.calls_fr"): (
+            "role 'agent_en' cannot do demand 'calls_fr': it lacks skills fr",
+            "Remove the entry, or give the role the skills (roles.ROLE.skills).",
+        )
+    }
+
+
+def test_hours_by_demand_for_a_demand_that_never_passes_the_node_is_a_located_error():
+    """A third demand, calls_x (no skills), ends only at desk_a: hours for it at desk_b (line 16) could
+    never apply. desk_b is used by calls_fr alone."""
+    text = (
+        SKILLS_SITES.replace(
+            "french: {hours_per_unit: 0.2}", "french: {hours_per_unit: 0.2, hours_by_demand: {calls_x: 0.3}}"
+        )
+        + "  calls_x: {origin: router, sinks: [desk_a], volume: 10}\n"
+    )
+    assert _problems(text) == {
+        (16, "nodes.desk_b.work.french.hours_by_demand.calls_x"): (
+            "demand 'calls_x' never passes node 'desk_b'",
+            "Demands that can use 'desk_b': calls_fr.",
+        )
+    }

@@ -381,12 +381,16 @@ def _users_by_node(raw: Raw) -> dict[str, list[str]]:
 
 
 def _unskilled(raw: Raw, demand: dict) -> frozenset[str]:
-    """The nodes a demand cannot use for want of a role with its skills (docs/model.md, Skills)."""
-    required = _names(demand.get("skills"))
-    if not required:
+    """The nodes a demand cannot use for want of a role with its skills (docs/model.md, Skills). A
+    skill no role has is left out: check_skills reports it, and it should not also keep the demand
+    off every node (knock-on problems of one typo)."""
+    if not _names(demand.get("skills")):
         return frozenset()
+    skills_of = _skills_of(raw)
+    known = {skill for skills in skills_of.values() for skill in skills}
+    required = [skill for skill in _names(demand.get("skills")) if skill in known]
     roles_at = {n: list(_mapping(_mapping(node).get("work"))) for n, node in raw.nodes.items()}
-    return unskilled_nodes(required, roles_at, _skills_of(raw))
+    return unskilled_nodes(required, roles_at, skills_of)
 
 
 def check_paths(raw: Raw, src: SourceMap) -> Iterator[Problem]:
@@ -489,17 +493,43 @@ def check_former_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
 
 
 def check_hours_by_demand(raw: Raw, src: SourceMap) -> Iterator[Problem]:
-    """`hours_by_demand` names demands of the scenario (docs/model.md, Skills)."""
-    for name, node in raw.nodes.items():
-        for role, work in _mapping(_mapping(node).get("work")).items():
-            for demand in _mapping(_mapping(work).get("hours_by_demand")):
-                if demand not in raw.demands:
-                    yield src.problem(
-                        ("nodes", name, "work", role, "hours_by_demand", demand),
-                        f"unknown demand '{demand}'",
-                        closest(demand, raw.demands),
-                        at_key=True,
-                    )
+    """`hours_by_demand` names demands of the scenario that the entry's role may do at its node: a
+    role with every skill the demand requires, at a node the demand passes (docs/model.md, Skills).
+    An entry that could never apply would be ignored silently: it is refused."""
+    entries = [
+        (name, role, demand)
+        for name, node in raw.nodes.items()
+        for role, work in _mapping(_mapping(node).get("work")).items()
+        for demand in _mapping(_mapping(work).get("hours_by_demand"))
+    ]
+    if not entries:
+        return
+    users = _users_by_node(raw)
+    skills_of = _skills_of(raw)
+    known = {skill for skills in skills_of.values() for skill in skills}
+    for name, role, demand in entries:
+        path = ("nodes", name, "work", role, "hours_by_demand", demand)
+        if demand not in raw.demands:
+            yield src.problem(path, f"unknown demand '{demand}'", closest(demand, raw.demands), at_key=True)
+            continue
+        required = _names(_mapping(raw.demands[demand]).get("skills"))
+        if not known.issuperset(required):
+            continue  # a skill no role has: check_skills says so, and nothing more follows from it
+        missing = [s for s in required if s not in skills_of.get(role, [])]
+        if missing:
+            yield src.problem(
+                path,
+                f"role '{role}' cannot do demand '{demand}': it lacks skills {', '.join(missing)}",
+                "Remove the entry, or give the role the skills (roles.ROLE.skills).",
+                at_key=True,
+            )
+        elif raw.is_node(_mapping(raw.demands[demand]).get("origin")) and demand not in users.get(name, []):
+            yield src.problem(
+                path,
+                f"demand '{demand}' never passes node '{name}'",
+                f"Demands that can use '{name}': {', '.join(sorted(users.get(name, []))) or 'none'}.",
+                at_key=True,
+            )
 
 
 def _skills_of(raw: Raw) -> dict[str, list[str]]:
@@ -904,7 +934,7 @@ READS: dict[Check, tuple[str, ...]] = {
     check_rework: ("arcs",),
     check_site_loops: ("arcs", "nodes", "demands"),
     check_rules: ("nodes", "demands", "stages"),
-    check_hours_by_demand: ("demands",),
+    check_hours_by_demand: ("demands", "arcs"),
     check_skills: ("roles", "arcs"),
 }
 REQUIRED = ("scenario", "stages", "nodes", "demands")
