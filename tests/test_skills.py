@@ -22,6 +22,7 @@ from model.scenario import parse_yaml, validate_data
 from model.scenario.overrides import apply_overrides, parse_assignment
 from model.solution import evaluate
 from model.solve import solve
+from model.validity import scenario_notes
 
 
 def _solved(scenario):
@@ -317,3 +318,11 @@ def test_hours_by_demand_for_a_demand_that_never_passes_the_node_is_a_located_er
             "Demands that can use 'desk_b': calls_fr.",
         )
     }
+
+
+def test_a_sink_the_skills_keep_a_demand_from_is_a_note():
+    """SKILLS_SITES: calls_en lists desk_b as a sink, but no role there has en (french has fr only)."""
+    assert scenario_notes(scenario_from_text(SKILLS_SITES)) == [
+        "demand calls_en cannot end at desk_b: no role there has its skills (en), so it can reach only its other sinks"
+    ]
+    assert scenario_notes(scenario_from_text(SKILLS_DESK)) == []
