@@ -65,6 +65,7 @@ def check_solution(ev: Evaluated, integer_staff: bool = False) -> list[str]:
 
     found += _check_queues(ev)
     found += _check_rework(ev)
+    found += _check_skills(ev)
     found += _check_sites(ev)
 
     final_backlog = (ev.backlog[:, -1] - demands.final_backlog.to_numpy())[:, None]
@@ -106,6 +107,27 @@ def _check_queues(ev: Evaluated) -> list[str]:
     nodes, on_duty = duty_hours(sets, v)
     assigned = group_sum(nodes.get_indexer(sets.queues.node), v["a"], len(nodes))
     return found + _violations("queue duty", nodes.tolist(), assigned - on_duty, on_duty, P)
+
+
+def _check_skills(ev: Evaluated) -> list[str]:
+    """No unit of a demand is done by a role without every skill the demand requires (docs/model.md,
+    Skills): read from the demands' and roles' own skills, not from which modes the LP has."""
+    sets = ev.sets
+    modes = sets.demand_modes
+    if "skills" not in sets.demands or not sets.demands.skills.astype(bool).any():
+        return []
+    required = sets.demands.skills.to_numpy()[sets.demand_of("demand_modes")]
+    at = sets.position("staff", ["node", "role"], "demand_modes", ["node", "mode"])
+    has = np.append(sets.staff.skills.to_numpy(), "")[at]  # -1 (a node's own mode): any demand
+    found = []
+    for i in np.flatnonzero(ev.values["y"].max(axis=1, initial=0.0) > RELATIVE_TOLERANCE):
+        missing = set(filter(None, required[i].split(","))) - set(has[i].split(","))
+        if at[i] >= 0 and missing:
+            found.append(
+                f"skills {modes.demand.iat[i]}@{modes.node.iat[i]}/{modes['mode'].iat[i]}: "
+                f"units done by a role without {', '.join(sorted(missing))}"
+            )
+    return found[:20]
 
 
 def _check_rework(ev: Evaluated) -> list[str]:

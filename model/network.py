@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from model.intervals import INTERVAL_COLUMNS, arrival_shares, interval_frame
-from model.paths import PathFinder, most_passes
+from model.paths import PathFinder, most_passes, qualifies, unskilled_nodes
 from model.rules import RULE_COLUMNS, rule_tables
 from model.scenario.schema import HOURS_PER_TIME_UNIT
 
@@ -188,7 +188,8 @@ class Skeleton:
 def scenario_shape(scenario: Scenario) -> tuple:
     """What decides the index tables' rows: the periods; each node's stage, roles, stock, lanes and
     reworking modes (with where they send the units back); the arcs; each demand's origin, sinks,
-    stages, and whether it may carry backlog or leave units unmet."""
+    stages, and whether it may carry backlog or leave units unmet; the nodes and modes each demand's
+    skills rule out (`skill_shape`)."""
     nodes = tuple(
         (
             n,
@@ -212,7 +213,46 @@ def scenario_shape(scenario: Scenario) -> tuple:
         )
         for name, d in scenario.demands.items()
     )
-    return tuple(scenario.periods), nodes, tuple(a.key for a in scenario.arcs), demands
+    return tuple(scenario.periods), nodes, tuple(a.key for a in scenario.arcs), demands, skill_shape(scenario)
+
+
+def skill_shape(scenario: Scenario) -> tuple:
+    """What of the skills decides the rows (docs/model.md, Skills): each demand's required skills and
+    the skills of every role ((), () without skills)."""
+    return (
+        tuple((name, tuple(d.skills)) for name, d in scenario.demands.items() if d.skills),
+        tuple((name, tuple(r.skills)) for name, r in scenario.roles.items() if r.skills),
+    )
+
+
+def unskilled(scenario: Scenario) -> dict[str, frozenset[str]]:
+    """Per demand, the nodes it cannot use: work there, but no role with every skill it requires
+    (empty for a demand without skills); worked out once per distinct set of required skills."""
+    roles_at = {n: list(node.work) for n, node in scenario.nodes.items()}
+    skills_of = {r: role.skills for r, role in scenario.roles.items()}
+    found: dict[tuple[str, ...], frozenset[str]] = {(): frozenset()}
+    for d in scenario.demands.values():
+        key = tuple(sorted(set(d.skills)))
+        if key not in found:
+            found[key] = unskilled_nodes(key, roles_at, skills_of)
+    return {name: found[tuple(sorted(set(d.skills)))] for name, d in scenario.demands.items()}
+
+
+def _skilled_modes(scenario: Scenario, demand_modes: pd.DataFrame) -> pd.DataFrame:
+    """The demand_modes rows whose role has every skill the demand requires (a node's own mode, no
+    role, takes any demand); all of them when no demand requires a skill."""
+    required = {name: d.skills for name, d in scenario.demands.items() if d.skills}
+    if not required:
+        return demand_modes
+    skills_of = {r: role.skills for r, role in scenario.roles.items()}
+    keep = np.array(
+        [
+            role is None or d not in required or qualifies(required[d], skills_of.get(role, ()))
+            for d, role in zip(demand_modes.demand.to_numpy(), demand_modes.role.to_numpy())
+        ],
+        dtype=bool,
+    )
+    return demand_modes.loc[keep].reset_index(drop=True)
 
 
 def may_go_unmet(scenario: Scenario, demand: str) -> bool:
@@ -246,7 +286,10 @@ def _skeleton(scenario: Scenario, shape: tuple, known: Skeleton | None) -> Skele
     """The structure: each demand's usable subgraph, and the key columns of the tables built from it."""
     stage_of = {n: node.stage for n, node in scenario.nodes.items()}
     finder = _path_finder(scenario, stage_of, known)
-    subgraphs = {name: finder.nodes_and_arcs(d.origin, d.sinks, d.stages) for name, d in scenario.demands.items()}
+    without = unskilled(scenario)
+    subgraphs = {
+        name: finder.nodes_and_arcs(d.origin, d.sinks, d.stages, without[name]) for name, d in scenario.demands.items()
+    }
     by_demand, distinct = _shared(subgraphs)
     demand_nodes = _demand_nodes(scenario, by_demand, distinct)
     demand_arcs = _per_demand(
@@ -255,7 +298,7 @@ def _skeleton(scenario: Scenario, shape: tuple, known: Skeleton | None) -> Skele
         ["arc", "source", "target"],
     )
     modes = _mode_keys(scenario)
-    demand_modes = _join(demand_nodes[["demand", "node", "stage", "storable"]], "node", modes)
+    demand_modes = _skilled_modes(scenario, _join(demand_nodes[["demand", "node", "stage", "storable"]], "node", modes))
     stocks = demand_nodes.loc[demand_nodes.storable.to_numpy(), ["demand", "node"]].reset_index(drop=True)
     lanes = _frame(
         [
@@ -302,7 +345,7 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
     )
     demand_arcs = _figures(keys["demand_arcs"], arcs[["lead_time", "cost"]], skeleton.at["demand_arcs"])
     modes = _mode_figures(scenario)
-    demand_modes = _figures(keys["demand_modes"], modes, skeleton.at["demand_modes"])
+    demand_modes = _with_hours_by_demand(_figures(keys["demand_modes"], modes, skeleton.at["demand_modes"]), scenario)
     node_time = np.array([node.processing_time + node.wait_time for node in scenario.nodes.values()], dtype=float)
     demand_nodes = keys["demand_nodes"].assign(node_time=node_time[skeleton.at["demand_nodes"]])
     queues = _queues(scenario)
@@ -322,6 +365,7 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
         scenario, demand_nodes, _stocks(scenario, keys["stocks"]), volumes, _passes(scenario, skeleton, demand_reworks)
     )
     staff = _staff(scenario)
+    _add_skills(demands, staff, scenario)
     staff["switchable"] = staff.node.isin(sites.node[sites.lower.to_numpy() < 1.0]).to_numpy()
     sets = IndexSets(
         periods=periods,
@@ -372,6 +416,36 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
         return sets
     rules, terms, periods_summed = rule_tables(sets, scenario)
     return replace(sets, rules=rules, rule_terms=terms, rule_periods=periods_summed)
+
+
+def _add_skills(demands: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> None:
+    """A `skills` column in the demands table (the skills each requires) and in the staff table (the
+    role's skills), comma-joined ("" for none), so that the independent check (model/check.py) can
+    see that no unit is done by a role without the demand's skills."""
+    demands["skills"] = pd.Series([",".join(d.skills) for d in scenario.demands.values()], dtype=object)
+    role_skills = {r: ",".join(role.skills) for r, role in scenario.roles.items()}
+    staff["skills"] = pd.Series([role_skills.get(r, "") for r in staff.role.to_numpy()], dtype=object)
+
+
+def _with_hours_by_demand(demand_modes: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """demand_modes with each row's hours per unit for its own demand: the work's `hours_by_demand`
+    entry where given, else its `hours_per_unit` (docs/model.md, Skills). A figure, so a what-if
+    changing it is fitted into the kept LP."""
+    given = {
+        (d, n, r): hours
+        for n, node in scenario.nodes.items()
+        for r, work in node.work.items()
+        for d, hours in work.hours_by_demand.items()
+    }
+    if not given:
+        return demand_modes
+    keys = zip(demand_modes.demand.to_numpy(), demand_modes.node.to_numpy(), demand_modes["mode"].to_numpy())
+    hours = demand_modes.hours_per_unit.to_numpy(dtype=float).copy()
+    for i, key in enumerate(keys):
+        if key in given:
+            hours[i] = given[key]
+    demand_modes["hours_per_unit"] = hours
+    return demand_modes
 
 
 def is_site(node: Node) -> bool:
@@ -514,16 +588,16 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
 def _queues(scenario: Scenario) -> pd.DataFrame:
     """One row per lane of each queued node; targets in hours, NaN where the lane has no such target.
 
-    The handle time is the node's longest hours per unit: all agents on duty share one queue, so
-    any of them may take any unit, and a longer handle time never needs fewer agents. The staffing
-    is then safe whoever answers, and exact when the roles share one handle time.
-    """
+    The handle time is the node's longest hours per unit (`hours_by_demand` included): all agents on
+    duty share one queue, so any of them may take any unit, and a longer handle time never needs
+    fewer agents. The staffing is then safe whoever answers, and exact when the roles share one
+    handle time."""
     hours = HOURS_PER_TIME_UNIT[scenario.scenario.time_unit]
     rows = []
     for n, node in scenario.nodes.items():
         if node.queue is None:
             continue
-        handle_time = max(w.hours_per_unit for w in node.work.values())
+        handle_time = max(max([w.hours_per_unit, *w.hours_by_demand.values()]) for w in node.work.values())
         for lane, target in node.queue.lane_targets():
             rows.append(
                 (

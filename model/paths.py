@@ -1,12 +1,13 @@
 """Which nodes and arcs each demand may use: those on some walk from its origin to one of its sinks
-that respects its stages. The hand-off graph may have loops (rework, returns, transfers between sites
-of one stage). networkx only, so that checking a scenario (model/scenario/checks.py) needs
-no table or solver library; model/network.py builds the index tables from these paths.
+that respects its stages and avoids the nodes where no role has its skills. The hand-off graph may
+have loops (rework, returns, transfers between sites of one stage). networkx only, so that checking
+a scenario (model/scenario/checks.py) needs no table or solver library; model/network.py builds the
+index tables from these paths.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import networkx as nx
 
@@ -55,6 +56,33 @@ def _lone(node: str) -> nx.DiGraph:
     return graph
 
 
+# Skills (docs/model.md, Skills): mode (n, r) may process demand d only if r has every skill d
+# requires; a node whose work has no such role is off d's walks (`PathFinder.nodes_and_arcs`'s
+# `without`). Plain sets and mappings, so that the scenario checks (raw YAML) and the index sets (a
+# validated Scenario) ask the same question.
+
+
+def qualifies(required: Iterable[str], has: Iterable[str]) -> bool:
+    """Whether a role with skills `has` may do the work of a demand requiring `required`."""
+    return set(required) <= set(has)
+
+
+def unskilled_nodes(
+    required: Iterable[str], roles_at: Mapping[str, Iterable[str]], skills_of: Mapping[str, Iterable[str]]
+) -> frozenset[str]:
+    """The nodes a demand requiring `required` cannot use: those with work (`roles_at[n]`, the roles of
+    n's `work`, empty for a bought-in node) but no role with every required skill. Empty when the
+    demand requires none."""
+    needed = set(required)
+    if not needed:
+        return frozenset()
+    return frozenset(
+        n
+        for n, roles in roles_at.items()
+        if (listed := list(roles)) and not any(qualifies(needed, skills_of.get(r, ())) for r in listed)
+    )
+
+
 class PathFinder:
     """Each demand's usable nodes and arcs; demands sharing stages, origin and sinks share the work."""
 
@@ -64,15 +92,32 @@ class PathFinder:
         self._found: dict[tuple, tuple[list[str], list[tuple[str, str]]]] = {}
 
     def nodes_and_arcs(
-        self, origin: str, sinks: list[str], stages: list[str] | None
+        self, origin: str, sinks: list[str], stages: list[str] | None, without: frozenset[str] = frozenset()
     ) -> tuple[list[str], list[tuple[str, str]]]:
-        key = (tuple(stages) if stages is not None else None, origin, tuple(sinks))
+        """The nodes and arcs on some origin -> sink walk respecting `stages` that avoids the nodes
+        `without` (those where no role has the demand's skills, `unskilled_nodes`). An origin in
+        `without` has no walk: no nodes, no arcs."""
+        key = (tuple(stages) if stages is not None else None, origin, tuple(sinks), without)
         if key not in self._found:
-            if key[0] not in self._allowed:
-                self._allowed[key[0]] = allowed_graph(self.graph, self.stage_of, stages)
-            sub = paths_in(self._allowed[key[0]], origin, sinks)
+            if origin in without:
+                self._found[key] = ([], [])
+                return self._found[key]
+            sub = paths_in(self._allowed_without(key[0], stages, without), origin, sinks)
             self._found[key] = (list(sub.nodes), list(sub.edges))
         return self._found[key]
+
+    def _allowed_without(
+        self, stage_key: tuple[str, ...] | None, stages: list[str] | None, without: frozenset[str]
+    ) -> nx.DiGraph:
+        """The hand-offs `stages` allow, less the nodes `without` (a copy, in the graph's own order)."""
+        if stage_key not in self._allowed:
+            self._allowed[stage_key] = allowed_graph(self.graph, self.stage_of, stages)
+        allowed = self._allowed[stage_key]
+        if not without:
+            return allowed
+        kept = allowed.copy()
+        kept.remove_nodes_from(without)
+        return kept
 
 
 def loop_through(arcs: Iterable[tuple[str, str]], node: str) -> list[str] | None:

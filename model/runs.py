@@ -93,7 +93,7 @@ class PointRecord:
     base: str
     base_sha256: str
     set: dict[
-        str, str | float | int | list[float | int]
+        str, str | float | int | list[float | int] | list[str]
     ]  # override path -> value: a number, or a change such as '*1.05'
     scenario_sha256: str
     what: str  # "appliance-co.yaml, sweep point 0003", for the reader

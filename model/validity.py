@@ -10,7 +10,7 @@ from pathlib import Path
 
 from model.errors import InfeasibleRow
 from model.lp import build
-from model.network import index_sets
+from model.network import index_sets, unskilled
 from model.scenario.schema import Scenario
 
 
@@ -80,7 +80,7 @@ NO_PRICE_NOTE = "objective: margin but no demand has a price: the same plan as o
 def scenario_notes(scenario: Scenario) -> list[str]:
     """What a reader should know of a scenario before any solve, said by `validate` and by the run:
     `objective: margin` with no price (NO_PRICE_NOTE), and each demand whose origin or sink is closed
-    (`open: never`), which no plan can serve through it."""
+    (`open: never`), which no plan can serve through it; each sink a demand's skills keep it from."""
     notes = []
     if scenario.scenario.objective == "margin" and all(d.price is None for d in scenario.demands.values()):
         notes.append(NO_PRICE_NOTE)
@@ -92,6 +92,23 @@ def scenario_notes(scenario: Scenario) -> list[str]:
         served = demand.origin in closed or len(closed) == len(demand.sinks)
         outcome = "so none of it can be served" if served else "so it can reach only its other sinks"
         notes.append(f"demand {name}'s {ends} {'is' if len(closed) == 1 else 'are'} open: never, {outcome}")
+    return notes + _skill_notes(scenario)
+
+
+def _skill_notes(scenario: Scenario) -> list[str]:
+    """Each demand's sinks that no role there can serve for want of its skills (docs/model.md,
+    Skills): the demand can end only at its other sinks (validation refuses a demand left with none)."""
+    if not any(d.skills for d in scenario.demands.values()):
+        return []
+    without = unskilled(scenario)
+    notes = []
+    for name, demand in scenario.demands.items():
+        off = [sink for sink in demand.sinks if sink in without[name]]
+        if off:
+            notes.append(
+                f"demand {name} cannot end at {', '.join(off)}: no role there has its skills "
+                f"({', '.join(demand.skills)}), so it can reach only its other sinks"
+            )
     return notes
 
 

@@ -69,6 +69,51 @@ ROUTES = textwrap.dedent("""
       e: {origin: desk, sinks: [cheap2, dear2], volume: 200, min_quality: 0.90}
 """)
 
+# Skills (docs/model.md, Skills; tests/test_skills.py works both out by hand). SKILLS_DESK: one desk, English
+# agents cheaper but capped, bilingual agents dearer and slower on French calls. SKILLS_SITES: a router hands
+# calls to two desks; desk_b's French-only agents cannot take English calls, and French calls are slower at
+# desk_a (hours_by_demand), so the LP routes them to desk_b.
+SKILLS_DESK = textwrap.dedent("""
+    scenario: {name: skills-desk, currency: EUR, period_length: 730}
+    stages: [answer]
+    roles:
+      agent_en: {cost_per_fte: 3000, hours_per_fte: 100, skills: [en]}
+      agent_fr: {cost_per_fte: 4000, hours_per_fte: 100, skills: [en, fr]}
+    nodes:
+      desk:
+        stage: answer
+        work:
+          agent_en: {hours_per_unit: 0.1}
+          agent_fr: {hours_per_unit: 0.1, hours_by_demand: {calls_fr: 0.12}}
+        staff: {agent_en: {max: 10}}
+    demands:
+      calls_en: {origin: desk, sinks: [desk], volume: 15000, skills: [en]}
+      calls_fr: {origin: desk, sinks: [desk], volume: 2000, skills: [fr]}
+""")
+SKILLS_SITES = textwrap.dedent("""
+    scenario: {name: skills-sites, currency: EUR, period_length: 730}
+    stages: [route, answer]
+    roles:
+      bilingual: {cost_per_fte: 5000, hours_per_fte: 100, skills: [en, fr]}
+      french: {cost_per_fte: 5000, hours_per_fte: 100, skills: [fr]}
+    nodes:
+      router: {stage: route}
+      desk_a:
+        stage: answer
+        work:
+          bilingual: {hours_per_unit: 0.1, hours_by_demand: {calls_fr: 0.3}}
+      desk_b:
+        stage: answer
+        work:
+          french: {hours_per_unit: 0.2}
+    arcs:
+      - {from: router, to: desk_a}
+      - {from: router, to: desk_b}
+    demands:
+      calls_en: {origin: router, sinks: [desk_a, desk_b], volume: 1000, skills: [en]}
+      calls_fr: {origin: router, sinks: [desk_a, desk_b], volume: 500, skills: [fr]}
+""")
+
 # Rework in every form (tests/lp/test_pyomo_record.py's `rework` case): the workshop's technicians send
 # their units done wrong back to the demand's origin (intake, or the storable store), the vendor redoes
 # its own, and the tester sends its units back to the workshop: loops through two and three nodes.

@@ -17,7 +17,7 @@ import networkx as nx
 
 import model.scenario.rulespec as rulespec
 from model.errors import Problem
-from model.paths import PathFinder, allowed_graph, most_passes
+from model.paths import PathFinder, allowed_graph, most_passes, unskilled_nodes
 from model.scenario.loader import SourceMap, closest
 from model.scenario.ranges import DURATION, PERIODS
 from model.scenario.schema import FORMER_NAMES, HOURS_PER_TIME_UNIT, Intervals, Scenario
@@ -425,11 +425,27 @@ def _users_by_node(raw: Raw) -> dict[str, list[str]]:
         if not raw.is_node(origin) or (stages is not None and not _names(stages)):
             continue
         nodes, _ = finder.nodes_and_arcs(
-            origin, [s for s in sinks if s in raw.nodes], _names(stages) if stages is not None else None
+            origin,
+            [s for s in sinks if s in raw.nodes],
+            _names(stages) if stages is not None else None,
+            _unskilled(raw, demand),
         )
         for node in nodes:
             users.setdefault(node, []).append(name)
     return users
+
+
+def _unskilled(raw: Raw, demand: dict) -> frozenset[str]:
+    """The nodes a demand cannot use for want of a role with its skills (docs/model.md, Skills). A
+    skill no role has is left out: check_skills reports it, and it should not also keep the demand
+    off every node (knock-on problems of one typo)."""
+    if not _names(demand.get("skills")):
+        return frozenset()
+    skills_of = _skills_of(raw)
+    known = {skill for skills in skills_of.values() for skill in skills}
+    required = [skill for skill in _names(demand.get("skills")) if skill in known]
+    roles_at = {n: list(_mapping(_mapping(node).get("work"))) for n, node in raw.nodes.items()}
+    return unskilled_nodes(required, roles_at, skills_of)
 
 
 def check_paths(raw: Raw, src: SourceMap) -> Iterator[Problem]:
@@ -529,6 +545,114 @@ def check_former_names(raw: Raw, src: SourceMap) -> Iterator[Problem]:
                     f"Keep {current}.",
                     at_key=True,
                 )
+
+
+def check_hours_by_demand(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """`hours_by_demand` names demands of the scenario that the entry's role may do at its node: a
+    role with every skill the demand requires, at a node the demand passes (docs/model.md, Skills).
+    An entry that could never apply would be ignored silently: it is refused."""
+    entries = [
+        (name, role, demand)
+        for name, node in raw.nodes.items()
+        for role, work in _mapping(_mapping(node).get("work")).items()
+        for demand in _mapping(_mapping(work).get("hours_by_demand"))
+    ]
+    if not entries:
+        return
+    users = _users_by_node(raw)
+    skills_of = _skills_of(raw)
+    known = {skill for skills in skills_of.values() for skill in skills}
+    for name, role, demand in entries:
+        path = ("nodes", name, "work", role, "hours_by_demand", demand)
+        if demand not in raw.demands:
+            yield src.problem(path, f"unknown demand '{demand}'", closest(demand, raw.demands), at_key=True)
+            continue
+        required = _names(_mapping(raw.demands[demand]).get("skills"))
+        if not known.issuperset(required):
+            continue  # a skill no role has: check_skills says so, and nothing more follows from it
+        missing = [s for s in required if s not in skills_of.get(role, [])]
+        if missing:
+            yield src.problem(
+                path,
+                f"role '{role}' cannot do demand '{demand}': it lacks skills {', '.join(missing)}",
+                "Remove the entry, or give the role the skills (roles.ROLE.skills).",
+                at_key=True,
+            )
+        elif raw.is_node(_mapping(raw.demands[demand]).get("origin")) and demand not in users.get(name, []):
+            yield src.problem(
+                path,
+                f"demand '{demand}' never passes node '{name}'",
+                f"Demands that can use '{name}': {', '.join(sorted(users.get(name, []))) or 'none'}.",
+                at_key=True,
+            )
+
+
+def _skills_of(raw: Raw) -> dict[str, list[str]]:
+    """Each role's skills as written (names only)."""
+    return {role: _names(_mapping(spec).get("skills")) for role, spec in raw.roles.items()}
+
+
+def check_skills(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """A skill a demand requires is some role's; and each demand keeps an origin -> sink walk once the
+    nodes where no role has its skills are left out (docs/model.md, Skills)."""
+    skills_of = _skills_of(raw)
+    known = sorted({skill for skills in skills_of.values() for skill in skills})
+    finder: PathFinder | None = None
+    for name, demand in raw.demands.items():
+        demand = _mapping(demand)
+        required = _names(demand.get("skills"))
+        if not required:
+            continue
+        unknown = [(i, skill) for i, skill in enumerate(required) if skill not in known]
+        for i, skill in unknown:
+            hint = closest(skill, known) if known else "No role has skills: give roles `skills`."
+            yield src.problem(("demands", name, "skills", i), f"no role has skill '{skill}'", hint)
+        if not unknown:
+            finder = finder or PathFinder(_graph(raw), raw.stage_of)
+            yield from _skilled_walk(raw, src, finder, name, demand, required, skills_of)
+
+
+def _graph(raw: Raw) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(raw.nodes)
+    graph.add_edges_from((s, t) for _, s, t in raw.valid_arcs())
+    return graph
+
+
+def _skilled_walk(
+    raw: Raw,
+    src: SourceMap,
+    finder: PathFinder,
+    name: str,
+    demand: dict,
+    required: list[str],
+    skills_of: dict[str, list[str]],
+) -> Iterator[Problem]:
+    """A located problem at the demand's `skills` when no origin -> sink walk is left without the nodes
+    where no role has its skills, naming those nodes of its walks and their roles. Skipped where the
+    walk is broken anyway (check_paths reports that)."""
+    origin, sinks, stages = demand.get("origin"), _names(demand.get("sinks")), demand.get("stages")
+    if not raw.is_node(origin) or not sinks or any(s not in raw.nodes for s in sinks):
+        return
+    if stages is not None and not (_names(stages) and all(s in raw.stages for s in _names(stages))):
+        return
+    staged = _names(stages) if stages is not None else None
+    nodes, _ = finder.nodes_and_arcs(origin, sinks, staged)
+    if not set(sinks) & set(nodes):
+        return  # no walk even without skills: check_paths says why
+    roles_at = {n: list(_mapping(_mapping(raw.nodes[n]).get("work"))) for n in nodes}
+    without = unskilled_nodes(required, roles_at, skills_of)
+    skilled, _ = finder.nodes_and_arcs(origin, sinks, staged, without)
+    if set(sinks) & set(skilled):
+        return
+    blocking = [n for n in nodes if n in without]
+    where = "; ".join(f"no role at {n} has them (roles: {', '.join(roles_at[n])})" for n in blocking)
+    yield src.problem(
+        ("demands", name, "skills"),
+        f"demand {name} needs skills {', '.join(required)}; {where}",
+        "Give a role at those nodes the skills (roles.ROLE.skills), add a role that has them to the "
+        "node's work, or route the demand through a node that has one.",
+    )
 
 
 REWORK_KEYWORDS = ("same", "origin")
@@ -847,6 +971,8 @@ CHECKS: list[Check] = [
     check_site_loops,
     check_rules,
     check_label_names,
+    check_hours_by_demand,
+    check_skills,
 ]
 
 
@@ -865,6 +991,8 @@ READS: dict[Check, tuple[str, ...]] = {
     check_rework: ("arcs",),
     check_site_loops: ("arcs", "nodes", "demands"),
     check_rules: ("nodes", "demands", "stages"),
+    check_hours_by_demand: ("demands", "arcs"),
+    check_skills: ("roles", "arcs"),
 }
 REQUIRED = ("scenario", "stages", "nodes", "demands")
 SECTION_TYPES = {"scenario": dict, "stages": list, "roles": dict, "nodes": dict, "demands": dict, "arcs": list}

@@ -212,6 +212,7 @@ TABLES = (
                 doc=_doc(Overtime, "max_hours_per_fte"),
             ),
             Column("overtime.cost_per_hour", unit="{cur} per hour", range=MONEY, doc=_doc(Overtime, "cost_per_hour")),
+            _col(Role, "skills", "names", "skill names, comma-separated"),
         ),
     ),
     Sheet(
@@ -247,6 +248,21 @@ TABLES = (
         ),
         keys=2,
         path="nodes.*.work.*",
+    ),
+    Sheet(
+        "hours_by_demand",
+        "Hours per unit of one demand for a role at a node, instead of the work's hours_per_unit: one row "
+        "per node, role and demand.",
+        (
+            _name("node", "nodes", "The node (with its role on sheet 'work')."),
+            _name("role", "roles", "The role of the node's work."),
+            _name("demand", "demands", "The demand."),
+            Column(
+                "hours", "number", "hours per unit", HOURS_PER_UNIT, required=True, doc=_doc(Work, "hours_by_demand")
+            ),
+        ),
+        keys=3,
+        path="nodes.*.work.*.hours_by_demand",
     ),
     Sheet(
         "staff",
@@ -355,6 +371,7 @@ TABLES = (
             _col(Demand, "price", "number", "{cur} per unit", MONEY),
             _col(Demand, "segment", "text"),
             _col(Demand, "labels", "labels", "label=value; label=value"),
+            _col(Demand, "skills", "names", "skill names, comma-separated"),
         ),
     ),
     Sheet(
@@ -396,6 +413,7 @@ SHEET_ORDER = (
     "roles",
     "nodes",
     "work",
+    "hours_by_demand",
     "staff",
     "stock",
     "stock_by_demand",
@@ -487,11 +505,13 @@ def _table_rows(data: dict) -> dict[str, list[list[Any]]]:
     for name, role in _mapping(data.get("roles")).items():
         overtime = role.get("overtime")
         role = {**role, **_flat("overtime", overtime, Overtime)} if overtime is not None else role
-        rows["roles"].append(_row(TABLE["roles"], [name], role))
+        rows["roles"].append(_row(TABLE["roles"], [name], {**role, "skills": _joined(role.get("skills") or None)}))
     for name, node in _mapping(data.get("nodes")).items():
         rows["nodes"].append(_row(TABLE["nodes"], [name], _with_rework(node)))
         for role, work in _mapping(node.get("work")).items():
             rows["work"].append(_row(TABLE["work"], [name, role], _with_rework(work)))
+            for demand, hours in _mapping(_mapping(work).get("hours_by_demand")).items():
+                rows["hours_by_demand"].append([name, role, demand, hours])
         for role, staff in _mapping(node.get("staff")).items():
             rows["staff"].append(_row(TABLE["staff"], [name, role], staff))
         _stock_rows(rows, name, node.get("stock"))
@@ -507,6 +527,7 @@ def _table_rows(data: dict) -> dict[str, list[list[Any]]]:
             "sinks": _joined(demand.get("sinks")),
             "stages": _joined(demand.get("stages")),
             "labels": _labels_text(demand.get("labels")),
+            "skills": _joined(demand.get("skills") or None),
         }
         if isinstance(values.get("volume"), list):
             del values["volume"]  # on sheet 'volumes'
@@ -1448,6 +1469,8 @@ def _roles(reader: _Reader) -> dict:
                     role["overtime"] = overtime
             else:
                 reader.put(role, column.field, row, column, ("roles", name, column.field))
+        for index, _ in enumerate(role.get("skills") or []):  # each skill located at the list's cell
+            reader.cells[("roles", name, "skills", index)] = row.cell("skills")
         roles[name] = role
     return roles
 
@@ -1490,7 +1513,38 @@ def _nodes(reader: _Reader, roles: dict) -> dict:
                 nodes[node].setdefault(section, {})[role] = _fields(reader, row, {}, path)
     _queues(reader, nodes)
     _capacity_levels(reader, nodes)
+    _hours_by_demand(reader, nodes)
     return nodes
+
+
+def _hours_by_demand(reader: _Reader, nodes: dict) -> None:
+    """A work entry's hours per unit by demand (sheet 'hours_by_demand'): its node and role on sheet
+    'work' first; the demand's name is checked with the scenario (an unknown one is a located problem)."""
+    seen: dict[tuple, int] = {}
+    column = TABLE["hours_by_demand"].columns[3]
+    for row in reader.table("hours_by_demand"):
+        node = reader.name(row, "node", ("nodes",))
+        role = reader.name(row, "role", ("nodes", node or "", "work"))
+        demand = reader.name(row, "demand", ("nodes", node or "", "work", role or "", "hours_by_demand"))
+        if node is None or role is None or demand is None:
+            continue
+        path = ("nodes", node, "work", role, "hours_by_demand")
+        work = _mapping(nodes.get(node, {}).get("work")).get(role)
+        if work is None:
+            reader.problem(
+                row.cells["role"],
+                path,
+                f"node '{node}' has no role '{role}' on sheet 'work'",
+                "Give the node's work for the role on sheet 'work' first.",
+            )
+            continue
+        if reader.once(
+            row, (node, role, demand), seen, (*path, demand), f"node '{node}', role '{role}', demand '{demand}'"
+        ):
+            found = work.get("hours_by_demand", {})
+            reader.put(found, demand, row, column, (*path, demand))
+            if found:
+                work["hours_by_demand"] = found
 
 
 def _capacity_levels(reader: _Reader, nodes: dict) -> None:
@@ -1577,7 +1631,7 @@ def _demands(reader: _Reader, nodes: dict, meta: dict) -> dict:
         if name is None or not reader.once(row, (name,), seen, ("demands", name), f"demand '{name}'"):
             continue
         demand = _fields(reader, row, {}, ("demands", name))
-        for key in ("sinks", "stages"):  # each name of a list is located at the list's cell
+        for key in ("sinks", "stages", "skills"):  # each name of a list is located at the list's cell
             for index, _ in enumerate(demand.get(key) or []):
                 reader.cells[("demands", name, key, index)] = row.cell(key)
         demands[name] = demand

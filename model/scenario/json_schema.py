@@ -22,7 +22,7 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from model.scenario.operations import CHOICES, NAME, NAME_PATTERN, NODE, VALUE_PATTERN, choice_path_pattern
+from model.scenario.operations import CHOICES, NAME, NAME_PATTERN, NAMES, NODE, VALUE_PATTERN, choice_path_pattern
 from model.scenario.ranges import MAX_LABEL, Range, _label_text
 from model.scenario.schema import FORMER_NAMES, Scenario
 
@@ -174,8 +174,15 @@ def what_if_schema() -> dict[str, Any]:
 def _word_value(path: str, choices: tuple[str, ...]) -> dict[str, Any]:
     """The value of a `set:` entry at a field that takes a word (operations.CHOICES): one of its words,
     or any name where it takes one (a node's, for rework.to: validation checks it is the scenario's)."""
-    words = [w for w in choices if w not in (NAME, NODE)]
+    words = [w for w in choices if w not in (NAME, NODE, NAMES)]
     described = f"{path}: {', '.join(choices)}."
+    if NAMES in choices:
+        return {
+            "type": ["array", "string"],
+            "items": {"type": "string", "pattern": NAME_PATTERN},
+            "pattern": r"^\s*=?\s*\[.*\]\s*$",
+            "description": f"{path}: a list of names, e.g. [en, fr] ([] for none).",
+        }
     if len(words) == len(choices):
         return {"type": "string", "enum": words, "description": described}
     return {"type": ["string", "number"], "pattern": NAME_PATTERN, "description": described}

@@ -53,6 +53,9 @@ NAME = "a name"
 NODE = "a node's name"
 """In CHOICES: the field takes any name (a segment, a label's value; a node for rework.to), which
 validation then checks against the scenario, as any overridden value."""
+NAMES = "a list of names"
+"""In CHOICES: the field takes a list of names, written [en, fr] ([] for none): a role's or a
+demand's skills. Validation checks the names against the scenario."""
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "scenario.objective": ("cost", "margin"),
@@ -62,12 +65,14 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "nodes.*.work.*.rework.to": ("same", "origin", NODE),
     "demands.*.segment": (NAME,),
     "demands.*.labels.*": (NAME,),
+    "roles.*.skills": (NAMES,),
+    "demands.*.skills": (NAMES,),
 }
 """The fields an override sets to a word rather than a number, by path (`*`: any name), with the
 words each takes: `--set scenario.objective=margin`, `--set nodes.plant.open=never`. The one place
 that says which fields take words; every other override changes numbers."""
 
-WORDS = frozenset(word for words in CHOICES.values() for word in words if word not in (NAME, NODE))
+WORDS = frozenset(word for words in CHOICES.values() for word in words if word not in (NAME, NODE, NAMES))
 """Every word some choice takes: given for a figure, it is refused as 'not a choice', not as a typo."""
 
 NAME_PATTERN = r"^\s*[A-Za-z0-9_][\w\-. ]*$"
@@ -91,12 +96,15 @@ def choice_words(path: str) -> tuple[str, ...] | None:
     return None
 
 
-def choice(path: str, value: Any) -> str | None:
-    """The word an override of a CHOICES field sets; None for a path that is no such field. ValueError
-    when the word is not one the field takes, with the closest ('did you mean')."""
+def choice(path: str, value: Any) -> str | list[str] | None:
+    """The word an override of a CHOICES field sets (a list of names for a NAMES field); None for a
+    path that is no such field. ValueError when the word is not one the field takes, with the closest
+    ('did you mean')."""
     words = choice_words(path)
     if words is None:
         return None
+    if words == (NAMES,):
+        return names_value(path, value)
     word = str(value).strip() if is_number(value) else value.strip() if isinstance(value, str) else value
     if isinstance(word, str) and word.startswith("="):
         word = word[1:].strip()  # `=never` sets the word, as `=12` sets 12
@@ -109,6 +117,26 @@ def choice(path: str, value: Any) -> str | None:
     close = difflib.get_close_matches(word, [w for w in words if w in WORDS], n=1, cutoff=0.5)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     raise ValueError(f"{value!r} is not allowed for {path.strip()}: give {_allowed(words)}.{hint}")
+
+
+def names_value(path: str, value: Any) -> list[str]:
+    """The names a NAMES field is set to: a list, or its text `[en, fr]` (`=[en, fr]`; `[]` for none).
+    ValueError naming the item that is no name, or a value that is no list."""
+    items: Any = value
+    if isinstance(value, str):
+        text = value.strip().removeprefix("=").strip()
+        if not (text.startswith("[") and text.endswith("]")):
+            raise ValueError(f"{value!r} is not allowed for {path.strip()}: give a list of names, e.g. [en, fr]")
+        items = [item.strip() for item in text[1:-1].split(",")]
+        items = [] if items == [""] else items
+    if not isinstance(items, list):
+        raise ValueError(f"{value!r} is not allowed for {path.strip()}: give a list of names, e.g. [en, fr]")
+    for position, item in enumerate(items, 1):
+        if not isinstance(item, str) or not _NAME_TEXT.match(item):
+            raise ValueError(
+                f"item {position} of the list, {item!r}, is not a name (letters, digits, _ - . and spaces)"
+            )
+    return [item.strip() for item in items]
 
 
 def _allowed(words: tuple[str, ...]) -> str:

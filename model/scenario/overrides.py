@@ -65,7 +65,9 @@ class Override:
     """One `path: value` entry: a field path (wildcards allowed) and a number or a change of it."""
 
     path: str
-    value: str | float | int | list[float | int]  # a list replaces a per-period field
+    value: (
+        str | float | int | list[float | int] | list[str]
+    )  # a list of numbers replaces a per-period field; of names, skills
     origin: str  # where it was written: "whatif.yaml:7", or "--set"
 
 

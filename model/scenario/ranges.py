@@ -76,7 +76,9 @@ SIGNED_MONEY = Range(
 )
 VOLUME = Range("a volume", 1e-6, 1e9, "units per period", fields="demands volume")
 UNITS = Range("a number of units", 1e-6, 1e12, "units", fields="capacities, stock initial and final_min, final_backlog")
-HOURS_PER_UNIT = Range("hours per unit", 1e-6, 1e5, "hours per unit", zero=False, fields="work hours_per_unit")
+HOURS_PER_UNIT = Range(
+    "hours per unit", 1e-6, 1e5, "hours per unit", zero=False, fields="work hours_per_unit and hours_by_demand"
+)
 HOURS_PER_PERIOD = Range(
     "hours per period", 1e-3, 1e6, "hours", zero=False, fields="roles hours_per_fte, queue open_hours"
 )

@@ -236,6 +236,9 @@ class Role(Strict):
     """Cost of laying off one FTE (currency)."""
     overtime: Overtime | None = None
     """Overtime allowed; none when absent."""
+    skills: list[Name] = Field(default_factory=list)
+    """Skills this role has (e.g. languages, product lines): it may do the work of a demand only if it
+    has every skill the demand's `skills` require. Default none."""
 
 
 class Rework(Strict):
@@ -260,6 +263,13 @@ class Work(Strict):
     """Cost per unit besides labour, e.g. materials (currency); inherits the node's."""
     rework: Rework | None = None
     """What happens to the units this mode does wrong; inherits the node's `rework` when left out."""
+    hours_by_demand: dict[Name, HoursPerUnit] = Field(default_factory=dict)
+    """Hours of this role one unit of a named demand takes at this node, {demand: hours}, instead of
+    `hours_per_unit` for that demand (hours). Default none: every demand takes `hours_per_unit`."""
+
+    def hours_for(self, demand: str) -> float:
+        """Hours of this role one unit of `demand` takes here: its `hours_by_demand` entry, else `hours_per_unit`."""
+        return self.hours_by_demand.get(demand, self.hours_per_unit)
 
     @field_validator("rework", mode="before")
     @classmethod
@@ -453,6 +463,9 @@ class Demand(Strict):
     """Customer segment the demand belongs to (e.g. premium); demands are rolled up by it. None when absent."""
     labels: dict[Name, Name] = Field(default_factory=dict)
     """Further labels to group demands by, {label: value} (e.g. {channel: web, region: north})."""
+    skills: list[Name] = Field(default_factory=list)
+    """Skills the demand's work requires (e.g. [fr]): only roles with every one of them (`roles.R.skills`)
+    may process it; a bought-in node (no `work`) takes any demand. Default none: any role."""
 
     @model_validator(mode="before")
     @classmethod

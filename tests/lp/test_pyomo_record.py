@@ -25,6 +25,7 @@ from conftest import (
     CONTACT_CENTRE_FILE,
     LOOP_NETWORK,
     REWORK_LOOPS,
+    SKILLS_DESK,
     TINY_FILE,
     UNKEEPABLE_PROMISE,
     generated_scenario,
@@ -172,8 +173,13 @@ def case(name: str) -> Case:
         return Case(index_sets(scenario_from_text(REWORK_LOOPS)))
     if name == "tiny-sites":
         return Case(_tiny_sites())
+    if name == "skills":  # modes only where the role has the demand's skills, hours per unit by demand
+        return Case(index_sets(scenario_from_text(SKILLS_DESK + SKILLS_RULE)))
     raise KeyError(name)
 
+
+# SKILLS_DESK with a rule on the hours of French calls, whose weights are hours_by_demand's.
+SKILLS_RULE = "rules:\n  fr_hours: {sum: hours, where: {demand: calls_fr}, at_most: 300}\n"
 
 # The shared loop network with a repair that gets 10% wrong and a quality target on `fix`.
 NETWORK_LOOPS = varied(
@@ -200,6 +206,7 @@ CASES = (
     "tiny-rules",
     "tiny-sites",
     "tiny-margin",
+    "skills",
 )
 
 

@@ -89,12 +89,12 @@ EVERY_FIELD = """
 scenario: {name: every-field, currency: USD, time_unit: day, period_length: 30, periods: 2, objective: margin}
 stages: [front, back]
 roles:
-  clerk: {cost_per_fte: 3000, hours_per_fte: 150, hire_cost: 100, layoff_cost: 200, overtime: {}}
-  fitter: {cost_per_fte: 4000.5, hours_per_fte: 140, overtime: {max_hours_per_fte: 10, cost_per_hour: 30}}
+  clerk: {cost_per_fte: 3000, hours_per_fte: 150, hire_cost: 100, layoff_cost: 200, overtime: {}, skills: [en, fr]}
+  fitter: {cost_per_fte: 4000.5, hours_per_fte: 140, overtime: {max_hours_per_fte: 10, cost_per_hour: 30}, skills: [fr]}
 nodes:
   desk:
     stage: front
-    work: {clerk: {hours_per_unit: 0.5}}
+    work: {clerk: {hours_per_unit: 0.5, hours_by_demand: {calls: 0.25, jobs: 0.75}}}
     staff: {clerk: {}}
     queue: {model: erlang_c, open_hours: 160, peak_factor: 1.2, target: {average_wait: 0.5}}
   shop:
@@ -130,7 +130,7 @@ arcs:
 demands:
   jobs: {origin: desk, sinks: [shop, field], stages: [front, back], volume: 700, min_quality: 0.9,
          max_mean_response_time: 20, backlog_cost: 5, final_backlog: 10, unmet_penalty: 99, price: 120,
-         segment: trade, labels: {channel: web, region: north}}
+         segment: trade, labels: {channel: web, region: north}, skills: [fr]}
   calls: {origin: desk, sinks: [field], volume: [10, 20], max_response_time: 30, segment: retail}
 solver:
   time_limit: 30
@@ -156,7 +156,7 @@ def test_every_field_of_the_schema_comes_back(tmp_path):
     one, the former name of a field, every solver setting, relaxation weights and HiGHS options, business
     rules of every form (lists and patterns in filters, each comparison, with and without `of` and its
     filters, per period and horizon), a site's decision, costs and capacity levels, and a demand's
-    segment and labels."""
+    segment and labels; skills of roles and demands, and hours per unit by demand."""
     path = tmp_path / "every-field.yaml"
     path.write_text(EVERY_FIELD, encoding="utf-8")
     original = resolve(path).scenario

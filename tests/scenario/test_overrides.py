@@ -316,7 +316,10 @@ def test_an_unmatched_pattern_far_from_anything_lists_what_is_there(base):
     problem = refusal(base, "roles.technician.overtime.zzz=5").problems[0]  # an unknown field: the allowed ones
     assert problem.hint == "Under 'roles.technician.overtime': cost_per_hour, max_hours_per_fte."
     problem = refusal(base, "zzz.x=5").problems[0]
-    assert problem.hint == "The scenario's sections: arcs, demands, intervals, nodes, roles, rules, scenario, solver, stages."
+    assert (
+        problem.hint
+        == "The scenario's sections: arcs, demands, intervals, nodes, roles, rules, scenario, solver, stages."
+    )
 
 
 def test_every_problem_is_reported_at_once(base):
