@@ -103,9 +103,11 @@ def _check_queues(ev: Evaluated) -> list[str]:
     labels = (dn.demand + "@" + dn.node).tolist()
     split = np.where(queued[:, None], np.abs(in_lanes - ev.processed), 0.0)
     found = _violations("lane split", labels, split, ev.processed, P)
-    nodes, on_duty = duty_hours(sets, v)
-    assigned = group_sum(nodes.get_indexer(sets.queues.node), v["a"], len(nodes))
-    return found + _violations("queue duty", nodes.tolist(), assigned - on_duty, on_duty, P)
+    on_duty = duty_hours(sets, v)
+    duty = sets.queue_nodes
+    assigned = group_sum(sets.position("queue_nodes", ["node", "interval"], "queues"), v["a"], len(duty))
+    names = (duty.node + np.where(duty.interval != "", " " + duty.interval, "")).tolist()
+    return found + _violations("queue duty", names, assigned - on_duty, on_duty, P)
 
 
 def _check_rework(ev: Evaluated) -> list[str]:

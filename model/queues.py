@@ -81,9 +81,10 @@ class QueueRun:
 
 
 def lane_units(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarray:
-    """Units routed into each lane per period (queues x T)."""
-    at = sets.position("queues", ["node", "lane"], "demand_lanes")
-    return group_sum(at, np.nan_to_num(values["q"], nan=0.0), len(sets.queues))
+    """Units routed into each queue row per period (queues x T): the lane's units, or with intervals
+    its units in one occurrence of the row's interval, sum_d pi[d,i] q[d,n,l,t]."""
+    j, k, c = sets.lane_pairs()
+    return group_sum(j, c[:, None] * np.nan_to_num(values["q"], nan=0.0)[k], len(sets.queues))
 
 
 def erlangs(sets: IndexSets, units: np.ndarray) -> np.ndarray:
@@ -95,9 +96,8 @@ def erlangs(sets: IndexSets, units: np.ndarray) -> np.ndarray:
 def potential_units(sets: IndexSets) -> np.ndarray:
     """The most units each lane could receive per period: the volume of every demand that can use
     its node (queues x T)."""
-    demand_of = sets.demand_of("demand_lanes")
-    at = sets.position("queues", ["node", "lane"], "demand_lanes")
-    return group_sum(at, sets.volumes[demand_of], len(sets.queues))
+    j, k, c = sets.lane_pairs()
+    return group_sum(j, c[:, None] * sets.volumes[sets.demand_of("demand_lanes")][k], len(sets.queues))
 
 
 def _per_period(sets: IndexSets, column: str) -> np.ndarray:
@@ -139,8 +139,8 @@ def start_plan(sets: IndexSets, units: np.ndarray) -> QueuePlan:
     start prices every lane alike, so how it splits a node's units between lanes says little, and
     an even split lets the iterations try every lane. A node without load closes."""
     q = sets.queues
-    node_units = pd.DataFrame(units).groupby(q.node.to_numpy()).transform("sum").to_numpy()
-    lanes = q.groupby("node").lane.transform("count").to_numpy()[:, None]
+    node_units = pd.DataFrame(units).groupby([q.node.to_numpy(), q.interval.to_numpy()]).transform("sum").to_numpy()
+    lanes = q.groupby(["node", "interval"]).lane.transform("count").to_numpy()[:, None]
     closed = node_units < CLOSED_UNITS
     load = np.where(closed, 0.0, erlangs(sets, node_units / lanes))
     return QueuePlan(load, np.where(closed, 0.0, _counted_wait(sets, load)), closed)
@@ -179,13 +179,26 @@ def start_tangents(sets: IndexSets) -> QueueTangents:
     return QueueTangents.relaxed(sets, start_waits(sets) / sets.hours_per_time_unit)
 
 
+WHOLE_SLACK = 1e-9
+"""A requirement within this of a whole number of agents is that number (g is found by bisection to
+about 1e-12 relative): 14.0000000001 agents is 14, not 15."""
+
+
+def whole_agents(needed: np.ndarray) -> np.ndarray:
+    """ceil(g): the whole agents on duty that meet a target needing g (real) agents."""
+    return np.ceil(needed - WHOLE_SLACK * np.maximum(1.0, needed))
+
+
 def tangents_at(sets: IndexSets, plan: QueuePlan, before: QueueTangents) -> QueueTangents:
     """The queue rows' figures with every open lane's tangents at the plan's loads; a closed lane's
     q is bounded at 0 and its coefficients stay as they were (`before`), so closing it changes
-    bounds only."""
+    bounds only. With `whole_agents` the tangent's value at its point is ceil(g(A0)) and its slope
+    g'(A0): N >= ceil(g(A0)) + g'(A0) (A - A0) lies above the concave g everywhere (it is the tangent
+    raised by ceil(g) - g >= 0), and at the fixed point A = A0 it asks whole agents."""
     handle, open_hours = _per_period(sets, "handle_time"), _per_period(sets, "open_hours")
     unit_hours = _per_period(sets, "peak_factor") * handle
     live = ~plan.closed & (plan.load > 0)
+    whole = _per_period(sets, "whole_agents").astype(bool)
 
     def tangent(**target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         has = live & ~np.isnan(next(iter(target.values())))
@@ -194,6 +207,7 @@ def tangents_at(sets: IndexSets, plan: QueuePlan, before: QueueTangents) -> Queu
             value[has], slope[has] = requirement_tangent(
                 plan.load[has], handle[has], **{k: v[has] for k, v in target.items()}
             )
+        value = np.where(whole & has, whole_agents(value), value)
         return slope * unit_hours, np.where(live, open_hours * (value - slope * plan.load), 0.0)
 
     sl_slope, sl_intercept = tangent(
@@ -424,7 +438,9 @@ def queues_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
     )
     busy = units > 0
     stage = q.node.map(dict(zip(sets.nodes.node, sets.nodes.stage)))
-    keys = q[["node", "lane"]].assign(stage=stage, target=[_target_text(row, sets) for row in q.itertuples()])
+    keys = q[["node", "lane", "interval"]].assign(
+        stage=stage, target=[_target_text(row, sets) for row in q.itertuples()]
+    )
     frame = keys.loc[keys.index.repeat(T)].reset_index(drop=True)
     frame.insert(0, "period", np.tile(np.asarray(sets.periods, dtype=object), len(q)))
     columns = dict(
@@ -433,6 +449,7 @@ def queues_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
         handle_time=handle,
         load=load,
         agents=agents,
+        agents_required=agents_required(sets, load),
         utilisation=utilisation,
         probability_of_waiting=np.where(busy, probability, 0.0),
         average_wait=np.where(busy, wait, 0.0),
@@ -448,31 +465,47 @@ def queues_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
     return frame
 
 
+def agents_required(sets: IndexSets, load: np.ndarray) -> np.ndarray:
+    """The agents on duty each queue row's targets need at `load` (Erlangs): g(A), rounded up to whole
+    agents where `whole_agents`; 0 without load."""
+    level, within, wait, handle = (
+        _per_period(sets, c) for c in ("service_level", "within", "average_wait", "handle_time")
+    )
+    needed = np.zeros(load.shape)
+    busy = np.nan_to_num(load) > 0
+    if busy.any():
+        needed[busy] = required_agents(
+            load[busy], handle[busy], service_level=level[busy], within=within[busy], average_wait=wait[busy]
+        )
+    whole = _per_period(sets, "whole_agents").astype(bool)
+    return np.where(whole & busy, whole_agents(needed), needed)
+
+
 def queue_routing_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
     """Per demand, queued node, lane and period: the units routed into the lane (q) and the wait
     each of them adds to the demand's response time."""
     sets = ev.sets
-    lane_of = sets.position("queues", ["node", "lane"], "demand_lanes")
     keys = sets.demand_lanes[["demand", "node", "lane"]].reset_index(drop=True)
     frame = keys.loc[keys.index.repeat(sets.period_count)].reset_index(drop=True)
     frame.insert(0, "period", np.tile(np.asarray(sets.periods, dtype=object), len(keys)))
     frame["units"] = ev.values["q"].reshape(-1)
-    frame["wait_counted"] = (plan.wait[lane_of] / sets.hours_per_time_unit).reshape(-1)
+    frame["wait_counted"] = (sets.per_demand_lane(plan.wait) / sets.hours_per_time_unit).reshape(-1)
     return frame
 
 
 def _serving_agents(ev: Evaluated) -> np.ndarray:
-    """The node's staff on duty over its lanes, in the plan's proportions (a[n,l,t]); every lane
-    of a node serves with some of its staff, so spare hours on duty go to the lanes too."""
+    """The node's staff on duty (in the row's interval) over its lanes, in the plan's proportions
+    (a[n,l,i,t]); every lane of a node serves with some of its staff, so spare hours on duty go to
+    the lanes too."""
     sets, q = ev.sets, ev.sets.queues
-    nodes, on_duty = duty_hours(sets, ev.values)
-    lane_node = nodes.get_indexer(q.node)
+    on_duty = duty_hours(sets, ev.values)
+    duty_row = sets.position("queue_nodes", ["node", "interval"], "queues")
     assigned = ev.values["a"]
-    per_node = group_sum(lane_node, assigned, len(nodes))[lane_node]
-    lanes = q.groupby("node").lane.transform("count").to_numpy()[:, None]
+    per_node = group_sum(duty_row, assigned, len(sets.queue_nodes))[duty_row]
+    lanes = q.groupby(["node", "interval"]).lane.transform("count").to_numpy()[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(per_node > 0, assigned / per_node, 1.0 / lanes)
-    return share * on_duty[lane_node] / q.open_hours.to_numpy()[:, None]
+    return share * on_duty[duty_row] / q.open_hours.to_numpy()[:, None]
 
 
 def _target_text(row: Any, sets: IndexSets) -> str:  # row: a namedtuple of sets.queues

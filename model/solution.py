@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from model.lp.objective import COST_TERMS, forgone_revenue
 from model.network import IndexSets
@@ -152,8 +151,7 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
     if len(sets.queues):
         if lane_wait is None:
             raise ValueError("the scenario has queues: give lane_wait, the waits the queue plan counts")
-        lane_of = sets.position("queues", ["node", "lane"], "demand_lanes")
-        waited = lane_wait[lane_of] * v["q"]
+        waited = sets.per_demand_lane(lane_wait) * v["q"]
         time_spent += group_sum(sets.demand_of("demand_lanes"), waited, demand_count)
 
     # + 0.0: a negative price (an arc's rebate) times no units is -0.0, which tables would show as "-0.0"
@@ -187,12 +185,11 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
     )
 
 
-def duty_hours(sets: IndexSets, values: dict[str, np.ndarray]) -> tuple[pd.Index, np.ndarray]:
-    """Hours on duty at each queued node per period: sum_r D[n,r] s + E[n,r] o (model.lp, constraint
-    11), as (the queued nodes, nodes x T)."""
-    nodes = pd.Index(sets.queues.node.drop_duplicates())
-    staff = sets.staff
-    hours = staff.duty_per_fte.to_numpy()[:, None] * np.nan_to_num(
-        values["s"], nan=0.0
-    ) + staff.duty_per_overtime_hour.to_numpy()[:, None] * np.nan_to_num(values["o"], nan=0.0)
-    return nodes, group_sum(nodes.get_indexer(staff.node), hours, len(nodes))
+def duty_hours(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarray:
+    """Hours on duty at each queue_nodes row (queued node, and interval with intervals) per period:
+    sum_r h_i / W (D[n,r] s + E[n,r] o) (model.lp, constraint 11; `IndexSets.duty_terms`), as
+    (queue_nodes x T)."""
+    hours = np.zeros((len(sets.queue_nodes), sets.period_count))
+    for variable, at, row, per_unit in sets.duty_terms():
+        np.add.at(hours, at, per_unit[:, None] * np.nan_to_num(values[variable][row], nan=0.0))
+    return hours

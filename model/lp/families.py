@@ -202,7 +202,8 @@ def quality_target(ctx: Context) -> Rows:
 def response_time_target(ctx: Context) -> Rows:
     """sum_a l[a] x + sum_{n,m} (p[n,m] + w[n]) y + sum_{n,l} w[n,l,t] q[d,n,l,t] + L b[d,t]
     + sum_{n,m} tau_rw[n,m] w[d,n,m,t] - T[d] served[d,t] <= 0, demands whose row can bind
-    (constraint 7).
+    (constraint 7). With intervals the lane's wait is the mean over the period's units,
+    w[d,n,l,t] = sum_i omega pi[d,i] w[n,l,i,t].
 
     At a storable node orders may be filled from stock, so the node adds (p[n] + w[n]) theta[d,n,t]
     (its own processing and wait times the orders arriving) instead of its modes' terms. At a queued
@@ -226,8 +227,7 @@ def response_time_target(ctx: Context) -> Rows:
     rework_time = reworks.time.to_numpy(dtype=float) + node_time[back]  # a storable `to`: its times again
     terms.add(ctx.demand_rows(rows, "demand_reworks"), v["w"], per_period(rework_time, ctx.T))
     terms.add(rows, v["b"], sets.period_length)
-    lane = sets.position("queues", ["node", "lane"], "demand_lanes")
-    terms.add(ctx.demand_rows(rows, "demand_lanes"), v["q"], ctx.tangents.lane_wait[lane])
+    terms.add(ctx.demand_rows(rows, "demand_lanes"), v["q"], sets.per_demand_lane(ctx.tangents.lane_wait))
     origin = sets.position("demand_nodes", ["demand", "node"], "demands", ["demand", "origin"])
     limit = np.nan_to_num(sets.demands.max_mean_response_time.to_numpy(dtype=float), nan=0.0)
     ctx.add_served(terms, rows, (node_time[origin] - limit)[:, None])
@@ -262,13 +262,14 @@ def lane_split(ctx: Context) -> Rows:
 
 
 def _queue_requirement(ctx: Context, lanes: np.ndarray, slope: np.ndarray, intercept: np.ndarray) -> Rows:
-    """a[n,l,t] - slope[n,l,t] sum_d q[d,n,l,t] >= intercept[n,l,t] for the `lanes` that have the target."""
+    """a[n,l,i,t] - slope[n,l,i,t] sum_d pi[d,i] q[d,n,l,t] >= intercept[n,l,i,t] for the `lanes`
+    (queue rows) that have the target; pi = 1 without intervals."""
     sets, v, queues = ctx.sets, ctx.v, ctx.sets.queues
     rows = only_where(lanes, period_grid(len(queues), ctx.T))
     terms = Terms(rows.size)
     terms.add(rows, v["a"], 1.0)
-    lane = sets.position("queues", ["node", "lane"], "demand_lanes")
-    terms.add(rows[lane], v["q"], -slope[lane])
+    j, k, c = sets.lane_pairs()
+    terms.add(rows[j], v["q"][k], -slope[j] * c[:, None])
     return at_least(terms, np.where(rows >= 0, intercept, 0.0).ravel())
 
 
@@ -289,15 +290,16 @@ def queue_average_wait(ctx: Context) -> Rows:
 
 
 def queue_duty(ctx: Context) -> Rows:
-    """sum_l a[n,l,t] - sum_r (D[n,r] s[n,r,t] + E[n,r] o[n,r,t]) <= 0: the lanes share the staff on
-    duty, D = min(H[r], open[n]) and E = min(1, (open[n] - H[r]) / OT[r]) (0 when H >= open), so that
-    no one counts for more than the queue's open hours   (constraint 11)."""
-    sets, v, staff = ctx.sets, ctx.v, ctx.sets.staff
+    """sum_l a[n,l,i,t] - sum_r h_i / W[n] (D[n,r] s[n,r,t] + E[n,r] o[n,r,t]) <= 0: the lanes share the
+    staff on duty, D = min(H[r], W[n]) and E = min(1, (W[n] - H[r]) / OT[r]) (0 when H >= W), so that
+    no one counts for more than the queue's hours; W[n] = open[n] and h_i = open[n] without intervals
+    (one row per (n, t)), W[n] = omega sum_i h_i with them (staff spread evenly over the period's
+    intervals, one row per (n, i, t))   (constraint 11). The staff terms: `IndexSets.duty_terms`."""
+    sets, v = ctx.sets, ctx.v
     terms = Terms(len(sets.queue_nodes) * ctx.T)
-    terms.add(period_rows(sets.position("queue_nodes", ["node"], "queues"), ctx.T), v["a"], 1.0)
-    at = period_rows(sets.position("queue_nodes", ["node"], "staff"), ctx.T)
-    terms.add(at, v["s"], -staff.duty_per_fte.to_numpy(dtype=float)[:, None])
-    terms.add(at, v["o"], -staff.duty_per_overtime_hour.to_numpy(dtype=float)[:, None])
+    terms.add(period_rows(sets.position("queue_nodes", ["node", "interval"], "queues"), ctx.T), v["a"], 1.0)
+    for variable, at, row, hours in sets.duty_terms():
+        terms.add(period_rows(at, ctx.T), v[variable][row], -hours[:, None])
     return at_most(terms, 0.0)
 
 
@@ -559,6 +561,7 @@ class Family:
 
 DEMAND_NODE = ("demand", "node")
 STAFF = ("node", "role")
+QUEUE_ROW = ("node", "lane", "interval")  # "interval" labels rows only when the scenario has intervals
 
 FAMILIES: tuple[Family, ...] = (
     Family("pass_through", pass_through, "demand_nodes", DEMAND_NODE, "1"),
@@ -623,9 +626,9 @@ FAMILIES: tuple[Family, ...] = (
         field="nodes.{node}.stock.final_min",
     ),
     Family("lane_split", lane_split, "demand_nodes", DEMAND_NODE, "9"),
-    Family("queue_service_level", queue_service_level, "queues", ("node", "lane"), "10", field="nodes.{node}.queue"),
-    Family("queue_average_wait", queue_average_wait, "queues", ("node", "lane"), "10", field="nodes.{node}.queue"),
-    Family("queue_duty", queue_duty, "queue_nodes", ("node",), "11", field="nodes.{node}.queue"),
+    Family("queue_service_level", queue_service_level, "queues", QUEUE_ROW, "10", field="nodes.{node}.queue"),
+    Family("queue_average_wait", queue_average_wait, "queues", QUEUE_ROW, "10", field="nodes.{node}.queue"),
+    Family("queue_duty", queue_duty, "queue_nodes", ("node", "interval"), "11", field="nodes.{node}.queue"),
     Family("rework_volume", rework_volume, "demand_reworks", ("demand", "node", "mode"), "12"),
     Family(
         "business_rule",
