@@ -106,13 +106,15 @@ def _per_period(sets: IndexSets, column: str) -> np.ndarray:
 
 
 def implied_wait(sets: IndexSets, load: np.ndarray) -> np.ndarray:
-    """The average wait (hours) at exactly the agents a lane's service-level target needs at `load`;
-    NaN for lanes without one, 0 where the load is 0."""
+    """The average wait (hours) at exactly the agents a lane's service-level target needs at `load`
+    (whole agents where `whole_agents`); NaN for lanes without one, 0 where the load is 0."""
     level, within, handle = (_per_period(sets, c) for c in ("service_level", "within", "handle_time"))
+    whole = _per_period(sets, "whole_agents").astype(bool)
     wait = np.full(load.shape, np.nan)
     has = ~np.isnan(level) & (load > 0)
     if has.any():
         needed = required_agents(load[has], handle[has], service_level=level[has], within=within[has])
+        needed = np.where(whole[has], whole_agents(needed), needed)
         wait[has] = average_wait(needed, load[has], handle[has])
     wait[~np.isnan(level) & (load <= 0)] = 0.0
     return wait

@@ -183,7 +183,7 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
     backlog: dict[tuple[str, str], float] = {}
     unmet: dict[tuple[str, str], float] = {}
     for d, demand in scenario.demands.items():
-        volumes = demand.volumes(T)
+        volumes = scenario.demand_volumes(d)
         before = 0.0
         for t, p in enumerate(periods):
             row = kpis[(kpis.demand == d) & (kpis.period == p)]
@@ -264,7 +264,7 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
     for r in flows.itertuples(index=False):
         time_spent[r.demand, r.period] += arc_of[r.arc].lead_time * r.units
     if "queue_routing" in tables:  # a queued node's wait: the lane's, counted per unit routed to it
-        check_queue_routing(tables)
+        check_queue_routing(tables, scenario.interval_weight)
         for r in tables["queue_routing"].itertuples(index=False):
             time_spent[r.demand, r.period] += r.wait_counted * r.units
     for d, demand in scenario.demands.items():
@@ -389,15 +389,22 @@ def assert_no_tables(outcome: Outcome) -> None:
     )
 
 
-def check_queue_routing(tables: dict[str, pd.DataFrame]) -> None:
-    """Each unit worked at a queued node sits in one lane; the lanes' units add up in `queues`; each
-    lane's counted wait is the same in both tables, and at least its exact average wait."""
+def check_queue_routing(tables: dict[str, pd.DataFrame], weight: float = 1.0) -> None:
+    """Each unit worked at a queued node sits in one lane; the lanes' units add up in `queues` (with
+    intervals: weight x the sum of the lane's rows); each lane's counted wait is the same in both tables
+    (without intervals), and at least its exact average wait."""
     routing, queues, work = tables["queue_routing"], tables["queues"], tables["work"]
     worked = work[work.node.isin(routing.node.unique())].groupby(["period", "demand", "node"]).units.sum()
     laned = routing.groupby(["period", "demand", "node"]).units.sum()
     gap = worked.sub(laned, fill_value=0.0).abs()
     assert (gap <= 1e-6 * (1 + worked.reindex(gap.index, fill_value=0.0).abs())).all(), f"lane split: {gap.max()}"
     per_lane = routing.groupby(["period", "node", "lane"]).units.sum()
+    busy = queues[queues.units > 0]
+    if (queues.interval != "").any():  # per interval: a period's units are weight x the sum over intervals
+        per_interval = queues.groupby(["period", "node", "lane"]).units.sum() * weight
+        assert ((per_lane - per_interval.reindex(per_lane.index)).abs() <= 1e-6 * (1 + per_lane)).all()
+        assert (busy.average_wait <= busy.wait_counted * (1 + 1e-6) + 1e-9).all(), "a lane waits longer than counted"
+        return
     lanes = queues.set_index(["period", "node", "lane"])
     assert ((per_lane - lanes.units.reindex(per_lane.index)).abs() <= 1e-6 * (1 + per_lane)).all()
     counted = routing.set_index(["period", "node", "lane"]).wait_counted
