@@ -25,7 +25,14 @@ import pandas as pd
 
 from model.lp import Builder, LinearModel, QueueTangents, Restructured, build, refigure
 from model.network import IndexSets
-from model.queueing import average_wait, erlang_c, required_agents, requirement_tangent, service_level
+from model.queueing import (
+    average_wait,
+    lost_share,
+    required_agents,
+    requirement_tangent,
+    service_level,
+    wait_probability,
+)
 from model.solution import Evaluated, duty_hours, group_sum
 from model.solve import Solution, SolveOptions, Solver, WarmStart
 from model.tables import column_names
@@ -105,18 +112,70 @@ def _per_period(sets: IndexSets, column: str) -> np.ndarray:
     return np.repeat(sets.queues[column].to_numpy()[:, None], sets.period_count, axis=1)
 
 
-def implied_wait(sets: IndexSets, load: np.ndarray) -> np.ndarray:
-    """The average wait (hours) at exactly the agents a lane's service-level target needs at `load`
-    (whole agents where `whole_agents`); NaN for lanes without one, 0 where the load is 0."""
-    level, within, handle = (_per_period(sets, c) for c in ("service_level", "within", "handle_time"))
+QUEUE_MODELS = ("erlang_c", "erlang_a", "erlang_b")
+LOSS_TARGETS = ("service_level", "max_abandoned", "max_blocked")
+"""The targets of a lane's first requirement row (`queue_service_level`): its service level, and the
+most share it may lose (abandoned, erlang_a; blocked, erlang_b)."""
+
+
+def _targets(sets: IndexSets, model: str, mask: np.ndarray, wait: np.ndarray | None = None) -> dict[str, Any]:
+    """The keyword arguments of model.queueing's requirement for the rows `mask` of one queue model:
+    the service-level and loss targets of the first row, or the average wait `wait` of the second."""
+    if wait is not None:
+        given: dict[str, Any] = {"average_wait": wait[mask]}
+    elif model == "erlang_b":
+        given = {"max_blocked": _per_period(sets, "max_blocked")[mask]}
+    else:
+        given = {"service_level": _per_period(sets, "service_level")[mask], "within": _per_period(sets, "within")[mask]}
+        if model == "erlang_a":
+            given["max_abandoned"] = _per_period(sets, "max_abandoned")[mask]
+    if model == "erlang_a":
+        given["patience"] = _per_period(sets, "patience")[mask]
+    return {"model": model, **given}
+
+
+def _model_of(sets: IndexSets) -> np.ndarray:
+    return np.repeat(sets.queues.model.to_numpy(dtype=object)[:, None], sets.period_count, axis=1)
+
+
+def _has_first_row(sets: IndexSets) -> np.ndarray:
+    """Per queue row and period: whether it has a service-level or loss target (row 10's first family)."""
+    return np.logical_or.reduce([~np.isnan(_per_period(sets, c)) for c in LOSS_TARGETS])
+
+
+def _needed(sets: IndexSets, load: np.ndarray, has: np.ndarray, wait: np.ndarray | None = None) -> np.ndarray:
+    """g(A): the agents the rows `has` need at `load` by their queue model (whole where `whole_agents`)."""
+    handle, model = _per_period(sets, "handle_time"), _model_of(sets)
     whole = _per_period(sets, "whole_agents").astype(bool)
+    needed = np.zeros(load.shape)
+    for name in QUEUE_MODELS:
+        mask = has & (model == name)
+        if mask.any():
+            needed[mask] = required_agents(load[mask], handle[mask], **_targets(sets, name, mask, wait))
+    return np.where(whole & has, whole_agents(needed), needed)
+
+
+def implied_wait(sets: IndexSets, load: np.ndarray) -> np.ndarray:
+    """The average wait (hours) at exactly the agents a lane's service-level (and loss) target needs
+    at `load` (whole agents where `whole_agents`), by its queue model; NaN for lanes without such a
+    target, 0 where the load is 0 and for erlang_b (nobody waits)."""
+    handle, model, patience = _per_period(sets, "handle_time"), _model_of(sets), _per_period(sets, "patience")
+    first = _has_first_row(sets)
     wait = np.full(load.shape, np.nan)
-    has = ~np.isnan(level) & (load > 0)
+    has = first & (load > 0) & (model != "erlang_b")
     if has.any():
-        needed = required_agents(load[has], handle[has], service_level=level[has], within=within[has])
-        needed = np.where(whole[has], whole_agents(needed), needed)
-        wait[has] = average_wait(needed, load[has], handle[has])
-    wait[~np.isnan(level) & (load <= 0)] = 0.0
+        needed = _needed(sets, load, has)
+        for name in ("erlang_c", "erlang_a"):
+            mask = has & (model == name)
+            if mask.any():
+                wait[mask] = average_wait(
+                    needed[mask],
+                    load[mask],
+                    handle[mask],
+                    model=name,
+                    patience=patience[mask] if name == "erlang_a" else None,
+                )
+    wait[first & ((load <= 0) | (model == "erlang_b"))] = 0.0
     return wait
 
 
@@ -202,20 +261,24 @@ def tangents_at(sets: IndexSets, plan: QueuePlan, before: QueueTangents) -> Queu
     live = ~plan.closed & (plan.load > 0)
     whole = _per_period(sets, "whole_agents").astype(bool)
 
-    def tangent(**target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        has = live & ~np.isnan(next(iter(target.values())))
-        value, slope = np.zeros(plan.load.shape), np.ones(plan.load.shape)
-        if has.any():
-            value[has], slope[has] = requirement_tangent(
-                plan.load[has], handle[has], **{k: v[has] for k, v in target.items()}
-            )
+    model = _model_of(sets)
+
+    def tangent(has: np.ndarray, wait: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        has = has & live
+        value = np.zeros(plan.load.shape)
+        slope = np.where(model == "erlang_c", 1.0, 0.0)  # without a target: N >= A (C), N >= 0 (A, B)
+        for name in QUEUE_MODELS:
+            mask = has & (model == name)
+            if mask.any():
+                value[mask], slope[mask] = requirement_tangent(
+                    plan.load[mask], handle[mask], **_targets(sets, name, mask, wait)
+                )
         value = np.where(whole & has, whole_agents(value), value)
         return slope * unit_hours, np.where(live, open_hours * (value - slope * plan.load), 0.0)
 
-    sl_slope, sl_intercept = tangent(
-        service_level=_per_period(sets, "service_level"), within=_per_period(sets, "within")
-    )
-    wait_slope, wait_intercept = tangent(average_wait=np.where(live, plan.wait, np.nan))
+    sl_slope, sl_intercept = tangent(_has_first_row(sets))
+    waiting = ~np.isnan(plan.wait) & (plan.wait > 0) & (model != "erlang_b")
+    wait_slope, wait_intercept = tangent(waiting, np.where(live, plan.wait, np.nan))
     closed = plan.closed
     return QueueTangents(
         service_level_slope=np.where(closed, before.service_level_slope, sl_slope),
@@ -425,18 +488,19 @@ def queues_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
         rate = units / _per_period(sets, "open_hours") * _per_period(sets, "peak_factor")
         load = rate * handle
         agents = _serving_agents(ev)
-        probability = erlang_c(agents, load)
-        wait = average_wait(agents, load, handle) / sets.hours_per_time_unit
-        achieved = np.where(np.isnan(within), np.nan, service_level(agents, load, handle, np.nan_to_num(within)))
+        probability, wait, achieved, lost = _measures(sets, agents, load)
+        wait = wait / sets.hours_per_time_unit
         utilisation = np.where(agents > 0, load / agents, np.nan)
     to_unit = 1.0 / sets.hours_per_time_unit
     level_target, wait_target = _per_period(sets, "service_level"), _per_period(sets, "average_wait") * to_unit
     counted = plan.wait * to_unit
     slack = 1 + MET_TOLERANCE
+    lost_target = np.fmin(_per_period(sets, "max_abandoned"), _per_period(sets, "max_blocked"))
     met = (
         (np.isnan(level_target) | (achieved >= level_target - MET_TOLERANCE))
         & (np.isnan(wait_target) | (wait <= wait_target * slack))
         & (wait <= counted * slack + 1e-12)
+        & (np.isnan(lost_target) | (lost <= lost_target + MET_TOLERANCE))
     )
     busy = units > 0
     stage = q.node.map(dict(zip(sets.nodes.node, sets.nodes.stage)))
@@ -460,6 +524,8 @@ def queues_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
         within=within * to_unit,
         average_wait_target=wait_target,
         wait_counted=counted,
+        lost_share=np.where(busy, lost, 0.0),
+        lost_share_target=lost_target,
     )
     for name, grid in columns.items():
         frame[name] = np.asarray(grid, dtype=float).reshape(-1)
@@ -467,20 +533,40 @@ def queues_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
     return frame
 
 
+def _measures(
+    sets: IndexSets, agents: np.ndarray, load: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per queue row, by its queue model (model.queueing), at `agents` and `load`: the probability of
+    waiting, the average wait (hours), the service level within `within` (NaN without one) and the
+    share lost (abandoned, erlang_a; blocked, erlang_b; 0 for erlang_c)."""
+    handle, within, model = _per_period(sets, "handle_time"), _per_period(sets, "within"), _model_of(sets)
+    patience = _per_period(sets, "patience")
+    out = [np.zeros(load.shape), np.zeros(load.shape), np.full(load.shape, np.nan), np.zeros(load.shape)]
+    for name in QUEUE_MODELS:
+        mask = model == name
+        if not mask.any():
+            continue
+        n, a, h = agents[mask], np.nan_to_num(load[mask]), handle[mask]
+        extra = {"model": name, "patience": patience[mask] if name == "erlang_a" else None}
+        out[0][mask] = wait_probability(n, a, h, **extra)
+        out[1][mask] = average_wait(n, a, h, **extra)
+        t = within[mask]
+        out[2][mask] = np.where(np.isnan(t), np.nan, service_level(n, a, h, np.nan_to_num(t), **extra))
+        out[3][mask] = lost_share(name, n, a, h, extra["patience"])
+    return out[0], out[1], out[2], out[3]
+
+
 def agents_required(sets: IndexSets, load: np.ndarray) -> np.ndarray:
-    """The agents on duty each queue row's targets need at `load` (Erlangs): g(A), rounded up to whole
-    agents where `whole_agents`; 0 without load."""
-    level, within, wait, handle = (
-        _per_period(sets, c) for c in ("service_level", "within", "average_wait", "handle_time")
-    )
-    needed = np.zeros(load.shape)
+    """The agents on duty each queue row's targets need at `load` (Erlangs), by its queue model: g(A),
+    rounded up to whole agents where `whole_agents`; 0 without load."""
     busy = np.nan_to_num(load) > 0
-    if busy.any():
-        needed[busy] = required_agents(
-            load[busy], handle[busy], service_level=level[busy], within=within[busy], average_wait=wait[busy]
-        )
-    whole = _per_period(sets, "whole_agents").astype(bool)
-    return np.where(whole & busy, whole_agents(needed), needed)
+    first = _has_first_row(sets) & busy
+    needed = _needed(sets, load, first)
+    target = _per_period(sets, "average_wait")
+    waiting = busy & ~np.isnan(target)
+    if waiting.any():
+        needed = np.maximum(needed, _needed(sets, load, waiting, target))
+    return needed
 
 
 def queue_routing_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
@@ -517,6 +603,10 @@ def _target_text(row: Any, sets: IndexSets) -> str:  # row: a namedtuple of sets
         parts.append(f"{row.service_level:.0%} within {row.within * to_unit:g}")
     if not np.isnan(row.average_wait):
         parts.append(f"average wait <= {row.average_wait * to_unit:g}")
+    if not np.isnan(row.max_abandoned):
+        parts.append(f"at most {row.max_abandoned:.0%} abandoned")
+    if not np.isnan(row.max_blocked):
+        parts.append(f"at most {row.max_blocked:.0%} blocked")
     return " and ".join(parts)
 
 

@@ -759,6 +759,18 @@ TABLES: dict[str, Table] = {
                 _figure("within", "time", "{time_unit}", "the service level's time (empty: none)"),
                 _figure("average_wait_target", "time", "{time_unit}", "average-wait target (empty: none)"),
                 _figure("wait_counted", "time", "{time_unit}", "wait each unit adds to its response time"),
+                _figure(
+                    "lost_share",
+                    "share",
+                    "share of arrivals",
+                    "share lost at the agents on duty: abandoned (erlang_a), blocked (erlang_b); 0 for erlang_c",
+                ),
+                _figure(
+                    "lost_share_target",
+                    "share",
+                    "share of arrivals",
+                    "max_abandoned or max_blocked (empty: none)",
+                ),
                 _figure("met", "flag", "", "every target met", "true/false"),
             ),
         ),

@@ -198,3 +198,74 @@ def test_scenarios_without_intervals_keep_one_row_per_lane():
     sets = index_sets(scenario_from_text(text))
     assert sets.queues.interval.tolist() == [""]
     assert sets.queue_nodes[["node", "hours", "cycle"]].values.tolist() == [["desk", 200.0, 200.0]]
+
+
+# --- Erlang B and Erlang A lanes in the LP ---------------------------------------------------------------
+
+# One hour-long interval, one FTE = one agent on duty (hours_per_fte 1 = the hour the intervals last).
+LINES = """
+scenario: {name: lines, currency: EUR, time_unit: minute, period_length: 43800}
+intervals:
+  times: {from: "08:00", to: "09:00", minutes: 60}
+stages: [service]
+roles:
+  agent: {cost_per_fte: 100, hours_per_fte: 1}
+nodes:
+  desk:
+    stage: service
+    work: {agent: {hours_per_unit: HOURS}}
+    queue:
+      QUEUE
+demands:
+  calls: {origin: desk, sinks: [desk], volume_by_interval: [CALLS]}
+"""
+
+
+def lines(queue: str, hours: float, calls: int) -> str:
+    return LINES.replace("QUEUE", queue).replace("HOURS", repr(hours)).replace("CALLS", str(calls))
+
+
+def test_an_erlang_b_desk_staffs_the_published_trunk_group():
+    # erlang.com / Westbay forum "Trunk Engineering" (5 Dec 2001): 1200 calls an hour of 100 s
+    # (33.333 Erlangs) at 1 % blocking need 45 lines. Checked here with the Erlang B recursion too:
+    # B(44, A) > 1 % >= B(45, A).
+    def blocked(n: int, load: float) -> float:
+        b = 1.0
+        for k in range(1, n + 1):
+            b = load * b / (k + load * b)
+        return b
+
+    assert blocked(45, 1200 / 36) <= 0.01 < blocked(44, 1200 / 36)
+    outcome = solve(scenario_from_text(lines("model: erlang_b\n      target: {max_blocked: 0.01}", 100 / 3600, 1200)))
+    row = outcome.tables["queues"].iloc[0]
+    assert row.load == pytest.approx(1200 / 36, rel=1e-12)
+    assert (row.agents_required, row.agents) == (45.0, pytest.approx(45.0, rel=1e-9))
+    assert row.lost_share == pytest.approx(blocked(45, 1200 / 36), rel=1e-9)
+    assert (row.probability_of_waiting, row.average_wait) == (0.0, 0.0)  # no waiting room
+    assert outcome.objective == pytest.approx(45 * 100, rel=1e-9)
+
+
+def abandoned_share(n: int, load: float, patience: float, tail: int = 400) -> float:
+    """P(Ab) of M/M/n+M (handle time 1) from its birth-death chain: births at `load`, deaths at
+    min(k, n) + max(k - n, 0) / patience; P(Ab) = (1 / patience) E[queue] / load (abandonment rate
+    over arrival rate)."""
+    weights = [1.0]
+    for k in range(1, n + tail):
+        weights.append(weights[-1] * load / (min(k, n) + max(k - n, 0) / patience))
+    total = sum(weights)
+    queued = sum(max(k - n, 0) * w for k, w in enumerate(weights)) / total
+    return queued / patience / load
+
+
+def test_an_erlang_a_desk_staffs_the_fewest_agents_whose_callers_abandon_at_most_5_percent():
+    # 200 calls of 3 minutes in an hour: 10 Erlangs; mean patience 3 minutes (= the handle time).
+    # The chain gives P(Ab) = 5.4 % at 12 agents and 3.2 % at 13: 13 whole agents.
+    assert abandoned_share(12, 10.0, 1.0) > 0.05 >= abandoned_share(13, 10.0, 1.0)
+    queue = "model: erlang_a\n      patience: 3\n      target: {max_abandoned: 0.05}"
+    outcome = solve(scenario_from_text(lines(queue, 0.05, 200)))
+    row = outcome.tables["queues"].iloc[0]
+    assert row.agents_required == 13.0
+    assert row.lost_share == pytest.approx(abandoned_share(13, 10.0, 1.0), rel=1e-6)
+    # Erlang A's average wait over all arrivals is P(Ab) x patience (Little's law for the abandoning)
+    assert row.average_wait == pytest.approx(row.lost_share * 3, rel=1e-9)
+    assert outcome.objective == pytest.approx(13 * 100, rel=1e-9)

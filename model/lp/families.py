@@ -276,9 +276,11 @@ def _queue_requirement(ctx: Context, lanes: np.ndarray, slope: np.ndarray, inter
 def queue_service_level(ctx: Context) -> Rows:
     """a[n,l,t] - gamma[n,l,t] sum_d q[d,n,l,t] >= beta[n,l,t]: the tangent at the load A0 of the agents
     a service-level target needs, a >= open (g(A0) + g'(A0) (A - A0)) with A = peak h sum_d q / open,
-    so gamma = g'(A0) peak h (hours per unit), beta = open (g(A0) - g'(A0) A0)   (constraint 10)."""
+    so gamma = g'(A0) peak h (hours per unit), beta = open (g(A0) - g'(A0) A0); g by the lane's queue
+    model (erlang_c, erlang_a, erlang_b), the larger of what its service level and its most share
+    abandoned (erlang_a) or blocked (erlang_b) need   (constraint 10)."""
     queues, tangents = ctx.sets.queues, ctx.tangents
-    lanes = queues.service_level.notna().to_numpy()
+    lanes = (queues.service_level.notna() | queues.max_abandoned.notna() | queues.max_blocked.notna()).to_numpy()
     return _queue_requirement(ctx, lanes, tangents.service_level_slope, tangents.service_level_intercept)
 
 

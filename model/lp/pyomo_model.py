@@ -420,8 +420,10 @@ class Rules:
         """a[n,l,i,t] - gamma[n,l,i,t] sum_d pi[d,i] q[d,n,l,t] >= beta[n,l,i,t], lanes with a
         service-level target: the tangent at load A0 of the agents the target needs, gamma = g'(A0) peak h
         (hours per unit), beta = open (g(A0) - g'(A0) A0) (hours; g(A0) rounded up with whole agents);
-        pi = 1 and open = the open hours without intervals, open = h_i and peak = 1 with them   (constraint 10)."""
-        if math.isnan(self.f.lane[n, lane, i].service_level):
+        pi = 1 and open = the open hours without intervals, open = h_i and peak = 1 with them; lanes
+        with a most share abandoned or blocked too (erlang_a, erlang_b)   (constraint 10)."""
+        row = self.f.lane[n, lane, i]
+        if math.isnan(row.service_level) and math.isnan(row.max_abandoned) and math.isnan(row.max_blocked):
             return pyo.Constraint.Skip
         tangents = self.f.tangents
         return self.requirement(n, lane, i, t, tangents.service_level_slope, tangents.service_level_intercept)

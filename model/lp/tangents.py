@@ -40,9 +40,11 @@ class QueueTangents:
     @classmethod
     def relaxed(cls, sets: IndexSets, lane_wait: np.ndarray | None = None) -> QueueTangents:
         """Every lane relaxed to agents >= load (the tangent of N = A: slope peak x handle time,
-        intercept 0), counting `lane_wait` (default 0) as its wait."""
+        intercept 0), an erlang_a or erlang_b lane to agents >= 0 (they are stable at any staffing),
+        counting `lane_wait` (default 0) as its wait."""
         queues, T = sets.queues, sets.period_count
-        unit_hours = per_period((queues.peak_factor * queues.handle_time).to_numpy(dtype=float), T)
+        waits = (queues.model == "erlang_c").to_numpy(dtype=float)  # Erlang A and B are stable at any N
+        unit_hours = per_period((waits * queues.peak_factor * queues.handle_time).to_numpy(dtype=float), T)
         zero = np.zeros(unit_hours.shape)
         wait = zero if lane_wait is None else np.asarray(lane_wait, dtype=float)
         return cls(unit_hours, zero, unit_hours, zero, wait, zero.astype(bool))
