@@ -259,7 +259,7 @@ def abandoned_share(n: int, load: float, patience: float, tail: int = 400) -> fl
 
 def test_an_erlang_a_desk_staffs_the_fewest_agents_whose_callers_abandon_at_most_5_percent():
     # 200 calls of 3 minutes in an hour: 10 Erlangs; mean patience 3 minutes (= the handle time).
-    # The chain gives P(Ab) = 5.4 % at 12 agents and 3.2 % at 13: 13 whole agents.
+    # The chain gives P(Ab) = 5.31 % at 12 agents and 3.22 % at 13: 13 whole agents.
     assert abandoned_share(12, 10.0, 1.0) > 0.05 >= abandoned_share(13, 10.0, 1.0)
     queue = "model: erlang_a\n      patience: 3\n      target: {max_abandoned: 0.05}"
     outcome = solve(scenario_from_text(lines(queue, 0.05, 200)))
