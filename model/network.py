@@ -157,6 +157,19 @@ class IndexSets:
             return j, k, np.ones(len(k))
         return j, k, self.shares[self.demand_of("demand_lanes")[k], i]
 
+    def lossy_lanes(self) -> np.ndarray:
+        """Per demand_lanes row: whether its queue loses units (erlang_a abandons, erlang_b blocks), so
+        that lost[d,n,l,t] exists there (docs/model.md, Abandonment and loss)."""
+        model = dict(zip(self.queues.node, self.queues.model))
+        return (self.demand_lanes.node.map(model) != "erlang_c").to_numpy(dtype=bool)
+
+    def overflow_rows(self) -> np.ndarray:
+        """Per demand_lanes row: the demand_nodes row (d, overflow) its lost units arrive at; -1 where
+        the queue has no overflow or the demand cannot use it (the units are then unmet)."""
+        overflow = dict(zip(self.queues.node, self.queues.overflow))
+        lanes = self.demand_lanes.assign(to=self.demand_lanes.node.map(overflow))
+        return position(self.demand_nodes, ["demand", "node"], lanes, ["demand", "to"])
+
     def per_demand_lane(self, grid: np.ndarray) -> np.ndarray:
         """A per-queue-row figure (queues x T) as the mean each demand's unit in the lane meets over
         the period: sum_i weight pi[d,i] grid[n,l,i] (with intervals; the lane's own without)."""

@@ -155,6 +155,23 @@ def _needed(sets: IndexSets, load: np.ndarray, has: np.ndarray, wait: np.ndarray
     return np.where(whole & has, whole_agents(needed), needed)
 
 
+def _lost_at_requirement(sets: IndexSets, load: np.ndarray, live: np.ndarray) -> np.ndarray:
+    """The share an erlang_a or erlang_b row loses at `load` with the agents its targets require there
+    (whole where `whole_agents`): the share the LP's lost flows take (row `lane_loss`); 0 elsewhere.
+    More agents lose less, so the plan, staffed at least to the requirement, loses at most this."""
+    model, handle, patience = _model_of(sets), _per_period(sets, "handle_time"), _per_period(sets, "patience")
+    lossy = live & (model != "erlang_c")
+    needed = agents_required(sets, np.where(lossy, load, 0.0))
+    lost = np.zeros(load.shape)
+    for name in ("erlang_a", "erlang_b"):
+        mask = lossy & (model == name)
+        if mask.any():
+            lost[mask] = lost_share(
+                name, needed[mask], load[mask], handle[mask], patience[mask] if name == "erlang_a" else None
+            )
+    return lost
+
+
 def implied_wait(sets: IndexSets, load: np.ndarray) -> np.ndarray:
     """The average wait (hours) at exactly the agents a lane's service-level (and loss) target needs
     at `load` (whole agents where `whole_agents`), by its queue model; NaN for lanes without such a
@@ -280,6 +297,7 @@ def tangents_at(sets: IndexSets, plan: QueuePlan, before: QueueTangents) -> Queu
     waiting = ~np.isnan(plan.wait) & (plan.wait > 0) & (model != "erlang_b")
     wait_slope, wait_intercept = tangent(waiting, np.where(live, plan.wait, np.nan))
     closed = plan.closed
+    lost = np.where(closed, before.lost_share, _lost_at_requirement(sets, plan.load, live))
     return QueueTangents(
         service_level_slope=np.where(closed, before.service_level_slope, sl_slope),
         service_level_intercept=sl_intercept,
@@ -287,6 +305,7 @@ def tangents_at(sets: IndexSets, plan: QueuePlan, before: QueueTangents) -> Queu
         wait_intercept=wait_intercept,
         lane_wait=np.where(closed, before.lane_wait, plan.wait / sets.hours_per_time_unit),
         closed=closed,
+        lost_share=lost,
     )
 
 
@@ -570,13 +589,14 @@ def agents_required(sets: IndexSets, load: np.ndarray) -> np.ndarray:
 
 
 def queue_routing_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
-    """Per demand, queued node, lane and period: the units routed into the lane (q) and the wait
-    each of them adds to the demand's response time."""
+    """Per demand, queued node, lane and period: the units routed into the lane (q, offered), those it
+    lost (erlang_a, erlang_b) and the wait each unit adds to the demand's response time."""
     sets = ev.sets
     keys = sets.demand_lanes[["demand", "node", "lane"]].reset_index(drop=True)
     frame = keys.loc[keys.index.repeat(sets.period_count)].reset_index(drop=True)
     frame.insert(0, "period", np.tile(np.asarray(sets.periods, dtype=object), len(keys)))
     frame["units"] = ev.values["q"].reshape(-1)
+    frame["units_lost"] = np.nan_to_num(ev.values["lost"], nan=0.0).reshape(-1)
     frame["wait_counted"] = (sets.per_demand_lane(plan.wait) / sets.hours_per_time_unit).reshape(-1)
     return frame
 

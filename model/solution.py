@@ -66,7 +66,9 @@ class Evaluated:
     defects: np.ndarray  # demands x T: sum (1 - q) y
     time_spent: np.ndarray  # demands x T: the response-time numerator
     costs: dict[str, np.ndarray]  # category -> amounts on its variable's grid (model.lp.objective.COST_TERMS)
-    reworked_out: np.ndarray  # demand_nodes x T: units done wrong at the node and sent back (w)
+    reworked_out: (
+        np.ndarray
+    )  # demand_nodes x T: units leaving the node unprocessed: done wrong and sent back (w), or lost by its queue
     revenue: np.ndarray  # demands x T: price x served (0 without a price), currency
     forgone: np.ndarray  # demands x T: revenue forgone under `objective: margin` (FORGONE_TERMS), currency
 
@@ -115,8 +117,13 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
     reworks = sets.demand_reworks
     back_to = sets.position("demand_nodes", balance, "demand_reworks", ["demand", "to"])
     reworked_out = group_sum(sets.position("demand_nodes", balance, "demand_reworks"), v["w"], len(dn))
+    lane_node = sets.position("demand_nodes", balance, "demand_lanes")
+    reworked_out = reworked_out + group_sum(lane_node, v["lost"], len(dn))  # lost by the node's queue
     arrivals = (
-        group_sum(into, v["x"], len(dn)) + group_sum(origin, served, len(dn)) + group_sum(back_to, v["w"], len(dn))
+        group_sum(into, v["x"], len(dn))
+        + group_sum(origin, served, len(dn))
+        + group_sum(back_to, v["w"], len(dn))
+        + group_sum(sets.overflow_rows(), v["lost"], len(dn))
     )
     outflow = group_sum(out_of, v["x"], len(dn))
     processed = group_sum(sets.position("demand_nodes", balance, "demand_modes"), v["y"], len(dn))

@@ -783,7 +783,14 @@ TABLES: dict[str, Table] = {
                 DEMAND,
                 NODE,
                 _key("lane", "the lane"),
-                _figure("units", "units", "unit", "units of the demand routed to the lane"),
+                _figure("units", "units", "unit", "units of the demand routed to (offered to) the lane"),
+                _figure(
+                    "units_lost",
+                    "units",
+                    "unit",
+                    "of those, units lost: abandoned (erlang_a) or blocked (erlang_b); they go to the queue's "
+                    "overflow, or are unmet without one",
+                ),
                 _figure("wait_counted", "time", "{time_unit} per unit", "wait each unit adds to its response time"),
             ),
         ),

@@ -216,8 +216,11 @@ nodes:
     work: {agent: {hours_per_unit: HOURS}}
     queue:
       QUEUE
+  backup: {stage: service, unit_cost: 2}    # bought-in: paid per call
+arcs:
+  - {from: desk, to: backup}
 demands:
-  calls: {origin: desk, sinks: [desk], volume_by_interval: [CALLS]}
+  calls: {origin: desk, sinks: [desk, backup], volume_by_interval: [CALLS]}
 """
 
 
@@ -236,13 +239,21 @@ def test_an_erlang_b_desk_staffs_the_published_trunk_group():
         return b
 
     assert blocked(45, 1200 / 36) <= 0.01 < blocked(44, 1200 / 36)
-    outcome = solve(scenario_from_text(lines("model: erlang_b\n      target: {max_blocked: 0.01}", 100 / 3600, 1200)))
+    queue = "model: erlang_b\n      overflow: backup\n      target: {max_blocked: 0.01}"
+    outcome = solve(scenario_from_text(lines(queue, 100 / 3600, 1200)))
     row = outcome.tables["queues"].iloc[0]
     assert row.load == pytest.approx(1200 / 36, rel=1e-12)
     assert (row.agents_required, row.agents) == (45.0, pytest.approx(45.0, rel=1e-9))
     assert row.lost_share == pytest.approx(blocked(45, 1200 / 36), rel=1e-9)
     assert (row.probability_of_waiting, row.average_wait) == (0.0, 0.0)  # no waiting room
-    assert outcome.objective == pytest.approx(45 * 100, rel=1e-9)
+    # The blocked calls, B(45, A) x 1200 = 11.58 of them, go to the backup desk at 2 EUR each; the
+    # desk answers the rest.
+    lost = blocked(45, 1200 / 36) * 1200
+    assert outcome.tables["queue_routing"].units_lost.iloc[0] == pytest.approx(lost, rel=1e-9)
+    work = outcome.tables["work"].groupby("node").units.sum()
+    assert work["desk"] == pytest.approx(1200 - lost, rel=1e-9)
+    assert work["backup"] == pytest.approx(lost, rel=1e-9)
+    assert outcome.objective == pytest.approx(45 * 100 + 2 * lost, rel=1e-9)
 
 
 def abandoned_share(n: int, load: float, patience: float, tail: int = 400) -> float:
@@ -269,3 +280,7 @@ def test_an_erlang_a_desk_staffs_the_fewest_agents_whose_callers_abandon_at_most
     # Erlang A's average wait over all arrivals is P(Ab) x patience (Little's law for the abandoning)
     assert row.average_wait == pytest.approx(row.lost_share * 3, rel=1e-9)
     assert outcome.objective == pytest.approx(13 * 100, rel=1e-9)
+    # Without an overflow the abandoned calls are unmet: the desk answers 200 x (1 - P(Ab)).
+    lost = abandoned_share(13, 10.0, 1.0) * 200
+    assert outcome.tables["queue_routing"].units_lost.iloc[0] == pytest.approx(lost, rel=1e-6)
+    assert outcome.tables["work"].units.sum() == pytest.approx(200 - lost, rel=1e-6)

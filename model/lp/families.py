@@ -82,9 +82,10 @@ class Context:
 
 
 def pass_through(ctx: Context) -> Rows:
-    """theta[d,n,t] - sum_m w[d,n,m,t] - sum_a out of n x[d,a,t] - z[d,n,t] = 0: the units done wrong
-    at n (w) do not go on from it; theta counts the reworked units sent back to n (a unit redone at
-    its own node adds and takes one w here: the pair is left out, as it sums to 0)   (model.md,
+    """theta[d,n,t] - sum_m w[d,n,m,t] - sum_l lost[d,n,l,t] - sum_a out of n x[d,a,t] - z[d,n,t] = 0:
+    the units done wrong at n (w) and those its queue loses do not go on from it; theta counts the
+    reworked units sent back to n (a unit redone at its own node adds and takes one w here: the pair
+    is left out, as it sums to 0) and the units lost by a queue whose `overflow` is n   (model.md,
     constraint 1)."""
     sets, v = ctx.sets, ctx.v
     terms = Terms(len(sets.demand_nodes) * ctx.T)
@@ -94,13 +95,23 @@ def pass_through(ctx: Context) -> Rows:
     elsewhere = (sets.demand_reworks.to != sets.demand_reworks.node).to_numpy()
     terms.add(only_where(elsewhere, ctx.balance_rows("demand_reworks", "to")), v["w"], 1.0)
     terms.add(only_where(elsewhere, ctx.balance_rows("demand_reworks", "node")), v["w"], -1.0)
+    _lost_flows(ctx, terms, 1.0)
     ctx.add_served(terms, ctx.balance_rows("demands", "origin"), 1.0)
     return equal(terms, 0.0)
 
 
+def _lost_flows(ctx: Context, terms: Terms, sign: float) -> None:
+    """The units a queue loses leave its node unprocessed (sign x -lost at (d, n)) and arrive at its
+    `overflow` (sign x +lost at (d, overflow)), where the demand may use it; else they are unmet."""
+    overflow = period_rows(ctx.sets.overflow_rows(), ctx.T)
+    terms.add(ctx.balance_rows("demand_lanes", "node"), ctx.v["lost"], -sign)
+    terms.add(overflow, ctx.v["lost"], sign)
+
+
 def work_balance(ctx: Context) -> Rows:
-    """sum_m y[d,n,m,t] + k[d,n,t-1] - k[d,n,t] - theta[d,n,t] = 0, k[d,n,0] = initial (moved to the
-    right: -initial in the first period); k terms only at storable nodes   (constraint 2)."""
+    """sum_m y[d,n,m,t] + sum_l lost[d,n,l,t] + k[d,n,t-1] - k[d,n,t] - theta[d,n,t] = 0, k[d,n,0] =
+    initial (moved to the right: -initial in the first period); k terms only at storable nodes; a unit
+    reaching a queued node is processed or lost by its queue   (constraint 2)."""
     sets, v = ctx.sets, ctx.v
     terms = Terms(len(sets.demand_nodes) * ctx.T)
     terms.add(ctx.balance_rows("demand_modes", "node"), v["y"], 1.0)
@@ -109,6 +120,7 @@ def work_balance(ctx: Context) -> Rows:
     stock_rows = ctx.balance_rows("stocks", "node")
     terms.add(stock_rows, shifted(v["k"]), 1.0)
     terms.add(stock_rows, v["k"], -1.0)
+    _lost_flows(ctx, terms, -1.0)
     ctx.add_served(terms, ctx.balance_rows("demands", "origin"), -1.0)
     rhs = np.zeros(terms.row_count)
     rhs[stock_rows[:, 0]] -= sets.stocks.initial.to_numpy(dtype=float)
@@ -251,11 +263,12 @@ def final_stock(ctx: Context) -> Rows:
 
 
 def lane_split(ctx: Context) -> Rows:
-    """sum_l q[d,n,l,t] - sum_m y[d,n,m,t] = 0 at a queued node: each unit queues in one lane
-    (constraint 9)."""
+    """sum_l q[d,n,l,t] - sum_l lost[d,n,l,t] - sum_m y[d,n,m,t] = 0 at a queued node: each unit is
+    offered to one lane (q), and answered (y) or lost there   (constraint 9)."""
     sets, v = ctx.sets, ctx.v
     terms = Terms(len(sets.demand_nodes) * ctx.T)
     terms.add(ctx.balance_rows("demand_lanes", "node"), v["q"], 1.0)
+    terms.add(ctx.balance_rows("demand_lanes", "node"), v["lost"], -1.0)
     queued = sets.demand_modes.node.isin(sets.queue_nodes.node).to_numpy()
     terms.add(only_where(queued, ctx.balance_rows("demand_modes", "node")), v["y"], -1.0)
     return equal(terms, 0.0)
@@ -303,6 +316,19 @@ def queue_duty(ctx: Context) -> Rows:
     for variable, at, row, hours in sets.duty_terms():
         terms.add(period_rows(at, ctx.T), v[variable][row], -hours[:, None])
     return at_most(terms, 0.0)
+
+
+def lane_loss(ctx: Context) -> Rows:
+    """lost[d,n,l,t] - l[d,n,l,t] q[d,n,l,t] = 0 in the lanes of erlang_a and erlang_b queues: the lane
+    loses the share l of the units offered to it that it loses at the staffing its rows require at its
+    load (abandoned or blocked; the queue iterations refigure it), with intervals the mean over the
+    period's units, l[d,n,l,t] = sum_i omega pi[d,i] l[n,l,i,t]   (constraint 9)."""
+    sets, v = ctx.sets, ctx.v
+    rows = only_where(sets.lossy_lanes(), period_grid(len(sets.demand_lanes), ctx.T))
+    terms = Terms(rows.size)
+    terms.add(rows, v["lost"], 1.0)
+    terms.add(rows, v["q"], -sets.per_demand_lane(ctx.tangents.lost_share))
+    return equal(terms, 0.0)
 
 
 def reworking_modes(sets: IndexSets) -> np.ndarray:
@@ -657,6 +683,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family("site_horizon", site_horizon, "sites", ("node",), "16", field="nodes.{node}.decide_per"),
     Family("level_horizon", level_horizon, "site_levels", ("node", "level"), "16", field="nodes.{node}.decide_per"),
+    Family("lane_loss", lane_loss, "demand_lanes", ("demand", "node", "lane"), "9", field="nodes.{node}.queue"),
 )
 """Every constraint family, in the order of model.md; rows are numbered in this order."""
 

@@ -179,6 +179,14 @@ class Tables:
         self.lanes_of = _grouped((d, (n, lane)) for d, n, lane in lanes)
         self.lane_users = _grouped(((n, lane), d) for d, n, lane in lanes)
         self.lanes_at = _grouped((n, lane) for n, lane, i in self.lane if i == self.intervals[0])
+        # Queues that lose units (erlang_a, erlang_b): lost[d,n,l,t] exists in their lanes; the units
+        # go to the queue's overflow where the demand may use it (else they are unmet).
+        self.lossy = {n for (n, _, _), row in self.lane.items() if row.model != "erlang_c"}
+        self.lost_into = _grouped(
+            ((d, self.lane[n, lane, self.intervals[0]].overflow), (n, lane))
+            for d, n, lane in lanes
+            if n in self.lossy and (d, self.lane[n, lane, self.intervals[0]].overflow) in self.place
+        )
         self.roles_at = _grouped((n, r) for n, r in self.staff)
         self.rework = _records(sets.demand_reworks, "demand", "node", "mode")
         self.reworked_at = _grouped(((d, n), m) for d, n, m in self.rework)
@@ -203,13 +211,14 @@ class Tables:
         """A queue figure (one of `QueueTangents`' grids) of lane (n, lane) in interval i and period t."""
         return float(grid[self.lane_row[n, lane, i], self.period_at[t]])
 
+    def lane_mean(self, grid: np.ndarray, d: str, n: str, lane: str, t: str) -> float:
+        """A queue figure as a unit of d in lane (n, lane) meets it: the lane's, or with intervals the
+        mean over the period's units, sum_i omega pi[d,i] grid[n,l,i,t]."""
+        return sum(self.weight * self.share[d, i] * self.tangent(grid, n, lane, i, t) for i in self.intervals)
+
     def lane_wait(self, d: str, n: str, lane: str, t: str) -> float:
-        """The wait a unit of d adds in lane (n, lane): the lane's, or with intervals the mean over the
-        period's units, sum_i omega pi[d,i] w[n,l,i,t]."""
-        return sum(
-            self.weight * self.share[d, i] * self.tangent(self.tangents.lane_wait, n, lane, i, t)
-            for i in self.intervals
-        )
+        """The wait a unit of d adds in lane (n, lane) (`lane_mean` of the lanes' waits)."""
+        return self.lane_mean(self.tangents.lane_wait, d, n, lane, t)
 
     def lane_closed(self, d: str, n: str, lane: str, t: str) -> bool:
         """Whether q[d,n,l,t] is held at 0: the lane is closed in an interval d arrives in."""
@@ -265,7 +274,12 @@ class Rules:
         wrong and sent back to n for rework)."""
         arrived = [(coef, self.lp.x[d, a, t]) for a in self.f.arcs_into[d, n]]
         back = [(coef, self.lp.w[d, n_, m, t]) for n_, m in self.f.sent_back_to[d, n]]
-        return arrived + back + (self.served(d, t, coef) if self.f.demand[d].origin == n else [])
+        lost = [(coef, self.lp.lost[d, n_, lane, t]) for n_, lane in self.f.lost_into[d, n]]
+        return arrived + back + lost + (self.served(d, t, coef) if self.f.demand[d].origin == n else [])
+
+    def lost_here(self, d: str, n: str, t: str, coef: float) -> list[Term]:
+        """coef * sum_l lost[d,n,l,t]: the units of d n's queue loses (erlang_a, erlang_b)."""
+        return [(coef, _maybe(self.lp.lost, d, n, lane, t)) for lane in self.f.lanes_at[n]]
 
     def row(self, terms: list[Term], sense: str, rhs: float) -> Row:
         """The row `terms sense rhs` (sense "==", "<=" or ">="), without zero terms; Constraint.Skip
@@ -297,7 +311,8 @@ class Rules:
         fulfilled = [(-1.0, _maybe(lp.z, d, n, t))]
         wrong = [(-1.0, lp.w[d, n, m, t]) for m in self.f.reworked_at[d, n] if self.f.rework[d, n, m].to != n]
         arrived = [(c, var) for c, var in self.theta(d, n, t) if not _redone_here(var, n)]
-        return self.row(arrived + wrong + passed_on + fulfilled, "==", 0.0)
+        lost = self.lost_here(d, n, t, -1.0)
+        return self.row(arrived + wrong + lost + passed_on + fulfilled, "==", 0.0)
 
     def work_balance(self, lp: pyo.ConcreteModel, d: str, n: str, t: str) -> Row:
         """sum_m y[d,n,m,t] + k[d,n,t-1] - k[d,n,t] - theta[d,n,t] = -initial[d,n] in the first period
@@ -307,7 +322,7 @@ class Rules:
         worked = [(1.0, lp.y[d, n, m, t]) for m in f.modes_at[d, n]]
         stock = [(1.0, _maybe(lp.k, d, n, f.before.get(t))), (-1.0, _maybe(lp.k, d, n, t))]
         initial = f.stock[d, n].initial if (d, n) in f.stock and t == f.first else 0.0
-        return self.row(worked + stock + self.theta(d, n, t, -1.0), "==", -initial)
+        return self.row(worked + self.lost_here(d, n, t, 1.0) + stock + self.theta(d, n, t, -1.0), "==", -initial)
 
     # 3-4: staff
 
@@ -414,7 +429,16 @@ class Rules:
             return pyo.Constraint.Skip
         queued = [(1.0, lp.q[d, n, lane, t]) for lane in self.f.lanes_at[n]]
         worked = [(-1.0, lp.y[d, n, m, t]) for m in self.f.modes_at[d, n]]
-        return self.row(queued + worked, "==", 0.0)
+        return self.row(queued + self.lost_here(d, n, t, -1.0) + worked, "==", 0.0)
+
+    def lane_loss(self, lp: pyo.ConcreteModel, d: str, n: str, lane: str, t: str) -> Row:
+        """lost[d,n,l,t] - l[d,n,l,t] q[d,n,l,t] = 0 in the lanes of erlang_a and erlang_b queues, l the
+        share lost at the staffing the lane's rows require, sum_i omega pi[d,i] l[n,l,i,t] with
+        intervals (`tangents.lost_share`)   (constraint 9)."""
+        if n not in self.f.lossy:
+            return pyo.Constraint.Skip
+        share = self.f.lane_mean(self.f.tangents.lost_share, d, n, lane, t)
+        return self.row([(1.0, lp.lost[d, n, lane, t]), (-share, lp.q[d, n, lane, t])], "==", 0.0)
 
     def queue_service_level(self, lp: pyo.ConcreteModel, n: str, lane: str, i: str, t: str) -> Row:
         """a[n,l,i,t] - gamma[n,l,i,t] sum_d pi[d,i] q[d,n,l,t] >= beta[n,l,i,t], lanes with a
@@ -729,6 +753,12 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
         doc=VARIABLE["open"].meaning,
     )
     lp.level = pyo.Var(lp.site_levels, lp.periods, domain=pyo.Binary, doc=VARIABLE["level"].meaning)
+    lp.lossy_lanes = pyo.Set(
+        initialize=[key for key in _keys(f.sets.demand_lanes, "demand", "node", "lane") if key[1] in f.lossy],
+        dimen=3,
+        doc="(d, n, l): lanes of erlang_a and erlang_b queues",
+    )
+    lp.lost = pyo.Var(lp.lossy_lanes, lp.periods, domain=positive, doc=VARIABLE["lost"].meaning)
 
     # Constraints (model.md, constraints 1 to 11), in the order of FAMILIES.
     rules = Rules(lp, f)
@@ -758,6 +788,7 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
         "site_level_capacity": (lp.sites, lp.periods),
         "site_horizon": (lp.sites, lp.periods),
         "level_horizon": (lp.site_levels, lp.periods),
+        "lane_loss": (lp.demand_lanes, lp.periods),
     }
     for family in FAMILIES:
         rule = getattr(rules, family.name)

@@ -99,6 +99,11 @@ def _lane_bounds(sets: IndexSets, tangents: QueueTangents | None) -> tuple[Grid,
     return np.zeros(upper.shape), upper
 
 
+def _lossy(sets: IndexSets) -> Grid:
+    """lost exists in the lanes of erlang_a and erlang_b queues."""
+    return per_period(sets.lossy_lanes(), sets.period_count).astype(bool)
+
+
 VARIABLES: tuple[Variable, ...] = (
     Variable("x", "demand_arcs", ("demand", "arc"), "units of d handed over along arc a"),
     Variable("y", "demand_modes", ("demand", "node", "mode"), "units of d processed at n in mode m"),
@@ -127,6 +132,13 @@ VARIABLES: tuple[Variable, ...] = (
         "1 while level l of n is chosen in t",
         bounds=_level_bounds,
         binary=True,
+    ),
+    Variable(
+        "lost",
+        "demand_lanes",
+        ("demand", "node", "lane"),
+        "units of d offered to lane l of n and lost (abandoned, erlang_a; blocked, erlang_b)",
+        exists=_lossy,
     ),
 )
 """Column order: the families in this order; within one, index row, then period."""

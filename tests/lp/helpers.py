@@ -215,6 +215,20 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
     processed: dict[tuple, float] = defaultdict(float)
     for r in work.itertuples(index=False):
         processed[r.demand, r.node, r.period] += r.units
+    # units a queue loses (erlang_a, erlang_b): they leave the node unprocessed and arrive at its
+    # overflow, or are unmet without one
+    lost: dict[tuple, float] = defaultdict(float)
+    unmet_lost: dict[tuple, float] = defaultdict(float)
+    routing = tables.get("queue_routing")
+    if routing is not None and "units_lost" in routing:
+        for r in routing.itertuples(index=False):
+            lost[r.demand, r.node, r.period] += r.units_lost
+            queue = scenario.nodes[r.node].queue
+            overflow = queue.overflow if queue is not None else None
+            if overflow is None:
+                unmet_lost[r.demand, r.period] += r.units_lost
+            else:
+                into[r.demand, overflow, r.period] += r.units_lost
     for d, demand in scenario.demands.items():
         for p in periods:
             nodes = {n for (dd, n, pp) in list(into) + list(out_of) + list(processed) if dd == d and pp == p}
@@ -222,7 +236,7 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
             fulfilled = 0.0
             for n in nodes:
                 theta = into[d, n, p] + (served[d, p] if n == demand.origin else 0.0)
-                leaving = out_of[d, n, p]
+                leaving = out_of[d, n, p] + lost[d, n, p]
                 scale = tol(theta, leaving)
                 if n in demand.sinks:
                     assert leaving <= theta + scale, f"{d} {n} {p}: {leaving} leave but {theta} arrive"
@@ -230,10 +244,10 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
                 else:
                     assert math.isclose(theta, leaving, abs_tol=scale), f"{d} {n} {p}: {theta} arrive, {leaving} leave"
                 if not stocks(scenario, n, d):
-                    assert math.isclose(processed[d, n, p], theta, abs_tol=scale), (
+                    assert math.isclose(processed[d, n, p] + lost[d, n, p], theta, abs_tol=scale), (
                         f"{d} {n} {p}: {processed[d, n, p]} processed but {theta} arrive"
                     )
-            assert math.isclose(fulfilled, served[d, p], abs_tol=tol(served[d, p])), (
+            assert math.isclose(fulfilled + unmet_lost[d, p], served[d, p], abs_tol=tol(served[d, p])), (
                 f"{d} {p}: {fulfilled} fulfilled at sinks but {served[d, p]} served"
             )
 
@@ -395,7 +409,8 @@ def check_queue_routing(tables: dict[str, pd.DataFrame], weight: float = 1.0) ->
     (without intervals), and at least its exact average wait."""
     routing, queues, work = tables["queue_routing"], tables["queues"], tables["work"]
     worked = work[work.node.isin(routing.node.unique())].groupby(["period", "demand", "node"]).units.sum()
-    laned = routing.groupby(["period", "demand", "node"]).units.sum()
+    answered = routing.units - (routing.units_lost if "units_lost" in routing else 0.0)
+    laned = routing.assign(units=answered).groupby(["period", "demand", "node"]).units.sum()
     gap = worked.sub(laned, fill_value=0.0).abs()
     assert (gap <= 1e-6 * (1 + worked.reindex(gap.index, fill_value=0.0).abs())).all(), f"lane split: {gap.max()}"
     per_lane = routing.groupby(["period", "node", "lane"]).units.sum()
