@@ -566,12 +566,13 @@ def _measures(
         if not mask.any():
             continue
         n, a, h = agents[mask], np.nan_to_num(load[mask]), handle[mask]
-        extra = {"model": name, "patience": patience[mask] if name == "erlang_a" else None}
-        out[0][mask] = wait_probability(n, a, h, **extra)
-        out[1][mask] = average_wait(n, a, h, **extra)
+        mean_patience = patience[mask] if name == "erlang_a" else None
+        out[0][mask] = wait_probability(n, a, h, model=name, patience=mean_patience)
+        out[1][mask] = average_wait(n, a, h, model=name, patience=mean_patience)
         t = within[mask]
-        out[2][mask] = np.where(np.isnan(t), np.nan, service_level(n, a, h, np.nan_to_num(t), **extra))
-        out[3][mask] = lost_share(name, n, a, h, extra["patience"])
+        achieved = service_level(n, a, h, np.nan_to_num(t), model=name, patience=mean_patience)
+        out[2][mask] = np.where(np.isnan(t), np.nan, achieved)
+        out[3][mask] = lost_share(name, n, a, h, mean_patience)
     return out[0], out[1], out[2], out[3]
 
 
