@@ -284,3 +284,14 @@ def test_an_erlang_a_desk_staffs_the_fewest_agents_whose_callers_abandon_at_most
     lost = abandoned_share(13, 10.0, 1.0) * 200
     assert outcome.tables["queue_routing"].units_lost.iloc[0] == pytest.approx(lost, rel=1e-6)
     assert outcome.tables["work"].units.sum() == pytest.approx(200 - lost, rel=1e-6)
+
+
+def test_an_overflow_some_demand_passing_the_queue_cannot_use_is_refused(tmp_path):
+    # `lonely` has no arc from the desk: the calls blocked at the desk could not reach it.
+    text = lines("model: erlang_b\n      overflow: lonely\n      target: {max_blocked: 0.01}", 0.05, 100)
+    path = tmp_path / "bad.yaml"
+    path.write_text(text.replace("  backup:", "  lonely: {stage: service}\n  backup:"))
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert "would go to 'lonely', which cannot be used by 1 demand passing 'desk': calls" in str(caught.value)
+    assert "bad.yaml:14" in str(caught.value)  # the overflow's line (the text starts with a blank line)

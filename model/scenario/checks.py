@@ -719,6 +719,32 @@ def check_rework(raw: Raw, src: SourceMap) -> Iterator[Problem]:
             )
 
 
+def check_overflow_users(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """A queue's `overflow` must be usable by every demand that can pass its node, so that every
+    unit it loses has somewhere to go (docs/model.md, Abandonment and loss)."""
+    queues = [
+        (name, _mapping(node).get("queue"))
+        for name, node in raw.nodes.items()
+        if isinstance(_mapping(_mapping(node).get("queue")).get("overflow"), str)
+    ]
+    if not queues:
+        return
+    users = _users_by_node(raw)
+    for name, queue in queues:
+        to = queue["overflow"]
+        if to == name or to not in raw.nodes:
+            continue  # check_queues names it
+        cannot = [d for d in users.get(name, []) if d not in users.get(to, [])]
+        if cannot:
+            yield src.problem(
+                ("nodes", name, "queue", "overflow"),
+                f"the units the queue loses would go to '{to}', which cannot be used by "
+                f"{_count(len(cannot), 'demand')} passing '{name}': {', '.join(sorted(cannot))}",
+                "Name a node on the way of every demand passing this node (an arc to it, and a way on to a "
+                "sink), or leave overflow out: the units lost are then unmet.",
+            )
+
+
 def _rule_names(raw: Raw, key: str) -> tuple[str, list[str]]:
     """The noun and the names a filter `key` may name, from the raw scenario."""
     demands = {name: _mapping(spec) for name, spec in raw.demands.items()}
@@ -933,6 +959,7 @@ CHECKS: list[Check] = [
     check_paths,
     check_stock_users,
     check_rework,
+    check_overflow_users,
     check_site_loops,
     check_rules,
     check_label_names,
@@ -952,6 +979,7 @@ READS: dict[Check, tuple[str, ...]] = {
     check_paths: ("arcs",),  # without the arcs, no sink is reachable
     check_stock_users: ("arcs",),
     check_rework: ("arcs",),
+    check_overflow_users: ("arcs",),
     check_site_loops: ("arcs", "nodes", "demands"),
     check_rules: ("nodes", "demands", "stages"),
 }
