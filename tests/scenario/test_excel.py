@@ -96,7 +96,7 @@ nodes:
     stage: front
     work: {clerk: {hours_per_unit: 0.5}}
     staff: {clerk: {}}
-    queue: {model: erlang_a, patience: 0.2, overflow: shop, whole_agents: true, open_hours: 160, peak_factor: 1.2,
+    queue: {model: erlang_a, patience: 0.2, overflow: field, whole_agents: true, open_hours: 160, peak_factor: 1.2,
             target: {average_wait: 0.5, max_abandoned: 0.1}}
   hotline:
     stage: front
