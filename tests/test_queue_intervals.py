@@ -295,3 +295,19 @@ def test_an_overflow_some_demand_passing_the_queue_cannot_use_is_refused(tmp_pat
         load_scenario(path)
     assert "would go to 'lonely', which cannot be used by 1 demand passing 'desk': calls" in str(caught.value)
     assert "bad.yaml:14" in str(caught.value)  # the overflow's line (the text starts with a blank line)
+
+
+def test_a_what_if_with_other_arrivals_is_solved_in_place_to_the_fresh_answer(whole):
+    # 60 and 120 calls in the two half-hours (6 and 12 Erlangs): the second now sets the staff. 12
+    # Erlangs need 16 agents for 80 % within 20 s (15 give 77.1 %, counted by the Erlang C above),
+    # so 32 FTE, 128,000 EUR; the shares are figures, so the base's LP is updated in place.
+    from model.resolver import Resolver
+
+    assert fewest_agents(12.0) == 16 and fewest_agents(6.0) == 9
+    variant = scenario_from_text(two(arrivals="volume_by_interval: [60, 120]"))
+    resolver = Resolver(scenario_from_text(two()))
+    resolver.solve(scenario_from_text(two()))
+    outcome = resolver.solve(variant)
+    assert outcome.solver["lp"] == "updated in place"
+    assert outcome.tables["queues"].agents_required.tolist() == [9.0, 16.0]
+    assert outcome.objective == pytest.approx(32 * 4000, rel=1e-9)
