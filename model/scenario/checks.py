@@ -723,7 +723,7 @@ def check_overflow_users(raw: Raw, src: SourceMap) -> Iterator[Problem]:
     """A queue's `overflow` must be usable by every demand that can pass its node, so that every
     unit it loses has somewhere to go (docs/model.md, Abandonment and loss)."""
     queues = [
-        (name, _mapping(node).get("queue"))
+        (name, _mapping(_mapping(node).get("queue")))
         for name, node in raw.nodes.items()
         if isinstance(_mapping(_mapping(node).get("queue")).get("overflow"), str)
     ]
