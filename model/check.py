@@ -35,7 +35,10 @@ def check_solution(ev: Evaluated, integer_staff: bool = False) -> list[str]:
         found += _violations(f"nonnegative {name}", [str(i) for i in range(len(grid))], -grid, grid, P)
     balance = ev.arrivals - ev.reworked_out - ev.outflow - ev.fulfilled
     found += _violations("pass-through", node_labels, np.abs(balance), ev.arrivals, P)
-    work = ev.processed + ev.stock_before - ev.arrivals - ev.stock
+    lost = group_sum(
+        sets.position("demand_nodes", ["demand", "node"], "demand_lanes"), v["lost"], len(sets.demand_nodes)
+    )
+    work = ev.processed + lost + ev.stock_before - ev.arrivals - ev.stock  # a queue answers or loses each unit
     found += _violations("work balance", node_labels, np.abs(work), ev.arrivals, P)
 
     found += _violations("labour", staff_labels, ev.hours_used - ev.hours_available, ev.hours_used, P)
@@ -102,11 +105,14 @@ def _check_queues(ev: Evaluated) -> list[str]:
     queued = dn.node.isin(sets.queues.node).to_numpy()
     in_lanes = group_sum(sets.position("demand_nodes", ["demand", "node"], "demand_lanes"), v["q"], len(dn))
     labels = (dn.demand + "@" + dn.node).tolist()
-    split = np.where(queued[:, None], np.abs(in_lanes - ev.processed), 0.0)
+    lost = group_sum(sets.position("demand_nodes", ["demand", "node"], "demand_lanes"), v["lost"], len(dn))
+    split = np.where(queued[:, None], np.abs(in_lanes - lost - ev.processed), 0.0)
     found = _violations("lane split", labels, split, ev.processed, P)
-    nodes, on_duty = duty_hours(sets, v)
-    assigned = group_sum(nodes.get_indexer(sets.queues.node), v["a"], len(nodes))
-    return found + _violations("queue duty", nodes.tolist(), assigned - on_duty, on_duty, P)
+    on_duty = duty_hours(sets, v)
+    duty = sets.queue_nodes
+    assigned = group_sum(sets.position("queue_nodes", ["node", "interval"], "queues"), v["a"], len(duty))
+    names = (duty.node + np.where(duty.interval != "", " " + duty.interval, "")).tolist()
+    return found + _violations("queue duty", names, assigned - on_duty, on_duty, P)
 
 
 def _check_skills(ev: Evaluated) -> list[str]:

@@ -22,7 +22,7 @@ from model.rules import RULE_COLUMNS, rule_tables
 from model.scenario.schema import HOURS_PER_TIME_UNIT
 
 if TYPE_CHECKING:
-    from model.scenario.schema import Node, Scenario
+    from model.scenario.schema import Node, Queue, Scenario
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,11 @@ class IndexSets:
                  quality_row, response_row (whether the target rows are built), and the longest
                  paths that decide it (worst_path_defects, slowest_path)   -> v, b, u [d,t]
     nodes, arcs  one row per node and per arc of the scenario, with capacities (inf: unlimited)
-    queues       node, lane, open_hours, peak_factor, handle_time, service_level, within,
-                 average_wait (hours; NaN: no such target)         -> a[n,l,t], queue rows
-    queue_nodes  node: each queued node once                         -> queue duty rows
+    queues       node, lane, interval ("" without intervals; one row per interval with them),
+                 open_hours (h_i with intervals), peak_factor, handle_time, service_level, within,
+                 average_wait (hours; NaN: no such target), whole_agents, model, patience,
+                 max_abandoned, max_blocked, overflow (`QUEUE_COLUMNS`)  -> a[n,l,i,t], queue rows
+    queue_nodes  node, interval, hours, cycle: each queued node (and interval) once -> duty rows
     demand_lanes demand, node, lane: every lane of a queued node a demand may use -> q[d,n,l,t]
     demand_reworks demand, node, mode, to, cost, time, defect: every mode a demand may use that
                  reworks its units done wrong (`rework`), `to` the node they go back to (the node
@@ -138,6 +140,66 @@ class IndexSets:
         """The demands-table row of each row of the table named `table` (which has a demand column)."""
         return self.position("demands", ["demand"], table)
 
+    def lane_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The load of each queue row as pairs (queue row j, demand_lanes row k, weight c): row j's units
+        per period are sum_k c q[k]. Without intervals one pair per k, c = 1 (the lane's own units);
+        with them the units of one occurrence of interval i, c = pi[d,i] (docs/model.md, Queues)."""
+        key = ("lane_pairs", len(self.intervals))
+        found = self.lookups.get(key)
+        if found is None:
+            lane_start = _first_rows(self.queues, self.demand_lanes)
+            count = max(len(self.intervals), 1)
+            k = np.repeat(np.arange(len(self.demand_lanes)), count)
+            i = np.tile(np.arange(count), len(self.demand_lanes))
+            found = self.lookups[key] = (np.repeat(lane_start, count) + i, k, i)
+        j, k, i = found
+        if not len(self.intervals):
+            return j, k, np.ones(len(k))
+        return j, k, self.shares[self.demand_of("demand_lanes")[k], i]
+
+    def lossy_lanes(self) -> np.ndarray:
+        """Per demand_lanes row: whether its queue loses units (erlang_a abandons, erlang_b blocks), so
+        that lost[d,n,l,t] exists there (docs/model.md, Abandonment and loss)."""
+        model = dict(zip(self.queues.node, self.queues.model))
+        return (self.demand_lanes.node.map(model) != "erlang_c").to_numpy(dtype=bool)
+
+    def overflow_rows(self) -> np.ndarray:
+        """Per demand_lanes row: the demand_nodes row (d, overflow) its lost units arrive at; -1 where
+        the queue has no overflow or the demand cannot use it (the units are then unmet)."""
+        overflow = dict(zip(self.queues.node, self.queues.overflow))
+        lanes = self.demand_lanes.assign(to=self.demand_lanes.node.map(overflow))
+        return position(self.demand_nodes, ["demand", "node"], lanes, ["demand", "to"])
+
+    def per_demand_lane(self, grid: np.ndarray) -> np.ndarray:
+        """A per-queue-row figure (queues x T) as the mean each demand's unit in the lane meets over
+        the period: sum_i weight pi[d,i] grid[n,l,i] (with intervals; the lane's own without)."""
+        j, k, c = self.lane_pairs()
+        out = np.zeros((len(self.demand_lanes), grid.shape[1] if grid.ndim > 1 else self.period_count))
+        np.add.at(out, k, (self.interval_weight * c)[:, None] * grid[j])
+        return out
+
+    def duty_terms(self) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+        """The staff on duty at each queue_nodes row (node, interval), in hours, as terms (variable,
+        queue_nodes row, the variable's index row, hours per unit of it): sum over the node's roles of
+        h_i / W (D[n,r] s[n,r,t] + E[n,r] o[n,r,t]) (docs/model.md, constraint 11). The one place the
+        duty row's and the tables' staff on duty are made: rostered staff join here."""
+        key = ("duty_pairs",)
+        found = self.lookups.get(key)
+        if found is None:
+            pairs = (
+                self.queue_nodes[["node"]]
+                .reset_index()
+                .merge(self.staff[["node"]].reset_index(), on="node", suffixes=("_q", "_s"))
+            )
+            found = self.lookups[key] = (pairs["index_q"].to_numpy(), pairs["index_s"].to_numpy())
+        at, staff_row = found
+        nodes = self.queue_nodes
+        spread = (nodes["hours"].to_numpy(dtype=float) / nodes["cycle"].to_numpy(dtype=float))[at]
+        return [
+            ("s", at, staff_row, spread * self.staff.duty_per_fte.to_numpy(dtype=float)[staff_row]),
+            ("o", at, staff_row, spread * self.staff.duty_per_overtime_hour.to_numpy(dtype=float)[staff_row]),
+        ]
+
 
 def position(
     table: pd.DataFrame, keys: list[str], lookup: pd.DataFrame, lookup_keys: list[str] | None = None
@@ -154,6 +216,12 @@ def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.Index:
     if len(columns) == 1:
         return pd.Index(frame[columns[0]].to_numpy())
     return pd.MultiIndex.from_arrays([frame[column].to_numpy() for column in columns])
+
+
+def _first_rows(queues: pd.DataFrame, lanes: pd.DataFrame) -> np.ndarray:
+    """For each demand_lanes row, the first queues row of its (node, lane) (its first interval)."""
+    firsts = queues.reset_index().drop_duplicates(["node", "lane"])
+    return firsts["index"].to_numpy()[_keys(firsts, ["node", "lane"]).get_indexer(_keys(lanes, ["node", "lane"]))]
 
 
 def _frame(rows: list[tuple], columns: dict[str, str]) -> pd.DataFrame:
@@ -196,7 +264,9 @@ def scenario_shape(scenario: Scenario) -> tuple:
             node.stage,
             tuple(node.work),
             None if node.stock is None else tuple(node.stock.demands or ("*",)),
-            None if node.queue is None else tuple(lane for lane, _ in node.queue.lane_targets()),
+            None
+            if node.queue is None
+            else (tuple(lane for lane, _ in node.queue.lane_targets()), node.queue.model, node.queue.overflow),
             rework_shape(scenario, n),
             _site_shape(node),
         )
@@ -213,7 +283,15 @@ def scenario_shape(scenario: Scenario) -> tuple:
         )
         for name, d in scenario.demands.items()
     )
-    return tuple(scenario.periods), nodes, tuple(a.key for a in scenario.arcs), demands, skill_shape(scenario)
+    intervals = None if scenario.intervals is None else tuple(scenario.intervals.labels())
+    return (
+        tuple(scenario.periods),
+        nodes,
+        tuple(a.key for a in scenario.arcs),
+        demands,
+        skill_shape(scenario),
+        intervals,
+    )
 
 
 def skill_shape(scenario: Scenario) -> tuple:
@@ -401,7 +479,7 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
         ),
         arcs=arcs,
         queues=queues,
-        queue_nodes=queues[["node"]].drop_duplicates().reset_index(drop=True),
+        queue_nodes=_queue_nodes(scenario, queues),
         demand_lanes=keys["demand_lanes"],
         hours_per_time_unit=HOURS_PER_TIME_UNIT[scenario.scenario.time_unit],
         skeleton=skeleton,
@@ -586,44 +664,83 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
 
 
 def _queues(scenario: Scenario) -> pd.DataFrame:
-    """One row per lane of each queued node; targets in hours, NaN where the lane has no such target.
+    """One row per lane of each queued node, and per interval when the scenario has intervals (lane
+    outer, interval inner); targets in hours, NaN where the lane has no such target.
 
-    The handle time is the node's longest hours per unit (`hours_by_demand` included): all agents on
-    duty share one queue, so any of them may take any unit, and a longer handle time never needs
+    The handle time is the node's longest hours per unit (`hours_by_demand` included): all agents
+    on duty share one queue, so any of them may take any unit, and a longer handle time never needs
     fewer agents. The staffing is then safe whoever answers, and exact when the roles share one
-    handle time."""
+    handle time.
+
+    `open_hours` is the hours over which the row's units arrive: the queue's open hours without
+    intervals, the interval's hours h_i with them (peak factor 1: each interval has its own load).
+    """
     hours = HOURS_PER_TIME_UNIT[scenario.scenario.time_unit]
+    intervals = interval_frame(scenario)
+    spans = list(zip(intervals.interval, intervals.hours)) if len(intervals) else [("", np.nan)]
     rows = []
     for n, node in scenario.nodes.items():
         if node.queue is None:
             continue
+        queue = node.queue
         handle_time = max(max([w.hours_per_unit, *w.hours_by_demand.values()]) for w in node.work.values())
-        for lane, target in node.queue.lane_targets():
-            rows.append(
-                (
-                    n,
-                    lane,
-                    node.queue.open_hours,
-                    node.queue.peak_factor,
-                    handle_time,
-                    _or_nan(target.service_level),
-                    _or_nan(target.within, hours),
-                    _or_nan(target.average_wait, hours),
+        whole = queue.whole_agents if queue.whole_agents is not None else bool(len(intervals))
+        for lane, target in queue.lane_targets():
+            for interval, span in spans:
+                rows.append(
+                    (
+                        n,
+                        lane,
+                        interval,
+                        float(span) if len(intervals) else float(queue.open_hours or np.nan),
+                        1.0 if len(intervals) else queue.peak_factor,
+                        handle_time,
+                        _or_nan(target.service_level),
+                        _or_nan(target.within, hours),
+                        _or_nan(target.average_wait, hours),
+                        whole,
+                        queue.model,
+                        _or_nan(queue.patience, hours),
+                        _or_nan(target.max_abandoned),
+                        _or_nan(target.max_blocked),
+                        queue.overflow,
+                    )
                 )
-            )
-    return _frame(
-        rows,
-        {
-            "node": TEXT,
-            "lane": TEXT,
-            "open_hours": NUMBER,
-            "peak_factor": NUMBER,
-            "handle_time": NUMBER,
-            "service_level": NUMBER,
-            "within": NUMBER,
-            "average_wait": NUMBER,
-        },
-    )
+    return _frame(rows, QUEUE_COLUMNS)
+
+
+QUEUE_COLUMNS = {
+    "node": TEXT,
+    "lane": TEXT,
+    "interval": TEXT,
+    "open_hours": NUMBER,
+    "peak_factor": NUMBER,
+    "handle_time": NUMBER,
+    "service_level": NUMBER,
+    "within": NUMBER,
+    "average_wait": NUMBER,
+    "whole_agents": FLAG,
+    "model": TEXT,
+    "patience": NUMBER,
+    "max_abandoned": NUMBER,
+    "max_blocked": NUMBER,
+    "overflow": TEXT,
+}
+"""The queues table's columns (`IndexSets.queues`): interval "" without intervals; patience in hours."""
+
+
+def _queue_nodes(scenario: Scenario, queues: pd.DataFrame) -> pd.DataFrame:
+    """One row per queued node and interval ("" without intervals): `hours`, the hours on duty one
+    agent gives there (the interval's hours, or the queue's open hours), and `cycle` W, the hours over
+    which a period's staff is spread: the open hours, or weight x the sum of the intervals' hours.
+    An FTE is on duty hours / W x min(H, W) hours there (`duty_terms`)."""
+    frame = queues[["node", "interval", "open_hours"]].drop_duplicates(["node", "interval"])
+    frame = frame.rename(columns={"open_hours": "hours"}).reset_index(drop=True)
+    if scenario.intervals is None:
+        frame["cycle"] = frame["hours"].to_numpy(dtype=float)
+    else:
+        frame["cycle"] = scenario.interval_weight * float(sum(scenario.intervals.interval_hours()))
+    return frame
 
 
 def _targets_that_can_bind(
@@ -900,9 +1017,11 @@ def _with_duty(staff: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
 
     One person is on duty at most the queue's open hours: an FTE gives min(H, open) hours, and
     overtime only what fits under open (o <= OT s, so a share (open - H) / OT of each overtime hour
-    keeps H s + that share of o <= open s)."""
+    keeps H s + that share of o <= open s). With intervals `open` is W = weight x the sum of the
+    intervals' hours, and these hours are spread over the intervals in proportion to their hours
+    (`IndexSets.duty_terms`)."""
     open_hours = staff.node.map(
-        {n: node.queue.open_hours for n, node in scenario.nodes.items() if node.queue is not None}
+        {n: _duty_cycle(scenario, node.queue) for n, node in scenario.nodes.items() if node.queue is not None}
     ).to_numpy(dtype=float)
     queued = ~np.isnan(open_hours)
     hours, overtime = staff.hours_per_fte.to_numpy(), staff.overtime_max.to_numpy()
@@ -912,6 +1031,14 @@ def _with_duty(staff: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     staff["duty_per_fte"] = np.where(queued, np.minimum(hours, np.nan_to_num(open_hours)), 0.0)
     staff["duty_per_overtime_hour"] = np.where(queued, overtime_share, 0.0)
     return staff
+
+
+def _duty_cycle(scenario: Scenario, queue: Queue) -> float:
+    """W, the hours one person could be on duty at a queue per period: its open hours, or with
+    intervals weight x the sum of their hours (staff spread evenly over them)."""
+    if scenario.intervals is None:
+        return float(queue.open_hours or np.nan)
+    return scenario.interval_weight * float(sum(scenario.intervals.interval_hours()))
 
 
 def _demands(scenario: Scenario) -> pd.DataFrame:

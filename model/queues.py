@@ -25,7 +25,14 @@ import pandas as pd
 
 from model.lp import Builder, LinearModel, QueueTangents, Restructured, build, refigure
 from model.network import IndexSets
-from model.queueing import average_wait, erlang_c, required_agents, requirement_tangent, service_level
+from model.queueing import (
+    average_wait,
+    lost_share,
+    required_agents,
+    requirement_tangent,
+    service_level,
+    wait_probability,
+)
 from model.solution import Evaluated, duty_hours, group_sum
 from model.solve import Solution, SolveOptions, Solver, WarmStart
 from model.tables import column_names
@@ -81,9 +88,10 @@ class QueueRun:
 
 
 def lane_units(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarray:
-    """Units routed into each lane per period (queues x T)."""
-    at = sets.position("queues", ["node", "lane"], "demand_lanes")
-    return group_sum(at, np.nan_to_num(values["q"], nan=0.0), len(sets.queues))
+    """Units routed into each queue row per period (queues x T): the lane's units, or with intervals
+    its units in one occurrence of the row's interval, sum_d pi[d,i] q[d,n,l,t]."""
+    j, k, c = sets.lane_pairs()
+    return group_sum(j, c[:, None] * np.nan_to_num(values["q"], nan=0.0)[k], len(sets.queues))
 
 
 def erlangs(sets: IndexSets, units: np.ndarray) -> np.ndarray:
@@ -95,9 +103,8 @@ def erlangs(sets: IndexSets, units: np.ndarray) -> np.ndarray:
 def potential_units(sets: IndexSets) -> np.ndarray:
     """The most units each lane could receive per period: the volume of every demand that can use
     its node (queues x T)."""
-    demand_of = sets.demand_of("demand_lanes")
-    at = sets.position("queues", ["node", "lane"], "demand_lanes")
-    return group_sum(at, sets.volumes[demand_of], len(sets.queues))
+    j, k, c = sets.lane_pairs()
+    return group_sum(j, c[:, None] * sets.volumes[sets.demand_of("demand_lanes")][k], len(sets.queues))
 
 
 def _per_period(sets: IndexSets, column: str) -> np.ndarray:
@@ -105,16 +112,87 @@ def _per_period(sets: IndexSets, column: str) -> np.ndarray:
     return np.repeat(sets.queues[column].to_numpy()[:, None], sets.period_count, axis=1)
 
 
+QUEUE_MODELS = ("erlang_c", "erlang_a", "erlang_b")
+LOSS_TARGETS = ("service_level", "max_abandoned", "max_blocked")
+"""The targets of a lane's first requirement row (`queue_service_level`): its service level, and the
+most share it may lose (abandoned, erlang_a; blocked, erlang_b)."""
+
+
+def _targets(sets: IndexSets, model: str, mask: np.ndarray, wait: np.ndarray | None = None) -> dict[str, Any]:
+    """The keyword arguments of model.queueing's requirement for the rows `mask` of one queue model:
+    the service-level and loss targets of the first row, or the average wait `wait` of the second."""
+    if wait is not None:
+        given: dict[str, Any] = {"average_wait": wait[mask]}
+    elif model == "erlang_b":
+        given = {"max_blocked": _per_period(sets, "max_blocked")[mask]}
+    else:
+        given = {"service_level": _per_period(sets, "service_level")[mask], "within": _per_period(sets, "within")[mask]}
+        if model == "erlang_a":
+            given["max_abandoned"] = _per_period(sets, "max_abandoned")[mask]
+    if model == "erlang_a":
+        given["patience"] = _per_period(sets, "patience")[mask]
+    return {"model": model, **given}
+
+
+def _model_of(sets: IndexSets) -> np.ndarray:
+    return np.repeat(sets.queues.model.to_numpy(dtype=object)[:, None], sets.period_count, axis=1)
+
+
+def _has_first_row(sets: IndexSets) -> np.ndarray:
+    """Per queue row and period: whether it has a service-level or loss target (row 10's first family)."""
+    return np.logical_or.reduce([~np.isnan(_per_period(sets, c)) for c in LOSS_TARGETS])
+
+
+def _needed(sets: IndexSets, load: np.ndarray, has: np.ndarray, wait: np.ndarray | None = None) -> np.ndarray:
+    """g(A): the agents the rows `has` need at `load` by their queue model (whole where `whole_agents`)."""
+    handle, model = _per_period(sets, "handle_time"), _model_of(sets)
+    whole = _per_period(sets, "whole_agents").astype(bool)
+    needed = np.zeros(load.shape)
+    for name in QUEUE_MODELS:
+        mask = has & (model == name)
+        if mask.any():
+            needed[mask] = required_agents(load[mask], handle[mask], **_targets(sets, name, mask, wait))
+    return np.where(whole & has, whole_agents(needed), needed)
+
+
+def _lost_at_requirement(sets: IndexSets, load: np.ndarray, live: np.ndarray) -> np.ndarray:
+    """The share an erlang_a or erlang_b row loses at `load` with the agents its targets require there
+    (whole where `whole_agents`): the share the LP's lost flows take (row `lane_loss`); 0 elsewhere.
+    More agents lose less, so the plan, staffed at least to the requirement, loses at most this."""
+    model, handle, patience = _model_of(sets), _per_period(sets, "handle_time"), _per_period(sets, "patience")
+    lossy = live & (model != "erlang_c")
+    needed = agents_required(sets, np.where(lossy, load, 0.0))
+    lost = np.zeros(load.shape)
+    for name in ("erlang_a", "erlang_b"):
+        mask = lossy & (model == name)
+        if mask.any():
+            lost[mask] = lost_share(
+                name, needed[mask], load[mask], handle[mask], patience[mask] if name == "erlang_a" else None
+            )
+    return lost
+
+
 def implied_wait(sets: IndexSets, load: np.ndarray) -> np.ndarray:
-    """The average wait (hours) at exactly the agents a lane's service-level target needs at `load`;
-    NaN for lanes without one, 0 where the load is 0."""
-    level, within, handle = (_per_period(sets, c) for c in ("service_level", "within", "handle_time"))
+    """The average wait (hours) at exactly the agents a lane's service-level (and loss) target needs
+    at `load` (whole agents where `whole_agents`), by its queue model; NaN for lanes without such a
+    target, 0 where the load is 0 and for erlang_b (nobody waits)."""
+    handle, model, patience = _per_period(sets, "handle_time"), _model_of(sets), _per_period(sets, "patience")
+    first = _has_first_row(sets)
     wait = np.full(load.shape, np.nan)
-    has = ~np.isnan(level) & (load > 0)
+    has = first & (load > 0) & (model != "erlang_b")
     if has.any():
-        needed = required_agents(load[has], handle[has], service_level=level[has], within=within[has])
-        wait[has] = average_wait(needed, load[has], handle[has])
-    wait[~np.isnan(level) & (load <= 0)] = 0.0
+        needed = _needed(sets, load, has)
+        for name in ("erlang_c", "erlang_a"):
+            mask = has & (model == name)
+            if mask.any():
+                wait[mask] = average_wait(
+                    needed[mask],
+                    load[mask],
+                    handle[mask],
+                    model=name,
+                    patience=patience[mask] if name == "erlang_a" else None,
+                )
+    wait[first & ((load <= 0) | (model == "erlang_b"))] = 0.0
     return wait
 
 
@@ -139,8 +217,8 @@ def start_plan(sets: IndexSets, units: np.ndarray) -> QueuePlan:
     start prices every lane alike, so how it splits a node's units between lanes says little, and
     an even split lets the iterations try every lane. A node without load closes."""
     q = sets.queues
-    node_units = pd.DataFrame(units).groupby(q.node.to_numpy()).transform("sum").to_numpy()
-    lanes = q.groupby("node").lane.transform("count").to_numpy()[:, None]
+    node_units = pd.DataFrame(units).groupby([q.node.to_numpy(), q.interval.to_numpy()]).transform("sum").to_numpy()
+    lanes = q.groupby(["node", "interval"]).lane.transform("count").to_numpy()[:, None]
     closed = node_units < CLOSED_UNITS
     load = np.where(closed, 0.0, erlangs(sets, node_units / lanes))
     return QueuePlan(load, np.where(closed, 0.0, _counted_wait(sets, load)), closed)
@@ -179,28 +257,47 @@ def start_tangents(sets: IndexSets) -> QueueTangents:
     return QueueTangents.relaxed(sets, start_waits(sets) / sets.hours_per_time_unit)
 
 
+WHOLE_SLACK = 1e-9
+"""A requirement within this of a whole number of agents is that number (g is found by bisection to
+about 1e-12 relative): 14.0000000001 agents is 14, not 15."""
+
+
+def whole_agents(needed: np.ndarray) -> np.ndarray:
+    """ceil(g): the whole agents on duty that meet a target needing g (real) agents."""
+    return np.ceil(needed - WHOLE_SLACK * np.maximum(1.0, needed))
+
+
 def tangents_at(sets: IndexSets, plan: QueuePlan, before: QueueTangents) -> QueueTangents:
     """The queue rows' figures with every open lane's tangents at the plan's loads; a closed lane's
     q is bounded at 0 and its coefficients stay as they were (`before`), so closing it changes
-    bounds only."""
+    bounds only. With `whole_agents` the tangent's value at its point is ceil(g(A0)) and its slope
+    g'(A0): N >= ceil(g(A0)) + g'(A0) (A - A0) lies above the concave g everywhere (it is the tangent
+    raised by ceil(g) - g >= 0), and at the fixed point A = A0 it asks whole agents."""
     handle, open_hours = _per_period(sets, "handle_time"), _per_period(sets, "open_hours")
     unit_hours = _per_period(sets, "peak_factor") * handle
     live = ~plan.closed & (plan.load > 0)
+    whole = _per_period(sets, "whole_agents").astype(bool)
 
-    def tangent(**target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        has = live & ~np.isnan(next(iter(target.values())))
-        value, slope = np.zeros(plan.load.shape), np.ones(plan.load.shape)
-        if has.any():
-            value[has], slope[has] = requirement_tangent(
-                plan.load[has], handle[has], **{k: v[has] for k, v in target.items()}
-            )
+    model = _model_of(sets)
+
+    def tangent(has: np.ndarray, wait: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        has = has & live
+        value = np.zeros(plan.load.shape)
+        slope = np.where(model == "erlang_c", 1.0, 0.0)  # without a target: N >= A (C), N >= 0 (A, B)
+        for name in QUEUE_MODELS:
+            mask = has & (model == name)
+            if mask.any():
+                value[mask], slope[mask] = requirement_tangent(
+                    plan.load[mask], handle[mask], **_targets(sets, name, mask, wait)
+                )
+        value = np.where(whole & has, whole_agents(value), value)
         return slope * unit_hours, np.where(live, open_hours * (value - slope * plan.load), 0.0)
 
-    sl_slope, sl_intercept = tangent(
-        service_level=_per_period(sets, "service_level"), within=_per_period(sets, "within")
-    )
-    wait_slope, wait_intercept = tangent(average_wait=np.where(live, plan.wait, np.nan))
+    sl_slope, sl_intercept = tangent(_has_first_row(sets))
+    waiting = ~np.isnan(plan.wait) & (plan.wait > 0) & (model != "erlang_b")
+    wait_slope, wait_intercept = tangent(waiting, np.where(live, plan.wait, np.nan))
     closed = plan.closed
+    lost = np.where(closed, before.lost_share, _lost_at_requirement(sets, plan.load, live))
     return QueueTangents(
         service_level_slope=np.where(closed, before.service_level_slope, sl_slope),
         service_level_intercept=sl_intercept,
@@ -208,6 +305,7 @@ def tangents_at(sets: IndexSets, plan: QueuePlan, before: QueueTangents) -> Queu
         wait_intercept=wait_intercept,
         lane_wait=np.where(closed, before.lane_wait, plan.wait / sets.hours_per_time_unit),
         closed=closed,
+        lost_share=lost,
     )
 
 
@@ -409,22 +507,25 @@ def queues_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
         rate = units / _per_period(sets, "open_hours") * _per_period(sets, "peak_factor")
         load = rate * handle
         agents = _serving_agents(ev)
-        probability = erlang_c(agents, load)
-        wait = average_wait(agents, load, handle) / sets.hours_per_time_unit
-        achieved = np.where(np.isnan(within), np.nan, service_level(agents, load, handle, np.nan_to_num(within)))
+        probability, wait, achieved, lost = _measures(sets, agents, load)
+        wait = wait / sets.hours_per_time_unit
         utilisation = np.where(agents > 0, load / agents, np.nan)
     to_unit = 1.0 / sets.hours_per_time_unit
     level_target, wait_target = _per_period(sets, "service_level"), _per_period(sets, "average_wait") * to_unit
     counted = plan.wait * to_unit
     slack = 1 + MET_TOLERANCE
+    lost_target = np.fmin(_per_period(sets, "max_abandoned"), _per_period(sets, "max_blocked"))
     met = (
         (np.isnan(level_target) | (achieved >= level_target - MET_TOLERANCE))
         & (np.isnan(wait_target) | (wait <= wait_target * slack))
         & (wait <= counted * slack + 1e-12)
+        & (np.isnan(lost_target) | (lost <= lost_target + MET_TOLERANCE))
     )
     busy = units > 0
     stage = q.node.map(dict(zip(sets.nodes.node, sets.nodes.stage)))
-    keys = q[["node", "lane"]].assign(stage=stage, target=[_target_text(row, sets) for row in q.itertuples()])
+    keys = q[["node", "lane", "interval"]].assign(
+        stage=stage, target=[_target_text(row, sets) for row in q.itertuples()]
+    )
     frame = keys.loc[keys.index.repeat(T)].reset_index(drop=True)
     frame.insert(0, "period", np.tile(np.asarray(sets.periods, dtype=object), len(q)))
     columns = dict(
@@ -433,6 +534,7 @@ def queues_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
         handle_time=handle,
         load=load,
         agents=agents,
+        agents_required=agents_required(sets, load),
         utilisation=utilisation,
         probability_of_waiting=np.where(busy, probability, 0.0),
         average_wait=np.where(busy, wait, 0.0),
@@ -441,6 +543,8 @@ def queues_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
         within=within * to_unit,
         average_wait_target=wait_target,
         wait_counted=counted,
+        lost_share=np.where(busy, lost, 0.0),
+        lost_share_target=lost_target,
     )
     for name, grid in columns.items():
         frame[name] = np.asarray(grid, dtype=float).reshape(-1)
@@ -448,31 +552,69 @@ def queues_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
     return frame
 
 
+def _measures(
+    sets: IndexSets, agents: np.ndarray, load: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per queue row, by its queue model (model.queueing), at `agents` and `load`: the probability of
+    waiting, the average wait (hours), the service level within `within` (NaN without one) and the
+    share lost (abandoned, erlang_a; blocked, erlang_b; 0 for erlang_c)."""
+    handle, within, model = _per_period(sets, "handle_time"), _per_period(sets, "within"), _model_of(sets)
+    patience = _per_period(sets, "patience")
+    out = [np.zeros(load.shape), np.zeros(load.shape), np.full(load.shape, np.nan), np.zeros(load.shape)]
+    for name in QUEUE_MODELS:
+        mask = model == name
+        if not mask.any():
+            continue
+        n, a, h = agents[mask], np.nan_to_num(load[mask]), handle[mask]
+        mean_patience = patience[mask] if name == "erlang_a" else None
+        out[0][mask] = wait_probability(n, a, h, model=name, patience=mean_patience)
+        out[1][mask] = average_wait(n, a, h, model=name, patience=mean_patience)
+        t = within[mask]
+        achieved = service_level(n, a, h, np.nan_to_num(t), model=name, patience=mean_patience)
+        out[2][mask] = np.where(np.isnan(t), np.nan, achieved)
+        out[3][mask] = lost_share(name, n, a, h, mean_patience)
+    return out[0], out[1], out[2], out[3]
+
+
+def agents_required(sets: IndexSets, load: np.ndarray) -> np.ndarray:
+    """The agents on duty each queue row's targets need at `load` (Erlangs), by its queue model: g(A),
+    rounded up to whole agents where `whole_agents`; 0 without load."""
+    busy = np.nan_to_num(load) > 0
+    first = _has_first_row(sets) & busy
+    needed = _needed(sets, load, first)
+    target = _per_period(sets, "average_wait")
+    waiting = busy & ~np.isnan(target)
+    if waiting.any():
+        needed = np.maximum(needed, _needed(sets, load, waiting, target))
+    return needed
+
+
 def queue_routing_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
-    """Per demand, queued node, lane and period: the units routed into the lane (q) and the wait
-    each of them adds to the demand's response time."""
+    """Per demand, queued node, lane and period: the units routed into the lane (q, offered), those it
+    lost (erlang_a, erlang_b) and the wait each unit adds to the demand's response time."""
     sets = ev.sets
-    lane_of = sets.position("queues", ["node", "lane"], "demand_lanes")
     keys = sets.demand_lanes[["demand", "node", "lane"]].reset_index(drop=True)
     frame = keys.loc[keys.index.repeat(sets.period_count)].reset_index(drop=True)
     frame.insert(0, "period", np.tile(np.asarray(sets.periods, dtype=object), len(keys)))
     frame["units"] = ev.values["q"].reshape(-1)
-    frame["wait_counted"] = (plan.wait[lane_of] / sets.hours_per_time_unit).reshape(-1)
+    frame["units_lost"] = np.nan_to_num(ev.values["lost"], nan=0.0).reshape(-1)
+    frame["wait_counted"] = (sets.per_demand_lane(plan.wait) / sets.hours_per_time_unit).reshape(-1)
     return frame
 
 
 def _serving_agents(ev: Evaluated) -> np.ndarray:
-    """The node's staff on duty over its lanes, in the plan's proportions (a[n,l,t]); every lane
-    of a node serves with some of its staff, so spare hours on duty go to the lanes too."""
+    """The node's staff on duty (in the row's interval) over its lanes, in the plan's proportions
+    (a[n,l,i,t]); every lane of a node serves with some of its staff, so spare hours on duty go to
+    the lanes too."""
     sets, q = ev.sets, ev.sets.queues
-    nodes, on_duty = duty_hours(sets, ev.values)
-    lane_node = nodes.get_indexer(q.node)
+    on_duty = duty_hours(sets, ev.values)
+    duty_row = sets.position("queue_nodes", ["node", "interval"], "queues")
     assigned = ev.values["a"]
-    per_node = group_sum(lane_node, assigned, len(nodes))[lane_node]
-    lanes = q.groupby("node").lane.transform("count").to_numpy()[:, None]
+    per_node = group_sum(duty_row, assigned, len(sets.queue_nodes))[duty_row]
+    lanes = q.groupby(["node", "interval"]).lane.transform("count").to_numpy()[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(per_node > 0, assigned / per_node, 1.0 / lanes)
-    return share * on_duty[lane_node] / q.open_hours.to_numpy()[:, None]
+    return share * on_duty[duty_row] / q.open_hours.to_numpy()[:, None]
 
 
 def _target_text(row: Any, sets: IndexSets) -> str:  # row: a namedtuple of sets.queues
@@ -482,6 +624,10 @@ def _target_text(row: Any, sets: IndexSets) -> str:  # row: a namedtuple of sets
         parts.append(f"{row.service_level:.0%} within {row.within * to_unit:g}")
     if not np.isnan(row.average_wait):
         parts.append(f"average wait <= {row.average_wait * to_unit:g}")
+    if not np.isnan(row.max_abandoned):
+        parts.append(f"at most {row.max_abandoned:.0%} abandoned")
+    if not np.isnan(row.max_blocked):
+        parts.append(f"at most {row.max_blocked:.0%} blocked")
     return " and ".join(parts)
 
 

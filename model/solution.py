@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from model.lp.objective import COST_TERMS, forgone_revenue
 from model.network import IndexSets
@@ -67,7 +66,9 @@ class Evaluated:
     defects: np.ndarray  # demands x T: sum (1 - q) y
     time_spent: np.ndarray  # demands x T: the response-time numerator
     costs: dict[str, np.ndarray]  # category -> amounts on its variable's grid (model.lp.objective.COST_TERMS)
-    reworked_out: np.ndarray  # demand_nodes x T: units done wrong at the node and sent back (w)
+    reworked_out: (
+        np.ndarray
+    )  # demand_nodes x T: units leaving the node unprocessed: done wrong and sent back (w), or lost by its queue
     revenue: np.ndarray  # demands x T: price x served (0 without a price), currency
     forgone: np.ndarray  # demands x T: revenue forgone under `objective: margin` (FORGONE_TERMS), currency
 
@@ -116,8 +117,13 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
     reworks = sets.demand_reworks
     back_to = sets.position("demand_nodes", balance, "demand_reworks", ["demand", "to"])
     reworked_out = group_sum(sets.position("demand_nodes", balance, "demand_reworks"), v["w"], len(dn))
+    lane_node = sets.position("demand_nodes", balance, "demand_lanes")
+    reworked_out = reworked_out + group_sum(lane_node, v["lost"], len(dn))  # lost by the node's queue
     arrivals = (
-        group_sum(into, v["x"], len(dn)) + group_sum(origin, served, len(dn)) + group_sum(back_to, v["w"], len(dn))
+        group_sum(into, v["x"], len(dn))
+        + group_sum(origin, served, len(dn))
+        + group_sum(back_to, v["w"], len(dn))
+        + group_sum(sets.overflow_rows(), v["lost"], len(dn))
     )
     outflow = group_sum(out_of, v["x"], len(dn))
     processed = group_sum(sets.position("demand_nodes", balance, "demand_modes"), v["y"], len(dn))
@@ -152,8 +158,7 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
     if len(sets.queues):
         if lane_wait is None:
             raise ValueError("the scenario has queues: give lane_wait, the waits the queue plan counts")
-        lane_of = sets.position("queues", ["node", "lane"], "demand_lanes")
-        waited = lane_wait[lane_of] * v["q"]
+        waited = sets.per_demand_lane(lane_wait) * v["q"]
         time_spent += group_sum(sets.demand_of("demand_lanes"), waited, demand_count)
 
     # + 0.0: a negative price (an arc's rebate) times no units is -0.0, which tables would show as "-0.0"
@@ -187,12 +192,11 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
     )
 
 
-def duty_hours(sets: IndexSets, values: dict[str, np.ndarray]) -> tuple[pd.Index, np.ndarray]:
-    """Hours on duty at each queued node per period: sum_r D[n,r] s + E[n,r] o (model.lp, constraint
-    11), as (the queued nodes, nodes x T)."""
-    nodes = pd.Index(sets.queues.node.drop_duplicates())
-    staff = sets.staff
-    hours = staff.duty_per_fte.to_numpy()[:, None] * np.nan_to_num(
-        values["s"], nan=0.0
-    ) + staff.duty_per_overtime_hour.to_numpy()[:, None] * np.nan_to_num(values["o"], nan=0.0)
-    return nodes, group_sum(nodes.get_indexer(staff.node), hours, len(nodes))
+def duty_hours(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarray:
+    """Hours on duty at each queue_nodes row (queued node, and interval with intervals) per period:
+    sum_r h_i / W (D[n,r] s + E[n,r] o) (model.lp, constraint 11; `IndexSets.duty_terms`), as
+    (queue_nodes x T)."""
+    hours = np.zeros((len(sets.queue_nodes), sets.period_count))
+    for variable, at, row, per_unit in sets.duty_terms():
+        np.add.at(hours, at, per_unit[:, None] * np.nan_to_num(values[variable][row], nan=0.0))
+    return hours

@@ -544,7 +544,7 @@ def _print_queues(outcome: Outcome, time_unit: str, limit: int = 12) -> None:
         table.add_row(
             str(row.period),
             str(row.node),
-            str(row.lane),
+            f"{row.lane} {row.interval}" if getattr(row, "interval", "") else str(row.lane),
             str(row.target),
             number(row.load),
             number(row.agents),

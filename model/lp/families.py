@@ -82,9 +82,10 @@ class Context:
 
 
 def pass_through(ctx: Context) -> Rows:
-    """theta[d,n,t] - sum_m w[d,n,m,t] - sum_a out of n x[d,a,t] - z[d,n,t] = 0: the units done wrong
-    at n (w) do not go on from it; theta counts the reworked units sent back to n (a unit redone at
-    its own node adds and takes one w here: the pair is left out, as it sums to 0)   (model.md,
+    """theta[d,n,t] - sum_m w[d,n,m,t] - sum_l lost[d,n,l,t] - sum_a out of n x[d,a,t] - z[d,n,t] = 0:
+    the units done wrong at n (w) and those its queue loses do not go on from it; theta counts the
+    reworked units sent back to n (a unit redone at its own node adds and takes one w here: the pair
+    is left out, as it sums to 0) and the units lost by a queue whose `overflow` is n   (model.md,
     constraint 1)."""
     sets, v = ctx.sets, ctx.v
     terms = Terms(len(sets.demand_nodes) * ctx.T)
@@ -94,13 +95,23 @@ def pass_through(ctx: Context) -> Rows:
     elsewhere = (sets.demand_reworks.to != sets.demand_reworks.node).to_numpy()
     terms.add(only_where(elsewhere, ctx.balance_rows("demand_reworks", "to")), v["w"], 1.0)
     terms.add(only_where(elsewhere, ctx.balance_rows("demand_reworks", "node")), v["w"], -1.0)
+    _lost_flows(ctx, terms, 1.0)
     ctx.add_served(terms, ctx.balance_rows("demands", "origin"), 1.0)
     return equal(terms, 0.0)
 
 
+def _lost_flows(ctx: Context, terms: Terms, sign: float) -> None:
+    """The units a queue loses leave its node unprocessed (sign x -lost at (d, n)) and arrive at its
+    `overflow` (sign x +lost at (d, overflow)), where the demand may use it; else they are unmet."""
+    overflow = period_rows(ctx.sets.overflow_rows(), ctx.T)
+    terms.add(ctx.balance_rows("demand_lanes", "node"), ctx.v["lost"], -sign)
+    terms.add(overflow, ctx.v["lost"], sign)
+
+
 def work_balance(ctx: Context) -> Rows:
-    """sum_m y[d,n,m,t] + k[d,n,t-1] - k[d,n,t] - theta[d,n,t] = 0, k[d,n,0] = initial (moved to the
-    right: -initial in the first period); k terms only at storable nodes   (constraint 2)."""
+    """sum_m y[d,n,m,t] + sum_l lost[d,n,l,t] + k[d,n,t-1] - k[d,n,t] - theta[d,n,t] = 0, k[d,n,0] =
+    initial (moved to the right: -initial in the first period); k terms only at storable nodes; a unit
+    reaching a queued node is processed or lost by its queue   (constraint 2)."""
     sets, v = ctx.sets, ctx.v
     terms = Terms(len(sets.demand_nodes) * ctx.T)
     terms.add(ctx.balance_rows("demand_modes", "node"), v["y"], 1.0)
@@ -109,6 +120,7 @@ def work_balance(ctx: Context) -> Rows:
     stock_rows = ctx.balance_rows("stocks", "node")
     terms.add(stock_rows, shifted(v["k"]), 1.0)
     terms.add(stock_rows, v["k"], -1.0)
+    _lost_flows(ctx, terms, -1.0)
     ctx.add_served(terms, ctx.balance_rows("demands", "origin"), -1.0)
     rhs = np.zeros(terms.row_count)
     rhs[stock_rows[:, 0]] -= sets.stocks.initial.to_numpy(dtype=float)
@@ -202,7 +214,8 @@ def quality_target(ctx: Context) -> Rows:
 def response_time_target(ctx: Context) -> Rows:
     """sum_a l[a] x + sum_{n,m} (p[n,m] + w[n]) y + sum_{n,l} w[n,l,t] q[d,n,l,t] + L b[d,t]
     + sum_{n,m} tau_rw[n,m] w[d,n,m,t] - T[d] served[d,t] <= 0, demands whose row can bind
-    (constraint 7).
+    (constraint 7). With intervals the lane's wait is the mean over the period's units,
+    w[d,n,l,t] = sum_i omega pi[d,i] w[n,l,i,t].
 
     At a storable node orders may be filled from stock, so the node adds (p[n] + w[n]) theta[d,n,t]
     (its own processing and wait times the orders arriving) instead of its modes' terms. At a queued
@@ -226,8 +239,7 @@ def response_time_target(ctx: Context) -> Rows:
     rework_time = reworks.time.to_numpy(dtype=float) + node_time[back]  # a storable `to`: its times again
     terms.add(ctx.demand_rows(rows, "demand_reworks"), v["w"], per_period(rework_time, ctx.T))
     terms.add(rows, v["b"], sets.period_length)
-    lane = sets.position("queues", ["node", "lane"], "demand_lanes")
-    terms.add(ctx.demand_rows(rows, "demand_lanes"), v["q"], ctx.tangents.lane_wait[lane])
+    terms.add(ctx.demand_rows(rows, "demand_lanes"), v["q"], sets.per_demand_lane(ctx.tangents.lane_wait))
     origin = sets.position("demand_nodes", ["demand", "node"], "demands", ["demand", "origin"])
     limit = np.nan_to_num(sets.demands.max_mean_response_time.to_numpy(dtype=float), nan=0.0)
     ctx.add_served(terms, rows, (node_time[origin] - limit)[:, None])
@@ -251,33 +263,37 @@ def final_stock(ctx: Context) -> Rows:
 
 
 def lane_split(ctx: Context) -> Rows:
-    """sum_l q[d,n,l,t] - sum_m y[d,n,m,t] = 0 at a queued node: each unit queues in one lane
-    (constraint 9)."""
+    """sum_l q[d,n,l,t] - sum_l lost[d,n,l,t] - sum_m y[d,n,m,t] = 0 at a queued node: each unit is
+    offered to one lane (q), and answered (y) or lost there   (constraint 9)."""
     sets, v = ctx.sets, ctx.v
     terms = Terms(len(sets.demand_nodes) * ctx.T)
     terms.add(ctx.balance_rows("demand_lanes", "node"), v["q"], 1.0)
+    terms.add(ctx.balance_rows("demand_lanes", "node"), v["lost"], -1.0)
     queued = sets.demand_modes.node.isin(sets.queue_nodes.node).to_numpy()
     terms.add(only_where(queued, ctx.balance_rows("demand_modes", "node")), v["y"], -1.0)
     return equal(terms, 0.0)
 
 
 def _queue_requirement(ctx: Context, lanes: np.ndarray, slope: np.ndarray, intercept: np.ndarray) -> Rows:
-    """a[n,l,t] - slope[n,l,t] sum_d q[d,n,l,t] >= intercept[n,l,t] for the `lanes` that have the target."""
+    """a[n,l,i,t] - slope[n,l,i,t] sum_d pi[d,i] q[d,n,l,t] >= intercept[n,l,i,t] for the `lanes`
+    (queue rows) that have the target; pi = 1 without intervals."""
     sets, v, queues = ctx.sets, ctx.v, ctx.sets.queues
     rows = only_where(lanes, period_grid(len(queues), ctx.T))
     terms = Terms(rows.size)
     terms.add(rows, v["a"], 1.0)
-    lane = sets.position("queues", ["node", "lane"], "demand_lanes")
-    terms.add(rows[lane], v["q"], -slope[lane])
+    j, k, c = sets.lane_pairs()
+    terms.add(rows[j], v["q"][k], -slope[j] * c[:, None])
     return at_least(terms, np.where(rows >= 0, intercept, 0.0).ravel())
 
 
 def queue_service_level(ctx: Context) -> Rows:
     """a[n,l,t] - gamma[n,l,t] sum_d q[d,n,l,t] >= beta[n,l,t]: the tangent at the load A0 of the agents
     a service-level target needs, a >= open (g(A0) + g'(A0) (A - A0)) with A = peak h sum_d q / open,
-    so gamma = g'(A0) peak h (hours per unit), beta = open (g(A0) - g'(A0) A0)   (constraint 10)."""
+    so gamma = g'(A0) peak h (hours per unit), beta = open (g(A0) - g'(A0) A0); g by the lane's queue
+    model (erlang_c, erlang_a, erlang_b), the larger of what its service level and its most share
+    abandoned (erlang_a) or blocked (erlang_b) need   (constraint 10)."""
     queues, tangents = ctx.sets.queues, ctx.tangents
-    lanes = queues.service_level.notna().to_numpy()
+    lanes = (queues.service_level.notna() | queues.max_abandoned.notna() | queues.max_blocked.notna()).to_numpy()
     return _queue_requirement(ctx, lanes, tangents.service_level_slope, tangents.service_level_intercept)
 
 
@@ -289,16 +305,30 @@ def queue_average_wait(ctx: Context) -> Rows:
 
 
 def queue_duty(ctx: Context) -> Rows:
-    """sum_l a[n,l,t] - sum_r (D[n,r] s[n,r,t] + E[n,r] o[n,r,t]) <= 0: the lanes share the staff on
-    duty, D = min(H[r], open[n]) and E = min(1, (open[n] - H[r]) / OT[r]) (0 when H >= open), so that
-    no one counts for more than the queue's open hours   (constraint 11)."""
-    sets, v, staff = ctx.sets, ctx.v, ctx.sets.staff
+    """sum_l a[n,l,i,t] - sum_r h_i / W[n] (D[n,r] s[n,r,t] + E[n,r] o[n,r,t]) <= 0: the lanes share the
+    staff on duty, D = min(H[r], W[n]) and E = min(1, (W[n] - H[r]) / OT[r]) (0 when H >= W), so that
+    no one counts for more than the queue's hours; W[n] = open[n] and h_i = open[n] without intervals
+    (one row per (n, t)), W[n] = omega sum_i h_i with them (staff spread evenly over the period's
+    intervals, one row per (n, i, t))   (constraint 11). The staff terms: `IndexSets.duty_terms`."""
+    sets, v = ctx.sets, ctx.v
     terms = Terms(len(sets.queue_nodes) * ctx.T)
-    terms.add(period_rows(sets.position("queue_nodes", ["node"], "queues"), ctx.T), v["a"], 1.0)
-    at = period_rows(sets.position("queue_nodes", ["node"], "staff"), ctx.T)
-    terms.add(at, v["s"], -staff.duty_per_fte.to_numpy(dtype=float)[:, None])
-    terms.add(at, v["o"], -staff.duty_per_overtime_hour.to_numpy(dtype=float)[:, None])
+    terms.add(period_rows(sets.position("queue_nodes", ["node", "interval"], "queues"), ctx.T), v["a"], 1.0)
+    for variable, at, row, hours in sets.duty_terms():
+        terms.add(period_rows(at, ctx.T), v[variable][row], -hours[:, None])
     return at_most(terms, 0.0)
+
+
+def lane_loss(ctx: Context) -> Rows:
+    """lost[d,n,l,t] - l[d,n,l,t] q[d,n,l,t] = 0 in the lanes of erlang_a and erlang_b queues: the lane
+    loses the share l of the units offered to it that it loses at the staffing its rows require at its
+    load (abandoned or blocked; the queue iterations refigure it), with intervals the mean over the
+    period's units, l[d,n,l,t] = sum_i omega pi[d,i] l[n,l,i,t]   (constraint 9)."""
+    sets, v = ctx.sets, ctx.v
+    rows = only_where(sets.lossy_lanes(), period_grid(len(sets.demand_lanes), ctx.T))
+    terms = Terms(rows.size)
+    terms.add(rows, v["lost"], 1.0)
+    terms.add(rows, v["q"], -sets.per_demand_lane(ctx.tangents.lost_share))
+    return equal(terms, 0.0)
 
 
 def reworking_modes(sets: IndexSets) -> np.ndarray:
@@ -559,6 +589,7 @@ class Family:
 
 DEMAND_NODE = ("demand", "node")
 STAFF = ("node", "role")
+QUEUE_ROW = ("node", "lane", "interval")  # "interval" labels rows only when the scenario has intervals
 
 FAMILIES: tuple[Family, ...] = (
     Family("pass_through", pass_through, "demand_nodes", DEMAND_NODE, "1"),
@@ -623,9 +654,9 @@ FAMILIES: tuple[Family, ...] = (
         field="nodes.{node}.stock.final_min",
     ),
     Family("lane_split", lane_split, "demand_nodes", DEMAND_NODE, "9"),
-    Family("queue_service_level", queue_service_level, "queues", ("node", "lane"), "10", field="nodes.{node}.queue"),
-    Family("queue_average_wait", queue_average_wait, "queues", ("node", "lane"), "10", field="nodes.{node}.queue"),
-    Family("queue_duty", queue_duty, "queue_nodes", ("node",), "11", field="nodes.{node}.queue"),
+    Family("queue_service_level", queue_service_level, "queues", QUEUE_ROW, "10", field="nodes.{node}.queue"),
+    Family("queue_average_wait", queue_average_wait, "queues", QUEUE_ROW, "10", field="nodes.{node}.queue"),
+    Family("queue_duty", queue_duty, "queue_nodes", ("node", "interval"), "11", field="nodes.{node}.queue"),
     Family("rework_volume", rework_volume, "demand_reworks", ("demand", "node", "mode"), "12"),
     Family(
         "business_rule",
@@ -652,6 +683,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family("site_horizon", site_horizon, "sites", ("node",), "16", field="nodes.{node}.decide_per"),
     Family("level_horizon", level_horizon, "site_levels", ("node", "level"), "16", field="nodes.{node}.decide_per"),
+    Family("lane_loss", lane_loss, "demand_lanes", ("demand", "node", "lane"), "9", field="nodes.{node}.queue"),
 )
 """Every constraint family, in the order of model.md; rows are numbered in this order."""
 

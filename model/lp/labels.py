@@ -38,7 +38,7 @@ def grid_labels(
     frame = pd.DataFrame({"period": pd.Series(np.asarray(periods, dtype=object)[positions % count], dtype=object)})
     chosen = positions // count
     subject = None
-    for key in keys:
+    for key in keys if len(sets.intervals) else [key for key in keys if key != "interval"]:
         values = index[key].to_numpy(dtype=object)[chosen]
         frame[key] = pd.Series(values, dtype=object)
         part = np.char.add(key + "=", values.astype(str))

@@ -56,7 +56,12 @@ MATRIX_SOURCES: dict[tuple[str, str], tuple[str, str]] = {
     ("response_time_target", "q"): ("the queue wait of nodes.{node}.queue, lane {lane}", "time units"),
     ("queue_service_level", "q"): (_QUEUE_SLOPE, "hours per unit"),
     ("queue_average_wait", "q"): (_QUEUE_SLOPE, "hours per unit"),
-    ("queue_duty", "s"): ("min(roles.{role}.hours_per_fte, nodes.{node}.queue.open_hours)", "hours per FTE"),
+    ("queue_duty", "s"): (
+        "min(roles.{role}.hours_per_fte, nodes.{node}.queue.open_hours) (with intervals: x the interval's share "
+        "of their hours)",
+        "hours per FTE",
+    ),
+    ("lane_loss", "q"): ("the share nodes.{node}.queue loses in lane {lane} (patience, targets)", "(a share)"),
     ("rework_volume", "y"): ("1 - {at}.quality (its units done wrong, reworked)", "(a share)"),
     ("response_time_target", "w"): ("{at}.rework.time (or nodes.{node}.rework.time)", "time units"),
     ("queue_duty", "o"): (

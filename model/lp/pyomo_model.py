@@ -150,8 +150,17 @@ class Tables:
         self.place = _records(sets.demand_nodes, "demand", "node")
         self.stock = _records(sets.stocks, "demand", "node")
         self.staff = _records(sets.staff, "node", "role")
-        self.lane = _records(sets.queues, "node", "lane")
-        self.lane_row = {key: i for i, key in enumerate(self.lane)}  # the lane's row in the tangents' grids
+        self.lane = _records(sets.queues, "node", "lane", "interval")
+        self.lane_row = {key: i for i, key in enumerate(self.lane)}  # the row's place in the tangents' grids
+        self.duty = _records(sets.queue_nodes, "node", "interval")
+        # Intervals ("" alone without): pi[d,i] the share of d's period volume in one occurrence of i.
+        self.intervals = list(sets.intervals.interval) or [""]
+        self.weight = sets.interval_weight
+        self.share = {
+            (d, i): float(sets.shares[row, col]) if len(sets.intervals) else 1.0
+            for row, d in enumerate(sets.demands.demand)
+            for col, i in enumerate(self.intervals)
+        }
 
         arcs = list(sets.demand_arcs[["demand", "arc", "source", "target"]].itertuples(index=False, name=None))
         modes = list(sets.demand_modes[["demand", "node", "mode", "role"]].itertuples(index=False, name=None))
@@ -169,7 +178,15 @@ class Tables:
         self.storable_at = _grouped((d, n) for (d, n), place in self.place.items() if place.storable)
         self.lanes_of = _grouped((d, (n, lane)) for d, n, lane in lanes)
         self.lane_users = _grouped(((n, lane), d) for d, n, lane in lanes)
-        self.lanes_at = _grouped((n, lane) for n, lane in self.lane)
+        self.lanes_at = _grouped((n, lane) for n, lane, i in self.lane if i == self.intervals[0])
+        # Queues that lose units (erlang_a, erlang_b): lost[d,n,l,t] exists in their lanes; the units
+        # go to the queue's overflow where the demand may use it (else they are unmet).
+        self.lossy = {n for (n, _, _), row in self.lane.items() if row.model != "erlang_c"}
+        self.lost_into = _grouped(
+            ((d, self.lane[n, lane, self.intervals[0]].overflow), (n, lane))
+            for d, n, lane in lanes
+            if n in self.lossy and (d, self.lane[n, lane, self.intervals[0]].overflow) in self.place
+        )
         self.roles_at = _grouped((n, r) for n, r in self.staff)
         self.rework = _records(sets.demand_reworks, "demand", "node", "mode")
         self.reworked_at = _grouped(((d, n), m) for d, n, m in self.rework)
@@ -190,9 +207,22 @@ class Tables:
         )
         self.sets, self.tangents = sets, tangents
 
-    def tangent(self, grid: np.ndarray, n: str, lane: str, t: str) -> float:
-        """A queue figure (one of `QueueTangents`' grids) of lane (n, lane) in period t."""
-        return float(grid[self.lane_row[n, lane], self.period_at[t]])
+    def tangent(self, grid: np.ndarray, n: str, lane: str, i: str, t: str) -> float:
+        """A queue figure (one of `QueueTangents`' grids) of lane (n, lane) in interval i and period t."""
+        return float(grid[self.lane_row[n, lane, i], self.period_at[t]])
+
+    def lane_mean(self, grid: np.ndarray, d: str, n: str, lane: str, t: str) -> float:
+        """A queue figure as a unit of d in lane (n, lane) meets it: the lane's, or with intervals the
+        mean over the period's units, sum_i omega pi[d,i] grid[n,l,i,t]."""
+        return sum(self.weight * self.share[d, i] * self.tangent(grid, n, lane, i, t) for i in self.intervals)
+
+    def lane_wait(self, d: str, n: str, lane: str, t: str) -> float:
+        """The wait a unit of d adds in lane (n, lane) (`lane_mean` of the lanes' waits)."""
+        return self.lane_mean(self.tangents.lane_wait, d, n, lane, t)
+
+    def lane_closed(self, d: str, n: str, lane: str, t: str) -> bool:
+        """Whether q[d,n,l,t] is held at 0: the lane is closed in an interval d arrives in."""
+        return any(self.share[d, i] > 0 and self.tangent(self.tangents.closed, n, lane, i, t) for i in self.intervals)
 
 
 def _maybe(var: pyo.Var, *index: Any) -> VarData | None:
@@ -244,7 +274,12 @@ class Rules:
         wrong and sent back to n for rework)."""
         arrived = [(coef, self.lp.x[d, a, t]) for a in self.f.arcs_into[d, n]]
         back = [(coef, self.lp.w[d, n_, m, t]) for n_, m in self.f.sent_back_to[d, n]]
-        return arrived + back + (self.served(d, t, coef) if self.f.demand[d].origin == n else [])
+        lost = [(coef, self.lp.lost[d, n_, lane, t]) for n_, lane in self.f.lost_into[d, n]]
+        return arrived + back + lost + (self.served(d, t, coef) if self.f.demand[d].origin == n else [])
+
+    def lost_here(self, d: str, n: str, t: str, coef: float) -> list[Term]:
+        """coef * sum_l lost[d,n,l,t]: the units of d n's queue loses (erlang_a, erlang_b)."""
+        return [(coef, _maybe(self.lp.lost, d, n, lane, t)) for lane in self.f.lanes_at[n]]
 
     def row(self, terms: list[Term], sense: str, rhs: float) -> Row:
         """The row `terms sense rhs` (sense "==", "<=" or ">="), without zero terms; Constraint.Skip
@@ -276,7 +311,8 @@ class Rules:
         fulfilled = [(-1.0, _maybe(lp.z, d, n, t))]
         wrong = [(-1.0, lp.w[d, n, m, t]) for m in self.f.reworked_at[d, n] if self.f.rework[d, n, m].to != n]
         arrived = [(c, var) for c, var in self.theta(d, n, t) if not _redone_here(var, n)]
-        return self.row(arrived + wrong + passed_on + fulfilled, "==", 0.0)
+        lost = self.lost_here(d, n, t, -1.0)
+        return self.row(arrived + wrong + lost + passed_on + fulfilled, "==", 0.0)
 
     def work_balance(self, lp: pyo.ConcreteModel, d: str, n: str, t: str) -> Row:
         """sum_m y[d,n,m,t] + k[d,n,t-1] - k[d,n,t] - theta[d,n,t] = -initial[d,n] in the first period
@@ -286,7 +322,7 @@ class Rules:
         worked = [(1.0, lp.y[d, n, m, t]) for m in f.modes_at[d, n]]
         stock = [(1.0, _maybe(lp.k, d, n, f.before.get(t))), (-1.0, _maybe(lp.k, d, n, t))]
         initial = f.stock[d, n].initial if (d, n) in f.stock and t == f.first else 0.0
-        return self.row(worked + stock + self.theta(d, n, t, -1.0), "==", -initial)
+        return self.row(worked + self.lost_here(d, n, t, 1.0) + stock + self.theta(d, n, t, -1.0), "==", -initial)
 
     # 3-4: staff
 
@@ -366,7 +402,7 @@ class Rules:
             if not f.mode[d, n, m].storable
         ]
         from_stock = [term for n in f.storable_at[d] for term in self.theta(d, n, t, f.place[d, n].node_time)]
-        queued = [(f.tangent(f.tangents.lane_wait, n, lane, t), lp.q[d, n, lane, t]) for n, lane in f.lanes_of[d]]
+        queued = [(f.lane_wait(d, n, lane, t), lp.q[d, n, lane, t]) for n, lane in f.lanes_of[d]]
         carried = [(f.period_length, _maybe(lp.b, d, t))]
         reworked = [(f.rework[d, n, m].time, lp.w[d, n, m, t]) for n, m in f.reworks_of[d]]
         allowed = self.served(d, t, -demand.max_mean_response_time)
@@ -393,42 +429,56 @@ class Rules:
             return pyo.Constraint.Skip
         queued = [(1.0, lp.q[d, n, lane, t]) for lane in self.f.lanes_at[n]]
         worked = [(-1.0, lp.y[d, n, m, t]) for m in self.f.modes_at[d, n]]
-        return self.row(queued + worked, "==", 0.0)
+        return self.row(queued + self.lost_here(d, n, t, -1.0) + worked, "==", 0.0)
 
-    def queue_service_level(self, lp: pyo.ConcreteModel, n: str, lane: str, t: str) -> Row:
-        """a[n,l,t] - gamma[n,l,t] sum_d q[d,n,l,t] >= beta[n,l,t], lanes with a service-level target:
-        the tangent at load A0 of the agents the target needs, gamma = g'(A0) peak h (hours per unit),
-        beta = open (g(A0) - g'(A0) A0) (hours)   (constraint 10)."""
-        if math.isnan(self.f.lane[n, lane].service_level):
+    def lane_loss(self, lp: pyo.ConcreteModel, d: str, n: str, lane: str, t: str) -> Row:
+        """lost[d,n,l,t] - l[d,n,l,t] q[d,n,l,t] = 0 in the lanes of erlang_a and erlang_b queues, l the
+        share lost at the staffing the lane's rows require, sum_i omega pi[d,i] l[n,l,i,t] with
+        intervals (`tangents.lost_share`)   (constraint 9)."""
+        if n not in self.f.lossy:
+            return pyo.Constraint.Skip
+        share = self.f.lane_mean(self.f.tangents.lost_share, d, n, lane, t)
+        return self.row([(1.0, lp.lost[d, n, lane, t]), (-share, lp.q[d, n, lane, t])], "==", 0.0)
+
+    def queue_service_level(self, lp: pyo.ConcreteModel, n: str, lane: str, i: str, t: str) -> Row:
+        """a[n,l,i,t] - gamma[n,l,i,t] sum_d pi[d,i] q[d,n,l,t] >= beta[n,l,i,t], lanes with a
+        service-level target: the tangent at load A0 of the agents the target needs, gamma = g'(A0) peak h
+        (hours per unit), beta = open (g(A0) - g'(A0) A0) (hours; g(A0) rounded up with whole agents);
+        pi = 1 and open = the open hours without intervals, open = h_i and peak = 1 with them; lanes
+        with a most share abandoned or blocked too (erlang_a, erlang_b)   (constraint 10)."""
+        row = self.f.lane[n, lane, i]
+        if math.isnan(row.service_level) and math.isnan(row.max_abandoned) and math.isnan(row.max_blocked):
             return pyo.Constraint.Skip
         tangents = self.f.tangents
-        return self.requirement(n, lane, t, tangents.service_level_slope, tangents.service_level_intercept)
+        return self.requirement(n, lane, i, t, tangents.service_level_slope, tangents.service_level_intercept)
 
-    def queue_average_wait(self, lp: pyo.ConcreteModel, n: str, lane: str, t: str) -> Row:
-        """a[n,l,t] - gamma[n,l,t] sum_d q[d,n,l,t] >= beta[n,l,t], every lane: the tangent of the agents
-        that keep the lane's average wait at or below w[n,l,t]   (constraint 10)."""
+    def queue_average_wait(self, lp: pyo.ConcreteModel, n: str, lane: str, i: str, t: str) -> Row:
+        """a[n,l,i,t] - gamma[n,l,i,t] sum_d pi[d,i] q[d,n,l,t] >= beta[n,l,i,t], every lane: the tangent of
+        the agents that keep the lane's average wait at or below w[n,l,i,t]   (constraint 10)."""
         tangents = self.f.tangents
-        return self.requirement(n, lane, t, tangents.wait_slope, tangents.wait_intercept)
+        return self.requirement(n, lane, i, t, tangents.wait_slope, tangents.wait_intercept)
 
-    def requirement(self, n: str, lane: str, t: str, slope: np.ndarray, intercept: np.ndarray) -> Row:
-        """a[n,l,t] - slope[n,l,t] sum_d q[d,n,l,t] >= intercept[n,l,t]."""
+    def requirement(self, n: str, lane: str, i: str, t: str, slope: np.ndarray, intercept: np.ndarray) -> Row:
+        """a[n,l,i,t] - slope[n,l,i,t] sum_d pi[d,i] q[d,n,l,t] >= intercept[n,l,i,t]."""
         lp, f = self.lp, self.f
-        gamma = f.tangent(slope, n, lane, t)
-        load = [(-gamma, lp.q[d, n, lane, t]) for d in f.lane_users[n, lane]]
-        return self.row([(1.0, lp.a[n, lane, t]), *load], ">=", f.tangent(intercept, n, lane, t))
+        gamma = f.tangent(slope, n, lane, i, t)
+        load = [(-gamma * f.share[d, i], lp.q[d, n, lane, t]) for d in f.lane_users[n, lane]]
+        return self.row([(1.0, lp.a[n, lane, i, t]), *load], ">=", f.tangent(intercept, n, lane, i, t))
 
-    def queue_duty(self, lp: pyo.ConcreteModel, n: str, t: str) -> Row:
-        """sum_l a[n,l,t] - sum_r (D[n,r] s[n,r,t] + E[n,r] o[n,r,t]) <= 0: the lanes share the staff on
-        duty, D = min(H[r], open[n]) and E = min(1, (open[n] - H[r]) / OT[r]) (0 when H >= open), the
-        staff table's `duty_per_fte` and `duty_per_overtime_hour`   (constraint 11)."""
+    def queue_duty(self, lp: pyo.ConcreteModel, n: str, i: str, t: str) -> Row:
+        """sum_l a[n,l,i,t] - sum_r h_i / W[n] (D[n,r] s[n,r,t] + E[n,r] o[n,r,t]) <= 0: the lanes share the
+        staff on duty, D = min(H[r], W[n]) and E = min(1, (W[n] - H[r]) / OT[r]) (0 when H >= W), the staff
+        table's `duty_per_fte` and `duty_per_overtime_hour`; W = h_i = the open hours without intervals,
+        W = omega sum_i h_i with them (the queue_nodes table's `hours` and `cycle`)   (constraint 11)."""
         f = self.f
-        on_duty = [(1.0, lp.a[n, lane, t]) for lane in f.lanes_at[n]]
+        spread = f.duty[n, i].hours / f.duty[n, i].cycle
+        on_duty = [(1.0, lp.a[n, lane, i, t]) for lane in f.lanes_at[n]]
         staffed = [
             term
             for r in f.roles_at[n]
             for term in (
-                (-f.staff[n, r].duty_per_fte, lp.s[n, r, t]),
-                (-f.staff[n, r].duty_per_overtime_hour, _maybe(lp.o, n, r, t)),
+                (-spread * f.staff[n, r].duty_per_fte, lp.s[n, r, t]),
+                (-spread * f.staff[n, r].duty_per_overtime_hour, _maybe(lp.o, n, r, t)),
             )
         ]
         return self.row(on_duty + staffed, "<=", 0.0)
@@ -615,8 +665,14 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
     lp.sinks = pyo.Set(initialize=_keys(f.sets.sinks, "demand", "node"), dimen=2, doc="(d, sink n of d)")
     lp.stocks = pyo.Set(initialize=_keys(f.sets.stocks, "demand", "node"), dimen=2, doc="(d, storable n in N_d)")
     lp.staff = pyo.Set(initialize=_keys(f.sets.staff, "node", "role"), dimen=2, doc="(n, r): a role in n's work")
-    lp.queues = pyo.Set(initialize=_keys(f.sets.queues, "node", "lane"), dimen=2, doc="(queued n, lane l)")
-    lp.queue_nodes = pyo.Set(initialize=_keys(f.sets.queue_nodes, "node"), dimen=1, doc="queued n")
+    lp.queues = pyo.Set(
+        initialize=_keys(f.sets.queues, "node", "lane", "interval"),
+        dimen=3,
+        doc="(queued n, lane l, interval i; i empty without intervals)",
+    )
+    lp.queue_nodes = pyo.Set(
+        initialize=_keys(f.sets.queue_nodes, "node", "interval"), dimen=2, doc="(queued n, interval i)"
+    )
     lp.demand_lanes = pyo.Set(
         initialize=_keys(f.sets.demand_lanes, "demand", "node", "lane"),
         dimen=3,
@@ -660,7 +716,7 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
         return (0.0 if f.staff[n, r].switchable else max(f.staff[n, r].min, 0.0)), _upper(f.staff[n, r].max)
 
     def lane_bounds(lp: pyo.ConcreteModel, d: str, n: str, lane: str, t: str) -> tuple[float, float | None]:
-        return 0.0, (0.0 if f.tangent(tangents.closed, n, lane, t) else None)
+        return 0.0, (0.0 if f.lane_closed(d, n, lane, t) else None)
 
     positive = pyo.NonNegativeReals
     lp.x = pyo.Var(lp.demand_arcs, lp.periods, domain=positive, doc=VARIABLE["x"].meaning)
@@ -697,6 +753,12 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
         doc=VARIABLE["open"].meaning,
     )
     lp.level = pyo.Var(lp.site_levels, lp.periods, domain=pyo.Binary, doc=VARIABLE["level"].meaning)
+    lp.lossy_lanes = pyo.Set(
+        initialize=[key for key in _keys(f.sets.demand_lanes, "demand", "node", "lane") if key[1] in f.lossy],
+        dimen=3,
+        doc="(d, n, l): lanes of erlang_a and erlang_b queues",
+    )
+    lp.lost = pyo.Var(lp.lossy_lanes, lp.periods, domain=positive, doc=VARIABLE["lost"].meaning)
 
     # Constraints (model.md, constraints 1 to 11), in the order of FAMILIES.
     rules = Rules(lp, f)
@@ -726,6 +788,7 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
         "site_level_capacity": (lp.sites, lp.periods),
         "site_horizon": (lp.sites, lp.periods),
         "level_horizon": (lp.site_levels, lp.periods),
+        "lane_loss": (lp.demand_lanes, lp.periods),
     }
     for family in FAMILIES:
         rule = getattr(rules, family.name)

@@ -87,12 +87,21 @@ def _volume_bounds(sets: IndexSets, _: QueueTangents | None) -> tuple[Grid, Grid
 
 
 def _lane_bounds(sets: IndexSets, tangents: QueueTangents | None) -> tuple[Grid, Grid]:
-    """q[d,n,l,t] >= 0, and 0 in a lane the queue iterations closed."""
+    """q[d,n,l,t] >= 0, and 0 in a lane the queue iterations closed (with intervals: closed in an
+    interval the demand arrives in)."""
     lanes = sets.demand_lanes
     upper = np.full((len(lanes), sets.period_count), np.inf)
     if tangents is not None and len(lanes):
-        upper[tangents.closed[sets.position("queues", ["node", "lane"], "demand_lanes")]] = 0.0
+        j, k, c = sets.lane_pairs()
+        closed = np.zeros(upper.shape, dtype=bool)
+        np.logical_or.at(closed, k, tangents.closed[j] & (c > 0)[:, None])
+        upper[closed] = 0.0
     return np.zeros(upper.shape), upper
+
+
+def _lossy(sets: IndexSets) -> Grid:
+    """lost exists in the lanes of erlang_a and erlang_b queues."""
+    return per_period(sets.lossy_lanes(), sets.period_count).astype(bool)
 
 
 VARIABLES: tuple[Variable, ...] = (
@@ -108,7 +117,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("b", "demands", ("demand",), "backlog of d carried to t+1", exists=_demand_flag("backlog")),
     Variable("u", "demands", ("demand",), "unmet units of d", exists=_demand_flag("unmet")),
     Variable("q", "demand_lanes", ("demand", "node", "lane"), "units of d queued in lane l of n", bounds=_lane_bounds),
-    Variable("a", "queues", ("node", "lane"), "hours on duty in lane l of n (agents x open hours)"),
+    Variable(
+        "a",
+        "queues",
+        ("node", "lane", "interval"),
+        "hours on duty in lane l of n (in interval i) (agents x open hours)",
+    ),
     Variable("w", "demand_reworks", ("demand", "node", "mode"), "units of d done wrong at n in mode m and reworked"),
     Variable("open", "sites", ("node",), "1 while site n is open in t", bounds=_open_bounds, binary=True),
     Variable(
@@ -118,6 +132,13 @@ VARIABLES: tuple[Variable, ...] = (
         "1 while level l of n is chosen in t",
         bounds=_level_bounds,
         binary=True,
+    ),
+    Variable(
+        "lost",
+        "demand_lanes",
+        ("demand", "node", "lane"),
+        "units of d offered to lane l of n and lost (abandoned, erlang_a; blocked, erlang_b)",
+        exists=_lossy,
     ),
 )
 """Column order: the families in this order; within one, index row, then period."""

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -907,15 +908,24 @@ def sites_section(run: Run) -> Section | None:
     return Section("Sites: which are open", intro=intro, tables=[("sites", table)])
 
 
+def _lane_label(queues: pd.DataFrame) -> pd.Series:
+    """ "node / lane", and the interval after it where the run has intervals (one row per lane and interval)."""
+    label = queues.node + " / " + queues.lane
+    if "interval" in queues:
+        interval = queues.interval.fillna("").astype(str)
+        label = label + np.where(interval != "", " " + interval, "")
+    return label
+
+
 def queue_section(run: Run) -> Section | None:
     """Queues' service levels (and average waits) per lane and period against their targets."""
     if not run.has("queues"):
         return None
     queues = run.tables["queues"]
-    lane = queues.node + " / " + queues.lane
+    lane = _lane_label(queues)
     room = (queues.service_level - queues.service_level_target.fillna(0)).groupby(lane).min().nsmallest(TOP_LANES)
     shown = queues[lane.isin(room.index)]
-    shown_lane = shown.node + " / " + shown.lane
+    shown_lane = _lane_label(shown)
     x = [shown_lane.tolist(), shown.period.tolist()]
     time_unit = units(str(run.summary.get("time_unit", "")))
     figure = go.Figure(

@@ -178,6 +178,95 @@ def check_queues(raw: Raw, src: SourceMap) -> Iterator[Problem]:
                 f"open_hours {open_hours:g} is longer than a period ({period_hours:g} hours)",
                 "A queue is open at most the whole period.",
             )
+        yield from _queue_hours(raw, src, path)
+        yield from _queue_model(raw, src, name, path)
+
+
+def _queue_hours(raw: Raw, src: SourceMap, path: tuple) -> Iterator[Problem]:
+    """Without intervals a queue needs `open_hours` (its peak factor is optional); with intervals
+    neither is allowed: each interval gives its own hours and arrivals (docs/model.md, Queues)."""
+    queue = _mapping(_mapping(raw.nodes.get(path[1])).get("queue"))
+    if not queue:
+        return
+    if "intervals" in raw.data:
+        for key in ("open_hours", "peak_factor"):
+            if key in queue:
+                yield src.problem(
+                    (*path, key),
+                    f"{key} is not allowed on a queue when the scenario has intervals",
+                    "Remove it: each interval's hours and arrivals size the queue there.",
+                    at_key=True,
+                )
+    elif "open_hours" not in queue:
+        yield src.problem(
+            path,
+            "a queue needs open_hours (hours per period it is served) when the scenario has no intervals",
+            "Give open_hours, or declare the intervals of a period in a top-level `intervals:` section.",
+            at_key=True,
+        )
+
+
+QUEUE_TARGETS = {
+    "erlang_c": ("service_level", "within", "average_wait"),
+    "erlang_a": ("service_level", "within", "average_wait", "max_abandoned"),
+    "erlang_b": ("max_blocked",),
+}
+"""The targets each queue model takes: erlang_b has no queue (so no wait), only its blocked share."""
+
+
+def _queue_model(raw: Raw, src: SourceMap, name: str, path: tuple) -> Iterator[Problem]:
+    """erlang_a needs `patience` (and only it has one); only erlang_a and erlang_b lose units, so only
+    they take `overflow`, a node other than this one; each lane's target fits the model."""
+    queue = _mapping(_mapping(raw.nodes.get(name)).get("queue"))
+    model = queue.get("model", "erlang_c")
+    if model not in QUEUE_TARGETS:
+        return  # the schema names the models allowed
+    if model == "erlang_a" and "patience" not in queue:
+        yield src.problem(
+            path,
+            "an erlang_a queue needs patience (mean time a caller waits before hanging up)",
+            "Give patience (time units).",
+            at_key=True,
+        )
+    if model != "erlang_a" and "patience" in queue:
+        yield src.problem(
+            (*path, "patience"),
+            f"patience is for erlang_a queues, not {model}",
+            "Remove patience, or set model: erlang_a.",
+            at_key=True,
+        )
+    overflow = queue.get("overflow")
+    if overflow is not None and model == "erlang_c":
+        yield src.problem(
+            (*path, "overflow"),
+            "an erlang_c queue loses no units: overflow is for erlang_a and erlang_b",
+            "Remove overflow, or set model: erlang_a or erlang_b.",
+            at_key=True,
+        )
+    elif isinstance(overflow, str) and (overflow == name or overflow not in raw.nodes):
+        why = "the queue's own node" if overflow == name else "not a node"
+        hint = closest(overflow, [n for n in raw.nodes if n != name])
+        yield src.problem((*path, "overflow"), f"overflow '{overflow}' is {why}", f"Name another node. {hint}".strip())
+    lanes = queue.get("lanes")
+    targets = [((*path, "target"), queue.get("target"))] if "target" in queue else []
+    if isinstance(lanes, list):
+        targets += [((*path, "lanes", i, "target"), _mapping(lane).get("target")) for i, lane in enumerate(lanes)]
+    allowed = QUEUE_TARGETS[model]
+    for where, target in targets:
+        for key in _mapping(target):
+            if key not in allowed and key in (
+                "service_level",
+                "within",
+                "average_wait",
+                "max_abandoned",
+                "max_blocked",
+            ):
+                yield src.problem(
+                    (*where, key),
+                    f"{key} is not a target of an {model} queue",
+                    f"An {model} queue takes {', '.join(allowed)}.",
+                    at_key=True,
+                )
 
 
 def check_sites(raw: Raw, src: SourceMap) -> Iterator[Problem]:
@@ -754,6 +843,32 @@ def check_rework(raw: Raw, src: SourceMap) -> Iterator[Problem]:
             )
 
 
+def check_overflow_users(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """A queue's `overflow` must be usable by every demand that can pass its node, so that every
+    unit it loses has somewhere to go (docs/model.md, Abandonment and loss)."""
+    queues = [
+        (name, _mapping(_mapping(node).get("queue")))
+        for name, node in raw.nodes.items()
+        if isinstance(_mapping(_mapping(node).get("queue")).get("overflow"), str)
+    ]
+    if not queues:
+        return
+    users = _users_by_node(raw)
+    for name, queue in queues:
+        to = queue["overflow"]
+        if to == name or to not in raw.nodes:
+            continue  # check_queues names it
+        cannot = [d for d in users.get(name, []) if d not in users.get(to, [])]
+        if cannot:
+            yield src.problem(
+                ("nodes", name, "queue", "overflow"),
+                f"the units the queue loses would go to '{to}', which cannot be used by "
+                f"{_count(len(cannot), 'demand')} passing '{name}': {', '.join(sorted(cannot))}",
+                "Name a node on the way of every demand passing this node (an arc to it, and a way on to a "
+                "sink), or leave overflow out: the units lost are then unmet.",
+            )
+
+
 def _rule_names(raw: Raw, key: str) -> tuple[str, list[str]]:
     """The noun and the names a filter `key` may name, from the raw scenario."""
     demands = {name: _mapping(spec) for name, spec in raw.demands.items()}
@@ -968,6 +1083,7 @@ CHECKS: list[Check] = [
     check_paths,
     check_stock_users,
     check_rework,
+    check_overflow_users,
     check_site_loops,
     check_rules,
     check_label_names,
@@ -989,6 +1105,7 @@ READS: dict[Check, tuple[str, ...]] = {
     check_paths: ("arcs",),  # without the arcs, no sink is reachable
     check_stock_users: ("arcs",),
     check_rework: ("arcs",),
+    check_overflow_users: ("arcs",),
     check_site_loops: ("arcs", "nodes", "demands"),
     check_rules: ("nodes", "demands", "stages"),
     check_hours_by_demand: ("demands", "arcs"),

@@ -304,16 +304,21 @@ TABLES = (
     ),
     Sheet(
         "queues",
-        "Nodes whose staff follow an Erlang C queue: one row per node. The target's three columns, or "
+        "Nodes whose staff follow an Erlang C (A, B) queue: one row per node. The target's columns, or "
         "rows on sheet 'lanes'.",
         (
             _name("node", "nodes", "The node."),
             _col(Queue, "model", "choice"),
-            _col(Queue, "open_hours", "number", "hours per period", HOURS_PER_PERIOD, required=True),
+            _col(Queue, "open_hours", "number", "hours per period", HOURS_PER_PERIOD),
             _col(Queue, "peak_factor", "number", "peak rate / average rate", PEAK_FACTOR),
             _col(QueueTarget, "service_level", "number", SHARE_UNIT, SERVICE_LEVEL),
             _col(QueueTarget, "within", "number", "{time}", DURATION),
             _col(QueueTarget, "average_wait", "number", "{time}", DURATION),
+            _col(Queue, "patience", "number", "{time}", DURATION),
+            _col(Queue, "overflow", "text"),
+            _col(Queue, "whole_agents", "bool"),
+            _col(QueueTarget, "max_abandoned", "number", SHARE_UNIT, SERVICE_LEVEL),
+            _col(QueueTarget, "max_blocked", "number", SHARE_UNIT, SERVICE_LEVEL),
         ),
         path="nodes.*.queue",
     ),
@@ -326,6 +331,8 @@ TABLES = (
             _col(QueueTarget, "service_level", "number", SHARE_UNIT, SERVICE_LEVEL),
             _col(QueueTarget, "within", "number", "{time}", DURATION),
             _col(QueueTarget, "average_wait", "number", "{time}", DURATION),
+            _col(QueueTarget, "max_abandoned", "number", SHARE_UNIT, SERVICE_LEVEL),
+            _col(QueueTarget, "max_blocked", "number", SHARE_UNIT, SERVICE_LEVEL),
         ),
         keys=2,
         path="nodes.*.queue.lanes[*]",
@@ -1563,7 +1570,7 @@ def _capacity_levels(reader: _Reader, nodes: dict) -> None:
 def _queues(reader: _Reader, nodes: dict) -> None:
     """Queues (sheet 'queues'), their target's columns as `target`, and their lanes (sheet 'lanes')."""
     seen: dict[tuple, int] = {}
-    target_fields = ("service_level", "within", "average_wait")
+    target_fields = ("service_level", "within", "average_wait", "max_abandoned", "max_blocked")
     for row in reader.table("queues"):
         node = reader.name(row, "node", ("nodes",))
         if node is None:

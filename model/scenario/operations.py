@@ -63,6 +63,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "nodes.*.decide_per": ("horizon", "period"),
     "nodes.*.rework.to": ("same", "origin", NODE),
     "nodes.*.work.*.rework.to": ("same", "origin", NODE),
+    "nodes.*.queue.model": ("erlang_c", "erlang_a", "erlang_b"),
+    "nodes.*.queue.overflow": (NODE,),
     "demands.*.segment": (NAME,),
     "demands.*.labels.*": (NAME,),
     "roles.*.skills": (NAMES,),

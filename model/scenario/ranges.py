@@ -89,11 +89,18 @@ DURATION = Range(
     1e7,
     "time units (scenario.time_unit)",
     zero=False,
-    fields="period_length, response-time targets, queue within and average_wait",
+    fields="period_length, response-time targets, queue within, average_wait and patience",
 )
 TIME = Range("a time", 1e-6, 1e7, "time units (scenario.time_unit)", fields="processing, wait and lead times")
 SHARE = Range("a share", 1e-6, 1.0, "(a fraction)", zero=False, fields="quality, min_quality, max_utilisation")
-SERVICE_LEVEL = Range("a service level", 1e-6, 0.999999, "(a fraction)", zero=False, fields="queue service_level")
+SERVICE_LEVEL = Range(
+    "a service level",
+    1e-6,
+    0.999999,
+    "(a fraction)",
+    zero=False,
+    fields="queue service_level, max_abandoned and max_blocked",
+)
 FTE = Range("a number of FTE", 1e-6, 1e7, "FTE", fields="staff min, max and initial")
 PEAK_FACTOR = Range("a peak factor", 1.0, 1e3, "(peak rate / average rate)", zero=False, fields="queue peak_factor")
 WEIGHT = Range("a weight", 1e-6, 1e6, "(relative)", zero=False, fields="solver relaxation_weights")

@@ -311,13 +311,22 @@ class QueueTarget(Strict):
     """Time within which `service_level` of arrivals must be answered (time units)."""
     average_wait: PositiveTime | None = None
     """Most average wait in the queue (time units)."""
+    max_abandoned: ServiceLevel | None = None
+    """erlang_a: most share of arrivals that hang up before they are answered (a fraction)."""
+    max_blocked: ServiceLevel | None = None
+    """erlang_b: most share of arrivals blocked (all agents busy, no waiting room) (a fraction)."""
 
     @model_validator(mode="after")
     def _complete(self) -> QueueTarget:
         if (self.service_level is None) != (self.within is None):
             raise ValueError("a service-level target needs both service_level and within")
-        if self.service_level is None and self.average_wait is None:
-            raise ValueError("give service_level with within, or average_wait, or both")
+        if (
+            self.service_level is None
+            and self.average_wait is None
+            and self.max_abandoned is None
+            and self.max_blocked is None
+        ):
+            raise ValueError("give service_level with within, average_wait, max_abandoned or max_blocked")
         return self
 
 
@@ -331,12 +340,24 @@ class Lane(Strict):
 class Queue(Strict):
     """Staffing follows the queue: the agents on duty must meet the target at the load routed here."""
 
-    model: Literal["erlang_c"] = "erlang_c"
-    """Queueing model: erlang_c (M/M/N: Poisson arrivals, exponential handle times, one pool per lane)."""
-    open_hours: HoursPerPeriod
-    """Hours per period the queue is served (hours); agents on duty = FTE x hours_per_fte / open_hours."""
+    model: Literal["erlang_c", "erlang_a", "erlang_b"] = "erlang_c"
+    """Queueing model: erlang_c (M/M/N: Poisson arrivals, exponential handle times, one pool per lane,
+    callers wait as long as it takes), erlang_a (M/M/N+M: callers hang up after an exponential
+    patience, `patience`) or erlang_b (M/M/N/N: no waiting room, a caller who finds every agent busy
+    is blocked). Default erlang_c."""
+    patience: PositiveTime | None = None
+    """erlang_a: mean patience, how long a caller waits on average before hanging up (time units)."""
+    overflow: Name | None = None
+    """erlang_a / erlang_b: the node the abandoned or blocked units go to; counted as unmet when absent."""
+    whole_agents: bool | None = None
+    """Whether the agents a lane needs are rounded up to whole agents on duty (per interval): default
+    true with `intervals`, false without."""
+    open_hours: HoursPerPeriod | None = None
+    """Hours per period the queue is served (hours); agents on duty = FTE x hours_per_fte / open_hours.
+    Required without `intervals`; not allowed with them (the intervals' hours give it)."""
     peak_factor: PeakFactor = 1.0
-    """Peak-interval arrival rate / average rate; staffing is sized for the peak."""
+    """Peak-interval arrival rate / average rate; staffing is sized for the peak. Not allowed with
+    `intervals` (each interval has its own arrivals). Default 1."""
     target: QueueTarget | None = None
     """The queue's target; give this or `lanes`."""
     lanes: Annotated[list[Lane], Field(min_length=1)] | None = None

@@ -148,8 +148,36 @@ def _tiny_margin() -> IndexSets:
     return index_sets(scenario_from_data(data))
 
 
+def _contact_centre_intervals() -> tuple[IndexSets, QueueTangents]:
+    """The contact centre over two days x two half-days (issue 17, queues per interval), the desk's
+    calls heavier in the morning and on Mondays and abandoned (erlang_a) to the overflow desk, the
+    field team without whole agents; tangents at a
+    start plan with the standard lane closed in its first interval in the first period."""
+    data = scenario_data(CONTACT_CENTRE_FILE)
+    data["intervals"] = {"days": ["Mon", "Sat"], "times": ["am", "pm"], "hours": [6, 6], "weight": 11}
+    for node in ("contact_desk", "field_team"):
+        data["nodes"][node]["queue"].pop("open_hours")
+        data["nodes"][node]["queue"].pop("peak_factor", None)
+    data["nodes"]["field_team"]["queue"]["whole_agents"] = False
+    desk = data["nodes"]["contact_desk"]["queue"]  # callers hang up: abandoned calls go to the overflow desk
+    desk.update(model="erlang_a", patience=2, overflow="overflow_desk")
+    desk["target"]["max_abandoned"] = 0.05
+    data["demands"]["repairs_premium"]["min_quality"] = 0.95  # its calls lost to the overflow desk (90 %) fit
+    data["demands"]["questions"]["profile"] = {"days": [3, 1], "times": [2, 1]}
+    sets = index_sets(scenario_from_data(data))
+    start = start_tangents(sets)
+    plan = start_plan(sets, lane_units(sets, solve(build(sets, start), ranging=False).values))
+    closed = plan.closed.copy()
+    rows = list(zip(sets.queues.node, sets.queues.lane, sets.queues.interval))
+    closed[rows.index(("field_team", "standard", "Mon am")), 0] = True
+    plan = QueuePlan(np.where(closed, 0.0, plan.load), np.where(closed, 0.0, plan.wait), closed)
+    return sets, tangents_at(sets, plan, start)
+
+
 @functools.cache
 def case(name: str) -> Case:
+    if name == "contact-centre-intervals":
+        return Case(*_contact_centre_intervals())
     if name == "tiny-rules":
         return Case(_tiny_with_rules())
     if name == "tiny":
@@ -198,6 +226,7 @@ CASES = (
     "tiny",
     "appliance-co",
     "contact-centre",
+    "contact-centre-intervals",
     "generated",
     "tiny-two-periods",
     "tiny-integer-staff",

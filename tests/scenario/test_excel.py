@@ -96,7 +96,12 @@ nodes:
     stage: front
     work: {clerk: {hours_per_unit: 0.5, hours_by_demand: {calls: 0.25, jobs: 0.75}}}
     staff: {clerk: {}}
-    queue: {model: erlang_c, open_hours: 160, peak_factor: 1.2, target: {average_wait: 0.5}}
+    queue: {model: erlang_a, patience: 0.2, overflow: field, whole_agents: true, open_hours: 160, peak_factor: 1.2,
+            target: {average_wait: 0.5, max_abandoned: 0.1}}
+  hotline:
+    stage: front
+    work: {clerk: {hours_per_unit: 0.1}}
+    queue: {model: erlang_b, open_hours: 100, lanes: [{name: only, target: {max_blocked: 0.02}}]}
   shop:
     stage: back
     unit_cost: 3
