@@ -20,7 +20,7 @@ from model.explain.cost_to_serve import (
     transfer_prices,
 )
 from model.lp import LinearModel
-from model.lp.objective import COST_TERMS
+from model.lp.objective import REPORTED_TERMS
 from model.lp.variables import BY_NAME
 from model.network import IndexSets
 from model.rules import rules_table
@@ -333,7 +333,7 @@ def _costs_table(ev: Evaluated, extension_costs: dict[str, float]) -> pd.DataFra
     is booked at (hand-offs at the receiving node; backlog and unmet penalties at the demand's
     origin, where the waiting order sits), then the extension's cost terms. Zero sums are left out."""
     groups, codes = _cost_groups(ev.sets)
-    amounts = np.concatenate([ev.costs[term.category].ravel() for term in COST_TERMS])
+    amounts = np.concatenate([ev.costs[term.category].ravel() for term in REPORTED_TERMS])
     total = np.bincount(codes, weights=amounts, minlength=len(groups["period"]))
     kept = total != 0
     frame = pd.DataFrame(
@@ -356,14 +356,14 @@ def _costs_table(ev: Evaluated, extension_costs: dict[str, float]) -> pd.DataFra
 
 def _cost_groups(sets: IndexSets) -> tuple[dict[str, pd.Series], np.ndarray]:
     """The (period, stage, node, category) of the costs table, sorted, and the group of each cost item
-    (every term's items x periods, in COST_TERMS order): made once per structure."""
+    (every reported term's items x periods, in COST_TERMS order): made once per structure."""
     found = sets.lookups.get("cost groups")
     if found is not None:
         return found
     T = sets.period_count
     stage_of = dict(zip(sets.nodes.node, sets.nodes.stage))
     parts = []
-    for term in COST_TERMS:
+    for term in REPORTED_TERMS:
         node = getattr(sets, BY_NAME[term.variable].table)[term.booked_at].to_numpy(dtype=object)
         parts.append(
             pd.DataFrame(

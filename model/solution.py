@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.lp.objective import COST_TERMS, forgone_revenue
+from model.lp.objective import COST_TERMS, CostTerm, forgone_revenue
+from model.lp.variables import BY_NAME as VARIABLE
 from model.network import IndexSets
 
 
@@ -157,7 +158,7 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
         time_spent += group_sum(sets.demand_of("demand_lanes"), waited, demand_count)
 
     # + 0.0: a negative price (an arc's rebate) times no units is -0.0, which tables would show as "-0.0"
-    costs = {term.category: term.prices(sets)[:, None] * v[term.variable] + 0.0 for term in COST_TERMS}
+    costs = cost_grids(sets, v)
     revenue = np.nan_to_num(sets.demands.price.to_numpy(dtype=float), nan=0.0)[:, None] * served
     return Evaluated(
         sets,
@@ -185,6 +186,28 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
         revenue,
         forgone_revenue(sets, v),
     )
+
+
+def cost_grids(sets: IndexSets, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each cost category's amounts (currency) on its reported term's grid: price x variable, and a
+    term with `onto` (the shift patterns' labour) summed onto the rows of that family's table with
+    the same keys (each pattern's cost onto its (node, role) staff row)."""
+    costs: dict[str, np.ndarray] = {}
+    for term in COST_TERMS:
+        # + 0.0: a negative price (an arc's rebate) times no units is -0.0, which tables would show as "-0.0"
+        amounts = term.prices(sets)[:, None] * values[term.variable] + 0.0
+        if term.onto is None:
+            costs[term.category] = amounts
+        else:
+            costs[term.category] = costs[term.category] + _summed_onto(sets, term, amounts)
+    return costs
+
+
+def _summed_onto(sets: IndexSets, term: CostTerm, amounts: np.ndarray) -> np.ndarray:
+    onto = VARIABLE[str(term.onto)]
+    keys = list(onto.keys)
+    at = sets.position(onto.table, keys, VARIABLE[term.variable].table, keys)
+    return group_sum(at, np.nan_to_num(amounts, nan=0.0), len(getattr(sets, onto.table)))
 
 
 def duty_hours(sets: IndexSets, values: dict[str, np.ndarray]) -> tuple[pd.Index, np.ndarray]:
