@@ -260,6 +260,16 @@ def roster_patterns(scenario: Scenario) -> list[tuple[str, str, Pattern]]:
     ]
 
 
+def roster_start(sets: IndexSets, table: str, keys: list[str] | None = None) -> np.ndarray:
+    """For each row of `table` (with node and role columns, or `keys` naming them), its (node, role)'s
+    first rosters row (its interval 0; the rosters table holds every interval of each rostered (n, r)
+    in order, (n, r) in the staff table's order), -1 where the (n, r) is not rostered."""
+    staff_row = sets.position("staff", ["node", "role"], table, keys or ["node", "role"])
+    rostered = sets.staff.rostered.to_numpy(dtype=bool)
+    rank = np.append(np.where(rostered, np.cumsum(rostered) - 1, -1), -1)[staff_row]
+    return np.where(rank >= 0, rank * len(sets.intervals), -1)
+
+
 def _rosters(scenario: Scenario, staff: pd.DataFrame, intervals: pd.DataFrame) -> tuple:
     """The patterns table, the cover matrix and the rosters table (docs/model.md, Shifts)."""
     found = roster_patterns(scenario)

@@ -24,7 +24,7 @@ from model.lp.objective import REPORTED_TERMS
 from model.lp.variables import BY_NAME
 from model.network import IndexSets
 from model.rules import rules_table
-from model.solution import Evaluated, group_sum, previous
+from model.solution import Evaluated, group_sum, previous, roster
 from model.solve import Solution
 from model.tables import RENAMED_COLUMNS, RESULT_TABLES
 
@@ -48,6 +48,8 @@ TABLE_KEYS: dict[str, Callable[[IndexSets], pd.DataFrame]] = {
         stage=sets.stocks.node.map(dict(zip(sets.nodes.node, sets.nodes.stage)))
     ),
     "rework": lambda sets: sets.demand_reworks[["demand", "node", "mode", "to"]],
+    "roster": lambda sets: sets.patterns[["node", "role", "pattern"]],
+    "coverage": lambda sets: sets.rosters[["node", "role", "interval"]],
 }
 """The key columns of each table with one row per index row and period (besides `period`)."""
 
@@ -155,7 +157,9 @@ def build_tables(
         tables["rework"] = _long(sets, "rework", units=v["w"], cost=ev.costs["rework"], cost_from=w_from, cost_to=w_to)
     if len(sets.sites):
         tables["sites"] = _sites_table(ev)
-    for name in ("staffing", "work", "flows", "demand_kpis", "costs", "stock", "rework", "sites"):
+    if len(sets.patterns):
+        tables.update(_roster_tables(ev))
+    for name in ("staffing", "work", "flows", "demand_kpis", "costs", "stock", "rework", "sites", "roster"):
         if name in tables:
             tables[name]["currency"] = currency
     if len(sets.rules):
@@ -217,6 +221,33 @@ def _sites_table(ev: Evaluated) -> pd.DataFrame:
             "units": units.ravel(),
         }
     )
+
+
+def _roster_tables(ev: Evaluated) -> dict[str, pd.DataFrame]:
+    """The `roster` table (heads, FTE and cost per shift pattern and period) and the `coverage` table
+    (per rostered node, role, interval and period: heads and agents on duty against the agents the
+    work needs there, and the over-staffing the shifts force)   (docs/model.md, Shifts)."""
+    sets, v = ev.sets, ev.values
+    patterns = sets.patterns
+    heads = v["e"]
+    plan = roster(sets, v)
+    return {
+        "roster": _long(
+            sets,
+            "roster",
+            heads=heads,
+            fte=patterns.fte.to_numpy(dtype=float)[:, None] * heads,
+            cost=patterns.cost.to_numpy(dtype=float)[:, None] * heads + 0.0,
+        ),
+        "coverage": _long(
+            sets,
+            "coverage",
+            heads=plan.heads,
+            agents_on_duty=plan.on_duty,
+            agents_needed=plan.needed,
+            over=plan.over,
+        ),
+    }
 
 
 def _cost_range(solution: Solution, family: str, lowest: float | None = None) -> tuple[np.ndarray, np.ndarray]:

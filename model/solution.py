@@ -15,7 +15,7 @@ import pandas as pd
 
 from model.lp.objective import COST_TERMS, CostTerm, forgone_revenue
 from model.lp.variables import BY_NAME as VARIABLE
-from model.network import IndexSets
+from model.network import IndexSets, roster_start
 
 
 def group_sum(target_rows: np.ndarray, values: np.ndarray, row_count: int) -> np.ndarray:
@@ -208,6 +208,43 @@ def _summed_onto(sets: IndexSets, term: CostTerm, amounts: np.ndarray) -> np.nda
     keys = list(onto.keys)
     at = sets.position(onto.table, keys, VARIABLE[term.variable].table, keys)
     return group_sum(at, np.nan_to_num(amounts, nan=0.0), len(getattr(sets, onto.table)))
+
+
+@dataclass(frozen=True)
+class Roster:
+    """What a roster gives and needs per row of the rosters table (rostered node, role, interval) and
+    period (docs/model.md, Shifts), recomputed from the values."""
+
+    heads: np.ndarray  # heads on duty: sum_p cover[p,i] e[n,r,p,t]
+    on_duty: np.ndarray  # agents on duty: (1 - shrinkage) x heads
+    work: np.ndarray  # hours of work arriving in one occurrence of the interval: sum_d h pi[d,i] y
+    needed: np.ndarray  # agents the work needs: work / (rho x interval hours)
+
+    @property
+    def over(self) -> np.ndarray:
+        """Agents on duty beyond what the work needs: the over-staffing the shifts force."""
+        return self.on_duty - self.needed
+
+
+def roster(sets: IndexSets, values: dict[str, np.ndarray]) -> Roster:
+    """Heads, agents on duty, work and agents needed per rosters row and period."""
+    rosters, T = sets.rosters, sets.period_count
+    e = np.nan_to_num(values["e"], nan=0.0)
+    heads = np.zeros((len(rosters), T))
+    pattern, interval = np.nonzero(sets.cover)
+    np.add.at(heads, roster_start(sets, "patterns")[pattern] + interval, e[pattern])
+    modes = sets.demand_modes
+    first = roster_start(sets, "demand_modes", ["node", "mode"])
+    loading = np.nonzero(modes.role.notna().to_numpy() & (first >= 0))[0]
+    work = np.zeros((len(rosters), T))
+    shares = sets.shares[sets.demand_of("demand_modes")[loading]]
+    y = np.nan_to_num(values["y"], nan=0.0)[loading]
+    hours = modes.hours_per_unit.to_numpy(dtype=float)[loading]
+    for i in range(len(sets.intervals)):
+        np.add.at(work, first[loading] + i, (hours * shares[:, i])[:, None] * y)
+    on_duty = (1.0 - rosters.shrinkage.to_numpy(dtype=float))[:, None] * heads
+    capacity = (rosters.max_utilisation * rosters.hours).to_numpy(dtype=float)[:, None]
+    return Roster(heads, on_duty, work, work / capacity)
 
 
 def duty_hours(sets: IndexSets, values: dict[str, np.ndarray]) -> tuple[pd.Index, np.ndarray]:

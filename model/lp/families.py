@@ -21,7 +21,7 @@ import pandas as pd
 
 from model.lp.tangents import QueueTangents
 from model.lp.terms import Terms, only_where, per_period, period_grid, period_rows, shifted
-from model.network import IndexSets, position
+from model.network import IndexSets, position, roster_start
 from model.rules import rows_of
 
 
@@ -494,16 +494,6 @@ def level_horizon(ctx: Context) -> Rows:
 def roster_rows(ctx: Context) -> np.ndarray:
     """(rosters x T) row ids of a per-(node, role, interval) family: every row of the rosters table."""
     return period_grid(len(ctx.sets.rosters), ctx.T)
-
-
-def roster_start(sets: IndexSets, table: str, keys: list[str] | None = None) -> np.ndarray:
-    """For each row of `table` (with node and role columns, or `keys` naming them), its (node, role)'s
-    first rosters row (its interval 0; the rosters table holds every interval of each rostered (n, r)
-    in order, (n, r) in the staff table's order), -1 where the (n, r) is not rostered."""
-    staff_row = sets.position("staff", ["node", "role"], table, keys or ["node", "role"])
-    rostered = sets.staff.rostered.to_numpy(dtype=bool)
-    rank = np.append(np.where(rostered, np.cumsum(rostered) - 1, -1), -1)[staff_row]
-    return np.where(rank >= 0, rank * len(sets.intervals), -1)
 
 
 def rostered_heads(ctx: Context, terms: Terms, rows: np.ndarray, coef: np.ndarray) -> None:
