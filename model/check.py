@@ -123,7 +123,9 @@ def _check_rosters(ev: Evaluated, integer_staff: bool) -> list[str]:
     labels = (rosters.node + "/" + rosters.role + "@" + rosters.interval).tolist()
     found = _violations("roster labour", labels, plan.work - capacity, plan.work, P)
     heads = v["e"]
-    fte = group_sum(sets.position("staff", ["node", "role"], "patterns"), patterns.fte.to_numpy()[:, None] * heads, len(sets.staff))
+    fte = group_sum(
+        sets.position("staff", ["node", "role"], "patterns"), patterns.fte.to_numpy()[:, None] * heads, len(sets.staff)
+    )
     rostered = sets.staff.rostered.to_numpy(dtype=bool)[:, None]
     staff_labels = (sets.staff.node + "/" + sets.staff.role).tolist()
     found += _violations("roster FTE", staff_labels, np.where(rostered, np.abs(v["s"] - fte), 0.0), v["s"], P)

@@ -27,6 +27,27 @@ if TYPE_CHECKING:
     from model.scenario.schema import Node, Scenario
 
 
+PATTERN_COLUMNS: dict[str, str] = {
+    "node": "object",
+    "role": "object",
+    "pattern": "object",
+    "cost": "float64",
+    "min": "float64",
+    "max": "float64",
+    "fte": "float64",
+    "hours": "float64",
+}
+ROSTER_COLUMNS: dict[str, str] = {
+    "node": "object",
+    "role": "object",
+    "interval": "object",
+    "hours": "float64",
+    "shrinkage": "float64",
+    "max_utilisation": "float64",
+}
+"""The columns of the patterns and rosters tables (docs/model.md, Shifts)."""
+
+
 @dataclass(frozen=True)
 class IndexSets:
     """Long tables, one row per place a variable may exist (before expanding over periods).
@@ -181,24 +202,6 @@ def _column(values: np.ndarray) -> pd.Series | np.ndarray:
 
 
 TEXT, NUMBER, FLAG = "object", "float64", "bool"
-PATTERN_COLUMNS = {
-    "node": TEXT,
-    "role": TEXT,
-    "pattern": TEXT,
-    "cost": NUMBER,
-    "min": NUMBER,
-    "max": NUMBER,
-    "fte": NUMBER,
-    "hours": NUMBER,
-}
-ROSTER_COLUMNS = {
-    "node": TEXT,
-    "role": TEXT,
-    "interval": TEXT,
-    "hours": NUMBER,
-    "shrinkage": NUMBER,
-    "max_utilisation": NUMBER,
-}
 
 
 @dataclass

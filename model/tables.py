@@ -624,16 +624,16 @@ TABLES: dict[str, Table] = {
                 _key("role", "the rostered role"),
                 _key("interval", "the interval (`Mon 08:00`, or the day or time alone)"),
                 _figure("heads", "measure", "heads", "people on duty: heads on the patterns covering the interval"),
-                _figure(
-                    "agents_on_duty", "measure", "agents", "agents working: (1 - the role's shrinkage) x heads"
-                ),
+                _figure("agents_on_duty", "measure", "agents", "agents working: (1 - the role's shrinkage) x heads"),
                 _figure(
                     "agents_needed",
                     "measure",
                     "agents",
                     "agents the work arriving there needs: its hours / (max_utilisation x the interval's hours)",
                 ),
-                _figure("over", "measure", "agents", "agents_on_duty - agents_needed: the over-staffing the shifts force"),
+                _figure(
+                    "over", "measure", "agents", "agents_on_duty - agents_needed: the over-staffing the shifts force"
+                ),
             ),
         ),
         Table(

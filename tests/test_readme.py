@@ -8,9 +8,9 @@ from conftest import ROOT
 from pydantic import BaseModel
 
 from model.scenario.schema import (
-    Intervals,
     Arc,
     Demand,
+    Intervals,
     Lane,
     Meta,
     Node,

@@ -38,7 +38,9 @@ def test_the_shipped_scenarios_write_every_declared_result_table(runs):
     written = set()
     for _, folder in runs.values():
         written |= set(json.loads((folder / "summary.json").read_text())["tables"])
-    assert written == set(RESULT_TABLES)  # contact-centre adds the queue tables; rework, rules, plants, union-airways their own
+    assert written == set(
+        RESULT_TABLES
+    )  # contact-centre: the queue tables; rework, rules, plants, union-airways: theirs
 
 
 @pytest.mark.parametrize("scenario", ["appliance-co", "contact-centre", "rework", "plants"])

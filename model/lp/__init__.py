@@ -260,7 +260,9 @@ def refigure(model: LinearModel, sets: IndexSets, tangents: QueueTangents | None
         raise Restructured("the what-if has other variables (paths, roles, periods, initial staff or allowances)")
     count = model.num_col
     cost, col_lower, col_upper = column_figures(sets, model.columns, tangents, count)
-    if not np.array_equal(integer_columns(model.columns, model.integer_staff, col_lower, col_upper, sets), model.integer):
+    if not np.array_equal(
+        integer_columns(model.columns, model.integer_staff, col_lower, col_upper, sets), model.integer
+    ):
         raise Restructured("the what-if decides other sites (open: decide, never or always)")
     term_rows, term_cols, coefs, row_lower, row_upper, offsets = concatenate(family_rows(sets, model.columns, tangents))
     if len(row_lower) != len(model.layout.kept):

@@ -719,7 +719,9 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
     lp.s = pyo.Var(
         lp.staff,
         lp.periods,
-        domain=lambda lp, n, r, t: pyo.NonNegativeIntegers if integer_staff and not f.staff[n, r].rostered else positive,
+        domain=lambda lp, n, r, t: (
+            pyo.NonNegativeIntegers if integer_staff and not f.staff[n, r].rostered else positive
+        ),
         bounds=staff_bounds,
         doc=VARIABLE["s"].meaning,
     )

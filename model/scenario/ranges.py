@@ -106,9 +106,7 @@ PERIODS = Range("a number of periods", 1, MAX_PERIODS, "periods", zero=False, fi
 THREADS = Range("a number of threads", 1, 1024, "threads", zero=False, fields="solver threads")
 ITERATIONS = Range("a number of iterations", 1, 10_000, "iterations", zero=False, fields="solver queue_iterations")
 MINUTES = Range("an interval's minutes", 1, 1440, "minutes", zero=False, fields="intervals times minutes")
-SHRINKAGE = Range(
-    "a shrinkage", 1e-6, 0.99, "(a fraction of rostered time)", fields="roles shrinkage"
-)
+SHRINKAGE = Range("a shrinkage", 1e-6, 0.99, "(a fraction of rostered time)", fields="roles shrinkage")
 DAYS_ON = Range("a number of days on", 1, 366, "days", zero=False, fields="work days_on")
 RULE_NUMBER = Range(
     "a rule's number",

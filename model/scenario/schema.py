@@ -14,12 +14,12 @@ from pydantic_core import PydanticCustomError
 
 from model.scenario.ranges import (
     MAX_LABEL,
+    DaysOn,
     Fte,
     Gap,
     HoursPerPeriod,
     HoursPerPeriodOr0,
     HoursPerUnit,
-    DaysOn,
     Minutes,
     Money,
     PeakFactor,

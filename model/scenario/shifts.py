@@ -65,7 +65,13 @@ def patterns(work: Work, role: Role, intervals: Intervals) -> list[Pattern]:
 
 
 def _pattern(
-    name: str, covers: tuple[int, ...], cost: float | None, low: float, high: float | None, hours: list[float], role: Role
+    name: str,
+    covers: tuple[int, ...],
+    cost: float | None,
+    low: float,
+    high: float | None,
+    hours: list[float],
+    role: Role,
 ) -> Pattern:
     """A pattern's figures: its covered hours, and its cost (given, or the covered hours at the role's
     cost per hour, cost_per_fte / hours_per_fte)."""
@@ -122,7 +128,8 @@ def _walk(spec: Shift, intervals: Intervals) -> list[tuple[int, int]]:
     if spec.start not in times:
         raise CoverError(("start",), f"unknown time '{spec.start}'", closest(spec.start, times))
     lasts = intervals.interval_hours()[: len(times)]
-    t, offset, left, walk = times.index(spec.start), 0, spec.hours, []
+    t, offset, left = times.index(spec.start), 0, spec.hours
+    walk: list[tuple[int, int]] = []
     while left > EPS:
         if len(walk) >= len(times) * len(intervals.days or [""]):
             raise CoverError(("hours",), f"a shift of {spec.hours:g} hours is longer than the whole interval cycle")
@@ -163,10 +170,11 @@ def _less_breaks(spec: Shift, times: list[str], walk: list[tuple[int, int]]) -> 
         if time not in times:
             raise CoverError(("breaks", k), f"unknown time '{time}'", closest(time, times))
         if time not in inside:
+            shown = ", ".join(inside[:8]) + (", ..." if len(inside) > 8 else "")
             raise CoverError(
                 ("breaks", k),
                 f"the break {time} is outside the shift from {spec.start} for {spec.hours:g} hours",
-                f"A break is one of the shift's own times: {', '.join(inside[:8])}{', ...' if len(inside) > 8 else ''}.",
+                f"A break is one of the shift's own times: {shown}.",
             )
     off = set(spec.breaks or [])
     return [(offset, t) for offset, t in walk if times[t] not in off]
