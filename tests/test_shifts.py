@@ -219,3 +219,24 @@ def test_days_on_longer_than_the_week_is_refused(tmp_path):
     with pytest.raises(ScenarioError) as error:
         load_scenario(path)
     assert "days_on 8 is more than the 7 days" in str(error.value)
+
+
+def test_the_price_of_one_more_agent_and_of_a_shifts_cost(union_airways):
+    # One more agent at 00:00 (only the night shift covers it): one more night agent, 195 USD. At
+    # 08:00, whose row binds, the cheapest cover is one more morning agent, 160 USD. At 06:00 (covered
+    # by the early shift alone, which also covers 08:00-12:00) one early agent replaces one morning
+    # agent: 170 - 160 = 10 USD. A shift's cost is worth its heads: d cost / d c[early] = 48 agents.
+    outcome = optimise(union_airways)
+    table = outcome.tables["sensitivity"]
+    agents = table[table.family == "roster_labour"]
+    by_interval = dict(zip(agents.subject.str.split("interval=").str[1], agents.shadow_price))
+    assert -by_interval["00:00"] == pytest.approx(195.0)
+    assert -by_interval["08:00"] == pytest.approx(160.0)
+    assert -by_interval["06:00"] == pytest.approx(10.0)
+    costs = table[table.family == "pattern_cost"].set_index("field")
+    assert costs.loc["nodes.desk.work.agent.shifts.s1.cost", "shadow_price"] == pytest.approx(48.0)
+    assert costs.loc["nodes.desk.work.agent.shifts.s1.cost", "value"] == pytest.approx(170.0)
+    assert any(
+        "One more agent on duty needed at desk (agent) in interval 00:00 of P1 costs 195.00 USD" in text
+        for text in agents.sentence
+    )
