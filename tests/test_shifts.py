@@ -240,3 +240,34 @@ def test_the_price_of_one_more_agent_and_of_a_shifts_cost(union_airways):
         "One more agent on duty needed at desk (agent) in interval 00:00 of P1 costs 195.00 USD" in text
         for text in agents.sentence
     )
+
+
+def test_a_figure_what_if_is_solved_in_place_to_the_fresh_optimum(union_airways):
+    # s1 cheaper (150), 10 % shrinkage and at most 20 heads on s5: the same rows and columns, so the
+    # kept LP is updated in place; its optimum is the one a solve from scratch finds.
+    from model.resolver import Resolver
+    from model.scenario.schema import Scenario
+
+    resolver = Resolver(union_airways, sensitivity=False)
+    data = union_airways.model_dump(by_alias=True, exclude_unset=True)
+    shifts = data["nodes"]["desk"]["work"]["agent"]["shifts"]
+    shifts["s1"]["cost"], shifts["s5"]["max"] = 150, 20
+    data["roles"]["agent"]["shrinkage"] = 0.1
+    variant = Scenario.model_validate(data)
+    outcome = resolver.solve(variant)
+    assert outcome.solver["lp"] == "updated in place"
+    assert outcome.objective == pytest.approx(optimise(variant, sensitivity=False).objective)
+
+
+def test_a_shift_maximum_too_low_is_named_by_the_diagnosis(union_airways):
+    # At most 10 heads on the night shift, the only one covering 00:00-06:00 where 15 agents are
+    # needed: infeasible, and the smallest relaxation is 5 more heads on s5 (15 = its published value).
+    from model.scenario.schema import Scenario
+
+    data = union_airways.model_dump(by_alias=True, exclude_unset=True)
+    data["nodes"]["desk"]["work"]["agent"]["shifts"]["s5"]["max"] = 10
+    outcome = optimise(Scenario.model_validate(data))
+    assert outcome.status == "infeasible"
+    relaxed = outcome.diagnosis[outcome.diagnosis.kind == "relaxation"]
+    assert relaxed.field.tolist() == ["nodes.desk.work.agent.shifts.s5.max"]
+    assert "needs 15.00 agent heads on shift s5 in P1, more than its maximum of 10" in relaxed.sentence.iloc[0]
