@@ -606,7 +606,8 @@ class RelaxationWeights(Strict):
     arc_capacity: Weight = 1.0
     """Weight of more arc capacity (per share of the capacity)."""
     staff_max: Weight = 1.0
-    """Weight of more staff than the maximum, or more heads on a shift pattern than its max (per share of the maximum)."""
+    """Weight of more staff than the maximum, or more heads on a shift pattern than its max (per share
+    of the maximum)."""
     end_of_horizon: Weight = 1.0
     """Weight of more final backlog or less final stock (per share of the figure or the volume)."""
     rules: Weight = 1.0
