@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from model import optimise
 from model.check import check_solution
@@ -271,3 +272,24 @@ def test_a_shift_maximum_too_low_is_named_by_the_diagnosis(union_airways):
     relaxed = outcome.diagnosis[outcome.diagnosis.kind == "relaxation"]
     assert relaxed.field.tolist() == ["nodes.desk.work.agent.shifts.s5.max"]
     assert "needs 15.00 agent heads on shift s5 in P1, more than its maximum of 10" in relaxed.sentence.iloc[0]
+
+
+def test_compare_reprices_the_heads_on_each_pattern(tmp_path):
+    # B: the early shift at 150 instead of 170 (data/union-airways.yaml). The rate effect is B's plan
+    # at B's minus A's prices: B's heads on `early` x (150 - 170); B's tables reprice exactly at B's
+    # prices (no note), so routing takes only the change of plan.
+    from model import write_run
+    from model.compare import compare
+
+    base = ROOT / "data" / "union-airways.yaml"
+    cheaper = tmp_path / "cheaper.yaml"
+    cheaper.write_text(base.read_text().replace("cost: 170", "cost: 150"))
+    folder_a = write_run(optimise(load_scenario(base), sensitivity=False), base, tmp_path / "a")
+    outcome_b = optimise(load_scenario(cheaper), sensitivity=False)
+    folder_b = write_run(outcome_b, cheaper, tmp_path / "b")
+    comparison = compare(folder_a, folder_b)
+    roster = outcome_b.tables["roster"].set_index("pattern")
+    assert comparison.bridge.set_index("stage").loc["service", "rate"] == pytest.approx(
+        roster.loc["early", "heads"] * (150 - 170)
+    )
+    assert not any("reprice" in note for note in comparison.notes)
