@@ -293,3 +293,22 @@ def test_compare_reprices_the_heads_on_each_pattern(tmp_path):
         roster.loc["early", "heads"] * (150 - 170)
     )
     assert not any("reprice" in note for note in comparison.notes)
+
+
+def test_add_rostered_duty_gives_each_interval_the_hours_its_agents_are_on_duty(tmp_path_factory):
+    # For the queue duty row per (node, interval): -(1 - shrinkage) x hours x heads. In SHRINKAGE one
+    # pattern covers the one 1-hour interval at 30 % shrinkage: the coefficient of e is -0.7.
+    from model.lp import build
+    from model.lp.families import Context, add_rostered_duty, roster_rows
+    from model.lp.tangents import QueueTangents
+    from model.lp.terms import Terms
+
+    sets = index_sets(_load(tmp_path_factory, SHRINKAGE, "duty"))
+    model = build(sets)
+    ctx = Context(sets, model.columns, QueueTangents.relaxed(sets))
+    rows = roster_rows(ctx)
+    terms = Terms(rows.size)
+    add_rostered_duty(ctx, terms, rows)
+    row, column, coefficient = terms.arrays()
+    assert row.tolist() == [0] and column.tolist() == [model.columns["e"][0, 0]]
+    assert coefficient.tolist() == pytest.approx([-0.7])
