@@ -312,3 +312,17 @@ def test_add_rostered_duty_gives_each_interval_the_hours_its_agents_are_on_duty(
     row, column, coefficient = terms.arrays()
     assert row.tolist() == [0] and column.tolist() == [model.columns["e"][0, 0]]
     assert coefficient.tolist() == pytest.approx([-0.7])
+
+
+def test_the_report_draws_the_coverage_heat_map(tmp_path):
+    # Union Airways' over-staffing per period (agents on duty - needed): 0, 0, 14, 31, 6, 9, 0, 0, 6,
+    # 0 (e.g. 10:00: early + morning = 48 + 31 = 79 on duty for 65 needed), 66 in all.
+    from model import write_run
+    from model.report.run import page
+
+    path = ROOT / "data" / "union-airways.yaml"
+    folder = write_run(optimise(load_scenario(path), sensitivity=False), path, tmp_path)
+    _, _, sections = page(folder)
+    section = next(s for s in sections if s.title == "Shifts: heads per pattern and coverage")
+    assert list(section.figures[0].data[0].z[0]) == pytest.approx([0, 0, 14, 31, 6, 9, 0, 0, 6, 0], abs=1e-9)
+    assert "66.00 agent-intervals" in section.intro[0]
