@@ -326,3 +326,18 @@ def test_the_report_draws_the_coverage_heat_map(tmp_path):
     section = next(s for s in sections if s.title == "Shifts: heads per pattern and coverage")
     assert list(section.figures[0].data[0].z[0]) == pytest.approx([0, 0, 14, 31, 6, 9, 0, 0, 6, 0], abs=1e-9)
     assert "66.00 agent-intervals" in section.intro[0]
+
+
+def test_a_rostered_role_s_overtime_is_ignored_and_said_to_be(tmp_path_factory):
+    # SHRINKAGE with 2 overtime hours per FTE at 20 EUR: the roster still needs 20 heads (no o column
+    # exists), and the scenario's notes say why.
+    from model.validity import scenario_notes
+
+    text = SHRINKAGE.replace("shrinkage: 0.3}", "shrinkage: 0.3, overtime: {max_hours_per_fte: 2, cost_per_hour: 20}}")
+    scenario = _load(tmp_path_factory, text, "overtime")
+    assert scenario_notes(scenario) == [
+        "desk: agent works shifts there, so its overtime does not apply there (it does where the role is not rostered)"
+    ]
+    outcome = optimise(scenario, sensitivity=False)
+    assert outcome.tables["coverage"].heads.iloc[0] == pytest.approx(20.0)
+    assert outcome.tables["staffing"].overtime_hours.fillna(0).tolist() == [0.0]
