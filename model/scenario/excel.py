@@ -912,6 +912,7 @@ def _write_notes(sheet: Any, data: dict, source_name: str, cur: str, time: str) 
         ("", False),
         ("Sheets", True),
         ("scenario: name, currency, time unit, period length, number of periods (field | value).", False),
+        ("intervals: the intervals within a period, days and times of day (field | value; none: no intervals).", False),
         *((f"{spec.name}: {spec.about}", False) for spec in TABLES),
         ("volumes: units per period, one row per demand, one column per period.", False),
         ("solver: solver settings and the diagnosis's relaxation weights (field | value).", False),
@@ -1193,6 +1194,8 @@ def _header_text(value: Any, exact: bool) -> str | None:
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, datetime.time):  # a time of day typed into a cell (a shift's start): HH:MM
+        return value.strftime("%H:%M")
     if isinstance(value, datetime.datetime) and value.time() == datetime.time():
         return value.date().isoformat()
     if isinstance(value, (datetime.date, datetime.datetime)):

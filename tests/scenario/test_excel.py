@@ -204,6 +204,20 @@ def test_every_interval_and_shift_field_comes_back(tmp_path):
     assert scenario_of(read_workbook(book_of(path), "every-shift-field.xlsx")) == original
 
 
+def test_a_shift_start_typed_as_a_time_reads_as_hh_mm():
+    # Excel turns 06:00 typed into a cell into a time of day; the shift's start is its HH:MM label.
+    import datetime
+
+    def change(workbook: Workbook) -> None:
+        sheet = workbook["shifts"]
+        assert [c.value for c in sheet[1]][4] == "start (HH:MM)"
+        sheet.cell(row_of(sheet, "desk"), 5).value = datetime.time(6, 0)
+
+    book = book_of(DATA / "union-airways.yaml")
+    data, _ = parse_yaml(read_workbook(edited(book, change), "BOOK.xlsx").decode(), "x.yaml")
+    assert data["nodes"]["desk"]["work"]["agent"]["shifts"]["early"]["start"] == "06:00"
+
+
 def test_a_volume_changed_in_the_book_imports_as_that_change(appliance_book):
     # data/appliance-co.yaml: repairs_north's volume is [1900, 1600, 1200] (2027-01..03); 2027-02 -> 1725.
     def change(workbook: Workbook) -> None:
