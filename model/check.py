@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.rules import rows_of, rule_sums
-from model.solution import Evaluated, duty_hours, group_sum
+from model.solution import Evaluated, duty_hours, group_sum, roster
 
 RELATIVE_TOLERANCE = 1e-6
 """A row passes when it fails by at most this share of its magnitude (1 + |left| + |right|): HiGHS's
@@ -51,8 +51,9 @@ def check_solution(ev: Evaluated, integer_staff: bool = False) -> list[str]:
     change = v["s"] - np.concatenate([np.nan_to_num(initial, nan=0.0)[:, None], v["s"][:, :-1]], axis=1)
     change[np.isnan(initial), 0] = 0.0  # without `initial` the first period's staff is free
     found += _violations("staff balance", staff_labels, np.abs(change - v["hire"] + v["fire"]), v["s"], P)
-    if integer_staff:
-        found += _violations("whole FTE", staff_labels, np.abs(v["s"] - np.round(v["s"])), v["s"] * 0, P)
+    if integer_staff:  # a rostered role's FTE follows from its whole heads (_check_rosters)
+        fractional = np.where(staff.rostered.to_numpy(dtype=bool)[:, None], 0.0, np.abs(v["s"] - np.round(v["s"])))
+        found += _violations("whole FTE", staff_labels, fractional, v["s"] * 0, P)
 
     capacity = sets.nodes.capacity.to_numpy()[:, None]
     found += _violations("node capacity", sets.nodes.node.tolist(), ev.node_units - capacity, ev.node_units, P)
@@ -70,6 +71,7 @@ def check_solution(ev: Evaluated, integer_staff: bool = False) -> list[str]:
     found += _check_rework(ev)
     found += _check_skills(ev)
     found += _check_sites(ev)
+    found += _check_rosters(ev, integer_staff)
 
     final_backlog = (ev.backlog[:, -1] - demands.final_backlog.to_numpy())[:, None]
     found += _violations("final backlog", demand_labels, final_backlog, ev.backlog[:, -1:], P[-1:])
@@ -134,6 +136,33 @@ def _check_skills(ev: Evaluated) -> list[str]:
                 f"units done by a role without {', '.join(sorted(missing))}"
             )
     return found[:20]
+
+
+def _check_rosters(ev: Evaluated, integer_staff: bool) -> list[str]:
+    """Shift patterns (docs/model.md, Shifts), from the scenario's figures: the work arriving in each
+    interval fits the hours the agents on duty give there (17); a rostered role's FTE is its heads'
+    covered hours (18); each pattern's heads within its min and max, whole under integer staff."""
+    sets, v, P = ev.sets, ev.values, ev.sets.periods
+    if not len(sets.patterns):
+        return []
+    rosters, patterns = sets.rosters, sets.patterns
+    plan = roster(sets, v)
+    capacity = (rosters.max_utilisation * rosters.hours).to_numpy(dtype=float)[:, None] * plan.on_duty
+    labels = (rosters.node + "/" + rosters.role + "@" + rosters.interval).tolist()
+    found = _violations("roster labour", labels, plan.work - capacity, plan.work, P)
+    heads = v["e"]
+    fte = group_sum(
+        sets.position("staff", ["node", "role"], "patterns"), patterns.fte.to_numpy()[:, None] * heads, len(sets.staff)
+    )
+    rostered = sets.staff.rostered.to_numpy(dtype=bool)[:, None]
+    staff_labels = (sets.staff.node + "/" + sets.staff.role).tolist()
+    found += _violations("roster FTE", staff_labels, np.where(rostered, np.abs(v["s"] - fte), 0.0), v["s"], P)
+    pattern_labels = (patterns.node + "/" + patterns.role + "/" + patterns.pattern).tolist()
+    found += _violations("pattern min", pattern_labels, patterns["min"].to_numpy()[:, None] - heads, heads, P)
+    found += _violations("pattern max", pattern_labels, heads - patterns["max"].to_numpy()[:, None], heads, P)
+    if integer_staff:
+        found += _violations("whole heads", pattern_labels, np.abs(heads - np.round(heads)), heads * 0, P)
+    return found
 
 
 def _check_rework(ev: Evaluated) -> list[str]:

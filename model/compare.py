@@ -32,7 +32,7 @@ import pandas as pd
 from model.errors import E2EError, ScenarioError
 from model.explain.cost_to_serve import UNALLOCATED
 from model.lp.objective import CATEGORIES
-from model.network import modes_of
+from model.network import modes_of, roster_patterns
 from model.results import upgrade_kpis
 from model.runs import COLUMNS_FILE, read_run, run_input
 from model.scenario import Scenario
@@ -517,6 +517,9 @@ def prices(scenario: Scenario) -> pd.DataFrame:
         rows.append(("fixed", name, "", node.fixed_cost))  # per period open (docs/model.md, Sites)
         rows += [("capacity", name, str(i + 1), level.cost) for i, level in enumerate(node.capacity_levels or ())]
     rows += [("handoffs", arc.key, "", arc.cost) for arc in scenario.arcs]
+    # A shift pattern's head per period (docs/model.md, Shifts): key node/role, mode the pattern.
+    weight = scenario.interval_weight
+    rows += [("labour", f"{n}/{r}", p.name, weight * p.cost) for n, r, p in roster_patterns(scenario)]
     margin = scenario.scenario.objective == "margin"
     for name, demand in scenario.demands.items():
         # Under margin a demand with a price may go unmet without a penalty: its unmet units cost 0.
@@ -540,6 +543,7 @@ def cost_items(run: Run) -> pd.DataFrame:
         .assign(category=category, mode="", quantity=staffing[column].to_numpy())
         for category, column in _STAFF_ITEMS.items()
     ]
+    parts += _roster_items(run, staffing, stage_of)
     work = tables["work"]
     parts.append(
         work[["stage", "node", "mode"]]
@@ -588,6 +592,35 @@ def cost_items(run: Run) -> pd.DataFrame:
     parts += _site_items(tables.get("sites"))
     items = pd.concat(parts, ignore_index=True)
     return items[items.quantity != 0]
+
+
+def _roster_items(run: Run, staffing: pd.DataFrame, stage_of: dict[str, str]) -> list[pd.DataFrame]:
+    """A rostered role's labour is priced per head on its patterns (the `roster` table), not per FTE:
+    its FTE are taken off the labour items and its heads added, keyed node/role and pattern."""
+    roster = run.tables.get("roster")
+    if roster is None or not len(roster):
+        return []
+    pairs = set(zip(roster.node, roster.role))
+    rostered = np.array([(n, r) in pairs for n, r in zip(staffing.node, staffing.role)], dtype=bool)
+    off = pd.DataFrame(
+        {
+            "stage": staffing.stage[rostered].to_numpy(),
+            "key": staffing.role[rostered].to_numpy(),
+            "mode": "",
+            "category": "labour",
+            "quantity": -staffing.fte[rostered].to_numpy(),
+        }
+    )
+    heads = pd.DataFrame(
+        {
+            "stage": roster.node.map(stage_of).to_numpy(),
+            "key": (roster.node + "/" + roster.role).to_numpy(),
+            "mode": roster.pattern.to_numpy(),
+            "category": "labour",
+            "quantity": roster.heads.to_numpy(),
+        }
+    )
+    return [off, heads]
 
 
 def _site_items(sites: pd.DataFrame | None) -> list[pd.DataFrame]:

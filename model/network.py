@@ -20,9 +20,32 @@ from model.intervals import INTERVAL_COLUMNS, arrival_shares, interval_frame
 from model.paths import PathFinder, most_passes, qualifies, unskilled_nodes
 from model.rules import RULE_COLUMNS, rule_tables
 from model.scenario.schema import HOURS_PER_TIME_UNIT
+from model.scenario.shifts import Pattern
+from model.scenario.shifts import patterns as shift_patterns
 
 if TYPE_CHECKING:
     from model.scenario.schema import Node, Queue, Scenario
+
+
+PATTERN_COLUMNS: dict[str, str] = {
+    "node": "object",
+    "role": "object",
+    "pattern": "object",
+    "cost": "float64",
+    "min": "float64",
+    "max": "float64",
+    "fte": "float64",
+    "hours": "float64",
+}
+ROSTER_COLUMNS: dict[str, str] = {
+    "node": "object",
+    "role": "object",
+    "interval": "object",
+    "hours": "float64",
+    "shrinkage": "float64",
+    "max_utilisation": "float64",
+}
+"""The columns of the patterns and rosters tables (docs/model.md, Shifts)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +82,12 @@ class IndexSets:
                  `intervals`), each occurring `interval_weight` times per period (model/intervals.py)
     shares       (demands x intervals) pi[d,i], the share of d's period volume arriving in one
                  occurrence of interval i
+    patterns     node, role, pattern, cost (per head per period: weight x the pattern's cost), min,
+                 max (heads), fte (FTE per head: weight x covered hours / hours_per_fte), hours
+                 (covered per occurrence): the shift patterns of rostered roles   -> e[n,r,p,t]
+    cover        (patterns x intervals) 1 where a head on the pattern is on duty in the interval
+    rosters      node, role, interval, hours, shrinkage, max_utilisation: every interval of every
+                 rostered (node, role)                               -> roster_labour rows
 
     Cost figures sit in these tables too, so the LP and the result tables read the same numbers.
 
@@ -102,6 +131,9 @@ class IndexSets:
     intervals: pd.DataFrame = field(default_factory=lambda: _frame([], INTERVAL_COLUMNS))
     interval_weight: float = 1.0
     shares: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    patterns: pd.DataFrame = field(default_factory=lambda: _frame([], PATTERN_COLUMNS))
+    cover: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    rosters: pd.DataFrame = field(default_factory=lambda: _frame([], ROSTER_COLUMNS))
 
     @property
     def period_count(self) -> int:
@@ -291,6 +323,7 @@ def scenario_shape(scenario: Scenario) -> tuple:
         demands,
         skill_shape(scenario),
         intervals,
+        tuple((n, r, p.name, p.covers) for n, r, p in roster_patterns(scenario)),
     )
 
 
@@ -331,6 +364,65 @@ def _skilled_modes(scenario: Scenario, demand_modes: pd.DataFrame) -> pd.DataFra
         dtype=bool,
     )
     return demand_modes.loc[keep].reset_index(drop=True)
+
+
+def roster_patterns(scenario: Scenario) -> list[tuple[str, str, Pattern]]:
+    """(node, role, pattern) of every rostered role at a node, nodes and roles in the scenario's
+    order, patterns as model/scenario/shifts.py lays them on the intervals."""
+    if scenario.intervals is None:
+        return []
+    return [
+        (n, role, pattern)
+        for n, node in scenario.nodes.items()
+        for role, work in node.work.items()
+        if work.rostered
+        for pattern in shift_patterns(work, scenario.roles[role], scenario.intervals)
+    ]
+
+
+def roster_start(sets: IndexSets, table: str, keys: list[str] | None = None) -> np.ndarray:
+    """For each row of `table` (with node and role columns, or `keys` naming them), its (node, role)'s
+    first rosters row (its interval 0; the rosters table holds every interval of each rostered (n, r)
+    in order, (n, r) in the staff table's order), -1 where the (n, r) is not rostered."""
+    staff_row = sets.position("staff", ["node", "role"], table, keys or ["node", "role"])
+    rostered = sets.staff.rostered.to_numpy(dtype=bool)
+    rank = np.append(np.where(rostered, np.cumsum(rostered) - 1, -1), -1)[staff_row]
+    return np.where(rank >= 0, rank * len(sets.intervals), -1)
+
+
+def _rosters(scenario: Scenario, staff: pd.DataFrame, intervals: pd.DataFrame) -> tuple:
+    """The patterns table, the cover matrix and the rosters table (docs/model.md, Shifts)."""
+    found = roster_patterns(scenario)
+    weight = scenario.interval_weight
+    rows = [
+        (
+            n,
+            r,
+            p.name,
+            weight * p.cost,
+            p.min,
+            p.max if p.max is not None else np.inf,
+            weight * p.hours / scenario.roles[r].hours_per_fte,
+            p.hours,
+        )
+        for n, r, p in found
+    ]
+    cover = np.zeros((len(found), len(intervals)))
+    for k, (_, _, p) in enumerate(found):
+        cover[k, list(p.covers)] = 1.0
+    rostered = staff[staff.rostered.to_numpy(dtype=bool)]
+    count = len(intervals)
+    rosters = pd.DataFrame(
+        {
+            "node": pd.Series(np.repeat(rostered.node.to_numpy(dtype=object), count), dtype=object),
+            "role": pd.Series(np.repeat(rostered.role.to_numpy(dtype=object), count), dtype=object),
+            "interval": pd.Series(np.tile(intervals.interval.to_numpy(dtype=object), len(rostered)), dtype=object),
+            "hours": np.tile(intervals.hours.to_numpy(dtype=float), len(rostered)),
+            "shrinkage": np.repeat(rostered.shrinkage.to_numpy(dtype=float), count),
+            "max_utilisation": np.repeat(rostered.max_utilisation.to_numpy(dtype=float), count),
+        }
+    )
+    return _frame(rows, PATTERN_COLUMNS), cover, rosters.astype(ROSTER_COLUMNS)
 
 
 def may_go_unmet(scenario: Scenario, demand: str) -> bool:
@@ -444,6 +536,8 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
     )
     staff = _staff(scenario)
     _add_skills(demands, staff, scenario)
+    intervals = interval_frame(scenario)
+    patterns, cover, rosters = _rosters(scenario, staff, intervals)
     staff["switchable"] = staff.node.isin(sites.node[sites.lower.to_numpy() < 1.0]).to_numpy()
     sets = IndexSets(
         periods=periods,
@@ -486,9 +580,12 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
         demand_reworks=demand_reworks,
         sites=sites,
         site_levels=_site_levels(scenario),
-        intervals=interval_frame(scenario),
+        intervals=intervals,
         interval_weight=scenario.interval_weight,
         shares=arrival_shares(scenario),
+        patterns=patterns,
+        cover=cover,
+        rosters=rosters,
     )
     if not scenario.rules:
         return sets
@@ -972,7 +1069,9 @@ def _staff(scenario: Scenario) -> pd.DataFrame:
         for role in node.work:
             bounds = node.staff.get(role)
             spec = scenario.roles[role]
-            overtime = spec.overtime.max_hours_per_fte if spec.overtime else 0.0
+            rostered = node.work[role].rostered and scenario.intervals is not None
+            # A rostered role has no overtime, and its labour is priced on its patterns, not on s.
+            overtime = spec.overtime.max_hours_per_fte if spec.overtime and not rostered else 0.0
             rows.append(
                 (
                     n,
@@ -984,10 +1083,12 @@ def _staff(scenario: Scenario) -> pd.DataFrame:
                     bounds.min if bounds else 0.0,
                     bounds.max if bounds and bounds.max is not None else np.inf,
                     bounds.initial if bounds and bounds.initial is not None else np.nan,
-                    spec.cost_per_fte,
+                    0.0 if rostered else spec.cost_per_fte,
                     spec.overtime.cost_per_hour if spec.overtime else 0.0,
                     spec.hire_cost,
                     spec.layoff_cost,
+                    rostered,
+                    spec.shrinkage if rostered else 0.0,
                 )
             )
     frame = _frame(
@@ -1006,6 +1107,8 @@ def _staff(scenario: Scenario) -> pd.DataFrame:
             "overtime_cost": NUMBER,
             "hire_cost": NUMBER,
             "layoff_cost": NUMBER,
+            "rostered": FLAG,
+            "shrinkage": NUMBER,
         },
     )
     return _with_duty(frame, scenario)

@@ -20,11 +20,11 @@ from model.explain.cost_to_serve import (
     transfer_prices,
 )
 from model.lp import LinearModel
-from model.lp.objective import COST_TERMS
+from model.lp.objective import REPORTED_TERMS
 from model.lp.variables import BY_NAME
 from model.network import IndexSets
 from model.rules import rules_table
-from model.solution import Evaluated, group_sum, previous
+from model.solution import Evaluated, group_sum, previous, roster
 from model.solve import Solution
 from model.tables import RENAMED_COLUMNS, RESULT_TABLES
 
@@ -48,6 +48,8 @@ TABLE_KEYS: dict[str, Callable[[IndexSets], pd.DataFrame]] = {
         stage=sets.stocks.node.map(dict(zip(sets.nodes.node, sets.nodes.stage)))
     ),
     "rework": lambda sets: sets.demand_reworks[["demand", "node", "mode", "to"]],
+    "roster": lambda sets: sets.patterns[["node", "role", "pattern"]],
+    "coverage": lambda sets: sets.rosters[["node", "role", "interval"]],
 }
 """The key columns of each table with one row per index row and period (besides `period`)."""
 
@@ -155,7 +157,9 @@ def build_tables(
         tables["rework"] = _long(sets, "rework", units=v["w"], cost=ev.costs["rework"], cost_from=w_from, cost_to=w_to)
     if len(sets.sites):
         tables["sites"] = _sites_table(ev)
-    for name in ("staffing", "work", "flows", "demand_kpis", "costs", "stock", "rework", "sites"):
+    if len(sets.patterns):
+        tables.update(_roster_tables(ev))
+    for name in ("staffing", "work", "flows", "demand_kpis", "costs", "stock", "rework", "sites", "roster"):
         if name in tables:
             tables[name]["currency"] = currency
     if len(sets.rules):
@@ -217,6 +221,33 @@ def _sites_table(ev: Evaluated) -> pd.DataFrame:
             "units": units.ravel(),
         }
     )
+
+
+def _roster_tables(ev: Evaluated) -> dict[str, pd.DataFrame]:
+    """The `roster` table (heads, FTE and cost per shift pattern and period) and the `coverage` table
+    (per rostered node, role, interval and period: heads and agents on duty against the agents the
+    work needs there, and the over-staffing the shifts force)   (docs/model.md, Shifts)."""
+    sets, v = ev.sets, ev.values
+    patterns = sets.patterns
+    heads = v["e"]
+    plan = roster(sets, v)
+    return {
+        "roster": _long(
+            sets,
+            "roster",
+            heads=heads,
+            fte=patterns.fte.to_numpy(dtype=float)[:, None] * heads,
+            cost=patterns.cost.to_numpy(dtype=float)[:, None] * heads + 0.0,
+        ),
+        "coverage": _long(
+            sets,
+            "coverage",
+            heads=plan.heads,
+            agents_on_duty=plan.on_duty,
+            agents_needed=plan.needed,
+            over=plan.over,
+        ),
+    }
 
 
 def _cost_range(solution: Solution, family: str, lowest: float | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -333,7 +364,7 @@ def _costs_table(ev: Evaluated, extension_costs: dict[str, float]) -> pd.DataFra
     is booked at (hand-offs at the receiving node; backlog and unmet penalties at the demand's
     origin, where the waiting order sits), then the extension's cost terms. Zero sums are left out."""
     groups, codes = _cost_groups(ev.sets)
-    amounts = np.concatenate([ev.costs[term.category].ravel() for term in COST_TERMS])
+    amounts = np.concatenate([ev.costs[term.category].ravel() for term in REPORTED_TERMS])
     total = np.bincount(codes, weights=amounts, minlength=len(groups["period"]))
     kept = total != 0
     frame = pd.DataFrame(
@@ -356,14 +387,14 @@ def _costs_table(ev: Evaluated, extension_costs: dict[str, float]) -> pd.DataFra
 
 def _cost_groups(sets: IndexSets) -> tuple[dict[str, pd.Series], np.ndarray]:
     """The (period, stage, node, category) of the costs table, sorted, and the group of each cost item
-    (every term's items x periods, in COST_TERMS order): made once per structure."""
+    (every reported term's items x periods, in COST_TERMS order): made once per structure."""
     found = sets.lookups.get("cost groups")
     if found is not None:
         return found
     T = sets.period_count
     stage_of = dict(zip(sets.nodes.node, sets.nodes.stage))
     parts = []
-    for term in COST_TERMS:
+    for term in REPORTED_TERMS:
         node = getattr(sets, BY_NAME[term.variable].table)[term.booked_at].to_numpy(dtype=object)
         parts.append(
             pd.DataFrame(

@@ -86,6 +86,7 @@ COST_PARTS: tuple[Part, ...] = (
     Part("w", "demand_reworks", "cost", "rework"),
     Part("open", "sites", "fixed_cost", "fixed"),
     Part("level", "site_levels", "cost", "capacity"),
+    Part("e", "patterns", "cost", "labour"),
 )
 """The objective's cost terms (model/lp/objective.py COST_TERMS: variable, its index table, the price
 column, the category), as the `cost` quantity sums them. Declared here because the index sets,

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.lp.objective import COST_TERMS, forgone_revenue
-from model.network import IndexSets
+from model.lp.objective import COST_TERMS, CostTerm, forgone_revenue
+from model.lp.variables import BY_NAME as VARIABLE
+from model.network import IndexSets, roster_start
 
 
 def group_sum(target_rows: np.ndarray, values: np.ndarray, row_count: int) -> np.ndarray:
@@ -162,7 +163,7 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
         time_spent += group_sum(sets.demand_of("demand_lanes"), waited, demand_count)
 
     # + 0.0: a negative price (an arc's rebate) times no units is -0.0, which tables would show as "-0.0"
-    costs = {term.category: term.prices(sets)[:, None] * v[term.variable] + 0.0 for term in COST_TERMS}
+    costs = cost_grids(sets, v)
     revenue = np.nan_to_num(sets.demands.price.to_numpy(dtype=float), nan=0.0)[:, None] * served
     return Evaluated(
         sets,
@@ -200,3 +201,62 @@ def duty_hours(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarray:
     for variable, at, row, per_unit in sets.duty_terms():
         np.add.at(hours, at, per_unit[:, None] * np.nan_to_num(values[variable][row], nan=0.0))
     return hours
+
+
+def cost_grids(sets: IndexSets, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each cost category's amounts (currency) on its reported term's grid: price x variable, and a
+    term with `onto` (the shift patterns' labour) summed onto the rows of that family's table with
+    the same keys (each pattern's cost onto its (node, role) staff row)."""
+    costs: dict[str, np.ndarray] = {}
+    for term in COST_TERMS:
+        # + 0.0: a negative price (an arc's rebate) times no units is -0.0, which tables would show as "-0.0"
+        amounts = term.prices(sets)[:, None] * values[term.variable] + 0.0
+        if term.onto is None:
+            costs[term.category] = amounts
+        else:
+            costs[term.category] = costs[term.category] + _summed_onto(sets, term, amounts)
+    return costs
+
+
+def _summed_onto(sets: IndexSets, term: CostTerm, amounts: np.ndarray) -> np.ndarray:
+    onto = VARIABLE[str(term.onto)]
+    keys = list(onto.keys)
+    at = sets.position(onto.table, keys, VARIABLE[term.variable].table, keys)
+    return group_sum(at, np.nan_to_num(amounts, nan=0.0), len(getattr(sets, onto.table)))
+
+
+@dataclass(frozen=True)
+class Roster:
+    """What a roster gives and needs per row of the rosters table (rostered node, role, interval) and
+    period (docs/model.md, Shifts), recomputed from the values."""
+
+    heads: np.ndarray  # heads on duty: sum_p cover[p,i] e[n,r,p,t]
+    on_duty: np.ndarray  # agents on duty: (1 - shrinkage) x heads
+    work: np.ndarray  # hours of work arriving in one occurrence of the interval: sum_d h pi[d,i] y
+    needed: np.ndarray  # agents the work needs: work / (rho x interval hours)
+
+    @property
+    def over(self) -> np.ndarray:
+        """Agents on duty beyond what the work needs: the over-staffing the shifts force."""
+        return self.on_duty - self.needed
+
+
+def roster(sets: IndexSets, values: dict[str, np.ndarray]) -> Roster:
+    """Heads, agents on duty, work and agents needed per rosters row and period."""
+    rosters, T = sets.rosters, sets.period_count
+    e = np.nan_to_num(values["e"], nan=0.0)
+    heads = np.zeros((len(rosters), T))
+    pattern, interval = np.nonzero(sets.cover)
+    np.add.at(heads, roster_start(sets, "patterns")[pattern] + interval, e[pattern])
+    modes = sets.demand_modes
+    first = roster_start(sets, "demand_modes", ["node", "mode"])
+    loading = np.nonzero(modes.role.notna().to_numpy() & (first >= 0))[0]
+    work = np.zeros((len(rosters), T))
+    shares = sets.shares[sets.demand_of("demand_modes")[loading]]
+    y = np.nan_to_num(values["y"], nan=0.0)[loading]
+    hours = modes.hours_per_unit.to_numpy(dtype=float)[loading]
+    for i in range(len(sets.intervals)):
+        np.add.at(work, first[loading] + i, (hours * shares[:, i])[:, None] * y)
+    on_duty = (1.0 - rosters.shrinkage.to_numpy(dtype=float))[:, None] * heads
+    capacity = (rosters.max_utilisation * rosters.hours).to_numpy(dtype=float)[:, None]
+    return Roster(heads, on_duty, work, work / capacity)

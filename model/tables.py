@@ -600,6 +600,43 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            "roster",
+            "period, shift pattern of a rostered role at a node (`shifts`, `days_on`); scenarios with shifts",
+            RUN,
+            _columns(
+                PERIOD,
+                NODE,
+                _key("role", "the rostered role"),
+                _key("pattern", "the shift pattern (its name under `shifts`, or `Mon-Fri`, ... from `days_on`)"),
+                _figure("heads", "measure", "heads", "people on the pattern (whole with --integer-staff)"),
+                _figure("fte", "fte", "FTE", "their FTE: heads x weight x covered hours / hours_per_fte"),
+                _figure("cost", "money", "{currency}", "their labour cost: heads x weight x the pattern's cost"),
+                CURRENCY,
+            ),
+        ),
+        Table(
+            "coverage",
+            "period, rostered node, role and interval; scenarios with shifts",
+            RUN,
+            _columns(
+                PERIOD,
+                NODE,
+                _key("role", "the rostered role"),
+                _key("interval", "the interval (`Mon 08:00`, or the day or time alone)"),
+                _figure("heads", "measure", "heads", "people on duty: heads on the patterns covering the interval"),
+                _figure("agents_on_duty", "measure", "agents", "agents working: (1 - the role's shrinkage) x heads"),
+                _figure(
+                    "agents_needed",
+                    "measure",
+                    "agents",
+                    "agents the work arriving there needs: its hours / (max_utilisation x the interval's hours)",
+                ),
+                _figure(
+                    "over", "measure", "agents", "agents_on_duty - agents_needed: the over-staffing the shifts force"
+                ),
+            ),
+        ),
+        Table(
             "cost_to_serve",
             "period, demand; plus an `(unallocated)` row per period",
             RUN,

@@ -79,8 +79,9 @@ NO_PRICE_NOTE = "objective: margin but no demand has a price: the same plan as o
 
 def scenario_notes(scenario: Scenario) -> list[str]:
     """What a reader should know of a scenario before any solve, said by `validate` and by the run:
-    `objective: margin` with no price (NO_PRICE_NOTE), and each demand whose origin or sink is closed
-    (`open: never`), which no plan can serve through it; each sink a demand's skills keep it from."""
+    `objective: margin` with no price (NO_PRICE_NOTE), each demand whose origin or sink is closed
+    (`open: never`), which no plan can serve through it, each sink a demand's skills keep it from, and
+    each rostered role whose overtime does not apply there."""
     notes = []
     if scenario.scenario.objective == "margin" and all(d.price is None for d in scenario.demands.values()):
         notes.append(NO_PRICE_NOTE)
@@ -92,7 +93,7 @@ def scenario_notes(scenario: Scenario) -> list[str]:
         served = demand.origin in closed or len(closed) == len(demand.sinks)
         outcome = "so none of it can be served" if served else "so it can reach only its other sinks"
         notes.append(f"demand {name}'s {ends} {'is' if len(closed) == 1 else 'are'} open: never, {outcome}")
-    return notes + _skill_notes(scenario)
+    return notes + _skill_notes(scenario) + _rostered_overtime(scenario)
 
 
 def _skill_notes(scenario: Scenario) -> list[str]:
@@ -109,6 +110,20 @@ def _skill_notes(scenario: Scenario) -> list[str]:
                 f"demand {name} cannot end at {', '.join(off)}: no role there has its skills "
                 f"({', '.join(demand.skills)}), so it can reach only its other sinks"
             )
+    return notes
+
+
+def _rostered_overtime(scenario: Scenario) -> list[str]:
+    """A role with `overtime` that works shifts at a node: no overtime there (docs/model.md, Shifts)."""
+    notes = []
+    for node, spec in scenario.nodes.items():
+        for role, work in spec.work.items():
+            overtime = scenario.roles[role].overtime
+            if work.rostered and overtime is not None and overtime.max_hours_per_fte > 0:
+                notes.append(
+                    f"{node}: {role} works shifts there, so its overtime does not apply there "
+                    "(it does where the role is not rostered)"
+                )
     return notes
 
 

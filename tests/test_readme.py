@@ -22,6 +22,7 @@ from model.scenario.schema import (
     Role,
     Rule,
     RuleSum,
+    Shift,
     Solver,
     Staff,
     Stock,
@@ -49,6 +50,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("rules.<rule>", Rule),
     ("rules.<rule>.of", RuleSum),
     ("intervals", Intervals),
+    ("nodes.<node>.work.<role>.shifts.<pattern>", Shift),
 ]
 
 

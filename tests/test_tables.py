@@ -24,9 +24,11 @@ from model.tables import KINDS, RESULT_TABLES, TABLES, TYPES, conform, markdown,
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, tuple]:
-    """appliance-co, contact-centre (queues), rework, business-rules and plants (sites), each solved once."""
+    """appliance-co, contact-centre (queues), rework, business-rules, plants (sites) and union-airways
+    (shifts), each solved once."""
     found = {}
-    for path in (APPLIANCE_FILE, CONTACT_CENTRE_FILE, REWORK_FILE, RULES_FILE, ROOT / "data" / "plants.yaml"):
+    shipped = (APPLIANCE_FILE, CONTACT_CENTRE_FILE, REWORK_FILE, RULES_FILE, ROOT / "data" / "plants.yaml")
+    for path in (*shipped, ROOT / "data" / "union-airways.yaml"):
         outcome = optimise(load_scenario(path))
         found[path.stem] = (outcome, write_run(outcome, path, tmp_path_factory.mktemp(path.stem)))
     return found
@@ -36,7 +38,9 @@ def test_the_shipped_scenarios_write_every_declared_result_table(runs):
     written = set()
     for _, folder in runs.values():
         written |= set(json.loads((folder / "summary.json").read_text())["tables"])
-    assert written == set(RESULT_TABLES)  # contact-centre adds the queue tables; rework, rules and plants their own
+    assert written == set(
+        RESULT_TABLES
+    )  # contact-centre: the queue tables; rework, rules, plants, union-airways: theirs
 
 
 @pytest.mark.parametrize("scenario", ["appliance-co", "contact-centre", "rework", "plants"])

@@ -39,7 +39,7 @@ SLACK_TOLERANCE = 1e-7
 class Slack:
     """One elastic column: what it relaxes and the figure its size is measured against."""
 
-    family: str  # a constraint family, "staff_max" or "demand"
+    family: str  # a constraint family, "staff_max", "pattern_max" or "demand"
     index: int  # row of the family's rows built, staff row, or demand row
     period: int
     scale: float  # the relaxation's size is slack / scale
@@ -163,23 +163,23 @@ def _elastic(model: LinearModel, scenario: Scenario) -> Elastic:
                     [sign, *([sign] if (label.period, *field[1:]) in linked else [])],
                 )
 
-    # Staff maxima: each bound becomes a row s - e <= max.
+    # Staff maxima (FTE, and heads on a shift pattern, weighted as staff_max): each bound becomes a
+    # row s - slack <= max.
     col_upper = numbers.col_upper.copy()
     staff_rows = []
-    staff = model.columns["s"]
-    for i, t in zip(*np.nonzero(staff >= 0)):
-        j = staff[i, t]
-        if not np.isfinite(col_upper[j]):
-            continue
-        staff_rows.append((j, col_upper[j]))
-        col_upper[j] = np.inf
-        add_slack(
-            Slack(
-                "staff_max", int(i), int(t), max(staff_rows[-1][1], 1.0), ("staff_max", int(i)), weights["staff_max"]
-            ),
-            [m + len(staff_rows) - 1],
-            [-1.0],
-        )
+    for variable, name in (("s", "staff_max"), ("e", "pattern_max")):
+        staff = model.columns[variable]
+        for i, t in zip(*np.nonzero(staff >= 0)):
+            j = staff[i, t]
+            if not np.isfinite(col_upper[j]):
+                continue
+            staff_rows.append((j, col_upper[j]))
+            col_upper[j] = np.inf
+            add_slack(
+                Slack(name, int(i), int(t), max(staff_rows[-1][1], 1.0), (name, int(i)), weights["staff_max"]),
+                [m + len(staff_rows) - 1],
+                [-1.0],
+            )
 
     # Unserved volume: a slack that takes units off v[d,t] (the column fixed at the volume) in every
     # row v enters, for demands that must be met in full.
@@ -381,6 +381,27 @@ def _describe(
             current,
             relaxed,
             "FTE",
+            _sentence(path, source, sentence),
+        )
+    if slack.family == "pattern_max":
+        node, role, pattern = (sets.patterns[key].iloc[slack.index] for key in ("node", "role", "pattern"))
+        path = ("nodes", node, "work", role, "shifts", pattern, "max")
+        current = float(sets.patterns["max"].iloc[slack.index])
+        relaxed = current + amount
+        sentence = (
+            f"{node} needs {_up(relaxed):,.2f} {role} heads on shift {pattern} in {period}, more than its "
+            f"maximum of {current:g}"
+        )
+        return _row(
+            "relaxation",
+            "shift maximum",
+            dotted(path),
+            _line(source, path),
+            period,
+            f"node={node} role={role} pattern={pattern}",
+            current,
+            relaxed,
+            "heads",
             _sentence(path, source, sentence),
         )
     if slack.family == "demand":

@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from model.lp import LinearModel
+from model.network import position
 from model.rules import UNITS, rule_sums
 from model.scenario.schema import Scenario
 from model.solution import group_sum, units_served
@@ -224,6 +225,8 @@ def sensitivity_table(
         figures.staff_initial(),
         figures.stock_initial(),
         *figures.staff_bounds(),
+        figures.agents_needed(),
+        figures.pattern_costs(),
         figures.volume(),
         *figures.business_rules(),
     ]
@@ -717,6 +720,79 @@ class _Figures:
                 )
             )
         return fields
+
+    def agents_needed(self) -> _Field | None:
+        """One more agent needed in an interval of a rostered role (docs/model.md, Shifts): its row 17
+        less rho h[i] on the right (the hours one agent on duty gives there), priced at the row's dual
+        x rho h[i]; the range is of agents given on top of the roster (0 now; negative: needed)."""
+        block = "roster_labour"
+        if not self._priced(block):
+            return None
+        labels = self._labels(block)
+        rosters = self.sets.rosters
+        at = position(rosters, ["node", "role", "interval"], labels)
+        slope = (rosters.max_utilisation * rosters.hours).to_numpy(dtype=float)[at]
+        node, role, interval = (labels[key].to_numpy(dtype=object) for key in ("node", "role", "interval"))
+        return self._row_field(
+            block,
+            np.ones(len(labels), dtype=bool),
+            slope,
+            np.zeros(len(labels)),
+            field=np.array([f"nodes.{n}.work.{r}.shifts" for n, r in zip(node, role)], dtype=object),
+            phrase=np.array(
+                [
+                    f"One more agent on duty needed at {n} ({r}) in interval {i} of {p}"
+                    for n, r, i, p in zip(node, role, interval, labels.period)
+                ],
+                dtype=object,
+            ),
+            unit="per agent on duty in the interval",
+            noun="agents",
+            direction=-1.0,
+            domain=(-np.inf, np.inf),
+        )
+
+    def pattern_costs(self) -> _Field | None:
+        """A shift pattern's cost c[p] (per head per occurrence of the intervals): d cost / d c[p] =
+        weight x e[n,r,p,t], the heads on it, over HiGHS's cost ranging of e (its LP cost is weight x
+        c[p]); patterns with heads only (the others' cost moves nothing while the plan stands)."""
+        solution = self.solution
+        if "e" not in solution.column_ranging or not len(self.sets.patterns):
+            return None
+        ranging, patterns = solution.column_ranging["e"], self.sets.patterns
+        weight, T = self.sets.interval_weight, self.sets.period_count
+        heads = np.nan_to_num(solution.values["e"], nan=0.0)
+        periods = np.broadcast_to(np.asarray(self.sets.periods, dtype=object)[None, :], heads.shape)
+        keys = [np.repeat(patterns[k].to_numpy(dtype=object)[:, None], T, axis=1) for k in ("node", "role", "pattern")]
+        fields = []
+        for n, r, p in zip(*(k[:, 0] for k in keys)):
+            work = self.scenario.nodes[n].work[r]
+            listed = work.shifts is not None and p in work.shifts
+            fields.append(f"nodes.{n}.work.{r}.shifts.{p}.cost" if listed else f"nodes.{n}.work.{r}.days_on")
+        field = np.repeat(np.array(fields, dtype=object)[:, None], T, axis=1)
+        node, role, pattern = keys
+        return _Field(
+            family="pattern_cost",
+            period=periods.reshape(-1),
+            subject=np.array(
+                [f"node={n} role={r} pattern={p}" for n, r, p in zip(node.ravel(), role.ravel(), pattern.ravel())],
+                dtype=object,
+            ),
+            field=field.reshape(-1),
+            value=np.repeat(patterns.cost.to_numpy(dtype=float)[:, None] / weight, T, axis=1).reshape(-1),
+            shadow=(weight * heads).reshape(-1),
+            low=(ranging.cost_lower / weight).reshape(-1),
+            high=(ranging.cost_upper / weight).reshape(-1),
+            phrase=np.array(
+                [
+                    f"One more {self.scenario.currency} on the cost of pattern {p} ({r} at {n}) in {t}"
+                    for n, r, p, t in zip(node.ravel(), role.ravel(), pattern.ravel(), periods.ravel())
+                ],
+                dtype=object,
+            ),
+            unit="per currency unit of the pattern's cost",
+            noun=self.scenario.currency,
+        )
 
     def volume(self) -> _Field | None:
         """V[d,t]: the column v[d,t] fixed at V[d,t]. Its reduced cost is d cost / d V (the volume

@@ -179,19 +179,30 @@ def build(sets: IndexSets, tangents: QueueTangents | None = None, integer_staff:
     built = rows_with_a_decision(term_rows, term_cols, coefs, _constant_columns(columns, count), len(row_lower))
     refuse_impossible_rows(term_rows, term_cols, coefs, col_lower, row_lower, row_upper, built, offsets, sets)
     layout, matrix = lay_out(term_rows, term_cols, coefs, built, count, offsets)
-    integer = integer_columns(columns, integer_staff, col_lower, col_upper)
+    integer = integer_columns(columns, integer_staff, col_lower, col_upper, sets)
     numbers = Numbers(cost, col_lower, col_upper, row_lower[built], row_upper[built], matrix.data)
     return LinearModel(sets, tangents, integer_staff, columns, _blocks(layout), matrix, numbers, integer, layout)
 
 
 def integer_columns(
-    columns: dict[str, np.ndarray], integer_staff: bool, lower: np.ndarray, upper: np.ndarray
+    columns: dict[str, np.ndarray],
+    integer_staff: bool,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    sets: IndexSets | None = None,
 ) -> np.ndarray:
-    """The integer columns: staff with `integer_staff`, and the site decisions that are decisions."""
+    """The integer columns: the staff families (FTE s, heads per shift pattern e) with
+    `integer_staff`, but not where a family says its columns follow from others (the FTE of a
+    rostered role, sum_p f_p e: docs/model.md, Shifts), and the site decisions that are decisions."""
     integer = binary_columns(columns, lower, upper)
     if integer_staff:
-        staff = columns["s"]
-        integer[staff[staff >= 0]] = True
+        for variable in VARIABLES:
+            if not variable.staff or variable.name not in columns:
+                continue
+            grid = columns[variable.name]
+            if variable.continuous is not None and sets is not None:
+                grid = np.where(variable.continuous(sets)[:, None], -1, grid)
+            integer[grid[grid >= 0]] = True
     return integer
 
 
@@ -249,7 +260,9 @@ def refigure(model: LinearModel, sets: IndexSets, tangents: QueueTangents | None
         raise Restructured("the what-if has other variables (paths, roles, periods, initial staff or allowances)")
     count = model.num_col
     cost, col_lower, col_upper = column_figures(sets, model.columns, tangents, count)
-    if not np.array_equal(integer_columns(model.columns, model.integer_staff, col_lower, col_upper), model.integer):
+    if not np.array_equal(
+        integer_columns(model.columns, model.integer_staff, col_lower, col_upper, sets), model.integer
+    ):
         raise Restructured("the what-if decides other sites (open: decide, never or always)")
     term_rows, term_cols, coefs, row_lower, row_upper, offsets = concatenate(family_rows(sets, model.columns, tangents))
     if len(row_lower) != len(model.layout.kept):

@@ -21,7 +21,7 @@ import pandas as pd
 
 from model.lp.tangents import QueueTangents
 from model.lp.terms import Terms, only_where, per_period, period_grid, period_rows, shifted
-from model.network import IndexSets, position
+from model.network import IndexSets, position, roster_start
 from model.rules import rows_of
 
 
@@ -129,11 +129,13 @@ def work_balance(ctx: Context) -> Rows:
 
 def labour_capacity(ctx: Context) -> Rows:
     """sum_d h[n,r] y[d,n,r,t] - rho[n] H[r] s[n,r,t] - rho[n] o[n,r,t] <= 0, for the (n, r) some
-    demand can load (elsewhere staff is held by its bounds alone)   (constraint 3)."""
+    demand can load (elsewhere staff is held by its bounds alone) and that are not rostered (those
+    have a row per interval instead, constraint 17)   (constraint 3)."""
     sets, v, staff = ctx.sets, ctx.v, ctx.sets.staff
     modes = sets.demand_modes
     at = sets.position("staff", ["node", "role"], "demand_modes", ["node", "mode"])
-    staffed = modes.role.notna().to_numpy() & (at >= 0)
+    rostered = np.append(staff.rostered.to_numpy(dtype=bool), False)[at]  # rows per interval instead (17)
+    staffed = modes.role.notna().to_numpy() & (at >= 0) & ~rostered
     terms = Terms(len(staff) * ctx.T)
     terms.add(period_rows(np.where(staffed, at, -1), ctx.T), v["y"], per_period(modes.hours_per_unit, ctx.T))
     loaded = np.zeros(len(staff), dtype=bool)
@@ -516,6 +518,72 @@ def level_horizon(ctx: Context) -> Rows:
     return equal(terms, 0.0)
 
 
+# --- shifts: rosters of shift patterns (docs/model.md, Shifts) -------------------------------------
+
+
+def roster_rows(ctx: Context) -> np.ndarray:
+    """(rosters x T) row ids of a per-(node, role, interval) family: every row of the rosters table."""
+    return period_grid(len(ctx.sets.rosters), ctx.T)
+
+
+def rostered_heads(ctx: Context, terms: Terms, rows: np.ndarray, coef: np.ndarray) -> None:
+    """Add coef[k] x heads[n,r,i,t] = coef[k] x sum_p cover[p,i] e[n,r,p,t] to each rosters row k's
+    ids `rows` (rosters x T; -1: no row), coef one figure per rosters row."""
+    sets = ctx.sets
+    if not len(sets.patterns):
+        return
+    first = roster_start(sets, "patterns")
+    pattern, interval = np.nonzero(sets.cover)
+    at = first[pattern] + interval
+    terms.add(rows[at], ctx.v["e"][pattern], np.asarray(coef, dtype=float)[at][:, None])
+
+
+def add_rostered_duty(ctx: Context, terms: Terms, rows: np.ndarray, coef: np.ndarray | None = None) -> None:
+    """For the queue duty row per (node, interval): add -(1 - shrinkage[r]) x hours[i] x heads[n,r,i,t]
+    (the hours on duty the roster gives, docs/model.md, Shifts) to the row ids `rows` (rosters x T:
+    the duty row of each rosters row's node and interval, -1 where none), or -coef x heads when coef
+    (one figure per rosters row) is given."""
+    rosters = ctx.sets.rosters
+    duty = (1.0 - rosters.shrinkage.to_numpy(dtype=float)) * rosters.hours.to_numpy(dtype=float)
+    rostered_heads(ctx, terms, rows, -(duty if coef is None else np.asarray(coef, dtype=float)))
+
+
+def roster_labour(ctx: Context) -> Rows:
+    """sum_d h[d,n,r] pi[d,i] y[d,n,r,t] - rho[n] h[i] (1 - shrink[r]) sum_p cover[p,i] e[n,r,p,t] <= 0:
+    the work of rostered role r at n arriving in one occurrence of interval i fits the hours its agents
+    on duty give there (heads on the patterns covering i, less shrinkage); replaces the labour row (3)
+    of a rostered (n, r)   (constraint 17)."""
+    sets, v, rosters = ctx.sets, ctx.v, ctx.sets.rosters
+    rows = roster_rows(ctx)
+    terms = Terms(rows.size)
+    if not len(rosters):
+        return at_most(terms, 0.0)
+    modes = sets.demand_modes
+    first = roster_start(sets, "demand_modes", ["node", "mode"])
+    loading = np.nonzero(modes.role.notna().to_numpy() & (first >= 0))[0]
+    intervals = len(sets.intervals)
+    shares = sets.shares[sets.demand_of("demand_modes")[loading]]  # (loading modes x intervals)
+    work = modes.hours_per_unit.to_numpy(dtype=float)[loading, None] * shares
+    at = first[loading, None] + np.arange(intervals)[None, :]
+    terms.add(rows[at.ravel()], np.repeat(v["y"][loading], intervals, axis=0), work.ravel()[:, None])
+    on_duty = rosters.max_utilisation * rosters.hours * (1.0 - rosters.shrinkage)
+    rostered_heads(ctx, terms, rows, -on_duty.to_numpy(dtype=float))
+    return at_most(terms, 0.0)
+
+
+def roster_fte(ctx: Context) -> Rows:
+    """s[n,r,t] - sum_p f[p] e[n,r,p,t] = 0, f[p] = weight x (hours p covers) / H[r]: the FTE of a
+    rostered role is its heads' covered hours in FTE (what hiring, bounds and rules count)
+    (constraint 18)."""
+    sets, v, staff = ctx.sets, ctx.v, ctx.sets.staff
+    rows = only_where(staff.rostered.to_numpy(dtype=bool), period_grid(len(staff), ctx.T))
+    terms = Terms(rows.size)
+    terms.add(rows, v["s"], 1.0)
+    at = sets.position("staff", ["node", "role"], "patterns")
+    terms.add(_at(rows, at), v["e"], -sets.patterns.fte.to_numpy(dtype=float)[:, None])
+    return equal(terms, 0.0)
+
+
 @dataclass(frozen=True)
 class Relaxable:
     """How the infeasibility diagnosis may relax a family's rows: its weight in
@@ -684,6 +752,15 @@ FAMILIES: tuple[Family, ...] = (
     Family("site_horizon", site_horizon, "sites", ("node",), "16", field="nodes.{node}.decide_per"),
     Family("level_horizon", level_horizon, "site_levels", ("node", "level"), "16", field="nodes.{node}.decide_per"),
     Family("lane_loss", lane_loss, "demand_lanes", ("demand", "node", "lane"), "9", field="nodes.{node}.queue"),
+    Family(
+        "roster_labour",
+        roster_labour,
+        "rosters",
+        ("node", "role", "interval"),
+        "17",
+        field="nodes.{node}.work.{role}.shifts",
+    ),
+    Family("roster_fte", roster_fte, "staff", STAFF, "18", field="nodes.{node}.work.{role}.shifts"),
 )
 """Every constraint family, in the order of model.md; rows are numbered in this order."""
 

@@ -26,6 +26,7 @@ class CostTerm:
     price: str  # the column of the family's index table: currency per unit of the variable
     booked_at: str  # the column of that table naming the node the cost is booked at
     formula: str
+    onto: str | None = None  # reported with this family's term of the same category, summed over its keys
 
     def prices(self, sets: IndexSets) -> np.ndarray:
         """The price of each row of the family's index table."""
@@ -45,10 +46,15 @@ COST_TERMS: tuple[CostTerm, ...] = (
     CostTerm("rework", "w", "cost", "node", "sum c_rw[n,m] w[d,n,m,t] (at the node where the defect arose)"),
     CostTerm("fixed", "open", "fixed_cost", "node", "sum F[n] open[n,t]"),
     CostTerm("capacity", "level", "cost", "node", "sum CL[n,l] level[n,l,t]"),
+    CostTerm("labour", "e", "cost", "node", "sum weight c[p] e[n,r,p,t] (shift patterns, docs/model.md Shifts)", "s"),
 )
 """In the order the costs table reports them."""
 
-CATEGORIES = tuple(term.category for term in COST_TERMS)
+CATEGORIES = tuple(dict.fromkeys(term.category for term in COST_TERMS))
+"""Each category once (a rostered role's labour is priced on its patterns e and reported with s's)."""
+
+REPORTED_TERMS = tuple(term for term in COST_TERMS if term.onto is None)
+"""The terms whose grids the solution's costs are kept on: one per category (the others are summed onto them)."""
 
 
 @dataclass(frozen=True)

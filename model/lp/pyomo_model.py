@@ -198,6 +198,22 @@ class Tables:
         hours = _grouped(((n, role), self.mode[d, n, m].hours_per_unit) for d, n, m, role in modes if role is not None)
         self.most_hours = {key: max(found) for key, found in hours.items()}  # h of (n, r): its largest
 
+        # Shifts: patterns[n,r,p], who covers (n, r, interval), the rosters rows, and pi[d,i].
+        self.pattern = _records(sets.patterns, "node", "role", "pattern")
+        self.patterns_of = _grouped(((n, r), p) for n, r, p in self.pattern)
+        interval_labels = list(sets.intervals.interval)
+        self.covering = _grouped(
+            ((n, r, interval_labels[i]), p)
+            for (n, r, p), row in zip(self.pattern, sets.cover)
+            for i in np.flatnonzero(row)
+        )
+        self.roster = _records(sets.rosters, "node", "role", "interval")
+        self.share = {
+            (d, interval): float(sets.shares[k, i])
+            for k, d in enumerate(sets.demands.demand)
+            for i, interval in enumerate(interval_labels)
+        }
+
         self.rule = _records(sets.rules, "rule")
         self.rule_terms = _grouped(
             (rule, (side, variable, row, weight))
@@ -329,7 +345,7 @@ class Rules:
     def labour_capacity(self, lp: pyo.ConcreteModel, n: str, r: str, t: str) -> Row:
         """sum_d h[n,r] y[d,n,r,t] - rho[n] H[r] s[n,r,t] - rho[n] o[n,r,t] <= 0, for the (n, r) some
         demand can load; elsewhere staff is held by its bounds alone   (constraint 3)."""
-        if not self.f.loaders[n, r]:
+        if not self.f.loaders[n, r] or self.f.staff[n, r].rostered:  # rostered: rows 17 instead
             return pyo.Constraint.Skip
         staff, rho = self.f.staff[n, r], self.f.staff[n, r].max_utilisation
         work = [(self.f.mode[d, n, r].hours_per_unit, lp.y[d, n, r, t]) for d in self.f.loaders[n, r]]
@@ -592,13 +608,34 @@ class Rules:
             return pyo.Constraint.Skip
         return self.row([(1.0, lp.level[n, level, t]), (-1.0, lp.level[n, level, before])], "==", 0.0)
 
+    # 17-18: shifts (docs/model.md, Shifts)
+
+    def roster_labour(self, lp: pyo.ConcreteModel, n: str, r: str, i: str, t: str) -> Row:
+        """sum_d h[d,n,r] pi[d,i] y[d,n,r,t] - rho[n] h[i] (1 - shrink[r]) sum_p cover[p,i] e[n,r,p,t] <= 0:
+        the work arriving in one occurrence of interval i fits the hours of the agents on duty there
+        (constraint 17)."""
+        f, row = self.f, self.f.roster[n, r, i]
+        work = [(f.mode[d, n, r].hours_per_unit * f.share[d, i], lp.y[d, n, r, t]) for d in f.loaders[n, r]]
+        on_duty = row.max_utilisation * row.hours * (1.0 - row.shrinkage)
+        heads = [(-on_duty, lp.e[n, r, p, t]) for p in f.covering[n, r, i]]
+        return self.row(work + heads, "<=", 0.0)
+
+    def roster_fte(self, lp: pyo.ConcreteModel, n: str, r: str, t: str) -> Row:
+        """s[n,r,t] - sum_p f[p] e[n,r,p,t] = 0, f[p] = weight x covered hours / H[r]: a rostered
+        role's FTE   (constraint 18)."""
+        if not self.f.staff[n, r].rostered:
+            return pyo.Constraint.Skip
+        heads = [(-self.f.pattern[n, r, p].fte, lp.e[n, r, p, t]) for p in self.f.patterns_of[n, r]]
+        return self.row([(1.0, lp.s[n, r, t]), *heads], "==", 0.0)
+
     # The objective
 
     def costs(self) -> dict[str, list[Term]]:
         """The cost terms of model.md (Objective), by category: price x variable."""
         lp, f = self.lp, self.f
+        shifts = [(f.pattern[n, r, p].cost, e) for (n, r, p, _), e in lp.e.items()]  # sum weight c[p] e[n,r,p,t]
         return {
-            "labour": [(f.staff[n, r].cost_per_fte, s) for (n, r, _), s in lp.s.items()],  # sum C[r] s[n,r,t]
+            "labour": [(f.staff[n, r].cost_per_fte, s) for (n, r, _), s in lp.s.items()] + shifts,  # sum C[r] s
             "overtime": [(f.staff[n, r].overtime_cost, o) for (n, r, _), o in lp.o.items()],  # sum COT[r] o[n,r,t]
             "hiring": [(f.staff[n, r].hire_cost, h) for (n, r, _), h in lp.hire.items()],  # sum CH[r] hire[n,r,t]
             "layoffs": [(f.staff[n, r].layoff_cost, h) for (n, r, _), h in lp.fire.items()],  # sum CF[r] fire[n,r,t]
@@ -688,6 +725,12 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
     lp.site_levels = pyo.Set(
         initialize=_keys(f.sets.site_levels, "node", "level"), dimen=2, doc="(n, capacity level l of n)"
     )
+    lp.patterns = pyo.Set(
+        initialize=_keys(f.sets.patterns, "node", "role", "pattern"), dimen=3, doc="(n, r, shift pattern p)"
+    )
+    lp.rosters = pyo.Set(
+        initialize=_keys(f.sets.rosters, "node", "role", "interval"), dimen=3, doc="(rostered n, r, interval i)"
+    )
     # Where the optional variables exist.
     lp.overtime_staff = pyo.Set(
         initialize=[key for key, s in f.staff.items() if s.overtime_max > 0],
@@ -732,7 +775,9 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
     lp.s = pyo.Var(
         lp.staff,
         lp.periods,
-        domain=pyo.NonNegativeIntegers if integer_staff else positive,
+        domain=lambda lp, n, r, t: (
+            pyo.NonNegativeIntegers if integer_staff and not f.staff[n, r].rostered else positive
+        ),
         bounds=staff_bounds,
         doc=VARIABLE["s"].meaning,
     )
@@ -759,6 +804,13 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
         doc="(d, n, l): lanes of erlang_a and erlang_b queues",
     )
     lp.lost = pyo.Var(lp.lossy_lanes, lp.periods, domain=positive, doc=VARIABLE["lost"].meaning)
+    lp.e = pyo.Var(
+        lp.patterns,
+        lp.periods,
+        domain=pyo.NonNegativeIntegers if integer_staff else positive,
+        bounds=lambda lp, n, r, p, t: (f.pattern[n, r, p].min, _upper(f.pattern[n, r, p].max)),
+        doc=VARIABLE["e"].meaning,
+    )
 
     # Constraints (model.md, constraints 1 to 11), in the order of FAMILIES.
     rules = Rules(lp, f)
@@ -789,6 +841,8 @@ def _declare(f: Tables, tangents: QueueTangents, integer_staff: bool, name: str)
         "site_horizon": (lp.sites, lp.periods),
         "level_horizon": (lp.site_levels, lp.periods),
         "lane_loss": (lp.demand_lanes, lp.periods),
+        "roster_labour": (lp.rosters, lp.periods),
+        "roster_fte": (lp.staff, lp.periods),
     }
     for family in FAMILIES:
         rule = getattr(rules, family.name)

@@ -35,6 +35,7 @@ class Variable:
     bounds: Callable[[IndexSets, QueueTangents | None], tuple[Grid, Grid]] | None = None
     staff: bool = False  # integer under `integer_staff`
     binary: bool = False  # a 0/1 decision wherever its bounds leave one (lower < upper): always integer
+    continuous: Callable[[IndexSets], np.ndarray] | None = None  # index rows never integer (a staff family's)
 
     def where(self, sets: IndexSets) -> Grid:
         rows = len(getattr(sets, self.table))
@@ -66,6 +67,18 @@ def _staff_bounds(sets: IndexSets, _: QueueTangents | None) -> tuple[Grid, Grid]
     staff, T = sets.staff, sets.period_count
     low = np.where(staff.switchable.to_numpy(dtype=bool), 0.0, np.maximum(staff["min"].to_numpy(dtype=float), 0.0))
     return per_period(low, T), per_period(staff["max"], T)
+
+
+def _rostered(sets: IndexSets) -> np.ndarray:
+    """The staff rows of rostered roles: their FTE is sum_p f_p e[n,r,p,t] (row 18), not a whole
+    number of its own, so it stays continuous under `integer_staff` (the heads e are integer)."""
+    return sets.staff.rostered.to_numpy(dtype=bool)
+
+
+def _pattern_bounds(sets: IndexSets, _: QueueTangents | None) -> tuple[Grid, Grid]:
+    """min[p] <= e[n,r,p,t] <= max[p] (heads on the pattern; max inf: no bound)   (docs/model.md, Shifts)."""
+    patterns, T = sets.patterns, sets.period_count
+    return per_period(patterns["min"], T), per_period(patterns["max"], T)
 
 
 def _open_bounds(sets: IndexSets, _: QueueTangents | None) -> tuple[Grid, Grid]:
@@ -109,7 +122,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("y", "demand_modes", ("demand", "node", "mode"), "units of d processed at n in mode m"),
     Variable("z", "sinks", ("demand", "node"), "units of d fulfilled at sink n"),
     Variable("v", "demands", ("demand",), "the volume of d, fixed at V[d,t]", bounds=_volume_bounds),
-    Variable("s", "staff", ("node", "role"), "FTE of role r at n", bounds=_staff_bounds, staff=True),
+    Variable(
+        "s", "staff", ("node", "role"), "FTE of role r at n", bounds=_staff_bounds, staff=True, continuous=_rostered
+    ),
     Variable("o", "staff", ("node", "role"), "overtime hours", exists=_has_overtime),
     Variable("hire", "staff", ("node", "role"), "FTE hired", exists=_changes),
     Variable("fire", "staff", ("node", "role"), "FTE laid off", exists=_changes),
@@ -139,6 +154,14 @@ VARIABLES: tuple[Variable, ...] = (
         ("demand", "node", "lane"),
         "units of d offered to lane l of n and lost (abandoned, erlang_a; blocked, erlang_b)",
         exists=_lossy,
+    ),
+    Variable(
+        "e",
+        "patterns",
+        ("node", "role", "pattern"),
+        "heads on shift pattern p of role r at n",
+        bounds=_pattern_bounds,
+        staff=True,
     ),
 )
 """Column order: the families in this order; within one, index row, then period."""

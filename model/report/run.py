@@ -53,6 +53,8 @@ TABLES_USED = (
     "staffing",
     "work",
     "sites",
+    "roster",
+    "coverage",
 )
 """The run's tables the report reads (the others are not shown: no need to read them)."""
 OTHER = "other"
@@ -917,6 +919,70 @@ def _lane_label(queues: pd.DataFrame) -> pd.Series:
     return label
 
 
+TOP_ROSTER_ROWS = 40
+"""Rows of the coverage heat map (node / role / period) drawn at most; the rest are in coverage.parquet."""
+
+
+def roster_section(run: Run) -> Section | None:
+    """Shift rosters (docs/model.md, Shifts): a heat map of the agents on duty beyond those the work
+    needs per interval (the over-staffing the shifts force), and the heads on each pattern."""
+    if not run.has("coverage") or not run.has("roster"):
+        return None
+    coverage, roster, currency = run.tables["coverage"], run.tables["roster"], run.currency
+    row = coverage.node + " / " + coverage.role + " / " + coverage.period
+    rows = list(dict.fromkeys(row))[:TOP_ROSTER_ROWS]
+    intervals = list(dict.fromkeys(coverage.interval))
+    shown = coverage[row.isin(rows)]
+    key = shown.node + " / " + shown.role + " / " + shown.period
+
+    def grid(column: str) -> list:
+        return (
+            shown.pivot_table(index=key, columns="interval", values=column, aggfunc="first")
+            .reindex(index=rows, columns=intervals)
+            .to_numpy()
+        )
+
+    detail = [
+        [list(v) for v in zip(*triple)] for triple in zip(grid("heads"), grid("agents_on_duty"), grid("agents_needed"))
+    ]
+    figure = go.Figure(
+        go.Heatmap(
+            x=intervals,
+            y=rows,
+            z=grid("over"),
+            customdata=detail,
+            colorscale="Blues",
+            colorbar={"title": {"text": "over-staffing (agents)", "side": "right"}},
+            hovertemplate=(
+                "%{y}, %{x}: %{customdata[1]:,.2f} agents on duty (%{customdata[0]:,.2f} heads) for "
+                "%{customdata[2]:,.2f} needed: %{z:,.2f} over<extra></extra>"
+            ),
+        )
+    )
+    layout(figure, "Coverage: agents on duty beyond those needed, per interval", "interval", "node / role / period")
+    figure.update_xaxes(type="category")
+    figure.update_yaxes(type="category", autorange="reversed")
+    over = float(coverage.over.clip(lower=0).sum())
+    intro = [
+        f"{plural(len(roster.pattern.unique()), 'shift pattern')}, "
+        f"{number(float(roster.heads.sum()), 2)} heads over the horizon, labour "
+        f"{money(float(roster.cost.sum()), currency)}; the shifts leave {number(over, 2)} agent-intervals "
+        "on duty beyond what the work needs (coverage.csv)."
+    ]
+    table = pd.DataFrame(
+        {
+            "period": roster.period,
+            "node": roster.node,
+            "role": roster.role,
+            "pattern": roster.pattern,
+            "heads": roster.heads.map(lambda v: number(v, 2)),
+            "FTE": roster.fte.map(lambda v: number(v, 2)),
+            f"cost ({currency})": roster.cost.map(lambda v: number(v, 2)),
+        }
+    )
+    return Section("Shifts: heads per pattern and coverage", intro=intro, figures=[figure], tables=[("roster", table)])
+
+
 def queue_section(run: Run) -> Section | None:
     """Queues' service levels (and average waits) per lane and period against their targets."""
     if not run.has("queues"):
@@ -1020,6 +1086,7 @@ RUN_SECTIONS: tuple[Callable[[Run], Section | None], ...] = (
     rework_section,
     staffing_section,
     sites_section,
+    roster_section,
     binds_section,
     queue_section,
     rules_section,

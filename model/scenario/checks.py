@@ -20,7 +20,8 @@ from model.errors import Problem
 from model.paths import PathFinder, allowed_graph, most_passes, unskilled_nodes
 from model.scenario.loader import SourceMap, closest
 from model.scenario.ranges import DURATION, PERIODS
-from model.scenario.schema import FORMER_NAMES, HOURS_PER_TIME_UNIT, Intervals, Scenario
+from model.scenario.schema import FORMER_NAMES, HOURS_PER_TIME_UNIT, Intervals, Role, Scenario, Work
+from model.scenario.shifts import CoverError, patterns
 
 
 def _mapping(value: Any) -> dict:
@@ -430,6 +431,42 @@ def _interval_figures(intervals: Intervals, given: Any, path: tuple, src: Source
             )
         elif path[-1] == "profile" and all(_number(f) == 0 for f in figures):
             yield src.problem(where, "a profile of zeros spreads nothing", "Give at least one figure above 0.")
+
+
+def check_shifts(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """A rostered role (`shifts`, `days_on`) needs `intervals`, and each pattern must lay on them:
+    known interval, time and day labels, breaks inside the shift, whole intervals, some interval
+    covered (model/scenario/shifts.py)."""
+    intervals = _intervals(raw) if "intervals" in raw.data else None
+    for name, node in raw.nodes.items():
+        for role, work in _mapping(_mapping(node).get("work")).items():
+            keys = [key for key in ("shifts", "days_on") if key in _mapping(work)]
+            if not keys:
+                continue
+            path = ("nodes", name, "work", role)
+            if "intervals" not in raw.data:
+                yield src.problem(
+                    (*path, keys[0]),
+                    f"{keys[0]} needs intervals",
+                    "Declare the intervals of a period in a top-level `intervals:` section (days, times or both).",
+                    at_key=True,
+                )
+                continue
+            parsed = _parsed(Work, work), _parsed(Role, raw.roles.get(role))
+            if intervals is None or parsed[0] is None or parsed[1] is None:
+                continue  # the schema reports what is malformed
+            try:
+                patterns(parsed[0], parsed[1], intervals)
+            except CoverError as error:
+                yield src.problem((*path, *error.where), error.message, error.hint)
+
+
+def _parsed(kind: type[Work] | type[Role], data: Any) -> Any:
+    """`data` as the schema reads it, or None where the schema refuses it (and reports why)."""
+    try:
+        return kind.model_validate(data, strict=False)
+    except Exception:  # any problem is the schema's to report
+        return None
 
 
 def check_stock_keys(raw: Raw, src: SourceMap) -> Iterator[Problem]:
@@ -1079,6 +1116,7 @@ CHECKS: list[Check] = [
     check_former_names,
     check_volumes,
     check_interval_figures,
+    check_shifts,
     check_stock_keys,
     check_paths,
     check_stock_users,
@@ -1101,6 +1139,7 @@ READS: dict[Check, tuple[str, ...]] = {
     check_demand_names: ("nodes", "stages"),
     check_volumes: ("scenario",),
     check_interval_figures: ("demands",),
+    check_shifts: ("roles",),
     check_stock_keys: ("demands",),
     check_paths: ("arcs",),  # without the arcs, no sink is reachable
     check_stock_users: ("arcs",),

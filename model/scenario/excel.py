@@ -25,12 +25,14 @@ from typing import Any, BinaryIO
 from model.errors import Problem, ScenarioError
 from model.scenario.loader import FieldPath, SourceMap, closest, dotted, shown, validate_data
 from model.scenario.ranges import (
+    DAYS_ON,
     DURATION,
     FTE,
     GAP,
     HOURS_PER_PERIOD,
     HOURS_PER_UNIT,
     ITERATIONS,
+    MINUTES,
     MONEY,
     OVERTIME_HOURS,
     PEAK_FACTOR,
@@ -39,6 +41,7 @@ from model.scenario.ranges import (
     SECONDS,
     SERVICE_LEVEL,
     SHARE,
+    SHRINKAGE,
     SIGNED_MONEY,
     THREADS,
     TIME,
@@ -52,6 +55,7 @@ from model.scenario.schema import (
     Arc,
     CapacityLevel,
     Demand,
+    Intervals,
     Lane,
     Meta,
     Node,
@@ -63,6 +67,7 @@ from model.scenario.schema import (
     Role,
     Rule,
     Scenario,
+    Shift,
     Solver,
     Staff,
     Stock,
@@ -83,6 +88,7 @@ CHOICES = {
     "open": ("always", "never", "decide"),
     "decide_per": ("horizon", "period"),
     "objective": ("cost", "margin"),
+    "field": ("volume_by_interval", "profile", "profile.days", "profile.times"),
 }
 """The fixed choices, listed on the hidden `lists` sheet (one column each, in this order)."""
 
@@ -93,7 +99,8 @@ class Column:
 
     kind: `name` (one of `names`' names), `names` (several, comma-separated), `text`, `number`,
     `whole`, `choice` (one of CHOICES[field]), `bool`, `any` (a HiGHS option's value), `labels`
-    (`label=value; label=value`, a demand's labels)."""
+    (`label=value; label=value`, a demand's labels), `numbers` (comma-separated numbers: a list, or
+    one number alone), `figures` (comma-separated numbers, always a list)."""
 
     field: str
     kind: str = "number"
@@ -144,6 +151,21 @@ META = [
     _col(Meta, "periods", "whole", "count; labels on sheet 'periods'", PERIODS),
     _col(Meta, "objective", "choice"),
 ]
+INTERVALS = [
+    _col(Intervals, "days", "names", "labels, comma-separated"),
+    Column(
+        "times",
+        "names",
+        "labels, comma-separated",
+        doc="Times of day listed (then give hours); or the three rows below.",
+    ),
+    Column("times.from", "text", "HH:MM", doc="First interval's start (with times.to and times.minutes)."),
+    Column("times.to", "text", "HH:MM", doc="Last interval's end."),
+    Column("times.minutes", "whole", "minutes", MINUTES, doc="Length of each interval (minutes)."),
+    _col(Intervals, "hours", "numbers", "hours: one number, or one per time, comma-separated"),
+    _col(Intervals, "weight", "number", "occurrences per period"),
+]
+"""Sheet 'intervals' (field | value): the intervals within a period; no rows, no intervals."""
 SOLVER = [
     _col(Solver, "time_limit", "number", "seconds", SECONDS),
     _col(Solver, "mip_gap", "number", "fraction", GAP),
@@ -213,6 +235,7 @@ TABLES = (
             ),
             Column("overtime.cost_per_hour", unit="{cur} per hour", range=MONEY, doc=_doc(Overtime, "cost_per_hour")),
             _col(Role, "skills", "names", "skill names, comma-separated"),
+            _col(Role, "shrinkage", "number", "share of rostered time, 0 to 0.99", SHRINKAGE),
         ),
     ),
     Sheet(
@@ -245,6 +268,7 @@ TABLES = (
             _col(Work, "processing_time", "number", "{time}", TIME),
             _col(Work, "unit_cost", "number", "{cur} per unit", MONEY),
             *REWORK,
+            _col(Work, "days_on", "whole", "days", DAYS_ON),
         ),
         keys=2,
         path="nodes.*.work.*",
@@ -263,6 +287,26 @@ TABLES = (
         ),
         keys=3,
         path="nodes.*.work.*.hours_by_demand",
+    ),
+    Sheet(
+        "shifts",
+        "Shift patterns of a role at a node (a row on sheet 'work'): one row per pattern. Either covers, "
+        "or start and hours (with breaks and days), or days alone.",
+        (
+            _name("node", "nodes", "The node."),
+            _name("role", "roles", "The rostered role."),
+            _name("pattern", "", "The pattern's name."),
+            _col(Shift, "covers", "names", "interval labels, comma-separated"),
+            _col(Shift, "start", "text", "HH:MM"),
+            _col(Shift, "hours", "number", "hours", HOURS_PER_PERIOD),
+            _col(Shift, "breaks", "names", "times, comma-separated"),
+            _col(Shift, "days", "names", "days, comma-separated"),
+            _col(Shift, "cost", "number", "{cur} per head per occurrence of the intervals", MONEY),
+            _col(Shift, "min", "number", "heads", FTE),
+            _col(Shift, "max", "number", "heads", FTE),
+        ),
+        keys=3,
+        path="nodes.*.work.*.shifts.*",
     ),
     Sheet(
         "staff",
@@ -382,6 +426,24 @@ TABLES = (
         ),
     ),
     Sheet(
+        "interval_figures",
+        "A demand's arrivals over the intervals: one row per demand and field (volume_by_interval, "
+        "profile, profile.days or profile.times), its figures comma-separated in order.",
+        (
+            _name("demand", "demands", "The demand."),
+            Column("field", "choice", required=True, doc="volume_by_interval, profile, profile.days or profile.times."),
+            Column(
+                "figures",
+                "figures",
+                "comma-separated, one per interval (day, time)",
+                required=True,
+                doc="The figures, in the order of the intervals (days, times).",
+            ),
+        ),
+        keys=2,
+        path="demands.*",
+    ),
+    Sheet(
         "rules",
         "Business rules, one per row: the sum of a quantity over the terms the filters select, compared "
         "(sense) with value, or with value x the `of` sum when of_sum is given.",
@@ -409,18 +471,20 @@ TABLES = (
     ),
 )
 TABLE = {sheet.name: sheet for sheet in TABLES}
-KEY_VALUE = {"scenario": META, "solver": SOLVER}
+KEY_VALUE = {"scenario": META, "solver": SOLVER, "intervals": INTERVALS}
 """The sheets of one thing: a row per field, `field | value | unit | about`."""
 REQUIRED_SHEETS = ("scenario", "stages", "nodes", "demands")
 SHEET_ORDER = (
     "notes",
     "scenario",
     "periods",
+    "intervals",
     "stages",
     "roles",
     "nodes",
     "work",
     "hours_by_demand",
+    "shifts",
     "staff",
     "stock",
     "stock_by_demand",
@@ -430,6 +494,7 @@ SHEET_ORDER = (
     "arcs",
     "demands",
     "volumes",
+    "interval_figures",
     "solver",
     "highs_options",
     "rules",
@@ -494,6 +559,17 @@ def _period_labels(meta: dict) -> list[str]:
 def _key_values(data: dict, name: str) -> dict[str, Any]:
     """The values of a key/value sheet: the scenario's meta (periods as a count), or the solver's."""
     section = _mapping(data.get(name))
+    if name == "intervals":
+        times = section.get("times")
+        values = {k: v for k, v in section.items() if k != "times"}
+        if isinstance(times, dict):
+            values.update({f"times.{key}": value for key, value in times.items()})
+        elif times is not None:
+            values["times"] = _joined(times)
+        for key in ("days", "hours"):
+            if isinstance(values.get(key), list):
+                values[key] = _joined(values[key])
+        return values
     if name == "scenario":
         values = dict(section)
         if isinstance(values.get("periods"), list):
@@ -519,6 +595,9 @@ def _table_rows(data: dict) -> dict[str, list[list[Any]]]:
             rows["work"].append(_row(TABLE["work"], [name, role], _with_rework(work)))
             for demand, hours in _mapping(_mapping(work).get("hours_by_demand")).items():
                 rows["hours_by_demand"].append([name, role, demand, hours])
+            for pattern, shift in _mapping(_mapping(work).get("shifts")).items():
+                listed = {key: _joined(shift.get(key)) for key in ("covers", "breaks", "days") if key in shift}
+                rows["shifts"].append(_row(TABLE["shifts"], [name, role, pattern], {**shift, **listed}))
         for role, staff in _mapping(node.get("staff")).items():
             rows["staff"].append(_row(TABLE["staff"], [name, role], staff))
         _stock_rows(rows, name, node.get("stock"))
@@ -539,11 +618,27 @@ def _table_rows(data: dict) -> dict[str, list[list[Any]]]:
         if isinstance(values.get("volume"), list):
             del values["volume"]  # on sheet 'volumes'
         rows["demands"].append(_row(TABLE["demands"], [name], values))
+        rows["interval_figures"] += _interval_figure_rows(name, demand)
     for option, value in _mapping(_mapping(data.get("solver")).get("highs_options")).items():
         rows["highs_options"].append([option, value])
     for name, rule in _mapping(data.get("rules")).items():
         rows["rules"].append(_rule_row(name, _mapping(rule)))
     return rows
+
+
+def _interval_figure_rows(name: str, demand: dict) -> list[list[Any]]:
+    """A demand's volume_by_interval and profile as rows of sheet 'interval_figures'."""
+    found = []
+    profile = demand.get("profile")
+    parts = {"volume_by_interval": demand.get("volume_by_interval")}
+    if isinstance(profile, dict):
+        parts.update({f"profile.{key}": value for key, value in profile.items()})
+    else:
+        parts["profile"] = profile
+    for field_name, figures in parts.items():
+        if isinstance(figures, list):
+            found.append([name, field_name, _joined(figures)])
+    return found
 
 
 def _rule_row(name: str, rule: dict) -> list[Any]:
@@ -845,6 +940,7 @@ def _write_notes(sheet: Any, data: dict, source_name: str, cur: str, time: str) 
         ("", False),
         ("Sheets", True),
         ("scenario: name, currency, time unit, period length, number of periods (field | value).", False),
+        ("intervals: the intervals within a period, days and times of day (field | value; none: no intervals).", False),
         *((f"{spec.name}: {spec.about}", False) for spec in TABLES),
         ("volumes: units per period, one row per demand, one column per period.", False),
         ("solver: solver settings and the diagnosis's relaxation weights (field | value).", False),
@@ -1126,6 +1222,8 @@ def _header_text(value: Any, exact: bool) -> str | None:
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, datetime.time):  # a time of day typed into a cell (a shift's start): HH:MM
+        return value.strftime("%H:%M")
     if isinstance(value, datetime.datetime) and value.time() == datetime.time():
         return value.date().isoformat()
     if isinstance(value, (datetime.date, datetime.datetime)):
@@ -1146,6 +1244,10 @@ def _convert(raw: Any, column: Column) -> Any:
         return _text(raw)
     if kind == "names":
         return [part.strip() for part in _text(raw).split(",") if part.strip()]
+    if kind in ("numbers", "figures"):
+        numbers = [_number(part) for part in _text(raw).split(",") if part.strip()] if isinstance(raw, str) else [raw]
+        numbers = [_number(n) for n in numbers]
+        return numbers[0] if kind == "numbers" and len(numbers) == 1 else numbers
     if kind == "labels":
         return _labels(raw)
     if kind == "bool":
@@ -1365,6 +1467,9 @@ def _assemble(reader: _Reader) -> dict:
     data: dict[str, Any] = {}
     data["scenario"] = _key_value_sheet(reader, "scenario", META)
     _periods(reader, data["scenario"])
+    intervals = _key_value_sheet(reader, "intervals", INTERVALS)
+    if intervals:
+        data["intervals"] = intervals
     data["stages"] = _stages(reader)
     data["roles"] = _roles(reader)
     data["nodes"] = _nodes(reader, data["roles"])
@@ -1419,6 +1524,10 @@ def _key_value_sheet(reader: _Reader, name: str, columns: list[Column]) -> dict:
             target = result
             for part in path[1:-1]:
                 target = target.setdefault(str(part), {})
+            clash = [k for k in given if k in target or not isinstance(target, dict)]
+            if clash or any(isinstance(result.get(str(part)), dict) for part in path[1:2] if len(path) == 2):
+                reader.problem(cell, path, f"'{key}' is given twice, as a list and as its parts", "Keep one.")
+                continue
             target.update(given)
     reader.cells.setdefault((name,), Cell(name))
     return result
@@ -1521,6 +1630,7 @@ def _nodes(reader: _Reader, roles: dict) -> dict:
     _queues(reader, nodes)
     _capacity_levels(reader, nodes)
     _hours_by_demand(reader, nodes)
+    _shifts(reader, nodes)
     return nodes
 
 
@@ -1552,6 +1662,29 @@ def _hours_by_demand(reader: _Reader, nodes: dict) -> None:
             reader.put(found, demand, row, column, (*path, demand))
             if found:
                 work["hours_by_demand"] = found
+
+
+def _shifts(reader: _Reader, nodes: dict) -> None:
+    """Shift patterns (sheet 'shifts') into their work entries (sheet 'work'), in the order of their rows."""
+    seen: dict[tuple, int] = {}
+    for row in reader.table("shifts"):
+        node = reader.name(row, "node", ("nodes",))
+        role = reader.name(row, "role", ("nodes", node or "", "work"))
+        pattern = reader.name(row, "pattern", ("nodes", node or "", "work", role or "", "shifts"))
+        if node is None or role is None or pattern is None:
+            continue
+        path = ("nodes", node, "work", role, "shifts", pattern)
+        if not reader.known(row, "node", node, nodes, "nodes", path):
+            continue
+        work = _mapping(nodes[node].get("work"))
+        if not reader.known(row, "role", role, work, "work", path):
+            continue
+        if reader.once(row, (node, role, pattern), seen, path, f"pattern '{pattern}' of {node}/{role}"):
+            shift = _fields(reader, row, {}, path)
+            for key in ("covers", "breaks", "days"):
+                for index, _ in enumerate(shift.get(key) or []):
+                    reader.cells[(*path, key, index)] = row.cell(key)
+            work[role].setdefault("shifts", {})[pattern] = shift
 
 
 def _capacity_levels(reader: _Reader, nodes: dict) -> None:
@@ -1643,7 +1776,34 @@ def _demands(reader: _Reader, nodes: dict, meta: dict) -> dict:
                 reader.cells[("demands", name, key, index)] = row.cell(key)
         demands[name] = demand
     _volumes(reader, demands, meta)
+    _interval_figures(reader, demands)
     return demands
+
+
+def _interval_figures(reader: _Reader, demands: dict) -> None:
+    """volume_by_interval and profile (a list, or {days, times}) from sheet 'interval_figures'."""
+    seen: dict[tuple, int] = {}
+    spec = TABLE["interval_figures"]
+    for row in reader.table("interval_figures"):
+        name = reader.name(row, "demand", ("demands",))
+        field_name = reader.value(row, spec.columns[1], ("demands", name or "", "profile"))
+        if name is None or not isinstance(field_name, str):
+            continue
+        parts = field_name.split(".")
+        path = ("demands", name, *parts)
+        if not reader.known(row, "demand", name, demands, "demands", path):
+            continue
+        if not reader.once(row, (name, field_name), seen, path, f"{field_name} of demand '{name}'"):
+            continue
+        figures = reader.value(row, spec.columns[2], path)
+        if figures is None or figures is BAD:
+            continue
+        for index, _ in enumerate(figures):
+            reader.cells[(*path, index)] = row.cell("figures")
+        if len(parts) == 1:
+            demands[name][field_name] = figures
+        elif isinstance(demands[name].setdefault("profile", {}), dict):
+            demands[name]["profile"][parts[1]] = figures
 
 
 def _volumes(reader: _Reader, demands: dict, meta: dict) -> None:

@@ -115,6 +115,8 @@ PERIODS = Range("a number of periods", 1, MAX_PERIODS, "periods", zero=False, fi
 THREADS = Range("a number of threads", 1, 1024, "threads", zero=False, fields="solver threads")
 ITERATIONS = Range("a number of iterations", 1, 10_000, "iterations", zero=False, fields="solver queue_iterations")
 MINUTES = Range("an interval's minutes", 1, 1440, "minutes", zero=False, fields="intervals times minutes")
+SHRINKAGE = Range("a shrinkage", 1e-6, 0.99, "(a fraction of rostered time)", fields="roles shrinkage")
+DAYS_ON = Range("a number of days on", 1, 366, "days", zero=False, fields="work days_on")
 RULE_NUMBER = Range(
     "a rule's number",
     1e-9,
@@ -146,6 +148,8 @@ RANGES: tuple[Range, ...] = (
     ITERATIONS,
     MINUTES,
     RULE_NUMBER,
+    SHRINKAGE,
+    DAYS_ON,
 )
 """Every range of a real-valued figure, in the order of the docs' table."""
 
@@ -178,6 +182,9 @@ Seconds = Annotated[float, _ABOVE_0, _within(SECONDS)]
 Gap = Annotated[float, _AT_LEAST_0, _within(GAP)]
 PeriodCount = Annotated[int, Field(ge=1), _within(PERIODS)]
 RuleNumber = Annotated[float, Field(allow_inf_nan=False), _within(RULE_NUMBER)]
+Shrinkage = Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False), _within(SHRINKAGE)]
+"""A share of rostered time lost (absence, training, breaks not in the pattern): 0, or up to 0.99."""
+DaysOn = Annotated[int, _within(DAYS_ON)]
 """A rule's bound (either sign: a cost may be negative) or share (checks.py refuses a negative share)."""
 
 

@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from model.scenario.ranges import (
     MAX_LABEL,
+    DaysOn,
     Fte,
     Gap,
     HoursPerPeriod,
@@ -29,6 +30,7 @@ from model.scenario.ranges import (
     Seconds,
     ServiceLevel,
     Share,
+    Shrinkage,
     SignedMoney,
     Threads,
     Time,
@@ -239,6 +241,9 @@ class Role(Strict):
     skills: list[Name] = Field(default_factory=list)
     """Skills this role has (e.g. languages, product lines): it may do the work of a demand only if it
     has every skill the demand's `skills` require. Default none."""
+    shrinkage: Shrinkage = 0.0
+    """Share of rostered time lost where this role works shifts (absence, training, breaks not in the
+    pattern): agents on duty = (1 - shrinkage) x heads rostered (docs/model.md, Shifts); default 0."""
 
 
 class Rework(Strict):
@@ -250,6 +255,46 @@ class Rework(Strict):
     """Cost per unit reworked besides its second pass, e.g. scrap or a return (currency); default 0."""
     time: Time = 0.0
     """Extra time per unit reworked besides its second pass, e.g. the return trip (time units); default 0."""
+
+
+class Shift(Strict):
+    """A shift pattern (docs/model.md, Shifts): the intervals one head on it covers, written as
+    `covers` (the interval labels), or as `start` and `hours` (the times from start, wrapping past
+    midnight into the next day) with optional `breaks` and `days`, or with days-only intervals as
+    `days` alone (e.g. five consecutive days on)."""
+
+    covers: Annotated[list[Name], Field(min_length=1)] | None = None
+    """Interval labels the pattern covers (e.g. "Mon 08:00"); instead of start, hours, breaks and days."""
+    start: Name | None = None
+    """Time of day the shift starts: one of `intervals.times`."""
+    hours: HoursPerPeriod | None = None
+    """Length of the shift (hours, breaks included): it covers the times from `start` until these hours are up."""
+    breaks: list[Name] | None = None
+    """Times of day inside the shift that it does not cover (breaks taken by all on it); none when absent."""
+    days: Annotated[list[Name], Field(min_length=1)] | None = None
+    """Days the shift is worked (it starts on each): labels of `intervals.days`; every day when absent."""
+    cost: Money | None = None
+    """Cost of one head on this pattern per occurrence of the interval cycle (currency); default: its
+    covered hours x the role's cost_per_fte / hours_per_fte."""
+    min: Fte = 0.0
+    """Fewest heads on this pattern (heads); default 0."""
+    max: Fte | None = None
+    """Most heads on this pattern (heads); unlimited when absent."""
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Shift:
+        timed = self.start is not None or self.hours is not None or self.breaks is not None
+        if self.covers is not None and (timed or self.days is not None):
+            raise ValueError("covers lists the intervals itself: remove start, hours, breaks and days")
+        if self.covers is None and (self.start is None) != (self.hours is None):
+            raise ValueError("give start and hours together (a shift from start lasting hours)")
+        if self.covers is None and self.start is None and self.days is None:
+            raise ValueError("give covers (interval labels), start and hours, or days")
+        if self.breaks is not None and self.start is None:
+            raise ValueError("breaks are times inside a shift: give start and hours")
+        if self.max is not None and self.max < self.min:
+            raise ValueError(f"max {self.max:g} is below min {self.min:g}")
+        return self
 
 
 class Work(Strict):
@@ -270,6 +315,18 @@ class Work(Strict):
     def hours_for(self, demand: str) -> float:
         """Hours of this role one unit of `demand` takes here: its `hours_by_demand` entry, else `hours_per_unit`."""
         return self.hours_by_demand.get(demand, self.hours_per_unit)
+
+    shifts: Annotated[dict[Name, Shift], Field(min_length=1)] | None = None
+    """Shift patterns that staff this role here (docs/model.md, Shifts; needs `intervals`): {name:
+    pattern}. The role is then rostered: heads per pattern are decisions. None when absent."""
+    days_on: DaysOn | None = None
+    """With days in `intervals`: add every pattern of this many consecutive days on (cyclic: Mon-Fri,
+    Tue-Sat, ...), each covering every interval of its days, at the default cost. None when absent."""
+
+    @property
+    def rostered(self) -> bool:
+        """Whether this role is staffed by shift patterns here (`shifts` or `days_on`)."""
+        return self.shifts is not None or self.days_on is not None
 
     @field_validator("rework", mode="before")
     @classmethod
@@ -584,7 +641,8 @@ class RelaxationWeights(Strict):
     arc_capacity: Weight = 1.0
     """Weight of more arc capacity (per share of the capacity)."""
     staff_max: Weight = 1.0
-    """Weight of more staff than the maximum (per share of the maximum)."""
+    """Weight of more staff than the maximum, or more heads on a shift pattern than its max (per share
+    of the maximum)."""
     end_of_horizon: Weight = 1.0
     """Weight of more final backlog or less final stock (per share of the figure or the volume)."""
     rules: Weight = 1.0

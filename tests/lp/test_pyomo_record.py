@@ -203,11 +203,49 @@ def case(name: str) -> Case:
         return Case(_tiny_sites())
     if name == "skills":  # modes only where the role has the demand's skills, hours per unit by demand
         return Case(index_sets(scenario_from_text(SKILLS_DESK + SKILLS_RULE)))
+    if name in ("shifts", "shifts-integer"):
+        return Case(index_sets(scenario_from_text(SHIFTS)), integer_staff=name == "shifts-integer")
     raise KeyError(name)
 
 
 # SKILLS_DESK with a rule on the hours of French calls, whose weights are hours_by_demand's.
 SKILLS_RULE = "rules:\n  fr_hours: {sum: hours, where: {demand: calls_fr}, at_most: 300}\n"
+
+
+SHIFTS = """
+scenario: {name: shifts, currency: EUR, period_length: 730, periods: 2}
+intervals:
+  days: [Mon, Tue]
+  times: {from: "08:00", to: "12:00", minutes: 60}
+  weight: 4
+stages: [s]
+roles:
+  agent: {cost_per_fte: 3000, hours_per_fte: 140, shrinkage: 0.25, overtime: {max_hours_per_fte: 10, cost_per_hour: 30}}
+  lead: {cost_per_fte: 5000, hours_per_fte: 140}
+nodes:
+  desk:
+    stage: s
+    max_utilisation: 0.9
+    work:
+      agent:
+        hours_per_unit: 0.2
+        days_on: 1
+        shifts:
+          early: {start: "08:00", hours: 3, breaks: ["09:00"], days: [Mon], cost: 40, max: 30}
+          late: {covers: ["Mon 11:00", "Tue 10:00", "Tue 11:00"], min: 1}
+      lead: {hours_per_unit: 0.3}
+    staff: {agent: {initial: 2}}
+demands:
+  calls: {origin: desk, sinks: [desk], volume: [800, 900], profile: {days: [1, 2], times: [1, 2, 3, 1]}}
+  mail: {origin: desk, sinks: [desk], volume_by_interval: [5, 0, 0, 5, 1, 1, 1, 1]}
+rules:
+  shift_budget: {sum: cost, where: {category: labour, role: agent}, at_most: 100000}
+"""
+"""Shift patterns of every kind (docs/model.md, Shifts): a timed shift with a break on one day, listed
+covers, days_on patterns, pattern bounds, shrinkage, two demands arriving by profile and by
+interval, a rostered role beside one that is not, initial staff (hiring), overtime ignored where the
+role is rostered, and a rule over the patterns' labour cost."""
+
 
 # The shared loop network with a repair that gets 10% wrong and a quality target on `fix`.
 NETWORK_LOOPS = varied(
@@ -236,6 +274,8 @@ CASES = (
     "tiny-sites",
     "tiny-margin",
     "skills",
+    "shifts",
+    "shifts-integer",
 )
 
 

@@ -89,7 +89,8 @@ EVERY_FIELD = """
 scenario: {name: every-field, currency: USD, time_unit: day, period_length: 30, periods: 2, objective: margin}
 stages: [front, back]
 roles:
-  clerk: {cost_per_fte: 3000, hours_per_fte: 150, hire_cost: 100, layoff_cost: 200, overtime: {}, skills: [en, fr]}
+  clerk: {cost_per_fte: 3000, hours_per_fte: 150, hire_cost: 100, layoff_cost: 200, overtime: {},
+          skills: [en, fr], shrinkage: 0.2}
   fitter: {cost_per_fte: 4000.5, hours_per_fte: 140, overtime: {max_hours_per_fte: 10, cost_per_hour: 30}, skills: [fr]}
 nodes:
   desk:
@@ -168,6 +169,59 @@ def test_every_field_of_the_schema_comes_back(tmp_path):
     assert original.solver.highs_options == {"presolve": "off", "random_seed": 3}
     assert original.demands["jobs"].labels == {"channel": "web", "region": "north"}
     assert scenario_of(read_workbook(book_of(path), "every-field.xlsx")) == original
+
+
+EVERY_SHIFT_FIELD = """
+scenario: {name: every-shift-field, currency: EUR, period_length: 730}
+intervals: {days: [Mon, Tue, Wed], times: {from: "22:00", to: "02:00", minutes: 60}, weight: 4.33}
+stages: [s]
+roles:
+  agent: {cost_per_fte: 3000, hours_per_fte: 140, shrinkage: 0.25}
+  lead: {cost_per_fte: 4000, hours_per_fte: 140}
+nodes:
+  desk:
+    stage: s
+    work:
+      agent:
+        hours_per_unit: 0.1
+        days_on: 2
+        shifts:
+          night: {start: "22:00", hours: 3, breaks: ["23:00"], days: [Mon, Wed], cost: 50, min: 1, max: 9}
+          listed: {covers: ["Tue 00:00", "Tue 01:00"]}
+  back:
+    stage: s
+    work: {lead: {hours_per_unit: 0.2, shifts: {all: {days: [Tue]}}}}
+demands:
+  calls: {origin: desk, sinks: [desk], volume: 500, profile: {days: [1, 2, 1.5], times: [1, 3, 2, 1]}}
+  chats: {origin: desk, sinks: [desk], volume: 80, profile: [1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 1]}
+  mail: {origin: back, sinks: [back], volume_by_interval: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12.5]}
+  jobs: {origin: back, sinks: [back], volume: 40, profile: {times: [1, 2, 3, 4]}}
+"""
+"""Intervals (generated times that wrap past midnight), profiles of each form, volumes by interval,
+shift patterns of each form, days_on and shrinkage (docs/model.md, Shifts); listed times with hours
+per time come back in data/union-airways.yaml, a shipped scenario."""
+
+
+def test_every_interval_and_shift_field_comes_back(tmp_path):
+    path = tmp_path / "every-shift-field.yaml"
+    path.write_text(EVERY_SHIFT_FIELD, encoding="utf-8")
+    original = resolve(path).scenario
+    assert original.nodes["desk"].work["agent"].shifts["night"].breaks == ["23:00"]
+    assert scenario_of(read_workbook(book_of(path), "every-shift-field.xlsx")) == original
+
+
+def test_a_shift_start_typed_as_a_time_reads_as_hh_mm():
+    # Excel turns 06:00 typed into a cell into a time of day; the shift's start is its HH:MM label.
+    import datetime
+
+    def change(workbook: Workbook) -> None:
+        sheet = workbook["shifts"]
+        assert [c.value for c in sheet[1]][4] == "start (HH:MM)"
+        sheet.cell(row_of(sheet, "desk"), 5).value = datetime.time(6, 0)
+
+    book = book_of(DATA / "union-airways.yaml")
+    data, _ = parse_yaml(read_workbook(edited(book, change), "BOOK.xlsx").decode(), "x.yaml")
+    assert data["nodes"]["desk"]["work"]["agent"]["shifts"]["early"]["start"] == "06:00"
 
 
 def test_a_volume_changed_in_the_book_imports_as_that_change(appliance_book):
