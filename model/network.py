@@ -212,9 +212,10 @@ class IndexSets:
 
     def duty_terms(self) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
         """The staff on duty at each queue_nodes row (node, interval), in hours, as terms (variable,
-        queue_nodes row, the variable's index row, hours per unit of it): sum over the node's roles of
-        h_i / W (D[n,r] s[n,r,t] + E[n,r] o[n,r,t]) (docs/model.md, constraint 11). The one place the
-        duty row's and the tables' staff on duty are made: rostered staff join here."""
+        queue_nodes row, the variable's index row, hours per unit of it): sum over the node's roles not
+        rostered of h_i / W (D[n,r] s[n,r,t] + E[n,r] o[n,r,t]), plus over its rostered roles the hours
+        their agents on duty give, (1 - shrinkage[r]) h_i sum_p cover[p,i] e[n,r,p,t] (docs/model.md,
+        constraint 11 and Shifts). The one place the duty row's and the tables' staff on duty are made."""
         key = ("duty_pairs",)
         found = self.lookups.get(key)
         if found is None:
@@ -227,10 +228,28 @@ class IndexSets:
         at, staff_row = found
         nodes = self.queue_nodes
         spread = (nodes["hours"].to_numpy(dtype=float) / nodes["cycle"].to_numpy(dtype=float))[at]
+        free = ~self.staff.rostered.to_numpy(dtype=bool)[staff_row]  # a rostered role is on duty by its shifts
         return [
-            ("s", at, staff_row, spread * self.staff.duty_per_fte.to_numpy(dtype=float)[staff_row]),
-            ("o", at, staff_row, spread * self.staff.duty_per_overtime_hour.to_numpy(dtype=float)[staff_row]),
+            ("s", at, staff_row, free * spread * self.staff.duty_per_fte.to_numpy(dtype=float)[staff_row]),
+            ("o", at, staff_row, free * spread * self.staff.duty_per_overtime_hour.to_numpy(dtype=float)[staff_row]),
+            self._rostered_duty(),
         ]
+
+    def _rostered_duty(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
+        """The e terms of `duty_terms`: each pattern p covering interval i puts (1 - shrinkage[r]) h_i
+        hours per head on duty at its node's queue_nodes row for i."""
+        pattern, interval = np.nonzero(self.cover)
+        patterns = self.patterns.iloc[pattern]
+        at = position(
+            self.queue_nodes,
+            ["node", "interval"],
+            pd.DataFrame({"node": patterns.node.to_numpy(), "interval": self.intervals.interval.to_numpy()[interval]}),
+        )
+        queued = at >= 0
+        staff_row = self.position("staff", ["node", "role"], "patterns")[pattern]
+        shrinkage = self.staff.shrinkage.to_numpy(dtype=float)[staff_row]
+        hours = (1.0 - shrinkage) * self.intervals.hours.to_numpy(dtype=float)[interval]
+        return ("e", at[queued], pattern[queued], hours[queued])
 
 
 def position(

@@ -485,19 +485,28 @@ class Rules:
         """sum_l a[n,l,i,t] - sum_r h_i / W[n] (D[n,r] s[n,r,t] + E[n,r] o[n,r,t]) <= 0: the lanes share the
         staff on duty, D = min(H[r], W[n]) and E = min(1, (W[n] - H[r]) / OT[r]) (0 when H >= W), the staff
         table's `duty_per_fte` and `duty_per_overtime_hour`; W = h_i = the open hours without intervals,
-        W = omega sum_i h_i with them (the queue_nodes table's `hours` and `cycle`)   (constraint 11)."""
+        W = omega sum_i h_i with them (the queue_nodes table's `hours` and `cycle`); a rostered role gives
+        instead (1 - shrinkage[r]) h_i sum_p cover[p,i] e[n,r,p,t], its agents on duty in interval i
+        (Shifts)   (constraint 11)."""
         f = self.f
         spread = f.duty[n, i].hours / f.duty[n, i].cycle
         on_duty = [(1.0, lp.a[n, lane, i, t]) for lane in f.lanes_at[n]]
         staffed = [
             term
             for r in f.roles_at[n]
+            if not f.staff[n, r].rostered
             for term in (
                 (-spread * f.staff[n, r].duty_per_fte, lp.s[n, r, t]),
                 (-spread * f.staff[n, r].duty_per_overtime_hour, _maybe(lp.o, n, r, t)),
             )
         ]
-        return self.row(on_duty + staffed, "<=", 0.0)
+        rostered = [
+            (-(1.0 - f.staff[n, r].shrinkage) * f.duty[n, i].hours, lp.e[n, r, p, t])
+            for r in f.roles_at[n]
+            if f.staff[n, r].rostered
+            for p in f.covering[n, r, i]
+        ]
+        return self.row(on_duty + staffed + rostered, "<=", 0.0)
 
     # 12: rework
 

@@ -35,6 +35,7 @@ from conftest import (
     varied,
 )
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+from test_shift_queues import SHIFT_QUEUE
 
 from data.extensions import vendor_at_most_500, vendor_fee
 from model.errors import InfeasibleRow
@@ -60,15 +61,16 @@ class Case:
     integer_staff: bool = False
 
 
-def _queue_tangents(sets: IndexSets) -> QueueTangents:
+def _queue_tangents(sets: IndexSets, close: tuple[str, str] | None = ("field_team", "standard")) -> QueueTangents:
     """Tangents at a real plan: the loads of a start solve (as model/queues.py's iterations begin),
-    with the field team's standard lane closed in the first period (its q bounded at 0, its
-    coefficients kept)."""
+    with the lane `close` (the field team's standard lane) closed in the first period (its q bounded
+    at 0, its coefficients kept)."""
     start = start_tangents(sets)
     plan = start_plan(sets, lane_units(sets, solve(build(sets, start), ranging=False).values))
     closed = plan.closed.copy()
     lanes = list(zip(sets.queues.node, sets.queues.lane))
-    closed[lanes.index(("field_team", "standard")), 0] = True
+    if close is not None:
+        closed[lanes.index(close), 0] = True
     plan = QueuePlan(np.where(closed, 0.0, plan.load), np.where(closed, 0.0, plan.wait), closed)
     return tangents_at(sets, plan, start)
 
@@ -205,6 +207,9 @@ def case(name: str) -> Case:
         return Case(index_sets(scenario_from_text(SKILLS_DESK + SKILLS_RULE)))
     if name in ("shifts", "shifts-integer"):
         return Case(index_sets(scenario_from_text(SHIFTS)), integer_staff=name == "shifts-integer")
+    if name == "shift-queue":  # a queue staffed by shifts: the duty rows count the patterns' heads
+        sets = index_sets(scenario_from_text(SHIFT_QUEUE))
+        return Case(sets, _queue_tangents(sets, close=None))
     raise KeyError(name)
 
 
@@ -276,6 +281,7 @@ CASES = (
     "skills",
     "shifts",
     "shifts-integer",
+    "shift-queue",
 )
 
 
