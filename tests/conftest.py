@@ -12,9 +12,11 @@ only the tests that use it, not the collection of the whole suite.
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -166,6 +168,16 @@ def e2eopt(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedP
     return subprocess.run(
         [sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
     )
+
+
+def cpu_clock() -> float:
+    """CPU seconds (user and system) used so far by this process and by the child processes it has waited
+    for: the clock of the "at once" tests. The wall clock grows with whatever else takes the cores (the
+    other test worker under `pytest -n 2`, another job on the machine); this one only with the work done,
+    so a limit on it can be tight and still never fail for the machine's load. A difference of two
+    readings in one test counts only that test's work: a worker runs its tests one at a time."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def varied(text: str, *changes: tuple[str, str]) -> str:
