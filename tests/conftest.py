@@ -276,16 +276,16 @@ def queued_generated_data(size: Size) -> dict:
 
 # --- order -------------------------------------------------------------------------------------------
 
-LONGEST_FILES = ("workbench/test_page.py", "test_sweep_faults.py", "test_queues.py")
-"""The test files that take longest (~230, ~190 and ~140 s of a ~2,150 s total at `pytest -n 2` on two
-loaded cores, as measured by `--junitxml`), run first."""
+LONGEST_FILES = ("workbench/test_page.py", "test_sweep_faults.py")
+"""The test files that take longest (~230 and ~190 s of a ~2,150 s total at `pytest -n 2` on two loaded
+cores, as measured by `--junitxml`), run first."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """LONGEST_FILES first, the rest in their order. `pytest -n 2 --dist loadfile` hands the files out in
     the order collected, each to the first worker free: a long file collected last (tests/workbench/ is)
-    would end the run with one worker on it and the other idle (1,160 s against 989 s of tests); handed
-    out first, the short files fill in around them (1,075 s each)."""
+    would end the run with one worker on it and the other idle (1,099 s against 941 s of tests); handed
+    out first, the short files fill in around them (1,017 s and 1,022 s)."""
     first = {ROOT / "tests" / name for name in LONGEST_FILES}
     items.sort(key=lambda item: item.path not in first)  # a stable sort: each group keeps its order
 
