@@ -282,10 +282,12 @@ cores, as measured by `--junitxml`), run first."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """LONGEST_FILES first, the rest in their order. `pytest -n 2 --dist loadfile` hands the files out in
-    the order collected, each to the first worker free: a long file collected last (tests/workbench/ is)
-    would end the run with one worker on it and the other idle (1,099 s against 941 s of tests); handed
-    out first, the short files fill in around them (1,017 s and 1,022 s)."""
+    """LONGEST_FILES first, the rest in their order. `pytest -n 2 --dist loadfile --no-loadscope-reorder`
+    hands the files out in the order collected, each to the first worker free (without that option,
+    pytest-xdist hands out first the files with the most tests, and these two have few). A long file
+    handed out last would end the run with one worker on it and the other idle (in collection order:
+    1,099 s against 941 s of tests); handed out first, the short files fill in around them (1,017 s and
+    1,022 s, simulated from the per-test times of a run)."""
     first = {ROOT / "tests" / name for name in LONGEST_FILES}
     items.sort(key=lambda item: item.path not in first)  # a stable sort: each group keeps its order
 
