@@ -136,22 +136,26 @@ def brute_force_lanes() -> float:
     counted wait f 0.5 + (1 - f) 5 must stay <= 1; each lane's agents are its exact requirement."""
     hours, open_hours = 0.1, 200.0
 
-    def agents(split: np.ndarray) -> float:
-        f, g = np.clip(split, 0.0, 1.0)
-        if f * 0.5 + (1 - f) * 5.0 > 1.0 + 1e-12:
-            return np.inf
+    def needed(f: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """The agents of both lanes at shares f and g (arrays, element by element; an empty lane needs
+        none), infinite where premium's counted wait is over 1 minute."""
+        f, g = np.clip(f, 0.0, 1.0), np.clip(g, 0.0, 1.0)
         express = (f * 6000 + g * 14000) / open_hours * hours
         standard = ((1 - f) * 6000 + (1 - g) * 14000) / open_hours * hours
-        needed = 0.0
-        for load, wait in ((express, 0.5 / 60), (standard, 5 / 60)):
-            if load > 0:
-                needed += float(queueing.required_agents(load, hours, average_wait=wait))
-        return needed
+        total = queueing.required_agents(express, hours, average_wait=0.5 / 60) + queueing.required_agents(
+            standard, hours, average_wait=5 / 60
+        )
+        return np.where(f * 0.5 + (1 - f) * 5.0 > 1.0 + 1e-12, np.inf, total)
 
-    grid = [(f, g) for f in np.linspace(8 / 9, 1, 41) for g in np.linspace(0, 1, 101)]
-    best = min(grid, key=lambda split: agents(np.array(split)))
-    refined = minimize(agents, np.array(best), method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-12})
-    return min(agents(np.array(best)), float(refined.fun))
+    def agents(split: np.ndarray) -> float:
+        return float(needed(np.array([split[0]]), np.array([split[1]]))[0])
+
+    # The grid in one call (required_agents takes arrays): 4,141 splits in a fraction of a second, not a minute.
+    f, g = np.meshgrid(np.linspace(8 / 9, 1, 41), np.linspace(0, 1, 101), indexing="ij")
+    on_grid = needed(f.ravel(), g.ravel())
+    best = np.array([f.ravel()[on_grid.argmin()], g.ravel()[on_grid.argmin()]])  # the first of the fewest
+    refined = minimize(agents, best, method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-12})
+    return min(float(on_grid.min()), float(refined.fun))
 
 
 def test_lanes_route_as_a_brute_force_search_over_the_split_does():
@@ -310,13 +314,14 @@ def test_the_start_counts_the_known_waits_so_the_faster_desk_stays_open():
     # Desk a is cheap but slow (5 min average wait), b dear and fast (1 min); calls must average
     # 3 min, so at most half go to a. Counting no wait at the start would send all to a and close b.
     # Brute force over the share f sent to a (one FTE is one agent on duty here):
-    def cost(f: float) -> float:
+    def cost(f: np.ndarray) -> np.ndarray:
+        """The agents' cost at each share f (required_agents takes arrays: 5,001 shares in one call)."""
         a, b = 40000 * f / 200 * 0.05, 40000 * (1 - f) / 200 * 0.05
-        return 4000 * float(queueing.required_agents(a, 0.05, average_wait=5 / 60)) + 6000 * float(
-            queueing.required_agents(b, 0.05, average_wait=1 / 60)
+        return 4000 * queueing.required_agents(a, 0.05, average_wait=5 / 60) + 6000 * queueing.required_agents(
+            b, 0.05, average_wait=1 / 60
         )
 
-    best = min(cost(f) for f in np.linspace(0.0, 0.5, 5001))
+    best = float(cost(np.linspace(0.0, 0.5, 5001)).min())
     outcome = solve(scenario_from_text(TWO_DESKS))
     assert outcome.objective == pytest.approx(best, rel=1e-6)
     assert outcome.tables["demand_kpis"].mean_response_time.iloc[0] <= 3 + 1e-9

@@ -12,11 +12,10 @@ from __future__ import annotations
 import copy
 import shutil
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
-from conftest import OVERRIDES_FOLDER, scenario_data
+from conftest import OVERRIDES_FOLDER, cpu_clock, scenario_data
 
 from model import Change, Override, apply_overrides, load_scenario, read_scenario, resolve
 from model.errors import ScenarioError
@@ -444,9 +443,9 @@ def test_apply_overrides_is_fast_on_a_large_scenario():
     from model.generate import Size, generate
 
     data = generate(Size(20, 2500, 1, 0))  # about 100,000 LP variables
-    start = time.perf_counter()
+    start = cpu_clock()  # CPU seconds, not the wall clock: ~0.03 s, and the limit holds whatever the load
     _, changes = apply(data, "demands.*.volume=*1.1", "arcs.*.lead_time=+1")
-    elapsed = time.perf_counter() - start
+    elapsed = cpu_clock() - start
     assert len(changes) == 2500 + len(data["arcs"])
     assert elapsed < 0.5
 

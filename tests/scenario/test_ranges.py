@@ -8,13 +8,21 @@ so that a changed range fails here until the docs and this test agree.
 from __future__ import annotations
 
 import copy
-import time
 import types
 import typing
 from collections.abc import Iterator
 
 import pytest
-from conftest import BAD_FOLDER, DATA, ROOT, TINY_FILE, scenario_data, scenario_from_data, scenario_from_text
+from conftest import (
+    BAD_FOLDER,
+    DATA,
+    ROOT,
+    TINY_FILE,
+    cpu_clock,
+    scenario_data,
+    scenario_from_data,
+    scenario_from_text,
+)
 from pydantic import AfterValidator, BaseModel
 
 from model.errors import ScenarioError
@@ -124,9 +132,9 @@ def test_denormal_hours_per_unit_are_refused(tmp_path):
 def test_a_billion_periods_are_refused_at_once(tmp_path):
     # Issue 14: a MemoryError after 10 GB. One problem, not also "2 volumes given for 1000000000 periods".
     text = TINY_FILE.read_text().replace("period_length: 730", "period_length: 730\n  periods: 1000000000")
-    start = time.perf_counter()
+    start = cpu_clock()  # CPU seconds: the limit holds whatever else runs on the machine
     message = refusal(text.replace("volume: 1000", "volume: [1000, 1000]"), tmp_path)
-    assert time.perf_counter() - start < 5.0
+    assert cpu_clock() - start < 5.0
     assert message.startswith("1 problem in the scenario:")
     assert "scenario.periods: 1000000000 is not allowed: outside the plausible range of a number of periods" in message
 

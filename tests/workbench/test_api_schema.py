@@ -141,13 +141,13 @@ def test_the_documented_ways_work_uvicorn_in_a_thread_and_a_workbook_to_a_scenar
     from model.scenario.excel import read_workbook, write_template
     from model.workbench import create_app
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    bound = socket.socket()  # bound to a free port until the server takes it: no other test worker can take it
+    bound.bind(("127.0.0.1", 0))
+    port = bound.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(create_app(str(TINY_FILE.parent)), host="127.0.0.1", port=port, log_level="warning")
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [bound]}, daemon=True)
     thread.start()
     try:
         deadline = time.monotonic() + 20
@@ -158,6 +158,7 @@ def test_the_documented_ways_work_uvicorn_in_a_thread_and_a_workbook_to_a_scenar
     finally:
         server.should_exit = True
         thread.join(20)
+        bound.close()
     book = tmp_path / "tiny.xlsx"
     write_template(model.resolve(TINY_FILE).data, book, source_name="tiny.yaml")
     text = read_workbook(book.read_bytes(), "tiny.xlsx")

@@ -12,6 +12,7 @@ Screenshots go to the test's temporary folder and, for the record, to /tmp/w15/s
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import threading
@@ -53,10 +54,12 @@ def cli_objective(work: Path, scenario: Path, *sets: str) -> float:
     return json.loads(result.stdout)["objective"]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def listening_socket() -> socket.socket:
+    """A socket bound to a free port of the loopback, chosen by the system and kept bound until the server
+    takes it: a port probed and let go could be taken meanwhile by another test worker (pytest -n)."""
+    bound = socket.socket()
+    bound.bind(("127.0.0.1", 0))
+    return bound
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +75,10 @@ def serving(app: Any) -> Iterator[str]:
     """`app` served by uvicorn in a thread, on a free port of the loopback; its address."""
     import uvicorn
 
-    port = free_port()
+    bound = listening_socket()
+    port = bound.getsockname()[1]
     running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=running.run, daemon=True)
+    thread = threading.Thread(target=running.run, kwargs={"sockets": [bound]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not running.started:
@@ -85,6 +89,7 @@ def serving(app: Any) -> Iterator[str]:
     finally:
         running.should_exit = True
         thread.join(timeout=10)
+        bound.close()
 
 
 @pytest.fixture(scope="module")
@@ -153,8 +158,10 @@ def screenshot(page: Any, where: Path, name: str) -> None:
     """A full-page screenshot under the test's folder, and a copy in /tmp/w15/screens/ when that exists."""
     path = where / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    if SCREENS.is_dir():
-        shutil.copy(path, SCREENS / path.name)
+    if SCREENS.is_dir():  # shared by every test run on the machine: copied whole under a name of its own, then renamed
+        partial = SCREENS / f".{path.name}.{os.getpid()}"
+        shutil.copy(path, partial)
+        partial.replace(SCREENS / path.name)
 
 
 def shown_cost(page: Any) -> float:
