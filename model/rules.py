@@ -87,6 +87,7 @@ COST_PARTS: tuple[Part, ...] = (
     Part("open", "sites", "fixed_cost", "fixed"),
     Part("level", "site_levels", "cost", "capacity"),
     Part("e", "patterns", "cost", "labour"),
+    Part("lost", "demand_lanes", "lost_penalty", "unmet"),
 )
 """The objective's cost terms (model/lp/objective.py COST_TERMS: variable, its index table, the price
 column, the category), as the `cost` quantity sums them. Declared here because the index sets,
@@ -182,6 +183,8 @@ def _booked_at(sets: IndexSets, table: str) -> np.ndarray | None:
         return frame["target"].to_numpy(dtype=object)
     if table == "demands":
         return frame["origin"].to_numpy(dtype=object)
+    if table == "demand_lanes":  # a lost unit's unmet penalty is booked at its demand's origin, as u's
+        return frame["demand"].map(dict(zip(sets.demands.demand, sets.demands.origin))).to_numpy(dtype=object)
     return frame["node"].to_numpy(dtype=object) if "node" in frame else None
 
 

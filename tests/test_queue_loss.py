@@ -1,0 +1,107 @@
+"""Units a queue loses without an overflow are unmet (docs/model.md, Abandonment and loss), worked by
+hand on one hour of 200 calls of 3 minutes (10 Erlangs) at an erlang_a desk whose callers' mean
+patience is the handle time and of whom at most 5 % may abandon: 13 agents, P(Ab) = 3.22 %, by the
+birth-death chain of M/M/N+M written out in tests/test_queue_intervals.py (`abandoned_share`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import e2eopt, scenario_from_text
+from test_queue_intervals import abandoned_share
+
+sys.path.insert(0, str(Path(__file__).parent / "lp"))
+from helpers import solve
+
+# One hour-long interval; an FTE works the hour (one agent on duty); nothing but the desk serves the
+# calls, so every call is offered to its queue.
+LOST = """
+scenario: {name: lost, currency: EUR, time_unit: minute, period_length: 43800OBJECTIVE}
+intervals:
+  times: {from: "08:00", to: "09:00", minutes: 60}
+stages: [service]
+roles:
+  agent: {cost_per_fte: 100, hours_per_fte: 1}
+nodes:
+  desk:
+    stage: service
+    work: {agent: {hours_per_unit: 0.05}}
+    queue:
+      model: erlang_a
+      patience: 3
+      target: {max_abandoned: 0.05}
+demands:
+  calls: {origin: desk, sinks: [desk], volume_by_interval: [200]DEMAND}
+"""
+
+
+def lost_text(demand: str = "", objective: str = "") -> str:
+    return LOST.replace("DEMAND", demand).replace("OBJECTIVE", objective)
+
+
+ABANDONED = abandoned_share(13, 10.0, 1.0) * 200  # 6.449 calls hang up at 13 agents
+
+
+@pytest.fixture(scope="module")
+def penalised():
+    return solve(scenario_from_text(lost_text(", unmet_penalty: 50")))
+
+
+def test_the_chain_gives_13_agents_and_6_45_calls_abandoned():
+    assert abandoned_share(12, 10.0, 1.0) > 0.05 >= abandoned_share(13, 10.0, 1.0)
+    assert ABANDONED == pytest.approx(6.449, abs=1e-3)
+
+
+def test_abandoned_calls_without_an_overflow_are_unmet_in_the_demand_kpis(penalised):
+    # 200 calls offered, 6.449 abandoned (the queue_routing table), so 193.551 served and 6.449 unmet;
+    # `met` is false: not every call due was served.
+    assert penalised.tables["queue_routing"].units_lost.sum() == pytest.approx(ABANDONED, rel=1e-6)
+    kpis = penalised.tables["demand_kpis"].iloc[0]
+    assert (kpis.served, kpis.unmet) == (pytest.approx(200 - ABANDONED, rel=1e-6), pytest.approx(ABANDONED, rel=1e-6))
+    assert not kpis.met
+    assert penalised.tables["cost_to_serve"].set_index("demand").served["calls"] == pytest.approx(200 - ABANDONED)
+
+
+def test_they_carry_the_demands_unmet_penalty_at_its_origin(penalised):
+    # 13 agents x 100 EUR, and 50 EUR for each of the 6.449 calls abandoned: 1,622.47 EUR. The penalty is
+    # too dear to leave calls unmet on purpose (u = 0): one call fewer saves about g'(10) x 0.05 x 100 =
+    # 6 EUR of agents, so the LP answers every call it can.
+    costs = penalised.tables["costs"].set_index("category")
+    assert costs.amount["unmet"] == pytest.approx(50 * ABANDONED, rel=1e-6)
+    assert costs.node["unmet"] == "desk"  # the demand's origin
+    assert costs.amount["labour"] == pytest.approx(1300, rel=1e-9)
+    assert penalised.objective == pytest.approx(1300 + 50 * ABANDONED, rel=1e-6)
+    assert penalised.tables["cost_to_serve"].set_index("demand").cost_to_serve["calls"] == pytest.approx(
+        1300 + 50 * ABANDONED, rel=1e-6
+    )
+
+
+def test_without_a_penalty_they_are_unmet_at_no_cost():
+    outcome = solve(scenario_from_text(lost_text()))
+    assert outcome.objective == pytest.approx(1300, rel=1e-9)
+    assert outcome.tables["demand_kpis"].unmet.iloc[0] == pytest.approx(ABANDONED, rel=1e-6)
+
+
+def test_under_margin_they_forgo_their_price_in_summary_and_on_the_screen(tmp_path):
+    # price 30 EUR, no penalty: revenue = 30 x 193.551 = 5,806.53 EUR, margin 4,506.53 EUR; the LP's
+    # objective is cost + revenue forgone = 1300 + 30 x 6.449 = 1,493.47 EUR; summary.json lists the
+    # 6.449 calls as dropped, 3.22 % of the volume, 193.47 EUR forgone.
+    (tmp_path / "lost.yaml").write_text(lost_text(", price: 30", ", objective: margin"))
+    result = e2eopt("solve", "lost.yaml", "--out", "runs", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (folder,) = (tmp_path / "runs").iterdir()
+    summary = json.loads((folder / "summary.json").read_text())
+    profit = summary["profit"]
+    assert profit["revenue"] == pytest.approx(30 * (200 - ABANDONED), rel=1e-6)
+    assert profit["margin"] == pytest.approx(30 * (200 - ABANDONED) - 1300, rel=1e-6)
+    assert summary["objective"] == pytest.approx(1300 + 30 * ABANDONED, rel=1e-6)
+    (dropped,) = profit["dropped"]
+    assert dropped["units_dropped"] == pytest.approx(ABANDONED, rel=1e-6)
+    assert dropped["share_dropped"] == pytest.approx(ABANDONED / 200, rel=1e-6)
+    assert dropped["revenue_forgone"] == pytest.approx(30 * ABANDONED, rel=1e-6)
+    assert f"{200 - ABANDONED:,.1f}" in result.stdout  # the demand table's served column: 193.6
+    assert summary["violations"] == []  # the independent check (model/check.py) found nothing
