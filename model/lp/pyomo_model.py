@@ -214,12 +214,7 @@ class Tables:
             for (n, r, p), row in zip(self.pattern, sets.cover)
             for i in np.flatnonzero(row)
         )
-        self.roster = _records(sets.rosters, "node", "role", "interval")
-        self.share = {
-            (d, interval): float(sets.shares[k, i])
-            for k, d in enumerate(sets.demands.demand)
-            for i, interval in enumerate(interval_labels)
-        }
+        self.roster = _records(sets.rosters, "node", "role", "interval")  # pi[d,i]: self.share, above
 
         self.rule = _records(sets.rules, "rule")
         self.rule_terms = _grouped(
