@@ -279,8 +279,11 @@ def tangents_at(sets: IndexSets, plan: QueuePlan, before: QueueTangents) -> Queu
     whole = _per_period(sets, "whole_agents").astype(bool)
 
     model = _model_of(sets)
+    low, high = _safe_range(sets, plan)
 
-    def tangent(has: np.ndarray, wait: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def tangent(
+        has: np.ndarray, wait: np.ndarray | None = None, not_concave: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         has = has & live
         value = np.zeros(plan.load.shape)
         slope = np.where(model == "erlang_c", 1.0, 0.0)  # without a target: N >= A (C), N >= 0 (A, B)
@@ -290,12 +293,23 @@ def tangents_at(sets: IndexSets, plan: QueuePlan, before: QueueTangents) -> Queu
                 value[mask], slope[mask] = requirement_tangent(
                     plan.load[mask], handle[mask], **_targets(sets, name, mask, wait)
                 )
+            raise_it = mask & not_concave if not_concave is not None else None
+            if raise_it is not None and raise_it.any():  # raised to cover g over the loads the lane may get
+                value[raise_it], slope[raise_it] = requirement_tangent(
+                    plan.load[raise_it],
+                    handle[raise_it],
+                    **_targets(sets, name, raise_it, wait),
+                    safe_between=(low[raise_it], high[raise_it]),
+                )
         value = np.where(whole & has, whole_agents(value), value)
         return slope * unit_hours, np.where(live, open_hours * (value - slope * plan.load), 0.0)
 
-    sl_slope, sl_intercept = tangent(_has_first_row(sets))
+    erlang_a = model == "erlang_a"
+    sl_slope, sl_intercept = tangent(
+        _has_first_row(sets), None, erlang_a & ~np.isnan(_per_period(sets, "max_abandoned"))
+    )
     waiting = ~np.isnan(plan.wait) & (plan.wait > 0) & (model != "erlang_b")
-    wait_slope, wait_intercept = tangent(waiting, np.where(live, plan.wait, np.nan))
+    wait_slope, wait_intercept = tangent(waiting, np.where(live, plan.wait, np.nan), erlang_a)
     closed = plan.closed
     lost = np.where(closed, before.lost_share, _lost_at_requirement(sets, plan.load, live))
     return QueueTangents(
@@ -307,6 +321,22 @@ def tangents_at(sets: IndexSets, plan: QueuePlan, before: QueueTangents) -> Queu
         closed=closed,
         lost_share=lost,
     )
+
+
+SAFE_LOW = 1e-3
+"""The low end of the loads an erlang_a tangent is made safe over, as a share of the high end."""
+
+
+def _safe_range(sets: IndexSets, plan: QueuePlan) -> tuple[np.ndarray, np.ndarray]:
+    """The loads (Erlangs, queues x T) over which a tangent of a requirement that is not concave
+    (Erlang A with an abandonment or average-wait target: docs/model.md, Queues, "Concavity") is
+    raised to cover g: from SAFE_LOW of the high end to the most load the lane could receive, the
+    volume of every demand able to use its node (per interval with intervals), or its load now if
+    that is more. Over that range every load the iterations can reach meets the targets by the exact
+    formula at the tangent's agents."""
+    high = np.maximum(erlangs(sets, potential_units(sets)), plan.load)
+    high = np.where(high > 0, high, 1.0)  # a lane with no load has no tangent: any range will do
+    return SAFE_LOW * high, high
 
 
 def fitted(solver: Solver, model: LinearModel, tangents: QueueTangents, builder: Builder = build) -> LinearModel:

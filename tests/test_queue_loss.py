@@ -7,12 +7,18 @@ birth-death chain of M/M/N+M written out in tests/test_queue_intervals.py (`aban
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import e2eopt, scenario_from_text
 from test_queue_intervals import abandoned_share
+
+from model import queueing
+from model.network import index_sets
+from model.queues import QueuePlan, implied_wait, start_tangents, tangents_at
 
 sys.path.insert(0, str(Path(__file__).parent / "lp"))
 from helpers import solve
@@ -105,3 +111,90 @@ def test_under_margin_they_forgo_their_price_in_summary_and_on_the_screen(tmp_pa
     assert dropped["revenue_forgone"] == pytest.approx(30 * ABANDONED, rel=1e-6)
     assert f"{200 - ABANDONED:,.1f}" in result.stdout  # the demand table's served column: 193.6
     assert summary["violations"] == []  # the independent check (model/check.py) found nothing
+
+
+# --- Erlang A tangents where the requirement is not concave ------------------------------------------
+
+# 40,000 calls of 3 minutes in one hour: at most 2,000 Erlangs reach the desk; patience = handle time,
+# at most 5 % abandoned. g turns convex at such loads (docs/model.md, Queues, concavity).
+BIG = """
+scenario: {name: big, currency: EUR, time_unit: minute, period_length: 43800}
+intervals:
+  times: {from: "08:00", to: "09:00", minutes: 60}
+stages: [service]
+roles:
+  agent: {cost_per_fte: 100, hours_per_fte: 1}
+nodes:
+  desk:
+    stage: service
+    work: {agent: {hours_per_unit: 0.05}}
+    queue: {model: erlang_a, patience: 3, whole_agents: false, target: {max_abandoned: 0.05}}
+demands:
+  calls: {origin: desk, sinks: [desk], volume_by_interval: [40000]}
+"""
+
+
+def log_abandoned_share(n: int, load: float, patience: float, tail: int = 1500) -> float:
+    """P(Ab) of M/M/n+M (handle time 1) from its birth-death chain, as `abandoned_share` but with the
+    state weights in logs (at 2,000 Erlangs they overflow a float): E[queue] / patience / load."""
+    logs = [0.0]
+    for k in range(1, n + tail):
+        logs.append(logs[-1] + math.log(load) - math.log(min(k, n) + max(k - n, 0) / patience))
+    top = max(logs)
+    weights = [math.exp(x - top) for x in logs]
+    queued = sum(max(k - n, 0) * w for k, w in enumerate(weights)) / sum(weights)
+    return queued / patience / load
+
+
+def test_an_erlang_a_tangent_is_raised_to_cover_every_load_the_lane_may_get():
+    # A tangent of g at 500 Erlangs, extended to 2,000 (the most the desk may get), asks
+    # g(500) + g'(500) x 1,500 = 476.67 + 0.94737 x 1,500 = 1,897.73 agents; but 1,898 agents leave
+    # more than 5 % of the callers abandoning (the chain), so the plain tangent is short there.
+    # tangents_at raises it: at 2,000 Erlangs the row asks g(2000) = 1,900.19 agents, which lose at
+    # most 5 %, and at every load on the way it asks at least g.
+    sets = index_sets(scenario_from_text(BIG))
+    handle, patience, kw = 0.05, 0.05, {"model": "erlang_a", "max_abandoned": np.array([0.05])}
+    kw["patience"] = np.array([patience])
+    value, slope = queueing.requirement_tangent(np.array([500.0]), np.array([handle]), **kw)
+    plain = float(value[0] + slope[0] * 1500)
+    assert plain == pytest.approx(1897.73, abs=0.01)
+    assert log_abandoned_share(math.ceil(plain), 2000.0, 1.0) > 0.05
+
+    load = np.array([[500.0]])
+    plan = QueuePlan(load, implied_wait(sets, load), np.array([[False]]))
+    tangents = tangents_at(sets, plan, start_tangents(sets))
+
+    def row_agents(erlangs: np.ndarray) -> np.ndarray:
+        """Agents row 10 asks at a load: (beta + gamma U) / h_i, U = A h_i / handle calls, h_i = 1 h."""
+        units = erlangs / handle
+        return tangents.service_level_intercept[0, 0] + tangents.service_level_slope[0, 0] * units
+
+    loads = np.geomspace(2.0, 2000.0, 40)
+    need = queueing.required_agents(
+        loads, np.full(40, handle), **{k: np.full(40, v[0]) for k, v in kw.items() if k != "model"}, model="erlang_a"
+    )
+    assert (row_agents(loads) >= need - 1e-6).all()
+    at_most = float(row_agents(np.array([2000.0]))[0])
+    assert at_most == pytest.approx(1900.19, abs=0.01)
+    assert float(queueing.lost_share("erlang_a", at_most, 2000.0, handle, patience)) <= 0.05 + 1e-9
+    assert log_abandoned_share(math.ceil(at_most), 2000.0, 1.0) <= 0.05
+
+
+def test_the_plan_at_2000_erlangs_meets_its_target_by_the_exact_formula():
+    # The iterations converge at the desk's load, 2,000 Erlangs; the row there is raised by what the
+    # tangent at 2,000 falls short of g at the lower loads the lane might get (g is convex there): the
+    # plan staffs g(2000) = 1,900.19 agents plus that shortfall, found here by brute force on 2,000
+    # loads from 2 to 2,000 Erlangs (about 2.5 agents: the price of a cut safe at every load), and the
+    # queues table's exact check is met.
+    outcome = solve(scenario_from_text(BIG))
+    row = outcome.tables["queues"].iloc[0]
+    assert row.load == pytest.approx(2000.0, rel=1e-9)
+    assert row.agents_required == pytest.approx(1900.19, abs=0.01)
+    targets = {"model": "erlang_a", "patience": 0.05, "max_abandoned": 0.05}
+    value, slope = queueing.requirement_tangent(2000.0, 0.05, **targets)
+    loads = np.geomspace(2.0, 2000.0, 2000)
+    short = np.max(queueing.required_agents(loads, 0.05, **targets) - (value + slope * (loads - 2000.0)))
+    assert 2.0 < short < 3.0
+    assert row.agents == pytest.approx(float(value) + short, abs=0.02)
+    assert row.lost_share <= 0.05 + 1e-9
+    assert row.met
