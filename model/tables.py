@@ -640,7 +640,10 @@ TABLES: dict[str, Table] = {
                     "agents_needed",
                     "measure",
                     "agents",
-                    "agents the work arriving there needs: its hours / (max_utilisation x the interval's hours)",
+                    "agents the work arriving there needs: its hours / (max_utilisation x the interval's hours); at a "
+                    "queued node the larger of that and the role's share of the whole agents its queue requires there "
+                    "(queues `agents_required` summed over the node's lanes, shared among the node's roles in "
+                    "proportion to their agents on duty; all of it for a node with one role)",
                 ),
                 _figure(
                     "over", "measure", "agents", "agents_on_duty - agents_needed: the over-staffing the shifts force"
