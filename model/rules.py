@@ -35,12 +35,14 @@ if TYPE_CHECKING:
 
 class IndexSets(Protocol):
     """What this module reads of model.network's IndexSets (which imports this module): its periods,
-    nodes and rule tables, and any index table by name (getattr)."""
+    nodes, demands and rule tables, and any index table by name (getattr)."""
 
     @property
     def periods(self) -> list[str]: ...
     @property
     def nodes(self) -> pd.DataFrame: ...
+    @property
+    def demands(self) -> pd.DataFrame: ...
     @property
     def rules(self) -> pd.DataFrame: ...
     @property
