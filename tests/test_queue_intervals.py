@@ -338,6 +338,22 @@ def test_whole_agents_is_set_on_the_command_line(tmp_path):
     assert 13 < agents < 14
     assert float(queueing.service_level(agents, 10.0, 0.05, 20 / 3600)) == pytest.approx(0.8, abs=1e-6)
     assert fte("fractional.yaml", "true") == pytest.approx(28.0, rel=1e-9)
+    # A sweep over the flag: 28 x 4,000 = 112,000 EUR with whole agents, 26.08 x 4,000 without.
+    swept = e2eopt(
+        "sweep",
+        "two.yaml",
+        "--grid",
+        "nodes.desk.queue.whole_agents=true,false",
+        "--out",
+        "sweeps",
+        "--workers",
+        "1",
+        cwd=tmp_path,
+    )
+    assert swept.returncode == 0, swept.stdout + swept.stderr
+    (points,) = (tmp_path / "sweeps").glob("*/points.csv")
+    costs = pd.read_csv(points).total_cost.tolist()
+    assert costs == pytest.approx([112_000.0, 2 * agents * 4000], rel=1e-6)
     refused = e2eopt("validate", "two.yaml", "--set", "nodes.desk.queue.whole_agents=maybe", cwd=tmp_path)
     assert refused.returncode == 2
     assert "nodes.desk.queue.whole_agents" in refused.stderr and "give true or false" in refused.stderr
