@@ -357,3 +357,20 @@ def test_whole_agents_is_set_on_the_command_line(tmp_path):
     refused = e2eopt("validate", "two.yaml", "--set", "nodes.desk.queue.whole_agents=maybe", cwd=tmp_path)
     assert refused.returncode == 2
     assert "nodes.desk.queue.whole_agents" in refused.stderr and "give true or false" in refused.stderr
+
+
+def test_a_what_if_file_sets_whole_agents_as_a_boolean(tmp_path):
+    # In a what-if file the flag is a YAML boolean (or its word); the JSON Schema takes both and
+    # refuses other words and numbers. Solved, `false` gives the 13.04 real agents (26.08 FTE).
+    import jsonschema
+
+    from model.scenario.json_schema import what_if_schema
+
+    schema = what_if_schema()
+    for value, allowed in ((False, True), ("true", True), ("=false", True), ("maybe", False), (1, False)):
+        document = {"extends": "two.yaml", "set": {"nodes.desk.queue.whole_agents": value}}
+        assert jsonschema.Draft202012Validator(schema).is_valid(document) is allowed, value
+    (tmp_path / "two.yaml").write_text(two())
+    (tmp_path / "fractional.yaml").write_text("extends: two.yaml\nset:\n  nodes.desk.queue.whole_agents: false\n")
+    outcome = solve(load_scenario(tmp_path / "fractional.yaml"))
+    assert 26 < outcome.tables["staffing"].fte.iloc[0] < 28
