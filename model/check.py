@@ -254,4 +254,19 @@ def check_objective(ev: Evaluated, objective: float) -> list[str]:
             f" and the revenue forgone to {forgone:.6f}" if forgone else ""
         )
         return [f"objective: the solver reports {objective:.6f} but {made_of}"]
-    return []
+    return _check_revenue(ev)
+
+
+def _check_revenue(ev: Evaluated) -> list[str]:
+    """Under `objective: margin`, per demand with a price p: the revenue (p x units served) plus the
+    revenue forgone (p x units unmet, lost by a queue without overflow, or left in backlog at the
+    end) is p x the units due: every unit due is served or forgone, once."""
+    price = ev.sets.demands.forgone_price.to_numpy(dtype=float)
+    due = price * ev.volume.sum(axis=1)
+    found = (ev.revenue + ev.forgone).sum(axis=1)
+    off = np.flatnonzero((price > 0) & (np.abs(found - due) > RELATIVE_TOLERANCE * (1.0 + np.abs(due))))
+    return [
+        f"revenue of {ev.sets.demands.demand.iat[d]}: served and forgone add up to {found[d]:.6f}, "
+        f"not the {due[d]:.6f} of its units due"
+        for d in off
+    ]

@@ -70,7 +70,9 @@ class IndexSets:
                  average_wait (hours; NaN: no such target), whole_agents, model, patience,
                  max_abandoned, max_blocked, overflow (`QUEUE_COLUMNS`)  -> a[n,l,i,t], queue rows
     queue_nodes  node, interval, hours, cycle: each queued node (and interval) once -> duty rows
-    demand_lanes demand, node, lane: every lane of a queued node a demand may use -> q[d,n,l,t]
+    demand_lanes demand, node, lane: every lane of a queued node a demand may use -> q[d,n,l,t];
+                 lost_unmet, lost_penalty, lost_forgone: its lost units are unmet (no overflow), at
+                 the demand's unmet_penalty and (margin) price
     demand_reworks demand, node, mode, to, cost, time, defect: every mode a demand may use that
                  reworks its units done wrong (`rework`), `to` the node they go back to (the node
                  itself, the demand's origin or the named node), defect = 1 - q[n,m] -> w[d,n,m,t]
@@ -593,7 +595,7 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
         arcs=arcs,
         queues=queues,
         queue_nodes=_queue_nodes(scenario, queues),
-        demand_lanes=keys["demand_lanes"],
+        demand_lanes=_lane_figures(keys["demand_lanes"], demands, queues, demand_nodes),
         hours_per_time_unit=HOURS_PER_TIME_UNIT[scenario.scenario.time_unit],
         skeleton=skeleton,
         demand_reworks=demand_reworks,
@@ -610,6 +612,27 @@ def _with_figures(skeleton: Skeleton, scenario: Scenario) -> IndexSets:
         return sets
     rules, terms, periods_summed = rule_tables(sets, scenario)
     return replace(sets, rules=rules, rule_terms=terms, rule_periods=periods_summed)
+
+
+def _lane_figures(
+    lanes: pd.DataFrame, demands: pd.DataFrame, queues: pd.DataFrame, demand_nodes: pd.DataFrame
+) -> pd.DataFrame:
+    """demand_lanes with what a unit its queue loses costs (docs/model.md, Abandonment and loss): a
+    unit abandoned or blocked in an erlang_a or erlang_b lane with no overflow the demand can use
+    leaves the network unserved, so it is unmet: `lost_unmet` marks those rows, `lost_penalty` is
+    the demand's `unmet_penalty` there (currency per unit, 0 elsewhere: the `unmet` cost on lost)
+    and `lost_forgone` its price under `objective: margin` (the revenue forgone, 0 elsewhere). Figures,
+    not structure: a what-if changing a penalty or a price is refigured in place."""
+    lossy = (lanes.node.map(dict(zip(queues.node, queues.model))) != "erlang_c").to_numpy(dtype=bool)
+    overflow = lanes.assign(to=lanes.node.map(dict(zip(queues.node, queues.overflow))))
+    arrives = position(demand_nodes, ["demand", "node"], overflow, ["demand", "to"]) >= 0
+    unmet = lossy & ~arrives
+    at = pd.Index(demands.demand).get_indexer(lanes.demand)
+    figures = lanes.copy()
+    figures["lost_unmet"] = unmet
+    figures["lost_penalty"] = np.where(unmet, demands.unmet_penalty.to_numpy(dtype=float)[at], 0.0)
+    figures["lost_forgone"] = np.where(unmet, demands.forgone_price.to_numpy(dtype=float)[at], 0.0)
+    return figures
 
 
 def _add_skills(demands: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> None:

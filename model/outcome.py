@@ -19,7 +19,7 @@ from model.explain.sensitivity import fixed_basis, fixed_integer_lp, sensitivity
 from model.formatting import money, plural
 from model.loops import unbounded_message
 from model.lp import LinearModel
-from model.queues import QueueRun, queue_routing_table, queues_table
+from model.queues import QueueRun, coverage_with_queues, queue_routing_table, queues_table
 from model.results import build_tables, rules_from_fixed_lp, unallocated_cost
 from model.scenario.loader import SourceMap
 from model.scenario.schema import Scenario
@@ -199,6 +199,8 @@ def outcome_of(
     outcome.notes.extend(_unserved_note(scenario, outcome.profit))
     if queues is not None and plan is not None:
         outcome.tables["queues"] = queues_table(ev, plan)
+        if "coverage" in outcome.tables:  # a queued node's roster must cover what its queue needs
+            outcome.tables["coverage"] = coverage_with_queues(ev, outcome.tables["coverage"], outcome.tables["queues"])
         outcome.tables["queue_routing"] = queue_routing_table(ev, plan)
         outcome.tables["queue_iterations"] = queues.log
     outcome.unallocated_cost = unallocated_cost(outcome.tables)

@@ -279,8 +279,11 @@ def tangents_at(sets: IndexSets, plan: QueuePlan, before: QueueTangents) -> Queu
     whole = _per_period(sets, "whole_agents").astype(bool)
 
     model = _model_of(sets)
+    low, high = _safe_range(sets, plan)
 
-    def tangent(has: np.ndarray, wait: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def tangent(
+        has: np.ndarray, wait: np.ndarray | None = None, not_concave: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         has = has & live
         value = np.zeros(plan.load.shape)
         slope = np.where(model == "erlang_c", 1.0, 0.0)  # without a target: N >= A (C), N >= 0 (A, B)
@@ -290,12 +293,23 @@ def tangents_at(sets: IndexSets, plan: QueuePlan, before: QueueTangents) -> Queu
                 value[mask], slope[mask] = requirement_tangent(
                     plan.load[mask], handle[mask], **_targets(sets, name, mask, wait)
                 )
+            raise_it = mask & not_concave if not_concave is not None else None
+            if raise_it is not None and raise_it.any():  # raised to cover g over the loads the lane may get
+                value[raise_it], slope[raise_it] = requirement_tangent(
+                    plan.load[raise_it],
+                    handle[raise_it],
+                    **_targets(sets, name, raise_it, wait),
+                    safe_between=(low[raise_it], high[raise_it]),
+                )
         value = np.where(whole & has, whole_agents(value), value)
         return slope * unit_hours, np.where(live, open_hours * (value - slope * plan.load), 0.0)
 
-    sl_slope, sl_intercept = tangent(_has_first_row(sets))
+    erlang_a = model == "erlang_a"
+    sl_slope, sl_intercept = tangent(
+        _has_first_row(sets), None, erlang_a & ~np.isnan(_per_period(sets, "max_abandoned"))
+    )
     waiting = ~np.isnan(plan.wait) & (plan.wait > 0) & (model != "erlang_b")
-    wait_slope, wait_intercept = tangent(waiting, np.where(live, plan.wait, np.nan))
+    wait_slope, wait_intercept = tangent(waiting, np.where(live, plan.wait, np.nan), erlang_a)
     closed = plan.closed
     lost = np.where(closed, before.lost_share, _lost_at_requirement(sets, plan.load, live))
     return QueueTangents(
@@ -307,6 +321,22 @@ def tangents_at(sets: IndexSets, plan: QueuePlan, before: QueueTangents) -> Queu
         closed=closed,
         lost_share=lost,
     )
+
+
+SAFE_LOW = 1e-3
+"""The low end of the loads an erlang_a tangent is made safe over, as a share of the high end."""
+
+
+def _safe_range(sets: IndexSets, plan: QueuePlan) -> tuple[np.ndarray, np.ndarray]:
+    """The loads (Erlangs, queues x T) over which a tangent of a requirement that is not concave
+    (Erlang A with an abandonment or average-wait target: docs/model.md, Queues, "Concavity") is
+    raised to cover g: from SAFE_LOW of the high end to the most load the lane could receive, the
+    volume of every demand able to use its node (per interval with intervals), or its load now if
+    that is more. Over that range every load the iterations can reach meets the targets by the exact
+    formula at the tangent's agents."""
+    high = np.maximum(erlangs(sets, potential_units(sets)), plan.load)
+    high = np.where(high > 0, high, 1.0)  # a lane with no load has no tangent: any range will do
+    return SAFE_LOW * high, high
 
 
 def fitted(solver: Solver, model: LinearModel, tangents: QueueTangents, builder: Builder = build) -> LinearModel:
@@ -589,6 +619,59 @@ def agents_required(sets: IndexSets, load: np.ndarray) -> np.ndarray:
     return needed
 
 
+def coverage_with_queues(ev: Evaluated, coverage: pd.DataFrame, queues: pd.DataFrame) -> pd.DataFrame:
+    """The `coverage` table with, at a queued node, the agents its queue needs counted in `agents_needed`
+    (docs/model.md, Shifts): the whole agents its lanes require in the interval (the queues table's
+    `agents_required`, summed over the node's lanes) are shared among the node's roles on duty there in
+    proportion to their agents on duty (alike when none is on duty), and a rostered role's
+    `agents_needed` is the larger of its work's need and its share; `over` = on duty - needed, the
+    over-staffing the shifts force. A node with one role gets the whole requirement."""
+    sets = ev.sets
+    if not len(coverage) or not len(sets.queues):
+        return coverage
+    S, T = len(sets.staff), sets.period_count
+    pair, duty = _duty_by_role(ev)
+    unique, inverse = np.unique(pair, return_inverse=True)
+    if not len(unique):  # no staff at any queued node
+        return coverage
+    hours = np.zeros((len(unique), T))
+    np.add.at(hours, inverse, duty)
+    node_row = unique // S
+    total = group_sum(node_row, hours, len(sets.queue_nodes))[node_row]
+    roles = np.bincount(node_row, minlength=len(sets.queue_nodes))[node_row][:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, hours / total, 1.0 / roles)
+    required = queues.agents_required.to_numpy(dtype=float).reshape(len(sets.queues), T)
+    at_node = sets.position("queue_nodes", ["node", "interval"], "queues")
+    node_required = group_sum(at_node, np.nan_to_num(required), len(sets.queue_nodes))
+    rosters = sets.rosters
+    wanted = sets.position("queue_nodes", ["node", "interval"], "rosters") * S + sets.position(
+        "staff", ["node", "role"], "rosters"
+    )
+    found = np.clip(np.searchsorted(unique, wanted), 0, max(len(unique) - 1, 0))
+    queued = (sets.position("queue_nodes", ["node", "interval"], "rosters") >= 0) & (unique[found] == wanted)
+    queue_need = np.zeros((len(rosters), T))
+    queue_need[queued] = (share * node_required[node_row])[found[queued]]
+    out = coverage.copy()
+    needed = np.maximum(out.agents_needed.to_numpy(dtype=float), queue_need.reshape(-1))
+    out["agents_needed"] = needed
+    out["over"] = out.agents_on_duty.to_numpy(dtype=float) - needed
+    return out
+
+
+def _duty_by_role(ev: Evaluated) -> tuple[np.ndarray, np.ndarray]:
+    """Hours on duty per (queue_nodes row, staff row) term, keyed queue_nodes row x staff count + staff
+    row, from `IndexSets.duty_terms` (a pattern's heads count for its role)."""
+    sets = ev.sets
+    of_pattern = sets.position("staff", ["node", "role"], "patterns")
+    keys, hours = [], []
+    for variable, at, row, per_unit in sets.duty_terms():
+        staff_row = of_pattern[row] if variable == "e" else row
+        keys.append(at * len(sets.staff) + staff_row)
+        hours.append(per_unit[:, None] * np.nan_to_num(ev.values[variable], nan=0.0)[row])
+    return np.concatenate(keys), np.concatenate(hours)
+
+
 def queue_routing_table(ev: Evaluated, plan: QueuePlan) -> pd.DataFrame:
     """Per demand, queued node, lane and period: the units routed into the lane (q, offered), those it
     lost (erlang_a, erlang_b) and the wait each unit adds to the demand's response time."""
@@ -631,4 +714,4 @@ def _target_text(row: Any, sets: IndexSets) -> str:  # row: a namedtuple of sets
     return " and ".join(parts)
 
 
-__all__ = ["QueuePlan", "QueueRun", "queue_routing_table", "queues_table", "solve_queues"]
+__all__ = ["QueuePlan", "QueueRun", "coverage_with_queues", "queue_routing_table", "queues_table", "solve_queues"]

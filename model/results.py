@@ -287,14 +287,14 @@ def _demand_kpis(ev: Evaluated, serving: pd.DataFrame, marginal: np.ndarray) -> 
     T = len(P)
     cost_to_serve = serving[serving.demand != UNALLOCATED].cost_to_serve.to_numpy().reshape(len(demands), T)
     with np.errstate(invalid="ignore", divide="ignore"):
-        per_unit = np.where(ev.served > 0, cost_to_serve / ev.served, np.nan)
+        per_unit = np.where(ev.units_served > 0, cost_to_serve / ev.units_served, np.nan)
     kpis = _long(
         sets,
         "demand_kpis",
         volume=ev.volume,
-        served=ev.served,
+        served=ev.units_served,  # lost by a queue without overflow: unmet, not served
         backlog=ev.backlog,
-        unmet=ev.unmet,
+        unmet=ev.units_unmet,
         quality=ev.quality,
         min_quality=np.repeat(demands.min_quality.to_numpy()[:, None], T, axis=1),
         mean_response_time=ev.response_time,

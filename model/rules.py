@@ -35,12 +35,14 @@ if TYPE_CHECKING:
 
 class IndexSets(Protocol):
     """What this module reads of model.network's IndexSets (which imports this module): its periods,
-    nodes and rule tables, and any index table by name (getattr)."""
+    nodes, demands and rule tables, and any index table by name (getattr)."""
 
     @property
     def periods(self) -> list[str]: ...
     @property
     def nodes(self) -> pd.DataFrame: ...
+    @property
+    def demands(self) -> pd.DataFrame: ...
     @property
     def rules(self) -> pd.DataFrame: ...
     @property
@@ -87,6 +89,7 @@ COST_PARTS: tuple[Part, ...] = (
     Part("open", "sites", "fixed_cost", "fixed"),
     Part("level", "site_levels", "cost", "capacity"),
     Part("e", "patterns", "cost", "labour"),
+    Part("lost", "demand_lanes", "lost_penalty", "unmet"),
 )
 """The objective's cost terms (model/lp/objective.py COST_TERMS: variable, its index table, the price
 column, the category), as the `cost` quantity sums them. Declared here because the index sets,
@@ -182,6 +185,8 @@ def _booked_at(sets: IndexSets, table: str) -> np.ndarray | None:
         return frame["target"].to_numpy(dtype=object)
     if table == "demands":
         return frame["origin"].to_numpy(dtype=object)
+    if table == "demand_lanes":  # a lost unit's unmet penalty is booked at its demand's origin, as u's
+        return frame["demand"].map(dict(zip(sets.demands.demand, sets.demands.origin))).to_numpy(dtype=object)
     return frame["node"].to_numpy(dtype=object) if "node" in frame else None
 
 

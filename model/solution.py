@@ -72,6 +72,20 @@ class Evaluated:
     )  # demand_nodes x T: units leaving the node unprocessed: done wrong and sent back (w), or lost by its queue
     revenue: np.ndarray  # demands x T: price x served (0 without a price), currency
     forgone: np.ndarray  # demands x T: revenue forgone under `objective: margin` (FORGONE_TERMS), currency
+    lost_unmet: np.ndarray  # demands x T: units lost by queues without an overflow (abandoned, blocked): unmet
+
+    @property
+    def units_served(self) -> np.ndarray:
+        """The units of each demand served (demands x T): `served` less those its queues lost without an
+        overflow. `served` (v + b[t-1] - b - u) is what the LP's target rows average over (the lost
+        units entered the chain and waited in their lane); this is what the demand got."""
+        return self.served - self.lost_unmet
+
+    @property
+    def units_unmet(self) -> np.ndarray:
+        """The units of each demand never served (demands x T): u, and those lost by queues without an
+        overflow (docs/model.md, Abandonment and loss)."""
+        return self.unmet + self.lost_unmet
 
     @property
     def quality(self) -> np.ndarray:
@@ -164,7 +178,12 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
 
     # + 0.0: a negative price (an arc's rebate) times no units is -0.0, which tables would show as "-0.0"
     costs = cost_grids(sets, v)
-    revenue = np.nan_to_num(sets.demands.price.to_numpy(dtype=float), nan=0.0)[:, None] * served
+    lost_unmet = group_sum(
+        sets.demand_of("demand_lanes"),
+        sets.demand_lanes.lost_unmet.to_numpy(dtype=bool)[:, None] * v["lost"],
+        demand_count,
+    )
+    revenue = np.nan_to_num(sets.demands.price.to_numpy(dtype=float), nan=0.0)[:, None] * (served - lost_unmet)
     return Evaluated(
         sets,
         v,
@@ -190,6 +209,7 @@ def evaluate(sets: IndexSets, raw_values: dict[str, np.ndarray], lane_wait: np.n
         reworked_out,
         revenue,
         forgone_revenue(sets, v),
+        lost_unmet,
     )
 
 

@@ -448,9 +448,20 @@ TABLES: dict[str, Table] = {
                 PERIOD,
                 DEMAND,
                 _figure("volume", "units", "unit", "units due in the period"),
-                _figure("served", "units", "unit", "volume + backlog carried in - backlog carried out - unmet"),
+                _figure(
+                    "served",
+                    "units",
+                    "unit",
+                    "volume + backlog carried in - backlog carried out - unmet (units a queue lost without "
+                    "overflow are unmet, not served)",
+                ),
                 _figure("backlog", "units", "unit", "units carried to the next period"),
-                _figure("unmet", "units", "unit", "units never served"),
+                _figure(
+                    "unmet",
+                    "units",
+                    "unit",
+                    "units never served: left unmet (u) or lost by an erlang_a/erlang_b queue without overflow",
+                ),
                 _figure("quality", "share", "share done right", "served-weighted quality, recomputed"),
                 _figure("min_quality", "share", "share done right", "the target (empty: none)"),
                 _figure(
@@ -629,7 +640,10 @@ TABLES: dict[str, Table] = {
                     "agents_needed",
                     "measure",
                     "agents",
-                    "agents the work arriving there needs: its hours / (max_utilisation x the interval's hours)",
+                    "agents the work arriving there needs: its hours / (max_utilisation x the interval's hours); at a "
+                    "queued node the larger of that and the role's share of the whole agents its queue requires there "
+                    "(queues `agents_required` summed over the node's lanes, shared among the node's roles in "
+                    "proportion to their agents on duty; all of it for a node with one role)",
                 ),
                 _figure(
                     "over", "measure", "agents", "agents_on_duty - agents_needed: the over-staffing the shifts force"
@@ -645,7 +659,7 @@ TABLES: dict[str, Table] = {
                 _key("demand", "the demand, or `(unallocated)`"),
                 *_COMPONENT_COLUMNS,
                 _figure("cost_to_serve", "money", "{currency}", "the components' sum; the column sums to the total"),
-                _figure("served", "units", "unit", "units served"),
+                _figure("served", "units", "unit", "units served (as in demand_kpis)"),
                 _figure("cost_per_unit", "price", "{currency} per unit", "cost_to_serve / served"),
                 _figure("marginal_cost", "price", "{currency} per unit", "as in demand_kpis"),
                 _figure("price", "price", "{currency} per unit", "the demand's price (empty: none given)"),

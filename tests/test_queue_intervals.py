@@ -12,8 +12,9 @@ import math
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from conftest import scenario_from_text
+from conftest import e2eopt, scenario_from_text
 
 from model import queueing
 from model.errors import ScenarioError
@@ -311,3 +312,65 @@ def test_a_what_if_with_other_arrivals_is_solved_in_place_to_the_fresh_answer(wh
     assert outcome.solver["lp"] == "updated in place"
     assert outcome.tables["queues"].agents_required.tolist() == [9.0, 16.0]
     assert outcome.objective == pytest.approx(32 * 4000, rel=1e-9)
+
+
+def test_whole_agents_is_set_on_the_command_line(tmp_path):
+    # `--set nodes.desk.queue.whole_agents=false` turns the default (whole agents, with intervals) off:
+    # the busier half-hour then needs the real g(10) = 13.04 agents (between the published 13 and 14,
+    # see test_without_whole_agents_the_requirement_is_real), 26.08 FTE at half an agent each; and
+    # `=true` on a file saying false brings back 14 whole agents, 28 FTE. A word that is no flag is
+    # refused, exit 2, naming the field.
+    (tmp_path / "two.yaml").write_text(two())
+    (tmp_path / "fractional.yaml").write_text(two("whole_agents: false"))
+
+    def fte(file: str, value: str) -> float:
+        out = tmp_path / f"runs-{file}-{value}"
+        result = e2eopt(
+            "solve", file, "--out", str(out), "--set", f"nodes.desk.queue.whole_agents={value}", cwd=tmp_path
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        (folder,) = [f for f in out.iterdir() if f.is_dir()]
+        summary = (folder / "summary.json").read_text()
+        assert f'"value": "{value}"' in summary
+        return float(pd.read_csv(folder / "staffing.csv").fte.sum())
+
+    agents = fte("two.yaml", "false") / 2
+    assert 13 < agents < 14
+    assert float(queueing.service_level(agents, 10.0, 0.05, 20 / 3600)) == pytest.approx(0.8, abs=1e-6)
+    assert fte("fractional.yaml", "true") == pytest.approx(28.0, rel=1e-9)
+    # A sweep over the flag: 28 x 4,000 = 112,000 EUR with whole agents, 26.08 x 4,000 without.
+    swept = e2eopt(
+        "sweep",
+        "two.yaml",
+        "--grid",
+        "nodes.desk.queue.whole_agents=true,false",
+        "--out",
+        "sweeps",
+        "--workers",
+        "1",
+        cwd=tmp_path,
+    )
+    assert swept.returncode == 0, swept.stdout + swept.stderr
+    (points,) = (tmp_path / "sweeps").glob("*/points.csv")
+    costs = pd.read_csv(points).total_cost.tolist()
+    assert costs == pytest.approx([112_000.0, 2 * agents * 4000], rel=1e-6)
+    refused = e2eopt("validate", "two.yaml", "--set", "nodes.desk.queue.whole_agents=maybe", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "nodes.desk.queue.whole_agents" in refused.stderr and "give true or false" in refused.stderr
+
+
+def test_a_what_if_file_sets_whole_agents_as_a_boolean(tmp_path):
+    # In a what-if file the flag is a YAML boolean (or its word); the JSON Schema takes both and
+    # refuses other words and numbers. Solved, `false` gives the 13.04 real agents (26.08 FTE).
+    import jsonschema
+
+    from model.scenario.json_schema import what_if_schema
+
+    schema = what_if_schema()
+    for value, allowed in ((False, True), ("true", True), ("=false", True), ("maybe", False), (1, False)):
+        document = {"extends": "two.yaml", "set": {"nodes.desk.queue.whole_agents": value}}
+        assert jsonschema.Draft202012Validator(schema).is_valid(document) is allowed, value
+    (tmp_path / "two.yaml").write_text(two())
+    (tmp_path / "fractional.yaml").write_text("extends: two.yaml\nset:\n  nodes.desk.queue.whole_agents: false\n")
+    outcome = solve(load_scenario(tmp_path / "fractional.yaml"))
+    assert 26 < outcome.tables["staffing"].fte.iloc[0] < 28

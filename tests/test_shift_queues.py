@@ -73,3 +73,40 @@ def test_whole_heads_round_the_roster_up(scenario):
     assert roster.to_dict() == pytest.approx({"both": 12.0, "first": 8.0})
     queues = outcome.tables["queues"]
     assert queues.agents.tolist() == pytest.approx([14.0, 0.7 * 12])  # 8.4 agents on duty at 09:30
+
+
+def test_the_coverage_table_counts_the_agents_the_queue_needs(scenario):
+    # The work alone needs 100 x 0.05 h / 0.5 h = 10 agents at 09:00 and 50 x 0.05 / 0.5 = 5 at 09:30;
+    # the queue needs 14 and 8 whole agents on duty (above), the larger, and the desk has one role, so
+    # agents_needed is 14 and 8. As an LP the roster puts exactly 20 and 80/7 heads on duty, 14 and 8
+    # agents: nothing over. With whole heads 20 and 12, 14 and 8.4 agents: 0.4 over at 09:30, what
+    # whole heads force.
+    for integer, heads, over in ((False, [20.0, 80 / 7], [0.0, 0.0]), (True, [20.0, 12.0], [0.0, 0.4])):
+        outcome = optimise(scenario, integer_staff=integer, sensitivity=False)
+        coverage = outcome.tables["coverage"]
+        assert coverage.interval.tolist() == ["09:00", "09:30"]
+        assert coverage.heads.tolist() == pytest.approx(heads)
+        assert coverage.agents_on_duty.tolist() == pytest.approx([0.7 * h for h in heads])
+        assert coverage.agents_needed.tolist() == pytest.approx([14.0, 8.0])
+        assert coverage.over.tolist() == pytest.approx(over, abs=1e-9)
+
+
+def test_a_queue_shared_by_two_roles_is_split_by_their_agents_on_duty(tmp_path):
+    # A lead (not rostered: 1 FTE of 1 h over the hour the intervals last = 1 agent in each
+    # half-hour, held at 1 by min and max) answers beside the rostered agents. At 09:00 the queue needs
+    # 14 agents: the lead is 1, so the roster puts 13 on duty (13 / 0.7 = 18.57 heads), and the 14 are
+    # shared 13 : 1, the agents' share 14 x 13 / 14 = 13, nothing over. At 09:30 it needs 8: 7 agents
+    # beside the lead, 8 x 7 / 8 = 7. (The work alone: at most 5 h / 0.5 h = 10 agents in all.)
+    text = SHIFT_QUEUE.replace(
+        "    queue:\n",
+        "      lead: {hours_per_unit: 0.05}\n    staff: {lead: {min: 1, max: 1}}\n    queue:\n",
+    ).replace(
+        "  agent: {cost_per_fte: 100", "  lead: {cost_per_fte: 100, hours_per_fte: 1}\n  agent: {cost_per_fte: 100"
+    )
+    outcome = optimise(scenario_from_text(text, tmp_path), sensitivity=False)
+    assert outcome.status == "optimal", outcome.message
+    assert outcome.tables["queues"].agents_required.tolist() == [14.0, 8.0]
+    coverage = outcome.tables["coverage"]
+    assert coverage.agents_on_duty.tolist() == pytest.approx([13.0, 7.0])
+    assert coverage.agents_needed.tolist() == pytest.approx([13.0, 7.0])
+    assert coverage.over.tolist() == pytest.approx([0.0, 0.0], abs=1e-9)

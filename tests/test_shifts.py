@@ -176,7 +176,16 @@ def test_the_check_finds_a_roster_short_of_its_work(union_airways):
     values["s"] = np.array([[sets.patterns.fte.to_numpy() @ values["e"][:, 0]]])
     values["z"] = values["y"].copy()
     values["v"] = sets.volumes.copy()
-    empty = {"x": (0, 1), "k": (0, 1), "q": (0, 1), "a": (0, 1), "w": (0, 1), "open": (0, 1), "level": (0, 1)}
+    empty = {
+        "x": (0, 1),
+        "k": (0, 1),
+        "q": (0, 1),
+        "a": (0, 1),
+        "w": (0, 1),
+        "open": (0, 1),
+        "level": (0, 1),
+        "lost": (0, 1),
+    }
     values.update({name: np.zeros(shape) for name, shape in empty.items()})
     values.update({name: np.full((1, 1), np.nan) for name in ("o", "hire", "fire", "b", "u")})
     found = check_solution(evaluate(sets, values))

@@ -273,7 +273,7 @@ def _axis_cell(record: dict, path: str) -> str:
     from model.sweep import USED
 
     written, used = str(record[path]), str(record.get(USED + path) or "")
-    if not used or used == written.lstrip("=").strip() or len(used) > 40:
+    if not used or used.lower() == written.lstrip("=").strip().lower() or len(used) > 40:  # a flag: true, True
         return written
     return f"{written} (= {used})"
 

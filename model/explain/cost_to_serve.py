@@ -186,7 +186,7 @@ def cost_to_serve_table(
     for name in COMPONENTS:
         frame[name] = allocated[name].reshape(-1)
     frame["cost_to_serve"] = frame[COMPONENTS].sum(axis=1)
-    frame["served"] = ev.served.reshape(-1)
+    frame["served"] = ev.units_served.reshape(-1)  # lost by a queue without overflow: not served
     frame["cost_per_unit"] = np.divide(
         frame.cost_to_serve, frame.served, out=np.full(len(frame), np.nan), where=frame.served > 0
     )

@@ -47,6 +47,14 @@ COST_TERMS: tuple[CostTerm, ...] = (
     CostTerm("fixed", "open", "fixed_cost", "node", "sum F[n] open[n,t]"),
     CostTerm("capacity", "level", "cost", "node", "sum CL[n,l] level[n,l,t]"),
     CostTerm("labour", "e", "cost", "node", "sum weight c[p] e[n,r,p,t] (shift patterns, docs/model.md Shifts)", "s"),
+    CostTerm(
+        "unmet",
+        "lost",
+        "lost_penalty",
+        "origin",
+        "sum cu[d] lost[d,n,l,t] over lanes without overflow (lost units are unmet: docs/model.md, Abandonment)",
+        "u",
+    ),
 )
 """In the order the costs table reports them."""
 
@@ -66,10 +74,11 @@ class ForgoneTerm:
     variable: str
     last_period_only: bool  # backlog left at the end of the horizon is never served
     formula: str
+    price: str = "forgone_price"  # the column of the family's index table: p[d] where it applies, else 0
 
     def prices(self, sets: IndexSets) -> np.ndarray:
-        """The price of each (row of the demands table, period): p[d], 0 where it does not apply."""
-        price = sets.demands["forgone_price"].to_numpy(dtype=float)
+        """The price of each (row of the family's index table, period): p[d], 0 where it does not apply."""
+        price = getattr(sets, BY_NAME[self.variable].table)[self.price].to_numpy(dtype=float)
         grid = np.repeat(price[:, None], sets.period_count, axis=1)
         if self.last_period_only:
             grid[:, :-1] = 0.0
@@ -79,10 +88,12 @@ class ForgoneTerm:
 FORGONE_TERMS: tuple[ForgoneTerm, ...] = (
     ForgoneTerm("u", False, "sum p[d] u[d,t]"),
     ForgoneTerm("b", True, "sum p[d] b[d,last]"),
+    ForgoneTerm("lost", False, "sum p[d] lost[d,n,l,t] over lanes without overflow", "lost_forgone"),
 )
 """Revenue forgone (p[d] = the demand's price under `objective: margin`, else 0): the units never
-served, unmet or still in backlog at the end. sum_t p served[d,t] = p (sum_t V[d,t] - b[d,last] -
-sum_t u[d,t]), so minimising cost + these terms maximises revenue - cost."""
+served, unmet (u, and lost by a queue without overflow) or still in backlog at the end. sum_t p
+served[d,t] = p (sum_t V[d,t] - b[d,last] - sum_t u[d,t] - sum lost), so minimising cost + these terms
+maximises revenue - cost."""
 
 
 def forgone_revenue(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarray:
@@ -90,5 +101,6 @@ def forgone_revenue(sets: IndexSets, values: dict[str, np.ndarray]) -> np.ndarra
     a variable does not exist)."""
     total = np.zeros((len(sets.demands), sets.period_count))
     for term in FORGONE_TERMS:
-        total += term.prices(sets) * np.nan_to_num(values[term.variable], nan=0.0)
+        amounts = term.prices(sets) * np.nan_to_num(values[term.variable], nan=0.0)
+        np.add.at(total, sets.demand_of(BY_NAME[term.variable].table), amounts)  # lost: each lane onto its demand
     return total

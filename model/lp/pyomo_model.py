@@ -187,6 +187,13 @@ class Tables:
             for d, n, lane in lanes
             if n in self.lossy and (d, self.lane[n, lane, self.intervals[0]].overflow) in self.place
         )
+        # ... and are unmet where it has none (docs/model.md, Abandonment and loss): priced at the demand's
+        # unmet_penalty, and its price under objective: margin.
+        self.lost_unmet = {
+            (d, n, lane)
+            for d, n, lane in lanes
+            if n in self.lossy and (d, self.lane[n, lane, self.intervals[0]].overflow) not in self.place
+        }
         self.roles_at = _grouped((n, r) for n, r in self.staff)
         self.rework = _records(sets.demand_reworks, "demand", "node", "mode")
         self.reworked_at = _grouped(((d, n), m) for d, n, m in self.rework)
@@ -207,12 +214,7 @@ class Tables:
             for (n, r, p), row in zip(self.pattern, sets.cover)
             for i in np.flatnonzero(row)
         )
-        self.roster = _records(sets.rosters, "node", "role", "interval")
-        self.share = {
-            (d, interval): float(sets.shares[k, i])
-            for k, d in enumerate(sets.demands.demand)
-            for i, interval in enumerate(interval_labels)
-        }
+        self.roster = _records(sets.rosters, "node", "role", "interval")  # pi[d,i]: self.share, above
 
         self.rule = _records(sets.rules, "rule")
         self.rule_terms = _grouped(
@@ -652,7 +654,10 @@ class Rules:
             "handoffs": [(f.arc[a].cost, x) for (_, a, _), x in lp.x.items()],  # sum c[a] x[d,a,t]
             "holding": [(f.stock[d, n].holding_cost, k) for (d, n, _), k in lp.k.items()],  # sum hc[n] k[d,n,t]
             "backlog": [(f.demand[d].backlog_cost, b) for (d, _), b in lp.b.items()],  # sum cb[d] b[d,t]
-            "unmet": [(f.demand[d].unmet_penalty, u) for (d, _), u in lp.u.items()],  # sum cu[d] u[d,t]
+            "unmet": [(f.demand[d].unmet_penalty, u) for (d, _), u in lp.u.items()]  # sum cu[d] u[d,t]
+            + [
+                (f.demand[d].unmet_penalty, x) for (d, n, lane, _), x in lp.lost.items() if (d, n, lane) in f.lost_unmet
+            ],
             "rework": [(f.rework[d, n, m].cost, w) for (d, n, m, _), w in lp.w.items()],  # sum c_rw[n,m] w
             "fixed": [(f.site[n].fixed_cost, w) for (n, _), w in lp.open.items()],  # sum F[n] open[n,t]
             "capacity": [(f.level[n, lv].cost, w) for (n, lv, _), w in lp.level.items()],  # sum CL level[n,l,t]
@@ -660,12 +665,16 @@ class Rules:
 
     def forgone_revenue(self) -> list[Term]:
         """Revenue forgone under `objective: margin` (model.md, Objective): sum p[d] u[d,t] + sum p[d]
-        b[d,last], p[d] the price under margin (0 under cost). Minimising cost plus this maximises
-        revenue - cost, since sum_t p served[d,t] = p (sum_t V[d,t] - b[d,last] - sum_t u[d,t])."""
+        b[d,last] + sum p[d] lost[d,n,l,t] over lanes without overflow, p[d] the price under margin (0
+        under cost). Minimising cost plus this maximises revenue - cost, since sum_t p served[d,t] = p
+        (sum_t V[d,t] - b[d,last] - sum_t u[d,t] - the units lost without overflow)."""
         lp, f = self.lp, self.f
         unmet = [(f.demand[d].forgone_price, u) for (d, _), u in lp.u.items()]
         backlog = [(f.demand[d].forgone_price, b) for (d, t), b in lp.b.items() if t == f.last]
-        return [(price, var) for price, var in unmet + backlog if price != 0]
+        lost = [
+            (f.demand[d].forgone_price, x) for (d, n, lane, _), x in lp.lost.items() if (d, n, lane) in f.lost_unmet
+        ]
+        return [(price, var) for price, var in unmet + backlog + lost if price != 0]
 
 
 # --- the model ----------------------------------------------------------------------------------------

@@ -967,7 +967,7 @@ def roster_section(run: Run) -> Section | None:
         f"{plural(len(roster.pattern.unique()), 'shift pattern')}, "
         f"{number(float(roster.heads.sum()), 2)} heads over the horizon, labour "
         f"{money(float(roster.cost.sum()), currency)}; the shifts leave {number(over, 2)} agent-intervals "
-        "on duty beyond what the work needs (coverage.csv)."
+        "on duty beyond what the work (and a queued node's queue) needs (coverage.csv)."
     ]
     table = pd.DataFrame(
         {

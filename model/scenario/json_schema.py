@@ -22,7 +22,17 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from model.scenario.operations import CHOICES, NAME, NAME_PATTERN, NAMES, NODE, VALUE_PATTERN, choice_path_pattern
+from model.scenario.operations import (
+    CHOICES,
+    FLAG,
+    FLAG_WORDS,
+    NAME,
+    NAME_PATTERN,
+    NAMES,
+    NODE,
+    VALUE_PATTERN,
+    choice_path_pattern,
+)
 from model.scenario.ranges import MAX_LABEL, Range, _label_text
 from model.scenario.schema import FORMER_NAMES, Scenario
 
@@ -174,8 +184,14 @@ def what_if_schema() -> dict[str, Any]:
 def _word_value(path: str, choices: tuple[str, ...]) -> dict[str, Any]:
     """The value of a `set:` entry at a field that takes a word (operations.CHOICES): one of its words,
     or any name where it takes one (a node's, for rework.to: validation checks it is the scenario's)."""
-    words = [w for w in choices if w not in (NAME, NODE, NAMES)]
+    words = [w for w in choices if w not in (NAME, NODE, NAMES, FLAG)]
     described = f"{path}: {', '.join(choices)}."
+    if FLAG in choices:
+        return {
+            "type": ["boolean", "string"],
+            "pattern": rf"^\s*=?\s*({'|'.join(FLAG_WORDS)})\s*$",
+            "description": f"{path}: true or false.",
+        }
     if NAMES in choices:
         return {
             "type": ["array", "string"],

@@ -53,6 +53,10 @@ NAME = "a name"
 NODE = "a node's name"
 """In CHOICES: the field takes any name (a segment, a label's value; a node for rework.to), which
 validation then checks against the scenario, as any overridden value."""
+FLAG = "true or false"
+"""In CHOICES: the field is a flag, set by `true` or `false` (`=true`; yes/no, on/off and 1/0 too):
+`--set nodes.desk.queue.whole_agents=false`. The override sets a boolean, not the word."""
+FLAG_WORDS = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False, "1": True, "0": False}
 NAMES = "a list of names"
 """In CHOICES: the field takes a list of names, written [en, fr] ([] for none): a role's or a
 demand's skills. Validation checks the names against the scenario."""
@@ -65,6 +69,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "nodes.*.work.*.rework.to": ("same", "origin", NODE),
     "nodes.*.queue.model": ("erlang_c", "erlang_a", "erlang_b"),
     "nodes.*.queue.overflow": (NODE,),
+    "nodes.*.queue.whole_agents": (FLAG,),
     "demands.*.segment": (NAME,),
     "demands.*.labels.*": (NAME,),
     "roles.*.skills": (NAMES,),
@@ -74,7 +79,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 words each takes: `--set scenario.objective=margin`, `--set nodes.plant.open=never`. The one place
 that says which fields take words; every other override changes numbers."""
 
-WORDS = frozenset(word for words in CHOICES.values() for word in words if word not in (NAME, NODE, NAMES))
+WORDS = frozenset(word for words in CHOICES.values() for word in words if word not in (NAME, NODE, NAMES, FLAG))
 """Every word some choice takes: given for a figure, it is refused as 'not a choice', not as a typo."""
 
 NAME_PATTERN = r"^\s*[A-Za-z0-9_][\w\-. ]*$"
@@ -98,15 +103,17 @@ def choice_words(path: str) -> tuple[str, ...] | None:
     return None
 
 
-def choice(path: str, value: Any) -> str | list[str] | None:
-    """The word an override of a CHOICES field sets (a list of names for a NAMES field); None for a
-    path that is no such field. ValueError when the word is not one the field takes, with the closest
-    ('did you mean')."""
+def choice(path: str, value: Any) -> str | list[str] | bool | None:
+    """The word an override of a CHOICES field sets (a list of names for a NAMES field, a boolean for a
+    FLAG field); None for a path that is no such field. ValueError when the word is not one the field
+    takes, with the closest ('did you mean')."""
     words = choice_words(path)
     if words is None:
         return None
     if words == (NAMES,):
         return names_value(path, value)
+    if words == (FLAG,):
+        return flag_value(path, value)
     word = str(value).strip() if is_number(value) else value.strip() if isinstance(value, str) else value
     if isinstance(word, str) and word.startswith("="):
         word = word[1:].strip()  # `=never` sets the word, as `=12` sets 12
@@ -139,6 +146,17 @@ def names_value(path: str, value: Any) -> list[str]:
                 f"item {position} of the list, {item!r}, is not a name (letters, digits, _ - . and spaces)"
             )
     return [item.strip() for item in items]
+
+
+def flag_value(path: str, value: Any) -> bool:
+    """The boolean a FLAG field is set to: true or false (a YAML boolean, or its word as typed, with or
+    without '='). ValueError for anything else: a flag has no arithmetic."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().removeprefix("=").strip().lower() if isinstance(value, (str, int)) else None
+    if text not in FLAG_WORDS:
+        raise ValueError(f"{value!r} is not allowed for {path.strip()}: give true or false")
+    return FLAG_WORDS[text]
 
 
 def _allowed(words: tuple[str, ...]) -> str:

@@ -66,8 +66,8 @@ class Override:
 
     path: str
     value: (
-        str | float | int | list[float | int] | list[str]
-    )  # a list of numbers replaces a per-period field; of names, skills
+        str | float | int | bool | list[float | int] | list[str]
+    )  # a list of numbers replaces a per-period field; of names, skills; a boolean sets a flag
     origin: str  # where it was written: "whatif.yaml:7", or "--set"
 
 
@@ -800,7 +800,8 @@ def overrides_applied(changes: Sequence[Change]) -> list[dict]:
     """summary.json's `overrides`: each override (pattern, value, origin) and how many fields it changed."""
     counts: dict[tuple[str, str, str], int] = {}
     for change in changes:
-        key = (change.override, str(change.value), change.origin)
+        value = str(change.value).lower() if isinstance(change.value, bool) else str(change.value)  # as typed
+        key = (change.override, value, change.origin)
         counts[key] = counts.get(key, 0) + 1
     return [
         {"override": pattern, "value": value, "origin": origin, "fields_changed": count}

@@ -177,6 +177,16 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
     )
     assert stage_gap <= 1e-6 * (1 + abs(objective)), f"cost_to_serve_by_stage misses the stage costs by {stage_gap}"
 
+    # units a queue without overflow loses (erlang_a abandons, erlang_b blocks) are unmet (demand_kpis),
+    # whatever the demand's unmet_penalty, though they entered the chain (the targets' means count them)
+    unmet_lost: dict[tuple, float] = defaultdict(float)
+    routing = tables.get("queue_routing")
+    if routing is not None and "units_lost" in routing:
+        for r in routing.itertuples(index=False):
+            queue = scenario.nodes[r.node].queue
+            if queue is not None and queue.overflow is None:
+                unmet_lost[r.demand, r.period] += r.units_lost
+
     # 2. every unit of volume is served, backlogged or unmet; no backlog or unmet where not allowed
     assert len(kpis) == len(scenario.demands) * T
     served: dict[tuple[str, str], float] = {}
@@ -199,10 +209,11 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
             if demand.backlog_cost is None:
                 assert abs(r.backlog) <= tol(volumes[t]), f"{d} {p}: backlog {r.backlog} where not allowed"
             if demand.unmet_penalty is None:
-                assert abs(r.unmet) <= tol(volumes[t]), f"{d} {p}: unmet {r.unmet} where not allowed"
+                assert abs(r.unmet - unmet_lost[d, p]) <= tol(volumes[t]), f"{d} {p}: unmet {r.unmet} where not allowed"
             if t == T - 1:
                 assert r.backlog <= demand.final_backlog + tol(volumes[t]), f"{d}: final backlog {r.backlog}"
-            served[d, p], backlog[d, p], unmet[d, p] = r.served, r.backlog, r.unmet
+            # served: the units that entered the chain, those its queues lost without overflow included
+            served[d, p], backlog[d, p], unmet[d, p] = r.served + unmet_lost[d, p], r.backlog, r.unmet
             before = r.backlog
 
     # 3. flow conservation from the tables: orders arriving at a node (theta) leave along arcs or are
@@ -218,16 +229,12 @@ def check_invariants(outcome: Outcome, scenario: Scenario, integer_staff: bool =
     # units a queue loses (erlang_a, erlang_b): they leave the node unprocessed and arrive at its
     # overflow, or are unmet without one
     lost: dict[tuple, float] = defaultdict(float)
-    unmet_lost: dict[tuple, float] = defaultdict(float)
-    routing = tables.get("queue_routing")
     if routing is not None and "units_lost" in routing:
         for r in routing.itertuples(index=False):
             lost[r.demand, r.node, r.period] += r.units_lost
             queue = scenario.nodes[r.node].queue
             overflow = queue.overflow if queue is not None else None
-            if overflow is None:
-                unmet_lost[r.demand, r.period] += r.units_lost
-            else:
+            if overflow is not None:
                 into[r.demand, overflow, r.period] += r.units_lost
     for d, demand in scenario.demands.items():
         for p in periods:

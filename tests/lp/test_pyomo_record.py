@@ -35,6 +35,7 @@ from conftest import (
     varied,
 )
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+from test_queue_loss import lost_text
 from test_shift_queues import SHIFT_QUEUE
 
 from data.extensions import vendor_at_most_500, vendor_fee
@@ -207,6 +208,9 @@ def case(name: str) -> Case:
         return Case(index_sets(scenario_from_text(SKILLS_DESK + SKILLS_RULE)))
     if name in ("shifts", "shifts-integer"):
         return Case(index_sets(scenario_from_text(SHIFTS)), integer_staff=name == "shifts-integer")
+    if name == "lost-unmet":  # an erlang_a desk without overflow: its abandoned calls are unmet
+        sets = index_sets(scenario_from_text(lost_text(", unmet_penalty: 7, price: 30", ", objective: margin")))
+        return Case(sets, _queue_tangents(sets, close=None))
     if name == "shift-queue":  # a queue staffed by shifts: the duty rows count the patterns' heads
         sets = index_sets(scenario_from_text(SHIFT_QUEUE))
         return Case(sets, _queue_tangents(sets, close=None))
@@ -282,6 +286,7 @@ CASES = (
     "shifts",
     "shifts-integer",
     "shift-queue",
+    "lost-unmet",
 )
 
 
@@ -430,6 +435,23 @@ def test_the_margin_case_prices_the_revenue_forgone_in_both_models():
         (var.name, coef) for coef, var in zip(lp.forgone_revenue.expr.linear_coefs, lp.forgone_revenue.expr.linear_vars)
     }
     assert terms == {("u[repairs,P1]", 90.0), ("u[repairs,P2]", 90.0), ("b[repairs,P2]", 90.0)}
+
+
+def test_lost_units_without_overflow_carry_the_penalty_and_the_price_in_both_models():
+    """calls: unmet_penalty 7, price 30, objective margin. A call abandoned at the desk (no overflow)
+    is unmet: its lost column costs 7 (the unmet category) + 30 (revenue forgone) = 37, as u does; the
+    record's unmet cost is 7 u + 7 lost and its forgone_revenue 30 u + 30 lost."""
+    model = production("lost-unmet")
+    cost = model.numbers.cost
+    assert cost[model.columns["lost"][0]].tolist() == [37.0]
+    assert cost[model.columns["u"][0]].tolist() == [37.0]
+    lp = record("lost-unmet")
+
+    def terms(expr: pyo.Expression) -> set[tuple[str, float]]:
+        return {(var.name, coef) for coef, var in zip(expr.expr.linear_coefs, expr.expr.linear_vars)}
+
+    assert terms(lp.forgone_revenue) == {("u[calls,P1]", 30.0), ("lost[calls,desk,main,P1]", 30.0)}
+    assert terms(lp.cost["unmet"]) == {("u[calls,P1]", 7.0), ("lost[calls,desk,main,P1]", 7.0)}
 
 
 def test_the_contact_centre_tangents_are_at_a_plan_with_a_closed_lane():
