@@ -226,6 +226,7 @@ MONEY_FIELDS = {
     "Demand.backlog_cost",
     "Demand.unmet_penalty",
     "Demand.price",
+    "Shift.cost",
 }
 """Every money field of the scenario schema (model/scenario/schema.py), written out."""
 
