@@ -10,6 +10,7 @@ telephony cost), one period (a month). Two variants of it:
               spread by a day profile times a time-of-day profile; each site's agents staffed by 10
               shift patterns (early, day, late, two nights x weekdays, weekend), shrinkage 30 %, whole
               agents per interval
+  integer     the intervals variant with `--integer-staff` (whole heads on every pattern: a MILP)
   period      the same sites, roles, demands and targets without intervals: period volumes, queues
               open 24 h x 7 d (727.44 h a month) with a peak factor of 1.5, agents as FTE (no shifts)
 
@@ -97,12 +98,12 @@ def build(sites: int, intervals: bool) -> dict:
     return data
 
 
-def measure(path: Path) -> dict:
+def measure(path: Path, options: list[str]) -> dict:
     """The median wall and HiGHS seconds of REPEATS solves of `path`, and the last run's figures."""
     walls, highs = [], []
     for _ in range(REPEATS):
         with tempfile.TemporaryDirectory() as out:
-            run = run_cli([E2EOPT, "solve", str(path), "--out", out, "-q"]).check((0,))
+            run = run_cli([E2EOPT, "solve", str(path), "--out", out, "-q", *options]).check((0,))
             found = summary(run_folder(Path(out)))
         walls.append(run.wall_s)
         highs.append(found["timings_s"]["solve"])
@@ -116,28 +117,34 @@ def measure(path: Path) -> dict:
         "status": found["status"],
         "objective": found["objective"],
         "iterations": (found.get("queues") or {}).get("iterations"),
+        "mip_gap": solver.get("mip_gap"),
     }
+
+
+VARIANTS = [("period", False, []), ("intervals", True, []), ("integer", True, ["--integer-staff"])]
+"""Name, whether by the half-hour, extra options of `e2eopt solve`."""
 
 
 def main() -> None:
     sites = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    print(f"{sites} sites x 4 demands, one period; e2eopt solve FILE -q, median of {REPEATS} runs")
+    print(f"{sites} sites x 4 demands, one period; e2eopt solve FILE -q [OPTIONS], median of {REPEATS} runs")
     print(
         f"{'variant':<10} {'status':<8} {'columns':>8} {'rows':>8} {'nonzeros':>9} {'iter':>4} "
         f"{'wall s':>7} {'HiGHS s':>8} {'wall/period':>11} {'HiGHS/period':>12}  objective"
     )
     rows = {}
     with tempfile.TemporaryDirectory() as folder:
-        for name, intervals in (("period", False), ("intervals", True)):
-            path = Path(folder) / f"{name}.yaml"
+        for name, intervals, options in VARIANTS:
+            path = Path(folder) / f"{'intervals' if intervals else 'period'}.yaml"
             path.write_text(yaml.safe_dump(build(sites, intervals), sort_keys=False))
-            row = rows[name] = measure(path)
+            row = rows[name] = measure(path, options)
             base = rows["period"]
+            gap = "" if row["mip_gap"] is None else f" (MIP gap {row['mip_gap']:.2%})"
             print(
                 f"{name:<10} {row['status']:<8} {row['columns']:>8,} {row['rows']:>8,} {row['nonzeros']:>9,} "
                 f"{row['iterations'] or '-':>4} {row['wall_s']:>7.2f} {row['highs_s']:>8.3f} "
                 f"{row['wall_s'] / base['wall_s']:>11.2f} {row['highs_s'] / max(base['highs_s'], 1e-9):>12.2f}"
-                f"  {row['objective']:,.2f} EUR"
+                f"  {row['objective']:,.2f} EUR{gap}"
             )
 
 
