@@ -12,7 +12,8 @@ telephony cost), one period (a month). Two variants of it:
               agents per interval
   integer     the intervals variant with `--integer-staff` (whole heads on every pattern: a MILP)
   period      the same sites, roles, demands and targets without intervals: period volumes, queues
-              open 24 h x 7 d (727.44 h a month) with a peak factor of 1.5, agents as FTE (no shifts)
+              open 24 h x 7 d (727.44 h a month) with a peak factor of 1.5, agents as FTE (no shifts,
+              so no shrinkage either: it applies to rostered time)
 
 For each: the median over REPEATS runs of the wall time (process start to exit, the CLI with its
 defaults: loading, the LP and its tangent iterations, HiGHS, the check, tables, sensitivity and the
@@ -57,7 +58,7 @@ def build(sites: int, intervals: bool) -> dict:
     roles: dict = {}
     for k in range(1, sites + 1):
         role = f"agent_{k}"
-        roles[role] = {"cost_per_fte": 3000 + 150 * k, "hours_per_fte": 160, "shrinkage": 0.3 if intervals else 0}
+        roles[role] = {"cost_per_fte": 3000 + 150 * k, "hours_per_fte": 160, "shrinkage": 0.3}
         target: dict = {"service_level": 0.8, "within": 0.3333333333333333}
         queue: dict = {"model": "erlang_c" if k % 2 else "erlang_a", "target": target}
         if k % 2 == 0:
