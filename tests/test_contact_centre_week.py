@@ -2,7 +2,7 @@
 the half-hour"): its solved figures recomputed here without the model's own code for them.
 
 - Each pattern's half-hours are laid out by hand below (start, 17 half-hours for 8.5 h, less the
-  break; the peak shift 8 half-hours, no break), so the agents on duty in each half-hour are
+  break; the part-time shifts 8 half-hours, no break), so the agents on duty in each half-hour are
   (1 - 0.3) x the heads of the patterns covering it.
 - Each half-hour's calls: the month's 52,000 spread by the day profile times the time profile, over
   4.33 occurrences: units = 52,000 x p_day x p_time / (4.33 x sum p_day x sum p_time); the load is
@@ -52,6 +52,8 @@ def _phone_patterns() -> dict[str, set[str]]:
             lay(f"{shift}_{days[0].lower()}_{days[-1].lower()}", start, count, brk, days)
     lay("mid_mon_fri", *SHIFT_TIMES["mid"], DAYS[:5])
     lay("peak_mon_fri", "09:00", 8, None, DAYS[:5])
+    lay("peak_sat_sun", "09:00", 8, None, DAYS[5:])
+    lay("evening_mon_fri", "16:00", 8, None, DAYS[:5])
     return out
 
 
