@@ -198,7 +198,7 @@ class Tables:
         hours = _grouped(((n, role), self.mode[d, n, m].hours_per_unit) for d, n, m, role in modes if role is not None)
         self.most_hours = {key: max(found) for key, found in hours.items()}  # h of (n, r): its largest
 
-        # Shifts: patterns[n,r,p], who covers (n, r, interval), the rosters rows, and pi[d,i].
+        # Shifts: patterns[n,r,p], who covers (n, r, interval), the rosters rows (pi[d,i] is above).
         self.pattern = _records(sets.patterns, "node", "role", "pattern")
         self.patterns_of = _grouped(((n, r), p) for n, r, p in self.pattern)
         interval_labels = list(sets.intervals.interval)
@@ -208,11 +208,6 @@ class Tables:
             for i in np.flatnonzero(row)
         )
         self.roster = _records(sets.rosters, "node", "role", "interval")
-        self.share = {
-            (d, interval): float(sets.shares[k, i])
-            for k, d in enumerate(sets.demands.demand)
-            for i, interval in enumerate(interval_labels)
-        }
 
         self.rule = _records(sets.rules, "rule")
         self.rule_terms = _grouped(
