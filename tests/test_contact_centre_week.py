@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import scenario_from_text
 
 from model import optimise
 from model.queueing import lost_share, service_level
@@ -169,3 +170,18 @@ def test_french_e_mails_go_to_the_bilingual_writers(lp, whole):
     assert english.units.sum() == pytest.approx(9000)
     # As an LP the cheaper writer_en (3,400 EUR, same 0.15 h) takes every English e-mail.
     assert english.units.get("writer_bi", 0) == pytest.approx(0, abs=1e-6)
+
+
+def test_shrinkage_scales_the_desk_by_one_over_what_is_left(lp, tmp_path):
+    # The half-hours need the same whole agents on duty whatever the shrinkage (the loads do not
+    # change), and heads = agents / (1 - shrinkage) on every pattern, so as an LP the desk's cost
+    # scales by (1 - 0.3) / (1 - 0.2) when shrinkage drops to 20 %; the e-mail team's does not move.
+    text = EXAMPLE.read_text().replace("shrinkage: 0.3, skills: [en]}", "shrinkage: 0.2, skills: [en]}")
+    lower = optimise(scenario_from_text(text, tmp_path), sensitivity=False)
+    assert lower.status == "optimal"
+
+    def by_node(outcome):
+        return outcome.tables["costs"].groupby("node").amount.sum()
+
+    assert by_node(lower)["phone_desk"] == pytest.approx(by_node(lp)["phone_desk"] * 0.7 / 0.8)
+    assert by_node(lower)["email_team"] == pytest.approx(by_node(lp)["email_team"])
