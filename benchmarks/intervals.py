@@ -3,8 +3,9 @@ by the half-hour over a week, beside the same network planned by the month.
 
 A generated scenario of realistic size (`build`): 5 sites, each a queued desk (Erlang C at odd
 sites, Erlang A with 3 minutes' patience and at most 5 % abandoned at even ones; 80 % of calls
-answered within 20 s), 4 call demands from one market node routed across the 5 sites (arcs with a
-telephony cost), one period (a month). Two variants of it:
+answered within 20 s), 4 call demands (260,000 calls a month) from one market node routed across
+the 5 sites (arcs with a telephony cost, each taking at most 30 % of the calls), one period (a
+month). Two variants of it:
 
   intervals   48 half-hours x 7 days (336 intervals, weight 4.33 weeks a month); each demand's month
               spread by a day profile times a time-of-day profile; each site's agents staffed by 10
@@ -38,6 +39,7 @@ REPEATS = 3
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 WEEKDAYS, WEEKEND = DAYS[:5], DAYS[5:]
 WEIGHT = 4.33
+CAPACITY = 78000  # calls a month per site, 30 % of the 260,000
 DAY_PROFILE = [1.2, 1.1, 1.05, 1.0, 1.0, 0.7, 0.5]
 # 48 half-hours from 00:00: quiet at night, a morning peak at 10:00-11:00, a second after lunch.
 TIME_PROFILE = [0.1] * 14 + [0.3, 0.5, 0.8, 1.1, 1.4, 1.6, 1.7, 1.7, 1.5, 1.3, 1.2, 1.3,
@@ -91,7 +93,10 @@ def build(sites: int, intervals: bool) -> dict:
         "stages": ["market", "contact"],
         "roles": roles,
         "nodes": nodes,
-        "arcs": [{"from": "market", "to": f"site_{k}", "cost": 0.05 * k} for k in range(1, sites + 1)],
+        "arcs": [  # each site takes at most 30 % of the calls: the routing spreads them
+            {"from": "market", "to": f"site_{k}", "cost": 0.05 * k, "capacity": CAPACITY}
+            for k in range(1, sites + 1)
+        ],
         "demands": demands,
     }  # fmt: skip
     if intervals:
