@@ -24,11 +24,11 @@ from model.tables import KINDS, RESULT_TABLES, TABLES, TYPES, conform, markdown,
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, tuple]:
-    """appliance-co, contact-centre (queues), rework, business-rules, plants (sites) and union-airways
-    (shifts), each solved once."""
+    """appliance-co, contact-centre (queues), rework, business-rules, plants (sites), union-airways
+    (shifts) and contact-centre-week (queues per interval, Erlang A, shifts, skills), each solved once."""
     found = {}
     shipped = (APPLIANCE_FILE, CONTACT_CENTRE_FILE, REWORK_FILE, RULES_FILE, ROOT / "data" / "plants.yaml")
-    for path in (*shipped, ROOT / "data" / "union-airways.yaml"):
+    for path in (*shipped, ROOT / "data" / "union-airways.yaml", ROOT / "data" / "contact-centre-week.yaml"):
         outcome = optimise(load_scenario(path))
         found[path.stem] = (outcome, write_run(outcome, path, tmp_path_factory.mktemp(path.stem)))
     return found
@@ -43,7 +43,7 @@ def test_the_shipped_scenarios_write_every_declared_result_table(runs):
     )  # contact-centre: the queue tables; rework, rules, plants, union-airways: theirs
 
 
-@pytest.mark.parametrize("scenario", ["appliance-co", "contact-centre", "rework", "plants"])
+@pytest.mark.parametrize("scenario", ["appliance-co", "contact-centre", "rework", "plants", "contact-centre-week"])
 def test_each_table_has_exactly_its_declared_columns_and_types(runs, scenario):
     outcome, folder = runs[scenario]
     for name in json.loads((folder / "summary.json").read_text())["tables"]:

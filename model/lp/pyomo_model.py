@@ -205,7 +205,7 @@ class Tables:
         hours = _grouped(((n, role), self.mode[d, n, m].hours_per_unit) for d, n, m, role in modes if role is not None)
         self.most_hours = {key: max(found) for key, found in hours.items()}  # h of (n, r): its largest
 
-        # Shifts: patterns[n,r,p], who covers (n, r, interval), the rosters rows, and pi[d,i].
+        # Shifts: patterns[n,r,p], who covers (n, r, interval), the rosters rows (pi[d,i] is above).
         self.pattern = _records(sets.patterns, "node", "role", "pattern")
         self.patterns_of = _grouped(((n, r), p) for n, r, p in self.pattern)
         interval_labels = list(sets.intervals.interval)

@@ -214,6 +214,9 @@ def case(name: str) -> Case:
     if name == "shift-queue":  # a queue staffed by shifts: the duty rows count the patterns' heads
         sets = index_sets(scenario_from_text(SHIFT_QUEUE))
         return Case(sets, _queue_tangents(sets, close=None))
+    if name == "contact-centre-week":  # an Erlang A desk (lost units) staffed by shifts, skills
+        sets = index_sets(load_scenario(CONTACT_CENTRE_FILE.with_name("contact-centre-week.yaml")))
+        return Case(sets, _queue_tangents(sets, close=None))
     raise KeyError(name)
 
 
@@ -287,6 +290,7 @@ CASES = (
     "shifts-integer",
     "shift-queue",
     "lost-unmet",
+    "contact-centre-week",
 )
 
 
