@@ -93,7 +93,9 @@ def scenario_notes(scenario: Scenario) -> list[str]:
         served = demand.origin in closed or len(closed) == len(demand.sinks)
         outcome = "so none of it can be served" if served else "so it can reach only its other sinks"
         notes.append(f"demand {name}'s {ends} {'is' if len(closed) == 1 else 'are'} open: never, {outcome}")
-    return notes + _skill_notes(scenario) + _rostered_overtime(scenario)
+    return (
+        notes + _skill_notes(scenario) + _rostered_overtime(scenario) + _free_losses(scenario) + _unrostered(scenario)
+    )
 
 
 def _skill_notes(scenario: Scenario) -> list[str]:
@@ -130,3 +132,39 @@ def _rostered_overtime(scenario: Scenario) -> list[str]:
 def _never(scenario: Scenario, node: str) -> bool:
     found = scenario.nodes.get(node)
     return found is not None and found.open == "never"
+
+
+def _free_losses(scenario: Scenario) -> list[str]:
+    """An erlang_a or erlang_b queue without `overflow` loses units that count as unmet; for a demand
+    without an `unmet_penalty` they cost nothing, so the plan may prefer a queue that loses them
+    (docs/model.md, Abandonment and loss)."""
+    unpriced = [name for name, d in scenario.demands.items() if d.unmet_penalty is None]
+    if not unpriced:
+        return []
+    return [
+        f"{node}: its {spec.queue.model} queue has no overflow, so the units it loses count as unmet; they cost "
+        f"nothing for demands without an unmet_penalty ({', '.join(unpriced)}): give them one to price a lost unit"
+        for node, spec in scenario.nodes.items()
+        if spec.queue is not None and spec.queue.model != "erlang_c" and spec.queue.overflow is None
+    ]
+
+
+def _unrostered(scenario: Scenario) -> list[str]:
+    """With intervals, a role without shifts is sized on the period's hours, not per interval: its work
+    may be done at any time of the period, and at a queue it counts as on duty evenly in every
+    interval (docs/model.md, Intervals and Queues per interval). Said once, naming them."""
+    if scenario.intervals is None:
+        return []
+    free = [
+        f"{node} ({role})"
+        for node, spec in scenario.nodes.items()
+        for role, work in spec.work.items()
+        if not work.rostered
+    ]
+    if not free:
+        return []
+    return [
+        f"roles without shifts are sized on the period's hours, not per interval: {', '.join(free)}; their work may "
+        "be done at any time of the period (at a queue they count as on duty evenly in every interval); give them "
+        "`shifts` to staff them interval by interval"
+    ]

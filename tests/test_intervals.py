@@ -98,3 +98,24 @@ def test_hours_with_a_generated_range_is_refused(tmp_path):
     path.write_text(SCENARIO.replace("weight: 4", "weight: 4\n  hours: 1"))
     with pytest.raises(ScenarioError, match="hours follow from minutes"):
         load_scenario(path)
+
+
+def test_intervals_longer_than_the_period_are_refused(tmp_path):
+    # 400 occurrences of 8 half-hours = 1,600 hours, in a period of 730.
+    path = tmp_path / "bad.yaml"
+    path.write_text(SCENARIO.replace("weight: 4", "weight: 400"))
+    with pytest.raises(ScenarioError, match=r"the intervals last 1600 hours a period \(400 x 4 h\)"):
+        load_scenario(path)
+
+
+def test_a_role_without_shifts_is_said_to_be_sized_on_the_period(sets):
+    from model.validity import scenario_notes
+
+    path_free = [note for note in scenario_notes(_scenario()) if "roles without shifts" in note]
+    assert path_free and "desk (agent)" in path_free[0]
+
+
+def _scenario():
+    from conftest import scenario_from_text
+
+    return scenario_from_text(SCENARIO)

@@ -110,3 +110,14 @@ def test_a_queue_shared_by_two_roles_is_split_by_their_agents_on_duty(tmp_path):
     assert coverage.agents_on_duty.tolist() == pytest.approx([13.0, 7.0])
     assert coverage.agents_needed.tolist() == pytest.approx([13.0, 7.0])
     assert coverage.over.tolist() == pytest.approx([0.0, 0.0], abs=1e-9)
+
+
+def test_the_price_of_one_more_agent_in_an_interval(scenario):
+    # One more agent on duty at 09:00: 0.7 (b + f) >= 15, so f rises by 1/0.7 heads at 1 EUR: 10/7 EUR.
+    # At 09:30: 0.7 b >= 9, so b rises by 1/0.7 at 2 EUR while f falls by 1/0.7 at 1 EUR: also 10/7 EUR.
+    outcome = optimise(scenario)
+    table = outcome.tables["sensitivity"]
+    rows = table[table.family == "queue_duty"]
+    assert len(rows) == 2
+    assert rows.shadow_price.abs().tolist() == pytest.approx([10 / 7, 10 / 7])
+    assert rows.field.tolist() == ["nodes.desk.queue"] * 2

@@ -527,6 +527,8 @@ def _print_queues(outcome: Outcome, time_unit: str, limit: int = 12) -> None:
             f" in {plural(len(iterations), 'tangent iteration')}; cost ({outcome.currency}): {course}",
         )
     )
+    # Erlang A and B lanes lose a share of their callers (abandoned, blocked): shown where any lane may.
+    lossy = "lost_share" in queues and bool((queues.lost_share.fillna(0) > 0).any())
     table = Table(
         "period",
         "node",
@@ -536,8 +538,9 @@ def _print_queues(outcome: Outcome, time_unit: str, limit: int = 12) -> None:
         "agents",
         "service level",
         "avg wait",
+        *(["lost"] if lossy else []),
         "met",
-        title=f"Queues as staffed (exact Erlang C; waits in {time_unit}s)",
+        title=f"Queues as staffed (exact Erlang C, A or B, each queue's model; waits in {time_unit}s)",
         title_justify="left",
     )
     for row in queues.head(limit).itertuples():
@@ -550,6 +553,7 @@ def _print_queues(outcome: Outcome, time_unit: str, limit: int = 12) -> None:
             number(row.agents),
             percent(row.service_level),
             number(row.average_wait),
+            *([percent(row.lost_share)] if lossy else []),
             "yes" if row.met else styled(("NO", "red")),
         )
     if len(queues) > limit:

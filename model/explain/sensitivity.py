@@ -226,6 +226,7 @@ def sensitivity_table(
         figures.stock_initial(),
         *figures.staff_bounds(),
         figures.agents_needed(),
+        figures.queue_agents_needed(),
         figures.pattern_costs(),
         figures.volume(),
         *figures.business_rules(),
@@ -747,6 +748,42 @@ class _Figures:
                 dtype=object,
             ),
             unit="per agent on duty in the interval",
+            noun="agents",
+            direction=-1.0,
+            domain=(-np.inf, np.inf),
+        )
+
+    def queue_agents_needed(self) -> _Field | None:
+        """One more agent on duty needed at a queued node in an interval (a period without intervals)
+        beyond what its lanes' requirements ask: its duty row (11) less h[i] on the right (the hours
+        one agent on duty gives there), priced at the row's dual x h[i] (docs/model.md, Queues per
+        interval); the range is of agents given on top of the requirement (0 now)."""
+        block = "queue_duty"
+        if not self._priced(block):
+            return None
+        labels = self._labels(block)
+        nodes = self.sets.queue_nodes
+        keys = ["node", "interval"] if "interval" in labels else ["node"]
+        at = position(nodes, keys, labels)
+        hours = nodes["hours"].to_numpy(dtype=float)[at]
+        node = labels["node"].to_numpy(dtype=object)
+        interval = labels["interval"].to_numpy(dtype=object) if "interval" in labels else np.full(len(labels), "")
+        return self._row_field(
+            block,
+            np.ones(len(labels), dtype=bool),
+            hours,
+            np.zeros(len(labels)),
+            field=np.array([f"nodes.{n}.queue" for n in node], dtype=object),
+            phrase=np.array(
+                [
+                    f"One more agent on duty needed at the queue of {n}"
+                    + (f" in interval {i}" if i else "")
+                    + f" of {p}"
+                    for n, i, p in zip(node, interval, labels.period)
+                ],
+                dtype=object,
+            ),
+            unit="per agent on duty",
             noun="agents",
             direction=-1.0,
             domain=(-np.inf, np.inf),

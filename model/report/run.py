@@ -801,9 +801,10 @@ def staffing_section(run: Run) -> Section | None:
             f"Showing the {len(nodes)} of {len(hours)} staffed nodes with the most hours (all in staffing.parquet)."
         )
     shown = staffing[staffing.node.isin(nodes)]
-    shown = shown.assign(rank=shown.node.map({n: i for i, n in enumerate(nodes)})).sort_values(
-        ["rank", "period"], kind="stable"
-    )
+    order = {p: i for i, p in enumerate(dict.fromkeys(staffing.period))}  # the periods' own order, not text
+    shown = shown.assign(
+        rank=shown.node.map({n: i for i, n in enumerate(nodes)}), when=shown.period.map(order)
+    ).sort_values(["rank", "when"], kind="stable")
     figure = go.Figure()
     for i, (role, rows) in enumerate(shown.groupby("role", sort=False)):
         figure.add_trace(

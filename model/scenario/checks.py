@@ -406,6 +406,24 @@ def check_interval_figures(raw: Raw, src: SourceMap) -> Iterator[Problem]:
                 yield from _interval_figures(intervals, given, ("demands", name, key), src)
 
 
+def check_interval_span(raw: Raw, src: SourceMap) -> Iterator[Problem]:
+    """The intervals fit in a period: weight x the hours of one cycle of intervals is at most the
+    period's length (each interval occurs `weight` times in a period)."""
+    intervals = _intervals(raw) if "intervals" in raw.data else None
+    period = raw.period_hours()
+    if intervals is None or period is None:
+        return
+    span = intervals.weight * sum(intervals.interval_hours())
+    if span > period * (1 + 1e-9):
+        yield src.problem(
+            ("intervals", "weight"),
+            f"the intervals last {span:g} hours a period ({intervals.weight:g} x "
+            f"{sum(intervals.interval_hours()):g} h), more than the period's {period:g} hours",
+            "Lower intervals.weight or the intervals' hours, or lengthen scenario.period_length.",
+            at_key="weight" not in _mapping(raw.data.get("intervals")),
+        )
+
+
 def _interval_figures(intervals: Intervals, given: Any, path: tuple, src: SourceMap) -> Iterator[Problem]:
     labels = intervals.labels()
     if isinstance(given, list):
@@ -1116,6 +1134,7 @@ CHECKS: list[Check] = [
     check_former_names,
     check_volumes,
     check_interval_figures,
+    check_interval_span,
     check_shifts,
     check_stock_keys,
     check_paths,
