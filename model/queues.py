@@ -33,7 +33,7 @@ from model.queueing import (
     service_level,
     wait_probability,
 )
-from model.solution import Evaluated, duty_hours, group_sum
+from model.solution import Evaluated, duty_hours, group_sum, without_dust
 from model.solve import Solution, SolveOptions, Solver, WarmStart
 from model.tables import column_names
 
@@ -655,7 +655,7 @@ def coverage_with_queues(ev: Evaluated, coverage: pd.DataFrame, queues: pd.DataF
     out = coverage.copy()
     needed = np.maximum(out.agents_needed.to_numpy(dtype=float), queue_need.reshape(-1))
     out["agents_needed"] = needed
-    out["over"] = out.agents_on_duty.to_numpy(dtype=float) - needed
+    out["over"] = without_dust(out.agents_on_duty.to_numpy(dtype=float) - needed)
     return out
 
 

@@ -245,6 +245,12 @@ def _summed_onto(sets: IndexSets, term: CostTerm, amounts: np.ndarray) -> np.nda
     return group_sum(at, np.nan_to_num(amounts, nan=0.0), len(getattr(sets, onto.table)))
 
 
+def without_dust(values: np.ndarray, tolerance: float = 1e-9) -> np.ndarray:
+    """values with the floating-point dust of a difference (|x| < tolerance x (1 + the scale)) set to 0."""
+    scale = 1.0 + np.nanmax(np.abs(values)) if np.size(values) else 1.0
+    return np.where(np.abs(values) < tolerance * scale, 0.0, values)
+
+
 @dataclass(frozen=True)
 class Roster:
     """What a roster gives and needs per row of the rosters table (rostered node, role, interval) and
@@ -257,8 +263,9 @@ class Roster:
 
     @property
     def over(self) -> np.ndarray:
-        """Agents on duty beyond what the work needs: the over-staffing the shifts force."""
-        return self.on_duty - self.needed
+        """Agents on duty beyond what the work needs: the over-staffing the shifts force (rounding
+        dust below 1e-9 agents is 0, so that no exact cover reads as under-staffed)."""
+        return without_dust(self.on_duty - self.needed)
 
 
 def roster(sets: IndexSets, values: dict[str, np.ndarray]) -> Roster:

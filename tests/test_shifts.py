@@ -120,6 +120,9 @@ def test_union_airways_reaches_the_published_roster(union_airways, integer):
     assert roster.cost.sum() == pytest.approx(30610.0)
     costs = outcome.tables["costs"]
     assert costs.loc[costs.category == "labour", "amount"].sum() == pytest.approx(30610.0)
+    # Exact covers read 0 over, never a negative rounding dust (-1.8e-15 would read as under-staffed).
+    over = outcome.tables["coverage"].over
+    assert (over >= 0).all() and (over == 0).sum() >= 3
 
 
 def test_the_night_shift_wraps_past_midnight(union_airways):
