@@ -198,3 +198,18 @@ def test_the_plan_at_2000_erlangs_meets_its_target_by_the_exact_formula():
     assert row.agents == pytest.approx(float(value) + short, abs=0.02)
     assert row.lost_share <= 0.05 + 1e-9
     assert row.met
+
+
+def test_the_report_and_the_screen_show_the_share_lost(tmp_path):
+    # 6.449 of 200 calls abandoned at 13 agents: 3.22 % against the 5 % allowed.
+    from model import optimise, write_run
+    from model.report.run import page
+
+    path = tmp_path / "lost.yaml"
+    path.write_text(lost_text(", unmet_penalty: 50"))
+    folder = write_run(optimise(scenario_from_text(lost_text(", unmet_penalty: 50"), tmp_path)), path, tmp_path)
+    _, _, sections = page(folder)
+    section = next(s for s in sections if s.title == "Queues: service levels")
+    lost = next(f for f in section.figures if "lost" in f.layout.title.text)
+    assert list(lost.data[0].y) == pytest.approx([ABANDONED / 200], rel=1e-6)
+    assert "1 lane-interval-period" in section.intro[1]

@@ -984,6 +984,23 @@ def roster_section(run: Run) -> Section | None:
     return Section("Shifts: heads per pattern and coverage", intro=intro, figures=[figure], tables=[("roster", table)])
 
 
+def _lost_share_figure(shown: pd.DataFrame, x: list) -> go.Figure:
+    """The share of arrivals each Erlang A or B lane loses (abandoned, blocked) against its most allowed."""
+    figure = go.Figure(
+        go.Bar(
+            x=x,
+            y=shown.lost_share,
+            name="share lost",
+            marker_color=FIGURE_BARS,
+            hovertemplate="%{x}: %{y:.2%} of arrivals lost (abandoned or blocked)<extra></extra>",
+        )
+    )
+    figure.add_trace(target_marks(x, shown.lost_share_target, "most allowed", "%{y:.2%}"))
+    layout(figure, "Queues: share of arrivals lost against its limit", "node / lane, period", "share lost")
+    figure.update_yaxes(tickformat=".1%")
+    return figure
+
+
 def queue_section(run: Run) -> Section | None:
     """Queues' service levels (and average waits) per lane and period against their targets."""
     if not run.has("queues"):
@@ -1028,11 +1045,16 @@ def queue_section(run: Run) -> Section | None:
         wait.add_trace(target_marks(x, shown.average_wait_target, "average wait target", f"%{{y:,.3f}} {time_unit}"))
         layout(wait, "Queues: average wait against target", "node / lane, period", f"average wait ({time_unit})")
         figures.append(wait)
+    if "lost_share" in shown and (shown.lost_share.fillna(0) > 0).any():
+        figures.append(_lost_share_figure(shown, x))
     missed = int((~queues.met.astype(bool)).sum())
+    rows = (
+        "lane-interval-period" if "interval" in queues and (queues.interval.fillna("") != "").any() else "lane-period"
+    )
     intro = [
         "A lane's service level is the share of its arrivals answered within the lane's time limit "
         f"(its target's time, in {time_unit}; the hover gives it).",
-        f"{missed} of {plural(len(queues), 'lane-period')} miss their target.",
+        f"{missed} of {plural(len(queues), rows)} miss their target.",
     ]
     if len(room) < lane.nunique():
         intro.append(f"Showing the {len(room)} of {lane.nunique()} lanes closest to their targets.")
