@@ -119,3 +119,13 @@ def _scenario():
     from conftest import scenario_from_text
 
     return scenario_from_text(SCENARIO)
+
+
+def test_volume_and_volume_by_interval_together_are_refused_in_words(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(SCENARIO.replace("volume_by_interval: [1,", "volume: 5, volume_by_interval: [1,"))
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    text = str(caught.value)
+    assert "demands.mail: give either volume (units per period) or volume_by_interval" in text
+    assert "{" not in text.splitlines()[1]  # the mapping is not printed back

@@ -343,13 +343,18 @@ def _describe(path: FieldPath, items: list[ErrorDetails], source: SourceMap) -> 
         # not pydantic's "a valid dictionary or instance of CapacityLevel", a class name the user never wrote
         return source.problem(path, f"{_show(value)} is not allowed: a level is a mapping {{capacity, cost}}")
     messages = list(dict.fromkeys(_plain_message(item) for item in items))
+    if isinstance(value, dict) and kinds == {"value_error"}:
+        # A check across a mapping's fields (give either volume or volume_by_interval): its words, not the
+        # mapping printed back.
+        own = dict.fromkeys(item["msg"].removeprefix("Value error, ") for item in items)  # as written
+        return source.problem(path, "; ".join(own), _field_doc(path))
     shown = "an empty value (null)" if value is None else _show(value)
     message = f"{shown} is not allowed: " + "; or ".join(messages)
     return source.problem(path, message, _field_doc(path))
 
 
 def _plain_message(item: ErrorDetails) -> str:
-    text = item["msg"]
+    text = item["msg"].removeprefix("Value error, ")
     return text[0].lower() + text[1:] if text else text
 
 
