@@ -462,7 +462,19 @@ def _log_kummer_series(a: np.ndarray, z: np.ndarray) -> np.ndarray:
     Used only where P(a, z) < 1e-280, hence z well below a: the terms shrink at least
     geometrically (ratio z / (a + j) < 1), so the loop ends after a few hundred steps at most.
     """
+    total, _, _ = _ratio_series(a, z)
+    return np.log(total)
+
+
+def _ratio_series(a: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sum_j t_j, sum_j t_j (j + 1) / (a + j + 1), the elements not converged), j >= 0, t_0 = 1,
+    t_j = t_{j-1} z / (a + j): the Kummer series and Erlang A's abandonment series in one loop.
+
+    Every term is positive, so nothing cancels; an element stops once its term is below 1e-17 of
+    its sum, all after 100,000 terms (z < a makes the terms fall at least like (z / a)^j).
+    """
     total = np.ones_like(a)
+    weighted = 1.0 / (a + 1.0)
     term = np.ones_like(a)
     active = np.arange(a.size)
     j = 0
@@ -470,8 +482,9 @@ def _log_kummer_series(a: np.ndarray, z: np.ndarray) -> np.ndarray:
         j += 1
         term[active] *= z[active] / (a[active] + j)
         total[active] += term[active]
+        weighted[active] += term[active] * (j + 1) / (a[active] + j + 1)
         active = active[term[active] > 1e-17 * total[active]]
-    return np.log(total)
+    return total, weighted, active
 
 
 def _log_gammainc(a: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -555,17 +568,7 @@ def _abandon_series(x: np.ndarray, y: np.ndarray, fallback: np.ndarray) -> np.nd
     term is positive, so nothing cancels.  For y < x the terms fall at least like (y / x)^j;
     elements not converged after 100,000 terms keep ``fallback``.
     """
-    total = np.ones_like(x)
-    weighted = 1.0 / (x + 1.0)
-    term = np.ones_like(x)
-    active = np.arange(x.size)
-    j = 0
-    while active.size and j < 100_000:
-        j += 1
-        term[active] *= y[active] / (x[active] + j)
-        total[active] += term[active]
-        weighted[active] += term[active] * (j + 1) / (x[active] + j + 1)
-        active = active[term[active] > 1e-17 * total[active]]
+    total, weighted, active = _ratio_series(x, y)
     out = weighted / total
     out[active] = fallback[active]
     return out
