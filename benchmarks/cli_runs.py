@@ -14,7 +14,8 @@ started by a small launcher process (`LAUNCHER`, a bare interpreter of about 11 
 and reaps it, and a child reads its own peak from `/proc/self/status` (`VmHWM`), which counts only
 its own memory.
 
-Used by benchmarks/scale.py, benchmarks/sweep_cli.py, benchmarks/queues.py and benchmarks/startup.py.
+Used by benchmarks/scale.py, benchmarks/sweep_cli.py, benchmarks/queues.py and benchmarks/startup.py;
+`median_solve` by benchmarks/network_features.py and benchmarks/intervals.py.
 
 Every command runs as on a user's machine after its first run, where Python keeps the package's
 compiled bytecode (`__pycache__`): the package is byte-compiled once when this module is imported,
@@ -27,6 +28,7 @@ from __future__ import annotations
 import compileall
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -121,6 +123,33 @@ def run_folder(parent: Path, suffix: str = "") -> Path:
 def summary(folder: Path) -> dict:
     """A run folder's summary.json."""
     return json.loads((folder / "summary.json").read_text())
+
+
+def median_solve(path: Path, repeats: int, options: list[str] | None = None) -> dict:
+    """The median wall and HiGHS seconds of `repeats` runs of `e2eopt solve path -q [options]`, and the
+    last run's figures (model size, status, objective, queue tangent iterations, MIP gap).
+
+    One measurement for the benchmarks that compare variants of a scenario side by side: wall time
+    as a user sees it (run_cli) next to HiGHS's own (summary.json's timings_s.solve) of the same run."""
+    walls, highs = [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as out:
+            run = run_cli([E2EOPT, "solve", str(path), "--out", out, "-q", *(options or [])]).check((0,))
+            found = summary(run_folder(Path(out)))
+        walls.append(run.wall_s)
+        highs.append(found["timings_s"]["solve"])
+    solver = found["solver"]
+    return {
+        "wall_s": statistics.median(walls),
+        "highs_s": statistics.median(highs),
+        "columns": solver["columns"],
+        "rows": solver["rows"],
+        "nonzeros": solver["nonzeros"],
+        "status": found["status"],
+        "objective": found["objective"],
+        "iterations": (found.get("queues") or {}).get("iterations"),
+        "mip_gap": solver.get("mip_gap"),
+    }
 
 
 def relative_difference(a: float, b: float) -> float:

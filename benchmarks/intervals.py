@@ -27,13 +27,12 @@ a quiet machine (2 cores):
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 import yaml
-from cli_runs import E2EOPT, run_cli, run_folder, summary
+from cli_runs import median_solve
 
 REPEATS = 3
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -104,29 +103,6 @@ def build(sites: int, intervals: bool) -> dict:
     return data
 
 
-def measure(path: Path, options: list[str]) -> dict:
-    """The median wall and HiGHS seconds of REPEATS solves of `path`, and the last run's figures."""
-    walls, highs = [], []
-    for _ in range(REPEATS):
-        with tempfile.TemporaryDirectory() as out:
-            run = run_cli([E2EOPT, "solve", str(path), "--out", out, "-q", *options]).check((0,))
-            found = summary(run_folder(Path(out)))
-        walls.append(run.wall_s)
-        highs.append(found["timings_s"]["solve"])
-    solver = found["solver"]
-    return {
-        "wall_s": statistics.median(walls),
-        "highs_s": statistics.median(highs),
-        "columns": solver["columns"],
-        "rows": solver["rows"],
-        "nonzeros": solver["nonzeros"],
-        "status": found["status"],
-        "objective": found["objective"],
-        "iterations": (found.get("queues") or {}).get("iterations"),
-        "mip_gap": solver.get("mip_gap"),
-    }
-
-
 VARIANTS = [("period", False, []), ("intervals", True, []), ("integer", True, ["--integer-staff"])]
 """Name, whether by the half-hour, extra options of `e2eopt solve`."""
 
@@ -143,7 +119,7 @@ def main() -> None:
         for name, intervals, options in VARIANTS:
             path = Path(folder) / f"{'intervals' if intervals else 'period'}.yaml"
             path.write_text(yaml.safe_dump(build(sites, intervals), sort_keys=False))
-            row = rows[name] = measure(path, options)
+            row = rows[name] = median_solve(path, REPEATS, options)
             base = rows["period"]
             gap = "" if row["mip_gap"] is None else f" (MIP gap {row['mip_gap']:.2%})"
             print(

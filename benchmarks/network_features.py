@@ -25,13 +25,12 @@ objective; and the ratio of each to the base. Print only; run on a quiet machine
 from __future__ import annotations
 
 import copy
-import statistics
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from cli_runs import E2EOPT, run_cli, run_folder, summary
+from cli_runs import median_solve
 
 from model.generate import Size, generate, write_scenario
 
@@ -91,28 +90,6 @@ VARIANTS: dict[str, Callable[[dict], None] | None] = {
 }
 
 
-def measure(path: Path) -> dict:
-    """The median wall and HiGHS seconds of REPEATS solves of `path`, and the last run's figures."""
-    walls, highs = [], []
-    for _ in range(REPEATS):
-        with tempfile.TemporaryDirectory() as out:
-            run = run_cli([E2EOPT, "solve", str(path), "--out", out, "-q"]).check((0,))
-            found = summary(run_folder(Path(out)))
-        walls.append(run.wall_s)
-        highs.append(found["timings_s"]["solve"])
-    solver = found["solver"]
-    return {
-        "wall_s": statistics.median(walls),
-        "highs_s": statistics.median(highs),
-        "columns": solver["columns"],
-        "rows": solver["rows"],
-        "nonzeros": solver["nonzeros"],
-        "status": found["status"],
-        "objective": found["objective"],
-        "mip_gap": solver.get("mip_gap"),
-    }
-
-
 def main() -> None:
     nodes, demands, periods = (int(a) for a in sys.argv[1:4]) if len(sys.argv) > 3 else (6, 600, 3)
     base = generate(Size(nodes, demands, periods, 1))
@@ -130,7 +107,7 @@ def main() -> None:
                 change(data)
             path = Path(folder) / f"{name}.yaml"
             write_scenario(data, path)
-            row = measure(path)
+            row = median_solve(path, REPEATS)
             first = first or row
             gap = "" if row["mip_gap"] is None else f" (MIP gap {row['mip_gap']:.2%})"
             print(

@@ -462,7 +462,19 @@ def _log_kummer_series(a: np.ndarray, z: np.ndarray) -> np.ndarray:
     Used only where P(a, z) < 1e-280, hence z well below a: the terms shrink at least
     geometrically (ratio z / (a + j) < 1), so the loop ends after a few hundred steps at most.
     """
+    total, _, _ = _ratio_series(a, z)
+    return np.log(total)
+
+
+def _ratio_series(a: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sum_j t_j, sum_j t_j (j + 1) / (a + j + 1), the elements not converged), j >= 0, t_0 = 1,
+    t_j = t_{j-1} z / (a + j): the Kummer series and Erlang A's abandonment series in one loop.
+
+    Every term is positive, so nothing cancels; an element stops once its term is below 1e-17 of
+    its sum, all after 100,000 terms (z < a makes the terms fall at least like (z / a)^j).
+    """
     total = np.ones_like(a)
+    weighted = 1.0 / (a + 1.0)
     term = np.ones_like(a)
     active = np.arange(a.size)
     j = 0
@@ -470,8 +482,9 @@ def _log_kummer_series(a: np.ndarray, z: np.ndarray) -> np.ndarray:
         j += 1
         term[active] *= z[active] / (a[active] + j)
         total[active] += term[active]
+        weighted[active] += term[active] * (j + 1) / (a[active] + j + 1)
         active = active[term[active] > 1e-17 * total[active]]
-    return np.log(total)
+    return total, weighted, active
 
 
 def _log_gammainc(a: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -555,17 +568,7 @@ def _abandon_series(x: np.ndarray, y: np.ndarray, fallback: np.ndarray) -> np.nd
     term is positive, so nothing cancels.  For y < x the terms fall at least like (y / x)^j;
     elements not converged after 100,000 terms keep ``fallback``.
     """
-    total = np.ones_like(x)
-    weighted = 1.0 / (x + 1.0)
-    term = np.ones_like(x)
-    active = np.arange(x.size)
-    j = 0
-    while active.size and j < 100_000:
-        j += 1
-        term[active] *= y[active] / (x[active] + j)
-        total[active] += term[active]
-        weighted[active] += term[active] * (j + 1) / (x[active] + j + 1)
-        active = active[term[active] > 1e-17 * total[active]]
+    total, weighted, active = _ratio_series(x, y)
     out = weighted / total
     out[active] = fallback[active]
     return out
@@ -713,39 +716,13 @@ def _solve_excess(target: _Target, a: np.ndarray, idx: np.ndarray, rtol: float) 
 
     Returns the upper end of the final bracket, so the target always holds
     at A + x and fails at A + x (1 - rtol) (down to double resolution of N).
+    H(A+) > 0 (s > 0 for SL, log(0+) -> -inf for AW), so the bracket starts at x = 0 and the
+    square-root staffing scale 2 sqrt(A) + 2.  The bracket is relative to x = N - A (not only to
+    N: with tight staffing, x << N, and the targets move like 1/x per agent), down to the
+    resolution of N = A + x in doubles, below which H cannot change.
     """
     a = a[idx]
-    lo = np.zeros_like(a)  # H(A+) > 0: s > 0 for SL, log(0+) -> -inf for AW
-    # Square-root staffing scale; doubled until the target holds.
-    hi = 2.0 * np.sqrt(a) + 2.0
-    todo = np.arange(a.size)
-    for _ in range(200):
-        fails = target.h(hi[todo], a[todo], idx[todo]) > 0
-        if not fails.any():
-            break
-        grow = todo[fails]
-        lo[grow] = hi[grow]
-        hi[grow] *= 2.0
-        todo = grow
-    else:  # pragma: no cover - would need an absurd target (w / tau ~ 1e-60)
-        raise RuntimeError("could not bracket the staffing requirement")
-
-    # Stop when the bracket is rtol relative to x = N - A (not only to N: with
-    # tight staffing, x << N, and the targets move like 1/x per agent), or at
-    # the resolution of N = A + x in doubles, below which H cannot change.
-    def wide(k: np.ndarray) -> np.ndarray:
-        tol = rtol * hi[k] + 4.0 * np.finfo(float).eps * (a[k] + hi[k])
-        return hi[k] - lo[k] > tol
-
-    active = np.arange(a.size)
-    active = active[wide(active)]
-    while active.size:
-        mid = 0.5 * (lo[active] + hi[active])
-        ok = target.h(mid, a[active], idx[active]) <= 0
-        hi[active[ok]] = mid[ok]
-        lo[active[~ok]] = mid[~ok]
-        active = active[wide(active)]
-    return hi
+    return _bisect(target.h, a, idx, 2.0 * np.sqrt(a) + 2.0, a, rtol)
 
 
 def _dlogq_dn(n: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -812,28 +789,46 @@ def _solve_agents(target: _NTarget, a: np.ndarray, idx: np.ndarray, rtol: float)
     Returns the upper end of the final bracket: the target holds there and fails at N (1 - rtol).
     """
     a = a[idx]
+    return _bisect(target.f, a, idx, a + 2.0 * np.sqrt(a) + 2.0, np.zeros_like(a), rtol)
+
+
+def _bisect(
+    fails_by: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+    a: np.ndarray,
+    idx: np.ndarray,
+    hi: np.ndarray,
+    base: np.ndarray,
+    rtol: float,
+) -> np.ndarray:
+    """The least v > 0 with fails_by(v, a, idx) <= 0, to rtol v, by vectorised bisection.
+
+    One search serves Erlang C's excess x = N - A (``base`` = A) and Erlang A / B's agents N
+    (``base`` = 0): fails_by > 0 at 0+ and decreasing in v.  ``hi`` (a first guess) is doubled
+    until the target holds, then [lo, hi] is halved until hi - lo <= rtol hi + 4 eps (base + hi),
+    the resolution of N = base + v in doubles below which fails_by cannot change.  Returns the
+    upper end of the final bracket, where the target holds.
+    """
     lo = np.zeros_like(a)
-    hi = a + 2.0 * np.sqrt(a) + 2.0
     todo = np.arange(a.size)
     for _ in range(200):
-        fails = target.f(hi[todo], a[todo], idx[todo]) > 0
+        fails = fails_by(hi[todo], a[todo], idx[todo]) > 0
         if not fails.any():
             break
         grow = todo[fails]
         lo[grow] = hi[grow]
         hi[grow] *= 2.0
         todo = grow
-    else:  # pragma: no cover - would need a bound ~1e-300
+    else:  # pragma: no cover - would need an absurd target (w / tau ~ 1e-60, a bound ~1e-300)
         raise RuntimeError("could not bracket the staffing requirement")
 
     def wide(k: np.ndarray) -> np.ndarray:
-        return hi[k] - lo[k] > rtol * hi[k] + 4.0 * np.finfo(float).eps * hi[k]
+        return hi[k] - lo[k] > rtol * hi[k] + 4.0 * np.finfo(float).eps * (base[k] + hi[k])
 
     active = np.arange(a.size)
     active = active[wide(active)]
     while active.size:
         mid = 0.5 * (lo[active] + hi[active])
-        ok = target.f(mid, a[active], idx[active]) <= 0
+        ok = fails_by(mid, a[active], idx[active]) <= 0
         hi[active[ok]] = mid[ok]
         lo[active[~ok]] = mid[~ok]
         active = active[wide(active)]

@@ -24,7 +24,10 @@ import pytest
 from chromium import browser  # the browser tests' fixture (tests/report/, tests/workbench/)
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from model.generate import Size
+    from model.optimise import Outcome
     from model.scenario.schema import Scenario
 
 __all__ = ["browser"]  # a fixture: imported to be found by pytest, not used here
@@ -255,6 +258,27 @@ SITELOOP = varied(SITELOOP_ALWAYS, ("unit_cost: 1, fixed_cost: 10", "unit_cost: 
 """hub_a decided on the loop with no capacity: refused on its own (nodes.hub_a.open)."""
 
 
+def one_hour_desk(name: str, rest: str, hours: str = "0.05", scenario: str = "") -> str:
+    """A queue scenario's text on one hour-long interval (08:00-09:00) where one FTE is one agent on
+    duty (role `agent`: 100 EUR per FTE, hours_per_fte 1 = the hour the intervals last), and node
+    `desk` (stage service) does the work at `hours` per unit; `rest` goes on from inside desk's
+    mapping (its queue, then more nodes, arcs, demands); `scenario` ends the scenario line's mapping
+    (more fields, or a placeholder). Shared by tests/test_queue_intervals.py and tests/test_queue_loss.py."""
+    head = f"""
+scenario: {{name: {name}, currency: EUR, time_unit: minute, period_length: 43800{scenario}}}
+intervals:
+  times: {{from: "08:00", to: "09:00", minutes: 60}}
+stages: [service]
+roles:
+  agent: {{cost_per_fte: 100, hours_per_fte: 1}}
+nodes:
+  desk:
+    stage: service
+    work: {{agent: {{hours_per_unit: {hours}}}}}
+"""
+    return head + rest
+
+
 def only_folder(where: Path) -> Path:
     """The one entry of a folder (a run folder under --out), failing if there is not exactly one."""
     folders = list(where.iterdir())
@@ -291,6 +315,26 @@ def scenario_from_text(text: str, tmp_path: Path | None = None, name: str = "cas
 def scenario_from_data(data: dict, name: str = "case.yaml") -> Scenario:
     """A validated scenario from a plain dict: JSON is YAML, so it goes through the parser as a file would."""
     return scenario_from_text(json.dumps(data), name=name)
+
+
+def solved_optimally(scenario: Scenario, sensitivity: bool = True) -> Outcome:
+    """model.optimise's outcome, failing unless it is optimal and the independent solution check
+    (model/check.py) found nothing: the start of every test that reads figures off a solve."""
+    from model.optimise import optimise
+
+    outcome = optimise(scenario, sensitivity=sensitivity)
+    assert outcome.status == "optimal", outcome.message
+    assert outcome.violations == []
+    return outcome
+
+
+def one_value(table: pd.DataFrame, column: str, **keys: object) -> float:
+    """`column` of the one row of a result table whose columns equal `keys`, failing unless exactly one matches."""
+    rows = table
+    for key, wanted in keys.items():
+        rows = rows[rows[key] == wanted]
+    assert len(rows) == 1, rows
+    return float(rows[column].iloc[0])
 
 
 def generated_scenario(size: Size) -> Scenario:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import e2eopt, scenario_from_text
+from conftest import e2eopt, one_hour_desk, scenario_from_text
 
 from model import queueing
 from model.errors import ScenarioError
@@ -204,17 +204,10 @@ def test_scenarios_without_intervals_keep_one_row_per_lane():
 # --- Erlang B and Erlang A lanes in the LP ---------------------------------------------------------------
 
 # One hour-long interval, one FTE = one agent on duty (hours_per_fte 1 = the hour the intervals last).
-LINES = """
-scenario: {name: lines, currency: EUR, time_unit: minute, period_length: 43800}
-intervals:
-  times: {from: "08:00", to: "09:00", minutes: 60}
-stages: [service]
-roles:
-  agent: {cost_per_fte: 100, hours_per_fte: 1}
-nodes:
-  desk:
-    stage: service
-    work: {agent: {hours_per_unit: HOURS}}
+LINES = one_hour_desk(
+    "lines",
+    hours="HOURS",
+    rest="""\
     queue:
       QUEUE
   backup: {stage: service, unit_cost: 2}    # bought-in: paid per call
@@ -222,7 +215,8 @@ arcs:
   - {from: desk, to: backup}
 demands:
   calls: {origin: desk, sinks: [desk, backup], volume_by_interval: [CALLS]}
-"""
+""",
+)
 
 
 def lines(queue: str, hours: float, calls: int) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import e2eopt, scenario_from_text
+from conftest import e2eopt, one_hour_desk, scenario_from_text
 from test_queue_intervals import abandoned_share
 
 from model import queueing
@@ -25,24 +25,18 @@ from helpers import solve
 
 # One hour-long interval; an FTE works the hour (one agent on duty); nothing but the desk serves the
 # calls, so every call is offered to its queue.
-LOST = """
-scenario: {name: lost, currency: EUR, time_unit: minute, period_length: 43800OBJECTIVE}
-intervals:
-  times: {from: "08:00", to: "09:00", minutes: 60}
-stages: [service]
-roles:
-  agent: {cost_per_fte: 100, hours_per_fte: 1}
-nodes:
-  desk:
-    stage: service
-    work: {agent: {hours_per_unit: 0.05}}
+LOST = one_hour_desk(
+    "lost",
+    scenario="OBJECTIVE",
+    rest="""\
     queue:
       model: erlang_a
       patience: 3
       target: {max_abandoned: 0.05}
 demands:
   calls: {origin: desk, sinks: [desk], volume_by_interval: [200]DEMAND}
-"""
+""",
+)
 
 
 def lost_text(demand: str = "", objective: str = "") -> str:
@@ -117,21 +111,14 @@ def test_under_margin_they_forgo_their_price_in_summary_and_on_the_screen(tmp_pa
 
 # 40,000 calls of 3 minutes in one hour: at most 2,000 Erlangs reach the desk; patience = handle time,
 # at most 5 % abandoned. g turns convex at such loads (docs/model.md, Queues, concavity).
-BIG = """
-scenario: {name: big, currency: EUR, time_unit: minute, period_length: 43800}
-intervals:
-  times: {from: "08:00", to: "09:00", minutes: 60}
-stages: [service]
-roles:
-  agent: {cost_per_fte: 100, hours_per_fte: 1}
-nodes:
-  desk:
-    stage: service
-    work: {agent: {hours_per_unit: 0.05}}
+BIG = one_hour_desk(
+    "big",
+    rest="""\
     queue: {model: erlang_a, patience: 3, whole_agents: false, target: {max_abandoned: 0.05}}
 demands:
   calls: {origin: desk, sinks: [desk], volume_by_interval: [40000]}
-"""
+""",
+)
 
 
 def log_abandoned_share(n: int, load: float, patience: float, tail: int = 1500) -> float:

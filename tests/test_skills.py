@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import SKILLS_DESK, SKILLS_SITES, scenario_from_text, varied
+from conftest import SKILLS_DESK, SKILLS_SITES, one_value, scenario_from_text, solved_optimally, varied
 
 from model.check import check_solution
 from model.errors import ScenarioError
@@ -26,18 +26,8 @@ from model.validity import scenario_notes
 
 
 def _solved(scenario):
-    outcome = optimise(scenario, sensitivity=False)
-    assert outcome.status == "optimal", outcome.message
-    assert outcome.violations == []
-    return outcome
-
-
-def _one(table, column, **keys):
-    rows = table
-    for key, wanted in keys.items():
-        rows = rows[rows[key] == wanted]
-    assert len(rows) == 1, rows
-    return float(rows[column].iloc[0])
+    """Solved without the sensitivity tables, which these tests do not read."""
+    return solved_optimally(scenario, sensitivity=False)
 
 
 @pytest.fixture(scope="module")
@@ -60,18 +50,18 @@ def test_french_calls_go_only_to_the_bilingual_agents(desk):
     of agent_fr: 58,000 EUR (test_giving_agent_en_french_is_a_new_structure); the skills cost 1,600 EUR."""
     work, staffing = desk.tables["work"], desk.tables["staffing"]
     assert desk.objective == pytest.approx(59_600.0, rel=1e-9)
-    assert _one(work, "units", demand="calls_en", mode="agent_en") == pytest.approx(10_000.0, rel=1e-9)
-    assert _one(work, "units", demand="calls_en", mode="agent_fr") == pytest.approx(5_000.0, rel=1e-9)
-    assert _one(work, "units", demand="calls_fr", mode="agent_fr") == pytest.approx(2_000.0, rel=1e-9)
-    assert _one(work, "hours", demand="calls_fr", mode="agent_fr") == pytest.approx(240.0, rel=1e-9)
+    assert one_value(work, "units", demand="calls_en", mode="agent_en") == pytest.approx(10_000.0, rel=1e-9)
+    assert one_value(work, "units", demand="calls_en", mode="agent_fr") == pytest.approx(5_000.0, rel=1e-9)
+    assert one_value(work, "units", demand="calls_fr", mode="agent_fr") == pytest.approx(2_000.0, rel=1e-9)
+    assert one_value(work, "hours", demand="calls_fr", mode="agent_fr") == pytest.approx(240.0, rel=1e-9)
     assert work[(work.demand == "calls_fr") & (work["mode"] == "agent_en")].empty  # no such mode at all
-    assert _one(staffing, "fte", role="agent_fr") == pytest.approx(7.4, rel=1e-9)
-    assert _one(staffing, "fte", role="agent_en") == pytest.approx(10.0, rel=1e-9)
+    assert one_value(staffing, "fte", role="agent_fr") == pytest.approx(7.4, rel=1e-9)
+    assert one_value(staffing, "fte", role="agent_en") == pytest.approx(10.0, rel=1e-9)
     # cost to serve: agent_fr's 29,600 EUR split by hours, 240 h of 740 to calls_fr = 9,600 EUR
     # (4.80 EUR a call); calls_en 30,000 + 500 / 740 x 29,600 = 50,000 EUR.
     serve = desk.tables["cost_to_serve"]
-    assert _one(serve, "labour", demand="calls_fr") == pytest.approx(9_600.0, rel=1e-9)
-    assert _one(serve, "labour", demand="calls_en") == pytest.approx(50_000.0, rel=1e-9)
+    assert one_value(serve, "labour", demand="calls_fr") == pytest.approx(9_600.0, rel=1e-9)
+    assert one_value(serve, "labour", demand="calls_en") == pytest.approx(50_000.0, rel=1e-9)
 
 
 def test_the_index_sets_hold_only_the_qualifying_modes_at_their_own_hours():
@@ -89,9 +79,9 @@ def test_hours_by_demand_routes_french_calls_to_the_other_site(sites):
     taken at 15 - 10 = 5 EUR a call (the work table's unit_cost_from at desk_a: -5)."""
     work = sites.tables["work"]
     assert sites.objective == pytest.approx(10_000.0, rel=1e-9)
-    assert _one(work, "units", demand="calls_fr", node="desk_b") == pytest.approx(500.0, rel=1e-9)
-    assert _one(work, "units", demand="calls_fr", node="desk_a") == pytest.approx(0.0, abs=1e-9)
-    assert _one(work, "units", demand="calls_en", node="desk_a") == pytest.approx(1_000.0, rel=1e-9)
+    assert one_value(work, "units", demand="calls_fr", node="desk_b") == pytest.approx(500.0, rel=1e-9)
+    assert one_value(work, "units", demand="calls_fr", node="desk_a") == pytest.approx(0.0, abs=1e-9)
+    assert one_value(work, "units", demand="calls_en", node="desk_a") == pytest.approx(1_000.0, rel=1e-9)
 
 
 def test_a_node_without_a_qualified_role_is_not_on_the_demands_path():
@@ -115,7 +105,7 @@ def test_without_hours_by_demand_french_calls_stay_at_desk_a():
     desk_b, so all 1,500 calls go to desk_a: 150 h = 1.5 FTE x 5,000 = 7,500 EUR."""
     outcome = _solved(scenario_from_text(SKILLS_SITES.replace(", hours_by_demand: {calls_fr: 0.3}", "")))
     assert outcome.objective == pytest.approx(7_500.0, rel=1e-9)
-    assert _one(outcome.tables["work"], "units", demand="calls_fr", node="desk_a") == pytest.approx(500.0)
+    assert one_value(outcome.tables["work"], "units", demand="calls_fr", node="desk_a") == pytest.approx(500.0)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,15 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import REWORK_FILE, REWORK_LOOPS, scenario_data, scenario_from_data, scenario_from_text
+from conftest import (
+    REWORK_FILE,
+    REWORK_LOOPS,
+    one_value,
+    scenario_data,
+    scenario_from_data,
+    scenario_from_text,
+    solved_optimally,
+)
 
 from model.check import check_solution
 from model.errors import ScenarioError
@@ -23,24 +31,9 @@ from model.solution import evaluate
 from model.solve import solve
 
 
-def _solved(scenario):
-    outcome = optimise(scenario)
-    assert outcome.status == "optimal", outcome.message
-    assert outcome.violations == []
-    return outcome
-
-
-def _one(table, column, **keys):
-    rows = table
-    for key, wanted in keys.items():
-        rows = rows[rows[key] == wanted]
-    assert len(rows) == 1, rows
-    return float(rows[column].iloc[0])
-
-
 @pytest.fixture(scope="module")
 def example():
-    return _solved(load_scenario(REWORK_FILE))
+    return solved_optimally(load_scenario(REWORK_FILE))
 
 
 def test_the_cheaper_vendor_loses_once_its_rework_counts(example):
@@ -56,11 +49,11 @@ def test_the_cheaper_vendor_loses_once_its_rework_counts(example):
     r < 0.92 / 0.07 = 13.142857 EUR: the rework table's cost_from."""
     work, costs = example.tables["work"], example.tables["costs"]
     assert example.objective == pytest.approx(44_000.0, rel=1e-9)
-    assert _one(work, "units", node="vendor_good") == pytest.approx(1000.0, rel=1e-9)
-    assert _one(work, "units", node="vendor_cheap") == pytest.approx(0.0, abs=1e-9)
-    assert _one(work, "unit_cost_from", node="vendor_cheap") == pytest.approx(40.92 - 1.05, rel=1e-9)
+    assert one_value(work, "units", node="vendor_good") == pytest.approx(1000.0, rel=1e-9)
+    assert one_value(work, "units", node="vendor_cheap") == pytest.approx(0.0, abs=1e-9)
+    assert one_value(work, "unit_cost_from", node="vendor_cheap") == pytest.approx(40.92 - 1.05, rel=1e-9)
     assert example.tables["rework"].units.sum() == pytest.approx(0.0, abs=1e-9)
-    assert _one(example.tables["rework"], "cost_from", node="vendor_cheap") == pytest.approx(0.92 / 0.07, rel=1e-9)
+    assert one_value(example.tables["rework"], "cost_from", node="vendor_cheap") == pytest.approx(0.92 / 0.07, rel=1e-9)
     assert set(costs.category) == {"processing"}
 
 
@@ -69,9 +62,9 @@ def test_without_rework_the_cheaper_vendor_wins():
     repairs go to vendor_cheap at 40 EUR: 40,000 EUR, and no rework table."""
     data = scenario_data(REWORK_FILE)
     del data["nodes"]["vendor_cheap"]["rework"]
-    outcome = _solved(scenario_from_data(data))
+    outcome = solved_optimally(scenario_from_data(data))
     assert outcome.objective == pytest.approx(40_000.0, rel=1e-9)
-    assert _one(outcome.tables["work"], "units", node="vendor_cheap") == pytest.approx(1000.0, rel=1e-9)
+    assert one_value(outcome.tables["work"], "units", node="vendor_cheap") == pytest.approx(1000.0, rel=1e-9)
     assert "rework" not in outcome.tables
 
 
@@ -81,7 +74,7 @@ def dearer_good_vendor():
     data = scenario_data(REWORK_FILE)
     data["nodes"]["vendor_good"]["unit_cost"] = 45
     data["demands"]["repairs"]["min_quality"] = 0.99
-    return _solved(scenario_from_data(data))
+    return solved_optimally(scenario_from_data(data))
 
 
 def test_a_node_reworking_its_own_units_processes_theta_over_q(dearer_good_vendor):
@@ -93,19 +86,19 @@ def test_a_node_reworking_its_own_units_processes_theta_over_q(dearer_good_vendo
     quality is 1 and its 0.99 target holds (without rework 0.93 would miss it)."""
     outcome = dearer_good_vendor
     y, w = 1000 / 0.93, 0.07 * 1000 / 0.93
-    assert _one(outcome.tables["work"], "units", node="vendor_cheap") == pytest.approx(y, rel=1e-9)
+    assert one_value(outcome.tables["work"], "units", node="vendor_cheap") == pytest.approx(y, rel=1e-9)
     rework = outcome.tables["rework"]
-    assert _one(rework, "units", node="vendor_cheap") == pytest.approx(w, rel=1e-9)
-    assert _one(rework, "cost", node="vendor_cheap") == pytest.approx(15 * w, rel=1e-9)
+    assert one_value(rework, "units", node="vendor_cheap") == pytest.approx(w, rel=1e-9)
+    assert one_value(rework, "cost", node="vendor_cheap") == pytest.approx(15 * w, rel=1e-9)
     assert rework.to.tolist() == ["vendor_cheap"]
     costs = outcome.tables["costs"]
-    assert _one(costs, "amount", category="rework", node="vendor_cheap") == pytest.approx(1129.0323, abs=1e-4)
+    assert one_value(costs, "amount", category="rework", node="vendor_cheap") == pytest.approx(1129.0323, abs=1e-4)
     assert outcome.objective == pytest.approx(40 * y + 15 * w, rel=1e-9)
     assert outcome.objective == pytest.approx(44_139.7849, abs=1e-4)
     serving = outcome.tables["cost_to_serve"]
-    assert _one(serving, "rework", demand="repairs") == pytest.approx(15 * w, rel=1e-9)
-    assert _one(serving, "cost_to_serve", demand="repairs") == pytest.approx(outcome.objective, rel=1e-9)
-    assert _one(outcome.tables["demand_kpis"], "quality", demand="repairs") == pytest.approx(1.0, abs=1e-12)
+    assert one_value(serving, "rework", demand="repairs") == pytest.approx(15 * w, rel=1e-9)
+    assert one_value(serving, "cost_to_serve", demand="repairs") == pytest.approx(outcome.objective, rel=1e-9)
+    assert one_value(outcome.tables["demand_kpis"], "quality", demand="repairs") == pytest.approx(1.0, abs=1e-12)
 
 
 def test_a_reworked_unit_takes_its_second_pass_and_the_extra_time(dearer_good_vendor):
@@ -114,7 +107,7 @@ def test_a_reworked_unit_takes_its_second_pass_and_the_extra_time(dearer_good_ve
     = 29.4194 h per repair served."""
     kpis = dearer_good_vendor.tables["demand_kpis"]
     y, w = 1000 / 0.93, 0.07 * 1000 / 0.93
-    assert _one(kpis, "mean_response_time", demand="repairs") == pytest.approx((24 * y + 48 * w) / 1000, rel=1e-9)
+    assert one_value(kpis, "mean_response_time", demand="repairs") == pytest.approx((24 * y + 48 * w) / 1000, rel=1e-9)
     assert (24 * y + 48 * w) / 1000 == pytest.approx(29.4194, abs=1e-4)
 
 
@@ -144,20 +137,20 @@ def test_scrapped_and_redone_from_the_origin():
     workshop 20 x 111.1111 = 2,222.2222, rework 3 x 11.1111 = 33.3333; total 2,922.2222 EUR.
     Response time per job served: (1 + 2 + 4) x 111.1111 / 100 + 10 x 11.1111 / 100 = 7.7778 + 1.1111
     = 8.8889 h. Quality 1 (the intake does all right; the workshop's defects are reworked)."""
-    outcome = _solved(scenario_from_text(LOOP))
+    outcome = solved_optimally(scenario_from_text(LOOP))
     y, w = 100 / 0.9, 10 / 0.9
     work, flows = outcome.tables["work"], outcome.tables["flows"]
-    assert _one(work, "units", node="intake") == pytest.approx(y, rel=1e-9)
-    assert _one(work, "units", node="workshop") == pytest.approx(y, rel=1e-9)
-    assert _one(flows, "units", arc="intake->workshop") == pytest.approx(y, rel=1e-9)
+    assert one_value(work, "units", node="intake") == pytest.approx(y, rel=1e-9)
+    assert one_value(work, "units", node="workshop") == pytest.approx(y, rel=1e-9)
+    assert one_value(flows, "units", arc="intake->workshop") == pytest.approx(y, rel=1e-9)
     rework = outcome.tables["rework"]
-    assert _one(rework, "units", node="workshop") == pytest.approx(w, rel=1e-9)
+    assert one_value(rework, "units", node="workshop") == pytest.approx(w, rel=1e-9)
     assert rework.to.tolist() == ["intake"]
     assert outcome.objective == pytest.approx(2922.2222, abs=1e-4)
     kpis = outcome.tables["demand_kpis"]
-    assert _one(kpis, "mean_response_time", demand="jobs") == pytest.approx(8.8889, abs=1e-4)
-    assert _one(kpis, "quality", demand="jobs") == pytest.approx(1.0, abs=1e-12)
-    assert _one(outcome.tables["cost_to_serve"], "rework", demand="jobs") == pytest.approx(3 * w, rel=1e-9)
+    assert one_value(kpis, "mean_response_time", demand="jobs") == pytest.approx(8.8889, abs=1e-4)
+    assert one_value(kpis, "quality", demand="jobs") == pytest.approx(1.0, abs=1e-12)
+    assert one_value(outcome.tables["cost_to_serve"], "rework", demand="jobs") == pytest.approx(3 * w, rel=1e-9)
 
 
 def test_sent_back_to_an_earlier_node():
@@ -176,10 +169,10 @@ def test_sent_back_to_an_earlier_node():
         demands:
           jobs: {origin: workshop, sinks: [tester], volume: 100}
     """)
-    outcome = _solved(scenario_from_text(text))
-    assert _one(outcome.tables["work"], "units", node="workshop") == pytest.approx(125.0, rel=1e-9)
-    assert _one(outcome.tables["work"], "units", node="tester") == pytest.approx(125.0, rel=1e-9)
-    assert _one(outcome.tables["rework"], "units", node="tester") == pytest.approx(25.0, rel=1e-9)
+    outcome = solved_optimally(scenario_from_text(text))
+    assert one_value(outcome.tables["work"], "units", node="workshop") == pytest.approx(125.0, rel=1e-9)
+    assert one_value(outcome.tables["work"], "units", node="tester") == pytest.approx(125.0, rel=1e-9)
+    assert one_value(outcome.tables["rework"], "units", node="tester") == pytest.approx(25.0, rel=1e-9)
     assert outcome.objective == pytest.approx(1425.0, rel=1e-9)
 
 
@@ -216,7 +209,7 @@ def test_every_form_of_rework_solves_and_checks():
     node, with staff, a capacity and a storable origin) solves, passes the independent check, and
     each reworked row holds w = (1 - q) y: 0.1 of the workshop's units, 0.05 of the vendor's, 0.03 of
     the tester's."""
-    outcome = _solved(scenario_from_text(REWORK_LOOPS))
+    outcome = solved_optimally(scenario_from_text(REWORK_LOOPS))
     work, rework = outcome.tables["work"], outcome.tables["rework"]
     merged = rework.merge(work[["period", "demand", "node", "mode", "units"]], on=["period", "demand", "node", "mode"])
     share = merged.node.map({"workshop": 0.1, "vendor": 0.05, "tester": 0.03}).to_numpy()
