@@ -700,6 +700,8 @@ async function validateEdits() {
   if (!state.scenario && state.yaml === null) return;
   const local = anyLocalProblem();
   if (local) {
+    ++state.validateSeq; // a check or a solve still on its way answers for earlier figures: it must not
+    state.solveSeq++; //    clear these problems (nor draw its plan as the edits')
     showProblems([{ message: local }], $('problems'));
     showUnsolved(localProblemCount());
     return;
