@@ -984,20 +984,23 @@ def roster_section(run: Run) -> Section | None:
     return Section("Shifts: heads per pattern and coverage", intro=intro, figures=[figure], tables=[("roster", table)])
 
 
-def _lost_share_figure(shown: pd.DataFrame, x: list) -> go.Figure:
-    """The share of arrivals each Erlang A or B lane loses (abandoned, blocked) against its most allowed."""
+def _bars_against_target(
+    x: list, values: pd.Series, target: pd.Series, what: tuple[str, str, str], title: str, axis: str
+) -> go.Figure:
+    """Bars of a queue figure per lane and period with its target marked: `what` is (the bars' name,
+    the target's name, the hover's number format with its unit)."""
+    name, target_name, shown = what
     figure = go.Figure(
         go.Bar(
             x=x,
-            y=shown.lost_share,
-            name="share lost",
+            y=values,
+            name=name,
             marker_color=FIGURE_BARS,
-            hovertemplate="%{x}: %{y:.2%} of arrivals lost (abandoned or blocked)<extra></extra>",
+            hovertemplate=f"%{{x}}: {shown}<extra></extra>",
         )
     )
-    figure.add_trace(target_marks(x, shown.lost_share_target, "most allowed", "%{y:.2%}"))
-    layout(figure, "Queues: share of arrivals lost against its limit", "node / lane, period", "share lost")
-    figure.update_yaxes(tickformat=".1%")
+    figure.add_trace(target_marks(x, target, target_name, shown))
+    layout(figure, title, "node / lane, period", axis)
     return figure
 
 
@@ -1033,20 +1036,26 @@ def queue_section(run: Run) -> Section | None:
     figure.update_yaxes(tickformat=".0%", range=[0, 1.02])  # the whole scale: levels sit close to their targets
     figures = [figure]
     if shown.average_wait_target.notna().any():
-        wait = go.Figure(
-            go.Bar(
-                x=x,
-                y=shown.average_wait,
-                name="average wait",
-                marker_color=FIGURE_BARS,
-                hovertemplate=f"%{{x}}: %{{y:,.3f}} {time_unit}<extra></extra>",
+        figures.append(
+            _bars_against_target(
+                x,
+                shown.average_wait,
+                shown.average_wait_target,
+                ("average wait", "average wait target", f"%{{y:,.3f}} {time_unit}"),
+                "Queues: average wait against target",
+                f"average wait ({time_unit})",
             )
         )
-        wait.add_trace(target_marks(x, shown.average_wait_target, "average wait target", f"%{{y:,.3f}} {time_unit}"))
-        layout(wait, "Queues: average wait against target", "node / lane, period", f"average wait ({time_unit})")
-        figures.append(wait)
     if "lost_share" in shown and (shown.lost_share.fillna(0) > 0).any():
-        figures.append(_lost_share_figure(shown, x))
+        lost = _bars_against_target(
+            x,
+            shown.lost_share,
+            shown.lost_share_target,
+            ("share lost (abandoned or blocked)", "most allowed", "%{y:.2%}"),
+            "Queues: share of arrivals lost against its limit",
+            "share lost",
+        )
+        figures.append(lost.update_yaxes(tickformat=".1%"))
     missed = int((~queues.met.astype(bool)).sum())
     rows = (
         "lane-interval-period" if "interval" in queues and (queues.interval.fillna("") != "").any() else "lane-period"
